@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * strbuf.h: a growable NUL-terminated byte buffer.
+ *
+ * The caller embeds struct wr_strbuf, zero-initialises it (WR_STRBUF_INIT) and
+ * calls wr_strbuf_done() once; buf is NULL until the first append.
+ */
+#ifndef WR_CORE_STRBUF_H
+#define WR_CORE_STRBUF_H
+
+#include <stddef.h>
+
+struct wr_strbuf {
+	char *buf;   /* from malloc(), NUL-terminated once non-NULL */
+	size_t len;
+	size_t cap;
+};
+
+#define WR_STRBUF_INIT {NULL, 0, 0}
+
+void
+wr_strbuf_append(struct wr_strbuf *sb, const char *data, size_t n);
+void
+wr_strbuf_puts(struct wr_strbuf *sb, const char *s);
+void
+wr_strbuf_printf(struct wr_strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends s as a JSON string literal with quotes and escapes. */
+void
+wr_strbuf_json_str(struct wr_strbuf *sb, const char *s);
+/* Keeps the allocation, empties the content. */
+void
+wr_strbuf_reset(struct wr_strbuf *sb);
+/* Frees the buffer; the struct may be reused after. */
+void
+wr_strbuf_done(struct wr_strbuf *sb);
+/* Returns the buffer (never NULL, "" when empty); owned by sb. */
+const char *
+wr_strbuf_str(struct wr_strbuf *sb);
+
+#endif

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * util.h: allocation wrappers that abort on OOM (Redis zmalloc, libinput zalloc),
+ * checked number parsing, time and small string helpers.
+ *
+ * Because allocation failure aborts, every size derived from input must be
+ * bounded before it reaches these functions.
+ */
+#ifndef WR_CORE_UTIL_H
+#define WR_CORE_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+
+#define WR_ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
+
+void *
+wr_xmalloc(size_t n);
+void *
+wr_xcalloc(size_t nmemb, size_t size);
+void *
+wr_xrealloc(void *p, size_t n);
+char *
+wr_xstrdup(const char *s);
+char *
+wr_xstrndup(const char *s, size_t n);
+
+/* Parses a whole decimal int64 in [min, max]: no empty input, junk or overflow.
+ * Returns 0 and writes *ret on success, -EINVAL or -ERANGE otherwise. */
+int
+wr_parse_i64(const char *s, int64_t min, int64_t max, int64_t *ret) WR_MUSTCHECK;
+
+/* Milliseconds: wall clock since the epoch, and monotonic. */
+int64_t
+wr_now_ms(void);
+int64_t
+wr_mono_ms(void);
+
+/* Fills buf with n random bytes from getrandom(2); 0 or negative errno. */
+int
+wr_random_bytes(void *buf, size_t n) WR_MUSTCHECK;
+
+/* Writes 2*n lowercase hex digits and a NUL into out (size >= 2*n+1). */
+void
+wr_hex(const void *data, size_t n, char *out);
+
+/* True when s (len bytes) is well-formed UTF-8 without NUL bytes. */
+bool
+wr_utf8_valid(const char *s, size_t len);
+
+#endif

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * names.c: enum <-> string tables for everything that crosses a boundary
+ * (SQL, JSON, logs).  One table per enum, so parser and printer cannot drift.
+ */
+#include <string.h>
+
+#include "game/game.h"
+
+static const char *const dir_names[_GAME_DIR_MAX] = {
+	[GAME_DIR_NORTH] = "north",         [GAME_DIR_SOUTH] = "south",
+	[GAME_DIR_EAST] = "east",           [GAME_DIR_WEST] = "west",
+	[GAME_DIR_UP] = "up",               [GAME_DIR_DOWN] = "down",
+	[GAME_DIR_NORTHEAST] = "northeast", [GAME_DIR_NORTHWEST] = "northwest",
+	[GAME_DIR_SOUTHEAST] = "southeast", [GAME_DIR_SOUTHWEST] = "southwest",
+};
+
+static const char *const dir_short[_GAME_DIR_MAX] = {
+	[GAME_DIR_NORTH] = "n",      [GAME_DIR_SOUTH] = "s",      [GAME_DIR_EAST] = "e",
+	[GAME_DIR_WEST] = "w",       [GAME_DIR_UP] = "u",         [GAME_DIR_DOWN] = "d",
+	[GAME_DIR_NORTHEAST] = "ne", [GAME_DIR_NORTHWEST] = "nw", [GAME_DIR_SOUTHEAST] = "se",
+	[GAME_DIR_SOUTHWEST] = "sw",
+};
+
+static const enum game_dir dir_opposite[_GAME_DIR_MAX] = {
+	[GAME_DIR_NORTH] = GAME_DIR_SOUTH,         [GAME_DIR_SOUTH] = GAME_DIR_NORTH,
+	[GAME_DIR_EAST] = GAME_DIR_WEST,           [GAME_DIR_WEST] = GAME_DIR_EAST,
+	[GAME_DIR_UP] = GAME_DIR_DOWN,             [GAME_DIR_DOWN] = GAME_DIR_UP,
+	[GAME_DIR_NORTHEAST] = GAME_DIR_SOUTHWEST, [GAME_DIR_NORTHWEST] = GAME_DIR_SOUTHEAST,
+	[GAME_DIR_SOUTHEAST] = GAME_DIR_NORTHWEST, [GAME_DIR_SOUTHWEST] = GAME_DIR_NORTHEAST,
+};
+
+static const char *const verb_names[_GAME_VERB_MAX] = {
+	[GAME_VERB_LOOK] = "look",
+	[GAME_VERB_MOVE] = "move",
+	[GAME_VERB_SAY] = "say",
+};
+
+const char *
+game_dir_to_string(enum game_dir d)
+{
+	return d >= 0 && d < _GAME_DIR_MAX ? dir_names[d] : NULL;
+}
+
+const char *
+game_dir_to_short(enum game_dir d)
+{
+	return d >= 0 && d < _GAME_DIR_MAX ? dir_short[d] : NULL;
+}
+
+enum game_dir
+game_dir_from_string(const char *s)
+{
+	if (!s)
+		return _GAME_DIR_INVALID;
+	for (int i = 0; i < _GAME_DIR_MAX; i++)
+		if (strcmp(s, dir_names[i]) == 0 || strcmp(s, dir_short[i]) == 0)
+			return (enum game_dir) i;
+	return _GAME_DIR_INVALID;
+}
+
+enum game_dir
+game_dir_opposite(enum game_dir d)
+{
+	return d >= 0 && d < _GAME_DIR_MAX ? dir_opposite[d] : _GAME_DIR_INVALID;
+}
+
+const char *
+game_verb_to_string(enum game_verb v)
+{
+	return v >= 0 && v < _GAME_VERB_MAX ? verb_names[v] : NULL;
+}
+
+enum game_verb
+game_verb_from_string(const char *s)
+{
+	if (!s)
+		return _GAME_VERB_INVALID;
+	for (int i = 0; i < _GAME_VERB_MAX; i++)
+		if (strcmp(s, verb_names[i]) == 0)
+			return (enum game_verb) i;
+	return _GAME_VERB_INVALID;
+}

@@ -1,0 +1,72 @@
+-- wr_commit_batch(batch jsonb) -> integer (events written)
+-- Persists the outcome of one worker batch; the caller COMMITs right after,
+-- in the same round trip.  batch members:
+--   done:       [action ids] to delete from the queue (applied or rejected)
+--   replan:     [{id, plan, lock_rooms, lock_characters, lock_mobs, lock_items}]
+--               stale plans: rewritten in place, retried by the next claim
+--   characters: [{id, room_id, hp}] changed character rows
+--   events:     [{type, payload, action_id, command_id, actor_key, instance_id,
+--                 streams: [{stream, seq}]}] in order; seqs assigned by the
+--               worker under the aggregate locks, continuing from the counters
+--               wr_lock_load returned
+--   counters:   {stream: last_seq} new stream heads
+--   dead:       [{id, error}] actions that can never apply: moved to dead_actions
+-- Sends one NOTIFY on wr_events with the touched streams when it fits.
+CREATE OR REPLACE FUNCTION wr_commit_batch(batch jsonb) RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+	e jsonb;
+	s jsonb;
+	new_id bigint;
+	n integer := 0;
+	streams text;
+BEGIN
+	UPDATE characters c SET room_id = (x->>'room_id')::bigint, hp = (x->>'hp')::integer
+	FROM jsonb_array_elements(coalesce(batch->'characters', '[]')) x
+	WHERE c.id = (x->>'id')::bigint;
+
+	UPDATE action_queue q SET plan = x->'plan', replans = q.replans + 1,
+		lock_rooms = ARRAY(SELECT jsonb_array_elements_text(x->'lock_rooms'))::bigint[],
+		lock_characters = ARRAY(SELECT jsonb_array_elements_text(x->'lock_characters'))::bigint[],
+		lock_mobs = ARRAY(SELECT jsonb_array_elements_text(x->'lock_mobs'))::bigint[],
+		lock_items = ARRAY(SELECT jsonb_array_elements_text(x->'lock_items'))::bigint[]
+	FROM jsonb_array_elements(coalesce(batch->'replan', '[]')) x
+	WHERE q.id = (x->>'id')::bigint;
+
+	FOR e IN SELECT value FROM jsonb_array_elements(coalesce(batch->'events', '[]'))
+	         WITH ORDINALITY ORDER BY ordinality LOOP
+		INSERT INTO event_log (type, payload, action_id, command_id, actor_key, instance_id)
+		VALUES (e->>'type', e->'payload', (e->>'action_id')::bigint, e->>'command_id',
+		        e->>'actor_key', (e->>'instance_id')::bigint)
+		RETURNING event_id INTO new_id;
+		INSERT INTO event_streams (stream, seq, event_id)
+		SELECT x->>'stream', (x->>'seq')::bigint, new_id
+		FROM jsonb_array_elements(e->'streams') x;
+		n := n + 1;
+	END LOOP;
+
+	INSERT INTO stream_counters (stream, last_seq)
+	SELECT key, value::bigint FROM jsonb_each_text(coalesce(batch->'counters', '{}'))
+	ON CONFLICT (stream) DO UPDATE SET last_seq = EXCLUDED.last_seq;
+
+	DELETE FROM action_queue
+	WHERE id IN (SELECT jsonb_array_elements_text(coalesce(batch->'done', '[]'))::bigint);
+
+	WITH dead AS (
+		DELETE FROM action_queue q
+		USING jsonb_array_elements(coalesce(batch->'dead', '[]')) x
+		WHERE q.id = (x->>'id')::bigint
+		RETURNING q.*, x->>'error' AS error)
+	INSERT INTO dead_actions (id, action, last_error, attempts)
+	SELECT d.id, to_jsonb(d) - 'error', d.error, d.attempts FROM dead d;
+
+	IF n > 0 THEN
+		SELECT string_agg(key, ',') INTO streams FROM jsonb_object_keys(batch->'counters') key;
+		PERFORM pg_notify('wr_events', CASE WHEN length(streams) < 7000 THEN streams ELSE '' END);
+	END IF;
+	IF jsonb_array_length(coalesce(batch->'replan', '[]')) > 0 THEN
+		PERFORM pg_notify('wr_actions', '');
+	END IF;
+	RETURN n;
+END
+$$;

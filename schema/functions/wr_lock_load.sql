@@ -1,0 +1,56 @@
+-- wr_lock_load(rooms, characters, mobs, items bigint[]) -> jsonb
+-- Locks every aggregate in the global order of ARCHITECTURE.md section 4
+-- (rooms, characters, mobs, items, each by id) with FOR NO KEY UPDATE, then
+-- returns what the game rules need as one JSON document:
+--   rooms:      locked rooms with template text, exits and who/what is present
+--   characters: every character that is locked or stands in a locked room
+--   counters:   last_seq of the room:<id> and char:<id> streams of locked aggregates
+--   views:      wr_actor_view() of the locked characters, so a stale plan can be
+--               re-planned without another round trip
+-- Characters standing in a locked room cannot leave or enter it without that
+-- room's lock, so the presence lists are exact for the whole transaction.
+CREATE OR REPLACE FUNCTION wr_lock_load(p_rooms bigint[], p_characters bigint[],
+                                        p_mobs bigint[], p_items bigint[]) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+	result jsonb;
+BEGIN
+	PERFORM 1 FROM rooms WHERE id = ANY(p_rooms) ORDER BY id FOR NO KEY UPDATE;
+	PERFORM 1 FROM characters WHERE id = ANY(p_characters) ORDER BY id FOR NO KEY UPDATE;
+	PERFORM 1 FROM mobs WHERE id = ANY(p_mobs) ORDER BY id FOR NO KEY UPDATE;
+	PERFORM 1 FROM items WHERE id = ANY(p_items) ORDER BY id FOR NO KEY UPDATE;
+
+	SELECT jsonb_build_object(
+		'rooms', coalesce((
+			SELECT jsonb_agg(jsonb_build_object(
+				'id', r.id, 'instance_id', r.instance_id, 'key', t.key,
+				'name', t.name, 'description', t.description, 'flags', to_jsonb(t.flags),
+				'exits', coalesce((SELECT jsonb_agg(jsonb_build_object('dir', x.dir, 'to', x.to_room_id,
+				                                      'door', x.door) ORDER BY x.dir)
+				                   FROM exits x WHERE x.from_room_id = r.id), '[]'),
+				'mobs', coalesce((SELECT jsonb_agg(jsonb_build_object('id', m.id, 'name', mt.name) ORDER BY m.id)
+				                  FROM mobs m JOIN mob_templates mt ON mt.id = m.template_id
+				                  WHERE m.room_id = r.id), '[]'),
+				'items', coalesce((SELECT jsonb_agg(jsonb_build_object('id', i.id, 'name', it.name,
+				                                      'quantity', i.quantity) ORDER BY i.id)
+				                   FROM items i JOIN item_templates it ON it.id = i.template_id
+				                   WHERE i.owner_room_id = r.id), '[]')
+			) ORDER BY r.id)
+			FROM rooms r JOIN room_templates t ON t.id = r.template_id
+			WHERE r.id = ANY(p_rooms)), '[]'),
+		'characters', coalesce((
+			SELECT jsonb_agg(jsonb_build_object(
+				'id', c.id, 'name', c.name, 'room_id', c.room_id, 'instance_id', c.instance_id,
+				'hp', c.hp, 'max_hp', c.max_hp, 'locked', c.id = ANY(p_characters)) ORDER BY c.id)
+			FROM characters c
+			WHERE c.id = ANY(p_characters) OR c.room_id = ANY(p_rooms)), '[]'),
+		'counters', coalesce((
+			SELECT jsonb_object_agg(s.stream, coalesce(sc.last_seq, 0))
+			FROM (SELECT 'room:' || unnest(p_rooms) AS stream
+			      UNION SELECT 'char:' || unnest(p_characters)) s
+			LEFT JOIN stream_counters sc ON sc.stream = s.stream), '{}'),
+		'views', wr_actor_view(p_characters)
+	) INTO result;
+	RETURN result;
+END
+$$;

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * wr-worker: claims actions, applies the rules under row locks, writes events.
+ * Run as many as you like against one database; they coordinate only through
+ * row locks (SKIP LOCKED claims, FOR NO KEY UPDATE aggregates).
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/config.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "worker/worker.h"
+
+static volatile sig_atomic_t stop;
+
+static void
+on_signal(int sig)
+{
+	(void) sig;
+	stop = 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct worker w;
+	const struct wr_config_key keys[] = {
+		{"database-url", WR_CONFIG_STRING, &w.cfg.database_url, "", 0, 0, true, "libpq connection string or URL"},
+		{"batch-max", WR_CONFIG_INT, &w.cfg.batch_max, "128", 1, WORKER_MAX_BATCH, false,
+		 "largest number of actions claimed in one transaction"},
+		{"backstop-ms", WR_CONFIG_INT, &w.cfg.backstop_ms, "1000", 10, 60000, false,
+		 "look for due actions this often even without a notification"},
+		{"max-attempts", WR_CONFIG_INT, &w.cfg.max_attempts, "5", 1, 1000, false,
+		 "transient failures before an action goes to the dead-letter table"},
+		{"max-replans", WR_CONFIG_INT, &w.cfg.max_replans, "5", 0, 1000, false,
+		 "times a stale plan is re-planned before the action is dead-lettered"},
+		{"log-level", WR_CONFIG_STRING, &w.cfg.log_level, "info", 0, 0, false, "error, warning, notice, info, debug"},
+		{NULL, 0, NULL, NULL, 0, 0, false, NULL},
+	};
+	struct wr_error err = {0};
+	struct sigaction sa = {.sa_handler = on_signal};
+	int r, level;
+
+	wr_log_init("worker");
+	r = wr_config_load(keys, argc, argv, "wr-worker", &err);
+	if (r != 0) {
+		if (r < 0)
+			fprintf(stderr, "wr-worker: %s\n", err.msg);
+		return r < 0 ? 2 : 0;
+	}
+	level = wr_log_level_from_string(w.cfg.log_level);
+	if (level < 0) {
+		fprintf(stderr, "wr-worker: unknown log level \"%s\"\n", w.cfg.log_level);
+		return 2;
+	}
+	wr_log_max_level = (enum wr_log_level) level;
+	wr_config_log(keys);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	/* Keep trying: the database may still be starting. */
+	while (!stop && (r = worker_init(&w, &err)) < 0) {
+		log_warning("could not start: %s; retrying in 1s", err.msg);
+		worker_done(&w);
+		sleep(1);
+	}
+	if (!stop)
+		log_info("ready");
+	while (!stop) {
+		r = worker_run_batch(&w);
+		if (r > 0)
+			continue;
+		if (r < 0) {
+			/* Jittered backoff so retrying workers do not march in step. */
+			uint32_t jitter = 0;
+
+			(void) !wr_random_bytes(&jitter, sizeof(jitter));
+			usleep(50000 + jitter % 200000);
+			continue;
+		}
+		r = wr_db_wait_notify(&w.db, (int) w.cfg.backstop_ms, &err);
+		if (r < 0 && !stop)
+			log_warning("lost notification connection: %s", err.msg);
+	}
+	log_info("stopping: %llu batches, %llu applied, %llu rejected, %llu re-planned, %llu dead",
+		 (unsigned long long) w.batches, (unsigned long long) w.applied, (unsigned long long) w.rejected,
+		 (unsigned long long) w.replanned, (unsigned long long) w.dead);
+	worker_done(&w);
+	return 0;
+}

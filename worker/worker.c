@@ -1,0 +1,478 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * worker.c: one batch = one transaction = three round trips.
+ *
+ *   1. BEGIN + claim up to k actions (wr_claim: FOR UPDATE SKIP LOCKED, only
+ *      the oldest queued action of each actor)              -- pipelined
+ *   2. lock + load every aggregate of the batch in the global order
+ *      (wr_lock_load: rooms, characters, mobs, items, FOR NO KEY UPDATE)
+ *   3. wr_commit_batch (rows, events with stream seqs, delete the actions,
+ *      NOTIFY) + COMMIT                                     -- pipelined
+ *
+ * Between 2 and 3 the pure rules run in memory, action by action in queue
+ * order, so overlapping actions of one batch see each other's effects.
+ * Nothing is acknowledged before COMMIT returns; a worker killed anywhere
+ * leaves the actions queued and untouched.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/json.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "worker/worker.h"
+
+/* $1 k -> claimed rows, columns in codec.c's COL_* order */
+static const char *const sql_claim =
+	"SELECT id, actor_key, verb, args::text, plan::text, instance_id, lock_rooms::text,"
+	" lock_characters::text, seed, command_id, attempts, replans, account_id FROM wr_claim($1)";
+
+/* $1..$4 bigint[] of rooms, characters, mobs, items -> one jsonb */
+static const char *const sql_lock_load = "SELECT wr_lock_load($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[])::text";
+
+/* $1 batch jsonb -> events written */
+static const char *const sql_commit_batch = "SELECT wr_commit_batch($1::jsonb)";
+
+/* $1 ids bigint[], $2 error, $3 max attempts -> actions dead-lettered */
+static const char *const sql_failed = "SELECT wr_action_failed($1::bigint[], $2, $3::integer)";
+
+#define MAX_STREAMS (GAME_MAX_ROOMS + GAME_MAX_CHARS)
+
+struct counters {
+	char names[MAX_STREAMS][32];
+	int64_t seqs[MAX_STREAMS];
+	bool touched[MAX_STREAMS];
+	size_t n;
+};
+
+/* The batch being built for wr_commit_batch. */
+struct batch {
+	struct wr_strbuf events, done, replan, dead;
+	struct counters counters;
+	size_t nevents;
+};
+
+int
+worker_init(struct worker *w, struct wr_error *reterr)
+{
+	static const char *const session_sql =
+		"SET lock_timeout = '2s'; SET statement_timeout = '10s';"
+		" SET idle_in_transaction_session_timeout = '30s'; SET client_min_messages = warning";
+	int r;
+
+	w->actions = wr_xcalloc(WORKER_MAX_BATCH, sizeof(*w->actions));
+	w->state = wr_xcalloc(1, sizeof(*w->state));
+	w->outcome = wr_xcalloc(1, sizeof(*w->outcome));
+	w->next_batch = 1;
+	r = wr_db_init(&w->db, w->cfg.database_url, "wr-worker", session_sql, reterr);
+	if (r < 0)
+		return r;
+	return wr_db_listen(&w->db, "wr_actions", reterr);
+}
+
+void
+worker_done(struct worker *w)
+{
+	wr_db_done(&w->db);
+	free(w->actions);
+	free(w->state);
+	free(w->outcome);
+	if (w->loaded)
+		json_object_put(w->loaded);
+	w->loaded = NULL;
+}
+
+static void
+append_ids(struct wr_strbuf *sb, const int64_t *ids, size_t n)
+{
+	wr_strbuf_puts(sb, "{");
+	for (size_t i = 0; i < n; i++)
+		wr_strbuf_printf(sb, "%s%" PRId64, i ? "," : "", ids[i]);
+	wr_strbuf_puts(sb, "}");
+}
+
+static void
+add_unique(int64_t *set, size_t *n, size_t max, int64_t id, bool *overflow)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (set[i] == id)
+			return;
+	if (*n >= max) {
+		*overflow = true;
+		return;
+	}
+	set[(*n)++] = id;
+}
+
+static void
+list_add(struct wr_strbuf *sb, const char *item)
+{
+	if (sb->len)
+		wr_strbuf_puts(sb, ",");
+	wr_strbuf_puts(sb, item);
+}
+
+static int
+counters_load(struct counters *c, struct json_object *doc)
+{
+	struct json_object *obj = wr_json_member(doc, "counters", json_type_object);
+
+	c->n = 0;
+	if (!obj)
+		return -EBADMSG;
+	json_object_object_foreach(obj, key, val)
+	{
+		if (c->n >= MAX_STREAMS || strlen(key) >= sizeof(c->names[0]))
+			return -E2BIG;
+		snprintf(c->names[c->n], sizeof(c->names[0]), "%s", key);
+		c->seqs[c->n] = json_object_get_int64(val);
+		c->touched[c->n] = false;
+		c->n++;
+	}
+	return 0;
+}
+
+/* Index of a stream; -ENOENT when the stream's aggregate is not locked. */
+static int
+counters_find(const struct counters *c, const char *stream)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (strcmp(c->names[i], stream) == 0)
+			return (int) i;
+	return -ENOENT;
+}
+
+/* Claims a batch inside a new transaction; returns the number claimed. */
+static int
+claim(struct worker *w, struct wr_error *reterr)
+{
+	char k[24];
+	const char *p[1] = {k};
+	struct wr_db_stmt st[2] = {
+		{.sql = "BEGIN", .expect = PGRES_COMMAND_OK},
+		{.sql = sql_claim, .nparams = 1, .params = p, .expect = PGRES_TUPLES_OK},
+	};
+	int r, n;
+
+	snprintf(k, sizeof(k), "%" PRId64, w->next_batch);
+	r = wr_db_pipeline(&w->db, st, 2, reterr);
+	if (r < 0)
+		return r;
+	n = PQntuples(st[1].res);
+	for (int i = 0; i < n; i++)
+		if (worker_decode_action(st[1].res, i, &w->actions[i]) < 0) {
+			r = wr_error_set(reterr, -EBADMSG, "internal", "claimed action without an id");
+			break;
+		}
+	PQclear(st[0].res);
+	PQclear(st[1].res);
+	return r < 0 ? r : n;
+}
+
+static int
+lock_load(struct worker *w, int n, struct wr_error *reterr)
+{
+	int64_t rooms[GAME_MAX_ROOMS], chars[GAME_MAX_ROOMS];
+	size_t nrooms = 0, nchars = 0;
+	bool overflow = false;
+	struct wr_strbuf s_rooms = WR_STRBUF_INIT, s_chars = WR_STRBUF_INIT;
+	const char *p[4];
+	PGresult *res = NULL;
+	int r;
+
+	for (int i = 0; i < n; i++) {
+		for (int j = 0; j < w->actions[i].nlock_rooms; j++)
+			add_unique(rooms, &nrooms, WR_ELEMENTSOF(rooms), w->actions[i].lock_rooms[j], &overflow);
+		for (int j = 0; j < w->actions[i].nlock_chars; j++)
+			add_unique(chars, &nchars, WR_ELEMENTSOF(chars), w->actions[i].lock_chars[j], &overflow);
+	}
+	if (overflow)
+		return wr_error_set(reterr, -E2BIG, "internal", "batch locks too many aggregates");
+	append_ids(&s_rooms, rooms, nrooms);
+	append_ids(&s_chars, chars, nchars);
+	p[0] = wr_strbuf_str(&s_rooms);
+	p[1] = wr_strbuf_str(&s_chars);
+	p[2] = "{}";
+	p[3] = "{}";
+	r = wr_db_exec(&w->db, sql_lock_load, 4, p, PGRES_TUPLES_OK, &res, reterr);
+	if (r >= 0) {
+		if (w->loaded)
+			json_object_put(w->loaded);
+		w->loaded = NULL;
+		r = worker_decode_state(PQgetvalue(res, 0, 0), w->state, &w->loaded, reterr);
+	}
+	PQclear(res);
+	wr_strbuf_done(&s_rooms);
+	wr_strbuf_done(&s_chars);
+	return r;
+}
+
+static void
+mark_dead(struct batch *b, const struct worker_action *a, const char *why)
+{
+	struct wr_strbuf item = WR_STRBUF_INIT;
+
+	wr_strbuf_printf(&item, "{\"id\":%" PRId64 ",\"error\":", a->id);
+	wr_strbuf_json_str(&item, why);
+	wr_strbuf_puts(&item, "}");
+	list_add(&b->dead, wr_strbuf_str(&item));
+	wr_strbuf_done(&item);
+}
+
+static void
+mark_done(struct batch *b, const struct worker_action *a)
+{
+	char id[24];
+
+	snprintf(id, sizeof(id), "%" PRId64, a->id);
+	list_add(&b->done, id);
+}
+
+/* The plan went stale under the locks: plan again from what the locks showed. */
+static void
+replan(struct worker *w, struct batch *b, const struct worker_action *a)
+{
+	struct planner_command cmd = {.verb = a->game.verb, .dir = a->game.dir};
+	struct planner_view view;
+	struct planner_action pa;
+	struct wr_strbuf item = WR_STRBUF_INIT;
+
+	if (a->game.text)
+		snprintf(cmd.text, sizeof(cmd.text), "%s", a->game.text);
+	if (a->replans >= w->cfg.max_replans || worker_decode_view(w->loaded, a->game.actor_char, &view) < 0 ||
+	    planner_plan(&cmd, &view, &pa, NULL) < 0) {
+		mark_dead(b, a, "plan kept going stale");
+		w->dead++;
+		return;
+	}
+	wr_strbuf_printf(&item, "{\"id\":%" PRId64 ",\"plan\":{\"room\":%" PRId64, a->id, pa.room_id);
+	if (pa.verb == GAME_VERB_MOVE)
+		wr_strbuf_printf(&item, ",\"to\":%" PRId64, pa.to_room_id);
+	wr_strbuf_puts(&item, "},\"lock_rooms\":[");
+	for (size_t i = 0; i < pa.nlock_rooms; i++)
+		wr_strbuf_printf(&item, "%s%" PRId64, i ? "," : "", pa.lock_rooms[i]);
+	wr_strbuf_printf(&item, "],\"lock_characters\":[%" PRId64 "],\"lock_mobs\":[],\"lock_items\":[]}",
+			 pa.lock_characters[0]);
+	list_add(&b->replan, wr_strbuf_str(&item));
+	wr_strbuf_done(&item);
+	w->replanned++;
+	log_debug("action=%" PRId64 " re-planned: actor now in room %" PRId64, a->id, pa.room_id);
+}
+
+/*
+ * Assigns seqs and appends the outcome's events.  Returns -ENOENT, changing
+ * nothing, if an event targets a stream whose aggregate is not locked: its
+ * seq could race with another worker's, so it must never be written.
+ */
+static int
+append_events(struct batch *b, const struct game_outcome *out, const struct worker_action *a)
+{
+	int idx[GAME_MAX_EVENTS][GAME_MAX_STREAMS];
+	char stream[64];
+
+	for (size_t i = 0; i < out->nevents; i++)
+		for (size_t j = 0; j < out->events[i].nstreams; j++) {
+			worker_stream_name(&out->events[i].streams[j], stream, sizeof(stream));
+			idx[i][j] = counters_find(&b->counters, stream);
+			if (idx[i][j] < 0)
+				return -ENOENT;
+		}
+	for (size_t i = 0; i < out->nevents; i++) {
+		const struct game_event *ev = &out->events[i];
+		int64_t seqs[GAME_MAX_STREAMS];
+
+		for (size_t j = 0; j < ev->nstreams; j++) {
+			seqs[j] = ++b->counters.seqs[idx[i][j]];
+			b->counters.touched[idx[i][j]] = true;
+		}
+		if (b->events.len)
+			wr_strbuf_puts(&b->events, ",");
+		worker_encode_event(&b->events, ev, a, seqs);
+		b->nevents++;
+	}
+	return 0;
+}
+
+static void
+apply_one(struct worker *w, struct batch *b, struct worker_action *a, int64_t now_ms)
+{
+	struct game_env env = {.now_ms = now_ms, .rng_state = a->game.seed};
+	struct game_outcome *out = w->outcome;
+	int r;
+
+	if (!a->decoded) {
+		mark_dead(b, a, a->decode_error);
+		w->dead++;
+		return;
+	}
+	r = game_apply(w->state, &a->game, &env, out);
+	if (r < 0 || out->overflow) {
+		log_bug_self("action=%" PRId64 " could not be applied: %s", a->id,
+			     r < 0 ? "malformed action" : "outcome overflow");
+		mark_dead(b, a, r < 0 ? "malformed action" : "outcome overflow");
+		w->dead++;
+		return;
+	}
+	if (out->result == GAME_STALE) {
+		replan(w, b, a);
+		return;
+	}
+	if (append_events(b, out, a) < 0) {
+		log_bug_self("action=%" PRId64 " wrote an event to an unlocked stream", a->id);
+		mark_dead(b, a, "event to an unlocked stream");
+		w->dead++;
+		return;
+	}
+	mark_done(b, a);
+	if (out->result == GAME_REJECTED)
+		w->rejected++;
+	else
+		w->applied++;
+}
+
+static void
+encode_batch(struct worker *w, struct batch *b, struct wr_strbuf *sb)
+{
+	bool first = true;
+
+	wr_strbuf_puts(sb, "{\"done\":[");
+	wr_strbuf_puts(sb, wr_strbuf_str(&b->done));
+	wr_strbuf_puts(sb, "],\"replan\":[");
+	wr_strbuf_puts(sb, wr_strbuf_str(&b->replan));
+	wr_strbuf_puts(sb, "],\"dead\":[");
+	wr_strbuf_puts(sb, wr_strbuf_str(&b->dead));
+	wr_strbuf_puts(sb, "],\"characters\":[");
+	for (size_t i = 0; i < w->state->nchars; i++) {
+		const struct game_char *c = &w->state->chars[i];
+
+		if (!c->dirty)
+			continue;
+		wr_strbuf_printf(sb, "%s{\"id\":%" PRId64 ",\"room_id\":%" PRId64 ",\"hp\":%d}", first ? "" : ",",
+				 c->id, c->room_id, (int) c->hp);
+		first = false;
+	}
+	wr_strbuf_puts(sb, "],\"events\":[");
+	wr_strbuf_puts(sb, wr_strbuf_str(&b->events));
+	wr_strbuf_puts(sb, "],\"counters\":{");
+	first = true;
+	for (size_t i = 0; i < b->counters.n; i++) {
+		if (!b->counters.touched[i])
+			continue;
+		wr_strbuf_printf(sb, "%s\"%s\":%" PRId64, first ? "" : ",", b->counters.names[i], b->counters.seqs[i]);
+		first = false;
+	}
+	wr_strbuf_puts(sb, "}}");
+}
+
+static int
+commit(struct worker *w, const char *batch_json, struct wr_error *reterr)
+{
+	const char *p[1] = {batch_json};
+	struct wr_db_stmt st[2] = {
+		{.sql = sql_commit_batch, .nparams = 1, .params = p, .expect = PGRES_TUPLES_OK},
+		{.sql = "COMMIT", .expect = PGRES_COMMAND_OK},
+	};
+	int r = wr_db_pipeline(&w->db, st, 2, reterr);
+
+	PQclear(st[0].res);
+	PQclear(st[1].res);
+	return r;
+}
+
+/* After a failed batch: roll back, count the attempt, maybe dead-letter. */
+static void
+recover(struct worker *w, int n, const struct wr_error *err)
+{
+	struct wr_error e2 = {0};
+	struct wr_strbuf ids = WR_STRBUF_INIT;
+	char max[24];
+	const char *p[3];
+	int64_t batch_ids[WORKER_MAX_BATCH];
+
+	w->failures++;
+	if (!wr_db_connected(&w->db) || wr_db_exec(&w->db, "ROLLBACK", 0, NULL, PGRES_COMMAND_OK, NULL, &e2) < 0) {
+		if (wr_db_reconnect(&w->db, &e2) < 0 || wr_db_listen(&w->db, "wr_actions", &e2) < 0) {
+			log_warning("could not reconnect to database: %s", e2.msg);
+			return;
+		}
+		log_notice("reconnected to database");
+	}
+	/* A batch of one pins the failure on its action; larger ones are retried one by one. */
+	if (n != 1) {
+		w->next_batch = 1;
+		return;
+	}
+	for (int i = 0; i < n; i++)
+		batch_ids[i] = w->actions[i].id;
+	append_ids(&ids, batch_ids, (size_t) n);
+	snprintf(max, sizeof(max), "%" PRId64, wr_db_error_is_transient(err) ? w->cfg.max_attempts : 1);
+	p[0] = wr_strbuf_str(&ids);
+	p[1] = err->msg;
+	p[2] = max;
+	if (wr_db_exec(&w->db, sql_failed, 3, p, PGRES_TUPLES_OK, NULL, &e2) < 0)
+		log_warning("could not record failed attempt of action %" PRId64 ": %s", batch_ids[0], e2.msg);
+	wr_strbuf_done(&ids);
+}
+
+int
+worker_run_batch(struct worker *w)
+{
+	struct wr_error err = {0};
+	static struct batch b; /* large: counters for every locked stream */
+	struct wr_strbuf json = WR_STRBUF_INIT;
+	uint64_t rt0 = w->db.round_trips;
+	int64_t now_ms = wr_now_ms();
+	int n, r;
+
+	b = (struct batch){0};
+
+	if (!wr_db_connected(&w->db)) {
+		recover(w, 0, &err);
+		return wr_db_connected(&w->db) ? 0 : -ECONNRESET;
+	}
+	n = claim(w, &err);
+	if (n < 0)
+		goto fail;
+	if (n == 0) {
+		r = wr_db_exec(&w->db, "ROLLBACK", 0, NULL, PGRES_COMMAND_OK, NULL, &err);
+		w->next_batch = 1;
+		return r < 0 ? r : 0;
+	}
+	r = lock_load(w, n, &err);
+	if (r < 0)
+		goto fail;
+	r = counters_load(&b.counters, w->loaded);
+	if (r < 0)
+		goto fail;
+	for (int i = 0; i < n; i++)
+		apply_one(w, &b, &w->actions[i], now_ms);
+	encode_batch(w, &b, &json);
+	r = commit(w, wr_strbuf_str(&json), &err);
+	if (r < 0)
+		goto fail;
+	w->batches++;
+	log_debug("batch of %d committed: %zu events, %" PRIu64 " round trips", n, b.nevents,
+		  w->db.round_trips - rt0);
+	/* Adapt: a full batch means backlog, so grow; otherwise fit what came. */
+	if (n == w->next_batch)
+		w->next_batch = w->next_batch * 2 > w->cfg.batch_max ? w->cfg.batch_max : w->next_batch * 2;
+	else
+		w->next_batch = n > 1 ? n : 1;
+	r = n;
+	goto out;
+fail:
+	log_warning("batch of %d failed: %s%s%s", n < 0 ? 0 : n, err.msg, err.sqlstate[0] ? " sqlstate=" : "",
+		    err.sqlstate);
+	recover(w, n < 0 ? 0 : n, &err);
+	r = -EIO;
+out:
+	wr_strbuf_done(&b.events);
+	wr_strbuf_done(&b.done);
+	wr_strbuf_done(&b.replan);
+	wr_strbuf_done(&b.dead);
+	wr_strbuf_done(&json);
+	return r;
+}

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * worker.h: wr-worker internals shared by main.c, worker.c and codec.c.
+ */
+#ifndef WR_WORKER_WORKER_H
+#define WR_WORKER_WORKER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "core/db.h"
+#include "core/error.h"
+#include "core/strbuf.h"
+#include "game/game.h"
+#include "planner/planner.h"
+
+#define WORKER_MAX_BATCH 256
+#define WORKER_MAX_LOCKS 8 /* ids of one kind one action may lock */
+
+struct worker_config {
+	char *database_url;
+	int64_t batch_max;    /* largest claim */
+	int64_t backstop_ms;  /* wake up even without NOTIFY */
+	int64_t max_attempts; /* transient failures before dead-lettering */
+	int64_t max_replans;  /* stale re-plans before rejecting */
+	char *log_level;
+};
+
+/* One claimed action, decoded from its action_queue row. */
+struct worker_action {
+	int64_t id;
+	char actor_key[64];
+	int64_t account_id;
+	int64_t instance_id;
+	struct game_action game;         /* text points into text[] */
+	char text[GAME_MAX_SAY + 1];
+	char command_id[129];            /* "" if none */
+	int64_t lock_rooms[WORKER_MAX_LOCKS];
+	int nlock_rooms;
+	int64_t lock_chars[WORKER_MAX_LOCKS];
+	int nlock_chars;
+	int attempts, replans;
+	bool decoded;                    /* false: the row is malformed, dead-letter it */
+	char decode_error[128];
+};
+
+struct worker {
+	struct worker_config cfg;
+	struct wr_db db;
+	struct worker_action *actions;   /* WORKER_MAX_BATCH, from malloc() */
+	struct game_state *state;        /* from malloc() */
+	struct game_outcome *outcome;    /* from malloc() */
+	struct json_object *loaded;      /* wr_lock_load() result, alive while applying */
+	int64_t next_batch;              /* adaptive claim size */
+	uint64_t batches, applied, rejected, replanned, dead, failures;
+};
+
+/* codec.c */
+int
+worker_decode_action(const PGresult *res, int row, struct worker_action *ret);
+/* Parses wr_lock_load()'s JSON into st; strings stay borrowed from *ret_doc. */
+int
+worker_decode_state(const char *json, struct game_state *st, struct json_object **ret_doc,
+		    struct wr_error *reterr);
+/* Finds the view of a character in the loaded document (for re-planning). */
+int
+worker_decode_view(struct json_object *doc, int64_t character_id, struct planner_view *ret);
+/* Counter of a stream in the loaded document; -ENOENT if not a locked stream. */
+int
+worker_counter(struct json_object *doc, const char *stream, int64_t *ret);
+/* Appends one event as a JSON object to sb (the wr_commit_batch "events" shape). */
+void
+worker_encode_event(struct wr_strbuf *sb, const struct game_event *ev, const struct worker_action *a,
+		    const int64_t *seqs);
+void
+worker_stream_name(const struct game_stream *s, char *buf, size_t n);
+
+/* worker.c */
+int
+worker_init(struct worker *w, struct wr_error *reterr);
+void
+worker_done(struct worker *w);
+/* Runs one batch: >0 actions handled, 0 nothing due, <0 error (already logged). */
+int
+worker_run_batch(struct worker *w);
+
+#endif
