@@ -1,0 +1,138 @@
+# tests/lib/harness.sh: sourced by shell tests.  TAP output, a throwaway
+# PostgreSQL per test (unix socket in a temp dir, no ports), and the services.
+#
+# Environment from meson: WR_BUILD_DIR, WR_HOME (source tree).
+# WR_TEST_KEEP=1 keeps the temp dir; WR_REQUIRE_PG=1 fails instead of skipping
+# when the PostgreSQL server binaries are missing.
+
+set -u
+BUILD=${WR_BUILD_DIR:?WR_BUILD_DIR not set}
+export WR_HOME=${WR_HOME:?WR_HOME not set}
+WRCTL=$BUILD/tools/wrctl
+T_N=0
+T_FAILED=0
+T_PIDS=""
+T_DIR=""
+T_PG=""
+
+echo "TAP version 13"
+
+ok() { # cond-status description
+	T_N=$((T_N + 1))
+	if [ "$1" -eq 0 ]; then echo "ok $T_N - $2"; else echo "not ok $T_N - $2"; T_FAILED=$((T_FAILED + 1)); fi
+}
+check() { # description command...
+	d=$1; shift
+	if "$@" >/dev/null 2>&1; then ok 0 "$d"; else ok 1 "$d"; fi
+}
+is() { # got expected description
+	if [ "$1" = "$2" ]; then ok 0 "$3"; else ok 1 "$3"; echo "# expected: $2"; echo "# got:      $1"; fi
+}
+diag() { echo "# $*"; }
+bail() { echo "Bail out! $*"; exit 1; }
+
+finish() {
+	echo "1..$T_N"
+	[ "$T_FAILED" -eq 0 ]
+}
+
+t_cleanup() {
+	for p in $T_PIDS; do kill "$p" 2>/dev/null || true; done
+	for p in $T_PIDS; do wait "$p" 2>/dev/null || true; done
+	if [ -n "$T_PG" ]; then
+		as_pg "$T_PG/pg_ctl" -D "$T_DIR/data" -m immediate stop >/dev/null 2>&1 || true
+	fi
+	if [ -n "$T_DIR" ]; then
+		if [ "${WR_TEST_KEEP:-0}" = 1 ] || [ "$T_FAILED" -ne 0 ]; then
+			echo "# kept $T_DIR (server log: $T_DIR/postgresql.log, service logs: $T_DIR/*.log)"
+		else
+			rm -rf "$T_DIR"
+		fi
+	fi
+}
+trap t_cleanup EXIT
+
+as_pg() {
+	if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+pg_bindir() {
+	for d in /usr/lib/postgresql/15/bin /usr/lib/postgresql/*/bin; do
+		if [ -x "$d/initdb" ]; then echo "$d"; return 0; fi
+	done
+	return 1
+}
+
+# Starts a throwaway PostgreSQL and exports WR_DATABASE_URL for database "wr".
+# The initdb'd cluster is built once per build dir (under flock) and copied.
+pg_start() {
+	T_PG=$(pg_bindir) || {
+		if [ "${WR_REQUIRE_PG:-0}" = 1 ]; then bail "postgres server binaries not found"; fi
+		echo "1..0 # SKIP postgres not found"; T_PG=""; exit 0
+	}
+	T_DIR=$(mktemp -d /tmp/wrtest.XXXXXX)
+	tmpl=$BUILD/tests/pg-template
+	(
+		flock 9
+		if [ ! -f "$tmpl/PG_VERSION" ]; then
+			rm -rf "$tmpl.tmp"; mkdir -p "$tmpl.tmp"
+			[ "$(id -u)" -eq 0 ] && chown postgres "$tmpl.tmp"
+			as_pg "$T_PG/initdb" -D "$tmpl.tmp" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+			mv "$tmpl.tmp" "$tmpl"
+		fi
+	) 9>"$BUILD/tests/pg-template.lock" || bail "initdb failed"
+	cp -a "$tmpl" "$T_DIR/data"
+	[ "$(id -u)" -eq 0 ] && chown -R postgres "$T_DIR"
+	chmod 700 "$T_DIR/data"
+	as_pg "$T_PG/pg_ctl" -D "$T_DIR/data" -w -l "$T_DIR/postgresql.log" \
+		-o "-k $T_DIR -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+		start >/dev/null || bail "postgres did not start; see $T_DIR/postgresql.log"
+	PGADMIN="host=$T_DIR user=postgres dbname=postgres"
+	psql "$PGADMIN" -qc "CREATE DATABASE wr" >/dev/null || bail "createdb failed"
+	export WR_DATABASE_URL="host=$T_DIR user=postgres dbname=wr"
+}
+
+sql() { psql "$WR_DATABASE_URL" -XAtqc "$1"; }
+
+# Starts a service in the background: name, command...  Output to $T_DIR/name.log.
+svc() {
+	name=$1; shift
+	"$@" >>"$T_DIR/$name.log" 2>&1 &
+	T_PIDS="$T_PIDS $!"
+	eval "PID_$(echo "$name" | tr -c 'a-zA-Z0-9\n' _)=$!"
+}
+
+wait_file() { # file [tenths]
+	i=0
+	while [ ! -s "$1" ]; do
+		i=$((i + 1)); [ "$i" -gt "${2:-100}" ] && return 1
+		sleep 0.1
+	done
+}
+
+wait_grep() { # pattern file [tenths]
+	i=0
+	while ! grep -q -- "$1" "$2" 2>/dev/null; do
+		i=$((i + 1)); [ "$i" -gt "${3:-100}" ] && return 1
+		sleep 0.1
+	done
+}
+
+# Ingress + publisher on free ports, N workers; exports HTTP and WS.
+services_start() { # workers
+	svc ingress "$BUILD/ingress/wr-ingress" --port=0 --port-file="$T_DIR/ingress.port"
+	svc publisher "$BUILD/publisher/wr-publisher" --port=0 --port-file="$T_DIR/publisher.port"
+	n=0
+	while [ "$n" -lt "${1:-2}" ]; do n=$((n + 1)); svc "worker-$n" "$BUILD/worker/wr-worker"; done
+	wait_file "$T_DIR/ingress.port" || bail "ingress did not start: $(cat "$T_DIR/ingress.log")"
+	wait_file "$T_DIR/publisher.port" || bail "publisher did not start: $(cat "$T_DIR/publisher.log")"
+	HTTP="http://127.0.0.1:$(cat "$T_DIR/ingress.port")"
+	WS="ws://127.0.0.1:$(cat "$T_DIR/publisher.port")/"
+}
+
+# post TOKEN BODY -> prints "STATUS BODY"
+post() {
+	curl -s -o "$T_DIR/resp" -w '%{http_code}' -H "Authorization: Bearer $1" \
+		-H 'Content-Type: application/json' --data-binary "$2" "$HTTP/v1/commands"
+	printf ' '; cat "$T_DIR/resp"
+}
