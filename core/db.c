@@ -72,12 +72,17 @@ int
 wr_db_init(struct wr_db *db, const char *conninfo, const char *appname, const char *session_sql,
 	   struct wr_error *reterr)
 {
+	int r;
+
 	*db = (struct wr_db){
 		.conninfo = wr_xstrdup(conninfo ? conninfo : ""),
 		.appname = wr_xstrdup(appname ? appname : "wr"),
 		.session_sql = session_sql ? wr_xstrdup(session_sql) : NULL,
 	};
-	return connect_now(db, reterr);
+	r = connect_now(db, reterr);
+	if (r < 0)
+		wr_db_done(db); /* nothing for the caller to clean up on failure */
+	return r;
 }
 
 void

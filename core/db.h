@@ -26,7 +26,8 @@ struct wr_db {
 	uint64_t round_trips;  /* client-server round trips since wr_db_init */
 };
 
-/* Connects; conninfo is passed to libpq untouched ("" uses PG* variables). */
+/* Connects; conninfo is passed to libpq untouched ("" uses PG* variables).
+ * On failure *db is left zeroed (wr_db_done on it is harmless). */
 int
 wr_db_init(struct wr_db *db, const char *conninfo, const char *appname, const char *session_sql,
 	   struct wr_error *reterr) WR_MUSTCHECK;

@@ -90,18 +90,23 @@ ps_printf(struct pool_str *ps, const char *fmt, ...) __attribute__((format(print
 static void
 ps_printf(struct pool_str *ps, const char *fmt, ...)
 {
-	char buf[256];
+	struct game_outcome *out = ps->out;
+	size_t avail = sizeof(out->pool) - out->pool_used - ps->len;
 	va_list ap;
 	int n;
 
+	if (out->overflow)
+		return;
+	/* Format straight into the pool: room descriptions can be long. */
 	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = vsnprintf(ps->start + ps->len, avail, fmt, ap);
 	va_end(ap);
-	if (n < 0 || (size_t) n >= sizeof(buf)) {
-		ps->out->overflow = true;
+	if (n < 0 || (size_t) n >= avail) {
+		out->overflow = true;
+		ps->start[ps->len] = '\0';
 		return;
 	}
-	ps_add(ps, buf, (size_t) n);
+	ps->len += (size_t) n;
 }
 
 /* Appends s as a JSON string literal. */

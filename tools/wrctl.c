@@ -16,7 +16,7 @@ static const struct {
 	const char *help;
 } commands[] = {
 	{"migrate", wrctl_migrate, "apply migrations/ and schema/ (idempotent)"},
-	{"world", wrctl_world, "world load [FILE]: load content (idempotent)"},
+	{"world", wrctl_world, "world load [FILE...] | world check [FILE...]: load or validate content"},
 	{"token", wrctl_token, "token issue ACCOUNT [--character=NAME] [--kind=player|service|admin]"},
 	{"watch", wrctl_watch, "watch --url=ws://HOST:PORT/ --token=TOKEN: websocket client"},
 };

@@ -175,7 +175,7 @@ claim(struct worker *w, struct wr_error *reterr)
 static int
 lock_load(struct worker *w, int n, struct wr_error *reterr)
 {
-	int64_t rooms[GAME_MAX_ROOMS], chars[GAME_MAX_ROOMS];
+	int64_t rooms[GAME_MAX_ROOMS], chars[GAME_MAX_CHARS];
 	size_t nrooms = 0, nchars = 0;
 	bool overflow = false;
 	struct wr_strbuf s_rooms = WR_STRBUF_INIT, s_chars = WR_STRBUF_INIT;

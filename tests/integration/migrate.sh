@@ -13,11 +13,13 @@ for t in instances zones room_templates rooms exits characters mob_templates mob
 done
 is "$(sql "SELECT count(*) FROM information_schema.columns WHERE table_name = 'character_runtime' AND column_name IN ('_cache_version', '_built_at')")" "2" "runtime tables carry _cache_version and _built_at"
 
-pg_dump -s "$WR_DATABASE_URL" >"$T_DIR/before.sql"
+# pg_dump >= 15.14 writes a random \restrict key per run: leave it out.
+dump() { pg_dump -s "$WR_DATABASE_URL" | grep -v '^\\\(un\)\{0,1\}restrict ' >"$1"; }
+dump "$T_DIR/before.sql"
 before=$(sql "SELECT string_agg(version || ':' || checksum || ':' || applied_at, ',') FROM schema_migrations")
 out=$("$WRCTL" migrate); ok $? "migrate runs again"
 case "$out" in *" 0 applied"*) ok 0 "second run applies no migration" ;; *) ok 1 "second run applies no migration"; diag "$out" ;; esac
-pg_dump -s "$WR_DATABASE_URL" >"$T_DIR/after.sql"
+dump "$T_DIR/after.sql"
 cmp -s "$T_DIR/before.sql" "$T_DIR/after.sql"; ok $? "schema is identical after re-applying"
 is "$(sql "SELECT string_agg(version || ':' || checksum || ':' || applied_at, ',') FROM schema_migrations")" "$before" "schema_migrations is untouched"
 

@@ -89,6 +89,17 @@ test_look(void)
 	tap_ok(field(&out.events[0], "room") && strstr(field(&out.events[0], "room"), "\"exits\":[\"north\"]"),
 	       "look: structured room JSON for UIs");
 
+	{
+		static char longdesc[4000];
+
+		setup();
+		memset(longdesc, 'x', sizeof(longdesc) - 1);
+		st.rooms[0].description = longdesc;
+		tap_is_int(game_apply(&st, &a, &env, &out), 0, "look long description: applies");
+		tap_ok(!out.overflow && field(&out.events[0], "text") && strstr(field(&out.events[0], "text"), longdesc),
+		       "look long description: all of it, no overflow");
+	}
+
 	setup();
 	st.rooms[0].dark = true;
 	tap_is_int(game_apply(&st, &a, &env, &out), 0, "look dark: applies");

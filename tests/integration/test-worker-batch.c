@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-worker-batch.c: drives the worker batch by batch against the database
+ * in $WR_DATABASE_URL (started by worker-batch.sh) and reads its round-trip
+ * counter: claim, lock+load and write+commit are 3 round trips whatever the
+ * batch size.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/db.h"
+#include "tests/lib/tap.h"
+#include "worker/worker.h"
+
+/* $1 k -> enqueues one say for each of k distinct characters */
+static const char *const sql_enqueue =
+	"SELECT count(*) FROM wr_enqueue((SELECT jsonb_agg(jsonb_build_object('actor_key', 'char:' || c.id,"
+	" 'verb', 'say', 'args', '{\"text\":\"batch\"}'::jsonb, 'plan', jsonb_build_object('room', c.room_id),"
+	" 'instance_id', c.instance_id, 'lock_rooms', jsonb_build_array(c.room_id),"
+	" 'lock_characters', jsonb_build_array(c.id)) ORDER BY c.id)"
+	" FROM (SELECT * FROM characters ORDER BY id LIMIT $1::int) c))";
+
+static int64_t
+count(struct worker *w, const char *sql)
+{
+	PGresult *res = NULL;
+	int64_t v = -1;
+
+	if (wr_db_exec(&w->db, sql, 0, NULL, PGRES_TUPLES_OK, &res, NULL) == 0 && wr_db_get_i64(res, 0, 0, &v) < 0)
+		v = -1;
+	PQclear(res);
+	return v;
+}
+
+int
+main(void)
+{
+	static struct worker w;
+	struct wr_error err = {0};
+	const int sizes[] = {1, 10, 100};
+
+	printf("TAP version 13\n");
+	w.cfg = (struct worker_config){
+		.database_url = getenv("WR_DATABASE_URL"),
+		.batch_max = 128,
+		.backstop_ms = 1000,
+		.max_attempts = 5,
+		.max_replans = 5,
+	};
+	if (worker_init(&w, &err) < 0) {
+		printf("Bail out! could not start the worker: %s\n", err.msg);
+		return 1;
+	}
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		char k[16];
+		const char *p[1] = {k};
+		int64_t before_events = count(&w, "SELECT count(*) FROM event_log");
+		uint64_t rt0;
+		int n;
+
+		snprintf(k, sizeof(k), "%d", sizes[i]);
+		if (wr_db_exec(&w.db, sql_enqueue, 1, p, PGRES_TUPLES_OK, NULL, &err) < 0) {
+			printf("Bail out! could not enqueue: %s\n", err.msg);
+			return 1;
+		}
+		w.next_batch = sizes[i];
+		rt0 = w.db.round_trips;
+		n = worker_run_batch(&w);
+		tap_is_int(n, sizes[i], "batch of %d: all claimed and applied", sizes[i]);
+		tap_is_int(w.db.round_trips - rt0, 3, "batch of %d: 3 round trips", sizes[i]);
+		tap_is_int(count(&w, "SELECT count(*) FROM action_queue"), 0, "batch of %d: queue empty", sizes[i]);
+		tap_is_int(count(&w, "SELECT count(*) FROM event_log") - before_events, sizes[i],
+			   "batch of %d: one event per action", sizes[i]);
+	}
+	/* Idle: an empty claim costs the claim and its rollback, nothing more. */
+	{
+		uint64_t rt0 = w.db.round_trips;
+
+		tap_is_int(worker_run_batch(&w), 0, "idle: nothing claimed");
+		tap_is_int(w.db.round_trips - rt0, 2, "idle: 2 round trips (claim, rollback)");
+	}
+	worker_done(&w);
+	return tap_done();
+}
