@@ -1,0 +1,474 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * commands.c: POST /v1/commands, from a bounded request body to queued
+ * actions and a JSON answer (docs/http-api.md).
+ *
+ * The body is decoded into struct cmd_item at the edge; every item is
+ * validated and parsed before the database is asked anything, then a
+ * request costs three round trips whatever its size: token + actor lookup,
+ * one wr_actor_view(), one wr_enqueue().  Items fail one by one (their
+ * error goes into the batch result); the request fails as a whole only for
+ * bad JSON, size limits, authentication and database trouble, and then
+ * nothing is enqueued.  Runs on any HTTP worker thread; no shared state.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/json.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "ingress/ingress.h"
+
+#define BODY_MAX_DEPTH 16
+#define MAX_ACTOR_LEN 128
+#define MAX_COMMAND_ID_LEN 128
+
+struct cmd_item {
+	const char *actor;          /* borrowed from the parsed body; NULL when omitted */
+	const char *input;          /* borrowed from the parsed body */
+	const char *id;             /* borrowed from the parsed body; NULL when omitted */
+	char ref[32];               /* canonical "char:<id>" when actor is one */
+	size_t ref_index;           /* into batch.refs when actor != NULL */
+	int64_t char_id;            /* the resolved actor */
+	size_t view_index;          /* into batch.ids / batch.views */
+	struct planner_command cmd;
+	struct planner_action act;
+	int64_t action_id;
+	bool failed;
+	struct wr_error err;        /* when failed */
+};
+
+struct batch {
+	struct cmd_item *items;              /* from malloc() */
+	size_t nitems;
+	struct ingress_actor_ref *refs;      /* from malloc(), distinct references */
+	size_t nrefs;
+	int64_t *ids;                        /* from malloc(), distinct resolved actors */
+	struct planner_view *views;          /* from malloc(), parallel to ids */
+	bool *found;                         /* from malloc(), parallel to ids */
+	size_t nids;
+	struct ingress_token tok;
+};
+
+/* ---- JSON output ----------------------------------------------------------- */
+
+void
+ingress_json_str(struct wr_strbuf *out, const char *s)
+{
+	size_t n = strlen(s);
+	char *copy;
+
+	if (wr_utf8_valid(s, n)) {
+		wr_strbuf_json_str(out, s);
+		return;
+	}
+	/* Messages are at most a few hundred bytes: trimming byte by byte is cheap. */
+	while (n > 0 && !wr_utf8_valid(s, n))
+		n--;
+	copy = wr_xstrndup(s, n);
+	wr_strbuf_json_str(out, copy);
+	free(copy);
+}
+
+/* Appends {"code":..,"message":..[,"position":N]}. */
+static void
+append_error_object(struct wr_strbuf *out, const char *code, const char *message, int position)
+{
+	wr_strbuf_puts(out, "{\"code\":");
+	ingress_json_str(out, code);
+	wr_strbuf_puts(out, ",\"message\":");
+	ingress_json_str(out, message);
+	if (position >= 0)
+		wr_strbuf_printf(out, ",\"position\":%d", position);
+	wr_strbuf_puts(out, "}");
+}
+
+void
+ingress_json_error(struct wr_strbuf *out, const char *code, const char *message, int position)
+{
+	wr_strbuf_puts(out, "{\"error\":");
+	append_error_object(out, code, message, position);
+	wr_strbuf_puts(out, "}");
+}
+
+unsigned int
+ingress_status_for(const char *code)
+{
+	static const struct {
+		const char *code;
+		unsigned int status;
+	} map[] = {
+		{"unauthorized", 401},    {"forbidden", 403},       {"unknown_actor", 404},
+		{"not_found", 404},       {"method_not_allowed", 405}, {"too_large", 413},
+		{"batch_too_large", 413}, {"unsupported_media_type", 415},
+		{"internal", 500},        {"unavailable", 503},
+	};
+
+	for (size_t i = 0; i < WR_ELEMENTSOF(map); i++)
+		if (strcmp(code, map[i].code) == 0)
+			return map[i].status;
+	/* bad_json, bad_input, too_long and every planner error are the client's. */
+	return 400;
+}
+
+static unsigned int
+fail_request(struct wr_strbuf *out, const struct wr_error *err)
+{
+	wr_strbuf_reset(out);
+	ingress_json_error(out, err->kind, err->msg, err->position);
+	return ingress_status_for(err->kind);
+}
+
+/* ---- decoding and validation --------------------------------------------------- */
+
+static bool
+item_fail(struct cmd_item *it, const struct wr_error *err)
+{
+	it->failed = true;
+	it->err = *err;
+	return false;
+}
+
+/* "char:<digits>" -> canonical ref; anything else is a name.  False on a bad ref. */
+static bool
+canonical_ref(struct cmd_item *it)
+{
+	const char *digits = it->actor + 5;
+	struct wr_error err;
+	int64_t id;
+
+	if (strncmp(it->actor, "char:", 5) != 0)
+		return true;
+	if (strspn(digits, "0123456789") != strlen(digits) || wr_parse_i64(digits, 1, INT64_MAX, &id) < 0) {
+		wr_error_set(&err, -EINVAL, "bad_input", "invalid actor \"%.64s\": expected a name or char:<id>",
+			     it->actor);
+		return item_fail(it, &err);
+	}
+	snprintf(it->ref, sizeof(it->ref), "char:%" PRId64, id);
+	it->actor = it->ref;
+	return true;
+}
+
+static bool
+check_members(struct json_object *obj, struct cmd_item *it)
+{
+	struct wr_error err;
+
+	json_object_object_foreach(obj, key, val)
+	{
+		(void) val;
+		if (strcmp(key, "actor") != 0 && strcmp(key, "input") != 0 && strcmp(key, "id") != 0) {
+			wr_error_set(&err, -EINVAL, "bad_input",
+				     "unknown member \"%.64s\": expected \"actor\", \"input\" and \"id\"", key);
+			return item_fail(it, &err);
+		}
+	}
+	return true;
+}
+
+/* Fills it from one command object; false (and it->failed) when invalid. */
+static bool
+decode_item(struct json_object *obj, struct cmd_item *it)
+{
+	struct wr_error err;
+
+	if (!json_object_is_type(obj, json_type_object)) {
+		wr_error_set(&err, -EINVAL, "bad_input", "a command must be a JSON object");
+		return item_fail(it, &err);
+	}
+	/* The id first, so that a failed item can still be matched by its id. */
+	if (wr_json_opt_str(obj, "id", MAX_COMMAND_ID_LEN, &it->id, &err) < 0)
+		return item_fail(it, &err);
+	if (it->id && !*it->id) {
+		it->id = NULL;
+		wr_error_set(&err, -EINVAL, "bad_input", "member \"id\" must not be empty");
+		return item_fail(it, &err);
+	}
+	if (!check_members(obj, it))
+		return false;
+	if (wr_json_get_str(obj, "input", PLANNER_MAX_INPUT, &it->input, &err) < 0 ||
+	    wr_json_opt_str(obj, "actor", MAX_ACTOR_LEN, &it->actor, &err) < 0)
+		return item_fail(it, &err);
+	if (it->actor && !*it->actor) {
+		wr_error_set(&err, -EINVAL, "bad_input", "member \"actor\" must not be empty");
+		return item_fail(it, &err);
+	}
+	if (it->actor && !canonical_ref(it))
+		return false;
+	if (planner_parse(it->input, &it->cmd, &err) < 0)
+		return item_fail(it, &err);
+	return true;
+}
+
+/* Records the item's actor reference once per distinct string. */
+static void
+add_ref(struct batch *b, struct cmd_item *it)
+{
+	for (size_t i = 0; i < b->nrefs; i++) {
+		if (strcmp(b->refs[i].ref, it->actor) == 0) {
+			it->ref_index = i;
+			return;
+		}
+	}
+	b->refs[b->nrefs] = (struct ingress_actor_ref){.ref = it->actor};
+	it->ref_index = b->nrefs++;
+}
+
+/* Decodes the whole body; a non-zero status means the request failed as a whole. */
+static unsigned int
+decode_body(struct json_object *doc, const struct ingress_commands_limits *lim, struct batch *b,
+	    struct wr_strbuf *out)
+{
+	bool is_batch = json_object_is_type(doc, json_type_array);
+	struct wr_error err;
+	size_t n;
+
+	if (!is_batch && !json_object_is_type(doc, json_type_object)) {
+		wr_error_set(&err, -EINVAL, "bad_input", "body must be a command object or an array of them");
+		return fail_request(out, &err);
+	}
+	n = is_batch ? json_object_array_length(doc) : 1;
+	if (n == 0) {
+		wr_error_set(&err, -EINVAL, "bad_input", "empty batch: send at least one command");
+		return fail_request(out, &err);
+	}
+	if (n > lim->max_batch) {
+		wr_error_set(&err, -E2BIG, "batch_too_large", "batch of %zu commands exceeds the limit of %zu",
+			     n, lim->max_batch);
+		return fail_request(out, &err);
+	}
+	b->nitems = n;
+	b->items = wr_xcalloc(n, sizeof(*b->items));
+	b->refs = wr_xcalloc(n, sizeof(*b->refs));
+	for (size_t i = 0; i < n; i++) {
+		struct cmd_item *it = &b->items[i];
+
+		if (decode_item(is_batch ? json_object_array_get_idx(doc, i) : doc, it) && it->actor)
+			add_ref(b, it);
+	}
+	return 0;
+}
+
+/* ---- authorisation and actors ---------------------------------------------------- */
+
+/* Picks the item's character: named, pinned by the token, or the account's only one. */
+static bool
+resolve_actor(const struct batch *b, struct cmd_item *it)
+{
+	const struct ingress_token *tok = &b->tok;
+	const struct ingress_actor_ref *ref;
+	struct wr_error err;
+
+	if (!it->actor) {
+		it->char_id = tok->pinned_char ? tok->pinned_char : tok->only_char;
+		if (it->char_id)
+			return true;
+		wr_error_set(&err, -EINVAL, "bad_input",
+			     "member \"actor\" is required: the account has %" PRId64 " characters", tok->nchars);
+		return item_fail(it, &err);
+	}
+	ref = &b->refs[it->ref_index];
+	if (ref->char_id == 0) {
+		wr_error_set(&err, -ENOENT, "unknown_actor", "no character \"%.64s\"", it->actor);
+		return item_fail(it, &err);
+	}
+	if (ref->account_id != tok->account_id || (tok->pinned_char && ref->char_id != tok->pinned_char)) {
+		wr_error_set(&err, -EPERM, "forbidden", "this token may not act for \"%.64s\"", it->actor);
+		return item_fail(it, &err);
+	}
+	it->char_id = ref->char_id;
+	return true;
+}
+
+static void
+add_actor_id(struct batch *b, struct cmd_item *it)
+{
+	for (size_t i = 0; i < b->nids; i++) {
+		if (b->ids[i] == it->char_id) {
+			it->view_index = i;
+			return;
+		}
+	}
+	b->ids[b->nids] = it->char_id;
+	it->view_index = b->nids++;
+}
+
+/* Token check and actor resolution: one round trip.  Non-zero status: request failed. */
+static unsigned int
+authorise(struct ingress_conn *c, const char *token, struct batch *b, struct wr_strbuf *out)
+{
+	struct wr_error err;
+
+	if (ingress_store_auth(c, token, b->refs, b->nrefs, &b->tok, &err) < 0)
+		return fail_request(out, &err);
+	if (!b->tok.found) {
+		wr_error_set(&err, -EACCES, "unauthorized", "unknown, expired or revoked token");
+		return fail_request(out, &err);
+	}
+	if (b->tok.kind != INGRESS_TOKEN_PLAYER) {
+		wr_error_set(&err, -EPERM, "forbidden", "service and admin tokens cannot submit commands yet");
+		return fail_request(out, &err);
+	}
+	b->ids = wr_xcalloc(b->nitems, sizeof(*b->ids));
+	for (size_t i = 0; i < b->nitems; i++) {
+		struct cmd_item *it = &b->items[i];
+
+		if (!it->failed && resolve_actor(b, it))
+			add_actor_id(b, it);
+	}
+	return 0;
+}
+
+/* ---- planning and queueing ------------------------------------------------------------- */
+
+static bool
+plan_item(const struct batch *b, struct cmd_item *it)
+{
+	const struct planner_view *v = &b->views[it->view_index];
+	struct wr_error err;
+
+	if (!b->found[it->view_index]) {
+		wr_error_set(&err, -ENOENT, "unknown_actor", "no character \"%.64s\"",
+			     it->actor ? it->actor : "(default)");
+		return item_fail(it, &err);
+	}
+	/* Defence in depth: a pinned character must still belong to the account. */
+	if (v->account_id != b->tok.account_id) {
+		wr_error_set(&err, -EPERM, "forbidden", "this token may not act for character %" PRId64,
+			     it->char_id);
+		return item_fail(it, &err);
+	}
+	if (planner_plan(&it->cmd, v, &it->act, &err) < 0)
+		return item_fail(it, &err);
+	return true;
+}
+
+/* Views, plans and one enqueue for every item still standing.  Non-zero: failed. */
+static unsigned int
+plan_and_enqueue(struct ingress_conn *c, struct batch *b, struct wr_strbuf *out)
+{
+	struct planner_action *acts = NULL;
+	struct ingress_origin *origins = NULL;
+	int64_t *action_ids = NULL;
+	struct wr_error err;
+	unsigned int status = 0;
+	size_t nacts = 0;
+
+	if (b->nids == 0)
+		return 0;
+	b->views = wr_xcalloc(b->nids, sizeof(*b->views));
+	b->found = wr_xcalloc(b->nids, sizeof(*b->found));
+	if (ingress_store_views(c, b->ids, b->nids, b->views, b->found, &err) < 0)
+		return fail_request(out, &err);
+	acts = wr_xcalloc(b->nitems, sizeof(*acts));
+	origins = wr_xcalloc(b->nitems, sizeof(*origins));
+	action_ids = wr_xcalloc(b->nitems, sizeof(*action_ids));
+	for (size_t i = 0; i < b->nitems; i++) {
+		struct cmd_item *it = &b->items[i];
+
+		if (it->failed || !plan_item(b, it))
+			continue;
+		acts[nacts] = it->act;
+		origins[nacts] = (struct ingress_origin){.command_id = it->id, .input = it->input};
+		nacts++;
+	}
+	if (nacts == 0)
+		goto out;
+	if (ingress_store_enqueue(c, acts, origins, nacts, action_ids, &err) < 0) {
+		status = fail_request(out, &err);
+		goto out;
+	}
+	for (size_t i = 0, k = 0; i < b->nitems; i++)
+		if (!b->items[i].failed)
+			b->items[i].action_id = action_ids[k++];
+out:
+	free(acts);
+	free(origins);
+	free(action_ids);
+	return status;
+}
+
+/* ---- response ------------------------------------------------------------------------- */
+
+static void
+append_item_result(struct wr_strbuf *out, const struct cmd_item *it, bool in_batch)
+{
+	if (it->failed) {
+		wr_strbuf_puts(out, in_batch ? "{\"status\":\"error\",\"error\":" : "{\"error\":");
+		append_error_object(out, it->err.kind, it->err.msg, it->err.position);
+	} else
+		wr_strbuf_printf(out, "{\"status\":\"queued\",\"action_ids\":[%" PRId64 "]", it->action_id);
+	if (it->id) {
+		wr_strbuf_puts(out, ",\"id\":");
+		wr_strbuf_json_str(out, it->id);
+	}
+	wr_strbuf_puts(out, "}");
+}
+
+static unsigned int
+respond(const struct batch *b, bool is_batch, struct wr_strbuf *out)
+{
+	wr_strbuf_reset(out);
+	if (!is_batch) {
+		append_item_result(out, &b->items[0], false);
+		return b->items[0].failed ? ingress_status_for(b->items[0].err.kind) : 202;
+	}
+	wr_strbuf_puts(out, "{\"results\":[");
+	for (size_t i = 0; i < b->nitems; i++) {
+		if (i > 0)
+			wr_strbuf_puts(out, ",");
+		append_item_result(out, &b->items[i], true);
+	}
+	wr_strbuf_puts(out, "]}");
+	return 200;
+}
+
+static void
+batch_done(struct batch *b)
+{
+	free(b->items);
+	free(b->refs);
+	free(b->ids);
+	free(b->views);
+	free(b->found);
+}
+
+unsigned int
+ingress_commands_handle(struct ingress_store *st, const struct ingress_commands_limits *lim,
+			const char *token, const char *body, size_t len, struct wr_strbuf *out)
+{
+	struct json_object *doc = NULL;
+	struct ingress_conn *c = NULL;
+	struct batch b = {0};
+	struct wr_error err;
+	unsigned int status;
+
+	if (wr_json_parse(body, len, BODY_MAX_DEPTH, &doc, &err) < 0) {
+		status = fail_request(out, &err);
+		goto out;
+	}
+	status = decode_body(doc, lim, &b, out);
+	if (status)
+		goto out;
+	c = ingress_store_acquire(st, &err);
+	if (!c) {
+		status = fail_request(out, &err);
+		goto out;
+	}
+	status = authorise(c, token, &b, out);
+	if (status)
+		goto out;
+	status = plan_and_enqueue(c, &b, out);
+	if (status)
+		goto out;
+	status = respond(&b, json_object_is_type(doc, json_type_array), out);
+out:
+	ingress_store_release(st, c);
+	batch_done(&b);
+	if (doc)
+		json_object_put(doc);
+	return status;
+}

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * main.c: wr-ingress, the HTTP front door.  Commands in, Actions queued
+ * (docs/http-api.md).
+ *
+ * The main thread reads the configuration, starts the HTTP server (whose
+ * threads do all the work) and then only waits for SIGINT or SIGTERM, which
+ * every other thread has blocked, so shutdown happens here, in order: stop
+ * accepting, let requests in progress finish, close the database pool.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/config.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "ingress/ingress.h"
+
+static struct ingress_config cfg;
+
+static const struct wr_config_key config_keys[] = {
+	{.name = "database-url", .type = WR_CONFIG_STRING, .ptr = &cfg.database_url, .def = "",
+	 .secret = true, .help = "libpq connection string; \"\" uses the PG* environment"},
+	{.name = "listen", .type = WR_CONFIG_STRING, .ptr = &cfg.listen, .def = "127.0.0.1",
+	 .help = "address to listen on"},
+	{.name = "port", .type = WR_CONFIG_INT, .ptr = &cfg.port, .def = "8080", .min = 0, .max = 65535,
+	 .help = "TCP port; 0 picks a free one"},
+	{.name = "port-file", .type = WR_CONFIG_STRING, .ptr = &cfg.port_file, .def = "",
+	 .help = "once listening, write the bound port and a newline to this file"},
+	{.name = "threads", .type = WR_CONFIG_INT, .ptr = &cfg.threads, .def = "4", .min = 1, .max = 256,
+	 .help = "HTTP worker threads, each with its own database connection"},
+	{.name = "max-body", .type = WR_CONFIG_INT, .ptr = &cfg.max_body, .def = "65536", .min = 256,
+	 .max = 64 * 1024 * 1024, .help = "largest request body in bytes (413 above)"},
+	{.name = "max-batch", .type = WR_CONFIG_INT, .ptr = &cfg.max_batch, .def = "100", .min = 1,
+	 .max = 10000, .help = "most commands in one request (413 above)"},
+	{.name = "log-level", .type = WR_CONFIG_STRING, .ptr = &cfg.log_level, .def = "info",
+	 .help = "error, warning, notice, info or debug"},
+	{.name = NULL},
+};
+
+static void
+config_done(void)
+{
+	free(cfg.database_url);
+	free(cfg.listen);
+	free(cfg.port_file);
+	free(cfg.log_level);
+	cfg = (struct ingress_config){0};
+}
+
+/* Written to a temporary name and renamed, so a reader never sees half a file. */
+static int
+write_port_file(const char *path, unsigned int port)
+{
+	char tmp[4096];
+	FILE *f;
+	int r = 0;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int) getpid()) >= (int) sizeof(tmp))
+		return -ENAMETOOLONG;
+	f = fopen(tmp, "we");
+	if (!f)
+		return -errno;
+	if (fprintf(f, "%u\n", port) < 0)
+		r = -EIO;
+	if (fclose(f) != 0 && r == 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0)
+		(void) unlink(tmp);
+	return r;
+}
+
+/* Tries the database once so the log says early whether it is reachable;
+ * ingress starts either way and /healthz reports the state. */
+static void
+check_database(struct ingress_store *st)
+{
+	struct ingress_conn *c = ingress_store_acquire(st, NULL);
+
+	if (c && ingress_store_ping(c, NULL) >= 0)
+		log_info("database reachable");
+	else
+		log_warning("database not reachable yet, serving 503 until it is");
+	ingress_store_release(st, c);
+}
+
+static int
+run(void)
+{
+	struct ingress_store *st = NULL;
+	struct ingress_http *http = NULL;
+	struct wr_error err;
+	sigset_t stop;
+	int sig = 0, r;
+
+	/* Block before any thread starts, so that only sigwait() below sees them. */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	st = ingress_store_new(cfg.database_url, (size_t) cfg.threads);
+	check_database(st);
+	http = ingress_http_start(&cfg, st, &err);
+	if (!http) {
+		log_error("%s", err.msg);
+		r = EXIT_FAILURE;
+		goto out;
+	}
+	log_info("listening on %s port %u", cfg.listen, ingress_http_port(http));
+	if (cfg.port_file && *cfg.port_file) {
+		r = write_port_file(cfg.port_file, ingress_http_port(http));
+		if (r < 0) {
+			log_error("could not write port file \"%s\": %s", cfg.port_file, strerror(-r));
+			r = EXIT_FAILURE;
+			goto out;
+		}
+	}
+	while (sigwait(&stop, &sig) != 0)
+		;
+	log_info("received %s, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	r = EXIT_SUCCESS;
+out:
+	http = ingress_http_stop(http);
+	st = ingress_store_free(st);
+	return r;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct wr_error err;
+	int r, level;
+
+	wr_log_init("ingress");
+	r = wr_config_load(config_keys, argc, argv, "wr-ingress", &err);
+	if (r < 0) {
+		log_error("%s", err.msg);
+		config_done();
+		return EXIT_FAILURE;
+	}
+	if (r > 0) {
+		config_done();
+		return EXIT_SUCCESS;
+	}
+	level = wr_log_level_from_string(cfg.log_level);
+	if (level < 0) {
+		log_error("invalid value \"%s\" for \"log-level\": expected error, warning, notice, info or debug",
+			  cfg.log_level);
+		config_done();
+		return EXIT_FAILURE;
+	}
+	wr_log_max_level = (enum wr_log_level) level;
+	wr_config_log(config_keys);
+	r = run();
+	config_done();
+	return r;
+}

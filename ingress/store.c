@@ -1,0 +1,569 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * store.c: every SQL statement wr-ingress sends, and the small pool of
+ * connections its HTTP worker threads share (one struct wr_db per thread at
+ * a time, handed out under a mutex, reconnected when it breaks).
+ *
+ * A request costs at most three round trips whatever its batch size: token
+ * and actor lookup (pipelined), one wr_actor_view() and one wr_enqueue().
+ * Only reads are retried after a lost connection; an enqueue whose outcome
+ * is unknown is reported as unavailable, never sent twice.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/db.h"
+#include "core/json.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "game/game.h"
+#include "ingress/ingress.h"
+
+/* Per-session limits: ingress never holds a transaction open, and a request
+ * must not wait long on a database that is struggling. */
+static const char session_sql[] = "SET statement_timeout = '5s'; SET lock_timeout = '2s'; "
+				  "SET idle_in_transaction_session_timeout = '10s'";
+
+#define RECONNECT_BACKOFF_MS 1000
+
+/* No parameters; returns one row. */
+static const char sql_ping[] = "SELECT 1";
+
+/*
+ * $1 text: the bearer token as sent.
+ * Returns at most one row: account_id, kind, character_id (NULL unless the
+ * token pins one), the number of characters of the account, and its only
+ * character (NULL unless it has exactly one).
+ */
+static const char sql_token[] =
+	"SELECT t.account_id, t.kind, t.character_id, n.nchars, n.only_id "
+	"FROM access_tokens t JOIN accounts a ON a.id = t.account_id "
+	"CROSS JOIN LATERAL (SELECT count(*) AS nchars, "
+	"CASE WHEN count(*) = 1 THEN min(c.id) END AS only_id "
+	"FROM characters c WHERE c.account_id = t.account_id) n "
+	"WHERE t.token_hash = encode(sha256(convert_to($1, 'UTF8')), 'hex') "
+	"AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now()) "
+	"AND a.disabled_at IS NULL";
+
+/*
+ * $1 jsonb: array of actor references, each a character name or "char:<id>"
+ * (the caller has checked that the digits after "char:" are a valid id).
+ * Returns one row per reference, in order: ord (from 1), then the
+ * character's id and account_id, both NULL when nothing matches.  Names
+ * compare with lower(), as the unique index characters_name_key does.
+ */
+static const char sql_resolve[] =
+	"SELECT r.ord, c.id, c.account_id "
+	"FROM jsonb_array_elements_text($1::jsonb) WITH ORDINALITY AS r(ref, ord) "
+	"LEFT JOIN LATERAL ("
+	"SELECT ch.id, ch.account_id FROM characters ch "
+	"WHERE ch.id = CASE WHEN r.ref LIKE 'char:%' THEN substr(r.ref, 6)::bigint END "
+	"UNION ALL "
+	"SELECT ch.id, ch.account_id FROM characters ch "
+	"WHERE r.ref NOT LIKE 'char:%' AND lower(ch.name) = lower(r.ref)"
+	") c ON true ORDER BY r.ord";
+
+/* $1 bigint[]: character ids.  Returns one row, one jsonb column (see
+ * schema/functions/wr_actor_view.sql for its shape). */
+static const char sql_views[] = "SELECT wr_actor_view($1::bigint[])";
+
+/* $1 jsonb: array of planned actions (schema/functions/wr_enqueue.sql).
+ * Returns one row per action, in array order: the new action id. */
+static const char sql_enqueue[] =
+	"SELECT e.id FROM wr_enqueue($1::jsonb) WITH ORDINALITY AS e(id, n) ORDER BY e.n";
+
+struct ingress_conn {
+	struct wr_db db;
+	bool initialized;   /* wr_db_init ran: db owns its settings */
+	bool in_use;
+	bool fresh;         /* connected by this acquire: a failure is not a stale link */
+	bool warned;        /* the last failed connect was logged at WARNING */
+	int64_t retry_at;   /* monotonic ms: no connect attempt before this */
+};
+
+struct ingress_store {
+	pthread_mutex_t lock;
+	pthread_cond_t freed;
+	char *conninfo;              /* from malloc() */
+	size_t size;
+	struct ingress_conn *conns;  /* from malloc(), size entries */
+};
+
+/* libpq messages span several lines ("...\n\tThis probably means..."): one log line each. */
+static const char *
+one_line(char *msg)
+{
+	char *w = msg;
+
+	for (const char *r = msg; *r; r++) {
+		if (*r == '\n' || *r == '\t' || *r == '\r') {
+			if (w > msg && w[-1] != ' ')
+				*w++ = ' ';
+		} else
+			*w++ = *r;
+	}
+	while (w > msg && w[-1] == ' ')
+		w--;
+	*w = '\0';
+	return msg;
+}
+
+struct ingress_store *
+ingress_store_new(const char *conninfo, size_t size)
+{
+	struct ingress_store *st = wr_xcalloc(1, sizeof(*st));
+
+	pthread_mutex_init(&st->lock, NULL);
+	pthread_cond_init(&st->freed, NULL);
+	st->conninfo = wr_xstrdup(conninfo ? conninfo : "");
+	st->size = size ? size : 1;
+	st->conns = wr_xcalloc(st->size, sizeof(*st->conns));
+	return st;
+}
+
+struct ingress_store *
+ingress_store_free(struct ingress_store *st)
+{
+	if (!st)
+		return NULL;
+	for (size_t i = 0; i < st->size; i++)
+		if (st->conns[i].initialized)
+			wr_db_done(&st->conns[i].db);
+	free(st->conns);
+	free(st->conninfo);
+	pthread_cond_destroy(&st->freed);
+	pthread_mutex_destroy(&st->lock);
+	free(st);
+	return NULL;
+}
+
+/* Picks a free slot, preferring one that is already connected.  Caller holds lock. */
+static struct ingress_conn *
+pick_free(struct ingress_store *st)
+{
+	struct ingress_conn *any = NULL;
+
+	for (size_t i = 0; i < st->size; i++) {
+		struct ingress_conn *c = &st->conns[i];
+
+		if (c->in_use)
+			continue;
+		if (c->initialized && wr_db_connected(&c->db))
+			return c;
+		if (!any)
+			any = c;
+	}
+	return any;
+}
+
+static int
+connect_slot(struct ingress_store *st, struct ingress_conn *c, struct wr_error *reterr)
+{
+	struct wr_error err;
+	int64_t now = wr_mono_ms();
+	int r;
+
+	if (now < c->retry_at)
+		return wr_error_set(reterr, -ECONNREFUSED, "unavailable", "database unavailable");
+	if (!c->initialized) {
+		r = wr_db_init(&c->db, st->conninfo, "wr-ingress", session_sql, &err);
+		c->initialized = true;
+	} else
+		r = wr_db_reconnect(&c->db, &err);
+	if (r < 0) {
+		c->retry_at = now + RECONNECT_BACKOFF_MS;
+		if (!c->warned)
+			log_warning("%s", one_line(err.msg));
+		else
+			log_debug("%s", one_line(err.msg));
+		c->warned = true;
+		return wr_error_set(reterr, r, "unavailable", "database unavailable");
+	}
+	if (c->warned)
+		log_notice("connected to database again");
+	c->warned = false;
+	c->fresh = true;
+	return 0;
+}
+
+struct ingress_conn *
+ingress_store_acquire(struct ingress_store *st, struct wr_error *reterr)
+{
+	struct ingress_conn *c;
+
+	pthread_mutex_lock(&st->lock);
+	while (!(c = pick_free(st)))
+		pthread_cond_wait(&st->freed, &st->lock);
+	c->in_use = true;
+	pthread_mutex_unlock(&st->lock);
+
+	c->fresh = false;
+	if (c->initialized && wr_db_connected(&c->db))
+		return c;
+	if (connect_slot(st, c, reterr) < 0) {
+		ingress_store_release(st, c);
+		return NULL;
+	}
+	return c;
+}
+
+void
+ingress_store_release(struct ingress_store *st, struct ingress_conn *c)
+{
+	if (!c)
+		return;
+	pthread_mutex_lock(&st->lock);
+	c->in_use = false;
+	pthread_cond_signal(&st->freed);
+	pthread_mutex_unlock(&st->lock);
+}
+
+/* Turns a database error into what the client is told: "unavailable" (503)
+ * for a lost connection or a timeout, "internal" (500) for anything else. */
+static int
+db_failed(struct ingress_conn *c, const char *what, struct wr_error *err, struct wr_error *reterr)
+{
+	bool transient = !wr_db_connected(&c->db) || wr_db_error_is_transient(err);
+
+	log_warning("could not %s: %s%s%s%s", what, one_line(err->msg), err->sqlstate[0] ? " (SQLSTATE " : "",
+		    err->sqlstate, err->sqlstate[0] ? ")" : "");
+	if (transient)
+		return wr_error_set(reterr, err->code < 0 ? err->code : -EIO, "unavailable",
+				    "database unavailable");
+	return wr_error_set(reterr, err->code < 0 ? err->code : -EIO, "internal", "internal error");
+}
+
+/*
+ * A connection that sat idle in the pool may have died with the server
+ * (restart, failover) without libpq noticing until now.  For reads it is
+ * safe to reconnect once and send the statement again.
+ */
+static bool
+retry_after_stale(struct ingress_conn *c, const struct wr_error *err)
+{
+	if (c->fresh || (wr_db_connected(&c->db) && err->code != -ECONNRESET))
+		return false;
+	c->fresh = true;
+	if (wr_db_reconnect(&c->db, NULL) < 0)
+		return false;
+	log_notice("reconnected to database after a lost connection");
+	return true;
+}
+
+int
+ingress_store_ping(struct ingress_conn *c, struct wr_error *reterr)
+{
+	struct wr_error err;
+	PGresult *res = NULL;
+	int r;
+
+	for (;;) {
+		r = wr_db_exec(&c->db, sql_ping, 0, NULL, PGRES_TUPLES_OK, &res, &err);
+		if (r >= 0 || !retry_after_stale(c, &err))
+			break;
+	}
+	if (r < 0)
+		return db_failed(c, "check database", &err, reterr);
+	PQclear(res);
+	return 0;
+}
+
+static int
+parse_token_row(PGresult *res, struct ingress_token *ret)
+{
+	const char *kind;
+
+	*ret = (struct ingress_token){.found = false};
+	if (PQntuples(res) == 0)
+		return 0;
+	if (PQntuples(res) != 1 || PQnfields(res) != 5)
+		return -EBADMSG;
+	kind = PQgetvalue(res, 0, 1);
+	if (strcmp(kind, "player") == 0)
+		ret->kind = INGRESS_TOKEN_PLAYER;
+	else if (strcmp(kind, "service") == 0)
+		ret->kind = INGRESS_TOKEN_SERVICE;
+	else if (strcmp(kind, "admin") == 0)
+		ret->kind = INGRESS_TOKEN_ADMIN;
+	else
+		return -EBADMSG;
+	if (wr_db_get_i64(res, 0, 0, &ret->account_id) < 0 || wr_db_get_i64(res, 0, 3, &ret->nchars) < 0)
+		return -EBADMSG;
+	if (!PQgetisnull(res, 0, 2) && wr_db_get_i64(res, 0, 2, &ret->pinned_char) < 0)
+		return -EBADMSG;
+	if (!PQgetisnull(res, 0, 4) && wr_db_get_i64(res, 0, 4, &ret->only_char) < 0)
+		return -EBADMSG;
+	ret->found = true;
+	return 0;
+}
+
+static int
+parse_resolve_rows(PGresult *res, struct ingress_actor_ref *refs, size_t nrefs)
+{
+	if ((size_t) PQntuples(res) != nrefs || PQnfields(res) != 3)
+		return -EBADMSG;
+	for (int row = 0; row < PQntuples(res); row++) {
+		int64_t ord;
+
+		if (wr_db_get_i64(res, row, 0, &ord) < 0 || ord < 1 || (uint64_t) ord > nrefs)
+			return -EBADMSG;
+		refs[ord - 1].char_id = 0;
+		refs[ord - 1].account_id = 0;
+		if (PQgetisnull(res, row, 1))
+			continue;
+		if (wr_db_get_i64(res, row, 1, &refs[ord - 1].char_id) < 0 ||
+		    wr_db_get_i64(res, row, 2, &refs[ord - 1].account_id) < 0)
+			return -EBADMSG;
+	}
+	return 0;
+}
+
+int
+ingress_store_auth(struct ingress_conn *c, const char *token, struct ingress_actor_ref *refs,
+		   size_t nrefs, struct ingress_token *ret_tok, struct wr_error *reterr)
+{
+	struct wr_strbuf refs_json = WR_STRBUF_INIT;
+	const char *token_params[1] = {token};
+	const char *resolve_params[1];
+	struct wr_db_stmt stmts[2];
+	struct wr_error err;
+	size_t nstmts = nrefs > 0 ? 2 : 1;
+	int r;
+
+	wr_strbuf_puts(&refs_json, "[");
+	for (size_t i = 0; i < nrefs; i++) {
+		if (i > 0)
+			wr_strbuf_puts(&refs_json, ",");
+		wr_strbuf_json_str(&refs_json, refs[i].ref);
+	}
+	wr_strbuf_puts(&refs_json, "]");
+	resolve_params[0] = wr_strbuf_str(&refs_json);
+
+	for (;;) {
+		stmts[0] = (struct wr_db_stmt){.sql = sql_token, .nparams = 1, .params = token_params,
+					       .expect = PGRES_TUPLES_OK};
+		stmts[1] = (struct wr_db_stmt){.sql = sql_resolve, .nparams = 1, .params = resolve_params,
+					       .expect = PGRES_TUPLES_OK};
+		r = wr_db_pipeline(&c->db, stmts, nstmts, &err);
+		if (r >= 0 || !retry_after_stale(c, &err))
+			break;
+	}
+	if (r < 0) {
+		r = db_failed(c, "look up token and actors", &err, reterr);
+		goto out;
+	}
+	if (parse_token_row(stmts[0].res, ret_tok) < 0 ||
+	    (nstmts > 1 && parse_resolve_rows(stmts[1].res, refs, nrefs) < 0)) {
+		log_bug_self("unexpected result shape from token or actor lookup");
+		r = wr_error_set(reterr, -EBADMSG, "internal", "internal error");
+		goto out;
+	}
+	r = 0;
+out:
+	/* wr_db_pipeline leaves every res NULL when it fails. */
+	for (size_t i = 0; i < nstmts; i++)
+		PQclear(stmts[i].res);
+	wr_strbuf_done(&refs_json);
+	return r;
+}
+
+/* Decodes one element of wr_actor_view() into a planner_view. */
+static int
+decode_view(struct json_object *elem, struct planner_view *ret)
+{
+	struct planner_view v = {0};
+	struct json_object *exits;
+
+	if (wr_json_get_i64(elem, "character_id", 1, INT64_MAX, &v.character_id, NULL) < 0 ||
+	    wr_json_get_i64(elem, "account_id", 1, INT64_MAX, &v.account_id, NULL) < 0 ||
+	    wr_json_get_i64(elem, "instance_id", 1, INT64_MAX, &v.instance_id, NULL) < 0 ||
+	    wr_json_get_i64(elem, "room_id", 1, INT64_MAX, &v.room_id, NULL) < 0)
+		return -EBADMSG;
+	exits = wr_json_member(elem, "exits", json_type_object);
+	if (!exits)
+		return -EBADMSG;
+	json_object_object_foreach(exits, key, val)
+	{
+		enum game_dir d = game_dir_from_string(key);
+
+		(void) val;
+		/* The exits table only allows the ten direction names. */
+		if (d < 0)
+			return -EBADMSG;
+		if (wr_json_get_i64(exits, key, 1, INT64_MAX, &v.exits[d], NULL) < 0)
+			return -EBADMSG;
+	}
+	*ret = v;
+	return 0;
+}
+
+static int
+decode_views(const char *text, const int64_t *ids, size_t n, struct planner_view *ret_views,
+	     bool *ret_found)
+{
+	struct json_object *arr = NULL;
+	int r = -EBADMSG;
+
+	for (size_t i = 0; i < n; i++)
+		ret_found[i] = false;
+	/* Trusted text, but the same strict parser costs nothing and checks depth. */
+	if (wr_json_parse(text, strlen(text), 8, &arr, NULL) < 0)
+		return -EBADMSG;
+	if (!json_object_is_type(arr, json_type_array))
+		goto out;
+	for (size_t k = 0; k < json_object_array_length(arr); k++) {
+		struct planner_view v;
+
+		if (decode_view(json_object_array_get_idx(arr, k), &v) < 0)
+			goto out;
+		for (size_t i = 0; i < n; i++) {
+			if (ids[i] == v.character_id) {
+				ret_views[i] = v;
+				ret_found[i] = true;
+			}
+		}
+	}
+	r = 0;
+out:
+	json_object_put(arr);
+	return r;
+}
+
+int
+ingress_store_views(struct ingress_conn *c, const int64_t *ids, size_t n,
+		    struct planner_view *ret_views, bool *ret_found, struct wr_error *reterr)
+{
+	struct wr_strbuf arr = WR_STRBUF_INIT;
+	const char *params[1];
+	PGresult *res = NULL;
+	struct wr_error err;
+	int r;
+
+	wr_strbuf_puts(&arr, "{");
+	for (size_t i = 0; i < n; i++)
+		wr_strbuf_printf(&arr, "%s%" PRId64, i > 0 ? "," : "", ids[i]);
+	wr_strbuf_puts(&arr, "}");
+	params[0] = wr_strbuf_str(&arr);
+
+	for (;;) {
+		r = wr_db_exec(&c->db, sql_views, 1, params, PGRES_TUPLES_OK, &res, &err);
+		if (r >= 0 || !retry_after_stale(c, &err))
+			break;
+	}
+	if (r < 0) {
+		r = db_failed(c, "read actor views", &err, reterr);
+		goto out;
+	}
+	if (PQntuples(res) != 1 || PQnfields(res) != 1 || PQgetisnull(res, 0, 0) ||
+	    decode_views(PQgetvalue(res, 0, 0), ids, n, ret_views, ret_found) < 0) {
+		log_bug_self("unexpected result from wr_actor_view()");
+		r = wr_error_set(reterr, -EBADMSG, "internal", "internal error");
+		goto out;
+	}
+	r = 0;
+out:
+	PQclear(res);
+	wr_strbuf_done(&arr);
+	return r;
+}
+
+static void
+append_ids(struct wr_strbuf *sb, const int64_t *ids, size_t n)
+{
+	wr_strbuf_puts(sb, "[");
+	for (size_t i = 0; i < n; i++)
+		wr_strbuf_printf(sb, "%s%" PRId64, i > 0 ? "," : "", ids[i]);
+	wr_strbuf_puts(sb, "]");
+}
+
+/* One element of the wr_enqueue() array. */
+static void
+append_action(struct wr_strbuf *sb, const struct planner_action *a, const struct ingress_origin *o)
+{
+	wr_strbuf_printf(sb, "{\"actor_key\":\"char:%" PRId64 "\",\"account_id\":%" PRId64 ",\"verb\":",
+			 a->actor_char, a->account_id);
+	wr_strbuf_json_str(sb, game_verb_to_string(a->verb));
+	wr_strbuf_puts(sb, ",\"args\":");
+	switch (a->verb) {
+	case GAME_VERB_MOVE:
+		wr_strbuf_puts(sb, "{\"dir\":");
+		wr_strbuf_json_str(sb, game_dir_to_string(a->dir));
+		wr_strbuf_puts(sb, "}");
+		break;
+	case GAME_VERB_SAY:
+		wr_strbuf_puts(sb, "{\"text\":");
+		wr_strbuf_json_str(sb, a->text ? a->text : "");
+		wr_strbuf_puts(sb, "}");
+		break;
+	default:
+		wr_strbuf_puts(sb, "{}");
+		break;
+	}
+	wr_strbuf_printf(sb, ",\"plan\":{\"room\":%" PRId64, a->room_id);
+	if (a->verb == GAME_VERB_MOVE) {
+		if (a->to_room_id > 0)
+			wr_strbuf_printf(sb, ",\"to\":%" PRId64, a->to_room_id);
+		else
+			wr_strbuf_puts(sb, ",\"to\":null");
+	}
+	wr_strbuf_printf(sb, "},\"instance_id\":%" PRId64 ",\"lock_rooms\":", a->instance_id);
+	append_ids(sb, a->lock_rooms, a->nlock_rooms);
+	wr_strbuf_puts(sb, ",\"lock_characters\":");
+	append_ids(sb, a->lock_characters, a->nlock_characters);
+	wr_strbuf_puts(sb, ",\"priority\":100,\"command_id\":");
+	if (o->command_id)
+		wr_strbuf_json_str(sb, o->command_id);
+	else
+		wr_strbuf_puts(sb, "null");
+	wr_strbuf_puts(sb, ",\"input\":");
+	wr_strbuf_json_str(sb, o->input ? o->input : "");
+	wr_strbuf_puts(sb, "}");
+}
+
+int
+ingress_store_enqueue(struct ingress_conn *c, const struct planner_action *acts,
+		      const struct ingress_origin *origins, size_t n, int64_t *ret_ids,
+		      struct wr_error *reterr)
+{
+	struct wr_strbuf arr = WR_STRBUF_INIT;
+	const char *params[1];
+	PGresult *res = NULL;
+	struct wr_error err;
+	int r;
+
+	wr_strbuf_puts(&arr, "[");
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			wr_strbuf_puts(&arr, ",");
+		append_action(&arr, &acts[i], &origins[i]);
+	}
+	wr_strbuf_puts(&arr, "]");
+	params[0] = wr_strbuf_str(&arr);
+
+	/* Not retried: if the link broke, the insert may have committed. */
+	r = wr_db_exec(&c->db, sql_enqueue, 1, params, PGRES_TUPLES_OK, &res, &err);
+	if (r < 0) {
+		r = db_failed(c, "enqueue actions", &err, reterr);
+		goto out;
+	}
+	if ((size_t) PQntuples(res) != n || PQnfields(res) != 1) {
+		log_bug_self("wr_enqueue() returned %d rows for %zu actions", PQntuples(res), n);
+		r = wr_error_set(reterr, -EBADMSG, "internal", "internal error");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (wr_db_get_i64(res, (int) i, 0, &ret_ids[i]) < 0) {
+			log_bug_self("wr_enqueue() returned a bad action id");
+			r = wr_error_set(reterr, -EBADMSG, "internal", "internal error");
+			goto out;
+		}
+	}
+	r = 0;
+out:
+	PQclear(res);
+	wr_strbuf_done(&arr);
+	return r;
+}
