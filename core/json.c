@@ -13,6 +13,7 @@ wr_json_parse(const char *buf, size_t len, int max_depth, struct json_object **r
 	struct json_tokener *tok;
 	struct json_object *obj;
 	enum json_tokener_error jerr;
+	size_t consumed;
 	int r = 0;
 
 	if (len > INT_MAX)
@@ -25,6 +26,13 @@ wr_json_parse(const char *buf, size_t len, int max_depth, struct json_object **r
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	obj = json_tokener_parse_ex(tok, buf, (int) len);
 	jerr = json_tokener_get_error(tok);
+	consumed = json_tokener_get_parse_end(tok);
+	if (jerr == json_tokener_continue) {
+		/* A bare number only ends at a delimiter: feed the terminator. */
+		obj = json_tokener_parse_ex(tok, "", 1);
+		jerr = json_tokener_get_error(tok);
+		consumed = len;
+	}
 	if (jerr == json_tokener_continue) {
 		r = wr_error_set(reterr, -EINVAL, "bad_json", "invalid json: unexpected end of input");
 		goto out;
@@ -34,7 +42,7 @@ wr_json_parse(const char *buf, size_t len, int max_depth, struct json_object **r
 				 json_tokener_get_parse_end(tok), json_tokener_error_desc(jerr));
 		goto out;
 	}
-	for (size_t i = json_tokener_get_parse_end(tok); i < len; i++) {
+	for (size_t i = consumed; i < len; i++) {
 		if (buf[i] != ' ' && buf[i] != '\n' && buf[i] != '\r' && buf[i] != '\t') {
 			r = wr_error_set(reterr, -EINVAL, "bad_json", "invalid json: trailing data at offset %zu", i);
 			goto out;
