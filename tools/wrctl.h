@@ -22,5 +22,7 @@ int
 wrctl_world(int argc, char **argv);       /* wrctl_world.c: world load [FILE] */
 int
 wrctl_watch(int argc, char **argv);       /* wrctl_watch.c: websocket client */
+int
+wrctl_dead(int argc, char **argv);        /* wrctl_dead.c: dead list|requeue ID */
 
 #endif

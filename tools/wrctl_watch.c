@@ -1,0 +1,423 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * wrctl_watch.c: "wrctl watch", a websocket client of wr-publisher on the
+ * libwebsockets client API.
+ *
+ * Connects, sends {"type":"hello","token":...}, then prints one line per
+ * frame received and flushes: with --json the frame verbatim, otherwise a
+ * text for humans (the event's data.text_self when the actor is our own
+ * character, else data.text; "* ..." lines for everything else).  Ends with
+ * 0 after --count events or at --timeout (1 if --count was not reached), and
+ * with 1 when the connection fails or the server closes it.  The protocol is
+ * in docs/protocol.md.
+ */
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libwebsockets.h>
+
+#include "core/json.h"
+#include "core/strbuf.h"
+#include "core/util.h"
+#include "tools/wrctl.h"
+
+#define WATCH_DEFAULT_URL "ws://127.0.0.1:8081/"
+#define WATCH_MAX_MESSAGE (1024 * 1024)
+#define WATCH_MAX_URL 1024
+
+struct watch {
+	const char *url;
+	const char *token;
+	const char *character;        /* NULL: the token's character */
+	bool json;
+	int64_t count;                /* 0: no limit */
+	double timeout_s;             /* 0: none */
+	int64_t events;
+	char own_key[48];             /* "char:7" once welcomed */
+	bool hello_sent;
+	bool done;
+	int exit_code;
+	bool got_close;
+	int close_code;
+	char close_reason[128];
+	char *rx;                     /* from malloc(): the message being received */
+	size_t rx_len, rx_cap;
+	struct lws_context *ctx;
+	lws_sorted_usec_list_t sul_timeout;
+};
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+		"usage: wrctl watch [--url=ws://HOST:PORT/] [--token=TOKEN] [--character=NAME]\n"
+		"                   [--json] [--count=N] [--timeout=SECONDS]\n"
+		"\n"
+		"Connects to wr-publisher and prints what arrives, one line per frame.\n"
+		"The token may also come from $WR_TOKEN.  Default URL: " WATCH_DEFAULT_URL "\n");
+}
+
+static void
+finish(struct watch *w, int code)
+{
+	if (w->done)
+		return;
+	w->done = true;
+	w->exit_code = code;
+}
+
+/* Writes one line to stdout and flushes; a closed stdout ends the watch. */
+static void
+emit_line(struct watch *w, const char *s, size_t len, bool sanitize)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char) s[i];
+
+		/* JSON has no raw newlines; human text keeps its own but no terminal escapes. */
+		if (ch == '\r' || (ch == '\n' && !sanitize))
+			ch = ' ';
+		else if (sanitize && ch < 0x20 && ch != '\n' && ch != '\t')
+			ch = '?';
+		else if (sanitize && ch == 0x7f)
+			ch = '?';
+		putchar(ch);
+	}
+	putchar('\n');
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "wrctl watch: could not write to stdout: %s\n", strerror(errno));
+		finish(w, 1);
+	}
+}
+
+static void
+emit_text(struct watch *w, const char *s)
+{
+	size_t len = strlen(s);
+
+	while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r'))
+		len--;
+	emit_line(w, s, len, true);
+}
+
+static const char *
+member_str(struct json_object *obj, const char *key)
+{
+	struct json_object *v = wr_json_member(obj, key, json_type_string);
+
+	return v ? json_object_get_string(v) : NULL;
+}
+
+static void
+print_human(struct watch *w, struct json_object *obj, const char *type, const char *raw)
+{
+	struct wr_strbuf sb = WR_STRBUF_INIT;
+	struct json_object *v;
+
+	if (strcmp(type, "event") == 0) {
+		struct json_object *data = wr_json_member(obj, "data", json_type_object);
+		const char *actor = member_str(obj, "actor"), *text = NULL;
+
+		if (data && actor && *w->own_key && strcmp(actor, w->own_key) == 0)
+			text = member_str(data, "text_self");
+		if (!text && data)
+			text = member_str(data, "text");
+		if (text) {
+			emit_text(w, text);
+			goto out;
+		}
+		wr_strbuf_printf(&sb, "* %s", member_str(obj, "event") ? member_str(obj, "event") : "event");
+		if (member_str(obj, "stream"))
+			wr_strbuf_printf(&sb, " on %s", member_str(obj, "stream"));
+	} else if (strcmp(type, "welcome") == 0) {
+		struct json_object *ch = wr_json_member(obj, "character", json_type_object);
+		const char *name = ch ? member_str(ch, "name") : NULL;
+
+		wr_strbuf_printf(&sb, "* connected as %s (%s)", name ? name : "?", w->own_key);
+		v = wr_json_member(obj, "room_id", json_type_int);
+		if (v)
+			wr_strbuf_printf(&sb, " in room %s", json_object_to_json_string(v));
+	} else if (strcmp(type, "subscribed") == 0 || strcmp(type, "unsubscribed") == 0) {
+		wr_strbuf_printf(&sb, "* %s %s", strcmp(type, "subscribed") == 0 ? "following" : "left",
+				 member_str(obj, "stream") ? member_str(obj, "stream") : "?");
+	} else if (strcmp(type, "error") == 0) {
+		wr_strbuf_printf(&sb, "* error (%s): %s", member_str(obj, "code") ? member_str(obj, "code") : "?",
+				 member_str(obj, "message") ? member_str(obj, "message") : "");
+	} else {
+		wr_strbuf_printf(&sb, "* %s", raw);
+	}
+	emit_text(w, wr_strbuf_str(&sb));
+out:
+	wr_strbuf_done(&sb);
+}
+
+/* One complete text message from the server. */
+static void
+handle_message(struct watch *w, struct lws *wsi)
+{
+	struct wr_error err = {0};
+	struct json_object *obj = NULL;
+	const char *type = "";
+
+	/* wr_json_parse wants a NUL-terminated copy for the raw fallback too. */
+	w->rx[w->rx_len] = '\0';
+	if (wr_json_parse(w->rx, w->rx_len, 64, &obj, &err) == 0 && json_object_is_type(obj, json_type_object))
+		type = member_str(obj, "type") ? member_str(obj, "type") : "";
+	if (strcmp(type, "welcome") == 0) {
+		struct json_object *ch = wr_json_member(obj, "character", json_type_object);
+		struct json_object *id = ch ? wr_json_member(ch, "id", json_type_int) : NULL;
+
+		if (id)
+			snprintf(w->own_key, sizeof(w->own_key), "char:%s", json_object_to_json_string(id));
+	}
+	if (w->json)
+		emit_line(w, w->rx, w->rx_len, false);
+	else if (obj)
+		print_human(w, obj, type, w->rx);
+	else
+		emit_text(w, w->rx);
+	if (strcmp(type, "event") == 0) {
+		w->events++;
+		if (w->count > 0 && w->events >= w->count) {
+			finish(w, 0);
+			lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, NULL, 0);
+		}
+	}
+	if (obj)
+		json_object_put(obj);
+}
+
+static int
+receive(struct watch *w, struct lws *wsi, const void *in, size_t len)
+{
+	size_t need = w->rx_len + len + 1;
+
+	if (need > WATCH_MAX_MESSAGE) {
+		fprintf(stderr, "wrctl watch: message from server over %d bytes\n", WATCH_MAX_MESSAGE);
+		finish(w, 1);
+		return -1;
+	}
+	if (need > w->rx_cap) {
+		size_t cap = w->rx_cap ? w->rx_cap : 4096;
+
+		while (cap < need)
+			cap *= 2;
+		w->rx = wr_xrealloc(w->rx, cap);
+		w->rx_cap = cap;
+	}
+	memcpy(w->rx + w->rx_len, in, len);
+	w->rx_len += len;
+	if (!lws_is_final_fragment(wsi))
+		return 0;
+	handle_message(w, wsi);
+	w->rx_len = 0;
+	return w->done ? -1 : 0;
+}
+
+static int
+send_hello(struct watch *w, struct lws *wsi)
+{
+	struct wr_strbuf sb = WR_STRBUF_INIT;
+	unsigned char *buf;
+	int n;
+
+	wr_strbuf_puts(&sb, "{\"type\":\"hello\",\"token\":");
+	wr_strbuf_json_str(&sb, w->token);
+	if (w->character) {
+		wr_strbuf_puts(&sb, ",\"character\":");
+		wr_strbuf_json_str(&sb, w->character);
+	}
+	wr_strbuf_puts(&sb, "}");
+	buf = wr_xmalloc(LWS_PRE + sb.len);
+	memcpy(buf + LWS_PRE, sb.buf, sb.len);
+	n = lws_write(wsi, buf + LWS_PRE, sb.len, LWS_WRITE_TEXT);
+	free(buf);
+	wr_strbuf_done(&sb);
+	w->hello_sent = true;
+	return n < 0 ? -1 : 0;
+}
+
+static int
+watch_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+	struct watch *w = lws_context_user(lws_get_context(wsi));
+
+	switch (reason) {
+	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+		fprintf(stderr, "wrctl watch: could not connect to %s: %.*s\n", w->url, in ? (int) len : 13,
+			in ? (const char *) in : "unknown error");
+		finish(w, 1);
+		return 0;
+	case LWS_CALLBACK_CLIENT_ESTABLISHED:
+		lws_callback_on_writable(wsi);
+		return 0;
+	case LWS_CALLBACK_CLIENT_WRITEABLE:
+		if (w->hello_sent)
+			return 0;
+		if (send_hello(w, wsi) < 0) {
+			fprintf(stderr, "wrctl watch: could not send hello\n");
+			finish(w, 1);
+			return -1;
+		}
+		return 0;
+	case LWS_CALLBACK_CLIENT_RECEIVE:
+		return receive(w, wsi, in, len);
+	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+		w->got_close = true;
+		if (len >= 2) {
+			const unsigned char *b = in;
+			size_t rlen = len - 2 < sizeof(w->close_reason) - 1 ? len - 2 : sizeof(w->close_reason) - 1;
+
+			w->close_code = (b[0] << 8) | b[1];
+			memcpy(w->close_reason, b + 2, rlen);
+			w->close_reason[rlen] = '\0';
+		}
+		return 0;
+	case LWS_CALLBACK_CLIENT_CLOSED:
+		if (!w->done) {
+			if (w->got_close && w->close_code)
+				fprintf(stderr, "wrctl watch: server closed the connection: %d %s\n", w->close_code,
+					w->close_reason);
+			else
+				fprintf(stderr, "wrctl watch: connection closed\n");
+			finish(w, 1);
+		}
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+static void
+timeout_cb(lws_sorted_usec_list_t *sul)
+{
+	struct watch *w = lws_container_of(sul, struct watch, sul_timeout);
+
+	if (w->count > 0)
+		fprintf(stderr, "wrctl watch: timed out after %lld of %lld events\n", (long long) w->events,
+			(long long) w->count);
+	finish(w, w->count > 0 ? 1 : 0);
+}
+
+static const struct lws_protocols protocols[] = {
+	{"wr-watch", watch_callback, 0, 65536, 0, NULL, 0},
+	{NULL, NULL, 0, 0, 0, NULL, 0},
+};
+
+static int
+parse_args(struct watch *w, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strncmp(a, "--url=", 6)) {
+			w->url = a + 6;
+		} else if (!strncmp(a, "--token=", 8)) {
+			w->token = a + 8;
+		} else if (!strncmp(a, "--character=", 12)) {
+			w->character = a + 12;
+		} else if (!strcmp(a, "--json")) {
+			w->json = true;
+		} else if (!strncmp(a, "--count=", 8)) {
+			if (wr_parse_i64(a + 8, 1, INT64_MAX, &w->count) < 0) {
+				fprintf(stderr, "wrctl watch: --count needs a positive integer\n");
+				return -EINVAL;
+			}
+		} else if (!strncmp(a, "--timeout=", 10)) {
+			char *end;
+
+			errno = 0;
+			w->timeout_s = strtod(a + 10, &end);
+			if (errno || end == a + 10 || *end || !isfinite(w->timeout_s) || w->timeout_s <= 0 ||
+			    w->timeout_s > 31536000) {
+				fprintf(stderr, "wrctl watch: --timeout needs a positive number of seconds\n");
+				return -EINVAL;
+			}
+		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			usage();
+			return 1;
+		} else {
+			fprintf(stderr, "wrctl watch: unknown argument \"%s\"\n", a);
+			usage();
+			return -EINVAL;
+		}
+	}
+	if (!w->token || !*w->token) {
+		fprintf(stderr, "wrctl watch: no token: give --token=TOKEN or set WR_TOKEN\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int
+wrctl_watch(int argc, char **argv)
+{
+	struct watch w = {.url = WATCH_DEFAULT_URL, .token = getenv("WR_TOKEN")};
+	struct lws_context_creation_info info = {0};
+	struct lws_client_connect_info ci = {0};
+	char url[WATCH_MAX_URL], path[WATCH_MAX_URL + 1], host[300];
+	const char *prot, *ads, *upath;
+	struct sigaction ign = {.sa_handler = SIG_IGN};
+	bool tls;
+	int port, r;
+
+	r = parse_args(&w, argc, argv);
+	if (r != 0)
+		return r > 0 ? 0 : 2;
+	if (strlen(w.url) >= sizeof(url)) {
+		fprintf(stderr, "wrctl watch: URL too long\n");
+		return 2;
+	}
+	snprintf(url, sizeof(url), "%s", w.url);
+	if (lws_parse_uri(url, &prot, &ads, &port, &upath) || !*ads ||
+	    (strcmp(prot, "ws") != 0 && strcmp(prot, "wss") != 0)) {
+		fprintf(stderr, "wrctl watch: invalid URL \"%s\": expected ws://HOST:PORT/ or wss://...\n", w.url);
+		return 2;
+	}
+	tls = strcmp(prot, "wss") == 0;
+	snprintf(path, sizeof(path), "%s%s", upath[0] == '/' ? "" : "/", upath);
+	snprintf(host, sizeof(host), "%s:%d", ads, port);
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGPIPE, &ign, NULL);
+
+	lws_set_log_level(getenv("WR_LWS_DEBUG") ? LLL_ERR | LLL_WARN | LLL_NOTICE : 0, NULL);
+	info.port = CONTEXT_PORT_NO_LISTEN;
+	info.protocols = protocols;
+	info.user = &w;
+	info.connect_timeout_secs = 10;
+	if (tls)
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	w.ctx = lws_create_context(&info);
+	if (!w.ctx) {
+		fprintf(stderr, "wrctl watch: could not create the websocket context\n");
+		return 1;
+	}
+	ci.context = w.ctx;
+	ci.address = ads;
+	ci.port = port;
+	ci.path = path;
+	ci.host = host;
+	ci.origin = host;
+	ci.ssl_connection = tls ? LCCSCF_USE_SSL : 0;
+	ci.local_protocol_name = protocols[0].name;
+	if (!lws_client_connect_via_info(&ci) && !w.done) {
+		fprintf(stderr, "wrctl watch: could not connect to %s\n", w.url);
+		finish(&w, 1);
+	}
+	if (w.timeout_s > 0)
+		lws_sul_schedule(w.ctx, 0, &w.sul_timeout, timeout_cb, (lws_usec_t) (w.timeout_s * LWS_US_PER_SEC));
+	while (!w.done)
+		if (lws_service(w.ctx, 0) < 0) {
+			fprintf(stderr, "wrctl watch: event loop failed\n");
+			finish(&w, 1);
+		}
+	lws_sul_cancel(&w.sul_timeout);
+	/* Our closing callbacks must not overwrite the exit code from here on. */
+	lws_context_destroy(w.ctx);
+	free(w.rx);
+	return w.exit_code;
+}
