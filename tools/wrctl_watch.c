@@ -69,6 +69,9 @@ finish(struct watch *w, int code)
 		return;
 	w->done = true;
 	w->exit_code = code;
+	/* lws_service() would otherwise go back to poll() before returning. */
+	if (w->ctx)
+		lws_cancel_service(w->ctx);
 }
 
 /* Writes one line to stdout and flushes; a closed stdout ends the watch. */

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * wr-publisher: streams events from event_log to websocket clients.
+ *
+ * main.c reads the configuration, installs the signal handlers, writes the
+ * port file and runs the lws service loop until SIGINT or SIGTERM.  The wire
+ * protocol is described in docs/protocol.md.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/config.h"
+#include "core/log.h"
+#include "publisher/pub-private.h"
+
+static volatile sig_atomic_t stop_signal;
+
+static void
+on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static void
+install_signals(void)
+{
+	struct sigaction sa = {.sa_handler = on_signal};
+	struct sigaction ign = {.sa_handler = SIG_IGN};
+
+	/* No SA_RESTART: the signal interrupts lws's poll() and the loop checks the flag. */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGPIPE, &ign, NULL);
+}
+
+/* Writes "PORT\n" to a temporary file and renames it, so readers never see half of it. */
+static int
+write_port_file(const char *path, int port)
+{
+	char tmp[4096];
+	FILE *f;
+	int r = 0;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int) sizeof(tmp))
+		return -ENAMETOOLONG;
+	f = fopen(tmp, "we");
+	if (!f)
+		return -errno;
+	fprintf(f, "%d\n", port);
+	if (fclose(f) != 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0)
+		(void) unlink(tmp);
+	return r;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct pub_config cfg = {0};
+	const struct wr_config_key keys[] = {
+		{"database-url", WR_CONFIG_STRING, &cfg.database_url, "", 0, 0, true,
+		 "PostgreSQL connection string or URL (\"\" uses the PG* variables)"},
+		{"listen", WR_CONFIG_STRING, &cfg.listen, "127.0.0.1", 0, 0, false,
+		 "address to listen on (\"*\" or \"0.0.0.0\" for all)"},
+		{"port", WR_CONFIG_INT, &cfg.port, "8081", 0, 65535, false, "TCP port; 0 picks a free one"},
+		{"port-file", WR_CONFIG_STRING, &cfg.port_file, "", 0, 0, false,
+		 "write the port actually listened on to this file"},
+		{"log-level", WR_CONFIG_STRING, &cfg.log_level, "info", 0, 0, false,
+		 "error, warning, notice, info or debug"},
+		{"backstop-ms", WR_CONFIG_INT, &cfg.backstop_ms, "1000", 10, 3600000, false,
+		 "re-read the event tables this often even without a NOTIFY"},
+		{"max-outbox", WR_CONFIG_INT, &cfg.max_outbox, "256", 4, 65536, false,
+		 "frames queued per connection before it is closed as too slow (4408)"},
+		{"max-connections", WR_CONFIG_INT, &cfg.max_connections, "10000", 1, 1000000, false,
+		 "websocket connections served at once"},
+		{NULL, 0, NULL, NULL, 0, 0, false, NULL},
+	};
+	struct wr_error err = {0};
+	struct pub *p = NULL;
+	int r, level, ret = 1;
+
+	wr_log_init("publisher");
+	r = wr_config_load(keys, argc, argv, "wr-publisher", &err);
+	if (r == 1) {
+		ret = 0;
+		goto out;
+	}
+	if (r < 0) {
+		log_error("%s", err.msg);
+		goto out;
+	}
+	level = wr_log_level_from_string(cfg.log_level);
+	if (level < 0) {
+		log_error("invalid log level \"%s\"", cfg.log_level);
+		goto out;
+	}
+	wr_log_max_level = (enum wr_log_level) level;
+	wr_config_log(keys);
+	install_signals();
+
+	p = pub_new(&cfg, &err);
+	if (!p) {
+		log_error("%s", err.msg);
+		goto out;
+	}
+	log_notice("listening on %s port %d", cfg.listen, pub_port(p));
+	if (*cfg.port_file) {
+		r = write_port_file(cfg.port_file, pub_port(p));
+		if (r < 0) {
+			log_error("could not write port file \"%s\": %s", cfg.port_file, strerror(-r));
+			goto out;
+		}
+	}
+	while (!stop_signal) {
+		if (pub_service(p) < 0) {
+			log_error("event loop failed");
+			goto out;
+		}
+	}
+	log_notice("received signal %d, shutting down", (int) stop_signal);
+	pub_shutdown(p, 1000);
+	ret = 0;
+out:
+	pub_free(p);
+	for (const struct wr_config_key *k = keys; k->name; k++)
+		if (k->type == WR_CONFIG_STRING)
+			free(*(char **) k->ptr);
+	return ret;
+}

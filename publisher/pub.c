@@ -1,0 +1,765 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pub.c: the libwebsockets side of wr-publisher.
+ *
+ * One lws context with one vhost and two protocols: "wr" serves the
+ * websocket clients (and GET /healthz), "wr-db" owns a dup() of the libpq
+ * socket, adopted as a raw file descriptor so that a NOTIFY wakes the event
+ * loop (LWS_CALLBACK_RAW_RX_FILE).  lws closes the descriptors it adopts,
+ * hence the dup(): libpq keeps its own.  A backstop timer fetches anyway every
+ * backstop-ms, and a lost database connection is retried every second.
+ *
+ * Writes happen only in LWS_CALLBACK_SERVER_WRITEABLE, one lws_write per
+ * callback, from a bounded per-connection outbox of refcounted frames.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/json.h"
+#include "core/log.h"
+#include "core/strbuf.h"
+#include "core/util.h"
+#include "publisher/pub-private.h"
+
+#define DB_POLL_TURNS 4            /* notify/fetch rounds before yielding to lws */
+#define MAX_TOKEN 512
+#define MAX_CHARACTER_NAME 64
+
+/* Ping an idle client after 30 s, hang up if it stays silent for 75 s. */
+static const lws_retry_bo_t idle_policy = {
+	.secs_since_valid_ping = 30,
+	.secs_since_valid_hangup = 75,
+};
+
+/* libpq messages go on with tab-indented hint lines: log the first line only. */
+static int
+first_line(const char *msg)
+{
+	return (int) strcspn(msg, "\n");
+}
+
+static struct pub *
+pub_of(struct lws *wsi)
+{
+	return lws_context_user(lws_get_context(wsi));
+}
+
+/* Frames ------------------------------------------------------------------- */
+
+struct pub_frame *
+pub_frame_new(const char *json, size_t len)
+{
+	struct pub_frame *f = wr_xmalloc(sizeof(*f) + LWS_PRE + len);
+
+	f->refs = 1;
+	f->len = len;
+	memcpy(f->data + LWS_PRE, json, len);
+	return f;
+}
+
+struct pub_frame *
+pub_frame_ref(struct pub_frame *f)
+{
+	f->refs++;
+	return f;
+}
+
+struct pub_frame *
+pub_frame_unref(struct pub_frame *f)
+{
+	if (f && --f->refs == 0)
+		free(f);
+	return NULL;
+}
+
+/* Outbox ------------------------------------------------------------------- */
+
+static void
+outbox_clear(struct pub_conn *c)
+{
+	size_t cap = (size_t) c->pub->cfg->max_outbox;
+
+	while (c->out_count > 0) {
+		c->outbox[c->out_head] = pub_frame_unref(c->outbox[c->out_head]);
+		c->out_head = (c->out_head + 1) % cap;
+		c->out_count--;
+	}
+	c->out_head = 0;
+}
+
+static void
+conn_closing(struct pub_conn *c, int code, const char *reason, bool now)
+{
+	c->state = PUB_CONN_CLOSING;
+	c->close_code = code;
+	c->close_now = now;
+	snprintf(c->close_reason, sizeof(c->close_reason), "%s", reason);
+	lws_callback_on_writable(c->wsi);
+	/* A client that stops reading may never make us writeable again. */
+	lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, PUB_CLOSE_TIMEOUT_S);
+}
+
+void
+pub_conn_push(struct pub_conn *c, struct pub_frame *f)
+{
+	size_t cap = (size_t) c->pub->cfg->max_outbox;
+
+	if (!c->live || c->state == PUB_CONN_CLOSING)
+		return;
+	if (c->out_count >= cap) {
+		/*
+		 * Slow consumer: the client resumes from the last seq it got,
+		 * so what is queued is worth nothing; free it now.
+		 */
+		log_info_ctx(c->logctx, "outbox full (%zu frames), closing slow client", cap);
+		outbox_clear(c);
+		conn_closing(c, PUB_CLOSE_SLOW, "resume from your last seq", true);
+		return;
+	}
+	c->outbox[(c->out_head + c->out_count) % cap] = pub_frame_ref(f);
+	c->out_count++;
+	lws_callback_on_writable(c->wsi);
+}
+
+void
+pub_conn_push_json(struct pub_conn *c, const char *json, size_t len)
+{
+	struct pub_frame *f = pub_frame_new(json, len);
+
+	pub_conn_push(c, f);
+	pub_frame_unref(f);
+}
+
+void
+pub_conn_close(struct pub_conn *c, int code, const char *reason)
+{
+	if (!c->live || c->state == PUB_CONN_CLOSING)
+		return;
+	conn_closing(c, code, reason, false);
+}
+
+static void
+push_error(struct pub_conn *c, const char *code, const char *message)
+{
+	struct wr_strbuf sb = WR_STRBUF_INIT;
+
+	wr_strbuf_puts(&sb, "{\"type\":\"error\",\"code\":");
+	wr_strbuf_json_str(&sb, code);
+	wr_strbuf_puts(&sb, ",\"message\":");
+	wr_strbuf_json_str(&sb, message);
+	wr_strbuf_puts(&sb, "}");
+	pub_conn_push_json(c, sb.buf, sb.len);
+	wr_strbuf_done(&sb);
+}
+
+static int
+conn_writeable(struct pub_conn *c)
+{
+	size_t cap = (size_t) c->pub->cfg->max_outbox;
+	struct pub_frame *f;
+	int n;
+
+	if (c->close_sent)
+		return -1;
+	if (c->state == PUB_CONN_CLOSING && (c->close_now || c->out_count == 0)) {
+		c->close_sent = true;
+		log_info_ctx(c->logctx, "closing with %d \"%s\"", c->close_code, c->close_reason);
+		lws_close_reason(c->wsi, (enum lws_close_status) c->close_code, (unsigned char *) c->close_reason,
+				 strlen(c->close_reason));
+		return -1;
+	}
+	if (c->out_count == 0)
+		return 0;
+	f = c->outbox[c->out_head];
+	c->outbox[c->out_head] = NULL;
+	c->out_head = (c->out_head + 1) % cap;
+	c->out_count--;
+	/*
+	 * lws writes the frame header into the LWS_PRE headroom; a server
+	 * frame is unmasked, so the header is the same for every recipient
+	 * and sharing the buffer is safe.  A short send is buffered by lws.
+	 */
+	n = lws_write(c->wsi, f->data + LWS_PRE, f->len, LWS_WRITE_TEXT);
+	pub_frame_unref(f);
+	if (n < 0) {
+		log_info_ctx(c->logctx, "could not write to client, closing");
+		return -1;
+	}
+	if (c->out_count > 0 || c->state == PUB_CONN_CLOSING)
+		lws_callback_on_writable(c->wsi);
+	return 0;
+}
+
+/* Hello -------------------------------------------------------------------- */
+
+static void
+push_welcome(struct pub_conn *c, int64_t room_id, const char *room_key, int64_t char_head, int64_t room_head)
+{
+	struct wr_strbuf sb = WR_STRBUF_INIT;
+
+	wr_strbuf_printf(&sb, "{\"type\":\"welcome\",\"character\":{\"id\":%lld,\"name\":", (long long) c->char_id);
+	wr_strbuf_json_str(&sb, c->char_name);
+	wr_strbuf_printf(&sb, "},\"room_id\":%lld,\"streams\":{", (long long) room_id);
+	wr_strbuf_json_str(&sb, c->char_key);
+	wr_strbuf_printf(&sb, ":%lld,", (long long) char_head);
+	wr_strbuf_json_str(&sb, room_key);
+	wr_strbuf_printf(&sb, ":%lld}}", (long long) room_head);
+	pub_conn_push_json(c, sb.buf, sb.len);
+	wr_strbuf_done(&sb);
+}
+
+static void
+refuse(struct pub_conn *c, const char *code, const char *message, int close_code)
+{
+	log_info_ctx(c->logctx, "hello refused: %s", message);
+	push_error(c, code, message);
+	pub_conn_close(c, close_code, code);
+}
+
+static void
+do_hello(struct pub_conn *c, struct json_object *obj)
+{
+	struct pub *p = c->pub;
+	struct wr_error err = {0};
+	struct pub_hello h = {0};
+	const char *token = NULL, *character = NULL;
+	struct pub_sub *char_sub, *room_sub;
+	int64_t char_upto, room_upto;
+	bool char_new, room_new;
+	char room_key[PUB_STREAM_NAME];
+	int r;
+
+	if (wr_json_get_str(obj, "token", MAX_TOKEN, &token, &err) < 0 || !*token) {
+		refuse(c, "unauthorized", "hello needs a \"token\"", PUB_CLOSE_UNAUTHORIZED);
+		return;
+	}
+	if (wr_json_opt_str(obj, "character", MAX_CHARACTER_NAME, &character, &err) < 0) {
+		refuse(c, "unauthorized", err.msg, PUB_CLOSE_UNAUTHORIZED);
+		return;
+	}
+	if (!p->db_up) {
+		refuse(c, "unavailable", "database unavailable, try again later", PUB_CLOSE_TRY_AGAIN);
+		return;
+	}
+	r = pub_store_hello(&p->store, token, character, &h, &err);
+	if (r == -EACCES || r == -ENOENT || r == -EMLINK) {
+		refuse(c, "unauthorized", err.msg, PUB_CLOSE_UNAUTHORIZED);
+		return;
+	}
+	if (r < 0) {
+		pub_db_failed(p, &err);
+		refuse(c, "unavailable", "could not check the token, try again later", PUB_CLOSE_TRY_AGAIN);
+		return;
+	}
+	c->char_id = h.char_id;
+	c->char_name = h.name;
+	snprintf(c->char_key, sizeof(c->char_key), "char:%lld", (long long) h.char_id);
+	snprintf(room_key, sizeof(room_key), "room:%lld", (long long) h.room_id);
+	snprintf(c->logctx, sizeof(c->logctx), "conn=%llu char=%lld", (unsigned long long) c->id,
+		 (long long) h.char_id);
+	c->state = PUB_CONN_READY;
+	lws_set_timeout(c->wsi, NO_PENDING_TIMEOUT, 0);
+
+	r = route_subscribe(p, c, c->char_key, h.char_head, &char_sub, &char_upto, &char_new);
+	if (r >= 0)
+		r = route_subscribe(p, c, room_key, h.room_head, &room_sub, &room_upto, &room_new);
+	if (r < 0) {
+		log_bug_self("could not subscribe connection %llu: %s", (unsigned long long) c->id, strerror(-r));
+		pub_conn_close(c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "internal error");
+		return;
+	}
+	log_info_ctx(c->logctx, "hello: character \"%s\" in room %lld, after %s:%lld %s:%lld", c->char_name,
+		     (long long) h.room_id, c->char_key, (long long) h.char_head, room_key,
+		     (long long) h.room_head);
+	push_welcome(c, h.room_id, room_key, h.char_head, h.room_head);
+	/* Only when the shared cursor is already past the snapshot's heads. */
+	if (char_upto > h.char_head)
+		route_catch_up(p, char_sub, char_upto);
+	if (room_upto > h.room_head)
+		route_catch_up(p, room_sub, room_upto);
+	if (char_new || room_new)
+		pub_kick(p);
+}
+
+/* One complete message from the client, c->rx[0..rx_len). */
+static void
+conn_message(struct pub_conn *c, bool binary)
+{
+	struct wr_error err = {0};
+	struct json_object *obj = NULL, *type;
+	const char *t;
+
+	if (binary) {
+		push_error(c, "bad_json", "binary frames are not supported, send JSON text");
+		return;
+	}
+	if (wr_json_parse(c->rx, c->rx_len, 16, &obj, &err) < 0) {
+		push_error(c, "bad_json", err.msg);
+		return;
+	}
+	type = wr_json_member(obj, "type", json_type_string);
+	t = type ? json_object_get_string(type) : "";
+	if (!json_object_is_type(obj, json_type_object)) {
+		push_error(c, "bad_json", "expected a JSON object");
+	} else if (c->state == PUB_CONN_HELLO) {
+		if (strcmp(t, "hello") == 0) {
+			do_hello(c, obj);
+		} else {
+			log_info_ctx(c->logctx, "first message was not a hello");
+			push_error(c, "hello_required", "the first message must be {\"type\":\"hello\",...}");
+			pub_conn_close(c, PUB_CLOSE_BAD_REQUEST, "hello_required");
+		}
+	} else if (strcmp(t, "ping") == 0) {
+		static const char pong[] = "{\"type\":\"pong\"}";
+
+		pub_conn_push_json(c, pong, sizeof(pong) - 1);
+	} else if (strcmp(t, "hello") == 0) {
+		push_error(c, "bad_request", "already said hello on this connection");
+	} else {
+		push_error(c, "unknown_type", "unknown message type");
+	}
+	json_object_put(obj);
+}
+
+static int
+conn_receive(struct pub_conn *c, const void *in, size_t len)
+{
+	size_t need;
+
+	if (c->state == PUB_CONN_CLOSING)
+		return 0;
+	if (len > PUB_MAX_RX - c->rx_len) {
+		static const char reason[] = "message too large";
+
+		log_info_ctx(c->logctx, "message over %d bytes, closing", PUB_MAX_RX);
+		lws_close_reason(c->wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, (unsigned char *) reason,
+				 sizeof(reason) - 1);
+		return -1;
+	}
+	need = c->rx_len + len;
+	if (need > c->rx_cap) {
+		size_t cap = c->rx_cap ? c->rx_cap : 512;
+
+		while (cap < need)
+			cap *= 2;
+		if (cap > PUB_MAX_RX)
+			cap = PUB_MAX_RX;
+		c->rx = wr_xrealloc(c->rx, cap);
+		c->rx_cap = cap;
+	}
+	memcpy(c->rx + c->rx_len, in, len);
+	c->rx_len += len;
+	if (!lws_is_final_fragment(c->wsi))
+		return 0;
+	conn_message(c, lws_frame_is_binary(c->wsi));
+	c->rx_len = 0;
+	return 0;
+}
+
+static void
+conn_established(struct pub *p, struct pub_conn *c, struct lws *wsi)
+{
+	char peer[64] = "";
+
+	*c = (struct pub_conn){
+		.pub = p,
+		.wsi = wsi,
+		.live = true,
+		.id = ++p->next_conn_id,
+		.state = PUB_CONN_HELLO,
+		.outbox = wr_xcalloc((size_t) p->cfg->max_outbox, sizeof(struct pub_frame *)),
+	};
+	snprintf(c->logctx, sizeof(c->logctx), "conn=%llu", (unsigned long long) c->id);
+	c->conn_next = p->conns;
+	if (p->conns)
+		p->conns->conn_prev = c;
+	p->conns = c;
+	p->nconns++;
+	lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, PUB_HELLO_TIMEOUT_S);
+	lws_get_peer_simple(wsi, peer, sizeof(peer));
+	log_info_ctx(c->logctx, "connected from %s", peer);
+}
+
+static void
+conn_closed(struct pub *p, struct pub_conn *c)
+{
+	if (!c->live)
+		return;
+	route_unsubscribe_all(p, c);
+	outbox_clear(c);
+	free(c->outbox);
+	free(c->rx);
+	free(c->char_name);
+	c->outbox = NULL;
+	c->rx = NULL;
+	c->char_name = NULL;
+	c->live = false;
+	if (c->conn_prev)
+		c->conn_prev->conn_next = c->conn_next;
+	else
+		p->conns = c->conn_next;
+	if (c->conn_next)
+		c->conn_next->conn_prev = c->conn_prev;
+	p->nconns--;
+	log_info_ctx(c->logctx, "disconnected");
+}
+
+/* GET /healthz: headers now, the body when writeable. */
+static int
+http_request(struct pub_conn *c, struct lws *wsi, const char *path)
+{
+	unsigned char buf[LWS_PRE + 256], *start = buf + LWS_PRE, *p = start, *end = buf + sizeof(buf) - 1;
+
+	if (strcmp(path, "/healthz") != 0) {
+		if (lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, NULL))
+			return -1;
+		return lws_http_transaction_completed(wsi) ? -1 : 0;
+	}
+	c->health = true;
+	if (lws_add_http_common_headers(wsi, HTTP_STATUS_OK, "text/plain", 3, &p, end) ||
+	    lws_finalize_write_http_header(wsi, start, &p, end))
+		return -1;
+	lws_callback_on_writable(wsi);
+	return 0;
+}
+
+static int
+http_writeable(struct pub_conn *c, struct lws *wsi)
+{
+	unsigned char buf[LWS_PRE + 3];
+
+	if (!c->health)
+		return 0;
+	c->health = false;
+	memcpy(buf + LWS_PRE, "ok\n", 3);
+	if (lws_write(wsi, buf + LWS_PRE, 3, LWS_WRITE_HTTP_FINAL) != 3)
+		return -1;
+	return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+static int
+ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+	struct pub_conn *c = user;
+	struct pub *p;
+
+	switch (reason) {
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		p = pub_of(wsi);
+		if (p->nconns >= p->cfg->max_connections) {
+			log_warning("refusing a websocket: %lld connections already", (long long) p->nconns);
+			return 1;
+		}
+		return 0;
+	case LWS_CALLBACK_ESTABLISHED:
+		conn_established(pub_of(wsi), c, wsi);
+		return 0;
+	case LWS_CALLBACK_RECEIVE:
+		return c->live ? conn_receive(c, in, len) : -1;
+	case LWS_CALLBACK_SERVER_WRITEABLE:
+		return c->live ? conn_writeable(c) : -1;
+	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+		if (c && c->live)
+			log_debug_ctx(c->logctx, "client sent close");
+		return 0;
+	case LWS_CALLBACK_CLOSED:
+		if (c)
+			conn_closed(pub_of(wsi), c);
+		return 0;
+	case LWS_CALLBACK_HTTP:
+		if (!c)
+			return -1;
+		return http_request(c, wsi, in ? (const char *) in : "");
+	case LWS_CALLBACK_HTTP_WRITEABLE:
+		return c ? http_writeable(c, wsi) : -1;
+	default:
+		return lws_callback_http_dummy(wsi, reason, user, in, len);
+	}
+}
+
+/* Database ----------------------------------------------------------------- */
+
+/* Watches a duplicate of the libpq socket; lws closes it when done. */
+static void
+db_attach(struct pub *p)
+{
+	lws_sock_file_fd_type fd;
+	int s = pub_store_socket(&p->store);
+
+	if (s < 0)
+		return;
+	fd.filefd = fcntl(s, F_DUPFD_CLOEXEC, 3);
+	if (fd.filefd < 0) {
+		log_warning("could not duplicate the database socket, relying on the backstop timer: %m");
+		return;
+	}
+	p->db_wsi = lws_adopt_descriptor_vhost(p->vhost, LWS_ADOPT_RAW_FILE_DESC, fd, "wr-db", NULL);
+	if (!p->db_wsi)
+		log_warning("could not watch the database socket, relying on the backstop timer");
+}
+
+static void
+db_detach(struct pub *p)
+{
+	if (p->db_wsi && !p->in_db_callback)
+		lws_set_timeout(p->db_wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+	p->db_wsi = NULL;
+}
+
+static void
+reconnect_cb(lws_sorted_usec_list_t *sul)
+{
+	struct pub *p = lws_container_of(sul, struct pub, sul_reconnect);
+	struct wr_error err = {0};
+
+	if (pub_store_reconnect(&p->store, &err) < 0) {
+		/* One line now and then, not one a second. */
+		if (p->reconnect_failures++ % 30 == 0)
+			log_warning("could not connect to database, retrying every second: %.*s", first_line(err.msg),
+				    err.msg);
+		lws_sul_schedule(p->ctx, 0, &p->sul_reconnect, reconnect_cb, LWS_US_PER_SEC);
+		return;
+	}
+	log_notice("connected to database, listening on wr_events");
+	p->reconnect_failures = 0;
+	p->db_up = true;
+	db_attach(p);
+	route_fetch(p);
+}
+
+void
+pub_db_failed(struct pub *p, const struct wr_error *err)
+{
+	if (err->code != -ECONNRESET && pub_store_connected(&p->store)) {
+		log_warning("database query failed: %.*s", first_line(err->msg), err->msg);
+		return;
+	}
+	if (!p->db_up)
+		return;
+	log_warning("lost connection to database, reconnecting: %.*s", first_line(err->msg), err->msg);
+	p->db_up = false;
+	db_detach(p);
+	/* Try again at once (a restarted backend), then every second. */
+	lws_sul_schedule(p->ctx, 0, &p->sul_reconnect, reconnect_cb, 1000);
+}
+
+struct notify_ctx {
+	struct pub *p;
+	bool relevant;
+};
+
+static void
+notify_cb(const char *payload, void *userdata)
+{
+	struct notify_ctx *nc = userdata;
+
+	if (!nc->relevant && route_notify_relevant(nc->p, payload))
+		nc->relevant = true;
+}
+
+/*
+ * Drains notifications and fetches when one names a tracked stream (or when
+ * forced).  A notification that arrived while a fetch ran sits in libpq's
+ * buffer where poll() cannot see it, so look again after every fetch.
+ */
+static void
+db_poll(struct pub *p, bool force)
+{
+	struct wr_error err = {0};
+
+	for (int turn = 0;; turn++) {
+		struct notify_ctx nc = {.p = p, .relevant = force};
+
+		force = false;
+		if (pub_store_notifies(&p->store, notify_cb, &nc, &err) < 0) {
+			pub_db_failed(p, &err);
+			return;
+		}
+		if (!nc.relevant)
+			return;
+		if (turn == DB_POLL_TURNS) {
+			pub_kick(p);
+			return;
+		}
+		route_fetch(p);
+		if (!p->db_up)
+			return;
+	}
+}
+
+static int
+db_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+	struct pub *p = pub_of(wsi);
+
+	switch (reason) {
+	case LWS_CALLBACK_RAW_RX_FILE:
+		if (wsi != p->db_wsi || !p->db_up)
+			return -1;
+		p->in_db_callback = true;
+		db_poll(p, false);
+		p->in_db_callback = false;
+		return wsi == p->db_wsi ? 0 : -1;
+	case LWS_CALLBACK_RAW_CLOSE_FILE:
+		if (wsi == p->db_wsi)
+			p->db_wsi = NULL;
+		return 0;
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+	case LWS_CALLBACK_ESTABLISHED:
+		/* Nobody may speak the internal protocol over a websocket. */
+		return -1;
+	default:
+		return 0;
+	}
+}
+
+static void
+kick_cb(lws_sorted_usec_list_t *sul)
+{
+	struct pub *p = lws_container_of(sul, struct pub, sul_kick);
+
+	if (p->db_up)
+		db_poll(p, true);
+}
+
+void
+pub_kick(struct pub *p)
+{
+	lws_sul_schedule(p->ctx, 0, &p->sul_kick, kick_cb, 1);
+}
+
+static void
+backstop_cb(lws_sorted_usec_list_t *sul)
+{
+	struct pub *p = lws_container_of(sul, struct pub, sul_backstop);
+
+	if (p->db_up)
+		db_poll(p, true);
+	lws_sul_schedule(p->ctx, 0, &p->sul_backstop, backstop_cb,
+			 (lws_usec_t) p->cfg->backstop_ms * LWS_US_PER_MS);
+}
+
+/* Context ------------------------------------------------------------------ */
+
+static const struct lws_protocols protocols[] = {
+	{"wr", ws_callback, sizeof(struct pub_conn), 4096, 0, NULL, 0},
+	{"wr-db", db_callback, 0, 0, 0, NULL, 0},
+	{NULL, NULL, 0, 0, 0, NULL, 0},
+};
+
+static void
+lws_emit(int level, const char *line)
+{
+	size_t n = strlen(line);
+
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		n--;
+	wr_log_write(level == LLL_ERR ? WR_LOG_ERROR : WR_LOG_WARNING, "lws", "%.*s", (int) n, line);
+}
+
+struct pub *
+pub_new(const struct pub_config *cfg, struct wr_error *reterr)
+{
+	struct lws_context_creation_info info = {0};
+	struct wr_error err = {0};
+	struct pub *p = wr_xcalloc(1, sizeof(*p));
+	const char *iface = cfg->listen;
+
+	p->cfg = cfg;
+	lws_set_log_level(LLL_ERR | LLL_WARN, lws_emit);
+	if (!*iface || !strcmp(iface, "*") || !strcmp(iface, "0.0.0.0") || !strcmp(iface, "::"))
+		iface = NULL;
+	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_VALIDATE_UTF8;
+	if (!strchr(cfg->listen, ':'))
+		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+	info.user = p;
+	info.port = (int) cfg->port;
+	info.iface = iface;
+	info.protocols = protocols;
+	info.vhost_name = "wr";
+	info.retry_and_idle_policy = &idle_policy;
+	p->ctx = lws_create_context(&info);
+	if (!p->ctx) {
+		wr_error_set(reterr, -EIO, "internal", "could not create the websocket context");
+		goto fail;
+	}
+	p->vhost = lws_create_vhost(p->ctx, &info);
+	if (!p->vhost) {
+		wr_error_set(reterr, -EADDRINUSE, "bad_config", "could not listen on %s port %lld",
+			     cfg->listen, (long long) cfg->port);
+		goto fail;
+	}
+	if (pub_store_open(&p->store, cfg->database_url, &err) < 0) {
+		log_warning("could not connect to database, retrying every second: %.*s", first_line(err.msg),
+			    err.msg);
+		p->reconnect_failures = 1;
+		lws_sul_schedule(p->ctx, 0, &p->sul_reconnect, reconnect_cb, LWS_US_PER_SEC);
+	} else {
+		log_notice("connected to database, listening on wr_events");
+		p->db_up = true;
+		db_attach(p);
+	}
+	lws_sul_schedule(p->ctx, 0, &p->sul_backstop, backstop_cb, (lws_usec_t) cfg->backstop_ms * LWS_US_PER_MS);
+	return p;
+
+fail:
+	return pub_free(p);
+}
+
+struct pub *
+pub_free(struct pub *p)
+{
+	if (!p)
+		return NULL;
+	lws_sul_cancel(&p->sul_backstop);
+	lws_sul_cancel(&p->sul_reconnect);
+	lws_sul_cancel(&p->sul_kick);
+	lws_sul_cancel(&p->sul_tick);
+	/* Closes every connection first: their callbacks still use p. */
+	if (p->ctx)
+		lws_context_destroy(p->ctx);
+	route_done(p);
+	pub_store_close(&p->store);
+	free(p);
+	return NULL;
+}
+
+int
+pub_port(const struct pub *p)
+{
+	return lws_get_vhost_listen_port(p->vhost);
+}
+
+int
+pub_service(struct pub *p)
+{
+	return lws_service(p->ctx, 0);
+}
+
+/* Keeps lws_service() from sleeping until the next backstop while shutting down. */
+static void
+tick_cb(lws_sorted_usec_list_t *sul)
+{
+	struct pub *p = lws_container_of(sul, struct pub, sul_tick);
+
+	lws_sul_schedule(p->ctx, 0, &p->sul_tick, tick_cb, 20 * LWS_US_PER_MS);
+}
+
+void
+pub_shutdown(struct pub *p, int64_t timeout_ms)
+{
+	int64_t deadline = wr_mono_ms() + timeout_ms;
+
+	lws_sul_cancel(&p->sul_backstop);
+	lws_sul_cancel(&p->sul_kick);
+	for (struct pub_conn *c = p->conns; c; c = c->conn_next)
+		pub_conn_close(c, LWS_CLOSE_STATUS_GOINGAWAY, "server shutting down");
+	tick_cb(&p->sul_tick);
+	while (p->nconns > 0 && wr_mono_ms() < deadline)
+		if (lws_service(p->ctx, 0) < 0)
+			break;
+	lws_sul_cancel(&p->sul_tick);
+}

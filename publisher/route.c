@@ -1,0 +1,429 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * route.c: which connection gets which event.
+ *
+ * The tracked streams live in a hash table; a stream is tracked while at
+ * least one connection subscribes to it.  A fetch reads every tracked stream
+ * after its shared cursor in one query, in event_id order, and hands each
+ * row to the subscribers whose own cursor is below its seq.
+ *
+ * Following a character: the worker writes CharacterLeft (room:from),
+ * CharacterArrived (room:to) and CharacterMoved (char:id) in that order in
+ * one transaction, so CharacterMoved has the largest event_id of the three.
+ * Rows are processed in event_id order, so when the Moved row is reached
+ * every room:from event from before the departure has been delivered.  The
+ * connection then leaves room:from and joins room:to right after its own
+ * arrival, at P = the last seq of room:to with event_id <= the Moved event.
+ * When room:to was not tracked, processing stops at that row and the fetch
+ * starts over with room:to in the set, so no later row of any stream is
+ * handed out before the rows of room:to that precede it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/json.h"
+#include "core/log.h"
+#include "core/strbuf.h"
+#include "core/util.h"
+#include "publisher/pub-private.h"
+
+static size_t
+hash_name(const char *s, size_t len)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char) s[i];
+		h *= 16777619u;
+	}
+	return h % PUB_STREAM_BUCKETS;
+}
+
+static struct pub_stream *
+stream_find_n(struct pub *p, const char *name, size_t len)
+{
+	struct pub_stream *s;
+
+	if (len >= PUB_STREAM_NAME)
+		return NULL;
+	for (s = p->streams[hash_name(name, len)]; s; s = s->hnext)
+		if (strncmp(s->name, name, len) == 0 && s->name[len] == '\0')
+			return s;
+	return NULL;
+}
+
+struct pub_stream *
+route_stream_find(struct pub *p, const char *name)
+{
+	return stream_find_n(p, name, strlen(name));
+}
+
+static struct pub_stream *
+stream_new(struct pub *p, const char *name, int64_t cursor)
+{
+	struct pub_stream *s = wr_xcalloc(1, sizeof(*s));
+	size_t h = hash_name(name, strlen(name));
+
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	s->cursor = cursor;
+	s->hnext = p->streams[h];
+	p->streams[h] = s;
+	p->nstreams++;
+	log_debug("tracking stream %s after %lld", name, (long long) cursor);
+	return s;
+}
+
+static void
+stream_drop(struct pub *p, struct pub_stream *s)
+{
+	struct pub_stream **pp = &p->streams[hash_name(s->name, strlen(s->name))];
+
+	while (*pp && *pp != s)
+		pp = &(*pp)->hnext;
+	if (*pp)
+		*pp = s->hnext;
+	p->nstreams--;
+	log_debug("no longer tracking stream %s", s->name);
+	free(s);
+}
+
+int
+route_subscribe(struct pub *p, struct pub_conn *c, const char *name, int64_t after, struct pub_sub **ret,
+		int64_t *ret_upto, bool *ret_new)
+{
+	struct pub_stream *s;
+	struct pub_sub *sub;
+	int slot = -1;
+	bool is_new = false;
+
+	if (strlen(name) >= PUB_STREAM_NAME)
+		return -ENAMETOOLONG;
+	for (int i = 0; i < PUB_MAX_SUBS; i++) {
+		if (c->subs[i] && strcmp(c->subs[i]->stream->name, name) == 0)
+			return -EEXIST;
+		if (!c->subs[i] && slot < 0)
+			slot = i;
+	}
+	if (slot < 0)
+		return -ENOSPC;
+	s = route_stream_find(p, name);
+	if (!s) {
+		s = stream_new(p, name, after);
+		is_new = true;
+	}
+	sub = wr_xcalloc(1, sizeof(*sub));
+	sub->conn = c;
+	sub->stream = s;
+	sub->cursor = after;
+	sub->next = s->subs;
+	if (s->subs)
+		s->subs->prev = sub;
+	s->subs = sub;
+	c->subs[slot] = sub;
+	*ret = sub;
+	*ret_upto = s->cursor > after ? s->cursor : after;
+	*ret_new = is_new;
+	return 0;
+}
+
+void
+route_unsubscribe(struct pub *p, struct pub_sub *sub)
+{
+	struct pub_stream *s = sub->stream;
+	struct pub_conn *c = sub->conn;
+
+	for (int i = 0; i < PUB_MAX_SUBS; i++)
+		if (c->subs[i] == sub)
+			c->subs[i] = NULL;
+	if (sub->prev)
+		sub->prev->next = sub->next;
+	else
+		s->subs = sub->next;
+	if (sub->next)
+		sub->next->prev = sub->prev;
+	free(sub);
+	if (!s->subs)
+		stream_drop(p, s);
+}
+
+void
+route_unsubscribe_all(struct pub *p, struct pub_conn *c)
+{
+	for (int i = 0; i < PUB_MAX_SUBS; i++)
+		if (c->subs[i])
+			route_unsubscribe(p, c->subs[i]);
+}
+
+static struct pub_frame *
+event_frame(const struct pub_event *ev)
+{
+	struct wr_strbuf sb = WR_STRBUF_INIT;
+	struct pub_frame *f;
+
+	wr_strbuf_puts(&sb, "{\"type\":\"event\",\"stream\":");
+	wr_strbuf_json_str(&sb, ev->stream);
+	wr_strbuf_printf(&sb, ",\"seq\":%lld,\"event_id\":%lld,\"event\":", (long long) ev->seq,
+			 (long long) ev->event_id);
+	wr_strbuf_json_str(&sb, ev->type);
+	wr_strbuf_puts(&sb, ",\"actor\":");
+	if (ev->actor)
+		wr_strbuf_json_str(&sb, ev->actor);
+	else
+		wr_strbuf_puts(&sb, "null");
+	wr_strbuf_puts(&sb, ",\"data\":");
+	wr_strbuf_append(&sb, ev->payload, ev->payload_len);
+	wr_strbuf_puts(&sb, "}");
+	f = pub_frame_new(sb.buf, sb.len);
+	wr_strbuf_done(&sb);
+	return f;
+}
+
+static void
+push_stream_frame(struct pub_conn *c, const char *type, const char *stream, const int64_t *after)
+{
+	struct wr_strbuf sb = WR_STRBUF_INIT;
+
+	wr_strbuf_printf(&sb, "{\"type\":\"%s\",\"stream\":", type);
+	wr_strbuf_json_str(&sb, stream);
+	if (after)
+		wr_strbuf_printf(&sb, ",\"after\":%lld", (long long) *after);
+	wr_strbuf_puts(&sb, "}");
+	pub_conn_push_json(c, sb.buf, sb.len);
+	wr_strbuf_done(&sb);
+}
+
+void
+route_catch_up(struct pub *p, struct pub_sub *sub, int64_t upto)
+{
+	struct pub_conn *c = sub->conn;
+	struct wr_error err = {0};
+
+	/*
+	 * Each round gives at least one frame, and more than max-outbox
+	 * frames close the connection, so this ends.
+	 */
+	while (sub->cursor < upto && c->state == PUB_CONN_READY) {
+		struct pub_page page = {0};
+		int64_t before = sub->cursor;
+
+		if (pub_store_fetch_range(&p->store, sub->stream->name, sub->cursor, upto,
+					  (int) p->cfg->max_outbox + 1, &page, &err) < 0) {
+			pub_db_failed(p, &err);
+			pub_conn_close(c, PUB_CLOSE_TRY_AGAIN, "database unavailable: resume from your last seq");
+			return;
+		}
+		for (int i = 0; i < page.n && c->state == PUB_CONN_READY; i++) {
+			struct pub_event ev;
+			struct pub_frame *f;
+
+			if (pub_page_get(&page, i, &ev) < 0 || ev.seq <= sub->cursor)
+				continue;
+			f = event_frame(&ev);
+			sub->cursor = ev.seq;
+			pub_conn_push(c, f);
+			pub_frame_unref(f);
+		}
+		pub_page_done(&page);
+		if (sub->cursor == before) {
+			log_bug_self("stream %s has no rows in (%lld, %lld]", sub->stream->name,
+				     (long long) before, (long long) upto);
+			sub->cursor = upto;
+		}
+	}
+}
+
+/* The connection's character moved: leave its room stream, join the new one. */
+static void
+follow(struct pub *p, struct pub_conn *c, const struct pub_event *ev, bool *stop)
+{
+	struct wr_error err = {0};
+	struct json_object *obj = NULL;
+	struct pub_sub *sub;
+	char to_key[PUB_STREAM_NAME];
+	int64_t to = 0, pos = 0, upto;
+	bool is_new, have = false;
+	int r;
+
+	if (wr_json_parse(ev->payload, ev->payload_len, 64, &obj, &err) < 0 ||
+	    wr_json_get_i64(obj, "to_room", 1, INT64_MAX, &to, &err) < 0) {
+		log_warning_ctx(c->logctx, "event %lld: CharacterMoved has no usable \"to_room\", not following: %s",
+				(long long) ev->event_id, err.msg);
+		goto out;
+	}
+	snprintf(to_key, sizeof(to_key), "room:%lld", (long long) to);
+	/* A character is in one room: leave every room stream but the new one. */
+	for (int i = 0; i < PUB_MAX_SUBS; i++) {
+		char name[PUB_STREAM_NAME];
+
+		sub = c->subs[i];
+		if (!sub || strncmp(sub->stream->name, "room:", 5) != 0)
+			continue;
+		if (strcmp(sub->stream->name, to_key) == 0) {
+			have = true;
+			continue;
+		}
+		snprintf(name, sizeof(name), "%s", sub->stream->name);
+		route_unsubscribe(p, sub);
+		push_stream_frame(c, "unsubscribed", name, NULL);
+	}
+	if (have)
+		goto out;
+	r = pub_store_position(&p->store, to_key, ev->event_id, &pos, &err);
+	if (r < 0) {
+		pub_db_failed(p, &err);
+		pub_conn_close(c, PUB_CLOSE_TRY_AGAIN, "database unavailable: resume from your last seq");
+		goto out;
+	}
+	r = route_subscribe(p, c, to_key, pos, &sub, &upto, &is_new);
+	if (r < 0) {
+		log_bug_self("could not subscribe connection %llu to %s: %s", (unsigned long long) c->id, to_key,
+			     strerror(-r));
+		pub_conn_close(c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "internal error");
+		goto out;
+	}
+	log_debug_ctx(c->logctx, "following into %s after %lld", to_key, (long long) pos);
+	push_stream_frame(c, "subscribed", to_key, &pos);
+	if (upto > pos)
+		route_catch_up(p, sub, upto);
+	if (is_new)
+		*stop = true;
+out:
+	if (obj)
+		json_object_put(obj);
+}
+
+/* Hands one fetched row to its subscribers; *stop asks for a fresh fetch. */
+static void
+route_event(struct pub *p, const struct pub_event *ev, bool *stop)
+{
+	struct pub_stream *s = route_stream_find(p, ev->stream);
+	struct pub_frame *f = NULL;
+	struct pub_sub *sub, *next;
+	bool moved;
+
+	if (!s || ev->seq <= s->cursor)
+		return;
+	s->cursor = ev->seq;
+	moved = strcmp(ev->type, "CharacterMoved") == 0 && strncmp(ev->stream, "char:", 5) == 0;
+	/*
+	 * follow() changes only the room subscriptions of its own connection,
+	 * never this char stream's list, so next stays valid.
+	 */
+	for (sub = s->subs; sub; sub = next) {
+		struct pub_conn *c = sub->conn;
+
+		next = sub->next;
+		if (c->state != PUB_CONN_READY || ev->seq <= sub->cursor)
+			continue;
+		if (!f)
+			f = event_frame(ev);
+		sub->cursor = ev->seq;
+		pub_conn_push(c, f);
+		if (moved && c->state == PUB_CONN_READY && strcmp(c->char_key, ev->stream) == 0)
+			follow(p, c, ev, stop);
+	}
+	pub_frame_unref(f);
+}
+
+/* One query over every tracked stream; *ret_more when another page may follow. */
+static int
+fetch_page(struct pub *p, bool *ret_more)
+{
+	struct wr_error err = {0};
+	struct pub_page page = {0};
+	const char **names;
+	int64_t *after;
+	size_t n = 0;
+	bool stop = false;
+	int r;
+
+	*ret_more = false;
+	if (p->nstreams == 0)
+		return 0;
+	names = wr_xcalloc(p->nstreams, sizeof(*names));
+	after = wr_xcalloc(p->nstreams, sizeof(*after));
+	for (size_t b = 0; b < PUB_STREAM_BUCKETS; b++)
+		for (struct pub_stream *s = p->streams[b]; s; s = s->hnext) {
+			names[n] = s->name;
+			after[n] = s->cursor;
+			n++;
+		}
+	r = pub_store_fetch(&p->store, names, after, n, PUB_PAGE_ROWS, &page, &err);
+	free(names);
+	free(after);
+	if (r < 0) {
+		pub_db_failed(p, &err);
+		return r;
+	}
+	for (int i = 0; i < page.n && !stop; i++) {
+		struct pub_event ev;
+
+		if (pub_page_get(&page, i, &ev) < 0) {
+			log_bug_self("event query returned a malformed row %d, skipping it", i);
+			continue;
+		}
+		route_event(p, &ev, &stop);
+	}
+	*ret_more = stop || page.n == PUB_PAGE_ROWS;
+	pub_page_done(&page);
+	return 0;
+}
+
+void
+route_fetch(struct pub *p)
+{
+	bool more = false;
+	int pages;
+
+	if (p->fetching || !p->db_up)
+		return;
+	p->fetching = true;
+	for (pages = 0; pages < PUB_PAGES_PER_TURN; pages++)
+		if (fetch_page(p, &more) < 0 || !more)
+			break;
+	p->fetching = false;
+	/* Let lws write what is queued, then go on. */
+	if (more && pages == PUB_PAGES_PER_TURN)
+		pub_kick(p);
+}
+
+bool
+route_notify_relevant(struct pub *p, const char *payload)
+{
+	const char *s = payload;
+
+	if (!*payload)
+		return true;
+	while (*s) {
+		size_t len = strcspn(s, ",");
+
+		if (stream_find_n(p, s, len))
+			return true;
+		s += len;
+		if (*s == ',')
+			s++;
+	}
+	return false;
+}
+
+void
+route_done(struct pub *p)
+{
+	for (size_t b = 0; b < PUB_STREAM_BUCKETS; b++) {
+		while (p->streams[b]) {
+			struct pub_stream *s = p->streams[b];
+
+			while (s->subs) {
+				struct pub_sub *sub = s->subs;
+
+				s->subs = sub->next;
+				free(sub);
+			}
+			p->streams[b] = s->hnext;
+			free(s);
+		}
+	}
+	p->nstreams = 0;
+}

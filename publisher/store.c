@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * store.c: every SQL statement of wr-publisher.  Blocking libpq on the lws
+ * service thread: the queries are index lookups on a local database and take
+ * well under a millisecond.  The connection LISTENs on wr_events; the NOTIFY
+ * is only a wake-up, the tables are always re-read by (stream, seq).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "core/strbuf.h"
+#include "core/util.h"
+#include "publisher/pub-private.h"
+
+#define STORE_CHANNEL "wr_events"
+/* Bounds every statement so a stuck query cannot freeze the event loop. */
+#define STORE_SESSION_SQL "SET statement_timeout = '5s'"
+
+static const char fetch_sql[] =
+	"SELECT es.stream, es.seq, e.event_id, e.type, e.actor_key, e.payload::text"
+	" FROM unnest($1::text[], $2::bigint[]) AS c(stream, after)"
+	" JOIN event_streams es ON es.stream = c.stream AND es.seq > c.after"
+	" JOIN event_log e ON e.event_id = es.event_id"
+	" ORDER BY e.event_id, es.stream"
+	" LIMIT $3";
+
+static const char range_sql[] =
+	"SELECT es.stream, es.seq, e.event_id, e.type, e.actor_key, e.payload::text"
+	" FROM event_streams es JOIN event_log e ON e.event_id = es.event_id"
+	" WHERE es.stream = $1 AND es.seq > $2 AND es.seq <= $3"
+	" ORDER BY es.seq"
+	" LIMIT $4";
+
+/*
+ * Within a stream seq order is event_id order, so walking the primary key
+ * backwards stops at the first row at or before the event: only the events
+ * after it are skipped, never the stream's whole history.
+ */
+static const char position_sql[] =
+	"SELECT coalesce((SELECT seq FROM event_streams"
+	" WHERE stream = $1 AND event_id <= $2 ORDER BY seq DESC LIMIT 1), 0)";
+
+/*
+ * One statement, so one snapshot: the room and both heads agree.  Zero rows:
+ * bad token.  A row with a NULL id: no such character.  Two rows: several
+ * characters and none named.
+ */
+static const char hello_sql[] =
+	"WITH t AS ("
+	" SELECT t.account_id, t.character_id FROM access_tokens t"
+	" JOIN accounts a ON a.id = t.account_id"
+	" WHERE t.token_hash = encode(sha256(convert_to($1, 'UTF8')), 'hex')"
+	" AND t.kind = 'player' AND t.revoked_at IS NULL"
+	" AND (t.expires_at IS NULL OR t.expires_at > now())"
+	" AND a.disabled_at IS NULL)"
+	" SELECT c.id, c.name, c.room_id,"
+	" coalesce((SELECT last_seq FROM stream_counters WHERE stream = 'char:' || c.id), 0),"
+	" coalesce((SELECT last_seq FROM stream_counters WHERE stream = 'room:' || c.room_id), 0)"
+	" FROM t LEFT JOIN characters c"
+	" ON (CASE WHEN t.character_id IS NOT NULL THEN c.id = t.character_id"
+	" ELSE c.account_id = t.account_id END)"
+	" AND ($2::text IS NULL OR lower(c.name) = lower($2))"
+	" ORDER BY c.id LIMIT 2";
+
+int
+pub_store_open(struct pub_store *st, const char *conninfo, struct wr_error *reterr)
+{
+	int r;
+
+	r = wr_db_init(&st->db, conninfo, "wr-publisher", STORE_SESSION_SQL, reterr);
+	if (r < 0)
+		return r;
+	r = wr_db_listen(&st->db, STORE_CHANNEL, reterr);
+	if (r < 0) {
+		PQfinish(st->db.conn);
+		st->db.conn = NULL;
+	}
+	return r;
+}
+
+int
+pub_store_reconnect(struct pub_store *st, struct wr_error *reterr)
+{
+	int r;
+
+	r = wr_db_reconnect(&st->db, reterr);
+	if (r < 0)
+		return r;
+	r = wr_db_listen(&st->db, STORE_CHANNEL, reterr);
+	if (r < 0) {
+		PQfinish(st->db.conn);
+		st->db.conn = NULL;
+	}
+	return r;
+}
+
+void
+pub_store_close(struct pub_store *st)
+{
+	wr_db_done(&st->db);
+}
+
+bool
+pub_store_connected(const struct pub_store *st)
+{
+	return wr_db_connected(&st->db);
+}
+
+int
+pub_store_socket(const struct pub_store *st)
+{
+	return st->db.conn ? PQsocket(st->db.conn) : -1;
+}
+
+int
+pub_store_notifies(struct pub_store *st, void (*cb)(const char *payload, void *userdata), void *userdata,
+		   struct wr_error *reterr)
+{
+	PGnotify *n;
+	int count = 0;
+
+	if (!st->db.conn)
+		return wr_error_set(reterr, -ECONNRESET, "database", "not connected to database");
+	if (!PQconsumeInput(st->db.conn) || PQstatus(st->db.conn) == CONNECTION_BAD) {
+		const char *msg = PQerrorMessage(st->db.conn);
+
+		/* libpq's message goes on with tab-indented lines: keep the first. */
+		return wr_error_set(reterr, -ECONNRESET, "database", "lost connection while listening: %.*s",
+				    (int) strcspn(msg, "\n"), msg);
+	}
+	while ((n = PQnotifies(st->db.conn)) != NULL) {
+		count++;
+		cb(n->extra ? n->extra : "", userdata);
+		PQfreemem(n);
+	}
+	return count;
+}
+
+/* Appends s as an element of a PostgreSQL array literal. */
+static void
+array_str(struct wr_strbuf *sb, const char *s)
+{
+	wr_strbuf_puts(sb, "\"");
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			wr_strbuf_puts(sb, "\\");
+		wr_strbuf_append(sb, s, 1);
+	}
+	wr_strbuf_puts(sb, "\"");
+}
+
+static int
+page_check(PGresult *res, struct pub_page *ret, struct wr_error *reterr)
+{
+	int nfields = PQnfields(res);
+
+	if (nfields != 6) {
+		PQclear(res);
+		return wr_error_set(reterr, -EBADMSG, "database", "event query returned %d columns, expected 6",
+				    nfields);
+	}
+	*ret = (struct pub_page){.res = res, .n = PQntuples(res)};
+	return 0;
+}
+
+int
+pub_store_fetch(struct pub_store *st, const char *const *streams, const int64_t *after, size_t n, int limit,
+		struct pub_page *ret, struct wr_error *reterr)
+{
+	struct wr_strbuf names = WR_STRBUF_INIT, cursors = WR_STRBUF_INIT;
+	char limit_s[24];
+	const char *params[3];
+	PGresult *res = NULL;
+	int r;
+
+	wr_strbuf_puts(&names, "{");
+	wr_strbuf_puts(&cursors, "{");
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0) {
+			wr_strbuf_puts(&names, ",");
+			wr_strbuf_puts(&cursors, ",");
+		}
+		array_str(&names, streams[i]);
+		wr_strbuf_printf(&cursors, "%lld", (long long) after[i]);
+	}
+	wr_strbuf_puts(&names, "}");
+	wr_strbuf_puts(&cursors, "}");
+	snprintf(limit_s, sizeof(limit_s), "%d", limit);
+	params[0] = wr_strbuf_str(&names);
+	params[1] = wr_strbuf_str(&cursors);
+	params[2] = limit_s;
+	r = wr_db_exec(&st->db, fetch_sql, 3, params, PGRES_TUPLES_OK, &res, reterr);
+	if (r < 0)
+		goto out;
+	r = page_check(res, ret, reterr);
+out:
+	wr_strbuf_done(&names);
+	wr_strbuf_done(&cursors);
+	return r;
+}
+
+int
+pub_store_fetch_range(struct pub_store *st, const char *stream, int64_t after, int64_t upto, int limit,
+		      struct pub_page *ret, struct wr_error *reterr)
+{
+	char after_s[24], upto_s[24], limit_s[24];
+	const char *params[4] = {stream, after_s, upto_s, limit_s};
+	PGresult *res = NULL;
+	int r;
+
+	snprintf(after_s, sizeof(after_s), "%lld", (long long) after);
+	snprintf(upto_s, sizeof(upto_s), "%lld", (long long) upto);
+	snprintf(limit_s, sizeof(limit_s), "%d", limit);
+	r = wr_db_exec(&st->db, range_sql, 4, params, PGRES_TUPLES_OK, &res, reterr);
+	if (r < 0)
+		return r;
+	return page_check(res, ret, reterr);
+}
+
+int
+pub_page_get(const struct pub_page *page, int i, struct pub_event *ret)
+{
+	const PGresult *res = page->res;
+
+	if (i < 0 || i >= page->n || PQgetisnull(res, i, 0) || PQgetisnull(res, i, 3) ||
+	    PQgetisnull(res, i, 5))
+		return -EBADMSG;
+	if (wr_db_get_i64(res, i, 1, &ret->seq) < 0 || wr_db_get_i64(res, i, 2, &ret->event_id) < 0)
+		return -EBADMSG;
+	ret->stream = PQgetvalue(res, i, 0);
+	ret->type = PQgetvalue(res, i, 3);
+	ret->actor = PQgetisnull(res, i, 4) ? NULL : PQgetvalue(res, i, 4);
+	ret->payload = PQgetvalue(res, i, 5);
+	ret->payload_len = (size_t) PQgetlength(res, i, 5);
+	return 0;
+}
+
+void
+pub_page_done(struct pub_page *page)
+{
+	PQclear(page->res);
+	*page = (struct pub_page){0};
+}
+
+int
+pub_store_position(struct pub_store *st, const char *stream, int64_t event_id, int64_t *ret,
+		   struct wr_error *reterr)
+{
+	char id_s[24];
+	const char *params[2] = {stream, id_s};
+	PGresult *res = NULL;
+	int r;
+
+	snprintf(id_s, sizeof(id_s), "%lld", (long long) event_id);
+	r = wr_db_exec(&st->db, position_sql, 2, params, PGRES_TUPLES_OK, &res, reterr);
+	if (r < 0)
+		return r;
+	if (wr_db_get_i64(res, 0, 0, ret) < 0)
+		r = wr_error_set(reterr, -EBADMSG, "database", "stream position query returned no number");
+	PQclear(res);
+	return r;
+}
+
+int
+pub_store_hello(struct pub_store *st, const char *token, const char *character, struct pub_hello *ret,
+		struct wr_error *reterr)
+{
+	const char *params[2] = {token, character};
+	PGresult *res = NULL;
+	struct pub_hello h = {0};
+	int r;
+
+	r = wr_db_exec(&st->db, hello_sql, 2, params, PGRES_TUPLES_OK, &res, reterr);
+	if (r < 0)
+		return r;
+	if (PQntuples(res) == 0) {
+		r = wr_error_set(reterr, -EACCES, "unauthorized", "invalid, expired or revoked token");
+		goto out;
+	}
+	if (PQgetisnull(res, 0, 0)) {
+		r = character ? wr_error_set(reterr, -ENOENT, "unauthorized",
+					     "no character \"%s\" for this token", character)
+			      : wr_error_set(reterr, -ENOENT, "unauthorized", "no character for this token");
+		goto out;
+	}
+	if (PQntuples(res) > 1) {
+		r = wr_error_set(reterr, -EMLINK, "unauthorized",
+				 "this account has several characters: name one in \"character\"");
+		goto out;
+	}
+	if (PQnfields(res) != 5 || wr_db_get_i64(res, 0, 0, &h.char_id) < 0 ||
+	    wr_db_get_i64(res, 0, 2, &h.room_id) < 0 || wr_db_get_i64(res, 0, 3, &h.char_head) < 0 ||
+	    wr_db_get_i64(res, 0, 4, &h.room_head) < 0) {
+		r = wr_error_set(reterr, -EBADMSG, "database", "hello query returned an unexpected row");
+		goto out;
+	}
+	h.name = wr_xstrdup(PQgetvalue(res, 0, 1));
+	*ret = h;
+out:
+	PQclear(res);
+	return r;
+}
