@@ -259,6 +259,15 @@ game_state_char(struct game_state *st, int64_t id)
 	return NULL;
 }
 
+struct game_item *
+game_state_item(struct game_state *st, int64_t id)
+{
+	for (size_t i = 0; i < st->nitems; i++)
+		if (st->items[i].id == id)
+			return &st->items[i];
+	return NULL;
+}
+
 uint64_t
 game_rng_next(uint64_t *state)
 {
@@ -442,6 +451,59 @@ apply_move(struct game_state *st, const struct game_action *a, struct game_char 
 	return 0;
 }
 
+/*
+ * Gold or one carried item from the actor to another character in the same
+ * room.  Both characters (and the item) must be locked; the planner sorted
+ * them into the lock set, so anything missing means the plan went stale.
+ */
+static int
+apply_give(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out)
+{
+	struct game_char *target = game_state_char(st, a->target_char);
+	struct game_item *item = NULL;
+	struct game_event *ev;
+
+	if (a->target_char == actor->id)
+		return reject(out, a, "self", "You can't give things to yourself.");
+	if (!target || !target->locked)
+		return out->result = GAME_STALE, 0;
+	if (target->room_id != actor->room_id)
+		return reject(out, a, "not_here", pool_printf(out, "%s isn't here.", target->name));
+	if (a->item_id) {
+		item = game_state_item(st, a->item_id);
+		if (!item)
+			return out->result = GAME_STALE, 0;
+		if (item->owner_char != actor->id)
+			return reject(out, a, "not_carrying", pool_printf(out, "You aren't carrying %s.", item->name));
+		item->owner_char = target->id;
+		item->owner_room = item->owner_mob = item->owner_item = 0;
+		item->dirty = true;
+		ev = event_new(out, "ItemGiven");
+		event_stream(ev, out, GAME_STREAM_ROOM, actor->room_id);
+		field_i64(ev, out, "item_id", item->id);
+		field_str(ev, out, "item", item->name);
+		field_i64(ev, out, "target_id", target->id);
+		field_str(ev, out, "text", pool_printf(out, "%s gives %s to %s.", actor->name, item->name, target->name));
+		field_str(ev, out, "text_self", pool_printf(out, "You give %s to %s.", item->name, target->name));
+		field_str(ev, out, "text_target", pool_printf(out, "%s gives you %s.", actor->name, item->name));
+		return 0;
+	}
+	if (actor->gold < a->amount)
+		return reject(out, a, "not_enough_gold",
+			      pool_printf(out, "You have only %lld gold.", (long long) actor->gold));
+	actor->gold -= a->amount;
+	target->gold += a->amount;
+	actor->dirty = target->dirty = true;
+	ev = event_new(out, "GoldGiven");
+	event_stream(ev, out, GAME_STREAM_ROOM, actor->room_id);
+	field_i64(ev, out, "amount", a->amount);
+	field_i64(ev, out, "target_id", target->id);
+	field_str(ev, out, "text", pool_printf(out, "%s gives some gold to %s.", actor->name, target->name));
+	field_str(ev, out, "text_self", pool_printf(out, "You give %lld gold to %s.", (long long) a->amount, target->name));
+	field_str(ev, out, "text_target", pool_printf(out, "%s gives you %lld gold.", actor->name, (long long) a->amount));
+	return 0;
+}
+
 int
 game_apply(struct game_state *st, const struct game_action *a, const struct game_env *env,
 	   struct game_outcome *out)
@@ -460,6 +522,9 @@ game_apply(struct game_state *st, const struct game_action *a, const struct game
 		return -EINVAL;
 	if (a->verb == GAME_VERB_SAY && (!a->text || !*a->text || strlen(a->text) > GAME_MAX_SAY))
 		return -EINVAL;
+	if (a->verb == GAME_VERB_GIVE &&
+	    (a->target_char <= 0 || (a->item_id == 0 && (a->amount <= 0 || a->amount > GAME_MAX_GOLD))))
+		return -EINVAL;
 
 	actor = game_state_char(st, a->actor_char);
 	/* The actor must be locked and still where the planner saw it. */
@@ -474,6 +539,8 @@ game_apply(struct game_state *st, const struct game_action *a, const struct game
 		return apply_move(st, a, actor, out);
 	case GAME_VERB_SAY:
 		return apply_say(st, a, actor, out);
+	case GAME_VERB_GIVE:
+		return apply_give(st, a, actor, out);
 	default:
 		return -EINVAL;
 	}

@@ -46,6 +46,7 @@ enum game_verb {
 	GAME_VERB_LOOK,
 	GAME_VERB_MOVE,
 	GAME_VERB_SAY,
+	GAME_VERB_GIVE,
 	_GAME_VERB_MAX,
 	_GAME_VERB_INVALID = -EINVAL,
 };
@@ -58,7 +59,9 @@ game_verb_from_string(const char *s);
 #define GAME_MAX_ROOMS 64
 #define GAME_MAX_CHARS 256
 #define GAME_MAX_THINGS 128  /* mobs or items listed in one room */
+#define GAME_MAX_ITEMS 256   /* locked items in one batch */
 #define GAME_MAX_SAY 1024    /* bytes of text in say */
+#define GAME_MAX_GOLD 1000000000000LL /* most gold one give may move */
 
 /* Strings in state structs are borrowed from the caller (the worker keeps the
  * decoded JSON alive while it applies). */
@@ -87,8 +90,17 @@ struct game_char {
 	int64_t room_id;
 	int64_t instance_id;
 	int32_t hp, max_hp;
+	int64_t gold;
 	bool locked; /* the worker holds its row lock: the rules may change it */
 	bool dirty;  /* OUT: changed by the rules, the worker writes it back */
+};
+
+/* An item the worker locked.  Exactly one owner is non-zero. */
+struct game_item {
+	int64_t id;
+	const char *name;
+	int64_t owner_char, owner_room, owner_mob, owner_item;
+	bool dirty;  /* OUT: changed hands, the worker writes it back */
 };
 
 /* Everything the worker locked, plus every character standing in a locked room. */
@@ -97,6 +109,8 @@ struct game_state {
 	size_t nrooms;
 	struct game_char chars[GAME_MAX_CHARS];
 	size_t nchars;
+	struct game_item items[GAME_MAX_ITEMS];
+	size_t nitems;
 };
 
 struct game_env {
@@ -113,6 +127,9 @@ struct game_action {
 	int64_t to_room_id; /* move: the exit's target when planned, 0 if none */
 	enum game_dir dir;  /* move */
 	const char *text;   /* say: borrowed, at most GAME_MAX_SAY bytes */
+	int64_t target_char; /* give: the receiver */
+	int64_t item_id;     /* give: the item, or 0 when giving gold */
+	int64_t amount;      /* give: gold, 1..GAME_MAX_GOLD when item_id is 0 */
 	uint64_t seed;
 };
 
@@ -183,6 +200,8 @@ struct game_room *
 game_state_room(struct game_state *st, int64_t id);
 struct game_char *
 game_state_char(struct game_state *st, int64_t id);
+struct game_item *
+game_state_item(struct game_state *st, int64_t id);
 
 /* splitmix64: the one RNG of the rules. */
 uint64_t

@@ -34,6 +34,7 @@ static const char *const verb_names[_GAME_VERB_MAX] = {
 	[GAME_VERB_LOOK] = "look",
 	[GAME_VERB_MOVE] = "move",
 	[GAME_VERB_SAY] = "say",
+	[GAME_VERB_GIVE] = "give",
 };
 
 const char *

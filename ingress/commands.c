@@ -105,6 +105,8 @@ ingress_status_for(const char *code)
 		{"not_found", 404},       {"method_not_allowed", 405}, {"too_large", 413},
 		{"batch_too_large", 413}, {"unsupported_media_type", 415},
 		{"internal", 500},        {"unavailable", 503},
+		/* Well-formed, but the world says no: what you named is not there. */
+		{"not_here", 422},        {"not_carrying", 422},    {"ambiguous", 422},
 	};
 
 	for (size_t i = 0; i < WR_ELEMENTSOF(map); i++)

@@ -21,6 +21,7 @@
 #include "core/util.h"
 #include "game/game.h"
 #include "ingress/ingress.h"
+#include "planner/view_json.h"
 
 /* Per-session limits: ingress never holds a transaction open, and a request
  * must not wait long on a database that is struggling. */
@@ -370,36 +371,6 @@ out:
 	return r;
 }
 
-/* Decodes one element of wr_actor_view() into a planner_view. */
-static int
-decode_view(struct json_object *elem, struct planner_view *ret)
-{
-	struct planner_view v = {0};
-	struct json_object *exits;
-
-	if (wr_json_get_i64(elem, "character_id", 1, INT64_MAX, &v.character_id, NULL) < 0 ||
-	    wr_json_get_i64(elem, "account_id", 1, INT64_MAX, &v.account_id, NULL) < 0 ||
-	    wr_json_get_i64(elem, "instance_id", 1, INT64_MAX, &v.instance_id, NULL) < 0 ||
-	    wr_json_get_i64(elem, "room_id", 1, INT64_MAX, &v.room_id, NULL) < 0)
-		return -EBADMSG;
-	exits = wr_json_member(elem, "exits", json_type_object);
-	if (!exits)
-		return -EBADMSG;
-	json_object_object_foreach(exits, key, val)
-	{
-		enum game_dir d = game_dir_from_string(key);
-
-		(void) val;
-		/* The exits table only allows the ten direction names. */
-		if (d < 0)
-			return -EBADMSG;
-		if (wr_json_get_i64(exits, key, 1, INT64_MAX, &v.exits[d], NULL) < 0)
-			return -EBADMSG;
-	}
-	*ret = v;
-	return 0;
-}
-
 static int
 decode_views(const char *text, const int64_t *ids, size_t n, struct planner_view *ret_views,
 	     bool *ret_found)
@@ -417,7 +388,7 @@ decode_views(const char *text, const int64_t *ids, size_t n, struct planner_view
 	for (size_t k = 0; k < json_object_array_length(arr); k++) {
 		struct planner_view v;
 
-		if (decode_view(json_object_array_get_idx(arr, k), &v) < 0)
+		if (planner_view_from_json(json_object_array_get_idx(arr, k), &v) < 0)
 			goto out;
 		for (size_t i = 0; i < n; i++) {
 			if (ids[i] == v.character_id) {
@@ -470,15 +441,6 @@ out:
 	return r;
 }
 
-static void
-append_ids(struct wr_strbuf *sb, const int64_t *ids, size_t n)
-{
-	wr_strbuf_puts(sb, "[");
-	for (size_t i = 0; i < n; i++)
-		wr_strbuf_printf(sb, "%s%" PRId64, i > 0 ? "," : "", ids[i]);
-	wr_strbuf_puts(sb, "]");
-}
-
 /* One element of the wr_enqueue() array. */
 static void
 append_action(struct wr_strbuf *sb, const struct planner_action *a, const struct ingress_origin *o)
@@ -486,33 +448,8 @@ append_action(struct wr_strbuf *sb, const struct planner_action *a, const struct
 	wr_strbuf_printf(sb, "{\"actor_key\":\"char:%" PRId64 "\",\"account_id\":%" PRId64 ",\"verb\":",
 			 a->actor_char, a->account_id);
 	wr_strbuf_json_str(sb, game_verb_to_string(a->verb));
-	wr_strbuf_puts(sb, ",\"args\":");
-	switch (a->verb) {
-	case GAME_VERB_MOVE:
-		wr_strbuf_puts(sb, "{\"dir\":");
-		wr_strbuf_json_str(sb, game_dir_to_string(a->dir));
-		wr_strbuf_puts(sb, "}");
-		break;
-	case GAME_VERB_SAY:
-		wr_strbuf_puts(sb, "{\"text\":");
-		wr_strbuf_json_str(sb, a->text ? a->text : "");
-		wr_strbuf_puts(sb, "}");
-		break;
-	default:
-		wr_strbuf_puts(sb, "{}");
-		break;
-	}
-	wr_strbuf_printf(sb, ",\"plan\":{\"room\":%" PRId64, a->room_id);
-	if (a->verb == GAME_VERB_MOVE) {
-		if (a->to_room_id > 0)
-			wr_strbuf_printf(sb, ",\"to\":%" PRId64, a->to_room_id);
-		else
-			wr_strbuf_puts(sb, ",\"to\":null");
-	}
-	wr_strbuf_printf(sb, "},\"instance_id\":%" PRId64 ",\"lock_rooms\":", a->instance_id);
-	append_ids(sb, a->lock_rooms, a->nlock_rooms);
-	wr_strbuf_puts(sb, ",\"lock_characters\":");
-	append_ids(sb, a->lock_characters, a->nlock_characters);
+	wr_strbuf_printf(sb, ",\"instance_id\":%" PRId64 ",", a->instance_id);
+	planner_action_to_json(sb, a);
 	wr_strbuf_puts(sb, ",\"priority\":100,\"command_id\":");
 	if (o->command_id)
 		wr_strbuf_json_str(sb, o->command_id);

@@ -18,6 +18,7 @@ enum word {
 	WORD_LOOK,
 	WORD_GO,
 	WORD_SAY,
+	WORD_GIVE,
 };
 
 /* Priority order: earlier entries win a prefix match. */
@@ -43,6 +44,7 @@ static const struct {
 	{"look", WORD_LOOK, 0},
 	{"go", WORD_GO, 0},
 	{"say", WORD_SAY, 0},
+	{"give", WORD_GIVE, 0},
 };
 
 static int
@@ -91,6 +93,65 @@ set_say(struct planner_command *cmd, const char *text, const char *input, struct
 	cmd->verb = GAME_VERB_SAY;
 	memcpy(cmd->text, text, n);
 	cmd->text[n] = '\0';
+	return 0;
+}
+
+/* Splits s into at most max lowercase words of PLANNER_MAX_WORD bytes; -E2BIG if longer. */
+static int
+split_words(const char *s, char words[][PLANNER_MAX_WORD], int max)
+{
+	int n = 0;
+
+	for (;;) {
+		size_t len = 0;
+
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (!*s)
+			return n;
+		if (n == max)
+			return -E2BIG;
+		while (*s && *s != ' ' && *s != '\t') {
+			if (len + 1 >= PLANNER_MAX_WORD)
+				return -E2BIG;
+			words[n][len++] = (char) tolower((unsigned char) *s++);
+		}
+		words[n++][len] = '\0';
+	}
+}
+
+/*
+ * give <n> gold|coins [to] <someone>
+ * give <item> [to] <someone>
+ */
+static int
+parse_give(struct planner_command *cmd, const char *rest, struct wr_error *reterr)
+{
+	char w[5][PLANNER_MAX_WORD];
+	int n = split_words(rest, w, 5), i = 1;
+	int64_t amount;
+
+	if (n < 0)
+		return wr_error_set(reterr, -E2BIG, "too_long", "give takes at most: give <n> gold to <someone>");
+	if (n < 2)
+		return wr_error_set(reterr, -EINVAL, "bad_input", "give what to whom?");
+	cmd->verb = GAME_VERB_GIVE;
+	if (wr_parse_i64(w[0], 1, GAME_MAX_GOLD, &amount) == 0) {
+		if (n < 3 || (strcmp(w[1], "gold") && strcmp(w[1], "coins") && strcmp(w[1], "coin")))
+			return wr_error_set(reterr, -EINVAL, "bad_input", "give %s what? (give %s gold to <someone>)", w[0],
+					    w[0]);
+		cmd->amount = amount;
+		i = 2;
+	} else if (w[0][0] == '-' || (w[0][0] >= '0' && w[0][0] <= '9'))
+		return wr_error_set(reterr, -EINVAL, "bad_input", "you can give between 1 and %lld gold",
+				    (long long) GAME_MAX_GOLD);
+	else
+		snprintf(cmd->item, sizeof(cmd->item), "%s", w[0]);
+	if (i < n && strcmp(w[i], "to") == 0)
+		i++;
+	if (i != n - 1)
+		return wr_error_set(reterr, -EINVAL, "bad_input", "give it to whom?");
+	snprintf(cmd->target, sizeof(cmd->target), "%s", w[i]);
 	return 0;
 }
 
@@ -180,6 +241,13 @@ planner_parse(const char *input, struct planner_command *ret, struct wr_error *r
 		if (set_say(&cmd, rest, input, reterr) < 0)
 			return reterr ? reterr->code : -EINVAL;
 		break;
+	case WORD_GIVE: {
+		int r = parse_give(&cmd, rest, reterr);
+
+		if (r < 0)
+			return r;
+		break;
+	}
 	}
 out:
 	*ret = cmd;

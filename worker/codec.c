@@ -11,6 +11,7 @@
 
 #include "core/json.h"
 #include "core/util.h"
+#include "planner/view_json.h"
 #include "worker/worker.h"
 
 /* Column order of sql_claim in worker.c. */
@@ -23,6 +24,7 @@ enum {
 	COL_INSTANCE,
 	COL_LOCK_ROOMS,
 	COL_LOCK_CHARS,
+	COL_LOCK_ITEMS,
 	COL_SEED,
 	COL_COMMAND_ID,
 	COL_ATTEMPTS,
@@ -64,8 +66,7 @@ static int
 decode_args(struct worker_action *a, const char *verb, const char *args, const char *plan)
 {
 	struct json_object *ja = NULL, *jp = NULL;
-	const char *dir = NULL, *text = NULL;
-	int64_t room = 0, to = 0;
+	int64_t room = 0, to = 0, target = 0, item = 0;
 	int r = 0;
 
 	a->game.verb = game_verb_from_string(verb);
@@ -75,26 +76,24 @@ decode_args(struct worker_action *a, const char *verb, const char *args, const c
 		r = fail(a, "malformed args or plan");
 		goto out;
 	}
+	if (planner_command_from_args(a->game.verb, ja, &a->cmd) < 0) {
+		r = fail(a, "args do not fit the verb");
+		goto out;
+	}
 	if (wr_json_get_i64(jp, "room", 1, INT64_MAX, &room, NULL) < 0 ||
-	    wr_json_opt_i64(jp, "to", 0, INT64_MAX, &to, NULL) < 0) {
-		r = fail(a, "plan lacks a room");
+	    wr_json_opt_i64(jp, "to", 0, INT64_MAX, &to, NULL) < 0 ||
+	    wr_json_opt_i64(jp, "target", 0, INT64_MAX, &target, NULL) < 0 ||
+	    wr_json_opt_i64(jp, "item", 0, INT64_MAX, &item, NULL) < 0) {
+		r = fail(a, "malformed plan");
 		goto out;
 	}
 	a->game.room_id = room;
 	a->game.to_room_id = to;
-	if (a->game.verb == GAME_VERB_MOVE) {
-		if (wr_json_get_str(ja, "dir", 16, &dir, NULL) < 0 || (a->game.dir = game_dir_from_string(dir)) < 0) {
-			r = fail(a, "move without a valid direction");
-			goto out;
-		}
-	} else if (a->game.verb == GAME_VERB_SAY) {
-		if (wr_json_get_str(ja, "text", GAME_MAX_SAY, &text, NULL) < 0 || !*text) {
-			r = fail(a, "say without text");
-			goto out;
-		}
-		snprintf(a->text, sizeof(a->text), "%s", text);
-		a->game.text = a->text;
-	}
+	a->game.dir = a->cmd.dir;
+	a->game.text = a->game.verb == GAME_VERB_SAY ? a->cmd.text : NULL;
+	a->game.target_char = target;
+	a->game.item_id = item;
+	a->game.amount = a->cmd.amount;
 out:
 	if (ja)
 		json_object_put(ja);
@@ -130,7 +129,8 @@ worker_decode_action(const PGresult *res, int row, struct worker_action *ret)
 		return fail(a, "actor is not a character");
 	a->nlock_rooms = parse_id_array(PQgetvalue(res, row, COL_LOCK_ROOMS), a->lock_rooms, WORKER_MAX_LOCKS);
 	a->nlock_chars = parse_id_array(PQgetvalue(res, row, COL_LOCK_CHARS), a->lock_chars, WORKER_MAX_LOCKS);
-	if (a->nlock_rooms < 0 || a->nlock_chars < 0)
+	a->nlock_items = parse_id_array(PQgetvalue(res, row, COL_LOCK_ITEMS), a->lock_items, WORKER_MAX_LOCKS);
+	if (a->nlock_rooms < 0 || a->nlock_chars < 0 || a->nlock_items < 0)
 		return fail(a, "malformed lock set");
 	return decode_args(a, PQgetvalue(res, row, COL_VERB), PQgetvalue(res, row, COL_ARGS),
 			   PQgetvalue(res, row, COL_PLAN));
@@ -199,7 +199,7 @@ decode_room(struct json_object *o, struct game_room *r)
 int
 worker_decode_state(const char *json, struct game_state *st, struct json_object **ret_doc, struct wr_error *reterr)
 {
-	struct json_object *doc = NULL, *rooms, *chars;
+	struct json_object *doc = NULL, *rooms, *chars, *items;
 	size_t n;
 	int r;
 
@@ -208,12 +208,14 @@ worker_decode_state(const char *json, struct game_state *st, struct json_object 
 		return r;
 	rooms = wr_json_member(doc, "rooms", json_type_array);
 	chars = wr_json_member(doc, "characters", json_type_array);
+	items = wr_json_member(doc, "items", json_type_array);
 	if (!rooms || !chars) {
 		r = wr_error_set(reterr, -EBADMSG, "internal", "lock_load result lacks rooms or characters");
 		goto fail;
 	}
 	n = json_object_array_length(rooms);
-	if (n > GAME_MAX_ROOMS || json_object_array_length(chars) > GAME_MAX_CHARS) {
+	if (n > GAME_MAX_ROOMS || json_object_array_length(chars) > GAME_MAX_CHARS ||
+	    (items && json_object_array_length(items) > GAME_MAX_ITEMS)) {
 		r = wr_error_set(reterr, -E2BIG, "internal", "batch touches too many rooms or characters");
 		goto fail;
 	}
@@ -237,7 +239,21 @@ worker_decode_state(const char *json, struct game_state *st, struct json_object 
 			.instance_id = i64_member(c, "instance_id"),
 			.hp = (int32_t) i64_member(c, "hp"),
 			.max_hp = (int32_t) i64_member(c, "max_hp"),
+			.gold = i64_member(c, "gold"),
 			.locked = locked && json_object_get_boolean(locked),
+		};
+	}
+	st->nitems = 0;
+	for (size_t i = 0; items && i < json_object_array_length(items); i++) {
+		struct json_object *it = json_object_array_get_idx(items, i);
+
+		st->items[st->nitems++] = (struct game_item){
+			.id = i64_member(it, "id"),
+			.name = str_member(it, "name"),
+			.owner_char = i64_member(it, "owner_character_id"),
+			.owner_room = i64_member(it, "owner_room_id"),
+			.owner_mob = i64_member(it, "owner_mob_id"),
+			.owner_item = i64_member(it, "owner_item_id"),
 		};
 	}
 	*ret_doc = doc;
@@ -253,27 +269,10 @@ worker_decode_view(struct json_object *doc, int64_t character_id, struct planner
 	struct json_object *views = wr_json_member(doc, "views", json_type_array);
 
 	for (size_t i = 0; views && i < json_object_array_length(views); i++) {
-		struct json_object *v = json_object_array_get_idx(views, i), *exits;
-		struct planner_view pv = {0};
+		struct json_object *v = json_object_array_get_idx(views, i);
 
-		if (i64_member(v, "character_id") != character_id)
-			continue;
-		pv.character_id = character_id;
-		pv.account_id = i64_member(v, "account_id");
-		pv.instance_id = i64_member(v, "instance_id");
-		pv.room_id = i64_member(v, "room_id");
-		exits = wr_json_member(v, "exits", json_type_object);
-		if (exits) {
-			json_object_object_foreach(exits, key, val)
-			{
-				enum game_dir d = game_dir_from_string(key);
-
-				if (d >= 0 && json_object_is_type(val, json_type_int))
-					pv.exits[d] = json_object_get_int64(val);
-			}
-		}
-		*ret = pv;
-		return 0;
+		if (i64_member(v, "character_id") == character_id)
+			return planner_view_from_json(v, ret);
 	}
 	return -ENOENT;
 }

@@ -23,12 +23,13 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "core/util.h"
+#include "planner/view_json.h"
 #include "worker/worker.h"
 
 /* $1 k -> claimed rows, columns in codec.c's COL_* order */
 static const char *const sql_claim =
 	"SELECT id, actor_key, verb, args::text, plan::text, instance_id, lock_rooms::text,"
-	" lock_characters::text, seed, command_id, attempts, replans, account_id FROM wr_claim($1)";
+	" lock_characters::text, lock_items::text, seed, command_id, attempts, replans, account_id FROM wr_claim($1)";
 
 /* $1..$4 bigint[] of rooms, characters, mobs, items -> one jsonb */
 static const char *const sql_lock_load = "SELECT wr_lock_load($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[])::text";
@@ -175,10 +176,10 @@ claim(struct worker *w, struct wr_error *reterr)
 static int
 lock_load(struct worker *w, int n, struct wr_error *reterr)
 {
-	int64_t rooms[GAME_MAX_ROOMS], chars[GAME_MAX_CHARS];
-	size_t nrooms = 0, nchars = 0;
+	int64_t rooms[GAME_MAX_ROOMS], chars[GAME_MAX_CHARS], items[GAME_MAX_ITEMS];
+	size_t nrooms = 0, nchars = 0, nitems = 0;
 	bool overflow = false;
-	struct wr_strbuf s_rooms = WR_STRBUF_INIT, s_chars = WR_STRBUF_INIT;
+	struct wr_strbuf s_rooms = WR_STRBUF_INIT, s_chars = WR_STRBUF_INIT, s_items = WR_STRBUF_INIT;
 	const char *p[4];
 	PGresult *res = NULL;
 	int r;
@@ -188,15 +189,18 @@ lock_load(struct worker *w, int n, struct wr_error *reterr)
 			add_unique(rooms, &nrooms, WR_ELEMENTSOF(rooms), w->actions[i].lock_rooms[j], &overflow);
 		for (int j = 0; j < w->actions[i].nlock_chars; j++)
 			add_unique(chars, &nchars, WR_ELEMENTSOF(chars), w->actions[i].lock_chars[j], &overflow);
+		for (int j = 0; j < w->actions[i].nlock_items; j++)
+			add_unique(items, &nitems, WR_ELEMENTSOF(items), w->actions[i].lock_items[j], &overflow);
 	}
 	if (overflow)
 		return wr_error_set(reterr, -E2BIG, "internal", "batch locks too many aggregates");
 	append_ids(&s_rooms, rooms, nrooms);
 	append_ids(&s_chars, chars, nchars);
+	append_ids(&s_items, items, nitems);
 	p[0] = wr_strbuf_str(&s_rooms);
 	p[1] = wr_strbuf_str(&s_chars);
 	p[2] = "{}";
-	p[3] = "{}";
+	p[3] = wr_strbuf_str(&s_items);
 	r = wr_db_exec(&w->db, sql_lock_load, 4, p, PGRES_TUPLES_OK, &res, reterr);
 	if (r >= 0) {
 		if (w->loaded)
@@ -207,6 +211,7 @@ lock_load(struct worker *w, int n, struct wr_error *reterr)
 	PQclear(res);
 	wr_strbuf_done(&s_rooms);
 	wr_strbuf_done(&s_chars);
+	wr_strbuf_done(&s_items);
 	return r;
 }
 
@@ -231,31 +236,62 @@ mark_done(struct batch *b, const struct worker_action *a)
 	list_add(&b->done, id);
 }
 
+static int
+append_events(struct batch *b, const struct game_outcome *out, const struct worker_action *a);
+
+/*
+ * A re-plan found the command no longer makes sense (its target left): tell
+ * the actor privately, as any other refusal.
+ */
+static void
+reject_stale(struct worker *w, struct batch *b, const struct worker_action *a, const struct wr_error *err)
+{
+	struct game_outcome *out = w->outcome;
+	struct game_event *ev = &out->events[0];
+
+	out->result = GAME_REJECTED;
+	out->nevents = 1;
+	*ev = (struct game_event){.type = "ActionRejected", .nstreams = 1, .nfields = 3};
+	ev->streams[0] = (struct game_stream){.kind = GAME_STREAM_CHAR, .id = a->game.actor_char};
+	ev->fields[0] = (struct game_field){.key = "reason", .type = GAME_FIELD_STR, .str = err->kind};
+	ev->fields[1] = (struct game_field){.key = "verb", .type = GAME_FIELD_STR, .str = game_verb_to_string(a->game.verb)};
+	ev->fields[2] = (struct game_field){.key = "text", .type = GAME_FIELD_STR, .str = err->msg};
+	if (append_events(b, out, a) < 0) {
+		mark_dead(b, a, err->msg);
+		w->dead++;
+		return;
+	}
+	mark_done(b, a);
+	w->rejected++;
+}
+
 /* The plan went stale under the locks: plan again from what the locks showed. */
 static void
 replan(struct worker *w, struct batch *b, const struct worker_action *a)
 {
-	struct planner_command cmd = {.verb = a->game.verb, .dir = a->game.dir};
 	struct planner_view view;
 	struct planner_action pa;
 	struct wr_strbuf item = WR_STRBUF_INIT;
+	struct wr_error err = {0};
 
-	if (a->game.text)
-		snprintf(cmd.text, sizeof(cmd.text), "%s", a->game.text);
-	if (a->replans >= w->cfg.max_replans || worker_decode_view(w->loaded, a->game.actor_char, &view) < 0 ||
-	    planner_plan(&cmd, &view, &pa, NULL) < 0) {
+	if (a->replans >= w->cfg.max_replans) {
 		mark_dead(b, a, "plan kept going stale");
 		w->dead++;
 		return;
 	}
-	wr_strbuf_printf(&item, "{\"id\":%" PRId64 ",\"plan\":{\"room\":%" PRId64, a->id, pa.room_id);
-	if (pa.verb == GAME_VERB_MOVE)
-		wr_strbuf_printf(&item, ",\"to\":%" PRId64, pa.to_room_id);
-	wr_strbuf_puts(&item, "},\"lock_rooms\":[");
-	for (size_t i = 0; i < pa.nlock_rooms; i++)
-		wr_strbuf_printf(&item, "%s%" PRId64, i ? "," : "", pa.lock_rooms[i]);
-	wr_strbuf_printf(&item, "],\"lock_characters\":[%" PRId64 "],\"lock_mobs\":[],\"lock_items\":[]}",
-			 pa.lock_characters[0]);
+	if (worker_decode_view(w->loaded, a->game.actor_char, &view) < 0) {
+		mark_dead(b, a, "actor has no view");
+		w->dead++;
+		return;
+	}
+	if (planner_plan(&a->cmd, &view, &pa, &err) < 0) {
+		/* What the player meant is gone (Bob left): that is an answer, not a failure. */
+		reject_stale(w, b, a, &err);
+		return;
+	}
+	wr_strbuf_printf(&item, "{\"id\":%" PRId64 ",", a->id);
+	planner_action_to_json(&item, &pa);
+	wr_strbuf_puts(&item, "}");
 	list_add(&b->replan, wr_strbuf_str(&item));
 	wr_strbuf_done(&item);
 	w->replanned++;
@@ -350,8 +386,20 @@ encode_batch(struct worker *w, struct batch *b, struct wr_strbuf *sb)
 
 		if (!c->dirty)
 			continue;
-		wr_strbuf_printf(sb, "%s{\"id\":%" PRId64 ",\"room_id\":%" PRId64 ",\"hp\":%d}", first ? "" : ",",
-				 c->id, c->room_id, (int) c->hp);
+		wr_strbuf_printf(sb, "%s{\"id\":%" PRId64 ",\"room_id\":%" PRId64 ",\"hp\":%d,\"gold\":%" PRId64 "}",
+				 first ? "" : ",", c->id, c->room_id, (int) c->hp, c->gold);
+		first = false;
+	}
+	wr_strbuf_puts(sb, "],\"items\":[");
+	first = true;
+	for (size_t i = 0; i < w->state->nitems; i++) {
+		const struct game_item *it = &w->state->items[i];
+
+		if (!it->dirty)
+			continue;
+		/* Only hand-to-hand moves so far: the owner is always a character. */
+		wr_strbuf_printf(sb, "%s{\"id\":%" PRId64 ",\"owner_character_id\":%" PRId64 "}", first ? "" : ",",
+				 it->id, it->owner_char);
 		first = false;
 	}
 	wr_strbuf_puts(sb, "],\"events\":[");

@@ -34,13 +34,15 @@ struct worker_action {
 	char actor_key[64];
 	int64_t account_id;
 	int64_t instance_id;
-	struct game_action game;         /* text points into text[] */
-	char text[GAME_MAX_SAY + 1];
+	struct game_action game;         /* text points into cmd.text */
+	struct planner_command cmd;      /* what was asked, for re-planning */
 	char command_id[129];            /* "" if none */
 	int64_t lock_rooms[WORKER_MAX_LOCKS];
 	int nlock_rooms;
 	int64_t lock_chars[WORKER_MAX_LOCKS];
 	int nlock_chars;
+	int64_t lock_items[WORKER_MAX_LOCKS];
+	int nlock_items;
 	int attempts, replans;
 	bool decoded;                    /* false: the row is malformed, dead-letter it */
 	char decode_error[128];

@@ -4,7 +4,8 @@
 --   done:       [action ids] to delete from the queue (applied or rejected)
 --   replan:     [{id, plan, lock_rooms, lock_characters, lock_mobs, lock_items}]
 --               stale plans: rewritten in place, retried by the next claim
---   characters: [{id, room_id, hp}] changed character rows
+--   characters: [{id, room_id, hp, gold}] changed character rows
+--   items:      [{id, owner_character_id}] items that changed hands
 --   events:     [{type, payload, action_id, command_id, actor_key, instance_id,
 --                 streams: [{stream, seq}]}] in order; seqs assigned by the
 --               worker under the aggregate locks, continuing from the counters
@@ -21,9 +22,15 @@ DECLARE
 	n integer := 0;
 	streams text;
 BEGIN
-	UPDATE characters c SET room_id = (x->>'room_id')::bigint, hp = (x->>'hp')::integer
+	UPDATE characters c SET room_id = (x->>'room_id')::bigint, hp = (x->>'hp')::integer,
+		gold = (x->>'gold')::bigint
 	FROM jsonb_array_elements(coalesce(batch->'characters', '[]')) x
 	WHERE c.id = (x->>'id')::bigint;
+
+	UPDATE items i SET owner_character_id = (x->>'owner_character_id')::bigint,
+		owner_room_id = NULL, owner_mob_id = NULL, owner_item_id = NULL, worn_slot = NULL
+	FROM jsonb_array_elements(coalesce(batch->'items', '[]')) x
+	WHERE i.id = (x->>'id')::bigint;
 
 	UPDATE action_queue q SET plan = x->'plan', replans = q.replans + 1,
 		lock_rooms = ARRAY(SELECT jsonb_array_elements_text(x->'lock_rooms'))::bigint[],

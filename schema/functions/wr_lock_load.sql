@@ -4,6 +4,7 @@
 -- returns what the game rules need as one JSON document:
 --   rooms:      locked rooms with template text, exits and who/what is present
 --   characters: every character that is locked or stands in a locked room
+--   items:      the locked items with their owner
 --   counters:   last_seq of the room:<id> and char:<id> streams of locked aggregates
 --   views:      wr_actor_view() of the locked characters, so a stale plan can be
 --               re-planned without another round trip
@@ -41,9 +42,17 @@ BEGIN
 		'characters', coalesce((
 			SELECT jsonb_agg(jsonb_build_object(
 				'id', c.id, 'name', c.name, 'room_id', c.room_id, 'instance_id', c.instance_id,
-				'hp', c.hp, 'max_hp', c.max_hp, 'locked', c.id = ANY(p_characters)) ORDER BY c.id)
+				'hp', c.hp, 'max_hp', c.max_hp, 'gold', c.gold,
+				'locked', c.id = ANY(p_characters)) ORDER BY c.id)
 			FROM characters c
 			WHERE c.id = ANY(p_characters) OR c.room_id = ANY(p_rooms)), '[]'),
+		'items', coalesce((
+			SELECT jsonb_agg(jsonb_build_object(
+				'id', i.id, 'name', t.name, 'quantity', i.quantity,
+				'owner_character_id', i.owner_character_id, 'owner_room_id', i.owner_room_id,
+				'owner_mob_id', i.owner_mob_id, 'owner_item_id', i.owner_item_id) ORDER BY i.id)
+			FROM items i JOIN item_templates t ON t.id = i.template_id
+			WHERE i.id = ANY(p_items)), '[]'),
 		'counters', coalesce((
 			SELECT jsonb_object_agg(s.stream, coalesce(sc.last_seq, 0))
 			FROM (SELECT 'room:' || unnest(p_rooms) AS stream

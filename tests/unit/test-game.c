@@ -154,6 +154,62 @@ test_move(void)
 }
 
 static void
+test_give(void)
+{
+	struct game_action a = {.id = 5, .verb = GAME_VERB_GIVE, .actor_char = 10, .room_id = 1, .target_char = 11,
+				.amount = 30};
+
+	setup();
+	st.chars[0].gold = 100;
+	st.chars[1].gold = 5;
+	st.chars[1].locked = true;
+	tap_is_int(game_apply(&st, &a, &env, &out), 0, "give gold: applies");
+	tap_is_int(out.result, GAME_OK, "give gold: ok");
+	tap_ok(st.chars[0].gold == 70 && st.chars[1].gold == 35, "give gold: 30 moves from Alice to Bob");
+	tap_ok(st.chars[0].dirty && st.chars[1].dirty, "give gold: both marked dirty");
+	tap_is_str(out.events[0].type, "GoldGiven", "give gold: GoldGiven");
+	tap_is_str(field(&out.events[0], "text_self"), "You give 30 gold to Bob.", "give gold: giver's text");
+	tap_is_str(field(&out.events[0], "text_target"), "Alice gives you 30 gold.", "give gold: receiver's text");
+
+	a.amount = 71;
+	tap_is_int(game_apply(&st, &a, &env, &out), 0, "give too much: applies");
+	tap_is_int(out.result, GAME_REJECTED, "give too much: rejected");
+	tap_is_str(field(&out.events[0], "reason"), "not_enough_gold", "give too much: not_enough_gold");
+	tap_ok(st.chars[0].gold == 70 && st.chars[1].gold == 35, "give too much: no gold moves");
+
+	a.amount = 1;
+	st.chars[1].room_id = 2;
+	tap_is_int(game_apply(&st, &a, &env, &out), 0, "give to someone gone: applies");
+	tap_is_str(field(&out.events[0], "reason"), "not_here", "give to someone gone: not_here");
+	st.chars[1].room_id = 1;
+	st.chars[1].locked = false;
+	tap_is_int(game_apply(&st, &a, &env, &out), 0, "give to an unlocked receiver: applies");
+	tap_is_int(out.result, GAME_STALE, "give to an unlocked receiver: stale, never written unlocked");
+	st.chars[1].locked = true;
+	a.target_char = 10;
+	tap_is_int(game_apply(&st, &a, &env, &out), 0, "give to oneself: applies");
+	tap_is_str(field(&out.events[0], "reason"), "self", "give to oneself: refused");
+
+	setup();
+	st.chars[1].locked = true;
+	st.items[0] = (struct game_item){.id = 40, .name = "a long sword", .owner_char = 10};
+	st.nitems = 1;
+	a = (struct game_action){.id = 6, .verb = GAME_VERB_GIVE, .actor_char = 10, .room_id = 1, .target_char = 11,
+				 .item_id = 40};
+	tap_is_int(game_apply(&st, &a, &env, &out), 0, "give item: applies");
+	tap_ok(st.items[0].owner_char == 11 && st.items[0].dirty, "give item: Bob owns the sword");
+	tap_is_str(field(&out.events[0], "text"), "Alice gives a long sword to Bob.", "give item: observers' text");
+	tap_is_int(game_apply(&st, &a, &env, &out), 0, "give item again: applies");
+	tap_is_str(field(&out.events[0], "reason"), "not_carrying", "give item again: not carrying it any more");
+	a.item_id = 41;
+	tap_is_int(game_apply(&st, &a, &env, &out), 0, "give unlocked item: applies");
+	tap_is_int(out.result, GAME_STALE, "give unlocked item: stale");
+	a.item_id = 0;
+	a.amount = 0;
+	tap_is_int(game_apply(&st, &a, &env, &out), -EINVAL, "give nothing: malformed action");
+}
+
+static void
 test_refusals(void)
 {
 	struct game_action a = {.id = 4, .verb = GAME_VERB_SAY, .actor_char = 11, .room_id = 1, .text = "hi"};
@@ -200,6 +256,7 @@ main(void)
 	test_say();
 	test_look();
 	test_move();
+	test_give();
 	test_refusals();
 	test_determinism();
 	return tap_done();

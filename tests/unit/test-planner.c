@@ -105,6 +105,49 @@ main(void)
 	tap_ok(planner_plan(&c, &v, &a, &e) == 0 && a.nlock_rooms == 1 && a.lock_rooms[0] == 12 &&
 		       a.nlock_characters == 1 && a.lock_characters[0] == 7 && strcmp(a.text, "hi") == 0,
 	       "plan: say locks the room and the speaker");
+
+	/* give: gold and items, names and keywords by prefix. */
+	v.chars[0] = (struct planner_seen){.id = 3, .name = "Bob", .keywords = "Bob"};
+	v.chars[1] = (struct planner_seen){.id = 9, .name = "Bobby", .keywords = "Bobby"};
+	v.chars[2] = (struct planner_seen){.id = 11, .name = "Carol", .keywords = "Carol"};
+	v.nchars = 3;
+	v.inventory[0] = (struct planner_seen){.id = 50, .name = "a long sword", .keywords = "sword long"};
+	v.inventory[1] = (struct planner_seen){.id = 51, .name = "a short sword", .keywords = "sword short"};
+	v.inventory[2] = (struct planner_seen){.id = 52, .name = "a loaf of bread", .keywords = "bread loaf"};
+	v.ninventory = 3;
+	tap_ok(planner_parse("give 10 gold to bob", &c, &e) == 0 && c.verb == GAME_VERB_GIVE && c.amount == 10 &&
+		       strcmp(c.target, "bob") == 0 && !c.item[0],
+	       "parse: give 10 gold to bob");
+	tap_ok(planner_parse("give 3 coins carol", &c, &e) == 0 && c.amount == 3 && strcmp(c.target, "carol") == 0,
+	       "parse: give 3 coins carol");
+	tap_ok(planner_parse("give bread to Carol", &c, &e) == 0 && strcmp(c.item, "bread") == 0 && c.amount == 0,
+	       "parse: give bread to Carol");
+	fails("give", "bad_input");
+	fails("give bob", "bad_input");
+	fails("give 0 gold to bob", "bad_input");
+	fails("give -5 gold to bob", "bad_input");
+	fails("give 10 apples to bob", "bad_input");
+	fails("give 99999999999999999999 gold to bob", "bad_input");
+	fails("give sword to bob and carol", "bad_input");
+	(void) !planner_parse("give 10 gold to bob", &c, &e);
+	tap_ok(planner_plan(&c, &v, &a, &e) == 0 && a.target_char == 3 && a.amount == 10,
+	       "plan: an exact name wins over a longer one (Bob, not Bobby)");
+	tap_ok(a.nlock_characters == 2 && a.lock_characters[0] == 3 && a.lock_characters[1] == 7,
+	       "plan: giver and receiver lock in ascending id order");
+	(void) !planner_parse("give 10 gold to car", &c, &e);
+	tap_ok(planner_plan(&c, &v, &a, &e) == 0 && a.target_char == 11, "plan: name prefix finds Carol");
+	(void) !planner_parse("give 1 gold to bo", &c, &e);
+	tap_ok(planner_plan(&c, &v, &a, &e) < 0 && strcmp(e.kind, "ambiguous") == 0, "plan: \"bo\" is ambiguous");
+	(void) !planner_parse("give 1 gold to zed", &c, &e);
+	tap_ok(planner_plan(&c, &v, &a, &e) < 0 && strcmp(e.kind, "not_here") == 0, "plan: nobody called zed here");
+	(void) !planner_parse("give bread to carol", &c, &e);
+	tap_ok(planner_plan(&c, &v, &a, &e) == 0 && a.item_id == 52 && a.nlock_items == 1 && a.lock_items[0] == 52,
+	       "plan: give bread locks the loaf");
+	(void) !planner_parse("give sword to carol", &c, &e);
+	tap_ok(planner_plan(&c, &v, &a, &e) < 0 && strcmp(e.kind, "ambiguous") == 0, "plan: two swords: ambiguous");
+	(void) !planner_parse("give axe to carol", &c, &e);
+	tap_ok(planner_plan(&c, &v, &a, &e) < 0 && strcmp(e.kind, "not_carrying") == 0, "plan: no axe carried");
+
 	v.room_id = 0;
 	tap_ok(planner_plan(&c, &v, &a, &e) < 0, "plan: an actor without a room is refused");
 	return tap_done();
