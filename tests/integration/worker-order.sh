@@ -9,15 +9,23 @@ start=$(sql "SELECT room_id FROM characters WHERE name = 'Alice'")
 north=$(sql "SELECT to_room_id FROM exits WHERE from_room_id = $start AND dir = 'north'")
 north2=$(sql "SELECT coalesce((SELECT to_room_id FROM exits WHERE from_room_id = $north AND dir = 'north'), 0)")
 
-# 20 characters in the start room, 30 numbered says each, interleaved.
+# 500 characters spread over every room, each submitting 20 numbered says;
+# four submitters run at once, each interleaving its actors round-robin.
 sql "INSERT INTO characters (account_id, name, instance_id, room_id)
-     SELECT 1, 'Npc' || g, 1, $start FROM generate_series(1, 20) g" >/dev/null
-sql "SELECT count(*) FROM wr_enqueue((
-       SELECT jsonb_agg(jsonb_build_object('actor_key', 'char:' || c.id, 'verb', 'say',
-              'args', jsonb_build_object('text', 'n' || i), 'plan', jsonb_build_object('room', $start),
-              'instance_id', 1, 'lock_rooms', jsonb_build_array($start),
-              'lock_characters', jsonb_build_array(c.id)) ORDER BY i, c.id)
-       FROM characters c, generate_series(1, 30) i WHERE c.name LIKE 'Npc%'))" >/dev/null
+     SELECT 1, 'Npc' || g, 1, (SELECT id FROM rooms ORDER BY id OFFSET g % (SELECT count(*) FROM rooms) LIMIT 1)
+     FROM generate_series(1, 500) g" >/dev/null
+for n in 1 2 3 4 5 6 7 8; do svc "worker-$n" "$BUILD/worker/wr-worker" --log-level=debug; done
+submitters=""
+for part in 0 1 2 3; do
+	sql "SELECT count(*) FROM wr_enqueue((
+	       SELECT jsonb_agg(jsonb_build_object('actor_key', 'char:' || c.id, 'verb', 'say',
+	              'args', jsonb_build_object('text', 'n' || i), 'plan', jsonb_build_object('room', c.room_id),
+	              'instance_id', 1, 'lock_rooms', jsonb_build_array(c.room_id),
+	              'lock_characters', jsonb_build_array(c.id)) ORDER BY i, c.id)
+	       FROM characters c, generate_series(1, 20) i WHERE c.name LIKE 'Npc%' AND c.id % 4 = $part))" >/dev/null &
+	submitters="$submitters $!"
+done
+for p in $submitters; do wait "$p"; done
 
 # Three quick norths for Alice, all planned from the start room.
 alice=$(sql "SELECT id FROM characters WHERE name = 'Alice'")
@@ -26,19 +34,23 @@ sql "SELECT count(*) FROM wr_enqueue((SELECT jsonb_agg(jsonb_build_object('actor
        'instance_id', 1, 'lock_rooms', jsonb_build_array(least($start, $north), greatest($start, $north)),
        'lock_characters', jsonb_build_array($alice))) FROM generate_series(1, 3)))" >/dev/null
 
-for n in 1 2 3 4; do svc "worker-$n" "$BUILD/worker/wr-worker" --log-level=debug; done
 i=0
 while [ "$(sql "SELECT count(*) FROM action_queue")" != 0 ]; do
-	i=$((i + 1)); [ $i -gt 300 ] && break
+	i=$((i + 1)); [ $i -gt 1200 ] && break
 	sleep 0.1
 done
-is "$(sql "SELECT count(*) FROM action_queue")" "0" "all 603 actions applied"
-is "$(sql "SELECT count(*) FROM event_log WHERE type = 'Said'")" "600" "600 says, each exactly once"
-is "$(sql "SELECT count(DISTINCT action_id) FROM event_log WHERE type = 'Said'")" "600" "one event per say action"
+is "$(sql "SELECT count(*) FROM action_queue")" "0" "all 10,003 actions applied by 8 workers"
+is "$(sql "SELECT count(*) FROM event_log WHERE type = 'Said'")" "10000" "10,000 says, each exactly once"
+is "$(sql "SELECT count(DISTINCT action_id) FROM event_log WHERE type = 'Said'")" "10000" "one event per say action"
 is "$(sql "SELECT count(*) FROM (SELECT actor_key, array_agg((payload->>'message') ORDER BY event_id) a
             FROM event_log WHERE type = 'Said' GROUP BY actor_key) s
-           WHERE a <> (SELECT array_agg('n' || g ORDER BY g) FROM generate_series(1, 30) g)")" "0" \
-	"each actor's says committed in submission order"
+           WHERE a <> (SELECT array_agg('n' || g ORDER BY g) FROM generate_series(1, 20) g)")" "0" \
+	"each of 500 actors' 20 says committed in submission order"
+is "$(sql "SELECT count(*) FROM (SELECT es.stream, (e.payload->>'message') m, e.actor_key,
+            lag(e.payload->>'message') OVER (PARTITION BY es.stream, e.actor_key ORDER BY es.seq) p
+            FROM event_streams es JOIN event_log e USING (event_id) WHERE e.type = 'Said') s
+           WHERE p IS NOT NULL AND substr(m, 2)::int <> substr(p, 2)::int + 1")" "0" \
+	"and in that order in their room's stream"
 is "$(sql "SELECT count(*) FROM (SELECT stream, seq, lag(seq) OVER (PARTITION BY stream ORDER BY seq) p
             FROM event_streams) s WHERE p IS NOT NULL AND seq <> p + 1")" "0" "stream seqs are gap-free"
 is "$(sql "SELECT count(*) FROM stream_counters sc WHERE last_seq <> (SELECT max(seq) FROM event_streams es WHERE es.stream = sc.stream)")" \
