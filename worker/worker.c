@@ -31,8 +31,18 @@ static const char *const sql_claim =
 	"SELECT id, actor_key, verb, args::text, plan::text, instance_id, lock_rooms::text,"
 	" lock_characters::text, lock_items::text, seed, command_id, attempts, replans, account_id FROM wr_claim($1)";
 
+/*
+ * The lock phase.  Tests build a second worker with another function here
+ * (tests/integration/wr_lock_load_unordered.sql) to prove that the
+ * contention test catches a worker that does not lock in the global order.
+ */
+#ifndef WR_LOCK_LOAD_FN
+#define WR_LOCK_LOAD_FN "wr_lock_load"
+#endif
+
 /* $1..$4 bigint[] of rooms, characters, mobs, items -> one jsonb */
-static const char *const sql_lock_load = "SELECT wr_lock_load($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[])::text";
+static const char *const sql_lock_load =
+	"SELECT " WR_LOCK_LOAD_FN "($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[])::text";
 
 /* $1 batch jsonb -> events written */
 static const char *const sql_commit_batch = "SELECT wr_commit_batch($1::jsonb)";
