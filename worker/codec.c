@@ -30,6 +30,7 @@ enum {
 	COL_ATTEMPTS,
 	COL_REPLANS,
 	COL_ACCOUNT,
+	COL_CREATED_AT,
 };
 
 /* Parses a PostgreSQL int8[] text form "{1,2,3}". */
@@ -118,6 +119,7 @@ worker_decode_action(const PGresult *res, int row, struct worker_action *ret)
 		a->account_id = 0;
 	if (!PQgetisnull(res, row, COL_COMMAND_ID))
 		snprintf(a->command_id, sizeof(a->command_id), "%s", PQgetvalue(res, row, COL_COMMAND_ID));
+	snprintf(a->enqueued_at, sizeof(a->enqueued_at), "%s", PQgetvalue(res, row, COL_CREATED_AT));
 	a->attempts = wr_db_get_i64(res, row, COL_ATTEMPTS, &v) < 0 ? 0 : (int) v;
 	a->replans = wr_db_get_i64(res, row, COL_REPLANS, &v) < 0 ? 0 : (int) v;
 	a->game.id = a->id;
@@ -314,6 +316,8 @@ worker_encode_event(struct wr_strbuf *sb, const struct game_event *ev, const str
 	}
 	if (a->instance_id)
 		wr_strbuf_printf(sb, ",\"instance_id\":%" PRId64, a->instance_id);
+	if (a->enqueued_at[0])
+		wr_strbuf_printf(sb, ",\"enqueued_at\":\"%s\"", a->enqueued_at);
 	wr_strbuf_puts(sb, ",\"payload\":{");
 	for (size_t i = 0; i < ev->nfields; i++) {
 		const struct game_field *f = &ev->fields[i];

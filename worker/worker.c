@@ -29,7 +29,8 @@
 /* $1 k -> claimed rows, columns in codec.c's COL_* order */
 static const char *const sql_claim =
 	"SELECT id, actor_key, verb, args::text, plan::text, instance_id, lock_rooms::text,"
-	" lock_characters::text, lock_items::text, seed, command_id, attempts, replans, account_id FROM wr_claim($1)";
+	" lock_characters::text, lock_items::text, seed, command_id, attempts, replans, account_id,"
+	" created_at::text FROM wr_claim($1)";
 
 /*
  * The lock phase.  Tests build a second worker with another function here

@@ -37,6 +37,7 @@ struct worker_action {
 	struct game_action game;         /* text points into cmd.text */
 	struct planner_command cmd;      /* what was asked, for re-planning */
 	char command_id[129];            /* "" if none */
+	char enqueued_at[40];            /* timestamptz text */
 	int64_t lock_rooms[WORKER_MAX_LOCKS];
 	int nlock_rooms;
 	int64_t lock_chars[WORKER_MAX_LOCKS];

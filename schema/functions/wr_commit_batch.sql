@@ -7,7 +7,7 @@
 --   characters: [{id, room_id, hp, gold}] changed character rows
 --   items:      [{id, owner_character_id}] items that changed hands
 --   events:     [{type, payload, action_id, command_id, actor_key, instance_id,
---                 streams: [{stream, seq}]}] in order; seqs assigned by the
+--                 enqueued_at, streams: [{stream, seq}]}] in order; seqs assigned by the
 --               worker under the aggregate locks, continuing from the counters
 --               wr_lock_load returned
 --   counters:   {stream: last_seq} new stream heads
@@ -42,9 +42,9 @@ BEGIN
 
 	FOR e IN SELECT value FROM jsonb_array_elements(coalesce(batch->'events', '[]'))
 	         WITH ORDINALITY ORDER BY ordinality LOOP
-		INSERT INTO event_log (type, payload, action_id, command_id, actor_key, instance_id)
+		INSERT INTO event_log (type, payload, action_id, command_id, actor_key, instance_id, enqueued_at)
 		VALUES (e->>'type', e->'payload', (e->>'action_id')::bigint, e->>'command_id',
-		        e->>'actor_key', (e->>'instance_id')::bigint)
+		        e->>'actor_key', (e->>'instance_id')::bigint, (e->>'enqueued_at')::timestamptz)
 		RETURNING event_id INTO new_id;
 		INSERT INTO event_streams (stream, seq, event_id)
 		SELECT x->>'stream', (x->>'seq')::bigint, new_id
