@@ -24,7 +24,7 @@
 
 #define BODY_MAX_DEPTH 16
 #define MAX_ACTOR_LEN 128
-#define MAX_COMMAND_ID_LEN 128
+#define MAX_COMMAND_ID_LEN INGRESS_MAX_COMMAND_ID
 
 struct cmd_item {
 	const char *actor;          /* borrowed from the parsed body; NULL when omitted */
@@ -37,6 +37,7 @@ struct cmd_item {
 	struct planner_command cmd;
 	struct planner_action act;
 	int64_t action_id;
+	bool replayed;              /* a resubmission: action_id is the original */
 	bool failed;
 	struct wr_error err;        /* when failed */
 };
@@ -107,6 +108,7 @@ ingress_status_for(const char *code)
 		{"internal", 500},        {"unavailable", 503},
 		/* Well-formed, but the world says no: what you named is not there. */
 		{"not_here", 422},        {"not_carrying", 422},    {"ambiguous", 422},
+		{"idempotency_conflict", 409},
 	};
 
 	for (size_t i = 0; i < WR_ELEMENTSOF(map); i++)
@@ -355,6 +357,7 @@ plan_and_enqueue(struct ingress_conn *c, struct batch *b, struct wr_strbuf *out)
 	struct planner_action *acts = NULL;
 	struct ingress_origin *origins = NULL;
 	int64_t *action_ids = NULL;
+	enum ingress_submit *sub = NULL;
 	struct wr_error err;
 	unsigned int status = 0;
 	size_t nacts = 0;
@@ -368,6 +371,7 @@ plan_and_enqueue(struct ingress_conn *c, struct batch *b, struct wr_strbuf *out)
 	acts = wr_xcalloc(b->nitems, sizeof(*acts));
 	origins = wr_xcalloc(b->nitems, sizeof(*origins));
 	action_ids = wr_xcalloc(b->nitems, sizeof(*action_ids));
+	sub = wr_xcalloc(b->nitems, sizeof(*sub));
 	for (size_t i = 0; i < b->nitems; i++) {
 		struct cmd_item *it = &b->items[i];
 
@@ -379,17 +383,29 @@ plan_and_enqueue(struct ingress_conn *c, struct batch *b, struct wr_strbuf *out)
 	}
 	if (nacts == 0)
 		goto out;
-	if (ingress_store_enqueue(c, acts, origins, nacts, action_ids, &err) < 0) {
+	if (ingress_store_enqueue(c, acts, origins, nacts, action_ids, sub, &err) < 0) {
 		status = fail_request(out, &err);
 		goto out;
 	}
-	for (size_t i = 0, k = 0; i < b->nitems; i++)
-		if (!b->items[i].failed)
-			b->items[i].action_id = action_ids[k++];
+	for (size_t i = 0, k = 0; i < b->nitems; i++) {
+		struct cmd_item *it = &b->items[i];
+
+		if (it->failed)
+			continue;
+		it->action_id = action_ids[k];
+		it->replayed = sub[k] == INGRESS_SUBMIT_DUPLICATE;
+		if (sub[k] == INGRESS_SUBMIT_CONFLICT) {
+			wr_error_set(&err, -EEXIST, "idempotency_conflict",
+				     "command id \"%.64s\" was already used with another command", it->id);
+			item_fail(it, &err);
+		}
+		k++;
+	}
 out:
 	free(acts);
 	free(origins);
 	free(action_ids);
+	free(sub);
 	return status;
 }
 
@@ -402,7 +418,8 @@ append_item_result(struct wr_strbuf *out, const struct cmd_item *it, bool in_bat
 		wr_strbuf_puts(out, in_batch ? "{\"status\":\"error\",\"error\":" : "{\"error\":");
 		append_error_object(out, it->err.kind, it->err.msg, it->err.position);
 	} else
-		wr_strbuf_printf(out, "{\"status\":\"queued\",\"action_ids\":[%" PRId64 "]", it->action_id);
+		wr_strbuf_printf(out, "{\"status\":\"queued\",\"action_ids\":[%" PRId64 "]%s", it->action_id,
+				 it->replayed ? ",\"replayed\":true" : "");
 	if (it->id) {
 		wr_strbuf_puts(out, ",\"id\":");
 		wr_strbuf_json_str(out, it->id);
@@ -438,9 +455,31 @@ batch_done(struct batch *b)
 	free(b->found);
 }
 
+/* The Idempotency-Key header is the id of a single command. */
+static unsigned int
+apply_idempotency_key(const char *key, bool is_batch, struct batch *b, struct wr_strbuf *out)
+{
+	struct wr_error err;
+	struct cmd_item *it = &b->items[0];
+
+	if (!key)
+		return 0;
+	if (is_batch) {
+		wr_error_set(&err, -EINVAL, "bad_input", "Idempotency-Key is for single commands; give each item an \"id\"");
+		return fail_request(out, &err);
+	}
+	if (it->id && strcmp(it->id, key) != 0) {
+		wr_error_set(&err, -EINVAL, "bad_input", "Idempotency-Key and \"id\" differ");
+		return fail_request(out, &err);
+	}
+	it->id = key;
+	return 0;
+}
+
 unsigned int
 ingress_commands_handle(struct ingress_store *st, const struct ingress_commands_limits *lim,
-			const char *token, const char *body, size_t len, struct wr_strbuf *out)
+			const char *token, const char *idempotency_key, const char *body, size_t len,
+			struct wr_strbuf *out)
 {
 	struct json_object *doc = NULL;
 	struct ingress_conn *c = NULL;
@@ -453,6 +492,9 @@ ingress_commands_handle(struct ingress_store *st, const struct ingress_commands_
 		goto out;
 	}
 	status = decode_body(doc, lim, &b, out);
+	if (status)
+		goto out;
+	status = apply_idempotency_key(idempotency_key, json_object_is_type(doc, json_type_array), &b, out);
 	if (status)
 		goto out;
 	c = ingress_store_acquire(st, &err);

@@ -53,6 +53,7 @@ struct request {
 	size_t received;             /* body bytes seen, kept or not */
 	struct wr_strbuf body;       /* up to max_body bytes */
 	char *token;                 /* from malloc(): the bearer token */
+	char *idempotency_key;       /* from malloc(): Idempotency-Key header, or NULL */
 };
 
 struct ingress_http {
@@ -219,6 +220,14 @@ on_headers(struct ingress_http *h, struct MHD_Connection *conn, struct request *
 					  NULL);
 		if (content_length_too_big(h, conn))
 			return send_error(conn, rq, "too_large", "request body exceeds the size limit", NULL);
+		{
+			const char *key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Idempotency-Key");
+
+			if (key && (!*key || strlen(key) > INGRESS_MAX_COMMAND_ID))
+				return send_error(conn, rq, "bad_input", "Idempotency-Key must be 1 to 128 bytes", NULL);
+			if (key)
+				rq->idempotency_key = wr_xstrdup(key);
+		}
 		return MHD_YES;
 	}
 	return MHD_NO;
@@ -271,8 +280,8 @@ on_complete(struct ingress_http *h, struct MHD_Connection *conn, struct request 
 		return send_error(conn, rq, "too_large", "request body exceeds the size limit", NULL);
 	if (rq->route == ROUTE_HEALTHZ)
 		return on_healthz(h, conn, rq);
-	status = ingress_commands_handle(h->store, &h->lim, rq->token, wr_strbuf_str(&rq->body), rq->body.len,
-					 &body);
+	status = ingress_commands_handle(h->store, &h->lim, rq->token, rq->idempotency_key, wr_strbuf_str(&rq->body),
+					 rq->body.len, &body);
 	wr_strbuf_done(&rq->body);
 	return send_body(conn, rq, status, &body, NULL);
 }
@@ -346,6 +355,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_Re
 		log_info("%s %s - %" PRId64 "ms (%s)", rq->method, rq->path, ms, termination_reason(toe));
 	wr_strbuf_done(&rq->body);
 	free(rq->token);
+	free(rq->idempotency_key);
 	free(rq);
 	*con_cls = NULL;
 	atomic_fetch_sub(&h->inflight, 1);

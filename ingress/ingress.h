@@ -99,6 +99,13 @@ ingress_store_views(struct ingress_conn *c, const int64_t *ids, size_t n,
 		    struct planner_view *ret_views, bool *ret_found, struct wr_error *reterr) WR_MUSTCHECK;
 
 /* What the queue keeps of the command an action came from. */
+/* What wr_submit() did with one action. */
+enum ingress_submit {
+	INGRESS_SUBMIT_QUEUED,
+	INGRESS_SUBMIT_DUPLICATE, /* same command id and input seen: the original action id */
+	INGRESS_SUBMIT_CONFLICT,  /* same command id, other input: refused */
+};
+
 struct ingress_origin {
 	const char *command_id;  /* borrowed, may be NULL */
 	const char *input;       /* borrowed */
@@ -112,7 +119,7 @@ struct ingress_origin {
 int
 ingress_store_enqueue(struct ingress_conn *c, const struct planner_action *acts,
 		      const struct ingress_origin *origins, size_t n, int64_t *ret_ids,
-		      struct wr_error *reterr) WR_MUSTCHECK;
+		      enum ingress_submit *ret_status, struct wr_error *reterr) WR_MUSTCHECK;
 
 /* ---- commands.c: POST /v1/commands --------------------------------------- */
 
@@ -120,14 +127,19 @@ struct ingress_commands_limits {
 	size_t max_batch;
 };
 
+#define INGRESS_MAX_COMMAND_ID 128
+
 /*
  * Handles one request body (already bounded by max-body) for the bearer
- * token.  Writes the JSON response into out and returns the HTTP status.
- * Nothing is enqueued unless the request as a whole is acceptable.
+ * token.  idempotency_key (may be NULL) is the Idempotency-Key header: the
+ * id of a single command.  Writes the JSON response into out and returns the
+ * HTTP status.  Nothing is enqueued unless the request as a whole is
+ * acceptable.
  */
 unsigned int
 ingress_commands_handle(struct ingress_store *st, const struct ingress_commands_limits *lim,
-			const char *token, const char *body, size_t len, struct wr_strbuf *out);
+			const char *token, const char *idempotency_key, const char *body, size_t len,
+			struct wr_strbuf *out);
 
 /* Appends {"error":{"code":..,"message":..[,"position":N]}} (position < 0: none). */
 void

@@ -71,10 +71,10 @@ static const char sql_resolve[] =
  * schema/functions/wr_actor_view.sql for its shape). */
 static const char sql_views[] = "SELECT wr_actor_view($1::bigint[])";
 
-/* $1 jsonb: array of planned actions (schema/functions/wr_enqueue.sql).
- * Returns one row per action, in array order: the new action id. */
-static const char sql_enqueue[] =
-	"SELECT e.id FROM wr_enqueue($1::jsonb) WITH ORDINALITY AS e(id, n) ORDER BY e.n";
+/* $1 jsonb: array of planned actions (schema/functions/wr_submit.sql).
+ * Returns one row per action, in array order: action id (NULL on a
+ * conflict) and status: queued, duplicate or conflict. */
+static const char sql_enqueue[] = "SELECT action_id, status FROM wr_submit($1::jsonb) ORDER BY n";
 
 struct ingress_conn {
 	struct wr_db db;
@@ -463,7 +463,7 @@ append_action(struct wr_strbuf *sb, const struct planner_action *a, const struct
 int
 ingress_store_enqueue(struct ingress_conn *c, const struct planner_action *acts,
 		      const struct ingress_origin *origins, size_t n, int64_t *ret_ids,
-		      struct wr_error *reterr)
+		      enum ingress_submit *ret_status, struct wr_error *reterr)
 {
 	struct wr_strbuf arr = WR_STRBUF_INIT;
 	const char *params[1];
@@ -486,14 +486,20 @@ ingress_store_enqueue(struct ingress_conn *c, const struct planner_action *acts,
 		r = db_failed(c, "enqueue actions", &err, reterr);
 		goto out;
 	}
-	if ((size_t) PQntuples(res) != n || PQnfields(res) != 1) {
-		log_bug_self("wr_enqueue() returned %d rows for %zu actions", PQntuples(res), n);
+	if ((size_t) PQntuples(res) != n || PQnfields(res) != 2) {
+		log_bug_self("wr_submit() returned %d rows for %zu actions", PQntuples(res), n);
 		r = wr_error_set(reterr, -EBADMSG, "internal", "internal error");
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (wr_db_get_i64(res, (int) i, 0, &ret_ids[i]) < 0) {
-			log_bug_self("wr_enqueue() returned a bad action id");
+		const char *status = PQgetvalue(res, (int) i, 1);
+
+		ret_status[i] = !strcmp(status, "queued")      ? INGRESS_SUBMIT_QUEUED
+				: !strcmp(status, "duplicate") ? INGRESS_SUBMIT_DUPLICATE
+							       : INGRESS_SUBMIT_CONFLICT;
+		ret_ids[i] = 0;
+		if (ret_status[i] != INGRESS_SUBMIT_CONFLICT && wr_db_get_i64(res, (int) i, 0, &ret_ids[i]) < 0) {
+			log_bug_self("wr_submit() returned a bad action id");
 			r = wr_error_set(reterr, -EBADMSG, "internal", "internal error");
 			goto out;
 		}

@@ -1,30 +1,35 @@
+-- wr_enqueue_one(action jsonb) -> bigint
+-- Inserts one planned action.  Members: actor_key, account_id, verb, args,
+-- plan, instance_id, lock_rooms, lock_characters, lock_mobs, lock_items,
+-- priority, run_at (optional), seed (optional: random), command_id, input.
+CREATE OR REPLACE FUNCTION wr_enqueue_one(a jsonb) RETURNS bigint
+LANGUAGE sql AS $$
+	INSERT INTO action_queue (actor_key, account_id, verb, args, plan, instance_id,
+		lock_rooms, lock_characters, lock_mobs, lock_items, priority, run_at, seed,
+		command_id, input)
+	VALUES (a->>'actor_key', (a->>'account_id')::bigint, a->>'verb',
+		coalesce(a->'args', '{}'), coalesce(a->'plan', '{}'), (a->>'instance_id')::bigint,
+		coalesce(ARRAY(SELECT jsonb_array_elements_text(a->'lock_rooms'))::bigint[], '{}'),
+		coalesce(ARRAY(SELECT jsonb_array_elements_text(a->'lock_characters'))::bigint[], '{}'),
+		coalesce(ARRAY(SELECT jsonb_array_elements_text(a->'lock_mobs'))::bigint[], '{}'),
+		coalesce(ARRAY(SELECT jsonb_array_elements_text(a->'lock_items'))::bigint[], '{}'),
+		coalesce((a->>'priority')::smallint, 100),
+		coalesce((a->>'run_at')::timestamptz, now()),
+		coalesce((a->>'seed')::bigint, (random() * 9007199254740991)::bigint),
+		a->>'command_id', a->>'input')
+	RETURNING id
+$$;
+
 -- wr_enqueue(actions jsonb) -> setof bigint
 -- Inserts a JSON array of planned actions in array order and wakes the
--- workers.  Each element: actor_key, account_id, verb, args, plan,
--- instance_id, lock_rooms, lock_characters, lock_mobs, lock_items, priority,
--- run_at (optional), seed (optional: random), command_id, input.
+-- workers.  For trusted callers (tools, tests); the ingress uses wr_submit.
 CREATE OR REPLACE FUNCTION wr_enqueue(actions jsonb) RETURNS SETOF bigint
 LANGUAGE plpgsql AS $$
 DECLARE
 	a jsonb;
-	new_id bigint;
 BEGIN
 	FOR a IN SELECT value FROM jsonb_array_elements(actions) WITH ORDINALITY ORDER BY ordinality LOOP
-		INSERT INTO action_queue (actor_key, account_id, verb, args, plan, instance_id,
-			lock_rooms, lock_characters, lock_mobs, lock_items, priority, run_at, seed,
-			command_id, input)
-		VALUES (a->>'actor_key', (a->>'account_id')::bigint, a->>'verb',
-			coalesce(a->'args', '{}'), coalesce(a->'plan', '{}'), (a->>'instance_id')::bigint,
-			coalesce(ARRAY(SELECT jsonb_array_elements_text(a->'lock_rooms'))::bigint[], '{}'),
-			coalesce(ARRAY(SELECT jsonb_array_elements_text(a->'lock_characters'))::bigint[], '{}'),
-			coalesce(ARRAY(SELECT jsonb_array_elements_text(a->'lock_mobs'))::bigint[], '{}'),
-			coalesce(ARRAY(SELECT jsonb_array_elements_text(a->'lock_items'))::bigint[], '{}'),
-			coalesce((a->>'priority')::smallint, 100),
-			coalesce((a->>'run_at')::timestamptz, now()),
-			coalesce((a->>'seed')::bigint, (random() * 9007199254740991)::bigint),
-			a->>'command_id', a->>'input')
-		RETURNING id INTO new_id;
-		RETURN NEXT new_id;
+		RETURN NEXT wr_enqueue_one(a);
 	END LOOP;
 	PERFORM pg_notify('wr_actions', '');
 END
