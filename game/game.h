@@ -57,7 +57,7 @@ enum game_verb
 game_verb_from_string(const char *s);
 
 #define GAME_MAX_ROOMS 64
-#define GAME_MAX_CHARS 256
+#define GAME_MAX_CHARS 2400 /* locked ones + 32 shown per locked room */
 #define GAME_MAX_THINGS 128  /* mobs or items listed in one room */
 #define GAME_MAX_ITEMS 256   /* locked items in one batch */
 #define GAME_MAX_SAY 1024    /* bytes of text in say */

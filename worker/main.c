@@ -82,7 +82,7 @@ main(int argc, char **argv)
 			usleep(50000 + jitter % 200000);
 			continue;
 		}
-		r = wr_db_wait_notify(&w.db, (int) w.cfg.backstop_ms, &err);
+		r = wr_db_wait_notify(&w.db, (int) w.wait_ms, &err);
 		if (r < 0 && !stop)
 			log_warning("lost notification connection: %s", err.msg);
 	}

@@ -48,6 +48,10 @@ static const char *const sql_lock_load =
 /* $1 batch jsonb -> events written */
 static const char *const sql_commit_batch = "SELECT wr_commit_batch($1::jsonb)";
 
+/* -> ms until the next queued action is due (<= 0: due now), NULL if none */
+static const char *const sql_next_due =
+	"SELECT (extract(epoch FROM min(run_at) - clock_timestamp()) * 1000)::bigint FROM action_queue";
+
 /* $1 ids bigint[], $2 error, $3 max attempts -> actions dead-lettered */
 static const char *const sql_failed = "SELECT wr_action_failed($1::bigint[], $2, $3::integer)";
 
@@ -72,7 +76,7 @@ worker_init(struct worker *w, struct wr_error *reterr)
 {
 	static const char *const session_sql =
 		"SET lock_timeout = '2s'; SET statement_timeout = '10s';"
-		" SET idle_in_transaction_session_timeout = '30s'; SET client_min_messages = warning";
+		" SET idle_in_transaction_session_timeout = '5s'; SET client_min_messages = warning";
 	int r;
 
 	w->actions = wr_xcalloc(WORKER_MAX_BATCH, sizeof(*w->actions));
@@ -184,27 +188,40 @@ claim(struct worker *w, struct wr_error *reterr)
 	return r < 0 ? r : n;
 }
 
+/*
+ * Locks and loads what the first actions of the batch touch.  Returns how
+ * many actions fit the lock-set limits (at least one); the rest stay
+ * claimed but untouched, so they go back to the queue at commit.
+ */
 static int
 lock_load(struct worker *w, int n, struct wr_error *reterr)
 {
-	int64_t rooms[GAME_MAX_ROOMS], chars[GAME_MAX_CHARS], items[GAME_MAX_ITEMS];
+	int64_t rooms[GAME_MAX_ROOMS], chars[WORKER_MAX_LOCKED_CHARS], items[GAME_MAX_ITEMS];
 	size_t nrooms = 0, nchars = 0, nitems = 0;
-	bool overflow = false;
 	struct wr_strbuf s_rooms = WR_STRBUF_INIT, s_chars = WR_STRBUF_INIT, s_items = WR_STRBUF_INIT;
 	const char *p[4];
 	PGresult *res = NULL;
-	int r;
+	int fit, r;
 
-	for (int i = 0; i < n; i++) {
-		for (int j = 0; j < w->actions[i].nlock_rooms; j++)
-			add_unique(rooms, &nrooms, WR_ELEMENTSOF(rooms), w->actions[i].lock_rooms[j], &overflow);
-		for (int j = 0; j < w->actions[i].nlock_chars; j++)
-			add_unique(chars, &nchars, WR_ELEMENTSOF(chars), w->actions[i].lock_chars[j], &overflow);
-		for (int j = 0; j < w->actions[i].nlock_items; j++)
-			add_unique(items, &nitems, WR_ELEMENTSOF(items), w->actions[i].lock_items[j], &overflow);
+	for (fit = 0; fit < n; fit++) {
+		const struct worker_action *a = &w->actions[fit];
+		size_t sr = nrooms, sc = nchars, si = nitems;
+		bool overflow = false;
+
+		for (int j = 0; j < a->nlock_rooms; j++)
+			add_unique(rooms, &nrooms, WR_ELEMENTSOF(rooms), a->lock_rooms[j], &overflow);
+		for (int j = 0; j < a->nlock_chars; j++)
+			add_unique(chars, &nchars, WR_ELEMENTSOF(chars), a->lock_chars[j], &overflow);
+		for (int j = 0; j < a->nlock_items; j++)
+			add_unique(items, &nitems, WR_ELEMENTSOF(items), a->lock_items[j], &overflow);
+		if (overflow) {
+			nrooms = sr, nchars = sc, nitems = si;
+			break;
+		}
 	}
-	if (overflow)
-		return wr_error_set(reterr, -E2BIG, "internal", "batch locks too many aggregates");
+	if (fit == 0)
+		return wr_error_set(reterr, -E2BIG, "internal", "action %" PRId64 " locks too many aggregates",
+				    w->actions[0].id);
 	append_ids(&s_rooms, rooms, nrooms);
 	append_ids(&s_chars, chars, nchars);
 	append_ids(&s_items, items, nitems);
@@ -223,7 +240,7 @@ lock_load(struct worker *w, int n, struct wr_error *reterr)
 	wr_strbuf_done(&s_rooms);
 	wr_strbuf_done(&s_chars);
 	wr_strbuf_done(&s_items);
-	return r;
+	return r < 0 ? r : fit;
 }
 
 static void
@@ -476,6 +493,33 @@ recover(struct worker *w, int n, const struct wr_error *err)
 	wr_strbuf_done(&ids);
 }
 
+/*
+ * Nothing claimable: end the transaction and learn when the next action is
+ * due, in one round trip, so a timer wakes a worker on time without polling.
+ */
+static int
+idle(struct worker *w, struct wr_error *reterr)
+{
+	struct wr_db_stmt st[2] = {
+		{.sql = "ROLLBACK", .expect = PGRES_COMMAND_OK},
+		{.sql = sql_next_due, .expect = PGRES_TUPLES_OK},
+	};
+	int64_t due;
+	int r = wr_db_pipeline(&w->db, st, 2, reterr);
+
+	if (r < 0)
+		return r;
+	if (wr_db_get_i64(st[1].res, 0, 0, &due) < 0)
+		w->wait_ms = w->cfg.backstop_ms;        /* empty queue */
+	else if (due <= 0)
+		w->wait_ms = WORKER_BUSY_WAIT_MS;       /* due, but claimed or held back by its actor */
+	else
+		w->wait_ms = due < w->cfg.backstop_ms ? due + 1 : w->cfg.backstop_ms;
+	PQclear(st[0].res);
+	PQclear(st[1].res);
+	return 0;
+}
+
 int
 worker_run_batch(struct worker *w)
 {
@@ -496,13 +540,18 @@ worker_run_batch(struct worker *w)
 	if (n < 0)
 		goto fail;
 	if (n == 0) {
-		r = wr_db_exec(&w->db, "ROLLBACK", 0, NULL, PGRES_COMMAND_OK, NULL, &err);
 		w->next_batch = 1;
-		return r < 0 ? r : 0;
+		r = idle(w, &err);
+		if (r < 0)
+			goto fail;
+		return 0;
 	}
 	r = lock_load(w, n, &err);
 	if (r < 0)
 		goto fail;
+	if (r < n)
+		log_debug("batch of %d cut to %d: lock set full", n, r);
+	n = r;
 	r = counters_load(&b.counters, w->loaded);
 	if (r < 0)
 		goto fail;

@@ -18,6 +18,8 @@
 
 #define WORKER_MAX_BATCH 256
 #define WORKER_MAX_LOCKS 8 /* ids of one kind one action may lock */
+#define WORKER_MAX_LOCKED_CHARS 256 /* characters one batch may lock */
+#define WORKER_BUSY_WAIT_MS 20 /* nap when due work is held by other workers */
 
 struct worker_config {
 	char *database_url;
@@ -57,6 +59,7 @@ struct worker {
 	struct game_outcome *outcome;    /* from malloc() */
 	struct json_object *loaded;      /* wr_lock_load() result, alive while applying */
 	int64_t next_batch;              /* adaptive claim size */
+	int64_t wait_ms;                 /* after an empty claim: how long to sleep */
 	uint64_t batches, applied, rejected, replanned, dead, failures;
 };
 
@@ -85,7 +88,8 @@ int
 worker_init(struct worker *w, struct wr_error *reterr);
 void
 worker_done(struct worker *w);
-/* Runs one batch: >0 actions handled, 0 nothing due, <0 error (already logged). */
+/* Runs one batch: >0 actions handled, 0 nothing due (then sleep up to
+ * w->wait_ms or until notified), <0 error (already logged). */
 int
 worker_run_batch(struct worker *w);
 

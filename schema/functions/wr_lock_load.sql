@@ -3,13 +3,14 @@
 -- (rooms, characters, mobs, items, each by id) with FOR NO KEY UPDATE, then
 -- returns what the game rules need as one JSON document:
 --   rooms:      locked rooms with template text, exits and who/what is present
---   characters: every character that is locked or stands in a locked room
+--   characters: every locked character, and up to 32 others per locked room
+--               (display only: the rules never change an unlocked character)
 --   items:      the locked items with their owner
 --   counters:   last_seq of the room:<id> and char:<id> streams of locked aggregates
 --   views:      wr_actor_view() of the locked characters, so a stale plan can be
 --               re-planned without another round trip
 -- Characters standing in a locked room cannot leave or enter it without that
--- room's lock, so the presence lists are exact for the whole transaction.
+-- room's lock, so the presence lists are stable for the whole transaction.
 CREATE OR REPLACE FUNCTION wr_lock_load(p_rooms bigint[], p_characters bigint[],
                                         p_mobs bigint[], p_items bigint[]) RETURNS jsonb
 LANGUAGE plpgsql AS $$
@@ -45,7 +46,11 @@ BEGIN
 				'hp', c.hp, 'max_hp', c.max_hp, 'gold', c.gold,
 				'locked', c.id = ANY(p_characters)) ORDER BY c.id)
 			FROM characters c
-			WHERE c.id = ANY(p_characters) OR c.room_id = ANY(p_rooms)), '[]'),
+			WHERE c.id = ANY(p_characters)
+			   -- Others present are for display only: a crowded room shows 32.
+			   OR c.id IN (SELECT o.id FROM unnest(p_rooms) r(id),
+			               LATERAL (SELECT id FROM characters o WHERE o.room_id = r.id
+			                        ORDER BY o.id LIMIT 32) o)), '[]'),
 		'items', coalesce((
 			SELECT jsonb_agg(jsonb_build_object(
 				'id', i.id, 'name', t.name, 'quantity', i.quantity,

@@ -78,7 +78,7 @@ main(void)
 		uint64_t rt0 = w.db.round_trips;
 
 		tap_is_int(worker_run_batch(&w), 0, "idle: nothing claimed");
-		tap_is_int(w.db.round_trips - rt0, 2, "idle: 2 round trips (claim, rollback)");
+		tap_is_int(w.db.round_trips - rt0, 2, "idle: 2 round trips (claim; rollback + next due time)");
 	}
 	worker_done(&w);
 	return tap_done();
