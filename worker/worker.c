@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/json.h"
 #include "core/log.h"
@@ -77,13 +78,16 @@ worker_init(struct worker *w, struct wr_error *reterr)
 	static const char *const session_sql =
 		"SET lock_timeout = '2s'; SET statement_timeout = '10s';"
 		" SET idle_in_transaction_session_timeout = '5s'; SET client_min_messages = warning";
+	char appname[64];
 	int r;
 
 	w->actions = wr_xcalloc(WORKER_MAX_BATCH, sizeof(*w->actions));
 	w->state = wr_xcalloc(1, sizeof(*w->state));
 	w->outcome = wr_xcalloc(1, sizeof(*w->outcome));
 	w->next_batch = 1;
-	r = wr_db_init(&w->db, w->cfg.database_url, "wr-worker", session_sql, reterr);
+	/* "wr-worker/<pid>": an operator (or a test) can tell backends apart. */
+	snprintf(appname, sizeof(appname), "wr-worker/%d", (int) getpid());
+	r = wr_db_init(&w->db, w->cfg.database_url, appname, session_sql, reterr);
 	if (r < 0)
 		return r;
 	return wr_db_listen(&w->db, "wr_actions", reterr);

@@ -68,9 +68,9 @@ while [ $i -lt "$ROUNDS" ]; do
 	start_worker "$s"
 	if [ $((i % 10)) -eq 5 ]; then
 		n=$(sql "SELECT count(pg_terminate_backend(pid)) FROM (SELECT pid FROM pg_stat_activity
-		         WHERE application_name = 'wr-worker' AND state <> 'idle' LIMIT 1) p")
+		         WHERE application_name LIKE 'wr-worker/%' AND state <> 'idle' LIMIT 1) p")
 		[ "$n" = 0 ] && n=$(sql "SELECT count(pg_terminate_backend(pid)) FROM (SELECT pid FROM pg_stat_activity
-		         WHERE application_name = 'wr-worker' LIMIT 1) p")
+		         WHERE application_name LIKE 'wr-worker/%' LIMIT 1) p")
 		backend_kills=$((backend_kills + n))
 	fi
 done
