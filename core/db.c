@@ -22,7 +22,9 @@ set_pg_error(struct wr_error *reterr, PGconn *conn, const PGresult *res, const c
 	size_t n;
 	int code = -EIO;
 
-	snprintf(clean, sizeof(clean), "%s", msg && *msg ? msg : "unexpected result");
+	/* The primary message only: log lines are one line each. */
+	snprintf(clean, sizeof(clean), "%.*s", (int) strcspn(msg && *msg ? msg : "unexpected result", "\n"),
+		 msg && *msg ? msg : "unexpected result");
 	n = strlen(clean);
 	while (n > 0 && (clean[n - 1] == '\n' || clean[n - 1] == ' '))
 		clean[--n] = '\0';

@@ -23,6 +23,19 @@ on_signal(int sig)
 	stop = 1;
 }
 
+/* One line an operator can graph: totals since start plus per-batch averages. */
+static void
+log_stats(const struct worker *w, const char *what)
+{
+	log_info("%s: %llu batches, %llu applied, %llu rejected, %llu re-planned, %llu dead, %llu failed batches,"
+		 " %.1f actions per batch, %.2f round trips per batch, %llu round trips in all", what,
+		 (unsigned long long) w->batches, (unsigned long long) w->applied, (unsigned long long) w->rejected,
+		 (unsigned long long) w->replanned, (unsigned long long) w->dead, (unsigned long long) w->failures,
+		 w->batches ? (double) w->batch_actions / (double) w->batches : 0.0,
+		 w->batches ? (double) w->batch_round_trips / (double) w->batches : 0.0,
+		 (unsigned long long) w->db.round_trips);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -37,11 +50,14 @@ main(int argc, char **argv)
 		 "transient failures before an action goes to the dead-letter table"},
 		{"max-replans", WR_CONFIG_INT, &w.cfg.max_replans, "5", 0, 1000, false,
 		 "times a stale plan is re-planned before the action is dead-lettered"},
+		{"stats-ms", WR_CONFIG_INT, &w.cfg.stats_ms, "10000", 100, 86400000, false,
+		 "log throughput and round trips per batch this often"},
 		{"log-level", WR_CONFIG_STRING, &w.cfg.log_level, "info", 0, 0, false, "error, warning, notice, info, debug"},
 		{NULL, 0, NULL, NULL, 0, 0, false, NULL},
 	};
 	struct wr_error err = {0};
 	struct sigaction sa = {.sa_handler = on_signal};
+	int64_t last_stats;
 	int r, level;
 
 	wr_log_init("worker");
@@ -70,7 +86,12 @@ main(int argc, char **argv)
 	}
 	if (!stop)
 		log_info("ready");
+	last_stats = wr_mono_ms();
 	while (!stop) {
+		if (wr_mono_ms() - last_stats >= w.cfg.stats_ms) {
+			log_stats(&w, "stats");
+			last_stats = wr_mono_ms();
+		}
 		r = worker_run_batch(&w);
 		if (r > 0)
 			continue;
@@ -86,9 +107,7 @@ main(int argc, char **argv)
 		if (r < 0 && !stop)
 			log_warning("lost notification connection: %s", err.msg);
 	}
-	log_info("stopping: %llu batches, %llu applied, %llu rejected, %llu re-planned, %llu dead",
-		 (unsigned long long) w.batches, (unsigned long long) w.applied, (unsigned long long) w.rejected,
-		 (unsigned long long) w.replanned, (unsigned long long) w.dead);
+	log_stats(&w, "stopping");
 	worker_done(&w);
 	return 0;
 }

@@ -566,6 +566,8 @@ worker_run_batch(struct worker *w)
 	if (r < 0)
 		goto fail;
 	w->batches++;
+	w->batch_round_trips += w->db.round_trips - rt0;
+	w->batch_actions += (uint64_t) n;
 	log_debug("batch of %d committed: %zu events, %" PRIu64 " round trips", n, b.nevents,
 		  w->db.round_trips - rt0);
 	/* Adapt: a full batch means backlog, so grow; otherwise fit what came. */

@@ -27,6 +27,7 @@ struct worker_config {
 	int64_t backstop_ms;  /* wake up even without NOTIFY */
 	int64_t max_attempts; /* transient failures before dead-lettering */
 	int64_t max_replans;  /* stale re-plans before rejecting */
+	int64_t stats_ms;     /* how often to log the stats line */
 	char *log_level;
 };
 
@@ -61,6 +62,8 @@ struct worker {
 	int64_t next_batch;              /* adaptive claim size */
 	int64_t wait_ms;                 /* after an empty claim: how long to sleep */
 	uint64_t batches, applied, rejected, replanned, dead, failures;
+	uint64_t batch_round_trips;      /* round trips of committed batches */
+	uint64_t batch_actions;          /* actions in committed batches */
 };
 
 /* codec.c */
