@@ -3,7 +3,8 @@
  * wrctl_dead.c: "wrctl dead list" and "wrctl dead requeue ID".
  *
  * Requeueing puts the action back under its original id (so per-actor order
- * and idempotency references still hold) with its attempts reset.
+ * and idempotency references still hold) with its attempts reset
+ * (schema/functions/wr_requeue_dead.sql).
  */
 #include <stdio.h>
 #include <string.h>
@@ -16,12 +17,8 @@ static const char *const sql_list =
 	"SELECT id, died_at, attempts, action->>'actor_key', action->>'verb', coalesce(action->>'input', ''), last_error"
 	" FROM dead_actions ORDER BY died_at, id LIMIT 1000";
 
-/* $1 id -> the requeued id, or no row */
-static const char *const sql_requeue =
-	"WITH d AS (DELETE FROM dead_actions WHERE id = $1::bigint RETURNING action)"
-	" INSERT INTO action_queue SELECT (jsonb_populate_record(NULL::action_queue,"
-	"   d.action || jsonb_build_object('attempts', 0, 'last_error', NULL, 'run_at', now()))).*"
-	" FROM d RETURNING id";
+/* $1 id -> the requeued id, or NULL (schema/functions/wr_requeue_dead.sql) */
+static const char *const sql_requeue = "SELECT wr_requeue_dead($1::bigint)";
 
 int
 wrctl_dead(int argc, char **argv)
@@ -58,12 +55,10 @@ wrctl_dead(int argc, char **argv)
 		}
 		if (wr_db_exec(&db, sql_requeue, 1, p, PGRES_TUPLES_OK, &res, &err) < 0)
 			goto fail;
-		if (PQntuples(res) != 1) {
+		if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
 			fprintf(stderr, "wrctl dead: no dead action %s\n", argv[2]);
 			goto out;
 		}
-		if (wr_db_exec(&db, "NOTIFY wr_actions", 0, NULL, PGRES_COMMAND_OK, NULL, &err) < 0)
-			goto fail;
 		printf("requeued action %s\n", argv[2]);
 	}
 	rc = 0;

@@ -11,12 +11,10 @@ BEGIN
 	UPDATE action_queue SET attempts = attempts + 1, last_error = p_error,
 		run_at = now() + (least(attempts + 1, 10) * interval '50 milliseconds')
 	WHERE id = ANY(p_ids);
-	WITH dead AS (
-		DELETE FROM action_queue WHERE id = ANY(p_ids) AND attempts >= p_max_attempts
-		RETURNING *)
 	INSERT INTO dead_actions (id, action, last_error, attempts)
-	SELECT d.id, to_jsonb(d), coalesce(d.last_error, p_error), d.attempts FROM dead d;
-	GET DIAGNOSTICS n = ROW_COUNT;
+	SELECT q.id, to_jsonb(q) - 'is_head', coalesce(q.last_error, p_error), q.attempts
+	FROM action_queue q WHERE q.id = ANY(p_ids) AND q.attempts >= p_max_attempts;
+	n := wr_dequeue(ARRAY(SELECT id FROM action_queue WHERE id = ANY(p_ids) AND attempts >= p_max_attempts));
 	RETURN n;
 END
 $$;

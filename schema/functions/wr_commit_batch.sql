@@ -56,16 +56,17 @@ BEGIN
 	SELECT key, value::bigint FROM jsonb_each_text(coalesce(batch->'counters', '{}'))
 	ON CONFLICT (stream) DO UPDATE SET last_seq = EXCLUDED.last_seq;
 
-	DELETE FROM action_queue
-	WHERE id IN (SELECT jsonb_array_elements_text(coalesce(batch->'done', '[]'))::bigint);
-
 	WITH dead AS (
-		DELETE FROM action_queue q
-		USING jsonb_array_elements(coalesce(batch->'dead', '[]')) x
-		WHERE q.id = (x->>'id')::bigint
-		RETURNING q.*, x->>'error' AS error)
+		SELECT q.*, x->>'error' AS error
+		FROM action_queue q
+		JOIN jsonb_array_elements(coalesce(batch->'dead', '[]')) x ON q.id = (x->>'id')::bigint)
 	INSERT INTO dead_actions (id, action, last_error, attempts)
-	SELECT d.id, to_jsonb(d) - 'error', d.error, d.attempts FROM dead d;
+	SELECT d.id, to_jsonb(d) - 'error' - 'is_head', d.error, d.attempts FROM dead d;
+
+	PERFORM wr_dequeue(ARRAY(
+		SELECT jsonb_array_elements_text(coalesce(batch->'done', '[]'))::bigint
+		UNION ALL
+		SELECT (x->>'id')::bigint FROM jsonb_array_elements(coalesce(batch->'dead', '[]')) x));
 
 	IF n > 0 THEN
 		SELECT string_agg(key, ',') INTO streams FROM jsonb_object_keys(batch->'counters') key;

@@ -14,6 +14,7 @@ DECLARE
 	prior command_ids%ROWTYPE;
 	queued integer := 0;
 BEGIN
+	PERFORM wr_lock_actors(ARRAY(SELECT x->>'actor_key' FROM jsonb_array_elements(actions) x));
 	FOR a, i IN SELECT value, ordinality FROM jsonb_array_elements(actions) WITH ORDINALITY LOOP
 		n := i;
 		IF a->>'command_id' IS NOT NULL THEN

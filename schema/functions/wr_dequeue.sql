@@ -1,0 +1,22 @@
+-- wr_dequeue(ids bigint[]) -> integer
+-- Removes actions from the queue and makes each affected actor's oldest
+-- remaining action its head.  Returns how many were removed.
+CREATE OR REPLACE FUNCTION wr_dequeue(p_ids bigint[]) RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+	actors text[];
+	n integer;
+BEGIN
+	IF p_ids IS NULL OR cardinality(p_ids) = 0 THEN
+		RETURN 0;
+	END IF;
+	SELECT array_agg(DISTINCT actor_key) INTO actors FROM action_queue WHERE id = ANY(p_ids);
+	PERFORM wr_lock_actors(actors);
+	DELETE FROM action_queue WHERE id = ANY(p_ids);
+	GET DIAGNOSTICS n = ROW_COUNT;
+	UPDATE action_queue q SET is_head = true
+	WHERE q.id IN (SELECT min(id) FROM action_queue WHERE actor_key = ANY(actors) GROUP BY actor_key)
+	  AND NOT q.is_head;
+	RETURN n;
+END
+$$;
