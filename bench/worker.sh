@@ -245,7 +245,15 @@ echo "machine: $(nproc) CPUs ($cpu), $mem RAM; $(uname -sr)"
 echo "server:  PostgreSQL $(sql 'SHOW server_version'), $mode;" \
 	"shared_buffers=$(sql 'SHOW shared_buffers'), track_commit_timestamp=on"
 echo "code:    $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown) ($(git -C "$ROOT" log -1 --format=%s 2>/dev/null | cut -c1-60))"
-echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) before the run (other work on the machine skews every number)"
+busy() { # CPU in use over one second, in % of all CPUs
+	set -- $(head -1 /proc/stat); a=$(($2 + $3 + $4 + $7 + $8)); t=$((a + $5 + $6))
+	sleep 1
+	set -- $(head -1 /proc/stat); b=$(($2 + $3 + $4 + $7 + $8)); u=$((b + $5 + $6))
+	echo $(( (b - a) * 100 / (u - t > 0 ? u - t : 1) ))
+}
+idle_pct=$(busy)
+echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min); CPU busy before the start: $idle_pct%"
+[ "$idle_pct" -gt 15 ] && echo "         WARNING: something else is using the CPUs; every number below is skewed"
 echo "data:    $DIR ($(df -PT "$DIR" | awk 'NR == 2 { print $2 }'))"
 
 "$WRCTL" migrate >/dev/null || die "wrctl migrate failed"
