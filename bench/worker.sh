@@ -11,8 +11,9 @@
 #   --pgbench-seconds=S   pgbench -T for each worker count           (10)
 #   --pgbench-scale=N     pgbench -i -s                              (10)
 #   --backlog[=N]         instead: enqueue N actions (default 1000000),
-#                         drain them with --backlog-workers (4) and show
-#                         the rate per 10% slice and the queue's bloat
+#                         drain them and show the rate per 10% slice and
+#                         the queue's size and dead tuples
+#   --backlog-workers=N   workers draining the backlog                (4)
 #   --unsafe              fsync, synchronous_commit, full_page_writes off
 #   --keep                keep the temp dir (server and worker logs)
 #
@@ -40,7 +41,7 @@ DRAIN_TIMEOUT=${WR_BENCH_DRAIN_TIMEOUT:-600}
 UNSAFE=0
 KEEP=0
 
-usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit "${1:-2}"; }
 die() { echo "bench: $*" >&2; exit 1; }
 num() { case $2 in '' | *[!0-9]*) die "$1 wants a number, got \"$2\"" ;; esac; }
 
