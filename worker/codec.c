@@ -81,6 +81,10 @@ decode_args(struct worker_action *a, const char *verb, const char *args, const c
 		r = fail(a, "args do not fit the verb");
 		goto out;
 	}
+	if (wr_json_member(jp, "replan", json_type_boolean)) {
+		a->needs_view = true;
+		goto out;
+	}
 	if (wr_json_get_i64(jp, "room", 1, INT64_MAX, &room, NULL) < 0 ||
 	    wr_json_opt_i64(jp, "to", 0, INT64_MAX, &to, NULL) < 0 ||
 	    wr_json_opt_i64(jp, "target", 0, INT64_MAX, &target, NULL) < 0 ||

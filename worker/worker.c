@@ -42,9 +42,10 @@ static const char *const sql_claim =
 #define WR_LOCK_LOAD_FN "wr_lock_load"
 #endif
 
-/* $1..$4 bigint[] of rooms, characters, mobs, items -> one jsonb */
+/* $1..$4 bigint[] of rooms, characters, mobs, items to lock, $5 bigint[] of
+ * characters to read planner views for -> one jsonb */
 static const char *const sql_lock_load =
-	"SELECT " WR_LOCK_LOAD_FN "($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[])::text";
+	"SELECT " WR_LOCK_LOAD_FN "($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[])::text";
 
 /* $1 batch jsonb -> events written */
 static const char *const sql_commit_batch = "SELECT wr_commit_batch($1::jsonb)";
@@ -201,9 +202,11 @@ static int
 lock_load(struct worker *w, int n, struct wr_error *reterr)
 {
 	int64_t rooms[GAME_MAX_ROOMS], chars[WORKER_MAX_LOCKED_CHARS], items[GAME_MAX_ITEMS];
-	size_t nrooms = 0, nchars = 0, nitems = 0;
+	int64_t views[WORKER_MAX_BATCH];
+	size_t nrooms = 0, nchars = 0, nitems = 0, nviews = 0;
 	struct wr_strbuf s_rooms = WR_STRBUF_INIT, s_chars = WR_STRBUF_INIT, s_items = WR_STRBUF_INIT;
-	const char *p[4];
+	struct wr_strbuf s_views = WR_STRBUF_INIT;
+	const char *p[5];
 	PGresult *res = NULL;
 	int fit, r;
 
@@ -222,6 +225,8 @@ lock_load(struct worker *w, int n, struct wr_error *reterr)
 			nrooms = sr, nchars = sc, nitems = si;
 			break;
 		}
+		if (a->needs_view)
+			views[nviews++] = a->game.actor_char;
 	}
 	if (fit == 0)
 		return wr_error_set(reterr, -E2BIG, "internal", "action %" PRId64 " locks too many aggregates",
@@ -229,11 +234,13 @@ lock_load(struct worker *w, int n, struct wr_error *reterr)
 	append_ids(&s_rooms, rooms, nrooms);
 	append_ids(&s_chars, chars, nchars);
 	append_ids(&s_items, items, nitems);
+	append_ids(&s_views, views, nviews);
 	p[0] = wr_strbuf_str(&s_rooms);
 	p[1] = wr_strbuf_str(&s_chars);
 	p[2] = "{}";
 	p[3] = wr_strbuf_str(&s_items);
-	r = wr_db_exec(&w->db, sql_lock_load, 4, p, PGRES_TUPLES_OK, &res, reterr);
+	p[4] = wr_strbuf_str(&s_views);
+	r = wr_db_exec(&w->db, sql_lock_load, 5, p, PGRES_TUPLES_OK, &res, reterr);
 	if (r >= 0) {
 		if (w->loaded)
 			json_object_put(w->loaded);
@@ -244,6 +251,7 @@ lock_load(struct worker *w, int n, struct wr_error *reterr)
 	wr_strbuf_done(&s_rooms);
 	wr_strbuf_done(&s_chars);
 	wr_strbuf_done(&s_items);
+	wr_strbuf_done(&s_views);
 	return r < 0 ? r : fit;
 }
 
@@ -297,7 +305,30 @@ reject_stale(struct worker *w, struct batch *b, const struct worker_action *a, c
 	w->rejected++;
 }
 
-/* The plan went stale under the locks: plan again from what the locks showed. */
+/*
+ * The plan went stale under the locks.  Mark it for re-planning, keeping only
+ * the actor locked: the next batch that claims it reads the actor's view
+ * (wr_lock_load's views, asked for marked actions only) and plans it again.
+ */
+static void
+mark_stale(struct worker *w, struct batch *b, const struct worker_action *a)
+{
+	struct wr_strbuf item = WR_STRBUF_INIT;
+
+	if (a->replans >= w->cfg.max_replans) {
+		mark_dead(b, a, "plan kept going stale");
+		w->dead++;
+		return;
+	}
+	wr_strbuf_printf(&item,
+			 "{\"id\":%" PRId64 ",\"plan\":{\"replan\":true},\"lock_rooms\":[],\"lock_characters\":[%" PRId64
+			 "],\"lock_mobs\":[],\"lock_items\":[]}",
+			 a->id, a->game.actor_char);
+	list_add(&b->replan, wr_strbuf_str(&item));
+	wr_strbuf_done(&item);
+}
+
+/* A marked action: plan it again from the actor's view; the next claim applies it. */
 static void
 replan(struct worker *w, struct batch *b, const struct worker_action *a)
 {
@@ -306,11 +337,6 @@ replan(struct worker *w, struct batch *b, const struct worker_action *a)
 	struct wr_strbuf item = WR_STRBUF_INIT;
 	struct wr_error err = {0};
 
-	if (a->replans >= w->cfg.max_replans) {
-		mark_dead(b, a, "plan kept going stale");
-		w->dead++;
-		return;
-	}
 	if (worker_decode_view(w->loaded, a->game.actor_char, &view) < 0) {
 		mark_dead(b, a, "actor has no view");
 		w->dead++;
@@ -376,6 +402,10 @@ apply_one(struct worker *w, struct batch *b, struct worker_action *a, int64_t no
 		w->dead++;
 		return;
 	}
+	if (a->needs_view) {
+		replan(w, b, a);
+		return;
+	}
 	r = game_apply(w->state, &a->game, &env, out);
 	if (r < 0 || out->overflow) {
 		log_bug_self("action=%" PRId64 " could not be applied: %s", a->id,
@@ -385,7 +415,7 @@ apply_one(struct worker *w, struct batch *b, struct worker_action *a, int64_t no
 		return;
 	}
 	if (out->result == GAME_STALE) {
-		replan(w, b, a);
+		mark_stale(w, b, a);
 		return;
 	}
 	if (append_events(b, out, a) < 0) {

@@ -48,6 +48,7 @@ struct worker_action {
 	int64_t lock_items[WORKER_MAX_LOCKS];
 	int nlock_items;
 	int attempts, replans;
+	bool needs_view;                 /* marked for re-planning: plan it, don't apply it */
 	bool decoded;                    /* false: the row is malformed, dead-letter it */
 	char decode_error[128];
 };

@@ -3,7 +3,9 @@
 -- in the same round trip.  batch members:
 --   done:       [action ids] to delete from the queue (applied or rejected)
 --   replan:     [{id, plan, lock_rooms, lock_characters, lock_mobs, lock_items}]
---               stale plans: rewritten in place, retried by the next claim
+--               rewritten in place, picked up by the next claim: a stale plan
+--               is first marked {"replan": true} (counted in replans), and the
+--               batch that claims it next plans it again from a fresh view
 --   characters: [{id, room_id, hp, gold}] changed character rows
 --   items:      [{id, owner_character_id}] items that changed hands
 --   events:     [{type, payload, action_id, command_id, actor_key, instance_id,
@@ -32,7 +34,8 @@ BEGIN
 	FROM jsonb_array_elements(coalesce(batch->'items', '[]')) x
 	WHERE i.id = (x->>'id')::bigint;
 
-	UPDATE action_queue q SET plan = x->'plan', replans = q.replans + 1,
+	UPDATE action_queue q SET plan = x->'plan',
+		replans = q.replans + CASE WHEN x->'plan' ? 'replan' THEN 1 ELSE 0 END,
 		lock_rooms = ARRAY(SELECT jsonb_array_elements_text(x->'lock_rooms'))::bigint[],
 		lock_characters = ARRAY(SELECT jsonb_array_elements_text(x->'lock_characters'))::bigint[],
 		lock_mobs = ARRAY(SELECT jsonb_array_elements_text(x->'lock_mobs'))::bigint[],

@@ -1,4 +1,4 @@
--- wr_lock_load(rooms, characters, mobs, items bigint[]) -> jsonb
+-- wr_lock_load(rooms, characters, mobs, items, view_characters bigint[]) -> jsonb
 -- Locks every aggregate in the global order of ARCHITECTURE.md section 4
 -- (rooms, characters, mobs, items, each by id) with FOR NO KEY UPDATE, then
 -- returns what the game rules need as one JSON document:
@@ -7,12 +7,14 @@
 --               (display only: the rules never change an unlocked character)
 --   items:      the locked items with their owner
 --   counters:   last_seq of the room:<id> and char:<id> streams of locked aggregates
---   views:      wr_actor_view() of the locked characters, so a stale plan can be
---               re-planned without another round trip
+--   views:      wr_actor_view() of view_characters: the actors of actions marked
+--               for re-planning (a view costs more than the rest of the load, so
+--               only those get one)
 -- Characters standing in a locked room cannot leave or enter it without that
 -- room's lock, so the presence lists are stable for the whole transaction.
 CREATE OR REPLACE FUNCTION wr_lock_load(p_rooms bigint[], p_characters bigint[],
-                                        p_mobs bigint[], p_items bigint[]) RETURNS jsonb
+                                        p_mobs bigint[], p_items bigint[],
+                                        p_view_characters bigint[]) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
 	result jsonb;
@@ -63,7 +65,8 @@ BEGIN
 			FROM (SELECT 'room:' || unnest(p_rooms) AS stream
 			      UNION SELECT 'char:' || unnest(p_characters)) s
 			LEFT JOIN stream_counters sc ON sc.stream = s.stream), '{}'),
-		'views', wr_actor_view(p_characters)
+		'views', CASE WHEN cardinality(p_view_characters) > 0
+		              THEN wr_actor_view(p_view_characters) ELSE '[]' END
 	) INTO result;
 	RETURN result;
 END

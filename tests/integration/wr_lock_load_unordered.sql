@@ -3,7 +3,8 @@
 -- room, as a naive worker would.  wr-worker-unordered calls this instead of
 -- wr_lock_load; the contention test must catch it deadlocking.
 CREATE OR REPLACE FUNCTION wr_lock_load_unordered(p_rooms bigint[], p_characters bigint[],
-                                                  p_mobs bigint[], p_items bigint[]) RETURNS jsonb
+                                                  p_mobs bigint[], p_items bigint[],
+                                                  p_view_characters bigint[]) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
 	cid bigint;
@@ -11,6 +12,6 @@ BEGIN
 	FOREACH cid IN ARRAY p_characters LOOP
 		PERFORM 1 FROM characters WHERE id = cid FOR NO KEY UPDATE;
 	END LOOP;
-	RETURN wr_lock_load(p_rooms, p_characters, p_mobs, p_items);
+	RETURN wr_lock_load(p_rooms, p_characters, p_mobs, p_items, p_view_characters);
 END
 $$;
