@@ -2,6 +2,7 @@
 #include "core/util.h"
 
 #include <errno.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,4 +172,27 @@ wr_utf8_valid(const char *s, size_t len)
 		i += need + 1;
 	}
 	return true;
+}
+
+int
+wr_write_port_file(const char *path, int port)
+{
+	char tmp[4096];
+	FILE *f;
+	int r = 0;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int) getpid()) >= (int) sizeof(tmp))
+		return -ENAMETOOLONG;
+	f = fopen(tmp, "we");
+	if (!f)
+		return -errno;
+	if (fprintf(f, "%d\n", port) < 0)
+		r = -EIO;
+	if (fclose(f) != 0 && r == 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0)
+		(void) unlink(tmp);
+	return r;
 }

@@ -47,6 +47,11 @@ wr_random_bytes(void *buf, size_t n) WR_MUSTCHECK;
 void
 wr_hex(const void *data, size_t n, char *out);
 
+/* Writes "PORT\n" to path through a temporary file and a rename, so a reader
+ * (a test, a supervisor) never sees half of it.  0 or negative errno. */
+int
+wr_write_port_file(const char *path, int port) WR_MUSTCHECK;
+
 /* True when s (len bytes) is well-formed UTF-8 without NUL bytes. */
 bool
 wr_utf8_valid(const char *s, size_t len);

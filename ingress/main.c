@@ -8,12 +8,10 @@
  * every other thread has blocked, so shutdown happens here, in order: stop
  * accepting, let requests in progress finish, close the database pool.
  */
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/config.h"
 #include "core/log.h"
@@ -52,29 +50,6 @@ config_done(void)
 	cfg = (struct ingress_config){0};
 }
 
-/* Written to a temporary name and renamed, so a reader never sees half a file. */
-static int
-write_port_file(const char *path, unsigned int port)
-{
-	char tmp[4096];
-	FILE *f;
-	int r = 0;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int) getpid()) >= (int) sizeof(tmp))
-		return -ENAMETOOLONG;
-	f = fopen(tmp, "we");
-	if (!f)
-		return -errno;
-	if (fprintf(f, "%u\n", port) < 0)
-		r = -EIO;
-	if (fclose(f) != 0 && r == 0)
-		r = -errno;
-	if (r == 0 && rename(tmp, path) < 0)
-		r = -errno;
-	if (r < 0)
-		(void) unlink(tmp);
-	return r;
-}
 
 /* Tries the database once so the log says early whether it is reachable;
  * ingress starts either way and /healthz reports the state. */
@@ -116,7 +91,7 @@ run(void)
 	}
 	log_info("listening on %s port %u", cfg.listen, ingress_http_port(http));
 	if (cfg.port_file && *cfg.port_file) {
-		r = write_port_file(cfg.port_file, ingress_http_port(http));
+		r = wr_write_port_file(cfg.port_file, (int) ingress_http_port(http));
 		if (r < 0) {
 			log_error("could not write port file \"%s\": %s", cfg.port_file, strerror(-r));
 			r = EXIT_FAILURE;

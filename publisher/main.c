@@ -6,15 +6,14 @@
  * port file and runs the lws service loop until SIGINT or SIGTERM.  The wire
  * protocol is described in docs/protocol.md.
  */
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/config.h"
 #include "core/log.h"
+#include "core/util.h"
 #include "publisher/pub-private.h"
 
 static volatile sig_atomic_t stop_signal;
@@ -39,28 +38,6 @@ install_signals(void)
 	sigaction(SIGPIPE, &ign, NULL);
 }
 
-/* Writes "PORT\n" to a temporary file and renames it, so readers never see half of it. */
-static int
-write_port_file(const char *path, int port)
-{
-	char tmp[4096];
-	FILE *f;
-	int r = 0;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int) sizeof(tmp))
-		return -ENAMETOOLONG;
-	f = fopen(tmp, "we");
-	if (!f)
-		return -errno;
-	fprintf(f, "%d\n", port);
-	if (fclose(f) != 0)
-		r = -errno;
-	if (r == 0 && rename(tmp, path) < 0)
-		r = -errno;
-	if (r < 0)
-		(void) unlink(tmp);
-	return r;
-}
 
 int
 main(int argc, char **argv)
@@ -114,7 +91,7 @@ main(int argc, char **argv)
 	}
 	log_notice("listening on %s port %d", cfg.listen, pub_port(p));
 	if (*cfg.port_file) {
-		r = write_port_file(cfg.port_file, pub_port(p));
+		r = wr_write_port_file(cfg.port_file, pub_port(p));
 		if (r < 0) {
 			log_error("could not write port file \"%s\": %s", cfg.port_file, strerror(-r));
 			goto out;

@@ -66,15 +66,12 @@ static const char hello_sql[] =
 	" AND ($2::text IS NULL OR lower(c.name) = lower($2))"
 	" ORDER BY c.id LIMIT 2";
 
-int
-pub_store_open(struct pub_store *st, const char *conninfo, struct wr_error *reterr)
+/* LISTEN on a fresh connection; without it the connection is of no use, so drop it. */
+static int
+listen_or_drop(struct pub_store *st, struct wr_error *reterr)
 {
-	int r;
+	int r = wr_db_listen(&st->db, STORE_CHANNEL, reterr);
 
-	r = wr_db_init(&st->db, conninfo, "wr-publisher", STORE_SESSION_SQL, reterr);
-	if (r < 0)
-		return r;
-	r = wr_db_listen(&st->db, STORE_CHANNEL, reterr);
 	if (r < 0) {
 		PQfinish(st->db.conn);
 		st->db.conn = NULL;
@@ -83,19 +80,19 @@ pub_store_open(struct pub_store *st, const char *conninfo, struct wr_error *rete
 }
 
 int
+pub_store_open(struct pub_store *st, const char *conninfo, struct wr_error *reterr)
+{
+	int r = wr_db_init(&st->db, conninfo, "wr-publisher", STORE_SESSION_SQL, reterr);
+
+	return r < 0 ? r : listen_or_drop(st, reterr);
+}
+
+int
 pub_store_reconnect(struct pub_store *st, struct wr_error *reterr)
 {
-	int r;
+	int r = wr_db_reconnect(&st->db, reterr);
 
-	r = wr_db_reconnect(&st->db, reterr);
-	if (r < 0)
-		return r;
-	r = wr_db_listen(&st->db, STORE_CHANNEL, reterr);
-	if (r < 0) {
-		PQfinish(st->db.conn);
-		st->db.conn = NULL;
-	}
-	return r;
+	return r < 0 ? r : listen_or_drop(st, reterr);
 }
 
 void

@@ -2,8 +2,7 @@
 # Bad input gets a 4xx with a JSON error, enqueues nothing and crashes nothing.
 . "$WR_HOME/tests/lib/harness.sh"
 
-pg_start
-"$WRCTL" migrate >/dev/null && "$WRCTL" world load >/dev/null || bail "could not set up the database"
+pg_start_world
 ALICE=$("$WRCTL" token issue alice)
 BOB=$("$WRCTL" token issue bob)
 services_start 0

@@ -2,8 +2,7 @@
 # Runs test-worker-batch against a throwaway PostgreSQL with 100 characters.
 . "$WR_HOME/tests/lib/harness.sh"
 
-pg_start
-"$WRCTL" migrate >/dev/null && "$WRCTL" world load >/dev/null || bail "could not set up the database"
+pg_start_world
 start=$(sql "SELECT room_id FROM characters WHERE name = 'Alice'")
 sql "INSERT INTO characters (account_id, name, instance_id, room_id)
      SELECT 1, 'Batch' || g, 1, $start FROM generate_series(1, 100) g" >/dev/null

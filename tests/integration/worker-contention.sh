@@ -11,8 +11,7 @@ SECONDS_TO_RUN=${WR_CONTENTION_SECONDS:-60}
 WORKER=${WR_CONTENTION_WORKER:-$BUILD/worker/wr-worker}
 EXPECT=${WR_CONTENTION_EXPECT:-none}
 
-pg_start
-"$WRCTL" migrate >/dev/null && "$WRCTL" world load >/dev/null || bail "could not set up the database"
+pg_start_world
 psql "$WR_DATABASE_URL" -Xq -f "$WR_HOME/tests/integration/wr_lock_load_unordered.sql" >/dev/null || bail "test function"
 room=$(sql "SELECT room_id FROM characters WHERE name = 'Alice'")
 sql "INSERT INTO characters (account_id, name, instance_id, room_id, gold)

@@ -9,8 +9,7 @@
 ROUNDS=${WR_CRASH_ROUNDS:-60}     # one worker SIGKILL per round
 PER_ROUND=${WR_CRASH_ACTIONS:-100} # transfers enqueued per round
 
-pg_start
-"$WRCTL" migrate >/dev/null && "$WRCTL" world load >/dev/null || bail "could not set up the database"
+pg_start_world
 room=$(sql "SELECT room_id FROM characters WHERE name = 'Alice'")
 sql "INSERT INTO characters (account_id, name, instance_id, room_id, gold)
      SELECT 1, 'Crash' || g, 1, $room, 1000 FROM generate_series(1, 100) g" >/dev/null
@@ -78,8 +77,7 @@ diag "$kills worker SIGKILLs, $backend_kills backends terminated"
 [ "$kills" -ge 50 ]; ok $? "at least 50 workers were SIGKILLed ($kills)"
 [ "$backend_kills" -ge 5 ]; ok $? "at least 5 PostgreSQL backends were terminated ($backend_kills)"
 
-j=0
-while [ "$(sql "SELECT count(*) FROM action_queue")" != 0 ] && [ $j -lt 600 ]; do j=$((j + 1)); sleep 0.1; done
+wait_sql "SELECT count(*) FROM action_queue" 0 600
 total=$((ROUNDS * PER_ROUND))
 is "$(sql "SELECT count(*) FROM action_queue")" "0" "the queue drains after the crashes"
 is "$(sql "SELECT count(*) FROM dead_actions")" "0" "no action was dead-lettered"

@@ -4,8 +4,7 @@
 # without holding up the others; wrctl dead list / requeue bring it back.
 . "$WR_HOME/tests/lib/harness.sh"
 
-pg_start
-"$WRCTL" migrate >/dev/null && "$WRCTL" world load >/dev/null || bail "could not set up the database"
+pg_start_world
 room=$(sql "SELECT room_id FROM characters WHERE name = 'Alice'")
 alice=$(sql "SELECT id FROM characters WHERE name = 'Alice'")
 bob=$(sql "SELECT id FROM characters WHERE name = 'Bob'")
@@ -29,13 +28,11 @@ say() { # actor text
 poison_id=$(say "$alice" poison)
 for n in 1 2 3 4 5; do say "$bob" "fine $n" >/dev/null; done
 svc worker "$BUILD/worker/wr-worker" --max-attempts=4
-i=0
-while [ "$(sql "SELECT count(*) FROM dead_actions")" = 0 ] && [ $i -lt 100 ]; do i=$((i + 1)); sleep 0.1; done
+wait_sql_not "SELECT count(*) FROM dead_actions" 0 100
 is "$(sql "SELECT id FROM dead_actions")" "$poison_id" "the failing action is dead-lettered"
 is "$(sql "SELECT attempts FROM dead_actions")" "4" "after max-attempts (4) tries"
 case "$(sql "SELECT last_error FROM dead_actions")" in *poisoned*) ok 0 "with its last error" ;; *) ok 1 "with its last error" ;; esac
-i=0
-while [ "$(sql "SELECT count(*) FROM event_log WHERE payload->>'message' LIKE 'fine%'")" != 5 ] && [ $i -lt 50 ]; do i=$((i + 1)); sleep 0.1; done
+wait_sql "SELECT count(*) FROM event_log WHERE payload->>'message' LIKE 'fine%'" 5 50
 is "$(sql "SELECT count(*) FROM event_log WHERE payload->>'message' LIKE 'fine%'")" "5" "the other actions are applied"
 is "$(sql "SELECT count(*) FROM event_log WHERE payload->>'message' = 'poison'")" "0" "nothing of the failed action was written"
 grep -q "batch of 1 failed.*sqlstate=40001" "$T_DIR/worker.log"; ok $? "the worker logged the transient failure"
@@ -44,8 +41,7 @@ out=$("$WRCTL" dead list)
 case "$out" in *"$poison_id"*poison*"1 dead action"*) ok 0 "wrctl dead list shows it" ;; *) ok 1 "wrctl dead list shows it"; diag "$out" ;; esac
 sql "UPDATE poison_switch SET on_ = false" >/dev/null
 "$WRCTL" dead requeue "$poison_id" >/dev/null; ok $? "wrctl dead requeue"
-i=0
-while [ "$(sql "SELECT count(*) FROM event_log WHERE payload->>'message' = 'poison'")" = 0 ] && [ $i -lt 50 ]; do i=$((i + 1)); sleep 0.1; done
+wait_sql_not "SELECT count(*) FROM event_log WHERE payload->>'message' = 'poison'" 0 50
 is "$(sql "SELECT action_id FROM event_log WHERE payload->>'message' = 'poison'")" "$poison_id" \
 	"once the cause is fixed, the requeued action applies under its original id"
 is "$(sql "SELECT count(*) FROM dead_actions")" "0" "and leaves the dead-letter table"

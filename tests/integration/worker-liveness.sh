@@ -5,8 +5,7 @@
 # restart.  Nothing is lost or applied twice through any of it.
 . "$WR_HOME/tests/lib/harness.sh"
 
-pg_start
-"$WRCTL" migrate >/dev/null && "$WRCTL" world load >/dev/null || bail "could not set up the database"
+pg_start_world
 room=$(sql "SELECT room_id FROM characters WHERE name = 'Alice'")
 sql "INSERT INTO characters (account_id, name, instance_id, room_id, gold)
      SELECT 1, 'Live' || g, 1, $room, 100000 FROM generate_series(1, 30) g" >/dev/null
@@ -66,8 +65,7 @@ as_pg "$T_PG/pg_ctl" -D "$T_DIR/data" -m fast -w restart >/dev/null 2>&1 ||
 		-o "-k $T_DIR -c listen_addresses='' -c fsync=off" start >/dev/null
 ok $? "PostgreSQL restarted"
 enqueue 1000
-i=0
-while [ "$(sql "SELECT count(*) FROM action_queue")" != 0 ] && [ $i -lt 300 ]; do i=$((i + 1)); sleep 0.1; done
+wait_sql "SELECT count(*) FROM action_queue" 0 300
 is "$(sql "SELECT count(*) FROM action_queue")" "0" "all three workers carry on after the restart and drain the queue"
 for n in 1 2 3; do
 	eval "pid=\$PID_worker_$n"

@@ -3,8 +3,7 @@
 # actions in submission order, stale plans re-planned (three quick norths).
 . "$WR_HOME/tests/lib/harness.sh"
 
-pg_start
-"$WRCTL" migrate >/dev/null && "$WRCTL" world load >/dev/null || bail "could not set up the database"
+pg_start_world
 start=$(sql "SELECT room_id FROM characters WHERE name = 'Alice'")
 north=$(sql "SELECT to_room_id FROM exits WHERE from_room_id = $start AND dir = 'north'")
 north2=$(sql "SELECT coalesce((SELECT to_room_id FROM exits WHERE from_room_id = $north AND dir = 'north'), 0)")
@@ -34,11 +33,7 @@ sql "SELECT count(*) FROM wr_enqueue((SELECT jsonb_agg(jsonb_build_object('actor
        'instance_id', 1, 'lock_rooms', jsonb_build_array(least($start, $north), greatest($start, $north)),
        'lock_characters', jsonb_build_array($alice))) FROM generate_series(1, 3)))" >/dev/null
 
-i=0
-while [ "$(sql "SELECT count(*) FROM action_queue")" != 0 ]; do
-	i=$((i + 1)); [ $i -gt 1200 ] && break
-	sleep 0.1
-done
+wait_sql "SELECT count(*) FROM action_queue" 0 1200
 is "$(sql "SELECT count(*) FROM action_queue")" "0" "all 10,003 actions applied by 8 workers"
 is "$(sql "SELECT count(*) FROM event_log WHERE type = 'Said'")" "10000" "10,000 says, each exactly once"
 is "$(sql "SELECT count(DISTINCT action_id) FROM event_log WHERE type = 'Said'")" "10000" "one event per say action"

@@ -4,8 +4,7 @@
 # (priority 100) run before ambient ones (priority 200) queued earlier.
 . "$WR_HOME/tests/lib/harness.sh"
 
-pg_start
-"$WRCTL" migrate >/dev/null && "$WRCTL" world load >/dev/null || bail "could not set up the database"
+pg_start_world
 room=$(sql "SELECT room_id FROM characters WHERE name = 'Alice'")
 alice=$(sql "SELECT id FROM characters WHERE name = 'Alice'")
 say() { # actor text priority run_at-offset
@@ -19,8 +18,7 @@ say() { # actor text priority run_at-offset
 svc worker "$BUILD/worker/wr-worker" --backstop-ms=60000 --log-level=debug
 sleep 0.5
 say "$alice" timer 100 '1.5 seconds'
-i=0
-while [ "$(sql "SELECT count(*) FROM event_log")" = 0 ] && [ $i -lt 100 ]; do i=$((i + 1)); sleep 0.1; done
+wait_sql_not "SELECT count(*) FROM event_log" 0 100
 is "$(sql "SELECT count(*) FROM event_log WHERE payload->>'message' = 'timer'")" "1" \
 	"a timer due in 1.5 s is applied though the backstop poll is 60 s"
 is "$(sql "SELECT count(*) FROM event_log WHERE created_at >= enqueued_at + interval '1.5 seconds'")" "1" \
@@ -38,8 +36,7 @@ sql "SELECT count(*) FROM wr_enqueue((SELECT jsonb_agg(jsonb_build_object('actor
      FROM characters c WHERE c.name LIKE 'Amb%'))" >/dev/null
 say "$alice" player 100 '0 seconds'
 svc worker2 "$BUILD/worker/wr-worker"
-i=0
-while [ "$(sql "SELECT count(*) FROM action_queue")" != 0 ] && [ $i -lt 100 ]; do i=$((i + 1)); sleep 0.1; done
+wait_sql "SELECT count(*) FROM action_queue" 0 100
 is "$(sql "SELECT count(*) FROM event_log WHERE payload->>'message' = 'ambient'
             AND event_id < (SELECT event_id FROM event_log WHERE payload->>'message' = 'player')")" "0" \
 	"the player's action runs before 300 ambient ones queued earlier"

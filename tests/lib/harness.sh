@@ -92,6 +92,12 @@ pg_start() {
 	export WR_DATABASE_URL="host=$T_DIR user=postgres dbname=wr"
 }
 
+# pg_start, then the schema and the starter world: what most tests begin with.
+pg_start_world() {
+	pg_start
+	"$WRCTL" migrate >/dev/null && "$WRCTL" world load >/dev/null || bail "could not set up the database"
+}
+
 sql() { psql "$WR_DATABASE_URL" -XAtqc "$1"; }
 
 # Starts a service in the background: name, command...  Output to $T_DIR/name.log.
@@ -103,17 +109,34 @@ svc() {
 }
 
 wait_file() { # file [tenths]
-	i=0
+	_w=0
 	while [ ! -s "$1" ]; do
-		i=$((i + 1)); [ "$i" -gt "${2:-100}" ] && return 1
+		_w=$((_w + 1)); [ "$_w" -gt "${2:-100}" ] && return 1
+		sleep 0.1
+	done
+}
+
+# Polls a query every 0.1 s: wait_sql waits until it prints VALUE,
+# wait_sql_not until it prints something else.  Status 1 on time-out.
+wait_sql() { # query value [tenths]
+	_w=0
+	while [ "$(sql "$1")" != "$2" ]; do
+		_w=$((_w + 1)); [ "$_w" -gt "${3:-100}" ] && return 1
+		sleep 0.1
+	done
+}
+wait_sql_not() { # query value [tenths]
+	_w=0
+	while [ "$(sql "$1")" = "$2" ]; do
+		_w=$((_w + 1)); [ "$_w" -gt "${3:-100}" ] && return 1
 		sleep 0.1
 	done
 }
 
 wait_grep() { # pattern file [tenths]
-	i=0
+	_w=0
 	while ! grep -q -- "$1" "$2" 2>/dev/null; do
-		i=$((i + 1)); [ "$i" -gt "${3:-100}" ] && return 1
+		_w=$((_w + 1)); [ "$_w" -gt "${3:-100}" ] && return 1
 		sleep 0.1
 	done
 }
