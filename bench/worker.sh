@@ -297,12 +297,12 @@ LANGUAGE sql VOLATILE AS \$\$
 		CASE k.kind WHEN 'say' THEN 'say' WHEN 'move' THEN 'move' ELSE 'give' END,
 		CASE k.kind WHEN 'say' THEN jsonb_build_object('text', 'bench message ' || g.n)
 			WHEN 'move' THEN jsonb_build_object('dir', mv.dir)
-			WHEN 'gold' THEN jsonb_build_object('target', tg.name, 'amount', g.amount)
-			ELSE jsonb_build_object('target', tg.name, 'item', (SELECT keyword FROM bench_cfg)) END,
+			WHEN 'gold' THEN jsonb_build_object('object', jsonb_build_object('word', 'coins', 'quantity', g.amount), 'recipient', jsonb_build_object('word', lower(tg.name)))
+			ELSE jsonb_build_object('object', jsonb_build_object('word', (SELECT keyword FROM bench_cfg)), 'recipient', jsonb_build_object('word', lower(tg.name))) END,
 		CASE k.kind WHEN 'say' THEN jsonb_build_object('room', c.room_id)
 			WHEN 'move' THEN jsonb_build_object('room', c.room_id, 'to', mv.to_room_id)
-			WHEN 'gold' THEN jsonb_build_object('room', c.room_id, 'target', tg.id, 'item', 0)
-			ELSE jsonb_build_object('room', c.room_id, 'target', tg.id, 'item', it.id) END,
+			WHEN 'gold' THEN jsonb_build_object('room', c.room_id, 'target', tg.id, 'amount', g.amount)
+			ELSE jsonb_build_object('room', c.room_id, 'target', tg.id, 'items', jsonb_build_array(it.id)) END,
 		c.instance_id,
 		CASE WHEN k.kind = 'move' AND mv.to_room_id <> c.room_id
 			THEN ARRAY[least(c.room_id, mv.to_room_id), greatest(c.room_id, mv.to_room_id)]

@@ -8,6 +8,8 @@
 #ifndef WR_CORE_ERROR_H
 #define WR_CORE_ERROR_H
 
+#include <stdarg.h>
+
 #define WR_MUSTCHECK __attribute__((warn_unused_result))
 
 struct wr_error {
@@ -23,5 +25,8 @@ struct wr_error {
 int
 wr_error_set(struct wr_error *reterr, int code, const char *kind, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+int
+wr_error_vset(struct wr_error *reterr, int code, const char *kind, const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
 
 #endif

@@ -16,6 +16,8 @@
 #include "core/error.h"
 
 #define WR_ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
+#define WR_XSTRINGIFY(x) #x
+#define WR_STRINGIFY(x) WR_XSTRINGIFY(x) /* a macro's value as a string literal */
 
 void *
 wr_xmalloc(size_t n);

@@ -504,6 +504,20 @@ apply_give(struct game_state *st, const struct game_action *a, struct game_char 
 	return 0;
 }
 
+bool
+game_verb_implemented(enum game_verb v)
+{
+	switch (v) {
+	case GAME_VERB_LOOK:
+	case GAME_VERB_MOVE:
+	case GAME_VERB_SAY:
+	case GAME_VERB_GIVE:
+		return true;
+	default:
+		return false;
+	}
+}
+
 int
 game_apply(struct game_state *st, const struct game_action *a, const struct game_env *env,
 	   struct game_outcome *out)
@@ -516,7 +530,7 @@ game_apply(struct game_state *st, const struct game_action *a, const struct game
 	out->pool_used = 0;
 	out->overflow = false;
 
-	if (a->verb < 0 || a->verb >= _GAME_VERB_MAX)
+	if (a->verb < 0 || a->verb >= _GAME_VERB_MAX || !game_verb_implemented(a->verb))
 		return -EINVAL;
 	if (a->verb == GAME_VERB_MOVE && (a->dir < 0 || a->dir >= _GAME_DIR_MAX))
 		return -EINVAL;

@@ -47,6 +47,27 @@ enum game_verb {
 	GAME_VERB_MOVE,
 	GAME_VERB_SAY,
 	GAME_VERB_GIVE,
+	GAME_VERB_GET,
+	GAME_VERB_DROP,
+	GAME_VERB_PUT,
+	GAME_VERB_WEAR,
+	GAME_VERB_WIELD,
+	GAME_VERB_REMOVE,
+	GAME_VERB_EMOTE,
+	GAME_VERB_TELL,
+	GAME_VERB_SHOUT,
+	GAME_VERB_INVENTORY,
+	GAME_VERB_EQUIPMENT,
+	GAME_VERB_SCORE,
+	GAME_VERB_WHO,
+	GAME_VERB_EXAMINE,
+	GAME_VERB_CONSIDER,
+	GAME_VERB_OPEN,
+	GAME_VERB_CLOSE,
+	GAME_VERB_LOCK,
+	GAME_VERB_UNLOCK,
+	GAME_VERB_KILL,
+	GAME_VERB_FLEE,
 	_GAME_VERB_MAX,
 	_GAME_VERB_INVALID = -EINVAL,
 };
@@ -55,6 +76,11 @@ const char *
 game_verb_to_string(enum game_verb v);
 enum game_verb
 game_verb_from_string(const char *s);
+/* Whether this build's rules execute the verb: the planner understands every
+ * verb, the rules arrive verb by verb, and an Action is never queued for a
+ * verb the rules would not know. */
+bool
+game_verb_implemented(enum game_verb v);
 
 #define GAME_MAX_ROOMS 64
 #define GAME_MAX_CHARS 2400 /* locked ones + 32 shown per locked room */

@@ -40,6 +40,7 @@ struct cmd_item {
 	bool replayed;              /* a resubmission: action_id is the original */
 	bool failed;
 	struct wr_error err;        /* when failed */
+	struct planner_candidates cand; /* when failed as "ambiguous" */
 };
 
 struct batch {
@@ -74,17 +75,40 @@ ingress_json_str(struct wr_strbuf *out, const char *s)
 	free(copy);
 }
 
-/* Appends {"code":..,"message":..[,"position":N]}. */
+/* Appends {"code":..,"message":..[,"position":N][,"candidates":[..]]}. */
 static void
-append_error_object(struct wr_strbuf *out, const char *code, const char *message, int position)
+append_error_full(struct wr_strbuf *out, const char *code, const char *message, int position,
+		  const struct planner_candidates *cand)
 {
+	static const char *const kinds[] = {"char", "mob", "item"};
+
 	wr_strbuf_puts(out, "{\"code\":");
 	ingress_json_str(out, code);
 	wr_strbuf_puts(out, ",\"message\":");
 	ingress_json_str(out, message);
 	if (position >= 0)
 		wr_strbuf_printf(out, ",\"position\":%d", position);
+	if (cand && cand->n) {
+		wr_strbuf_puts(out, ",\"candidates\":[");
+		for (size_t i = 0; i < cand->n; i++) {
+			wr_strbuf_puts(out, i ? ",{\"ref\":" : "{\"ref\":");
+			ingress_json_str(out, cand->c[i].ref);
+			wr_strbuf_puts(out, ",\"name\":");
+			ingress_json_str(out, cand->c[i].name);
+			if (cand->c[i].id)
+				wr_strbuf_printf(out, ",\"id\":%" PRId64 ",\"kind\":\"%s\"", cand->c[i].id,
+						 kinds[cand->c[i].kind]);
+			wr_strbuf_puts(out, "}");
+		}
+		wr_strbuf_printf(out, "],\"total\":%zu", cand->total);
+	}
 	wr_strbuf_puts(out, "}");
+}
+
+static void
+append_error_object(struct wr_strbuf *out, const char *code, const char *message, int position)
+{
+	append_error_full(out, code, message, position, NULL);
 }
 
 void
@@ -108,7 +132,10 @@ ingress_status_for(const char *code)
 		{"internal", 500},        {"unavailable", 503},
 		/* Well-formed, but the world says no: what you named is not there. */
 		{"not_here", 422},        {"not_carrying", 422},    {"ambiguous", 422},
+		{"not_wearing", 422},     {"wrong_kind", 422},      {"closed", 422},
+		{"not_enough", 422},      {"too_many", 422},
 		{"idempotency_conflict", 409},
+		{"not_implemented", 501},
 	};
 
 	for (size_t i = 0; i < WR_ELEMENTSOF(map); i++)
@@ -345,8 +372,13 @@ plan_item(const struct batch *b, struct cmd_item *it)
 			     it->char_id);
 		return item_fail(it, &err);
 	}
-	if (planner_plan(&it->cmd, v, &it->act, &err) < 0)
+	if (planner_plan(&it->cmd, v, &it->act, &it->cand, &err) < 0)
 		return item_fail(it, &err);
+	if (!game_verb_implemented(it->act.verb)) {
+		wr_error_set(&err, -ENOSYS, "not_implemented", "\"%s\" is understood, but this world's rules do not run it yet",
+			     game_verb_to_string(it->act.verb));
+		return item_fail(it, &err);
+	}
 	return true;
 }
 
@@ -416,7 +448,7 @@ append_item_result(struct wr_strbuf *out, const struct cmd_item *it, bool in_bat
 {
 	if (it->failed) {
 		wr_strbuf_puts(out, in_batch ? "{\"status\":\"error\",\"error\":" : "{\"error\":");
-		append_error_object(out, it->err.kind, it->err.msg, it->err.position);
+		append_error_full(out, it->err.kind, it->err.msg, it->err.position, &it->cand);
 	} else
 		wr_strbuf_printf(out, "{\"status\":\"queued\",\"action_ids\":[%" PRId64 "]%s", it->action_id,
 				 it->replayed ? ",\"replayed\":true" : "");

@@ -24,8 +24,17 @@ planner_view_from_json(struct json_object *elem, struct planner_view *ret) WR_MU
 void
 planner_action_to_json(struct wr_strbuf *sb, const struct planner_action *a);
 
-/* Rebuilds the command an action was planned from (verb + args JSON). */
+/*
+ * A command from its JSON form: verb is a game verb name ("get") or
+ * "alias"/"unalias", args the members planner_command_to_json() writes
+ * ("object", "container", "recipient", "dir", "text", "alias").  A target
+ * is an object ({"word":"goblin","ordinal":2}) or a string in the typed
+ * syntax ("2.goblin", "all.coins", "3 apples").  Unknown members are errors.
+ * The result passed planner_check(): the same rules as typed text.  Used
+ * for structured commands from clients and for queued actions' args.
+ */
 int
-planner_command_from_args(enum game_verb verb, struct json_object *args, struct planner_command *ret) WR_MUSTCHECK;
+planner_command_from_json(const char *verb, struct json_object *args, struct planner_command *ret,
+			  struct wr_error *reterr) WR_MUSTCHECK;
 
 #endif

@@ -67,7 +67,8 @@ static int
 decode_args(struct worker_action *a, const char *verb, const char *args, const char *plan)
 {
 	struct json_object *ja = NULL, *jp = NULL;
-	int64_t room = 0, to = 0, target = 0, item = 0;
+	struct json_object *items;
+	int64_t room = 0, to = 0, target = 0, item = 0, amount = 0;
 	int r = 0;
 
 	a->game.verb = game_verb_from_string(verb);
@@ -77,7 +78,7 @@ decode_args(struct worker_action *a, const char *verb, const char *args, const c
 		r = fail(a, "malformed args or plan");
 		goto out;
 	}
-	if (planner_command_from_args(a->game.verb, ja, &a->cmd) < 0) {
+	if (planner_command_from_json(verb, ja, &a->cmd, NULL) < 0) {
 		r = fail(a, "args do not fit the verb");
 		goto out;
 	}
@@ -88,9 +89,19 @@ decode_args(struct worker_action *a, const char *verb, const char *args, const c
 	if (wr_json_get_i64(jp, "room", 1, INT64_MAX, &room, NULL) < 0 ||
 	    wr_json_opt_i64(jp, "to", 0, INT64_MAX, &to, NULL) < 0 ||
 	    wr_json_opt_i64(jp, "target", 0, INT64_MAX, &target, NULL) < 0 ||
-	    wr_json_opt_i64(jp, "item", 0, INT64_MAX, &item, NULL) < 0) {
+	    wr_json_opt_i64(jp, "amount", 0, INT64_MAX, &amount, NULL) < 0) {
 		r = fail(a, "malformed plan");
 		goto out;
+	}
+	/* The rules move one item per action so far: the first planned one. */
+	items = wr_json_member(jp, "items", json_type_array);
+	if (items && json_object_array_length(items) > 0) {
+		struct json_object *first = json_object_array_get_idx(items, 0);
+
+		if (!json_object_is_type(first, json_type_int) || (item = json_object_get_int64(first)) <= 0) {
+			r = fail(a, "malformed plan");
+			goto out;
+		}
 	}
 	a->game.room_id = room;
 	a->game.to_room_id = to;
@@ -98,7 +109,7 @@ decode_args(struct worker_action *a, const char *verb, const char *args, const c
 	a->game.text = a->game.verb == GAME_VERB_SAY ? a->cmd.text : NULL;
 	a->game.target_char = target;
 	a->game.item_id = item;
-	a->game.amount = a->cmd.amount;
+	a->game.amount = amount;
 out:
 	if (ja)
 		json_object_put(ja);

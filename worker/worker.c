@@ -342,7 +342,7 @@ replan(struct worker *w, struct batch *b, const struct worker_action *a)
 		w->dead++;
 		return;
 	}
-	if (planner_plan(&a->cmd, &view, &pa, &err) < 0) {
+	if (planner_plan(&a->cmd, &view, &pa, NULL, &err) < 0) {
 		/* What the player meant is gone (Bob left): that is an answer, not a failure. */
 		reject_stale(w, b, a, &err);
 		return;

@@ -1,28 +1,82 @@
 -- wr_actor_view(characters bigint[]) -> jsonb
 -- What the planner needs to turn a command into an Action, for many actors in
--- one read: each character's account, instance and room, the exits of that
--- room, the other characters there and what the character carries.
+-- one read: each character's account, instance, room and gold, the exits and
+-- doors of that room, and everything the character can name, in scoping
+-- order: what it wears, what it carries (each container's contents right
+-- after it), the others in the room, the mobs, the items on the floor (again
+-- with contents).  Bounded: 64 of each kind, 32 per container, 256 in all.
 -- Unlocked read: the worker re-validates the plan under its locks.
--- Shape: [{"character_id", "name", "account_id", "instance_id", "room_id",
---          "exits": {"north": 13, ...},
---          "characters": [{"id", "name"}],
---          "inventory": [{"id", "name", "keywords"}]}]
+-- Shape: [{"character_id", "name", "account_id", "instance_id", "room_id", "gold",
+--          "exits": {"north": 13, ...}, "doors": {"north": "closed", ...},
+--          "seen": [{"id", "kind": "char|mob|item", "where": "worn|carried|room|inside",
+--                    "inside", "quantity", "name", "keywords", "slot", "flags": [...]}]}]
+
+CREATE OR REPLACE FUNCTION wr_view_item(i items, t item_templates, p_where text) RETURNS jsonb
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT jsonb_strip_nulls(jsonb_build_object(
+		'id', i.id, 'kind', 'item', 'where', p_where,
+		'inside', CASE WHEN p_where = 'inside' THEN i.owner_item_id END,
+		'quantity', i.quantity,
+		'name', CASE WHEN t.kind = 'money' AND i.quantity > 1
+		             THEN 'a pile of ' || i.quantity || ' gold coins' ELSE t.name END,
+		'keywords', array_to_string(t.keywords, ' '),
+		'slot', coalesce(i.worn_slot, t.slot),
+		'flags', to_jsonb(array_remove(ARRAY[
+			CASE WHEN t.kind = 'container' THEN 'container' END,
+			CASE WHEN i.container_state IN ('closed', 'locked') THEN 'closed' END,
+			CASE WHEN i.container_state = 'locked' THEN 'locked' END,
+			CASE WHEN t.kind = 'money' THEN 'money' END,
+			CASE WHEN t.slot IS NOT NULL THEN 'wearable' END,
+			CASE WHEN t.slot = 'wield' OR t.kind = 'weapon' THEN 'weapon' END], NULL))))
+$$;
+
+CREATE OR REPLACE FUNCTION wr_view_seen(p_char bigint, p_room bigint) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+	WITH top AS (
+		SELECT CASE WHEN i.worn_slot IS NOT NULL THEN 0 ELSE 1 END AS grp, i.id AS anchor, 0 AS sub, i.id,
+		       wr_view_item(i, t, CASE WHEN i.worn_slot IS NOT NULL THEN 'worn' ELSE 'carried' END) AS j,
+		       t.kind = 'container' AND coalesce(i.container_state, 'open') = 'open' AS open_container
+		FROM (SELECT * FROM items WHERE owner_character_id = p_char ORDER BY worn_slot IS NULL, id LIMIT 64) i
+		JOIN item_templates t ON t.id = i.template_id
+		UNION ALL
+		SELECT 3, i.id, 0, i.id, wr_view_item(i, t, 'room'), t.kind = 'container'
+		FROM (SELECT * FROM items WHERE owner_room_id = p_room ORDER BY id LIMIT 64) i
+		JOIN item_templates t ON t.id = i.template_id
+	), inside AS (
+		SELECT top.grp, top.anchor, 1 AS sub, i.id, wr_view_item(i, t, 'inside') AS j
+		FROM top
+		CROSS JOIN LATERAL (SELECT * FROM items WHERE owner_item_id = top.id ORDER BY id LIMIT 32) i
+		JOIN item_templates t ON t.id = i.template_id
+		WHERE top.open_container
+	), beings AS (
+		SELECT 2 AS grp, o.id AS anchor, 0 AS sub, o.id,
+		       jsonb_build_object('id', o.id, 'kind', 'char', 'where', 'room', 'name', o.name) AS j
+		FROM (SELECT id, name FROM characters WHERE room_id = p_room AND id <> p_char ORDER BY id LIMIT 64) o
+		UNION ALL
+		SELECT 2, 1000000000000000000 + m.id, 0, m.id,
+		       jsonb_build_object('id', m.id, 'kind', 'mob', 'where', 'room', 'name', t.name,
+		                          'keywords', array_to_string(t.keywords, ' '))
+		FROM (SELECT * FROM mobs WHERE room_id = p_room ORDER BY id LIMIT 64) m
+		JOIN mob_templates t ON t.id = m.template_id
+	), everything AS (
+		SELECT grp, anchor, sub, id, j FROM top
+		UNION ALL SELECT grp, anchor, sub, id, j FROM inside
+		UNION ALL SELECT grp, anchor, sub, id, j FROM beings
+	)
+	SELECT coalesce(jsonb_agg(j ORDER BY grp, anchor, sub, id), '[]')
+	FROM (SELECT * FROM everything ORDER BY grp, anchor, sub, id LIMIT 256) e
+$$;
+
 CREATE OR REPLACE FUNCTION wr_actor_view(p_characters bigint[]) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
 	SELECT coalesce(jsonb_agg(jsonb_build_object(
 		'character_id', c.id, 'name', c.name, 'account_id', c.account_id,
-		'instance_id', c.instance_id, 'room_id', c.room_id,
+		'instance_id', c.instance_id, 'room_id', c.room_id, 'gold', c.gold,
 		'exits', coalesce((SELECT jsonb_object_agg(x.dir, x.to_room_id)
 		                   FROM exits x WHERE x.from_room_id = c.room_id), '{}'),
-		'characters', coalesce((SELECT jsonb_agg(jsonb_build_object('id', o.id, 'name', o.name) ORDER BY o.id)
-		                        FROM (SELECT id, name FROM characters o
-		                              WHERE o.room_id = c.room_id AND o.id <> c.id
-		                              ORDER BY o.id LIMIT 64) o), '[]'),
-		'inventory', coalesce((SELECT jsonb_agg(jsonb_build_object('id', i.id, 'name', t.name,
-		                                        'keywords', array_to_string(t.keywords, ' ')) ORDER BY i.id)
-		                       FROM (SELECT * FROM items i WHERE i.owner_character_id = c.id
-		                             ORDER BY i.id LIMIT 64) i
-		                       JOIN item_templates t ON t.id = i.template_id), '[]'))
+		'doors', coalesce((SELECT jsonb_object_agg(x.dir, x.door)
+		                   FROM exits x WHERE x.from_room_id = c.room_id AND x.door <> 'none'), '{}'),
+		'seen', wr_view_seen(c.id, c.room_id))
 		ORDER BY c.id), '[]')
 	FROM characters c WHERE c.id = ANY(p_characters)
 $$;

@@ -23,8 +23,8 @@ gold0=$(sql "SELECT sum(gold) FROM characters")
 # worker sorts them anyway.
 enqueue() {
 	sql "SELECT count(*) FROM wr_enqueue((SELECT jsonb_agg(jsonb_build_object('actor_key', 'char:' || g.giver,
-	       'verb', 'give', 'args', jsonb_build_object('target', 'x', 'amount', 1),
-	       'plan', jsonb_build_object('room', $room, 'target', g.target, 'item', 0), 'instance_id', 1,
+	       'verb', 'give', 'args', jsonb_build_object('object', jsonb_build_object('word', 'coins', 'quantity', 1), 'recipient', jsonb_build_object('word', 'x')),
+	       'plan', jsonb_build_object('room', $room, 'target', g.target, 'amount', 1), 'instance_id', 1,
 	       'lock_rooms', jsonb_build_array($room), 'lock_characters', jsonb_build_array(g.giver, g.target)) ORDER BY n)
 	     FROM (SELECT n, $first + (n % 20) AS giver, $first + ((n + 1 + n / 20) % 20) AS target
 	           FROM generate_series(1, $1) n) g WHERE g.giver <> g.target))" >/dev/null

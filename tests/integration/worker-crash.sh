@@ -23,9 +23,10 @@ items0=$(sql "SELECT count(*) FROM items")
 enqueue() {
 	sql "SELECT count(*) FROM wr_enqueue((SELECT jsonb_agg(a ORDER BY n) FROM (
 	  SELECT n, jsonb_build_object('actor_key', 'char:' || g.giver, 'verb', 'give',
-	    'args', CASE WHEN g.item = 0 THEN jsonb_build_object('target', t.name, 'amount', g.amount)
-	                 ELSE jsonb_build_object('target', t.name, 'item', 'thing') END,
-	    'plan', jsonb_build_object('room', $room, 'target', g.target, 'item', g.item),
+	    'args', CASE WHEN g.item = 0 THEN jsonb_build_object('object', jsonb_build_object('word', 'coins', 'quantity', g.amount), 'recipient', jsonb_build_object('word', lower(t.name)))
+	                 ELSE jsonb_build_object('object', jsonb_build_object('word', 'thing'), 'recipient', jsonb_build_object('word', lower(t.name))) END,
+	    'plan', CASE WHEN g.item = 0 THEN jsonb_build_object('room', $room, 'target', g.target, 'amount', g.amount)
+	                 ELSE jsonb_build_object('room', $room, 'target', g.target, 'items', jsonb_build_array(g.item)) END,
 	    'instance_id', 1, 'lock_rooms', jsonb_build_array($room),
 	    'lock_characters', jsonb_build_array(least(g.giver, g.target), greatest(g.giver, g.target)),
 	    'lock_items', CASE WHEN g.item = 0 THEN '[]'::jsonb ELSE jsonb_build_array(g.item) END) a
