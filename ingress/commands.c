@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "core/json.h"
+#include "planner/view_json.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "ingress/ingress.h"
@@ -41,6 +42,7 @@ struct cmd_item {
 	bool failed;
 	struct wr_error err;        /* when failed */
 	struct planner_candidates cand; /* when failed as "ambiguous" */
+	struct wr_strbuf structured;    /* a structured command's JSON form (its input) */
 };
 
 struct batch {
@@ -191,12 +193,42 @@ check_members(struct json_object *obj, struct cmd_item *it)
 	json_object_object_foreach(obj, key, val)
 	{
 		(void) val;
-		if (strcmp(key, "actor") != 0 && strcmp(key, "input") != 0 && strcmp(key, "id") != 0) {
+		if (strcmp(key, "actor") != 0 && strcmp(key, "input") != 0 && strcmp(key, "id") != 0 &&
+		    strcmp(key, "type") != 0 && strcmp(key, "args") != 0) {
 			wr_error_set(&err, -EINVAL, "bad_input",
-				     "unknown member \"%.64s\": expected \"actor\", \"input\" and \"id\"", key);
+				     "unknown member \"%.64s\": expected \"actor\", \"id\", and \"input\" or \"type\" and \"args\"",
+				     key);
 			return item_fail(it, &err);
 		}
 	}
+	return true;
+}
+
+/*
+ * {"type":"get","args":{...}}: the parsed form, checked by the same rules as
+ * text.  The queue keeps its JSON form as the command's input, so a
+ * resubmission under the same id compares equal exactly when it means the
+ * same.
+ */
+static bool
+decode_structured(struct json_object *obj, struct cmd_item *it)
+{
+	struct json_object *args = NULL;
+	const char *type;
+	struct wr_error err;
+
+	if (json_object_object_get_ex(obj, "input", NULL)) {
+		wr_error_set(&err, -EINVAL, "bad_input", "send \"input\" or \"type\" and \"args\", not both");
+		return item_fail(it, &err);
+	}
+	if (wr_json_get_str(obj, "type", 16, &type, &err) < 0)
+		return item_fail(it, &err);
+	if (json_object_object_get_ex(obj, "args", &args) && json_object_is_type(args, json_type_null))
+		args = NULL;
+	if (planner_command_from_json(type, args, &it->cmd, &err) < 0)
+		return item_fail(it, &err);
+	planner_command_to_json(&it->structured, &it->cmd);
+	it->input = wr_strbuf_str(&it->structured);
 	return true;
 }
 
@@ -220,8 +252,7 @@ decode_item(struct json_object *obj, struct cmd_item *it)
 	}
 	if (!check_members(obj, it))
 		return false;
-	if (wr_json_get_str(obj, "input", PLANNER_MAX_INPUT, &it->input, &err) < 0 ||
-	    wr_json_opt_str(obj, "actor", MAX_ACTOR_LEN, &it->actor, &err) < 0)
+	if (wr_json_opt_str(obj, "actor", MAX_ACTOR_LEN, &it->actor, &err) < 0)
 		return item_fail(it, &err);
 	if (it->actor && !*it->actor) {
 		wr_error_set(&err, -EINVAL, "bad_input", "member \"actor\" must not be empty");
@@ -229,6 +260,10 @@ decode_item(struct json_object *obj, struct cmd_item *it)
 	}
 	if (it->actor && !canonical_ref(it))
 		return false;
+	if (json_object_object_get_ex(obj, "type", NULL))
+		return decode_structured(obj, it);
+	if (wr_json_get_str(obj, "input", PLANNER_MAX_INPUT, &it->input, &err) < 0)
+		return item_fail(it, &err);
 	if (planner_parse(it->input, &it->cmd, &err) < 0)
 		return item_fail(it, &err);
 	return true;
@@ -480,6 +515,8 @@ respond(const struct batch *b, bool is_batch, struct wr_strbuf *out)
 static void
 batch_done(struct batch *b)
 {
+	for (size_t i = 0; b->items && i < b->nitems; i++)
+		wr_strbuf_done(&b->items[i].structured);
 	free(b->items);
 	free(b->refs);
 	free(b->ids);

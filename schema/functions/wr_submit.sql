@@ -1,9 +1,19 @@
 -- wr_submit(actions jsonb) -> table(n, action_id, status)
--- The ingress's enqueue: like wr_enqueue, plus client command ids.  An action
--- with a command_id seen for the same actor in the last 24 hours is not
--- queued again: with the same input, status 'duplicate' and the original
--- action id; with another input, status 'conflict' and no id.  Concurrent
--- submissions of one id serialise on the command_ids primary key.
+-- The ingress's enqueue: like wr_enqueue, plus client command ids, aliases and
+-- the last typed command, in one transaction.
+--
+-- Each element is one of:
+--   an action (as wr_enqueue takes it) with optional "command_id", "input",
+--     "part" (0, 1, ... for the actions one typed line expanded to; they share
+--     the command id) and "last" (the line as typed, remembered for "!" when
+--     part 0 is queued);
+--   {"alias_op": "set"|"unset", "account_id", "name", "expansion"}: an alias
+--     change (status 'ok', 'not_found' or 'too_many_aliases').
+--
+-- An action with a command_id seen for the same actor in the last 24 hours is
+-- not queued again: with the same input, status 'duplicate' and the original
+-- action ids (one per part); with another input, status 'conflict' and no id.
+-- Concurrent submissions of one id serialise on the command_ids primary key.
 CREATE OR REPLACE FUNCTION wr_submit(actions jsonb)
 RETURNS TABLE (n bigint, action_id bigint, status text)
 LANGUAGE plpgsql AS $$
@@ -11,13 +21,49 @@ DECLARE
 	a jsonb;
 	i bigint;
 	h text;
+	part integer;
 	prior command_ids%ROWTYPE;
+	group_status text;   -- what part 0 of the current command id got
 	queued integer := 0;
 BEGIN
-	PERFORM wr_lock_actors(ARRAY(SELECT x->>'actor_key' FROM jsonb_array_elements(actions) x));
+	PERFORM wr_lock_actors(ARRAY(SELECT x->>'actor_key' FROM jsonb_array_elements(actions) x
+	                             WHERE x->>'actor_key' IS NOT NULL));
 	FOR a, i IN SELECT value, ordinality FROM jsonb_array_elements(actions) WITH ORDINALITY LOOP
 		n := i;
-		IF a->>'command_id' IS NOT NULL THEN
+		action_id := NULL;
+		IF a ? 'alias_op' THEN
+			IF a->>'alias_op' = 'unset' THEN
+				DELETE FROM account_aliases x
+				WHERE x.account_id = (a->>'account_id')::bigint AND x.name = a->>'name';
+				status := CASE WHEN FOUND THEN 'ok' ELSE 'not_found' END;
+			ELSIF (SELECT count(*) FROM account_aliases x
+			       WHERE x.account_id = (a->>'account_id')::bigint AND x.name <> a->>'name') >= 100 THEN
+				status := 'too_many_aliases';
+			ELSE
+				INSERT INTO account_aliases AS x (account_id, name, expansion)
+				VALUES ((a->>'account_id')::bigint, a->>'name', a->>'expansion')
+				ON CONFLICT (account_id, name) DO UPDATE
+				SET expansion = EXCLUDED.expansion, updated_at = now();
+				status := 'ok';
+			END IF;
+			RETURN NEXT;
+			CONTINUE;
+		END IF;
+		part := coalesce((a->>'part')::integer, 0);
+		IF a->>'command_id' IS NOT NULL AND part > 0 THEN
+			-- Later parts follow what part 0 got.
+			IF group_status = 'duplicate' THEN
+				action_id := prior.action_ids[part + 1];
+				status := 'duplicate';
+				RETURN NEXT;
+				CONTINUE;
+			ELSIF group_status = 'conflict' THEN
+				status := 'conflict';
+				RETURN NEXT;
+				CONTINUE;
+			END IF;
+		ELSIF a->>'command_id' IS NOT NULL THEN
+			group_status := 'queued';
 			h := encode(sha256(convert_to(coalesce(a->>'input', a->>'verb' || (a->'args')::text), 'UTF8')), 'hex');
 			INSERT INTO command_ids (actor_key, command_id, request_hash)
 			VALUES (a->>'actor_key', a->>'command_id', h)
@@ -26,8 +72,9 @@ BEGIN
 				SELECT * INTO prior FROM command_ids c
 				WHERE c.actor_key = a->>'actor_key' AND c.command_id = a->>'command_id' FOR UPDATE;
 				IF prior.created_at >= now() - interval '24 hours' THEN
+					group_status := CASE WHEN prior.request_hash = h THEN 'duplicate' ELSE 'conflict' END;
 					action_id := CASE WHEN prior.request_hash = h THEN prior.action_ids[1] END;
-					status := CASE WHEN prior.request_hash = h THEN 'duplicate' ELSE 'conflict' END;
+					status := group_status;
 					RETURN NEXT;
 					CONTINUE;
 				END IF;
@@ -40,8 +87,13 @@ BEGIN
 		status := 'queued';
 		queued := queued + 1;
 		IF a->>'command_id' IS NOT NULL THEN
-			UPDATE command_ids c SET action_ids = ARRAY[action_id]
+			UPDATE command_ids c SET action_ids = c.action_ids || action_id
 			WHERE c.actor_key = a->>'actor_key' AND c.command_id = a->>'command_id';
+		END IF;
+		IF part = 0 AND a->>'last' IS NOT NULL AND (a->>'actor_key') LIKE 'char:%' THEN
+			INSERT INTO character_last_command AS l (character_id, line)
+			VALUES (substr(a->>'actor_key', 6)::bigint, a->>'last')
+			ON CONFLICT (character_id) DO UPDATE SET line = EXCLUDED.line, at = now();
 		END IF;
 		RETURN NEXT;
 	END LOOP;
