@@ -199,6 +199,11 @@ wr_db_pipeline(struct wr_db *db, struct wr_db_stmt *stmts, size_t n, struct wr_e
 			PQclear(res);
 			break;
 		}
+		/* An error here belongs to the sync itself: the implicit commit failed. */
+		if (PQresultStatus(res) == PGRES_FATAL_ERROR && !failed) {
+			r = set_pg_error(reterr, db->conn, res, "could not commit");
+			failed = true;
+		}
 		PQclear(res);
 	}
 	if (!PQexitPipelineMode(db->conn)) {

@@ -9,7 +9,12 @@
  * one wr_actor_view(), one wr_enqueue().  Items fail one by one (their
  * error goes into the batch result); the request fails as a whole only for
  * bad JSON, size limits, authentication and database trouble, and then
- * nothing is enqueued.  Runs on any HTTP worker thread; no shared state.
+ * nothing is enqueued.  Runs on any HTTP worker thread; no shared state
+ * (the metrics counters are atomics).
+ *
+ * Who may act for whom is decided in SQL (wr_may_act(), one statement of
+ * the policy for commands, streams and mailboxes); this file only turns its
+ * answer into per-item errors.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -31,7 +36,7 @@ struct cmd_item {
 	const char *actor;          /* borrowed from the parsed body; NULL when omitted */
 	const char *input;          /* borrowed from the parsed body */
 	const char *id;             /* borrowed from the parsed body; NULL when omitted */
-	char ref[32];               /* canonical "char:<id>" when actor is one */
+	char ref[32];               /* canonical "char:<id>" or "mob:<id>" when actor is one */
 	size_t ref_index;           /* into batch.refs when actor != NULL */
 	int64_t char_id;            /* the resolved actor */
 	size_t view_index;          /* into batch.ids / batch.views */
@@ -55,6 +60,7 @@ struct batch {
 	bool *found;                         /* from malloc(), parallel to ids */
 	size_t nids;
 	struct ingress_token tok;
+	int64_t mailbox_char;                /* mailbox actions: the only character, else 0 */
 };
 
 /* ---- JSON output ----------------------------------------------------------- */
@@ -136,7 +142,10 @@ ingress_status_for(const char *code)
 		{"not_here", 422},        {"not_carrying", 422},    {"ambiguous", 422},
 		{"not_wearing", 422},     {"wrong_kind", 422},      {"closed", 422},
 		{"not_enough", 422},      {"too_many", 422},
-		{"idempotency_conflict", 409},
+		/* Authorised, but the game cannot run actions of mobs yet. */
+		{"unsupported_actor", 422},
+		{"idempotency_conflict", 409}, {"too_many_mailboxes", 409},
+		{"rate_limited", 429},    {"too_many_waiters", 503},
 		{"not_implemented", 501},
 	};
 
@@ -155,6 +164,12 @@ fail_request(struct wr_strbuf *out, const struct wr_error *err)
 	return ingress_status_for(err->kind);
 }
 
+unsigned int
+ingress_fail(struct wr_strbuf *out, const struct wr_error *err)
+{
+	return fail_request(out, err);
+}
+
 /* ---- decoding and validation --------------------------------------------------- */
 
 static bool
@@ -165,22 +180,24 @@ item_fail(struct cmd_item *it, const struct wr_error *err)
 	return false;
 }
 
-/* "char:<digits>" -> canonical ref; anything else is a name.  False on a bad ref. */
+/* "char:<digits>" or "mob:<digits>" -> canonical ref; anything else is a name.
+ * False on a bad ref. */
 static bool
 canonical_ref(struct cmd_item *it)
 {
-	const char *digits = it->actor + 5;
+	size_t prefix = strncmp(it->actor, "char:", 5) == 0 ? 5 : strncmp(it->actor, "mob:", 4) == 0 ? 4 : 0;
+	const char *digits = it->actor + prefix;
 	struct wr_error err;
 	int64_t id;
 
-	if (strncmp(it->actor, "char:", 5) != 0)
+	if (prefix == 0)
 		return true;
 	if (strspn(digits, "0123456789") != strlen(digits) || wr_parse_i64(digits, 1, INT64_MAX, &id) < 0) {
-		wr_error_set(&err, -EINVAL, "bad_input", "invalid actor \"%.64s\": expected a name or char:<id>",
-			     it->actor);
+		wr_error_set(&err, -EINVAL, "bad_input",
+			     "invalid actor \"%.64s\": expected a name, char:<id> or mob:<id>", it->actor);
 		return item_fail(it, &err);
 	}
-	snprintf(it->ref, sizeof(it->ref), "char:%" PRId64, id);
+	snprintf(it->ref, sizeof(it->ref), "%.*s%" PRId64, (int) prefix, it->actor, id);
 	it->actor = it->ref;
 	return true;
 }
@@ -320,32 +337,56 @@ decode_body(struct json_object *doc, const struct ingress_commands_limits *lim, 
 
 /* ---- authorisation and actors ---------------------------------------------------- */
 
-/* Picks the item's character: named, pinned by the token, or the account's only one. */
+/* No "actor" member: the mailbox's character, or the one the token pins,
+ * or the account's only one. */
+static bool
+default_actor(const struct batch *b, struct cmd_item *it)
+{
+	const struct ingress_token *tok = &b->tok;
+	struct wr_error err;
+
+	if (b->mailbox_char) {
+		it->char_id = b->mailbox_char;
+		return true;
+	}
+	if (tok->kind == INGRESS_TOKEN_SERVICE) {
+		wr_error_set(&err, -EINVAL, "bad_input", "member \"actor\" is required with a service token");
+		return item_fail(it, &err);
+	}
+	it->char_id = tok->pinned_char ? tok->pinned_char : tok->only_char;
+	if (it->char_id)
+		return true;
+	wr_error_set(&err, -EINVAL, "bad_input",
+		     "member \"actor\" is required: the account has %" PRId64 " characters", tok->nchars);
+	return item_fail(it, &err);
+}
+
+/* Picks the item's character; the right to act comes from wr_may_act(). */
 static bool
 resolve_actor(const struct batch *b, struct cmd_item *it)
 {
-	const struct ingress_token *tok = &b->tok;
 	const struct ingress_actor_ref *ref;
 	struct wr_error err;
 
-	if (!it->actor) {
-		it->char_id = tok->pinned_char ? tok->pinned_char : tok->only_char;
-		if (it->char_id)
-			return true;
-		wr_error_set(&err, -EINVAL, "bad_input",
-			     "member \"actor\" is required: the account has %" PRId64 " characters", tok->nchars);
-		return item_fail(it, &err);
-	}
+	if (!it->actor)
+		return default_actor(b, it);
 	ref = &b->refs[it->ref_index];
-	if (ref->char_id == 0) {
-		wr_error_set(&err, -ENOENT, "unknown_actor", "no character \"%.64s\"", it->actor);
+	if (ref->id == 0) {
+		wr_error_set(&err, -ENOENT, "unknown_actor", "no %s \"%.64s\"",
+			     ref->kind == INGRESS_ACTOR_MOB ? "mob" : "character", it->actor);
 		return item_fail(it, &err);
 	}
-	if (ref->account_id != tok->account_id || (tok->pinned_char && ref->char_id != tok->pinned_char)) {
-		wr_error_set(&err, -EPERM, "forbidden", "this token may not act for \"%.64s\"", it->actor);
+	if (!ref->may_act || (b->mailbox_char && ref->id != b->mailbox_char)) {
+		wr_error_set(&err, -EPERM, "forbidden", "this token may not act for \"%.64s\"%s", it->actor,
+			     b->mailbox_char ? " through this mailbox" : "");
 		return item_fail(it, &err);
 	}
-	it->char_id = ref->char_id;
+	if (ref->kind == INGRESS_ACTOR_MOB) {
+		wr_error_set(&err, -EOPNOTSUPP, "unsupported_actor",
+			     "\"%.64s\" is a mob: mobs cannot act until the game has rules for them", it->actor);
+		return item_fail(it, &err);
+	}
+	it->char_id = ref->id;
 	return true;
 }
 
@@ -374,8 +415,8 @@ authorise(struct ingress_conn *c, const char *token, struct batch *b, struct wr_
 		wr_error_set(&err, -EACCES, "unauthorized", "unknown, expired or revoked token");
 		return fail_request(out, &err);
 	}
-	if (b->tok.kind != INGRESS_TOKEN_PLAYER) {
-		wr_error_set(&err, -EPERM, "forbidden", "service and admin tokens cannot submit commands yet");
+	if (b->tok.kind == INGRESS_TOKEN_ADMIN) {
+		wr_error_set(&err, -EPERM, "forbidden", "admin tokens cannot submit commands: use a player or service token");
 		return fail_request(out, &err);
 	}
 	b->ids = wr_xcalloc(b->nitems, sizeof(*b->ids));
@@ -401,8 +442,9 @@ plan_item(const struct batch *b, struct cmd_item *it)
 			     it->actor ? it->actor : "(default)");
 		return item_fail(it, &err);
 	}
-	/* Defence in depth: a pinned character must still belong to the account. */
-	if (v->account_id != b->tok.account_id) {
+	/* Defence in depth: a player's character must still belong to its account
+	 * (a service token's rights were checked against the same row by SQL). */
+	if (b->tok.kind == INGRESS_TOKEN_PLAYER && v->account_id != b->tok.account_id) {
 		wr_error_set(&err, -EPERM, "forbidden", "this token may not act for character %" PRId64,
 			     it->char_id);
 		return item_fail(it, &err);
@@ -461,6 +503,8 @@ plan_and_enqueue(struct ingress_conn *c, struct batch *b, struct wr_strbuf *out)
 			continue;
 		it->action_id = action_ids[k];
 		it->replayed = sub[k] == INGRESS_SUBMIT_DUPLICATE;
+		if (sub[k] == INGRESS_SUBMIT_QUEUED)
+			ingress_metrics_command(it->act.verb);
 		if (sub[k] == INGRESS_SUBMIT_CONFLICT) {
 			wr_error_set(&err, -EEXIST, "idempotency_conflict",
 				     "command id \"%.64s\" was already used with another command", it->id);
@@ -545,25 +589,54 @@ apply_idempotency_key(const char *key, bool is_batch, struct batch *b, struct wr
 	return 0;
 }
 
+/*
+ * A text/plain body is one command line: it becomes {"input": <the line>}
+ * and takes the same path as JSON.  A final newline (what `echo` and most
+ * editors add) is not part of the command.
+ */
+static int
+text_command(const char *body, size_t len, struct json_object **ret, struct wr_error *reterr)
+{
+	struct json_object *obj;
+
+	while (len > 0 && (body[len - 1] == '\n' || body[len - 1] == '\r'))
+		len--;
+	if (!wr_utf8_valid(body, len))
+		return wr_error_set(reterr, -EINVAL, "bad_input", "body is not valid UTF-8 text");
+	if (len > PLANNER_MAX_INPUT)
+		return wr_error_set(reterr, -E2BIG, "too_long", "command longer than %d bytes", PLANNER_MAX_INPUT);
+	obj = json_object_new_object();
+	if (!obj || json_object_object_add(obj, "input", json_object_new_string_len(body, (int) len)) < 0) {
+		json_object_put(obj);
+		return wr_error_set(reterr, -ENOMEM, "internal", "out of memory");
+	}
+	*ret = obj;
+	return 0;
+}
+
 unsigned int
 ingress_commands_handle(struct ingress_store *st, const struct ingress_commands_limits *lim,
-			const char *token, const char *idempotency_key, const char *body, size_t len,
-			struct wr_strbuf *out)
+			const struct ingress_commands_req *req, struct wr_strbuf *out)
 {
 	struct json_object *doc = NULL;
 	struct ingress_conn *c = NULL;
-	struct batch b = {0};
+	struct batch b = {.mailbox_char = req->mailbox_char};
 	struct wr_error err;
 	unsigned int status;
+	int r;
 
-	if (wr_json_parse(body, len, BODY_MAX_DEPTH, &doc, &err) < 0) {
+	if (req->text)
+		r = text_command(req->body, req->len, &doc, &err);
+	else
+		r = wr_json_parse(req->body, req->len, BODY_MAX_DEPTH, &doc, &err);
+	if (r < 0) {
 		status = fail_request(out, &err);
 		goto out;
 	}
 	status = decode_body(doc, lim, &b, out);
 	if (status)
 		goto out;
-	status = apply_idempotency_key(idempotency_key, json_object_is_type(doc, json_type_array), &b, out);
+	status = apply_idempotency_key(req->idempotency_key, json_object_is_type(doc, json_type_array), &b, out);
 	if (status)
 		goto out;
 	c = ingress_store_acquire(st, &err);
@@ -571,7 +644,7 @@ ingress_commands_handle(struct ingress_store *st, const struct ingress_commands_
 		status = fail_request(out, &err);
 		goto out;
 	}
-	status = authorise(c, token, &b, out);
+	status = authorise(c, req->token, &b, out);
 	if (status)
 		goto out;
 	status = plan_and_enqueue(c, &b, out);
@@ -583,5 +656,31 @@ out:
 	batch_done(&b);
 	if (doc)
 		json_object_put(doc);
+	return status;
+}
+
+unsigned int
+ingress_commands_resolve_actor(struct ingress_conn *c, const char *token, const char *actor, int64_t *ret_char,
+			       struct wr_strbuf *out)
+{
+	struct cmd_item item = {.actor = actor};
+	struct ingress_actor_ref ref = {0};
+	struct batch b = {.items = &item, .nitems = 1, .refs = &ref};
+	unsigned int status = 0;
+
+	if (actor && canonical_ref(&item))
+		add_ref(&b, &item);
+	if (item.failed)
+		return fail_request(out, &item.err);
+	status = authorise(c, token, &b, out);
+	if (status)
+		goto out;
+	if (item.failed) {
+		status = fail_request(out, &item.err);
+		goto out;
+	}
+	*ret_char = item.char_id;
+out:
+	free(b.ids); /* the rest of b lives on this stack frame */
 	return status;
 }

@@ -1,14 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * http.c: the libmicrohttpd side of wr-ingress: routing, the request body,
- * status codes and the one log line per request.
+ * limits, status codes, the long-poll suspend loop and the one log line
+ * per request.
  *
  * MHD runs an internal pool of cfg->threads threads; the access handler
  * runs on any of them, several times per request (headers, each piece of
- * body, end of body).  Per-request state lives in struct request from the
- * first call until MHD_OPTION_NOTIFY_COMPLETED, which also fires when the
- * client goes away.  The body is bounded here, while it arrives: past
- * max-body it is dropped on the floor and the answer is 413.
+ * body, end of body, and again after each resume of a suspended long-poll).
+ * Per-request state lives in struct request from the first call until
+ * MHD_OPTION_NOTIFY_COMPLETED, which also fires when the client goes away.
+ * Everything that can be refused from the headers alone (method, token
+ * present, rate limit, Content-Type, Content-Length, query) is refused on
+ * the first call, before the body is read or the database is asked.  The
+ * body is bounded while it arrives: past max-body it is dropped on the
+ * floor and the answer is 413.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -37,50 +42,138 @@
 #define CONNECTION_LIMIT 1024
 #define SHUTDOWN_GRACE_MS 5000
 
-enum route {
-	ROUTE_NONE,
-	ROUTE_HEALTHZ,
-	ROUTE_COMMANDS,
+struct route_spec {
+	enum ingress_route route;
+	const char *allow;        /* methods, as in the Allow header */
+	bool token;               /* needs Authorization: Bearer */
+	bool body;                /* keeps a request body */
+	const char *const *args;  /* query arguments it takes; NULL: none checked */
+};
+
+static const char *const stream_args[] = {"after", "limit", "wait", NULL};
+static const char *const mailbox_args[] = {"limit", "wait", NULL};
+
+static const struct route_spec specs[_INGRESS_ROUTE_MAX] = {
+	[INGRESS_ROUTE_NONE] = {INGRESS_ROUTE_NONE, NULL, false, false, NULL},
+	[INGRESS_ROUTE_HEALTHZ] = {INGRESS_ROUTE_HEALTHZ, "GET, HEAD", false, false, NULL},
+	[INGRESS_ROUTE_METRICS] = {INGRESS_ROUTE_METRICS, "GET, HEAD", true, false, NULL},
+	[INGRESS_ROUTE_COMMANDS] = {INGRESS_ROUTE_COMMANDS, "POST", true, true, NULL},
+	[INGRESS_ROUTE_STREAM_EVENTS] = {INGRESS_ROUTE_STREAM_EVENTS, "GET, HEAD", true, false, stream_args},
+	[INGRESS_ROUTE_MAILBOXES] = {INGRESS_ROUTE_MAILBOXES, "POST", true, true, NULL},
+	[INGRESS_ROUTE_MAILBOX] = {INGRESS_ROUTE_MAILBOX, "DELETE", true, false, NULL},
+	/* Not HEAD: a read acknowledges, and HEAD would drop what it read. */
+	[INGRESS_ROUTE_MAILBOX_MESSAGES] = {INGRESS_ROUTE_MAILBOX_MESSAGES, "GET", true, false, mailbox_args},
+	[INGRESS_ROUTE_MAILBOX_ACTIONS] = {INGRESS_ROUTE_MAILBOX_ACTIONS, "POST", true, true, NULL},
 };
 
 struct request {
-	int64_t start_ms;            /* monotonic */
+	int64_t start_us;            /* monotonic */
 	char method[16];             /* for the log line */
 	char path[128];              /* for the log line, control bytes replaced */
-	enum route route;
+	enum ingress_route route;
+	char param[INGRESS_MAX_STREAM + 1]; /* the stream or mailbox id in the path */
+	bool param_too_long;
 	unsigned int status;         /* 0 until a response is queued */
 	bool too_large;
+	bool text;                   /* text/plain body: one command line */
 	size_t received;             /* body bytes seen, kept or not */
 	struct wr_strbuf body;       /* up to max_body bytes */
 	char *token;                 /* from malloc(): the bearer token */
 	char *idempotency_key;       /* from malloc(): Idempotency-Key header, or NULL */
+	int64_t after;               /* ?after= */
+	int64_t limit;               /* ?limit= */
+	int64_t deadline_ms;         /* ?wait= as a monotonic deadline; 0: none */
+	struct ingress_waiter waiter;
 };
 
 struct ingress_http {
 	struct MHD_Daemon *daemon;
 	struct ingress_store *store;          /* borrowed */
+	struct ingress_ratelimit *rl;
+	struct ingress_waiters *waiters;
 	struct ingress_commands_limits lim;
 	size_t max_body;
+	int64_t max_mailboxes;
+	bool metrics_public;
 	unsigned int port;
 	MHD_socket quiesced_fd;
 	atomic_int inflight;                  /* requests between first call and completion */
 };
 
-static const struct {
-	const char *path;
-	enum route route;
-} routes[] = {
-	{"/healthz", ROUTE_HEALTHZ},
-	{"/v1/commands", ROUTE_COMMANDS},
+/* What goes with a response besides the body. */
+struct reply {
+	const char *content_type;  /* NULL: application/json */
+	const char *allow;         /* Allow header, or NULL */
+	int64_t retry_after;       /* seconds; 0: no Retry-After header */
 };
 
-static enum route
-route_for(const char *url)
+static int64_t
+mono_us(void)
 {
-	for (size_t i = 0; i < WR_ELEMENTSOF(routes); i++)
-		if (strcmp(url, routes[i].path) == 0)
-			return routes[i].route;
-	return ROUTE_NONE;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* "<prefix><segment><suffix>" with a segment of no '/': copies the segment. */
+static bool
+match_param(const char *url, const char *prefix, const char *suffix, struct request *rq)
+{
+	size_t np = strlen(prefix), seg;
+
+	if (strncmp(url, prefix, np) != 0)
+		return false;
+	url += np;
+	seg = strcspn(url, "/");
+	if (seg == 0 || strcmp(url + seg, suffix) != 0)
+		return false;
+	rq->param_too_long = seg >= sizeof(rq->param);
+	snprintf(rq->param, sizeof(rq->param), "%.*s", (int) seg, url);
+	return true;
+}
+
+static enum ingress_route
+route_for(const char *url, struct request *rq)
+{
+	static const struct {
+		const char *path;
+		enum ingress_route route;
+	} exact[] = {
+		{"/healthz", INGRESS_ROUTE_HEALTHZ},
+		{"/metrics", INGRESS_ROUTE_METRICS},
+		{"/v1/commands", INGRESS_ROUTE_COMMANDS},
+		{"/v1/mailboxes", INGRESS_ROUTE_MAILBOXES},
+	};
+
+	for (size_t i = 0; i < WR_ELEMENTSOF(exact); i++)
+		if (strcmp(url, exact[i].path) == 0)
+			return exact[i].route;
+	if (match_param(url, "/v1/streams/", "/events", rq))
+		return INGRESS_ROUTE_STREAM_EVENTS;
+	if (match_param(url, "/v1/mailbox/", "/messages", rq))
+		return INGRESS_ROUTE_MAILBOX_MESSAGES;
+	if (match_param(url, "/v1/mailbox/", "/actions", rq))
+		return INGRESS_ROUTE_MAILBOX_ACTIONS;
+	if (match_param(url, "/v1/mailbox/", "", rq))
+		return INGRESS_ROUTE_MAILBOX;
+	return INGRESS_ROUTE_NONE;
+}
+
+/* Stream names as the engine writes them ("room:12", "char:7", "instance:1"). */
+static bool
+valid_stream(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:-") == n &&
+	       strchr(s, ':') != NULL;
+}
+
+static bool
+valid_mailbox_id(const char *s)
+{
+	return strlen(s) == INGRESS_MAILBOX_ID_LEN && strspn(s, "0123456789abcdef") == INGRESS_MAILBOX_ID_LEN;
 }
 
 /* Copies s for a log line: bounded, and no byte that could forge a new line. */
@@ -94,17 +187,33 @@ copy_printable(char *dst, size_t size, const char *s)
 	dst[i] = '\0';
 }
 
+static bool
+add_headers(struct MHD_Response *resp, unsigned int status, const struct reply *rp)
+{
+	char retry[24];
+
+	snprintf(retry, sizeof(retry), "%" PRId64, rp->retry_after);
+	return MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+				       rp->content_type ? rp->content_type : "application/json") == MHD_YES &&
+	       MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") == MHD_YES &&
+	       (status != MHD_HTTP_UNAUTHORIZED ||
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"wr\"") == MHD_YES) &&
+	       (!rp->allow || MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, rp->allow) == MHD_YES) &&
+	       (rp->retry_after <= 0 || MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, retry) == MHD_YES);
+}
+
 /* Hands body's buffer to MHD (MUST_FREE: it was malloc()ed by strbuf). */
 static enum MHD_Result
-send_body(struct MHD_Connection *conn, struct request *rq, unsigned int status, struct wr_strbuf *body,
-	  const char *allow)
+send_reply(struct MHD_Connection *conn, struct request *rq, unsigned int status, struct wr_strbuf *body,
+	   const struct reply *rp)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 	size_t len;
 	char *buf;
 
-	wr_strbuf_puts(body, "\n");
+	if (!rp->content_type)
+		wr_strbuf_puts(body, "\n");
 	len = body->len;
 	buf = body->buf;
 	resp = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
@@ -113,11 +222,7 @@ send_body(struct MHD_Connection *conn, struct request *rq, unsigned int status, 
 		return MHD_NO;
 	}
 	*body = (struct wr_strbuf) WR_STRBUF_INIT;
-	if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json") != MHD_YES ||
-	    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") != MHD_YES ||
-	    (status == MHD_HTTP_UNAUTHORIZED &&
-	     MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"wr\"") != MHD_YES) ||
-	    (allow && MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow) != MHD_YES)) {
+	if (!add_headers(resp, status, rp)) {
 		MHD_destroy_response(resp);
 		return MHD_NO;
 	}
@@ -128,14 +233,31 @@ send_body(struct MHD_Connection *conn, struct request *rq, unsigned int status, 
 	return ret;
 }
 
+/* A JSON answer; 503 comes with Retry-After: 1. */
 static enum MHD_Result
-send_error(struct MHD_Connection *conn, struct request *rq, const char *code, const char *message,
-	   const char *allow)
+send_body(struct MHD_Connection *conn, struct request *rq, unsigned int status, struct wr_strbuf *body)
+{
+	struct reply rp = {.retry_after = status == MHD_HTTP_SERVICE_UNAVAILABLE ? 1 : 0};
+
+	return send_reply(conn, rq, status, body, &rp);
+}
+
+static enum MHD_Result
+send_error_reply(struct MHD_Connection *conn, struct request *rq, const char *code, const char *message,
+		 const struct reply *rp)
 {
 	struct wr_strbuf body = WR_STRBUF_INIT;
 
 	ingress_json_error(&body, code, message, -1);
-	return send_body(conn, rq, ingress_status_for(code), &body, allow);
+	return send_reply(conn, rq, ingress_status_for(code), &body, rp);
+}
+
+static enum MHD_Result
+send_error(struct MHD_Connection *conn, struct request *rq, const char *code, const char *message)
+{
+	struct reply rp = {0};
+
+	return send_error_reply(conn, rq, code, message, &rp);
 }
 
 /* "Bearer <token68>" -> a copy of the token, or NULL. */
@@ -157,26 +279,29 @@ bearer_token(struct MHD_Connection *conn)
 }
 
 /*
- * True for JSON.  A missing Content-Type and curl's default for -d
- * (application/x-www-form-urlencoded) are taken as JSON too, so that plain
- * `curl -d '{...}'` works; browsers cannot abuse that, because a
- * cross-site form cannot carry the Authorization header.
+ * 1 for JSON, 2 for text/plain (where allowed), 0 otherwise.  A missing
+ * Content-Type and curl's default for -d (application/x-www-form-urlencoded)
+ * are taken as JSON too, so that plain `curl -d '{...}'` works; browsers
+ * cannot abuse that, because a cross-site form cannot carry the
+ * Authorization header.
  */
-static bool
-content_type_ok(struct MHD_Connection *conn)
+static int
+content_type(struct MHD_Connection *conn, bool text_ok)
 {
-	static const char *const accepted[] = {"application/json", "application/x-www-form-urlencoded"};
+	static const char *const json[] = {"application/json", "application/x-www-form-urlencoded"};
 	const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 	size_t n;
 
 	if (!h)
-		return true;
+		return 1;
 	h += strspn(h, " \t");
 	n = strcspn(h, "; \t");
-	for (size_t i = 0; i < WR_ELEMENTSOF(accepted); i++)
-		if (n == strlen(accepted[i]) && strncasecmp(h, accepted[i], n) == 0)
-			return true;
-	return false;
+	for (size_t i = 0; i < WR_ELEMENTSOF(json); i++)
+		if (n == strlen(json[i]) && strncasecmp(h, json[i], n) == 0)
+			return 1;
+	if (text_ok && n == strlen("text/plain") && strncasecmp(h, "text/plain", n) == 0)
+		return 2;
+	return 0;
 }
 
 static bool
@@ -191,6 +316,125 @@ content_length_too_big(const struct ingress_http *h, struct MHD_Connection *conn
 	return wr_parse_i64(v, 0, INT64_MAX, &n) < 0 || (uint64_t) n > h->max_body;
 }
 
+/* State of the query-argument check, for MHD_get_connection_values(). */
+struct query {
+	struct request *rq;
+	const char *const *allowed;
+	char error[160];
+};
+
+static enum MHD_Result
+query_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct query *q = cls;
+	int64_t v, wait_s;
+	bool known = false;
+
+	(void) kind;
+	for (size_t i = 0; q->allowed[i]; i++)
+		known = known || strcmp(key, q->allowed[i]) == 0;
+	if (!known) {
+		snprintf(q->error, sizeof(q->error), "unknown query argument \"%.32s\"", key);
+		return MHD_NO;
+	}
+	if (!strcmp(key, "after") && (!value || wr_parse_i64(value, 0, INT64_MAX, &q->rq->after) < 0)) {
+		snprintf(q->error, sizeof(q->error), "\"after\" must be a seq, 0 or more");
+		return MHD_NO;
+	}
+	if (!strcmp(key, "limit") && (!value || wr_parse_i64(value, 1, INGRESS_MAX_EVENTS, &q->rq->limit) < 0)) {
+		snprintf(q->error, sizeof(q->error), "\"limit\" must be 1 to %d", INGRESS_MAX_EVENTS);
+		return MHD_NO;
+	}
+	if (!strcmp(key, "wait")) {
+		if (!value || wr_parse_i64(value, 0, INGRESS_MAX_WAIT_S, &wait_s) < 0) {
+			snprintf(q->error, sizeof(q->error), "\"wait\" must be 0 to %d seconds", INGRESS_MAX_WAIT_S);
+			return MHD_NO;
+		}
+		v = q->rq->start_us / 1000 + wait_s * 1000;
+		q->rq->deadline_ms = wait_s > 0 ? v : 0;
+	}
+	return MHD_YES;
+}
+
+/* Path parameter and query; a non-NULL message is a 400 (or 404) to send. */
+static enum MHD_Result
+check_request_line(struct MHD_Connection *conn, struct request *rq, bool *ret_done)
+{
+	const struct route_spec *spec = &specs[rq->route];
+	struct query q = {.rq = rq, .allowed = spec->args};
+
+	*ret_done = true;
+	if (rq->route == INGRESS_ROUTE_STREAM_EVENTS && (rq->param_too_long || !valid_stream(rq->param)))
+		return send_error(conn, rq, "bad_input", "invalid stream name: expected \"room:<id>\", \"char:<id>\", ...");
+	if ((rq->route == INGRESS_ROUTE_MAILBOX || rq->route == INGRESS_ROUTE_MAILBOX_MESSAGES ||
+	     rq->route == INGRESS_ROUTE_MAILBOX_ACTIONS) &&
+	    (rq->param_too_long || !valid_mailbox_id(rq->param)))
+		return send_error(conn, rq, "not_found", "no such mailbox");
+	rq->limit = INGRESS_DEFAULT_EVENTS;
+	if (spec->args) {
+		MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, query_arg, &q);
+		if (q.error[0])
+			return send_error(conn, rq, "bad_input", q.error);
+	}
+	*ret_done = false;
+	return MHD_YES;
+}
+
+/* Token routes: the token is present and within its rate. */
+static enum MHD_Result
+check_token(struct ingress_http *h, struct MHD_Connection *conn, struct request *rq, bool *ret_done)
+{
+	struct reply rp = {0};
+
+	*ret_done = true;
+	rq->token = bearer_token(conn);
+	if (!rq->token)
+		return send_error(conn, rq, "unauthorized",
+				  "missing or malformed \"Authorization: Bearer <token>\" header");
+	rp.retry_after = ingress_ratelimit_take(h->rl, rq->token, mono_us() / 1000);
+	if (rp.retry_after > 0) {
+		ingress_metrics_rate_limited();
+		return send_error_reply(conn, rq, "rate_limited", "too many requests for this token: slow down",
+					&rp);
+	}
+	*ret_done = false;
+	return MHD_YES;
+}
+
+/* Body routes: Content-Type, Content-Length and Idempotency-Key. */
+static enum MHD_Result
+check_body_headers(struct ingress_http *h, struct MHD_Connection *conn, struct request *rq)
+{
+	const char *key;
+	int ct = content_type(conn, rq->route == INGRESS_ROUTE_MAILBOX_ACTIONS);
+
+	if (ct == 0)
+		return send_error(conn, rq, "unsupported_media_type",
+				  rq->route == INGRESS_ROUTE_MAILBOX_ACTIONS
+					  ? "send Content-Type: application/json or text/plain"
+					  : "send Content-Type: application/json");
+	rq->text = ct == 2;
+	if (content_length_too_big(h, conn))
+		return send_error(conn, rq, "too_large", "request body exceeds the size limit");
+	key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Idempotency-Key");
+	if (key && (!*key || strlen(key) > INGRESS_MAX_COMMAND_ID))
+		return send_error(conn, rq, "bad_input", "Idempotency-Key must be 1 to 128 bytes");
+	if (key)
+		rq->idempotency_key = wr_xstrdup(key);
+	return MHD_YES;
+}
+
+static bool
+method_allowed(const char *allow, const char *method)
+{
+	size_t n = strlen(method);
+
+	for (const char *p = allow; (p = strstr(p, method)) != NULL; p += n)
+		if ((p == allow || p[-1] == ' ') && (p[n] == ',' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
 /*
  * First call, headers only.  Whatever can be refused without the body is
  * refused now: MHD then sends the answer without reading the body and
@@ -199,46 +443,34 @@ content_length_too_big(const struct ingress_http *h, struct MHD_Connection *conn
 static enum MHD_Result
 on_headers(struct ingress_http *h, struct MHD_Connection *conn, struct request *rq, const char *method)
 {
-	bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 || strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+	const struct route_spec *spec = &specs[rq->route];
+	struct reply rp = {.allow = spec->allow};
+	enum MHD_Result ret;
+	bool done;
 
-	switch (rq->route) {
-	case ROUTE_NONE:
-		return send_error(conn, rq, "not_found", "no such endpoint", NULL);
-	case ROUTE_HEALTHZ:
-		if (!get)
-			return send_error(conn, rq, "method_not_allowed", "use GET", "GET, HEAD");
-		return MHD_YES;
-	case ROUTE_COMMANDS:
-		if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
-			return send_error(conn, rq, "method_not_allowed", "use POST", "POST");
-		rq->token = bearer_token(conn);
-		if (!rq->token)
-			return send_error(conn, rq, "unauthorized",
-					  "missing or malformed \"Authorization: Bearer <token>\" header", NULL);
-		if (!content_type_ok(conn))
-			return send_error(conn, rq, "unsupported_media_type", "send Content-Type: application/json",
-					  NULL);
-		if (content_length_too_big(h, conn))
-			return send_error(conn, rq, "too_large", "request body exceeds the size limit", NULL);
-		{
-			const char *key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Idempotency-Key");
-
-			if (key && (!*key || strlen(key) > INGRESS_MAX_COMMAND_ID))
-				return send_error(conn, rq, "bad_input", "Idempotency-Key must be 1 to 128 bytes", NULL);
-			if (key)
-				rq->idempotency_key = wr_xstrdup(key);
-		}
-		return MHD_YES;
+	if (rq->route == INGRESS_ROUTE_NONE)
+		return send_error(conn, rq, "not_found", "no such endpoint");
+	if (!method_allowed(spec->allow, method))
+		return send_error_reply(conn, rq, "method_not_allowed", "method not allowed here", &rp);
+	ret = check_request_line(conn, rq, &done);
+	if (done)
+		return ret;
+	if (spec->token && !(rq->route == INGRESS_ROUTE_METRICS && h->metrics_public)) {
+		ret = check_token(h, conn, rq, &done);
+		if (done)
+			return ret;
 	}
-	return MHD_NO;
+	if (spec->body)
+		return check_body_headers(h, conn, rq);
+	return MHD_YES;
 }
 
 /* A piece of body: kept while under the limit, then only counted. */
 static enum MHD_Result
 on_upload(struct ingress_http *h, struct request *rq, const char *data, size_t n)
 {
-	/* GET /healthz has no use for a body: it is dropped like an oversized one. */
-	bool keep = rq->route == ROUTE_COMMANDS && !rq->too_large;
+	/* Routes without a body drop it like an oversized one. */
+	bool keep = specs[rq->route].body && !rq->too_large;
 
 	/* While keeping, received == body.len <= max_body. */
 	if (keep && n <= h->max_body - rq->received) {
@@ -266,24 +498,129 @@ on_healthz(struct ingress_http *h, struct MHD_Connection *conn, struct request *
 	ok = c && ingress_store_ping(c, NULL) >= 0;
 	ingress_store_release(h->store, c);
 	wr_strbuf_puts(&body, ok ? "{\"status\":\"ok\"}" : "{\"status\":\"unavailable\"}");
-	return send_body(conn, rq, ok ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, &body, NULL);
+	return send_body(conn, rq, ok ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, &body);
 }
 
-/* Last call: the whole body is in. */
+/* Admin token check (unless metrics-public), then the gauges and counters. */
+static enum MHD_Result
+on_metrics(struct ingress_http *h, struct MHD_Connection *conn, struct request *rq)
+{
+	struct reply rp = {.content_type = "text/plain; version=0.0.4; charset=utf-8"};
+	struct ingress_gauges g = {.waiters = (int64_t) ingress_waiters_count(h->waiters)};
+	struct wr_strbuf body = WR_STRBUF_INIT;
+	struct ingress_token tok = {0};
+	struct ingress_conn *c;
+	struct wr_error err;
+
+	c = ingress_store_acquire(h->store, &err);
+	if (!h->metrics_public) {
+		if (!c || ingress_store_token(c, rq->token, &tok, &err) < 0) {
+			ingress_store_release(h->store, c);
+			ingress_fail(&body, &err);
+			return send_body(conn, rq, ingress_status_for(err.kind), &body);
+		}
+		if (!tok.found || tok.kind != INGRESS_TOKEN_ADMIN) {
+			ingress_store_release(h->store, c);
+			return tok.found ? send_error(conn, rq, "forbidden", "/metrics needs an admin token")
+					 : send_error(conn, rq, "unauthorized", "unknown, expired or revoked token");
+		}
+	}
+	g.database_up = c && ingress_store_queue_depth(c, &g.queued, &g.dead, NULL) >= 0;
+	ingress_store_release(h->store, c);
+	ingress_metrics_render(&body, &g);
+	return send_reply(conn, rq, MHD_HTTP_OK, &body, &rp);
+}
+
+/*
+ * GET of a stream or a mailbox, with ?wait: read; when there is nothing yet
+ * and time is left, suspend until the listener resumes the connection (a
+ * commit on a stream waited for, or the deadline), then read again.
+ */
+static enum MHD_Result
+on_poll(struct ingress_http *h, struct MHD_Connection *conn, struct request *rq)
+{
+	struct wr_strbuf body = WR_STRBUF_INIT;
+	struct ingress_wait_on on = {0};
+	unsigned int status;
+	struct reply rp = {.retry_after = 1};
+
+	for (;;) {
+		bool may_wait = rq->deadline_ms > wr_mono_ms();
+		int r = may_wait ? ingress_waiters_arm(h->waiters, &rq->waiter, conn, rq->deadline_ms) : 0;
+
+		if (r == -EBUSY)
+			return send_error_reply(conn, rq, "too_many_waiters",
+						"too many long-polls waiting: retry, or poll without wait", &rp);
+		may_wait = may_wait && r == 0;
+		if (rq->route == INGRESS_ROUTE_STREAM_EVENTS)
+			status = ingress_events_stream(h->store, rq->token, rq->param, rq->after, (int) rq->limit,
+						       may_wait, &on, &body);
+		else
+			status = ingress_events_mailbox(h->store, rq->token, rq->param, (int) rq->limit, may_wait,
+							&on, &body);
+		if (status)
+			break;
+		if (ingress_waiters_suspend(h->waiters, &rq->waiter, &on) == 1)
+			return MHD_YES;
+	}
+	ingress_waiters_disarm(h->waiters, &rq->waiter);
+	return send_body(conn, rq, status, &body);
+}
+
+static unsigned int
+commands(struct ingress_http *h, struct request *rq, int64_t mailbox_char, struct wr_strbuf *out)
+{
+	struct ingress_commands_req req = {
+		.token = rq->token,
+		.idempotency_key = rq->idempotency_key,
+		.body = wr_strbuf_str(&rq->body),
+		.len = rq->body.len,
+		.text = rq->text,
+		.mailbox_char = mailbox_char,
+	};
+
+	return ingress_commands_handle(h->store, &h->lim, &req, out);
+}
+
+/* Last call: the whole body is in (or a suspended long-poll was resumed). */
 static enum MHD_Result
 on_complete(struct ingress_http *h, struct MHD_Connection *conn, struct request *rq)
 {
 	struct wr_strbuf body = WR_STRBUF_INIT;
-	unsigned int status;
+	unsigned int status = 0;
+	int64_t char_id = 0;
 
-	if (rq->too_large && rq->route == ROUTE_COMMANDS)
-		return send_error(conn, rq, "too_large", "request body exceeds the size limit", NULL);
-	if (rq->route == ROUTE_HEALTHZ)
+	if (rq->too_large && specs[rq->route].body)
+		return send_error(conn, rq, "too_large", "request body exceeds the size limit");
+	switch (rq->route) {
+	case INGRESS_ROUTE_HEALTHZ:
 		return on_healthz(h, conn, rq);
-	status = ingress_commands_handle(h->store, &h->lim, rq->token, rq->idempotency_key, wr_strbuf_str(&rq->body),
-					 rq->body.len, &body);
+	case INGRESS_ROUTE_METRICS:
+		return on_metrics(h, conn, rq);
+	case INGRESS_ROUTE_STREAM_EVENTS:
+	case INGRESS_ROUTE_MAILBOX_MESSAGES:
+		return on_poll(h, conn, rq);
+	case INGRESS_ROUTE_COMMANDS:
+		status = commands(h, rq, 0, &body);
+		break;
+	case INGRESS_ROUTE_MAILBOXES:
+		status = ingress_mailbox_create(h->store, rq->token, wr_strbuf_str(&rq->body), rq->body.len,
+						h->max_mailboxes, &body);
+		break;
+	case INGRESS_ROUTE_MAILBOX:
+		status = ingress_mailbox_delete(h->store, rq->token, rq->param, &body);
+		break;
+	case INGRESS_ROUTE_MAILBOX_ACTIONS:
+		status = ingress_mailbox_actor(h->store, rq->token, rq->param, &char_id, &body);
+		if (status == 0)
+			status = commands(h, rq, char_id, &body);
+		break;
+	case INGRESS_ROUTE_NONE:
+	case _INGRESS_ROUTE_MAX:
+		return MHD_NO;
+	}
 	wr_strbuf_done(&rq->body);
-	return send_body(conn, rq, status, &body, NULL);
+	return send_body(conn, rq, status, &body);
 }
 
 static enum MHD_Result
@@ -297,10 +634,10 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 	(void) version;
 	if (!rq) {
 		rq = wr_xcalloc(1, sizeof(*rq));
-		rq->start_ms = wr_mono_ms();
+		rq->start_us = mono_us();
 		copy_printable(rq->method, sizeof(rq->method), method);
 		copy_printable(rq->path, sizeof(rq->path), url);
-		rq->route = route_for(url);
+		rq->route = route_for(url, rq);
 		*con_cls = rq;
 		atomic_fetch_add(&h->inflight, 1);
 		return on_headers(h, conn, rq, method);
@@ -340,12 +677,14 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_Re
 {
 	struct ingress_http *h = cls;
 	struct request *rq = *con_cls;
-	int64_t ms;
+	int64_t us, ms;
 
 	(void) conn;
 	if (!rq)
 		return;
-	ms = wr_mono_ms() - rq->start_ms;
+	us = mono_us() - rq->start_us;
+	ms = us / 1000;
+	ingress_metrics_request(rq->route, rq->status, us);
 	if (rq->status && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
 		log_info("%s %s %u %" PRId64 "ms", rq->method, rq->path, rq->status, ms);
 	else if (rq->status)
@@ -353,6 +692,8 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_Re
 			 termination_reason(toe));
 	else
 		log_info("%s %s - %" PRId64 "ms (%s)", rq->method, rq->path, ms, termination_reason(toe));
+	/* Armed only between a read and its answer, on this same thread; never suspended here. */
+	ingress_waiters_disarm(h->waiters, &rq->waiter);
 	wr_strbuf_done(&rq->body);
 	free(rq->token);
 	free(rq->idempotency_key);
@@ -396,21 +737,39 @@ resolve_listen(const char *host, unsigned int port, struct sockaddr_storage *ret
 	return 0;
 }
 
+static struct ingress_http *
+http_free(struct ingress_http *h)
+{
+	h->waiters = ingress_waiters_free(h->waiters);
+	h->rl = ingress_ratelimit_free(h->rl);
+	free(h);
+	return NULL;
+}
+
 struct ingress_http *
 ingress_http_start(const struct ingress_config *cfg, struct ingress_store *st, struct wr_error *reterr)
 {
 	struct ingress_http *h = wr_xcalloc(1, sizeof(*h));
 	struct sockaddr_storage addr;
 	const union MHD_DaemonInfo *info;
-	unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+	unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC |
+			     MHD_ALLOW_SUSPEND_RESUME;
 
 	h->store = st;
 	h->max_body = (size_t) cfg->max_body;
 	h->lim.max_batch = (size_t) cfg->max_batch;
+	h->max_mailboxes = cfg->max_mailboxes;
+	h->metrics_public = cfg->metrics_public;
 	h->quiesced_fd = MHD_INVALID_SOCKET;
 	atomic_init(&h->inflight, 0);
+	h->rl = ingress_ratelimit_new(cfg->rate, cfg->burst);
+	h->waiters = ingress_waiters_new(cfg->database_url, (size_t) cfg->max_waiters);
+	if (!h->waiters) {
+		wr_error_set(reterr, -EAGAIN, "internal", "could not start the long-poll listener");
+		return http_free(h);
+	}
 	if (resolve_listen(cfg->listen, (unsigned int) cfg->port, &addr, reterr) < 0)
-		goto fail;
+		return http_free(h);
 	if (addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	/* The logger goes first, or MHD prints messages about the options itself. */
@@ -426,14 +785,11 @@ ingress_http_start(const struct ingress_config *cfg, struct ingress_store *st, s
 	if (!h->daemon) {
 		wr_error_set(reterr, -EADDRNOTAVAIL, "internal", "could not listen on %s port %u", cfg->listen,
 			     (unsigned int) cfg->port);
-		goto fail;
+		return http_free(h);
 	}
 	info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	h->port = info ? info->port : (unsigned int) cfg->port;
 	return h;
-fail:
-	free(h);
-	return NULL;
 }
 
 unsigned int
@@ -449,14 +805,16 @@ ingress_http_stop(struct ingress_http *h)
 
 	if (!h)
 		return NULL;
-	/* Stop accepting, let requests in progress get their answers, then stop. */
+	/* Stop accepting, answer the long-polls now, let requests in progress
+	 * get their answers, then stop: MHD must not stop with suspended
+	 * connections. */
 	h->quiesced_fd = MHD_quiesce_daemon(h->daemon);
+	ingress_waiters_shutdown(h->waiters);
 	deadline = wr_mono_ms() + SHUTDOWN_GRACE_MS;
 	while (atomic_load(&h->inflight) > 0 && wr_mono_ms() < deadline)
 		nanosleep(&(struct timespec){.tv_nsec = 20 * 1000 * 1000}, NULL);
 	MHD_stop_daemon(h->daemon);
 	if (h->quiesced_fd != MHD_INVALID_SOCKET)
 		close(h->quiesced_fd);
-	free(h);
-	return NULL;
+	return http_free(h);
 }

@@ -3,9 +3,12 @@
  * ingress.h: what the files of wr-ingress share (private to ingress/).
  *
  * http.c runs libmicrohttpd with an internal thread pool and calls into
- * commands.c (POST /v1/commands) and store.c (every SQL statement and the
- * connection pool).  Handlers run on several threads at once: everything
- * declared here is thread-safe unless its comment says otherwise.
+ * commands.c (POST /v1/commands and mailbox actions), events.c (stream and
+ * mailbox reads), ratelimit.c, metrics.c and store.c (every SQL statement
+ * and the connection pool).  longpoll.c owns one listener thread that
+ * resumes suspended long-poll requests.  Handlers run on several threads at
+ * once: everything declared here is thread-safe unless its comment says
+ * otherwise.
  */
 #ifndef WR_INGRESS_INGRESS_H
 #define WR_INGRESS_INGRESS_H
@@ -26,8 +29,23 @@ struct ingress_config {
 	int64_t threads;
 	int64_t max_body;
 	int64_t max_batch;
+	int64_t rate;           /* requests per second per token; 0: no limit */
+	int64_t burst;          /* bucket size */
+	int64_t max_waiters;    /* long-polls suspended at once */
+	int64_t max_mailboxes;  /* per account */
+	bool metrics_public;    /* /metrics without an admin token */
 	char *log_level;    /* from malloc() */
 };
+
+/* Longest stream name accepted in a URL ("room:12"). */
+#define INGRESS_MAX_STREAM 64
+/* A mailbox id: 16 random bytes in hex. */
+#define INGRESS_MAILBOX_ID_LEN 32
+/* Most events one read returns, and the default. */
+#define INGRESS_MAX_EVENTS 1000
+#define INGRESS_DEFAULT_EVENTS 100
+/* Longest long-poll, in seconds. */
+#define INGRESS_MAX_WAIT_S 30
 
 /* ---- store.c: connection pool and SQL ---------------------------------- */
 
@@ -73,18 +91,26 @@ struct ingress_token {
 	int64_t only_char;       /* the account's character when nchars == 1, else 0 */
 };
 
-/* One distinct actor reference of a request: a name or "char:<id>". */
+enum ingress_actor_kind {
+	INGRESS_ACTOR_CHAR,
+	INGRESS_ACTOR_MOB,
+};
+
+/* One distinct actor reference of a request: a name, "char:<id>" or "mob:<id>". */
 struct ingress_actor_ref {
-	const char *ref;         /* borrowed; "char:<id>" refs are canonical (no leading zeros) */
-	int64_t char_id;         /* OUT: 0 when no such character */
-	int64_t account_id;      /* OUT: the character's account */
+	const char *ref;         /* borrowed; "char:"/"mob:" refs are canonical (no leading zeros) */
+	enum ingress_actor_kind kind; /* OUT */
+	int64_t id;              /* OUT: character or mob id; 0 when nothing matches */
+	int64_t account_id;      /* OUT: the character's account (0 for mobs) */
+	bool may_act;            /* OUT: wr_may_act() for this token */
 };
 
 /*
  * Looks the bearer token up and resolves every actor reference (names
  * case-insensitively, as the characters_name_key index does) in one round
- * trip.  Returns 0 (ret_tok->found says whether the token is valid) or a
- * negative errno with reterr filled.
+ * trip, with whether the token may act for each (schema wr_may_act.sql).
+ * Returns 0 (ret_tok->found says whether the token is valid) or a negative
+ * errno with reterr filled.
  */
 int
 ingress_store_auth(struct ingress_conn *c, const char *token, struct ingress_actor_ref *refs,
@@ -98,7 +124,6 @@ int
 ingress_store_views(struct ingress_conn *c, const int64_t *ids, size_t n,
 		    struct planner_view *ret_views, bool *ret_found, struct wr_error *reterr) WR_MUSTCHECK;
 
-/* What the queue keeps of the command an action came from. */
 /* What wr_submit() did with one action. */
 enum ingress_submit {
 	INGRESS_SUBMIT_QUEUED,
@@ -106,13 +131,14 @@ enum ingress_submit {
 	INGRESS_SUBMIT_CONFLICT,  /* same command id, other input: refused */
 };
 
+/* What the queue keeps of the command an action came from. */
 struct ingress_origin {
 	const char *command_id;  /* borrowed, may be NULL */
 	const char *input;       /* borrowed */
 };
 
 /*
- * One wr_enqueue() call: inserts the n actions in array order in one
+ * One wr_submit() call: inserts the n actions in array order in one
  * transaction and wakes the workers.  ret_ids[i] is the id of acts[i].
  * Durable when it returns 0.
  */
@@ -121,7 +147,114 @@ ingress_store_enqueue(struct ingress_conn *c, const struct planner_action *acts,
 		      const struct ingress_origin *origins, size_t n, int64_t *ret_ids,
 		      enum ingress_submit *ret_status, struct wr_error *reterr) WR_MUSTCHECK;
 
-/* ---- commands.c: POST /v1/commands --------------------------------------- */
+/* One event row as the publisher frames it (docs/protocol.md). */
+struct ingress_event {
+	const char *stream;      /* borrowed from the result, like every string here */
+	int64_t seq;
+	int64_t event_id;
+	const char *type;
+	const char *actor;       /* NULL when the event has no actor */
+	const char *payload;     /* JSON text */
+	size_t payload_len;
+};
+
+/* Rows of a read; the strings live until ingress_events_done(). */
+struct ingress_events {
+	struct ingress_event *ev; /* from malloc() */
+	size_t n;
+	void *res;                /* the PGresult they point into */
+};
+
+void
+ingress_events_done(struct ingress_events *evs);
+
+/* What a read learnt about the token. */
+enum ingress_access {
+	INGRESS_ACCESS_OK,
+	INGRESS_ACCESS_BAD_TOKEN,  /* 401 */
+	INGRESS_ACCESS_FORBIDDEN,  /* 403 */
+	INGRESS_ACCESS_NOT_FOUND,  /* 404: no such mailbox, or another account's */
+};
+
+/*
+ * Token check, wr_may_read() and up to limit events of stream with
+ * seq > after, in seq order: one round trip.  ret_evs is filled only when
+ * *ret_access is INGRESS_ACCESS_OK.
+ */
+int
+ingress_store_stream_read(struct ingress_conn *c, const char *token, const char *stream, int64_t after,
+			  int limit, enum ingress_access *ret_access, struct ingress_events *ret_evs,
+			  struct wr_error *reterr) WR_MUSTCHECK;
+
+/*
+ * wr_mailbox_open() for the character; writes a fresh random id into
+ * ret_id (INGRESS_MAILBOX_ID_LEN + 1 bytes).  *ret_status is the
+ * function's answer: "created", "unauthorized", "forbidden",
+ * "unknown_actor" or "limit" (a literal, not to be freed).
+ */
+int
+ingress_store_mailbox_open(struct ingress_conn *c, const char *token, int64_t char_id, int64_t max,
+			   char *ret_id, const char **ret_status, struct wr_error *reterr) WR_MUSTCHECK;
+
+/* Where a mailbox stands after a read. */
+struct ingress_mailbox {
+	int64_t char_id;
+	int64_t room_id;
+};
+
+/*
+ * One transaction, one round trip: the token, wr_mailbox_read() (returns
+ * and acknowledges up to limit events, locking the mailbox row) and the
+ * mailbox's state afterwards.  ret_evs is filled only when *ret_access is
+ * INGRESS_ACCESS_OK.  Never retried: an acknowledgement must not be sent
+ * twice without the client seeing the first answer.
+ */
+int
+ingress_store_mailbox_read(struct ingress_conn *c, const char *token, const char *id, int limit,
+			   enum ingress_access *ret_access, struct ingress_mailbox *ret_mb,
+			   struct ingress_events *ret_evs, struct wr_error *reterr) WR_MUSTCHECK;
+
+/* The token and the mailbox (no lock, no acknowledgement): for actions. */
+int
+ingress_store_mailbox_get(struct ingress_conn *c, const char *token, const char *id,
+			  enum ingress_access *ret_access, struct ingress_mailbox *ret_mb,
+			  struct wr_error *reterr) WR_MUSTCHECK;
+
+/* Deletes the mailbox if the token's account owns it and may act for its character. */
+int
+ingress_store_mailbox_delete(struct ingress_conn *c, const char *token, const char *id,
+			     enum ingress_access *ret_access, struct wr_error *reterr) WR_MUSTCHECK;
+
+/* The token's kind (for /metrics); ret_tok->found false for a bad token. */
+int
+ingress_store_token(struct ingress_conn *c, const char *token, struct ingress_token *ret_tok,
+		    struct wr_error *reterr) WR_MUSTCHECK;
+
+/* Rows in action_queue and dead_actions, counted now. */
+int
+ingress_store_queue_depth(struct ingress_conn *c, int64_t *ret_queued, int64_t *ret_dead,
+			  struct wr_error *reterr) WR_MUSTCHECK;
+
+/*
+ * The long-poll listener's own connection (not from the pool): connects and
+ * LISTENs on wr_events.  ingress_listener_notifies() consumes input and
+ * calls cb once per notification with its payload (the comma-separated
+ * streams a commit touched, or "" for "maybe any").  Used by the listener
+ * thread only.
+ */
+struct ingress_listener;
+
+struct ingress_listener *
+ingress_listener_open(const char *conninfo, struct wr_error *reterr);
+struct ingress_listener *
+ingress_listener_close(struct ingress_listener *l);
+int
+ingress_listener_socket(const struct ingress_listener *l);
+int
+ingress_listener_notifies(struct ingress_listener *l, void (*cb)(const char *payload, void *userdata),
+			  void *userdata, struct wr_error *reterr) WR_MUSTCHECK;
+
+/* ---- commands.c: POST /v1/commands ---------------------------------------- */
 
 struct ingress_commands_limits {
 	size_t max_batch;
@@ -129,17 +262,34 @@ struct ingress_commands_limits {
 
 #define INGRESS_MAX_COMMAND_ID 128
 
+/* One request for commands.c. */
+struct ingress_commands_req {
+	const char *token;           /* the bearer token */
+	const char *idempotency_key; /* Idempotency-Key header, may be NULL */
+	const char *body;            /* bounded by max-body; NUL-terminated */
+	size_t len;
+	bool text;                   /* text/plain: the body is one command line */
+	int64_t mailbox_char;        /* mailbox actions: every command acts for this character; else 0 */
+};
+
 /*
- * Handles one request body (already bounded by max-body) for the bearer
- * token.  idempotency_key (may be NULL) is the Idempotency-Key header: the
- * id of a single command.  Writes the JSON response into out and returns the
- * HTTP status.  Nothing is enqueued unless the request as a whole is
- * acceptable.
+ * Handles one request body for the bearer token.  Writes the JSON response
+ * into out and returns the HTTP status.  Nothing is enqueued unless the
+ * request as a whole is acceptable.
  */
 unsigned int
 ingress_commands_handle(struct ingress_store *st, const struct ingress_commands_limits *lim,
-			const char *token, const char *idempotency_key, const char *body, size_t len,
-			struct wr_strbuf *out);
+			const struct ingress_commands_req *req, struct wr_strbuf *out);
+
+/*
+ * Resolves one actor reference (NULL: the token's pinned or only
+ * character) for a token, as a command would: POST /v1/mailboxes.  On
+ * success *ret_char is the character; otherwise the JSON error is in out
+ * and the HTTP status is returned.
+ */
+unsigned int
+ingress_commands_resolve_actor(struct ingress_conn *c, const char *token, const char *actor, int64_t *ret_char,
+			       struct wr_strbuf *out);
 
 /* Appends {"error":{"code":..,"message":..[,"position":N]}} (position < 0: none). */
 void
@@ -153,6 +303,162 @@ ingress_json_str(struct wr_strbuf *out, const char *s);
 /* HTTP status for a machine-readable error code ("unknown_actor" -> 404, ...). */
 unsigned int
 ingress_status_for(const char *code);
+
+/* Replaces out with the error response for err; returns its status. */
+unsigned int
+ingress_fail(struct wr_strbuf *out, const struct wr_error *err);
+
+/* ---- events.c: reading streams and mailboxes ------------------------------------ */
+
+/* Appends one event object, the shape of the publisher's event frame. */
+void
+ingress_event_json(struct wr_strbuf *out, const struct ingress_event *ev);
+
+/* A read that may wait: what to wait for when it returns 0. */
+struct ingress_wait_on {
+	char streams[2][INGRESS_MAX_STREAM + 1];
+	size_t n;
+};
+
+/*
+ * GET /v1/streams/<stream>/events.  Returns the HTTP status with the body
+ * in out; or 0 when there is nothing to return and may_wait is true, with
+ * the streams to wait for in ret_wait.
+ */
+unsigned int
+ingress_events_stream(struct ingress_store *st, const char *token, const char *stream, int64_t after,
+		      int limit, bool may_wait, struct ingress_wait_on *ret_wait, struct wr_strbuf *out);
+
+/* GET /v1/mailbox/<id>/messages, the same way. */
+unsigned int
+ingress_events_mailbox(struct ingress_store *st, const char *token, const char *id, int limit, bool may_wait,
+		       struct ingress_wait_on *ret_wait, struct wr_strbuf *out);
+
+/* POST /v1/mailboxes: body {"actor": ..} (or no body: the default character). */
+unsigned int
+ingress_mailbox_create(struct ingress_store *st, const char *token, const char *body, size_t len,
+		       int64_t max_mailboxes, struct wr_strbuf *out);
+
+/* DELETE /v1/mailbox/<id>. */
+unsigned int
+ingress_mailbox_delete(struct ingress_store *st, const char *token, const char *id, struct wr_strbuf *out);
+
+/* The mailbox's character for POST /v1/mailbox/<id>/actions: 0 with
+ * *ret_char set, or the HTTP status of the error written to out. */
+unsigned int
+ingress_mailbox_actor(struct ingress_store *st, const char *token, const char *id, int64_t *ret_char,
+		      struct wr_strbuf *out);
+
+/* ---- ratelimit.c: a token bucket per presented bearer string -------------------- */
+
+struct ingress_ratelimit;
+
+/* rate requests per second, burst at most; rate 0 disables.  NULL never. */
+struct ingress_ratelimit *
+ingress_ratelimit_new(int64_t rate, int64_t burst);
+struct ingress_ratelimit *
+ingress_ratelimit_free(struct ingress_ratelimit *rl);
+
+/*
+ * Takes one token from the bucket of this bearer string (a keyed hash of
+ * it: unknown tokens are limited too, before any database work).  Returns
+ * 0 when allowed, or the seconds (>= 1) after which a request would be.
+ */
+int64_t
+ingress_ratelimit_take(struct ingress_ratelimit *rl, const char *bearer, int64_t now_ms);
+
+/* ---- metrics.c: counters for /metrics ---------------------------------------------- */
+
+enum ingress_route {
+	INGRESS_ROUTE_NONE,
+	INGRESS_ROUTE_HEALTHZ,
+	INGRESS_ROUTE_METRICS,
+	INGRESS_ROUTE_COMMANDS,
+	INGRESS_ROUTE_STREAM_EVENTS,
+	INGRESS_ROUTE_MAILBOXES,
+	INGRESS_ROUTE_MAILBOX,
+	INGRESS_ROUTE_MAILBOX_MESSAGES,
+	INGRESS_ROUTE_MAILBOX_ACTIONS,
+	_INGRESS_ROUTE_MAX,
+};
+
+/* "commands", "stream_events", ...: the route label. */
+const char *
+ingress_route_to_string(enum ingress_route r);
+
+/* One answered request (status 0: none was sent) and how long it took. */
+void
+ingress_metrics_request(enum ingress_route r, unsigned int status, int64_t usec);
+/* One command queued (not replayed), by verb. */
+void
+ingress_metrics_command(enum game_verb verb);
+/* One request refused by the rate limiter. */
+void
+ingress_metrics_rate_limited(void);
+
+/* Gauges read at scrape time; a negative depth means "could not read". */
+struct ingress_gauges {
+	int64_t queued;
+	int64_t dead;
+	int64_t waiters;
+	bool database_up;
+};
+
+/* Appends the Prometheus text exposition of every metric. */
+void
+ingress_metrics_render(struct wr_strbuf *out, const struct ingress_gauges *g);
+
+/* ---- longpoll.c: suspended requests and the NOTIFY listener ---------------------------- */
+
+struct MHD_Connection;
+struct ingress_waiters;
+
+/* One request's registration; embedded in the request, zeroed at first. */
+struct ingress_waiter {
+	struct MHD_Connection *conn;
+	struct ingress_wait_on on;
+	int64_t deadline_ms;          /* monotonic */
+	bool armed;                   /* in the list, counted against max-waiters */
+	bool fired;                   /* something may have changed since the last arm */
+	bool suspended;               /* MHD_suspend_connection() was called and not undone */
+	struct ingress_waiter *prev, *next;
+};
+
+/* Starts the listener thread (it connects, and reconnects, by itself). */
+struct ingress_waiters *
+ingress_waiters_new(const char *conninfo, size_t max_waiters);
+/* Resumes every suspended request for good; later arms fail.  Call before
+ * MHD_stop_daemon: MHD must not be stopped with suspended connections. */
+void
+ingress_waiters_shutdown(struct ingress_waiters *ws);
+/* Stops the thread (after shutdown and MHD_stop_daemon); NULL-safe; returns NULL. */
+struct ingress_waiters *
+ingress_waiters_free(struct ingress_waiters *ws);
+
+/*
+ * Before each read of a request that may wait: registers it (the first
+ * time) and clears fired, so that a commit after this point wakes it.
+ * -EBUSY when max-waiters requests are registered already, -ESHUTDOWN while
+ * stopping.
+ */
+int
+ingress_waiters_arm(struct ingress_waiters *ws, struct ingress_waiter *w, struct MHD_Connection *conn,
+		    int64_t deadline_ms) WR_MUSTCHECK;
+/*
+ * After a read found nothing: suspends the connection until a commit
+ * touches one of on's streams or the deadline passes, and returns 1; the
+ * access handler then returns MHD_YES and is called again on resume.
+ * Returns 0 without suspending when something fired since the arm (read
+ * again) or while stopping.  Call from the access handler only.
+ */
+int
+ingress_waiters_suspend(struct ingress_waiters *ws, struct ingress_waiter *w, const struct ingress_wait_on *on);
+/* Unregisters; harmless when not armed.  Never while suspended. */
+void
+ingress_waiters_disarm(struct ingress_waiters *ws, struct ingress_waiter *w);
+/* Requests registered now. */
+size_t
+ingress_waiters_count(struct ingress_waiters *ws);
 
 /* ---- http.c ---------------------------------------------------------------- */
 

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * store.c: every SQL statement wr-ingress sends, and the small pool of
- * connections its HTTP worker threads share (one struct wr_db per thread at
- * a time, handed out under a mutex, reconnected when it breaks).
+ * store.c: the small pool of connections wr-ingress's HTTP worker threads
+ * share (one struct wr_db per thread at a time, handed out under a mutex,
+ * reconnected when it breaks), and the SQL of POST /v1/commands.  Streams,
+ * mailboxes, metrics and the NOTIFY listener are in store_events.c.
  *
- * A request costs at most three round trips whatever its batch size: token
+ * A command request costs at most three round trips whatever its batch size: token
  * and actor lookup (pipelined), one wr_actor_view() and one wr_enqueue().
  * Only reads are retried after a lost connection; an enqueue whose outcome
  * is unknown is reported as unavailable, never sent twice.
@@ -21,6 +22,7 @@
 #include "core/util.h"
 #include "game/game.h"
 #include "ingress/ingress.h"
+#include "ingress/store-private.h"
 #include "planner/view_json.h"
 
 /* Per-session limits: ingress never holds a transaction open, and a request
@@ -33,13 +35,8 @@ static const char session_sql[] = "SET statement_timeout = '5s'; SET lock_timeou
 /* No parameters; returns one row. */
 static const char sql_ping[] = "SELECT 1";
 
-/*
- * $1 text: the bearer token as sent.
- * Returns at most one row: account_id, kind, character_id (NULL unless the
- * token pins one), the number of characters of the account, and its only
- * character (NULL unless it has exactly one).
- */
-static const char sql_token[] =
+/* See store-private.h. */
+const char ingress_sql_token[] =
 	"SELECT t.account_id, t.kind, t.character_id, n.nchars, n.only_id "
 	"FROM access_tokens t JOIN accounts a ON a.id = t.account_id "
 	"CROSS JOIN LATERAL (SELECT count(*) AS nchars, "
@@ -50,22 +47,27 @@ static const char sql_token[] =
 	"AND a.disabled_at IS NULL";
 
 /*
- * $1 jsonb: array of actor references, each a character name or "char:<id>"
- * (the caller has checked that the digits after "char:" are a valid id).
- * Returns one row per reference, in order: ord (from 1), then the
- * character's id and account_id, both NULL when nothing matches.  Names
- * compare with lower(), as the unique index characters_name_key does.
+ * $1 jsonb: array of actor references, each a character name, "char:<id>"
+ * or "mob:<id>" (the caller has checked that the digits are a valid id),
+ * $2 text: the bearer token.
+ * Returns one row per reference, in order: ord (from 1), kind ('char' or
+ * 'mob'), the id and account_id (NULL for mobs), and whether the token may
+ * act for it (wr_may_act); id is NULL when nothing matches.  Names compare
+ * with lower(), as the unique index characters_name_key does.
  */
 static const char sql_resolve[] =
-	"SELECT r.ord, c.id, c.account_id "
+	"SELECT r.ord, x.kind, x.id, x.account_id, coalesce(wr_may_act($2, x.kind, x.id), false) "
 	"FROM jsonb_array_elements_text($1::jsonb) WITH ORDINALITY AS r(ref, ord) "
 	"LEFT JOIN LATERAL ("
-	"SELECT ch.id, ch.account_id FROM characters ch "
+	"SELECT 'char' AS kind, ch.id, ch.account_id FROM characters ch "
 	"WHERE ch.id = CASE WHEN r.ref LIKE 'char:%' THEN substr(r.ref, 6)::bigint END "
 	"UNION ALL "
-	"SELECT ch.id, ch.account_id FROM characters ch "
-	"WHERE r.ref NOT LIKE 'char:%' AND lower(ch.name) = lower(r.ref)"
-	") c ON true ORDER BY r.ord";
+	"SELECT 'char', ch.id, ch.account_id FROM characters ch "
+	"WHERE r.ref NOT LIKE 'char:%' AND r.ref NOT LIKE 'mob:%' AND lower(ch.name) = lower(r.ref) "
+	"UNION ALL "
+	"SELECT 'mob', m.id, NULL FROM mobs m "
+	"WHERE m.id = CASE WHEN r.ref LIKE 'mob:%' THEN substr(r.ref, 5)::bigint END"
+	") x ON true ORDER BY r.ord";
 
 /* $1 bigint[]: character ids.  Returns one row, one jsonb column (see
  * schema/functions/wr_actor_view.sql for its shape). */
@@ -76,14 +78,6 @@ static const char sql_views[] = "SELECT wr_actor_view($1::bigint[])";
  * conflict) and status: queued, duplicate or conflict. */
 static const char sql_enqueue[] = "SELECT action_id, status FROM wr_submit($1::jsonb) ORDER BY n";
 
-struct ingress_conn {
-	struct wr_db db;
-	bool initialized;   /* wr_db_init ran: db owns its settings */
-	bool in_use;
-	bool fresh;         /* connected by this acquire: a failure is not a stale link */
-	bool warned;        /* the last failed connect was logged at WARNING */
-	int64_t retry_at;   /* monotonic ms: no connect attempt before this */
-};
 
 struct ingress_store {
 	pthread_mutex_t lock;
@@ -94,8 +88,8 @@ struct ingress_store {
 };
 
 /* libpq messages span several lines ("...\n\tThis probably means..."): one log line each. */
-static const char *
-one_line(char *msg)
+const char *
+ingress_one_line(char *msg)
 {
 	char *w = msg;
 
@@ -177,9 +171,9 @@ connect_slot(struct ingress_store *st, struct ingress_conn *c, struct wr_error *
 	if (r < 0) {
 		c->retry_at = now + RECONNECT_BACKOFF_MS;
 		if (!c->warned)
-			log_warning("%s", one_line(err.msg));
+			log_warning("%s", ingress_one_line(err.msg));
 		else
-			log_debug("%s", one_line(err.msg));
+			log_debug("%s", ingress_one_line(err.msg));
 		c->warned = true;
 		return wr_error_set(reterr, r, "unavailable", "database unavailable");
 	}
@@ -224,12 +218,12 @@ ingress_store_release(struct ingress_store *st, struct ingress_conn *c)
 
 /* Turns a database error into what the client is told: "unavailable" (503)
  * for a lost connection or a timeout, "internal" (500) for anything else. */
-static int
-db_failed(struct ingress_conn *c, const char *what, struct wr_error *err, struct wr_error *reterr)
+int
+ingress_db_failed(struct ingress_conn *c, const char *what, struct wr_error *err, struct wr_error *reterr)
 {
 	bool transient = !wr_db_connected(&c->db) || wr_db_error_is_transient(err);
 
-	log_warning("could not %s: %s%s%s%s", what, one_line(err->msg), err->sqlstate[0] ? " (SQLSTATE " : "",
+	log_warning("could not %s: %s%s%s%s", what, ingress_one_line(err->msg), err->sqlstate[0] ? " (SQLSTATE " : "",
 		    err->sqlstate, err->sqlstate[0] ? ")" : "");
 	if (transient)
 		return wr_error_set(reterr, err->code < 0 ? err->code : -EIO, "unavailable",
@@ -242,8 +236,8 @@ db_failed(struct ingress_conn *c, const char *what, struct wr_error *err, struct
  * (restart, failover) without libpq noticing until now.  For reads it is
  * safe to reconnect once and send the statement again.
  */
-static bool
-retry_after_stale(struct ingress_conn *c, const struct wr_error *err)
+bool
+ingress_retry_after_stale(struct ingress_conn *c, const struct wr_error *err)
 {
 	if (c->fresh || (wr_db_connected(&c->db) && err->code != -ECONNRESET))
 		return false;
@@ -263,17 +257,17 @@ ingress_store_ping(struct ingress_conn *c, struct wr_error *reterr)
 
 	for (;;) {
 		r = wr_db_exec(&c->db, sql_ping, 0, NULL, PGRES_TUPLES_OK, &res, &err);
-		if (r >= 0 || !retry_after_stale(c, &err))
+		if (r >= 0 || !ingress_retry_after_stale(c, &err))
 			break;
 	}
 	if (r < 0)
-		return db_failed(c, "check database", &err, reterr);
+		return ingress_db_failed(c, "check database", &err, reterr);
 	PQclear(res);
 	return 0;
 }
 
-static int
-parse_token_row(PGresult *res, struct ingress_token *ret)
+int
+ingress_parse_token_row(PGresult *res, struct ingress_token *ret)
 {
 	const char *kind;
 
@@ -304,20 +298,26 @@ parse_token_row(PGresult *res, struct ingress_token *ret)
 static int
 parse_resolve_rows(PGresult *res, struct ingress_actor_ref *refs, size_t nrefs)
 {
-	if ((size_t) PQntuples(res) != nrefs || PQnfields(res) != 3)
+	if ((size_t) PQntuples(res) != nrefs || PQnfields(res) != 5)
 		return -EBADMSG;
 	for (int row = 0; row < PQntuples(res); row++) {
+		struct ingress_actor_ref *ref;
 		int64_t ord;
 
 		if (wr_db_get_i64(res, row, 0, &ord) < 0 || ord < 1 || (uint64_t) ord > nrefs)
 			return -EBADMSG;
-		refs[ord - 1].char_id = 0;
-		refs[ord - 1].account_id = 0;
-		if (PQgetisnull(res, row, 1))
+		ref = &refs[ord - 1];
+		ref->kind = strncmp(ref->ref, "mob:", 4) == 0 ? INGRESS_ACTOR_MOB : INGRESS_ACTOR_CHAR;
+		ref->id = 0;
+		ref->account_id = 0;
+		ref->may_act = false;
+		if (PQgetisnull(res, row, 2))
 			continue;
-		if (wr_db_get_i64(res, row, 1, &refs[ord - 1].char_id) < 0 ||
-		    wr_db_get_i64(res, row, 2, &refs[ord - 1].account_id) < 0)
+		ref->kind = strcmp(PQgetvalue(res, row, 1), "mob") == 0 ? INGRESS_ACTOR_MOB : INGRESS_ACTOR_CHAR;
+		if (wr_db_get_i64(res, row, 2, &ref->id) < 0 ||
+		    (ref->kind == INGRESS_ACTOR_CHAR && wr_db_get_i64(res, row, 3, &ref->account_id) < 0))
 			return -EBADMSG;
+		ref->may_act = strcmp(PQgetvalue(res, row, 4), "t") == 0;
 	}
 	return 0;
 }
@@ -328,7 +328,7 @@ ingress_store_auth(struct ingress_conn *c, const char *token, struct ingress_act
 {
 	struct wr_strbuf refs_json = WR_STRBUF_INIT;
 	const char *token_params[1] = {token};
-	const char *resolve_params[1];
+	const char *resolve_params[2];
 	struct wr_db_stmt stmts[2];
 	struct wr_error err;
 	size_t nstmts = nrefs > 0 ? 2 : 1;
@@ -342,21 +342,22 @@ ingress_store_auth(struct ingress_conn *c, const char *token, struct ingress_act
 	}
 	wr_strbuf_puts(&refs_json, "]");
 	resolve_params[0] = wr_strbuf_str(&refs_json);
+	resolve_params[1] = token;
 
 	for (;;) {
-		stmts[0] = (struct wr_db_stmt){.sql = sql_token, .nparams = 1, .params = token_params,
+		stmts[0] = (struct wr_db_stmt){.sql = ingress_sql_token, .nparams = 1, .params = token_params,
 					       .expect = PGRES_TUPLES_OK};
-		stmts[1] = (struct wr_db_stmt){.sql = sql_resolve, .nparams = 1, .params = resolve_params,
+		stmts[1] = (struct wr_db_stmt){.sql = sql_resolve, .nparams = 2, .params = resolve_params,
 					       .expect = PGRES_TUPLES_OK};
 		r = wr_db_pipeline(&c->db, stmts, nstmts, &err);
-		if (r >= 0 || !retry_after_stale(c, &err))
+		if (r >= 0 || !ingress_retry_after_stale(c, &err))
 			break;
 	}
 	if (r < 0) {
-		r = db_failed(c, "look up token and actors", &err, reterr);
+		r = ingress_db_failed(c, "look up token and actors", &err, reterr);
 		goto out;
 	}
-	if (parse_token_row(stmts[0].res, ret_tok) < 0 ||
+	if (ingress_parse_token_row(stmts[0].res, ret_tok) < 0 ||
 	    (nstmts > 1 && parse_resolve_rows(stmts[1].res, refs, nrefs) < 0)) {
 		log_bug_self("unexpected result shape from token or actor lookup");
 		r = wr_error_set(reterr, -EBADMSG, "internal", "internal error");
@@ -421,11 +422,11 @@ ingress_store_views(struct ingress_conn *c, const int64_t *ids, size_t n,
 
 	for (;;) {
 		r = wr_db_exec(&c->db, sql_views, 1, params, PGRES_TUPLES_OK, &res, &err);
-		if (r >= 0 || !retry_after_stale(c, &err))
+		if (r >= 0 || !ingress_retry_after_stale(c, &err))
 			break;
 	}
 	if (r < 0) {
-		r = db_failed(c, "read actor views", &err, reterr);
+		r = ingress_db_failed(c, "read actor views", &err, reterr);
 		goto out;
 	}
 	if (PQntuples(res) != 1 || PQnfields(res) != 1 || PQgetisnull(res, 0, 0) ||
@@ -483,7 +484,7 @@ ingress_store_enqueue(struct ingress_conn *c, const struct planner_action *acts,
 	/* Not retried: if the link broke, the insert may have committed. */
 	r = wr_db_exec(&c->db, sql_enqueue, 1, params, PGRES_TUPLES_OK, &res, &err);
 	if (r < 0) {
-		r = db_failed(c, "enqueue actions", &err, reterr);
+		r = ingress_db_failed(c, "enqueue actions", &err, reterr);
 		goto out;
 	}
 	if ((size_t) PQntuples(res) != n || PQnfields(res) != 2) {

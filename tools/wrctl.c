@@ -17,7 +17,7 @@ static const struct {
 } commands[] = {
 	{"migrate", wrctl_migrate, "apply migrations/ and schema/ (idempotent)"},
 	{"world", wrctl_world, "world load [FILE...] | world check [FILE...]: load or validate content"},
-	{"token", wrctl_token, "token issue ACCOUNT [--character=NAME] [--kind=player|service|admin]"},
+	{"token", wrctl_token, "token issue ACCOUNT [--character=NAME | --service --grant KEY... | --admin] | token revoke TOKEN"},
 	{"dead", wrctl_dead, "dead list | dead requeue ID: the dead-letter table"},
 	{"watch", wrctl_watch, "watch --url=ws://HOST:PORT/ --token=TOKEN: websocket client"},
 };
