@@ -32,18 +32,32 @@
 #define MAX_ACTOR_LEN 128
 #define MAX_COMMAND_ID_LEN INGRESS_MAX_COMMAND_ID
 
+/* What one command object turned into. */
+enum item_kind {
+	ITEM_ACTIONS,     /* 1..PLANNER_MAX_EXPANDED actions */
+	ITEM_ALIAS_LIST,  /* "alias" */
+	ITEM_ALIAS_SHOW,  /* "alias kk" */
+	ITEM_ALIAS_SET,   /* "alias kk kill $1" */
+	ITEM_ALIAS_UNSET, /* "unalias kk" */
+};
+
 struct cmd_item {
 	const char *actor;          /* borrowed from the parsed body; NULL when omitted */
-	const char *input;          /* borrowed from the parsed body */
+	const char *input;          /* borrowed from the parsed body (or structured's JSON form) */
 	const char *id;             /* borrowed from the parsed body; NULL when omitted */
 	char ref[32];               /* canonical "char:<id>" or "mob:<id>" when actor is one */
 	size_t ref_index;           /* into batch.refs when actor != NULL */
 	int64_t char_id;            /* the resolved actor */
 	size_t view_index;          /* into batch.ids / batch.views */
-	struct planner_command cmd;
-	struct planner_action act;
-	int64_t action_id;
-	bool replayed;              /* a resubmission: action_id is the original */
+	bool is_structured;         /* cmds[0] came from "type" and "args" */
+	enum item_kind kind;
+	struct planner_lines *lines;    /* from malloc(): what a typed line expanded to */
+	struct planner_command *cmds;   /* from malloc(), ncmds of them */
+	struct planner_action *acts;    /* from malloc(), parallel to cmds */
+	size_t ncmds;
+	const char *last;           /* the typed line "!" will repeat, or NULL */
+	int64_t *action_ids;        /* from malloc(), parallel to cmds */
+	bool replayed;              /* a resubmission: action_ids are the originals */
 	bool failed;
 	struct wr_error err;        /* when failed */
 	struct planner_candidates cand; /* when failed as "ambiguous" */
@@ -60,6 +74,7 @@ struct batch {
 	bool *found;                         /* from malloc(), parallel to ids */
 	size_t nids;
 	struct ingress_token tok;
+	struct ingress_context ctx;          /* aliases and last commands */
 	int64_t mailbox_char;                /* mailbox actions: the only character, else 0 */
 };
 
@@ -146,6 +161,7 @@ ingress_status_for(const char *code)
 		{"unsupported_actor", 422},
 		{"idempotency_conflict", 409}, {"too_many_mailboxes", 409},
 		{"rate_limited", 429},    {"too_many_waiters", 503},
+		{"unknown_alias", 404},   {"too_many_aliases", 422},
 		{"not_implemented", 501},
 	};
 
@@ -242,9 +258,12 @@ decode_structured(struct json_object *obj, struct cmd_item *it)
 		return item_fail(it, &err);
 	if (json_object_object_get_ex(obj, "args", &args) && json_object_is_type(args, json_type_null))
 		args = NULL;
-	if (planner_command_from_json(type, args, &it->cmd, &err) < 0)
+	it->cmds = wr_xcalloc(1, sizeof(*it->cmds));
+	if (planner_command_from_json(type, args, &it->cmds[0], &err) < 0)
 		return item_fail(it, &err);
-	planner_command_to_json(&it->structured, &it->cmd);
+	it->ncmds = 1;
+	it->is_structured = true;
+	planner_command_to_json(&it->structured, &it->cmds[0]);
 	it->input = wr_strbuf_str(&it->structured);
 	return true;
 }
@@ -279,9 +298,8 @@ decode_item(struct json_object *obj, struct cmd_item *it)
 		return false;
 	if (json_object_object_get_ex(obj, "type", NULL))
 		return decode_structured(obj, it);
+	/* Parsed once the account's aliases are known (expand_item). */
 	if (wr_json_get_str(obj, "input", PLANNER_MAX_INPUT, &it->input, &err) < 0)
-		return item_fail(it, &err);
-	if (planner_parse(it->input, &it->cmd, &err) < 0)
 		return item_fail(it, &err);
 	return true;
 }
@@ -405,11 +423,11 @@ add_actor_id(struct batch *b, struct cmd_item *it)
 
 /* Token check and actor resolution: one round trip.  Non-zero status: request failed. */
 static unsigned int
-authorise(struct ingress_conn *c, const char *token, struct batch *b, struct wr_strbuf *out)
+authorise(struct ingress_conn *c, const char *token, bool with_context, struct batch *b, struct wr_strbuf *out)
 {
 	struct wr_error err;
 
-	if (ingress_store_auth(c, token, b->refs, b->nrefs, &b->tok, &err) < 0)
+	if (ingress_store_auth(c, token, b->refs, b->nrefs, &b->tok, with_context ? &b->ctx : NULL, &err) < 0)
 		return fail_request(out, &err);
 	if (!b->tok.found) {
 		wr_error_set(&err, -EACCES, "unauthorized", "unknown, expired or revoked token");
@@ -429,12 +447,71 @@ authorise(struct ingress_conn *c, const char *token, struct batch *b, struct wr_
 	return 0;
 }
 
+/* ---- aliases, "!" and parsing --------------------------------------------------- */
+
+/* An error of one of several commands a line expanded to names that command. */
+static bool
+item_fail_line(struct cmd_item *it, const char *line, const struct wr_error *err)
+{
+	struct wr_error e = *err;
+
+	if (it->lines && (it->lines->n > 1 || strcmp(line, it->input) != 0)) {
+		snprintf(e.msg, sizeof(e.msg), "%.80s: %.160s", line, err->msg);
+		e.position = -1;
+	}
+	return item_fail(it, &e);
+}
+
+/* Typed text: aliases and "!", then the parser.  Structured commands are parsed already. */
+static bool
+expand_item(const struct batch *b, struct cmd_item *it)
+{
+	struct wr_error err;
+	const char *p = it->input;
+
+	if (it->is_structured)
+		goto meta;
+	it->lines = wr_xcalloc(1, sizeof(*it->lines));
+	if (planner_expand(it->input, b->ctx.aliases, b->ctx.naliases, ingress_context_last(&b->ctx, it->char_id),
+			   it->lines, &err) < 0)
+		return item_fail(it, &err);
+	it->cmds = wr_xcalloc(it->lines->n, sizeof(*it->cmds));
+	for (size_t i = 0; i < it->lines->n; i++) {
+		err = (struct wr_error){.position = -1};
+		if (planner_parse(it->lines->line[i], &it->cmds[i], &err) < 0)
+			return item_fail_line(it, it->lines->line[i], &err);
+		it->ncmds++;
+	}
+	/* "!" itself is not remembered: repeating it would repeat the repeat. */
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p != '!')
+		it->last = it->input;
+meta:
+	for (size_t i = 0; i < it->ncmds; i++) {
+		if (it->cmds[i].meta == PLANNER_META_NONE)
+			continue;
+		if (it->ncmds > 1) {
+			wr_error_set(&err, -EINVAL, "bad_input", "alias and unalias cannot be chained with other commands");
+			return item_fail(it, &err);
+		}
+		it->last = NULL;
+		if (it->cmds[i].meta == PLANNER_META_UNALIAS)
+			it->kind = ITEM_ALIAS_UNSET;
+		else
+			it->kind = !it->cmds[i].alias[0] ? ITEM_ALIAS_LIST
+				   : !it->cmds[i].text[0] ? ITEM_ALIAS_SHOW
+							  : ITEM_ALIAS_SET;
+	}
+	return true;
+}
+
 /* ---- planning and queueing ------------------------------------------------------------- */
 
 static bool
-plan_item(const struct batch *b, struct cmd_item *it)
+plan_item(struct batch *b, struct cmd_item *it, const struct planner_seen *world, size_t nworld)
 {
-	const struct planner_view *v = &b->views[it->view_index];
+	struct planner_view *v = &b->views[it->view_index];
 	struct wr_error err;
 
 	if (!b->found[it->view_index]) {
@@ -449,70 +526,174 @@ plan_item(const struct batch *b, struct cmd_item *it)
 			     it->char_id);
 		return item_fail(it, &err);
 	}
-	if (planner_plan(&it->cmd, v, &it->act, &it->cand, &err) < 0)
-		return item_fail(it, &err);
-	if (!game_verb_implemented(it->act.verb)) {
-		wr_error_set(&err, -ENOSYS, "not_implemented", "\"%s\" is understood, but this world's rules do not run it yet",
-			     game_verb_to_string(it->act.verb));
-		return item_fail(it, &err);
+	if (it->kind != ITEM_ACTIONS)
+		return true;
+	v->world = world;
+	v->nworld = nworld;
+	it->acts = wr_xcalloc(it->ncmds, sizeof(*it->acts));
+	it->action_ids = wr_xcalloc(it->ncmds, sizeof(*it->action_ids));
+	for (size_t i = 0; i < it->ncmds; i++) {
+		const char *line = it->lines ? it->lines->line[i] : it->input;
+
+		err = (struct wr_error){.position = -1};
+		if (planner_plan(&it->cmds[i], v, &it->acts[i], &it->cand, &err) < 0)
+			return item_fail_line(it, line, &err);
+		if (!game_verb_implemented(it->acts[i].verb)) {
+			wr_error_set(&err, -ENOSYS, "not_implemented",
+				     "\"%s\" is understood, but this world's rules do not run it yet",
+				     game_verb_to_string(it->acts[i].verb));
+			return item_fail_line(it, line, &err);
+		}
 	}
 	return true;
 }
 
-/* Views, plans and one enqueue for every item still standing.  Non-zero: failed. */
+/* The names tell looks up, once each (a batch of 100 lines of 10 commands at most). */
+static size_t
+tell_names(const struct batch *b, const char **names, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < b->nitems; i++) {
+		const struct cmd_item *it = &b->items[i];
+
+		for (size_t k = 0; !it->failed && k < it->ncmds; k++) {
+			const struct planner_command *c = &it->cmds[k];
+			bool seen = false;
+
+			if (c->meta != PLANNER_META_NONE || c->verb != GAME_VERB_TELL || c->recipient.self || n == max)
+				continue;
+			for (size_t j = 0; j < n && !seen; j++)
+				seen = strcmp(names[j], c->recipient.word) == 0;
+			if (!seen)
+				names[n++] = c->recipient.word;
+		}
+	}
+	return n;
+}
+
+/* One submission per action and per alias change, in item order. */
+static size_t
+build_submissions(struct batch *b, struct planner_action *acts, struct ingress_origin *origins)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < b->nitems; i++) {
+		struct cmd_item *it = &b->items[i];
+
+		if (it->failed)
+			continue;
+		if (it->kind == ITEM_ALIAS_SET || it->kind == ITEM_ALIAS_UNSET) {
+			acts[n] = (struct planner_action){0};
+			origins[n] = (struct ingress_origin){
+				.alias_op = it->kind == ITEM_ALIAS_SET ? INGRESS_ALIAS_SET : INGRESS_ALIAS_UNSET,
+				.account_id = b->tok.account_id,
+				.alias_name = it->cmds[0].alias,
+				.alias_expansion = it->kind == ITEM_ALIAS_SET ? it->cmds[0].text : NULL,
+			};
+			n++;
+			continue;
+		}
+		if (it->kind != ITEM_ACTIONS)
+			continue;
+		for (size_t k = 0; k < it->ncmds; k++) {
+			acts[n] = it->acts[k];
+			origins[n] = (struct ingress_origin){.command_id = it->id, .input = it->input, .part = (int) k,
+							     .last = k == 0 ? it->last : NULL};
+			n++;
+		}
+	}
+	return n;
+}
+
+/* What wr_submit() said, back onto the items. */
+static void
+apply_results(struct batch *b, const int64_t *ids, const enum ingress_submit *sub)
+{
+	struct wr_error err;
+	size_t k = 0;
+
+	for (size_t i = 0; i < b->nitems; i++) {
+		struct cmd_item *it = &b->items[i];
+
+		if (it->failed)
+			continue;
+		if (it->kind == ITEM_ALIAS_SET || it->kind == ITEM_ALIAS_UNSET) {
+			if (sub[k] == INGRESS_SUBMIT_NOT_FOUND) {
+				wr_error_set(&err, -ENOENT, "unknown_alias", "there is no alias \"%s\"", it->cmds[0].alias);
+				item_fail(it, &err);
+			} else if (sub[k] == INGRESS_SUBMIT_TOO_MANY) {
+				wr_error_set(&err, -E2BIG, "too_many_aliases", "an account keeps at most %d aliases",
+					     PLANNER_MAX_ALIASES);
+				item_fail(it, &err);
+			}
+			k++;
+			continue;
+		}
+		if (it->kind != ITEM_ACTIONS)
+			continue;
+		for (size_t j = 0; j < it->ncmds; j++, k++) {
+			it->action_ids[j] = ids[k];
+			if (sub[k] == INGRESS_SUBMIT_DUPLICATE)
+				it->replayed = true;
+			if (sub[k] == INGRESS_SUBMIT_QUEUED)
+				ingress_metrics_command(it->acts[j].verb);
+		}
+		if (sub[k - it->ncmds] == INGRESS_SUBMIT_CONFLICT) {
+			wr_error_set(&err, -EEXIST, "idempotency_conflict",
+				     "command id \"%.64s\" was already used with another command", it->id);
+			item_fail(it, &err);
+		}
+	}
+}
+
+/* Expands, views, plans and submits every item still standing: round trips 2 and 3. */
 static unsigned int
 plan_and_enqueue(struct ingress_conn *c, struct batch *b, struct wr_strbuf *out)
 {
 	struct planner_action *acts = NULL;
 	struct ingress_origin *origins = NULL;
+	struct planner_seen *world = NULL;
+	const char **names = NULL;
 	int64_t *action_ids = NULL;
 	enum ingress_submit *sub = NULL;
 	struct wr_error err;
 	unsigned int status = 0;
-	size_t nacts = 0;
+	size_t nsub = 0, nnames, nworld = 0, most = b->nitems * PLANNER_MAX_EXPANDED;
 
+	for (size_t i = 0; i < b->nitems; i++)
+		if (!b->items[i].failed)
+			expand_item(b, &b->items[i]);
 	if (b->nids == 0)
 		return 0;
+	names = wr_xcalloc(most, sizeof(*names));
+	nnames = tell_names(b, names, most);
+	world = wr_xcalloc(nnames ? nnames : 1, sizeof(*world));
 	b->views = wr_xcalloc(b->nids, sizeof(*b->views));
 	b->found = wr_xcalloc(b->nids, sizeof(*b->found));
-	if (ingress_store_views(c, b->ids, b->nids, b->views, b->found, &err) < 0)
-		return fail_request(out, &err);
-	acts = wr_xcalloc(b->nitems, sizeof(*acts));
-	origins = wr_xcalloc(b->nitems, sizeof(*origins));
-	action_ids = wr_xcalloc(b->nitems, sizeof(*action_ids));
-	sub = wr_xcalloc(b->nitems, sizeof(*sub));
-	for (size_t i = 0; i < b->nitems; i++) {
-		struct cmd_item *it = &b->items[i];
-
-		if (it->failed || !plan_item(b, it))
-			continue;
-		acts[nacts] = it->act;
-		origins[nacts] = (struct ingress_origin){.command_id = it->id, .input = it->input};
-		nacts++;
-	}
-	if (nacts == 0)
-		goto out;
-	if (ingress_store_enqueue(c, acts, origins, nacts, action_ids, sub, &err) < 0) {
+	if (ingress_store_views_named(c, b->ids, b->nids, names, nnames, b->views, b->found, world, &nworld, &err) <
+	    0) {
 		status = fail_request(out, &err);
 		goto out;
 	}
-	for (size_t i = 0, k = 0; i < b->nitems; i++) {
-		struct cmd_item *it = &b->items[i];
-
-		if (it->failed)
-			continue;
-		it->action_id = action_ids[k];
-		it->replayed = sub[k] == INGRESS_SUBMIT_DUPLICATE;
-		if (sub[k] == INGRESS_SUBMIT_QUEUED)
-			ingress_metrics_command(it->act.verb);
-		if (sub[k] == INGRESS_SUBMIT_CONFLICT) {
-			wr_error_set(&err, -EEXIST, "idempotency_conflict",
-				     "command id \"%.64s\" was already used with another command", it->id);
-			item_fail(it, &err);
-		}
-		k++;
+	for (size_t i = 0; i < b->nitems; i++)
+		if (!b->items[i].failed)
+			plan_item(b, &b->items[i], world, nworld);
+	acts = wr_xcalloc(most, sizeof(*acts));
+	origins = wr_xcalloc(most, sizeof(*origins));
+	nsub = build_submissions(b, acts, origins);
+	if (nsub == 0)
+		goto out;
+	action_ids = wr_xcalloc(nsub, sizeof(*action_ids));
+	sub = wr_xcalloc(nsub, sizeof(*sub));
+	if (ingress_store_enqueue(c, acts, origins, nsub, action_ids, sub, &err) < 0) {
+		status = fail_request(out, &err);
+		goto out;
 	}
+	apply_results(b, action_ids, sub);
 out:
+	free(names);
+	free(world);
 	free(acts);
 	free(origins);
 	free(action_ids);
@@ -523,14 +704,65 @@ out:
 /* ---- response ------------------------------------------------------------------------- */
 
 static void
-append_item_result(struct wr_strbuf *out, const struct cmd_item *it, bool in_batch)
+append_aliases(struct wr_strbuf *out, const struct batch *b, const struct cmd_item *it)
+{
+	const char *show = it->kind == ITEM_ALIAS_SHOW ? it->cmds[0].alias : NULL;
+	bool first = true;
+
+	if (it->kind == ITEM_ALIAS_SET) {
+		wr_strbuf_puts(out, ",\"alias\":{\"name\":");
+		wr_strbuf_json_str(out, it->cmds[0].alias);
+		wr_strbuf_puts(out, ",\"expansion\":");
+		wr_strbuf_json_str(out, it->cmds[0].text);
+		wr_strbuf_puts(out, "}");
+		return;
+	}
+	if (it->kind == ITEM_ALIAS_UNSET)
+		return;
+	wr_strbuf_puts(out, ",\"aliases\":{");
+	for (size_t i = 0; i < b->ctx.naliases; i++) {
+		if (show && strcmp(show, b->ctx.aliases[i].name) != 0)
+			continue;
+		if (!first)
+			wr_strbuf_puts(out, ",");
+		first = false;
+		wr_strbuf_json_str(out, b->ctx.aliases[i].name);
+		wr_strbuf_puts(out, ":");
+		wr_strbuf_json_str(out, b->ctx.aliases[i].expansion);
+	}
+	wr_strbuf_puts(out, "}");
+}
+
+/* "alias kk" for an alias that does not exist is an error, not an empty list. */
+static void
+check_shown(const struct batch *b, struct cmd_item *it)
+{
+	struct wr_error err;
+
+	if (it->failed || it->kind != ITEM_ALIAS_SHOW)
+		return;
+	for (size_t i = 0; i < b->ctx.naliases; i++)
+		if (strcmp(b->ctx.aliases[i].name, it->cmds[0].alias) == 0)
+			return;
+	wr_error_set(&err, -ENOENT, "unknown_alias", "there is no alias \"%s\"", it->cmds[0].alias);
+	item_fail(it, &err);
+}
+
+static void
+append_item_result(struct wr_strbuf *out, const struct batch *b, const struct cmd_item *it, bool in_batch)
 {
 	if (it->failed) {
 		wr_strbuf_puts(out, in_batch ? "{\"status\":\"error\",\"error\":" : "{\"error\":");
 		append_error_full(out, it->err.kind, it->err.msg, it->err.position, &it->cand);
-	} else
-		wr_strbuf_printf(out, "{\"status\":\"queued\",\"action_ids\":[%" PRId64 "]%s", it->action_id,
-				 it->replayed ? ",\"replayed\":true" : "");
+	} else if (it->kind != ITEM_ACTIONS) {
+		wr_strbuf_puts(out, "{\"status\":\"ok\"");
+		append_aliases(out, b, it);
+	} else {
+		wr_strbuf_puts(out, "{\"status\":\"queued\",\"action_ids\":[");
+		for (size_t i = 0; i < it->ncmds; i++)
+			wr_strbuf_printf(out, "%s%" PRId64, i ? "," : "", it->action_ids[i]);
+		wr_strbuf_puts(out, it->replayed ? "],\"replayed\":true" : "]");
+	}
 	if (it->id) {
 		wr_strbuf_puts(out, ",\"id\":");
 		wr_strbuf_json_str(out, it->id);
@@ -539,18 +771,22 @@ append_item_result(struct wr_strbuf *out, const struct cmd_item *it, bool in_bat
 }
 
 static unsigned int
-respond(const struct batch *b, bool is_batch, struct wr_strbuf *out)
+respond(struct batch *b, bool is_batch, struct wr_strbuf *out)
 {
+	for (size_t i = 0; i < b->nitems; i++)
+		check_shown(b, &b->items[i]);
 	wr_strbuf_reset(out);
 	if (!is_batch) {
-		append_item_result(out, &b->items[0], false);
-		return b->items[0].failed ? ingress_status_for(b->items[0].err.kind) : 202;
+		append_item_result(out, b, &b->items[0], false);
+		return b->items[0].failed			 ? ingress_status_for(b->items[0].err.kind)
+		       : b->items[0].kind != ITEM_ACTIONS ? 200
+							 : 202;
 	}
 	wr_strbuf_puts(out, "{\"results\":[");
 	for (size_t i = 0; i < b->nitems; i++) {
 		if (i > 0)
 			wr_strbuf_puts(out, ",");
-		append_item_result(out, &b->items[i], true);
+		append_item_result(out, b, &b->items[i], true);
 	}
 	wr_strbuf_puts(out, "]}");
 	return 200;
@@ -559,13 +795,21 @@ respond(const struct batch *b, bool is_batch, struct wr_strbuf *out)
 static void
 batch_done(struct batch *b)
 {
-	for (size_t i = 0; b->items && i < b->nitems; i++)
-		wr_strbuf_done(&b->items[i].structured);
+	for (size_t i = 0; b->items && i < b->nitems; i++) {
+		struct cmd_item *it = &b->items[i];
+
+		wr_strbuf_done(&it->structured);
+		free(it->lines);
+		free(it->cmds);
+		free(it->acts);
+		free(it->action_ids);
+	}
 	free(b->items);
 	free(b->refs);
 	free(b->ids);
 	free(b->views);
 	free(b->found);
+	ingress_context_done(&b->ctx);
 }
 
 /* The Idempotency-Key header is the id of a single command. */
@@ -644,7 +888,7 @@ ingress_commands_handle(struct ingress_store *st, const struct ingress_commands_
 		status = fail_request(out, &err);
 		goto out;
 	}
-	status = authorise(c, req->token, &b, out);
+	status = authorise(c, req->token, true, &b, out);
 	if (status)
 		goto out;
 	status = plan_and_enqueue(c, &b, out);
@@ -672,7 +916,7 @@ ingress_commands_resolve_actor(struct ingress_conn *c, const char *token, const 
 		add_ref(&b, &item);
 	if (item.failed)
 		return fail_request(out, &item.err);
-	status = authorise(c, token, &b, out);
+	status = authorise(c, token, false, &b, out);
 	if (status)
 		goto out;
 	if (item.failed) {

@@ -105,6 +105,15 @@ struct ingress_actor_ref {
 	bool may_act;            /* OUT: wr_may_act() for this token */
 };
 
+struct json_object;
+
+/* What typed lines need before they can be parsed: wr_command_context(). */
+struct ingress_context {
+	struct json_object *doc;   /* owns the strings below; NULL until read */
+	struct planner_alias aliases[PLANNER_MAX_ALIASES];
+	size_t naliases;
+};
+
 /*
  * Looks the bearer token up and resolves every actor reference (names
  * case-insensitively, as the characters_name_key index does) in one round
@@ -114,7 +123,14 @@ struct ingress_actor_ref {
  */
 int
 ingress_store_auth(struct ingress_conn *c, const char *token, struct ingress_actor_ref *refs,
-		   size_t nrefs, struct ingress_token *ret_tok, struct wr_error *reterr) WR_MUSTCHECK;
+		   size_t nrefs, struct ingress_token *ret_tok, struct ingress_context *ret_ctx,
+		   struct wr_error *reterr) WR_MUSTCHECK;
+
+/* The character's last typed command, or NULL. */
+const char *
+ingress_context_last(const struct ingress_context *ctx, int64_t char_id);
+void
+ingress_context_done(struct ingress_context *ctx);
 
 /*
  * One wr_actor_view() call for n distinct character ids.  ret_views[i]
@@ -124,23 +140,48 @@ int
 ingress_store_views(struct ingress_conn *c, const int64_t *ids, size_t n,
 		    struct planner_view *ret_views, bool *ret_found, struct wr_error *reterr) WR_MUSTCHECK;
 
-/* What wr_submit() did with one action. */
+/*
+ * The same, and in the same statement the characters named in names[0..nnames)
+ * (exact names, any case: tell finds players anywhere).  ret_world gets one
+ * entry per character found (at most nnames), *ret_nworld how many.
+ */
+int
+ingress_store_views_named(struct ingress_conn *c, const int64_t *ids, size_t n, const char *const *names,
+			  size_t nnames, struct planner_view *ret_views, bool *ret_found,
+			  struct planner_seen *ret_world, size_t *ret_nworld, struct wr_error *reterr) WR_MUSTCHECK;
+
+/* What wr_submit() did with one action or alias change. */
 enum ingress_submit {
 	INGRESS_SUBMIT_QUEUED,
 	INGRESS_SUBMIT_DUPLICATE, /* same command id and input seen: the original action id */
 	INGRESS_SUBMIT_CONFLICT,  /* same command id, other input: refused */
+	INGRESS_SUBMIT_OK,        /* an alias change was made */
+	INGRESS_SUBMIT_NOT_FOUND, /* unalias of an alias that does not exist */
+	INGRESS_SUBMIT_TOO_MANY,  /* the account has PLANNER_MAX_ALIASES aliases already */
 };
 
-/* What the queue keeps of the command an action came from. */
+enum ingress_alias_op {
+	INGRESS_ALIAS_NONE, /* an action */
+	INGRESS_ALIAS_SET,
+	INGRESS_ALIAS_UNSET,
+};
+
+/* What the queue keeps of the command an action came from, or an alias change. */
 struct ingress_origin {
 	const char *command_id;  /* borrowed, may be NULL */
 	const char *input;       /* borrowed */
+	int part;                /* 0, 1, ...: the actions one typed line became share its command id */
+	const char *last;        /* borrowed, may be NULL: the typed line "!" will repeat */
+	enum ingress_alias_op alias_op; /* not NONE: an alias change, and acts[i] is ignored */
+	int64_t account_id;      /* alias changes: whose */
+	const char *alias_name;  /* borrowed */
+	const char *alias_expansion; /* borrowed, SET only */
 };
 
 /*
- * One wr_submit() call: inserts the n actions in array order in one
- * transaction and wakes the workers.  ret_ids[i] is the id of acts[i].
- * Durable when it returns 0.
+ * One wr_submit() call: inserts the n actions (and alias changes) in array
+ * order in one transaction and wakes the workers.  ret_ids[i] is the id of
+ * acts[i] (0 for alias changes).  Durable when it returns 0.
  */
 int
 ingress_store_enqueue(struct ingress_conn *c, const struct planner_action *acts,

@@ -69,9 +69,17 @@ static const char sql_resolve[] =
 	"WHERE m.id = CASE WHEN r.ref LIKE 'mob:%' THEN substr(r.ref, 5)::bigint END"
 	") x ON true ORDER BY r.ord";
 
-/* $1 bigint[]: character ids.  Returns one row, one jsonb column (see
- * schema/functions/wr_actor_view.sql for its shape). */
-static const char sql_views[] = "SELECT wr_actor_view($1::bigint[])";
+/* $1 text: the bearer token, $2 jsonb: the actor references.  One row, one
+ * jsonb column: schema/functions/wr_command_context.sql. */
+static const char sql_context[] = "SELECT wr_command_context($1, $2::jsonb)";
+
+/* $1 bigint[]: character ids, $2 text[]: lowercase names for tell.  Returns
+ * one row: the views (schema/functions/wr_actor_view.sql) and [[id, name]]
+ * of the characters named. */
+static const char sql_views[] =
+	"SELECT wr_actor_view($1::bigint[]), "
+	"coalesce((SELECT jsonb_agg(jsonb_build_array(c.id, c.name)) FROM characters c "
+	"WHERE lower(c.name) = ANY($2::text[])), '[]')";
 
 /* $1 jsonb: array of planned actions (schema/functions/wr_submit.sql).
  * Returns one row per action, in array order: action id (NULL on a
@@ -231,6 +239,56 @@ ingress_db_failed(struct ingress_conn *c, const char *what, struct wr_error *err
 	return wr_error_set(reterr, err->code < 0 ? err->code : -EIO, "internal", "internal error");
 }
 
+
+/* Reads wr_command_context()'s one value into ctx (which then owns the JSON). */
+static int
+parse_context(PGresult *res, struct ingress_context *ctx)
+{
+	struct json_object *doc = NULL, *aliases;
+	const char *text;
+
+	ctx->naliases = 0;
+	if (PQntuples(res) != 1 || PQnfields(res) != 1)
+		return -EBADMSG;
+	text = PQgetvalue(res, 0, 0);
+	if (wr_json_parse(text, strlen(text), 4, &doc, NULL) < 0)
+		return -EBADMSG;
+	aliases = wr_json_member(doc, "aliases", json_type_object);
+	if (!aliases || !wr_json_member(doc, "last", json_type_object)) {
+		json_object_put(doc);
+		return -EBADMSG;
+	}
+	json_object_object_foreach(aliases, name, val)
+	{
+		if (ctx->naliases == PLANNER_MAX_ALIASES || !json_object_is_type(val, json_type_string))
+			break;
+		ctx->aliases[ctx->naliases++] = (struct planner_alias){.name = name, .expansion = json_object_get_string(val)};
+	}
+	ctx->doc = doc;
+	return 0;
+}
+
+const char *
+ingress_context_last(const struct ingress_context *ctx, int64_t char_id)
+{
+	struct json_object *last = ctx->doc ? wr_json_member(ctx->doc, "last", json_type_object) : NULL;
+	struct json_object *line;
+	char key[24];
+
+	snprintf(key, sizeof(key), "%" PRId64, char_id);
+	line = last ? wr_json_member(last, key, json_type_string) : NULL;
+	return line ? json_object_get_string(line) : NULL;
+}
+
+void
+ingress_context_done(struct ingress_context *ctx)
+{
+	if (ctx->doc)
+		json_object_put(ctx->doc);
+	ctx->doc = NULL;
+	ctx->naliases = 0;
+}
+
 /*
  * A connection that sat idle in the pool may have died with the server
  * (restart, failover) without libpq noticing until now.  For reads it is
@@ -324,14 +382,15 @@ parse_resolve_rows(PGresult *res, struct ingress_actor_ref *refs, size_t nrefs)
 
 int
 ingress_store_auth(struct ingress_conn *c, const char *token, struct ingress_actor_ref *refs,
-		   size_t nrefs, struct ingress_token *ret_tok, struct wr_error *reterr)
+		   size_t nrefs, struct ingress_token *ret_tok, struct ingress_context *ret_ctx,
+		   struct wr_error *reterr)
 {
 	struct wr_strbuf refs_json = WR_STRBUF_INIT;
 	const char *token_params[1] = {token};
-	const char *resolve_params[2];
-	struct wr_db_stmt stmts[2];
+	const char *resolve_params[2], *context_params[2];
+	struct wr_db_stmt stmts[3];
 	struct wr_error err;
-	size_t nstmts = nrefs > 0 ? 2 : 1;
+	size_t nstmts = 1, iresolve = 0, icontext = 0;
 	int r;
 
 	wr_strbuf_puts(&refs_json, "[");
@@ -343,12 +402,23 @@ ingress_store_auth(struct ingress_conn *c, const char *token, struct ingress_act
 	wr_strbuf_puts(&refs_json, "]");
 	resolve_params[0] = wr_strbuf_str(&refs_json);
 	resolve_params[1] = token;
+	context_params[0] = token;
+	context_params[1] = wr_strbuf_str(&refs_json);
 
 	for (;;) {
+		nstmts = 1;
 		stmts[0] = (struct wr_db_stmt){.sql = ingress_sql_token, .nparams = 1, .params = token_params,
 					       .expect = PGRES_TUPLES_OK};
-		stmts[1] = (struct wr_db_stmt){.sql = sql_resolve, .nparams = 2, .params = resolve_params,
-					       .expect = PGRES_TUPLES_OK};
+		if (nrefs > 0) {
+			iresolve = nstmts++;
+			stmts[iresolve] = (struct wr_db_stmt){.sql = sql_resolve, .nparams = 2, .params = resolve_params,
+							      .expect = PGRES_TUPLES_OK};
+		}
+		if (ret_ctx) {
+			icontext = nstmts++;
+			stmts[icontext] = (struct wr_db_stmt){.sql = sql_context, .nparams = 2, .params = context_params,
+							      .expect = PGRES_TUPLES_OK};
+		}
 		r = wr_db_pipeline(&c->db, stmts, nstmts, &err);
 		if (r >= 0 || !ingress_retry_after_stale(c, &err))
 			break;
@@ -358,7 +428,8 @@ ingress_store_auth(struct ingress_conn *c, const char *token, struct ingress_act
 		goto out;
 	}
 	if (ingress_parse_token_row(stmts[0].res, ret_tok) < 0 ||
-	    (nstmts > 1 && parse_resolve_rows(stmts[1].res, refs, nrefs) < 0)) {
+	    (nrefs > 0 && parse_resolve_rows(stmts[iresolve].res, refs, nrefs) < 0) ||
+	    (ret_ctx && parse_context(stmts[icontext].res, ret_ctx) < 0)) {
 		log_bug_self("unexpected result shape from token or actor lookup");
 		r = wr_error_set(reterr, -EBADMSG, "internal", "internal error");
 		goto out;
@@ -404,24 +475,77 @@ out:
 	return r;
 }
 
+/* [[id, name], ...] of the characters tell named. */
+static int
+decode_world(const char *text, struct planner_seen *ret, size_t max, size_t *ret_n)
+{
+	struct json_object *arr = NULL;
+	int r = -EBADMSG;
+
+	*ret_n = 0;
+	if (wr_json_parse(text, strlen(text), 4, &arr, NULL) < 0)
+		return -EBADMSG;
+	if (!json_object_is_type(arr, json_type_array))
+		goto out;
+	for (size_t k = 0; k < json_object_array_length(arr) && *ret_n < max; k++) {
+		struct json_object *e = json_object_array_get_idx(arr, k);
+		struct json_object *id = json_object_array_get_idx(e, 0), *name = json_object_array_get_idx(e, 1);
+		struct planner_seen *s = &ret[(*ret_n)++];
+
+		if (!json_object_is_type(id, json_type_int) || !json_object_is_type(name, json_type_string))
+			goto out;
+		*s = (struct planner_seen){.id = json_object_get_int64(id), .kind = PLANNER_CHAR, .quantity = 1};
+		snprintf(s->name, sizeof(s->name), "%s", json_object_get_string(name));
+		snprintf(s->keywords, sizeof(s->keywords), "%s", s->name);
+	}
+	r = 0;
+out:
+	json_object_put(arr);
+	return r;
+}
+
 int
 ingress_store_views(struct ingress_conn *c, const int64_t *ids, size_t n,
 		    struct planner_view *ret_views, bool *ret_found, struct wr_error *reterr)
 {
-	struct wr_strbuf arr = WR_STRBUF_INIT;
-	const char *params[1];
+	size_t nworld;
+
+	return ingress_store_views_named(c, ids, n, NULL, 0, ret_views, ret_found, NULL, &nworld, reterr);
+}
+
+int
+ingress_store_views_named(struct ingress_conn *c, const int64_t *ids, size_t n, const char *const *names,
+			  size_t nnames, struct planner_view *ret_views, bool *ret_found,
+			  struct planner_seen *ret_world, size_t *ret_nworld, struct wr_error *reterr)
+{
+	struct wr_strbuf arr = WR_STRBUF_INIT, nm = WR_STRBUF_INIT;
+	const char *params[2];
 	PGresult *res = NULL;
 	struct wr_error err;
 	int r;
 
+	*ret_nworld = 0;
 	wr_strbuf_puts(&arr, "{");
 	for (size_t i = 0; i < n; i++)
 		wr_strbuf_printf(&arr, "%s%" PRId64, i > 0 ? "," : "", ids[i]);
 	wr_strbuf_puts(&arr, "}");
 	params[0] = wr_strbuf_str(&arr);
+	/* A text[] literal: every element quoted, " and \ escaped. */
+	wr_strbuf_puts(&nm, "{");
+	for (size_t i = 0; i < nnames; i++) {
+		wr_strbuf_puts(&nm, i > 0 ? ",\"" : "\"");
+		for (const char *p = names[i]; *p; p++) {
+			if (*p == '"' || *p == '\\')
+				wr_strbuf_puts(&nm, "\\");
+			wr_strbuf_append(&nm, p, 1);
+		}
+		wr_strbuf_puts(&nm, "\"");
+	}
+	wr_strbuf_puts(&nm, "}");
+	params[1] = wr_strbuf_str(&nm);
 
 	for (;;) {
-		r = wr_db_exec(&c->db, sql_views, 1, params, PGRES_TUPLES_OK, &res, &err);
+		r = wr_db_exec(&c->db, sql_views, 2, params, PGRES_TUPLES_OK, &res, &err);
 		if (r >= 0 || !ingress_retry_after_stale(c, &err))
 			break;
 	}
@@ -429,8 +553,9 @@ ingress_store_views(struct ingress_conn *c, const int64_t *ids, size_t n,
 		r = ingress_db_failed(c, "read actor views", &err, reterr);
 		goto out;
 	}
-	if (PQntuples(res) != 1 || PQnfields(res) != 1 || PQgetisnull(res, 0, 0) ||
-	    decode_views(PQgetvalue(res, 0, 0), ids, n, ret_views, ret_found) < 0) {
+	if (PQntuples(res) != 1 || PQnfields(res) != 2 || PQgetisnull(res, 0, 0) ||
+	    decode_views(PQgetvalue(res, 0, 0), ids, n, ret_views, ret_found) < 0 ||
+	    (nnames > 0 && decode_world(PQgetvalue(res, 0, 1), ret_world, nnames, ret_nworld) < 0)) {
 		log_bug_self("unexpected result from wr_actor_view()");
 		r = wr_error_set(reterr, -EBADMSG, "internal", "internal error");
 		goto out;
@@ -439,6 +564,7 @@ ingress_store_views(struct ingress_conn *c, const int64_t *ids, size_t n,
 out:
 	PQclear(res);
 	wr_strbuf_done(&arr);
+	wr_strbuf_done(&nm);
 	return r;
 }
 
@@ -446,6 +572,17 @@ out:
 static void
 append_action(struct wr_strbuf *sb, const struct planner_action *a, const struct ingress_origin *o)
 {
+	if (o->alias_op != INGRESS_ALIAS_NONE) {
+		wr_strbuf_printf(sb, "{\"alias_op\":\"%s\",\"account_id\":%" PRId64 ",\"name\":",
+				 o->alias_op == INGRESS_ALIAS_SET ? "set" : "unset", o->account_id);
+		wr_strbuf_json_str(sb, o->alias_name);
+		if (o->alias_expansion) {
+			wr_strbuf_puts(sb, ",\"expansion\":");
+			wr_strbuf_json_str(sb, o->alias_expansion);
+		}
+		wr_strbuf_puts(sb, "}");
+		return;
+	}
 	wr_strbuf_printf(sb, "{\"actor_key\":\"char:%" PRId64 "\",\"account_id\":%" PRId64 ",\"verb\":",
 			 a->actor_char, a->account_id);
 	wr_strbuf_json_str(sb, game_verb_to_string(a->verb));
@@ -458,6 +595,11 @@ append_action(struct wr_strbuf *sb, const struct planner_action *a, const struct
 		wr_strbuf_puts(sb, "null");
 	wr_strbuf_puts(sb, ",\"input\":");
 	wr_strbuf_json_str(sb, o->input ? o->input : "");
+	wr_strbuf_printf(sb, ",\"part\":%d", o->part);
+	if (o->last) {
+		wr_strbuf_puts(sb, ",\"last\":");
+		wr_strbuf_json_str(sb, o->last);
+	}
 	wr_strbuf_puts(sb, "}");
 }
 
@@ -495,11 +637,15 @@ ingress_store_enqueue(struct ingress_conn *c, const struct planner_action *acts,
 	for (size_t i = 0; i < n; i++) {
 		const char *status = PQgetvalue(res, (int) i, 1);
 
-		ret_status[i] = !strcmp(status, "queued")      ? INGRESS_SUBMIT_QUEUED
-				: !strcmp(status, "duplicate") ? INGRESS_SUBMIT_DUPLICATE
-							       : INGRESS_SUBMIT_CONFLICT;
+		ret_status[i] = !strcmp(status, "queued")             ? INGRESS_SUBMIT_QUEUED
+				: !strcmp(status, "duplicate")        ? INGRESS_SUBMIT_DUPLICATE
+				: !strcmp(status, "ok")               ? INGRESS_SUBMIT_OK
+				: !strcmp(status, "not_found")        ? INGRESS_SUBMIT_NOT_FOUND
+				: !strcmp(status, "too_many_aliases") ? INGRESS_SUBMIT_TOO_MANY
+								      : INGRESS_SUBMIT_CONFLICT;
 		ret_ids[i] = 0;
-		if (ret_status[i] != INGRESS_SUBMIT_CONFLICT && wr_db_get_i64(res, (int) i, 0, &ret_ids[i]) < 0) {
+		if ((ret_status[i] == INGRESS_SUBMIT_QUEUED || ret_status[i] == INGRESS_SUBMIT_DUPLICATE) &&
+		    wr_db_get_i64(res, (int) i, 0, &ret_ids[i]) < 0) {
 			log_bug_self("wr_submit() returned a bad action id");
 			r = wr_error_set(reterr, -EBADMSG, "internal", "internal error");
 			goto out;
