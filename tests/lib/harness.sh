@@ -142,8 +142,10 @@ wait_grep() { # pattern file [tenths]
 }
 
 # Ingress + publisher on free ports, N workers; exports HTTP and WS.
+# INGRESS_ARGS (word-split) are extra wr-ingress options: "--rate=5 --burst=5".
 services_start() { # workers
-	svc ingress "$BUILD/ingress/wr-ingress" --port=0 --port-file="$T_DIR/ingress.port"
+	# shellcheck disable=SC2086
+	svc ingress "$BUILD/ingress/wr-ingress" --port=0 --port-file="$T_DIR/ingress.port" ${INGRESS_ARGS:-}
 	svc publisher "$BUILD/publisher/wr-publisher" --port=0 --port-file="$T_DIR/publisher.port"
 	n=0
 	while [ "$n" -lt "${1:-2}" ]; do n=$((n + 1)); svc "worker-$n" "$BUILD/worker/wr-worker"; done
@@ -158,4 +160,15 @@ post() {
 	curl -s -o "$T_DIR/resp" -w '%{http_code}' -H "Authorization: Bearer $1" \
 		-H 'Content-Type: application/json' --data-binary "$2" "$HTTP/v1/commands"
 	printf ' '; cat "$T_DIR/resp"
+}
+
+# get TOKEN PATH -> prints "STATUS BODY" (PATH starts with /)
+get() {
+	curl -s -o "$T_DIR/resp" -w '%{http_code}' -H "Authorization: Bearer $1" "$HTTP$2"
+	printf ' '; cat "$T_DIR/resp"
+}
+
+# json EXPR BODY -> prints EXPR evaluated in Python with d = the parsed body
+json() {
+	python3 -c 'import json, sys; d = json.loads(sys.argv[2]); print(eval(sys.argv[1]))' "$1" "$2"
 }
