@@ -19,7 +19,8 @@ echo "TAP version 13"
 
 ok() { # cond-status description
 	T_N=$((T_N + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $T_N - $2"; else echo "not ok $T_N - $2"; T_FAILED=$((T_FAILED + 1)); fi
+	# printf, not echo: dash's echo would interpret backslashes in the description.
+	if [ "$1" -eq 0 ]; then printf 'ok %s - %s\n' "$T_N" "$2"; else printf 'not ok %s - %s\n' "$T_N" "$2"; T_FAILED=$((T_FAILED + 1)); fi
 }
 check() { # description command...
 	d=$1; shift
