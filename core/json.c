@@ -37,6 +37,12 @@ wr_json_parse(const char *buf, size_t len, int max_depth, struct json_object **r
 		r = wr_error_set(reterr, -EINVAL, "bad_json", "invalid json: unexpected end of input");
 		goto out;
 	}
+	/* json-c's depth counts a slot for the value itself: max_depth - 1 containers nest. */
+	if (jerr == json_tokener_error_depth) {
+		r = wr_error_set(reterr, -EINVAL, "bad_json", "invalid json: nested deeper than %d levels",
+				 max_depth - 1);
+		goto out;
+	}
 	if (jerr != json_tokener_success || !obj) {
 		r = wr_error_set(reterr, -EINVAL, "bad_json", "invalid json at offset %zu: %s",
 				 json_tokener_get_parse_end(tok), json_tokener_error_desc(jerr));

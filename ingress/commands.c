@@ -434,7 +434,7 @@ authorise(struct ingress_conn *c, const char *token, bool with_context, struct b
 		return fail_request(out, &err);
 	}
 	if (b->tok.kind == INGRESS_TOKEN_ADMIN) {
-		wr_error_set(&err, -EPERM, "forbidden", "admin tokens cannot submit commands: use a player or service token");
+		wr_error_set(&err, -EPERM, "forbidden", "admin tokens cannot act for characters: use a player or service token");
 		return fail_request(out, &err);
 	}
 	b->ids = wr_xcalloc(b->nitems, sizeof(*b->ids));

@@ -450,8 +450,12 @@ on_headers(struct ingress_http *h, struct MHD_Connection *conn, struct request *
 
 	if (rq->route == INGRESS_ROUTE_NONE)
 		return send_error(conn, rq, "not_found", "no such endpoint");
-	if (!method_allowed(spec->allow, method))
-		return send_error_reply(conn, rq, "method_not_allowed", "method not allowed here", &rp);
+	if (!method_allowed(spec->allow, method)) {
+		char msg[64];
+
+		snprintf(msg, sizeof(msg), "use %s", spec->allow);
+		return send_error_reply(conn, rq, "method_not_allowed", msg, &rp);
+	}
 	ret = check_request_line(conn, rq, &done);
 	if (done)
 		return ret;

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Bad input gets a 4xx with a JSON error, enqueues nothing and crashes nothing.
+# Bad input gets a 4xx with a JSON error, enqueues nothing and crashes nothing;
+# every size limit of a request body answers with its own status.
 . "$WR_HOME/tests/lib/harness.sh"
 
 pg_start_world
@@ -21,7 +22,8 @@ expect() { # description token body status code
 	is "$(queued)" "0" "$1: nothing enqueued"
 }
 
-expect "malformed JSON" "$ALICE" '{"actor":"Alice","input":"look"' 400 bad_json
+expect "truncated JSON" "$ALICE" '{"actor":"Alice","input":"look"' 400 bad_json
+expect "truncated JSON in a string" "$ALICE" '{"actor":"Alice","input":"lo' 400 bad_json
 expect "trailing garbage" "$ALICE" '{"actor":"Alice","input":"look"} x' 400 bad_json
 expect "not an object" "$ALICE" '"look"' 400 bad_input
 expect "wrong type" "$ALICE" '{"actor":"Alice","input":42}' 400 bad_input
@@ -42,10 +44,36 @@ r=$(curl -s -o "$T_DIR/resp" -w '%{http_code}' -H "Authorization: Bearer $ALICE"
 is "$r" "413" "body over the limit: status 413"
 grep -q '"too_large"' "$T_DIR/resp"; ok $? "body over the limit: JSON error too_large"
 
-# 10,000-deep nesting.
+# A 1 MB body, announced (Content-Length) and not (chunked).
+head -c 1048576 /dev/zero | tr '\0' 'a' | sed 's/^/{"actor":"Alice","input":"say /; s/$/"}/' >"$T_DIR/1mb"
+r=$(curl -s -o "$T_DIR/resp" -w '%{http_code}' -H "Authorization: Bearer $ALICE" --data-binary @"$T_DIR/1mb" "$HTTP/v1/commands")
+is "$r" "413" "1 MB body: status 413"
+grep -q '"too_large"' "$T_DIR/resp"; ok $? "1 MB body: JSON error too_large"
+r=$(curl -s -o "$T_DIR/resp" -w '%{http_code}' -H "Authorization: Bearer $ALICE" -H 'Transfer-Encoding: chunked' \
+	--data-binary @"$T_DIR/1mb" "$HTTP/v1/commands")
+is "$r" "413" "1 MB chunked body: status 413"
+
+# 10,000-deep nesting, and the depth limit itself: 15 levels parse, 16 do not.
 python3 -c 'print("[" * 10000 + "]" * 10000)' >"$T_DIR/deep"
 r=$(curl -s -o "$T_DIR/resp" -w '%{http_code}' -H "Authorization: Bearer $ALICE" --data-binary @"$T_DIR/deep" "$HTTP/v1/commands")
 is "$r" "400" "10,000-deep nesting: status 400"
+grep -q '"bad_json"' "$T_DIR/resp"; ok $? "10,000-deep nesting: JSON error bad_json"
+nest() { python3 -c 'import sys; n = int(sys.argv[1]); print("[" * (n - 1) + "{\"actor\":\"Alice\",\"input\":\"look\"}" + "]" * (n - 1))' "$1"; }
+r=$(post "$ALICE" "$(nest 16)")
+is "${r%% *}" "400" "16 levels of nesting: status 400"
+case "$r" in *"nested deeper than 15"*) ok 0 "16 levels: the message names the limit" ;; *) ok 1 "16 levels: the message names the limit"; diag "$r" ;; esac
+r=$(post "$ALICE" "$(nest 15)")
+is "${r%% *}" "200" "15 levels parse: a batch whose one item is not a command object (200)"
+case "$r" in *'"bad_input"'*) ok 0 "15 levels: the item is bad_input, not bad_json" ;; *) ok 1 "15 levels: the item is bad_input, not bad_json"; diag "$r" ;; esac
+
+# Field and batch limits.
+expect "command over 2048 bytes" "$ALICE" "{\"actor\":\"Alice\",\"input\":\"say $(head -c 2100 /dev/zero | tr '\0' x)\"}" 400 too_long
+expect "actor over 128 bytes" "$ALICE" "{\"actor\":\"$(head -c 129 /dev/zero | tr '\0' x)\",\"input\":\"look\"}" 400 too_long
+expect "say text over 1024 bytes" "$ALICE" "{\"actor\":\"Alice\",\"input\":\"say $(head -c 1100 /dev/zero | tr '\0' x)\"}" 400 too_long
+expect "batch of 101 commands" "$ALICE" "$(python3 -c 'import json; print(json.dumps([{"input": "look"}] * 101))')" 413 batch_too_large
+expect "empty batch" "$ALICE" '[]' 400 bad_input
+r=$(curl -s -o "$T_DIR/resp" -w '%{http_code}' -H "Authorization: Bearer $ALICE" -H 'Content-Type: text/plain' -d 'look' "$HTTP/v1/commands")
+is "$r" "415" "text/plain on /v1/commands: status 415"
 is "$(queued)" "0" "after all bad requests: nothing enqueued"
 
 # Batches: valid items are enqueued, invalid ones get their own error, in order.

@@ -19,7 +19,8 @@ echo "TAP version 13"
 
 ok() { # cond-status description
 	T_N=$((T_N + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $T_N - $2"; else echo "not ok $T_N - $2"; T_FAILED=$((T_FAILED + 1)); fi
+	# printf, not echo: dash's echo would interpret backslashes in the description.
+	if [ "$1" -eq 0 ]; then printf 'ok %s - %s\n' "$T_N" "$2"; else printf 'not ok %s - %s\n' "$T_N" "$2"; T_FAILED=$((T_FAILED + 1)); fi
 }
 check() { # description command...
 	d=$1; shift
@@ -142,8 +143,10 @@ wait_grep() { # pattern file [tenths]
 }
 
 # Ingress + publisher on free ports, N workers; exports HTTP and WS.
+# INGRESS_ARGS (word-split) are extra wr-ingress options: "--rate=5 --burst=5".
 services_start() { # workers
-	svc ingress "$BUILD/ingress/wr-ingress" --port=0 --port-file="$T_DIR/ingress.port"
+	# shellcheck disable=SC2086
+	svc ingress "$BUILD/ingress/wr-ingress" --port=0 --port-file="$T_DIR/ingress.port" ${INGRESS_ARGS:-}
 	svc publisher "$BUILD/publisher/wr-publisher" --port=0 --port-file="$T_DIR/publisher.port"
 	n=0
 	while [ "$n" -lt "${1:-2}" ]; do n=$((n + 1)); svc "worker-$n" "$BUILD/worker/wr-worker"; done
@@ -158,4 +161,15 @@ post() {
 	curl -s -o "$T_DIR/resp" -w '%{http_code}' -H "Authorization: Bearer $1" \
 		-H 'Content-Type: application/json' --data-binary "$2" "$HTTP/v1/commands"
 	printf ' '; cat "$T_DIR/resp"
+}
+
+# get TOKEN PATH -> prints "STATUS BODY" (PATH starts with /)
+get() {
+	curl -s -o "$T_DIR/resp" -w '%{http_code}' -H "Authorization: Bearer $1" "$HTTP$2"
+	printf ' '; cat "$T_DIR/resp"
+}
+
+# json EXPR BODY -> prints EXPR evaluated in Python with d = the parsed body
+json() {
+	python3 -c 'import json, sys; d = json.loads(sys.argv[2]); print(eval(sys.argv[1]))' "$1" "$2"
 }
