@@ -15,10 +15,10 @@ W2=$("$WRCTL" token issue alice)
 W3=$("$WRCTL" token issue alice)
 MB=$("$WRCTL" token issue alice)
 BOB=$("$WRCTL" token issue bob)
-INGRESS_ARGS="--rate=5 --burst=5 --max-waiters=2 --max-mailboxes=2"
+INGRESS_ARGS="--rate=1 --burst=5 --max-waiters=2 --max-mailboxes=2"
 services_start 1
 
-# ---- rate: 5 per second, burst 5
+# ---- rate: 1 per second, burst 5 (a slow refill, so a loaded machine cannot refill the bucket between two curls)
 codes=""
 for i in $(seq 1 12); do
 	codes="$codes $(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $RL" "$HTTP/v1/streams/char:$ALICE_ID/events")"
