@@ -193,17 +193,15 @@ ingress_store_mailbox_open(struct ingress_conn *c, const char *token, int64_t ch
 	r = wr_db_exec(&c->db, sql_mailbox_open, 4, params, PGRES_TUPLES_OK, &res, &err);
 	if (r < 0)
 		return ingress_db_failed(c, "create mailbox", &err, reterr);
-	r = bad_shape("wr_mailbox_open()", reterr);
-	if (PQntuples(res) == 1 && PQnfields(res) == 1) {
-		for (size_t i = 0; i < WR_ELEMENTSOF(answers); i++) {
-			if (strcmp(PQgetvalue(res, 0, 0), answers[i]) == 0) {
-				*ret_status = answers[i];
-				r = 0;
-			}
+	r = -EBADMSG;
+	for (size_t i = 0; i < WR_ELEMENTSOF(answers) && PQntuples(res) == 1 && PQnfields(res) == 1; i++) {
+		if (strcmp(PQgetvalue(res, 0, 0), answers[i]) == 0) {
+			*ret_status = answers[i];
+			r = 0;
 		}
 	}
 	PQclear(res);
-	return r;
+	return r < 0 ? bad_shape("wr_mailbox_open()", reterr) : 0;
 }
 
 /* The access a token has to a mailbox, from sql_mailbox_state's row. */

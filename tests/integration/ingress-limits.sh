@@ -107,4 +107,5 @@ is "$(sql "SELECT count(*) FROM mailboxes WHERE account_id = (SELECT id FROM acc
 r=$(curl -s -o /dev/null -w '%{http_code}' "$HTTP/healthz")
 is "$r" "200" "the service still answers"
 kill -0 "$PID_ingress" 2>/dev/null; ok $? "wr-ingress is still running"
+grep -q 'bug=self' "$T_DIR/ingress.log"; [ $? -ne 0 ]; ok $? "wr-ingress logged no bug of its own"
 finish
