@@ -356,7 +356,7 @@ query_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value
 	return MHD_YES;
 }
 
-/* Path parameter and query; a non-NULL message is a 400 (or 404) to send. */
+/* The path parameter and the query; *ret_done when an error was sent. */
 static enum MHD_Result
 check_request_line(struct MHD_Connection *conn, struct request *rq, bool *ret_done)
 {

@@ -26,13 +26,16 @@
 static const char sql_may_read[] = "SELECT wr_may_read($1, $2)";
 
 /*
- * $1 text stream, $2 bigint after, $3 int limit.
+ * $1 text stream, $2 bigint after, $3 int limit, $4 text token.
  * Rows: stream, seq, event_id, type, actor_key, payload::text; seq order.
+ * The uncorrelated wr_may_read() becomes a one-time filter: for a refused
+ * token nothing is even read.
  */
 static const char sql_stream_read[] =
 	"SELECT es.stream, es.seq, e.event_id, e.type, e.actor_key, e.payload::text"
 	" FROM event_streams es JOIN event_log e ON e.event_id = es.event_id"
-	" WHERE es.stream = $1 AND es.seq > $2 ORDER BY es.seq LIMIT $3";
+	" WHERE es.stream = $1 AND es.seq > $2 AND (SELECT wr_may_read($4, $1))"
+	" ORDER BY es.seq LIMIT $3";
 
 /* $1 text id, $2 text token, $3 bigint character, $4 int max.  One row: the status. */
 static const char sql_mailbox_open[] = "SELECT wr_mailbox_open($1, $2, $3::bigint, $4::integer)";
@@ -124,7 +127,7 @@ ingress_store_stream_read(struct ingress_conn *c, const char *token, const char 
 {
 	char after_s[24], limit_s[16];
 	const char *tparams[1] = {token}, *aparams[2] = {token, stream};
-	const char *rparams[3] = {stream, after_s, limit_s};
+	const char *rparams[4] = {stream, after_s, limit_s, token};
 	struct wr_db_stmt stmts[3];
 	struct ingress_token tok;
 	struct wr_error err;
@@ -137,7 +140,7 @@ ingress_store_stream_read(struct ingress_conn *c, const char *token, const char 
 					       .expect = PGRES_TUPLES_OK};
 		stmts[1] = (struct wr_db_stmt){.sql = sql_may_read, .nparams = 2, .params = aparams,
 					       .expect = PGRES_TUPLES_OK};
-		stmts[2] = (struct wr_db_stmt){.sql = sql_stream_read, .nparams = 3, .params = rparams,
+		stmts[2] = (struct wr_db_stmt){.sql = sql_stream_read, .nparams = 4, .params = rparams,
 					       .expect = PGRES_TUPLES_OK};
 		r = wr_db_pipeline(&c->db, stmts, 3, &err);
 		if (r >= 0 || !ingress_retry_after_stale(c, &err))
@@ -190,17 +193,15 @@ ingress_store_mailbox_open(struct ingress_conn *c, const char *token, int64_t ch
 	r = wr_db_exec(&c->db, sql_mailbox_open, 4, params, PGRES_TUPLES_OK, &res, &err);
 	if (r < 0)
 		return ingress_db_failed(c, "create mailbox", &err, reterr);
-	r = bad_shape("wr_mailbox_open()", reterr);
-	if (PQntuples(res) == 1 && PQnfields(res) == 1) {
-		for (size_t i = 0; i < WR_ELEMENTSOF(answers); i++) {
-			if (strcmp(PQgetvalue(res, 0, 0), answers[i]) == 0) {
-				*ret_status = answers[i];
-				r = 0;
-			}
+	r = -EBADMSG;
+	for (size_t i = 0; i < WR_ELEMENTSOF(answers) && PQntuples(res) == 1 && PQnfields(res) == 1; i++) {
+		if (strcmp(PQgetvalue(res, 0, 0), answers[i]) == 0) {
+			*ret_status = answers[i];
+			r = 0;
 		}
 	}
 	PQclear(res);
-	return r;
+	return r < 0 ? bad_shape("wr_mailbox_open()", reterr) : 0;
 }
 
 /* The access a token has to a mailbox, from sql_mailbox_state's row. */

@@ -116,4 +116,5 @@ cd "$T_DIR" || bail "no temp dir"
 exec 3>&1
 . "$T_DIR/doc.sh" >"$T_DIR/doc.stdout"
 [ "$T_N" -ge 30 ]; ok $? "the page has at least 30 checked examples ($T_N)"
+grep -q 'bug=self' "$T_DIR/ingress.log"; [ $? -ne 0 ]; ok $? "wr-ingress logged no bug of its own"
 finish

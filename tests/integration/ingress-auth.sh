@@ -131,4 +131,5 @@ is "$(sql "SELECT count(*) FROM mailboxes WHERE id = '$MB'")" "0" "and it is gon
 sql "UPDATE accounts SET disabled_at = now() WHERE name = 'alice'" >/dev/null
 refused "disabled account" "$ALICE" '{"actor":"Alice","input":"look"}' 401 unauthorized
 reads "disabled account may not read" "$ALICE" "char:$ALICE_ID" 401
+grep -q 'bug=self' "$T_DIR/ingress.log"; [ $? -ne 0 ]; ok $? "wr-ingress logged no bug of its own"
 finish

@@ -107,4 +107,5 @@ t1=$(date +%s.%N)
 is "$(json '[e["data"]["message"] for e in d["events"]]' "$(cat "$T_DIR/lp")")" "['after the reconnect']" \
 	"after the reconnect a long-poll gets the new event"
 python3 -c "import sys; sys.exit(0 if $t1 - $t0 < 10 else 1)"; ok $? "long before its wait"
+grep -q 'bug=self' "$T_DIR/ingress.log"; [ $? -ne 0 ]; ok $? "wr-ingress logged no bug of its own"
 finish

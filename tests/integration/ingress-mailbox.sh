@@ -132,4 +132,5 @@ r=$(get "$ALICE" "$M")
 is "${r%% *}" "404" "a deleted mailbox is not found"
 r=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $ALICE" -d 'look' -H 'Content-Type: text/plain' "$A")
 is "$r" "404" "nor can it act"
+grep -q 'bug=self' "$T_DIR/ingress.log"; [ $? -ne 0 ]; ok $? "wr-ingress logged no bug of its own"
 finish

@@ -74,4 +74,5 @@ svc ingress2 "$BUILD/ingress/wr-ingress" --port=0 --port-file="$T_DIR/ingress2.p
 wait_file "$T_DIR/ingress2.port" || bail "second ingress did not start"
 r=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$(cat "$T_DIR/ingress2.port")/metrics")
 is "$r" "200" "metrics-public=true: no token needed"
+grep -q 'bug=self' "$T_DIR/ingress.log"; [ $? -ne 0 ]; ok $? "wr-ingress logged no bug of its own"
 finish
