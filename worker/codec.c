@@ -108,7 +108,8 @@ decode_args(struct worker_action *a, const char *verb, const char *args, const c
 	a->game.dir = a->cmd.dir;
 	a->game.text = a->game.verb == GAME_VERB_SAY ? a->cmd.text : NULL;
 	a->game.target_char = target;
-	a->game.item_id = item;
+	a->game.items[0] = item;
+	a->game.nitems = item ? 1 : 0;
 	a->game.amount = amount;
 out:
 	if (ja)
