@@ -128,8 +128,23 @@ game_verb_implemented(enum game_verb v)
 	case GAME_VERB_MOVE:
 	case GAME_VERB_SAY:
 	case GAME_VERB_GIVE:
+	case GAME_VERB_GET:
+	case GAME_VERB_DROP:
+	case GAME_VERB_PUT:
+	case GAME_VERB_WEAR:
+	case GAME_VERB_WIELD:
+	case GAME_VERB_REMOVE:
+	case GAME_VERB_EMOTE:
+	case GAME_VERB_TELL:
+	case GAME_VERB_SHOUT:
+	case GAME_VERB_INVENTORY:
+	case GAME_VERB_EQUIPMENT:
+	case GAME_VERB_SCORE:
+	case GAME_VERB_EXAMINE:
+	case GAME_VERB_CONSIDER:
 		return true;
 	default:
+		/* who, open, close, lock, unlock, kill, flee: not yet */
 		return false;
 	}
 }
