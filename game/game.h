@@ -183,8 +183,9 @@ struct game_char {
 	int32_t level;
 	int32_t hp, max_hp;
 	int64_t gold;
-	int64_t carried_weight; /* locked: everything it owns, worn, carried and inside those */
+	int64_t carried_weight; /* weighed: everything it owns, worn, carried and inside those */
 	int32_t carried_count;  /* possessions: how many things it carries (not worn) in all */
+	bool weighed;     /* carried_weight was read under its lock (the worker reads it where needed) */
 	bool possessions; /* its worn items and first carried ones are in the state's items */
 	bool locked; /* the worker holds its row lock: the rules may change it */
 	bool dirty;  /* OUT: changed by the rules, the worker writes it back */

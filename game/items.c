@@ -508,7 +508,7 @@ game_apply_get(struct game_state *st, const struct game_action *a, struct game_c
 	struct tally t = {0};
 	int64_t gold = 0;
 
-	if (a->container_id && !(container = container_of(st, a, actor)))
+	if (!actor->weighed || (a->container_id && !(container = container_of(st, a, actor))))
 		return game_stale(out);
 	if (!collect(st, a, actor, container ? W_INSIDE : W_FLOOR, its))
 		return game_stale(out);
@@ -731,6 +731,8 @@ game_apply_give(struct game_state *st, const struct game_action *a, struct game_
 		return game_reject(out, a, "not_here", game_printf(out, "%s isn't here.", target->name));
 	if (a->nitems == 0)
 		return give_gold(a, actor, target, out);
+	if (!target->weighed)
+		return game_stale(out);
 	if (!collect(st, a, actor, W_CARRIED, its))
 		return game_stale(out);
 	for (size_t i = 0; i < a->nitems; i++) {

@@ -421,7 +421,7 @@ game_apply_inventory(struct game_state *st, const struct game_action *a, struct 
 	const char *text, *json;
 	int32_t shown = 0;
 
-	if (!actor->possessions)
+	if (!actor->possessions || !actor->weighed)
 		return game_stale(out); /* the worker reads them for inventory */
 	game_str_begin(&gs, out);
 	for (size_t i = 0; i < st->nitems; i++) {
@@ -503,6 +503,8 @@ game_apply_score(struct game_state *st, const struct game_action *a, struct game
 	int64_t limit = game_carry_limit(actor);
 
 	(void) st;
+	if (!actor->weighed)
+		return game_stale(out);
 	ev = game_event_new(out, "Score");
 	game_event_stream(ev, out, GAME_STREAM_CHAR, a->actor_char);
 	game_field_str(ev, out, "text",

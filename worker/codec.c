@@ -299,6 +299,7 @@ decode_char(struct json_object *c, struct game_char *ch)
 		.gold = i64_member(c, "gold"),
 		.carried_weight = i64_member(c, "carried_weight"),
 		.carried_count = i32_member(c, "carried_count"),
+		.weighed = bool_member(c, "weighed"),
 		.possessions = bool_member(c, "possessions"),
 		.locked = bool_member(c, "locked"),
 	};

@@ -213,6 +213,8 @@ struct loadset {
 	IDSET(read_items, WORKER_MAX_BATCH);
 	IDSET(contents, WORKER_MAX_BATCH);
 	IDSET(read_mobs, GAME_MAX_MOBS);
+	IDSET(weights, WORKER_MAX_LOCKED_CHARS);
+	IDSET(exit_names, GAME_MAX_ROOMS);
 	size_t new_ids;
 	size_t item_rows; /* an upper bound of the items the state will hold */
 };
@@ -222,8 +224,10 @@ struct loadset {
 /*
  * What the rules of one action read besides its locks: descriptions and
  * possessions for look, the actor's things for inventory and wear, a
- * container's contents, and one new item id for an action that may split a
- * stack or drop coins.
+ * container's contents, the carried weight of whoever may receive things
+ * (and for inventory and score), exit names for look <dir>, and one new item
+ * id for an action that may split a stack or drop coins.  Reading only what
+ * the batch needs keeps a batch of says as cheap as before the item rules.
  */
 static void
 add_reads(struct loadset *ls, const struct worker_action *a, bool *overflow)
@@ -249,6 +253,8 @@ add_reads(struct loadset *ls, const struct worker_action *a, bool *overflow)
 			ADD(ls, contents, g->container_id, overflow);
 			ls->item_rows += GAME_MAX_CONTENTS;
 		}
+		if (g->has_dir)
+			ADD(ls, exit_names, g->room_id, overflow);
 		break;
 	case GAME_VERB_CONSIDER:
 		if (g->target_char)
@@ -257,16 +263,25 @@ add_reads(struct loadset *ls, const struct worker_action *a, bool *overflow)
 			ADD(ls, read_mobs, g->target_mob, overflow);
 		break;
 	case GAME_VERB_INVENTORY:
+		ADD(ls, weights, g->actor_char, overflow);
+		/* fallthrough */
 	case GAME_VERB_EQUIPMENT:
 	case GAME_VERB_WEAR:
 	case GAME_VERB_WIELD:
 		ADD(ls, possessions, g->actor_char, overflow);
 		ls->item_rows += GAME_MAX_POSSESSIONS;
 		break;
+	case GAME_VERB_SCORE:
+		ADD(ls, weights, g->actor_char, overflow);
+		break;
 	case GAME_VERB_GET:
 	case GAME_VERB_DROP:
 	case GAME_VERB_PUT:
 	case GAME_VERB_GIVE:
+		if (g->verb == GAME_VERB_GET)
+			ADD(ls, weights, g->actor_char, overflow);
+		if (g->verb == GAME_VERB_GIVE && g->target_char && g->nitems)
+			ADD(ls, weights, g->target_char, overflow);
 		if (g->amount > 0 && (g->nitems > 0 || g->verb == GAME_VERB_DROP)) {
 			ls->new_ids++;
 			ls->item_rows++;
@@ -281,17 +296,18 @@ add_reads(struct loadset *ls, const struct worker_action *a, bool *overflow)
 
 /* The sets only grow at their ends: their sizes are enough to undo an action. */
 struct loadsize {
-	size_t n[11], new_ids, item_rows;
+	size_t n[13], new_ids, item_rows;
 };
 
 static void
 loadsize(struct loadset *ls, struct loadsize *sz, bool restore)
 {
-	size_t *n[11] = {&ls->ninstances,    &ls->nrooms,      &ls->nchars,      &ls->nmobs,
-			 &ls->nitems,        &ls->nviews,      &ls->npossessions, &ls->nread_chars,
-			 &ls->nread_items,   &ls->ncontents,   &ls->nread_mobs};
+	size_t *n[13] = {&ls->ninstances,  &ls->nrooms,     &ls->nchars,       &ls->nmobs,
+			 &ls->nitems,      &ls->nviews,     &ls->npossessions, &ls->nread_chars,
+			 &ls->nread_items, &ls->ncontents,  &ls->nread_mobs,   &ls->nweights,
+			 &ls->nexit_names};
 
-	for (size_t i = 0; i < 11; i++) {
+	for (size_t i = 0; i < 13; i++) {
 		if (restore)
 			*n[i] = sz->n[i];
 		else
@@ -379,6 +395,8 @@ lock_load(struct worker *w, int n, struct wr_error *reterr)
 	json_ids(&s[5], "items", ls.read_items, ls.nread_items);
 	json_ids(&s[5], "contents", ls.contents, ls.ncontents);
 	json_ids(&s[5], "mobs", ls.read_mobs, ls.nread_mobs);
+	json_ids(&s[5], "weights", ls.weights, ls.nweights);
+	json_ids(&s[5], "exit_names", ls.exit_names, ls.nexit_names);
 	wr_strbuf_printf(&s[5], "\"new_ids\":%zu}", ls.new_ids);
 	for (int i = 0; i < 6; i++)
 		p[i] = wr_strbuf_str(&s[i]);

@@ -4,10 +4,13 @@
 -- UPDATE, then returns what the game rules need as one JSON document:
 --   instances:  the locked instances (their streams may be written)
 --   rooms:      locked rooms with template text, exits (with the name of the
---               room each leads to) and who/what is present
---   characters: every locked character (with its carried weight), up to 32
---               others per locked room, and the characters in reads.characters
---               (with their description); possessions says whose items came along
+--               room each leads to for the rooms of reads.exit_names) and
+--               who/what is present
+--   characters: every locked character, up to 32 others per locked room (id,
+--               name and room only), and the characters in reads.characters
+--               (with their description); the locked ones of reads.weights
+--               with their carried weight ("weighed"); possessions says whose
+--               items came along
 --   items:      the locked items ("locked": true) and, for display only, the
 --               items of reads.items, the first 64 things of each character of
 --               reads.possessions (worn first) and the first 32 things inside
@@ -20,7 +23,8 @@
 --   views:      wr_actor_view() of reads.views: the actors of actions marked
 --               for re-planning (a view costs more than the rest of the load, so
 --               only those get one)
--- reads: {"views", "possessions", "characters", "items", "contents", "mobs": [ids], "new_ids": n}
+-- reads: {"views", "possessions", "characters", "weights", "items", "contents", "mobs",
+--         "exit_names": [ids], "new_ids": n}
 -- Nothing read for display is locked, and the rules never change it.
 -- Characters standing in a locked room cannot leave or enter it without that
 -- room's lock, so the presence lists are stable for the whole transaction;
@@ -37,6 +41,8 @@ DECLARE
 	r_items bigint[] := ARRAY(SELECT jsonb_array_elements_text(coalesce(p_reads->'items', '[]'))::bigint);
 	r_contents bigint[] := ARRAY(SELECT jsonb_array_elements_text(coalesce(p_reads->'contents', '[]'))::bigint);
 	r_mobs bigint[] := ARRAY(SELECT jsonb_array_elements_text(coalesce(p_reads->'mobs', '[]'))::bigint);
+	r_weights bigint[] := ARRAY(SELECT jsonb_array_elements_text(coalesce(p_reads->'weights', '[]'))::bigint);
+	r_exit_names bigint[] := ARRAY(SELECT jsonb_array_elements_text(coalesce(p_reads->'exit_names', '[]'))::bigint);
 	r_new integer := coalesce((p_reads->>'new_ids')::integer, 0);
 BEGIN
 	PERFORM 1 FROM instances WHERE id = ANY(p_instances) ORDER BY id FOR NO KEY UPDATE;
@@ -52,11 +58,15 @@ BEGIN
 			SELECT jsonb_agg(jsonb_build_object(
 				'id', r.id, 'instance_id', r.instance_id, 'key', t.key,
 				'name', t.name, 'description', t.description, 'flags', to_jsonb(t.flags),
-				'exits', coalesce((SELECT jsonb_agg(jsonb_build_object('dir', x.dir, 'to', x.to_room_id,
-				                                      'door', x.door, 'to_name', tt.name) ORDER BY x.dir)
-				                   FROM exits x JOIN rooms tr ON tr.id = x.to_room_id
-				                   JOIN room_templates tt ON tt.id = tr.template_id
-				                   WHERE x.from_room_id = r.id), '[]'),
+				'exits', CASE WHEN r.id = ANY(r_exit_names)
+				         THEN coalesce((SELECT jsonb_agg(jsonb_build_object('dir', x.dir, 'to', x.to_room_id,
+				                                           'door', x.door, 'to_name', tt.name) ORDER BY x.dir)
+				                        FROM exits x JOIN rooms tr ON tr.id = x.to_room_id
+				                        JOIN room_templates tt ON tt.id = tr.template_id
+				                        WHERE x.from_room_id = r.id), '[]')
+				         ELSE coalesce((SELECT jsonb_agg(jsonb_build_object('dir', x.dir, 'to', x.to_room_id,
+				                                           'door', x.door) ORDER BY x.dir)
+				                        FROM exits x WHERE x.from_room_id = r.id), '[]') END,
 				'mobs', coalesce((SELECT jsonb_agg(jsonb_build_object('id', m.id, 'name', mt.name) ORDER BY m.id)
 				                  FROM mobs m JOIN mob_templates mt ON mt.id = m.template_id
 				                  WHERE m.room_id = r.id), '[]'),
@@ -68,17 +78,23 @@ BEGIN
 			FROM rooms r JOIN room_templates t ON t.id = r.template_id
 			WHERE r.id = ANY(p_rooms)), '[]'),
 		'characters', coalesce((
-			SELECT jsonb_agg(jsonb_build_object(
+			-- Only what is needed of each: presence lists are the bulk of a batch.
+			SELECT jsonb_agg(CASE
+				WHEN c.id = ANY(p_characters) OR c.id = ANY(r_characters) THEN jsonb_build_object(
 				'id', c.id, 'name', c.name, 'room_id', c.room_id, 'instance_id', c.instance_id,
 				'level', c.level, 'hp', c.hp, 'max_hp', c.max_hp, 'gold', c.gold,
 				'locked', c.id = ANY(p_characters),
 				'description', CASE WHEN c.id = ANY(r_characters) THEN c.description END,
-				'carried_weight', CASE WHEN c.id = ANY(p_characters) THEN wr_weight_inside(c.id, NULL) END,
+				'carried_weight', CASE WHEN c.id = ANY(r_weights) AND c.id = ANY(p_characters)
+				                       THEN wr_weight_inside(c.id, NULL) END,
+				'weighed', c.id = ANY(r_weights) AND c.id = ANY(p_characters),
 				'possessions', c.id = ANY(r_possessions),
 				'carried_count', CASE WHEN c.id = ANY(r_possessions)
 				                      THEN (SELECT count(*) FROM items x
-				                            WHERE x.owner_character_id = c.id AND x.worn_slot IS NULL) END
-				) ORDER BY c.id)
+				                            WHERE x.owner_character_id = c.id AND x.worn_slot IS NULL) END)
+				ELSE jsonb_build_object('id', c.id, 'name', c.name, 'room_id', c.room_id,
+				                        'instance_id', c.instance_id) END
+				ORDER BY c.id)
 			FROM characters c
 			WHERE c.id = ANY(p_characters) OR c.id = ANY(r_characters)
 			   -- Others present are for display only: a crowded room shows 32.

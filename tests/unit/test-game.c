@@ -198,6 +198,7 @@ test_give(void)
 					 .weight = 6, .locked = true};
 	st.nitems = 1;
 	st.chars[0].carried_weight = 6;
+	st.chars[0].weighed = st.chars[1].weighed = true;
 	a = (struct game_action){.id = 6, .verb = GAME_VERB_GIVE, .actor_char = 10, .room_id = 1, .target_char = 11,
 				 .items = {40}, .nitems = 1};
 	tap_is_int(game_apply(&st, &a, &env, &out), 0, "give item: applies");
@@ -293,12 +294,14 @@ world(void)
 	st.chars[0].possessions = true;
 	st.chars[0].description = "A wiry young woman.";
 	st.chars[0].carried_weight = 10;
+	st.chars[0].weighed = true;
 	st.chars[0].carried_count = 3;
 	st.chars[0].hp = st.chars[0].max_hp = 20;
 	st.chars[1].level = 1;
 	st.chars[1].locked = true;
 	st.chars[1].instance_id = 1;
 	st.chars[1].possessions = true;
+	st.chars[1].weighed = true;
 	st.chars[1].description = "";
 	st.chars[1].hp = 10;
 	st.chars[1].max_hp = 24;
@@ -719,6 +722,13 @@ test_perception(void)
 	st.chars[0].possessions = false;
 	run((struct game_action){.verb = GAME_VERB_INVENTORY});
 	tap_is_int(out.result, GAME_STALE, "inventory without possessions read: stale");
+	st.chars[0].weighed = false;
+	run((struct game_action){.verb = GAME_VERB_SCORE});
+	tap_is_int(out.result, GAME_STALE, "score without the weight read: stale");
+	world();
+	st.chars[1].weighed = false;
+	run((struct game_action){.verb = GAME_VERB_GIVE, .items = {40}, .nitems = 1, .target_char = 11});
+	tap_is_int(out.result, GAME_STALE, "give to someone whose weight was not read: stale, never guessed");
 
 	/* A look later in the batch sees what an earlier action changed. */
 	world();
@@ -929,7 +939,7 @@ test_conservation(void)
 	for (int c = 2; c < NACTORS; c++)
 		st.chars[c] = (struct game_char){.id = 10 + c, .name = c == 2 ? "Carol" : "Dave", .room_id = 1 + c % 2,
 						 .instance_id = 1, .level = c, .gold = 50 * c, .locked = true,
-						 .possessions = true};
+						 .weighed = true, .possessions = true};
 	st.chars[0].room_id = 1;
 	st.chars[1].room_id = 2;
 	st.nchars = NACTORS;
