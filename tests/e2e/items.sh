@@ -136,6 +136,10 @@ act "$BOB" "north"
 act "$BOB" "shout can anyone hear me?"
 wait_grep "Bob shouts, 'can anyone hear me?'" "$T_DIR/alice.out"; ok $? "Alice hears Bob shout from another room"
 grep '"Shouted"' "$T_DIR/alice.out" | grep -q '"stream":"instance:'; ok $? "the shout comes on the instance stream"
+INST=$(sql "SELECT instance_id FROM characters WHERE id = $A_ID")
+r=$(get "$ALICE" "/v1/streams/instance:$INST/events")
+is "${r%% *} $(json '[e["data"]["text"] for e in d["events"]]' "${r#* }")" "200 [\"Bob shouts, 'can anyone hear me?'\"]" \
+	"Alice may read the instance stream over HTTP too"
 act "$BOB" "south"
 
 # Two players, one loaf left in the crate, both planned before either runs
