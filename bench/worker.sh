@@ -276,12 +276,15 @@ FROM generate_series(1, $ACTORS) g
 JOIN (SELECT id, instance_id, row_number() OVER (ORDER BY id) - 1 AS k FROM rooms) r
   ON r.k = g % (SELECT count(*) FROM rooms);
 INSERT INTO bench_chars SELECT row_number() OVER (ORDER BY id), id FROM characters WHERE name LIKE 'Bench%';
+-- The lightest plain item: gives measure the worker, not the carry limit.
 INSERT INTO items (template_id, instance_id, owner_character_id)
-SELECT (SELECT min(id) FROM item_templates), c.instance_id, c.id
+SELECT (SELECT id FROM item_templates WHERE kind NOT IN ('money', 'container') AND NOT stackable
+        ORDER BY weight, id LIMIT 1), c.instance_id, c.id
 FROM characters c, generate_series(1, 2) WHERE c.name LIKE 'Bench%';
 INSERT INTO bench_items SELECT row_number() OVER (ORDER BY i.id), i.id FROM items i
 JOIN characters c ON c.id = i.owner_character_id WHERE c.name LIKE 'Bench%';
-INSERT INTO bench_cfg SELECT keywords[1] FROM item_templates ORDER BY id LIMIT 1;
+INSERT INTO bench_cfg SELECT keywords[1] FROM item_templates WHERE kind NOT IN ('money', 'container')
+  AND NOT stackable ORDER BY weight, id LIMIT 1;
 " >/dev/null || die "could not create the actors"
 
 # bench_rows(n): n planned actions in the mix 40% say, 25% move along an exit

@@ -82,12 +82,72 @@ game_verb_from_string(const char *s);
 bool
 game_verb_implemented(enum game_verb v);
 
+/* item_templates.kind */
+enum game_item_kind {
+	GAME_ITEM_MISC,
+	GAME_ITEM_WEAPON,
+	GAME_ITEM_ARMOR,
+	GAME_ITEM_CONTAINER,
+	GAME_ITEM_KEY,
+	GAME_ITEM_MONEY,
+	GAME_ITEM_FOOD,
+	_GAME_ITEM_KIND_MAX,
+	_GAME_ITEM_KIND_INVALID = -EINVAL,
+};
+
+const char *
+game_item_kind_to_string(enum game_item_kind k);
+enum game_item_kind
+game_item_kind_from_string(const char *s);
+
+/* Equipment slots (item_templates.slot, items.worn_slot): one item per slot. */
+enum game_slot {
+	GAME_SLOT_NONE, /* not wearable, or not worn: SQL NULL */
+	GAME_SLOT_WIELD,
+	GAME_SLOT_HOLD,
+	GAME_SLOT_SHIELD,
+	GAME_SLOT_HEAD,
+	GAME_SLOT_NECK,
+	GAME_SLOT_BODY,
+	GAME_SLOT_ARMS,
+	GAME_SLOT_HANDS,
+	GAME_SLOT_WAIST,
+	GAME_SLOT_LEGS,
+	GAME_SLOT_FEET,
+	GAME_SLOT_FINGER,
+	_GAME_SLOT_MAX,
+	_GAME_SLOT_INVALID = -EINVAL,
+};
+
+/* "wield" ... "finger"; NULL for GAME_SLOT_NONE.  from_string(NULL or "") is NONE. */
+const char *
+game_slot_to_string(enum game_slot s);
+enum game_slot
+game_slot_from_string(const char *s);
+/* How the slot reads in a sentence about the wearer: "on your head", "as a shield". */
+const char *
+game_slot_phrase(enum game_slot s);
+
+/* items.container_state (NULL is open) and exits.door. */
+enum game_closable {
+	GAME_OPEN,
+	GAME_CLOSED,
+	GAME_LOCKED,
+};
+
 #define GAME_MAX_ROOMS 64
-#define GAME_MAX_CHARS 2400 /* locked ones + 32 shown per locked room */
+#define GAME_MAX_CHARS 2400 /* locked ones + 32 shown per locked room + read ones */
 #define GAME_MAX_THINGS 128  /* mobs or items listed in one room */
-#define GAME_MAX_ITEMS 256   /* locked items in one batch */
-#define GAME_MAX_SAY 1024    /* bytes of text in say */
-#define GAME_MAX_GOLD 1000000000000LL /* most gold one give may move */
+#define GAME_MAX_ITEMS 2048  /* items in one batch: locked ones and ones read for display */
+#define GAME_MAX_MOBS 64     /* mobs read for look and consider in one batch */
+#define GAME_MAX_INSTANCES 4 /* instances locked in one batch (shout) */
+#define GAME_MAX_TARGETS 32  /* things one action acts on ("get all") */
+#define GAME_MAX_POSSESSIONS 64 /* a character's items read for inventory, equipment, wear */
+#define GAME_MAX_CONTENTS 32 /* a container's items read for look in */
+#define GAME_MAX_NEW_ITEMS 256 /* item ids reserved for one batch (stacks split, coins dropped) */
+#define GAME_MAX_SAY 1024    /* bytes of text in say, emote, tell, shout */
+#define GAME_MAX_GOLD 1000000000000LL /* most gold one action may move */
+#define GAME_MAX_STACK 2147483647LL   /* items.quantity is an SQL integer */
 
 /* Strings in state structs are borrowed from the caller (the worker keeps the
  * decoded JSON alive while it applies). */
@@ -95,6 +155,7 @@ struct game_thing {
 	int64_t id;
 	const char *name;
 	int32_t quantity;
+	bool money;  /* coins: named by how many ("a pile of 12 gold coins") */
 };
 
 struct game_room {
@@ -104,6 +165,9 @@ struct game_room {
 	const char *description;
 	bool dark;
 	int64_t exits[_GAME_DIR_MAX]; /* 0 = no exit */
+	enum game_closable doors[_GAME_DIR_MAX]; /* GAME_OPEN also when there is no door */
+	bool has_door[_GAME_DIR_MAX];
+	const char *exit_names[_GAME_DIR_MAX]; /* the name of the room each exit leads to */
 	struct game_thing mobs[GAME_MAX_THINGS];
 	size_t nmobs;
 	struct game_thing items[GAME_MAX_THINGS];
@@ -113,23 +177,68 @@ struct game_room {
 struct game_char {
 	int64_t id;
 	const char *name;
+	const char *description; /* NULL unless read for look */
 	int64_t room_id;
 	int64_t instance_id;
+	int32_t level;
 	int32_t hp, max_hp;
 	int64_t gold;
+	int64_t carried_weight; /* weighed: everything it owns, worn, carried and inside those */
+	int32_t carried_count;  /* possessions: how many things it carries (not worn) in all */
+	bool weighed;     /* carried_weight was read under its lock (the worker reads it where needed) */
+	bool possessions; /* its worn items and first carried ones are in the state's items */
 	bool locked; /* the worker holds its row lock: the rules may change it */
 	bool dirty;  /* OUT: changed by the rules, the worker writes it back */
 };
 
-/* An item the worker locked.  Exactly one owner is non-zero. */
+/*
+ * An item: locked (the rules may change it), or read for display (look,
+ * inventory).  Exactly one owner is non-zero.  The template's fields come
+ * along.  Weights are derived, never stored: the worker computes them under
+ * the locks and the rules keep them up to date as things move.
+ */
 struct game_item {
 	int64_t id;
-	const char *name;
+	int64_t template_id;
+	int64_t instance_id;
+	const char *name;        /* the template's: "a loaf of bread" */
+	const char *description; /* may be "" */
+	enum game_item_kind kind;
+	enum game_slot slot;      /* where it can be worn */
+	enum game_slot worn_slot; /* where its owner wears it now */
+	enum game_closable state; /* containers */
+	bool stackable;
+	int32_t weight;   /* of one */
+	int32_t capacity; /* containers: the weight they hold */
+	int64_t quantity; /* 1..GAME_MAX_STACK */
+	int64_t contents_weight; /* containers: everything inside, nested */
+	int32_t contents_count;  /* containers: things directly inside, in all */
+	bool contents;    /* its first GAME_MAX_CONTENTS things inside are in the state */
 	int64_t owner_char, owner_room, owner_mob, owner_item;
-	bool dirty;  /* OUT: changed hands, the worker writes it back */
+	bool locked;  /* the worker holds its row lock */
+	bool dirty;   /* OUT: the worker writes owner, worn_slot and quantity back */
+	bool created; /* OUT: a new row (a split stack, dropped coins), id reserved by the worker */
+	bool deleted; /* OUT: gone (coins picked up): the worker deletes the row */
 };
 
-/* Everything the worker locked, plus every character standing in a locked room. */
+/* A mob read for look and consider (display only: never changed). */
+struct game_mob {
+	int64_t id;
+	const char *name;
+	const char *description;
+	int64_t room_id;
+	int32_t level;
+	int32_t hp, max_hp;
+};
+
+/*
+ * Everything the worker locked, every character standing in a locked room,
+ * and what it read for display.  Invariant the worker relies on: whatever a
+ * character owns (and whatever is inside those things) changes only under
+ * that character's lock, and a container's contents only under the
+ * container's lock, so weights and possessions read under those locks stay
+ * true for the whole batch.
+ */
 struct game_state {
 	struct game_room rooms[GAME_MAX_ROOMS];
 	size_t nrooms;
@@ -137,6 +246,14 @@ struct game_state {
 	size_t nchars;
 	struct game_item items[GAME_MAX_ITEMS];
 	size_t nitems;
+	struct game_mob mobs[GAME_MAX_MOBS];
+	size_t nmobs;
+	int64_t instances[GAME_MAX_INSTANCES]; /* locked: their streams may be written */
+	size_t ninstances;
+	struct game_item coin;  /* template of new coin piles (template_id 0: no money in this world) */
+	int64_t new_ids[GAME_MAX_NEW_ITEMS]; /* reserved ids for created items */
+	size_t nnew_ids;
+	size_t new_ids_used; /* OUT */
 };
 
 struct game_env {
@@ -150,12 +267,17 @@ struct game_action {
 	enum game_verb verb;
 	int64_t actor_char;
 	int64_t room_id;    /* where the planner saw the actor */
-	int64_t to_room_id; /* move: the exit's target when planned, 0 if none */
-	enum game_dir dir;  /* move */
-	const char *text;   /* say: borrowed, at most GAME_MAX_SAY bytes */
-	int64_t target_char; /* give: the receiver */
-	int64_t item_id;     /* give: the item, or 0 when giving gold */
-	int64_t amount;      /* give: gold, 1..GAME_MAX_GOLD when item_id is 0 */
+	int64_t to_room_id; /* move, look <dir>: the exit's target when planned, 0 if none */
+	enum game_dir dir;  /* move, look <dir> (has_dir) */
+	bool has_dir;
+	const char *text;   /* say, emote, tell, shout: borrowed, at most GAME_MAX_SAY bytes */
+	int64_t target_char; /* give, tell, look, consider */
+	int64_t target_mob;  /* give, look, consider */
+	int64_t container_id; /* get from, put in, look in */
+	int64_t pile_id;     /* drop coins: a pile on the floor to add them to, 0 = none */
+	int64_t items[GAME_MAX_TARGETS]; /* the items acted on */
+	size_t nitems;
+	int64_t amount;      /* gold (no items), or how many of one stack (one item); 0 = all */
 	uint64_t seed;
 };
 
@@ -185,8 +307,8 @@ struct game_field {
 
 #define GAME_MAX_EVENTS 8
 #define GAME_MAX_STREAMS 4
-#define GAME_MAX_FIELDS 12
-#define GAME_POOL_SIZE 32768
+#define GAME_MAX_FIELDS 16
+#define GAME_POOL_SIZE 65536
 
 struct game_event {
 	const char *type;         /* static string: "Said", "CharacterMoved", ... */
@@ -228,6 +350,8 @@ struct game_char *
 game_state_char(struct game_state *st, int64_t id);
 struct game_item *
 game_state_item(struct game_state *st, int64_t id);
+struct game_mob *
+game_state_mob(struct game_state *st, int64_t id);
 
 /* splitmix64: the one RNG of the rules. */
 uint64_t

@@ -103,3 +103,68 @@ game_verb_from_string(const char *s)
 			return (enum game_verb) i;
 	return _GAME_VERB_INVALID;
 }
+
+static const char *const item_kind_names[_GAME_ITEM_KIND_MAX] = {
+	[GAME_ITEM_MISC] = "misc",           [GAME_ITEM_WEAPON] = "weapon", [GAME_ITEM_ARMOR] = "armor",
+	[GAME_ITEM_CONTAINER] = "container", [GAME_ITEM_KEY] = "key",       [GAME_ITEM_MONEY] = "money",
+	[GAME_ITEM_FOOD] = "food",
+};
+
+const char *
+game_item_kind_to_string(enum game_item_kind k)
+{
+	return k >= 0 && k < _GAME_ITEM_KIND_MAX ? item_kind_names[k] : NULL;
+}
+
+enum game_item_kind
+game_item_kind_from_string(const char *s)
+{
+	if (!s)
+		return _GAME_ITEM_KIND_INVALID;
+	for (int i = 0; i < _GAME_ITEM_KIND_MAX; i++)
+		if (strcmp(s, item_kind_names[i]) == 0)
+			return (enum game_item_kind) i;
+	return _GAME_ITEM_KIND_INVALID;
+}
+
+static const struct {
+	const char *name;
+	const char *phrase;
+} slots[_GAME_SLOT_MAX] = {
+	[GAME_SLOT_NONE] = {NULL, ""},
+	[GAME_SLOT_WIELD] = {"wield", "as your weapon"},
+	[GAME_SLOT_HOLD] = {"hold", "in your hand"},
+	[GAME_SLOT_SHIELD] = {"shield", "as a shield"},
+	[GAME_SLOT_HEAD] = {"head", "on your head"},
+	[GAME_SLOT_NECK] = {"neck", "around your neck"},
+	[GAME_SLOT_BODY] = {"body", "on your body"},
+	[GAME_SLOT_ARMS] = {"arms", "on your arms"},
+	[GAME_SLOT_HANDS] = {"hands", "on your hands"},
+	[GAME_SLOT_WAIST] = {"waist", "around your waist"},
+	[GAME_SLOT_LEGS] = {"legs", "on your legs"},
+	[GAME_SLOT_FEET] = {"feet", "on your feet"},
+	[GAME_SLOT_FINGER] = {"finger", "on your finger"},
+};
+
+const char *
+game_slot_to_string(enum game_slot s)
+{
+	return s > GAME_SLOT_NONE && s < _GAME_SLOT_MAX ? slots[s].name : NULL;
+}
+
+enum game_slot
+game_slot_from_string(const char *s)
+{
+	if (!s || !*s)
+		return GAME_SLOT_NONE;
+	for (int i = GAME_SLOT_NONE + 1; i < _GAME_SLOT_MAX; i++)
+		if (strcmp(s, slots[i].name) == 0)
+			return (enum game_slot) i;
+	return _GAME_SLOT_INVALID;
+}
+
+const char *
+game_slot_phrase(enum game_slot s)
+{
+	return s >= GAME_SLOT_NONE && s < _GAME_SLOT_MAX ? slots[s].phrase : "";
+}

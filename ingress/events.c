@@ -143,15 +143,18 @@ ingress_events_mailbox(struct ingress_store *st, const char *token, const char *
 	if (evs.n == 0 && may_wait) {
 		snprintf(ret_wait->streams[0], sizeof(ret_wait->streams[0]), "char:%" PRId64, mb.char_id);
 		snprintf(ret_wait->streams[1], sizeof(ret_wait->streams[1]), "room:%" PRId64, mb.room_id);
-		ret_wait->n = 2;
+		snprintf(ret_wait->streams[2], sizeof(ret_wait->streams[2]), "instance:%" PRId64, mb.instance_id);
+		ret_wait->n = 3;
 		ingress_events_done(&evs);
 		return 0;
 	}
 	wr_strbuf_reset(out);
 	wr_strbuf_puts(out, "{\"mailbox\":");
 	wr_strbuf_json_str(out, id);
-	wr_strbuf_printf(out, ",\"actor\":\"char:%" PRId64 "\",\"streams\":[\"char:%" PRId64 "\",\"room:%" PRId64 "\"],",
-			 mb.char_id, mb.char_id, mb.room_id);
+	wr_strbuf_printf(out,
+			 ",\"actor\":\"char:%" PRId64 "\",\"streams\":[\"char:%" PRId64 "\",\"room:%" PRId64
+			 "\",\"instance:%" PRId64 "\"],",
+			 mb.char_id, mb.char_id, mb.room_id, mb.instance_id);
 	events_array(out, &evs);
 	wr_strbuf_printf(out, ",\"more\":%s}", evs.n == (size_t) limit ? "true" : "false");
 	ingress_events_done(&evs);

@@ -241,6 +241,7 @@ ingress_store_mailbox_open(struct ingress_conn *c, const char *token, int64_t ch
 struct ingress_mailbox {
 	int64_t char_id;
 	int64_t room_id;
+	int64_t instance_id;
 };
 
 /*
@@ -357,7 +358,7 @@ ingress_event_json(struct wr_strbuf *out, const struct ingress_event *ev);
 
 /* A read that may wait: what to wait for when it returns 0. */
 struct ingress_wait_on {
-	char streams[2][INGRESS_MAX_STREAM + 1];
+	char streams[3][INGRESS_MAX_STREAM + 1]; /* a mailbox: char, room, instance */
 	size_t n;
 };
 

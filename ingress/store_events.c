@@ -46,10 +46,12 @@ static const char sql_mailbox_read[] =
 
 /*
  * $1 text id, $2 text token.  Zero or one row: account_id, character_id,
- * room_id and whether the token may act for the character.
+ * room_id, whether the token may act for the character, and the instance
+ * followed (the character's, before a read has recorded one).
  */
 static const char sql_mailbox_state[] =
-	"SELECT m.account_id, m.character_id, m.room_id, wr_may_act($2, 'char', m.character_id)"
+	"SELECT m.account_id, m.character_id, m.room_id, wr_may_act($2, 'char', m.character_id),"
+	" coalesce(m.instance_id, (SELECT c.instance_id FROM characters c WHERE c.id = m.character_id))"
 	" FROM mailboxes m WHERE m.id = $1";
 
 /*
@@ -211,7 +213,7 @@ mailbox_access(PGresult *tokres, PGresult *state, enum ingress_access *ret_acces
 	struct ingress_token tok;
 	int64_t account;
 
-	if (ingress_parse_token_row(tokres, &tok) < 0 || PQnfields(state) != 4 || PQntuples(state) > 1)
+	if (ingress_parse_token_row(tokres, &tok) < 0 || PQnfields(state) != 5 || PQntuples(state) > 1)
 		return -EBADMSG;
 	if (!tok.found) {
 		*ret_access = INGRESS_ACCESS_BAD_TOKEN;
@@ -223,7 +225,7 @@ mailbox_access(PGresult *tokres, PGresult *state, enum ingress_access *ret_acces
 		return 0;
 	}
 	if (wr_db_get_i64(state, 0, 0, &account) < 0 || wr_db_get_i64(state, 0, 1, &ret_mb->char_id) < 0 ||
-	    wr_db_get_i64(state, 0, 2, &ret_mb->room_id) < 0)
+	    wr_db_get_i64(state, 0, 2, &ret_mb->room_id) < 0 || wr_db_get_i64(state, 0, 4, &ret_mb->instance_id) < 0)
 		return -EBADMSG;
 	if (account != tok.account_id)
 		*ret_access = INGRESS_ACCESS_NOT_FOUND;

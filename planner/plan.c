@@ -552,6 +552,27 @@ wants_money(const struct planner_command *cmd)
 	return is_money_word(cmd->object.word) && (cmd->object.quantity || cmd->object.all);
 }
 
+/* Dropped coins join the first pile on the floor, which the rules may then change: lock it. */
+static int
+plan_drop_money(const struct planner_command *cmd, const struct planner_view *v, struct planner_action *a,
+		struct wr_error *reterr)
+{
+	int r = plan_money(cmd, v, a, reterr);
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < v->nseen; i++) {
+		const struct planner_seen *s = &v->seen[i];
+
+		if (s->kind == PLANNER_ITEM && s->where == PLANNER_IN_ROOM && (s->flags & PLANNER_F_MONEY)) {
+			a->pile_id = s->id;
+			(void) LOCK(a, lock_items, s->id);
+			break;
+		}
+	}
+	return 0;
+}
+
 static int
 pick_carried(const struct planner_command *cmd, const struct planner_view *v, struct planner_action *a,
 	     bool (*accept)(const struct planner_seen *), struct planner_candidates *cand, struct wr_error *reterr)
@@ -762,7 +783,7 @@ planner_plan(const struct planner_command *cmd, const struct planner_view *view,
 		break;
 	case GAME_VERB_DROP:
 		if (wants_money(cmd))
-			r = plan_money(cmd, view, &a, reterr);
+			r = plan_drop_money(cmd, view, &a, reterr);
 		else
 			r = pick_carried(cmd, view, &a, NULL, retcand, reterr);
 		break;
@@ -783,9 +804,13 @@ planner_plan(const struct planner_command *cmd, const struct planner_view *view,
 	case GAME_VERB_UNLOCK:
 		r = plan_door(cmd, view, &a, retcand, reterr);
 		break;
+	case GAME_VERB_SHOUT:
+		/* Heard instance-wide: its stream's seqs are assigned under the instance's lock. */
+		if (view->instance_id > 0)
+			(void) LOCK(&a, lock_instances, view->instance_id);
+		break;
 	case GAME_VERB_SAY:
 	case GAME_VERB_EMOTE:
-	case GAME_VERB_SHOUT:
 	case GAME_VERB_INVENTORY:
 	case GAME_VERB_EQUIPMENT:
 	case GAME_VERB_SCORE:

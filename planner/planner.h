@@ -32,9 +32,12 @@
 #define PLANNER_MAX_INPUT 2048     /* bytes of one command line */
 #define PLANNER_MAX_WORD 64        /* bytes of a target word ("bob", "sword"), with the NUL */
 #define PLANNER_MAX_VIEW 256       /* things one view lists */
-#define PLANNER_MAX_TARGETS 32     /* things one command may act on ("get all") */
+#define PLANNER_MAX_TARGETS GAME_MAX_TARGETS /* things one command may act on ("get all") */
 #define PLANNER_MAX_CANDIDATES 8   /* candidates an ambiguity error lists */
 #define PLANNER_MAX_QUANTITY 1000000000000LL
+/* Items one action locks: its targets, the containers on the floor they come
+ * out of (one each at most), and a container or a coin pile. */
+#define PLANNER_MAX_LOCK_ITEMS (2 * PLANNER_MAX_TARGETS + 1)
 
 /* ---- commands ----------------------------------------------------------- */
 
@@ -221,16 +224,22 @@ struct planner_action {
 	int64_t target_char;            /* give/tell/kill/consider/look: a character */
 	int64_t target_mob;             /* give/kill/consider/look: a mob */
 	int64_t container_id;           /* get from, put in, look in, open/close a container */
+	int64_t pile_id;                /* drop coins: the pile on the floor they join, 0 = a new one */
 	int64_t items[PLANNER_MAX_TARGETS]; /* the items acted on */
 	size_t nitems;
 	int64_t amount;                 /* money, or how many of a stack */
-	int64_t lock_rooms[_GAME_DIR_MAX + 1]; /* sorted ascending, no duplicates */
+	/* What the rules may touch, each sorted ascending without duplicates; the
+	 * worker locks them in the global order (instances, rooms, characters,
+	 * mobs, items). */
+	int64_t lock_instances[1];      /* shout: its stream is the instance's */
+	size_t nlock_instances;
+	int64_t lock_rooms[_GAME_DIR_MAX + 1];
 	size_t nlock_rooms;
 	int64_t lock_characters[2];
 	size_t nlock_characters;
 	int64_t lock_mobs[1];
 	size_t nlock_mobs;
-	int64_t lock_items[PLANNER_MAX_TARGETS + 1];
+	int64_t lock_items[PLANNER_MAX_LOCK_ITEMS];
 	size_t nlock_items;
 };
 

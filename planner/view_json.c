@@ -152,10 +152,12 @@ planner_action_to_json(struct wr_strbuf *sb, const struct planner_action *a)
 	opt_id(sb, "target", a->target_char);
 	opt_id(sb, "mob", a->target_mob);
 	opt_id(sb, "container", a->container_id);
+	opt_id(sb, "pile", a->pile_id);
 	if (a->nitems)
 		ids(sb, "items", a->items, a->nitems);
 	opt_id(sb, "amount", a->amount);
 	wr_strbuf_puts(sb, "}");
+	ids(sb, "lock_instances", a->lock_instances, a->nlock_instances);
 	ids(sb, "lock_rooms", a->lock_rooms, a->nlock_rooms);
 	ids(sb, "lock_characters", a->lock_characters, a->nlock_characters);
 	ids(sb, "lock_mobs", a->lock_mobs, a->nlock_mobs);

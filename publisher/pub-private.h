@@ -31,7 +31,7 @@
 #include "core/error.h"
 
 #define PUB_MAX_RX 16384           /* largest message a client may send */
-#define PUB_MAX_SUBS 4             /* streams per connection: char, room, spare */
+#define PUB_MAX_SUBS 4             /* streams per connection: char, room, instance, spare */
 #define PUB_PAGE_ROWS 1000         /* rows per fetch query */
 #define PUB_PAGES_PER_TURN 8       /* pages before letting lws write */
 #define PUB_STREAM_BUCKETS 1024    /* hash buckets of the stream table */
@@ -85,6 +85,8 @@ struct pub_hello {
 	int64_t room_id;
 	int64_t char_head;         /* last seq of char:<id> */
 	int64_t room_head;         /* last seq of room:<room_id> */
+	int64_t instance_id;
+	int64_t instance_head;     /* last seq of instance:<instance_id> (shouts) */
 };
 
 /* Connects and LISTENs; on failure the store stays usable for pub_store_reconnect. */

@@ -196,7 +196,8 @@ conn_writeable(struct pub_conn *c)
 /* Hello -------------------------------------------------------------------- */
 
 static void
-push_welcome(struct pub_conn *c, int64_t room_id, const char *room_key, int64_t char_head, int64_t room_head)
+push_welcome(struct pub_conn *c, int64_t room_id, const char *room_key, int64_t char_head, int64_t room_head,
+	     const char *instance_key, int64_t instance_head)
 {
 	struct wr_strbuf sb = WR_STRBUF_INIT;
 
@@ -206,7 +207,9 @@ push_welcome(struct pub_conn *c, int64_t room_id, const char *room_key, int64_t 
 	wr_strbuf_json_str(&sb, c->char_key);
 	wr_strbuf_printf(&sb, ":%lld,", (long long) char_head);
 	wr_strbuf_json_str(&sb, room_key);
-	wr_strbuf_printf(&sb, ":%lld}}", (long long) room_head);
+	wr_strbuf_printf(&sb, ":%lld,", (long long) room_head);
+	wr_strbuf_json_str(&sb, instance_key);
+	wr_strbuf_printf(&sb, ":%lld}}", (long long) instance_head);
 	pub_conn_push_json(c, sb.buf, sb.len);
 	wr_strbuf_done(&sb);
 }
@@ -226,10 +229,10 @@ do_hello(struct pub_conn *c, struct json_object *obj)
 	struct wr_error err = {0};
 	struct pub_hello h = {0};
 	const char *token = NULL, *character = NULL;
-	struct pub_sub *char_sub, *room_sub;
-	int64_t char_upto, room_upto;
-	bool char_new, room_new;
-	char room_key[PUB_STREAM_NAME];
+	struct pub_sub *char_sub, *room_sub, *instance_sub;
+	int64_t char_upto, room_upto, instance_upto;
+	bool char_new, room_new, instance_new;
+	char room_key[PUB_STREAM_NAME], instance_key[PUB_STREAM_NAME];
 	int r;
 
 	if (wr_json_get_str(obj, "token", MAX_TOKEN, &token, &err) < 0 || !*token) {
@@ -258,6 +261,7 @@ do_hello(struct pub_conn *c, struct json_object *obj)
 	c->char_name = h.name;
 	snprintf(c->char_key, sizeof(c->char_key), "char:%lld", (long long) h.char_id);
 	snprintf(room_key, sizeof(room_key), "room:%lld", (long long) h.room_id);
+	snprintf(instance_key, sizeof(instance_key), "instance:%lld", (long long) h.instance_id);
 	snprintf(c->logctx, sizeof(c->logctx), "conn=%llu char=%lld", (unsigned long long) c->id,
 		 (long long) h.char_id);
 	c->state = PUB_CONN_READY;
@@ -266,6 +270,10 @@ do_hello(struct pub_conn *c, struct json_object *obj)
 	r = route_subscribe(p, c, c->char_key, h.char_head, &char_sub, &char_upto, &char_new);
 	if (r >= 0)
 		r = route_subscribe(p, c, room_key, h.room_head, &room_sub, &room_upto, &room_new);
+	/* Shouts: the whole instance hears them. */
+	if (r >= 0)
+		r = route_subscribe(p, c, instance_key, h.instance_head, &instance_sub, &instance_upto,
+				    &instance_new);
 	if (r < 0) {
 		log_bug_self("could not subscribe connection %llu: %s", (unsigned long long) c->id, strerror(-r));
 		pub_conn_close(c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "internal error");
@@ -274,13 +282,15 @@ do_hello(struct pub_conn *c, struct json_object *obj)
 	log_info_ctx(c->logctx, "hello: character \"%s\" in room %lld, after %s:%lld %s:%lld", c->char_name,
 		     (long long) h.room_id, c->char_key, (long long) h.char_head, room_key,
 		     (long long) h.room_head);
-	push_welcome(c, h.room_id, room_key, h.char_head, h.room_head);
+	push_welcome(c, h.room_id, room_key, h.char_head, h.room_head, instance_key, h.instance_head);
 	/* Only when the shared cursor is already past the snapshot's heads. */
 	if (char_upto > h.char_head)
 		route_catch_up(p, char_sub, char_upto);
 	if (room_upto > h.room_head)
 		route_catch_up(p, room_sub, room_upto);
-	if (char_new || room_new)
+	if (instance_upto > h.instance_head)
+		route_catch_up(p, instance_sub, instance_upto);
+	if (char_new || room_new || instance_new)
 		pub_kick(p);
 }
 

@@ -59,7 +59,9 @@ static const char hello_sql[] =
 	" AND a.disabled_at IS NULL)"
 	" SELECT c.id, c.name, c.room_id,"
 	" coalesce((SELECT last_seq FROM stream_counters WHERE stream = 'char:' || c.id), 0),"
-	" coalesce((SELECT last_seq FROM stream_counters WHERE stream = 'room:' || c.room_id), 0)"
+	" coalesce((SELECT last_seq FROM stream_counters WHERE stream = 'room:' || c.room_id), 0),"
+	" c.instance_id,"
+	" coalesce((SELECT last_seq FROM stream_counters WHERE stream = 'instance:' || c.instance_id), 0)"
 	" FROM t LEFT JOIN characters c"
 	" ON (CASE WHEN t.character_id IS NOT NULL THEN c.id = t.character_id"
 	" ELSE c.account_id = t.account_id END)"
@@ -289,9 +291,10 @@ pub_store_hello(struct pub_store *st, const char *token, const char *character, 
 				 "this account has several characters: name one in \"character\"");
 		goto out;
 	}
-	if (PQnfields(res) != 5 || wr_db_get_i64(res, 0, 0, &h.char_id) < 0 ||
+	if (PQnfields(res) != 7 || wr_db_get_i64(res, 0, 0, &h.char_id) < 0 ||
 	    wr_db_get_i64(res, 0, 2, &h.room_id) < 0 || wr_db_get_i64(res, 0, 3, &h.char_head) < 0 ||
-	    wr_db_get_i64(res, 0, 4, &h.room_head) < 0) {
+	    wr_db_get_i64(res, 0, 4, &h.room_head) < 0 || wr_db_get_i64(res, 0, 5, &h.instance_id) < 0 ||
+	    wr_db_get_i64(res, 0, 6, &h.instance_head) < 0) {
 		r = wr_error_set(reterr, -EBADMSG, "database", "hello query returned an unexpected row");
 		goto out;
 	}

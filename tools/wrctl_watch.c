@@ -6,7 +6,8 @@
  * Connects, sends {"type":"hello","token":...}, then prints one line per
  * frame received and flushes: with --json the frame verbatim, otherwise a
  * text for humans (the event's data.text_self when the actor is our own
- * character, else data.text; "* ..." lines for everything else).  Ends with
+ * character, data.text_target when data.target_id is, else data.text;
+ * "* ..." lines for everything else).  Ends with
  * 0 after --count events or at --timeout (1 if --count was not reached), and
  * with 1 when the connection fails or the server closes it.  The protocol is
  * in docs/protocol.md.
@@ -115,6 +116,19 @@ member_str(struct json_object *obj, const char *key)
 	return v ? json_object_get_string(v) : NULL;
 }
 
+/* Whether the event's data names our own character as its target ("target_id"). */
+static bool
+is_target(const struct watch *w, struct json_object *data)
+{
+	struct json_object *t = wr_json_member(data, "target_id", json_type_int);
+	char key[48];
+
+	if (!t || !*w->own_key)
+		return false;
+	snprintf(key, sizeof(key), "char:%lld", (long long) json_object_get_int64(t));
+	return strcmp(key, w->own_key) == 0;
+}
+
 static void
 print_human(struct watch *w, struct json_object *obj, const char *type, const char *raw)
 {
@@ -127,6 +141,8 @@ print_human(struct watch *w, struct json_object *obj, const char *type, const ch
 
 		if (data && actor && *w->own_key && strcmp(actor, w->own_key) == 0)
 			text = member_str(data, "text_self");
+		if (!text && data && is_target(w, data))
+			text = member_str(data, "text_target");
 		if (!text && data)
 			text = member_str(data, "text");
 		if (text) {

@@ -741,6 +741,9 @@ parse_item_tpl(struct world *w, const char *file, struct json_object *obj, size_
 	(void) object_member(&at, obj, "stats", &t->stats);
 	if (t->capacity > 0 && strcmp(t->kind, "container") != 0)
 		at_error(&at, "only containers have a \"capacity\"");
+	/* Coins picked up become gold and dropped gold becomes a pile: a stack. */
+	if (strcmp(t->kind, "money") == 0 && !t->stackable)
+		at_error(&at, "money must be \"stackable\"");
 }
 
 static void
@@ -1307,6 +1310,47 @@ resolve_characters(struct world *w)
 			    "characters need a room with the \"start\" flag, and there is none");
 }
 
+/* The weight of a placed item and everything placed inside it. */
+static int64_t
+placed_weight(const struct world *w, const struct item *it, int depth)
+{
+	int64_t sum = it->tpl ? it->tpl->weight * it->quantity : 0;
+
+	for (size_t i = 0; depth < CONTAINER_DEPTH_MAX && i < w->n_items; i++)
+		if (w->items[i].owner_kind == OWNER_CONTAINER && w->items[i].container == it)
+			sum += placed_weight(w, &w->items[i], depth + 1);
+	return sum;
+}
+
+/*
+ * What the rules rely on: one money template (dropped gold becomes a pile of
+ * it), and containers holding no more than their capacity.
+ */
+static void
+check_rules(struct world *w)
+{
+	const struct item_tpl *money = NULL;
+
+	for (size_t i = 0; i < w->n_item_tpls; i++) {
+		const struct item_tpl *t = &w->item_tpls[i];
+
+		if (strcmp(t->kind, "money") != 0)
+			continue;
+		if (money)
+			world_error(w, t->e.file, "item template \"%s\": a second money template (\"%s\" is one)",
+				    t->e.key, money->e.key);
+		money = t;
+	}
+	for (size_t i = 0; i < w->n_items; i++) {
+		const struct item *c = &w->items[i];
+
+		if (c->tpl && strcmp(c->tpl->kind, "container") == 0 &&
+		    placed_weight(w, c, 0) - c->tpl->weight > c->tpl->capacity)
+			world_error(w, c->e.file, "item \"%s\": holds more weight than its capacity (%lld)",
+				    c->e.key, (long long) c->tpl->capacity);
+	}
+}
+
 static void
 validate(struct world *w)
 {
@@ -1324,6 +1368,7 @@ validate(struct world *w)
 	resolve_characters(w);
 	resolve_items(w);
 	resolve_item_instances(w);
+	check_rules(w);
 }
 
 static void

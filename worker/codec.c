@@ -31,6 +31,8 @@ enum {
 	COL_REPLANS,
 	COL_ACCOUNT,
 	COL_CREATED_AT,
+	COL_LOCK_MOBS,
+	COL_LOCK_INSTANCES,
 };
 
 /* Parses a PostgreSQL int8[] text form "{1,2,3}". */
@@ -63,16 +65,41 @@ fail(struct worker_action *a, const char *why)
 	return 0;
 }
 
+/* The plan's "items": at most GAME_MAX_TARGETS positive ids. */
+static int
+decode_items(struct json_object *jp, struct game_action *g)
+{
+	struct json_object *items = wr_json_member(jp, "items", json_type_array);
+	size_t n = items ? json_object_array_length(items) : 0;
+
+	if (n > GAME_MAX_TARGETS)
+		return -EBADMSG;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *v = json_object_array_get_idx(items, i);
+
+		if (!json_object_is_type(v, json_type_int) || (g->items[i] = json_object_get_int64(v)) <= 0)
+			return -EBADMSG;
+	}
+	g->nitems = n;
+	return 0;
+}
+
+static bool
+talks(enum game_verb v)
+{
+	return v == GAME_VERB_SAY || v == GAME_VERB_EMOTE || v == GAME_VERB_TELL || v == GAME_VERB_SHOUT;
+}
+
 static int
 decode_args(struct worker_action *a, const char *verb, const char *args, const char *plan)
 {
 	struct json_object *ja = NULL, *jp = NULL;
-	struct json_object *items;
-	int64_t room = 0, to = 0, target = 0, item = 0, amount = 0;
+	struct game_action *g = &a->game;
+	const char *dir = NULL;
 	int r = 0;
 
-	a->game.verb = game_verb_from_string(verb);
-	if (a->game.verb < 0)
+	g->verb = game_verb_from_string(verb);
+	if (g->verb < 0)
 		return fail(a, "unknown verb");
 	if (wr_json_parse(args, strlen(args), 8, &ja, NULL) < 0 || wr_json_parse(plan, strlen(plan), 8, &jp, NULL) < 0) {
 		r = fail(a, "malformed args or plan");
@@ -86,30 +113,29 @@ decode_args(struct worker_action *a, const char *verb, const char *args, const c
 		a->needs_view = true;
 		goto out;
 	}
-	if (wr_json_get_i64(jp, "room", 1, INT64_MAX, &room, NULL) < 0 ||
-	    wr_json_opt_i64(jp, "to", 0, INT64_MAX, &to, NULL) < 0 ||
-	    wr_json_opt_i64(jp, "target", 0, INT64_MAX, &target, NULL) < 0 ||
-	    wr_json_opt_i64(jp, "amount", 0, INT64_MAX, &amount, NULL) < 0) {
+	if (wr_json_get_i64(jp, "room", 1, INT64_MAX, &g->room_id, NULL) < 0 ||
+	    wr_json_opt_i64(jp, "to", 0, INT64_MAX, &g->to_room_id, NULL) < 0 ||
+	    wr_json_opt_i64(jp, "target", 0, INT64_MAX, &g->target_char, NULL) < 0 ||
+	    wr_json_opt_i64(jp, "mob", 0, INT64_MAX, &g->target_mob, NULL) < 0 ||
+	    wr_json_opt_i64(jp, "container", 0, INT64_MAX, &g->container_id, NULL) < 0 ||
+	    wr_json_opt_i64(jp, "pile", 0, INT64_MAX, &g->pile_id, NULL) < 0 ||
+	    wr_json_opt_i64(jp, "amount", 0, GAME_MAX_GOLD, &g->amount, NULL) < 0 ||
+	    wr_json_opt_str(jp, "dir", 16, &dir, NULL) < 0 || decode_items(jp, g) < 0) {
 		r = fail(a, "malformed plan");
 		goto out;
 	}
-	/* The rules move one item per action so far: the first planned one. */
-	items = wr_json_member(jp, "items", json_type_array);
-	if (items && json_object_array_length(items) > 0) {
-		struct json_object *first = json_object_array_get_idx(items, 0);
-
-		if (!json_object_is_type(first, json_type_int) || (item = json_object_get_int64(first)) <= 0) {
+	/* A move's direction is the command's; look/open north carry theirs in the plan. */
+	if (g->verb == GAME_VERB_MOVE) {
+		g->dir = a->cmd.dir;
+	} else if (dir) {
+		g->dir = game_dir_from_string(dir);
+		g->has_dir = true;
+		if (g->dir < 0) {
 			r = fail(a, "malformed plan");
 			goto out;
 		}
 	}
-	a->game.room_id = room;
-	a->game.to_room_id = to;
-	a->game.dir = a->cmd.dir;
-	a->game.text = a->game.verb == GAME_VERB_SAY ? a->cmd.text : NULL;
-	a->game.target_char = target;
-	a->game.item_id = item;
-	a->game.amount = amount;
+	g->text = talks(g->verb) ? a->cmd.text : NULL;
 out:
 	if (ja)
 		json_object_put(ja);
@@ -144,10 +170,18 @@ worker_decode_action(const PGresult *res, int row, struct worker_action *ret)
 	if (strncmp(a->actor_key, "char:", 5) != 0 ||
 	    wr_parse_i64(a->actor_key + 5, 1, INT64_MAX, &a->game.actor_char) < 0)
 		return fail(a, "actor is not a character");
-	a->nlock_rooms = parse_id_array(PQgetvalue(res, row, COL_LOCK_ROOMS), a->lock_rooms, WORKER_MAX_LOCKS);
-	a->nlock_chars = parse_id_array(PQgetvalue(res, row, COL_LOCK_CHARS), a->lock_chars, WORKER_MAX_LOCKS);
-	a->nlock_items = parse_id_array(PQgetvalue(res, row, COL_LOCK_ITEMS), a->lock_items, WORKER_MAX_LOCKS);
-	if (a->nlock_rooms < 0 || a->nlock_chars < 0 || a->nlock_items < 0)
+	a->nlock_instances = parse_id_array(PQgetvalue(res, row, COL_LOCK_INSTANCES), a->lock_instances,
+					    (int) WR_ELEMENTSOF(a->lock_instances));
+	a->nlock_rooms = parse_id_array(PQgetvalue(res, row, COL_LOCK_ROOMS), a->lock_rooms,
+					(int) WR_ELEMENTSOF(a->lock_rooms));
+	a->nlock_chars = parse_id_array(PQgetvalue(res, row, COL_LOCK_CHARS), a->lock_chars,
+					(int) WR_ELEMENTSOF(a->lock_chars));
+	a->nlock_mobs = parse_id_array(PQgetvalue(res, row, COL_LOCK_MOBS), a->lock_mobs,
+				       (int) WR_ELEMENTSOF(a->lock_mobs));
+	a->nlock_items = parse_id_array(PQgetvalue(res, row, COL_LOCK_ITEMS), a->lock_items,
+					(int) WR_ELEMENTSOF(a->lock_items));
+	if (a->nlock_instances < 0 || a->nlock_rooms < 0 || a->nlock_chars < 0 || a->nlock_mobs < 0 ||
+	    a->nlock_items < 0)
 		return fail(a, "malformed lock set");
 	return decode_args(a, PQgetvalue(res, row, COL_VERB), PQgetvalue(res, row, COL_ARGS),
 			   PQgetvalue(res, row, COL_PLAN));
@@ -161,12 +195,43 @@ str_member(struct json_object *o, const char *key)
 	return v ? json_object_get_string(v) : "";
 }
 
+/* NULL when absent or JSON null (a description that was not read). */
+static const char *
+opt_str_member(struct json_object *o, const char *key)
+{
+	struct json_object *v = wr_json_member(o, key, json_type_string);
+
+	return v ? json_object_get_string(v) : NULL;
+}
+
 static int64_t
 i64_member(struct json_object *o, const char *key)
 {
 	struct json_object *v = wr_json_member(o, key, json_type_int);
 
 	return v ? json_object_get_int64(v) : 0;
+}
+
+static bool
+bool_member(struct json_object *o, const char *key)
+{
+	struct json_object *v = wr_json_member(o, key, json_type_boolean);
+
+	return v && json_object_get_boolean(v);
+}
+
+static int32_t
+i32_member(struct json_object *o, const char *key)
+{
+	int64_t v = i64_member(o, key);
+
+	return v < INT32_MIN ? INT32_MIN : v > INT32_MAX ? INT32_MAX : (int32_t) v;
+}
+
+static enum game_closable
+closable(const char *s)
+{
+	return strcmp(s, "locked") == 0 ? GAME_LOCKED : strcmp(s, "closed") == 0 ? GAME_CLOSED : GAME_OPEN;
 }
 
 static void
@@ -180,8 +245,10 @@ decode_things(struct json_object *list, struct game_thing *out, size_t *n)
 		struct json_object *t = json_object_array_get_idx(list, i);
 		int64_t q = i64_member(t, "quantity");
 
-		out[(*n)++] = (struct game_thing){
-			.id = i64_member(t, "id"), .name = str_member(t, "name"), .quantity = q > 0 ? (int32_t) q : 1};
+		out[(*n)++] = (struct game_thing){.id = i64_member(t, "id"),
+						  .name = str_member(t, "name"),
+						  .quantity = q > 0 ? (int32_t) q : 1,
+						  .money = strcmp(str_member(t, "kind"), "money") == 0};
 	}
 }
 
@@ -203,20 +270,122 @@ decode_room(struct json_object *o, struct game_room *r)
 	for (size_t i = 0; exits && i < json_object_array_length(exits); i++) {
 		struct json_object *x = json_object_array_get_idx(exits, i);
 		enum game_dir d = game_dir_from_string(str_member(x, "dir"));
+		const char *door = str_member(x, "door");
 
 		if (d < 0)
 			return -EBADMSG;
 		r->exits[d] = i64_member(x, "to");
+		r->exit_names[d] = opt_str_member(x, "to_name");
+		r->has_door[d] = *door && strcmp(door, "none") != 0;
+		r->doors[d] = closable(door);
 	}
 	decode_things(wr_json_member(o, "mobs", json_type_array), r->mobs, &r->nmobs);
 	decode_things(wr_json_member(o, "items", json_type_array), r->items, &r->nitems);
 	return r->id > 0 ? 0 : -EBADMSG;
 }
 
+static void
+decode_char(struct json_object *c, struct game_char *ch)
+{
+	*ch = (struct game_char){
+		.id = i64_member(c, "id"),
+		.name = str_member(c, "name"),
+		.description = opt_str_member(c, "description"),
+		.room_id = i64_member(c, "room_id"),
+		.instance_id = i64_member(c, "instance_id"),
+		.level = i32_member(c, "level"),
+		.hp = i32_member(c, "hp"),
+		.max_hp = i32_member(c, "max_hp"),
+		.gold = i64_member(c, "gold"),
+		.carried_weight = i64_member(c, "carried_weight"),
+		.carried_count = i32_member(c, "carried_count"),
+		.weighed = bool_member(c, "weighed"),
+		.possessions = bool_member(c, "possessions"),
+		.locked = bool_member(c, "locked"),
+	};
+}
+
+/* Template fields of an item row or of the coin template. */
+static int
+decode_item(struct json_object *it, struct game_item *ret)
+{
+	enum game_item_kind kind = game_item_kind_from_string(str_member(it, "kind"));
+	enum game_slot slot = game_slot_from_string(opt_str_member(it, "slot"));
+	enum game_slot worn = game_slot_from_string(opt_str_member(it, "worn_slot"));
+	int64_t q = i64_member(it, "quantity");
+
+	/* Content and the rules only write kinds and slots these enums know. */
+	if (kind < 0 || slot < 0 || worn < 0)
+		return -EBADMSG;
+	*ret = (struct game_item){
+		.id = i64_member(it, "id"),
+		.template_id = i64_member(it, "template_id"),
+		.instance_id = i64_member(it, "instance_id"),
+		.name = str_member(it, "name"),
+		.description = str_member(it, "description"),
+		.kind = kind,
+		.slot = slot,
+		.worn_slot = worn,
+		.state = closable(str_member(it, "state")),
+		.stackable = bool_member(it, "stackable"),
+		.weight = i32_member(it, "weight"),
+		.capacity = i32_member(it, "capacity"),
+		.quantity = q > 0 ? q : 1,
+		.contents_weight = i64_member(it, "contents_weight"),
+		.contents_count = i32_member(it, "contents_count"),
+		.contents = bool_member(it, "contents"),
+		.owner_char = i64_member(it, "owner_character_id"),
+		.owner_room = i64_member(it, "owner_room_id"),
+		.owner_mob = i64_member(it, "owner_mob_id"),
+		.owner_item = i64_member(it, "owner_item_id"),
+		.locked = bool_member(it, "locked"),
+	};
+	return 0;
+}
+
+static int
+decode_lists(struct json_object *doc, struct game_state *st, struct wr_error *reterr)
+{
+	struct json_object *items = wr_json_member(doc, "items", json_type_array);
+	struct json_object *mobs = wr_json_member(doc, "mobs", json_type_array);
+	struct json_object *inst = wr_json_member(doc, "instances", json_type_array);
+	struct json_object *ids = wr_json_member(doc, "new_ids", json_type_array);
+	struct json_object *coin = wr_json_member(doc, "coin", json_type_object);
+
+	if ((items && json_object_array_length(items) > GAME_MAX_ITEMS) ||
+	    (mobs && json_object_array_length(mobs) > GAME_MAX_MOBS) ||
+	    (inst && json_object_array_length(inst) > GAME_MAX_INSTANCES) ||
+	    (ids && json_object_array_length(ids) > GAME_MAX_NEW_ITEMS))
+		return wr_error_set(reterr, -E2BIG, "internal", "batch reads too many items, mobs or instances");
+	for (size_t i = 0; items && i < json_object_array_length(items); i++)
+		if (decode_item(json_object_array_get_idx(items, i), &st->items[st->nitems++]) < 0)
+			return wr_error_set(reterr, -EBADMSG, "internal", "item of unknown kind or slot");
+	for (size_t i = 0; mobs && i < json_object_array_length(mobs); i++) {
+		struct json_object *m = json_object_array_get_idx(mobs, i);
+
+		st->mobs[st->nmobs++] = (struct game_mob){
+			.id = i64_member(m, "id"),
+			.name = str_member(m, "name"),
+			.description = str_member(m, "description"),
+			.room_id = i64_member(m, "room_id"),
+			.level = i32_member(m, "level"),
+			.hp = i32_member(m, "hp"),
+			.max_hp = i32_member(m, "max_hp"),
+		};
+	}
+	for (size_t i = 0; inst && i < json_object_array_length(inst); i++)
+		st->instances[st->ninstances++] = json_object_get_int64(json_object_array_get_idx(inst, i));
+	for (size_t i = 0; ids && i < json_object_array_length(ids); i++)
+		st->new_ids[st->nnew_ids++] = json_object_get_int64(json_object_array_get_idx(ids, i));
+	if (coin && decode_item(coin, &st->coin) < 0)
+		return wr_error_set(reterr, -EBADMSG, "internal", "malformed coin template");
+	return 0;
+}
+
 int
 worker_decode_state(const char *json, struct game_state *st, struct json_object **ret_doc, struct wr_error *reterr)
 {
-	struct json_object *doc = NULL, *rooms, *chars, *items;
+	struct json_object *doc = NULL, *rooms, *chars;
 	size_t n;
 	int r;
 
@@ -225,18 +394,18 @@ worker_decode_state(const char *json, struct game_state *st, struct json_object 
 		return r;
 	rooms = wr_json_member(doc, "rooms", json_type_array);
 	chars = wr_json_member(doc, "characters", json_type_array);
-	items = wr_json_member(doc, "items", json_type_array);
 	if (!rooms || !chars) {
 		r = wr_error_set(reterr, -EBADMSG, "internal", "lock_load result lacks rooms or characters");
 		goto fail;
 	}
 	n = json_object_array_length(rooms);
-	if (n > GAME_MAX_ROOMS || json_object_array_length(chars) > GAME_MAX_CHARS ||
-	    (items && json_object_array_length(items) > GAME_MAX_ITEMS)) {
+	if (n > GAME_MAX_ROOMS || json_object_array_length(chars) > GAME_MAX_CHARS) {
 		r = wr_error_set(reterr, -E2BIG, "internal", "batch touches too many rooms or characters");
 		goto fail;
 	}
-	st->nrooms = 0;
+	st->nrooms = st->nchars = st->nitems = st->nmobs = st->ninstances = 0;
+	st->nnew_ids = st->new_ids_used = 0;
+	st->coin = (struct game_item){0};
 	for (size_t i = 0; i < n; i++) {
 		r = decode_room(json_object_array_get_idx(rooms, i), &st->rooms[st->nrooms++]);
 		if (r < 0) {
@@ -244,35 +413,11 @@ worker_decode_state(const char *json, struct game_state *st, struct json_object 
 			goto fail;
 		}
 	}
-	st->nchars = 0;
-	for (size_t i = 0; i < json_object_array_length(chars); i++) {
-		struct json_object *c = json_object_array_get_idx(chars, i);
-		struct json_object *locked = wr_json_member(c, "locked", json_type_boolean);
-
-		st->chars[st->nchars++] = (struct game_char){
-			.id = i64_member(c, "id"),
-			.name = str_member(c, "name"),
-			.room_id = i64_member(c, "room_id"),
-			.instance_id = i64_member(c, "instance_id"),
-			.hp = (int32_t) i64_member(c, "hp"),
-			.max_hp = (int32_t) i64_member(c, "max_hp"),
-			.gold = i64_member(c, "gold"),
-			.locked = locked && json_object_get_boolean(locked),
-		};
-	}
-	st->nitems = 0;
-	for (size_t i = 0; items && i < json_object_array_length(items); i++) {
-		struct json_object *it = json_object_array_get_idx(items, i);
-
-		st->items[st->nitems++] = (struct game_item){
-			.id = i64_member(it, "id"),
-			.name = str_member(it, "name"),
-			.owner_char = i64_member(it, "owner_character_id"),
-			.owner_room = i64_member(it, "owner_room_id"),
-			.owner_mob = i64_member(it, "owner_mob_id"),
-			.owner_item = i64_member(it, "owner_item_id"),
-		};
-	}
+	for (size_t i = 0; i < json_object_array_length(chars); i++)
+		decode_char(json_object_array_get_idx(chars, i), &st->chars[st->nchars++]);
+	r = decode_lists(doc, st, reterr);
+	if (r < 0)
+		goto fail;
 	*ret_doc = doc;
 	return 0;
 fail:

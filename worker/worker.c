@@ -5,7 +5,8 @@
  *   1. BEGIN + claim up to k actions (wr_claim: FOR UPDATE SKIP LOCKED, only
  *      the oldest queued action of each actor)              -- pipelined
  *   2. lock + load every aggregate of the batch in the global order
- *      (wr_lock_load: rooms, characters, mobs, items, FOR NO KEY UPDATE)
+ *      (wr_lock_load: instances, rooms, characters, mobs, items, FOR NO KEY
+ *      UPDATE), with what the rules read for display and reserved item ids
  *   3. wr_commit_batch (rows, events with stream seqs, delete the actions,
  *      NOTIFY) + COMMIT                                     -- pipelined
  *
@@ -31,7 +32,7 @@
 static const char *const sql_claim =
 	"SELECT id, actor_key, verb, args::text, plan::text, instance_id, lock_rooms::text,"
 	" lock_characters::text, lock_items::text, seed, command_id, attempts, replans, account_id,"
-	" created_at::text FROM wr_claim($1)";
+	" created_at::text, lock_mobs::text, lock_instances::text FROM wr_claim($1)";
 
 /*
  * The lock phase.  Tests build a second worker with another function here
@@ -42,10 +43,11 @@ static const char *const sql_claim =
 #define WR_LOCK_LOAD_FN "wr_lock_load"
 #endif
 
-/* $1..$4 bigint[] of rooms, characters, mobs, items to lock, $5 bigint[] of
- * characters to read planner views for -> one jsonb */
+/* $1..$5 bigint[] of instances, rooms, characters, mobs, items to lock, $6 jsonb
+ * of what to read unlocked (schema/functions/wr_lock_load.sql) -> one jsonb */
 static const char *const sql_lock_load =
-	"SELECT " WR_LOCK_LOAD_FN "($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[])::text";
+	"SELECT " WR_LOCK_LOAD_FN "($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[],"
+	" $6::jsonb)::text";
 
 /* $1 batch jsonb -> events written */
 static const char *const sql_commit_batch = "SELECT wr_commit_batch($1::jsonb)";
@@ -193,54 +195,212 @@ claim(struct worker *w, struct wr_error *reterr)
 	return r < 0 ? r : n;
 }
 
+/* An id set with a capacity; add_unique() sets overflow instead of growing. */
+#define IDSET(name, cap) \
+	int64_t name[cap];   \
+	size_t n##name
+
+/* What one batch locks and reads: wr_lock_load()'s arguments. */
+struct loadset {
+	IDSET(instances, GAME_MAX_INSTANCES);
+	IDSET(rooms, GAME_MAX_ROOMS);
+	IDSET(chars, WORKER_MAX_LOCKED_CHARS);
+	IDSET(mobs, WORKER_MAX_LOCKED_MOBS);
+	IDSET(items, GAME_MAX_ITEMS);
+	IDSET(views, WORKER_MAX_BATCH);
+	IDSET(possessions, WORKER_MAX_READ_CHARS);
+	IDSET(read_chars, WORKER_MAX_READ_CHARS);
+	IDSET(read_items, WORKER_MAX_BATCH);
+	IDSET(contents, WORKER_MAX_BATCH);
+	IDSET(read_mobs, GAME_MAX_MOBS);
+	IDSET(weights, WORKER_MAX_LOCKED_CHARS);
+	IDSET(exit_names, GAME_MAX_ROOMS);
+	size_t new_ids;
+	size_t item_rows; /* an upper bound of the items the state will hold */
+};
+
+#define ADD(ls, set, id, overflow) add_unique((ls)->set, &(ls)->n##set, WR_ELEMENTSOF((ls)->set), (id), (overflow))
+
+/*
+ * What the rules of one action read besides its locks: descriptions and
+ * possessions for look, the actor's things for inventory and wear, a
+ * container's contents, the carried weight of whoever may receive things
+ * (and for inventory and score), exit names for look <dir>, and one new item
+ * id for an action that may split a stack or drop coins.  Reading only what
+ * the batch needs keeps a batch of says as cheap as before the item rules.
+ */
+static void
+add_reads(struct loadset *ls, const struct worker_action *a, bool *overflow)
+{
+	const struct game_action *g = &a->game;
+
+	switch (g->verb) {
+	case GAME_VERB_LOOK:
+	case GAME_VERB_EXAMINE:
+		if (g->target_char) {
+			ADD(ls, read_chars, g->target_char, overflow);
+			ADD(ls, possessions, g->target_char, overflow);
+			ls->item_rows += GAME_MAX_POSSESSIONS;
+		}
+		if (g->target_mob)
+			ADD(ls, read_mobs, g->target_mob, overflow);
+		if (g->nitems) {
+			ADD(ls, read_items, g->items[0], overflow);
+			ADD(ls, contents, g->items[0], overflow);
+			ls->item_rows += 1 + GAME_MAX_CONTENTS;
+		}
+		if (g->container_id) {
+			ADD(ls, contents, g->container_id, overflow);
+			ls->item_rows += GAME_MAX_CONTENTS;
+		}
+		if (g->has_dir)
+			ADD(ls, exit_names, g->room_id, overflow);
+		break;
+	case GAME_VERB_CONSIDER:
+		if (g->target_char)
+			ADD(ls, read_chars, g->target_char, overflow);
+		if (g->target_mob)
+			ADD(ls, read_mobs, g->target_mob, overflow);
+		break;
+	case GAME_VERB_INVENTORY:
+		ADD(ls, weights, g->actor_char, overflow);
+		/* fallthrough */
+	case GAME_VERB_EQUIPMENT:
+	case GAME_VERB_WEAR:
+	case GAME_VERB_WIELD:
+		ADD(ls, possessions, g->actor_char, overflow);
+		ls->item_rows += GAME_MAX_POSSESSIONS;
+		break;
+	case GAME_VERB_SCORE:
+		ADD(ls, weights, g->actor_char, overflow);
+		break;
+	case GAME_VERB_GET:
+	case GAME_VERB_DROP:
+	case GAME_VERB_PUT:
+	case GAME_VERB_GIVE:
+		if (g->verb == GAME_VERB_GET)
+			ADD(ls, weights, g->actor_char, overflow);
+		if (g->verb == GAME_VERB_GIVE && g->target_char && g->nitems)
+			ADD(ls, weights, g->target_char, overflow);
+		if (g->amount > 0 && (g->nitems > 0 || g->verb == GAME_VERB_DROP)) {
+			ls->new_ids++;
+			ls->item_rows++;
+		}
+		break;
+	default:
+		break;
+	}
+	if (ls->new_ids > GAME_MAX_NEW_ITEMS || ls->item_rows > GAME_MAX_ITEMS)
+		*overflow = true;
+}
+
+/* The sets only grow at their ends: their sizes are enough to undo an action. */
+struct loadsize {
+	size_t n[13], new_ids, item_rows;
+};
+
+static void
+loadsize(struct loadset *ls, struct loadsize *sz, bool restore)
+{
+	size_t *n[13] = {&ls->ninstances,  &ls->nrooms,     &ls->nchars,       &ls->nmobs,
+			 &ls->nitems,      &ls->nviews,     &ls->npossessions, &ls->nread_chars,
+			 &ls->nread_items, &ls->ncontents,  &ls->nread_mobs,   &ls->nweights,
+			 &ls->nexit_names};
+
+	for (size_t i = 0; i < 13; i++) {
+		if (restore)
+			*n[i] = sz->n[i];
+		else
+			sz->n[i] = *n[i];
+	}
+	if (restore) {
+		ls->new_ids = sz->new_ids;
+		ls->item_rows = sz->item_rows;
+	} else {
+		sz->new_ids = ls->new_ids;
+		sz->item_rows = ls->item_rows;
+	}
+}
+
+/* Adds one action's locks and reads; false (and ls unchanged) if they do not fit. */
+static bool
+add_action(struct loadset *ls, const struct worker_action *a)
+{
+	struct loadsize saved;
+	bool overflow = false;
+
+	loadsize(ls, &saved, false);
+	for (int j = 0; j < a->nlock_instances; j++)
+		ADD(ls, instances, a->lock_instances[j], &overflow);
+	for (int j = 0; j < a->nlock_rooms; j++)
+		ADD(ls, rooms, a->lock_rooms[j], &overflow);
+	for (int j = 0; j < a->nlock_chars; j++)
+		ADD(ls, chars, a->lock_chars[j], &overflow);
+	for (int j = 0; j < a->nlock_mobs; j++)
+		ADD(ls, mobs, a->lock_mobs[j], &overflow);
+	ls->item_rows += (size_t) a->nlock_items;
+	for (int j = 0; j < a->nlock_items; j++)
+		ADD(ls, items, a->lock_items[j], &overflow);
+	if (a->needs_view)
+		ADD(ls, views, a->game.actor_char, &overflow);
+	else if (a->decoded)
+		add_reads(ls, a, &overflow);
+	if (ls->item_rows > GAME_MAX_ITEMS)
+		overflow = true;
+	if (overflow)
+		loadsize(ls, &saved, true);
+	return !overflow;
+}
+
+static void
+json_ids(struct wr_strbuf *sb, const char *key, const int64_t *ids, size_t n)
+{
+	wr_strbuf_printf(sb, "\"%s\":[", key);
+	for (size_t i = 0; i < n; i++)
+		wr_strbuf_printf(sb, "%s%" PRId64, i ? "," : "", ids[i]);
+	wr_strbuf_puts(sb, "],");
+}
+
 /*
  * Locks and loads what the first actions of the batch touch.  Returns how
- * many actions fit the lock-set limits (at least one); the rest stay
- * claimed but untouched, so they go back to the queue at commit.
+ * many actions fit the lock-set and read limits (at least one); the rest
+ * stay claimed but untouched, so they go back to the queue at commit.
  */
 static int
 lock_load(struct worker *w, int n, struct wr_error *reterr)
 {
-	int64_t rooms[GAME_MAX_ROOMS], chars[WORKER_MAX_LOCKED_CHARS], items[GAME_MAX_ITEMS];
-	int64_t views[WORKER_MAX_BATCH];
-	size_t nrooms = 0, nchars = 0, nitems = 0, nviews = 0;
-	struct wr_strbuf s_rooms = WR_STRBUF_INIT, s_chars = WR_STRBUF_INIT, s_items = WR_STRBUF_INIT;
-	struct wr_strbuf s_views = WR_STRBUF_INIT;
-	const char *p[5];
+	static struct loadset ls; /* large; one batch at a time per process */
+	struct wr_strbuf s[6] = {WR_STRBUF_INIT, WR_STRBUF_INIT, WR_STRBUF_INIT,
+				 WR_STRBUF_INIT, WR_STRBUF_INIT, WR_STRBUF_INIT};
+	const char *p[6];
 	PGresult *res = NULL;
 	int fit, r;
 
-	for (fit = 0; fit < n; fit++) {
-		const struct worker_action *a = &w->actions[fit];
-		size_t sr = nrooms, sc = nchars, si = nitems;
-		bool overflow = false;
-
-		for (int j = 0; j < a->nlock_rooms; j++)
-			add_unique(rooms, &nrooms, WR_ELEMENTSOF(rooms), a->lock_rooms[j], &overflow);
-		for (int j = 0; j < a->nlock_chars; j++)
-			add_unique(chars, &nchars, WR_ELEMENTSOF(chars), a->lock_chars[j], &overflow);
-		for (int j = 0; j < a->nlock_items; j++)
-			add_unique(items, &nitems, WR_ELEMENTSOF(items), a->lock_items[j], &overflow);
-		if (overflow) {
-			nrooms = sr, nchars = sc, nitems = si;
+	memset(&ls, 0, sizeof(ls));
+	for (fit = 0; fit < n; fit++)
+		if (!add_action(&ls, &w->actions[fit]))
 			break;
-		}
-		if (a->needs_view)
-			views[nviews++] = a->game.actor_char;
-	}
 	if (fit == 0)
 		return wr_error_set(reterr, -E2BIG, "internal", "action %" PRId64 " locks too many aggregates",
 				    w->actions[0].id);
-	append_ids(&s_rooms, rooms, nrooms);
-	append_ids(&s_chars, chars, nchars);
-	append_ids(&s_items, items, nitems);
-	append_ids(&s_views, views, nviews);
-	p[0] = wr_strbuf_str(&s_rooms);
-	p[1] = wr_strbuf_str(&s_chars);
-	p[2] = "{}";
-	p[3] = wr_strbuf_str(&s_items);
-	p[4] = wr_strbuf_str(&s_views);
-	r = wr_db_exec(&w->db, sql_lock_load, 5, p, PGRES_TUPLES_OK, &res, reterr);
+	append_ids(&s[0], ls.instances, ls.ninstances);
+	append_ids(&s[1], ls.rooms, ls.nrooms);
+	append_ids(&s[2], ls.chars, ls.nchars);
+	append_ids(&s[3], ls.mobs, ls.nmobs);
+	append_ids(&s[4], ls.items, ls.nitems);
+	wr_strbuf_puts(&s[5], "{");
+	json_ids(&s[5], "views", ls.views, ls.nviews);
+	json_ids(&s[5], "possessions", ls.possessions, ls.npossessions);
+	json_ids(&s[5], "characters", ls.read_chars, ls.nread_chars);
+	json_ids(&s[5], "items", ls.read_items, ls.nread_items);
+	json_ids(&s[5], "contents", ls.contents, ls.ncontents);
+	json_ids(&s[5], "mobs", ls.read_mobs, ls.nread_mobs);
+	json_ids(&s[5], "weights", ls.weights, ls.nweights);
+	json_ids(&s[5], "exit_names", ls.exit_names, ls.nexit_names);
+	wr_strbuf_printf(&s[5], "\"new_ids\":%zu}", ls.new_ids);
+	for (int i = 0; i < 6; i++)
+		p[i] = wr_strbuf_str(&s[i]);
+	r = wr_db_exec(&w->db, sql_lock_load, 6, p, PGRES_TUPLES_OK, &res, reterr);
 	if (r >= 0) {
 		if (w->loaded)
 			json_object_put(w->loaded);
@@ -248,10 +408,8 @@ lock_load(struct worker *w, int n, struct wr_error *reterr)
 		r = worker_decode_state(PQgetvalue(res, 0, 0), w->state, &w->loaded, reterr);
 	}
 	PQclear(res);
-	wr_strbuf_done(&s_rooms);
-	wr_strbuf_done(&s_chars);
-	wr_strbuf_done(&s_items);
-	wr_strbuf_done(&s_views);
+	for (int i = 0; i < 6; i++)
+		wr_strbuf_done(&s[i]);
 	return r < 0 ? r : fit;
 }
 
@@ -321,8 +479,8 @@ mark_stale(struct worker *w, struct batch *b, const struct worker_action *a)
 		return;
 	}
 	wr_strbuf_printf(&item,
-			 "{\"id\":%" PRId64 ",\"plan\":{\"replan\":true},\"lock_rooms\":[],\"lock_characters\":[%" PRId64
-			 "],\"lock_mobs\":[],\"lock_items\":[]}",
+			 "{\"id\":%" PRId64 ",\"plan\":{\"replan\":true},\"lock_instances\":[],\"lock_rooms\":[],"
+			 "\"lock_characters\":[%" PRId64 "],\"lock_mobs\":[],\"lock_items\":[]}",
 			 a->id, a->game.actor_char);
 	list_add(&b->replan, wr_strbuf_str(&item));
 	wr_strbuf_done(&item);
@@ -432,6 +590,75 @@ apply_one(struct worker *w, struct batch *b, struct worker_action *a, int64_t no
 }
 
 static void
+owner_json(struct wr_strbuf *sb, const char *key, int64_t id)
+{
+	if (id)
+		wr_strbuf_printf(sb, ",\"%s\":%" PRId64, key, id);
+	else
+		wr_strbuf_printf(sb, ",\"%s\":null", key);
+}
+
+/* One item row as wr_commit_batch writes it: owners, worn slot, quantity (and template for new rows). */
+static void
+item_json(struct wr_strbuf *sb, const struct game_item *it, bool whole)
+{
+	const char *slot = game_slot_to_string(it->worn_slot);
+
+	wr_strbuf_printf(sb, "{\"id\":%" PRId64, it->id);
+	if (whole)
+		wr_strbuf_printf(sb, ",\"template_id\":%" PRId64 ",\"instance_id\":%" PRId64, it->template_id,
+				 it->instance_id);
+	owner_json(sb, "owner_character_id", it->owner_char);
+	owner_json(sb, "owner_room_id", it->owner_room);
+	owner_json(sb, "owner_mob_id", it->owner_mob);
+	owner_json(sb, "owner_item_id", it->owner_item);
+	if (slot)
+		wr_strbuf_printf(sb, ",\"worn_slot\":\"%s\"", slot);
+	else
+		wr_strbuf_puts(sb, ",\"worn_slot\":null");
+	wr_strbuf_printf(sb, ",\"quantity\":%" PRId64 "}", it->quantity);
+}
+
+/* Items the rules changed, made or removed: only locked or new ones, as the rules only change those. */
+static void
+encode_items(const struct game_state *st, struct wr_strbuf *sb)
+{
+	const char *sep = "";
+
+	wr_strbuf_puts(sb, "],\"new_items\":[");
+	for (size_t i = 0; i < st->nitems; i++) {
+		const struct game_item *it = &st->items[i];
+
+		if (!it->created || it->deleted)
+			continue;
+		wr_strbuf_puts(sb, sep);
+		item_json(sb, it, true);
+		sep = ",";
+	}
+	wr_strbuf_puts(sb, "],\"items\":[");
+	sep = "";
+	for (size_t i = 0; i < st->nitems; i++) {
+		const struct game_item *it = &st->items[i];
+
+		if (!it->dirty || it->created || it->deleted || !it->locked)
+			continue;
+		wr_strbuf_puts(sb, sep);
+		item_json(sb, it, false);
+		sep = ",";
+	}
+	wr_strbuf_puts(sb, "],\"deleted_items\":[");
+	sep = "";
+	for (size_t i = 0; i < st->nitems; i++) {
+		const struct game_item *it = &st->items[i];
+
+		if (!it->deleted || it->created || !it->locked)
+			continue;
+		wr_strbuf_printf(sb, "%s%" PRId64, sep, it->id);
+		sep = ",";
+	}
+}
+
+static void
 encode_batch(struct worker *w, struct batch *b, struct wr_strbuf *sb)
 {
 	bool first = true;
@@ -452,18 +679,7 @@ encode_batch(struct worker *w, struct batch *b, struct wr_strbuf *sb)
 				 first ? "" : ",", c->id, c->room_id, (int) c->hp, c->gold);
 		first = false;
 	}
-	wr_strbuf_puts(sb, "],\"items\":[");
-	first = true;
-	for (size_t i = 0; i < w->state->nitems; i++) {
-		const struct game_item *it = &w->state->items[i];
-
-		if (!it->dirty)
-			continue;
-		/* Only hand-to-hand moves so far: the owner is always a character. */
-		wr_strbuf_printf(sb, "%s{\"id\":%" PRId64 ",\"owner_character_id\":%" PRId64 "}", first ? "" : ",",
-				 it->id, it->owner_char);
-		first = false;
-	}
+	encode_items(w->state, sb);
 	wr_strbuf_puts(sb, "],\"events\":[");
 	wr_strbuf_puts(sb, wr_strbuf_str(&b->events));
 	wr_strbuf_puts(sb, "],\"counters\":{");

@@ -17,8 +17,9 @@
 #include "planner/planner.h"
 
 #define WORKER_MAX_BATCH 256
-#define WORKER_MAX_LOCKS 8 /* ids of one kind one action may lock */
 #define WORKER_MAX_LOCKED_CHARS 256 /* characters one batch may lock */
+#define WORKER_MAX_LOCKED_MOBS 64   /* mobs one batch may lock */
+#define WORKER_MAX_READ_CHARS 64    /* characters one batch reads to describe (look, consider) */
 #define WORKER_BUSY_WAIT_MS 20 /* nap when due work is held by other workers */
 
 struct worker_config {
@@ -41,11 +42,16 @@ struct worker_action {
 	struct planner_command cmd;      /* what was asked, for re-planning */
 	char command_id[129];            /* "" if none */
 	char enqueued_at[40];            /* timestamptz text */
-	int64_t lock_rooms[WORKER_MAX_LOCKS];
+	/* The lock set, as planned (struct planner_action's bounds). */
+	int64_t lock_instances[1];
+	int nlock_instances;
+	int64_t lock_rooms[_GAME_DIR_MAX + 1];
 	int nlock_rooms;
-	int64_t lock_chars[WORKER_MAX_LOCKS];
+	int64_t lock_chars[2];
 	int nlock_chars;
-	int64_t lock_items[WORKER_MAX_LOCKS];
+	int64_t lock_mobs[1];
+	int nlock_mobs;
+	int64_t lock_items[PLANNER_MAX_LOCK_ITEMS];
 	int nlock_items;
 	int attempts, replans;
 	bool needs_view;                 /* marked for re-planning: plan it, don't apply it */

@@ -17,8 +17,9 @@ LANGUAGE sql IMMUTABLE AS $$
 		'id', i.id, 'kind', 'item', 'where', p_where,
 		'inside', CASE WHEN p_where = 'inside' THEN i.owner_item_id END,
 		'quantity', i.quantity,
-		'name', CASE WHEN t.kind = 'money' AND i.quantity > 1
-		             THEN 'a pile of ' || i.quantity || ' gold coins' ELSE t.name END,
+		-- Coins are named by how many, as the rules name them (game/items.c).
+		'name', CASE WHEN t.kind = 'money' AND i.quantity > 1 THEN 'a pile of ' || i.quantity || ' gold coins'
+		             WHEN t.kind = 'money' THEN 'a single gold coin' ELSE t.name END,
 		'keywords', array_to_string(t.keywords, ' '),
 		'slot', coalesce(i.worn_slot, t.slot),
 		'flags', to_jsonb(array_remove(ARRAY[

@@ -2,12 +2,16 @@
 -- Persists the outcome of one worker batch; the caller COMMITs right after,
 -- in the same round trip.  batch members:
 --   done:       [action ids] to delete from the queue (applied or rejected)
---   replan:     [{id, plan, lock_rooms, lock_characters, lock_mobs, lock_items}]
+--   replan:     [{id, plan, lock_instances, lock_rooms, lock_characters, lock_mobs, lock_items}]
 --               rewritten in place, picked up by the next claim: a stale plan
 --               is first marked {"replan": true} (counted in replans), and the
 --               batch that claims it next plans it again from a fresh view
 --   characters: [{id, room_id, hp, gold}] changed character rows
---   items:      [{id, owner_character_id}] items that changed hands
+--   new_items:  [{id, template_id, instance_id, owner_*_id, worn_slot, quantity}] rows the
+--               rules created (split stacks, dropped coins), with ids wr_lock_load reserved
+--   items:      [{id, owner_character_id, owner_room_id, owner_mob_id, owner_item_id,
+--                 worn_slot, quantity}] changed item rows, written whole (all locked)
+--   deleted_items: [ids] items that are gone (coins picked up; locked)
 --   events:     [{type, payload, action_id, command_id, actor_key, instance_id,
 --                 enqueued_at, streams: [{stream, seq}]}] in order; seqs assigned by the
 --               worker under the aggregate locks, continuing from the counters
@@ -29,13 +33,29 @@ BEGIN
 	FROM jsonb_array_elements(coalesce(batch->'characters', '[]')) x
 	WHERE c.id = (x->>'id')::bigint;
 
+	-- New rows first: nothing is ever put inside one in the batch that makes it,
+	-- but an updated row may be one made earlier.
+	INSERT INTO items (id, template_id, instance_id, owner_character_id, owner_room_id, owner_mob_id,
+	                   owner_item_id, worn_slot, quantity)
+	SELECT (x->>'id')::bigint, (x->>'template_id')::bigint, (x->>'instance_id')::bigint,
+	       (x->>'owner_character_id')::bigint, (x->>'owner_room_id')::bigint,
+	       (x->>'owner_mob_id')::bigint, (x->>'owner_item_id')::bigint, x->>'worn_slot',
+	       (x->>'quantity')::integer
+	FROM jsonb_array_elements(coalesce(batch->'new_items', '[]')) x;
+
 	UPDATE items i SET owner_character_id = (x->>'owner_character_id')::bigint,
-		owner_room_id = NULL, owner_mob_id = NULL, owner_item_id = NULL, worn_slot = NULL
+		owner_room_id = (x->>'owner_room_id')::bigint, owner_mob_id = (x->>'owner_mob_id')::bigint,
+		owner_item_id = (x->>'owner_item_id')::bigint, worn_slot = x->>'worn_slot',
+		quantity = (x->>'quantity')::integer
 	FROM jsonb_array_elements(coalesce(batch->'items', '[]')) x
 	WHERE i.id = (x->>'id')::bigint;
 
+	DELETE FROM items
+	WHERE id IN (SELECT jsonb_array_elements_text(coalesce(batch->'deleted_items', '[]'))::bigint);
+
 	UPDATE action_queue q SET plan = x->'plan',
 		replans = q.replans + CASE WHEN x->'plan' ? 'replan' THEN 1 ELSE 0 END,
+		lock_instances = ARRAY(SELECT jsonb_array_elements_text(coalesce(x->'lock_instances', '[]')))::bigint[],
 		lock_rooms = ARRAY(SELECT jsonb_array_elements_text(x->'lock_rooms'))::bigint[],
 		lock_characters = ARRAY(SELECT jsonb_array_elements_text(x->'lock_characters'))::bigint[],
 		lock_mobs = ARRAY(SELECT jsonb_array_elements_text(x->'lock_mobs'))::bigint[],

@@ -2,15 +2,16 @@
 -- Inserts one planned action.  The caller holds wr_lock_actors() for its
 -- actor, so "is it the head?" cannot race with a worker removing the old
 -- head.  Members: actor_key, account_id, verb, args, plan, instance_id,
--- lock_rooms, lock_characters, lock_mobs, lock_items, priority, run_at
+-- lock_instances, lock_rooms, lock_characters, lock_mobs, lock_items, priority, run_at
 -- (optional), seed (optional: random), command_id, input.
 CREATE OR REPLACE FUNCTION wr_enqueue_one(a jsonb) RETURNS bigint
 LANGUAGE sql AS $$
 	INSERT INTO action_queue (actor_key, account_id, verb, args, plan, instance_id,
-		lock_rooms, lock_characters, lock_mobs, lock_items, priority, run_at, seed,
+		lock_instances, lock_rooms, lock_characters, lock_mobs, lock_items, priority, run_at, seed,
 		command_id, input, is_head)
 	VALUES (a->>'actor_key', (a->>'account_id')::bigint, a->>'verb',
 		coalesce(a->'args', '{}'), coalesce(a->'plan', '{}'), (a->>'instance_id')::bigint,
+		coalesce(ARRAY(SELECT jsonb_array_elements_text(a->'lock_instances'))::bigint[], '{}'),
 		coalesce(ARRAY(SELECT jsonb_array_elements_text(a->'lock_rooms'))::bigint[], '{}'),
 		coalesce(ARRAY(SELECT jsonb_array_elements_text(a->'lock_characters'))::bigint[], '{}'),
 		coalesce(ARRAY(SELECT jsonb_array_elements_text(a->'lock_mobs'))::bigint[], '{}'),

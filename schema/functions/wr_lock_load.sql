@@ -1,72 +1,152 @@
--- wr_lock_load(rooms, characters, mobs, items, view_characters bigint[]) -> jsonb
+-- wr_lock_load(instances, rooms, characters, mobs, items bigint[], reads jsonb) -> jsonb
 -- Locks every aggregate in the global order of ARCHITECTURE.md section 4
--- (rooms, characters, mobs, items, each by id) with FOR NO KEY UPDATE, then
--- returns what the game rules need as one JSON document:
---   rooms:      locked rooms with template text, exits and who/what is present
---   characters: every locked character, and up to 32 others per locked room
---               (display only: the rules never change an unlocked character)
---   items:      the locked items with their owner
---   counters:   last_seq of the room:<id> and char:<id> streams of locked aggregates
---   views:      wr_actor_view() of view_characters: the actors of actions marked
+-- (instances, rooms, characters, mobs, items, each by id) with FOR NO KEY
+-- UPDATE, then returns what the game rules need as one JSON document:
+--   instances:  the locked instances (their streams may be written)
+--   rooms:      locked rooms with template text, exits (with the name of the
+--               room each leads to for the rooms of reads.exit_names) and
+--               who/what is present
+--   characters: every locked character, up to 32 others per locked room (id,
+--               name and room only), and the characters in reads.characters
+--               (with their description); the locked ones of reads.weights
+--               with their carried weight ("weighed"); possessions says whose
+--               items came along
+--   items:      the locked items ("locked": true) and, for display only, the
+--               items of reads.items, the first 64 things of each character of
+--               reads.possessions (worn first) and the first 32 things inside
+--               each container of reads.contents; each with its template, and
+--               containers with the weight and count of what is inside
+--   mobs:       locked mobs and those of reads.mobs, with their description
+--   coin:       the template new coin piles are made of (the first money one)
+--   new_ids:    reads.new_ids fresh item ids, for rows the rules create
+--   counters:   last_seq of the instance:, room: and char: streams of locked aggregates
+--   views:      wr_actor_view() of reads.views: the actors of actions marked
 --               for re-planning (a view costs more than the rest of the load, so
 --               only those get one)
+-- reads: {"views", "possessions", "characters", "weights", "items", "contents", "mobs",
+--         "exit_names": [ids], "new_ids": n}
+-- Nothing read for display is locked, and the rules never change it.
 -- Characters standing in a locked room cannot leave or enter it without that
--- room's lock, so the presence lists are stable for the whole transaction.
-CREATE OR REPLACE FUNCTION wr_lock_load(p_rooms bigint[], p_characters bigint[],
-                                        p_mobs bigint[], p_items bigint[],
-                                        p_view_characters bigint[]) RETURNS jsonb
+-- room's lock, so the presence lists are stable for the whole transaction;
+-- what a locked character owns and what is inside a locked container change
+-- only under those locks, so weights and contents read here stay true.
+CREATE OR REPLACE FUNCTION wr_lock_load(p_instances bigint[], p_rooms bigint[], p_characters bigint[],
+                                        p_mobs bigint[], p_items bigint[], p_reads jsonb) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
 	result jsonb;
+	r_views bigint[] := ARRAY(SELECT jsonb_array_elements_text(coalesce(p_reads->'views', '[]'))::bigint);
+	r_possessions bigint[] := ARRAY(SELECT jsonb_array_elements_text(coalesce(p_reads->'possessions', '[]'))::bigint);
+	r_characters bigint[] := ARRAY(SELECT jsonb_array_elements_text(coalesce(p_reads->'characters', '[]'))::bigint);
+	r_items bigint[] := ARRAY(SELECT jsonb_array_elements_text(coalesce(p_reads->'items', '[]'))::bigint);
+	r_contents bigint[] := ARRAY(SELECT jsonb_array_elements_text(coalesce(p_reads->'contents', '[]'))::bigint);
+	r_mobs bigint[] := ARRAY(SELECT jsonb_array_elements_text(coalesce(p_reads->'mobs', '[]'))::bigint);
+	r_weights bigint[] := ARRAY(SELECT jsonb_array_elements_text(coalesce(p_reads->'weights', '[]'))::bigint);
+	r_exit_names bigint[] := ARRAY(SELECT jsonb_array_elements_text(coalesce(p_reads->'exit_names', '[]'))::bigint);
+	r_new integer := coalesce((p_reads->>'new_ids')::integer, 0);
 BEGIN
+	PERFORM 1 FROM instances WHERE id = ANY(p_instances) ORDER BY id FOR NO KEY UPDATE;
 	PERFORM 1 FROM rooms WHERE id = ANY(p_rooms) ORDER BY id FOR NO KEY UPDATE;
 	PERFORM 1 FROM characters WHERE id = ANY(p_characters) ORDER BY id FOR NO KEY UPDATE;
 	PERFORM 1 FROM mobs WHERE id = ANY(p_mobs) ORDER BY id FOR NO KEY UPDATE;
 	PERFORM 1 FROM items WHERE id = ANY(p_items) ORDER BY id FOR NO KEY UPDATE;
 
 	SELECT jsonb_build_object(
+		'instances', coalesce((SELECT jsonb_agg(i.id ORDER BY i.id) FROM instances i
+		                       WHERE i.id = ANY(p_instances)), '[]'),
 		'rooms', coalesce((
 			SELECT jsonb_agg(jsonb_build_object(
 				'id', r.id, 'instance_id', r.instance_id, 'key', t.key,
 				'name', t.name, 'description', t.description, 'flags', to_jsonb(t.flags),
-				'exits', coalesce((SELECT jsonb_agg(jsonb_build_object('dir', x.dir, 'to', x.to_room_id,
-				                                      'door', x.door) ORDER BY x.dir)
-				                   FROM exits x WHERE x.from_room_id = r.id), '[]'),
+				'exits', CASE WHEN r.id = ANY(r_exit_names)
+				         THEN coalesce((SELECT jsonb_agg(jsonb_build_object('dir', x.dir, 'to', x.to_room_id,
+				                                           'door', x.door, 'to_name', tt.name) ORDER BY x.dir)
+				                        FROM exits x JOIN rooms tr ON tr.id = x.to_room_id
+				                        JOIN room_templates tt ON tt.id = tr.template_id
+				                        WHERE x.from_room_id = r.id), '[]')
+				         ELSE coalesce((SELECT jsonb_agg(jsonb_build_object('dir', x.dir, 'to', x.to_room_id,
+				                                           'door', x.door) ORDER BY x.dir)
+				                        FROM exits x WHERE x.from_room_id = r.id), '[]') END,
 				'mobs', coalesce((SELECT jsonb_agg(jsonb_build_object('id', m.id, 'name', mt.name) ORDER BY m.id)
 				                  FROM mobs m JOIN mob_templates mt ON mt.id = m.template_id
 				                  WHERE m.room_id = r.id), '[]'),
 				'items', coalesce((SELECT jsonb_agg(jsonb_build_object('id', i.id, 'name', it.name,
-				                                      'quantity', i.quantity) ORDER BY i.id)
+				                                      'kind', it.kind, 'quantity', i.quantity) ORDER BY i.id)
 				                   FROM items i JOIN item_templates it ON it.id = i.template_id
 				                   WHERE i.owner_room_id = r.id), '[]')
 			) ORDER BY r.id)
 			FROM rooms r JOIN room_templates t ON t.id = r.template_id
 			WHERE r.id = ANY(p_rooms)), '[]'),
 		'characters', coalesce((
-			SELECT jsonb_agg(jsonb_build_object(
+			-- Only what is needed of each: presence lists are the bulk of a batch.
+			SELECT jsonb_agg(CASE
+				WHEN c.id = ANY(p_characters) OR c.id = ANY(r_characters) THEN jsonb_build_object(
 				'id', c.id, 'name', c.name, 'room_id', c.room_id, 'instance_id', c.instance_id,
-				'hp', c.hp, 'max_hp', c.max_hp, 'gold', c.gold,
-				'locked', c.id = ANY(p_characters)) ORDER BY c.id)
+				'level', c.level, 'hp', c.hp, 'max_hp', c.max_hp, 'gold', c.gold,
+				'locked', c.id = ANY(p_characters),
+				'description', CASE WHEN c.id = ANY(r_characters) THEN c.description END,
+				'carried_weight', CASE WHEN c.id = ANY(r_weights) AND c.id = ANY(p_characters)
+				                       THEN wr_weight_inside(c.id, NULL) END,
+				'weighed', c.id = ANY(r_weights) AND c.id = ANY(p_characters),
+				'possessions', c.id = ANY(r_possessions),
+				'carried_count', CASE WHEN c.id = ANY(r_possessions)
+				                      THEN (SELECT count(*) FROM items x
+				                            WHERE x.owner_character_id = c.id AND x.worn_slot IS NULL) END)
+				ELSE jsonb_build_object('id', c.id, 'name', c.name, 'room_id', c.room_id,
+				                        'instance_id', c.instance_id) END
+				ORDER BY c.id)
 			FROM characters c
-			WHERE c.id = ANY(p_characters)
+			WHERE c.id = ANY(p_characters) OR c.id = ANY(r_characters)
 			   -- Others present are for display only: a crowded room shows 32.
 			   OR c.id IN (SELECT o.id FROM unnest(p_rooms) r(id),
 			               LATERAL (SELECT id FROM characters o WHERE o.room_id = r.id
 			                        ORDER BY o.id LIMIT 32) o)), '[]'),
 		'items', coalesce((
+			WITH want AS (
+				SELECT x AS id, true AS locked FROM unnest(p_items) x
+				UNION ALL
+				SELECT x, false FROM unnest(r_items) x
+				UNION ALL
+				SELECT i.id, false FROM unnest(r_possessions) c(id),
+				       LATERAL (SELECT id FROM items WHERE owner_character_id = c.id
+				                ORDER BY worn_slot IS NULL, id LIMIT 64) i
+				UNION ALL
+				SELECT i.id, false FROM unnest(r_contents) c(id),
+				       LATERAL (SELECT id FROM items WHERE owner_item_id = c.id ORDER BY id LIMIT 32) i
+			), w AS (SELECT id, bool_or(locked) AS locked FROM want GROUP BY id)
 			SELECT jsonb_agg(jsonb_build_object(
-				'id', i.id, 'name', t.name, 'quantity', i.quantity,
+				'id', i.id, 'template_id', i.template_id, 'instance_id', i.instance_id,
+				'name', t.name, 'description', t.description, 'kind', t.kind, 'slot', t.slot,
+				'worn_slot', i.worn_slot, 'state', i.container_state, 'stackable', t.stackable,
+				'weight', t.weight, 'capacity', t.capacity, 'quantity', i.quantity,
 				'owner_character_id', i.owner_character_id, 'owner_room_id', i.owner_room_id,
-				'owner_mob_id', i.owner_mob_id, 'owner_item_id', i.owner_item_id) ORDER BY i.id)
-			FROM items i JOIN item_templates t ON t.id = i.template_id
-			WHERE i.id = ANY(p_items)), '[]'),
+				'owner_mob_id', i.owner_mob_id, 'owner_item_id', i.owner_item_id,
+				'locked', w.locked, 'contents', i.id = ANY(r_contents),
+				'contents_weight', CASE WHEN t.kind = 'container' THEN wr_weight_inside(NULL, i.id) ELSE 0 END,
+				'contents_count', CASE WHEN t.kind = 'container'
+				                       THEN (SELECT count(*) FROM items x WHERE x.owner_item_id = i.id) ELSE 0 END
+				) ORDER BY i.id)
+			FROM w JOIN items i ON i.id = w.id JOIN item_templates t ON t.id = i.template_id), '[]'),
+		'mobs', coalesce((
+			SELECT jsonb_agg(jsonb_build_object(
+				'id', m.id, 'name', t.name, 'description', t.description, 'room_id', m.room_id,
+				'level', t.level, 'hp', m.hp, 'max_hp', t.max_hp) ORDER BY m.id)
+			FROM mobs m JOIN mob_templates t ON t.id = m.template_id
+			WHERE m.id = ANY(p_mobs) OR m.id = ANY(r_mobs)), '[]'),
+		'coin', (SELECT jsonb_build_object('template_id', t.id, 'name', t.name, 'description', t.description,
+		                                   'kind', t.kind, 'weight', t.weight, 'stackable', t.stackable)
+		         FROM item_templates t WHERE t.kind = 'money' ORDER BY t.id LIMIT 1),
+		'new_ids', CASE WHEN r_new > 0
+		                THEN (SELECT jsonb_agg(nextval(pg_get_serial_sequence('items', 'id')))
+		                      FROM generate_series(1, least(r_new, 256)))
+		                ELSE '[]' END,
 		'counters', coalesce((
 			SELECT jsonb_object_agg(s.stream, coalesce(sc.last_seq, 0))
-			FROM (SELECT 'room:' || unnest(p_rooms) AS stream
+			FROM (SELECT 'instance:' || unnest(p_instances) AS stream
+			      UNION SELECT 'room:' || unnest(p_rooms)
 			      UNION SELECT 'char:' || unnest(p_characters)) s
 			LEFT JOIN stream_counters sc ON sc.stream = s.stream), '{}'),
-		'views', CASE WHEN cardinality(p_view_characters) > 0
-		              THEN wr_actor_view(p_view_characters) ELSE '[]' END
+		'views', CASE WHEN cardinality(r_views) > 0 THEN wr_actor_view(r_views) ELSE '[]' END
 	) INTO result;
 	RETURN result;
 END

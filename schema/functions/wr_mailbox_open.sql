@@ -1,7 +1,7 @@
 -- wr_mailbox_open(id text, token text, character bigint, max integer) -> text
 -- Creates mailbox id for a character, owned by the token's account, starting
--- after the current heads of char:<character> and of the room the character
--- is in (one snapshot, so the room and both heads agree).  Returns:
+-- after the current heads of char:<character>, of the room the character is
+-- in and of its instance (one snapshot, so the room and the heads agree).  Returns:
 --   'created', 'unauthorized' (bad token), 'forbidden' (wr_may_act says no),
 --   'unknown_actor' (no such character) or 'limit' (the account already
 --   owns max mailboxes).  The account row is locked so that concurrent
@@ -31,10 +31,12 @@ BEGIN
 	IF (SELECT count(*) FROM mailboxes m WHERE m.account_id = acct) >= p_max THEN
 		RETURN 'limit';
 	END IF;
-	INSERT INTO mailboxes (id, account_id, character_id, room_id, char_seq, room_seq)
+	INSERT INTO mailboxes (id, account_id, character_id, room_id, char_seq, room_seq, instance_id, instance_seq)
 	SELECT p_id, acct, c.id, c.room_id,
 	       coalesce((SELECT s.last_seq FROM stream_counters s WHERE s.stream = 'char:' || c.id), 0),
-	       coalesce((SELECT s.last_seq FROM stream_counters s WHERE s.stream = 'room:' || c.room_id), 0)
+	       coalesce((SELECT s.last_seq FROM stream_counters s WHERE s.stream = 'room:' || c.room_id), 0),
+	       c.instance_id,
+	       coalesce((SELECT s.last_seq FROM stream_counters s WHERE s.stream = 'instance:' || c.instance_id), 0)
 	FROM characters c WHERE c.id = p_character;
 	RETURN 'created';
 END

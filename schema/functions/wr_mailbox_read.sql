@@ -1,8 +1,8 @@
 -- wr_mailbox_read(id text, token text, limit integer)
 --   -> table(stream, seq, event_id, type, actor_key, payload text)
 -- Returns AND acknowledges up to limit events of the mailbox: its
--- character's char stream and the room stream it follows, merged in
--- event_id order.  Locks the mailbox row first, so concurrent readers
+-- character's char stream, the room stream it follows and its instance's
+-- stream (shouts), merged in event_id order.  Locks the mailbox row first, so concurrent readers
 -- serialise and the second one starts where the first one stopped: an event
 -- is returned at most once.  Nothing is returned or acknowledged unless the
 -- token's account owns the mailbox and the token may act for its character.
@@ -36,6 +36,13 @@ BEGIN
 		RETURN;
 	END IF;
 	cs := 'char:' || m.character_id;
+	-- A mailbox from before instance streams, or a character that changed
+	-- instance: follow its instance from now on.
+	IF m.instance_id IS DISTINCT FROM (SELECT c.instance_id FROM characters c WHERE c.id = m.character_id) THEN
+		m.instance_id := (SELECT c.instance_id FROM characters c WHERE c.id = m.character_id);
+		m.instance_seq := coalesce((SELECT sc.last_seq FROM stream_counters sc
+		                            WHERE sc.stream = 'instance:' || m.instance_id), 0);
+	END IF;
 	LOOP
 		moved := false;
 		FOR r IN
@@ -44,7 +51,11 @@ BEGIN
 			       WHERE s.stream = cs AND s.seq > m.char_seq ORDER BY s.seq LIMIT p_limit - n)
 			      UNION ALL
 			      (SELECT s.stream, s.seq, s.event_id FROM event_streams s
-			       WHERE s.stream = 'room:' || m.room_id AND s.seq > m.room_seq ORDER BY s.seq LIMIT p_limit - n)) es
+			       WHERE s.stream = 'room:' || m.room_id AND s.seq > m.room_seq ORDER BY s.seq LIMIT p_limit - n)
+			      UNION ALL
+			      (SELECT s.stream, s.seq, s.event_id FROM event_streams s
+			       WHERE s.stream = 'instance:' || m.instance_id AND s.seq > m.instance_seq
+			       ORDER BY s.seq LIMIT p_limit - n)) es
 			JOIN event_log e ON e.event_id = es.event_id
 			ORDER BY e.event_id, es.stream
 			LIMIT p_limit - n
@@ -57,7 +68,10 @@ BEGIN
 			payload := r.pj::text;
 			RETURN NEXT;
 			n := n + 1;
-			IF r.stream <> cs THEN
+			IF r.stream LIKE 'instance:%' THEN
+				m.instance_seq := r.seq;
+				CONTINUE;
+			ELSIF r.stream <> cs THEN
 				m.room_seq := r.seq;
 				CONTINUE;
 			END IF;
@@ -78,7 +92,8 @@ BEGIN
 		END LOOP;
 		EXIT WHEN NOT moved OR n >= p_limit;
 	END LOOP;
-	UPDATE mailboxes mb SET char_seq = m.char_seq, room_id = m.room_id, room_seq = m.room_seq, read_at = now()
+	UPDATE mailboxes mb SET char_seq = m.char_seq, room_id = m.room_id, room_seq = m.room_seq,
+		instance_id = m.instance_id, instance_seq = m.instance_seq, read_at = now()
 	WHERE mb.id = p_id;
 END
 $$;

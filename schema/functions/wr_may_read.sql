@@ -2,8 +2,9 @@
 -- Whether the bearer token may read a stream over HTTP:
 --   admin:           any stream;
 --   player, service: char:<id> of a character it may act for (the rules of
---                    wr_may_act), and room:<id> while such a character is in
---                    that room.
+--                    wr_may_act), room:<id> while such a character is in
+--                    that room, and instance:<id> (shouts) while such a
+--                    character is in that instance.
 -- False for anything else, including an invalid token.  PL/pgSQL so that
 -- the id is cast only after the pattern matched; the room case is written
 -- out so a crowded room costs one indexed join, not one lookup per character.
@@ -12,6 +13,7 @@ LANGUAGE plpgsql STABLE AS $$
 DECLARE
 	t access_tokens%ROWTYPE;
 	room bigint;
+	inst bigint;
 BEGIN
 	SELECT tk.* INTO t
 	FROM access_tokens tk JOIN accounts a ON a.id = tk.account_id
@@ -24,6 +26,16 @@ BEGIN
 		RETURN true;
 	ELSIF p_stream ~ '^char:[1-9][0-9]{0,17}$' THEN
 		RETURN wr_may_act(p_token, 'char', substr(p_stream, 6)::bigint);
+	ELSIF p_stream ~ '^instance:[1-9][0-9]{0,17}$' THEN
+		inst := substr(p_stream, 10)::bigint;
+		IF t.kind = 'player' THEN
+			RETURN EXISTS (SELECT 1 FROM characters c
+			               WHERE c.instance_id = inst AND c.account_id = t.account_id
+			                 AND (t.character_id IS NULL OR c.id = t.character_id));
+		END IF;
+		RETURN t.kind = 'service' AND EXISTS (
+			SELECT 1 FROM characters c JOIN token_grants g ON g.token_hash = t.token_hash
+			WHERE c.instance_id = inst AND g.actor_key IN ('char:' || c.id, 'account:' || c.account_id));
 	ELSIF p_stream !~ '^room:[1-9][0-9]{0,17}$' THEN
 		RETURN false;
 	END IF;

@@ -130,7 +130,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_sorted(act.lock_rooms, act.nlock_rooms, sizeof(act.lock_rooms) / sizeof(act.lock_rooms[0]));
 		check_sorted(act.lock_characters, act.nlock_characters, 2);
 		check_sorted(act.lock_mobs, act.nlock_mobs, 1);
-		check_sorted(act.lock_items, act.nlock_items, PLANNER_MAX_TARGETS + 1);
+		check_sorted(act.lock_items, act.nlock_items, PLANNER_MAX_LOCK_ITEMS);
+		check_sorted(act.lock_instances, act.nlock_instances, 1);
 		FUZZ_ASSERT(act.nitems <= PLANNER_MAX_TARGETS);
 		FUZZ_ASSERT(act.amount >= 0);
 	}

@@ -95,11 +95,15 @@ drained
 is "$(sql "SELECT count(*) FROM event_log WHERE type = 'Said' AND payload->>'message' = 'again and again'")" 2 \
 	"! said it a second time"
 
-# tell: a player anywhere, by exact name; the rules for it come later.
+# tell: a player anywhere, by exact name.
 r=$(post "$TOK" '{"input":"tell zed hi"}')
 is "$(pj 'd["error"]["code"]' "$(body "$r")")" not_here "tell zed: nobody by that name"
 r=$(post "$TOK" '{"input":"tell bob hi"}')
-is "$(status "$r")" 501 "tell bob: understood, not implemented yet (501)"
+is "$(status "$r")" 202 "tell bob: queued"
+# Verbs the rules do not run yet are refused before queueing.
+r=$(post "$TOK" '{"input":"who"}')
+is "$(status "$r")" 501 "who: understood, not implemented yet (501)"
+is "$(pj 'd["error"]["code"]' "$(body "$r")")" not_implemented "who: not_implemented"
 
 
 # A batch mixing every form.

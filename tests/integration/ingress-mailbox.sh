@@ -11,6 +11,7 @@ BOB=$("$WRCTL" token issue bob)
 ALICE_ID=$(sql "SELECT id FROM characters WHERE name = 'Alice'")
 START=$(sql "SELECT room_id FROM characters WHERE name = 'Alice'")
 NORTH=$(sql "SELECT to_room_id FROM exits WHERE from_room_id = $START AND dir = 'north'")
+INST=$(sql "SELECT instance_id FROM characters WHERE name = 'Alice'")
 services_start 1
 
 "$WRCTL" watch --url="$WS" --token="$ALICE" --json >"$T_DIR/alice.ws" 2>"$T_DIR/alice.ws.err" &
@@ -63,11 +64,14 @@ wait_sql "SELECT room_id FROM characters WHERE id = $ALICE_ID" "$START"; ok $? "
 wait_sql "SELECT count(*) FROM event_log WHERE payload->>'message' = 'while she is away'" 1; ok $? "Bob spoke meanwhile"
 post "$BOB" '{"input":"say welcome back"}' >/dev/null
 wait_grep "welcome back" "$T_DIR/alice.ws"; ok $? "the websocket client hears Bob again"
+post "$BOB" '{"input":"shout anyone seen my hat"}' >/dev/null
+wait_grep "anyone seen my hat" "$T_DIR/alice.ws"; ok $? "the websocket client hears Bob shout (instance:$INST)"
 r=$(read_all)
 is "$(json '[(e["stream"].split(":")[0], e["event"]) for e in d["events"]]' "$r")" \
-	"[('room', 'CharacterLeft'), ('char', 'CharacterMoved'), ('room', 'Said'), ('room', 'CharacterLeft'), ('char', 'CharacterMoved'), ('room', 'Said')]" \
-	"the mailbox follows her: left, moved, the say up north, left, moved, Bob's welcome"
-is "$(json 'd["streams"]' "$r")" "['char:$ALICE_ID', 'room:$START']" "and is back on the square's stream"
+	"[('room', 'CharacterLeft'), ('char', 'CharacterMoved'), ('room', 'Said'), ('room', 'CharacterLeft'), ('char', 'CharacterMoved'), ('room', 'Said'), ('instance', 'Shouted')]" \
+	"the mailbox follows her: left, moved, the say up north, left, moved, Bob's welcome, Bob's shout"
+is "$(json 'd["streams"]' "$r")" "['char:$ALICE_ID', 'room:$START', 'instance:$INST']" \
+	"and is back on the square's stream (and on the instance's)"
 grep -q "while she is away" "$T_DIR/mailbox.reads"; [ $? -ne 0 ]; ok $? "what was said on the square while she was away is not in it"
 
 python3 - "$T_DIR/alice.ws" "$T_DIR/mailbox.reads" <<'PY'

@@ -2,9 +2,9 @@
 -- the order the batch names them (giver before receiver), and before the
 -- room, as a naive worker would.  wr-worker-unordered calls this instead of
 -- wr_lock_load; the contention test must catch it deadlocking.
-CREATE OR REPLACE FUNCTION wr_lock_load_unordered(p_rooms bigint[], p_characters bigint[],
-                                                  p_mobs bigint[], p_items bigint[],
-                                                  p_view_characters bigint[]) RETURNS jsonb
+CREATE OR REPLACE FUNCTION wr_lock_load_unordered(p_instances bigint[], p_rooms bigint[],
+                                                  p_characters bigint[], p_mobs bigint[],
+                                                  p_items bigint[], p_reads jsonb) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
 	cid bigint;
@@ -12,6 +12,6 @@ BEGIN
 	FOREACH cid IN ARRAY p_characters LOOP
 		PERFORM 1 FROM characters WHERE id = cid FOR NO KEY UPDATE;
 	END LOOP;
-	RETURN wr_lock_load(p_rooms, p_characters, p_mobs, p_items, p_view_characters);
+	RETURN wr_lock_load(p_instances, p_rooms, p_characters, p_mobs, p_items, p_reads);
 END
 $$;

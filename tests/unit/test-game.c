@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "game/game.h"
+#include "game/rules.h"
 #include "tests/lib/tap.h"
 
 static struct game_state st;
@@ -175,6 +176,7 @@ test_give(void)
 	tap_is_int(game_apply(&st, &a, &env, &out), 0, "give too much: applies");
 	tap_is_int(out.result, GAME_REJECTED, "give too much: rejected");
 	tap_is_str(field(&out.events[0], "reason"), "not_enough_gold", "give too much: not_enough_gold");
+	tap_is_str(field(&out.events[0], "text"), "You have only 70 gold coins.", "give too much: says how much there is");
 	tap_ok(st.chars[0].gold == 70 && st.chars[1].gold == 35, "give too much: no gold moves");
 
 	a.amount = 1;
@@ -192,19 +194,23 @@ test_give(void)
 
 	setup();
 	st.chars[1].locked = true;
-	st.items[0] = (struct game_item){.id = 40, .name = "a long sword", .owner_char = 10};
+	st.items[0] = (struct game_item){.id = 40, .name = "a long sword", .owner_char = 10, .quantity = 1,
+					 .weight = 6, .locked = true};
 	st.nitems = 1;
+	st.chars[0].carried_weight = 6;
+	st.chars[0].weighed = st.chars[1].weighed = true;
 	a = (struct game_action){.id = 6, .verb = GAME_VERB_GIVE, .actor_char = 10, .room_id = 1, .target_char = 11,
-				 .item_id = 40};
+				 .items = {40}, .nitems = 1};
 	tap_is_int(game_apply(&st, &a, &env, &out), 0, "give item: applies");
 	tap_ok(st.items[0].owner_char == 11 && st.items[0].dirty, "give item: Bob owns the sword");
 	tap_is_str(field(&out.events[0], "text"), "Alice gives a long sword to Bob.", "give item: observers' text");
+	tap_ok(st.chars[0].carried_weight == 0 && st.chars[1].carried_weight == 6, "give item: the weight moves too");
 	tap_is_int(game_apply(&st, &a, &env, &out), 0, "give item again: applies");
-	tap_is_str(field(&out.events[0], "reason"), "not_carrying", "give item again: not carrying it any more");
-	a.item_id = 41;
+	tap_is_int(out.result, GAME_STALE, "give item again: not carried any more, so re-plan (the planner says why)");
+	a.items[0] = 41;
 	tap_is_int(game_apply(&st, &a, &env, &out), 0, "give unlocked item: applies");
 	tap_is_int(out.result, GAME_STALE, "give unlocked item: stale");
-	a.item_id = 0;
+	a.nitems = 0;
 	a.amount = 0;
 	tap_is_int(game_apply(&st, &a, &env, &out), -EINVAL, "give nothing: malformed action");
 }
@@ -248,6 +254,811 @@ test_determinism(void)
 	tap_ok(game_rng_next(&s1) != game_rng_next(&s3), "determinism: other seed, other number");
 }
 
+/* ---- items ------------------------------------------------------------------ */
+
+static struct game_item *
+add_item(int64_t id, const char *name, enum game_item_kind kind, int32_t weight)
+{
+	struct game_item *it = &st.items[st.nitems++];
+
+	*it = (struct game_item){.id = id, .template_id = id, .instance_id = 1, .name = name, .description = "",
+				 .kind = kind, .weight = weight, .quantity = 1, .locked = true};
+	return it;
+}
+
+static void
+floor_thing(const struct game_item *it)
+{
+	struct game_room *r = &st.rooms[0];
+
+	r->items[r->nitems++] = (struct game_thing){.id = it->id, .name = it->name, .quantity = (int32_t) it->quantity,
+						    .money = it->kind == GAME_ITEM_MONEY};
+}
+
+/*
+ * Alice (10, level 1, 20 gold) carries a sword (6), a helm (3) and a cap (1,
+ * also for the head): weight 10 of 50.  On the floor of the square: an open
+ * backpack (2, holds 10) with a torch in it, an anvil (200), 12 coins, 3
+ * loaves of bread, a closed chest with a gem.  Bob (11) is locked and
+ * carries nothing.
+ */
+static void
+world(void)
+{
+	struct game_item *it;
+
+	setup();
+	st.chars[0].level = 1;
+	st.chars[0].gold = 20;
+	st.chars[0].instance_id = 1;
+	st.chars[0].possessions = true;
+	st.chars[0].description = "A wiry young woman.";
+	st.chars[0].carried_weight = 10;
+	st.chars[0].weighed = true;
+	st.chars[0].carried_count = 3;
+	st.chars[0].hp = st.chars[0].max_hp = 20;
+	st.chars[1].level = 1;
+	st.chars[1].locked = true;
+	st.chars[1].instance_id = 1;
+	st.chars[1].possessions = true;
+	st.chars[1].weighed = true;
+	st.chars[1].description = "";
+	st.chars[1].hp = 10;
+	st.chars[1].max_hp = 24;
+	it = add_item(40, "a long sword", GAME_ITEM_WEAPON, 6);
+	it->slot = GAME_SLOT_WIELD;
+	it->owner_char = 10;
+	it->description = "A straight, double-edged blade.";
+	it = add_item(41, "an iron helm", GAME_ITEM_ARMOR, 3);
+	it->slot = GAME_SLOT_HEAD;
+	it->owner_char = 10;
+	it = add_item(42, "a leather cap", GAME_ITEM_ARMOR, 1);
+	it->slot = GAME_SLOT_HEAD;
+	it->owner_char = 10;
+	it = add_item(43, "a canvas backpack", GAME_ITEM_CONTAINER, 2);
+	it->capacity = 10;
+	it->owner_room = 1;
+	it->contents_weight = 1;
+	it->contents_count = 1;
+	it->contents = true;
+	floor_thing(it);
+	it = add_item(44, "a pitch torch", GAME_ITEM_MISC, 1);
+	it->slot = GAME_SLOT_HOLD;
+	it->owner_item = 43;
+	it = add_item(45, "an iron anvil", GAME_ITEM_MISC, 200);
+	it->owner_room = 1;
+	floor_thing(it);
+	it = add_item(46, "some gold coins", GAME_ITEM_MONEY, 0);
+	it->template_id = 900;
+	it->quantity = 12;
+	it->stackable = true;
+	it->owner_room = 1;
+	floor_thing(it);
+	it = add_item(47, "a loaf of bread", GAME_ITEM_FOOD, 1);
+	it->quantity = 3;
+	it->stackable = true;
+	it->owner_room = 1;
+	floor_thing(it);
+	it = add_item(48, "an oak chest", GAME_ITEM_CONTAINER, 20);
+	it->capacity = 50;
+	it->state = GAME_CLOSED;
+	it->owner_room = 1;
+	it->contents_weight = 1;
+	it->contents_count = 1;
+	floor_thing(it);
+	it = add_item(49, "a red gem", GAME_ITEM_MISC, 1);
+	it->owner_item = 48;
+	st.coin = (struct game_item){.template_id = 900, .name = "some gold coins", .description = "",
+				     .kind = GAME_ITEM_MONEY, .stackable = true};
+	for (int i = 0; i < 16; i++)
+		st.new_ids[st.nnew_ids++] = 1000 + i;
+	st.instances[st.ninstances++] = 1;
+}
+
+static struct game_item *
+item(int64_t id)
+{
+	return game_state_item(&st, id);
+}
+
+static bool
+on_floor_list(int64_t id)
+{
+	for (size_t i = 0; i < st.rooms[0].nitems; i++)
+		if (st.rooms[0].items[i].id == id)
+			return true;
+	return false;
+}
+
+static int
+run(struct game_action a)
+{
+	a.actor_char = a.actor_char ? a.actor_char : 10;
+	a.room_id = a.room_id ? a.room_id : 1;
+	return game_apply(&st, &a, &env, &out);
+}
+
+static void
+test_get(void)
+{
+	struct game_char *alice = &st.chars[0];
+	const char *text;
+
+	world();
+	tap_is_int(run((struct game_action){.verb = GAME_VERB_GET, .items = {47}, .nitems = 1}), 0, "get bread: applies");
+	tap_is_int(out.result, GAME_OK, "get bread: ok");
+	tap_is_str(out.events[0].type, "ItemTaken", "get bread: ItemTaken");
+	tap_is_int(out.events[0].streams[0].kind, GAME_STREAM_ROOM, "get bread: on the room stream");
+	tap_is_str(field(&out.events[0], "text"), "Alice gets a loaf of bread (x3).", "get bread: the room's text");
+	tap_is_str(field(&out.events[0], "text_self"), "You get a loaf of bread (x3).", "get bread: the actor's text");
+	tap_ok(item(47)->owner_char == 10 && item(47)->owner_room == 0 && item(47)->dirty, "get bread: Alice has it");
+	tap_is_int(alice->carried_weight, 13, "get bread: carried weight 10 + 3");
+	tap_ok(!on_floor_list(47), "get bread: no longer listed on the floor");
+
+	world();
+	tap_is_int(run((struct game_action){.verb = GAME_VERB_GET, .items = {47}, .nitems = 1, .amount = 2}), 0,
+		   "get 2 of 3 bread: applies");
+	tap_ok(item(47)->quantity == 1 && item(47)->owner_room == 1, "get 2 of 3 bread: one loaf stays");
+	tap_ok(item(1000) && item(1000)->created && item(1000)->quantity == 2 && item(1000)->owner_char == 10 &&
+		       item(1000)->template_id == 47,
+	       "get 2 of 3 bread: a new stack of 2 (a reserved id) for Alice");
+	tap_is_int(alice->carried_weight, 12, "get 2 of 3 bread: weight 10 + 2");
+	tap_is_str(field(&out.events[0], "text_self"), "You get a loaf of bread (x2).", "get 2 of 3 bread: text");
+	tap_ok(strstr(field(&out.events[0], "items"), "\"id\":1000") != NULL, "get 2 of 3 bread: the event names the new id");
+
+	world();
+	tap_is_int(run((struct game_action){.verb = GAME_VERB_GET, .items = {45}, .nitems = 1}), 0, "get anvil: applies");
+	tap_is_int(out.result, GAME_REJECTED, "get anvil: rejected");
+	tap_is_str(field(&out.events[0], "reason"), "too_heavy", "get anvil: too_heavy");
+	tap_is_str(field(&out.events[0], "text"), "You can't carry an iron anvil: it is too heavy for you.",
+		   "get anvil: says why");
+	tap_ok(item(45)->owner_room == 1 && !item(45)->dirty && alice->carried_weight == 10, "get anvil: nothing moved");
+
+	world();
+	run((struct game_action){.verb = GAME_VERB_GET, .items = {43, 45, 47}, .nitems = 3});
+	tap_is_int(out.result, GAME_OK, "get all: ok, as something was taken");
+	text = field(&out.events[0], "text_self");
+	tap_ok(text && strstr(text, "You get a canvas backpack and a loaf of bread (x3).") &&
+		       strstr(text, "\nYou can't carry an iron anvil"),
+	       "get all: what was taken, then what was not");
+	tap_ok(!strstr(field(&out.events[0], "text"), "anvil"), "get all: the room hears only what happened");
+	tap_ok(strstr(field(&out.events[0], "refused"), "\"reason\":\"too_heavy\"") != NULL, "get all: refusals as data");
+	tap_is_int(alice->carried_weight, 10 + 3 + 3, "get all: the backpack counts with its torch");
+
+	world();
+	run((struct game_action){.verb = GAME_VERB_GET, .items = {46}, .nitems = 1});
+	tap_ok(out.result == GAME_OK && alice->gold == 32 && alice->dirty, "get coins: 12 more gold");
+	tap_ok(item(46)->deleted && game_state_item(&st, 46) && !on_floor_list(46), "get coins: the pile is gone");
+	tap_is_str(field(&out.events[0], "text_self"), "You get 12 gold coins.", "get coins: text");
+	world();
+	run((struct game_action){.verb = GAME_VERB_GET, .items = {46}, .nitems = 1, .amount = 5});
+	tap_ok(alice->gold == 25 && item(46)->quantity == 7 && !item(46)->deleted, "get 5 coins: the pile shrinks to 7");
+	tap_ok(st.rooms[0].items[2].quantity == 7, "get 5 coins: the floor shows 7");
+	run((struct game_action){.verb = GAME_VERB_GET, .items = {46}, .nitems = 1, .amount = 8});
+	tap_is_int(out.result, GAME_STALE, "get 8 of 7 coins: stale, the pile shrank since planning");
+
+	world();
+	run((struct game_action){.verb = GAME_VERB_GET, .items = {44}, .nitems = 1, .container_id = 43});
+	tap_is_int(out.result, GAME_OK, "get torch from backpack: ok");
+	tap_is_str(field(&out.events[0], "text"), "Alice gets a pitch torch from a canvas backpack.",
+		   "get torch from backpack: text");
+	tap_ok(item(43)->contents_weight == 0 && item(43)->contents_count == 0 && alice->carried_weight == 11,
+	       "get torch from backpack: weights follow");
+	world();
+	run((struct game_action){.verb = GAME_VERB_GET, .items = {44}, .nitems = 1});
+	tap_ok(out.result == GAME_OK && item(44)->owner_char == 10, "get torch (from the open backpack on the floor)");
+	world();
+	run((struct game_action){.verb = GAME_VERB_GET, .items = {49}, .nitems = 1, .container_id = 48});
+	tap_is_str(field(&out.events[0], "reason"), "closed", "get gem from the closed chest: closed");
+	tap_is_str(field(&out.events[0], "text"), "An oak chest is closed.", "get gem from the closed chest: text");
+
+	world();
+	item(47)->owner_room = 0;
+	item(47)->owner_char = 11;
+	run((struct game_action){.verb = GAME_VERB_GET, .items = {47}, .nitems = 1});
+	tap_is_int(out.result, GAME_STALE, "get bread Bob took meanwhile: stale (re-planned: another loaf, or \"not here\")");
+	tap_is_int(out.nevents, 0, "get bread Bob took meanwhile: no events");
+	world();
+	item(47)->locked = false;
+	run((struct game_action){.verb = GAME_VERB_GET, .items = {45, 47}, .nitems = 2});
+	tap_ok(out.result == GAME_STALE && !item(45)->dirty, "get with an unlocked item: stale, nothing applied");
+	world();
+	alice->carried_weight = 49;
+	run((struct game_action){.verb = GAME_VERB_GET, .items = {47}, .nitems = 1, .amount = 1});
+	tap_ok(out.result == GAME_OK && alice->carried_weight == 50, "get up to the carry limit exactly: ok");
+	run((struct game_action){.verb = GAME_VERB_GET, .items = {47}, .nitems = 1, .amount = 1});
+	tap_is_str(field(&out.events[0], "reason"), "too_heavy", "one loaf over the limit: too_heavy");
+	tap_is_int(game_carry_limit(alice), game_rules.carry_base, "carry limit of a level-1 character: the base");
+	alice->level = 3;
+	tap_is_int(game_carry_limit(alice), game_rules.carry_base + 2 * game_rules.carry_per_level,
+		   "carry limit grows with the level");
+}
+
+static void
+test_drop(void)
+{
+	struct game_char *alice = &st.chars[0];
+
+	world();
+	run((struct game_action){.verb = GAME_VERB_DROP, .items = {40}, .nitems = 1});
+	tap_is_int(out.result, GAME_OK, "drop sword: ok");
+	tap_is_str(out.events[0].type, "ItemDropped", "drop sword: ItemDropped");
+	tap_is_str(field(&out.events[0], "text"), "Alice drops a long sword.", "drop sword: text");
+	tap_ok(item(40)->owner_room == 1 && item(40)->owner_char == 0 && on_floor_list(40), "drop sword: on the floor");
+	tap_is_int(alice->carried_weight, 4, "drop sword: 6 lighter");
+
+	world();
+	run((struct game_action){.verb = GAME_VERB_DROP, .amount = 10});
+	tap_ok(out.result == GAME_OK && alice->gold == 10, "drop 10 coins: 10 gold left");
+	tap_ok(item(1000) && item(1000)->created && item(1000)->quantity == 10 && item(1000)->owner_room == 1 &&
+		       item(1000)->template_id == 900 && item(1000)->kind == GAME_ITEM_MONEY,
+	       "drop 10 coins: a new pile of the coin template");
+	tap_ok(on_floor_list(1000), "drop 10 coins: listed on the floor");
+	tap_is_str(field(&out.events[0], "text"), "Alice drops 10 gold coins.", "drop 10 coins: text");
+	world();
+	run((struct game_action){.verb = GAME_VERB_DROP, .amount = 5, .pile_id = 46});
+	tap_ok(out.result == GAME_OK && item(46)->quantity == 17 && alice->gold == 15 && st.nitems == 10,
+	       "drop 5 coins onto the pile there: 17 in one pile, no new row");
+	world();
+	item(46)->owner_room = 2; /* someone moved it: a new pile after all */
+	run((struct game_action){.verb = GAME_VERB_DROP, .amount = 5, .pile_id = 46});
+	tap_ok(out.result == GAME_OK && item(46)->quantity == 12 && item(1000) && item(1000)->quantity == 5,
+	       "drop coins when the pile is gone: a new pile");
+	world();
+	run((struct game_action){.verb = GAME_VERB_DROP, .amount = 21});
+	tap_is_str(field(&out.events[0], "reason"), "not_enough_gold", "drop 21 of 20 coins: not_enough_gold");
+	tap_is_int(alice->gold, 20, "drop 21 of 20 coins: nothing dropped");
+	world();
+	item(41)->worn_slot = GAME_SLOT_HEAD;
+	run((struct game_action){.verb = GAME_VERB_DROP, .items = {41}, .nitems = 1});
+	tap_is_int(out.result, GAME_STALE, "drop a worn helm: stale (the planner says \"remove it first\")");
+	world();
+	run((struct game_action){.verb = GAME_VERB_DROP, .items = {47}, .nitems = 1});
+	tap_is_int(out.result, GAME_STALE, "drop bread one does not carry: stale (the planner says \"not carrying\")");
+}
+
+static void
+test_put(void)
+{
+	struct game_char *alice = &st.chars[0];
+
+	world();
+	item(43)->capacity = 9;
+	run((struct game_action){.verb = GAME_VERB_PUT, .items = {41}, .nitems = 1, .container_id = 43});
+	tap_is_int(out.result, GAME_OK, "put helm in backpack: ok");
+	tap_is_str(field(&out.events[0], "text"), "Alice puts an iron helm in a canvas backpack.", "put: text");
+	tap_ok(item(41)->owner_item == 43 && item(43)->contents_weight == 4 && item(43)->contents_count == 2,
+	       "put: in the backpack, which now holds 4");
+	tap_is_int(alice->carried_weight, 7, "put into a backpack on the floor: 3 lighter");
+	run((struct game_action){.verb = GAME_VERB_PUT, .items = {40}, .nitems = 1, .container_id = 43});
+	tap_is_str(field(&out.events[0], "reason"), "container_full", "put sword (6) in a backpack holding 4 of 9: full");
+	tap_is_str(field(&out.events[0], "text"), "A long sword won't fit in a canvas backpack.", "container full: text");
+	tap_ok(item(40)->owner_char == 10, "container full: the sword stays");
+	world();
+	run((struct game_action){.verb = GAME_VERB_PUT, .items = {41}, .nitems = 1, .container_id = 48});
+	tap_is_str(field(&out.events[0], "reason"), "closed", "put in the closed chest: closed");
+	world();
+	item(43)->owner_room = 0;
+	item(43)->owner_char = 10;
+	item(43)->capacity = 9;
+	st.rooms[0].nitems--;
+	memmove(&st.rooms[0].items[0], &st.rooms[0].items[1], st.rooms[0].nitems * sizeof(st.rooms[0].items[0]));
+	alice->carried_weight = 13;
+	run((struct game_action){.verb = GAME_VERB_PUT, .items = {43}, .nitems = 1, .container_id = 43});
+	tap_is_str(field(&out.events[0], "reason"), "inside_itself", "put backpack in itself: refused");
+	run((struct game_action){.verb = GAME_VERB_PUT, .items = {41}, .nitems = 1, .container_id = 43});
+	tap_ok(out.result == GAME_OK && alice->carried_weight == 13, "put into a carried backpack: weight unchanged");
+	run((struct game_action){.verb = GAME_VERB_PUT, .items = {40}, .nitems = 1, .container_id = 43});
+	tap_is_str(field(&out.events[0], "reason"), "container_full", "capacity counts what is inside already");
+	run((struct game_action){.verb = GAME_VERB_GET, .items = {41}, .nitems = 1, .container_id = 43});
+	tap_ok(out.result == GAME_OK && alice->carried_weight == 13 && item(41)->owner_char == 10,
+	       "get back out of a carried backpack: weight unchanged");
+}
+
+static void
+test_give_items(void)
+{
+	struct game_char *alice = &st.chars[0], *bob = &st.chars[1];
+
+	world();
+	run((struct game_action){.verb = GAME_VERB_GIVE, .items = {40, 41}, .nitems = 2, .target_char = 11});
+	tap_is_int(out.result, GAME_OK, "give sword and helm to Bob: ok");
+	tap_is_str(field(&out.events[0], "text"), "Alice gives a long sword and an iron helm to Bob.", "give: room text");
+	tap_is_str(field(&out.events[0], "text_self"), "You give a long sword and an iron helm to Bob.", "give: own text");
+	tap_is_str(field(&out.events[0], "text_target"), "Alice gives you a long sword and an iron helm.",
+		   "give: Bob's text");
+	tap_ok(alice->carried_weight == 1 && bob->carried_weight == 9, "give: weights move");
+	world();
+	bob->carried_weight = 47;
+	run((struct game_action){.verb = GAME_VERB_GIVE, .items = {40, 41}, .nitems = 2, .target_char = 11});
+	tap_ok(out.result == GAME_OK && item(40)->owner_char == 10 && item(41)->owner_char == 11,
+	       "give to a laden Bob: the helm fits, the sword does not");
+	tap_ok(strstr(field(&out.events[0], "text_self"), "Bob can't carry a long sword.") != NULL,
+	       "give to a laden Bob: says which did not fit");
+	bob->carried_weight = 50;
+	run((struct game_action){.verb = GAME_VERB_GIVE, .items = {40}, .nitems = 1, .target_char = 11});
+	tap_is_str(field(&out.events[0], "reason"), "too_heavy", "give to a full Bob: too_heavy");
+	world();
+	run((struct game_action){.verb = GAME_VERB_GIVE, .items = {40}, .nitems = 1, .target_mob = 5});
+	tap_is_str(field(&out.events[0], "reason"), "not_interested", "give to a mob: not_interested");
+	tap_is_str(field(&out.events[0], "text"), "A grey wolf doesn't want anything from you.", "give to a mob: text");
+	world();
+	st.items[st.nitems] = *item(47);
+	st.items[st.nitems].id = 50;
+	st.items[st.nitems].owner_room = 0;
+	st.items[st.nitems].owner_char = 10;
+	st.nitems++;
+	alice->carried_weight += 3;
+	run((struct game_action){.verb = GAME_VERB_GIVE, .items = {50}, .nitems = 1, .amount = 1, .target_char = 11});
+	tap_ok(out.result == GAME_OK && item(50)->quantity == 2 && item(1000)->quantity == 1 &&
+		       item(1000)->owner_char == 11 && bob->carried_weight == 1 && alice->carried_weight == 12,
+	       "give 1 of 3 bread: split, Bob gets a stack of 1");
+}
+
+static void
+test_wear(void)
+{
+	struct game_char *alice = &st.chars[0];
+
+	world();
+	run((struct game_action){.verb = GAME_VERB_WEAR, .items = {41}, .nitems = 1});
+	tap_is_int(out.result, GAME_OK, "wear helm: ok");
+	tap_is_str(out.events[0].type, "ItemWorn", "wear helm: ItemWorn");
+	tap_is_str(field(&out.events[0], "text_self"), "You wear an iron helm on your head.", "wear helm: own text");
+	tap_is_str(field(&out.events[0], "text"), "Alice wears an iron helm.", "wear helm: room text");
+	tap_ok(item(41)->worn_slot == GAME_SLOT_HEAD && item(41)->dirty, "wear helm: on the head");
+	tap_is_int(alice->carried_weight, 10, "wear helm: worn things still weigh");
+	run((struct game_action){.verb = GAME_VERB_WEAR, .items = {42}, .nitems = 1});
+	tap_is_str(field(&out.events[0], "reason"), "slot_taken", "wear cap over the helm: slot_taken");
+	tap_is_str(field(&out.events[0], "text"), "You already have an iron helm on your head.", "slot taken: text");
+	run((struct game_action){.verb = GAME_VERB_WIELD, .items = {40}, .nitems = 1});
+	tap_ok(out.result == GAME_OK && item(40)->worn_slot == GAME_SLOT_WIELD, "wield sword: wielded");
+	tap_is_str(field(&out.events[0], "text_self"), "You wield a long sword.", "wield sword: text");
+	run((struct game_action){.verb = GAME_VERB_WIELD, .items = {42}, .nitems = 1});
+	tap_is_str(field(&out.events[0], "reason"), "not_wieldable", "wield a cap: not_wieldable");
+	run((struct game_action){.verb = GAME_VERB_WEAR, .items = {41}, .nitems = 1});
+	tap_is_int(out.result, GAME_STALE, "wear what one wears already: stale");
+	run((struct game_action){.verb = GAME_VERB_REMOVE, .items = {41}, .nitems = 1});
+	tap_ok(out.result == GAME_OK && item(41)->worn_slot == GAME_SLOT_NONE, "remove helm: off");
+	tap_is_str(out.events[0].type, "ItemRemoved", "remove helm: ItemRemoved");
+	tap_is_str(field(&out.events[0], "text_self"), "You stop using an iron helm.", "remove helm: text");
+	run((struct game_action){.verb = GAME_VERB_REMOVE, .items = {41}, .nitems = 1});
+	tap_is_int(out.result, GAME_STALE, "remove what one does not wear: stale");
+	run((struct game_action){.verb = GAME_VERB_WEAR, .items = {42, 41}, .nitems = 2});
+	tap_ok(out.result == GAME_OK && item(42)->worn_slot == GAME_SLOT_HEAD && item(41)->worn_slot == GAME_SLOT_NONE,
+	       "wear all: the first head item gets the head");
+	tap_ok(strstr(field(&out.events[0], "text_self"), "You already have a leather cap on your head.") != NULL,
+	       "wear all: says why the second did not go on");
+	world();
+	item(47)->owner_room = 0;
+	item(47)->owner_char = 10;
+	run((struct game_action){.verb = GAME_VERB_WEAR, .items = {47}, .nitems = 1});
+	tap_is_str(field(&out.events[0], "reason"), "not_wearable", "wear bread: not_wearable");
+	world();
+	alice->possessions = false;
+	run((struct game_action){.verb = GAME_VERB_WEAR, .items = {41}, .nitems = 1});
+	tap_is_int(out.result, GAME_STALE, "wear without the worn items read: stale, never guessed");
+}
+
+static void
+test_perception(void)
+{
+	const char *text;
+
+	world();
+	run((struct game_action){.verb = GAME_VERB_LOOK, .items = {40}, .nitems = 1});
+	tap_is_str(out.events[0].type, "LookedAt", "look sword: LookedAt");
+	tap_is_int(out.events[0].streams[0].kind, GAME_STREAM_CHAR, "look sword: private");
+	tap_is_str(field(&out.events[0], "text"), "A straight, double-edged blade.", "look sword: its description");
+	tap_ok(strstr(field(&out.events[0], "target"), "\"slot\":\"wield\"") != NULL, "look sword: data for UIs");
+	run((struct game_action){.verb = GAME_VERB_EXAMINE, .items = {43}, .nitems = 1});
+	text = field(&out.events[0], "text");
+	tap_ok(text && strstr(text, "You see nothing special about a canvas backpack.\nIt contains:\n  a pitch torch"),
+	       "examine backpack: what is in it");
+	run((struct game_action){.verb = GAME_VERB_LOOK, .items = {48}, .nitems = 1});
+	tap_ok(strstr(field(&out.events[0], "text"), "It is closed.") != NULL, "look chest: closed");
+	run((struct game_action){.verb = GAME_VERB_LOOK, .container_id = 43});
+	tap_is_str(out.events[0].type, "LookedIn", "look in backpack: LookedIn");
+	tap_is_str(field(&out.events[0], "text"), "A canvas backpack contains:\n  a pitch torch", "look in: the list");
+	tap_ok(strstr(field(&out.events[0], "contents"), "\"id\":44") != NULL, "look in: contents as data");
+	run((struct game_action){.verb = GAME_VERB_LOOK, .container_id = 48});
+	tap_is_str(field(&out.events[0], "reason"), "closed", "look in the closed chest: closed");
+	item(43)->contents = false;
+	run((struct game_action){.verb = GAME_VERB_LOOK, .container_id = 43});
+	tap_is_int(out.result, GAME_STALE, "look in without the contents read: stale");
+	run((struct game_action){.verb = GAME_VERB_LOOK, .items = {49}, .nitems = 1});
+	tap_is_int(out.result, GAME_STALE, "look at a gem inside a chest: not in sight, stale");
+
+	world();
+	item(41)->worn_slot = GAME_SLOT_HEAD;
+	run((struct game_action){.verb = GAME_VERB_LOOK, .target_char = 10});
+	tap_is_str(field(&out.events[0], "text"),
+		   "You look yourself over.\nA wiry young woman.\nYou are using:\n  head    an iron helm", "look me");
+	run((struct game_action){.verb = GAME_VERB_LOOK, .target_char = 11});
+	tap_is_str(field(&out.events[0], "text"), "Bob\nYou see nothing special.\nBob is wounded.", "look bob");
+	st.chars[1].room_id = 2;
+	run((struct game_action){.verb = GAME_VERB_LOOK, .target_char = 11});
+	tap_is_int(out.result, GAME_STALE, "look at Bob who left: stale");
+	st.mobs[0] = (struct game_mob){.id = 5, .name = "a grey wolf", .description = "A lean grey wolf.", .room_id = 1,
+				       .level = 5, .hp = 28, .max_hp = 28};
+	st.nmobs = 1;
+	run((struct game_action){.verb = GAME_VERB_LOOK, .target_mob = 5});
+	tap_is_str(field(&out.events[0], "text"), "A lean grey wolf.\nA grey wolf is in perfect health.", "look wolf");
+	run((struct game_action){.verb = GAME_VERB_CONSIDER, .target_mob = 5});
+	tap_is_str(out.events[0].type, "Considered", "consider wolf: Considered");
+	tap_is_str(field(&out.events[0], "text"), "A grey wolf looks tougher than you.", "consider wolf: 4 levels up");
+	st.mobs[0].level = 1;
+	run((struct game_action){.verb = GAME_VERB_CONSIDER, .target_mob = 5});
+	tap_is_str(field(&out.events[0], "text"), "A grey wolf looks like a fair fight.", "consider wolf: same level");
+	run((struct game_action){.verb = GAME_VERB_LOOK, .has_dir = true, .dir = GAME_DIR_NORTH, .to_room_id = 2});
+	tap_is_str(field(&out.events[0], "text"), "Looking north, you see a way on.", "look north: no name read");
+	st.rooms[0].exit_names[GAME_DIR_NORTH] = "Lane";
+	run((struct game_action){.verb = GAME_VERB_LOOK, .has_dir = true, .dir = GAME_DIR_NORTH, .to_room_id = 2});
+	tap_is_str(field(&out.events[0], "text"), "Looking north, you see Lane.", "look north: the room's name");
+	st.rooms[0].has_door[GAME_DIR_NORTH] = true;
+	st.rooms[0].doors[GAME_DIR_NORTH] = GAME_CLOSED;
+	run((struct game_action){.verb = GAME_VERB_LOOK, .has_dir = true, .dir = GAME_DIR_NORTH, .to_room_id = 2});
+	tap_is_str(field(&out.events[0], "text"), "Looking north, you see a closed door.", "look north: a closed door");
+	run((struct game_action){.verb = GAME_VERB_LOOK, .has_dir = true, .dir = GAME_DIR_WEST});
+	tap_is_str(field(&out.events[0], "reason"), "no_exit", "look west: nothing there");
+
+	world();
+	item(41)->worn_slot = GAME_SLOT_HEAD;
+	st.chars[0].carried_count = 2;
+	run((struct game_action){.verb = GAME_VERB_INVENTORY});
+	tap_is_str(out.events[0].type, "Inventory", "inventory: Inventory");
+	tap_is_str(field(&out.events[0], "text"),
+		   "You are carrying:\n  a long sword\n  a leather cap\nYou have 20 gold coins.\nWeight: 10 of 50.",
+		   "inventory: carried things (not worn ones), gold, weight");
+	tap_ok(strstr(field(&out.events[0], "items"), "\"id\":42") && !strstr(field(&out.events[0], "items"), "\"id\":41"),
+	       "inventory: items as data");
+	run((struct game_action){.verb = GAME_VERB_EQUIPMENT});
+	tap_is_str(field(&out.events[0], "text"), "You are using:\n  head    an iron helm", "equipment: by slot");
+	tap_is_str(field(&out.events[0], "slots"), "{\"head\":{\"id\":41,\"name\":\"an iron helm\"}}", "equipment: data");
+	run((struct game_action){.verb = GAME_VERB_SCORE});
+	tap_is_str(out.events[0].type, "Score", "score: Score");
+	tap_is_str(field(&out.events[0], "text"), "Alice, level 1.\nHealth: 20 of 20.\nGold: 20 coins.\nCarrying: 10 of 50.",
+		   "score: name, level, health, gold, weight");
+	st.chars[0].possessions = false;
+	run((struct game_action){.verb = GAME_VERB_INVENTORY});
+	tap_is_int(out.result, GAME_STALE, "inventory without possessions read: stale");
+	st.chars[0].weighed = false;
+	run((struct game_action){.verb = GAME_VERB_SCORE});
+	tap_is_int(out.result, GAME_STALE, "score without the weight read: stale");
+	world();
+	st.chars[1].weighed = false;
+	run((struct game_action){.verb = GAME_VERB_GIVE, .items = {40}, .nitems = 1, .target_char = 11});
+	tap_is_int(out.result, GAME_STALE, "give to someone whose weight was not read: stale, never guessed");
+
+	/* A look later in the batch sees what an earlier action changed. */
+	world();
+	run((struct game_action){.verb = GAME_VERB_DROP, .amount = 3});
+	run((struct game_action){.verb = GAME_VERB_LOOK});
+	text = field(&out.events[0], "text");
+	tap_ok(text && strstr(text, "A pile of 12 gold coins lies here.") && strstr(text, "A pile of 3 gold coins lies here."),
+	       "look after drop in the same batch: both piles");
+}
+
+static void
+test_talk(void)
+{
+	world();
+	run((struct game_action){.verb = GAME_VERB_EMOTE, .text = "waves"});
+	tap_is_str(out.events[0].type, "Emoted", "emote: Emoted");
+	tap_is_int(out.events[0].streams[0].kind, GAME_STREAM_ROOM, "emote: the room hears");
+	tap_is_str(field(&out.events[0], "text"), "Alice waves.", "emote: text");
+	run((struct game_action){.verb = GAME_VERB_EMOTE, .text = "'s hat flies off!"});
+	tap_is_str(field(&out.events[0], "text"), "Alice's hat flies off!", "emote 's: no space, no extra stop");
+
+	run((struct game_action){.verb = GAME_VERB_TELL, .text = "psst", .target_char = 11});
+	tap_is_str(out.events[0].type, "Told", "tell: Told");
+	tap_ok(out.events[0].nstreams == 2 && out.events[0].streams[0].kind == GAME_STREAM_CHAR &&
+		       out.events[0].streams[0].id == 10 && out.events[0].streams[1].id == 11,
+	       "tell: both private streams, nobody else's");
+	tap_is_str(field(&out.events[0], "text"), "Alice tells you, 'psst'", "tell: the listener's text");
+	tap_is_str(field(&out.events[0], "text_self"), "You tell Bob, 'psst'", "tell: the teller's text");
+	st.chars[1].room_id = 2;
+	run((struct game_action){.verb = GAME_VERB_TELL, .text = "psst", .target_char = 11});
+	tap_is_int(out.result, GAME_OK, "tell: works across rooms");
+	st.chars[1].locked = false;
+	run((struct game_action){.verb = GAME_VERB_TELL, .text = "psst", .target_char = 11});
+	tap_is_int(out.result, GAME_STALE, "tell an unlocked character: stale");
+
+	run((struct game_action){.verb = GAME_VERB_SHOUT, .text = "help"});
+	tap_is_str(out.events[0].type, "Shouted", "shout: Shouted");
+	tap_ok(out.events[0].nstreams == 1 && out.events[0].streams[0].kind == GAME_STREAM_INSTANCE &&
+		       out.events[0].streams[0].id == 1,
+	       "shout: on the instance stream");
+	tap_is_str(field(&out.events[0], "text"), "Alice shouts, 'help'", "shout: text");
+	st.ninstances = 0;
+	run((struct game_action){.verb = GAME_VERB_SHOUT, .text = "help"});
+	tap_is_int(out.result, GAME_STALE, "shout without the instance locked: stale");
+}
+
+/* ---- conservation --------------------------------------------------------------- */
+
+#define NACTORS 4
+
+struct totals {
+	int64_t per_template[1000];
+	int64_t coins;
+};
+
+static void
+totals(struct totals *t)
+{
+	memset(t, 0, sizeof(*t));
+	for (size_t i = 0; i < st.nitems; i++)
+		if (!st.items[i].deleted)
+			t->per_template[st.items[i].template_id] += st.items[i].quantity;
+	for (size_t i = 0; i < st.nchars; i++)
+		t->coins += st.chars[i].gold;
+	/* Coins are one currency, as piles or as gold. */
+	t->coins += t->per_template[900];
+	t->per_template[900] = 0;
+}
+
+/* Recomputes every weight and count from scratch and compares with the rules' bookkeeping. */
+static bool
+consistent(const char **why)
+{
+	for (size_t i = 0; i < st.nitems; i++) {
+		const struct game_item *it = &st.items[i];
+		int owners = (it->owner_char != 0) + (it->owner_room != 0) + (it->owner_item != 0) + (it->owner_mob != 0);
+		int64_t w = 0;
+		int32_t n = 0;
+
+		if (it->deleted)
+			continue;
+		if (owners != 1)
+			return *why = "an item without exactly one owner", false;
+		if (it->quantity < 1)
+			return *why = "a live item with quantity < 1", false;
+		if (it->worn_slot != GAME_SLOT_NONE && (!it->owner_char || it->worn_slot != it->slot))
+			return *why = "worn by nobody, or in the wrong slot", false;
+		for (size_t j = 0; j < st.nitems; j++) {
+			const struct game_item *in = &st.items[j];
+
+			if (in->deleted)
+				continue;
+			if (in->owner_item == it->id) {
+				w += (int64_t) in->weight * in->quantity + in->contents_weight;
+				n++;
+			}
+			if (j != i && in->worn_slot != GAME_SLOT_NONE && in->worn_slot == it->worn_slot &&
+			    in->owner_char == it->owner_char && it->worn_slot != GAME_SLOT_NONE)
+				return *why = "two items in one slot", false;
+		}
+		if (it->kind == GAME_ITEM_CONTAINER && (w != it->contents_weight || n != it->contents_count))
+			return *why = "a container's weight or count is off", false;
+		if (it->kind == GAME_ITEM_CONTAINER && it->owner_item) {
+			for (const struct game_item *p = game_state_item(&st, it->owner_item); p;
+			     p = p->owner_item ? game_state_item(&st, p->owner_item) : NULL)
+				if (p->id == it->id)
+					return *why = "a container inside itself", false;
+		}
+	}
+	for (size_t c = 0; c < NACTORS; c++) {
+		const struct game_char *ch = &st.chars[c];
+		int64_t w = 0;
+
+		for (size_t j = 0; j < st.nitems; j++)
+			if (!st.items[j].deleted && st.items[j].owner_char == ch->id)
+				w += (int64_t) st.items[j].weight * st.items[j].quantity + st.items[j].contents_weight;
+		if (w != ch->carried_weight)
+			return *why = "a character's carried weight is off", false;
+		if (ch->carried_weight > game_carry_limit(ch))
+			return *why = "a character carries more than the limit", false;
+	}
+	for (size_t r = 0; r < st.nrooms; r++) {
+		size_t n = 0;
+
+		for (size_t j = 0; j < st.nitems; j++) {
+			const struct game_item *it = &st.items[j];
+
+			if (it->deleted || it->owner_room != st.rooms[r].id)
+				continue;
+			n++;
+			for (size_t k = 0; k < st.rooms[r].nitems; k++)
+				if (st.rooms[r].items[k].id == it->id && st.rooms[r].items[k].quantity != it->quantity)
+					return *why = "the floor list shows a wrong quantity", false;
+		}
+		if (n != st.rooms[r].nitems)
+			return *why = "the floor list is not the floor", false;
+	}
+	return true;
+}
+
+static int64_t
+pick(uint64_t *rng, int64_t n)
+{
+	return n > 0 ? (int64_t) (game_rng_next(rng) % (uint64_t) n) : 0;
+}
+
+/* Up to k items of the state passing want(), picked at random. */
+static size_t
+pick_items(uint64_t *rng, bool (*want)(const struct game_item *, int64_t), int64_t who, int64_t *ids, size_t k)
+{
+	int64_t cand[GAME_MAX_ITEMS];
+	size_t n = 0, got = 0;
+
+	for (size_t i = 0; i < st.nitems; i++)
+		if (!st.items[i].deleted && want(&st.items[i], who))
+			cand[n++] = st.items[i].id;
+	while (got < k && n > 0) {
+		size_t j = (size_t) pick(rng, (int64_t) n);
+
+		ids[got++] = cand[j];
+		cand[j] = cand[--n];
+	}
+	return got;
+}
+
+static bool
+want_floor(const struct game_item *it, int64_t room)
+{
+	const struct game_item *p = it->owner_item ? game_state_item(&st, it->owner_item) : NULL;
+
+	return it->owner_room == room || (p && p->owner_room == room && p->state == GAME_OPEN);
+}
+
+static bool
+want_carried(const struct game_item *it, int64_t who)
+{
+	return it->owner_char == who && it->worn_slot == GAME_SLOT_NONE;
+}
+
+static bool
+want_worn(const struct game_item *it, int64_t who)
+{
+	return it->owner_char == who && it->worn_slot != GAME_SLOT_NONE;
+}
+
+static bool
+want_container(const struct game_item *it, int64_t who)
+{
+	return it->kind == GAME_ITEM_CONTAINER && (it->owner_char == who || it->owner_room == st.chars[who - 10].room_id);
+}
+
+/*
+ * Conservation: thousands of random item and coin actions among four actors
+ * in two rooms never create or destroy an item or a coin, never leave an
+ * item with other than one owner, and keep every weight the rules track
+ * equal to a recount from scratch (and within the carry limit).
+ */
+static void
+test_conservation(void)
+{
+	struct totals before, after;
+	uint64_t rng = 20240611;
+	int64_t next_id = 5000;
+	int applied = 0, rejected = 0, stale = 0, bad = 0;
+	const char *why = NULL;
+
+	world();
+	for (int c = 2; c < NACTORS; c++)
+		st.chars[c] = (struct game_char){.id = 10 + c, .name = c == 2 ? "Carol" : "Dave", .room_id = 1 + c % 2,
+						 .instance_id = 1, .level = c, .gold = 50 * c, .locked = true,
+						 .weighed = true, .possessions = true};
+	st.chars[0].room_id = 1;
+	st.chars[1].room_id = 2;
+	st.nchars = NACTORS;
+	for (int k = 0; k < 6; k++) {
+		struct game_item *it = add_item(60 + k, k % 2 ? "an apple" : "a pebble", GAME_ITEM_FOOD, k % 3);
+
+		it->template_id = 60 + k % 2;
+		it->stackable = true;
+		it->quantity = 5 + k;
+		it->owner_room = 1 + k % 2;
+		st.rooms[k % 2].items[st.rooms[k % 2].nitems++] =
+			(struct game_thing){.id = it->id, .name = it->name, .quantity = (int32_t) it->quantity};
+	}
+	{
+		struct game_item *bag = add_item(70, "a sack", GAME_ITEM_CONTAINER, 1);
+
+		bag->capacity = 12;
+		bag->owner_room = 2;
+		bag->contents = true;
+		st.rooms[1].items[st.rooms[1].nitems++] = (struct game_thing){.id = 70, .name = "a sack", .quantity = 1};
+	}
+	/* The display lists are kept sorted by id, as the worker loads them. */
+	if (!consistent(&why))
+		printf("# fixture: %s\n", why);
+	totals(&before);
+	for (int step = 0; step < 4000 && st.nitems < GAME_MAX_ITEMS - 64; step++) {
+		int64_t who = 10 + pick(&rng, NACTORS);
+		struct game_char *c = game_state_char(&st, who);
+		struct game_action a = {.id = step, .actor_char = who, .room_id = c->room_id};
+		int verb = (int) pick(&rng, 9);
+		int r;
+
+		st.nnew_ids = st.new_ids_used = 0;
+		for (int i = 0; i < 4; i++)
+			st.new_ids[st.nnew_ids++] = next_id++;
+		switch (verb) {
+		case 0:
+		case 1:
+			a.verb = GAME_VERB_GET;
+			a.nitems = pick_items(&rng, want_floor, c->room_id, a.items, 1 + (size_t) pick(&rng, 3));
+			break;
+		case 2:
+			a.verb = GAME_VERB_DROP;
+			a.nitems = pick_items(&rng, want_carried, who, a.items, 1 + (size_t) pick(&rng, 2));
+			if (pick(&rng, 3) == 0) {
+				a.nitems = 0;
+				a.amount = 1 + pick(&rng, 40);
+				a.pile_id = pick(&rng, 2) ? 46 : 0;
+			}
+			break;
+		case 3:
+			a.verb = GAME_VERB_PUT;
+			a.nitems = pick_items(&rng, want_carried, who, a.items, 1 + (size_t) pick(&rng, 2));
+			(void) pick_items(&rng, want_container, who, &a.container_id, 1);
+			break;
+		case 4:
+			a.verb = GAME_VERB_GET;
+			if (pick_items(&rng, want_container, who, &a.container_id, 1)) {
+				int64_t cid = a.container_id;
+
+				a.nitems = 0;
+				for (size_t i = 0; i < st.nitems && a.nitems < 2; i++)
+					if (!st.items[i].deleted && st.items[i].owner_item == cid)
+						a.items[a.nitems++] = st.items[i].id;
+			}
+			break;
+		case 5:
+		case 6:
+			a.verb = GAME_VERB_GIVE;
+			a.target_char = 10 + pick(&rng, NACTORS);
+			a.nitems = pick_items(&rng, want_carried, who, a.items, 1 + (size_t) pick(&rng, 2));
+			if (pick(&rng, 3) == 0) {
+				a.nitems = 0;
+				a.amount = 1 + pick(&rng, 60);
+			}
+			break;
+		case 7:
+			a.verb = pick(&rng, 2) ? GAME_VERB_WEAR : GAME_VERB_WIELD;
+			a.nitems = pick_items(&rng, want_carried, who, a.items, 1 + (size_t) pick(&rng, 2));
+			break;
+		default:
+			a.verb = GAME_VERB_REMOVE;
+			a.nitems = pick_items(&rng, want_worn, who, a.items, 1);
+			break;
+		}
+		/* Sometimes part of one stack. */
+		if (a.nitems == 1 && pick(&rng, 3) == 0) {
+			const struct game_item *it = game_state_item(&st, a.items[0]);
+
+			if (it->quantity > 1 && a.verb != GAME_VERB_WEAR && a.verb != GAME_VERB_WIELD &&
+			    a.verb != GAME_VERB_REMOVE)
+				a.amount = 1 + pick(&rng, it->quantity);
+		}
+		r = game_apply(&st, &a, &env, &out);
+		if (r == -EINVAL)
+			continue; /* nothing to act on this time: not an action a planner makes */
+		if (r < 0 || out.overflow) {
+			bad++;
+			printf("# step %d: verb %s returned %d overflow %d\n", step, game_verb_to_string(a.verb), r,
+			       out.overflow);
+			break;
+		}
+		applied += out.result == GAME_OK;
+		rejected += out.result == GAME_REJECTED;
+		stale += out.result == GAME_STALE;
+		totals(&after);
+		if (memcmp(&before, &after, sizeof(before)) != 0 || !consistent(&why)) {
+			bad++;
+			printf("# step %d: after %s: %s\n", step, game_verb_to_string(a.verb),
+			       why ? why : "an item or a coin appeared or vanished");
+			break;
+		}
+	}
+	tap_ok(bad == 0, "conservation: no item or coin created or destroyed, weights exact (%d applied, %d refused, "
+			 "%d stale)", applied, rejected, stale);
+	tap_ok(applied > 1000 && rejected > 50, "conservation: the walk exercised the rules (%d applied, %d refused)",
+	       applied, rejected);
+}
+
 int
 main(void)
 {
@@ -258,6 +1069,14 @@ main(void)
 	test_move();
 	test_give();
 	test_refusals();
+	test_get();
+	test_drop();
+	test_put();
+	test_give_items();
+	test_wear();
+	test_perception();
+	test_talk();
+	test_conservation();
 	test_determinism();
 	return tap_done();
 }

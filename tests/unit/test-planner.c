@@ -268,6 +268,50 @@ test_doors_and_moves(void)
 	tap_ok(sorted_unique(act.lock_rooms, act.nlock_rooms), "flee's rooms are sorted");
 }
 
+/* Lock sets for what the rules change besides the named things. */
+static void
+test_lock_sets(void)
+{
+	struct planner_seen *s;
+	struct wr_strbuf sb = WR_STRBUF_INIT;
+
+	setup();
+	tap_ok(plan("drop 5 coins") == 0 && act.pile_id == 0 && act.nlock_items == 0,
+	       "drop 5 coins, no pile on the floor: a new pile, nothing more locked");
+	s = add(80, PLANNER_ITEM, PLANNER_IN_ROOM, "a pile of 9 gold coins", "coins gold");
+	s->quantity = 9;
+	s->flags = PLANNER_F_MONEY;
+	tap_ok(plan("drop 5 coins") == 0 && act.pile_id == 80 && act.nlock_items == 1 && act.lock_items[0] == 80,
+	       "drop 5 coins onto a pile: the pile is locked");
+	tap_ok(plan("drop all.coins") == 0 && act.amount == 50 && act.pile_id == 80, "drop all.coins: all 50, onto the pile");
+	tap_ok(plan("drop bread") == 0 && act.pile_id == 0, "drop bread: no pile");
+	(void) plan("drop 5 coins");
+	planner_action_to_json(&sb, &act);
+	tap_ok(strstr(wr_strbuf_str(&sb), "\"pile\":80") != NULL, "the plan names the pile");
+	wr_strbuf_reset(&sb);
+
+	setup();
+	tap_ok(plan("shout hello") == 0 && act.nlock_instances == 1 && act.lock_instances[0] == 1,
+	       "shout locks the instance (its stream)");
+	planner_action_to_json(&sb, &act);
+	tap_ok(strstr(wr_strbuf_str(&sb), "\"lock_instances\":[1]") != NULL, "the plan JSON carries lock_instances");
+	wr_strbuf_reset(&sb);
+	tap_ok(plan("say hello") == 0 && act.nlock_instances == 0, "say does not lock the instance");
+	planner_action_to_json(&sb, &act);
+	tap_ok(strstr(wr_strbuf_str(&sb), "\"lock_instances\":[]") != NULL, "an empty lock_instances is written too");
+	wr_strbuf_done(&sb);
+
+	/* 32 gems in 32 open boxes on the floor: each box is locked with its gem. */
+	v = (struct planner_view){.character_id = 7, .account_id = 1, .instance_id = 1, .room_id = 12};
+	for (int i = 0; i < PLANNER_MAX_TARGETS; i++) {
+		add(100 + i, PLANNER_ITEM, PLANNER_IN_ROOM, "a box", "box")->flags = PLANNER_F_CONTAINER;
+		add(200 + i, PLANNER_ITEM, PLANNER_INSIDE, "a gem", "gem")->inside = 100 + i;
+	}
+	tap_ok(plan("get all.gem") == 0 && act.nitems == PLANNER_MAX_TARGETS &&
+		       act.nlock_items == 2 * PLANNER_MAX_TARGETS && sorted_unique(act.lock_items, act.nlock_items),
+	       "get all.gem from 32 boxes: 64 items locked, none left out");
+}
+
 static void
 test_tell(void)
 {
@@ -433,6 +477,7 @@ main(void)
 	test_all_and_quantities();
 	test_money_and_give();
 	test_doors_and_moves();
+	test_lock_sets();
 	test_tell();
 	test_parse_edges();
 	test_expand();

@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * game-private.h: what the rule files of libgame share; nothing outside
+ * game/ includes it.
+ *
+ * Outcome building (outcome.c): strings live in the outcome's fixed pool.
+ * game_printf() makes one string; a struct game_str grows one string in
+ * place, and while one is open nothing else may take pool space (no
+ * game_printf, no second game_str) until game_str_end().  Anything that does
+ * not fit sets out->overflow, which the worker treats as a bug in a rule.
+ */
+#ifndef WR_GAME_GAME_PRIVATE_H
+#define WR_GAME_GAME_PRIVATE_H
+
+#include <stdarg.h>
+
+#include "game/game.h"
+
+/* ---- outcome.c ---------------------------------------------------------- */
+
+char *
+game_printf(struct game_outcome *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+struct game_str {
+	struct game_outcome *out;
+	char *start;
+	size_t len;
+};
+
+void
+game_str_begin(struct game_str *gs, struct game_outcome *out);
+void
+game_str_add(struct game_str *gs, const char *s, size_t n);
+void
+game_str_puts(struct game_str *gs, const char *s);
+void
+game_str_printf(struct game_str *gs, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* s as a JSON string literal */
+void
+game_str_json(struct game_str *gs, const char *s);
+/* s with its first ASCII letter capitalised ("a grey wolf" -> "A grey wolf") */
+void
+game_str_capitalized(struct game_str *gs, const char *s);
+/* Capitalises the first ASCII letter of s in place; NULL-safe.  Returns s. */
+char *
+game_cap(char *s);
+/* Closes the string; NULL on overflow. */
+const char *
+game_str_end(struct game_str *gs);
+
+struct game_event *
+game_event_new(struct game_outcome *out, const char *type);
+void
+game_event_stream(struct game_event *ev, struct game_outcome *out, enum game_stream_kind kind, int64_t id);
+void
+game_field_str(struct game_event *ev, struct game_outcome *out, const char *key, const char *value);
+void
+game_field_i64(struct game_event *ev, struct game_outcome *out, const char *key, int64_t value);
+void
+game_field_raw(struct game_event *ev, struct game_outcome *out, const char *key, const char *json);
+
+/* One private ActionRejected for the actor; sets out->result.  Returns 0. */
+int
+game_reject(struct game_outcome *out, const struct game_action *a, const char *reason, const char *text);
+/* The plan no longer matches the state: apply nothing, re-plan.  Returns 0. */
+int
+game_stale(struct game_outcome *out);
+
+/* ---- items.c -------------------------------------------------------------- */
+
+/* Appends how an item reads in a sentence: "a long sword", "a pile of 12 gold
+ * coins", "a loaf of bread (x3)". */
+void
+game_str_item(struct game_str *gs, const struct game_item *it);
+void
+game_str_thing(struct game_str *gs, const struct game_thing *t);
+/* The weight of an item with everything inside it. */
+int64_t
+game_item_gross_weight(const struct game_item *it);
+/* A live item of the state (NULL if absent or deleted). */
+struct game_item *
+game_item(struct game_state *st, int64_t id);
+/* The item c wears in slot s, or NULL. */
+struct game_item *
+game_worn_in(struct game_state *st, const struct game_char *c, enum game_slot s);
+
+int
+game_apply_get(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
+int
+game_apply_drop(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
+int
+game_apply_put(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
+int
+game_apply_give(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
+int
+game_apply_wear(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
+int
+game_apply_remove(struct game_state *st, const struct game_action *a, struct game_char *actor,
+		  struct game_outcome *out);
+
+/* ---- perceive.c ------------------------------------------------------------ */
+
+int
+game_apply_look(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
+int
+game_apply_inventory(struct game_state *st, const struct game_action *a, struct game_char *actor,
+		     struct game_outcome *out);
+int
+game_apply_equipment(struct game_state *st, const struct game_action *a, struct game_char *actor,
+		     struct game_outcome *out);
+int
+game_apply_score(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
+int
+game_apply_consider(struct game_state *st, const struct game_action *a, struct game_char *actor,
+		    struct game_outcome *out);
+/* The room as viewer sees it: text for humans and JSON for UIs. */
+void
+game_render_room(struct game_state *st, const struct game_room *room, int64_t viewer, struct game_outcome *out,
+		 const char **ret_text, const char **ret_json);
+
+/* ---- talk.c ----------------------------------------------------------------- */
+
+int
+game_apply_say(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
+int
+game_apply_emote(struct game_state *st, const struct game_action *a, struct game_char *actor,
+		 struct game_outcome *out);
+int
+game_apply_tell(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
+int
+game_apply_shout(struct game_state *st, const struct game_action *a, struct game_char *actor,
+		 struct game_outcome *out);
+
+#endif

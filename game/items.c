@@ -1,0 +1,870 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * items.c: get, drop, put, give, wear, wield and remove.
+ *
+ * Every item an action names must be locked and still where the planner saw
+ * it (on the floor, in the container, carried, worn); otherwise the plan is
+ * stale and the action is re-planned against what is there now, so "get
+ * bread" after someone took that loaf picks the other loaf, or is refused
+ * by the planner ("you see no bread here").  That check runs over all the
+ * items before anything changes.  Rules then apply item by item: what
+ * breaks a rule (too heavy, container full, slot taken, closed) is refused
+ * and named, the rest happens, and only an action where nothing happened is
+ * an ActionRejected.
+ *
+ * Stacks: taking part of a stack splits it into a new row (an id the worker
+ * reserved); coins are gold once picked up (the row shrinks or goes away)
+ * and become a pile on the floor when dropped, added to a pile already
+ * there when the planner locked one.  Weights are kept up to date along the
+ * owner chain as things move (see struct game_state for why they are true).
+ */
+#include <string.h>
+
+#include "game/game-private.h"
+#include "game/rules.h"
+
+/* ---- items and weights ---------------------------------------------------- */
+
+struct game_item *
+game_item(struct game_state *st, int64_t id)
+{
+	struct game_item *it = game_state_item(st, id);
+
+	return it && !it->deleted ? it : NULL;
+}
+
+int64_t
+game_item_gross_weight(const struct game_item *it)
+{
+	return (int64_t) it->weight * it->quantity + (it->kind == GAME_ITEM_CONTAINER ? it->contents_weight : 0);
+}
+
+struct game_item *
+game_worn_in(struct game_state *st, const struct game_char *c, enum game_slot s)
+{
+	for (size_t i = 0; i < st->nitems; i++) {
+		struct game_item *it = &st->items[i];
+
+		if (!it->deleted && it->owner_char == c->id && it->worn_slot == s)
+			return it;
+	}
+	return NULL;
+}
+
+void
+game_str_item(struct game_str *gs, const struct game_item *it)
+{
+	if (it->kind == GAME_ITEM_MONEY)
+		game_str_printf(gs, it->quantity > 1 ? "a pile of %lld gold coins" : "a single gold coin",
+				(long long) it->quantity);
+	else if (it->quantity > 1)
+		game_str_printf(gs, "%s (x%lld)", it->name, (long long) it->quantity);
+	else
+		game_str_puts(gs, it->name);
+}
+
+void
+game_str_thing(struct game_str *gs, const struct game_thing *t)
+{
+	if (t->money)
+		game_str_printf(gs, t->quantity > 1 ? "a pile of %d gold coins" : "a single gold coin",
+				(int) t->quantity);
+	else if (t->quantity > 1)
+		game_str_printf(gs, "%s (x%d)", t->name, (int) t->quantity);
+	else
+		game_str_puts(gs, t->name);
+}
+
+static const char *
+label(struct game_outcome *out, const struct game_item *it)
+{
+	struct game_str gs;
+
+	game_str_begin(&gs, out);
+	game_str_item(&gs, it);
+	return game_str_end(&gs);
+}
+
+/* Adds delta to every weight that includes what an owner holds, up the chain. */
+static void
+weigh(struct game_state *st, int64_t owner_char, int64_t owner_item, int64_t delta)
+{
+	/* Nesting is bounded by content (8) and by the rules (nothing goes inside itself). */
+	for (int depth = 0; owner_item && depth < 32; depth++) {
+		struct game_item *c = game_state_item(st, owner_item);
+
+		if (!c)
+			return;
+		c->contents_weight += delta;
+		owner_char = c->owner_char;
+		owner_item = c->owner_item;
+	}
+	if (owner_char) {
+		struct game_char *c = game_state_char(st, owner_char);
+
+		if (c)
+			c->carried_weight += delta;
+	}
+}
+
+/* Whether it is c's, directly or inside something c owns. */
+static bool
+owned_by(struct game_state *st, const struct game_item *it, int64_t char_id)
+{
+	for (int depth = 0; it && depth < 32; depth++) {
+		if (it->owner_char)
+			return it->owner_char == char_id;
+		it = it->owner_item ? game_state_item(st, it->owner_item) : NULL;
+	}
+	return false;
+}
+
+/* Whether inner sits (at any depth) inside outer. */
+static bool
+inside(struct game_state *st, const struct game_item *inner, const struct game_item *outer)
+{
+	for (int depth = 0; inner && inner->owner_item && depth < 32; depth++) {
+		if (inner->owner_item == outer->id)
+			return true;
+		inner = game_state_item(st, inner->owner_item);
+	}
+	return false;
+}
+
+static void
+room_drop_thing(struct game_state *st, int64_t room_id, int64_t item_id)
+{
+	struct game_room *r = game_state_room(st, room_id);
+
+	for (size_t i = 0; r && i < r->nitems; i++)
+		if (r->items[i].id == item_id) {
+			memmove(&r->items[i], &r->items[i + 1], (r->nitems - i - 1) * sizeof(r->items[0]));
+			r->nitems--;
+			return;
+		}
+}
+
+/* Keeps the room's list of things on the floor true for later looks in the batch. */
+static void
+room_show_thing(struct game_state *st, int64_t room_id, const struct game_item *it)
+{
+	struct game_room *r = game_state_room(st, room_id);
+	size_t i = 0;
+
+	if (!r)
+		return;
+	while (i < r->nitems && r->items[i].id < it->id)
+		i++;
+	if (i < r->nitems && r->items[i].id == it->id) {
+		r->items[i].quantity = (int32_t) it->quantity;
+		return;
+	}
+	if (r->nitems == GAME_MAX_THINGS)
+		return; /* the list is for display: a crowded floor shows its first things */
+	memmove(&r->items[i + 1], &r->items[i], (r->nitems - i) * sizeof(r->items[0]));
+	r->items[i] = (struct game_thing){.id = it->id, .name = it->name, .quantity = (int32_t) it->quantity,
+					  .money = it->kind == GAME_ITEM_MONEY};
+	r->nitems++;
+}
+
+static void
+detach(struct game_state *st, struct game_item *it)
+{
+	struct game_item *parent = it->owner_item ? game_state_item(st, it->owner_item) : NULL;
+	struct game_char *owner = it->owner_char ? game_state_char(st, it->owner_char) : NULL;
+
+	weigh(st, it->owner_char, it->owner_item, -game_item_gross_weight(it));
+	if (parent)
+		parent->contents_count--;
+	if (owner && it->worn_slot == GAME_SLOT_NONE)
+		owner->carried_count--;
+	if (it->owner_room)
+		room_drop_thing(st, it->owner_room, it->id);
+	it->owner_char = it->owner_room = it->owner_mob = it->owner_item = 0;
+	it->worn_slot = GAME_SLOT_NONE;
+}
+
+static void
+attach(struct game_state *st, struct game_item *it, int64_t owner_char, int64_t owner_room, int64_t owner_item)
+{
+	struct game_item *parent = owner_item ? game_state_item(st, owner_item) : NULL;
+	struct game_char *owner = owner_char ? game_state_char(st, owner_char) : NULL;
+
+	it->owner_char = owner_char;
+	it->owner_room = owner_room;
+	it->owner_item = owner_item;
+	weigh(st, owner_char, owner_item, game_item_gross_weight(it));
+	if (parent)
+		parent->contents_count++;
+	if (owner)
+		owner->carried_count++;
+	if (owner_room)
+		room_show_thing(st, owner_room, it);
+	it->dirty = true;
+}
+
+/* Changes a stack's size in place; at 0 the item is gone. */
+static void
+set_quantity(struct game_state *st, struct game_item *it, int64_t q)
+{
+	if (q <= 0) {
+		detach(st, it);
+		it->quantity = 0;
+		it->deleted = true;
+		return;
+	}
+	weigh(st, it->owner_char, it->owner_item, (q - it->quantity) * it->weight);
+	it->quantity = q;
+	if (it->owner_room)
+		room_show_thing(st, it->owner_room, it);
+	it->dirty = true;
+}
+
+/* A new item row with one of the ids the worker reserved; NULL (and overflow) if none is left. */
+static struct game_item *
+create(struct game_state *st, struct game_outcome *out, const struct game_item *like, int64_t instance_id,
+       int64_t quantity)
+{
+	struct game_item *it;
+
+	if (st->new_ids_used >= st->nnew_ids || st->nitems >= GAME_MAX_ITEMS) {
+		out->overflow = true;
+		return NULL;
+	}
+	it = &st->items[st->nitems++];
+	*it = (struct game_item){
+		.id = st->new_ids[st->new_ids_used++],
+		.template_id = like->template_id,
+		.instance_id = instance_id,
+		.name = like->name,
+		.description = like->description,
+		.kind = like->kind,
+		.slot = like->slot,
+		.stackable = like->stackable,
+		.weight = like->weight,
+		.capacity = like->capacity,
+		.quantity = quantity,
+		.locked = true, /* nobody else can see a row this transaction creates */
+		.created = true,
+	};
+	return it;
+}
+
+/* Moves take of it (all of it, or a part split off into a new row) to a new owner; the moved item. */
+static struct game_item *
+move_part(struct game_state *st, struct game_outcome *out, struct game_item *it, int64_t take, int64_t owner_char,
+	  int64_t owner_room, int64_t owner_item)
+{
+	struct game_item *part;
+
+	if (take >= it->quantity) {
+		detach(st, it);
+		attach(st, it, owner_char, owner_room, owner_item);
+		return it;
+	}
+	part = create(st, out, it, it->instance_id, take);
+	if (!part)
+		return NULL;
+	set_quantity(st, it, it->quantity - take);
+	attach(st, part, owner_char, owner_room, owner_item);
+	return part;
+}
+
+/* The weight that moving take of it adds to its new owner. */
+static int64_t
+part_weight(const struct game_item *it, int64_t take)
+{
+	return take >= it->quantity ? game_item_gross_weight(it) : (int64_t) it->weight * take;
+}
+
+/* ---- what happened -------------------------------------------------------- */
+
+struct tally {
+	struct {
+		const struct game_item *it; /* what moved: the item, or the part split off */
+		int64_t count;
+		bool money;
+	} done[GAME_MAX_TARGETS];
+	size_t ndone;
+	struct {
+		int64_t id;
+		const char *reason;
+		const char *text;
+	} refused[GAME_MAX_TARGETS];
+	size_t nrefused;
+};
+
+static void
+done(struct tally *t, const struct game_item *it, int64_t count, bool money)
+{
+	t->done[t->ndone].it = it;
+	t->done[t->ndone].count = count;
+	t->done[t->ndone].money = money;
+	t->ndone++;
+}
+
+static void
+refuse(struct tally *t, const struct game_item *it, const char *reason, const char *text)
+{
+	t->refused[t->nrefused].id = it->id;
+	t->refused[t->nrefused].reason = reason;
+	t->refused[t->nrefused].text = text;
+	t->nrefused++;
+}
+
+static void
+str_done(struct game_str *gs, const struct tally *t, size_t i)
+{
+	if (t->done[i].money)
+		game_str_printf(gs, "%lld gold coin%s", (long long) t->done[i].count, t->done[i].count == 1 ? "" : "s");
+	else
+		game_str_item(gs, t->done[i].it);
+}
+
+/* "Alice gets a long sword, a torch and 12 gold coins from a chest." (+ refusals for the actor) */
+static const char *
+sentence(struct game_outcome *out, const char *subject, const char *verb, const struct tally *t, const char *tail,
+	 bool refusals)
+{
+	struct game_str gs;
+
+	game_str_begin(&gs, out);
+	game_str_printf(&gs, "%s %s ", subject, verb);
+	for (size_t i = 0; i < t->ndone; i++) {
+		if (i)
+			game_str_puts(&gs, i + 1 == t->ndone ? " and " : ", ");
+		str_done(&gs, t, i);
+	}
+	game_str_printf(&gs, "%s.", tail ? tail : "");
+	for (size_t i = 0; refusals && i < t->nrefused; i++)
+		game_str_printf(&gs, "\n%s", t->refused[i].text);
+	return game_str_end(&gs);
+}
+
+static const char *
+items_json(struct game_outcome *out, const struct tally *t)
+{
+	struct game_str gs;
+
+	game_str_begin(&gs, out);
+	game_str_puts(&gs, "[");
+	for (size_t i = 0; i < t->ndone; i++) {
+		const struct game_item *it = t->done[i].it;
+
+		game_str_printf(&gs, "%s{\"id\":%lld,\"name\":", i ? "," : "", (long long) it->id);
+		game_str_json(&gs, t->done[i].money ? "gold coins" : it->name);
+		game_str_printf(&gs, ",\"quantity\":%lld", (long long) t->done[i].count);
+		if (it->worn_slot != GAME_SLOT_NONE)
+			game_str_printf(&gs, ",\"slot\":\"%s\"", game_slot_to_string(it->worn_slot));
+		game_str_puts(&gs, "}");
+	}
+	game_str_puts(&gs, "]");
+	return game_str_end(&gs);
+}
+
+static const char *
+refused_json(struct game_outcome *out, const struct tally *t)
+{
+	struct game_str gs;
+
+	if (!t->nrefused)
+		return NULL;
+	game_str_begin(&gs, out);
+	game_str_puts(&gs, "[");
+	for (size_t i = 0; i < t->nrefused; i++) {
+		game_str_printf(&gs, "%s{\"id\":%lld,\"reason\":\"%s\",\"text\":", i ? "," : "",
+				(long long) t->refused[i].id, t->refused[i].reason);
+		game_str_json(&gs, t->refused[i].text ? t->refused[i].text : "");
+		game_str_puts(&gs, "}");
+	}
+	game_str_puts(&gs, "]");
+	return game_str_end(&gs);
+}
+
+/* Nothing happened: one ActionRejected naming every refusal; its reason is the first one's. */
+static int
+reject_all(struct game_outcome *out, const struct game_action *a, const struct tally *t)
+{
+	struct game_str gs;
+
+	game_str_begin(&gs, out);
+	for (size_t i = 0; i < t->nrefused; i++)
+		game_str_printf(&gs, "%s%s", i ? "\n" : "", t->refused[i].text ? t->refused[i].text : "");
+	return game_reject(out, a, t->nrefused ? t->refused[0].reason : "nothing", game_str_end(&gs));
+}
+
+/* The room event of an item verb: text for the room, text_self with the refusals. */
+static struct game_event *
+announce(struct game_outcome *out, const char *type, const struct game_char *actor, const struct tally *t,
+	 const char *verb3, const char *verb1, const char *tail)
+{
+	struct game_event *ev;
+	const char *text = sentence(out, actor->name, verb3, t, tail, false);
+	const char *text_self = sentence(out, "You", verb1, t, tail, true);
+	const char *items = items_json(out, t);
+	const char *refused = refused_json(out, t);
+
+	ev = game_event_new(out, type);
+	game_event_stream(ev, out, GAME_STREAM_ROOM, actor->room_id);
+	game_field_raw(ev, out, "items", items);
+	game_field_raw(ev, out, "refused", refused);
+	game_field_str(ev, out, "text", text);
+	game_field_str(ev, out, "text_self", text_self);
+	return ev;
+}
+
+/* " from a chest", " in a backpack", " to Bob" */
+static const char *
+tail_item(struct game_outcome *out, const char *prep, const struct game_item *it)
+{
+	struct game_str gs;
+
+	game_str_begin(&gs, out);
+	game_str_printf(&gs, " %s ", prep);
+	game_str_item(&gs, it);
+	return game_str_end(&gs);
+}
+
+/* ---- the checks every item verb starts with ------------------------------------ */
+
+/* On the floor of room, or inside a locked container there. */
+static bool
+on_floor(struct game_state *st, const struct game_item *it, int64_t room)
+{
+	const struct game_item *parent;
+
+	if (it->owner_room)
+		return it->owner_room == room;
+	parent = it->owner_item ? game_item(st, it->owner_item) : NULL;
+	return parent && parent->locked && parent->owner_room == room;
+}
+
+static bool
+reachable(const struct game_item *c, const struct game_char *actor)
+{
+	return c->owner_char == actor->id || c->owner_room == actor->room_id;
+}
+
+enum where {
+	W_FLOOR,   /* get: on the floor, or in an open container on it */
+	W_INSIDE,  /* get from: in a->container_id */
+	W_CARRIED, /* drop, put, give, wear: carried by the actor, not worn */
+	W_WORN,    /* remove */
+};
+
+/*
+ * Looks up every item of the action: locked, and still where the planner saw
+ * it, or the whole action is stale.  Fills its[].  Returns false when stale.
+ */
+static bool
+collect(struct game_state *st, const struct game_action *a, const struct game_char *actor, enum where w,
+	struct game_item **its)
+{
+	for (size_t i = 0; i < a->nitems; i++) {
+		struct game_item *it = game_item(st, a->items[i]);
+		bool ok;
+
+		if (!it || !it->locked)
+			return false;
+		switch (w) {
+		case W_FLOOR:
+			ok = on_floor(st, it, actor->room_id);
+			break;
+		case W_INSIDE:
+			ok = it->owner_item == a->container_id;
+			break;
+		case W_CARRIED:
+			ok = it->owner_char == actor->id && it->worn_slot == GAME_SLOT_NONE;
+			break;
+		case W_WORN:
+		default:
+			ok = it->owner_char == actor->id && it->worn_slot != GAME_SLOT_NONE;
+			break;
+		}
+		/* A stack that shrank below what was asked: ask the planner again. */
+		if (!ok || a->amount > it->quantity)
+			return false;
+		its[i] = it;
+	}
+	return true;
+}
+
+/* The container of get from / put in: locked, and carried by the actor or on its floor. */
+static struct game_item *
+container_of(struct game_state *st, const struct game_action *a, const struct game_char *actor)
+{
+	struct game_item *c = game_item(st, a->container_id);
+
+	return c && c->locked && reachable(c, actor) ? c : NULL;
+}
+
+/* ---- get ------------------------------------------------------------------------ */
+
+int
+game_apply_get(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out)
+{
+	struct game_item *its[GAME_MAX_TARGETS], *container = NULL;
+	struct game_event *ev;
+	struct tally t = {0};
+	int64_t gold = 0;
+
+	if (!actor->weighed || (a->container_id && !(container = container_of(st, a, actor))))
+		return game_stale(out);
+	if (!collect(st, a, actor, container ? W_INSIDE : W_FLOOR, its))
+		return game_stale(out);
+	if (container && container->state != GAME_OPEN)
+		return game_reject(out, a, "closed",
+				   game_cap(game_printf(out, "%s is closed.", label(out, container))));
+	for (size_t i = 0; i < a->nitems; i++) {
+		struct game_item *it = its[i], *parent = it->owner_item ? game_item(st, it->owner_item) : NULL;
+		int64_t take = a->amount ? a->amount : it->quantity;
+		int64_t w = part_weight(it, take);
+
+		if (parent && parent->state != GAME_OPEN) {
+			refuse(&t, it, "closed", game_cap(game_printf(out, "%s is closed.", label(out, parent))));
+			continue;
+		}
+		if (it->kind == GAME_ITEM_MONEY) {
+			/* Coins become gold: the pile shrinks or goes away. */
+			actor->gold += take;
+			actor->dirty = true;
+			gold += take;
+			set_quantity(st, it, it->quantity - take);
+			done(&t, it, take, true);
+			continue;
+		}
+		/* Taking something out of a bag one carries changes nothing in weight. */
+		if (!owned_by(st, it, actor->id) && actor->carried_weight + w > game_carry_limit(actor)) {
+			refuse(&t, it, "too_heavy",
+			       game_printf(out, "You can't carry %s: it is too heavy for you.", label(out, it)));
+			continue;
+		}
+		it = move_part(st, out, it, take, actor->id, 0, 0);
+		if (!it)
+			return 0;
+		done(&t, it, take, false);
+	}
+	if (!t.ndone)
+		return reject_all(out, a, &t);
+	ev = announce(out, "ItemTaken", actor, &t, "gets", "get", container ? tail_item(out, "from", container) : NULL);
+	if (gold)
+		game_field_i64(ev, out, "gold", gold);
+	if (container)
+		game_field_i64(ev, out, "container_id", container->id);
+	return 0;
+}
+
+/* ---- drop ----------------------------------------------------------------------- */
+
+/* Coins out of the purse onto the floor: added to the pile the planner locked, or a new pile. */
+static int
+drop_gold(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out)
+{
+	struct game_item *pile = NULL;
+	struct game_event *ev;
+	const char *what;
+
+	if (actor->gold < a->amount)
+		return game_reject(out, a, "not_enough_gold",
+				   game_printf(out, "You have only %lld gold coins.", (long long) actor->gold));
+	if (a->amount > GAME_MAX_STACK)
+		return game_reject(out, a, "too_many", "You can't drop that many coins at once.");
+	if (a->pile_id) {
+		pile = game_state_item(st, a->pile_id);
+		if (!pile || !pile->locked)
+			return game_stale(out);
+		/* Picked up or moved since planning: start a new pile instead. */
+		if (pile->deleted || pile->owner_room != actor->room_id || pile->kind != GAME_ITEM_MONEY ||
+		    pile->quantity + a->amount > GAME_MAX_STACK)
+			pile = NULL;
+	}
+	if (pile) {
+		set_quantity(st, pile, pile->quantity + a->amount);
+	} else {
+		if (!st->coin.template_id)
+			return game_reject(out, a, "no_money", "Coins are worth nothing in this world.");
+		pile = create(st, out, &st->coin, actor->instance_id, a->amount);
+		if (!pile)
+			return 0;
+		attach(st, pile, 0, actor->room_id, 0);
+	}
+	actor->gold -= a->amount;
+	actor->dirty = true;
+	what = game_printf(out, "%lld gold coin%s", (long long) a->amount, a->amount == 1 ? "" : "s");
+	ev = game_event_new(out, "ItemDropped");
+	game_event_stream(ev, out, GAME_STREAM_ROOM, actor->room_id);
+	game_field_i64(ev, out, "gold", a->amount);
+	game_field_i64(ev, out, "pile_id", pile->id);
+	game_field_i64(ev, out, "pile_quantity", pile->quantity);
+	game_field_str(ev, out, "text", game_printf(out, "%s drops %s.", actor->name, what));
+	game_field_str(ev, out, "text_self", game_printf(out, "You drop %s.", what));
+	return 0;
+}
+
+int
+game_apply_drop(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out)
+{
+	struct game_item *its[GAME_MAX_TARGETS];
+	struct tally t = {0};
+
+	if (a->nitems == 0)
+		return drop_gold(st, a, actor, out);
+	if (!collect(st, a, actor, W_CARRIED, its))
+		return game_stale(out);
+	for (size_t i = 0; i < a->nitems; i++) {
+		int64_t take = a->amount ? a->amount : its[i]->quantity;
+		struct game_item *it = move_part(st, out, its[i], take, 0, actor->room_id, 0);
+
+		if (!it)
+			return 0;
+		done(&t, it, take, false);
+	}
+	(void) announce(out, "ItemDropped", actor, &t, "drops", "drop", NULL);
+	return 0;
+}
+
+/* ---- put ------------------------------------------------------------------------- */
+
+int
+game_apply_put(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out)
+{
+	struct game_item *its[GAME_MAX_TARGETS], *c = container_of(st, a, actor);
+	struct game_event *ev;
+	struct tally t = {0};
+
+	if (!c || !collect(st, a, actor, W_CARRIED, its))
+		return game_stale(out);
+	if (c->kind != GAME_ITEM_CONTAINER)
+		return game_reject(out, a, "not_a_container",
+				   game_cap(game_printf(out, "%s is not a container.", label(out, c))));
+	if (c->state != GAME_OPEN)
+		return game_reject(out, a, "closed", game_cap(game_printf(out, "%s is closed.", label(out, c))));
+	for (size_t i = 0; i < a->nitems; i++) {
+		struct game_item *it = its[i];
+		int64_t take = a->amount ? a->amount : it->quantity;
+
+		if (it == c || inside(st, c, it)) {
+			refuse(&t, it, "inside_itself",
+			       game_printf(out, "You can't put %s inside itself.", label(out, it)));
+			continue;
+		}
+		if (c->contents_weight + part_weight(it, take) > c->capacity) {
+			const char *what = label(out, it);
+
+			refuse(&t, it, "container_full",
+			       game_cap(game_printf(out, "%s won't fit in %s.", what, label(out, c))));
+			continue;
+		}
+		it = move_part(st, out, it, take, 0, 0, c->id);
+		if (!it)
+			return 0;
+		done(&t, it, take, false);
+	}
+	if (!t.ndone)
+		return reject_all(out, a, &t);
+	ev = announce(out, "ItemPut", actor, &t, "puts", "put", tail_item(out, "in", c));
+	game_field_i64(ev, out, "container_id", c->id);
+	return 0;
+}
+
+/* ---- give ------------------------------------------------------------------------- */
+
+static int
+give_gold(const struct game_action *a, struct game_char *actor, struct game_char *target, struct game_outcome *out)
+{
+	struct game_event *ev;
+
+	if (actor->gold < a->amount)
+		return game_reject(out, a, "not_enough_gold",
+				   game_printf(out, "You have only %lld gold coins.", (long long) actor->gold));
+	actor->gold -= a->amount;
+	target->gold += a->amount;
+	actor->dirty = target->dirty = true;
+	ev = game_event_new(out, "GoldGiven");
+	game_event_stream(ev, out, GAME_STREAM_ROOM, actor->room_id);
+	game_field_i64(ev, out, "amount", a->amount);
+	game_field_i64(ev, out, "target_id", target->id);
+	game_field_str(ev, out, "text", game_printf(out, "%s gives some gold to %s.", actor->name, target->name));
+	game_field_str(ev, out, "text_self",
+		       game_printf(out, "You give %lld gold to %s.", (long long) a->amount, target->name));
+	game_field_str(ev, out, "text_target",
+		       game_printf(out, "%s gives you %lld gold.", actor->name, (long long) a->amount));
+	return 0;
+}
+
+/* Mobs take nothing yet (no rule moves things out of a mob again). */
+static int
+give_to_mob(struct game_state *st, const struct game_action *a, const struct game_char *actor,
+	    struct game_outcome *out)
+{
+	const struct game_room *r = game_state_room(st, actor->room_id);
+	const char *name = NULL;
+	struct game_str gs;
+
+	for (size_t i = 0; r && i < r->nmobs; i++)
+		if (r->mobs[i].id == a->target_mob)
+			name = r->mobs[i].name;
+	if (!name)
+		return game_reject(out, a, "not_here", "There is nobody like that here any more.");
+	game_str_begin(&gs, out);
+	game_str_capitalized(&gs, name);
+	game_str_puts(&gs, " doesn't want anything from you.");
+	return game_reject(out, a, "not_interested", game_str_end(&gs));
+}
+
+int
+game_apply_give(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out)
+{
+	struct game_item *its[GAME_MAX_TARGETS];
+	struct game_char *target;
+	struct game_event *ev;
+	struct tally t = {0};
+
+	if (a->target_mob)
+		return give_to_mob(st, a, actor, out);
+	target = game_state_char(st, a->target_char);
+	if (a->target_char == actor->id)
+		return game_reject(out, a, "self", "You can't give things to yourself.");
+	if (!target || !target->locked)
+		return game_stale(out);
+	if (target->room_id != actor->room_id)
+		return game_reject(out, a, "not_here", game_printf(out, "%s isn't here.", target->name));
+	if (a->nitems == 0)
+		return give_gold(a, actor, target, out);
+	if (!target->weighed)
+		return game_stale(out);
+	if (!collect(st, a, actor, W_CARRIED, its))
+		return game_stale(out);
+	for (size_t i = 0; i < a->nitems; i++) {
+		struct game_item *it = its[i];
+		int64_t take = a->amount ? a->amount : it->quantity;
+
+		if (target->carried_weight + part_weight(it, take) > game_carry_limit(target)) {
+			refuse(&t, it, "too_heavy",
+			       game_printf(out, "%s can't carry %s.", target->name, label(out, it)));
+			continue;
+		}
+		it = move_part(st, out, it, take, target->id, 0, 0);
+		if (!it)
+			return 0;
+		done(&t, it, take, false);
+	}
+	if (!t.ndone)
+		return reject_all(out, a, &t);
+	ev = announce(out, "ItemGiven", actor, &t, "gives", "give", game_printf(out, " to %s", target->name));
+	game_field_i64(ev, out, "target_id", target->id);
+	game_field_str(ev, out, "target", target->name);
+	game_field_str(ev, out, "text_target", sentence(out, actor->name, "gives you", &t, NULL, false));
+	return 0;
+}
+
+/* ---- wear, wield, remove ------------------------------------------------------------- */
+
+/* One line per item: "Alice wields a long sword." / "You wear an iron helm on your head." */
+static const char *
+wear_lines(struct game_outcome *out, const char *subject, bool self, const struct tally *t, bool removing)
+{
+	struct game_str gs;
+
+	game_str_begin(&gs, out);
+	for (size_t i = 0; i < t->ndone; i++) {
+		const struct game_item *it = t->done[i].it;
+		enum game_slot s = it->worn_slot;
+
+		game_str_printf(&gs, "%s%s ", i ? "\n" : "", subject);
+		if (removing)
+			game_str_puts(&gs, self ? "stop using " : "stops using ");
+		else if (s == GAME_SLOT_WIELD)
+			game_str_puts(&gs, self ? "wield " : "wields ");
+		else if (s == GAME_SLOT_HOLD)
+			game_str_puts(&gs, self ? "hold " : "holds ");
+		else
+			game_str_puts(&gs, self ? "wear " : "wears ");
+		game_str_item(&gs, it);
+		if (self && !removing && s != GAME_SLOT_WIELD)
+			game_str_printf(&gs, " %s", game_slot_phrase(s));
+		game_str_puts(&gs, ".");
+	}
+	for (size_t i = 0; self && i < t->nrefused; i++)
+		game_str_printf(&gs, "\n%s", t->refused[i].text);
+	return game_str_end(&gs);
+}
+
+static void
+wear_event(struct game_outcome *out, const char *type, const struct game_char *actor, const struct tally *t,
+	   bool removing)
+{
+	struct game_event *ev;
+	const char *text = wear_lines(out, actor->name, false, t, removing);
+	const char *text_self = wear_lines(out, "You", true, t, removing);
+	const char *items = items_json(out, t);
+	const char *refused = refused_json(out, t);
+
+	ev = game_event_new(out, type);
+	game_event_stream(ev, out, GAME_STREAM_ROOM, actor->room_id);
+	game_field_raw(ev, out, "items", items);
+	game_field_raw(ev, out, "refused", refused);
+	game_field_str(ev, out, "text", text);
+	game_field_str(ev, out, "text_self", text_self);
+}
+
+int
+game_apply_wear(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out)
+{
+	struct game_item *its[GAME_MAX_TARGETS];
+	struct tally t = {0};
+
+	/* Slots are checked against everything the actor wears: the worker reads it for wear. */
+	if (!actor->possessions || !collect(st, a, actor, W_CARRIED, its))
+		return game_stale(out);
+	for (size_t i = 0; i < a->nitems; i++) {
+		struct game_item *it = its[i], *on;
+
+		if (it->slot == GAME_SLOT_NONE) {
+			refuse(&t, it, "not_wearable", game_printf(out, "You can't wear %s.", label(out, it)));
+			continue;
+		}
+		if (a->verb == GAME_VERB_WIELD && it->slot != GAME_SLOT_WIELD) {
+			refuse(&t, it, "not_wieldable", game_printf(out, "You can't wield %s.", label(out, it)));
+			continue;
+		}
+		on = game_worn_in(st, actor, it->slot);
+		if (on) {
+			const char *other = label(out, on);
+
+			refuse(&t, it, "slot_taken",
+			       it->slot == GAME_SLOT_WIELD
+				       ? game_printf(out, "You are already wielding %s.", other)
+				       : game_printf(out, "You already have %s %s.", other,
+						     game_slot_phrase(it->slot)));
+			continue;
+		}
+		it->worn_slot = it->slot;
+		it->dirty = true;
+		actor->carried_count--;
+		done(&t, it, it->quantity, false);
+	}
+	if (!t.ndone)
+		return reject_all(out, a, &t);
+	wear_event(out, "ItemWorn", actor, &t, false);
+	return 0;
+}
+
+int
+game_apply_remove(struct game_state *st, const struct game_action *a, struct game_char *actor,
+		  struct game_outcome *out)
+{
+	struct game_item *its[GAME_MAX_TARGETS];
+	struct tally t = {0};
+
+	if (!collect(st, a, actor, W_WORN, its))
+		return game_stale(out);
+	for (size_t i = 0; i < a->nitems; i++) {
+		its[i]->worn_slot = GAME_SLOT_NONE;
+		its[i]->dirty = true;
+		actor->carried_count++;
+		done(&t, its[i], its[i]->quantity, false);
+	}
+	wear_event(out, "ItemRemoved", actor, &t, true);
+	return 0;
+}

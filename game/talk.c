@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * talk.c: say (room), emote (room), tell (two private streams), shout
+ * (the instance stream).
+ *
+ * Every stream written needs its aggregate locked, because its seqs are
+ * assigned under that lock: say and emote write the actor's room (locked
+ * with the actor), tell writes both characters' streams (the planner locks
+ * both), and shout writes instance:<id>, whose row the planner puts in the
+ * lock set.  Shouting to the rooms of a zone instead would lock every one
+ * of them against every move; one instance row serialises only shouts.
+ */
+#include <string.h>
+
+#include "game/game-private.h"
+
+int
+game_apply_say(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out)
+{
+	struct game_event *ev;
+
+	(void) st;
+	ev = game_event_new(out, "Said");
+	game_event_stream(ev, out, GAME_STREAM_ROOM, actor->room_id);
+	game_field_str(ev, out, "message", game_printf(out, "%s", a->text));
+	game_field_str(ev, out, "speaker", actor->name);
+	game_field_str(ev, out, "text", game_printf(out, "%s says, '%s'", actor->name, a->text));
+	game_field_str(ev, out, "text_self", game_printf(out, "You say, '%s'", a->text));
+	return 0;
+}
+
+/* "emote waves" -> "Alice waves."; "emote 's hat flies off" -> "Alice's hat flies off." */
+int
+game_apply_emote(struct game_state *st, const struct game_action *a, struct game_char *actor,
+		 struct game_outcome *out)
+{
+	size_t len = strlen(a->text);
+	bool glued = a->text[0] == '\'' || a->text[0] == ',';
+	bool ends = len > 0 && strchr(".!?", a->text[len - 1]) != NULL;
+	const char *text = game_printf(out, "%s%s%s%s", actor->name, glued ? "" : " ", a->text, ends ? "" : ".");
+	struct game_event *ev;
+
+	(void) st;
+	ev = game_event_new(out, "Emoted");
+	game_event_stream(ev, out, GAME_STREAM_ROOM, actor->room_id);
+	game_field_str(ev, out, "message", game_printf(out, "%s", a->text));
+	game_field_str(ev, out, "actor_name", actor->name);
+	game_field_str(ev, out, "text", text);
+	game_field_str(ev, out, "text_self", text);
+	return 0;
+}
+
+/* One event in both private streams: the teller reads text_self, the listener text. */
+int
+game_apply_tell(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out)
+{
+	struct game_char *to = game_state_char(st, a->target_char);
+	struct game_event *ev;
+	const char *heard;
+
+	if (a->target_char == actor->id)
+		return game_reject(out, a, "self", "You talk to yourself for a while.");
+	if (!to || !to->locked)
+		return game_stale(out);
+	heard = game_printf(out, "%s tells you, '%s'", actor->name, a->text);
+	ev = game_event_new(out, "Told");
+	game_event_stream(ev, out, GAME_STREAM_CHAR, actor->id);
+	game_event_stream(ev, out, GAME_STREAM_CHAR, to->id);
+	game_field_str(ev, out, "message", game_printf(out, "%s", a->text));
+	game_field_str(ev, out, "speaker", actor->name);
+	game_field_i64(ev, out, "target_id", to->id);
+	game_field_str(ev, out, "target", to->name);
+	game_field_str(ev, out, "text", heard);
+	game_field_str(ev, out, "text_self", game_printf(out, "You tell %s, '%s'", to->name, a->text));
+	game_field_str(ev, out, "text_target", heard);
+	return 0;
+}
+
+static bool
+instance_locked(const struct game_state *st, int64_t id)
+{
+	for (size_t i = 0; i < st->ninstances; i++)
+		if (st->instances[i] == id)
+			return true;
+	return false;
+}
+
+int
+game_apply_shout(struct game_state *st, const struct game_action *a, struct game_char *actor,
+		 struct game_outcome *out)
+{
+	struct game_event *ev;
+
+	/* Without the instance lock its stream's seq could race: re-plan, which locks it. */
+	if (!actor->instance_id || !instance_locked(st, actor->instance_id))
+		return game_stale(out);
+	ev = game_event_new(out, "Shouted");
+	game_event_stream(ev, out, GAME_STREAM_INSTANCE, actor->instance_id);
+	game_field_str(ev, out, "message", game_printf(out, "%s", a->text));
+	game_field_str(ev, out, "speaker", actor->name);
+	game_field_i64(ev, out, "room_id", actor->room_id);
+	game_field_str(ev, out, "text", game_printf(out, "%s shouts, '%s'", actor->name, a->text));
+	game_field_str(ev, out, "text_self", game_printf(out, "You shout, '%s'", a->text));
+	return 0;
+}
