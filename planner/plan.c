@@ -390,6 +390,9 @@ pick_items(const struct planner_view *v, const struct scope *sc, const struct pl
 	if (!s)
 		return reterr ? reterr->code : -ENOENT;
 	a->items[a->nitems++] = s->id;
+	/* "get bread" from "a loaf of bread (x2)" is one loaf; "get coins" is the whole pile. */
+	if (s->quantity > 1 && !(s->flags & PLANNER_F_MONEY))
+		a->amount = 1;
 	return 0;
 }
 

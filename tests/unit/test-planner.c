@@ -211,6 +211,12 @@ test_all_and_quantities(void)
 	tap_ok(plan("get 10 coins from chest") == 0 && act.nitems == 1 && act.items[0] == 75 && act.amount == 10,
 	       "get 10 coins from chest: 10 from the pile of 40");
 	refuses("get 41 coins from chest", "not_enough");
+	tap_ok(plan("get coins from chest") == 0 && act.items[0] == 75 && act.amount == 0,
+	       "get coins: the whole pile of coins");
+	add(90, PLANNER_ITEM, PLANNER_IN_ROOM, "a loaf of rye", "rye loaf")->quantity = 3;
+	tap_ok(plan("get rye") == 0 && act.items[0] == 90 && act.amount == 1, "get rye from a stack of 3: one loaf");
+	tap_ok(plan("get 2 rye") == 0 && act.items[0] == 90 && act.amount == 2, "get 2 rye: two of the stack");
+	tap_ok(plan("get all.rye") == 0 && act.items[0] == 90 && act.amount == 0, "get all.rye: the whole stack");
 	refuses("get all.dragon", "not_here");
 	plans_items("drop all", (int64_t[]){50, 51, 52, 53, 54}, 5);
 	tap_ok(act.nlock_items == 5 && sorted_unique(act.lock_items, act.nlock_items), "drop all: 5 items locked, sorted");
