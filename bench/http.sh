@@ -42,7 +42,7 @@ INGRESS_ARGS=""
 UNSAFE=0
 KEEP=0
 
-. "$ROOT/bench/lib.sh"
+. "$ROOT/bench/lib/common.sh"
 
 for a in "$@"; do
 	case $a in
@@ -68,7 +68,7 @@ for p in "$WRCTL" "$INGRESS" "$WORKER" "$CLIENT"; do [ -x "$p" ] || die "build f
 MAXCONN=0
 for c in $CONNECTIONS; do [ "$c" -gt "$MAXCONN" ] && MAXCONN=$c; done
 
-# The throwaway PostgreSQL (bench/lib.sh).  pg_stat_statements counts the
+# The throwaway PostgreSQL (bench/lib/common.sh).  pg_stat_statements counts the
 # statements each request costs and their server time; track_wal_io_timing
 # times the commit flushes.
 bench_dir "$WRCTL" "$INGRESS" "$WORKER" "$CLIENT"

@@ -41,7 +41,7 @@ DRAIN_TIMEOUT=${WR_BENCH_DRAIN_TIMEOUT:-600}
 UNSAFE=0
 KEEP=0
 
-. "$ROOT/bench/lib.sh"
+. "$ROOT/bench/lib/common.sh"
 
 for a in "$@"; do
 	case $a in
@@ -66,7 +66,7 @@ for w in $WORKERS; do num --workers "$w"; done
 [ "$BACKLOG_WORKERS" -ge 1 ] || die "--backlog-workers must be at least 1"
 [ -x "$WORKER" ] && [ -x "$WRCTL" ] || die "build first (./wr build)"
 
-# The throwaway PostgreSQL (bench/lib.sh) with commit timestamps, to read
+# The throwaway PostgreSQL (bench/lib/common.sh) with commit timestamps, to read
 # when each worker transaction committed, and per-function timings ---------
 
 bench_dir "$WORKER" "$WRCTL"
@@ -95,7 +95,7 @@ stop_workers() {
 	PIDS=""
 }
 
-# What the worker backends do (bench/lib.sh): idle = waiting for work; in-tx
+# What the worker backends do (bench/lib/common.sh): idle = waiting for work; in-tx
 # = inside a transaction between statements (the worker computing, or the
 # network); cpu = running SQL; Lock:* = waiting for a row lock another worker
 # holds; IO:WAL* = commit fsync.

@@ -1,5 +1,5 @@
 # tests/lib/pg.sh: the throwaway-PostgreSQL plumbing that tests/lib/harness.sh
-# and bench/lib.sh share.  Sourced; it only defines functions.
+# and bench/lib/common.sh share.  Sourced; it only defines functions.
 #
 # Every throwaway server starts from one initdb'd cluster per build dir
 # ($BUILD/tests/pg-template), made once under flock and then copied, because

@@ -1,5 +1,6 @@
-# bench/lib.sh: what the bench/*.sh scripts share.  Sourced once the script
-# has set ROOT, BUILD, KEEP and UNSAFE (0 or 1).
+# bench/lib/common.sh: what the bench/*.sh scripts share.  It lives in a
+# directory of its own because `./wr bench NAME` runs any bench/NAME.sh.
+# Sourced once the script has set ROOT, BUILD, KEEP and UNSAFE (0 or 1).
 #
 # A throwaway PostgreSQL started from the test template (tests/lib/pg.sh) but
 # with production-like settings, clean-up on any exit, the header that says
