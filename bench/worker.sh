@@ -41,9 +41,7 @@ DRAIN_TIMEOUT=${WR_BENCH_DRAIN_TIMEOUT:-600}
 UNSAFE=0
 KEEP=0
 
-usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit "${1:-2}"; }
-die() { echo "bench: $*" >&2; exit 1; }
-num() { case $2 in '' | *[!0-9]*) die "$1 wants a number, got \"$2\"" ;; esac; }
+. "$ROOT/bench/lib/common.sh"
 
 for a in "$@"; do
 	case $a in
@@ -68,83 +66,16 @@ for w in $WORKERS; do num --workers "$w"; done
 [ "$BACKLOG_WORKERS" -ge 1 ] || die "--backlog-workers must be at least 1"
 [ -x "$WORKER" ] && [ -x "$WRCTL" ] || die "build first (./wr build)"
 
-# The throwaway PostgreSQL, as tests/lib/harness.sh starts it, but with
-# benchmark settings ----------------------------------------------------------
+# The throwaway PostgreSQL (bench/lib/common.sh) with commit timestamps, to read
+# when each worker transaction committed, and per-function timings ---------
 
-DIR=""
-PG=""
-PIDS=""
-SAMPLER=""
-
-as_pg() {
-	if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
-}
-
-cleanup() {
-	trap - INT TERM EXIT
-	trap "" PIPE
-	for p in $PIDS $SAMPLER; do kill "$p" 2>/dev/null || true; done
-	for p in $PIDS $SAMPLER; do wait "$p" 2>/dev/null || true; done
-	if [ -n "$PG" ]; then
-		as_pg "$PG/pg_ctl" -D "$DIR/data" -m immediate stop >/dev/null 2>&1 || true
-	fi
-	if [ -n "$DIR" ]; then
-		if [ "$KEEP" = 1 ]; then echo "kept $DIR (server log: $DIR/postgresql.log, worker logs: $DIR/*.log)"; else rm -rf "$DIR"; fi
-	fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-for d in /usr/lib/postgresql/15/bin /usr/lib/postgresql/*/bin; do
-	if [ -x "$d/initdb" ] && [ -x "$d/pgbench" ]; then PG=$d; break; fi
-done
-[ -n "$PG" ] || die "PostgreSQL server binaries and pgbench not found (install postgresql)"
-PGBIN=$PG
-PG="" # set again once the server runs: cleanup stops it
-
-DIR=$(mktemp -d /tmp/wrbench.XXXXXX)
-# The build dir may be rebuilt while this runs: measure one set of binaries.
-mkdir -p "$DIR/bin"
-cp "$WORKER" "$WRCTL" "$DIR/bin/"
+bench_dir "$WORKER" "$WRCTL"
 WORKER=$DIR/bin/wr-worker
 WRCTL=$DIR/bin/wrctl
-tmpl=$BUILD/tests/pg-template
-mkdir -p "$BUILD/tests"
-(
-	flock 9
-	if [ ! -f "$tmpl/PG_VERSION" ]; then
-		rm -rf "$tmpl.tmp"; mkdir -p "$tmpl.tmp"
-		[ "$(id -u)" -eq 0 ] && chown postgres "$tmpl.tmp"
-		as_pg "$PGBIN/initdb" -D "$tmpl.tmp" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
-		mv "$tmpl.tmp" "$tmpl"
-	fi
-) 9>"$BUILD/tests/pg-template.lock" || die "initdb failed"
-cp -a "$tmpl" "$DIR/data"
-[ "$(id -u)" -eq 0 ] && chown -R postgres "$DIR"
-chmod 700 "$DIR/data"
-
-# Production-like settings for a 2-24 GB machine.  Commit timestamps let the
-# bench read when each worker transaction committed.
-if [ "$UNSAFE" = 1 ]; then
-	durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-else
-	durability="-c fsync=on -c synchronous_commit=on -c full_page_writes=on"
-fi
-PG=$PGBIN
-as_pg "$PG/pg_ctl" -D "$DIR/data" -w -t 120 -l "$DIR/postgresql.log" -o "-k $DIR -c listen_addresses='' $durability \
-	-c shared_buffers=1GB -c effective_cache_size=4GB -c work_mem=16MB -c maintenance_work_mem=256MB \
-	-c max_wal_size=4GB -c min_wal_size=1GB -c checkpoint_timeout=10min -c checkpoint_completion_target=0.9 \
-	-c track_commit_timestamp=on -c track_functions=all -c log_autovacuum_min_duration=0 -c log_checkpoints=on" \
-	start >/dev/null || { PG=""; die "PostgreSQL did not start; see $DIR/postgresql.log"; }
-ADMIN="host=$DIR user=postgres dbname=postgres"
-psql "$ADMIN" -Xqc "CREATE DATABASE wr" >/dev/null
+bench_pg_start -c track_commit_timestamp=on -c track_functions=all
+[ -x "$PGBIN/pgbench" ] || die "pgbench not found next to $PGBIN/initdb (install postgresql)"
 psql "$ADMIN" -Xqc "CREATE DATABASE pgbench" >/dev/null
-export WR_DATABASE_URL="host=$DIR user=postgres dbname=wr"
 PGB_URL="host=$DIR user=postgres dbname=pgbench"
-
-sql() { psql "$WR_DATABASE_URL" -X -v ON_ERROR_STOP=1 -Atqc "$1"; }
-fx() { awk "BEGIN { printf \"$1\", $2 }"; } # printf-format awk-expression
 
 # Workers ------------------------------------------------------------------------
 
@@ -164,26 +95,12 @@ stop_workers() {
 	PIDS=""
 }
 
-sampler_start() { # phase
-	psql "$WR_DATABASE_URL" -X -Atqc "CALL bench_sample('$1', $BACKLOG_TIMEOUT + $DRAIN_TIMEOUT)" >/dev/null 2>"$DIR/sampler.err" &
-	SAMPLER=$!
-}
-
-sampler_stop() { # phase
-	sql "INSERT INTO bench_stop VALUES ('$1')" >/dev/null
-	wait "$SAMPLER" 2>/dev/null || true
-	SAMPLER=""
-}
-
-# Share of samples of the worker backends in each state, largest first:
-# idle = waiting for work; in-tx = inside a transaction between statements
-# (the worker computing, or the network); cpu = the backend running SQL;
-# Lock:* = waiting for a row lock another worker holds; IO:WAL* = commit fsync.
-waits() { # phase
-	sql "SELECT string_agg(what || ' ' || pct || '%', ', ' ORDER BY n DESC)
-	     FROM (SELECT what, n, round(100.0 * n / sum(n) OVER ())::int AS pct
-	           FROM (SELECT what, count(*) n FROM bench_waits WHERE phase = '$1' GROUP BY what) a) t
-	     WHERE pct >= 1"
+# What the worker backends do (bench/lib/common.sh): idle = waiting for work; in-tx
+# = inside a transaction between statements (the worker computing, or the
+# network); cpu = running SQL; Lock:* = waiting for a row lock another worker
+# holds; IO:WAL* = commit fsync.
+worker_sampler_start() { # phase
+	sampler_start "$1" 'wr-worker%' "$BACKLOG_TIMEOUT + $DRAIN_TIMEOUT"
 }
 
 # Server time per call of the worker's functions since fn_reset (includes
@@ -236,29 +153,11 @@ failures() { # log-prefix
 
 # Setup ------------------------------------------------------------------------------
 
-t_start=$(date +%s)
-mode="safe: fsync=on, synchronous_commit=on, full_page_writes=on"
-[ "$UNSAFE" = 1 ] && mode="UNSAFE: fsync=off, synchronous_commit=off, full_page_writes=off"
-mem=$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
-cpu=$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)
-echo "== wr-worker benchmark"
-echo "machine: $(nproc) CPUs ($cpu), $mem RAM; $(uname -sr)"
-echo "server:  PostgreSQL $(sql 'SHOW server_version'), $mode;" \
-	"shared_buffers=$(sql 'SHOW shared_buffers'), track_commit_timestamp=on"
-echo "code:    $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown) ($(git -C "$ROOT" log -1 --format=%s 2>/dev/null | cut -c1-60))"
-busy() { # CPU in use over one second, in % of all CPUs
-	set -- $(head -1 /proc/stat); a=$(($2 + $3 + $4 + $7 + $8)); t=$((a + $5 + $6))
-	sleep 1
-	set -- $(head -1 /proc/stat); b=$(($2 + $3 + $4 + $7 + $8)); u=$((b + $5 + $6))
-	echo $(( (b - a) * 100 / (u - t > 0 ? u - t : 1) ))
-}
-idle_pct=$(busy)
-echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min); CPU busy before the start: $idle_pct%"
-[ "$idle_pct" -gt 15 ] && echo "         WARNING: something else is using the CPUs; every number below is skewed"
-echo "data:    $DIR ($(df -PT "$DIR" | awk 'NR == 2 { print $2 }'))"
+bench_header "wr-worker benchmark" "track_commit_timestamp=on"
 
 "$WRCTL" migrate >/dev/null || die "wrctl migrate failed"
 "$WRCTL" world load >/dev/null || die "wrctl world load failed"
+bench_sampler_install
 
 # $ACTORS characters round-robin over every room with 1,000,000 gold and two
 # items each; bench_* tables and functions live only in this database.
@@ -268,8 +167,6 @@ CREATE TABLE bench_items (k int PRIMARY KEY, id bigint NOT NULL);
 CREATE TABLE bench_cfg (keyword text NOT NULL);
 CREATE TABLE bench_enqueues (first_id bigint, last_id bigint, n int, txid xid8 NOT NULL DEFAULT pg_current_xact_id(),
 	started timestamptz NOT NULL DEFAULT now(), finished timestamptz NOT NULL DEFAULT clock_timestamp());
-CREATE TABLE bench_waits (phase text NOT NULL, what text NOT NULL);
-CREATE TABLE bench_stop (phase text NOT NULL);
 INSERT INTO characters (account_id, name, instance_id, room_id, gold)
 SELECT (SELECT min(id) FROM accounts), 'Bench' || lpad(g::text, 5, '0'), r.instance_id, r.id, 1000000
 FROM generate_series(1, $ACTORS) g
@@ -373,27 +270,6 @@ BEGIN
 END
 \$\$;
 
--- What the workers' backends are doing, every 50 ms until bench_stop names
--- the phase or p_seconds pass.
-CREATE PROCEDURE bench_sample(p_phase text, p_seconds float8) LANGUAGE plpgsql AS \$\$
-DECLARE
-	t0 timestamptz := clock_timestamp();
-BEGIN
-	WHILE clock_timestamp() < t0 + p_seconds * interval '1 second'
-	      AND NOT EXISTS (SELECT 1 FROM bench_stop WHERE phase = p_phase) LOOP
-		INSERT INTO bench_waits
-		SELECT p_phase, CASE WHEN state = 'idle' THEN 'idle'
-			WHEN state LIKE 'idle in transaction%' THEN 'in-tx'
-			WHEN wait_event IS NULL THEN 'cpu'
-			ELSE wait_event_type || ':' || wait_event END
-		FROM pg_stat_activity WHERE application_name LIKE 'wr-worker%' AND backend_type = 'client backend';
-		COMMIT;
-		PERFORM pg_sleep(0.05);
-		COMMIT;
-	END LOOP;
-END
-\$\$;
-
 -- Commit time of a worker or enqueue transaction (fresh cluster: epoch 0).
 CREATE FUNCTION bench_committed(x xid8) RETURNS timestamptz LANGUAGE sql STABLE AS \$\$
 	SELECT pg_xact_commit_timestamp((x::text::bigint % 4294967296)::text::xid)
@@ -455,7 +331,7 @@ if [ "$BACKLOG" -eq 0 ]; then
 			left=$((left - c))
 		done
 		sql "ANALYZE action_queue" >/dev/null
-		sampler_start "drain-w$W"
+		worker_sampler_start "drain-w$W"
 		t0=$(date +%s.%N)
 		start_workers "$W" "drain-w$W"
 		wait_drained "$DRAIN_TIMEOUT" || echo "   WARNING: drain did not finish in ${DRAIN_TIMEOUT}s ($(queued) left)"
@@ -484,7 +360,7 @@ if [ "$BACKLOG" -eq 0 ]; then
 		[ "$rate" -lt 1 ] && rate=1
 		start_workers "$W" "paced-w$W"
 		sleep 0.5
-		sampler_start "paced-w$W"
+		worker_sampler_start "paced-w$W"
 		sql "CALL bench_paced($rate, $PACED_SECONDS, 0.05)" >/dev/null
 		backlog_end=$(queued)
 		wait_drained 120 || echo "   WARNING: paced load did not drain in 120s ($(queued) left)"
@@ -585,7 +461,7 @@ sql "ANALYZE action_queue" >/dev/null
 sleep 1 # statistics of the inserting backends reach pg_stat_user_tables
 echo "   start:  $(queue_stats)"
 del0=$(deleted)
-sampler_start backlog
+worker_sampler_start backlog
 t_run=$(sql "SELECT clock_timestamp()")
 start_workers "$BACKLOG_WORKERS" backlog
 tw0=$(date +%s)

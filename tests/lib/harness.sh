@@ -53,38 +53,17 @@ t_cleanup() {
 }
 trap t_cleanup EXIT
 
-as_pg() {
-	if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
-}
-
-pg_bindir() {
-	for d in /usr/lib/postgresql/15/bin /usr/lib/postgresql/*/bin; do
-		if [ -x "$d/initdb" ]; then echo "$d"; return 0; fi
-	done
-	return 1
-}
+. "$WR_HOME/tests/lib/pg.sh" # as_pg, pg_bindir, pg_datadir
 
 # Starts a throwaway PostgreSQL and exports WR_DATABASE_URL for database "wr".
-# The initdb'd cluster is built once per build dir (under flock) and copied.
+# Test settings: durability off, since a test's data dies with it.
 pg_start() {
 	T_PG=$(pg_bindir) || {
 		if [ "${WR_REQUIRE_PG:-0}" = 1 ]; then bail "postgres server binaries not found"; fi
 		echo "1..0 # SKIP postgres not found"; T_PG=""; exit 0
 	}
 	T_DIR=$(mktemp -d /tmp/wrtest.XXXXXX)
-	tmpl=$BUILD/tests/pg-template
-	(
-		flock 9
-		if [ ! -f "$tmpl/PG_VERSION" ]; then
-			rm -rf "$tmpl.tmp"; mkdir -p "$tmpl.tmp"
-			[ "$(id -u)" -eq 0 ] && chown postgres "$tmpl.tmp"
-			as_pg "$T_PG/initdb" -D "$tmpl.tmp" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
-			mv "$tmpl.tmp" "$tmpl"
-		fi
-	) 9>"$BUILD/tests/pg-template.lock" || bail "initdb failed"
-	cp -a "$tmpl" "$T_DIR/data"
-	[ "$(id -u)" -eq 0 ] && chown -R postgres "$T_DIR"
-	chmod 700 "$T_DIR/data"
+	pg_datadir "$T_PG" "$BUILD" "$T_DIR" || bail "initdb failed"
 	as_pg "$T_PG/pg_ctl" -D "$T_DIR/data" -w -l "$T_DIR/postgresql.log" \
 		-o "-k $T_DIR -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
 		start >/dev/null || bail "postgres did not start; see $T_DIR/postgresql.log"

@@ -1,0 +1,291 @@
+#!/bin/sh
+# bench/http.sh: accepted commands/s and accept latency of wr-ingress over
+# HTTP, for batches of 1 and 100 commands per request, and where the time
+# goes.  Run it as `./wr bench http [options]`; bench/README.md has results.
+#
+#   --connections=LIST   concurrent keep-alive connections, one request in
+#                        flight on each; 1 shows the latency of an idle
+#                        ingress, 4 (its threads) its throughput     (1,4)
+#   --batch=LIST         commands per request                       (1,100)
+#   --seconds=S          measured seconds per run                   (15)
+#   --warmup=S           seconds before measuring, per run          (3)
+#   --actors=N           characters per connection; each connection has
+#                        its own account and token                  (4)
+#   --workers=N          wr-worker processes running during the runs (0:
+#                        nothing drains the queue, it only grows)
+#   --threads=N          wr-ingress --threads (default: its own, 4)
+#   --ingress-args=ARGS  more wr-ingress options ("--log-level=warning")
+#   --unsafe             fsync, synchronous_commit, full_page_writes off
+#   --keep               keep the temp dir (server and service logs)
+#
+# One run per batch size and connection count, each bounded (the default
+# four take about 90 s in all).  Ctrl-C or any exit stops the services and
+# the PostgreSQL started here and removes its temp dir.
+set -eu
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${WR_BUILD_DIR:-$ROOT/build}
+export WR_HOME="$ROOT"
+WRCTL=$BUILD/tools/wrctl
+INGRESS=$BUILD/ingress/wr-ingress
+WORKER=$BUILD/worker/wr-worker
+CLIENT=$BUILD/bench/wr-bench-http-client
+
+CONNECTIONS="1 4"
+BATCHES="1 100"
+SECONDS_=15
+WARMUP=3
+ACTORS=4
+WORKERS=0
+THREADS=""
+INGRESS_ARGS=""
+UNSAFE=0
+KEEP=0
+
+. "$ROOT/bench/lib/common.sh"
+
+for a in "$@"; do
+	case $a in
+	--connections=*) CONNECTIONS=$(echo "${a#*=}" | tr ',' ' ') ;;
+	--batch=*) BATCHES=$(echo "${a#*=}" | tr ',' ' ') ;;
+	--seconds=*) SECONDS_=${a#*=}; num "$a" "$SECONDS_" ;;
+	--warmup=*) WARMUP=${a#*=}; num "$a" "$WARMUP" ;;
+	--actors=*) ACTORS=${a#*=}; num "$a" "$ACTORS" ;;
+	--workers=*) WORKERS=${a#*=}; num "$a" "$WORKERS" ;;
+	--threads=*) THREADS=${a#*=}; num "$a" "$THREADS" ;;
+	--ingress-args=*) INGRESS_ARGS=${a#*=} ;;
+	--unsafe) UNSAFE=1 ;;
+	--keep) KEEP=1 ;;
+	-h | --help) usage 0 ;;
+	*) echo "bench: unknown option $a" >&2; usage ;;
+	esac
+done
+for c in $CONNECTIONS; do num --connections "$c"; [ "$c" -ge 1 ] || die "--connections must be at least 1"; done
+for b in $BATCHES; do num --batch "$b"; [ "$b" -ge 1 ] || die "--batch must be at least 1"; done
+[ "$SECONDS_" -ge 1 ] || die "--seconds must be at least 1"
+[ "$ACTORS" -ge 1 ] || die "--actors must be at least 1"
+for p in "$WRCTL" "$INGRESS" "$WORKER" "$CLIENT"; do [ -x "$p" ] || die "build first (./wr build): no $p"; done
+MAXCONN=0
+for c in $CONNECTIONS; do [ "$c" -gt "$MAXCONN" ] && MAXCONN=$c; done
+
+# The throwaway PostgreSQL (bench/lib/common.sh).  pg_stat_statements counts the
+# statements each request costs and their server time; track_wal_io_timing
+# times the commit flushes.
+bench_dir "$WRCTL" "$INGRESS" "$WORKER" "$CLIENT"
+WRCTL=$DIR/bin/wrctl
+INGRESS=$DIR/bin/wr-ingress
+WORKER=$DIR/bin/wr-worker
+CLIENT=$DIR/bin/wr-bench-http-client
+bench_pg_start -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track_planning=on \
+	-c track_wal_io_timing=on
+
+bench_header "wr-ingress HTTP benchmark" "pg_stat_statements loaded"
+"$WRCTL" migrate >/dev/null || die "wrctl migrate failed"
+"$WRCTL" world load >/dev/null || die "wrctl world load failed"
+bench_sampler_install
+sql "CREATE EXTENSION pg_stat_statements" >/dev/null
+
+# One account per connection (httpbench001...) with $ACTORS characters each
+# (H001c1, H001c2, ...), round-robin over every room, and one player token per
+# account: connections never share an actor, so they never wait for each
+# other's per-actor lock in wr_submit().
+sql "
+INSERT INTO accounts (name) SELECT 'httpbench' || lpad(a::text, 3, '0') FROM generate_series(1, $MAXCONN) a;
+INSERT INTO characters (account_id, name, instance_id, room_id)
+SELECT ac.id, 'H' || lpad(a::text, 3, '0') || 'c' || k, r.instance_id, r.id
+FROM generate_series(1, $MAXCONN) a
+CROSS JOIN generate_series(1, $ACTORS) k
+JOIN accounts ac ON ac.name = 'httpbench' || lpad(a::text, 3, '0')
+JOIN (SELECT id, instance_id, row_number() OVER (ORDER BY id) - 1 AS n FROM rooms) r
+  ON r.n = ((a - 1) * $ACTORS + k) % (SELECT count(*) FROM rooms);
+ANALYZE;
+" >/dev/null || die "could not create the bench characters"
+: >"$DIR/actors"
+a=0
+while [ "$a" -lt "$MAXCONN" ]; do
+	a=$((a + 1))
+	acc=$(printf 'httpbench%03d' "$a")
+	tok=$("$WRCTL" token issue "$acc" --label=bench) || die "could not issue a token for $acc"
+	names=$(sql "SELECT string_agg(c.name, ',' ORDER BY c.name) FROM characters c JOIN accounts a ON a.id = c.account_id
+	             WHERE a.name = '$acc'")
+	echo "$tok $names" >>"$DIR/actors"
+done
+rooms=$(sql "SELECT count(DISTINCT room_id) FROM characters WHERE name LIKE 'H%c%'")
+
+# The ingress.  A per-token rate limit (config key "rate", 0 disables it)
+# would measure the limiter, not the ingress: switch it off where it exists.
+set -- --port=0 --port-file="$DIR/ingress.port"
+if "$INGRESS" --help 2>&1 | grep -q -- '--rate\b'; then set -- "$@" --rate=0; rate_note="--rate=0"; else rate_note="no rate limit in this build"; fi
+[ -n "$THREADS" ] && set -- "$@" --threads="$THREADS"
+# shellcheck disable=SC2086 # ARGS are words on purpose
+"$INGRESS" "$@" $INGRESS_ARGS >"$DIR/ingress.log" 2>&1 &
+INGRESS_PID=$!
+PIDS="$INGRESS_PID"
+wait_file() { _w=0; while [ ! -s "$1" ]; do _w=$((_w + 1)); [ "$_w" -gt 100 ] && return 1; sleep 0.1; done; }
+wait_file "$DIR/ingress.port" || die "wr-ingress did not start: $(cat "$DIR/ingress.log")"
+PORT=$(cat "$DIR/ingress.port")
+curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null || die "wr-ingress is not healthy: $(cat "$DIR/ingress.log")"
+ingress_threads=$(sed -n 's/.*threads *= *\([0-9]*\).*/\1/p' "$DIR/ingress.log" | head -1)
+[ -n "$ingress_threads" ] || ingress_threads=${THREADS:-4}
+
+WORKER_PIDS=""
+i=0
+while [ "$i" -lt "$WORKERS" ]; do
+	i=$((i + 1))
+	"$WORKER" >"$DIR/worker-$i.log" 2>&1 &
+	WORKER_PIDS="$WORKER_PIDS $!"
+	PIDS="$PIDS $!"
+done
+if [ "$WORKERS" -eq 0 ]; then
+	workers_note="none: nothing drains the queue, it grows by every accepted command"
+else
+	workers_note="$WORKERS wr-worker running, draining the queue while the ingress fills it"
+fi
+
+echo "world:   $MAXCONN accounts with one token and $ACTORS characters each, in $rooms rooms"
+echo "ingress: $ingress_threads threads, each with its own database connection; $rate_note${INGRESS_ARGS:+; $INGRESS_ARGS}"
+echo "workers: $workers_note"
+echo "mix:     40% say, 20% look, 20% north, 20% south, actors in turn per connection (a move without"
+echo "         an exit is still accepted: the world rejects it later)"
+echo
+
+# CPU ---------------------------------------------------------------------------------------
+
+HZ=$(getconf CLK_TCK)
+# "pid ppid user-ticks system-ticks" per process, counting the children it
+# has reaped (cutime, cstime): for the postmaster, exited backends.
+proc_ticks() {
+	cat /proc/[0-9]*/stat 2>/dev/null | awk '{ pid = $1; sub(/^.*\) /, ""); print pid, $2, $12 + $14, $13 + $15 }'
+}
+# "postgres postgres-system ingress ingress-system workers machine" in
+# ticks; machine = busy ticks of all CPUs.
+cpu_snapshot() {
+	pm=$(head -1 "$DIR/data/postmaster.pid")
+	proc_ticks | awk -v pm="$pm" -v ing="$INGRESS_PID" -v wk=" $WORKER_PIDS " '
+		$1 == pm || $2 == pm { pg += $3 + $4; pgs += $4 }
+		$1 == ing { ig += $3 + $4; igs += $4 }
+		index(wk, " " $1 " ") { w += $3 + $4 }
+		END { printf "%d %d %d %d %d ", pg, pgs, ig, igs, w }'
+	head -1 /proc/stat | awk '{ print $2 + $3 + $4 + $7 + $8 }'
+}
+
+# Database counters ------------------------------------------------------------------------------
+
+seq_now() { sql "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM action_queue_id_seq"; }
+
+stats_reset() {
+	sql "SELECT pg_stat_statements_reset(); SELECT pg_stat_reset_shared('wal')" >/dev/null
+}
+
+# The ingress statements (store.c) by what they do.
+STMT_KIND="CASE WHEN query LIKE 'SELECT t.account_id, t.kind%' THEN 'token'
+	WHEN query LIKE 'SELECT r.ord, c.id%' THEN 'actors'
+	WHEN query LIKE 'SELECT wr_actor_view%' THEN 'views'
+	WHEN query LIKE 'SELECT action_id, status FROM wr_submit%' THEN 'submit' END"
+
+# "requests statements/request server-ms/request plan-ms/request
+# per-kind-detail" where
+# requests = calls of wr_submit (every request that got as far as enqueueing).
+db_per_request() {
+	sql "WITH s AS (SELECT $STMT_KIND AS kind, calls, total_plan_time AS plan, total_exec_time AS exec
+	                FROM pg_stat_statements),
+	          k AS (SELECT kind, sum(calls) calls, sum(plan) plan, sum(exec) exec FROM s WHERE kind IS NOT NULL GROUP BY kind),
+	          n AS (SELECT greatest(coalesce((SELECT calls FROM k WHERE kind = 'submit'), 0), 1) AS r)
+	     SELECT (SELECT coalesce(calls, 0) FROM k WHERE kind = 'submit') || ' ' ||
+	            round(sum(calls) / n.r, 2) || ' ' || round((sum(plan + exec) / n.r)::numeric, 3) || ' ' ||
+	            round((sum(plan) / n.r)::numeric, 3) || ' ' ||
+	            string_agg(kind || '=' || round(calls / n.r, 2) || 'x(' || round((plan / calls)::numeric, 3) || '+' ||
+	                       round((exec / calls)::numeric, 3) || ')', ','
+	                       ORDER BY array_position(ARRAY['token', 'actors', 'views', 'submit'], kind))
+	     FROM k, n GROUP BY n.r"
+}
+
+# "syncs bytes sync-ms" from pg_stat_wal since stats_reset.
+wal_now() {
+	sql "SELECT wal_sync || ' ' || wal_bytes || ' ' || round(wal_sync_time::numeric, 1) FROM pg_stat_wal"
+}
+
+# Runs ---------------------------------------------------------------------------------------
+
+SUMMARY=""
+run() { # batch connections
+	b=$1; c=$2; phase="b$b-c$c"
+	echo "== batch $b, $c connection(s): ${SECONDS_}s measured after ${WARMUP}s warm-up"
+	seq0=$(seq_now)
+	"$CLIENT" --port="$PORT" --actors="$DIR/actors" --connections="$c" --batch="$b" \
+		--seconds="$SECONDS_" --warmup="$WARMUP" >"$DIR/client-$phase.out" 2>&1 &
+	client=$!
+	sleep "$WARMUP"
+	# The counters start with the measured window (give or take the few ms
+	# the client takes to start).
+	stats_reset
+	sampler_start "$phase" 'wr-ingress' "$SECONDS_ + 60"
+	set -- $(cpu_snapshot); pg0=$1; pgs0=$2; in0=$3; ins0=$4; wk0=$5; all0=$6; t0=$(date +%s.%N)
+	rc=0
+	wait "$client" || rc=$?
+	set -- $(cpu_snapshot); pg1=$1; pgs1=$2; in1=$3; ins1=$4; wk1=$5; all1=$6; t1=$(date +%s.%N)
+	sampler_stop "$phase"
+	seq1=$(seq_now)
+	sed 's/^/   /' "$DIR/client-$phase.out" | grep -v '^   summary:'
+	[ "$rc" -eq 0 ] || die "the client failed (status $rc); ingress log: $DIR/ingress.log"
+	line=$(grep '^summary:' "$DIR/client-$phase.out")
+	kv() { echo "$line" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+	req_s=$(kv req_s); acc_s=$(kv acc_s); p50=$(kv p50_ms); p99=$(kv p99_ms); max=$(kv max_ms)
+	acc_total=$(kv accepted_total); refused=$(kv refused); transport=$(kv transport)
+	statuses=$(kv statuses); client_cpu=$(kv client_cpu_s)
+	bad=$(echo "$statuses" | tr ',' '\n' | awk -F: '$1 != 200 && $1 != 202 { n += $2 } END { print n + 0 }')
+	errors=$((bad + refused + transport))
+
+	inserted=$((seq1 - seq0))
+	if [ "$inserted" -eq "$acc_total" ]; then check="the same"; else check="MISMATCH"; fi
+	echo "   check:    $inserted actions inserted (action_queue id sequence, warm-up and tail included);" \
+		"the client counted $acc_total accepted: $check"
+
+	set -- $(db_per_request)
+	if [ $# -ge 5 ]; then
+		echo "   database: $2 statements and $3 ms of server time per request, $4 ms of it planning ($1 requests);"
+		echo "             calls/request x (plan + execute ms): $(echo "$5" | sed 's/,/, /g')"
+	fi
+	set -- $(wal_now)
+	sub=$(sql "SELECT sum(calls) FROM pg_stat_statements WHERE $STMT_KIND = 'submit'")
+	[ -n "$sub" ] && [ "$sub" -gt 0 ] || sub=1
+	echo "   WAL:      $(fx '%.2f' "$1 / $sub") flushes per request (commits share a flush when they" \
+		"wait together), $(fx '%.0f' "$2 / $sub") bytes per request, $(fx '%.2f' "$3 / ($1 > 0 ? $1 : 1)") ms per flush"
+	echo "   ingress backends (every 50 ms): $(waits "$phase")"
+
+	wall=$(fx '%.3f' "$t1 - $t0")
+	ncpu=$(nproc)
+	pct() { fx '%.0f' "100 * $1 / $HZ / $wall"; }
+	per_req() { fx '%.2f' "1000 * $1 / $HZ / $wall / ($req_s > 0 ? $req_s : 1)"; }
+	cl=$(fx '%.0f' "100 * $client_cpu / ($SECONDS_ + $WARMUP)")
+	other=$(fx '%.0f' "100 * (($all1 - $all0) - ($pg1 - $pg0) - ($in1 - $in0) - ($wk1 - $wk0)) / $HZ / $wall - $cl")
+	echo "   CPU (100% = one CPU of $ncpu): postgres $(pct $((pg1 - pg0)))% (system $(pct $((pgs1 - pgs0)))%)," \
+		"ingress $(pct $((in1 - in0)))% (system $(pct $((ins1 - ins0)))%), client ${cl}%," \
+		"workers $(pct $((wk1 - wk0)))%, everything else ${other}%"
+	echo "             per request: postgres $(per_req $((pg1 - pg0))) ms, ingress $(per_req $((in1 - in0))) ms CPU"
+	echo
+	SUMMARY="$SUMMARY$(printf '%5s | %5s | %8s | %9s | %7s | %7s | %8s | %s' \
+		"$b" "$c" "$(fx '%.0f' "$req_s")" "$(fx '%.0f' "$acc_s")" "$p50" "$p99" "$max" "$errors")
+"
+}
+
+for b in $BATCHES; do
+	for c in $CONNECTIONS; do
+		run "$b" "$c"
+	done
+done
+
+echo "== summary ($mode; $(nproc) CPUs, $mem; ingress $ingress_threads threads; workers: $WORKERS)"
+echo "batch | conns |    req/s | cmds/s    | p50 ms  | p99 ms  | max ms   | errors"
+echo "------+-------+----------+-----------+---------+---------+----------+-------"
+printf '%s' "$SUMMARY"
+echo
+echo "cmds/s: commands accepted (queued) per second; p50/p99/max: per request, from sending it to the"
+echo "last byte of the answer, one request in flight per connection; errors: non-2xx answers, refused"
+echo "batch items and transport errors.  Measured ${SECONDS_}s per row after ${WARMUP}s warm-up."
+echo "ingress backends: what its database connections were doing, sampled every 50 ms: idle = waiting"
+echo "for the ingress (its own work, or no request to serve); cpu = running SQL; IO:WALSync = a commit"
+echo "flushing; Lock:object = a commit waiting for the lock NOTIFY (pg_notify in wr_submit) holds until"
+echo "the end of another commit."
+echo "workers: $workers_note."
+echo "total time: $(( $(date +%s) - t_start ))s; load average now $(cut -d' ' -f1-3 /proc/loadavg)"
