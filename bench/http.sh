@@ -19,7 +19,7 @@
 #   --keep               keep the temp dir (server and service logs)
 #
 # One run per batch size and connection count, each bounded (the default
-# four take about 90 s in all).  Ctrl-C or any exit stops the services and
+# four take about 75 s in all).  Ctrl-C or any exit stops the services and
 # the PostgreSQL started here and removes its temp dir.
 set -eu
 
@@ -136,10 +136,12 @@ while [ "$i" -lt "$WORKERS" ]; do
 	WORKER_PIDS="$WORKER_PIDS $!"
 	PIDS="$PIDS $!"
 done
+wal_note=""
 if [ "$WORKERS" -eq 0 ]; then
 	workers_note="none: nothing drains the queue, it grows by every accepted command"
 else
 	workers_note="$WORKERS wr-worker running, draining the queue while the ingress fills it"
+	wal_note=" (the workers' commits included)"
 fi
 
 echo "world:   $MAXCONN accounts with one token and $ACTORS characters each, in $rooms rooms"
@@ -250,7 +252,7 @@ run() { # batch connections
 	sub=$(sql "SELECT sum(calls) FROM pg_stat_statements WHERE $STMT_KIND = 'submit'")
 	[ -n "$sub" ] && [ "$sub" -gt 0 ] || sub=1
 	echo "   WAL:      $(fx '%.2f' "$1 / $sub") flushes per request (commits share a flush when they" \
-		"wait together), $(fx '%.0f' "$2 / $sub") bytes per request, $(fx '%.2f' "$3 / ($1 > 0 ? $1 : 1)") ms per flush"
+		"wait together), $(fx '%.0f' "$2 / $sub") bytes per request, $(fx '%.2f' "$3 / ($1 > 0 ? $1 : 1)") ms per flush$wal_note"
 	echo "   ingress backends (every 50 ms): $(waits "$phase")"
 
 	wall=$(fx '%.3f' "$t1 - $t0")
@@ -259,6 +261,7 @@ run() { # batch connections
 	per_req() { fx '%.2f' "1000 * $1 / $HZ / $wall / ($req_s > 0 ? $req_s : 1)"; }
 	cl=$(fx '%.0f' "100 * $client_cpu / ($SECONDS_ + $WARMUP)")
 	other=$(fx '%.0f' "100 * (($all1 - $all0) - ($pg1 - $pg0) - ($in1 - $in0) - ($wk1 - $wk0)) / $HZ / $wall - $cl")
+	[ "$other" -lt 0 ] && other=0 # the client's share is over its whole run: an estimate
 	echo "   CPU (100% = one CPU of $ncpu): postgres $(pct $((pg1 - pg0)))% (system $(pct $((pgs1 - pgs0)))%)," \
 		"ingress $(pct $((in1 - in0)))% (system $(pct $((ins1 - ins0)))%), client ${cl}%," \
 		"workers $(pct $((wk1 - wk0)))%, everything else ${other}%"
