@@ -56,6 +56,38 @@ check_target(const struct planner_target *t, const char *what, unsigned flags, s
 	return 0;
 }
 
+/* What each verb takes: its three targets (T_* flags), text, a direction. */
+static const struct verb_shape {
+	unsigned object, container, recipient;
+	bool text, dir;
+} shapes[_GAME_VERB_MAX] = {
+	[GAME_VERB_LOOK] = {T_SELF, 0, T_NONE, false, true},
+	[GAME_VERB_MOVE] = {T_NONE, T_NONE, T_NONE, false, true},
+	[GAME_VERB_SAY] = {T_NONE, T_NONE, T_NONE, true, false},
+	[GAME_VERB_GIVE] = {T_REQUIRED | T_ALL | T_QUANTITY, T_NONE, T_REQUIRED | T_SELF, false, false},
+	[GAME_VERB_GET] = {T_REQUIRED | T_ALL | T_QUANTITY, 0, T_NONE, false, false},
+	[GAME_VERB_DROP] = {T_REQUIRED | T_ALL | T_QUANTITY, T_NONE, T_NONE, false, false},
+	[GAME_VERB_PUT] = {T_REQUIRED | T_ALL | T_QUANTITY, T_REQUIRED, T_NONE, false, false},
+	[GAME_VERB_WEAR] = {T_REQUIRED | T_ALL, T_NONE, T_NONE, false, false},
+	[GAME_VERB_WIELD] = {T_REQUIRED | T_SELF, T_NONE, T_NONE, false, false},
+	[GAME_VERB_REMOVE] = {T_REQUIRED | T_ALL, T_NONE, T_NONE, false, false},
+	[GAME_VERB_EMOTE] = {T_NONE, T_NONE, T_NONE, true, false},
+	[GAME_VERB_TELL] = {T_NONE, T_NONE, T_REQUIRED | T_SELF, true, false},
+	[GAME_VERB_SHOUT] = {T_NONE, T_NONE, T_NONE, true, false},
+	[GAME_VERB_INVENTORY] = {T_NONE, T_NONE, T_NONE, false, false},
+	[GAME_VERB_EQUIPMENT] = {T_NONE, T_NONE, T_NONE, false, false},
+	[GAME_VERB_SCORE] = {T_NONE, T_NONE, T_NONE, false, false},
+	[GAME_VERB_WHO] = {T_NONE, T_NONE, T_NONE, false, false},
+	[GAME_VERB_EXAMINE] = {T_REQUIRED | T_SELF, T_NONE, T_NONE, false, false},
+	[GAME_VERB_CONSIDER] = {T_REQUIRED | T_SELF, T_NONE, T_NONE, false, false},
+	[GAME_VERB_OPEN] = {0, T_NONE, T_NONE, false, true},
+	[GAME_VERB_CLOSE] = {0, T_NONE, T_NONE, false, true},
+	[GAME_VERB_LOCK] = {0, T_NONE, T_NONE, false, true},
+	[GAME_VERB_UNLOCK] = {0, T_NONE, T_NONE, false, true},
+	[GAME_VERB_KILL] = {T_REQUIRED | T_SELF, T_NONE, T_NONE, false, false},
+	[GAME_VERB_FLEE] = {T_NONE, T_NONE, T_NONE, false, false},
+};
+
 static int
 check_text(const char *text, bool required, size_t max, struct wr_error *reterr)
 {
@@ -111,7 +143,7 @@ planner_check(const struct planner_command *c, struct wr_error *reterr)
 int
 planner_check_slot(const struct planner_command *c, int *slot, struct wr_error *reterr)
 {
-	bool text = false;
+	const struct verb_shape *sh;
 
 	*slot = -1;
 	if (c->meta == PLANNER_META_ALIAS || c->meta == PLANNER_META_UNALIAS) {
@@ -127,56 +159,17 @@ planner_check_slot(const struct planner_command *c, int *slot, struct wr_error *
 		return wr_error_set(reterr, -EINVAL, "bad_input", "only alias takes an alias name");
 	if (c->has_dir && (c->dir < 0 || c->dir >= _GAME_DIR_MAX))
 		return wr_error_set(reterr, -EINVAL, "bad_input", "invalid direction");
-	if (c->has_dir && c->verb != GAME_VERB_MOVE && c->verb != GAME_VERB_LOOK && c->verb != GAME_VERB_OPEN &&
-	    c->verb != GAME_VERB_CLOSE && c->verb != GAME_VERB_LOCK && c->verb != GAME_VERB_UNLOCK)
+	sh = &shapes[c->verb];
+	if (c->has_dir && !sh->dir)
 		return wr_error_set(reterr, -EINVAL, "bad_input", "%s takes no direction", game_verb_to_string(c->verb));
-
 	switch (c->verb) {
 	case GAME_VERB_MOVE:
 		if (!c->has_dir)
 			return wr_error_set(reterr, -EINVAL, "bad_input", "go where?");
-		CHECK(check_targets(c, T_NONE, T_NONE, T_NONE, slot, reterr));
 		break;
 	case GAME_VERB_LOOK:
 		if ((c->has_dir ? 1 : 0) + (c->object.set ? 1 : 0) + (c->container.set ? 1 : 0) > 1)
 			return wr_error_set(reterr, -EINVAL, "bad_input", "look at one thing at a time");
-		CHECK(check_targets(c, T_SELF, 0, T_NONE, slot, reterr));
-		break;
-	case GAME_VERB_EXAMINE:
-		CHECK(check_targets(c, T_REQUIRED | T_SELF, T_NONE, T_NONE, slot, reterr));
-		break;
-	case GAME_VERB_SAY:
-	case GAME_VERB_SHOUT:
-	case GAME_VERB_EMOTE:
-		CHECK(check_targets(c, T_NONE, T_NONE, T_NONE, slot, reterr));
-		text = true;
-		break;
-	case GAME_VERB_TELL:
-		CHECK(check_targets(c, T_NONE, T_NONE, T_REQUIRED | T_SELF, slot, reterr));
-		if (c->recipient.ordinal)
-			return wr_error_set(reterr, -EINVAL, "bad_input", "tell one player by name");
-		text = true;
-		break;
-	case GAME_VERB_GET:
-		CHECK(check_targets(c, T_REQUIRED | T_ALL | T_QUANTITY, 0, T_NONE, slot, reterr));
-		break;
-	case GAME_VERB_DROP:
-		CHECK(check_targets(c, T_REQUIRED | T_ALL | T_QUANTITY, T_NONE, T_NONE, slot, reterr));
-		break;
-	case GAME_VERB_PUT:
-		CHECK(check_targets(c, T_REQUIRED | T_ALL | T_QUANTITY, T_REQUIRED, T_NONE, slot, reterr));
-		break;
-	case GAME_VERB_GIVE:
-		CHECK(check_targets(c, T_REQUIRED | T_ALL | T_QUANTITY, T_NONE, T_REQUIRED | T_SELF, slot, reterr));
-		break;
-	case GAME_VERB_WEAR:
-	case GAME_VERB_REMOVE:
-		CHECK(check_targets(c, T_REQUIRED | T_ALL, T_NONE, T_NONE, slot, reterr));
-		break;
-	case GAME_VERB_WIELD:
-	case GAME_VERB_KILL:
-	case GAME_VERB_CONSIDER:
-		CHECK(check_targets(c, T_REQUIRED | T_SELF, T_NONE, T_NONE, slot, reterr));
 		break;
 	case GAME_VERB_OPEN:
 	case GAME_VERB_CLOSE:
@@ -185,19 +178,14 @@ planner_check_slot(const struct planner_command *c, int *slot, struct wr_error *
 		if (c->has_dir == c->object.set)
 			return wr_error_set(reterr, -EINVAL, "bad_input", "%s a direction or one thing",
 					    game_verb_to_string(c->verb));
-		CHECK(check_targets(c, 0, T_NONE, T_NONE, slot, reterr));
-		break;
-	case GAME_VERB_INVENTORY:
-	case GAME_VERB_EQUIPMENT:
-	case GAME_VERB_SCORE:
-	case GAME_VERB_WHO:
-	case GAME_VERB_FLEE:
-		CHECK(check_targets(c, T_NONE, T_NONE, T_NONE, slot, reterr));
 		break;
 	default:
-		return wr_error_set(reterr, -EINVAL, "unknown_verb", "unknown verb");
+		break;
 	}
-	return check_text(c->text, text, GAME_MAX_SAY, reterr);
+	CHECK(check_targets(c, sh->object, sh->container, sh->recipient, slot, reterr));
+	if (c->verb == GAME_VERB_TELL && c->recipient.ordinal)
+		return wr_error_set(reterr, -EINVAL, "bad_input", "tell one player by name");
+	return check_text(c->text, sh->text, GAME_MAX_SAY, reterr);
 }
 
 int

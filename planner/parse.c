@@ -358,6 +358,36 @@ static const char *const from_words[] = {"from", "in", "out", NULL};
 static const char *const into_words[] = {"in", "into", "inside", "on", NULL};
 static const char *const to_words[] = {"to", NULL};
 
+/*
+ * "<object> [<preposition>] <second>": get, put, give.  "out of" counts as
+ * one preposition.  With optional, the second target may be left out, but
+ * not after a preposition ("get sword from").
+ */
+static int
+parse_pair(struct words *ws, struct planner_command *cmd, const char *what, const char *const *preps, int slot,
+	   struct planner_target *second, const char *second_what, bool optional, size_t end,
+	   struct wr_error *reterr)
+{
+	bool prep = false;
+	int i = 0, r;
+
+	r = parse_object(ws, &i, PLANNER_SLOT_OBJECT, &cmd->object, what, end, reterr);
+	if (r < 0)
+		return r;
+	if (is_word(ws, i, preps)) {
+		if (strcmp(ws->w[i].s, "out") == 0 && is_word(ws, i + 1, (const char *const[]){"of", NULL}))
+			i++;
+		i++;
+		prep = true;
+	}
+	if (i < ws->n || prep || !optional) {
+		r = parse_object(ws, &i, slot, second, second_what, end, reterr);
+		if (r < 0)
+			return r;
+	}
+	return no_more(ws, i, reterr);
+}
+
 static int
 parse_grammar(const struct verb_def *v, const char *input, const char *rest, struct planner_command *cmd,
 	      struct words *ws, struct wr_error *reterr)
@@ -402,43 +432,19 @@ parse_grammar(const struct verb_def *v, const char *input, const char *rest, str
 				 reterr);
 		return r < 0 ? r : no_more(ws, i, reterr);
 	case G_GET:
-		r = parse_object(ws, &i, PLANNER_SLOT_OBJECT, &cmd->object, "get what?", end, reterr);
-		if (r < 0)
-			return r;
-		if (is_word(ws, i, from_words)) {
-			if (strcmp(ws->w[i].s, "out") == 0 && is_word(ws, i + 1, (const char *const[]){"of", NULL}))
-				i++;
-			i++;
-			if (i >= ws->n)
-				return err_at(reterr, -EINVAL, "bad_input", end, "%s", "get it from what?");
-		}
-		if (i < ws->n) {
-			r = parse_object(ws, &i, PLANNER_SLOT_CONTAINER, &cmd->container, "from what?", end, reterr);
-			if (r < 0)
-				return r;
-		}
-		return no_more(ws, i, reterr);
+		return parse_pair(ws, cmd, "get what?", from_words, PLANNER_SLOT_CONTAINER, &cmd->container,
+				  "get it from what?", true, end, reterr);
 	case G_DROP:
 	case G_WEAR:
 		r = parse_object(ws, &i, PLANNER_SLOT_OBJECT, &cmd->object, v->verb == GAME_VERB_DROP ? "drop what?" : "which item?", end,
 				 reterr);
 		return r < 0 ? r : no_more(ws, i, reterr);
 	case G_PUT:
-		r = parse_object(ws, &i, PLANNER_SLOT_OBJECT, &cmd->object, "put what?", end, reterr);
-		if (r < 0)
-			return r;
-		if (is_word(ws, i, into_words))
-			i++;
-		r = parse_object(ws, &i, PLANNER_SLOT_CONTAINER, &cmd->container, "put it in what?", end, reterr);
-		return r < 0 ? r : no_more(ws, i, reterr);
+		return parse_pair(ws, cmd, "put what?", into_words, PLANNER_SLOT_CONTAINER, &cmd->container,
+				  "put it in what?", false, end, reterr);
 	case G_GIVE:
-		r = parse_object(ws, &i, PLANNER_SLOT_OBJECT, &cmd->object, "give what?", end, reterr);
-		if (r < 0)
-			return r;
-		if (is_word(ws, i, to_words))
-			i++;
-		r = parse_object(ws, &i, PLANNER_SLOT_RECIPIENT, &cmd->recipient, "give it to whom?", end, reterr);
-		return r < 0 ? r : no_more(ws, i, reterr);
+		return parse_pair(ws, cmd, "give what?", to_words, PLANNER_SLOT_RECIPIENT, &cmd->recipient,
+				  "give it to whom?", false, end, reterr);
 	case G_DOOR:
 		if (ws->n == 0)
 			return err_at(reterr, -EINVAL, "bad_input", end, "%s what?", v->name);
@@ -455,17 +461,6 @@ parse_grammar(const struct verb_def *v, const char *input, const char *rest, str
 		break;
 	}
 	return -EINVAL; /* not reached: the callers handle text grammars */
-}
-
-static int
-parse_words(const struct verb_def *v, const char *input, const char *rest, struct planner_command *cmd,
-	    size_t *ret_pos, struct wr_error *reterr)
-{
-	struct words ws = {.n = 0};
-	int r = parse_grammar(v, input, rest, cmd, &ws, reterr);
-
-	memcpy(ret_pos, ws.pos, sizeof(ws.pos));
-	return r;
 }
 
 static int
@@ -554,7 +549,8 @@ planner_parse(const char *input, struct planner_command *ret, struct wr_error *r
 	const struct verb_def *v;
 	const char *p = input, *w;
 	char lower[PLANNER_MAX_WORD];
-	size_t n, len = strlen(input), pos[3] = {0};
+	struct words ws = {.n = 0};
+	size_t n, len = strlen(input);
 	int r, slot;
 
 	if (len > PLANNER_MAX_INPUT)
@@ -606,7 +602,7 @@ planner_parse(const char *input, struct planner_command *ret, struct wr_error *r
 		r = parse_alias(v, input, p, &cmd, reterr);
 		break;
 	default:
-		r = parse_words(v, input, p, &cmd, pos, reterr);
+		r = parse_grammar(v, input, p, &cmd, &ws, reterr);
 		break;
 	}
 out:
@@ -615,7 +611,7 @@ out:
 	r = planner_check_slot(&cmd, &slot, reterr);
 	if (r < 0) {
 		if (reterr && slot >= 0)
-			reterr->position = (int) pos[slot];
+			reterr->position = (int) ws.pos[slot];
 		return r;
 	}
 	*ret = cmd;

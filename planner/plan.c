@@ -411,9 +411,10 @@ lock_items(struct planner_action *a)
 
 /* ---- verbs ---------------------------------------------------------------------------- */
 
+/* The container t names, locked; a closed one only when closed_ok (open, unlock). */
 static int
-resolve_container(const struct planner_view *v, const struct planner_target *t, struct planner_action *a,
-		  struct planner_candidates *cand, struct wr_error *reterr)
+resolve_container(const struct planner_view *v, const struct planner_target *t, bool closed_ok,
+		  struct planner_action *a, struct planner_candidates *cand, struct wr_error *reterr)
 {
 	struct matches ms;
 	const struct planner_seen *c;
@@ -426,7 +427,7 @@ resolve_container(const struct planner_view *v, const struct planner_target *t, 
 		return reterr ? reterr->code : -ENOENT;
 	if (!(c->flags & PLANNER_F_CONTAINER))
 		return wr_error_set(reterr, -EINVAL, "wrong_kind", "%s is not a container", c->name);
-	if (c->flags & PLANNER_F_CLOSED)
+	if ((c->flags & PLANNER_F_CLOSED) && !closed_ok)
 		return wr_error_set(reterr, -EPERM, "closed", "%s is closed", c->name);
 	a->container_id = c->id;
 	(void) LOCK(a, lock_items, c->id);
@@ -445,7 +446,7 @@ plan_look(const struct planner_command *cmd, const struct planner_view *v, struc
 		return 0;
 	}
 	if (cmd->container.set)
-		return resolve_container(v, &cmd->container, a, cand, reterr);
+		return resolve_container(v, &cmd->container, false, a, cand, reterr);
 	if (!cmd->object.set)
 		return 0;
 	if (cmd->object.self) {
@@ -508,7 +509,7 @@ plan_get(const struct planner_command *cmd, const struct planner_view *v, struct
 	if (cmd->container.set) {
 		struct scope inside = {{{W(PLANNER_INSIDE), ITEMS, 0}}, 1};
 
-		r = resolve_container(v, &cmd->container, a, cand, reterr);
+		r = resolve_container(v, &cmd->container, false, a, cand, reterr);
 		if (r < 0)
 			return r;
 		inside.pass[0].inside = a->container_id;
@@ -624,7 +625,7 @@ static int
 plan_put(const struct planner_command *cmd, const struct planner_view *v, struct planner_action *a,
 	 struct planner_candidates *cand, struct wr_error *reterr)
 {
-	int r = resolve_container(v, &cmd->container, a, cand, reterr);
+	int r = resolve_container(v, &cmd->container, false, a, cand, reterr);
 
 	if (r < 0)
 		return r;
@@ -668,8 +669,6 @@ static int
 plan_door(const struct planner_command *cmd, const struct planner_view *v, struct planner_action *a,
 	  struct planner_candidates *cand, struct wr_error *reterr)
 {
-	struct matches ms;
-	const struct planner_seen *c;
 	int door = -1, ndoors = 0;
 
 	if (!cmd->has_dir && cmd->object.self)
@@ -717,16 +716,7 @@ plan_door(const struct planner_command *cmd, const struct planner_view *v, struc
 		(void) LOCK(a, lock_rooms, a->to_room_id);
 		return 0;
 	}
-	collect(v, &scope_containers, cmd->object.word, &ms);
-	c = pick_one(&ms, &cmd->object, M_HERE, cand, reterr);
-	if (!c)
-		return reterr ? reterr->code : -ENOENT;
-	if (!(c->flags & PLANNER_F_CONTAINER))
-		return wr_error_set(reterr, -EINVAL, "wrong_kind", "you can't %s %s", game_verb_to_string(cmd->verb),
-				    c->name);
-	a->container_id = c->id;
-	(void) LOCK(a, lock_items, c->id);
-	return 0;
+	return resolve_container(v, &cmd->object, true, a, cand, reterr);
 }
 
 int

@@ -124,10 +124,8 @@ planner_view_from_json(struct json_object *elem, struct planner_view *ret)
 static void
 ids(struct wr_strbuf *sb, const char *key, const int64_t *id, size_t n)
 {
-	wr_strbuf_printf(sb, ",\"%s\":[", key);
-	for (size_t i = 0; i < n; i++)
-		wr_strbuf_printf(sb, "%s%" PRId64, i ? "," : "", id[i]);
-	wr_strbuf_puts(sb, "]");
+	wr_strbuf_printf(sb, ",\"%s\":", key);
+	wr_strbuf_json_ids(sb, id, n);
 }
 
 static void
@@ -177,8 +175,6 @@ target_from_string(const char *s, struct planner_target *t, struct wr_error *ret
 	if (strlen(s) >= sizeof(buf))
 		return wr_error_set(reterr, -E2BIG, "too_long", "target \"%.32s...\" is too long", s);
 	snprintf(buf, sizeof(buf), "%s", s);
-	for (char *p = buf; *p; p++)
-		*p = (char) tolower((unsigned char) *p);
 	sp = strchr(buf, ' ');
 	if (sp) {
 		*sp = '\0';
@@ -191,6 +187,20 @@ target_from_string(const char *s, struct planner_target *t, struct wr_error *ret
 	if (r < 0)
 		return r;
 	t->quantity = qty;
+	return 0;
+}
+
+/* An optional boolean member; absent or null leaves *ret alone. */
+static int
+opt_bool(struct json_object *obj, const char *key, bool *ret, struct wr_error *reterr)
+{
+	struct json_object *b;
+
+	if (!json_object_object_get_ex(obj, key, &b) || json_object_is_type(b, json_type_null))
+		return 0;
+	if (!json_object_is_type(b, json_type_boolean))
+		return wr_error_set(reterr, -EINVAL, "bad_input", "\"%s\" must be true or false", key);
+	*ret = json_object_get_boolean(b);
 	return 0;
 }
 
@@ -229,20 +239,8 @@ target_from_json(struct json_object *args, const char *key, struct planner_targe
 		for (char *p = t->word; *p; p++)
 			*p = (char) tolower((unsigned char) *p);
 	}
-	{
-		struct json_object *b;
-
-		if (json_object_object_get_ex(v, "all", &b) && !json_object_is_type(b, json_type_null)) {
-			if (!json_object_is_type(b, json_type_boolean))
-				return wr_error_set(reterr, -EINVAL, "bad_input", "\"all\" must be true or false");
-			t->all = json_object_get_boolean(b);
-		}
-		if (json_object_object_get_ex(v, "self", &b) && !json_object_is_type(b, json_type_null)) {
-			if (!json_object_is_type(b, json_type_boolean))
-				return wr_error_set(reterr, -EINVAL, "bad_input", "\"self\" must be true or false");
-			t->self = json_object_get_boolean(b);
-		}
-	}
+	if (opt_bool(v, "all", &t->all, reterr) < 0 || opt_bool(v, "self", &t->self, reterr) < 0)
+		return -EINVAL;
 	return 0;
 }
 
