@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "core/strbuf.h"
 
+#include <inttypes.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +55,15 @@ wr_strbuf_printf(struct wr_strbuf *sb, const char *fmt, ...)
 	vsnprintf(sb->buf + sb->len, (size_t) n + 1, fmt, ap);
 	va_end(ap);
 	sb->len += (size_t) n;
+}
+
+void
+wr_strbuf_json_ids(struct wr_strbuf *sb, const int64_t *ids, size_t n)
+{
+	wr_strbuf_puts(sb, "[");
+	for (size_t i = 0; i < n; i++)
+		wr_strbuf_printf(sb, "%s%" PRId64, i ? "," : "", ids[i]);
+	wr_strbuf_puts(sb, "]");
 }
 
 void

@@ -9,6 +9,7 @@
 #define WR_CORE_STRBUF_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct wr_strbuf {
 	char *buf;   /* from malloc(), NUL-terminated once non-NULL */
@@ -27,6 +28,9 @@ wr_strbuf_printf(struct wr_strbuf *sb, const char *fmt, ...) __attribute__((form
 /* Appends s as a JSON string literal with quotes and escapes. */
 void
 wr_strbuf_json_str(struct wr_strbuf *sb, const char *s);
+/* Appends ids as a JSON array: [1,2,3]. */
+void
+wr_strbuf_json_ids(struct wr_strbuf *sb, const int64_t *ids, size_t n);
 /* Keeps the allocation, empties the content. */
 void
 wr_strbuf_reset(struct wr_strbuf *sb);

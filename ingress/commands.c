@@ -548,7 +548,7 @@ plan_item(struct batch *b, struct cmd_item *it, const struct planner_seen *world
 	return true;
 }
 
-/* The names tell looks up, once each (a batch of 100 lines of 10 commands at most). */
+/* The names tell looks up, once each: at most one per command. */
 static size_t
 tell_names(const struct batch *b, const char **names, size_t max)
 {
@@ -659,19 +659,19 @@ plan_and_enqueue(struct ingress_conn *c, struct batch *b, struct wr_strbuf *out)
 	enum ingress_submit *sub = NULL;
 	struct wr_error err;
 	unsigned int status = 0;
-	size_t nsub = 0, nnames, nworld = 0, most = b->nitems * PLANNER_MAX_EXPANDED;
+	size_t nsub = 0, nnames, nworld = 0, most = 0;
 
 	for (size_t i = 0; i < b->nitems; i++)
-		if (!b->items[i].failed)
-			expand_item(b, &b->items[i]);
-	if (b->nids == 0)
+		if (!b->items[i].failed && expand_item(b, &b->items[i]))
+			most += b->items[i].ncmds; /* at most one submission per command */
+	if (b->nids == 0 || most == 0)
 		return 0;
 	names = wr_xcalloc(most, sizeof(*names));
 	nnames = tell_names(b, names, most);
 	world = wr_xcalloc(nnames ? nnames : 1, sizeof(*world));
 	b->views = wr_xcalloc(b->nids, sizeof(*b->views));
 	b->found = wr_xcalloc(b->nids, sizeof(*b->found));
-	if (ingress_store_views_named(c, b->ids, b->nids, names, nnames, b->views, b->found, world, &nworld, &err) <
+	if (ingress_store_views(c, b->ids, b->nids, names, nnames, b->views, b->found, world, &nworld, &err) <
 	    0) {
 		status = fail_request(out, &err);
 		goto out;
@@ -758,10 +758,10 @@ append_item_result(struct wr_strbuf *out, const struct batch *b, const struct cm
 		wr_strbuf_puts(out, "{\"status\":\"ok\"");
 		append_aliases(out, b, it);
 	} else {
-		wr_strbuf_puts(out, "{\"status\":\"queued\",\"action_ids\":[");
-		for (size_t i = 0; i < it->ncmds; i++)
-			wr_strbuf_printf(out, "%s%" PRId64, i ? "," : "", it->action_ids[i]);
-		wr_strbuf_puts(out, it->replayed ? "],\"replayed\":true" : "]");
+		wr_strbuf_puts(out, "{\"status\":\"queued\",\"action_ids\":");
+		wr_strbuf_json_ids(out, it->action_ids, it->ncmds);
+		if (it->replayed)
+			wr_strbuf_puts(out, ",\"replayed\":true");
 	}
 	if (it->id) {
 		wr_strbuf_puts(out, ",\"id\":");

@@ -133,22 +133,16 @@ void
 ingress_context_done(struct ingress_context *ctx);
 
 /*
- * One wr_actor_view() call for n distinct character ids.  ret_views[i]
- * describes ids[i]; ret_found[i] is false when the character vanished.
- */
-int
-ingress_store_views(struct ingress_conn *c, const int64_t *ids, size_t n,
-		    struct planner_view *ret_views, bool *ret_found, struct wr_error *reterr) WR_MUSTCHECK;
-
-/*
- * The same, and in the same statement the characters named in names[0..nnames)
- * (exact names, any case: tell finds players anywhere).  ret_world gets one
+ * One wr_actor_view() call for n distinct character ids, and in the same
+ * statement the characters named in names[0..nnames) (exact names, any
+ * case: tell finds players anywhere).  ret_views[i] describes ids[i];
+ * ret_found[i] is false when the character vanished.  ret_world gets one
  * entry per character found (at most nnames), *ret_nworld how many.
  */
 int
-ingress_store_views_named(struct ingress_conn *c, const int64_t *ids, size_t n, const char *const *names,
-			  size_t nnames, struct planner_view *ret_views, bool *ret_found,
-			  struct planner_seen *ret_world, size_t *ret_nworld, struct wr_error *reterr) WR_MUSTCHECK;
+ingress_store_views(struct ingress_conn *c, const int64_t *ids, size_t n, const char *const *names,
+		    size_t nnames, struct planner_view *ret_views, bool *ret_found, struct planner_seen *ret_world,
+		    size_t *ret_nworld, struct wr_error *reterr) WR_MUSTCHECK;
 
 /* What wr_submit() did with one action or alias change. */
 enum ingress_submit {

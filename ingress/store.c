@@ -505,16 +505,7 @@ out:
 }
 
 int
-ingress_store_views(struct ingress_conn *c, const int64_t *ids, size_t n,
-		    struct planner_view *ret_views, bool *ret_found, struct wr_error *reterr)
-{
-	size_t nworld;
-
-	return ingress_store_views_named(c, ids, n, NULL, 0, ret_views, ret_found, NULL, &nworld, reterr);
-}
-
-int
-ingress_store_views_named(struct ingress_conn *c, const int64_t *ids, size_t n, const char *const *names,
+ingress_store_views(struct ingress_conn *c, const int64_t *ids, size_t n, const char *const *names,
 			  size_t nnames, struct planner_view *ret_views, bool *ret_found,
 			  struct planner_seen *ret_world, size_t *ret_nworld, struct wr_error *reterr)
 {

@@ -355,10 +355,9 @@ add_action(struct loadset *ls, const struct worker_action *a)
 static void
 json_ids(struct wr_strbuf *sb, const char *key, const int64_t *ids, size_t n)
 {
-	wr_strbuf_printf(sb, "\"%s\":[", key);
-	for (size_t i = 0; i < n; i++)
-		wr_strbuf_printf(sb, "%s%" PRId64, i ? "," : "", ids[i]);
-	wr_strbuf_puts(sb, "],");
+	wr_strbuf_printf(sb, "\"%s\":", key);
+	wr_strbuf_json_ids(sb, ids, n);
+	wr_strbuf_puts(sb, ",");
 }
 
 /*
