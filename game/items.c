@@ -393,14 +393,12 @@ reject_all(struct game_outcome *out, const struct game_action *a, const struct t
 	return game_reject(out, a, t->nrefused ? t->refused[0].reason : "nothing", game_str_end(&gs));
 }
 
-/* The room event of an item verb: text for the room, text_self with the refusals. */
+/* The room event of an item verb: what moved, what was refused, and the two texts. */
 static struct game_event *
-announce(struct game_outcome *out, const char *type, const struct game_char *actor, const struct tally *t,
-	 const char *verb3, const char *verb1, const char *tail)
+item_event(struct game_outcome *out, const char *type, const struct game_char *actor, const struct tally *t,
+	   const char *text, const char *text_self)
 {
 	struct game_event *ev;
-	const char *text = sentence(out, actor->name, verb3, t, tail, false);
-	const char *text_self = sentence(out, "You", verb1, t, tail, true);
 	const char *items = items_json(out, t);
 	const char *refused = refused_json(out, t);
 
@@ -411,6 +409,17 @@ announce(struct game_outcome *out, const char *type, const struct game_char *act
 	game_field_str(ev, out, "text", text);
 	game_field_str(ev, out, "text_self", text_self);
 	return ev;
+}
+
+/* The same for get, drop, put and give: text for the room, text_self with the refusals. */
+static struct game_event *
+announce(struct game_outcome *out, const char *type, const struct game_char *actor, const struct tally *t,
+	 const char *verb3, const char *verb1, const char *tail)
+{
+	const char *text = sentence(out, actor->name, verb3, t, tail, false);
+	const char *text_self = sentence(out, "You", verb1, t, tail, true);
+
+	return item_event(out, type, actor, t, text, text_self);
 }
 
 /* " from a chest", " in a backpack", " to Bob" */
@@ -794,18 +803,10 @@ static void
 wear_event(struct game_outcome *out, const char *type, const struct game_char *actor, const struct tally *t,
 	   bool removing)
 {
-	struct game_event *ev;
 	const char *text = wear_lines(out, actor->name, false, t, removing);
 	const char *text_self = wear_lines(out, "You", true, t, removing);
-	const char *items = items_json(out, t);
-	const char *refused = refused_json(out, t);
 
-	ev = game_event_new(out, type);
-	game_event_stream(ev, out, GAME_STREAM_ROOM, actor->room_id);
-	game_field_raw(ev, out, "items", items);
-	game_field_raw(ev, out, "refused", refused);
-	game_field_str(ev, out, "text", text);
-	game_field_str(ev, out, "text_self", text_self);
+	(void) item_event(out, type, actor, t, text, text_self);
 }
 
 int
