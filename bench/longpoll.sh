@@ -28,10 +28,8 @@ INTERVAL_MS=50
 WORKERS=1
 UNSAFE=0
 KEEP=0
-
-usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit "${1:-2}"; }
-die() { echo "bench: $*" >&2; exit 1; }
-num() { case $2 in '' | *[!0-9]*) die "$1 wants a number, got \"$2\"" ;; esac; }
+# usage, die, num, sql, cleanup, bench_dir, bench_pg_start
+. "$ROOT/bench/lib/common.sh"
 
 for a in "$@"; do
 	case $a in
@@ -50,68 +48,10 @@ for b in ingress/wr-ingress worker/wr-worker tools/wrctl; do
 	[ -x "$BUILD/$b" ] || die "build first (./wr build)"
 done
 
-DIR=""
-PG=""
-PIDS=""
-
-as_pg() {
-	if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
-}
-
-cleanup() {
-	trap - INT TERM EXIT
-	trap "" PIPE
-	for p in $PIDS; do kill "$p" 2>/dev/null || true; done
-	for p in $PIDS; do wait "$p" 2>/dev/null || true; done
-	if [ -n "$PG" ]; then
-		as_pg "$PG/pg_ctl" -D "$DIR/data" -m immediate stop >/dev/null 2>&1 || true
-	fi
-	if [ -n "$DIR" ]; then
-		if [ "$KEEP" = 1 ]; then echo "kept $DIR"; else rm -rf "$DIR"; fi
-	fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-for d in /usr/lib/postgresql/15/bin /usr/lib/postgresql/*/bin; do
-	if [ -x "$d/initdb" ]; then PGBIN=$d; break; fi
-done
-[ -n "${PGBIN:-}" ] || die "PostgreSQL server binaries not found (install postgresql)"
-
-DIR=$(mktemp -d /tmp/wrbench-lp.XXXXXX)
 # Measure one set of binaries, whatever happens to the build dir meanwhile.
-mkdir -p "$DIR/bin"
-cp "$BUILD/ingress/wr-ingress" "$BUILD/worker/wr-worker" "$BUILD/tools/wrctl" "$DIR/bin/"
+bench_dir "$BUILD/ingress/wr-ingress" "$BUILD/worker/wr-worker" "$BUILD/tools/wrctl"
 WRCTL=$DIR/bin/wrctl
-tmpl=$BUILD/tests/pg-template
-mkdir -p "$BUILD/tests"
-(
-	flock 9
-	if [ ! -f "$tmpl/PG_VERSION" ]; then
-		rm -rf "$tmpl.tmp"; mkdir -p "$tmpl.tmp"
-		[ "$(id -u)" -eq 0 ] && chown postgres "$tmpl.tmp"
-		as_pg "$PGBIN/initdb" -D "$tmpl.tmp" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
-		mv "$tmpl.tmp" "$tmpl"
-	fi
-) 9>"$BUILD/tests/pg-template.lock" || die "initdb failed"
-cp -a "$tmpl" "$DIR/data"
-[ "$(id -u)" -eq 0 ] && chown -R postgres "$DIR"
-chmod 700 "$DIR/data"
-if [ "$UNSAFE" = 1 ]; then
-	mode="UNSAFE: fsync=off, synchronous_commit=off, full_page_writes=off"
-	durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-else
-	mode="safe: fsync=on, synchronous_commit=on, full_page_writes=on"
-	durability="-c fsync=on -c synchronous_commit=on -c full_page_writes=on"
-fi
-PG=$PGBIN
-as_pg "$PG/pg_ctl" -D "$DIR/data" -w -t 120 -l "$DIR/postgresql.log" \
-	-o "-k $DIR -c listen_addresses='' $durability -c shared_buffers=256MB -c track_commit_timestamp=on" \
-	start >/dev/null || { PG=""; die "PostgreSQL did not start; see $DIR/postgresql.log"; }
-psql "host=$DIR user=postgres dbname=postgres" -qc "CREATE DATABASE wr" >/dev/null
-export WR_DATABASE_URL="host=$DIR user=postgres dbname=wr"
-sql() { psql "$WR_DATABASE_URL" -XAtqc "$1"; }
+bench_pg_start -c track_commit_timestamp=on
 "$WRCTL" migrate >/dev/null && "$WRCTL" world load >/dev/null || die "could not set up the database"
 
 ALICE=$("$WRCTL" token issue alice)
