@@ -21,15 +21,8 @@ NORTH=$(sql "SELECT to_room_id FROM exits WHERE from_room_id = $START AND dir = 
 # An anvil nobody can lift, on North Street.
 sql "INSERT INTO items (template_id, instance_id, owner_room_id)
      SELECT id, 1, $NORTH FROM item_templates WHERE key = 'millbrook.anvil'" >/dev/null
-# Everything that exists, counted per template, and all the gold in the world.
-INVENTORY_SQL="SELECT string_agg(t.key || '=' || q, ',' ORDER BY t.key)
-               FROM (SELECT template_id, sum(quantity) q FROM items GROUP BY template_id) s
-               JOIN item_templates t ON t.id = s.template_id WHERE t.kind <> 'money'"
-COINS_SQL="SELECT (SELECT sum(gold) FROM characters) +
-                  coalesce((SELECT sum(i.quantity) FROM items i JOIN item_templates t ON t.id = i.template_id
-                            WHERE t.kind = 'money'), 0)"
-items_before=$(sql "$INVENTORY_SQL")
-coins_before=$(sql "$COINS_SQL")
+items_before=$(world_items)
+coins_before=$(world_coins)
 
 "$WRCTL" watch --url="$WS" --token="$ALICE" --json >"$T_DIR/alice.out" 2>"$T_DIR/alice.err" &
 T_PIDS="$T_PIDS $!"
@@ -159,8 +152,8 @@ is "$(sql "SELECT count(*) FROM event_log WHERE type = 'ItemTaken' AND payload->
 is "$(sql "SELECT payload->>'reason' || ': ' || (payload->>'text') FROM event_log
            WHERE type = 'ActionRejected' AND action_id > $ACT")" 'not_here: there is no "bread" in there' \
 	"the other was re-planned and told it is gone"
-is "$(sql "$INVENTORY_SQL")" "$items_before" "no item was made or lost (quantities per template)"
-is "$(sql "$COINS_SQL")" "$coins_before" "no coin was made or lost (gold plus piles)"
+is "$(world_items)" "$items_before" "no item was made or lost (quantities per template)"
+is "$(world_coins)" "$coins_before" "no coin was made or lost (gold plus piles)"
 is "$(sql "SELECT count(*) FROM action_queue")" "0" "every action was applied"
 is "$(sql "SELECT count(*) FROM dead_actions")" "0" "no action was dead-lettered"
 

@@ -15,8 +15,6 @@ START=$(sql "SELECT room_id FROM characters WHERE id = $ALICE")
 NORTH=$(sql "SELECT to_room_id FROM exits WHERE from_room_id = $START AND dir = 'north'")
 
 status() { echo "$1" | cut -d' ' -f1; }
-# pj EXPR BODY: EXPR in Python with d = the parsed body
-pj() { python3 -c 'import json, sys; d = json.loads(sys.argv[2]); print(eval(sys.argv[1]))' "$1" "$2"; }
 body() { echo "$1" | cut -d' ' -f2-; }
 drained() { wait_sql "SELECT count(*) FROM action_queue" 0; }
 
@@ -31,9 +29,9 @@ is "$(status "$r")" 400 "structured move with a bad direction: 400"
 r=$(post "$TOK" '{"type":"say","args":{"text":"x"},"input":"say x"}')
 is "$(status "$r")" 400 "input and type together: 400"
 r=$(post "$TOK" '{"type":"dance","args":{}}')
-is "$(pj 'd["error"]["code"]' "$(body "$r")")" unknown_verb "structured unknown type: unknown_verb"
+is "$(json 'd["error"]["code"]' "$(body "$r")")" unknown_verb "structured unknown type: unknown_verb"
 r=$(post "$TOK" '{"type":"get","args":{"object":"2.sword","colour":"red"}}')
-is "$(pj 'd["error"]["code"]' "$(body "$r")")" bad_input "structured unknown member: bad_input"
+is "$(json 'd["error"]["code"]' "$(body "$r")")" bad_input "structured unknown member: bad_input"
 
 # Ambiguity: a small dagger and a small iron key, both "small".
 sql "UPDATE items SET owner_room_id = NULL, owner_character_id = $ALICE
@@ -41,13 +39,13 @@ sql "UPDATE items SET owner_room_id = NULL, owner_character_id = $ALICE
 q0=$(sql "SELECT count(*) FROM action_queue")
 r=$(post "$TOK" '{"input":"give small to bob"}')
 is "$(status "$r")" 422 "give small: 422"
-is "$(pj 'd["error"]["code"]' "$(body "$r")")" ambiguous "give small: ambiguous"
-is "$(pj '" ".join(c["ref"] for c in d["error"]["candidates"])' "$(body "$r")")" "small.1 small.2" \
+is "$(json 'd["error"]["code"]' "$(body "$r")")" ambiguous "give small: ambiguous"
+is "$(json '" ".join(c["ref"] for c in d["error"]["candidates"])' "$(body "$r")")" "small.1 small.2" \
 	"candidates small.1 and small.2"
-is "$(pj '" ".join(c["name"] for c in d["error"]["candidates"])' "$(body "$r")")" \
+is "$(json '" ".join(c["name"] for c in d["error"]["candidates"])' "$(body "$r")")" \
 	"a small dagger a small iron key" "candidates named"
 is "$(sql "SELECT count(*) FROM action_queue")" "$q0" "nothing queued for an ambiguous command"
-second=$(pj 'd["error"]["candidates"][1]["ref"]' "$(body "$r")")
+second=$(json 'd["error"]["candidates"][1]["ref"]' "$(body "$r")")
 r=$(post "$TOK" "{\"input\":\"give $second to bob\"}")
 is "$(status "$r")" 202 "give $second to bob: queued"
 drained
@@ -59,15 +57,15 @@ r=$(post "$TOK" '{"input":"alias ns north;south"}')
 is "$(status "$r")" 200 "alias ns: 200"
 is "$(sql "SELECT expansion FROM account_aliases WHERE name = 'ns'")" "north;south" "alias stored"
 r=$(post "$TOK" '{"input":"alias"}')
-is "$(pj 'd["aliases"]["ns"]' "$(body "$r")")" "north;south" "alias lists it"
+is "$(json 'd["aliases"]["ns"]' "$(body "$r")")" "north;south" "alias lists it"
 r=$(post "$TOK" '{"input":"ns","id":"ns-1"}')
 is "$(status "$r")" 202 "ns: queued"
-is "$(pj 'len(d["action_ids"])' "$(body "$r")")" 2 "ns: two actions"
-ids=$(pj '",".join(str(i) for i in d["action_ids"])' "$(body "$r")")
+is "$(json 'len(d["action_ids"])' "$(body "$r")")" 2 "ns: two actions"
+ids=$(json '",".join(str(i) for i in d["action_ids"])' "$(body "$r")")
 r2=$(post "$TOK" '{"input":"ns","id":"ns-1"}')
-is "$(pj '",".join(str(i) for i in d["action_ids"])' "$(body "$r2")")" "$ids" \
+is "$(json '",".join(str(i) for i in d["action_ids"])' "$(body "$r2")")" "$ids" \
 	"a retry of ns returns both original action ids"
-is "$(pj 'd.get("replayed")' "$(body "$r2")")" True "and says replayed"
+is "$(json 'd.get("replayed")' "$(body "$r2")")" True "and says replayed"
 drained
 is "$(sql "SELECT string_agg(payload->>'to_room', ',' ORDER BY event_id) FROM event_log
            WHERE type = 'CharacterMoved' AND action_id IN ($ids)")" "$NORTH,$START" \
@@ -75,16 +73,16 @@ is "$(sql "SELECT string_agg(payload->>'to_room', ',' ORDER BY event_id) FROM ev
 r=$(post "$TOK" '{"input":"alias kk north;dance"}')
 r=$(post "$TOK" '{"input":"kk"}')
 is "$(status "$r")" 400 "an alias with a bad command: 400"
-is "$(pj 'd["error"]["code"]' "$(body "$r")")" unknown_verb "its error is the bad command's"
+is "$(json 'd["error"]["code"]' "$(body "$r")")" unknown_verb "its error is the bad command's"
 r=$(post "$TOK" '{"input":"alias loop loop"}')
 r=$(post "$TOK" '{"input":"loop"}')
-is "$(pj 'd["error"]["code"]' "$(body "$r")")" alias_loop "a looping alias: alias_loop"
+is "$(json 'd["error"]["code"]' "$(body "$r")")" alias_loop "a looping alias: alias_loop"
 r=$(post "$TOK" '{"input":"unalias ns"}')
 is "$(status "$r")" 200 "unalias ns: 200"
 r=$(post "$TOK" '{"input":"unalias ns"}')
 is "$(status "$r")" 404 "unalias of a missing alias: 404"
 r=$(post "$TOK" '{"input":"ns"}')
-is "$(pj 'd["error"]["code"]' "$(body "$r")")" unknown_verb "ns is gone"
+is "$(json 'd["error"]["code"]' "$(body "$r")")" unknown_verb "ns is gone"
 
 # "!" repeats the last command as typed.
 r=$(post "$TOK" '{"input":"say again and again"}')
@@ -97,17 +95,17 @@ is "$(sql "SELECT count(*) FROM event_log WHERE type = 'Said' AND payload->>'mes
 
 # tell: a player anywhere, by exact name.
 r=$(post "$TOK" '{"input":"tell zed hi"}')
-is "$(pj 'd["error"]["code"]' "$(body "$r")")" not_here "tell zed: nobody by that name"
+is "$(json 'd["error"]["code"]' "$(body "$r")")" not_here "tell zed: nobody by that name"
 r=$(post "$TOK" '{"input":"tell bob hi"}')
 is "$(status "$r")" 202 "tell bob: queued"
 # Verbs the rules do not run yet are refused before queueing.
 r=$(post "$TOK" '{"input":"who"}')
 is "$(status "$r")" 501 "who: understood, not implemented yet (501)"
-is "$(pj 'd["error"]["code"]' "$(body "$r")")" not_implemented "who: not_implemented"
+is "$(json 'd["error"]["code"]' "$(body "$r")")" not_implemented "who: not_implemented"
 
 
 # A batch mixing every form.
 r=$(post "$TOK" '[{"input":"say one"},{"type":"say","args":{"text":"two"}},{"input":"!"},{"input":"look"}]')
-is "$(pj '[x["status"] for x in d["results"]]' "$(body "$r")")" "['queued', 'queued', 'queued', 'queued']" \
+is "$(json '[x["status"] for x in d["results"]]' "$(body "$r")")" "['queued', 'queued', 'queued', 'queued']" \
 	"a mixed batch: all queued"
 finish

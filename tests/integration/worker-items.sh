@@ -31,14 +31,8 @@ sql "INSERT INTO items (template_id, instance_id, owner_room_id, quantity)
                     ($NORTH, 'millbrook.iron_helm', 1), ($START, 'millbrook.anvil', 1)) r(room, key, q)
      WHERE t.key = r.key" >/dev/null
 TOKEN=$("$WRCTL" token issue crowd)
-INVENTORY_SQL="SELECT string_agg(t.key || '=' || q, ',' ORDER BY t.key)
-               FROM (SELECT template_id, sum(quantity) q FROM items GROUP BY template_id) s
-               JOIN item_templates t ON t.id = s.template_id WHERE t.kind <> 'money'"
-COINS_SQL="SELECT (SELECT sum(gold) FROM characters) +
-                  coalesce((SELECT sum(i.quantity) FROM items i JOIN item_templates t ON t.id = i.template_id
-                            WHERE t.kind = 'money'), 0)"
-items_before=$(sql "$INVENTORY_SQL")
-coins_before=$(sql "$COINS_SQL")
+items_before=$(world_items)
+coins_before=$(world_coins)
 services_start 3
 
 # Four posters, each sending 40 batches of one random command per character.
@@ -89,8 +83,8 @@ replanned=$(sql "SELECT count(*) FROM event_log WHERE type = 'ActionRejected'
                  AND payload->>'reason' IN ('not_here', 'not_carrying', 'not_wearing', 'not_enough', 'ambiguous')")
 [ "$replanned" -gt 0 ]; ok $? "stale plans were re-planned under contention ($replanned refused after re-planning)"
 is "$(sql "SELECT count(*) FROM dead_actions")" 0 "nothing was dead-lettered"
-is "$(sql "$INVENTORY_SQL")" "$items_before" "no item was made or lost (quantities per template)"
-is "$(sql "$COINS_SQL")" "$coins_before" "no coin was made or lost (gold plus piles)"
+is "$(world_items)" "$items_before" "no item was made or lost (quantities per template)"
+is "$(world_coins)" "$coins_before" "no coin was made or lost (gold plus piles)"
 is "$(sql "SELECT count(*) FROM characters WHERE wr_weight_inside(id, NULL) > 50 + 10 * (level - 1)")" 0 \
 	"nobody carries more than the limit"
 is "$(sql "SELECT count(*) FROM items i JOIN item_templates t ON t.id = i.template_id

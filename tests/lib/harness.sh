@@ -80,6 +80,19 @@ pg_start_world() {
 
 sql() { psql "$WR_DATABASE_URL" -XAtqc "$1"; }
 
+# What must be conserved: every item counted per template (key=quantity,...)
+# and all the gold in the world (purses plus coin piles).
+world_items() {
+	sql "SELECT string_agg(t.key || '=' || q, ',' ORDER BY t.key)
+	     FROM (SELECT template_id, sum(quantity) q FROM items GROUP BY template_id) s
+	     JOIN item_templates t ON t.id = s.template_id WHERE t.kind <> 'money'"
+}
+world_coins() {
+	sql "SELECT (SELECT sum(gold) FROM characters) +
+	            coalesce((SELECT sum(i.quantity) FROM items i JOIN item_templates t ON t.id = i.template_id
+	                      WHERE t.kind = 'money'), 0)"
+}
+
 # Starts a service in the background: name, command...  Output to $T_DIR/name.log.
 svc() {
 	name=$1; shift
