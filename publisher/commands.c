@@ -416,4 +416,6 @@ pub_commands_frame(struct pub_conn *c, struct json_object *obj)
 	pc->todo_tail = j;
 	pthread_cond_signal(&pc->wake);
 	pthread_mutex_unlock(&pc->lock);
+	log_debug_ctx(c->logctx, "command \"%s\" queued (%u of this connection, %zu in all)", id, j->peer->inflight,
+		      pc->inflight);
 }
