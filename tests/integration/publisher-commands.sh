@@ -76,6 +76,14 @@ is "$(json 'd["error"]["code"]' "$r")" idempotency_conflict "c1 with other input
 is "$(sql "SELECT count(*) FROM event_log WHERE type = 'Said' AND payload->>'message' LIKE 'hello over%'")" 1 \
 	"said once for three frames with id c1"
 
+# The id is the HTTP command id: a command posted over HTTP and resent on the socket is the same command.
+r=$(post "$ALICE" '{"input":"say first over http","id":"x1"}')
+hid=$(json 'd["action_ids"][0]' "${r#* }")
+send 3 '{"type":"command","id":"x1","input":"say first over http"}'
+r=$(result alice x1)
+is "$(json 'str(d["action_ids"][0]) + " " + str(d.get("replayed"))' "$r")" "$hid True" \
+	"HTTP's command x1 resent on the socket: replayed, the same action id"
+
 # A structured get: the coins lying in the start room go into Alice's purse.
 drained
 gold0=$(sql "SELECT gold FROM characters WHERE id = $ALICE_ID")
