@@ -203,6 +203,7 @@ game_apply_kill(struct game_state *st, const struct game_action *a, const struct
 	struct game_room *room = game_state_room(st, actor->room_id);
 	struct game_mob *m;
 	struct game_event *ev;
+	const struct game_recall *rc;
 	uint64_t rng = env->rng_state;
 
 	if (a->target_char == actor->id)
@@ -239,7 +240,8 @@ game_apply_kill(struct game_state *st, const struct game_action *a, const struct
 	game_field_str(ev, out, "text", game_printf(out, "%s attacks %s!", actor->name, m->name));
 	game_field_str(ev, out, "text_self", game_printf(out, "You attack %s!", m->name));
 	/* The first round right away, the next ones round_ms apart. */
-	schedule_round(out, &rng, actor, m, room->id, a->recall_room, a->id, 0);
+	rc = recall_of(st, actor->instance_id);
+	schedule_round(out, &rng, actor, m, room->id, rc ? rc->room_id : 0, a->id, 0);
 	return 0;
 }
 
