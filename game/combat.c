@@ -634,23 +634,35 @@ game_apply_decay(struct game_state *st, const struct game_action *a, struct game
 {
 	struct game_item *corpse = game_item(st, a->items[0]);
 	struct game_event *ev;
+	int64_t room;
+	int32_t spilled;
 
 	if (!corpse || !corpse->locked)
 		return 0;
-	/* What it held falls to wherever it lies (the worker moves every row, not
-	 * only those read): decay destroys the corpse, never its loot. */
+	/* What it held falls to wherever it lies: decay destroys the corpse,
+	 * never its loot.  The worker moves every row inside (spill), not only
+	 * those read; here the state stays true for the rest of the batch. */
+	spilled = corpse->contents_count;
+	room = corpse->owner_room;
+	for (size_t i = 0; i < st->nitems; i++) {
+		struct game_item *it = &st->items[i];
+
+		if (!it->deleted && it->owner_item == corpse->id)
+			game_item_move(st, it, corpse->owner_char, corpse->owner_room, corpse->owner_item);
+	}
+	game_item_move(st, corpse, 0, 0, 0);
 	corpse->deleted = true;
 	corpse->spill = true;
-	if (!corpse->owner_room || !game_state_room(st, corpse->owner_room))
+	if (!room || !game_state_room(st, room))
 		return 0;
 	ev = game_event_new(out, "CorpseDecayed");
-	game_event_stream(ev, out, GAME_STREAM_ROOM, corpse->owner_room);
+	game_event_stream(ev, out, GAME_STREAM_ROOM, room);
 	game_field_i64(ev, out, "item_id", corpse->id);
 	game_field_str(ev, out, "name", corpse->name);
-	game_field_i64(ev, out, "spilled", corpse->contents_count);
+	game_field_i64(ev, out, "spilled", spilled);
 	game_field_str(ev, out, "text",
 		       game_printf(out, "%s crumbles to dust%s.", cap(out, corpse->name),
-				   corpse->contents_count ? ", and what it held spills onto the ground" : ""));
+				   spilled ? ", and what it held spills onto the ground" : ""));
 	return 0;
 }
 

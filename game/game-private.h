@@ -104,6 +104,12 @@ struct game_item *
 game_item_create(struct game_state *st, struct game_outcome *out, const struct game_item *like, int64_t instance_id,
 		 int64_t quantity, int64_t owner_room, int64_t owner_item);
 
+/* Moves an item to a new owner (all owners 0: to nowhere, before deleting),
+ * keeping weights, counts and floor lists true. */
+void
+game_item_move(struct game_state *st, struct game_item *it, int64_t owner_char, int64_t owner_room,
+	       int64_t owner_item);
+
 /* ---- combat.c -------------------------------------------------------------- */
 
 int

@@ -883,3 +883,10 @@ game_item_create(struct game_state *st, struct game_outcome *out, const struct g
 		attach(st, it, 0, owner_room, owner_item);
 	return it;
 }
+
+void
+game_item_move(struct game_state *st, struct game_item *it, int64_t owner_char, int64_t owner_room, int64_t owner_item)
+{
+	detach(st, it);
+	attach(st, it, owner_char, owner_room, owner_item);
+}
