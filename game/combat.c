@@ -354,7 +354,8 @@ mob_dies(struct game_state *st, struct game_char *killer, struct game_mob *m, st
 	struct game_event *ev;
 	struct game_str gs;
 	const char *loot_json;
-	int64_t gold = 0, loot[GAME_MAX_LOOT];
+	int64_t gold = 0;
+	const struct game_item *loot[GAME_MAX_LOOT];
 	size_t nloot = 0;
 	struct game_followup f;
 
@@ -381,7 +382,7 @@ mob_dies(struct game_state *st, struct game_char *killer, struct game_mob *m, st
 				continue;
 			it = game_item_create(st, out, &m->loot[i].tmpl, m->instance_id, 1, 0, corpse->id);
 			if (it)
-				loot[nloot++] = it->id;
+				loot[nloot++] = it;
 		}
 		if (m->gold_max > 0 && st->coin.template_id) {
 			gold = m->gold_min + roll(rng, m->gold_max - m->gold_min + 1) - 1;
@@ -391,8 +392,12 @@ mob_dies(struct game_state *st, struct game_char *killer, struct game_mob *m, st
 	}
 	game_str_begin(&gs, out);
 	game_str_puts(&gs, "[");
-	for (size_t i = 0; i < nloot; i++)
-		game_str_printf(&gs, "%s%lld", i ? "," : "", (long long) loot[i]);
+	for (size_t i = 0; i < nloot; i++) {
+		game_str_printf(&gs, "%s{\"id\":%lld,\"template_id\":%lld,\"name\":", i ? "," : "",
+				(long long) loot[i]->id, (long long) loot[i]->template_id);
+		game_str_json(&gs, loot[i]->name);
+		game_str_puts(&gs, "}");
+	}
 	game_str_puts(&gs, "]");
 	loot_json = game_str_end(&gs);
 

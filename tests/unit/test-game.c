@@ -1226,16 +1226,12 @@ account(const struct game_outcome *o, struct totals *expect)
 			continue;
 		expect->coins += field_i64(ev, "gold");
 		loot = field(ev, "loot");
-		for (const char *p = loot; p && *p; p++) {
-			if (*p < '0' || *p > '9')
-				continue;
-			{
-				const struct game_item *it = game_state_item(&st, strtoll(p, (char **) &p, 10));
+		/* [{"id":N,"template_id":T,"name":...}, ...] */
+		for (const char *p = loot ? strstr(loot, "\"id\":") : NULL; p; p = strstr(p + 1, "\"id\":")) {
+			const struct game_item *it = game_state_item(&st, strtoll(p + 5, NULL, 10));
 
-				if (it)
-					expect->per_template[it->template_id] += it->quantity;
-				p--;
-			}
+			if (it)
+				expect->per_template[it->template_id] += it->quantity;
 		}
 	}
 }
