@@ -128,6 +128,13 @@ int
 game_apply_respawn(struct game_state *st, const struct game_action *a, const struct game_env *env,
 		   struct game_outcome *out);
 
+/* ---- mobact.c ------------------------------------------------------------------ */
+
+/* A mob acting (a->actor_mob): say, emote, move, kill, flee, get, drop. */
+int
+game_apply_mob(struct game_state *st, const struct game_action *a, const struct game_env *env,
+	       struct game_outcome *out);
+
 /* ---- perceive.c ------------------------------------------------------------ */
 
 int

@@ -152,6 +152,13 @@ game_verb_implemented(enum game_verb v)
 }
 
 bool
+game_mob_verb(enum game_verb v)
+{
+	return v == GAME_VERB_SAY || v == GAME_VERB_EMOTE || v == GAME_VERB_MOVE || v == GAME_VERB_KILL ||
+	       v == GAME_VERB_FLEE || v == GAME_VERB_GET || v == GAME_VERB_DROP;
+}
+
+bool
 game_verb_internal(enum game_verb v)
 {
 	return v == GAME_VERB_ROUND || v == GAME_VERB_DECAY || v == GAME_VERB_RESPAWN;
@@ -222,7 +229,7 @@ game_apply(struct game_state *st, const struct game_action *a, const struct game
 	out->pool_used = 0;
 	out->overflow = false;
 
-	if (malformed(a))
+	if (malformed(a) || (a->actor_mob && !game_mob_verb(a->verb)))
 		return -EINVAL;
 	/* Scheduled by the rules: no acting character is checked or told. */
 	switch (a->verb) {
@@ -235,6 +242,8 @@ game_apply(struct game_state *st, const struct game_action *a, const struct game
 	default:
 		break;
 	}
+	if (a->actor_mob)
+		return game_apply_mob(st, a, env, out);
 	actor = game_state_char(st, a->actor_char);
 	/* The actor must be locked and still where the planner saw it. */
 	if (!actor || !actor->locked || actor->room_id != a->room_id || !game_state_room(st, a->room_id))

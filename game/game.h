@@ -86,6 +86,9 @@ game_verb_from_string(const char *s);
  * verb the rules would not know. */
 bool
 game_verb_implemented(enum game_verb v);
+/* What a mob actor (actor_mob) may do: say, emote, move, kill, flee, get, drop. */
+bool
+game_mob_verb(enum game_verb v);
 /* ROUND, DECAY, RESPAWN: made by the rules, not by the planner. */
 bool
 game_verb_internal(enum game_verb v);

@@ -1188,6 +1188,59 @@ test_fight_determinism(void)
 	       "determinism: another seed gives another fight");
 }
 
+static void
+test_mob_actor(void)
+{
+	struct game_env e = env;
+	struct game_action a;
+	const struct game_event *ev;
+	int r;
+
+	arena();
+	a = (struct game_action){.id = 90, .verb = GAME_VERB_SAY, .actor_mob = 5, .room_id = 1, .text = "grr"};
+	r = game_apply(&st, &a, &e, &out);
+	tap_ok(r == 0 && out.result == GAME_OK && out.nevents == 1 &&
+		       strcmp(field(&out.events[0], "text"), "A grey wolf says, 'grr'") == 0 &&
+		       out.events[0].streams[0].kind == GAME_STREAM_ROOM,
+	       "mob actor: say, to the room");
+	a = (struct game_action){.id = 91, .verb = GAME_VERB_KILL, .actor_mob = 5, .room_id = 1, .target_char = 10};
+	r = game_apply(&st, &a, &e, &out);
+	tap_ok(r == 0 && out.result == GAME_OK && st.chars[0].fighting == 5 &&
+		       st.chars[0].fight_id == 91 && st.mobs[0].fighting == 10 && out.nfollowups == 1 &&
+		       out.followups[0].action.actor_char == 10,
+	       "mob actor: kill starts the character's fight, rounds and all");
+	ev = find_event(&out, "CombatStarted");
+	tap_ok(ev && field(ev, "text_target") && strcmp(field(ev, "text_target"), "A grey wolf attacks you!") == 0,
+	       "mob actor: the victim reads that it was attacked");
+	a = (struct game_action){.id = 92, .verb = GAME_VERB_KILL, .actor_mob = 5, .room_id = 1, .target_char = 10};
+	r = game_apply(&st, &a, &e, &out);
+	tap_ok(r == 0 && out.result == GAME_REJECTED && out.nevents == 0,
+	       "mob actor: refused without events (a mob has no stream): already fighting");
+	a = (struct game_action){.id = 93, .verb = GAME_VERB_GET, .actor_mob = 5, .room_id = 1, .items = {47}, .nitems = 1};
+	r = game_apply(&st, &a, &e, &out);
+	tap_ok(r == 0 && out.result == GAME_OK && item(47)->owner_mob == 5 &&
+		       !item(47)->owner_room && !on_floor_list(47) && item(47)->dirty,
+	       "mob actor: get takes a thing off the floor");
+	a.verb = GAME_VERB_DROP;
+	r = game_apply(&st, &a, &e, &out);
+	tap_ok(r == 0 && out.result == GAME_OK && item(47)->owner_room == 1 &&
+		       !item(47)->owner_mob && on_floor_list(47),
+	       "mob actor: drop puts it back");
+	a = (struct game_action){.id = 94, .verb = GAME_VERB_MOVE, .actor_mob = 5, .room_id = 1, .dir = GAME_DIR_NORTH,
+				 .to_room_id = 2};
+	r = game_apply(&st, &a, &e, &out);
+	tap_ok(r == 0 && out.result == GAME_OK && st.mobs[0].room_id == 2 &&
+		       st.rooms[0].nmobs == 0 && st.rooms[1].nmobs == 1 && find_event(&out, "MobLeft") &&
+		       find_event(&out, "MobArrived"),
+	       "mob actor: move, seen leaving and arriving");
+	a = (struct game_action){.id = 95, .verb = GAME_VERB_SAY, .actor_mob = 5, .room_id = 1, .text = "grr"};
+	r = game_apply(&st, &a, &e, &out);
+	tap_ok(r == 0 && out.result == GAME_REJECTED, "mob actor: not where planned: refused");
+	a = (struct game_action){.id = 96, .verb = GAME_VERB_INVENTORY, .actor_mob = 5, .room_id = 2};
+	r = game_apply(&st, &a, &e, &out);
+	tap_is_int(r, -EINVAL, "mob actor: verbs a mob may not use are malformed");
+}
+
 /* ---- conservation --------------------------------------------------------------- */
 
 #define NACTORS 4
@@ -1592,5 +1645,6 @@ main(void)
 	test_decay_respawn();
 	test_regen();
 	test_fight_determinism();
+	test_mob_actor();
 	return tap_done();
 }
