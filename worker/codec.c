@@ -198,7 +198,10 @@ worker_decode_action(const PGresult *res, int row, struct worker_action *ret)
 	a->game.seed = (uint64_t) v;
 	if (strncmp(a->actor_key, "sys:", 4) == 0)
 		; /* internal verbs: the plan names who (decode_internal) */
-	else if (strncmp(a->actor_key, "char:", 5) != 0 ||
+	else if (strncmp(a->actor_key, "mob:", 4) == 0) {
+		if (wr_parse_i64(a->actor_key + 4, 1, INT64_MAX, &a->game.actor_mob) < 0)
+			return fail(a, "malformed mob actor");
+	} else if (strncmp(a->actor_key, "char:", 5) != 0 ||
 		 wr_parse_i64(a->actor_key + 5, 1, INT64_MAX, &a->game.actor_char) < 0)
 		return fail(a, "actor is not a character");
 	a->nlock_instances = parse_id_array(PQgetvalue(res, row, COL_LOCK_INSTANCES), a->lock_instances,
