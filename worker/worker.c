@@ -217,6 +217,7 @@ struct loadset {
 	IDSET(exit_names, GAME_MAX_ROOMS);
 	size_t new_ids;
 	size_t item_rows; /* an upper bound of the items the state will hold */
+	bool combat;      /* a kill or a round: read the corpse template and recall rooms */
 };
 
 #define ADD(ls, set, id, overflow) add_unique((ls)->set, &(ls)->n##set, WR_ELEMENTSOF((ls)->set), (id), (overflow))
@@ -274,7 +275,11 @@ add_reads(struct loadset *ls, const struct worker_action *a, bool *overflow)
 	case GAME_VERB_SCORE:
 		ADD(ls, weights, g->actor_char, overflow);
 		break;
+	case GAME_VERB_KILL:
+		ls->combat = true;
+		break;
 	case GAME_VERB_ROUND:
+		ls->combat = true;
 		/* Weapon and armour; a corpse, its loot and its coins (or a dead
 		 * character's dropped gold). */
 		ADD(ls, possessions, g->actor_char, overflow);
@@ -403,7 +408,7 @@ lock_load(struct worker *w, int n, struct wr_error *reterr)
 	json_ids(&s[5], "mobs", ls.read_mobs, ls.nread_mobs);
 	json_ids(&s[5], "weights", ls.weights, ls.nweights);
 	json_ids(&s[5], "exit_names", ls.exit_names, ls.nexit_names);
-	wr_strbuf_printf(&s[5], "\"new_ids\":%zu}", ls.new_ids);
+	wr_strbuf_printf(&s[5], "\"new_ids\":%zu,\"combat\":%s}", ls.new_ids, ls.combat ? "true" : "false");
 	for (int i = 0; i < 6; i++)
 		p[i] = wr_strbuf_str(&s[i]);
 	r = wr_db_exec(&w->db, sql_lock_load, 6, p, PGRES_TUPLES_OK, &res, reterr);

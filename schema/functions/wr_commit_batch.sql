@@ -61,7 +61,7 @@ BEGIN
 	SELECT (x->>'id')::bigint, (x->>'template_id')::bigint, (x->>'instance_id')::bigint,
 	       (x->>'owner_character_id')::bigint, (x->>'owner_room_id')::bigint,
 	       (x->>'owner_mob_id')::bigint, (x->>'owner_item_id')::bigint, x->>'worn_slot',
-	       (x->>'quantity')::integer, x->>'name'
+	       (x->>'quantity')::integer, left(x->>'name', 120)
 	FROM jsonb_array_elements(coalesce(batch->'new_items', '[]')) x
 	ORDER BY (x->>'id')::bigint;
 

@@ -28,7 +28,7 @@
 --               for re-planning (a view costs more than the rest of the load, so
 --               only those get one)
 -- reads: {"views", "possessions", "characters", "weights", "items", "contents", "mobs",
---         "exit_names": [ids], "new_ids": n}
+--         "exit_names": [ids], "new_ids": n, "combat": bool (corpse and recall wanted)}
 -- Nothing read for display is locked, and the rules never change it.
 -- Characters standing in a locked room cannot leave or enter it without that
 -- room's lock, so the presence lists are stable for the whole transaction;
@@ -48,6 +48,7 @@ DECLARE
 	r_weights bigint[] := ARRAY(SELECT jsonb_array_elements_text(coalesce(p_reads->'weights', '[]'))::bigint);
 	r_exit_names bigint[] := ARRAY(SELECT jsonb_array_elements_text(coalesce(p_reads->'exit_names', '[]'))::bigint);
 	r_new integer := coalesce((p_reads->>'new_ids')::integer, 0);
+	r_combat boolean := coalesce((p_reads->>'combat')::boolean, false);
 BEGIN
 	PERFORM 1 FROM instances WHERE id = ANY(p_instances) ORDER BY id FOR NO KEY UPDATE;
 	PERFORM 1 FROM rooms WHERE id = ANY(p_rooms) ORDER BY id FOR NO KEY UPDATE;
@@ -160,12 +161,12 @@ BEGIN
 				) ORDER BY m.id)
 			FROM mobs m JOIN mob_templates t ON t.id = m.template_id
 			WHERE m.id = ANY(p_mobs) OR m.id = ANY(r_mobs)), '[]'),
-		'corpse', (SELECT jsonb_build_object('template_id', t.id, 'name', t.name, 'description', t.description,
+		'corpse', CASE WHEN r_combat THEN (SELECT jsonb_build_object('template_id', t.id, 'name', t.name, 'description', t.description,
 		                                     'kind', t.kind, 'weight', t.weight, 'capacity', t.capacity)
 		           FROM item_templates t WHERE t.kind = 'container' AND t.stats->'corpse' = 'true'
-		           ORDER BY t.id LIMIT 1),
+		           ORDER BY t.id LIMIT 1) END,
 		-- Where the characters of the locked rooms' instances respawn, and what death costs.
-		'recall', coalesce((
+		'recall', CASE WHEN r_combat THEN coalesce((
 			SELECT jsonb_agg(jsonb_build_object('instance_id', x.instance_id, 'room_id', x.id,
 				'xp_percent', wr_stat_int(x.death, 'xp_percent'),
 				'gold_percent', wr_stat_int(x.death, 'gold_percent')) ORDER BY x.instance_id)
@@ -174,7 +175,7 @@ BEGIN
 			      JOIN instances ii ON ii.id = rr.instance_id
 			      WHERE 'recall' = ANY(rt.flags)
 			        AND rr.instance_id IN (SELECT instance_id FROM rooms WHERE id = ANY(p_rooms))
-			      ORDER BY rr.instance_id, rr.id) x), '[]'),
+			      ORDER BY rr.instance_id, rr.id) x), '[]') ELSE '[]' END,
 		'coin', (SELECT jsonb_build_object('template_id', t.id, 'name', t.name, 'description', t.description,
 		                                   'kind', t.kind, 'weight', t.weight, 'stackable', t.stackable)
 		         FROM item_templates t WHERE t.kind = 'money' ORDER BY t.id LIMIT 1),
