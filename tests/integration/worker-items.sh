@@ -80,8 +80,10 @@ wait_sql "SELECT count(*) FROM action_queue WHERE actor_key NOT LIKE 'sys:%'" 0 
 # Wandering ends most fights (leaving the room ends one): to be sure some
 # end in a death, everyone goes north and attacks, then loots.
 # (Commands of one batch are planned together: walk first, then attack.)
-south=$(sql "SELECT string_agg(name, ' ') FROM characters WHERE room_id = $START AND name IN ('$(echo $NAMES | sed "s/ /','/g")')")
-body=$(python3 -c 'import json, sys; print(json.dumps([{"actor": n, "input": "north"} for n in sys.argv[1:]]))' $south)
+# Whoever is not on North Street walks there (from the square or the gate).
+body=$(sql "SELECT coalesce(jsonb_agg(jsonb_build_object('actor', c.name, 'input', x.dir)), '[]')
+            FROM characters c JOIN exits x ON x.from_room_id = c.room_id AND x.to_room_id = $NORTH
+            WHERE c.name IN ('$(echo $NAMES | sed "s/ /','/g")')")
 post "$TOKEN" "$body" >/dev/null
 wait_sql "SELECT count(*) FROM action_queue WHERE actor_key NOT LIKE 'sys:%'" 0 600
 body=$(python3 -c 'import json, sys; print(json.dumps([{"actor": n, "input": "kill %d.rat" % (i % 3 + 1)} for i, n in enumerate(sys.argv[1:])]))' $NAMES)
@@ -104,6 +106,11 @@ wait_sql "SELECT count(*) FROM action_queue WHERE actor_key NOT LIKE 'sys:%'" 0 
 ff
 is "$(sql "SELECT count(*) FROM action_queue")" 0 "fights, decays and respawns drain too"
 kills=$(sql "SELECT count(*) FROM event_log WHERE type = 'MobDied'")
+diag "fights: $(sql "SELECT string_agg(type || ' ' || n, ', ') FROM (SELECT type, count(*) n FROM event_log
+      WHERE type IN ('CombatStarted', 'CombatEnded', 'MobDied', 'CharacterDied', 'Fled', 'FleeFailed', 'MobRespawned')
+      GROUP BY type ORDER BY type) x")"
+diag "kill refusals: $(sql "SELECT string_agg(r || ' ' || n, ', ') FROM (SELECT payload->>'reason' r, count(*) n
+      FROM event_log WHERE type = 'ActionRejected' AND payload->>'verb' = 'kill' GROUP BY 1) x")"
 [ "$kills" -gt 0 ]; ok $? "rats were killed ($kills), looted and decayed ($(sql "SELECT count(*) FROM event_log WHERE type = 'CorpseDecayed'"))"
 is "$(sql "SELECT count(*) FROM items i JOIN item_templates t ON t.id = i.template_id WHERE t.stats->'corpse' IS NOT NULL")" 0 \
 	"every corpse decayed"

@@ -53,6 +53,12 @@ test_names(void)
 	tap_is_int(game_dir_from_string("sideways"), _GAME_DIR_INVALID, "names: unknown dir is invalid");
 	tap_is_int(game_verb_from_string("say"), GAME_VERB_SAY, "names: say parses");
 	tap_is_int(game_verb_from_string("dance"), _GAME_VERB_INVALID, "names: unknown verb is invalid");
+	tap_ok(game_verb_implemented(GAME_VERB_KILL) && game_verb_implemented(GAME_VERB_FLEE),
+	       "names: kill and flee are served");
+	tap_ok(!game_verb_implemented(GAME_VERB_ROUND) && !game_verb_implemented(GAME_VERB_DECAY) &&
+		       !game_verb_implemented(GAME_VERB_RESPAWN) && game_verb_internal(GAME_VERB_ROUND) &&
+		       !game_verb_internal(GAME_VERB_KILL),
+	       "names: round, decay and respawn are internal, never accepted from a client");
 }
 
 static void
