@@ -98,6 +98,43 @@ int
 game_apply_remove(struct game_state *st, const struct game_action *a, struct game_char *actor,
 		  struct game_outcome *out);
 
+/* A new item (ids the worker reserved) put on the floor of owner_room or
+ * inside owner_item; NULL and out->overflow when no id is left. */
+struct game_item *
+game_item_create(struct game_state *st, struct game_outcome *out, const struct game_item *like, int64_t instance_id,
+		 int64_t quantity, int64_t owner_room, int64_t owner_item);
+
+/* Moves an item to a new owner (all owners 0: to nowhere, before deleting),
+ * keeping weights, counts and floor lists true. */
+void
+game_item_move(struct game_state *st, struct game_item *it, int64_t owner_char, int64_t owner_room,
+	       int64_t owner_item);
+
+/* ---- combat.c -------------------------------------------------------------- */
+
+int
+game_apply_kill(struct game_state *st, const struct game_action *a, const struct game_env *env,
+		struct game_char *actor, struct game_outcome *out);
+int
+game_apply_flee(struct game_state *st, const struct game_action *a, const struct game_env *env,
+		struct game_char *actor, struct game_outcome *out);
+/* Internal verbs: no acting character to tell, so they never reject. */
+int
+game_apply_round(struct game_state *st, const struct game_action *a, const struct game_env *env,
+		 struct game_outcome *out);
+int
+game_apply_decay(struct game_state *st, const struct game_action *a, struct game_outcome *out);
+int
+game_apply_respawn(struct game_state *st, const struct game_action *a, const struct game_env *env,
+		   struct game_outcome *out);
+
+/* ---- mobact.c ------------------------------------------------------------------ */
+
+/* A mob acting (a->actor_mob): say, emote, move, kill, flee, get, drop. */
+int
+game_apply_mob(struct game_state *st, const struct game_action *a, const struct game_env *env,
+	       struct game_outcome *out);
+
 /* ---- perceive.c ------------------------------------------------------------ */
 
 int
@@ -109,7 +146,8 @@ int
 game_apply_equipment(struct game_state *st, const struct game_action *a, struct game_char *actor,
 		     struct game_outcome *out);
 int
-game_apply_score(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
+game_apply_score(struct game_state *st, const struct game_action *a, struct game_char *actor, int64_t env_now,
+		 struct game_outcome *out);
 int
 game_apply_consider(struct game_state *st, const struct game_action *a, struct game_char *actor,
 		    struct game_outcome *out);

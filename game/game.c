@@ -142,11 +142,26 @@ game_verb_implemented(enum game_verb v)
 	case GAME_VERB_SCORE:
 	case GAME_VERB_EXAMINE:
 	case GAME_VERB_CONSIDER:
+	case GAME_VERB_KILL:
+	case GAME_VERB_FLEE:
 		return true;
 	default:
-		/* who, open, close, lock, unlock, kill, flee: not yet */
+		/* who, open, close, lock, unlock: not yet; internal verbs: never from a client */
 		return false;
 	}
+}
+
+bool
+game_mob_verb(enum game_verb v)
+{
+	return v == GAME_VERB_SAY || v == GAME_VERB_EMOTE || v == GAME_VERB_MOVE || v == GAME_VERB_KILL ||
+	       v == GAME_VERB_FLEE || v == GAME_VERB_GET || v == GAME_VERB_DROP;
+}
+
+bool
+game_verb_internal(enum game_verb v)
+{
+	return v == GAME_VERB_ROUND || v == GAME_VERB_DECAY || v == GAME_VERB_RESPAWN;
 }
 
 static bool
@@ -189,7 +204,14 @@ malformed(const struct game_action *a)
 	case GAME_VERB_TELL:
 		return a->target_char <= 0;
 	case GAME_VERB_CONSIDER:
+	case GAME_VERB_KILL:
 		return a->target_char <= 0 && a->target_mob <= 0;
+	case GAME_VERB_ROUND:
+		return a->actor_char <= 0 || a->target_mob <= 0 || a->fight_id <= 0 || a->room_id <= 0;
+	case GAME_VERB_DECAY:
+		return a->nitems != 1;
+	case GAME_VERB_RESPAWN:
+		return a->target_mob <= 0 || a->room_id <= 0;
 	default:
 		return false;
 	}
@@ -201,14 +223,27 @@ game_apply(struct game_state *st, const struct game_action *a, const struct game
 {
 	struct game_char *actor;
 
-	(void) env;
 	out->result = GAME_OK;
 	out->nevents = 0;
+	out->nfollowups = 0;
 	out->pool_used = 0;
 	out->overflow = false;
 
-	if (malformed(a))
+	if (malformed(a) || (a->actor_mob && !game_mob_verb(a->verb)))
 		return -EINVAL;
+	/* Scheduled by the rules: no acting character is checked or told. */
+	switch (a->verb) {
+	case GAME_VERB_ROUND:
+		return game_apply_round(st, a, env, out);
+	case GAME_VERB_DECAY:
+		return game_apply_decay(st, a, out);
+	case GAME_VERB_RESPAWN:
+		return game_apply_respawn(st, a, env, out);
+	default:
+		break;
+	}
+	if (a->actor_mob)
+		return game_apply_mob(st, a, env, out);
 	actor = game_state_char(st, a->actor_char);
 	/* The actor must be locked and still where the planner saw it. */
 	if (!actor || !actor->locked || actor->room_id != a->room_id || !game_state_room(st, a->room_id))
@@ -245,9 +280,13 @@ game_apply(struct game_state *st, const struct game_action *a, const struct game
 	case GAME_VERB_EQUIPMENT:
 		return game_apply_equipment(st, a, actor, out);
 	case GAME_VERB_SCORE:
-		return game_apply_score(st, a, actor, out);
+		return game_apply_score(st, a, actor, env->now_ms, out);
 	case GAME_VERB_CONSIDER:
 		return game_apply_consider(st, a, actor, out);
+	case GAME_VERB_KILL:
+		return game_apply_kill(st, a, env, actor, out);
+	case GAME_VERB_FLEE:
+		return game_apply_flee(st, a, env, actor, out);
 	default:
 		return -EINVAL;
 	}

@@ -68,6 +68,11 @@ enum game_verb {
 	GAME_VERB_UNLOCK,
 	GAME_VERB_KILL,
 	GAME_VERB_FLEE,
+	/* Internal verbs: scheduled by the rules themselves (struct
+	 * game_followup), never typed, never accepted from a client. */
+	GAME_VERB_ROUND,   /* one combat round: actor_char vs target_mob */
+	GAME_VERB_DECAY,   /* a corpse (items[0]) crumbles */
+	GAME_VERB_RESPAWN, /* a dead mob (target_mob) comes back at its spawn room */
 	_GAME_VERB_MAX,
 	_GAME_VERB_INVALID = -EINVAL,
 };
@@ -81,6 +86,12 @@ game_verb_from_string(const char *s);
  * verb the rules would not know. */
 bool
 game_verb_implemented(enum game_verb v);
+/* What a mob actor (actor_mob) may do: say, emote, move, kill, flee, get, drop. */
+bool
+game_mob_verb(enum game_verb v);
+/* ROUND, DECAY, RESPAWN: made by the rules, not by the planner. */
+bool
+game_verb_internal(enum game_verb v);
 
 /* item_templates.kind */
 enum game_item_kind {
@@ -148,6 +159,18 @@ enum game_closable {
 #define GAME_MAX_SAY 1024    /* bytes of text in say, emote, tell, shout */
 #define GAME_MAX_GOLD 1000000000000LL /* most gold one action may move */
 #define GAME_MAX_STACK 2147483647LL   /* items.quantity is an SQL integer */
+#define GAME_MAX_LOOT 4      /* entries of a mob's loot table */
+#define GAME_MAX_RECALL 4    /* recall rooms known to one batch (one per instance) */
+
+/* "2d6+1": n dice of sides each, plus bonus.  n == 0: none given. */
+struct game_dice {
+	int32_t n, sides, bonus;
+};
+
+/* Parses "NdS", "NdS+B", "NdS-B" (1 <= N <= 100, 1 <= S <= 1000, |B| <= 1000).
+ * Returns 0 or -EINVAL. */
+int
+game_dice_parse(const char *s, struct game_dice *ret);
 
 /* Strings in state structs are borrowed from the caller (the worker keeps the
  * decoded JSON alive while it applies). */
@@ -164,6 +187,7 @@ struct game_room {
 	const char *name;
 	const char *description;
 	bool dark;
+	bool safe;   /* no fighting here (room flag "safe") */
 	int64_t exits[_GAME_DIR_MAX]; /* 0 = no exit */
 	enum game_closable doors[_GAME_DIR_MAX]; /* GAME_OPEN also when there is no door */
 	bool has_door[_GAME_DIR_MAX];
@@ -183,6 +207,10 @@ struct game_char {
 	int32_t level;
 	int32_t hp, max_hp;
 	int64_t gold;
+	int64_t xp;         /* experience; the level follows it (game_level_for_xp) */
+	int64_t hp_at_ms;   /* when hp was last written: regeneration counts from here */
+	int64_t fighting;   /* the mob it fights, 0 = none */
+	int64_t fight_id;   /* the action that started the fight: its rounds carry it */
 	int64_t carried_weight; /* weighed: everything it owns, worn, carried and inside those */
 	int32_t carried_count;  /* possessions: how many things it carries (not worn) in all */
 	bool weighed;     /* carried_weight was read under its lock (the worker reads it where needed) */
@@ -219,16 +247,50 @@ struct game_item {
 	bool dirty;   /* OUT: the worker writes owner, worn_slot and quantity back */
 	bool created; /* OUT: a new row (a split stack, dropped coins), id reserved by the worker */
 	bool deleted; /* OUT: gone (coins picked up): the worker deletes the row */
+	bool spill;   /* OUT, with deleted: what is inside goes to the item's owner first (decay) */
+	bool named;   /* name is the item's own (a corpse's), not its template's: written on create */
+	struct game_dice damage; /* weapons: template stats.damage */
+	int32_t armor;           /* armour: template stats.armor */
 };
 
-/* A mob read for look and consider (display only: never changed). */
+/* One line of a mob's loot table (content: mob template stats.loot). */
+struct game_loot {
+	struct game_item tmpl; /* the item template (id 0) */
+	int32_t chance;        /* percent */
+};
+
+/* A mob: read for look and consider, or locked (fights, dies, respawns). */
 struct game_mob {
 	int64_t id;
+	int64_t instance_id;
 	const char *name;
 	const char *description;
 	int64_t room_id;
 	int32_t level;
 	int32_t hp, max_hp;
+	int64_t hp_at_ms;     /* when hp was last written */
+	int64_t fighting;     /* the character it fights back, 0 = none */
+	bool dead;            /* waiting to respawn: in no room's list */
+	int64_t spawn_room;   /* where it respawns */
+	/* Content (mob template stats): */
+	struct game_dice damage;
+	int32_t armor;
+	int64_t xp;           /* experience for killing it; 0 = the rules' default by level */
+	int64_t gold_min, gold_max; /* coins in its corpse */
+	int64_t respawn_ms, decay_ms; /* 0 = the rules' default */
+	struct game_loot loot[GAME_MAX_LOOT];
+	size_t nloot;
+	bool locked;
+	bool dirty;           /* OUT: the worker writes it back */
+	int64_t corpse_id;    /* OUT: died: the worker moves what it owned into this corpse */
+};
+
+/* Where a character of an instance respawns, and what death costs (content: the instance's "death"). */
+struct game_recall {
+	int64_t instance_id;
+	int64_t room_id;
+	int32_t xp_percent;   /* of its experience lost */
+	int32_t gold_percent; /* of its gold dropped where it died */
 };
 
 /*
@@ -251,6 +313,9 @@ struct game_state {
 	int64_t instances[GAME_MAX_INSTANCES]; /* locked: their streams may be written */
 	size_t ninstances;
 	struct game_item coin;  /* template of new coin piles (template_id 0: no money in this world) */
+	struct game_item corpse; /* template of corpses (template_id 0: mobs leave none) */
+	struct game_recall recall[GAME_MAX_RECALL];
+	size_t nrecall;
 	int64_t new_ids[GAME_MAX_NEW_ITEMS]; /* reserved ids for created items */
 	size_t nnew_ids;
 	size_t new_ids_used; /* OUT */
@@ -279,6 +344,9 @@ struct game_action {
 	size_t nitems;
 	int64_t amount;      /* gold (no items), or how many of one stack (one item); 0 = all */
 	uint64_t seed;
+	int64_t actor_mob;   /* a mob acting (service token granted mob:<id>); then actor_char is 0 */
+	int64_t fight_id;    /* round: the fight it belongs to (the starting action's id) */
+	int64_t recall_room; /* round: where a character who dies there respawns (locked) */
 };
 
 enum game_stream_kind {
@@ -305,7 +373,7 @@ struct game_field {
 	int64_t i64;
 };
 
-#define GAME_MAX_EVENTS 8
+#define GAME_MAX_EVENTS 10
 #define GAME_MAX_STREAMS 4
 #define GAME_MAX_FIELDS 16
 #define GAME_POOL_SIZE 65536
@@ -324,10 +392,28 @@ enum game_result {
 	GAME_STALE,    /* the plan no longer matches the state: re-plan, apply nothing */
 };
 
+/*
+ * An action the rules schedule (a combat round, a corpse's decay, a
+ * respawn): the worker enqueues it in the same transaction, due at
+ * env->now_ms + delay_ms, with a seed drawn from the action's RNG.
+ */
+struct game_followup {
+	struct game_action action; /* verb, ids; id and seed are the worker's */
+	int64_t delay_ms;
+	int64_t lock_rooms[2];
+	size_t nlock_rooms;
+	int64_t lock_char, lock_mob, lock_item; /* 0 = none */
+	uint64_t seed;
+};
+
+#define GAME_MAX_FOLLOWUPS 4
+
 struct game_outcome {
 	enum game_result result;
 	struct game_event events[GAME_MAX_EVENTS];
 	size_t nevents;
+	struct game_followup followups[GAME_MAX_FOLLOWUPS];
+	size_t nfollowups;
 	char pool[GAME_POOL_SIZE]; /* strings of the events */
 	size_t pool_used;
 	bool overflow;             /* an event or string did not fit: a bug in a rule */

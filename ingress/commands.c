@@ -399,12 +399,8 @@ resolve_actor(const struct batch *b, struct cmd_item *it)
 			     b->mailbox_char ? " through this mailbox" : "");
 		return item_fail(it, &err);
 	}
-	if (ref->kind == INGRESS_ACTOR_MOB) {
-		wr_error_set(&err, -EOPNOTSUPP, "unsupported_actor",
-			     "\"%.64s\" is a mob: mobs cannot act until the game has rules for them", it->actor);
-		return item_fail(it, &err);
-	}
-	it->char_id = ref->id;
+	/* A mob is carried as minus its id (views, plans): see mob_action(). */
+	it->char_id = ref->kind == INGRESS_ACTOR_MOB ? -ref->id : ref->id;
 	return true;
 }
 
@@ -508,6 +504,37 @@ meta:
 
 /* ---- planning and queueing ------------------------------------------------------------- */
 
+/*
+ * The planner plans for a mob as for a character (wr_mob_view has the same
+ * shape); the action is then the mob's: its actor and its lock are the
+ * mob, and only a character it attacks stays locked as a character.
+ */
+static bool
+mob_action(struct cmd_item *it, struct planner_action *a, const char *line)
+{
+	struct wr_error err;
+	int64_t mob = -it->char_id;
+
+	if (!game_mob_verb(a->verb)) {
+		wr_error_set(&err, -EOPNOTSUPP, "unsupported_actor",
+			     "a mob can say, emote, move, kill, flee, get and drop; not \"%s\"",
+			     game_verb_to_string(a->verb));
+		return item_fail_line(it, line, &err);
+	}
+	a->actor_mob = mob;
+	a->actor_char = 0;
+	a->nlock_characters = 0;
+	if (a->target_char)
+		a->lock_characters[a->nlock_characters++] = a->target_char;
+	if (a->target_mob && a->verb == GAME_VERB_KILL) {
+		wr_error_set(&err, -EOPNOTSUPP, "unsupported_actor", "mobs do not fight mobs");
+		return item_fail_line(it, line, &err);
+	}
+	a->lock_mobs[0] = mob;
+	a->nlock_mobs = 1;
+	return true;
+}
+
 static bool
 plan_item(struct batch *b, struct cmd_item *it, const struct planner_seen *world, size_t nworld)
 {
@@ -544,6 +571,8 @@ plan_item(struct batch *b, struct cmd_item *it, const struct planner_seen *world
 				     game_verb_to_string(it->acts[i].verb));
 			return item_fail_line(it, line, &err);
 		}
+		if (it->char_id < 0 && !mob_action(it, &it->acts[i], line))
+			return false;
 	}
 	return true;
 }
@@ -671,7 +700,8 @@ plan_and_enqueue(struct ingress_conn *c, struct batch *b, struct wr_strbuf *out)
 	world = wr_xcalloc(nnames ? nnames : 1, sizeof(*world));
 	b->views = wr_xcalloc(b->nids, sizeof(*b->views));
 	b->found = wr_xcalloc(b->nids, sizeof(*b->found));
-	if (ingress_store_views(c, b->ids, b->nids, names, nnames, b->views, b->found, world, &nworld, &err) <
+	if (ingress_store_views(c, b->ids, b->nids, b->tok.account_id, names, nnames, b->views, b->found, world,
+				&nworld, &err) <
 	    0) {
 		status = fail_request(out, &err);
 		goto out;

@@ -135,9 +135,9 @@ ingress_context_done(struct ingress_context *ctx);
  * entry per character found (at most nnames), *ret_nworld how many.
  */
 int
-ingress_store_views(struct ingress_conn *c, const int64_t *ids, size_t n, const char *const *names,
-		    size_t nnames, struct planner_view *ret_views, bool *ret_found, struct planner_seen *ret_world,
-		    size_t *ret_nworld, struct wr_error *reterr) WR_MUSTCHECK;
+ingress_store_views(struct ingress_conn *c, const int64_t *ids, size_t n, int64_t account_id,
+		    const char *const *names, size_t nnames, struct planner_view *ret_views, bool *ret_found,
+		    struct planner_seen *ret_world, size_t *ret_nworld, struct wr_error *reterr) WR_MUSTCHECK;
 
 /* What wr_submit() did with one action or alias change. */
 enum ingress_submit {

@@ -90,6 +90,30 @@ talks(enum game_verb v)
 	return v == GAME_VERB_SAY || v == GAME_VERB_EMOTE || v == GAME_VERB_TELL || v == GAME_VERB_SHOUT;
 }
 
+/*
+ * An action the rules scheduled (worker_encode_followup wrote its plan):
+ * nothing was typed, so there is nothing to re-plan.  Only sys:<kind>:<id>
+ * actors may carry these verbs, and only these verbs.
+ */
+static int
+decode_internal(struct worker_action *a, struct json_object *jp)
+{
+	struct game_action *g = &a->game;
+
+	if (strncmp(a->actor_key, "sys:", 4) != 0)
+		return fail(a, "internal verb from a non-system actor");
+	if (wr_json_get_i64(jp, "room", 1, INT64_MAX, &g->room_id, NULL) < 0 ||
+	    wr_json_opt_i64(jp, "char", 0, INT64_MAX, &g->actor_char, NULL) < 0 ||
+	    wr_json_opt_i64(jp, "mob", 0, INT64_MAX, &g->target_mob, NULL) < 0 ||
+	    wr_json_opt_i64(jp, "fight", 0, INT64_MAX, &g->fight_id, NULL) < 0 ||
+	    wr_json_opt_i64(jp, "recall", 0, INT64_MAX, &g->recall_room, NULL) < 0 || decode_items(jp, g) < 0)
+		return fail(a, "malformed plan");
+	/* A round is fought on the character's behalf: its events are the character's. */
+	if (g->verb == GAME_VERB_ROUND && g->actor_char > 0)
+		snprintf(a->event_actor, sizeof(a->event_actor), "char:%" PRId64, g->actor_char);
+	return 0;
+}
+
 static int
 decode_args(struct worker_action *a, const char *verb, const char *args, const char *plan)
 {
@@ -103,6 +127,10 @@ decode_args(struct worker_action *a, const char *verb, const char *args, const c
 		return fail(a, "unknown verb");
 	if (wr_json_parse(args, strlen(args), 8, &ja, NULL) < 0 || wr_json_parse(plan, strlen(plan), 8, &jp, NULL) < 0) {
 		r = fail(a, "malformed args or plan");
+		goto out;
+	}
+	if (game_verb_internal(g->verb)) {
+		r = decode_internal(a, jp);
 		goto out;
 	}
 	if (planner_command_from_json(verb, ja, &a->cmd, NULL) < 0) {
@@ -154,6 +182,7 @@ worker_decode_action(const PGresult *res, int row, struct worker_action *ret)
 	if (wr_db_get_i64(res, row, COL_ID, &a->id) < 0)
 		return -EBADMSG; /* without an id there is nothing to dead-letter */
 	snprintf(a->actor_key, sizeof(a->actor_key), "%s", PQgetvalue(res, row, COL_ACTOR_KEY));
+	snprintf(a->event_actor, sizeof(a->event_actor), "%s", a->actor_key);
 	if (wr_db_get_i64(res, row, COL_INSTANCE, &a->instance_id) < 0)
 		a->instance_id = 0;
 	if (wr_db_get_i64(res, row, COL_ACCOUNT, &a->account_id) < 0)
@@ -167,8 +196,13 @@ worker_decode_action(const PGresult *res, int row, struct worker_action *ret)
 	if (wr_db_get_i64(res, row, COL_SEED, &v) < 0)
 		return fail(a, "no seed");
 	a->game.seed = (uint64_t) v;
-	if (strncmp(a->actor_key, "char:", 5) != 0 ||
-	    wr_parse_i64(a->actor_key + 5, 1, INT64_MAX, &a->game.actor_char) < 0)
+	if (strncmp(a->actor_key, "sys:", 4) == 0)
+		; /* internal verbs: the plan names who (decode_internal) */
+	else if (strncmp(a->actor_key, "mob:", 4) == 0) {
+		if (wr_parse_i64(a->actor_key + 4, 1, INT64_MAX, &a->game.actor_mob) < 0)
+			return fail(a, "malformed mob actor");
+	} else if (strncmp(a->actor_key, "char:", 5) != 0 ||
+		 wr_parse_i64(a->actor_key + 5, 1, INT64_MAX, &a->game.actor_char) < 0)
 		return fail(a, "actor is not a character");
 	a->nlock_instances = parse_id_array(PQgetvalue(res, row, COL_LOCK_INSTANCES), a->lock_instances,
 					    (int) WR_ELEMENTSOF(a->lock_instances));
@@ -267,6 +301,8 @@ decode_room(struct json_object *o, struct game_room *r)
 	for (size_t i = 0; flags && i < json_object_array_length(flags); i++)
 		if (!strcmp(json_object_get_string(json_object_array_get_idx(flags, i)), "dark"))
 			r->dark = true;
+		else if (!strcmp(json_object_get_string(json_object_array_get_idx(flags, i)), "safe"))
+			r->safe = true;
 	for (size_t i = 0; exits && i < json_object_array_length(exits); i++) {
 		struct json_object *x = json_object_array_get_idx(exits, i);
 		enum game_dir d = game_dir_from_string(str_member(x, "dir"));
@@ -297,6 +333,10 @@ decode_char(struct json_object *c, struct game_char *ch)
 		.hp = i32_member(c, "hp"),
 		.max_hp = i32_member(c, "max_hp"),
 		.gold = i64_member(c, "gold"),
+		.xp = i64_member(c, "xp"),
+		.hp_at_ms = i64_member(c, "hp_at_ms"),
+		.fighting = i64_member(c, "fighting"),
+		.fight_id = i64_member(c, "fight_id"),
 		.carried_weight = i64_member(c, "carried_weight"),
 		.carried_count = i32_member(c, "carried_count"),
 		.weighed = bool_member(c, "weighed"),
@@ -339,8 +379,52 @@ decode_item(struct json_object *it, struct game_item *ret)
 		.owner_mob = i64_member(it, "owner_mob_id"),
 		.owner_item = i64_member(it, "owner_item_id"),
 		.locked = bool_member(it, "locked"),
+		.named = bool_member(it, "named"),
+		.armor = i32_member(it, "armor"),
 	};
+	/* Content is checked at load; a bad string here just means no dice. */
+	if (opt_str_member(it, "damage") && game_dice_parse(opt_str_member(it, "damage"), &ret->damage) < 0)
+		ret->damage = (struct game_dice){0};
 	return 0;
+}
+
+static void
+decode_mob(struct json_object *m, struct game_mob *ret)
+{
+	struct json_object *loot = wr_json_member(m, "loot", json_type_array);
+
+	*ret = (struct game_mob){
+		.id = i64_member(m, "id"),
+		.instance_id = i64_member(m, "instance_id"),
+		.name = str_member(m, "name"),
+		.description = str_member(m, "description"),
+		.room_id = i64_member(m, "room_id"),
+		.level = i32_member(m, "level"),
+		.hp = i32_member(m, "hp"),
+		.max_hp = i32_member(m, "max_hp"),
+		.hp_at_ms = i64_member(m, "hp_at_ms"),
+		.fighting = i64_member(m, "fighting"),
+		.dead = bool_member(m, "dead"),
+		.spawn_room = i64_member(m, "spawn_room"),
+		.armor = i32_member(m, "armor"),
+		.xp = i64_member(m, "xp"),
+		.gold_min = i64_member(m, "gold_min"),
+		.gold_max = i64_member(m, "gold_max"),
+		.respawn_ms = i64_member(m, "respawn_ms"),
+		.decay_ms = i64_member(m, "decay_ms"),
+		.locked = bool_member(m, "locked"),
+	};
+	if (opt_str_member(m, "damage") && game_dice_parse(opt_str_member(m, "damage"), &ret->damage) < 0)
+		ret->damage = (struct game_dice){0};
+	for (size_t i = 0; loot && i < json_object_array_length(loot) && ret->nloot < GAME_MAX_LOOT; i++) {
+		struct json_object *l = json_object_array_get_idx(loot, i);
+		struct game_loot *gl = &ret->loot[ret->nloot];
+
+		if (decode_item(l, &gl->tmpl) < 0)
+			continue;
+		gl->chance = i32_member(l, "chance");
+		ret->nloot++;
+	}
 }
 
 static int
@@ -351,6 +435,8 @@ decode_lists(struct json_object *doc, struct game_state *st, struct wr_error *re
 	struct json_object *inst = wr_json_member(doc, "instances", json_type_array);
 	struct json_object *ids = wr_json_member(doc, "new_ids", json_type_array);
 	struct json_object *coin = wr_json_member(doc, "coin", json_type_object);
+	struct json_object *corpse = wr_json_member(doc, "corpse", json_type_object);
+	struct json_object *recall = wr_json_member(doc, "recall", json_type_array);
 
 	if ((items && json_object_array_length(items) > GAME_MAX_ITEMS) ||
 	    (mobs && json_object_array_length(mobs) > GAME_MAX_MOBS) ||
@@ -360,19 +446,20 @@ decode_lists(struct json_object *doc, struct game_state *st, struct wr_error *re
 	for (size_t i = 0; items && i < json_object_array_length(items); i++)
 		if (decode_item(json_object_array_get_idx(items, i), &st->items[st->nitems++]) < 0)
 			return wr_error_set(reterr, -EBADMSG, "internal", "item of unknown kind or slot");
-	for (size_t i = 0; mobs && i < json_object_array_length(mobs); i++) {
-		struct json_object *m = json_object_array_get_idx(mobs, i);
+	for (size_t i = 0; mobs && i < json_object_array_length(mobs); i++)
+		decode_mob(json_object_array_get_idx(mobs, i), &st->mobs[st->nmobs++]);
+	for (size_t i = 0; recall && i < json_object_array_length(recall) && st->nrecall < GAME_MAX_RECALL; i++) {
+		struct json_object *x = json_object_array_get_idx(recall, i);
 
-		st->mobs[st->nmobs++] = (struct game_mob){
-			.id = i64_member(m, "id"),
-			.name = str_member(m, "name"),
-			.description = str_member(m, "description"),
-			.room_id = i64_member(m, "room_id"),
-			.level = i32_member(m, "level"),
-			.hp = i32_member(m, "hp"),
-			.max_hp = i32_member(m, "max_hp"),
+		st->recall[st->nrecall++] = (struct game_recall){
+			.instance_id = i64_member(x, "instance_id"),
+			.room_id = i64_member(x, "room_id"),
+			.xp_percent = i32_member(x, "xp_percent"),
+			.gold_percent = i32_member(x, "gold_percent"),
 		};
 	}
+	if (corpse && decode_item(corpse, &st->corpse) < 0)
+		return wr_error_set(reterr, -EBADMSG, "internal", "malformed corpse template");
 	for (size_t i = 0; inst && i < json_object_array_length(inst); i++)
 		st->instances[st->ninstances++] = json_object_get_int64(json_object_array_get_idx(inst, i));
 	for (size_t i = 0; ids && i < json_object_array_length(ids); i++)
@@ -406,6 +493,8 @@ worker_decode_state(const char *json, struct game_state *st, struct json_object 
 	st->nrooms = st->nchars = st->nitems = st->nmobs = st->ninstances = 0;
 	st->nnew_ids = st->new_ids_used = 0;
 	st->coin = (struct game_item){0};
+	st->corpse = (struct game_item){0};
+	st->nrecall = 0;
 	for (size_t i = 0; i < n; i++) {
 		r = decode_room(json_object_array_get_idx(rooms, i), &st->rooms[st->nrooms++]);
 		if (r < 0) {
@@ -469,7 +558,7 @@ worker_encode_event(struct wr_strbuf *sb, const struct game_event *ev, const str
 	wr_strbuf_puts(sb, "{\"type\":");
 	wr_strbuf_json_str(sb, ev->type);
 	wr_strbuf_printf(sb, ",\"action_id\":%" PRId64 ",\"actor_key\":", a->id);
-	wr_strbuf_json_str(sb, a->actor_key);
+	wr_strbuf_json_str(sb, a->event_actor);
 	if (a->command_id[0]) {
 		wr_strbuf_puts(sb, ",\"command_id\":");
 		wr_strbuf_json_str(sb, a->command_id);
@@ -499,4 +588,60 @@ worker_encode_event(struct wr_strbuf *sb, const struct game_event *ev, const str
 		wr_strbuf_printf(sb, "%s{\"stream\":\"%s\",\"seq\":%" PRId64 "}", i ? "," : "", stream, seqs[i]);
 	}
 	wr_strbuf_puts(sb, "]}");
+}
+
+/* Who a follow-up's actions queue behind: one chain per fight, corpse or mob. */
+static void
+followup_actor(const struct game_followup *f, char *buf, size_t n)
+{
+	const struct game_action *g = &f->action;
+
+	if (g->verb == GAME_VERB_ROUND)
+		snprintf(buf, n, "sys:combat:%" PRId64, g->actor_char);
+	else if (g->verb == GAME_VERB_DECAY)
+		snprintf(buf, n, "sys:decay:%" PRId64, g->items[0]);
+	else
+		snprintf(buf, n, "sys:respawn:%" PRId64, g->target_mob);
+}
+
+static void
+json_id_list(struct wr_strbuf *sb, const char *key, const int64_t *ids, size_t n)
+{
+	wr_strbuf_printf(sb, ",\"%s\":[", key);
+	for (size_t i = 0, k = 0; i < n; i++)
+		if (ids[i] > 0)
+			wr_strbuf_printf(sb, "%s%" PRId64, k++ ? "," : "", ids[i]);
+	wr_strbuf_puts(sb, "]");
+}
+
+void
+worker_encode_followup(struct wr_strbuf *sb, const struct game_followup *f, const struct worker_action *a,
+		       int64_t now_ms)
+{
+	const struct game_action *g = &f->action;
+	char actor[64];
+
+	followup_actor(f, actor, sizeof(actor));
+	wr_strbuf_printf(sb, "{\"actor_key\":\"%s\",\"verb\":\"%s\",\"args\":{}", actor, game_verb_to_string(g->verb));
+	wr_strbuf_printf(sb, ",\"plan\":{\"room\":%" PRId64, g->room_id);
+	if (g->actor_char)
+		wr_strbuf_printf(sb, ",\"char\":%" PRId64, g->actor_char);
+	if (g->target_mob)
+		wr_strbuf_printf(sb, ",\"mob\":%" PRId64, g->target_mob);
+	if (g->fight_id)
+		wr_strbuf_printf(sb, ",\"fight\":%" PRId64, g->fight_id);
+	if (g->recall_room)
+		wr_strbuf_printf(sb, ",\"recall\":%" PRId64, g->recall_room);
+	if (g->nitems)
+		json_id_list(sb, "items", g->items, g->nitems);
+	wr_strbuf_puts(sb, "}");
+	if (a->instance_id)
+		wr_strbuf_printf(sb, ",\"instance_id\":%" PRId64, a->instance_id);
+	json_id_list(sb, "lock_rooms", f->lock_rooms, f->nlock_rooms);
+	json_id_list(sb, "lock_characters", &f->lock_char, 1);
+	json_id_list(sb, "lock_mobs", &f->lock_mob, 1);
+	json_id_list(sb, "lock_items", &f->lock_item, 1);
+	/* Fights are as urgent as players; corpses and respawns are ambient. */
+	wr_strbuf_printf(sb, ",\"priority\":%d,\"run_at_ms\":%" PRId64 ",\"seed\":%" PRId64 "}",
+			 g->verb == GAME_VERB_ROUND ? 100 : 200, now_ms + f->delay_ms, (int64_t) f->seed);
 }

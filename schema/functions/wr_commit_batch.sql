@@ -6,7 +6,15 @@
 --               rewritten in place, picked up by the next claim: a stale plan
 --               is first marked {"replan": true} (counted in replans), and the
 --               batch that claims it next plans it again from a fresh view
---   characters: [{id, room_id, hp, gold}] changed character rows
+--   characters: [{id, room_id, hp, gold, xp, level, max_hp, hp_at_ms, fighting, fight_id}]
+--               changed character rows (the combat members may be absent)
+--   mobs:       [{id, room_id, hp, hp_at_ms, fighting, dead, corpse_id}] changed mob rows; a
+--               mob with corpse_id died: everything it owned moves into that new corpse
+--   followups:  [{actor_key, verb, args, plan, instance_id, lock_*, run_at, seed, priority}]
+--               actions the rules scheduled (combat rounds, decay, respawn): enqueued
+--               like wr_enqueue does, after the batch's own actions left the queue
+--   spilled:    [ids] containers in deleted_items whose contents first move to
+--               the container's own owner (a decaying corpse)
 --   new_items:  [{id, template_id, instance_id, owner_*_id, worn_slot, quantity}] rows the
 --               rules created (split stacks, dropped coins), with ids wr_lock_load reserved
 --   items:      [{id, owner_character_id, owner_room_id, owner_mob_id, owner_item_id,
@@ -29,19 +37,38 @@ DECLARE
 	streams text;
 BEGIN
 	UPDATE characters c SET room_id = (x->>'room_id')::bigint, hp = (x->>'hp')::integer,
-		gold = (x->>'gold')::bigint
+		gold = (x->>'gold')::bigint,
+		xp = coalesce((x->>'xp')::bigint, c.xp), level = coalesce((x->>'level')::integer, c.level),
+		max_hp = coalesce((x->>'max_hp')::integer, c.max_hp),
+		hp_at = coalesce(to_timestamp((x->>'hp_at_ms')::bigint / 1000.0), c.hp_at),
+		fighting_mob = CASE WHEN x ? 'fighting' THEN nullif((x->>'fighting')::bigint, 0) ELSE c.fighting_mob END,
+		fight_id = CASE WHEN x ? 'fight_id' THEN nullif((x->>'fight_id')::bigint, 0) ELSE c.fight_id END
 	FROM jsonb_array_elements(coalesce(batch->'characters', '[]')) x
 	WHERE c.id = (x->>'id')::bigint;
 
+	UPDATE mobs m SET room_id = (x->>'room_id')::bigint, hp = (x->>'hp')::integer,
+		hp_at = to_timestamp((x->>'hp_at_ms')::bigint / 1000.0),
+		fighting_char = nullif((x->>'fighting')::bigint, 0),
+		dead_at = CASE WHEN (x->>'dead')::boolean THEN coalesce(m.dead_at, now()) END
+	FROM jsonb_array_elements(coalesce(batch->'mobs', '[]')) x
+	WHERE m.id = (x->>'id')::bigint;
+
 	-- New rows first: nothing is ever put inside one in the batch that makes it,
 	-- but an updated row may be one made earlier.
+	-- Ordered by id: a corpse is made before the loot put inside it.
 	INSERT INTO items (id, template_id, instance_id, owner_character_id, owner_room_id, owner_mob_id,
-	                   owner_item_id, worn_slot, quantity)
+	                   owner_item_id, worn_slot, quantity, name)
 	SELECT (x->>'id')::bigint, (x->>'template_id')::bigint, (x->>'instance_id')::bigint,
 	       (x->>'owner_character_id')::bigint, (x->>'owner_room_id')::bigint,
 	       (x->>'owner_mob_id')::bigint, (x->>'owner_item_id')::bigint, x->>'worn_slot',
-	       (x->>'quantity')::integer
-	FROM jsonb_array_elements(coalesce(batch->'new_items', '[]')) x;
+	       (x->>'quantity')::integer, left(x->>'name', 120)
+	FROM jsonb_array_elements(coalesce(batch->'new_items', '[]')) x
+	ORDER BY (x->>'id')::bigint;
+
+	-- A dead mob's possessions go into its corpse, under the mob's lock.
+	UPDATE items i SET owner_mob_id = NULL, owner_item_id = (x->>'corpse_id')::bigint, worn_slot = NULL
+	FROM jsonb_array_elements(coalesce(batch->'mobs', '[]')) x
+	WHERE x ? 'corpse_id' AND i.owner_mob_id = (x->>'id')::bigint;
 
 	UPDATE items i SET owner_character_id = (x->>'owner_character_id')::bigint,
 		owner_room_id = (x->>'owner_room_id')::bigint, owner_mob_id = (x->>'owner_mob_id')::bigint,
@@ -49,6 +76,13 @@ BEGIN
 		quantity = (x->>'quantity')::integer
 	FROM jsonb_array_elements(coalesce(batch->'items', '[]')) x
 	WHERE i.id = (x->>'id')::bigint;
+
+	-- A decaying corpse's contents fall to wherever it lies (under its lock).
+	UPDATE items i SET owner_character_id = c.owner_character_id, owner_room_id = c.owner_room_id,
+		owner_mob_id = c.owner_mob_id, owner_item_id = c.owner_item_id, worn_slot = NULL
+	FROM items c
+	WHERE c.id IN (SELECT jsonb_array_elements_text(coalesce(batch->'spilled', '[]'))::bigint)
+	  AND i.owner_item_id = c.id;
 
 	DELETE FROM items
 	WHERE id IN (SELECT jsonb_array_elements_text(coalesce(batch->'deleted_items', '[]'))::bigint);
@@ -86,10 +120,26 @@ BEGIN
 	INSERT INTO dead_actions (id, action, last_error, attempts)
 	SELECT d.id, to_jsonb(d) - 'error' - 'is_head', d.error, d.attempts FROM dead d;
 
+	-- One advisory lock call for every actor whose queue changes, in one order:
+	-- the follow-ups' actors with the finished actions' (see wr_lock_actors).
+	IF jsonb_array_length(coalesce(batch->'followups', '[]')) > 0 THEN
+		PERFORM wr_lock_actors(ARRAY(
+			SELECT actor_key FROM action_queue
+			WHERE id IN (SELECT jsonb_array_elements_text(coalesce(batch->'done', '[]'))::bigint)
+			UNION SELECT x->>'actor_key' FROM jsonb_array_elements(batch->'followups') x));
+	END IF;
 	PERFORM wr_dequeue(ARRAY(
 		SELECT jsonb_array_elements_text(coalesce(batch->'done', '[]'))::bigint
 		UNION ALL
 		SELECT (x->>'id')::bigint FROM jsonb_array_elements(coalesce(batch->'dead', '[]')) x));
+
+	FOR e IN SELECT value FROM jsonb_array_elements(coalesce(batch->'followups', '[]'))
+	         WITH ORDINALITY ORDER BY ordinality LOOP
+		PERFORM wr_enqueue_one(e || jsonb_build_object('run_at', to_timestamp((e->>'run_at_ms')::bigint / 1000.0)));
+	END LOOP;
+	IF jsonb_array_length(coalesce(batch->'followups', '[]')) > 0 THEN
+		PERFORM pg_notify('wr_actions', '');
+	END IF;
 
 	IF n > 0 THEN
 		SELECT string_agg(key, ',') INTO streams FROM jsonb_object_keys(batch->'counters') key;
