@@ -39,11 +39,21 @@
 #include "planner/planner.h"
 #include "publisher/pub-private.h"
 
-/* Per connection, on the lws thread only. */
+struct pub_cmd_job;
+
+/*
+ * Per connection, on the lws thread only.  A connection's commands run one
+ * at a time, in the order they arrived: with several command threads, two
+ * commands of one player handed out together could otherwise be submitted
+ * in either order ("say 1", "say 2" heard backwards).  Only the oldest is
+ * handed to the threads; the rest wait in pending until its result is in.
+ */
 struct pub_cmd_peer {
 	struct pub_conn *conn;     /* NULL once the connection closed */
 	unsigned refs;             /* the connection's own, plus one per job */
-	unsigned inflight;         /* jobs queued or running */
+	unsigned inflight;         /* jobs pending or handed to the threads */
+	bool running;              /* one job of this peer is with the threads */
+	struct pub_cmd_job *pending, *pending_tail;  /* waiting for their turn */
 };
 
 struct pub_cmd_job {
@@ -233,6 +243,38 @@ push_refusal(struct pub_conn *c, const char *id, const char *code, const char *m
 	wr_strbuf_done(&sb);
 }
 
+/* Gives j to the command threads. */
+static void
+hand_out(struct pub_commands *pc, struct pub_cmd_job *j)
+{
+	j->peer->running = true;
+	j->next = NULL;
+	pthread_mutex_lock(&pc->lock);
+	if (pc->todo_tail)
+		pc->todo_tail->next = j;
+	else
+		pc->todo = j;
+	pc->todo_tail = j;
+	pthread_cond_signal(&pc->wake);
+	pthread_mutex_unlock(&pc->lock);
+}
+
+/* Forgets a job that never ran: nothing was submitted, nothing is answered. */
+static void
+drop_pending(struct pub_commands *pc, struct pub_cmd_peer *peer)
+{
+	while (peer->pending) {
+		struct pub_cmd_job *j = peer->pending;
+
+		peer->pending = j->next;
+		pc->inflight--;
+		peer->inflight--;
+		peer_unref(peer);
+		job_free(j);
+	}
+	peer->pending_tail = NULL;
+}
+
 void
 pub_commands_drain(struct pub *p)
 {
@@ -251,10 +293,19 @@ pub_commands_drain(struct pub *p)
 
 		pc->inflight--;
 		peer->inflight--;
+		peer->running = false;
 		if (peer->conn)
 			push_result(peer->conn, j->id, wr_strbuf_str(&j->result));
 		else
 			log_debug("result of command \"%s\" for a closed connection dropped", j->id);
+		if (peer->pending) {
+			struct pub_cmd_job *turn = peer->pending;
+
+			peer->pending = turn->next;
+			if (!peer->pending)
+				peer->pending_tail = NULL;
+			hand_out(pc, turn);
+		}
 		peer_unref(peer);
 		job_free(j);
 		j = next;
@@ -270,6 +321,7 @@ pub_commands_conn_closed(struct pub_conn *c)
 		return;
 	peer->conn = NULL;
 	c->cmd_peer = NULL;
+	drop_pending(c->pub->commands, peer);
 	peer_unref(peer);
 }
 
@@ -408,14 +460,15 @@ pub_commands_frame(struct pub_conn *c, struct json_object *obj)
 	j->id = wr_xstrdup(id);
 	j->item = item;
 	j->item_len = len;
-	pthread_mutex_lock(&pc->lock);
-	if (pc->todo_tail)
-		pc->todo_tail->next = j;
-	else
-		pc->todo = j;
-	pc->todo_tail = j;
-	pthread_cond_signal(&pc->wake);
-	pthread_mutex_unlock(&pc->lock);
+	if (j->peer->running) {
+		if (j->peer->pending_tail)
+			j->peer->pending_tail->next = j;
+		else
+			j->peer->pending = j;
+		j->peer->pending_tail = j;
+	} else {
+		hand_out(pc, j);
+	}
 	log_debug_ctx(c->logctx, "command \"%s\" queued (%u of this connection, %zu in all)", id, j->peer->inflight,
 		      pc->inflight);
 }

@@ -76,6 +76,24 @@ is "$(json 'd["error"]["code"]' "$r")" idempotency_conflict "c1 with other input
 is "$(sql "SELECT count(*) FROM event_log WHERE type = 'Said' AND payload->>'message' LIKE 'hello over%'")" 1 \
 	"said once for three frames with id c1"
 
+# One connection's commands run in the order sent, even with two command
+# threads: eight says written at once are queued, applied and answered in order.
+frames=""
+for i in 1 2 3 4 5 6 7 8; do
+	frames="$frames{\"type\":\"command\",\"id\":\"o$i\",\"input\":\"say order $i\"}
+"
+done
+printf '%s' "$frames" >&3
+result alice o8 >/dev/null
+is "$(grep -o '"type":"result","id":"o[0-9]"' "$T_DIR/alice.out" | tr -dc '0-9\n' | tr '\n' ' ')" "1 2 3 4 5 6 7 8 " \
+	"results of eight commands sent at once come back in the order sent"
+is "$(sql "SELECT string_agg(c.command_id, ' ' ORDER BY c.action_ids[1]) FROM command_ids c
+           WHERE c.actor_key = 'char:$ALICE_ID' AND c.command_id LIKE 'o_'")" "o1 o2 o3 o4 o5 o6 o7 o8" \
+	"their action ids are in the order sent"
+wait_grep "You say, 'order 8'" "$T_DIR/alice.out"
+is "$(grep -o "You say, 'order [0-9]'" "$T_DIR/alice.out" | tr -dc '0-9\n' | tr '\n' ' ')" "1 2 3 4 5 6 7 8 " \
+	"and the says are heard in that order"
+
 # The id is the HTTP command id: a command posted over HTTP and resent on the socket is the same command.
 r=$(post "$ALICE" '{"input":"say first over http","id":"x1"}')
 hid=$(json 'd["action_ids"][0]' "${r#* }")
