@@ -59,6 +59,13 @@ main(int argc, char **argv)
 		 "frames queued per connection before it is closed as too slow (4408)"},
 		{"max-connections", WR_CONFIG_INT, &cfg.max_connections, "10000", 1, 1000000, false,
 		 "websocket connections served at once"},
+		{"max-resume", WR_CONFIG_INT, &cfg.max_resume, "1000", 0, 1000000, false,
+		 "events per stream a reconnecting client may have replayed (\"resume\" in the hello)"},
+		{"allowed-origins", WR_CONFIG_STRING, &cfg.allowed_origins, "", 0, 0, false,
+		 "comma list of browser origins (http://host:port) allowed to connect, \"*\" for any;"
+		 " requests without Origin are always allowed"},
+		{"token-recheck-ms", WR_CONFIG_INT, &cfg.token_recheck_ms, "30000", 100, 3600000, false,
+		 "recheck every connection's token this often (revocations also NOTIFY at once)"},
 		{NULL, 0, NULL, NULL, 0, 0, false, NULL},
 	};
 	struct wr_error err = {0};
