@@ -265,3 +265,17 @@ def heads(frames, start=None):
         elif f.get("type") == "event":
             last[f["stream"]] = f["seq"]
     return last
+
+
+def write_sql(stream, n, actor="char:1", text="private"):
+    """n Said-like events in any one stream, in one worker-style transaction
+    (an advisory lock stands for the aggregate's row lock)."""
+    sql("""BEGIN; SELECT pg_advisory_xact_lock(hashtext('%s'));
+    SELECT wr_commit_batch(jsonb_build_object(
+        'events', (SELECT jsonb_agg(jsonb_build_object('type', 'Said', 'actor_key', '%s',
+            'payload', jsonb_build_object('text', '%s ' || (h.n + i)),
+            'streams', jsonb_build_array(jsonb_build_object('stream', '%s', 'seq', h.n + i))) ORDER BY i)
+            FROM generate_series(1, %d) i),
+        'counters', jsonb_build_object('%s', h.n + %d)))
+    FROM (SELECT coalesce((SELECT last_seq FROM stream_counters WHERE stream = '%s'), 0) AS n) h;
+    COMMIT""" % (stream, actor, text, stream, n, stream, n, stream))
