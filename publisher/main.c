@@ -66,6 +66,9 @@ main(int argc, char **argv)
 		 " requests without Origin are always allowed"},
 		{"token-recheck-ms", WR_CONFIG_INT, &cfg.token_recheck_ms, "30000", 100, 3600000, false,
 		 "recheck every connection's token this often (revocations also NOTIFY at once)"},
+		{"send-buffer", WR_CONFIG_INT, &cfg.send_buffer, "65536", 0, 16777216, false,
+		 "kernel send buffer per websocket in bytes (bounds what a client that stops reading holds);"
+		 " 0 = the kernel's default"},
 		{NULL, 0, NULL, NULL, 0, 0, false, NULL},
 	};
 	struct wr_error err = {0};

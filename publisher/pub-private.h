@@ -64,6 +64,7 @@ struct pub_config {
 	int64_t max_resume;        /* events per stream a resume may replay */
 	char *allowed_origins;     /* from malloc() (config): comma list, "*" = any */
 	int64_t token_recheck_ms;
+	int64_t send_buffer;       /* SO_SNDBUF of each websocket, 0 = kernel default */
 };
 
 /* store.c ------------------------------------------------------------------ */

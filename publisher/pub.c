@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 #include "core/json.h"
 #include "core/log.h"
@@ -28,6 +29,7 @@
 #define DB_POLL_TURNS 4            /* notify/fetch rounds before yielding to lws */
 #define MAX_TOKEN 512
 #define MAX_CHARACTER_NAME 64
+#define PUB_WRITES_PER_CALLBACK 32 /* frames written per writeable callback at most */
 
 /* Ping an idle client after 30 s, hang up if it stays silent for 75 s. */
 static const lws_retry_bo_t idle_policy = {
@@ -193,26 +195,34 @@ conn_writeable(struct pub_conn *c)
 				 strlen(c->close_reason));
 		return -1;
 	}
-	if (c->out_count == 0)
-		return 0;
-	f = c->outbox[c->out_head];
-	c->outbox[c->out_head] = NULL;
-	c->out_head = (c->out_head + 1) % c->out_cap;
-	c->out_count--;
+	/*
+	 * Several frames per callback while the socket takes them: one per
+	 * callback drains a busy client's outbox by one frame per turn of the
+	 * loop, and a turn may fetch a whole transaction's events.
+	 */
+	for (int i = 0; i < PUB_WRITES_PER_CALLBACK && c->out_count > 0; i++) {
+		if (i > 0 && lws_send_pipe_choked(c->wsi))
+			break;
+		f = c->outbox[c->out_head];
+		c->outbox[c->out_head] = NULL;
+		c->out_head = (c->out_head + 1) % c->out_cap;
+		c->out_count--;
+		/*
+		 * lws writes the frame header into the LWS_PRE headroom; a server
+		 * frame is unmasked, so the header is the same for every recipient
+		 * and sharing the buffer is safe.  A short send is buffered by lws,
+		 * and lws_send_pipe_choked() is then true.
+		 */
+		n = lws_write(c->wsi, f->data + LWS_PRE, f->len, LWS_WRITE_TEXT);
+		pub_frame_unref(f);
+		if (n < 0) {
+			log_info_ctx(c->logctx, "could not write to client, closing");
+			return -1;
+		}
+	}
 	/* A replay is over once everything fetched so far was written. */
 	if (c->replay_allow > 0 && c->out_count == 0 && route_caught_up(c))
 		c->replay_allow = 0;
-	/*
-	 * lws writes the frame header into the LWS_PRE headroom; a server
-	 * frame is unmasked, so the header is the same for every recipient
-	 * and sharing the buffer is safe.  A short send is buffered by lws.
-	 */
-	n = lws_write(c->wsi, f->data + LWS_PRE, f->len, LWS_WRITE_TEXT);
-	pub_frame_unref(f);
-	if (n < 0) {
-		log_info_ctx(c->logctx, "could not write to client, closing");
-		return -1;
-	}
 	if (c->out_count > 0 || c->state == PUB_CONN_CLOSING)
 		lws_callback_on_writable(c->wsi);
 	return 0;
@@ -372,6 +382,17 @@ conn_established(struct pub *p, struct pub_conn *c, struct lws *wsi)
 	p->conns = c;
 	p->nconns++;
 	lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, PUB_HELLO_TIMEOUT_S);
+	/*
+	 * A fixed kernel send buffer: a client that stops reading holds at
+	 * most this much kernel memory before its outbox starts to fill (the
+	 * autotuned default grows to megabytes per socket).
+	 */
+	if (p->cfg->send_buffer > 0) {
+		int sz = (int) p->cfg->send_buffer;
+
+		if (setsockopt(lws_get_socket_fd(wsi), SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz)) < 0)
+			log_debug_ctx(c->logctx, "could not set the send buffer: %m");
+	}
 	lws_get_peer_simple(wsi, peer, sizeof(peer));
 	log_info_ctx(c->logctx, "connected from %s", peer);
 }
