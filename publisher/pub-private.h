@@ -126,10 +126,6 @@ pub_store_notifies(struct pub_store *st, void (*cb)(bool tokens, const char *pay
 int
 pub_store_fetch(struct pub_store *st, const char *const *streams, const int64_t *after, size_t n, int limit,
 		struct pub_page *ret, struct wr_error *reterr) WR_MUSTCHECK;
-/* Up to limit rows of one stream with after < seq <= upto, in seq order. */
-int
-pub_store_fetch_range(struct pub_store *st, const char *stream, int64_t after, int64_t upto, int limit,
-		      struct pub_page *ret, struct wr_error *reterr) WR_MUSTCHECK;
 /* Reads row i; -EBADMSG if the row does not look like the query promised. */
 int
 pub_page_get(const struct pub_page *page, int i, struct pub_event *ret) WR_MUSTCHECK;

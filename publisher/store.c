@@ -29,13 +29,6 @@ static const char fetch_sql[] =
 	" ORDER BY e.event_id, es.stream"
 	" LIMIT $3";
 
-static const char range_sql[] =
-	"SELECT es.stream, es.seq, e.event_id, e.type, e.actor_key, e.payload::text"
-	" FROM event_streams es JOIN event_log e ON e.event_id = es.event_id"
-	" WHERE es.stream = $1 AND es.seq > $2 AND es.seq <= $3"
-	" ORDER BY es.seq"
-	" LIMIT $4";
-
 /*
  * Within a stream seq order is event_id order, so walking the primary key
  * backwards stops at the first row at or before the event: only the events
@@ -254,24 +247,6 @@ out:
 	wr_strbuf_done(&names);
 	wr_strbuf_done(&cursors);
 	return r;
-}
-
-int
-pub_store_fetch_range(struct pub_store *st, const char *stream, int64_t after, int64_t upto, int limit,
-		      struct pub_page *ret, struct wr_error *reterr)
-{
-	char after_s[24], upto_s[24], limit_s[24];
-	const char *params[4] = {stream, after_s, upto_s, limit_s};
-	PGresult *res = NULL;
-	int r;
-
-	snprintf(after_s, sizeof(after_s), "%lld", (long long) after);
-	snprintf(upto_s, sizeof(upto_s), "%lld", (long long) upto);
-	snprintf(limit_s, sizeof(limit_s), "%d", limit);
-	r = wr_db_exec(&st->db, range_sql, 4, params, PGRES_TUPLES_OK, &res, reterr);
-	if (r < 0)
-		return r;
-	return page_check(res, ret, reterr);
 }
 
 int
