@@ -14,15 +14,16 @@ ALICE=$("$WRCTL" token issue alice)
 BOB=$("$WRCTL" token issue bob)
 BOB2=$("$WRCTL" token issue bob --label=second)
 BOB3=$("$WRCTL" token issue bob --label=third)
+BOB4=$("$WRCTL" token issue bob --label=fourth)
 ADMIN=$("$WRCTL" token issue alice --admin)
 publisher one --allowed-origins="http://127.0.0.1:8080, http://localhost:8080" --token-recheck-ms=600000
 publisher two --token-recheck-ms=300
 
-py_checks "$WS_one" "$WS_two" "$ALICE" "$BOB" "$ADMIN" "$BOB2" "$BOB3" <<'PY'
+py_checks "$WS_one" "$WS_two" "$ALICE" "$BOB" "$ADMIN" "$BOB2" "$BOB3" "$BOB4" <<'PY'
 import os, subprocess, sys, time
 from wsclient import WS, check, diag, events, sql, say_sql, write_sql
 
-url, url2, alice, bob, admin, bob2, bob3 = sys.argv[1:8]
+url, url2, alice, bob, admin, bob2, bob3, bob4 = sys.argv[1:9]
 alice_id = sql("SELECT id FROM characters WHERE name = 'Alice'")
 bob_id = sql("SELECT id FROM characters WHERE name = 'Bob'")
 room = sql("SELECT room_id FROM characters WHERE name = 'Bob'")
@@ -214,6 +215,11 @@ check(c.recv(10)["type"] == "welcome", "a third token of Bob's connects to the s
 sql("UPDATE access_tokens SET revoked_at = now() WHERE label = 'third'")
 fs, _ = c.recv_until(lambda f: f["type"] == "_close", timeout=10)
 check(fs and fs[-1].get("code") == 4401, "a revocation by hand in SQL (no NOTIFY) closes it by the periodic recheck", fs)
+c = WS(url2, hello={"type": "hello", "token": bob4})
+check(c.recv(10)["type"] == "welcome", "a fourth token of Bob's connects to the second publisher")
+sql("UPDATE access_tokens SET expires_at = now() WHERE label = 'fourth'")
+fs, _ = c.recv_until(lambda f: f["type"] == "_close", timeout=10)
+check(fs and fs[-1].get("code") == 4401, "a token that expires while connected is closed by the recheck", fs)
 c = WS(url, hello={"type": "hello", "token": alice})
 check(c.recv(10)["type"] == "welcome", "other tokens' connections stay")
 c.send({"type": "ping"})
