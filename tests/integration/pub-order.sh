@@ -25,15 +25,16 @@ alice_id = sql("SELECT id FROM characters WHERE name = 'Alice'")
 room = sql("SELECT room_id FROM characters WHERE name = 'Alice'")
 ROUNDS = 6
 
-def batch(stream, lock, text, sleep=0.0):
-    """One worker-style transaction: lock, next seq, wr_commit_batch, (sleep), commit."""
+def batch(stream, lock, text, hold=False):
+    """One worker-style transaction: lock, next seq, wr_commit_batch, (wait for the gate), commit."""
     return ("BEGIN;\n%s\n"
             "SELECT wr_commit_batch(jsonb_build_object('events', jsonb_build_array(jsonb_build_object("
             "'type', 'Said', 'actor_key', 'char:%s', 'payload', jsonb_build_object('text', '%s'),"
             "'streams', jsonb_build_array(jsonb_build_object('stream', '%s', 'seq', s.n)))),"
             "'counters', jsonb_build_object('%s', s.n)))"
             " FROM (SELECT coalesce((SELECT last_seq FROM stream_counters WHERE stream = '%s'), 0) + 1 AS n) s;\n"
-            "SELECT pg_sleep(%s);\nCOMMIT;\n" % (lock, alice_id, text, stream, stream, stream, sleep))
+            "%s\nCOMMIT;\n" % (lock, alice_id, text, stream, stream, stream,
+                                 "SELECT pg_advisory_lock_shared(77);" if hold else ""))
 
 def psql(script, wait=True):
     p = subprocess.Popen(["psql", os.environ["WR_DATABASE_URL"], "-XAtq", "-v", "ON_ERROR_STOP=1", "-f", "-"],
@@ -53,15 +54,33 @@ for name, c in clients:
     check(w and w["type"] == "welcome", "client %s on publisher %s is welcomed" % (name, name.split("-")[0]), w)
 
 inversions = 0
+got_frames = {name: [] for name, _ in clients}
+# The gate: a session holding advisory lock 77; A waits for it before COMMIT.
+gate = subprocess.Popen(["psql", os.environ["WR_DATABASE_URL"], "-XAtq"], stdin=subprocess.PIPE,
+                        stdout=subprocess.DEVNULL, text=True)
 for i in range(ROUNDS):
-    a = psql(batch("room:" + room, "SELECT 1 FROM rooms WHERE id = %s FOR UPDATE;" % room, "late %d" % i, 1.2),
-             wait=False)
-    # Wait until A has written its event (it sleeps before COMMIT), then commit B first.
+    gate.stdin.write("SELECT pg_advisory_lock(77);\n"); gate.stdin.flush()
     t0 = time.monotonic()
-    while sql("SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep'") != "1" and time.monotonic() - t0 < 10:
+    while sql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 77 AND granted") != "1" \
+            and time.monotonic() - t0 < 10:
+        time.sleep(0.02)
+    a = psql(batch("room:" + room, "SELECT 1 FROM rooms WHERE id = %s FOR UPDATE;" % room, "late %d" % i, True),
+             wait=False)
+    # Wait until A has written its event and waits at the gate, then commit B first.
+    t0 = time.monotonic()
+    while sql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 77 AND NOT granted") != "1" \
+            and time.monotonic() - t0 < 10:
         time.sleep(0.02)
     psql(batch("char:" + alice_id, "SELECT 1 FROM characters WHERE id = %s FOR UPDATE;" % alice_id, "early %d" % i))
+    # Both Alice clients get B while A is still open; then A commits.
+    for name, c in clients[:2]:
+        fs, hit = c.recv_until(lambda f: f.get("type") == "event" and f["data"].get("text") == "early %d" % i)
+        got_frames[name] += fs
+        if hit is None:
+            diag("client %s did not get early %d while late %d was open" % (name, i, i))
+    gate.stdin.write("SELECT pg_advisory_unlock(77);\n"); gate.stdin.flush()
     a.wait()
+gate.stdin.close(); gate.wait()
 
 # An event written without NOTIFY: only the backstop read finds it.
 sql("BEGIN; WITH e AS (INSERT INTO event_log (type, payload, actor_key) VALUES ('Said', '{\"text\":\"no notify\"}', 'char:%s')"
@@ -81,7 +100,7 @@ for i in range(ROUNDS):
 check(inversions == ROUNDS, "in every pair the lower event_id committed last (%d of %d)" % (inversions, ROUNDS))
 
 for name, c in clients:
-    frames = c.drain(quiet=1.5, timeout=20)
+    frames = got_frames[name] + c.drain(quiet=1.5, timeout=20)
     evs = events(frames)
     ids = [e["event_id"] for e in evs]
     texts = [e["data"].get("text") for e in evs]
