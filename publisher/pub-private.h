@@ -168,6 +168,10 @@ int
 pub_store_room_floor_ok(struct pub_store *st, const char *char_stream, int64_t char_id, int64_t char_seq,
 			const char *room_stream, int64_t room_id, int64_t after, bool *ret,
 			struct wr_error *reterr) WR_MUSTCHECK;
+/* *ret: event after + 1 of stream is not older than the character. */
+int
+pub_store_newer_than_char(struct pub_store *st, const char *stream, int64_t after, int64_t char_id, bool *ret,
+			  struct wr_error *reterr) WR_MUSTCHECK;
 /* Calls cb for each of hashes that is revoked, expired or gone; returns how many. */
 int
 pub_store_invalid_tokens(struct pub_store *st, const char *const *hashes, size_t n,

@@ -23,7 +23,8 @@
  *     arrival there (the room's position at its last CharacterMoved up to
  *     c0; if it never moved, the first replayed event may not be older
  *     than the character): no reading a room's past from before one was
- *     in it;
+ *     in it (nor an instance's: its replay may not begin before the
+ *     character existed);
  *   - it may not be past the room's position at the departure, if any.
  *
  * When the room cannot be resumed the connection starts at the current
@@ -126,10 +127,14 @@ find_room_pos(struct resume_set *rs)
 	return NULL;
 }
 
-/* The position to start stream at: the client's if it may replay from there, else head. */
+/*
+ * The position to start stream at: the client's if it may replay from there,
+ * else head.  With floor_char, the replay may not begin with an event older
+ * than that character (an instance's shouts from before one existed).
+ */
 static int
-start_at(struct pub *p, struct resume_set *rs, const char *stream, int64_t head, int64_t *ret, bool *ret_resumed,
-	 struct wr_error *reterr)
+start_at(struct pub *p, struct resume_set *rs, const char *stream, int64_t head, int64_t floor_char, int64_t *ret,
+	 bool *ret_resumed, struct wr_error *reterr)
 {
 	struct resume_pos *rp = find_pos(rs, stream);
 	bool ok = false;
@@ -140,6 +145,8 @@ start_at(struct pub *p, struct resume_set *rs, const char *stream, int64_t head,
 	if (!rp)
 		return 0;
 	r = pub_store_replayable(&p->store, stream, rp->after, head, p->cfg->max_resume, &ok, reterr);
+	if (r >= 0 && ok && floor_char > 0 && rp->after < head)
+		r = pub_store_newer_than_char(&p->store, stream, rp->after, floor_char, &ok, reterr);
 	if (r < 0)
 		return r;
 	if (ok) {
@@ -276,9 +283,11 @@ resume_hello(struct pub_conn *c, const struct pub_hello *h, struct json_object *
 		return 0;
 	}
 	snprintf(instance_key, sizeof(instance_key), "instance:%lld", (long long) h->instance_id);
-	r = start_at(p, &rs, c->char_key, h->char_head, &char_after, &char_resumed, &err);
+	/* The private stream is the character's own history, all of it. */
+	r = start_at(p, &rs, c->char_key, h->char_head, 0, &char_after, &char_resumed, &err);
 	if (r >= 0)
-		r = start_at(p, &rs, instance_key, h->instance_head, &instance_after, &instance_resumed, &err);
+		r = start_at(p, &rs, instance_key, h->instance_head, h->char_id, &instance_after, &instance_resumed,
+			     &err);
 	if (r >= 0)
 		r = room_start(p, c, h, &rs, char_after, &room, &err);
 	if (r < 0) {

@@ -106,6 +106,12 @@ static const char room_floor_sql[] =
 	"  WHERE es.stream = $1 AND es.seq <= $2::bigint AND e.type = 'CharacterMoved'"
 	"  ORDER BY es.seq DESC LIMIT 1) m ON true";
 
+/* Whether event $2 + 1 of stream $1 is not older than character $3. */
+static const char newer_sql[] =
+	"SELECT coalesce((SELECT e.created_at >= c.created_at"
+	" FROM event_streams rs JOIN event_log e ON e.event_id = rs.event_id, characters c"
+	" WHERE rs.stream = $1 AND rs.seq = $2::bigint + 1 AND c.id = $3::bigint), false)";
+
 /* The hashes among $1 that no longer open a connection. */
 static const char tokens_sql[] =
 	"SELECT h FROM unnest($1::text[]) AS h"
@@ -432,6 +438,25 @@ pub_store_room_floor_ok(struct pub_store *st, const char *char_stream, int64_t c
 	snprintf(char_s, sizeof(char_s), "%lld", (long long) char_id);
 	snprintf(after_s, sizeof(after_s), "%lld", (long long) after);
 	r = wr_db_exec(&st->db, room_floor_sql, 6, params, PGRES_TUPLES_OK, &res, reterr);
+	if (r < 0)
+		return r;
+	*ret = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	return 0;
+}
+
+int
+pub_store_newer_than_char(struct pub_store *st, const char *stream, int64_t after, int64_t char_id, bool *ret,
+			  struct wr_error *reterr)
+{
+	char after_s[24], char_s[24];
+	const char *params[3] = {stream, after_s, char_s};
+	PGresult *res = NULL;
+	int r;
+
+	snprintf(after_s, sizeof(after_s), "%lld", (long long) after);
+	snprintf(char_s, sizeof(char_s), "%lld", (long long) char_id);
+	r = wr_db_exec(&st->db, newer_sql, 3, params, PGRES_TUPLES_OK, &res, reterr);
 	if (r < 0)
 		return r;
 	*ret = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;

@@ -36,6 +36,7 @@ foreign = ["char:" + alice_id, "room:" + other]
 write_sql("char:" + alice_id, 30, "char:" + alice_id, "secret")
 say_sql(other, 30, "char:" + alice_id)
 say_sql(room, 5, "char:" + bob_id)
+write_sql("instance:" + instance, 5, "char:" + alice_id, "shout")
 
 received = []      # every frame Bob's connections got
 refused = 0
@@ -122,11 +123,12 @@ check(n == 250, "250 hellos resuming foreign streams get them in cannot_resume a
 # so take the oldest room events away from Bob by making him newer).
 head = int(sql("SELECT last_seq FROM stream_counters WHERE stream = 'room:%s'" % room))
 # The control: a resume of Bob's own room does replay (so the collector sees events).
-c = WS(url, hello={"type": "hello", "token": bob, "resume": {"room:" + room: head - 5}})
+c = WS(url, hello={"type": "hello", "token": bob, "resume": {"room:" + room: head - 5, "instance:" + instance: 0}})
 w = c.recv(10)
 fs = c.drain(quiet=0.5)
-check(w["cannot_resume"] == [] and [e["seq"] for e in events(fs)] == list(range(head - 4, head + 1)),
-      "control: Bob resuming his own room 5 back gets those 5 events", w, fs)
+check(w["cannot_resume"] == [] and sorted((e["stream"], e["seq"]) for e in events(fs)) ==
+      sorted([("room:" + room, q) for q in range(head - 4, head + 1)] + [("instance:" + instance, q) for q in range(1, 6)]),
+      "control: Bob resuming his own room 5 back and his instance from 0 gets those 10 events", w, fs)
 received.extend(fs)
 c.close()
 sql("UPDATE characters SET created_at = now() WHERE id = %s" % bob_id)
@@ -134,13 +136,15 @@ n = 0
 batch = []
 for i in range(250):
     attempts += 1
-    kind = i % 3
+    kind = i % 4
     if kind == 0:
         res = {"room:" + room: 0}                       # from before Bob existed
     elif kind == 1:
         res = {"char:" + bob_id: 1000 + i}               # past the head
-    else:
+    elif kind == 2:
         res = {"instance:%d" % (int(instance) + 1): 0}  # another instance
+    else:
+        res = {"instance:" + instance: 0}               # his instance, from before he existed
     c = WS(url, hello={"type": "hello", "token": bob, "resume": res})
     w = c.recv(10)
     received.append(w)
@@ -151,7 +155,7 @@ for i in range(250):
         collect(batch)
         batch = []
 refused += n
-check(n == 250, "250 replay requests (before his time, past the head, another instance) get cannot_resume", n)
+check(n == 250, "250 replay requests (room or instance before his time, past the head, another instance) get cannot_resume", n)
 
 check(attempts == 1000 and refused == 1000, "1000 attempts, 1000 refused", attempts, refused)
 leaks = [f for f in received if f and f.get("type") == "event" and f["stream"] not in own]
