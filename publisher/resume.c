@@ -34,7 +34,8 @@
  * is closed with 4408 like any slow consumer and resumes again.
  *
  * Admin tokens may also subscribe to and unsubscribe from any stream by
- * hand, from any position still in event_log.
+ * hand, from any position still in event_log and at most 4 x max-resume
+ * behind the head.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -400,6 +401,15 @@ resume_subscribe(struct pub_conn *c, struct json_object *obj)
 	}
 	if (!ok) {
 		pub_conn_error(c, "cannot_resume", "the events after \"after\" are no longer kept");
+		return;
+	}
+	/*
+	 * A replay is read in event_id order with every other stream's live
+	 * rows, so a very long one would hold them all back; and more than
+	 * the replay allowance would close the connection as slow anyway.
+	 */
+	if ((uint64_t) (head - after) > replay_allowance(p)) {
+		pub_conn_error(c, "cannot_resume", "\"after\" is more than 4 x max-resume events behind the head");
 		return;
 	}
 	r = route_subscribe(p, c, stream, after, &sub, &fetch);

@@ -198,6 +198,17 @@ check(f and f.get("code") == "bad_request", "a subscribe to a malformed stream n
 ad.send({"type": "subscribe", "stream": "room:" + other, "after": ohead + 100})
 f = ad.recv(5)
 check(f and f.get("code") == "bad_request", "a subscribe past the head is a bad_request", f)
+# A long history: at most 4 x max-resume (4000 here) behind the head.
+third = sql("SELECT min(id) FROM rooms WHERE id NOT IN (%s, %s)" % (room, other))
+say_sql(third, 4100, "char:" + alice_id)
+ad.send({"type": "subscribe", "stream": "room:" + third, "after": 0})
+f = ad.recv(5)
+check(f and f.get("code") == "cannot_resume", "an admin subscribe 4100 events behind gets cannot_resume", f)
+ad.send({"type": "subscribe", "stream": "room:" + third, "after": 100})
+frames, _ = ad.recv_until(lambda f: f.get("type") == "event" and f["seq"] == 4100, timeout=30)
+check(frames[:1] == [{"type": "subscribed", "stream": "room:" + third, "after": 100}] and
+      [e["seq"] for e in events(frames)] == list(range(101, 4101)),
+      "one 4000 behind replays all 4000 events in order", frames[:1], len(events(frames)))
 ad.close()
 
 # Revocation --------------------------------------------------------------------
