@@ -236,8 +236,9 @@ follow(struct pub *p, struct pub_conn *c, const struct pub_event *ev, bool *stop
 	struct wr_error err = {0};
 	struct json_object *obj = NULL;
 	struct pub_sub *sub;
+	struct pub_stream *s;
 	char to_key[PUB_STREAM_NAME];
-	int64_t to = 0, pos = 0;
+	int64_t to = 0, pos = 0, head = 0;
 	bool fetch, have = false;
 	int r;
 
@@ -269,6 +270,22 @@ follow(struct pub *p, struct pub_conn *c, const struct pub_event *ev, bool *stop
 	if (r < 0) {
 		pub_db_failed(p, &err);
 		pub_conn_close(c, PUB_CLOSE_TRY_AGAIN, "database unavailable: resume from your last seq");
+		goto out;
+	}
+	/*
+	 * Live, the arrival is a moment ago.  In a replay it may be long ago in
+	 * a busy room: reading all of that again would hold back every stream
+	 * and overflow the connection anyway.  It resumes instead, and gets
+	 * cannot_resume for the room it is in now.
+	 */
+	s = route_stream_find(p, to_key);
+	if (s)
+		head = s->cursor;
+	else if (c->replay_allow > 0 && pub_store_head(&p->store, to_key, &head, &err) < 0)
+		pub_db_failed(p, &err);
+	if (head - pos > p->cfg->max_resume * PUB_MAX_SUBS) {
+		log_info_ctx(c->logctx, "replay reaches %s %lld events back, closing", to_key, (long long) (head - pos));
+		pub_conn_close(c, PUB_CLOSE_SLOW, "resume from your last seq");
 		goto out;
 	}
 	r = route_subscribe(p, c, to_key, pos, &sub, &fetch);

@@ -133,6 +133,33 @@ check(any("live in the north" in t for t in texts) and not any("only the square"
 a, w = hello({"room:" + north: 0, "char:" + alice_id: int(sql("SELECT last_seq FROM stream_counters WHERE stream = 'char:%s'" % alice_id))})
 check(w.get("cannot_resume") == ["room:" + north], "a room position from before her arrival gets cannot_resume", w)
 a.close()
+
+# 4. A replay that would reach too far back into the room she walked into ----
+a, w = hello()
+last = heads([w] + a.drain(quiet=0.5))
+a.close()
+post(http, alice, {"input": "south"})
+wait_applied()
+say_sql(room, 2500, "char:" + bob_id)      # 2500 > 4 x max-resume (600) after her arrival
+a, w = hello(last)
+frames, _ = a.recv_until(lambda f: False, timeout=15)
+check(w.get("cannot_resume") == [] and any(f.get("event") == "CharacterMoved" for f in frames) and
+      frames and frames[-1].get("code") == 4408,
+      "a replay whose move leads 2500 events back into a busy room ends with 4408 after the CharacterMoved",
+      w, frames[-3:])
+last = heads([w] + frames)       # the unsubscribed room is dropped, as a client does
+stale = dict(heads([w]), **last)  # a client that keeps it anyway
+a.close()
+rhead = int(sql("SELECT last_seq FROM stream_counters WHERE stream = '%s'" % rkey))
+a, w = hello(last)
+check(w.get("cannot_resume") == [] and w["streams"].get(rkey) == rhead and
+      w["streams"]["char:" + alice_id] == last["char:" + alice_id],
+      "resuming from there: her private stream resumes, the room she is in starts at the head", w, last)
+a.close()
+a, w = hello(stale)
+check(w.get("cannot_resume") == ["room:" + north] and w["streams"].get(rkey) == rhead,
+      "with the room she left still in resume, that room is cannot_resume", w, stale)
+a.close()
 PY
 
 finish
