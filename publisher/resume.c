@@ -179,6 +179,11 @@ room_start(struct pub *p, struct pub_conn *c, const struct pub_hello *h, struct 
 	if (!rp)
 		return 0;
 	r = pub_store_first_move(&p->store, c->char_key, char_after, h->char_head, &from, &move_id, reterr);
+	if (r == -EBADMSG) {
+		/* A malformed move: the room cannot be placed, which is not a database failure. */
+		log_warning_ctx(c->logctx, "not resuming the room: %s", reterr->msg);
+		return 0;
+	}
 	if (r < 0)
 		return r;
 	snprintf(key, sizeof(key), "room:%lld", (long long) (from > 0 ? from : h->room_id));
