@@ -426,6 +426,12 @@ pub_commands_frame(struct pub_conn *c, struct json_object *obj)
 		push_bad_request(c, NULL, "a command frame needs \"id\": a non-empty string of at most 64 bytes");
 		return;
 	}
+	if (c->char_id <= 0) {
+		/* An admin hello without a character: there is no actor to act as. */
+		push_refusal(c, id, "forbidden", "this connection plays no character: name one in the hello to send commands",
+			     0);
+		return;
+	}
 	item = frame_item(c, obj, id, &len, &msg);
 	if (!item) {
 		push_bad_request(c, id, msg);
