@@ -219,6 +219,7 @@
     if (f.code === "unknown_type" && wsCommands && pending.size) {
       /* This publisher takes no commands: use the ingress for them from now on. */
       wsCommands = false;
+      document.body.dataset.commands = "http";
       for (const c of pending.values()) postCommand(c);
       return;
     }
@@ -247,6 +248,7 @@
     } else if (ws && online) {
       ws.send(JSON.stringify({ type: "command", id: c.id, input: c.input }));
       c.sent = true;
+      document.body.dataset.commands = document.body.dataset.commands || "socket";
     }
   }
 
