@@ -19,6 +19,7 @@
 
 #include "core/error.h"
 #include "core/strbuf.h"
+#include "ingress/commands.h"
 #include "planner/planner.h"
 
 struct ingress_config {
@@ -56,13 +57,7 @@ struct ingress_config {
 struct ingress_store;
 struct ingress_conn;
 
-/* Creates a pool of size connections (one per HTTP worker thread); nothing
- * connects until the first acquire.  conninfo is copied. */
-struct ingress_store *
-ingress_store_new(const char *conninfo, size_t size);
-/* Closes every connection; NULL-safe; returns NULL. */
-struct ingress_store *
-ingress_store_free(struct ingress_store *st);
+/* ingress_store_new() and ingress_store_free() are in ingress/commands.h. */
 
 /*
  * Takes a free connection, connecting it first if needed (with a short
@@ -389,23 +384,7 @@ unsigned int
 ingress_mailbox_actor(struct ingress_store *st, const char *token, const char *id, int64_t *ret_char,
 		      struct wr_strbuf *out);
 
-/* ---- ratelimit.c: a token bucket per presented bearer string -------------------- */
-
-struct ingress_ratelimit;
-
-/* rate requests per second, burst at most; rate 0 disables.  NULL never. */
-struct ingress_ratelimit *
-ingress_ratelimit_new(int64_t rate, int64_t burst);
-struct ingress_ratelimit *
-ingress_ratelimit_free(struct ingress_ratelimit *rl);
-
-/*
- * Takes one token from the bucket of this bearer string (a keyed hash of
- * it: unknown tokens are limited too, before any database work).  Returns
- * 0 when allowed, or the seconds (>= 1) after which a request would be.
- */
-int64_t
-ingress_ratelimit_take(struct ingress_ratelimit *rl, const char *bearer, int64_t now_ms);
+/* ---- ratelimit.c: ingress_ratelimit_*() are in ingress/commands.h ---------------- */
 
 /* ---- metrics.c: counters for /metrics ---------------------------------------------- */
 
