@@ -10,6 +10,9 @@
  *            connections, following a character from room to room
  *   store.c  every SQL statement of the publisher (libpq lives only here)
  *   commands.c  commands on the socket, run on a few command threads
+ *   resume.c the hello's subscriptions and resume positions, admin
+ *            subscribe/unsubscribe
+ *   access.c the origin allowlist and the token recheck (revocation)
  *
  * Everything runs on the one lws service thread, so nothing here locks,
  * except commands.c's queues between that thread and its command threads.
@@ -27,6 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <json-c/json.h>
 #include <libwebsockets.h>
 
 #include "core/db.h"
@@ -41,6 +45,9 @@
 #define PUB_HELLO_TIMEOUT_S 10     /* time a client has to say hello */
 #define PUB_CLOSE_TIMEOUT_S 5      /* time a closing client has to go away */
 #define PUB_MAX_COMMAND_ID 64      /* bytes of a command frame's "id" */
+#define PUB_MAX_RESUME_STREAMS 8   /* members of a hello's "resume" */
+#define PUB_TOKEN_HASH 65          /* sha256 hex and its NUL */
+#define PUB_OUTBOX_MIN 16          /* slots a new outbox starts with; it grows to its limit */
 
 /* Application close codes (docs/protocol.md). */
 #define PUB_CLOSE_BAD_REQUEST 4400
@@ -62,6 +69,9 @@ struct pub_config {
 	int64_t command_queue_per_conn;
 	int64_t command_rate;      /* commands per second per token; 0: no limit */
 	int64_t command_burst;
+	int64_t max_resume;        /* events per stream a resume may replay */
+	char *allowed_origins;     /* from malloc() (config): comma list, "*" = any */
+	int64_t token_recheck_ms;
 };
 
 /* store.c ------------------------------------------------------------------ */
@@ -88,7 +98,9 @@ struct pub_page {
 
 /* What a successful hello learns, all from one snapshot. */
 struct pub_hello {
-	int64_t char_id;
+	bool admin;                /* an admin token: may subscribe by hand */
+	char token_hash[PUB_TOKEN_HASH];
+	int64_t char_id;           /* 0: an admin token that named no character */
 	char *name;                /* from malloc() */
 	int64_t room_id;
 	int64_t char_head;         /* last seq of char:<id> */
@@ -111,12 +123,12 @@ int
 pub_store_socket(const struct pub_store *st);
 /*
  * Reads what the server sent without blocking and calls cb with the payload
- * of each pending notification.  Returns the number of notifications or a
+ * of each pending notification (tokens: on wr_tokens, else wr_events).  Returns the number of notifications or a
  * negative errno (-ECONNRESET when the connection broke).
  */
 int
-pub_store_notifies(struct pub_store *st, void (*cb)(const char *payload, void *userdata), void *userdata,
-		   struct wr_error *reterr) WR_MUSTCHECK;
+pub_store_notifies(struct pub_store *st, void (*cb)(bool tokens, const char *payload, void *userdata),
+		   void *userdata, struct wr_error *reterr) WR_MUSTCHECK;
 /* Up to limit rows with seq > after[i] in streams[i], in (event_id, stream) order. */
 int
 pub_store_fetch(struct pub_store *st, const char *const *streams, const int64_t *after, size_t n, int limit,
@@ -143,6 +155,33 @@ pub_store_position(struct pub_store *st, const char *stream, int64_t event_id, i
 int
 pub_store_hello(struct pub_store *st, const char *token, const char *character, struct pub_hello *ret,
 		struct wr_error *reterr) WR_MUSTCHECK;
+
+/* The last seq of stream (0 if none). */
+int
+pub_store_head(struct pub_store *st, const char *stream, int64_t *ret, struct wr_error *reterr) WR_MUSTCHECK;
+/*
+ * *ret: the events (after, upto] of stream can be replayed: at most max of
+ * them, and the first still in event_log.
+ */
+int
+pub_store_replayable(struct pub_store *st, const char *stream, int64_t after, int64_t upto, int64_t max,
+		     bool *ret, struct wr_error *reterr) WR_MUSTCHECK;
+/* The first CharacterMoved in (after, upto] of a char stream; -1s when none. */
+int
+pub_store_first_move(struct pub_store *st, const char *char_stream, int64_t after, int64_t upto,
+		     int64_t *ret_from_room, int64_t *ret_event_id, struct wr_error *reterr) WR_MUSTCHECK;
+/*
+ * The position of room_stream when the character arrived in room_id, as of
+ * its char seq char_seq; -1 when the history does not show it there.
+ */
+int
+pub_store_arrival(struct pub_store *st, const char *char_stream, int64_t char_seq, const char *room_stream,
+		  int64_t room_id, int64_t *ret, struct wr_error *reterr) WR_MUSTCHECK;
+/* Calls cb for each of hashes that is revoked, expired or gone; returns how many. */
+int
+pub_store_invalid_tokens(struct pub_store *st, const char *const *hashes, size_t n,
+			 void (*cb)(const char *hash, void *userdata), void *userdata,
+			 struct wr_error *reterr) WR_MUSTCHECK;
 
 /* pub.c -------------------------------------------------------------------- */
 
@@ -173,12 +212,16 @@ struct pub_conn {
 	uint64_t id;
 	enum pub_conn_state state;
 	char logctx[64];           /* "conn=3 char=7" */
-	int64_t char_id;
+	int64_t char_id;           /* 0: an admin connection without a character */
 	char char_key[PUB_STREAM_NAME];
 	char *char_name;           /* from malloc() */
+	bool admin;                /* may subscribe to any stream from any position */
+	char token_hash[PUB_TOKEN_HASH];   /* rechecked for revocation */
+	int64_t follow_after;      /* follow only CharacterMoved with a char seq above this */
+	size_t replay_allow;       /* extra outbox frames while a replay is in flight */
 	struct pub_sub *subs[PUB_MAX_SUBS];   /* from malloc() each */
-	struct pub_frame **outbox; /* from malloc(): ring of max_outbox frames */
-	size_t out_head, out_count;
+	struct pub_frame **outbox; /* from malloc(): ring of out_cap frames */
+	size_t out_head, out_count, out_cap;   /* out_cap grows up to the outbox limit */
 	int close_code;            /* sent once the outbox is flushed */
 	char close_reason[96];
 	bool close_now;            /* drop the outbox, close at once */
@@ -200,6 +243,7 @@ struct pub_sub {
 	struct pub_conn *conn;
 	struct pub_stream *stream;
 	int64_t cursor;            /* largest seq given to this connection */
+	bool pinned;               /* an admin's own subscription: not moved by follow */
 	struct pub_sub *next, *prev;
 };
 
@@ -212,7 +256,7 @@ struct pub {
 	bool db_up;
 	bool in_db_callback;       /* inside the db wsi's own callback */
 	unsigned reconnect_failures;
-	lws_sorted_usec_list_t sul_backstop, sul_reconnect, sul_kick, sul_tick;
+	lws_sorted_usec_list_t sul_backstop, sul_reconnect, sul_kick, sul_tick, sul_tokens, sul_recheck;
 	struct pub_conn *conns;    /* every live websocket */
 	uint64_t next_conn_id;
 	int64_t nconns;
@@ -220,6 +264,8 @@ struct pub {
 	struct pub_stream *streams[PUB_STREAM_BUCKETS];
 	size_t nstreams;
 	struct pub_commands *commands;
+	uint64_t frames_encoded;   /* event frames built: once per row, not per recipient */
+	uint64_t frames_queued;    /* event frames handed to connections */
 };
 
 struct pub *
@@ -245,6 +291,9 @@ pub_frame_unref(struct pub_frame *f);
 /* Queues a frame (takes its own reference); a full outbox closes with 4408. */
 void
 pub_conn_push(struct pub_conn *c, struct pub_frame *f);
+/* Queues {"type":"error","code":code,"message":message}. */
+void
+pub_conn_error(struct pub_conn *c, const char *code, const char *message);
 /* Encodes and queues a small control frame from a JSON text. */
 void
 pub_conn_push_json(struct pub_conn *c, const char *json, size_t len);
@@ -286,17 +335,20 @@ pub_commands_conn_closed(struct pub_conn *c);
 struct pub_stream *
 route_stream_find(struct pub *p, const char *name);
 /*
- * Subscribes c to stream name after position after.  *ret_upto is set to the
- * shared cursor when it is already past after (the caller then sends its
- * own frames and calls route_catch_up), else to after.  *ret_new is true
- * when the stream was not tracked and a fetch is needed.
+ * Subscribes c to stream name after position after.  When the stream is
+ * new, or its shared cursor is already past after (it is then moved back to
+ * after: the next fetch reads again from there, and the other subscribers
+ * skip what they had), *ret_fetch is set: the caller must fetch soon.
  */
 int
 route_subscribe(struct pub *p, struct pub_conn *c, const char *name, int64_t after, struct pub_sub **ret,
-		int64_t *ret_upto, bool *ret_new) WR_MUSTCHECK;
-/* Gives sub's connection the events (sub->cursor, upto] it missed. */
-void
-route_catch_up(struct pub *p, struct pub_sub *sub, int64_t upto);
+		bool *ret_fetch) WR_MUSTCHECK;
+/* c's subscription to name, or NULL. */
+struct pub_sub *
+route_sub_find(struct pub_conn *c, const char *name);
+/* True when every subscription of c has everything fetched so far. */
+bool
+route_caught_up(const struct pub_conn *c);
 void
 route_unsubscribe(struct pub *p, struct pub_sub *sub);
 void
@@ -309,5 +361,36 @@ bool
 route_notify_relevant(struct pub *p, const char *payload);
 void
 route_done(struct pub *p);
+
+/* resume.c ----------------------------------------------------------------- */
+
+/* Validates a stream name from a client: char:, room: or instance: and an id. */
+bool
+resume_stream_name_ok(const char *name);
+/*
+ * Subscribes a player (or an admin playing a character) after a successful
+ * hello: at the heads, or at the positions of obj's "resume" it may replay.
+ * Sends the welcome.  Returns 0, or a negative errno after it has refused
+ * the hello (bad "resume") or closed the connection.
+ */
+int
+resume_hello(struct pub_conn *c, const struct pub_hello *h, struct json_object *obj);
+/* {"type":"subscribe"} and {"type":"unsubscribe"}: admin only. */
+void
+resume_subscribe(struct pub_conn *c, struct json_object *obj);
+void
+resume_unsubscribe(struct pub_conn *c, struct json_object *obj);
+
+/* access.c ----------------------------------------------------------------- */
+
+/* True when an upgrade request with this Origin (NULL: none) may proceed. */
+bool
+access_origin_allowed(const struct pub_config *cfg, const char *origin);
+/* Rechecks every connection's token soon (a wr_tokens NOTIFY). */
+void
+access_recheck_soon(struct pub *p);
+/* Starts the periodic token recheck. */
+void
+access_start(struct pub *p);
 
 #endif

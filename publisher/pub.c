@@ -80,13 +80,33 @@ pub_frame_unref(struct pub_frame *f)
 static void
 outbox_clear(struct pub_conn *c)
 {
-	size_t cap = (size_t) c->pub->cfg->max_outbox;
-
 	while (c->out_count > 0) {
 		c->outbox[c->out_head] = pub_frame_unref(c->outbox[c->out_head]);
-		c->out_head = (c->out_head + 1) % cap;
+		c->out_head = (c->out_head + 1) % c->out_cap;
 		c->out_count--;
 	}
+	c->out_head = 0;
+}
+
+/* Frames a connection may have waiting: max-outbox, more while it replays. */
+static size_t
+outbox_limit(const struct pub_conn *c)
+{
+	return (size_t) c->pub->cfg->max_outbox + c->replay_allow;
+}
+
+/* Doubles the ring (up to limit), keeping the queued frames in order. */
+static void
+outbox_grow(struct pub_conn *c, size_t limit)
+{
+	size_t cap = c->out_cap * 2 > limit ? limit : c->out_cap * 2;
+	struct pub_frame **ring = wr_xcalloc(cap, sizeof(*ring));
+
+	for (size_t i = 0; i < c->out_count; i++)
+		ring[i] = c->outbox[(c->out_head + i) % c->out_cap];
+	free(c->outbox);
+	c->outbox = ring;
+	c->out_cap = cap;
 	c->out_head = 0;
 }
 
@@ -105,21 +125,23 @@ conn_closing(struct pub_conn *c, int code, const char *reason, bool now)
 void
 pub_conn_push(struct pub_conn *c, struct pub_frame *f)
 {
-	size_t cap = (size_t) c->pub->cfg->max_outbox;
+	size_t limit = outbox_limit(c);
 
 	if (!c->live || c->state == PUB_CONN_CLOSING)
 		return;
-	if (c->out_count >= cap) {
+	if (c->out_count >= limit) {
 		/*
 		 * Slow consumer: the client resumes from the last seq it got,
 		 * so what is queued is worth nothing; free it now.
 		 */
-		log_info_ctx(c->logctx, "outbox full (%zu frames), closing slow client", cap);
+		log_info_ctx(c->logctx, "outbox full (%zu frames), closing slow client", limit);
 		outbox_clear(c);
 		conn_closing(c, PUB_CLOSE_SLOW, "resume from your last seq", true);
 		return;
 	}
-	c->outbox[(c->out_head + c->out_count) % cap] = pub_frame_ref(f);
+	if (c->out_count == c->out_cap)
+		outbox_grow(c, limit);
+	c->outbox[(c->out_head + c->out_count) % c->out_cap] = pub_frame_ref(f);
 	c->out_count++;
 	lws_callback_on_writable(c->wsi);
 }
@@ -141,8 +163,8 @@ pub_conn_close(struct pub_conn *c, int code, const char *reason)
 	conn_closing(c, code, reason, false);
 }
 
-static void
-push_error(struct pub_conn *c, const char *code, const char *message)
+void
+pub_conn_error(struct pub_conn *c, const char *code, const char *message)
 {
 	struct wr_strbuf sb = WR_STRBUF_INIT;
 
@@ -158,7 +180,6 @@ push_error(struct pub_conn *c, const char *code, const char *message)
 static int
 conn_writeable(struct pub_conn *c)
 {
-	size_t cap = (size_t) c->pub->cfg->max_outbox;
 	struct pub_frame *f;
 	int n;
 
@@ -175,8 +196,11 @@ conn_writeable(struct pub_conn *c)
 		return 0;
 	f = c->outbox[c->out_head];
 	c->outbox[c->out_head] = NULL;
-	c->out_head = (c->out_head + 1) % cap;
+	c->out_head = (c->out_head + 1) % c->out_cap;
 	c->out_count--;
+	/* A replay is over once everything fetched so far was written. */
+	if (c->replay_allow > 0 && c->out_count == 0 && route_caught_up(c))
+		c->replay_allow = 0;
 	/*
 	 * lws writes the frame header into the LWS_PRE headroom; a server
 	 * frame is unmasked, so the header is the same for every recipient
@@ -196,29 +220,10 @@ conn_writeable(struct pub_conn *c)
 /* Hello -------------------------------------------------------------------- */
 
 static void
-push_welcome(struct pub_conn *c, int64_t room_id, const char *room_key, int64_t char_head, int64_t room_head,
-	     const char *instance_key, int64_t instance_head)
-{
-	struct wr_strbuf sb = WR_STRBUF_INIT;
-
-	wr_strbuf_printf(&sb, "{\"type\":\"welcome\",\"character\":{\"id\":%lld,\"name\":", (long long) c->char_id);
-	wr_strbuf_json_str(&sb, c->char_name);
-	wr_strbuf_printf(&sb, "},\"room_id\":%lld,\"streams\":{", (long long) room_id);
-	wr_strbuf_json_str(&sb, c->char_key);
-	wr_strbuf_printf(&sb, ":%lld,", (long long) char_head);
-	wr_strbuf_json_str(&sb, room_key);
-	wr_strbuf_printf(&sb, ":%lld,", (long long) room_head);
-	wr_strbuf_json_str(&sb, instance_key);
-	wr_strbuf_printf(&sb, ":%lld}}", (long long) instance_head);
-	pub_conn_push_json(c, sb.buf, sb.len);
-	wr_strbuf_done(&sb);
-}
-
-static void
 refuse(struct pub_conn *c, const char *code, const char *message, int close_code)
 {
 	log_info_ctx(c->logctx, "hello refused: %s", message);
-	push_error(c, code, message);
+	pub_conn_error(c, code, message);
 	pub_conn_close(c, close_code, code);
 }
 
@@ -229,10 +234,6 @@ do_hello(struct pub_conn *c, struct json_object *obj)
 	struct wr_error err = {0};
 	struct pub_hello h = {0};
 	const char *token = NULL, *character = NULL;
-	struct pub_sub *char_sub, *room_sub, *instance_sub;
-	int64_t char_upto, room_upto, instance_upto;
-	bool char_new, room_new, instance_new;
-	char room_key[PUB_STREAM_NAME], instance_key[PUB_STREAM_NAME];
 	int r;
 
 	if (wr_json_get_str(obj, "token", MAX_TOKEN, &token, &err) < 0 || !*token) {
@@ -257,42 +258,18 @@ do_hello(struct pub_conn *c, struct json_object *obj)
 		refuse(c, "unavailable", "could not check the token, try again later", PUB_CLOSE_TRY_AGAIN);
 		return;
 	}
+	c->admin = h.admin;
+	memcpy(c->token_hash, h.token_hash, sizeof(c->token_hash));
 	c->char_id = h.char_id;
 	c->char_name = h.name;
 	c->token = wr_xstrdup(token);
-	snprintf(c->char_key, sizeof(c->char_key), "char:%lld", (long long) h.char_id);
-	snprintf(room_key, sizeof(room_key), "room:%lld", (long long) h.room_id);
-	snprintf(instance_key, sizeof(instance_key), "instance:%lld", (long long) h.instance_id);
-	snprintf(c->logctx, sizeof(c->logctx), "conn=%llu char=%lld", (unsigned long long) c->id,
-		 (long long) h.char_id);
-	c->state = PUB_CONN_READY;
-	lws_set_timeout(c->wsi, NO_PENDING_TIMEOUT, 0);
-
-	r = route_subscribe(p, c, c->char_key, h.char_head, &char_sub, &char_upto, &char_new);
-	if (r >= 0)
-		r = route_subscribe(p, c, room_key, h.room_head, &room_sub, &room_upto, &room_new);
-	/* Shouts: the whole instance hears them. */
-	if (r >= 0)
-		r = route_subscribe(p, c, instance_key, h.instance_head, &instance_sub, &instance_upto,
-				    &instance_new);
-	if (r < 0) {
-		log_bug_self("could not subscribe connection %llu: %s", (unsigned long long) c->id, strerror(-r));
-		pub_conn_close(c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "internal error");
+	if (h.char_id > 0)
+		snprintf(c->char_key, sizeof(c->char_key), "char:%lld", (long long) h.char_id);
+	snprintf(c->logctx, sizeof(c->logctx), "conn=%llu char=%lld%s", (unsigned long long) c->id,
+		 (long long) h.char_id, h.admin ? " admin" : "");
+	if (resume_hello(c, &h, obj) < 0)
 		return;
-	}
-	log_info_ctx(c->logctx, "hello: character \"%s\" in room %lld, after %s:%lld %s:%lld", c->char_name,
-		     (long long) h.room_id, c->char_key, (long long) h.char_head, room_key,
-		     (long long) h.room_head);
-	push_welcome(c, h.room_id, room_key, h.char_head, h.room_head, instance_key, h.instance_head);
-	/* Only when the shared cursor is already past the snapshot's heads. */
-	if (char_upto > h.char_head)
-		route_catch_up(p, char_sub, char_upto);
-	if (room_upto > h.room_head)
-		route_catch_up(p, room_sub, room_upto);
-	if (instance_upto > h.instance_head)
-		route_catch_up(p, instance_sub, instance_upto);
-	if (char_new || room_new || instance_new)
-		pub_kick(p);
+	lws_set_timeout(c->wsi, NO_PENDING_TIMEOUT, 0);
 }
 
 /* One complete message from the client, c->rx[0..rx_len). */
@@ -304,23 +281,23 @@ conn_message(struct pub_conn *c, bool binary)
 	const char *t;
 
 	if (binary) {
-		push_error(c, "bad_json", "binary frames are not supported, send JSON text");
+		pub_conn_error(c, "bad_json", "binary frames are not supported, send JSON text");
 		return;
 	}
 	if (wr_json_parse(c->rx, c->rx_len, 16, &obj, &err) < 0) {
-		push_error(c, "bad_json", err.msg);
+		pub_conn_error(c, "bad_json", err.msg);
 		return;
 	}
 	type = wr_json_member(obj, "type", json_type_string);
 	t = type ? json_object_get_string(type) : "";
 	if (!json_object_is_type(obj, json_type_object)) {
-		push_error(c, "bad_json", "expected a JSON object");
+		pub_conn_error(c, "bad_json", "expected a JSON object");
 	} else if (c->state == PUB_CONN_HELLO) {
 		if (strcmp(t, "hello") == 0) {
 			do_hello(c, obj);
 		} else {
 			log_info_ctx(c->logctx, "first message was not a hello");
-			push_error(c, "hello_required", "the first message must be {\"type\":\"hello\",...}");
+			pub_conn_error(c, "hello_required", "the first message must be {\"type\":\"hello\",...}");
 			pub_conn_close(c, PUB_CLOSE_BAD_REQUEST, "hello_required");
 		}
 	} else if (strcmp(t, "ping") == 0) {
@@ -330,9 +307,13 @@ conn_message(struct pub_conn *c, bool binary)
 	} else if (strcmp(t, "command") == 0) {
 		pub_commands_frame(c, obj);
 	} else if (strcmp(t, "hello") == 0) {
-		push_error(c, "bad_request", "already said hello on this connection");
+		pub_conn_error(c, "bad_request", "already said hello on this connection");
+	} else if (strcmp(t, "subscribe") == 0) {
+		resume_subscribe(c, obj);
+	} else if (strcmp(t, "unsubscribe") == 0) {
+		resume_unsubscribe(c, obj);
 	} else {
-		push_error(c, "unknown_type", "unknown message type");
+		pub_conn_error(c, "unknown_type", "unknown message type");
 	}
 	json_object_put(obj);
 }
@@ -383,7 +364,8 @@ conn_established(struct pub *p, struct pub_conn *c, struct lws *wsi)
 		.live = true,
 		.id = ++p->next_conn_id,
 		.state = PUB_CONN_HELLO,
-		.outbox = wr_xcalloc((size_t) p->cfg->max_outbox, sizeof(struct pub_frame *)),
+		.out_cap = PUB_OUTBOX_MIN,
+		.outbox = wr_xcalloc(PUB_OUTBOX_MIN, sizeof(struct pub_frame *)),
 	};
 	snprintf(c->logctx, sizeof(c->logctx), "conn=%llu", (unsigned long long) c->id);
 	c->conn_next = p->conns;
@@ -456,6 +438,29 @@ http_writeable(struct pub_conn *c, struct lws *wsi)
 	return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
+/*
+ * Browsers send Origin; a page from an origin that is not allowed gets 403
+ * before the upgrade.  Clients that send no Origin (wrctl watch) pass.
+ */
+static int
+confirm_upgrade(struct pub *p, struct lws *wsi)
+{
+	char origin[256];
+	int n = lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN);
+
+	if (n <= 0)
+		return 0;
+	if (n >= (int) sizeof(origin) || lws_hdr_copy(wsi, origin, sizeof(origin), WSI_TOKEN_ORIGIN) < 0 ||
+	    !access_origin_allowed(p->cfg, origin)) {
+		log_info("refusing a websocket upgrade from origin \"%.*s\"", n < 200 ? n : 200,
+			 n < (int) sizeof(origin) ? origin : "(too long)");
+		if (lws_return_http_status(wsi, HTTP_STATUS_FORBIDDEN, "origin not allowed"))
+			return -1;
+		return 1;
+	}
+	return 0;
+}
+
 static int
 ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
@@ -463,6 +468,8 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
 	struct pub *p;
 
 	switch (reason) {
+	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+		return confirm_upgrade(pub_of(wsi), wsi);
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 		p = pub_of(wsi);
 		if (p->nconns >= p->cfg->max_connections) {
@@ -572,11 +579,13 @@ struct notify_ctx {
 };
 
 static void
-notify_cb(const char *payload, void *userdata)
+notify_cb(bool tokens, const char *payload, void *userdata)
 {
 	struct notify_ctx *nc = userdata;
 
-	if (!nc->relevant && route_notify_relevant(nc->p, payload))
+	if (tokens)
+		access_recheck_soon(nc->p);
+	else if (!nc->relevant && route_notify_relevant(nc->p, payload))
 		nc->relevant = true;
 }
 
@@ -726,6 +735,7 @@ pub_new(const struct pub_config *cfg, struct wr_error *reterr)
 	p->commands = pub_commands_new(cfg, p->ctx, reterr);
 	if (!p->commands)
 		goto fail;
+	access_start(p);
 	return p;
 
 fail:
@@ -743,6 +753,8 @@ pub_free(struct pub *p)
 	lws_sul_cancel(&p->sul_tick);
 	/* No command thread may wake a context that is gone. */
 	pub_commands_stop(p->commands);
+	lws_sul_cancel(&p->sul_tokens);
+	lws_sul_cancel(&p->sul_recheck);
 	/* Closes every connection first: their callbacks still use p. */
 	if (p->ctx)
 		lws_context_destroy(p->ctx);
@@ -781,6 +793,10 @@ pub_shutdown(struct pub *p, int64_t timeout_ms)
 
 	lws_sul_cancel(&p->sul_backstop);
 	lws_sul_cancel(&p->sul_kick);
+	lws_sul_cancel(&p->sul_tokens);
+	lws_sul_cancel(&p->sul_recheck);
+	log_notice("event frames encoded %llu, queued to connections %llu", (unsigned long long) p->frames_encoded,
+		   (unsigned long long) p->frames_queued);
 	for (struct pub_conn *c = p->conns; c; c = c->conn_next)
 		pub_conn_close(c, LWS_CLOSE_STATUS_GOINGAWAY, "server shutting down");
 	tick_cb(&p->sul_tick);

@@ -14,9 +14,16 @@
  * every room:from event from before the departure has been delivered.  The
  * connection then leaves room:from and joins room:to right after its own
  * arrival, at P = the last seq of room:to with event_id <= the Moved event.
- * When room:to was not tracked, processing stops at that row and the fetch
- * starts over with room:to in the set, so no later row of any stream is
- * handed out before the rows of room:to that precede it.
+ * When room:to was not tracked, or its shared cursor is past P (it is then
+ * moved back to P), processing stops at that row and the fetch starts over,
+ * so no later row of any stream is handed out before the rows of room:to
+ * that precede it.
+ *
+ * Replays (resume.c) use the same path: a subscription after an older
+ * position moves the stream's shared cursor back, the fetch reads those
+ * rows again in event_id order, and the subscribers that already had them
+ * skip them by their own cursor.  Each row is encoded once per fetch, not
+ * once per recipient.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -91,12 +98,12 @@ stream_drop(struct pub *p, struct pub_stream *s)
 
 int
 route_subscribe(struct pub *p, struct pub_conn *c, const char *name, int64_t after, struct pub_sub **ret,
-		int64_t *ret_upto, bool *ret_new)
+		bool *ret_fetch)
 {
 	struct pub_stream *s;
 	struct pub_sub *sub;
 	int slot = -1;
-	bool is_new = false;
+	bool fetch = false;
 
 	if (strlen(name) >= PUB_STREAM_NAME)
 		return -ENAMETOOLONG;
@@ -111,7 +118,17 @@ route_subscribe(struct pub *p, struct pub_conn *c, const char *name, int64_t aft
 	s = route_stream_find(p, name);
 	if (!s) {
 		s = stream_new(p, name, after);
-		is_new = true;
+		fetch = true;
+	} else if (s->cursor > after) {
+		/*
+		 * Read the stream again from after, in the one event_id-ordered
+		 * fetch: replayed rows keep their place among the other
+		 * streams' rows (following a move needs that), and the other
+		 * subscribers skip the seqs they already have.
+		 */
+		log_debug("rewinding stream %s from %lld to %lld", name, (long long) s->cursor, (long long) after);
+		s->cursor = after;
+		fetch = true;
 	}
 	sub = wr_xcalloc(1, sizeof(*sub));
 	sub->conn = c;
@@ -123,9 +140,26 @@ route_subscribe(struct pub *p, struct pub_conn *c, const char *name, int64_t aft
 	s->subs = sub;
 	c->subs[slot] = sub;
 	*ret = sub;
-	*ret_upto = s->cursor > after ? s->cursor : after;
-	*ret_new = is_new;
+	*ret_fetch = fetch;
 	return 0;
+}
+
+struct pub_sub *
+route_sub_find(struct pub_conn *c, const char *name)
+{
+	for (int i = 0; i < PUB_MAX_SUBS; i++)
+		if (c->subs[i] && strcmp(c->subs[i]->stream->name, name) == 0)
+			return c->subs[i];
+	return NULL;
+}
+
+bool
+route_caught_up(const struct pub_conn *c)
+{
+	for (int i = 0; i < PUB_MAX_SUBS; i++)
+		if (c->subs[i] && c->subs[i]->cursor < c->subs[i]->stream->cursor)
+			return false;
+	return true;
 }
 
 void
@@ -157,7 +191,7 @@ route_unsubscribe_all(struct pub *p, struct pub_conn *c)
 }
 
 static struct pub_frame *
-event_frame(const struct pub_event *ev)
+event_frame(struct pub *p, const struct pub_event *ev)
 {
 	struct wr_strbuf sb = WR_STRBUF_INIT;
 	struct pub_frame *f;
@@ -177,6 +211,7 @@ event_frame(const struct pub_event *ev)
 	wr_strbuf_puts(&sb, "}");
 	f = pub_frame_new(sb.buf, sb.len);
 	wr_strbuf_done(&sb);
+	p->frames_encoded++;
 	return f;
 }
 
@@ -194,46 +229,6 @@ push_stream_frame(struct pub_conn *c, const char *type, const char *stream, cons
 	wr_strbuf_done(&sb);
 }
 
-void
-route_catch_up(struct pub *p, struct pub_sub *sub, int64_t upto)
-{
-	struct pub_conn *c = sub->conn;
-	struct wr_error err = {0};
-
-	/*
-	 * Each round gives at least one frame, and more than max-outbox
-	 * frames close the connection, so this ends.
-	 */
-	while (sub->cursor < upto && c->state == PUB_CONN_READY) {
-		struct pub_page page = {0};
-		int64_t before = sub->cursor;
-
-		if (pub_store_fetch_range(&p->store, sub->stream->name, sub->cursor, upto,
-					  (int) p->cfg->max_outbox + 1, &page, &err) < 0) {
-			pub_db_failed(p, &err);
-			pub_conn_close(c, PUB_CLOSE_TRY_AGAIN, "database unavailable: resume from your last seq");
-			return;
-		}
-		for (int i = 0; i < page.n && c->state == PUB_CONN_READY; i++) {
-			struct pub_event ev;
-			struct pub_frame *f;
-
-			if (pub_page_get(&page, i, &ev) < 0 || ev.seq <= sub->cursor)
-				continue;
-			f = event_frame(&ev);
-			sub->cursor = ev.seq;
-			pub_conn_push(c, f);
-			pub_frame_unref(f);
-		}
-		pub_page_done(&page);
-		if (sub->cursor == before) {
-			log_bug_self("stream %s has no rows in (%lld, %lld]", sub->stream->name,
-				     (long long) before, (long long) upto);
-			sub->cursor = upto;
-		}
-	}
-}
-
 /* The connection's character moved: leave its room stream, join the new one. */
 static void
 follow(struct pub *p, struct pub_conn *c, const struct pub_event *ev, bool *stop)
@@ -242,8 +237,8 @@ follow(struct pub *p, struct pub_conn *c, const struct pub_event *ev, bool *stop
 	struct json_object *obj = NULL;
 	struct pub_sub *sub;
 	char to_key[PUB_STREAM_NAME];
-	int64_t to = 0, pos = 0, upto;
-	bool is_new, have = false;
+	int64_t to = 0, pos = 0;
+	bool fetch, have = false;
 	int r;
 
 	if (wr_json_parse(ev->payload, ev->payload_len, 64, &obj, &err) < 0 ||
@@ -258,7 +253,7 @@ follow(struct pub *p, struct pub_conn *c, const struct pub_event *ev, bool *stop
 		char name[PUB_STREAM_NAME];
 
 		sub = c->subs[i];
-		if (!sub || strncmp(sub->stream->name, "room:", 5) != 0)
+		if (!sub || sub->pinned || strncmp(sub->stream->name, "room:", 5) != 0)
 			continue;
 		if (strcmp(sub->stream->name, to_key) == 0) {
 			have = true;
@@ -276,7 +271,7 @@ follow(struct pub *p, struct pub_conn *c, const struct pub_event *ev, bool *stop
 		pub_conn_close(c, PUB_CLOSE_TRY_AGAIN, "database unavailable: resume from your last seq");
 		goto out;
 	}
-	r = route_subscribe(p, c, to_key, pos, &sub, &upto, &is_new);
+	r = route_subscribe(p, c, to_key, pos, &sub, &fetch);
 	if (r < 0) {
 		log_bug_self("could not subscribe connection %llu to %s: %s", (unsigned long long) c->id, to_key,
 			     strerror(-r));
@@ -285,9 +280,8 @@ follow(struct pub *p, struct pub_conn *c, const struct pub_event *ev, bool *stop
 	}
 	log_debug_ctx(c->logctx, "following into %s after %lld", to_key, (long long) pos);
 	push_stream_frame(c, "subscribed", to_key, &pos);
-	if (upto > pos)
-		route_catch_up(p, sub, upto);
-	if (is_new)
+	/* Rows of to_key from before this one's successors must come first. */
+	if (fetch)
 		*stop = true;
 out:
 	if (obj)
@@ -318,10 +312,13 @@ route_event(struct pub *p, const struct pub_event *ev, bool *stop)
 		if (c->state != PUB_CONN_READY || ev->seq <= sub->cursor)
 			continue;
 		if (!f)
-			f = event_frame(ev);
+			f = event_frame(p, ev);
 		sub->cursor = ev->seq;
+		p->frames_queued++;
 		pub_conn_push(c, f);
-		if (moved && c->state == PUB_CONN_READY && strcmp(c->char_key, ev->stream) == 0)
+		/* A resume that could not place the room does not follow the moves it replays. */
+		if (moved && c->state == PUB_CONN_READY && strcmp(c->char_key, ev->stream) == 0 &&
+		    ev->seq > c->follow_after)
 			follow(p, c, ev, stop);
 	}
 	pub_frame_unref(f);

@@ -17,6 +17,7 @@
 #include "publisher/pub-private.h"
 
 #define STORE_CHANNEL "wr_events"
+#define STORE_TOKEN_CHANNEL "wr_tokens"
 /* Bounds every statement so a stuck query cannot freeze the event loop. */
 #define STORE_SESSION_SQL "SET statement_timeout = '5s'"
 
@@ -45,28 +46,79 @@ static const char position_sql[] =
 	" WHERE stream = $1 AND event_id <= $2 ORDER BY seq DESC LIMIT 1), 0)";
 
 /*
- * One statement, so one snapshot: the room and both heads agree.  Zero rows:
- * bad token.  A row with a NULL id: no such character.  Two rows: several
- * characters and none named.
+ * One statement, so one snapshot: the room and the heads agree.  Zero rows:
+ * bad token.  A row with a NULL id: no such character (or an admin token
+ * that named none).  Two rows: several characters and none named.  A player
+ * token reaches its account's characters (or the one it pins); an admin
+ * token may name any character, or none to only subscribe by hand.
  */
 static const char hello_sql[] =
 	"WITH t AS ("
-	" SELECT t.account_id, t.character_id FROM access_tokens t"
+	" SELECT t.token_hash, t.kind, t.account_id, t.character_id FROM access_tokens t"
 	" JOIN accounts a ON a.id = t.account_id"
 	" WHERE t.token_hash = encode(sha256(convert_to($1, 'UTF8')), 'hex')"
-	" AND t.kind = 'player' AND t.revoked_at IS NULL"
+	" AND t.kind IN ('player', 'admin') AND t.revoked_at IS NULL"
 	" AND (t.expires_at IS NULL OR t.expires_at > now())"
 	" AND a.disabled_at IS NULL)"
 	" SELECT c.id, c.name, c.room_id,"
 	" coalesce((SELECT last_seq FROM stream_counters WHERE stream = 'char:' || c.id), 0),"
 	" coalesce((SELECT last_seq FROM stream_counters WHERE stream = 'room:' || c.room_id), 0),"
 	" c.instance_id,"
-	" coalesce((SELECT last_seq FROM stream_counters WHERE stream = 'instance:' || c.instance_id), 0)"
+	" coalesce((SELECT last_seq FROM stream_counters WHERE stream = 'instance:' || c.instance_id), 0),"
+	" t.kind, t.token_hash"
 	" FROM t LEFT JOIN characters c"
-	" ON (CASE WHEN t.character_id IS NOT NULL THEN c.id = t.character_id"
+	" ON (CASE WHEN t.kind = 'admin' THEN $2::text IS NOT NULL"
+	" WHEN t.character_id IS NOT NULL THEN c.id = t.character_id"
 	" ELSE c.account_id = t.account_id END)"
 	" AND ($2::text IS NULL OR lower(c.name) = lower($2))"
 	" ORDER BY c.id LIMIT 2";
+
+/* The head of one stream. */
+static const char head_sql[] =
+	"SELECT coalesce((SELECT last_seq FROM stream_counters WHERE stream = $1), 0)";
+
+/*
+ * Whether the events (after, upto] of a stream can still be read: the first
+ * of them is still in event_log (retention removes the oldest events, with
+ * their event_streams rows).
+ */
+static const char replayable_sql[] =
+	"SELECT EXISTS (SELECT 1 FROM event_streams es JOIN event_log e ON e.event_id = es.event_id"
+	" WHERE es.stream = $1 AND es.seq = $2::bigint + 1)";
+
+/* The first CharacterMoved of a char stream in (after, upto]: from_room, event_id. */
+static const char first_move_sql[] =
+	"SELECT (e.payload->>'from_room')::bigint, e.event_id"
+	" FROM event_streams es JOIN event_log e ON e.event_id = es.event_id"
+	" WHERE es.stream = $1 AND es.seq > $2 AND es.seq <= $3 AND e.type = 'CharacterMoved'"
+	" ORDER BY es.seq LIMIT 1";
+
+/*
+ * The position of room $4 (stream $5) when the character arrived there: the
+ * room's last seq at the character's last CharacterMoved at or before char
+ * seq $2 (which must lead into room $4), or, if the character never moved,
+ * at its first event.  No row: the history does not say (too old).
+ */
+static const char arrival_sql[] =
+	"SELECT (SELECT coalesce((SELECT rs.seq FROM event_streams rs"
+	"  WHERE rs.stream = $3 AND rs.event_id <= m.event_id ORDER BY rs.seq DESC LIMIT 1), 0))"
+	" FROM (SELECT * FROM ("
+	"  (SELECT e.event_id, (e.payload->>'to_room')::bigint AS to_room, 1 AS pri"
+	"   FROM event_streams es JOIN event_log e ON e.event_id = es.event_id"
+	"   WHERE es.stream = $1 AND es.seq <= $2 AND e.type = 'CharacterMoved'"
+	"   ORDER BY es.seq DESC LIMIT 1)"
+	"  UNION ALL"
+	"  (SELECT es.event_id, $4::bigint, 2 FROM event_streams es"
+	"   WHERE es.stream = $1 AND es.seq = 1)"
+	" ) u ORDER BY pri LIMIT 1) m"
+	" WHERE m.to_room = $4";
+
+/* The hashes among $1 that no longer open a connection. */
+static const char tokens_sql[] =
+	"SELECT h FROM unnest($1::text[]) AS h"
+	" WHERE NOT EXISTS (SELECT 1 FROM access_tokens t JOIN accounts a ON a.id = t.account_id"
+	" WHERE t.token_hash = h AND t.revoked_at IS NULL"
+	" AND (t.expires_at IS NULL OR t.expires_at > now()) AND a.disabled_at IS NULL)";
 
 /* LISTEN on a fresh connection; without it the connection is of no use, so drop it. */
 static int
@@ -74,6 +126,8 @@ listen_or_drop(struct pub_store *st, struct wr_error *reterr)
 {
 	int r = wr_db_listen(&st->db, STORE_CHANNEL, reterr);
 
+	if (r >= 0)
+		r = wr_db_listen(&st->db, STORE_TOKEN_CHANNEL, reterr);
 	if (r < 0) {
 		PQfinish(st->db.conn);
 		st->db.conn = NULL;
@@ -116,8 +170,8 @@ pub_store_socket(const struct pub_store *st)
 }
 
 int
-pub_store_notifies(struct pub_store *st, void (*cb)(const char *payload, void *userdata), void *userdata,
-		   struct wr_error *reterr)
+pub_store_notifies(struct pub_store *st, void (*cb)(bool tokens, const char *payload, void *userdata),
+		   void *userdata, struct wr_error *reterr)
 {
 	PGnotify *n;
 	int count = 0;
@@ -133,7 +187,7 @@ pub_store_notifies(struct pub_store *st, void (*cb)(const char *payload, void *u
 	}
 	while ((n = PQnotifies(st->db.conn)) != NULL) {
 		count++;
-		cb(n->extra ? n->extra : "", userdata);
+		cb(strcmp(n->relname, STORE_TOKEN_CHANNEL) == 0, n->extra ? n->extra : "", userdata);
 		PQfreemem(n);
 	}
 	return count;
@@ -280,6 +334,16 @@ pub_store_hello(struct pub_store *st, const char *token, const char *character, 
 		r = wr_error_set(reterr, -EACCES, "unauthorized", "invalid, expired or revoked token");
 		goto out;
 	}
+	if (PQnfields(res) != 9) {
+		r = wr_error_set(reterr, -EBADMSG, "database", "hello query returned an unexpected row");
+		goto out;
+	}
+	h.admin = strcmp(PQgetvalue(res, 0, 7), "admin") == 0;
+	snprintf(h.token_hash, sizeof(h.token_hash), "%s", PQgetvalue(res, 0, 8));
+	if (PQgetisnull(res, 0, 0) && h.admin && !character) {
+		*ret = h;
+		goto out;
+	}
 	if (PQgetisnull(res, 0, 0)) {
 		r = character ? wr_error_set(reterr, -ENOENT, "unauthorized",
 					     "no character \"%s\" for this token", character)
@@ -291,7 +355,7 @@ pub_store_hello(struct pub_store *st, const char *token, const char *character, 
 				 "this account has several characters: name one in \"character\"");
 		goto out;
 	}
-	if (PQnfields(res) != 7 || wr_db_get_i64(res, 0, 0, &h.char_id) < 0 ||
+	if (wr_db_get_i64(res, 0, 0, &h.char_id) < 0 ||
 	    wr_db_get_i64(res, 0, 2, &h.room_id) < 0 || wr_db_get_i64(res, 0, 3, &h.char_head) < 0 ||
 	    wr_db_get_i64(res, 0, 4, &h.room_head) < 0 || wr_db_get_i64(res, 0, 5, &h.instance_id) < 0 ||
 	    wr_db_get_i64(res, 0, 6, &h.instance_head) < 0) {
@@ -301,6 +365,120 @@ pub_store_hello(struct pub_store *st, const char *token, const char *character, 
 	h.name = wr_xstrdup(PQgetvalue(res, 0, 1));
 	*ret = h;
 out:
+	PQclear(res);
+	return r;
+}
+
+/* Runs a query of one row and one bigint column (NULL or no row: *ret = -1). */
+static int
+query_i64(struct pub_store *st, const char *sql, int nparams, const char *const *params, int64_t *ret,
+	  struct wr_error *reterr)
+{
+	PGresult *res = NULL;
+	int r;
+
+	r = wr_db_exec(&st->db, sql, nparams, params, PGRES_TUPLES_OK, &res, reterr);
+	if (r < 0)
+		return r;
+	*ret = -1;
+	if (PQntuples(res) > 0 && !PQgetisnull(res, 0, 0) && wr_db_get_i64(res, 0, 0, ret) < 0)
+		r = wr_error_set(reterr, -EBADMSG, "database", "query returned no number");
+	PQclear(res);
+	return r;
+}
+
+int
+pub_store_head(struct pub_store *st, const char *stream, int64_t *ret, struct wr_error *reterr)
+{
+	const char *params[1] = {stream};
+
+	return query_i64(st, head_sql, 1, params, ret, reterr);
+}
+
+int
+pub_store_replayable(struct pub_store *st, const char *stream, int64_t after, int64_t upto, int64_t max,
+		     bool *ret, struct wr_error *reterr)
+{
+	char after_s[24];
+	const char *params[2] = {stream, after_s};
+	PGresult *res = NULL;
+	int r;
+
+	*ret = false;
+	if (after < 0 || after > upto || upto - after > max)
+		return 0;
+	if (after == upto) {
+		*ret = true;
+		return 0;
+	}
+	snprintf(after_s, sizeof(after_s), "%lld", (long long) after);
+	r = wr_db_exec(&st->db, replayable_sql, 2, params, PGRES_TUPLES_OK, &res, reterr);
+	if (r < 0)
+		return r;
+	*ret = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	return 0;
+}
+
+int
+pub_store_first_move(struct pub_store *st, const char *char_stream, int64_t after, int64_t upto,
+		     int64_t *ret_from_room, int64_t *ret_event_id, struct wr_error *reterr)
+{
+	char after_s[24], upto_s[24];
+	const char *params[3] = {char_stream, after_s, upto_s};
+	PGresult *res = NULL;
+	int r;
+
+	snprintf(after_s, sizeof(after_s), "%lld", (long long) after);
+	snprintf(upto_s, sizeof(upto_s), "%lld", (long long) upto);
+	r = wr_db_exec(&st->db, first_move_sql, 3, params, PGRES_TUPLES_OK, &res, reterr);
+	if (r < 0)
+		return r;
+	*ret_from_room = -1;
+	*ret_event_id = -1;
+	if (PQntuples(res) == 1 && (PQgetisnull(res, 0, 0) || wr_db_get_i64(res, 0, 0, ret_from_room) < 0 ||
+				    wr_db_get_i64(res, 0, 1, ret_event_id) < 0))
+		r = wr_error_set(reterr, -EBADMSG, "database", "a CharacterMoved event has no usable from_room");
+	PQclear(res);
+	return r;
+}
+
+int
+pub_store_arrival(struct pub_store *st, const char *char_stream, int64_t char_seq, const char *room_stream,
+		  int64_t room_id, int64_t *ret, struct wr_error *reterr)
+{
+	char seq_s[24], room_s[24];
+	const char *params[4] = {char_stream, seq_s, room_stream, room_s};
+
+	snprintf(seq_s, sizeof(seq_s), "%lld", (long long) char_seq);
+	snprintf(room_s, sizeof(room_s), "%lld", (long long) room_id);
+	return query_i64(st, arrival_sql, 4, params, ret, reterr);
+}
+
+int
+pub_store_invalid_tokens(struct pub_store *st, const char *const *hashes, size_t n,
+			 void (*cb)(const char *hash, void *userdata), void *userdata, struct wr_error *reterr)
+{
+	struct wr_strbuf arr = WR_STRBUF_INIT;
+	const char *params[1];
+	PGresult *res = NULL;
+	int r;
+
+	wr_strbuf_puts(&arr, "{");
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			wr_strbuf_puts(&arr, ",");
+		array_str(&arr, hashes[i]);
+	}
+	wr_strbuf_puts(&arr, "}");
+	params[0] = wr_strbuf_str(&arr);
+	r = wr_db_exec(&st->db, tokens_sql, 1, params, PGRES_TUPLES_OK, &res, reterr);
+	wr_strbuf_done(&arr);
+	if (r < 0)
+		return r;
+	for (int i = 0; i < PQntuples(res); i++)
+		cb(PQgetvalue(res, i, 0), userdata);
+	r = PQntuples(res);
 	PQclear(res);
 	return r;
 }

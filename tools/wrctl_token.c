@@ -53,10 +53,12 @@ static const char *const sql_grant_key =
 	" WHEN 'mob' THEN (SELECT 'mob:' || m.id FROM mobs m WHERE m.id = $2::bigint)"
 	" END";
 
-/* $1 secret */
+/* $1 secret; wr-publisher closes the token's connections on the NOTIFY. */
 static const char *const sql_revoke =
-	"UPDATE access_tokens SET revoked_at = now()"
-	" WHERE token_hash = encode(sha256(convert_to($1, 'UTF8')), 'hex') AND revoked_at IS NULL";
+	"WITH r AS (UPDATE access_tokens SET revoked_at = now()"
+	" WHERE token_hash = encode(sha256(convert_to($1, 'UTF8')), 'hex') AND revoked_at IS NULL"
+	" RETURNING token_hash)"
+	" SELECT pg_notify('wr_tokens', token_hash) FROM r";
 
 struct issue_opts {
 	const char *sub, *arg;                /* "issue"/"revoke" and its argument */
@@ -244,9 +246,9 @@ revoke(struct wr_db *db, const char *token)
 	PGresult *res = NULL;
 	int rc = 1;
 
-	if (wr_db_exec(db, sql_revoke, 1, p, PGRES_COMMAND_OK, &res, &err) < 0)
+	if (wr_db_exec(db, sql_revoke, 1, p, PGRES_TUPLES_OK, &res, &err) < 0)
 		fprintf(stderr, "wrctl token: %s\n", err.msg);
-	else if (strcmp(PQcmdTuples(res), "1") != 0)
+	else if (PQntuples(res) != 1)
 		fprintf(stderr, "wrctl token: no such active token\n");
 	else
 		rc = 0;
