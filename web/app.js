@@ -20,6 +20,8 @@
   const MAX_SEEN = 1000;
   const MAX_HISTORY = 100;
   const MAX_BACKOFF_MS = 5000;
+  const RETRY_CODES = ["busy", "rate_limited", "unavailable"];
+  const MAX_TRIES = 3;
 
   const $ = (id) => document.getElementById(id);
 
@@ -200,9 +202,17 @@
   function onResult(f) {
     const c = pending.get(f.id);
     if (!c) return;
+    const e = f.error || {};
+    /* Not queued (busy, rate limited) or not known to be: again, same id, a few times. */
+    if (f.status === "error" && RETRY_CODES.includes(e.code) && (c.tries || 0) < MAX_TRIES) {
+      c.tries = (c.tries || 0) + 1;
+      c.sent = false;
+      setTimeout(() => { if (pending.get(c.id) === c && !c.sent) dispatch(c); },
+        1000 * Math.max(1, Math.min(10, Number(e.retry_after) || 1)));
+      return;
+    }
     pending.delete(f.id);
     if (f.status === "error" && f.error) {
-      const e = f.error;
       if (e.code === "ambiguous" && Array.isArray(e.candidates) && e.candidates.length) {
         addLine("cand", e.message || "which one?", null,
           { input: c.input, cands: e.candidates.map((x) => ({ ref: String(x.ref), name: String(x.name || x.ref) })) });
