@@ -5,8 +5,8 @@
  * ("resume"); events rendered as text; commands sent as {"type":"command"}.
  *
  * The session (token, stream positions, recent event ids, output lines,
- * panels, history) lives in sessionStorage and is written after every frame,
- * so a reload shows the same lines and resumes exactly where the page was:
+ * panels, history) lives in sessionStorage, written within 100 ms of every
+ * frame and when the page is hidden, so a reload shows the same lines and resumes exactly where the page was:
  * events at or below a stream's position and event ids already seen are
  * dropped.  A publisher that answers a command with "unknown_type" (no
  * commands on the socket) makes the page send commands with
@@ -66,6 +66,13 @@
     } catch (e) { /* storage full or off: the page still works, a reload starts over */ }
   }
 
+  /* A burst of frames is saved once; pagehide saves what is left before a
+   * reload.  Each save is a consistent snapshot: positions and lines together. */
+  let saveTimer = null;
+  function saveSoon() {
+    if (saveTimer === null) saveTimer = setTimeout(() => { saveTimer = null; save(); }, 100);
+  }
+
   /* ---- connection state ------------------------------------------------ */
 
   function setConn(kind, text) {
@@ -99,7 +106,7 @@
       let f;
       try { f = JSON.parse(m.data); } catch (e) { return; }
       onFrame(f);
-      save();
+      saveSoon();
     };
     sock.onclose = (ev) => {
       if (sock !== ws) return;
@@ -164,7 +171,7 @@
     setConn("online", "online");
     if (missed) note("reconnected, but some events could not be replayed: looking again");
     else if (!fresh) note("reconnected");
-    for (const c of pending.values()) if (!c.sent) dispatch(c);
+    dispatchNext();
     if (fresh || missed || !S.room || S.room.id !== f.room_id) command("look", true);
     if (fresh || !S.vitals) command("score", true);
   }
@@ -205,13 +212,15 @@
     const e = f.error || {};
     /* Not queued (busy, rate limited) or not known to be: again, same id, a few times. */
     if (f.status === "error" && RETRY_CODES.includes(e.code) && (c.tries || 0) < MAX_TRIES) {
+      const delay = 1000 * Math.max(1, Math.min(10, Number(e.retry_after) || 1));
       c.tries = (c.tries || 0) + 1;
       c.sent = false;
-      setTimeout(() => { if (pending.get(c.id) === c && !c.sent) dispatch(c); },
-        1000 * Math.max(1, Math.min(10, Number(e.retry_after) || 1)));
+      c.notBefore = Date.now() + delay;
+      setTimeout(dispatchNext, delay);
       return;
     }
     pending.delete(f.id);
+    dispatchNext();
     if (f.status === "error" && f.error) {
       if (e.code === "ambiguous" && Array.isArray(e.candidates) && e.candidates.length) {
         addLine("cand", e.message || "which one?", null,
@@ -230,7 +239,8 @@
       /* This publisher takes no commands: use the ingress for them from now on. */
       wsCommands = false;
       document.body.dataset.commands = "http";
-      for (const c of pending.values()) postCommand(c);
+      for (const c of pending.values()) c.sent = false;
+      dispatchNext();
       return;
     }
     if (f.code === "unauthorized") return; /* the close 4401 that follows logs out */
@@ -245,14 +255,22 @@
     const c = { id: idPrefix + (++cmdCounter), input, quiet: !!quiet, sent: false };
     if (!quiet) addLine("cmd", "> " + input);
     pending.set(c.id, c);
-    dispatch(c);
+    dispatchNext();
     save();
   }
 
-  /* Over the socket when it is up (else on the next welcome), or over HTTP.
-   * A command re-sent after a reconnect keeps its id, which makes the retry
-   * safe: the engine queues one command id once. */
-  function dispatch(c) {
+  /*
+   * Sends the oldest unanswered command, one at a time: the server may run
+   * one connection's commands on several threads, and "north" then "get all"
+   * must be queued in that order.  Over the socket when it is up (else on
+   * the next welcome), or over HTTP.  A command sent again (reconnect,
+   * retry) keeps its id, which makes that safe: the engine queues one
+   * command id once.
+   */
+  function dispatchNext() {
+    const c = pending.values().next().value;
+    if (!c || c.sent || !S) return;
+    if (c.notBefore && Date.now() < c.notBefore) return; /* its retry timer calls again */
     if (!wsCommands) {
       postCommand(c);
     } else if (ws && online) {
@@ -276,7 +294,8 @@
       res = await r.json();
     } catch (e) {
       c.sent = false;
-      setTimeout(() => { if (pending.has(c.id)) postCommand(c); }, 1000);
+      c.notBefore = Date.now() + 1000;
+      setTimeout(dispatchNext, 1000);
       return;
     }
     if (res.error) onResult({ type: "result", id: c.id, status: "error", error: res.error });
