@@ -223,7 +223,6 @@ ingress_web_demo_token(const struct ingress_web *w, struct ingress_store *st, co
 	struct wr_error err;
 	const char *want;
 	int64_t id = 0;
-	unsigned int status;
 	int r;
 
 	if (wr_json_parse(body, len, 4, &doc, &err) < 0) {
@@ -263,6 +262,5 @@ ingress_web_demo_token(const struct ingress_web *w, struct ingress_store *st, co
 	wr_strbuf_printf(out, "},\"expires_in\":%" PRId64 ",\"ws\":", w->demo_ttl_s);
 	ingress_json_str(out, w->ws_url);
 	wr_strbuf_puts(out, "}");
-	status = 201;
-	return status;
+	return 201;
 }

@@ -38,7 +38,8 @@ mkdir -p "$T_DIR/webroot/sub.html"
 echo '<p>own root</p>' >"$T_DIR/webroot/index.html"
 ln -s "$WR_HOME/meson.build" "$T_DIR/webroot/link.txt"
 ln -s "$WR_HOME/web/index.html" "$T_DIR/webroot/page.html"
-svc ingress2 "$BUILD/ingress/wr-ingress" --port=0 --port-file="$T_DIR/ingress2.port" --web-root="$T_DIR/webroot" --demo
+svc ingress2 "$BUILD/ingress/wr-ingress" --port=0 --port-file="$T_DIR/ingress2.port" --web-root="$T_DIR/webroot" --demo \
+	--rate=1 --burst=20
 wait_file "$T_DIR/ingress2.port" || bail "second ingress did not start: $(cat "$T_DIR/ingress2.log")"
 HTTP2="http://127.0.0.1:$(cat "$T_DIR/ingress2.port")"
 r=$(fetch "$HTTP2/"); is "$r" "200 text/html; charset=utf-8" "web-root is honoured"
@@ -90,4 +91,9 @@ r=$(demo_token "{\"character\":\"$(printf '%070d' 0)\"}"); is "${r%% *}" "400" "
 r=$(demo_token '[]'); is "${r%% *}" "400" "an array is 400"
 r=$(fetch -H 'Content-Type: text/plain' -d '{"character":"Alice"}' "$HTTP2/v1/demo/tokens"); is "${r%% *}" "415" "a body that is not JSON is 415"
 is "$(sql "SELECT count(*) FROM access_tokens")" "$n" "no refused request issued a token"
+
+# Demo logins share one bucket (here burst 20, 1/s): a flood is refused with 429.
+codes=""
+for i in $(seq 1 25); do codes="$codes $(demo_token '{"character":"Nobody"}' | cut -d' ' -f1)"; done
+case "$codes" in *429*) ok 0 "a flood of demo logins is rate-limited (429)" ;; *) ok 1 "a flood of demo logins is rate-limited"; diag "$codes" ;; esac
 finish
