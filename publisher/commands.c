@@ -26,6 +26,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,6 +126,8 @@ struct pub_commands *
 pub_commands_new(const struct pub_config *cfg, struct lws_context *ctx, struct wr_error *reterr)
 {
 	struct pub_commands *pc = wr_xcalloc(1, sizeof(*pc));
+	sigset_t block, old;
+	int r = 0;
 
 	pthread_mutex_init(&pc->lock, NULL);
 	pthread_cond_init(&pc->wake, NULL);
@@ -134,13 +137,21 @@ pub_commands_new(const struct pub_config *cfg, struct lws_context *ctx, struct w
 	pc->store = ingress_store_new(cfg->database_url, (size_t) cfg->command_threads);
 	pc->rl = ingress_ratelimit_new(cfg->command_rate, cfg->command_burst);
 	pc->threads = wr_xcalloc((size_t) cfg->command_threads, sizeof(*pc->threads));
+	/* SIGINT and SIGTERM must interrupt the lws thread's poll(), so the
+	 * command threads (which inherit the mask) block them. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
 	for (; pc->nthreads < (size_t) cfg->command_threads; pc->nthreads++) {
-		int r = pthread_create(&pc->threads[pc->nthreads], NULL, command_thread, pc);
-
-		if (r != 0) {
-			wr_error_set(reterr, -r, "internal", "could not start a command thread: %s", strerror(r));
-			return pub_commands_free(pc);
-		}
+		r = pthread_create(&pc->threads[pc->nthreads], NULL, command_thread, pc);
+		if (r != 0)
+			break;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r != 0) {
+		wr_error_set(reterr, -r, "internal", "could not start a command thread: %s", strerror(r));
+		return pub_commands_free(pc);
 	}
 	return pc;
 }
@@ -405,4 +416,6 @@ pub_commands_frame(struct pub_conn *c, struct json_object *obj)
 	pc->todo_tail = j;
 	pthread_cond_signal(&pc->wake);
 	pthread_mutex_unlock(&pc->lock);
+	log_debug_ctx(c->logctx, "command \"%s\" queued (%u of this connection, %zu in all)", id, j->peer->inflight,
+		      pc->inflight);
 }

@@ -196,6 +196,14 @@ print_human(struct watch *w, struct json_object *obj, const char *type, const ch
 	} else if (strcmp(type, "subscribed") == 0 || strcmp(type, "unsubscribed") == 0) {
 		wr_strbuf_printf(&sb, "* %s %s", strcmp(type, "subscribed") == 0 ? "following" : "left",
 				 member_str(obj, "stream") ? member_str(obj, "stream") : "?");
+	} else if (strcmp(type, "result") == 0) {
+		struct json_object *e = wr_json_member(obj, "error", json_type_object);
+		const char *id = member_str(obj, "id"), *status = member_str(obj, "status");
+
+		wr_strbuf_printf(&sb, "* %s: %s", id ? id : "?", status ? status : "?");
+		if (e)
+			wr_strbuf_printf(&sb, " (%s): %s", member_str(e, "code") ? member_str(e, "code") : "?",
+					 member_str(e, "message") ? member_str(e, "message") : "");
 	} else if (strcmp(type, "error") == 0) {
 		wr_strbuf_printf(&sb, "* error (%s): %s", member_str(obj, "code") ? member_str(obj, "code") : "?",
 				 member_str(obj, "message") ? member_str(obj, "message") : "");

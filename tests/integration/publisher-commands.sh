@@ -34,6 +34,15 @@ result() {
 	wait_grep "\"type\":\"result\",\"id\":\"$2\"" "$T_DIR/$1.out" 150 || { echo "{}"; return; }
 	grep "\"type\":\"result\",\"id\":\"$2\"" "$T_DIR/$1.out" | tail -1
 }
+# nth_result NAME ID N: waits for the Nth result frame of ID and prints it.
+nth_result() {
+	_w=0
+	while [ "$(grep -c "\"type\":\"result\",\"id\":\"$2\"" "$T_DIR/$1.out")" -lt "$3" ]; do
+		_w=$((_w + 1)); [ "$_w" -gt 150 ] && { echo "{}"; return; }
+		sleep 0.1
+	done
+	grep "\"type\":\"result\",\"id\":\"$2\"" "$T_DIR/$1.out" | sed -n "$3p"
+}
 # The same item through HTTP: POST /v1/commands with a one-item batch, results[0].
 http_item() { # token item-json
 	r=$(post "$1" "[$2]")
@@ -60,13 +69,11 @@ is "$(sql "SELECT count(*) FROM event_log WHERE action_id = $aid AND type = 'Sai
 
 # A retry by the same id is the same command: the original ids, replayed.
 send 3 '{"type":"command","id":"c1","input":"say hello over the socket"}'
-sleep 0.5
-r=$(grep '"id":"c1"' "$T_DIR/alice.out" | sed -n 2p)
+r=$(nth_result alice c1 2)
 is "$(json 'd.get("replayed")' "$r")" True "a retry of c1 is replayed"
 is "$(json 'd["action_ids"][0]' "$r")" "$aid" "with the original action id"
 send 3 '{"type":"command","id":"c1","input":"say something else"}'
-sleep 0.5
-r=$(grep '"id":"c1"' "$T_DIR/alice.out" | sed -n 3p)
+r=$(nth_result alice c1 3)
 is "$(json 'd["error"]["code"]' "$r")" idempotency_conflict "c1 with other input: idempotency_conflict"
 is "$(sql "SELECT count(*) FROM event_log WHERE type = 'Said' AND payload->>'message' LIKE 'hello over%'")" 1 \
 	"said once for three frames with id c1"
@@ -141,7 +148,11 @@ ws_open alice2 5 "$ALICE"
 "$WRCTL" token revoke "$ALICE" >/dev/null 2>&1 || bail "could not revoke"
 n0=$(nactions)
 send 5 '{"type":"command","id":"rv1","input":"say after revocation"}'
-sleep 1
+_w=0
+while ! grep -q '"id":"rv1"' "$T_DIR/alice2.out" && ! grep -q 'closed' "$T_DIR/alice2.err"; do
+	_w=$((_w + 1)); [ "$_w" -gt 150 ] && break
+	sleep 0.1
+done
 if grep -q '"id":"rv1"' "$T_DIR/alice2.out"; then
 	is "$(json 'd["error"]["code"]' "$(grep '"id":"rv1"' "$T_DIR/alice2.out")")" unauthorized "revoked token: unauthorized"
 else
@@ -155,9 +166,10 @@ ALICE=$("$WRCTL" token issue alice 2>/dev/null | tail -1)
 # on the same connection is refused "busy", one on another connection is
 # queued, and a third connection's is refused "busy" (the overall bound).
 # The second connection goes away before its command has run: its late
-# result is dropped.
+# result is dropped.  (Each step takes milliseconds; the window is q1's
+# lock_timeout, 2 s.)
 svc publisher2 "$BUILD/publisher/wr-publisher" --port=0 --port-file="$T_DIR/publisher2.port" \
-	--command-threads=1 --command-queue=2 --command-queue-per-conn=1
+	--command-threads=1 --command-queue=2 --command-queue-per-conn=1 --log-level=debug
 wait_file "$T_DIR/publisher2.port" || bail "publisher2 did not start"
 WS2="ws://127.0.0.1:$(cat "$T_DIR/publisher2.port")/"
 ws_open alice3 6 "$ALICE" "$WS2"
@@ -170,16 +182,18 @@ HOLDER=$!
 wait_sql "SELECT count(*) FROM pg_locks WHERE relation = 'action_queue'::regclass AND mode = 'AccessExclusiveLock' AND granted" 1 \
 	|| bail "no lock"
 send 6 '{"type":"command","id":"q1","input":"say held up"}'
-wait_sql "SELECT count(*) FROM pg_locks WHERE relation = 'action_queue'::regclass AND NOT granted" 1 \
+# (Workers may wait for the lock too: look for the submission.)
+wait_sql "SELECT count(*) > 0 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%wr_submit%'" t \
 	|| bail "q1 does not wait for the lock"
 send 6 '{"type":"command","id":"q2","input":"say too soon"}'
 r=$(result alice3 q2)
 is "$(json 'd["status"] + " " + d["error"]["code"]' "$r")" "error busy" "second command of a connection: busy"
 send 8 '{"type":"command","id":"q4","input":"say gone"}'
+wait_grep 'command "q4" queued' "$T_DIR/publisher2.log"; ok $? "q4 is accepted (2 commands in all now)"
 send 7 '{"type":"command","id":"q3","input":"say me too"}'
 r=$(result bob3 q3)
 is "$(json 'd["status"] + " " + d["error"]["code"]' "$r")" "error busy" "a command past the overall bound: busy"
-grep -q '"id":"q4"' "$T_DIR/alice4.out"; [ $? -ne 0 ]; ok $? "q4 is waiting (not refused)"
+grep -q '"id":"q4"' "$T_DIR/alice4.out"; [ $? -ne 0 ]; ok $? "q4 is waiting (not answered yet)"
 kill "$PID_WS_alice4" 2>/dev/null
 wait "$HOLDER"
 r=$(result alice3 q1)
@@ -190,6 +204,7 @@ esac
 send 6 '{"type":"command","id":"q5","input":"say free again"}'
 r=$(result alice3 q5)
 is "$(json 'd["status"]' "$r")" queued "after the bound frees up, commands queue again"
+wait_grep 'command "q4" for a closed connection dropped' "$T_DIR/publisher2.log"; ok $? "q4's late result is dropped"
 check "the publisher is alive after q4's late result" curl -sf "http://127.0.0.1:$(cat "$T_DIR/publisher2.port")/healthz"
 diag "q4 (its client gone) committed: $(sql "SELECT count(*) FROM command_ids WHERE command_id = 'q4'")"
 is "$(sql "SELECT count(*) FROM command_ids WHERE command_id IN ('q2', 'q3')")" 0 "busy commands left nothing"
@@ -201,8 +216,11 @@ wait_file "$T_DIR/publisher3.port" || bail "publisher3 did not start"
 ws_open bob5 9 "$BOB" "ws://127.0.0.1:$(cat "$T_DIR/publisher3.port")/"
 i=0
 while [ $i -lt 10 ]; do i=$((i + 1)); send 9 "{\"type\":\"command\",\"id\":\"r$i\",\"input\":\"say burst $i\"}"; done
-result bob5 r10 >/dev/null
-sleep 0.5
+_w=0
+while [ "$(grep -c '"type":"result"' "$T_DIR/bob5.out")" -lt 10 ]; do
+	_w=$((_w + 1)); [ "$_w" -gt 150 ] && break
+	sleep 0.1
+done
 limited=$(grep -c '"code":"rate_limited"' "$T_DIR/bob5.out")
 queued=$(grep -c '"status":"queued"' "$T_DIR/bob5.out")
 is "$((limited + queued))" 10 "ten commands, ten results"
