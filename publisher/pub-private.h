@@ -171,12 +171,14 @@ int
 pub_store_first_move(struct pub_store *st, const char *char_stream, int64_t after, int64_t upto,
 		     int64_t *ret_from_room, int64_t *ret_event_id, struct wr_error *reterr) WR_MUSTCHECK;
 /*
- * The position of room_stream when the character arrived in room_id, as of
- * its char seq char_seq; -1 when the history does not show it there.
+ * *ret: the character may replay room_stream after position after, as of
+ * its char seq char_seq: it was in the room then, and after is not older
+ * than its arrival there (resume.c).
  */
 int
-pub_store_arrival(struct pub_store *st, const char *char_stream, int64_t char_seq, const char *room_stream,
-		  int64_t room_id, int64_t *ret, struct wr_error *reterr) WR_MUSTCHECK;
+pub_store_room_floor_ok(struct pub_store *st, const char *char_stream, int64_t char_id, int64_t char_seq,
+			const char *room_stream, int64_t room_id, int64_t after, bool *ret,
+			struct wr_error *reterr) WR_MUSTCHECK;
 /* Calls cb for each of hashes that is revoked, expired or gone; returns how many. */
 int
 pub_store_invalid_tokens(struct pub_store *st, const char *const *hashes, size_t n,

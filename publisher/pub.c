@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/json.h"
 #include "core/log.h"
@@ -438,9 +439,28 @@ http_writeable(struct pub_conn *c, struct lws *wsi)
 	return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
+/* True when origin is this server itself: "http://" or "https://" and the Host header. */
+static bool
+same_origin(struct lws *wsi, const char *origin)
+{
+	char host[256];
+	const char *rest;
+
+	if (lws_hdr_copy(wsi, host, sizeof(host), WSI_TOKEN_HOST) <= 0)
+		return false;
+	if (strncmp(origin, "http://", 7) == 0)
+		rest = origin + 7;
+	else if (strncmp(origin, "https://", 8) == 0)
+		rest = origin + 8;
+	else
+		return false;
+	return strcasecmp(rest, host) == 0;
+}
+
 /*
  * Browsers send Origin; a page from an origin that is not allowed gets 403
- * before the upgrade.  Clients that send no Origin (wrctl watch) pass.
+ * before the upgrade.  Clients that send no Origin pass, and so do clients
+ * (like lws ones, wrctl watch) that name the server itself as the origin.
  */
 static int
 confirm_upgrade(struct pub *p, struct lws *wsi)
@@ -451,7 +471,7 @@ confirm_upgrade(struct pub *p, struct lws *wsi)
 	if (n <= 0)
 		return 0;
 	if (n >= (int) sizeof(origin) || lws_hdr_copy(wsi, origin, sizeof(origin), WSI_TOKEN_ORIGIN) < 0 ||
-	    !access_origin_allowed(p->cfg, origin)) {
+	    (!same_origin(wsi, origin) && !access_origin_allowed(p->cfg, origin))) {
 		log_info("refusing a websocket upgrade from origin \"%.*s\"", n < 200 ? n : 200,
 			 n < (int) sizeof(origin) ? origin : "(too long)");
 		if (lws_return_http_status(wsi, HTTP_STATUS_FORBIDDEN, "origin not allowed"))

@@ -21,8 +21,9 @@
  *     or its current room when it has not moved since;
  *   - the client's position in it may not be older than the character's
  *     arrival there (the room's position at its last CharacterMoved up to
- *     c0, or at its first event if it never moved): no reading a room's
- *     past from before one was in it;
+ *     c0; if it never moved, the first replayed event may not be older
+ *     than the character): no reading a room's past from before one was
+ *     in it;
  *   - it may not be past the room's position at the departure, if any.
  *
  * When the room cannot be resumed the connection starts at the current
@@ -162,7 +163,7 @@ room_start(struct pub *p, struct pub_conn *c, const struct pub_hello *h, struct 
 {
 	struct resume_pos *rp = find_room_pos(rs);
 	char key[PUB_STREAM_NAME];
-	int64_t from = -1, move_id = -1, upto = h->room_head, floor = -1;
+	int64_t from = -1, move_id = -1, upto = h->room_head;
 	bool ok = false;
 	int r;
 
@@ -180,11 +181,12 @@ room_start(struct pub *p, struct pub_conn *c, const struct pub_hello *h, struct 
 		if (r < 0)
 			return r;
 	}
-	r = pub_store_arrival(&p->store, c->char_key, char_after, key, from > 0 ? from : h->room_id, &floor, reterr);
-	if (r < 0)
-		return r;
-	if (floor < 0 || rp->after < floor)
-		return 0;
+	if (rp->after < upto) {
+		r = pub_store_room_floor_ok(&p->store, c->char_key, c->char_id, char_after, key,
+					    from > 0 ? from : h->room_id, rp->after, &ok, reterr);
+		if (r < 0 || !ok)
+			return r;
+	}
 	r = pub_store_replayable(&p->store, key, rp->after, upto, p->cfg->max_resume, &ok, reterr);
 	if (r < 0 || !ok)
 		return r;

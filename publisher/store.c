@@ -94,24 +94,24 @@ static const char first_move_sql[] =
 	" ORDER BY es.seq LIMIT 1";
 
 /*
- * The position of room $4 (stream $5) when the character arrived there: the
- * room's last seq at the character's last CharacterMoved at or before char
- * seq $2 (which must lead into room $4), or, if the character never moved,
- * at its first event.  No row: the history does not say (too old).
+ * Whether character $5 may replay room $4 (stream $3) after position $6, as
+ * of its char seq $2: if it moved before then, its last move led into this
+ * room and $6 is not older than its arrival (the room's last seq at that
+ * CharacterMoved); if it never moved, the first event to replay is not older
+ * than the character.
  */
-static const char arrival_sql[] =
-	"SELECT (SELECT coalesce((SELECT rs.seq FROM event_streams rs"
-	"  WHERE rs.stream = $3 AND rs.event_id <= m.event_id ORDER BY rs.seq DESC LIMIT 1), 0))"
-	" FROM (SELECT * FROM ("
-	"  (SELECT e.event_id, (e.payload->>'to_room')::bigint AS to_room, 1 AS pri"
-	"   FROM event_streams es JOIN event_log e ON e.event_id = es.event_id"
-	"   WHERE es.stream = $1 AND es.seq <= $2 AND e.type = 'CharacterMoved'"
-	"   ORDER BY es.seq DESC LIMIT 1)"
-	"  UNION ALL"
-	"  (SELECT es.event_id, $4::bigint, 2 FROM event_streams es"
-	"   WHERE es.stream = $1 AND es.seq = 1)"
-	" ) u ORDER BY pri LIMIT 1) m"
-	" WHERE m.to_room = $4";
+static const char room_floor_sql[] =
+	"SELECT CASE WHEN m.event_id IS NOT NULL THEN"
+	" m.to_room = $4::bigint AND $6::bigint >= coalesce((SELECT rs.seq FROM event_streams rs"
+	"  WHERE rs.stream = $3 AND rs.event_id <= m.event_id ORDER BY rs.seq DESC LIMIT 1), 0)"
+	" ELSE coalesce((SELECT e.created_at >= c.created_at"
+	"  FROM event_streams rs JOIN event_log e ON e.event_id = rs.event_id, characters c"
+	"  WHERE rs.stream = $3 AND rs.seq = $6::bigint + 1 AND c.id = $5::bigint), false) END"
+	" FROM (SELECT 1) one LEFT JOIN LATERAL"
+	" (SELECT e.event_id, (e.payload->>'to_room')::bigint AS to_room"
+	"  FROM event_streams es JOIN event_log e ON e.event_id = es.event_id"
+	"  WHERE es.stream = $1 AND es.seq <= $2::bigint AND e.type = 'CharacterMoved'"
+	"  ORDER BY es.seq DESC LIMIT 1) m ON true";
 
 /* The hashes among $1 that no longer open a connection. */
 static const char tokens_sql[] =
@@ -444,15 +444,24 @@ pub_store_first_move(struct pub_store *st, const char *char_stream, int64_t afte
 }
 
 int
-pub_store_arrival(struct pub_store *st, const char *char_stream, int64_t char_seq, const char *room_stream,
-		  int64_t room_id, int64_t *ret, struct wr_error *reterr)
+pub_store_room_floor_ok(struct pub_store *st, const char *char_stream, int64_t char_id, int64_t char_seq,
+			const char *room_stream, int64_t room_id, int64_t after, bool *ret, struct wr_error *reterr)
 {
-	char seq_s[24], room_s[24];
-	const char *params[4] = {char_stream, seq_s, room_stream, room_s};
+	char seq_s[24], room_s[24], char_s[24], after_s[24];
+	const char *params[6] = {char_stream, seq_s, room_stream, room_s, char_s, after_s};
+	PGresult *res = NULL;
+	int r;
 
 	snprintf(seq_s, sizeof(seq_s), "%lld", (long long) char_seq);
 	snprintf(room_s, sizeof(room_s), "%lld", (long long) room_id);
-	return query_i64(st, arrival_sql, 4, params, ret, reterr);
+	snprintf(char_s, sizeof(char_s), "%lld", (long long) char_id);
+	snprintf(after_s, sizeof(after_s), "%lld", (long long) after);
+	r = wr_db_exec(&st->db, room_floor_sql, 6, params, PGRES_TUPLES_OK, &res, reterr);
+	if (r < 0)
+		return r;
+	*ret = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	return 0;
 }
 
 int

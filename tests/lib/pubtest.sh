@@ -22,6 +22,14 @@ py_checks() {
 	[ "$_seen" -eq 1 ] || ok 1 "the python test code made checks"
 }
 
+# ingress_worker: wr-ingress on a free port (sets HTTP) and one wr-worker.
+ingress_worker() {
+	svc ingress "$BUILD/ingress/wr-ingress" --port=0 --port-file="$T_DIR/ingress.port"
+	svc worker "$BUILD/worker/wr-worker"
+	wait_file "$T_DIR/ingress.port" || bail "ingress did not start: $(cat "$T_DIR/ingress.log")"
+	HTTP="http://127.0.0.1:$(cat "$T_DIR/ingress.port")"
+}
+
 # publisher NAME ARGS...: starts a wr-publisher on a free port; sets WS_<NAME>.
 publisher() {
 	_n=$1; shift
@@ -32,27 +40,3 @@ publisher() {
 
 # rss_kb PID: resident set size in KiB.
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
-
-# say_sql ROOM_ID N ACTOR: N Said events in room ROOM_ID written the way the
-# worker writes them (wr_commit_batch with seqs continuing the counter, under
-# the room row's lock), one transaction per batch of at most 50.
-say_sql() {
-	sql "DO \$\$
-	DECLARE left int := $2; k int; head bigint; b jsonb;
-	BEGIN
-	WHILE left > 0 LOOP
-		k := least(left, 50);
-		PERFORM 1 FROM rooms WHERE id = $1 FOR UPDATE;
-		head := coalesce((SELECT last_seq FROM stream_counters WHERE stream = 'room:$1'), 0);
-		b := jsonb_build_object(
-			'events', (SELECT jsonb_agg(jsonb_build_object('type', 'Said', 'actor_key', '$3',
-				'payload', jsonb_build_object('text', 'line ' || (head + i)),
-				'streams', jsonb_build_array(jsonb_build_object('stream', 'room:$1', 'seq', head + i)))
-				ORDER BY i) FROM generate_series(1, k) i),
-			'counters', jsonb_build_object('room:$1', head + k));
-		PERFORM wr_commit_batch(b);
-		COMMIT;
-		left := left - k;
-	END LOOP;
-	END \$\$" >/dev/null
-}

@@ -203,3 +203,79 @@ def sql(query):
     import subprocess
     return subprocess.run(["psql", os.environ["WR_DATABASE_URL"], "-XAtqc", query], check=True,
                           capture_output=True, text=True).stdout.strip()
+
+
+def say_sql(room, n, actor="char:1"):
+    """n Said events in room, written the way the worker writes them:
+    wr_commit_batch with seqs continuing the counter, under the room row's
+    lock, one transaction per batch of at most 50."""
+    sql("""DO $$
+    DECLARE todo int := %d; k int; head bigint; b jsonb;
+    BEGIN
+    WHILE todo > 0 LOOP
+        k := least(todo, 50);
+        PERFORM 1 FROM rooms WHERE id = %s FOR UPDATE;
+        head := coalesce((SELECT last_seq FROM stream_counters WHERE stream = 'room:%s'), 0);
+        b := jsonb_build_object(
+            'events', (SELECT jsonb_agg(jsonb_build_object('type', 'Said', 'actor_key', '%s',
+                'payload', jsonb_build_object('text', 'line ' || (head + i)),
+                'streams', jsonb_build_array(jsonb_build_object('stream', 'room:%s', 'seq', head + i)))
+                ORDER BY i) FROM generate_series(1, k) i),
+            'counters', jsonb_build_object('room:%s', head + k));
+        PERFORM wr_commit_batch(b);
+        COMMIT;
+        todo := todo - k;
+    END LOOP;
+    END $$""" % (n, room, room, actor, room, room))
+
+
+def post(http, token, body):
+    """POST /v1/commands; returns (status, parsed body)."""
+    import urllib.request
+    import urllib.error
+    req = urllib.request.Request(http + "/v1/commands", data=json.dumps(body).encode(), method="POST",
+                                 headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, json.loads(r.read() or b"null")
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"null")
+
+
+def wait_applied(timeout=20):
+    """Until the worker has applied every queued action."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if sql("SELECT count(*) FROM action_queue") == "0":
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def heads(frames, start=None):
+    """The last seq received per stream, as a client keeps it for a resume."""
+    last = dict(start or {})
+    for f in frames:
+        if f.get("type") == "welcome":
+            last.update(f["streams"])
+        elif f.get("type") == "subscribed":
+            last[f["stream"]] = f["after"]
+        elif f.get("type") == "unsubscribed":
+            last.pop(f["stream"], None)
+        elif f.get("type") == "event":
+            last[f["stream"]] = f["seq"]
+    return last
+
+
+def write_sql(stream, n, actor="char:1", text="private"):
+    """n Said-like events in any one stream, in one worker-style transaction
+    (an advisory lock stands for the aggregate's row lock)."""
+    sql("""BEGIN; SELECT pg_advisory_xact_lock(hashtext('%s'));
+    SELECT wr_commit_batch(jsonb_build_object(
+        'events', (SELECT jsonb_agg(jsonb_build_object('type', 'Said', 'actor_key', '%s',
+            'payload', jsonb_build_object('text', '%s ' || (h.n + i)),
+            'streams', jsonb_build_array(jsonb_build_object('stream', '%s', 'seq', h.n + i))) ORDER BY i)
+            FROM generate_series(1, %d) i),
+        'counters', jsonb_build_object('%s', h.n + %d)))
+    FROM (SELECT coalesce((SELECT last_seq FROM stream_counters WHERE stream = '%s'), 0) AS n) h;
+    COMMIT""" % (stream, actor, text, stream, n, stream, n, stream))
