@@ -164,8 +164,8 @@
       streams[s] = pos;
     }
     S.streams = streams;
-    S.me = f.character;
-    $("who").textContent = "as " + f.character.name;
+    S.me = f.character || { id: 0, name: "?" }; /* an admin token plays nobody */
+    $("who").textContent = "as " + S.me.name;
     online = true;
     attempt = 0;
     setConn("online", "online");
