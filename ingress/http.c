@@ -64,6 +64,10 @@ static const struct route_spec specs[_INGRESS_ROUTE_MAX] = {
 	/* Not HEAD: a read acknowledges, and HEAD would drop what it read. */
 	[INGRESS_ROUTE_MAILBOX_MESSAGES] = {INGRESS_ROUTE_MAILBOX_MESSAGES, "GET", true, false, mailbox_args},
 	[INGRESS_ROUTE_MAILBOX_ACTIONS] = {INGRESS_ROUTE_MAILBOX_ACTIONS, "POST", true, true, NULL},
+	[INGRESS_ROUTE_WEB_CONFIG] = {INGRESS_ROUTE_WEB_CONFIG, "GET, HEAD", false, false, NULL},
+	[INGRESS_ROUTE_DEMO_CHARACTERS] = {INGRESS_ROUTE_DEMO_CHARACTERS, "GET, HEAD", false, false, NULL},
+	[INGRESS_ROUTE_DEMO_TOKENS] = {INGRESS_ROUTE_DEMO_TOKENS, "POST", false, true, NULL},
+	[INGRESS_ROUTE_STATIC] = {INGRESS_ROUTE_STATIC, "GET, HEAD", false, false, NULL},
 };
 
 struct request {
@@ -91,6 +95,7 @@ struct ingress_http {
 	struct ingress_store *store;          /* borrowed */
 	struct ingress_ratelimit *rl;
 	struct ingress_waiters *waiters;
+	struct ingress_web *web;
 	struct ingress_commands_limits lim;
 	size_t max_body;
 	int64_t max_mailboxes;
@@ -144,6 +149,9 @@ route_for(const char *url, struct request *rq)
 		{"/metrics", INGRESS_ROUTE_METRICS},
 		{"/v1/commands", INGRESS_ROUTE_COMMANDS},
 		{"/v1/mailboxes", INGRESS_ROUTE_MAILBOXES},
+		{"/v1/web/config", INGRESS_ROUTE_WEB_CONFIG},
+		{"/v1/demo/characters", INGRESS_ROUTE_DEMO_CHARACTERS},
+		{"/v1/demo/tokens", INGRESS_ROUTE_DEMO_TOKENS},
 	};
 
 	for (size_t i = 0; i < WR_ELEMENTSOF(exact); i++)
@@ -157,6 +165,15 @@ route_for(const char *url, struct request *rq)
 		return INGRESS_ROUTE_MAILBOX_ACTIONS;
 	if (match_param(url, "/v1/mailbox/", "", rq))
 		return INGRESS_ROUTE_MAILBOX;
+	/* The web client (web.c): "/" and plain file names, nothing below a directory. */
+	if (strcmp(url, "/") == 0) {
+		snprintf(rq->param, sizeof(rq->param), "index.html");
+		return INGRESS_ROUTE_STATIC;
+	}
+	if (url[0] == '/' && ingress_web_valid_name(url + 1, strlen(url + 1))) {
+		snprintf(rq->param, sizeof(rq->param), "%s", url + 1);
+		return INGRESS_ROUTE_STATIC;
+	}
 	return INGRESS_ROUTE_NONE;
 }
 
@@ -448,7 +465,9 @@ on_headers(struct ingress_http *h, struct MHD_Connection *conn, struct request *
 	enum MHD_Result ret;
 	bool done;
 
-	if (rq->route == INGRESS_ROUTE_NONE)
+	if (rq->route == INGRESS_ROUTE_NONE ||
+	    ((rq->route == INGRESS_ROUTE_DEMO_CHARACTERS || rq->route == INGRESS_ROUTE_DEMO_TOKENS) &&
+	     !ingress_web_demo(h->web)))
 		return send_error(conn, rq, "not_found", "no such endpoint");
 	if (!method_allowed(spec->allow, method)) {
 		char msg[64];
@@ -459,6 +478,15 @@ on_headers(struct ingress_http *h, struct MHD_Connection *conn, struct request *
 	ret = check_request_line(conn, rq, &done);
 	if (done)
 		return ret;
+	/* Anyone may ask for demo tokens: one shared bucket bounds how fast they are made. */
+	if (rq->route == INGRESS_ROUTE_DEMO_TOKENS) {
+		rp.retry_after = ingress_ratelimit_take(h->rl, "demo tokens", mono_us() / 1000);
+		if (rp.retry_after > 0) {
+			ingress_metrics_rate_limited();
+			return send_error_reply(conn, rq, "rate_limited", "too many demo logins: retry later", &rp);
+		}
+		rp.retry_after = 0;
+	}
 	if (spec->token && !(rq->route == INGRESS_ROUTE_METRICS && h->metrics_public)) {
 		ret = check_token(h, conn, rq, &done);
 		if (done)
@@ -586,6 +614,46 @@ commands(struct ingress_http *h, struct request *rq, int64_t mailbox_char, struc
 	return ingress_commands_handle(h->store, &h->lim, &req, out);
 }
 
+/* A file of the web client: revalidated on every load (no-cache), never sniffed. */
+static enum MHD_Result
+on_static(struct ingress_http *h, struct MHD_Connection *conn, struct request *rq)
+{
+	struct ingress_web_file f;
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	bool html;
+	int r;
+
+	r = ingress_web_open(h->web, rq->param, &f);
+	if (r == -ENOENT)
+		return send_error(conn, rq, "not_found", "no such file");
+	if (r < 0) {
+		log_warning("web client file \"%s\": %s", rq->param, strerror(-r));
+		return send_error(conn, rq, "internal", "could not read the file");
+	}
+	resp = MHD_create_response_from_fd64(f.size, f.fd); /* owns fd from here */
+	if (!resp) {
+		close(f.fd);
+		return MHD_NO;
+	}
+	html = strncmp(f.content_type, "text/html", 9) == 0;
+	if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, f.content_type) != MHD_YES ||
+	    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache") != MHD_YES ||
+	    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff") != MHD_YES ||
+	    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer") != MHD_YES ||
+	    (html && MHD_add_response_header(resp, "Content-Security-Policy",
+					     "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; "
+					     "frame-ancestors 'none'") != MHD_YES)) {
+		MHD_destroy_response(resp);
+		return MHD_NO;
+	}
+	ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	if (ret == MHD_YES)
+		rq->status = MHD_HTTP_OK;
+	return ret;
+}
+
 /* Last call: the whole body is in (or a suspended long-poll was resumed). */
 static enum MHD_Result
 on_complete(struct ingress_http *h, struct MHD_Connection *conn, struct request *rq)
@@ -618,6 +686,17 @@ on_complete(struct ingress_http *h, struct MHD_Connection *conn, struct request 
 		status = ingress_mailbox_actor(h->store, rq->token, rq->param, &char_id, &body);
 		if (status == 0)
 			status = commands(h, rq, char_id, &body);
+		break;
+	case INGRESS_ROUTE_STATIC:
+		return on_static(h, conn, rq);
+	case INGRESS_ROUTE_WEB_CONFIG:
+		status = ingress_web_config(h->web, &body);
+		break;
+	case INGRESS_ROUTE_DEMO_CHARACTERS:
+		status = ingress_web_demo_characters(h->web, h->store, &body);
+		break;
+	case INGRESS_ROUTE_DEMO_TOKENS:
+		status = ingress_web_demo_token(h->web, h->store, wr_strbuf_str(&rq->body), rq->body.len, &body);
 		break;
 	case INGRESS_ROUTE_NONE:
 	case _INGRESS_ROUTE_MAX:
@@ -746,6 +825,7 @@ http_free(struct ingress_http *h)
 {
 	h->waiters = ingress_waiters_free(h->waiters);
 	h->rl = ingress_ratelimit_free(h->rl);
+	h->web = ingress_web_free(h->web);
 	free(h);
 	return NULL;
 }
@@ -767,6 +847,9 @@ ingress_http_start(const struct ingress_config *cfg, struct ingress_store *st, s
 	h->quiesced_fd = MHD_INVALID_SOCKET;
 	atomic_init(&h->inflight, 0);
 	h->rl = ingress_ratelimit_new(cfg->rate, cfg->burst);
+	h->web = ingress_web_new(cfg->web_root, cfg->ws_url, cfg->demo, cfg->demo_ttl, reterr);
+	if (!h->web)
+		return http_free(h);
 	h->waiters = ingress_waiters_new(cfg->database_url, (size_t) cfg->max_waiters);
 	if (!h->waiters) {
 		wr_error_set(reterr, -EAGAIN, "internal", "could not start the long-poll listener");

@@ -35,6 +35,10 @@ struct ingress_config {
 	int64_t max_waiters;    /* long-polls suspended at once */
 	int64_t max_mailboxes;  /* per account */
 	bool metrics_public;    /* /metrics without an admin token */
+	char *web_root;         /* from malloc(); "" or NULL: web/ of WR_HOME or the source tree */
+	char *ws_url;           /* from malloc(): the websocket the web client is sent to */
+	bool demo;              /* /v1/demo/...: anyone may get a player token */
+	int64_t demo_ttl;       /* seconds a demo token lives */
 	char *log_level;    /* from malloc() */
 };
 
@@ -394,6 +398,10 @@ enum ingress_route {
 	INGRESS_ROUTE_MAILBOX,
 	INGRESS_ROUTE_MAILBOX_MESSAGES,
 	INGRESS_ROUTE_MAILBOX_ACTIONS,
+	INGRESS_ROUTE_WEB_CONFIG,
+	INGRESS_ROUTE_DEMO_CHARACTERS,
+	INGRESS_ROUTE_DEMO_TOKENS,
+	INGRESS_ROUTE_STATIC,
 	_INGRESS_ROUTE_MAX,
 };
 
@@ -422,6 +430,69 @@ struct ingress_gauges {
 /* Appends the Prometheus text exposition of every metric. */
 void
 ingress_metrics_render(struct wr_strbuf *out, const struct ingress_gauges *g);
+
+/* ---- web.c: the web client's files and the demo login ------------------------------------ */
+
+/* Longest file name served from web-root. */
+#define INGRESS_WEB_MAX_NAME 64
+/* A demo token: 32 random bytes in hex, as wrctl issues them. */
+#define INGRESS_DEMO_TOKEN_LEN 64
+
+struct ingress_web;
+
+/* An open file of the web client: serve size bytes of fd, then close it. */
+struct ingress_web_file {
+	int fd;                    /* -1 when none */
+	uint64_t size;
+	const char *content_type;  /* a literal */
+};
+
+/*
+ * Opens web-root (root "" or NULL: web/ of $WR_HOME, else of the source
+ * tree).  A root that was named and cannot be opened is an error; the
+ * default one missing only turns the files off (logged).  Strings are
+ * copied.  Called once, before the HTTP threads start.
+ */
+struct ingress_web *
+ingress_web_new(const char *root, const char *ws_url, bool demo, int64_t demo_ttl_s, struct wr_error *reterr);
+/* NULL-safe; returns NULL. */
+struct ingress_web *
+ingress_web_free(struct ingress_web *w);
+
+/* True when name[0..len) could be a served file: one segment of
+ * [A-Za-z0-9._-], not starting with a dot, at most INGRESS_WEB_MAX_NAME bytes. */
+bool
+ingress_web_valid_name(const char *name, size_t len);
+bool
+ingress_web_demo(const struct ingress_web *w);
+
+/* Opens a file of web-root for GET: 0, or -ENOENT for anything not served
+ * (bad name, unknown extension, missing, not a regular file, a symlink,
+ * too big), or another negative errno. */
+int
+ingress_web_open(const struct ingress_web *w, const char *name, struct ingress_web_file *ret) WR_MUSTCHECK;
+
+/* The handlers write the JSON body into out and return the HTTP status. */
+/* GET /v1/web/config: {"ws": URL, "demo": BOOL}. */
+unsigned int
+ingress_web_config(const struct ingress_web *w, struct wr_strbuf *out);
+/* GET /v1/demo/characters (demo only). */
+unsigned int
+ingress_web_demo_characters(const struct ingress_web *w, struct ingress_store *st, struct wr_strbuf *out);
+/* POST /v1/demo/tokens {"character": NAME} (demo only). */
+unsigned int
+ingress_web_demo_token(const struct ingress_web *w, struct ingress_store *st, const char *body, size_t len,
+		       struct wr_strbuf *out);
+
+/* store_demo.c: the demo characters as a JSON array appended to out. */
+int
+ingress_store_demo_characters(struct ingress_conn *c, struct wr_strbuf *out, struct wr_error *reterr) WR_MUSTCHECK;
+/* Issues a demo token for the named character: ret_token gets
+ * INGRESS_DEMO_TOKEN_LEN + 1 bytes; *ret_id is 0 when there is no such
+ * character (nothing issued), else its id and ret_name its name. */
+int
+ingress_store_demo_token(struct ingress_conn *c, const char *character, int64_t ttl_s, char *ret_token,
+			 int64_t *ret_id, char *ret_name, size_t name_size, struct wr_error *reterr) WR_MUSTCHECK;
 
 /* ---- longpoll.c: suspended requests and the NOTIFY listener ---------------------------- */
 

@@ -45,6 +45,14 @@ static const struct wr_config_key config_keys[] = {
 	 .max = 100000, .help = "mailboxes one account may own (409 above)"},
 	{.name = "metrics-public", .type = WR_CONFIG_BOOL, .ptr = &cfg.metrics_public, .def = "false",
 	 .help = "serve /metrics without an admin token"},
+	{.name = "web-root", .type = WR_CONFIG_STRING, .ptr = &cfg.web_root, .def = "",
+	 .help = "directory of the web client served at /; \"\" is web/ of $WR_HOME or the source tree"},
+	{.name = "ws-url", .type = WR_CONFIG_STRING, .ptr = &cfg.ws_url, .def = "ws://127.0.0.1:8081/",
+	 .help = "websocket URL (wr-publisher) the web client connects to"},
+	{.name = "demo", .type = WR_CONFIG_BOOL, .ptr = &cfg.demo, .def = "false",
+	 .help = "demo login: anyone may list the characters and get a player token for one"},
+	{.name = "demo-ttl", .type = WR_CONFIG_INT, .ptr = &cfg.demo_ttl, .def = "3600", .min = 60,
+	 .max = 7 * 86400, .help = "seconds a demo token stays valid"},
 	{.name = "log-level", .type = WR_CONFIG_STRING, .ptr = &cfg.log_level, .def = "info",
 	 .help = "error, warning, notice, info or debug"},
 	{.name = NULL},
@@ -56,6 +64,8 @@ config_done(void)
 	free(cfg.database_url);
 	free(cfg.listen);
 	free(cfg.port_file);
+	free(cfg.web_root);
+	free(cfg.ws_url);
 	free(cfg.log_level);
 	cfg = (struct ingress_config){0};
 }

@@ -35,6 +35,10 @@ static const char *const route_names[_INGRESS_ROUTE_MAX] = {
 	[INGRESS_ROUTE_MAILBOX] = "mailbox",
 	[INGRESS_ROUTE_MAILBOX_MESSAGES] = "mailbox_messages",
 	[INGRESS_ROUTE_MAILBOX_ACTIONS] = "mailbox_actions",
+	[INGRESS_ROUTE_WEB_CONFIG] = "web_config",
+	[INGRESS_ROUTE_DEMO_CHARACTERS] = "demo_characters",
+	[INGRESS_ROUTE_DEMO_TOKENS] = "demo_tokens",
+	[INGRESS_ROUTE_STATIC] = "static",
 };
 
 static atomic_uint_fast64_t requests[_INGRESS_ROUTE_MAX][STATUS_MAX - STATUS_MIN + 1];

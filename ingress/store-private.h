@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * store-private.h: what store.c (the pool, commands) and store_events.c
- * (streams, mailboxes, metrics, the listener) share.  The only ingress
- * files that include libpq.
+ * store-private.h: what store.c (the pool, commands), store_events.c
+ * (streams, mailboxes, metrics, the listener) and store_demo.c share.  The
+ * only ingress files that include libpq.
  */
 #ifndef WR_INGRESS_STORE_PRIVATE_H
 #define WR_INGRESS_STORE_PRIVATE_H

@@ -549,7 +549,7 @@ wrctl_watch(int argc, char **argv)
 	ci.port = port;
 	ci.path = path;
 	ci.host = host;
-	ci.origin = host;
+	/* No Origin: the publisher checks it against allowed-origins, which is for browsers. */
 	ci.ssl_connection = tls ? LCCSCF_USE_SSL : 0;
 	ci.local_protocol_name = protocols[0].name;
 	if (!lws_client_connect_via_info(&ci) && !w.done) {
