@@ -180,7 +180,7 @@ scenario() { # name clients rooms
 	for rate in $(echo "$RATES" | tr ',' ' '); do
 		eps=$(fx '%.3f' "$rate / $per_room")
 		mark=$(sql "SELECT coalesce(max(event_id), 0) FROM event_log")
-		c0=$(cpu_ticks "$PUB_PID"); t0=$(date +%s.%N)
+		c0=$(cpu_ticks "$PUB_PID"); k0=$(cpu_ticks "$CLIENT_PID"); t0=$(date +%s.%N)
 		load=$(cut -d' ' -f1-3 /proc/loadavg)
 		sql "CALL bench_produce('$rooms', $eps, $STEP_SECONDS, $TICK_MS)" >/dev/null
 		produced_s=$(fx '%.2f' "$(date +%s.%N) - $t0")
@@ -190,20 +190,24 @@ scenario() { # name clients rooms
 		echo "report $expected 60" >&3
 		line=$(wait_line report "$reports" "$DIR/client-$name.out" 700) || die "the client did not report"
 		reports=$((reports + 1))
-		c1=$(cpu_ticks "$PUB_PID"); t1=$(date +%s.%N)
+		c1=$(cpu_ticks "$PUB_PID"); k1=$(cpu_ticks "$CLIENT_PID"); t1=$(date +%s.%N)
 		kv() { echo "$line" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 		got=$(kv deliveries); span=$(kv span_s); drate=$(kv rate)
 		p50=$(kv p50_ms); p99=$(kv p99_ms); max=$(kv max_ms)
 		bad=$(( $(kv gaps) + $(kv dups) + $(kv unknown) + $(kv errors) ))
 		pub_cpu=$(fx '%.0f' "100 * ($c1 - $c0) / $HZ / ($t1 - $t0)")
+		cl_cpu=$(fx '%.0f' "100 * ($k1 - $k0) / $HZ / ($t1 - $t0)")
+		# Independent of how much CPU the other tenants of the machine leave us.
+		us_per=$(fx '%.2f' "1e6 * ($c1 - $c0) / $HZ / ($got > 0 ? $got : 1)")
 		echo "   offered $rate/s ($eps events/s for ${STEP_SECONDS}s, produced in ${produced_s}s): $events events," \
 			"$got of $expected deliveries in ${span}s = $drate/s;"
-		echo "      commit -> client p50 $p50 ms, p99 $p99 ms, max $max ms; publisher CPU $pub_cpu% of one core;" \
+		echo "      commit -> client p50 $p50 ms, p99 $p99 ms, max $max ms; CPU (% of one core): publisher $pub_cpu%"\
+			"($us_per us per delivery), clients $cl_cpu%;" \
 			"VmRSS $(rss_kb "$PUB_PID") kB; load $load"
 		echo "      check: gaps $(kv gaps), duplicates $(kv dups), unknown streams $(kv unknown), error frames $(kv errors)," \
 			"connections closed $(kv closed) $(kv closes)"
-		SUMMARY="$SUMMARY$(printf '%-6s | %7s | %8s | %9s | %7s | %7s | %8s | %5s | %6s | %s' \
-			"$name" "$live" "$rate" "$drate" "$p50" "$p99" "$max" "$pub_cpu" "$per_conn" "$((bad + $(kv closed)))")
+		SUMMARY="$SUMMARY$(printf '%-6s | %7s | %8s | %9s | %7s | %7s | %8s | %7s | %6s | %6s | %s' \
+			"$name" "$live" "$rate" "$drate" "$p50" "$p99" "$max" "$pub_cpu/$cl_cpu" "$us_per" "$per_conn" "$((bad + $(kv closed)))")
 "
 	done
 	echo quit >&3
@@ -220,12 +224,14 @@ scenario() { # name clients rooms
 [ "$ONLY" = one ] || scenario spread "$SPREAD" "$ROOMS"
 
 echo "== summary ($mode; $(nproc) CPUs, $mem)"
-echo "scen.  | clients | offered  | deliv./s  | p50 ms  | p99 ms  | max ms   | pub%  | KB/idle| problems"
-echo "-------+---------+----------+-----------+---------+---------+----------+-------+--------+---------"
+echo "scen.  | clients | offered  | deliv./s  | p50 ms  | p99 ms  | max ms   | CPU p/c | us/del | KB/idle| problems"
+echo "-------+---------+----------+-----------+---------+---------+----------+---------+--------+--------+---------"
 printf '%s' "$SUMMARY"
 echo
 echo "offered: deliveries/s the producer aimed at (events/s x clients per room); deliv./s: deliveries the"
 echo "clients received / (last arrival - first arrival); p50/p99/max: event's pre-commit timestamp -> client"
-echo "(CLOCK_REALTIME); pub%: publisher CPU in % of one core; KB/idle: publisher VmRSS per idle connection;"
+echo "(CLOCK_REALTIME); CPU p/c: publisher / client process CPU in % of one core; us/del: publisher CPU"
+echo "microseconds per delivery (one core could sustain 1e6 / us/del deliveries/s, whatever else runs);"
+echo "KB/idle: publisher VmRSS per idle connection."
 echo "problems: gaps + duplicates + unknown streams + error frames + connections closed (all should be 0)."
 echo "total time: $(( $(date +%s) - t_start ))s; load average now $(cut -d' ' -f1-3 /proc/loadavg)"

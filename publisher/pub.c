@@ -171,22 +171,30 @@ conn_writeable(struct pub_conn *c)
 				 strlen(c->close_reason));
 		return -1;
 	}
-	if (c->out_count == 0)
-		return 0;
-	f = c->outbox[c->out_head];
-	c->outbox[c->out_head] = NULL;
-	c->out_head = (c->out_head + 1) % cap;
-	c->out_count--;
 	/*
-	 * lws writes the frame header into the LWS_PRE headroom; a server
-	 * frame is unmasked, so the header is the same for every recipient
-	 * and sharing the buffer is safe.  A short send is buffered by lws.
+	 * Several frames per callback while the socket takes them: one frame
+	 * per service turn caps a connection at a few hundred frames a second
+	 * (bench/README.md, publisher).  lws_send_pipe_choked() is true once a
+	 * write was short (lws then holds the rest) or the socket is full.
 	 */
-	n = lws_write(c->wsi, f->data + LWS_PRE, f->len, LWS_WRITE_TEXT);
-	pub_frame_unref(f);
-	if (n < 0) {
-		log_info_ctx(c->logctx, "could not write to client, closing");
-		return -1;
+	for (int i = 0; i < PUB_WRITES_PER_CALLBACK && c->out_count > 0; i++) {
+		if (i > 0 && lws_send_pipe_choked(c->wsi))
+			break;
+		f = c->outbox[c->out_head];
+		c->outbox[c->out_head] = NULL;
+		c->out_head = (c->out_head + 1) % cap;
+		c->out_count--;
+		/*
+		 * lws writes the frame header into the LWS_PRE headroom; a
+		 * server frame is unmasked, so the header is the same for every
+		 * recipient and sharing the buffer is safe.
+		 */
+		n = lws_write(c->wsi, f->data + LWS_PRE, f->len, LWS_WRITE_TEXT);
+		pub_frame_unref(f);
+		if (n < 0) {
+			log_info_ctx(c->logctx, "could not write to client, closing");
+			return -1;
+		}
 	}
 	if (c->out_count > 0 || c->state == PUB_CONN_CLOSING)
 		lws_callback_on_writable(c->wsi);
@@ -537,6 +545,7 @@ reconnect_cb(lws_sorted_usec_list_t *sul)
 	p->reconnect_failures = 0;
 	p->db_up = true;
 	db_attach(p);
+	p->fetch_all = true;
 	route_fetch(p);
 }
 
@@ -566,7 +575,8 @@ notify_cb(const char *payload, void *userdata)
 {
 	struct notify_ctx *nc = userdata;
 
-	if (!nc->relevant && route_notify_relevant(nc->p, payload))
+	/* Every notification: each marks the streams it names. */
+	if (route_notify_relevant(nc->p, payload))
 		nc->relevant = true;
 }
 
@@ -631,6 +641,7 @@ kick_cb(lws_sorted_usec_list_t *sul)
 {
 	struct pub *p = lws_container_of(sul, struct pub, sul_kick);
 
+	p->fetch_wait = false;
 	if (p->db_up)
 		db_poll(p, true);
 }
@@ -646,6 +657,8 @@ backstop_cb(lws_sorted_usec_list_t *sul)
 {
 	struct pub *p = lws_container_of(sul, struct pub, sul_backstop);
 
+	/* Covers lost notifications: every stream, notified or not. */
+	p->fetch_all = true;
 	if (p->db_up)
 		db_poll(p, true);
 	lws_sul_schedule(p->ctx, 0, &p->sul_backstop, backstop_cb,
