@@ -31,6 +31,8 @@
 #include "core/error.h"
 
 #define PUB_MAX_RX 16384           /* largest message a client may send */
+#define PUB_RX_BUFFER 1024         /* lws receive buffer per connection (memory per idle client) */
+#define PUB_TX_PACKET 65536        /* largest single send() lws makes of a frame */
 #define PUB_MAX_SUBS 4             /* streams per connection: char, room, instance, spare */
 #define PUB_PAGE_ROWS 1000         /* rows per fetch query, at most max-outbox / 4 */
 #define PUB_WRITES_PER_CALLBACK 64 /* frames written per writeable callback, while the socket takes them */

@@ -668,7 +668,13 @@ backstop_cb(lws_sorted_usec_list_t *sul)
 /* Context ------------------------------------------------------------------ */
 
 static const struct lws_protocols protocols[] = {
-	{"wr", ws_callback, sizeof(struct pub_conn), 4096, 0, NULL, 0},
+	/*
+	 * lws keeps an rx buffer of rx_buffer_size per connection for its
+	 * whole life; clients send small messages (a larger one arrives in
+	 * pieces, put together in pub_conn.rx), so 1 KB.  tx_packet_size 0
+	 * would cap every send() at rx_buffer_size: frames go out whole.
+	 */
+	{"wr", ws_callback, sizeof(struct pub_conn), PUB_RX_BUFFER, 0, NULL, PUB_TX_PACKET},
 	{"wr-db", db_callback, 0, 0, 0, NULL, 0},
 	{NULL, NULL, 0, 0, 0, NULL, 0},
 };
