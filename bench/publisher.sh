@@ -12,6 +12,9 @@
 #   --seconds=S       length of each step                                      (10)
 #   --tick-ms=MS      the producer commits every MS ms                         (10)
 #   --publisher-args="..."  extra wr-publisher options (e.g. "--max-outbox=64")
+#   --nice=N          run PostgreSQL, the publisher and the clients at nice -N
+#                     (root; on a shared machine the measured processes then
+#                     get the CPU first: say so next to the numbers)
 #   --unsafe          fsync, synchronous_commit, full_page_writes off
 #   --keep            keep the temp dir (server, publisher and client logs)
 #
@@ -41,6 +44,7 @@ RATES="25000,50000,100000,200000"
 STEP_SECONDS=10
 TICK_MS=10
 PUB_ARGS=""
+NICE=0
 UNSAFE=0
 KEEP=0
 # usage, die, num, sql, fx, cleanup, bench_dir, bench_pg_start, bench_header
@@ -56,6 +60,7 @@ for a in "$@"; do
 	--seconds=*) STEP_SECONDS=${a#*=}; num "$a" "$STEP_SECONDS" ;;
 	--tick-ms=*) TICK_MS=${a#*=}; num "$a" "$TICK_MS" ;;
 	--publisher-args=*) PUB_ARGS=${a#*=} ;;
+	--nice=*) NICE=${a#*=}; num "$a" "$NICE" ;;
 	--unsafe) UNSAFE=1 ;;
 	--keep) KEEP=1 ;;
 	-h | --help) usage 0 ;;
@@ -80,6 +85,13 @@ bench_dir "$BUILD/publisher/wr-publisher" "$BUILD/tools/wrctl" "$BUILD/bench/wr-
 WRCTL=$DIR/bin/wrctl
 CLIENT=$DIR/bin/wr-bench-ws-client
 bench_pg_start
+RUN=""
+if [ "$NICE" -gt 0 ]; then
+	# Backends fork from the postmaster and inherit its priority.
+	pm=$(head -1 "$DIR/data/postmaster.pid")
+	renice -n "-$NICE" -p "$pm" $(pgrep -P "$pm") >/dev/null || die "--nice needs root"
+	RUN="nice -n -$NICE"
+fi
 "$WRCTL" migrate >/dev/null && "$WRCTL" world load >/dev/null || die "could not set up the database"
 psql "$WR_DATABASE_URL" -X -q -v ON_ERROR_STOP=1 -f "$ROOT/bench/lib/publisher.sql" >/dev/null ||
 	die "could not load bench/lib/publisher.sql"
@@ -113,6 +125,7 @@ bench_header "publisher: deliveries/s, commit -> client latency, memory per idle
 	"$(nproc) CPUs shared by the publisher, the clients, the producer and PostgreSQL"
 echo "steps:   ${STEP_SECONDS}s each at offered $RATES deliveries/s; producer commits every ${TICK_MS} ms"
 echo "publisher options: ${PUB_ARGS:-(defaults)}"
+[ "$NICE" -gt 0 ] && echo "priority: PostgreSQL, publisher and clients at nice -$NICE (ahead of the machine's other work)"
 echo
 
 HZ=$(getconf CLK_TCK)
@@ -147,8 +160,8 @@ scenario() { # name clients rooms
 	rooms=$(sql "SELECT '{' || string_agg(id::text, ',' ORDER BY id) || '}' FROM bench_rooms WHERE j < $nrooms")
 
 	rm -f "$DIR/publisher.port"
-	# shellcheck disable=SC2086 # PUB_ARGS are words on purpose
-	"$DIR/bin/wr-publisher" --port=0 --port-file="$DIR/publisher.port" $PUB_ARGS >"$DIR/publisher-$name.log" 2>&1 &
+	# shellcheck disable=SC2086 # PUB_ARGS and RUN are words on purpose
+	$RUN "$DIR/bin/wr-publisher" --port=0 --port-file="$DIR/publisher.port" $PUB_ARGS >"$DIR/publisher-$name.log" 2>&1 &
 	PUB_PID=$!
 	PIDS="$PIDS $PUB_PID"
 	i=0
@@ -161,7 +174,8 @@ scenario() { # name clients rooms
 
 	rm -f "$DIR/ctl"
 	mkfifo "$DIR/ctl"
-	"$CLIENT" --port="$(cat "$DIR/publisher.port")" --tokens="$DIR/tokens-$name" --connections="$n" \
+	# shellcheck disable=SC2086
+	$RUN "$CLIENT" --port="$(cat "$DIR/publisher.port")" --tokens="$DIR/tokens-$name" --connections="$n" \
 		<"$DIR/ctl" >"$DIR/client-$name.out" 2>"$DIR/client-$name.err" &
 	CLIENT_PID=$!
 	PIDS="$PIDS $CLIENT_PID"

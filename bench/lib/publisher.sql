@@ -4,39 +4,44 @@
 -- locked FOR NO KEY UPDATE in id order, gap-free per-stream seqs continuing
 -- from stream_counters, event_log + event_streams rows, then one NOTIFY on
 -- wr_events naming the touched streams, all in one transaction.  Each
--- event's data is {"t": <microseconds since the epoch>, "text": "tick"};
+-- event's data is {"t": <microseconds since the epoch>, "room": <id>, "text": "tick"};
 -- t is clock_timestamp() in the inserting statement, the last one before
 -- COMMIT, so the clients measure from just before the commit (the commit's
 -- own WAL flush included, as pg_xact_commit_timestamp would).
 
--- One transaction's events: p_counts[i] events in room p_rooms[i].
+-- One transaction's events: p_counts[i] events in room p_rooms[i].  Set
+-- based (one statement per table, whatever the number of rooms), so that
+-- the producer is not what limits a benchmark; each event's data also names
+-- its room, which maps the ids event_log hands back to their streams.
 CREATE OR REPLACE FUNCTION bench_emit(p_rooms bigint[], p_counts integer[]) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
-	r record;
-	base bigint;
-	inst bigint;
-	n integer := 0;
+	n integer;
 	streams text;
 BEGIN
 	PERFORM 1 FROM rooms
 	WHERE id IN (SELECT x.room FROM unnest(p_rooms, p_counts) AS x(room, k) WHERE x.k > 0)
 	ORDER BY id FOR NO KEY UPDATE;
-	FOR r IN SELECT x.room, x.k FROM unnest(p_rooms, p_counts) AS x(room, k) WHERE x.k > 0 ORDER BY x.room LOOP
-		SELECT instance_id INTO inst FROM rooms WHERE id = r.room;
-		INSERT INTO stream_counters AS sc (stream, last_seq) VALUES ('room:' || r.room, r.k)
-		ON CONFLICT (stream) DO UPDATE SET last_seq = sc.last_seq + r.k
-		RETURNING sc.last_seq - r.k INTO base;
-		WITH ev AS (
-			INSERT INTO event_log (type, payload, instance_id)
-			SELECT 'BenchTick', jsonb_build_object('t', (extract(epoch FROM clock_timestamp()) * 1000000)::bigint,
-			                                       'text', 'tick'), inst
-			FROM generate_series(1, r.k)
-			RETURNING event_id)
+	WITH want AS (
+		SELECT x.room, x.k FROM unnest(p_rooms, p_counts) AS x(room, k) WHERE x.k > 0),
+	c AS (
+		INSERT INTO stream_counters AS sc (stream, last_seq)
+		SELECT 'room:' || w.room, w.k FROM want w ORDER BY w.room
+		ON CONFLICT (stream) DO UPDATE SET last_seq = sc.last_seq + EXCLUDED.last_seq
+		RETURNING sc.stream, sc.last_seq),
+	ev AS (
+		INSERT INTO event_log (type, payload, instance_id)
+		SELECT 'BenchTick', jsonb_build_object('t', (extract(epoch FROM clock_timestamp()) * 1000000)::bigint,
+		                                       'room', w.room, 'text', 'tick'), r.instance_id
+		FROM want w JOIN rooms r ON r.id = w.room CROSS JOIN LATERAL generate_series(1, w.k) g
+		ORDER BY w.room, g
+		RETURNING event_id, (payload->>'room')::bigint AS room),
+	es AS (
 		INSERT INTO event_streams (stream, seq, event_id)
-		SELECT 'room:' || r.room, base + row_number() OVER (ORDER BY event_id), event_id FROM ev;
-		n := n + r.k;
-	END LOOP;
+		SELECT c.stream, c.last_seq - w.k + row_number() OVER (PARTITION BY ev.room ORDER BY ev.event_id), ev.event_id
+		FROM ev JOIN want w ON w.room = ev.room JOIN c ON c.stream = 'room:' || ev.room
+		RETURNING 1)
+	SELECT count(*) INTO n FROM es;
 	IF n > 0 THEN
 		SELECT string_agg('room:' || x.room, ',') INTO streams
 		FROM unnest(p_rooms, p_counts) AS x(room, k) WHERE x.k > 0;
