@@ -115,6 +115,11 @@ route_subscribe(struct pub *p, struct pub_conn *c, const char *name, int64_t aft
 		s = stream_new(p, name, after);
 		is_new = true;
 	}
+	/*
+	 * Read it in the next fetch whatever happened to its cursor: a fetch
+	 * only reads dirty streams, and a stream that has been quiet is not.
+	 */
+	s->dirty = true;
 	sub = wr_xcalloc(1, sizeof(*sub));
 	sub->conn = c;
 	sub->stream = s;
