@@ -37,9 +37,11 @@
 #include "core/error.h"
 
 #define PUB_MAX_RX 16384           /* largest message a client may send */
+#define PUB_RX_BUFFER 1024         /* lws receive buffer per connection (memory per idle client) */
+#define PUB_TX_PACKET 65536        /* largest single send() lws makes of a frame */
 #define PUB_MAX_SUBS 4             /* streams per connection: char, room, instance, spare */
-#define PUB_PAGE_ROWS 1000         /* rows per fetch query */
-#define PUB_PAGES_PER_TURN 8       /* pages before letting lws write */
+#define PUB_PAGE_ROWS 1000         /* rows per fetch query, at most max-outbox / 4 */
+#define PUB_WRITES_PER_CALLBACK 64 /* frames written per writeable callback, while the socket takes them */
 #define PUB_STREAM_BUCKETS 1024    /* hash buckets of the stream table */
 #define PUB_STREAM_NAME 48         /* "room:<int64>" fits with room to spare */
 #define PUB_HELLO_TIMEOUT_S 10     /* time a client has to say hello */
@@ -238,6 +240,7 @@ struct pub_conn {
 struct pub_stream {
 	char name[PUB_STREAM_NAME];
 	int64_t cursor;            /* largest seq fetched for this stream */
+	bool dirty;                /* read it in the next fetch (notified, new or cut short) */
 	struct pub_sub *subs;      /* subscribers, doubly linked */
 	struct pub_stream *hnext;  /* hash chain */
 };
@@ -264,6 +267,8 @@ struct pub {
 	uint64_t next_conn_id;
 	int64_t nconns;
 	bool fetching;
+	bool fetch_all;            /* next fetch reads every tracked stream, dirty or not */
+	bool fetch_wait;           /* a full page went out: no fetch before the kick, lws writes first */
 	struct pub_stream *streams[PUB_STREAM_BUCKETS];
 	size_t nstreams;
 	struct pub_commands *commands;
@@ -356,10 +361,17 @@ void
 route_unsubscribe(struct pub *p, struct pub_sub *sub);
 void
 route_unsubscribe_all(struct pub *p, struct pub_conn *c);
-/* Reads every tracked stream until caught up (or until the turn is used up). */
+/*
+ * Reads the dirty streams (every tracked one when fetch_all is set): one page,
+ * then, when there is more, a kick, so that lws writes what the page queued
+ * before the next one.
+ */
 void
 route_fetch(struct pub *p);
-/* True when the notification payload names a tracked stream or nothing. */
+/*
+ * Marks the tracked streams the notification payload names dirty (an empty
+ * payload: every stream); true when there is something to fetch.
+ */
 bool
 route_notify_relevant(struct pub *p, const char *payload);
 void

@@ -29,7 +29,6 @@
 #define DB_POLL_TURNS 4            /* notify/fetch rounds before yielding to lws */
 #define MAX_TOKEN 512
 #define MAX_CHARACTER_NAME 64
-#define PUB_WRITES_PER_CALLBACK 32 /* frames written per writeable callback at most */
 
 /* Ping an idle client after 30 s, hang up if it stays silent for 75 s. */
 static const lws_retry_bo_t idle_policy = {
@@ -198,7 +197,8 @@ conn_writeable(struct pub_conn *c)
 	/*
 	 * Several frames per callback while the socket takes them: one per
 	 * callback drains a busy client's outbox by one frame per turn of the
-	 * loop, and a turn may fetch a whole transaction's events.
+	 * loop, and a turn may fetch a whole transaction's events
+	 * (bench/README.md, publisher).
 	 */
 	for (int i = 0; i < PUB_WRITES_PER_CALLBACK && c->out_count > 0; i++) {
 		if (i > 0 && lws_send_pipe_choked(c->wsi))
@@ -595,6 +595,7 @@ reconnect_cb(lws_sorted_usec_list_t *sul)
 	p->reconnect_failures = 0;
 	p->db_up = true;
 	db_attach(p);
+	p->fetch_all = true;
 	route_fetch(p);
 }
 
@@ -626,7 +627,8 @@ notify_cb(bool tokens, const char *payload, void *userdata)
 
 	if (tokens)
 		access_recheck_soon(nc->p);
-	else if (!nc->relevant && route_notify_relevant(nc->p, payload))
+	/* Every notification: each marks the streams it names. */
+	else if (route_notify_relevant(nc->p, payload))
 		nc->relevant = true;
 }
 
@@ -691,6 +693,7 @@ kick_cb(lws_sorted_usec_list_t *sul)
 {
 	struct pub *p = lws_container_of(sul, struct pub, sul_kick);
 
+	p->fetch_wait = false;
 	if (p->db_up)
 		db_poll(p, true);
 }
@@ -706,6 +709,8 @@ backstop_cb(lws_sorted_usec_list_t *sul)
 {
 	struct pub *p = lws_container_of(sul, struct pub, sul_backstop);
 
+	/* Covers lost notifications: every stream, notified or not. */
+	p->fetch_all = true;
 	if (p->db_up)
 		db_poll(p, true);
 	lws_sul_schedule(p->ctx, 0, &p->sul_backstop, backstop_cb,
@@ -715,7 +720,13 @@ backstop_cb(lws_sorted_usec_list_t *sul)
 /* Context ------------------------------------------------------------------ */
 
 static const struct lws_protocols protocols[] = {
-	{"wr", ws_callback, sizeof(struct pub_conn), 4096, 0, NULL, 0},
+	/*
+	 * lws keeps an rx buffer of rx_buffer_size per connection for its
+	 * whole life; clients send small messages (a larger one arrives in
+	 * pieces, put together in pub_conn.rx), so 1 KB.  tx_packet_size 0
+	 * would cap every send() at rx_buffer_size: frames go out whole.
+	 */
+	{"wr", ws_callback, sizeof(struct pub_conn), PUB_RX_BUFFER, 0, NULL, PUB_TX_PACKET},
 	{"wr-db", db_callback, 0, 0, 0, NULL, 0},
 	{NULL, NULL, 0, 0, 0, NULL, 0},
 };

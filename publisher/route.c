@@ -75,6 +75,8 @@ stream_new(struct pub *p, const char *name, int64_t cursor)
 
 	snprintf(s->name, sizeof(s->name), "%s", name);
 	s->cursor = cursor;
+	/* Notifications about it before now were ignored: read it once. */
+	s->dirty = true;
 	s->hnext = p->streams[h];
 	p->streams[h] = s;
 	p->nstreams++;
@@ -130,6 +132,11 @@ route_subscribe(struct pub *p, struct pub_conn *c, const char *name, int64_t aft
 		s->cursor = after;
 		fetch = true;
 	}
+	/*
+	 * Read it in the next fetch whatever happened to its cursor: a fetch
+	 * only reads dirty streams, and a stream that has been quiet is not.
+	 */
+	s->dirty = true;
 	sub = wr_xcalloc(1, sizeof(*sub));
 	sub->conn = c;
 	sub->stream = s;
@@ -341,35 +348,55 @@ route_event(struct pub *p, const struct pub_event *ev, bool *stop)
 	pub_frame_unref(f);
 }
 
-/* One query over every tracked stream; *ret_more when another page may follow. */
+/*
+ * One query over the dirty streams (or all of them); *ret_more when another
+ * page may follow.  The dirty flags are cleared when the set is read and set
+ * again when the page was cut short, so a stream is read until it is caught
+ * up.  A stream notified during the query is marked again by its
+ * notification, which libpq hands over after the query.
+ */
 static int
 fetch_page(struct pub *p, bool *ret_more)
 {
 	struct wr_error err = {0};
 	struct pub_page page = {0};
+	char (*copy)[PUB_STREAM_NAME];
 	const char **names;
 	int64_t *after;
 	size_t n = 0;
-	bool stop = false;
-	int r;
+	bool stop = false, all = p->fetch_all;
+	int limit = PUB_PAGE_ROWS, r;
 
 	*ret_more = false;
+	p->fetch_all = false;
 	if (p->nstreams == 0)
 		return 0;
+	/*
+	 * A page is handed to the outboxes before lws writes any of it: keep
+	 * it well under max-outbox, or a burst would close fast clients as slow.
+	 */
+	if (limit > p->cfg->max_outbox / 4)
+		limit = p->cfg->max_outbox / 4 > 0 ? (int) (p->cfg->max_outbox / 4) : 1;
+	/* Names are copied: following a move may drop a stream while the page is handed out. */
+	copy = wr_xcalloc(p->nstreams, sizeof(*copy));
 	names = wr_xcalloc(p->nstreams, sizeof(*names));
 	after = wr_xcalloc(p->nstreams, sizeof(*after));
 	for (size_t b = 0; b < PUB_STREAM_BUCKETS; b++)
 		for (struct pub_stream *s = p->streams[b]; s; s = s->hnext) {
-			names[n] = s->name;
+			if (!all && !s->dirty)
+				continue;
+			s->dirty = false;
+			memcpy(copy[n], s->name, sizeof(copy[n]));
+			names[n] = copy[n];
 			after[n] = s->cursor;
 			n++;
 		}
-	r = pub_store_fetch(&p->store, names, after, n, PUB_PAGE_ROWS, &page, &err);
-	free(names);
-	free(after);
+	r = n == 0 ? 0 : pub_store_fetch(&p->store, names, after, n, limit, &page, &err);
 	if (r < 0) {
 		pub_db_failed(p, &err);
-		return r;
+		/* Read them again once the database is back. */
+		p->fetch_all = true;
+		goto out;
 	}
 	for (int i = 0; i < page.n && !stop; i++) {
 		struct pub_event ev;
@@ -380,46 +407,67 @@ fetch_page(struct pub *p, bool *ret_more)
 		}
 		route_event(p, &ev, &stop);
 	}
-	*ret_more = stop || page.n == PUB_PAGE_ROWS;
-	pub_page_done(&page);
-	return 0;
+	*ret_more = stop || (n > 0 && page.n == limit);
+	if (*ret_more) {
+		for (size_t i = 0; i < n; i++) {
+			struct pub_stream *s = route_stream_find(p, names[i]);
+
+			if (s)
+				s->dirty = true;
+		}
+	}
+	if (n > 0)
+		pub_page_done(&page);
+out:
+	free(copy);
+	free(names);
+	free(after);
+	return r;
 }
 
 void
 route_fetch(struct pub *p)
 {
 	bool more = false;
-	int pages;
 
-	if (p->fetching || !p->db_up)
+	if (p->fetching || p->fetch_wait || !p->db_up)
 		return;
 	p->fetching = true;
-	for (pages = 0; pages < PUB_PAGES_PER_TURN; pages++)
-		if (fetch_page(p, &more) < 0 || !more)
-			break;
+	(void) fetch_page(p, &more);
 	p->fetching = false;
-	/* Let lws write what is queued, then go on. */
-	if (more && pages == PUB_PAGES_PER_TURN)
+	/*
+	 * Let lws write what is queued, then go on: the kick runs at the start
+	 * of a later service turn, after that turn's writes.
+	 */
+	if (more) {
+		p->fetch_wait = true;
 		pub_kick(p);
+	}
 }
 
 bool
 route_notify_relevant(struct pub *p, const char *payload)
 {
 	const char *s = payload;
+	bool relevant = false;
 
-	if (!*payload)
+	if (!*payload) {
+		p->fetch_all = true;
 		return true;
+	}
 	while (*s) {
 		size_t len = strcspn(s, ",");
+		struct pub_stream *st = stream_find_n(p, s, len);
 
-		if (stream_find_n(p, s, len))
-			return true;
+		if (st) {
+			st->dirty = true;
+			relevant = true;
+		}
 		s += len;
 		if (*s == ',')
 			s++;
 	}
-	return false;
+	return relevant;
 }
 
 void

@@ -18,16 +18,35 @@
 
 #define STORE_CHANNEL "wr_events"
 #define STORE_TOKEN_CHANNEL "wr_tokens"
-/* Bounds every statement so a stuck query cannot freeze the event loop. */
-#define STORE_SESSION_SQL "SET statement_timeout = '5s'"
+/*
+ * Bounds every statement so a stuck query cannot freeze the event loop.  No
+ * JIT: the fetch's cost estimate crosses jit_above_cost with a few thousand
+ * streams, and compiling costs more than the query.
+ */
+#define STORE_SESSION_SQL "SET statement_timeout = '5s'; SET jit = off"
 
+/*
+ * Only streams whose counter moved past the cursor are probed (stream_counters
+ * is written in the same transaction as the events, so it agrees with the
+ * snapshot); each of those is read by its primary key, at most $3 rows, and
+ * the event rows are joined last, one index lookup each.  The plain join of
+ * the whole stream list with event_log let the planner walk event_log in
+ * event_id order for every fetch: seconds with 5,000 connections
+ * (bench/README.md, publisher).  Same rows, same order.
+ */
 static const char fetch_sql[] =
-	"SELECT es.stream, es.seq, e.event_id, e.type, e.actor_key, e.payload::text"
-	" FROM unnest($1::text[], $2::bigint[]) AS c(stream, after)"
-	" JOIN event_streams es ON es.stream = c.stream AND es.seq > c.after"
-	" JOIN event_log e ON e.event_id = es.event_id"
-	" ORDER BY e.event_id, es.stream"
-	" LIMIT $3";
+	"WITH c AS MATERIALIZED ("
+	" SELECT c.stream, c.after FROM unnest($1::text[], $2::bigint[]) AS c(stream, after)"
+	" JOIN stream_counters sc ON sc.stream = c.stream AND sc.last_seq > c.after),"
+	" es AS MATERIALIZED ("
+	" SELECT s.stream, s.seq, s.event_id FROM c CROSS JOIN LATERAL ("
+	"  SELECT s.stream, s.seq, s.event_id FROM event_streams s"
+	"  WHERE s.stream = c.stream AND s.seq > c.after ORDER BY s.seq LIMIT $3) s"
+	" ORDER BY s.event_id, s.stream LIMIT $3)"
+	" SELECT es.stream, es.seq, es.event_id, e.type, e.actor_key, e.payload::text"
+	" FROM es CROSS JOIN LATERAL ("
+	"  SELECT l.type, l.actor_key, l.payload FROM event_log l WHERE l.event_id = es.event_id OFFSET 0) e"
+	" ORDER BY es.event_id, es.stream";
 
 /*
  * Within a stream seq order is event_id order, so walking the primary key
