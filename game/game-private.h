@@ -131,4 +131,47 @@ int
 game_apply_shout(struct game_state *st, const struct game_action *a, struct game_char *actor,
 		 struct game_outcome *out);
 
+/* ---- vision.c ----------------------------------------------------------------- */
+
+/* Whether viewer sees a thing that is (or is not) invisible; viewer may be NULL. */
+bool
+game_sees_invisible(const struct game_char *viewer, bool invisible);
+/* A room not flagged dark, or one where someone holds a light or a light lies. */
+bool
+game_room_lit(struct game_state *st, const struct game_room *room);
+/* Whether viewer (standing in room) sees the room and what is in it. */
+bool
+game_can_see_room(struct game_state *st, const struct game_room *room, const struct game_char *viewer);
+/* Recomputes c->light from the worn items of c in the state. */
+void
+game_char_update_light(struct game_state *st, struct game_char *c);
+/* Rejects (not_seen) an action whose targets the actor cannot see: in the
+ * dark, or invisible.  Returns 0; out->result says whether it rejected. */
+int
+game_check_seen(struct game_state *st, const struct game_action *a, struct game_char *actor,
+		struct game_outcome *out);
+int
+game_apply_who(struct game_state *st, const struct game_action *a, struct game_char *actor,
+	       const struct game_env *env, struct game_outcome *out);
+
+/* ---- doors.c ------------------------------------------------------------------ */
+
+/* "iron-bound trapdoor", or "door" when the content names none. */
+const char *
+game_door_name(const struct game_room *room, enum game_dir d);
+/* A move through a closed or locked door: 1 with the rejection in out, else 0. */
+int
+game_check_door(const struct game_room *from, const struct game_action *a, struct game_outcome *out);
+int
+game_apply_door(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
+
+/* ---- triggers.c --------------------------------------------------------------- */
+
+/* Asks for a move's follow-ups: the room's on-enter triggers (if any), then a look. */
+void
+game_follow_move(const struct game_room *to, struct game_outcome *out);
+int
+game_apply_trigger(struct game_state *st, const struct game_action *a, struct game_char *actor,
+		   struct game_outcome *out);
+
 #endif

@@ -3,8 +3,10 @@
  * game.c: game_apply() -- the checks every action passes, then one rule per
  * verb -- and the rule for moving.  The other rules live in items.c
  * (get, drop, put, give, wear, wield, remove), perceive.c (look, examine,
- * inventory, equipment, score, consider) and talk.c (say, emote, tell,
- * shout); the numbers they play by in rules.c.
+ * inventory, equipment, score, consider), talk.c (say, emote, tell,
+ * shout), doors.c (open, close, lock, unlock), vision.c (darkness,
+ * invisibility, who) and triggers.c (a move's follow-ups); the numbers they
+ * play by in rules.c.
  *
  * Pure: every input is an argument, every output lands in struct
  * game_outcome (outcome.c) or in the state the worker persists.
@@ -63,13 +65,20 @@ game_rng_next(uint64_t *state)
 
 /* --- move -------------------------------------------------------------------- */
 
+/*
+ * A move is the move alone: CharacterLeft (old room), CharacterArrived (new
+ * room), CharacterMoved (private, last, so the connection follows into the
+ * new room after both).  What the mover sees there comes from the follow-ups
+ * it asks for (the room's on-enter triggers, then a look: triggers.c).  An
+ * invisible mover is "Someone" to the rooms.
+ */
 static int
 apply_move(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out)
 {
 	struct game_room *from = game_state_room(st, actor->room_id), *to;
 	int64_t target;
 	const char *dir = game_dir_to_string(a->dir), *back = game_dir_to_string(game_dir_opposite(a->dir));
-	const char *text = NULL, *json = NULL;
+	const char *who = actor->invisible ? "Someone" : actor->name;
 	struct game_event *ev;
 
 	if (!from)
@@ -80,6 +89,8 @@ apply_move(struct game_state *st, const struct game_action *a, struct game_char 
 		return game_stale(out);
 	if (!target)
 		return game_reject(out, a, "no_exit", "You can't go that way.");
+	if (game_check_door(from, a, out))
+		return 0;
 	to = game_state_room(st, target);
 	if (!to || !actor->locked)
 		return game_stale(out);
@@ -87,9 +98,9 @@ apply_move(struct game_state *st, const struct game_action *a, struct game_char 
 	ev = game_event_new(out, "CharacterLeft");
 	game_event_stream(ev, out, GAME_STREAM_ROOM, from->id);
 	game_field_i64(ev, out, "character_id", actor->id);
-	game_field_str(ev, out, "name", actor->name);
+	game_field_str(ev, out, "name", who);
 	game_field_str(ev, out, "dir", dir);
-	game_field_str(ev, out, "text", game_printf(out, "%s leaves %s.", actor->name, dir));
+	game_field_str(ev, out, "text", game_printf(out, "%s leaves %s.", who, dir));
 	game_field_str(ev, out, "text_self", game_printf(out, "You leave %s.", dir));
 
 	actor->room_id = to->id;
@@ -98,23 +109,24 @@ apply_move(struct game_state *st, const struct game_action *a, struct game_char 
 	ev = game_event_new(out, "CharacterArrived");
 	game_event_stream(ev, out, GAME_STREAM_ROOM, to->id);
 	game_field_i64(ev, out, "character_id", actor->id);
-	game_field_str(ev, out, "name", actor->name);
+	game_field_str(ev, out, "name", who);
 	game_field_str(ev, out, "from_dir", back);
 	game_field_str(ev, out, "text",
 		       a->dir == GAME_DIR_UP || a->dir == GAME_DIR_DOWN
-			       ? game_printf(out, "%s arrives from %s.", actor->name,
-					     a->dir == GAME_DIR_UP ? "below" : "above")
-			       : game_printf(out, "%s arrives from the %s.", actor->name, back));
+			       ? game_printf(out, "%s arrives from %s.", who, a->dir == GAME_DIR_UP ? "below" : "above")
+			       : game_printf(out, "%s arrives from the %s.", who, back));
 
 	/* Last of the three, so its event_id orders after both room events. */
-	game_render_room(st, to, actor->id, out, &text, &json);
 	ev = game_event_new(out, "CharacterMoved");
 	game_event_stream(ev, out, GAME_STREAM_CHAR, actor->id);
 	game_field_i64(ev, out, "from_room", from->id);
 	game_field_i64(ev, out, "to_room", to->id);
 	game_field_str(ev, out, "dir", dir);
-	game_field_str(ev, out, "text", text);
-	game_field_raw(ev, out, "room", json);
+	game_field_str(ev, out, "to_name", game_can_see_room(st, to, actor) ? to->name : "Darkness");
+	game_field_str(ev, out, "text",
+		       game_can_see_room(st, to, actor) ? game_printf(out, "You go %s, to %s.", dir, to->name)
+							: game_printf(out, "You go %s, into darkness.", dir));
+	game_follow_move(to, out);
 	return 0;
 }
 
@@ -142,9 +154,14 @@ game_verb_implemented(enum game_verb v)
 	case GAME_VERB_SCORE:
 	case GAME_VERB_EXAMINE:
 	case GAME_VERB_CONSIDER:
+	case GAME_VERB_WHO:
+	case GAME_VERB_OPEN:
+	case GAME_VERB_CLOSE:
+	case GAME_VERB_LOCK:
+	case GAME_VERB_UNLOCK:
 		return true;
 	default:
-		/* who, open, close, lock, unlock, kill, flee: not yet */
+		/* kill, flee: not yet; trigger: queued by the worker, never from outside */
 		return false;
 	}
 }
@@ -200,19 +217,25 @@ game_apply(struct game_state *st, const struct game_action *a, const struct game
 	   struct game_outcome *out)
 {
 	struct game_char *actor;
+	int r;
 
-	(void) env;
 	out->result = GAME_OK;
 	out->nevents = 0;
+	out->nfollowups = 0;
 	out->pool_used = 0;
 	out->overflow = false;
 
 	if (malformed(a))
 		return -EINVAL;
 	actor = game_state_char(st, a->actor_char);
+	/* A trigger fires only for one still in the room: gone on, it says nothing. */
+	if (a->verb == GAME_VERB_TRIGGER && actor && actor->locked && actor->room_id != a->room_id)
+		return 0;
 	/* The actor must be locked and still where the planner saw it. */
 	if (!actor || !actor->locked || actor->room_id != a->room_id || !game_state_room(st, a->room_id))
 		return game_stale(out);
+	if (game_check_seen(st, a, actor, out) < 0 || out->result != GAME_OK)
+		return 0;
 	switch (a->verb) {
 	case GAME_VERB_LOOK:
 	case GAME_VERB_EXAMINE:
@@ -237,9 +260,13 @@ game_apply(struct game_state *st, const struct game_action *a, const struct game
 		return game_apply_give(st, a, actor, out);
 	case GAME_VERB_WEAR:
 	case GAME_VERB_WIELD:
-		return game_apply_wear(st, a, actor, out);
 	case GAME_VERB_REMOVE:
-		return game_apply_remove(st, a, actor, out);
+		r = a->verb == GAME_VERB_REMOVE ? game_apply_remove(st, a, actor, out)
+						: game_apply_wear(st, a, actor, out);
+		/* Holding a torch lights the room (vision.c). */
+		if (r == 0 && out->result == GAME_OK)
+			game_char_update_light(st, actor);
+		return r;
 	case GAME_VERB_INVENTORY:
 		return game_apply_inventory(st, a, actor, out);
 	case GAME_VERB_EQUIPMENT:
@@ -248,6 +275,15 @@ game_apply(struct game_state *st, const struct game_action *a, const struct game
 		return game_apply_score(st, a, actor, out);
 	case GAME_VERB_CONSIDER:
 		return game_apply_consider(st, a, actor, out);
+	case GAME_VERB_WHO:
+		return game_apply_who(st, a, actor, env, out);
+	case GAME_VERB_OPEN:
+	case GAME_VERB_CLOSE:
+	case GAME_VERB_LOCK:
+	case GAME_VERB_UNLOCK:
+		return game_apply_door(st, a, actor, out);
+	case GAME_VERB_TRIGGER:
+		return game_apply_trigger(st, a, actor, out);
 	default:
 		return -EINVAL;
 	}

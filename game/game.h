@@ -68,6 +68,7 @@ enum game_verb {
 	GAME_VERB_UNLOCK,
 	GAME_VERB_KILL,
 	GAME_VERB_FLEE,
+	GAME_VERB_TRIGGER, /* system only: a room's on-enter triggers, queued by a move (never typed) */
 	_GAME_VERB_MAX,
 	_GAME_VERB_INVALID = -EINVAL,
 };
@@ -146,6 +147,8 @@ enum game_closable {
 #define GAME_MAX_CONTENTS 32 /* a container's items read for look in */
 #define GAME_MAX_NEW_ITEMS 256 /* item ids reserved for one batch (stacks split, coins dropped) */
 #define GAME_MAX_SAY 1024    /* bytes of text in say, emote, tell, shout */
+#define GAME_MAX_TRIGGERS 4   /* on-enter triggers of one room */
+#define GAME_MAX_WHO 64       /* characters one who lists */
 #define GAME_MAX_GOLD 1000000000000LL /* most gold one action may move */
 #define GAME_MAX_STACK 2147483647LL   /* items.quantity is an SQL integer */
 
@@ -156,6 +159,15 @@ struct game_thing {
 	const char *name;
 	int32_t quantity;
 	bool money;  /* coins: named by how many ("a pile of 12 gold coins") */
+	bool light;     /* lights a dark room (item_templates.stats.light) */
+	bool invisible; /* seen only by those who detect invisible (stats.invisible) */
+};
+
+/* A room's on-enter trigger (room_templates.on_enter): said to the one who
+ * enters and, when room_text is not NULL, to the others ("$n" is the name). */
+struct game_trigger {
+	const char *text;
+	const char *room_text;
 };
 
 struct game_room {
@@ -168,6 +180,11 @@ struct game_room {
 	enum game_closable doors[_GAME_DIR_MAX]; /* GAME_OPEN also when there is no door */
 	bool has_door[_GAME_DIR_MAX];
 	const char *exit_names[_GAME_DIR_MAX]; /* the name of the room each exit leads to */
+	const char *door_names[_GAME_DIR_MAX]; /* "iron-bound trapdoor"; NULL: "door" */
+	int64_t door_keys[_GAME_DIR_MAX]; /* item template that locks and unlocks it, 0 = none */
+	bool door_dirty[_GAME_DIR_MAX];   /* OUT: the worker writes doors[d] back */
+	struct game_trigger on_enter[GAME_MAX_TRIGGERS];
+	size_t non_enter;
 	struct game_thing mobs[GAME_MAX_THINGS];
 	size_t nmobs;
 	struct game_thing items[GAME_MAX_THINGS];
@@ -185,6 +202,9 @@ struct game_char {
 	int64_t gold;
 	int64_t carried_weight; /* weighed: everything it owns, worn, carried and inside those */
 	int32_t carried_count;  /* possessions: how many things it carries (not worn) in all */
+	bool light;       /* holds a light (a worn item whose template has stats.light) */
+	bool invisible;   /* characters.flags "invisible" */
+	bool detect_invisible; /* characters.flags "detect_invisible": sees invisible things */
 	bool weighed;     /* carried_weight was read under its lock (the worker reads it where needed) */
 	bool possessions; /* its worn items and first carried ones are in the state's items */
 	bool locked; /* the worker holds its row lock: the rules may change it */
@@ -208,6 +228,8 @@ struct game_item {
 	enum game_slot worn_slot; /* where its owner wears it now */
 	enum game_closable state; /* containers */
 	bool stackable;
+	bool light;       /* stats.light: lights a dark room while worn (held) or lying there */
+	bool invisible;   /* stats.invisible */
 	int32_t weight;   /* of one */
 	int32_t capacity; /* containers: the weight they hold */
 	int64_t quantity; /* 1..GAME_MAX_STACK */
@@ -229,6 +251,16 @@ struct game_mob {
 	int64_t room_id;
 	int32_t level;
 	int32_t hp, max_hp;
+	bool invisible; /* mob_templates.stats.invisible */
+};
+
+/* A character who may be online, read for who. */
+struct game_who {
+	int64_t id;
+	const char *name;
+	int32_t level;
+	bool invisible;
+	int64_t active_ms; /* when it last acted (ms since the epoch), 0 = never */
 };
 
 /*
@@ -250,6 +282,9 @@ struct game_state {
 	size_t nmobs;
 	int64_t instances[GAME_MAX_INSTANCES]; /* locked: their streams may be written */
 	size_t ninstances;
+	struct game_who who[GAME_MAX_WHO]; /* read for who: the instance's most recently active */
+	size_t nwho;
+	bool who_read; /* who was read (the worker reads it for who actions only) */
 	struct game_item coin;  /* template of new coin piles (template_id 0: no money in this world) */
 	int64_t new_ids[GAME_MAX_NEW_ITEMS]; /* reserved ids for created items */
 	size_t nnew_ids;
@@ -306,6 +341,7 @@ struct game_field {
 };
 
 #define GAME_MAX_EVENTS 8
+#define GAME_MAX_FOLLOWUPS 2
 #define GAME_MAX_STREAMS 4
 #define GAME_MAX_FIELDS 16
 #define GAME_POOL_SIZE 65536
@@ -324,8 +360,20 @@ enum game_result {
 	GAME_STALE,    /* the plan no longer matches the state: re-plan, apply nothing */
 };
 
+/*
+ * An Action an outcome asks for after itself (a move's on-enter triggers,
+ * then its auto-look): the worker queues each as its own Action for the
+ * actor, in the same transaction, in this order.
+ */
+struct game_followup {
+	enum game_verb verb;
+	int64_t room_id; /* where it happens: locked with the actor */
+};
+
 struct game_outcome {
 	enum game_result result;
+	struct game_followup followups[GAME_MAX_FOLLOWUPS];
+	size_t nfollowups;
 	struct game_event events[GAME_MAX_EVENTS];
 	size_t nevents;
 	char pool[GAME_POOL_SIZE]; /* strings of the events */

@@ -167,8 +167,7 @@ worker_decode_action(const PGresult *res, int row, struct worker_action *ret)
 	if (wr_db_get_i64(res, row, COL_SEED, &v) < 0)
 		return fail(a, "no seed");
 	a->game.seed = (uint64_t) v;
-	if (strncmp(a->actor_key, "char:", 5) != 0 ||
-	    wr_parse_i64(a->actor_key + 5, 1, INT64_MAX, &a->game.actor_char) < 0)
+	if (worker_actor_char(a->actor_key, &a->game.actor_char) < 0)
 		return fail(a, "actor is not a character");
 	a->nlock_instances = parse_id_array(PQgetvalue(res, row, COL_LOCK_INSTANCES), a->lock_instances,
 					    (int) WR_ELEMENTSOF(a->lock_instances));
@@ -185,6 +184,24 @@ worker_decode_action(const PGresult *res, int row, struct worker_action *ret)
 		return fail(a, "malformed lock set");
 	return decode_args(a, PQgetvalue(res, row, COL_VERB), PQgetvalue(res, row, COL_ARGS),
 			   PQgetvalue(res, row, COL_PLAN));
+}
+
+int
+worker_actor_char(const char *actor_key, int64_t *ret)
+{
+	char id[24];
+	size_t n;
+
+	if (strncmp(actor_key, "char:", 5) != 0)
+		return -EINVAL;
+	actor_key += 5;
+	n = strcspn(actor_key, ":");
+	/* "char:7" or its follow-up queue "char:7" WORKER_FOLLOW_SUFFIX */
+	if (n == 0 || n >= sizeof(id) || (actor_key[n] && strcmp(actor_key + n, WORKER_FOLLOW_SUFFIX) != 0))
+		return -EINVAL;
+	memcpy(id, actor_key, n);
+	id[n] = '\0';
+	return wr_parse_i64(id, 1, INT64_MAX, ret);
 }
 
 static const char *
@@ -248,7 +265,9 @@ decode_things(struct json_object *list, struct game_thing *out, size_t *n)
 		out[(*n)++] = (struct game_thing){.id = i64_member(t, "id"),
 						  .name = str_member(t, "name"),
 						  .quantity = q > 0 ? (int32_t) q : 1,
-						  .money = strcmp(str_member(t, "kind"), "money") == 0};
+						  .money = strcmp(str_member(t, "kind"), "money") == 0,
+						  .light = bool_member(t, "light"),
+						  .invisible = bool_member(t, "invisible")};
 	}
 }
 
@@ -264,9 +283,21 @@ decode_room(struct json_object *o, struct game_room *r)
 		.name = str_member(o, "name"),
 		.description = str_member(o, "description"),
 	};
+	struct json_object *triggers = wr_json_member(o, "on_enter", json_type_array);
+
 	for (size_t i = 0; flags && i < json_object_array_length(flags); i++)
 		if (!strcmp(json_object_get_string(json_object_array_get_idx(flags, i)), "dark"))
 			r->dark = true;
+	/* The migration bounds on_enter to GAME_MAX_TRIGGERS; more would be ignored. */
+	for (size_t i = 0; triggers && i < json_object_array_length(triggers) && r->non_enter < GAME_MAX_TRIGGERS;
+	     i++) {
+		struct json_object *t = json_object_array_get_idx(triggers, i);
+		const char *text = opt_str_member(t, "text");
+
+		if (text && *text)
+			r->on_enter[r->non_enter++] =
+				(struct game_trigger){.text = text, .room_text = opt_str_member(t, "room_text")};
+	}
 	for (size_t i = 0; exits && i < json_object_array_length(exits); i++) {
 		struct json_object *x = json_object_array_get_idx(exits, i);
 		enum game_dir d = game_dir_from_string(str_member(x, "dir"));
@@ -278,16 +309,35 @@ decode_room(struct json_object *o, struct game_room *r)
 		r->exit_names[d] = opt_str_member(x, "to_name");
 		r->has_door[d] = *door && strcmp(door, "none") != 0;
 		r->doors[d] = closable(door);
+		r->door_names[d] = opt_str_member(x, "door_name");
+		r->door_keys[d] = i64_member(x, "key");
 	}
 	decode_things(wr_json_member(o, "mobs", json_type_array), r->mobs, &r->nmobs);
 	decode_things(wr_json_member(o, "items", json_type_array), r->items, &r->nitems);
 	return r->id > 0 ? 0 : -EBADMSG;
 }
 
+static bool
+has_flag(struct json_object *o, const char *flag)
+{
+	struct json_object *flags = wr_json_member(o, "flags", json_type_array);
+
+	for (size_t i = 0; flags && i < json_object_array_length(flags); i++) {
+		const char *f = json_object_get_string(json_object_array_get_idx(flags, i));
+
+		if (f && strcmp(f, flag) == 0)
+			return true;
+	}
+	return false;
+}
+
 static void
 decode_char(struct json_object *c, struct game_char *ch)
 {
 	*ch = (struct game_char){
+		.light = bool_member(c, "light"),
+		.invisible = has_flag(c, "invisible"),
+		.detect_invisible = has_flag(c, "detect_invisible"),
 		.id = i64_member(c, "id"),
 		.name = str_member(c, "name"),
 		.description = opt_str_member(c, "description"),
@@ -328,6 +378,8 @@ decode_item(struct json_object *it, struct game_item *ret)
 		.worn_slot = worn,
 		.state = closable(str_member(it, "state")),
 		.stackable = bool_member(it, "stackable"),
+		.light = bool_member(it, "light"),
+		.invisible = bool_member(it, "invisible"),
 		.weight = i32_member(it, "weight"),
 		.capacity = i32_member(it, "capacity"),
 		.quantity = q > 0 ? q : 1,
@@ -351,6 +403,7 @@ decode_lists(struct json_object *doc, struct game_state *st, struct wr_error *re
 	struct json_object *inst = wr_json_member(doc, "instances", json_type_array);
 	struct json_object *ids = wr_json_member(doc, "new_ids", json_type_array);
 	struct json_object *coin = wr_json_member(doc, "coin", json_type_object);
+	struct json_object *who = wr_json_member(doc, "who", json_type_array);
 
 	if ((items && json_object_array_length(items) > GAME_MAX_ITEMS) ||
 	    (mobs && json_object_array_length(mobs) > GAME_MAX_MOBS) ||
@@ -371,6 +424,21 @@ decode_lists(struct json_object *doc, struct game_state *st, struct wr_error *re
 			.level = i32_member(m, "level"),
 			.hp = i32_member(m, "hp"),
 			.max_hp = i32_member(m, "max_hp"),
+			.invisible = bool_member(m, "invisible"),
+		};
+	}
+	if (who && json_object_array_length(who) > GAME_MAX_WHO)
+		return wr_error_set(reterr, -E2BIG, "internal", "who lists too many characters");
+	st->who_read = who != NULL;
+	for (size_t i = 0; who && i < json_object_array_length(who); i++) {
+		struct json_object *c = json_object_array_get_idx(who, i);
+
+		st->who[st->nwho++] = (struct game_who){
+			.id = i64_member(c, "id"),
+			.name = str_member(c, "name"),
+			.level = i32_member(c, "level"),
+			.invisible = bool_member(c, "invisible"),
+			.active_ms = i64_member(c, "active_ms"),
 		};
 	}
 	for (size_t i = 0; inst && i < json_object_array_length(inst); i++)
@@ -405,6 +473,8 @@ worker_decode_state(const char *json, struct game_state *st, struct json_object 
 	}
 	st->nrooms = st->nchars = st->nitems = st->nmobs = st->ninstances = 0;
 	st->nnew_ids = st->new_ids_used = 0;
+	st->nwho = 0;
+	st->who_read = false;
 	st->coin = (struct game_item){0};
 	for (size_t i = 0; i < n; i++) {
 		r = decode_room(json_object_array_get_idx(rooms, i), &st->rooms[st->nrooms++]);

@@ -71,6 +71,7 @@ struct counters {
 /* The batch being built for wr_commit_batch. */
 struct batch {
 	struct wr_strbuf events, done, replan, dead;
+	struct wr_strbuf follow, active; /* follow-up actions; actors that acted (who) */
 	struct counters counters;
 	size_t nevents;
 };
@@ -215,6 +216,7 @@ struct loadset {
 	IDSET(read_mobs, GAME_MAX_MOBS);
 	IDSET(weights, WORKER_MAX_LOCKED_CHARS);
 	IDSET(exit_names, GAME_MAX_ROOMS);
+	IDSET(who, GAME_MAX_INSTANCES);
 	size_t new_ids;
 	size_t item_rows; /* an upper bound of the items the state will hold */
 };
@@ -274,6 +276,17 @@ add_reads(struct loadset *ls, const struct worker_action *a, bool *overflow)
 	case GAME_VERB_SCORE:
 		ADD(ls, weights, g->actor_char, overflow);
 		break;
+	case GAME_VERB_REMOVE:
+	case GAME_VERB_LOCK:
+	case GAME_VERB_UNLOCK:
+		/* remove: whether another held light still burns; lock, unlock: the key */
+		ADD(ls, possessions, g->actor_char, overflow);
+		ls->item_rows += GAME_MAX_POSSESSIONS;
+		break;
+	case GAME_VERB_WHO:
+		if (a->instance_id)
+			ADD(ls, who, a->instance_id, overflow);
+		break;
 	case GAME_VERB_GET:
 	case GAME_VERB_DROP:
 	case GAME_VERB_PUT:
@@ -296,18 +309,18 @@ add_reads(struct loadset *ls, const struct worker_action *a, bool *overflow)
 
 /* The sets only grow at their ends: their sizes are enough to undo an action. */
 struct loadsize {
-	size_t n[13], new_ids, item_rows;
+	size_t n[14], new_ids, item_rows;
 };
 
 static void
 loadsize(struct loadset *ls, struct loadsize *sz, bool restore)
 {
-	size_t *n[13] = {&ls->ninstances,  &ls->nrooms,     &ls->nchars,       &ls->nmobs,
+	size_t *n[14] = {&ls->ninstances,  &ls->nrooms,     &ls->nchars,       &ls->nmobs,
 			 &ls->nitems,      &ls->nviews,     &ls->npossessions, &ls->nread_chars,
 			 &ls->nread_items, &ls->ncontents,  &ls->nread_mobs,   &ls->nweights,
-			 &ls->nexit_names};
+			 &ls->nexit_names, &ls->nwho};
 
-	for (size_t i = 0; i < 13; i++) {
+	for (size_t i = 0; i < 14; i++) {
 		if (restore)
 			*n[i] = sz->n[i];
 		else
@@ -396,6 +409,8 @@ lock_load(struct worker *w, int n, struct wr_error *reterr)
 	json_ids(&s[5], "mobs", ls.read_mobs, ls.nread_mobs);
 	json_ids(&s[5], "weights", ls.weights, ls.nweights);
 	json_ids(&s[5], "exit_names", ls.exit_names, ls.nexit_names);
+	if (ls.nwho)
+		json_ids(&s[5], "who", ls.who, ls.nwho);
 	wr_strbuf_printf(&s[5], "\"new_ids\":%zu}", ls.new_ids);
 	for (int i = 0; i < 6; i++)
 		p[i] = wr_strbuf_str(&s[i]);
@@ -547,6 +562,54 @@ append_events(struct batch *b, const struct game_outcome *out, const struct work
 	return 0;
 }
 
+/* The actor acted: who counts it online (character_presence). */
+static void
+mark_active(struct batch *b, const struct worker_action *a)
+{
+	char item[96];
+
+	if (!a->instance_id)
+		return;
+	snprintf(item, sizeof(item), "{\"character_id\":%" PRId64 ",\"instance_id\":%" PRId64 "}", a->game.actor_char,
+		 a->instance_id);
+	list_add(&b->active, item);
+}
+
+/*
+ * The follow-ups an outcome asks for, as action rows for wr_enqueue_one:
+ * queued in the same transaction, under the actor's follow-up key, each
+ * locking the actor and the room it happens in.  Their seeds derive from the
+ * action's, so a replay queues the same ones.
+ */
+static void
+queue_followups(struct batch *b, const struct worker_action *a, const struct game_outcome *out)
+{
+	for (size_t i = 0; i < out->nfollowups; i++) {
+		const struct game_followup *f = &out->followups[i];
+		uint64_t seed = a->game.seed + i + 1;
+		struct wr_strbuf item = WR_STRBUF_INIT;
+
+		seed = game_rng_next(&seed) & INT64_MAX;
+		wr_strbuf_printf(&item,
+				 "{\"actor_key\":\"char:%" PRId64 WORKER_FOLLOW_SUFFIX "\",\"verb\":\"%s\",\"args\":{},"
+				 "\"plan\":{\"room\":%" PRId64 "},\"lock_rooms\":[%" PRId64 "],"
+				 "\"lock_characters\":[%" PRId64 "],\"priority\":%d,\"seed\":%" PRIu64,
+				 a->game.actor_char, game_verb_to_string(f->verb), f->room_id, f->room_id,
+				 a->game.actor_char, WORKER_FOLLOW_PRIORITY, seed);
+		if (a->instance_id)
+			wr_strbuf_printf(&item, ",\"instance_id\":%" PRId64, a->instance_id);
+		if (a->account_id)
+			wr_strbuf_printf(&item, ",\"account_id\":%" PRId64, a->account_id);
+		if (a->command_id[0]) {
+			wr_strbuf_puts(&item, ",\"command_id\":");
+			wr_strbuf_json_str(&item, a->command_id);
+		}
+		wr_strbuf_puts(&item, "}");
+		list_add(&b->follow, wr_strbuf_str(&item));
+		wr_strbuf_done(&item);
+	}
+}
+
 static void
 apply_one(struct worker *w, struct batch *b, struct worker_action *a, int64_t now_ms)
 {
@@ -582,10 +645,13 @@ apply_one(struct worker *w, struct batch *b, struct worker_action *a, int64_t no
 		return;
 	}
 	mark_done(b, a);
+	mark_active(b, a);
 	if (out->result == GAME_REJECTED)
 		w->rejected++;
-	else
+	else {
+		queue_followups(b, a, out);
 		w->applied++;
+	}
 }
 
 static void
@@ -679,6 +745,24 @@ encode_batch(struct worker *w, struct batch *b, struct wr_strbuf *sb)
 		first = false;
 	}
 	encode_items(w->state, sb);
+	wr_strbuf_puts(sb, "],\"exits\":[");
+	first = true;
+	for (size_t i = 0; i < w->state->nrooms; i++) {
+		const struct game_room *r = &w->state->rooms[i];
+
+		for (int d = 0; d < _GAME_DIR_MAX; d++) {
+			if (!r->door_dirty[d])
+				continue;
+			wr_strbuf_printf(sb, "%s{\"from_room_id\":%" PRId64 ",\"dir\":\"%s\",\"door\":\"%s\"}",
+					 first ? "" : ",", r->id, game_dir_to_string((enum game_dir) d),
+					 r->doors[d] == GAME_OPEN ? "open" : r->doors[d] == GAME_CLOSED ? "closed" : "locked");
+			first = false;
+		}
+	}
+	wr_strbuf_puts(sb, "],\"follow\":[");
+	wr_strbuf_puts(sb, wr_strbuf_str(&b->follow));
+	wr_strbuf_puts(sb, "],\"active\":[");
+	wr_strbuf_puts(sb, wr_strbuf_str(&b->active));
 	wr_strbuf_puts(sb, "],\"events\":[");
 	wr_strbuf_puts(sb, wr_strbuf_str(&b->events));
 	wr_strbuf_puts(sb, "],\"counters\":{");
@@ -832,6 +916,8 @@ out:
 	wr_strbuf_done(&b.done);
 	wr_strbuf_done(&b.replan);
 	wr_strbuf_done(&b.dead);
+	wr_strbuf_done(&b.follow);
+	wr_strbuf_done(&b.active);
 	wr_strbuf_done(&json);
 	return r;
 }

@@ -18,6 +18,12 @@
 --               wr_lock_load returned
 --   counters:   {stream: last_seq} new stream heads
 --   dead:       [{id, error}] actions that can never apply: moved to dead_actions
+--   exits:      [{from_room_id, dir, door}] doors the rules opened, closed, locked
+--               or unlocked (both rooms locked)
+--   follow:     [actions] follow-ups the rules asked for (a move's on-enter
+--               triggers and auto-look), queued through wr_enqueue_one in order
+--   active:     [{character_id, instance_id}] actors of applied actions: their
+--               character_presence is stamped (at most every 30 s) for who
 -- Sends one NOTIFY on wr_events with the touched streams when it fits.
 CREATE OR REPLACE FUNCTION wr_commit_batch(batch jsonb) RETURNS integer
 LANGUAGE plpgsql AS $$
@@ -27,6 +33,7 @@ DECLARE
 	new_id bigint;
 	n integer := 0;
 	streams text;
+	done bigint[];
 BEGIN
 	UPDATE characters c SET room_id = (x->>'room_id')::bigint, hp = (x->>'hp')::integer,
 		gold = (x->>'gold')::bigint
@@ -52,6 +59,17 @@ BEGIN
 
 	DELETE FROM items
 	WHERE id IN (SELECT jsonb_array_elements_text(coalesce(batch->'deleted_items', '[]'))::bigint);
+
+	UPDATE exits x SET door = d->>'door'
+	FROM jsonb_array_elements(coalesce(batch->'exits', '[]')) d
+	WHERE x.from_room_id = (d->>'from_room_id')::bigint AND x.dir = d->>'dir';
+
+	INSERT INTO character_presence AS p (character_id, instance_id)
+	SELECT DISTINCT ON ((x->>'character_id')::bigint) (x->>'character_id')::bigint, (x->>'instance_id')::bigint
+	FROM jsonb_array_elements(coalesce(batch->'active', '[]')) x
+	ORDER BY (x->>'character_id')::bigint
+	ON CONFLICT (character_id) DO UPDATE SET active_at = now(), instance_id = EXCLUDED.instance_id
+	WHERE p.active_at < now() - interval '30 seconds' OR p.instance_id <> EXCLUDED.instance_id;
 
 	UPDATE action_queue q SET plan = x->'plan',
 		replans = q.replans + CASE WHEN x->'plan' ? 'replan' THEN 1 ELSE 0 END,
@@ -86,16 +104,26 @@ BEGIN
 	INSERT INTO dead_actions (id, action, last_error, attempts)
 	SELECT d.id, to_jsonb(d) - 'error' - 'is_head', d.error, d.attempts FROM dead d;
 
-	PERFORM wr_dequeue(ARRAY(
-		SELECT jsonb_array_elements_text(coalesce(batch->'done', '[]'))::bigint
-		UNION ALL
-		SELECT (x->>'id')::bigint FROM jsonb_array_elements(coalesce(batch->'dead', '[]')) x));
+	done := ARRAY(SELECT jsonb_array_elements_text(coalesce(batch->'done', '[]'))::bigint
+	              UNION ALL
+	              SELECT (x->>'id')::bigint FROM jsonb_array_elements(coalesce(batch->'dead', '[]')) x);
+	IF jsonb_array_length(coalesce(batch->'follow', '[]')) > 0 THEN
+		-- Every actor whose queue changes, in one global order (wr_dequeue
+		-- takes its share again, which advisory locks allow).
+		PERFORM wr_lock_actors(ARRAY(SELECT x->>'actor_key' FROM jsonb_array_elements(batch->'follow') x
+		                             UNION SELECT q.actor_key FROM action_queue q WHERE q.id = ANY(done)));
+	END IF;
+	PERFORM wr_dequeue(done);
+	-- After the dequeue, so a follow-up behind a finished one is its actor's head.
+	PERFORM wr_enqueue_one(x) FROM jsonb_array_elements(coalesce(batch->'follow', '[]')) WITH ORDINALITY AS f(x, i)
+	ORDER BY i;
 
 	IF n > 0 THEN
 		SELECT string_agg(key, ',') INTO streams FROM jsonb_object_keys(batch->'counters') key;
 		PERFORM pg_notify('wr_events', CASE WHEN length(streams) < 7000 THEN streams ELSE '' END);
 	END IF;
-	IF jsonb_array_length(coalesce(batch->'replan', '[]')) > 0 THEN
+	IF jsonb_array_length(coalesce(batch->'replan', '[]')) > 0
+	   OR jsonb_array_length(coalesce(batch->'follow', '[]')) > 0 THEN
 		PERFORM pg_notify('wr_actions', '');
 	END IF;
 	RETURN n;

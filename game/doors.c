@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * doors.c: open, close, lock and unlock a door, and the door check of a
+ * move.
+ *
+ * A door is one door with two sides: the exit rows of both rooms (this
+ * room's exit and the way back) change together, and both rooms hear of it
+ * (the planner locks both).  Locking and unlocking need the door's key
+ * (exits.key_template_id) among what the actor carries or wears.  A door
+ * without a way back (a one-way exit) changes on this side only.
+ */
+#include <string.h>
+
+#include "game/game-private.h"
+
+const char *
+game_door_name(const struct game_room *room, enum game_dir d)
+{
+	return room->door_names[d] && room->door_names[d][0] ? room->door_names[d] : "door";
+}
+
+int
+game_check_door(const struct game_room *from, const struct game_action *a, struct game_outcome *out)
+{
+	const char *name = game_door_name(from, a->dir);
+
+	if (!from->has_door[a->dir] || from->doors[a->dir] == GAME_OPEN)
+		return 0;
+	/* A locked door is first of all a closed one: "closed" is the reason either way. */
+	game_reject(out, a, from->doors[a->dir] == GAME_LOCKED ? "door_locked" : "door_closed",
+		    game_cap(game_printf(out, "the %s is closed.", name)));
+	return 1;
+}
+
+/* Whether c carries or wears an item of the key template. */
+static bool
+has_key(struct game_state *st, const struct game_char *c, int64_t key)
+{
+	for (size_t i = 0; i < st->nitems; i++) {
+		const struct game_item *it = &st->items[i];
+
+		if (!it->deleted && it->owner_char == c->id && it->template_id == key)
+			return true;
+	}
+	return false;
+}
+
+struct door_verb {
+	const char *event;  /* DoorOpened ... */
+	const char *infinitive; /* "open" */
+	const char *third;  /* "opens" */
+	const char *past;   /* "opened": the state words of the other side */
+	enum game_closable from, to;
+};
+
+static const struct door_verb door_verbs[] = {
+	[0] = {"DoorOpened", "open", "opens", "opens", GAME_CLOSED, GAME_OPEN},
+	[1] = {"DoorClosed", "close", "closes", "closes", GAME_OPEN, GAME_CLOSED},
+	[2] = {"DoorLocked", "lock", "locks", "clicks locked", GAME_CLOSED, GAME_LOCKED},
+	[3] = {"DoorUnlocked", "unlock", "unlocks", "clicks unlocked", GAME_LOCKED, GAME_CLOSED},
+};
+
+static const struct door_verb *
+door_verb(enum game_verb v)
+{
+	switch (v) {
+	case GAME_VERB_OPEN:
+		return &door_verbs[0];
+	case GAME_VERB_CLOSE:
+		return &door_verbs[1];
+	case GAME_VERB_LOCK:
+		return &door_verbs[2];
+	default:
+		return &door_verbs[3];
+	}
+}
+
+/* 1 when the door may do what the verb asks; else 0 with the refusal in out. */
+static int
+refuse(struct game_state *st, const struct game_action *a, const struct game_char *actor, const struct game_room *room,
+       struct game_outcome *out)
+{
+	const char *name = game_door_name(room, a->dir);
+	enum game_closable now = room->doors[a->dir];
+	int64_t key = room->door_keys[a->dir];
+
+	switch (a->verb) {
+	case GAME_VERB_OPEN:
+		if (now == GAME_OPEN)
+			return game_reject(out, a, "already_open", game_cap(game_printf(out, "the %s is already open.", name)));
+		if (now == GAME_LOCKED)
+			return game_reject(out, a, "locked", game_cap(game_printf(out, "the %s is locked.", name)));
+		return 1;
+	case GAME_VERB_CLOSE:
+		if (now != GAME_OPEN)
+			return game_reject(out, a, "already_closed",
+					   game_cap(game_printf(out, "the %s is already closed.", name)));
+		return 1;
+	case GAME_VERB_LOCK:
+	case GAME_VERB_UNLOCK:
+		if (!key)
+			return game_reject(out, a, "no_lock", game_cap(game_printf(out, "the %s has no lock.", name)));
+		if (a->verb == GAME_VERB_LOCK && now == GAME_LOCKED)
+			return game_reject(out, a, "already_locked",
+					   game_cap(game_printf(out, "the %s is already locked.", name)));
+		if (a->verb == GAME_VERB_LOCK && now == GAME_OPEN)
+			return game_reject(out, a, "not_closed",
+					   game_printf(out, "You have to close the %s first.", name));
+		if (a->verb == GAME_VERB_UNLOCK && now != GAME_LOCKED)
+			return game_reject(out, a, "already_unlocked",
+					   game_cap(game_printf(out, "the %s is not locked.", name)));
+		if (!has_key(st, actor, key))
+			return game_reject(out, a, "no_key", game_printf(out, "You have no key that fits the %s.", name));
+		return 1;
+	default:
+		return game_stale(out);
+	}
+}
+
+/* The event on one side of the door. */
+static void
+door_event(struct game_outcome *out, const struct door_verb *dv, const struct game_room *room, enum game_dir d,
+	   const struct game_char *actor, bool near)
+{
+	struct game_event *ev = game_event_new(out, dv->event);
+	const char *name = game_door_name(room, d);
+	const char *dir = game_dir_to_string(d);
+	const char *who = actor->invisible ? "Someone" : actor->name;
+
+	game_event_stream(ev, out, GAME_STREAM_ROOM, room->id);
+	game_field_i64(ev, out, "room_id", room->id);
+	game_field_str(ev, out, "dir", dir);
+	game_field_str(ev, out, "door", name);
+	game_field_str(ev, out, "state", dv->to == GAME_OPEN ? "open" : dv->to == GAME_CLOSED ? "closed" : "locked");
+	if (near) {
+		game_field_i64(ev, out, "character_id", actor->id);
+		game_field_str(ev, out, "text", game_printf(out, "%s %s the %s %s.", who, dv->third, name, dir));
+		game_field_str(ev, out, "text_self", game_printf(out, "You %s the %s %s.", dv->infinitive, name, dir));
+	} else {
+		/* The far side: the door moves, nobody is seen doing it. */
+		game_field_str(ev, out, "text", game_cap(game_printf(out, "the %s %s %s.", name, dir, dv->past)));
+	}
+}
+
+int
+game_apply_door(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out)
+{
+	struct game_room *room = game_state_room(st, actor->room_id), *far;
+	enum game_dir back;
+	const struct door_verb *dv = door_verb(a->verb);
+
+	if (!a->has_dir)
+		return game_reject(out, a, "not_implemented", "Only doors open and close so far.");
+	if (!room->exits[a->dir])
+		return game_reject(out, a, "no_exit", "You see no way there.");
+	if (room->exits[a->dir] != a->to_room_id)
+		return game_stale(out);
+	if (!room->has_door[a->dir])
+		return game_reject(out, a, "no_door",
+				   game_printf(out, "There is no door %s.", game_dir_to_string(a->dir)));
+	far = game_state_room(st, room->exits[a->dir]);
+	if (!far)
+		return game_stale(out); /* the planner locks both sides */
+	if (refuse(st, a, actor, room, out) <= 0)
+		return 0; /* refused (or stale): out says which */
+	room->doors[a->dir] = dv->to;
+	room->door_dirty[a->dir] = true;
+	door_event(out, dv, room, a->dir, actor, true);
+	back = game_dir_opposite(a->dir);
+	if (far != room && far->exits[back] == room->id && far->has_door[back]) {
+		far->doors[back] = dv->to;
+		far->door_dirty[back] = true;
+		door_event(out, dv, far, back, actor, false);
+	}
+	return 0;
+}
