@@ -137,8 +137,9 @@ act "$BOB" "who"
 is "$(ev count)" "1" "who: an invisible Alice is not listed"
 act "$BOB" "look"
 case "$(ev text)" in *Alice*) ok 1 "look: Bob does not see invisible Alice" ;; *) ok 0 "look: Bob does not see invisible Alice" ;; esac
-act "$BOB" "look alice"
-is "$(ev reason)" "not_seen" "look alice: she cannot be targeted"
+r=$(post "$BOB" '{"input":"look alice"}')
+is "$(json 'd["results"][0]["error"]["code"] if "results" in d else d["error"]["code"]' "${r#* }")" "not_here" \
+	"look alice: she cannot be named (the planner's view leaves her out)"
 wait_grep '"WhoListed"' "$T_DIR/bob.out"; ok $? "Bob's websocket gets the who list"
 case "$(grep '"WhoListed"' "$T_DIR/alice.out")" in '') ok 0 "who is private: Alice's socket has none" ;; *) ok 1 "who is private" ;; esac
 
