@@ -49,15 +49,16 @@ struct door_verb {
 	const char *event;  /* DoorOpened ... */
 	const char *infinitive; /* "open" */
 	const char *third;  /* "opens" */
-	const char *past;   /* "opened": the state words of the other side */
+	const char *past;   /* "opens": what the other side hears the door do */
+	const char *done;   /* "opened" */
 	enum game_closable from, to;
 };
 
 static const struct door_verb door_verbs[] = {
-	[0] = {"DoorOpened", "open", "opens", "opens", GAME_CLOSED, GAME_OPEN},
-	[1] = {"DoorClosed", "close", "closes", "closes", GAME_OPEN, GAME_CLOSED},
-	[2] = {"DoorLocked", "lock", "locks", "clicks locked", GAME_CLOSED, GAME_LOCKED},
-	[3] = {"DoorUnlocked", "unlock", "unlocks", "clicks unlocked", GAME_LOCKED, GAME_CLOSED},
+	[0] = {"DoorOpened", "open", "opens", "opens", "opened", GAME_CLOSED, GAME_OPEN},
+	[1] = {"DoorClosed", "close", "closes", "closes", "closed", GAME_OPEN, GAME_CLOSED},
+	[2] = {"DoorLocked", "lock", "locks", "clicks locked", "locked", GAME_CLOSED, GAME_LOCKED},
+	[3] = {"DoorUnlocked", "unlock", "unlocks", "clicks unlocked", "unlocked", GAME_LOCKED, GAME_CLOSED},
 };
 
 static const struct door_verb *
@@ -142,6 +143,51 @@ door_event(struct game_outcome *out, const struct door_verb *dv, const struct ga
 	}
 }
 
+/*
+ * "open chest": containers open and close (items.container_state, NULL is
+ * open).  Content names no keys for containers, so none has a lock to
+ * turn: a locked one stays locked until content can say which key fits.
+ */
+static int
+apply_container(struct game_state *st, const struct game_action *a, struct game_char *actor,
+		struct game_outcome *out)
+{
+	struct game_item *c = game_item(st, a->container_id);
+	const struct door_verb *dv = door_verb(a->verb);
+	struct game_event *ev;
+	struct game_str gs;
+	const char *name;
+
+	if (!c || !c->locked || (c->owner_char != actor->id && c->owner_room != actor->room_id))
+		return game_stale(out);
+	game_str_begin(&gs, out);
+	game_str_item(&gs, c);
+	name = game_str_end(&gs);
+	if (!name)
+		return 0;
+	if (c->kind != GAME_ITEM_CONTAINER)
+		return game_reject(out, a, "not_a_container",
+				   game_cap(game_printf(out, "%s can't be %s.", name, dv->done)));
+	if (a->verb == GAME_VERB_LOCK || a->verb == GAME_VERB_UNLOCK)
+		return game_reject(out, a, "no_lock", game_cap(game_printf(out, "%s has no lock you could work.", name)));
+	if (a->verb == GAME_VERB_OPEN && c->state == GAME_LOCKED)
+		return game_reject(out, a, "locked", game_cap(game_printf(out, "%s is locked.", name)));
+	if (a->verb == GAME_VERB_OPEN && c->state == GAME_OPEN)
+		return game_reject(out, a, "already_open", game_cap(game_printf(out, "%s is already open.", name)));
+	if (a->verb == GAME_VERB_CLOSE && c->state != GAME_OPEN)
+		return game_reject(out, a, "already_closed", game_cap(game_printf(out, "%s is already closed.", name)));
+	c->state = dv->to;
+	c->dirty = true;
+	ev = game_event_new(out, a->verb == GAME_VERB_OPEN ? "ContainerOpened" : "ContainerClosed");
+	game_event_stream(ev, out, GAME_STREAM_ROOM, actor->room_id);
+	game_field_i64(ev, out, "container_id", c->id);
+	game_field_str(ev, out, "state", dv->to == GAME_OPEN ? "open" : "closed");
+	game_field_str(ev, out, "text",
+		       game_printf(out, "%s %s %s.", actor->invisible ? "Someone" : actor->name, dv->third, name));
+	game_field_str(ev, out, "text_self", game_printf(out, "You %s %s.", dv->infinitive, name));
+	return 0;
+}
+
 int
 game_apply_door(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out)
 {
@@ -150,7 +196,7 @@ game_apply_door(struct game_state *st, const struct game_action *a, struct game_
 	const struct door_verb *dv = door_verb(a->verb);
 
 	if (!a->has_dir)
-		return game_reject(out, a, "not_implemented", "Only doors open and close so far.");
+		return apply_container(st, a, actor, out);
 	if (!room->exits[a->dir])
 		return game_reject(out, a, "no_exit", "You see no way there.");
 	if (room->exits[a->dir] != a->to_room_id)

@@ -681,6 +681,9 @@ item_json(struct wr_strbuf *sb, const struct game_item *it, bool whole)
 		wr_strbuf_printf(sb, ",\"worn_slot\":\"%s\"", slot);
 	else
 		wr_strbuf_puts(sb, ",\"worn_slot\":null");
+	/* NULL is open, and what every non-container has. */
+	wr_strbuf_printf(sb, ",\"container_state\":%s",
+			 it->state == GAME_CLOSED ? "\"closed\"" : it->state == GAME_LOCKED ? "\"locked\"" : "null");
 	wr_strbuf_printf(sb, ",\"quantity\":%" PRId64 "}", it->quantity);
 }
 

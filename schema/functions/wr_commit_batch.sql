@@ -10,7 +10,7 @@
 --   new_items:  [{id, template_id, instance_id, owner_*_id, worn_slot, quantity}] rows the
 --               rules created (split stacks, dropped coins), with ids wr_lock_load reserved
 --   items:      [{id, owner_character_id, owner_room_id, owner_mob_id, owner_item_id,
---                 worn_slot, quantity}] changed item rows, written whole (all locked)
+--                 worn_slot, quantity, container_state}] changed item rows, written whole (all locked)
 --   deleted_items: [ids] items that are gone (coins picked up; locked)
 --   events:     [{type, payload, action_id, command_id, actor_key, instance_id,
 --                 enqueued_at, streams: [{stream, seq}]}] in order; seqs assigned by the
@@ -43,17 +43,17 @@ BEGIN
 	-- New rows first: nothing is ever put inside one in the batch that makes it,
 	-- but an updated row may be one made earlier.
 	INSERT INTO items (id, template_id, instance_id, owner_character_id, owner_room_id, owner_mob_id,
-	                   owner_item_id, worn_slot, quantity)
+	                   owner_item_id, worn_slot, quantity, container_state)
 	SELECT (x->>'id')::bigint, (x->>'template_id')::bigint, (x->>'instance_id')::bigint,
 	       (x->>'owner_character_id')::bigint, (x->>'owner_room_id')::bigint,
 	       (x->>'owner_mob_id')::bigint, (x->>'owner_item_id')::bigint, x->>'worn_slot',
-	       (x->>'quantity')::integer
+	       (x->>'quantity')::integer, x->>'container_state'
 	FROM jsonb_array_elements(coalesce(batch->'new_items', '[]')) x;
 
 	UPDATE items i SET owner_character_id = (x->>'owner_character_id')::bigint,
 		owner_room_id = (x->>'owner_room_id')::bigint, owner_mob_id = (x->>'owner_mob_id')::bigint,
 		owner_item_id = (x->>'owner_item_id')::bigint, worn_slot = x->>'worn_slot',
-		quantity = (x->>'quantity')::integer
+		quantity = (x->>'quantity')::integer, container_state = x->>'container_state'
 	FROM jsonb_array_elements(coalesce(batch->'items', '[]')) x
 	WHERE i.id = (x->>'id')::bigint;
 

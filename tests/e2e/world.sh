@@ -126,6 +126,13 @@ is "$(ev reason) $(ev text)" "door_closed The iron-bound trapdoor is closed." "d
 act "$ALICE" "lock down"
 is "$(types) $(door)" "DoorLocked,DoorLocked locked,locked" "lock down: locked again on both sides"
 
+act "$BOB" "close backpack"
+is "$(types) $(sql "SELECT container_state FROM items i JOIN item_templates t ON t.id = i.template_id
+                    WHERE t.key = 'millbrook.backpack'")" "ContainerClosed closed" "close backpack: closed and written"
+act "$BOB" "open backpack"
+is "$(types) $(sql "SELECT coalesce(container_state, 'open') FROM items i JOIN item_templates t ON t.id = i.template_id
+                    WHERE t.key = 'millbrook.backpack'")" "ContainerOpened open" "open backpack: open again"
+
 act "$BOB" "who"
 is "$(types)" "WhoListed" "who: WhoListed"
 is "$(ev text)" "Players online:

@@ -1182,6 +1182,25 @@ test_doors(void)
 	setup_door(GAME_CLOSED);
 	st.rooms[0].door_keys[GAME_DIR_NORTH] = 0;
 	expect_reject(GAME_VERB_LOCK, "no_lock", "The iron-bound trapdoor has no lock.", "door no lock");
+	/* Containers open and close; none has a lock content could give a key for. */
+	setup();
+	st.items[0] = (struct game_item){.id = 700, .name = "a weathered crate", .description = "",
+					 .kind = GAME_ITEM_CONTAINER, .quantity = 1, .owner_room = 1, .locked = true};
+	st.nitems = 1;
+	a = (struct game_action){.id = 43, .verb = GAME_VERB_CLOSE, .actor_char = 10, .room_id = 1, .container_id = 700};
+	tap_is_int(game_apply(&st, &a, &env, &out), 0, "close crate: applies");
+	tap_is_str(out.events[0].type, "ContainerClosed", "close crate: ContainerClosed");
+	tap_is_str(field(&out.events[0], "text_self"), "You close a weathered crate.", "close crate: text");
+	tap_ok(st.items[0].state == GAME_CLOSED && st.items[0].dirty, "close crate: closed, to be written");
+	tap_is_int(game_apply(&st, &a, &env, &out), 0, "close crate again: applies");
+	tap_is_str(field(&out.events[0], "reason"), "already_closed", "close crate again: already_closed");
+	a.verb = GAME_VERB_LOCK;
+	tap_is_int(game_apply(&st, &a, &env, &out), 0, "lock crate: applies");
+	tap_is_str(field(&out.events[0], "reason"), "no_lock", "lock crate: no lock");
+	a.verb = GAME_VERB_OPEN;
+	tap_is_int(game_apply(&st, &a, &env, &out), 0, "open crate: applies");
+	tap_ok(out.result == GAME_OK && st.items[0].state == GAME_OPEN, "open crate: open again");
+
 	tap_ok(game_verb_implemented(GAME_VERB_OPEN) && game_verb_implemented(GAME_VERB_UNLOCK) &&
 		       game_verb_implemented(GAME_VERB_WHO) && !game_verb_implemented(GAME_VERB_TRIGGER),
 	       "doors, who served; trigger never accepted from outside");
