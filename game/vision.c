@@ -49,7 +49,9 @@ game_can_see_room(struct game_state *st, const struct game_room *room, const str
 void
 game_char_update_light(struct game_state *st, struct game_char *c)
 {
-	c->light = false;
+	/* Without its possessions in the state, a light it holds may not be listed. */
+	if (c->possessions)
+		c->light = false;
 	for (size_t i = 0; i < st->nitems; i++) {
 		const struct game_item *it = &st->items[i];
 
