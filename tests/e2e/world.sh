@@ -10,6 +10,19 @@
 . "$WR_HOME/tests/lib/harness.sh"
 
 pg_start_world
+
+# The loader refuses what the rules could not use: a named door that is no
+# door, too many triggers, a trigger without its text.
+cat >"$T_DIR/bad.json" <<'EOF'
+{"zones": [{"key": "t", "name": "T", "rooms": [
+  {"key": "t.a", "name": "A", "description": "A.", "exits": {"north": {"to": "t.b", "door_name": "gate"}},
+   "on_enter": [{"text": "1"}, {"text": "2"}, {"text": "3"}, {"text": "4"}, {"text": "5"}]},
+  {"key": "t.b", "name": "B", "description": "B.", "exits": {"south": "t.a"}, "on_enter": [{"room_text": "$n"}]}]}]}
+EOF
+"$WRCTL" world check "$T_DIR/bad.json" >"$T_DIR/check.out" 2>&1; rc=$?
+errs=$(grep -c -e '"door_name" without a door' -e 'at most 4 triggers' -e 'missing member "text"' "$T_DIR/check.out")
+is "$rc $errs" "1 3" "world check: door_name without a door, 5 triggers, a trigger without text"
+
 ALICE=$("$WRCTL" token issue alice)
 BOB=$("$WRCTL" token issue bob)
 services_start 2
