@@ -139,6 +139,30 @@ is "$(ev reason) $(ev text)" "door_closed The iron-bound trapdoor is closed." "d
 act "$ALICE" "lock down"
 is "$(types) $(door)" "DoorLocked,DoorLocked locked,locked" "lock down: locked again on both sides"
 
+# Four moves in one batch, two workers: each move's auto-look comes before the next move.
+r=$(post "$ALICE" '[{"input":"east"},{"input":"west"},{"input":"east"},{"input":"west"}]')
+ACT=$(json 'd["results"][0]["action_ids"][0]' "${r#* }")
+wait_sql "SELECT count(*) FROM action_queue" 0 || diag "the moves are still queued"
+is "$(sql "SELECT string_agg(e.type, ',' ORDER BY s.seq) FROM event_streams s JOIN event_log e USING (event_id)
+           WHERE s.stream = 'char:$A_ID' AND e.action_id >= $ACT")" \
+	"CharacterMoved,RoomDescribed,CharacterMoved,RoomDescribed,CharacterMoved,RoomDescribed,CharacterMoved,RoomDescribed" \
+	"four moves: each is followed by its own look before the next move"
+
+# The gate itself: while a follow-up of Alice's is queued, her own next action is not claimable.
+kill -STOP $PID_worker_1 $PID_worker_2
+r=$(post "$ALICE" '{"input":"say after the look"}')
+SAY=$(json 'd["action_ids"][0]' "${r#* }")
+LOOK=$(sql "SELECT wr_enqueue(jsonb_build_array(jsonb_build_object('actor_key', 'char:$A_ID:follow', 'verb', 'look',
+       'plan', jsonb_build_object('room', room_id), 'instance_id', instance_id, 'lock_rooms', jsonb_build_array(room_id),
+       'lock_characters', jsonb_build_array(id), 'priority', 50)))
+     FROM characters WHERE id = $A_ID")
+is "$(sql "BEGIN; SELECT string_agg(actor_key || ' ' || verb, ',') FROM wr_claim(10); ROLLBACK;")" "char:$A_ID:follow look" \
+	"wr_claim: her follow-up is claimable, her say queued before it is not"
+kill -CONT $PID_worker_1 $PID_worker_2
+wait_sql "SELECT count(*) FROM action_queue" 0; ok $? "then both run"
+is "$(sql "SELECT string_agg(type, ',' ORDER BY event_id) FROM event_log WHERE action_id IN ($SAY, $LOOK)")" \
+	"RoomDescribed,Said" "the look before the say"
+
 act "$BOB" "close backpack"
 is "$(types) $(sql "SELECT container_state FROM items i JOIN item_templates t ON t.id = i.template_id
                     WHERE t.key = 'millbrook.backpack'")" "ContainerClosed closed" "close backpack: closed and written"
