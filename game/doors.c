@@ -126,7 +126,7 @@ door_event(struct game_outcome *out, const struct door_verb *dv, const struct ga
 	struct game_event *ev = game_event_new(out, dv->event);
 	const char *name = game_door_name(room, d);
 	const char *dir = game_dir_to_string(d);
-	const char *who = actor->invisible ? "Someone" : actor->name;
+	const char *who = game_seen_name(actor);
 
 	game_event_stream(ev, out, GAME_STREAM_ROOM, room->id);
 	game_field_i64(ev, out, "room_id", room->id);
@@ -183,7 +183,7 @@ apply_container(struct game_state *st, const struct game_action *a, struct game_
 	game_field_i64(ev, out, "container_id", c->id);
 	game_field_str(ev, out, "state", dv->to == GAME_OPEN ? "open" : "closed");
 	game_field_str(ev, out, "text",
-		       game_printf(out, "%s %s %s.", actor->invisible ? "Someone" : actor->name, dv->third, name));
+		       game_printf(out, "%s %s %s.", game_seen_name(actor), dv->third, name));
 	game_field_str(ev, out, "text_self", game_printf(out, "You %s %s.", dv->infinitive, name));
 	return 0;
 }

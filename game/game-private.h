@@ -136,6 +136,11 @@ game_apply_shout(struct game_state *st, const struct game_action *a, struct game
 /* Whether viewer sees a thing that is (or is not) invisible; viewer may be NULL. */
 bool
 game_sees_invisible(const struct game_char *viewer, bool invisible);
+/* How c is named to others in shared texts: "Someone" when invisible.  (A
+ * room stream carries one text for all, so those who detect invisible read
+ * "Someone" there too; private answers name it.) */
+const char *
+game_seen_name(const struct game_char *c);
 /* A room not flagged dark, or one where someone holds a light or a light lies. */
 bool
 game_room_lit(struct game_state *st, const struct game_room *room);

@@ -78,7 +78,7 @@ apply_move(struct game_state *st, const struct game_action *a, struct game_char 
 	struct game_room *from = game_state_room(st, actor->room_id), *to;
 	int64_t target;
 	const char *dir = game_dir_to_string(a->dir), *back = game_dir_to_string(game_dir_opposite(a->dir));
-	const char *who = actor->invisible ? "Someone" : actor->name;
+	const char *who = game_seen_name(actor);
 	struct game_event *ev;
 
 	if (!from)

@@ -26,6 +26,12 @@ game_sees_invisible(const struct game_char *viewer, bool invisible)
 	return !invisible || (viewer && viewer->detect_invisible);
 }
 
+const char *
+game_seen_name(const struct game_char *c)
+{
+	return c->invisible ? "Someone" : c->name;
+}
+
 bool
 game_room_lit(struct game_state *st, const struct game_room *room)
 {

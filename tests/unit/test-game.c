@@ -1298,6 +1298,16 @@ test_invisible(void)
 	tap_is_int(game_apply(&st, &at_wolf, &env, &out), 0, "invisible consider: applies");
 	tap_is_str(field(&out.events[0], "reason"), "not_seen", "invisible consider: not_seen");
 
+	/* An invisible speaker is "Someone" to the room, herself to herself. */
+	{
+		struct game_action say = {.id = 63, .verb = GAME_VERB_SAY, .actor_char = 11, .room_id = 1, .text = "boo"};
+
+		st.chars[1].locked = true;
+		tap_is_int(game_apply(&st, &say, &env, &out), 0, "invisible say: applies");
+		tap_is_str(field(&out.events[0], "text"), "Someone says, 'boo'", "invisible say: Someone to the room");
+		tap_is_str(field(&out.events[0], "text_self"), "You say, 'boo'", "invisible say: herself to herself");
+	}
+
 	/* detect_invisible is the hook that sees them. */
 	st.chars[0].detect_invisible = true;
 	tap_is_int(game_apply(&st, &look, &env, &out), 0, "detect look: applies");
