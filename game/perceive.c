@@ -180,7 +180,7 @@ look_dir(struct game_state *st, const struct game_action *a, struct game_char *a
 	if (!game_can_see_room(st, room, actor))
 		text = game_printf(out, "It is too dark to see anything %s.", dir);
 	else if (shut)
-		text = game_printf(out, "Looking %s, you see a closed door.", dir);
+		text = game_printf(out, "Looking %s, you see a closed %s.", dir, game_door_name(room, a->dir));
 	else
 		text = game_printf(out, "Looking %s, you see %s.", dir,
 				   room->exit_names[a->dir] ? room->exit_names[a->dir] : "a way on");

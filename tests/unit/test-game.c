@@ -701,6 +701,10 @@ test_perception(void)
 	st.rooms[0].doors[GAME_DIR_NORTH] = GAME_CLOSED;
 	run((struct game_action){.verb = GAME_VERB_LOOK, .has_dir = true, .dir = GAME_DIR_NORTH, .to_room_id = 2});
 	tap_is_str(field(&out.events[0], "text"), "Looking north, you see a closed door.", "look north: a closed door");
+	st.rooms[0].door_names[GAME_DIR_NORTH] = "iron-bound trapdoor";
+	run((struct game_action){.verb = GAME_VERB_LOOK, .has_dir = true, .dir = GAME_DIR_NORTH, .to_room_id = 2});
+	tap_is_str(field(&out.events[0], "text"), "Looking north, you see a closed iron-bound trapdoor.",
+		   "look north: the door by its name");
 	run((struct game_action){.verb = GAME_VERB_LOOK, .has_dir = true, .dir = GAME_DIR_WEST});
 	tap_is_str(field(&out.events[0], "reason"), "no_exit", "look west: nothing there");
 
