@@ -12,6 +12,7 @@
 -- Unlocked read: the worker re-validates the plan under its locks.
 -- Shape: [{"character_id", "name", "account_id", "instance_id", "room_id", "gold",
 --          "exits": {"north": 13, ...}, "doors": {"north": "closed", ...},
+--          "door_names": {"down": "iron-bound trapdoor", ...},
 --          "seen": [{"id", "kind": "char|mob|item", "where": "worn|carried|room|inside",
 --                    "inside", "quantity", "name", "keywords", "slot", "flags": [...]}]}]
 
@@ -87,6 +88,8 @@ LANGUAGE sql STABLE AS $$
 		                   FROM exits x WHERE x.from_room_id = c.room_id), '{}'),
 		'doors', coalesce((SELECT jsonb_object_agg(x.dir, x.door)
 		                   FROM exits x WHERE x.from_room_id = c.room_id AND x.door <> 'none'), '{}'),
+		'door_names', coalesce((SELECT jsonb_object_agg(x.dir, x.door_name)
+		                        FROM exits x WHERE x.from_room_id = c.room_id AND x.door_name IS NOT NULL), '{}'),
 		'seen', wr_view_seen(c.id, c.room_id))
 		ORDER BY c.id), '[]')
 	FROM characters c WHERE c.id = ANY(p_characters)

@@ -89,14 +89,14 @@ is "$(sql "SELECT room_id FROM characters WHERE id = $A_ID")" "$STORE" "down: sh
 
 act "$ALICE" "open door"
 is "$(ev reason) $(ev text)" "locked The iron-bound trapdoor is locked." "open door: it is locked"
-act "$ALICE" "unlock down"
-is "$(types)" "DoorUnlocked,DoorUnlocked" "unlock down: one DoorUnlocked per side"
-is "$(ev text)" "You unlock the iron-bound trapdoor down." "unlock down: the text"
+act "$ALICE" "unlock trapdoor"
+is "$(types)" "DoorUnlocked,DoorUnlocked" "unlock trapdoor: one DoorUnlocked per side"
+is "$(ev text)" "You unlock the iron-bound trapdoor down." "unlock trapdoor: the text"
 is "$(sql "SELECT string_agg(s.stream, ',' ORDER BY s.stream) FROM event_streams s JOIN event_log e USING (event_id)
            WHERE e.action_id = $ACT")" "$(echo "room:$STORE room:$CELLAR" | tr ' ' '\n' | sort | paste -sd,)" \
-	"unlock down: on the streams of both rooms"
-is "$(door)" "closed,closed" "unlock down: both exit rows are closed, not locked"
-act "$ALICE" "unlock down"
+	"unlock trapdoor: on the streams of both rooms"
+is "$(door)" "closed,closed" "unlock trapdoor: both exit rows are closed, not locked"
+act "$ALICE" "unlock trapdoor"
 is "$(ev reason)" "already_unlocked" "unlock again: already unlocked"
 act "$ALICE" "open down"
 is "$(types)" "DoorOpened,DoorOpened" "open down: DoorOpened on both sides"
