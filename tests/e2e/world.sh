@@ -187,6 +187,9 @@ is "$(json 'd["results"][0]["error"]["code"] if "results" in d else d["error"]["
 wait_grep '"WhoListed"' "$T_DIR/bob.out"; ok $? "Bob's websocket gets the who list"
 case "$(grep '"WhoListed"' "$T_DIR/alice.out")" in '') ok 0 "who is private: Alice's socket has none" ;; *) ok 1 "who is private" ;; esac
 
+r=$(post "$ALICE" '{"type":"trigger","args":{}}')
+is "${r%% *} $(json 'd["error"]["code"]' "${r#* }")" "400 unknown_verb" "a trigger cannot be sent from outside"
+
 is "$(sql "SELECT count(*) FROM action_queue")" "0" "every action was applied"
 is "$(sql "SELECT count(*) FROM dead_actions")" "0" "no action was dead-lettered"
 finish
