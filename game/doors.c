@@ -32,7 +32,7 @@ game_check_door(const struct game_room *from, const struct game_action *a, struc
 	return 1;
 }
 
-/* Whether c carries or wears an item of the key template. */
+/* Whether c carries or wears an item of the key template (one in a bag does not count). */
 static bool
 has_key(struct game_state *st, const struct game_char *c, int64_t key)
 {
@@ -110,6 +110,8 @@ refuse(struct game_state *st, const struct game_action *a, const struct game_cha
 		if (a->verb == GAME_VERB_UNLOCK && now != GAME_LOCKED)
 			return game_reject(out, a, "already_unlocked",
 					   game_cap(game_printf(out, "the %s is not locked.", name)));
+		if (!actor->possessions)
+			return game_stale(out); /* the worker reads them for lock and unlock */
 		if (!has_key(st, actor, key))
 			return game_reject(out, a, "no_key", game_printf(out, "You have no key that fits the %s.", name));
 		return 1;

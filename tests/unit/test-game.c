@@ -1076,6 +1076,7 @@ setup_door(enum game_closable state)
 	st.rooms[0].doors[GAME_DIR_NORTH] = st.rooms[1].doors[GAME_DIR_SOUTH] = state;
 	st.rooms[0].door_keys[GAME_DIR_NORTH] = st.rooms[1].door_keys[GAME_DIR_SOUTH] = 77;
 	st.rooms[0].door_names[GAME_DIR_NORTH] = st.rooms[1].door_names[GAME_DIR_SOUTH] = "iron-bound trapdoor";
+	st.chars[0].possessions = true; /* read for lock and unlock */
 }
 
 static void
