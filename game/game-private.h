@@ -98,6 +98,43 @@ int
 game_apply_remove(struct game_state *st, const struct game_action *a, struct game_char *actor,
 		  struct game_outcome *out);
 
+/* A new item (ids the worker reserved) put on the floor of owner_room or
+ * inside owner_item; NULL and out->overflow when no id is left. */
+struct game_item *
+game_item_create(struct game_state *st, struct game_outcome *out, const struct game_item *like, int64_t instance_id,
+		 int64_t quantity, int64_t owner_room, int64_t owner_item);
+
+/* Moves an item to a new owner (all owners 0: to nowhere, before deleting),
+ * keeping weights, counts and floor lists true. */
+void
+game_item_move(struct game_state *st, struct game_item *it, int64_t owner_char, int64_t owner_room,
+	       int64_t owner_item);
+
+/* ---- combat.c -------------------------------------------------------------- */
+
+int
+game_apply_kill(struct game_state *st, const struct game_action *a, const struct game_env *env,
+		struct game_char *actor, struct game_outcome *out);
+int
+game_apply_flee(struct game_state *st, const struct game_action *a, const struct game_env *env,
+		struct game_char *actor, struct game_outcome *out);
+/* Internal verbs: no acting character to tell, so they never reject. */
+int
+game_apply_round(struct game_state *st, const struct game_action *a, const struct game_env *env,
+		 struct game_outcome *out);
+int
+game_apply_decay(struct game_state *st, const struct game_action *a, struct game_outcome *out);
+int
+game_apply_respawn(struct game_state *st, const struct game_action *a, const struct game_env *env,
+		   struct game_outcome *out);
+
+/* ---- mobact.c ------------------------------------------------------------------ */
+
+/* A mob acting (a->actor_mob): say, emote, move, kill, flee, get, drop. */
+int
+game_apply_mob(struct game_state *st, const struct game_action *a, const struct game_env *env,
+	       struct game_outcome *out);
+
 /* ---- perceive.c ------------------------------------------------------------ */
 
 int
@@ -109,7 +146,8 @@ int
 game_apply_equipment(struct game_state *st, const struct game_action *a, struct game_char *actor,
 		     struct game_outcome *out);
 int
-game_apply_score(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
+game_apply_score(struct game_state *st, const struct game_action *a, struct game_char *actor, int64_t env_now,
+		 struct game_outcome *out);
 int
 game_apply_consider(struct game_state *st, const struct game_action *a, struct game_char *actor,
 		    struct game_outcome *out);
@@ -164,6 +202,10 @@ game_apply_who(struct game_state *st, const struct game_action *a, struct game_c
 /* "iron-bound trapdoor", or "door" when the content names none. */
 const char *
 game_door_name(const struct game_room *room, enum game_dir d);
+/* Whether the way d out of room is passable: no door, or an open one.  The
+ * one door check of every move: players' (game_check_door), flee, mobs'. */
+bool
+game_door_open(const struct game_room *room, enum game_dir d);
 /* A move through a closed or locked door: 1 with the rejection in out, else 0. */
 int
 game_check_door(const struct game_room *from, const struct game_action *a, struct game_outcome *out);
@@ -172,9 +214,19 @@ game_apply_door(struct game_state *st, const struct game_action *a, struct game_
 
 /* ---- triggers.c --------------------------------------------------------------- */
 
-/* Asks for a move's follow-ups: the room's on-enter triggers (if any), then a look. */
+/* c went from from to to (dir NULL: not by an exit, e.g. recalled after
+ * death): CharacterMoved, private and last of the move's events, so the
+ * connection follows after the room events; then game_follow_move(). */
 void
-game_follow_move(const struct game_room *to, struct game_outcome *out);
+game_char_moved(struct game_state *st, struct game_char *c, const struct game_room *from, const struct game_room *to,
+		const char *dir, struct game_outcome *out);
+/* Asks for an Action after this one (struct game_followup); its seed is game_apply()'s. */
+void
+game_follow(struct game_outcome *out, const struct game_followup *f);
+/* Asks for what follows c's arrival in to: the room's on-enter triggers (if
+ * any), then a look.  Every way a character changes rooms asks for them. */
+void
+game_follow_move(const struct game_char *c, const struct game_room *to, struct game_outcome *out);
 int
 game_apply_trigger(struct game_state *st, const struct game_action *a, struct game_char *actor,
 		   struct game_outcome *out);

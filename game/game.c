@@ -117,17 +117,30 @@ apply_move(struct game_state *st, const struct game_action *a, struct game_char 
 			       : game_printf(out, "%s arrives from the %s.", who, back));
 
 	/* Last of the three, so its event_id orders after both room events. */
-	ev = game_event_new(out, "CharacterMoved");
-	game_event_stream(ev, out, GAME_STREAM_CHAR, actor->id);
+	game_char_moved(st, actor, from, to, dir, out);
+	return 0;
+}
+
+void
+game_char_moved(struct game_state *st, struct game_char *c, const struct game_room *from, const struct game_room *to,
+		const char *dir, struct game_outcome *out)
+{
+	struct game_event *ev = game_event_new(out, "CharacterMoved");
+	bool sees = game_can_see_room(st, to, c);
+
+	game_event_stream(ev, out, GAME_STREAM_CHAR, c->id);
 	game_field_i64(ev, out, "from_room", from->id);
 	game_field_i64(ev, out, "to_room", to->id);
-	game_field_str(ev, out, "dir", dir);
-	game_field_str(ev, out, "to_name", game_can_see_room(st, to, actor) ? to->name : "Darkness");
-	game_field_str(ev, out, "text",
-		       game_can_see_room(st, to, actor) ? game_printf(out, "You go %s, to %s.", dir, to->name)
-							: game_printf(out, "You go %s, into darkness.", dir));
-	game_follow_move(to, out);
-	return 0;
+	if (dir)
+		game_field_str(ev, out, "dir", dir);
+	game_field_str(ev, out, "to_name", sees ? to->name : "Darkness");
+	if (dir)
+		game_field_str(ev, out, "text", sees ? game_printf(out, "You go %s, to %s.", dir, to->name)
+						     : game_printf(out, "You go %s, into darkness.", dir));
+	else
+		game_field_str(ev, out, "text", sees ? game_printf(out, "You find yourself in %s.", to->name)
+						     : "You find yourself in darkness.");
+	game_follow_move(c, to, out);
 }
 
 /* --- dispatch ------------------------------------------------------------------ */
@@ -159,11 +172,26 @@ game_verb_implemented(enum game_verb v)
 	case GAME_VERB_CLOSE:
 	case GAME_VERB_LOCK:
 	case GAME_VERB_UNLOCK:
+	case GAME_VERB_KILL:
+	case GAME_VERB_FLEE:
 		return true;
 	default:
-		/* kill, flee: not yet; trigger: queued by the worker, never from outside */
+		/* internal verbs (trigger, round, decay, respawn): never from a client */
 		return false;
 	}
+}
+
+bool
+game_mob_verb(enum game_verb v)
+{
+	return v == GAME_VERB_SAY || v == GAME_VERB_EMOTE || v == GAME_VERB_MOVE || v == GAME_VERB_KILL ||
+	       v == GAME_VERB_FLEE || v == GAME_VERB_GET || v == GAME_VERB_DROP;
+}
+
+bool
+game_verb_internal(enum game_verb v)
+{
+	return v == GAME_VERB_TRIGGER || v == GAME_VERB_ROUND || v == GAME_VERB_DECAY || v == GAME_VERB_RESPAWN;
 }
 
 static bool
@@ -206,27 +234,86 @@ malformed(const struct game_action *a)
 	case GAME_VERB_TELL:
 		return a->target_char <= 0;
 	case GAME_VERB_CONSIDER:
+	case GAME_VERB_KILL:
 		return a->target_char <= 0 && a->target_mob <= 0;
+	case GAME_VERB_ROUND:
+		return a->actor_char <= 0 || a->target_mob <= 0 || a->fight_id <= 0 || a->room_id <= 0;
+	case GAME_VERB_DECAY:
+		return a->nitems != 1;
+	case GAME_VERB_RESPAWN:
+		return a->target_mob <= 0 || a->room_id <= 0;
 	default:
 		return false;
 	}
 }
 
-int
-game_apply(struct game_state *st, const struct game_action *a, const struct game_env *env,
-	   struct game_outcome *out)
+/* --- follow-ups ------------------------------------------------------------------ */
+
+void
+game_follow(struct game_outcome *out, const struct game_followup *f)
+{
+	if (out->nfollowups >= GAME_MAX_FOLLOWUPS) {
+		out->overflow = true;
+		return;
+	}
+	out->followups[out->nfollowups++] = *f;
+}
+
+void
+game_follow_move(const struct game_char *c, const struct game_room *to, struct game_outcome *out)
+{
+	struct game_followup f = {
+		.action = {.verb = GAME_VERB_TRIGGER, .actor_char = c->id, .room_id = to->id},
+		.lock_rooms = {to->id},
+		.nlock_rooms = 1,
+		.lock_char = c->id,
+	};
+
+	if (to->non_enter > 0)
+		game_follow(out, &f);
+	f.action.verb = GAME_VERB_LOOK;
+	game_follow(out, &f);
+}
+
+/*
+ * The one derivation of follow-up seeds: the i-th follow-up of an action
+ * gets a mix of the action's seed and i, so a replayed action asks for the
+ * same follow-ups, and a chain of them (combat rounds) stays deterministic.
+ * It draws nothing from the action's own RNG.
+ */
+static void
+seed_followups(const struct game_action *a, struct game_outcome *out)
+{
+	for (size_t i = 0; i < out->nfollowups; i++) {
+		uint64_t x = a->seed + i + 1;
+
+		out->followups[i].seed = game_rng_next(&x) & INT64_MAX;
+	}
+}
+
+/* --- dispatch (continued) --------------------------------------------------------- */
+
+static int
+apply(struct game_state *st, const struct game_action *a, const struct game_env *env, struct game_outcome *out)
 {
 	struct game_char *actor;
 	int r;
 
-	out->result = GAME_OK;
-	out->nevents = 0;
-	out->nfollowups = 0;
-	out->pool_used = 0;
-	out->overflow = false;
-
-	if (malformed(a))
+	if (malformed(a) || (a->actor_mob && !game_mob_verb(a->verb)))
 		return -EINVAL;
+	/* Scheduled by the rules: no acting character is checked or told. */
+	switch (a->verb) {
+	case GAME_VERB_ROUND:
+		return game_apply_round(st, a, env, out);
+	case GAME_VERB_DECAY:
+		return game_apply_decay(st, a, out);
+	case GAME_VERB_RESPAWN:
+		return game_apply_respawn(st, a, env, out);
+	default:
+		break;
+	}
+	if (a->actor_mob)
+		return game_apply_mob(st, a, env, out);
 	actor = game_state_char(st, a->actor_char);
 	/* A trigger fires only for one still in the room: gone on, it says nothing. */
 	if (a->verb == GAME_VERB_TRIGGER && actor && actor->locked && actor->room_id != a->room_id)
@@ -272,7 +359,7 @@ game_apply(struct game_state *st, const struct game_action *a, const struct game
 	case GAME_VERB_EQUIPMENT:
 		return game_apply_equipment(st, a, actor, out);
 	case GAME_VERB_SCORE:
-		return game_apply_score(st, a, actor, out);
+		return game_apply_score(st, a, actor, env->now_ms, out);
 	case GAME_VERB_CONSIDER:
 		return game_apply_consider(st, a, actor, out);
 	case GAME_VERB_WHO:
@@ -284,7 +371,31 @@ game_apply(struct game_state *st, const struct game_action *a, const struct game
 		return game_apply_door(st, a, actor, out);
 	case GAME_VERB_TRIGGER:
 		return game_apply_trigger(st, a, actor, out);
+	case GAME_VERB_KILL:
+		return game_apply_kill(st, a, env, actor, out);
+	case GAME_VERB_FLEE:
+		return game_apply_flee(st, a, env, actor, out);
 	default:
 		return -EINVAL;
 	}
+}
+
+int
+game_apply(struct game_state *st, const struct game_action *a, const struct game_env *env,
+	   struct game_outcome *out)
+{
+	int r;
+
+	out->result = GAME_OK;
+	out->nevents = 0;
+	out->nfollowups = 0;
+	out->pool_used = 0;
+	out->overflow = false;
+
+	r = apply(st, a, env, out);
+	/* A rejected or failed action asks for nothing. */
+	if (r < 0 || out->result != GAME_OK)
+		out->nfollowups = 0;
+	seed_followups(a, out);
+	return r;
 }

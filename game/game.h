@@ -68,7 +68,12 @@ enum game_verb {
 	GAME_VERB_UNLOCK,
 	GAME_VERB_KILL,
 	GAME_VERB_FLEE,
-	GAME_VERB_TRIGGER, /* system only: a room's on-enter triggers, queued by a move (never typed) */
+	/* Internal verbs: asked for by the rules themselves (struct
+	 * game_followup), never typed, never accepted from a client. */
+	GAME_VERB_TRIGGER, /* a room's on-enter triggers, after a move into it */
+	GAME_VERB_ROUND,   /* one combat round: actor_char vs target_mob */
+	GAME_VERB_DECAY,   /* a corpse (items[0]) crumbles */
+	GAME_VERB_RESPAWN, /* a dead mob (target_mob) comes back at its spawn room */
 	_GAME_VERB_MAX,
 	_GAME_VERB_INVALID = -EINVAL,
 };
@@ -82,6 +87,12 @@ game_verb_from_string(const char *s);
  * verb the rules would not know. */
 bool
 game_verb_implemented(enum game_verb v);
+/* What a mob actor (actor_mob) may do: say, emote, move, kill, flee, get, drop. */
+bool
+game_mob_verb(enum game_verb v);
+/* ROUND, DECAY, RESPAWN: made by the rules, not by the planner. */
+bool
+game_verb_internal(enum game_verb v);
 
 /* item_templates.kind */
 enum game_item_kind {
@@ -151,6 +162,18 @@ enum game_closable {
 #define GAME_MAX_WHO 64       /* characters one who lists */
 #define GAME_MAX_GOLD 1000000000000LL /* most gold one action may move */
 #define GAME_MAX_STACK 2147483647LL   /* items.quantity is an SQL integer */
+#define GAME_MAX_LOOT 4      /* entries of a mob's loot table */
+#define GAME_MAX_RECALL 4    /* recall rooms known to one batch (one per instance) */
+
+/* "2d6+1": n dice of sides each, plus bonus.  n == 0: none given. */
+struct game_dice {
+	int32_t n, sides, bonus;
+};
+
+/* Parses "NdS", "NdS+B", "NdS-B" (1 <= N <= 100, 1 <= S <= 1000, |B| <= 1000).
+ * Returns 0 or -EINVAL. */
+int
+game_dice_parse(const char *s, struct game_dice *ret);
 
 /* Strings in state structs are borrowed from the caller (the worker keeps the
  * decoded JSON alive while it applies). */
@@ -176,6 +199,7 @@ struct game_room {
 	const char *name;
 	const char *description;
 	bool dark;
+	bool safe;   /* no fighting here (room flag "safe") */
 	int64_t exits[_GAME_DIR_MAX]; /* 0 = no exit */
 	enum game_closable doors[_GAME_DIR_MAX]; /* GAME_OPEN also when there is no door */
 	bool has_door[_GAME_DIR_MAX];
@@ -200,6 +224,10 @@ struct game_char {
 	int32_t level;
 	int32_t hp, max_hp;
 	int64_t gold;
+	int64_t xp;         /* experience; the level follows it (game_level_for_xp) */
+	int64_t hp_at_ms;   /* when hp was last written: regeneration counts from here */
+	int64_t fighting;   /* the mob it fights, 0 = none */
+	int64_t fight_id;   /* the action that started the fight: its rounds carry it */
 	int64_t carried_weight; /* weighed: everything it owns, worn, carried and inside those */
 	int32_t carried_count;  /* possessions: how many things it carries (not worn) in all */
 	bool light;       /* holds a light (a worn item whose template has stats.light) */
@@ -241,17 +269,43 @@ struct game_item {
 	bool dirty;   /* OUT: the worker writes owner, worn_slot and quantity back */
 	bool created; /* OUT: a new row (a split stack, dropped coins), id reserved by the worker */
 	bool deleted; /* OUT: gone (coins picked up): the worker deletes the row */
+	bool spill;   /* OUT, with deleted: what is inside goes to the item's owner first (decay) */
+	bool named;   /* name is the item's own (a corpse's), not its template's: written on create */
+	struct game_dice damage; /* weapons: template stats.damage */
+	int32_t armor;           /* armour: template stats.armor */
 };
 
-/* A mob read for look and consider (display only: never changed). */
+/* One line of a mob's loot table (content: mob template stats.loot). */
+struct game_loot {
+	struct game_item tmpl; /* the item template (id 0) */
+	int32_t chance;        /* percent */
+};
+
+/* A mob: read for look and consider, or locked (fights, dies, respawns). */
 struct game_mob {
 	int64_t id;
+	int64_t instance_id;
 	const char *name;
 	const char *description;
 	int64_t room_id;
 	int32_t level;
 	int32_t hp, max_hp;
-	bool invisible; /* mob_templates.stats.invisible */
+	int64_t hp_at_ms;     /* when hp was last written */
+	int64_t fighting;     /* the character it fights back, 0 = none */
+	bool dead;            /* waiting to respawn: in no room's list */
+	bool invisible;       /* mob_templates.stats.invisible */
+	int64_t spawn_room;   /* where it respawns */
+	/* Content (mob template stats): */
+	struct game_dice damage;
+	int32_t armor;
+	int64_t xp;           /* experience for killing it; 0 = the rules' default by level */
+	int64_t gold_min, gold_max; /* coins in its corpse */
+	int64_t respawn_ms, decay_ms; /* 0 = the rules' default */
+	struct game_loot loot[GAME_MAX_LOOT];
+	size_t nloot;
+	bool locked;
+	bool dirty;           /* OUT: the worker writes it back */
+	int64_t corpse_id;    /* OUT: died: the worker moves what it owned into this corpse */
 };
 
 /* A character who may be online, read for who. */
@@ -261,6 +315,14 @@ struct game_who {
 	int32_t level;
 	bool invisible;
 	int64_t active_ms; /* when it last acted (ms since the epoch), 0 = never */
+};
+
+/* Where a character of an instance respawns, and what death costs (content: the instance's "death"). */
+struct game_recall {
+	int64_t instance_id;
+	int64_t room_id;
+	int32_t xp_percent;   /* of its experience lost */
+	int32_t gold_percent; /* of its gold dropped where it died */
 };
 
 /*
@@ -286,6 +348,9 @@ struct game_state {
 	size_t nwho;
 	bool who_read; /* who was read (the worker reads it for who actions only) */
 	struct game_item coin;  /* template of new coin piles (template_id 0: no money in this world) */
+	struct game_item corpse; /* template of corpses (template_id 0: mobs leave none) */
+	struct game_recall recall[GAME_MAX_RECALL];
+	size_t nrecall;
 	int64_t new_ids[GAME_MAX_NEW_ITEMS]; /* reserved ids for created items */
 	size_t nnew_ids;
 	size_t new_ids_used; /* OUT */
@@ -314,6 +379,9 @@ struct game_action {
 	size_t nitems;
 	int64_t amount;      /* gold (no items), or how many of one stack (one item); 0 = all */
 	uint64_t seed;
+	int64_t actor_mob;   /* a mob acting (service token granted mob:<id>); then actor_char is 0 */
+	int64_t fight_id;    /* round: the fight it belongs to (the starting action's id) */
+	int64_t recall_room; /* round: where a character who dies there respawns (locked) */
 };
 
 enum game_stream_kind {
@@ -340,8 +408,7 @@ struct game_field {
 	int64_t i64;
 };
 
-#define GAME_MAX_EVENTS 8
-#define GAME_MAX_FOLLOWUPS 2
+#define GAME_MAX_EVENTS 10
 #define GAME_MAX_STREAMS 4
 #define GAME_MAX_FIELDS 16
 #define GAME_POOL_SIZE 65536
@@ -361,21 +428,35 @@ enum game_result {
 };
 
 /*
- * An Action an outcome asks for after itself (a move's on-enter triggers,
- * then its auto-look): the worker queues each as its own Action for the
- * actor, in the same transaction, in this order.
+ * An Action the rules ask for after this one.  The worker queues it in the
+ * same transaction, due at env->now_ms + delay_ms.  One mechanism for all:
+ *  - a move's on-enter triggers, then its auto-look (TRIGGER, LOOK; delay 0):
+ *    queued behind the character ("char:<id>:follow", priority 50), which
+ *    holds back the character's next action until they have run;
+ *  - a combat round every game_rules.round_ms, a corpse's decay, a respawn
+ *    (ROUND, DECAY, RESPAWN): queued under "sys:combat:<char>",
+ *    "sys:decay:<item>", "sys:respawn:<mob>".
+ * The worker names the queue and priority from the verb
+ * (worker_encode_followup); game_apply() derives each seed from the
+ * action's, so a replay asks for the same follow-ups.
  */
 struct game_followup {
-	enum game_verb verb;
-	int64_t room_id; /* where it happens: locked with the actor */
+	struct game_action action; /* verb, ids; id and seed are the worker's */
+	int64_t delay_ms;          /* 0: due at once */
+	int64_t lock_rooms[2];
+	size_t nlock_rooms;
+	int64_t lock_char, lock_mob, lock_item; /* 0 = none */
+	uint64_t seed;             /* OUT: set by game_apply() */
 };
+
+#define GAME_MAX_FOLLOWUPS 4
 
 struct game_outcome {
 	enum game_result result;
-	struct game_followup followups[GAME_MAX_FOLLOWUPS];
-	size_t nfollowups;
 	struct game_event events[GAME_MAX_EVENTS];
 	size_t nevents;
+	struct game_followup followups[GAME_MAX_FOLLOWUPS];
+	size_t nfollowups;
 	char pool[GAME_POOL_SIZE]; /* strings of the events */
 	size_t pool_used;
 	bool overflow;             /* an event or string did not fit: a bug in a rule */

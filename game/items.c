@@ -243,6 +243,8 @@ create(struct game_state *st, struct game_outcome *out, const struct game_item *
 		.stackable = like->stackable,
 		.weight = like->weight,
 		.capacity = like->capacity,
+		.damage = like->damage,
+		.armor = like->armor,
 		.quantity = quantity,
 		.locked = true, /* nobody else can see a row this transaction creates */
 		.created = true,
@@ -868,4 +870,23 @@ game_apply_remove(struct game_state *st, const struct game_action *a, struct gam
 	}
 	wear_event(out, "ItemRemoved", actor, &t, true);
 	return 0;
+}
+
+/* For the rules of death (combat.c): a corpse, its loot and dropped coins. */
+struct game_item *
+game_item_create(struct game_state *st, struct game_outcome *out, const struct game_item *like, int64_t instance_id,
+		 int64_t quantity, int64_t owner_room, int64_t owner_item)
+{
+	struct game_item *it = create(st, out, like, instance_id, quantity);
+
+	if (it)
+		attach(st, it, 0, owner_room, owner_item);
+	return it;
+}
+
+void
+game_item_move(struct game_state *st, struct game_item *it, int64_t owner_char, int64_t owner_room, int64_t owner_item)
+{
+	detach(st, it);
+	attach(st, it, owner_char, owner_room, owner_item);
 }

@@ -57,6 +57,9 @@ static const char *const verb_names[_GAME_VERB_MAX] = {
 	[GAME_VERB_KILL] = "kill",
 	[GAME_VERB_FLEE] = "flee",
 	[GAME_VERB_TRIGGER] = "trigger",
+	[GAME_VERB_ROUND] = "round",
+	[GAME_VERB_DECAY] = "decay",
+	[GAME_VERB_RESPAWN] = "respawn",
 };
 
 const char *

@@ -45,7 +45,7 @@ game_render_room(struct game_state *st, const struct game_room *room, int64_t vi
 			if (!room->exits[d])
 				continue;
 			game_str_printf(&gs, "%s %s", first ? "" : ",", game_dir_to_string((enum game_dir) d));
-			if (room->has_door[d] && room->doors[d] != GAME_OPEN)
+			if (!game_door_open(room, (enum game_dir) d))
 				game_str_puts(&gs, " (closed)");
 			first = false;
 		}
@@ -171,7 +171,7 @@ look_dir(struct game_state *st, const struct game_action *a, struct game_char *a
 {
 	struct game_room *room = game_state_room(st, actor->room_id);
 	const char *dir = game_dir_to_string(a->dir);
-	bool shut = room->has_door[a->dir] && room->doors[a->dir] != GAME_OPEN;
+	bool shut = !game_door_open(room, a->dir);
 	const char *text;
 	struct game_str gs;
 
@@ -524,24 +524,30 @@ game_apply_equipment(struct game_state *st, const struct game_action *a, struct 
 }
 
 int
-game_apply_score(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out)
+game_apply_score(struct game_state *st, const struct game_action *a, struct game_char *actor, int64_t env_now,
+		 struct game_outcome *out)
 {
 	struct game_event *ev;
+	int32_t hp;
 	int64_t limit = game_carry_limit(actor);
 
 	(void) st;
 	if (!actor->weighed)
 		return game_stale(out);
+	/* Regenerated up to now: hp is a function of the stored value and its time. */
+	hp = game_regen(actor->hp, actor->max_hp, actor->hp_at_ms, env_now);
 	ev = game_event_new(out, "Score");
 	game_event_stream(ev, out, GAME_STREAM_CHAR, a->actor_char);
 	game_field_str(ev, out, "text",
-		       game_printf(out, "%s, level %d.\nHealth: %d of %d.\nGold: %lld coin%s.\nCarrying: %lld of %lld.",
-				   actor->name, (int) actor->level, (int) actor->hp, (int) actor->max_hp,
+		       game_printf(out, "%s, level %d (%lld experience).\nHealth: %d of %d.\nGold: %lld coin%s.\n"
+				   "Carrying: %lld of %lld.",
+				   actor->name, (int) actor->level, (long long) actor->xp, (int) hp, (int) actor->max_hp,
 				   (long long) actor->gold, actor->gold == 1 ? "" : "s",
 				   (long long) actor->carried_weight, (long long) limit));
 	game_field_str(ev, out, "name", actor->name);
 	game_field_i64(ev, out, "level", actor->level);
-	game_field_i64(ev, out, "hp", actor->hp);
+	game_field_i64(ev, out, "xp", actor->xp);
+	game_field_i64(ev, out, "hp", hp);
 	game_field_i64(ev, out, "max_hp", actor->max_hp);
 	game_field_i64(ev, out, "gold", actor->gold);
 	game_field_i64(ev, out, "weight", actor->carried_weight);

@@ -29,6 +29,26 @@ struct game_rules {
 	/* who: a character is online when it acted at most this long ago
 	 * (the worker stamps character_presence as it applies actions). */
 	int64_t who_window_ms;
+
+	/* --- combat (game/combat.c) --- */
+	int64_t round_ms;          /* a fight's rounds are this far apart */
+	/* Chance to hit in percent: hit_base + hit_per_level * (attacker level -
+	 * defender level), clamped to [hit_min, hit_max]; d100 <= it hits. */
+	int32_t hit_base, hit_per_level, hit_min, hit_max;
+	const char *fists;         /* damage dice of a character wielding nothing */
+	int32_t damage_per_levels; /* a character's bonus: +1 damage per this many levels */
+	int32_t armor_divisor;     /* damage taken = rolled - armour / armor_divisor, at least 1 */
+	int32_t flee_fail_percent; /* chance that flee fails */
+	/* --- death --- */
+	int64_t xp_per_mob_level;  /* experience for a kill when the mob's content names none */
+	int64_t xp_per_level;      /* level L needs xp_per_level * L * (L - 1) / 2 experience */
+	int32_t hp_per_level;      /* max hp gained per level */
+	int32_t max_level;
+	int32_t death_hp_percent;  /* of max hp a dead character respawns with */
+	int64_t corpse_decay_ms;   /* default when the mob's content names none */
+	int64_t respawn_ms;        /* default when the mob's content names none */
+	/* --- recovery --- */
+	int32_t regen_percent_per_min; /* of max hp regained per minute, from timestamps */
 };
 
 extern const struct game_rules game_rules;
@@ -48,5 +68,22 @@ game_health_text(int32_t hp, int32_t max_hp);
 /* who: whether a character that last acted at active_ms is online at now_ms. */
 bool
 game_is_online(int64_t active_ms, int64_t now_ms);
+
+/* Hit chance in percent of an attacker against a defender. */
+int32_t
+game_hit_chance(int32_t attacker_level, int32_t defender_level);
+
+/* The level a character of xp experience has (1..max_level). */
+int32_t
+game_level_for_xp(int64_t xp);
+
+/* Experience a kill of m gives. */
+int64_t
+game_mob_xp(const struct game_mob *m);
+
+/* hp regenerated up to now_ms from hp written at hp_at_ms (no tick: a
+ * function of the timestamps), capped at max_hp. */
+int32_t
+game_regen(int32_t hp, int32_t max_hp, int64_t hp_at_ms, int64_t now_ms);
 
 #endif

@@ -2,8 +2,9 @@
 /*
  * triggers.c: what follows a move.  A move is one Action; its on-enter
  * triggers (room_templates.on_enter, from content) and its auto-look are
- * Actions of their own that the move asks for (struct game_followup) and the
- * worker queues in the move's transaction: move -> triggers -> look.
+ * Actions of their own that the move asks for (game_follow_move() in game.c,
+ * struct game_followup) and the worker queues in the move's transaction:
+ * move -> triggers -> look.
  *
  * A trigger Action fires the room's triggers for the one who entered, if it
  * still stands there: one who has already walked on has missed the moment,
@@ -12,24 +13,6 @@
 #include <string.h>
 
 #include "game/game-private.h"
-
-static void
-follow(struct game_outcome *out, enum game_verb verb, int64_t room_id)
-{
-	if (out->nfollowups >= GAME_MAX_FOLLOWUPS) {
-		out->overflow = true;
-		return;
-	}
-	out->followups[out->nfollowups++] = (struct game_followup){.verb = verb, .room_id = room_id};
-}
-
-void
-game_follow_move(const struct game_room *to, struct game_outcome *out)
-{
-	if (to->non_enter > 0)
-		follow(out, GAME_VERB_TRIGGER, to->id);
-	follow(out, GAME_VERB_LOOK, to->id);
-}
 
 /* The content's text with "$n" standing for the name. */
 static const char *

@@ -399,12 +399,8 @@ resolve_actor(const struct batch *b, struct cmd_item *it)
 			     b->mailbox_char ? " through this mailbox" : "");
 		return item_fail(it, &err);
 	}
-	if (ref->kind == INGRESS_ACTOR_MOB) {
-		wr_error_set(&err, -EOPNOTSUPP, "unsupported_actor",
-			     "\"%.64s\" is a mob: mobs cannot act until the game has rules for them", it->actor);
-		return item_fail(it, &err);
-	}
-	it->char_id = ref->id;
+	/* A mob is carried as minus its id (views, plans): see mob_action(). */
+	it->char_id = ref->kind == INGRESS_ACTOR_MOB ? -ref->id : ref->id;
 	return true;
 }
 
@@ -508,6 +504,37 @@ meta:
 
 /* ---- planning and queueing ------------------------------------------------------------- */
 
+/*
+ * The planner plans for a mob as for a character (wr_mob_view has the same
+ * shape); the action is then the mob's: its actor and its lock are the
+ * mob, and only a character it attacks stays locked as a character.
+ */
+static bool
+mob_action(struct cmd_item *it, struct planner_action *a, const char *line)
+{
+	struct wr_error err;
+	int64_t mob = -it->char_id;
+
+	if (!game_mob_verb(a->verb)) {
+		wr_error_set(&err, -EOPNOTSUPP, "unsupported_actor",
+			     "a mob can say, emote, move, kill, flee, get and drop; not \"%s\"",
+			     game_verb_to_string(a->verb));
+		return item_fail_line(it, line, &err);
+	}
+	a->actor_mob = mob;
+	a->actor_char = 0;
+	a->nlock_characters = 0;
+	if (a->target_char)
+		a->lock_characters[a->nlock_characters++] = a->target_char;
+	if (a->target_mob && a->verb == GAME_VERB_KILL) {
+		wr_error_set(&err, -EOPNOTSUPP, "unsupported_actor", "mobs do not fight mobs");
+		return item_fail_line(it, line, &err);
+	}
+	a->lock_mobs[0] = mob;
+	a->nlock_mobs = 1;
+	return true;
+}
+
 static bool
 plan_item(struct batch *b, struct cmd_item *it, const struct planner_seen *world, size_t nworld)
 {
@@ -544,6 +571,8 @@ plan_item(struct batch *b, struct cmd_item *it, const struct planner_seen *world
 				     game_verb_to_string(it->acts[i].verb));
 			return item_fail_line(it, line, &err);
 		}
+		if (it->char_id < 0 && !mob_action(it, &it->acts[i], line))
+			return false;
 	}
 	return true;
 }
@@ -671,7 +700,8 @@ plan_and_enqueue(struct ingress_conn *c, struct batch *b, struct wr_strbuf *out)
 	world = wr_xcalloc(nnames ? nnames : 1, sizeof(*world));
 	b->views = wr_xcalloc(b->nids, sizeof(*b->views));
 	b->found = wr_xcalloc(b->nids, sizeof(*b->found));
-	if (ingress_store_views(c, b->ids, b->nids, names, nnames, b->views, b->found, world, &nworld, &err) <
+	if (ingress_store_views(c, b->ids, b->nids, b->tok.account_id, names, nnames, b->views, b->found, world,
+				&nworld, &err) <
 	    0) {
 		status = fail_request(out, &err);
 		goto out;
@@ -748,8 +778,10 @@ check_shown(const struct batch *b, struct cmd_item *it)
 	item_fail(it, &err);
 }
 
+/* in_batch: with "status" even for errors; with_id: with the item's "id". */
 static void
-append_item_result(struct wr_strbuf *out, const struct batch *b, const struct cmd_item *it, bool in_batch)
+append_item_result(struct wr_strbuf *out, const struct batch *b, const struct cmd_item *it, bool in_batch,
+		   bool with_id)
 {
 	if (it->failed) {
 		wr_strbuf_puts(out, in_batch ? "{\"status\":\"error\",\"error\":" : "{\"error\":");
@@ -763,21 +795,26 @@ append_item_result(struct wr_strbuf *out, const struct batch *b, const struct cm
 		if (it->replayed)
 			wr_strbuf_puts(out, ",\"replayed\":true");
 	}
-	if (it->id) {
+	if (it->id && with_id) {
 		wr_strbuf_puts(out, ",\"id\":");
 		wr_strbuf_json_str(out, it->id);
 	}
 	wr_strbuf_puts(out, "}");
 }
 
+/* item: the lone item's batch-form object without its id (ingress_commands_item). */
 static unsigned int
-respond(struct batch *b, bool is_batch, struct wr_strbuf *out)
+respond(struct batch *b, bool is_batch, bool item, struct wr_strbuf *out)
 {
 	for (size_t i = 0; i < b->nitems; i++)
 		check_shown(b, &b->items[i]);
 	wr_strbuf_reset(out);
+	if (item) {
+		append_item_result(out, b, &b->items[0], true, false);
+		return 200;
+	}
 	if (!is_batch) {
-		append_item_result(out, b, &b->items[0], false);
+		append_item_result(out, b, &b->items[0], false, true);
 		return b->items[0].failed			 ? ingress_status_for(b->items[0].err.kind)
 		       : b->items[0].kind != ITEM_ACTIONS ? 200
 							 : 202;
@@ -786,7 +823,7 @@ respond(struct batch *b, bool is_batch, struct wr_strbuf *out)
 	for (size_t i = 0; i < b->nitems; i++) {
 		if (i > 0)
 			wr_strbuf_puts(out, ",");
-		append_item_result(out, b, &b->items[i], true);
+		append_item_result(out, b, &b->items[i], true, true);
 	}
 	wr_strbuf_puts(out, "]}");
 	return 200;
@@ -810,6 +847,19 @@ batch_done(struct batch *b)
 	free(b->views);
 	free(b->found);
 	ingress_context_done(&b->ctx);
+}
+
+/* {"error":{..}} (a request that failed as a whole) -> {"status":"error","error":{..}}. */
+static void
+item_error(struct wr_strbuf *out)
+{
+	struct wr_strbuf sb = WR_STRBUF_INIT;
+
+	wr_strbuf_puts(&sb, "{\"status\":\"error\",");
+	wr_strbuf_puts(&sb, wr_strbuf_str(out) + 1);
+	wr_strbuf_reset(out);
+	wr_strbuf_puts(out, wr_strbuf_str(&sb));
+	wr_strbuf_done(&sb);
 }
 
 /* The Idempotency-Key header is the id of a single command. */
@@ -858,15 +908,21 @@ text_command(const char *body, size_t len, struct json_object **ret, struct wr_e
 	return 0;
 }
 
-unsigned int
-ingress_commands_handle(struct ingress_store *st, const struct ingress_commands_limits *lim,
-			const struct ingress_commands_req *req, struct wr_strbuf *out)
+/*
+ * The one path of every command: HTTP requests, and single items for the
+ * websocket (item true: the answer is always a per-item object, see
+ * ingress_commands_item()).
+ */
+static unsigned int
+handle(struct ingress_store *st, const struct ingress_commands_limits *lim, const struct ingress_commands_req *req,
+       bool item, struct wr_strbuf *out)
 {
 	struct json_object *doc = NULL;
 	struct ingress_conn *c = NULL;
 	struct batch b = {.mailbox_char = req->mailbox_char};
 	struct wr_error err;
 	unsigned int status;
+	bool responded = false;
 	int r;
 
 	if (req->text)
@@ -894,13 +950,42 @@ ingress_commands_handle(struct ingress_store *st, const struct ingress_commands_
 	status = plan_and_enqueue(c, &b, out);
 	if (status)
 		goto out;
-	status = respond(&b, json_object_is_type(doc, json_type_array), out);
+	status = respond(&b, json_object_is_type(doc, json_type_array), item, out);
+	responded = true;
 out:
 	ingress_store_release(st, c);
 	batch_done(&b);
 	if (doc)
 		json_object_put(doc);
+	if (item && !responded)
+		item_error(out);
 	return status;
+}
+
+unsigned int
+ingress_commands_handle(struct ingress_store *st, const struct ingress_commands_limits *lim,
+			const struct ingress_commands_req *req, struct wr_strbuf *out)
+{
+	return handle(st, lim, req, false, out);
+}
+
+void
+ingress_commands_item(struct ingress_store *st, const char *token, const char *item, size_t len,
+		      struct wr_strbuf *out)
+{
+	static const struct ingress_commands_limits one = {.max_batch = 1};
+	struct ingress_commands_req req = {.token = token, .body = item, .len = len};
+
+	/* An array would be a batch: one item is one object. */
+	if (len > 0 && item[strspn(item, " \t\r\n")] == '[') {
+		struct wr_error err;
+
+		wr_error_set(&err, -EINVAL, "bad_input", "a command must be a JSON object");
+		fail_request(out, &err);
+		item_error(out);
+		return;
+	}
+	handle(st, &one, &req, true, out);
 }
 
 unsigned int

@@ -19,6 +19,7 @@
 
 #include "core/error.h"
 #include "core/strbuf.h"
+#include "ingress/commands.h"
 #include "planner/planner.h"
 
 struct ingress_config {
@@ -52,13 +53,7 @@ struct ingress_config {
 struct ingress_store;
 struct ingress_conn;
 
-/* Creates a pool of size connections (one per HTTP worker thread); nothing
- * connects until the first acquire.  conninfo is copied. */
-struct ingress_store *
-ingress_store_new(const char *conninfo, size_t size);
-/* Closes every connection; NULL-safe; returns NULL. */
-struct ingress_store *
-ingress_store_free(struct ingress_store *st);
+/* ingress_store_new() and ingress_store_free() are in ingress/commands.h. */
 
 /*
  * Takes a free connection, connecting it first if needed (with a short
@@ -140,9 +135,9 @@ ingress_context_done(struct ingress_context *ctx);
  * entry per character found (at most nnames), *ret_nworld how many.
  */
 int
-ingress_store_views(struct ingress_conn *c, const int64_t *ids, size_t n, const char *const *names,
-		    size_t nnames, struct planner_view *ret_views, bool *ret_found, struct planner_seen *ret_world,
-		    size_t *ret_nworld, struct wr_error *reterr) WR_MUSTCHECK;
+ingress_store_views(struct ingress_conn *c, const int64_t *ids, size_t n, int64_t account_id,
+		    const char *const *names, size_t nnames, struct planner_view *ret_views, bool *ret_found,
+		    struct planner_seen *ret_world, size_t *ret_nworld, struct wr_error *reterr) WR_MUSTCHECK;
 
 /* What wr_submit() did with one action or alias change. */
 enum ingress_submit {
@@ -385,23 +380,7 @@ unsigned int
 ingress_mailbox_actor(struct ingress_store *st, const char *token, const char *id, int64_t *ret_char,
 		      struct wr_strbuf *out);
 
-/* ---- ratelimit.c: a token bucket per presented bearer string -------------------- */
-
-struct ingress_ratelimit;
-
-/* rate requests per second, burst at most; rate 0 disables.  NULL never. */
-struct ingress_ratelimit *
-ingress_ratelimit_new(int64_t rate, int64_t burst);
-struct ingress_ratelimit *
-ingress_ratelimit_free(struct ingress_ratelimit *rl);
-
-/*
- * Takes one token from the bucket of this bearer string (a keyed hash of
- * it: unknown tokens are limited too, before any database work).  Returns
- * 0 when allowed, or the seconds (>= 1) after which a request would be.
- */
-int64_t
-ingress_ratelimit_take(struct ingress_ratelimit *rl, const char *bearer, int64_t now_ms);
+/* ---- ratelimit.c: ingress_ratelimit_*() are in ingress/commands.h ---------------- */
 
 /* ---- metrics.c: counters for /metrics ---------------------------------------------- */
 

@@ -73,11 +73,13 @@ static const char sql_resolve[] =
  * jsonb column: schema/functions/wr_command_context.sql. */
 static const char sql_context[] = "SELECT wr_command_context($1, $2::jsonb)";
 
-/* $1 bigint[]: character ids, $2 text[]: lowercase names for tell.  Returns
+/* $1 bigint[]: character ids (a mob's as minus its id), $2 text[]: lowercase
+ * names for tell, $3 the token's account (a mob view's).  Returns
  * one row: the views (schema/functions/wr_actor_view.sql) and [[id, name]]
  * of the characters named. */
 static const char sql_views[] =
-	"SELECT wr_actor_view($1::bigint[]), "
+	"SELECT wr_actor_view(ARRAY(SELECT x FROM unnest($1::bigint[]) x WHERE x > 0)) || "
+	"wr_mob_view(ARRAY(SELECT -x FROM unnest($1::bigint[]) x WHERE x < 0), $3::bigint), "
 	"coalesce((SELECT jsonb_agg(jsonb_build_array(c.id, c.name)) FROM characters c "
 	"WHERE lower(c.name) = ANY($2::text[])), '[]')";
 
@@ -460,10 +462,15 @@ decode_views(const char *text, const int64_t *ids, size_t n, struct planner_view
 	for (size_t k = 0; k < json_object_array_length(arr); k++) {
 		struct planner_view v;
 
-		if (planner_view_from_json(json_object_array_get_idx(arr, k), &v) < 0)
+		struct json_object *elem = json_object_array_get_idx(arr, k);
+		int64_t id;
+
+		if (planner_view_from_json(elem, &v) < 0)
 			goto out;
+		/* A mob's view (wr_mob_view) answers the id it was asked as: minus the mob's. */
+		id = wr_json_member(elem, "mob", json_type_boolean) ? -v.character_id : v.character_id;
 		for (size_t i = 0; i < n; i++) {
-			if (ids[i] == v.character_id) {
+			if (ids[i] == id) {
 				ret_views[i] = v;
 				ret_found[i] = true;
 			}
@@ -505,12 +512,13 @@ out:
 }
 
 int
-ingress_store_views(struct ingress_conn *c, const int64_t *ids, size_t n, const char *const *names,
-			  size_t nnames, struct planner_view *ret_views, bool *ret_found,
-			  struct planner_seen *ret_world, size_t *ret_nworld, struct wr_error *reterr)
+ingress_store_views(struct ingress_conn *c, const int64_t *ids, size_t n, int64_t account_id,
+		    const char *const *names, size_t nnames, struct planner_view *ret_views, bool *ret_found,
+		    struct planner_seen *ret_world, size_t *ret_nworld, struct wr_error *reterr)
 {
 	struct wr_strbuf arr = WR_STRBUF_INIT, nm = WR_STRBUF_INIT;
-	const char *params[2];
+	char account[24];
+	const char *params[3];
 	PGresult *res = NULL;
 	struct wr_error err;
 	int r;
@@ -534,9 +542,11 @@ ingress_store_views(struct ingress_conn *c, const int64_t *ids, size_t n, const 
 	}
 	wr_strbuf_puts(&nm, "}");
 	params[1] = wr_strbuf_str(&nm);
+	snprintf(account, sizeof(account), "%" PRId64, account_id);
+	params[2] = account;
 
 	for (;;) {
-		r = wr_db_exec(&c->db, sql_views, 2, params, PGRES_TUPLES_OK, &res, &err);
+		r = wr_db_exec(&c->db, sql_views, 3, params, PGRES_TUPLES_OK, &res, &err);
 		if (r >= 0 || !ingress_retry_after_stale(c, &err))
 			break;
 	}
@@ -574,8 +584,8 @@ append_action(struct wr_strbuf *sb, const struct planner_action *a, const struct
 		wr_strbuf_puts(sb, "}");
 		return;
 	}
-	wr_strbuf_printf(sb, "{\"actor_key\":\"char:%" PRId64 "\",\"account_id\":%" PRId64 ",\"verb\":",
-			 a->actor_char, a->account_id);
+	wr_strbuf_printf(sb, "{\"actor_key\":\"%s:%" PRId64 "\",\"account_id\":%" PRId64 ",\"verb\":",
+			 a->actor_mob ? "mob" : "char", a->actor_mob ? a->actor_mob : a->actor_char, a->account_id);
 	wr_strbuf_json_str(sb, game_verb_to_string(a->verb));
 	wr_strbuf_printf(sb, ",\"instance_id\":%" PRId64 ",", a->instance_id);
 	planner_action_to_json(sb, a);

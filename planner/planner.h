@@ -218,6 +218,7 @@ struct planner_action {
 	bool has_dir;
 	const struct planner_command *cmd; /* borrowed: the command it was planned from */
 	int64_t actor_char;
+	int64_t actor_mob;              /* a mob acting (the ingress sets it; then actor_char is 0) */
 	int64_t account_id;
 	int64_t instance_id;
 	int64_t room_id;                /* where the actor stands */

@@ -59,6 +59,16 @@ main(int argc, char **argv)
 		 "frames queued per connection before it is closed as too slow (4408)"},
 		{"max-connections", WR_CONFIG_INT, &cfg.max_connections, "10000", 1, 1000000, false,
 		 "websocket connections served at once"},
+		{"command-threads", WR_CONFIG_INT, &cfg.command_threads, "2", 1, 64, false,
+		 "threads (each with its own database connection) running commands sent on the socket"},
+		{"command-queue", WR_CONFIG_INT, &cfg.command_queue, "256", 1, 100000, false,
+		 "commands queued or running at once, all connections; past it: \"busy\""},
+		{"command-queue-per-conn", WR_CONFIG_INT, &cfg.command_queue_per_conn, "16", 1, 10000, false,
+		 "commands of one connection queued or running at once; past it: \"busy\""},
+		{"command-rate", WR_CONFIG_INT, &cfg.command_rate, "50", 0, 1000000, false,
+		 "commands per second per token (the ingress's rate); 0: no limit"},
+		{"command-burst", WR_CONFIG_INT, &cfg.command_burst, "100", 1, 1000000, false,
+		 "commands a token may send at once before command-rate applies"},
 		{NULL, 0, NULL, NULL, 0, 0, false, NULL},
 	};
 	struct wr_error err = {0};

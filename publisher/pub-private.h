@@ -9,8 +9,10 @@
  *   route.c  streams, subscriptions, fetching events and routing them to
  *            connections, following a character from room to room
  *   store.c  every SQL statement of the publisher (libpq lives only here)
+ *   commands.c  commands on the socket, run on a few command threads
  *
- * Everything runs on the one lws service thread, so nothing here locks.
+ * Everything runs on the one lws service thread, so nothing here locks,
+ * except commands.c's queues between that thread and its command threads.
  * Delivery model (ARCHITECTURE.md section 5): per stream, events are read by
  * (stream, seq > cursor), which never skips because per-stream seqs are
  * gap-free and assigned under the aggregate's lock.  Each tracked stream has
@@ -38,6 +40,7 @@
 #define PUB_STREAM_NAME 48         /* "room:<int64>" fits with room to spare */
 #define PUB_HELLO_TIMEOUT_S 10     /* time a client has to say hello */
 #define PUB_CLOSE_TIMEOUT_S 5      /* time a closing client has to go away */
+#define PUB_MAX_COMMAND_ID 64      /* bytes of a command frame's "id" */
 
 /* Application close codes (docs/protocol.md). */
 #define PUB_CLOSE_BAD_REQUEST 4400
@@ -54,6 +57,11 @@ struct pub_config {
 	int64_t backstop_ms;
 	int64_t max_outbox;
 	int64_t max_connections;
+	int64_t command_threads;   /* threads (and database connections) running commands */
+	int64_t command_queue;     /* commands queued or running, all connections */
+	int64_t command_queue_per_conn;
+	int64_t command_rate;      /* commands per second per token; 0: no limit */
+	int64_t command_burst;
 };
 
 /* store.c ------------------------------------------------------------------ */
@@ -152,6 +160,8 @@ enum pub_conn_state {
 };
 
 struct pub_sub;
+struct pub_cmd_peer;
+struct json_object;
 
 /* Per-session data of the "wr" protocol; lws allocates it zeroed. */
 struct pub_conn {
@@ -175,6 +185,8 @@ struct pub_conn {
 	bool close_sent;           /* close frame handed to lws */
 	char *rx;                  /* from malloc(): the message being received */
 	size_t rx_len, rx_cap;     /* rx_cap <= PUB_MAX_RX */
+	char *token;               /* from malloc(): the hello's token, for commands */
+	struct pub_cmd_peer *cmd_peer; /* commands.c; NULL until the first command */
 };
 
 struct pub_stream {
@@ -207,6 +219,7 @@ struct pub {
 	bool fetching;
 	struct pub_stream *streams[PUB_STREAM_BUCKETS];
 	size_t nstreams;
+	struct pub_commands *commands;
 };
 
 struct pub *
@@ -244,6 +257,29 @@ pub_kick(struct pub *p);
 /* Called when a store call failed: decides whether the connection is gone. */
 void
 pub_db_failed(struct pub *p, const struct wr_error *err);
+
+/* commands.c --------------------------------------------------------------- */
+
+struct pub_commands;
+
+/* Starts cfg->command_threads threads; ctx is woken when results are ready. */
+struct pub_commands *
+pub_commands_new(const struct pub_config *cfg, struct lws_context *ctx, struct wr_error *reterr);
+/* Joins the threads (a running command finishes first); queued ones never run. */
+struct pub_commands *
+pub_commands_stop(struct pub_commands *pc);
+/* Stops if needed and frees what is left; NULL-safe; returns NULL. */
+struct pub_commands *
+pub_commands_free(struct pub_commands *pc);
+/* A {"type":"command"} frame of a connection that said hello. */
+void
+pub_commands_frame(struct pub_conn *c, struct json_object *obj);
+/* Frames the results that are ready (LWS_CALLBACK_EVENT_WAIT_CANCELLED). */
+void
+pub_commands_drain(struct pub *p);
+/* The connection is going: its late results will be dropped. */
+void
+pub_commands_conn_closed(struct pub_conn *c);
 
 /* route.c ------------------------------------------------------------------ */
 

@@ -259,6 +259,7 @@ do_hello(struct pub_conn *c, struct json_object *obj)
 	}
 	c->char_id = h.char_id;
 	c->char_name = h.name;
+	c->token = wr_xstrdup(token);
 	snprintf(c->char_key, sizeof(c->char_key), "char:%lld", (long long) h.char_id);
 	snprintf(room_key, sizeof(room_key), "room:%lld", (long long) h.room_id);
 	snprintf(instance_key, sizeof(instance_key), "instance:%lld", (long long) h.instance_id);
@@ -326,6 +327,8 @@ conn_message(struct pub_conn *c, bool binary)
 		static const char pong[] = "{\"type\":\"pong\"}";
 
 		pub_conn_push_json(c, pong, sizeof(pong) - 1);
+	} else if (strcmp(t, "command") == 0) {
+		pub_commands_frame(c, obj);
 	} else if (strcmp(t, "hello") == 0) {
 		push_error(c, "bad_request", "already said hello on this connection");
 	} else {
@@ -399,10 +402,13 @@ conn_closed(struct pub *p, struct pub_conn *c)
 	if (!c->live)
 		return;
 	route_unsubscribe_all(p, c);
+	pub_commands_conn_closed(c);
 	outbox_clear(c);
 	free(c->outbox);
 	free(c->rx);
 	free(c->char_name);
+	free(c->token);
+	c->token = NULL;
 	c->outbox = NULL;
 	c->rx = NULL;
 	c->char_name = NULL;
@@ -485,6 +491,10 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
 		return http_request(c, wsi, in ? (const char *) in : "");
 	case LWS_CALLBACK_HTTP_WRITEABLE:
 		return c ? http_writeable(c, wsi) : -1;
+	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+		/* lws_cancel_service(): a command thread has results ready. */
+		pub_commands_drain(pub_of(wsi));
+		return 0;
 	default:
 		return lws_callback_http_dummy(wsi, reason, user, in, len);
 	}
@@ -713,6 +723,9 @@ pub_new(const struct pub_config *cfg, struct wr_error *reterr)
 		db_attach(p);
 	}
 	lws_sul_schedule(p->ctx, 0, &p->sul_backstop, backstop_cb, (lws_usec_t) cfg->backstop_ms * LWS_US_PER_MS);
+	p->commands = pub_commands_new(cfg, p->ctx, reterr);
+	if (!p->commands)
+		goto fail;
 	return p;
 
 fail:
@@ -728,9 +741,12 @@ pub_free(struct pub *p)
 	lws_sul_cancel(&p->sul_reconnect);
 	lws_sul_cancel(&p->sul_kick);
 	lws_sul_cancel(&p->sul_tick);
+	/* No command thread may wake a context that is gone. */
+	pub_commands_stop(p->commands);
 	/* Closes every connection first: their callbacks still use p. */
 	if (p->ctx)
 		lws_context_destroy(p->ctx);
+	p->commands = pub_commands_free(p->commands);
 	route_done(p);
 	pub_store_close(&p->store);
 	free(p);

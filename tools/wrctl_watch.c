@@ -11,9 +11,16 @@
  * 0 after --count events or at --timeout (1 if --count was not reached), and
  * with 1 when the connection fails or the server closes it.  The protocol is
  * in docs/protocol.md.
+ *
+ * With --send, every line read from stdin after the welcome is sent as one
+ * text frame, as it is (a command: {"type":"command","id":"c1","input":"say
+ * hi"}).  A thread reads stdin, queues the lines and wakes the loop with
+ * lws_cancel_service(); the loop sends them, one lws_write per writeable
+ * callback.  The end of stdin sends nothing and ends nothing.
  */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -30,6 +37,26 @@
 #define WATCH_DEFAULT_URL "ws://127.0.0.1:8081/"
 #define WATCH_MAX_MESSAGE (1024 * 1024)
 #define WATCH_MAX_URL 1024
+#define WATCH_MAX_SEND 65536          /* longest stdin line sent with --send */
+
+/* One line from stdin, queued for sending. */
+struct send_line {
+	struct send_line *next;
+	size_t len;
+	char data[];                  /* LWS_PRE bytes of headroom, then len bytes */
+};
+
+/*
+ * --send's queue between the stdin thread and the loop.  Allocated once and
+ * never freed: the thread may sit in a read of stdin when the watch ends,
+ * and the process exits right after.
+ */
+struct send_queue {
+	pthread_mutex_t lock;
+	struct send_line *head, *tail;   /* under lock */
+	bool closed;                     /* under lock: the watch is over */
+	struct lws_context *ctx;
+};
 
 struct watch {
 	const char *url;
@@ -50,6 +77,10 @@ struct watch {
 	size_t rx_len, rx_cap;
 	struct lws_context *ctx;
 	lws_sorted_usec_list_t sul_timeout;
+	bool send;                    /* --send */
+	bool welcomed;
+	struct lws *wsi;              /* the websocket, once established */
+	struct send_queue *sq;        /* with --send */
 };
 
 static void
@@ -57,9 +88,11 @@ usage(void)
 {
 	fprintf(stderr,
 		"usage: wrctl watch [--url=ws://HOST:PORT/] [--token=TOKEN] [--character=NAME]\n"
-		"                   [--json] [--count=N] [--timeout=SECONDS]\n"
+		"                   [--json] [--count=N] [--timeout=SECONDS] [--send]\n"
 		"\n"
 		"Connects to wr-publisher and prints what arrives, one line per frame.\n"
+		"--send: after the welcome, sends each line of stdin as one frame, e.g.\n"
+		"  {\"type\":\"command\",\"id\":\"c1\",\"input\":\"say hi\"}\n"
 		"The token may also come from $WR_TOKEN.  Default URL: " WATCH_DEFAULT_URL "\n");
 }
 
@@ -163,6 +196,14 @@ print_human(struct watch *w, struct json_object *obj, const char *type, const ch
 	} else if (strcmp(type, "subscribed") == 0 || strcmp(type, "unsubscribed") == 0) {
 		wr_strbuf_printf(&sb, "* %s %s", strcmp(type, "subscribed") == 0 ? "following" : "left",
 				 member_str(obj, "stream") ? member_str(obj, "stream") : "?");
+	} else if (strcmp(type, "result") == 0) {
+		struct json_object *e = wr_json_member(obj, "error", json_type_object);
+		const char *id = member_str(obj, "id"), *status = member_str(obj, "status");
+
+		wr_strbuf_printf(&sb, "* %s: %s", id ? id : "?", status ? status : "?");
+		if (e)
+			wr_strbuf_printf(&sb, " (%s): %s", member_str(e, "code") ? member_str(e, "code") : "?",
+					 member_str(e, "message") ? member_str(e, "message") : "");
 	} else if (strcmp(type, "error") == 0) {
 		wr_strbuf_printf(&sb, "* error (%s): %s", member_str(obj, "code") ? member_str(obj, "code") : "?",
 				 member_str(obj, "message") ? member_str(obj, "message") : "");
@@ -192,6 +233,9 @@ handle_message(struct watch *w, struct lws *wsi)
 
 		if (id)
 			snprintf(w->own_key, sizeof(w->own_key), "char:%s", json_object_to_json_string(id));
+		w->welcomed = true;
+		if (w->send)
+			lws_callback_on_writable(wsi);
 	}
 	if (w->json)
 		emit_line(w, w->rx, w->rx_len, false);
@@ -260,6 +304,82 @@ send_hello(struct watch *w, struct lws *wsi)
 	return n < 0 ? -1 : 0;
 }
 
+/* --send: the stdin thread.  Lines longer than WATCH_MAX_SEND are skipped. */
+static void *
+stdin_thread(void *arg)
+{
+	struct send_queue *sq = arg;
+	char *buf = wr_xmalloc(WATCH_MAX_SEND + 2);
+
+	while (fgets(buf, WATCH_MAX_SEND + 2, stdin)) {
+		size_t len = strlen(buf);
+		struct send_line *l;
+
+		if (len > 0 && buf[len - 1] != '\n' && !feof(stdin)) {
+			int ch;
+
+			fprintf(stderr, "wrctl watch: stdin line over %d bytes not sent\n", WATCH_MAX_SEND);
+			while ((ch = getchar()) != EOF && ch != '\n')
+				;
+			continue;
+		}
+		while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+			len--;
+		if (len == 0)
+			continue;
+		l = wr_xmalloc(sizeof(*l) + LWS_PRE + len);
+		l->next = NULL;
+		l->len = len;
+		memcpy(l->data + LWS_PRE, buf, len);
+		pthread_mutex_lock(&sq->lock);
+		if (sq->closed) {
+			pthread_mutex_unlock(&sq->lock);
+			free(l);
+			break;
+		}
+		if (sq->tail)
+			sq->tail->next = l;
+		else
+			sq->head = l;
+		sq->tail = l;
+		lws_cancel_service(sq->ctx);
+		pthread_mutex_unlock(&sq->lock);
+	}
+	free(buf);
+	return NULL;
+}
+
+/* Sends the next queued stdin line, if any; asks to write again while more wait. */
+static int
+send_next(struct watch *w, struct lws *wsi)
+{
+	struct send_line *l;
+	bool more;
+	int n;
+
+	pthread_mutex_lock(&w->sq->lock);
+	l = w->sq->head;
+	if (l) {
+		w->sq->head = l->next;
+		if (!w->sq->head)
+			w->sq->tail = NULL;
+	}
+	more = w->sq->head != NULL;
+	pthread_mutex_unlock(&w->sq->lock);
+	if (!l)
+		return 0;
+	n = lws_write(wsi, (unsigned char *) l->data + LWS_PRE, l->len, LWS_WRITE_TEXT);
+	free(l);
+	if (n < 0) {
+		fprintf(stderr, "wrctl watch: could not send a line\n");
+		finish(w, 1);
+		return -1;
+	}
+	if (more)
+		lws_callback_on_writable(wsi);
+	return 0;
+}
+
 static int
 watch_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
@@ -272,11 +392,17 @@ watch_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, vo
 		finish(w, 1);
 		return 0;
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
+		w->wsi = wsi;
 		lws_callback_on_writable(wsi);
+		return 0;
+	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+		/* The stdin thread queued a line. */
+		if (w->send && w->welcomed && w->wsi && !w->done)
+			lws_callback_on_writable(w->wsi);
 		return 0;
 	case LWS_CALLBACK_CLIENT_WRITEABLE:
 		if (w->hello_sent)
-			return 0;
+			return w->send && w->welcomed ? send_next(w, wsi) : 0;
 		if (send_hello(w, wsi) < 0) {
 			fprintf(stderr, "wrctl watch: could not send hello\n");
 			finish(w, 1);
@@ -297,6 +423,7 @@ watch_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, vo
 		}
 		return 0;
 	case LWS_CALLBACK_CLIENT_CLOSED:
+		w->wsi = NULL;
 		if (!w->done) {
 			if (w->got_close && w->close_code)
 				fprintf(stderr, "wrctl watch: server closed the connection: %d %s\n", w->close_code,
@@ -341,6 +468,8 @@ parse_args(struct watch *w, int argc, char **argv)
 			w->character = a + 12;
 		} else if (!strcmp(a, "--json")) {
 			w->json = true;
+		} else if (!strcmp(a, "--send")) {
+			w->send = true;
 		} else if (!strncmp(a, "--count=", 8)) {
 			if (wr_parse_i64(a + 8, 1, INT64_MAX, &w->count) < 0) {
 				fprintf(stderr, "wrctl watch: --count needs a positive integer\n");
@@ -427,6 +556,19 @@ wrctl_watch(int argc, char **argv)
 		fprintf(stderr, "wrctl watch: could not connect to %s\n", w.url);
 		finish(&w, 1);
 	}
+	if (w.send) {
+		pthread_t t;
+
+		w.sq = wr_xcalloc(1, sizeof(*w.sq));
+		pthread_mutex_init(&w.sq->lock, NULL);
+		w.sq->ctx = w.ctx;
+		if (pthread_create(&t, NULL, stdin_thread, w.sq) != 0) {
+			fprintf(stderr, "wrctl watch: could not start the stdin thread\n");
+			finish(&w, 1);
+		} else {
+			pthread_detach(t);
+		}
+	}
 	if (w.timeout_s > 0)
 		lws_sul_schedule(w.ctx, 0, &w.sul_timeout, timeout_cb, (lws_usec_t) (w.timeout_s * LWS_US_PER_SEC));
 	while (!w.done)
@@ -435,6 +577,12 @@ wrctl_watch(int argc, char **argv)
 			finish(&w, 1);
 		}
 	lws_sul_cancel(&w.sul_timeout);
+	if (w.sq) {
+		/* The stdin thread must not wake a destroyed context (see struct send_queue). */
+		pthread_mutex_lock(&w.sq->lock);
+		w.sq->closed = true;
+		pthread_mutex_unlock(&w.sq->lock);
+	}
 	/* Our closing callbacks must not overwrite the exit code from here on. */
 	lws_context_destroy(w.ctx);
 	free(w.rx);

@@ -31,6 +31,7 @@
 #include "core/json.h"
 #include "core/strbuf.h"
 #include "core/util.h"
+#include "game/game.h"
 
 #define CONTENT_MAX_BYTES (16 * 1024 * 1024)
 #define CONTENT_MAX_DEPTH 32
@@ -70,6 +71,7 @@ struct entry {
 struct instance {
 	struct entry e;
 	const char *name;
+	struct json_object *death; /* NULL when absent: dying costs nothing */
 	int64_t id;
 };
 
@@ -556,7 +558,7 @@ keywords_member(struct where *at, struct json_object *obj, struct json_object **
 static void
 parse_instance(struct world *w, const char *file, struct json_object *obj, size_t idx)
 {
-	static const char *const members[] = {"key", "name", NULL};
+	static const char *const members[] = {"key", "name", "death", NULL};
 	struct instance *in = VEC_PUSH(w, instances);
 	struct where at;
 
@@ -566,6 +568,14 @@ parse_instance(struct world *w, const char *file, struct json_object *obj, size_
 	check_members(&at, obj, members);
 	(void) key_member(&at, obj, "key", true, &in->e.key);
 	(void) text_member(&at, obj, "name", false, true, &in->name);
+	if (object_member(&at, obj, "death", &in->death) && in->death) {
+		static const char *const death_members[] = {"xp_percent", "gold_percent", NULL};
+		int64_t v;
+
+		check_members(&at, in->death, death_members);
+		(void) int_member(&at, in->death, "xp_percent", 0, 100, false, &v);
+		(void) int_member(&at, in->death, "gold_percent", 0, 100, false, &v);
+	}
 }
 
 static void
@@ -1363,10 +1373,95 @@ placed_weight(const struct world *w, const struct item *it, int depth)
  * What the rules rely on: one money template (dropped gold becomes a pile of
  * it), and containers holding no more than their capacity.
  */
+/* A stats member that must be a whole number in [min, max] when present. */
+static void
+stat_int(struct world *w, const char *file, const char *what, const char *key, struct json_object *stats,
+	 const char *name, int64_t min, int64_t max)
+{
+	struct json_object *v;
+
+	if (!stats || !json_object_object_get_ex(stats, name, &v))
+		return;
+	if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < min || json_object_get_int64(v) > max)
+		world_error(w, file, "%s \"%s\": stats.%s must be a whole number from %lld to %lld", what, key, name,
+			    (long long) min, (long long) max);
+}
+
+static void
+stat_dice(struct world *w, const char *file, const char *what, const char *key, struct json_object *stats)
+{
+	struct json_object *v;
+	struct game_dice d;
+
+	if (!stats || !json_object_object_get_ex(stats, "damage", &v))
+		return;
+	if (!json_object_is_type(v, json_type_string) || game_dice_parse(json_object_get_string(v), &d) < 0)
+		world_error(w, file, "%s \"%s\": stats.damage must be dice such as \"1d6\" or \"2d4+1\"", what, key);
+}
+
+/* What the combat rules read from content (game/combat.c, wr_lock_load). */
+static void
+check_combat(struct world *w)
+{
+	for (size_t i = 0; i < w->n_item_tpls; i++) {
+		const struct item_tpl *t = &w->item_tpls[i];
+		struct json_object *v;
+
+		stat_dice(w, t->e.file, "item template", t->e.key, t->stats);
+		stat_int(w, t->e.file, "item template", t->e.key, t->stats, "armor", 0, 100);
+		if (t->stats && json_object_object_get_ex(t->stats, "corpse", &v) && strcmp(t->kind, "container") != 0)
+			world_error(w, t->e.file, "item template \"%s\": a corpse template must be a container", t->e.key);
+	}
+	for (size_t i = 0; i < w->n_mob_tpls; i++) {
+		const struct mob_tpl *t = &w->mob_tpls[i];
+		struct json_object *loot, *gold;
+
+		stat_dice(w, t->e.file, "mob template", t->e.key, t->stats);
+		stat_int(w, t->e.file, "mob template", t->e.key, t->stats, "armor", 0, 100);
+		stat_int(w, t->e.file, "mob template", t->e.key, t->stats, "xp", 0, 1000000);
+		stat_int(w, t->e.file, "mob template", t->e.key, t->stats, "respawn_s", 1, 86400);
+		stat_int(w, t->e.file, "mob template", t->e.key, t->stats, "corpse_decay_s", 1, 86400);
+		if (t->stats && json_object_object_get_ex(t->stats, "gold", &gold)) {
+			struct json_object *lo = NULL, *hi = NULL;
+
+			if (!json_object_is_type(gold, json_type_object) || !json_object_object_get_ex(gold, "min", &lo) ||
+			    !json_object_object_get_ex(gold, "max", &hi) || !json_object_is_type(lo, json_type_int) ||
+			    !json_object_is_type(hi, json_type_int) || json_object_get_int64(lo) < 0 ||
+			    json_object_get_int64(hi) < json_object_get_int64(lo) || json_object_get_int64(hi) > 1000000)
+				world_error(w, t->e.file, "mob template \"%s\": stats.gold must be {\"min\": n, \"max\": m}, "
+					    "0 <= n <= m <= 1000000", t->e.key);
+		}
+		if (!t->stats || !json_object_object_get_ex(t->stats, "loot", &loot))
+			continue;
+		if (!json_object_is_type(loot, json_type_array) || json_object_array_length(loot) > GAME_MAX_LOOT) {
+			world_error(w, t->e.file, "mob template \"%s\": stats.loot must be an array of at most %d entries",
+				    t->e.key, GAME_MAX_LOOT);
+			continue;
+		}
+		for (size_t j = 0; j < json_object_array_length(loot); j++) {
+			struct json_object *l = json_object_array_get_idx(loot, j), *item = NULL, *chance = NULL;
+
+			if (!json_object_is_type(l, json_type_object) || !json_object_object_get_ex(l, "item", &item) ||
+			    !json_object_object_get_ex(l, "chance", &chance) || !json_object_is_type(item, json_type_string) ||
+			    !json_object_is_type(chance, json_type_int) || json_object_get_int64(chance) < 1 ||
+			    json_object_get_int64(chance) > 100) {
+				world_error(w, t->e.file, "mob template \"%s\": stats.loot[%zu] must be "
+					    "{\"item\": key, \"chance\": 1..100}", t->e.key, j);
+				continue;
+			}
+			if (!FIND(w, item_tpls, json_object_get_string(item)))
+				world_error(w, t->e.file, "mob template \"%s\": stats.loot[%zu]: unknown item template \"%s\"",
+					    t->e.key, j, json_object_get_string(item));
+		}
+	}
+}
+
 static void
 check_rules(struct world *w)
 {
 	const struct item_tpl *money = NULL;
+
+	check_combat(w);
 
 	for (size_t i = 0; i < w->n_item_tpls; i++) {
 		const struct item_tpl *t = &w->item_tpls[i];
@@ -1428,11 +1523,11 @@ print_counts(const struct world *w, const char *prefix, const char *suffix)
  * nothing; the fallback SELECT sees the snapshot taken before the CTE ran.
  */
 
-/* $1 key, $2 name */
+/* $1 key, $2 name, $3 death (jsonb) */
 static const char *const sql_upsert_instance =
-	"WITH up AS (INSERT INTO instances AS t (key, name) VALUES ($1, $2) "
-	"ON CONFLICT (key) DO UPDATE SET name = EXCLUDED.name "
-	"WHERE t.name IS DISTINCT FROM EXCLUDED.name "
+	"WITH up AS (INSERT INTO instances AS t (key, name, death) VALUES ($1, $2, $3::jsonb) "
+	"ON CONFLICT (key) DO UPDATE SET name = EXCLUDED.name, death = EXCLUDED.death "
+	"WHERE (t.name, t.death) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.death) "
 	"RETURNING id, CASE WHEN xmax = 0 THEN 'inserted' ELSE 'updated' END AS change) "
 	"SELECT id, change FROM up UNION ALL "
 	"SELECT id, '' FROM instances WHERE key = $1 AND NOT EXISTS (SELECT 1 FROM up)";
@@ -1552,8 +1647,8 @@ static const char *const sql_ensure_character =
 
 /* $1 template_id, $2 instance_id, $3 room_id, $4 hp, $5 spawn_key */
 static const char *const sql_ensure_mob =
-	"WITH ins AS (INSERT INTO mobs (template_id, instance_id, room_id, hp, spawn_key) "
-	"VALUES ($1, $2, $3, $4, $5) ON CONFLICT (spawn_key) DO NOTHING RETURNING id) "
+	"WITH ins AS (INSERT INTO mobs (template_id, instance_id, room_id, hp, spawn_key, spawn_room_id) "
+	"VALUES ($1, $2, $3, $4, $5, $3) ON CONFLICT (spawn_key) DO NOTHING RETURNING id) "
 	"SELECT id, 'inserted' FROM ins UNION ALL "
 	"SELECT id, '' FROM mobs WHERE spawn_key = $5 AND NOT EXISTS (SELECT 1 FROM ins)";
 
@@ -1654,11 +1749,11 @@ load_instances(struct loader *ld, struct world *w)
 {
 	for (size_t i = 0; i < w->n_instances; i++) {
 		struct instance *in = &w->instances[i];
-		const char *p[] = {in->e.key, in->name};
+		const char *p[] = {in->e.key, in->name, json_text(in->death, "{}")};
 		int r;
 
 		loader_what(ld, "instance \"%s\"", in->e.key);
-		r = write_row(ld, sql_upsert_instance, 2, p, &in->id);
+		r = write_row(ld, sql_upsert_instance, 3, p, &in->id);
 		if (r < 0)
 			return r;
 	}

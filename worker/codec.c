@@ -90,6 +90,44 @@ talks(enum game_verb v)
 	return v == GAME_VERB_SAY || v == GAME_VERB_EMOTE || v == GAME_VERB_TELL || v == GAME_VERB_SHOUT;
 }
 
+/* "char:<id>" WORKER_FOLLOW_SUFFIX: a character's own follow-up queue. */
+static bool
+follow_actor(const char *actor_key)
+{
+	size_t n = strlen(actor_key), k = strlen(WORKER_FOLLOW_SUFFIX);
+
+	return strncmp(actor_key, "char:", 5) == 0 && n > k && strcmp(actor_key + n - k, WORKER_FOLLOW_SUFFIX) == 0;
+}
+
+/*
+ * An action the rules scheduled (worker_encode_followup wrote its plan):
+ * nothing was typed, so there is nothing to re-plan.  A trigger runs on its
+ * character's follow-up queue; rounds, decay and respawn on sys:<kind>:<id>
+ * queues.  No other actor may carry these verbs.
+ */
+static int
+decode_internal(struct worker_action *a, struct json_object *jp)
+{
+	struct game_action *g = &a->game;
+	int64_t who = g->actor_char; /* from the actor key: a trigger's plan may only repeat it */
+
+	if (g->verb == GAME_VERB_TRIGGER ? !follow_actor(a->actor_key) : strncmp(a->actor_key, "sys:", 4) != 0)
+		return fail(a, "internal verb from a non-system actor");
+	if (g->verb == GAME_VERB_TRIGGER && (wr_json_opt_i64(jp, "char", 0, INT64_MAX, &g->actor_char, NULL) < 0 ||
+					     g->actor_char != who))
+		return fail(a, "malformed plan");
+	if (wr_json_get_i64(jp, "room", 1, INT64_MAX, &g->room_id, NULL) < 0 ||
+	    wr_json_opt_i64(jp, "char", 0, INT64_MAX, &g->actor_char, NULL) < 0 ||
+	    wr_json_opt_i64(jp, "mob", 0, INT64_MAX, &g->target_mob, NULL) < 0 ||
+	    wr_json_opt_i64(jp, "fight", 0, INT64_MAX, &g->fight_id, NULL) < 0 ||
+	    wr_json_opt_i64(jp, "recall", 0, INT64_MAX, &g->recall_room, NULL) < 0 || decode_items(jp, g) < 0)
+		return fail(a, "malformed plan");
+	/* A round is fought on the character's behalf: its events are the character's. */
+	if (g->verb == GAME_VERB_ROUND && g->actor_char > 0)
+		snprintf(a->event_actor, sizeof(a->event_actor), "char:%" PRId64, g->actor_char);
+	return 0;
+}
+
 static int
 decode_args(struct worker_action *a, const char *verb, const char *args, const char *plan)
 {
@@ -103,6 +141,10 @@ decode_args(struct worker_action *a, const char *verb, const char *args, const c
 		return fail(a, "unknown verb");
 	if (wr_json_parse(args, strlen(args), 8, &ja, NULL) < 0 || wr_json_parse(plan, strlen(plan), 8, &jp, NULL) < 0) {
 		r = fail(a, "malformed args or plan");
+		goto out;
+	}
+	if (game_verb_internal(g->verb)) {
+		r = decode_internal(a, jp);
 		goto out;
 	}
 	if (planner_command_from_json(verb, ja, &a->cmd, NULL) < 0) {
@@ -154,6 +196,7 @@ worker_decode_action(const PGresult *res, int row, struct worker_action *ret)
 	if (wr_db_get_i64(res, row, COL_ID, &a->id) < 0)
 		return -EBADMSG; /* without an id there is nothing to dead-letter */
 	snprintf(a->actor_key, sizeof(a->actor_key), "%s", PQgetvalue(res, row, COL_ACTOR_KEY));
+	snprintf(a->event_actor, sizeof(a->event_actor), "%s", a->actor_key);
 	if (wr_db_get_i64(res, row, COL_INSTANCE, &a->instance_id) < 0)
 		a->instance_id = 0;
 	if (wr_db_get_i64(res, row, COL_ACCOUNT, &a->account_id) < 0)
@@ -167,7 +210,12 @@ worker_decode_action(const PGresult *res, int row, struct worker_action *ret)
 	if (wr_db_get_i64(res, row, COL_SEED, &v) < 0)
 		return fail(a, "no seed");
 	a->game.seed = (uint64_t) v;
-	if (worker_actor_char(a->actor_key, &a->game.actor_char) < 0)
+	if (strncmp(a->actor_key, "sys:", 4) == 0)
+		; /* internal verbs: the plan names who (decode_internal) */
+	else if (strncmp(a->actor_key, "mob:", 4) == 0) {
+		if (wr_parse_i64(a->actor_key + 4, 1, INT64_MAX, &a->game.actor_mob) < 0)
+			return fail(a, "malformed mob actor");
+	} else if (worker_actor_char(a->actor_key, &a->game.actor_char) < 0)
 		return fail(a, "actor is not a character");
 	a->nlock_instances = parse_id_array(PQgetvalue(res, row, COL_LOCK_INSTANCES), a->lock_instances,
 					    (int) WR_ELEMENTSOF(a->lock_instances));
@@ -288,6 +336,8 @@ decode_room(struct json_object *o, struct game_room *r)
 	for (size_t i = 0; flags && i < json_object_array_length(flags); i++)
 		if (!strcmp(json_object_get_string(json_object_array_get_idx(flags, i)), "dark"))
 			r->dark = true;
+		else if (!strcmp(json_object_get_string(json_object_array_get_idx(flags, i)), "safe"))
+			r->safe = true;
 	/* The migration bounds on_enter to GAME_MAX_TRIGGERS; more would be ignored. */
 	for (size_t i = 0; triggers && i < json_object_array_length(triggers) && r->non_enter < GAME_MAX_TRIGGERS;
 	     i++) {
@@ -347,6 +397,10 @@ decode_char(struct json_object *c, struct game_char *ch)
 		.hp = i32_member(c, "hp"),
 		.max_hp = i32_member(c, "max_hp"),
 		.gold = i64_member(c, "gold"),
+		.xp = i64_member(c, "xp"),
+		.hp_at_ms = i64_member(c, "hp_at_ms"),
+		.fighting = i64_member(c, "fighting"),
+		.fight_id = i64_member(c, "fight_id"),
 		.carried_weight = i64_member(c, "carried_weight"),
 		.carried_count = i32_member(c, "carried_count"),
 		.weighed = bool_member(c, "weighed"),
@@ -391,8 +445,53 @@ decode_item(struct json_object *it, struct game_item *ret)
 		.owner_mob = i64_member(it, "owner_mob_id"),
 		.owner_item = i64_member(it, "owner_item_id"),
 		.locked = bool_member(it, "locked"),
+		.named = bool_member(it, "named"),
+		.armor = i32_member(it, "armor"),
 	};
+	/* Content is checked at load; a bad string here just means no dice. */
+	if (opt_str_member(it, "damage") && game_dice_parse(opt_str_member(it, "damage"), &ret->damage) < 0)
+		ret->damage = (struct game_dice){0};
 	return 0;
+}
+
+static void
+decode_mob(struct json_object *m, struct game_mob *ret)
+{
+	struct json_object *loot = wr_json_member(m, "loot", json_type_array);
+
+	*ret = (struct game_mob){
+		.id = i64_member(m, "id"),
+		.instance_id = i64_member(m, "instance_id"),
+		.name = str_member(m, "name"),
+		.description = str_member(m, "description"),
+		.room_id = i64_member(m, "room_id"),
+		.level = i32_member(m, "level"),
+		.hp = i32_member(m, "hp"),
+		.max_hp = i32_member(m, "max_hp"),
+		.hp_at_ms = i64_member(m, "hp_at_ms"),
+		.fighting = i64_member(m, "fighting"),
+		.dead = bool_member(m, "dead"),
+		.spawn_room = i64_member(m, "spawn_room"),
+		.armor = i32_member(m, "armor"),
+		.xp = i64_member(m, "xp"),
+		.gold_min = i64_member(m, "gold_min"),
+		.gold_max = i64_member(m, "gold_max"),
+		.respawn_ms = i64_member(m, "respawn_ms"),
+		.decay_ms = i64_member(m, "decay_ms"),
+		.invisible = bool_member(m, "invisible"),
+		.locked = bool_member(m, "locked"),
+	};
+	if (opt_str_member(m, "damage") && game_dice_parse(opt_str_member(m, "damage"), &ret->damage) < 0)
+		ret->damage = (struct game_dice){0};
+	for (size_t i = 0; loot && i < json_object_array_length(loot) && ret->nloot < GAME_MAX_LOOT; i++) {
+		struct json_object *l = json_object_array_get_idx(loot, i);
+		struct game_loot *gl = &ret->loot[ret->nloot];
+
+		if (decode_item(l, &gl->tmpl) < 0)
+			continue;
+		gl->chance = i32_member(l, "chance");
+		ret->nloot++;
+	}
 }
 
 static int
@@ -404,6 +503,8 @@ decode_lists(struct json_object *doc, struct game_state *st, struct wr_error *re
 	struct json_object *ids = wr_json_member(doc, "new_ids", json_type_array);
 	struct json_object *coin = wr_json_member(doc, "coin", json_type_object);
 	struct json_object *who = wr_json_member(doc, "who", json_type_array);
+	struct json_object *corpse = wr_json_member(doc, "corpse", json_type_object);
+	struct json_object *recall = wr_json_member(doc, "recall", json_type_array);
 
 	if ((items && json_object_array_length(items) > GAME_MAX_ITEMS) ||
 	    (mobs && json_object_array_length(mobs) > GAME_MAX_MOBS) ||
@@ -413,18 +514,16 @@ decode_lists(struct json_object *doc, struct game_state *st, struct wr_error *re
 	for (size_t i = 0; items && i < json_object_array_length(items); i++)
 		if (decode_item(json_object_array_get_idx(items, i), &st->items[st->nitems++]) < 0)
 			return wr_error_set(reterr, -EBADMSG, "internal", "item of unknown kind or slot");
-	for (size_t i = 0; mobs && i < json_object_array_length(mobs); i++) {
-		struct json_object *m = json_object_array_get_idx(mobs, i);
+	for (size_t i = 0; mobs && i < json_object_array_length(mobs); i++)
+		decode_mob(json_object_array_get_idx(mobs, i), &st->mobs[st->nmobs++]);
+	for (size_t i = 0; recall && i < json_object_array_length(recall) && st->nrecall < GAME_MAX_RECALL; i++) {
+		struct json_object *x = json_object_array_get_idx(recall, i);
 
-		st->mobs[st->nmobs++] = (struct game_mob){
-			.id = i64_member(m, "id"),
-			.name = str_member(m, "name"),
-			.description = str_member(m, "description"),
-			.room_id = i64_member(m, "room_id"),
-			.level = i32_member(m, "level"),
-			.hp = i32_member(m, "hp"),
-			.max_hp = i32_member(m, "max_hp"),
-			.invisible = bool_member(m, "invisible"),
+		st->recall[st->nrecall++] = (struct game_recall){
+			.instance_id = i64_member(x, "instance_id"),
+			.room_id = i64_member(x, "room_id"),
+			.xp_percent = i32_member(x, "xp_percent"),
+			.gold_percent = i32_member(x, "gold_percent"),
 		};
 	}
 	if (who && json_object_array_length(who) > GAME_MAX_WHO)
@@ -441,6 +540,8 @@ decode_lists(struct json_object *doc, struct game_state *st, struct wr_error *re
 			.active_ms = i64_member(c, "active_ms"),
 		};
 	}
+	if (corpse && decode_item(corpse, &st->corpse) < 0)
+		return wr_error_set(reterr, -EBADMSG, "internal", "malformed corpse template");
 	for (size_t i = 0; inst && i < json_object_array_length(inst); i++)
 		st->instances[st->ninstances++] = json_object_get_int64(json_object_array_get_idx(inst, i));
 	for (size_t i = 0; ids && i < json_object_array_length(ids); i++)
@@ -476,6 +577,8 @@ worker_decode_state(const char *json, struct game_state *st, struct json_object 
 	st->nwho = 0;
 	st->who_read = false;
 	st->coin = (struct game_item){0};
+	st->corpse = (struct game_item){0};
+	st->nrecall = 0;
 	for (size_t i = 0; i < n; i++) {
 		r = decode_room(json_object_array_get_idx(rooms, i), &st->rooms[st->nrooms++]);
 		if (r < 0) {
@@ -539,7 +642,7 @@ worker_encode_event(struct wr_strbuf *sb, const struct game_event *ev, const str
 	wr_strbuf_puts(sb, "{\"type\":");
 	wr_strbuf_json_str(sb, ev->type);
 	wr_strbuf_printf(sb, ",\"action_id\":%" PRId64 ",\"actor_key\":", a->id);
-	wr_strbuf_json_str(sb, a->actor_key);
+	wr_strbuf_json_str(sb, a->event_actor);
 	if (a->command_id[0]) {
 		wr_strbuf_puts(sb, ",\"command_id\":");
 		wr_strbuf_json_str(sb, a->command_id);
@@ -569,4 +672,86 @@ worker_encode_event(struct wr_strbuf *sb, const struct game_event *ev, const str
 		wr_strbuf_printf(sb, "%s{\"stream\":\"%s\",\"seq\":%" PRId64 "}", i ? "," : "", stream, seqs[i]);
 	}
 	wr_strbuf_puts(sb, "]}");
+}
+
+/*
+ * Where a follow-up queues, by its verb -- the one table of follow-up queues:
+ * a move's trigger and look behind the character ("char:<id>:follow", ahead
+ * of players' priority 100, and wr_claim holds the character's next action
+ * back while any is queued), carrying the move's command and account; a
+ * fight's rounds on one chain per character, as urgent as players; corpses
+ * and respawns on one chain each, ambient.
+ */
+static int
+followup_queue(const struct game_followup *f, char *buf, size_t n, bool *ret_own)
+{
+	const struct game_action *g = &f->action;
+
+	*ret_own = false;
+	switch (g->verb) {
+	case GAME_VERB_ROUND:
+		snprintf(buf, n, "sys:combat:%" PRId64, g->actor_char);
+		return 100;
+	case GAME_VERB_DECAY:
+		snprintf(buf, n, "sys:decay:%" PRId64, g->items[0]);
+		return 200;
+	case GAME_VERB_RESPAWN:
+		snprintf(buf, n, "sys:respawn:%" PRId64, g->target_mob);
+		return 200;
+	default: /* trigger, look */
+		snprintf(buf, n, "char:%" PRId64 WORKER_FOLLOW_SUFFIX, g->actor_char);
+		*ret_own = true;
+		return WORKER_FOLLOW_PRIORITY;
+	}
+}
+
+static void
+json_id_list(struct wr_strbuf *sb, const char *key, const int64_t *ids, size_t n)
+{
+	wr_strbuf_printf(sb, ",\"%s\":[", key);
+	for (size_t i = 0, k = 0; i < n; i++)
+		if (ids[i] > 0)
+			wr_strbuf_printf(sb, "%s%" PRId64, k++ ? "," : "", ids[i]);
+	wr_strbuf_puts(sb, "]");
+}
+
+void
+worker_encode_followup(struct wr_strbuf *sb, const struct game_followup *f, const struct worker_action *a,
+		       int64_t now_ms)
+{
+	const struct game_action *g = &f->action;
+	char actor[64];
+	bool own;
+	int priority = followup_queue(f, actor, sizeof(actor), &own);
+
+	wr_strbuf_printf(sb, "{\"actor_key\":\"%s\",\"verb\":\"%s\",\"args\":{}", actor, game_verb_to_string(g->verb));
+	wr_strbuf_printf(sb, ",\"plan\":{\"room\":%" PRId64, g->room_id);
+	if (g->actor_char)
+		wr_strbuf_printf(sb, ",\"char\":%" PRId64, g->actor_char);
+	if (g->target_mob)
+		wr_strbuf_printf(sb, ",\"mob\":%" PRId64, g->target_mob);
+	if (g->fight_id)
+		wr_strbuf_printf(sb, ",\"fight\":%" PRId64, g->fight_id);
+	if (g->recall_room)
+		wr_strbuf_printf(sb, ",\"recall\":%" PRId64, g->recall_room);
+	if (g->nitems)
+		json_id_list(sb, "items", g->items, g->nitems);
+	wr_strbuf_puts(sb, "}");
+	if (a->instance_id)
+		wr_strbuf_printf(sb, ",\"instance_id\":%" PRId64, a->instance_id);
+	/* What a move shows answers the move's command. */
+	if (own && a->account_id)
+		wr_strbuf_printf(sb, ",\"account_id\":%" PRId64, a->account_id);
+	if (own && a->command_id[0]) {
+		wr_strbuf_puts(sb, ",\"command_id\":");
+		wr_strbuf_json_str(sb, a->command_id);
+	}
+	json_id_list(sb, "lock_rooms", f->lock_rooms, f->nlock_rooms);
+	json_id_list(sb, "lock_characters", &f->lock_char, 1);
+	json_id_list(sb, "lock_mobs", &f->lock_mob, 1);
+	json_id_list(sb, "lock_items", &f->lock_item, 1);
+	/* Due at once: the database's now(), never a worker clock a little ahead of it. */
+	if (f->delay_ms > 0)
+		wr_strbuf_printf(sb, ",\"run_at_ms\":%" PRId64, now_ms + f->delay_ms);
+	wr_strbuf_printf(sb, ",\"priority\":%d,\"seed\":%" PRId64 "}", priority, (int64_t) f->seed);
 }

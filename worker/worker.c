@@ -71,7 +71,7 @@ struct counters {
 /* The batch being built for wr_commit_batch. */
 struct batch {
 	struct wr_strbuf events, done, replan, dead;
-	struct wr_strbuf follow, active; /* follow-up actions; actors that acted (who) */
+	struct wr_strbuf followups, active; /* actions the rules asked for; actors that acted (who) */
 	struct counters counters;
 	size_t nevents;
 };
@@ -219,6 +219,7 @@ struct loadset {
 	IDSET(who, GAME_MAX_INSTANCES);
 	size_t new_ids;
 	size_t item_rows; /* an upper bound of the items the state will hold */
+	bool combat;      /* a kill or a round: read the corpse template and recall rooms */
 };
 
 #define ADD(ls, set, id, overflow) add_unique((ls)->set, &(ls)->n##set, WR_ELEMENTSOF((ls)->set), (id), (overflow))
@@ -286,6 +287,17 @@ add_reads(struct loadset *ls, const struct worker_action *a, bool *overflow)
 	case GAME_VERB_WHO:
 		if (a->instance_id)
 			ADD(ls, who, a->instance_id, overflow);
+		break;
+	case GAME_VERB_KILL:
+		ls->combat = true;
+		break;
+	case GAME_VERB_ROUND:
+		ls->combat = true;
+		/* Weapon and armour; a corpse, its loot and its coins (or a dead
+		 * character's dropped gold). */
+		ADD(ls, possessions, g->actor_char, overflow);
+		ls->item_rows += GAME_MAX_POSSESSIONS + 2 + GAME_MAX_LOOT;
+		ls->new_ids += 2 + GAME_MAX_LOOT;
 		break;
 	case GAME_VERB_GET:
 	case GAME_VERB_DROP:
@@ -411,7 +423,7 @@ lock_load(struct worker *w, int n, struct wr_error *reterr)
 	json_ids(&s[5], "exit_names", ls.exit_names, ls.nexit_names);
 	if (ls.nwho)
 		json_ids(&s[5], "who", ls.who, ls.nwho);
-	wr_strbuf_printf(&s[5], "\"new_ids\":%zu}", ls.new_ids);
+	wr_strbuf_printf(&s[5], "\"new_ids\":%zu,\"combat\":%s}", ls.new_ids, ls.combat ? "true" : "false");
 	for (int i = 0; i < 6; i++)
 		p[i] = wr_strbuf_str(&s[i]);
 	r = wr_db_exec(&w->db, sql_lock_load, 6, p, PGRES_TUPLES_OK, &res, reterr);
@@ -568,46 +580,12 @@ mark_active(struct batch *b, const struct worker_action *a)
 {
 	char item[96];
 
-	if (!a->instance_id)
+	/* Players' own actions and their follow-ups; not a fight's rounds or a mob's doings. */
+	if (!a->instance_id || a->game.actor_char <= 0 || strncmp(a->actor_key, "char:", 5) != 0)
 		return;
 	snprintf(item, sizeof(item), "{\"character_id\":%" PRId64 ",\"instance_id\":%" PRId64 "}", a->game.actor_char,
 		 a->instance_id);
 	list_add(&b->active, item);
-}
-
-/*
- * The follow-ups an outcome asks for, as action rows for wr_enqueue_one:
- * queued in the same transaction, under the actor's follow-up key, each
- * locking the actor and the room it happens in.  Their seeds derive from the
- * action's, so a replay queues the same ones.
- */
-static void
-queue_followups(struct batch *b, const struct worker_action *a, const struct game_outcome *out)
-{
-	for (size_t i = 0; i < out->nfollowups; i++) {
-		const struct game_followup *f = &out->followups[i];
-		uint64_t seed = a->game.seed + i + 1;
-		struct wr_strbuf item = WR_STRBUF_INIT;
-
-		seed = game_rng_next(&seed) & INT64_MAX;
-		wr_strbuf_printf(&item,
-				 "{\"actor_key\":\"char:%" PRId64 WORKER_FOLLOW_SUFFIX "\",\"verb\":\"%s\",\"args\":{},"
-				 "\"plan\":{\"room\":%" PRId64 "},\"lock_rooms\":[%" PRId64 "],"
-				 "\"lock_characters\":[%" PRId64 "],\"priority\":%d,\"seed\":%" PRIu64,
-				 a->game.actor_char, game_verb_to_string(f->verb), f->room_id, f->room_id,
-				 a->game.actor_char, WORKER_FOLLOW_PRIORITY, seed);
-		if (a->instance_id)
-			wr_strbuf_printf(&item, ",\"instance_id\":%" PRId64, a->instance_id);
-		if (a->account_id)
-			wr_strbuf_printf(&item, ",\"account_id\":%" PRId64, a->account_id);
-		if (a->command_id[0]) {
-			wr_strbuf_puts(&item, ",\"command_id\":");
-			wr_strbuf_json_str(&item, a->command_id);
-		}
-		wr_strbuf_puts(&item, "}");
-		list_add(&b->follow, wr_strbuf_str(&item));
-		wr_strbuf_done(&item);
-	}
 }
 
 static void
@@ -646,12 +624,16 @@ apply_one(struct worker *w, struct batch *b, struct worker_action *a, int64_t no
 	}
 	mark_done(b, a);
 	mark_active(b, a);
+	/* A rejected action asks for nothing (game_apply() clears them). */
+	for (size_t i = 0; i < out->nfollowups; i++) {
+		if (b->followups.len)
+			wr_strbuf_puts(&b->followups, ",");
+		worker_encode_followup(&b->followups, &out->followups[i], a, now_ms);
+	}
 	if (out->result == GAME_REJECTED)
 		w->rejected++;
-	else {
-		queue_followups(b, a, out);
+	else
 		w->applied++;
-	}
 }
 
 static void
@@ -673,6 +655,10 @@ item_json(struct wr_strbuf *sb, const struct game_item *it, bool whole)
 	if (whole)
 		wr_strbuf_printf(sb, ",\"template_id\":%" PRId64 ",\"instance_id\":%" PRId64, it->template_id,
 				 it->instance_id);
+	if (whole && it->named) {
+		wr_strbuf_puts(sb, ",\"name\":");
+		wr_strbuf_json_str(sb, it->name);
+	}
 	owner_json(sb, "owner_character_id", it->owner_char);
 	owner_json(sb, "owner_room_id", it->owner_room);
 	owner_json(sb, "owner_mob_id", it->owner_mob);
@@ -724,6 +710,39 @@ encode_items(const struct game_state *st, struct wr_strbuf *sb)
 		wr_strbuf_printf(sb, "%s%" PRId64, sep, it->id);
 		sep = ",";
 	}
+	wr_strbuf_puts(sb, "],\"spilled\":[");
+	sep = "";
+	for (size_t i = 0; i < st->nitems; i++) {
+		const struct game_item *it = &st->items[i];
+
+		if (!it->deleted || !it->spill || it->created || !it->locked)
+			continue;
+		wr_strbuf_printf(sb, "%s%" PRId64, sep, it->id);
+		sep = ",";
+	}
+}
+
+/* Mobs the rules changed (only locked ones: the rules change nothing else). */
+static void
+encode_mobs(const struct game_state *st, struct wr_strbuf *sb)
+{
+	const char *sep = "";
+
+	wr_strbuf_puts(sb, "],\"mobs\":[");
+	for (size_t i = 0; i < st->nmobs; i++) {
+		const struct game_mob *m = &st->mobs[i];
+
+		if (!m->dirty || !m->locked)
+			continue;
+		wr_strbuf_printf(sb,
+				 "%s{\"id\":%" PRId64 ",\"room_id\":%" PRId64 ",\"hp\":%d,\"hp_at_ms\":%" PRId64
+				 ",\"fighting\":%" PRId64 ",\"dead\":%s",
+				 sep, m->id, m->room_id, (int) m->hp, m->hp_at_ms, m->fighting, m->dead ? "true" : "false");
+		if (m->corpse_id)
+			wr_strbuf_printf(sb, ",\"corpse_id\":%" PRId64, m->corpse_id);
+		wr_strbuf_puts(sb, "}");
+		sep = ",";
+	}
 }
 
 static void
@@ -743,8 +762,15 @@ encode_batch(struct worker *w, struct batch *b, struct wr_strbuf *sb)
 
 		if (!c->dirty)
 			continue;
-		wr_strbuf_printf(sb, "%s{\"id\":%" PRId64 ",\"room_id\":%" PRId64 ",\"hp\":%d,\"gold\":%" PRId64 "}",
-				 first ? "" : ",", c->id, c->room_id, (int) c->hp, c->gold);
+		wr_strbuf_printf(sb,
+				 "%s{\"id\":%" PRId64 ",\"room_id\":%" PRId64 ",\"hp\":%d,\"gold\":%" PRId64
+				 ",\"xp\":%" PRId64 ",\"level\":%d,\"max_hp\":%d,\"fighting\":%" PRId64
+				 ",\"fight_id\":%" PRId64,
+				 first ? "" : ",", c->id, c->room_id, (int) c->hp, c->gold, c->xp, (int) c->level,
+				 (int) c->max_hp, c->fighting, c->fight_id);
+		if (c->hp_at_ms > 0)
+			wr_strbuf_printf(sb, ",\"hp_at_ms\":%" PRId64, c->hp_at_ms);
+		wr_strbuf_puts(sb, "}");
 		first = false;
 	}
 	encode_items(w->state, sb);
@@ -762,8 +788,9 @@ encode_batch(struct worker *w, struct batch *b, struct wr_strbuf *sb)
 			first = false;
 		}
 	}
-	wr_strbuf_puts(sb, "],\"follow\":[");
-	wr_strbuf_puts(sb, wr_strbuf_str(&b->follow));
+	encode_mobs(w->state, sb);
+	wr_strbuf_puts(sb, "],\"followups\":[");
+	wr_strbuf_puts(sb, wr_strbuf_str(&b->followups));
 	wr_strbuf_puts(sb, "],\"active\":[");
 	wr_strbuf_puts(sb, wr_strbuf_str(&b->active));
 	wr_strbuf_puts(sb, "],\"events\":[");
@@ -919,7 +946,7 @@ out:
 	wr_strbuf_done(&b.done);
 	wr_strbuf_done(&b.replan);
 	wr_strbuf_done(&b.dead);
-	wr_strbuf_done(&b.follow);
+	wr_strbuf_done(&b.followups);
 	wr_strbuf_done(&b.active);
 	wr_strbuf_done(&json);
 	return r;

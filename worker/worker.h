@@ -43,6 +43,7 @@ struct worker_config {
 struct worker_action {
 	int64_t id;
 	char actor_key[64];
+	char event_actor[64];            /* the events' actor: actor_key, or char:<id> for a combat round */
 	int64_t account_id;
 	int64_t instance_id;
 	struct game_action game;         /* text points into cmd.text */
@@ -56,7 +57,7 @@ struct worker_action {
 	int nlock_rooms;
 	int64_t lock_chars[2];
 	int nlock_chars;
-	int64_t lock_mobs[1];
+	int64_t lock_mobs[2];
 	int nlock_mobs;
 	int64_t lock_items[PLANNER_MAX_LOCK_ITEMS];
 	int nlock_items;
@@ -90,6 +91,10 @@ worker_decode_action(const PGresult *res, int row, struct worker_action *ret);
 int
 worker_decode_state(const char *json, struct game_state *st, struct json_object **ret_doc,
 		    struct wr_error *reterr);
+/* Appends the rules' follow-up as one wr_commit_batch "followups" element. */
+void
+worker_encode_followup(struct wr_strbuf *sb, const struct game_followup *f, const struct worker_action *a,
+		       int64_t now_ms);
 /* Finds the view of a character in the loaded document (for re-planning). */
 int
 worker_decode_view(struct json_object *doc, int64_t character_id, struct planner_view *ret);

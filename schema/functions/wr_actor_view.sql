@@ -24,7 +24,7 @@ LANGUAGE sql IMMUTABLE AS $$
 		'quantity', i.quantity,
 		-- Coins are named by how many, as the rules name them (game/items.c).
 		'name', CASE WHEN t.kind = 'money' AND i.quantity > 1 THEN 'a pile of ' || i.quantity || ' gold coins'
-		             WHEN t.kind = 'money' THEN 'a single gold coin' ELSE t.name END,
+		             WHEN t.kind = 'money' THEN 'a single gold coin' ELSE coalesce(i.name, t.name) END,
 		'keywords', array_to_string(t.keywords, ' '),
 		'slot', coalesce(i.worn_slot, t.slot),
 		'flags', to_jsonb(array_remove(ARRAY[
@@ -67,7 +67,7 @@ LANGUAGE sql STABLE AS $$
 		SELECT 2, 1000000000000000000 + m.id, 0, m.id,
 		       jsonb_build_object('id', m.id, 'kind', 'mob', 'where', 'room', 'name', t.name,
 		                          'keywords', array_to_string(t.keywords, ' '))
-		FROM (SELECT * FROM mobs WHERE room_id = p_room ORDER BY id LIMIT 64) m
+		FROM (SELECT * FROM mobs WHERE room_id = p_room AND dead_at IS NULL ORDER BY id LIMIT 64) m
 		JOIN mob_templates t ON t.id = m.template_id, me
 		WHERE me.detect OR NOT coalesce(t.stats->'invisible' = 'true', false)
 	), everything AS (

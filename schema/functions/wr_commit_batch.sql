@@ -6,8 +6,20 @@
 --               rewritten in place, picked up by the next claim: a stale plan
 --               is first marked {"replan": true} (counted in replans), and the
 --               batch that claims it next plans it again from a fresh view
---   characters: [{id, room_id, hp, gold}] changed character rows
---   new_items:  [{id, template_id, instance_id, owner_*_id, worn_slot, quantity}] rows the
+--   characters: [{id, room_id, hp, gold, xp, level, max_hp, hp_at_ms, fighting, fight_id}]
+--               changed character rows (the combat members may be absent)
+--   mobs:       [{id, room_id, hp, hp_at_ms, fighting, dead, corpse_id}] changed mob rows; a
+--               mob with corpse_id died: everything it owned moves into that new corpse
+--   followups:  [{actor_key, verb, args, plan, instance_id, account_id, command_id, lock_*,
+--                 run_at_ms (absent: now), seed, priority}] actions the rules asked for
+--               (struct game_followup: a move's on-enter triggers and auto-look under
+--               "char:<id>:follow"; combat rounds, decay, respawn under "sys:...");
+--               enqueued in order like wr_enqueue does, after the batch's own
+--               actions left the queue
+--   spilled:    [ids] containers in deleted_items whose contents first move to
+--               the container's own owner (a decaying corpse)
+--   new_items:  [{id, template_id, instance_id, owner_*_id, worn_slot, quantity, container_state,
+--                 name}] rows the
 --               rules created (split stacks, dropped coins), with ids wr_lock_load reserved
 --   items:      [{id, owner_character_id, owner_room_id, owner_mob_id, owner_item_id,
 --                 worn_slot, quantity, container_state}] changed item rows, written whole (all locked)
@@ -20,8 +32,6 @@
 --   dead:       [{id, error}] actions that can never apply: moved to dead_actions
 --   exits:      [{from_room_id, dir, door}] doors the rules opened, closed, locked
 --               or unlocked (both rooms locked)
---   follow:     [actions] follow-ups the rules asked for (a move's on-enter
---               triggers and auto-look), queued through wr_enqueue_one in order
 --   active:     [{character_id, instance_id}] actors of applied actions: their
 --               character_presence is stamped (at most every 30 s) for who
 -- Sends one NOTIFY on wr_events with the touched streams when it fits.
@@ -36,19 +46,38 @@ DECLARE
 	done bigint[];
 BEGIN
 	UPDATE characters c SET room_id = (x->>'room_id')::bigint, hp = (x->>'hp')::integer,
-		gold = (x->>'gold')::bigint
+		gold = (x->>'gold')::bigint,
+		xp = coalesce((x->>'xp')::bigint, c.xp), level = coalesce((x->>'level')::integer, c.level),
+		max_hp = coalesce((x->>'max_hp')::integer, c.max_hp),
+		hp_at = coalesce(to_timestamp((x->>'hp_at_ms')::bigint / 1000.0), c.hp_at),
+		fighting_mob = CASE WHEN x ? 'fighting' THEN nullif((x->>'fighting')::bigint, 0) ELSE c.fighting_mob END,
+		fight_id = CASE WHEN x ? 'fight_id' THEN nullif((x->>'fight_id')::bigint, 0) ELSE c.fight_id END
 	FROM jsonb_array_elements(coalesce(batch->'characters', '[]')) x
 	WHERE c.id = (x->>'id')::bigint;
 
+	UPDATE mobs m SET room_id = (x->>'room_id')::bigint, hp = (x->>'hp')::integer,
+		hp_at = to_timestamp((x->>'hp_at_ms')::bigint / 1000.0),
+		fighting_char = nullif((x->>'fighting')::bigint, 0),
+		dead_at = CASE WHEN (x->>'dead')::boolean THEN coalesce(m.dead_at, now()) END
+	FROM jsonb_array_elements(coalesce(batch->'mobs', '[]')) x
+	WHERE m.id = (x->>'id')::bigint;
+
 	-- New rows first: nothing is ever put inside one in the batch that makes it,
 	-- but an updated row may be one made earlier.
+	-- Ordered by id: a corpse is made before the loot put inside it.
 	INSERT INTO items (id, template_id, instance_id, owner_character_id, owner_room_id, owner_mob_id,
-	                   owner_item_id, worn_slot, quantity, container_state)
+	                   owner_item_id, worn_slot, quantity, container_state, name)
 	SELECT (x->>'id')::bigint, (x->>'template_id')::bigint, (x->>'instance_id')::bigint,
 	       (x->>'owner_character_id')::bigint, (x->>'owner_room_id')::bigint,
 	       (x->>'owner_mob_id')::bigint, (x->>'owner_item_id')::bigint, x->>'worn_slot',
-	       (x->>'quantity')::integer, x->>'container_state'
-	FROM jsonb_array_elements(coalesce(batch->'new_items', '[]')) x;
+	       (x->>'quantity')::integer, x->>'container_state', left(x->>'name', 120)
+	FROM jsonb_array_elements(coalesce(batch->'new_items', '[]')) x
+	ORDER BY (x->>'id')::bigint;
+
+	-- A dead mob's possessions go into its corpse, under the mob's lock.
+	UPDATE items i SET owner_mob_id = NULL, owner_item_id = (x->>'corpse_id')::bigint, worn_slot = NULL
+	FROM jsonb_array_elements(coalesce(batch->'mobs', '[]')) x
+	WHERE x ? 'corpse_id' AND i.owner_mob_id = (x->>'id')::bigint;
 
 	UPDATE items i SET owner_character_id = (x->>'owner_character_id')::bigint,
 		owner_room_id = (x->>'owner_room_id')::bigint, owner_mob_id = (x->>'owner_mob_id')::bigint,
@@ -56,6 +85,13 @@ BEGIN
 		quantity = (x->>'quantity')::integer, container_state = x->>'container_state'
 	FROM jsonb_array_elements(coalesce(batch->'items', '[]')) x
 	WHERE i.id = (x->>'id')::bigint;
+
+	-- A decaying corpse's contents fall to wherever it lies (under its lock).
+	UPDATE items i SET owner_character_id = c.owner_character_id, owner_room_id = c.owner_room_id,
+		owner_mob_id = c.owner_mob_id, owner_item_id = c.owner_item_id, worn_slot = NULL
+	FROM items c
+	WHERE c.id IN (SELECT jsonb_array_elements_text(coalesce(batch->'spilled', '[]'))::bigint)
+	  AND i.owner_item_id = c.id;
 
 	DELETE FROM items
 	WHERE id IN (SELECT jsonb_array_elements_text(coalesce(batch->'deleted_items', '[]'))::bigint);
@@ -107,23 +143,29 @@ BEGIN
 	done := ARRAY(SELECT jsonb_array_elements_text(coalesce(batch->'done', '[]'))::bigint
 	              UNION ALL
 	              SELECT (x->>'id')::bigint FROM jsonb_array_elements(coalesce(batch->'dead', '[]')) x);
-	IF jsonb_array_length(coalesce(batch->'follow', '[]')) > 0 THEN
-		-- Every actor whose queue changes, in one global order (wr_dequeue
-		-- takes its share again, which advisory locks allow).
-		PERFORM wr_lock_actors(ARRAY(SELECT x->>'actor_key' FROM jsonb_array_elements(batch->'follow') x
+	IF jsonb_array_length(coalesce(batch->'followups', '[]')) > 0 THEN
+		-- One advisory lock call for every actor whose queue changes, in one
+		-- global order: the follow-ups' actors with the finished actions'
+		-- (wr_dequeue takes its share again, which advisory locks allow).
+		PERFORM wr_lock_actors(ARRAY(SELECT x->>'actor_key' FROM jsonb_array_elements(batch->'followups') x
 		                             UNION SELECT q.actor_key FROM action_queue q WHERE q.id = ANY(done)));
 	END IF;
 	PERFORM wr_dequeue(done);
-	-- After the dequeue, so a follow-up behind a finished one is its actor's head.
-	PERFORM wr_enqueue_one(x) FROM jsonb_array_elements(coalesce(batch->'follow', '[]')) WITH ORDINALITY AS f(x, i)
-	ORDER BY i;
+
+	-- After the dequeue, so a follow-up behind a finished action is its actor's
+	-- head; in order, so a move's trigger comes before its look.  Due at
+	-- run_at_ms, or now.
+	FOR e IN SELECT value FROM jsonb_array_elements(coalesce(batch->'followups', '[]'))
+	         WITH ORDINALITY ORDER BY ordinality LOOP
+		PERFORM wr_enqueue_one(e || jsonb_build_object('run_at', to_timestamp((e->>'run_at_ms')::bigint / 1000.0)));
+	END LOOP;
 
 	IF n > 0 THEN
 		SELECT string_agg(key, ',') INTO streams FROM jsonb_object_keys(batch->'counters') key;
 		PERFORM pg_notify('wr_events', CASE WHEN length(streams) < 7000 THEN streams ELSE '' END);
 	END IF;
 	IF jsonb_array_length(coalesce(batch->'replan', '[]')) > 0
-	   OR jsonb_array_length(coalesce(batch->'follow', '[]')) > 0 THEN
+	   OR jsonb_array_length(coalesce(batch->'followups', '[]')) > 0 THEN
 		PERFORM pg_notify('wr_actions', '');
 	END IF;
 	RETURN n;

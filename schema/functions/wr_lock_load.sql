@@ -18,6 +18,10 @@
 --               containers with the weight and count of what is inside
 --   mobs:       locked mobs and those of reads.mobs, with their description
 --   coin:       the template new coin piles are made of (the first money one)
+--   corpse:     the template corpses are made of (the first container with stats.corpse)
+--   recall:     per instance of the locked rooms, its recall room and death penalty
+--   (mobs: locked ones with their fight state, combat stats and resolved loot table;
+--    a dead mob is in no room's list)
 --   new_ids:    reads.new_ids fresh item ids, for rows the rules create
 --   counters:   last_seq of the instance:, room: and char: streams of locked aggregates
 --   who:        for the instances of reads.who, the 64 characters that acted
@@ -27,7 +31,8 @@
 --               for re-planning (a view costs more than the rest of the load, so
 --               only those get one)
 -- reads: {"views", "possessions", "characters", "weights", "items", "contents", "mobs",
---         "exit_names": [ids], "who": [instance ids], "new_ids": n}
+--         "exit_names": [ids], "who": [instance ids], "new_ids": n,
+--         "combat": bool (corpse and recall wanted)}
 -- Rooms carry their on-enter triggers and each exit its door's name and key;
 -- characters their light (a worn item whose template has stats.light) and
 -- flags; items and room things their template's light and invisible.
@@ -51,6 +56,7 @@ DECLARE
 	r_exit_names bigint[] := ARRAY(SELECT jsonb_array_elements_text(coalesce(p_reads->'exit_names', '[]'))::bigint);
 	r_who bigint[] := ARRAY(SELECT jsonb_array_elements_text(coalesce(p_reads->'who', '[]'))::bigint);
 	r_new integer := coalesce((p_reads->>'new_ids')::integer, 0);
+	r_combat boolean := coalesce((p_reads->>'combat')::boolean, false);
 BEGIN
 	PERFORM 1 FROM instances WHERE id = ANY(p_instances) ORDER BY id FOR NO KEY UPDATE;
 	PERFORM 1 FROM rooms WHERE id = ANY(p_rooms) ORDER BY id FOR NO KEY UPDATE;
@@ -81,8 +87,8 @@ BEGIN
 				                                      'invisible', coalesce(mt.stats->'invisible' = 'true', false))
 				                                    ORDER BY m.id)
 				                  FROM mobs m JOIN mob_templates mt ON mt.id = m.template_id
-				                  WHERE m.room_id = r.id), '[]'),
-				'items', coalesce((SELECT jsonb_agg(jsonb_build_object('id', i.id, 'name', it.name,
+				                  WHERE m.room_id = r.id AND m.dead_at IS NULL), '[]'),
+				'items', coalesce((SELECT jsonb_agg(jsonb_build_object('id', i.id, 'name', coalesce(i.name, it.name),
 				                                      'kind', it.kind, 'quantity', i.quantity,
 				                                      'light', coalesce(it.stats->'light' = 'true', false),
 				                                      'invisible', coalesce(it.stats->'invisible' = 'true', false))
@@ -99,6 +105,8 @@ BEGIN
 				'id', c.id, 'name', c.name, 'room_id', c.room_id, 'instance_id', c.instance_id,
 				'level', c.level, 'hp', c.hp, 'max_hp', c.max_hp, 'gold', c.gold,
 				'flags', to_jsonb(c.flags), 'light', wr_holds_light(c.id),
+				'xp', c.xp, 'hp_at_ms', (extract(epoch FROM c.hp_at) * 1000)::bigint,
+				'fighting', c.fighting_mob, 'fight_id', c.fight_id,
 				'locked', c.id = ANY(p_characters),
 				'description', CASE WHEN c.id = ANY(r_characters) THEN c.description END,
 				'carried_weight', CASE WHEN c.id = ANY(r_weights) AND c.id = ANY(p_characters)
@@ -133,7 +141,9 @@ BEGIN
 			), w AS (SELECT id, bool_or(locked) AS locked FROM want GROUP BY id)
 			SELECT jsonb_agg(jsonb_build_object(
 				'id', i.id, 'template_id', i.template_id, 'instance_id', i.instance_id,
-				'name', t.name, 'description', t.description, 'kind', t.kind, 'slot', t.slot,
+				'name', coalesce(i.name, t.name), 'named', i.name IS NOT NULL,
+				'description', t.description, 'kind', t.kind, 'slot', t.slot,
+				'damage', t.stats->>'damage', 'armor', wr_stat_int(t.stats, 'armor'),
 				'worn_slot', i.worn_slot, 'state', i.container_state, 'stackable', t.stackable,
 				'weight', t.weight, 'capacity', t.capacity, 'quantity', i.quantity,
 				'light', coalesce(t.stats->'light' = 'true', false),
@@ -149,10 +159,44 @@ BEGIN
 		'mobs', coalesce((
 			SELECT jsonb_agg(jsonb_build_object(
 				'id', m.id, 'name', t.name, 'description', t.description, 'room_id', m.room_id,
-				'level', t.level, 'hp', m.hp, 'max_hp', t.max_hp,
-				'invisible', coalesce(t.stats->'invisible' = 'true', false)) ORDER BY m.id)
+				'level', t.level, 'hp', m.hp, 'max_hp', t.max_hp, 'instance_id', m.instance_id,
+				'invisible', coalesce(t.stats->'invisible' = 'true', false),
+				'locked', m.id = ANY(p_mobs), 'dead', m.dead_at IS NOT NULL,
+				'hp_at_ms', (extract(epoch FROM m.hp_at) * 1000)::bigint, 'fighting', m.fighting_char,
+				'spawn_room', m.spawn_room_id, 'damage', t.stats->>'damage',
+				'armor', wr_stat_int(t.stats, 'armor'), 'xp', wr_stat_int(t.stats, 'xp'),
+				'gold_min', wr_stat_int(t.stats->'gold', 'min'), 'gold_max', wr_stat_int(t.stats->'gold', 'max'),
+				'respawn_ms', wr_stat_int(t.stats, 'respawn_s') * 1000,
+				'decay_ms', wr_stat_int(t.stats, 'corpse_decay_s') * 1000,
+				-- Only a locked mob can die: only its loot table is read.
+				'loot', CASE WHEN m.id = ANY(p_mobs) THEN coalesce((
+					SELECT jsonb_agg(jsonb_build_object('chance', wr_stat_int(l.value, 'chance'),
+						'template_id', lt.id, 'name', lt.name, 'description', lt.description,
+						'kind', lt.kind, 'slot', lt.slot, 'weight', lt.weight,
+						'stackable', lt.stackable, 'capacity', lt.capacity,
+						'damage', lt.stats->>'damage', 'armor', wr_stat_int(lt.stats, 'armor'))
+						ORDER BY l.ordinality)
+					FROM jsonb_array_elements(CASE WHEN jsonb_typeof(t.stats->'loot') = 'array'
+					                          THEN t.stats->'loot' ELSE '[]' END) WITH ORDINALITY l
+					JOIN item_templates lt ON lt.key = l.value->>'item'), '[]') END
+				) ORDER BY m.id)
 			FROM mobs m JOIN mob_templates t ON t.id = m.template_id
 			WHERE m.id = ANY(p_mobs) OR m.id = ANY(r_mobs)), '[]'),
+		'corpse', CASE WHEN r_combat THEN (SELECT jsonb_build_object('template_id', t.id, 'name', t.name, 'description', t.description,
+		                                     'kind', t.kind, 'weight', t.weight, 'capacity', t.capacity)
+		           FROM item_templates t WHERE t.kind = 'container' AND t.stats->'corpse' = 'true'
+		           ORDER BY t.id LIMIT 1) END,
+		-- Where the characters of the locked rooms' instances respawn, and what death costs.
+		'recall', CASE WHEN r_combat THEN coalesce((
+			SELECT jsonb_agg(jsonb_build_object('instance_id', x.instance_id, 'room_id', x.id,
+				'xp_percent', wr_stat_int(x.death, 'xp_percent'),
+				'gold_percent', wr_stat_int(x.death, 'gold_percent')) ORDER BY x.instance_id)
+			FROM (SELECT DISTINCT ON (rr.instance_id) rr.instance_id, rr.id, ii.death
+			      FROM rooms rr JOIN room_templates rt ON rt.id = rr.template_id
+			      JOIN instances ii ON ii.id = rr.instance_id
+			      WHERE 'recall' = ANY(rt.flags)
+			        AND rr.instance_id IN (SELECT instance_id FROM rooms WHERE id = ANY(p_rooms))
+			      ORDER BY rr.instance_id, rr.id) x), '[]') ELSE '[]' END,
 		'coin', (SELECT jsonb_build_object('template_id', t.id, 'name', t.name, 'description', t.description,
 		                                   'kind', t.kind, 'weight', t.weight, 'stackable', t.stackable)
 		         FROM item_templates t WHERE t.kind = 'money' ORDER BY t.id LIMIT 1),

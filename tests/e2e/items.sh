@@ -80,7 +80,7 @@ is "$(ev text)" "You are using:
 is "$(ev slots)" '{"head": {"id": '"$(sql "SELECT i.id FROM items i JOIN item_templates t ON t.id = i.template_id WHERE t.key = 'millbrook.straw_hat'")"', "name": "a battered straw hat"}}' \
 	"equipment: structured, by slot"
 act "$ALICE" "score"
-is "$(ev text)" "Alice, level 1.
+is "$(ev text)" "Alice, level 1 (0 experience).
 Health: 20 of 20.
 Gold: 17 coins.
 Carrying: 2 of 50." "score: name, level, health, gold, weight (torch + hat)"

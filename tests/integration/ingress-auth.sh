@@ -57,7 +57,8 @@ refused "service token without an actor" "$SERVICE" '{"input":"look"}' 400 bad_i
 accepted "service token for a granted character" "$SERVICE" '{"actor":"Bob","input":"say beep"}'
 accepted "service token through an account grant" "$SERVICE_ACC" "{\"actor\":\"char:$ALICE_ID\",\"input\":\"look\"}"
 refused "account grant does not reach another account" "$SERVICE_ACC" '{"actor":"Bob","input":"look"}' 403 forbidden
-refused "service token for a granted mob" "$SERVICE" "{\"actor\":\"mob:$MOB\",\"input\":\"look\"}" 422 unsupported_actor
+refused "service token for a granted mob, a verb mobs do not use" "$SERVICE" "{\"actor\":\"mob:$MOB\",\"input\":\"look\"}" 422 unsupported_actor
+accepted "service token for a granted mob" "$SERVICE" "{\"actor\":\"mob:$MOB\",\"input\":\"say grr\"}"
 refused "service token for an ungranted mob" "$SERVICE" "{\"actor\":\"mob:$MOB2\",\"input\":\"look\"}" 403 forbidden
 refused "service token for a mob that does not exist" "$SERVICE" '{"actor":"mob:99999","input":"look"}' 404 unknown_actor
 refused "player token for a mob" "$ALICE" "{\"actor\":\"mob:$MOB\",\"input\":\"look\"}" 403 forbidden

@@ -6,7 +6,9 @@
 # every rule still holds in the database (carry limits, container
 # capacities, one item per slot, worn things belong to someone), and every
 # stream's seqs are gap-free.  A missing lock in a plan shows up here as a
-# lost update, a deadlock or a dead letter.
+# lost update, a deadlock or a dead letter.  Three rats on North Street are
+# fought, fled from and looted meanwhile: kills (MobDied's loot and gold)
+# are the only source of items and coins, and decay destroys only corpses.
 . "$WR_HOME/tests/lib/harness.sh"
 
 pg_start_world
@@ -30,6 +32,9 @@ sql "INSERT INTO items (template_id, instance_id, owner_room_id, quantity)
                     ($NORTH, 'millbrook.leather_jerkin', 1), ($START, 'millbrook.iron_helm', 1),
                     ($NORTH, 'millbrook.iron_helm', 1), ($START, 'millbrook.anvil', 1)) r(room, key, q)
      WHERE t.key = r.key" >/dev/null
+sql "INSERT INTO mobs (template_id, instance_id, room_id, hp, spawn_room_id)
+     SELECT t.id, 1, $NORTH, t.max_hp, $NORTH FROM mob_templates t, generate_series(1, 3)
+     WHERE t.key = 'millbrook.cellar_rat'" >/dev/null
 TOKEN=$("$WRCTL" token issue crowd)
 items_before=$(world_items)
 coins_before=$(world_coins)
@@ -45,7 +50,8 @@ verbs = ["get all", "get all", "get bread", "get 2 bread", "get coins", "get 3 c
          "get 3 mushrooms", "get backpack", "get all from backpack", "get bread from backpack",
          "drop all", "drop bread", "drop 2 bread", "drop 5 coins", "drop 1 coin", "drop backpack", "drop mushroom",
          "put bread in backpack", "put 2 mushrooms in backpack", "put all.bread in backpack", "put helm in backpack",
-         "wear all", "remove all", "wield sword", "inventory", "north", "south", "get anvil"]
+         "wear all", "remove all", "wield sword", "inventory", "north", "south", "get anvil",
+         "kill rat", "kill rat", "kill 2.rat", "flee", "get all from corpse", "get all from 2.corpse"]
 for p in range(4):
     rnd = random.Random(1000 + p)
     with open("%s/batches-%d" % (d, p), "w") as f:
@@ -70,7 +76,44 @@ for p in 0 1 2 3; do
 done
 for p in $pids; do wait "$p"; done
 is "$(cat "$T_DIR"/status-* | sort | uniq -c | awk '{print $2}' | tr '\n' ' ')" "200 " "160 batches answered 200 (each command queued or refused)"
-wait_sql "SELECT count(*) FROM action_queue" 0 600; ok $? "the queue drains"
+wait_sql "SELECT count(*) FROM action_queue WHERE actor_key NOT LIKE 'sys:%'" 0 600; ok $? "the players' queue drains"
+# Wandering ends most fights (leaving the room ends one): to be sure some
+# end in a death, everyone goes north and attacks, then loots.
+# (Commands of one batch are planned together: walk first, then attack.)
+# Whoever is not on North Street walks there (from the square or the gate).
+body=$(sql "SELECT coalesce(jsonb_agg(jsonb_build_object('actor', c.name, 'input', x.dir)), '[]')
+            FROM characters c JOIN exits x ON x.from_room_id = c.room_id AND x.to_room_id = $NORTH
+            WHERE c.name IN ('$(echo $NAMES | sed "s/ /','/g")')")
+post "$TOKEN" "$body" >/dev/null
+wait_sql "SELECT count(*) FROM action_queue WHERE actor_key NOT LIKE 'sys:%'" 0 600
+body=$(python3 -c 'import json, sys; print(json.dumps([{"actor": n, "input": "kill %d.rat" % (i % 3 + 1)} for i, n in enumerate(sys.argv[1:])]))' $NAMES)
+post "$TOKEN" "$body" >/dev/null
+wait_sql "SELECT count(*) FROM action_queue WHERE actor_key NOT LIKE 'sys:%'" 0 600
+ff() { # moves the clock on until every fight, corpse and respawn is done
+n=0
+while [ "$(sql "SELECT count(*) FROM action_queue")" != 0 ] && [ $n -lt 120 ]; do
+	sql "UPDATE action_queue SET run_at = now() WHERE run_at > now()" >/dev/null
+	sql "SELECT pg_notify('wr_actions', '')" >/dev/null
+	sleep 0.25
+	n=$((n + 1))
+	[ -n "${1:-}" ] && [ "$(sql "SELECT count(*) FROM action_queue WHERE verb = 'round'")" = 0 ] && break
+done
+}
+ff rounds
+body=$(python3 -c 'import json, sys; print(json.dumps([{"actor": n, "input": "get all from corpse"} for n in sys.argv[1:]]))' $NAMES)
+post "$TOKEN" "$body" >/dev/null
+wait_sql "SELECT count(*) FROM action_queue WHERE actor_key NOT LIKE 'sys:%'" 0 600
+ff
+is "$(sql "SELECT count(*) FROM action_queue")" 0 "fights, decays and respawns drain too"
+kills=$(sql "SELECT count(*) FROM event_log WHERE type = 'MobDied'")
+diag "fights: $(sql "SELECT string_agg(type || ' ' || n, ', ') FROM (SELECT type, count(*) n FROM event_log
+      WHERE type IN ('CombatStarted', 'CombatEnded', 'MobDied', 'CharacterDied', 'Fled', 'FleeFailed', 'MobRespawned')
+      GROUP BY type ORDER BY type) x")"
+diag "kill refusals: $(sql "SELECT string_agg(r || ' ' || n, ', ') FROM (SELECT payload->>'reason' r, count(*) n
+      FROM event_log WHERE type = 'ActionRejected' AND payload->>'verb' = 'kill' GROUP BY 1) x")"
+[ "$kills" -gt 0 ]; ok $? "rats were killed ($kills), looted and decayed ($(sql "SELECT count(*) FROM event_log WHERE type = 'CorpseDecayed'"))"
+is "$(sql "SELECT count(*) FROM items i JOIN item_templates t ON t.id = i.template_id WHERE t.stats->'corpse' IS NOT NULL")" 0 \
+	"every corpse decayed"
 
 applied=$(sql "SELECT count(DISTINCT action_id) FROM event_log WHERE type IN
                ('ItemTaken', 'ItemDropped', 'ItemPut', 'ItemGiven', 'GoldGiven', 'ItemWorn', 'ItemRemoved')")
@@ -83,8 +126,8 @@ replanned=$(sql "SELECT count(*) FROM event_log WHERE type = 'ActionRejected'
                  AND payload->>'reason' IN ('not_here', 'not_carrying', 'not_wearing', 'not_enough', 'ambiguous')")
 [ "$replanned" -gt 0 ]; ok $? "stale plans were re-planned under contention ($replanned refused after re-planning)"
 is "$(sql "SELECT count(*) FROM dead_actions")" 0 "nothing was dead-lettered"
-is "$(world_items)" "$items_before" "no item was made or lost (quantities per template)"
-is "$(world_coins)" "$coins_before" "no coin was made or lost (gold plus piles)"
+is "$(world_items)" "$items_before" "no item was made or lost but loot (quantities per template)"
+is "$(world_coins)" "$coins_before" "no coin was made or lost but looted gold (gold plus piles)"
 is "$(sql "SELECT count(*) FROM characters WHERE wr_weight_inside(id, NULL) > 50 + 10 * (level - 1)")" 0 \
 	"nobody carries more than the limit"
 is "$(sql "SELECT count(*) FROM items i JOIN item_templates t ON t.id = i.template_id

@@ -82,15 +82,25 @@ sql() { psql "$WR_DATABASE_URL" -XAtqc "$1"; }
 
 # What must be conserved: every item counted per template (key=quantity,...)
 # and all the gold in the world (purses plus coin piles).
+# Conservation: items per template and coins, minus what kills made.  The
+# only source is a mob's death (MobDied names its loot and gold); decay
+# destroys nothing but the corpse (its contents fall out), and corpses are
+# left out.  So these stay equal across any play.
 world_items() {
 	sql "SELECT string_agg(t.key || '=' || q, ',' ORDER BY t.key)
-	     FROM (SELECT template_id, sum(quantity) q FROM items GROUP BY template_id) s
-	     JOIN item_templates t ON t.id = s.template_id WHERE t.kind <> 'money'"
+	     FROM (SELECT template_id, sum(q) q
+	           FROM (SELECT template_id, quantity AS q FROM items
+	                 UNION ALL
+	                 SELECT (l->>'template_id')::bigint, -1 FROM event_log e, jsonb_array_elements(e.payload->'loot') l
+	                 WHERE e.type = 'MobDied') x
+	           GROUP BY template_id HAVING sum(q) <> 0) s
+	     JOIN item_templates t ON t.id = s.template_id WHERE t.kind <> 'money' AND t.stats->'corpse' IS NULL"
 }
 world_coins() {
 	sql "SELECT (SELECT sum(gold) FROM characters) +
 	            coalesce((SELECT sum(i.quantity) FROM items i JOIN item_templates t ON t.id = i.template_id
-	                      WHERE t.kind = 'money'), 0)"
+	                      WHERE t.kind = 'money'), 0) -
+	            coalesce((SELECT sum((payload->>'gold')::bigint) FROM event_log WHERE type = 'MobDied'), 0)"
 }
 
 # Starts a service in the background: name, command...  Output to $T_DIR/name.log.

@@ -15,8 +15,9 @@ static int tap_n, tap_failed;
 
 #define tap_ok(cond, ...)                                                                   \
 	do {                                                                                \
+		int ok_ = !!(cond); /* once: cond may have side effects */                  \
 		tap_n++;                                                                    \
-		if (cond) {                                                                 \
+		if (ok_) {                                                                  \
 			printf("ok %d - ", tap_n);                                          \
 		} else {                                                                    \
 			tap_failed++;                                                       \
@@ -24,7 +25,7 @@ static int tap_n, tap_failed;
 		}                                                                           \
 		printf(__VA_ARGS__);                                                        \
 		printf("\n");                                                               \
-		if (!(cond))                                                                \
+		if (!ok_)                                                                   \
 			printf("# %s:%d: failed: %s\n", __FILE__, __LINE__, #cond);         \
 	} while (0)
 

@@ -3,6 +3,7 @@
  * test-game.c: the pure rules with a pinned clock and seed.  Links game/ and
  * libc only: a call into anything else fails to link.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "game/game.h"
@@ -52,6 +53,12 @@ test_names(void)
 	tap_is_int(game_dir_from_string("sideways"), _GAME_DIR_INVALID, "names: unknown dir is invalid");
 	tap_is_int(game_verb_from_string("say"), GAME_VERB_SAY, "names: say parses");
 	tap_is_int(game_verb_from_string("dance"), _GAME_VERB_INVALID, "names: unknown verb is invalid");
+	tap_ok(game_verb_implemented(GAME_VERB_KILL) && game_verb_implemented(GAME_VERB_FLEE),
+	       "names: kill and flee are served");
+	tap_ok(!game_verb_implemented(GAME_VERB_ROUND) && !game_verb_implemented(GAME_VERB_DECAY) &&
+		       !game_verb_implemented(GAME_VERB_RESPAWN) && game_verb_internal(GAME_VERB_ROUND) &&
+		       !game_verb_internal(GAME_VERB_KILL),
+	       "names: round, decay and respawn are internal, never accepted from a client");
 }
 
 static void
@@ -128,8 +135,8 @@ test_move(void)
 	tap_is_int(out.events[2].streams[0].kind, GAME_STREAM_CHAR, "move: moved on the private stream");
 	tap_is_str(field(&out.events[2], "text"), "You go north, to Lane.", "move: mover is told where");
 	tap_is_int(out.nfollowups, 1, "move: one follow-up (no trigger in Lane)");
-	tap_is_int(out.followups[0].verb, GAME_VERB_LOOK, "move: the follow-up is the auto-look");
-	tap_is_int(out.followups[0].room_id, 2, "move: of the new room");
+	tap_is_int(out.followups[0].action.verb, GAME_VERB_LOOK, "move: the follow-up is the auto-look");
+	tap_is_int(out.followups[0].action.room_id, 2, "move: of the new room");
 	tap_is_int(st.chars[0].room_id, 2, "move: actor is in the new room");
 	tap_ok(st.chars[0].dirty, "move: actor marked dirty");
 
@@ -723,7 +730,7 @@ test_perception(void)
 	tap_is_str(field(&out.events[0], "slots"), "{\"head\":{\"id\":41,\"name\":\"an iron helm\"}}", "equipment: data");
 	run((struct game_action){.verb = GAME_VERB_SCORE});
 	tap_is_str(out.events[0].type, "Score", "score: Score");
-	tap_is_str(field(&out.events[0], "text"), "Alice, level 1.\nHealth: 20 of 20.\nGold: 20 coins.\nCarrying: 10 of 50.",
+	tap_is_str(field(&out.events[0], "text"), "Alice, level 1 (0 experience).\nHealth: 20 of 20.\nGold: 20 coins.\nCarrying: 10 of 50.",
 		   "score: name, level, health, gold, weight");
 	st.chars[0].possessions = false;
 	run((struct game_action){.verb = GAME_VERB_INVENTORY});
@@ -781,6 +788,483 @@ test_talk(void)
 	tap_is_int(out.result, GAME_STALE, "shout without the instance locked: stale");
 }
 
+/* ---- combat, death, recovery ------------------------------------------------------ */
+
+static const struct game_event *
+find_event(const struct game_outcome *o, const char *type)
+{
+	for (size_t i = 0; i < o->nevents; i++)
+		if (strcmp(o->events[i].type, type) == 0)
+			return &o->events[i];
+	return NULL;
+}
+
+static int64_t
+field_i64(const struct game_event *ev, const char *key)
+{
+	for (size_t i = 0; ev && i < ev->nfields; i++)
+		if (strcmp(ev->fields[i].key, key) == 0 && ev->fields[i].type == GAME_FIELD_I64)
+			return ev->fields[i].i64;
+	return -1;
+}
+
+/* A wolf (mob 5, level 1, 10 hp, 1d4) in the square with Alice (the items
+ * world: she carries a sword and helms); the lane (room 2) is the recall
+ * room, where death costs 10% experience and drops half the gold.  The wolf
+ * always leaves a pelt and 3 coins. */
+static void
+arena(void)
+{
+	struct game_mob *m;
+
+	world();
+	st.chars[0].xp = 100;
+	st.chars[0].hp_at_ms = env.now_ms;
+	m = &st.mobs[st.nmobs++];
+	*m = (struct game_mob){.id = 5, .instance_id = 1, .name = "a grey wolf", .description = "A wolf.", .room_id = 1,
+			       .level = 1, .hp = 10, .max_hp = 10, .hp_at_ms = env.now_ms, .spawn_room = 1,
+			       .damage = {1, 4, 0}, .gold_min = 3, .gold_max = 3, .respawn_ms = 30000, .locked = true};
+	m->loot[0] = (struct game_loot){.tmpl = {.template_id = 80, .name = "a wolf pelt", .description = "",
+						 .kind = GAME_ITEM_MISC, .weight = 2},
+					.chance = 100};
+	m->nloot = 1;
+	st.corpse = (struct game_item){.template_id = 90, .name = "a corpse", .description = "",
+				       .kind = GAME_ITEM_CONTAINER, .weight = 500, .capacity = 1000};
+	st.recall[st.nrecall++] = (struct game_recall){.instance_id = 1, .room_id = 2, .xp_percent = 10,
+						       .gold_percent = 50};
+	st.rooms[1].items[0] = (struct game_thing){0};
+}
+
+/* Applies a follow-up as the worker would: its action, its seed. */
+static int
+run_followup(const struct game_followup *f, struct game_outcome *o)
+{
+	struct game_action a = f->action;
+	struct game_env e = {.now_ms = env.now_ms, .rng_state = f->seed};
+
+	a.id = 9000;
+	a.seed = f->seed;
+	return game_apply(&st, &a, &e, o);
+}
+
+static void
+test_dice(void)
+{
+	struct game_dice d;
+
+	tap_ok(game_dice_parse("2d6+1", &d) == 0 && d.n == 2 && d.sides == 6 && d.bonus == 1, "dice: 2d6+1 parses");
+	tap_ok(game_dice_parse("1d4-1", &d) == 0 && d.bonus == -1, "dice: 1d4-1 parses");
+	tap_ok(game_dice_parse("d6", &d) < 0 && game_dice_parse("1d", &d) < 0 && game_dice_parse("1d6+", &d) < 0 &&
+		       game_dice_parse("0d6", &d) < 0 && game_dice_parse("1d6x", &d) < 0 &&
+		       game_dice_parse("999999d6", &d) < 0 && game_dice_parse("", &d) < 0,
+	       "dice: malformed dice are refused");
+}
+
+static void
+test_kill(void)
+{
+	const struct game_followup *f;
+
+	arena();
+	tap_is_int(run((struct game_action){.id = 77, .verb = GAME_VERB_KILL, .target_mob = 5}), 0, "kill: applies");
+	tap_is_int(out.result, GAME_OK, "kill: result ok");
+	tap_is_str(out.events[0].type, "CombatStarted", "kill: CombatStarted");
+	tap_ok(out.events[0].streams[0].kind == GAME_STREAM_ROOM && out.events[0].streams[0].id == 1,
+	       "kill: told to the room");
+	tap_is_str(field(&out.events[0], "text_self"), "You attack a grey wolf!", "kill: attacker's text");
+	tap_ok(st.chars[0].fighting == 5 && st.chars[0].fight_id == 77 && st.chars[0].dirty, "kill: Alice fights the wolf");
+	tap_ok(st.mobs[0].fighting == 10 && st.mobs[0].dirty, "kill: the wolf fights back at Alice");
+	tap_is_int(out.nfollowups, 1, "kill: schedules one round");
+	f = &out.followups[0];
+	tap_ok(f->action.verb == GAME_VERB_ROUND && f->delay_ms == 0 && f->action.fight_id == 77 &&
+		       f->action.recall_room == 2 && f->nlock_rooms == 2 && f->lock_rooms[1] == 2 && f->lock_char == 10 &&
+		       f->lock_mob == 5,
+	       "kill: the first round is due now and locks the fight's room, the recall room, both fighters");
+}
+
+static void
+test_kill_refusals(void)
+{
+	arena();
+	st.chars[0].fighting = 5;
+	run((struct game_action){.verb = GAME_VERB_KILL, .target_mob = 5});
+	tap_is_str(field(&out.events[0], "reason"), "already_fighting", "kill refused: already fighting");
+	arena();
+	st.mobs[0].room_id = 2;
+	run((struct game_action){.verb = GAME_VERB_KILL, .target_mob = 5});
+	tap_is_str(field(&out.events[0], "reason"), "not_here", "kill refused: target not here");
+	arena();
+	run((struct game_action){.verb = GAME_VERB_KILL, .target_mob = 6});
+	tap_is_str(field(&out.events[0], "reason"), "not_here", "kill refused: no such mob");
+	arena();
+	st.mobs[0].dead = true;
+	run((struct game_action){.verb = GAME_VERB_KILL, .target_mob = 5});
+	tap_is_str(field(&out.events[0], "reason"), "dead", "kill refused: target dead");
+	tap_is_str(field(&out.events[0], "text"), "A grey wolf is already dead.", "kill refused: says it is dead");
+	arena();
+	run((struct game_action){.verb = GAME_VERB_KILL, .target_char = 10});
+	tap_is_str(field(&out.events[0], "reason"), "self", "kill refused: attacking yourself");
+	arena();
+	run((struct game_action){.verb = GAME_VERB_KILL, .target_char = 11});
+	tap_is_str(field(&out.events[0], "reason"), "no_pvp", "kill refused: another player");
+	arena();
+	st.rooms[0].safe = true;
+	run((struct game_action){.verb = GAME_VERB_KILL, .target_mob = 5});
+	tap_is_str(field(&out.events[0], "reason"), "safe_room", "kill refused: safe room");
+	tap_ok(out.result == GAME_REJECTED && st.chars[0].fighting == 0 && !st.mobs[0].dirty && out.nfollowups == 0,
+	       "kill refused: changes nothing, schedules nothing");
+	arena();
+	run((struct game_action){.verb = GAME_VERB_FLEE});
+	tap_is_str(field(&out.events[0], "reason"), "not_fighting", "flee refused: not fighting");
+	arena();
+	st.chars[0].fighting = 5;
+	st.rooms[0].exits[GAME_DIR_NORTH] = 0;
+	run((struct game_action){.verb = GAME_VERB_FLEE});
+	tap_is_str(field(&out.events[0], "reason"), "no_exit", "flee refused: nowhere to go");
+	/* The one door check: a closed door is no way out, for a flee as for a move. */
+	arena();
+	st.chars[0].fighting = 5;
+	st.rooms[0].has_door[GAME_DIR_NORTH] = true;
+	st.rooms[0].doors[GAME_DIR_NORTH] = GAME_CLOSED;
+	run((struct game_action){.verb = GAME_VERB_FLEE});
+	tap_is_str(field(&out.events[0], "reason"), "no_exit", "flee refused: the only way is a closed door");
+}
+
+struct fight_log {
+	char bytes[65536];
+	size_t len;
+};
+
+static void
+log_outcome(struct fight_log *log, const struct game_outcome *o)
+{
+	for (size_t i = 0; log && i < o->nevents; i++) {
+		const struct game_event *ev = &o->events[i];
+		int n = snprintf(log->bytes + log->len, sizeof(log->bytes) - log->len, "%s", ev->type);
+
+		log->len += n > 0 ? (size_t) n : 0;
+		for (size_t j = 0; j < ev->nfields && log->len < sizeof(log->bytes); j++) {
+			const struct game_field *fl = &ev->fields[j];
+
+			n = fl->type == GAME_FIELD_I64
+				    ? snprintf(log->bytes + log->len, sizeof(log->bytes) - log->len, " %s=%lld", fl->key,
+					       (long long) fl->i64)
+				    : snprintf(log->bytes + log->len, sizeof(log->bytes) - log->len, " %s=%s", fl->key,
+					       fl->str);
+			log->len += n > 0 ? (size_t) n : 0;
+			if (log->len >= sizeof(log->bytes))
+				log->len = sizeof(log->bytes) - 1;
+		}
+	}
+}
+
+/* Starts a fight and runs its rounds until the chain ends; the last outcome stays in out. */
+static int
+fight(uint64_t seed, int max_rounds, struct fight_log *log)
+{
+	struct game_action a = {.id = 77, .verb = GAME_VERB_KILL, .actor_char = 10, .room_id = 1, .target_mob = 5,
+				.seed = seed};
+	struct game_env e = {.now_ms = env.now_ms, .rng_state = seed};
+	struct game_followup f;
+	int rounds = 0;
+
+	if (game_apply(&st, &a, &e, &out) < 0 || out.result != GAME_OK)
+		return -1;
+	log_outcome(log, &out);
+	while (out.nfollowups > 0 && out.followups[0].action.verb == GAME_VERB_ROUND && rounds < max_rounds) {
+		f = out.followups[0];
+		if (run_followup(&f, &out) < 0 || out.overflow)
+			return -1;
+		log_outcome(log, &out);
+		rounds++;
+	}
+	return rounds;
+}
+
+static void
+test_rounds_and_mob_death(void)
+{
+	const struct game_event *ev;
+	struct game_item *corpse = NULL, *pelt = NULL, *coins = NULL;
+	int rounds;
+
+	arena();
+	rounds = fight(42, 100, NULL);
+	tap_ok(rounds > 0 && rounds < 100, "round: the fight ends (%d rounds)", rounds);
+	ev = find_event(&out, "MobDied");
+	tap_ok(ev != NULL, "round: the wolf dies");
+	tap_ok(ev && ev->streams[0].kind == GAME_STREAM_ROOM && ev->streams[0].id == 1, "death: MobDied told to the room");
+	tap_ok(st.mobs[0].dead && st.mobs[0].hp == 0 && st.mobs[0].dirty && st.rooms[0].nmobs == 0,
+	       "death: the wolf is dead and gone from the room's list");
+	for (size_t i = 0; i < st.nitems; i++) {
+		struct game_item *it = &st.items[i];
+
+		if (it->template_id == 90)
+			corpse = it;
+		else if (it->template_id == 80)
+			pelt = it;
+		else if (it->created && it->template_id == 900)
+			coins = it;
+	}
+	tap_ok(corpse && corpse->created && corpse->named && corpse->owner_room == 1 &&
+		       strcmp(corpse->name, "the corpse of a grey wolf") == 0 && on_floor_list(corpse->id),
+	       "corpse: a new named container on the floor");
+	tap_ok(corpse && st.mobs[0].corpse_id == corpse->id, "corpse: the worker moves the wolf's possessions into it");
+	tap_ok(pelt && corpse && pelt->owner_item == corpse->id && pelt->created, "corpse: the loot roll is inside");
+	tap_ok(coins && corpse && coins->owner_item == corpse->id && coins->quantity == 3 && field_i64(ev, "gold") == 3,
+	       "corpse: 3 coins inside");
+	tap_ok(corpse && corpse->contents_count == 2 && corpse->contents_weight == 2, "corpse: weight and count kept");
+	tap_ok(field_i64(ev, "corpse_id") == (corpse ? corpse->id : -2), "death: MobDied names the corpse");
+	ev = find_event(&out, "ExperienceGained");
+	tap_ok(ev && field_i64(ev, "xp") == 25 && st.chars[0].xp == 125, "death: the killer gains 25 experience");
+	tap_ok(ev && ev->streams[0].kind == GAME_STREAM_CHAR && ev->streams[0].id == 10, "death: told to the killer alone");
+	tap_ok(st.chars[0].fighting == 0 && st.chars[0].fight_id == 0, "death: the fight is over");
+	tap_is_int(out.nfollowups, 2, "death: decay and respawn are scheduled");
+	tap_ok(out.followups[0].action.verb == GAME_VERB_DECAY && out.followups[0].delay_ms == game_rules.corpse_decay_ms &&
+		       corpse && out.followups[0].lock_item == corpse->id,
+	       "decay: scheduled at the rules' default, locking the corpse");
+	tap_ok(out.followups[1].action.verb == GAME_VERB_RESPAWN && out.followups[1].delay_ms == 30000 &&
+		       out.followups[1].lock_mob == 5 && out.followups[1].lock_rooms[0] == 1,
+	       "respawn: scheduled after the content's delay at the spawn room");
+}
+
+static void
+test_level_up(void)
+{
+	const struct game_event *ev;
+
+	arena();
+	st.chars[0].xp = 40;
+	st.mobs[0].hp = 1;
+	(void) fight(3, 100, NULL);
+	ev = find_event(&out, "LevelGained");
+	tap_ok(ev && st.chars[0].level == 2 && st.chars[0].max_hp == 20 + game_rules.hp_per_level &&
+		       field_i64(ev, "level") == 2,
+	       "level: 65 experience is level 2, max hp raised");
+	tap_is_int(game_level_for_xp(0), 1, "level: 0 xp is level 1");
+	tap_is_int(game_level_for_xp(49), 1, "level: 49 xp is level 1");
+	tap_is_int(game_level_for_xp(150), 3, "level: 150 xp is level 3");
+}
+
+static void
+test_char_death(void)
+{
+	const struct game_event *ev;
+	struct game_item *pile = NULL;
+
+	arena();
+	st.mobs[0].hp = st.mobs[0].max_hp = 1000;
+	st.mobs[0].damage = (struct game_dice){10, 10, 0};
+	st.chars[0].hp = 3;
+	(void) fight(5, 100, NULL);
+	ev = find_event(&out, "CharacterDied");
+	tap_ok(ev != NULL, "char death: Alice dies");
+	tap_ok(st.chars[0].room_id == 2, "char death: she respawns in the recall room");
+	tap_ok(st.chars[0].hp == 10 && st.chars[0].hp_at_ms == env.now_ms, "char death: with half her hp, from now");
+	tap_ok(st.chars[0].xp == 90 && field_i64(ev, "xp_lost") == 10, "char death: the content's penalty, 10%% xp");
+	for (size_t i = 0; i < st.nitems; i++)
+		if (st.items[i].created && st.items[i].template_id == 900)
+			pile = &st.items[i];
+	tap_ok(st.chars[0].gold == 10 && pile && pile->quantity == 10 && pile->owner_room == 1,
+	       "char death: half her gold dropped where she died");
+	tap_ok(ev && field(ev, "text_target") && !field(ev, "text_self"), "char death: her own text is text_target");
+	ev = find_event(&out, "CharacterMoved");
+	tap_ok(ev && ev->streams[0].kind == GAME_STREAM_CHAR && field_i64(ev, "to_room") == 2,
+	       "char death: CharacterMoved so her connection follows");
+	tap_ok(st.chars[0].fighting == 0 && st.mobs[0].fighting == 0 && out.nfollowups == 1 &&
+		       out.followups[0].action.verb == GAME_VERB_LOOK && out.followups[0].action.room_id == 2,
+	       "char death: the fight is over, no more rounds; she looks around the recall room");
+	ev = NULL;
+	for (size_t i = 0; i < out.nevents; i++)
+		if (strcmp(out.events[i].type, "DamageDealt") == 0 && strcmp(field(&out.events[i], "attacker_kind"), "mob") == 0)
+			ev = &out.events[i];
+	tap_ok(ev && field(ev, "text_target") && !field(ev, "text_self") && field_i64(ev, "target_id") == 10,
+	       "round: the mob's blow reads as text_target, aimed at her id");
+}
+
+static void
+test_flee(void)
+{
+	int failed = 0, fled = 0;
+
+	for (uint64_t seed = 1; seed < 40 && (!failed || !fled); seed++) {
+		struct game_env e = {.now_ms = env.now_ms, .rng_state = seed};
+		struct game_action a = {.id = 3, .verb = GAME_VERB_FLEE, .actor_char = 10, .room_id = 1, .seed = seed};
+
+		arena();
+		st.chars[0].fighting = 5;
+		st.chars[0].fight_id = 2;
+		(void) game_apply(&st, &a, &e, &out);
+		if (find_event(&out, "FleeFailed")) {
+			if (!failed++)
+				tap_ok(st.chars[0].room_id == 1 && st.chars[0].fighting == 5 && out.result == GAME_OK,
+				       "flee fails: still here, still fighting");
+		} else if (find_event(&out, "Fled")) {
+			if (!fled++) {
+				tap_ok(st.chars[0].room_id == 2 && st.chars[0].fighting == 0 && st.chars[0].fight_id == 0,
+				       "flee succeeds: in the lane, out of the fight");
+				tap_ok(find_event(&out, "CharacterMoved") && find_event(&out, "CharacterArrived"),
+				       "flee succeeds: arrives, and the connection follows");
+				tap_ok(out.nfollowups == 1 && out.followups[0].action.verb == GAME_VERB_LOOK &&
+					       out.followups[0].action.room_id == 2 && out.followups[0].delay_ms == 0 &&
+					       out.followups[0].seed != 0,
+				       "flee succeeds: like a move, an auto-look follows at once");
+			}
+		}
+	}
+	tap_ok(failed && fled, "flee: some seeds fail and some succeed (%d failed, %d fled)", failed, fled);
+}
+
+static void
+test_separation(void)
+{
+	struct game_followup f;
+
+	arena();
+	run((struct game_action){.id = 77, .verb = GAME_VERB_KILL, .target_mob = 5});
+	f = out.followups[0];
+	st.chars[0].room_id = 2; /* walked away between rounds */
+	(void) run_followup(&f, &out);
+	tap_ok(find_event(&out, "CombatEnded") && st.chars[0].fighting == 0 && st.mobs[0].fighting == 0 &&
+		       out.nfollowups == 0,
+	       "separation: leaving the room ends the fight and the rounds");
+	arena();
+	run((struct game_action){.id = 77, .verb = GAME_VERB_KILL, .target_mob = 5});
+	f = out.followups[0];
+	st.chars[0].fight_id = 78; /* fled and started another fight */
+	(void) run_followup(&f, &out);
+	tap_ok(out.nevents == 0 && out.nfollowups == 0 && st.mobs[0].hp == 10, "round: a round of an old fight does nothing");
+}
+
+static void
+test_decay_respawn(void)
+{
+	struct game_followup decay, respawn;
+	struct game_item *corpse;
+
+	arena();
+	st.mobs[0].hp = 1;
+	(void) fight(3, 100, NULL);
+	decay = out.followups[0];
+	respawn = out.followups[1];
+	corpse = item(decay.action.items[0]);
+	(void) run_followup(&decay, &out);
+	tap_ok(corpse->deleted && corpse->spill && find_event(&out, "CorpseDecayed"),
+	       "decay: the corpse goes, its contents spill (the worker moves them)");
+	tap_is_int(field_i64(find_event(&out, "CorpseDecayed"), "spilled"), 2, "decay: says how much spilled");
+	tap_ok(!on_floor_list(corpse->id) && item(corpse->id + 1) && item(corpse->id + 1)->owner_room == 1 &&
+		       on_floor_list(corpse->id + 1),
+	       "decay: the loot lies on the floor now, the corpse is off the list");
+	(void) run_followup(&decay, &out);
+	tap_ok(out.nevents == 0 && out.result == GAME_OK, "decay: a corpse already gone decays quietly");
+	(void) run_followup(&respawn, &out);
+	tap_ok(!st.mobs[0].dead && st.mobs[0].hp == 10 && st.mobs[0].room_id == 1 && st.rooms[0].nmobs == 1 &&
+		       find_event(&out, "MobRespawned"),
+	       "respawn: the wolf is back, whole, in its spawn room's list");
+	(void) run_followup(&respawn, &out);
+	tap_ok(out.nevents == 0, "respawn: a live mob does not respawn");
+}
+
+static void
+test_regen(void)
+{
+	const struct game_event *ev;
+
+	tap_is_int(game_regen(10, 20, 1000, 1000 + 60000), 14, "regen: 20%% of max per minute");
+	tap_is_int(game_regen(10, 20, 1000, 1000 + 3600000), 20, "regen: capped at max");
+	tap_is_int(game_regen(10, 20, 1000, 500), 10, "regen: a clock behind the stamp gives nothing");
+	arena();
+	st.chars[0].hp = 10;
+	st.chars[0].hp_at_ms = env.now_ms - 60000;
+	run((struct game_action){.verb = GAME_VERB_SCORE});
+	ev = find_event(&out, "Score");
+	tap_ok(field_i64(ev, "hp") == 14 && field_i64(ev, "xp") == 100 && field_i64(ev, "level") == 1,
+	       "regen: score reads the regenerated hp, and xp and level");
+	tap_ok(st.chars[0].hp == 10 && !st.chars[0].dirty, "regen: reading hp writes nothing");
+	arena();
+	st.chars[0].hp = 10;
+	st.chars[0].hp_at_ms = env.now_ms - 60000;
+	run((struct game_action){.id = 77, .verb = GAME_VERB_KILL, .target_mob = 5});
+	(void) run_followup(&out.followups[0], &out);
+	tap_ok(st.chars[0].hp_at_ms == env.now_ms && st.chars[0].hp >= 14 - 4 && st.chars[0].hp <= 14,
+	       "regen: a round brings hp up to now before the blows");
+}
+
+static void
+test_fight_determinism(void)
+{
+	static struct fight_log first, again, other;
+	int same = 0;
+
+	arena();
+	(void) fight(1234, 200, &first);
+	for (int i = 0; i < 100; i++) {
+		arena();
+		again.len = 0;
+		(void) fight(1234, 200, &again);
+		same += again.len == first.len && memcmp(again.bytes, first.bytes, first.len) == 0;
+	}
+	tap_is_int(same, 100, "determinism: a fight replayed 100 times with one seed gives the same events");
+	tap_ok(first.len > 100 && strstr(first.bytes, "MobDied"), "determinism: the scripted fight ends in a death");
+	arena();
+	(void) fight(4321, 200, &other);
+	tap_ok(other.len != first.len || memcmp(other.bytes, first.bytes, first.len) != 0,
+	       "determinism: another seed gives another fight");
+}
+
+static void
+test_mob_actor(void)
+{
+	struct game_env e = env;
+	struct game_action a;
+	const struct game_event *ev;
+	int r;
+
+	arena();
+	a = (struct game_action){.id = 90, .verb = GAME_VERB_SAY, .actor_mob = 5, .room_id = 1, .text = "grr"};
+	r = game_apply(&st, &a, &e, &out);
+	tap_ok(r == 0 && out.result == GAME_OK && out.nevents == 1 &&
+		       strcmp(field(&out.events[0], "text"), "A grey wolf says, 'grr'") == 0 &&
+		       out.events[0].streams[0].kind == GAME_STREAM_ROOM,
+	       "mob actor: say, to the room");
+	a = (struct game_action){.id = 91, .verb = GAME_VERB_KILL, .actor_mob = 5, .room_id = 1, .target_char = 10};
+	r = game_apply(&st, &a, &e, &out);
+	tap_ok(r == 0 && out.result == GAME_OK && st.chars[0].fighting == 5 &&
+		       st.chars[0].fight_id == 91 && st.mobs[0].fighting == 10 && out.nfollowups == 1 &&
+		       out.followups[0].action.actor_char == 10,
+	       "mob actor: kill starts the character's fight, rounds and all");
+	ev = find_event(&out, "CombatStarted");
+	tap_ok(ev && field(ev, "text_target") && strcmp(field(ev, "text_target"), "A grey wolf attacks you!") == 0,
+	       "mob actor: the victim reads that it was attacked");
+	a = (struct game_action){.id = 92, .verb = GAME_VERB_KILL, .actor_mob = 5, .room_id = 1, .target_char = 10};
+	r = game_apply(&st, &a, &e, &out);
+	tap_ok(r == 0 && out.result == GAME_REJECTED && out.nevents == 0,
+	       "mob actor: refused without events (a mob has no stream): already fighting");
+	a = (struct game_action){.id = 93, .verb = GAME_VERB_GET, .actor_mob = 5, .room_id = 1, .items = {47}, .nitems = 1};
+	r = game_apply(&st, &a, &e, &out);
+	tap_ok(r == 0 && out.result == GAME_OK && item(47)->owner_mob == 5 &&
+		       !item(47)->owner_room && !on_floor_list(47) && item(47)->dirty,
+	       "mob actor: get takes a thing off the floor");
+	a.verb = GAME_VERB_DROP;
+	r = game_apply(&st, &a, &e, &out);
+	tap_ok(r == 0 && out.result == GAME_OK && item(47)->owner_room == 1 &&
+		       !item(47)->owner_mob && on_floor_list(47),
+	       "mob actor: drop puts it back");
+	a = (struct game_action){.id = 94, .verb = GAME_VERB_MOVE, .actor_mob = 5, .room_id = 1, .dir = GAME_DIR_NORTH,
+				 .to_room_id = 2};
+	r = game_apply(&st, &a, &e, &out);
+	tap_ok(r == 0 && out.result == GAME_OK && st.mobs[0].room_id == 2 &&
+		       st.rooms[0].nmobs == 0 && st.rooms[1].nmobs == 1 && find_event(&out, "MobLeft") &&
+		       find_event(&out, "MobArrived"),
+	       "mob actor: move, seen leaving and arriving");
+	a = (struct game_action){.id = 95, .verb = GAME_VERB_SAY, .actor_mob = 5, .room_id = 1, .text = "grr"};
+	r = game_apply(&st, &a, &e, &out);
+	tap_ok(r == 0 && out.result == GAME_REJECTED, "mob actor: not where planned: refused");
+	a = (struct game_action){.id = 96, .verb = GAME_VERB_INVENTORY, .actor_mob = 5, .room_id = 2};
+	r = game_apply(&st, &a, &e, &out);
+	tap_is_int(r, -EINVAL, "mob actor: verbs a mob may not use are malformed");
+}
+
 /* ---- conservation --------------------------------------------------------------- */
 
 #define NACTORS 4
@@ -802,6 +1286,31 @@ totals(struct totals *t)
 	/* Coins are one currency, as piles or as gold. */
 	t->coins += t->per_template[900];
 	t->per_template[900] = 0;
+	/* Corpses come with deaths and go with decay: counted on their own. */
+	t->per_template[90] = 0;
+}
+
+/* What the rules of death made from nothing, as their events say: the loot
+ * and the coins of each MobDied.  Everything else must balance. */
+static void
+account(const struct game_outcome *o, struct totals *expect)
+{
+	for (size_t i = 0; i < o->nevents; i++) {
+		const struct game_event *ev = &o->events[i];
+		const char *loot;
+
+		if (strcmp(ev->type, "MobDied") != 0)
+			continue;
+		expect->coins += field_i64(ev, "gold");
+		loot = field(ev, "loot");
+		/* [{"id":N,"template_id":T,"name":...}, ...] */
+		for (const char *p = loot ? strstr(loot, "\"id\":") : NULL; p; p = strstr(p + 1, "\"id\":")) {
+			const struct game_item *it = game_state_item(&st, strtoll(p + 5, NULL, 10));
+
+			if (it)
+				expect->per_template[it->template_id] += it->quantity;
+		}
+	}
 }
 
 /* Recomputes every weight and count from scratch and compares with the rules' bookkeeping. */
@@ -875,6 +1384,32 @@ consistent(const char **why)
 	return true;
 }
 
+/* A wolf in each room for the walk: loot tables of pebbles and apples, coins. */
+static void
+walk_mobs(void)
+{
+	for (int k = 0; k < 2; k++) {
+		struct game_mob *m = &st.mobs[st.nmobs++];
+
+		*m = (struct game_mob){.id = 5 + k, .instance_id = 1, .name = k ? "a rat" : "a grey wolf",
+				       .description = "", .room_id = 1 + k, .level = 1, .hp = 6, .max_hp = 6,
+				       .spawn_room = 1 + k, .damage = {1, 3, 0}, .gold_min = 1, .gold_max = 9,
+				       .locked = true};
+		m->loot[0] = (struct game_loot){.tmpl = {.template_id = 60, .name = "a pebble", .description = "",
+							 .kind = GAME_ITEM_FOOD, .stackable = true},
+						.chance = 70};
+		m->loot[1] = (struct game_loot){.tmpl = {.template_id = 61, .name = "an apple", .description = "",
+							 .kind = GAME_ITEM_FOOD, .weight = 1, .stackable = true},
+						.chance = 40};
+		m->nloot = 2;
+		st.rooms[k].mobs[st.rooms[k].nmobs++] = (struct game_thing){.id = m->id, .name = m->name, .quantity = 1};
+	}
+	st.corpse = (struct game_item){.template_id = 90, .name = "a corpse", .description = "",
+				       .kind = GAME_ITEM_CONTAINER, .weight = 500, .capacity = 1000};
+	st.recall[st.nrecall++] = (struct game_recall){.instance_id = 1, .room_id = 2, .xp_percent = 10,
+						       .gold_percent = 50};
+}
+
 static int64_t
 pick(uint64_t *rng, int64_t n)
 {
@@ -938,8 +1473,10 @@ test_conservation(void)
 	struct totals before, after;
 	uint64_t rng = 20240611;
 	int64_t next_id = 5000;
-	int applied = 0, rejected = 0, stale = 0, bad = 0;
+	int applied = 0, rejected = 0, stale = 0, bad = 0, kills = 0, decays = 0, deaths = 0, corpses = 0;
 	const char *why = NULL;
+	static struct game_followup pending[256];
+	size_t npending = 0;
 
 	world();
 	for (int c = 2; c < NACTORS; c++)
@@ -967,6 +1504,9 @@ test_conservation(void)
 		bag->contents = true;
 		st.rooms[1].items[st.rooms[1].nitems++] = (struct game_thing){.id = 70, .name = "a sack", .quantity = 1};
 	}
+	walk_mobs();
+	for (int c = 0; c < NACTORS; c++)
+		st.chars[c].hp = st.chars[c].max_hp = 12 + 4 * c;
 	/* The display lists are kept sorted by id, as the worker loads them. */
 	if (!consistent(&why))
 		printf("# fixture: %s\n", why);
@@ -975,13 +1515,36 @@ test_conservation(void)
 		int64_t who = 10 + pick(&rng, NACTORS);
 		struct game_char *c = game_state_char(&st, who);
 		struct game_action a = {.id = step, .actor_char = who, .room_id = c->room_id};
-		int verb = (int) pick(&rng, 9);
+		int verb = (int) pick(&rng, 12);
+		struct game_env e = env;
 		int r;
 
 		st.nnew_ids = st.new_ids_used = 0;
-		for (int i = 0; i < 4; i++)
+		for (int i = 0; i < 8; i++)
 			st.new_ids[st.nnew_ids++] = next_id++;
+		/* The scheduled ones run in between: rounds, decay, respawns, in any order across chains. */
+		if (verb >= 9 && npending > 0) {
+			size_t j = (size_t) pick(&rng, (int64_t) npending);
+
+			a = pending[j].action;
+			a.id = 100000 + step;
+			/* As the worker runs one: the queued seed is the action's and its RNG's. */
+			a.seed = e.rng_state = pending[j].seed;
+			pending[j] = pending[--npending];
+			decays += a.verb == GAME_VERB_DECAY;
+			verb = -1;
+		}
 		switch (verb) {
+		case -1:
+			break;
+		case 9:
+		case 10:
+			a.verb = GAME_VERB_KILL;
+			a.target_mob = 5 + pick(&rng, 2);
+			break;
+		case 11:
+			a.verb = GAME_VERB_FLEE;
+			break;
 		case 0:
 		case 1:
 			a.verb = GAME_VERB_GET;
@@ -1039,9 +1602,14 @@ test_conservation(void)
 			    a.verb != GAME_VERB_REMOVE)
 				a.amount = 1 + pick(&rng, it->quantity);
 		}
-		r = game_apply(&st, &a, &env, &out);
+		r = game_apply(&st, &a, &e, &out);
 		if (r == -EINVAL)
 			continue; /* nothing to act on this time: not an action a planner makes */
+		for (size_t i = 0; r == 0 && i < out.nfollowups && npending < 256; i++)
+			pending[npending++] = out.followups[i];
+		kills += find_event(&out, "MobDied") != NULL;
+		deaths += find_event(&out, "CharacterDied") != NULL;
+		account(&out, &before);
 		if (r < 0 || out.overflow) {
 			bad++;
 			printf("# step %d: verb %s returned %d overflow %d\n", step, game_verb_to_string(a.verb), r,
@@ -1063,6 +1631,13 @@ test_conservation(void)
 			 "%d stale)", applied, rejected, stale);
 	tap_ok(applied > 1000 && rejected > 50, "conservation: the walk exercised the rules (%d applied, %d refused)",
 	       applied, rejected);
+	for (size_t i = 0; i < st.nitems; i++)
+		corpses += st.items[i].template_id == 90 && !st.items[i].deleted;
+	tap_ok(kills > 20 && decays > 10 && deaths > 0,
+	       "conservation: kills, loot, decay and deaths were part of it (%d kills, %d decays, %d deaths)", kills,
+	       decays, deaths);
+	tap_ok(corpses + decays == kills, "conservation: every corpse came from a kill and went by decay (%d left)",
+	       corpses);
 }
 
 /* ---- doors, darkness, invisibility, who, follow-ups (issue 5, part 2b) ---- */
@@ -1369,9 +1944,13 @@ test_followups(void)
 	st.rooms[1].non_enter = 2;
 	tap_is_int(game_apply(&st, &mv, &env, &out), 0, "follow-ups: move applies");
 	tap_is_int(out.nfollowups, 2, "follow-ups: two");
-	tap_is_int(out.followups[0].verb, GAME_VERB_TRIGGER, "follow-ups: the triggers first");
-	tap_is_int(out.followups[1].verb, GAME_VERB_LOOK, "follow-ups: then the auto-look");
-	tap_is_int(out.followups[0].room_id, 2, "follow-ups: in the room entered");
+	tap_is_int(out.followups[0].action.verb, GAME_VERB_TRIGGER, "follow-ups: the triggers first");
+	tap_is_int(out.followups[1].action.verb, GAME_VERB_LOOK, "follow-ups: then the auto-look");
+	tap_is_int(out.followups[0].action.room_id, 2, "follow-ups: in the room entered");
+	tap_ok(out.followups[0].seed && out.followups[1].seed && out.followups[0].seed != out.followups[1].seed &&
+		       out.followups[0].lock_char == 10 && out.followups[0].lock_rooms[0] == 2 &&
+		       out.followups[1].delay_ms == 0,
+	       "follow-ups: due at once, locking her and the room, each with its own seed");
 
 	tap_is_int(game_apply(&st, &trig, &env, &out), 0, "trigger: applies");
 	tap_is_int(out.result, GAME_OK, "trigger: ok");
@@ -1414,5 +1993,17 @@ main(void)
 	test_invisible();
 	test_who();
 	test_followups();
+	test_dice();
+	test_kill();
+	test_kill_refusals();
+	test_rounds_and_mob_death();
+	test_level_up();
+	test_char_death();
+	test_flee();
+	test_separation();
+	test_decay_respawn();
+	test_regen();
+	test_fight_determinism();
+	test_mob_actor();
 	return tap_done();
 }
