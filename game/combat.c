@@ -140,19 +140,7 @@ char_armor(struct game_state *st, const struct game_char *c)
 }
 
 static void
-follow_up(struct game_outcome *out, uint64_t *rng, const struct game_followup *f)
-{
-	if (out->nfollowups >= GAME_MAX_FOLLOWUPS) {
-		out->overflow = true;
-		return;
-	}
-	out->followups[out->nfollowups] = *f;
-	out->followups[out->nfollowups].seed = game_rng_next(rng);
-	out->nfollowups++;
-}
-
-static void
-schedule_round(struct game_outcome *out, uint64_t *rng, const struct game_char *c, const struct game_mob *m,
+schedule_round(struct game_outcome *out, const struct game_char *c, const struct game_mob *m,
 	       int64_t room, int64_t recall, int64_t fight_id, int64_t delay_ms)
 {
 	struct game_followup f = {
@@ -165,7 +153,7 @@ schedule_round(struct game_outcome *out, uint64_t *rng, const struct game_char *
 		.lock_mob = m->id,
 	};
 
-	follow_up(out, rng, &f);
+	game_follow(out, &f);
 }
 
 static const struct game_recall *
@@ -204,7 +192,6 @@ game_apply_kill(struct game_state *st, const struct game_action *a, const struct
 	struct game_mob *m;
 	struct game_event *ev;
 	const struct game_recall *rc;
-	uint64_t rng = env->rng_state;
 
 	if (a->target_char == actor->id)
 		return game_reject(out, a, "self", "You can't attack yourself.");
@@ -241,7 +228,7 @@ game_apply_kill(struct game_state *st, const struct game_action *a, const struct
 	game_field_str(ev, out, "text_self", game_printf(out, "You attack %s!", m->name));
 	/* The first round right away, the next ones round_ms apart. */
 	rc = recall_of(st, actor->instance_id);
-	schedule_round(out, &rng, actor, m, room->id, rc ? rc->room_id : 0, a->id, 0);
+	schedule_round(out, actor, m, room->id, rc ? rc->room_id : 0, a->id, 0);
 	return 0;
 }
 
@@ -256,12 +243,12 @@ game_apply_flee(struct game_state *st, const struct game_action *a, const struct
 	size_t nways = 0;
 	uint64_t rng = env->rng_state;
 	struct game_event *ev;
-	const char *text = NULL, *json = NULL, *dir;
+	const char *dir;
 
 	if (!actor->fighting || !room_has_mob(from, actor->fighting))
 		return game_reject(out, a, "not_fighting", "You aren't fighting anyone.");
 	for (int i = 0; i < _GAME_DIR_MAX; i++)
-		if (from->exits[i] && from->doors[i] == GAME_OPEN && game_state_room(st, from->exits[i]))
+		if (from->exits[i] && game_door_open(from, (enum game_dir) i) && game_state_room(st, from->exits[i]))
 			ways[nways++] = (enum game_dir) i;
 	if (nways == 0)
 		return game_reject(out, a, "no_exit", "There is nowhere to flee to!");
@@ -299,14 +286,7 @@ game_apply_flee(struct game_state *st, const struct game_action *a, const struct
 	game_field_str(ev, out, "from_dir", game_dir_to_string(game_dir_opposite(d)));
 	game_field_str(ev, out, "text", game_printf(out, "%s arrives in a hurry.", actor->name));
 
-	game_render_room(st, to, actor->id, out, &text, &json);
-	ev = game_event_new(out, "CharacterMoved");
-	game_event_stream(ev, out, GAME_STREAM_CHAR, actor->id);
-	game_field_i64(ev, out, "from_room", from->id);
-	game_field_i64(ev, out, "to_room", to->id);
-	game_field_str(ev, out, "dir", dir);
-	game_field_str(ev, out, "text", text);
-	game_field_raw(ev, out, "room", json);
+	game_char_moved(st, actor, from, to, dir, out);
 	return 0;
 }
 
@@ -428,7 +408,7 @@ mob_dies(struct game_state *st, struct game_char *killer, struct game_mob *m, st
 			.nlock_rooms = 1,
 			.lock_item = corpse->id,
 		};
-		follow_up(out, rng, &f);
+		game_follow(out, &f);
 	}
 	if (m->spawn_room) {
 		f = (struct game_followup){
@@ -438,7 +418,7 @@ mob_dies(struct game_state *st, struct game_char *killer, struct game_mob *m, st
 			.nlock_rooms = 1,
 			.lock_mob = m->id,
 		};
-		follow_up(out, rng, &f);
+		game_follow(out, &f);
 	}
 }
 
@@ -452,7 +432,6 @@ char_dies(struct game_state *st, struct game_char *c, struct game_mob *m, struct
 	struct game_item *pile = NULL;
 	struct game_event *ev;
 	int64_t xp_lost = 0, gold = 0;
-	const char *text = NULL, *json = NULL;
 
 	if (rc) {
 		xp_lost = c->xp * rc->xp_percent / 100;
@@ -498,13 +477,7 @@ char_dies(struct game_state *st, struct game_char *c, struct game_mob *m, struct
 	game_field_i64(ev, out, "character_id", c->id);
 	game_field_str(ev, out, "name", c->name);
 	game_field_str(ev, out, "text", game_printf(out, "%s appears in a shimmer of pale light.", c->name));
-	game_render_room(st, to, c->id, out, &text, &json);
-	ev = game_event_new(out, "CharacterMoved");
-	game_event_stream(ev, out, GAME_STREAM_CHAR, c->id);
-	game_field_i64(ev, out, "from_room", room->id);
-	game_field_i64(ev, out, "to_room", to->id);
-	game_field_str(ev, out, "text", text);
-	game_field_raw(ev, out, "room", json);
+	game_char_moved(st, c, room, to, NULL, out);
 }
 
 /* --- round -------------------------------------------------------------------------- */
@@ -628,7 +601,7 @@ game_apply_round(struct game_state *st, const struct game_action *a, const struc
 			return 0;
 		}
 	}
-	schedule_round(out, &rng, c, m, room->id, a->recall_room, a->fight_id, game_rules.round_ms);
+	schedule_round(out, c, m, room->id, a->recall_room, a->fight_id, game_rules.round_ms);
 	return 0;
 }
 

@@ -169,4 +169,66 @@ int
 game_apply_shout(struct game_state *st, const struct game_action *a, struct game_char *actor,
 		 struct game_outcome *out);
 
+/* ---- vision.c ----------------------------------------------------------------- */
+
+/* Whether viewer sees a thing that is (or is not) invisible; viewer may be NULL. */
+bool
+game_sees_invisible(const struct game_char *viewer, bool invisible);
+/* How c is named to others in shared texts: "Someone" when invisible.  (A
+ * room stream carries one text for all, so those who detect invisible read
+ * "Someone" there too; private answers name it.) */
+const char *
+game_seen_name(const struct game_char *c);
+/* A room not flagged dark, or one where someone holds a light or a light lies. */
+bool
+game_room_lit(struct game_state *st, const struct game_room *room);
+/* Whether viewer (standing in room) sees the room and what is in it. */
+bool
+game_can_see_room(struct game_state *st, const struct game_room *room, const struct game_char *viewer);
+/* Recomputes c->light from the worn items of c in the state. */
+void
+game_char_update_light(struct game_state *st, struct game_char *c);
+/* Rejects (not_seen) an action whose targets the actor cannot see: in the
+ * dark, or invisible.  Returns 0; out->result says whether it rejected. */
+int
+game_check_seen(struct game_state *st, const struct game_action *a, struct game_char *actor,
+		struct game_outcome *out);
+int
+game_apply_who(struct game_state *st, const struct game_action *a, struct game_char *actor,
+	       const struct game_env *env, struct game_outcome *out);
+
+/* ---- doors.c ------------------------------------------------------------------ */
+
+/* "iron-bound trapdoor", or "door" when the content names none. */
+const char *
+game_door_name(const struct game_room *room, enum game_dir d);
+/* Whether the way d out of room is passable: no door, or an open one.  The
+ * one door check of every move: players' (game_check_door), flee, mobs'. */
+bool
+game_door_open(const struct game_room *room, enum game_dir d);
+/* A move through a closed or locked door: 1 with the rejection in out, else 0. */
+int
+game_check_door(const struct game_room *from, const struct game_action *a, struct game_outcome *out);
+int
+game_apply_door(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
+
+/* ---- triggers.c --------------------------------------------------------------- */
+
+/* c went from from to to (dir NULL: not by an exit, e.g. recalled after
+ * death): CharacterMoved, private and last of the move's events, so the
+ * connection follows after the room events; then game_follow_move(). */
+void
+game_char_moved(struct game_state *st, struct game_char *c, const struct game_room *from, const struct game_room *to,
+		const char *dir, struct game_outcome *out);
+/* Asks for an Action after this one (struct game_followup); its seed is game_apply()'s. */
+void
+game_follow(struct game_outcome *out, const struct game_followup *f);
+/* Asks for what follows c's arrival in to: the room's on-enter triggers (if
+ * any), then a look.  Every way a character changes rooms asks for them. */
+void
+game_follow_move(const struct game_char *c, const struct game_room *to, struct game_outcome *out);
+int
+game_apply_trigger(struct game_state *st, const struct game_action *a, struct game_char *actor,
+		   struct game_outcome *out);
+
 #endif

@@ -3,8 +3,10 @@
  * game.c: game_apply() -- the checks every action passes, then one rule per
  * verb -- and the rule for moving.  The other rules live in items.c
  * (get, drop, put, give, wear, wield, remove), perceive.c (look, examine,
- * inventory, equipment, score, consider) and talk.c (say, emote, tell,
- * shout); the numbers they play by in rules.c.
+ * inventory, equipment, score, consider), talk.c (say, emote, tell,
+ * shout), doors.c (open, close, lock, unlock), vision.c (darkness,
+ * invisibility, who) and triggers.c (a move's follow-ups); the numbers they
+ * play by in rules.c.
  *
  * Pure: every input is an argument, every output lands in struct
  * game_outcome (outcome.c) or in the state the worker persists.
@@ -63,13 +65,20 @@ game_rng_next(uint64_t *state)
 
 /* --- move -------------------------------------------------------------------- */
 
+/*
+ * A move is the move alone: CharacterLeft (old room), CharacterArrived (new
+ * room), CharacterMoved (private, last, so the connection follows into the
+ * new room after both).  What the mover sees there comes from the follow-ups
+ * it asks for (the room's on-enter triggers, then a look: triggers.c).  An
+ * invisible mover is "Someone" to the rooms.
+ */
 static int
 apply_move(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out)
 {
 	struct game_room *from = game_state_room(st, actor->room_id), *to;
 	int64_t target;
 	const char *dir = game_dir_to_string(a->dir), *back = game_dir_to_string(game_dir_opposite(a->dir));
-	const char *text = NULL, *json = NULL;
+	const char *who = game_seen_name(actor);
 	struct game_event *ev;
 
 	if (!from)
@@ -80,6 +89,8 @@ apply_move(struct game_state *st, const struct game_action *a, struct game_char 
 		return game_stale(out);
 	if (!target)
 		return game_reject(out, a, "no_exit", "You can't go that way.");
+	if (game_check_door(from, a, out))
+		return 0;
 	to = game_state_room(st, target);
 	if (!to || !actor->locked)
 		return game_stale(out);
@@ -87,9 +98,9 @@ apply_move(struct game_state *st, const struct game_action *a, struct game_char 
 	ev = game_event_new(out, "CharacterLeft");
 	game_event_stream(ev, out, GAME_STREAM_ROOM, from->id);
 	game_field_i64(ev, out, "character_id", actor->id);
-	game_field_str(ev, out, "name", actor->name);
+	game_field_str(ev, out, "name", who);
 	game_field_str(ev, out, "dir", dir);
-	game_field_str(ev, out, "text", game_printf(out, "%s leaves %s.", actor->name, dir));
+	game_field_str(ev, out, "text", game_printf(out, "%s leaves %s.", who, dir));
 	game_field_str(ev, out, "text_self", game_printf(out, "You leave %s.", dir));
 
 	actor->room_id = to->id;
@@ -98,24 +109,38 @@ apply_move(struct game_state *st, const struct game_action *a, struct game_char 
 	ev = game_event_new(out, "CharacterArrived");
 	game_event_stream(ev, out, GAME_STREAM_ROOM, to->id);
 	game_field_i64(ev, out, "character_id", actor->id);
-	game_field_str(ev, out, "name", actor->name);
+	game_field_str(ev, out, "name", who);
 	game_field_str(ev, out, "from_dir", back);
 	game_field_str(ev, out, "text",
 		       a->dir == GAME_DIR_UP || a->dir == GAME_DIR_DOWN
-			       ? game_printf(out, "%s arrives from %s.", actor->name,
-					     a->dir == GAME_DIR_UP ? "below" : "above")
-			       : game_printf(out, "%s arrives from the %s.", actor->name, back));
+			       ? game_printf(out, "%s arrives from %s.", who, a->dir == GAME_DIR_UP ? "below" : "above")
+			       : game_printf(out, "%s arrives from the %s.", who, back));
 
 	/* Last of the three, so its event_id orders after both room events. */
-	game_render_room(st, to, actor->id, out, &text, &json);
-	ev = game_event_new(out, "CharacterMoved");
-	game_event_stream(ev, out, GAME_STREAM_CHAR, actor->id);
+	game_char_moved(st, actor, from, to, dir, out);
+	return 0;
+}
+
+void
+game_char_moved(struct game_state *st, struct game_char *c, const struct game_room *from, const struct game_room *to,
+		const char *dir, struct game_outcome *out)
+{
+	struct game_event *ev = game_event_new(out, "CharacterMoved");
+	bool sees = game_can_see_room(st, to, c);
+
+	game_event_stream(ev, out, GAME_STREAM_CHAR, c->id);
 	game_field_i64(ev, out, "from_room", from->id);
 	game_field_i64(ev, out, "to_room", to->id);
-	game_field_str(ev, out, "dir", dir);
-	game_field_str(ev, out, "text", text);
-	game_field_raw(ev, out, "room", json);
-	return 0;
+	if (dir)
+		game_field_str(ev, out, "dir", dir);
+	game_field_str(ev, out, "to_name", sees ? to->name : "Darkness");
+	if (dir)
+		game_field_str(ev, out, "text", sees ? game_printf(out, "You go %s, to %s.", dir, to->name)
+						     : game_printf(out, "You go %s, into darkness.", dir));
+	else
+		game_field_str(ev, out, "text", sees ? game_printf(out, "You find yourself in %s.", to->name)
+						     : "You find yourself in darkness.");
+	game_follow_move(c, to, out);
 }
 
 /* --- dispatch ------------------------------------------------------------------ */
@@ -142,11 +167,16 @@ game_verb_implemented(enum game_verb v)
 	case GAME_VERB_SCORE:
 	case GAME_VERB_EXAMINE:
 	case GAME_VERB_CONSIDER:
+	case GAME_VERB_WHO:
+	case GAME_VERB_OPEN:
+	case GAME_VERB_CLOSE:
+	case GAME_VERB_LOCK:
+	case GAME_VERB_UNLOCK:
 	case GAME_VERB_KILL:
 	case GAME_VERB_FLEE:
 		return true;
 	default:
-		/* who, open, close, lock, unlock: not yet; internal verbs: never from a client */
+		/* internal verbs (trigger, round, decay, respawn): never from a client */
 		return false;
 	}
 }
@@ -161,7 +191,7 @@ game_mob_verb(enum game_verb v)
 bool
 game_verb_internal(enum game_verb v)
 {
-	return v == GAME_VERB_ROUND || v == GAME_VERB_DECAY || v == GAME_VERB_RESPAWN;
+	return v == GAME_VERB_TRIGGER || v == GAME_VERB_ROUND || v == GAME_VERB_DECAY || v == GAME_VERB_RESPAWN;
 }
 
 static bool
@@ -217,17 +247,57 @@ malformed(const struct game_action *a)
 	}
 }
 
-int
-game_apply(struct game_state *st, const struct game_action *a, const struct game_env *env,
-	   struct game_outcome *out)
+/* --- follow-ups ------------------------------------------------------------------ */
+
+void
+game_follow(struct game_outcome *out, const struct game_followup *f)
+{
+	if (out->nfollowups >= GAME_MAX_FOLLOWUPS) {
+		out->overflow = true;
+		return;
+	}
+	out->followups[out->nfollowups++] = *f;
+}
+
+void
+game_follow_move(const struct game_char *c, const struct game_room *to, struct game_outcome *out)
+{
+	struct game_followup f = {
+		.action = {.verb = GAME_VERB_TRIGGER, .actor_char = c->id, .room_id = to->id},
+		.lock_rooms = {to->id},
+		.nlock_rooms = 1,
+		.lock_char = c->id,
+	};
+
+	if (to->non_enter > 0)
+		game_follow(out, &f);
+	f.action.verb = GAME_VERB_LOOK;
+	game_follow(out, &f);
+}
+
+/*
+ * The one derivation of follow-up seeds: the i-th follow-up of an action
+ * gets a mix of the action's seed and i, so a replayed action asks for the
+ * same follow-ups, and a chain of them (combat rounds) stays deterministic.
+ * It draws nothing from the action's own RNG.
+ */
+static void
+seed_followups(const struct game_action *a, struct game_outcome *out)
+{
+	for (size_t i = 0; i < out->nfollowups; i++) {
+		uint64_t x = a->seed + i + 1;
+
+		out->followups[i].seed = game_rng_next(&x) & INT64_MAX;
+	}
+}
+
+/* --- dispatch (continued) --------------------------------------------------------- */
+
+static int
+apply(struct game_state *st, const struct game_action *a, const struct game_env *env, struct game_outcome *out)
 {
 	struct game_char *actor;
-
-	out->result = GAME_OK;
-	out->nevents = 0;
-	out->nfollowups = 0;
-	out->pool_used = 0;
-	out->overflow = false;
+	int r;
 
 	if (malformed(a) || (a->actor_mob && !game_mob_verb(a->verb)))
 		return -EINVAL;
@@ -245,9 +315,14 @@ game_apply(struct game_state *st, const struct game_action *a, const struct game
 	if (a->actor_mob)
 		return game_apply_mob(st, a, env, out);
 	actor = game_state_char(st, a->actor_char);
+	/* A trigger fires only for one still in the room: gone on, it says nothing. */
+	if (a->verb == GAME_VERB_TRIGGER && actor && actor->locked && actor->room_id != a->room_id)
+		return 0;
 	/* The actor must be locked and still where the planner saw it. */
 	if (!actor || !actor->locked || actor->room_id != a->room_id || !game_state_room(st, a->room_id))
 		return game_stale(out);
+	if (game_check_seen(st, a, actor, out) < 0 || out->result != GAME_OK)
+		return 0;
 	switch (a->verb) {
 	case GAME_VERB_LOOK:
 	case GAME_VERB_EXAMINE:
@@ -272,9 +347,13 @@ game_apply(struct game_state *st, const struct game_action *a, const struct game
 		return game_apply_give(st, a, actor, out);
 	case GAME_VERB_WEAR:
 	case GAME_VERB_WIELD:
-		return game_apply_wear(st, a, actor, out);
 	case GAME_VERB_REMOVE:
-		return game_apply_remove(st, a, actor, out);
+		r = a->verb == GAME_VERB_REMOVE ? game_apply_remove(st, a, actor, out)
+						: game_apply_wear(st, a, actor, out);
+		/* Holding a torch lights the room (vision.c). */
+		if (r == 0 && out->result == GAME_OK)
+			game_char_update_light(st, actor);
+		return r;
 	case GAME_VERB_INVENTORY:
 		return game_apply_inventory(st, a, actor, out);
 	case GAME_VERB_EQUIPMENT:
@@ -283,6 +362,15 @@ game_apply(struct game_state *st, const struct game_action *a, const struct game
 		return game_apply_score(st, a, actor, env->now_ms, out);
 	case GAME_VERB_CONSIDER:
 		return game_apply_consider(st, a, actor, out);
+	case GAME_VERB_WHO:
+		return game_apply_who(st, a, actor, env, out);
+	case GAME_VERB_OPEN:
+	case GAME_VERB_CLOSE:
+	case GAME_VERB_LOCK:
+	case GAME_VERB_UNLOCK:
+		return game_apply_door(st, a, actor, out);
+	case GAME_VERB_TRIGGER:
+		return game_apply_trigger(st, a, actor, out);
 	case GAME_VERB_KILL:
 		return game_apply_kill(st, a, env, actor, out);
 	case GAME_VERB_FLEE:
@@ -290,4 +378,24 @@ game_apply(struct game_state *st, const struct game_action *a, const struct game
 	default:
 		return -EINVAL;
 	}
+}
+
+int
+game_apply(struct game_state *st, const struct game_action *a, const struct game_env *env,
+	   struct game_outcome *out)
+{
+	int r;
+
+	out->result = GAME_OK;
+	out->nevents = 0;
+	out->nfollowups = 0;
+	out->pool_used = 0;
+	out->overflow = false;
+
+	r = apply(st, a, env, out);
+	/* A rejected or failed action asks for nothing. */
+	if (r < 0 || out->result != GAME_OK)
+		out->nfollowups = 0;
+	seed_followups(a, out);
+	return r;
 }

@@ -68,8 +68,9 @@ enum game_verb {
 	GAME_VERB_UNLOCK,
 	GAME_VERB_KILL,
 	GAME_VERB_FLEE,
-	/* Internal verbs: scheduled by the rules themselves (struct
+	/* Internal verbs: asked for by the rules themselves (struct
 	 * game_followup), never typed, never accepted from a client. */
+	GAME_VERB_TRIGGER, /* a room's on-enter triggers, after a move into it */
 	GAME_VERB_ROUND,   /* one combat round: actor_char vs target_mob */
 	GAME_VERB_DECAY,   /* a corpse (items[0]) crumbles */
 	GAME_VERB_RESPAWN, /* a dead mob (target_mob) comes back at its spawn room */
@@ -157,6 +158,8 @@ enum game_closable {
 #define GAME_MAX_CONTENTS 32 /* a container's items read for look in */
 #define GAME_MAX_NEW_ITEMS 256 /* item ids reserved for one batch (stacks split, coins dropped) */
 #define GAME_MAX_SAY 1024    /* bytes of text in say, emote, tell, shout */
+#define GAME_MAX_TRIGGERS 4   /* on-enter triggers of one room */
+#define GAME_MAX_WHO 64       /* characters one who lists */
 #define GAME_MAX_GOLD 1000000000000LL /* most gold one action may move */
 #define GAME_MAX_STACK 2147483647LL   /* items.quantity is an SQL integer */
 #define GAME_MAX_LOOT 4      /* entries of a mob's loot table */
@@ -179,6 +182,15 @@ struct game_thing {
 	const char *name;
 	int32_t quantity;
 	bool money;  /* coins: named by how many ("a pile of 12 gold coins") */
+	bool light;     /* lights a dark room (item_templates.stats.light) */
+	bool invisible; /* seen only by those who detect invisible (stats.invisible) */
+};
+
+/* A room's on-enter trigger (room_templates.on_enter): said to the one who
+ * enters and, when room_text is not NULL, to the others ("$n" is the name). */
+struct game_trigger {
+	const char *text;
+	const char *room_text;
 };
 
 struct game_room {
@@ -192,6 +204,11 @@ struct game_room {
 	enum game_closable doors[_GAME_DIR_MAX]; /* GAME_OPEN also when there is no door */
 	bool has_door[_GAME_DIR_MAX];
 	const char *exit_names[_GAME_DIR_MAX]; /* the name of the room each exit leads to */
+	const char *door_names[_GAME_DIR_MAX]; /* "iron-bound trapdoor"; NULL: "door" */
+	int64_t door_keys[_GAME_DIR_MAX]; /* item template that locks and unlocks it, 0 = none */
+	bool door_dirty[_GAME_DIR_MAX];   /* OUT: the worker writes doors[d] back */
+	struct game_trigger on_enter[GAME_MAX_TRIGGERS];
+	size_t non_enter;
 	struct game_thing mobs[GAME_MAX_THINGS];
 	size_t nmobs;
 	struct game_thing items[GAME_MAX_THINGS];
@@ -213,6 +230,9 @@ struct game_char {
 	int64_t fight_id;   /* the action that started the fight: its rounds carry it */
 	int64_t carried_weight; /* weighed: everything it owns, worn, carried and inside those */
 	int32_t carried_count;  /* possessions: how many things it carries (not worn) in all */
+	bool light;       /* holds a light (a worn item whose template has stats.light) */
+	bool invisible;   /* characters.flags "invisible" */
+	bool detect_invisible; /* characters.flags "detect_invisible": sees invisible things */
 	bool weighed;     /* carried_weight was read under its lock (the worker reads it where needed) */
 	bool possessions; /* its worn items and first carried ones are in the state's items */
 	bool locked; /* the worker holds its row lock: the rules may change it */
@@ -236,6 +256,8 @@ struct game_item {
 	enum game_slot worn_slot; /* where its owner wears it now */
 	enum game_closable state; /* containers */
 	bool stackable;
+	bool light;       /* stats.light: lights a dark room while worn (held) or lying there */
+	bool invisible;   /* stats.invisible */
 	int32_t weight;   /* of one */
 	int32_t capacity; /* containers: the weight they hold */
 	int64_t quantity; /* 1..GAME_MAX_STACK */
@@ -271,6 +293,7 @@ struct game_mob {
 	int64_t hp_at_ms;     /* when hp was last written */
 	int64_t fighting;     /* the character it fights back, 0 = none */
 	bool dead;            /* waiting to respawn: in no room's list */
+	bool invisible;       /* mob_templates.stats.invisible */
 	int64_t spawn_room;   /* where it respawns */
 	/* Content (mob template stats): */
 	struct game_dice damage;
@@ -283,6 +306,15 @@ struct game_mob {
 	bool locked;
 	bool dirty;           /* OUT: the worker writes it back */
 	int64_t corpse_id;    /* OUT: died: the worker moves what it owned into this corpse */
+};
+
+/* A character who may be online, read for who. */
+struct game_who {
+	int64_t id;
+	const char *name;
+	int32_t level;
+	bool invisible;
+	int64_t active_ms; /* when it last acted (ms since the epoch), 0 = never */
 };
 
 /* Where a character of an instance respawns, and what death costs (content: the instance's "death"). */
@@ -312,6 +344,9 @@ struct game_state {
 	size_t nmobs;
 	int64_t instances[GAME_MAX_INSTANCES]; /* locked: their streams may be written */
 	size_t ninstances;
+	struct game_who who[GAME_MAX_WHO]; /* read for who: the instance's most recently active */
+	size_t nwho;
+	bool who_read; /* who was read (the worker reads it for who actions only) */
 	struct game_item coin;  /* template of new coin piles (template_id 0: no money in this world) */
 	struct game_item corpse; /* template of corpses (template_id 0: mobs leave none) */
 	struct game_recall recall[GAME_MAX_RECALL];
@@ -393,17 +428,25 @@ enum game_result {
 };
 
 /*
- * An action the rules schedule (a combat round, a corpse's decay, a
- * respawn): the worker enqueues it in the same transaction, due at
- * env->now_ms + delay_ms, with a seed drawn from the action's RNG.
+ * An Action the rules ask for after this one.  The worker queues it in the
+ * same transaction, due at env->now_ms + delay_ms.  One mechanism for all:
+ *  - a move's on-enter triggers, then its auto-look (TRIGGER, LOOK; delay 0):
+ *    queued behind the character ("char:<id>:follow", priority 50), which
+ *    holds back the character's next action until they have run;
+ *  - a combat round every game_rules.round_ms, a corpse's decay, a respawn
+ *    (ROUND, DECAY, RESPAWN): queued under "sys:combat:<char>",
+ *    "sys:decay:<item>", "sys:respawn:<mob>".
+ * The worker names the queue and priority from the verb
+ * (worker_encode_followup); game_apply() derives each seed from the
+ * action's, so a replay asks for the same follow-ups.
  */
 struct game_followup {
 	struct game_action action; /* verb, ids; id and seed are the worker's */
-	int64_t delay_ms;
+	int64_t delay_ms;          /* 0: due at once */
 	int64_t lock_rooms[2];
 	size_t nlock_rooms;
 	int64_t lock_char, lock_mob, lock_item; /* 0 = none */
-	uint64_t seed;
+	uint64_t seed;             /* OUT: set by game_apply() */
 };
 
 #define GAME_MAX_FOLLOWUPS 4

@@ -107,7 +107,7 @@ mob_move(struct game_state *st, const struct game_action *a, struct game_mob *m,
 {
 	int64_t target = from->exits[a->dir];
 
-	if (!target || target != a->to_room_id || from->doors[a->dir] != GAME_OPEN || !game_state_room(st, target))
+	if (!target || target != a->to_room_id || !game_door_open(from, a->dir) || !game_state_room(st, target))
 		return refuse(out);
 	mob_goes(st, m, from, a->dir, "leaves", out);
 	return 0;
@@ -125,7 +125,7 @@ mob_flee(struct game_state *st, const struct game_env *env, struct game_mob *m, 
 	if (!m->fighting)
 		return refuse(out);
 	for (int i = 0; i < _GAME_DIR_MAX; i++)
-		if (from->exits[i] && from->doors[i] == GAME_OPEN && game_state_room(st, from->exits[i]))
+		if (from->exits[i] && game_door_open(from, (enum game_dir) i) && game_state_room(st, from->exits[i]))
 			ways[nways++] = (enum game_dir) i;
 	if (nways == 0)
 		return refuse(out);

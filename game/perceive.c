@@ -29,11 +29,13 @@ void
 game_render_room(struct game_state *st, const struct game_room *room, int64_t viewer, struct game_outcome *out,
 		 const char **ret_text, const char **ret_json)
 {
+	const struct game_char *me = game_state_char(st, viewer);
+	bool dark = !game_can_see_room(st, room, me);
 	struct game_str gs;
 	bool first;
 
 	game_str_begin(&gs, out);
-	if (room->dark) {
+	if (dark) {
 		game_str_puts(&gs, "It is pitch black. You can't see a thing.");
 		*ret_text = game_str_end(&gs);
 	} else {
@@ -43,15 +45,20 @@ game_render_room(struct game_state *st, const struct game_room *room, int64_t vi
 			if (!room->exits[d])
 				continue;
 			game_str_printf(&gs, "%s %s", first ? "" : ",", game_dir_to_string((enum game_dir) d));
+			if (!game_door_open(room, (enum game_dir) d))
+				game_str_puts(&gs, " (closed)");
 			first = false;
 		}
 		if (first)
 			game_str_puts(&gs, " none");
 		game_str_puts(&gs, ".");
 		for (size_t i = 0; i < st->nchars; i++)
-			if (st->chars[i].room_id == room->id && st->chars[i].id != viewer)
+			if (st->chars[i].room_id == room->id && st->chars[i].id != viewer &&
+			    game_sees_invisible(me, st->chars[i].invisible))
 				game_str_printf(&gs, "\n%s is here.", st->chars[i].name);
 		for (size_t i = 0; i < room->nmobs; i++) {
+			if (!game_sees_invisible(me, room->mobs[i].invisible))
+				continue;
 			game_str_puts(&gs, "\n");
 			game_str_capitalized(&gs, room->mobs[i].name);
 			game_str_puts(&gs, " is here.");
@@ -59,6 +66,8 @@ game_render_room(struct game_state *st, const struct game_room *room, int64_t vi
 		for (size_t i = 0; i < room->nitems; i++) {
 			size_t at;
 
+			if (!game_sees_invisible(me, room->items[i].invisible))
+				continue;
 			/* "A pile of 12 gold coins lies here." */
 			game_str_puts(&gs, "\n");
 			at = gs.len;
@@ -71,23 +80,33 @@ game_render_room(struct game_state *st, const struct game_room *room, int64_t vi
 
 	game_str_begin(&gs, out);
 	game_str_printf(&gs, "{\"id\":%lld,\"name\":", (long long) room->id);
-	game_str_json(&gs, room->dark ? "Darkness" : room->name);
+	game_str_json(&gs, dark ? "Darkness" : room->name);
 	game_str_puts(&gs, ",\"description\":");
-	game_str_json(&gs, room->dark ? "" : room->description);
+	game_str_json(&gs, dark ? "" : room->description);
 	game_str_puts(&gs, ",\"dark\":");
-	game_str_puts(&gs, room->dark ? "true" : "false");
+	game_str_puts(&gs, dark ? "true" : "false");
 	game_str_puts(&gs, ",\"exits\":[");
 	first = true;
 	for (int d = 0; d < _GAME_DIR_MAX; d++) {
-		if (!room->exits[d] || room->dark)
+		if (!room->exits[d] || dark)
 			continue;
 		game_str_printf(&gs, "%s\"%s\"", first ? "" : ",", game_dir_to_string((enum game_dir) d));
 		first = false;
 	}
-	game_str_puts(&gs, "],\"characters\":[");
+	/* Doors that are not open: {"east": "closed"} (a locked door looks closed). */
+	game_str_puts(&gs, "],\"doors\":{");
 	first = true;
-	for (size_t i = 0; i < st->nchars && !room->dark; i++) {
-		if (st->chars[i].room_id != room->id || st->chars[i].id == viewer)
+	for (int d = 0; d < _GAME_DIR_MAX; d++) {
+		if (!room->exits[d] || dark || !room->has_door[d] || room->doors[d] == GAME_OPEN)
+			continue;
+		game_str_printf(&gs, "%s\"%s\":\"closed\"", first ? "" : ",", game_dir_to_string((enum game_dir) d));
+		first = false;
+	}
+	game_str_puts(&gs, "},\"characters\":[");
+	first = true;
+	for (size_t i = 0; i < st->nchars && !dark; i++) {
+		if (st->chars[i].room_id != room->id || st->chars[i].id == viewer ||
+		    !game_sees_invisible(me, st->chars[i].invisible))
 			continue;
 		game_str_printf(&gs, "%s{\"id\":%lld,\"name\":", first ? "" : ",", (long long) st->chars[i].id);
 		game_str_json(&gs, st->chars[i].name);
@@ -95,14 +114,22 @@ game_render_room(struct game_state *st, const struct game_room *room, int64_t vi
 		first = false;
 	}
 	game_str_puts(&gs, "],\"mobs\":[");
-	for (size_t i = 0; i < room->nmobs && !room->dark; i++) {
-		game_str_printf(&gs, "%s{\"id\":%lld,\"name\":", i ? "," : "", (long long) room->mobs[i].id);
+	first = true;
+	for (size_t i = 0; i < room->nmobs && !dark; i++) {
+		if (!game_sees_invisible(me, room->mobs[i].invisible))
+			continue;
+		game_str_printf(&gs, "%s{\"id\":%lld,\"name\":", first ? "" : ",", (long long) room->mobs[i].id);
 		game_str_json(&gs, room->mobs[i].name);
 		game_str_puts(&gs, "}");
+		first = false;
 	}
 	game_str_puts(&gs, "],\"items\":[");
-	for (size_t i = 0; i < room->nitems && !room->dark; i++) {
-		game_str_printf(&gs, "%s{\"id\":%lld,\"name\":", i ? "," : "", (long long) room->items[i].id);
+	first = true;
+	for (size_t i = 0; i < room->nitems && !dark; i++) {
+		if (!game_sees_invisible(me, room->items[i].invisible))
+			continue;
+		game_str_printf(&gs, "%s{\"id\":%lld,\"name\":", first ? "" : ",", (long long) room->items[i].id);
+		first = false;
 		game_str_json(&gs, room->items[i].name);
 		game_str_printf(&gs, ",\"quantity\":%d}", (int) room->items[i].quantity);
 	}
@@ -144,23 +171,23 @@ look_dir(struct game_state *st, const struct game_action *a, struct game_char *a
 {
 	struct game_room *room = game_state_room(st, actor->room_id);
 	const char *dir = game_dir_to_string(a->dir);
-	bool shut = room->has_door[a->dir] && room->doors[a->dir] != GAME_OPEN;
+	bool shut = !game_door_open(room, a->dir);
 	const char *text;
 	struct game_str gs;
 
 	if (!room->exits[a->dir])
 		return game_reject(out, a, "no_exit", "You see nothing special that way.");
-	if (room->dark)
+	if (!game_can_see_room(st, room, actor))
 		text = game_printf(out, "It is too dark to see anything %s.", dir);
 	else if (shut)
-		text = game_printf(out, "Looking %s, you see a closed door.", dir);
+		text = game_printf(out, "Looking %s, you see a closed %s.", dir, game_door_name(room, a->dir));
 	else
 		text = game_printf(out, "Looking %s, you see %s.", dir,
 				   room->exit_names[a->dir] ? room->exit_names[a->dir] : "a way on");
 	game_str_begin(&gs, out);
 	game_str_printf(&gs, "{\"dir\":\"%s\",\"door\":\"%s\"", dir,
 			!room->has_door[a->dir] ? "none" : shut ? "closed" : "open");
-	if (!shut && !room->dark && room->exit_names[a->dir]) {
+	if (!shut && game_can_see_room(st, room, actor) && room->exit_names[a->dir]) {
 		game_str_printf(&gs, ",\"room_id\":%lld,\"name\":", (long long) room->exits[a->dir]);
 		game_str_json(&gs, room->exit_names[a->dir]);
 	}

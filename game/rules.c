@@ -23,6 +23,7 @@ const struct game_rules game_rules = {
 		"is badly hurt.",
 		"is barely standing.",
 	},
+	.who_window_ms = 15 * 60 * 1000,
 	.round_ms = 2000,
 	.hit_base = 70,
 	.hit_per_level = 5,
@@ -70,6 +71,12 @@ game_health_text(int32_t hp, int32_t max_hp)
 		if (pct >= game_rules.health_from[i])
 			return game_rules.health_text[i];
 	return game_rules.health_text[4];
+}
+
+bool
+game_is_online(int64_t active_ms, int64_t now_ms)
+{
+	return active_ms > 0 && now_ms - active_ms <= game_rules.who_window_ms;
 }
 
 int32_t

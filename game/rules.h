@@ -8,6 +8,7 @@
 #ifndef WR_GAME_RULES_H
 #define WR_GAME_RULES_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "game/game.h"
@@ -25,6 +26,9 @@ struct game_rules {
 	/* look at a mob or character: health words by hp percent, at or above. */
 	int32_t health_from[4];
 	const char *health_text[5]; /* "is in perfect health." ... */
+	/* who: a character is online when it acted at most this long ago
+	 * (the worker stamps character_presence as it applies actions). */
+	int64_t who_window_ms;
 
 	/* --- combat (game/combat.c) --- */
 	int64_t round_ms;          /* a fight's rounds are this far apart */
@@ -60,6 +64,10 @@ game_consider_verdict(int32_t actor_level, int32_t target_level);
 /* "is in perfect health." for hp out of max_hp. */
 const char *
 game_health_text(int32_t hp, int32_t max_hp);
+
+/* who: whether a character that last acted at active_ms is online at now_ms. */
+bool
+game_is_online(int64_t active_ms, int64_t now_ms);
 
 /* Hit chance in percent of an attacker against a defender. */
 int32_t

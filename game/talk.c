@@ -9,6 +9,7 @@
  * both), and shout writes instance:<id>, whose row the planner puts in the
  * lock set.  Shouting to the rooms of a zone instead would lock every one
  * of them against every move; one instance row serialises only shouts.
+ * An invisible speaker is "Someone" to the others (vision.c).
  */
 #include <string.h>
 
@@ -23,8 +24,8 @@ game_apply_say(struct game_state *st, const struct game_action *a, struct game_c
 	ev = game_event_new(out, "Said");
 	game_event_stream(ev, out, GAME_STREAM_ROOM, actor->room_id);
 	game_field_str(ev, out, "message", game_printf(out, "%s", a->text));
-	game_field_str(ev, out, "speaker", actor->name);
-	game_field_str(ev, out, "text", game_printf(out, "%s says, '%s'", actor->name, a->text));
+	game_field_str(ev, out, "speaker", game_seen_name(actor));
+	game_field_str(ev, out, "text", game_printf(out, "%s says, '%s'", game_seen_name(actor), a->text));
 	game_field_str(ev, out, "text_self", game_printf(out, "You say, '%s'", a->text));
 	return 0;
 }
@@ -37,16 +38,17 @@ game_apply_emote(struct game_state *st, const struct game_action *a, struct game
 	size_t len = strlen(a->text);
 	bool glued = a->text[0] == '\'' || a->text[0] == ',';
 	bool ends = len > 0 && strchr(".!?", a->text[len - 1]) != NULL;
-	const char *text = game_printf(out, "%s%s%s%s", actor->name, glued ? "" : " ", a->text, ends ? "" : ".");
+	const char *text = game_printf(out, "%s%s%s%s", game_seen_name(actor), glued ? "" : " ", a->text, ends ? "" : ".");
 	struct game_event *ev;
 
 	(void) st;
 	ev = game_event_new(out, "Emoted");
 	game_event_stream(ev, out, GAME_STREAM_ROOM, actor->room_id);
 	game_field_str(ev, out, "message", game_printf(out, "%s", a->text));
-	game_field_str(ev, out, "actor_name", actor->name);
+	game_field_str(ev, out, "actor_name", game_seen_name(actor));
 	game_field_str(ev, out, "text", text);
-	game_field_str(ev, out, "text_self", text);
+	game_field_str(ev, out, "text_self",
+		       game_printf(out, "%s%s%s%s", actor->name, glued ? "" : " ", a->text, ends ? "" : "."));
 	return 0;
 }
 
@@ -62,12 +64,12 @@ game_apply_tell(struct game_state *st, const struct game_action *a, struct game_
 		return game_reject(out, a, "self", "You talk to yourself for a while.");
 	if (!to || !to->locked)
 		return game_stale(out);
-	heard = game_printf(out, "%s tells you, '%s'", actor->name, a->text);
+	heard = game_printf(out, "%s tells you, '%s'", game_seen_name(actor), a->text);
 	ev = game_event_new(out, "Told");
 	game_event_stream(ev, out, GAME_STREAM_CHAR, actor->id);
 	game_event_stream(ev, out, GAME_STREAM_CHAR, to->id);
 	game_field_str(ev, out, "message", game_printf(out, "%s", a->text));
-	game_field_str(ev, out, "speaker", actor->name);
+	game_field_str(ev, out, "speaker", game_seen_name(actor));
 	game_field_i64(ev, out, "target_id", to->id);
 	game_field_str(ev, out, "target", to->name);
 	game_field_str(ev, out, "text", heard);
@@ -97,9 +99,9 @@ game_apply_shout(struct game_state *st, const struct game_action *a, struct game
 	ev = game_event_new(out, "Shouted");
 	game_event_stream(ev, out, GAME_STREAM_INSTANCE, actor->instance_id);
 	game_field_str(ev, out, "message", game_printf(out, "%s", a->text));
-	game_field_str(ev, out, "speaker", actor->name);
+	game_field_str(ev, out, "speaker", game_seen_name(actor));
 	game_field_i64(ev, out, "room_id", actor->room_id);
-	game_field_str(ev, out, "text", game_printf(out, "%s shouts, '%s'", actor->name, a->text));
+	game_field_str(ev, out, "text", game_printf(out, "%s shouts, '%s'", game_seen_name(actor), a->text));
 	game_field_str(ev, out, "text_self", game_printf(out, "You shout, '%s'", a->text));
 	return 0;
 }

@@ -88,6 +88,7 @@ static const struct verb_def {
 	/* Synonyms players type in full. */
 	{"take", G_GET, GAME_VERB_GET, 0, true},
 	{"hit", G_ONE, GAME_VERB_KILL, 0, true},
+	{"hold", G_WEAR, GAME_VERB_WEAR, 0, true}, /* hold a torch: it goes to the hold slot */
 	{"eq", G_BARE, GAME_VERB_EQUIPMENT, 0, true},
 	{"inv", G_BARE, GAME_VERB_INVENTORY, 0, true},
 	{"exa", G_ONE, GAME_VERB_EXAMINE, 0, true},

@@ -665,29 +665,55 @@ plan_wear(const struct planner_command *cmd, const struct planner_view *v, struc
 	return 0;
 }
 
+/* Whether word is a prefix of a word of a door's name ("trap" of "iron-bound trapdoor"). */
+static bool
+door_name_matches(const char *name, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = name; n && *p;) {
+		if (strncasecmp(p, word, n) == 0)
+			return true;
+		p += strcspn(p, " -");
+		p += strspn(p, " -");
+	}
+	return false;
+}
+
+/* Doors the object names: every door for "door" (or a prefix of it), else those whose name matches. */
+static bool
+names_door(const struct planner_view *v, int d, const char *word, bool any)
+{
+	return v->exits[d] && v->doors[d] != PLANNER_DOOR_NONE && (any || door_name_matches(v->door_names[d], word));
+}
+
 static int
 plan_door(const struct planner_command *cmd, const struct planner_view *v, struct planner_action *a,
 	  struct planner_candidates *cand, struct wr_error *reterr)
 {
 	int door = -1, ndoors = 0;
+	const char *w = cmd->object.word;
+	bool any = w[0] && strlen(w) <= 4 && strncmp("door", w, strlen(w)) == 0, named = false;
 
 	if (!cmd->has_dir && cmd->object.self)
 		return wr_error_set(reterr, -EINVAL, "bad_input", "you can't %s yourself",
 				    game_verb_to_string(cmd->verb));
-	if (!cmd->has_dir && strlen(cmd->object.word) <= 4 && strncmp("door", cmd->object.word, strlen(cmd->object.word)) == 0 &&
-	    cmd->object.word[0]) {
-		/* "open door": the one door here, or ask which. */
+	for (int d = 0; d < _GAME_DIR_MAX && !any && !cmd->has_dir && w[0]; d++)
+		named = named || names_door(v, d, w, false);
+	if (!cmd->has_dir && (any || named)) {
+		/* "open door", "open trapdoor": the one door here, or ask which. */
 		if (cand)
 			*cand = (struct planner_candidates){0};
 		for (int d = 0; d < _GAME_DIR_MAX; d++) {
-			if (v->exits[d] && v->doors[d] != PLANNER_DOOR_NONE) {
+			if (names_door(v, d, w, any)) {
 				if (++ndoors == (cmd->object.ordinal ? cmd->object.ordinal : 1))
 					door = d;
 				if (cand && cand->n < PLANNER_MAX_CANDIDATES) {
 					struct planner_candidate *k = &cand->c[cand->n++];
 
 					*k = (struct planner_candidate){.kind = PLANNER_ITEM};
-					snprintf(k->name, sizeof(k->name), "the door %s", game_dir_to_string((enum game_dir) d));
+					snprintf(k->name, sizeof(k->name), "the %s %s",
+						 v->door_names[d][0] ? v->door_names[d] : "door", game_dir_to_string((enum game_dir) d));
 					snprintf(k->ref, sizeof(k->ref), "%s", game_dir_to_string((enum game_dir) d));
 				}
 				if (cand)

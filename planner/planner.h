@@ -202,6 +202,7 @@ struct planner_view {
 	int64_t gold;                     /* coins carried */
 	int64_t exits[_GAME_DIR_MAX];     /* 0 = none */
 	enum planner_door doors[_GAME_DIR_MAX];
+	char door_names[_GAME_DIR_MAX][64]; /* "iron-bound trapdoor": "open trapdoor"; "" unnamed */
 	struct planner_seen seen[PLANNER_MAX_VIEW];
 	size_t nseen;
 	/* Characters named anywhere in the world, for tell (borrowed, may be NULL). */

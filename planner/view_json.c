@@ -112,6 +112,18 @@ planner_view_from_json(struct json_object *elem, struct planner_view *ret)
 					v->doors[d] = (enum planner_door) i;
 		}
 	}
+	dj = wr_json_member(elem, "door_names", json_type_object);
+	if (dj) {
+		json_object_object_foreach(dj, nkey, nval)
+		{
+			enum game_dir d = game_dir_from_string(nkey);
+
+			if (d < 0)
+				return -EBADMSG;
+			if (json_object_is_type(nval, json_type_string))
+				snprintf(v->door_names[d], sizeof(v->door_names[d]), "%s", json_object_get_string(nval));
+		}
+	}
 	seen = wr_json_member(elem, "seen", json_type_array);
 	for (size_t i = 0, n = seen ? json_object_array_length(seen) : 0; i < n && v->nseen < PLANNER_MAX_VIEW; i++)
 		if (decode_seen(json_object_array_get_idx(seen, i), &v->seen[v->nseen++]) < 0)

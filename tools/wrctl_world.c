@@ -90,6 +90,7 @@ struct room {
 	const char *name;
 	const char *description;
 	struct json_object *flags; /* borrowed, NULL when absent */
+	struct json_object *on_enter; /* borrowed, NULL when absent: [{"text", "room_text"}] */
 	bool start;
 	struct zone *zone;
 	struct room_exit *exits[10]; /* by direction, set by resolve_exit() */
@@ -104,6 +105,7 @@ struct room_exit {
 	const char *from_key;
 	const char *to_key;
 	const char *key_item_key; /* NULL when the door has no key */
+	const char *door_name;    /* "iron-bound trapdoor"; NULL: "door" */
 	int dir;
 	int door;
 	bool oneway;
@@ -579,7 +581,7 @@ parse_instance(struct world *w, const char *file, struct json_object *obj, size_
 static void
 parse_exit(struct where *at, struct room *r, const char *dirname, struct json_object *v)
 {
-	static const char *const members[] = {"to", "door", "key_item", "oneway", NULL};
+	static const char *const members[] = {"to", "door", "key_item", "oneway", "door_name", NULL};
 	struct room_exit *ex = VEC_PUSH(at->w, exits);
 	const char *door = "none";
 
@@ -601,11 +603,45 @@ parse_exit(struct where *at, struct room *r, const char *dirname, struct json_ob
 	(void) enum_member(at, v, "door", door_names, WR_ELEMENTSOF(door_names), false, &door);
 	(void) key_member(at, v, "key_item", false, &ex->key_item_key);
 	(void) bool_member(at, v, "oneway", &ex->oneway);
+	(void) text_member(at, v, "door_name", false, false, &ex->door_name);
+	if (ex->door_name && strlen(ex->door_name) > 60)
+		at_error(at, "exit \"%s\": \"door_name\" is longer than 60 bytes", dirname);
 	ex->door = table_index(door_names, WR_ELEMENTSOF(door_names), door);
 	if (ex->door == DOOR_LOCKED && !ex->key_item_key)
 		at_error(at, "exit \"%s\": a locked door needs a \"key_item\"", dirname);
 	if (ex->door == DOOR_NONE && ex->key_item_key)
 		at_error(at, "exit \"%s\": \"key_item\" without a door", dirname);
+	if (ex->door == DOOR_NONE && ex->door_name)
+		at_error(at, "exit \"%s\": \"door_name\" without a door", dirname);
+}
+
+/* "on_enter": up to 4 triggers, each {"text": said to the one entering,
+ * "room_text": optional, said to the others ("$n" is the name)}. */
+static void
+parse_on_enter(struct where *at, struct room *r, struct json_object *obj)
+{
+	static const char *const members[] = {"text", "room_text", NULL};
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(obj, "on_enter", &v))
+		return;
+	if (!json_object_is_type(v, json_type_array) || json_object_array_length(v) > 4) {
+		at_error(at, "member \"on_enter\" must be an array of at most 4 triggers");
+		return;
+	}
+	for (size_t i = 0; i < json_object_array_length(v); i++) {
+		struct json_object *t = json_object_array_get_idx(v, i);
+		const char *text = NULL;
+
+		if (!json_object_is_type(t, json_type_object)) {
+			at_error(at, "on_enter[%zu] must be an object", i);
+			return;
+		}
+		check_members(at, t, members);
+		(void) text_member(at, t, "text", true, true, &text);
+		(void) text_member(at, t, "room_text", true, false, &text);
+	}
+	r->on_enter = v;
 }
 
 static void
@@ -631,7 +667,7 @@ static void
 parse_room(struct world *w, const char *file, const char *zone_key, struct json_object *obj,
 	   size_t idx)
 {
-	static const char *const members[] = {"key", "name", "description", "flags", "exits", NULL};
+	static const char *const members[] = {"key", "name", "description", "flags", "exits", "on_enter", NULL};
 	struct room *r = VEC_PUSH(w, rooms);
 	size_t zlen = strlen(zone_key);
 	struct where at;
@@ -657,6 +693,7 @@ parse_room(struct world *w, const char *file, const char *zone_key, struct json_
 			    "start"))
 			r->start = true;
 	parse_exits(&at, r, obj);
+	parse_on_enter(&at, r, obj);
 }
 
 static void
@@ -1510,15 +1547,15 @@ static const char *const sql_upsert_zone =
  * WITH ORDINALITY AS a(e, i) ORDER BY i)", so no array literal is ever built.
  */
 
-/* $1 key, $2 zone_id, $3 name, $4 description, $5 flags (JSON array) */
+/* $1 key, $2 zone_id, $3 name, $4 description, $5 flags (JSON array), $6 on_enter (JSON array) */
 static const char *const sql_upsert_room_template =
-	"WITH up AS (INSERT INTO room_templates AS t (key, zone_id, name, description, flags) "
+	"WITH up AS (INSERT INTO room_templates AS t (key, zone_id, name, description, flags, on_enter) "
 	"VALUES ($1, $2, $3, $4, ARRAY(SELECT e FROM jsonb_array_elements_text($5::jsonb) "
-	"WITH ORDINALITY AS a(e, i) ORDER BY i)) "
+	"WITH ORDINALITY AS a(e, i) ORDER BY i), $6::jsonb) "
 	"ON CONFLICT (key) DO UPDATE SET zone_id = EXCLUDED.zone_id, name = EXCLUDED.name, "
-	"description = EXCLUDED.description, flags = EXCLUDED.flags "
-	"WHERE (t.zone_id, t.name, t.description, t.flags) IS DISTINCT FROM "
-	"(EXCLUDED.zone_id, EXCLUDED.name, EXCLUDED.description, EXCLUDED.flags) "
+	"description = EXCLUDED.description, flags = EXCLUDED.flags, on_enter = EXCLUDED.on_enter "
+	"WHERE (t.zone_id, t.name, t.description, t.flags, t.on_enter) IS DISTINCT FROM "
+	"(EXCLUDED.zone_id, EXCLUDED.name, EXCLUDED.description, EXCLUDED.flags, EXCLUDED.on_enter) "
 	"RETURNING id, CASE WHEN xmax = 0 THEN 'inserted' ELSE 'updated' END AS change) "
 	"SELECT id, change FROM up UNION ALL "
 	"SELECT id, '' FROM room_templates WHERE key = $1 "
@@ -1570,19 +1607,20 @@ static const char *const sql_ensure_room =
 	"AND NOT EXISTS (SELECT 1 FROM ins)";
 
 /*
- * $1 from_room_id, $2 dir, $3 to_room_id, $4 door, $5 key_template_id (NULL).
+ * $1 from_room_id, $2 dir, $3 to_room_id, $4 door, $5 key_template_id (NULL), $6 door_name (NULL).
  * Whether a door is open, closed or locked right now is game state: a reload
  * adds or removes doors but leaves the state of an existing door alone.
  */
 static const char *const sql_upsert_exit =
-	"WITH up AS (INSERT INTO exits AS t (from_room_id, dir, to_room_id, door, key_template_id) "
-	"VALUES ($1, $2, $3, $4, $5) "
+	"WITH up AS (INSERT INTO exits AS t (from_room_id, dir, to_room_id, door, key_template_id, door_name) "
+	"VALUES ($1, $2, $3, $4, $5, $6) "
 	"ON CONFLICT (from_room_id, dir) DO UPDATE SET to_room_id = EXCLUDED.to_room_id, "
-	"key_template_id = EXCLUDED.key_template_id, "
+	"key_template_id = EXCLUDED.key_template_id, door_name = EXCLUDED.door_name, "
 	"door = CASE WHEN (t.door = 'none') = (EXCLUDED.door = 'none') THEN t.door "
 	"ELSE EXCLUDED.door END "
 	"WHERE t.to_room_id <> EXCLUDED.to_room_id "
 	"OR t.key_template_id IS DISTINCT FROM EXCLUDED.key_template_id "
+	"OR t.door_name IS DISTINCT FROM EXCLUDED.door_name "
 	"OR (t.door = 'none') <> (EXCLUDED.door = 'none') "
 	"RETURNING from_room_id, CASE WHEN xmax = 0 THEN 'inserted' ELSE 'updated' END AS change) "
 	"SELECT from_room_id, change FROM up UNION ALL "
@@ -1745,11 +1783,11 @@ load_room_templates(struct loader *ld, struct world *w)
 		struct room *rm = &w->rooms[i];
 		struct num zone_id;
 		const char *p[] = {rm->e.key, num(&zone_id, rm->zone->id), rm->name,
-				   rm->description, json_text(rm->flags, "[]")};
+				   rm->description, json_text(rm->flags, "[]"), json_text(rm->on_enter, "[]")};
 		int r;
 
 		loader_what(ld, "room template \"%s\"", rm->e.key);
-		r = write_row(ld, sql_upsert_room_template, 5, p, &rm->template_id);
+		r = write_row(ld, sql_upsert_room_template, 6, p, &rm->template_id);
 		if (r < 0)
 			return r;
 	}
@@ -1836,12 +1874,12 @@ load_exits(struct loader *ld, struct world *w)
 			struct num from, to, key;
 			const char *p[] = {num(&from, ex->from->ids[k]), dirs[ex->dir].name,
 					   num(&to, ex->to->ids[k]), door_names[ex->door],
-					   ex->key_item ? num(&key, ex->key_item->id) : NULL};
+					   ex->key_item ? num(&key, ex->key_item->id) : NULL, ex->door_name};
 			int r;
 
 			loader_what(ld, "exit \"%s\" of room \"%s\"", dirs[ex->dir].name,
 				    ex->from->e.key);
-			r = write_row(ld, sql_upsert_exit, 5, p, NULL);
+			r = write_row(ld, sql_upsert_exit, 6, p, NULL);
 			if (r < 0)
 				return r;
 		}

@@ -90,18 +90,32 @@ talks(enum game_verb v)
 	return v == GAME_VERB_SAY || v == GAME_VERB_EMOTE || v == GAME_VERB_TELL || v == GAME_VERB_SHOUT;
 }
 
+/* "char:<id>" WORKER_FOLLOW_SUFFIX: a character's own follow-up queue. */
+static bool
+follow_actor(const char *actor_key)
+{
+	size_t n = strlen(actor_key), k = strlen(WORKER_FOLLOW_SUFFIX);
+
+	return strncmp(actor_key, "char:", 5) == 0 && n > k && strcmp(actor_key + n - k, WORKER_FOLLOW_SUFFIX) == 0;
+}
+
 /*
  * An action the rules scheduled (worker_encode_followup wrote its plan):
- * nothing was typed, so there is nothing to re-plan.  Only sys:<kind>:<id>
- * actors may carry these verbs, and only these verbs.
+ * nothing was typed, so there is nothing to re-plan.  A trigger runs on its
+ * character's follow-up queue; rounds, decay and respawn on sys:<kind>:<id>
+ * queues.  No other actor may carry these verbs.
  */
 static int
 decode_internal(struct worker_action *a, struct json_object *jp)
 {
 	struct game_action *g = &a->game;
+	int64_t who = g->actor_char; /* from the actor key: a trigger's plan may only repeat it */
 
-	if (strncmp(a->actor_key, "sys:", 4) != 0)
+	if (g->verb == GAME_VERB_TRIGGER ? !follow_actor(a->actor_key) : strncmp(a->actor_key, "sys:", 4) != 0)
 		return fail(a, "internal verb from a non-system actor");
+	if (g->verb == GAME_VERB_TRIGGER && (wr_json_opt_i64(jp, "char", 0, INT64_MAX, &g->actor_char, NULL) < 0 ||
+					     g->actor_char != who))
+		return fail(a, "malformed plan");
 	if (wr_json_get_i64(jp, "room", 1, INT64_MAX, &g->room_id, NULL) < 0 ||
 	    wr_json_opt_i64(jp, "char", 0, INT64_MAX, &g->actor_char, NULL) < 0 ||
 	    wr_json_opt_i64(jp, "mob", 0, INT64_MAX, &g->target_mob, NULL) < 0 ||
@@ -201,8 +215,7 @@ worker_decode_action(const PGresult *res, int row, struct worker_action *ret)
 	else if (strncmp(a->actor_key, "mob:", 4) == 0) {
 		if (wr_parse_i64(a->actor_key + 4, 1, INT64_MAX, &a->game.actor_mob) < 0)
 			return fail(a, "malformed mob actor");
-	} else if (strncmp(a->actor_key, "char:", 5) != 0 ||
-		 wr_parse_i64(a->actor_key + 5, 1, INT64_MAX, &a->game.actor_char) < 0)
+	} else if (worker_actor_char(a->actor_key, &a->game.actor_char) < 0)
 		return fail(a, "actor is not a character");
 	a->nlock_instances = parse_id_array(PQgetvalue(res, row, COL_LOCK_INSTANCES), a->lock_instances,
 					    (int) WR_ELEMENTSOF(a->lock_instances));
@@ -219,6 +232,24 @@ worker_decode_action(const PGresult *res, int row, struct worker_action *ret)
 		return fail(a, "malformed lock set");
 	return decode_args(a, PQgetvalue(res, row, COL_VERB), PQgetvalue(res, row, COL_ARGS),
 			   PQgetvalue(res, row, COL_PLAN));
+}
+
+int
+worker_actor_char(const char *actor_key, int64_t *ret)
+{
+	char id[24];
+	size_t n;
+
+	if (strncmp(actor_key, "char:", 5) != 0)
+		return -EINVAL;
+	actor_key += 5;
+	n = strcspn(actor_key, ":");
+	/* "char:7" or its follow-up queue "char:7" WORKER_FOLLOW_SUFFIX */
+	if (n == 0 || n >= sizeof(id) || (actor_key[n] && strcmp(actor_key + n, WORKER_FOLLOW_SUFFIX) != 0))
+		return -EINVAL;
+	memcpy(id, actor_key, n);
+	id[n] = '\0';
+	return wr_parse_i64(id, 1, INT64_MAX, ret);
 }
 
 static const char *
@@ -282,7 +313,9 @@ decode_things(struct json_object *list, struct game_thing *out, size_t *n)
 		out[(*n)++] = (struct game_thing){.id = i64_member(t, "id"),
 						  .name = str_member(t, "name"),
 						  .quantity = q > 0 ? (int32_t) q : 1,
-						  .money = strcmp(str_member(t, "kind"), "money") == 0};
+						  .money = strcmp(str_member(t, "kind"), "money") == 0,
+						  .light = bool_member(t, "light"),
+						  .invisible = bool_member(t, "invisible")};
 	}
 }
 
@@ -298,11 +331,23 @@ decode_room(struct json_object *o, struct game_room *r)
 		.name = str_member(o, "name"),
 		.description = str_member(o, "description"),
 	};
+	struct json_object *triggers = wr_json_member(o, "on_enter", json_type_array);
+
 	for (size_t i = 0; flags && i < json_object_array_length(flags); i++)
 		if (!strcmp(json_object_get_string(json_object_array_get_idx(flags, i)), "dark"))
 			r->dark = true;
 		else if (!strcmp(json_object_get_string(json_object_array_get_idx(flags, i)), "safe"))
 			r->safe = true;
+	/* The migration bounds on_enter to GAME_MAX_TRIGGERS; more would be ignored. */
+	for (size_t i = 0; triggers && i < json_object_array_length(triggers) && r->non_enter < GAME_MAX_TRIGGERS;
+	     i++) {
+		struct json_object *t = json_object_array_get_idx(triggers, i);
+		const char *text = opt_str_member(t, "text");
+
+		if (text && *text)
+			r->on_enter[r->non_enter++] =
+				(struct game_trigger){.text = text, .room_text = opt_str_member(t, "room_text")};
+	}
 	for (size_t i = 0; exits && i < json_object_array_length(exits); i++) {
 		struct json_object *x = json_object_array_get_idx(exits, i);
 		enum game_dir d = game_dir_from_string(str_member(x, "dir"));
@@ -314,16 +359,35 @@ decode_room(struct json_object *o, struct game_room *r)
 		r->exit_names[d] = opt_str_member(x, "to_name");
 		r->has_door[d] = *door && strcmp(door, "none") != 0;
 		r->doors[d] = closable(door);
+		r->door_names[d] = opt_str_member(x, "door_name");
+		r->door_keys[d] = i64_member(x, "key");
 	}
 	decode_things(wr_json_member(o, "mobs", json_type_array), r->mobs, &r->nmobs);
 	decode_things(wr_json_member(o, "items", json_type_array), r->items, &r->nitems);
 	return r->id > 0 ? 0 : -EBADMSG;
 }
 
+static bool
+has_flag(struct json_object *o, const char *flag)
+{
+	struct json_object *flags = wr_json_member(o, "flags", json_type_array);
+
+	for (size_t i = 0; flags && i < json_object_array_length(flags); i++) {
+		const char *f = json_object_get_string(json_object_array_get_idx(flags, i));
+
+		if (f && strcmp(f, flag) == 0)
+			return true;
+	}
+	return false;
+}
+
 static void
 decode_char(struct json_object *c, struct game_char *ch)
 {
 	*ch = (struct game_char){
+		.light = bool_member(c, "light"),
+		.invisible = has_flag(c, "invisible"),
+		.detect_invisible = has_flag(c, "detect_invisible"),
 		.id = i64_member(c, "id"),
 		.name = str_member(c, "name"),
 		.description = opt_str_member(c, "description"),
@@ -368,6 +432,8 @@ decode_item(struct json_object *it, struct game_item *ret)
 		.worn_slot = worn,
 		.state = closable(str_member(it, "state")),
 		.stackable = bool_member(it, "stackable"),
+		.light = bool_member(it, "light"),
+		.invisible = bool_member(it, "invisible"),
 		.weight = i32_member(it, "weight"),
 		.capacity = i32_member(it, "capacity"),
 		.quantity = q > 0 ? q : 1,
@@ -412,6 +478,7 @@ decode_mob(struct json_object *m, struct game_mob *ret)
 		.gold_max = i64_member(m, "gold_max"),
 		.respawn_ms = i64_member(m, "respawn_ms"),
 		.decay_ms = i64_member(m, "decay_ms"),
+		.invisible = bool_member(m, "invisible"),
 		.locked = bool_member(m, "locked"),
 	};
 	if (opt_str_member(m, "damage") && game_dice_parse(opt_str_member(m, "damage"), &ret->damage) < 0)
@@ -435,6 +502,7 @@ decode_lists(struct json_object *doc, struct game_state *st, struct wr_error *re
 	struct json_object *inst = wr_json_member(doc, "instances", json_type_array);
 	struct json_object *ids = wr_json_member(doc, "new_ids", json_type_array);
 	struct json_object *coin = wr_json_member(doc, "coin", json_type_object);
+	struct json_object *who = wr_json_member(doc, "who", json_type_array);
 	struct json_object *corpse = wr_json_member(doc, "corpse", json_type_object);
 	struct json_object *recall = wr_json_member(doc, "recall", json_type_array);
 
@@ -456,6 +524,20 @@ decode_lists(struct json_object *doc, struct game_state *st, struct wr_error *re
 			.room_id = i64_member(x, "room_id"),
 			.xp_percent = i32_member(x, "xp_percent"),
 			.gold_percent = i32_member(x, "gold_percent"),
+		};
+	}
+	if (who && json_object_array_length(who) > GAME_MAX_WHO)
+		return wr_error_set(reterr, -E2BIG, "internal", "who lists too many characters");
+	st->who_read = who != NULL;
+	for (size_t i = 0; who && i < json_object_array_length(who); i++) {
+		struct json_object *c = json_object_array_get_idx(who, i);
+
+		st->who[st->nwho++] = (struct game_who){
+			.id = i64_member(c, "id"),
+			.name = str_member(c, "name"),
+			.level = i32_member(c, "level"),
+			.invisible = bool_member(c, "invisible"),
+			.active_ms = i64_member(c, "active_ms"),
 		};
 	}
 	if (corpse && decode_item(corpse, &st->corpse) < 0)
@@ -492,6 +574,8 @@ worker_decode_state(const char *json, struct game_state *st, struct json_object 
 	}
 	st->nrooms = st->nchars = st->nitems = st->nmobs = st->ninstances = 0;
 	st->nnew_ids = st->new_ids_used = 0;
+	st->nwho = 0;
+	st->who_read = false;
 	st->coin = (struct game_item){0};
 	st->corpse = (struct game_item){0};
 	st->nrecall = 0;
@@ -590,18 +674,35 @@ worker_encode_event(struct wr_strbuf *sb, const struct game_event *ev, const str
 	wr_strbuf_puts(sb, "]}");
 }
 
-/* Who a follow-up's actions queue behind: one chain per fight, corpse or mob. */
-static void
-followup_actor(const struct game_followup *f, char *buf, size_t n)
+/*
+ * Where a follow-up queues, by its verb -- the one table of follow-up queues:
+ * a move's trigger and look behind the character ("char:<id>:follow", ahead
+ * of players' priority 100, and wr_claim holds the character's next action
+ * back while any is queued), carrying the move's command and account; a
+ * fight's rounds on one chain per character, as urgent as players; corpses
+ * and respawns on one chain each, ambient.
+ */
+static int
+followup_queue(const struct game_followup *f, char *buf, size_t n, bool *ret_own)
 {
 	const struct game_action *g = &f->action;
 
-	if (g->verb == GAME_VERB_ROUND)
+	*ret_own = false;
+	switch (g->verb) {
+	case GAME_VERB_ROUND:
 		snprintf(buf, n, "sys:combat:%" PRId64, g->actor_char);
-	else if (g->verb == GAME_VERB_DECAY)
+		return 100;
+	case GAME_VERB_DECAY:
 		snprintf(buf, n, "sys:decay:%" PRId64, g->items[0]);
-	else
+		return 200;
+	case GAME_VERB_RESPAWN:
 		snprintf(buf, n, "sys:respawn:%" PRId64, g->target_mob);
+		return 200;
+	default: /* trigger, look */
+		snprintf(buf, n, "char:%" PRId64 WORKER_FOLLOW_SUFFIX, g->actor_char);
+		*ret_own = true;
+		return WORKER_FOLLOW_PRIORITY;
+	}
 }
 
 static void
@@ -620,8 +721,9 @@ worker_encode_followup(struct wr_strbuf *sb, const struct game_followup *f, cons
 {
 	const struct game_action *g = &f->action;
 	char actor[64];
+	bool own;
+	int priority = followup_queue(f, actor, sizeof(actor), &own);
 
-	followup_actor(f, actor, sizeof(actor));
 	wr_strbuf_printf(sb, "{\"actor_key\":\"%s\",\"verb\":\"%s\",\"args\":{}", actor, game_verb_to_string(g->verb));
 	wr_strbuf_printf(sb, ",\"plan\":{\"room\":%" PRId64, g->room_id);
 	if (g->actor_char)
@@ -637,11 +739,19 @@ worker_encode_followup(struct wr_strbuf *sb, const struct game_followup *f, cons
 	wr_strbuf_puts(sb, "}");
 	if (a->instance_id)
 		wr_strbuf_printf(sb, ",\"instance_id\":%" PRId64, a->instance_id);
+	/* What a move shows answers the move's command. */
+	if (own && a->account_id)
+		wr_strbuf_printf(sb, ",\"account_id\":%" PRId64, a->account_id);
+	if (own && a->command_id[0]) {
+		wr_strbuf_puts(sb, ",\"command_id\":");
+		wr_strbuf_json_str(sb, a->command_id);
+	}
 	json_id_list(sb, "lock_rooms", f->lock_rooms, f->nlock_rooms);
 	json_id_list(sb, "lock_characters", &f->lock_char, 1);
 	json_id_list(sb, "lock_mobs", &f->lock_mob, 1);
 	json_id_list(sb, "lock_items", &f->lock_item, 1);
-	/* Fights are as urgent as players; corpses and respawns are ambient. */
-	wr_strbuf_printf(sb, ",\"priority\":%d,\"run_at_ms\":%" PRId64 ",\"seed\":%" PRId64 "}",
-			 g->verb == GAME_VERB_ROUND ? 100 : 200, now_ms + f->delay_ms, (int64_t) f->seed);
+	/* Due at once: the database's now(), never a worker clock a little ahead of it. */
+	if (f->delay_ms > 0)
+		wr_strbuf_printf(sb, ",\"run_at_ms\":%" PRId64, now_ms + f->delay_ms);
+	wr_strbuf_printf(sb, ",\"priority\":%d,\"seed\":%" PRId64 "}", priority, (int64_t) f->seed);
 }

@@ -70,7 +70,8 @@ struct counters {
 
 /* The batch being built for wr_commit_batch. */
 struct batch {
-	struct wr_strbuf events, done, replan, dead, followups;
+	struct wr_strbuf events, done, replan, dead;
+	struct wr_strbuf followups, active; /* actions the rules asked for; actors that acted (who) */
 	struct counters counters;
 	size_t nevents;
 };
@@ -215,6 +216,7 @@ struct loadset {
 	IDSET(read_mobs, GAME_MAX_MOBS);
 	IDSET(weights, WORKER_MAX_LOCKED_CHARS);
 	IDSET(exit_names, GAME_MAX_ROOMS);
+	IDSET(who, GAME_MAX_INSTANCES);
 	size_t new_ids;
 	size_t item_rows; /* an upper bound of the items the state will hold */
 	bool combat;      /* a kill or a round: read the corpse template and recall rooms */
@@ -275,6 +277,17 @@ add_reads(struct loadset *ls, const struct worker_action *a, bool *overflow)
 	case GAME_VERB_SCORE:
 		ADD(ls, weights, g->actor_char, overflow);
 		break;
+	case GAME_VERB_REMOVE:
+	case GAME_VERB_LOCK:
+	case GAME_VERB_UNLOCK:
+		/* remove: whether another held light still burns; lock, unlock: the key */
+		ADD(ls, possessions, g->actor_char, overflow);
+		ls->item_rows += GAME_MAX_POSSESSIONS;
+		break;
+	case GAME_VERB_WHO:
+		if (a->instance_id)
+			ADD(ls, who, a->instance_id, overflow);
+		break;
 	case GAME_VERB_KILL:
 		ls->combat = true;
 		break;
@@ -308,18 +321,18 @@ add_reads(struct loadset *ls, const struct worker_action *a, bool *overflow)
 
 /* The sets only grow at their ends: their sizes are enough to undo an action. */
 struct loadsize {
-	size_t n[13], new_ids, item_rows;
+	size_t n[14], new_ids, item_rows;
 };
 
 static void
 loadsize(struct loadset *ls, struct loadsize *sz, bool restore)
 {
-	size_t *n[13] = {&ls->ninstances,  &ls->nrooms,     &ls->nchars,       &ls->nmobs,
+	size_t *n[14] = {&ls->ninstances,  &ls->nrooms,     &ls->nchars,       &ls->nmobs,
 			 &ls->nitems,      &ls->nviews,     &ls->npossessions, &ls->nread_chars,
 			 &ls->nread_items, &ls->ncontents,  &ls->nread_mobs,   &ls->nweights,
-			 &ls->nexit_names};
+			 &ls->nexit_names, &ls->nwho};
 
-	for (size_t i = 0; i < 13; i++) {
+	for (size_t i = 0; i < 14; i++) {
 		if (restore)
 			*n[i] = sz->n[i];
 		else
@@ -408,6 +421,8 @@ lock_load(struct worker *w, int n, struct wr_error *reterr)
 	json_ids(&s[5], "mobs", ls.read_mobs, ls.nread_mobs);
 	json_ids(&s[5], "weights", ls.weights, ls.nweights);
 	json_ids(&s[5], "exit_names", ls.exit_names, ls.nexit_names);
+	if (ls.nwho)
+		json_ids(&s[5], "who", ls.who, ls.nwho);
 	wr_strbuf_printf(&s[5], "\"new_ids\":%zu,\"combat\":%s}", ls.new_ids, ls.combat ? "true" : "false");
 	for (int i = 0; i < 6; i++)
 		p[i] = wr_strbuf_str(&s[i]);
@@ -559,6 +574,20 @@ append_events(struct batch *b, const struct game_outcome *out, const struct work
 	return 0;
 }
 
+/* The actor acted: who counts it online (character_presence). */
+static void
+mark_active(struct batch *b, const struct worker_action *a)
+{
+	char item[96];
+
+	/* Players' own actions and their follow-ups; not a fight's rounds or a mob's doings. */
+	if (!a->instance_id || a->game.actor_char <= 0 || strncmp(a->actor_key, "char:", 5) != 0)
+		return;
+	snprintf(item, sizeof(item), "{\"character_id\":%" PRId64 ",\"instance_id\":%" PRId64 "}", a->game.actor_char,
+		 a->instance_id);
+	list_add(&b->active, item);
+}
+
 static void
 apply_one(struct worker *w, struct batch *b, struct worker_action *a, int64_t now_ms)
 {
@@ -594,12 +623,13 @@ apply_one(struct worker *w, struct batch *b, struct worker_action *a, int64_t no
 		return;
 	}
 	mark_done(b, a);
-	if (out->result == GAME_OK)
-		for (size_t i = 0; i < out->nfollowups; i++) {
-			if (b->followups.len)
-				wr_strbuf_puts(&b->followups, ",");
-			worker_encode_followup(&b->followups, &out->followups[i], a, now_ms);
-		}
+	mark_active(b, a);
+	/* A rejected action asks for nothing (game_apply() clears them). */
+	for (size_t i = 0; i < out->nfollowups; i++) {
+		if (b->followups.len)
+			wr_strbuf_puts(&b->followups, ",");
+		worker_encode_followup(&b->followups, &out->followups[i], a, now_ms);
+	}
 	if (out->result == GAME_REJECTED)
 		w->rejected++;
 	else
@@ -637,6 +667,9 @@ item_json(struct wr_strbuf *sb, const struct game_item *it, bool whole)
 		wr_strbuf_printf(sb, ",\"worn_slot\":\"%s\"", slot);
 	else
 		wr_strbuf_puts(sb, ",\"worn_slot\":null");
+	/* NULL is open, and what every non-container has. */
+	wr_strbuf_printf(sb, ",\"container_state\":%s",
+			 it->state == GAME_CLOSED ? "\"closed\"" : it->state == GAME_LOCKED ? "\"locked\"" : "null");
 	wr_strbuf_printf(sb, ",\"quantity\":%" PRId64 "}", it->quantity);
 }
 
@@ -741,9 +774,25 @@ encode_batch(struct worker *w, struct batch *b, struct wr_strbuf *sb)
 		first = false;
 	}
 	encode_items(w->state, sb);
+	wr_strbuf_puts(sb, "],\"exits\":[");
+	first = true;
+	for (size_t i = 0; i < w->state->nrooms; i++) {
+		const struct game_room *r = &w->state->rooms[i];
+
+		for (int d = 0; d < _GAME_DIR_MAX; d++) {
+			if (!r->door_dirty[d])
+				continue;
+			wr_strbuf_printf(sb, "%s{\"from_room_id\":%" PRId64 ",\"dir\":\"%s\",\"door\":\"%s\"}",
+					 first ? "" : ",", r->id, game_dir_to_string((enum game_dir) d),
+					 r->doors[d] == GAME_OPEN ? "open" : r->doors[d] == GAME_CLOSED ? "closed" : "locked");
+			first = false;
+		}
+	}
 	encode_mobs(w->state, sb);
 	wr_strbuf_puts(sb, "],\"followups\":[");
 	wr_strbuf_puts(sb, wr_strbuf_str(&b->followups));
+	wr_strbuf_puts(sb, "],\"active\":[");
+	wr_strbuf_puts(sb, wr_strbuf_str(&b->active));
 	wr_strbuf_puts(sb, "],\"events\":[");
 	wr_strbuf_puts(sb, wr_strbuf_str(&b->events));
 	wr_strbuf_puts(sb, "],\"counters\":{");
@@ -898,6 +947,7 @@ out:
 	wr_strbuf_done(&b.replan);
 	wr_strbuf_done(&b.dead);
 	wr_strbuf_done(&b.followups);
+	wr_strbuf_done(&b.active);
 	wr_strbuf_done(&json);
 	return r;
 }

@@ -21,6 +21,13 @@
 #define WORKER_MAX_LOCKED_MOBS 64   /* mobs one batch may lock */
 #define WORKER_MAX_READ_CHARS 64    /* characters one batch reads to describe (look, consider) */
 #define WORKER_BUSY_WAIT_MS 20 /* nap when due work is held by other workers */
+/* Follow-ups (a move's on-enter triggers and auto-look) queue under the
+ * actor's key plus this suffix, ahead of players' own actions (priority
+ * 100): an actor's follow-ups keep their order among themselves and run
+ * before its next queued command is claimed, whenever they are claimable
+ * together. */
+#define WORKER_FOLLOW_SUFFIX ":follow"
+#define WORKER_FOLLOW_PRIORITY 50
 
 struct worker_config {
 	char *database_url;
@@ -75,6 +82,9 @@ struct worker {
 };
 
 /* codec.c */
+/* The character of "char:<id>" or "char:<id>:follow"; -EINVAL otherwise. */
+int
+worker_actor_char(const char *actor_key, int64_t *ret);
 int
 worker_decode_action(const PGresult *res, int row, struct worker_action *ret);
 /* Parses wr_lock_load()'s JSON into st; strings stay borrowed from *ret_doc. */

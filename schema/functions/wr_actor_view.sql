@@ -5,9 +5,14 @@
 -- order: what it wears, what it carries (each container's contents right
 -- after it), the others in the room, the mobs, the items on the floor (again
 -- with contents).  Bounded: 64 of each kind, 32 per container, 256 in all.
+-- Invisible characters, mobs and items (characters.flags, stats.invisible)
+-- are left out unless the viewer detects invisible (game/vision.c): what one
+-- cannot see, one cannot name, and "get all" does not reach for it.
+-- Darkness is the rules' call ("not_seen"), not the view's.
 -- Unlocked read: the worker re-validates the plan under its locks.
 -- Shape: [{"character_id", "name", "account_id", "instance_id", "room_id", "gold",
 --          "exits": {"north": 13, ...}, "doors": {"north": "closed", ...},
+--          "door_names": {"down": "iron-bound trapdoor", ...},
 --          "seen": [{"id", "kind": "char|mob|item", "where": "worn|carried|room|inside",
 --                    "inside", "quantity", "name", "keywords", "slot", "flags": [...]}]}]
 
@@ -33,32 +38,38 @@ $$;
 
 CREATE OR REPLACE FUNCTION wr_view_seen(p_char bigint, p_room bigint) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
-	WITH top AS (
+	WITH me AS (
+		SELECT coalesce((SELECT 'detect_invisible' = ANY(flags) FROM characters WHERE id = p_char), false) AS detect
+	), top AS (
 		SELECT CASE WHEN i.worn_slot IS NOT NULL THEN 0 ELSE 1 END AS grp, i.id AS anchor, 0 AS sub, i.id,
 		       wr_view_item(i, t, CASE WHEN i.worn_slot IS NOT NULL THEN 'worn' ELSE 'carried' END) AS j,
 		       t.kind = 'container' AND coalesce(i.container_state, 'open') = 'open' AS open_container
 		FROM (SELECT * FROM items WHERE owner_character_id = p_char ORDER BY worn_slot IS NULL, id LIMIT 64) i
-		JOIN item_templates t ON t.id = i.template_id
+		JOIN item_templates t ON t.id = i.template_id, me
+		WHERE me.detect OR NOT coalesce(t.stats->'invisible' = 'true', false)
 		UNION ALL
 		SELECT 3, i.id, 0, i.id, wr_view_item(i, t, 'room'), t.kind = 'container'
 		FROM (SELECT * FROM items WHERE owner_room_id = p_room ORDER BY id LIMIT 64) i
-		JOIN item_templates t ON t.id = i.template_id
+		JOIN item_templates t ON t.id = i.template_id, me
+		WHERE me.detect OR NOT coalesce(t.stats->'invisible' = 'true', false)
 	), inside AS (
 		SELECT top.grp, top.anchor, 1 AS sub, i.id, wr_view_item(i, t, 'inside') AS j
 		FROM top
 		CROSS JOIN LATERAL (SELECT * FROM items WHERE owner_item_id = top.id ORDER BY id LIMIT 32) i
-		JOIN item_templates t ON t.id = i.template_id
-		WHERE top.open_container
+		JOIN item_templates t ON t.id = i.template_id, me
+		WHERE top.open_container AND (me.detect OR NOT coalesce(t.stats->'invisible' = 'true', false))
 	), beings AS (
 		SELECT 2 AS grp, o.id AS anchor, 0 AS sub, o.id,
 		       jsonb_build_object('id', o.id, 'kind', 'char', 'where', 'room', 'name', o.name) AS j
-		FROM (SELECT id, name FROM characters WHERE room_id = p_room AND id <> p_char ORDER BY id LIMIT 64) o
+		FROM (SELECT id, name, flags FROM characters WHERE room_id = p_room AND id <> p_char ORDER BY id LIMIT 64) o, me
+		WHERE me.detect OR NOT 'invisible' = ANY(o.flags)
 		UNION ALL
 		SELECT 2, 1000000000000000000 + m.id, 0, m.id,
 		       jsonb_build_object('id', m.id, 'kind', 'mob', 'where', 'room', 'name', t.name,
 		                          'keywords', array_to_string(t.keywords, ' '))
 		FROM (SELECT * FROM mobs WHERE room_id = p_room AND dead_at IS NULL ORDER BY id LIMIT 64) m
-		JOIN mob_templates t ON t.id = m.template_id
+		JOIN mob_templates t ON t.id = m.template_id, me
+		WHERE me.detect OR NOT coalesce(t.stats->'invisible' = 'true', false)
 	), everything AS (
 		SELECT grp, anchor, sub, id, j FROM top
 		UNION ALL SELECT grp, anchor, sub, id, j FROM inside
@@ -77,6 +88,8 @@ LANGUAGE sql STABLE AS $$
 		                   FROM exits x WHERE x.from_room_id = c.room_id), '{}'),
 		'doors', coalesce((SELECT jsonb_object_agg(x.dir, x.door)
 		                   FROM exits x WHERE x.from_room_id = c.room_id AND x.door <> 'none'), '{}'),
+		'door_names', coalesce((SELECT jsonb_object_agg(x.dir, x.door_name)
+		                        FROM exits x WHERE x.from_room_id = c.room_id AND x.door_name IS NOT NULL), '{}'),
 		'seen', wr_view_seen(c.id, c.room_id))
 		ORDER BY c.id), '[]')
 	FROM characters c WHERE c.id = ANY(p_characters)

@@ -10,15 +10,19 @@
 --               changed character rows (the combat members may be absent)
 --   mobs:       [{id, room_id, hp, hp_at_ms, fighting, dead, corpse_id}] changed mob rows; a
 --               mob with corpse_id died: everything it owned moves into that new corpse
---   followups:  [{actor_key, verb, args, plan, instance_id, lock_*, run_at, seed, priority}]
---               actions the rules scheduled (combat rounds, decay, respawn): enqueued
---               like wr_enqueue does, after the batch's own actions left the queue
+--   followups:  [{actor_key, verb, args, plan, instance_id, account_id, command_id, lock_*,
+--                 run_at_ms (absent: now), seed, priority}] actions the rules asked for
+--               (struct game_followup: a move's on-enter triggers and auto-look under
+--               "char:<id>:follow"; combat rounds, decay, respawn under "sys:...");
+--               enqueued in order like wr_enqueue does, after the batch's own
+--               actions left the queue
 --   spilled:    [ids] containers in deleted_items whose contents first move to
 --               the container's own owner (a decaying corpse)
---   new_items:  [{id, template_id, instance_id, owner_*_id, worn_slot, quantity}] rows the
+--   new_items:  [{id, template_id, instance_id, owner_*_id, worn_slot, quantity, container_state,
+--                 name}] rows the
 --               rules created (split stacks, dropped coins), with ids wr_lock_load reserved
 --   items:      [{id, owner_character_id, owner_room_id, owner_mob_id, owner_item_id,
---                 worn_slot, quantity}] changed item rows, written whole (all locked)
+--                 worn_slot, quantity, container_state}] changed item rows, written whole (all locked)
 --   deleted_items: [ids] items that are gone (coins picked up; locked)
 --   events:     [{type, payload, action_id, command_id, actor_key, instance_id,
 --                 enqueued_at, streams: [{stream, seq}]}] in order; seqs assigned by the
@@ -26,6 +30,10 @@
 --               wr_lock_load returned
 --   counters:   {stream: last_seq} new stream heads
 --   dead:       [{id, error}] actions that can never apply: moved to dead_actions
+--   exits:      [{from_room_id, dir, door}] doors the rules opened, closed, locked
+--               or unlocked (both rooms locked)
+--   active:     [{character_id, instance_id}] actors of applied actions: their
+--               character_presence is stamped (at most every 30 s) for who
 -- Sends one NOTIFY on wr_events with the touched streams when it fits.
 CREATE OR REPLACE FUNCTION wr_commit_batch(batch jsonb) RETURNS integer
 LANGUAGE plpgsql AS $$
@@ -35,6 +43,7 @@ DECLARE
 	new_id bigint;
 	n integer := 0;
 	streams text;
+	done bigint[];
 BEGIN
 	UPDATE characters c SET room_id = (x->>'room_id')::bigint, hp = (x->>'hp')::integer,
 		gold = (x->>'gold')::bigint,
@@ -57,11 +66,11 @@ BEGIN
 	-- but an updated row may be one made earlier.
 	-- Ordered by id: a corpse is made before the loot put inside it.
 	INSERT INTO items (id, template_id, instance_id, owner_character_id, owner_room_id, owner_mob_id,
-	                   owner_item_id, worn_slot, quantity, name)
+	                   owner_item_id, worn_slot, quantity, container_state, name)
 	SELECT (x->>'id')::bigint, (x->>'template_id')::bigint, (x->>'instance_id')::bigint,
 	       (x->>'owner_character_id')::bigint, (x->>'owner_room_id')::bigint,
 	       (x->>'owner_mob_id')::bigint, (x->>'owner_item_id')::bigint, x->>'worn_slot',
-	       (x->>'quantity')::integer, left(x->>'name', 120)
+	       (x->>'quantity')::integer, x->>'container_state', left(x->>'name', 120)
 	FROM jsonb_array_elements(coalesce(batch->'new_items', '[]')) x
 	ORDER BY (x->>'id')::bigint;
 
@@ -73,7 +82,7 @@ BEGIN
 	UPDATE items i SET owner_character_id = (x->>'owner_character_id')::bigint,
 		owner_room_id = (x->>'owner_room_id')::bigint, owner_mob_id = (x->>'owner_mob_id')::bigint,
 		owner_item_id = (x->>'owner_item_id')::bigint, worn_slot = x->>'worn_slot',
-		quantity = (x->>'quantity')::integer
+		quantity = (x->>'quantity')::integer, container_state = x->>'container_state'
 	FROM jsonb_array_elements(coalesce(batch->'items', '[]')) x
 	WHERE i.id = (x->>'id')::bigint;
 
@@ -86,6 +95,17 @@ BEGIN
 
 	DELETE FROM items
 	WHERE id IN (SELECT jsonb_array_elements_text(coalesce(batch->'deleted_items', '[]'))::bigint);
+
+	UPDATE exits x SET door = d->>'door'
+	FROM jsonb_array_elements(coalesce(batch->'exits', '[]')) d
+	WHERE x.from_room_id = (d->>'from_room_id')::bigint AND x.dir = d->>'dir';
+
+	INSERT INTO character_presence AS p (character_id, instance_id)
+	SELECT DISTINCT ON ((x->>'character_id')::bigint) (x->>'character_id')::bigint, (x->>'instance_id')::bigint
+	FROM jsonb_array_elements(coalesce(batch->'active', '[]')) x
+	ORDER BY (x->>'character_id')::bigint
+	ON CONFLICT (character_id) DO UPDATE SET active_at = now(), instance_id = EXCLUDED.instance_id
+	WHERE p.active_at < now() - interval '30 seconds' OR p.instance_id <> EXCLUDED.instance_id;
 
 	UPDATE action_queue q SET plan = x->'plan',
 		replans = q.replans + CASE WHEN x->'plan' ? 'replan' THEN 1 ELSE 0 END,
@@ -120,32 +140,32 @@ BEGIN
 	INSERT INTO dead_actions (id, action, last_error, attempts)
 	SELECT d.id, to_jsonb(d) - 'error' - 'is_head', d.error, d.attempts FROM dead d;
 
-	-- One advisory lock call for every actor whose queue changes, in one order:
-	-- the follow-ups' actors with the finished actions' (see wr_lock_actors).
+	done := ARRAY(SELECT jsonb_array_elements_text(coalesce(batch->'done', '[]'))::bigint
+	              UNION ALL
+	              SELECT (x->>'id')::bigint FROM jsonb_array_elements(coalesce(batch->'dead', '[]')) x);
 	IF jsonb_array_length(coalesce(batch->'followups', '[]')) > 0 THEN
-		PERFORM wr_lock_actors(ARRAY(
-			SELECT actor_key FROM action_queue
-			WHERE id IN (SELECT jsonb_array_elements_text(coalesce(batch->'done', '[]'))::bigint)
-			UNION SELECT x->>'actor_key' FROM jsonb_array_elements(batch->'followups') x));
+		-- One advisory lock call for every actor whose queue changes, in one
+		-- global order: the follow-ups' actors with the finished actions'
+		-- (wr_dequeue takes its share again, which advisory locks allow).
+		PERFORM wr_lock_actors(ARRAY(SELECT x->>'actor_key' FROM jsonb_array_elements(batch->'followups') x
+		                             UNION SELECT q.actor_key FROM action_queue q WHERE q.id = ANY(done)));
 	END IF;
-	PERFORM wr_dequeue(ARRAY(
-		SELECT jsonb_array_elements_text(coalesce(batch->'done', '[]'))::bigint
-		UNION ALL
-		SELECT (x->>'id')::bigint FROM jsonb_array_elements(coalesce(batch->'dead', '[]')) x));
+	PERFORM wr_dequeue(done);
 
+	-- After the dequeue, so a follow-up behind a finished action is its actor's
+	-- head; in order, so a move's trigger comes before its look.  Due at
+	-- run_at_ms, or now.
 	FOR e IN SELECT value FROM jsonb_array_elements(coalesce(batch->'followups', '[]'))
 	         WITH ORDINALITY ORDER BY ordinality LOOP
 		PERFORM wr_enqueue_one(e || jsonb_build_object('run_at', to_timestamp((e->>'run_at_ms')::bigint / 1000.0)));
 	END LOOP;
-	IF jsonb_array_length(coalesce(batch->'followups', '[]')) > 0 THEN
-		PERFORM pg_notify('wr_actions', '');
-	END IF;
 
 	IF n > 0 THEN
 		SELECT string_agg(key, ',') INTO streams FROM jsonb_object_keys(batch->'counters') key;
 		PERFORM pg_notify('wr_events', CASE WHEN length(streams) < 7000 THEN streams ELSE '' END);
 	END IF;
-	IF jsonb_array_length(coalesce(batch->'replan', '[]')) > 0 THEN
+	IF jsonb_array_length(coalesce(batch->'replan', '[]')) > 0
+	   OR jsonb_array_length(coalesce(batch->'followups', '[]')) > 0 THEN
 		PERFORM pg_notify('wr_actions', '');
 	END IF;
 	RETURN n;

@@ -24,11 +24,18 @@
 --    a dead mob is in no room's list)
 --   new_ids:    reads.new_ids fresh item ids, for rows the rules create
 --   counters:   last_seq of the instance:, room: and char: streams of locked aggregates
+--   who:        for the instances of reads.who, the 64 characters that acted
+--               most recently within a day (id, name, level, invisible,
+--               active_ms); the rules decide who counts as online
 --   views:      wr_actor_view() of reads.views: the actors of actions marked
 --               for re-planning (a view costs more than the rest of the load, so
 --               only those get one)
 -- reads: {"views", "possessions", "characters", "weights", "items", "contents", "mobs",
---         "exit_names": [ids], "new_ids": n, "combat": bool (corpse and recall wanted)}
+--         "exit_names": [ids], "who": [instance ids], "new_ids": n,
+--         "combat": bool (corpse and recall wanted)}
+-- Rooms carry their on-enter triggers and each exit its door's name and key;
+-- characters their light (a worn item whose template has stats.light) and
+-- flags; items and room things their template's light and invisible.
 -- Nothing read for display is locked, and the rules never change it.
 -- Characters standing in a locked room cannot leave or enter it without that
 -- room's lock, so the presence lists are stable for the whole transaction;
@@ -47,6 +54,7 @@ DECLARE
 	r_mobs bigint[] := ARRAY(SELECT jsonb_array_elements_text(coalesce(p_reads->'mobs', '[]'))::bigint);
 	r_weights bigint[] := ARRAY(SELECT jsonb_array_elements_text(coalesce(p_reads->'weights', '[]'))::bigint);
 	r_exit_names bigint[] := ARRAY(SELECT jsonb_array_elements_text(coalesce(p_reads->'exit_names', '[]'))::bigint);
+	r_who bigint[] := ARRAY(SELECT jsonb_array_elements_text(coalesce(p_reads->'who', '[]'))::bigint);
 	r_new integer := coalesce((p_reads->>'new_ids')::integer, 0);
 	r_combat boolean := coalesce((p_reads->>'combat')::boolean, false);
 BEGIN
@@ -63,20 +71,28 @@ BEGIN
 			SELECT jsonb_agg(jsonb_build_object(
 				'id', r.id, 'instance_id', r.instance_id, 'key', t.key,
 				'name', t.name, 'description', t.description, 'flags', to_jsonb(t.flags),
+				'on_enter', t.on_enter,
 				'exits', CASE WHEN r.id = ANY(r_exit_names)
 				         THEN coalesce((SELECT jsonb_agg(jsonb_build_object('dir', x.dir, 'to', x.to_room_id,
-				                                           'door', x.door, 'to_name', tt.name) ORDER BY x.dir)
+				                                           'door', x.door, 'key', x.key_template_id,
+				                                           'door_name', x.door_name, 'to_name', tt.name) ORDER BY x.dir)
 				                        FROM exits x JOIN rooms tr ON tr.id = x.to_room_id
 				                        JOIN room_templates tt ON tt.id = tr.template_id
 				                        WHERE x.from_room_id = r.id), '[]')
 				         ELSE coalesce((SELECT jsonb_agg(jsonb_build_object('dir', x.dir, 'to', x.to_room_id,
-				                                           'door', x.door) ORDER BY x.dir)
+				                                           'door', x.door, 'key', x.key_template_id,
+				                                           'door_name', x.door_name) ORDER BY x.dir)
 				                        FROM exits x WHERE x.from_room_id = r.id), '[]') END,
-				'mobs', coalesce((SELECT jsonb_agg(jsonb_build_object('id', m.id, 'name', mt.name) ORDER BY m.id)
+				'mobs', coalesce((SELECT jsonb_agg(jsonb_build_object('id', m.id, 'name', mt.name,
+				                                      'invisible', coalesce(mt.stats->'invisible' = 'true', false))
+				                                    ORDER BY m.id)
 				                  FROM mobs m JOIN mob_templates mt ON mt.id = m.template_id
 				                  WHERE m.room_id = r.id AND m.dead_at IS NULL), '[]'),
 				'items', coalesce((SELECT jsonb_agg(jsonb_build_object('id', i.id, 'name', coalesce(i.name, it.name),
-				                                      'kind', it.kind, 'quantity', i.quantity) ORDER BY i.id)
+				                                      'kind', it.kind, 'quantity', i.quantity,
+				                                      'light', coalesce(it.stats->'light' = 'true', false),
+				                                      'invisible', coalesce(it.stats->'invisible' = 'true', false))
+				                                    ORDER BY i.id)
 				                   FROM items i JOIN item_templates it ON it.id = i.template_id
 				                   WHERE i.owner_room_id = r.id), '[]')
 			) ORDER BY r.id)
@@ -88,6 +104,7 @@ BEGIN
 				WHEN c.id = ANY(p_characters) OR c.id = ANY(r_characters) THEN jsonb_build_object(
 				'id', c.id, 'name', c.name, 'room_id', c.room_id, 'instance_id', c.instance_id,
 				'level', c.level, 'hp', c.hp, 'max_hp', c.max_hp, 'gold', c.gold,
+				'flags', to_jsonb(c.flags), 'light', wr_holds_light(c.id),
 				'xp', c.xp, 'hp_at_ms', (extract(epoch FROM c.hp_at) * 1000)::bigint,
 				'fighting', c.fighting_mob, 'fight_id', c.fight_id,
 				'locked', c.id = ANY(p_characters),
@@ -100,7 +117,8 @@ BEGIN
 				                      THEN (SELECT count(*) FROM items x
 				                            WHERE x.owner_character_id = c.id AND x.worn_slot IS NULL) END)
 				ELSE jsonb_build_object('id', c.id, 'name', c.name, 'room_id', c.room_id,
-				                        'instance_id', c.instance_id) END
+				                        'instance_id', c.instance_id, 'flags', to_jsonb(c.flags),
+				                        'light', wr_holds_light(c.id)) END
 				ORDER BY c.id)
 			FROM characters c
 			WHERE c.id = ANY(p_characters) OR c.id = ANY(r_characters)
@@ -128,6 +146,8 @@ BEGIN
 				'damage', t.stats->>'damage', 'armor', wr_stat_int(t.stats, 'armor'),
 				'worn_slot', i.worn_slot, 'state', i.container_state, 'stackable', t.stackable,
 				'weight', t.weight, 'capacity', t.capacity, 'quantity', i.quantity,
+				'light', coalesce(t.stats->'light' = 'true', false),
+				'invisible', coalesce(t.stats->'invisible' = 'true', false),
 				'owner_character_id', i.owner_character_id, 'owner_room_id', i.owner_room_id,
 				'owner_mob_id', i.owner_mob_id, 'owner_item_id', i.owner_item_id,
 				'locked', w.locked, 'contents', i.id = ANY(r_contents),
@@ -140,6 +160,7 @@ BEGIN
 			SELECT jsonb_agg(jsonb_build_object(
 				'id', m.id, 'name', t.name, 'description', t.description, 'room_id', m.room_id,
 				'level', t.level, 'hp', m.hp, 'max_hp', t.max_hp, 'instance_id', m.instance_id,
+				'invisible', coalesce(t.stats->'invisible' = 'true', false),
 				'locked', m.id = ANY(p_mobs), 'dead', m.dead_at IS NOT NULL,
 				'hp_at_ms', (extract(epoch FROM m.hp_at) * 1000)::bigint, 'fighting', m.fighting_char,
 				'spawn_room', m.spawn_room_id, 'damage', t.stats->>'damage',
@@ -189,6 +210,15 @@ BEGIN
 			      UNION SELECT 'room:' || unnest(p_rooms)
 			      UNION SELECT 'char:' || unnest(p_characters)) s
 			LEFT JOIN stream_counters sc ON sc.stream = s.stream), '{}'),
+		'who', CASE WHEN cardinality(r_who) > 0 THEN coalesce((
+			SELECT jsonb_agg(jsonb_build_object('id', w.id, 'name', w.name, 'level', w.level,
+			                                    'invisible', 'invisible' = ANY(w.flags),
+			                                    'active_ms', w.active_ms) ORDER BY lower(w.name))
+			FROM (SELECT c.id, c.name, c.level, c.flags,
+			             (extract(epoch FROM p.active_at) * 1000)::bigint AS active_ms
+			      FROM character_presence p JOIN characters c ON c.id = p.character_id
+			      WHERE p.instance_id = ANY(r_who) AND p.active_at > now() - interval '1 day'
+			      ORDER BY p.active_at DESC LIMIT 64) w), '[]') END,
 		'views', CASE WHEN cardinality(r_views) > 0 THEN wr_actor_view(r_views) ELSE '[]' END
 	) INTO result;
 	RETURN result;

@@ -1,8 +1,8 @@
 #!/bin/sh
 # The command language through the real ingress and workers: structured
 # commands, ambiguity with candidates, aliases (set, list, expand into
-# several actions, remove), "!", tell's world-wide name lookup, verbs the
-# rules do not run yet, and the round trips a request costs.
+# several actions, remove), "!", tell's world-wide name lookup, internal
+# verbs refused, and the round trips a request costs.
 . "$(dirname "$0")/../lib/harness.sh"
 
 pg_start_world
@@ -98,10 +98,14 @@ r=$(post "$TOK" '{"input":"tell zed hi"}')
 is "$(json 'd["error"]["code"]' "$(body "$r")")" not_here "tell zed: nobody by that name"
 r=$(post "$TOK" '{"input":"tell bob hi"}')
 is "$(status "$r")" 202 "tell bob: queued"
-# Verbs the rules do not run yet are refused before queueing.
+# The rules run every verb a client can send; the internal ones (a combat
+# round, a move's trigger) are refused before queueing.
+r=$(post "$TOK" '{"input":"flee"}')
+is "$(status "$r")" 202 "flee: queued (the rules refuse it: not fighting)"
+r=$(post "$TOK" '{"type":"round","args":{}}')
+is "$(status "$r") $(json 'd["error"]["code"]' "$(body "$r")")" "400 unknown_verb" "round: internal, refused"
 r=$(post "$TOK" '{"input":"who"}')
-is "$(status "$r")" 501 "who: understood, not implemented yet (501)"
-is "$(json 'd["error"]["code"]' "$(body "$r")")" not_implemented "who: not_implemented"
+is "$(status "$r")" 202 "who: queued"
 
 
 # A batch mixing every form.

@@ -68,8 +68,8 @@ post "$BOB" '{"input":"shout anyone seen my hat"}' >/dev/null
 wait_grep "anyone seen my hat" "$T_DIR/alice.ws"; ok $? "the websocket client hears Bob shout (instance:$INST)"
 r=$(read_all)
 is "$(json '[(e["stream"].split(":")[0], e["event"]) for e in d["events"]]' "$r")" \
-	"[('room', 'CharacterLeft'), ('char', 'CharacterMoved'), ('room', 'Said'), ('room', 'CharacterLeft'), ('char', 'CharacterMoved'), ('room', 'Said'), ('instance', 'Shouted')]" \
-	"the mailbox follows her: left, moved, the say up north, left, moved, Bob's welcome, Bob's shout"
+	"[('room', 'CharacterLeft'), ('char', 'CharacterMoved'), ('char', 'RoomDescribed'), ('room', 'Said'), ('room', 'CharacterLeft'), ('char', 'CharacterMoved'), ('char', 'RoomDescribed'), ('room', 'Said'), ('instance', 'Shouted')]" \
+	"the mailbox follows her: left, moved, the auto-look, the say up north, left, moved, the auto-look, Bob's welcome, Bob's shout"
 is "$(json 'd["streams"]' "$r")" "['char:$ALICE_ID', 'room:$START', 'instance:$INST']" \
 	"and is back on the square's stream (and on the instance's)"
 grep -q "while she is away" "$T_DIR/mailbox.reads"; [ $? -ne 0 ]; ok $? "what was said on the square while she was away is not in it"

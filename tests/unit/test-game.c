@@ -133,8 +133,10 @@ test_move(void)
 	tap_is_str(field(&out.events[1], "text"), "Alice arrives from the south.", "move: arrive text");
 	tap_is_str(out.events[2].type, "CharacterMoved", "move: CharacterMoved last");
 	tap_is_int(out.events[2].streams[0].kind, GAME_STREAM_CHAR, "move: moved on the private stream");
-	tap_ok(strstr(field(&out.events[2], "text"), "Lane\nA lane.") != NULL, "move: mover sees the new room");
-	tap_ok(strstr(field(&out.events[2], "text"), "Carol is here.") != NULL, "move: and who is there");
+	tap_is_str(field(&out.events[2], "text"), "You go north, to Lane.", "move: mover is told where");
+	tap_is_int(out.nfollowups, 1, "move: one follow-up (no trigger in Lane)");
+	tap_is_int(out.followups[0].action.verb, GAME_VERB_LOOK, "move: the follow-up is the auto-look");
+	tap_is_int(out.followups[0].action.room_id, 2, "move: of the new room");
 	tap_is_int(st.chars[0].room_id, 2, "move: actor is in the new room");
 	tap_ok(st.chars[0].dirty, "move: actor marked dirty");
 
@@ -706,6 +708,10 @@ test_perception(void)
 	st.rooms[0].doors[GAME_DIR_NORTH] = GAME_CLOSED;
 	run((struct game_action){.verb = GAME_VERB_LOOK, .has_dir = true, .dir = GAME_DIR_NORTH, .to_room_id = 2});
 	tap_is_str(field(&out.events[0], "text"), "Looking north, you see a closed door.", "look north: a closed door");
+	st.rooms[0].door_names[GAME_DIR_NORTH] = "iron-bound trapdoor";
+	run((struct game_action){.verb = GAME_VERB_LOOK, .has_dir = true, .dir = GAME_DIR_NORTH, .to_room_id = 2});
+	tap_is_str(field(&out.events[0], "text"), "Looking north, you see a closed iron-bound trapdoor.",
+		   "look north: the door by its name");
 	run((struct game_action){.verb = GAME_VERB_LOOK, .has_dir = true, .dir = GAME_DIR_WEST});
 	tap_is_str(field(&out.events[0], "reason"), "no_exit", "look west: nothing there");
 
@@ -915,6 +921,13 @@ test_kill_refusals(void)
 	st.rooms[0].exits[GAME_DIR_NORTH] = 0;
 	run((struct game_action){.verb = GAME_VERB_FLEE});
 	tap_is_str(field(&out.events[0], "reason"), "no_exit", "flee refused: nowhere to go");
+	/* The one door check: a closed door is no way out, for a flee as for a move. */
+	arena();
+	st.chars[0].fighting = 5;
+	st.rooms[0].has_door[GAME_DIR_NORTH] = true;
+	st.rooms[0].doors[GAME_DIR_NORTH] = GAME_CLOSED;
+	run((struct game_action){.verb = GAME_VERB_FLEE});
+	tap_is_str(field(&out.events[0], "reason"), "no_exit", "flee refused: the only way is a closed door");
 }
 
 struct fight_log {
@@ -1058,8 +1071,9 @@ test_char_death(void)
 	ev = find_event(&out, "CharacterMoved");
 	tap_ok(ev && ev->streams[0].kind == GAME_STREAM_CHAR && field_i64(ev, "to_room") == 2,
 	       "char death: CharacterMoved so her connection follows");
-	tap_ok(st.chars[0].fighting == 0 && st.mobs[0].fighting == 0 && out.nfollowups == 0,
-	       "char death: the fight is over, no more rounds");
+	tap_ok(st.chars[0].fighting == 0 && st.mobs[0].fighting == 0 && out.nfollowups == 1 &&
+		       out.followups[0].action.verb == GAME_VERB_LOOK && out.followups[0].action.room_id == 2,
+	       "char death: the fight is over, no more rounds; she looks around the recall room");
 	ev = NULL;
 	for (size_t i = 0; i < out.nevents; i++)
 		if (strcmp(out.events[i].type, "DamageDealt") == 0 && strcmp(field(&out.events[i], "attacker_kind"), "mob") == 0)
@@ -1091,6 +1105,10 @@ test_flee(void)
 				       "flee succeeds: in the lane, out of the fight");
 				tap_ok(find_event(&out, "CharacterMoved") && find_event(&out, "CharacterArrived"),
 				       "flee succeeds: arrives, and the connection follows");
+				tap_ok(out.nfollowups == 1 && out.followups[0].action.verb == GAME_VERB_LOOK &&
+					       out.followups[0].action.room_id == 2 && out.followups[0].delay_ms == 0 &&
+					       out.followups[0].seed != 0,
+				       "flee succeeds: like a move, an auto-look follows at once");
 			}
 		}
 	}
@@ -1510,7 +1528,8 @@ test_conservation(void)
 
 			a = pending[j].action;
 			a.id = 100000 + step;
-			e.rng_state = pending[j].seed;
+			/* As the worker runs one: the queued seed is the action's and its RNG's. */
+			a.seed = e.rng_state = pending[j].seed;
 			pending[j] = pending[--npending];
 			decays += a.verb == GAME_VERB_DECAY;
 			verb = -1;
@@ -1621,6 +1640,335 @@ test_conservation(void)
 	       corpses);
 }
 
+/* ---- doors, darkness, invisibility, who, follow-ups (issue 5, part 2b) ---- */
+
+/* setup() with a locked trapdoor north (both sides), its key template 77. */
+static void
+setup_door(enum game_closable state)
+{
+	setup();
+	st.rooms[0].has_door[GAME_DIR_NORTH] = st.rooms[1].has_door[GAME_DIR_SOUTH] = true;
+	st.rooms[0].doors[GAME_DIR_NORTH] = st.rooms[1].doors[GAME_DIR_SOUTH] = state;
+	st.rooms[0].door_keys[GAME_DIR_NORTH] = st.rooms[1].door_keys[GAME_DIR_SOUTH] = 77;
+	st.rooms[0].door_names[GAME_DIR_NORTH] = st.rooms[1].door_names[GAME_DIR_SOUTH] = "iron-bound trapdoor";
+	st.chars[0].possessions = true; /* read for lock and unlock */
+}
+
+static void
+give_key(void)
+{
+	st.items[st.nitems++] = (struct game_item){.id = 500, .template_id = 77, .name = "a small iron key",
+						   .description = "", .kind = GAME_ITEM_KEY, .quantity = 1,
+						   .owner_char = 10};
+	st.chars[0].possessions = true;
+}
+
+static struct game_action
+door_action(enum game_verb v)
+{
+	return (struct game_action){.id = 40, .verb = v, .actor_char = 10, .room_id = 1, .to_room_id = 2,
+				    .dir = GAME_DIR_NORTH, .has_dir = true};
+}
+
+static void
+expect_reject(enum game_verb v, const char *reason, const char *text, const char *what)
+{
+	struct game_action a = door_action(v);
+
+	tap_is_int(game_apply(&st, &a, &env, &out), 0, "%s: applies", what);
+	tap_is_int(out.result, GAME_REJECTED, "%s: rejected", what);
+	tap_is_str(out.nevents ? field(&out.events[0], "reason") : NULL, reason, "%s: reason %s", what, reason);
+	if (text)
+		tap_is_str(out.nevents ? field(&out.events[0], "text") : NULL, text, "%s: text", what);
+}
+
+static void
+test_doors(void)
+{
+	struct game_action a = door_action(GAME_VERB_UNLOCK);
+	struct game_action mv = {.id = 41, .verb = GAME_VERB_MOVE, .actor_char = 10, .room_id = 1, .to_room_id = 2,
+				 .dir = GAME_DIR_NORTH};
+
+	/* Locked: no way through, no opening, no unlocking without the key. */
+	setup_door(GAME_LOCKED);
+	tap_is_int(game_apply(&st, &mv, &env, &out), 0, "door locked move: applies");
+	tap_is_int(out.result, GAME_REJECTED, "door locked move: refused");
+	tap_is_str(field(&out.events[0], "reason"), "door_locked", "door locked move: reason door_locked");
+	tap_is_str(field(&out.events[0], "text"), "The iron-bound trapdoor is closed.", "door locked move: clear text");
+	tap_is_int(st.chars[0].room_id, 1, "door locked move: Alice stays");
+	tap_is_int(out.nfollowups, 0, "door locked move: no follow-ups");
+	expect_reject(GAME_VERB_OPEN, "locked", "The iron-bound trapdoor is locked.", "door open locked");
+	expect_reject(GAME_VERB_UNLOCK, "no_key", "You have no key that fits the iron-bound trapdoor.",
+		      "door unlock without key");
+	expect_reject(GAME_VERB_LOCK, "already_locked", NULL, "door lock locked");
+	tap_is_int(st.rooms[0].doors[GAME_DIR_NORTH], GAME_LOCKED, "door refusals: nothing changed");
+	tap_ok(!st.rooms[0].door_dirty[GAME_DIR_NORTH], "door refusals: nothing to write");
+
+	/* The key unlocks both sides at once; each room hears it. */
+	give_key();
+	tap_is_int(game_apply(&st, &a, &env, &out), 0, "door unlock: applies");
+	tap_is_int(out.result, GAME_OK, "door unlock: ok");
+	tap_is_int(st.rooms[0].doors[GAME_DIR_NORTH], GAME_CLOSED, "door unlock: this side closed, not locked");
+	tap_is_int(st.rooms[1].doors[GAME_DIR_SOUTH], GAME_CLOSED, "door unlock: the other side too");
+	tap_ok(st.rooms[0].door_dirty[GAME_DIR_NORTH] && st.rooms[1].door_dirty[GAME_DIR_SOUTH],
+	       "door unlock: both exit rows are written");
+	tap_is_int(out.nevents, 2, "door unlock: one event per side");
+	tap_is_str(out.events[0].type, "DoorUnlocked", "door unlock: DoorUnlocked");
+	tap_is_int(out.events[0].streams[0].id, 1, "door unlock: near side on room:1");
+	tap_is_str(field(&out.events[0], "text_self"), "You unlock the iron-bound trapdoor north.",
+		   "door unlock: actor's text");
+	tap_is_str(field(&out.events[0], "text"), "Alice unlocks the iron-bound trapdoor north.",
+		   "door unlock: observers' text");
+	tap_is_int(out.events[1].streams[0].id, 2, "door unlock: far side on room:2");
+	tap_is_str(field(&out.events[1], "text"), "The iron-bound trapdoor south clicks unlocked.",
+		   "door unlock: the far side hears the door, not who");
+	tap_is_str(field(&out.events[1], "state"), "closed", "door unlock: structured state");
+
+	expect_reject(GAME_VERB_UNLOCK, "already_unlocked", NULL, "door unlock unlocked");
+	expect_reject(GAME_VERB_CLOSE, "already_closed", "The iron-bound trapdoor is already closed.",
+		      "door close closed");
+
+	/* Closed: the move is refused with the door's name. */
+	tap_is_int(game_apply(&st, &mv, &env, &out), 0, "door closed move: applies");
+	tap_is_str(field(&out.events[0], "reason"), "door_closed", "door closed move: reason door_closed");
+	tap_is_str(field(&out.events[0], "text"), "The iron-bound trapdoor is closed.", "door closed move: text");
+
+	a = door_action(GAME_VERB_OPEN);
+	tap_is_int(game_apply(&st, &a, &env, &out), 0, "door open: applies");
+	tap_is_str(out.events[0].type, "DoorOpened", "door open: DoorOpened");
+	tap_is_int(st.rooms[1].doors[GAME_DIR_SOUTH], GAME_OPEN, "door open: both sides open");
+	expect_reject(GAME_VERB_OPEN, "already_open", "The iron-bound trapdoor is already open.", "door open open");
+	expect_reject(GAME_VERB_LOCK, "not_closed", "You have to close the iron-bound trapdoor first.",
+		      "door lock open");
+
+	tap_is_int(game_apply(&st, &mv, &env, &out), 0, "door open move: applies");
+	tap_is_int(out.result, GAME_OK, "door open move: goes through");
+	tap_is_int(st.chars[0].room_id, 2, "door open move: Alice is north");
+
+	/* From the other side: close it, then lock it with the key she carries. */
+	a = (struct game_action){.id = 42, .verb = GAME_VERB_CLOSE, .actor_char = 10, .room_id = 2, .to_room_id = 1,
+				 .dir = GAME_DIR_SOUTH, .has_dir = true};
+	tap_is_int(game_apply(&st, &a, &env, &out), 0, "door close far side: applies");
+	tap_is_str(out.events[0].type, "DoorClosed", "door close far side: DoorClosed");
+	tap_is_int(st.rooms[0].doors[GAME_DIR_NORTH], GAME_CLOSED, "door close far side: both sides closed");
+	a.verb = GAME_VERB_LOCK;
+	tap_is_int(game_apply(&st, &a, &env, &out), 0, "door lock: applies");
+	tap_is_str(out.events[0].type, "DoorLocked", "door lock: DoorLocked");
+	tap_is_int(st.rooms[0].doors[GAME_DIR_NORTH], GAME_LOCKED, "door lock: locked on both sides");
+
+	/* No door, no lock. */
+	setup();
+	expect_reject(GAME_VERB_OPEN, "no_door", "There is no door north.", "door none");
+	setup_door(GAME_CLOSED);
+	st.rooms[0].door_keys[GAME_DIR_NORTH] = 0;
+	expect_reject(GAME_VERB_LOCK, "no_lock", "The iron-bound trapdoor has no lock.", "door no lock");
+	/* Containers open and close; none has a lock content could give a key for. */
+	setup();
+	st.items[0] = (struct game_item){.id = 700, .name = "a weathered crate", .description = "",
+					 .kind = GAME_ITEM_CONTAINER, .quantity = 1, .owner_room = 1, .locked = true};
+	st.nitems = 1;
+	a = (struct game_action){.id = 43, .verb = GAME_VERB_CLOSE, .actor_char = 10, .room_id = 1, .container_id = 700};
+	tap_is_int(game_apply(&st, &a, &env, &out), 0, "close crate: applies");
+	tap_is_str(out.events[0].type, "ContainerClosed", "close crate: ContainerClosed");
+	tap_is_str(field(&out.events[0], "text_self"), "You close a weathered crate.", "close crate: text");
+	tap_ok(st.items[0].state == GAME_CLOSED && st.items[0].dirty, "close crate: closed, to be written");
+	tap_is_int(game_apply(&st, &a, &env, &out), 0, "close crate again: applies");
+	tap_is_str(field(&out.events[0], "reason"), "already_closed", "close crate again: already_closed");
+	a.verb = GAME_VERB_LOCK;
+	tap_is_int(game_apply(&st, &a, &env, &out), 0, "lock crate: applies");
+	tap_is_str(field(&out.events[0], "reason"), "no_lock", "lock crate: no lock");
+	a.verb = GAME_VERB_OPEN;
+	tap_is_int(game_apply(&st, &a, &env, &out), 0, "open crate: applies");
+	tap_ok(out.result == GAME_OK && st.items[0].state == GAME_OPEN, "open crate: open again");
+
+	tap_ok(game_verb_implemented(GAME_VERB_OPEN) && game_verb_implemented(GAME_VERB_UNLOCK) &&
+		       game_verb_implemented(GAME_VERB_WHO) && !game_verb_implemented(GAME_VERB_TRIGGER),
+	       "doors, who served; trigger never accepted from outside");
+}
+
+static void
+test_darkness(void)
+{
+	struct game_action look = {.id = 50, .verb = GAME_VERB_LOOK, .actor_char = 10, .room_id = 1};
+	struct game_action get = {.id = 51, .verb = GAME_VERB_GET, .actor_char = 10, .room_id = 1, .nitems = 1,
+				  .items = {600}};
+	struct game_action at_bob = {.id = 52, .verb = GAME_VERB_LOOK, .actor_char = 10, .room_id = 1, .target_char = 11};
+	struct game_action mv = {.id = 53, .verb = GAME_VERB_MOVE, .actor_char = 10, .room_id = 1, .to_room_id = 2,
+				 .dir = GAME_DIR_NORTH};
+	struct game_action hold = {.id = 54, .verb = GAME_VERB_WEAR, .actor_char = 10, .room_id = 1, .nitems = 1,
+				   .items = {601}};
+	const char *text;
+
+	setup();
+	st.rooms[0].dark = true;
+	st.rooms[0].items[0] = (struct game_thing){.id = 600, .name = "a pile of coins", .quantity = 3};
+	st.rooms[0].nitems = 1;
+	st.items[0] = (struct game_item){.id = 600, .template_id = 9, .name = "a pile of coins", .description = "",
+					 .kind = GAME_ITEM_MISC, .quantity = 1, .owner_room = 1, .locked = true};
+	st.items[1] = (struct game_item){.id = 601, .template_id = 8, .name = "a pitch torch", .description = "",
+					 .kind = GAME_ITEM_MISC, .slot = GAME_SLOT_HOLD, .light = true, .quantity = 1,
+					 .weight = 1, .owner_char = 10, .locked = true};
+	st.nitems = 2;
+	st.chars[0].possessions = st.chars[0].weighed = true;
+	st.chars[1].description = "Bob.";
+	st.chars[1].possessions = true;
+
+	tap_is_int(game_apply(&st, &look, &env, &out), 0, "dark look: applies");
+	text = field(&out.events[0], "text");
+	tap_ok(text && strstr(text, "pitch black") && !strstr(text, "Bob") && !strstr(text, "wolf"),
+	       "dark look: darkness, not the room");
+	tap_ok(strstr(field(&out.events[0], "room"), "\"dark\":true") != NULL, "dark look: structured dark");
+	tap_is_int(game_apply(&st, &get, &env, &out), 0, "dark get: applies");
+	tap_is_int(out.result, GAME_REJECTED, "dark get: refused");
+	tap_is_str(field(&out.events[0], "reason"), "not_seen", "dark get: reason not_seen");
+	tap_is_str(field(&out.events[0], "text"), "It is too dark to see that.", "dark get: text");
+	tap_is_int(st.items[0].owner_room, 1, "dark get: the coins stay");
+	tap_is_int(game_apply(&st, &at_bob, &env, &out), 0, "dark look at: applies");
+	tap_is_str(field(&out.events[0], "reason"), "not_seen", "dark look at Bob: not seen");
+
+	/* Holding the torch lights the room for her, and for Bob standing there. */
+	tap_is_int(game_apply(&st, &hold, &env, &out), 0, "hold torch: applies");
+	tap_is_int(out.result, GAME_OK, "hold torch: ok");
+	tap_ok(st.chars[0].light, "hold torch: Alice holds a light");
+	tap_is_int(game_apply(&st, &look, &env, &out), 0, "lit look: applies");
+	text = field(&out.events[0], "text");
+	tap_ok(text && strstr(text, "Square") && strstr(text, "Bob is here.") && strstr(text, "A grey wolf"),
+	       "lit look: the room and who is there");
+	look.actor_char = 11;
+	st.chars[1].locked = true;
+	tap_is_int(game_apply(&st, &look, &env, &out), 0, "lit look by Bob: applies");
+	tap_ok(strstr(field(&out.events[0], "text"), "Square") != NULL, "lit look by Bob: her torch lights it for all");
+	look.actor_char = 10;
+
+	/* Movement still works in the dark, and the dark room ahead reads as darkness. */
+	setup();
+	st.rooms[1].dark = true;
+	tap_is_int(game_apply(&st, &mv, &env, &out), 0, "dark move: applies");
+	tap_is_int(out.result, GAME_OK, "dark move: ok");
+	tap_is_str(field(&out.events[2], "text"), "You go north, into darkness.", "dark move: into darkness");
+	tap_is_str(field(&out.events[2], "to_name"), "Darkness", "dark move: the name is not seen");
+	st.rooms[1].dark = false;
+}
+
+static void
+test_invisible(void)
+{
+	struct game_action look = {.id = 60, .verb = GAME_VERB_LOOK, .actor_char = 10, .room_id = 1};
+	struct game_action at_bob = {.id = 61, .verb = GAME_VERB_LOOK, .actor_char = 10, .room_id = 1, .target_char = 11};
+	struct game_action at_wolf = {.id = 62, .verb = GAME_VERB_CONSIDER, .actor_char = 10, .room_id = 1, .target_mob = 5};
+	const char *text;
+
+	setup();
+	st.chars[1].invisible = true;
+	st.chars[1].description = "Bob.";
+	st.chars[1].possessions = true;
+	st.rooms[0].mobs[0].invisible = true;
+	st.mobs[0] = (struct game_mob){.id = 5, .name = "a grey wolf", .description = "", .room_id = 1, .level = 1,
+				       .invisible = true};
+	st.nmobs = 1;
+	tap_is_int(game_apply(&st, &look, &env, &out), 0, "invisible look: applies");
+	text = field(&out.events[0], "text");
+	tap_ok(text && strstr(text, "Square") && !strstr(text, "Bob") && !strstr(text, "wolf"),
+	       "invisible look: Bob and the wolf are not listed");
+	tap_ok(!strstr(field(&out.events[0], "room"), "Bob"), "invisible look: nor in the structured room");
+	tap_is_int(game_apply(&st, &at_bob, &env, &out), 0, "invisible look at: applies");
+	tap_is_int(out.result, GAME_REJECTED, "invisible look at: refused");
+	tap_is_str(field(&out.events[0], "reason"), "not_seen", "invisible look at: not_seen");
+	tap_is_str(field(&out.events[0], "text"), "You don't see that here.", "invisible look at: as if not here");
+	tap_is_int(game_apply(&st, &at_wolf, &env, &out), 0, "invisible consider: applies");
+	tap_is_str(field(&out.events[0], "reason"), "not_seen", "invisible consider: not_seen");
+
+	/* An invisible speaker is "Someone" to the room, herself to herself. */
+	{
+		struct game_action say = {.id = 63, .verb = GAME_VERB_SAY, .actor_char = 11, .room_id = 1, .text = "boo"};
+
+		st.chars[1].locked = true;
+		tap_is_int(game_apply(&st, &say, &env, &out), 0, "invisible say: applies");
+		tap_is_str(field(&out.events[0], "text"), "Someone says, 'boo'", "invisible say: Someone to the room");
+		tap_is_str(field(&out.events[0], "text_self"), "You say, 'boo'", "invisible say: herself to herself");
+	}
+
+	/* detect_invisible is the hook that sees them. */
+	st.chars[0].detect_invisible = true;
+	tap_is_int(game_apply(&st, &look, &env, &out), 0, "detect look: applies");
+	text = field(&out.events[0], "text");
+	tap_ok(text && strstr(text, "Bob is here.") && strstr(text, "A grey wolf"), "detect look: sees both");
+	tap_is_int(game_apply(&st, &at_bob, &env, &out), 0, "detect look at: applies");
+	tap_is_int(out.result, GAME_OK, "detect look at: Bob is seen");
+}
+
+static void
+test_who(void)
+{
+	struct game_action a = {.id = 70, .verb = GAME_VERB_WHO, .actor_char = 10, .room_id = 1};
+	const char *text;
+
+	setup();
+	st.chars[0].level = 2;
+	tap_is_int(game_apply(&st, &a, &env, &out), 0, "who unread: applies");
+	tap_is_int(out.result, GAME_STALE, "who unread: stale (the worker reads who for who)");
+
+	st.who_read = true;
+	st.who[0] = (struct game_who){.id = 11, .name = "Bob", .level = 3, .active_ms = env.now_ms - 60000};
+	st.who[1] = (struct game_who){.id = 12, .name = "Carol", .level = 1, .active_ms = env.now_ms - 1000,
+				      .invisible = true};
+	st.who[2] = (struct game_who){.id = 13, .name = "Dora", .level = 9,
+				      .active_ms = env.now_ms - game_rules.who_window_ms - 1};
+	st.nwho = 3;
+	tap_is_int(game_apply(&st, &a, &env, &out), 0, "who: applies");
+	tap_is_int(out.result, GAME_OK, "who: ok");
+	tap_is_str(out.events[0].type, "WhoListed", "who: WhoListed");
+	tap_is_int(out.events[0].streams[0].kind, GAME_STREAM_CHAR, "who: private");
+	text = field(&out.events[0], "text");
+	tap_is_str(text, "Players online:\n  Bob, level 3\n  Alice, level 2\n2 players.",
+		   "who: the online and visible, with levels; not Dora (idle), not Carol (invisible)");
+	tap_is_str(field(&out.events[0], "players"),
+		   "[{\"id\":11,\"name\":\"Bob\",\"level\":3},{\"id\":10,\"name\":\"Alice\",\"level\":2}]",
+		   "who: structured players");
+	st.chars[0].detect_invisible = true;
+	tap_is_int(game_apply(&st, &a, &env, &out), 0, "who detect: applies");
+	tap_ok(strstr(field(&out.events[0], "text"), "Carol, level 1 (invisible)") != NULL,
+	       "who detect: Carol is listed as invisible");
+}
+
+static void
+test_followups(void)
+{
+	struct game_action mv = {.id = 80, .verb = GAME_VERB_MOVE, .actor_char = 10, .room_id = 1, .to_room_id = 2,
+				 .dir = GAME_DIR_NORTH};
+	struct game_action trig = {.id = 81, .verb = GAME_VERB_TRIGGER, .actor_char = 10, .room_id = 2};
+
+	setup();
+	st.rooms[1].on_enter[0] = (struct game_trigger){.text = "The ladder groans.", .room_text = "$n climbs down."};
+	st.rooms[1].on_enter[1] = (struct game_trigger){.text = "It smells of potatoes."};
+	st.rooms[1].non_enter = 2;
+	tap_is_int(game_apply(&st, &mv, &env, &out), 0, "follow-ups: move applies");
+	tap_is_int(out.nfollowups, 2, "follow-ups: two");
+	tap_is_int(out.followups[0].action.verb, GAME_VERB_TRIGGER, "follow-ups: the triggers first");
+	tap_is_int(out.followups[1].action.verb, GAME_VERB_LOOK, "follow-ups: then the auto-look");
+	tap_is_int(out.followups[0].action.room_id, 2, "follow-ups: in the room entered");
+	tap_ok(out.followups[0].seed && out.followups[1].seed && out.followups[0].seed != out.followups[1].seed &&
+		       out.followups[0].lock_char == 10 && out.followups[0].lock_rooms[0] == 2 &&
+		       out.followups[1].delay_ms == 0,
+	       "follow-ups: due at once, locking her and the room, each with its own seed");
+
+	tap_is_int(game_apply(&st, &trig, &env, &out), 0, "trigger: applies");
+	tap_is_int(out.result, GAME_OK, "trigger: ok");
+	tap_is_int(out.nevents, 2, "trigger: one event per trigger");
+	tap_is_str(out.events[0].type, "TriggerFired", "trigger: TriggerFired");
+	tap_is_int(out.events[0].streams[0].kind, GAME_STREAM_ROOM, "trigger with room_text: room stream");
+	tap_is_str(field(&out.events[0], "text"), "Alice climbs down.", "trigger: the others' text");
+	tap_is_str(field(&out.events[0], "text_target"), "The ladder groans.", "trigger: the one entering reads text");
+	tap_is_int(out.events[1].streams[0].kind, GAME_STREAM_CHAR, "trigger without room_text: private");
+	tap_is_str(field(&out.events[1], "text"), "It smells of potatoes.", "trigger: private text");
+
+	/* Gone on before it fired: nothing, and no error. */
+	st.chars[0].room_id = 1;
+	tap_is_int(game_apply(&st, &trig, &env, &out), 0, "trigger gone: applies");
+	tap_is_int(out.result, GAME_OK, "trigger gone: ok");
+	tap_is_int(out.nevents, 0, "trigger gone: says nothing");
+}
+
 int
 main(void)
 {
@@ -1640,6 +1988,11 @@ main(void)
 	test_talk();
 	test_conservation();
 	test_determinism();
+	test_doors();
+	test_darkness();
+	test_invisible();
+	test_who();
+	test_followups();
 	test_dice();
 	test_kill();
 	test_kill_refusals();

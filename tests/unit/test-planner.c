@@ -270,6 +270,14 @@ test_doors_and_moves(void)
 	refuses("unlock door", "ambiguous");
 	tap_ok(cand.n == 2 && strcmp(cand.c[0].ref, "north") == 0 && strcmp(cand.c[1].ref, "east") == 0,
 	       "two doors: candidates are their directions");
+	snprintf(v.door_names[GAME_DIR_NORTH], sizeof(v.door_names[0]), "iron-bound trapdoor");
+	tap_ok(plan("unlock trapdoor") == 0 && act.has_dir && act.dir == GAME_DIR_NORTH && act.nlock_rooms == 2,
+	       "unlock trapdoor: the door by a word of its name");
+	tap_ok(plan("open iron") == 0 && act.dir == GAME_DIR_NORTH, "open iron: a prefix of \"iron-bound\"");
+	refuses("unlock door", "ambiguous");
+	tap_ok(cand.n == 2 && strcmp(cand.c[0].name, "the iron-bound trapdoor north") == 0,
+	       "two doors: a named one is called by its name");
+	tap_ok(plan("close bag") == 0 && act.container_id == 54, "close bag: still a container");
 	tap_ok(plan("flee") == 0 && act.nlock_rooms == 4, "flee locks the room and every neighbour");
 	tap_ok(sorted_unique(act.lock_rooms, act.nlock_rooms), "flee's rooms are sorted");
 }
