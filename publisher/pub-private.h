@@ -182,6 +182,9 @@ pub_store_room_floor_ok(struct pub_store *st, const char *char_stream, int64_t c
 int
 pub_store_newer_than_char(struct pub_store *st, const char *stream, int64_t after, int64_t char_id, bool *ret,
 			  struct wr_error *reterr) WR_MUSTCHECK;
+/* Stamps character_presence for these connected characters (who lists them). */
+int
+pub_store_presence(struct pub_store *st, const int64_t *char_ids, size_t n, struct wr_error *reterr) WR_MUSTCHECK;
 /* Calls cb for each of hashes that is revoked, expired or gone; returns how many. */
 int
 pub_store_invalid_tokens(struct pub_store *st, const char *const *hashes, size_t n,
@@ -262,12 +265,13 @@ struct pub {
 	bool db_up;
 	bool in_db_callback;       /* inside the db wsi's own callback */
 	unsigned reconnect_failures;
-	lws_sorted_usec_list_t sul_backstop, sul_reconnect, sul_kick, sul_tick, sul_tokens, sul_recheck;
+	lws_sorted_usec_list_t sul_backstop, sul_reconnect, sul_kick, sul_tick, sul_tokens, sul_recheck, sul_presence;
 	struct pub_conn *conns;    /* every live websocket */
 	uint64_t next_conn_id;
 	int64_t nconns;
 	bool fetching;
 	bool fetch_all;            /* next fetch reads every tracked stream, dirty or not */
+	bool presence_pending;     /* access.c: a presence stamp is scheduled */
 	bool fetch_wait;           /* a full page went out: no fetch before the kick, lws writes first */
 	struct pub_stream *streams[PUB_STREAM_BUCKETS];
 	size_t nstreams;
@@ -404,6 +408,9 @@ access_origin_allowed(const struct pub_config *cfg, const char *origin);
 /* Rechecks every connection's token soon (a wr_tokens NOTIFY). */
 void
 access_recheck_soon(struct pub *p);
+/* A character said hello: stamp presence soon (batched with other hellos). */
+void
+access_presence_soon(struct pub *p);
 /* Starts the periodic token recheck. */
 void
 access_start(struct pub *p);

@@ -23,7 +23,7 @@
  * JIT: the fetch's cost estimate crosses jit_above_cost with a few thousand
  * streams, and compiling costs more than the query.
  */
-#define STORE_SESSION_SQL "SET statement_timeout = '5s'; SET jit = off"
+#define STORE_SESSION_SQL "SET statement_timeout = '5s'; SET jit = off; SET synchronous_commit = off"
 
 /*
  * Only streams whose counter moved past the cursor are probed (stream_counters
@@ -137,6 +137,18 @@ static const char tokens_sql[] =
 	" WHERE NOT EXISTS (SELECT 1 FROM access_tokens t JOIN accounts a ON a.id = t.account_id"
 	" WHERE t.token_hash = h AND t.revoked_at IS NULL"
 	" AND (t.expires_at IS NULL OR t.expires_at > now()) AND a.disabled_at IS NULL)";
+
+/*
+ * Connected characters count as online for who (character_presence, as the
+ * worker stamps it for actors): at most one write per character per 30 s.
+ * The session's synchronous_commit is off: the publisher writes nothing
+ * else, and a presence stamp lost in a crash is renewed by the next one.
+ */
+static const char presence_sql[] =
+	"INSERT INTO character_presence AS p (character_id, instance_id)"
+	" SELECT c.id, c.instance_id FROM characters c WHERE c.id = ANY($1::bigint[])"
+	" ON CONFLICT (character_id) DO UPDATE SET active_at = now(), instance_id = EXCLUDED.instance_id"
+	" WHERE p.active_at < now() - interval '30 seconds' OR p.instance_id <> EXCLUDED.instance_id";
 
 /* LISTEN on a fresh connection; without it the connection is of no use, so drop it. */
 static int
@@ -509,4 +521,21 @@ pub_store_invalid_tokens(struct pub_store *st, const char *const *hashes, size_t
 	r = PQntuples(res);
 	PQclear(res);
 	return r;
+}
+
+int
+pub_store_presence(struct pub_store *st, const int64_t *char_ids, size_t n, struct wr_error *reterr)
+{
+	struct wr_strbuf arr = WR_STRBUF_INIT;
+	const char *params[1];
+	int r;
+
+	wr_strbuf_puts(&arr, "{");
+	for (size_t i = 0; i < n; i++)
+		wr_strbuf_printf(&arr, "%s%lld", i > 0 ? "," : "", (long long) char_ids[i]);
+	wr_strbuf_puts(&arr, "}");
+	params[0] = wr_strbuf_str(&arr);
+	r = wr_db_exec(&st->db, presence_sql, 1, params, PGRES_COMMAND_OK, NULL, reterr);
+	wr_strbuf_done(&arr);
+	return r < 0 ? r : 0;
 }

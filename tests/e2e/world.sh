@@ -41,6 +41,9 @@ T_PIDS="$T_PIDS $!"
 "$WRCTL" watch --url="$WS" --token="$BOB" --json >"$T_DIR/bob.out" 2>"$T_DIR/bob.err" &
 T_PIDS="$T_PIDS $!"
 wait_grep '"welcome"' "$T_DIR/alice.out" && wait_grep '"welcome"' "$T_DIR/bob.out"; ok $? "both players are watching"
+is "$(sql "SELECT count(*) FROM action_queue") $(sql "SELECT count(*) FROM event_log")" "0 0" "nobody has acted yet"
+wait_sql "SELECT count(*) FROM character_presence WHERE character_id IN ($A_ID, $B_ID)" 2
+ok $? "connected players count as online for who before they act (the publisher stamps presence)"
 
 # act TOKEN INPUT: queues one command and waits until it and its follow-ups
 # are applied; sets ACT to its action id.
