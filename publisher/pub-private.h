@@ -363,6 +363,9 @@ bool
 route_caught_up(const struct pub_conn *c);
 void
 route_unsubscribe(struct pub *p, struct pub_sub *sub);
+/* Queues {"type":type,"stream":stream[,"after":*after]}: subscribed/unsubscribed. */
+void
+route_push_stream_frame(struct pub_conn *c, const char *type, const char *stream, const int64_t *after);
 void
 route_unsubscribe_all(struct pub *p, struct pub_conn *c);
 /*

@@ -455,20 +455,14 @@ pub_store_first_move(struct pub_store *st, const char *char_stream, int64_t afte
 	return r;
 }
 
-int
-pub_store_room_floor_ok(struct pub_store *st, const char *char_stream, int64_t char_id, int64_t char_seq,
-			const char *room_stream, int64_t room_id, int64_t after, bool *ret, struct wr_error *reterr)
+/* A statement answering one boolean row; *ret is false when it answers none. */
+static int
+exec_bool(struct pub_store *st, const char *sql, int nparams, const char *const *params, bool *ret,
+	  struct wr_error *reterr)
 {
-	char seq_s[24], room_s[24], char_s[24], after_s[24];
-	const char *params[6] = {char_stream, seq_s, room_stream, room_s, char_s, after_s};
 	PGresult *res = NULL;
-	int r;
+	int r = wr_db_exec(&st->db, sql, nparams, params, PGRES_TUPLES_OK, &res, reterr);
 
-	snprintf(seq_s, sizeof(seq_s), "%lld", (long long) char_seq);
-	snprintf(room_s, sizeof(room_s), "%lld", (long long) room_id);
-	snprintf(char_s, sizeof(char_s), "%lld", (long long) char_id);
-	snprintf(after_s, sizeof(after_s), "%lld", (long long) after);
-	r = wr_db_exec(&st->db, room_floor_sql, 6, params, PGRES_TUPLES_OK, &res, reterr);
 	if (r < 0)
 		return r;
 	*ret = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
@@ -477,22 +471,29 @@ pub_store_room_floor_ok(struct pub_store *st, const char *char_stream, int64_t c
 }
 
 int
+pub_store_room_floor_ok(struct pub_store *st, const char *char_stream, int64_t char_id, int64_t char_seq,
+			const char *room_stream, int64_t room_id, int64_t after, bool *ret, struct wr_error *reterr)
+{
+	char seq_s[24], room_s[24], char_s[24], after_s[24];
+	const char *params[6] = {char_stream, seq_s, room_stream, room_s, char_s, after_s};
+
+	snprintf(seq_s, sizeof(seq_s), "%lld", (long long) char_seq);
+	snprintf(room_s, sizeof(room_s), "%lld", (long long) room_id);
+	snprintf(char_s, sizeof(char_s), "%lld", (long long) char_id);
+	snprintf(after_s, sizeof(after_s), "%lld", (long long) after);
+	return exec_bool(st, room_floor_sql, 6, params, ret, reterr);
+}
+
+int
 pub_store_newer_than_char(struct pub_store *st, const char *stream, int64_t after, int64_t char_id, bool *ret,
 			  struct wr_error *reterr)
 {
 	char after_s[24], char_s[24];
 	const char *params[3] = {stream, after_s, char_s};
-	PGresult *res = NULL;
-	int r;
 
 	snprintf(after_s, sizeof(after_s), "%lld", (long long) after);
 	snprintf(char_s, sizeof(char_s), "%lld", (long long) char_id);
-	r = wr_db_exec(&st->db, newer_sql, 3, params, PGRES_TUPLES_OK, &res, reterr);
-	if (r < 0)
-		return r;
-	*ret = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-	PQclear(res);
-	return 0;
+	return exec_bool(st, newer_sql, 3, params, ret, reterr);
 }
 
 int
