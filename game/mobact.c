@@ -230,7 +230,9 @@ mob_items(struct game_state *st, const struct game_action *a, struct game_mob *m
 	for (size_t i = 0; i < a->nitems; i++) {
 		struct game_item *it = game_item(st, a->items[i]);
 
-		if (!it || !it->locked || (get ? it->owner_room != room->id : it->owner_mob != m->id))
+		/* Like its view (wr_mob_view), a mob handles nothing it cannot see. */
+		if (!it || !it->locked || (get ? it->owner_room != room->id : it->owner_mob != m->id) ||
+		    !game_sees_invisible(NULL, it->invisible))
 			return refuse(out);
 	}
 	json = items_json(st, a, out);

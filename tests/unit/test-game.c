@@ -2138,6 +2138,19 @@ test_invisible_combat(void)
 		tap_ok(game_apply(&st, &a, &env, &out) == 0 && out.result == GAME_REJECTED && st.chars[0].fighting == 0,
 		       "mob actor: cannot attack an invisible character");
 	}
+	arena();
+	item(47)->invisible = true;
+	item(47)->locked = true;
+	{
+		struct game_action a = {.id = 92, .verb = GAME_VERB_GET, .actor_mob = 5, .room_id = 1, .items = {47},
+					.nitems = 1};
+
+		tap_ok(game_apply(&st, &a, &env, &out) == 0 && out.result == GAME_REJECTED && item(47)->owner_room == 1,
+		       "mob actor: cannot take an invisible item");
+		item(47)->invisible = false;
+		tap_ok(game_apply(&st, &a, &env, &out) == 0 && out.result == GAME_OK && item(47)->owner_mob == 5,
+		       "mob actor: takes it once it is visible");
+	}
 }
 
 static void
