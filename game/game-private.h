@@ -196,8 +196,8 @@ int
 game_check_seen(struct game_state *st, const struct game_action *a, struct game_char *actor,
 		struct game_outcome *out);
 /* Run by game_apply() on what an action wrote: the room and instance events
- * of an invisible actor, or of an action on an invisible target, keep its
- * name and ids out (see vision.c). */
+ * of an actor (or on a target) that others cannot see -- invisible, or in a
+ * room without light -- keep its name, ids and actor key out (vision.c). */
 void
 game_conceal_unseen(struct game_state *st, const struct game_action *a, struct game_outcome *out);
 int

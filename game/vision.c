@@ -270,28 +270,82 @@ own_text(const struct game_field *f, bool c_acts, bool c_targeted)
 	return (c_acts && strcmp(f->key, "text_self") == 0) || (c_targeted && strcmp(f->key, "text_target") == 0);
 }
 
+/* Whether ev is told to a room nobody can see in: no light there. */
+static bool
+in_the_dark(struct game_state *st, const struct game_event *ev)
+{
+	for (size_t i = 0; i < ev->nstreams; i++) {
+		const struct game_room *r;
+
+		if (ev->streams[i].kind != GAME_STREAM_ROOM)
+			continue;
+		r = game_state_room(st, ev->streams[i].id);
+		if (r && !game_room_lit(st, r))
+			return true;
+	}
+	return false;
+}
+
+static bool
+letter(char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+}
+
+/* text with every whole-word name in it read "Someone"; text itself when
+ * there is none.  The rules word their texts with game_seen_name(), so for
+ * the invisible this finds nothing; in the dark it is what hides the name. */
+static const char *
+unnamed(struct game_outcome *out, const char *text, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p = text, *hit = NULL;
+	struct game_str gs;
+
+	for (const char *q = text; n && (q = strstr(q, name)); q += n)
+		if ((q == text || !letter(q[-1])) && !letter(q[n])) {
+			hit = q;
+			break;
+		}
+	if (!hit)
+		return text;
+	game_str_begin(&gs, out);
+	for (const char *q = hit; q; q = strstr(q, name)) {
+		if ((q != text && letter(q[-1])) || letter(q[n])) {
+			q += n;
+			continue;
+		}
+		game_str_add(&gs, p, (size_t) (q - p));
+		game_str_puts(&gs, "Someone");
+		p = q += n;
+	}
+	game_str_puts(&gs, p);
+	return game_str_end(&gs);
+}
+
 /*
  * Rewrites the room and instance events of out so that none names c, whom
- * others cannot see: c's ids are dropped, fields holding its name read
- * "Someone", the texts written for c alone (text_self when c acts,
- * text_target when c is the target) leave the shared event for a private
- * copy on char:<c> right after it, and the shared event carries
- * "actor_visible": false (c acts: and no actor key, actor_hidden) or
- * "target_visible": false (c is the target).
- * The rules already write "Someone" into the texts others read
- * (game_seen_name()); this pass makes the structured data and the envelope
- * agree.  A room stream carries one encoding for all its readers, so those
- * who detect invisible read "Someone" too: the secret wins over the nicety.
+ * others cannot see (invisible, or in a room without light): c's ids are
+ * dropped, fields holding its name read "Someone" (texts too), the texts
+ * written for c alone (text_self when c acts, text_target when c is the
+ * target) leave the shared event for a private copy on char:<c> right after
+ * it, and the shared event carries "actor_visible": false (c acts: and no
+ * actor key, actor_hidden) or "target_visible": false (c is the target).
+ * The rules already write "Someone" into the texts others read of the
+ * invisible (game_seen_name()); this pass makes the structured data and the
+ * envelope agree.  A room stream carries one encoding for all its readers,
+ * so those who detect invisible read "Someone" too: the secret wins over
+ * the nicety.  Darkness hides only from rooms: a shout is heard by voice.
  */
 static void
-conceal(struct game_outcome *out, const struct game_char *c, bool c_acts)
+conceal(struct game_state *st, struct game_outcome *out, const struct game_char *c, bool c_acts)
 {
 	for (size_t i = 0; i < out->nevents; i++) {
 		struct game_event *ev = &out->events[i];
 		bool c_targeted = targets(ev, c), copy = false;
 		size_t n = 0;
 
-		if (!shared(ev))
+		if (!shared(ev) || (!c->invisible && !in_the_dark(st, ev)))
 			continue;
 		for (size_t f = 0; f < ev->nfields && !copy; f++)
 			copy = own_text(&ev->fields[f], c_acts, c_targeted);
@@ -313,6 +367,8 @@ conceal(struct game_outcome *out, const struct game_char *c, bool c_acts)
 				continue;
 			if (fl->type == GAME_FIELD_STR && names_char(ev, fl, c))
 				fl->str = "Someone";
+			else if (fl->type == GAME_FIELD_STR && strncmp(fl->key, "text", 4) == 0)
+				fl->str = unnamed(out, fl->str, c->name);
 			ev->fields[n++] = *fl;
 		}
 		if (c_acts || n != ev->nfields || copy) {
@@ -331,8 +387,8 @@ game_conceal_unseen(struct game_state *st, const struct game_action *a, struct g
 	const struct game_char *actor = a->actor_mob ? NULL : game_state_char(st, a->actor_char);
 	const struct game_char *target = a->target_char ? game_state_char(st, a->target_char) : NULL;
 
-	if (actor && actor->invisible)
-		conceal(out, actor, true);
-	if (target && target != actor && target->invisible)
-		conceal(out, target, false);
+	if (actor)
+		conceal(st, out, actor, true);
+	if (target && target != actor)
+		conceal(st, out, target, false);
 }

@@ -106,8 +106,13 @@ wait_grep 'Alice opens the iron-bound trapdoor down' "$T_DIR/bob.out"; ok $? "Bo
 act "$ALICE" "down"
 is "$(types)" "CharacterLeft,CharacterArrived,CharacterMoved" "down: the move is the move alone"
 is "$(ev text CharacterMoved)" "You go down, into darkness." "down: into darkness"
-is "$(after)" "TriggerFired@room,RoomDescribed@char" "down: then the cellar's trigger (room), then the auto-look (private)"
-is "$(sql "SELECT payload->>'text_target' FROM event_log WHERE action_id > $ACT AND type = 'TriggerFired'")" \
+is "$(after)" "TriggerFired@room,TriggerFired@char,RoomDescribed@char" \
+	"down: then the cellar's trigger (room, and her own copy: the dark room does not see her), then the auto-look"
+is "$(sql "SELECT count(*) FROM event_log WHERE action_id > $ACT AND type = 'TriggerFired' AND actor_key IS NULL
+           AND payload->>'text_target' IS NULL AND payload->>'target_id' IS NULL AND payload::text NOT LIKE '%Alice%'")" \
+	"1" "down: the dark cellar's trigger names no one"
+is "$(sql "SELECT payload->>'text_target' FROM event_log WHERE action_id > $ACT AND type = 'TriggerFired'
+           AND actor_key IS NOT NULL")" \
 	"The ladder groans under your weight, and something small scurries off into the dark." \
 	"down: the trigger's text for the one entering"
 is "$(sql "SELECT actor_key FROM event_log WHERE action_id > $ACT AND type = 'RoomDescribed'")" "char:$A_ID:follow" \

@@ -2153,6 +2153,55 @@ test_invisible_combat(void)
 	}
 }
 
+
+/* In a room without light nobody sees who does what: the room's events read
+ * Someone, as for the invisible; a lit room names her again. */
+static void
+test_dark_events(void)
+{
+	struct game_action say = {.id = 70, .verb = GAME_VERB_SAY, .actor_char = 10, .room_id = 1, .text = "hi"};
+	struct game_action mv = {.id = 71, .verb = GAME_VERB_MOVE, .actor_char = 10, .room_id = 1, .to_room_id = 2,
+				 .dir = GAME_DIR_NORTH};
+	struct game_action back = {.id = 72, .verb = GAME_VERB_MOVE, .actor_char = 10, .room_id = 2, .to_room_id = 1,
+				   .dir = GAME_DIR_SOUTH};
+	struct game_action hold = {.id = 73, .verb = GAME_VERB_WEAR, .actor_char = 10, .room_id = 1, .nitems = 1,
+				   .items = {601}};
+	const struct game_event *ev;
+
+	setup();
+	st.rooms[0].dark = true;
+	st.items[0] = (struct game_item){.id = 601, .template_id = 8, .name = "a pitch torch", .description = "",
+					 .kind = GAME_ITEM_MISC, .slot = GAME_SLOT_HOLD, .light = true, .quantity = 1,
+					 .weight = 1, .owner_char = 10, .locked = true};
+	st.nitems = 1;
+	st.chars[0].possessions = st.chars[0].weighed = true;
+	tap_ok(game_apply(&st, &say, &env, &out) == 0 && out.result == GAME_OK, "dark say: applies");
+	tap_is_int(leaks(&out, 10, "Alice", 10), 0, "dark say: the room's event names neither her nor her id");
+	tap_is_str(field(shared_event(&out, "Said"), "text"), "Someone says, 'hi'", "dark say: Someone says");
+	tap_is_str(field(private_copy(&out, "Said", 10), "text_self"), "You say, 'hi'", "dark say: she reads her own");
+
+	tap_ok(game_apply(&st, &mv, &env, &out) == 0 && out.result == GAME_OK, "dark move out: applies");
+	ev = shared_event(&out, "CharacterLeft");
+	tap_ok(ev && ev->actor_hidden && !field(ev, "character_id") && streq(field(ev, "name"), "Someone"),
+	       "dark move out: the dark room does not learn who left");
+	ev = shared_event(&out, "CharacterArrived");
+	tap_ok(ev && !ev->actor_hidden && field_i64(ev, "character_id") == 10 && streq(field(ev, "name"), "Alice"),
+	       "dark move out: the lit lane sees Alice arrive");
+	tap_ok(game_apply(&st, &back, &env, &out) == 0 && out.result == GAME_OK, "dark move in: applies");
+	ev = shared_event(&out, "CharacterArrived");
+	tap_ok(ev && ev->actor_hidden && !field(ev, "character_id") && streq(field(ev, "name"), "Someone") &&
+		       !strstr(field(ev, "text"), "Alice"),
+	       "dark move in: the dark room does not learn who came");
+	ev = shared_event(&out, "CharacterLeft");
+	tap_ok(ev && !ev->actor_hidden && streq(field(ev, "name"), "Alice"), "dark move in: the lane saw her go");
+
+	/* Her torch lights the room: from then on she is seen. */
+	tap_ok(game_apply(&st, &hold, &env, &out) == 0 && out.result == GAME_OK, "dark hold torch: applies");
+	ev = shared_event(&out, "ItemWorn");
+	tap_ok(ev && !ev->actor_hidden && field(ev, "text_self") && streq_n(field(ev, "text"), "Alice"),
+	       "dark hold torch: the lit room sees Alice hold it");
+}
+
 static void
 test_who(void)
 {
@@ -2249,6 +2298,7 @@ main(void)
 	test_invisible();
 	test_invisible_items();
 	test_invisible_combat();
+	test_dark_events();
 	test_who();
 	test_followups();
 	test_dice();
