@@ -14,6 +14,12 @@
  * (stats.invisible) are left out of look and who, and cannot be targeted,
  * unless the viewer detects invisible (characters.flags "detect_invisible"),
  * the one hook a spell, potion or immortal flag would set.  One sees oneself.
+ *
+ * Events: a room stream is encoded once for all its readers, so what a room
+ * cannot see -- an invisible character, or anyone in a room without light --
+ * must not be in its events at all.  game_conceal_unseen() rewrites every
+ * action's shared events to that rule (docs/protocol.md, "Events of someone
+ * unseen").
  */
 #include <string.h>
 
