@@ -224,7 +224,7 @@ game_apply_kill(struct game_state *st, const struct game_action *a, const struct
 	game_field_str(ev, out, "attacker", actor->name);
 	game_field_i64(ev, out, "mob_id", m->id);
 	game_field_str(ev, out, "mob", m->name);
-	game_field_str(ev, out, "text", game_printf(out, "%s attacks %s!", actor->name, m->name));
+	game_field_str(ev, out, "text", game_printf(out, "%s attacks %s!", game_seen_name(actor), m->name));
 	game_field_str(ev, out, "text_self", game_printf(out, "You attack %s!", m->name));
 	/* The first round right away, the next ones round_ms apart. */
 	rc = recall_of(st, actor->instance_id);
@@ -257,7 +257,8 @@ game_apply_flee(struct game_state *st, const struct game_action *a, const struct
 		game_event_stream(ev, out, GAME_STREAM_ROOM, from->id);
 		game_field_i64(ev, out, "character_id", actor->id);
 		game_field_str(ev, out, "name", actor->name);
-		game_field_str(ev, out, "text", game_printf(out, "%s tries to flee, but can't get away!", actor->name));
+		game_field_str(ev, out, "text",
+			       game_printf(out, "%s tries to flee, but can't get away!", game_seen_name(actor)));
 		game_field_str(ev, out, "text_self", "You try to flee, but can't get away!");
 		return 0;
 	}
@@ -271,7 +272,7 @@ game_apply_flee(struct game_state *st, const struct game_action *a, const struct
 	game_field_str(ev, out, "name", actor->name);
 	game_field_i64(ev, out, "mob_id", actor->fighting);
 	game_field_str(ev, out, "dir", dir);
-	game_field_str(ev, out, "text", game_printf(out, "%s flees %s!", actor->name, dir));
+	game_field_str(ev, out, "text", game_printf(out, "%s flees %s!", game_seen_name(actor), dir));
 	game_field_str(ev, out, "text_self", game_printf(out, "You flee %s, heart pounding.", dir));
 
 	actor->room_id = to->id;
@@ -284,7 +285,7 @@ game_apply_flee(struct game_state *st, const struct game_action *a, const struct
 	game_field_i64(ev, out, "character_id", actor->id);
 	game_field_str(ev, out, "name", actor->name);
 	game_field_str(ev, out, "from_dir", game_dir_to_string(game_dir_opposite(d)));
-	game_field_str(ev, out, "text", game_printf(out, "%s arrives in a hurry.", actor->name));
+	game_field_str(ev, out, "text", game_printf(out, "%s arrives in a hurry.", game_seen_name(actor)));
 
 	game_char_moved(st, actor, from, to, dir, out);
 	return 0;
@@ -465,7 +466,8 @@ char_dies(struct game_state *st, struct game_char *c, struct game_mob *m, struct
 	game_field_i64(ev, out, "pile_id", pile ? pile->id : 0);
 	game_field_i64(ev, out, "recall_room", to ? to->id : room->id);
 	game_field_i64(ev, out, "target_id", c->id);
-	game_field_str(ev, out, "text", game_printf(out, "%s is dead! %s stands over the body.", c->name, cap(out, m->name)));
+	game_field_str(ev, out, "text",
+		       game_printf(out, "%s is dead! %s stands over the body.", game_seen_name(c), cap(out, m->name)));
 	game_field_str(ev, out, "text_target",
 		       game_printf(out, "You are dead! You lose %lld experience%s.", (long long) xp_lost,
 				   gold ? game_printf(out, " and drop %lld gold", (long long) gold) : ""));
@@ -476,7 +478,7 @@ char_dies(struct game_state *st, struct game_char *c, struct game_mob *m, struct
 	game_event_stream(ev, out, GAME_STREAM_ROOM, to->id);
 	game_field_i64(ev, out, "character_id", c->id);
 	game_field_str(ev, out, "name", c->name);
-	game_field_str(ev, out, "text", game_printf(out, "%s appears in a shimmer of pale light.", c->name));
+	game_field_str(ev, out, "text", game_printf(out, "%s appears in a shimmer of pale light.", game_seen_name(c)));
 	game_char_moved(st, c, room, to, NULL, out);
 }
 
@@ -574,7 +576,7 @@ game_apply_round(struct game_state *st, const struct game_action *a, const struc
 			dmg = 1;
 		m->hp = dmg >= m->hp ? 0 : m->hp - (int32_t) dmg;
 	}
-	hit_event(out, room->id, hit, dmg, c->name, m->name, true, c->id, m->id, m->hp, m->max_hp);
+	hit_event(out, room->id, hit, dmg, game_seen_name(c), m->name, true, c->id, m->id, m->hp, m->max_hp);
 	if (m->hp <= 0) {
 		mob_dies(st, c, m, room, env, &rng, out);
 		return 0;
@@ -595,7 +597,7 @@ game_apply_round(struct game_state *st, const struct game_action *a, const struc
 				dmg = 1;
 			c->hp = dmg >= c->hp ? 0 : c->hp - (int32_t) dmg;
 		}
-		hit_event(out, room->id, hit, dmg, m->name, c->name, false, m->id, c->id, c->hp, c->max_hp);
+		hit_event(out, room->id, hit, dmg, m->name, game_seen_name(c), false, m->id, c->id, c->hp, c->max_hp);
 		if (c->hp <= 0) {
 			char_dies(st, c, m, room, a, env, out);
 			return 0;

@@ -176,7 +176,9 @@ bool
 game_sees_invisible(const struct game_char *viewer, bool invisible);
 /* How c is named to others in shared texts: "Someone" when invisible.  (A
  * room stream carries one text for all, so those who detect invisible read
- * "Someone" there too; private answers name it.) */
+ * "Someone" there too; private answers name it.)  Every room-visible text
+ * of a rule names characters through it; game_conceal_unseen() does the
+ * same for the structured fields and the envelope. */
 const char *
 game_seen_name(const struct game_char *c);
 /* A room not flagged dark, or one where someone holds a light or a light lies. */
@@ -193,6 +195,11 @@ game_char_update_light(struct game_state *st, struct game_char *c);
 int
 game_check_seen(struct game_state *st, const struct game_action *a, struct game_char *actor,
 		struct game_outcome *out);
+/* Run by game_apply() on what an action wrote: the room and instance events
+ * of an actor (or on a target) that others cannot see -- invisible, or in a
+ * room without light -- keep its name, ids and actor key out (vision.c). */
+void
+game_conceal_unseen(struct game_state *st, const struct game_action *a, struct game_outcome *out);
 int
 game_apply_who(struct game_state *st, const struct game_action *a, struct game_char *actor,
 	       const struct game_env *env, struct game_outcome *out);

@@ -393,6 +393,9 @@ game_apply(struct game_state *st, const struct game_action *a, const struct game
 	out->overflow = false;
 
 	r = apply(st, a, env, out);
+	/* Room events keep an invisible actor's (or target's) name and ids out. */
+	if (r == 0 && out->result == GAME_OK)
+		game_conceal_unseen(st, a, out);
 	/* A rejected or failed action asks for nothing. */
 	if (r < 0 || out->result != GAME_OK)
 		out->nfollowups = 0;

@@ -408,7 +408,7 @@ struct game_field {
 	int64_t i64;
 };
 
-#define GAME_MAX_EVENTS 10
+#define GAME_MAX_EVENTS 16 /* room events, plus a private copy of each an unseen actor was in */
 #define GAME_MAX_STREAMS 4
 #define GAME_MAX_FIELDS 16
 #define GAME_POOL_SIZE 65536
@@ -419,6 +419,7 @@ struct game_event {
 	size_t nstreams;
 	struct game_field fields[GAME_MAX_FIELDS];
 	size_t nfields;
+	bool actor_hidden; /* an unseen actor's room event: the worker writes it with no actor key */
 };
 
 enum game_result {

@@ -418,7 +418,7 @@ static struct game_event *
 announce(struct game_outcome *out, const char *type, const struct game_char *actor, const struct tally *t,
 	 const char *verb3, const char *verb1, const char *tail)
 {
-	const char *text = sentence(out, actor->name, verb3, t, tail, false);
+	const char *text = sentence(out, game_seen_name(actor), verb3, t, tail, false);
 	const char *text_self = sentence(out, "You", verb1, t, tail, true);
 
 	return item_event(out, type, actor, t, text, text_self);
@@ -607,7 +607,7 @@ drop_gold(struct game_state *st, const struct game_action *a, struct game_char *
 	game_field_i64(ev, out, "gold", a->amount);
 	game_field_i64(ev, out, "pile_id", pile->id);
 	game_field_i64(ev, out, "pile_quantity", pile->quantity);
-	game_field_str(ev, out, "text", game_printf(out, "%s drops %s.", actor->name, what));
+	game_field_str(ev, out, "text", game_printf(out, "%s drops %s.", game_seen_name(actor), what));
 	game_field_str(ev, out, "text_self", game_printf(out, "You drop %s.", what));
 	return 0;
 }
@@ -695,11 +695,12 @@ give_gold(const struct game_action *a, struct game_char *actor, struct game_char
 	game_event_stream(ev, out, GAME_STREAM_ROOM, actor->room_id);
 	game_field_i64(ev, out, "amount", a->amount);
 	game_field_i64(ev, out, "target_id", target->id);
-	game_field_str(ev, out, "text", game_printf(out, "%s gives some gold to %s.", actor->name, target->name));
+	game_field_str(ev, out, "text",
+		       game_printf(out, "%s gives some gold to %s.", game_seen_name(actor), game_seen_name(target)));
 	game_field_str(ev, out, "text_self",
-		       game_printf(out, "You give %lld gold to %s.", (long long) a->amount, target->name));
+		       game_printf(out, "You give %lld gold to %s.", (long long) a->amount, game_seen_name(target)));
 	game_field_str(ev, out, "text_target",
-		       game_printf(out, "%s gives you %lld gold.", actor->name, (long long) a->amount));
+		       game_printf(out, "%s gives you %lld gold.", game_seen_name(actor), (long long) a->amount));
 	return 0;
 }
 
@@ -752,7 +753,7 @@ game_apply_give(struct game_state *st, const struct game_action *a, struct game_
 
 		if (target->carried_weight + part_weight(it, take) > game_carry_limit(target)) {
 			refuse(&t, it, "too_heavy",
-			       game_printf(out, "%s can't carry %s.", target->name, label(out, it)));
+			       game_printf(out, "%s can't carry %s.", game_seen_name(target), label(out, it)));
 			continue;
 		}
 		it = move_part(st, out, it, take, target->id, 0, 0);
@@ -762,10 +763,10 @@ game_apply_give(struct game_state *st, const struct game_action *a, struct game_
 	}
 	if (!t.ndone)
 		return reject_all(out, a, &t);
-	ev = announce(out, "ItemGiven", actor, &t, "gives", "give", game_printf(out, " to %s", target->name));
+	ev = announce(out, "ItemGiven", actor, &t, "gives", "give", game_printf(out, " to %s", game_seen_name(target)));
 	game_field_i64(ev, out, "target_id", target->id);
 	game_field_str(ev, out, "target", target->name);
-	game_field_str(ev, out, "text_target", sentence(out, actor->name, "gives you", &t, NULL, false));
+	game_field_str(ev, out, "text_target", sentence(out, game_seen_name(actor), "gives you", &t, NULL, false));
 	return 0;
 }
 
@@ -805,7 +806,7 @@ static void
 wear_event(struct game_outcome *out, const char *type, const struct game_char *actor, const struct tally *t,
 	   bool removing)
 {
-	const char *text = wear_lines(out, actor->name, false, t, removing);
+	const char *text = wear_lines(out, game_seen_name(actor), false, t, removing);
 	const char *text_self = wear_lines(out, "You", true, t, removing);
 
 	(void) item_event(out, type, actor, t, text, text_self);

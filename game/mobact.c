@@ -152,7 +152,9 @@ mob_kill(struct game_state *st, const struct game_action *a, const struct game_e
 	struct game_event *ev;
 	int r;
 
-	if (!c || !c->locked || c->room_id != room->id || room->safe || a->target_mob)
+	/* A mob sees no invisible character (no mob detects invisible yet). */
+	if (!c || !c->locked || c->room_id != room->id || room->safe || a->target_mob ||
+	    !game_sees_invisible(NULL, c->invisible))
 		return refuse(out);
 	/* The character's side is the kill rule's, from the character's seat;
 	 * refusals (already fighting) end here without events. */
@@ -173,7 +175,7 @@ mob_kill(struct game_state *st, const struct game_action *a, const struct game_e
 	game_field_str(ev, out, "attacker_kind", "mob");
 	game_field_i64(ev, out, "target_id", c->id);
 	game_field_str(ev, out, "target", c->name);
-	game_field_str(ev, out, "text", game_printf(out, "%s attacks %s!", cap_name(out, m), c->name));
+	game_field_str(ev, out, "text", game_printf(out, "%s attacks %s!", cap_name(out, m), game_seen_name(c)));
 	game_field_str(ev, out, "text_target", game_printf(out, "%s attacks you!", cap_name(out, m)));
 	return 0;
 }
@@ -228,7 +230,9 @@ mob_items(struct game_state *st, const struct game_action *a, struct game_mob *m
 	for (size_t i = 0; i < a->nitems; i++) {
 		struct game_item *it = game_item(st, a->items[i]);
 
-		if (!it || !it->locked || (get ? it->owner_room != room->id : it->owner_mob != m->id))
+		/* Like its view (wr_mob_view), a mob handles nothing it cannot see. */
+		if (!it || !it->locked || (get ? it->owner_room != room->id : it->owner_mob != m->id) ||
+		    !game_sees_invisible(NULL, it->invisible))
 			return refuse(out);
 	}
 	json = items_json(st, a, out);

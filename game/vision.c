@@ -14,6 +14,12 @@
  * (stats.invisible) are left out of look and who, and cannot be targeted,
  * unless the viewer detects invisible (characters.flags "detect_invisible"),
  * the one hook a spell, potion or immortal flag would set.  One sees oneself.
+ *
+ * Events: a room stream is encoded once for all its readers, so what a room
+ * cannot see -- an invisible character, or anyone in a room without light --
+ * must not be in its events at all.  game_conceal_unseen() rewrites every
+ * action's shared events to that rule (docs/protocol.md, "Events of someone
+ * unseen").
  */
 #include <string.h>
 
@@ -211,4 +217,184 @@ game_apply_who(struct game_state *st, const struct game_action *a, struct game_c
 	game_field_i64(ev, out, "count", n);
 	game_field_i64(ev, out, "window_ms", game_rules.who_window_ms);
 	return 0;
+}
+
+/* ---- concealing an unseen character in shared events -------------------------- */
+
+/* Whether field f of ev names character c: its id under a character key, or its name. */
+static bool
+names_char(const struct game_event *ev, const struct game_field *f, const struct game_char *c)
+{
+	static const char *const id_keys[] = {"character_id", "attacker_id", "target_id", "killer_id"};
+
+	/* Texts are the rules' to word (game_seen_name()); a message is what was said. */
+	if (f->type == GAME_FIELD_STR)
+		return strncmp(f->key, "text", 4) != 0 && strcmp(f->key, "message") != 0 &&
+		       strcmp(f->str, c->name) == 0;
+	if (f->type != GAME_FIELD_I64 || f->i64 != c->id)
+		return false;
+	for (size_t i = 0; i < sizeof(id_keys) / sizeof(id_keys[0]); i++) {
+		if (strcmp(f->key, id_keys[i]) != 0)
+			continue;
+		/* DamageDealt names a mob's id under the same keys: a mob is not c. */
+		for (size_t j = 0; j < ev->nfields; j++) {
+			const struct game_field *k = &ev->fields[j];
+
+			if (k->type == GAME_FIELD_STR && strcmp(k->str, "mob") == 0 &&
+			    ((i == 1 && strcmp(k->key, "attacker_kind") == 0) ||
+			     (i == 2 && strcmp(k->key, "target_kind") == 0)))
+				return false;
+		}
+		return true;
+	}
+	return false;
+}
+
+/* Whether ev goes to a room or an instance: read by many, encoded once. */
+static bool
+shared(const struct game_event *ev)
+{
+	for (size_t i = 0; i < ev->nstreams; i++)
+		if (ev->streams[i].kind != GAME_STREAM_CHAR)
+			return true;
+	return false;
+}
+
+/* Whether ev names c as its target_id (the reader of text_target). */
+static bool
+targets(const struct game_event *ev, const struct game_char *c)
+{
+	for (size_t i = 0; i < ev->nfields; i++)
+		if (ev->fields[i].type == GAME_FIELD_I64 && strcmp(ev->fields[i].key, "target_id") == 0)
+			return ev->fields[i].i64 == c->id;
+	return false;
+}
+
+static bool
+own_text(const struct game_field *f, bool c_acts, bool c_targeted)
+{
+	return (c_acts && strcmp(f->key, "text_self") == 0) || (c_targeted && strcmp(f->key, "text_target") == 0);
+}
+
+/* Whether ev is told to a room nobody can see in: no light there. */
+static bool
+in_the_dark(struct game_state *st, const struct game_event *ev)
+{
+	for (size_t i = 0; i < ev->nstreams; i++) {
+		const struct game_room *r;
+
+		if (ev->streams[i].kind != GAME_STREAM_ROOM)
+			continue;
+		r = game_state_room(st, ev->streams[i].id);
+		if (r && !game_room_lit(st, r))
+			return true;
+	}
+	return false;
+}
+
+static bool
+letter(char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+}
+
+/* text with every whole-word name in it read "Someone"; text itself when
+ * there is none.  The rules word their texts with game_seen_name(), so for
+ * the invisible this finds nothing; in the dark it is what hides the name. */
+static const char *
+unnamed(struct game_outcome *out, const char *text, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p = text, *hit = NULL;
+	struct game_str gs;
+
+	for (const char *q = text; n && (q = strstr(q, name)); q += n)
+		if ((q == text || !letter(q[-1])) && !letter(q[n])) {
+			hit = q;
+			break;
+		}
+	if (!hit)
+		return text;
+	game_str_begin(&gs, out);
+	for (const char *q = hit; q; q = strstr(q, name)) {
+		if ((q != text && letter(q[-1])) || letter(q[n])) {
+			q += n;
+			continue;
+		}
+		game_str_add(&gs, p, (size_t) (q - p));
+		game_str_puts(&gs, "Someone");
+		p = q += n;
+	}
+	game_str_puts(&gs, p);
+	return game_str_end(&gs);
+}
+
+/*
+ * Rewrites the room and instance events of out so that none names c, whom
+ * others cannot see (invisible, or in a room without light): c's ids are
+ * dropped, fields holding its name read "Someone" (texts too), the texts
+ * written for c alone (text_self when c acts, text_target when c is the
+ * target) leave the shared event for a private copy on char:<c> right after
+ * it, and the shared event carries "actor_visible": false (c acts: and no
+ * actor key, actor_hidden) or "target_visible": false (c is the target).
+ * The rules already write "Someone" into the texts others read of the
+ * invisible (game_seen_name()); this pass makes the structured data and the
+ * envelope agree.  A room stream carries one encoding for all its readers,
+ * so those who detect invisible read "Someone" too: the secret wins over
+ * the nicety.  Darkness hides only from rooms: a shout is heard by voice.
+ */
+static void
+conceal(struct game_state *st, struct game_outcome *out, const struct game_char *c, bool c_acts)
+{
+	for (size_t i = 0; i < out->nevents; i++) {
+		struct game_event *ev = &out->events[i];
+		bool c_targeted = targets(ev, c), copy = false;
+		size_t n = 0;
+
+		if (!shared(ev) || (!c->invisible && !in_the_dark(st, ev)))
+			continue;
+		for (size_t f = 0; f < ev->nfields && !copy; f++)
+			copy = own_text(&ev->fields[f], c_acts, c_targeted);
+		if (copy) {
+			if (out->nevents >= GAME_MAX_EVENTS) {
+				out->overflow = true;
+				return;
+			}
+			memmove(&out->events[i + 2], &out->events[i + 1], (out->nevents - i - 1) * sizeof(*ev));
+			out->nevents++;
+			out->events[i + 1] = *ev;
+			out->events[i + 1].nstreams = 1;
+			out->events[i + 1].streams[0] = (struct game_stream){.kind = GAME_STREAM_CHAR, .id = c->id};
+		}
+		for (size_t f = 0; f < ev->nfields; f++) {
+			struct game_field *fl = &ev->fields[f];
+
+			if (own_text(fl, c_acts, c_targeted) || (fl->type == GAME_FIELD_I64 && names_char(ev, fl, c)))
+				continue;
+			if (fl->type == GAME_FIELD_STR && names_char(ev, fl, c))
+				fl->str = "Someone";
+			else if (fl->type == GAME_FIELD_STR && strncmp(fl->key, "text", 4) == 0)
+				fl->str = unnamed(out, fl->str, c->name);
+			ev->fields[n++] = *fl;
+		}
+		if (c_acts || n != ev->nfields || copy) {
+			ev->nfields = n;
+			ev->actor_hidden = ev->actor_hidden || c_acts;
+			game_field_raw(ev, out, c_acts ? "actor_visible" : "target_visible", "false");
+		}
+		if (copy)
+			i++; /* the private copy stays whole */
+	}
+}
+
+void
+game_conceal_unseen(struct game_state *st, const struct game_action *a, struct game_outcome *out)
+{
+	const struct game_char *actor = a->actor_mob ? NULL : game_state_char(st, a->actor_char);
+	const struct game_char *target = a->target_char ? game_state_char(st, a->target_char) : NULL;
+
+	if (actor)
+		conceal(st, out, actor, true);
+	if (target && target != actor)
+		conceal(st, out, target, false);
 }

@@ -642,7 +642,11 @@ worker_encode_event(struct wr_strbuf *sb, const struct game_event *ev, const str
 	wr_strbuf_puts(sb, "{\"type\":");
 	wr_strbuf_json_str(sb, ev->type);
 	wr_strbuf_printf(sb, ",\"action_id\":%" PRId64 ",\"actor_key\":", a->id);
-	wr_strbuf_json_str(sb, a->event_actor);
+	/* An unseen actor's room event names no actor (game_conceal_unseen()). */
+	if (ev->actor_hidden)
+		wr_strbuf_puts(sb, "null");
+	else
+		wr_strbuf_json_str(sb, a->event_actor);
 	if (a->command_id[0]) {
 		wr_strbuf_puts(sb, ",\"command_id\":");
 		wr_strbuf_json_str(sb, a->command_id);

@@ -109,8 +109,13 @@ wait_grep 'Alice opens the iron-bound trapdoor below' "$T_DIR/bob.out"; ok $? "B
 act "$ALICE" "down"
 is "$(types)" "CharacterLeft,CharacterArrived,CharacterMoved" "down: the move is the move alone"
 is "$(ev text CharacterMoved)" "You go down, into darkness." "down: into darkness"
-is "$(after)" "TriggerFired@room,RoomDescribed@char" "down: then the cellar's trigger (room), then the auto-look (private)"
-is "$(sql "SELECT payload->>'text_target' FROM event_log WHERE action_id > $ACT AND type = 'TriggerFired'")" \
+is "$(after)" "TriggerFired@room,TriggerFired@char,RoomDescribed@char" \
+	"down: then the cellar's trigger (room, and her own copy: the dark room does not see her), then the auto-look"
+is "$(sql "SELECT count(*) FROM event_log WHERE action_id > $ACT AND type = 'TriggerFired' AND actor_key IS NULL
+           AND payload->>'text_target' IS NULL AND payload->>'target_id' IS NULL AND payload::text NOT LIKE '%Alice%'")" \
+	"1" "down: the dark cellar's trigger names no one"
+is "$(sql "SELECT payload->>'text_target' FROM event_log WHERE action_id > $ACT AND type = 'TriggerFired'
+           AND actor_key IS NOT NULL")" \
 	"The ladder groans under your weight, and something small scurries off into the dark." \
 	"down: the trigger's text for the one entering"
 is "$(sql "SELECT actor_key FROM event_log WHERE action_id > $ACT AND type = 'RoomDescribed'")" "char:$A_ID:follow" \
@@ -188,6 +193,36 @@ r=$(post "$BOB" '{"input":"look alice"}')
 is "$(json 'd["results"][0]["error"]["code"] if "results" in d else d["error"]["code"]' "${r#* }")" "not_here" \
 	"look alice: she cannot be named (the planner's view leaves her out)"
 wait_grep '"WhoListed"' "$T_DIR/bob.out"; ok $? "Bob's websocket gets the who list"
+# An invisible Alice drops the key where Bob stands: the room hears "Someone",
+# and nothing on the room stream (actor, names, ids) says who.
+is "$(sql "SELECT room_id FROM characters WHERE id = $A_ID")" "$STORE" "Alice is in the store with Bob"
+act "$ALICE" "drop key"
+is "$(sql "SELECT count(*) FROM event_log e JOIN event_streams s USING (event_id)
+           WHERE e.action_id = $ACT AND e.type = 'ItemDropped' AND s.stream = 'room:$STORE'
+             AND e.actor_key IS NULL AND e.payload->>'actor_visible' = 'false'
+             AND e.payload->>'text' = 'Someone drops a small iron key.' AND e.payload->>'text_self' IS NULL")" "1" \
+	"invisible drop: the room's ItemDropped has no actor and reads Someone"
+is "$(sql "SELECT count(*) FROM event_log e JOIN event_streams s USING (event_id)
+           WHERE e.action_id = $ACT AND s.stream LIKE 'room:%'
+             AND (e.payload::text LIKE '%Alice%' OR e.payload::text ~ '_id\": $A_ID[,}]'
+                  OR coalesce(e.actor_key, '') LIKE 'char:$A_ID%')")" "0" \
+	"invisible drop: no room event carries her name or id"
+is "$(sql "SELECT e.payload->>'text_self' FROM event_log e JOIN event_streams s USING (event_id)
+           WHERE e.action_id = $ACT AND s.stream = 'char:$A_ID'")" "You drop a small iron key." \
+	"invisible drop: her own copy on her private stream"
+wait_grep 'Someone drops a small iron key' "$T_DIR/bob.out"; ok $? "Bob's websocket shows Someone dropping the key"
+line=$(grep 'Someone drops a small iron key' "$T_DIR/bob.out")
+case "$line" in *Alice* | *"char:$A_ID"* | *"_id\":$A_ID,"* | *"_id\":$A_ID\}"*) ok 1 "Bob's event names neither Alice nor her id"; diag "$line" ;;
+*) ok 0 "Bob's event names neither Alice nor her id" ;; esac
+case "$line" in *'"actor":null'*) ok 0 "Bob's event has a null actor" ;; *) ok 1 "Bob's event has a null actor"; diag "$line" ;; esac
+wait_grep 'You drop a small iron key' "$T_DIR/alice.out"; ok $? "Alice's websocket shows her own drop"
+
+# A mob acting through a service token does not see her either: its view leaves her out.
+RAT=$(sql "SELECT m.id FROM mobs m JOIN mob_templates t ON t.id = m.template_id WHERE m.room_id = $CELLAR LIMIT 1")
+is "$(sql "BEGIN; UPDATE mobs SET room_id = $STORE WHERE id = $RAT;
+           SELECT string_agg(e->>'name', ',' ORDER BY e->>'name') FROM jsonb_array_elements(wr_mob_view(ARRAY[$RAT::bigint], 0)->0->'seen') e
+           WHERE e->>'kind' = 'char'; ROLLBACK;")" "Bob" "wr_mob_view: a mob in the store sees Bob, not invisible Alice"
+
 case "$(grep '"WhoListed"' "$T_DIR/alice.out")" in '') ok 0 "who is private: Alice's socket has none" ;; *) ok 1 "who is private" ;; esac
 
 r=$(post "$ALICE" '{"type":"trigger","args":{}}')

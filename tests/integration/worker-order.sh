@@ -8,10 +8,14 @@ start=$(sql "SELECT room_id FROM characters WHERE name = 'Alice'")
 north=$(sql "SELECT to_room_id FROM exits WHERE from_room_id = $start AND dir = 'north'")
 north2=$(sql "SELECT coalesce((SELECT to_room_id FROM exits WHERE from_room_id = $north AND dir = 'north'), 0)")
 
-# 500 characters spread over every room, each submitting 20 numbered says;
-# four submitters run at once, each interleaving its actors round-robin.
-sql "INSERT INTO characters (account_id, name, instance_id, room_id)
-     SELECT 1, 'Npc' || g, 1, (SELECT id FROM rooms ORDER BY id OFFSET g % (SELECT count(*) FROM rooms) LIMIT 1)
+# 500 characters spread over every room with light, each submitting 20
+# numbered says; four submitters run at once, each interleaving its actors
+# round-robin.  (In a dark room a say is told to the room without its actor,
+# plus a private copy: docs/protocol.md, "Events of someone unseen".)
+sql "CREATE TEMP VIEW lit AS SELECT r.id FROM rooms r JOIN room_templates t ON t.id = r.template_id
+     WHERE NOT 'dark' = ANY(t.flags);
+     INSERT INTO characters (account_id, name, instance_id, room_id)
+     SELECT 1, 'Npc' || g, 1, (SELECT id FROM lit ORDER BY id OFFSET g % (SELECT count(*) FROM lit) LIMIT 1)
      FROM generate_series(1, 500) g" >/dev/null
 for n in 1 2 3 4 5 6 7 8; do svc "worker-$n" "$BUILD/worker/wr-worker" --log-level=debug; done
 submitters=""
