@@ -334,9 +334,12 @@ unnamed(struct game_outcome *out, const char *text, const char *name)
  * others cannot see (invisible, or in a room without light): c's ids are
  * dropped, fields holding its name read "Someone" (texts too), the texts
  * written for c alone (text_self when c acts, text_target when c is the
- * target) leave the shared event for a private copy on char:<c> right after
- * it, and the shared event carries "actor_visible": false (c acts: and no
- * actor key, actor_hidden) or "target_visible": false (c is the target).
+ * target) leave the shared event for a private copy on char:<c> right
+ * before it, and the shared event carries "actor_visible": false (c acts:
+ * and no actor key, actor_hidden) or "target_visible": false (c is the
+ * target).  The copy and the shared event carry the same "unseen_ref", an
+ * opaque number (a mix of the action's seed and the event's place, nothing
+ * about c), so c's client can skip the shared one it already read as its own.
  * The rules already write "Someone" into the texts others read of the
  * invisible (game_seen_name()); this pass makes the structured data and the
  * envelope agree.  A room stream carries one encoding for all its readers,
@@ -344,7 +347,8 @@ unnamed(struct game_outcome *out, const char *text, const char *name)
  * the nicety.  Darkness hides only from rooms: a shout is heard by voice.
  */
 static void
-conceal(struct game_state *st, struct game_outcome *out, const struct game_char *c, bool c_acts)
+conceal(struct game_state *st, const struct game_action *a, struct game_outcome *out, const struct game_char *c,
+	bool c_acts)
 {
 	for (size_t i = 0; i < out->nevents; i++) {
 		struct game_event *ev = &out->events[i];
@@ -360,11 +364,17 @@ conceal(struct game_state *st, struct game_outcome *out, const struct game_char 
 				out->overflow = true;
 				return;
 			}
-			memmove(&out->events[i + 2], &out->events[i + 1], (out->nevents - i - 1) * sizeof(*ev));
+			/* The private copy first: c's client reads it before the shared one. */
+			uint64_t x = a->seed ^ ((uint64_t) (i + 1) << 48) ^ (c_acts ? 0 : 1);
+			int64_t ref = (int64_t) (game_rng_next(&x) & INT64_MAX);
+
+			memmove(&out->events[i + 1], &out->events[i], (out->nevents - i) * sizeof(*ev));
 			out->nevents++;
-			out->events[i + 1] = *ev;
-			out->events[i + 1].nstreams = 1;
-			out->events[i + 1].streams[0] = (struct game_stream){.kind = GAME_STREAM_CHAR, .id = c->id};
+			ev->nstreams = 1;
+			ev->streams[0] = (struct game_stream){.kind = GAME_STREAM_CHAR, .id = c->id};
+			game_field_i64(ev, out, "unseen_ref", ref);
+			ev = &out->events[++i];
+			game_field_i64(ev, out, "unseen_ref", ref);
 		}
 		for (size_t f = 0; f < ev->nfields; f++) {
 			struct game_field *fl = &ev->fields[f];
@@ -382,8 +392,6 @@ conceal(struct game_state *st, struct game_outcome *out, const struct game_char 
 			ev->actor_hidden = ev->actor_hidden || c_acts;
 			game_field_raw(ev, out, c_acts ? "actor_visible" : "target_visible", "false");
 		}
-		if (copy)
-			i++; /* the private copy stays whole */
 	}
 }
 
@@ -394,7 +402,7 @@ game_conceal_unseen(struct game_state *st, const struct game_action *a, struct g
 	const struct game_char *target = a->target_char ? game_state_char(st, a->target_char) : NULL;
 
 	if (actor)
-		conceal(st, out, actor, true);
+		conceal(st, a, out, actor, true);
 	if (target && target != actor)
-		conceal(st, out, target, false);
+		conceal(st, a, out, target, false);
 }

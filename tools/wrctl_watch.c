@@ -81,6 +81,8 @@ struct watch {
 	bool welcomed;
 	struct lws *wsi;              /* the websocket, once established */
 	struct send_queue *sq;        /* with --send */
+	int64_t own_unseen[32];       /* unseen_ref of our own private copies, a ring */
+	size_t own_unseen_next;
 };
 
 static void
@@ -162,6 +164,31 @@ is_target(const struct watch *w, struct json_object *data)
 	return strcmp(key, w->own_key) == 0;
 }
 
+/*
+ * docs/protocol.md "Events of someone unseen": our own private copy of an
+ * event others read as "Someone ..." comes first, on our char stream; the
+ * shared one carries the same unseen_ref and is not printed again.
+ */
+static bool
+shared_copy_of_own(struct watch *w, struct json_object *obj, struct json_object *data)
+{
+	struct json_object *ref = data ? wr_json_member(data, "unseen_ref", json_type_int) : NULL;
+	const char *stream = member_str(obj, "stream");
+	int64_t r;
+
+	if (!ref || !stream || !*w->own_key)
+		return false;
+	r = json_object_get_int64(ref);
+	if (strcmp(stream, w->own_key) == 0) {
+		w->own_unseen[w->own_unseen_next++ % WR_ELEMENTSOF(w->own_unseen)] = r;
+		return false;
+	}
+	for (size_t i = 0; i < WR_ELEMENTSOF(w->own_unseen) && i < w->own_unseen_next; i++)
+		if (w->own_unseen[i] == r)
+			return true;
+	return false;
+}
+
 static void
 print_human(struct watch *w, struct json_object *obj, const char *type, const char *raw)
 {
@@ -172,6 +199,8 @@ print_human(struct watch *w, struct json_object *obj, const char *type, const ch
 		struct json_object *data = wr_json_member(obj, "data", json_type_object);
 		const char *actor = member_str(obj, "actor"), *text = NULL;
 
+		if (shared_copy_of_own(w, obj, data))
+			goto out;
 		if (data && actor && *w->own_key && strcmp(actor, w->own_key) == 0)
 			text = member_str(data, "text_self");
 		if (!text && data && is_target(w, data))

@@ -28,6 +28,7 @@
   let config = { ws: "", demo: false };
   let S = null;            /* the session, see newSession() */
   let seen = new Set();    /* S.seen as a set */
+  let ownUnseen = [];      /* unseen_ref of our own private copies (docs/protocol.md) */
   let ws = null;
   let online = false;
   let attempt = 0;
@@ -184,6 +185,16 @@
     seen.add(f.event_id);
     S.seen.push(f.event_id);
     const d = f.data || {};
+    /* docs/protocol.md "Events of someone unseen": our own private copy came
+       first on our char stream; the shared "Someone ..." one is not shown again. */
+    if (d.unseen_ref !== undefined && S.me) {
+      if (f.stream === "char:" + S.me.id) {
+        ownUnseen.push(d.unseen_ref);
+        if (ownUnseen.length > 64) ownUnseen.shift();
+      } else if (ownUnseen.includes(d.unseen_ref)) {
+        return;
+      }
+    }
     const text = textFor(f, d);
     if (text) addLine(kindOf(f.event), text, f.event);
     updatePanels(f, d);

@@ -7,6 +7,7 @@
 // ARTIFACT_DIR (the screenshot goes there), NORTH_NAME (the room north of
 // the start room).
 import { chromium } from "playwright-core";
+import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 
@@ -147,6 +148,22 @@ try {
     alice.waitForFunction((n) => document.querySelector("#room-name").textContent === n,
       process.env.NORTH_NAME, { timeout: WAIT }));
   await check("Bob sees Alice leave north", () => waitLine(bob, "Alice leaves north."));
+
+  // Someone unseen (docs/protocol.md): an invisible Alice's say reaches her as
+  // her own private copy first, then as the room's "Someone says"; her page
+  // shows the line once.
+  const sql = (q) => execFileSync("psql", [process.env.WR_DATABASE_URL, "-XAtqc", q]).toString().trim();
+  sql("UPDATE characters SET flags = '{invisible}' WHERE name = 'Alice'");
+  await say(alice, "unseen 1");
+  await say(alice, "unseen 2");
+  await check("an invisible Alice's page shows her own say once, not the room's 'Someone' copy", async () => {
+    await waitLine(alice, "You say, 'unseen 2'");
+    const all = await lines(alice);
+    const mine = all.filter((t) => t === "You say, 'unseen 1'").length;
+    const someone = all.filter((t) => t === "Someone says, 'unseen 1'").length;
+    if (mine !== 1 || someone !== 0) throw new Error(`own ${mine}, Someone ${someone}`);
+  });
+  sql("UPDATE characters SET flags = '{}' WHERE name = 'Alice'");
 
   const mode = await alice.evaluate(() => document.body.dataset.commands || "none");
   console.log(`# commands went over: ${mode}`);

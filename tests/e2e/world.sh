@@ -109,8 +109,8 @@ wait_grep 'Alice opens the iron-bound trapdoor below' "$T_DIR/bob.out"; ok $? "B
 act "$ALICE" "down"
 is "$(types)" "CharacterLeft,CharacterArrived,CharacterMoved" "down: the move is the move alone"
 is "$(ev text CharacterMoved)" "You go down, into darkness." "down: into darkness"
-is "$(after)" "TriggerFired@room,TriggerFired@char,RoomDescribed@char" \
-	"down: then the cellar's trigger (room, and her own copy: the dark room does not see her), then the auto-look"
+is "$(after)" "TriggerFired@char,TriggerFired@room,RoomDescribed@char" \
+	"down: then the cellar's trigger (her own copy first, then the room's: the dark room does not see her), then the auto-look"
 is "$(sql "SELECT count(*) FROM event_log WHERE action_id > $ACT AND type = 'TriggerFired' AND actor_key IS NULL
            AND payload->>'text_target' IS NULL AND payload->>'target_id' IS NULL AND payload::text NOT LIKE '%Alice%'")" \
 	"1" "down: the dark cellar's trigger names no one"
@@ -196,6 +196,10 @@ wait_grep '"WhoListed"' "$T_DIR/bob.out"; ok $? "Bob's websocket gets the who li
 # An invisible Alice drops the key where Bob stands: the room hears "Someone",
 # and nothing on the room stream (actor, names, ids) says who.
 is "$(sql "SELECT room_id FROM characters WHERE id = $A_ID")" "$STORE" "Alice is in the store with Bob"
+# And a text client for Alice, as a player reads it.
+"$WRCTL" watch --url="$WS" --token="$ALICE" >"$T_DIR/alice.txt" 2>"$T_DIR/alice-txt.err" &
+T_PIDS="$T_PIDS $!"
+wait_grep 'connected as Alice' "$T_DIR/alice.txt"
 act "$ALICE" "drop key"
 is "$(sql "SELECT count(*) FROM event_log e JOIN event_streams s USING (event_id)
            WHERE e.action_id = $ACT AND e.type = 'ItemDropped' AND s.stream = 'room:$STORE'
@@ -216,6 +220,13 @@ case "$line" in *Alice* | *"char:$A_ID"* | *"_id\":$A_ID,"* | *"_id\":$A_ID\}"*)
 *) ok 0 "Bob's event names neither Alice nor her id" ;; esac
 case "$line" in *'"actor":null'*) ok 0 "Bob's event has a null actor" ;; *) ok 1 "Bob's event has a null actor"; diag "$line" ;; esac
 wait_grep 'You drop a small iron key' "$T_DIR/alice.out"; ok $? "Alice's websocket shows her own drop"
+is "$(sql "SELECT count(DISTINCT e.payload->>'unseen_ref') || ' ' || count(*) FROM event_log e
+           WHERE e.action_id = $ACT AND e.type = 'ItemDropped'")" "1 2" \
+	"her copy and the room's event carry one unseen_ref"
+act "$ALICE" "say done dropping"
+wait_grep "You say, 'done dropping'" "$T_DIR/alice.txt"
+is "$(grep -c 'You drop a small iron key' "$T_DIR/alice.txt") $(grep -c 'Someone drops a small iron key' "$T_DIR/alice.txt")" "1 0" \
+	"Alice's text client shows her drop once: the shared copy of her own unseen_ref is skipped"
 
 # A mob acting through a service token does not see her either: its view leaves her out.
 RAT=$(sql "SELECT m.id FROM mobs m JOIN mob_templates t ON t.id = m.template_id WHERE m.room_id = $CELLAR LIMIT 1")

@@ -1884,13 +1884,25 @@ test_invisible(void)
 
 		st.chars[1].locked = true;
 		tap_is_int(game_apply(&st, &say, &env, &out), 0, "invisible say: applies");
-		tap_is_str(field(&out.events[0], "text"), "Someone says, 'boo'", "invisible say: Someone to the room");
-		tap_ok(!field(&out.events[0], "text_self") && out.events[0].actor_hidden,
+		tap_ok(out.nevents == 2 && out.events[0].streams[0].kind == GAME_STREAM_CHAR &&
+			       out.events[0].streams[0].id == 11 && !out.events[0].actor_hidden,
+		       "invisible say: a private copy comes first, on her own stream");
+		tap_is_str(field(&out.events[0], "text_self"), "You say, 'boo'", "invisible say: herself to herself");
+		tap_is_str(field(&out.events[1], "text"), "Someone says, 'boo'", "invisible say: Someone to the room");
+		tap_ok(!field(&out.events[1], "text_self") && out.events[1].actor_hidden,
 		       "invisible say: the room's event has no text_self and no actor");
-		tap_ok(out.nevents == 2 && out.events[1].streams[0].kind == GAME_STREAM_CHAR &&
-			       out.events[1].streams[0].id == 11 && !out.events[1].actor_hidden,
-		       "invisible say: a private copy follows on her own stream");
-		tap_is_str(field(&out.events[1], "text_self"), "You say, 'boo'", "invisible say: herself to herself");
+		tap_ok(out.nevents == 2 && field_i64(&out.events[0], "unseen_ref") >= 0 &&
+			       field_i64(&out.events[0], "unseen_ref") == field_i64(&out.events[1], "unseen_ref"),
+		       "invisible say: both carry the same unseen_ref, so her client skips the shared one");
+		{
+			struct game_action again = say;
+			int64_t ref = field_i64(&out.events[0], "unseen_ref");
+
+			again.seed = say.seed + 1;
+			tap_is_int(game_apply(&st, &again, &env, &out), 0, "invisible say, another seed: applies");
+			tap_ok(field_i64(&out.events[0], "unseen_ref") != ref,
+			       "invisible say: unseen_ref is per action, not per character");
+		}
 	}
 
 	/* detect_invisible is the hook that sees them. */
