@@ -768,10 +768,7 @@ listen_open(const struct pub_config *cfg, int *ret_port, struct wr_error *reterr
 		r = wr_error_set(reterr, -errno, "internal", "could not set SO_REUSEPORT: %s", strerror(errno));
 		goto out;
 	}
-	if (ai->ai_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0) {
-		r = wr_error_set(reterr, -errno, "internal", "could not set IPV6_V6ONLY: %s", strerror(errno));
-		goto out;
-	}
+	/* "::" stays dual-stack (the kernel's default), as lws's own listener is. */
 	if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, SOMAXCONN) < 0) {
 		r = wr_error_set(reterr, -errno, "bad_config",
 				 "could not listen on %s port %lld: %s (every process sharing a port needs reuse-port)",
