@@ -259,6 +259,8 @@ struct pub {
 	struct lws_context *ctx;
 	struct lws_vhost *vhost;
 	int listen_port;           /* reuse-port: the port of our own listening socket */
+	struct lws *listen_wsi;    /* reuse-port: that socket, adopted as a raw descriptor */
+	bool listen_stopped;       /* shutting down: it no longer listens */
 	struct pub_store store;
 	struct lws *db_wsi;        /* adopted dup() of the libpq socket */
 	bool db_up;

@@ -798,6 +798,8 @@ listen_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, v
 
 	switch (reason) {
 	case LWS_CALLBACK_RAW_RX_FILE:
+		if (p->listen_stopped)
+			return -1;         /* lws closes it */
 		for (int i = 0; i < ACCEPTS_PER_CALLBACK; i++) {
 			int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
@@ -814,12 +816,33 @@ listen_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, v
 				log_warning("could not adopt an accepted connection");
 		}
 		return 0;
+	case LWS_CALLBACK_RAW_CLOSE_FILE:
+		if (wsi == p->listen_wsi)
+			p->listen_wsi = NULL;
+		return 0;
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 	case LWS_CALLBACK_ESTABLISHED:
 		return -1;
 	default:
 		return 0;
 	}
+}
+
+/*
+ * Leaves the port to the other processes sharing it: shutdown() of a
+ * listening socket stops it at once (Linux), so the kernel sends every new
+ * connection to the others, even while this process is still saying
+ * goodbye to its clients.  Connections still waiting in its accept queue are
+ * reset; their clients reconnect.
+ */
+static void
+listen_stop(struct pub *p)
+{
+	if (!p->listen_wsi || p->listen_stopped)
+		return;
+	p->listen_stopped = true;
+	if (shutdown(lws_get_socket_fd(p->listen_wsi), SHUT_RD) < 0)
+		log_warning("could not stop listening: %s", strerror(errno));
 }
 
 /* Context ------------------------------------------------------------------ */
@@ -889,7 +912,8 @@ pub_new(const struct pub_config *cfg, struct wr_error *reterr)
 	}
 	if (lfd.filefd >= 0) {
 		/* lws owns the descriptor from here; it closes it on failure too (lws-adopt.h). */
-		if (!lws_adopt_descriptor_vhost(p->vhost, LWS_ADOPT_RAW_FILE_DESC, lfd, "wr-listen", NULL)) {
+		p->listen_wsi = lws_adopt_descriptor_vhost(p->vhost, LWS_ADOPT_RAW_FILE_DESC, lfd, "wr-listen", NULL);
+		if (!p->listen_wsi) {
 			lfd.filefd = -1;
 			wr_error_set(reterr, -EIO, "internal", "could not watch the listening socket");
 			goto fail;
@@ -972,6 +996,7 @@ pub_shutdown(struct pub *p, int64_t timeout_ms)
 	lws_sul_cancel(&p->sul_kick);
 	lws_sul_cancel(&p->sul_tokens);
 	lws_sul_cancel(&p->sul_recheck);
+	listen_stop(p);
 	log_notice("event frames encoded %llu, queued to connections %llu", (unsigned long long) p->frames_encoded,
 		   (unsigned long long) p->frames_queued);
 	for (struct pub_conn *c = p->conns; c; c = c->conn_next)

@@ -2,10 +2,11 @@
 # Two publishers behind one address: both listen on the same port with
 # reuse-port (SO_REUSEPORT) and the kernel spreads new connections between
 # them.  Every client, on either process, receives every event exactly once
-# and in order.  When publisher A stops, its clients are closed with 1001;
-# reconnecting to the same address with resume lands them on B, which
-# replays exactly what they missed.  Without reuse-port, a second publisher
-# on a port in use fails with a clear error.
+# and in order.  When publisher A stops, it leaves the port at once: while
+# it still flushes a slow client, every new connection goes to B.  Its
+# clients are closed with 1001; reconnecting to the same address with resume
+# lands them on B, which replays exactly what they missed.  Without
+# reuse-port, a second publisher on a port in use fails with a clear error.
 . "$WR_HOME/tests/lib/harness.sh"
 . "$WR_HOME/tests/lib/pubtest.sh"
 
@@ -152,28 +153,61 @@ for i, (w, fs) in enumerate(zip(welcomes, frames)):
 check(not bad, "every client on either publisher receives the 12 room events exactly once, in seq order", *bad[:5])
 
 # 3. Stop A: its clients get 1001, resume on the same address lands on B ------
-last = [heads([w] + fs) for w, fs in zip(welcomes, frames)]
+def alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except FileNotFoundError:
+        return False
+
+# An extra client on A with a tiny receive buffer that stops reading, then
+# 60 large events: its socket fills and A keeps the rest in its outbox, so
+# when A stops it waits (up to a second) to flush that client, and meanwhile
+# new connections to the port must all go to B.
+silent, tries_on_b = None, 0
+for _ in range(30):
+    c = WS(url, rcvbuf=2048, hello={"type": "hello", "token": alice})
+    if c.recv(10) and owners([c])[0] == "A":
+        silent = c
+        break
+    tries_on_b += 1
+    c.close()
+head_big = int(sql("SELECT last_seq FROM stream_counters WHERE stream = '%s'" % rkey))
+sql("""DO $$ DECLARE head bigint; BEGIN
+    PERFORM 1 FROM rooms WHERE id = %s FOR UPDATE;
+    head := (SELECT last_seq FROM stream_counters WHERE stream = '%s');
+    PERFORM wr_commit_batch(jsonb_build_object(
+        'events', (SELECT jsonb_agg(jsonb_build_object('type', 'Said', 'actor_key', 'char:1',
+            'payload', jsonb_build_object('text', 'big ' || i || ' ' || repeat('x', 6000)),
+            'streams', jsonb_build_array(jsonb_build_object('stream', '%s', 'seq', head + i))) ORDER BY i)
+            FROM generate_series(1, 60) i),
+        'counters', jsonb_build_object('%s', head + 60)));
+    END $$""" % (room, rkey, rkey, rkey))
+want = said_after(head_big)
+got = collect(clients, want[-1])
+bad = ["client %d: %d of 60" % (i, len(said_texts(fs))) for i, fs in enumerate(got) if said_texts(fs) != want]
+check(silent is not None and len(want) == 60 and not bad,
+      "60 large events reach every client (and fill the socket of one silent client of A)", *bad[:3])
+last = [heads([w] + fs + g) for w, fs, g in zip(welcomes, frames, got)]
 head1 = int(sql("SELECT last_seq FROM stream_counters WHERE stream = '%s'" % rkey))
 on_a = [i for i in range(n) if own[i] == "A"]
 on_b = [i for i in range(n) if own[i] == "B"]
+
 os.kill(pids["A"], signal.SIGTERM)
 closes = {i: clients[i].recv(10) for i in on_a}
+probes = [WS(url, hello={"type": "hello", "token": alice}) for _ in range(8)]
+probe_owners = owners(probes)
+a_alive = alive(pids["A"])
+check(a_alive and all(o == "B" for o in probe_owners),
+      "while A is still running, flushing the silent client, every new connection goes to B",
+      "A running: %s" % a_alive, probe_owners)
+for c in probes + ([silent] if silent else []):
+    c.close()
 closes.update({i: clients[i].recv(0.1) for i in on_b})
 check(all(closes[i] and closes[i]["type"] == "_close" and closes[i]["code"] == 1001 for i in on_a),
       "every client of A is closed with 1001 when A stops", [closes[i] for i in on_a][:5])
 check(all(closes[i] is None for i in on_b), "no client of B is closed or sent anything",
       [closes[i] for i in on_b if closes[i]][:5])
-# Until A has exited (a zombie holds no sockets): its listener is gone, so
-# the kernel gives every new connection on the port to B.
-t0 = time.monotonic()
-while time.monotonic() - t0 < 10:
-    try:
-        with open("/proc/%d/stat" % pids["A"]) as f:
-            if f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X"):
-                break
-    except FileNotFoundError:
-        break
-    time.sleep(0.05)
 for i in on_a:
     clients[i].sock.close()
 
@@ -207,8 +241,8 @@ for i, fs in enumerate(got):
         bad.append("client %d (%s): %s %s" % (i, "moved to B" if moved else "on B", said_texts(fs), probs[:3]))
 check(not bad, "every client, moved or not, receives exactly the 5 missed events then the live one, in order,"
       " no gap, no repeat", *bad[:5])
-check(log_count("B", "connected from") == len(on_b) + len(on_a),
-      "B's log counts its own connections plus every moved one")
+check(log_count("B", "connected from") == len(on_b) + tries_on_b + len(probes) + len(on_a),
+      "B's log counts its own connections, the probes and every moved one")
 for c in list(back.values()) + [clients[i] for i in on_b]:
     c.close()
 PY
