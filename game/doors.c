@@ -126,6 +126,17 @@ refuse(struct game_state *st, const struct game_action *a, const struct game_cha
 	}
 }
 
+/* Where a door is, seen from its room: "to the east", "above", "below". */
+static const char *
+door_where(struct game_outcome *out, enum game_dir d)
+{
+	if (d == GAME_DIR_UP)
+		return "above";
+	if (d == GAME_DIR_DOWN)
+		return "below";
+	return game_printf(out, "to the %s", game_dir_to_string(d));
+}
+
 /* The event on one side of the door. */
 static void
 door_event(struct game_outcome *out, const struct door_verb *dv, const struct game_room *room, enum game_dir d,
@@ -143,11 +154,14 @@ door_event(struct game_outcome *out, const struct door_verb *dv, const struct ga
 	game_field_str(ev, out, "state", dv->to == GAME_OPEN ? "open" : dv->to == GAME_CLOSED ? "closed" : "locked");
 	if (near) {
 		game_field_i64(ev, out, "character_id", actor->id);
-		game_field_str(ev, out, "text", game_printf(out, "%s %s the %s %s.", who, dv->third, name, dir));
-		game_field_str(ev, out, "text_self", game_printf(out, "You %s the %s %s.", dv->infinitive, name, dir));
+		game_field_str(ev, out, "text",
+			       game_printf(out, "%s %s the %s %s.", who, dv->third, name, door_where(out, d)));
+		game_field_str(ev, out, "text_self",
+			       game_printf(out, "You %s the %s %s.", dv->infinitive, name, door_where(out, d)));
 	} else {
 		/* The far side: the door moves, nobody is seen doing it. */
-		game_field_str(ev, out, "text", game_cap(game_printf(out, "the %s %s %s.", name, dir, dv->past)));
+		game_field_str(ev, out, "text",
+			       game_cap(game_printf(out, "the %s %s %s.", name, door_where(out, d), dv->past)));
 	}
 }
 

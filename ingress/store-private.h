@@ -50,5 +50,9 @@ ingress_db_failed(struct ingress_conn *c, const char *what, struct wr_error *err
  * once more: the connection was re-established. */
 bool
 ingress_retry_after_stale(struct ingress_conn *c, const struct wr_error *err);
+/* Runs a read (PGRES_TUPLES_OK), sent once more after a stale connection. */
+int
+ingress_read(struct ingress_conn *c, const char *sql, int nparams, const char *const *params, PGresult **ret,
+	     struct wr_error *err) WR_MUSTCHECK;
 
 #endif

@@ -309,17 +309,26 @@ ingress_retry_after_stale(struct ingress_conn *c, const struct wr_error *err)
 }
 
 int
+ingress_read(struct ingress_conn *c, const char *sql, int nparams, const char *const *params, PGresult **ret,
+	     struct wr_error *err)
+{
+	int r;
+
+	for (;;) {
+		r = wr_db_exec(&c->db, sql, nparams, params, PGRES_TUPLES_OK, ret, err);
+		if (r >= 0 || !ingress_retry_after_stale(c, err))
+			return r;
+	}
+}
+
+int
 ingress_store_ping(struct ingress_conn *c, struct wr_error *reterr)
 {
 	struct wr_error err;
 	PGresult *res = NULL;
 	int r;
 
-	for (;;) {
-		r = wr_db_exec(&c->db, sql_ping, 0, NULL, PGRES_TUPLES_OK, &res, &err);
-		if (r >= 0 || !ingress_retry_after_stale(c, &err))
-			break;
-	}
+	r = ingress_read(c, sql_ping, 0, NULL, &res, &err);
 	if (r < 0)
 		return ingress_db_failed(c, "check database", &err, reterr);
 	PQclear(res);
@@ -545,11 +554,7 @@ ingress_store_views(struct ingress_conn *c, const int64_t *ids, size_t n, int64_
 	snprintf(account, sizeof(account), "%" PRId64, account_id);
 	params[2] = account;
 
-	for (;;) {
-		r = wr_db_exec(&c->db, sql_views, 3, params, PGRES_TUPLES_OK, &res, &err);
-		if (r >= 0 || !ingress_retry_after_stale(c, &err))
-			break;
-	}
+	r = ingress_read(c, sql_views, 3, params, &res, &err);
 	if (r < 0) {
 		r = ingress_db_failed(c, "read actor views", &err, reterr);
 		goto out;

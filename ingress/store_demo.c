@@ -50,11 +50,7 @@ ingress_store_demo_characters(struct ingress_conn *c, struct wr_strbuf *out, str
 	struct wr_error err;
 	int r;
 
-	for (;;) {
-		r = wr_db_exec(&c->db, sql_demo_characters, 0, NULL, PGRES_TUPLES_OK, &res, &err);
-		if (r >= 0 || !ingress_retry_after_stale(c, &err))
-			break;
-	}
+	r = ingress_read(c, sql_demo_characters, 0, NULL, &res, &err);
 	if (r < 0)
 		return ingress_db_failed(c, "list demo characters", &err, reterr);
 	if (PQntuples(res) != 1 || PQnfields(res) != 1) {

@@ -336,11 +336,7 @@ ingress_store_token(struct ingress_conn *c, const char *token, struct ingress_to
 	struct wr_error err;
 	int r;
 
-	for (;;) {
-		r = wr_db_exec(&c->db, ingress_sql_token, 1, params, PGRES_TUPLES_OK, &res, &err);
-		if (r >= 0 || !ingress_retry_after_stale(c, &err))
-			break;
-	}
+	r = ingress_read(c, ingress_sql_token, 1, params, &res, &err);
 	if (r < 0)
 		return ingress_db_failed(c, "look up token", &err, reterr);
 	r = ingress_parse_token_row(res, ret_tok);
@@ -355,11 +351,7 @@ ingress_store_queue_depth(struct ingress_conn *c, int64_t *ret_queued, int64_t *
 	struct wr_error err;
 	int r;
 
-	for (;;) {
-		r = wr_db_exec(&c->db, sql_queue_depth, 0, NULL, PGRES_TUPLES_OK, &res, &err);
-		if (r >= 0 || !ingress_retry_after_stale(c, &err))
-			break;
-	}
+	r = ingress_read(c, sql_queue_depth, 0, NULL, &res, &err);
 	if (r < 0)
 		return ingress_db_failed(c, "count queued actions", &err, reterr);
 	r = 0;

@@ -9,6 +9,10 @@
  * token-recheck-ms anyway (a revocation by hand in SQL, an expiry, a
  * disabled account).  A connection whose token no longer holds is closed
  * with 4401 "token revoked".
+ *
+ * Presence: a connected character is online for who, acting or not.  Every
+ * recheck, and a second after hellos, stamps character_presence for the
+ * characters of the connections (one statement for all of them).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +85,41 @@ recheck(struct pub *p)
 }
 
 static void
+presence(struct pub *p)
+{
+	struct wr_error err = {0};
+	int64_t *ids;
+	size_t n = 0;
+
+	p->presence_pending = false;
+	if (!p->db_up || p->nconns == 0)
+		return;
+	ids = wr_xcalloc((size_t) p->nconns, sizeof(*ids));
+	for (struct pub_conn *c = p->conns; c && n < (size_t) p->nconns; c = c->conn_next)
+		if (c->state == PUB_CONN_READY && c->char_id > 0)
+			ids[n++] = c->char_id;
+	if (n > 0 && pub_store_presence(&p->store, ids, n, &err) < 0)
+		pub_db_failed(p, &err);
+	free(ids);
+}
+
+static void
+presence_cb(lws_sorted_usec_list_t *sul)
+{
+	presence(lws_container_of(sul, struct pub, sul_presence));
+}
+
+void
+access_presence_soon(struct pub *p)
+{
+	/* Not pushed back by every hello: the first one starts the second. */
+	if (p->presence_pending)
+		return;
+	p->presence_pending = true;
+	lws_sul_schedule(p->ctx, 0, &p->sul_presence, presence_cb, LWS_US_PER_SEC);
+}
+
+static void
 tokens_cb(lws_sorted_usec_list_t *sul)
 {
 	recheck(lws_container_of(sul, struct pub, sul_tokens));
@@ -92,6 +131,7 @@ recheck_cb(lws_sorted_usec_list_t *sul)
 	struct pub *p = lws_container_of(sul, struct pub, sul_recheck);
 
 	recheck(p);
+	presence(p);
 	lws_sul_schedule(p->ctx, 0, &p->sul_recheck, recheck_cb,
 			 (lws_usec_t) p->cfg->token_recheck_ms * LWS_US_PER_MS);
 }

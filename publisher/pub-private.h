@@ -183,6 +183,9 @@ pub_store_room_floor_ok(struct pub_store *st, const char *char_stream, int64_t c
 int
 pub_store_newer_than_char(struct pub_store *st, const char *stream, int64_t after, int64_t char_id, bool *ret,
 			  struct wr_error *reterr) WR_MUSTCHECK;
+/* Stamps character_presence for these connected characters (who lists them). */
+int
+pub_store_presence(struct pub_store *st, const int64_t *char_ids, size_t n, struct wr_error *reterr) WR_MUSTCHECK;
 /* Calls cb for each of hashes that is revoked, expired or gone; returns how many. */
 int
 pub_store_invalid_tokens(struct pub_store *st, const char *const *hashes, size_t n,
@@ -266,12 +269,13 @@ struct pub {
 	bool db_up;
 	bool in_db_callback;       /* inside the db wsi's own callback */
 	unsigned reconnect_failures;
-	lws_sorted_usec_list_t sul_backstop, sul_reconnect, sul_kick, sul_tick, sul_tokens, sul_recheck;
+	lws_sorted_usec_list_t sul_backstop, sul_reconnect, sul_kick, sul_tick, sul_tokens, sul_recheck, sul_presence;
 	struct pub_conn *conns;    /* every live websocket */
 	uint64_t next_conn_id;
 	int64_t nconns;
 	bool fetching;
 	bool fetch_all;            /* next fetch reads every tracked stream, dirty or not */
+	bool presence_pending;     /* access.c: a presence stamp is scheduled */
 	bool fetch_wait;           /* a full page went out: no fetch before the kick, lws writes first */
 	struct pub_stream *streams[PUB_STREAM_BUCKETS];
 	size_t nstreams;
@@ -363,6 +367,9 @@ bool
 route_caught_up(const struct pub_conn *c);
 void
 route_unsubscribe(struct pub *p, struct pub_sub *sub);
+/* Queues {"type":type,"stream":stream[,"after":*after]}: subscribed/unsubscribed. */
+void
+route_push_stream_frame(struct pub_conn *c, const char *type, const char *stream, const int64_t *after);
 void
 route_unsubscribe_all(struct pub *p, struct pub_conn *c);
 /*
@@ -408,6 +415,9 @@ access_origin_allowed(const struct pub_config *cfg, const char *origin);
 /* Rechecks every connection's token soon (a wr_tokens NOTIFY). */
 void
 access_recheck_soon(struct pub *p);
+/* A character said hello: stamp presence soon (batched with other hellos). */
+void
+access_presence_soon(struct pub *p);
 /* Starts the periodic token recheck. */
 void
 access_start(struct pub *p);

@@ -287,6 +287,8 @@ do_hello(struct pub_conn *c, struct json_object *obj)
 		 (long long) h.char_id, h.admin ? " admin" : "");
 	if (resume_hello(c, &h, obj) < 0)
 		return;
+	if (c->char_id > 0)
+		access_presence_soon(p);
 	lws_set_timeout(c->wsi, NO_PENDING_TIMEOUT, 0);
 }
 
@@ -956,6 +958,7 @@ pub_free(struct pub *p)
 	pub_commands_stop(p->commands);
 	lws_sul_cancel(&p->sul_tokens);
 	lws_sul_cancel(&p->sul_recheck);
+	lws_sul_cancel(&p->sul_presence);
 	/* Closes every connection first: their callbacks still use p. */
 	if (p->ctx)
 		lws_context_destroy(p->ctx);
@@ -996,6 +999,7 @@ pub_shutdown(struct pub *p, int64_t timeout_ms)
 	lws_sul_cancel(&p->sul_kick);
 	lws_sul_cancel(&p->sul_tokens);
 	lws_sul_cancel(&p->sul_recheck);
+	lws_sul_cancel(&p->sul_presence);
 	listen_stop(p);
 	log_notice("event frames encoded %llu, queued to connections %llu", (unsigned long long) p->frames_encoded,
 		   (unsigned long long) p->frames_queued);

@@ -332,20 +332,6 @@ resume_hello(struct pub_conn *c, const struct pub_hello *h, struct json_object *
 	return 0;
 }
 
-static void
-push_stream_answer(struct pub_conn *c, const char *type, const char *stream, const int64_t *after)
-{
-	struct wr_strbuf sb = WR_STRBUF_INIT;
-
-	wr_strbuf_printf(&sb, "{\"type\":\"%s\",\"stream\":", type);
-	wr_strbuf_json_str(&sb, stream);
-	if (after)
-		wr_strbuf_printf(&sb, ",\"after\":%lld", (long long) *after);
-	wr_strbuf_puts(&sb, "}");
-	pub_conn_push_json(c, sb.buf, sb.len);
-	wr_strbuf_done(&sb);
-}
-
 /* The "stream" of a subscribe or unsubscribe, or NULL after answering with an error. */
 static const char *
 stream_of(struct pub_conn *c, struct json_object *obj)
@@ -432,7 +418,7 @@ resume_subscribe(struct pub_conn *c, struct json_object *obj)
 	if (after < head && c->replay_allow < replay_allowance(p))
 		c->replay_allow = replay_allowance(p);
 	log_info_ctx(c->logctx, "admin subscribed to %s after %lld", stream, (long long) after);
-	push_stream_answer(c, "subscribed", stream, &after);
+	route_push_stream_frame(c, "subscribed", stream, &after);
 	if (fetch)
 		pub_kick(p);
 }
@@ -452,5 +438,5 @@ resume_unsubscribe(struct pub_conn *c, struct json_object *obj)
 	}
 	route_unsubscribe(c->pub, sub);
 	log_info_ctx(c->logctx, "admin unsubscribed from %s", stream);
-	push_stream_answer(c, "unsubscribed", stream, NULL);
+	route_push_stream_frame(c, "unsubscribed", stream, NULL);
 }

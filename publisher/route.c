@@ -222,8 +222,8 @@ event_frame(struct pub *p, const struct pub_event *ev)
 	return f;
 }
 
-static void
-push_stream_frame(struct pub_conn *c, const char *type, const char *stream, const int64_t *after)
+void
+route_push_stream_frame(struct pub_conn *c, const char *type, const char *stream, const int64_t *after)
 {
 	struct wr_strbuf sb = WR_STRBUF_INIT;
 
@@ -269,7 +269,7 @@ follow(struct pub *p, struct pub_conn *c, const struct pub_event *ev, bool *stop
 		}
 		snprintf(name, sizeof(name), "%s", sub->stream->name);
 		route_unsubscribe(p, sub);
-		push_stream_frame(c, "unsubscribed", name, NULL);
+		route_push_stream_frame(c, "unsubscribed", name, NULL);
 	}
 	if (have)
 		goto out;
@@ -303,7 +303,7 @@ follow(struct pub *p, struct pub_conn *c, const struct pub_event *ev, bool *stop
 		goto out;
 	}
 	log_debug_ctx(c->logctx, "following into %s after %lld", to_key, (long long) pos);
-	push_stream_frame(c, "subscribed", to_key, &pos);
+	route_push_stream_frame(c, "subscribed", to_key, &pos);
 	/* Rows of to_key from before this one's successors must come first. */
 	if (fetch)
 		*stop = true;

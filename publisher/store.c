@@ -23,7 +23,7 @@
  * JIT: the fetch's cost estimate crosses jit_above_cost with a few thousand
  * streams, and compiling costs more than the query.
  */
-#define STORE_SESSION_SQL "SET statement_timeout = '5s'; SET jit = off"
+#define STORE_SESSION_SQL "SET statement_timeout = '5s'; SET jit = off; SET synchronous_commit = off"
 
 /*
  * Only streams whose counter moved past the cursor are probed (stream_counters
@@ -137,6 +137,18 @@ static const char tokens_sql[] =
 	" WHERE NOT EXISTS (SELECT 1 FROM access_tokens t JOIN accounts a ON a.id = t.account_id"
 	" WHERE t.token_hash = h AND t.revoked_at IS NULL"
 	" AND (t.expires_at IS NULL OR t.expires_at > now()) AND a.disabled_at IS NULL)";
+
+/*
+ * Connected characters count as online for who (character_presence, as the
+ * worker stamps it for actors): at most one write per character per 30 s.
+ * The session's synchronous_commit is off: the publisher writes nothing
+ * else, and a presence stamp lost in a crash is renewed by the next one.
+ */
+static const char presence_sql[] =
+	"INSERT INTO character_presence AS p (character_id, instance_id)"
+	" SELECT c.id, c.instance_id FROM characters c WHERE c.id = ANY($1::bigint[])"
+	" ON CONFLICT (character_id) DO UPDATE SET active_at = now(), instance_id = EXCLUDED.instance_id"
+	" WHERE p.active_at < now() - interval '30 seconds' OR p.instance_id <> EXCLUDED.instance_id";
 
 /* LISTEN on a fresh connection; without it the connection is of no use, so drop it. */
 static int
@@ -443,20 +455,14 @@ pub_store_first_move(struct pub_store *st, const char *char_stream, int64_t afte
 	return r;
 }
 
-int
-pub_store_room_floor_ok(struct pub_store *st, const char *char_stream, int64_t char_id, int64_t char_seq,
-			const char *room_stream, int64_t room_id, int64_t after, bool *ret, struct wr_error *reterr)
+/* A statement answering one boolean row; *ret is false when it answers none. */
+static int
+exec_bool(struct pub_store *st, const char *sql, int nparams, const char *const *params, bool *ret,
+	  struct wr_error *reterr)
 {
-	char seq_s[24], room_s[24], char_s[24], after_s[24];
-	const char *params[6] = {char_stream, seq_s, room_stream, room_s, char_s, after_s};
 	PGresult *res = NULL;
-	int r;
+	int r = wr_db_exec(&st->db, sql, nparams, params, PGRES_TUPLES_OK, &res, reterr);
 
-	snprintf(seq_s, sizeof(seq_s), "%lld", (long long) char_seq);
-	snprintf(room_s, sizeof(room_s), "%lld", (long long) room_id);
-	snprintf(char_s, sizeof(char_s), "%lld", (long long) char_id);
-	snprintf(after_s, sizeof(after_s), "%lld", (long long) after);
-	r = wr_db_exec(&st->db, room_floor_sql, 6, params, PGRES_TUPLES_OK, &res, reterr);
 	if (r < 0)
 		return r;
 	*ret = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
@@ -465,22 +471,29 @@ pub_store_room_floor_ok(struct pub_store *st, const char *char_stream, int64_t c
 }
 
 int
+pub_store_room_floor_ok(struct pub_store *st, const char *char_stream, int64_t char_id, int64_t char_seq,
+			const char *room_stream, int64_t room_id, int64_t after, bool *ret, struct wr_error *reterr)
+{
+	char seq_s[24], room_s[24], char_s[24], after_s[24];
+	const char *params[6] = {char_stream, seq_s, room_stream, room_s, char_s, after_s};
+
+	snprintf(seq_s, sizeof(seq_s), "%lld", (long long) char_seq);
+	snprintf(room_s, sizeof(room_s), "%lld", (long long) room_id);
+	snprintf(char_s, sizeof(char_s), "%lld", (long long) char_id);
+	snprintf(after_s, sizeof(after_s), "%lld", (long long) after);
+	return exec_bool(st, room_floor_sql, 6, params, ret, reterr);
+}
+
+int
 pub_store_newer_than_char(struct pub_store *st, const char *stream, int64_t after, int64_t char_id, bool *ret,
 			  struct wr_error *reterr)
 {
 	char after_s[24], char_s[24];
 	const char *params[3] = {stream, after_s, char_s};
-	PGresult *res = NULL;
-	int r;
 
 	snprintf(after_s, sizeof(after_s), "%lld", (long long) after);
 	snprintf(char_s, sizeof(char_s), "%lld", (long long) char_id);
-	r = wr_db_exec(&st->db, newer_sql, 3, params, PGRES_TUPLES_OK, &res, reterr);
-	if (r < 0)
-		return r;
-	*ret = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-	PQclear(res);
-	return 0;
+	return exec_bool(st, newer_sql, 3, params, ret, reterr);
 }
 
 int
@@ -509,4 +522,21 @@ pub_store_invalid_tokens(struct pub_store *st, const char *const *hashes, size_t
 	r = PQntuples(res);
 	PQclear(res);
 	return r;
+}
+
+int
+pub_store_presence(struct pub_store *st, const int64_t *char_ids, size_t n, struct wr_error *reterr)
+{
+	struct wr_strbuf arr = WR_STRBUF_INIT;
+	const char *params[1];
+	int r;
+
+	wr_strbuf_puts(&arr, "{");
+	for (size_t i = 0; i < n; i++)
+		wr_strbuf_printf(&arr, "%s%lld", i > 0 ? "," : "", (long long) char_ids[i]);
+	wr_strbuf_puts(&arr, "}");
+	params[0] = wr_strbuf_str(&arr);
+	r = wr_db_exec(&st->db, presence_sql, 1, params, PGRES_COMMAND_OK, NULL, reterr);
+	wr_strbuf_done(&arr);
+	return r < 0 ? r : 0;
 }

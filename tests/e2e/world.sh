@@ -41,6 +41,9 @@ T_PIDS="$T_PIDS $!"
 "$WRCTL" watch --url="$WS" --token="$BOB" --json >"$T_DIR/bob.out" 2>"$T_DIR/bob.err" &
 T_PIDS="$T_PIDS $!"
 wait_grep '"welcome"' "$T_DIR/alice.out" && wait_grep '"welcome"' "$T_DIR/bob.out"; ok $? "both players are watching"
+is "$(sql "SELECT count(*) FROM action_queue") $(sql "SELECT count(*) FROM event_log")" "0 0" "nobody has acted yet"
+wait_sql "SELECT count(*) FROM character_presence WHERE character_id IN ($A_ID, $B_ID)" 2
+ok $? "connected players count as online for who before they act (the publisher stamps presence)"
 
 # act TOKEN INPUT: queues one command and waits until it and its follow-ups
 # are applied; sets ACT to its action id.
@@ -91,7 +94,7 @@ act "$ALICE" "open door"
 is "$(ev reason) $(ev text)" "locked The iron-bound trapdoor is locked." "open door: it is locked"
 act "$ALICE" "unlock trapdoor"
 is "$(types)" "DoorUnlocked,DoorUnlocked" "unlock trapdoor: one DoorUnlocked per side"
-is "$(ev text)" "You unlock the iron-bound trapdoor down." "unlock trapdoor: the text"
+is "$(ev text)" "You unlock the iron-bound trapdoor below." "unlock trapdoor: the text"
 is "$(sql "SELECT string_agg(s.stream, ',' ORDER BY s.stream) FROM event_streams s JOIN event_log e USING (event_id)
            WHERE e.action_id = $ACT")" "$(echo "room:$STORE room:$CELLAR" | tr ' ' '\n' | sort | paste -sd,)" \
 	"unlock trapdoor: on the streams of both rooms"
@@ -101,7 +104,7 @@ is "$(ev reason)" "already_unlocked" "unlock again: already unlocked"
 act "$ALICE" "open down"
 is "$(types)" "DoorOpened,DoorOpened" "open down: DoorOpened on both sides"
 is "$(door)" "open,open" "open down: both exit rows are open"
-wait_grep 'Alice opens the iron-bound trapdoor down' "$T_DIR/bob.out"; ok $? "Bob's websocket shows her opening it"
+wait_grep 'Alice opens the iron-bound trapdoor below' "$T_DIR/bob.out"; ok $? "Bob's websocket shows her opening it"
 
 act "$ALICE" "down"
 is "$(types)" "CharacterLeft,CharacterArrived,CharacterMoved" "down: the move is the move alone"

@@ -1715,12 +1715,12 @@ test_doors(void)
 	tap_is_int(out.nevents, 2, "door unlock: one event per side");
 	tap_is_str(out.events[0].type, "DoorUnlocked", "door unlock: DoorUnlocked");
 	tap_is_int(out.events[0].streams[0].id, 1, "door unlock: near side on room:1");
-	tap_is_str(field(&out.events[0], "text_self"), "You unlock the iron-bound trapdoor north.",
+	tap_is_str(field(&out.events[0], "text_self"), "You unlock the iron-bound trapdoor to the north.",
 		   "door unlock: actor's text");
-	tap_is_str(field(&out.events[0], "text"), "Alice unlocks the iron-bound trapdoor north.",
+	tap_is_str(field(&out.events[0], "text"), "Alice unlocks the iron-bound trapdoor to the north.",
 		   "door unlock: observers' text");
 	tap_is_int(out.events[1].streams[0].id, 2, "door unlock: far side on room:2");
-	tap_is_str(field(&out.events[1], "text"), "The iron-bound trapdoor south clicks unlocked.",
+	tap_is_str(field(&out.events[1], "text"), "The iron-bound trapdoor to the south clicks unlocked.",
 		   "door unlock: the far side hears the door, not who");
 	tap_is_str(field(&out.events[1], "state"), "closed", "door unlock: structured state");
 
