@@ -79,6 +79,9 @@ main(int argc, char **argv)
 		{"send-buffer", WR_CONFIG_INT, &cfg.send_buffer, "65536", 0, 16777216, false,
 		 "kernel send buffer per websocket in bytes (bounds what a client that stops reading holds);"
 		 " 0 = the kernel's default"},
+		{"reuse-port", WR_CONFIG_BOOL, &cfg.reuse_port, "false", 0, 0, false,
+		 "share listen and port with other wr-publisher processes that also set it (SO_REUSEPORT,"
+		 " Linux): the kernel spreads new connections between them"},
 		{NULL, 0, NULL, NULL, 0, 0, false, NULL},
 	};
 	struct wr_error err = {0};

@@ -75,6 +75,7 @@ struct pub_config {
 	char *allowed_origins;     /* from malloc() (config): comma list, "*" = any */
 	int64_t token_recheck_ms;
 	int64_t send_buffer;       /* SO_SNDBUF of each websocket, 0 = kernel default */
+	bool reuse_port;           /* SO_REUSEPORT: several processes share listen + port */
 };
 
 /* store.c ------------------------------------------------------------------ */
@@ -260,6 +261,9 @@ struct pub {
 	const struct pub_config *cfg;
 	struct lws_context *ctx;
 	struct lws_vhost *vhost;
+	int listen_port;           /* reuse-port: the port of our own listening socket */
+	struct lws *listen_wsi;    /* reuse-port: that socket, adopted as a raw descriptor */
+	bool listen_stopped;       /* shutting down: it no longer listens */
 	struct pub_store store;
 	struct lws *db_wsi;        /* adopted dup() of the libpq socket */
 	bool db_up;

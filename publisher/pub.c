@@ -8,17 +8,23 @@
  * loop (LWS_CALLBACK_RAW_RX_FILE).  lws closes the descriptors it adopts,
  * hence the dup(): libpq keeps its own.  A backstop timer fetches anyway every
  * backstop-ms, and a lost database connection is retried every second.
+ * With reuse-port, a third protocol, "wr-listen", owns our own listening
+ * socket (see listen_open) and hands each accepted socket to lws.
  *
  * Writes happen only in LWS_CALLBACK_SERVER_WRITEABLE, one lws_write per
  * callback, from a bounded per-connection outbox of refcounted frames.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "core/json.h"
 #include "core/log.h"
@@ -27,6 +33,7 @@
 #include "publisher/pub-private.h"
 
 #define DB_POLL_TURNS 4            /* notify/fetch rounds before yielding to lws */
+#define ACCEPTS_PER_CALLBACK 64    /* connections accepted per readable listening socket (reuse-port) */
 #define MAX_TOKEN 512
 #define MAX_CHARACTER_NAME 64
 
@@ -719,6 +726,127 @@ backstop_cb(lws_sorted_usec_list_t *sul)
 			 (lws_usec_t) p->cfg->backstop_ms * LWS_US_PER_MS);
 }
 
+/* Shared listening socket (reuse-port) ---------------------------------------- */
+
+/*
+ * lws 4.1 accepts LWS_SERVER_OPTION_ALLOW_LISTEN_SHARE but sets SO_REUSEPORT
+ * only when the context has several service threads, and Debian builds it
+ * with LWS_MAX_SMP 1 (warmcat/libwebsockets issue 2470, fixed in 4.3): with
+ * the option alone a second process still gets EADDRINUSE.  So with
+ * reuse-port the vhost does not listen (CONTEXT_PORT_NO_LISTEN_SERVER); we
+ * open the socket with SO_REUSEPORT ourselves, watch it as a raw descriptor
+ * and adopt what it accepts, which lws then serves exactly as if its own
+ * listener had accepted it (HTTP, upgrade to "wr").
+ */
+static int
+listen_open(const struct pub_config *cfg, int *ret_port, struct wr_error *reterr)
+{
+	struct addrinfo hints = {
+		.ai_family = strchr(cfg->listen, ':') ? AF_INET6 : AF_INET,
+		.ai_socktype = SOCK_STREAM,
+		.ai_flags = AI_PASSIVE | AI_NUMERICSERV,
+	};
+	struct addrinfo *ai = NULL;
+	struct sockaddr_storage sa;
+	socklen_t salen = sizeof(sa);
+	const char *node = cfg->listen;
+	char service[16];
+	int fd = -1, one = 1, r;
+
+	if (!*node || !strcmp(node, "*") || !strcmp(node, "0.0.0.0") || !strcmp(node, "::"))
+		node = hints.ai_family == AF_INET6 ? "::" : NULL;
+	snprintf(service, sizeof(service), "%lld", (long long) cfg->port);
+	r = getaddrinfo(node, service, &hints, &ai);
+	if (r != 0)
+		return wr_error_set(reterr, -EINVAL, "bad_config", "could not resolve listen address \"%s\": %s",
+				    cfg->listen, gai_strerror(r));
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		r = wr_error_set(reterr, -errno, "internal", "could not create the listening socket: %s", strerror(errno));
+		goto out;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0) {
+		r = wr_error_set(reterr, -errno, "internal", "could not set SO_REUSEPORT: %s", strerror(errno));
+		goto out;
+	}
+	/* "::" stays dual-stack (the kernel's default), as lws's own listener is. */
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, SOMAXCONN) < 0) {
+		r = wr_error_set(reterr, -errno, "bad_config",
+				 "could not listen on %s port %lld: %s (every process sharing a port needs reuse-port)",
+				 cfg->listen, (long long) cfg->port, strerror(errno));
+		goto out;
+	}
+	if (getsockname(fd, (struct sockaddr *) &sa, &salen) < 0) {
+		r = wr_error_set(reterr, -errno, "internal", "could not read the listening port: %s", strerror(errno));
+		goto out;
+	}
+	*ret_port = ntohs(sa.ss_family == AF_INET6 ? ((struct sockaddr_in6 *) &sa)->sin6_port
+						    : ((struct sockaddr_in *) &sa)->sin_port);
+	r = fd;
+	fd = -1;
+out:
+	if (fd >= 0)
+		close(fd);
+	freeaddrinfo(ai);
+	return r;
+}
+
+static int
+listen_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+	struct pub *p = pub_of(wsi);
+	int lfd = lws_get_socket_fd(wsi), one = 1;
+
+	switch (reason) {
+	case LWS_CALLBACK_RAW_RX_FILE:
+		if (p->listen_stopped)
+			return -1;         /* lws closes it */
+		for (int i = 0; i < ACCEPTS_PER_CALLBACK; i++) {
+			int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+			if (fd < 0) {
+				if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+				    errno != ECONNABORTED)
+					log_warning("could not accept a connection: %m");
+				break;
+			}
+			/* What lws sets on the sockets its own listener accepts. */
+			(void) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+			/* On failure lws closes fd. */
+			if (!lws_adopt_socket_vhost(p->vhost, fd))
+				log_warning("could not adopt an accepted connection");
+		}
+		return 0;
+	case LWS_CALLBACK_RAW_CLOSE_FILE:
+		if (wsi == p->listen_wsi)
+			p->listen_wsi = NULL;
+		return 0;
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+	case LWS_CALLBACK_ESTABLISHED:
+		return -1;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Leaves the port to the other processes sharing it: shutdown() of a
+ * listening socket stops it at once (Linux), so the kernel sends every new
+ * connection to the others, even while this process is still saying
+ * goodbye to its clients.  Connections still waiting in its accept queue are
+ * reset; their clients reconnect.
+ */
+static void
+listen_stop(struct pub *p)
+{
+	if (!p->listen_wsi || p->listen_stopped)
+		return;
+	p->listen_stopped = true;
+	if (shutdown(lws_get_socket_fd(p->listen_wsi), SHUT_RD) < 0)
+		log_warning("could not stop listening: %s", strerror(errno));
+}
+
 /* Context ------------------------------------------------------------------ */
 
 static const struct lws_protocols protocols[] = {
@@ -730,6 +858,7 @@ static const struct lws_protocols protocols[] = {
 	 */
 	{"wr", ws_callback, sizeof(struct pub_conn), PUB_RX_BUFFER, 0, NULL, PUB_TX_PACKET},
 	{"wr-db", db_callback, 0, 0, 0, NULL, 0},
+	{"wr-listen", listen_callback, 0, 0, 0, NULL, 0},
 	{NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
@@ -750,6 +879,7 @@ pub_new(const struct pub_config *cfg, struct wr_error *reterr)
 	struct wr_error err = {0};
 	struct pub *p = wr_xcalloc(1, sizeof(*p));
 	const char *iface = cfg->listen;
+	lws_sock_file_fd_type lfd = {.filefd = -1};
 
 	p->cfg = cfg;
 	lws_set_log_level(LLL_ERR | LLL_WARN, lws_emit);
@@ -764,6 +894,12 @@ pub_new(const struct pub_config *cfg, struct wr_error *reterr)
 	info.protocols = protocols;
 	info.vhost_name = "wr";
 	info.retry_and_idle_policy = &idle_policy;
+	if (cfg->reuse_port) {
+		lfd.filefd = listen_open(cfg, &p->listen_port, reterr);
+		if (lfd.filefd < 0)
+			goto fail;
+		info.port = CONTEXT_PORT_NO_LISTEN_SERVER;
+	}
 	p->ctx = lws_create_context(&info);
 	if (!p->ctx) {
 		wr_error_set(reterr, -EIO, "internal", "could not create the websocket context");
@@ -771,9 +907,20 @@ pub_new(const struct pub_config *cfg, struct wr_error *reterr)
 	}
 	p->vhost = lws_create_vhost(p->ctx, &info);
 	if (!p->vhost) {
-		wr_error_set(reterr, -EADDRINUSE, "bad_config", "could not listen on %s port %lld",
+		wr_error_set(reterr, -EADDRINUSE, "bad_config",
+			     "could not listen on %s port %lld (in use? publishers sharing a port all need reuse-port)",
 			     cfg->listen, (long long) cfg->port);
 		goto fail;
+	}
+	if (lfd.filefd >= 0) {
+		/* lws owns the descriptor from here; it closes it on failure too (lws-adopt.h). */
+		p->listen_wsi = lws_adopt_descriptor_vhost(p->vhost, LWS_ADOPT_RAW_FILE_DESC, lfd, "wr-listen", NULL);
+		if (!p->listen_wsi) {
+			lfd.filefd = -1;
+			wr_error_set(reterr, -EIO, "internal", "could not watch the listening socket");
+			goto fail;
+		}
+		lfd.filefd = -1;
 	}
 	if (pub_store_open(&p->store, cfg->database_url, &err) < 0) {
 		log_warning("could not connect to database, retrying every second: %.*s", first_line(err.msg),
@@ -793,6 +940,8 @@ pub_new(const struct pub_config *cfg, struct wr_error *reterr)
 	return p;
 
 fail:
+	if (lfd.filefd >= 0)
+		close(lfd.filefd);
 	return pub_free(p);
 }
 
@@ -823,7 +972,7 @@ pub_free(struct pub *p)
 int
 pub_port(const struct pub *p)
 {
-	return lws_get_vhost_listen_port(p->vhost);
+	return p->cfg->reuse_port ? p->listen_port : lws_get_vhost_listen_port(p->vhost);
 }
 
 int
@@ -851,6 +1000,7 @@ pub_shutdown(struct pub *p, int64_t timeout_ms)
 	lws_sul_cancel(&p->sul_tokens);
 	lws_sul_cancel(&p->sul_recheck);
 	lws_sul_cancel(&p->sul_presence);
+	listen_stop(p);
 	log_notice("event frames encoded %llu, queued to connections %llu", (unsigned long long) p->frames_encoded,
 		   (unsigned long long) p->frames_queued);
 	for (struct pub_conn *c = p->conns; c; c = c->conn_next)
