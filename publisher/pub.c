@@ -436,7 +436,11 @@ conn_closed(struct pub *p, struct pub_conn *c)
 	log_info_ctx(c->logctx, "disconnected");
 }
 
-/* GET /healthz: headers now, the body when writeable. */
+/*
+ * GET /healthz: headers now, the body when writeable.  503 while the
+ * database is unreachable: the publisher then delivers nothing, and a load
+ * balancer should send new clients to another one.
+ */
 static int
 http_request(struct pub_conn *c, struct lws *wsi, const char *path)
 {
@@ -444,6 +448,11 @@ http_request(struct pub_conn *c, struct lws *wsi, const char *path)
 
 	if (strcmp(path, "/healthz") != 0) {
 		if (lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, NULL))
+			return -1;
+		return lws_http_transaction_completed(wsi) ? -1 : 0;
+	}
+	if (!pub_of(wsi)->db_up) {
+		if (lws_return_http_status(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE, "database unavailable"))
 			return -1;
 		return lws_http_transaction_completed(wsi) ? -1 : 0;
 	}
