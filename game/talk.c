@@ -100,7 +100,9 @@ game_apply_shout(struct game_state *st, const struct game_action *a, struct game
 	game_event_stream(ev, out, GAME_STREAM_INSTANCE, actor->instance_id);
 	game_field_str(ev, out, "message", game_printf(out, "%s", a->text));
 	game_field_str(ev, out, "speaker", game_seen_name(actor));
-	game_field_i64(ev, out, "room_id", actor->room_id);
+	/* Where an unseen shouter stands is as secret as who it is. */
+	if (!actor->invisible)
+		game_field_i64(ev, out, "room_id", actor->room_id);
 	game_field_str(ev, out, "text", game_printf(out, "%s shouts, '%s'", game_seen_name(actor), a->text));
 	game_field_str(ev, out, "text_self", game_printf(out, "You shout, '%s'", a->text));
 	return 0;

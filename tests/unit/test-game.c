@@ -783,6 +783,20 @@ test_talk(void)
 		       out.events[0].streams[0].id == 1,
 	       "shout: on the instance stream");
 	tap_is_str(field(&out.events[0], "text"), "Alice shouts, 'help'", "shout: text");
+	tap_ok(field(&out.events[0], "room_id") != NULL, "shout: says where it came from");
+	st.chars[0].invisible = true;
+	run((struct game_action){.verb = GAME_VERB_SHOUT, .text = "help"});
+	{
+		const struct game_event *heard = NULL;
+
+		for (size_t i = 0; i < out.nevents; i++)
+			if (out.events[i].streams[0].kind == GAME_STREAM_INSTANCE)
+				heard = &out.events[i];
+		tap_ok(heard && field(heard, "text") && strcmp(field(heard, "text"), "Someone shouts, 'help'") == 0 &&
+			       !field(heard, "room_id"),
+		       "an invisible shout: Someone, and no room_id to say where she stands");
+	}
+	st.chars[0].invisible = false;
 	st.ninstances = 0;
 	run((struct game_action){.verb = GAME_VERB_SHOUT, .text = "help"});
 	tap_is_int(out.result, GAME_STALE, "shout without the instance locked: stale");
