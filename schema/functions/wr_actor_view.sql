@@ -11,10 +11,11 @@
 -- Darkness is the rules' call ("not_seen"), not the view's.
 -- Unlocked read: the worker re-validates the plan under its locks.
 -- PL/pgSQL rather than SQL, here and in the other functions a hot statement
--- calls (wr_mob_view, wr_holds_light, wr_weight_inside): a SQL function that
--- is not inlined is planned again on every call of the statement calling it,
--- while PL/pgSQL keeps its plans for the session.  Measured: wr_actor_view of
--- one character 3.6 ms -> 0.9 ms per call (bench/README.md, http).
+-- calls (wr_mob_view, wr_holds_light, wr_weight_inside, wr_command_context,
+-- wr_may_act): a SQL function that is not inlined (these are not: they read
+-- tables, or take whole rows like wr_view_item) is planned again on every
+-- call, while PL/pgSQL keeps its plans for the session.  Measured on the
+-- starter world: wr_actor_view of one character 3.6 ms -> 0.7 ms per call.
 -- Shape: [{"character_id", "name", "account_id", "instance_id", "room_id", "gold",
 --          "exits": {"north": 13, ...}, "doors": {"north": "closed", ...},
 --          "door_names": {"down": "iron-bound trapdoor", ...},
@@ -22,23 +23,27 @@
 --                    "inside", "quantity", "name", "keywords", "slot", "flags": [...]}]}]
 
 CREATE OR REPLACE FUNCTION wr_view_item(i items, t item_templates, p_where text) RETURNS jsonb
-LANGUAGE sql IMMUTABLE AS $$
-	SELECT jsonb_strip_nulls(jsonb_build_object(
-		'id', i.id, 'kind', 'item', 'where', p_where,
-		'inside', CASE WHEN p_where = 'inside' THEN i.owner_item_id END,
-		'quantity', i.quantity,
-		-- Coins are named by how many, as the rules name them (game/items.c).
-		'name', CASE WHEN t.kind = 'money' AND i.quantity > 1 THEN 'a pile of ' || i.quantity || ' gold coins'
-		             WHEN t.kind = 'money' THEN 'a single gold coin' ELSE coalesce(i.name, t.name) END,
-		'keywords', array_to_string(t.keywords, ' '),
-		'slot', coalesce(i.worn_slot, t.slot),
-		'flags', to_jsonb(array_remove(ARRAY[
-			CASE WHEN t.kind = 'container' THEN 'container' END,
-			CASE WHEN i.container_state IN ('closed', 'locked') THEN 'closed' END,
-			CASE WHEN i.container_state = 'locked' THEN 'locked' END,
-			CASE WHEN t.kind = 'money' THEN 'money' END,
-			CASE WHEN t.slot IS NOT NULL THEN 'wearable' END,
-			CASE WHEN t.slot = 'wield' OR t.kind = 'weapon' THEN 'weapon' END], NULL))))
+LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+	RETURN (
+		SELECT jsonb_strip_nulls(jsonb_build_object(
+			'id', i.id, 'kind', 'item', 'where', p_where,
+			'inside', CASE WHEN p_where = 'inside' THEN i.owner_item_id END,
+			'quantity', i.quantity,
+			-- Coins are named by how many, as the rules name them (game/items.c).
+			'name', CASE WHEN t.kind = 'money' AND i.quantity > 1 THEN 'a pile of ' || i.quantity || ' gold coins'
+			             WHEN t.kind = 'money' THEN 'a single gold coin' ELSE coalesce(i.name, t.name) END,
+			'keywords', array_to_string(t.keywords, ' '),
+			'slot', coalesce(i.worn_slot, t.slot),
+			'flags', to_jsonb(array_remove(ARRAY[
+				CASE WHEN t.kind = 'container' THEN 'container' END,
+				CASE WHEN i.container_state IN ('closed', 'locked') THEN 'closed' END,
+				CASE WHEN i.container_state = 'locked' THEN 'locked' END,
+				CASE WHEN t.kind = 'money' THEN 'money' END,
+				CASE WHEN t.slot IS NOT NULL THEN 'wearable' END,
+				CASE WHEN t.slot = 'wield' OR t.kind = 'weapon' THEN 'weapon' END], NULL))))
+	);
+END
 $$;
 
 CREATE OR REPLACE FUNCTION wr_view_seen(p_char bigint, p_room bigint) RETURNS jsonb

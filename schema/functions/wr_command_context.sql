@@ -5,21 +5,25 @@
 -- "char:<id>").  Read in the same pipeline as the token and actor lookup.
 -- Shape: {"aliases": {"kk": "kill $1;kick $1"}, "last": {"7": "north"}}
 CREATE OR REPLACE FUNCTION wr_command_context(p_token text, p_refs jsonb) RETURNS jsonb
-LANGUAGE sql STABLE AS $$
-	WITH t AS (
-		SELECT t.account_id FROM access_tokens t
-		WHERE t.token_hash = encode(sha256(convert_to(p_token, 'UTF8')), 'hex')
-		  AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())
-	), chars AS (
-		SELECT c.id FROM characters c, t WHERE c.account_id = t.account_id
-		UNION
-		SELECT c.id FROM jsonb_array_elements_text(p_refs) r(ref)
-		JOIN characters c ON (r.ref LIKE 'char:%' AND c.id::text = substr(r.ref, 6))
-		                  OR (r.ref NOT LIKE 'char:%' AND lower(c.name) = lower(r.ref))
-	)
-	SELECT jsonb_build_object(
-		'aliases', coalesce((SELECT jsonb_object_agg(a.name, a.expansion)
-		                     FROM account_aliases a, t WHERE a.account_id = t.account_id), '{}'),
-		'last', coalesce((SELECT jsonb_object_agg(l.character_id::text, l.line)
-		                  FROM character_last_command l WHERE l.character_id IN (SELECT id FROM chars)), '{}'))
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	RETURN (
+		WITH t AS (
+			SELECT t.account_id FROM access_tokens t
+			WHERE t.token_hash = encode(sha256(convert_to(p_token, 'UTF8')), 'hex')
+			  AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())
+		), chars AS (
+			SELECT c.id FROM characters c, t WHERE c.account_id = t.account_id
+			UNION
+			SELECT c.id FROM jsonb_array_elements_text(p_refs) r(ref)
+			JOIN characters c ON (r.ref LIKE 'char:%' AND c.id::text = substr(r.ref, 6))
+			                  OR (r.ref NOT LIKE 'char:%' AND lower(c.name) = lower(r.ref))
+		)
+		SELECT jsonb_build_object(
+			'aliases', coalesce((SELECT jsonb_object_agg(a.name, a.expansion)
+			                     FROM account_aliases a, t WHERE a.account_id = t.account_id), '{}'),
+			'last', coalesce((SELECT jsonb_object_agg(l.character_id::text, l.line)
+			                  FROM character_last_command l WHERE l.character_id IN (SELECT id FROM chars)), '{}'))
+	);
+END
 $$;

@@ -8,23 +8,27 @@
 --   admin:   nobody.
 -- False for an unknown, revoked or expired token or a disabled account.
 CREATE OR REPLACE FUNCTION wr_may_act(p_token text, p_kind text, p_id bigint) RETURNS boolean
-LANGUAGE sql STABLE AS $$
-	SELECT coalesce((
-		SELECT CASE
-			WHEN t.kind = 'player' AND p_kind = 'char' THEN EXISTS (
-				SELECT 1 FROM characters c
-				WHERE c.id = p_id AND c.account_id = t.account_id
-				  AND (t.character_id IS NULL OR t.character_id = c.id))
-			WHEN t.kind = 'service' AND p_kind = 'char' THEN EXISTS (
-				SELECT 1 FROM characters c JOIN token_grants g ON g.token_hash = t.token_hash
-				WHERE c.id = p_id
-				  AND g.actor_key IN ('char:' || c.id, 'account:' || c.account_id))
-			WHEN t.kind = 'service' AND p_kind = 'mob' THEN EXISTS (
-				SELECT 1 FROM token_grants g
-				WHERE g.token_hash = t.token_hash AND g.actor_key = 'mob:' || p_id)
-			ELSE false END
-		FROM access_tokens t JOIN accounts a ON a.id = t.account_id
-		WHERE t.token_hash = encode(sha256(convert_to(p_token, 'UTF8')), 'hex')
-		  AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())
-		  AND a.disabled_at IS NULL), false)
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	RETURN (
+		SELECT coalesce((
+			SELECT CASE
+				WHEN t.kind = 'player' AND p_kind = 'char' THEN EXISTS (
+					SELECT 1 FROM characters c
+					WHERE c.id = p_id AND c.account_id = t.account_id
+					  AND (t.character_id IS NULL OR t.character_id = c.id))
+				WHEN t.kind = 'service' AND p_kind = 'char' THEN EXISTS (
+					SELECT 1 FROM characters c JOIN token_grants g ON g.token_hash = t.token_hash
+					WHERE c.id = p_id
+					  AND g.actor_key IN ('char:' || c.id, 'account:' || c.account_id))
+				WHEN t.kind = 'service' AND p_kind = 'mob' THEN EXISTS (
+					SELECT 1 FROM token_grants g
+					WHERE g.token_hash = t.token_hash AND g.actor_key = 'mob:' || p_id)
+				ELSE false END
+			FROM access_tokens t JOIN accounts a ON a.id = t.account_id
+			WHERE t.token_hash = encode(sha256(convert_to(p_token, 'UTF8')), 'hex')
+			  AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())
+			  AND a.disabled_at IS NULL), false)
+	);
+END
 $$;
