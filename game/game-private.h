@@ -234,6 +234,9 @@ game_follow(struct game_outcome *out, const struct game_followup *f);
  * any), then a look.  Every way a character changes rooms asks for them. */
 void
 game_follow_move(const struct game_char *c, const struct game_room *to, struct game_outcome *out);
+/* Asks for a look at the room as a follow-up (the light changed: see it). */
+void
+game_follow_look(const struct game_char *c, const struct game_room *room, struct game_outcome *out);
 int
 game_apply_trigger(struct game_state *st, const struct game_action *a, struct game_char *actor,
 		   struct game_outcome *out);

@@ -260,6 +260,19 @@ game_follow(struct game_outcome *out, const struct game_followup *f)
 }
 
 void
+game_follow_look(const struct game_char *c, const struct game_room *room, struct game_outcome *out)
+{
+	struct game_followup f = {
+		.action = {.verb = GAME_VERB_LOOK, .actor_char = c->id, .room_id = room->id},
+		.lock_rooms = {room->id},
+		.nlock_rooms = 1,
+		.lock_char = c->id,
+	};
+
+	game_follow(out, &f);
+}
+
+void
 game_follow_move(const struct game_char *c, const struct game_room *to, struct game_outcome *out)
 {
 	struct game_followup f = {
@@ -347,13 +360,21 @@ apply(struct game_state *st, const struct game_action *a, const struct game_env 
 		return game_apply_give(st, a, actor, out);
 	case GAME_VERB_WEAR:
 	case GAME_VERB_WIELD:
-	case GAME_VERB_REMOVE:
+	case GAME_VERB_REMOVE: {
+		struct game_room *room = game_state_room(st, actor->room_id);
+		bool was_lit = game_room_lit(st, room);
+
 		r = a->verb == GAME_VERB_REMOVE ? game_apply_remove(st, a, actor, out)
 						: game_apply_wear(st, a, actor, out);
-		/* Holding a torch lights the room (vision.c). */
-		if (r == 0 && out->result == GAME_OK)
+		/* Holding a torch lights the room (vision.c): then the room is seen,
+		 * as it is after a move; putting the last light away darkens it. */
+		if (r == 0 && out->result == GAME_OK) {
 			game_char_update_light(st, actor);
+			if (game_room_lit(st, room) != was_lit)
+				game_follow_look(actor, room, out);
+		}
 		return r;
+	}
 	case GAME_VERB_INVENTORY:
 		return game_apply_inventory(st, a, actor, out);
 	case GAME_VERB_EQUIPMENT:

@@ -1844,6 +1844,9 @@ test_darkness(void)
 	tap_is_int(game_apply(&st, &hold, &env, &out), 0, "hold torch: applies");
 	tap_is_int(out.result, GAME_OK, "hold torch: ok");
 	tap_ok(st.chars[0].light, "hold torch: Alice holds a light");
+	tap_ok(out.nfollowups == 1 && out.followups[0].action.verb == GAME_VERB_LOOK &&
+		       out.followups[0].action.actor_char == 10 && out.followups[0].lock_char == 10,
+	       "hold torch: the room lights up, so a look follows (as after a move)");
 	tap_is_int(game_apply(&st, &look, &env, &out), 0, "lit look: applies");
 	text = field(&out.events[0], "text");
 	tap_ok(text && strstr(text, "Square") && strstr(text, "Bob is here.") && strstr(text, "A grey wolf"),
@@ -1853,6 +1856,24 @@ test_darkness(void)
 	tap_is_int(game_apply(&st, &look, &env, &out), 0, "lit look by Bob: applies");
 	tap_ok(strstr(field(&out.events[0], "text"), "Square") != NULL, "lit look by Bob: her torch lights it for all");
 	look.actor_char = 10;
+
+	/* Putting the light away darkens the room: a look shows that too. */
+	{
+		struct game_action put_away = hold;
+
+		put_away.id = 55;
+		put_away.verb = GAME_VERB_REMOVE;
+		tap_is_int(game_apply(&st, &put_away, &env, &out), 0, "remove torch: applies");
+		tap_ok(out.result == GAME_OK && !st.chars[0].light && out.nfollowups == 1 &&
+			       out.followups[0].action.verb == GAME_VERB_LOOK,
+		       "remove torch: dark again, and a look follows");
+		/* Where it is light anyway, a torch changes nothing to see: no look. */
+		st.rooms[0].dark = false;
+		hold.id = 56;
+		tap_ok(game_apply(&st, &hold, &env, &out) == 0 && out.result == GAME_OK && out.nfollowups == 0,
+		       "hold torch in a lit room: no look follows");
+		st.rooms[0].dark = true;
+	}
 
 	/* Movement still works in the dark, and the dark room ahead reads as darkness. */
 	setup();
