@@ -30,22 +30,6 @@ T_PIDS="$T_PIDS $!"
 T_PIDS="$T_PIDS $!"
 wait_grep '"welcome"' "$T_DIR/alice.out" && wait_grep '"welcome"' "$T_DIR/bob.out"; ok $? "both players are watching"
 
-# act TOKEN INPUT: queues one command and waits until it is applied; sets ACT to its action id.
-act() {
-	r=$(post "$1" "{\"input\":\"$2\"}")
-	ACT=$(json 'd["action_ids"][0]' "${r#* }" 2>/dev/null)
-	case "$r" in
-	202*) wait_sql "SELECT count(*) FROM action_queue WHERE id = $ACT" 0 || diag "\"$2\" still queued" ;;
-	*) diag "\"$2\": $r"; ACT=0 ;;
-	esac
-}
-# ev FIELD [TYPE]: a payload field (text_self, then text, for "text") of the last action's event.
-ev() {
-	if [ "$1" = text ]; then f="coalesce(payload->>'text_self', payload->>'text')"; else f="payload->>'$1'"; fi
-	sql "SELECT $f FROM event_log WHERE action_id = $ACT ${2:+AND type = '$2'} ORDER BY event_id LIMIT 1"
-}
-types() { sql "SELECT string_agg(type, ',' ORDER BY event_id) FROM event_log WHERE action_id = $ACT"; }
-has() { case "$1" in *"$2"*) ok 0 "$3" ;; *) ok 1 "$3"; diag "expected to contain: $2"; diag "got: $1" ;; esac; }
 
 act "$ALICE" "look"
 has "$(ev text)" "A weathered crate lies here." "look: the crate on the square"

@@ -45,28 +45,11 @@ is "$(sql "SELECT count(*) FROM action_queue") $(sql "SELECT count(*) FROM event
 wait_sql "SELECT count(*) FROM character_presence WHERE character_id IN ($A_ID, $B_ID)" 2
 ok $? "connected players count as online for who before they act (the publisher stamps presence)"
 
-# act TOKEN INPUT: queues one command and waits until it and its follow-ups
-# are applied; sets ACT to its action id.
-act() {
-	r=$(post "$1" "{\"input\":\"$2\"}")
-	ACT=$(json 'd["action_ids"][0]' "${r#* }" 2>/dev/null)
-	case "$r" in
-	202*) wait_sql "SELECT count(*) FROM action_queue" 0 || diag "\"$2\" still queued" ;;
-	*) diag "\"$2\": $r"; ACT=0 ;;
-	esac
-}
-# ev FIELD [TYPE]: a payload field (text_self, then text, for "text") of the last action's event.
-ev() {
-	if [ "$1" = text ]; then f="coalesce(payload->>'text_self', payload->>'text')"; else f="payload->>'$1'"; fi
-	sql "SELECT $f FROM event_log WHERE action_id = $ACT ${2:+AND type = '$2'} ORDER BY event_id LIMIT 1"
-}
-types() { sql "SELECT string_agg(type, ',' ORDER BY event_id) FROM event_log WHERE action_id = $ACT"; }
 # What the actions after the last one (its follow-ups) wrote, as type@stream.
 after() {
 	sql "SELECT string_agg(e.type || '@' || split_part(s.stream, ':', 1), ',' ORDER BY e.event_id, s.stream)
 	     FROM event_log e JOIN event_streams s USING (event_id) WHERE e.action_id > $ACT"
 }
-has() { case "$1" in *"$2"*) ok 0 "$3" ;; *) ok 1 "$3"; diag "expected to contain: $2"; diag "got: $1" ;; esac; }
 
 # Bob goes ahead to the store; Alice fetches the key from the stables.
 act "$BOB" "west"

@@ -171,6 +171,29 @@ get() {
 	printf ' '; cat "$T_DIR/resp"
 }
 
+# One player command at a time, for the end-to-end tests of the rules.
+# act TOKEN INPUT: queues one command and waits until it and the follow-ups it
+# asked for (triggers and the auto-look, queued as "char:<id>:follow" in the
+# same commit) are applied; sets ACT to its action id (0 when refused).
+act() {
+	r=$(post "$1" "{\"input\":\"$2\"}")
+	ACT=$(json 'd["action_ids"][0]' "${r#* }" 2>/dev/null)
+	case "$r" in
+	202*) wait_sql "SELECT count(*) FROM action_queue WHERE id = $ACT OR actor_key LIKE 'char:%:follow'" 0 ||
+		diag "\"$2\" still queued" ;;
+	*) diag "\"$2\": $r"; ACT=0 ;;
+	esac
+}
+# ev FIELD [TYPE]: a payload field (text_self, then text, for "text") of the last action's event.
+ev() {
+	if [ "$1" = text ]; then f="coalesce(payload->>'text_self', payload->>'text')"; else f="payload->>'$1'"; fi
+	sql "SELECT $f FROM event_log WHERE action_id = $ACT ${2:+AND type = '$2'} ORDER BY event_id LIMIT 1"
+}
+# The event types the last action wrote, in order.
+types() { sql "SELECT string_agg(type, ',' ORDER BY event_id) FROM event_log WHERE action_id = $ACT"; }
+# has TEXT PART NAME: a check that TEXT contains PART.
+has() { case "$1" in *"$2"*) ok 0 "$3" ;; *) ok 1 "$3"; diag "expected to contain: $2"; diag "got: $1" ;; esac; }
+
 # json EXPR BODY -> prints EXPR evaluated in Python with d = the parsed body
 json() {
 	python3 -c 'import json, sys; d = json.loads(sys.argv[2]); print(eval(sys.argv[1]))' "$1" "$2"
