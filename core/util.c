@@ -131,6 +131,21 @@ wr_hex(const void *data, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
+int
+wr_random_hex(char *out, size_t n)
+{
+	unsigned char raw[64];
+	int r;
+
+	if (n > sizeof(raw))
+		return -EINVAL;
+	r = wr_random_bytes(raw, n);
+	if (r < 0)
+		return r;
+	wr_hex(raw, n, out);
+	return 0;
+}
+
 bool
 wr_utf8_valid(const char *s, size_t len)
 {

@@ -49,6 +49,11 @@ wr_random_bytes(void *buf, size_t n) WR_MUSTCHECK;
 void
 wr_hex(const void *data, size_t n, char *out);
 
+/* A secret or an id: n random bytes as 2*n hex digits and a NUL into out
+ * (size >= 2*n+1, n <= 64).  0 or negative errno. */
+int
+wr_random_hex(char *out, size_t n) WR_MUSTCHECK;
+
 /* Writes "PORT\n" to path through a temporary file and a rename, so a reader
  * (a test, a supervisor) never sees half of it.  0 or negative errno. */
 int

@@ -66,7 +66,6 @@ int
 ingress_store_demo_token(struct ingress_conn *c, const char *character, int64_t ttl_s, char *ret_token,
 			 int64_t *ret_id, char *ret_name, size_t name_size, struct wr_error *reterr)
 {
-	unsigned char raw[INGRESS_DEMO_TOKEN_LEN / 2];
 	char ttl[24];
 	const char *params[3] = {ret_token, character, ttl};
 	PGresult *res = NULL;
@@ -74,10 +73,9 @@ ingress_store_demo_token(struct ingress_conn *c, const char *character, int64_t 
 	int r;
 
 	*ret_id = 0;
-	r = wr_random_bytes(raw, sizeof(raw));
+	r = wr_random_hex(ret_token, INGRESS_DEMO_TOKEN_LEN / 2);
 	if (r < 0)
 		return wr_error_set(reterr, r, "internal", "could not read random bytes");
-	wr_hex(raw, sizeof(raw), ret_token);
 	snprintf(ttl, sizeof(ttl), "%" PRId64, ttl_s);
 	/* Not retried: an insert whose answer was lost issued a token nobody holds. */
 	r = wr_db_exec(&c->db, sql_demo_token, 3, params, PGRES_TUPLES_OK, &res, &err);

@@ -178,17 +178,15 @@ ingress_store_mailbox_open(struct ingress_conn *c, const char *token, int64_t ch
 			   char *ret_id, const char **ret_status, struct wr_error *reterr)
 {
 	static const char *const answers[] = {"created", "unauthorized", "forbidden", "unknown_actor", "limit"};
-	unsigned char raw[INGRESS_MAILBOX_ID_LEN / 2];
 	char char_s[24], max_s[24];
 	const char *params[4] = {ret_id, token, char_s, max_s};
 	PGresult *res = NULL;
 	struct wr_error err;
 	int r;
 
-	r = wr_random_bytes(raw, sizeof(raw));
+	r = wr_random_hex(ret_id, INGRESS_MAILBOX_ID_LEN / 2);
 	if (r < 0)
 		return wr_error_set(reterr, r, "internal", "could not read random bytes");
-	wr_hex(raw, sizeof(raw), ret_id);
 	snprintf(char_s, sizeof(char_s), "%" PRId64, char_id);
 	snprintf(max_s, sizeof(max_s), "%" PRId64, max);
 	/* Not retried: a lost answer leaves the client without the id either way. */

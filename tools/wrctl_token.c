@@ -203,7 +203,6 @@ static int
 issue(struct wr_db *db, const struct issue_opts *o)
 {
 	struct wr_strbuf grants = WR_STRBUF_INIT;
-	unsigned char raw[32];
 	char secret[65];
 	const char *p[6] = {secret, o->arg, o->kind, o->character, o->label ? o->label : "", NULL};
 	struct wr_error err;
@@ -216,11 +215,10 @@ issue(struct wr_db *db, const struct issue_opts *o)
 			goto out;
 	wr_strbuf_puts(&grants, "}");
 	p[5] = wr_strbuf_str(&grants);
-	if (wr_random_bytes(raw, sizeof(raw)) < 0) {
+	if (wr_random_hex(secret, (sizeof(secret) - 1) / 2) < 0) {
 		fprintf(stderr, "wrctl token: could not read random bytes\n");
 		goto out;
 	}
-	wr_hex(raw, sizeof(raw), secret);
 	if (wr_db_exec(db, sql_issue, 6, p, PGRES_TUPLES_OK, &res, &err) < 0) {
 		fprintf(stderr, "wrctl token: %s\n", err.msg);
 		goto out;
