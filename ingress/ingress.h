@@ -405,10 +405,6 @@ enum ingress_route {
 	_INGRESS_ROUTE_MAX,
 };
 
-/* "commands", "stream_events", ...: the route label. */
-const char *
-ingress_route_to_string(enum ingress_route r);
-
 /* One answered request (status 0: none was sent) and how long it took. */
 void
 ingress_metrics_request(enum ingress_route r, unsigned int status, int64_t usec);

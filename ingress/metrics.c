@@ -47,12 +47,6 @@ static atomic_uint_fast64_t latency_sum_us[_INGRESS_ROUTE_MAX];
 static atomic_uint_fast64_t commands[_GAME_VERB_MAX];
 static atomic_uint_fast64_t rate_limited;
 
-const char *
-ingress_route_to_string(enum ingress_route r)
-{
-	return (unsigned int) r < _INGRESS_ROUTE_MAX ? route_names[r] : "none";
-}
-
 void
 ingress_metrics_request(enum ingress_route r, unsigned int status, int64_t usec)
 {
