@@ -275,17 +275,17 @@ game_follow_look(const struct game_char *c, const struct game_room *room, struct
 void
 game_follow_move(const struct game_char *c, const struct game_room *to, struct game_outcome *out)
 {
-	struct game_followup f = {
-		.action = {.verb = GAME_VERB_TRIGGER, .actor_char = c->id, .room_id = to->id},
-		.lock_rooms = {to->id},
-		.nlock_rooms = 1,
-		.lock_char = c->id,
-	};
+	if (to->non_enter > 0) {
+		struct game_followup f = {
+			.action = {.verb = GAME_VERB_TRIGGER, .actor_char = c->id, .room_id = to->id},
+			.lock_rooms = {to->id},
+			.nlock_rooms = 1,
+			.lock_char = c->id,
+		};
 
-	if (to->non_enter > 0)
 		game_follow(out, &f);
-	f.action.verb = GAME_VERB_LOOK;
-	game_follow(out, &f);
+	}
+	game_follow_look(c, to, out);
 }
 
 /*
