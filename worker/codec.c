@@ -709,14 +709,12 @@ followup_queue(const struct game_followup *f, char *buf, size_t n, bool *ret_own
 	}
 }
 
+/* ,"key":[ids]: n ids, or the one id *ids when positive (n = 1, single locks). */
 static void
 json_id_list(struct wr_strbuf *sb, const char *key, const int64_t *ids, size_t n)
 {
-	wr_strbuf_printf(sb, ",\"%s\":[", key);
-	for (size_t i = 0, k = 0; i < n; i++)
-		if (ids[i] > 0)
-			wr_strbuf_printf(sb, "%s%" PRId64, k++ ? "," : "", ids[i]);
-	wr_strbuf_puts(sb, "]");
+	wr_strbuf_printf(sb, ",\"%s\":", key);
+	wr_strbuf_json_ids(sb, ids, n == 1 && ids[0] <= 0 ? 0 : n);
 }
 
 void
