@@ -965,14 +965,14 @@ out:
 
 unsigned int
 cmd_handle(struct cmd_store *st, const struct cmd_limits *lim,
-			const struct cmd_request *req, struct wr_strbuf *out)
+	   const struct cmd_request *req, struct wr_strbuf *out)
 {
 	return handle(st, lim, req, false, out);
 }
 
 void
 cmd_handle_item(struct cmd_store *st, const char *token, const char *item, size_t len,
-		      struct wr_strbuf *out)
+		struct wr_strbuf *out)
 {
 	static const struct cmd_limits one = {.max_batch = 1};
 	struct cmd_request req = {.token = token, .body = item, .len = len};
@@ -991,7 +991,7 @@ cmd_handle_item(struct cmd_store *st, const char *token, const char *item, size_
 
 unsigned int
 cmd_resolve_actor(struct cmd_conn *c, const char *token, const char *actor, int64_t *ret_char,
-			       struct wr_strbuf *out)
+		  struct wr_strbuf *out)
 {
 	struct cmd_item item = {.actor = actor};
 	struct cmd_actor_ref ref = {0};

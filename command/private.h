@@ -107,7 +107,7 @@ cmd_store_count_queued(struct cmd_store *st, enum game_verb verb);
  */
 int
 cmd_store_submit(struct cmd_conn *c, const struct planner_action *acts,
-		  const struct cmd_origin *origins, size_t n, int64_t *ret_ids,
-		  enum cmd_submit *ret_status, struct wr_error *reterr) WR_MUSTCHECK;
+		 const struct cmd_origin *origins, size_t n, int64_t *ret_ids,
+		 enum cmd_submit *ret_status, struct wr_error *reterr) WR_MUSTCHECK;
 
 #endif

@@ -34,7 +34,7 @@ static const char session_sql[] = "SET statement_timeout = '5s'; SET lock_timeou
 /* No parameters; returns one row. */
 static const char sql_ping[] = "SELECT 1";
 
-/* See store-private.h. */
+/* See command/store.h. */
 const char cmd_sql_token[] =
 	"SELECT t.account_id, t.kind, t.character_id, n.nchars, n.only_id "
 	"FROM access_tokens t JOIN accounts a ON a.id = t.account_id "
@@ -321,7 +321,7 @@ cmd_retry_after_stale(struct cmd_conn *c, const struct wr_error *err)
 
 int
 cmd_read(struct cmd_conn *c, const char *sql, int nparams, const char *const *params, PGresult **ret,
-	     struct wr_error *err)
+	 struct wr_error *err)
 {
 	int r;
 
@@ -404,8 +404,8 @@ parse_resolve_rows(PGresult *res, struct cmd_actor_ref *refs, size_t nrefs)
 
 int
 cmd_store_auth(struct cmd_conn *c, const char *token, struct cmd_actor_ref *refs,
-		   size_t nrefs, struct cmd_token *ret_tok, struct cmd_context *ret_ctx,
-		   struct wr_error *reterr)
+	       size_t nrefs, struct cmd_token *ret_tok, struct cmd_context *ret_ctx,
+	       struct wr_error *reterr)
 {
 	struct wr_strbuf refs_json = WR_STRBUF_INIT;
 	const char *token_params[1] = {token};
@@ -533,8 +533,8 @@ out:
 
 int
 cmd_store_views(struct cmd_conn *c, const int64_t *ids, size_t n, int64_t account_id,
-		    const char *const *names, size_t nnames, struct planner_view *ret_views, bool *ret_found,
-		    struct planner_seen *ret_world, size_t *ret_nworld, struct wr_error *reterr)
+		const char *const *names, size_t nnames, struct planner_view *ret_views, bool *ret_found,
+		struct planner_seen *ret_world, size_t *ret_nworld, struct wr_error *reterr)
 {
 	struct wr_strbuf arr = WR_STRBUF_INIT, nm = WR_STRBUF_INIT;
 	char account[24];
@@ -644,8 +644,8 @@ parse_submit_status(const char *status, enum cmd_submit *ret)
 
 int
 cmd_store_submit(struct cmd_conn *c, const struct planner_action *acts,
-		      const struct cmd_origin *origins, size_t n, int64_t *ret_ids,
-		      enum cmd_submit *ret_status, struct wr_error *reterr)
+		 const struct cmd_origin *origins, size_t n, int64_t *ret_ids,
+		 enum cmd_submit *ret_status, struct wr_error *reterr)
 {
 	struct wr_strbuf arr = WR_STRBUF_INIT;
 	const char *params[1];
