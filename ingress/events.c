@@ -56,7 +56,7 @@ fail(struct wr_strbuf *out, int code, const char *kind, const char *msg)
 	struct wr_error err;
 
 	wr_error_set(&err, code, kind, "%s", msg);
-	return ingress_fail(out, &err);
+	return cmd_fail(out, &err);
 }
 
 /* The error for a refused read; 0 when access is OK. */
@@ -81,23 +81,23 @@ refused(enum ingress_access access, const char *what, const char *name, struct w
 }
 
 unsigned int
-ingress_events_stream(struct ingress_store *st, const char *token, const char *stream, int64_t after,
+ingress_events_stream(struct cmd_store *st, const char *token, const char *stream, int64_t after,
 		      int limit, bool may_wait, struct ingress_wait_on *ret_wait, struct wr_strbuf *out)
 {
 	struct ingress_events evs = {0};
 	enum ingress_access access = INGRESS_ACCESS_OK;
-	struct ingress_conn *c;
+	struct cmd_conn *c;
 	struct wr_error err;
 	unsigned int status;
 	int r;
 
-	c = ingress_store_acquire(st, &err);
+	c = cmd_store_acquire(st, &err);
 	if (!c)
-		return ingress_fail(out, &err);
+		return cmd_fail(out, &err);
 	r = ingress_store_stream_read(c, token, stream, after, limit, &access, &evs, &err);
-	ingress_store_release(st, c);
+	cmd_store_release(st, c);
 	if (r < 0)
-		return ingress_fail(out, &err);
+		return cmd_fail(out, &err);
 	status = refused(access, "stream", stream, out);
 	if (status)
 		return status;
@@ -119,24 +119,24 @@ ingress_events_stream(struct ingress_store *st, const char *token, const char *s
 }
 
 unsigned int
-ingress_events_mailbox(struct ingress_store *st, const char *token, const char *id, int limit, bool may_wait,
+ingress_events_mailbox(struct cmd_store *st, const char *token, const char *id, int limit, bool may_wait,
 		       struct ingress_wait_on *ret_wait, struct wr_strbuf *out)
 {
 	struct ingress_events evs = {0};
 	struct ingress_mailbox mb = {0};
 	enum ingress_access access = INGRESS_ACCESS_OK;
-	struct ingress_conn *c;
+	struct cmd_conn *c;
 	struct wr_error err;
 	unsigned int status;
 	int r;
 
-	c = ingress_store_acquire(st, &err);
+	c = cmd_store_acquire(st, &err);
 	if (!c)
-		return ingress_fail(out, &err);
+		return cmd_fail(out, &err);
 	r = ingress_store_mailbox_read(c, token, id, limit, &access, &mb, &evs, &err);
-	ingress_store_release(st, c);
+	cmd_store_release(st, c);
 	if (r < 0)
-		return ingress_fail(out, &err);
+		return cmd_fail(out, &err);
 	status = refused(access, "mailbox", id, out);
 	if (status)
 		return status;
@@ -173,7 +173,7 @@ decode_create(const char *body, size_t len, struct json_object **ret_doc, const 
 	if (len == 0)
 		return 0;
 	if (wr_json_parse(body, len, 4, ret_doc, &err) < 0)
-		return ingress_fail(out, &err);
+		return cmd_fail(out, &err);
 	if (!json_object_is_type(*ret_doc, json_type_object))
 		return fail(out, -EINVAL, "bad_input", "body must be a JSON object: {\"actor\": \"<name>\"}");
 	json_object_object_foreach(*ret_doc, key, val)
@@ -181,22 +181,22 @@ decode_create(const char *body, size_t len, struct json_object **ret_doc, const 
 		(void) val;
 		if (strcmp(key, "actor") != 0) {
 			wr_error_set(&err, -EINVAL, "bad_input", "unknown member \"%.64s\": expected \"actor\"", key);
-			return ingress_fail(out, &err);
+			return cmd_fail(out, &err);
 		}
 	}
 	if (wr_json_opt_str(*ret_doc, "actor", MAX_ACTOR_LEN, ret_actor, &err) < 0)
-		return ingress_fail(out, &err);
+		return cmd_fail(out, &err);
 	if (*ret_actor && !**ret_actor)
 		return fail(out, -EINVAL, "bad_input", "member \"actor\" must not be empty");
 	return 0;
 }
 
 unsigned int
-ingress_mailbox_create(struct ingress_store *st, const char *token, const char *body, size_t len,
+ingress_mailbox_create(struct cmd_store *st, const char *token, const char *body, size_t len,
 		       int64_t max_mailboxes, struct wr_strbuf *out)
 {
 	struct json_object *doc = NULL;
-	struct ingress_conn *c = NULL;
+	struct cmd_conn *c = NULL;
 	const char *actor, *answer = NULL;
 	char id[INGRESS_MAILBOX_ID_LEN + 1];
 	int64_t char_id = 0;
@@ -206,16 +206,16 @@ ingress_mailbox_create(struct ingress_store *st, const char *token, const char *
 	status = decode_create(body, len, &doc, &actor, out);
 	if (status)
 		goto out;
-	c = ingress_store_acquire(st, &err);
+	c = cmd_store_acquire(st, &err);
 	if (!c) {
-		status = ingress_fail(out, &err);
+		status = cmd_fail(out, &err);
 		goto out;
 	}
-	status = ingress_commands_resolve_actor(c, token, actor, &char_id, out);
+	status = cmd_resolve_actor(c, token, actor, &char_id, out);
 	if (status)
 		goto out;
 	if (ingress_store_mailbox_open(c, token, char_id, max_mailboxes, id, &answer, &err) < 0) {
-		status = ingress_fail(out, &err);
+		status = cmd_fail(out, &err);
 		goto out;
 	}
 	if (strcmp(answer, "created") == 0) {
@@ -225,7 +225,7 @@ ingress_mailbox_create(struct ingress_store *st, const char *token, const char *
 	} else if (strcmp(answer, "limit") == 0) {
 		wr_error_set(&err, -EMLINK, "too_many_mailboxes",
 			     "this account has %" PRId64 " mailboxes already: delete one first", max_mailboxes);
-		status = ingress_fail(out, &err);
+		status = cmd_fail(out, &err);
 	} else if (strcmp(answer, "unauthorized") == 0) {
 		status = fail(out, -EACCES, "unauthorized", "unknown, expired or revoked token");
 	} else if (strcmp(answer, "unknown_actor") == 0) {
@@ -234,28 +234,28 @@ ingress_mailbox_create(struct ingress_store *st, const char *token, const char *
 		status = fail(out, -EPERM, "forbidden", "this token may not act for that character");
 	}
 out:
-	ingress_store_release(st, c);
+	cmd_store_release(st, c);
 	if (doc)
 		json_object_put(doc);
 	return status;
 }
 
 unsigned int
-ingress_mailbox_delete(struct ingress_store *st, const char *token, const char *id, struct wr_strbuf *out)
+ingress_mailbox_delete(struct cmd_store *st, const char *token, const char *id, struct wr_strbuf *out)
 {
 	enum ingress_access access = INGRESS_ACCESS_OK;
-	struct ingress_conn *c;
+	struct cmd_conn *c;
 	struct wr_error err;
 	unsigned int status;
 	int r;
 
-	c = ingress_store_acquire(st, &err);
+	c = cmd_store_acquire(st, &err);
 	if (!c)
-		return ingress_fail(out, &err);
+		return cmd_fail(out, &err);
 	r = ingress_store_mailbox_delete(c, token, id, &access, &err);
-	ingress_store_release(st, c);
+	cmd_store_release(st, c);
 	if (r < 0)
-		return ingress_fail(out, &err);
+		return cmd_fail(out, &err);
 	status = refused(access, "mailbox", id, out);
 	if (status)
 		return status;
@@ -265,23 +265,23 @@ ingress_mailbox_delete(struct ingress_store *st, const char *token, const char *
 }
 
 unsigned int
-ingress_mailbox_actor(struct ingress_store *st, const char *token, const char *id, int64_t *ret_char,
+ingress_mailbox_actor(struct cmd_store *st, const char *token, const char *id, int64_t *ret_char,
 		      struct wr_strbuf *out)
 {
 	enum ingress_access access = INGRESS_ACCESS_OK;
 	struct ingress_mailbox mb = {0};
-	struct ingress_conn *c;
+	struct cmd_conn *c;
 	struct wr_error err;
 	unsigned int status;
 	int r;
 
-	c = ingress_store_acquire(st, &err);
+	c = cmd_store_acquire(st, &err);
 	if (!c)
-		return ingress_fail(out, &err);
+		return cmd_fail(out, &err);
 	r = ingress_store_mailbox_get(c, token, id, &access, &mb, &err);
-	ingress_store_release(st, c);
+	cmd_store_release(st, c);
 	if (r < 0)
-		return ingress_fail(out, &err);
+		return cmd_fail(out, &err);
 	status = refused(access, "mailbox", id, out);
 	if (status)
 		return status;

@@ -92,11 +92,11 @@ struct request {
 
 struct ingress_http {
 	struct MHD_Daemon *daemon;
-	struct ingress_store *store;          /* borrowed */
-	struct ingress_ratelimit *rl;
+	struct cmd_store *store;          /* borrowed */
+	struct cmd_ratelimit *rl;
 	struct ingress_waiters *waiters;
 	struct ingress_web *web;
-	struct ingress_commands_limits lim;
+	struct cmd_limits lim;
 	size_t max_body;
 	int64_t max_mailboxes;
 	bool metrics_public;
@@ -265,8 +265,8 @@ send_error_reply(struct MHD_Connection *conn, struct request *rq, const char *co
 {
 	struct wr_strbuf body = WR_STRBUF_INIT;
 
-	ingress_json_error(&body, code, message, -1);
-	return send_reply(conn, rq, ingress_status_for(code), &body, rp);
+	cmd_json_error(&body, code, message, -1);
+	return send_reply(conn, rq, cmd_status_for(code), &body, rp);
 }
 
 static enum MHD_Result
@@ -408,7 +408,7 @@ check_token(struct ingress_http *h, struct MHD_Connection *conn, struct request 
 	if (!rq->token)
 		return send_error(conn, rq, "unauthorized",
 				  "missing or malformed \"Authorization: Bearer <token>\" header");
-	rp.retry_after = ingress_ratelimit_take(h->rl, rq->token, mono_us() / 1000);
+	rp.retry_after = cmd_ratelimit_take(h->rl, rq->token, mono_us() / 1000);
 	if (rp.retry_after > 0) {
 		ingress_metrics_rate_limited();
 		return send_error_reply(conn, rq, "rate_limited", "too many requests for this token: slow down",
@@ -434,7 +434,7 @@ check_body_headers(struct ingress_http *h, struct MHD_Connection *conn, struct r
 	if (content_length_too_big(h, conn))
 		return send_error(conn, rq, "too_large", "request body exceeds the size limit");
 	key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Idempotency-Key");
-	if (key && (!*key || strlen(key) > INGRESS_MAX_COMMAND_ID))
+	if (key && (!*key || strlen(key) > CMD_MAX_COMMAND_ID))
 		return send_error(conn, rq, "bad_input", "Idempotency-Key must be 1 to 128 bytes");
 	if (key)
 		rq->idempotency_key = wr_xstrdup(key);
@@ -480,7 +480,7 @@ on_headers(struct ingress_http *h, struct MHD_Connection *conn, struct request *
 		return ret;
 	/* Anyone may ask for demo tokens: one shared bucket bounds how fast they are made. */
 	if (rq->route == INGRESS_ROUTE_DEMO_TOKENS) {
-		rp.retry_after = ingress_ratelimit_take(h->rl, "demo tokens", mono_us() / 1000);
+		rp.retry_after = cmd_ratelimit_take(h->rl, "demo tokens", mono_us() / 1000);
 		if (rp.retry_after > 0) {
 			ingress_metrics_rate_limited();
 			return send_error_reply(conn, rq, "rate_limited", "too many demo logins: retry later", &rp);
@@ -523,12 +523,12 @@ static enum MHD_Result
 on_healthz(struct ingress_http *h, struct MHD_Connection *conn, struct request *rq)
 {
 	struct wr_strbuf body = WR_STRBUF_INIT;
-	struct ingress_conn *c;
+	struct cmd_conn *c;
 	bool ok;
 
-	c = ingress_store_acquire(h->store, NULL);
-	ok = c && ingress_store_ping(c, NULL) >= 0;
-	ingress_store_release(h->store, c);
+	c = cmd_store_acquire(h->store, NULL);
+	ok = c && cmd_store_ping(c, NULL) >= 0;
+	cmd_store_release(h->store, c);
 	wr_strbuf_puts(&body, ok ? "{\"status\":\"ok\"}" : "{\"status\":\"unavailable\"}");
 	return send_body(conn, rq, ok ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, &body);
 }
@@ -540,25 +540,25 @@ on_metrics(struct ingress_http *h, struct MHD_Connection *conn, struct request *
 	struct reply rp = {.content_type = "text/plain; version=0.0.4; charset=utf-8"};
 	struct ingress_gauges g = {.waiters = (int64_t) ingress_waiters_count(h->waiters)};
 	struct wr_strbuf body = WR_STRBUF_INIT;
-	struct ingress_token tok = {0};
-	struct ingress_conn *c;
+	struct cmd_token tok = {0};
+	struct cmd_conn *c;
 	struct wr_error err;
 
-	c = ingress_store_acquire(h->store, &err);
+	c = cmd_store_acquire(h->store, &err);
 	if (!h->metrics_public) {
 		if (!c || ingress_store_token(c, rq->token, &tok, &err) < 0) {
-			ingress_store_release(h->store, c);
-			ingress_fail(&body, &err);
-			return send_body(conn, rq, ingress_status_for(err.kind), &body);
+			cmd_store_release(h->store, c);
+			cmd_fail(&body, &err);
+			return send_body(conn, rq, cmd_status_for(err.kind), &body);
 		}
-		if (!tok.found || tok.kind != INGRESS_TOKEN_ADMIN) {
-			ingress_store_release(h->store, c);
+		if (!tok.found || tok.kind != CMD_TOKEN_ADMIN) {
+			cmd_store_release(h->store, c);
 			return tok.found ? send_error(conn, rq, "forbidden", "/metrics needs an admin token")
 					 : send_error(conn, rq, "unauthorized", "unknown, expired or revoked token");
 		}
 	}
 	g.database_up = c && ingress_store_queue_depth(c, &g.queued, &g.dead, NULL) >= 0;
-	ingress_store_release(h->store, c);
+	cmd_store_release(h->store, c);
 	ingress_metrics_render(&body, &g);
 	return send_reply(conn, rq, MHD_HTTP_OK, &body, &rp);
 }
@@ -602,7 +602,7 @@ on_poll(struct ingress_http *h, struct MHD_Connection *conn, struct request *rq)
 static unsigned int
 commands(struct ingress_http *h, struct request *rq, int64_t mailbox_char, struct wr_strbuf *out)
 {
-	struct ingress_commands_req req = {
+	struct cmd_request req = {
 		.token = rq->token,
 		.idempotency_key = rq->idempotency_key,
 		.body = wr_strbuf_str(&rq->body),
@@ -611,7 +611,7 @@ commands(struct ingress_http *h, struct request *rq, int64_t mailbox_char, struc
 		.mailbox_char = mailbox_char,
 	};
 
-	return ingress_commands_handle(h->store, &h->lim, &req, out);
+	return cmd_handle(h->store, &h->lim, &req, out);
 }
 
 /* A file of the web client: revalidated on every load (no-cache), never sniffed. */
@@ -824,14 +824,14 @@ static struct ingress_http *
 http_free(struct ingress_http *h)
 {
 	h->waiters = ingress_waiters_free(h->waiters);
-	h->rl = ingress_ratelimit_free(h->rl);
+	h->rl = cmd_ratelimit_free(h->rl);
 	h->web = ingress_web_free(h->web);
 	free(h);
 	return NULL;
 }
 
 struct ingress_http *
-ingress_http_start(const struct ingress_config *cfg, struct ingress_store *st, struct wr_error *reterr)
+ingress_http_start(const struct ingress_config *cfg, struct cmd_store *st, struct wr_error *reterr)
 {
 	struct ingress_http *h = wr_xcalloc(1, sizeof(*h));
 	struct sockaddr_storage addr;
@@ -846,7 +846,7 @@ ingress_http_start(const struct ingress_config *cfg, struct ingress_store *st, s
 	h->metrics_public = cfg->metrics_public;
 	h->quiesced_fd = MHD_INVALID_SOCKET;
 	atomic_init(&h->inflight, 0);
-	h->rl = ingress_ratelimit_new(cfg->rate, cfg->burst);
+	h->rl = cmd_ratelimit_new(cfg->rate, cfg->burst);
 	h->web = ingress_web_new(cfg->web_root, cfg->ws_url, cfg->demo, cfg->demo_ttl, reterr);
 	if (!h->web)
 		return http_free(h);

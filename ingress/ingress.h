@@ -3,10 +3,11 @@
  * ingress.h: what the files of wr-ingress share (private to ingress/).
  *
  * http.c runs libmicrohttpd with an internal thread pool and calls into
- * commands.c (POST /v1/commands and mailbox actions), events.c (stream and
- * mailbox reads), ratelimit.c, metrics.c and store.c (every SQL statement
- * and the connection pool).  longpoll.c owns one listener thread that
- * resumes suspended long-poll requests.  Handlers run on several threads at
+ * the command path (command/command.h: POST /v1/commands and mailbox
+ * actions, the rate limiter, the connection pool), events.c (stream and
+ * mailbox reads), metrics.c and store_events.c (the SQL of reads, on the
+ * command path's pool).  longpoll.c owns one listener thread that resumes
+ * suspended long-poll requests.  Handlers run on several threads at
  * once: everything declared here is thread-safe unless its comment says
  * otherwise.
  */
@@ -17,9 +18,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "command/command.h"
+#include "command/ratelimit.h"
 #include "core/error.h"
 #include "core/strbuf.h"
-#include "ingress/commands.h"
 #include "planner/planner.h"
 
 struct ingress_config {
@@ -52,134 +54,7 @@ struct ingress_config {
 /* Longest long-poll, in seconds. */
 #define INGRESS_MAX_WAIT_S 30
 
-/* ---- store.c: connection pool and SQL ---------------------------------- */
-
-struct ingress_store;
-struct ingress_conn;
-
-/* ingress_store_new() and ingress_store_free() are in ingress/commands.h. */
-
-/*
- * Takes a free connection, connecting it first if needed (with a short
- * back-off after a failed attempt, so a dead database costs one connect per
- * second per slot, not one per request).  Blocks while every connection is
- * in use.  Returns NULL with reterr filled (kind "unavailable") when the
- * database cannot be reached.  Give it back with ingress_store_release().
- */
-struct ingress_conn *
-ingress_store_acquire(struct ingress_store *st, struct wr_error *reterr);
-void
-ingress_store_release(struct ingress_store *st, struct ingress_conn *c);
-
-/* SELECT 1: 0 when the database answers, negative errno otherwise. */
-int
-ingress_store_ping(struct ingress_conn *c, struct wr_error *reterr) WR_MUSTCHECK;
-
-enum ingress_token_kind {
-	INGRESS_TOKEN_PLAYER,
-	INGRESS_TOKEN_SERVICE,
-	INGRESS_TOKEN_ADMIN,
-};
-
-struct ingress_token {
-	bool found;              /* false: unknown, revoked, expired or disabled account */
-	enum ingress_token_kind kind;
-	int64_t account_id;
-	int64_t pinned_char;     /* access_tokens.character_id, 0 if none */
-	int64_t nchars;          /* characters of the account */
-	int64_t only_char;       /* the account's character when nchars == 1, else 0 */
-};
-
-enum ingress_actor_kind {
-	INGRESS_ACTOR_CHAR,
-	INGRESS_ACTOR_MOB,
-};
-
-/* One distinct actor reference of a request: a name, "char:<id>" or "mob:<id>". */
-struct ingress_actor_ref {
-	const char *ref;         /* borrowed; "char:"/"mob:" refs are canonical (no leading zeros) */
-	enum ingress_actor_kind kind; /* OUT */
-	int64_t id;              /* OUT: character or mob id; 0 when nothing matches */
-	int64_t account_id;      /* OUT: the character's account (0 for mobs) */
-	bool may_act;            /* OUT: wr_may_act() for this token */
-};
-
-struct json_object;
-
-/* What typed lines need before they can be parsed: wr_command_context(). */
-struct ingress_context {
-	struct json_object *doc;   /* owns the strings below; NULL until read */
-	struct planner_alias aliases[PLANNER_MAX_ALIASES];
-	size_t naliases;
-};
-
-/*
- * Looks the bearer token up and resolves every actor reference (names
- * case-insensitively, as the characters_name_key index does) in one round
- * trip, with whether the token may act for each (schema wr_may_act.sql).
- * Returns 0 (ret_tok->found says whether the token is valid) or a negative
- * errno with reterr filled.
- */
-int
-ingress_store_auth(struct ingress_conn *c, const char *token, struct ingress_actor_ref *refs,
-		   size_t nrefs, struct ingress_token *ret_tok, struct ingress_context *ret_ctx,
-		   struct wr_error *reterr) WR_MUSTCHECK;
-
-/* The character's last typed command, or NULL. */
-const char *
-ingress_context_last(const struct ingress_context *ctx, int64_t char_id);
-void
-ingress_context_done(struct ingress_context *ctx);
-
-/*
- * One wr_actor_view() call for n distinct character ids, and in the same
- * statement the characters named in names[0..nnames) (exact names, any
- * case: tell finds players anywhere).  ret_views[i] describes ids[i];
- * ret_found[i] is false when the character vanished.  ret_world gets one
- * entry per character found (at most nnames), *ret_nworld how many.
- */
-int
-ingress_store_views(struct ingress_conn *c, const int64_t *ids, size_t n, int64_t account_id,
-		    const char *const *names, size_t nnames, struct planner_view *ret_views, bool *ret_found,
-		    struct planner_seen *ret_world, size_t *ret_nworld, struct wr_error *reterr) WR_MUSTCHECK;
-
-/* What wr_submit() did with one action or alias change. */
-enum ingress_submit {
-	INGRESS_SUBMIT_QUEUED,
-	INGRESS_SUBMIT_DUPLICATE, /* same command id and input seen: the original action id */
-	INGRESS_SUBMIT_CONFLICT,  /* same command id, other input: refused */
-	INGRESS_SUBMIT_OK,        /* an alias change was made */
-	INGRESS_SUBMIT_NOT_FOUND, /* unalias of an alias that does not exist */
-	INGRESS_SUBMIT_TOO_MANY,  /* the account has PLANNER_MAX_ALIASES aliases already */
-};
-
-enum ingress_alias_op {
-	INGRESS_ALIAS_NONE, /* an action */
-	INGRESS_ALIAS_SET,
-	INGRESS_ALIAS_UNSET,
-};
-
-/* What the queue keeps of the command an action came from, or an alias change. */
-struct ingress_origin {
-	const char *command_id;  /* borrowed, may be NULL */
-	const char *input;       /* borrowed */
-	int part;                /* 0, 1, ...: the actions one typed line became share its command id */
-	const char *last;        /* borrowed, may be NULL: the typed line "!" will repeat */
-	enum ingress_alias_op alias_op; /* not NONE: an alias change, and acts[i] is ignored */
-	int64_t account_id;      /* alias changes: whose */
-	const char *alias_name;  /* borrowed */
-	const char *alias_expansion; /* borrowed, SET only */
-};
-
-/*
- * One wr_submit() call: inserts the n actions (and alias changes) in array
- * order in one transaction and wakes the workers.  ret_ids[i] is the id of
- * acts[i] (0 for alias changes).  Durable when it returns 0.
- */
-int
-ingress_store_enqueue(struct ingress_conn *c, const struct planner_action *acts,
-		      const struct ingress_origin *origins, size_t n, int64_t *ret_ids,
-		      enum ingress_submit *ret_status, struct wr_error *reterr) WR_MUSTCHECK;
+/* ---- store_events.c: the SQL of reads, on the command path's pool (command/store.h) ---- */
 
 /* One event row as the publisher frames it (docs/protocol.md). */
 struct ingress_event {
@@ -216,7 +91,7 @@ enum ingress_access {
  * *ret_access is INGRESS_ACCESS_OK.
  */
 int
-ingress_store_stream_read(struct ingress_conn *c, const char *token, const char *stream, int64_t after,
+ingress_store_stream_read(struct cmd_conn *c, const char *token, const char *stream, int64_t after,
 			  int limit, enum ingress_access *ret_access, struct ingress_events *ret_evs,
 			  struct wr_error *reterr) WR_MUSTCHECK;
 
@@ -227,7 +102,7 @@ ingress_store_stream_read(struct ingress_conn *c, const char *token, const char 
  * "unknown_actor" or "limit" (a literal, not to be freed).
  */
 int
-ingress_store_mailbox_open(struct ingress_conn *c, const char *token, int64_t char_id, int64_t max,
+ingress_store_mailbox_open(struct cmd_conn *c, const char *token, int64_t char_id, int64_t max,
 			   char *ret_id, const char **ret_status, struct wr_error *reterr) WR_MUSTCHECK;
 
 /* Where a mailbox stands after a read. */
@@ -245,29 +120,29 @@ struct ingress_mailbox {
  * twice without the client seeing the first answer.
  */
 int
-ingress_store_mailbox_read(struct ingress_conn *c, const char *token, const char *id, int limit,
+ingress_store_mailbox_read(struct cmd_conn *c, const char *token, const char *id, int limit,
 			   enum ingress_access *ret_access, struct ingress_mailbox *ret_mb,
 			   struct ingress_events *ret_evs, struct wr_error *reterr) WR_MUSTCHECK;
 
 /* The token and the mailbox (no lock, no acknowledgement): for actions. */
 int
-ingress_store_mailbox_get(struct ingress_conn *c, const char *token, const char *id,
+ingress_store_mailbox_get(struct cmd_conn *c, const char *token, const char *id,
 			  enum ingress_access *ret_access, struct ingress_mailbox *ret_mb,
 			  struct wr_error *reterr) WR_MUSTCHECK;
 
 /* Deletes the mailbox if the token's account owns it and may act for its character. */
 int
-ingress_store_mailbox_delete(struct ingress_conn *c, const char *token, const char *id,
+ingress_store_mailbox_delete(struct cmd_conn *c, const char *token, const char *id,
 			     enum ingress_access *ret_access, struct wr_error *reterr) WR_MUSTCHECK;
 
 /* The token's kind (for /metrics); ret_tok->found false for a bad token. */
 int
-ingress_store_token(struct ingress_conn *c, const char *token, struct ingress_token *ret_tok,
+ingress_store_token(struct cmd_conn *c, const char *token, struct cmd_token *ret_tok,
 		    struct wr_error *reterr) WR_MUSTCHECK;
 
 /* Rows in action_queue and dead_actions, counted now. */
 int
-ingress_store_queue_depth(struct ingress_conn *c, int64_t *ret_queued, int64_t *ret_dead,
+ingress_store_queue_depth(struct cmd_conn *c, int64_t *ret_queued, int64_t *ret_dead,
 			  struct wr_error *reterr) WR_MUSTCHECK;
 
 /*
@@ -289,60 +164,6 @@ int
 ingress_listener_notifies(struct ingress_listener *l, void (*cb)(const char *payload, void *userdata),
 			  void *userdata, struct wr_error *reterr) WR_MUSTCHECK;
 
-/* ---- commands.c: POST /v1/commands ---------------------------------------- */
-
-struct ingress_commands_limits {
-	size_t max_batch;
-};
-
-#define INGRESS_MAX_COMMAND_ID 128
-
-/* One request for commands.c. */
-struct ingress_commands_req {
-	const char *token;           /* the bearer token */
-	const char *idempotency_key; /* Idempotency-Key header, may be NULL */
-	const char *body;            /* bounded by max-body; NUL-terminated */
-	size_t len;
-	bool text;                   /* text/plain: the body is one command line */
-	int64_t mailbox_char;        /* mailbox actions: every command acts for this character; else 0 */
-};
-
-/*
- * Handles one request body for the bearer token.  Writes the JSON response
- * into out and returns the HTTP status.  Nothing is enqueued unless the
- * request as a whole is acceptable.
- */
-unsigned int
-ingress_commands_handle(struct ingress_store *st, const struct ingress_commands_limits *lim,
-			const struct ingress_commands_req *req, struct wr_strbuf *out);
-
-/*
- * Resolves one actor reference (NULL: the token's pinned or only
- * character) for a token, as a command would: POST /v1/mailboxes.  On
- * success *ret_char is the character; otherwise the JSON error is in out
- * and the HTTP status is returned.
- */
-unsigned int
-ingress_commands_resolve_actor(struct ingress_conn *c, const char *token, const char *actor, int64_t *ret_char,
-			       struct wr_strbuf *out);
-
-/* Appends {"error":{"code":..,"message":..[,"position":N]}} (position < 0: none). */
-void
-ingress_json_error(struct wr_strbuf *out, const char *code, const char *message, int position);
-
-/* Appends s as a JSON string, dropping a UTF-8 sequence cut short at the end
- * (error messages are truncated to a fixed buffer and may end mid-character). */
-void
-ingress_json_str(struct wr_strbuf *out, const char *s);
-
-/* HTTP status for a machine-readable error code ("unknown_actor" -> 404, ...). */
-unsigned int
-ingress_status_for(const char *code);
-
-/* Replaces out with the error response for err; returns its status. */
-unsigned int
-ingress_fail(struct wr_strbuf *out, const struct wr_error *err);
-
 /* ---- events.c: reading streams and mailboxes ------------------------------------ */
 
 /* Appends one event object, the shape of the publisher's event frame. */
@@ -361,30 +182,28 @@ struct ingress_wait_on {
  * the streams to wait for in ret_wait.
  */
 unsigned int
-ingress_events_stream(struct ingress_store *st, const char *token, const char *stream, int64_t after,
+ingress_events_stream(struct cmd_store *st, const char *token, const char *stream, int64_t after,
 		      int limit, bool may_wait, struct ingress_wait_on *ret_wait, struct wr_strbuf *out);
 
 /* GET /v1/mailbox/<id>/messages, the same way. */
 unsigned int
-ingress_events_mailbox(struct ingress_store *st, const char *token, const char *id, int limit, bool may_wait,
+ingress_events_mailbox(struct cmd_store *st, const char *token, const char *id, int limit, bool may_wait,
 		       struct ingress_wait_on *ret_wait, struct wr_strbuf *out);
 
 /* POST /v1/mailboxes: body {"actor": ..} (or no body: the default character). */
 unsigned int
-ingress_mailbox_create(struct ingress_store *st, const char *token, const char *body, size_t len,
+ingress_mailbox_create(struct cmd_store *st, const char *token, const char *body, size_t len,
 		       int64_t max_mailboxes, struct wr_strbuf *out);
 
 /* DELETE /v1/mailbox/<id>. */
 unsigned int
-ingress_mailbox_delete(struct ingress_store *st, const char *token, const char *id, struct wr_strbuf *out);
+ingress_mailbox_delete(struct cmd_store *st, const char *token, const char *id, struct wr_strbuf *out);
 
 /* The mailbox's character for POST /v1/mailbox/<id>/actions: 0 with
  * *ret_char set, or the HTTP status of the error written to out. */
 unsigned int
-ingress_mailbox_actor(struct ingress_store *st, const char *token, const char *id, int64_t *ret_char,
+ingress_mailbox_actor(struct cmd_store *st, const char *token, const char *id, int64_t *ret_char,
 		      struct wr_strbuf *out);
-
-/* ---- ratelimit.c: ingress_ratelimit_*() are in ingress/commands.h ---------------- */
 
 /* ---- metrics.c: counters for /metrics ---------------------------------------------- */
 
@@ -411,6 +230,8 @@ ingress_metrics_request(enum ingress_route r, unsigned int status, int64_t usec)
 /* One command queued (not replayed), by verb. */
 void
 ingress_metrics_command(enum game_verb verb);
+/* What the command path counts, wired to the counters above (for cmd_store_new()). */
+extern const struct cmd_metrics ingress_command_metrics;
 /* One request refused by the rate limiter. */
 void
 ingress_metrics_rate_limited(void);
@@ -474,20 +295,20 @@ unsigned int
 ingress_web_config(const struct ingress_web *w, struct wr_strbuf *out);
 /* GET /v1/demo/characters (demo only). */
 unsigned int
-ingress_web_demo_characters(const struct ingress_web *w, struct ingress_store *st, struct wr_strbuf *out);
+ingress_web_demo_characters(const struct ingress_web *w, struct cmd_store *st, struct wr_strbuf *out);
 /* POST /v1/demo/tokens {"character": NAME} (demo only). */
 unsigned int
-ingress_web_demo_token(const struct ingress_web *w, struct ingress_store *st, const char *body, size_t len,
+ingress_web_demo_token(const struct ingress_web *w, struct cmd_store *st, const char *body, size_t len,
 		       struct wr_strbuf *out);
 
 /* store_demo.c: the demo characters as a JSON array appended to out. */
 int
-ingress_store_demo_characters(struct ingress_conn *c, struct wr_strbuf *out, struct wr_error *reterr) WR_MUSTCHECK;
+ingress_store_demo_characters(struct cmd_conn *c, struct wr_strbuf *out, struct wr_error *reterr) WR_MUSTCHECK;
 /* Issues a demo token for the named character: ret_token gets
  * INGRESS_DEMO_TOKEN_LEN + 1 bytes; *ret_id is 0 when there is no such
  * character (nothing issued), else its id and ret_name its name. */
 int
-ingress_store_demo_token(struct ingress_conn *c, const char *character, int64_t ttl_s, char *ret_token,
+ingress_store_demo_token(struct cmd_conn *c, const char *character, int64_t ttl_s, char *ret_token,
 			 int64_t *ret_id, char *ret_name, size_t name_size, struct wr_error *reterr) WR_MUSTCHECK;
 
 /* ---- longpoll.c: suspended requests and the NOTIFY listener ---------------------------- */
@@ -549,7 +370,7 @@ struct ingress_http;
 /* Starts listening; returns NULL with reterr filled on failure.  The store
  * is borrowed and must outlive the server. */
 struct ingress_http *
-ingress_http_start(const struct ingress_config *cfg, struct ingress_store *st, struct wr_error *reterr);
+ingress_http_start(const struct ingress_config *cfg, struct cmd_store *st, struct wr_error *reterr);
 /* The bound port (useful with port 0). */
 unsigned int
 ingress_http_port(const struct ingress_http *h);

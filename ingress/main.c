@@ -74,21 +74,21 @@ config_done(void)
 /* Tries the database once so the log says early whether it is reachable;
  * ingress starts either way and /healthz reports the state. */
 static void
-check_database(struct ingress_store *st)
+check_database(struct cmd_store *st)
 {
-	struct ingress_conn *c = ingress_store_acquire(st, NULL);
+	struct cmd_conn *c = cmd_store_acquire(st, NULL);
 
-	if (c && ingress_store_ping(c, NULL) >= 0)
+	if (c && cmd_store_ping(c, NULL) >= 0)
 		log_info("database reachable");
 	else
 		log_warning("database not reachable yet, serving 503 until it is");
-	ingress_store_release(st, c);
+	cmd_store_release(st, c);
 }
 
 static int
 run(void)
 {
-	struct ingress_store *st = NULL;
+	struct cmd_store *st = NULL;
 	struct ingress_http *http = NULL;
 	struct wr_error err;
 	sigset_t stop;
@@ -101,7 +101,7 @@ run(void)
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	st = ingress_store_new(cfg.database_url, (size_t) cfg.threads);
+	st = cmd_store_new(cfg.database_url, (size_t) cfg.threads, "wr-ingress", &ingress_command_metrics);
 	check_database(st);
 	http = ingress_http_start(&cfg, st, &err);
 	if (!http) {
@@ -124,7 +124,7 @@ run(void)
 	r = EXIT_SUCCESS;
 out:
 	http = ingress_http_stop(http);
-	st = ingress_store_free(st);
+	st = cmd_store_free(st);
 	return r;
 }
 

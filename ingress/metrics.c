@@ -70,6 +70,10 @@ ingress_metrics_command(enum game_verb verb)
 		atomic_fetch_add_explicit(&commands[verb], 1, memory_order_relaxed);
 }
 
+const struct cmd_metrics ingress_command_metrics = {
+	.queued = ingress_metrics_command,
+};
+
 void
 ingress_metrics_rate_limited(void)
 {

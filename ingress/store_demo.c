@@ -12,10 +12,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "command/store.h"
 #include "core/db.h"
 #include "core/util.h"
 #include "ingress/ingress.h"
-#include "ingress/store-private.h"
 
 /* No parameters.  One row, one column: a JSON array of {id, name}, at most
  * INGRESS_DEMO_MAX_CHARS, by name, of accounts that are not disabled. */
@@ -44,15 +44,15 @@ bad_shape(const char *what, struct wr_error *reterr)
 }
 
 int
-ingress_store_demo_characters(struct ingress_conn *c, struct wr_strbuf *out, struct wr_error *reterr)
+ingress_store_demo_characters(struct cmd_conn *c, struct wr_strbuf *out, struct wr_error *reterr)
 {
 	PGresult *res = NULL;
 	struct wr_error err;
 	int r;
 
-	r = ingress_read(c, sql_demo_characters, 0, NULL, &res, &err);
+	r = cmd_read(c, sql_demo_characters, 0, NULL, &res, &err);
 	if (r < 0)
-		return ingress_db_failed(c, "list demo characters", &err, reterr);
+		return cmd_db_failed(c, "list demo characters", &err, reterr);
 	if (PQntuples(res) != 1 || PQnfields(res) != 1) {
 		PQclear(res);
 		return bad_shape("the demo character list", reterr);
@@ -63,7 +63,7 @@ ingress_store_demo_characters(struct ingress_conn *c, struct wr_strbuf *out, str
 }
 
 int
-ingress_store_demo_token(struct ingress_conn *c, const char *character, int64_t ttl_s, char *ret_token,
+ingress_store_demo_token(struct cmd_conn *c, const char *character, int64_t ttl_s, char *ret_token,
 			 int64_t *ret_id, char *ret_name, size_t name_size, struct wr_error *reterr)
 {
 	char ttl[24];
@@ -80,7 +80,7 @@ ingress_store_demo_token(struct ingress_conn *c, const char *character, int64_t 
 	/* Not retried: an insert whose answer was lost issued a token nobody holds. */
 	r = wr_db_exec(&c->db, sql_demo_token, 3, params, PGRES_TUPLES_OK, &res, &err);
 	if (r < 0)
-		return ingress_db_failed(c, "issue demo token", &err, reterr);
+		return cmd_db_failed(c, "issue demo token", &err, reterr);
 	r = 0;
 	if (PQnfields(res) != 2 || PQntuples(res) > 1)
 		r = bad_shape("the demo token insert", reterr);

@@ -15,10 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "command/store.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "ingress/ingress.h"
-#include "ingress/store-private.h"
 
 #define LISTEN_CHANNEL "wr_events"
 
@@ -123,7 +123,7 @@ bad_shape(const char *what, struct wr_error *reterr)
 }
 
 int
-ingress_store_stream_read(struct ingress_conn *c, const char *token, const char *stream, int64_t after,
+ingress_store_stream_read(struct cmd_conn *c, const char *token, const char *stream, int64_t after,
 			  int limit, enum ingress_access *ret_access, struct ingress_events *ret_evs,
 			  struct wr_error *reterr)
 {
@@ -131,26 +131,26 @@ ingress_store_stream_read(struct ingress_conn *c, const char *token, const char 
 	const char *tparams[1] = {token}, *aparams[2] = {token, stream};
 	const char *rparams[4] = {stream, after_s, limit_s, token};
 	struct wr_db_stmt stmts[3];
-	struct ingress_token tok;
+	struct cmd_token tok;
 	struct wr_error err;
 	int r;
 
 	snprintf(after_s, sizeof(after_s), "%" PRId64, after);
 	snprintf(limit_s, sizeof(limit_s), "%d", limit);
 	for (;;) {
-		stmts[0] = (struct wr_db_stmt){.sql = ingress_sql_token, .nparams = 1, .params = tparams,
+		stmts[0] = (struct wr_db_stmt){.sql = cmd_sql_token, .nparams = 1, .params = tparams,
 					       .expect = PGRES_TUPLES_OK};
 		stmts[1] = (struct wr_db_stmt){.sql = sql_may_read, .nparams = 2, .params = aparams,
 					       .expect = PGRES_TUPLES_OK};
 		stmts[2] = (struct wr_db_stmt){.sql = sql_stream_read, .nparams = 4, .params = rparams,
 					       .expect = PGRES_TUPLES_OK};
 		r = wr_db_pipeline(&c->db, stmts, 3, &err);
-		if (r >= 0 || !ingress_retry_after_stale(c, &err))
+		if (r >= 0 || !cmd_retry_after_stale(c, &err))
 			break;
 	}
 	if (r < 0)
-		return ingress_db_failed(c, "read stream", &err, reterr);
-	if (ingress_parse_token_row(stmts[0].res, &tok) < 0 || PQntuples(stmts[1].res) != 1 ||
+		return cmd_db_failed(c, "read stream", &err, reterr);
+	if (cmd_parse_token_row(stmts[0].res, &tok) < 0 || PQntuples(stmts[1].res) != 1 ||
 	    PQnfields(stmts[1].res) != 1) {
 		clear_stmts(stmts, 3);
 		return bad_shape("stream read", reterr);
@@ -174,7 +174,7 @@ ingress_store_stream_read(struct ingress_conn *c, const char *token, const char 
 }
 
 int
-ingress_store_mailbox_open(struct ingress_conn *c, const char *token, int64_t char_id, int64_t max,
+ingress_store_mailbox_open(struct cmd_conn *c, const char *token, int64_t char_id, int64_t max,
 			   char *ret_id, const char **ret_status, struct wr_error *reterr)
 {
 	static const char *const answers[] = {"created", "unauthorized", "forbidden", "unknown_actor", "limit"};
@@ -192,7 +192,7 @@ ingress_store_mailbox_open(struct ingress_conn *c, const char *token, int64_t ch
 	/* Not retried: a lost answer leaves the client without the id either way. */
 	r = wr_db_exec(&c->db, sql_mailbox_open, 4, params, PGRES_TUPLES_OK, &res, &err);
 	if (r < 0)
-		return ingress_db_failed(c, "create mailbox", &err, reterr);
+		return cmd_db_failed(c, "create mailbox", &err, reterr);
 	r = -EBADMSG;
 	for (size_t i = 0; i < WR_ELEMENTSOF(answers) && PQntuples(res) == 1 && PQnfields(res) == 1; i++) {
 		if (strcmp(PQgetvalue(res, 0, 0), answers[i]) == 0) {
@@ -208,10 +208,10 @@ ingress_store_mailbox_open(struct ingress_conn *c, const char *token, int64_t ch
 static int
 mailbox_access(PGresult *tokres, PGresult *state, enum ingress_access *ret_access, struct ingress_mailbox *ret_mb)
 {
-	struct ingress_token tok;
+	struct cmd_token tok;
 	int64_t account;
 
-	if (ingress_parse_token_row(tokres, &tok) < 0 || PQnfields(state) != 5 || PQntuples(state) > 1)
+	if (cmd_parse_token_row(tokres, &tok) < 0 || PQnfields(state) != 5 || PQntuples(state) > 1)
 		return -EBADMSG;
 	if (!tok.found) {
 		*ret_access = INGRESS_ACCESS_BAD_TOKEN;
@@ -235,7 +235,7 @@ mailbox_access(PGresult *tokres, PGresult *state, enum ingress_access *ret_acces
 }
 
 int
-ingress_store_mailbox_read(struct ingress_conn *c, const char *token, const char *id, int limit,
+ingress_store_mailbox_read(struct cmd_conn *c, const char *token, const char *id, int limit,
 			   enum ingress_access *ret_access, struct ingress_mailbox *ret_mb,
 			   struct ingress_events *ret_evs, struct wr_error *reterr)
 {
@@ -246,7 +246,7 @@ ingress_store_mailbox_read(struct ingress_conn *c, const char *token, const char
 	int r;
 
 	snprintf(limit_s, sizeof(limit_s), "%d", limit);
-	stmts[0] = (struct wr_db_stmt){.sql = ingress_sql_token, .nparams = 1, .params = tparams,
+	stmts[0] = (struct wr_db_stmt){.sql = cmd_sql_token, .nparams = 1, .params = tparams,
 				       .expect = PGRES_TUPLES_OK};
 	stmts[1] = (struct wr_db_stmt){.sql = sql_mailbox_read, .nparams = 3, .params = rparams,
 				       .expect = PGRES_TUPLES_OK};
@@ -255,7 +255,7 @@ ingress_store_mailbox_read(struct ingress_conn *c, const char *token, const char
 	/* Not retried after a lost connection: the acknowledgement may have committed. */
 	r = wr_db_pipeline(&c->db, stmts, 3, &err);
 	if (r < 0)
-		return ingress_db_failed(c, "read mailbox", &err, reterr);
+		return cmd_db_failed(c, "read mailbox", &err, reterr);
 	if (mailbox_access(stmts[0].res, stmts[2].res, ret_access, ret_mb) < 0) {
 		clear_stmts(stmts, 3);
 		return bad_shape("mailbox read", reterr);
@@ -277,7 +277,7 @@ ingress_store_mailbox_read(struct ingress_conn *c, const char *token, const char
 }
 
 int
-ingress_store_mailbox_get(struct ingress_conn *c, const char *token, const char *id,
+ingress_store_mailbox_get(struct cmd_conn *c, const char *token, const char *id,
 			  enum ingress_access *ret_access, struct ingress_mailbox *ret_mb, struct wr_error *reterr)
 {
 	const char *tparams[1] = {token}, *sparams[2] = {id, token};
@@ -286,23 +286,23 @@ ingress_store_mailbox_get(struct ingress_conn *c, const char *token, const char 
 	int r;
 
 	for (;;) {
-		stmts[0] = (struct wr_db_stmt){.sql = ingress_sql_token, .nparams = 1, .params = tparams,
+		stmts[0] = (struct wr_db_stmt){.sql = cmd_sql_token, .nparams = 1, .params = tparams,
 					       .expect = PGRES_TUPLES_OK};
 		stmts[1] = (struct wr_db_stmt){.sql = sql_mailbox_state, .nparams = 2, .params = sparams,
 					       .expect = PGRES_TUPLES_OK};
 		r = wr_db_pipeline(&c->db, stmts, 2, &err);
-		if (r >= 0 || !ingress_retry_after_stale(c, &err))
+		if (r >= 0 || !cmd_retry_after_stale(c, &err))
 			break;
 	}
 	if (r < 0)
-		return ingress_db_failed(c, "look up mailbox", &err, reterr);
+		return cmd_db_failed(c, "look up mailbox", &err, reterr);
 	r = mailbox_access(stmts[0].res, stmts[1].res, ret_access, ret_mb);
 	clear_stmts(stmts, 2);
 	return r < 0 ? bad_shape("mailbox lookup", reterr) : 0;
 }
 
 int
-ingress_store_mailbox_delete(struct ingress_conn *c, const char *token, const char *id,
+ingress_store_mailbox_delete(struct cmd_conn *c, const char *token, const char *id,
 			     enum ingress_access *ret_access, struct wr_error *reterr)
 {
 	const char *tparams[1] = {token}, *params[2] = {id, token};
@@ -311,7 +311,7 @@ ingress_store_mailbox_delete(struct ingress_conn *c, const char *token, const ch
 	struct wr_error err;
 	int r;
 
-	stmts[0] = (struct wr_db_stmt){.sql = ingress_sql_token, .nparams = 1, .params = tparams,
+	stmts[0] = (struct wr_db_stmt){.sql = cmd_sql_token, .nparams = 1, .params = tparams,
 				       .expect = PGRES_TUPLES_OK};
 	stmts[1] = (struct wr_db_stmt){.sql = sql_mailbox_state, .nparams = 2, .params = params,
 				       .expect = PGRES_TUPLES_OK};
@@ -319,14 +319,14 @@ ingress_store_mailbox_delete(struct ingress_conn *c, const char *token, const ch
 				       .expect = PGRES_COMMAND_OK};
 	r = wr_db_pipeline(&c->db, stmts, 3, &err);
 	if (r < 0)
-		return ingress_db_failed(c, "delete mailbox", &err, reterr);
+		return cmd_db_failed(c, "delete mailbox", &err, reterr);
 	r = mailbox_access(stmts[0].res, stmts[1].res, ret_access, &mb);
 	clear_stmts(stmts, 3);
 	return r < 0 ? bad_shape("mailbox delete", reterr) : 0;
 }
 
 int
-ingress_store_token(struct ingress_conn *c, const char *token, struct ingress_token *ret_tok,
+ingress_store_token(struct cmd_conn *c, const char *token, struct cmd_token *ret_tok,
 		    struct wr_error *reterr)
 {
 	const char *params[1] = {token};
@@ -334,24 +334,24 @@ ingress_store_token(struct ingress_conn *c, const char *token, struct ingress_to
 	struct wr_error err;
 	int r;
 
-	r = ingress_read(c, ingress_sql_token, 1, params, &res, &err);
+	r = cmd_read(c, cmd_sql_token, 1, params, &res, &err);
 	if (r < 0)
-		return ingress_db_failed(c, "look up token", &err, reterr);
-	r = ingress_parse_token_row(res, ret_tok);
+		return cmd_db_failed(c, "look up token", &err, reterr);
+	r = cmd_parse_token_row(res, ret_tok);
 	PQclear(res);
 	return r < 0 ? bad_shape("token lookup", reterr) : 0;
 }
 
 int
-ingress_store_queue_depth(struct ingress_conn *c, int64_t *ret_queued, int64_t *ret_dead, struct wr_error *reterr)
+ingress_store_queue_depth(struct cmd_conn *c, int64_t *ret_queued, int64_t *ret_dead, struct wr_error *reterr)
 {
 	PGresult *res = NULL;
 	struct wr_error err;
 	int r;
 
-	r = ingress_read(c, sql_queue_depth, 0, NULL, &res, &err);
+	r = cmd_read(c, sql_queue_depth, 0, NULL, &res, &err);
 	if (r < 0)
-		return ingress_db_failed(c, "count queued actions", &err, reterr);
+		return cmd_db_failed(c, "count queued actions", &err, reterr);
 	r = 0;
 	if (PQnfields(res) != 2 || wr_db_get_i64(res, 0, 0, ret_queued) < 0 || wr_db_get_i64(res, 0, 1, ret_dead) < 0)
 		r = bad_shape("queue depth", reterr);

@@ -160,28 +160,28 @@ unsigned int
 ingress_web_config(const struct ingress_web *w, struct wr_strbuf *out)
 {
 	wr_strbuf_puts(out, "{\"ws\":");
-	ingress_json_str(out, w->ws_url);
+	cmd_json_str(out, w->ws_url);
 	wr_strbuf_printf(out, ",\"demo\":%s}", w->demo ? "true" : "false");
 	return 200;
 }
 
 unsigned int
-ingress_web_demo_characters(const struct ingress_web *w, struct ingress_store *st, struct wr_strbuf *out)
+ingress_web_demo_characters(const struct ingress_web *w, struct cmd_store *st, struct wr_strbuf *out)
 {
-	struct ingress_conn *c;
+	struct cmd_conn *c;
 	struct wr_error err;
 	int r;
 
-	c = ingress_store_acquire(st, &err);
+	c = cmd_store_acquire(st, &err);
 	if (!c)
-		return ingress_fail(out, &err);
+		return cmd_fail(out, &err);
 	wr_strbuf_puts(out, "{\"characters\":");
 	r = ingress_store_demo_characters(c, out, &err);
-	ingress_store_release(st, c);
+	cmd_store_release(st, c);
 	if (r < 0)
-		return ingress_fail(out, &err);
+		return cmd_fail(out, &err);
 	wr_strbuf_puts(out, ",\"ws\":");
-	ingress_json_str(out, w->ws_url);
+	cmd_json_str(out, w->ws_url);
 	wr_strbuf_puts(out, "}");
 	return 200;
 }
@@ -199,68 +199,68 @@ demo_name(struct json_object *doc, struct wr_strbuf *out)
 			char msg[96];
 
 			snprintf(msg, sizeof(msg), "unknown member \"%.32s\": expected {\"character\": NAME}", it.key);
-			ingress_json_error(out, "bad_input", msg, -1);
+			cmd_json_error(out, "bad_input", msg, -1);
 			return NULL;
 		}
 	if (wr_json_get_str(doc, "character", MAX_DEMO_NAME, &name, &err) < 0) {
-		ingress_json_error(out, strcmp(err.kind, "too_long") == 0 ? "too_long" : "bad_input", err.msg, -1);
+		cmd_json_error(out, strcmp(err.kind, "too_long") == 0 ? "too_long" : "bad_input", err.msg, -1);
 		return NULL;
 	}
 	if (!*name) {
-		ingress_json_error(out, "bad_input", "\"character\" must not be empty", -1);
+		cmd_json_error(out, "bad_input", "\"character\" must not be empty", -1);
 		return NULL;
 	}
 	return name;
 }
 
 unsigned int
-ingress_web_demo_token(const struct ingress_web *w, struct ingress_store *st, const char *body, size_t len,
+ingress_web_demo_token(const struct ingress_web *w, struct cmd_store *st, const char *body, size_t len,
 		       struct wr_strbuf *out)
 {
 	char token[INGRESS_DEMO_TOKEN_LEN + 1], name[MAX_DEMO_NAME * 4 + 1];
 	struct json_object *doc = NULL;
-	struct ingress_conn *c;
+	struct cmd_conn *c;
 	struct wr_error err;
 	const char *want;
 	int64_t id = 0;
 	int r;
 
 	if (wr_json_parse(body, len, 4, &doc, &err) < 0) {
-		ingress_json_error(out, "bad_json", err.msg, -1);
-		return ingress_status_for("bad_json");
+		cmd_json_error(out, "bad_json", err.msg, -1);
+		return cmd_status_for("bad_json");
 	}
 	if (!json_object_is_type(doc, json_type_object)) {
 		json_object_put(doc);
-		ingress_json_error(out, "bad_input", "expected {\"character\": NAME}", -1);
-		return ingress_status_for("bad_input");
+		cmd_json_error(out, "bad_input", "expected {\"character\": NAME}", -1);
+		return cmd_status_for("bad_input");
 	}
 	want = demo_name(doc, out);
 	if (!want) {
 		json_object_put(doc);
 		return 400;
 	}
-	c = ingress_store_acquire(st, &err);
+	c = cmd_store_acquire(st, &err);
 	r = c ? ingress_store_demo_token(c, want, w->demo_ttl_s, token, &id, name, sizeof(name), &err) : -1;
-	ingress_store_release(st, c);
+	cmd_store_release(st, c);
 	if (r < 0) {
 		json_object_put(doc);
-		return ingress_fail(out, &err);
+		return cmd_fail(out, &err);
 	}
 	if (id == 0) {
 		char msg[128];
 
 		snprintf(msg, sizeof(msg), "no character named \"%s\"", want);
 		json_object_put(doc);
-		ingress_json_error(out, "unknown_actor", msg, -1);
-		return ingress_status_for("unknown_actor");
+		cmd_json_error(out, "unknown_actor", msg, -1);
+		return cmd_status_for("unknown_actor");
 	}
 	json_object_put(doc);
 	wr_strbuf_puts(out, "{\"token\":");
-	ingress_json_str(out, token);
+	cmd_json_str(out, token);
 	wr_strbuf_printf(out, ",\"character\":{\"id\":%" PRId64 ",\"name\":", id);
-	ingress_json_str(out, name);
+	cmd_json_str(out, name);
 	wr_strbuf_printf(out, "},\"expires_in\":%" PRId64 ",\"ws\":", w->demo_ttl_s);
-	ingress_json_str(out, w->ws_url);
+	cmd_json_str(out, w->ws_url);
 	wr_strbuf_puts(out, "}");
 	return 201;
 }

@@ -5,9 +5,9 @@
  * A {"type":"command"} frame is checked on the lws thread, turned into one
  * item of a POST /v1/commands batch (the hello's character as "actor", the
  * frame's id as the item's "id") and handed to a small pool of command
- * threads.  Each thread runs ingress_commands_item() -- the ingress's own
- * parse/expand/plan/wr_submit code, linked from the wr_commands library --
- * on its own database connection, then puts the result on a completion
+ * threads.  Each thread runs cmd_handle_item() -- the same
+ * parse/expand/plan/wr_submit code the ingress runs, from the wr_command
+ * library (command/) -- on its own database connection, then puts the result on a completion
  * list and wakes the loop with lws_cancel_service(), the one thread-safe
  * lws call.  The loop frames the result in LWS_CALLBACK_EVENT_WAIT_CANCELLED.
  * So the lws thread never waits for the database.
@@ -31,11 +31,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "command/command.h"
+#include "command/ratelimit.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/strbuf.h"
 #include "core/util.h"
-#include "ingress/commands.h"
 #include "planner/planner.h"
 #include "publisher/pub-private.h"
 
@@ -74,8 +75,8 @@ struct pub_commands {
 	bool stopping;                         /* under lock */
 	pthread_t *threads;                    /* from malloc() */
 	size_t nthreads;
-	struct ingress_store *store;
-	struct ingress_ratelimit *rl;
+	struct cmd_store *store;
+	struct cmd_ratelimit *rl;
 	struct lws_context *ctx;
 	size_t inflight;                       /* lws thread only */
 	size_t max_inflight, max_per_conn;
@@ -117,7 +118,7 @@ command_thread(void *arg)
 			pc->todo_tail = NULL;
 		pthread_mutex_unlock(&pc->lock);
 
-		ingress_commands_item(pc->store, j->token, j->item, j->item_len, &j->result);
+		cmd_handle_item(pc->store, j->token, j->item, j->item_len, &j->result);
 
 		pthread_mutex_lock(&pc->lock);
 		j->next = NULL;
@@ -144,8 +145,9 @@ pub_commands_new(const struct pub_config *cfg, struct lws_context *ctx, struct w
 	pc->ctx = ctx;
 	pc->max_inflight = (size_t) cfg->command_queue;
 	pc->max_per_conn = (size_t) cfg->command_queue_per_conn;
-	pc->store = ingress_store_new(cfg->database_url, (size_t) cfg->command_threads);
-	pc->rl = ingress_ratelimit_new(cfg->command_rate, cfg->command_burst);
+	/* No metrics: the publisher has no endpoint that would show them. */
+	pc->store = cmd_store_new(cfg->database_url, (size_t) cfg->command_threads, "wr-publisher/commands", NULL);
+	pc->rl = cmd_ratelimit_new(cfg->command_rate, cfg->command_burst);
 	pc->threads = wr_xcalloc((size_t) cfg->command_threads, sizeof(*pc->threads));
 	/* SIGINT and SIGTERM must interrupt the lws thread's poll(), so the
 	 * command threads (which inherit the mask) block them. */
@@ -203,8 +205,8 @@ pub_commands_free(struct pub_commands *pc)
 		}
 	}
 	free(pc->threads);
-	ingress_store_free(pc->store);
-	ingress_ratelimit_free(pc->rl);
+	cmd_store_free(pc->store);
+	cmd_ratelimit_free(pc->rl);
 	pthread_cond_destroy(&pc->wake);
 	pthread_mutex_destroy(&pc->lock);
 	free(pc);
@@ -437,7 +439,7 @@ pub_commands_frame(struct pub_conn *c, struct json_object *obj)
 		push_bad_request(c, id, msg);
 		return;
 	}
-	retry = ingress_ratelimit_take(pc->rl, c->token, wr_mono_ms());
+	retry = cmd_ratelimit_take(pc->rl, c->token, wr_mono_ms());
 	if (retry > 0) {
 		free(item);
 		push_refusal(c, id, "rate_limited", "too many commands for this token: slow down", retry);

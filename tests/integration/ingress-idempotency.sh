@@ -64,4 +64,13 @@ sql "UPDATE command_ids SET created_at = now() - interval '25 hours' WHERE comma
 r=$(post "$ALICE" '{"input":"say a day later","id":"k1"}')
 is "${r%% *}" "202" "an id older than 24 hours may be reused"
 case "$r" in *replayed*) ok 1 "and is a new command"; diag "$r" ;; *) ok 0 "and is a new command" ;; esac
+
+# A status wr_submit() never returns is a bug of ours, never read as a
+# conflict: the request fails as internal and the log names the status.
+sql "CREATE OR REPLACE FUNCTION wr_submit(actions jsonb) RETURNS TABLE (n bigint, action_id bigint, status text)
+     LANGUAGE sql AS \$\$ SELECT 1::bigint, NULL::bigint, 'maybe'::text \$\$" >/dev/null
+r=$(post "$ALICE" '{"input":"say odd","id":"k9"}')
+is "${r%% *} $(json 'd["error"]["code"]' "${r#* }")" "500 internal" "an unknown wr_submit() status: 500 internal, not 409"
+grep -qF 'bug=self: wr_submit() returned an unknown status "maybe"' "$T_DIR/ingress.log"
+ok $? "and it is logged as a bug, with the status"
 finish

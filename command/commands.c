@@ -1,16 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * commands.c: POST /v1/commands, from a bounded request body to queued
- * actions and a JSON answer (docs/http-api.md).
+ * commands.c: the command path, from a bounded request body (POST
+ * /v1/commands, a mailbox action, or one websocket command) to submitted
+ * actions and a JSON answer (docs/http-api.md, docs/protocol.md).
  *
  * The body is decoded into struct cmd_item at the edge; every item is
  * validated and parsed before the database is asked anything, then a
  * request costs three round trips whatever its size: token + actor lookup,
- * one wr_actor_view(), one wr_enqueue().  Items fail one by one (their
+ * one wr_actor_view(), one wr_submit().  Items fail one by one (their
  * error goes into the batch result); the request fails as a whole only for
  * bad JSON, size limits, authentication and database trouble, and then
- * nothing is enqueued.  Runs on any HTTP worker thread; no shared state
- * (the metrics counters are atomics).
+ * nothing is submitted.  Runs on any thread of the host; no shared state
+ * (queued actions are counted through the host's struct cmd_metrics).
  *
  * Who may act for whom is decided in SQL (wr_may_act(), one statement of
  * the policy for commands, streams and mailboxes); this file only turns its
@@ -22,15 +23,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "command/private.h"
 #include "core/json.h"
-#include "planner/view_json.h"
 #include "core/log.h"
 #include "core/util.h"
-#include "ingress/ingress.h"
+#include "planner/view_json.h"
 
 #define BODY_MAX_DEPTH 16
 #define MAX_ACTOR_LEN 128
-#define MAX_COMMAND_ID_LEN INGRESS_MAX_COMMAND_ID
+#define MAX_COMMAND_ID_LEN CMD_MAX_COMMAND_ID
 
 /* What one command object turned into. */
 enum item_kind {
@@ -67,21 +68,21 @@ struct cmd_item {
 struct batch {
 	struct cmd_item *items;              /* from malloc() */
 	size_t nitems;
-	struct ingress_actor_ref *refs;      /* from malloc(), distinct references */
+	struct cmd_actor_ref *refs;      /* from malloc(), distinct references */
 	size_t nrefs;
 	int64_t *ids;                        /* from malloc(), distinct resolved actors */
 	struct planner_view *views;          /* from malloc(), parallel to ids */
 	bool *found;                         /* from malloc(), parallel to ids */
 	size_t nids;
-	struct ingress_token tok;
-	struct ingress_context ctx;          /* aliases and last commands */
+	struct cmd_token tok;
+	struct cmd_context ctx;          /* aliases and last commands */
 	int64_t mailbox_char;                /* mailbox actions: the only character, else 0 */
 };
 
 /* ---- JSON output ----------------------------------------------------------- */
 
 void
-ingress_json_str(struct wr_strbuf *out, const char *s)
+cmd_json_str(struct wr_strbuf *out, const char *s)
 {
 	size_t n = strlen(s);
 	char *copy;
@@ -106,18 +107,18 @@ append_error_full(struct wr_strbuf *out, const char *code, const char *message, 
 	static const char *const kinds[] = {"char", "mob", "item"};
 
 	wr_strbuf_puts(out, "{\"code\":");
-	ingress_json_str(out, code);
+	cmd_json_str(out, code);
 	wr_strbuf_puts(out, ",\"message\":");
-	ingress_json_str(out, message);
+	cmd_json_str(out, message);
 	if (position >= 0)
 		wr_strbuf_printf(out, ",\"position\":%d", position);
 	if (cand && cand->n) {
 		wr_strbuf_puts(out, ",\"candidates\":[");
 		for (size_t i = 0; i < cand->n; i++) {
 			wr_strbuf_puts(out, i ? ",{\"ref\":" : "{\"ref\":");
-			ingress_json_str(out, cand->c[i].ref);
+			cmd_json_str(out, cand->c[i].ref);
 			wr_strbuf_puts(out, ",\"name\":");
-			ingress_json_str(out, cand->c[i].name);
+			cmd_json_str(out, cand->c[i].name);
 			if (cand->c[i].id)
 				wr_strbuf_printf(out, ",\"id\":%" PRId64 ",\"kind\":\"%s\"", cand->c[i].id,
 						 kinds[cand->c[i].kind]);
@@ -135,7 +136,7 @@ append_error_object(struct wr_strbuf *out, const char *code, const char *message
 }
 
 void
-ingress_json_error(struct wr_strbuf *out, const char *code, const char *message, int position)
+cmd_json_error(struct wr_strbuf *out, const char *code, const char *message, int position)
 {
 	wr_strbuf_puts(out, "{\"error\":");
 	append_error_object(out, code, message, position);
@@ -143,7 +144,7 @@ ingress_json_error(struct wr_strbuf *out, const char *code, const char *message,
 }
 
 unsigned int
-ingress_status_for(const char *code)
+cmd_status_for(const char *code)
 {
 	static const struct {
 		const char *code;
@@ -176,12 +177,12 @@ static unsigned int
 fail_request(struct wr_strbuf *out, const struct wr_error *err)
 {
 	wr_strbuf_reset(out);
-	ingress_json_error(out, err->kind, err->msg, err->position);
-	return ingress_status_for(err->kind);
+	cmd_json_error(out, err->kind, err->msg, err->position);
+	return cmd_status_for(err->kind);
 }
 
 unsigned int
-ingress_fail(struct wr_strbuf *out, const struct wr_error *err)
+cmd_fail(struct wr_strbuf *out, const struct wr_error *err)
 {
 	return fail_request(out, err);
 }
@@ -314,13 +315,13 @@ add_ref(struct batch *b, struct cmd_item *it)
 			return;
 		}
 	}
-	b->refs[b->nrefs] = (struct ingress_actor_ref){.ref = it->actor};
+	b->refs[b->nrefs] = (struct cmd_actor_ref){.ref = it->actor};
 	it->ref_index = b->nrefs++;
 }
 
 /* Decodes the whole body; a non-zero status means the request failed as a whole. */
 static unsigned int
-decode_body(struct json_object *doc, const struct ingress_commands_limits *lim, struct batch *b,
+decode_body(struct json_object *doc, const struct cmd_limits *lim, struct batch *b,
 	    struct wr_strbuf *out)
 {
 	bool is_batch = json_object_is_type(doc, json_type_array);
@@ -360,14 +361,14 @@ decode_body(struct json_object *doc, const struct ingress_commands_limits *lim, 
 static bool
 default_actor(const struct batch *b, struct cmd_item *it)
 {
-	const struct ingress_token *tok = &b->tok;
+	const struct cmd_token *tok = &b->tok;
 	struct wr_error err;
 
 	if (b->mailbox_char) {
 		it->char_id = b->mailbox_char;
 		return true;
 	}
-	if (tok->kind == INGRESS_TOKEN_SERVICE) {
+	if (tok->kind == CMD_TOKEN_SERVICE) {
 		wr_error_set(&err, -EINVAL, "bad_input", "member \"actor\" is required with a service token");
 		return item_fail(it, &err);
 	}
@@ -383,7 +384,7 @@ default_actor(const struct batch *b, struct cmd_item *it)
 static bool
 resolve_actor(const struct batch *b, struct cmd_item *it)
 {
-	const struct ingress_actor_ref *ref;
+	const struct cmd_actor_ref *ref;
 	struct wr_error err;
 
 	if (!it->actor)
@@ -391,7 +392,7 @@ resolve_actor(const struct batch *b, struct cmd_item *it)
 	ref = &b->refs[it->ref_index];
 	if (ref->id == 0) {
 		wr_error_set(&err, -ENOENT, "unknown_actor", "no %s \"%.64s\"",
-			     ref->kind == INGRESS_ACTOR_MOB ? "mob" : "character", it->actor);
+			     ref->kind == CMD_ACTOR_MOB ? "mob" : "character", it->actor);
 		return item_fail(it, &err);
 	}
 	if (!ref->may_act || (b->mailbox_char && ref->id != b->mailbox_char)) {
@@ -400,7 +401,7 @@ resolve_actor(const struct batch *b, struct cmd_item *it)
 		return item_fail(it, &err);
 	}
 	/* A mob is carried as minus its id (views, plans): see mob_action(). */
-	it->char_id = ref->kind == INGRESS_ACTOR_MOB ? -ref->id : ref->id;
+	it->char_id = ref->kind == CMD_ACTOR_MOB ? -ref->id : ref->id;
 	return true;
 }
 
@@ -419,17 +420,17 @@ add_actor_id(struct batch *b, struct cmd_item *it)
 
 /* Token check and actor resolution: one round trip.  Non-zero status: request failed. */
 static unsigned int
-authorise(struct ingress_conn *c, const char *token, bool with_context, struct batch *b, struct wr_strbuf *out)
+authorise(struct cmd_conn *c, const char *token, bool with_context, struct batch *b, struct wr_strbuf *out)
 {
 	struct wr_error err;
 
-	if (ingress_store_auth(c, token, b->refs, b->nrefs, &b->tok, with_context ? &b->ctx : NULL, &err) < 0)
+	if (cmd_store_auth(c, token, b->refs, b->nrefs, &b->tok, with_context ? &b->ctx : NULL, &err) < 0)
 		return fail_request(out, &err);
 	if (!b->tok.found) {
 		wr_error_set(&err, -EACCES, "unauthorized", "unknown, expired or revoked token");
 		return fail_request(out, &err);
 	}
-	if (b->tok.kind == INGRESS_TOKEN_ADMIN) {
+	if (b->tok.kind == CMD_TOKEN_ADMIN) {
 		wr_error_set(&err, -EPERM, "forbidden", "admin tokens cannot act for characters: use a player or service token");
 		return fail_request(out, &err);
 	}
@@ -468,7 +469,7 @@ expand_item(const struct batch *b, struct cmd_item *it)
 	if (it->is_structured)
 		goto meta;
 	it->lines = wr_xcalloc(1, sizeof(*it->lines));
-	if (planner_expand(it->input, b->ctx.aliases, b->ctx.naliases, ingress_context_last(&b->ctx, it->char_id),
+	if (planner_expand(it->input, b->ctx.aliases, b->ctx.naliases, cmd_context_last(&b->ctx, it->char_id),
 			   it->lines, &err) < 0)
 		return item_fail(it, &err);
 	it->cmds = wr_xcalloc(it->lines->n, sizeof(*it->cmds));
@@ -548,7 +549,7 @@ plan_item(struct batch *b, struct cmd_item *it, const struct planner_seen *world
 	}
 	/* Defence in depth: a player's character must still belong to its account
 	 * (a service token's rights were checked against the same row by SQL). */
-	if (b->tok.kind == INGRESS_TOKEN_PLAYER && v->account_id != b->tok.account_id) {
+	if (b->tok.kind == CMD_TOKEN_PLAYER && v->account_id != b->tok.account_id) {
 		wr_error_set(&err, -EPERM, "forbidden", "this token may not act for character %" PRId64,
 			     it->char_id);
 		return item_fail(it, &err);
@@ -603,7 +604,7 @@ tell_names(const struct batch *b, const char **names, size_t max)
 
 /* One submission per action and per alias change, in item order. */
 static size_t
-build_submissions(struct batch *b, struct planner_action *acts, struct ingress_origin *origins)
+build_submissions(struct batch *b, struct planner_action *acts, struct cmd_origin *origins)
 {
 	size_t n = 0;
 
@@ -614,8 +615,8 @@ build_submissions(struct batch *b, struct planner_action *acts, struct ingress_o
 			continue;
 		if (it->kind == ITEM_ALIAS_SET || it->kind == ITEM_ALIAS_UNSET) {
 			acts[n] = (struct planner_action){0};
-			origins[n] = (struct ingress_origin){
-				.alias_op = it->kind == ITEM_ALIAS_SET ? INGRESS_ALIAS_SET : INGRESS_ALIAS_UNSET,
+			origins[n] = (struct cmd_origin){
+				.alias_op = it->kind == ITEM_ALIAS_SET ? CMD_ALIAS_SET : CMD_ALIAS_UNSET,
 				.account_id = b->tok.account_id,
 				.alias_name = it->cmds[0].alias,
 				.alias_expansion = it->kind == ITEM_ALIAS_SET ? it->cmds[0].text : NULL,
@@ -627,7 +628,7 @@ build_submissions(struct batch *b, struct planner_action *acts, struct ingress_o
 			continue;
 		for (size_t k = 0; k < it->ncmds; k++) {
 			acts[n] = it->acts[k];
-			origins[n] = (struct ingress_origin){.command_id = it->id, .input = it->input, .part = (int) k,
+			origins[n] = (struct cmd_origin){.command_id = it->id, .input = it->input, .part = (int) k,
 							     .last = k == 0 ? it->last : NULL};
 			n++;
 		}
@@ -637,7 +638,7 @@ build_submissions(struct batch *b, struct planner_action *acts, struct ingress_o
 
 /* What wr_submit() said, back onto the items. */
 static void
-apply_results(struct batch *b, const int64_t *ids, const enum ingress_submit *sub)
+apply_results(struct cmd_store *st, struct batch *b, const int64_t *ids, const enum cmd_submit *sub)
 {
 	struct wr_error err;
 	size_t k = 0;
@@ -648,10 +649,10 @@ apply_results(struct batch *b, const int64_t *ids, const enum ingress_submit *su
 		if (it->failed)
 			continue;
 		if (it->kind == ITEM_ALIAS_SET || it->kind == ITEM_ALIAS_UNSET) {
-			if (sub[k] == INGRESS_SUBMIT_NOT_FOUND) {
+			if (sub[k] == CMD_SUBMIT_NOT_FOUND) {
 				wr_error_set(&err, -ENOENT, "unknown_alias", "there is no alias \"%s\"", it->cmds[0].alias);
 				item_fail(it, &err);
-			} else if (sub[k] == INGRESS_SUBMIT_TOO_MANY) {
+			} else if (sub[k] == CMD_SUBMIT_TOO_MANY) {
 				wr_error_set(&err, -E2BIG, "too_many_aliases", "an account keeps at most %d aliases",
 					     PLANNER_MAX_ALIASES);
 				item_fail(it, &err);
@@ -663,12 +664,12 @@ apply_results(struct batch *b, const int64_t *ids, const enum ingress_submit *su
 			continue;
 		for (size_t j = 0; j < it->ncmds; j++, k++) {
 			it->action_ids[j] = ids[k];
-			if (sub[k] == INGRESS_SUBMIT_DUPLICATE)
+			if (sub[k] == CMD_SUBMIT_DUPLICATE)
 				it->replayed = true;
-			if (sub[k] == INGRESS_SUBMIT_QUEUED)
-				ingress_metrics_command(it->acts[j].verb);
+			if (sub[k] == CMD_SUBMIT_QUEUED)
+				cmd_store_count_queued(st, it->acts[j].verb);
 		}
-		if (sub[k - it->ncmds] == INGRESS_SUBMIT_CONFLICT) {
+		if (sub[k - it->ncmds] == CMD_SUBMIT_CONFLICT) {
 			wr_error_set(&err, -EEXIST, "idempotency_conflict",
 				     "command id \"%.64s\" was already used with another command", it->id);
 			item_fail(it, &err);
@@ -678,14 +679,14 @@ apply_results(struct batch *b, const int64_t *ids, const enum ingress_submit *su
 
 /* Expands, views, plans and submits every item still standing: round trips 2 and 3. */
 static unsigned int
-plan_and_enqueue(struct ingress_conn *c, struct batch *b, struct wr_strbuf *out)
+plan_and_submit(struct cmd_store *st, struct cmd_conn *c, struct batch *b, struct wr_strbuf *out)
 {
 	struct planner_action *acts = NULL;
-	struct ingress_origin *origins = NULL;
+	struct cmd_origin *origins = NULL;
 	struct planner_seen *world = NULL;
 	const char **names = NULL;
 	int64_t *action_ids = NULL;
-	enum ingress_submit *sub = NULL;
+	enum cmd_submit *sub = NULL;
 	struct wr_error err;
 	unsigned int status = 0;
 	size_t nsub = 0, nnames, nworld = 0, most = 0;
@@ -700,7 +701,7 @@ plan_and_enqueue(struct ingress_conn *c, struct batch *b, struct wr_strbuf *out)
 	world = wr_xcalloc(nnames ? nnames : 1, sizeof(*world));
 	b->views = wr_xcalloc(b->nids, sizeof(*b->views));
 	b->found = wr_xcalloc(b->nids, sizeof(*b->found));
-	if (ingress_store_views(c, b->ids, b->nids, b->tok.account_id, names, nnames, b->views, b->found, world,
+	if (cmd_store_views(c, b->ids, b->nids, b->tok.account_id, names, nnames, b->views, b->found, world,
 				&nworld, &err) <
 	    0) {
 		status = fail_request(out, &err);
@@ -716,11 +717,11 @@ plan_and_enqueue(struct ingress_conn *c, struct batch *b, struct wr_strbuf *out)
 		goto out;
 	action_ids = wr_xcalloc(nsub, sizeof(*action_ids));
 	sub = wr_xcalloc(nsub, sizeof(*sub));
-	if (ingress_store_enqueue(c, acts, origins, nsub, action_ids, sub, &err) < 0) {
+	if (cmd_store_submit(c, acts, origins, nsub, action_ids, sub, &err) < 0) {
 		status = fail_request(out, &err);
 		goto out;
 	}
-	apply_results(b, action_ids, sub);
+	apply_results(st, b, action_ids, sub);
 out:
 	free(names);
 	free(world);
@@ -802,7 +803,7 @@ append_item_result(struct wr_strbuf *out, const struct batch *b, const struct cm
 	wr_strbuf_puts(out, "}");
 }
 
-/* item: the lone item's batch-form object without its id (ingress_commands_item). */
+/* item: the lone item's batch-form object without its id (cmd_handle_item). */
 static unsigned int
 respond(struct batch *b, bool is_batch, bool item, struct wr_strbuf *out)
 {
@@ -815,7 +816,7 @@ respond(struct batch *b, bool is_batch, bool item, struct wr_strbuf *out)
 	}
 	if (!is_batch) {
 		append_item_result(out, b, &b->items[0], false, true);
-		return b->items[0].failed			 ? ingress_status_for(b->items[0].err.kind)
+		return b->items[0].failed			 ? cmd_status_for(b->items[0].err.kind)
 		       : b->items[0].kind != ITEM_ACTIONS ? 200
 							 : 202;
 	}
@@ -846,7 +847,7 @@ batch_done(struct batch *b)
 	free(b->ids);
 	free(b->views);
 	free(b->found);
-	ingress_context_done(&b->ctx);
+	cmd_context_done(&b->ctx);
 }
 
 /* {"error":{..}} (a request that failed as a whole) -> {"status":"error","error":{..}}. */
@@ -911,14 +912,14 @@ text_command(const char *body, size_t len, struct json_object **ret, struct wr_e
 /*
  * The one path of every command: HTTP requests, and single items for the
  * websocket (item true: the answer is always a per-item object, see
- * ingress_commands_item()).
+ * cmd_handle_item()).
  */
 static unsigned int
-handle(struct ingress_store *st, const struct ingress_commands_limits *lim, const struct ingress_commands_req *req,
+handle(struct cmd_store *st, const struct cmd_limits *lim, const struct cmd_request *req,
        bool item, struct wr_strbuf *out)
 {
 	struct json_object *doc = NULL;
-	struct ingress_conn *c = NULL;
+	struct cmd_conn *c = NULL;
 	struct batch b = {.mailbox_char = req->mailbox_char};
 	struct wr_error err;
 	unsigned int status;
@@ -939,7 +940,7 @@ handle(struct ingress_store *st, const struct ingress_commands_limits *lim, cons
 	status = apply_idempotency_key(req->idempotency_key, json_object_is_type(doc, json_type_array), &b, out);
 	if (status)
 		goto out;
-	c = ingress_store_acquire(st, &err);
+	c = cmd_store_acquire(st, &err);
 	if (!c) {
 		status = fail_request(out, &err);
 		goto out;
@@ -947,13 +948,13 @@ handle(struct ingress_store *st, const struct ingress_commands_limits *lim, cons
 	status = authorise(c, req->token, true, &b, out);
 	if (status)
 		goto out;
-	status = plan_and_enqueue(c, &b, out);
+	status = plan_and_submit(st, c, &b, out);
 	if (status)
 		goto out;
 	status = respond(&b, json_object_is_type(doc, json_type_array), item, out);
 	responded = true;
 out:
-	ingress_store_release(st, c);
+	cmd_store_release(st, c);
 	batch_done(&b);
 	if (doc)
 		json_object_put(doc);
@@ -963,18 +964,18 @@ out:
 }
 
 unsigned int
-ingress_commands_handle(struct ingress_store *st, const struct ingress_commands_limits *lim,
-			const struct ingress_commands_req *req, struct wr_strbuf *out)
+cmd_handle(struct cmd_store *st, const struct cmd_limits *lim,
+	   const struct cmd_request *req, struct wr_strbuf *out)
 {
 	return handle(st, lim, req, false, out);
 }
 
 void
-ingress_commands_item(struct ingress_store *st, const char *token, const char *item, size_t len,
-		      struct wr_strbuf *out)
+cmd_handle_item(struct cmd_store *st, const char *token, const char *item, size_t len,
+		struct wr_strbuf *out)
 {
-	static const struct ingress_commands_limits one = {.max_batch = 1};
-	struct ingress_commands_req req = {.token = token, .body = item, .len = len};
+	static const struct cmd_limits one = {.max_batch = 1};
+	struct cmd_request req = {.token = token, .body = item, .len = len};
 
 	/* An array would be a batch: one item is one object. */
 	if (len > 0 && item[strspn(item, " \t\r\n")] == '[') {
@@ -989,11 +990,11 @@ ingress_commands_item(struct ingress_store *st, const char *token, const char *i
 }
 
 unsigned int
-ingress_commands_resolve_actor(struct ingress_conn *c, const char *token, const char *actor, int64_t *ret_char,
-			       struct wr_strbuf *out)
+cmd_resolve_actor(struct cmd_conn *c, const char *token, const char *actor, int64_t *ret_char,
+		  struct wr_strbuf *out)
 {
 	struct cmd_item item = {.actor = actor};
-	struct ingress_actor_ref ref = {0};
+	struct cmd_actor_ref ref = {0};
 	struct batch b = {.items = &item, .nitems = 1, .refs = &ref};
 	unsigned int status = 0;
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ratelimit.c: requests per second per bearer token, checked on the first
- * call of a request, before its body is read or the database is asked
- * anything.
+ * ratelimit.c: requests per second per bearer token, checked before a
+ * request's body is read or the database is asked anything (wr-ingress:
+ * every HTTP request; wr-publisher: every websocket command).
  *
  * A token bucket per presented bearer string: `rate` tokens a second up to
  * `burst`.  Buckets are keyed by SipHash-2-4 of the string under a key
@@ -13,7 +13,7 @@
  * starts again with a full bucket.  Memory is bounded whatever the traffic;
  * the price is that a flood of distinct strings makes the limit lenient for
  * the keys it evicts, never stricter.  Sets are guarded by striped mutexes
- * (handlers run on the MHD thread pool).
+ * (callers run on several threads).
  */
 #include <math.h>
 #include <pthread.h>
@@ -21,9 +21,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "command/ratelimit.h"
 #include "core/log.h"
 #include "core/util.h"
-#include "ingress/ingress.h"
 
 #define RL_SETS 4096
 #define RL_WAYS 4
@@ -35,7 +35,7 @@ struct rl_entry {
 	double tokens;
 };
 
-struct ingress_ratelimit {
+struct cmd_ratelimit {
 	double rate;              /* tokens per millisecond */
 	double burst;
 	uint64_t k0, k1;          /* SipHash key */
@@ -103,10 +103,10 @@ siphash24(const void *data, size_t len, uint64_t k0, uint64_t k1)
 	return v0 ^ v1 ^ v2 ^ v3;
 }
 
-struct ingress_ratelimit *
-ingress_ratelimit_new(int64_t rate, int64_t burst)
+struct cmd_ratelimit *
+cmd_ratelimit_new(int64_t rate, int64_t burst)
 {
-	struct ingress_ratelimit *rl = wr_xcalloc(1, sizeof(*rl));
+	struct cmd_ratelimit *rl = wr_xcalloc(1, sizeof(*rl));
 	uint64_t key[2];
 
 	rl->rate = (double) rate / 1000.0;
@@ -126,8 +126,8 @@ ingress_ratelimit_new(int64_t rate, int64_t burst)
 	return rl;
 }
 
-struct ingress_ratelimit *
-ingress_ratelimit_free(struct ingress_ratelimit *rl)
+struct cmd_ratelimit *
+cmd_ratelimit_free(struct cmd_ratelimit *rl)
 {
 	if (!rl)
 		return NULL;
@@ -155,7 +155,7 @@ entry_for(struct rl_entry *set, uint64_t key, double burst, int64_t now_ms)
 }
 
 int64_t
-ingress_ratelimit_take(struct ingress_ratelimit *rl, const char *bearer, int64_t now_ms)
+cmd_ratelimit_take(struct cmd_ratelimit *rl, const char *bearer, int64_t now_ms)
 {
 	uint64_t h;
 	size_t set;

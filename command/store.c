@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * store.c: the small pool of connections wr-ingress's HTTP worker threads
- * share (one struct wr_db per thread at a time, handed out under a mutex,
- * reconnected when it breaks), and the SQL of POST /v1/commands.  Streams,
- * mailboxes, metrics and the NOTIFY listener are in store_events.c.
+ * store.c: the small pool of connections a host's threads share (one
+ * struct wr_db per thread at a time, handed out under a mutex, reconnected
+ * when it breaks), and the SQL of the command path.  wr-ingress runs its
+ * own reads on the same pool (ingress/store_events.c).
  *
  * A command request costs at most three round trips whatever its batch size: token
- * and actor lookup (pipelined), one wr_actor_view() and one wr_enqueue().
- * Only reads are retried after a lost connection; an enqueue whose outcome
- * is unknown is reported as unavailable, never sent twice.
+ * and actor lookup (pipelined), one wr_actor_view() and one wr_submit().
+ * Only reads are retried after a lost connection; a submission whose
+ * outcome is unknown is reported as unavailable, never sent twice.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -16,13 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "command/private.h"
 #include "core/db.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "game/game.h"
-#include "ingress/ingress.h"
-#include "ingress/store-private.h"
 #include "planner/view_json.h"
 
 /* Per-session limits: ingress never holds a transaction open, and a request
@@ -35,8 +34,8 @@ static const char session_sql[] = "SET statement_timeout = '5s'; SET lock_timeou
 /* No parameters; returns one row. */
 static const char sql_ping[] = "SELECT 1";
 
-/* See store-private.h. */
-const char ingress_sql_token[] =
+/* See command/store.h. */
+const char cmd_sql_token[] =
 	"SELECT t.account_id, t.kind, t.character_id, n.nchars, n.only_id "
 	"FROM access_tokens t JOIN accounts a ON a.id = t.account_id "
 	"CROSS JOIN LATERAL (SELECT count(*) AS nchars, "
@@ -84,22 +83,23 @@ static const char sql_views[] =
 	"WHERE lower(c.name) = ANY($2::text[])), '[]')";
 
 /* $1 jsonb: array of planned actions (schema/functions/wr_submit.sql).
- * Returns one row per action, in array order: action id (NULL on a
- * conflict) and status: queued, duplicate or conflict. */
-static const char sql_enqueue[] = "SELECT action_id, status FROM wr_submit($1::jsonb) ORDER BY n";
-
-
-struct ingress_store {
+ * Returns one row per action, in array order: action id (NULL unless
+ * queued or duplicate) and status: queued, duplicate or conflict for
+ * actions; ok, not_found or too_many_aliases for alias changes. */
+static const char sql_submit[] = "SELECT action_id, status FROM wr_submit($1::jsonb) ORDER BY n";
+struct cmd_store {
 	pthread_mutex_t lock;
 	pthread_cond_t freed;
 	char *conninfo;              /* from malloc() */
+	char *appname;               /* from malloc() */
+	struct cmd_metrics metrics;  /* members may be NULL */
 	size_t size;
-	struct ingress_conn *conns;  /* from malloc(), size entries */
+	struct cmd_conn *conns;      /* from malloc(), size entries */
 };
 
 /* libpq messages span several lines ("...\n\tThis probably means..."): one log line each. */
 const char *
-ingress_one_line(char *msg)
+cmd_one_line(char *msg)
 {
 	char *w = msg;
 
@@ -116,21 +116,24 @@ ingress_one_line(char *msg)
 	return msg;
 }
 
-struct ingress_store *
-ingress_store_new(const char *conninfo, size_t size)
+struct cmd_store *
+cmd_store_new(const char *conninfo, size_t size, const char *appname, const struct cmd_metrics *metrics)
 {
-	struct ingress_store *st = wr_xcalloc(1, sizeof(*st));
+	struct cmd_store *st = wr_xcalloc(1, sizeof(*st));
 
 	pthread_mutex_init(&st->lock, NULL);
 	pthread_cond_init(&st->freed, NULL);
 	st->conninfo = wr_xstrdup(conninfo ? conninfo : "");
+	st->appname = wr_xstrdup(appname ? appname : "wr");
+	if (metrics)
+		st->metrics = *metrics;
 	st->size = size ? size : 1;
 	st->conns = wr_xcalloc(st->size, sizeof(*st->conns));
 	return st;
 }
 
-struct ingress_store *
-ingress_store_free(struct ingress_store *st)
+struct cmd_store *
+cmd_store_free(struct cmd_store *st)
 {
 	if (!st)
 		return NULL;
@@ -139,20 +142,28 @@ ingress_store_free(struct ingress_store *st)
 			wr_db_done(&st->conns[i].db);
 	free(st->conns);
 	free(st->conninfo);
+	free(st->appname);
 	pthread_cond_destroy(&st->freed);
 	pthread_mutex_destroy(&st->lock);
 	free(st);
 	return NULL;
 }
 
-/* Picks a free slot, preferring one that is already connected.  Caller holds lock. */
-static struct ingress_conn *
-pick_free(struct ingress_store *st)
+void
+cmd_store_count_queued(struct cmd_store *st, enum game_verb verb)
 {
-	struct ingress_conn *any = NULL;
+	if (st->metrics.queued)
+		st->metrics.queued(verb);
+}
+
+/* Picks a free slot, preferring one that is already connected.  Caller holds lock. */
+static struct cmd_conn *
+pick_free(struct cmd_store *st)
+{
+	struct cmd_conn *any = NULL;
 
 	for (size_t i = 0; i < st->size; i++) {
-		struct ingress_conn *c = &st->conns[i];
+		struct cmd_conn *c = &st->conns[i];
 
 		if (c->in_use)
 			continue;
@@ -165,7 +176,7 @@ pick_free(struct ingress_store *st)
 }
 
 static int
-connect_slot(struct ingress_store *st, struct ingress_conn *c, struct wr_error *reterr)
+connect_slot(struct cmd_store *st, struct cmd_conn *c, struct wr_error *reterr)
 {
 	struct wr_error err;
 	int64_t now = wr_mono_ms();
@@ -174,16 +185,16 @@ connect_slot(struct ingress_store *st, struct ingress_conn *c, struct wr_error *
 	if (now < c->retry_at)
 		return wr_error_set(reterr, -ECONNREFUSED, "unavailable", "database unavailable");
 	if (!c->initialized) {
-		r = wr_db_init(&c->db, st->conninfo, "wr-ingress", session_sql, &err);
+		r = wr_db_init(&c->db, st->conninfo, st->appname, session_sql, &err);
 		c->initialized = true;
 	} else
 		r = wr_db_reconnect(&c->db, &err);
 	if (r < 0) {
 		c->retry_at = now + RECONNECT_BACKOFF_MS;
 		if (!c->warned)
-			log_warning("%s", ingress_one_line(err.msg));
+			log_warning("%s", cmd_one_line(err.msg));
 		else
-			log_debug("%s", ingress_one_line(err.msg));
+			log_debug("%s", cmd_one_line(err.msg));
 		c->warned = true;
 		return wr_error_set(reterr, r, "unavailable", "database unavailable");
 	}
@@ -194,10 +205,10 @@ connect_slot(struct ingress_store *st, struct ingress_conn *c, struct wr_error *
 	return 0;
 }
 
-struct ingress_conn *
-ingress_store_acquire(struct ingress_store *st, struct wr_error *reterr)
+struct cmd_conn *
+cmd_store_acquire(struct cmd_store *st, struct wr_error *reterr)
 {
-	struct ingress_conn *c;
+	struct cmd_conn *c;
 
 	pthread_mutex_lock(&st->lock);
 	while (!(c = pick_free(st)))
@@ -209,14 +220,14 @@ ingress_store_acquire(struct ingress_store *st, struct wr_error *reterr)
 	if (c->initialized && wr_db_connected(&c->db))
 		return c;
 	if (connect_slot(st, c, reterr) < 0) {
-		ingress_store_release(st, c);
+		cmd_store_release(st, c);
 		return NULL;
 	}
 	return c;
 }
 
 void
-ingress_store_release(struct ingress_store *st, struct ingress_conn *c)
+cmd_store_release(struct cmd_store *st, struct cmd_conn *c)
 {
 	if (!c)
 		return;
@@ -229,11 +240,11 @@ ingress_store_release(struct ingress_store *st, struct ingress_conn *c)
 /* Turns a database error into what the client is told: "unavailable" (503)
  * for a lost connection or a timeout, "internal" (500) for anything else. */
 int
-ingress_db_failed(struct ingress_conn *c, const char *what, struct wr_error *err, struct wr_error *reterr)
+cmd_db_failed(struct cmd_conn *c, const char *what, struct wr_error *err, struct wr_error *reterr)
 {
 	bool transient = !wr_db_connected(&c->db) || wr_db_error_is_transient(err);
 
-	log_warning("could not %s: %s%s%s%s", what, ingress_one_line(err->msg), err->sqlstate[0] ? " (SQLSTATE " : "",
+	log_warning("could not %s: %s%s%s%s", what, cmd_one_line(err->msg), err->sqlstate[0] ? " (SQLSTATE " : "",
 		    err->sqlstate, err->sqlstate[0] ? ")" : "");
 	if (transient)
 		return wr_error_set(reterr, err->code < 0 ? err->code : -EIO, "unavailable",
@@ -244,7 +255,7 @@ ingress_db_failed(struct ingress_conn *c, const char *what, struct wr_error *err
 
 /* Reads wr_command_context()'s one value into ctx (which then owns the JSON). */
 static int
-parse_context(PGresult *res, struct ingress_context *ctx)
+parse_context(PGresult *res, struct cmd_context *ctx)
 {
 	struct json_object *doc = NULL, *aliases;
 	const char *text;
@@ -271,7 +282,7 @@ parse_context(PGresult *res, struct ingress_context *ctx)
 }
 
 const char *
-ingress_context_last(const struct ingress_context *ctx, int64_t char_id)
+cmd_context_last(const struct cmd_context *ctx, int64_t char_id)
 {
 	struct json_object *last = ctx->doc ? wr_json_member(ctx->doc, "last", json_type_object) : NULL;
 	struct json_object *line;
@@ -283,7 +294,7 @@ ingress_context_last(const struct ingress_context *ctx, int64_t char_id)
 }
 
 void
-ingress_context_done(struct ingress_context *ctx)
+cmd_context_done(struct cmd_context *ctx)
 {
 	if (ctx->doc)
 		json_object_put(ctx->doc);
@@ -297,7 +308,7 @@ ingress_context_done(struct ingress_context *ctx)
  * safe to reconnect once and send the statement again.
  */
 bool
-ingress_retry_after_stale(struct ingress_conn *c, const struct wr_error *err)
+cmd_retry_after_stale(struct cmd_conn *c, const struct wr_error *err)
 {
 	if (c->fresh || (wr_db_connected(&c->db) && err->code != -ECONNRESET))
 		return false;
@@ -309,49 +320,49 @@ ingress_retry_after_stale(struct ingress_conn *c, const struct wr_error *err)
 }
 
 int
-ingress_read(struct ingress_conn *c, const char *sql, int nparams, const char *const *params, PGresult **ret,
-	     struct wr_error *err)
+cmd_read(struct cmd_conn *c, const char *sql, int nparams, const char *const *params, PGresult **ret,
+	 struct wr_error *err)
 {
 	int r;
 
 	for (;;) {
 		r = wr_db_exec(&c->db, sql, nparams, params, PGRES_TUPLES_OK, ret, err);
-		if (r >= 0 || !ingress_retry_after_stale(c, err))
+		if (r >= 0 || !cmd_retry_after_stale(c, err))
 			return r;
 	}
 }
 
 int
-ingress_store_ping(struct ingress_conn *c, struct wr_error *reterr)
+cmd_store_ping(struct cmd_conn *c, struct wr_error *reterr)
 {
 	struct wr_error err;
 	PGresult *res = NULL;
 	int r;
 
-	r = ingress_read(c, sql_ping, 0, NULL, &res, &err);
+	r = cmd_read(c, sql_ping, 0, NULL, &res, &err);
 	if (r < 0)
-		return ingress_db_failed(c, "check database", &err, reterr);
+		return cmd_db_failed(c, "check database", &err, reterr);
 	PQclear(res);
 	return 0;
 }
 
 int
-ingress_parse_token_row(PGresult *res, struct ingress_token *ret)
+cmd_parse_token_row(PGresult *res, struct cmd_token *ret)
 {
 	const char *kind;
 
-	*ret = (struct ingress_token){.found = false};
+	*ret = (struct cmd_token){.found = false};
 	if (PQntuples(res) == 0)
 		return 0;
 	if (PQntuples(res) != 1 || PQnfields(res) != 5)
 		return -EBADMSG;
 	kind = PQgetvalue(res, 0, 1);
 	if (strcmp(kind, "player") == 0)
-		ret->kind = INGRESS_TOKEN_PLAYER;
+		ret->kind = CMD_TOKEN_PLAYER;
 	else if (strcmp(kind, "service") == 0)
-		ret->kind = INGRESS_TOKEN_SERVICE;
+		ret->kind = CMD_TOKEN_SERVICE;
 	else if (strcmp(kind, "admin") == 0)
-		ret->kind = INGRESS_TOKEN_ADMIN;
+		ret->kind = CMD_TOKEN_ADMIN;
 	else
 		return -EBADMSG;
 	if (wr_db_get_i64(res, 0, 0, &ret->account_id) < 0 || wr_db_get_i64(res, 0, 3, &ret->nchars) < 0)
@@ -365,26 +376,26 @@ ingress_parse_token_row(PGresult *res, struct ingress_token *ret)
 }
 
 static int
-parse_resolve_rows(PGresult *res, struct ingress_actor_ref *refs, size_t nrefs)
+parse_resolve_rows(PGresult *res, struct cmd_actor_ref *refs, size_t nrefs)
 {
 	if ((size_t) PQntuples(res) != nrefs || PQnfields(res) != 5)
 		return -EBADMSG;
 	for (int row = 0; row < PQntuples(res); row++) {
-		struct ingress_actor_ref *ref;
+		struct cmd_actor_ref *ref;
 		int64_t ord;
 
 		if (wr_db_get_i64(res, row, 0, &ord) < 0 || ord < 1 || (uint64_t) ord > nrefs)
 			return -EBADMSG;
 		ref = &refs[ord - 1];
-		ref->kind = strncmp(ref->ref, "mob:", 4) == 0 ? INGRESS_ACTOR_MOB : INGRESS_ACTOR_CHAR;
+		ref->kind = strncmp(ref->ref, "mob:", 4) == 0 ? CMD_ACTOR_MOB : CMD_ACTOR_CHAR;
 		ref->id = 0;
 		ref->account_id = 0;
 		ref->may_act = false;
 		if (PQgetisnull(res, row, 2))
 			continue;
-		ref->kind = strcmp(PQgetvalue(res, row, 1), "mob") == 0 ? INGRESS_ACTOR_MOB : INGRESS_ACTOR_CHAR;
+		ref->kind = strcmp(PQgetvalue(res, row, 1), "mob") == 0 ? CMD_ACTOR_MOB : CMD_ACTOR_CHAR;
 		if (wr_db_get_i64(res, row, 2, &ref->id) < 0 ||
-		    (ref->kind == INGRESS_ACTOR_CHAR && wr_db_get_i64(res, row, 3, &ref->account_id) < 0))
+		    (ref->kind == CMD_ACTOR_CHAR && wr_db_get_i64(res, row, 3, &ref->account_id) < 0))
 			return -EBADMSG;
 		ref->may_act = strcmp(PQgetvalue(res, row, 4), "t") == 0;
 	}
@@ -392,9 +403,9 @@ parse_resolve_rows(PGresult *res, struct ingress_actor_ref *refs, size_t nrefs)
 }
 
 int
-ingress_store_auth(struct ingress_conn *c, const char *token, struct ingress_actor_ref *refs,
-		   size_t nrefs, struct ingress_token *ret_tok, struct ingress_context *ret_ctx,
-		   struct wr_error *reterr)
+cmd_store_auth(struct cmd_conn *c, const char *token, struct cmd_actor_ref *refs,
+	       size_t nrefs, struct cmd_token *ret_tok, struct cmd_context *ret_ctx,
+	       struct wr_error *reterr)
 {
 	struct wr_strbuf refs_json = WR_STRBUF_INIT;
 	const char *token_params[1] = {token};
@@ -418,7 +429,7 @@ ingress_store_auth(struct ingress_conn *c, const char *token, struct ingress_act
 
 	for (;;) {
 		nstmts = 1;
-		stmts[0] = (struct wr_db_stmt){.sql = ingress_sql_token, .nparams = 1, .params = token_params,
+		stmts[0] = (struct wr_db_stmt){.sql = cmd_sql_token, .nparams = 1, .params = token_params,
 					       .expect = PGRES_TUPLES_OK};
 		if (nrefs > 0) {
 			iresolve = nstmts++;
@@ -431,14 +442,14 @@ ingress_store_auth(struct ingress_conn *c, const char *token, struct ingress_act
 							      .expect = PGRES_TUPLES_OK};
 		}
 		r = wr_db_pipeline(&c->db, stmts, nstmts, &err);
-		if (r >= 0 || !ingress_retry_after_stale(c, &err))
+		if (r >= 0 || !cmd_retry_after_stale(c, &err))
 			break;
 	}
 	if (r < 0) {
-		r = ingress_db_failed(c, "look up token and actors", &err, reterr);
+		r = cmd_db_failed(c, "look up token and actors", &err, reterr);
 		goto out;
 	}
-	if (ingress_parse_token_row(stmts[0].res, ret_tok) < 0 ||
+	if (cmd_parse_token_row(stmts[0].res, ret_tok) < 0 ||
 	    (nrefs > 0 && parse_resolve_rows(stmts[iresolve].res, refs, nrefs) < 0) ||
 	    (ret_ctx && parse_context(stmts[icontext].res, ret_ctx) < 0)) {
 		log_bug_self("unexpected result shape from token or actor lookup");
@@ -521,9 +532,9 @@ out:
 }
 
 int
-ingress_store_views(struct ingress_conn *c, const int64_t *ids, size_t n, int64_t account_id,
-		    const char *const *names, size_t nnames, struct planner_view *ret_views, bool *ret_found,
-		    struct planner_seen *ret_world, size_t *ret_nworld, struct wr_error *reterr)
+cmd_store_views(struct cmd_conn *c, const int64_t *ids, size_t n, int64_t account_id,
+		const char *const *names, size_t nnames, struct planner_view *ret_views, bool *ret_found,
+		struct planner_seen *ret_world, size_t *ret_nworld, struct wr_error *reterr)
 {
 	struct wr_strbuf arr = WR_STRBUF_INIT, nm = WR_STRBUF_INIT;
 	char account[24];
@@ -554,9 +565,9 @@ ingress_store_views(struct ingress_conn *c, const int64_t *ids, size_t n, int64_
 	snprintf(account, sizeof(account), "%" PRId64, account_id);
 	params[2] = account;
 
-	r = ingress_read(c, sql_views, 3, params, &res, &err);
+	r = cmd_read(c, sql_views, 3, params, &res, &err);
 	if (r < 0) {
-		r = ingress_db_failed(c, "read actor views", &err, reterr);
+		r = cmd_db_failed(c, "read actor views", &err, reterr);
 		goto out;
 	}
 	if (PQntuples(res) != 1 || PQnfields(res) != 2 || PQgetisnull(res, 0, 0) ||
@@ -574,13 +585,13 @@ out:
 	return r;
 }
 
-/* One element of the wr_enqueue() array. */
+/* One element of the wr_submit() array. */
 static void
-append_action(struct wr_strbuf *sb, const struct planner_action *a, const struct ingress_origin *o)
+append_action(struct wr_strbuf *sb, const struct planner_action *a, const struct cmd_origin *o)
 {
-	if (o->alias_op != INGRESS_ALIAS_NONE) {
+	if (o->alias_op != CMD_ALIAS_NONE) {
 		wr_strbuf_printf(sb, "{\"alias_op\":\"%s\",\"account_id\":%" PRId64 ",\"name\":",
-				 o->alias_op == INGRESS_ALIAS_SET ? "set" : "unset", o->account_id);
+				 o->alias_op == CMD_ALIAS_SET ? "set" : "unset", o->account_id);
 		wr_strbuf_json_str(sb, o->alias_name);
 		if (o->alias_expansion) {
 			wr_strbuf_puts(sb, ",\"expansion\":");
@@ -609,10 +620,32 @@ append_action(struct wr_strbuf *sb, const struct planner_action *a, const struct
 	wr_strbuf_puts(sb, "}");
 }
 
+/* wr_submit()'s status column; -EBADMSG for a status it never returns. */
+static int
+parse_submit_status(const char *status, enum cmd_submit *ret)
+{
+	static const struct {
+		const char *name;
+		enum cmd_submit status;
+	} map[] = {
+		{"queued", CMD_SUBMIT_QUEUED},       {"duplicate", CMD_SUBMIT_DUPLICATE},
+		{"conflict", CMD_SUBMIT_CONFLICT},   {"ok", CMD_SUBMIT_OK},
+		{"not_found", CMD_SUBMIT_NOT_FOUND}, {"too_many_aliases", CMD_SUBMIT_TOO_MANY},
+	};
+
+	for (size_t i = 0; i < WR_ELEMENTSOF(map); i++) {
+		if (strcmp(status, map[i].name) == 0) {
+			*ret = map[i].status;
+			return 0;
+		}
+	}
+	return -EBADMSG;
+}
+
 int
-ingress_store_enqueue(struct ingress_conn *c, const struct planner_action *acts,
-		      const struct ingress_origin *origins, size_t n, int64_t *ret_ids,
-		      enum ingress_submit *ret_status, struct wr_error *reterr)
+cmd_store_submit(struct cmd_conn *c, const struct planner_action *acts,
+		 const struct cmd_origin *origins, size_t n, int64_t *ret_ids,
+		 enum cmd_submit *ret_status, struct wr_error *reterr)
 {
 	struct wr_strbuf arr = WR_STRBUF_INIT;
 	const char *params[1];
@@ -630,9 +663,9 @@ ingress_store_enqueue(struct ingress_conn *c, const struct planner_action *acts,
 	params[0] = wr_strbuf_str(&arr);
 
 	/* Not retried: if the link broke, the insert may have committed. */
-	r = wr_db_exec(&c->db, sql_enqueue, 1, params, PGRES_TUPLES_OK, &res, &err);
+	r = wr_db_exec(&c->db, sql_submit, 1, params, PGRES_TUPLES_OK, &res, &err);
 	if (r < 0) {
-		r = ingress_db_failed(c, "enqueue actions", &err, reterr);
+		r = cmd_db_failed(c, "submit actions", &err, reterr);
 		goto out;
 	}
 	if ((size_t) PQntuples(res) != n || PQnfields(res) != 2) {
@@ -643,14 +676,14 @@ ingress_store_enqueue(struct ingress_conn *c, const struct planner_action *acts,
 	for (size_t i = 0; i < n; i++) {
 		const char *status = PQgetvalue(res, (int) i, 1);
 
-		ret_status[i] = !strcmp(status, "queued")             ? INGRESS_SUBMIT_QUEUED
-				: !strcmp(status, "duplicate")        ? INGRESS_SUBMIT_DUPLICATE
-				: !strcmp(status, "ok")               ? INGRESS_SUBMIT_OK
-				: !strcmp(status, "not_found")        ? INGRESS_SUBMIT_NOT_FOUND
-				: !strcmp(status, "too_many_aliases") ? INGRESS_SUBMIT_TOO_MANY
-								      : INGRESS_SUBMIT_CONFLICT;
+		if (parse_submit_status(status, &ret_status[i]) < 0) {
+			/* A status this code does not know is a schema/code mismatch: never a guess. */
+			log_bug_self("wr_submit() returned an unknown status \"%.32s\" for action %zu", status, i);
+			r = wr_error_set(reterr, -EBADMSG, "internal", "internal error");
+			goto out;
+		}
 		ret_ids[i] = 0;
-		if ((ret_status[i] == INGRESS_SUBMIT_QUEUED || ret_status[i] == INGRESS_SUBMIT_DUPLICATE) &&
+		if ((ret_status[i] == CMD_SUBMIT_QUEUED || ret_status[i] == CMD_SUBMIT_DUPLICATE) &&
 		    wr_db_get_i64(res, (int) i, 0, &ret_ids[i]) < 0) {
 			log_bug_self("wr_submit() returned a bad action id");
 			r = wr_error_set(reterr, -EBADMSG, "internal", "internal error");

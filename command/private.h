@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * private.h: what commands.c (decode, authorise, expand, plan, answer) and
+ * store.c (the pool and the command path's SQL) share.  Private to
+ * command/: hosts see command/command.h and command/store.h only.
+ */
+#ifndef WR_COMMAND_PRIVATE_H
+#define WR_COMMAND_PRIVATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "command/command.h"
+#include "command/store.h"
+#include "planner/planner.h"
+
+enum cmd_actor_kind {
+	CMD_ACTOR_CHAR,
+	CMD_ACTOR_MOB,
+};
+
+/* One distinct actor reference of a request: a name, "char:<id>" or "mob:<id>". */
+struct cmd_actor_ref {
+	const char *ref;         /* borrowed; "char:"/"mob:" refs are canonical (no leading zeros) */
+	enum cmd_actor_kind kind; /* OUT */
+	int64_t id;              /* OUT: character or mob id; 0 when nothing matches */
+	int64_t account_id;      /* OUT: the character's account (0 for mobs) */
+	bool may_act;            /* OUT: wr_may_act() for this token */
+};
+
+struct json_object;
+
+/* What typed lines need before they can be parsed: wr_command_context(). */
+struct cmd_context {
+	struct json_object *doc;   /* owns the strings below; NULL until read */
+	struct planner_alias aliases[PLANNER_MAX_ALIASES];
+	size_t naliases;
+};
+
+/*
+ * Looks the bearer token up and resolves every actor reference (names
+ * case-insensitively, as the characters_name_key index does) in one round
+ * trip, with whether the token may act for each (schema wr_may_act.sql).
+ * Returns 0 (ret_tok->found says whether the token is valid) or a negative
+ * errno with reterr filled.
+ */
+int
+cmd_store_auth(struct cmd_conn *c, const char *token, struct cmd_actor_ref *refs,
+	       size_t nrefs, struct cmd_token *ret_tok, struct cmd_context *ret_ctx,
+	       struct wr_error *reterr) WR_MUSTCHECK;
+
+/* The character's last typed command, or NULL. */
+const char *
+cmd_context_last(const struct cmd_context *ctx, int64_t char_id);
+void
+cmd_context_done(struct cmd_context *ctx);
+
+/*
+ * One wr_actor_view() call for n distinct character ids, and in the same
+ * statement the characters named in names[0..nnames) (exact names, any
+ * case: tell finds players anywhere).  ret_views[i] describes ids[i];
+ * ret_found[i] is false when the character vanished.  ret_world gets one
+ * entry per character found (at most nnames), *ret_nworld how many.
+ */
+int
+cmd_store_views(struct cmd_conn *c, const int64_t *ids, size_t n, int64_t account_id,
+		const char *const *names, size_t nnames, struct planner_view *ret_views, bool *ret_found,
+		struct planner_seen *ret_world, size_t *ret_nworld, struct wr_error *reterr) WR_MUSTCHECK;
+
+/* What wr_submit() did with one action or alias change. */
+enum cmd_submit {
+	CMD_SUBMIT_QUEUED,
+	CMD_SUBMIT_DUPLICATE, /* same command id and input seen: the original action id */
+	CMD_SUBMIT_CONFLICT,  /* same command id, other input: refused */
+	CMD_SUBMIT_OK,        /* an alias change was made */
+	CMD_SUBMIT_NOT_FOUND, /* unalias of an alias that does not exist */
+	CMD_SUBMIT_TOO_MANY,  /* the account has PLANNER_MAX_ALIASES aliases already */
+};
+
+enum cmd_alias_op {
+	CMD_ALIAS_NONE, /* an action */
+	CMD_ALIAS_SET,
+	CMD_ALIAS_UNSET,
+};
+
+/* What the queue keeps of the command an action came from, or an alias change. */
+struct cmd_origin {
+	const char *command_id;  /* borrowed, may be NULL */
+	const char *input;       /* borrowed */
+	int part;                /* 0, 1, ...: the actions one typed line became share its command id */
+	const char *last;        /* borrowed, may be NULL: the typed line "!" will repeat */
+	enum cmd_alias_op alias_op; /* not NONE: an alias change, and acts[i] is ignored */
+	int64_t account_id;      /* alias changes: whose */
+	const char *alias_name;  /* borrowed */
+	const char *alias_expansion; /* borrowed, SET only */
+};
+
+/* One action queued: the host's struct cmd_metrics, if it counts them. */
+void
+cmd_store_count_queued(struct cmd_store *st, enum game_verb verb);
+
+/*
+ * One wr_submit() call: inserts the n actions (and alias changes) in array
+ * order in one transaction and wakes the workers.  ret_ids[i] is the id of
+ * acts[i] (0 for alias changes).  Durable when it returns 0.
+ */
+int
+cmd_store_submit(struct cmd_conn *c, const struct planner_action *acts,
+		 const struct cmd_origin *origins, size_t n, int64_t *ret_ids,
+		 enum cmd_submit *ret_status, struct wr_error *reterr) WR_MUSTCHECK;
+
+#endif
