@@ -240,8 +240,8 @@ create(struct game_state *st, struct game_outcome *out, const struct game_item *
 
 /* Moves take of it (all of it, or a part split off into a new row) to a new owner; the moved item. */
 struct game_item *
-game_item_move_part(struct game_state *st, struct game_outcome *out, struct game_item *it, int64_t take, int64_t owner_char,
-	  int64_t owner_room, int64_t owner_item)
+game_item_move_part(struct game_state *st, struct game_outcome *out, struct game_item *it, int64_t take,
+		    int64_t owner_char, int64_t owner_room, int64_t owner_item)
 {
 	struct game_item *part;
 
