@@ -21,69 +21,6 @@
 
 /* --- helpers ----------------------------------------------------------------- */
 
-int
-game_dice_parse(const char *s, struct game_dice *ret)
-{
-	int64_t v[3] = {0, 0, 0};
-	int part = 0, sign = 1;
-	bool digits = false;
-
-	if (!s || !*s)
-		return -EINVAL;
-	for (const char *p = s;; p++) {
-		if (*p >= '0' && *p <= '9') {
-			v[part] = v[part] * 10 + (*p - '0');
-			digits = true;
-			if (v[part] > 1000)
-				return -EINVAL;
-			continue;
-		}
-		if (!digits)
-			return -EINVAL;
-		if (*p == 'd' && part == 0) {
-			part = 1;
-		} else if ((*p == '+' || *p == '-') && part == 1) {
-			sign = *p == '-' ? -1 : 1;
-			part = 2;
-		} else if (*p == '\0' && part >= 1) {
-			break;
-		} else {
-			return -EINVAL;
-		}
-		digits = false;
-	}
-	if (v[0] < 1 || v[0] > 100 || v[1] < 1)
-		return -EINVAL;
-	*ret = (struct game_dice){.n = (int32_t) v[0], .sides = (int32_t) v[1], .bonus = (int32_t) (sign * v[2])};
-	return 0;
-}
-
-/* 1..n */
-static int64_t
-roll(uint64_t *rng, int64_t n)
-{
-	return n <= 1 ? 1 : (int64_t) (game_rng_next(rng) % (uint64_t) n) + 1;
-}
-
-static int64_t
-roll_dice(uint64_t *rng, const struct game_dice *d)
-{
-	int64_t sum = d->bonus;
-
-	for (int32_t i = 0; i < d->n; i++)
-		sum += roll(rng, d->sides);
-	return sum;
-}
-
-static bool
-room_has_mob(const struct game_room *r, int64_t mob)
-{
-	for (size_t i = 0; r && i < r->nmobs; i++)
-		if (r->mobs[i].id == mob)
-			return true;
-	return false;
-}
-
 static void
 room_drop_mob(struct game_room *r, int64_t mob)
 {
@@ -100,22 +37,13 @@ room_show_mob(struct game_room *r, const struct game_mob *m)
 {
 	size_t i = 0;
 
-	if (!r || room_has_mob(r, m->id) || r->nmobs == GAME_MAX_THINGS)
+	if (!r || game_room_has_mob(r, m->id) || r->nmobs == GAME_MAX_THINGS)
 		return;
 	while (i < r->nmobs && r->mobs[i].id < m->id)
 		i++;
 	memmove(&r->mobs[i + 1], &r->mobs[i], (r->nmobs - i) * sizeof(r->mobs[0]));
 	r->mobs[i] = (struct game_thing){.id = m->id, .name = m->name, .quantity = 1};
 	r->nmobs++;
-}
-
-/* A character in the room (listed in the state). */
-static bool
-char_in_room(struct game_state *st, int64_t id, int64_t room)
-{
-	struct game_char *c = id ? game_state_char(st, id) : NULL;
-
-	return c && c->room_id == room;
 }
 
 static const char *
@@ -139,32 +67,6 @@ char_armor(struct game_state *st, const struct game_char *c)
 	return sum > 1000 ? 1000 : (int32_t) sum;
 }
 
-static void
-schedule_round(struct game_outcome *out, const struct game_char *c, const struct game_mob *m,
-	       int64_t room, int64_t recall, int64_t fight_id, int64_t delay_ms)
-{
-	struct game_followup f = {
-		.action = {.verb = GAME_VERB_ROUND, .actor_char = c->id, .room_id = room, .target_mob = m->id,
-			   .fight_id = fight_id, .recall_room = recall},
-		.delay_ms = delay_ms,
-		.lock_rooms = {room, recall},
-		.nlock_rooms = recall && recall != room ? 2 : 1,
-		.lock_char = c->id,
-		.lock_mob = m->id,
-	};
-
-	game_follow(out, &f);
-}
-
-static const struct game_recall *
-recall_of(const struct game_state *st, int64_t instance_id)
-{
-	for (size_t i = 0; i < st->nrecall; i++)
-		if (st->recall[i].instance_id == instance_id)
-			return &st->recall[i];
-	return NULL;
-}
-
 /* Brings hp up to now before it is written. */
 static void
 regen_char(struct game_char *c, int64_t now_ms)
@@ -184,52 +86,12 @@ regen_mob(struct game_mob *m, int64_t now_ms)
 
 /* --- kill --------------------------------------------------------------------- */
 
+/* The character's side of a fight; a mob's attack starts the same fight from
+ * the other side (mobact.c). */
 int
-game_apply_kill(struct game_state *st, const struct game_action *a, const struct game_env *env,
-		struct game_char *actor, struct game_outcome *out)
+game_apply_kill(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out)
 {
-	struct game_room *room = game_state_room(st, actor->room_id);
-	struct game_mob *m;
-	struct game_event *ev;
-	const struct game_recall *rc;
-
-	if (a->target_char == actor->id)
-		return game_reject(out, a, "self", "You can't attack yourself.");
-	if (a->target_char)
-		return game_reject(out, a, "no_pvp", "You can't attack other players.");
-	if (room->safe)
-		return game_reject(out, a, "safe_room", "You can't fight here: this is a place of peace.");
-	if (actor->fighting && room_has_mob(room, actor->fighting))
-		return game_reject(out, a, "already_fighting", "You are already fighting!");
-	m = game_state_mob(st, a->target_mob);
-	if (!m)
-		return game_reject(out, a, "not_here", "You don't see that here.");
-	if (!m->locked)
-		return game_stale(out);
-	if (m->dead)
-		return game_reject(out, a, "dead", game_cap(game_printf(out, "%s is already dead.", m->name)));
-	if (m->room_id != actor->room_id)
-		return game_reject(out, a, "not_here", game_printf(out, "You don't see %s here.", m->name));
-
-	actor->fighting = m->id;
-	actor->fight_id = a->id;
-	actor->dirty = true;
-	if (!char_in_room(st, m->fighting, room->id)) {
-		m->fighting = actor->id;
-		m->dirty = true;
-	}
-	ev = game_event_new(out, "CombatStarted");
-	game_event_stream(ev, out, GAME_STREAM_ROOM, room->id);
-	game_field_i64(ev, out, "attacker_id", actor->id);
-	game_field_str(ev, out, "attacker", actor->name);
-	game_field_i64(ev, out, "mob_id", m->id);
-	game_field_str(ev, out, "mob", m->name);
-	game_field_str(ev, out, "text", game_printf(out, "%s attacks %s!", game_seen_name(actor), m->name));
-	game_field_str(ev, out, "text_self", game_printf(out, "You attack %s!", m->name));
-	/* The first round right away, the next ones round_ms apart. */
-	rc = recall_of(st, actor->instance_id);
-	schedule_round(out, actor, m, room->id, rc ? rc->room_id : 0, a->id, 0);
-	return 0;
+	return game_fight_start(st, a, actor, out);
 }
 
 /* --- flee ----------------------------------------------------------------------- */
@@ -245,14 +107,14 @@ game_apply_flee(struct game_state *st, const struct game_action *a, const struct
 	struct game_event *ev;
 	const char *dir;
 
-	if (!actor->fighting || !room_has_mob(from, actor->fighting))
+	if (!actor->fighting || !game_room_has_mob(from, actor->fighting))
 		return game_reject(out, a, "not_fighting", "You aren't fighting anyone.");
 	for (int i = 0; i < _GAME_DIR_MAX; i++)
 		if (from->exits[i] && game_door_open(from, (enum game_dir) i) && game_state_room(st, from->exits[i]))
 			ways[nways++] = (enum game_dir) i;
 	if (nways == 0)
 		return game_reject(out, a, "no_exit", "There is nowhere to flee to!");
-	if (roll(&rng, 100) <= game_rules.flee_fail_percent) {
+	if (game_roll(&rng, 100) <= game_rules.flee_fail_percent) {
 		ev = game_event_new(out, "FleeFailed");
 		game_event_stream(ev, out, GAME_STREAM_ROOM, from->id);
 		game_field_i64(ev, out, "character_id", actor->id);
@@ -262,7 +124,7 @@ game_apply_flee(struct game_state *st, const struct game_action *a, const struct
 		game_field_str(ev, out, "text_self", "You try to flee, but can't get away!");
 		return 0;
 	}
-	d = ways[roll(&rng, (int64_t) nways) - 1];
+	d = ways[game_roll(&rng, (int64_t) nways) - 1];
 	dir = game_dir_to_string(d);
 	to = game_state_room(st, from->exits[d]);
 
@@ -359,14 +221,14 @@ mob_dies(struct game_state *st, struct game_char *killer, struct game_mob *m, st
 		for (size_t i = 0; i < m->nloot; i++) {
 			struct game_item *it;
 
-			if (roll(rng, 100) > m->loot[i].chance)
+			if (game_roll(rng, 100) > m->loot[i].chance)
 				continue;
 			it = game_item_create(st, out, &m->loot[i].tmpl, m->instance_id, 1, 0, corpse->id);
 			if (it)
 				loot[nloot++] = it;
 		}
 		if (m->gold_max > 0 && st->coin.template_id) {
-			gold = m->gold_min + roll(rng, m->gold_max - m->gold_min + 1) - 1;
+			gold = m->gold_min + game_roll(rng, m->gold_max - m->gold_min + 1) - 1;
 			if (gold > 0 && !game_item_create(st, out, &st->coin, m->instance_id, gold, 0, corpse->id))
 				gold = 0;
 		}
@@ -428,7 +290,7 @@ static void
 char_dies(struct game_state *st, struct game_char *c, struct game_mob *m, struct game_room *room,
 	  const struct game_action *a, const struct game_env *env, struct game_outcome *out)
 {
-	const struct game_recall *rc = recall_of(st, c->instance_id);
+	const struct game_recall *rc = game_recall_of(st, c->instance_id);
 	struct game_room *to = rc && rc->room_id == a->recall_room ? game_state_room(st, rc->room_id) : NULL;
 	struct game_item *pile = NULL;
 	struct game_event *ev;
@@ -568,10 +430,10 @@ game_apply_round(struct game_state *st, const struct game_action *a, const struc
 		dice = weapon->damage;
 	else if (game_dice_parse(game_rules.fists, &dice) < 0)
 		dice = (struct game_dice){.n = 1, .sides = 2};
-	hit = roll(&rng, 100) <= game_hit_chance(c->level, m->level);
+	hit = game_roll(&rng, 100) <= game_hit_chance(c->level, m->level);
 	dmg = 0;
 	if (hit) {
-		dmg = roll_dice(&rng, &dice) + c->level / game_rules.damage_per_levels - m->armor / game_rules.armor_divisor;
+		dmg = game_roll_dice(&rng, &dice) + c->level / game_rules.damage_per_levels - m->armor / game_rules.armor_divisor;
 		if (dmg < 1)
 			dmg = 1;
 		m->hp = dmg >= m->hp ? 0 : m->hp - (int32_t) dmg;
@@ -583,16 +445,16 @@ game_apply_round(struct game_state *st, const struct game_action *a, const struc
 	}
 
 	/* The mob strikes back at whoever it fights; a mob without a foe here takes this one. */
-	if (!char_in_room(st, m->fighting, room->id)) {
+	if (!game_char_in_room(st, m->fighting, room->id)) {
 		m->fighting = c->id;
 		m->dirty = true;
 	}
 	if (m->fighting == c->id) {
-		hit = roll(&rng, 100) <= game_hit_chance(m->level, c->level);
+		hit = game_roll(&rng, 100) <= game_hit_chance(m->level, c->level);
 		dmg = 0;
 		if (hit) {
 			dice = m->damage.n > 0 ? m->damage : (struct game_dice){.n = 1, .sides = 2};
-			dmg = roll_dice(&rng, &dice) - char_armor(st, c) / game_rules.armor_divisor;
+			dmg = game_roll_dice(&rng, &dice) - char_armor(st, c) / game_rules.armor_divisor;
 			if (dmg < 1)
 				dmg = 1;
 			c->hp = dmg >= c->hp ? 0 : c->hp - (int32_t) dmg;
@@ -603,7 +465,7 @@ game_apply_round(struct game_state *st, const struct game_action *a, const struc
 			return 0;
 		}
 	}
-	schedule_round(out, c, m, room->id, a->recall_room, a->fight_id, game_rules.round_ms);
+	game_schedule_round(out, c, m, room->id, a->recall_room, a->fight_id, game_rules.round_ms);
 	return 0;
 }
 

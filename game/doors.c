@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * doors.c: open, close, lock and unlock a door, and the door check of a
- * move.
+ * doors.c: open, close, lock and unlock a door (or a container).  Whether
+ * a door lets a move through is exits.c's.
  *
  * A door is one door with two sides: the exit rows of both rooms (this
  * room's exit and the way back) change together, and both rooms hear of it
@@ -9,34 +9,7 @@
  * (exits.key_template_id) among what the actor carries or wears.  A door
  * without a way back (a one-way exit) changes on this side only.
  */
-#include <string.h>
-
 #include "game/game-private.h"
-
-const char *
-game_door_name(const struct game_room *room, enum game_dir d)
-{
-	return room->door_names[d] && room->door_names[d][0] ? room->door_names[d] : "door";
-}
-
-bool
-game_door_open(const struct game_room *room, enum game_dir d)
-{
-	return !room->has_door[d] || room->doors[d] == GAME_OPEN;
-}
-
-int
-game_check_door(const struct game_room *from, const struct game_action *a, struct game_outcome *out)
-{
-	const char *name = game_door_name(from, a->dir);
-
-	if (game_door_open(from, a->dir))
-		return 0;
-	/* A locked door is first of all a closed one: "closed" is the reason either way. */
-	game_reject(out, a, from->doors[a->dir] == GAME_LOCKED ? "door_locked" : "door_closed",
-		    game_cap(game_printf(out, "the %s is closed.", name)));
-	return 1;
-}
 
 /* Whether c carries or wears an item of the key template (one in a bag does not count). */
 static bool

@@ -3,6 +3,13 @@
  * game-private.h: what the rule files of libgame share; nothing outside
  * game/ includes it.
  *
+ * Two layers.  The helpers (outcome.c, names.c, rules.c, state.c, things.c,
+ * exits.c, vision.c, follow.c, fight.c) call only helpers.  The verb files
+ * (move.c, items.c, perceive.c, who.c, talk.c, doors.c, triggers.c,
+ * combat.c, mobact.c) define the game_apply_*() rules and call only
+ * helpers, never each other; only the dispatcher (dispatch.c, game_apply())
+ * calls them.  tests/build/game-deps.sh checks this on the built library.
+ *
  * Outcome building (outcome.c): strings live in the outcome's fixed pool.
  * game_printf() makes one string; a struct game_str grows one string in
  * place, and while one is open nothing else may take pool space (no
@@ -66,7 +73,7 @@ game_reject(struct game_outcome *out, const struct game_action *a, const char *r
 int
 game_stale(struct game_outcome *out);
 
-/* ---- items.c -------------------------------------------------------------- */
+/* ---- things.c: items and where they are ----------------------------------- */
 
 /* Appends how an item reads in a sentence: "a long sword", "a pile of 12 gold
  * coins", "a loaf of bread (x3)". */
@@ -74,102 +81,61 @@ void
 game_str_item(struct game_str *gs, const struct game_item *it);
 void
 game_str_thing(struct game_str *gs, const struct game_thing *t);
+/* game_str_item() as one string of the pool. */
+const char *
+game_item_label(struct game_outcome *out, const struct game_item *it);
 /* The weight of an item with everything inside it. */
 int64_t
 game_item_gross_weight(const struct game_item *it);
+/* The weight that moving take of it adds to its new owner. */
+int64_t
+game_item_part_weight(const struct game_item *it, int64_t take);
 /* A live item of the state (NULL if absent or deleted). */
 struct game_item *
 game_item(struct game_state *st, int64_t id);
 /* The item c wears in slot s, or NULL. */
 struct game_item *
 game_worn_in(struct game_state *st, const struct game_char *c, enum game_slot s);
-
-int
-game_apply_get(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
-int
-game_apply_drop(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
-int
-game_apply_put(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
-int
-game_apply_give(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
-int
-game_apply_wear(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
-int
-game_apply_remove(struct game_state *st, const struct game_action *a, struct game_char *actor,
-		  struct game_outcome *out);
+/* Whether it is the character's, directly or inside something it owns. */
+bool
+game_item_owned_by(struct game_state *st, const struct game_item *it, int64_t char_id);
+/* Whether inner sits (at any depth) inside outer. */
+bool
+game_item_inside(struct game_state *st, const struct game_item *inner, const struct game_item *outer);
 
 /* A new item (ids the worker reserved) put on the floor of owner_room or
  * inside owner_item; NULL and out->overflow when no id is left. */
 struct game_item *
 game_item_create(struct game_state *st, struct game_outcome *out, const struct game_item *like, int64_t instance_id,
 		 int64_t quantity, int64_t owner_room, int64_t owner_item);
-
 /* Moves an item to a new owner (all owners 0: to nowhere, before deleting),
  * keeping weights, counts and floor lists true. */
 void
 game_item_move(struct game_state *st, struct game_item *it, int64_t owner_char, int64_t owner_room,
 	       int64_t owner_item);
-
-/* ---- combat.c -------------------------------------------------------------- */
-
-int
-game_apply_kill(struct game_state *st, const struct game_action *a, const struct game_env *env,
-		struct game_char *actor, struct game_outcome *out);
-int
-game_apply_flee(struct game_state *st, const struct game_action *a, const struct game_env *env,
-		struct game_char *actor, struct game_outcome *out);
-/* Internal verbs: no acting character to tell, so they never reject. */
-int
-game_apply_round(struct game_state *st, const struct game_action *a, const struct game_env *env,
-		 struct game_outcome *out);
-int
-game_apply_decay(struct game_state *st, const struct game_action *a, struct game_outcome *out);
-int
-game_apply_respawn(struct game_state *st, const struct game_action *a, const struct game_env *env,
-		   struct game_outcome *out);
-
-/* ---- mobact.c ------------------------------------------------------------------ */
-
-/* A mob acting (a->actor_mob): say, emote, move, kill, flee, get, drop. */
-int
-game_apply_mob(struct game_state *st, const struct game_action *a, const struct game_env *env,
-	       struct game_outcome *out);
-
-/* ---- perceive.c ------------------------------------------------------------ */
-
-int
-game_apply_look(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
-int
-game_apply_inventory(struct game_state *st, const struct game_action *a, struct game_char *actor,
-		     struct game_outcome *out);
-int
-game_apply_equipment(struct game_state *st, const struct game_action *a, struct game_char *actor,
-		     struct game_outcome *out);
-int
-game_apply_score(struct game_state *st, const struct game_action *a, struct game_char *actor, int64_t env_now,
-		 struct game_outcome *out);
-int
-game_apply_consider(struct game_state *st, const struct game_action *a, struct game_char *actor,
-		    struct game_outcome *out);
-/* The room as viewer sees it: text for humans and JSON for UIs. */
+/* Moves take of it (all of it, or a part split off into a new row) to a new
+ * owner; the moved item, or NULL (and overflow) when no id is left. */
+struct game_item *
+game_item_move_part(struct game_state *st, struct game_outcome *out, struct game_item *it, int64_t take,
+		    int64_t owner_char, int64_t owner_room, int64_t owner_item);
+/* Changes a stack's size in place; at 0 the item is gone. */
 void
-game_render_room(struct game_state *st, const struct game_room *room, int64_t viewer, struct game_outcome *out,
-		 const char **ret_text, const char **ret_json);
+game_item_set_quantity(struct game_state *st, struct game_item *it, int64_t q);
 
-/* ---- talk.c ----------------------------------------------------------------- */
+/* ---- exits.c: the ways out of a room ----------------------------------------- */
 
+/* "iron-bound trapdoor", or "door" when the content names none. */
+const char *
+game_door_name(const struct game_room *room, enum game_dir d);
+/* Whether the way d out of room is passable: no door, or an open one.  The
+ * one door check of every move: players' (game_check_door), flee, mobs'. */
+bool
+game_door_open(const struct game_room *room, enum game_dir d);
+/* A move through a closed or locked door: 1 with the rejection in out, else 0. */
 int
-game_apply_say(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
-int
-game_apply_emote(struct game_state *st, const struct game_action *a, struct game_char *actor,
-		 struct game_outcome *out);
-int
-game_apply_tell(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
-int
-game_apply_shout(struct game_state *st, const struct game_action *a, struct game_char *actor,
-		 struct game_outcome *out);
+game_check_door(const struct game_room *from, const struct game_action *a, struct game_outcome *out);
 
-/* ---- vision.c ----------------------------------------------------------------- */
+/* ---- vision.c: darkness, light, invisibility --------------------------------- */
 
 /* Whether viewer sees a thing that is (or is not) invisible; viewer may be NULL. */
 bool
@@ -197,29 +163,11 @@ game_check_seen(struct game_state *st, const struct game_action *a, struct game_
 		struct game_outcome *out);
 /* Run by game_apply() on what an action wrote: the room and instance events
  * of an actor (or on a target) that others cannot see -- invisible, or in a
- * room without light -- keep its name, ids and actor key out (vision.c). */
+ * room without light -- keep its name, ids and actor key out. */
 void
 game_conceal_unseen(struct game_state *st, const struct game_action *a, struct game_outcome *out);
-int
-game_apply_who(struct game_state *st, const struct game_action *a, struct game_char *actor,
-	       const struct game_env *env, struct game_outcome *out);
 
-/* ---- doors.c ------------------------------------------------------------------ */
-
-/* "iron-bound trapdoor", or "door" when the content names none. */
-const char *
-game_door_name(const struct game_room *room, enum game_dir d);
-/* Whether the way d out of room is passable: no door, or an open one.  The
- * one door check of every move: players' (game_check_door), flee, mobs'. */
-bool
-game_door_open(const struct game_room *room, enum game_dir d);
-/* A move through a closed or locked door: 1 with the rejection in out, else 0. */
-int
-game_check_door(const struct game_room *from, const struct game_action *a, struct game_outcome *out);
-int
-game_apply_door(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
-
-/* ---- triggers.c --------------------------------------------------------------- */
+/* ---- follow.c: follow-ups and the end of a change of room -------------------- */
 
 /* c went from from to to (dir NULL: not by an exit, e.g. recalled after
  * death): CharacterMoved, private and last of the move's events, so the
@@ -237,8 +185,116 @@ game_follow_move(const struct game_char *c, const struct game_room *to, struct g
 /* Asks for a look at the room as a follow-up (the light changed: see it). */
 void
 game_follow_look(const struct game_char *c, const struct game_room *room, struct game_outcome *out);
+
+/* ---- fight.c: how a fight starts, and what rounds are made of ---------------- */
+
+/* 1..n from the action's RNG. */
+int64_t
+game_roll(uint64_t *rng, int64_t n);
+int64_t
+game_roll_dice(uint64_t *rng, const struct game_dice *d);
+/* Whether the mob is listed in the room (NULL room: no). */
+bool
+game_room_has_mob(const struct game_room *r, int64_t mob);
+/* Whether the character (id 0: none) is listed in the state and stands in room. */
+bool
+game_char_in_room(struct game_state *st, int64_t id, int64_t room);
+/* The next ROUND of the fight fight_id, delay_ms from now. */
+void
+game_schedule_round(struct game_outcome *out, const struct game_char *c, const struct game_mob *m, int64_t room,
+		    int64_t recall, int64_t fight_id, int64_t delay_ms);
+/* Where a character of the instance respawns, and what death costs; NULL if unknown. */
+const struct game_recall *
+game_recall_of(const struct game_state *st, int64_t instance_id);
+/* The character actor attacks the mob a->target_mob (a->target_char: refused,
+ * no fighting players): the checks, both sides' fight state, CombatStarted
+ * and the first round.  A mob's attack (mobact.c) starts it the same way. */
+int
+game_fight_start(struct game_state *st, const struct game_action *a, struct game_char *actor,
+		 struct game_outcome *out);
+
+/* ==== the verb files: only the dispatcher (dispatch.c) calls these ============= */
+
+/* move.c */
+int
+game_apply_move(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
+
+/* items.c */
+int
+game_apply_get(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
+int
+game_apply_drop(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
+int
+game_apply_put(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
+int
+game_apply_give(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
+int
+game_apply_wear(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
+int
+game_apply_remove(struct game_state *st, const struct game_action *a, struct game_char *actor,
+		  struct game_outcome *out);
+
+/* perceive.c */
+int
+game_apply_look(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
+int
+game_apply_inventory(struct game_state *st, const struct game_action *a, struct game_char *actor,
+		     struct game_outcome *out);
+int
+game_apply_equipment(struct game_state *st, const struct game_action *a, struct game_char *actor,
+		     struct game_outcome *out);
+int
+game_apply_score(struct game_state *st, const struct game_action *a, struct game_char *actor, int64_t env_now,
+		 struct game_outcome *out);
+int
+game_apply_consider(struct game_state *st, const struct game_action *a, struct game_char *actor,
+		    struct game_outcome *out);
+
+/* who.c */
+int
+game_apply_who(struct game_state *st, const struct game_action *a, struct game_char *actor,
+	       const struct game_env *env, struct game_outcome *out);
+
+/* talk.c */
+int
+game_apply_say(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
+int
+game_apply_emote(struct game_state *st, const struct game_action *a, struct game_char *actor,
+		 struct game_outcome *out);
+int
+game_apply_tell(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
+int
+game_apply_shout(struct game_state *st, const struct game_action *a, struct game_char *actor,
+		 struct game_outcome *out);
+
+/* doors.c */
+int
+game_apply_door(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
+
+/* triggers.c */
 int
 game_apply_trigger(struct game_state *st, const struct game_action *a, struct game_char *actor,
 		   struct game_outcome *out);
+
+/* combat.c */
+int
+game_apply_kill(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
+int
+game_apply_flee(struct game_state *st, const struct game_action *a, const struct game_env *env,
+		struct game_char *actor, struct game_outcome *out);
+/* Internal verbs: no acting character to tell, so they never reject. */
+int
+game_apply_round(struct game_state *st, const struct game_action *a, const struct game_env *env,
+		 struct game_outcome *out);
+int
+game_apply_decay(struct game_state *st, const struct game_action *a, struct game_outcome *out);
+int
+game_apply_respawn(struct game_state *st, const struct game_action *a, const struct game_env *env,
+		   struct game_outcome *out);
+
+/* mobact.c: a mob acting (a->actor_mob): say, emote, move, kill, flee, get, drop. */
+int
+game_apply_mob(struct game_state *st, const struct game_action *a, const struct game_env *env,
+	       struct game_outcome *out);
 
 #endif

@@ -398,7 +398,7 @@ struct game_stream {
 enum game_field_type {
 	GAME_FIELD_STR,
 	GAME_FIELD_I64,
-	GAME_FIELD_RAW, /* pre-encoded JSON written by game_render_* helpers */
+	GAME_FIELD_RAW, /* pre-encoded JSON written by the rules (a room, a list of items) */
 };
 
 struct game_field {

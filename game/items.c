@@ -18,266 +18,8 @@
  * there when the planner locked one.  Weights are kept up to date along the
  * owner chain as things move (see struct game_state for why they are true).
  */
-#include <string.h>
-
 #include "game/game-private.h"
 #include "game/rules.h"
-
-/* ---- items and weights ---------------------------------------------------- */
-
-struct game_item *
-game_item(struct game_state *st, int64_t id)
-{
-	struct game_item *it = game_state_item(st, id);
-
-	return it && !it->deleted ? it : NULL;
-}
-
-int64_t
-game_item_gross_weight(const struct game_item *it)
-{
-	return (int64_t) it->weight * it->quantity + (it->kind == GAME_ITEM_CONTAINER ? it->contents_weight : 0);
-}
-
-struct game_item *
-game_worn_in(struct game_state *st, const struct game_char *c, enum game_slot s)
-{
-	for (size_t i = 0; i < st->nitems; i++) {
-		struct game_item *it = &st->items[i];
-
-		if (!it->deleted && it->owner_char == c->id && it->worn_slot == s)
-			return it;
-	}
-	return NULL;
-}
-
-void
-game_str_item(struct game_str *gs, const struct game_item *it)
-{
-	if (it->kind == GAME_ITEM_MONEY)
-		game_str_printf(gs, it->quantity > 1 ? "a pile of %lld gold coins" : "a single gold coin",
-				(long long) it->quantity);
-	else if (it->quantity > 1)
-		game_str_printf(gs, "%s (x%lld)", it->name, (long long) it->quantity);
-	else
-		game_str_puts(gs, it->name);
-}
-
-void
-game_str_thing(struct game_str *gs, const struct game_thing *t)
-{
-	if (t->money)
-		game_str_printf(gs, t->quantity > 1 ? "a pile of %d gold coins" : "a single gold coin",
-				(int) t->quantity);
-	else if (t->quantity > 1)
-		game_str_printf(gs, "%s (x%d)", t->name, (int) t->quantity);
-	else
-		game_str_puts(gs, t->name);
-}
-
-static const char *
-label(struct game_outcome *out, const struct game_item *it)
-{
-	struct game_str gs;
-
-	game_str_begin(&gs, out);
-	game_str_item(&gs, it);
-	return game_str_end(&gs);
-}
-
-/* Adds delta to every weight that includes what an owner holds, up the chain. */
-static void
-weigh(struct game_state *st, int64_t owner_char, int64_t owner_item, int64_t delta)
-{
-	/* Nesting is bounded by content (8) and by the rules (nothing goes inside itself). */
-	for (int depth = 0; owner_item && depth < 32; depth++) {
-		struct game_item *c = game_state_item(st, owner_item);
-
-		if (!c)
-			return;
-		c->contents_weight += delta;
-		owner_char = c->owner_char;
-		owner_item = c->owner_item;
-	}
-	if (owner_char) {
-		struct game_char *c = game_state_char(st, owner_char);
-
-		if (c)
-			c->carried_weight += delta;
-	}
-}
-
-/* Whether it is c's, directly or inside something c owns. */
-static bool
-owned_by(struct game_state *st, const struct game_item *it, int64_t char_id)
-{
-	for (int depth = 0; it && depth < 32; depth++) {
-		if (it->owner_char)
-			return it->owner_char == char_id;
-		it = it->owner_item ? game_state_item(st, it->owner_item) : NULL;
-	}
-	return false;
-}
-
-/* Whether inner sits (at any depth) inside outer. */
-static bool
-inside(struct game_state *st, const struct game_item *inner, const struct game_item *outer)
-{
-	for (int depth = 0; inner && inner->owner_item && depth < 32; depth++) {
-		if (inner->owner_item == outer->id)
-			return true;
-		inner = game_state_item(st, inner->owner_item);
-	}
-	return false;
-}
-
-static void
-room_drop_thing(struct game_state *st, int64_t room_id, int64_t item_id)
-{
-	struct game_room *r = game_state_room(st, room_id);
-
-	for (size_t i = 0; r && i < r->nitems; i++)
-		if (r->items[i].id == item_id) {
-			memmove(&r->items[i], &r->items[i + 1], (r->nitems - i - 1) * sizeof(r->items[0]));
-			r->nitems--;
-			return;
-		}
-}
-
-/* Keeps the room's list of things on the floor true for later looks in the batch. */
-static void
-room_show_thing(struct game_state *st, int64_t room_id, const struct game_item *it)
-{
-	struct game_room *r = game_state_room(st, room_id);
-	size_t i = 0;
-
-	if (!r)
-		return;
-	while (i < r->nitems && r->items[i].id < it->id)
-		i++;
-	if (i < r->nitems && r->items[i].id == it->id) {
-		r->items[i].quantity = (int32_t) it->quantity;
-		return;
-	}
-	if (r->nitems == GAME_MAX_THINGS)
-		return; /* the list is for display: a crowded floor shows its first things */
-	memmove(&r->items[i + 1], &r->items[i], (r->nitems - i) * sizeof(r->items[0]));
-	r->items[i] = (struct game_thing){.id = it->id, .name = it->name, .quantity = (int32_t) it->quantity,
-					  .money = it->kind == GAME_ITEM_MONEY};
-	r->nitems++;
-}
-
-static void
-detach(struct game_state *st, struct game_item *it)
-{
-	struct game_item *parent = it->owner_item ? game_state_item(st, it->owner_item) : NULL;
-	struct game_char *owner = it->owner_char ? game_state_char(st, it->owner_char) : NULL;
-
-	weigh(st, it->owner_char, it->owner_item, -game_item_gross_weight(it));
-	if (parent)
-		parent->contents_count--;
-	if (owner && it->worn_slot == GAME_SLOT_NONE)
-		owner->carried_count--;
-	if (it->owner_room)
-		room_drop_thing(st, it->owner_room, it->id);
-	it->owner_char = it->owner_room = it->owner_mob = it->owner_item = 0;
-	it->worn_slot = GAME_SLOT_NONE;
-}
-
-static void
-attach(struct game_state *st, struct game_item *it, int64_t owner_char, int64_t owner_room, int64_t owner_item)
-{
-	struct game_item *parent = owner_item ? game_state_item(st, owner_item) : NULL;
-	struct game_char *owner = owner_char ? game_state_char(st, owner_char) : NULL;
-
-	it->owner_char = owner_char;
-	it->owner_room = owner_room;
-	it->owner_item = owner_item;
-	weigh(st, owner_char, owner_item, game_item_gross_weight(it));
-	if (parent)
-		parent->contents_count++;
-	if (owner)
-		owner->carried_count++;
-	if (owner_room)
-		room_show_thing(st, owner_room, it);
-	it->dirty = true;
-}
-
-/* Changes a stack's size in place; at 0 the item is gone. */
-static void
-set_quantity(struct game_state *st, struct game_item *it, int64_t q)
-{
-	if (q <= 0) {
-		detach(st, it);
-		it->quantity = 0;
-		it->deleted = true;
-		return;
-	}
-	weigh(st, it->owner_char, it->owner_item, (q - it->quantity) * it->weight);
-	it->quantity = q;
-	if (it->owner_room)
-		room_show_thing(st, it->owner_room, it);
-	it->dirty = true;
-}
-
-/* A new item row with one of the ids the worker reserved; NULL (and overflow) if none is left. */
-static struct game_item *
-create(struct game_state *st, struct game_outcome *out, const struct game_item *like, int64_t instance_id,
-       int64_t quantity)
-{
-	struct game_item *it;
-
-	if (st->new_ids_used >= st->nnew_ids || st->nitems >= GAME_MAX_ITEMS) {
-		out->overflow = true;
-		return NULL;
-	}
-	it = &st->items[st->nitems++];
-	*it = (struct game_item){
-		.id = st->new_ids[st->new_ids_used++],
-		.template_id = like->template_id,
-		.instance_id = instance_id,
-		.name = like->name,
-		.description = like->description,
-		.kind = like->kind,
-		.slot = like->slot,
-		.stackable = like->stackable,
-		.weight = like->weight,
-		.capacity = like->capacity,
-		.damage = like->damage,
-		.armor = like->armor,
-		.quantity = quantity,
-		.locked = true, /* nobody else can see a row this transaction creates */
-		.created = true,
-	};
-	return it;
-}
-
-/* Moves take of it (all of it, or a part split off into a new row) to a new owner; the moved item. */
-static struct game_item *
-move_part(struct game_state *st, struct game_outcome *out, struct game_item *it, int64_t take, int64_t owner_char,
-	  int64_t owner_room, int64_t owner_item)
-{
-	struct game_item *part;
-
-	if (take >= it->quantity) {
-		detach(st, it);
-		attach(st, it, owner_char, owner_room, owner_item);
-		return it;
-	}
-	part = create(st, out, it, it->instance_id, take);
-	if (!part)
-		return NULL;
-	set_quantity(st, it, it->quantity - take);
-	attach(st, part, owner_char, owner_room, owner_item);
-	return part;
-}
-
-/* The weight that moving take of it adds to its new owner. */
-static int64_t
-part_weight(const struct game_item *it, int64_t take)
-{
-	return take >= it->quantity ? game_item_gross_weight(it) : (int64_t) it->weight * take;
-}
 
 /* ---- what happened -------------------------------------------------------- */
 
@@ -525,14 +267,14 @@ game_apply_get(struct game_state *st, const struct game_action *a, struct game_c
 		return game_stale(out);
 	if (container && container->state != GAME_OPEN)
 		return game_reject(out, a, "closed",
-				   game_cap(game_printf(out, "%s is closed.", label(out, container))));
+				   game_cap(game_printf(out, "%s is closed.", game_item_label(out, container))));
 	for (size_t i = 0; i < a->nitems; i++) {
 		struct game_item *it = its[i], *parent = it->owner_item ? game_item(st, it->owner_item) : NULL;
 		int64_t take = a->amount ? a->amount : it->quantity;
-		int64_t w = part_weight(it, take);
+		int64_t w = game_item_part_weight(it, take);
 
 		if (parent && parent->state != GAME_OPEN) {
-			refuse(&t, it, "closed", game_cap(game_printf(out, "%s is closed.", label(out, parent))));
+			refuse(&t, it, "closed", game_cap(game_printf(out, "%s is closed.", game_item_label(out, parent))));
 			continue;
 		}
 		if (it->kind == GAME_ITEM_MONEY) {
@@ -540,17 +282,17 @@ game_apply_get(struct game_state *st, const struct game_action *a, struct game_c
 			actor->gold += take;
 			actor->dirty = true;
 			gold += take;
-			set_quantity(st, it, it->quantity - take);
+			game_item_set_quantity(st, it, it->quantity - take);
 			done(&t, it, take, true);
 			continue;
 		}
 		/* Taking something out of a bag one carries changes nothing in weight. */
-		if (!owned_by(st, it, actor->id) && actor->carried_weight + w > game_carry_limit(actor)) {
+		if (!game_item_owned_by(st, it, actor->id) && actor->carried_weight + w > game_carry_limit(actor)) {
 			refuse(&t, it, "too_heavy",
-			       game_printf(out, "You can't carry %s: it is too heavy for you.", label(out, it)));
+			       game_printf(out, "You can't carry %s: it is too heavy for you.", game_item_label(out, it)));
 			continue;
 		}
-		it = move_part(st, out, it, take, actor->id, 0, 0);
+		it = game_item_move_part(st, out, it, take, actor->id, 0, 0);
 		if (!it)
 			return 0;
 		done(&t, it, take, false);
@@ -590,14 +332,13 @@ drop_gold(struct game_state *st, const struct game_action *a, struct game_char *
 			pile = NULL;
 	}
 	if (pile) {
-		set_quantity(st, pile, pile->quantity + a->amount);
+		game_item_set_quantity(st, pile, pile->quantity + a->amount);
 	} else {
 		if (!st->coin.template_id)
 			return game_reject(out, a, "no_money", "Coins are worth nothing in this world.");
-		pile = create(st, out, &st->coin, actor->instance_id, a->amount);
+		pile = game_item_create(st, out, &st->coin, actor->instance_id, a->amount, actor->room_id, 0);
 		if (!pile)
 			return 0;
-		attach(st, pile, 0, actor->room_id, 0);
 	}
 	actor->gold -= a->amount;
 	actor->dirty = true;
@@ -624,7 +365,7 @@ game_apply_drop(struct game_state *st, const struct game_action *a, struct game_
 		return game_stale(out);
 	for (size_t i = 0; i < a->nitems; i++) {
 		int64_t take = a->amount ? a->amount : its[i]->quantity;
-		struct game_item *it = move_part(st, out, its[i], take, 0, actor->room_id, 0);
+		struct game_item *it = game_item_move_part(st, out, its[i], take, 0, actor->room_id, 0);
 
 		if (!it)
 			return 0;
@@ -647,26 +388,26 @@ game_apply_put(struct game_state *st, const struct game_action *a, struct game_c
 		return game_stale(out);
 	if (c->kind != GAME_ITEM_CONTAINER)
 		return game_reject(out, a, "not_a_container",
-				   game_cap(game_printf(out, "%s is not a container.", label(out, c))));
+				   game_cap(game_printf(out, "%s is not a container.", game_item_label(out, c))));
 	if (c->state != GAME_OPEN)
-		return game_reject(out, a, "closed", game_cap(game_printf(out, "%s is closed.", label(out, c))));
+		return game_reject(out, a, "closed", game_cap(game_printf(out, "%s is closed.", game_item_label(out, c))));
 	for (size_t i = 0; i < a->nitems; i++) {
 		struct game_item *it = its[i];
 		int64_t take = a->amount ? a->amount : it->quantity;
 
-		if (it == c || inside(st, c, it)) {
+		if (it == c || game_item_inside(st, c, it)) {
 			refuse(&t, it, "inside_itself",
-			       game_printf(out, "You can't put %s inside itself.", label(out, it)));
+			       game_printf(out, "You can't put %s inside itself.", game_item_label(out, it)));
 			continue;
 		}
-		if (c->contents_weight + part_weight(it, take) > c->capacity) {
-			const char *what = label(out, it);
+		if (c->contents_weight + game_item_part_weight(it, take) > c->capacity) {
+			const char *what = game_item_label(out, it);
 
 			refuse(&t, it, "container_full",
-			       game_cap(game_printf(out, "%s won't fit in %s.", what, label(out, c))));
+			       game_cap(game_printf(out, "%s won't fit in %s.", what, game_item_label(out, c))));
 			continue;
 		}
-		it = move_part(st, out, it, take, 0, 0, c->id);
+		it = game_item_move_part(st, out, it, take, 0, 0, c->id);
 		if (!it)
 			return 0;
 		done(&t, it, take, false);
@@ -751,12 +492,12 @@ game_apply_give(struct game_state *st, const struct game_action *a, struct game_
 		struct game_item *it = its[i];
 		int64_t take = a->amount ? a->amount : it->quantity;
 
-		if (target->carried_weight + part_weight(it, take) > game_carry_limit(target)) {
+		if (target->carried_weight + game_item_part_weight(it, take) > game_carry_limit(target)) {
 			refuse(&t, it, "too_heavy",
-			       game_printf(out, "%s can't carry %s.", game_seen_name(target), label(out, it)));
+			       game_printf(out, "%s can't carry %s.", game_seen_name(target), game_item_label(out, it)));
 			continue;
 		}
-		it = move_part(st, out, it, take, target->id, 0, 0);
+		it = game_item_move_part(st, out, it, take, target->id, 0, 0);
 		if (!it)
 			return 0;
 		done(&t, it, take, false);
@@ -825,16 +566,16 @@ game_apply_wear(struct game_state *st, const struct game_action *a, struct game_
 		struct game_item *it = its[i], *on;
 
 		if (it->slot == GAME_SLOT_NONE) {
-			refuse(&t, it, "not_wearable", game_printf(out, "You can't wear %s.", label(out, it)));
+			refuse(&t, it, "not_wearable", game_printf(out, "You can't wear %s.", game_item_label(out, it)));
 			continue;
 		}
 		if (a->verb == GAME_VERB_WIELD && it->slot != GAME_SLOT_WIELD) {
-			refuse(&t, it, "not_wieldable", game_printf(out, "You can't wield %s.", label(out, it)));
+			refuse(&t, it, "not_wieldable", game_printf(out, "You can't wield %s.", game_item_label(out, it)));
 			continue;
 		}
 		on = game_worn_in(st, actor, it->slot);
 		if (on) {
-			const char *other = label(out, on);
+			const char *other = game_item_label(out, on);
 
 			refuse(&t, it, "slot_taken",
 			       it->slot == GAME_SLOT_WIELD
@@ -871,23 +612,4 @@ game_apply_remove(struct game_state *st, const struct game_action *a, struct gam
 	}
 	wear_event(out, "ItemRemoved", actor, &t, true);
 	return 0;
-}
-
-/* For the rules of death (combat.c): a corpse, its loot and dropped coins. */
-struct game_item *
-game_item_create(struct game_state *st, struct game_outcome *out, const struct game_item *like, int64_t instance_id,
-		 int64_t quantity, int64_t owner_room, int64_t owner_item)
-{
-	struct game_item *it = create(st, out, like, instance_id, quantity);
-
-	if (it)
-		attach(st, it, 0, owner_room, owner_item);
-	return it;
-}
-
-void
-game_item_move(struct game_state *st, struct game_item *it, int64_t owner_char, int64_t owner_room, int64_t owner_item)
-{
-	detach(st, it);
-	attach(st, it, owner_char, owner_room, owner_item);
 }

@@ -162,7 +162,7 @@ mob_kill(struct game_state *st, const struct game_action *a, const struct game_e
 	start.actor_mob = 0;
 	start.target_char = 0;
 	start.target_mob = m->id;
-	r = game_apply_kill(st, &start, env, c, out);
+	r = game_fight_start(st, &start, c, out);
 	if (r < 0 || out->result != GAME_OK)
 		return r < 0 ? r : refuse(out);
 	m->fighting = c->id;

@@ -25,116 +25,146 @@ cap_from(struct game_str *gs, size_t at)
 		(void) game_cap(gs->start + at);
 }
 
-void
-game_render_room(struct game_state *st, const struct game_room *room, int64_t viewer, struct game_outcome *out,
-		 const char **ret_text, const char **ret_json)
+/*
+ * What viewer sees of a room, decided once: both renderings (text for
+ * humans, JSON for UIs) are made from it, so they cannot disagree.
+ */
+struct room_view {
+	bool dark;
+	enum game_dir exits[_GAME_DIR_MAX];
+	bool closed[_GAME_DIR_MAX]; /* by exit index; a locked door looks closed */
+	size_t nexits;
+	const struct game_char *chars[GAME_MAX_CHARS];
+	size_t nchars;
+	const struct game_thing *mobs[GAME_MAX_THINGS];
+	size_t nmobs;
+	const struct game_thing *items[GAME_MAX_THINGS];
+	size_t nitems;
+};
+
+static void
+see_room(struct game_state *st, const struct game_room *room, int64_t viewer, struct room_view *v)
 {
 	const struct game_char *me = game_state_char(st, viewer);
-	bool dark = !game_can_see_room(st, room, me);
+
+	v->dark = !game_can_see_room(st, room, me);
+	v->nexits = v->nchars = v->nmobs = v->nitems = 0;
+	if (v->dark)
+		return;
+	for (int d = 0; d < _GAME_DIR_MAX; d++) {
+		if (!room->exits[d])
+			continue;
+		v->closed[v->nexits] = !game_door_open(room, (enum game_dir) d);
+		v->exits[v->nexits++] = (enum game_dir) d;
+	}
+	for (size_t i = 0; i < st->nchars; i++)
+		if (st->chars[i].room_id == room->id && st->chars[i].id != viewer &&
+		    game_sees_invisible(me, st->chars[i].invisible))
+			v->chars[v->nchars++] = &st->chars[i];
+	for (size_t i = 0; i < room->nmobs; i++)
+		if (game_sees_invisible(me, room->mobs[i].invisible))
+			v->mobs[v->nmobs++] = &room->mobs[i];
+	for (size_t i = 0; i < room->nitems; i++)
+		if (game_sees_invisible(me, room->items[i].invisible))
+			v->items[v->nitems++] = &room->items[i];
+}
+
+static const char *
+room_text(const struct game_room *room, const struct room_view *v, struct game_outcome *out)
+{
+	struct game_str gs;
+
+	game_str_begin(&gs, out);
+	if (v->dark) {
+		game_str_puts(&gs, "It is pitch black. You can't see a thing.");
+		return game_str_end(&gs);
+	}
+	game_str_printf(&gs, "%s\n%s\nExits:", room->name, room->description);
+	for (size_t i = 0; i < v->nexits; i++) {
+		game_str_printf(&gs, "%s %s", i ? "," : "", game_dir_to_string(v->exits[i]));
+		if (v->closed[i])
+			game_str_puts(&gs, " (closed)");
+	}
+	if (v->nexits == 0)
+		game_str_puts(&gs, " none");
+	game_str_puts(&gs, ".");
+	for (size_t i = 0; i < v->nchars; i++)
+		game_str_printf(&gs, "\n%s is here.", v->chars[i]->name);
+	for (size_t i = 0; i < v->nmobs; i++) {
+		game_str_puts(&gs, "\n");
+		game_str_capitalized(&gs, v->mobs[i]->name);
+		game_str_puts(&gs, " is here.");
+	}
+	for (size_t i = 0; i < v->nitems; i++) {
+		size_t at;
+
+		/* "A pile of 12 gold coins lies here." */
+		game_str_puts(&gs, "\n");
+		at = gs.len;
+		game_str_thing(&gs, v->items[i]);
+		cap_from(&gs, at);
+		game_str_puts(&gs, " lies here.");
+	}
+	return game_str_end(&gs);
+}
+
+static const char *
+room_json(const struct game_room *room, const struct room_view *v, struct game_outcome *out)
+{
 	struct game_str gs;
 	bool first;
 
 	game_str_begin(&gs, out);
-	if (dark) {
-		game_str_puts(&gs, "It is pitch black. You can't see a thing.");
-		*ret_text = game_str_end(&gs);
-	} else {
-		game_str_printf(&gs, "%s\n%s\nExits:", room->name, room->description);
-		first = true;
-		for (int d = 0; d < _GAME_DIR_MAX; d++) {
-			if (!room->exits[d])
-				continue;
-			game_str_printf(&gs, "%s %s", first ? "" : ",", game_dir_to_string((enum game_dir) d));
-			if (!game_door_open(room, (enum game_dir) d))
-				game_str_puts(&gs, " (closed)");
-			first = false;
-		}
-		if (first)
-			game_str_puts(&gs, " none");
-		game_str_puts(&gs, ".");
-		for (size_t i = 0; i < st->nchars; i++)
-			if (st->chars[i].room_id == room->id && st->chars[i].id != viewer &&
-			    game_sees_invisible(me, st->chars[i].invisible))
-				game_str_printf(&gs, "\n%s is here.", st->chars[i].name);
-		for (size_t i = 0; i < room->nmobs; i++) {
-			if (!game_sees_invisible(me, room->mobs[i].invisible))
-				continue;
-			game_str_puts(&gs, "\n");
-			game_str_capitalized(&gs, room->mobs[i].name);
-			game_str_puts(&gs, " is here.");
-		}
-		for (size_t i = 0; i < room->nitems; i++) {
-			size_t at;
-
-			if (!game_sees_invisible(me, room->items[i].invisible))
-				continue;
-			/* "A pile of 12 gold coins lies here." */
-			game_str_puts(&gs, "\n");
-			at = gs.len;
-			game_str_thing(&gs, &room->items[i]);
-			cap_from(&gs, at);
-			game_str_puts(&gs, " lies here.");
-		}
-		*ret_text = game_str_end(&gs);
-	}
-
-	game_str_begin(&gs, out);
 	game_str_printf(&gs, "{\"id\":%lld,\"name\":", (long long) room->id);
-	game_str_json(&gs, dark ? "Darkness" : room->name);
+	game_str_json(&gs, v->dark ? "Darkness" : room->name);
 	game_str_puts(&gs, ",\"description\":");
-	game_str_json(&gs, dark ? "" : room->description);
+	game_str_json(&gs, v->dark ? "" : room->description);
 	game_str_puts(&gs, ",\"dark\":");
-	game_str_puts(&gs, dark ? "true" : "false");
+	game_str_puts(&gs, v->dark ? "true" : "false");
 	game_str_puts(&gs, ",\"exits\":[");
-	first = true;
-	for (int d = 0; d < _GAME_DIR_MAX; d++) {
-		if (!room->exits[d] || dark)
-			continue;
-		game_str_printf(&gs, "%s\"%s\"", first ? "" : ",", game_dir_to_string((enum game_dir) d));
-		first = false;
-	}
-	/* Doors that are not open: {"east": "closed"} (a locked door looks closed). */
+	for (size_t i = 0; i < v->nexits; i++)
+		game_str_printf(&gs, "%s\"%s\"", i ? "," : "", game_dir_to_string(v->exits[i]));
+	/* Doors that are not open: {"east": "closed"}. */
 	game_str_puts(&gs, "],\"doors\":{");
 	first = true;
-	for (int d = 0; d < _GAME_DIR_MAX; d++) {
-		if (!room->exits[d] || dark || !room->has_door[d] || room->doors[d] == GAME_OPEN)
+	for (size_t i = 0; i < v->nexits; i++) {
+		if (!v->closed[i])
 			continue;
-		game_str_printf(&gs, "%s\"%s\":\"closed\"", first ? "" : ",", game_dir_to_string((enum game_dir) d));
+		game_str_printf(&gs, "%s\"%s\":\"closed\"", first ? "" : ",", game_dir_to_string(v->exits[i]));
 		first = false;
 	}
 	game_str_puts(&gs, "},\"characters\":[");
-	first = true;
-	for (size_t i = 0; i < st->nchars && !dark; i++) {
-		if (st->chars[i].room_id != room->id || st->chars[i].id == viewer ||
-		    !game_sees_invisible(me, st->chars[i].invisible))
-			continue;
-		game_str_printf(&gs, "%s{\"id\":%lld,\"name\":", first ? "" : ",", (long long) st->chars[i].id);
-		game_str_json(&gs, st->chars[i].name);
+	for (size_t i = 0; i < v->nchars; i++) {
+		game_str_printf(&gs, "%s{\"id\":%lld,\"name\":", i ? "," : "", (long long) v->chars[i]->id);
+		game_str_json(&gs, v->chars[i]->name);
 		game_str_puts(&gs, "}");
-		first = false;
 	}
 	game_str_puts(&gs, "],\"mobs\":[");
-	first = true;
-	for (size_t i = 0; i < room->nmobs && !dark; i++) {
-		if (!game_sees_invisible(me, room->mobs[i].invisible))
-			continue;
-		game_str_printf(&gs, "%s{\"id\":%lld,\"name\":", first ? "" : ",", (long long) room->mobs[i].id);
-		game_str_json(&gs, room->mobs[i].name);
+	for (size_t i = 0; i < v->nmobs; i++) {
+		game_str_printf(&gs, "%s{\"id\":%lld,\"name\":", i ? "," : "", (long long) v->mobs[i]->id);
+		game_str_json(&gs, v->mobs[i]->name);
 		game_str_puts(&gs, "}");
-		first = false;
 	}
 	game_str_puts(&gs, "],\"items\":[");
-	first = true;
-	for (size_t i = 0; i < room->nitems && !dark; i++) {
-		if (!game_sees_invisible(me, room->items[i].invisible))
-			continue;
-		game_str_printf(&gs, "%s{\"id\":%lld,\"name\":", first ? "" : ",", (long long) room->items[i].id);
-		first = false;
-		game_str_json(&gs, room->items[i].name);
-		game_str_printf(&gs, ",\"quantity\":%d}", (int) room->items[i].quantity);
+	for (size_t i = 0; i < v->nitems; i++) {
+		game_str_printf(&gs, "%s{\"id\":%lld,\"name\":", i ? "," : "", (long long) v->items[i]->id);
+		game_str_json(&gs, v->items[i]->name);
+		game_str_printf(&gs, ",\"quantity\":%d}", (int) v->items[i]->quantity);
 	}
 	game_str_puts(&gs, "]}");
-	*ret_json = game_str_end(&gs);
+	return game_str_end(&gs);
+}
+
+/* The room as viewer sees it: text for humans and JSON for UIs, from one view. */
+static void
+render_room(struct game_state *st, const struct game_room *room, int64_t viewer, struct game_outcome *out,
+	    const char **ret_text, const char **ret_json)
+{
+	struct room_view v;
+
+	see_room(st, room, viewer, &v);
+	*ret_text = room_text(room, &v, out);
+	*ret_json = room_json(room, &v, out);
 }
 
 /* The private answer of every look: text and one JSON member for UIs. */
@@ -157,7 +187,7 @@ look_room(struct game_state *st, const struct game_action *a, struct game_char *
 	struct game_event *ev;
 	const char *text = NULL, *json = NULL;
 
-	game_render_room(st, room, actor->id, out, &text, &json);
+	render_room(st, room, actor->id, out, &text, &json);
 	ev = game_event_new(out, "RoomDescribed");
 	game_event_stream(ev, out, GAME_STREAM_CHAR, a->actor_char);
 	game_field_str(ev, out, "text", text);

@@ -2,7 +2,7 @@
 /*
  * triggers.c: what follows a move.  A move is one Action; its on-enter
  * triggers (room_templates.on_enter, from content) and its auto-look are
- * Actions of their own that the move asks for (game_follow_move() in game.c,
+ * Actions of their own that the move asks for (game_follow_move() in follow.c,
  * struct game_followup) and the worker queues in the move's transaction:
  * move -> triggers -> look.
  *

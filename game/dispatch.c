@@ -1,12 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * game.c: game_apply() -- the checks every action passes, then one rule per
- * verb -- and the rule for moving.  The other rules live in items.c
+ * dispatch.c: game_apply() -- the checks every action passes, then one rule
+ * per verb.  The rules live one family to a file: move.c (move), items.c
  * (get, drop, put, give, wear, wield, remove), perceive.c (look, examine,
- * inventory, equipment, score, consider), talk.c (say, emote, tell,
- * shout), doors.c (open, close, lock, unlock), vision.c (darkness,
- * invisibility, who) and triggers.c (a move's follow-ups); the numbers they
- * play by in rules.c.
+ * inventory, equipment, score, consider), who.c (who), talk.c (say, emote,
+ * tell, shout), doors.c (open, close, lock, unlock), triggers.c (a room's
+ * on-enter triggers), combat.c (kill, flee, rounds, decay, respawn) and
+ * mobact.c (a mob acting); the numbers they play by in rules.c.
+ *
+ * The dispatcher calls the verb files; the verb files call only the helpers
+ * (state.c, outcome.c, names.c, rules.c, things.c, exits.c, vision.c,
+ * follow.c, fight.c), never each other nor the dispatcher, so there is no
+ * cycle (tests/build/game-deps.sh checks it on the built library).
  *
  * Pure: every input is an argument, every output lands in struct
  * game_outcome (outcome.c) or in the state the worker persists.
@@ -14,136 +19,6 @@
 #include <string.h>
 
 #include "game/game-private.h"
-
-/* --- state lookups ------------------------------------------------------- */
-
-struct game_room *
-game_state_room(struct game_state *st, int64_t id)
-{
-	for (size_t i = 0; i < st->nrooms; i++)
-		if (st->rooms[i].id == id)
-			return &st->rooms[i];
-	return NULL;
-}
-
-struct game_char *
-game_state_char(struct game_state *st, int64_t id)
-{
-	for (size_t i = 0; i < st->nchars; i++)
-		if (st->chars[i].id == id)
-			return &st->chars[i];
-	return NULL;
-}
-
-struct game_item *
-game_state_item(struct game_state *st, int64_t id)
-{
-	for (size_t i = 0; i < st->nitems; i++)
-		if (st->items[i].id == id)
-			return &st->items[i];
-	return NULL;
-}
-
-struct game_mob *
-game_state_mob(struct game_state *st, int64_t id)
-{
-	for (size_t i = 0; i < st->nmobs; i++)
-		if (st->mobs[i].id == id)
-			return &st->mobs[i];
-	return NULL;
-}
-
-uint64_t
-game_rng_next(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-/* --- move -------------------------------------------------------------------- */
-
-/*
- * A move is the move alone: CharacterLeft (old room), CharacterArrived (new
- * room), CharacterMoved (private, last, so the connection follows into the
- * new room after both).  What the mover sees there comes from the follow-ups
- * it asks for (the room's on-enter triggers, then a look: triggers.c).  An
- * invisible mover is "Someone" to the rooms.
- */
-static int
-apply_move(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out)
-{
-	struct game_room *from = game_state_room(st, actor->room_id), *to;
-	int64_t target;
-	const char *dir = game_dir_to_string(a->dir), *back = game_dir_to_string(game_dir_opposite(a->dir));
-	const char *who = game_seen_name(actor);
-	struct game_event *ev;
-
-	if (!from)
-		return game_stale(out);
-	target = from->exits[a->dir];
-	/* The exit changed since planning: locks may not cover the new target. */
-	if (target != a->to_room_id)
-		return game_stale(out);
-	if (!target)
-		return game_reject(out, a, "no_exit", "You can't go that way.");
-	if (game_check_door(from, a, out))
-		return 0;
-	to = game_state_room(st, target);
-	if (!to || !actor->locked)
-		return game_stale(out);
-
-	ev = game_event_new(out, "CharacterLeft");
-	game_event_stream(ev, out, GAME_STREAM_ROOM, from->id);
-	game_field_i64(ev, out, "character_id", actor->id);
-	game_field_str(ev, out, "name", who);
-	game_field_str(ev, out, "dir", dir);
-	game_field_str(ev, out, "text", game_printf(out, "%s leaves %s.", who, dir));
-	game_field_str(ev, out, "text_self", game_printf(out, "You leave %s.", dir));
-
-	actor->room_id = to->id;
-	actor->dirty = true;
-
-	ev = game_event_new(out, "CharacterArrived");
-	game_event_stream(ev, out, GAME_STREAM_ROOM, to->id);
-	game_field_i64(ev, out, "character_id", actor->id);
-	game_field_str(ev, out, "name", who);
-	game_field_str(ev, out, "from_dir", back);
-	game_field_str(ev, out, "text",
-		       a->dir == GAME_DIR_UP || a->dir == GAME_DIR_DOWN
-			       ? game_printf(out, "%s arrives from %s.", who, a->dir == GAME_DIR_UP ? "below" : "above")
-			       : game_printf(out, "%s arrives from the %s.", who, back));
-
-	/* Last of the three, so its event_id orders after both room events. */
-	game_char_moved(st, actor, from, to, dir, out);
-	return 0;
-}
-
-void
-game_char_moved(struct game_state *st, struct game_char *c, const struct game_room *from, const struct game_room *to,
-		const char *dir, struct game_outcome *out)
-{
-	struct game_event *ev = game_event_new(out, "CharacterMoved");
-	bool sees = game_can_see_room(st, to, c);
-
-	game_event_stream(ev, out, GAME_STREAM_CHAR, c->id);
-	game_field_i64(ev, out, "from_room", from->id);
-	game_field_i64(ev, out, "to_room", to->id);
-	if (dir)
-		game_field_str(ev, out, "dir", dir);
-	game_field_str(ev, out, "to_name", sees ? to->name : "Darkness");
-	if (dir)
-		game_field_str(ev, out, "text", sees ? game_printf(out, "You go %s, to %s.", dir, to->name)
-						     : game_printf(out, "You go %s, into darkness.", dir));
-	else
-		game_field_str(ev, out, "text", sees ? game_printf(out, "You find yourself in %s.", to->name)
-						     : "You find yourself in darkness.");
-	game_follow_move(c, to, out);
-}
-
-/* --- dispatch ------------------------------------------------------------------ */
 
 bool
 game_verb_implemented(enum game_verb v)
@@ -247,47 +122,6 @@ malformed(const struct game_action *a)
 	}
 }
 
-/* --- follow-ups ------------------------------------------------------------------ */
-
-void
-game_follow(struct game_outcome *out, const struct game_followup *f)
-{
-	if (out->nfollowups >= GAME_MAX_FOLLOWUPS) {
-		out->overflow = true;
-		return;
-	}
-	out->followups[out->nfollowups++] = *f;
-}
-
-void
-game_follow_look(const struct game_char *c, const struct game_room *room, struct game_outcome *out)
-{
-	struct game_followup f = {
-		.action = {.verb = GAME_VERB_LOOK, .actor_char = c->id, .room_id = room->id},
-		.lock_rooms = {room->id},
-		.nlock_rooms = 1,
-		.lock_char = c->id,
-	};
-
-	game_follow(out, &f);
-}
-
-void
-game_follow_move(const struct game_char *c, const struct game_room *to, struct game_outcome *out)
-{
-	if (to->non_enter > 0) {
-		struct game_followup f = {
-			.action = {.verb = GAME_VERB_TRIGGER, .actor_char = c->id, .room_id = to->id},
-			.lock_rooms = {to->id},
-			.nlock_rooms = 1,
-			.lock_char = c->id,
-		};
-
-		game_follow(out, &f);
-	}
-	game_follow_look(c, to, out);
-}
-
 /*
  * The one derivation of follow-up seeds: the i-th follow-up of an action
  * gets a mix of the action's seed and i, so a replayed action asks for the
@@ -303,8 +137,6 @@ seed_followups(const struct game_action *a, struct game_outcome *out)
 		out->followups[i].seed = game_rng_next(&x) & INT64_MAX;
 	}
 }
-
-/* --- dispatch (continued) --------------------------------------------------------- */
 
 static int
 apply(struct game_state *st, const struct game_action *a, const struct game_env *env, struct game_outcome *out)
@@ -341,7 +173,7 @@ apply(struct game_state *st, const struct game_action *a, const struct game_env 
 	case GAME_VERB_EXAMINE:
 		return game_apply_look(st, a, actor, out);
 	case GAME_VERB_MOVE:
-		return apply_move(st, a, actor, out);
+		return game_apply_move(st, a, actor, out);
 	case GAME_VERB_SAY:
 		return game_apply_say(st, a, actor, out);
 	case GAME_VERB_EMOTE:
@@ -393,7 +225,7 @@ apply(struct game_state *st, const struct game_action *a, const struct game_env 
 	case GAME_VERB_TRIGGER:
 		return game_apply_trigger(st, a, actor, out);
 	case GAME_VERB_KILL:
-		return game_apply_kill(st, a, env, actor, out);
+		return game_apply_kill(st, a, actor, out);
 	case GAME_VERB_FLEE:
 		return game_apply_flee(st, a, env, actor, out);
 	default:

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * follow.c: the Actions the rules ask for after this one (struct
+ * game_followup), and the end of every change of room (game_char_moved),
+ * which asks for the arrival's follow-ups.  A helper of the verb files.
+ */
+#include "game/game-private.h"
+
+void
+game_char_moved(struct game_state *st, struct game_char *c, const struct game_room *from, const struct game_room *to,
+		const char *dir, struct game_outcome *out)
+{
+	struct game_event *ev = game_event_new(out, "CharacterMoved");
+	bool sees = game_can_see_room(st, to, c);
+
+	game_event_stream(ev, out, GAME_STREAM_CHAR, c->id);
+	game_field_i64(ev, out, "from_room", from->id);
+	game_field_i64(ev, out, "to_room", to->id);
+	if (dir)
+		game_field_str(ev, out, "dir", dir);
+	game_field_str(ev, out, "to_name", sees ? to->name : "Darkness");
+	if (dir)
+		game_field_str(ev, out, "text", sees ? game_printf(out, "You go %s, to %s.", dir, to->name)
+						     : game_printf(out, "You go %s, into darkness.", dir));
+	else
+		game_field_str(ev, out, "text", sees ? game_printf(out, "You find yourself in %s.", to->name)
+						     : "You find yourself in darkness.");
+	game_follow_move(c, to, out);
+}
+
+void
+game_follow(struct game_outcome *out, const struct game_followup *f)
+{
+	if (out->nfollowups >= GAME_MAX_FOLLOWUPS) {
+		out->overflow = true;
+		return;
+	}
+	out->followups[out->nfollowups++] = *f;
+}
+
+void
+game_follow_look(const struct game_char *c, const struct game_room *room, struct game_outcome *out)
+{
+	struct game_followup f = {
+		.action = {.verb = GAME_VERB_LOOK, .actor_char = c->id, .room_id = room->id},
+		.lock_rooms = {room->id},
+		.nlock_rooms = 1,
+		.lock_char = c->id,
+	};
+
+	game_follow(out, &f);
+}
+
+void
+game_follow_move(const struct game_char *c, const struct game_room *to, struct game_outcome *out)
+{
+	if (to->non_enter > 0) {
+		struct game_followup f = {
+			.action = {.verb = GAME_VERB_TRIGGER, .actor_char = c->id, .room_id = to->id},
+			.lock_rooms = {to->id},
+			.nlock_rooms = 1,
+			.lock_char = c->id,
+		};
+
+		game_follow(out, &f);
+	}
+	game_follow_look(c, to, out);
+}
