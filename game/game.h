@@ -487,4 +487,59 @@ game_state_mob(struct game_state *st, int64_t id);
 uint64_t
 game_rng_next(uint64_t *state);
 
+/*
+ * What one action reads besides its locks: the worker reads these for the
+ * whole batch in its lock+load round trip.  Reading only what the batch
+ * needs keeps a batch of says as cheap as before the item rules.  A new verb
+ * says here what it reads; the worker stays verb-blind.
+ */
+enum game_read {
+	GAME_READ_POSSESSIONS, /* characters: worn items and first carried ones (GAME_MAX_POSSESSIONS) */
+	GAME_READ_CHARS,       /* characters: description (look, consider) */
+	GAME_READ_ITEMS,       /* items: description (look at) */
+	GAME_READ_CONTENTS,    /* containers: their first GAME_MAX_CONTENTS things */
+	GAME_READ_MOBS,        /* mobs: description and stats (look, consider) */
+	GAME_READ_WEIGHTS,     /* characters: carried weight and count (struct game_char.weighed) */
+	GAME_READ_EXIT_NAMES,  /* rooms: the names of the rooms their exits lead to */
+	_GAME_READ_MAX,
+};
+
+#define GAME_MAX_READ_IDS 4 /* ids of one kind one action reads */
+
+struct game_reads {
+	int64_t ids[_GAME_READ_MAX][GAME_MAX_READ_IDS];
+	size_t n[_GAME_READ_MAX];
+	bool who;         /* the who list of the actor's instance */
+	bool combat;      /* the corpse template and the recall rooms */
+	size_t item_rows; /* at most this many item rows the reads add to the state */
+	size_t new_ids;   /* item ids to reserve: split stacks, dropped coins, corpses and loot */
+};
+
+/* Fills *ret (zeroed first) with what a reads; pure, never fails. */
+void
+game_reads(const struct game_action *a, struct game_reads *ret);
+
+/* How soon a queue's actions run, relative to players' own commands. */
+enum game_urgency {
+	GAME_URGENCY_FOLLOW,  /* ahead of the actor's next command */
+	GAME_URGENCY_PLAYER,  /* as urgent as players' commands */
+	GAME_URGENCY_AMBIENT, /* behind them */
+};
+
+/*
+ * Where an action the rules ask for (struct game_followup) queues: its
+ * character's own follow-up queue (chain NULL: a move's triggers and look),
+ * or a system chain "<chain>:<id>" (a fight's rounds per character, a
+ * corpse's decay, a mob's respawn).  Only a verb that queues on a system
+ * chain may come from a system actor.
+ */
+struct game_queue {
+	const char *chain; /* static string; NULL: the character's follow-up queue */
+	int64_t id;
+	enum game_urgency urgency;
+};
+
+void
+game_queue_of(const struct game_action *a, struct game_queue *ret);
+
 #endif

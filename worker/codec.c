@@ -14,7 +14,7 @@
 #include "planner/view_json.h"
 #include "worker/worker.h"
 
-/* Column order of sql_claim in worker.c. */
+/* Column order of sql_claim in store.c. */
 enum {
 	COL_ID,
 	COL_ACTOR_KEY,
@@ -84,12 +84,6 @@ decode_items(struct json_object *jp, struct game_action *g)
 	return 0;
 }
 
-static bool
-talks(enum game_verb v)
-{
-	return v == GAME_VERB_SAY || v == GAME_VERB_EMOTE || v == GAME_VERB_TELL || v == GAME_VERB_SHOUT;
-}
-
 /* "char:<id>" WORKER_FOLLOW_SUFFIX: a character's own follow-up queue. */
 static bool
 follow_actor(const char *actor_key)
@@ -101,20 +95,21 @@ follow_actor(const char *actor_key)
 
 /*
  * An action the rules scheduled (worker_encode_followup wrote its plan):
- * nothing was typed, so there is nothing to re-plan.  A trigger runs on its
- * character's follow-up queue; rounds, decay and respawn on sys:<kind>:<id>
- * queues.  No other actor may carry these verbs.
+ * nothing was typed, so there is nothing to re-plan.  It must come from the
+ * queue game_queue_of() puts its verb on: a character's follow-up queue, or
+ * a sys:<chain>:<id> queue.  No other actor may carry these verbs.
  */
 static int
 decode_internal(struct worker_action *a, struct json_object *jp)
 {
 	struct game_action *g = &a->game;
-	int64_t who = g->actor_char; /* from the actor key: a trigger's plan may only repeat it */
+	int64_t who = g->actor_char; /* from the actor key: a follow-up's plan may only repeat it */
+	struct game_queue q;
 
-	if (g->verb == GAME_VERB_TRIGGER ? !follow_actor(a->actor_key) : strncmp(a->actor_key, "sys:", 4) != 0)
+	game_queue_of(g, &q);
+	if (!q.chain ? !follow_actor(a->actor_key) : strncmp(a->actor_key, "sys:", 4) != 0)
 		return fail(a, "internal verb from a non-system actor");
-	if (g->verb == GAME_VERB_TRIGGER && (wr_json_opt_i64(jp, "char", 0, INT64_MAX, &g->actor_char, NULL) < 0 ||
-					     g->actor_char != who))
+	if (!q.chain && (wr_json_opt_i64(jp, "char", 0, INT64_MAX, &g->actor_char, NULL) < 0 || g->actor_char != who))
 		return fail(a, "malformed plan");
 	if (wr_json_get_i64(jp, "room", 1, INT64_MAX, &g->room_id, NULL) < 0 ||
 	    wr_json_opt_i64(jp, "char", 0, INT64_MAX, &g->actor_char, NULL) < 0 ||
@@ -122,8 +117,8 @@ decode_internal(struct worker_action *a, struct json_object *jp)
 	    wr_json_opt_i64(jp, "fight", 0, INT64_MAX, &g->fight_id, NULL) < 0 ||
 	    wr_json_opt_i64(jp, "recall", 0, INT64_MAX, &g->recall_room, NULL) < 0 || decode_items(jp, g) < 0)
 		return fail(a, "malformed plan");
-	/* A round is fought on the character's behalf: its events are the character's. */
-	if (g->verb == GAME_VERB_ROUND && g->actor_char > 0)
+	/* A system chain acting for a character (a fight's round): its events are the character's. */
+	if (q.chain && g->actor_char > 0)
 		snprintf(a->event_actor, sizeof(a->event_actor), "char:%" PRId64, g->actor_char);
 	return 0;
 }
@@ -166,10 +161,13 @@ decode_args(struct worker_action *a, const char *verb, const char *args, const c
 		r = fail(a, "malformed plan");
 		goto out;
 	}
-	/* A move's direction is the command's; look/open north carry theirs in the plan. */
-	if (g->verb == GAME_VERB_MOVE) {
-		g->dir = a->cmd.dir;
-	} else if (dir) {
+	/*
+	 * The command's direction and text, whatever the verb: a move goes the
+	 * way typed; a direction the planner resolved (look/open north) is in
+	 * the plan and marks has_dir.  Verbs that say nothing ignore the text.
+	 */
+	g->dir = a->cmd.dir;
+	if (dir) {
 		g->dir = game_dir_from_string(dir);
 		g->has_dir = true;
 		if (g->dir < 0) {
@@ -177,7 +175,7 @@ decode_args(struct worker_action *a, const char *verb, const char *args, const c
 			goto out;
 		}
 	}
-	g->text = talks(g->verb) ? a->cmd.text : NULL;
+	g->text = a->cmd.text[0] ? a->cmd.text : NULL;
 out:
 	if (ja)
 		json_object_put(ja);
@@ -679,33 +677,31 @@ worker_encode_event(struct wr_strbuf *sb, const struct game_event *ev, const str
 }
 
 /*
- * Where a follow-up queues, by its verb -- the one table of follow-up queues:
- * a move's trigger and look behind the character ("char:<id>:follow", ahead
- * of players' priority 100, and wr_claim holds the character's next action
- * back while any is queued), carrying the move's command and account; a
- * fight's rounds on one chain per character, as urgent as players; corpses
- * and respawns on one chain each, ambient.
+ * Where a follow-up queues (game_queue_of() says, by its verb): a move's
+ * trigger and look behind the character ("char:<id>:follow", ahead of
+ * players' priority 100, and wr_claim holds the character's next action
+ * back while any is queued), carrying the move's command and account;
+ * system chains "sys:<chain>:<id>", as urgent as players (a fight's rounds)
+ * or ambient (corpses, respawns).
  */
 static int
 followup_queue(const struct game_followup *f, char *buf, size_t n, bool *ret_own)
 {
-	const struct game_action *g = &f->action;
+	struct game_queue q;
 
-	*ret_own = false;
-	switch (g->verb) {
-	case GAME_VERB_ROUND:
-		snprintf(buf, n, "sys:combat:%" PRId64, g->actor_char);
-		return 100;
-	case GAME_VERB_DECAY:
-		snprintf(buf, n, "sys:decay:%" PRId64, g->items[0]);
-		return 200;
-	case GAME_VERB_RESPAWN:
-		snprintf(buf, n, "sys:respawn:%" PRId64, g->target_mob);
-		return 200;
-	default: /* trigger, look */
-		snprintf(buf, n, "char:%" PRId64 WORKER_FOLLOW_SUFFIX, g->actor_char);
-		*ret_own = true;
+	game_queue_of(&f->action, &q);
+	*ret_own = !q.chain;
+	if (!q.chain)
+		snprintf(buf, n, "char:%" PRId64 WORKER_FOLLOW_SUFFIX, q.id);
+	else
+		snprintf(buf, n, "sys:%s:%" PRId64, q.chain, q.id);
+	switch (q.urgency) {
+	case GAME_URGENCY_FOLLOW:
 		return WORKER_FOLLOW_PRIORITY;
+	case GAME_URGENCY_PLAYER:
+		return WORKER_PLAYER_PRIORITY;
+	default:
+		return WORKER_AMBIENT_PRIORITY;
 	}
 }
 
@@ -756,4 +752,295 @@ worker_encode_followup(struct wr_strbuf *sb, const struct game_followup *f, cons
 	if (f->delay_ms > 0)
 		wr_strbuf_printf(sb, ",\"run_at_ms\":%" PRId64, now_ms + f->delay_ms);
 	wr_strbuf_printf(sb, ",\"priority\":%d,\"seed\":%" PRId64 "}", priority, (int64_t) f->seed);
+}
+
+/* ---- the batch's parts ---------------------------------------------------------- */
+
+void
+worker_encode_id_array(struct wr_strbuf *sb, const int64_t *ids, size_t n)
+{
+	wr_strbuf_puts(sb, "{");
+	for (size_t i = 0; i < n; i++)
+		wr_strbuf_printf(sb, "%s%" PRId64, i ? "," : "", ids[i]);
+	wr_strbuf_puts(sb, "}");
+}
+
+static void
+json_ids(struct wr_strbuf *sb, const char *key, const int64_t *ids, size_t n)
+{
+	wr_strbuf_printf(sb, "\"%s\":", key);
+	wr_strbuf_json_ids(sb, ids, n);
+	wr_strbuf_puts(sb, ",");
+}
+
+void
+worker_encode_reads(struct wr_strbuf *sb, const struct loadset *ls)
+{
+	/* wr_lock_load's names of the read sets (LOAD_VIEWS .. LOAD_EXIT_NAMES). */
+	static const char *const names[LOAD_NSETS] = {
+		[LOAD_VIEWS] = "views",		  [LOAD_POSSESSIONS] = "possessions", [LOAD_READ_CHARS] = "characters",
+		[LOAD_READ_ITEMS] = "items",	  [LOAD_CONTENTS] = "contents",	      [LOAD_READ_MOBS] = "mobs",
+		[LOAD_WEIGHTS] = "weights",	  [LOAD_EXIT_NAMES] = "exit_names",
+	};
+
+	wr_strbuf_puts(sb, "{");
+	for (int s = LOAD_VIEWS; s <= LOAD_EXIT_NAMES; s++)
+		json_ids(sb, names[s], ls->ids[s], ls->count.n[s]);
+	if (ls->count.n[LOAD_WHO])
+		json_ids(sb, "who", ls->ids[LOAD_WHO], ls->count.n[LOAD_WHO]);
+	wr_strbuf_printf(sb, "\"new_ids\":%zu,\"combat\":%s}", ls->count.new_ids, ls->combat ? "true" : "false");
+}
+
+int
+worker_decode_counters(struct json_object *doc, struct counters *c)
+{
+	struct json_object *obj = wr_json_member(doc, "counters", json_type_object);
+
+	c->n = 0;
+	if (!obj)
+		return -EBADMSG;
+	json_object_object_foreach(obj, key, val)
+	{
+		if (c->n >= MAX_STREAMS || strlen(key) >= sizeof(c->names[0]))
+			return -E2BIG;
+		snprintf(c->names[c->n], sizeof(c->names[0]), "%s", key);
+		c->seqs[c->n] = json_object_get_int64(val);
+		c->touched[c->n] = false;
+		c->n++;
+	}
+	return 0;
+}
+
+static void
+list_sep(struct wr_strbuf *sb)
+{
+	if (sb->len)
+		wr_strbuf_puts(sb, ",");
+}
+
+void
+worker_list_id(struct wr_strbuf *list, int64_t id)
+{
+	list_sep(list);
+	wr_strbuf_printf(list, "%" PRId64, id);
+}
+
+void
+worker_list_dead(struct wr_strbuf *list, int64_t id, const char *why)
+{
+	list_sep(list);
+	wr_strbuf_printf(list, "{\"id\":%" PRId64 ",\"error\":", id);
+	wr_strbuf_json_str(list, why);
+	wr_strbuf_puts(list, "}");
+}
+
+void
+worker_list_stale(struct wr_strbuf *list, int64_t id, int64_t actor_char)
+{
+	list_sep(list);
+	wr_strbuf_printf(list,
+			 "{\"id\":%" PRId64 ",\"plan\":{\"replan\":true},\"lock_instances\":[],\"lock_rooms\":[],"
+			 "\"lock_characters\":[%" PRId64 "],\"lock_mobs\":[],\"lock_items\":[]}",
+			 id, actor_char);
+}
+
+void
+worker_list_replanned(struct wr_strbuf *list, int64_t id, const struct planner_action *pa)
+{
+	list_sep(list);
+	wr_strbuf_printf(list, "{\"id\":%" PRId64 ",", id);
+	planner_action_to_json(list, pa);
+	wr_strbuf_puts(list, "}");
+}
+
+void
+worker_list_active(struct wr_strbuf *list, int64_t character_id, int64_t instance_id)
+{
+	list_sep(list);
+	wr_strbuf_printf(list, "{\"character_id\":%" PRId64 ",\"instance_id\":%" PRId64 "}", character_id,
+			 instance_id);
+}
+
+static void
+owner_json(struct wr_strbuf *sb, const char *key, int64_t id)
+{
+	if (id)
+		wr_strbuf_printf(sb, ",\"%s\":%" PRId64, key, id);
+	else
+		wr_strbuf_printf(sb, ",\"%s\":null", key);
+}
+
+/* One item row as wr_commit_batch writes it: owners, worn slot, quantity (and template for new rows). */
+static void
+item_json(struct wr_strbuf *sb, const struct game_item *it, bool whole)
+{
+	const char *slot = game_slot_to_string(it->worn_slot);
+
+	wr_strbuf_printf(sb, "{\"id\":%" PRId64, it->id);
+	if (whole)
+		wr_strbuf_printf(sb, ",\"template_id\":%" PRId64 ",\"instance_id\":%" PRId64, it->template_id,
+				 it->instance_id);
+	if (whole && it->named) {
+		wr_strbuf_puts(sb, ",\"name\":");
+		wr_strbuf_json_str(sb, it->name);
+	}
+	owner_json(sb, "owner_character_id", it->owner_char);
+	owner_json(sb, "owner_room_id", it->owner_room);
+	owner_json(sb, "owner_mob_id", it->owner_mob);
+	owner_json(sb, "owner_item_id", it->owner_item);
+	if (slot)
+		wr_strbuf_printf(sb, ",\"worn_slot\":\"%s\"", slot);
+	else
+		wr_strbuf_puts(sb, ",\"worn_slot\":null");
+	/* NULL is open, and what every non-container has. */
+	wr_strbuf_printf(sb, ",\"container_state\":%s",
+			 it->state == GAME_CLOSED ? "\"closed\"" : it->state == GAME_LOCKED ? "\"locked\"" : "null");
+	wr_strbuf_printf(sb, ",\"quantity\":%" PRId64 "}", it->quantity);
+}
+
+/* Items the rules changed, made or removed: only locked or new ones, as the rules only change those. */
+static void
+encode_items(const struct game_state *st, struct wr_strbuf *sb)
+{
+	const char *sep = "";
+
+	wr_strbuf_puts(sb, "],\"new_items\":[");
+	for (size_t i = 0; i < st->nitems; i++) {
+		const struct game_item *it = &st->items[i];
+
+		if (!it->created || it->deleted)
+			continue;
+		wr_strbuf_puts(sb, sep);
+		item_json(sb, it, true);
+		sep = ",";
+	}
+	wr_strbuf_puts(sb, "],\"items\":[");
+	sep = "";
+	for (size_t i = 0; i < st->nitems; i++) {
+		const struct game_item *it = &st->items[i];
+
+		if (!it->dirty || it->created || it->deleted || !it->locked)
+			continue;
+		wr_strbuf_puts(sb, sep);
+		item_json(sb, it, false);
+		sep = ",";
+	}
+	wr_strbuf_puts(sb, "],\"deleted_items\":[");
+	sep = "";
+	for (size_t i = 0; i < st->nitems; i++) {
+		const struct game_item *it = &st->items[i];
+
+		if (!it->deleted || it->created || !it->locked)
+			continue;
+		wr_strbuf_printf(sb, "%s%" PRId64, sep, it->id);
+		sep = ",";
+	}
+	wr_strbuf_puts(sb, "],\"spilled\":[");
+	sep = "";
+	for (size_t i = 0; i < st->nitems; i++) {
+		const struct game_item *it = &st->items[i];
+
+		if (!it->deleted || !it->spill || it->created || !it->locked)
+			continue;
+		wr_strbuf_printf(sb, "%s%" PRId64, sep, it->id);
+		sep = ",";
+	}
+}
+
+/* Mobs the rules changed (only locked ones: the rules change nothing else). */
+static void
+encode_mobs(const struct game_state *st, struct wr_strbuf *sb)
+{
+	const char *sep = "";
+
+	wr_strbuf_puts(sb, "],\"mobs\":[");
+	for (size_t i = 0; i < st->nmobs; i++) {
+		const struct game_mob *m = &st->mobs[i];
+
+		if (!m->dirty || !m->locked)
+			continue;
+		wr_strbuf_printf(sb,
+				 "%s{\"id\":%" PRId64 ",\"room_id\":%" PRId64 ",\"hp\":%d,\"hp_at_ms\":%" PRId64
+				 ",\"fighting\":%" PRId64 ",\"dead\":%s",
+				 sep, m->id, m->room_id, (int) m->hp, m->hp_at_ms, m->fighting, m->dead ? "true" : "false");
+		if (m->corpse_id)
+			wr_strbuf_printf(sb, ",\"corpse_id\":%" PRId64, m->corpse_id);
+		wr_strbuf_puts(sb, "}");
+		sep = ",";
+	}
+}
+
+static void
+encode_chars(const struct game_state *st, struct wr_strbuf *sb)
+{
+	const char *sep = "";
+
+	wr_strbuf_puts(sb, "],\"characters\":[");
+	for (size_t i = 0; i < st->nchars; i++) {
+		const struct game_char *c = &st->chars[i];
+
+		if (!c->dirty)
+			continue;
+		wr_strbuf_printf(sb,
+				 "%s{\"id\":%" PRId64 ",\"room_id\":%" PRId64 ",\"hp\":%d,\"gold\":%" PRId64
+				 ",\"xp\":%" PRId64 ",\"level\":%d,\"max_hp\":%d,\"fighting\":%" PRId64
+				 ",\"fight_id\":%" PRId64,
+				 sep, c->id, c->room_id, (int) c->hp, c->gold, c->xp, (int) c->level, (int) c->max_hp,
+				 c->fighting, c->fight_id);
+		if (c->hp_at_ms > 0)
+			wr_strbuf_printf(sb, ",\"hp_at_ms\":%" PRId64, c->hp_at_ms);
+		wr_strbuf_puts(sb, "}");
+		sep = ",";
+	}
+}
+
+static void
+encode_exits(const struct game_state *st, struct wr_strbuf *sb)
+{
+	const char *sep = "";
+
+	wr_strbuf_puts(sb, "],\"exits\":[");
+	for (size_t i = 0; i < st->nrooms; i++) {
+		const struct game_room *r = &st->rooms[i];
+
+		for (int d = 0; d < _GAME_DIR_MAX; d++) {
+			if (!r->door_dirty[d])
+				continue;
+			wr_strbuf_printf(sb, "%s{\"from_room_id\":%" PRId64 ",\"dir\":\"%s\",\"door\":\"%s\"}", sep,
+					 r->id, game_dir_to_string((enum game_dir) d),
+					 r->doors[d] == GAME_OPEN ? "open" : r->doors[d] == GAME_CLOSED ? "closed" : "locked");
+			sep = ",";
+		}
+	}
+}
+
+void
+worker_encode_batch(struct wr_strbuf *sb, struct batch *b, const struct game_state *st)
+{
+	const char *sep = "";
+
+	wr_strbuf_puts(sb, "{\"done\":[");
+	wr_strbuf_puts(sb, wr_strbuf_str(&b->done));
+	wr_strbuf_puts(sb, "],\"replan\":[");
+	wr_strbuf_puts(sb, wr_strbuf_str(&b->replan));
+	wr_strbuf_puts(sb, "],\"dead\":[");
+	wr_strbuf_puts(sb, wr_strbuf_str(&b->dead));
+	encode_chars(st, sb);
+	encode_items(st, sb);
+	encode_exits(st, sb);
+	encode_mobs(st, sb);
+	wr_strbuf_puts(sb, "],\"followups\":[");
+	wr_strbuf_puts(sb, wr_strbuf_str(&b->followups));
+	wr_strbuf_puts(sb, "],\"active\":[");
+	wr_strbuf_puts(sb, wr_strbuf_str(&b->active));
+	wr_strbuf_puts(sb, "],\"events\":[");
+	wr_strbuf_puts(sb, wr_strbuf_str(&b->events));
+	wr_strbuf_puts(sb, "],\"counters\":{");
+	for (size_t i = 0; i < b->counters.n; i++) {
+		if (!b->counters.touched[i])
+			continue;
+		wr_strbuf_printf(sb, "%s\"%s\":%" PRId64, sep, b->counters.names[i], b->counters.seqs[i]);
+		sep = ",";
+	}
+	wr_strbuf_puts(sb, "}}");
 }

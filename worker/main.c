@@ -39,7 +39,7 @@ log_stats(const struct worker *w, const char *what)
 int
 main(int argc, char **argv)
 {
-	static struct worker w;
+	struct worker w = {0}; /* small: the batch and the state are malloc()ed by worker_init */
 	const struct wr_config_key keys[] = {
 		{"database-url", WR_CONFIG_STRING, &w.cfg.database_url, "", 0, 0, true, "libpq connection string or URL"},
 		{"batch-max", WR_CONFIG_INT, &w.cfg.batch_max, "128", 1, WORKER_MAX_BATCH, false,

@@ -1,14 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * worker.c: one batch = one transaction = three round trips.
- *
- *   1. BEGIN + claim up to k actions (wr_claim: FOR UPDATE SKIP LOCKED, only
- *      the oldest queued action of each actor)              -- pipelined
- *   2. lock + load every aggregate of the batch in the global order
- *      (wr_lock_load: instances, rooms, characters, mobs, items, FOR NO KEY
- *      UPDATE), with what the rules read for display and reserved item ids
- *   3. wr_commit_batch (rows, events with stream seqs, delete the actions,
- *      NOTIFY) + COMMIT                                     -- pipelined
+ * worker.c: one batch = one transaction = three round trips (store.c):
+ * claim, lock + load every aggregate of the batch in the global order, and
+ * commit what the rules changed with their events.
  *
  * Between 2 and 3 the pure rules run in memory, action by action in queue
  * order, so overlapping actions of one batch see each other's effects.
@@ -26,75 +20,23 @@
 #include "core/log.h"
 #include "core/util.h"
 #include "planner/view_json.h"
+#include "worker/store.h"
 #include "worker/worker.h"
 
-/* $1 k -> claimed rows, columns in codec.c's COL_* order */
-static const char *const sql_claim =
-	"SELECT id, actor_key, verb, args::text, plan::text, instance_id, lock_rooms::text,"
-	" lock_characters::text, lock_items::text, seed, command_id, attempts, replans, account_id,"
-	" created_at::text, lock_mobs::text, lock_instances::text FROM wr_claim($1)";
-
-/*
- * The lock phase.  Tests build a second worker with another function here
- * (tests/integration/wr_lock_load_unordered.sql) to prove that the
- * contention test catches a worker that does not lock in the global order.
- */
-#ifndef WR_LOCK_LOAD_FN
-#define WR_LOCK_LOAD_FN "wr_lock_load"
-#endif
-
-/* $1..$5 bigint[] of instances, rooms, characters, mobs, items to lock, $6 jsonb
- * of what to read unlocked (schema/functions/wr_lock_load.sql) -> one jsonb */
-static const char *const sql_lock_load =
-	"SELECT " WR_LOCK_LOAD_FN "($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[],"
-	" $6::jsonb)::text";
-
-/* $1 batch jsonb -> events written */
-static const char *const sql_commit_batch = "SELECT wr_commit_batch($1::jsonb)";
-
-/* -> ms until the next queued action is due (<= 0: due now), NULL if none */
-static const char *const sql_next_due =
-	"SELECT (extract(epoch FROM min(run_at) - clock_timestamp()) * 1000)::bigint FROM action_queue";
-
-/* $1 ids bigint[], $2 error, $3 max attempts -> actions dead-lettered */
-static const char *const sql_failed = "SELECT wr_action_failed($1::bigint[], $2, $3::integer)";
-
-#define MAX_STREAMS (GAME_MAX_ROOMS + GAME_MAX_CHARS)
-
-struct counters {
-	char names[MAX_STREAMS][32];
-	int64_t seqs[MAX_STREAMS];
-	bool touched[MAX_STREAMS];
-	size_t n;
-};
-
-/* The batch being built for wr_commit_batch. */
-struct batch {
-	struct wr_strbuf events, done, replan, dead;
-	struct wr_strbuf followups, active; /* actions the rules asked for; actors that acted (who) */
-	struct counters counters;
-	size_t nevents;
-};
+_Static_assert(LOAD_INSTANCES == (int) STORE_LOCK_INSTANCES && LOAD_ITEMS == (int) STORE_LOCK_ITEMS &&
+		       LOAD_ITEMS + 1 == (int) _STORE_LOCK_MAX,
+	       "the locked sets lead enum load_set, in the lock order");
 
 int
 worker_init(struct worker *w, struct wr_error *reterr)
 {
-	static const char *const session_sql =
-		"SET lock_timeout = '2s'; SET statement_timeout = '10s';"
-		" SET idle_in_transaction_session_timeout = '5s'; SET client_min_messages = warning";
-	char appname[64];
-	int r;
-
 	w->actions = wr_xcalloc(WORKER_MAX_BATCH, sizeof(*w->actions));
 	w->state = wr_xcalloc(1, sizeof(*w->state));
 	w->outcome = wr_xcalloc(1, sizeof(*w->outcome));
+	w->load = wr_xcalloc(1, sizeof(*w->load));
+	w->batch = wr_xcalloc(1, sizeof(*w->batch));
 	w->next_batch = 1;
-	/* "wr-worker/<pid>": an operator (or a test) can tell backends apart. */
-	snprintf(appname, sizeof(appname), "wr-worker/%d", (int) getpid());
-	r = wr_db_init(&w->db, w->cfg.database_url, appname, session_sql, reterr);
-	if (r < 0)
-		return r;
-	return wr_db_listen(&w->db, "wr_actions", reterr);
+	return worker_store_open(&w->db, w->cfg.database_url, reterr);
 }
 
 void
@@ -104,59 +46,16 @@ worker_done(struct worker *w)
 	free(w->actions);
 	free(w->state);
 	free(w->outcome);
+	free(w->load);
+	free(w->batch);
+	w->actions = NULL;
+	w->state = NULL;
+	w->outcome = NULL;
+	w->load = NULL;
+	w->batch = NULL;
 	if (w->loaded)
 		json_object_put(w->loaded);
 	w->loaded = NULL;
-}
-
-static void
-append_ids(struct wr_strbuf *sb, const int64_t *ids, size_t n)
-{
-	wr_strbuf_puts(sb, "{");
-	for (size_t i = 0; i < n; i++)
-		wr_strbuf_printf(sb, "%s%" PRId64, i ? "," : "", ids[i]);
-	wr_strbuf_puts(sb, "}");
-}
-
-static void
-add_unique(int64_t *set, size_t *n, size_t max, int64_t id, bool *overflow)
-{
-	for (size_t i = 0; i < *n; i++)
-		if (set[i] == id)
-			return;
-	if (*n >= max) {
-		*overflow = true;
-		return;
-	}
-	set[(*n)++] = id;
-}
-
-static void
-list_add(struct wr_strbuf *sb, const char *item)
-{
-	if (sb->len)
-		wr_strbuf_puts(sb, ",");
-	wr_strbuf_puts(sb, item);
-}
-
-static int
-counters_load(struct counters *c, struct json_object *doc)
-{
-	struct json_object *obj = wr_json_member(doc, "counters", json_type_object);
-
-	c->n = 0;
-	if (!obj)
-		return -EBADMSG;
-	json_object_object_foreach(obj, key, val)
-	{
-		if (c->n >= MAX_STREAMS || strlen(key) >= sizeof(c->names[0]))
-			return -E2BIG;
-		snprintf(c->names[c->n], sizeof(c->names[0]), "%s", key);
-		c->seqs[c->n] = json_object_get_int64(val);
-		c->touched[c->n] = false;
-		c->n++;
-	}
-	return 0;
 }
 
 /* Index of a stream; -ENOENT when the stream's aggregate is not locked. */
@@ -173,216 +72,119 @@ counters_find(const struct counters *c, const char *stream)
 static int
 claim(struct worker *w, struct wr_error *reterr)
 {
-	char k[24];
-	const char *p[1] = {k};
-	struct wr_db_stmt st[2] = {
-		{.sql = "BEGIN", .expect = PGRES_COMMAND_OK},
-		{.sql = sql_claim, .nparams = 1, .params = p, .expect = PGRES_TUPLES_OK},
-	};
+	PGresult *res = NULL;
 	int r, n;
 
-	snprintf(k, sizeof(k), "%" PRId64, w->next_batch);
-	r = wr_db_pipeline(&w->db, st, 2, reterr);
+	r = worker_store_claim(&w->db, w->next_batch, &res, reterr);
 	if (r < 0)
 		return r;
-	n = PQntuples(st[1].res);
+	n = PQntuples(res);
+	if (n > WORKER_MAX_BATCH)
+		n = WORKER_MAX_BATCH; /* never: the claim asks for at most batch_max */
 	for (int i = 0; i < n; i++)
-		if (worker_decode_action(st[1].res, i, &w->actions[i]) < 0) {
+		if (worker_decode_action(res, i, &w->actions[i]) < 0) {
 			r = wr_error_set(reterr, -EBADMSG, "internal", "claimed action without an id");
 			break;
 		}
-	PQclear(st[0].res);
-	PQclear(st[1].res);
+	PQclear(res);
 	return r < 0 ? r : n;
 }
 
-/* An id set with a capacity; add_unique() sets overflow instead of growing. */
-#define IDSET(name, cap) \
-	int64_t name[cap];   \
-	size_t n##name
-
-/* What one batch locks and reads: wr_lock_load()'s arguments. */
-struct loadset {
-	IDSET(instances, GAME_MAX_INSTANCES);
-	IDSET(rooms, GAME_MAX_ROOMS);
-	IDSET(chars, WORKER_MAX_LOCKED_CHARS);
-	IDSET(mobs, WORKER_MAX_LOCKED_MOBS);
-	IDSET(items, GAME_MAX_ITEMS);
-	IDSET(views, WORKER_MAX_BATCH);
-	IDSET(possessions, WORKER_MAX_READ_CHARS);
-	IDSET(read_chars, WORKER_MAX_READ_CHARS);
-	IDSET(read_items, WORKER_MAX_BATCH);
-	IDSET(contents, WORKER_MAX_BATCH);
-	IDSET(read_mobs, GAME_MAX_MOBS);
-	IDSET(weights, WORKER_MAX_LOCKED_CHARS);
-	IDSET(exit_names, GAME_MAX_ROOMS);
-	IDSET(who, GAME_MAX_INSTANCES);
-	size_t new_ids;
-	size_t item_rows; /* an upper bound of the items the state will hold */
-	bool combat;      /* a kill or a round: read the corpse template and recall rooms */
+/* Each set's capacity: what one batch may lock or read of it. */
+static const size_t load_cap[LOAD_NSETS] = {
+	[LOAD_INSTANCES] = GAME_MAX_INSTANCES,
+	[LOAD_ROOMS] = GAME_MAX_ROOMS,
+	[LOAD_CHARS] = WORKER_MAX_LOCKED_CHARS,
+	[LOAD_MOBS] = WORKER_MAX_LOCKED_MOBS,
+	[LOAD_ITEMS] = GAME_MAX_ITEMS,
+	[LOAD_VIEWS] = WORKER_MAX_BATCH,
+	[LOAD_POSSESSIONS] = WORKER_MAX_READ_CHARS,
+	[LOAD_READ_CHARS] = WORKER_MAX_READ_CHARS,
+	[LOAD_READ_ITEMS] = WORKER_MAX_BATCH,
+	[LOAD_CONTENTS] = WORKER_MAX_BATCH,
+	[LOAD_READ_MOBS] = GAME_MAX_MOBS,
+	[LOAD_WEIGHTS] = WORKER_MAX_LOCKED_CHARS,
+	[LOAD_EXIT_NAMES] = GAME_MAX_ROOMS,
+	[LOAD_WHO] = GAME_MAX_INSTANCES,
 };
 
-#define ADD(ls, set, id, overflow) add_unique((ls)->set, &(ls)->n##set, WR_ELEMENTSOF((ls)->set), (id), (overflow))
+/* The load set that holds each of game_reads()'s sets. */
+static const enum load_set read_set[_GAME_READ_MAX] = {
+	[GAME_READ_POSSESSIONS] = LOAD_POSSESSIONS,
+	[GAME_READ_CHARS] = LOAD_READ_CHARS,
+	[GAME_READ_ITEMS] = LOAD_READ_ITEMS,
+	[GAME_READ_CONTENTS] = LOAD_CONTENTS,
+	[GAME_READ_MOBS] = LOAD_READ_MOBS,
+	[GAME_READ_WEIGHTS] = LOAD_WEIGHTS,
+	[GAME_READ_EXIT_NAMES] = LOAD_EXIT_NAMES,
+};
 
-/*
- * What the rules of one action read besides its locks: descriptions and
- * possessions for look, the actor's things for inventory and wear, a
- * container's contents, the carried weight of whoever may receive things
- * (and for inventory and score), exit names for look <dir>, and one new item
- * id for an action that may split a stack or drop coins.  Reading only what
- * the batch needs keeps a batch of says as cheap as before the item rules.
- */
+/* Adds id to a set once; sets *overflow instead of growing past its capacity. */
+static void
+load_add(struct loadset *ls, enum load_set set, int64_t id, bool *overflow)
+{
+	size_t *n = &ls->count.n[set];
+
+	for (size_t i = 0; i < *n; i++)
+		if (ls->ids[set][i] == id)
+			return;
+	if (*n >= load_cap[set] || *n >= LOAD_MAX_IDS) {
+		*overflow = true;
+		return;
+	}
+	ls->ids[set][(*n)++] = id;
+}
+
+static void
+load_add_all(struct loadset *ls, enum load_set set, const int64_t *ids, int n, bool *overflow)
+{
+	for (int i = 0; i < n; i++)
+		load_add(ls, set, ids[i], overflow);
+}
+
+/* What the rules of one action read besides its locks (game_reads() says). */
 static void
 add_reads(struct loadset *ls, const struct worker_action *a, bool *overflow)
 {
-	const struct game_action *g = &a->game;
+	struct game_reads rd;
 
-	switch (g->verb) {
-	case GAME_VERB_LOOK:
-	case GAME_VERB_EXAMINE:
-		if (g->target_char) {
-			ADD(ls, read_chars, g->target_char, overflow);
-			ADD(ls, possessions, g->target_char, overflow);
-			ls->item_rows += GAME_MAX_POSSESSIONS;
-		}
-		if (g->target_mob)
-			ADD(ls, read_mobs, g->target_mob, overflow);
-		if (g->nitems) {
-			ADD(ls, read_items, g->items[0], overflow);
-			ADD(ls, contents, g->items[0], overflow);
-			ls->item_rows += 1 + GAME_MAX_CONTENTS;
-		}
-		if (g->container_id) {
-			ADD(ls, contents, g->container_id, overflow);
-			ls->item_rows += GAME_MAX_CONTENTS;
-		}
-		if (g->has_dir)
-			ADD(ls, exit_names, g->room_id, overflow);
-		break;
-	case GAME_VERB_CONSIDER:
-		if (g->target_char)
-			ADD(ls, read_chars, g->target_char, overflow);
-		if (g->target_mob)
-			ADD(ls, read_mobs, g->target_mob, overflow);
-		break;
-	case GAME_VERB_INVENTORY:
-		ADD(ls, weights, g->actor_char, overflow);
-		/* fallthrough */
-	case GAME_VERB_EQUIPMENT:
-	case GAME_VERB_WEAR:
-	case GAME_VERB_WIELD:
-		ADD(ls, possessions, g->actor_char, overflow);
-		ls->item_rows += GAME_MAX_POSSESSIONS;
-		break;
-	case GAME_VERB_SCORE:
-		ADD(ls, weights, g->actor_char, overflow);
-		break;
-	case GAME_VERB_REMOVE:
-	case GAME_VERB_LOCK:
-	case GAME_VERB_UNLOCK:
-		/* remove: whether another held light still burns; lock, unlock: the key */
-		ADD(ls, possessions, g->actor_char, overflow);
-		ls->item_rows += GAME_MAX_POSSESSIONS;
-		break;
-	case GAME_VERB_WHO:
-		if (a->instance_id)
-			ADD(ls, who, a->instance_id, overflow);
-		break;
-	case GAME_VERB_KILL:
-		ls->combat = true;
-		break;
-	case GAME_VERB_ROUND:
-		ls->combat = true;
-		/* Weapon and armour; a corpse, its loot and its coins (or a dead
-		 * character's dropped gold). */
-		ADD(ls, possessions, g->actor_char, overflow);
-		ls->item_rows += GAME_MAX_POSSESSIONS + 2 + GAME_MAX_LOOT;
-		ls->new_ids += 2 + GAME_MAX_LOOT;
-		break;
-	case GAME_VERB_GET:
-	case GAME_VERB_DROP:
-	case GAME_VERB_PUT:
-	case GAME_VERB_GIVE:
-		if (g->verb == GAME_VERB_GET)
-			ADD(ls, weights, g->actor_char, overflow);
-		if (g->verb == GAME_VERB_GIVE && g->target_char && g->nitems)
-			ADD(ls, weights, g->target_char, overflow);
-		if (g->amount > 0 && (g->nitems > 0 || g->verb == GAME_VERB_DROP)) {
-			ls->new_ids++;
-			ls->item_rows++;
-		}
-		break;
-	default:
-		break;
-	}
-	if (ls->new_ids > GAME_MAX_NEW_ITEMS || ls->item_rows > GAME_MAX_ITEMS)
+	game_reads(&a->game, &rd);
+	for (int s = 0; s < _GAME_READ_MAX; s++)
+		load_add_all(ls, read_set[s], rd.ids[s], (int) rd.n[s], overflow);
+	if (rd.who && a->instance_id)
+		load_add(ls, LOAD_WHO, a->instance_id, overflow);
+	ls->combat = ls->combat || rd.combat;
+	ls->count.item_rows += rd.item_rows;
+	ls->count.new_ids += rd.new_ids;
+	if (ls->count.new_ids > GAME_MAX_NEW_ITEMS || ls->count.item_rows > GAME_MAX_ITEMS)
 		*overflow = true;
-}
-
-/* The sets only grow at their ends: their sizes are enough to undo an action. */
-struct loadsize {
-	size_t n[14], new_ids, item_rows;
-};
-
-static void
-loadsize(struct loadset *ls, struct loadsize *sz, bool restore)
-{
-	size_t *n[14] = {&ls->ninstances,  &ls->nrooms,     &ls->nchars,       &ls->nmobs,
-			 &ls->nitems,      &ls->nviews,     &ls->npossessions, &ls->nread_chars,
-			 &ls->nread_items, &ls->ncontents,  &ls->nread_mobs,   &ls->nweights,
-			 &ls->nexit_names, &ls->nwho};
-
-	for (size_t i = 0; i < 14; i++) {
-		if (restore)
-			*n[i] = sz->n[i];
-		else
-			sz->n[i] = *n[i];
-	}
-	if (restore) {
-		ls->new_ids = sz->new_ids;
-		ls->item_rows = sz->item_rows;
-	} else {
-		sz->new_ids = ls->new_ids;
-		sz->item_rows = ls->item_rows;
-	}
 }
 
 /* Adds one action's locks and reads; false (and ls unchanged) if they do not fit. */
 static bool
 add_action(struct loadset *ls, const struct worker_action *a)
 {
-	struct loadsize saved;
-	bool overflow = false;
+	/* The sets only grow at their ends: their counts are enough to undo an action. */
+	struct load_count saved = ls->count;
+	bool combat = ls->combat, overflow = false;
 
-	loadsize(ls, &saved, false);
-	for (int j = 0; j < a->nlock_instances; j++)
-		ADD(ls, instances, a->lock_instances[j], &overflow);
-	for (int j = 0; j < a->nlock_rooms; j++)
-		ADD(ls, rooms, a->lock_rooms[j], &overflow);
-	for (int j = 0; j < a->nlock_chars; j++)
-		ADD(ls, chars, a->lock_chars[j], &overflow);
-	for (int j = 0; j < a->nlock_mobs; j++)
-		ADD(ls, mobs, a->lock_mobs[j], &overflow);
-	ls->item_rows += (size_t) a->nlock_items;
-	for (int j = 0; j < a->nlock_items; j++)
-		ADD(ls, items, a->lock_items[j], &overflow);
+	load_add_all(ls, LOAD_INSTANCES, a->lock_instances, a->nlock_instances, &overflow);
+	load_add_all(ls, LOAD_ROOMS, a->lock_rooms, a->nlock_rooms, &overflow);
+	load_add_all(ls, LOAD_CHARS, a->lock_chars, a->nlock_chars, &overflow);
+	load_add_all(ls, LOAD_MOBS, a->lock_mobs, a->nlock_mobs, &overflow);
+	ls->count.item_rows += (size_t) a->nlock_items;
+	load_add_all(ls, LOAD_ITEMS, a->lock_items, a->nlock_items, &overflow);
 	if (a->needs_view)
-		ADD(ls, views, a->game.actor_char, &overflow);
+		load_add(ls, LOAD_VIEWS, a->game.actor_char, &overflow);
 	else if (a->decoded)
 		add_reads(ls, a, &overflow);
-	if (ls->item_rows > GAME_MAX_ITEMS)
+	if (ls->count.item_rows > GAME_MAX_ITEMS)
 		overflow = true;
-	if (overflow)
-		loadsize(ls, &saved, true);
+	if (overflow) {
+		ls->count = saved;
+		ls->combat = combat;
+	}
 	return !overflow;
-}
-
-static void
-json_ids(struct wr_strbuf *sb, const char *key, const int64_t *ids, size_t n)
-{
-	wr_strbuf_printf(sb, "\"%s\":", key);
-	wr_strbuf_json_ids(sb, ids, n);
-	wr_strbuf_puts(sb, ",");
 }
 
 /*
@@ -393,40 +195,29 @@ json_ids(struct wr_strbuf *sb, const char *key, const int64_t *ids, size_t n)
 static int
 lock_load(struct worker *w, int n, struct wr_error *reterr)
 {
-	static struct loadset ls; /* large; one batch at a time per process */
-	struct wr_strbuf s[6] = {WR_STRBUF_INIT, WR_STRBUF_INIT, WR_STRBUF_INIT,
-				 WR_STRBUF_INIT, WR_STRBUF_INIT, WR_STRBUF_INIT};
-	const char *p[6];
+	struct loadset *ls = w->load;
+	struct wr_strbuf s[_STORE_LOCK_MAX + 1];
+	const char *locks[_STORE_LOCK_MAX];
 	PGresult *res = NULL;
 	int fit, r;
 
-	memset(&ls, 0, sizeof(ls));
+	ls->count = (struct load_count){0};
+	ls->combat = false;
 	for (fit = 0; fit < n; fit++)
-		if (!add_action(&ls, &w->actions[fit]))
+		if (!add_action(ls, &w->actions[fit]))
 			break;
 	if (fit == 0)
 		return wr_error_set(reterr, -E2BIG, "internal", "action %" PRId64 " locks too many aggregates",
 				    w->actions[0].id);
-	append_ids(&s[0], ls.instances, ls.ninstances);
-	append_ids(&s[1], ls.rooms, ls.nrooms);
-	append_ids(&s[2], ls.chars, ls.nchars);
-	append_ids(&s[3], ls.mobs, ls.nmobs);
-	append_ids(&s[4], ls.items, ls.nitems);
-	wr_strbuf_puts(&s[5], "{");
-	json_ids(&s[5], "views", ls.views, ls.nviews);
-	json_ids(&s[5], "possessions", ls.possessions, ls.npossessions);
-	json_ids(&s[5], "characters", ls.read_chars, ls.nread_chars);
-	json_ids(&s[5], "items", ls.read_items, ls.nread_items);
-	json_ids(&s[5], "contents", ls.contents, ls.ncontents);
-	json_ids(&s[5], "mobs", ls.read_mobs, ls.nread_mobs);
-	json_ids(&s[5], "weights", ls.weights, ls.nweights);
-	json_ids(&s[5], "exit_names", ls.exit_names, ls.nexit_names);
-	if (ls.nwho)
-		json_ids(&s[5], "who", ls.who, ls.nwho);
-	wr_strbuf_printf(&s[5], "\"new_ids\":%zu,\"combat\":%s}", ls.new_ids, ls.combat ? "true" : "false");
-	for (int i = 0; i < 6; i++)
-		p[i] = wr_strbuf_str(&s[i]);
-	r = wr_db_exec(&w->db, sql_lock_load, 6, p, PGRES_TUPLES_OK, &res, reterr);
+	/* enum load_set starts with the locked sets, in enum store_lock's order. */
+	for (int i = 0; i <= _STORE_LOCK_MAX; i++)
+		s[i] = (struct wr_strbuf) WR_STRBUF_INIT;
+	for (int i = 0; i < _STORE_LOCK_MAX; i++) {
+		worker_encode_id_array(&s[i], ls->ids[i], ls->count.n[i]);
+		locks[i] = wr_strbuf_str(&s[i]);
+	}
+	worker_encode_reads(&s[_STORE_LOCK_MAX], ls);
+	r = worker_store_lock_load(&w->db, locks, wr_strbuf_str(&s[_STORE_LOCK_MAX]), &res, reterr);
 	if (r >= 0) {
 		if (w->loaded)
 			json_object_put(w->loaded);
@@ -434,7 +225,7 @@ lock_load(struct worker *w, int n, struct wr_error *reterr)
 		r = worker_decode_state(PQgetvalue(res, 0, 0), w->state, &w->loaded, reterr);
 	}
 	PQclear(res);
-	for (int i = 0; i < 6; i++)
+	for (int i = 0; i <= _STORE_LOCK_MAX; i++)
 		wr_strbuf_done(&s[i]);
 	return r < 0 ? r : fit;
 }
@@ -442,22 +233,13 @@ lock_load(struct worker *w, int n, struct wr_error *reterr)
 static void
 mark_dead(struct batch *b, const struct worker_action *a, const char *why)
 {
-	struct wr_strbuf item = WR_STRBUF_INIT;
-
-	wr_strbuf_printf(&item, "{\"id\":%" PRId64 ",\"error\":", a->id);
-	wr_strbuf_json_str(&item, why);
-	wr_strbuf_puts(&item, "}");
-	list_add(&b->dead, wr_strbuf_str(&item));
-	wr_strbuf_done(&item);
+	worker_list_dead(&b->dead, a->id, why);
 }
 
 static void
 mark_done(struct batch *b, const struct worker_action *a)
 {
-	char id[24];
-
-	snprintf(id, sizeof(id), "%" PRId64, a->id);
-	list_add(&b->done, id);
+	worker_list_id(&b->done, a->id);
 }
 
 static int
@@ -497,19 +279,12 @@ reject_stale(struct worker *w, struct batch *b, const struct worker_action *a, c
 static void
 mark_stale(struct worker *w, struct batch *b, const struct worker_action *a)
 {
-	struct wr_strbuf item = WR_STRBUF_INIT;
-
 	if (a->replans >= w->cfg.max_replans) {
 		mark_dead(b, a, "plan kept going stale");
 		w->dead++;
 		return;
 	}
-	wr_strbuf_printf(&item,
-			 "{\"id\":%" PRId64 ",\"plan\":{\"replan\":true},\"lock_instances\":[],\"lock_rooms\":[],"
-			 "\"lock_characters\":[%" PRId64 "],\"lock_mobs\":[],\"lock_items\":[]}",
-			 a->id, a->game.actor_char);
-	list_add(&b->replan, wr_strbuf_str(&item));
-	wr_strbuf_done(&item);
+	worker_list_stale(&b->replan, a->id, a->game.actor_char);
 }
 
 /* A marked action: plan it again from the actor's view; the next claim applies it. */
@@ -518,7 +293,6 @@ replan(struct worker *w, struct batch *b, const struct worker_action *a)
 {
 	struct planner_view view;
 	struct planner_action pa;
-	struct wr_strbuf item = WR_STRBUF_INIT;
 	struct wr_error err = {0};
 
 	if (worker_decode_view(w->loaded, a->game.actor_char, &view) < 0) {
@@ -531,11 +305,7 @@ replan(struct worker *w, struct batch *b, const struct worker_action *a)
 		reject_stale(w, b, a, &err);
 		return;
 	}
-	wr_strbuf_printf(&item, "{\"id\":%" PRId64 ",", a->id);
-	planner_action_to_json(&item, &pa);
-	wr_strbuf_puts(&item, "}");
-	list_add(&b->replan, wr_strbuf_str(&item));
-	wr_strbuf_done(&item);
+	worker_list_replanned(&b->replan, a->id, &pa);
 	w->replanned++;
 	log_debug("action=%" PRId64 " re-planned: actor now in room %" PRId64, a->id, pa.room_id);
 }
@@ -578,14 +348,10 @@ append_events(struct batch *b, const struct game_outcome *out, const struct work
 static void
 mark_active(struct batch *b, const struct worker_action *a)
 {
-	char item[96];
-
 	/* Players' own actions and their follow-ups; not a fight's rounds or a mob's doings. */
 	if (!a->instance_id || a->game.actor_char <= 0 || strncmp(a->actor_key, "char:", 5) != 0)
 		return;
-	snprintf(item, sizeof(item), "{\"character_id\":%" PRId64 ",\"instance_id\":%" PRId64 "}", a->game.actor_char,
-		 a->instance_id);
-	list_add(&b->active, item);
+	worker_list_active(&b->active, a->game.actor_char, a->instance_id);
 }
 
 static void
@@ -636,223 +402,31 @@ apply_one(struct worker *w, struct batch *b, struct worker_action *a, int64_t no
 		w->applied++;
 }
 
-static void
-owner_json(struct wr_strbuf *sb, const char *key, int64_t id)
-{
-	if (id)
-		wr_strbuf_printf(sb, ",\"%s\":%" PRId64, key, id);
-	else
-		wr_strbuf_printf(sb, ",\"%s\":null", key);
-}
-
-/* One item row as wr_commit_batch writes it: owners, worn slot, quantity (and template for new rows). */
-static void
-item_json(struct wr_strbuf *sb, const struct game_item *it, bool whole)
-{
-	const char *slot = game_slot_to_string(it->worn_slot);
-
-	wr_strbuf_printf(sb, "{\"id\":%" PRId64, it->id);
-	if (whole)
-		wr_strbuf_printf(sb, ",\"template_id\":%" PRId64 ",\"instance_id\":%" PRId64, it->template_id,
-				 it->instance_id);
-	if (whole && it->named) {
-		wr_strbuf_puts(sb, ",\"name\":");
-		wr_strbuf_json_str(sb, it->name);
-	}
-	owner_json(sb, "owner_character_id", it->owner_char);
-	owner_json(sb, "owner_room_id", it->owner_room);
-	owner_json(sb, "owner_mob_id", it->owner_mob);
-	owner_json(sb, "owner_item_id", it->owner_item);
-	if (slot)
-		wr_strbuf_printf(sb, ",\"worn_slot\":\"%s\"", slot);
-	else
-		wr_strbuf_puts(sb, ",\"worn_slot\":null");
-	/* NULL is open, and what every non-container has. */
-	wr_strbuf_printf(sb, ",\"container_state\":%s",
-			 it->state == GAME_CLOSED ? "\"closed\"" : it->state == GAME_LOCKED ? "\"locked\"" : "null");
-	wr_strbuf_printf(sb, ",\"quantity\":%" PRId64 "}", it->quantity);
-}
-
-/* Items the rules changed, made or removed: only locked or new ones, as the rules only change those. */
-static void
-encode_items(const struct game_state *st, struct wr_strbuf *sb)
-{
-	const char *sep = "";
-
-	wr_strbuf_puts(sb, "],\"new_items\":[");
-	for (size_t i = 0; i < st->nitems; i++) {
-		const struct game_item *it = &st->items[i];
-
-		if (!it->created || it->deleted)
-			continue;
-		wr_strbuf_puts(sb, sep);
-		item_json(sb, it, true);
-		sep = ",";
-	}
-	wr_strbuf_puts(sb, "],\"items\":[");
-	sep = "";
-	for (size_t i = 0; i < st->nitems; i++) {
-		const struct game_item *it = &st->items[i];
-
-		if (!it->dirty || it->created || it->deleted || !it->locked)
-			continue;
-		wr_strbuf_puts(sb, sep);
-		item_json(sb, it, false);
-		sep = ",";
-	}
-	wr_strbuf_puts(sb, "],\"deleted_items\":[");
-	sep = "";
-	for (size_t i = 0; i < st->nitems; i++) {
-		const struct game_item *it = &st->items[i];
-
-		if (!it->deleted || it->created || !it->locked)
-			continue;
-		wr_strbuf_printf(sb, "%s%" PRId64, sep, it->id);
-		sep = ",";
-	}
-	wr_strbuf_puts(sb, "],\"spilled\":[");
-	sep = "";
-	for (size_t i = 0; i < st->nitems; i++) {
-		const struct game_item *it = &st->items[i];
-
-		if (!it->deleted || !it->spill || it->created || !it->locked)
-			continue;
-		wr_strbuf_printf(sb, "%s%" PRId64, sep, it->id);
-		sep = ",";
-	}
-}
-
-/* Mobs the rules changed (only locked ones: the rules change nothing else). */
-static void
-encode_mobs(const struct game_state *st, struct wr_strbuf *sb)
-{
-	const char *sep = "";
-
-	wr_strbuf_puts(sb, "],\"mobs\":[");
-	for (size_t i = 0; i < st->nmobs; i++) {
-		const struct game_mob *m = &st->mobs[i];
-
-		if (!m->dirty || !m->locked)
-			continue;
-		wr_strbuf_printf(sb,
-				 "%s{\"id\":%" PRId64 ",\"room_id\":%" PRId64 ",\"hp\":%d,\"hp_at_ms\":%" PRId64
-				 ",\"fighting\":%" PRId64 ",\"dead\":%s",
-				 sep, m->id, m->room_id, (int) m->hp, m->hp_at_ms, m->fighting, m->dead ? "true" : "false");
-		if (m->corpse_id)
-			wr_strbuf_printf(sb, ",\"corpse_id\":%" PRId64, m->corpse_id);
-		wr_strbuf_puts(sb, "}");
-		sep = ",";
-	}
-}
-
-static void
-encode_batch(struct worker *w, struct batch *b, struct wr_strbuf *sb)
-{
-	bool first = true;
-
-	wr_strbuf_puts(sb, "{\"done\":[");
-	wr_strbuf_puts(sb, wr_strbuf_str(&b->done));
-	wr_strbuf_puts(sb, "],\"replan\":[");
-	wr_strbuf_puts(sb, wr_strbuf_str(&b->replan));
-	wr_strbuf_puts(sb, "],\"dead\":[");
-	wr_strbuf_puts(sb, wr_strbuf_str(&b->dead));
-	wr_strbuf_puts(sb, "],\"characters\":[");
-	for (size_t i = 0; i < w->state->nchars; i++) {
-		const struct game_char *c = &w->state->chars[i];
-
-		if (!c->dirty)
-			continue;
-		wr_strbuf_printf(sb,
-				 "%s{\"id\":%" PRId64 ",\"room_id\":%" PRId64 ",\"hp\":%d,\"gold\":%" PRId64
-				 ",\"xp\":%" PRId64 ",\"level\":%d,\"max_hp\":%d,\"fighting\":%" PRId64
-				 ",\"fight_id\":%" PRId64,
-				 first ? "" : ",", c->id, c->room_id, (int) c->hp, c->gold, c->xp, (int) c->level,
-				 (int) c->max_hp, c->fighting, c->fight_id);
-		if (c->hp_at_ms > 0)
-			wr_strbuf_printf(sb, ",\"hp_at_ms\":%" PRId64, c->hp_at_ms);
-		wr_strbuf_puts(sb, "}");
-		first = false;
-	}
-	encode_items(w->state, sb);
-	wr_strbuf_puts(sb, "],\"exits\":[");
-	first = true;
-	for (size_t i = 0; i < w->state->nrooms; i++) {
-		const struct game_room *r = &w->state->rooms[i];
-
-		for (int d = 0; d < _GAME_DIR_MAX; d++) {
-			if (!r->door_dirty[d])
-				continue;
-			wr_strbuf_printf(sb, "%s{\"from_room_id\":%" PRId64 ",\"dir\":\"%s\",\"door\":\"%s\"}",
-					 first ? "" : ",", r->id, game_dir_to_string((enum game_dir) d),
-					 r->doors[d] == GAME_OPEN ? "open" : r->doors[d] == GAME_CLOSED ? "closed" : "locked");
-			first = false;
-		}
-	}
-	encode_mobs(w->state, sb);
-	wr_strbuf_puts(sb, "],\"followups\":[");
-	wr_strbuf_puts(sb, wr_strbuf_str(&b->followups));
-	wr_strbuf_puts(sb, "],\"active\":[");
-	wr_strbuf_puts(sb, wr_strbuf_str(&b->active));
-	wr_strbuf_puts(sb, "],\"events\":[");
-	wr_strbuf_puts(sb, wr_strbuf_str(&b->events));
-	wr_strbuf_puts(sb, "],\"counters\":{");
-	first = true;
-	for (size_t i = 0; i < b->counters.n; i++) {
-		if (!b->counters.touched[i])
-			continue;
-		wr_strbuf_printf(sb, "%s\"%s\":%" PRId64, first ? "" : ",", b->counters.names[i], b->counters.seqs[i]);
-		first = false;
-	}
-	wr_strbuf_puts(sb, "}}");
-}
-
-static int
-commit(struct worker *w, const char *batch_json, struct wr_error *reterr)
-{
-	const char *p[1] = {batch_json};
-	struct wr_db_stmt st[2] = {
-		{.sql = sql_commit_batch, .nparams = 1, .params = p, .expect = PGRES_TUPLES_OK},
-		{.sql = "COMMIT", .expect = PGRES_COMMAND_OK},
-	};
-	int r = wr_db_pipeline(&w->db, st, 2, reterr);
-
-	PQclear(st[0].res);
-	PQclear(st[1].res);
-	return r;
-}
-
 /* After a failed batch: roll back, count the attempt, maybe dead-letter. */
 static void
 recover(struct worker *w, int n, const struct wr_error *err)
 {
 	struct wr_error e2 = {0};
 	struct wr_strbuf ids = WR_STRBUF_INIT;
-	char max[24];
-	const char *p[3];
-	int64_t batch_ids[WORKER_MAX_BATCH];
+	int r;
 
 	w->failures++;
-	if (!wr_db_connected(&w->db) || wr_db_exec(&w->db, "ROLLBACK", 0, NULL, PGRES_COMMAND_OK, NULL, &e2) < 0) {
-		if (wr_db_reconnect(&w->db, &e2) < 0 || wr_db_listen(&w->db, "wr_actions", &e2) < 0) {
-			log_warning("could not reconnect to database: %s", e2.msg);
-			return;
-		}
-		log_notice("reconnected to database");
+	r = worker_store_reset(&w->db, &e2);
+	if (r < 0) {
+		log_warning("could not reconnect to database: %s", e2.msg);
+		return;
 	}
+	if (r > 0)
+		log_notice("reconnected to database");
 	/* A batch of one pins the failure on its action; larger ones are retried one by one. */
 	if (n != 1) {
 		w->next_batch = 1;
 		return;
 	}
-	for (int i = 0; i < n; i++)
-		batch_ids[i] = w->actions[i].id;
-	append_ids(&ids, batch_ids, (size_t) n);
-	snprintf(max, sizeof(max), "%" PRId64, wr_db_error_is_transient(err) ? w->cfg.max_attempts : 1);
-	p[0] = wr_strbuf_str(&ids);
-	p[1] = err->msg;
-	p[2] = max;
-	if (wr_db_exec(&w->db, sql_failed, 3, p, PGRES_TUPLES_OK, NULL, &e2) < 0)
-		log_warning("could not record failed attempt of action %" PRId64 ": %s", batch_ids[0], e2.msg);
+	worker_encode_id_array(&ids, &w->actions[0].id, 1);
+	if (worker_store_failed(&w->db, wr_strbuf_str(&ids), err->msg,
+				wr_db_error_is_transient(err) ? w->cfg.max_attempts : 1, &e2) < 0)
+		log_warning("could not record failed attempt of action %" PRId64 ": %s", w->actions[0].id, e2.msg);
 	wr_strbuf_done(&ids);
 }
 
@@ -863,38 +437,45 @@ recover(struct worker *w, int n, const struct wr_error *err)
 static int
 idle(struct worker *w, struct wr_error *reterr)
 {
-	struct wr_db_stmt st[2] = {
-		{.sql = "ROLLBACK", .expect = PGRES_COMMAND_OK},
-		{.sql = sql_next_due, .expect = PGRES_TUPLES_OK},
-	};
-	int64_t due;
-	int r = wr_db_pipeline(&w->db, st, 2, reterr);
+	int64_t due = 0;
+	bool any = false;
+	int r = worker_store_idle(&w->db, &any, &due, reterr);
 
 	if (r < 0)
 		return r;
-	if (wr_db_get_i64(st[1].res, 0, 0, &due) < 0)
+	if (!any)
 		w->wait_ms = w->cfg.backstop_ms;        /* empty queue */
 	else if (due <= 0)
 		w->wait_ms = WORKER_BUSY_WAIT_MS;       /* due, but claimed or held back by its actor */
 	else
 		w->wait_ms = due < w->cfg.backstop_ms ? due + 1 : w->cfg.backstop_ms;
-	PQclear(st[0].res);
-	PQclear(st[1].res);
 	return 0;
+}
+
+static void
+batch_reset(struct batch *b)
+{
+	wr_strbuf_done(&b->events);
+	wr_strbuf_done(&b->done);
+	wr_strbuf_done(&b->replan);
+	wr_strbuf_done(&b->dead);
+	wr_strbuf_done(&b->followups);
+	wr_strbuf_done(&b->active);
+	b->counters.n = 0;
+	b->nevents = 0;
 }
 
 int
 worker_run_batch(struct worker *w)
 {
 	struct wr_error err = {0};
-	static struct batch b; /* large: counters for every locked stream */
+	struct batch *b = w->batch;
 	struct wr_strbuf json = WR_STRBUF_INIT;
 	uint64_t rt0 = w->db.round_trips;
 	int64_t now_ms = wr_now_ms();
 	int n, r;
 
-	b = (struct batch){0};
-
+	batch_reset(b);
 	if (!wr_db_connected(&w->db)) {
 		recover(w, 0, &err);
 		return wr_db_connected(&w->db) ? 0 : -ECONNRESET;
@@ -915,19 +496,19 @@ worker_run_batch(struct worker *w)
 	if (r < n)
 		log_debug("batch of %d cut to %d: lock set full", n, r);
 	n = r;
-	r = counters_load(&b.counters, w->loaded);
+	r = worker_decode_counters(w->loaded, &b->counters);
 	if (r < 0)
 		goto fail;
 	for (int i = 0; i < n; i++)
-		apply_one(w, &b, &w->actions[i], now_ms);
-	encode_batch(w, &b, &json);
-	r = commit(w, wr_strbuf_str(&json), &err);
+		apply_one(w, b, &w->actions[i], now_ms);
+	worker_encode_batch(&json, b, w->state);
+	r = worker_store_commit(&w->db, wr_strbuf_str(&json), &err);
 	if (r < 0)
 		goto fail;
 	w->batches++;
 	w->batch_round_trips += w->db.round_trips - rt0;
 	w->batch_actions += (uint64_t) n;
-	log_debug("batch of %d committed: %zu events, %" PRIu64 " round trips", n, b.nevents,
+	log_debug("batch of %d committed: %zu events, %" PRIu64 " round trips", n, b->nevents,
 		  w->db.round_trips - rt0);
 	/* Adapt: a full batch means backlog, so grow; otherwise fit what came. */
 	if (n == w->next_batch)
@@ -942,12 +523,7 @@ fail:
 	recover(w, n < 0 ? 0 : n, &err);
 	r = -EIO;
 out:
-	wr_strbuf_done(&b.events);
-	wr_strbuf_done(&b.done);
-	wr_strbuf_done(&b.replan);
-	wr_strbuf_done(&b.dead);
-	wr_strbuf_done(&b.followups);
-	wr_strbuf_done(&b.active);
+	batch_reset(b);
 	wr_strbuf_done(&json);
 	return r;
 }

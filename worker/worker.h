@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * worker.h: wr-worker internals shared by main.c, worker.c and codec.c.
+ * worker.h: wr-worker internals shared by main.c, worker.c and codec.c
+ * (store.h holds the SQL round trips).
  */
 #ifndef WR_WORKER_WORKER_H
 #define WR_WORKER_WORKER_H
@@ -28,6 +29,8 @@
  * together. */
 #define WORKER_FOLLOW_SUFFIX ":follow"
 #define WORKER_FOLLOW_PRIORITY 50
+#define WORKER_PLAYER_PRIORITY 100  /* players' own commands (wr_submit) */
+#define WORKER_AMBIENT_PRIORITY 200 /* corpses decaying, mobs respawning */
 
 struct worker_config {
 	char *database_url;
@@ -67,12 +70,69 @@ struct worker_action {
 	char decode_error[128];
 };
 
+/*
+ * What one batch locks and reads: wr_lock_load()'s arguments.  Every set
+ * is counted in n[], so undoing an action that did not fit restores them
+ * all by copying struct load_count back; a new set cannot be forgotten.
+ */
+enum load_set {
+	LOAD_INSTANCES, /* locked, in store.h's enum store_lock order */
+	LOAD_ROOMS,
+	LOAD_CHARS,
+	LOAD_MOBS,
+	LOAD_ITEMS,
+	LOAD_VIEWS,       /* characters whose planner view is read (re-planning) */
+	LOAD_POSSESSIONS, /* the rest follow enum game_read */
+	LOAD_READ_CHARS,
+	LOAD_READ_ITEMS,
+	LOAD_CONTENTS,
+	LOAD_READ_MOBS,
+	LOAD_WEIGHTS,
+	LOAD_EXIT_NAMES,
+	LOAD_WHO, /* instances whose who list is read */
+	LOAD_NSETS,
+};
+
+#define LOAD_MAX_IDS GAME_MAX_ITEMS /* the largest set's capacity (codec.c's load_cap) */
+
+struct load_count {
+	size_t n[LOAD_NSETS];
+	size_t new_ids;   /* item ids to reserve */
+	size_t item_rows; /* an upper bound of the items the state will hold */
+};
+
+struct loadset {
+	int64_t ids[LOAD_NSETS][LOAD_MAX_IDS];
+	struct load_count count;
+	bool combat; /* a kill or a round: read the corpse template and recall rooms */
+};
+
+#define MAX_STREAMS (GAME_MAX_ROOMS + GAME_MAX_CHARS)
+
+/* The locked streams' counters: seqs as loaded, then as assigned. */
+struct counters {
+	char names[MAX_STREAMS][32];
+	int64_t seqs[MAX_STREAMS];
+	bool touched[MAX_STREAMS];
+	size_t n;
+};
+
+/* The batch being built for wr_commit_batch. */
+struct batch {
+	struct wr_strbuf events, done, replan, dead;
+	struct wr_strbuf followups, active; /* actions the rules asked for; actors that acted (who) */
+	struct counters counters;
+	size_t nevents;
+};
+
 struct worker {
 	struct worker_config cfg;
 	struct wr_db db;
 	struct worker_action *actions;   /* WORKER_MAX_BATCH, from malloc() */
 	struct game_state *state;        /* from malloc() */
 	struct game_outcome *outcome;    /* from malloc() */
+	struct loadset *load;            /* from malloc(): the batch's lock set and reads */
+	struct batch *batch;             /* from malloc(): the batch's wr_commit_batch parts */
 	struct json_object *loaded;      /* wr_lock_load() result, alive while applying */
 	int64_t next_batch;              /* adaptive claim size */
 	int64_t wait_ms;                 /* after an empty claim: how long to sleep */
@@ -107,6 +167,30 @@ worker_encode_event(struct wr_strbuf *sb, const struct game_event *ev, const str
 		    const int64_t *seqs);
 void
 worker_stream_name(const struct game_stream *s, char *buf, size_t n);
+/* A PostgreSQL int8[] text: "{1,2,3}". */
+void
+worker_encode_id_array(struct wr_strbuf *sb, const int64_t *ids, size_t n);
+/* wr_lock_load()'s jsonb of what to read (the sets after the locked ones). */
+void
+worker_encode_reads(struct wr_strbuf *sb, const struct loadset *ls);
+/* The locked streams' counters in the loaded document; -EBADMSG, -E2BIG. */
+int
+worker_decode_counters(struct json_object *doc, struct counters *c);
+/* One element appended to a wr_commit_batch list (a comma first unless empty):
+ * "done" ids, "dead" with why, "replan" marked stale or planned again, "active". */
+void
+worker_list_id(struct wr_strbuf *list, int64_t id);
+void
+worker_list_dead(struct wr_strbuf *list, int64_t id, const char *why);
+void
+worker_list_stale(struct wr_strbuf *list, int64_t id, int64_t actor_char);
+void
+worker_list_replanned(struct wr_strbuf *list, int64_t id, const struct planner_action *pa);
+void
+worker_list_active(struct wr_strbuf *list, int64_t character_id, int64_t instance_id);
+/* The whole wr_commit_batch document: b's lists and what the rules changed in st. */
+void
+worker_encode_batch(struct wr_strbuf *sb, struct batch *b, const struct game_state *st);
 
 /* worker.c */
 int

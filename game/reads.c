@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * reads.c: what an action reads besides its locks, and where the actions the
+ * rules ask for queue.  The worker builds its lock+load request and its
+ * follow-up rows from these, verb-blind.
+ */
+#include <string.h>
+
+#include "game/game.h"
+
+static void
+add(struct game_reads *r, enum game_read set, int64_t id)
+{
+	for (size_t i = 0; i < r->n[set]; i++)
+		if (r->ids[set][i] == id)
+			return;
+	/* GAME_MAX_READ_IDS bounds what one verb below asks for: never reached. */
+	if (r->n[set] < GAME_MAX_READ_IDS)
+		r->ids[set][r->n[set]++] = id;
+}
+
+/* Look and examine: the described character with its things, an item with
+ * what is inside, a container's contents, the names behind an exit. */
+static void
+look_reads(const struct game_action *a, struct game_reads *r)
+{
+	if (a->target_char) {
+		add(r, GAME_READ_CHARS, a->target_char);
+		add(r, GAME_READ_POSSESSIONS, a->target_char);
+		r->item_rows += GAME_MAX_POSSESSIONS;
+	}
+	if (a->target_mob)
+		add(r, GAME_READ_MOBS, a->target_mob);
+	if (a->nitems) {
+		add(r, GAME_READ_ITEMS, a->items[0]);
+		add(r, GAME_READ_CONTENTS, a->items[0]);
+		r->item_rows += 1 + GAME_MAX_CONTENTS;
+	}
+	if (a->container_id) {
+		add(r, GAME_READ_CONTENTS, a->container_id);
+		r->item_rows += GAME_MAX_CONTENTS;
+	}
+	if (a->has_dir)
+		add(r, GAME_READ_EXIT_NAMES, a->room_id);
+}
+
+/* The actor's worn and carried things. */
+static void
+own_possessions(const struct game_action *a, struct game_reads *r)
+{
+	add(r, GAME_READ_POSSESSIONS, a->actor_char);
+	r->item_rows += GAME_MAX_POSSESSIONS;
+}
+
+/* Moving things: whoever may receive them is weighed; a split stack or
+ * dropped coins make one new row. */
+static void
+transfer_reads(const struct game_action *a, struct game_reads *r)
+{
+	if (a->verb == GAME_VERB_GET)
+		add(r, GAME_READ_WEIGHTS, a->actor_char);
+	if (a->verb == GAME_VERB_GIVE && a->target_char && a->nitems)
+		add(r, GAME_READ_WEIGHTS, a->target_char);
+	if (a->amount > 0 && (a->nitems > 0 || a->verb == GAME_VERB_DROP)) {
+		r->new_ids++;
+		r->item_rows++;
+	}
+}
+
+void
+game_reads(const struct game_action *a, struct game_reads *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	switch (a->verb) {
+	case GAME_VERB_LOOK:
+	case GAME_VERB_EXAMINE:
+		look_reads(a, ret);
+		break;
+	case GAME_VERB_CONSIDER:
+		if (a->target_char)
+			add(ret, GAME_READ_CHARS, a->target_char);
+		if (a->target_mob)
+			add(ret, GAME_READ_MOBS, a->target_mob);
+		break;
+	case GAME_VERB_INVENTORY:
+		add(ret, GAME_READ_WEIGHTS, a->actor_char);
+		own_possessions(a, ret);
+		break;
+	case GAME_VERB_EQUIPMENT:
+	case GAME_VERB_WEAR:
+	case GAME_VERB_WIELD:
+	/* remove: whether another held light still burns; lock, unlock: the key */
+	case GAME_VERB_REMOVE:
+	case GAME_VERB_LOCK:
+	case GAME_VERB_UNLOCK:
+		own_possessions(a, ret);
+		break;
+	case GAME_VERB_SCORE:
+		add(ret, GAME_READ_WEIGHTS, a->actor_char);
+		break;
+	case GAME_VERB_WHO:
+		ret->who = true;
+		break;
+	case GAME_VERB_KILL:
+		ret->combat = true;
+		break;
+	case GAME_VERB_ROUND:
+		/* Weapon and armour; a corpse, its loot and its coins (or a dead
+		 * character's dropped gold). */
+		ret->combat = true;
+		own_possessions(a, ret);
+		ret->item_rows += 2 + GAME_MAX_LOOT;
+		ret->new_ids += 2 + GAME_MAX_LOOT;
+		break;
+	case GAME_VERB_GET:
+	case GAME_VERB_DROP:
+	case GAME_VERB_PUT:
+	case GAME_VERB_GIVE:
+		transfer_reads(a, ret);
+		break;
+	default:
+		break;
+	}
+}
+
+void
+game_queue_of(const struct game_action *a, struct game_queue *ret)
+{
+	switch (a->verb) {
+	case GAME_VERB_ROUND:
+		*ret = (struct game_queue){.chain = "combat", .id = a->actor_char, .urgency = GAME_URGENCY_PLAYER};
+		break;
+	case GAME_VERB_DECAY:
+		*ret = (struct game_queue){.chain = "decay", .id = a->nitems ? a->items[0] : 0,
+					   .urgency = GAME_URGENCY_AMBIENT};
+		break;
+	case GAME_VERB_RESPAWN:
+		*ret = (struct game_queue){.chain = "respawn", .id = a->target_mob, .urgency = GAME_URGENCY_AMBIENT};
+		break;
+	default: /* trigger, look */
+		*ret = (struct game_queue){.chain = NULL, .id = a->actor_char, .urgency = GAME_URGENCY_FOLLOW};
+		break;
+	}
+}

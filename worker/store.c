@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * store.c: the worker's SQL and its round trips.  A batch is three:
+ *
+ *   1. BEGIN + claim up to k actions (wr_claim: FOR UPDATE SKIP LOCKED, only
+ *      the oldest queued action of each actor)              -- pipelined
+ *   2. lock + load every aggregate of the batch in the global order
+ *      (wr_lock_load: instances, rooms, characters, mobs, items, FOR NO KEY
+ *      UPDATE), with what the rules read for display and reserved item ids
+ *   3. wr_commit_batch (rows, events with stream seqs, delete the actions,
+ *      NOTIFY) + COMMIT                                     -- pipelined
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "worker/store.h"
+
+#define CHANNEL "wr_actions"
+
+static const char *const session_sql =
+	"SET lock_timeout = '2s'; SET statement_timeout = '10s';"
+	" SET idle_in_transaction_session_timeout = '5s'; SET client_min_messages = warning";
+
+/* $1 k -> claimed rows, columns in codec.c's COL_* order */
+static const char *const sql_claim =
+	"SELECT id, actor_key, verb, args::text, plan::text, instance_id, lock_rooms::text,"
+	" lock_characters::text, lock_items::text, seed, command_id, attempts, replans, account_id,"
+	" created_at::text, lock_mobs::text, lock_instances::text FROM wr_claim($1)";
+
+/*
+ * The lock phase.  Tests build a second worker with another function here
+ * (tests/integration/wr_lock_load_unordered.sql) to prove that the
+ * contention test catches a worker that does not lock in the global order.
+ */
+#ifndef WR_LOCK_LOAD_FN
+#define WR_LOCK_LOAD_FN "wr_lock_load"
+#endif
+
+/* $1..$5 bigint[] of instances, rooms, characters, mobs, items to lock, $6 jsonb
+ * of what to read unlocked (schema/functions/wr_lock_load.sql) -> one jsonb */
+static const char *const sql_lock_load =
+	"SELECT " WR_LOCK_LOAD_FN "($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[],"
+	" $6::jsonb)::text";
+
+/* $1 batch jsonb -> events written */
+static const char *const sql_commit_batch = "SELECT wr_commit_batch($1::jsonb)";
+
+/* -> ms until the next queued action is due (<= 0: due now), NULL if none */
+static const char *const sql_next_due =
+	"SELECT (extract(epoch FROM min(run_at) - clock_timestamp()) * 1000)::bigint FROM action_queue";
+
+/* $1 ids bigint[], $2 error, $3 max attempts -> actions dead-lettered */
+static const char *const sql_failed = "SELECT wr_action_failed($1::bigint[], $2, $3::integer)";
+
+int
+worker_store_open(struct wr_db *db, const char *url, struct wr_error *reterr)
+{
+	char appname[64];
+	int r;
+
+	/* "wr-worker/<pid>": an operator (or a test) can tell backends apart. */
+	snprintf(appname, sizeof(appname), "wr-worker/%d", (int) getpid());
+	r = wr_db_init(db, url, appname, session_sql, reterr);
+	if (r < 0)
+		return r;
+	return wr_db_listen(db, CHANNEL, reterr);
+}
+
+int
+worker_store_reset(struct wr_db *db, struct wr_error *reterr)
+{
+	int r;
+
+	if (wr_db_connected(db) && wr_db_exec(db, "ROLLBACK", 0, NULL, PGRES_COMMAND_OK, NULL, reterr) == 0)
+		return 0;
+	r = wr_db_reconnect(db, reterr);
+	if (r < 0)
+		return r;
+	r = wr_db_listen(db, CHANNEL, reterr);
+	return r < 0 ? r : 1;
+}
+
+int
+worker_store_claim(struct wr_db *db, int64_t k, PGresult **ret, struct wr_error *reterr)
+{
+	char ks[24];
+	const char *p[1] = {ks};
+	struct wr_db_stmt st[2] = {
+		{.sql = "BEGIN", .expect = PGRES_COMMAND_OK},
+		{.sql = sql_claim, .nparams = 1, .params = p, .expect = PGRES_TUPLES_OK},
+	};
+	int r;
+
+	snprintf(ks, sizeof(ks), "%" PRId64, k);
+	r = wr_db_pipeline(db, st, 2, reterr);
+	PQclear(st[0].res);
+	if (r < 0) {
+		PQclear(st[1].res);
+		return r;
+	}
+	*ret = st[1].res;
+	return 0;
+}
+
+int
+worker_store_lock_load(struct wr_db *db, const char *const locks[_STORE_LOCK_MAX], const char *reads,
+		       PGresult **ret, struct wr_error *reterr)
+{
+	const char *p[_STORE_LOCK_MAX + 1];
+	PGresult *res = NULL;
+	int r;
+
+	for (int i = 0; i < _STORE_LOCK_MAX; i++)
+		p[i] = locks[i];
+	p[_STORE_LOCK_MAX] = reads;
+	r = wr_db_exec(db, sql_lock_load, _STORE_LOCK_MAX + 1, p, PGRES_TUPLES_OK, &res, reterr);
+	if (r >= 0 && (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)))
+		r = wr_error_set(reterr, -EBADMSG, "internal", "lock_load returned no document");
+	if (r < 0) {
+		PQclear(res);
+		return r;
+	}
+	*ret = res;
+	return 0;
+}
+
+int
+worker_store_commit(struct wr_db *db, const char *batch_json, struct wr_error *reterr)
+{
+	const char *p[1] = {batch_json};
+	struct wr_db_stmt st[2] = {
+		{.sql = sql_commit_batch, .nparams = 1, .params = p, .expect = PGRES_TUPLES_OK},
+		{.sql = "COMMIT", .expect = PGRES_COMMAND_OK},
+	};
+	int r = wr_db_pipeline(db, st, 2, reterr);
+
+	PQclear(st[0].res);
+	PQclear(st[1].res);
+	return r;
+}
+
+int
+worker_store_idle(struct wr_db *db, bool *ret_any, int64_t *ret_due_ms, struct wr_error *reterr)
+{
+	struct wr_db_stmt st[2] = {
+		{.sql = "ROLLBACK", .expect = PGRES_COMMAND_OK},
+		{.sql = sql_next_due, .expect = PGRES_TUPLES_OK},
+	};
+	int r = wr_db_pipeline(db, st, 2, reterr);
+
+	if (r == 0)
+		*ret_any = wr_db_get_i64(st[1].res, 0, 0, ret_due_ms) == 0;
+	PQclear(st[0].res);
+	PQclear(st[1].res);
+	return r;
+}
+
+int
+worker_store_failed(struct wr_db *db, const char *ids, const char *error, int64_t max_attempts,
+		    struct wr_error *reterr)
+{
+	char max[24];
+	const char *p[3] = {ids, error, max};
+
+	snprintf(max, sizeof(max), "%" PRId64, max_attempts);
+	return wr_db_exec(db, sql_failed, 3, p, PGRES_TUPLES_OK, NULL, reterr);
+}

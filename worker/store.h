@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * store.h: the worker's round trips to PostgreSQL.  Every SQL text of the
+ * worker lives in store.c; worker.c runs the batch, codec.c encodes and
+ * decodes what travels.
+ */
+#ifndef WR_WORKER_STORE_H
+#define WR_WORKER_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/db.h"
+#include "core/error.h"
+
+/* The lock+load call's array parameters, in the global lock order. */
+enum store_lock {
+	STORE_LOCK_INSTANCES,
+	STORE_LOCK_ROOMS,
+	STORE_LOCK_CHARS,
+	STORE_LOCK_MOBS,
+	STORE_LOCK_ITEMS,
+	_STORE_LOCK_MAX,
+};
+
+/* Connects with the worker's session settings and listens for new actions. */
+int
+worker_store_open(struct wr_db *db, const char *url, struct wr_error *reterr);
+/* After a failed batch: rolls back, or reconnects (and listens again) when the
+ * connection is gone.  1 if it reconnected, 0 if it rolled back. */
+int
+worker_store_reset(struct wr_db *db, struct wr_error *reterr);
+/* Round trip 1: BEGIN and claim up to k actions (wr_claim).  *ret rows in
+ * codec.c's column order; the caller PQclear()s it. */
+int
+worker_store_claim(struct wr_db *db, int64_t k, PGresult **ret, struct wr_error *reterr);
+/* Round trip 2: lock (PostgreSQL int8[] texts, enum store_lock order) and load
+ * (reads: wr_lock_load's jsonb).  *ret is one row of JSON text. */
+int
+worker_store_lock_load(struct wr_db *db, const char *const locks[_STORE_LOCK_MAX], const char *reads,
+		       PGresult **ret, struct wr_error *reterr);
+/* Round trip 3: wr_commit_batch(batch_json) and COMMIT. */
+int
+worker_store_commit(struct wr_db *db, const char *batch_json, struct wr_error *reterr);
+/* Nothing claimed: ROLLBACK and ask when the next action is due, in one round
+ * trip.  *ret_any false: the queue is empty; else *ret_due_ms (<= 0: due now). */
+int
+worker_store_idle(struct wr_db *db, bool *ret_any, int64_t *ret_due_ms, struct wr_error *reterr);
+/* Counts a failed attempt of the actions ids (an int8[] text); dead-letters
+ * those with max_attempts attempts. */
+int
+worker_store_failed(struct wr_db *db, const char *ids, const char *error, int64_t max_attempts,
+		    struct wr_error *reterr);
+
+#endif
