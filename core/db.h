@@ -70,6 +70,20 @@ wr_db_pipeline(struct wr_db *db, struct wr_db_stmt *stmts, size_t n, struct wr_e
 int
 wr_db_listen(struct wr_db *db, const char *channel, struct wr_error *reterr) WR_MUSTCHECK;
 
+/* Called once per notification: channel and payload ("" when none) are
+ * borrowed for the call only. */
+typedef void wr_db_notify_fn(const char *channel, const char *payload, void *userdata);
+
+/*
+ * Reads whatever the server has sent (PQconsumeInput, no waiting) and hands
+ * every pending notification to cb (which may be NULL: just count them).
+ * Returns the number drained, or -ECONNRESET with reterr filled when the
+ * connection is gone: the caller reconnects and LISTENs again.  The one drain
+ * loop of every LISTENing service (worker, ingress long-poll, publisher).
+ */
+int
+wr_db_notifies(struct wr_db *db, wr_db_notify_fn *cb, void *userdata, struct wr_error *reterr) WR_MUSTCHECK;
+
 /*
  * Waits up to timeout_ms for a notification on this connection and drains
  * all that are pending.  Returns the number drained (0 on timeout) or a
