@@ -48,6 +48,17 @@ set_value(const struct wr_config_key *k, const char *value, const char *origin, 
 		free(*(char **) k->ptr);
 		*(char **) k->ptr = wr_xstrdup(value);
 		return 0;
+	case WR_CONFIG_LOG_LEVEL: {
+		int level = wr_log_level_from_string(value);
+
+		if (level < 0)
+			return wr_error_set(reterr, -EINVAL, "bad_config",
+					    "invalid value \"%s\" for \"%s\" (%s): expected error, warning, notice, "
+					    "info or debug",
+					    value, k->name, origin);
+		*(enum wr_log_level *) k->ptr = (enum wr_log_level) level;
+		return 0;
+	}
 	}
 	return -EINVAL;
 }
@@ -216,6 +227,9 @@ wr_config_log(const struct wr_config_key *keys)
 			log_info("config %s = \"%s\"", k->name, k->secret && v && *v ? "********" : v ? v : "");
 			break;
 		}
+		case WR_CONFIG_LOG_LEVEL:
+			log_info("config %s = %s", k->name, wr_log_level_to_string(*(enum wr_log_level *) k->ptr));
+			break;
 		}
 	}
 }

@@ -36,6 +36,17 @@ wr_log_level_from_string(const char *s)
 	return -EINVAL;
 }
 
+const char *
+wr_log_level_to_string(enum wr_log_level level)
+{
+	static const char *const lower[_WR_LOG_MAX] = {
+		[WR_LOG_ERROR] = "error", [WR_LOG_WARNING] = "warning", [WR_LOG_NOTICE] = "notice",
+		[WR_LOG_INFO] = "info",   [WR_LOG_DEBUG] = "debug",
+	};
+
+	return (unsigned) level < _WR_LOG_MAX ? lower[level] : "?";
+}
+
 void
 wr_log_write(enum wr_log_level level, const char *ctx, const char *fmt, ...)
 {

@@ -29,6 +29,9 @@ wr_log_init(const char *progname);
 /* Parses "error", "warning", "notice", "info" or "debug"; -EINVAL otherwise. */
 int
 wr_log_level_from_string(const char *s);
+/* "error" ... "debug"; "?" for a value out of range. */
+const char *
+wr_log_level_to_string(enum wr_log_level level);
 
 void
 wr_log_write(enum wr_log_level level, const char *ctx, const char *fmt, ...)
