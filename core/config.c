@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/invariant.h"
 #include "core/log.h"
 #include "core/util.h"
 
@@ -60,7 +61,10 @@ set_value(const struct wr_config_key *k, const char *value, const char *origin, 
 		return 0;
 	}
 	}
-	return -EINVAL;
+	/* Every enum wr_config_type has a case above; a table with junk in .type is our bug. */
+	(void) NEVER(true);
+	return wr_error_set(reterr, -EINVAL, "bad_config", "setting \"%s\" has an unknown type %d", k->name,
+			    (int) k->type);
 }
 
 static char *

@@ -14,6 +14,7 @@
 
 #include "core/db.h"
 #include "core/error.h"
+#include "core/invariant.h"
 #include "core/util.h"
 #include "tools/wrctl_world.h"
 
@@ -375,11 +376,18 @@ load_exits(struct loader *ld, struct world *w)
 		for (size_t i = 0; i < w->n_exits; i++) {
 			struct room_exit *ex = &w->exits[i];
 			struct num from, to, key;
-			const char *p[] = {num(&from, ex->from->ids[k]), game_dir_to_string(ex->dir),
-					   num(&to, ex->to->ids[k]), world_door_names[ex->door],
-					   ex->key_item ? num(&key, ex->key_item->id) : NULL, ex->door_name};
+			const char *p[6];
 			int r;
 
+			/* world_validate() refuses a world with any exit unresolved. */
+			if (NEVER(!ex->from || !ex->to || ex->dir < 0 || ex->door < 0 || ex->door >= _DOOR_MAX))
+				return wr_error_set(&ld->err, -EINVAL, "bug", "exit %zu was not resolved", i);
+			p[0] = num(&from, ex->from->ids[k]);
+			p[1] = game_dir_to_string(ex->dir);
+			p[2] = num(&to, ex->to->ids[k]);
+			p[3] = world_door_names[ex->door];
+			p[4] = ex->key_item ? num(&key, ex->key_item->id) : NULL;
+			p[5] = ex->door_name;
 			loader_what(ld, "exit \"%s\" of room \"%s\"", game_dir_to_string(ex->dir),
 				    ex->from->e.key);
 			r = write_row(ld, sql_upsert_exit, 6, p, NULL);
@@ -457,7 +465,7 @@ load_mobs(struct loader *ld, struct world *w)
 
 /* Loads it->container first: containers come before what they hold. */
 static int
-load_item(struct loader *ld, struct world *w, struct item *it)
+load_item(struct loader *ld, struct world *w, struct item *it, int depth)
 {
 	struct num tpl, inst, owner, quantity;
 	const char *p[9];
@@ -465,8 +473,15 @@ load_item(struct loader *ld, struct world *w, struct item *it)
 
 	if (it->id)
 		return 0;
+	/* world_validate() refuses a world with any item unresolved, and nesting
+	 * deeper than CONTAINER_DEPTH_MAX, which bounds this recursion. */
+	if (NEVER(!it->tpl || !it->inst || depth > CONTAINER_DEPTH_MAX))
+		return wr_error_set(&ld->err, -EINVAL, "bug", "item \"%s\" was not resolved", it->e.key);
+	if (NEVER((it->owner_kind == OWNER_CHARACTER && !it->chr) || (it->owner_kind == OWNER_MOB && !it->mob) ||
+		  (it->owner_kind == OWNER_ROOM && !it->room) || (it->owner_kind == OWNER_CONTAINER && !it->container)))
+		return wr_error_set(&ld->err, -EINVAL, "bug", "item \"%s\" has no owner", it->e.key);
 	if (it->owner_kind == OWNER_CONTAINER) {
-		r = load_item(ld, w, it->container);
+		r = load_item(ld, w, it->container, depth + 1);
 		if (r < 0)
 			return r;
 	}
@@ -492,7 +507,7 @@ static int
 load_items(struct loader *ld, struct world *w)
 {
 	for (size_t i = 0; i < w->n_items; i++) {
-		int r = load_item(ld, w, &w->items[i]);
+		int r = load_item(ld, w, &w->items[i], 0);
 
 		if (r < 0)
 			return r;
