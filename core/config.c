@@ -34,8 +34,7 @@ set_value(const struct wr_config_key *k, const char *value, const char *origin, 
 		*(int64_t *) k->ptr = v;
 		return 0;
 	case WR_CONFIG_BOOL:
-		if (!strcmp(value, "1") || !strcmp(value, "true") || !strcmp(value, "yes") ||
-		    !strcmp(value, "on"))
+		if (!strcmp(value, "1") || !strcmp(value, "true") || !strcmp(value, "yes") || !strcmp(value, "on"))
 			*(bool *) k->ptr = true;
 		else if (!strcmp(value, "0") || !strcmp(value, "false") || !strcmp(value, "no") ||
 			 !strcmp(value, "off"))
@@ -136,8 +135,7 @@ print_help(const struct wr_config_key *keys, const char *progname)
 }
 
 int
-wr_config_load(const struct wr_config_key *keys, int argc, char **argv, const char *progname,
-	       struct wr_error *reterr)
+wr_config_load(const struct wr_config_key *keys, int argc, char **argv, const char *progname, struct wr_error *reterr)
 {
 	const char *config_path = NULL;
 	bool check_only = false;

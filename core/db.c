@@ -114,8 +114,8 @@ wr_db_connected(const struct wr_db *db)
 }
 
 int
-wr_db_exec(struct wr_db *db, const char *sql, int nparams, const char *const *params,
-	   ExecStatusType expect, PGresult **ret, struct wr_error *reterr)
+wr_db_exec(struct wr_db *db, const char *sql, int nparams, const char *const *params, ExecStatusType expect,
+	   PGresult **ret, struct wr_error *reterr)
 {
 	PGresult *res;
 
@@ -149,8 +149,8 @@ wr_db_pipeline(struct wr_db *db, struct wr_db_stmt *stmts, size_t n, struct wr_e
 	if (!PQenterPipelineMode(db->conn))
 		return set_pg_error(reterr, db->conn, NULL, "could not enter pipeline mode");
 	for (size_t i = 0; i < n; i++) {
-		if (!PQsendQueryParams(db->conn, stmts[i].sql, stmts[i].nparams, NULL, stmts[i].params, NULL,
-				       NULL, 0)) {
+		if (!PQsendQueryParams(db->conn, stmts[i].sql, stmts[i].nparams, NULL, stmts[i].params, NULL, NULL,
+				       0)) {
 			r = set_pg_error(reterr, db->conn, NULL, "could not send query");
 			failed = true;
 			n = i; /* only the ones sent have results to read */
@@ -240,7 +240,8 @@ wr_db_listen(struct wr_db *db, const char *channel, struct wr_error *reterr)
 }
 
 int
-wr_db_notifies(struct wr_db *db, wr_db_notify_fn *cb, void *userdata, struct wr_error *reterr)
+wr_db_notifies(struct wr_db *db, void (*cb)(const char *channel, const char *payload, void *userdata), void *userdata,
+	       struct wr_error *reterr)
 {
 	PGnotify *n;
 	int count = 0;

@@ -50,8 +50,7 @@ world_done(struct world *w)
 /* ---- error reporting ------------------------------------------------------ */
 
 static void
-verror(struct world *w, const char *file, const char *ctx, const char *fmt, va_list ap)
-	PRINTF_LIKE(4, 0);
+verror(struct world *w, const char *file, const char *ctx, const char *fmt, va_list ap) PRINTF_LIKE(4, 0);
 
 static void
 verror(struct world *w, const char *file, const char *ctx, const char *fmt, va_list ap)
@@ -106,8 +105,8 @@ world_print_counts(const struct world *w, const char *prefix, const char *suffix
 
 	printf("%s: %zu zones, %zu rooms, %zu exits, %zu mob templates, %zu mobs, "
 	       "%zu item templates, %zu items, %zu accounts, %zu characters%s\n",
-	       prefix, w->n_zones, w->n_rooms * ninst, w->n_exits * ninst, w->n_mob_tpls, w->n_mobs,
-	       w->n_item_tpls, w->n_items, w->n_accounts, w->n_characters, suffix);
+	       prefix, w->n_zones, w->n_rooms * ninst, w->n_exits * ninst, w->n_mob_tpls, w->n_mobs, w->n_item_tpls,
+	       w->n_items, w->n_accounts, w->n_characters, suffix);
 }
 
 /* ---- command line --------------------------------------------------------------------- */
@@ -174,9 +173,8 @@ wrctl_world(int argc, char **argv)
 	if (!w.unreadable)
 		world_validate(&w);
 	if (w.nerrors > 0) {
-		fprintf(stderr,
-			"wrctl world: content is invalid (%u error%s), nothing was loaded\n",
-			w.nerrors, w.nerrors == 1 ? "" : "s");
+		fprintf(stderr, "wrctl world: content is invalid (%u error%s), nothing was loaded\n", w.nerrors,
+			w.nerrors == 1 ? "" : "s");
 		r = -EINVAL;
 		goto out;
 	}
@@ -188,4 +186,3 @@ out:
 	world_done(&w);
 	return r < 0 ? 1 : 0;
 }
-

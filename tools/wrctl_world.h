@@ -62,7 +62,7 @@ struct room {
 	const char *zone_key;
 	const char *name;
 	const char *description;
-	struct json_object *flags; /* borrowed, NULL when absent */
+	struct json_object *flags;    /* borrowed, NULL when absent */
 	struct json_object *on_enter; /* borrowed, NULL when absent: [{"text", "room_text"}] */
 	bool start;
 	struct zone *zone;
@@ -79,7 +79,7 @@ struct room_exit {
 	const char *to_key;
 	const char *key_item_key; /* NULL when the door has no key */
 	const char *door_name;    /* "iron-bound trapdoor"; NULL: "door" */
-	enum game_dir dir; /* _GAME_DIR_INVALID when the name is unknown */
+	enum game_dir dir;        /* _GAME_DIR_INVALID when the name is unknown */
 	int door;
 	bool oneway;
 	struct room *from;
@@ -168,9 +168,9 @@ struct content_file {
 	struct json_object *root; /* owned reference */
 };
 
-#define DECLARE_VEC(type, name)                                                                    \
-	type *name;                                                                                \
-	size_t n_##name;                                                                           \
+#define DECLARE_VEC(type, name) \
+	type *name;             \
+	size_t n_##name;        \
 	size_t cap_##name
 
 struct world {
@@ -207,8 +207,7 @@ world_error(struct world *w, const char *file, const char *fmt, ...) PRINTF_LIKE
 void
 world_at_error(struct where *at, const char *fmt, ...) PRINTF_LIKE(2, 3);
 void
-world_where_init(struct where *at, struct world *w, const char *file, const char *fmt, ...)
-	PRINTF_LIKE(4, 5);
+world_where_init(struct where *at, struct world *w, const char *file, const char *fmt, ...) PRINTF_LIKE(4, 5);
 
 /* Prints "<prefix>: N zones, ..." with the counts of the whole world. */
 void

@@ -26,8 +26,7 @@
 const char *const world_door_names[_DOOR_MAX] = {"none", "open", "closed", "locked"};
 const char *const world_owner_members[_OWNER_MAX] = {"room", "mob", "container", "character"};
 
-static const char *const item_kinds[] = {"weapon", "armor", "container", "key",
-					 "money",  "food",  "misc"};
+static const char *const item_kinds[] = {"weapon", "armor", "container", "key", "money", "food", "misc"};
 static const char *const item_slots[] = {"wield", "hold",  "shield", "head", "neck", "body",
 					 "arms",  "hands", "waist",  "legs", "feet", "finger"};
 static const char *const room_flags[] = {"start", "dark", "safe", "indoors", "recall", "no_mob"};
@@ -42,8 +41,8 @@ vec_grow(void *arr, size_t n, size_t *cap, size_t size)
 }
 
 /* Appends a zeroed element to w->name and evaluates to a pointer to it. */
-#define VEC_PUSH(w, name)                                                                          \
-	((w)->name = vec_grow((w)->name, (w)->n_##name, &(w)->cap_##name, sizeof(*(w)->name)),     \
+#define VEC_PUSH(w, name)                                                                      \
+	((w)->name = vec_grow((w)->name, (w)->n_##name, &(w)->cap_##name, sizeof(*(w)->name)), \
 	 memset(&(w)->name[(w)->n_##name], 0, sizeof(*(w)->name)), &(w)->name[(w)->n_##name++])
 
 /* ---- typed members ---------------------------------------------------------- */
@@ -108,14 +107,12 @@ check_members(struct where *at, struct json_object *obj, const char *const *allo
 }
 
 static bool
-str_member(struct where *at, struct json_object *obj, const char *name, size_t max, bool required,
-	   const char **ret)
+str_member(struct where *at, struct json_object *obj, const char *name, size_t max, bool required, const char **ret)
 {
 	struct wr_error err;
 	int r;
 
-	r = required ? wr_json_get_str(obj, name, max, ret, &err)
-		     : wr_json_opt_str(obj, name, max, ret, &err);
+	r = required ? wr_json_get_str(obj, name, max, ret, &err) : wr_json_opt_str(obj, name, max, ret, &err);
 	if (r < 0) {
 		world_at_error(at, "%s", err.msg);
 		return false;
@@ -125,16 +122,15 @@ str_member(struct where *at, struct json_object *obj, const char *name, size_t m
 
 /* A one-line name or a multi-line description: non-empty, no control bytes. */
 static bool
-text_member(struct where *at, struct json_object *obj, const char *name, bool multiline,
-	    bool required, const char **ret)
+text_member(struct where *at, struct json_object *obj, const char *name, bool multiline, bool required,
+	    const char **ret)
 {
 	const char *s = NULL;
 
 	if (!str_member(at, obj, name, multiline ? DESC_MAX : NAME_MAX_LEN, required, &s))
 		return false;
 	if (s && !text_valid(s, multiline)) {
-		world_at_error(at, "member \"%s\" must be non-empty text without control characters",
-			 name);
+		world_at_error(at, "member \"%s\" must be non-empty text without control characters", name);
 		return false;
 	}
 	if (s)
@@ -143,8 +139,7 @@ text_member(struct where *at, struct json_object *obj, const char *name, bool mu
 }
 
 static bool
-key_member(struct where *at, struct json_object *obj, const char *name, bool required,
-	   const char **ret)
+key_member(struct where *at, struct json_object *obj, const char *name, bool required, const char **ret)
 {
 	const char *s = NULL;
 
@@ -160,8 +155,8 @@ key_member(struct where *at, struct json_object *obj, const char *name, bool req
 }
 
 static bool
-int_member(struct where *at, struct json_object *obj, const char *name, int64_t min, int64_t max,
-	   bool required, int64_t *ret)
+int_member(struct where *at, struct json_object *obj, const char *name, int64_t min, int64_t max, bool required,
+	   int64_t *ret)
 {
 	struct wr_error err;
 	int r;
@@ -191,8 +186,8 @@ bool_member(struct where *at, struct json_object *obj, const char *name, bool *r
 }
 
 static bool
-enum_member(struct where *at, struct json_object *obj, const char *name, const char *const *table,
-	    size_t n, bool required, const char **ret)
+enum_member(struct where *at, struct json_object *obj, const char *name, const char *const *table, size_t n,
+	    bool required, const char **ret)
 {
 	const char *s = NULL;
 
@@ -225,8 +220,8 @@ object_member(struct where *at, struct json_object *obj, const char *name, struc
 
 /* An array of strings, each accepted by valid(); required unless allow_missing. */
 static bool
-strings_member(struct where *at, struct json_object *obj, const char *name, size_t max,
-	       bool (*valid)(const char *), struct json_object **ret)
+strings_member(struct where *at, struct json_object *obj, const char *name, size_t max, bool (*valid)(const char *),
+	       struct json_object **ret)
 {
 	struct json_object *v = wr_json_member(obj, name, json_type_array);
 	size_t n;
@@ -243,8 +238,7 @@ strings_member(struct where *at, struct json_object *obj, const char *name, size
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *s = json_object_array_get_idx(v, i);
 
-		if (!json_object_is_type(s, json_type_string) ||
-		    !valid(json_object_get_string(s))) {
+		if (!json_object_is_type(s, json_type_string) || !valid(json_object_get_string(s))) {
 			world_at_error(at, "member \"%s\" has an invalid entry at index %zu", name, i);
 			return false;
 		}
@@ -385,13 +379,11 @@ parse_exits(struct where *at, struct room *r, struct json_object *obj)
 	it = json_object_iter_begin(exits);
 	end = json_object_iter_end(exits);
 	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it))
-		parse_exit(at, r, json_object_iter_peek_name(&it),
-			   json_object_iter_peek_value(&it));
+		parse_exit(at, r, json_object_iter_peek_name(&it), json_object_iter_peek_value(&it));
 }
 
 static void
-parse_room(struct world *w, const char *file, const char *zone_key, struct json_object *obj,
-	   size_t idx)
+parse_room(struct world *w, const char *file, const char *zone_key, struct json_object *obj, size_t idx)
 {
 	static const char *const members[] = {"key", "name", "description", "flags", "exits", "on_enter", NULL};
 	struct room *r = VEC_PUSH(w, rooms);
@@ -406,17 +398,14 @@ parse_room(struct world *w, const char *file, const char *zone_key, struct json_
 		return;
 	world_where_init(&at, w, file, "room \"%s\"", r->e.key);
 	if (strncmp(r->e.key, zone_key, zlen) != 0 || r->e.key[zlen] != '.' || !r->e.key[zlen + 1])
-		world_at_error(&at, "room key must start with its zone's key and a dot (\"%s.\")",
-			 zone_key);
+		world_at_error(&at, "room key must start with its zone's key and a dot (\"%s.\")", zone_key);
 	check_members(&at, obj, members);
 	(void) text_member(&at, obj, "name", false, true, &r->name);
 	(void) text_member(&at, obj, "description", true, true, &r->description);
 	if (json_object_object_get_ex(obj, "flags", NULL))
-		(void) strings_member(&at, obj, "flags", WR_ELEMENTSOF(room_flags), flag_valid,
-				      &r->flags);
+		(void) strings_member(&at, obj, "flags", WR_ELEMENTSOF(room_flags), flag_valid, &r->flags);
 	for (size_t i = 0; r->flags && i < json_object_array_length(r->flags); i++)
-		if (!strcmp(json_object_get_string(json_object_array_get_idx(r->flags, i)),
-			    "start"))
+		if (!strcmp(json_object_get_string(json_object_array_get_idx(r->flags, i)), "start"))
 			r->start = true;
 	parse_exits(&at, r, obj);
 	parse_on_enter(&at, r, obj);
@@ -485,9 +474,8 @@ parse_mob_tpl(struct world *w, const char *file, struct json_object *obj, size_t
 static void
 parse_item_tpl(struct world *w, const char *file, struct json_object *obj, size_t idx)
 {
-	static const char *const members[] = {"key",       "name",     "keywords", "description",
-					      "kind",      "slot",     "weight",   "value",
-					      "stackable", "capacity", "stats",    NULL};
+	static const char *const members[] = {"key",    "name",  "keywords",  "description", "kind",  "slot",
+					      "weight", "value", "stackable", "capacity",    "stats", NULL};
 	struct item_tpl *t = VEC_PUSH(w, item_tpls);
 	struct where at;
 
@@ -503,10 +491,8 @@ parse_item_tpl(struct world *w, const char *file, struct json_object *obj, size_
 	(void) text_member(&at, obj, "name", false, true, &t->name);
 	(void) keywords_member(&at, obj, &t->keywords);
 	(void) text_member(&at, obj, "description", true, true, &t->description);
-	(void) enum_member(&at, obj, "kind", item_kinds, WR_ELEMENTSOF(item_kinds), false,
-			   &t->kind);
-	(void) enum_member(&at, obj, "slot", item_slots, WR_ELEMENTSOF(item_slots), false,
-			   &t->slot);
+	(void) enum_member(&at, obj, "kind", item_kinds, WR_ELEMENTSOF(item_kinds), false, &t->kind);
+	(void) enum_member(&at, obj, "slot", item_slots, WR_ELEMENTSOF(item_slots), false, &t->slot);
 	(void) int_member(&at, obj, "weight", 0, 1000000, false, &t->weight);
 	(void) int_member(&at, obj, "value", 0, 1000000000, false, &t->value);
 	(void) bool_member(&at, obj, "stackable", &t->stackable);
@@ -563,9 +549,8 @@ parse_item_owner(struct where *at, struct item *it, struct json_object *obj)
 static void
 parse_item(struct world *w, const char *file, struct json_object *obj, size_t idx)
 {
-	static const char *const members[] = {"key",       "template",  "room",     "mob",
-					      "container", "character", "instance", "quantity",
-					      "worn",      NULL};
+	static const char *const members[] = {"key",       "template", "room",     "mob",  "container",
+					      "character", "instance", "quantity", "worn", NULL};
 	struct item *it = VEC_PUSH(w, items);
 	struct where at;
 
@@ -595,16 +580,13 @@ char_name_valid(const char *s)
 {
 	size_t n = strlen(s);
 
-	return n >= 2 && n <= 24 &&
-	       strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") == n;
+	return n >= 2 && n <= 24 && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") == n;
 }
 
 static void
-parse_character(struct world *w, const char *file, const char *account, struct json_object *obj,
-		size_t idx)
+parse_character(struct world *w, const char *file, const char *account, struct json_object *obj, size_t idx)
 {
-	static const char *const members[] = {"name", "description", "level", "max_hp",
-					      "gold", "instance",    NULL};
+	static const char *const members[] = {"name", "description", "level", "max_hp", "gold", "instance", NULL};
 	struct character *c = VEC_PUSH(w, characters);
 	struct where at;
 
@@ -758,8 +740,7 @@ load_file(struct world *w, const char *path)
 	f->path = wr_xstrdup(path);
 	r = read_whole_file(path, &buf, &len);
 	if (r < 0) {
-		world_error(w, f->path, "could not read file: %s",
-			    r == -EFBIG ? "larger than 16 MiB" : strerror(-r));
+		world_error(w, f->path, "could not read file: %s", r == -EFBIG ? "larger than 16 MiB" : strerror(-r));
 		w->unreadable = true;
 		return r;
 	}
@@ -786,8 +767,7 @@ world_add_directory(struct world *w, const char *dir)
 	r = glob(pattern, 0, NULL, &g);
 	if (r != 0) {
 		world_error(w, dir,
-			    r == GLOB_NOMATCH ? "no content files (*.json) found"
-					      : "could not list content files");
+			    r == GLOB_NOMATCH ? "no content files (*.json) found" : "could not list content files");
 		w->unreadable = true;
 		return r == GLOB_NOMATCH ? -ENOENT : -EIO;
 	}
@@ -806,4 +786,3 @@ world_add_path(struct world *w, const char *path)
 		return world_add_directory(w, path);
 	return load_file(w, path);
 }
-

@@ -214,8 +214,7 @@ loader_what(struct loader *ld, const char *fmt, ...)
 
 /* Runs one of the statements above and reads its (id, change) row. */
 static int
-write_row(struct loader *ld, const char *sql, int nparams, const char *const *params,
-	  int64_t *ret_id)
+write_row(struct loader *ld, const char *sql, int nparams, const char *const *params, int64_t *ret_id)
 {
 	PGresult *res = NULL;
 	const char *change;
@@ -226,14 +225,12 @@ write_row(struct loader *ld, const char *sql, int nparams, const char *const *pa
 	if (r < 0)
 		return r;
 	if (PQntuples(res) != 1 || PQnfields(res) != 2) {
-		r = wr_error_set(&ld->err, -EBADMSG, "database", "expected one row, got %d",
-				 PQntuples(res));
+		r = wr_error_set(&ld->err, -EBADMSG, "database", "expected one row, got %d", PQntuples(res));
 		goto out;
 	}
 	r = wr_db_get_i64(res, 0, 0, &id);
 	if (r < 0) {
-		wr_error_set(&ld->err, r, "database", "unexpected id \"%s\"",
-			     PQgetvalue(res, 0, 0));
+		wr_error_set(&ld->err, r, "database", "unexpected id \"%s\"", PQgetvalue(res, 0, 0));
 		goto out;
 	}
 	change = PQgetvalue(res, 0, 1);
@@ -286,8 +283,8 @@ load_room_templates(struct loader *ld, struct world *w)
 	for (size_t i = 0; i < w->n_rooms; i++) {
 		struct room *rm = &w->rooms[i];
 		struct num zone_id;
-		const char *p[] = {rm->e.key, num(&zone_id, rm->zone->id), rm->name,
-				   rm->description, json_text(rm->flags, "[]"), json_text(rm->on_enter, "[]")};
+		const char *p[] = {rm->e.key,       num(&zone_id, rm->zone->id), rm->name,
+				   rm->description, json_text(rm->flags, "[]"),  json_text(rm->on_enter, "[]")};
 		int r;
 
 		loader_what(ld, "room template \"%s\"", rm->e.key);
@@ -355,12 +352,10 @@ load_rooms(struct loader *ld, struct world *w)
 		for (size_t i = 0; i < w->n_rooms; i++) {
 			struct room *rm = &w->rooms[i];
 			struct num inst_id, tpl_id;
-			const char *p[] = {num(&inst_id, w->instances[k].id),
-					   num(&tpl_id, rm->template_id)};
+			const char *p[] = {num(&inst_id, w->instances[k].id), num(&tpl_id, rm->template_id)};
 			int r;
 
-			loader_what(ld, "room \"%s\" in instance \"%s\"", rm->e.key,
-				    w->instances[k].e.key);
+			loader_what(ld, "room \"%s\" in instance \"%s\"", rm->e.key, w->instances[k].e.key);
 			r = write_row(ld, sql_ensure_room, 2, p, &rm->ids[k]);
 			if (r < 0)
 				return r;
@@ -388,8 +383,7 @@ load_exits(struct loader *ld, struct world *w)
 			p[3] = world_door_names[ex->door];
 			p[4] = ex->key_item ? num(&key, ex->key_item->id) : NULL;
 			p[5] = ex->door_name;
-			loader_what(ld, "exit \"%s\" of room \"%s\"", game_dir_to_string(ex->dir),
-				    ex->from->e.key);
+			loader_what(ld, "exit \"%s\" of room \"%s\"", game_dir_to_string(ex->dir), ex->from->e.key);
 			r = write_row(ld, sql_upsert_exit, 6, p, NULL);
 			if (r < 0)
 				return r;
@@ -451,8 +445,8 @@ load_mobs(struct loader *ld, struct world *w)
 		struct mob *m = &w->mobs[i];
 		struct num tpl, inst, room, hp;
 		const char *p[] = {num(&tpl, m->tpl->id), num(&inst, m->inst->id),
-				   num(&room, m->room->ids[instance_index(w, m->inst)]),
-				   num(&hp, m->tpl->max_hp), m->e.key};
+				   num(&room, m->room->ids[instance_index(w, m->inst)]), num(&hp, m->tpl->max_hp),
+				   m->e.key};
 		int r;
 
 		loader_what(ld, "mob \"%s\"", m->e.key);
@@ -516,9 +510,8 @@ load_items(struct loader *ld, struct world *w)
 }
 
 static int (*const load_steps[])(struct loader *ld, struct world *w) = {
-	load_instances,      load_zones, load_room_templates, load_mob_templates,
-	load_item_templates, load_rooms, load_exits,          load_accounts,
-	load_characters,     load_mobs,  load_items,
+	load_instances, load_zones,    load_room_templates, load_mob_templates, load_item_templates, load_rooms,
+	load_exits,     load_accounts, load_characters,     load_mobs,          load_items,
 };
 
 int
@@ -551,17 +544,14 @@ world_load(struct world *w, const char *conninfo)
 	in_tx = false;
 	if (r < 0)
 		goto out;
-	snprintf(suffix, sizeof(suffix), " (changes: %u inserted, %u updated)", ld.inserted,
-		 ld.updated);
+	snprintf(suffix, sizeof(suffix), " (changes: %u inserted, %u updated)", ld.inserted, ld.updated);
 	world_print_counts(w, "loaded world", suffix);
 out:
 	if (r < 0) {
 		fprintf(stderr, "wrctl world: could not load %s: %s\n", ld.what, ld.err.msg);
-		if (in_tx &&
-		    wr_db_exec(&ld.db, "ROLLBACK", 0, NULL, PGRES_COMMAND_OK, NULL, &ld.err) < 0)
+		if (in_tx && wr_db_exec(&ld.db, "ROLLBACK", 0, NULL, PGRES_COMMAND_OK, NULL, &ld.err) < 0)
 			fprintf(stderr, "wrctl world: could not roll back: %s\n", ld.err.msg);
 	}
 	wr_db_done(&ld.db);
 	return r;
 }
-

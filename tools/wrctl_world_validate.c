@@ -41,8 +41,8 @@ sort_unique(struct world *w, void *arr, size_t n, size_t size, bool ci, const ch
 	qsort(arr, n, size, cmp);
 	for (size_t i = 1; i < n; i++)
 		if (*AT(arr, size, i)->key && cmp(AT(arr, size, i - 1), AT(arr, size, i)) == 0)
-			world_error(w, AT(arr, size, i)->file, "duplicate %s \"%s\" (also in %s)",
-				    kind, AT(arr, size, i)->key, AT(arr, size, i - 1)->file);
+			world_error(w, AT(arr, size, i)->file, "duplicate %s \"%s\" (also in %s)", kind,
+				    AT(arr, size, i)->key, AT(arr, size, i - 1)->file);
 }
 
 static void *
@@ -55,8 +55,7 @@ lookup(void *arr, size_t n, size_t size, bool ci, const char *key)
 	return bsearch(&k, arr, n, size, ci ? cmp_entry_ci : cmp_entry);
 }
 
-#define FIND(w, name, key)                                                                         \
-	((__typeof__((w)->name)) lookup((w)->name, (w)->n_##name, sizeof(*(w)->name), false, (key)))
+#define FIND(w, name, key) ((__typeof__((w)->name)) lookup((w)->name, (w)->n_##name, sizeof(*(w)->name), false, (key)))
 
 static void
 sort_all(struct world *w)
@@ -76,8 +75,7 @@ static void
 resolve_rooms(struct world *w)
 {
 	if (w->n_rooms > 0 && w->n_instances == 0)
-		world_error(w, w->rooms[0].e.file,
-			    "rooms need at least one instance, and there is none");
+		world_error(w, w->rooms[0].e.file, "rooms need at least one instance, and there is none");
 	for (size_t i = 0; i < w->n_rooms; i++) {
 		struct room *r = &w->rooms[i];
 
@@ -86,9 +84,8 @@ resolve_rooms(struct world *w)
 		if (!r->start)
 			continue;
 		if (w->start_room)
-			world_error(w, r->e.file,
-				    "room \"%s\": a second \"start\" room (first is \"%s\")",
-				    r->e.key, w->start_room->e.key);
+			world_error(w, r->e.file, "room \"%s\": a second \"start\" room (first is \"%s\")", r->e.key,
+				    w->start_room->e.key);
 		else
 			w->start_room = r;
 	}
@@ -104,17 +101,15 @@ resolve_exit(struct world *w, struct room_exit *ex)
 	if (!ex->to_key || ex->dir < 0 || !ex->from)
 		return; /* already reported */
 	if (!ex->to)
-		world_error(w, ex->file, "room \"%s\": exit \"%s\" leads to unknown room \"%s\"",
-			    from, game_dir_to_string(ex->dir), ex->to_key);
+		world_error(w, ex->file, "room \"%s\": exit \"%s\" leads to unknown room \"%s\"", from,
+			    game_dir_to_string(ex->dir), ex->to_key);
 	if (ex->key_item_key) {
 		ex->key_item = FIND(w, item_tpls, ex->key_item_key);
 		if (!ex->key_item)
-			world_error(w, ex->file,
-				    "room \"%s\": exit \"%s\": unknown key item \"%s\"", from,
+			world_error(w, ex->file, "room \"%s\": exit \"%s\": unknown key item \"%s\"", from,
 				    game_dir_to_string(ex->dir), ex->key_item_key);
 		else if (strcmp(ex->key_item->kind, "key") != 0)
-			world_error(w, ex->file,
-				    "room \"%s\": exit \"%s\": item \"%s\" is not a key", from,
+			world_error(w, ex->file, "room \"%s\": exit \"%s\": item \"%s\" is not a key", from,
 				    game_dir_to_string(ex->dir), ex->key_item_key);
 	}
 	if (ex->from->exits[ex->dir] && ex->from->exits[ex->dir] != ex)
@@ -132,17 +127,15 @@ check_reverse(struct world *w, const struct room_exit *ex)
 		return;
 	back = ex->to->exits[game_dir_opposite(ex->dir)];
 	if (!back || back->to != ex->from) {
-		world_error(
-			w, ex->file,
-			"room \"%s\": exit \"%s\" to \"%s\" has no way back (\"%s\" from \"%s\"); "
-			"add it or mark the exit \"oneway\"",
-			ex->from->e.key, game_dir_to_string(ex->dir), ex->to->e.key,
-			game_dir_to_string(game_dir_opposite(ex->dir)), ex->to->e.key);
+		world_error(w, ex->file,
+			    "room \"%s\": exit \"%s\" to \"%s\" has no way back (\"%s\" from \"%s\"); "
+			    "add it or mark the exit \"oneway\"",
+			    ex->from->e.key, game_dir_to_string(ex->dir), ex->to->e.key,
+			    game_dir_to_string(game_dir_opposite(ex->dir)), ex->to->e.key);
 		return;
 	}
 	if (back->door != ex->door || back->key_item != ex->key_item)
-		world_error(w, ex->file,
-			    "room \"%s\": door of exit \"%s\" differs from its reverse in \"%s\"",
+		world_error(w, ex->file, "room \"%s\": door of exit \"%s\" differs from its reverse in \"%s\"",
 			    ex->from->e.key, game_dir_to_string(ex->dir), ex->to->e.key);
 }
 
@@ -158,14 +151,11 @@ resolve_mobs(struct world *w)
 		m->room = FIND(w, rooms, m->room_key);
 		m->inst = FIND(w, instances, m->instance_key);
 		if (m->tpl_key && !m->tpl)
-			world_error(w, m->e.file, "mob \"%s\": unknown mob template \"%s\"",
-				    m->e.key, m->tpl_key);
+			world_error(w, m->e.file, "mob \"%s\": unknown mob template \"%s\"", m->e.key, m->tpl_key);
 		if (m->room_key && !m->room)
-			world_error(w, m->e.file, "mob \"%s\": unknown room \"%s\"", m->e.key,
-				    m->room_key);
+			world_error(w, m->e.file, "mob \"%s\": unknown room \"%s\"", m->e.key, m->room_key);
 		if (!m->inst)
-			world_error(w, m->e.file, "mob \"%s\": unknown instance \"%s\"", m->e.key,
-				    m->instance_key);
+			world_error(w, m->e.file, "mob \"%s\": unknown instance \"%s\"", m->e.key, m->instance_key);
 	}
 }
 
@@ -186,14 +176,11 @@ resolve_item_owner(struct world *w, struct item *it)
 	case OWNER_CONTAINER:
 		it->container = FIND(w, items, it->owner_key);
 		found = it->container != NULL;
-		if (found && it->container->tpl &&
-		    strcmp(it->container->tpl->kind, "container") != 0)
-			world_error(w, it->e.file, "item \"%s\": \"%s\" is not a container",
-				    it->e.key, it->owner_key);
+		if (found && it->container->tpl && strcmp(it->container->tpl->kind, "container") != 0)
+			world_error(w, it->e.file, "item \"%s\": \"%s\" is not a container", it->e.key, it->owner_key);
 		break;
 	case OWNER_CHARACTER:
-		it->chr = lookup(w->characters, w->n_characters, sizeof(*w->characters), true,
-				 it->owner_key);
+		it->chr = lookup(w->characters, w->n_characters, sizeof(*w->characters), true, it->owner_key);
 		found = it->chr != NULL;
 		break;
 	case _OWNER_MAX:
@@ -208,11 +195,9 @@ static void
 check_item_tpl_use(struct world *w, struct item *it)
 {
 	if (it->quantity > 1 && !it->tpl->stackable)
-		world_error(w, it->e.file, "item \"%s\": quantity > 1 needs a stackable template",
-			    it->e.key);
+		world_error(w, it->e.file, "item \"%s\": quantity > 1 needs a stackable template", it->e.key);
 	if (it->worn && !it->tpl->slot)
-		world_error(w, it->e.file, "item \"%s\": \"worn\" needs a template with a \"slot\"",
-			    it->e.key);
+		world_error(w, it->e.file, "item \"%s\": \"worn\" needs a template with a \"slot\"", it->e.key);
 }
 
 /* Templates first: checking a container owner looks at the container's template. */
@@ -224,8 +209,7 @@ resolve_items(struct world *w)
 
 		it->tpl = FIND(w, item_tpls, it->tpl_key);
 		if (it->tpl_key && !it->tpl)
-			world_error(w, it->e.file, "item \"%s\": unknown item template \"%s\"",
-				    it->e.key, it->tpl_key);
+			world_error(w, it->e.file, "item \"%s\": unknown item template \"%s\"", it->e.key, it->tpl_key);
 		else if (it->tpl)
 			check_item_tpl_use(w, it);
 	}
@@ -242,9 +226,7 @@ item_instance(struct world *w, struct item *it)
 
 	for (int depth = 0; p && p->owner_kind == OWNER_CONTAINER; depth++) {
 		if (depth >= CONTAINER_DEPTH_MAX) {
-			world_error(w, it->e.file,
-				    "item \"%s\": containers nest too deep or in a cycle",
-				    it->e.key);
+			world_error(w, it->e.file, "item \"%s\": containers nest too deep or in a cycle", it->e.key);
 			return NULL;
 		}
 		p = p->container;
@@ -268,8 +250,7 @@ resolve_item_instances(struct world *w)
 			continue;
 		it->inst = item_instance(w, it);
 		if (!it->inst && it->owner_kind == OWNER_ROOM)
-			world_error(w, it->e.file, "item \"%s\": unknown instance \"%s\"",
-				    it->e.key, it->instance_key);
+			world_error(w, it->e.file, "item \"%s\": unknown instance \"%s\"", it->e.key, it->instance_key);
 	}
 }
 
@@ -282,8 +263,8 @@ resolve_characters(struct world *w)
 		c->account = FIND(w, accounts, c->account_key);
 		c->inst = FIND(w, instances, c->instance_key);
 		if (!c->inst)
-			world_error(w, c->e.file, "character \"%s\": unknown instance \"%s\"",
-				    c->e.key, c->instance_key);
+			world_error(w, c->e.file, "character \"%s\": unknown instance \"%s\"", c->e.key,
+				    c->instance_key);
 	}
 	if (w->n_characters > 0 && !w->start_room)
 		world_error(w, w->characters[0].e.file,
@@ -343,7 +324,8 @@ check_combat(struct world *w)
 		stat_dice(w, t->e.file, "item template", t->e.key, t->stats);
 		stat_int(w, t->e.file, "item template", t->e.key, t->stats, "armor", 0, 100);
 		if (t->stats && json_object_object_get_ex(t->stats, "corpse", &v) && strcmp(t->kind, "container") != 0)
-			world_error(w, t->e.file, "item template \"%s\": a corpse template must be a container", t->e.key);
+			world_error(w, t->e.file, "item template \"%s\": a corpse template must be a container",
+				    t->e.key);
 	}
 	for (size_t i = 0; i < w->n_mob_tpls; i++) {
 		const struct mob_tpl *t = &w->mob_tpls[i];
@@ -357,33 +339,42 @@ check_combat(struct world *w)
 		if (t->stats && json_object_object_get_ex(t->stats, "gold", &gold)) {
 			struct json_object *lo = NULL, *hi = NULL;
 
-			if (!json_object_is_type(gold, json_type_object) || !json_object_object_get_ex(gold, "min", &lo) ||
+			if (!json_object_is_type(gold, json_type_object) ||
+			    !json_object_object_get_ex(gold, "min", &lo) ||
 			    !json_object_object_get_ex(gold, "max", &hi) || !json_object_is_type(lo, json_type_int) ||
 			    !json_object_is_type(hi, json_type_int) || json_object_get_int64(lo) < 0 ||
-			    json_object_get_int64(hi) < json_object_get_int64(lo) || json_object_get_int64(hi) > 1000000)
-				world_error(w, t->e.file, "mob template \"%s\": stats.gold must be {\"min\": n, \"max\": m}, "
-					    "0 <= n <= m <= 1000000", t->e.key);
+			    json_object_get_int64(hi) < json_object_get_int64(lo) ||
+			    json_object_get_int64(hi) > 1000000)
+				world_error(w, t->e.file,
+					    "mob template \"%s\": stats.gold must be {\"min\": n, \"max\": m}, "
+					    "0 <= n <= m <= 1000000",
+					    t->e.key);
 		}
 		if (!t->stats || !json_object_object_get_ex(t->stats, "loot", &loot))
 			continue;
 		if (!json_object_is_type(loot, json_type_array) || json_object_array_length(loot) > GAME_MAX_LOOT) {
-			world_error(w, t->e.file, "mob template \"%s\": stats.loot must be an array of at most %d entries",
-				    t->e.key, GAME_MAX_LOOT);
+			world_error(w, t->e.file,
+				    "mob template \"%s\": stats.loot must be an array of at most %d entries", t->e.key,
+				    GAME_MAX_LOOT);
 			continue;
 		}
 		for (size_t j = 0; j < json_object_array_length(loot); j++) {
 			struct json_object *l = json_object_array_get_idx(loot, j), *item = NULL, *chance = NULL;
 
 			if (!json_object_is_type(l, json_type_object) || !json_object_object_get_ex(l, "item", &item) ||
-			    !json_object_object_get_ex(l, "chance", &chance) || !json_object_is_type(item, json_type_string) ||
+			    !json_object_object_get_ex(l, "chance", &chance) ||
+			    !json_object_is_type(item, json_type_string) ||
 			    !json_object_is_type(chance, json_type_int) || json_object_get_int64(chance) < 1 ||
 			    json_object_get_int64(chance) > 100) {
-				world_error(w, t->e.file, "mob template \"%s\": stats.loot[%zu] must be "
-					    "{\"item\": key, \"chance\": 1..100}", t->e.key, j);
+				world_error(w, t->e.file,
+					    "mob template \"%s\": stats.loot[%zu] must be "
+					    "{\"item\": key, \"chance\": 1..100}",
+					    t->e.key, j);
 				continue;
 			}
 			if (!FIND(w, item_tpls, json_object_get_string(item)))
-				world_error(w, t->e.file, "mob template \"%s\": stats.loot[%zu]: unknown item template \"%s\"",
+				world_error(w, t->e.file,
+					    "mob template \"%s\": stats.loot[%zu]: unknown item template \"%s\"",
 					    t->e.key, j, json_object_get_string(item));
 		}
 	}
@@ -411,8 +402,8 @@ check_rules(struct world *w)
 
 		if (c->tpl && strcmp(c->tpl->kind, "container") == 0 &&
 		    placed_weight(w, c, 0) - c->tpl->weight > c->tpl->capacity)
-			world_error(w, c->e.file, "item \"%s\": holds more weight than its capacity (%lld)",
-				    c->e.key, (long long) c->tpl->capacity);
+			world_error(w, c->e.file, "item \"%s\": holds more weight than its capacity (%lld)", c->e.key,
+				    (long long) c->tpl->capacity);
 	}
 }
 
@@ -423,8 +414,7 @@ world_validate(struct world *w)
 	resolve_rooms(w);
 	for (size_t i = 0; i < w->n_rooms; i++)
 		if (*w->rooms[i].e.key && !w->rooms[i].zone)
-			world_error(w, w->rooms[i].e.file, "room \"%s\": unknown zone",
-				    w->rooms[i].e.key);
+			world_error(w, w->rooms[i].e.file, "room \"%s\": unknown zone", w->rooms[i].e.key);
 	for (size_t i = 0; i < w->n_exits; i++)
 		resolve_exit(w, &w->exits[i]);
 	for (size_t i = 0; i < w->n_exits; i++)
@@ -435,4 +425,3 @@ world_validate(struct world *w)
 	resolve_item_instances(w);
 	check_rules(w);
 }
-
