@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/invariant.h"
 #include "core/log.h"
 #include "core/util.h"
 
@@ -33,8 +34,7 @@ set_value(const struct wr_config_key *k, const char *value, const char *origin, 
 		*(int64_t *) k->ptr = v;
 		return 0;
 	case WR_CONFIG_BOOL:
-		if (!strcmp(value, "1") || !strcmp(value, "true") || !strcmp(value, "yes") ||
-		    !strcmp(value, "on"))
+		if (!strcmp(value, "1") || !strcmp(value, "true") || !strcmp(value, "yes") || !strcmp(value, "on"))
 			*(bool *) k->ptr = true;
 		else if (!strcmp(value, "0") || !strcmp(value, "false") || !strcmp(value, "no") ||
 			 !strcmp(value, "off"))
@@ -48,8 +48,22 @@ set_value(const struct wr_config_key *k, const char *value, const char *origin, 
 		free(*(char **) k->ptr);
 		*(char **) k->ptr = wr_xstrdup(value);
 		return 0;
+	case WR_CONFIG_LOG_LEVEL: {
+		int level = wr_log_level_from_string(value);
+
+		if (level < 0)
+			return wr_error_set(reterr, -EINVAL, "bad_config",
+					    "invalid value \"%s\" for \"%s\" (%s): expected error, warning, notice, "
+					    "info or debug",
+					    value, k->name, origin);
+		*(enum wr_log_level *) k->ptr = (enum wr_log_level) level;
+		return 0;
 	}
-	return -EINVAL;
+	}
+	/* Every enum wr_config_type has a case above; a table with junk in .type is our bug. */
+	(void) NEVER(true);
+	return wr_error_set(reterr, -EINVAL, "bad_config", "setting \"%s\" has an unknown type %d", k->name,
+			    (int) k->type);
 }
 
 static char *
@@ -121,8 +135,7 @@ print_help(const struct wr_config_key *keys, const char *progname)
 }
 
 int
-wr_config_load(const struct wr_config_key *keys, int argc, char **argv, const char *progname,
-	       struct wr_error *reterr)
+wr_config_load(const struct wr_config_key *keys, int argc, char **argv, const char *progname, struct wr_error *reterr)
 {
 	const char *config_path = NULL;
 	bool check_only = false;
@@ -216,6 +229,9 @@ wr_config_log(const struct wr_config_key *keys)
 			log_info("config %s = \"%s\"", k->name, k->secret && v && *v ? "********" : v ? v : "");
 			break;
 		}
+		case WR_CONFIG_LOG_LEVEL:
+			log_info("config %s = %s", k->name, wr_log_level_to_string(*(enum wr_log_level *) k->ptr));
+			break;
 		}
 	}
 }

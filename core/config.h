@@ -15,20 +15,22 @@
 #include <stdint.h>
 
 #include "core/error.h"
+#include "core/log.h"
 
 enum wr_config_type {
 	WR_CONFIG_INT,
 	WR_CONFIG_STRING,
 	WR_CONFIG_BOOL,
+	WR_CONFIG_LOG_LEVEL, /* "error" ... "debug" (wr_log_level_from_string) */
 };
 
 struct wr_config_key {
 	const char *name;
 	enum wr_config_type type;
-	void *ptr;            /* int64_t *, char ** (from malloc()) or bool * */
-	const char *def;      /* default as text, parsed like any other value */
-	int64_t min, max;     /* WR_CONFIG_INT bounds */
-	bool secret;          /* masked in the effective-config dump */
+	void *ptr;        /* int64_t *, char ** (from malloc()), bool * or enum wr_log_level * */
+	const char *def;  /* default as text, parsed like any other value */
+	int64_t min, max; /* WR_CONFIG_INT bounds */
+	bool secret;      /* masked in the effective-config dump */
 	const char *help;
 };
 
@@ -40,6 +42,13 @@ struct wr_config_key {
 int
 wr_config_load(const struct wr_config_key *keys, int argc, char **argv, const char *progname,
 	       struct wr_error *reterr) WR_MUSTCHECK;
+
+/* The "log-level" setting every daemon has; it sets wr_log_max_level directly. */
+#define WR_CONFIG_KEY_LOG_LEVEL                                                                            \
+	{                                                                                                  \
+		.name = "log-level", .type = WR_CONFIG_LOG_LEVEL, .ptr = &wr_log_max_level, .def = "info", \
+		.help = "error, warning, notice, info or debug"                                            \
+	}
 
 /* Logs the effective configuration at INFO with secrets masked. */
 void

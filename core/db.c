@@ -114,8 +114,8 @@ wr_db_connected(const struct wr_db *db)
 }
 
 int
-wr_db_exec(struct wr_db *db, const char *sql, int nparams, const char *const *params,
-	   ExecStatusType expect, PGresult **ret, struct wr_error *reterr)
+wr_db_exec(struct wr_db *db, const char *sql, int nparams, const char *const *params, ExecStatusType expect,
+	   PGresult **ret, struct wr_error *reterr)
 {
 	PGresult *res;
 
@@ -149,8 +149,8 @@ wr_db_pipeline(struct wr_db *db, struct wr_db_stmt *stmts, size_t n, struct wr_e
 	if (!PQenterPipelineMode(db->conn))
 		return set_pg_error(reterr, db->conn, NULL, "could not enter pipeline mode");
 	for (size_t i = 0; i < n; i++) {
-		if (!PQsendQueryParams(db->conn, stmts[i].sql, stmts[i].nparams, NULL, stmts[i].params, NULL,
-				       NULL, 0)) {
+		if (!PQsendQueryParams(db->conn, stmts[i].sql, stmts[i].nparams, NULL, stmts[i].params, NULL, NULL,
+				       0)) {
 			r = set_pg_error(reterr, db->conn, NULL, "could not send query");
 			failed = true;
 			n = i; /* only the ones sent have results to read */
@@ -239,14 +239,29 @@ wr_db_listen(struct wr_db *db, const char *channel, struct wr_error *reterr)
 	return wr_db_exec(db, sql, 0, NULL, PGRES_COMMAND_OK, NULL, reterr);
 }
 
-static int
-drain(struct wr_db *db)
+int
+wr_db_notifies(struct wr_db *db, void (*cb)(const char *channel, const char *payload, void *userdata), void *userdata,
+	       struct wr_error *reterr)
 {
 	PGnotify *n;
 	int count = 0;
 
+	if (!db->conn)
+		return wr_error_set(reterr, -ECONNRESET, "database", "not connected to database");
+	if (!PQconsumeInput(db->conn) || PQstatus(db->conn) == CONNECTION_BAD) {
+		/* Whatever libpq says, the connection cannot be listened on any more. */
+		(void) set_pg_error(reterr, db->conn, NULL, "lost connection while listening");
+		if (reterr) {
+			reterr->code = -ECONNRESET;
+			if (!reterr->sqlstate[0])
+				snprintf(reterr->sqlstate, sizeof(reterr->sqlstate), "08006");
+		}
+		return -ECONNRESET;
+	}
 	while ((n = PQnotifies(db->conn)) != NULL) {
 		count++;
+		if (cb)
+			cb(n->relname, n->extra ? n->extra : "", userdata);
 		PQfreemem(n);
 	}
 	return count;
@@ -258,12 +273,8 @@ wr_db_wait_notify(struct wr_db *db, int timeout_ms, struct wr_error *reterr)
 	struct pollfd pfd;
 	int count, r;
 
-	if (!db->conn)
-		return wr_error_set(reterr, -ECONNRESET, "database", "not connected to database");
-	if (!PQconsumeInput(db->conn))
-		return set_pg_error(reterr, db->conn, NULL, "lost connection while listening");
-	count = drain(db);
-	if (count > 0)
+	count = wr_db_notifies(db, NULL, NULL, reterr);
+	if (count != 0)
 		return count;
 	pfd = (struct pollfd){.fd = PQsocket(db->conn), .events = POLLIN};
 	r = poll(&pfd, 1, timeout_ms);
@@ -271,9 +282,7 @@ wr_db_wait_notify(struct wr_db *db, int timeout_ms, struct wr_error *reterr)
 		return errno == EINTR ? 0 : -errno;
 	if (r == 0)
 		return 0;
-	if (!PQconsumeInput(db->conn))
-		return set_pg_error(reterr, db->conn, NULL, "lost connection while listening");
-	return drain(db);
+	return wr_db_notifies(db, NULL, NULL, reterr);
 }
 
 bool

@@ -19,11 +19,11 @@
 #include "core/error.h"
 
 struct wr_db {
-	PGconn *conn;          /* NULL when disconnected */
-	char *conninfo;        /* from malloc() */
-	char *appname;         /* from malloc() */
-	char *session_sql;     /* from malloc(), may be NULL: run after every (re)connect */
-	uint64_t round_trips;  /* client-server round trips since wr_db_init */
+	PGconn *conn;         /* NULL when disconnected */
+	char *conninfo;       /* from malloc() */
+	char *appname;        /* from malloc() */
+	char *session_sql;    /* from malloc(), may be NULL: run after every (re)connect */
+	uint64_t round_trips; /* client-server round trips since wr_db_init */
 };
 
 /* Connects; conninfo is passed to libpq untouched ("" uses PG* variables).
@@ -45,8 +45,8 @@ wr_db_connected(const struct wr_db *db);
  * owns the result and the caller PQclear()s it.
  */
 int
-wr_db_exec(struct wr_db *db, const char *sql, int nparams, const char *const *params,
-	   ExecStatusType expect, PGresult **ret, struct wr_error *reterr) WR_MUSTCHECK;
+wr_db_exec(struct wr_db *db, const char *sql, int nparams, const char *const *params, ExecStatusType expect,
+	   PGresult **ret, struct wr_error *reterr) WR_MUSTCHECK;
 
 /* One statement of a pipeline.  res is an OUT field owned by the caller. */
 struct wr_db_stmt {
@@ -54,7 +54,7 @@ struct wr_db_stmt {
 	int nparams;
 	const char *const *params;
 	ExecStatusType expect;
-	PGresult *res;          /* OUT: set on success, PQclear() it */
+	PGresult *res; /* OUT: set on success, PQclear() it */
 };
 
 /*
@@ -69,6 +69,18 @@ wr_db_pipeline(struct wr_db *db, struct wr_db_stmt *stmts, size_t n, struct wr_e
 /* LISTEN on a channel (identifier must be a fixed, trusted name). */
 int
 wr_db_listen(struct wr_db *db, const char *channel, struct wr_error *reterr) WR_MUSTCHECK;
+
+/*
+ * Reads whatever the server has sent (PQconsumeInput, no waiting) and hands
+ * every pending notification to cb (which may be NULL: just count them);
+ * channel and payload ("" when none) are borrowed for the call only.
+ * Returns the number drained, or -ECONNRESET with reterr filled when the
+ * connection is gone: the caller reconnects and LISTENs again.  The one drain
+ * loop of every LISTENing service (worker, ingress long-poll, publisher).
+ */
+int
+wr_db_notifies(struct wr_db *db, void (*cb)(const char *channel, const char *payload, void *userdata), void *userdata,
+	       struct wr_error *reterr) WR_MUSTCHECK;
 
 /*
  * Waits up to timeout_ms for a notification on this connection and drains

@@ -17,8 +17,8 @@ enum wr_log_level wr_log_max_level = WR_LOG_INFO;
 static const char *log_progname = "wr";
 
 static const char *const level_names[_WR_LOG_MAX] = {
-	[WR_LOG_ERROR] = "ERROR",   [WR_LOG_WARNING] = "WARNING", [WR_LOG_NOTICE] = "NOTICE",
-	[WR_LOG_INFO] = "INFO",     [WR_LOG_DEBUG] = "DEBUG",
+	[WR_LOG_ERROR] = "ERROR", [WR_LOG_WARNING] = "WARNING", [WR_LOG_NOTICE] = "NOTICE",
+	[WR_LOG_INFO] = "INFO",   [WR_LOG_DEBUG] = "DEBUG",
 };
 
 void
@@ -36,6 +36,17 @@ wr_log_level_from_string(const char *s)
 	return -EINVAL;
 }
 
+const char *
+wr_log_level_to_string(enum wr_log_level level)
+{
+	static const char *const lower[_WR_LOG_MAX] = {
+		[WR_LOG_ERROR] = "error", [WR_LOG_WARNING] = "warning", [WR_LOG_NOTICE] = "notice",
+		[WR_LOG_INFO] = "info",   [WR_LOG_DEBUG] = "debug",
+	};
+
+	return (unsigned) level < _WR_LOG_MAX ? lower[level] : "?";
+}
+
 void
 wr_log_write(enum wr_log_level level, const char *ctx, const char *fmt, ...)
 {
@@ -50,8 +61,7 @@ wr_log_write(enum wr_log_level level, const char *ctx, const char *fmt, ...)
 	gmtime_r(&tv.tv_sec, &tm);
 	n = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);
 	n += (size_t) snprintf(line + n, sizeof(line) - n, ".%03dZ %s %s[%d] %s%s", (int) (tv.tv_usec / 1000),
-			       level_names[level], log_progname, (int) getpid(), ctx ? ctx : "",
-			       ctx ? ": " : "");
+			       level_names[level], log_progname, (int) getpid(), ctx ? ctx : "", ctx ? ": " : "");
 	if (n < sizeof(line)) {
 		errno = saved_errno;
 		va_start(ap, fmt);

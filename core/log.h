@@ -29,15 +29,17 @@ wr_log_init(const char *progname);
 /* Parses "error", "warning", "notice", "info" or "debug"; -EINVAL otherwise. */
 int
 wr_log_level_from_string(const char *s);
+/* "error" ... "debug"; "?" for a value out of range. */
+const char *
+wr_log_level_to_string(enum wr_log_level level);
 
 void
-wr_log_write(enum wr_log_level level, const char *ctx, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+wr_log_write(enum wr_log_level level, const char *ctx, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-#define wr_log(level, ctx, ...)                                                         \
-	do {                                                                            \
-		if ((level) <= wr_log_max_level)                                        \
-			wr_log_write((level), (ctx), __VA_ARGS__);                      \
+#define wr_log(level, ctx, ...)                                    \
+	do {                                                       \
+		if ((level) <= wr_log_max_level)                   \
+			wr_log_write((level), (ctx), __VA_ARGS__); \
 	} while (0)
 
 #define log_error(...) wr_log(WR_LOG_ERROR, NULL, __VA_ARGS__)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/invariant.h"
 #include "core/util.h"
 
 static void
@@ -48,7 +49,9 @@ wr_strbuf_printf(struct wr_strbuf *sb, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	if (n < 0)
+	/* Only a format of ours can fail (EOVERFLOW, a bad conversion): in a
+	 * release build the text is left out rather than half written. */
+	if (NEVER(n < 0))
 		return;
 	reserve(sb, (size_t) n);
 	va_start(ap, fmt);

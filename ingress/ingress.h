@@ -41,7 +41,6 @@ struct ingress_config {
 	char *ws_url;           /* from malloc(): the websocket the web client is sent to */
 	bool demo;              /* /v1/demo/...: anyone may get a player token */
 	int64_t demo_ttl;       /* seconds a demo token lives */
-	char *log_level;    /* from malloc() */
 };
 
 /* Longest stream name accepted in a URL ("room:12"). */

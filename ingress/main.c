@@ -53,8 +53,7 @@ static const struct wr_config_key config_keys[] = {
 	 .help = "demo login: anyone may list the characters and get a player token for one"},
 	{.name = "demo-ttl", .type = WR_CONFIG_INT, .ptr = &cfg.demo_ttl, .def = "3600", .min = 60,
 	 .max = 7 * 86400, .help = "seconds a demo token stays valid"},
-	{.name = "log-level", .type = WR_CONFIG_STRING, .ptr = &cfg.log_level, .def = "info",
-	 .help = "error, warning, notice, info or debug"},
+	WR_CONFIG_KEY_LOG_LEVEL,
 	{.name = NULL},
 };
 
@@ -66,7 +65,6 @@ config_done(void)
 	free(cfg.port_file);
 	free(cfg.web_root);
 	free(cfg.ws_url);
-	free(cfg.log_level);
 	cfg = (struct ingress_config){0};
 }
 
@@ -132,7 +130,7 @@ int
 main(int argc, char **argv)
 {
 	struct wr_error err;
-	int r, level;
+	int r;
 
 	wr_log_init("ingress");
 	r = wr_config_load(config_keys, argc, argv, "wr-ingress", &err);
@@ -145,14 +143,6 @@ main(int argc, char **argv)
 		config_done();
 		return EXIT_SUCCESS;
 	}
-	level = wr_log_level_from_string(cfg.log_level);
-	if (level < 0) {
-		log_error("invalid value \"%s\" for \"log-level\": expected error, warning, notice, info or debug",
-			  cfg.log_level);
-		config_done();
-		return EXIT_FAILURE;
-	}
-	wr_log_max_level = (enum wr_log_level) level;
 	wr_config_log(config_keys);
 	r = run();
 	config_done();

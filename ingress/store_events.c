@@ -395,25 +395,25 @@ ingress_listener_socket(const struct ingress_listener *l)
 	return l->db.conn ? PQsocket(l->db.conn) : -1;
 }
 
+/* wr_db_notifies() callback: the listener has one channel, so only the payload counts. */
+struct notify_ctx {
+	void (*cb)(const char *payload, void *userdata);
+	void *userdata;
+};
+
+static void
+on_notify(const char *channel, const char *payload, void *userdata)
+{
+	struct notify_ctx *ctx = userdata;
+
+	ctx->cb(payload, ctx->userdata);
+}
+
 int
 ingress_listener_notifies(struct ingress_listener *l, void (*cb)(const char *payload, void *userdata),
 			  void *userdata, struct wr_error *reterr)
 {
-	PGnotify *n;
-	int count = 0;
+	struct notify_ctx ctx = {.cb = cb, .userdata = userdata};
 
-	if (!l->db.conn)
-		return wr_error_set(reterr, -ECONNRESET, "database", "not connected to database");
-	if (!PQconsumeInput(l->db.conn) || PQstatus(l->db.conn) == CONNECTION_BAD) {
-		const char *msg = PQerrorMessage(l->db.conn);
-
-		return wr_error_set(reterr, -ECONNRESET, "database", "lost connection while listening: %.*s",
-				    (int) strcspn(msg, "\n"), msg);
-	}
-	while ((n = PQnotifies(l->db.conn)) != NULL) {
-		count++;
-		cb(n->extra ? n->extra : "", userdata);
-		PQfreemem(n);
-	}
-	return count;
+	return wr_db_notifies(&l->db, on_notify, &ctx, reterr);
 }

@@ -51,8 +51,7 @@ main(int argc, char **argv)
 		{"port", WR_CONFIG_INT, &cfg.port, "8081", 0, 65535, false, "TCP port; 0 picks a free one"},
 		{"port-file", WR_CONFIG_STRING, &cfg.port_file, "", 0, 0, false,
 		 "write the port actually listened on to this file"},
-		{"log-level", WR_CONFIG_STRING, &cfg.log_level, "info", 0, 0, false,
-		 "error, warning, notice, info or debug"},
+		WR_CONFIG_KEY_LOG_LEVEL,
 		{"backstop-ms", WR_CONFIG_INT, &cfg.backstop_ms, "1000", 10, 3600000, false,
 		 "re-read the event tables this often even without a NOTIFY"},
 		{"max-outbox", WR_CONFIG_INT, &cfg.max_outbox, "256", 4, 65536, false,
@@ -86,7 +85,7 @@ main(int argc, char **argv)
 	};
 	struct wr_error err = {0};
 	struct pub *p = NULL;
-	int r, level, ret = 1;
+	int r, ret = 1;
 
 	wr_log_init("publisher");
 	r = wr_config_load(keys, argc, argv, "wr-publisher", &err);
@@ -98,12 +97,6 @@ main(int argc, char **argv)
 		log_error("%s", err.msg);
 		goto out;
 	}
-	level = wr_log_level_from_string(cfg.log_level);
-	if (level < 0) {
-		log_error("invalid log level \"%s\"", cfg.log_level);
-		goto out;
-	}
-	wr_log_max_level = (enum wr_log_level) level;
 	wr_config_log(keys);
 	install_signals();
 

@@ -62,7 +62,6 @@ struct pub_config {
 	char *listen;              /* from malloc() (config) */
 	int64_t port;
 	char *port_file;           /* from malloc() (config), "" = none */
-	char *log_level;           /* from malloc() (config) */
 	int64_t backstop_ms;
 	int64_t max_outbox;
 	int64_t max_connections;

@@ -11,8 +11,10 @@
  * With reuse-port, a third protocol, "wr-listen", owns our own listening
  * socket (see listen_open) and hands each accepted socket to lws.
  *
- * Writes happen only in LWS_CALLBACK_SERVER_WRITEABLE, one lws_write per
- * callback, from a bounded per-connection outbox of refcounted frames.
+ * Writes happen only in LWS_CALLBACK_SERVER_WRITEABLE, from a bounded
+ * per-connection outbox of refcounted frames: up to PUB_WRITES_PER_CALLBACK
+ * lws_write()s per callback, one frame each, stopping early once
+ * lws_send_pipe_choked() says the socket is full (conn_writeable).
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -199,28 +199,27 @@ pub_store_socket(const struct pub_store *st)
 	return st->db.conn ? PQsocket(st->db.conn) : -1;
 }
 
+/* wr_db_notifies() callback: tells the publisher's callback which channel it was. */
+struct notify_ctx {
+	void (*cb)(bool tokens, const char *payload, void *userdata);
+	void *userdata;
+};
+
+static void
+on_notify(const char *channel, const char *payload, void *userdata)
+{
+	struct notify_ctx *ctx = userdata;
+
+	ctx->cb(strcmp(channel, STORE_TOKEN_CHANNEL) == 0, payload, ctx->userdata);
+}
+
 int
 pub_store_notifies(struct pub_store *st, void (*cb)(bool tokens, const char *payload, void *userdata),
 		   void *userdata, struct wr_error *reterr)
 {
-	PGnotify *n;
-	int count = 0;
+	struct notify_ctx ctx = {.cb = cb, .userdata = userdata};
 
-	if (!st->db.conn)
-		return wr_error_set(reterr, -ECONNRESET, "database", "not connected to database");
-	if (!PQconsumeInput(st->db.conn) || PQstatus(st->db.conn) == CONNECTION_BAD) {
-		const char *msg = PQerrorMessage(st->db.conn);
-
-		/* libpq's message goes on with tab-indented lines: keep the first. */
-		return wr_error_set(reterr, -ECONNRESET, "database", "lost connection while listening: %.*s",
-				    (int) strcspn(msg, "\n"), msg);
-	}
-	while ((n = PQnotifies(st->db.conn)) != NULL) {
-		count++;
-		cb(strcmp(n->relname, STORE_TOKEN_CHANNEL) == 0, n->extra ? n->extra : "", userdata);
-		PQfreemem(n);
-	}
-	return count;
+	return wr_db_notifies(&st->db, on_notify, &ctx, reterr);
 }
 
 /* Appends s as an element of a PostgreSQL array literal. */

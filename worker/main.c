@@ -52,13 +52,13 @@ main(int argc, char **argv)
 		 "times a stale plan is re-planned before the action is dead-lettered"},
 		{"stats-ms", WR_CONFIG_INT, &w.cfg.stats_ms, "10000", 100, 86400000, false,
 		 "log throughput and round trips per batch this often"},
-		{"log-level", WR_CONFIG_STRING, &w.cfg.log_level, "info", 0, 0, false, "error, warning, notice, info, debug"},
+		WR_CONFIG_KEY_LOG_LEVEL,
 		{NULL, 0, NULL, NULL, 0, 0, false, NULL},
 	};
 	struct wr_error err = {0};
 	struct sigaction sa = {.sa_handler = on_signal};
 	int64_t last_stats;
-	int r, level;
+	int r;
 
 	wr_log_init("worker");
 	r = wr_config_load(keys, argc, argv, "wr-worker", &err);
@@ -67,12 +67,6 @@ main(int argc, char **argv)
 			fprintf(stderr, "wr-worker: %s\n", err.msg);
 		return r < 0 ? 2 : 0;
 	}
-	level = wr_log_level_from_string(w.cfg.log_level);
-	if (level < 0) {
-		fprintf(stderr, "wr-worker: unknown log level \"%s\"\n", w.cfg.log_level);
-		return 2;
-	}
-	wr_log_max_level = (enum wr_log_level) level;
 	wr_config_log(keys);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);

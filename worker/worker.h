@@ -39,7 +39,6 @@ struct worker_config {
 	int64_t max_attempts; /* transient failures before dead-lettering */
 	int64_t max_replans;  /* stale re-plans before rejecting */
 	int64_t stats_ms;     /* how often to log the stats line */
-	char *log_level;
 };
 
 /* One claimed action, decoded from its action_queue row. */
