@@ -49,6 +49,7 @@ game_verb_implemented(enum game_verb v)
 	case GAME_VERB_UNLOCK:
 	case GAME_VERB_KILL:
 	case GAME_VERB_FLEE:
+	case GAME_VERB_NOD:
 		return true;
 	default:
 		/* internal verbs (trigger, round, decay, respawn): never from a client */
@@ -178,6 +179,8 @@ apply(struct game_state *st, const struct game_action *a, const struct game_env 
 		return game_apply_say(st, a, actor, out);
 	case GAME_VERB_EMOTE:
 		return game_apply_emote(st, a, actor, out);
+	case GAME_VERB_NOD:
+		return game_apply_nod(st, a, actor, out);
 	case GAME_VERB_TELL:
 		return game_apply_tell(st, a, actor, out);
 	case GAME_VERB_SHOUT:

@@ -262,6 +262,8 @@ int
 game_apply_emote(struct game_state *st, const struct game_action *a, struct game_char *actor,
 		 struct game_outcome *out);
 int
+game_apply_nod(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
+int
 game_apply_tell(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
 int
 game_apply_shout(struct game_state *st, const struct game_action *a, struct game_char *actor,

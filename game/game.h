@@ -68,6 +68,7 @@ enum game_verb {
 	GAME_VERB_UNLOCK,
 	GAME_VERB_KILL,
 	GAME_VERB_FLEE,
+	GAME_VERB_NOD,
 	/* Internal verbs: asked for by the rules themselves (struct
 	 * game_followup), never typed, never accepted from a client. */
 	GAME_VERB_TRIGGER, /* a room's on-enter triggers, after a move into it */

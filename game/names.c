@@ -56,6 +56,7 @@ static const char *const verb_names[_GAME_VERB_MAX] = {
 	[GAME_VERB_UNLOCK] = "unlock",
 	[GAME_VERB_KILL] = "kill",
 	[GAME_VERB_FLEE] = "flee",
+	[GAME_VERB_NOD] = "nod",
 	[GAME_VERB_TRIGGER] = "trigger",
 	[GAME_VERB_ROUND] = "round",
 	[GAME_VERB_DECAY] = "decay",

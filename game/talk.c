@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * talk.c: say (room), emote (room), tell (two private streams), shout
+ * talk.c: say (room), emote and nod (room), tell (two private streams), shout
  * (the instance stream).
  *
  * Every stream written needs its aggregate locked, because its seqs are
@@ -49,6 +49,22 @@ game_apply_emote(struct game_state *st, const struct game_action *a, struct game
 	game_field_str(ev, out, "text", text);
 	game_field_str(ev, out, "text_self",
 		       game_printf(out, "%s%s%s%s", actor->name, glued ? "" : " ", a->text, ends ? "" : "."));
+	return 0;
+}
+
+/* A wordless yes, seen by the room: "Alice nods." */
+int
+game_apply_nod(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out)
+{
+	struct game_event *ev;
+
+	(void) st;
+	(void) a;
+	ev = game_event_new(out, "Nodded");
+	game_event_stream(ev, out, GAME_STREAM_ROOM, actor->room_id);
+	game_field_str(ev, out, "actor_name", game_seen_name(actor));
+	game_field_str(ev, out, "text", game_printf(out, "%s nods.", game_seen_name(actor)));
+	game_field_str(ev, out, "text_self", "You nod.");
 	return 0;
 }
 

@@ -834,6 +834,7 @@ planner_plan(const struct planner_command *cmd, const struct planner_view *view,
 	case GAME_VERB_EQUIPMENT:
 	case GAME_VERB_SCORE:
 	case GAME_VERB_WHO:
+	case GAME_VERB_NOD:
 		break;
 	default:
 		return wr_error_set(reterr, -EINVAL, "unknown_verb", "unknown verb");

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test-game-talk.c: the pure rules with a pinned clock and seed --
- * say, emote, tell and shout.
+ * say, emote, nod, tell and shout.
  * Links game/ and libc only: a call into anything else fails to link.
  */
 #include <stdio.h>
@@ -40,6 +40,14 @@ test_talk(void)
 	tap_is_str(field(&out.events[0], "text"), "Alice waves.", "emote: text");
 	run((struct game_action){.verb = GAME_VERB_EMOTE, .text = "'s hat flies off!"});
 	tap_is_str(field(&out.events[0], "text"), "Alice's hat flies off!", "emote 's: no space, no extra stop");
+
+	run((struct game_action){.verb = GAME_VERB_NOD});
+	tap_is_str(out.events[0].type, "Nodded", "nod: Nodded");
+	tap_ok(out.events[0].nstreams == 1 && out.events[0].streams[0].kind == GAME_STREAM_ROOM &&
+		       out.events[0].streams[0].id == 1,
+	       "nod: the nodder's room sees it");
+	tap_is_str(field(&out.events[0], "text"), "Alice nods.", "nod: the room's text");
+	tap_is_str(field(&out.events[0], "text_self"), "You nod.", "nod: the nodder's text");
 
 	run((struct game_action){.verb = GAME_VERB_TELL, .text = "psst", .target_char = 11});
 	tap_is_str(out.events[0].type, "Told", "tell: Told");
