@@ -58,9 +58,17 @@
 #define B1 2
 #define B2 3
 #define F1 4
+#ifdef REQUEUE
+#define D0 5           /* B: "say", dead-lettered before B1 was submitted: the oldest id */
+#define NS 6
+#define ACTOR(s) ((s) == A1 || (s) == A2 -> ACT_A : ((s) == B1 || (s) == B2 || (s) == D0 -> ACT_B : ACT_AF))
+#define ALL_SUBMITTED (subdone && admindone)
+#else
 #define NS 5
-
 #define ACTOR(s) ((s) == A1 || (s) == A2 -> ACT_A : ((s) == B1 || (s) == B2 -> ACT_B : ACT_AF))
+#define ALL_SUBMITTED subdone
+#endif
+
 #define SEQ(s) ((s) == A2 || (s) == B2 -> 2 : 1)      /* position in its actor's submissions */
 #define CHAR_OF(act) ((act) == ACT_B -> CB : CA)       /* the character an actor is or follows */
 #define NONE 255
@@ -95,6 +103,7 @@ byte seqdone[NACT];    /* per actor, the SEQ of the last applied action */
 byte crashes = CRASHES;
 byte exited;
 bool subdone;
+bool admindone;
 
 #ifdef MUTANT_NOHEAD
 #define HEAD_OK(s) true
@@ -109,7 +118,11 @@ bool subdone;
 #endif
 /* wr_claim: is_head, due, not locked by another claim (SKIP LOCKED) */
 #define CLAIMABLE(s) (qst[s] == QUEUED && HEAD_OK(s) && rowlock[s] == 0 && FOLLOW_OK(s))
+#ifdef REQUEUE
+#define ANY_CLAIMABLE (CLAIMABLE(0) || CLAIMABLE(1) || CLAIMABLE(2) || CLAIMABLE(3) || CLAIMABLE(4) || CLAIMABLE(5))
+#else
 #define ANY_CLAIMABLE (CLAIMABLE(0) || CLAIMABLE(1) || CLAIMABLE(2) || CLAIMABLE(3) || CLAIMABLE(4))
+#endif
 #define QUEUE_EMPTY (nq[0] + nq[1] + nq[2] == 0)
 
 /* wr_enqueue_one: the actor's head iff nothing of the actor is queued. */
@@ -139,6 +152,12 @@ inline fix_heads(actors) {
 	:: t < NACT && !(actors & BIT(t)) -> t++
 	:: t < NACT && (actors & BIT(t)) ->
 		u = 0;
+#ifdef REQUEUE
+		if
+		:: t == ACT_B && qst[D0] == QUEUED -> head[D0] = true; u = NS   /* smallest id */
+		:: else
+		fi;
+#endif
 		do
 		:: u < NS && qst[u] == QUEUED && ACTOR(u) == t -> head[u] = true; break
 		:: u < NS && !(qst[u] == QUEUED && ACTOR(u) == t) -> u++
@@ -170,14 +189,31 @@ inline release_all() {
 	if :: pres[1] == me -> pres[1] = 0 :: else fi
 }
 
+/*
+ * WHY (check.sh's replay of a counterexample only): waiting[p] names the lock
+ * process p waits for: 1 + aggregate, 11 + character_presence row, 21 +
+ * advisory lock of an actor, 31 + action_queue row.
+ */
+#ifdef WHY
+byte waiting[NW + 3];
+#define WAIT(code) waiting[me] = (code)
+#define WAIT_(code) ; waiting[me] = (code)
+#else
+#define WAIT(code) skip
+#define WAIT_(code)
+#endif
+
 /* A blocking row lock, during which the worker may be killed. */
-inline acquire(lockv) {
+inline acquire(lockv, code) {
 	if
 	:: lockv == me -> skip
 	:: else ->
+#ifdef WHY
+		WAIT(code);
+#endif
 		if
-		:: atomic { lockv == 0 -> lockv = me }
-		:: atomic { crashes > 0 -> crashes-- }; goto crash
+		:: atomic { lockv == 0 -> lockv = me WAIT_(0) }
+		:: atomic { crashes > 0 -> crashes-- WAIT_(0) }; goto crash
 		fi
 	fi
 }
@@ -209,7 +245,7 @@ proctype worker(byte me) {
 top:
 	/* 1. BEGIN + wr_claim(k) */
 	if
-	:: atomic { QUEUE_EMPTY && subdone -> exited++ }; goto finish
+	:: atomic { QUEUE_EMPTY && ALL_SUBMITTED -> exited++ }; goto finish
 	:: atomic {
 		ANY_CLAIMABLE ->
 		n = 0; i = 0; fit = 0; fol = false;
@@ -248,9 +284,9 @@ top:
 	do
 	:: i < fit ->
 		s = b[i];
-		acquire(agg[CHAR_OF(ACTOR(s))]);
+		acquire(agg[CHAR_OF(ACTOR(s))], 1 + CHAR_OF(ACTOR(s)));
 		if
-		:: plan[s] != P_MARKED && NC2(s) != NONE -> acquire(agg[NC2(s)])
+		:: plan[s] != P_MARKED && NC2(s) != NONE -> acquire(agg[NC2(s)], 1 + NC2(s))
 		:: else
 		fi;
 		i++
@@ -262,7 +298,7 @@ top:
 	do
 	:: i < NAGG ->
 		if
-		:: need & BIT(i) -> acquire(agg[i])
+		:: need & BIT(i) -> acquire(agg[i], 1 + i)
 		:: else
 		fi;
 		i++
@@ -295,6 +331,9 @@ top:
 				:: s == A1 -> wroom[0] = R2; out[i] = O_DONE; fol = true
 				:: s == B2 -> wroom[1] = R2; out[i] = O_DONE
 				:: s == F1 -> out[i] = O_DONE
+#ifdef REQUEUE
+				:: s == D0 -> out[i] = O_DONE
+#endif
 				:: s == A2 || s == B1 ->
 					if
 					:: wroom[0] == planroom[s] && wroom[1] == planroom[s] -> out[i] = O_DONE
@@ -350,11 +389,11 @@ top:
 
 	/* 3. wr_commit_batch: character_presence upsert (ORDER BY character_id) ... */
 	if
-	:: presneed & BIT(0) -> acquire(pres[0])
+	:: presneed & BIT(0) -> acquire(pres[0], 11)
 	:: else
 	fi;
 	if
-	:: presneed & BIT(1) -> acquire(pres[1])
+	:: presneed & BIT(1) -> acquire(pres[1], 12)
 	:: else
 	fi;
 	/* ... wr_lock_actors (sorted), then wr_dequeue and the follow-ups ... */
@@ -362,7 +401,7 @@ top:
 	do
 	:: i < NACT ->
 		if
-		:: advneed & BIT(i) -> acquire(adv[i])
+		:: advneed & BIT(i) -> acquire(adv[i], 21 + i)
 		:: else
 		fi;
 		i++
@@ -383,8 +422,16 @@ top:
 				assert(applied[s] == 0);       /* exactly once */
 				applied[s]++;
 #endif
+#ifdef REQUEUE
+				if
+				:: s == D0 -> skip   /* requeued out of order on purpose */
+				:: else ->
+#endif
 				assert(seqdone[ACTOR(s)] == SEQ(s) - 1);  /* per-actor order */
 				seqdone[ACTOR(s)] = SEQ(s);
+#ifdef REQUEUE
+				fi;
+#endif
 				/* a follow-up after the action that queued it ... */
 				assert(s != F1 || applied[A1] == 1);
 				/* ... and before the command its character typed next */
@@ -424,11 +471,66 @@ finish:
 proctype submitter() {
 	byte me = SUB;
 
-	atomic { adv[ACT_A] == 0 -> adv[ACT_A] = me };
+#ifdef WHY
+	WAIT(21 + ACT_A);
+#endif
+	atomic { adv[ACT_A] == 0 -> adv[ACT_A] = me WAIT_(0) };
 	atomic { enqueue(A2, BIT(R1) | BIT(CA) | BIT(CB), R1); adv[ACT_A] = 0 };
-	atomic { adv[ACT_B] == 0 -> adv[ACT_B] = me };
+#ifdef WHY
+	WAIT(21 + ACT_B);
+#endif
+	atomic { adv[ACT_B] == 0 -> adv[ACT_B] = me WAIT_(0) };
 	atomic { enqueue(B2, BIT(R1) | BIT(R2) | BIT(CB), R1); adv[ACT_B] = 0; subdone = true }
 }
+
+#ifdef REQUEUE
+#define ADMIN (NW + 2)
+/* wrctl dead requeue: wr_requeue_dead(D0), run while the workers work. */
+proctype admin() {
+	byte me = ADMIN;
+	byte u;
+
+	/* PERFORM wr_lock_actors(ARRAY[actor_key]) */
+#ifdef WHY
+	WAIT(21 + ACT_B);
+#endif
+	atomic { adv[ACT_B] == 0 -> adv[ACT_B] = me WAIT_(0) };
+	/* UPDATE action_queue SET is_head = false WHERE actor_key = B AND is_head AND id > D0:
+	 * waits for the lock of a head a worker has claimed (FOR UPDATE) */
+#define HEAD_BUSY(x) (qst[x] == QUEUED && head[x] && rowlock[x] != 0)
+	do
+#ifdef WHY
+	:: HEAD_BUSY(B1) && waiting[me] != 31 + B1 -> WAIT(31 + B1)
+	:: HEAD_BUSY(B2) && waiting[me] != 31 + B2 -> WAIT(31 + B2)
+#endif
+	:: atomic {
+		!(HEAD_BUSY(B1) || HEAD_BUSY(B2)) ->
+#ifdef WHY
+		WAIT(0);
+#endif
+		u = 0;
+		do
+		:: u < NS && u != D0 && qst[u] == QUEUED && ACTOR(u) == ACT_B && head[u] ->
+			head[u] = false; rowlock[u] = me; u++
+		:: u < NS && !(u != D0 && qst[u] == QUEUED && ACTOR(u) == ACT_B && head[u]) -> u++
+		:: else -> break
+		od;
+		u = 0;
+		/* INSERT ... is_head: nothing older of the actor is queued */
+		qst[D0] = QUEUED; head[D0] = true; nq[ACT_B]++;
+		plan[D0] = P_ORIG; locks[D0] = BIT(CB); planroom[D0] = R1
+	   };
+	   break
+	od;
+	/* COMMIT */
+	atomic {
+		if :: rowlock[B1] == me -> rowlock[B1] = 0 :: else fi;
+		if :: rowlock[B2] == me -> rowlock[B2] = 0 :: else fi;
+		adv[ACT_B] = 0;
+		admindone = true
+	}
+}
+#endif
 
 init {
 	byte i;
@@ -442,7 +544,10 @@ init {
 		:: i <= NW -> run worker(i); i++
 		:: else -> break
 		od;
-		run submitter()
+		run submitter();
+#ifdef REQUEUE
+		run admin();
+#endif
 	}
 	/* every worker found the queue empty: check what was applied */
 	exited == NW;
