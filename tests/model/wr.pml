@@ -14,7 +14,11 @@
  *   MUTANT_NOFOLLOW  claim ignores queued "char:<id>:follow" actions: a
  *                    character's next command must overtake its follow-up
  *   MUTANT_EARLY     a worker marks its actions applied before COMMIT (as if
- *                    it acknowledged them early): a crash must lose one
+ *                    it acknowledged them early): a crash must apply one twice
+ *   REQUEUE          add wrctl dead requeue (wr_requeue_dead) of a dead action
+ *                    of B's: spin finds its lock inversion (README, Findings)
+ *   WHY              record in waiting[] the lock each process waits for, so
+ *                    a replayed counterexample says who waits for what
  *
  * The world: characters A and B in room R1, room R2 east of it.
  *   A1  A: "east"       locks R1 R2 cA; moves A; queues F1 (A's auto-look)
