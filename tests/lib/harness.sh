@@ -52,6 +52,12 @@ t_cleanup() {
 	fi
 }
 trap t_cleanup EXIT
+# A test stopped by a signal (meson's time-out sends SIGTERM) still stops its
+# server and services, and keeps its directory for the logs: without these
+# traps sh would exit without running the EXIT trap.
+t_signal() { echo "# stopped by signal $1"; T_FAILED=$((T_FAILED + 1)); exit $((128 + $1)); }
+trap 't_signal 15' TERM
+trap 't_signal 2' INT
 
 . "$WR_HOME/tests/lib/pg.sh" # as_pg, pg_bindir, pg_datadir, pg_datadir_world
 
