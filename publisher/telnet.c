@@ -1,0 +1,1606 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * telnet.c: MUD clients over telnet (docs/telnet.md), one more transport
+ * over the publisher's own machinery.
+ *
+ * A second vhost of the same lws context listens for raw TCP sockets
+ * (role "raw-skt", protocol "wr-telnet").  Each telnet connection is a
+ * struct pub_conn like a websocket, in p->conns, with a pub_telnet_conn
+ * beside it: the same hello (pub_hello: token check, subscriptions,
+ * resume), the same routing and following (route.c), the same bounded
+ * outbox of shared JSON frames, the same commands (commands.c).  Only the
+ * two ends differ:
+ *
+ *   in:  libtelnet parses the byte stream (options, subnegotiations, IAC
+ *        escapes); the data bytes are cut into lines, and a line is either
+ *        a login answer, a local command (colour, quit) or a command frame
+ *        handed to pub_commands_frame, exactly as a websocket's.
+ *   out: frames are rendered when the socket is writeable, not when they
+ *        are queued, so a slow reader costs its outbox of pointers and no
+ *        rendered text: the viewer's text of each event (text_self,
+ *        text_target or text, as docs/protocol.md says), wrapped to the
+ *        NAWS width, with \r\n, ANSI colour unless switched off, then a
+ *        prompt with vitals; GMCP messages from the same structured data.
+ *        A frame is parsed once for all its telnet readers (pub_frame.parsed).
+ *
+ * MCCP2 is done here rather than in libtelnet, for two reasons: the
+ * deflate state is sized for many connections (a 4 KiB window: about
+ * 40 KiB a connection instead of zlib's default 260), and each write batch
+ * ends with one Z_SYNC_FLUSH rather than one per libtelnet send.
+ *
+ * Resume: a MUD client knows no seqs, so the gateway remembers them.  Each
+ * connection tracks, per stream, the seq of the last event it wrote; when a
+ * logged-in connection drops, these positions are kept for
+ * telnet-resume-s, keyed by the token (and character name) it logged in
+ * with.  Logging in again with them sends them as the hello's "resume", so
+ * resume.c replays exactly what was not written, or the player is told
+ * what could not be.
+ *
+ * Bounds: lines of at most TN_MAX_LINE bytes (longer ones are discarded
+ * with a message), subnegotiations of at most 16 KiB (libtelnet's own cap:
+ * the connection is closed), at most TN_NEG_MAX option negotiations and
+ * subnegotiations per TN_NEG_WINDOW_MS, at most TN_MAX_PENDING bytes of
+ * telnet output waiting besides the outbox, lines that are not UTF-8 are
+ * refused, and the outbox closes a client that does not read, like any
+ * websocket (max-outbox).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libtelnet.h>
+#include <zlib.h>
+
+#include "core/json.h"
+#include "core/log.h"
+#include "core/strbuf.h"
+#include "core/util.h"
+#include "game/rules.h"
+#include "publisher/pub-private.h"
+
+#define TN_TELOPT_GMCP 201
+#define TN_TELOPT_CHARSET 42
+#define TN_CHARSET_REQUEST 1
+#define TN_CHARSET_ACCEPTED 2
+#define TN_MAX_LINE 4096           /* bytes of one input line; longer ones are discarded */
+#define TN_MAX_PENDING 65536       /* bytes of telnet output waiting besides the outbox */
+#define TN_NEG_WINDOW_MS 10000
+#define TN_NEG_MAX 200             /* negotiations + subnegotiations per window */
+#define TN_LOGIN_TIMEOUT_S 120
+#define TN_LOGIN_TRIES 3
+#define TN_UNSEEN_REFS 16
+#define TN_MAX_SUPPORTS 16
+#define TN_RESUME_MAX 10000        /* dropped logins remembered at once */
+#define TN_ROOM_BUCKETS 256
+#define TN_ROOM_CACHE_MAX 4096
+#define TN_ROOM_CACHE_MS 60000
+#define TN_DEFAULT_WIDTH 80
+#define TN_ZLIB_WINDOW 12          /* 4 KiB window */
+#define TN_ZLIB_MEMLEVEL 5
+
+#define ANSI_RESET "\x1b[0m"
+#define ANSI_ROOM "\x1b[1;36m"
+#define ANSI_TALK "\x1b[1;33m"
+#define ANSI_TELL "\x1b[1;35m"
+#define ANSI_HIT "\x1b[31m"
+#define ANSI_ERROR "\x1b[1;31m"
+#define ANSI_PROMPT "\x1b[32m"
+#define ANSI_SYSTEM "\x1b[36m"
+
+enum tn_state {
+	TN_TOKEN,                  /* waiting for the token line */
+	TN_CHARACTER,              /* the token's account has several characters: which one */
+	TN_PLAYING,
+};
+
+struct tn_pos {
+	char stream[PUB_STREAM_NAME];   /* "" = unused */
+	int64_t seq;
+};
+
+/* A dropped login's positions, kept telnet-resume-s for its next login. */
+struct tn_resume {
+	struct tn_resume *next;
+	char *token;               /* from malloc(); the login's token */
+	char *character;           /* from malloc(); the name it gave, "" if none */
+	int64_t char_id;
+	int64_t at_ms;
+	struct tn_pos pos[PUB_MAX_SUBS];
+};
+
+struct tn_room {
+	struct tn_room *next;
+	int64_t fetched_ms;
+	struct pub_room_map map;
+};
+
+struct pub_telnet {
+	struct lws_vhost *vhost;
+	int port;
+	int64_t started_s;         /* wall clock, MSSP UPTIME */
+	struct tn_resume *resumes;
+	size_t nresumes;
+	struct tn_room *rooms[TN_ROOM_BUCKETS];
+	size_t nrooms;
+};
+
+struct pub_telnet_conn {
+	telnet_t *tn;
+	enum tn_state state;
+	int tries;
+	char *login_token;         /* from malloc(): between the token and character prompts, then kept for resume */
+	char *login_character;     /* from malloc(): "" or the name given */
+	struct wr_strbuf line;     /* the line being received, at most TN_MAX_LINE */
+	bool discarding;           /* the current line went over TN_MAX_LINE */
+	bool last_cr;              /* the last data byte was \r: a following \n or \0 ends nothing */
+	struct wr_strbuf out;      /* telnet bytes to send (before compression) */
+	size_t plain;              /* the first plain bytes of out go uncompressed (up to the MCCP2 marker) */
+	z_stream *z;               /* from malloc(): MCCP2 on */
+	bool overflow;             /* out went over TN_MAX_PENDING */
+	bool close_sent;           /* the goodbye line is written: close on the next callback */
+	bool writing;              /* in the writeable callback: out is bounded by the frames rendered */
+	int width;
+	bool colour;
+	bool gmcp;
+	bool supports_given;       /* Core.Supports.Set received: send only what it lists */
+	char supports[TN_MAX_SUPPORTS][32];
+	bool echo_off;             /* we said WILL ECHO: the client does not echo */
+	bool prompt_open;          /* the cursor stands after a prompt */
+	bool printed;              /* text went out since the last prompt */
+	int64_t neg_window_ms;
+	int neg_count;
+	struct pub_vitals v;
+	bool vitals_known;
+	struct tn_pos pos[PUB_MAX_SUBS];   /* per stream, the seq of the last event written */
+	int64_t unseen[TN_UNSEEN_REFS];
+	int unseen_next;
+	char cmd_prefix[17];
+	uint64_t cmd_n;
+	bool resuming;             /* this login asked for a resume */
+	char client[48];           /* Core.Hello's client name */
+};
+
+static const telnet_telopt_t telopts[] = {
+	{TELNET_TELOPT_NAWS, TELNET_WONT, TELNET_DO},
+	{TN_TELOPT_GMCP, TELNET_WILL, TELNET_DONT},
+	{TELNET_TELOPT_COMPRESS2, TELNET_WILL, TELNET_DONT},
+	{TELNET_TELOPT_MSSP, TELNET_WILL, TELNET_DONT},
+	{TN_TELOPT_CHARSET, TELNET_WILL, TELNET_DONT},
+	{-1, 0, 0},
+};
+
+static struct pub *
+pub_of(struct lws *wsi)
+{
+	return lws_context_user(lws_get_context(wsi));
+}
+
+/* Output ------------------------------------------------------------------- */
+
+static void
+tn_close(struct pub_conn *c, const char *why)
+{
+	log_info_ctx(c->logctx, "closing telnet connection: %s", why);
+	pub_conn_close(c, PUB_CLOSE_BAD_REQUEST, why);
+}
+
+/* Data bytes (IAC escaped by libtelnet); \n becomes \r\n. */
+static void
+tn_send_text(struct pub_conn *c, const char *s, size_t n)
+{
+	size_t start = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] != '\n' || (i > 0 && s[i - 1] == '\r'))
+			continue;
+		telnet_send(c->telnet->tn, s + start, i - start);
+		telnet_send(c->telnet->tn, "\r\n", 2);
+		start = i + 1;
+	}
+	if (start < n)
+		telnet_send(c->telnet->tn, s + start, n - start);
+	if (n > 0)
+		c->telnet->prompt_open = false;
+}
+
+static void
+tn_puts(struct pub_conn *c, const char *s)
+{
+	tn_send_text(c, s, strlen(s));
+	lws_callback_on_writable(c->wsi);
+}
+
+/* Display columns of a UTF-8 run: one per code point (no East Asian widths). */
+static size_t
+columns(const char *s, size_t n)
+{
+	size_t cols = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (((unsigned char) s[i] & 0xC0) != 0x80)
+			cols++;
+	return cols;
+}
+
+/* Bytes of the first max columns of s[0..n), never cutting a code point. */
+static size_t
+columns_prefix(const char *s, size_t n, size_t max)
+{
+	size_t cols = 0, i = 0;
+
+	while (i < n) {
+		size_t j = i + 1;
+
+		while (j < n && ((unsigned char) s[j] & 0xC0) == 0x80)
+			j++;
+		if (cols + 1 > max)
+			break;
+		cols++;
+		i = j;
+	}
+	return i ? i : n;
+}
+
+static void
+put_line(struct wr_strbuf *sb, const char *s, size_t n, const char *colour)
+{
+	if (colour)
+		wr_strbuf_puts(sb, colour);
+	wr_strbuf_append(sb, s, n);
+	if (colour)
+		wr_strbuf_puts(sb, ANSI_RESET);
+	wr_strbuf_puts(sb, "\r\n");
+}
+
+/*
+ * Appends text word-wrapped to width columns, each line ending in \r\n and
+ * coloured on its own (so a wrapped line never carries an open colour).
+ */
+static void
+wrap_text(struct wr_strbuf *sb, const char *text, size_t width, const char *colour)
+{
+	const char *p = text;
+
+	do {
+		size_t len = strcspn(p, "\n");
+		const char *end = p + len, *line = p;
+
+		if (len > 0 && end[-1] == '\r')
+			end--;
+		if (line == end)
+			put_line(sb, "", 0, NULL);
+		while (line < end) {
+			const char *brk = NULL, *q = line;
+			size_t cols = 0;
+
+			/* The longest run of whole words that fits. */
+			while (q < end) {
+				const char *w = q;
+
+				while (w < end && *w == ' ')
+					w++;
+				while (w < end && *w != ' ')
+					w++;
+				if (cols + columns(q, (size_t) (w - q)) > width)
+					break;
+				cols += columns(q, (size_t) (w - q));
+				q = w;
+				brk = q;
+			}
+			if (!brk) /* one word wider than the line: cut it */
+				brk = line + columns_prefix(line, (size_t) (end - line), width);
+			put_line(sb, line, (size_t) (brk - line), colour);
+			line = brk;
+			while (line < end && *line == ' ')
+				line++;
+		}
+		p += len;
+	} while (*p++ == '\n' && *p);
+}
+
+/* Wrapped text to the client, in colour unless it is switched off. */
+static void
+tn_text(struct pub_conn *c, const char *text, const char *colour)
+{
+	struct pub_telnet_conn *t = c->telnet;
+	struct wr_strbuf sb = WR_STRBUF_INIT;
+
+	if (t->prompt_open)
+		wr_strbuf_puts(&sb, "\r\n");
+	wrap_text(&sb, text, (size_t) t->width, t->colour ? colour : NULL);
+	telnet_send(t->tn, sb.buf, sb.len);
+	t->prompt_open = false;
+	t->printed = true;
+	wr_strbuf_done(&sb);
+}
+
+static bool
+supported(const struct pub_telnet_conn *t, const char *package)
+{
+	if (!t->gmcp)
+		return false;
+	if (!t->supports_given)
+		return true;
+	for (int i = 0; i < TN_MAX_SUPPORTS && t->supports[i][0]; i++) {
+		size_t n = strlen(t->supports[i]);
+
+		/* "Char" covers Char.Vitals; "Char.Items" covers Char.Items.List. */
+		if (strncmp(package, t->supports[i], n) == 0 && (package[n] == '.' || package[n] == '\0'))
+			return true;
+	}
+	return false;
+}
+
+/* Sends "package json" when the client takes it. */
+static void
+gmcp(struct pub_conn *c, const char *package, const char *json)
+{
+	struct wr_strbuf sb = WR_STRBUF_INIT;
+
+	if (!supported(c->telnet, package))
+		return;
+	wr_strbuf_printf(&sb, "%s %s", package, json ? json : "");
+	telnet_subnegotiation(c->telnet->tn, TN_TELOPT_GMCP, sb.buf, sb.len);
+	wr_strbuf_done(&sb);
+}
+
+static void
+gmcp_obj(struct pub_conn *c, const char *package, struct json_object *obj)
+{
+	if (supported(c->telnet, package))
+		gmcp(c, package, json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN));
+	json_object_put(obj);
+}
+
+static int64_t
+hp_now(const struct pub_telnet_conn *t)
+{
+	return game_regen((int32_t) t->v.hp, (int32_t) t->v.max_hp, t->v.hp_at_ms, wr_now_ms());
+}
+
+static void
+gmcp_vitals(struct pub_conn *c)
+{
+	struct pub_telnet_conn *t = c->telnet;
+	char buf[96];
+
+	if (!t->vitals_known)
+		return;
+	snprintf(buf, sizeof(buf), "{\"hp\":%lld,\"maxhp\":%lld}", (long long) hp_now(t), (long long) t->v.max_hp);
+	gmcp(c, "Char.Vitals", buf);
+}
+
+static void
+gmcp_status(struct pub_conn *c)
+{
+	struct pub_telnet_conn *t = c->telnet;
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "name", json_object_new_string(c->char_name ? c->char_name : ""));
+	if (t->vitals_known) {
+		json_object_object_add(o, "level", json_object_new_int64(t->v.level));
+		json_object_object_add(o, "xp", json_object_new_int64(t->v.xp));
+		json_object_object_add(o, "gold", json_object_new_int64(t->v.gold));
+	}
+	gmcp_obj(c, "Char.Status", o);
+}
+
+static void
+load_vitals(struct pub_conn *c)
+{
+	struct wr_error err = {0};
+
+	if (pub_store_vitals(&c->pub->store, c->char_id, &c->telnet->v, &err) < 0) {
+		log_info_ctx(c->logctx, "could not read vitals: %s", err.msg);
+		return;
+	}
+	c->telnet->vitals_known = true;
+}
+
+static void
+prompt(struct pub_conn *c)
+{
+	struct pub_telnet_conn *t = c->telnet;
+	char buf[128];
+
+	if (t->vitals_known)
+		snprintf(buf, sizeof(buf), "%s<%lld/%lldhp>%s ", t->colour ? ANSI_PROMPT : "", (long long) hp_now(t),
+			 (long long) t->v.max_hp, t->colour ? ANSI_RESET : "");
+	else
+		snprintf(buf, sizeof(buf), "> ");
+	telnet_send(t->tn, buf, strlen(buf));
+	/* Go ahead: MUD clients take what came before it as the prompt. */
+	telnet_iac(t->tn, TELNET_GA);
+	t->prompt_open = true;
+	t->printed = false;
+}
+
+/* Rendering ---------------------------------------------------------------- */
+
+static const char *
+str_of(struct json_object *obj, const char *key)
+{
+	struct json_object *v = wr_json_member(obj, key, json_type_string);
+
+	return v ? json_object_get_string(v) : NULL;
+}
+
+static bool
+i64_of(struct json_object *obj, const char *key, int64_t *ret)
+{
+	struct json_object *v = wr_json_member(obj, key, json_type_int);
+
+	if (!v)
+		return false;
+	*ret = json_object_get_int64(v);
+	return true;
+}
+
+static struct tn_pos *
+pos_find(struct pub_telnet_conn *t, const char *stream, bool add)
+{
+	struct tn_pos *free_slot = NULL;
+
+	for (int i = 0; i < PUB_MAX_SUBS; i++) {
+		if (strcmp(t->pos[i].stream, stream) == 0)
+			return &t->pos[i];
+		if (!t->pos[i].stream[0] && !free_slot)
+			free_slot = &t->pos[i];
+	}
+	if (add && free_slot && strlen(stream) < PUB_STREAM_NAME) {
+		snprintf(free_slot->stream, sizeof(free_slot->stream), "%s", stream);
+		return free_slot;
+	}
+	return NULL;
+}
+
+static const char *
+short_dir(const char *dir)
+{
+	static const char *const dirs[][2] = {
+		{"north", "n"}, {"south", "s"}, {"east", "e"}, {"west", "w"}, {"up", "u"}, {"down", "d"},
+		{"northeast", "ne"}, {"northwest", "nw"}, {"southeast", "se"}, {"southwest", "sw"},
+	};
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (strcmp(dir, dirs[i][0]) == 0)
+			return dirs[i][1];
+	return dir;
+}
+
+/* The room's zone and exit targets, cached for TN_ROOM_CACHE_MS. */
+static const struct pub_room_map *
+room_map(struct pub *p, int64_t room_id)
+{
+	struct pub_telnet *pt = p->telnet;
+	struct tn_room **bucket = &pt->rooms[(uint64_t) room_id % TN_ROOM_BUCKETS], *r;
+	struct wr_error err = {0};
+	int64_t now = wr_mono_ms();
+
+	for (r = *bucket; r; r = r->next)
+		if (r->map.room_id == room_id && now - r->fetched_ms < TN_ROOM_CACHE_MS)
+			return &r->map;
+	if (!p->db_up)
+		return NULL;
+	if (!r) {
+		if (pt->nrooms >= TN_ROOM_CACHE_MAX) /* a world this big: start over rather than grow */
+			for (size_t b = 0; b < TN_ROOM_BUCKETS; b++)
+				while (pt->rooms[b]) {
+					struct tn_room *x = pt->rooms[b];
+
+					pt->rooms[b] = x->next;
+					free(x);
+					pt->nrooms--;
+				}
+		for (r = *bucket; r && r->map.room_id != room_id; r = r->next)
+			;
+		if (!r) {
+			r = wr_xcalloc(1, sizeof(*r));
+			r->next = *bucket;
+			*bucket = r;
+			pt->nrooms++;
+		}
+	}
+	if (pub_store_room_map(&p->store, room_id, &r->map, &err) < 0) {
+		if (err.code != -ENOENT)
+			pub_db_failed(p, &err);
+		r->fetched_ms = 0;
+		return NULL;
+	}
+	r->fetched_ms = now;
+	return &r->map;
+}
+
+static struct json_object *
+items_json(struct json_object *list)
+{
+	struct json_object *arr = json_object_new_array();
+	size_t n = list && json_object_is_type(list, json_type_array) ? json_object_array_length(list) : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *it = json_object_array_get_idx(list, i), *o;
+		const char *name = str_of(it, "name");
+		int64_t id = 0, q = 1;
+		char ids[24];
+
+		if (!name || !i64_of(it, "id", &id))
+			continue;
+		(void) i64_of(it, "quantity", &q);
+		o = json_object_new_object();
+		snprintf(ids, sizeof(ids), "%lld", (long long) id);
+		json_object_object_add(o, "id", json_object_new_string(ids));
+		json_object_object_add(o, "name", json_object_new_string(name));
+		if (q > 1)
+			json_object_object_add(o, "quantity", json_object_new_int64(q));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+static void
+gmcp_items(struct pub_conn *c, const char *location, struct json_object *list)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "location", json_object_new_string(location));
+	json_object_object_add(o, "items", items_json(list));
+	gmcp_obj(c, "Char.Items.List", o);
+}
+
+static void
+gmcp_room(struct pub_conn *c, struct json_object *room)
+{
+	const struct pub_room_map *map;
+	struct json_object *o, *exits, *list;
+	int64_t id = 0;
+	size_t n;
+
+	if (!room || !i64_of(room, "id", &id) || !supported(c->telnet, "Room.Info"))
+		return;
+	map = room_map(c->pub, id);
+	o = json_object_new_object();
+	exits = json_object_new_object();
+	json_object_object_add(o, "num", json_object_new_int64(id));
+	json_object_object_add(o, "name", json_object_new_string(str_of(room, "name") ? str_of(room, "name") : ""));
+	json_object_object_add(o, "area", json_object_new_string(map ? map->zone : ""));
+	/* The exits the viewer sees (none in the dark), with where they lead. */
+	list = wr_json_member(room, "exits", json_type_array);
+	n = list ? json_object_array_length(list) : 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *dir = json_object_get_string(json_object_array_get_idx(list, i));
+
+		for (int e = 0; map && dir && e < map->nexits; e++)
+			if (strcmp(map->exits[e].dir, dir) == 0)
+				json_object_object_add(exits, short_dir(dir), json_object_new_int64(map->exits[e].to));
+	}
+	json_object_object_add(o, "exits", exits);
+	gmcp_obj(c, "Room.Info", o);
+}
+
+static void
+gmcp_channel(struct pub_conn *c, const char *channel, const char *talker, const char *text)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "channel", json_object_new_string(channel));
+	json_object_object_add(o, "talker", json_object_new_string(talker ? talker : "Someone"));
+	json_object_object_add(o, "text", json_object_new_string(text));
+	gmcp_obj(c, "Comm.Channel.Text", o);
+}
+
+static const char *
+event_colour(const char *type)
+{
+	if (!strcmp(type, "Said") || !strcmp(type, "Shouted") || !strcmp(type, "Emoted"))
+		return ANSI_TALK;
+	if (!strcmp(type, "Told"))
+		return ANSI_TELL;
+	if (!strcmp(type, "DamageDealt") || !strcmp(type, "CharacterDied") || !strcmp(type, "ActionRejected"))
+		return ANSI_HIT;
+	return NULL;
+}
+
+/* What the structured data of an event changes: vitals, GMCP. */
+static void
+event_data(struct pub_conn *c, const char *type, struct json_object *data, const char *text)
+{
+	struct pub_telnet_conn *t = c->telnet;
+	const char *kind;
+	int64_t id = 0;
+	bool vitals = false, status = false;
+
+	if (!strcmp(type, "RoomDescribed")) {
+		struct json_object *room = wr_json_member(data, "room", json_type_object);
+
+		gmcp_room(c, room);
+		if (room)
+			gmcp_items(c, "room", wr_json_member(room, "items", json_type_array));
+	} else if (!strcmp(type, "DamageDealt")) {
+		kind = str_of(data, "target_kind");
+		if (kind && !strcmp(kind, "char") && i64_of(data, "target_id", &id) && id == c->char_id &&
+		    i64_of(data, "hp", &t->v.hp) && i64_of(data, "max_hp", &t->v.max_hp)) {
+			t->v.hp_at_ms = wr_now_ms();
+			vitals = true;
+		}
+	} else if (!strcmp(type, "Score")) {
+		(void) i64_of(data, "hp", &t->v.hp);
+		(void) i64_of(data, "max_hp", &t->v.max_hp);
+		(void) i64_of(data, "level", &t->v.level);
+		(void) i64_of(data, "gold", &t->v.gold);
+		(void) i64_of(data, "xp", &t->v.xp);
+		t->v.hp_at_ms = wr_now_ms();
+		vitals = status = true;
+	} else if (!strcmp(type, "LevelGained")) {
+		(void) i64_of(data, "level", &t->v.level);
+		(void) i64_of(data, "max_hp", &t->v.max_hp);
+		vitals = status = true;
+	} else if (!strcmp(type, "ExperienceGained")) {
+		(void) i64_of(data, "total", &t->v.xp);
+		status = true;
+	} else if (!strcmp(type, "CharacterDied") && i64_of(data, "target_id", &id) && id == c->char_id) {
+		load_vitals(c);
+		vitals = status = true;
+	} else if (!strcmp(type, "Inventory")) {
+		gmcp_items(c, "inv", wr_json_member(data, "items", json_type_array));
+	} else if (!strcmp(type, "Said")) {
+		gmcp_channel(c, "say", str_of(data, "speaker"), text);
+	} else if (!strcmp(type, "Emoted")) {
+		gmcp_channel(c, "emote", str_of(data, "actor_name"), text);
+	} else if (!strcmp(type, "Told")) {
+		gmcp_channel(c, "tell", str_of(data, "speaker"), text);
+	} else if (!strcmp(type, "Shouted")) {
+		gmcp_channel(c, "shout", str_of(data, "speaker"), text);
+	}
+	if (vitals)
+		gmcp_vitals(c);
+	if (status)
+		gmcp_status(c);
+}
+
+static bool
+unseen_mine(struct pub_telnet_conn *t, int64_t ref)
+{
+	for (int i = 0; i < TN_UNSEEN_REFS; i++)
+		if (t->unseen[i] == ref)
+			return true;
+	return false;
+}
+
+static void
+render_event(struct pub_conn *c, struct json_object *f)
+{
+	struct pub_telnet_conn *t = c->telnet;
+	struct json_object *data = wr_json_member(f, "data", json_type_object);
+	const char *stream = str_of(f, "stream"), *type = str_of(f, "event"), *actor = str_of(f, "actor");
+	const char *text = NULL, *colour;
+	struct tn_pos *pos;
+	int64_t seq = 0, target = 0, ref = 0;
+	bool own = stream && !strcmp(stream, c->char_key);
+
+	if (!stream || !type || !data || !i64_of(f, "seq", &seq))
+		return;
+	pos = pos_find(t, stream, true);
+	if (pos)
+		pos->seq = seq;
+	/* docs/protocol.md "Events of someone unseen": our own copy came first. */
+	if (i64_of(data, "unseen_ref", &ref)) {
+		if (own) {
+			t->unseen[t->unseen_next] = ref;
+			t->unseen_next = (t->unseen_next + 1) % TN_UNSEEN_REFS;
+		} else if (unseen_mine(t, ref)) {
+			return;
+		}
+	}
+	if (actor && (!strcmp(actor, c->char_key) ||
+		      (!strncmp(actor, c->char_key, strlen(c->char_key)) && actor[strlen(c->char_key)] == ':')))
+		text = str_of(data, "text_self");
+	if (!text && i64_of(data, "target_id", &target) && target == c->char_id)
+		text = str_of(data, "text_target");
+	if (!text)
+		text = str_of(data, "text");
+	if (text && *text) {
+		colour = event_colour(type);
+		if (!strcmp(type, "RoomDescribed")) {
+			/* The room's name, in colour, then the rest. */
+			size_t n = strcspn(text, "\n");
+			char *name = wr_xstrndup(text, n);
+
+			tn_text(c, name, ANSI_ROOM);
+			if (text[n] == '\n' && text[n + 1])
+				tn_text(c, text + n + 1, NULL);
+			free(name);
+		} else {
+			tn_text(c, text, colour);
+		}
+	}
+	event_data(c, type, data, text ? text : "");
+}
+
+static void
+render_welcome(struct pub_conn *c, struct json_object *f)
+{
+	struct pub_telnet_conn *t = c->telnet;
+	struct json_object *streams = wr_json_member(f, "streams", json_type_object);
+	struct json_object *cannot = wr_json_member(f, "cannot_resume", json_type_array);
+	struct wr_strbuf sb = WR_STRBUF_INIT;
+	size_t n = cannot ? json_object_array_length(cannot) : 0;
+
+	if (streams) {
+		json_object_object_foreach(streams, key, val)
+		{
+			struct tn_pos *pos = pos_find(t, key, true);
+
+			if (pos)
+				pos->seq = json_object_get_int64(val);
+		}
+	}
+	wr_strbuf_printf(&sb, "Welcome, %s.", c->char_name ? c->char_name : "admin");
+	tn_text(c, sb.buf, ANSI_SYSTEM);
+	wr_strbuf_reset(&sb);
+	if (t->resuming && n == 0) {
+		tn_text(c, "Resuming: here is what happened while you were away.", ANSI_SYSTEM);
+	} else if (t->resuming) {
+		wr_strbuf_puts(&sb, "What happened while you were away could not all be replayed (");
+		for (size_t i = 0; i < n; i++)
+			wr_strbuf_printf(&sb, "%s%s", i ? ", " : "",
+					 json_object_get_string(json_object_array_get_idx(cannot, i)));
+		wr_strbuf_puts(&sb, "): you see the world as it is now.");
+		tn_text(c, sb.buf, ANSI_SYSTEM);
+	}
+	wr_strbuf_done(&sb);
+}
+
+static void
+render_result(struct pub_conn *c, struct json_object *f)
+{
+	struct json_object *err = wr_json_member(f, "error", json_type_object);
+	struct json_object *alias = wr_json_member(f, "alias", json_type_object);
+	struct json_object *aliases = wr_json_member(f, "aliases", json_type_object);
+	struct wr_strbuf sb = WR_STRBUF_INIT;
+
+	if (err && str_of(err, "message")) {
+		tn_text(c, str_of(err, "message"), ANSI_ERROR);
+	} else if (alias && str_of(alias, "name")) {
+		wr_strbuf_printf(&sb, "Alias %s = %s", str_of(alias, "name"),
+				 str_of(alias, "expansion") ? str_of(alias, "expansion") : "(removed)");
+		tn_text(c, sb.buf, ANSI_SYSTEM);
+	} else if (aliases) {
+		wr_strbuf_puts(&sb, "Your aliases:");
+		json_object_object_foreach(aliases, key, val)
+			wr_strbuf_printf(&sb, "\n  %s = %s", key, json_object_get_string(val));
+		if (json_object_object_length(aliases) == 0)
+			wr_strbuf_puts(&sb, " none.");
+		tn_text(c, sb.buf, ANSI_SYSTEM);
+	}
+	wr_strbuf_done(&sb);
+}
+
+/* One frame of the outbox, as text and GMCP. */
+static void
+render(struct pub_conn *c, struct pub_frame *fr)
+{
+	struct pub_telnet_conn *t = c->telnet;
+	struct wr_error err = {0};
+	const char *type, *stream;
+
+	if (!fr->parsed && wr_json_parse((const char *) fr->data + LWS_PRE, fr->len, 64, &fr->parsed, &err) < 0) {
+		log_bug_self("telnet: a frame did not parse: %s", err.msg);
+		return;
+	}
+	type = str_of(fr->parsed, "type");
+	stream = str_of(fr->parsed, "stream");
+	if (!type)
+		return;
+	if (!strcmp(type, "event")) {
+		render_event(c, fr->parsed);
+	} else if (!strcmp(type, "welcome")) {
+		render_welcome(c, fr->parsed);
+	} else if (!strcmp(type, "result")) {
+		render_result(c, fr->parsed);
+	} else if (!strcmp(type, "error")) {
+		tn_text(c, str_of(fr->parsed, "message") ? str_of(fr->parsed, "message") : "error", ANSI_ERROR);
+	} else if (!strcmp(type, "subscribed") && stream) {
+		struct tn_pos *pos = pos_find(t, stream, true);
+		int64_t after = 0;
+
+		if (pos && i64_of(fr->parsed, "after", &after))
+			pos->seq = after;
+	} else if (!strcmp(type, "unsubscribed") && stream) {
+		struct tn_pos *pos = pos_find(t, stream, false);
+
+		if (pos)
+			pos->stream[0] = '\0';
+	}
+}
+
+static const char *
+goodbye(const struct pub_conn *c)
+{
+	switch (c->close_code) {
+	case PUB_CLOSE_SLOW:
+		return "Too much output was waiting for you, closing. Log in again soon to get what you missed.";
+	case PUB_CLOSE_TRY_AGAIN:
+		return "The server is having database trouble, closing. Log in again in a moment.";
+	case PUB_CLOSE_UNAUTHORIZED:
+		return "Your token is no longer valid, closing.";
+	case LWS_CLOSE_STATUS_GOINGAWAY:
+		return "The server is shutting down, closing. Log in again in a moment.";
+	default:
+		return c->close_reason;
+	}
+}
+
+/* Sends out (compressed from `plain` on, with MCCP2), then empties it. */
+static int
+flush_out(struct pub_conn *c)
+{
+	struct pub_telnet_conn *t = c->telnet;
+	struct wr_strbuf wire = WR_STRBUF_INIT;
+	size_t plain = t->z ? t->plain : t->out.len;
+	int r = 0;
+
+	if (t->out.len == 0)
+		return 0;
+	wr_strbuf_append(&wire, "", 0);
+	for (int i = 0; i < LWS_PRE; i++)
+		wr_strbuf_append(&wire, "", 1);
+	wr_strbuf_append(&wire, t->out.buf, plain);
+	if (t->z && t->out.len > plain) {
+		unsigned char chunk[4096];
+
+		t->z->next_in = (unsigned char *) t->out.buf + plain;
+		t->z->avail_in = (uInt) (t->out.len - plain);
+		do {
+			t->z->next_out = chunk;
+			t->z->avail_out = sizeof(chunk);
+			if (deflate(t->z, Z_SYNC_FLUSH) == Z_STREAM_ERROR) {
+				log_bug_self("telnet: deflate failed");
+				r = -1;
+				break;
+			}
+			wr_strbuf_append(&wire, (const char *) chunk, sizeof(chunk) - t->z->avail_out);
+		} while (t->z->avail_out == 0);
+	}
+	t->plain = 0;
+	wr_strbuf_reset(&t->out);
+	if (r == 0 && lws_write(c->wsi, (unsigned char *) wire.buf + LWS_PRE, wire.len - LWS_PRE, LWS_WRITE_RAW) < 0)
+		r = -1;
+	wr_strbuf_done(&wire);
+	return r;
+}
+
+static int
+tn_writeable(struct pub_conn *c)
+{
+	struct pub_telnet_conn *t = c->telnet;
+	bool wrote = false;
+
+	if (t->close_sent)
+		return -1;
+	if (c->state == PUB_CONN_CLOSING && t->overflow)
+		return -1;         /* it does not read: nothing more goes out */
+	t->writing = true;
+	for (int i = 0; i < PUB_WRITES_PER_CALLBACK && c->out_count > 0 && !c->close_now; i++) {
+		struct pub_frame *f = pub_conn_pop(c);
+
+		render(c, f);
+		pub_frame_unref(f);
+		wrote = true;
+	}
+	if (c->state == PUB_CONN_CLOSING && (c->close_now || c->out_count == 0)) {
+		tn_text(c, goodbye(c), ANSI_ERROR);
+		t->close_sent = true;
+	} else if (wrote && t->printed && c->out_count == 0 && t->state == TN_PLAYING) {
+		prompt(c);
+	}
+	t->writing = false;
+	if (flush_out(c) < 0) {
+		log_info_ctx(c->logctx, "could not write to telnet client, closing");
+		return -1;
+	}
+	if (t->close_sent) {
+		/* Close once lws has sent what it may still buffer. */
+		lws_callback_on_writable(c->wsi);
+		return 0;
+	}
+	pub_conn_wrote(c);
+	return 0;
+}
+
+/* Login -------------------------------------------------------------------- */
+
+static void
+echo(struct pub_conn *c, bool off)
+{
+	struct pub_telnet_conn *t = c->telnet;
+
+	if (t->echo_off == off)
+		return;
+	t->echo_off = off;
+	telnet_negotiate(t->tn, off ? TELNET_WILL : TELNET_WONT, TELNET_TELOPT_ECHO);
+}
+
+static void
+ask_token(struct pub_conn *c)
+{
+	echo(c, true);
+	telnet_send(c->telnet->tn, "token: ", 7);
+	telnet_iac(c->telnet->tn, TELNET_GA);
+	c->telnet->prompt_open = true;
+	lws_callback_on_writable(c->wsi);
+}
+
+/* The positions a dropped login of this token left, removed from the table; NULL if none. */
+static struct tn_resume *
+resume_take(struct pub_telnet *pt, const char *token, const char *character, int64_t resume_ms)
+{
+	struct tn_resume **pp = &pt->resumes, *found = NULL;
+	int64_t now = wr_mono_ms();
+
+	while (*pp) {
+		struct tn_resume *r = *pp;
+
+		if (now - r->at_ms > resume_ms || (!found && !strcmp(r->token, token) &&
+						    !strcmp(r->character, character))) {
+			*pp = r->next;
+			pt->nresumes--;
+			if (now - r->at_ms <= resume_ms) {
+				found = r;
+				continue;
+			}
+			free(r->token);
+			free(r->character);
+			free(r);
+			continue;
+		}
+		pp = &r->next;
+	}
+	return found;
+}
+
+static void
+resume_free(struct tn_resume *r)
+{
+	if (!r)
+		return;
+	free(r->token);
+	free(r->character);
+	free(r);
+}
+
+/* Keeps a dropped login's positions for telnet-resume-s. */
+static void
+resume_keep(struct pub_conn *c)
+{
+	struct pub_telnet *pt = c->pub->telnet;
+	struct pub_telnet_conn *t = c->telnet;
+	struct tn_resume *r;
+
+	if (t->state != TN_PLAYING || c->char_id <= 0 || !t->login_token || c->pub->cfg->telnet_resume_s == 0)
+		return;
+	resume_free(resume_take(pt, t->login_token, t->login_character ? t->login_character : "",
+				c->pub->cfg->telnet_resume_s * 1000));
+	if (pt->nresumes >= TN_RESUME_MAX) {
+		/* The table is full: forget the oldest (the last in the list). */
+		struct tn_resume **pp = &pt->resumes;
+
+		while ((*pp)->next)
+			pp = &(*pp)->next;
+		resume_free(*pp);
+		*pp = NULL;
+		pt->nresumes--;
+	}
+	r = wr_xcalloc(1, sizeof(*r));
+	r->token = wr_xstrdup(t->login_token);
+	r->character = wr_xstrdup(t->login_character ? t->login_character : "");
+	r->char_id = c->char_id;
+	r->at_ms = wr_mono_ms();
+	memcpy(r->pos, t->pos, sizeof(r->pos));
+	r->next = pt->resumes;
+	pt->resumes = r;
+	pt->nresumes++;
+	log_info_ctx(c->logctx, "telnet positions kept for %lld s", (long long) c->pub->cfg->telnet_resume_s);
+}
+
+/*
+ * Commands typed on the line take the websocket's path: a command frame
+ * with a fresh id, handed to commands.c (which runs the command library:
+ * parser, aliases, !, planner, wr_submit).  The only place telnet.c
+ * reaches the command path.
+ */
+static void
+run_command(struct pub_conn *c, const char *line)
+{
+	struct pub_telnet_conn *t = c->telnet;
+	struct json_object *frame = json_object_new_object();
+	char id[48];
+
+	snprintf(id, sizeof(id), "t%s-%llu", t->cmd_prefix, (unsigned long long) ++t->cmd_n);
+	json_object_object_add(frame, "type", json_object_new_string("command"));
+	json_object_object_add(frame, "id", json_object_new_string(id));
+	json_object_object_add(frame, "input", json_object_new_string(line));
+	pub_commands_frame(c, frame);
+	json_object_put(frame);
+}
+
+/*
+ * Logs in with a token (and a character name when the account has
+ * several).  This is the hook for the account log-in to come: it ends, like
+ * this one, in pub_hello with the token it obtained.
+ */
+static void
+login(struct pub_conn *c, const char *token, const char *character)
+{
+	struct pub_telnet_conn *t = c->telnet;
+	struct tn_resume *res;
+	struct json_object *hello = json_object_new_object();
+	struct wr_error err = {0};
+	int r;
+
+	res = resume_take(c->pub->telnet, token, character ? character : "", c->pub->cfg->telnet_resume_s * 1000);
+	t->resuming = res != NULL;
+	if (res) {
+		struct json_object *rs = json_object_new_object();
+
+		for (int i = 0; i < PUB_MAX_SUBS; i++)
+			if (res->pos[i].stream[0])
+				json_object_object_add(rs, res->pos[i].stream, json_object_new_int64(res->pos[i].seq));
+		json_object_object_add(hello, "resume", rs);
+	}
+	r = pub_hello(c, token, character, hello, &err);
+	json_object_put(hello);
+	if (r == -EMLINK) {
+		resume_free(res);
+		free(t->login_token);
+		t->login_token = wr_xstrdup(token);
+		t->state = TN_CHARACTER;
+		echo(c, false);
+		tn_puts(c, "This account has several characters.\ncharacter: ");
+		telnet_iac(t->tn, TELNET_GA);
+		t->prompt_open = true;
+		return;
+	}
+	if (r == -EACCES || r == -ENOENT) {
+		resume_free(res);
+		log_info_ctx(c->logctx, "telnet login refused: %s", err.msg);
+		if (++t->tries >= TN_LOGIN_TRIES) {
+			tn_close(c, "Too many failed log-ins.");
+			return;
+		}
+		t->state = TN_TOKEN;
+		tn_text(c, err.msg, ANSI_ERROR);
+		ask_token(c);
+		return;
+	}
+	if (r == -EAGAIN) {
+		resume_free(res);
+		pub_conn_close(c, PUB_CLOSE_TRY_AGAIN, err.msg);
+		return;
+	}
+	if (r < 0) {
+		resume_free(res);
+		return;
+	}
+	if (res && res->char_id != c->char_id)
+		t->resuming = false;
+	resume_free(res);
+	free(t->login_token);
+	t->login_token = wr_xstrdup(token);
+	t->login_character = wr_xstrdup(character ? character : "");
+	t->state = TN_PLAYING;
+	echo(c, false);
+	load_vitals(c);
+	gmcp_status(c);
+	gmcp_vitals(c);
+	/* What a MUD shows on arrival: the room (and Room.Info). */
+	run_command(c, "look");
+	lws_callback_on_writable(c->wsi);
+}
+
+/* Local commands: the connection's own settings, never sent to the game. */
+static bool
+local_command(struct pub_conn *c, const char *line)
+{
+	struct pub_telnet_conn *t = c->telnet;
+
+	if (!strcmp(line, "colour off") || !strcmp(line, "color off")) {
+		t->colour = false;
+		tn_puts(c, "Colour is off.\n");
+	} else if (!strcmp(line, "colour on") || !strcmp(line, "color on")) {
+		t->colour = true;
+		tn_puts(c, ANSI_SYSTEM "Colour is on." ANSI_RESET "\n");
+	} else if (!strcmp(line, "quit")) {
+		pub_conn_close(c, LWS_CLOSE_STATUS_NORMAL, "Goodbye.");
+	} else {
+		return false;
+	}
+	prompt(c);
+	return true;
+}
+
+static bool
+utf8_valid(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned char b = s[i];
+		size_t len;
+		uint32_t cp;
+
+		if (b < 0x80) {
+			i++;
+			continue;
+		}
+		if (b >= 0xC2 && b <= 0xDF) {
+			len = 2;
+			cp = b & 0x1F;
+		} else if (b >= 0xE0 && b <= 0xEF) {
+			len = 3;
+			cp = b & 0x0F;
+		} else if (b >= 0xF0 && b <= 0xF4) {
+			len = 4;
+			cp = b & 0x07;
+		} else {
+			return false;
+		}
+		if (i + len > n)
+			return false;
+		for (size_t k = 1; k < len; k++) {
+			if ((s[i + k] & 0xC0) != 0x80)
+				return false;
+			cp = (cp << 6) | (s[i + k] & 0x3F);
+		}
+		if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+		    (cp >= 0xD800 && cp <= 0xDFFF))
+			return false;
+		i += len;
+	}
+	return true;
+}
+
+/* One complete line from the client (without its line end). */
+static void
+on_line(struct pub_conn *c, char *line, size_t len)
+{
+	struct pub_telnet_conn *t = c->telnet;
+	size_t n = 0;
+
+	t->prompt_open = false;
+	if (!utf8_valid((const unsigned char *) line, len)) {
+		tn_text(c, "That line was not valid UTF-8 text: ignored.", ANSI_ERROR);
+		if (t->state == TN_PLAYING)
+			prompt(c);
+		lws_callback_on_writable(c->wsi);
+		return;
+	}
+	/* Control characters (a stray NUL, a tab, a bell) say nothing: drop them, trim the ends. */
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char) line[i] >= 0x20 && line[i] != 0x7f)
+			line[n++] = line[i];
+	line[n] = '\0';
+	while (n > 0 && line[n - 1] == ' ')
+		line[--n] = '\0';
+	line += strspn(line, " ");
+	switch (t->state) {
+	case TN_TOKEN:
+		if (!*line) {
+			ask_token(c);
+			return;
+		}
+		login(c, line, NULL);
+		break;
+	case TN_CHARACTER:
+		if (*line)
+			login(c, t->login_token, line);
+		break;
+	case TN_PLAYING:
+		if (!*line) {
+			prompt(c);
+			lws_callback_on_writable(c->wsi);
+		} else if (!local_command(c, line)) {
+			run_command(c, line);
+		}
+		break;
+	}
+}
+
+static void
+on_data(struct pub_conn *c, const char *buf, size_t size)
+{
+	struct pub_telnet_conn *t = c->telnet;
+
+	for (size_t i = 0; i < size && c->state != PUB_CONN_CLOSING; i++) {
+		char ch = buf[i];
+
+		if ((ch == '\n' || ch == '\0') && t->last_cr) {
+			t->last_cr = false;
+			continue;
+		}
+		t->last_cr = ch == '\r';
+		if (ch == '\r' || ch == '\n') {
+			if (t->discarding) {
+				char msg[96];
+
+				snprintf(msg, sizeof(msg), "That line was longer than %d bytes: discarded.", TN_MAX_LINE);
+				tn_text(c, msg, ANSI_ERROR);
+				if (t->state == TN_PLAYING)
+					prompt(c);
+				lws_callback_on_writable(c->wsi);
+			} else {
+				wr_strbuf_append(&t->line, "", 0);
+				on_line(c, t->line.buf, t->line.len);
+			}
+			t->discarding = false;
+			wr_strbuf_reset(&t->line);
+			continue;
+		}
+		if (t->discarding)
+			continue;
+		if (t->line.len >= TN_MAX_LINE) {
+			t->discarding = true;
+			wr_strbuf_done(&t->line);
+			continue;
+		}
+		wr_strbuf_append(&t->line, &ch, 1);
+	}
+}
+
+/* Options ------------------------------------------------------------------ */
+
+/* True when the client is over its negotiation budget (and is being closed). */
+static bool
+neg_budget(struct pub_conn *c)
+{
+	struct pub_telnet_conn *t = c->telnet;
+	int64_t now = wr_mono_ms();
+
+	if (now - t->neg_window_ms > TN_NEG_WINDOW_MS) {
+		t->neg_window_ms = now;
+		t->neg_count = 0;
+	}
+	if (++t->neg_count <= TN_NEG_MAX)
+		return false;
+	if (c->state != PUB_CONN_CLOSING)
+		tn_close(c, "Too many telnet option negotiations.");
+	return true;
+}
+
+static void
+mssp(struct pub_conn *c)
+{
+	struct pub *p = c->pub;
+	struct wr_strbuf sb = WR_STRBUF_INIT;
+	int64_t players = 0;
+	char num[24];
+	const char *vars[][2] = {
+		{"NAME", p->cfg->telnet_name}, {"PLAYERS", NULL}, {"UPTIME", NULL}, {"CODEBASE", "Written Realms engine"},
+		{"CRAWL DELAY", "-1"}, {"ANSI", "1"}, {"GMCP", "1"}, {"MCCP", "1"}, {"UTF-8", "1"},
+	};
+
+	for (struct pub_conn *o = p->conns; o; o = o->conn_next)
+		if (o->char_id > 0)
+			players++;
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		const char *val = vars[i][1];
+
+		if (!strcmp(vars[i][0], "PLAYERS")) {
+			snprintf(num, sizeof(num), "%lld", (long long) players);
+			val = num;
+		} else if (!strcmp(vars[i][0], "UPTIME")) {
+			snprintf(num, sizeof(num), "%lld", (long long) p->telnet->started_s);
+			val = num;
+		}
+		wr_strbuf_printf(&sb, "%c%s%c%s", TELNET_MSSP_VAR, vars[i][0], TELNET_MSSP_VAL, val);
+	}
+	telnet_subnegotiation(c->telnet->tn, TELNET_TELOPT_MSSP, sb.buf, sb.len);
+	wr_strbuf_done(&sb);
+}
+
+static void
+start_mccp2(struct pub_conn *c)
+{
+	static const char marker[] = {(char) TELNET_IAC, (char) TELNET_SB, (char) TELNET_TELOPT_COMPRESS2,
+				      (char) TELNET_IAC, (char) TELNET_SE};
+	struct pub_telnet_conn *t = c->telnet;
+
+	if (t->z)
+		return;
+	t->z = wr_xcalloc(1, sizeof(*t->z));
+	if (deflateInit2(t->z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, TN_ZLIB_WINDOW, TN_ZLIB_MEMLEVEL,
+			 Z_DEFAULT_STRATEGY) != Z_OK) {
+		free(t->z);
+		t->z = NULL;
+		return;
+	}
+	/* Straight into out, not through libtelnet: the marker itself is not compressed. */
+	wr_strbuf_append(&t->out, marker, sizeof(marker));
+	t->plain = t->out.len;
+	log_debug_ctx(c->logctx, "MCCP2 on");
+}
+
+static void
+gmcp_in(struct pub_conn *c, const char *buf, size_t size)
+{
+	struct pub_telnet_conn *t = c->telnet;
+	struct wr_error err = {0};
+	struct json_object *obj = NULL;
+	size_t sp = 0;
+	char pkg[48];
+
+	while (sp < size && buf[sp] != ' ')
+		sp++;
+	if (sp >= sizeof(pkg))
+		return;
+	memcpy(pkg, buf, sp);
+	pkg[sp] = '\0';
+	if (sp < size && wr_json_parse(buf + sp + 1, size - sp - 1, 8, &obj, &err) < 0)
+		obj = NULL;
+	if (!strcasecmp(pkg, "Core.Hello") && obj && str_of(obj, "client")) {
+		snprintf(t->client, sizeof(t->client), "%s", str_of(obj, "client"));
+		log_info_ctx(c->logctx, "client %s", t->client);
+	} else if (!strcasecmp(pkg, "Core.Supports.Set") || !strcasecmp(pkg, "Core.Supports.Add")) {
+		size_t n = obj && json_object_is_type(obj, json_type_array) ? json_object_array_length(obj) : 0;
+
+		if (!strcasecmp(pkg, "Core.Supports.Set"))
+			memset(t->supports, 0, sizeof(t->supports));
+		t->supports_given = true;
+		for (size_t i = 0; i < n; i++) {
+			const char *s = json_object_get_string(json_object_array_get_idx(obj, i));
+			int slot = 0;
+
+			while (slot < TN_MAX_SUPPORTS && t->supports[slot][0])
+				slot++;
+			if (!s || slot == TN_MAX_SUPPORTS)
+				continue;
+			/* "Char.Items 1": the package, without its version. */
+			snprintf(t->supports[slot], sizeof(t->supports[slot]), "%.*s", (int) strcspn(s, " "), s);
+		}
+	} else if (!strcasecmp(pkg, "Core.Ping")) {
+		gmcp(c, "Core.Ping", NULL);
+		lws_callback_on_writable(c->wsi);
+	}
+	if (obj)
+		json_object_put(obj);
+}
+
+static void
+subnegotiation(struct pub_conn *c, unsigned char telopt, const char *buf, size_t size)
+{
+	struct pub_telnet_conn *t = c->telnet;
+
+	if (telopt == TELNET_TELOPT_NAWS && size == 4) {
+		int w = ((unsigned char) buf[0] << 8) | (unsigned char) buf[1];
+
+		if (w > 0)
+			t->width = w < 20 ? 20 : w > 250 ? 250 : w;
+	} else if (telopt == TN_TELOPT_GMCP) {
+		gmcp_in(c, buf, size);
+	} else if (telopt == TN_TELOPT_CHARSET && size >= 1) {
+		log_debug_ctx(c->logctx, "CHARSET %s", buf[0] == TN_CHARSET_ACCEPTED ? "accepted" : "rejected");
+	}
+}
+
+static void
+telnet_event(telnet_t *tn, telnet_event_t *ev, void *userdata)
+{
+	struct pub_conn *c = userdata;
+	struct pub_telnet_conn *t = c->telnet;
+
+	(void) tn;
+	switch (ev->type) {
+	case TELNET_EV_DATA:
+		on_data(c, ev->data.buffer, ev->data.size);
+		break;
+	case TELNET_EV_SEND:
+		if (t->overflow)
+			break;
+		if (!t->writing && t->out.len + ev->data.size > TN_MAX_PENDING) {
+			/* Output piles up while it does not read (a flood of negotiations, say). */
+			t->overflow = true;
+			log_info_ctx(c->logctx, "over %d bytes of telnet output waiting, closing", TN_MAX_PENDING);
+			pub_conn_close(c, PUB_CLOSE_SLOW, "too much output waiting");
+			break;
+		}
+		wr_strbuf_append(&t->out, ev->data.buffer, ev->data.size);
+		break;
+	case TELNET_EV_DO:
+	case TELNET_EV_DONT:
+	case TELNET_EV_WILL:
+	case TELNET_EV_WONT:
+		if (neg_budget(c))
+			break;
+		if (ev->type == TELNET_EV_DO && ev->neg.telopt == TN_TELOPT_GMCP)
+			t->gmcp = true;
+		else if (ev->type == TELNET_EV_DONT && ev->neg.telopt == TN_TELOPT_GMCP)
+			t->gmcp = false;
+		else if (ev->type == TELNET_EV_DO && ev->neg.telopt == TELNET_TELOPT_COMPRESS2)
+			start_mccp2(c);
+		else if (ev->type == TELNET_EV_DO && ev->neg.telopt == TELNET_TELOPT_MSSP)
+			mssp(c);
+		else if (ev->type == TELNET_EV_DO && ev->neg.telopt == TN_TELOPT_CHARSET)
+			telnet_subnegotiation(t->tn, TN_TELOPT_CHARSET, "\x01;UTF-8", 7);
+		lws_callback_on_writable(c->wsi);
+		break;
+	case TELNET_EV_SUBNEGOTIATION:
+		if (!neg_budget(c))
+			subnegotiation(c, ev->sub.telopt, ev->sub.buffer, ev->sub.size);
+		break;
+	case TELNET_EV_IAC:
+		(void) neg_budget(c);
+		break;
+	case TELNET_EV_WARNING:
+		log_info_ctx(c->logctx, "telnet: %s", ev->error.msg);
+		if (ev->error.errcode == TELNET_EOVERFLOW && c->state != PUB_CONN_CLOSING)
+			tn_close(c, "A telnet subnegotiation was over 16 KiB.");
+		break;
+	case TELNET_EV_ERROR:
+		log_info_ctx(c->logctx, "telnet: %s", ev->error.msg);
+		if (c->state != PUB_CONN_CLOSING)
+			tn_close(c, "Telnet protocol error.");
+		break;
+	default:
+		break;
+	}
+}
+
+/* Connections -------------------------------------------------------------- */
+
+static int
+tn_adopt(struct pub *p, struct pub_conn *c, struct lws *wsi)
+{
+	struct pub_telnet_conn *t;
+	char banner[256];
+
+	if (p->nconns >= p->cfg->max_connections) {
+		log_warning("refusing a telnet connection: %lld connections already", (long long) p->nconns);
+		return -1;
+	}
+	pub_conn_established(p, c, wsi);
+	t = wr_xcalloc(1, sizeof(*t));
+	c->telnet = t;
+	snprintf(c->logctx, sizeof(c->logctx), "conn=%llu telnet", (unsigned long long) c->id);
+	t->width = TN_DEFAULT_WIDTH;
+	t->colour = true;
+	t->neg_window_ms = wr_mono_ms();
+	if (wr_random_hex(t->cmd_prefix, 8) < 0)
+		snprintf(t->cmd_prefix, sizeof(t->cmd_prefix), "%llx%llx", (unsigned long long) wr_now_ms(),
+			 (unsigned long long) c->id);
+	t->tn = telnet_init(telopts, telnet_event, 0, c);
+	if (!t->tn)
+		return -1;
+	lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, TN_LOGIN_TIMEOUT_S);
+	telnet_negotiate(t->tn, TELNET_WILL, TN_TELOPT_GMCP);
+	telnet_negotiate(t->tn, TELNET_WILL, TELNET_TELOPT_COMPRESS2);
+	telnet_negotiate(t->tn, TELNET_WILL, TELNET_TELOPT_MSSP);
+	telnet_negotiate(t->tn, TELNET_WILL, TN_TELOPT_CHARSET);
+	telnet_negotiate(t->tn, TELNET_DO, TELNET_TELOPT_NAWS);
+	snprintf(banner, sizeof(banner), "%s\nA Written Realms world. Log in with your access token.\n",
+		 p->cfg->telnet_name);
+	tn_send_text(c, banner, strlen(banner));
+	ask_token(c);
+	return 0;
+}
+
+static void
+tn_closed(struct pub *p, struct pub_conn *c)
+{
+	struct pub_telnet_conn *t = c->telnet;
+
+	if (!t || !c->live)
+		return;
+	resume_keep(c);
+	pub_conn_closed(p, c);
+	if (t->tn)
+		telnet_free(t->tn);
+	if (t->z) {
+		deflateEnd(t->z);
+		free(t->z);
+	}
+	wr_strbuf_done(&t->line);
+	wr_strbuf_done(&t->out);
+	free(t->login_token);
+	free(t->login_character);
+	free(t);
+	c->telnet = NULL;
+}
+
+static int
+telnet_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+	struct pub_conn *c = user;
+
+	switch (reason) {
+	case LWS_CALLBACK_RAW_ADOPT:
+		return c ? tn_adopt(pub_of(wsi), c, wsi) : -1;
+	case LWS_CALLBACK_RAW_RX:
+		if (!c || !c->live || !c->telnet)
+			return -1;
+		if (c->state != PUB_CONN_CLOSING)
+			telnet_recv(c->telnet->tn, in, len);
+		if (c->telnet->out.len > 0)
+			lws_callback_on_writable(wsi);
+		return 0;
+	case LWS_CALLBACK_RAW_WRITEABLE:
+		return c && c->live && c->telnet ? tn_writeable(c) : -1;
+	case LWS_CALLBACK_RAW_CLOSE:
+		if (c)
+			tn_closed(pub_of(wsi), c);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+static const struct lws_protocols telnet_protocols[] = {
+	{"wr-telnet", telnet_callback, sizeof(struct pub_conn), PUB_RX_BUFFER, 0, NULL, 0},
+	{NULL, NULL, 0, 0, 0, NULL, 0},
+};
+
+int
+telnet_start(struct pub *p, struct wr_error *reterr)
+{
+	struct lws_context_creation_info info = {0};
+	const char *iface = p->cfg->listen;
+	struct pub_telnet *pt = wr_xcalloc(1, sizeof(*pt));
+	int r;
+
+	if (!*iface || !strcmp(iface, "*") || !strcmp(iface, "0.0.0.0") || !strcmp(iface, "::"))
+		iface = NULL;
+	info.options = LWS_SERVER_OPTION_ADOPT_APPLY_LISTEN_ACCEPT_CONFIG;
+	if (!strchr(p->cfg->listen, ':'))
+		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+	info.port = (int) p->cfg->telnet_port;
+	info.iface = iface;
+	info.protocols = telnet_protocols;
+	info.vhost_name = "wr-telnet";
+	info.listen_accept_role = "raw-skt";
+	info.listen_accept_protocol = "wr-telnet";
+	pt->started_s = wr_now_ms() / 1000;
+	p->telnet = pt;
+	pt->vhost = lws_create_vhost(p->ctx, &info);
+	if (!pt->vhost)
+		return wr_error_set(reterr, -EADDRINUSE, "bad_config", "could not listen for telnet on %s port %lld",
+				    p->cfg->listen, (long long) p->cfg->telnet_port);
+	pt->port = lws_get_vhost_listen_port(pt->vhost);
+	if (*p->cfg->telnet_port_file) {
+		r = wr_write_port_file(p->cfg->telnet_port_file, pt->port);
+		if (r < 0)
+			return wr_error_set(reterr, r, "bad_config", "could not write telnet port file \"%s\": %s",
+					    p->cfg->telnet_port_file, strerror(-r));
+	}
+	log_notice("telnet on %s port %d", p->cfg->listen, pt->port);
+	return 0;
+}
+
+int
+telnet_port(const struct pub *p)
+{
+	return p->telnet ? p->telnet->port : -1;
+}
+
+void
+telnet_done(struct pub *p)
+{
+	struct pub_telnet *pt = p->telnet;
+
+	if (!pt)
+		return;
+	while (pt->resumes) {
+		struct tn_resume *r = pt->resumes;
+
+		pt->resumes = r->next;
+		resume_free(r);
+	}
+	for (size_t b = 0; b < TN_ROOM_BUCKETS; b++)
+		while (pt->rooms[b]) {
+			struct tn_room *x = pt->rooms[b];
+
+			pt->rooms[b] = x->next;
+			free(x);
+		}
+	free(pt);
+	p->telnet = NULL;
+}
