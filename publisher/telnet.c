@@ -39,7 +39,7 @@
  * Bounds: lines of at most TN_MAX_LINE bytes (longer ones are discarded
  * with a message), subnegotiations of at most 16 KiB (libtelnet's own cap:
  * the connection is closed), at most TN_NEG_MAX option negotiations and
- * subnegotiations per TN_NEG_WINDOW_MS, at most TN_MAX_PENDING bytes of
+ * subnegotiations and commands per TN_NEG_WINDOW_MS, at most TN_MAX_PENDING bytes of
  * telnet output waiting besides the outbox, lines that are not UTF-8 are
  * refused, and the outbox closes a client that does not read, like any
  * websocket (max-outbox).
@@ -67,7 +67,7 @@
 #define TN_MAX_LINE 4096           /* bytes of one input line; longer ones are discarded */
 #define TN_MAX_PENDING 65536       /* bytes of telnet output waiting besides the outbox */
 #define TN_NEG_WINDOW_MS 10000
-#define TN_NEG_MAX 200             /* negotiations + subnegotiations per window */
+#define TN_NEG_MAX 500             /* IAC sequences (negotiations, subnegotiations, commands) per window */
 #define TN_LOGIN_TIMEOUT_S 120
 #define TN_LOGIN_TRIES 3
 #define TN_UNSEEN_REFS 16
@@ -1250,21 +1250,30 @@ on_data(struct pub_conn *c, const char *buf, size_t size)
 
 /* Options ------------------------------------------------------------------ */
 
-/* True when the client is over its negotiation budget (and is being closed). */
+/*
+ * Counts the IAC bytes of what the client sent: every negotiation,
+ * subnegotiation and command starts with one, whether libtelnet reports it
+ * or answers it by itself (a DO for an option we do not have).  True when
+ * the client is over its budget, and is being closed.
+ */
 static bool
-neg_budget(struct pub_conn *c)
+neg_budget(struct pub_conn *c, const char *in, size_t len)
 {
 	struct pub_telnet_conn *t = c->telnet;
 	int64_t now = wr_mono_ms();
+	const char *p = in, *end = in + len;
 
 	if (now - t->neg_window_ms > TN_NEG_WINDOW_MS) {
 		t->neg_window_ms = now;
 		t->neg_count = 0;
 	}
-	if (++t->neg_count <= TN_NEG_MAX)
+	while ((p = memchr(p, (char) TELNET_IAC, (size_t) (end - p))) != NULL) {
+		t->neg_count++;
+		p++;
+	}
+	if (t->neg_count <= TN_NEG_MAX)
 		return false;
-	if (c->state != PUB_CONN_CLOSING)
-		tn_close(c, "Too many telnet option negotiations.");
+	tn_close(c, "Too many telnet option negotiations.");
 	return true;
 }
 
@@ -1410,8 +1419,6 @@ telnet_event(telnet_t *tn, telnet_event_t *ev, void *userdata)
 	case TELNET_EV_DONT:
 	case TELNET_EV_WILL:
 	case TELNET_EV_WONT:
-		if (neg_budget(c))
-			break;
 		if (ev->type == TELNET_EV_DO && ev->neg.telopt == TN_TELOPT_GMCP)
 			t->gmcp = true;
 		else if (ev->type == TELNET_EV_DONT && ev->neg.telopt == TN_TELOPT_GMCP)
@@ -1425,15 +1432,13 @@ telnet_event(telnet_t *tn, telnet_event_t *ev, void *userdata)
 		lws_callback_on_writable(c->wsi);
 		break;
 	case TELNET_EV_SUBNEGOTIATION:
-		if (!neg_budget(c))
-			subnegotiation(c, ev->sub.telopt, ev->sub.buffer, ev->sub.size);
-		break;
-	case TELNET_EV_IAC:
-		(void) neg_budget(c);
+		subnegotiation(c, ev->sub.telopt, ev->sub.buffer, ev->sub.size);
 		break;
 	case TELNET_EV_WARNING:
 		log_info_ctx(c->logctx, "telnet: %s", ev->error.msg);
-		if (ev->error.errcode == TELNET_EOVERFLOW && c->state != PUB_CONN_CLOSING)
+		/* Debian's libtelnet 0.21 leaves errcode 0 here: the message says it. */
+		if ((ev->error.errcode == TELNET_EOVERFLOW || strstr(ev->error.msg, "buffer size limit")) &&
+		    c->state != PUB_CONN_CLOSING)
 			tn_close(c, "A telnet subnegotiation was over 16 KiB.");
 		break;
 	case TELNET_EV_ERROR:
@@ -1518,7 +1523,7 @@ telnet_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, v
 	case LWS_CALLBACK_RAW_RX:
 		if (!c || !c->live || !c->telnet)
 			return -1;
-		if (c->state != PUB_CONN_CLOSING)
+		if (c->state != PUB_CONN_CLOSING && !neg_budget(c, in, len))
 			telnet_recv(c->telnet->tn, in, len);
 		if (c->telnet->out.len > 0)
 			lws_callback_on_writable(wsi);

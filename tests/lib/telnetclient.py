@@ -57,12 +57,12 @@ class Telnet:
         self.sock.sendall(bytes([IAC, SB, GMCP]) + msg.encode() + bytes([IAC, SE]))
 
     def _answer(self, cmd, opt):
-        if cmd == WILL:
+        if cmd == WILL and opt == ECHO:
+            self.echo_off = True
+            self.sock.sendall(bytes([IAC, DO, ECHO]))
+        elif cmd == WILL:
             ok = self.want.get(opt, False)
             self.sock.sendall(bytes([IAC, DO if ok else DONT, opt]))
-            if opt == ECHO:
-                self.echo_off = True
-                self.sock.sendall(bytes([IAC, DO, ECHO]))
         elif cmd == WONT and opt == ECHO:
             self.echo_off = False
         elif cmd == DO:
