@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * telnet.c: MUD clients over telnet (docs/telnet.md), one more transport
- * over the publisher's own machinery.
+ * over the publisher's own machinery.  This file: the listener,
+ * connections, input, options, log-in and resume; telnet-render.c turns
+ * frames into text and GMCP.
  *
  * A second vhost of the same lws context listens for raw TCP sockets
  * (role "raw-skt", protocol "wr-telnet").  Each telnet connection is a
@@ -50,117 +52,11 @@
 #include <string.h>
 #include <strings.h>
 
-#include <libtelnet.h>
-#include <zlib.h>
-
 #include "core/json.h"
 #include "core/log.h"
 #include "core/strbuf.h"
 #include "core/util.h"
-#include "game/rules.h"
-#include "publisher/pub-private.h"
-
-#define TN_TELOPT_GMCP 201
-#define TN_TELOPT_CHARSET 42
-#define TN_CHARSET_REQUEST 1
-#define TN_CHARSET_ACCEPTED 2
-#define TN_MAX_LINE 4096           /* bytes of one input line; longer ones are discarded */
-#define TN_MAX_PENDING 65536       /* bytes of telnet output waiting besides the outbox */
-#define TN_NEG_WINDOW_MS 10000
-#define TN_NEG_MAX 500             /* IAC sequences (negotiations, subnegotiations, commands) per window */
-#define TN_LOGIN_TIMEOUT_S 120
-#define TN_LOGIN_TRIES 3
-#define TN_UNSEEN_REFS 16
-#define TN_MAX_SUPPORTS 16
-#define TN_RESUME_MAX 10000        /* dropped logins remembered at once */
-#define TN_ROOM_BUCKETS 256
-#define TN_ROOM_CACHE_MAX 4096
-#define TN_ROOM_CACHE_MS 60000
-#define TN_DEFAULT_WIDTH 80
-#define TN_ZLIB_WINDOW 12          /* 4 KiB window */
-#define TN_ZLIB_MEMLEVEL 5
-
-#define ANSI_RESET "\x1b[0m"
-#define ANSI_ROOM "\x1b[1;36m"
-#define ANSI_TALK "\x1b[1;33m"
-#define ANSI_TELL "\x1b[1;35m"
-#define ANSI_HIT "\x1b[31m"
-#define ANSI_ERROR "\x1b[1;31m"
-#define ANSI_PROMPT "\x1b[32m"
-#define ANSI_SYSTEM "\x1b[36m"
-
-enum tn_state {
-	TN_TOKEN,                  /* waiting for the token line */
-	TN_CHARACTER,              /* the token's account has several characters: which one */
-	TN_PLAYING,
-};
-
-struct tn_pos {
-	char stream[PUB_STREAM_NAME];   /* "" = unused */
-	int64_t seq;
-};
-
-/* A dropped login's positions, kept telnet-resume-s for its next login. */
-struct tn_resume {
-	struct tn_resume *next;
-	char *token;               /* from malloc(); the login's token */
-	char *character;           /* from malloc(); the name it gave, "" if none */
-	int64_t char_id;
-	int64_t at_ms;
-	struct tn_pos pos[PUB_MAX_SUBS];
-};
-
-struct tn_room {
-	struct tn_room *next;
-	int64_t fetched_ms;
-	struct pub_room_map map;
-};
-
-struct pub_telnet {
-	struct lws_vhost *vhost;
-	int port;
-	int64_t started_s;         /* wall clock, MSSP UPTIME */
-	struct tn_resume *resumes;
-	size_t nresumes;
-	struct tn_room *rooms[TN_ROOM_BUCKETS];
-	size_t nrooms;
-};
-
-struct pub_telnet_conn {
-	telnet_t *tn;
-	enum tn_state state;
-	int tries;
-	char *login_token;         /* from malloc(): between the token and character prompts, then kept for resume */
-	char *login_character;     /* from malloc(): "" or the name given */
-	struct wr_strbuf line;     /* the line being received, at most TN_MAX_LINE */
-	bool discarding;           /* the current line went over TN_MAX_LINE */
-	bool last_cr;              /* the last data byte was \r: a following \n or \0 ends nothing */
-	struct wr_strbuf out;      /* telnet bytes to send (before compression) */
-	size_t plain;              /* the first plain bytes of out go uncompressed (up to the MCCP2 marker) */
-	z_stream *z;               /* from malloc(): MCCP2 on */
-	bool overflow;             /* out went over TN_MAX_PENDING */
-	bool close_sent;           /* the goodbye line is written: close on the next callback */
-	bool writing;              /* in the writeable callback: out is bounded by the frames rendered */
-	int width;
-	bool colour;
-	bool gmcp;
-	bool supports_given;       /* Core.Supports.Set received: send only what it lists */
-	char supports[TN_MAX_SUPPORTS][32];
-	bool echo_off;             /* we said WILL ECHO: the client does not echo */
-	bool prompt_open;          /* the cursor stands after a prompt */
-	bool printed;              /* text went out since the last prompt */
-	int64_t neg_window_ms;
-	int neg_count;
-	struct pub_vitals v;
-	bool vitals_known;
-	struct tn_pos pos[PUB_MAX_SUBS];   /* per stream, the seq of the last event written */
-	int64_t unseen[TN_UNSEEN_REFS];
-	int unseen_next;
-	char cmd_prefix[17];
-	uint64_t cmd_n;
-	bool resuming;             /* this login asked for a resume */
-	char client[48];           /* Core.Hello's client name */
-};
+#include "publisher/telnet-private.h"
 
 static const telnet_telopt_t telopts[] = {
 	{TELNET_TELOPT_NAWS, TELNET_WONT, TELNET_DO},
@@ -177,659 +73,11 @@ pub_of(struct lws *wsi)
 	return lws_context_user(lws_get_context(wsi));
 }
 
-/* Output ------------------------------------------------------------------- */
-
 static void
 tn_close(struct pub_conn *c, const char *why)
 {
 	log_info_ctx(c->logctx, "closing telnet connection: %s", why);
 	pub_conn_close(c, PUB_CLOSE_BAD_REQUEST, why);
-}
-
-/* Data bytes (IAC escaped by libtelnet); \n becomes \r\n. */
-static void
-tn_send_text(struct pub_conn *c, const char *s, size_t n)
-{
-	size_t start = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] != '\n' || (i > 0 && s[i - 1] == '\r'))
-			continue;
-		telnet_send(c->telnet->tn, s + start, i - start);
-		telnet_send(c->telnet->tn, "\r\n", 2);
-		start = i + 1;
-	}
-	if (start < n)
-		telnet_send(c->telnet->tn, s + start, n - start);
-	if (n > 0)
-		c->telnet->prompt_open = false;
-}
-
-static void
-tn_puts(struct pub_conn *c, const char *s)
-{
-	tn_send_text(c, s, strlen(s));
-	lws_callback_on_writable(c->wsi);
-}
-
-/* Display columns of a UTF-8 run: one per code point (no East Asian widths). */
-static size_t
-columns(const char *s, size_t n)
-{
-	size_t cols = 0;
-
-	for (size_t i = 0; i < n; i++)
-		if (((unsigned char) s[i] & 0xC0) != 0x80)
-			cols++;
-	return cols;
-}
-
-/* Bytes of the first max columns of s[0..n), never cutting a code point. */
-static size_t
-columns_prefix(const char *s, size_t n, size_t max)
-{
-	size_t cols = 0, i = 0;
-
-	while (i < n) {
-		size_t j = i + 1;
-
-		while (j < n && ((unsigned char) s[j] & 0xC0) == 0x80)
-			j++;
-		if (cols + 1 > max)
-			break;
-		cols++;
-		i = j;
-	}
-	return i ? i : n;
-}
-
-static void
-put_line(struct wr_strbuf *sb, const char *s, size_t n, const char *colour)
-{
-	if (colour)
-		wr_strbuf_puts(sb, colour);
-	wr_strbuf_append(sb, s, n);
-	if (colour)
-		wr_strbuf_puts(sb, ANSI_RESET);
-	wr_strbuf_puts(sb, "\r\n");
-}
-
-/*
- * Appends text word-wrapped to width columns, each line ending in \r\n and
- * coloured on its own (so a wrapped line never carries an open colour).
- */
-static void
-wrap_text(struct wr_strbuf *sb, const char *text, size_t width, const char *colour)
-{
-	const char *p = text;
-
-	do {
-		size_t len = strcspn(p, "\n");
-		const char *end = p + len, *line = p;
-
-		if (len > 0 && end[-1] == '\r')
-			end--;
-		if (line == end)
-			put_line(sb, "", 0, NULL);
-		while (line < end) {
-			const char *brk = NULL, *q = line;
-			size_t cols = 0;
-
-			/* The longest run of whole words that fits. */
-			while (q < end) {
-				const char *w = q;
-
-				while (w < end && *w == ' ')
-					w++;
-				while (w < end && *w != ' ')
-					w++;
-				if (cols + columns(q, (size_t) (w - q)) > width)
-					break;
-				cols += columns(q, (size_t) (w - q));
-				q = w;
-				brk = q;
-			}
-			if (!brk) /* one word wider than the line: cut it */
-				brk = line + columns_prefix(line, (size_t) (end - line), width);
-			put_line(sb, line, (size_t) (brk - line), colour);
-			line = brk;
-			while (line < end && *line == ' ')
-				line++;
-		}
-		p += len;
-	} while (*p++ == '\n' && *p);
-}
-
-/* Wrapped text to the client, in colour unless it is switched off. */
-static void
-tn_text(struct pub_conn *c, const char *text, const char *colour)
-{
-	struct pub_telnet_conn *t = c->telnet;
-	struct wr_strbuf sb = WR_STRBUF_INIT;
-
-	if (t->prompt_open)
-		wr_strbuf_puts(&sb, "\r\n");
-	wrap_text(&sb, text, (size_t) t->width, t->colour ? colour : NULL);
-	telnet_send(t->tn, sb.buf, sb.len);
-	t->prompt_open = false;
-	t->printed = true;
-	wr_strbuf_done(&sb);
-}
-
-static bool
-supported(const struct pub_telnet_conn *t, const char *package)
-{
-	if (!t->gmcp)
-		return false;
-	if (!t->supports_given)
-		return true;
-	for (int i = 0; i < TN_MAX_SUPPORTS && t->supports[i][0]; i++) {
-		size_t n = strlen(t->supports[i]);
-
-		/* "Char" covers Char.Vitals; "Char.Items" covers Char.Items.List. */
-		if (strncmp(package, t->supports[i], n) == 0 && (package[n] == '.' || package[n] == '\0'))
-			return true;
-	}
-	return false;
-}
-
-/* Sends "package json" when the client takes it. */
-static void
-gmcp(struct pub_conn *c, const char *package, const char *json)
-{
-	struct wr_strbuf sb = WR_STRBUF_INIT;
-
-	if (!supported(c->telnet, package))
-		return;
-	wr_strbuf_printf(&sb, "%s %s", package, json ? json : "");
-	telnet_subnegotiation(c->telnet->tn, TN_TELOPT_GMCP, sb.buf, sb.len);
-	wr_strbuf_done(&sb);
-}
-
-static void
-gmcp_obj(struct pub_conn *c, const char *package, struct json_object *obj)
-{
-	if (supported(c->telnet, package))
-		gmcp(c, package, json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN));
-	json_object_put(obj);
-}
-
-static int64_t
-hp_now(const struct pub_telnet_conn *t)
-{
-	return game_regen((int32_t) t->v.hp, (int32_t) t->v.max_hp, t->v.hp_at_ms, wr_now_ms());
-}
-
-static void
-gmcp_vitals(struct pub_conn *c)
-{
-	struct pub_telnet_conn *t = c->telnet;
-	char buf[96];
-
-	if (!t->vitals_known)
-		return;
-	snprintf(buf, sizeof(buf), "{\"hp\":%lld,\"maxhp\":%lld}", (long long) hp_now(t), (long long) t->v.max_hp);
-	gmcp(c, "Char.Vitals", buf);
-}
-
-static void
-gmcp_status(struct pub_conn *c)
-{
-	struct pub_telnet_conn *t = c->telnet;
-	struct json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "name", json_object_new_string(c->char_name ? c->char_name : ""));
-	if (t->vitals_known) {
-		json_object_object_add(o, "level", json_object_new_int64(t->v.level));
-		json_object_object_add(o, "xp", json_object_new_int64(t->v.xp));
-		json_object_object_add(o, "gold", json_object_new_int64(t->v.gold));
-	}
-	gmcp_obj(c, "Char.Status", o);
-}
-
-static void
-load_vitals(struct pub_conn *c)
-{
-	struct wr_error err = {0};
-
-	if (pub_store_vitals(&c->pub->store, c->char_id, &c->telnet->v, &err) < 0) {
-		log_info_ctx(c->logctx, "could not read vitals: %s", err.msg);
-		return;
-	}
-	c->telnet->vitals_known = true;
-}
-
-static void
-prompt(struct pub_conn *c)
-{
-	struct pub_telnet_conn *t = c->telnet;
-	char buf[128];
-
-	if (t->vitals_known)
-		snprintf(buf, sizeof(buf), "%s<%lld/%lldhp>%s ", t->colour ? ANSI_PROMPT : "", (long long) hp_now(t),
-			 (long long) t->v.max_hp, t->colour ? ANSI_RESET : "");
-	else
-		snprintf(buf, sizeof(buf), "> ");
-	telnet_send(t->tn, buf, strlen(buf));
-	/* Go ahead: MUD clients take what came before it as the prompt. */
-	telnet_iac(t->tn, TELNET_GA);
-	t->prompt_open = true;
-	t->printed = false;
-}
-
-/* Rendering ---------------------------------------------------------------- */
-
-static const char *
-str_of(struct json_object *obj, const char *key)
-{
-	struct json_object *v = wr_json_member(obj, key, json_type_string);
-
-	return v ? json_object_get_string(v) : NULL;
-}
-
-static bool
-i64_of(struct json_object *obj, const char *key, int64_t *ret)
-{
-	struct json_object *v = wr_json_member(obj, key, json_type_int);
-
-	if (!v)
-		return false;
-	*ret = json_object_get_int64(v);
-	return true;
-}
-
-static struct tn_pos *
-pos_find(struct pub_telnet_conn *t, const char *stream, bool add)
-{
-	struct tn_pos *free_slot = NULL;
-
-	for (int i = 0; i < PUB_MAX_SUBS; i++) {
-		if (strcmp(t->pos[i].stream, stream) == 0)
-			return &t->pos[i];
-		if (!t->pos[i].stream[0] && !free_slot)
-			free_slot = &t->pos[i];
-	}
-	if (add && free_slot && strlen(stream) < PUB_STREAM_NAME) {
-		snprintf(free_slot->stream, sizeof(free_slot->stream), "%s", stream);
-		return free_slot;
-	}
-	return NULL;
-}
-
-static const char *
-short_dir(const char *dir)
-{
-	static const char *const dirs[][2] = {
-		{"north", "n"}, {"south", "s"}, {"east", "e"}, {"west", "w"}, {"up", "u"}, {"down", "d"},
-		{"northeast", "ne"}, {"northwest", "nw"}, {"southeast", "se"}, {"southwest", "sw"},
-	};
-
-	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
-		if (strcmp(dir, dirs[i][0]) == 0)
-			return dirs[i][1];
-	return dir;
-}
-
-/* The room's zone and exit targets, cached for TN_ROOM_CACHE_MS. */
-static const struct pub_room_map *
-room_map(struct pub *p, int64_t room_id)
-{
-	struct pub_telnet *pt = p->telnet;
-	struct tn_room **bucket = &pt->rooms[(uint64_t) room_id % TN_ROOM_BUCKETS], *r;
-	struct wr_error err = {0};
-	int64_t now = wr_mono_ms();
-
-	for (r = *bucket; r; r = r->next)
-		if (r->map.room_id == room_id && now - r->fetched_ms < TN_ROOM_CACHE_MS)
-			return &r->map;
-	if (!p->db_up)
-		return NULL;
-	if (!r) {
-		if (pt->nrooms >= TN_ROOM_CACHE_MAX) /* a world this big: start over rather than grow */
-			for (size_t b = 0; b < TN_ROOM_BUCKETS; b++)
-				while (pt->rooms[b]) {
-					struct tn_room *x = pt->rooms[b];
-
-					pt->rooms[b] = x->next;
-					free(x);
-					pt->nrooms--;
-				}
-		for (r = *bucket; r && r->map.room_id != room_id; r = r->next)
-			;
-		if (!r) {
-			r = wr_xcalloc(1, sizeof(*r));
-			r->next = *bucket;
-			*bucket = r;
-			pt->nrooms++;
-		}
-	}
-	if (pub_store_room_map(&p->store, room_id, &r->map, &err) < 0) {
-		if (err.code != -ENOENT)
-			pub_db_failed(p, &err);
-		r->fetched_ms = 0;
-		return NULL;
-	}
-	r->fetched_ms = now;
-	return &r->map;
-}
-
-static struct json_object *
-items_json(struct json_object *list)
-{
-	struct json_object *arr = json_object_new_array();
-	size_t n = list && json_object_is_type(list, json_type_array) ? json_object_array_length(list) : 0;
-
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *it = json_object_array_get_idx(list, i), *o;
-		const char *name = str_of(it, "name");
-		int64_t id = 0, q = 1;
-		char ids[24];
-
-		if (!name || !i64_of(it, "id", &id))
-			continue;
-		(void) i64_of(it, "quantity", &q);
-		o = json_object_new_object();
-		snprintf(ids, sizeof(ids), "%lld", (long long) id);
-		json_object_object_add(o, "id", json_object_new_string(ids));
-		json_object_object_add(o, "name", json_object_new_string(name));
-		if (q > 1)
-			json_object_object_add(o, "quantity", json_object_new_int64(q));
-		json_object_array_add(arr, o);
-	}
-	return arr;
-}
-
-static void
-gmcp_items(struct pub_conn *c, const char *location, struct json_object *list)
-{
-	struct json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "location", json_object_new_string(location));
-	json_object_object_add(o, "items", items_json(list));
-	gmcp_obj(c, "Char.Items.List", o);
-}
-
-static void
-gmcp_room(struct pub_conn *c, struct json_object *room)
-{
-	const struct pub_room_map *map;
-	struct json_object *o, *exits, *list;
-	int64_t id = 0;
-	size_t n;
-
-	if (!room || !i64_of(room, "id", &id) || !supported(c->telnet, "Room.Info"))
-		return;
-	map = room_map(c->pub, id);
-	o = json_object_new_object();
-	exits = json_object_new_object();
-	json_object_object_add(o, "num", json_object_new_int64(id));
-	json_object_object_add(o, "name", json_object_new_string(str_of(room, "name") ? str_of(room, "name") : ""));
-	json_object_object_add(o, "area", json_object_new_string(map ? map->zone : ""));
-	/* The exits the viewer sees (none in the dark), with where they lead. */
-	list = wr_json_member(room, "exits", json_type_array);
-	n = list ? json_object_array_length(list) : 0;
-	for (size_t i = 0; i < n; i++) {
-		const char *dir = json_object_get_string(json_object_array_get_idx(list, i));
-
-		for (int e = 0; map && dir && e < map->nexits; e++)
-			if (strcmp(map->exits[e].dir, dir) == 0)
-				json_object_object_add(exits, short_dir(dir), json_object_new_int64(map->exits[e].to));
-	}
-	json_object_object_add(o, "exits", exits);
-	gmcp_obj(c, "Room.Info", o);
-}
-
-static void
-gmcp_channel(struct pub_conn *c, const char *channel, const char *talker, const char *text)
-{
-	struct json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "channel", json_object_new_string(channel));
-	json_object_object_add(o, "talker", json_object_new_string(talker ? talker : "Someone"));
-	json_object_object_add(o, "text", json_object_new_string(text));
-	gmcp_obj(c, "Comm.Channel.Text", o);
-}
-
-static const char *
-event_colour(const char *type)
-{
-	if (!strcmp(type, "Said") || !strcmp(type, "Shouted") || !strcmp(type, "Emoted"))
-		return ANSI_TALK;
-	if (!strcmp(type, "Told"))
-		return ANSI_TELL;
-	if (!strcmp(type, "DamageDealt") || !strcmp(type, "CharacterDied") || !strcmp(type, "ActionRejected"))
-		return ANSI_HIT;
-	return NULL;
-}
-
-/* What the structured data of an event changes: vitals, GMCP. */
-static void
-event_data(struct pub_conn *c, const char *type, struct json_object *data, const char *text)
-{
-	struct pub_telnet_conn *t = c->telnet;
-	const char *kind;
-	int64_t id = 0;
-	bool vitals = false, status = false;
-
-	if (!strcmp(type, "RoomDescribed")) {
-		struct json_object *room = wr_json_member(data, "room", json_type_object);
-
-		gmcp_room(c, room);
-		if (room)
-			gmcp_items(c, "room", wr_json_member(room, "items", json_type_array));
-	} else if (!strcmp(type, "DamageDealt")) {
-		kind = str_of(data, "target_kind");
-		if (kind && !strcmp(kind, "char") && i64_of(data, "target_id", &id) && id == c->char_id &&
-		    i64_of(data, "hp", &t->v.hp) && i64_of(data, "max_hp", &t->v.max_hp)) {
-			t->v.hp_at_ms = wr_now_ms();
-			vitals = true;
-		}
-	} else if (!strcmp(type, "Score")) {
-		(void) i64_of(data, "hp", &t->v.hp);
-		(void) i64_of(data, "max_hp", &t->v.max_hp);
-		(void) i64_of(data, "level", &t->v.level);
-		(void) i64_of(data, "gold", &t->v.gold);
-		(void) i64_of(data, "xp", &t->v.xp);
-		t->v.hp_at_ms = wr_now_ms();
-		vitals = status = true;
-	} else if (!strcmp(type, "LevelGained")) {
-		(void) i64_of(data, "level", &t->v.level);
-		(void) i64_of(data, "max_hp", &t->v.max_hp);
-		vitals = status = true;
-	} else if (!strcmp(type, "ExperienceGained")) {
-		(void) i64_of(data, "total", &t->v.xp);
-		status = true;
-	} else if (!strcmp(type, "CharacterDied") && i64_of(data, "target_id", &id) && id == c->char_id) {
-		load_vitals(c);
-		vitals = status = true;
-	} else if (!strcmp(type, "Inventory")) {
-		gmcp_items(c, "inv", wr_json_member(data, "items", json_type_array));
-	} else if (!strcmp(type, "Said")) {
-		gmcp_channel(c, "say", str_of(data, "speaker"), text);
-	} else if (!strcmp(type, "Emoted")) {
-		gmcp_channel(c, "emote", str_of(data, "actor_name"), text);
-	} else if (!strcmp(type, "Told")) {
-		gmcp_channel(c, "tell", str_of(data, "speaker"), text);
-	} else if (!strcmp(type, "Shouted")) {
-		gmcp_channel(c, "shout", str_of(data, "speaker"), text);
-	}
-	if (vitals)
-		gmcp_vitals(c);
-	if (status)
-		gmcp_status(c);
-}
-
-static bool
-unseen_mine(struct pub_telnet_conn *t, int64_t ref)
-{
-	for (int i = 0; i < TN_UNSEEN_REFS; i++)
-		if (t->unseen[i] == ref)
-			return true;
-	return false;
-}
-
-static void
-render_event(struct pub_conn *c, struct json_object *f)
-{
-	struct pub_telnet_conn *t = c->telnet;
-	struct json_object *data = wr_json_member(f, "data", json_type_object);
-	const char *stream = str_of(f, "stream"), *type = str_of(f, "event"), *actor = str_of(f, "actor");
-	const char *text = NULL, *colour;
-	struct tn_pos *pos;
-	int64_t seq = 0, target = 0, ref = 0;
-	bool own = stream && !strcmp(stream, c->char_key);
-
-	if (!stream || !type || !data || !i64_of(f, "seq", &seq))
-		return;
-	pos = pos_find(t, stream, true);
-	if (pos)
-		pos->seq = seq;
-	/* docs/protocol.md "Events of someone unseen": our own copy came first. */
-	if (i64_of(data, "unseen_ref", &ref)) {
-		if (own) {
-			t->unseen[t->unseen_next] = ref;
-			t->unseen_next = (t->unseen_next + 1) % TN_UNSEEN_REFS;
-		} else if (unseen_mine(t, ref)) {
-			return;
-		}
-	}
-	if (actor && (!strcmp(actor, c->char_key) ||
-		      (!strncmp(actor, c->char_key, strlen(c->char_key)) && actor[strlen(c->char_key)] == ':')))
-		text = str_of(data, "text_self");
-	if (!text && i64_of(data, "target_id", &target) && target == c->char_id)
-		text = str_of(data, "text_target");
-	if (!text)
-		text = str_of(data, "text");
-	if (text && *text) {
-		colour = event_colour(type);
-		if (!strcmp(type, "RoomDescribed")) {
-			/* The room's name, in colour, then the rest. */
-			size_t n = strcspn(text, "\n");
-			char *name = wr_xstrndup(text, n);
-
-			tn_text(c, name, ANSI_ROOM);
-			if (text[n] == '\n' && text[n + 1])
-				tn_text(c, text + n + 1, NULL);
-			free(name);
-		} else {
-			tn_text(c, text, colour);
-		}
-	}
-	event_data(c, type, data, text ? text : "");
-}
-
-static void
-render_welcome(struct pub_conn *c, struct json_object *f)
-{
-	struct pub_telnet_conn *t = c->telnet;
-	struct json_object *streams = wr_json_member(f, "streams", json_type_object);
-	struct json_object *cannot = wr_json_member(f, "cannot_resume", json_type_array);
-	struct wr_strbuf sb = WR_STRBUF_INIT;
-	size_t n = cannot ? json_object_array_length(cannot) : 0;
-
-	if (streams) {
-		json_object_object_foreach(streams, key, val)
-		{
-			struct tn_pos *pos = pos_find(t, key, true);
-
-			if (pos)
-				pos->seq = json_object_get_int64(val);
-		}
-	}
-	wr_strbuf_printf(&sb, "Welcome, %s.", c->char_name ? c->char_name : "admin");
-	tn_text(c, sb.buf, ANSI_SYSTEM);
-	wr_strbuf_reset(&sb);
-	if (t->resuming && n == 0) {
-		tn_text(c, "Resuming: here is what happened while you were away.", ANSI_SYSTEM);
-	} else if (t->resuming) {
-		wr_strbuf_puts(&sb, "What happened while you were away could not all be replayed (");
-		for (size_t i = 0; i < n; i++)
-			wr_strbuf_printf(&sb, "%s%s", i ? ", " : "",
-					 json_object_get_string(json_object_array_get_idx(cannot, i)));
-		wr_strbuf_puts(&sb, "): you see the world as it is now.");
-		tn_text(c, sb.buf, ANSI_SYSTEM);
-	}
-	wr_strbuf_done(&sb);
-}
-
-static void
-render_result(struct pub_conn *c, struct json_object *f)
-{
-	struct json_object *err = wr_json_member(f, "error", json_type_object);
-	struct json_object *alias = wr_json_member(f, "alias", json_type_object);
-	struct json_object *aliases = wr_json_member(f, "aliases", json_type_object);
-	struct wr_strbuf sb = WR_STRBUF_INIT;
-
-	if (err && str_of(err, "message")) {
-		tn_text(c, str_of(err, "message"), ANSI_ERROR);
-	} else if (alias && str_of(alias, "name")) {
-		wr_strbuf_printf(&sb, "Alias %s = %s", str_of(alias, "name"),
-				 str_of(alias, "expansion") ? str_of(alias, "expansion") : "(removed)");
-		tn_text(c, sb.buf, ANSI_SYSTEM);
-	} else if (aliases) {
-		wr_strbuf_puts(&sb, "Your aliases:");
-		json_object_object_foreach(aliases, key, val)
-			wr_strbuf_printf(&sb, "\n  %s = %s", key, json_object_get_string(val));
-		if (json_object_object_length(aliases) == 0)
-			wr_strbuf_puts(&sb, " none.");
-		tn_text(c, sb.buf, ANSI_SYSTEM);
-	}
-	wr_strbuf_done(&sb);
-}
-
-/* One frame of the outbox, as text and GMCP. */
-static void
-render(struct pub_conn *c, struct pub_frame *fr)
-{
-	struct pub_telnet_conn *t = c->telnet;
-	struct wr_error err = {0};
-	const char *type, *stream;
-
-	if (!fr->parsed && wr_json_parse((const char *) fr->data + LWS_PRE, fr->len, 64, &fr->parsed, &err) < 0) {
-		log_bug_self("telnet: a frame did not parse: %s", err.msg);
-		return;
-	}
-	type = str_of(fr->parsed, "type");
-	stream = str_of(fr->parsed, "stream");
-	if (!type)
-		return;
-	if (!strcmp(type, "event")) {
-		render_event(c, fr->parsed);
-	} else if (!strcmp(type, "welcome")) {
-		render_welcome(c, fr->parsed);
-	} else if (!strcmp(type, "result")) {
-		render_result(c, fr->parsed);
-	} else if (!strcmp(type, "error")) {
-		tn_text(c, str_of(fr->parsed, "message") ? str_of(fr->parsed, "message") : "error", ANSI_ERROR);
-	} else if (!strcmp(type, "subscribed") && stream) {
-		struct tn_pos *pos = pos_find(t, stream, true);
-		int64_t after = 0;
-
-		if (pos && i64_of(fr->parsed, "after", &after))
-			pos->seq = after;
-	} else if (!strcmp(type, "unsubscribed") && stream) {
-		struct tn_pos *pos = pos_find(t, stream, false);
-
-		if (pos)
-			pos->stream[0] = '\0';
-	}
-}
-
-static const char *
-goodbye(const struct pub_conn *c)
-{
-	switch (c->close_code) {
-	case PUB_CLOSE_SLOW:
-		return "Too much output was waiting for you, closing. Log in again soon to get what you missed.";
-	case PUB_CLOSE_TRY_AGAIN:
-		return "The server is having database trouble, closing. Log in again in a moment.";
-	case PUB_CLOSE_UNAUTHORIZED:
-		return "Your token is no longer valid, closing.";
-	case LWS_CLOSE_STATUS_GOINGAWAY:
-		return "The server is shutting down, closing. Log in again in a moment.";
-	default:
-		return c->close_reason;
-	}
 }
 
 /* Sends out (compressed from `plain` on, with MCCP2), then empties it. */
@@ -885,15 +133,15 @@ tn_writeable(struct pub_conn *c)
 	for (int i = 0; i < PUB_WRITES_PER_CALLBACK && c->out_count > 0 && !c->close_now; i++) {
 		struct pub_frame *f = pub_conn_pop(c);
 
-		render(c, f);
+		tn_render(c, f);
 		pub_frame_unref(f);
 		wrote = true;
 	}
 	if (c->state == PUB_CONN_CLOSING && (c->close_now || c->out_count == 0)) {
-		tn_text(c, goodbye(c), ANSI_ERROR);
+		tn_text(c, tn_goodbye(c), ANSI_ERROR);
 		t->close_sent = true;
 	} else if (wrote && t->printed && c->out_count == 0 && t->state == TN_PLAYING) {
-		prompt(c);
+		tn_prompt(c);
 	}
 	t->writing = false;
 	if (flush_out(c) < 0) {
@@ -1037,9 +285,10 @@ login(struct pub_conn *c, const char *token, const char *character)
 	struct tn_resume *res;
 	struct json_object *hello = json_object_new_object();
 	struct wr_error err = {0};
+	char *tok = wr_xstrdup(token); /* token may be t->login_token, replaced below */
 	int r;
 
-	res = resume_take(c->pub->telnet, token, character ? character : "", c->pub->cfg->telnet_resume_s * 1000);
+	res = resume_take(c->pub->telnet, tok, character ? character : "", c->pub->cfg->telnet_resume_s * 1000);
 	t->resuming = res != NULL;
 	if (res) {
 		struct json_object *rs = json_object_new_object();
@@ -1049,54 +298,45 @@ login(struct pub_conn *c, const char *token, const char *character)
 				json_object_object_add(rs, res->pos[i].stream, json_object_new_int64(res->pos[i].seq));
 		json_object_object_add(hello, "resume", rs);
 	}
-	r = pub_hello(c, token, character, hello, &err);
+	r = pub_hello(c, tok, character, hello, &err);
 	json_object_put(hello);
-	if (r == -EMLINK) {
-		resume_free(res);
+	if (r == 0 && res && res->char_id != c->char_id)
+		t->resuming = false;
+	resume_free(res);
+	if (r == 0 || r == -EMLINK) {
 		free(t->login_token);
-		t->login_token = wr_xstrdup(token);
+		t->login_token = tok;
+		tok = NULL;
+	}
+	if (r == -EMLINK) {
 		t->state = TN_CHARACTER;
 		echo(c, false);
 		tn_puts(c, "This account has several characters.\ncharacter: ");
 		telnet_iac(t->tn, TELNET_GA);
 		t->prompt_open = true;
-		return;
-	}
-	if (r == -EACCES || r == -ENOENT) {
-		resume_free(res);
+	} else if (r == -EACCES || r == -ENOENT) {
 		log_info_ctx(c->logctx, "telnet login refused: %s", err.msg);
 		if (++t->tries >= TN_LOGIN_TRIES) {
 			tn_close(c, "Too many failed log-ins.");
-			return;
+		} else {
+			t->state = TN_TOKEN;
+			tn_text(c, err.msg, ANSI_ERROR);
+			ask_token(c);
 		}
-		t->state = TN_TOKEN;
-		tn_text(c, err.msg, ANSI_ERROR);
-		ask_token(c);
-		return;
-	}
-	if (r == -EAGAIN) {
-		resume_free(res);
+	} else if (r == -EAGAIN) {
 		pub_conn_close(c, PUB_CLOSE_TRY_AGAIN, err.msg);
-		return;
+	} else if (r == 0) {
+		t->login_character = wr_xstrdup(character ? character : "");
+		t->state = TN_PLAYING;
+		echo(c, false);
+		tn_load_vitals(c);
+		tn_gmcp_status(c);
+		tn_gmcp_vitals(c);
+		/* What a MUD shows on arrival: the room (and Room.Info). */
+		run_command(c, "look");
+		lws_callback_on_writable(c->wsi);
 	}
-	if (r < 0) {
-		resume_free(res);
-		return;
-	}
-	if (res && res->char_id != c->char_id)
-		t->resuming = false;
-	resume_free(res);
-	free(t->login_token);
-	t->login_token = wr_xstrdup(token);
-	t->login_character = wr_xstrdup(character ? character : "");
-	t->state = TN_PLAYING;
-	echo(c, false);
-	load_vitals(c);
-	gmcp_status(c);
-	gmcp_vitals(c);
-	/* What a MUD shows on arrival: the room (and Room.Info). */
-	run_command(c, "look");
-	lws_callback_on_writable(c->wsi);
+	free(tok);
 }
 
 /* Local commands: the connection's own settings, never sent to the game. */
@@ -1113,10 +353,11 @@ local_command(struct pub_conn *c, const char *line)
 		tn_puts(c, ANSI_SYSTEM "Colour is on." ANSI_RESET "\n");
 	} else if (!strcmp(line, "quit")) {
 		pub_conn_close(c, LWS_CLOSE_STATUS_NORMAL, "Goodbye.");
+		return true;
 	} else {
 		return false;
 	}
-	prompt(c);
+	tn_prompt(c);
 	return true;
 }
 
@@ -1172,7 +413,7 @@ on_line(struct pub_conn *c, char *line, size_t len)
 	if (!utf8_valid((const unsigned char *) line, len)) {
 		tn_text(c, "That line was not valid UTF-8 text: ignored.", ANSI_ERROR);
 		if (t->state == TN_PLAYING)
-			prompt(c);
+			tn_prompt(c);
 		lws_callback_on_writable(c->wsi);
 		return;
 	}
@@ -1198,7 +439,7 @@ on_line(struct pub_conn *c, char *line, size_t len)
 		break;
 	case TN_PLAYING:
 		if (!*line) {
-			prompt(c);
+			tn_prompt(c);
 			lws_callback_on_writable(c->wsi);
 		} else if (!local_command(c, line)) {
 			run_command(c, line);
@@ -1227,7 +468,7 @@ on_data(struct pub_conn *c, const char *buf, size_t size)
 				snprintf(msg, sizeof(msg), "That line was longer than %d bytes: discarded.", TN_MAX_LINE);
 				tn_text(c, msg, ANSI_ERROR);
 				if (t->state == TN_PLAYING)
-					prompt(c);
+					tn_prompt(c);
 				lws_callback_on_writable(c->wsi);
 			} else {
 				wr_strbuf_append(&t->line, "", 0);
@@ -1347,8 +588,9 @@ gmcp_in(struct pub_conn *c, const char *buf, size_t size)
 	pkg[sp] = '\0';
 	if (sp < size && wr_json_parse(buf + sp + 1, size - sp - 1, 8, &obj, &err) < 0)
 		obj = NULL;
-	if (!strcasecmp(pkg, "Core.Hello") && obj && str_of(obj, "client")) {
-		snprintf(t->client, sizeof(t->client), "%s", str_of(obj, "client"));
+	if (!strcasecmp(pkg, "Core.Hello") && obj && wr_json_member(obj, "client", json_type_string)) {
+		snprintf(t->client, sizeof(t->client), "%s",
+			 json_object_get_string(wr_json_member(obj, "client", json_type_string)));
 		log_info_ctx(c->logctx, "client %s", t->client);
 	} else if (!strcasecmp(pkg, "Core.Supports.Set") || !strcasecmp(pkg, "Core.Supports.Add")) {
 		size_t n = obj && json_object_is_type(obj, json_type_array) ? json_object_array_length(obj) : 0;
@@ -1368,7 +610,7 @@ gmcp_in(struct pub_conn *c, const char *buf, size_t size)
 			snprintf(t->supports[slot], sizeof(t->supports[slot]), "%.*s", (int) strcspn(s, " "), s);
 		}
 	} else if (!strcasecmp(pkg, "Core.Ping")) {
-		gmcp(c, "Core.Ping", NULL);
+		tn_gmcp(c, "Core.Ping", NULL);
 		lws_callback_on_writable(c->wsi);
 	}
 	if (obj)
