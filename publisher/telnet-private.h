@@ -115,6 +115,7 @@ struct pub_telnet_conn {
 	char cmd_prefix[17];
 	uint64_t cmd_n;
 	bool resuming;             /* this login asked for a resume */
+	bool taken_over;           /* a new log-in took this one's place (and positions) */
 	char client[48];           /* Core.Hello's client name */
 };
 

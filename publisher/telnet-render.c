@@ -385,6 +385,27 @@ gmcp_items(struct pub_conn *c, const char *location, struct json_object *list)
 	gmcp_obj(c, "Char.Items.List", o);
 }
 
+/* Char.Items.Add or .Remove of the inventory, one message per item moved. */
+static void
+gmcp_inv_change(struct pub_conn *c, const char *package, struct json_object *list)
+{
+	struct json_object *arr;
+	size_t n;
+
+	if (!supported(c->telnet, package))
+		return;
+	arr = items_json(list);
+	n = json_object_array_length(arr);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "location", json_object_new_string("inv"));
+		json_object_object_add(o, "item", json_object_get(json_object_array_get_idx(arr, i)));
+		gmcp_obj(c, package, o);
+	}
+	json_object_put(arr);
+}
+
 static void
 gmcp_room(struct pub_conn *c, struct json_object *room)
 {
@@ -440,12 +461,21 @@ event_colour(const char *type)
 
 /* What the structured data of an event changes: vitals, GMCP. */
 static void
-event_data(struct pub_conn *c, const char *type, struct json_object *data, const char *text)
+event_data(struct pub_conn *c, const char *type, struct json_object *data, const char *text, bool mine)
 {
 	struct pub_telnet_conn *t = c->telnet;
+	struct json_object *items = wr_json_member(data, "items", json_type_array);
 	const char *kind;
 	int64_t id = 0;
 	bool vitals = false, status = false;
+
+	/* What leaves or joins the inventory (Char.Items.List comes with "inventory"). */
+	if (items && mine && !strcmp(type, "ItemTaken"))
+		gmcp_inv_change(c, "Char.Items.Add", items);
+	else if (items && mine && (!strcmp(type, "ItemDropped") || !strcmp(type, "ItemPut") || !strcmp(type, "ItemGiven")))
+		gmcp_inv_change(c, "Char.Items.Remove", items);
+	else if (items && !mine && !strcmp(type, "ItemGiven") && i64_of(data, "target_id", &id) && id == c->char_id)
+		gmcp_inv_change(c, "Char.Items.Add", items);
 
 	if (!strcmp(type, "RoomDescribed")) {
 		struct json_object *room = wr_json_member(data, "room", json_type_object);
@@ -551,7 +581,7 @@ render_event(struct pub_conn *c, struct json_object *f)
 			tn_text(c, text, colour);
 		}
 	}
-	event_data(c, type, data, text ? text : "");
+	event_data(c, type, data, text ? text : "", actor && !strcmp(actor, c->char_key));
 }
 
 static void

@@ -226,7 +226,8 @@ resume_keep(struct pub_conn *c)
 	struct pub_telnet_conn *t = c->telnet;
 	struct tn_resume *r;
 
-	if (t->state != TN_PLAYING || c->char_id <= 0 || !t->login_token || c->pub->cfg->telnet_resume_s == 0)
+	if (t->state != TN_PLAYING || t->taken_over || c->char_id <= 0 || !t->login_token ||
+	    c->pub->cfg->telnet_resume_s == 0)
 		return;
 	resume_free(resume_take(pt, t->login_token, t->login_character ? t->login_character : "",
 				c->pub->cfg->telnet_resume_s * 1000));
@@ -250,6 +251,36 @@ resume_keep(struct pub_conn *c)
 	pt->resumes = r;
 	pt->nresumes++;
 	log_info_ctx(c->logctx, "telnet positions kept for %lld s", (long long) c->pub->cfg->telnet_resume_s);
+}
+
+/*
+ * The same log-in still open on another connection (a client whose network
+ * dropped before the server noticed, or a second window): this one takes
+ * over, from what the other was last written, and the other is closed.
+ */
+static struct tn_resume *
+take_over(struct pub_conn *c, const char *token, const char *character)
+{
+	for (struct pub_conn *o = c->pub->conns; o; o = o->conn_next) {
+		struct pub_telnet_conn *ot = o->telnet;
+		struct tn_resume *r;
+
+		if (o == c || !ot || ot->state != TN_PLAYING || ot->taken_over || o->state == PUB_CONN_CLOSING ||
+		    !ot->login_token || strcmp(ot->login_token, token) != 0 ||
+		    strcmp(ot->login_character ? ot->login_character : "", character ? character : "") != 0)
+			continue;
+		r = wr_xcalloc(1, sizeof(*r));
+		r->token = wr_xstrdup(token);
+		r->character = wr_xstrdup(character ? character : "");
+		r->char_id = o->char_id;
+		memcpy(r->pos, ot->pos, sizeof(r->pos));
+		/* Its positions go to this connection, not to the resume table when it closes. */
+		ot->taken_over = true;
+		log_info_ctx(o->logctx, "log-in taken over by conn=%llu", (unsigned long long) c->id);
+		pub_conn_close(o, PUB_CLOSE_BAD_REQUEST, "You logged in from another connection: this one closes.");
+		return r;
+	}
+	return NULL;
 }
 
 /*
@@ -288,7 +319,9 @@ login(struct pub_conn *c, const char *token, const char *character)
 	char *tok = wr_xstrdup(token); /* token may be t->login_token, replaced below */
 	int r;
 
-	res = resume_take(c->pub->telnet, tok, character ? character : "", c->pub->cfg->telnet_resume_s * 1000);
+	res = take_over(c, tok, character);
+	if (!res)
+		res = resume_take(c->pub->telnet, tok, character ? character : "", c->pub->cfg->telnet_resume_s * 1000);
 	t->resuming = res != NULL;
 	if (res) {
 		struct json_object *rs = json_object_new_object();

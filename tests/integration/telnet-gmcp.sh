@@ -83,6 +83,19 @@ check(ch is not None and ch["channel"] == "say" and ch["talker"] == "Alice" and 
       "Comm.Channel.Text for a say", ch)
 check(t.wait_text("You say, 'hello from telnet'"), "the speaker reads text_self")
 
+# Char.Items.Add and .Remove: the straw hat on North Street, taken and dropped.
+t.send_line("north")
+t.send_line("get hat")
+add = t.wait_gmcp("Char.Items.Add", 1, 15)
+check(add is not None and add["location"] == "inv" and add["item"]["name"] == "a battered straw hat",
+      "Char.Items.Add when Alice gets the hat", add)
+t.send_line("drop hat")
+rem = t.wait_gmcp("Char.Items.Remove", 1, 15)
+check(rem is not None and add is not None and rem["item"]["id"] == add["item"]["id"],
+      "Char.Items.Remove (the same item) when she drops it", rem)
+t.send_line("south")
+check(t.wait(lambda: room_of("Alice") == 11, 15), "back on the square")
+
 # The colour switch: no ANSI after 'colour off'.
 t.send_line("colour off")
 t.wait_text("Colour is off.")
@@ -148,7 +161,20 @@ check(t3.wait_text("could not all be replayed"), "told what could not be replaye
 check(t3.wait_text("room:%d" % here), "naming the room stream")
 t3.close()
 
-# Bob's account is not Alice's: a wrong token is refused, the prompt comes back.
+# The same log-in twice: the new connection takes over, the old one is told and closed.
+t5 = Telnet(port)
+check(t5.login(alice), "a first connection logs in")
+t5.send_line("say first window")
+t5.wait_text("You say, 'first window'")
+time.sleep(0.5)
+t6 = Telnet(port)
+check(t6.login(alice), "a second connection logs in with the same token")
+check(t5.wait(lambda: t5.eof, 10) and "You logged in from another connection" in t5.text,
+      "the first one is told and closed", t5.text[-200:])
+check(t6.wait_text("Resuming"), "the second one takes over from where the first was")
+t6.close()
+
+# A wrong token is refused, the prompt comes back.
 t4 = Telnet(port)
 t4.wait_text("token:")
 t4.send_line("not-a-token")
