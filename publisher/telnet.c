@@ -442,6 +442,9 @@ on_line(struct pub_conn *c, char *line, size_t len)
 	struct pub_telnet_conn *t = c->telnet;
 	size_t n = 0;
 
+	/* With echo off the client did not show the line end either. */
+	if (t->echo_off)
+		telnet_send(t->tn, "\r\n", 2);
 	t->prompt_open = false;
 	if (!utf8_valid((const unsigned char *) line, len)) {
 		tn_text(c, "That line was not valid UTF-8 text: ignored.", ANSI_ERROR);

@@ -10,16 +10,17 @@
 pg_start_world
 ALICE=$("$WRCTL" token issue alice)
 BOB=$("$WRCTL" token issue bob)
-[ -n "$ALICE" ] && [ -n "$BOB" ] || bail "no tokens"
+BOB2=$("$WRCTL" token issue bob --label=second)
+[ -n "$ALICE" ] && [ -n "$BOB" ] && [ -n "$BOB2" ] || bail "no tokens"
 services_start 1
 telnet_start
 
-py_checks "$TELNET_PORT" "$ALICE" "$BOB" "$PID_telnet" <<'PY'
+py_checks "$TELNET_PORT" "$ALICE" "$BOB" "$PID_telnet" "$BOB2" <<'PY'
 import re, socket, sys, threading, time
 from telnetclient import Telnet, IAC, DO, DONT, SB, SE, GMCP
 from wsclient import check, diag, sql, say_sql
 
-port, alice, bob, pid = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+port, alice, bob, pid, bob2 = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
 room = sql("SELECT room_id FROM characters WHERE name = 'Bob'")
 
 
@@ -76,8 +77,9 @@ l.close()
 
 # A client that never reads, in Bob's room, while the room gets 3,000 lines.
 n0 = int(sql("SELECT coalesce((SELECT last_seq FROM stream_counters WHERE stream = 'room:%s'), 0)" % room))
+# Bob again, with another token (the same token would take over the watcher's log-in).
 slow = Telnet(port, rcvbuf=4096)
-slow.login(bob)
+check(slow.login(bob2), "a second client logs in and then never reads")
 time.sleep(0.5)
 # Written from a thread, 100 lines every 50 ms: Bob reads meanwhile, as a player does.
 def write_lines():

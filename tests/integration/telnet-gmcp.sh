@@ -50,7 +50,7 @@ check(t.echo_off is False, "echo is back on after the token")
 
 # Room.Info for the look that follows the log-in, then on every move.
 info = t.wait_gmcp("Room.Info", 1)
-here = room_of("Alice")
+here = square = room_of("Alice")
 check(info is not None and info["num"] == here and info["exits"] == db_exits(here) and info["area"] == "Millbrook",
       "Room.Info after the log-in: the room's id, its zone, exits to the right rooms", info, db_exits(here))
 vit = t.wait_gmcp("Char.Vitals", 1)
@@ -84,7 +84,10 @@ check(ch is not None and ch["channel"] == "say" and ch["talker"] == "Alice" and 
 check(t.wait_text("You say, 'hello from telnet'"), "the speaker reads text_self")
 
 # Char.Items.Add and .Remove: the straw hat on North Street, taken and dropped.
+north_street = int(sql("SELECT to_room_id FROM exits WHERE from_room_id = %d AND dir = 'north'" % square))
 t.send_line("north")
+check(t.wait(lambda: room_of("Alice") == north_street, 15), "Alice walks to North Street")
+t.wait_text("straw hat", 10, len(t.text) - 1)
 t.send_line("get hat")
 add = t.wait_gmcp("Char.Items.Add", 1, 15)
 check(add is not None and add["location"] == "inv" and add["item"]["name"] == "a battered straw hat",
@@ -94,7 +97,7 @@ rem = t.wait_gmcp("Char.Items.Remove", 1, 15)
 check(rem is not None and add is not None and rem["item"]["id"] == add["item"]["id"],
       "Char.Items.Remove (the same item) when she drops it", rem)
 t.send_line("south")
-check(t.wait(lambda: room_of("Alice") == 11, 15), "back on the square")
+check(t.wait(lambda: room_of("Alice") == square, 15), "back on the square")
 
 # The colour switch: no ANSI after 'colour off'.
 t.send_line("colour off")
@@ -115,7 +118,9 @@ check(t.wait(lambda: any(i["location"] == "inv" for i in t.gmcp_of("Char.Items.L
       "Char.Items.List of the inventory")
 
 # Char.Vitals when hit: a tough rat in the stables fights back.
+south_street = int(sql("SELECT to_room_id FROM exits WHERE from_room_id = %d AND dir = 'south'" % square))
 t.send_line("south")
+t.wait(lambda: room_of("Alice") == south_street, 15)
 t.send_line("west")
 stables = int(sql("SELECT room_id FROM mobs WHERE spawn_key = 'millbrook.stables.rat'"))
 check(t.wait(lambda: room_of("Alice") == stables, 15), "Alice walks to the stables")
