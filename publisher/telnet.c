@@ -712,6 +712,15 @@ telnet_event(telnet_t *tn, telnet_event_t *ev, void *userdata)
 	case TELNET_EV_SUBNEGOTIATION:
 		subnegotiation(c, ev->sub.telopt, ev->sub.buffer, ev->sub.size);
 		break;
+	case TELNET_EV_COMPRESS:
+		/*
+		 * The client sent IAC SB COMPRESS2 IAC SE: libtelnet would inflate
+		 * what follows, and a small deflated input can expand enormously.
+		 * MCCP2 compresses what the server sends, never what it reads.
+		 */
+		if (ev->compress.state && c->state != PUB_CONN_CLOSING)
+			tn_close(c, "Compressed input is not supported.");
+		break;
 	case TELNET_EV_WARNING:
 		log_info_ctx(c->logctx, "telnet: %s", ev->error.msg);
 		/* Debian's libtelnet 0.21 leaves errcode 0 here: the message says it. */

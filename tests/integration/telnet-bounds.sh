@@ -58,6 +58,13 @@ except OSError:
 check(closed(s) and "subnegotiation was over 16 KiB" in s.text, "endless subnegotiation: closed at 16 KiB with a message",
       s.text[-200:])
 
+# Compressed input (a client's own COMPRESS2 marker): refused, not inflated.
+z = Telnet(port)
+z.wait_text("token:")
+z.send_raw(bytes([IAC, SB, 86, IAC, SE]) + __import__("zlib").compress(b"a" * 100000))
+check(closed(z) and "Compressed input is not supported" in z.text, "compressed input: closed with a message",
+      z.text[-200:])
+
 # A 1 MB line: discarded with a message, the connection goes on and logs in.
 before = rss_kb()
 l = Telnet(port)
