@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "core/config.h"
+#include "core/db.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "ingress/ingress.h"
@@ -54,6 +55,7 @@ static const struct wr_config_key config_keys[] = {
 	{.name = "demo-ttl", .type = WR_CONFIG_INT, .ptr = &cfg.demo_ttl, .def = "3600", .min = 60,
 	 .max = 7 * 86400, .help = "seconds a demo token stays valid"},
 	WR_CONFIG_KEY_LOG_LEVEL,
+	WR_DB_CONFIG_KEY_TIMEOUT("8000"),
 	{.name = NULL},
 };
 

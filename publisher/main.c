@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/config.h"
+#include "core/db.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "publisher/pub-private.h"
@@ -52,6 +53,7 @@ main(int argc, char **argv)
 		{"port-file", WR_CONFIG_STRING, &cfg.port_file, "", 0, 0, false,
 		 "write the port actually listened on to this file"},
 		WR_CONFIG_KEY_LOG_LEVEL,
+		WR_DB_CONFIG_KEY_TIMEOUT("7000"),
 		{"backstop-ms", WR_CONFIG_INT, &cfg.backstop_ms, "1000", 10, 3600000, false,
 		 "re-read the event tables this often even without a NOTIFY"},
 		{"max-outbox", WR_CONFIG_INT, &cfg.max_outbox, "256", 4, 65536, false,

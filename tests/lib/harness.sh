@@ -64,12 +64,19 @@ pg_start() {
 	}
 	T_DIR=$(mktemp -d /tmp/wrtest.XXXXXX)
 	pg_datadir "$T_PG" "$BUILD" "$T_DIR" || bail "initdb failed"
+	# T_PG_TCP=1: also listen on TCP 127.0.0.1 at a free port (T_PG_PORT), for tests that
+	# put something between the services and the server (tests/lib/pgproxy.py).
+	_listen="listen_addresses=''" _port=""
+	if [ "${T_PG_TCP:-0}" = 1 ]; then
+		T_PG_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+		_listen="listen_addresses='127.0.0.1' -c port=$T_PG_PORT" _port=" port=$T_PG_PORT"
+	fi
 	as_pg "$T_PG/pg_ctl" -D "$T_DIR/data" -w -l "$T_DIR/postgresql.log" \
-		-o "-k $T_DIR -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+		-o "-k $T_DIR -c $_listen -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
 		start >/dev/null || bail "postgres did not start; see $T_DIR/postgresql.log"
-	PGADMIN="host=$T_DIR user=postgres dbname=postgres"
+	PGADMIN="host=$T_DIR$_port user=postgres dbname=postgres"
 	psql "$PGADMIN" -qc "CREATE DATABASE wr" >/dev/null || bail "createdb failed"
-	export WR_DATABASE_URL="host=$T_DIR user=postgres dbname=wr"
+	export WR_DATABASE_URL="host=$T_DIR$_port user=postgres dbname=wr"
 }
 
 # pg_start, then the schema and the starter world: what most tests begin with.
