@@ -110,9 +110,24 @@ world_coins() {
 	            coalesce((SELECT sum((payload->>'gold')::bigint) FROM event_log WHERE type = 'MobDied'), 0)"
 }
 
+# The database URL a service connects with as its own role (migrations/0016_roles.sql).
+role_url() { # role
+	echo "$WR_DATABASE_URL user=$1"
+}
+
 # Starts a service in the background: name, command...  Output to $T_DIR/name.log.
+# With WR_TEST_ROLES=1 the services connect as their roles (wr_ingress,
+# wr_publisher, wr_worker) instead of the superuser: any test then also
+# checks that migrations grant what its services need.
 svc() {
 	name=$1; shift
+	if [ "${WR_TEST_ROLES:-0}" = 1 ]; then
+		case "$1" in
+		*/wr-ingress) set -- "$@" --database-url="$(role_url wr_ingress)" ;;
+		*/wr-publisher) set -- "$@" --database-url="$(role_url wr_publisher)" ;;
+		*/wr-worker*) set -- "$@" --database-url="$(role_url wr_worker)" ;;
+		esac
+	fi
 	"$@" >>"$T_DIR/$name.log" 2>&1 &
 	T_PIDS="$T_PIDS $!"
 	eval "PID_$(echo "$name" | tr -c 'a-zA-Z0-9\n' _)=$!"
