@@ -83,6 +83,9 @@ main(int argc, char **argv)
 		{"reuse-port", WR_CONFIG_BOOL, &cfg.reuse_port, "false", 0, 0, false,
 		 "share listen and port with other wr-publisher processes that also set it (SO_REUSEPORT,"
 		 " Linux): the kernel spreads new connections between them"},
+		{"tls-cert", WR_CONFIG_STRING, &cfg.tls_cert, "", 0, 0, false,
+		 "PEM certificate (chain) file: serve wss:// and https:// (with tls-key); \"\" serves plain ws://"},
+		{"tls-key", WR_CONFIG_STRING, &cfg.tls_key, "", 0, 0, false, "PEM private key file of tls-cert"},
 		{NULL, 0, NULL, NULL, 0, 0, false, NULL},
 	};
 	struct wr_error err = {0};

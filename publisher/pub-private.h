@@ -75,6 +75,8 @@ struct pub_config {
 	int64_t token_recheck_ms;
 	int64_t send_buffer;       /* SO_SNDBUF of each websocket, 0 = kernel default */
 	bool reuse_port;           /* SO_REUSEPORT: several processes share listen + port */
+	char *tls_cert;            /* from malloc() (config): PEM certificate file, "" = plain ws:// */
+	char *tls_key;             /* from malloc() (config): its PEM private key file */
 };
 
 /* store.c ------------------------------------------------------------------ */

@@ -993,6 +993,28 @@ pub_new(const struct pub_config *cfg, struct wr_error *reterr)
 	info.protocols = protocols;
 	info.vhost_name = "wr";
 	info.retry_and_idle_policy = &idle_policy;
+	if (*cfg->tls_cert || *cfg->tls_key) {
+		if (!*cfg->tls_cert || !*cfg->tls_key) {
+			wr_error_set(reterr, -EINVAL, "bad_config", "tls-cert and tls-key go together: %s is not set",
+				     *cfg->tls_cert ? "tls-key" : "tls-cert");
+			goto fail;
+		}
+		for (int i = 0; i < 2; i++) {
+			const char *path = i ? cfg->tls_key : cfg->tls_cert;
+
+			if (access(path, R_OK) < 0) {
+				int e = errno;
+
+				wr_error_set(reterr, -e, "bad_config", "%s: cannot read \"%s\": %s",
+					     i ? "tls-key" : "tls-cert", path, strerror(e));
+				goto fail;
+			}
+		}
+		/* wss:// and https:// (GET /healthz) on the same port; lws loads both files at vhost creation. */
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+		info.ssl_cert_filepath = cfg->tls_cert;
+		info.ssl_private_key_filepath = cfg->tls_key;
+	}
 	if (cfg->reuse_port) {
 		lfd.filefd = listen_open(cfg, &p->listen_port, reterr);
 		if (lfd.filefd < 0)
@@ -1007,7 +1029,8 @@ pub_new(const struct pub_config *cfg, struct wr_error *reterr)
 	p->vhost = lws_create_vhost(p->ctx, &info);
 	if (!p->vhost) {
 		wr_error_set(reterr, -EADDRINUSE, "bad_config",
-			     "could not listen on %s port %lld (in use? publishers sharing a port all need reuse-port)",
+			     "could not listen on %s port %lld (in use? publishers sharing a port all need reuse-port;"
+			     " with tls-cert: do the certificate and key make a pair?)",
 			     cfg->listen, (long long) cfg->port);
 		goto fail;
 	}
