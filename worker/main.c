@@ -105,5 +105,8 @@ main(int argc, char **argv)
 	}
 	log_stats(&w, "stopping");
 	worker_done(&w);
+	for (const struct wr_config_key *k = keys; k->name; k++)
+		if (k->type == WR_CONFIG_STRING)
+			free(*(char **) k->ptr);
 	return 0;
 }
