@@ -19,6 +19,8 @@ static const struct {
 	{"world", wrctl_world, "world load [FILE...] | world check [FILE...]: load or validate content"},
 	{"token", wrctl_token, "token issue ACCOUNT [--character=NAME | --service --grant KEY... | --admin] | token revoke TOKEN"},
 	{"dead", wrctl_dead, "dead list | dead requeue ID: the dead-letter table"},
+	{"replay", wrctl_replay, "replay [--stream=S]... [--from=ID] [--to=ID] [--since=T] [--until=T] [--actor=A] [--type=T] [--text] [--follow]"},
+	{"verify", wrctl_verify, "verify FROM TO [--every] [--build OTHER]: re-run the journal, compare events"},
 	{"watch", wrctl_watch, "watch --url=ws://HOST:PORT/ --token=TOKEN: websocket client"},
 };
 

@@ -24,5 +24,9 @@ int
 wrctl_watch(int argc, char **argv);       /* wrctl_watch.c: websocket client */
 int
 wrctl_dead(int argc, char **argv);        /* wrctl_dead.c: dead list|requeue ID */
+int
+wrctl_replay(int argc, char **argv);      /* wrctl_replay.c: events out of event_log */
+int
+wrctl_verify(int argc, char **argv);      /* wrctl_verify.c: re-run the journal */
 
 #endif
