@@ -3,9 +3,11 @@
 --
 -- event_log and event_streams become RANGE partitioned on created_at (the
 -- inserting transaction's now(): an event and its stream rows share it), one
--- partition per day by default (journal_settings), plus a DEFAULT partition
--- so an insert never fails when the maintenance (wr_partitions_ensure) is
--- late.  Rows already there are copied over (payload format version 1).
+-- partition per day by default (journal_settings), made ahead_days ahead by
+-- wr_partitions_ensure.  No DEFAULT partition: it would forbid DETACH
+-- PARTITION CONCURRENTLY, which lets wrctl archive drop old days without
+-- blocking the workers.  Rows already there are copied over into one
+-- partition "_p_old" (payload format version 1).
 --
 -- event_streams loses its foreign key to event_log: a foreign key to a
 -- partitioned table needs the partition key in it, and the check cost the
@@ -25,7 +27,7 @@ CREATE TABLE journal_settings (
 	one            boolean PRIMARY KEY DEFAULT true CHECK (one),
 	partition_days integer NOT NULL DEFAULT 1 CHECK (partition_days BETWEEN 1 AND 31),
 	retention_days integer NOT NULL DEFAULT 30 CHECK (retention_days BETWEEN 1 AND 36500),
-	ahead_days     integer NOT NULL DEFAULT 3 CHECK (ahead_days BETWEEN 1 AND 60),
+	ahead_days     integer NOT NULL DEFAULT 7 CHECK (ahead_days BETWEEN 1 AND 60),
 	-- Bench-only knob (bench/journal.sh): false skips the journal write, to
 	-- measure what it costs.  Never turn it off on a real world: verify and
 	-- time travel need every batch.
@@ -131,23 +133,18 @@ CREATE TABLE state_snapshots (
 	data        jsonb NOT NULL
 );
 
-CREATE TABLE event_log_default PARTITION OF event_log DEFAULT;
-CREATE TABLE event_streams_default PARTITION OF event_streams DEFAULT;
-CREATE TABLE journal_batches_default PARTITION OF journal_batches DEFAULT;
-CREATE TABLE action_journal_default PARTITION OF action_journal DEFAULT;
-
--- Daily partitions from the oldest copied day (at most retention back) to a
--- few days ahead; older rows go to the DEFAULT partitions.
+-- Everything before today in one partition (archived whole once it is
+-- retention_days old), then one partition per day up to a week ahead.
 -- wr_partitions_ensure (schema/functions/wr_partitions.sql) keeps this up.
 DO $$
 DECLARE
 	d date;
 	t text;
-	first date := greatest(coalesce((SELECT min(created_at) FROM event_log_0013)::date, current_date),
-	                       current_date - 30);
 BEGIN
-	FOR d IN SELECT generate_series(first, current_date + 3, interval '1 day')::date LOOP
-		FOREACH t IN ARRAY ARRAY['event_log', 'event_streams', 'journal_batches', 'action_journal'] LOOP
+	FOREACH t IN ARRAY ARRAY['event_log', 'event_streams', 'journal_batches', 'action_journal'] LOOP
+		EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES FROM (MINVALUE) TO (%L)',
+		               t || '_p_old', t, current_date::timestamp AT TIME ZONE 'UTC');
+		FOR d IN SELECT generate_series(current_date, current_date + 7, interval '1 day')::date LOOP
 			EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES FROM (%L) TO (%L)',
 			               t || '_p' || to_char(d, 'YYYYMMDD'), t,
 			               d::timestamp AT TIME ZONE 'UTC', (d + 1)::timestamp AT TIME ZONE 'UTC');

@@ -21,6 +21,7 @@ static const struct {
 	{"dead", wrctl_dead, "dead list | dead requeue ID: the dead-letter table"},
 	{"replay", wrctl_replay, "replay [--stream=S]... [--from=ID] [--to=ID] [--since=T] [--until=T] [--actor=A] [--type=T] [--text] [--follow]"},
 	{"verify", wrctl_verify, "verify FROM TO [--every] [--build OTHER]: re-run the journal, compare events"},
+	{"archive", wrctl_archive, "archive --dir=DIR [--keep-days=N]: old log partitions to files, then drop them"},
 	{"watch", wrctl_watch, "watch --url=ws://HOST:PORT/ --token=TOKEN: websocket client"},
 };
 

@@ -28,5 +28,7 @@ int
 wrctl_replay(int argc, char **argv);      /* wrctl_replay.c: events out of event_log */
 int
 wrctl_verify(int argc, char **argv);      /* wrctl_verify.c: re-run the journal */
+int
+wrctl_archive(int argc, char **argv);     /* wrctl_archive.c: retention to files */
 
 #endif

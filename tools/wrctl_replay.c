@@ -289,9 +289,11 @@ load_archives(struct replay *r, struct wr_error *reterr)
 	if (rc < 0)
 		return rc;
 	if (PQntuples(res) > 0)
-		rc = wr_db_exec(&r->db,
-				"CREATE TEMP TABLE arch_events (LIKE event_log); CREATE TEMP TABLE arch_streams (LIKE event_streams)",
-				0, NULL, PGRES_COMMAND_OK, NULL, reterr);
+		rc = wr_db_exec(&r->db, "CREATE TEMP TABLE arch_events (LIKE event_log)", 0, NULL, PGRES_COMMAND_OK, NULL,
+				reterr);
+	if (rc >= 0 && PQntuples(res) > 0)
+		rc = wr_db_exec(&r->db, "CREATE TEMP TABLE arch_streams (LIKE event_streams)", 0, NULL, PGRES_COMMAND_OK,
+				NULL, reterr);
 	for (int i = 0; rc >= 0 && i < PQntuples(res); i++) {
 		const char *tbl = PQgetvalue(res, i, 0);
 
@@ -300,8 +302,12 @@ load_archives(struct replay *r, struct wr_error *reterr)
 		n++;
 	}
 	if (rc >= 0 && n)
-		rc = wr_db_exec(&r->db, "CREATE INDEX ON pg_temp.arch_streams (event_id); ANALYZE pg_temp.arch_events;"
-					" ANALYZE pg_temp.arch_streams", 0, NULL, PGRES_COMMAND_OK, NULL, reterr);
+		rc = wr_db_exec(&r->db, "CREATE INDEX ON pg_temp.arch_streams (event_id)", 0, NULL, PGRES_COMMAND_OK, NULL,
+				reterr);
+	if (rc >= 0 && n)
+		rc = wr_db_exec(&r->db, "ANALYZE pg_temp.arch_events", 0, NULL, PGRES_COMMAND_OK, NULL, reterr);
+	if (rc >= 0 && n)
+		rc = wr_db_exec(&r->db, "ANALYZE pg_temp.arch_streams", 0, NULL, PGRES_COMMAND_OK, NULL, reterr);
 	PQclear(res);
 	return rc < 0 ? rc : n;
 }
