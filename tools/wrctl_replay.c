@@ -104,20 +104,30 @@ build_select(struct replay *r, struct wr_strbuf *q, bool archives, const char *e
 {
 	struct wr_strbuf a = WR_STRBUF_INIT;
 
-	wr_strbuf_puts(q, "SELECT ");
-	if (r->text)
-		wr_strbuf_puts(q, "to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS') || ' #' || e.event_id"
-				  " || ' ' || e.type || ' ' || coalesce(e.actor_key, '-') || ' ' ||"
-				  " (SELECT coalesce(string_agg(s.stream || ':' || s.seq, ',' ORDER BY s.stream), '')"
-				  "  FROM %S s WHERE s.event_id = e.event_id AND s.created_at = e.created_at) || ' ' ||"
-				  " coalesce(e.payload->>'text', e.payload::text)");
-	else
-		wr_strbuf_puts(q, "json_build_object('event_id', e.event_id, 'created_at', e.created_at, 'type', e.type,"
-				  " 'v', e.v, 'actor_key', e.actor_key, 'action_id', e.action_id, 'command_id', e.command_id,"
-				  " 'instance_id', e.instance_id, 'streams', (SELECT json_agg(json_build_object('stream',"
-				  " s.stream, 'seq', s.seq) ORDER BY s.stream) FROM %S s WHERE s.event_id = e.event_id"
-				  " AND s.created_at = e.created_at), 'payload', e.payload)::text");
-	wr_strbuf_puts(q, " FROM %E e WHERE true");
+	/* Plain columns, formatted by the client (format_line): building JSON on
+	 * the server costs it several times more than the COPY itself. */
+	wr_strbuf_puts(q, "SELECT e.event_id, to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
+			  " e.type, e.v, e.actor_key, e.action_id, e.command_id, e.instance_id, s.streams, ");
+	wr_strbuf_puts(q, r->text ? "coalesce(e.payload->>'text', e.payload::text)" : "e.payload");
+	/* History: one hash join with the stream rows of the span beats a lookup
+	 * per event; live reads (extra: a few new transactions) look them up. */
+	if (extra)
+		wr_strbuf_puts(q, " FROM %E e LEFT JOIN LATERAL (SELECT string_agg(x.stream || '#' || x.seq, ',' ORDER BY"
+				  " x.stream) AS streams FROM %S x WHERE x.event_id = e.event_id AND x.created_at = e.created_at) s"
+				  " ON true WHERE true");
+	else {
+		wr_strbuf_puts(q, " FROM %E e LEFT JOIN (SELECT x.event_id, string_agg(x.stream || '#' || x.seq, ',' ORDER BY"
+				  " x.stream) AS streams FROM %S x WHERE true");
+		if (r->from)
+			wr_strbuf_printf(q, " AND x.event_id >= %s", r->from);
+		if (r->to)
+			wr_strbuf_printf(q, " AND x.event_id <= %s", r->to);
+		if (r->since)
+			wr_strbuf_printf(q, " AND x.created_at >= '%s'::timestamptz", r->since);
+		if (r->until)
+			wr_strbuf_printf(q, " AND x.created_at < '%s'::timestamptz", r->until);
+		wr_strbuf_puts(q, " GROUP BY x.event_id) s ON s.event_id = e.event_id WHERE true");
+	}
 	if (r->from)
 		wr_strbuf_printf(q, " AND e.event_id >= %s", r->from);
 	if (r->to)
@@ -138,8 +148,8 @@ build_select(struct replay *r, struct wr_strbuf *q, bool archives, const char *e
 	}
 	if (r->nstreams) {
 		add_array_param(&a, r->streams, r->nstreams);
-		wr_strbuf_printf(q, " AND EXISTS (SELECT 1 FROM %%S s WHERE s.event_id = e.event_id"
-				    " AND s.created_at = e.created_at AND s.stream = ANY('%s'::text[]))",
+		wr_strbuf_printf(q, " AND EXISTS (SELECT 1 FROM %%S y WHERE y.event_id = e.event_id"
+				    " AND y.created_at = e.created_at AND y.stream = ANY('%s'::text[]))",
 				 wr_strbuf_str(&a));
 	}
 	if (extra)
@@ -193,17 +203,118 @@ check_value(const char *v, const char *what)
 	return true;
 }
 
-/* COPY (query) TO STDOUT, each row one line on stdout. */
+enum { F_ID, F_AT, F_TYPE, F_V, F_ACTOR, F_ACTION, F_COMMAND, F_INSTANCE, F_STREAMS, F_PAYLOAD, F_N };
+
+/* Splits one COPY text row in place into F_N fields, undoing its escapes;
+ * NULL fields (\N) become NULL.  false if the row has another shape. */
+static bool
+split_row(char *row, size_t len, char *f[F_N])
+{
+	char *w = row, *end = row + len;
+	int n = 0;
+
+	if (len && end[-1] == '\n')
+		end--;
+	f[0] = row;
+	for (char *p = row; p < end; p++) {
+		if (*p == '\t') {
+			*w++ = '\0';
+			if (++n >= F_N)
+				return false;
+			f[n] = w;
+		} else if (*p == '\\' && p + 1 < end) {
+			p++;
+			switch (*p) {
+			case 'N': f[n] = NULL; break;
+			case 't': *w++ = '\t'; break;
+			case 'n': *w++ = '\n'; break;
+			case 'r': *w++ = '\r'; break;
+			case 'b': *w++ = '\b'; break;
+			case 'f': *w++ = '\f'; break;
+			case 'v': *w++ = '\v'; break;
+			default: *w++ = *p; break;
+			}
+		} else
+			*w++ = *p;
+	}
+	*w = '\0';
+	return n == F_N - 1;
+}
+
+static void
+put_json_str(FILE *out, const char *s)
+{
+	if (!s) {
+		fputs("null", out);
+		return;
+	}
+	putc('"', out);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char) *s;
+
+		if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(out, "\\u%04x", c);
+		else
+			putc(c, out);
+	}
+	putc('"', out);
+}
+
+/* One event as a JSON line ({"event_id", "created_at", "type", "v",
+ * "actor_key", "action_id", "command_id", "instance_id", "streams":
+ * [{"stream", "seq"}], "payload"}) or a rendered text line. */
+static void
+format_line(const struct replay *r, char *f[F_N], FILE *out)
+{
+	char *save = NULL, *list = f[F_STREAMS];
+	const char *sep = "";
+
+	if (r->text) {
+		fprintf(out, "%s #%s %s %s ", f[F_AT], f[F_ID], f[F_TYPE], f[F_ACTOR] ? f[F_ACTOR] : "-");
+		for (char *s = list ? strtok_r(list, ",", &save) : NULL; s; s = strtok_r(NULL, ",", &save)) {
+			char *hash = strrchr(s, '#');
+
+			if (hash)
+				*hash = ':';
+			fprintf(out, "%s%s", sep, s);
+			sep = ",";
+		}
+		fprintf(out, " %s\n", f[F_PAYLOAD] ? f[F_PAYLOAD] : "");
+		return;
+	}
+	fprintf(out, "{\"event_id\":%s,\"created_at\":\"%s\",\"type\":", f[F_ID], f[F_AT]);
+	put_json_str(out, f[F_TYPE]);
+	fprintf(out, ",\"v\":%s,\"actor_key\":", f[F_V]);
+	put_json_str(out, f[F_ACTOR]);
+	fprintf(out, ",\"action_id\":%s,\"command_id\":", f[F_ACTION] ? f[F_ACTION] : "null");
+	put_json_str(out, f[F_COMMAND]);
+	fprintf(out, ",\"instance_id\":%s,\"streams\":[", f[F_INSTANCE] ? f[F_INSTANCE] : "null");
+	for (char *s = list ? strtok_r(list, ",", &save) : NULL; s; s = strtok_r(NULL, ",", &save)) {
+		char *hash = strrchr(s, '#');
+
+		if (!hash)
+			continue;
+		*hash = '\0';
+		fprintf(out, "%s{\"stream\":", sep);
+		put_json_str(out, s);
+		fprintf(out, ",\"seq\":%s}", hash + 1);
+		sep = ",";
+	}
+	fprintf(out, "],\"payload\":%s}\n", f[F_PAYLOAD] ? f[F_PAYLOAD] : "null");
+}
+
+/* COPY (query) TO STDOUT, each row formatted onto stdout. */
 static int
 copy_out(struct replay *r, const char *query, struct wr_error *reterr)
 {
 	struct wr_strbuf sql = WR_STRBUF_INIT;
 	PGresult *res;
-	char *buf = NULL;
-	int n;
+	char *buf = NULL, *f[F_N];
+	int n, rc = 0;
 
-	/* CSV with a quote and a delimiter no JSON or text line holds: rows come out verbatim. */
-	wr_strbuf_printf(&sql, "COPY (%s) TO STDOUT WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')", query);
+	wr_strbuf_printf(&sql, "COPY (%s) TO STDOUT", query);
 	res = PQexec(r->db.conn, wr_strbuf_str(&sql));
 	wr_strbuf_done(&sql);
 	if (PQresultStatus(res) != PGRES_COPY_OUT) {
@@ -214,7 +325,10 @@ copy_out(struct replay *r, const char *query, struct wr_error *reterr)
 	}
 	PQclear(res);
 	while ((n = PQgetCopyData(r->db.conn, &buf, 0)) > 0) {
-		fwrite(buf, 1, (size_t) n, stdout);
+		if (split_row(buf, (size_t) n, f))
+			format_line(r, f, stdout);
+		else if (!rc)
+			rc = wr_error_set(reterr, -EBADMSG, "internal", "unexpected COPY row");
 		PQfreemem(buf);
 		r->printed++;
 		if ((r->printed & 4095) == 0)
@@ -232,7 +346,7 @@ copy_out(struct replay *r, const char *query, struct wr_error *reterr)
 	PQclear(res);
 	while ((res = PQgetResult(r->db.conn)))
 		PQclear(res);
-	return 0;
+	return rc;
 }
 
 /* Loads one archive file into a temp table with COPY FROM STDIN. */
@@ -431,13 +545,14 @@ wrctl_replay(int argc, char **argv)
 #undef OPT
 	}
 	if (wr_db_init(&r.db, wrctl_database_url(argc, argv), "wrctl-replay",
-		       "SET statement_timeout = 0; SET TimeZone = 'UTC'", &err) < 0) {
+		       "SET statement_timeout = 0; SET TimeZone = 'UTC'; SET jit = off; SET work_mem = '256MB'", &err) < 0) {
 		fprintf(stderr, "wrctl replay: %s\n", err.msg);
 		return 1;
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
+	setvbuf(stdout, NULL, _IOFBF, 1 << 20);
 	r.t0 = now_s();
 	if (!r.no_archives) {
 		narch = load_archives(&r, &err);
