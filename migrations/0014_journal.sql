@@ -128,8 +128,9 @@ CREATE TABLE journal_archives (
 CREATE TABLE state_snapshots (
 	id          bigserial PRIMARY KEY,
 	taken_at    timestamptz NOT NULL DEFAULT now(),
-	horizon     bigint NOT NULL,            -- every event_id < horizon is reflected
+	horizon     bigint NOT NULL,            -- the highest event id the snapshot shows
 	txid_xmin   xid8 NOT NULL,
+	snap        text NOT NULL,              -- pg_current_snapshot(): exactly which transactions it shows
 	data        jsonb NOT NULL
 );
 

@@ -22,6 +22,9 @@ static const struct {
 	{"replay", wrctl_replay, "replay [--stream=S]... [--from=ID] [--to=ID] [--since=T] [--until=T] [--actor=A] [--type=T] [--text] [--follow]"},
 	{"verify", wrctl_verify, "verify FROM TO [--every] [--build OTHER]: re-run the journal, compare events"},
 	{"archive", wrctl_archive, "archive --dir=DIR [--keep-days=N]: old log partitions to files, then drop them"},
+	{"snapshot", wrctl_snapshot, "snapshot: store a consistent snapshot of canonical state"},
+	{"state", wrctl_state, "state char:ID|item:ID|mob:ID --at EVENT: an aggregate as it was after an event"},
+	{"history", wrctl_history, "history item:ID | history gold char:ID: every event that moved it"},
 	{"watch", wrctl_watch, "watch --url=ws://HOST:PORT/ --token=TOKEN: websocket client"},
 };
 

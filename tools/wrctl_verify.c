@@ -545,3 +545,64 @@ out:
 	wr_db_done(&v.db);
 	return rc;
 }
+
+/*
+ * For wrctl state (wrctl_state.c): re-runs journaled batch `batch` on its
+ * recorded state, through its action at position upto_ord (all when < 0),
+ * leaving the result in *st.  Planner rejections change nothing and are
+ * skipped.  *ret_doc keeps the state's strings alive: json_object_put it.
+ */
+int
+wrctl_rerun_batch(struct wr_db *db, int64_t batch, int64_t upto_ord, struct game_state *st,
+		  struct json_object **ret_doc, struct wr_error *reterr)
+{
+	static const char *const sql_batch = "SELECT now_ms, state::text FROM journal_batches WHERE batch_id = $1::bigint";
+	static const char *const sql_one =
+		"SELECT action_id, actor_key, verb, args::text, plan::text, instance_id, lock_rooms::text,"
+		" lock_characters::text, lock_items::text, seed, command_id, 0, 0, account_id, enqueued_at::text,"
+		" lock_mobs::text, lock_instances::text, outcome, ord"
+		" FROM action_journal WHERE batch_id = $1::bigint AND ($2::bigint < 0 OR ord <= $2::bigint) ORDER BY ord";
+	struct game_outcome *out = wr_xcalloc(1, sizeof(*out));
+	struct worker_action *a = wr_xcalloc(1, sizeof(*a));
+	PGresult *bres = NULL, *ares = NULL;
+	char bs[24], os[24];
+	const char *p[2] = {bs, os};
+	int64_t now_ms = 0;
+	int r;
+
+	*ret_doc = NULL;
+	snprintf(bs, sizeof(bs), "%" PRId64, batch);
+	snprintf(os, sizeof(os), "%" PRId64, upto_ord);
+	r = wr_db_exec(db, sql_batch, 1, p, PGRES_TUPLES_OK, &bres, reterr);
+	if (r >= 0 && PQntuples(bres) != 1)
+		r = wr_error_set(reterr, -ENOENT, "not_found", "no journaled batch %" PRId64, batch);
+	if (r >= 0 && wr_db_get_i64(bres, 0, 0, &now_ms) < 0)
+		r = wr_error_set(reterr, -EBADMSG, "internal", "batch %" PRId64 " has no clock", batch);
+	if (r >= 0)
+		r = worker_decode_state(PQgetvalue(bres, 0, 1), st, ret_doc, reterr);
+	if (r >= 0)
+		r = wr_db_exec(db, sql_one, 2, p, PGRES_TUPLES_OK, &ares, reterr);
+	for (int i = 0; r >= 0 && i < PQntuples(ares); i++) {
+		struct game_env env = {.now_ms = now_ms};
+
+		if (PQgetvalue(ares, i, A_OUTCOME)[0] == 'p')
+			continue;
+		if (worker_decode_action(ares, i, a) < 0 || !a->decoded) {
+			r = wr_error_set(reterr, -EBADMSG, "internal", "journaled action %s does not decode",
+					 PQgetvalue(ares, i, 0));
+			break;
+		}
+		env.rng_state = a->game.seed;
+		if (game_apply(st, &a->game, &env, out) < 0 || out->overflow)
+			r = wr_error_set(reterr, -EBADMSG, "internal", "journaled action %" PRId64 " does not apply", a->id);
+	}
+	PQclear(bres);
+	PQclear(ares);
+	free(out);
+	free(a);
+	if (r < 0 && *ret_doc) {
+		json_object_put(*ret_doc);
+		*ret_doc = NULL;
+	}
+	return r;
+}
