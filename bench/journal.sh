@@ -47,7 +47,7 @@ done
 bench_dir "$WORKER" "$WRCTL"
 WORKER=$DIR/bin/wr-worker
 WRCTL=$DIR/bin/wrctl
-bench_pg_start
+bench_pg_start -c track_functions=all
 "$WRCTL" migrate >/dev/null && "$WRCTL" world load >/dev/null || die "could not set up the database"
 psql "$WR_DATABASE_URL" -Xq -v ON_ERROR_STOP=1 -v actors="$ACTORS" -f "$ROOT/tests/lib/mix.sql" >/dev/null ||
 	die "could not set up the mix"
@@ -77,14 +77,28 @@ drain() {
 	fx "%.0f" "$1 / ($t1 - $t0)"
 }
 
+# Server time per call of the commit (which includes the journal write).
+FNS="'wr_commit_batch', 'wr_journal_append'"
+fn_reset() { sql "SELECT count(pg_stat_reset_single_function_counters(oid)) FROM pg_proc WHERE proname IN ($FNS)" >/dev/null; }
+fn_stats() {
+	sleep 0.6 # the stats collector
+	sql "SELECT coalesce(string_agg(funcname || ' ' || round((total_time / calls)::numeric, 3) || ' ms', ', '
+	     ORDER BY funcname), 'n/a') FROM pg_stat_user_functions WHERE funcname IN ($FNS) AND calls > 0"
+}
 sql "UPDATE journal_settings SET journal_on = false" >/dev/null
+fn_reset
 off=$(drain "$ACTIONS")
+fn_off=$(fn_stats)
 e_off=$(sql "SELECT coalesce(max(event_id), 0) FROM event_log")
 sql "UPDATE journal_settings SET journal_on = true" >/dev/null
+fn_reset
 on=$(drain "$ACTIONS")
+fn_on=$(fn_stats)
 echo "worker ($WORKERS workers, $ACTIONS actions of the mix each):"
 echo "   journal off: $off actions/s"
 echo "   journal on:  $on actions/s  ($(fx "%+.1f" "($on - $off) * 100 / $off")%)"
+echo "   server time per call, journal off: $fn_off"
+echo "   server time per call, journal on:  $fn_on"
 if [ "$VERIFY" -gt 0 ]; then
 	more=$(drain "$VERIFY")
 	echo "   $VERIFY more actions journaled at $more actions/s"

@@ -74,7 +74,7 @@ CREATE TABLE journal_batches (
 	worker        text NOT NULL,            -- application_name: wr-worker/<pid>
 	rules_version text NOT NULL,            -- sha256 prefix of game/ sources (docs/journal.md)
 	now_ms        bigint NOT NULL,          -- the clock every action of the batch saw
-	state         jsonb NOT NULL,           -- wr_lock_load's document the rules ran on
+	state         jsonb COMPRESSION lz4 NOT NULL, -- wr_lock_load's document the rules ran on
 	first_event   bigint,                   -- event ids the batch wrote, NULL if none
 	last_event    bigint,
 	created_at    timestamptz NOT NULL DEFAULT now(),
@@ -108,7 +108,8 @@ CREATE TABLE action_journal (
 	PRIMARY KEY (action_id, created_at)
 ) PARTITION BY RANGE (created_at);
 CREATE INDEX action_journal_batch_idx ON action_journal (batch_id, ord);
-CREATE INDEX action_journal_actor_idx ON action_journal (actor_key, action_id);
+-- No index by actor: event_log has one (actor_key, event_id) and its
+-- action_id leads here; every index is paid by every journaled action.
 CREATE INDEX action_journal_created_idx ON action_journal USING brin (created_at);
 
 -- Partitions archived by wrctl archive: the file holds the rows (COPY text).

@@ -41,7 +41,7 @@ BEGIN
 			            coalesce((SELECT min(b.from_ts) FROM wr_partition_bounds(t) b WHERE b.from_ts > lo),
 			                     'infinity'));
 			p := t || '_p' || to_char(d, 'YYYYMMDD');
-			EXECUTE format('CREATE TABLE %I (LIKE %I INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', p, t);
+			EXECUTE format('CREATE TABLE %I (LIKE %I INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING COMPRESSION)', p, t);
 			EXECUTE format('ALTER TABLE %I ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)', t, p, lo, hi);
 			made := made + 1;
 		END LOOP;
