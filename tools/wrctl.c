@@ -19,6 +19,12 @@ static const struct {
 	{"world", wrctl_world, "world load [FILE...] | world check [FILE...]: load or validate content"},
 	{"token", wrctl_token, "token issue ACCOUNT [--character=NAME | --service --grant KEY... | --admin] | token revoke TOKEN"},
 	{"dead", wrctl_dead, "dead list | dead requeue ID: the dead-letter table"},
+	{"replay", wrctl_replay, "replay [--stream=S]... [--from=ID] [--to=ID] [--since=T] [--until=T] [--actor=A] [--type=T] [--text] [--follow]"},
+	{"verify", wrctl_verify, "verify FROM TO [--every] [--build OTHER]: re-run the journal, compare events"},
+	{"archive", wrctl_archive, "archive --dir=DIR [--keep-days=N]: old log partitions to files, then drop them"},
+	{"snapshot", wrctl_snapshot, "snapshot: store a consistent snapshot of canonical state"},
+	{"state", wrctl_state, "state char:ID|item:ID|mob:ID --at EVENT: an aggregate as it was after an event"},
+	{"history", wrctl_history, "history item:ID | history gold char:ID: every event that moved it"},
 	{"watch", wrctl_watch, "watch --url=ws://HOST:PORT/ --token=TOKEN: websocket client"},
 };
 

@@ -11,6 +11,7 @@
 
 #include "core/json.h"
 #include "core/util.h"
+#include "game/rules_version.h"
 #include "planner/view_json.h"
 #include "worker/worker.h"
 
@@ -1057,5 +1058,14 @@ worker_encode_batch(struct wr_strbuf *sb, struct batch *b, const struct game_sta
 		wr_strbuf_printf(sb, "%s\"%s\":%" PRId64, sep, b->counters.names[i], b->counters.seqs[i]);
 		sep = ",";
 	}
+	/* The journal: the one clock of the batch, the rules version and the state
+	 * text exactly as wr_lock_load returned it (wr_journal_append). */
+	wr_strbuf_printf(sb, "},\"journal\":{\"now_ms\":%" PRId64 ",\"rules\":\"" WR_RULES_VERSION "\",\"r\":[",
+			 b->now_ms);
+	wr_strbuf_puts(sb, wr_strbuf_str(&b->rejected));
+	wr_strbuf_puts(sb, "],\"p\":[");
+	wr_strbuf_puts(sb, wr_strbuf_str(&b->stale_rejected));
+	wr_strbuf_puts(sb, "],\"state\":");
+	wr_strbuf_puts(sb, b->state.len ? wr_strbuf_str(&b->state) : "null");
 	wr_strbuf_puts(sb, "}}");
 }

@@ -34,6 +34,7 @@
 --               or unlocked (both rooms locked)
 --   active:     [{character_id, instance_id}] actors of applied actions: their
 --               character_presence is stamped (at most every 30 s) for who
+--   journal:    {now_ms, rules, state, r, p} what wr_journal_append keeps
 -- Sends one NOTIFY on wr_events with the touched streams when it fits.
 CREATE OR REPLACE FUNCTION wr_commit_batch(batch jsonb) RETURNS integer
 LANGUAGE plpgsql AS $$
@@ -41,6 +42,7 @@ DECLARE
 	e jsonb;
 	s jsonb;
 	new_id bigint;
+	first_id bigint;
 	n integer := 0;
 	streams text;
 	done bigint[];
@@ -123,6 +125,7 @@ BEGIN
 		VALUES (e->>'type', e->'payload', (e->>'action_id')::bigint, e->>'command_id',
 		        e->>'actor_key', (e->>'instance_id')::bigint, (e->>'enqueued_at')::timestamptz)
 		RETURNING event_id INTO new_id;
+		first_id := coalesce(first_id, new_id);
 		INSERT INTO event_streams (stream, seq, event_id)
 		SELECT x->>'stream', (x->>'seq')::bigint, new_id
 		FROM jsonb_array_elements(e->'streams') x;
@@ -132,6 +135,9 @@ BEGIN
 	INSERT INTO stream_counters (stream, last_seq)
 	SELECT key, value::bigint FROM jsonb_each_text(coalesce(batch->'counters', '{}'))
 	ON CONFLICT (stream) DO UPDATE SET last_seq = EXCLUDED.last_seq;
+
+	-- The action journal (issue 14), before the queue rows go.
+	PERFORM wr_journal_append(batch, first_id, new_id);
 
 	WITH dead AS (
 		SELECT q.*, x->>'error' AS error
