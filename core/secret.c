@@ -19,6 +19,8 @@ wr_secret_new(char out[WR_SECRET_LEN + 1])
 {
 	unsigned char raw[WR_SECRET_LEN / 2];
 
+	if (sodium_init() < 0)
+		return -EIO;
 	randombytes_buf(raw, sizeof(raw));
 	sodium_bin2hex(out, WR_SECRET_LEN + 1, raw, sizeof(raw));
 	sodium_memzero(raw, sizeof(raw));
