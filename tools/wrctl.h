@@ -24,5 +24,9 @@ int
 wrctl_watch(int argc, char **argv);       /* wrctl_watch.c: websocket client */
 int
 wrctl_dead(int argc, char **argv);        /* wrctl_dead.c: dead list|requeue ID */
+int
+wrctl_account(int argc, char **argv);     /* wrctl_account.c: account list|lock|unlock */
+int
+wrctl_char(int argc, char **argv);        /* wrctl_account.c: char rename|move */
 
 #endif

@@ -485,6 +485,7 @@
     $("ws-input").value = $("ws-input").value || config.ws;
     setConn("offline", "offline");
     if (config.demo) loadDemoCharacters();
+    $("account-name").focus();
   }
 
   async function loadDemoCharacters() {

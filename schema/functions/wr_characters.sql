@@ -6,6 +6,26 @@
 
 -- wr_room_event(room, instance, type, payload) -> event id
 -- Appends one event to room:<room>; the caller holds the room's lock.
+-- wr_stream_event(stream, instance, type, payload, actor) -> event id
+-- Appends one event to one stream; the caller holds the lock of the
+-- stream's aggregate (its room or character row).
+CREATE OR REPLACE FUNCTION wr_stream_event(s text, p_instance bigint, p_type text, p_payload jsonb, p_actor text)
+RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+	seq bigint;
+	id bigint;
+BEGIN
+	INSERT INTO stream_counters AS c (stream, last_seq) VALUES (s, 1)
+	ON CONFLICT (stream) DO UPDATE SET last_seq = c.last_seq + 1
+	RETURNING last_seq INTO seq;
+	INSERT INTO event_log (type, payload, actor_key, instance_id)
+	VALUES (p_type, p_payload, p_actor, p_instance) RETURNING event_id INTO id;
+	INSERT INTO event_streams (stream, seq, event_id) VALUES (s, seq, id);
+	PERFORM pg_notify('wr_events', s);
+	RETURN id;
+END $$;
+
 CREATE OR REPLACE FUNCTION wr_room_event(p_room bigint, p_instance bigint, p_type text, p_payload jsonb,
 	p_actor text)
 RETURNS bigint
