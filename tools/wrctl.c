@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/log.h"
 
@@ -24,16 +25,34 @@ static const struct {
 	{"watch", wrctl_watch, "watch --url=ws://HOST:PORT/ --token=TOKEN: websocket client"},
 };
 
+/*
+ * --database-url, else $WR_DATABASE_URL, else the cluster `./wr up` runs
+ * under var/ of WR_HOME (or the source tree) when its socket is there and
+ * no PG* variable says otherwise, else "" (the libpq defaults): so wrctl
+ * in a fresh terminal next to `./wr up` finds its database.
+ */
 const char *
 wrctl_database_url(int argc, char **argv)
 {
+	static char var_url[4096];
+	struct stat st;
+	char sock[4096];
 	const char *env;
 
 	for (int i = 1; i < argc; i++)
 		if (strncmp(argv[i], "--database-url=", 15) == 0)
 			return argv[i] + 15;
 	env = getenv("WR_DATABASE_URL");
-	return env ? env : "";
+	if (env)
+		return env;
+	if (getenv("PGHOST") || getenv("PGDATABASE") || getenv("PGSERVICE"))
+		return "";
+	if ((size_t) snprintf(sock, sizeof(sock), "%s/var/run/.s.PGSQL.5432", wrctl_home()) < sizeof(sock) &&
+	    stat(sock, &st) == 0 && S_ISSOCK(st.st_mode) &&
+	    (size_t) snprintf(var_url, sizeof(var_url), "postgresql:///wr?host=%s/var/run&user=postgres",
+			      wrctl_home()) < sizeof(var_url))
+		return var_url;
+	return "";
 }
 
 const char *
