@@ -196,6 +196,15 @@ pick_one(const struct matches *ms, const struct planner_target *t, enum missing 
 			return ms->m[t->ordinal - 1];
 		if (ms->n == 0)
 			missing(reterr, m, t->word);
+		else if (m == M_CARRIED) /* give, drop, put: the inventory, not the room */
+			wr_error_set(reterr, -ENOENT, "not_carrying", "you carry only %zu \"%s\", not %d", ms->n,
+				     t->word, (int) t->ordinal);
+		else if (m == M_WORN)
+			wr_error_set(reterr, -ENOENT, "not_wearing", "you wear only %zu \"%s\", not %d", ms->n,
+				     t->word, (int) t->ordinal);
+		else if (m == M_INSIDE)
+			wr_error_set(reterr, -ENOENT, "not_here", "there are only %zu \"%s\" in there, not %d", ms->n,
+				     t->word, (int) t->ordinal);
 		else
 			wr_error_set(reterr, -ENOENT, "not_here", "there are only %zu \"%s\" here, not %d", ms->n,
 				     t->word, (int) t->ordinal);

@@ -19,7 +19,7 @@ static const struct {
 	{"migrate", wrctl_migrate, "apply migrations/ and schema/ (idempotent)"},
 	{"world", wrctl_world, "world load [FILE...] | world check [FILE...]: load or validate content"},
 	{"token", wrctl_token, "token issue ACCOUNT [...] [--expires=DURATION] | token list | token revoke -|--label|--account|--hash"},
-	{"account", wrctl_account, "account list [--locked] | account lock NAME | account unlock NAME"},
+	{"account", wrctl_account, "account list [--locked] | account create NAME | account lock NAME | account unlock NAME"},
 	{"char", wrctl_char, "char rename NAME NEW_NAME | char move NAME ROOM_KEY"},
 	{"dead", wrctl_dead, "dead list | dead requeue ID: the dead-letter table"},
 	{"watch", wrctl_watch, "watch --url=ws://HOST:PORT/ --token=TOKEN: websocket client"},

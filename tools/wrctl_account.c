@@ -3,6 +3,7 @@
  * wrctl_account.c: moderation (docs/accounts.md "Moderation").
  *
  *   wrctl account list [--locked]
+ *   wrctl account create NAME      (no password: for service tokens; players sign up over HTTP)
  *   wrctl account lock NAME        (a ban: sessions revoked, sockets closed, rooms told)
  *   wrctl account unlock NAME
  *   wrctl char rename NAME NEW
@@ -25,6 +26,10 @@ static const char *const sql_list =
 	" (SELECT count(*) FROM sessions s WHERE s.account_id = a.id AND s.revoked_at IS NULL AND s.expires_at > now()),"
 	" coalesce((SELECT string_agg(c.name, ',' ORDER BY c.id) FROM characters c WHERE c.account_id = a.id), '-')"
 	" FROM accounts a WHERE $1::text IS NULL OR a.disabled_at IS NOT NULL ORDER BY lower(a.name)";
+
+/* $1 name -> one row (id) unless the name, ignoring case, is taken. */
+static const char *const sql_create =
+	"INSERT INTO accounts (name) VALUES ($1) ON CONFLICT DO NOTHING RETURNING id";
 
 static const char *const sql_lock = "SELECT status, sessions, characters FROM wr_account_lock($1, $2::boolean)";
 static const char *const sql_rename = "SELECT wr_character_rename($1, $2)";
@@ -92,6 +97,27 @@ wrctl_account(int argc, char **argv)
 		PQclear(res);
 		return 0;
 	}
+	if (n == 2 && !locked && !strcmp(a[0], "create")) {
+		size_t len = strlen(a[1]);
+		bool ok = len >= 2 && len <= 32;
+
+		for (size_t i = 0; ok && i < len; i++)
+			ok = (a[1][i] >= 'a' && a[1][i] <= 'z') || (a[1][i] >= 'A' && a[1][i] <= 'Z') ||
+			     (i > 0 && ((a[1][i] >= '0' && a[1][i] <= '9') || a[1][i] == '_' || a[1][i] == '-'));
+		if (!ok) {
+			fprintf(stderr, "wrctl account: a name is 2 to 32 letters, digits, _ or -, starting with a letter\n");
+			return 2;
+		}
+		if (run("account", argc, argv, sql_create, 1, a + 1, &res))
+			return 1;
+		if (PQntuples(res) == 1) {
+			printf("created account %s\n", a[1]);
+			rc = 0;
+		} else
+			fprintf(stderr, "wrctl account: the name \"%s\" is taken\n", a[1]);
+		PQclear(res);
+		return rc;
+	}
 	if (n == 2 && !locked && (!strcmp(a[0], "lock") || !strcmp(a[0], "unlock"))) {
 		const char *p[2] = {a[1], !strcmp(a[0], "lock") ? "true" : "false"};
 		const char *st;
@@ -115,6 +141,7 @@ wrctl_account(int argc, char **argv)
 		return rc;
 	}
 	fprintf(stderr, "usage: wrctl account list [--locked]\n"
+			"       wrctl account create NAME\n"
 			"       wrctl account lock NAME | unlock NAME\n");
 	return 2;
 }

@@ -15,6 +15,14 @@ room_event() { # room type -> the text of its last event of that type
 	     WHERE s.stream = 'room:$1' AND e.type = '$2' ORDER BY e.event_id DESC LIMIT 1"
 }
 
+is "$("$WRCTL" account create scripts)" "created account scripts" "account create: an account for service tokens"
+"$WRCTL" account create SCRIPTS 2>/dev/null
+is "$? $(sql "SELECT count(*) FROM accounts")" "1 3" "a taken name (any case) is refused"
+"$WRCTL" account create 'bad name' 2>/dev/null
+is "$? $(sql "SELECT count(*) FROM accounts")" "2 3" "a malformed name is refused"
+S=$("$WRCTL" token issue scripts --service --grant char:Bob)
+is "$(post "$S" '{"actor":"Bob","input":"say from a script"}' | cut -c1-3)" 202 "docs/http-api.md's service token example works"
+sql "DELETE FROM token_grants; DELETE FROM access_tokens WHERE account_id = (SELECT id FROM accounts WHERE name = 'scripts'); DELETE FROM accounts WHERE name = 'scripts'" >/dev/null
 "$WRCTL" account list >"$T_DIR/list" || bail "account list failed"
 is "$(awk 'NR > 1 {print $1 ":" $3 ":" $6}' "$T_DIR/list" | tr '\n' ' ')" "alice:active:Alice bob:active:Bob " \
 	"account list: names, state and characters"
