@@ -101,13 +101,14 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-		"usage: wrctl watch [--url=ws://HOST:PORT/] [--token=TOKEN] [--character=NAME]\n"
+		"usage: wrctl watch [--url=ws://HOST:PORT/] [--token-file=PATH | --token=TOKEN] [--character=NAME]\n"
 		"                   [--json] [--count=N] [--timeout=SECONDS] [--send]\n"
 		"\n"
 		"Connects to wr-publisher and prints what arrives, one line per frame.\n"
 		"--send: after the welcome, sends each line of stdin as one frame, e.g.\n"
 		"  {\"type\":\"command\",\"id\":\"c1\",\"input\":\"say hi\"}\n"
-		"The token may also come from $WR_TOKEN.  Default URL: " WATCH_DEFAULT_URL "\n");
+		"The token may also come from $WR_TOKEN; --token-file or $WR_TOKEN keep it out of ps\n"
+		"and shell history.  Default URL: " WATCH_DEFAULT_URL "\n");
 }
 
 static void
@@ -573,6 +574,20 @@ parse_args(struct watch *w, int argc, char **argv)
 			w->url = a + 6;
 		} else if (!strncmp(a, "--token=", 8)) {
 			w->token = a + 8;
+		} else if (!strncmp(a, "--token-file=", 13)) {
+			/* The secret off the command line, where ps and shell history keep it. */
+			static char buf[1024];
+			FILE *f = fopen(a + 13, "r");
+
+			if (!f || !fgets(buf, sizeof(buf), f)) {
+				fprintf(stderr, "wrctl watch: could not read a token from \"%s\"\n", a + 13);
+				if (f)
+					fclose(f);
+				return -EINVAL;
+			}
+			fclose(f);
+			buf[strcspn(buf, "\r\n")] = '\0';
+			w->token = buf;
 		} else if (!strncmp(a, "--character=", 12)) {
 			w->character = a + 12;
 		} else if (!strcmp(a, "--json")) {
@@ -604,7 +619,7 @@ parse_args(struct watch *w, int argc, char **argv)
 		}
 	}
 	if (!w->token || !*w->token) {
-		fprintf(stderr, "wrctl watch: no token: give --token=TOKEN or set WR_TOKEN\n");
+		fprintf(stderr, "wrctl watch: no token: give --token-file=PATH or set WR_TOKEN\n");
 		return -EINVAL;
 	}
 	return 0;

@@ -14,9 +14,10 @@ printf '%s\n' '{"type":"command","id":"c1","input":"say one"}' '{"type":"command
 is "$?" 0 "watch --send exits 0 when its input ends"
 is "$(grep -c '"type":"result"' "$T_DIR/send.out")" 2 "after the results of both commands"
 is "$(sql "SELECT count(*) FROM command_ids WHERE command_id IN ('c1', 'c2')")" 2 "both were submitted"
-timeout 30 "$WRCTL" watch --url="$WS" --token="$ALICE" --json --send </dev/null >"$T_DIR/empty.out" 2>&1
+printf '%s\n' "$ALICE" >"$T_DIR/token"
+timeout 30 "$WRCTL" watch --url="$WS" --token-file="$T_DIR/token" --json --send </dev/null >"$T_DIR/empty.out" 2>&1
 is "$?" 0 "watch --send with empty input exits 0"
-has "$(cat "$T_DIR/empty.out")" '"type":"welcome"' "after the welcome"
+has "$(cat "$T_DIR/empty.out")" '"type":"welcome"' "after the welcome (the token read from --token-file)"
 t0=$(date +%s)
 timeout 10 "$WRCTL" watch --url="$WS" --token="$ALICE" --json --timeout=2 </dev/null >/dev/null 2>&1
 is "$? $(( $(date +%s) - t0 >= 2 ))" "0 1" "without --send the end of stdin ends nothing (--timeout does)"
