@@ -261,6 +261,7 @@ struct game_item {
 	bool stackable;
 	bool light;       /* stats.light: lights a dark room while worn (held) or lying there */
 	bool invisible;   /* stats.invisible */
+	bool fixture;     /* stats.fixture: part of the room (a crate, an anvil), never taken */
 	int32_t weight;   /* of one */
 	int32_t capacity; /* containers: the weight they hold */
 	int64_t quantity; /* 1..GAME_MAX_STACK */

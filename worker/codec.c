@@ -434,6 +434,7 @@ decode_item(struct json_object *it, struct game_item *ret)
 		.stackable = bool_member(it, "stackable"),
 		.light = bool_member(it, "light"),
 		.invisible = bool_member(it, "invisible"),
+		.fixture = bool_member(it, "fixture"),
 		.weight = i32_member(it, "weight"),
 		.capacity = i32_member(it, "capacity"),
 		.quantity = q > 0 ? q : 1,

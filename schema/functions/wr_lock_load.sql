@@ -149,6 +149,7 @@ BEGIN
 				'weight', t.weight, 'capacity', t.capacity, 'quantity', i.quantity,
 				'light', coalesce(t.stats->'light' = 'true', false),
 				'invisible', coalesce(t.stats->'invisible' = 'true', false),
+				'fixture', coalesce(t.stats->'fixture' = 'true', false), -- issue 17: not takeable
 				'owner_character_id', i.owner_character_id, 'owner_room_id', i.owner_room_id,
 				'owner_mob_id', i.owner_mob_id, 'owner_item_id', i.owner_item_id,
 				'locked', w.locked, 'contents', i.id = ANY(r_contents),
