@@ -262,7 +262,8 @@
         addLine("error", e.message || e.code || "refused");
       }
     } else if (f.status === "ok") {
-      if (f.alias) addLine("info", "alias " + f.alias.name + " = " + f.alias.expansion);
+      if (f.help) addLine("info", (f.help.topic ? f.help.topic + ": " : "") + f.help.text);
+      else if (f.alias) addLine("info", "alias " + f.alias.name + " = " + f.alias.expansion);
       else if (f.aliases) addLine("info", Object.entries(f.aliases).map(([k, v]) => k + " = " + v).join("\n") || "no aliases");
     }
   }
