@@ -87,6 +87,8 @@ static const struct verb_shape {
 	[GAME_VERB_KILL] = {T_REQUIRED | T_SELF, T_NONE, T_NONE, false, false},
 	[GAME_VERB_FLEE] = {T_NONE, T_NONE, T_NONE, false, false},
 	[GAME_VERB_NOD] = {T_NONE, T_NONE, T_NONE, false, false},
+	[GAME_VERB_FOLLOW] = {T_REQUIRED | T_SELF, T_NONE, T_NONE, false, false},
+	[GAME_VERB_UNFOLLOW] = {T_NONE, T_NONE, T_NONE, false, false},
 	[GAME_VERB_TRIGGER] = {T_NONE, T_NONE, T_NONE, false, false}, /* system only: never planned */
 };
 

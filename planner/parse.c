@@ -84,6 +84,8 @@ static const struct verb_def {
 	{"unlock", G_DOOR, GAME_VERB_UNLOCK, 0, false},
 	{"flee", G_BARE, GAME_VERB_FLEE, 0, false},
 	{"nod", G_BARE, GAME_VERB_NOD, 0, false},
+	{"follow", G_ONE, GAME_VERB_FOLLOW, 0, false},
+	{"unfollow", G_BARE, GAME_VERB_UNFOLLOW, 0, false},
 	{"attack", G_ONE, GAME_VERB_KILL, 0, false},
 	{"alias", G_ALIAS, 0, 0, false},
 	{"unalias", G_UNALIAS, 0, 0, false},
