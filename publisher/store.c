@@ -13,6 +13,7 @@
 
 #include <libpq-fe.h>
 
+#include "core/secret.h"
 #include "core/strbuf.h"
 #include "core/util.h"
 #include "publisher/pub-private.h"
@@ -74,7 +75,7 @@ static const char hello_sql[] =
 	"WITH t AS ("
 	" SELECT t.token_hash, t.kind, t.account_id, t.character_id FROM access_tokens t"
 	" JOIN accounts a ON a.id = t.account_id"
-	" WHERE t.token_hash = encode(sha256(convert_to($1, 'UTF8')), 'hex')"
+	" WHERE t.token_hash = $1"
 	" AND t.kind IN ('player', 'admin') AND t.revoked_at IS NULL"
 	" AND (t.expires_at IS NULL OR t.expires_at > now())"
 	" AND a.disabled_at IS NULL)"
@@ -329,14 +330,16 @@ pub_store_position(struct pub_store *st, const char *stream, int64_t event_id, i
 }
 
 int
-pub_store_hello(struct pub_store *st, const char *token, const char *character, struct pub_hello *ret,
+pub_store_hello(struct pub_store *st, const char *secret, const char *character, struct pub_hello *ret,
 		struct wr_error *reterr)
 {
+	char token[WR_TOKEN_HASH_LEN + 1]; /* the secret never goes to the database */
 	const char *params[2] = {token, character};
 	PGresult *res = NULL;
 	struct pub_hello h = {0};
 	int r;
 
+	wr_token_hash(secret, token);
 	r = wr_db_exec(&st->db, hello_sql, 2, params, PGRES_TUPLES_OK, &res, reterr);
 	if (r < 0)
 		return r;

@@ -46,5 +46,9 @@ int
 wrctl_state(int argc, char **argv);       /* wrctl_state.c: an aggregate as of an event */
 int
 wrctl_history(int argc, char **argv);     /* wrctl_state.c: provenance of an item or purse */
+int
+wrctl_account(int argc, char **argv);     /* wrctl_account.c: account list|lock|unlock */
+int
+wrctl_char(int argc, char **argv);        /* wrctl_account.c: char rename|move */
 
 #endif

@@ -53,7 +53,9 @@ BEGIN
 		max_hp = coalesce((x->>'max_hp')::integer, c.max_hp),
 		hp_at = coalesce(to_timestamp((x->>'hp_at_ms')::bigint / 1000.0), c.hp_at),
 		fighting_mob = CASE WHEN x ? 'fighting' THEN nullif((x->>'fighting')::bigint, 0) ELSE c.fighting_mob END,
-		fight_id = CASE WHEN x ? 'fight_id' THEN nullif((x->>'fight_id')::bigint, 0) ELSE c.fight_id END
+		fight_id = CASE WHEN x ? 'fight_id' THEN nullif((x->>'fight_id')::bigint, 0) ELSE c.fight_id END,
+		-- issue 17: follow / unfollow
+		following = CASE WHEN x ? 'following' THEN nullif((x->>'following')::bigint, 0) ELSE c.following END
 	FROM jsonb_array_elements(coalesce(batch->'characters', '[]')) x
 	WHERE c.id = (x->>'id')::bigint;
 
