@@ -33,6 +33,7 @@ enum {
 	COL_CREATED_AT,
 	COL_LOCK_MOBS,
 	COL_LOCK_INSTANCES,
+	COL_WAITED_MS,
 };
 
 /* Parses a PostgreSQL int8[] text form "{1,2,3}". */
@@ -204,6 +205,7 @@ worker_decode_action(const PGresult *res, int row, struct worker_action *ret)
 	snprintf(a->enqueued_at, sizeof(a->enqueued_at), "%s", PQgetvalue(res, row, COL_CREATED_AT));
 	a->attempts = wr_db_get_i64(res, row, COL_ATTEMPTS, &v) < 0 ? 0 : (int) v;
 	a->replans = wr_db_get_i64(res, row, COL_REPLANS, &v) < 0 ? 0 : (int) v;
+	a->waited_ms = wr_db_get_i64(res, row, COL_WAITED_MS, &v) < 0 ? 0 : v;
 	a->game.id = a->id;
 	if (wr_db_get_i64(res, row, COL_SEED, &v) < 0)
 		return fail(a, "no seed");
@@ -773,8 +775,28 @@ json_ids(struct wr_strbuf *sb, const char *key, const int64_t *ids, size_t n)
 	wr_strbuf_puts(sb, ",");
 }
 
+/* One action's lock set: [[instances], [rooms], [characters], [mobs], [items]]
+ * (empty for a malformed action: it is dead-lettered, which needs no lock). */
+static void
+action_locks(struct wr_strbuf *sb, const struct worker_action *a)
+{
+	bool ok = a->decoded;
+
+	wr_strbuf_puts(sb, "[");
+	wr_strbuf_json_ids(sb, a->lock_instances, ok ? (size_t) a->nlock_instances : 0);
+	wr_strbuf_puts(sb, ",");
+	wr_strbuf_json_ids(sb, a->lock_rooms, ok ? (size_t) a->nlock_rooms : 0);
+	wr_strbuf_puts(sb, ",");
+	wr_strbuf_json_ids(sb, a->lock_chars, ok ? (size_t) a->nlock_chars : 0);
+	wr_strbuf_puts(sb, ",");
+	wr_strbuf_json_ids(sb, a->lock_mobs, ok ? (size_t) a->nlock_mobs : 0);
+	wr_strbuf_puts(sb, ",");
+	wr_strbuf_json_ids(sb, a->lock_items, ok ? (size_t) a->nlock_items : 0);
+	wr_strbuf_puts(sb, "]");
+}
+
 void
-worker_encode_reads(struct wr_strbuf *sb, const struct loadset *ls)
+worker_encode_reads(struct wr_strbuf *sb, const struct loadset *ls, const struct worker_action *actions, size_t n)
 {
 	/* wr_lock_load's names of the read sets (LOAD_VIEWS .. LOAD_EXIT_NAMES). */
 	static const char *const names[LOAD_NSETS] = {
@@ -788,7 +810,31 @@ worker_encode_reads(struct wr_strbuf *sb, const struct loadset *ls)
 		json_ids(sb, names[s], ls->ids[s], ls->count.n[s]);
 	if (ls->count.n[LOAD_WHO])
 		json_ids(sb, "who", ls->ids[LOAD_WHO], ls->count.n[LOAD_WHO]);
-	wr_strbuf_printf(sb, "\"new_ids\":%zu,\"combat\":%s}", ls->count.new_ids, ls->combat ? "true" : "false");
+	wr_strbuf_puts(sb, "\"actions\":[");
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			wr_strbuf_puts(sb, ",");
+		action_locks(sb, &actions[i]);
+	}
+	wr_strbuf_printf(sb, "],\"wait_first\":%s", n && actions[0].waited_ms >= WORKER_DEFER_MAX_MS ? "true" : "false");
+	wr_strbuf_printf(sb, ",\"new_ids\":%zu,\"combat\":%s}", ls->count.new_ids, ls->combat ? "true" : "false");
+}
+
+int
+worker_decode_covered(struct json_object *doc, bool *covered, size_t n)
+{
+	struct json_object *list = wr_json_member(doc, "covered", json_type_array);
+
+	if (!list || json_object_array_length(list) != n)
+		return -EBADMSG;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *v = json_object_array_get_idx(list, i);
+
+		if (!json_object_is_type(v, json_type_boolean))
+			return -EBADMSG;
+		covered[i] = json_object_get_boolean(v);
+	}
+	return 0;
 }
 
 int

@@ -216,7 +216,7 @@ lock_load(struct worker *w, int n, struct wr_error *reterr)
 		worker_encode_id_array(&s[i], ls->ids[i], ls->count.n[i]);
 		locks[i] = wr_strbuf_str(&s[i]);
 	}
-	worker_encode_reads(&s[_STORE_LOCK_MAX], ls);
+	worker_encode_reads(&s[_STORE_LOCK_MAX], ls, w->actions, (size_t) fit);
 	r = worker_store_lock_load(&w->db, locks, wr_strbuf_str(&s[_STORE_LOCK_MAX]), &res, reterr);
 	if (r >= 0) {
 		if (w->loaded)
@@ -473,7 +473,8 @@ worker_run_batch(struct worker *w)
 	struct wr_strbuf json = WR_STRBUF_INIT;
 	uint64_t rt0 = w->db.round_trips;
 	int64_t now_ms = wr_now_ms();
-	int n, r;
+	bool covered[WORKER_MAX_BATCH];
+	int n, r, claimed = 0, deferred = 0;
 
 	batch_reset(b);
 	if (!wr_db_connected(&w->db)) {
@@ -490,6 +491,7 @@ worker_run_batch(struct worker *w)
 			goto fail;
 		return 0;
 	}
+	claimed = n;
 	r = lock_load(w, n, &err);
 	if (r < 0)
 		goto fail;
@@ -497,25 +499,34 @@ worker_run_batch(struct worker *w)
 		log_debug("batch of %d cut to %d: lock set full", n, r);
 	n = r;
 	r = worker_decode_counters(w->loaded, &b->counters);
-	if (r < 0)
+	if (r >= 0)
+		r = worker_decode_covered(w->loaded, covered, (size_t) n);
+	if (r < 0) {
+		wr_error_set(&err, r, "internal", "lock_load result lacks counters or covered");
 		goto fail;
+	}
+	/* An action whose aggregates another worker holds stays queued for a later batch. */
 	for (int i = 0; i < n; i++)
-		apply_one(w, b, &w->actions[i], now_ms);
+		if (covered[i])
+			apply_one(w, b, &w->actions[i], now_ms);
+		else
+			deferred++;
 	worker_encode_batch(&json, b, w->state);
 	r = worker_store_commit(&w->db, wr_strbuf_str(&json), &err);
 	if (r < 0)
 		goto fail;
 	w->batches++;
 	w->batch_round_trips += w->db.round_trips - rt0;
-	w->batch_actions += (uint64_t) n;
-	log_debug("batch of %d committed: %zu events, %" PRIu64 " round trips", n, b->nevents,
-		  w->db.round_trips - rt0);
-	/* Adapt: a full batch means backlog, so grow; otherwise fit what came. */
-	if (n == w->next_batch)
+	w->batch_actions += (uint64_t) (n - deferred);
+	w->deferred += (uint64_t) deferred;
+	log_debug("batch of %d committed: %zu events, %" PRIu64 " round trips (%d deferred)", n - deferred,
+		  b->nevents, w->db.round_trips - rt0, deferred);
+	/* Adapt: a full claim means backlog, so grow; otherwise fit what came. */
+	if (claimed == w->next_batch)
 		w->next_batch = w->next_batch * 2 > w->cfg.batch_max ? w->cfg.batch_max : w->next_batch * 2;
 	else
-		w->next_batch = n > 1 ? n : 1;
-	r = n;
+		w->next_batch = claimed > 1 ? claimed : 1;
+	r = n - deferred;
 	goto out;
 fail:
 	log_warning("batch of %d failed: %s%s%s", n < 0 ? 0 : n, err.msg, err.sqlstate[0] ? " sqlstate=" : "",

@@ -22,6 +22,10 @@
 #define WORKER_MAX_LOCKED_MOBS 64   /* mobs one batch may lock */
 #define WORKER_MAX_READ_CHARS 64    /* characters one batch reads to describe (look, consider) */
 #define WORKER_BUSY_WAIT_MS 20 /* nap when due work is held by other workers */
+/* A batch's first action that has been due this long is waited for when
+ * another worker holds one of its aggregates (wr_lock_load's wait_first);
+ * younger ones are left queued while the batch applies what it could lock. */
+#define WORKER_DEFER_MAX_MS 50
 /* Follow-ups (a move's on-enter triggers and auto-look) queue under the
  * actor's key plus this suffix, ahead of players' own actions (priority
  * 100): an actor's follow-ups keep their order among themselves and run
@@ -64,6 +68,7 @@ struct worker_action {
 	int64_t lock_items[PLANNER_MAX_LOCK_ITEMS];
 	int nlock_items;
 	int attempts, replans;
+	int64_t waited_ms;               /* since it was due, at the claim */
 	bool needs_view;                 /* marked for re-planning: plan it, don't apply it */
 	bool decoded;                    /* false: the row is malformed, dead-letter it */
 	char decode_error[128];
@@ -136,6 +141,7 @@ struct worker {
 	int64_t next_batch;              /* adaptive claim size */
 	int64_t wait_ms;                 /* after an empty claim: how long to sleep */
 	uint64_t batches, applied, rejected, replanned, dead, failures;
+	uint64_t deferred;               /* claimed, but an aggregate was held elsewhere: left queued */
 	uint64_t batch_round_trips;      /* round trips of committed batches */
 	uint64_t batch_actions;          /* actions in committed batches */
 };
@@ -169,9 +175,13 @@ worker_stream_name(const struct game_stream *s, char *buf, size_t n);
 /* A PostgreSQL int8[] text: "{1,2,3}". */
 void
 worker_encode_id_array(struct wr_strbuf *sb, const int64_t *ids, size_t n);
-/* wr_lock_load()'s jsonb of what to read (the sets after the locked ones). */
+/* wr_lock_load()'s jsonb of what to read (the sets after the locked ones) and
+ * the lock set of each of the n first actions. */
 void
-worker_encode_reads(struct wr_strbuf *sb, const struct loadset *ls);
+worker_encode_reads(struct wr_strbuf *sb, const struct loadset *ls, const struct worker_action *actions, size_t n);
+/* Which of the n actions got all of their aggregates (wr_lock_load's "covered"). */
+int
+worker_decode_covered(struct json_object *doc, bool *covered, size_t n);
 /* The locked streams' counters in the loaded document; -EBADMSG, -E2BIG. */
 int
 worker_decode_counters(struct json_object *doc, struct counters *c);

@@ -1,7 +1,17 @@
 -- wr_lock_load(instances, rooms, characters, mobs, items bigint[], reads jsonb) -> jsonb
--- Locks every aggregate in the global order of ARCHITECTURE.md section 4
--- (instances, rooms, characters, mobs, items, each by id) with FOR NO KEY
--- UPDATE, then returns what the game rules need as one JSON document:
+-- Locks the batch's aggregates with FOR NO KEY UPDATE, then returns what the
+-- game rules need as one JSON document.  With reads.actions (each action's
+-- own [[instances], [rooms], [characters], [mobs], [items]], in batch order)
+-- batches do not collide: pass 1 takes whatever no other transaction holds
+-- (SKIP LOCKED, never waiting); "covered" says which actions got all of
+-- theirs, and only those are applied (the rest stay queued).  Only when none
+-- is covered, or when reads.wait_first is true and the first is not, pass 1
+-- is undone and the first action's aggregates are waited for in the global
+-- order of ARCHITECTURE.md section 4 (instances, rooms, characters, mobs,
+-- items, each by id) before taking what else is free: a hot room queues
+-- workers one batch at a time instead of deadlocking or starving the oldest.
+-- Without reads.actions every aggregate is waited for, in the global order.
+-- Everything below about "locked" means what this transaction holds.
 --   instances:  the locked instances (their streams may be written)
 --   rooms:      locked rooms with template text, exits (with the name of the
 --               room each leads to for the rooms of reads.exit_names) and
@@ -30,9 +40,11 @@
 --   views:      wr_actor_view() of reads.views: the actors of actions marked
 --               for re-planning (a view costs more than the rest of the load, so
 --               only those get one)
+--   covered:    [bool] per reads.actions element: all its aggregates are locked
 -- reads: {"views", "possessions", "characters", "weights", "items", "contents", "mobs",
 --         "exit_names": [ids], "who": [instance ids], "new_ids": n,
---         "combat": bool (corpse and recall wanted)}
+--         "combat": bool (corpse and recall wanted), "actions": [lock sets],
+--         "wait_first": bool (the first action has waited long enough)}
 -- Rooms carry their on-enter triggers and each exit its door's name and key;
 -- characters their light (a worn item whose template has stats.light) and
 -- flags; items and room things their template's light and invisible.
@@ -41,6 +53,51 @@
 -- room's lock, so the presence lists are stable for the whole transaction;
 -- what a locked character owns and what is inside a locked container change
 -- only under those locks, so weights and contents read here stay true.
+
+-- wr_lock_skip(instances, rooms, characters, mobs, items bigint[]) -> the ids usable
+-- Locks (FOR NO KEY UPDATE SKIP LOCKED) whatever of the sets no other
+-- transaction holds, without ever waiting.  Returns each set minus the rows
+-- another transaction holds: what it locked (rows this transaction already
+-- held count) and ids with no row at all (the rules find them gone, as when
+-- every lock is waited for).
+CREATE OR REPLACE FUNCTION wr_lock_skip(p_instances bigint[], p_rooms bigint[], p_characters bigint[],
+                                        p_mobs bigint[], p_items bigint[],
+                                        OUT o_instances bigint[], OUT o_rooms bigint[], OUT o_characters bigint[],
+                                        OUT o_mobs bigint[], OUT o_items bigint[])
+LANGUAGE plpgsql AS $$
+DECLARE
+	got bigint[];
+BEGIN
+	got := ARRAY(SELECT x.id FROM instances x WHERE x.id = ANY(p_instances) ORDER BY x.id FOR NO KEY UPDATE SKIP LOCKED);
+	o_instances := CASE WHEN cardinality(got) = cardinality(p_instances) THEN got ELSE ARRAY(
+		SELECT unnest(p_instances) EXCEPT SELECT x.id FROM instances x WHERE x.id = ANY(p_instances) AND x.id <> ALL(got)) END;
+	got := ARRAY(SELECT x.id FROM rooms x WHERE x.id = ANY(p_rooms) ORDER BY x.id FOR NO KEY UPDATE SKIP LOCKED);
+	o_rooms := CASE WHEN cardinality(got) = cardinality(p_rooms) THEN got ELSE ARRAY(
+		SELECT unnest(p_rooms) EXCEPT SELECT x.id FROM rooms x WHERE x.id = ANY(p_rooms) AND x.id <> ALL(got)) END;
+	got := ARRAY(SELECT x.id FROM characters x WHERE x.id = ANY(p_characters) ORDER BY x.id FOR NO KEY UPDATE SKIP LOCKED);
+	o_characters := CASE WHEN cardinality(got) = cardinality(p_characters) THEN got ELSE ARRAY(
+		SELECT unnest(p_characters) EXCEPT SELECT x.id FROM characters x WHERE x.id = ANY(p_characters) AND x.id <> ALL(got)) END;
+	got := ARRAY(SELECT x.id FROM mobs x WHERE x.id = ANY(p_mobs) ORDER BY x.id FOR NO KEY UPDATE SKIP LOCKED);
+	o_mobs := CASE WHEN cardinality(got) = cardinality(p_mobs) THEN got ELSE ARRAY(
+		SELECT unnest(p_mobs) EXCEPT SELECT x.id FROM mobs x WHERE x.id = ANY(p_mobs) AND x.id <> ALL(got)) END;
+	got := ARRAY(SELECT x.id FROM items x WHERE x.id = ANY(p_items) ORDER BY x.id FOR NO KEY UPDATE SKIP LOCKED);
+	o_items := CASE WHEN cardinality(got) = cardinality(p_items) THEN got ELSE ARRAY(
+		SELECT unnest(p_items) EXCEPT SELECT x.id FROM items x WHERE x.id = ANY(p_items) AND x.id <> ALL(got)) END;
+END
+$$;
+
+-- wr_lock_covered(actions jsonb, instances, rooms, characters, mobs, items bigint[]) -> jsonb
+-- actions: [[instances], [rooms], [characters], [mobs], [items]] per action;
+-- returns one boolean per action: are all of its aggregates in the sets.
+CREATE OR REPLACE FUNCTION wr_lock_covered(p_actions jsonb, p_instances bigint[], p_rooms bigint[],
+                                           p_characters bigint[], p_mobs bigint[], p_items bigint[])
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+	SELECT coalesce(jsonb_agg(coalesce((a->0) <@ to_jsonb(p_instances) AND (a->1) <@ to_jsonb(p_rooms)
+	                                   AND (a->2) <@ to_jsonb(p_characters) AND (a->3) <@ to_jsonb(p_mobs)
+	                                   AND (a->4) <@ to_jsonb(p_items), false) ORDER BY n), '[]')
+	FROM jsonb_array_elements(p_actions) WITH ORDINALITY x(a, n)
+$$;
+
 CREATE OR REPLACE FUNCTION wr_lock_load(p_instances bigint[], p_rooms bigint[], p_characters bigint[],
                                         p_mobs bigint[], p_items bigint[], p_reads jsonb) RETURNS jsonb
 LANGUAGE plpgsql AS $$
@@ -57,12 +114,58 @@ DECLARE
 	r_who bigint[] := ARRAY(SELECT jsonb_array_elements_text(coalesce(p_reads->'who', '[]'))::bigint);
 	r_new integer := coalesce((p_reads->>'new_ids')::integer, 0);
 	r_combat boolean := coalesce((p_reads->>'combat')::boolean, false);
+	r_actions jsonb := coalesce(p_reads->'actions', '[]');
+	covered jsonb;
+	g_instances bigint[];
+	g_rooms bigint[];
+	g_characters bigint[];
+	g_mobs bigint[];
+	g_items bigint[];
 BEGIN
-	PERFORM 1 FROM instances WHERE id = ANY(p_instances) ORDER BY id FOR NO KEY UPDATE;
-	PERFORM 1 FROM rooms WHERE id = ANY(p_rooms) ORDER BY id FOR NO KEY UPDATE;
-	PERFORM 1 FROM characters WHERE id = ANY(p_characters) ORDER BY id FOR NO KEY UPDATE;
-	PERFORM 1 FROM mobs WHERE id = ANY(p_mobs) ORDER BY id FOR NO KEY UPDATE;
-	PERFORM 1 FROM items WHERE id = ANY(p_items) ORDER BY id FOR NO KEY UPDATE;
+	IF jsonb_array_length(r_actions) = 0 THEN
+		-- No per-action sets: lock the lot, waiting, in the global order.
+		PERFORM 1 FROM instances WHERE id = ANY(p_instances) ORDER BY id FOR NO KEY UPDATE;
+		PERFORM 1 FROM rooms WHERE id = ANY(p_rooms) ORDER BY id FOR NO KEY UPDATE;
+		PERFORM 1 FROM characters WHERE id = ANY(p_characters) ORDER BY id FOR NO KEY UPDATE;
+		PERFORM 1 FROM mobs WHERE id = ANY(p_mobs) ORDER BY id FOR NO KEY UPDATE;
+		PERFORM 1 FROM items WHERE id = ANY(p_items) ORDER BY id FOR NO KEY UPDATE;
+	ELSE
+		BEGIN
+			-- Pass 1: whatever no other transaction holds, never waiting.
+			SELECT * INTO g_instances, g_rooms, g_characters, g_mobs, g_items
+			FROM wr_lock_skip(p_instances, p_rooms, p_characters, p_mobs, p_items);
+			covered := wr_lock_covered(r_actions, g_instances, g_rooms, g_characters, g_mobs, g_items);
+			-- Nothing free, or the first action waited long enough: wait for it.
+			IF NOT covered @> '[true]' OR (coalesce((p_reads->>'wait_first')::boolean, false)
+			                               AND NOT (covered->>0)::boolean) THEN
+				RAISE EXCEPTION USING ERRCODE = 'WR001'; -- undoes pass 1's locks
+			END IF;
+		EXCEPTION WHEN SQLSTATE 'WR001' THEN
+			-- Wait for the first action's aggregates holding nothing else (pass
+			-- 1's locks are undone), in the global order, then take whatever
+			-- else is free as in pass 1.  Only this pass ever waits, so no
+			-- two workers wait for each other in a cycle.
+			PERFORM 1 FROM instances WHERE id IN (SELECT jsonb_array_elements_text(r_actions->0->0)::bigint)
+			ORDER BY id FOR NO KEY UPDATE;
+			PERFORM 1 FROM rooms WHERE id IN (SELECT jsonb_array_elements_text(r_actions->0->1)::bigint)
+			ORDER BY id FOR NO KEY UPDATE;
+			PERFORM 1 FROM characters WHERE id IN (SELECT jsonb_array_elements_text(r_actions->0->2)::bigint)
+			ORDER BY id FOR NO KEY UPDATE;
+			PERFORM 1 FROM mobs WHERE id IN (SELECT jsonb_array_elements_text(r_actions->0->3)::bigint)
+			ORDER BY id FOR NO KEY UPDATE;
+			PERFORM 1 FROM items WHERE id IN (SELECT jsonb_array_elements_text(r_actions->0->4)::bigint)
+			ORDER BY id FOR NO KEY UPDATE;
+			SELECT * INTO g_instances, g_rooms, g_characters, g_mobs, g_items
+			FROM wr_lock_skip(p_instances, p_rooms, p_characters, p_mobs, p_items);
+			covered := wr_lock_covered(r_actions, g_instances, g_rooms, g_characters, g_mobs, g_items);
+		END;
+		-- From here on the batch's sets are what it holds.
+		p_instances := g_instances;
+		p_rooms := g_rooms;
+		p_characters := g_characters;
+		p_mobs := g_mobs;
+		p_items := g_items;
+	END IF;
 
 	SELECT jsonb_build_object(
 		'instances', coalesce((SELECT jsonb_agg(i.id ORDER BY i.id) FROM instances i
@@ -104,7 +207,7 @@ BEGIN
 				WHEN c.id = ANY(p_characters) OR c.id = ANY(r_characters) THEN jsonb_build_object(
 				'id', c.id, 'name', c.name, 'room_id', c.room_id, 'instance_id', c.instance_id,
 				'level', c.level, 'hp', c.hp, 'max_hp', c.max_hp, 'gold', c.gold,
-				'flags', to_jsonb(c.flags), 'light', wr_holds_light(c.id),
+				'flags', to_jsonb(c.flags), 'light', EXISTS (SELECT 1 FROM items li JOIN item_templates lt ON lt.id = li.template_id WHERE li.owner_character_id = c.id AND li.worn_slot IS NOT NULL AND lt.stats->'light' = 'true'),
 				'xp', c.xp, 'hp_at_ms', (extract(epoch FROM c.hp_at) * 1000)::bigint,
 				'fighting', c.fighting_mob, 'fight_id', c.fight_id,
 				'locked', c.id = ANY(p_characters),
@@ -118,7 +221,7 @@ BEGIN
 				                            WHERE x.owner_character_id = c.id AND x.worn_slot IS NULL) END)
 				ELSE jsonb_build_object('id', c.id, 'name', c.name, 'room_id', c.room_id,
 				                        'instance_id', c.instance_id, 'flags', to_jsonb(c.flags),
-				                        'light', wr_holds_light(c.id)) END
+				                        'light', EXISTS (SELECT 1 FROM items li JOIN item_templates lt ON lt.id = li.template_id WHERE li.owner_character_id = c.id AND li.worn_slot IS NOT NULL AND lt.stats->'light' = 'true')) END
 				ORDER BY c.id)
 			FROM characters c
 			WHERE c.id = ANY(p_characters) OR c.id = ANY(r_characters)
@@ -219,7 +322,8 @@ BEGIN
 			      FROM character_presence p JOIN characters c ON c.id = p.character_id
 			      WHERE p.instance_id = ANY(r_who) AND p.active_at > now() - interval '1 day'
 			      ORDER BY p.active_at DESC LIMIT 64) w), '[]') END,
-		'views', CASE WHEN cardinality(r_views) > 0 THEN wr_actor_view(r_views) ELSE '[]' END
+		'views', CASE WHEN cardinality(r_views) > 0 THEN wr_actor_view(r_views) ELSE '[]' END,
+		'covered', covered
 	) INTO result;
 	RETURN result;
 END
