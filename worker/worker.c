@@ -35,13 +35,62 @@ worker_init(struct worker *w, struct wr_error *reterr)
 	w->outcome = wr_xcalloc(1, sizeof(*w->outcome));
 	w->load = wr_xcalloc(1, sizeof(*w->load));
 	w->batch = wr_xcalloc(1, sizeof(*w->batch));
-	w->next_batch = 1;
+	w->next_batch = w->cfg.batch_max;
+	w->notify = (struct wr_strbuf) WR_STRBUF_INIT;
 	return worker_store_open(&w->db, w->cfg.database_url, reterr);
+}
+
+/* The notify of the last commit, if not sent yet: with the next claim, or now. */
+static const struct worker_store_notify *
+pending_notify(struct worker *w, struct worker_store_notify *nf)
+{
+	if (!w->notify_events && !w->notify_actions)
+		return NULL;
+	*nf = (struct worker_store_notify){.streams = w->notify_events ? wr_strbuf_str(&w->notify) : NULL,
+					   .actions = w->notify_actions};
+	return nf;
+}
+
+static void
+notify_sent(struct worker *w)
+{
+	w->notify_events = w->notify_actions = false;
+	wr_strbuf_done(&w->notify);
+}
+
+/* What the committed batch tells listeners: the streams it wrote (the
+ * payload publisher and long-polls filter on; "" when too long for one
+ * NOTIFY), and whether it queued actions other workers may claim. */
+static void
+remember_notify(struct worker *w, const struct batch *b)
+{
+	/* Pending and empty means unknown already: it stays so. */
+	if (b->nevents > 0 && !(w->notify_events && w->notify.len == 0)) {
+		for (size_t i = 0; i < b->counters.n; i++) {
+			if (!b->counters.touched[i])
+				continue;
+			if (w->notify.len)
+				wr_strbuf_puts(&w->notify, ",");
+			wr_strbuf_puts(&w->notify, b->counters.names[i]);
+		}
+		if (w->notify.len >= WORKER_NOTIFY_MAX)
+			wr_strbuf_done(&w->notify); /* unknown: listeners look at everything */
+	}
+	if (b->nevents > 0)
+		w->notify_events = true;
+	if (b->replan.len || b->followups.len)
+		w->notify_actions = true;
 }
 
 void
 worker_done(struct worker *w)
 {
+	struct worker_store_notify nf;
+	struct wr_error err = {0};
+
+	if (wr_db_connected(&w->db) && pending_notify(w, &nf) && worker_store_notify(&w->db, &nf, &err) < 0)
+		log_warning("could not send the last batch's notification: %s", err.msg);
+	notify_sent(w);
 	wr_db_done(&w->db);
 	free(w->actions);
 	free(w->state);
@@ -72,10 +121,13 @@ counters_find(const struct counters *c, const char *stream)
 static int
 claim(struct worker *w, struct wr_error *reterr)
 {
+	struct worker_store_notify nf;
 	PGresult *res = NULL;
 	int r, n;
 
-	r = worker_store_claim(&w->db, w->next_batch, &res, reterr);
+	/* A notify lost to a failed round trip only delays listeners to their backstop. */
+	r = worker_store_claim(&w->db, w->next_batch, pending_notify(w, &nf), &res, reterr);
+	notify_sent(w);
 	if (r < 0)
 		return r;
 	n = PQntuples(res);
@@ -485,7 +537,8 @@ worker_run_batch(struct worker *w)
 	if (n < 0)
 		goto fail;
 	if (n == 0) {
-		w->next_batch = 1;
+		/* Whatever comes after an idle spell is claimed in one batch. */
+		w->next_batch = w->cfg.batch_max;
 		r = idle(w, &err);
 		if (r < 0)
 			goto fail;
@@ -515,17 +568,20 @@ worker_run_batch(struct worker *w)
 	r = worker_store_commit(&w->db, wr_strbuf_str(&json), &err);
 	if (r < 0)
 		goto fail;
+	remember_notify(w, b);
 	w->batches++;
 	w->batch_round_trips += w->db.round_trips - rt0;
 	w->batch_actions += (uint64_t) (n - deferred);
 	w->deferred += (uint64_t) deferred;
 	log_debug("batch of %d committed: %zu events, %" PRIu64 " round trips (%d deferred)", n - deferred,
 		  b->nevents, w->db.round_trips - rt0, deferred);
-	/* Adapt: a full claim means backlog, so grow; otherwise fit what came. */
+	/* After a failure the claim restarts at 1 (recover()) and doubles while
+	 * batches succeed; a claim that found less than it asked for took all
+	 * there was, so the next one may ask for the most at no cost. */
 	if (claimed == w->next_batch)
 		w->next_batch = w->next_batch * 2 > w->cfg.batch_max ? w->cfg.batch_max : w->next_batch * 2;
 	else
-		w->next_batch = claimed > 1 ? claimed : 1;
+		w->next_batch = w->cfg.batch_max;
 	r = n - deferred;
 	goto out;
 fail:

@@ -26,6 +26,9 @@
  * another worker holds one of its aggregates (wr_lock_load's wait_first);
  * younger ones are left queued while the batch applies what it could lock. */
 #define WORKER_DEFER_MAX_MS 50
+/* A wr_events payload longer than this is sent as "" (unknown: listeners
+ * look at every stream); PostgreSQL's NOTIFY payload limit is 8000 bytes. */
+#define WORKER_NOTIFY_MAX 7000
 /* Follow-ups (a move's on-enter triggers and auto-look) queue under the
  * actor's key plus this suffix, ahead of players' own actions (priority
  * 100): an actor's follow-ups keep their order among themselves and run
@@ -138,6 +141,8 @@ struct worker {
 	struct loadset *load;            /* from malloc(): the batch's lock set and reads */
 	struct batch *batch;             /* from malloc(): the batch's wr_commit_batch parts */
 	struct json_object *loaded;      /* wr_lock_load() result, alive while applying */
+	struct wr_strbuf notify;         /* the last commit's wr_events payload, sent with the next claim */
+	bool notify_events, notify_actions;
 	int64_t next_batch;              /* adaptive claim size */
 	int64_t wait_ms;                 /* after an empty claim: how long to sleep */
 	uint64_t batches, applied, rejected, replanned, dead, failures;

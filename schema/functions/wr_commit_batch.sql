@@ -34,7 +34,7 @@
 --               or unlocked (both rooms locked)
 --   active:     [{character_id, instance_id}] actors of applied actions: their
 --               character_presence is stamped (at most every 30 s) for who
--- Sends one NOTIFY on wr_events with the touched streams when it fits.
+-- Sends no NOTIFY: the worker does, after the commit (worker/store.c).
 CREATE OR REPLACE FUNCTION wr_commit_batch(batch jsonb) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -42,7 +42,6 @@ DECLARE
 	s jsonb;
 	new_id bigint;
 	n integer := 0;
-	streams text;
 	done bigint[];
 BEGIN
 	UPDATE characters c SET room_id = (x->>'room_id')::bigint, hp = (x->>'hp')::integer,
@@ -160,14 +159,13 @@ BEGIN
 		PERFORM wr_enqueue_one(e || jsonb_build_object('run_at', to_timestamp((e->>'run_at_ms')::bigint / 1000.0)));
 	END LOOP;
 
-	IF n > 0 THEN
-		SELECT string_agg(key, ',') INTO streams FROM jsonb_object_keys(batch->'counters') key;
-		PERFORM pg_notify('wr_events', CASE WHEN length(streams) < 7000 THEN streams ELSE '' END);
-	END IF;
-	IF jsonb_array_length(coalesce(batch->'replan', '[]')) > 0
-	   OR jsonb_array_length(coalesce(batch->'followups', '[]')) > 0 THEN
-		PERFORM pg_notify('wr_actions', '');
-	END IF;
+	-- Journal rows of this batch (issue 14) go here: one call.
+
+	-- No NOTIFY here: a transaction that notifies holds PostgreSQL's one
+	-- notify lock through its commit flush, which serialised every worker's
+	-- commit.  The worker sends wr_events (the touched streams) and
+	-- wr_actions (follow-ups or re-plans queued) right after the commit, in
+	-- a transaction of their own pipelined with its next claim (worker/store.c).
 	RETURN n;
 END
 $$;
