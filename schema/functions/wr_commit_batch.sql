@@ -39,8 +39,7 @@ CREATE OR REPLACE FUNCTION wr_commit_batch(batch jsonb) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
 	e jsonb;
-	s jsonb;
-	new_id bigint;
+	ids bigint[];
 	n integer := 0;
 	done bigint[];
 BEGIN
@@ -116,17 +115,21 @@ BEGIN
 	FROM jsonb_array_elements(coalesce(batch->'replan', '[]')) x
 	WHERE q.id = (x->>'id')::bigint;
 
-	FOR e IN SELECT value FROM jsonb_array_elements(coalesce(batch->'events', '[]'))
-	         WITH ORDINALITY ORDER BY ordinality LOOP
-		INSERT INTO event_log (type, payload, action_id, command_id, actor_key, instance_id, enqueued_at)
-		VALUES (e->>'type', e->'payload', (e->>'action_id')::bigint, e->>'command_id',
-		        e->>'actor_key', (e->>'instance_id')::bigint, (e->>'enqueued_at')::timestamptz)
-		RETURNING event_id INTO new_id;
+	-- Every event of the batch in one statement per table, event ids drawn in
+	-- batch order first (what comes later in a batch has a larger id).
+	n := jsonb_array_length(coalesce(batch->'events', '[]'));
+	IF n > 0 THEN
+		ids := ARRAY(SELECT nextval(pg_get_serial_sequence('event_log', 'event_id')) FROM generate_series(1, n));
+		INSERT INTO event_log (event_id, type, payload, action_id, command_id, actor_key, instance_id, enqueued_at)
+		SELECT ids[x.k], x.e->>'type', x.e->'payload', (x.e->>'action_id')::bigint, x.e->>'command_id',
+		       x.e->>'actor_key', (x.e->>'instance_id')::bigint, (x.e->>'enqueued_at')::timestamptz
+		FROM jsonb_array_elements(batch->'events') WITH ORDINALITY x(e, k)
+		ORDER BY x.k;
 		INSERT INTO event_streams (stream, seq, event_id)
-		SELECT x->>'stream', (x->>'seq')::bigint, new_id
-		FROM jsonb_array_elements(e->'streams') x;
-		n := n + 1;
-	END LOOP;
+		SELECT st->>'stream', (st->>'seq')::bigint, ids[x.k]
+		FROM jsonb_array_elements(batch->'events') WITH ORDINALITY x(e, k),
+		     jsonb_array_elements(x.e->'streams') st;
+	END IF;
 
 	INSERT INTO stream_counters (stream, last_seq)
 	SELECT key, value::bigint FROM jsonb_each_text(coalesce(batch->'counters', '{}'))

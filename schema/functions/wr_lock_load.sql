@@ -1,4 +1,4 @@
--- wr_lock_load(instances, rooms, characters, mobs, items bigint[], reads jsonb) -> jsonb
+-- wr_lock_load(instances, rooms, characters, mobs, items bigint[], reads jsonb) -> json
 -- Locks the batch's aggregates with FOR NO KEY UPDATE, then returns what the
 -- game rules need as one JSON document.  With reads.actions (each action's
 -- own [[instances], [rooms], [characters], [mobs], [items]], in batch order)
@@ -98,11 +98,22 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
 	FROM jsonb_array_elements(p_actions) WITH ORDINALITY x(a, n)
 $$;
 
+-- Until 0017 it returned jsonb; json is built as text, without jsonb's
+-- per-object conversion, and the worker only parses it.
+DO $$
+BEGIN
+	IF (SELECT prorettype FROM pg_proc WHERE oid = to_regprocedure(
+	        'wr_lock_load(bigint[], bigint[], bigint[], bigint[], bigint[], jsonb)')) = 'jsonb'::regtype THEN
+		DROP FUNCTION wr_lock_load(bigint[], bigint[], bigint[], bigint[], bigint[], jsonb);
+	END IF;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION wr_lock_load(p_instances bigint[], p_rooms bigint[], p_characters bigint[],
-                                        p_mobs bigint[], p_items bigint[], p_reads jsonb) RETURNS jsonb
+                                        p_mobs bigint[], p_items bigint[], p_reads jsonb) RETURNS json
 LANGUAGE plpgsql AS $$
 DECLARE
-	result jsonb;
+	result json;
 	r_views bigint[] := ARRAY(SELECT jsonb_array_elements_text(coalesce(p_reads->'views', '[]'))::bigint);
 	r_possessions bigint[] := ARRAY(SELECT jsonb_array_elements_text(coalesce(p_reads->'possessions', '[]'))::bigint);
 	r_characters bigint[] := ARRAY(SELECT jsonb_array_elements_text(coalesce(p_reads->'characters', '[]'))::bigint);
@@ -167,31 +178,31 @@ BEGIN
 		p_items := g_items;
 	END IF;
 
-	SELECT jsonb_build_object(
-		'instances', coalesce((SELECT jsonb_agg(i.id ORDER BY i.id) FROM instances i
+	SELECT json_build_object(
+		'instances', coalesce((SELECT json_agg(i.id ORDER BY i.id) FROM instances i
 		                       WHERE i.id = ANY(p_instances)), '[]'),
 		'rooms', coalesce((
-			SELECT jsonb_agg(jsonb_build_object(
+			SELECT json_agg(json_build_object(
 				'id', r.id, 'instance_id', r.instance_id, 'key', t.key,
-				'name', t.name, 'description', t.description, 'flags', to_jsonb(t.flags),
+				'name', t.name, 'description', t.description, 'flags', to_json(t.flags),
 				'on_enter', t.on_enter,
 				'exits', CASE WHEN r.id = ANY(r_exit_names)
-				         THEN coalesce((SELECT jsonb_agg(jsonb_build_object('dir', x.dir, 'to', x.to_room_id,
+				         THEN coalesce((SELECT json_agg(json_build_object('dir', x.dir, 'to', x.to_room_id,
 				                                           'door', x.door, 'key', x.key_template_id,
 				                                           'door_name', x.door_name, 'to_name', tt.name) ORDER BY x.dir)
 				                        FROM exits x JOIN rooms tr ON tr.id = x.to_room_id
 				                        JOIN room_templates tt ON tt.id = tr.template_id
 				                        WHERE x.from_room_id = r.id), '[]')
-				         ELSE coalesce((SELECT jsonb_agg(jsonb_build_object('dir', x.dir, 'to', x.to_room_id,
+				         ELSE coalesce((SELECT json_agg(json_build_object('dir', x.dir, 'to', x.to_room_id,
 				                                           'door', x.door, 'key', x.key_template_id,
 				                                           'door_name', x.door_name) ORDER BY x.dir)
 				                        FROM exits x WHERE x.from_room_id = r.id), '[]') END,
-				'mobs', coalesce((SELECT jsonb_agg(jsonb_build_object('id', m.id, 'name', mt.name,
+				'mobs', coalesce((SELECT json_agg(json_build_object('id', m.id, 'name', mt.name,
 				                                      'invisible', coalesce(mt.stats->'invisible' = 'true', false))
 				                                    ORDER BY m.id)
 				                  FROM mobs m JOIN mob_templates mt ON mt.id = m.template_id
 				                  WHERE m.room_id = r.id AND m.dead_at IS NULL), '[]'),
-				'items', coalesce((SELECT jsonb_agg(jsonb_build_object('id', i.id, 'name', coalesce(i.name, it.name),
+				'items', coalesce((SELECT json_agg(json_build_object('id', i.id, 'name', coalesce(i.name, it.name),
 				                                      'kind', it.kind, 'quantity', i.quantity,
 				                                      'light', coalesce(it.stats->'light' = 'true', false),
 				                                      'invisible', coalesce(it.stats->'invisible' = 'true', false))
@@ -203,11 +214,11 @@ BEGIN
 			WHERE r.id = ANY(p_rooms)), '[]'),
 		'characters', coalesce((
 			-- Only what is needed of each: presence lists are the bulk of a batch.
-			SELECT jsonb_agg(CASE
-				WHEN c.id = ANY(p_characters) OR c.id = ANY(r_characters) THEN jsonb_build_object(
+			SELECT json_agg(CASE
+				WHEN c.id = ANY(p_characters) OR c.id = ANY(r_characters) THEN json_build_object(
 				'id', c.id, 'name', c.name, 'room_id', c.room_id, 'instance_id', c.instance_id,
 				'level', c.level, 'hp', c.hp, 'max_hp', c.max_hp, 'gold', c.gold,
-				'flags', to_jsonb(c.flags), 'light', EXISTS (SELECT 1 FROM items li JOIN item_templates lt ON lt.id = li.template_id WHERE li.owner_character_id = c.id AND li.worn_slot IS NOT NULL AND lt.stats->'light' = 'true'),
+				'flags', to_json(c.flags), 'light', EXISTS (SELECT 1 FROM items li JOIN item_templates lt ON lt.id = li.template_id WHERE li.owner_character_id = c.id AND li.worn_slot IS NOT NULL AND lt.stats->'light' = 'true'),
 				'xp', c.xp, 'hp_at_ms', (extract(epoch FROM c.hp_at) * 1000)::bigint,
 				'fighting', c.fighting_mob, 'fight_id', c.fight_id,
 				'locked', c.id = ANY(p_characters),
@@ -219,8 +230,8 @@ BEGIN
 				'carried_count', CASE WHEN c.id = ANY(r_possessions)
 				                      THEN (SELECT count(*) FROM items x
 				                            WHERE x.owner_character_id = c.id AND x.worn_slot IS NULL) END)
-				ELSE jsonb_build_object('id', c.id, 'name', c.name, 'room_id', c.room_id,
-				                        'instance_id', c.instance_id, 'flags', to_jsonb(c.flags),
+				ELSE json_build_object('id', c.id, 'name', c.name, 'room_id', c.room_id,
+				                        'instance_id', c.instance_id, 'flags', to_json(c.flags),
 				                        'light', EXISTS (SELECT 1 FROM items li JOIN item_templates lt ON lt.id = li.template_id WHERE li.owner_character_id = c.id AND li.worn_slot IS NOT NULL AND lt.stats->'light' = 'true')) END
 				ORDER BY c.id)
 			FROM characters c
@@ -242,7 +253,7 @@ BEGIN
 				SELECT i.id, false FROM unnest(r_contents) c(id),
 				       LATERAL (SELECT id FROM items WHERE owner_item_id = c.id ORDER BY id LIMIT 32) i
 			), w AS (SELECT id, bool_or(locked) AS locked FROM want GROUP BY id)
-			SELECT jsonb_agg(jsonb_build_object(
+			SELECT json_agg(json_build_object(
 				'id', i.id, 'template_id', i.template_id, 'instance_id', i.instance_id,
 				'name', coalesce(i.name, t.name), 'named', i.name IS NOT NULL,
 				'description', t.description, 'kind', t.kind, 'slot', t.slot,
@@ -260,7 +271,7 @@ BEGIN
 				) ORDER BY i.id)
 			FROM w JOIN items i ON i.id = w.id JOIN item_templates t ON t.id = i.template_id), '[]'),
 		'mobs', coalesce((
-			SELECT jsonb_agg(jsonb_build_object(
+			SELECT json_agg(json_build_object(
 				'id', m.id, 'name', t.name, 'description', t.description, 'room_id', m.room_id,
 				'level', t.level, 'hp', m.hp, 'max_hp', t.max_hp, 'instance_id', m.instance_id,
 				'invisible', coalesce(t.stats->'invisible' = 'true', false),
@@ -273,7 +284,7 @@ BEGIN
 				'decay_ms', wr_stat_int(t.stats, 'corpse_decay_s') * 1000,
 				-- Only a locked mob can die: only its loot table is read.
 				'loot', CASE WHEN m.id = ANY(p_mobs) THEN coalesce((
-					SELECT jsonb_agg(jsonb_build_object('chance', wr_stat_int(l.value, 'chance'),
+					SELECT json_agg(json_build_object('chance', wr_stat_int(l.value, 'chance'),
 						'template_id', lt.id, 'name', lt.name, 'description', lt.description,
 						'kind', lt.kind, 'slot', lt.slot, 'weight', lt.weight,
 						'stackable', lt.stackable, 'capacity', lt.capacity,
@@ -285,13 +296,13 @@ BEGIN
 				) ORDER BY m.id)
 			FROM mobs m JOIN mob_templates t ON t.id = m.template_id
 			WHERE m.id = ANY(p_mobs) OR m.id = ANY(r_mobs)), '[]'),
-		'corpse', CASE WHEN r_combat THEN (SELECT jsonb_build_object('template_id', t.id, 'name', t.name, 'description', t.description,
+		'corpse', CASE WHEN r_combat THEN (SELECT json_build_object('template_id', t.id, 'name', t.name, 'description', t.description,
 		                                     'kind', t.kind, 'weight', t.weight, 'capacity', t.capacity)
 		           FROM item_templates t WHERE t.kind = 'container' AND t.stats->'corpse' = 'true'
 		           ORDER BY t.id LIMIT 1) END,
 		-- Where the characters of the locked rooms' instances respawn, and what death costs.
 		'recall', CASE WHEN r_combat THEN coalesce((
-			SELECT jsonb_agg(jsonb_build_object('instance_id', x.instance_id, 'room_id', x.id,
+			SELECT json_agg(json_build_object('instance_id', x.instance_id, 'room_id', x.id,
 				'xp_percent', wr_stat_int(x.death, 'xp_percent'),
 				'gold_percent', wr_stat_int(x.death, 'gold_percent')) ORDER BY x.instance_id)
 			FROM (SELECT DISTINCT ON (rr.instance_id) rr.instance_id, rr.id, ii.death
@@ -300,21 +311,21 @@ BEGIN
 			      WHERE 'recall' = ANY(rt.flags)
 			        AND rr.instance_id IN (SELECT instance_id FROM rooms WHERE id = ANY(p_rooms))
 			      ORDER BY rr.instance_id, rr.id) x), '[]') ELSE '[]' END,
-		'coin', (SELECT jsonb_build_object('template_id', t.id, 'name', t.name, 'description', t.description,
+		'coin', (SELECT json_build_object('template_id', t.id, 'name', t.name, 'description', t.description,
 		                                   'kind', t.kind, 'weight', t.weight, 'stackable', t.stackable)
 		         FROM item_templates t WHERE t.kind = 'money' ORDER BY t.id LIMIT 1),
 		'new_ids', CASE WHEN r_new > 0
-		                THEN (SELECT jsonb_agg(nextval(pg_get_serial_sequence('items', 'id')))
+		                THEN (SELECT json_agg(nextval(pg_get_serial_sequence('items', 'id')))
 		                      FROM generate_series(1, least(r_new, 256)))
 		                ELSE '[]' END,
 		'counters', coalesce((
-			SELECT jsonb_object_agg(s.stream, coalesce(sc.last_seq, 0))
+			SELECT json_object_agg(s.stream, coalesce(sc.last_seq, 0))
 			FROM (SELECT 'instance:' || unnest(p_instances) AS stream
 			      UNION SELECT 'room:' || unnest(p_rooms)
 			      UNION SELECT 'char:' || unnest(p_characters)) s
 			LEFT JOIN stream_counters sc ON sc.stream = s.stream), '{}'),
 		'who', CASE WHEN cardinality(r_who) > 0 THEN coalesce((
-			SELECT jsonb_agg(jsonb_build_object('id', w.id, 'name', w.name, 'level', w.level,
+			SELECT json_agg(json_build_object('id', w.id, 'name', w.name, 'level', w.level,
 			                                    'invisible', 'invisible' = ANY(w.flags),
 			                                    'active_ms', w.active_ms) ORDER BY lower(w.name))
 			FROM (SELECT c.id, c.name, c.level, c.flags,
