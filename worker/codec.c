@@ -821,10 +821,11 @@ worker_encode_reads(struct wr_strbuf *sb, const struct loadset *ls, const struct
 }
 
 int
-worker_decode_covered(struct json_object *doc, bool *covered, size_t n)
+worker_decode_covered(struct json_object *doc, bool *covered, size_t n, bool *ret_waited)
 {
 	struct json_object *list = wr_json_member(doc, "covered", json_type_array);
 
+	*ret_waited = bool_member(doc, "waited");
 	if (!list || json_object_array_length(list) != n)
 		return -EBADMSG;
 	for (size_t i = 0; i < n; i++) {

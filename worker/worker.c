@@ -35,7 +35,8 @@ worker_init(struct worker *w, struct wr_error *reterr)
 	w->outcome = wr_xcalloc(1, sizeof(*w->outcome));
 	w->load = wr_xcalloc(1, sizeof(*w->load));
 	w->batch = wr_xcalloc(1, sizeof(*w->batch));
-	w->next_batch = w->cfg.batch_max;
+	w->next_batch = 1;
+	w->room_cap = GAME_MAX_ROOMS;
 	w->notify = (struct wr_strbuf) WR_STRBUF_INIT;
 	return worker_store_open(&w->db, w->cfg.database_url, reterr);
 }
@@ -212,9 +213,10 @@ add_reads(struct loadset *ls, const struct worker_action *a, bool *overflow)
 		*overflow = true;
 }
 
-/* Adds one action's locks and reads; false (and ls unchanged) if they do not fit. */
+/* Adds one action's locks and reads; false (and ls unchanged) if they do not
+ * fit, or if the batch would lock more than room_cap rooms. */
 static bool
-add_action(struct loadset *ls, const struct worker_action *a)
+add_action(struct loadset *ls, const struct worker_action *a, size_t room_cap)
 {
 	/* The sets only grow at their ends: their counts are enough to undo an action. */
 	struct load_count saved = ls->count;
@@ -230,13 +232,27 @@ add_action(struct loadset *ls, const struct worker_action *a)
 		load_add(ls, LOAD_VIEWS, a->game.actor_char, &overflow);
 	else if (a->decoded)
 		add_reads(ls, a, &overflow);
-	if (ls->count.item_rows > GAME_MAX_ITEMS)
+	if (ls->count.item_rows > GAME_MAX_ITEMS || ls->count.n[LOAD_ROOMS] > room_cap)
 		overflow = true;
 	if (overflow) {
 		ls->count = saved;
 		ls->combat = combat;
 	}
 	return !overflow;
+}
+
+static void
+swap_actions(struct worker_action *a, struct worker_action *b)
+{
+	struct worker_action t = *a;
+
+	*a = *b;
+	*b = t;
+	/* game.text borrows its own action's cmd.text. */
+	if (a->game.text)
+		a->game.text = a->cmd.text;
+	if (b->game.text)
+		b->game.text = b->cmd.text;
 }
 
 /*
@@ -255,9 +271,19 @@ lock_load(struct worker *w, int n, struct wr_error *reterr)
 
 	ls->count = (struct load_count){0};
 	ls->combat = false;
-	for (fit = 0; fit < n; fit++)
-		if (!add_action(ls, &w->actions[fit]))
-			break;
+	/* The first action always fits the room cap; the others that fit move up
+	 * behind it in their order (one action per actor: order among actors is free). */
+	fit = 0;
+	for (int i = 0; i < n; i++) {
+		if (!add_action(ls, &w->actions[i], fit ? (size_t) w->room_cap : SIZE_MAX)) {
+			if (fit == 0)
+				break;
+			continue;
+		}
+		if (i != fit)
+			swap_actions(&w->actions[fit], &w->actions[i]);
+		fit++;
+	}
 	if (fit == 0)
 		return wr_error_set(reterr, -E2BIG, "internal", "action %" PRId64 " locks too many aggregates",
 				    w->actions[0].id);
@@ -525,7 +551,7 @@ worker_run_batch(struct worker *w)
 	struct wr_strbuf json = WR_STRBUF_INIT;
 	uint64_t rt0 = w->db.round_trips;
 	int64_t now_ms = wr_now_ms();
-	bool covered[WORKER_MAX_BATCH];
+	bool covered[WORKER_MAX_BATCH], waited = false;
 	int n, r, claimed = 0, deferred = 0;
 
 	batch_reset(b);
@@ -537,8 +563,9 @@ worker_run_batch(struct worker *w)
 	if (n < 0)
 		goto fail;
 	if (n == 0) {
-		/* Whatever comes after an idle spell is claimed in one batch. */
-		w->next_batch = w->cfg.batch_max;
+		/* A burst after an idle spell is claimed in one batch when it is
+		 * small (it restarted at 1); more grows by doubling as before. */
+		w->next_batch = w->cfg.batch_max < WORKER_IDLE_CLAIM ? w->cfg.batch_max : WORKER_IDLE_CLAIM;
 		r = idle(w, &err);
 		if (r < 0)
 			goto fail;
@@ -553,7 +580,7 @@ worker_run_batch(struct worker *w)
 	n = r;
 	r = worker_decode_counters(w->loaded, &b->counters);
 	if (r >= 0)
-		r = worker_decode_covered(w->loaded, covered, (size_t) n);
+		r = worker_decode_covered(w->loaded, covered, (size_t) n, &waited);
 	if (r < 0) {
 		wr_error_set(&err, r, "internal", "lock_load result lacks counters or covered");
 		goto fail;
@@ -569,18 +596,24 @@ worker_run_batch(struct worker *w)
 	if (r < 0)
 		goto fail;
 	remember_notify(w, b);
+	if (waited)
+		w->room_cap = w->room_cap / 2 < WORKER_MIN_ROOM_CAP ? WORKER_MIN_ROOM_CAP : w->room_cap / 2;
+	else if (deferred == 0 && w->room_cap < GAME_MAX_ROOMS)
+		w->room_cap++;
 	w->batches++;
 	w->batch_round_trips += w->db.round_trips - rt0;
 	w->batch_actions += (uint64_t) (n - deferred);
 	w->deferred += (uint64_t) deferred;
-	log_debug("batch of %d committed: %zu events, %" PRIu64 " round trips (%d deferred)", n - deferred,
-		  b->nevents, w->db.round_trips - rt0, deferred);
-	/* After a failure the claim restarts at 1 (recover()) and doubles while
-	 * batches succeed; a claim that found less than it asked for took all
-	 * there was, so the next one may ask for the most at no cost. */
+	log_debug("batch of %d committed: %zu events, %" PRIu64 " round trips (%d deferred, room cap %" PRId64 ")",
+		  n - deferred,
+		  b->nevents, w->db.round_trips - rt0, deferred, w->room_cap);
+	/* Adapt: a full claim means backlog, so grow; otherwise fit what came
+	 * (never below a burst's worth, WORKER_IDLE_CLAIM). */
 	if (claimed == w->next_batch)
 		w->next_batch = w->next_batch * 2 > w->cfg.batch_max ? w->cfg.batch_max : w->next_batch * 2;
 	else
+		w->next_batch = claimed > WORKER_IDLE_CLAIM ? claimed : WORKER_IDLE_CLAIM;
+	if (w->next_batch > w->cfg.batch_max)
 		w->next_batch = w->cfg.batch_max;
 	r = n - deferred;
 	goto out;

@@ -26,6 +26,16 @@
  * another worker holds one of its aggregates (wr_lock_load's wait_first);
  * younger ones are left queued while the batch applies what it could lock. */
 #define WORKER_DEFER_MAX_MS 50
+/*
+ * The rooms one batch may lock adapt so that batches of several workers do
+ * not collide: halved (down to this) when the lock phase had to wait for
+ * another worker, grown by one after a batch that got everything it claimed.
+ * One worker alone grows to GAME_MAX_ROOMS.
+ */
+#define WORKER_MIN_ROOM_CAP 2
+/* The claim after an idle spell or a short claim: a burst of up to this many
+ * commits in one batch (the claim used to restart at 1 and double). */
+#define WORKER_IDLE_CLAIM 8
 /* A wr_events payload longer than this is sent as "" (unknown: listeners
  * look at every stream); PostgreSQL's NOTIFY payload limit is 8000 bytes. */
 #define WORKER_NOTIFY_MAX 7000
@@ -144,6 +154,7 @@ struct worker {
 	struct wr_strbuf notify;         /* the last commit's wr_events payload, sent with the next claim */
 	bool notify_events, notify_actions;
 	int64_t next_batch;              /* adaptive claim size */
+	int64_t room_cap;                /* adaptive: rooms one batch may lock (WORKER_MIN_ROOM_CAP..GAME_MAX_ROOMS) */
 	int64_t wait_ms;                 /* after an empty claim: how long to sleep */
 	uint64_t batches, applied, rejected, replanned, dead, failures;
 	uint64_t deferred;               /* claimed, but an aggregate was held elsewhere: left queued */
@@ -184,9 +195,10 @@ worker_encode_id_array(struct wr_strbuf *sb, const int64_t *ids, size_t n);
  * the lock set of each of the n first actions. */
 void
 worker_encode_reads(struct wr_strbuf *sb, const struct loadset *ls, const struct worker_action *actions, size_t n);
-/* Which of the n actions got all of their aggregates (wr_lock_load's "covered"). */
+/* Which of the n actions got all of their aggregates (wr_lock_load's
+ * "covered"), and whether the lock phase waited for another transaction. */
 int
-worker_decode_covered(struct json_object *doc, bool *covered, size_t n);
+worker_decode_covered(struct json_object *doc, bool *covered, size_t n, bool *ret_waited);
 /* The locked streams' counters in the loaded document; -EBADMSG, -E2BIG. */
 int
 worker_decode_counters(struct json_object *doc, struct counters *c);

@@ -41,6 +41,7 @@
 --               for re-planning (a view costs more than the rest of the load, so
 --               only those get one)
 --   covered:    [bool] per reads.actions element: all its aggregates are locked
+--   waited:     true when the first action's aggregates had to be waited for
 -- reads: {"views", "possessions", "characters", "weights", "items", "contents", "mobs",
 --         "exit_names": [ids], "who": [instance ids], "new_ids": n,
 --         "combat": bool (corpse and recall wanted), "actions": [lock sets],
@@ -92,10 +93,12 @@ $$;
 CREATE OR REPLACE FUNCTION wr_lock_covered(p_actions jsonb, p_instances bigint[], p_rooms bigint[],
                                            p_characters bigint[], p_mobs bigint[], p_items bigint[])
 RETURNS jsonb LANGUAGE sql STABLE AS $$
-	SELECT coalesce(jsonb_agg(coalesce((a->0) <@ to_jsonb(p_instances) AND (a->1) <@ to_jsonb(p_rooms)
-	                                   AND (a->2) <@ to_jsonb(p_characters) AND (a->3) <@ to_jsonb(p_mobs)
-	                                   AND (a->4) <@ to_jsonb(p_items), false) ORDER BY n), '[]')
-	FROM jsonb_array_elements(p_actions) WITH ORDINALITY x(a, n)
+	-- The sets as jsonb once, not once per action.
+	SELECT coalesce(jsonb_agg(coalesce((a->0) <@ s.i AND (a->1) <@ s.r AND (a->2) <@ s.c AND (a->3) <@ s.m
+	                                   AND (a->4) <@ s.t, false) ORDER BY n), '[]')
+	FROM (SELECT to_jsonb(p_instances) AS i, to_jsonb(p_rooms) AS r, to_jsonb(p_characters) AS c,
+	             to_jsonb(p_mobs) AS m, to_jsonb(p_items) AS t OFFSET 0) s,
+	     jsonb_array_elements(p_actions) WITH ORDINALITY x(a, n)
 $$;
 
 -- Until 0017 it returned jsonb; json is built as text, without jsonb's
@@ -127,6 +130,7 @@ DECLARE
 	r_combat boolean := coalesce((p_reads->>'combat')::boolean, false);
 	r_actions jsonb := coalesce(p_reads->'actions', '[]');
 	covered jsonb;
+	waited boolean := false;
 	g_instances bigint[];
 	g_rooms bigint[];
 	g_characters bigint[];
@@ -156,6 +160,7 @@ BEGIN
 			-- 1's locks are undone), in the global order, then take whatever
 			-- else is free as in pass 1.  Only this pass ever waits, so no
 			-- two workers wait for each other in a cycle.
+			waited := true;
 			PERFORM 1 FROM instances WHERE id IN (SELECT jsonb_array_elements_text(r_actions->0->0)::bigint)
 			ORDER BY id FOR NO KEY UPDATE;
 			PERFORM 1 FROM rooms WHERE id IN (SELECT jsonb_array_elements_text(r_actions->0->1)::bigint)
@@ -334,7 +339,8 @@ BEGIN
 			      WHERE p.instance_id = ANY(r_who) AND p.active_at > now() - interval '1 day'
 			      ORDER BY p.active_at DESC LIMIT 64) w), '[]') END,
 		'views', CASE WHEN cardinality(r_views) > 0 THEN wr_actor_view(r_views) ELSE '[]' END,
-		'covered', covered
+		'covered', covered,
+		'waited', waited
 	) INTO result;
 	RETURN result;
 END
