@@ -33,7 +33,6 @@ enum {
 	COL_CREATED_AT,
 	COL_LOCK_MOBS,
 	COL_LOCK_INSTANCES,
-	COL_WAITED_MS,
 };
 
 /* Parses a PostgreSQL int8[] text form "{1,2,3}". */
@@ -205,7 +204,6 @@ worker_decode_action(const PGresult *res, int row, struct worker_action *ret)
 	snprintf(a->enqueued_at, sizeof(a->enqueued_at), "%s", PQgetvalue(res, row, COL_CREATED_AT));
 	a->attempts = wr_db_get_i64(res, row, COL_ATTEMPTS, &v) < 0 ? 0 : (int) v;
 	a->replans = wr_db_get_i64(res, row, COL_REPLANS, &v) < 0 ? 0 : (int) v;
-	a->waited_ms = wr_db_get_i64(res, row, COL_WAITED_MS, &v) < 0 ? 0 : v;
 	a->game.id = a->id;
 	if (wr_db_get_i64(res, row, COL_SEED, &v) < 0)
 		return fail(a, "no seed");
@@ -816,7 +814,7 @@ worker_encode_reads(struct wr_strbuf *sb, const struct loadset *ls, const struct
 			wr_strbuf_puts(sb, ",");
 		action_locks(sb, &actions[i]);
 	}
-	wr_strbuf_printf(sb, "],\"wait_first\":%s", n && actions[0].waited_ms >= WORKER_DEFER_MAX_MS ? "true" : "false");
+	wr_strbuf_printf(sb, "],\"wait_first\":%s", n && actions[0].wait ? "true" : "false");
 	wr_strbuf_printf(sb, ",\"new_ids\":%zu,\"combat\":%s}", ls->count.new_ids, ls->combat ? "true" : "false");
 }
 

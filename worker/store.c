@@ -34,8 +34,7 @@ static const char *const session_sql =
 static const char *const sql_claim =
 	"SELECT id, actor_key, verb, args::text, plan::text, instance_id, lock_rooms::text,"
 	" lock_characters::text, lock_items::text, seed, command_id, attempts, replans, account_id,"
-	" created_at::text, lock_mobs::text, lock_instances::text,"
-	" (extract(epoch FROM now() - run_at) * 1000)::bigint FROM wr_claim($1)";
+	" created_at::text, lock_mobs::text, lock_instances::text FROM wr_claim($1)";
 
 /*
  * The lock phase.  Tests build a second worker with another function here

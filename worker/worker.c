@@ -241,6 +241,31 @@ add_action(struct loadset *ls, const struct worker_action *a, size_t room_cap)
 	return !overflow;
 }
 
+/* How often this worker deferred an action lately. */
+static int
+deferrals(const struct worker *w, int64_t id)
+{
+	for (size_t i = 0; i < WORKER_DEFER_MEMO; i++)
+		if (w->defer_memo[i].id == id)
+			return w->defer_memo[i].count;
+	return 0;
+}
+
+static void
+count_deferral(struct worker *w, int64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < WORKER_DEFER_MEMO; i++)
+		if (w->defer_memo[i].id == id) {
+			w->defer_memo[i].count++;
+			return;
+		}
+	i = w->defer_next++ % WORKER_DEFER_MEMO;
+	w->defer_memo[i].id = id;
+	w->defer_memo[i].count = 1;
+}
+
 static void
 swap_actions(struct worker_action *a, struct worker_action *b)
 {
@@ -287,6 +312,7 @@ lock_load(struct worker *w, int n, struct wr_error *reterr)
 	if (fit == 0)
 		return wr_error_set(reterr, -E2BIG, "internal", "action %" PRId64 " locks too many aggregates",
 				    w->actions[0].id);
+	w->actions[0].wait = deferrals(w, w->actions[0].id) >= WORKER_DEFER_MAX;
 	/* enum load_set starts with the locked sets, in enum store_lock's order. */
 	for (int i = 0; i <= _STORE_LOCK_MAX; i++)
 		s[i] = (struct wr_strbuf) WR_STRBUF_INIT;
@@ -589,8 +615,10 @@ worker_run_batch(struct worker *w)
 	for (int i = 0; i < n; i++)
 		if (covered[i])
 			apply_one(w, b, &w->actions[i], now_ms);
-		else
+		else {
+			count_deferral(w, w->actions[i].id);
 			deferred++;
+		}
 	worker_encode_batch(&json, b, w->state);
 	r = worker_store_commit(&w->db, wr_strbuf_str(&json), &err);
 	if (r < 0)

@@ -22,10 +22,12 @@
 #define WORKER_MAX_LOCKED_MOBS 64   /* mobs one batch may lock */
 #define WORKER_MAX_READ_CHARS 64    /* characters one batch reads to describe (look, consider) */
 #define WORKER_BUSY_WAIT_MS 20 /* nap when due work is held by other workers */
-/* A batch's first action that has been due this long is waited for when
- * another worker holds one of its aggregates (wr_lock_load's wait_first);
- * younger ones are left queued while the batch applies what it could lock. */
-#define WORKER_DEFER_MAX_MS 50
+/* An action this worker left queued this many times (another worker held
+ * one of its aggregates) is waited for when it comes first in a batch
+ * (wr_lock_load's wait_first), so a hot room cannot starve it; the worker
+ * remembers the last WORKER_DEFER_MEMO actions it deferred. */
+#define WORKER_DEFER_MAX 3
+#define WORKER_DEFER_MEMO 256
 /*
  * The rooms one batch may lock adapt so that batches of several workers do
  * not collide: halved (down to this) when the lock phase had to wait for
@@ -81,7 +83,7 @@ struct worker_action {
 	int64_t lock_items[PLANNER_MAX_LOCK_ITEMS];
 	int nlock_items;
 	int attempts, replans;
-	int64_t waited_ms;               /* since it was due, at the claim */
+	bool wait;                       /* first of its batch, deferred too often: wait for its aggregates */
 	bool needs_view;                 /* marked for re-planning: plan it, don't apply it */
 	bool decoded;                    /* false: the row is malformed, dead-letter it */
 	char decode_error[128];
@@ -154,6 +156,11 @@ struct worker {
 	struct wr_strbuf notify;         /* the last commit's wr_events payload, sent with the next claim */
 	bool notify_events, notify_actions;
 	int64_t next_batch;              /* adaptive claim size */
+	struct {
+		int64_t id;
+		int count;
+	} defer_memo[WORKER_DEFER_MEMO]; /* actions deferred lately, a ring */
+	size_t defer_next;
 	int64_t room_cap;                /* adaptive: rooms one batch may lock (WORKER_MIN_ROOM_CAP..GAME_MAX_ROOMS) */
 	int64_t wait_ms;                 /* after an empty claim: how long to sleep */
 	uint64_t batches, applied, rejected, replanned, dead, failures;

@@ -45,7 +45,7 @@
 -- reads: {"views", "possessions", "characters", "weights", "items", "contents", "mobs",
 --         "exit_names": [ids], "who": [instance ids], "new_ids": n,
 --         "combat": bool (corpse and recall wanted), "actions": [lock sets],
---         "wait_first": bool (the first action has waited long enough)}
+--         "wait_first": bool (the first action was left queued too often)}
 -- Rooms carry their on-enter triggers and each exit its door's name and key;
 -- characters their light (a worn item whose template has stats.light) and
 -- flags; items and room things their template's light and invisible.
@@ -150,7 +150,7 @@ BEGIN
 			SELECT * INTO g_instances, g_rooms, g_characters, g_mobs, g_items
 			FROM wr_lock_skip(p_instances, p_rooms, p_characters, p_mobs, p_items);
 			covered := wr_lock_covered(r_actions, g_instances, g_rooms, g_characters, g_mobs, g_items);
-			-- Nothing free, or the first action waited long enough: wait for it.
+			-- Nothing free, or the first action was left queued often enough: wait for it.
 			IF NOT covered @> '[true]' OR (coalesce((p_reads->>'wait_first')::boolean, false)
 			                               AND NOT (covered->>0)::boolean) THEN
 				RAISE EXCEPTION USING ERRCODE = 'WR001'; -- undoes pass 1's locks
