@@ -42,7 +42,8 @@
 --               only those get one)
 --   covered:    [bool] per reads.actions element: all its aggregates are locked
 --   waited:     true when the first action's aggregates had to be waited for
--- reads: {"views", "possessions", "characters", "weights", "items", "contents", "mobs",
+--   zone:       with reads.zone (a room id), wr_zone_state() of that room's zone (a zone tick)
+-- reads: {"views", "possessions", "characters", "weights", "items", "contents", "mobs", "zone",
 --         "exit_names": [ids], "who": [instance ids], "new_ids": n,
 --         "combat": bool (corpse and recall wanted), "actions": [lock sets],
 --         "wait_first": bool (the first action was left queued too often)}
@@ -188,7 +189,7 @@ BEGIN
 		                       WHERE i.id = ANY(p_instances)), '[]'),
 		'rooms', coalesce((
 			SELECT json_agg(json_build_object(
-				'id', r.id, 'instance_id', r.instance_id, 'key', t.key,
+				'id', r.id, 'instance_id', r.instance_id, 'zone_id', t.zone_id, 'key', t.key,
 				'name', t.name, 'description', t.description, 'flags', to_json(t.flags),
 				'on_enter', t.on_enter,
 				'exits', CASE WHEN r.id = ANY(r_exit_names)
@@ -340,7 +341,9 @@ BEGIN
 			      ORDER BY p.active_at DESC LIMIT 64) w), '[]') END,
 		'views', CASE WHEN cardinality(r_views) > 0 THEN wr_actor_view(r_views) ELSE '[]' END,
 		'covered', covered,
-		'waited', waited
+		'waited', waited,
+		-- Issue 12: a zone tick reads its zone's living world (wr_zone_state.sql).
+		'zone', CASE WHEN p_reads ? 'zone' THEN wr_zone_state((p_reads->>'zone')::bigint) END
 	) INTO result;
 	RETURN result;
 END
