@@ -103,6 +103,7 @@ struct ingress_http {
 	unsigned int port;
 	MHD_socket quiesced_fd;
 	atomic_int inflight;                  /* requests between first call and completion */
+	char *tls_cert, *tls_key;             /* PEM, from malloc(), NULL without TLS: MHD reads them while it runs */
 };
 
 /* What goes with a response besides the body. */
@@ -823,11 +824,46 @@ resolve_listen(const char *host, unsigned int port, struct sockaddr_storage *ret
 static struct ingress_http *
 http_free(struct ingress_http *h)
 {
+	free(h->tls_cert);
+	if (h->tls_key)
+		explicit_bzero(h->tls_key, strlen(h->tls_key));
+	free(h->tls_key);
 	h->waiters = ingress_waiters_free(h->waiters);
 	h->rl = cmd_ratelimit_free(h->rl);
 	h->web = ingress_web_free(h->web);
 	free(h);
 	return NULL;
+}
+
+/* Reads a PEM file whole (at most 1 MiB), NUL-terminated, for MHD's HTTPS_MEM options. */
+static int
+read_pem(const char *path, const char *what, char **ret, struct wr_error *reterr)
+{
+	enum { MAX_PEM = 1 << 20 };
+	FILE *f;
+	char *buf;
+	size_t n;
+
+	if (!path || !*path)
+		return wr_error_set(reterr, -EINVAL, "bad_config", "tls-cert and tls-key go together: %s is not set",
+				    what);
+	f = fopen(path, "re");
+	if (!f)
+		return wr_error_set(reterr, -errno, "bad_config", "%s: cannot open \"%s\": %s", what, path,
+				    strerror(errno));
+	buf = wr_xmalloc(MAX_PEM + 1);
+	n = fread(buf, 1, MAX_PEM + 1, f);
+	fclose(f);
+	if (n > MAX_PEM)
+		n = 0;
+	buf[n] = '\0';
+	if (n == 0 || !strstr(buf, "-----BEGIN ")) {
+		free(buf);
+		return wr_error_set(reterr, -EINVAL, "bad_config", "%s: \"%s\" is not a PEM file of at most 1 MiB",
+				    what, path);
+	}
+	*ret = buf;
+	return 0;
 }
 
 struct ingress_http *
@@ -838,6 +874,8 @@ ingress_http_start(const struct ingress_config *cfg, struct cmd_store *st, struc
 	const union MHD_DaemonInfo *info;
 	unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC |
 			     MHD_ALLOW_SUSPEND_RESUME;
+	struct MHD_OptionItem tls_opts[3] = {{MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL},
+					     {MHD_OPTION_END, 0, NULL}};
 
 	h->store = st;
 	h->max_body = (size_t) cfg->max_body;
@@ -859,6 +897,22 @@ ingress_http_start(const struct ingress_config *cfg, struct cmd_store *st, struc
 		return http_free(h);
 	if (addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	if (cfg->tls_key && *cfg->tls_key && !(cfg->tls_cert && *cfg->tls_cert)) {
+		wr_error_set(reterr, -EINVAL, "bad_config", "tls-cert and tls-key go together: tls-cert is not set");
+		return http_free(h);
+	}
+	if (cfg->tls_cert && *cfg->tls_cert) {
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			wr_error_set(reterr, -ENOTSUP, "bad_config", "tls-cert: this libmicrohttpd has no TLS (GnuTLS)");
+			return http_free(h);
+		}
+		if (read_pem(cfg->tls_cert, "tls-cert", &h->tls_cert, reterr) < 0 ||
+		    read_pem(cfg->tls_key, "tls-key", &h->tls_key, reterr) < 0)
+			return http_free(h);
+		flags |= MHD_USE_TLS;
+		tls_opts[0] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, h->tls_cert};
+		tls_opts[1] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, h->tls_key};
+	}
 	/* The logger goes first, or MHD prints messages about the options itself. */
 	h->daemon = MHD_start_daemon(flags, (uint16_t) cfg->port, NULL, NULL, on_request, h,
 				     MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
@@ -868,10 +922,11 @@ ingress_http_start(const struct ingress_config *cfg, struct cmd_store *st, struc
 				     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) CONNECTION_MEMORY_LIMIT,
 				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) CONNECTION_TIMEOUT_S,
 				     MHD_OPTION_CONNECTION_LIMIT, (unsigned int) CONNECTION_LIMIT,
+				     MHD_OPTION_ARRAY, tls_opts,
 				     MHD_OPTION_END);
 	if (!h->daemon) {
-		wr_error_set(reterr, -EADDRNOTAVAIL, "internal", "could not listen on %s port %u", cfg->listen,
-			     (unsigned int) cfg->port);
+		wr_error_set(reterr, -EADDRNOTAVAIL, "internal", "could not listen on %s port %u%s", cfg->listen,
+			     (unsigned int) cfg->port, h->tls_cert ? " (or tls-cert/tls-key do not make a key pair)" : "");
 		return http_free(h);
 	}
 	info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);

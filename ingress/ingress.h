@@ -41,6 +41,8 @@ struct ingress_config {
 	char *ws_url;           /* from malloc(): the websocket the web client is sent to */
 	bool demo;              /* /v1/demo/...: anyone may get a player token */
 	int64_t demo_ttl;       /* seconds a demo token lives */
+	char *tls_cert;         /* from malloc(): PEM certificate (chain) file; "" = plain HTTP */
+	char *tls_key;          /* from malloc(): PEM private key file; set with tls_cert or not at all */
 };
 
 /* Longest stream name accepted in a URL ("room:12"). */

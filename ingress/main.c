@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "core/config.h"
+#include "core/db.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "ingress/ingress.h"
@@ -53,7 +54,12 @@ static const struct wr_config_key config_keys[] = {
 	 .help = "demo login: anyone may list the characters and get a player token for one"},
 	{.name = "demo-ttl", .type = WR_CONFIG_INT, .ptr = &cfg.demo_ttl, .def = "3600", .min = 60,
 	 .max = 7 * 86400, .help = "seconds a demo token stays valid"},
+	{.name = "tls-cert", .type = WR_CONFIG_STRING, .ptr = &cfg.tls_cert, .def = "",
+	 .help = "PEM certificate (chain) file: serve HTTPS (with tls-key); \"\" serves plain HTTP"},
+	{.name = "tls-key", .type = WR_CONFIG_STRING, .ptr = &cfg.tls_key, .def = "",
+	 .help = "PEM private key file of tls-cert"},
 	WR_CONFIG_KEY_LOG_LEVEL,
+	WR_DB_CONFIG_KEY_TIMEOUT("8000"),
 	{.name = NULL},
 };
 
@@ -65,6 +71,8 @@ config_done(void)
 	free(cfg.port_file);
 	free(cfg.web_root);
 	free(cfg.ws_url);
+	free(cfg.tls_cert);
+	free(cfg.tls_key);
 	cfg = (struct ingress_config){0};
 }
 

@@ -2,7 +2,8 @@
 /*
  * store.c: every SQL statement of wr-publisher.  Blocking libpq on the lws
  * service thread: the queries are index lookups on a local database and take
- * well under a millisecond.  The connection LISTENs on wr_events; the NOTIFY
+ * well under a millisecond, and each is bounded on the client side by
+ * db-timeout-ms (core/db.h).  Connecting never blocks (pub_store_start).  The connection LISTENs on wr_events; the NOTIFY
  * is only a wake-up, the tables are always re-read by (stream, seq).
  */
 #include <errno.h>
@@ -23,7 +24,9 @@
  * JIT: the fetch's cost estimate crosses jit_above_cost with a few thousand
  * streams, and compiling costs more than the query.
  */
-#define STORE_SESSION_SQL "SET statement_timeout = '5s'; SET jit = off; SET synchronous_commit = off"
+#define STORE_SESSION_SQL                                                                       \
+	"SET statement_timeout = '5s'; SET jit = off; SET synchronous_commit = off;"            \
+	" LISTEN " STORE_CHANNEL "; LISTEN " STORE_TOKEN_CHANNEL
 
 /*
  * Only streams whose counter moved past the cursor are probed (stream_counters
@@ -150,35 +153,28 @@ static const char presence_sql[] =
 	" ON CONFLICT (character_id) DO UPDATE SET active_at = now(), instance_id = EXCLUDED.instance_id"
 	" WHERE p.active_at < now() - interval '30 seconds' OR p.instance_id <> EXCLUDED.instance_id";
 
-/* LISTEN on a fresh connection; without it the connection is of no use, so drop it. */
-static int
-listen_or_drop(struct pub_store *st, struct wr_error *reterr)
+int
+pub_store_start(struct pub_store *st, const char *conninfo, struct wr_error *reterr)
 {
-	int r = wr_db_listen(&st->db, STORE_CHANNEL, reterr);
-
-	if (r >= 0)
-		r = wr_db_listen(&st->db, STORE_TOKEN_CHANNEL, reterr);
-	if (r < 0) {
-		PQfinish(st->db.conn);
-		st->db.conn = NULL;
-	}
-	return r;
+	return wr_db_start(&st->db, conninfo, "wr-publisher", STORE_SESSION_SQL, reterr);
 }
 
 int
-pub_store_open(struct pub_store *st, const char *conninfo, struct wr_error *reterr)
+pub_store_restart(struct pub_store *st, struct wr_error *reterr)
 {
-	int r = wr_db_init(&st->db, conninfo, "wr-publisher", STORE_SESSION_SQL, reterr);
-
-	return r < 0 ? r : listen_or_drop(st, reterr);
+	return wr_db_restart(&st->db, reterr);
 }
 
 int
-pub_store_reconnect(struct pub_store *st, struct wr_error *reterr)
+pub_store_connect_poll(struct pub_store *st, struct wr_error *reterr)
 {
-	int r = wr_db_reconnect(&st->db, reterr);
+	return wr_db_connect_poll(&st->db, reterr);
+}
 
-	return r < 0 ? r : listen_or_drop(st, reterr);
+int64_t
+pub_store_deadline(const struct pub_store *st)
+{
+	return st->db.conn ? st->db.deadline : 0;
 }
 
 void
@@ -196,7 +192,7 @@ pub_store_connected(const struct pub_store *st)
 int
 pub_store_socket(const struct pub_store *st)
 {
-	return st->db.conn ? PQsocket(st->db.conn) : -1;
+	return wr_db_socket(&st->db);
 }
 
 /* wr_db_notifies() callback: tells the publisher's callback which channel it was. */
