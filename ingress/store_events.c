@@ -34,7 +34,7 @@ static const char sql_may_read[] = "SELECT wr_may_read($1, $2)";
  */
 static const char sql_stream_read[] =
 	"SELECT es.stream, es.seq, e.event_id, e.type, e.actor_key, e.payload::text"
-	" FROM event_streams es JOIN event_log e ON e.event_id = es.event_id AND e.created_at = es.created_at"
+	" FROM event_streams es JOIN event_log e ON e.event_id = es.event_id"
 	" WHERE es.stream = $1 AND es.seq > $2 AND (SELECT wr_may_read($4, $1))"
 	" ORDER BY es.seq LIMIT $3";
 

@@ -813,8 +813,28 @@ json_ids(struct wr_strbuf *sb, const char *key, const int64_t *ids, size_t n)
 	wr_strbuf_puts(sb, ",");
 }
 
+/* One action's lock set: [[instances], [rooms], [characters], [mobs], [items]]
+ * (empty for a malformed action: it is dead-lettered, which needs no lock). */
+static void
+action_locks(struct wr_strbuf *sb, const struct worker_action *a)
+{
+	bool ok = a->decoded;
+
+	wr_strbuf_puts(sb, "[");
+	wr_strbuf_json_ids(sb, a->lock_instances, ok ? (size_t) a->nlock_instances : 0);
+	wr_strbuf_puts(sb, ",");
+	wr_strbuf_json_ids(sb, a->lock_rooms, ok ? (size_t) a->nlock_rooms : 0);
+	wr_strbuf_puts(sb, ",");
+	wr_strbuf_json_ids(sb, a->lock_chars, ok ? (size_t) a->nlock_chars : 0);
+	wr_strbuf_puts(sb, ",");
+	wr_strbuf_json_ids(sb, a->lock_mobs, ok ? (size_t) a->nlock_mobs : 0);
+	wr_strbuf_puts(sb, ",");
+	wr_strbuf_json_ids(sb, a->lock_items, ok ? (size_t) a->nlock_items : 0);
+	wr_strbuf_puts(sb, "]");
+}
+
 void
-worker_encode_reads(struct wr_strbuf *sb, const struct loadset *ls)
+worker_encode_reads(struct wr_strbuf *sb, const struct loadset *ls, const struct worker_action *actions, size_t n)
 {
 	/* wr_lock_load's names of the read sets (LOAD_VIEWS .. LOAD_EXIT_NAMES). */
 	static const char *const names[LOAD_NSETS] = {
@@ -830,7 +850,32 @@ worker_encode_reads(struct wr_strbuf *sb, const struct loadset *ls)
 		json_ids(sb, "who", ls->ids[LOAD_WHO], ls->count.n[LOAD_WHO]);
 	if (ls->zone_room)
 		wr_strbuf_printf(sb, "\"zone\":%" PRId64 ",", ls->zone_room);
-	wr_strbuf_printf(sb, "\"new_ids\":%zu,\"combat\":%s}", ls->count.new_ids, ls->combat ? "true" : "false");
+	wr_strbuf_puts(sb, "\"actions\":[");
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			wr_strbuf_puts(sb, ",");
+		action_locks(sb, &actions[i]);
+	}
+	wr_strbuf_printf(sb, "],\"wait_first\":%s", n && actions[0].wait ? "true" : "false");
+	wr_strbuf_printf(sb, ",\"new_ids\":%zu,\"combat\":%s}", ls->count.new_ids, ls->combat ? "true" : "false");
+}
+
+int
+worker_decode_covered(struct json_object *doc, bool *covered, size_t n, bool *ret_waited)
+{
+	struct json_object *list = wr_json_member(doc, "covered", json_type_array);
+
+	*ret_waited = bool_member(doc, "waited");
+	if (!list || json_object_array_length(list) != n)
+		return -EBADMSG;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *v = json_object_array_get_idx(list, i);
+
+		if (!json_object_is_type(v, json_type_boolean))
+			return -EBADMSG;
+		covered[i] = json_object_get_boolean(v);
+	}
+	return 0;
 }
 
 int
