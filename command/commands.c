@@ -162,7 +162,7 @@ cmd_status_for(const char *code)
 		{"unsupported_actor", 422},
 		{"idempotency_conflict", 409}, {"too_many_mailboxes", 409},
 		{"rate_limited", 429},    {"too_many_waiters", 503},
-		{"unknown_alias", 404},   {"too_many_aliases", 422},
+		{"unknown_alias", 404},   {"too_many_aliases", 422}, {"alias_too_big", 422},
 		{"not_implemented", 501},
 	};
 
@@ -500,6 +500,11 @@ meta:
 				   : !it->cmds[i].text[0] ? ITEM_ALIAS_SHOW
 							  : ITEM_ALIAS_SET;
 	}
+	/* An alias that would expand past the planner's budget is refused now,
+	 * not each time it is typed. */
+	if (it->kind == ITEM_ALIAS_SET &&
+	    planner_alias_check(b->ctx.aliases, b->ctx.naliases, it->cmds[0].alias, it->cmds[0].text, &err) < 0)
+		return item_fail(it, &err);
 	return true;
 }
 
