@@ -213,6 +213,7 @@ add_headers(struct MHD_Response *resp, unsigned int status, const struct reply *
 	return MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 				       rp->content_type ? rp->content_type : "application/json") == MHD_YES &&
 	       MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") == MHD_YES &&
+	       MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff") == MHD_YES &&
 	       (status != MHD_HTTP_UNAUTHORIZED ||
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"wr\"") == MHD_YES) &&
 	       (!rp->allow || MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, rp->allow) == MHD_YES) &&
@@ -436,6 +437,9 @@ check_body_headers(struct ingress_http *h, struct MHD_Connection *conn, struct r
 	key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Idempotency-Key");
 	if (key && (!*key || strlen(key) > CMD_MAX_COMMAND_ID))
 		return send_error(conn, rq, "bad_input", "Idempotency-Key must be 1 to 128 bytes");
+	/* It is stored as text: not UTF-8 used to reach the database and give a 500. */
+	if (key && !wr_utf8_valid(key, strlen(key)))
+		return send_error(conn, rq, "bad_input", "Idempotency-Key must be UTF-8 text");
 	if (key)
 		rq->idempotency_key = wr_xstrdup(key);
 	return MHD_YES;
@@ -641,9 +645,7 @@ on_static(struct ingress_http *h, struct MHD_Connection *conn, struct request *r
 	    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache") != MHD_YES ||
 	    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff") != MHD_YES ||
 	    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer") != MHD_YES ||
-	    (html && MHD_add_response_header(resp, "Content-Security-Policy",
-					     "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; "
-					     "frame-ancestors 'none'") != MHD_YES)) {
+	    (html && MHD_add_response_header(resp, "Content-Security-Policy", ingress_web_csp(h->web)) != MHD_YES)) {
 		MHD_destroy_response(resp);
 		return MHD_NO;
 	}

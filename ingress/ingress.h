@@ -275,6 +275,10 @@ ingress_web_new(const char *root, const char *ws_url, bool demo, int64_t demo_tt
 struct ingress_web *
 ingress_web_free(struct ingress_web *w);
 
+/* The Content-Security-Policy of the page: connect-src names the ws-url. */
+const char *
+ingress_web_csp(const struct ingress_web *w);
+
 /* True when name[0..len) could be a served file: one segment of
  * [A-Za-z0-9._-], not starting with a dot, at most INGRESS_WEB_MAX_NAME bytes. */
 bool
