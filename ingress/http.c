@@ -92,6 +92,8 @@ struct request {
 
 struct ingress_http {
 	struct MHD_Daemon *daemon;
+	struct MHD_Daemon *metrics_daemon;    /* metrics-listen, or NULL */
+	unsigned int metrics_port;
 	struct cmd_store *store;          /* borrowed */
 	struct cmd_ratelimit *rl;
 	struct ingress_waiters *waiters;
@@ -537,12 +539,22 @@ on_healthz(struct ingress_http *h, struct MHD_Connection *conn, struct request *
 	return send_body(conn, rq, ok ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, &body);
 }
 
+/* The gauges read at scrape time, then every counter, into body; releases c. */
+static void
+render_metrics(struct ingress_http *h, struct cmd_conn *c, struct wr_strbuf *body)
+{
+	struct ingress_gauges g = {.waiters = (int64_t) ingress_waiters_count(h->waiters)};
+
+	g.database_up = c && ingress_store_queue_depth(c, &g.queued, &g.dead, NULL) >= 0;
+	cmd_store_release(h->store, c);
+	ingress_metrics_render(body, &g);
+}
+
 /* Admin token check (unless metrics-public), then the gauges and counters. */
 static enum MHD_Result
 on_metrics(struct ingress_http *h, struct MHD_Connection *conn, struct request *rq)
 {
 	struct reply rp = {.content_type = "text/plain; version=0.0.4; charset=utf-8"};
-	struct ingress_gauges g = {.waiters = (int64_t) ingress_waiters_count(h->waiters)};
 	struct wr_strbuf body = WR_STRBUF_INIT;
 	struct cmd_token tok = {0};
 	struct cmd_conn *c;
@@ -561,10 +573,44 @@ on_metrics(struct ingress_http *h, struct MHD_Connection *conn, struct request *
 					 : send_error(conn, rq, "unauthorized", "unknown, expired or revoked token");
 		}
 	}
-	g.database_up = c && ingress_store_queue_depth(c, &g.queued, &g.dead, NULL) >= 0;
-	cmd_store_release(h->store, c);
-	ingress_metrics_render(&body, &g);
+	render_metrics(h, c, &body);
 	return send_reply(conn, rq, MHD_HTTP_OK, &body, &rp);
+}
+
+/*
+ * The metrics-only listener (metrics-listen): GET or HEAD /metrics and
+ * nothing else, no token, so that a Prometheus configuration never holds an
+ * admin secret.  Whoever reaches this address reads the counters: bind it
+ * to a private interface.  One thread; a scrape borrows a database
+ * connection of the pool like any request.
+ */
+static enum MHD_Result
+on_metrics_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+		   const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+	struct ingress_http *h = cls;
+	struct request rq = {.route = INGRESS_ROUTE_METRICS};
+	struct reply rp = {.content_type = "text/plain; version=0.0.4; charset=utf-8"};
+	struct wr_strbuf body = WR_STRBUF_INIT;
+
+	(void) version;
+	(void) upload_data;
+	if (!*con_cls) {
+		*con_cls = h; /* headers seen; answer once the (empty) body is in */
+		return MHD_YES;
+	}
+	if (*upload_data_size > 0) {
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (strcmp(url, "/metrics") != 0)
+		return send_error(conn, &rq, "not_found", "only /metrics is served here");
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+		rp = (struct reply){.allow = "GET, HEAD"};
+		return send_error_reply(conn, &rq, "method_not_allowed", "use GET, HEAD", &rp);
+	}
+	render_metrics(h, cmd_store_acquire(h->store, NULL), &body);
+	return send_reply(conn, &rq, MHD_HTTP_OK, &body, &rp);
 }
 
 /*
@@ -832,6 +878,34 @@ http_free(struct ingress_http *h)
 	return NULL;
 }
 
+static int
+start_metrics(struct ingress_http *h, const struct ingress_config *cfg, struct wr_error *reterr)
+{
+	const union MHD_DaemonInfo *info;
+	struct sockaddr_storage addr;
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+
+	if (!cfg->metrics_listen || !*cfg->metrics_listen)
+		return 0;
+	if (resolve_listen(cfg->metrics_listen, (unsigned int) cfg->metrics_port, &addr, reterr) < 0)
+		return -EINVAL;
+	if (addr.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	h->metrics_daemon = MHD_start_daemon(flags, (uint16_t) cfg->metrics_port, NULL, NULL, on_metrics_request, h,
+					     MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+					     MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &addr,
+					     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) CONNECTION_MEMORY_LIMIT,
+					     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) 10,
+					     MHD_OPTION_CONNECTION_LIMIT, (unsigned int) 16,
+					     MHD_OPTION_END);
+	if (!h->metrics_daemon)
+		return wr_error_set(reterr, -EADDRNOTAVAIL, "internal", "could not listen for metrics on %s port %u",
+				    cfg->metrics_listen, (unsigned int) cfg->metrics_port);
+	info = MHD_get_daemon_info(h->metrics_daemon, MHD_DAEMON_INFO_BIND_PORT);
+	h->metrics_port = info ? info->port : (unsigned int) cfg->metrics_port;
+	return 0;
+}
+
 struct ingress_http *
 ingress_http_start(const struct ingress_config *cfg, struct cmd_store *st, struct wr_error *reterr)
 {
@@ -878,6 +952,10 @@ ingress_http_start(const struct ingress_config *cfg, struct cmd_store *st, struc
 	}
 	info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	h->port = info ? info->port : (unsigned int) cfg->port;
+	if (start_metrics(h, cfg, reterr) < 0) {
+		MHD_stop_daemon(h->daemon);
+		return http_free(h);
+	}
 	return h;
 }
 
@@ -885,6 +963,12 @@ unsigned int
 ingress_http_port(const struct ingress_http *h)
 {
 	return h->port;
+}
+
+unsigned int
+ingress_http_metrics_port(const struct ingress_http *h)
+{
+	return h->metrics_daemon ? h->metrics_port : 0;
 }
 
 struct ingress_http *
@@ -903,6 +987,8 @@ ingress_http_stop(struct ingress_http *h)
 	while (atomic_load(&h->inflight) > 0 && wr_mono_ms() < deadline)
 		nanosleep(&(struct timespec){.tv_nsec = 20 * 1000 * 1000}, NULL);
 	MHD_stop_daemon(h->daemon);
+	if (h->metrics_daemon)
+		MHD_stop_daemon(h->metrics_daemon);
 	if (h->quiesced_fd != MHD_INVALID_SOCKET)
 		close(h->quiesced_fd);
 	return http_free(h);

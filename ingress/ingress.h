@@ -37,6 +37,9 @@ struct ingress_config {
 	int64_t max_waiters;    /* long-polls suspended at once */
 	int64_t max_mailboxes;  /* per account */
 	bool metrics_public;    /* /metrics without an admin token */
+	char *metrics_listen;   /* from malloc(): "" or NULL: no metrics-only listener */
+	int64_t metrics_port;   /* its port; 0 picks a free one */
+	char *metrics_port_file; /* from malloc(), "" or NULL when unset */
 	char *web_root;         /* from malloc(); "" or NULL: web/ of WR_HOME or the source tree */
 	char *ws_url;           /* from malloc(): the websocket the web client is sent to */
 	bool demo;              /* /v1/demo/...: anyone may get a player token */
@@ -377,6 +380,9 @@ ingress_http_start(const struct ingress_config *cfg, struct cmd_store *st, struc
 /* The bound port (useful with port 0). */
 unsigned int
 ingress_http_port(const struct ingress_http *h);
+/* The metrics-only listener's bound port, 0 when there is none. */
+unsigned int
+ingress_http_metrics_port(const struct ingress_http *h);
 /* Stops accepting, waits for the worker threads; NULL-safe; returns NULL. */
 struct ingress_http *
 ingress_http_stop(struct ingress_http *h);

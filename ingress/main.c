@@ -45,6 +45,12 @@ static const struct wr_config_key config_keys[] = {
 	 .max = 100000, .help = "mailboxes one account may own (409 above)"},
 	{.name = "metrics-public", .type = WR_CONFIG_BOOL, .ptr = &cfg.metrics_public, .def = "false",
 	 .help = "serve /metrics without an admin token"},
+	{.name = "metrics-listen", .type = WR_CONFIG_STRING, .ptr = &cfg.metrics_listen, .def = "",
+	 .help = "address of a second listener serving only /metrics, without a token; \"\" for none"},
+	{.name = "metrics-port", .type = WR_CONFIG_INT, .ptr = &cfg.metrics_port, .def = "9464", .min = 0,
+	 .max = 65535, .help = "TCP port of the metrics listener; 0 picks a free one"},
+	{.name = "metrics-port-file", .type = WR_CONFIG_STRING, .ptr = &cfg.metrics_port_file, .def = "",
+	 .help = "once listening, write the metrics listener's port and a newline to this file"},
 	{.name = "web-root", .type = WR_CONFIG_STRING, .ptr = &cfg.web_root, .def = "",
 	 .help = "directory of the web client served at /; \"\" is web/ of $WR_HOME or the source tree"},
 	{.name = "ws-url", .type = WR_CONFIG_STRING, .ptr = &cfg.ws_url, .def = "ws://127.0.0.1:8081/",
@@ -64,6 +70,8 @@ config_done(void)
 	free(cfg.listen);
 	free(cfg.port_file);
 	free(cfg.web_root);
+	free(cfg.metrics_listen);
+	free(cfg.metrics_port_file);
 	free(cfg.ws_url);
 	cfg = (struct ingress_config){0};
 }
@@ -112,6 +120,16 @@ run(void)
 		r = wr_write_port_file(cfg.port_file, (int) ingress_http_port(http));
 		if (r < 0) {
 			log_error("could not write port file \"%s\": %s", cfg.port_file, strerror(-r));
+			r = EXIT_FAILURE;
+			goto out;
+		}
+	}
+	if (ingress_http_metrics_port(http))
+		log_info("metrics on %s port %u", cfg.metrics_listen, ingress_http_metrics_port(http));
+	if (cfg.metrics_port_file && *cfg.metrics_port_file) {
+		r = wr_write_port_file(cfg.metrics_port_file, (int) ingress_http_metrics_port(http));
+		if (r < 0) {
+			log_error("could not write port file \"%s\": %s", cfg.metrics_port_file, strerror(-r));
 			r = EXIT_FAILURE;
 			goto out;
 		}
