@@ -162,6 +162,7 @@ cmd_status_for(const char *code)
 		{"unsupported_actor", 422},
 		{"idempotency_conflict", 409}, {"too_many_mailboxes", 409},
 		{"rate_limited", 429},    {"too_many_waiters", 503},
+		{"too_many_queued", 429}, {"too_many_long_polls", 429},
 		{"unknown_alias", 404},   {"too_many_aliases", 422}, {"alias_too_big", 422},
 		{"not_implemented", 501},
 	};
@@ -673,6 +674,11 @@ apply_results(struct cmd_store *st, struct batch *b, const int64_t *ids, const e
 				it->replayed = true;
 			if (sub[k] == CMD_SUBMIT_QUEUED)
 				cmd_store_count_queued(st, it->acts[j].verb);
+		}
+		if (sub[k - it->ncmds] == CMD_SUBMIT_ACTOR_FULL) {
+			wr_error_set(&err, -EAGAIN, "too_many_queued",
+				     "this character has too many actions waiting to run: retry when they have run");
+			item_fail(it, &err);
 		}
 		if (sub[k - it->ncmds] == CMD_SUBMIT_CONFLICT) {
 			wr_error_set(&err, -EEXIST, "idempotency_conflict",

@@ -253,11 +253,12 @@ send_reply(struct MHD_Connection *conn, struct request *rq, unsigned int status,
 	return ret;
 }
 
-/* A JSON answer; 503 comes with Retry-After: 1. */
+/* A JSON answer; 503 and 429 come with Retry-After: 1. */
 static enum MHD_Result
 send_body(struct MHD_Connection *conn, struct request *rq, unsigned int status, struct wr_strbuf *body)
 {
-	struct reply rp = {.retry_after = status == MHD_HTTP_SERVICE_UNAVAILABLE ? 1 : 0};
+	struct reply rp = {.retry_after = status == MHD_HTTP_SERVICE_UNAVAILABLE ||
+						  status == MHD_HTTP_TOO_MANY_REQUESTS ? 1 : 0};
 
 	return send_reply(conn, rq, status, body, &rp);
 }
@@ -626,6 +627,7 @@ on_poll(struct ingress_http *h, struct MHD_Connection *conn, struct request *rq)
 	unsigned int status;
 	struct reply rp = {.retry_after = 1};
 
+	rq->waiter.key = rq->token;
 	for (;;) {
 		bool may_wait = rq->deadline_ms > wr_mono_ms();
 		int r = may_wait ? ingress_waiters_arm(h->waiters, &rq->waiter, conn, rq->deadline_ms) : 0;
@@ -633,6 +635,9 @@ on_poll(struct ingress_http *h, struct MHD_Connection *conn, struct request *rq)
 		if (r == -EBUSY)
 			return send_error_reply(conn, rq, "too_many_waiters",
 						"too many long-polls waiting: retry, or poll without wait", &rp);
+		if (r == -EDQUOT)
+			return send_error_reply(conn, rq, "too_many_long_polls",
+						"this token has too many long-polls waiting already", &rp);
 		may_wait = may_wait && r == 0;
 		if (rq->route == INGRESS_ROUTE_STREAM_EVENTS)
 			status = ingress_events_stream(h->store, rq->token, rq->param, rq->after, (int) rq->limit,
@@ -926,7 +931,8 @@ ingress_http_start(const struct ingress_config *cfg, struct cmd_store *st, struc
 	h->web = ingress_web_new(cfg->web_root, cfg->ws_url, cfg->demo, cfg->demo_ttl, reterr);
 	if (!h->web)
 		return http_free(h);
-	h->waiters = ingress_waiters_new(cfg->database_url, (size_t) cfg->max_waiters);
+	h->waiters = ingress_waiters_new(cfg->database_url, (size_t) cfg->max_waiters,
+					 (size_t) cfg->max_waiters_per_token);
 	if (!h->waiters) {
 		wr_error_set(reterr, -EAGAIN, "internal", "could not start the long-poll listener");
 		return http_free(h);

@@ -35,6 +35,7 @@ struct ingress_config {
 	int64_t rate;           /* requests per second per token; 0: no limit */
 	int64_t burst;          /* bucket size */
 	int64_t max_waiters;    /* long-polls suspended at once */
+	int64_t max_waiters_per_token; /* of them, for one bearer token */
 	int64_t max_mailboxes;  /* per account */
 	bool metrics_public;    /* /metrics without an admin token */
 	char *metrics_listen;   /* from malloc(): "" or NULL: no metrics-only listener */
@@ -327,6 +328,7 @@ struct ingress_waiter {
 	struct MHD_Connection *conn;
 	struct ingress_wait_on on;
 	int64_t deadline_ms;          /* monotonic */
+	const char *key;              /* the bearer token, borrowed: per-token cap */
 	bool armed;                   /* in the list, counted against max-waiters */
 	bool fired;                   /* something may have changed since the last arm */
 	bool suspended;               /* MHD_suspend_connection() was called and not undone */
@@ -335,7 +337,7 @@ struct ingress_waiter {
 
 /* Starts the listener thread (it connects, and reconnects, by itself). */
 struct ingress_waiters *
-ingress_waiters_new(const char *conninfo, size_t max_waiters);
+ingress_waiters_new(const char *conninfo, size_t max_waiters, size_t max_per_key);
 /* Resumes every suspended request for good; later arms fail.  Call before
  * MHD_stop_daemon: MHD must not be stopped with suspended connections. */
 void

@@ -41,6 +41,8 @@ static const struct wr_config_key config_keys[] = {
 	 .help = "requests a token may send at once before \"rate\" applies"},
 	{.name = "max-waiters", .type = WR_CONFIG_INT, .ptr = &cfg.max_waiters, .def = "256", .min = 1,
 	 .max = 900, .help = "long-polls waiting at once (503 above); each holds a connection"},
+	{.name = "max-waiters-per-token", .type = WR_CONFIG_INT, .ptr = &cfg.max_waiters_per_token, .def = "8",
+	 .min = 1, .max = 900, .help = "long-polls one token may have waiting at once (429 above)"},
 	{.name = "max-mailboxes", .type = WR_CONFIG_INT, .ptr = &cfg.max_mailboxes, .def = "32", .min = 1,
 	 .max = 100000, .help = "mailboxes one account may own (409 above)"},
 	{.name = "metrics-public", .type = WR_CONFIG_BOOL, .ptr = &cfg.metrics_public, .def = "false",
