@@ -18,7 +18,9 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <microhttpd.h>
+#include <arpa/inet.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -448,6 +450,29 @@ check_body_headers(struct ingress_http *h, struct MHD_Connection *conn, struct r
 	return MHD_YES;
 }
 
+/*
+ * Demo routes answer only a Host naming the loopback ("localhost",
+ * "127.0.0.1", "[::1]", with or without a port): a page elsewhere that
+ * rebinds its own name to 127.0.0.1 sends its own name and gets 403.
+ */
+static bool
+loopback_host(struct MHD_Connection *conn)
+{
+	static const char *const names[] = {"localhost", "127.0.0.1", "[::1]"};
+	const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+
+	if (!h)
+		return false;
+	for (size_t i = 0; i < WR_ELEMENTSOF(names); i++) {
+		size_t n = strlen(names[i]);
+
+		if (strncasecmp(h, names[i], n) == 0 &&
+		    (h[n] == '\0' || (h[n] == ':' && h[n + 1] && strspn(h + n + 1, "0123456789") == strlen(h + n + 1))))
+			return true;
+	}
+	return false;
+}
+
 static bool
 method_allowed(const char *allow, const char *method)
 {
@@ -485,6 +510,9 @@ on_headers(struct ingress_http *h, struct MHD_Connection *conn, struct request *
 	ret = check_request_line(conn, rq, &done);
 	if (done)
 		return ret;
+	if ((rq->route == INGRESS_ROUTE_DEMO_CHARACTERS || rq->route == INGRESS_ROUTE_DEMO_TOKENS) &&
+	    !loopback_host(conn))
+		return send_error(conn, rq, "forbidden", "the demo login answers only Host: localhost or 127.0.0.1");
 	/* Anyone may ask for demo tokens: one shared bucket bounds how fast they are made. */
 	if (rq->route == INGRESS_ROUTE_DEMO_TOKENS) {
 		rp.retry_after = cmd_ratelimit_take(h->rl, "demo tokens", mono_us() / 1000);
@@ -873,6 +901,20 @@ resolve_listen(const char *host, unsigned int port, struct sockaddr_storage *ret
 	return 0;
 }
 
+/* 127.0.0.0/8 or ::1 (or ::ffff:127.x.y.z). */
+static bool
+loopback_addr(const struct sockaddr_storage *a)
+{
+	if (a->ss_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *) a)->sin_addr.s_addr) >> 24) == 127;
+	if (a->ss_family == AF_INET6) {
+		const struct in6_addr *in6 = &((const struct sockaddr_in6 *) a)->sin6_addr;
+
+		return IN6_IS_ADDR_LOOPBACK(in6) || (IN6_IS_ADDR_V4MAPPED(in6) && in6->s6_addr[12] == 127);
+	}
+	return false;
+}
+
 static struct ingress_http *
 http_free(struct ingress_http *h)
 {
@@ -939,6 +981,11 @@ ingress_http_start(const struct ingress_config *cfg, struct cmd_store *st, struc
 	}
 	if (resolve_listen(cfg->listen, (unsigned int) cfg->port, &addr, reterr) < 0)
 		return http_free(h);
+	if (cfg->demo && !loopback_addr(&addr)) {
+		wr_error_set(reterr, -EINVAL, "bad_config",
+			     "demo needs a loopback listen address (127.0.0.1 or ::1), not \"%s\"", cfg->listen);
+		return http_free(h);
+	}
 	if (addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	/* The logger goes first, or MHD prints messages about the options itself. */
