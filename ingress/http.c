@@ -90,6 +90,7 @@ struct request {
 	int64_t limit;               /* ?limit= */
 	int64_t deadline_ms;         /* ?wait= as a monotonic deadline; 0: none */
 	struct ingress_waiter waiter;
+	char client[64];             /* the client's address (guard.c) */
 };
 
 struct ingress_http {
@@ -100,6 +101,7 @@ struct ingress_http {
 	struct cmd_ratelimit *rl;
 	struct ingress_waiters *waiters;
 	struct ingress_web *web;
+	struct ingress_guard *guard;
 	struct cmd_limits lim;
 	size_t max_body;
 	int64_t max_mailboxes;
@@ -419,6 +421,19 @@ check_token(struct ingress_http *h, struct MHD_Connection *conn, struct request 
 		ingress_metrics_rate_limited();
 		return send_error_reply(conn, rq, "rate_limited", "too many requests for this token: slow down",
 					&rp);
+	}
+	/* Before the body is read or parsed and before any other statement:
+	 * at most one lookup, none for a token seen lately (guard.c). */
+	switch (ingress_guard_pre_auth(h->guard, h->store, rq->token, rq->client, &rp.retry_after)) {
+	case INGRESS_PRE_UNKNOWN:
+		return send_error(conn, rq, "unauthorized", "unknown, expired or revoked token");
+	case INGRESS_PRE_LIMITED:
+		ingress_metrics_rate_limited();
+		return send_error_reply(conn, rq, "rate_limited",
+					"too many requests with unknown tokens from this address: slow down", &rp);
+	case INGRESS_PRE_OK:
+	case INGRESS_PRE_ERROR:
+		break;
 	}
 	*ret_done = false;
 	return MHD_YES;
@@ -743,6 +758,8 @@ on_complete(struct ingress_http *h, struct MHD_Connection *conn, struct request 
 	unsigned int status = 0;
 	int64_t char_id = 0;
 
+	/* The whole request is in: its deadline no longer runs (guard.c). */
+	ingress_guard_request_in(h->guard, conn, true);
 	if (rq->too_large && specs[rq->route].body)
 		return send_error(conn, rq, "too_large", "request body exceeds the size limit");
 	switch (rq->route) {
@@ -801,6 +818,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 		rq->start_us = mono_us();
 		copy_printable(rq->method, sizeof(rq->method), method);
 		copy_printable(rq->path, sizeof(rq->path), url);
+		ingress_guard_client(h->guard, conn, rq->client, sizeof(rq->client));
 		rq->route = route_for(url, rq);
 		*con_cls = rq;
 		atomic_fetch_add(&h->inflight, 1);
@@ -843,7 +861,8 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_Re
 	struct request *rq = *con_cls;
 	int64_t us, ms;
 
-	(void) conn;
+	/* A keep-alive connection's next request has its own deadline. */
+	ingress_guard_request_in(h->guard, conn, false);
 	if (!rq)
 		return;
 	us = mono_us() - rq->start_us;
@@ -864,6 +883,17 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_Re
 	free(rq);
 	*con_cls = NULL;
 	atomic_fetch_sub(&h->inflight, 1);
+}
+
+static void
+on_connection(void *cls, struct MHD_Connection *conn, void **socket_context, enum MHD_ConnectionNotificationCode toe)
+{
+	struct ingress_http *h = cls;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+		ingress_guard_conn_started(h->guard, conn, socket_context);
+	else
+		ingress_guard_conn_closed(h->guard, socket_context);
 }
 
 /* MHD's own messages (bind failures, protocol errors from peers). */
@@ -921,6 +951,7 @@ http_free(struct ingress_http *h)
 	h->waiters = ingress_waiters_free(h->waiters);
 	h->rl = cmd_ratelimit_free(h->rl);
 	h->web = ingress_web_free(h->web);
+	h->guard = ingress_guard_free(h->guard);
 	free(h);
 	return NULL;
 }
@@ -970,6 +1001,9 @@ ingress_http_start(const struct ingress_config *cfg, struct cmd_store *st, struc
 	h->quiesced_fd = MHD_INVALID_SOCKET;
 	atomic_init(&h->inflight, 0);
 	h->rl = cmd_ratelimit_new(cfg->rate, cfg->burst);
+	h->guard = ingress_guard_new(cfg, reterr);
+	if (!h->guard)
+		return http_free(h);
 	h->web = ingress_web_new(cfg->web_root, cfg->ws_url, cfg->demo, cfg->demo_ttl, reterr);
 	if (!h->web)
 		return http_free(h);
@@ -994,9 +1028,11 @@ ingress_http_start(const struct ingress_config *cfg, struct cmd_store *st, struc
 				     MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &addr,
 				     MHD_OPTION_THREAD_POOL_SIZE, (unsigned int) cfg->threads,
 				     MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+				     MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
 				     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) CONNECTION_MEMORY_LIMIT,
 				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) CONNECTION_TIMEOUT_S,
 				     MHD_OPTION_CONNECTION_LIMIT, (unsigned int) CONNECTION_LIMIT,
+				     MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int) cfg->per_ip_connections,
 				     MHD_OPTION_END);
 	if (!h->daemon) {
 		wr_error_set(reterr, -EADDRNOTAVAIL, "internal", "could not listen on %s port %u", cfg->listen,

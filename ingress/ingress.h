@@ -44,6 +44,12 @@ struct ingress_config {
 	char *web_root;         /* from malloc(); "" or NULL: web/ of WR_HOME or the source tree */
 	char *ws_url;           /* from malloc(): the websocket the web client is sent to */
 	bool demo;              /* /v1/demo/...: anyone may get a player token */
+	/* issue 15, findings 2 and 3 (guard.c) */
+	int64_t auth_fail_rate;   /* failed token checks per second per client address */
+	int64_t auth_fail_burst;  /* ... at once */
+	char *trusted_proxies;    /* from malloc(): numeric addresses whose X-Forwarded-For is believed */
+	int64_t request_timeout;  /* seconds from accept (or the last answer) to a whole request; 0: none */
+	int64_t per_ip_connections; /* connections at once from one peer address; 0: no limit */
 	int64_t demo_ttl;       /* seconds a demo token lives */
 };
 
@@ -382,6 +388,38 @@ ingress_http_start(const struct ingress_config *cfg, struct cmd_store *st, struc
 /* The bound port (useful with port 0). */
 unsigned int
 ingress_http_port(const struct ingress_http *h);
+/* ---- guard.c: before the first statement (issue 15, findings 2 and 3) ---- */
+
+struct ingress_guard;
+
+enum ingress_pre {
+	INGRESS_PRE_OK,      /* known good lately, or looked up and found */
+	INGRESS_PRE_UNKNOWN, /* unknown, revoked or expired: 401 */
+	INGRESS_PRE_LIMITED, /* the client address spent its failures: 429 */
+	INGRESS_PRE_ERROR,   /* the database could not say: let the request's path answer */
+};
+
+struct ingress_guard *
+ingress_guard_new(const struct ingress_config *cfg, struct wr_error *reterr);
+struct ingress_guard *
+ingress_guard_free(struct ingress_guard *g);
+/* The client's address as text (X-Forwarded-For only from trusted-proxies). */
+void
+ingress_guard_client(const struct ingress_guard *g, struct MHD_Connection *conn, char *out, size_t size);
+/* The token gate: at most one statement, none for a token seen lately. */
+enum ingress_pre
+ingress_guard_pre_auth(struct ingress_guard *g, struct cmd_store *st, const char *token, const char *client,
+		       int64_t *ret_retry_after);
+void
+ingress_guard_conn_started(struct ingress_guard *g, struct MHD_Connection *conn, void **socket_context);
+void
+ingress_guard_conn_closed(struct ingress_guard *g, void **socket_context);
+void
+ingress_guard_request_in(struct ingress_guard *g, struct MHD_Connection *conn, bool in);
+/* Connections shut at the request deadline so far. */
+int64_t
+ingress_guard_cut(const struct ingress_guard *g);
+
 /* The metrics-only listener's bound port, 0 when there is none. */
 unsigned int
 ingress_http_metrics_port(const struct ingress_http *h);

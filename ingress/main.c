@@ -47,6 +47,16 @@ static const struct wr_config_key config_keys[] = {
 	 .max = 100000, .help = "mailboxes one account may own (409 above)"},
 	{.name = "metrics-public", .type = WR_CONFIG_BOOL, .ptr = &cfg.metrics_public, .def = "false",
 	 .help = "serve /metrics without an admin token"},
+	{.name = "auth-fail-rate", .type = WR_CONFIG_INT, .ptr = &cfg.auth_fail_rate, .def = "1", .min = 0,
+	 .max = 1000000, .help = "requests with an unknown token per second per client address (429 above); 0: off"},
+	{.name = "auth-fail-burst", .type = WR_CONFIG_INT, .ptr = &cfg.auth_fail_burst, .def = "20", .min = 1,
+	 .max = 1000000, .help = "requests with an unknown token one client address may send at once"},
+	{.name = "trusted-proxies", .type = WR_CONFIG_STRING, .ptr = &cfg.trusted_proxies, .def = "",
+	 .help = "numeric addresses (comma-separated) whose X-Forwarded-For names the client"},
+	{.name = "request-timeout", .type = WR_CONFIG_INT, .ptr = &cfg.request_timeout, .def = "10", .min = 0,
+	 .max = 3600, .help = "seconds a client has to send a whole request (headers and body); 0: no deadline"},
+	{.name = "per-ip-connections", .type = WR_CONFIG_INT, .ptr = &cfg.per_ip_connections, .def = "64",
+	 .min = 0, .max = 1024, .help = "connections at once from one peer address; 0: no limit"},
 	{.name = "metrics-listen", .type = WR_CONFIG_STRING, .ptr = &cfg.metrics_listen, .def = "",
 	 .help = "address of a second listener serving only /metrics, without a token; \"\" for none"},
 	{.name = "metrics-port", .type = WR_CONFIG_INT, .ptr = &cfg.metrics_port, .def = "9464", .min = 0,
@@ -73,6 +83,7 @@ config_done(void)
 	free(cfg.port_file);
 	free(cfg.web_root);
 	free(cfg.metrics_listen);
+	free(cfg.trusted_proxies);
 	free(cfg.metrics_port_file);
 	free(cfg.ws_url);
 	cfg = (struct ingress_config){0};
