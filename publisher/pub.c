@@ -268,8 +268,19 @@ do_hello(struct pub_conn *c, struct json_object *obj)
 		refuse(c, "unavailable", "database unavailable, try again later", PUB_CLOSE_TRY_AGAIN);
 		return;
 	}
+	{ /* issue 15: the token query is bounded per peer address (guard.c) */
+		const char *code, *message;
+		int close_code = pub_guard_hello(p, c, token, &code, &message);
+
+		if (close_code) {
+			refuse(c, code, message, close_code);
+			return;
+		}
+	}
 	r = pub_store_hello(&p->store, token, character, &h, &err);
 	if (r == -EACCES || r == -ENOENT || r == -EMLINK) {
+		if (r == -EACCES)
+			pub_guard_hello_failed(p, c, token);
 		refuse(c, "unauthorized", err.msg, PUB_CLOSE_UNAUTHORIZED);
 		return;
 	}
@@ -291,6 +302,7 @@ do_hello(struct pub_conn *c, struct json_object *obj)
 		return;
 	if (c->char_id > 0)
 		access_presence_soon(p);
+	pub_guard_past_hello(p, c);
 	lws_set_timeout(c->wsi, NO_PENDING_TIMEOUT, 0);
 }
 
@@ -395,6 +407,7 @@ conn_established(struct pub *p, struct pub_conn *c, struct lws *wsi)
 		p->conns->conn_prev = c;
 	p->conns = c;
 	p->nconns++;
+	pub_guard_established(p, c);
 	lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, PUB_HELLO_TIMEOUT_S);
 	/*
 	 * A fixed kernel send buffer: a client that stops reading holds at
@@ -434,6 +447,7 @@ conn_closed(struct pub *p, struct pub_conn *c)
 		p->conns = c->conn_next;
 	if (c->conn_next)
 		c->conn_next->conn_prev = c->conn_prev;
+	pub_guard_past_hello(p, c);
 	p->nconns--;
 	log_info_ctx(c->logctx, "disconnected");
 }
@@ -526,18 +540,12 @@ static int
 ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
 	struct pub_conn *c = user;
-	struct pub *p;
 
 	switch (reason) {
 	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
 		return confirm_upgrade(pub_of(wsi), wsi);
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-		p = pub_of(wsi);
-		if (p->nconns >= p->cfg->max_connections) {
-			log_warning("refusing a websocket: %lld connections already", (long long) p->nconns);
-			return 1;
-		}
-		return 0;
+		return pub_guard_admit(pub_of(wsi), wsi) ? 0 : 1;
 	case LWS_CALLBACK_ESTABLISHED:
 		conn_established(pub_of(wsi), c, wsi);
 		return 0;
@@ -893,6 +901,7 @@ pub_new(const struct pub_config *cfg, struct wr_error *reterr)
 	lws_sock_file_fd_type lfd = {.filefd = -1};
 
 	p->cfg = cfg;
+	pub_guard_init(p);
 	lws_set_log_level(LLL_ERR | LLL_WARN, lws_emit);
 	if (!*iface || !strcmp(iface, "*") || !strcmp(iface, "0.0.0.0") || !strcmp(iface, "::"))
 		iface = NULL;
@@ -976,6 +985,7 @@ pub_free(struct pub *p)
 	p->commands = pub_commands_free(p->commands);
 	route_done(p);
 	pub_store_close(&p->store);
+	pub_guard_done(p);
 	free(p);
 	return NULL;
 }
