@@ -57,10 +57,13 @@ static const char *const verb_names[_GAME_VERB_MAX] = {
 	[GAME_VERB_KILL] = "kill",
 	[GAME_VERB_FLEE] = "flee",
 	[GAME_VERB_NOD] = "nod",
+	[GAME_VERB_FOLLOW] = "follow",
+	[GAME_VERB_UNFOLLOW] = "unfollow",
 	[GAME_VERB_TRIGGER] = "trigger",
 	[GAME_VERB_ROUND] = "round",
 	[GAME_VERB_DECAY] = "decay",
 	[GAME_VERB_RESPAWN] = "respawn",
+	[GAME_VERB_ZONE_TICK] = "zone_tick",
 };
 
 const char *

@@ -102,6 +102,8 @@ pub_guard_hello(struct pub *p, struct pub_conn *c, const char *token, const char
 {
 	int64_t now = wr_mono_ms();
 
+	if (!c->peer[0]) /* a connection that did not come through pub_guard_established */
+		lws_get_peer_simple(c->wsi, c->peer, sizeof(c->peer));
 	if (cmd_ratelimit_peek(p->hello_fail, c->peer, now) > 0) {
 		*ret_code = "rate_limited";
 		*ret_message = "too many refused hellos from this address: try again later";

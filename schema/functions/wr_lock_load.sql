@@ -30,7 +30,8 @@
 --   views:      wr_actor_view() of reads.views: the actors of actions marked
 --               for re-planning (a view costs more than the rest of the load, so
 --               only those get one)
--- reads: {"views", "possessions", "characters", "weights", "items", "contents", "mobs",
+--   zone:       with reads.zone (a room id), wr_zone_state() of that room's zone (a zone tick)
+-- reads: {"views", "possessions", "characters", "weights", "items", "contents", "mobs", "zone",
 --         "exit_names": [ids], "who": [instance ids], "new_ids": n,
 --         "combat": bool (corpse and recall wanted)}
 -- Rooms carry their on-enter triggers and each exit its door's name and key;
@@ -69,7 +70,7 @@ BEGIN
 		                       WHERE i.id = ANY(p_instances)), '[]'),
 		'rooms', coalesce((
 			SELECT jsonb_agg(jsonb_build_object(
-				'id', r.id, 'instance_id', r.instance_id, 'key', t.key,
+				'id', r.id, 'instance_id', r.instance_id, 'zone_id', t.zone_id, 'key', t.key,
 				'name', t.name, 'description', t.description, 'flags', to_jsonb(t.flags),
 				'on_enter', t.on_enter,
 				'exits', CASE WHEN r.id = ANY(r_exit_names)
@@ -107,6 +108,12 @@ BEGIN
 				'flags', to_jsonb(c.flags), 'light', wr_holds_light(c.id),
 				'xp', c.xp, 'hp_at_ms', (extract(epoch FROM c.hp_at) * 1000)::bigint,
 				'fighting', c.fighting_mob, 'fight_id', c.fight_id,
+				-- issue 17: who it follows, and who follows it from its room (for a move's follow-ups)
+				'following', c.following,
+				'followers', CASE WHEN c.id = ANY(p_characters) THEN (
+					SELECT coalesce(jsonb_agg(f.id ORDER BY f.id), '[]') FROM (
+						SELECT f.id FROM characters f WHERE f.following = c.id AND f.room_id = c.room_id
+						ORDER BY f.id LIMIT 8) f) END,
 				'locked', c.id = ANY(p_characters),
 				'description', CASE WHEN c.id = ANY(r_characters) THEN c.description END,
 				'carried_weight', CASE WHEN c.id = ANY(r_weights) AND c.id = ANY(p_characters)
@@ -148,6 +155,7 @@ BEGIN
 				'weight', t.weight, 'capacity', t.capacity, 'quantity', i.quantity,
 				'light', coalesce(t.stats->'light' = 'true', false),
 				'invisible', coalesce(t.stats->'invisible' = 'true', false),
+				'fixture', coalesce(t.stats->'fixture' = 'true', false), -- issue 17: not takeable
 				'owner_character_id', i.owner_character_id, 'owner_room_id', i.owner_room_id,
 				'owner_mob_id', i.owner_mob_id, 'owner_item_id', i.owner_item_id,
 				'locked', w.locked, 'contents', i.id = ANY(r_contents),
@@ -221,6 +229,10 @@ BEGIN
 			      ORDER BY p.active_at DESC LIMIT 64) w), '[]') END,
 		'views', CASE WHEN cardinality(r_views) > 0 THEN wr_actor_view(r_views) ELSE '[]' END
 	) INTO result;
+	-- Issue 12: a zone tick reads its zone's living world (wr_zone_state.sql).
+	IF p_reads ? 'zone' THEN
+		result := result || jsonb_build_object('zone', wr_zone_state((p_reads->>'zone')::bigint));
+	END IF;
 	RETURN result;
 END
 $$;
