@@ -1,4 +1,5 @@
 -- wr_read_floor(token text, stream text) -> bigint
+-- p_token is the bearer token's hash, as for wr_may_read().
 -- The seq below which the token may not read a stream over HTTP, the same
 -- floor wr-publisher applies to a resume (publisher/resume.c): a player
 -- reads a room only from its character's arrival there and an instance's
@@ -30,7 +31,7 @@ DECLARE
 BEGIN
 	SELECT tk.* INTO t
 	FROM access_tokens tk JOIN accounts a ON a.id = tk.account_id
-	WHERE tk.token_hash = encode(sha256(convert_to(p_token, 'UTF8')), 'hex')
+	WHERE tk.token_hash = p_token
 	  AND tk.revoked_at IS NULL AND (tk.expires_at IS NULL OR tk.expires_at > now())
 	  AND a.disabled_at IS NULL;
 	IF NOT FOUND THEN
