@@ -634,6 +634,7 @@ parse_submit_status(const char *status, enum cmd_submit *ret)
 		{"queued", CMD_SUBMIT_QUEUED},       {"duplicate", CMD_SUBMIT_DUPLICATE},
 		{"conflict", CMD_SUBMIT_CONFLICT},   {"ok", CMD_SUBMIT_OK},
 		{"not_found", CMD_SUBMIT_NOT_FOUND}, {"too_many_aliases", CMD_SUBMIT_TOO_MANY},
+		{"actor_full", CMD_SUBMIT_ACTOR_FULL},
 	};
 
 	for (size_t i = 0; i < WR_ELEMENTSOF(map); i++) {

@@ -111,6 +111,13 @@ check_text(const char *text, bool required, size_t max, struct wr_error *reterr)
 			return wr_error_set(reterr, -EINVAL, "bad_input", "text contains control characters");
 	if (!wr_utf8_valid(text, n))
 		return wr_error_set(reterr, -EINVAL, "bad_input", "text is not valid UTF-8");
+	for (size_t i = 0; i < n; i++) {
+		uint32_t cp;
+
+		if (wr_unsafe_char(text + i, n - i, &cp))
+			return wr_error_set(reterr, -EINVAL, "bad_input", "text contains a control or bidi character (U+%04X)",
+					    (unsigned int) cp);
+	}
 	return 0;
 }
 

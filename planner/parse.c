@@ -606,6 +606,14 @@ planner_parse(const char *input, struct planner_command *ret, struct wr_error *r
 			return err_at(reterr, -EINVAL, "bad_input", i, "%s", "command contains control characters");
 	if (!wr_utf8_valid(input, len))
 		return wr_error_set(reterr, -EINVAL, "bad_input", "command is not valid UTF-8");
+	/* DEL, C1 controls and bidi overrides would reach other players' screens. */
+	for (size_t i = 0; i < len; i++) {
+		uint32_t cp;
+
+		if (wr_unsafe_char(input + i, len - i, &cp))
+			return err_at(reterr, -EINVAL, "bad_input", i, "command contains a control or bidi character (U+%04X)",
+				      (unsigned int) cp);
+	}
 	while (*p == ' ' || *p == '\t')
 		p++;
 	if (*p == '\0')

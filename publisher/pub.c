@@ -284,7 +284,17 @@ pub_hello(struct pub_conn *c, const char *token, const char *character, struct j
 
 	if (!p->db_up)
 		return wr_error_set(reterr, -EAGAIN, "unavailable", "database unavailable, try again later");
+	{ /* issue 15: the token query is bounded per peer address (guard.c) */
+		const char *code, *message;
+		int close_code = pub_guard_hello(p, c, token, &code, &message);
+
+		if (close_code)
+			return wr_error_set(reterr, close_code == PUB_CLOSE_UNAUTHORIZED ? -EACCES : -EAGAIN, code, "%s",
+					    message);
+	}
 	r = pub_store_hello(&p->store, token, character, &h, reterr);
+	if (r == -EACCES)
+		pub_guard_hello_failed(p, c, token);
 	if (r == -EACCES || r == -ENOENT || r == -EMLINK)
 		return r;
 	if (r < 0) {
@@ -304,6 +314,7 @@ pub_hello(struct pub_conn *c, const char *token, const char *character, struct j
 		return wr_error_set(reterr, -EPROTO, "refused", "the hello was answered and the connection closed");
 	if (c->char_id > 0)
 		access_presence_soon(p);
+	pub_guard_past_hello(p, c);
 	lws_set_timeout(c->wsi, NO_PENDING_TIMEOUT, 0);
 	return 0;
 }
@@ -327,7 +338,8 @@ do_hello(struct pub_conn *c, struct json_object *obj)
 	if (r == -EACCES || r == -ENOENT || r == -EMLINK)
 		refuse(c, "unauthorized", err.msg, PUB_CLOSE_UNAUTHORIZED);
 	else if (r == -EAGAIN)
-		refuse(c, "unavailable", err.msg, PUB_CLOSE_TRY_AGAIN);
+		refuse(c, strcmp(err.kind, "rate_limited") == 0 ? "rate_limited" : "unavailable", err.msg,
+		       PUB_CLOSE_TRY_AGAIN);
 }
 
 /* One complete message from the client, c->rx[0..rx_len). */
@@ -431,6 +443,7 @@ pub_conn_established(struct pub *p, struct pub_conn *c, struct lws *wsi)
 		p->conns->conn_prev = c;
 	p->conns = c;
 	p->nconns++;
+	pub_guard_established(p, c);
 	lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, PUB_HELLO_TIMEOUT_S);
 	/*
 	 * A fixed kernel send buffer: a client that stops reading holds at
@@ -470,6 +483,7 @@ pub_conn_closed(struct pub *p, struct pub_conn *c)
 		p->conns = c->conn_next;
 	if (c->conn_next)
 		c->conn_next->conn_prev = c->conn_prev;
+	pub_guard_past_hello(p, c);
 	p->nconns--;
 	log_info_ctx(c->logctx, "disconnected");
 }
@@ -562,18 +576,12 @@ static int
 ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
 	struct pub_conn *c = user;
-	struct pub *p;
 
 	switch (reason) {
 	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
 		return confirm_upgrade(pub_of(wsi), wsi);
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-		p = pub_of(wsi);
-		if (p->nconns >= p->cfg->max_connections) {
-			log_warning("refusing a websocket: %lld connections already", (long long) p->nconns);
-			return 1;
-		}
-		return 0;
+		return pub_guard_admit(pub_of(wsi), wsi) ? 0 : 1;
 	case LWS_CALLBACK_ESTABLISHED:
 		pub_conn_established(pub_of(wsi), c, wsi);
 		return 0;
@@ -1014,6 +1022,7 @@ pub_new(const struct pub_config *cfg, struct wr_error *reterr)
 	lws_sock_file_fd_type lfd = {.filefd = -1};
 
 	p->cfg = cfg;
+	pub_guard_init(p);
 	lws_set_log_level(LLL_ERR | LLL_WARN, lws_emit);
 	if (!*iface || !strcmp(iface, "*") || !strcmp(iface, "0.0.0.0") || !strcmp(iface, "::"))
 		iface = NULL;
@@ -1116,6 +1125,7 @@ pub_free(struct pub *p)
 	telnet_done(p);
 	route_done(p);
 	pub_store_close(&p->store);
+	pub_guard_done(p);
 	free(p);
 	return NULL;
 }

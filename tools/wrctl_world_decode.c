@@ -617,7 +617,7 @@ parse_character(struct world *w, const char *file, const char *account, struct j
 static void
 parse_account(struct world *w, const char *file, struct json_object *obj, size_t idx)
 {
-	static const char *const members[] = {"name", "characters", NULL};
+	static const char *const members[] = {"name", "characters", "demo", NULL};
 	struct account *a = VEC_PUSH(w, accounts);
 	struct json_object *chars;
 	struct where at;
@@ -629,6 +629,8 @@ parse_account(struct world *w, const char *file, struct json_object *obj, size_t
 		return;
 	world_where_init(&at, w, file, "account \"%s\"", a->e.key);
 	check_members(&at, obj, members);
+	/* issue 15, finding 7: only demo accounts are open to --demo logins. */
+	(void) bool_member(&at, obj, "demo", &a->demo);
 	if (!json_object_object_get_ex(obj, "characters", &chars))
 		return;
 	if (!json_object_is_type(chars, json_type_array)) {

@@ -134,12 +134,15 @@ static const char *const sql_upsert_exit =
 	"SELECT from_room_id, '' FROM exits WHERE from_room_id = $1 AND dir = $2 "
 	"AND NOT EXISTS (SELECT 1 FROM up)";
 
-/* $1 name */
+/* $1 name, $2 demo ("true"/"false"): the demo mark follows the content. */
 static const char *const sql_ensure_account =
-	"WITH ins AS (INSERT INTO accounts (name) VALUES ($1) "
-	"ON CONFLICT (name) DO NOTHING RETURNING id) "
-	"SELECT id, 'inserted' FROM ins UNION ALL "
-	"SELECT id, '' FROM accounts WHERE name = $1 AND NOT EXISTS (SELECT 1 FROM ins)";
+	"WITH ins AS (INSERT INTO accounts (name, demo) VALUES ($1, $2::boolean) "
+	"ON CONFLICT (name) DO NOTHING RETURNING id), "
+	"upd AS (UPDATE accounts SET demo = $2::boolean WHERE name = $1 AND demo <> $2::boolean "
+	"AND NOT EXISTS (SELECT 1 FROM ins) RETURNING id) "
+	"SELECT id, 'inserted' FROM ins UNION ALL SELECT id, 'updated' FROM upd UNION ALL "
+	"SELECT id, '' FROM accounts WHERE name = $1 AND NOT EXISTS (SELECT 1 FROM ins) "
+	"AND NOT EXISTS (SELECT 1 FROM upd)";
 
 /* $1 account_id, $2 name, $3 instance_id, $4 room_id, $5 description, $6 level,
  * $7 max_hp (also hp), $8 gold.  An existing character (any case) is left alone. */
@@ -417,11 +420,11 @@ load_accounts(struct loader *ld, struct world *w)
 {
 	for (size_t i = 0; i < w->n_accounts; i++) {
 		struct account *a = &w->accounts[i];
-		const char *p[] = {a->e.key};
+		const char *p[] = {a->e.key, a->demo ? "true" : "false"};
 		int r;
 
 		loader_what(ld, "account \"%s\"", a->e.key);
-		r = write_row(ld, sql_ensure_account, 1, p, &a->id);
+		r = write_row(ld, sql_ensure_account, 2, p, &a->id);
 		if (r < 0)
 			return r;
 	}
