@@ -68,7 +68,7 @@ bool
 game_verb_internal(enum game_verb v)
 {
 	return v == GAME_VERB_TRIGGER || v == GAME_VERB_ROUND || v == GAME_VERB_DECAY || v == GAME_VERB_RESPAWN ||
-	       v == GAME_VERB_ZONE_TICK;
+	       v == GAME_VERB_ZONE_TICK || v == GAME_VERB_ZONE_RESET || v == GAME_VERB_RESTOCK;
 }
 
 static bool
@@ -121,6 +121,12 @@ malformed(const struct game_action *a)
 		return a->target_mob <= 0 || a->room_id <= 0;
 	case GAME_VERB_ZONE_TICK:
 		return a->room_id <= 0;
+	case GAME_VERB_ZONE_RESET:
+		return a->room_id <= 0 || a->zone_id <= 0;
+	case GAME_VERB_RESTOCK:
+		return a->room_id <= 0 || (!a->has_dir && a->template_id <= 0 && a->target_mob <= 0) ||
+		       (a->has_dir && (a->door_want < GAME_OPEN || a->door_want > GAME_LOCKED)) ||
+		       (a->template_id > 0 && (!a->text || strlen(a->text) > GAME_MAX_SAY || a->weight < 0));
 	default:
 		return false;
 	}
@@ -160,6 +166,10 @@ apply(struct game_state *st, const struct game_action *a, const struct game_env 
 		return game_apply_respawn(st, a, env, out);
 	case GAME_VERB_ZONE_TICK:
 		return game_apply_zone_tick(st, a, env, out);
+	case GAME_VERB_ZONE_RESET:
+		return game_apply_zone_reset(st, a, env, out);
+	case GAME_VERB_RESTOCK:
+		return game_apply_restock(st, a, env, out);
 	default:
 		break;
 	}

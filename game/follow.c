@@ -73,7 +73,7 @@ void
 game_follow_wake(const struct game_room *room, struct game_outcome *out)
 {
 	struct game_followup f = {
-		.action = {.verb = GAME_VERB_ZONE_TICK, .room_id = room->id, .zone_id = room->zone_id},
+		.action = {.verb = GAME_VERB_ZONE_TICK, .room_id = room->id, .zone_id = room->zone_id, .wake = true},
 	};
 
 	if (room->zone_id > 0)

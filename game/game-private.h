@@ -298,6 +298,14 @@ game_apply_respawn(struct game_state *st, const struct game_action *a, const str
 		   struct game_outcome *out);
 
 /* mobact.c: a mob acting (a->actor_mob): say, emote, move, kill, flee, get, drop. */
+/* reset.c: a zone's reset, and each thing it brings back */
+int
+game_apply_zone_reset(struct game_state *st, const struct game_action *a, const struct game_env *env,
+		      struct game_outcome *out);
+int
+game_apply_restock(struct game_state *st, const struct game_action *a, const struct game_env *env,
+		   struct game_outcome *out);
+
 /* zone.c: a zone's tick decides what its mobs do (game/zone.c) */
 int
 game_apply_zone_tick(struct game_state *st, const struct game_action *a, const struct game_env *env,

@@ -62,6 +62,8 @@ static const char *const verb_names[_GAME_VERB_MAX] = {
 	[GAME_VERB_DECAY] = "decay",
 	[GAME_VERB_RESPAWN] = "respawn",
 	[GAME_VERB_ZONE_TICK] = "zone_tick",
+	[GAME_VERB_ZONE_RESET] = "zone_reset",
+	[GAME_VERB_RESTOCK] = "restock",
 };
 
 const char *

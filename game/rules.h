@@ -76,6 +76,15 @@ game_health_text(int32_t hp, int32_t max_hp);
 bool
 game_is_online(int64_t active_ms, int64_t now_ms);
 
+/*
+ * Zone resets (game/reset.c): whether z's reset is due at now_ms.  "empty"
+ * zones reset only on a wake tick (wake: nobody was inside while it fell
+ * due); "always" ones whenever due.  Due once per period since the last
+ * reset, however long the zone slept: the catch-up is one reset.
+ */
+bool
+game_reset_due(const struct game_zone *z, bool wake, int64_t now_ms);
+
 /* Hit chance in percent of an attacker against a defender. */
 int32_t
 game_hit_chance(int32_t attacker_level, int32_t defender_level);

@@ -218,8 +218,28 @@ mob_ai(const struct game_zone *z, const struct game_action *tick, const struct g
 	}
 }
 
+/*
+ * Zone resets (game/reset.c): when one is due, the tick asks for a
+ * ZONE_RESET on the zone's chain, which reads the zone again and brings
+ * back what is missing.  "empty" zones reset only on the tick that wakes
+ * them (nobody was inside while it fell due); however long they slept,
+ * it is one reset.
+ */
+static void
+reset_due(const struct game_zone *z, const struct game_action *tick, const struct game_env *env,
+	  struct game_outcome *out)
+{
+	struct game_followup f = {
+		.action = {.verb = GAME_VERB_ZONE_RESET, .room_id = tick->room_id, .zone_id = tick->zone_id},
+	};
+
+	if (room_for_one(out) && game_reset_due(z, tick->wake, env->now_ms))
+		game_follow(out, &f);
+}
+
 /* The per-zone work of a tick, in order.  Issue 13's triggers and weather hook in here. */
 static const zone_decider deciders[] = {
+	reset_due,
 	mob_ai,
 };
 

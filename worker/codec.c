@@ -118,6 +118,9 @@ decode_internal(struct worker_action *a, struct json_object *jp)
 	    wr_json_opt_i64(jp, "recall", 0, INT64_MAX, &g->recall_room, NULL) < 0 ||
 	    wr_json_opt_i64(jp, "zone", 0, INT64_MAX, &g->zone_id, NULL) < 0 || decode_items(jp, g) < 0)
 		return fail(a, "malformed plan");
+	/* A zone's wake, reset and restocks (zone_codec.c). */
+	if (worker_decode_zone_plan(jp, a) < 0)
+		return fail(a, "malformed plan");
 	/* A system chain acting for a character (a fight's round): its events are the character's. */
 	if (q.chain && g->actor_char > 0)
 		snprintf(a->event_actor, sizeof(a->event_actor), "char:%" PRId64, g->actor_char);
@@ -731,6 +734,10 @@ worker_encode_followup(struct wr_strbuf *sb, const struct game_followup *f, cons
 
 	if (f->action.actor_mob) {
 		worker_encode_mob_followup(sb, f, a, actor, priority, now_ms);
+		return;
+	}
+	if (g->verb == GAME_VERB_ZONE_TICK || g->verb == GAME_VERB_ZONE_RESET || g->verb == GAME_VERB_RESTOCK) {
+		worker_encode_zone_followup(sb, f, a, actor, priority, now_ms);
 		return;
 	}
 	wr_strbuf_printf(sb, "{\"actor_key\":\"%s\",\"verb\":\"%s\",\"args\":{}", actor, game_verb_to_string(g->verb));
