@@ -19,6 +19,7 @@ static const struct {
 	{"world", wrctl_world, "world load [FILE...] | world check [FILE...]: load or validate content"},
 	{"token", wrctl_token, "token issue ACCOUNT [--character=NAME | --service --grant KEY... | --admin] | token revoke TOKEN"},
 	{"dead", wrctl_dead, "dead list | dead requeue ID: the dead-letter table"},
+	{"cache", wrctl_cache, "cache rebuild: every runtime row from canonical data and the event log"},
 	{"watch", wrctl_watch, "watch --url=ws://HOST:PORT/ --token=TOKEN: websocket client"},
 };
 

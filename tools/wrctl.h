@@ -24,5 +24,7 @@ int
 wrctl_watch(int argc, char **argv);       /* wrctl_watch.c: websocket client */
 int
 wrctl_dead(int argc, char **argv);        /* wrctl_dead.c: dead list|requeue ID */
+int
+wrctl_cache(int argc, char **argv);       /* wrctl_cache.c: cache rebuild */
 
 #endif

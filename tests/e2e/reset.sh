@@ -98,6 +98,45 @@ is "$(resets "$VALE")" 2 "two periods fell due while it slept: it reset once"
 is "$(sql "SELECT count(*) FROM event_log WHERE type = 'ItemReset' AND (payload->>'template_id')::bigint = $STONE")" 1 \
 	"one stone made"
 
+
+# Runtime rows are caches: the guard remembers Alice, the zones their last
+# reset.  Delete every runtime row, rebuild: the same rows, and play goes on.
+act "$ALICE" "east"
+act "$ALICE" "kill guard"
+is "$(types)" "CombatStarted" "Alice attacks the guard"
+wait_sql "SELECT data->>'last_target' || ' ' || (data->'attacked_by')::text FROM mob_runtime WHERE mob_id = $GUARD" \
+	"$A_ID [$A_ID]" 30
+ok $? "the guard remembers who attacked it (mob_runtime)"
+n=0
+while [ "$(sql "SELECT room_id FROM characters WHERE id = $A_ID")" = "$YARD" ] && [ $n -lt 20 ]; do
+	act "$ALICE" "flee"; n=$((n + 1))
+done
+is "$(sql "SELECT room_id FROM characters WHERE id = $A_ID")" "$GATE" "Alice flees to the gate"
+runtime() {
+	sql "SELECT string_agg(r, ' ' ORDER BY r) FROM (
+	       SELECT 'zone:' || zone_id || '/' || instance_id || '=' || data::text || '@' || _cache_version AS r FROM zone_runtime
+	       UNION ALL SELECT 'mob:' || mob_id || '=' || data::text || '@' || _cache_version FROM mob_runtime
+	       UNION ALL SELECT 'room:' || room_id || '=' || data::text FROM room_runtime
+	       UNION ALL SELECT 'char:' || character_id || '=' || data::text FROM character_runtime
+	       UNION ALL SELECT 'item:' || item_id || '=' || data::text FROM item_runtime) x"
+}
+# With Alice at the gate Millbrook sleeps and the vale (reset only when empty) does not reset: rows hold still.
+wait_sql "SELECT count(*) FROM action_queue WHERE actor_key = 'sys:zone:$MILL'" 0 50
+last=$(sql "SELECT data->>'reset_at_ms' FROM zone_runtime WHERE zone_id = $MILL")
+rows=$(runtime)
+sql "DELETE FROM zone_runtime; DELETE FROM mob_runtime; DELETE FROM room_runtime; DELETE FROM character_runtime;
+     DELETE FROM item_runtime" >/dev/null
+is "$(sql "SELECT count(*) FROM zone_runtime") $(sql "SELECT count(*) FROM mob_runtime")" "0 0" "every runtime row deleted"
+out=$("$WRCTL" cache rebuild) || diag "wrctl cache rebuild failed"
+has "$out" "zone_runtime: 2 rows rebuilt" "wrctl cache rebuild: the two zones' rows"
+is "$(runtime)" "$rows" "the rebuilt rows equal the deleted ones (but for _built_at)"
+after=$(resets "$MILL")
+act "$ALICE" "north"
+wait_sql "SELECT count(*) > $after FROM event_log WHERE type = 'ZoneReset' AND payload->>'zone_id' = '$MILL'" t 100
+ok $? "play goes on: Alice walks to the bridge and Millbrook wakes and resets"
+is "$(sql "SELECT payload->>'previous_ms' FROM event_log WHERE type = 'ZoneReset' AND payload->>'zone_id' = '$MILL'
+           ORDER BY event_id DESC LIMIT 1")" "$last" "counting its period from the rebuilt reset time"
+
 is "$(sql "SELECT count(*) FROM dead_actions")" 0 "nothing was dead-lettered"
 is "$(world_items)" "$items_before" "no item appeared or vanished but those the resets name"
 is "$(world_coins)" "$coins_before" "no coin appeared or vanished"

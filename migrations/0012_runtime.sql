@@ -1,0 +1,36 @@
+-- 0012 (part 3): mob memory in mob_runtime (issue 12).
+--
+-- A mob remembers who attacked it (attacked_by: the characters who started
+-- a fight with it, most recent first, at most 8) and its last opponent
+-- (last_target), from CombatStarted events.  Like every *_runtime row it
+-- is a cache of the event log: wr_cache_rebuild() builds the same rows
+-- from the events, so it can always be dropped and rebuilt.
+CREATE OR REPLACE FUNCTION wr_mob_remembers() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+	mob bigint := (NEW.payload->>'mob_id')::bigint;
+	who bigint := (NEW.payload->>'attacker_id')::bigint;
+BEGIN
+	IF mob IS NULL OR who IS NULL OR NOT EXISTS (SELECT 1 FROM mobs WHERE id = mob) THEN
+		RETURN NULL;
+	END IF;
+	INSERT INTO mob_runtime AS r (mob_id, data)
+	VALUES (mob, jsonb_build_object('last_target', who,
+	                                'attacked_by', CASE WHEN NEW.actor_key LIKE 'char:%' THEN jsonb_build_array(who)
+	                                                    ELSE '[]'::jsonb END))
+	ON CONFLICT (mob_id) DO UPDATE
+	SET data = jsonb_build_object('last_target', who,
+	                              'attacked_by', CASE WHEN NEW.actor_key LIKE 'char:%' THEN
+	                                  (SELECT jsonb_agg(x ORDER BY o) FROM (
+	                                      SELECT who AS x, 0 AS o
+	                                      UNION ALL
+	                                      SELECT e::bigint, i FROM jsonb_array_elements_text(r.data->'attacked_by')
+	                                          WITH ORDINALITY a(e, i) WHERE e::bigint <> who AND i < 8) s)
+	                                  ELSE coalesce(r.data->'attacked_by', '[]') END),
+	    _built_at = now();
+	RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER event_log_mob_memory AFTER INSERT ON event_log
+	FOR EACH ROW WHEN (NEW.type = 'CombatStarted') EXECUTE FUNCTION wr_mob_remembers();
