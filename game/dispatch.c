@@ -50,6 +50,12 @@ game_verb_implemented(enum game_verb v)
 	case GAME_VERB_KILL:
 	case GAME_VERB_FLEE:
 	case GAME_VERB_NOD:
+	case GAME_VERB_LIST:
+	case GAME_VERB_BUY:
+	case GAME_VERB_SELL:
+	case GAME_VERB_VALUE:
+	case GAME_VERB_EAT:
+	case GAME_VERB_DRINK:
 		return true;
 	default:
 		/* internal verbs (trigger, round, decay, respawn): never from a client */
@@ -123,6 +129,16 @@ malformed(const struct game_action *a)
 		return a->room_id <= 0;
 	case GAME_VERB_ZONE_RESET:
 		return a->room_id <= 0 || a->zone_id <= 0;
+	case GAME_VERB_LIST:
+		return a->target_mob <= 0;
+	case GAME_VERB_BUY:
+		return a->target_mob <= 0 || !a->text || !*a->text || strlen(a->text) > GAME_MAX_SAY;
+	case GAME_VERB_SELL:
+	case GAME_VERB_VALUE:
+		return a->target_mob <= 0 || a->nitems != 1;
+	case GAME_VERB_EAT:
+	case GAME_VERB_DRINK:
+		return a->nitems != 1;
 	case GAME_VERB_RESTOCK:
 		return a->room_id <= 0 || (!a->has_dir && a->template_id <= 0 && a->target_mob <= 0) ||
 		       (a->has_dir && (a->door_want < GAME_OPEN || a->door_want > GAME_LOCKED)) ||
@@ -202,6 +218,14 @@ apply(struct game_state *st, const struct game_action *a, const struct game_env 
 		return game_apply_emote(st, a, actor, out);
 	case GAME_VERB_NOD:
 		return game_apply_nod(st, a, actor, out);
+	case GAME_VERB_LIST:
+	case GAME_VERB_BUY:
+	case GAME_VERB_SELL:
+	case GAME_VERB_VALUE:
+		return game_apply_shop(st, a, actor, out);
+	case GAME_VERB_EAT:
+	case GAME_VERB_DRINK:
+		return game_apply_eat(st, a, actor, env->now_ms, out);
 	case GAME_VERB_TELL:
 		return game_apply_tell(st, a, actor, out);
 	case GAME_VERB_SHOUT:

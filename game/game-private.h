@@ -298,6 +298,13 @@ game_apply_respawn(struct game_state *st, const struct game_action *a, const str
 		   struct game_outcome *out);
 
 /* mobact.c: a mob acting (a->actor_mob): say, emote, move, kill, flee, get, drop. */
+/* shop.c: list, buy, sell, value with a shopkeeper; eat and drink */
+int
+game_apply_shop(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
+int
+game_apply_eat(struct game_state *st, const struct game_action *a, struct game_char *actor, int64_t now_ms,
+	       struct game_outcome *out);
+
 /* reset.c: a zone's reset, and each thing it brings back */
 int
 game_apply_zone_reset(struct game_state *st, const struct game_action *a, const struct game_env *env,

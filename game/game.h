@@ -69,6 +69,13 @@ enum game_verb {
 	GAME_VERB_KILL,
 	GAME_VERB_FLEE,
 	GAME_VERB_NOD,
+	/* Shops and needs (issue 12, game/shop.c) */
+	GAME_VERB_LIST,  /* a shopkeeper's wares and prices */
+	GAME_VERB_BUY,   /* text: the ware's words */
+	GAME_VERB_SELL,  /* items[0], to the shopkeeper target_mob */
+	GAME_VERB_VALUE, /* items[0]: what the shopkeeper would pay */
+	GAME_VERB_EAT,   /* items[0]: food */
+	GAME_VERB_DRINK, /* items[0]: food whose template says drink */
 	/* Internal verbs: asked for by the rules themselves (struct
 	 * game_followup), never typed, never accepted from a client. */
 	GAME_VERB_TRIGGER, /* a room's on-enter triggers, after a move into it */
@@ -278,12 +285,28 @@ struct game_item {
 	bool named;   /* name is the item's own (a corpse's), not its template's: written on create */
 	struct game_dice damage; /* weapons: template stats.damage */
 	int32_t armor;           /* armour: template stats.armor */
+	/* Shops and needs (game/shop.c): */
+	int64_t value;   /* the template's value in gold */
+	int32_t heal;    /* food: hp eating (or drinking) it gives back (stats.heal) */
+	bool drink;      /* food one drinks, not eats (stats.drink) */
+	const char *keywords; /* a shop's ware: its template's keywords, space-separated */
 };
 
 /* One line of a mob's loot table (content: mob template stats.loot). */
 struct game_loot {
 	struct game_item tmpl; /* the item template (id 0) */
 	int32_t chance;        /* percent */
+};
+
+#define GAME_MAX_WARES 8 /* what one shopkeeper sells (template stats.shop.sells) */
+
+/* A shopkeeper's shop (mob template stats.shop), read when the mob is locked. */
+struct game_shop {
+	bool open;            /* the mob keeps a shop */
+	int32_t sell_percent; /* of a ware's value the shop asks */
+	int32_t buy_percent;  /* of a thing's value the shop pays */
+	struct game_item wares[GAME_MAX_WARES]; /* templates (id 0): made anew for each buyer */
+	size_t nwares;
 };
 
 /* A mob: read for look and consider, or locked (fights, dies, respawns). */
@@ -308,6 +331,7 @@ struct game_mob {
 	int64_t respawn_ms, decay_ms; /* 0 = the rules' default */
 	struct game_loot loot[GAME_MAX_LOOT];
 	size_t nloot;
+	struct game_shop shop;
 	bool locked;
 	bool dirty;           /* OUT: the worker writes it back */
 	int64_t corpse_id;    /* OUT: died: the worker moves what it owned into this corpse */

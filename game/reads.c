@@ -122,6 +122,16 @@ game_reads(const struct game_action *a, struct game_reads *ret)
 	case GAME_VERB_ZONE_RESET:
 		ret->zone = true;
 		break;
+	case GAME_VERB_BUY:
+		/* What the buyer carries, to lift one more; the ware made anew. */
+		add(ret, GAME_READ_WEIGHTS, a->actor_char);
+		ret->new_ids += 1;
+		ret->item_rows += 1;
+		break;
+	case GAME_VERB_EAT:
+	case GAME_VERB_DRINK:
+		/* Eating one of a stack: the stack shrinks in place. */
+		break;
 	case GAME_VERB_RESTOCK:
 		ret->item_rows += 1;
 		ret->new_ids += 1;

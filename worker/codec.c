@@ -450,11 +450,22 @@ decode_item(struct json_object *it, struct game_item *ret)
 		.locked = bool_member(it, "locked"),
 		.named = bool_member(it, "named"),
 		.armor = i32_member(it, "armor"),
+		/* shops and food (issue 12) */
+		.value = i64_member(it, "value"),
+		.heal = i32_member(it, "heal"),
+		.drink = bool_member(it, "drink"),
+		.keywords = opt_str_member(it, "keywords"),
 	};
 	/* Content is checked at load; a bad string here just means no dice. */
 	if (opt_str_member(it, "damage") && game_dice_parse(opt_str_member(it, "damage"), &ret->damage) < 0)
 		ret->damage = (struct game_dice){0};
 	return 0;
+}
+
+int
+worker_decode_item(struct json_object *it, struct game_item *ret)
+{
+	return decode_item(it, ret);
 }
 
 static void
@@ -495,6 +506,7 @@ decode_mob(struct json_object *m, struct game_mob *ret)
 		gl->chance = i32_member(l, "chance");
 		ret->nloot++;
 	}
+	worker_decode_shop(wr_json_member(m, "shop", json_type_object), &ret->shop);
 }
 
 static int

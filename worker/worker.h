@@ -192,6 +192,13 @@ worker_list_active(struct wr_strbuf *list, int64_t character_id, int64_t instanc
 void
 worker_encode_batch(struct wr_strbuf *sb, struct batch *b, const struct game_state *st);
 
+/* shop_codec.c: a locked shopkeeper's shop (game/shop.c); shop NULL: none. */
+void
+worker_decode_shop(struct json_object *shop, struct game_shop *ret);
+/* codec.c: one item row (or template) of wr_lock_load's document. */
+int
+worker_decode_item(struct json_object *it, struct game_item *ret);
+
 /* zone_codec.c: the living world's parts of the batch (game/zone.c) */
 /* The zone wr_lock_load read for a tick ("zone"); z->loaded false when none was. */
 int
