@@ -74,7 +74,7 @@ bool
 game_verb_internal(enum game_verb v)
 {
 	return v == GAME_VERB_TRIGGER || v == GAME_VERB_ROUND || v == GAME_VERB_DECAY || v == GAME_VERB_RESPAWN ||
-	       v == GAME_VERB_ZONE_TICK || v == GAME_VERB_ZONE_RESET || v == GAME_VERB_RESTOCK;
+	       v == GAME_VERB_ZONE_TICK || v == GAME_VERB_ZONE_RESET || v == GAME_VERB_RESTOCK || v == GAME_VERB_POISON;
 }
 
 static bool
@@ -129,6 +129,8 @@ malformed(const struct game_action *a)
 		return a->room_id <= 0;
 	case GAME_VERB_ZONE_RESET:
 		return a->room_id <= 0 || a->zone_id <= 0;
+	case GAME_VERB_POISON:
+		return a->actor_char <= 0 || a->room_id <= 0 || a->until_ms <= 0;
 	case GAME_VERB_LIST:
 		return a->target_mob <= 0;
 	case GAME_VERB_BUY:
@@ -186,6 +188,8 @@ apply(struct game_state *st, const struct game_action *a, const struct game_env 
 		return game_apply_zone_reset(st, a, env, out);
 	case GAME_VERB_RESTOCK:
 		return game_apply_restock(st, a, env, out);
+	case GAME_VERB_POISON:
+		return game_apply_poison(st, a, env, out);
 	default:
 		break;
 	}

@@ -85,6 +85,7 @@ enum game_verb {
 	GAME_VERB_ZONE_TICK, /* a zone's living-world tick (game/zone.c): the zone of room_id */
 	GAME_VERB_ZONE_RESET, /* a zone's reset falls due (game/reset.c): asks for each restock */
 	GAME_VERB_RESTOCK,    /* one thing of a reset (game/reset.c): an item, a mob, a door */
+	GAME_VERB_POISON,     /* poison hurts actor_char until until_ms (game/poison.c) */
 	_GAME_VERB_MAX,
 	_GAME_VERB_INVALID = -EINVAL,
 };
@@ -332,6 +333,7 @@ struct game_mob {
 	struct game_loot loot[GAME_MAX_LOOT];
 	size_t nloot;
 	struct game_shop shop;
+	bool poison;          /* its blows may poison (template stats.poison) */
 	bool locked;
 	bool dirty;           /* OUT: the worker writes it back */
 	int64_t corpse_id;    /* OUT: died: the worker moves what it owned into this corpse */
@@ -532,6 +534,7 @@ struct game_action {
 	int32_t weight;
 	enum game_slot slot;          /* worn by target_mob in this slot */
 	enum game_closable door_want; /* has_dir: the door's state from content */
+	int64_t until_ms;             /* poison: when it wears off */
 };
 
 enum game_stream_kind {

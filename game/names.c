@@ -70,6 +70,7 @@ static const char *const verb_names[_GAME_VERB_MAX] = {
 	[GAME_VERB_ZONE_TICK] = "zone_tick",
 	[GAME_VERB_ZONE_RESET] = "zone_reset",
 	[GAME_VERB_RESTOCK] = "restock",
+	[GAME_VERB_POISON] = "poison",
 };
 
 const char *

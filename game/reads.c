@@ -155,6 +155,9 @@ game_queue_of(const struct game_action *a, struct game_queue *ret)
 	case GAME_VERB_RESPAWN:
 		*ret = (struct game_queue){.chain = "respawn", .id = a->target_mob, .urgency = GAME_URGENCY_AMBIENT};
 		break;
+	case GAME_VERB_POISON:
+		*ret = (struct game_queue){.chain = "poison", .id = a->actor_char, .urgency = GAME_URGENCY_PLAYER};
+		break;
 	case GAME_VERB_RESTOCK:
 		/* A mob's restocks one after the other (it respawns, then is equipped); the rest on its zone's chain. */
 		if (a->target_mob) {

@@ -46,6 +46,10 @@ const struct game_rules game_rules = {
 	.scavenge_percent = 50,
 	.scavenge_max_weight = 20,
 	.wimpy_percent = 25,
+	.poison_percent = 25,
+	.poison_ms = 12000,
+	.poison_tick_ms = 3000,
+	.poison_damage = 2,
 };
 
 int64_t

@@ -56,6 +56,11 @@ struct game_rules {
 	int32_t scavenge_percent;    /* chance per tick that a scavenger takes something */
 	int32_t scavenge_max_weight; /* what a scavenger can lift */
 	int32_t wimpy_percent;       /* a wimpy mob flees below this share of its max hp */
+	/* --- poison (game/poison.c) --- */
+	int32_t poison_percent;      /* chance that a poisonous mob's blow poisons */
+	int64_t poison_ms;           /* how long a poisoning lasts */
+	int64_t poison_tick_ms;      /* it hurts this often */
+	int32_t poison_damage;       /* up to this much each time (1..n); never below 1 hp */
 };
 
 extern const struct game_rules game_rules;

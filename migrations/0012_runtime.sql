@@ -34,3 +34,27 @@ $$;
 
 CREATE TRIGGER event_log_mob_memory AFTER INSERT ON event_log
 	FOR EACH ROW WHEN (NEW.type = 'CombatStarted') EXECUTE FUNCTION wr_mob_remembers();
+
+-- Poison (game/poison.c): a character's runtime row says until when it is
+-- poisoned (poisoned_until_ms: the latest end of its Poisoned events).
+CREATE OR REPLACE FUNCTION wr_char_poisoned() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+	who bigint := (NEW.payload->>'char_id')::bigint;
+	until bigint := (NEW.payload->>'until_ms')::bigint;
+BEGIN
+	IF who IS NULL OR until IS NULL OR NOT EXISTS (SELECT 1 FROM characters WHERE id = who) THEN
+		RETURN NULL;
+	END IF;
+	INSERT INTO character_runtime AS r (character_id, data)
+	VALUES (who, jsonb_build_object('poisoned_until_ms', until))
+	ON CONFLICT (character_id) DO UPDATE
+	SET data = r.data || jsonb_build_object('poisoned_until_ms',
+	                                        greatest(until, coalesce((r.data->>'poisoned_until_ms')::bigint, 0))),
+	    _built_at = now();
+	RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER event_log_poisoned AFTER INSERT ON event_log
+	FOR EACH ROW WHEN (NEW.type = 'Poisoned') EXECUTE FUNCTION wr_char_poisoned();

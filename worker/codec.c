@@ -494,6 +494,7 @@ decode_mob(struct json_object *m, struct game_mob *ret)
 		.decay_ms = i64_member(m, "decay_ms"),
 		.invisible = bool_member(m, "invisible"),
 		.locked = bool_member(m, "locked"),
+		.poison = bool_member(m, "poison"), /* issue 12 */
 	};
 	if (opt_str_member(m, "damage") && game_dice_parse(opt_str_member(m, "damage"), &ret->damage) < 0)
 		ret->damage = (struct game_dice){0};
@@ -748,7 +749,8 @@ worker_encode_followup(struct wr_strbuf *sb, const struct game_followup *f, cons
 		worker_encode_mob_followup(sb, f, a, actor, priority, now_ms);
 		return;
 	}
-	if (g->verb == GAME_VERB_ZONE_TICK || g->verb == GAME_VERB_ZONE_RESET || g->verb == GAME_VERB_RESTOCK) {
+	if (g->verb == GAME_VERB_ZONE_TICK || g->verb == GAME_VERB_ZONE_RESET || g->verb == GAME_VERB_RESTOCK ||
+	    g->verb == GAME_VERB_POISON) {
 		worker_encode_zone_followup(sb, f, a, actor, priority, now_ms);
 		return;
 	}

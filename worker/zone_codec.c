@@ -245,6 +245,8 @@ worker_decode_zone_plan(struct json_object *jp, struct worker_action *a)
 	int64_t weight = 0;
 
 	g->wake = wake && json_object_get_boolean(wake);
+	if (g->verb == GAME_VERB_POISON)
+		return wr_json_get_i64(jp, "until", 1, INT64_MAX, &g->until_ms, NULL) < 0 ? -EBADMSG : 0;
 	if (g->verb != GAME_VERB_RESTOCK)
 		return 0;
 	if (wr_json_opt_i64(jp, "template", 0, INT64_MAX, &g->template_id, NULL) < 0 ||
@@ -294,6 +296,10 @@ worker_encode_zone_followup(struct wr_strbuf *sb, const struct game_followup *f,
 		wr_strbuf_puts(sb, ",\"wake\":true");
 	if (g->target_mob)
 		wr_strbuf_printf(sb, ",\"mob\":%" PRId64, g->target_mob);
+	if (g->actor_char)
+		wr_strbuf_printf(sb, ",\"char\":%" PRId64, g->actor_char);
+	if (g->until_ms)
+		wr_strbuf_printf(sb, ",\"until\":%" PRId64, g->until_ms);
 	if (g->container_id)
 		wr_strbuf_printf(sb, ",\"container\":%" PRId64, g->container_id);
 	if (g->template_id) {
@@ -312,7 +318,9 @@ worker_encode_zone_followup(struct wr_strbuf *sb, const struct game_followup *f,
 		wr_strbuf_printf(sb, ",\"instance_id\":%" PRId64, a->instance_id);
 	wr_strbuf_puts(sb, ",\"lock_rooms\":");
 	wr_strbuf_json_ids(sb, f->lock_rooms, f->nlock_rooms);
-	wr_strbuf_puts(sb, ",\"lock_characters\":[],\"lock_mobs\":");
+	wr_strbuf_puts(sb, ",\"lock_characters\":");
+	wr_strbuf_json_ids(sb, &f->lock_char, f->lock_char > 0 ? 1 : 0);
+	wr_strbuf_puts(sb, ",\"lock_mobs\":");
 	wr_strbuf_json_ids(sb, &f->lock_mob, f->lock_mob > 0 ? 1 : 0);
 	wr_strbuf_puts(sb, ",\"lock_items\":");
 	wr_strbuf_json_ids(sb, &f->lock_item, f->lock_item > 0 ? 1 : 0);

@@ -7,8 +7,10 @@
 --                 (the last one it fought), attacked_by (characters who
 --                 attacked it, most recent first, at most 8)
 --                 (migrations/0012_runtime.sql keeps it so);
---   room_runtime, character_runtime, item_runtime: nothing derives into
---                 them yet, so they are emptied.
+--   character_runtime: per character, poisoned_until_ms: the latest end
+--                 of its Poisoned events (migrations/0012_runtime.sql);
+--   room_runtime, item_runtime: nothing derives into them yet, so they are
+--                 emptied.
 -- Rows come back equal to the ones the triggers wrote, but for _built_at.
 -- "wrctl cache rebuild" calls it.
 CREATE OR REPLACE FUNCTION wr_cache_rebuild() RETURNS TABLE (runtime text, rows bigint)
@@ -39,14 +41,21 @@ BEGIN
 	      WHERE e.type = 'CombatStarted' AND e.payload->'attacker_id' IS NOT NULL) f
 	WHERE EXISTS (SELECT 1 FROM mobs WHERE id = f.mob);
 
-	DELETE FROM room_runtime;
 	DELETE FROM character_runtime;
+	INSERT INTO character_runtime (character_id, data)
+	SELECT (e.payload->>'char_id')::bigint, jsonb_build_object('poisoned_until_ms', max((e.payload->>'until_ms')::bigint))
+	FROM event_log e
+	WHERE e.type = 'Poisoned' AND e.payload->'until_ms' IS NOT NULL
+	  AND EXISTS (SELECT 1 FROM characters WHERE id = (e.payload->>'char_id')::bigint)
+	GROUP BY 1;
+
+	DELETE FROM room_runtime;
 	DELETE FROM item_runtime;
 	RETURN QUERY
 	SELECT 'zone_runtime', (SELECT count(*) FROM zone_runtime) UNION ALL
 	SELECT 'mob_runtime', (SELECT count(*) FROM mob_runtime) UNION ALL
 	SELECT 'room_runtime', 0::bigint UNION ALL
-	SELECT 'character_runtime', 0::bigint UNION ALL
+	SELECT 'character_runtime', (SELECT count(*) FROM character_runtime) UNION ALL
 	SELECT 'item_runtime', 0::bigint;
 END
 $$;

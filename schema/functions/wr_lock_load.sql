@@ -174,6 +174,7 @@ BEGIN
 				'decay_ms', wr_stat_int(t.stats, 'corpse_decay_s') * 1000,
 				-- a locked shopkeeper's shop (issue 12, game/shop.c)
 				'shop', CASE WHEN m.id = ANY(p_mobs) THEN wr_shop(t.stats) END,
+				'poison', coalesce(t.stats->'poison' = 'true', false),
 				-- Only a locked mob can die: only its loot table is read.
 				'loot', CASE WHEN m.id = ANY(p_mobs) THEN coalesce((
 					SELECT jsonb_agg(jsonb_build_object('chance', wr_stat_int(l.value, 'chance'),
