@@ -190,6 +190,15 @@ services_start() { # workers
 	WS="ws://127.0.0.1:$(cat "$T_DIR/publisher.port")/"
 }
 
+# wr-telnet (docs/telnet.md) on a free port, after services_start; exports
+# TELNET_PORT.  TELNET_ARGS (word-split) are extra wr-telnet options.
+telnet_start() {
+	# shellcheck disable=SC2086
+	svc telnet "$BUILD/publisher/wr-telnet" --telnet-port=0 --telnet-port-file="$T_DIR/telnet.port" ${TELNET_ARGS:-}
+	wait_file "$T_DIR/telnet.port" || bail "wr-telnet did not start: $(cat "$T_DIR/telnet.log")"
+	TELNET_PORT=$(cat "$T_DIR/telnet.port")
+}
+
 # post TOKEN BODY -> prints "STATUS BODY"
 post() {
 	curl -s -o "$T_DIR/resp" -w '%{http_code}' -H "Authorization: Bearer $1" \
