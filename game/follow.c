@@ -94,7 +94,7 @@ game_follow_poison(struct game_char *c, const struct game_mob *m, int64_t room, 
 	};
 
 	game_event_stream(ev, out, GAME_STREAM_ROOM, room);
-	game_field_i64(ev, out, "char_id", c->id);
+	game_field_i64(ev, out, "target_id", c->id); /* who reads text_target */
 	game_field_i64(ev, out, "mob_id", m->id);
 	game_field_i64(ev, out, "until_ms", f.action.until_ms);
 	game_field_str(ev, out, "text", game_printf(out, "%s looks sick.", game_seen_name(c)));

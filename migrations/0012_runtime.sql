@@ -40,7 +40,7 @@ CREATE TRIGGER event_log_mob_memory AFTER INSERT ON event_log
 CREATE OR REPLACE FUNCTION wr_char_poisoned() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
-	who bigint := (NEW.payload->>'char_id')::bigint;
+	who bigint := (NEW.payload->>'target_id')::bigint;
 	until bigint := (NEW.payload->>'until_ms')::bigint;
 BEGIN
 	IF who IS NULL OR until IS NULL OR NOT EXISTS (SELECT 1 FROM characters WHERE id = who) THEN

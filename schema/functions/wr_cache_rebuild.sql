@@ -43,10 +43,10 @@ BEGIN
 
 	DELETE FROM character_runtime;
 	INSERT INTO character_runtime (character_id, data)
-	SELECT (e.payload->>'char_id')::bigint, jsonb_build_object('poisoned_until_ms', max((e.payload->>'until_ms')::bigint))
+	SELECT (e.payload->>'target_id')::bigint, jsonb_build_object('poisoned_until_ms', max((e.payload->>'until_ms')::bigint))
 	FROM event_log e
 	WHERE e.type = 'Poisoned' AND e.payload->'until_ms' IS NOT NULL
-	  AND EXISTS (SELECT 1 FROM characters WHERE id = (e.payload->>'char_id')::bigint)
+	  AND EXISTS (SELECT 1 FROM characters WHERE id = (e.payload->>'target_id')::bigint)
 	GROUP BY 1;
 
 	DELETE FROM room_runtime;

@@ -18,7 +18,7 @@ services_start 2
 
 act "$ALICE" "kill spider"
 is "$(types)" "CombatStarted" "Alice attacks the spider"
-wait_sql "SELECT count(*) > 0 FROM event_log WHERE type = 'Poisoned' AND payload->>'char_id' = '$A_ID'" t 300
+wait_sql "SELECT count(*) > 0 FROM event_log WHERE type = 'Poisoned' AND payload->>'target_id' = '$A_ID'" t 300
 ok $? "a bite poisons her (within 30 s of rounds)"
 is "$(sql "SELECT payload->>'text_target' FROM event_log WHERE type = 'Poisoned' ORDER BY event_id LIMIT 1")" \
 	"You are poisoned!" "Poisoned: she reads it"
