@@ -55,13 +55,15 @@ ask_doors(const struct game_zone *z, const struct game_action *a, struct game_ou
 
 		for (int d = 0; d < _GAME_DIR_MAX && room_left(out); d++) {
 			const struct game_zone_room *to;
+			enum game_dir back;
 			struct game_followup f;
 
 			if (!r->exits[d] || !r->has_door[d] || r->doors[d] == r->reset_doors[d])
 				continue;
 			to = zone_room(z, r->exits[d]);
-			if (to && to->id < r->id && to->has_door[game_dir_opposite((enum game_dir) d)] &&
-			    to->exits[game_dir_opposite((enum game_dir) d)] == r->id)
+			back = game_dir_opposite((enum game_dir) d);
+			if (to && to->id < r->id && to->has_door[back] && to->exits[back] == r->id &&
+			    to->doors[back] != to->reset_doors[back])
 				continue; /* asked for from the other side */
 			f = (struct game_followup){
 				.action = {.verb = GAME_VERB_RESTOCK, .room_id = r->id, .zone_id = a->zone_id,
