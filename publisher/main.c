@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "core/config.h"
+#include "core/db.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "publisher/pub-private.h"
@@ -65,6 +66,7 @@ main(int argc, char **argv)
 		{"port-file", WR_CONFIG_STRING, &cfg.port_file, "", 0, 0, false,
 		 "write the port actually listened on to this file"},
 		WR_CONFIG_KEY_LOG_LEVEL,
+		WR_DB_CONFIG_KEY_TIMEOUT("7000"),
 		{"backstop-ms", WR_CONFIG_INT, &cfg.backstop_ms, "1000", 10, 3600000, false,
 		 "re-read the event tables this often even without a NOTIFY"},
 		{"max-outbox", WR_CONFIG_INT, &cfg.max_outbox, "256", 4, 65536, false,
@@ -102,6 +104,9 @@ main(int argc, char **argv)
 		 "the world's name in the telnet banner and MSSP"},
 		{"telnet-resume-s", WR_CONFIG_INT, &cfg.telnet_resume_s, "300", 0, 86400, false,
 		 "seconds a dropped telnet log-in may log in again and get what it missed; 0: never"},
+		{"tls-cert", WR_CONFIG_STRING, &cfg.tls_cert, "", 0, 0, false,
+		 "PEM certificate (chain) file: serve wss:// and https:// (with tls-key); \"\" serves plain ws://"},
+		{"tls-key", WR_CONFIG_STRING, &cfg.tls_key, "", 0, 0, false, "PEM private key file of tls-cert"},
 		{NULL, 0, NULL, NULL, 0, 0, false, NULL},
 	};
 	struct wr_error err = {0};

@@ -79,6 +79,8 @@ struct pub_config {
 	char *telnet_port_file;    /* from malloc() (config), "" = none */
 	char *telnet_name;         /* from malloc() (config): the world's name in MSSP and the banner */
 	int64_t telnet_resume_s;   /* how long a dropped telnet login may resume */
+	char *tls_cert;            /* from malloc() (config): PEM certificate file, "" = plain ws:// */
+	char *tls_key;             /* from malloc() (config): its PEM private key file */
 };
 
 /* store.c ------------------------------------------------------------------ */
@@ -116,11 +118,21 @@ struct pub_hello {
 	int64_t instance_head;     /* last seq of instance:<instance_id> (shouts) */
 };
 
-/* Connects and LISTENs; on failure the store stays usable for pub_store_reconnect. */
+/*
+ * Connects and LISTENs without blocking (wr_db_start): pub_store_start once,
+ * pub_store_restart after a failure, then pub_store_connect_poll whenever
+ * pub_store_socket is ready and at pub_store_deadline (WR_DB_WANT_READ,
+ * WR_DB_WANT_WRITE, 0 once connected and listening, or a negative errno).
+ */
 int
-pub_store_open(struct pub_store *st, const char *conninfo, struct wr_error *reterr) WR_MUSTCHECK;
+pub_store_start(struct pub_store *st, const char *conninfo, struct wr_error *reterr) WR_MUSTCHECK;
 int
-pub_store_reconnect(struct pub_store *st, struct wr_error *reterr) WR_MUSTCHECK;
+pub_store_restart(struct pub_store *st, struct wr_error *reterr) WR_MUSTCHECK;
+int
+pub_store_connect_poll(struct pub_store *st, struct wr_error *reterr) WR_MUSTCHECK;
+/* wr_mono_ms() by which the connect in progress fails; 0: none. */
+int64_t
+pub_store_deadline(const struct pub_store *st);
 void
 pub_store_close(struct pub_store *st);
 bool
@@ -296,9 +308,13 @@ struct pub {
 	bool listen_stopped;       /* shutting down: it no longer listens */
 	struct pub_store store;
 	struct lws *db_wsi;        /* adopted dup() of the libpq socket */
+	int db_sock;               /* the libpq socket db_wsi watches a dup() of ... */
+	uint64_t db_sock_ino;      /* ... and its inode: the socket, not just the number */
 	bool db_up;
 	bool in_db_callback;       /* inside the db wsi's own callback */
 	unsigned reconnect_failures;
+	bool db_connecting;        /* an asynchronous connect is in progress (db_step) */
+	bool db_started;           /* p->store holds a connection's settings (pub_store_start succeeded once) */
 	lws_sorted_usec_list_t sul_backstop, sul_reconnect, sul_kick, sul_tick, sul_tokens, sul_recheck, sul_presence;
 	struct pub_conn *conns;    /* every live websocket */
 	uint64_t next_conn_id;

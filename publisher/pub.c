@@ -8,6 +8,8 @@
  * loop (LWS_CALLBACK_RAW_RX_FILE).  lws closes the descriptors it adopts,
  * hence the dup(): libpq keeps its own.  A backstop timer fetches anyway every
  * backstop-ms, and a lost database connection is retried every second.
+ * Connecting never blocks the loop: PQconnectPoll steps on the same watched
+ * socket, with connect_timeout counted by a timer (db_step).
  * With reuse-port, a third protocol, "wr-listen", owns our own listening
  * socket (see listen_open) and hands each accepted socket to lws.
  *
@@ -26,6 +28,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/json.h"
@@ -609,6 +612,7 @@ db_attach(struct pub *p)
 {
 	lws_sock_file_fd_type fd;
 	int s = pub_store_socket(&p->store);
+	struct stat st;
 
 	if (s < 0)
 		return;
@@ -617,6 +621,8 @@ db_attach(struct pub *p)
 		log_warning("could not duplicate the database socket, relying on the backstop timer: %m");
 		return;
 	}
+	p->db_sock = s;
+	p->db_sock_ino = fstat(s, &st) == 0 ? (uint64_t) st.st_ino : 0;
 	p->db_wsi = lws_adopt_descriptor_vhost(p->vhost, LWS_ADOPT_RAW_FILE_DESC, fd, "wr-db", NULL);
 	if (!p->db_wsi)
 		log_warning("could not watch the database socket, relying on the backstop timer");
@@ -630,26 +636,94 @@ db_detach(struct pub *p)
 	p->db_wsi = NULL;
 }
 
+/* Watches libpq's current socket: while connecting, libpq may move to another one (the next address). */
+static void
+db_watch(struct pub *p)
+{
+	int s = pub_store_socket(&p->store);
+	struct stat st;
+
+	if (p->db_wsi && s == p->db_sock && fstat(s, &st) == 0 && (uint64_t) st.st_ino == p->db_sock_ino)
+		return;
+	db_detach(p);
+	db_attach(p);
+}
+
+static void reconnect_cb(lws_sorted_usec_list_t *sul);
+static void connect_timer_cb(lws_sorted_usec_list_t *sul);
+
+static void
+reconnect_later(struct pub *p, const struct wr_error *err)
+{
+	/* One line now and then, not one a second. */
+	if (p->reconnect_failures++ % 30 == 0)
+		log_warning("could not connect to database, retrying every second: %.*s", first_line(err->msg), err->msg);
+	p->db_connecting = false;
+	db_detach(p);
+	lws_sul_schedule(p->ctx, 0, &p->sul_reconnect, reconnect_cb, LWS_US_PER_SEC);
+}
+
+/*
+ * One step of the asynchronous connect (PQconnectPoll, then the session SQL
+ * with its LISTENs): called when the socket is ready, and at the deadline
+ * (connect_timeout), which PQconnectPoll leaves to its caller.  Nothing here
+ * waits, so a database host that vanished never stalls the event loop.
+ */
+static void
+db_step(struct pub *p)
+{
+	struct wr_error err = {0};
+	int64_t deadline, wait_ms = 20;
+	int r = pub_store_connect_poll(&p->store, &err);
+
+	if (r < 0) {
+		reconnect_later(p, &err);
+		return;
+	}
+	db_watch(p);
+	if (r == 0) {
+		lws_sul_cancel(&p->sul_reconnect);
+		p->db_connecting = false;
+		log_notice("connected to database, listening on wr_events");
+		p->reconnect_failures = 0;
+		p->db_up = true;
+		p->fetch_all = true;
+		route_fetch(p);
+		return;
+	}
+	if (r == WR_DB_WANT_WRITE && p->db_wsi)
+		lws_callback_on_writable(p->db_wsi);
+	deadline = pub_store_deadline(&p->store);
+	if (p->db_wsi)
+		wait_ms = deadline ? deadline - wr_mono_ms() + 1 : 1000; /* else poll: nothing watches the socket */
+	lws_sul_schedule(p->ctx, 0, &p->sul_reconnect, connect_timer_cb,
+			 (lws_usec_t) (wait_ms > 0 ? wait_ms : 1) * LWS_US_PER_MS);
+}
+
+static void
+connect_timer_cb(lws_sorted_usec_list_t *sul)
+{
+	struct pub *p = lws_container_of(sul, struct pub, sul_reconnect);
+
+	if (p->db_connecting)
+		db_step(p);
+}
+
 static void
 reconnect_cb(lws_sorted_usec_list_t *sul)
 {
 	struct pub *p = lws_container_of(sul, struct pub, sul_reconnect);
 	struct wr_error err = {0};
+	int r = p->db_started ? pub_store_restart(&p->store, &err)
+			      : pub_store_start(&p->store, p->cfg->database_url, &err);
 
-	if (pub_store_reconnect(&p->store, &err) < 0) {
-		/* One line now and then, not one a second. */
-		if (p->reconnect_failures++ % 30 == 0)
-			log_warning("could not connect to database, retrying every second: %.*s", first_line(err.msg),
-				    err.msg);
-		lws_sul_schedule(p->ctx, 0, &p->sul_reconnect, reconnect_cb, LWS_US_PER_SEC);
+	if (r < 0) {
+		reconnect_later(p, &err);
 		return;
 	}
-	log_notice("connected to database, listening on wr_events");
-	p->reconnect_failures = 0;
-	p->db_up = true;
-	db_attach(p);
-	p->fetch_all = true;
-	route_fetch(p);
+	p->db_started = true;
+	p->db_connecting = true;
+	db_step(p);
 }
 
 void
@@ -722,15 +796,30 @@ db_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
 
 	switch (reason) {
 	case LWS_CALLBACK_RAW_RX_FILE:
-		if (wsi != p->db_wsi || !p->db_up)
+	case LWS_CALLBACK_RAW_WRITEABLE_FILE:
+		if (wsi != p->db_wsi)
+			return -1;
+		if (p->db_connecting) {
+			p->in_db_callback = true;
+			db_step(p);
+			p->in_db_callback = false;
+			return wsi == p->db_wsi ? 0 : -1;
+		}
+		if (reason == LWS_CALLBACK_RAW_WRITEABLE_FILE)
+			return 0;
+		if (!p->db_up)
 			return -1;
 		p->in_db_callback = true;
 		db_poll(p, false);
 		p->in_db_callback = false;
 		return wsi == p->db_wsi ? 0 : -1;
 	case LWS_CALLBACK_RAW_CLOSE_FILE:
-		if (wsi == p->db_wsi)
+		if (wsi == p->db_wsi) {
 			p->db_wsi = NULL;
+			/* A connect in progress goes on by polling until it watches a socket again. */
+			if (p->db_connecting)
+				lws_sul_schedule(p->ctx, 0, &p->sul_reconnect, connect_timer_cb, 10 * LWS_US_PER_MS);
+		}
 		return 0;
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 	case LWS_CALLBACK_ESTABLISHED:
@@ -920,7 +1009,6 @@ struct pub *
 pub_new(const struct pub_config *cfg, struct wr_error *reterr)
 {
 	struct lws_context_creation_info info = {0};
-	struct wr_error err = {0};
 	struct pub *p = wr_xcalloc(1, sizeof(*p));
 	const char *iface = cfg->listen;
 	lws_sock_file_fd_type lfd = {.filefd = -1};
@@ -939,6 +1027,28 @@ pub_new(const struct pub_config *cfg, struct wr_error *reterr)
 	info.protocols = protocols;
 	info.vhost_name = "wr";
 	info.retry_and_idle_policy = &idle_policy;
+	if (*cfg->tls_cert || *cfg->tls_key) {
+		if (!*cfg->tls_cert || !*cfg->tls_key) {
+			wr_error_set(reterr, -EINVAL, "bad_config", "tls-cert and tls-key go together: %s is not set",
+				     *cfg->tls_cert ? "tls-key" : "tls-cert");
+			goto fail;
+		}
+		for (int i = 0; i < 2; i++) {
+			const char *path = i ? cfg->tls_key : cfg->tls_cert;
+
+			if (access(path, R_OK) < 0) {
+				int e = errno;
+
+				wr_error_set(reterr, -e, "bad_config", "%s: cannot read \"%s\": %s",
+					     i ? "tls-key" : "tls-cert", path, strerror(e));
+				goto fail;
+			}
+		}
+		/* wss:// and https:// (GET /healthz) on the same port; lws loads both files at vhost creation. */
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+		info.ssl_cert_filepath = cfg->tls_cert;
+		info.ssl_private_key_filepath = cfg->tls_key;
+	}
 	if (cfg->reuse_port && cfg->port >= 0) {
 		lfd.filefd = listen_open(cfg, &p->listen_port, reterr);
 		if (lfd.filefd < 0)
@@ -953,7 +1063,8 @@ pub_new(const struct pub_config *cfg, struct wr_error *reterr)
 	p->vhost = lws_create_vhost(p->ctx, &info);
 	if (!p->vhost) {
 		wr_error_set(reterr, -EADDRINUSE, "bad_config",
-			     "could not listen on %s port %lld (in use? publishers sharing a port all need reuse-port)",
+			     "could not listen on %s port %lld (in use? publishers sharing a port all need reuse-port;"
+			     " with tls-cert: do the certificate and key make a pair?)",
 			     cfg->listen, (long long) cfg->port);
 		goto fail;
 	}
@@ -969,16 +1080,8 @@ pub_new(const struct pub_config *cfg, struct wr_error *reterr)
 	}
 	if (cfg->telnet_port >= 0 && telnet_start(p, reterr) < 0)
 		goto fail;
-	if (pub_store_open(&p->store, cfg->database_url, &err) < 0) {
-		log_warning("could not connect to database, retrying every second: %.*s", first_line(err.msg),
-			    err.msg);
-		p->reconnect_failures = 1;
-		lws_sul_schedule(p->ctx, 0, &p->sul_reconnect, reconnect_cb, LWS_US_PER_SEC);
-	} else {
-		log_notice("connected to database, listening on wr_events");
-		p->db_up = true;
-		db_attach(p);
-	}
+	/* Connect from the event loop, without blocking it (db_step). */
+	lws_sul_schedule(p->ctx, 0, &p->sul_reconnect, reconnect_cb, 1);
 	lws_sul_schedule(p->ctx, 0, &p->sul_backstop, backstop_cb, (lws_usec_t) cfg->backstop_ms * LWS_US_PER_MS);
 	p->commands = pub_commands_new(cfg, p->ctx, reterr);
 	if (!p->commands)
