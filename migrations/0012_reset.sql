@@ -31,7 +31,7 @@ CREATE TABLE item_spawns (
 -- A zone's runtime row per instance: its last reset (data.reset_at_ms).
 -- Like the other *_runtime tables it is a cache, rebuilt from canonical
 -- data and the event log (wr_cache_rebuild): here, from the zone's last
--- ZoneReset event, kept up to date by the trigger below.
+-- ZoneReset event, kept up to date by a trigger.
 CREATE TABLE zone_runtime (
 	zone_id        bigint NOT NULL REFERENCES zones(id) ON DELETE CASCADE,
 	instance_id    bigint NOT NULL REFERENCES instances(id) ON DELETE CASCADE,
@@ -41,17 +41,6 @@ CREATE TABLE zone_runtime (
 	PRIMARY KEY (zone_id, instance_id)
 );
 
-CREATE OR REPLACE FUNCTION wr_zone_reset_recorded() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-	INSERT INTO zone_runtime AS z (zone_id, instance_id, data)
-	VALUES ((NEW.payload->>'zone_id')::bigint, (NEW.payload->>'instance_id')::bigint,
-	        jsonb_build_object('reset_at_ms', (NEW.payload->>'reset_at_ms')::bigint))
-	ON CONFLICT (zone_id, instance_id) DO UPDATE
-	SET data = z.data || jsonb_build_object('reset_at_ms', (NEW.payload->>'reset_at_ms')::bigint), _built_at = now();
-	RETURN NULL;
-END
-$$;
-
-CREATE TRIGGER event_log_zone_reset AFTER INSERT ON event_log
-	FOR EACH ROW WHEN (NEW.type = 'ZoneReset') EXECUTE FUNCTION wr_zone_reset_recorded();
+-- Kept from ZoneReset events by a trigger on event_log: see
+-- schema/functions/wr_runtime_triggers.sql (a schema file, so that it is on
+-- the event_log that migrations/0014_journal.sql partitions).

@@ -1,10 +1,32 @@
--- 0012 (part 3): mob memory in mob_runtime (issue 12).
+-- The triggers that keep the runtime rows from the event log (issue 12),
+-- as caches that wr_cache_rebuild() can always build again:
+--   ZoneReset     -> zone_runtime.data.reset_at_ms          (game/reset.c)
+--   CombatStarted -> mob_runtime.data {last_target, attacked_by}
+--   Poisoned      -> character_runtime.data.poisoned_until_ms (game/poison.c)
+-- A schema file, re-applied after every migration: the triggers sit on the
+-- event_log of today (partitioned by migrations/0014_journal.sql; a row
+-- trigger on a partitioned table covers every partition).
 --
 -- A mob remembers who attacked it (attacked_by: the characters who started
 -- a fight with it, most recent first, at most 8) and its last opponent
 -- (last_target), from CombatStarted events.  Like every *_runtime row it
 -- is a cache of the event log: wr_cache_rebuild() builds the same rows
 -- from the events, so it can always be dropped and rebuilt.
+CREATE OR REPLACE FUNCTION wr_zone_reset_recorded() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	INSERT INTO zone_runtime AS z (zone_id, instance_id, data)
+	VALUES ((NEW.payload->>'zone_id')::bigint, (NEW.payload->>'instance_id')::bigint,
+	        jsonb_build_object('reset_at_ms', (NEW.payload->>'reset_at_ms')::bigint))
+	ON CONFLICT (zone_id, instance_id) DO UPDATE
+	SET data = z.data || jsonb_build_object('reset_at_ms', (NEW.payload->>'reset_at_ms')::bigint), _built_at = now();
+	RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE TRIGGER event_log_zone_reset AFTER INSERT ON event_log
+	FOR EACH ROW WHEN (NEW.type = 'ZoneReset') EXECUTE FUNCTION wr_zone_reset_recorded();
+
 CREATE OR REPLACE FUNCTION wr_mob_remembers() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -32,7 +54,7 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER event_log_mob_memory AFTER INSERT ON event_log
+CREATE OR REPLACE TRIGGER event_log_mob_memory AFTER INSERT ON event_log
 	FOR EACH ROW WHEN (NEW.type = 'CombatStarted') EXECUTE FUNCTION wr_mob_remembers();
 
 -- Poison (game/poison.c): a character's runtime row says until when it is
@@ -56,5 +78,5 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER event_log_poisoned AFTER INSERT ON event_log
+CREATE OR REPLACE TRIGGER event_log_poisoned AFTER INSERT ON event_log
 	FOR EACH ROW WHEN (NEW.type = 'Poisoned') EXECUTE FUNCTION wr_char_poisoned();
