@@ -2,13 +2,13 @@
 -- Rebuilds every runtime row (the *_runtime tables: caches, never the
 -- truth) from canonical data and the event log, in one transaction:
 --   zone_runtime: per zone and instance, reset_at_ms of its last ZoneReset
---                 event (migrations/0012_reset.sql keeps it so);
+--                 event (schema/functions/wr_runtime_triggers.sql keeps it so);
 --   mob_runtime:  per mob, its memory from CombatStarted events: last_target
 --                 (the last one it fought), attacked_by (characters who
 --                 attacked it, most recent first, at most 8)
---                 (migrations/0012_runtime.sql keeps it so);
+--                 (schema/functions/wr_runtime_triggers.sql keeps it so);
 --   character_runtime: per character, poisoned_until_ms: the latest end
---                 of its Poisoned events (migrations/0012_runtime.sql);
+--                 of its Poisoned events (schema/functions/wr_runtime_triggers.sql);
 --   room_runtime, item_runtime: nothing derives into them yet, so they are
 --                 emptied.
 -- Rows come back equal to the ones the triggers wrote, but for _built_at.
