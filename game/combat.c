@@ -464,6 +464,9 @@ game_apply_round(struct game_state *st, const struct game_action *a, const struc
 			char_dies(st, c, m, room, a, env, out);
 			return 0;
 		}
+		/* A poisonous blow (issue 12, poison.c). */
+		if (hit && m->poison && game_roll(&rng, 100) <= game_rules.poison_percent)
+			game_follow_poison(c, m, room->id, env->now_ms, out);
 	}
 	game_schedule_round(out, c, m, room->id, a->recall_room, a->fight_id, game_rules.round_ms);
 	return 0;

@@ -52,6 +52,12 @@ game_verb_implemented(enum game_verb v)
 	case GAME_VERB_NOD:
 	case GAME_VERB_FOLLOW:
 	case GAME_VERB_UNFOLLOW:
+	case GAME_VERB_LIST:
+	case GAME_VERB_BUY:
+	case GAME_VERB_SELL:
+	case GAME_VERB_VALUE:
+	case GAME_VERB_EAT:
+	case GAME_VERB_DRINK:
 		return true;
 	default:
 		/* internal verbs (trigger, round, decay, respawn): never from a client */
@@ -70,7 +76,7 @@ bool
 game_verb_internal(enum game_verb v)
 {
 	return v == GAME_VERB_TRIGGER || v == GAME_VERB_ROUND || v == GAME_VERB_DECAY || v == GAME_VERB_RESPAWN ||
-	       v == GAME_VERB_ZONE_TICK;
+	       v == GAME_VERB_ZONE_TICK || v == GAME_VERB_ZONE_RESET || v == GAME_VERB_RESTOCK || v == GAME_VERB_POISON;
 }
 
 static bool
@@ -123,6 +129,24 @@ malformed(const struct game_action *a)
 		return a->target_mob <= 0 || a->room_id <= 0;
 	case GAME_VERB_ZONE_TICK:
 		return a->room_id <= 0;
+	case GAME_VERB_ZONE_RESET:
+		return a->room_id <= 0 || a->zone_id <= 0;
+	case GAME_VERB_POISON:
+		return a->actor_char <= 0 || a->room_id <= 0 || a->until_ms <= 0;
+	case GAME_VERB_LIST:
+		return a->target_mob <= 0;
+	case GAME_VERB_BUY:
+		return a->target_mob <= 0 || !a->text || !*a->text || strlen(a->text) > GAME_MAX_SAY;
+	case GAME_VERB_SELL:
+	case GAME_VERB_VALUE:
+		return a->target_mob <= 0 || a->nitems != 1;
+	case GAME_VERB_EAT:
+	case GAME_VERB_DRINK:
+		return a->nitems != 1;
+	case GAME_VERB_RESTOCK:
+		return a->room_id <= 0 || (!a->has_dir && a->template_id <= 0 && a->target_mob <= 0) ||
+		       (a->has_dir && (a->door_want < GAME_OPEN || a->door_want > GAME_LOCKED)) ||
+		       (a->template_id > 0 && (!a->text || strlen(a->text) > GAME_MAX_SAY || a->weight < 0));
 	default:
 		return false;
 	}
@@ -162,6 +186,12 @@ apply(struct game_state *st, const struct game_action *a, const struct game_env 
 		return game_apply_respawn(st, a, env, out);
 	case GAME_VERB_ZONE_TICK:
 		return game_apply_zone_tick(st, a, env, out);
+	case GAME_VERB_ZONE_RESET:
+		return game_apply_zone_reset(st, a, env, out);
+	case GAME_VERB_RESTOCK:
+		return game_apply_restock(st, a, env, out);
+	case GAME_VERB_POISON:
+		return game_apply_poison(st, a, env, out);
 	default:
 		break;
 	}
@@ -198,6 +228,14 @@ apply(struct game_state *st, const struct game_action *a, const struct game_env 
 		return game_apply_follow(st, a, actor, out);
 	case GAME_VERB_UNFOLLOW:
 		return game_apply_unfollow(st, a, actor, out);
+	case GAME_VERB_LIST:
+	case GAME_VERB_BUY:
+	case GAME_VERB_SELL:
+	case GAME_VERB_VALUE:
+		return game_apply_shop(st, a, actor, out);
+	case GAME_VERB_EAT:
+	case GAME_VERB_DRINK:
+		return game_apply_eat(st, a, actor, env->now_ms, out);
 	case GAME_VERB_TELL:
 		return game_apply_tell(st, a, actor, out);
 	case GAME_VERB_SHOUT:

@@ -310,6 +310,31 @@ game_apply_respawn(struct game_state *st, const struct game_action *a, const str
 		   struct game_outcome *out);
 
 /* mobact.c: a mob acting (a->actor_mob): say, emote, move, kill, flee, get, drop. */
+/* Poisons c (a poisonous mob's blow landed, follow.c): Poisoned, and the first of its hurts. */
+void
+game_follow_poison(struct game_char *c, const struct game_mob *m, int64_t room, int64_t now_ms,
+		   struct game_outcome *out);
+
+/* poison.c: poison hurts until it wears off */
+int
+game_apply_poison(struct game_state *st, const struct game_action *a, const struct game_env *env,
+		  struct game_outcome *out);
+
+/* shop.c: list, buy, sell, value with a shopkeeper; eat and drink */
+int
+game_apply_shop(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
+int
+game_apply_eat(struct game_state *st, const struct game_action *a, struct game_char *actor, int64_t now_ms,
+	       struct game_outcome *out);
+
+/* reset.c: a zone's reset, and each thing it brings back */
+int
+game_apply_zone_reset(struct game_state *st, const struct game_action *a, const struct game_env *env,
+		      struct game_outcome *out);
+int
+game_apply_restock(struct game_state *st, const struct game_action *a, const struct game_env *env,
+		   struct game_outcome *out);
+
 /* zone.c: a zone's tick decides what its mobs do (game/zone.c) */
 int
 game_apply_zone_tick(struct game_state *st, const struct game_action *a, const struct game_env *env,

@@ -59,11 +59,20 @@ static const char *const verb_names[_GAME_VERB_MAX] = {
 	[GAME_VERB_NOD] = "nod",
 	[GAME_VERB_FOLLOW] = "follow",
 	[GAME_VERB_UNFOLLOW] = "unfollow",
+	[GAME_VERB_LIST] = "list",
+	[GAME_VERB_BUY] = "buy",
+	[GAME_VERB_SELL] = "sell",
+	[GAME_VERB_VALUE] = "value",
+	[GAME_VERB_EAT] = "eat",
+	[GAME_VERB_DRINK] = "drink",
 	[GAME_VERB_TRIGGER] = "trigger",
 	[GAME_VERB_ROUND] = "round",
 	[GAME_VERB_DECAY] = "decay",
 	[GAME_VERB_RESPAWN] = "respawn",
 	[GAME_VERB_ZONE_TICK] = "zone_tick",
+	[GAME_VERB_ZONE_RESET] = "zone_reset",
+	[GAME_VERB_RESTOCK] = "restock",
+	[GAME_VERB_POISON] = "poison",
 };
 
 const char *

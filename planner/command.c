@@ -89,6 +89,12 @@ static const struct verb_shape {
 	[GAME_VERB_NOD] = {T_NONE, T_NONE, T_NONE, false, false},
 	[GAME_VERB_FOLLOW] = {T_REQUIRED | T_SELF, T_NONE, T_NONE, false, false},
 	[GAME_VERB_UNFOLLOW] = {T_NONE, T_NONE, T_NONE, false, false},
+	[GAME_VERB_LIST] = {T_NONE, T_NONE, T_NONE, false, false},
+	[GAME_VERB_BUY] = {T_NONE, T_NONE, T_NONE, true, false},
+	[GAME_VERB_SELL] = {T_REQUIRED, T_NONE, T_NONE, false, false},
+	[GAME_VERB_VALUE] = {T_REQUIRED, T_NONE, T_NONE, false, false},
+	[GAME_VERB_EAT] = {T_REQUIRED, T_NONE, T_NONE, false, false},
+	[GAME_VERB_DRINK] = {T_REQUIRED, T_NONE, T_NONE, false, false},
 	[GAME_VERB_TRIGGER] = {T_NONE, T_NONE, T_NONE, false, false}, /* system only: never planned */
 };
 

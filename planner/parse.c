@@ -86,6 +86,13 @@ static const struct verb_def {
 	{"nod", G_BARE, GAME_VERB_NOD, 0, false},
 	{"follow", G_ONE, GAME_VERB_FOLLOW, 0, false},
 	{"unfollow", G_BARE, GAME_VERB_UNFOLLOW, 0, false},
+	/* Shops and needs (issue 12) */
+	{"list", G_BARE, GAME_VERB_LIST, 0, false},
+	{"buy", G_TEXT, GAME_VERB_BUY, 0, false},
+	{"sell", G_ONE, GAME_VERB_SELL, 0, false},
+	{"value", G_ONE, GAME_VERB_VALUE, 0, false},
+	{"eat", G_ONE, GAME_VERB_EAT, 0, false},
+	{"drink", G_ONE, GAME_VERB_DRINK, 0, false},
 	{"attack", G_ONE, GAME_VERB_KILL, 0, false},
 	{"alias", G_ALIAS, 0, 0, false},
 	{"unalias", G_UNALIAS, 0, 0, false},

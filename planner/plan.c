@@ -629,6 +629,26 @@ pick_carried(const struct planner_command *cmd, const struct planner_view *v, st
 	return 0;
 }
 
+/* Shops (issue 12): the first shopkeeper in the room, and for sell and value the thing carried. */
+static int
+plan_shop(const struct planner_command *cmd, const struct planner_view *v, struct planner_action *a,
+	  struct planner_candidates *cand, struct wr_error *reterr)
+{
+	const struct planner_seen *keeper = NULL;
+
+	for (size_t i = 0; i < v->nseen && !keeper; i++)
+		if (v->seen[i].kind == PLANNER_MOB && v->seen[i].where == PLANNER_IN_ROOM &&
+		    (v->seen[i].flags & PLANNER_F_SHOP))
+			keeper = &v->seen[i];
+	if (!keeper)
+		return wr_error_set(reterr, -ENOENT, "no_shop", "there is no shop here");
+	set_target(a, keeper);
+	lock_thing(a, keeper);
+	if (cmd->verb == GAME_VERB_SELL || cmd->verb == GAME_VERB_VALUE)
+		return pick_carried(cmd, v, a, NULL, cand, reterr);
+	return 0;
+}
+
 static int
 plan_give(const struct planner_command *cmd, const struct planner_view *v, struct planner_action *a,
 	  struct planner_candidates *cand, struct wr_error *reterr)
@@ -851,6 +871,16 @@ planner_plan(const struct planner_command *cmd, const struct planner_view *view,
 	case GAME_VERB_LOCK:
 	case GAME_VERB_UNLOCK:
 		r = plan_door(cmd, view, &a, retcand, reterr);
+		break;
+	case GAME_VERB_LIST:
+	case GAME_VERB_BUY:
+	case GAME_VERB_SELL:
+	case GAME_VERB_VALUE:
+		r = plan_shop(cmd, view, &a, retcand, reterr);
+		break;
+	case GAME_VERB_EAT:
+	case GAME_VERB_DRINK:
+		r = pick_carried(cmd, view, &a, NULL, retcand, reterr);
 		break;
 	case GAME_VERB_SHOUT:
 		/* Heard instance-wide: its stream's seqs are assigned under the instance's lock. */

@@ -190,6 +190,7 @@ enum planner_where {
 #define PLANNER_F_MONEY 0x08u   /* coins: a stack whose quantity is the amount */
 #define PLANNER_F_WEARABLE 0x10u
 #define PLANNER_F_WEAPON 0x20u
+#define PLANNER_F_SHOP 0x40u    /* a mob that keeps a shop (template stats.shop) */
 
 struct planner_seen {
 	int64_t id;

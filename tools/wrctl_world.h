@@ -53,6 +53,9 @@ struct zone {
 	const char *name;
 	const char *description;
 	int64_t tick_ms; /* 0: game_rules.zone_tick_ms */
+	/* Zone resets (issue 12): "reset": {"period_s", "mode"}; period 0 = none. */
+	int64_t reset_s;
+	const char *reset_mode; /* "never", "empty", "always" */
 	int64_t id;
 };
 

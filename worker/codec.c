@@ -119,6 +119,9 @@ decode_internal(struct worker_action *a, struct json_object *jp)
 	    wr_json_opt_i64(jp, "recall", 0, INT64_MAX, &g->recall_room, NULL) < 0 ||
 	    wr_json_opt_i64(jp, "zone", 0, INT64_MAX, &g->zone_id, NULL) < 0 || decode_items(jp, g) < 0)
 		return fail(a, "malformed plan");
+	/* A zone's wake, reset and restocks (zone_codec.c). */
+	if (worker_decode_zone_plan(jp, a) < 0)
+		return fail(a, "malformed plan");
 	/* A system chain acting for a character (a fight's round): its events are the character's. */
 	if (q.chain && g->actor_char > 0)
 		snprintf(a->event_actor, sizeof(a->event_actor), "char:%" PRId64, g->actor_char);
@@ -466,11 +469,22 @@ decode_item(struct json_object *it, struct game_item *ret)
 		.locked = bool_member(it, "locked"),
 		.named = bool_member(it, "named"),
 		.armor = i32_member(it, "armor"),
+		/* shops and food (issue 12) */
+		.value = i64_member(it, "value"),
+		.heal = i32_member(it, "heal"),
+		.drink = bool_member(it, "drink"),
+		.keywords = opt_str_member(it, "keywords"),
 	};
 	/* Content is checked at load; a bad string here just means no dice. */
 	if (opt_str_member(it, "damage") && game_dice_parse(opt_str_member(it, "damage"), &ret->damage) < 0)
 		ret->damage = (struct game_dice){0};
 	return 0;
+}
+
+int
+worker_decode_item(struct json_object *it, struct game_item *ret)
+{
+	return decode_item(it, ret);
 }
 
 static void
@@ -499,6 +513,7 @@ decode_mob(struct json_object *m, struct game_mob *ret)
 		.decay_ms = i64_member(m, "decay_ms"),
 		.invisible = bool_member(m, "invisible"),
 		.locked = bool_member(m, "locked"),
+		.poison = bool_member(m, "poison"), /* issue 12 */
 	};
 	if (opt_str_member(m, "damage") && game_dice_parse(opt_str_member(m, "damage"), &ret->damage) < 0)
 		ret->damage = (struct game_dice){0};
@@ -511,6 +526,7 @@ decode_mob(struct json_object *m, struct game_mob *ret)
 		gl->chance = i32_member(l, "chance");
 		ret->nloot++;
 	}
+	worker_decode_shop(wr_json_member(m, "shop", json_type_object), &ret->shop);
 }
 
 static int
@@ -750,6 +766,11 @@ worker_encode_followup(struct wr_strbuf *sb, const struct game_followup *f, cons
 
 	if (f->action.actor_mob) {
 		worker_encode_mob_followup(sb, f, a, actor, priority, now_ms);
+		return;
+	}
+	if (g->verb == GAME_VERB_ZONE_TICK || g->verb == GAME_VERB_ZONE_RESET || g->verb == GAME_VERB_RESTOCK ||
+	    g->verb == GAME_VERB_POISON) {
+		worker_encode_zone_followup(sb, f, a, actor, priority, now_ms);
 		return;
 	}
 	wr_strbuf_printf(sb, "{\"actor_key\":\"%s\",\"verb\":\"%s\",\"args\":{", actor, game_verb_to_string(g->verb));

@@ -234,10 +234,23 @@ worker_append_events(struct batch *b, const struct game_outcome *out, const stru
 void
 worker_encode_batch(struct wr_strbuf *sb, struct batch *b, const struct game_state *st);
 
+/* shop_codec.c: a locked shopkeeper's shop (game/shop.c); shop NULL: none. */
+void
+worker_decode_shop(struct json_object *shop, struct game_shop *ret);
+/* codec.c: one item row (or template) of wr_lock_load's document. */
+int
+worker_decode_item(struct json_object *it, struct game_item *ret);
+
 /* zone_codec.c: the living world's parts of the batch (game/zone.c) */
 /* The zone wr_lock_load read for a tick ("zone"); z->loaded false when none was. */
 int
 worker_decode_zone(struct json_object *doc, struct game_zone *z, struct wr_error *reterr);
+/* A zone tick's wake, a zone reset and its restocks: their plan members (zone_codec.c). */
+int
+worker_decode_zone_plan(struct json_object *plan, struct worker_action *a);
+void
+worker_encode_zone_followup(struct wr_strbuf *sb, const struct game_followup *f, const struct worker_action *a,
+			    const char *actor, int priority, int64_t now_ms);
 /* A mob's own action that a zone tick asked for, queued as actor (its "mob:<id>"). */
 void
 worker_encode_mob_followup(struct wr_strbuf *sb, const struct game_followup *f, const struct worker_action *a,

@@ -280,7 +280,10 @@ BEGIN
 				'locked', w.locked, 'contents', i.id = ANY(r_contents),
 				'contents_weight', CASE WHEN t.kind = 'container' THEN wr_weight_inside(NULL, i.id) ELSE 0 END,
 				'contents_count', CASE WHEN t.kind = 'container'
-				                       THEN (SELECT count(*) FROM items x WHERE x.owner_item_id = i.id) ELSE 0 END
+				                       THEN (SELECT count(*) FROM items x WHERE x.owner_item_id = i.id) ELSE 0 END,
+				-- shops and food (issue 12, game/shop.c)
+				'value', t.value, 'heal', wr_stat_int(t.stats, 'heal'),
+				'drink', coalesce(t.stats->'drink' = 'true', false)
 				) ORDER BY i.id)
 			FROM w JOIN items i ON i.id = w.id JOIN item_templates t ON t.id = i.template_id), '[]'),
 		'mobs', coalesce((
@@ -295,6 +298,9 @@ BEGIN
 				'gold_min', wr_stat_int(t.stats->'gold', 'min'), 'gold_max', wr_stat_int(t.stats->'gold', 'max'),
 				'respawn_ms', wr_stat_int(t.stats, 'respawn_s') * 1000,
 				'decay_ms', wr_stat_int(t.stats, 'corpse_decay_s') * 1000,
+				-- a locked shopkeeper's shop (issue 12, game/shop.c)
+				'shop', CASE WHEN m.id = ANY(p_mobs) THEN wr_shop(t.stats) END,
+				'poison', coalesce(t.stats->'poison' = 'true', false),
 				-- Only a locked mob can die: only its loot table is read.
 				'loot', CASE WHEN m.id = ANY(p_mobs) THEN coalesce((
 					SELECT json_agg(json_build_object('chance', wr_stat_int(l.value, 'chance'),

@@ -105,7 +105,10 @@ sql() { psql "$WR_DATABASE_URL" -XAtqc "$1"; }
 # What must be conserved: every item counted per template (key=quantity,...)
 # and all the gold in the world (purses plus coin piles).
 # Conservation: items per template and coins, minus what kills made.  The
-# only source is a mob's death (MobDied names its loot and gold); decay
+# sources are a mob's death (MobDied names its loot and gold) and a zone
+# reset's restocks (ItemReset names each item it makes), and a shop's wares
+# and till (ItemBought, ItemSold name the item and the gold); the sink is
+# food eaten or drunk (ItemEaten names it); decay
 # destroys nothing but the corpse (its contents fall out), and corpses are
 # left out.  So these stay equal across any play.
 world_items() {
@@ -114,7 +117,15 @@ world_items() {
 	           FROM (SELECT template_id, quantity AS q FROM items
 	                 UNION ALL
 	                 SELECT (l->>'template_id')::bigint, -1 FROM event_log e, jsonb_array_elements(e.payload->'loot') l
-	                 WHERE e.type = 'MobDied') x
+	                 WHERE e.type = 'MobDied'
+	                 UNION ALL
+	                 -- A zone reset's restocks (game/reset.c) are a source too, each named in its event.
+	                 SELECT (payload->>'template_id')::bigint, -(payload->>'quantity')::bigint FROM event_log
+	                 WHERE type IN ('ItemReset', 'ItemBought')
+	                 UNION ALL
+	                 -- Eaten and drunk: a sink, each named in its event.
+	                 SELECT (payload->>'template_id')::bigint, (payload->>'quantity')::bigint FROM event_log
+	                 WHERE type = 'ItemEaten') x
 	           GROUP BY template_id HAVING sum(q) <> 0) s
 	     JOIN item_templates t ON t.id = s.template_id WHERE t.kind <> 'money' AND t.stats->'corpse' IS NULL"
 }
@@ -122,7 +133,13 @@ world_coins() {
 	sql "SELECT (SELECT sum(gold) FROM characters) +
 	            coalesce((SELECT sum(i.quantity) FROM items i JOIN item_templates t ON t.id = i.template_id
 	                      WHERE t.kind = 'money'), 0) -
-	            coalesce((SELECT sum((payload->>'gold')::bigint) FROM event_log WHERE type = 'MobDied'), 0)"
+	            coalesce((SELECT sum((payload->>'gold')::bigint) FROM event_log WHERE type = 'MobDied'), 0) -
+	            coalesce((SELECT sum((e.payload->>'quantity')::bigint) FROM event_log e
+	                      JOIN item_templates t ON t.id = (e.payload->>'template_id')::bigint
+	                      WHERE e.type = 'ItemReset' AND t.kind = 'money'), 0) +
+	            -- A shop's till: what buyers pay leaves the world, what sellers get enters it (game/shop.c).
+	            coalesce((SELECT sum((payload->>'gold')::bigint) FROM event_log WHERE type = 'ItemBought'), 0) -
+	            coalesce((SELECT sum((payload->>'gold')::bigint) FROM event_log WHERE type = 'ItemSold'), 0)"
 }
 
 # The database URL a service connects with as its own role (migrations/0016_roles.sql).
