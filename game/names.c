@@ -59,11 +59,17 @@ static const char *const verb_names[_GAME_VERB_MAX] = {
 	[GAME_VERB_NOD] = "nod",
 	[GAME_VERB_FOLLOW] = "follow",
 	[GAME_VERB_UNFOLLOW] = "unfollow",
+	[GAME_VERB_GROUP] = "group",
+	[GAME_VERB_GROUP_INVITE] = "group_invite",
+	[GAME_VERB_GROUP_ACCEPT] = "group_accept",
+	[GAME_VERB_GROUP_LEAVE] = "group_leave",
+	[GAME_VERB_GTELL] = "gtell",
 	[GAME_VERB_TRIGGER] = "trigger",
 	[GAME_VERB_ROUND] = "round",
 	[GAME_VERB_DECAY] = "decay",
 	[GAME_VERB_RESPAWN] = "respawn",
 	[GAME_VERB_ZONE_TICK] = "zone_tick",
+	[GAME_VERB_SHARE] = "share",
 };
 
 const char *

@@ -140,6 +140,10 @@ game_queue_of(const struct game_action *a, struct game_queue *ret)
 	case GAME_VERB_RESPAWN:
 		*ret = (struct game_queue){.chain = "respawn", .id = a->target_mob, .urgency = GAME_URGENCY_AMBIENT};
 		break;
+	case GAME_VERB_SHARE:
+		/* A member's share of a group kill (issue 17): its own chain, events the member's. */
+		*ret = (struct game_queue){.chain = "share", .id = a->actor_char, .urgency = GAME_URGENCY_PLAYER};
+		break;
 	case GAME_VERB_ZONE_TICK:
 		/* One chain per zone: the database keeps at most one tick queued on it. */
 		*ret = (struct game_queue){.chain = "zone", .id = a->zone_id, .urgency = GAME_URGENCY_AMBIENT};

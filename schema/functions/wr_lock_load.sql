@@ -114,6 +114,13 @@ BEGIN
 					SELECT coalesce(jsonb_agg(f.id ORDER BY f.id), '[]') FROM (
 						SELECT f.id FROM characters f WHERE f.following = c.id AND f.room_id = c.room_id
 						ORDER BY f.id LIMIT 8) f) END,
+				-- issue 17: its group, the group it is invited to, and (locked) the members
+				'group_id', c.group_id, 'group_invite', c.group_invite,
+				'group', CASE WHEN c.id = ANY(p_characters) AND c.group_id IS NOT NULL THEN (
+					SELECT coalesce(jsonb_agg(jsonb_build_object('id', g.id, 'name', g.name, 'room_id', g.room_id)
+					                          ORDER BY g.id), '[]') FROM (
+						SELECT g.id, g.name, g.room_id FROM characters g WHERE g.group_id = c.group_id
+						ORDER BY g.id LIMIT 8) g) END,
 				'locked', c.id = ANY(p_characters),
 				'description', CASE WHEN c.id = ANY(r_characters) THEN c.description END,
 				'carried_weight', CASE WHEN c.id = ANY(r_weights) AND c.id = ANY(p_characters)
@@ -125,7 +132,8 @@ BEGIN
 				                            WHERE x.owner_character_id = c.id AND x.worn_slot IS NULL) END)
 				ELSE jsonb_build_object('id', c.id, 'name', c.name, 'room_id', c.room_id,
 				                        'instance_id', c.instance_id, 'flags', to_jsonb(c.flags),
-				                        'light', wr_holds_light(c.id)) END
+				                        'light', wr_holds_light(c.id),
+				                        'group_id', c.group_id) END -- issue 17: shared experience
 				ORDER BY c.id)
 			FROM characters c
 			WHERE c.id = ANY(p_characters) OR c.id = ANY(r_characters)
