@@ -75,7 +75,8 @@ bool
 game_verb_internal(enum game_verb v)
 {
 	return v == GAME_VERB_TRIGGER || v == GAME_VERB_ROUND || v == GAME_VERB_DECAY || v == GAME_VERB_RESPAWN ||
-	       v == GAME_VERB_ZONE_TICK || v == GAME_VERB_SHARE;
+	       v == GAME_VERB_ZONE_TICK || v == GAME_VERB_SHARE ||
+	       v == GAME_VERB_GROUP_HEAR;
 }
 
 static bool
@@ -122,6 +123,9 @@ malformed(const struct game_action *a)
 		return a->target_char <= 0;
 	case GAME_VERB_SHARE:
 		return a->actor_char <= 0 || a->amount <= 0;
+	case GAME_VERB_GROUP_HEAR:
+		return a->actor_char <= 0 || a->target_char <= 0 || (a->amount == 0 && (!a->text || !*a->text)) ||
+		       (a->text && strlen(a->text) > GAME_MAX_SAY);
 	case GAME_VERB_CONSIDER:
 	case GAME_VERB_KILL:
 		return a->target_char <= 0 && a->target_mob <= 0;
@@ -174,6 +178,8 @@ apply(struct game_state *st, const struct game_action *a, const struct game_env 
 		return game_apply_zone_tick(st, a, env, out);
 	case GAME_VERB_SHARE:
 		return game_apply_share(st, a, out);
+	case GAME_VERB_GROUP_HEAR:
+		return game_apply_group_hear(st, a, out);
 	default:
 		break;
 	}

@@ -304,6 +304,8 @@ game_apply_gtell(struct game_state *st, const struct game_action *a, struct game
 		 struct game_outcome *out);
 int
 game_apply_share(struct game_state *st, const struct game_action *a, struct game_outcome *out);
+int
+game_apply_group_hear(struct game_state *st, const struct game_action *a, struct game_outcome *out);
 /* social.c (issue 17) */
 int
 game_apply_follow(struct game_state *st, const struct game_action *a, struct game_char *actor,

@@ -85,6 +85,7 @@ enum game_verb {
 	GAME_VERB_RESPAWN, /* a dead mob (target_mob) comes back at its spawn room */
 	GAME_VERB_ZONE_TICK, /* a zone's living-world tick (game/zone.c): the zone of room_id */
 	GAME_VERB_SHARE,   /* a member's share of a group kill's experience (amount), issue 17 */
+	GAME_VERB_GROUP_HEAR, /* a member hears a gtell (text) or a leave (amount 1) of target_char, issue 17 */
 	_GAME_VERB_MAX,
 	_GAME_VERB_INVALID = -EINVAL,
 };

@@ -11,17 +11,22 @@
  */
 #include "game/game-private.h"
 
-/* Each member's private stream, at most GAME_MAX_STREAMS to one event. */
-static struct game_event *
-to_members(const struct game_char *actor, const char *type, size_t from, struct game_outcome *out, size_t *ret_next)
+/* Every other member hears it by an action of its own, under its lock (its
+ * stream's order is kept under that lock): a GROUP_HEAR follow-up each. */
+static void
+tell_members(const struct game_char *actor, const struct game_action *a, int64_t leaving, struct game_outcome *out)
 {
-	struct game_event *ev = game_event_new(out, type);
-	size_t i = from;
+	for (size_t i = 0; i < actor->ngroup; i++) {
+		struct game_followup f = {
+			.action = {.verb = GAME_VERB_GROUP_HEAR, .actor_char = actor->group[i].id,
+				   .room_id = actor->group[i].room_id ? actor->group[i].room_id : actor->room_id,
+				   .target_char = actor->id, .text = leaving ? NULL : a->text, .amount = leaving},
+			.lock_char = actor->group[i].id,
+		};
 
-	for (; i < actor->ngroup && ev->nstreams < GAME_MAX_STREAMS; i++)
-		game_event_stream(ev, out, GAME_STREAM_CHAR, actor->group[i].id);
-	*ret_next = i;
-	return ev;
+		if (actor->group[i].id != actor->id)
+			game_follow(out, &f);
+	}
 }
 
 static const char *
@@ -132,22 +137,17 @@ int
 game_apply_group_leave(struct game_state *st, const struct game_action *a, struct game_char *actor,
 		       struct game_outcome *out)
 {
-	size_t next = 0;
+	struct game_event *ev;
 
 	(void) st;
 	if (!actor->group_id)
 		return game_reject(out, a, "no_group", "You are not in a group.");
-	/* Every member hears it (the leaver too, by text_self). */
-	do {
-		struct game_event *ev = to_members(actor, "GroupLeft", next, out, &next);
-
-		if (ev->nstreams == 0)
-			game_event_stream(ev, out, GAME_STREAM_CHAR, actor->id);
-		game_field_i64(ev, out, "group_id", actor->group_id);
-		game_field_i64(ev, out, "character_id", actor->id);
-		game_field_str(ev, out, "text", game_printf(out, "%s leaves the group.", actor->name));
-		game_field_str(ev, out, "text_self", "You leave the group.");
-	} while (next < actor->ngroup);
+	ev = game_event_new(out, "GroupLeft");
+	game_event_stream(ev, out, GAME_STREAM_CHAR, actor->id);
+	game_field_i64(ev, out, "group_id", actor->group_id);
+	game_field_i64(ev, out, "character_id", actor->id);
+	game_field_str(ev, out, "text", "You leave the group.");
+	tell_members(actor, a, 1, out);
 	actor->group_id = 0;
 	actor->group_invite = 0;
 	actor->ngroup = 0;
@@ -160,20 +160,42 @@ int
 game_apply_gtell(struct game_state *st, const struct game_action *a, struct game_char *actor,
 		 struct game_outcome *out)
 {
-	size_t next = 0;
+	struct game_event *ev;
 
 	(void) st;
 	if (!actor->group_id || actor->ngroup == 0)
 		return game_reject(out, a, "no_group", "You are not in a group.");
-	do {
-		struct game_event *ev = to_members(actor, "GroupTold", next, out, &next);
+	ev = game_event_new(out, "GroupTold");
+	game_event_stream(ev, out, GAME_STREAM_CHAR, actor->id);
+	game_field_i64(ev, out, "group_id", actor->group_id);
+	game_field_i64(ev, out, "members", (int64_t) actor->ngroup);
+	game_field_str(ev, out, "message", game_printf(out, "%s", a->text));
+	game_field_str(ev, out, "text", game_printf(out, "You tell the group, '%s'", a->text));
+	tell_members(actor, a, 0, out);
+	return 0;
+}
 
-		game_field_i64(ev, out, "group_id", actor->group_id);
-		game_field_str(ev, out, "speaker", actor->name);
-		game_field_str(ev, out, "message", game_printf(out, "%s", a->text));
-		game_field_str(ev, out, "text", game_printf(out, "%s tells the group, '%s'", actor->name, a->text));
-		game_field_str(ev, out, "text_self", game_printf(out, "You tell the group, '%s'", a->text));
-	} while (next < actor->ngroup);
+/* A member hears a gtell or a leave (asked for by the speaker's action, run under the member's lock). */
+int
+game_apply_group_hear(struct game_state *st, const struct game_action *a, struct game_outcome *out)
+{
+	struct game_char *c = game_state_char(st, a->actor_char);
+	struct game_char *from = game_state_char(st, a->target_char);
+	const char *name = from && from->name ? from->name : "Someone";
+	struct game_event *ev;
+
+	if (!c || !c->locked)
+		return game_stale(out);
+	ev = game_event_new(out, a->amount ? "GroupLeft" : "GroupTold");
+	game_event_stream(ev, out, GAME_STREAM_CHAR, c->id);
+	game_field_i64(ev, out, "character_id", a->target_char);
+	game_field_str(ev, out, "speaker", name);
+	if (a->amount) {
+		game_field_str(ev, out, "text", game_printf(out, "%s leaves the group.", name));
+		return 0;
+	}
+	game_field_str(ev, out, "message", game_printf(out, "%s", a->text));
+	game_field_str(ev, out, "text", game_printf(out, "%s tells the group, '%s'", name, a->text));
 	return 0;
 }
 

@@ -70,6 +70,7 @@ static const char *const verb_names[_GAME_VERB_MAX] = {
 	[GAME_VERB_RESPAWN] = "respawn",
 	[GAME_VERB_ZONE_TICK] = "zone_tick",
 	[GAME_VERB_SHARE] = "share",
+	[GAME_VERB_GROUP_HEAR] = "group_hear",
 };
 
 const char *

@@ -105,6 +105,7 @@ decode_internal(struct worker_action *a, struct json_object *jp)
 {
 	struct game_action *g = &a->game;
 	int64_t who = g->actor_char; /* from the actor key: a follow-up's plan may only repeat it */
+	const char *text = NULL;
 	struct game_queue q;
 
 	game_queue_of(g, &q);
@@ -118,8 +119,15 @@ decode_internal(struct worker_action *a, struct json_object *jp)
 	    wr_json_opt_i64(jp, "fight", 0, INT64_MAX, &g->fight_id, NULL) < 0 ||
 	    wr_json_opt_i64(jp, "recall", 0, INT64_MAX, &g->recall_room, NULL) < 0 ||
 	    wr_json_opt_i64(jp, "zone", 0, INT64_MAX, &g->zone_id, NULL) < 0 ||
-	    wr_json_opt_i64(jp, "amount", 0, GAME_MAX_GOLD, &g->amount, NULL) < 0 || decode_items(jp, g) < 0)
+	    wr_json_opt_i64(jp, "amount", 0, GAME_MAX_GOLD, &g->amount, NULL) < 0 ||
+	    wr_json_opt_i64(jp, "target", 0, INT64_MAX, &g->target_char, NULL) < 0 ||
+	    wr_json_opt_str(jp, "text", GAME_MAX_SAY, &text, NULL) < 0 || decode_items(jp, g) < 0)
 		return fail(a, "malformed plan");
+	/* The plan's JSON is freed after decoding: the text lives in the action. */
+	if (text) {
+		snprintf(a->cmd.text, sizeof(a->cmd.text), "%s", text);
+		g->text = a->cmd.text;
+	}
 	/* A system chain acting for a character (a fight's round): its events are the character's. */
 	if (q.chain && g->actor_char > 0)
 		snprintf(a->event_actor, sizeof(a->event_actor), "char:%" PRId64, g->actor_char);
@@ -794,8 +802,16 @@ worker_encode_followup(struct wr_strbuf *sb, const struct game_followup *f, cons
 	if (g->zone_id)
 		wr_strbuf_printf(sb, ",\"zone\":%" PRId64, g->zone_id);
 	/* A member's share of a group kill (issue 17). */
-	if (g->verb == GAME_VERB_SHARE && g->amount)
+	if ((g->verb == GAME_VERB_SHARE || g->verb == GAME_VERB_GROUP_HEAR) && g->amount)
 		wr_strbuf_printf(sb, ",\"amount\":%" PRId64, g->amount);
+	/* A member hearing a gtell or a leave (issue 17): who, and what. */
+	if (g->verb == GAME_VERB_GROUP_HEAR) {
+		wr_strbuf_printf(sb, ",\"target\":%" PRId64, g->target_char);
+		if (g->text) {
+			wr_strbuf_puts(sb, ",\"text\":");
+			wr_strbuf_json_str(sb, g->text);
+		}
+	}
 	if (g->nitems)
 		json_id_list(sb, "items", g->items, g->nitems);
 	wr_strbuf_puts(sb, "}");

@@ -47,9 +47,12 @@ has "$r" 'nobody called \"nobody\" is playing' "and says why"
 act "$ALICE" "group"
 is "$(ev text)" "Alice's group: Alice (leader), Bob, Carol." "group lists the three"
 act "$CAROL" "gtell ready when you are"
-is "$(sql "SELECT string_agg(s.stream, ' ' ORDER BY s.stream) FROM event_log e JOIN event_streams s ON s.event_id = e.event_id
-	WHERE e.action_id = $ACT AND e.type = 'GroupTold'")" "char:$A char:$B char:$C" "gtell reaches every member's stream"
 is "$(ev text)" "You tell the group, 'ready when you are'" "the teller reads her own line"
+wait_sql "SELECT count(*) FROM action_queue WHERE verb = 'group_hear'" 0 200; ok $? "the members hear it"
+is "$(sql "SELECT string_agg(s.stream || '=' || (e.payload->>'text'), '|' ORDER BY s.stream) FROM event_log e
+	JOIN event_streams s ON s.event_id = e.event_id WHERE e.type = 'GroupTold' AND s.stream <> 'char:$C'")" \
+	"char:$A=Carol tells the group, 'ready when you are'|char:$B=Carol tells the group, 'ready when you are'" \
+	"gtell reaches every other member's stream"
 
 for dir in north south south west; do
 	act "$ALICE" "$dir"
@@ -83,8 +86,10 @@ is "$(sql "SELECT count(*) FROM event_log WHERE type = 'ExperienceGained' AND ac
 
 act "$BOB" "group leave"
 is "$(ev text)" "You leave the group." "Bob leaves"
-is "$(sql "SELECT count(*) FROM event_log e JOIN event_streams s ON s.event_id = e.event_id
-	WHERE e.action_id = $ACT AND e.type = 'GroupLeft'")" 3 "the whole group hears it"
+wait_sql "SELECT count(*) FROM action_queue WHERE verb = 'group_hear'" 0 200
+is "$(sql "SELECT string_agg(s.stream, ' ' ORDER BY s.stream) FROM event_log e JOIN event_streams s ON s.event_id = e.event_id
+	WHERE e.type = 'GroupLeft' AND e.payload->>'text' = 'Bob leaves the group.'")" "char:$A char:$C" \
+	"Alice and Carol hear that Bob left"
 act "$BOB" "gtell hello?"
 is "$(ev reason)" "no_group" "gtell outside a group is refused"
 wait_sql "SELECT count(*) FROM action_queue WHERE verb NOT IN ('decay', 'respawn', 'zone_tick')" 0 || diag "the queue did not empty"

@@ -51,15 +51,33 @@ test_invite_accept_leave(void)
 		   "group: lists the members, the leader marked");
 	run((struct game_action){.verb = GAME_VERB_GTELL, .text = "rats ahead"});
 	ev = find_event(&out, "GroupTold");
-	tap_ok(ev && ev->nstreams == 2 && ev->streams[0].id == 10 && ev->streams[1].id == 11,
-	       "gtell: each member's private stream");
-	tap_is_str(field(ev, "text"), "Alice tells the group, 'rats ahead'", "gtell: the members read it");
-	tap_is_str(field(ev, "text_self"), "You tell the group, 'rats ahead'", "gtell: the teller reads hers");
+	tap_ok(ev && ev->nstreams == 1 && ev->streams[0].id == 10 && out.nfollowups == 1 &&
+		       out.followups[0].action.verb == GAME_VERB_GROUP_HEAR && out.followups[0].lock_char == 11 &&
+		       out.followups[0].action.target_char == 10,
+	       "gtell: the teller's stream; each other member hears it by a follow-up under its own lock");
+	tap_is_str(field(ev, "text"), "You tell the group, 'rats ahead'", "gtell: the teller reads hers");
+	{
+		struct game_followup f = out.followups[0];
+		struct game_outcome o2;
+
+		run_followup(&f, &o2);
+		tap_ok(o2.result == GAME_OK && o2.nevents == 1 && o2.events[0].streams[0].id == 11,
+		       "group_hear: told to Bob's stream");
+		tap_is_str(field(&o2.events[0], "text"), "Alice tells the group, 'rats ahead'", "group_hear: Bob reads it");
+	}
 
 	run((struct game_action){.verb = GAME_VERB_GROUP_LEAVE});
 	ev = find_event(&out, "GroupLeft");
-	tap_ok(out.result == GAME_OK && st.chars[0].group_id == 0 && ev && ev->nstreams == 2,
-	       "leave: Alice leaves; both members hear it");
+	tap_ok(out.result == GAME_OK && st.chars[0].group_id == 0 && ev && ev->nstreams == 1 && out.nfollowups == 1 &&
+		       out.followups[0].action.amount == 1,
+	       "leave: Alice leaves; Bob hears it by a follow-up");
+	{
+		struct game_followup f = out.followups[0];
+		struct game_outcome o2;
+
+		run_followup(&f, &o2);
+		tap_is_str(field(&o2.events[0], "text"), "Alice leaves the group.", "leave: Bob reads who left");
+	}
 	run((struct game_action){.verb = GAME_VERB_GTELL, .text = "anyone?"});
 	tap_is_str(field(&out.events[0], "reason"), "no_group", "gtell outside a group is refused");
 	run((struct game_action){.verb = GAME_VERB_GROUP_LEAVE});
@@ -82,9 +100,8 @@ test_gtell_many(void)
 		st.chars[0].group[i] = (struct game_member){.id = 10 + i, .name = "M", .room_id = 1};
 	st.chars[0].ngroup = GAME_MAX_GROUP;
 	run((struct game_action){.verb = GAME_VERB_GTELL, .text = "all of you"});
-	tap_ok(out.result == GAME_OK && out.nevents == 2 && out.events[0].nstreams + out.events[1].nstreams == 8 &&
-		       !out.overflow,
-	       "gtell to a full group: 8 members in two events of at most 4 streams");
+	tap_ok(out.result == GAME_OK && out.nevents == 1 && out.nfollowups == GAME_MAX_GROUP - 1 && !out.overflow,
+	       "gtell to a full group: one event, seven members hear it");
 	st.chars[1].locked = true;
 	run((struct game_action){.verb = GAME_VERB_GROUP_INVITE, .target_char = 11});
 	tap_is_str(field(&out.events[0], "reason"), "group_full", "a full group invites no one");
