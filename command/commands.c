@@ -601,14 +601,17 @@ tell_names(const struct batch *b, const char **names, size_t max)
 
 		for (size_t k = 0; !it->failed && k < it->ncmds; k++) {
 			const struct planner_command *c = &it->cmds[k];
+			/* tell <name>, and group invite <name> (issue 17): anyone playing */
+			const struct planner_target *t = c->verb == GAME_VERB_GROUP_INVITE ? &c->object : &c->recipient;
 			bool seen = false;
 
-			if (c->meta != PLANNER_META_NONE || c->verb != GAME_VERB_TELL || c->recipient.self || n == max)
+			if (c->meta != PLANNER_META_NONE || (c->verb != GAME_VERB_TELL && c->verb != GAME_VERB_GROUP_INVITE) ||
+			    t->self || n == max)
 				continue;
 			for (size_t j = 0; j < n && !seen; j++)
-				seen = strcmp(names[j], c->recipient.word) == 0;
+				seen = strcmp(names[j], t->word) == 0;
 			if (!seen)
-				names[n++] = c->recipient.word;
+				names[n++] = t->word;
 		}
 	}
 	return n;

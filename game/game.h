@@ -79,6 +79,11 @@ enum game_verb {
 	GAME_VERB_VALUE, /* items[0]: what the shopkeeper would pay */
 	GAME_VERB_EAT,   /* items[0]: food */
 	GAME_VERB_DRINK, /* items[0]: food whose template says drink */
+	GAME_VERB_GROUP,        /* group: list the members */
+	GAME_VERB_GROUP_INVITE, /* group invite <name> */
+	GAME_VERB_GROUP_ACCEPT, /* group accept */
+	GAME_VERB_GROUP_LEAVE,  /* group leave */
+	GAME_VERB_GTELL,        /* gtell <text>: to every member */
 	/* Internal verbs: asked for by the rules themselves (struct
 	 * game_followup), never typed, never accepted from a client. */
 	GAME_VERB_TRIGGER, /* a room's on-enter triggers, after a move into it */
@@ -89,6 +94,8 @@ enum game_verb {
 	GAME_VERB_ZONE_RESET, /* a zone's reset falls due (game/reset.c): asks for each restock */
 	GAME_VERB_RESTOCK,    /* one thing of a reset (game/reset.c): an item, a mob, a door */
 	GAME_VERB_POISON,     /* poison hurts actor_char until until_ms (game/poison.c) */
+	GAME_VERB_SHARE,   /* a member's share of a group kill's experience (amount), issue 17 */
+	GAME_VERB_GROUP_HEAR, /* a member hears a gtell (text) or a leave (amount 1) of target_char, issue 17 */
 	_GAME_VERB_MAX,
 	_GAME_VERB_INVALID = -EINVAL,
 };
@@ -233,6 +240,14 @@ struct game_room {
 
 /* Followers of one character that walk with it (more follow on the next move). */
 #define GAME_MAX_FOLLOWERS 8
+/* Members of one group (issue 17). */
+#define GAME_MAX_GROUP 8
+
+struct game_member {
+	int64_t id;
+	const char *name;
+	int64_t room_id;
+};
 
 struct game_char {
 	int64_t id;
@@ -251,6 +266,11 @@ struct game_char {
 	int64_t followers[GAME_MAX_FOLLOWERS]; /* locked: who follows it from its room, for a move's follow-ups */
 	size_t nfollowers;
 	bool following_set; /* OUT: following changed, the worker writes it */
+	int64_t group_id;     /* its group (the id of the one who made it), 0 = none (issue 17) */
+	int64_t group_invite; /* locked: the group it is invited to, 0 = none */
+	struct game_member group[GAME_MAX_GROUP]; /* locked, in a group: the members by id (itself too) */
+	size_t ngroup;
+	bool group_set;       /* OUT: group_id or group_invite changed, the worker writes both */
 	int64_t carried_weight; /* weighed: everything it owns, worn, carried and inside those */
 	int32_t carried_count;  /* possessions: how many things it carries (not worn) in all */
 	bool light;       /* holds a light (a worn item whose template has stats.light) */

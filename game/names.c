@@ -65,6 +65,11 @@ static const char *const verb_names[_GAME_VERB_MAX] = {
 	[GAME_VERB_VALUE] = "value",
 	[GAME_VERB_EAT] = "eat",
 	[GAME_VERB_DRINK] = "drink",
+	[GAME_VERB_GROUP] = "group",
+	[GAME_VERB_GROUP_INVITE] = "group_invite",
+	[GAME_VERB_GROUP_ACCEPT] = "group_accept",
+	[GAME_VERB_GROUP_LEAVE] = "group_leave",
+	[GAME_VERB_GTELL] = "gtell",
 	[GAME_VERB_TRIGGER] = "trigger",
 	[GAME_VERB_ROUND] = "round",
 	[GAME_VERB_DECAY] = "decay",
@@ -73,6 +78,8 @@ static const char *const verb_names[_GAME_VERB_MAX] = {
 	[GAME_VERB_ZONE_RESET] = "zone_reset",
 	[GAME_VERB_RESTOCK] = "restock",
 	[GAME_VERB_POISON] = "poison",
+	[GAME_VERB_SHARE] = "share",
+	[GAME_VERB_GROUP_HEAR] = "group_hear",
 };
 
 const char *

@@ -95,6 +95,11 @@ static const struct verb_shape {
 	[GAME_VERB_VALUE] = {T_REQUIRED, T_NONE, T_NONE, false, false},
 	[GAME_VERB_EAT] = {T_REQUIRED, T_NONE, T_NONE, false, false},
 	[GAME_VERB_DRINK] = {T_REQUIRED, T_NONE, T_NONE, false, false},
+	[GAME_VERB_GROUP] = {T_NONE, T_NONE, T_NONE, false, false},
+	[GAME_VERB_GROUP_INVITE] = {T_REQUIRED | T_SELF, T_NONE, T_NONE, false, false},
+	[GAME_VERB_GROUP_ACCEPT] = {T_NONE, T_NONE, T_NONE, false, false},
+	[GAME_VERB_GROUP_LEAVE] = {T_NONE, T_NONE, T_NONE, false, false},
+	[GAME_VERB_GTELL] = {T_NONE, T_NONE, T_NONE, true, false},
 	[GAME_VERB_TRIGGER] = {T_NONE, T_NONE, T_NONE, false, false}, /* system only: never planned */
 };
 

@@ -526,6 +526,27 @@ plan_follow(const struct planner_command *cmd, const struct planner_view *v, str
 	return 0;
 }
 
+/* group invite <player>: anyone playing, as tell finds them; locked, for the invitation is theirs. */
+static int
+plan_group_invite(const struct planner_command *cmd, const struct planner_view *v, struct planner_action *a,
+		  struct wr_error *reterr)
+{
+	if (cmd->object.self)
+		return wr_error_set(reterr, -EINVAL, "bad_input", "you are always in your own company");
+	if (cmd->object.all || cmd->object.ordinal)
+		return wr_error_set(reterr, -EINVAL, "bad_input", "invite one player by name");
+	for (size_t i = 0; i < v->nworld; i++) {
+		if (strcasecmp(v->world[i].name, cmd->object.word) == 0) {
+			if (v->world[i].id == v->character_id)
+				return wr_error_set(reterr, -EINVAL, "bad_input", "you are always in your own company");
+			a->target_char = v->world[i].id;
+			(void) LOCK(a, lock_characters, a->target_char);
+			return 0;
+		}
+	}
+	return wr_error_set(reterr, -ENOENT, "not_here", "nobody called \"%s\" is playing", cmd->object.word);
+}
+
 static int
 plan_get(const struct planner_command *cmd, const struct planner_view *v, struct planner_action *a,
 	 struct planner_candidates *cand, struct wr_error *reterr)
@@ -895,6 +916,13 @@ planner_plan(const struct planner_command *cmd, const struct planner_view *view,
 	case GAME_VERB_WHO:
 	case GAME_VERB_NOD:
 	case GAME_VERB_UNFOLLOW:
+	case GAME_VERB_GROUP:
+	case GAME_VERB_GROUP_ACCEPT:
+	case GAME_VERB_GROUP_LEAVE:
+	case GAME_VERB_GTELL:
+		break;
+	case GAME_VERB_GROUP_INVITE:
+		r = plan_group_invite(cmd, view, &a, reterr);
 		break;
 	case GAME_VERB_FOLLOW:
 		r = plan_follow(cmd, view, &a, retcand, reterr);

@@ -105,6 +105,7 @@ decode_internal(struct worker_action *a, struct json_object *jp)
 {
 	struct game_action *g = &a->game;
 	int64_t who = g->actor_char; /* from the actor key: a follow-up's plan may only repeat it */
+	const char *text = NULL;
 	struct game_queue q;
 
 	game_queue_of(g, &q);
@@ -117,11 +118,19 @@ decode_internal(struct worker_action *a, struct json_object *jp)
 	    wr_json_opt_i64(jp, "mob", 0, INT64_MAX, &g->target_mob, NULL) < 0 ||
 	    wr_json_opt_i64(jp, "fight", 0, INT64_MAX, &g->fight_id, NULL) < 0 ||
 	    wr_json_opt_i64(jp, "recall", 0, INT64_MAX, &g->recall_room, NULL) < 0 ||
-	    wr_json_opt_i64(jp, "zone", 0, INT64_MAX, &g->zone_id, NULL) < 0 || decode_items(jp, g) < 0)
+	    wr_json_opt_i64(jp, "zone", 0, INT64_MAX, &g->zone_id, NULL) < 0 ||
+	    wr_json_opt_i64(jp, "amount", 0, GAME_MAX_GOLD, &g->amount, NULL) < 0 ||
+	    wr_json_opt_i64(jp, "target", 0, INT64_MAX, &g->target_char, NULL) < 0 ||
+	    wr_json_opt_str(jp, "text", GAME_MAX_SAY, &text, NULL) < 0 || decode_items(jp, g) < 0)
 		return fail(a, "malformed plan");
 	/* A zone's wake, reset and restocks (zone_codec.c). */
 	if (worker_decode_zone_plan(jp, a) < 0)
 		return fail(a, "malformed plan");
+	/* The plan's JSON is freed after decoding: the text lives in the action. */
+	if (text) {
+		snprintf(a->cmd.text, sizeof(a->cmd.text), "%s", text);
+		g->text = a->cmd.text;
+	}
 	/* A system chain acting for a character (a fight's round): its events are the character's. */
 	if (q.chain && g->actor_char > 0)
 		snprintf(a->event_actor, sizeof(a->event_actor), "char:%" PRId64, g->actor_char);
@@ -400,6 +409,23 @@ decode_followers(struct json_object *c, struct game_char *ch)
 	}
 }
 
+/* issue 17: a locked member's group (wr_lock_load "group"), at most GAME_MAX_GROUP, by id. */
+static void
+decode_group(struct json_object *c, struct game_char *ch)
+{
+	struct json_object *arr = wr_json_member(c, "group", json_type_array);
+	size_t n = arr ? json_object_array_length(arr) : 0;
+
+	for (size_t i = 0; i < n && ch->ngroup < GAME_MAX_GROUP; i++) {
+		struct json_object *m = json_object_array_get_idx(arr, i);
+		int64_t id = json_object_is_type(m, json_type_object) ? i64_member(m, "id") : 0;
+
+		if (id > 0)
+			ch->group[ch->ngroup++] = (struct game_member){
+				.id = id, .name = str_member(m, "name"), .room_id = i64_member(m, "room_id")};
+	}
+}
+
 static void
 decode_char(struct json_object *c, struct game_char *ch)
 {
@@ -421,6 +447,8 @@ decode_char(struct json_object *c, struct game_char *ch)
 		.fighting = i64_member(c, "fighting"),
 		.fight_id = i64_member(c, "fight_id"),
 		.following = i64_member(c, "following"),
+		.group_id = i64_member(c, "group_id"),
+		.group_invite = i64_member(c, "group_invite"),
 		.carried_weight = i64_member(c, "carried_weight"),
 		.carried_count = i32_member(c, "carried_count"),
 		.weighed = bool_member(c, "weighed"),
@@ -428,6 +456,7 @@ decode_char(struct json_object *c, struct game_char *ch)
 		.locked = bool_member(c, "locked"),
 	};
 	decode_followers(c, ch);
+	decode_group(c, ch);
 }
 
 /* Template fields of an item row or of the coin template. */
@@ -793,6 +822,17 @@ worker_encode_followup(struct wr_strbuf *sb, const struct game_followup *f, cons
 		wr_strbuf_printf(sb, ",\"recall\":%" PRId64, g->recall_room);
 	if (g->zone_id)
 		wr_strbuf_printf(sb, ",\"zone\":%" PRId64, g->zone_id);
+	/* A member's share of a group kill (issue 17). */
+	if ((g->verb == GAME_VERB_SHARE || g->verb == GAME_VERB_GROUP_HEAR) && g->amount)
+		wr_strbuf_printf(sb, ",\"amount\":%" PRId64, g->amount);
+	/* A member hearing a gtell or a leave (issue 17): who, and what. */
+	if (g->verb == GAME_VERB_GROUP_HEAR) {
+		wr_strbuf_printf(sb, ",\"target\":%" PRId64, g->target_char);
+		if (g->text) {
+			wr_strbuf_puts(sb, ",\"text\":");
+			wr_strbuf_json_str(sb, g->text);
+		}
+	}
 	if (g->nitems)
 		json_id_list(sb, "items", g->items, g->nitems);
 	wr_strbuf_puts(sb, "}");
@@ -1099,6 +1139,9 @@ encode_chars(const struct game_state *st, struct wr_strbuf *sb)
 			wr_strbuf_printf(sb, ",\"hp_at_ms\":%" PRId64, c->hp_at_ms);
 		if (c->following_set)
 			wr_strbuf_printf(sb, ",\"following\":%" PRId64, c->following);
+		if (c->group_set)
+			wr_strbuf_printf(sb, ",\"group_id\":%" PRId64 ",\"group_invite\":%" PRId64, c->group_id,
+					 c->group_invite);
 		wr_strbuf_puts(sb, "}");
 		sep = ",";
 	}

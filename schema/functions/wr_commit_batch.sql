@@ -52,7 +52,10 @@ BEGIN
 		fighting_mob = CASE WHEN x ? 'fighting' THEN nullif((x->>'fighting')::bigint, 0) ELSE c.fighting_mob END,
 		fight_id = CASE WHEN x ? 'fight_id' THEN nullif((x->>'fight_id')::bigint, 0) ELSE c.fight_id END,
 		-- issue 17: follow / unfollow
-		following = CASE WHEN x ? 'following' THEN nullif((x->>'following')::bigint, 0) ELSE c.following END
+		following = CASE WHEN x ? 'following' THEN nullif((x->>'following')::bigint, 0) ELSE c.following END,
+		-- issue 17: group
+		group_id = CASE WHEN x ? 'group_id' THEN nullif((x->>'group_id')::bigint, 0) ELSE c.group_id END,
+		group_invite = CASE WHEN x ? 'group_invite' THEN nullif((x->>'group_invite')::bigint, 0) ELSE c.group_invite END
 	FROM jsonb_array_elements(coalesce(batch->'characters', '[]')) x
 	WHERE c.id = (x->>'id')::bigint;
 

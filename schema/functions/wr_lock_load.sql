@@ -233,6 +233,13 @@ BEGIN
 					SELECT coalesce(jsonb_agg(f.id ORDER BY f.id), '[]') FROM (
 						SELECT f.id FROM characters f WHERE f.following = c.id AND f.room_id = c.room_id
 						ORDER BY f.id LIMIT 8) f) END,
+				-- issue 17: its group, the group it is invited to, and (locked) the members
+				'group_id', c.group_id, 'group_invite', c.group_invite,
+				'group', CASE WHEN c.id = ANY(p_characters) AND c.group_id IS NOT NULL THEN (
+					SELECT coalesce(jsonb_agg(jsonb_build_object('id', g.id, 'name', g.name, 'room_id', g.room_id)
+					                          ORDER BY g.id), '[]') FROM (
+						SELECT g.id, g.name, g.room_id FROM characters g WHERE g.group_id = c.group_id
+						ORDER BY g.id LIMIT 8) g) END,
 				'locked', c.id = ANY(p_characters),
 				'description', CASE WHEN c.id = ANY(r_characters) THEN c.description END,
 				'carried_weight', CASE WHEN c.id = ANY(r_weights) AND c.id = ANY(p_characters)
@@ -244,7 +251,8 @@ BEGIN
 				                            WHERE x.owner_character_id = c.id AND x.worn_slot IS NULL) END)
 				ELSE json_build_object('id', c.id, 'name', c.name, 'room_id', c.room_id,
 				                        'instance_id', c.instance_id, 'flags', to_json(c.flags),
-				                        'light', EXISTS (SELECT 1 FROM items li JOIN item_templates lt ON lt.id = li.template_id WHERE li.owner_character_id = c.id AND li.worn_slot IS NOT NULL AND lt.stats->'light' = 'true')) END
+				                        'light', EXISTS (SELECT 1 FROM items li JOIN item_templates lt ON lt.id = li.template_id WHERE li.owner_character_id = c.id AND li.worn_slot IS NOT NULL AND lt.stats->'light' = 'true'),
+				                        'group_id', c.group_id) END -- issue 17: shared experience
 				ORDER BY c.id)
 			FROM characters c
 			WHERE c.id = ANY(p_characters) OR c.id = ANY(r_characters)
