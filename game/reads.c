@@ -135,6 +135,7 @@ game_reads(const struct game_action *a, struct game_reads *ret)
 	case GAME_VERB_RESTOCK:
 		ret->item_rows += 1;
 		ret->new_ids += 1;
+		break;
 	case GAME_VERB_GROUP_HEAR:
 		add(ret, GAME_READ_CHARS, a->target_char); /* the speaker's name */
 		break;
@@ -157,6 +158,13 @@ game_queue_of(const struct game_action *a, struct game_queue *ret)
 	case GAME_VERB_RESPAWN:
 		*ret = (struct game_queue){.chain = "respawn", .id = a->target_mob, .urgency = GAME_URGENCY_AMBIENT};
 		break;
+	case GAME_VERB_SHARE:
+		/* A member's share of a group kill (issue 17): its own chain, events the member's. */
+		*ret = (struct game_queue){.chain = "share", .id = a->actor_char, .urgency = GAME_URGENCY_PLAYER};
+		break;
+	case GAME_VERB_GROUP_HEAR:
+		*ret = (struct game_queue){.chain = "gtell", .id = a->actor_char, .urgency = GAME_URGENCY_PLAYER};
+		break;
 	case GAME_VERB_POISON:
 		*ret = (struct game_queue){.chain = "poison", .id = a->actor_char, .urgency = GAME_URGENCY_PLAYER};
 		break;
@@ -168,13 +176,6 @@ game_queue_of(const struct game_action *a, struct game_queue *ret)
 		}
 		/* fallthrough */
 	case GAME_VERB_ZONE_RESET:
-	case GAME_VERB_SHARE:
-		/* A member's share of a group kill (issue 17): its own chain, events the member's. */
-		*ret = (struct game_queue){.chain = "share", .id = a->actor_char, .urgency = GAME_URGENCY_PLAYER};
-		break;
-	case GAME_VERB_GROUP_HEAR:
-		*ret = (struct game_queue){.chain = "gtell", .id = a->actor_char, .urgency = GAME_URGENCY_PLAYER};
-		break;
 	case GAME_VERB_ZONE_TICK:
 		/* One chain per zone: the database keeps at most one tick queued on it. */
 		*ret = (struct game_queue){.chain = "zone", .id = a->zone_id, .urgency = GAME_URGENCY_AMBIENT};
