@@ -5,8 +5,8 @@
  * (get, drop, put, give, wear, wield, remove), perceive.c (look, examine,
  * inventory, equipment, score, consider), who.c (who), talk.c (say, emote,
  * tell, shout), doors.c (open, close, lock, unlock), triggers.c (a room's
- * on-enter triggers), combat.c (kill, flee, rounds, decay, respawn) and
- * mobact.c (a mob acting); the numbers they play by in rules.c.
+ * on-enter triggers), combat.c (kill, flee, rounds, decay, respawn),
+ * mobact.c (a mob acting) and zone.c (a zone's tick: the living world); the numbers they play by in rules.c.
  *
  * The dispatcher calls the verb files; the verb files call only the helpers
  * (state.c, outcome.c, names.c, rules.c, things.c, exits.c, vision.c,
@@ -67,7 +67,8 @@ game_mob_verb(enum game_verb v)
 bool
 game_verb_internal(enum game_verb v)
 {
-	return v == GAME_VERB_TRIGGER || v == GAME_VERB_ROUND || v == GAME_VERB_DECAY || v == GAME_VERB_RESPAWN;
+	return v == GAME_VERB_TRIGGER || v == GAME_VERB_ROUND || v == GAME_VERB_DECAY || v == GAME_VERB_RESPAWN ||
+	       v == GAME_VERB_ZONE_TICK;
 }
 
 static bool
@@ -118,6 +119,8 @@ malformed(const struct game_action *a)
 		return a->nitems != 1;
 	case GAME_VERB_RESPAWN:
 		return a->target_mob <= 0 || a->room_id <= 0;
+	case GAME_VERB_ZONE_TICK:
+		return a->room_id <= 0;
 	default:
 		return false;
 	}
@@ -155,6 +158,8 @@ apply(struct game_state *st, const struct game_action *a, const struct game_env 
 		return game_apply_decay(st, a, out);
 	case GAME_VERB_RESPAWN:
 		return game_apply_respawn(st, a, env, out);
+	case GAME_VERB_ZONE_TICK:
+		return game_apply_zone_tick(st, a, env, out);
 	default:
 		break;
 	}
@@ -171,6 +176,12 @@ apply(struct game_state *st, const struct game_action *a, const struct game_env 
 		return 0;
 	switch (a->verb) {
 	case GAME_VERB_LOOK:
+		r = game_apply_look(st, a, actor, out);
+		/* A plain look (a player arriving, logging in) wakes a sleeping zone. */
+		if (r == 0 && out->result == GAME_OK && !a->has_dir && !a->target_char && !a->target_mob &&
+		    !a->nitems && !a->container_id)
+			game_follow_wake(game_state_room(st, actor->room_id), out);
+		return r;
 	case GAME_VERB_EXAMINE:
 		return game_apply_look(st, a, actor, out);
 	case GAME_VERB_MOVE:

@@ -26,6 +26,8 @@ game_char_moved(struct game_state *st, struct game_char *c, const struct game_ro
 		game_field_str(ev, out, "text", sees ? game_printf(out, "You find yourself in %s.", to->name)
 						     : "You find yourself in darkness.");
 	game_follow_move(c, to, out);
+	if (to->zone_id && to->zone_id != from->zone_id)
+		game_follow_wake(to, out);
 }
 
 void
@@ -65,4 +67,15 @@ game_follow_move(const struct game_char *c, const struct game_room *to, struct g
 		game_follow(out, &f);
 	}
 	game_follow_look(c, to, out);
+}
+
+void
+game_follow_wake(const struct game_room *room, struct game_outcome *out)
+{
+	struct game_followup f = {
+		.action = {.verb = GAME_VERB_ZONE_TICK, .room_id = room->id, .zone_id = room->zone_id},
+	};
+
+	if (room->zone_id > 0)
+		game_follow(out, &f);
 }

@@ -183,6 +183,9 @@ game_follow(struct game_outcome *out, const struct game_followup *f);
 void
 game_follow_move(const struct game_char *c, const struct game_room *to, struct game_outcome *out);
 /* Asks for a look at the room as a follow-up (the light changed: see it). */
+/* Wakes the zone of room (zone.c): its tick, due now; the database drops it if one is queued. */
+void
+game_follow_wake(const struct game_room *room, struct game_outcome *out);
 void
 game_follow_look(const struct game_char *c, const struct game_room *room, struct game_outcome *out);
 
@@ -295,6 +298,11 @@ game_apply_respawn(struct game_state *st, const struct game_action *a, const str
 		   struct game_outcome *out);
 
 /* mobact.c: a mob acting (a->actor_mob): say, emote, move, kill, flee, get, drop. */
+/* zone.c: a zone's tick decides what its mobs do (game/zone.c) */
+int
+game_apply_zone_tick(struct game_state *st, const struct game_action *a, const struct game_env *env,
+		     struct game_outcome *out);
+
 int
 game_apply_mob(struct game_state *st, const struct game_action *a, const struct game_env *env,
 	       struct game_outcome *out);

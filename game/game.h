@@ -75,6 +75,7 @@ enum game_verb {
 	GAME_VERB_ROUND,   /* one combat round: actor_char vs target_mob */
 	GAME_VERB_DECAY,   /* a corpse (items[0]) crumbles */
 	GAME_VERB_RESPAWN, /* a dead mob (target_mob) comes back at its spawn room */
+	GAME_VERB_ZONE_TICK, /* a zone's living-world tick (game/zone.c): the zone of room_id */
 	_GAME_VERB_MAX,
 	_GAME_VERB_INVALID = -EINVAL,
 };
@@ -91,7 +92,7 @@ game_verb_implemented(enum game_verb v);
 /* What a mob actor (actor_mob) may do: say, emote, move, kill, flee, get, drop. */
 bool
 game_mob_verb(enum game_verb v);
-/* ROUND, DECAY, RESPAWN: made by the rules, not by the planner. */
+/* ROUND, DECAY, RESPAWN, ZONE_TICK: made by the rules, not by the planner. */
 bool
 game_verb_internal(enum game_verb v);
 
@@ -197,6 +198,7 @@ struct game_trigger {
 struct game_room {
 	int64_t id;
 	int64_t instance_id;
+	int64_t zone_id; /* rooms.template's zone: a move across zones wakes the zone entered */
 	const char *name;
 	const char *description;
 	bool dark;
@@ -327,6 +329,77 @@ struct game_recall {
 };
 
 /*
+ * The living world of one zone of one instance (game/zone.c), read for a
+ * zone tick only (struct game_reads.zone): its rooms with exits and doors,
+ * its mobs with their behaviour flags (mob template stats), the characters
+ * in it with whether they are online, and the things lying on its floors.
+ * Nothing of it is locked: the tick only decides, and each decision is an
+ * Action of its own that the rules check again under its locks.
+ */
+#define GAME_ZONE_MAX_ROOMS 64
+#define GAME_ZONE_MAX_MOBS 96
+#define GAME_ZONE_MAX_CHARS 64
+#define GAME_ZONE_MAX_ITEMS 64
+
+enum game_mob_flag {
+	GAME_MOB_AGGRESSIVE = 1 << 0, /* attacks a visible player in its room */
+	GAME_MOB_WANDER = 1 << 1,     /* moves along open exits within its zone */
+	GAME_MOB_SENTINEL = 1 << 2,   /* never moves (beats wander) */
+	GAME_MOB_WIMPY = 1 << 3,      /* flees a fight at low health */
+	GAME_MOB_SCAVENGER = 1 << 4,  /* picks up things lying in its room */
+	GAME_MOB_ASSIST = 1 << 5,     /* joins a fight its kin (same template) is in */
+};
+
+struct game_zone_room {
+	int64_t id;
+	bool no_mob;  /* room flag "no_mob": no mob walks in */
+	bool safe;
+	int64_t exits[_GAME_DIR_MAX]; /* 0 = no exit */
+	enum game_closable doors[_GAME_DIR_MAX];
+};
+
+struct game_zone_mob {
+	int64_t id;
+	int64_t template_id; /* kin: the same template */
+	int64_t room_id;
+	int32_t hp, max_hp;
+	int64_t hp_at_ms;    /* when hp was written: the tick regenerates it to now */
+	int64_t fighting;    /* the character it fights back, 0 = none */
+	uint32_t flags;      /* enum game_mob_flag */
+};
+
+struct game_zone_char {
+	int64_t id;
+	int64_t room_id;
+	int64_t fighting; /* the mob it fights, 0 = none */
+	bool invisible;
+	int64_t active_ms; /* when it last acted (character_presence), 0 = never: online per game_is_online() */
+};
+
+struct game_zone_item {
+	int64_t id;
+	int64_t room_id;
+	int32_t weight;
+	bool invisible;
+	bool container; /* scavengers leave containers (and corpses) alone */
+};
+
+struct game_zone {
+	bool loaded;      /* the worker read it (a zone tick's batch) */
+	int64_t zone_id;
+	int64_t instance_id;
+	int64_t tick_ms;  /* the zone's tick period (content zones.tick_ms) */
+	struct game_zone_room rooms[GAME_ZONE_MAX_ROOMS];
+	size_t nrooms;
+	struct game_zone_mob mobs[GAME_ZONE_MAX_MOBS]; /* alive ones, by id */
+	size_t nmobs;
+	struct game_zone_char chars[GAME_ZONE_MAX_CHARS];
+	size_t nchars;
+	struct game_zone_item items[GAME_ZONE_MAX_ITEMS]; /* on the floors, by id */
+	size_t nitems;
+};
+
+/*
  * Everything the worker locked, every character standing in a locked room,
  * and what it read for display.  Invariant the worker relies on: whatever a
  * character owns (and whatever is inside those things) changes only under
@@ -355,6 +428,7 @@ struct game_state {
 	int64_t new_ids[GAME_MAX_NEW_ITEMS]; /* reserved ids for created items */
 	size_t nnew_ids;
 	size_t new_ids_used; /* OUT */
+	struct game_zone zone; /* a zone tick's zone (struct game_reads.zone) */
 };
 
 struct game_env {
@@ -383,6 +457,7 @@ struct game_action {
 	int64_t actor_mob;   /* a mob acting (service token granted mob:<id>); then actor_char is 0 */
 	int64_t fight_id;    /* round: the fight it belongs to (the starting action's id) */
 	int64_t recall_room; /* round: where a character who dies there respawns (locked) */
+	int64_t zone_id;     /* zone tick: the zone (its queue); room_id is a room of it */
 };
 
 enum game_stream_kind {
@@ -451,7 +526,7 @@ struct game_followup {
 	uint64_t seed;             /* OUT: set by game_apply() */
 };
 
-#define GAME_MAX_FOLLOWUPS 4
+#define GAME_MAX_FOLLOWUPS 64 /* a zone tick asks for one action per deciding mob */
 
 struct game_outcome {
 	enum game_result result;
@@ -512,6 +587,7 @@ struct game_reads {
 	size_t n[_GAME_READ_MAX];
 	bool who;         /* the who list of the actor's instance */
 	bool combat;      /* the corpse template and the recall rooms */
+	bool zone;        /* the living world of the zone of the action's room (struct game_zone) */
 	size_t item_rows; /* at most this many item rows the reads add to the state */
 	size_t new_ids;   /* item ids to reserve: split stacks, dropped coins, corpses and loot */
 };
@@ -538,6 +614,7 @@ struct game_queue {
 	const char *chain; /* static string; NULL: the character's follow-up queue */
 	int64_t id;
 	enum game_urgency urgency;
+	bool actor; /* "<chain>:<id>" is an actor's own queue ("mob:<id>"), not a "sys:" chain */
 };
 
 void

@@ -61,6 +61,7 @@ static const char *const verb_names[_GAME_VERB_MAX] = {
 	[GAME_VERB_ROUND] = "round",
 	[GAME_VERB_DECAY] = "decay",
 	[GAME_VERB_RESPAWN] = "respawn",
+	[GAME_VERB_ZONE_TICK] = "zone_tick",
 };
 
 const char *

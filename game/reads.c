@@ -57,7 +57,7 @@ own_possessions(const struct game_action *a, struct game_reads *r)
 static void
 transfer_reads(const struct game_action *a, struct game_reads *r)
 {
-	if (a->verb == GAME_VERB_GET)
+	if (a->verb == GAME_VERB_GET && a->actor_char)
 		add(r, GAME_READ_WEIGHTS, a->actor_char);
 	if (a->verb == GAME_VERB_GIVE && a->target_char && a->nitems)
 		add(r, GAME_READ_WEIGHTS, a->target_char);
@@ -118,6 +118,9 @@ game_reads(const struct game_action *a, struct game_reads *ret)
 	case GAME_VERB_GIVE:
 		transfer_reads(a, ret);
 		break;
+	case GAME_VERB_ZONE_TICK:
+		ret->zone = true;
+		break;
 	default:
 		break;
 	}
@@ -137,7 +140,18 @@ game_queue_of(const struct game_action *a, struct game_queue *ret)
 	case GAME_VERB_RESPAWN:
 		*ret = (struct game_queue){.chain = "respawn", .id = a->target_mob, .urgency = GAME_URGENCY_AMBIENT};
 		break;
-	default: /* trigger, look */
+	case GAME_VERB_ZONE_TICK:
+		/* One chain per zone: the database keeps at most one tick queued on it. */
+		*ret = (struct game_queue){.chain = "zone", .id = a->zone_id, .urgency = GAME_URGENCY_AMBIENT};
+		break;
+	default:
+		/* A mob's own action, asked for by its zone's tick: queued as the mob. */
+		if (a->actor_mob) {
+			*ret = (struct game_queue){.chain = "mob", .id = a->actor_mob, .urgency = GAME_URGENCY_AMBIENT,
+						   .actor = true};
+			break;
+		}
+		/* trigger, look */
 		*ret = (struct game_queue){.chain = NULL, .id = a->actor_char, .urgency = GAME_URGENCY_FOLLOW};
 		break;
 	}

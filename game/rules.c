@@ -41,6 +41,11 @@ const struct game_rules game_rules = {
 	.corpse_decay_ms = 120000,
 	.respawn_ms = 60000,
 	.regen_percent_per_min = 20,
+	.zone_tick_ms = 4000,
+	.wander_percent = 33,
+	.scavenge_percent = 50,
+	.scavenge_max_weight = 20,
+	.wimpy_percent = 25,
 };
 
 int64_t

@@ -49,6 +49,13 @@ struct game_rules {
 	int64_t respawn_ms;        /* default when the mob's content names none */
 	/* --- recovery --- */
 	int32_t regen_percent_per_min; /* of max hp regained per minute, from timestamps */
+
+	/* --- the living world (game/zone.c) --- */
+	int64_t zone_tick_ms;        /* a zone's tick period when its content names none */
+	int32_t wander_percent;      /* chance per tick that a wanderer moves */
+	int32_t scavenge_percent;    /* chance per tick that a scavenger takes something */
+	int32_t scavenge_max_weight; /* what a scavenger can lift */
+	int32_t wimpy_percent;       /* a wimpy mob flees below this share of its max hp */
 };
 
 extern const struct game_rules game_rules;

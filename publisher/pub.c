@@ -70,6 +70,7 @@ pub_frame_new(const char *json, size_t len)
 
 	f->refs = 1;
 	f->len = len;
+	f->parsed = NULL;
 	memcpy(f->data + LWS_PRE, json, len);
 	return f;
 }
@@ -84,8 +85,11 @@ pub_frame_ref(struct pub_frame *f)
 struct pub_frame *
 pub_frame_unref(struct pub_frame *f)
 {
-	if (f && --f->refs == 0)
+	if (f && --f->refs == 0) {
+		if (f->parsed)
+			json_object_put(f->parsed);
 		free(f);
+	}
 	return NULL;
 }
 
@@ -191,6 +195,30 @@ pub_conn_error(struct pub_conn *c, const char *code, const char *message)
 	wr_strbuf_done(&sb);
 }
 
+struct pub_frame *
+pub_conn_pop(struct pub_conn *c)
+{
+	struct pub_frame *f;
+
+	if (c->out_count == 0)
+		return NULL;
+	f = c->outbox[c->out_head];
+	c->outbox[c->out_head] = NULL;
+	c->out_head = (c->out_head + 1) % c->out_cap;
+	c->out_count--;
+	return f;
+}
+
+void
+pub_conn_wrote(struct pub_conn *c)
+{
+	/* A replay is over once everything fetched so far was written. */
+	if (c->replay_allow > 0 && c->out_count == 0 && route_caught_up(c))
+		c->replay_allow = 0;
+	if (c->out_count > 0 || c->state == PUB_CONN_CLOSING)
+		lws_callback_on_writable(c->wsi);
+}
+
 static int
 conn_writeable(struct pub_conn *c)
 {
@@ -232,11 +260,7 @@ conn_writeable(struct pub_conn *c)
 			return -1;
 		}
 	}
-	/* A replay is over once everything fetched so far was written. */
-	if (c->replay_allow > 0 && c->out_count == 0 && route_caught_up(c))
-		c->replay_allow = 0;
-	if (c->out_count > 0 || c->state == PUB_CONN_CLOSING)
-		lws_callback_on_writable(c->wsi);
+	pub_conn_wrote(c);
 	return 0;
 }
 
@@ -250,12 +274,44 @@ refuse(struct pub_conn *c, const char *code, const char *message, int close_code
 	pub_conn_close(c, close_code, code);
 }
 
+int
+pub_hello(struct pub_conn *c, const char *token, const char *character, struct json_object *obj,
+	  struct wr_error *reterr)
+{
+	struct pub *p = c->pub;
+	struct pub_hello h = {0};
+	int r;
+
+	if (!p->db_up)
+		return wr_error_set(reterr, -EAGAIN, "unavailable", "database unavailable, try again later");
+	r = pub_store_hello(&p->store, token, character, &h, reterr);
+	if (r == -EACCES || r == -ENOENT || r == -EMLINK)
+		return r;
+	if (r < 0) {
+		pub_db_failed(p, reterr);
+		return wr_error_set(reterr, -EAGAIN, "unavailable", "could not check the token, try again later");
+	}
+	c->admin = h.admin;
+	memcpy(c->token_hash, h.token_hash, sizeof(c->token_hash));
+	c->char_id = h.char_id;
+	c->char_name = h.name;
+	c->token = wr_xstrdup(token);
+	if (h.char_id > 0)
+		snprintf(c->char_key, sizeof(c->char_key), "char:%lld", (long long) h.char_id);
+	snprintf(c->logctx, sizeof(c->logctx), "conn=%llu char=%lld%s%s", (unsigned long long) c->id,
+		 (long long) h.char_id, h.admin ? " admin" : "", c->telnet ? " telnet" : "");
+	if (resume_hello(c, &h, obj) < 0)
+		return wr_error_set(reterr, -EPROTO, "refused", "the hello was answered and the connection closed");
+	if (c->char_id > 0)
+		access_presence_soon(p);
+	lws_set_timeout(c->wsi, NO_PENDING_TIMEOUT, 0);
+	return 0;
+}
+
 static void
 do_hello(struct pub_conn *c, struct json_object *obj)
 {
-	struct pub *p = c->pub;
 	struct wr_error err = {0};
-	struct pub_hello h = {0};
 	const char *token = NULL, *character = NULL;
 	int r;
 
@@ -267,34 +323,11 @@ do_hello(struct pub_conn *c, struct json_object *obj)
 		refuse(c, "unauthorized", err.msg, PUB_CLOSE_UNAUTHORIZED);
 		return;
 	}
-	if (!p->db_up) {
-		refuse(c, "unavailable", "database unavailable, try again later", PUB_CLOSE_TRY_AGAIN);
-		return;
-	}
-	r = pub_store_hello(&p->store, token, character, &h, &err);
-	if (r == -EACCES || r == -ENOENT || r == -EMLINK) {
+	r = pub_hello(c, token, character, obj, &err);
+	if (r == -EACCES || r == -ENOENT || r == -EMLINK)
 		refuse(c, "unauthorized", err.msg, PUB_CLOSE_UNAUTHORIZED);
-		return;
-	}
-	if (r < 0) {
-		pub_db_failed(p, &err);
-		refuse(c, "unavailable", "could not check the token, try again later", PUB_CLOSE_TRY_AGAIN);
-		return;
-	}
-	c->admin = h.admin;
-	memcpy(c->token_hash, h.token_hash, sizeof(c->token_hash));
-	c->char_id = h.char_id;
-	c->char_name = h.name;
-	c->token = wr_xstrdup(token);
-	if (h.char_id > 0)
-		snprintf(c->char_key, sizeof(c->char_key), "char:%lld", (long long) h.char_id);
-	snprintf(c->logctx, sizeof(c->logctx), "conn=%llu char=%lld%s", (unsigned long long) c->id,
-		 (long long) h.char_id, h.admin ? " admin" : "");
-	if (resume_hello(c, &h, obj) < 0)
-		return;
-	if (c->char_id > 0)
-		access_presence_soon(p);
-	lws_set_timeout(c->wsi, NO_PENDING_TIMEOUT, 0);
+	else if (r == -EAGAIN)
+		refuse(c, "unavailable", err.msg, PUB_CLOSE_TRY_AGAIN);
 }
 
 /* One complete message from the client, c->rx[0..rx_len). */
@@ -378,8 +411,8 @@ conn_receive(struct pub_conn *c, const void *in, size_t len)
 	return 0;
 }
 
-static void
-conn_established(struct pub *p, struct pub_conn *c, struct lws *wsi)
+void
+pub_conn_established(struct pub *p, struct pub_conn *c, struct lws *wsi)
 {
 	char peer[64] = "";
 
@@ -414,8 +447,8 @@ conn_established(struct pub *p, struct pub_conn *c, struct lws *wsi)
 	log_info_ctx(c->logctx, "connected from %s", peer);
 }
 
-static void
-conn_closed(struct pub *p, struct pub_conn *c)
+void
+pub_conn_closed(struct pub *p, struct pub_conn *c)
 {
 	if (!c->live)
 		return;
@@ -542,7 +575,7 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
 		}
 		return 0;
 	case LWS_CALLBACK_ESTABLISHED:
-		conn_established(pub_of(wsi), c, wsi);
+		pub_conn_established(pub_of(wsi), c, wsi);
 		return 0;
 	case LWS_CALLBACK_RECEIVE:
 		return c->live ? conn_receive(c, in, len) : -1;
@@ -554,7 +587,7 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
 		return 0;
 	case LWS_CALLBACK_CLOSED:
 		if (c)
-			conn_closed(pub_of(wsi), c);
+			pub_conn_closed(pub_of(wsi), c);
 		return 0;
 	case LWS_CALLBACK_HTTP:
 		if (!c)
@@ -850,7 +883,7 @@ listen_open(const struct pub_config *cfg, int *ret_port, struct wr_error *reterr
 	struct sockaddr_storage sa;
 	socklen_t salen = sizeof(sa);
 	const char *node = cfg->listen;
-	char service[16];
+	char service[24];
 	int fd = -1, one = 1, r;
 
 	if (!*node || !strcmp(node, "*") || !strcmp(node, "0.0.0.0") || !strcmp(node, "::"))
@@ -988,7 +1021,8 @@ pub_new(const struct pub_config *cfg, struct wr_error *reterr)
 	if (!strchr(cfg->listen, ':'))
 		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
 	info.user = p;
-	info.port = (int) cfg->port;
+	/* port -1: no websocket listener (wr-telnet); the vhost still owns the database socket. */
+	info.port = cfg->port < 0 ? CONTEXT_PORT_NO_LISTEN_SERVER : (int) cfg->port;
 	info.iface = iface;
 	info.protocols = protocols;
 	info.vhost_name = "wr";
@@ -1015,7 +1049,7 @@ pub_new(const struct pub_config *cfg, struct wr_error *reterr)
 		info.ssl_cert_filepath = cfg->tls_cert;
 		info.ssl_private_key_filepath = cfg->tls_key;
 	}
-	if (cfg->reuse_port) {
+	if (cfg->reuse_port && cfg->port >= 0) {
 		lfd.filefd = listen_open(cfg, &p->listen_port, reterr);
 		if (lfd.filefd < 0)
 			goto fail;
@@ -1044,6 +1078,8 @@ pub_new(const struct pub_config *cfg, struct wr_error *reterr)
 		}
 		lfd.filefd = -1;
 	}
+	if (cfg->telnet_port >= 0 && telnet_start(p, reterr) < 0)
+		goto fail;
 	/* Connect from the event loop, without blocking it (db_step). */
 	lws_sul_schedule(p->ctx, 0, &p->sul_reconnect, reconnect_cb, 1);
 	lws_sul_schedule(p->ctx, 0, &p->sul_backstop, backstop_cb, (lws_usec_t) cfg->backstop_ms * LWS_US_PER_MS);
@@ -1077,6 +1113,7 @@ pub_free(struct pub *p)
 	if (p->ctx)
 		lws_context_destroy(p->ctx);
 	p->commands = pub_commands_free(p->commands);
+	telnet_done(p);
 	route_done(p);
 	pub_store_close(&p->store);
 	free(p);
@@ -1086,6 +1123,8 @@ pub_free(struct pub *p)
 int
 pub_port(const struct pub *p)
 {
+	if (p->cfg->port < 0)
+		return -1;
 	return p->cfg->reuse_port ? p->listen_port : lws_get_vhost_listen_port(p->vhost);
 }
 

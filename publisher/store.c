@@ -535,3 +535,73 @@ pub_store_presence(struct pub_store *st, const int64_t *char_ids, size_t n, stru
 	wr_strbuf_done(&arr);
 	return r < 0 ? r : 0;
 }
+
+/* telnet.c ------------------------------------------------------------------ */
+
+static const char vitals_sql[] =
+	"SELECT hp, max_hp, (extract(epoch FROM hp_at) * 1000)::bigint, level, xp, gold"
+	" FROM characters WHERE id = $1";
+
+int
+pub_store_vitals(struct pub_store *st, int64_t char_id, struct pub_vitals *ret, struct wr_error *reterr)
+{
+	char id_s[24];
+	const char *params[1] = {id_s};
+	int64_t v[6];
+	PGresult *res = NULL;
+	int r;
+
+	snprintf(id_s, sizeof(id_s), "%lld", (long long) char_id);
+	r = wr_db_exec(&st->db, vitals_sql, 1, params, PGRES_TUPLES_OK, &res, reterr);
+	if (r < 0)
+		return r;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return wr_error_set(reterr, -ENOENT, "not_found", "no character %lld", (long long) char_id);
+	}
+	for (int i = 0; i < 6; i++) {
+		if (wr_db_get_i64(res, 0, i, &v[i]) < 0) {
+			PQclear(res);
+			return wr_error_set(reterr, -EBADMSG, "internal", "vitals query returned a malformed row");
+		}
+	}
+	PQclear(res);
+	*ret = (struct pub_vitals){.hp = v[0], .max_hp = v[1], .hp_at_ms = v[2], .level = v[3], .xp = v[4],
+				   .gold = v[5]};
+	return 0;
+}
+
+/* The zone's name in row 0 of every row; exits, one a row (dir, to_room_id); a room without exits: one row of NULLs. */
+static const char room_map_sql[] =
+	"SELECT z.name, e.dir, e.to_room_id FROM rooms r"
+	" JOIN room_templates t ON t.id = r.template_id JOIN zones z ON z.id = t.zone_id"
+	" LEFT JOIN exits e ON e.from_room_id = r.id WHERE r.id = $1 ORDER BY e.dir";
+
+int
+pub_store_room_map(struct pub_store *st, int64_t room_id, struct pub_room_map *ret, struct wr_error *reterr)
+{
+	char id_s[24];
+	const char *params[1] = {id_s};
+	PGresult *res = NULL;
+	int r, n;
+
+	*ret = (struct pub_room_map){.room_id = room_id};
+	snprintf(id_s, sizeof(id_s), "%lld", (long long) room_id);
+	r = wr_db_exec(&st->db, room_map_sql, 1, params, PGRES_TUPLES_OK, &res, reterr);
+	if (r < 0)
+		return r;
+	n = PQntuples(res);
+	if (n == 0) {
+		PQclear(res);
+		return wr_error_set(reterr, -ENOENT, "not_found", "no room %lld", (long long) room_id);
+	}
+	snprintf(ret->zone, sizeof(ret->zone), "%s", PQgetvalue(res, 0, 0));
+	for (int i = 0; i < n && ret->nexits < PUB_ROOM_MAX_EXITS; i++) {
+		if (PQgetisnull(res, i, 1) || wr_db_get_i64(res, i, 2, &ret->exits[ret->nexits].to) < 0)
+			continue;
+		snprintf(ret->exits[ret->nexits].dir, sizeof(ret->exits[0].dir), "%s", PQgetvalue(res, i, 1));
+		ret->nexits++;
+	}
+	PQclear(res);
+	return 0;
+}

@@ -52,6 +52,7 @@ struct zone {
 	struct entry e;
 	const char *name;
 	const char *description;
+	int64_t tick_ms; /* 0: game_rules.zone_tick_ms */
 	int64_t id;
 };
 

@@ -414,7 +414,7 @@ parse_room(struct world *w, const char *file, const char *zone_key, struct json_
 static void
 parse_zone(struct world *w, const char *file, struct json_object *obj, size_t idx)
 {
-	static const char *const members[] = {"key", "name", "description", "rooms", NULL};
+	static const char *const members[] = {"key", "name", "description", "rooms", "tick_ms", NULL};
 	struct zone *z = VEC_PUSH(w, zones);
 	const char *key = "";
 	struct json_object *rooms;
@@ -433,6 +433,9 @@ parse_zone(struct world *w, const char *file, struct json_object *obj, size_t id
 	(void) text_member(&at, obj, "name", false, true, &z->name);
 	z->description = "";
 	(void) text_member(&at, obj, "description", true, false, &z->description);
+	/* The living world (game/zone.c): how often the zone's tick runs while a player is in it. */
+	z->tick_ms = 0;
+	(void) int_member(&at, obj, "tick_ms", 50, 3600000, false, &z->tick_ms);
 	rooms = wr_json_member(obj, "rooms", json_type_array);
 	if (!rooms) {
 		world_at_error(&at, "member \"rooms\" must be an array");

@@ -36,11 +36,14 @@ static const char *const sql_upsert_instance =
 	"SELECT id, change FROM up UNION ALL "
 	"SELECT id, '' FROM instances WHERE key = $1 AND NOT EXISTS (SELECT 1 FROM up)";
 
-/* $1 key, $2 name, $3 description */
+/* $1 key, $2 name, $3 description, $4 tick_ms ("" = NULL, the rules' default) */
 static const char *const sql_upsert_zone =
-	"WITH up AS (INSERT INTO zones AS t (key, name, description) VALUES ($1, $2, $3) "
-	"ON CONFLICT (key) DO UPDATE SET name = EXCLUDED.name, description = EXCLUDED.description "
-	"WHERE (t.name, t.description) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.description) "
+	"WITH up AS (INSERT INTO zones AS t (key, name, description, tick_ms) "
+	"VALUES ($1, $2, $3, nullif($4, '')::integer) "
+	"ON CONFLICT (key) DO UPDATE SET name = EXCLUDED.name, description = EXCLUDED.description, "
+	"tick_ms = EXCLUDED.tick_ms "
+	"WHERE (t.name, t.description, t.tick_ms) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.description, "
+	"EXCLUDED.tick_ms) "
 	"RETURNING id, CASE WHEN xmax = 0 THEN 'inserted' ELSE 'updated' END AS change) "
 	"SELECT id, change FROM up UNION ALL "
 	"SELECT id, '' FROM zones WHERE key = $1 AND NOT EXISTS (SELECT 1 FROM up)";
@@ -266,11 +269,12 @@ load_zones(struct loader *ld, struct world *w)
 {
 	for (size_t i = 0; i < w->n_zones; i++) {
 		struct zone *z = &w->zones[i];
-		const char *p[] = {z->e.key, z->name, z->description};
+		struct num tick;
+		const char *p[] = {z->e.key, z->name, z->description, z->tick_ms > 0 ? num(&tick, z->tick_ms) : ""};
 		int r;
 
 		loader_what(ld, "zone \"%s\"", z->e.key);
-		r = write_row(ld, sql_upsert_zone, 3, p, &z->id);
+		r = write_row(ld, sql_upsert_zone, 4, p, &z->id);
 		if (r < 0)
 			return r;
 	}

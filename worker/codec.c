@@ -115,7 +115,8 @@ decode_internal(struct worker_action *a, struct json_object *jp)
 	    wr_json_opt_i64(jp, "char", 0, INT64_MAX, &g->actor_char, NULL) < 0 ||
 	    wr_json_opt_i64(jp, "mob", 0, INT64_MAX, &g->target_mob, NULL) < 0 ||
 	    wr_json_opt_i64(jp, "fight", 0, INT64_MAX, &g->fight_id, NULL) < 0 ||
-	    wr_json_opt_i64(jp, "recall", 0, INT64_MAX, &g->recall_room, NULL) < 0 || decode_items(jp, g) < 0)
+	    wr_json_opt_i64(jp, "recall", 0, INT64_MAX, &g->recall_room, NULL) < 0 ||
+	    wr_json_opt_i64(jp, "zone", 0, INT64_MAX, &g->zone_id, NULL) < 0 || decode_items(jp, g) < 0)
 		return fail(a, "malformed plan");
 	/* A system chain acting for a character (a fight's round): its events are the character's. */
 	if (q.chain && g->actor_char > 0)
@@ -326,6 +327,7 @@ decode_room(struct json_object *o, struct game_room *r)
 	*r = (struct game_room){
 		.id = i64_member(o, "id"),
 		.instance_id = i64_member(o, "instance_id"),
+		.zone_id = i64_member(o, "zone_id"),
 		.name = str_member(o, "name"),
 		.description = str_member(o, "description"),
 	};
@@ -589,6 +591,9 @@ worker_decode_state(const char *json, struct game_state *st, struct json_object 
 	r = decode_lists(doc, st, reterr);
 	if (r < 0)
 		goto fail;
+	r = worker_decode_zone(doc, &st->zone, reterr);
+	if (r < 0)
+		goto fail;
 	*ret_doc = doc;
 	return 0;
 fail:
@@ -693,6 +698,8 @@ followup_queue(const struct game_followup *f, char *buf, size_t n, bool *ret_own
 	*ret_own = !q.chain;
 	if (!q.chain)
 		snprintf(buf, n, "char:%" PRId64 WORKER_FOLLOW_SUFFIX, q.id);
+	else if (q.actor)
+		snprintf(buf, n, "%s:%" PRId64, q.chain, q.id); /* a mob's own queue (zone_codec.c) */
 	else
 		snprintf(buf, n, "sys:%s:%" PRId64, q.chain, q.id);
 	switch (q.urgency) {
@@ -722,6 +729,10 @@ worker_encode_followup(struct wr_strbuf *sb, const struct game_followup *f, cons
 	bool own;
 	int priority = followup_queue(f, actor, sizeof(actor), &own);
 
+	if (f->action.actor_mob) {
+		worker_encode_mob_followup(sb, f, a, actor, priority, now_ms);
+		return;
+	}
 	wr_strbuf_printf(sb, "{\"actor_key\":\"%s\",\"verb\":\"%s\",\"args\":{}", actor, game_verb_to_string(g->verb));
 	wr_strbuf_printf(sb, ",\"plan\":{\"room\":%" PRId64, g->room_id);
 	if (g->actor_char)
@@ -732,6 +743,8 @@ worker_encode_followup(struct wr_strbuf *sb, const struct game_followup *f, cons
 		wr_strbuf_printf(sb, ",\"fight\":%" PRId64, g->fight_id);
 	if (g->recall_room)
 		wr_strbuf_printf(sb, ",\"recall\":%" PRId64, g->recall_room);
+	if (g->zone_id)
+		wr_strbuf_printf(sb, ",\"zone\":%" PRId64, g->zone_id);
 	if (g->nitems)
 		json_id_list(sb, "items", g->items, g->nitems);
 	wr_strbuf_puts(sb, "}");
@@ -788,6 +801,8 @@ worker_encode_reads(struct wr_strbuf *sb, const struct loadset *ls)
 		json_ids(sb, names[s], ls->ids[s], ls->count.n[s]);
 	if (ls->count.n[LOAD_WHO])
 		json_ids(sb, "who", ls->ids[LOAD_WHO], ls->count.n[LOAD_WHO]);
+	if (ls->zone_room)
+		wr_strbuf_printf(sb, "\"zone\":%" PRId64 ",", ls->zone_room);
 	wr_strbuf_printf(sb, "\"new_ids\":%zu,\"combat\":%s}", ls->count.new_ids, ls->combat ? "true" : "false");
 }
 

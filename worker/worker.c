@@ -154,6 +154,11 @@ add_reads(struct loadset *ls, const struct worker_action *a, bool *overflow)
 	if (rd.who && a->instance_id)
 		load_add(ls, LOAD_WHO, a->instance_id, overflow);
 	ls->combat = ls->combat || rd.combat;
+	/* One zone's living world per batch: a second zone tick waits for the next batch. */
+	if (rd.zone && ls->zone_room && ls->zone_room != a->game.room_id)
+		*overflow = true;
+	else if (rd.zone)
+		ls->zone_room = a->game.room_id;
 	ls->count.item_rows += rd.item_rows;
 	ls->count.new_ids += rd.new_ids;
 	if (ls->count.new_ids > GAME_MAX_NEW_ITEMS || ls->count.item_rows > GAME_MAX_ITEMS)
@@ -167,6 +172,7 @@ add_action(struct loadset *ls, const struct worker_action *a)
 	/* The sets only grow at their ends: their counts are enough to undo an action. */
 	struct load_count saved = ls->count;
 	bool combat = ls->combat, overflow = false;
+	int64_t zone_room = ls->zone_room;
 
 	load_add_all(ls, LOAD_INSTANCES, a->lock_instances, a->nlock_instances, &overflow);
 	load_add_all(ls, LOAD_ROOMS, a->lock_rooms, a->nlock_rooms, &overflow);
@@ -183,6 +189,7 @@ add_action(struct loadset *ls, const struct worker_action *a)
 	if (overflow) {
 		ls->count = saved;
 		ls->combat = combat;
+		ls->zone_room = zone_room;
 	}
 	return !overflow;
 }
@@ -203,6 +210,7 @@ lock_load(struct worker *w, int n, struct wr_error *reterr)
 
 	ls->count = (struct load_count){0};
 	ls->combat = false;
+	ls->zone_room = 0;
 	for (fit = 0; fit < n; fit++)
 		if (!add_action(ls, &w->actions[fit]))
 			break;

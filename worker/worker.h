@@ -104,6 +104,7 @@ struct loadset {
 	int64_t ids[LOAD_NSETS][LOAD_MAX_IDS];
 	struct load_count count;
 	bool combat; /* a kill or a round: read the corpse template and recall rooms */
+	int64_t zone_room; /* a zone tick: read the zone of this room (one zone per batch); 0 = none */
 };
 
 #define MAX_STREAMS (GAME_MAX_ROOMS + GAME_MAX_CHARS)
@@ -190,6 +191,15 @@ worker_list_active(struct wr_strbuf *list, int64_t character_id, int64_t instanc
 /* The whole wr_commit_batch document: b's lists and what the rules changed in st. */
 void
 worker_encode_batch(struct wr_strbuf *sb, struct batch *b, const struct game_state *st);
+
+/* zone_codec.c: the living world's parts of the batch (game/zone.c) */
+/* The zone wr_lock_load read for a tick ("zone"); z->loaded false when none was. */
+int
+worker_decode_zone(struct json_object *doc, struct game_zone *z, struct wr_error *reterr);
+/* A mob's own action that a zone tick asked for, queued as actor (its "mob:<id>"). */
+void
+worker_encode_mob_followup(struct wr_strbuf *sb, const struct game_followup *f, const struct worker_action *a,
+			   const char *actor, int priority, int64_t now_ms);
 
 /* worker.c */
 int

@@ -30,7 +30,8 @@
 --   views:      wr_actor_view() of reads.views: the actors of actions marked
 --               for re-planning (a view costs more than the rest of the load, so
 --               only those get one)
--- reads: {"views", "possessions", "characters", "weights", "items", "contents", "mobs",
+--   zone:       with reads.zone (a room id), wr_zone_state() of that room's zone (a zone tick)
+-- reads: {"views", "possessions", "characters", "weights", "items", "contents", "mobs", "zone",
 --         "exit_names": [ids], "who": [instance ids], "new_ids": n,
 --         "combat": bool (corpse and recall wanted)}
 -- Rooms carry their on-enter triggers and each exit its door's name and key;
@@ -69,7 +70,7 @@ BEGIN
 		                       WHERE i.id = ANY(p_instances)), '[]'),
 		'rooms', coalesce((
 			SELECT jsonb_agg(jsonb_build_object(
-				'id', r.id, 'instance_id', r.instance_id, 'key', t.key,
+				'id', r.id, 'instance_id', r.instance_id, 'zone_id', t.zone_id, 'key', t.key,
 				'name', t.name, 'description', t.description, 'flags', to_jsonb(t.flags),
 				'on_enter', t.on_enter,
 				'exits', CASE WHEN r.id = ANY(r_exit_names)
@@ -221,6 +222,10 @@ BEGIN
 			      ORDER BY p.active_at DESC LIMIT 64) w), '[]') END,
 		'views', CASE WHEN cardinality(r_views) > 0 THEN wr_actor_view(r_views) ELSE '[]' END
 	) INTO result;
+	-- Issue 12: a zone tick reads its zone's living world (wr_zone_state.sql).
+	IF p_reads ? 'zone' THEN
+		result := result || jsonb_build_object('zone', wr_zone_state((p_reads->>'zone')::bigint));
+	END IF;
 	RETURN result;
 END
 $$;

@@ -146,9 +146,8 @@ is "$(sql "SELECT string_agg(e.type, ',' ORDER BY s.seq) FROM event_streams s JO
 kill -STOP $PID_worker_1 $PID_worker_2
 r=$(post "$ALICE" '{"input":"say after the look"}')
 SAY=$(json 'd["action_ids"][0]' "${r#* }")
-LOOK=$(sql "SELECT wr_enqueue(jsonb_build_array(jsonb_build_object('actor_key', 'char:$A_ID:follow', 'verb', 'look',
-       'plan', jsonb_build_object('room', room_id), 'instance_id', instance_id, 'lock_rooms', jsonb_build_array(room_id),
-       'lock_characters', jsonb_build_array(id), 'priority', 50)))
+LOOK=$(sql "SELECT wr_enqueue(jsonb_build_array(wrtest.action('char:$A_ID:follow', 'look', NULL,
+       jsonb_build_object('room', room_id), ARRAY[room_id], ARRAY[id], instance_id => instance_id, priority => 50)))
      FROM characters WHERE id = $A_ID")
 is "$(sql "BEGIN; SELECT string_agg(actor_key || ' ' || verb, ',') FROM wr_claim(10); ROLLBACK;")" "char:$A_ID:follow look" \
 	"wr_claim: her follow-up is claimable, her say queued before it is not"

@@ -13,12 +13,12 @@
 #include "tests/lib/tap.h"
 #include "worker/worker.h"
 
-/* $1 k -> enqueues one say for each of k distinct characters */
+/* $1 k -> enqueues one say for each of k distinct characters (wrtest.action:
+ * tests/lib/action.sql, in the database worker-batch.sh starts) */
 static const char *const sql_enqueue =
-	"SELECT count(*) FROM wr_enqueue((SELECT jsonb_agg(jsonb_build_object('actor_key', 'char:' || c.id,"
-	" 'verb', 'say', 'args', '{\"text\":\"batch\"}'::jsonb, 'plan', jsonb_build_object('room', c.room_id),"
-	" 'instance_id', c.instance_id, 'lock_rooms', jsonb_build_array(c.room_id),"
-	" 'lock_characters', jsonb_build_array(c.id)) ORDER BY c.id)"
+	"SELECT count(*) FROM wr_enqueue((SELECT jsonb_agg(wrtest.action('char:' || c.id, 'say',"
+	" '{\"text\":\"batch\"}', jsonb_build_object('room', c.room_id), ARRAY[c.room_id], ARRAY[c.id],"
+	" instance_id => c.instance_id) ORDER BY c.id)"
 	" FROM (SELECT * FROM characters ORDER BY id LIMIT $1::int) c))";
 
 static int64_t

@@ -22,14 +22,13 @@ items0=$(sql "SELECT count(*) FROM items")
 # $1 how many: 70% gold, 30% the item's current owner giving it on.
 enqueue() {
 	sql "SELECT count(*) FROM wr_enqueue((SELECT jsonb_agg(a ORDER BY n) FROM (
-	  SELECT n, jsonb_build_object('actor_key', 'char:' || g.giver, 'verb', 'give',
-	    'args', CASE WHEN g.item = 0 THEN jsonb_build_object('object', jsonb_build_object('word', 'coins', 'quantity', g.amount), 'recipient', jsonb_build_object('word', lower(t.name)))
-	                 ELSE jsonb_build_object('object', jsonb_build_object('word', 'thing'), 'recipient', jsonb_build_object('word', lower(t.name))) END,
-	    'plan', CASE WHEN g.item = 0 THEN jsonb_build_object('room', $room, 'target', g.target, 'amount', g.amount)
-	                 ELSE jsonb_build_object('room', $room, 'target', g.target, 'items', jsonb_build_array(g.item)) END,
-	    'instance_id', 1, 'lock_rooms', jsonb_build_array($room),
-	    'lock_characters', jsonb_build_array(least(g.giver, g.target), greatest(g.giver, g.target)),
-	    'lock_items', CASE WHEN g.item = 0 THEN '[]'::jsonb ELSE jsonb_build_array(g.item) END) a
+	  SELECT n, wrtest.action('char:' || g.giver, 'give',
+	    CASE WHEN g.item = 0 THEN jsonb_build_object('object', jsonb_build_object('word', 'coins', 'quantity', g.amount), 'recipient', jsonb_build_object('word', lower(t.name)))
+	         ELSE jsonb_build_object('object', jsonb_build_object('word', 'thing'), 'recipient', jsonb_build_object('word', lower(t.name))) END,
+	    CASE WHEN g.item = 0 THEN jsonb_build_object('room', $room, 'target', g.target, 'amount', g.amount)
+	         ELSE jsonb_build_object('room', $room, 'target', g.target, 'items', jsonb_build_array(g.item)) END,
+	    ARRAY[$room], ARRAY[least(g.giver, g.target), greatest(g.giver, g.target)],
+	    CASE WHEN g.item = 0 THEN '{}' ELSE ARRAY[g.item] END) a
 	  FROM (SELECT n, x.item, coalesce(x.owner, x.giver) AS giver,
 	               CASE WHEN x.target = coalesce(x.owner, x.giver) THEN x.target % 100 + 1 ELSE x.target END AS target,
 	               1 + (random() * 49)::int AS amount

@@ -21,9 +21,8 @@ sql "CREATE TABLE poison_switch (on_ boolean);
      END \$\$;
      CREATE TRIGGER poison BEFORE INSERT ON event_log FOR EACH ROW EXECUTE FUNCTION poison()" >/dev/null
 say() { # actor text
-	sql "SELECT wr_enqueue(jsonb_build_array(jsonb_build_object('actor_key', 'char:$1', 'verb', 'say',
-	       'args', jsonb_build_object('text', '$2'), 'plan', jsonb_build_object('room', $room),
-	       'instance_id', 1, 'lock_rooms', jsonb_build_array($room), 'lock_characters', jsonb_build_array($1))))"
+	sql "SELECT wr_enqueue(jsonb_build_array(wrtest.action('char:$1', 'say', jsonb_build_object('text', '$2'),
+	       jsonb_build_object('room', $room), ARRAY[$room], ARRAY[$1])))"
 }
 poison_id=$(say "$alice" poison)
 for n in 1 2 3 4 5; do say "$bob" "fine $n" >/dev/null; done

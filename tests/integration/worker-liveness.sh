@@ -14,11 +14,10 @@ gold0=$(sql "SELECT sum(gold) FROM characters")
 total=0
 enqueue() {
 	total=$((total + $1))
-	sql "SELECT count(*) FROM wr_enqueue((SELECT jsonb_agg(jsonb_build_object('actor_key', 'char:' || g.giver,
-	       'verb', 'give', 'args', jsonb_build_object('object', jsonb_build_object('word', 'coins', 'quantity', 1), 'recipient', jsonb_build_object('word', 'x')),
-	       'plan', jsonb_build_object('room', $room, 'target', g.target, 'amount', 1), 'instance_id', 1,
-	       'lock_rooms', jsonb_build_array($room),
-	       'lock_characters', jsonb_build_array(least(g.giver, g.target), greatest(g.giver, g.target))) ORDER BY n)
+	sql "SELECT count(*) FROM wr_enqueue((SELECT jsonb_agg(wrtest.action('char:' || g.giver, 'give',
+	       jsonb_build_object('object', jsonb_build_object('word', 'coins', 'quantity', 1), 'recipient', jsonb_build_object('word', 'x')),
+	       jsonb_build_object('room', $room, 'target', g.target, 'amount', 1),
+	       ARRAY[$room], ARRAY[least(g.giver, g.target), greatest(g.giver, g.target)]) ORDER BY n)
 	     FROM (SELECT n, $first + (n % 30) AS giver, $first + ((n + 7) % 30) AS target
 	           FROM generate_series(1, $1) n) g))" >/dev/null
 }

@@ -21,10 +21,8 @@ for n in 1 2 3 4 5 6 7 8; do svc "worker-$n" "$BUILD/worker/wr-worker" --log-lev
 submitters=""
 for part in 0 1 2 3; do
 	sql "SELECT count(*) FROM wr_enqueue((
-	       SELECT jsonb_agg(jsonb_build_object('actor_key', 'char:' || c.id, 'verb', 'say',
-	              'args', jsonb_build_object('text', 'n' || i), 'plan', jsonb_build_object('room', c.room_id),
-	              'instance_id', 1, 'lock_rooms', jsonb_build_array(c.room_id),
-	              'lock_characters', jsonb_build_array(c.id)) ORDER BY i, c.id)
+	       SELECT jsonb_agg(wrtest.action('char:' || c.id, 'say', jsonb_build_object('text', 'n' || i),
+	              jsonb_build_object('room', c.room_id), ARRAY[c.room_id], ARRAY[c.id]) ORDER BY i, c.id)
 	       FROM characters c, generate_series(1, 20) i WHERE c.name LIKE 'Npc%' AND c.id % 4 = $part))" >/dev/null &
 	submitters="$submitters $!"
 done
@@ -32,10 +30,9 @@ for p in $submitters; do wait "$p"; done
 
 # Three quick norths for Alice, all planned from the start room.
 alice=$(sql "SELECT id FROM characters WHERE name = 'Alice'")
-sql "SELECT count(*) FROM wr_enqueue((SELECT jsonb_agg(jsonb_build_object('actor_key', 'char:$alice',
-       'verb', 'move', 'args', '{\"dir\":\"north\"}'::jsonb, 'plan', jsonb_build_object('room', $start, 'to', $north),
-       'instance_id', 1, 'lock_rooms', jsonb_build_array(least($start, $north), greatest($start, $north)),
-       'lock_characters', jsonb_build_array($alice))) FROM generate_series(1, 3)))" >/dev/null
+sql "SELECT count(*) FROM wr_enqueue((SELECT jsonb_agg(wrtest.action('char:$alice', 'move', '{\"dir\":\"north\"}',
+       jsonb_build_object('room', $start, 'to', $north), ARRAY[least($start, $north), greatest($start, $north)],
+       ARRAY[$alice])) FROM generate_series(1, 3)))" >/dev/null
 
 wait_sql "SELECT count(*) FROM action_queue" 0 1200
 is "$(sql "SELECT count(*) FROM action_queue")" "0" "all 10,003 actions applied by 8 workers"

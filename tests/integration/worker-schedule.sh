@@ -8,10 +8,8 @@ pg_start_world
 room=$(sql "SELECT room_id FROM characters WHERE name = 'Alice'")
 alice=$(sql "SELECT id FROM characters WHERE name = 'Alice'")
 say() { # actor text priority run_at-offset
-	sql "SELECT wr_enqueue(jsonb_build_array(jsonb_build_object('actor_key', 'char:$1', 'verb', 'say',
-	       'args', jsonb_build_object('text', '$2'), 'plan', jsonb_build_object('room', $room),
-	       'instance_id', 1, 'lock_rooms', jsonb_build_array($room), 'lock_characters', jsonb_build_array($1),
-	       'priority', $3, 'run_at', now() + interval '$4')))" >/dev/null
+	sql "SELECT wr_enqueue(jsonb_build_array(wrtest.action('char:$1', 'say', jsonb_build_object('text', '$2'),
+	       jsonb_build_object('room', $room), ARRAY[$room], ARRAY[$1], priority => $3, run_at => now() + interval '$4')))" >/dev/null
 }
 
 # A worker whose backstop poll is a minute: only the due time can wake it.
@@ -30,9 +28,8 @@ kill "$PID_worker"; wait "$PID_worker" 2>/dev/null
 # for crowded rooms too.
 sql "INSERT INTO characters (account_id, name, instance_id, room_id)
      SELECT 1, 'Amb' || g, 1, $room FROM generate_series(1, 300) g" >/dev/null
-sql "SELECT count(*) FROM wr_enqueue((SELECT jsonb_agg(jsonb_build_object('actor_key', 'char:' || c.id, 'verb', 'say',
-       'args', '{\"text\":\"ambient\"}'::jsonb, 'plan', jsonb_build_object('room', $room), 'instance_id', 1,
-       'lock_rooms', jsonb_build_array($room), 'lock_characters', jsonb_build_array(c.id), 'priority', 200))
+sql "SELECT count(*) FROM wr_enqueue((SELECT jsonb_agg(wrtest.action('char:' || c.id, 'say', '{\"text\":\"ambient\"}',
+       jsonb_build_object('room', $room), ARRAY[$room], ARRAY[c.id], priority => 200))
      FROM characters c WHERE c.name LIKE 'Amb%'))" >/dev/null
 say "$alice" player 100 '0 seconds'
 svc worker2 "$BUILD/worker/wr-worker"

@@ -52,37 +52,52 @@ t_cleanup() {
 	fi
 }
 trap t_cleanup EXIT
+# A test stopped by a signal (meson's time-out sends SIGTERM) still stops its
+# server and services, and keeps its directory for the logs: without these
+# traps sh would exit without running the EXIT trap.
+t_signal() { echo "# stopped by signal $1"; T_FAILED=$((T_FAILED + 1)); exit $((128 + $1)); }
+trap 't_signal 15' TERM
+trap 't_signal 2' INT
 
-. "$WR_HOME/tests/lib/pg.sh" # as_pg, pg_bindir, pg_datadir
+. "$WR_HOME/tests/lib/pg.sh" # as_pg, pg_bindir, pg_datadir, pg_datadir_world
 
-# Starts a throwaway PostgreSQL and exports WR_DATABASE_URL for database "wr".
-# Test settings: durability off, since a test's data dies with it.
-pg_start() {
+# pg_up DATADIR-FUNCTION: a throwaway PostgreSQL on a data directory that the
+# function (pg_datadir or pg_datadir_world) copies into $T_DIR/data; sets
+# PGADMIN.  Test settings: durability off, since a test's data dies with it.
+pg_up() {
 	T_PG=$(pg_bindir) || {
 		if [ "${WR_REQUIRE_PG:-0}" = 1 ]; then bail "postgres server binaries not found"; fi
 		echo "1..0 # SKIP postgres not found"; T_PG=""; exit 0
 	}
 	T_DIR=$(mktemp -d /tmp/wrtest.XXXXXX)
-	pg_datadir "$T_PG" "$BUILD" "$T_DIR" || bail "initdb failed"
+	"$1" "$T_PG" "$BUILD" "$T_DIR" || bail "could not make the data directory ($1)"
 	# T_PG_TCP=1: also listen on TCP 127.0.0.1 at a free port (T_PG_PORT), for tests that
 	# put something between the services and the server (tests/lib/pgproxy.py).
-	_listen="listen_addresses=''" _port=""
+	_listen="listen_addresses=''" T_PG_PORTARG=""
 	if [ "${T_PG_TCP:-0}" = 1 ]; then
 		T_PG_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-		_listen="listen_addresses='127.0.0.1' -c port=$T_PG_PORT" _port=" port=$T_PG_PORT"
+		_listen="listen_addresses='127.0.0.1' -c port=$T_PG_PORT" T_PG_PORTARG=" port=$T_PG_PORT"
 	fi
 	as_pg "$T_PG/pg_ctl" -D "$T_DIR/data" -w -l "$T_DIR/postgresql.log" \
 		-o "-k $T_DIR -c $_listen -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
 		start >/dev/null || bail "postgres did not start; see $T_DIR/postgresql.log"
-	PGADMIN="host=$T_DIR$_port user=postgres dbname=postgres"
-	psql "$PGADMIN" -qc "CREATE DATABASE wr" >/dev/null || bail "createdb failed"
-	export WR_DATABASE_URL="host=$T_DIR$_port user=postgres dbname=wr"
+	PGADMIN="host=$T_DIR$T_PG_PORTARG user=postgres dbname=postgres"
 }
 
-# pg_start, then the schema and the starter world: what most tests begin with.
+# Starts a throwaway PostgreSQL with an empty database "wr" and exports
+# WR_DATABASE_URL for it: for the tests of migrating and loading themselves.
+pg_start() {
+	pg_up pg_datadir
+	psql "$PGADMIN" -qc "CREATE DATABASE wr" >/dev/null || bail "createdb failed"
+	export WR_DATABASE_URL="host=$T_DIR$T_PG_PORTARG user=postgres dbname=wr"
+}
+
+# What most tests begin with: database "wr" migrated, the starter world
+# loaded, and wrtest.action() (tests/lib/action.sql).  It is a copy of the
+# world template that the first test of a run builds (tests/lib/pg.sh).
 pg_start_world() {
-	pg_start
-	"$WRCTL" migrate >/dev/null && "$WRCTL" world load >/dev/null || bail "could not set up the database"
+	pg_up pg_datadir_world
+	export WR_DATABASE_URL="host=$T_DIR$T_PG_PORTARG user=postgres dbname=wr"
 }
 
 sql() { psql "$WR_DATABASE_URL" -XAtqc "$1"; }
@@ -178,6 +193,15 @@ services_start() { # workers
 	wait_file "$T_DIR/publisher.port" || bail "publisher did not start: $(cat "$T_DIR/publisher.log")"
 	HTTP="http://127.0.0.1:$(cat "$T_DIR/ingress.port")"
 	WS="ws://127.0.0.1:$(cat "$T_DIR/publisher.port")/"
+}
+
+# wr-telnet (docs/telnet.md) on a free port, after services_start; exports
+# TELNET_PORT.  TELNET_ARGS (word-split) are extra wr-telnet options.
+telnet_start() {
+	# shellcheck disable=SC2086
+	svc telnet "$BUILD/publisher/wr-telnet" --telnet-port=0 --telnet-port-file="$T_DIR/telnet.port" ${TELNET_ARGS:-}
+	wait_file "$T_DIR/telnet.port" || bail "wr-telnet did not start: $(cat "$T_DIR/telnet.log")"
+	TELNET_PORT=$(cat "$T_DIR/telnet.port")
 }
 
 # post TOKEN BODY -> prints "STATUS BODY"

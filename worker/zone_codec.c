@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * zone_codec.c: the worker's side of the living world (game/zone.c), kept
+ * apart from codec.c: decoding the zone a tick reads (wr_lock_load's
+ * "zone", from wr_zone_state()) and encoding a mob's own action that a
+ * tick asks for (queued as "mob:<id>" with the args and plan a service
+ * token's plan of the same command would carry).
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "core/json.h"
+#include "worker/worker.h"
+
+static int64_t
+num(struct json_object *o, const char *key)
+{
+	struct json_object *v = wr_json_member(o, key, json_type_int);
+
+	return v ? json_object_get_int64(v) : 0;
+}
+
+static int32_t
+num32(struct json_object *o, const char *key)
+{
+	int64_t v = num(o, key);
+
+	return v < INT32_MIN ? INT32_MIN : v > INT32_MAX ? INT32_MAX : (int32_t) v;
+}
+
+static bool
+flag(struct json_object *o, const char *key)
+{
+	struct json_object *v = wr_json_member(o, key, json_type_boolean);
+
+	return v && json_object_get_boolean(v);
+}
+
+static struct json_object *
+list(struct json_object *o, const char *key, size_t max, size_t *n)
+{
+	struct json_object *v = wr_json_member(o, key, json_type_array);
+	size_t len = v ? json_object_array_length(v) : 0;
+
+	*n = len < max ? len : max;
+	return v;
+}
+
+static int
+zone_room(struct json_object *o, struct game_zone_room *r)
+{
+	struct json_object *exits = wr_json_member(o, "exits", json_type_array);
+
+	*r = (struct game_zone_room){.id = num(o, "id"), .no_mob = flag(o, "no_mob"), .safe = flag(o, "safe")};
+	for (size_t i = 0; exits && i < json_object_array_length(exits); i++) {
+		struct json_object *x = json_object_array_get_idx(exits, i);
+		struct json_object *dir = wr_json_member(x, "dir", json_type_string);
+		struct json_object *door = wr_json_member(x, "door", json_type_string);
+		enum game_dir d = game_dir_from_string(dir ? json_object_get_string(dir) : "");
+		const char *ds = door ? json_object_get_string(door) : "none";
+
+		if (d < 0)
+			return -EBADMSG;
+		r->exits[d] = num(x, "to");
+		r->doors[d] = !strcmp(ds, "locked") ? GAME_LOCKED : !strcmp(ds, "closed") ? GAME_CLOSED : GAME_OPEN;
+	}
+	return r->id > 0 ? 0 : -EBADMSG;
+}
+
+static uint32_t
+mob_flags(struct json_object *m)
+{
+	static const struct {
+		const char *name;
+		enum game_mob_flag flag;
+	} names[] = {
+		{"aggressive", GAME_MOB_AGGRESSIVE}, {"wander", GAME_MOB_WANDER},     {"sentinel", GAME_MOB_SENTINEL},
+		{"wimpy", GAME_MOB_WIMPY},	     {"scavenger", GAME_MOB_SCAVENGER}, {"assist", GAME_MOB_ASSIST},
+	};
+	uint32_t f = 0;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (flag(m, names[i].name))
+			f |= (uint32_t) names[i].flag;
+	return f;
+}
+
+int
+worker_decode_zone(struct json_object *doc, struct game_zone *z, struct wr_error *reterr)
+{
+	struct json_object *o = wr_json_member(doc, "zone", json_type_object), *l;
+	size_t n;
+
+	z->loaded = false;
+	z->nrooms = z->nmobs = z->nchars = z->nitems = 0;
+	if (!o)
+		return 0;
+	z->zone_id = num(o, "zone_id");
+	z->instance_id = num(o, "instance_id");
+	z->tick_ms = num(o, "tick_ms");
+	/* wr_zone_state() bounds every list to the struct's capacity; more is cut. */
+	l = list(o, "rooms", GAME_ZONE_MAX_ROOMS, &n);
+	for (size_t i = 0; i < n; i++)
+		if (zone_room(json_object_array_get_idx(l, i), &z->rooms[z->nrooms++]) < 0)
+			return wr_error_set(reterr, -EBADMSG, "internal", "malformed room in zone state");
+	l = list(o, "mobs", GAME_ZONE_MAX_MOBS, &n);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *m = json_object_array_get_idx(l, i);
+
+		z->mobs[z->nmobs++] = (struct game_zone_mob){
+			.id = num(m, "id"),
+			.template_id = num(m, "template_id"),
+			.room_id = num(m, "room_id"),
+			.hp = num32(m, "hp"),
+			.max_hp = num32(m, "max_hp"),
+			.hp_at_ms = num(m, "hp_at_ms"),
+			.fighting = num(m, "fighting"),
+			.flags = mob_flags(m),
+		};
+	}
+	l = list(o, "characters", GAME_ZONE_MAX_CHARS, &n);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *c = json_object_array_get_idx(l, i);
+
+		z->chars[z->nchars++] = (struct game_zone_char){
+			.id = num(c, "id"),
+			.room_id = num(c, "room_id"),
+			.fighting = num(c, "fighting"),
+			.invisible = flag(c, "invisible"),
+			.active_ms = num(c, "active_ms"),
+		};
+	}
+	l = list(o, "items", GAME_ZONE_MAX_ITEMS, &n);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *it = json_object_array_get_idx(l, i);
+
+		z->items[z->nitems++] = (struct game_zone_item){
+			.id = num(it, "id"),
+			.room_id = num(it, "room_id"),
+			.weight = num32(it, "weight"),
+			.invisible = flag(it, "invisible"),
+			.container = flag(it, "container"),
+		};
+	}
+	z->loaded = z->zone_id > 0;
+	return 0;
+}
+
+void
+worker_encode_mob_followup(struct wr_strbuf *sb, const struct game_followup *f, const struct worker_action *a,
+			   const char *actor, int priority, int64_t now_ms)
+{
+	const struct game_action *g = &f->action;
+
+	wr_strbuf_printf(sb, "{\"actor_key\":\"%s\",\"verb\":\"%s\",\"args\":{", actor, game_verb_to_string(g->verb));
+	/* What the command would say: a mob's actions are never re-planned, the plan is what runs. */
+	if (g->verb == GAME_VERB_MOVE)
+		wr_strbuf_printf(sb, "\"dir\":\"%s\"", game_dir_to_string(g->dir));
+	else if (g->verb == GAME_VERB_KILL || g->verb == GAME_VERB_GET)
+		wr_strbuf_puts(sb, "\"object\":\"it\"");
+	wr_strbuf_printf(sb, "},\"plan\":{\"room\":%" PRId64, g->room_id);
+	if (g->to_room_id)
+		wr_strbuf_printf(sb, ",\"to\":%" PRId64, g->to_room_id);
+	if (g->target_char)
+		wr_strbuf_printf(sb, ",\"target\":%" PRId64, g->target_char);
+	if (g->nitems) {
+		wr_strbuf_puts(sb, ",\"items\":");
+		wr_strbuf_json_ids(sb, g->items, g->nitems);
+	}
+	wr_strbuf_puts(sb, "}");
+	if (a->instance_id)
+		wr_strbuf_printf(sb, ",\"instance_id\":%" PRId64, a->instance_id);
+	wr_strbuf_puts(sb, ",\"lock_rooms\":");
+	wr_strbuf_json_ids(sb, f->lock_rooms, f->nlock_rooms);
+	wr_strbuf_puts(sb, ",\"lock_characters\":");
+	wr_strbuf_json_ids(sb, &f->lock_char, f->lock_char > 0 ? 1 : 0);
+	wr_strbuf_puts(sb, ",\"lock_mobs\":");
+	wr_strbuf_json_ids(sb, &f->lock_mob, f->lock_mob > 0 ? 1 : 0);
+	wr_strbuf_puts(sb, ",\"lock_items\":");
+	wr_strbuf_json_ids(sb, &f->lock_item, f->lock_item > 0 ? 1 : 0);
+	if (f->delay_ms > 0)
+		wr_strbuf_printf(sb, ",\"run_at_ms\":%" PRId64, now_ms + f->delay_ms);
+	wr_strbuf_printf(sb, ",\"priority\":%d,\"seed\":%" PRId64 "}", priority, (int64_t) f->seed);
+}
