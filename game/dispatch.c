@@ -50,6 +50,8 @@ game_verb_implemented(enum game_verb v)
 	case GAME_VERB_KILL:
 	case GAME_VERB_FLEE:
 	case GAME_VERB_NOD:
+	case GAME_VERB_FOLLOW:
+	case GAME_VERB_UNFOLLOW:
 		return true;
 	default:
 		/* internal verbs (trigger, round, decay, respawn): never from a client */
@@ -192,6 +194,10 @@ apply(struct game_state *st, const struct game_action *a, const struct game_env 
 		return game_apply_emote(st, a, actor, out);
 	case GAME_VERB_NOD:
 		return game_apply_nod(st, a, actor, out);
+	case GAME_VERB_FOLLOW:
+		return game_apply_follow(st, a, actor, out);
+	case GAME_VERB_UNFOLLOW:
+		return game_apply_unfollow(st, a, actor, out);
 	case GAME_VERB_TELL:
 		return game_apply_tell(st, a, actor, out);
 	case GAME_VERB_SHOUT:

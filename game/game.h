@@ -69,6 +69,9 @@ enum game_verb {
 	GAME_VERB_KILL,
 	GAME_VERB_FLEE,
 	GAME_VERB_NOD,
+	/* issue 17: playing together */
+	GAME_VERB_FOLLOW,   /* follow <someone>: walk where they walk */
+	GAME_VERB_UNFOLLOW, /* unfollow */
 	/* Internal verbs: asked for by the rules themselves (struct
 	 * game_followup), never typed, never accepted from a client. */
 	GAME_VERB_TRIGGER, /* a room's on-enter triggers, after a move into it */
@@ -218,6 +221,9 @@ struct game_room {
 	size_t nitems;
 };
 
+/* Followers of one character that walk with it (more follow on the next move). */
+#define GAME_MAX_FOLLOWERS 8
+
 struct game_char {
 	int64_t id;
 	const char *name;
@@ -231,6 +237,10 @@ struct game_char {
 	int64_t hp_at_ms;   /* when hp was last written: regeneration counts from here */
 	int64_t fighting;   /* the mob it fights, 0 = none */
 	int64_t fight_id;   /* the action that started the fight: its rounds carry it */
+	int64_t following;  /* the character it follows, 0 = none (issue 17) */
+	int64_t followers[GAME_MAX_FOLLOWERS]; /* locked: who follows it from its room, for a move's follow-ups */
+	size_t nfollowers;
+	bool following_set; /* OUT: following changed, the worker writes it */
 	int64_t carried_weight; /* weighed: everything it owns, worn, carried and inside those */
 	int32_t carried_count;  /* possessions: how many things it carries (not worn) in all */
 	bool light;       /* holds a light (a worn item whose template has stats.light) */
@@ -261,6 +271,7 @@ struct game_item {
 	bool stackable;
 	bool light;       /* stats.light: lights a dark room while worn (held) or lying there */
 	bool invisible;   /* stats.invisible */
+	bool fixture;     /* stats.fixture: part of the room (a crate, an anvil), never taken */
 	int32_t weight;   /* of one */
 	int32_t capacity; /* containers: the weight they hold */
 	int64_t quantity; /* 1..GAME_MAX_STACK */

@@ -30,7 +30,9 @@
 
 #include "core/fault.h"
 #include "core/log.h"
+#include "core/secret.h"
 #include "core/util.h"
+#include "ingress/accounts.h"
 #include "ingress/ingress.h"
 
 #define MAX_TOKEN_LEN 512
@@ -69,6 +71,13 @@ static const struct route_spec specs[_INGRESS_ROUTE_MAX] = {
 	[INGRESS_ROUTE_DEMO_CHARACTERS] = {INGRESS_ROUTE_DEMO_CHARACTERS, "GET, HEAD", false, false, NULL},
 	[INGRESS_ROUTE_DEMO_TOKENS] = {INGRESS_ROUTE_DEMO_TOKENS, "POST", false, true, NULL},
 	[INGRESS_ROUTE_STATIC] = {INGRESS_ROUTE_STATIC, "GET, HEAD", false, false, NULL},
+	/* accounts.c: DELETE /v1/sessions and the character routes check their token themselves. */
+	[INGRESS_ROUTE_ACCOUNTS] = {INGRESS_ROUTE_ACCOUNTS, "POST", false, true, NULL},
+	[INGRESS_ROUTE_ACCOUNT_PASSWORD] = {INGRESS_ROUTE_ACCOUNT_PASSWORD, "POST", true, true, NULL},
+	[INGRESS_ROUTE_SESSIONS] = {INGRESS_ROUTE_SESSIONS, "POST, DELETE", false, true, NULL},
+	[INGRESS_ROUTE_SESSIONS_REFRESH] = {INGRESS_ROUTE_SESSIONS_REFRESH, "POST", false, true, NULL},
+	[INGRESS_ROUTE_CHARACTERS] = {INGRESS_ROUTE_CHARACTERS, "GET, POST", true, true, NULL},
+	[INGRESS_ROUTE_CHARACTER] = {INGRESS_ROUTE_CHARACTER, "DELETE", true, false, NULL},
 };
 
 struct request {
@@ -97,6 +106,7 @@ struct ingress_http {
 	struct cmd_ratelimit *rl;
 	struct ingress_waiters *waiters;
 	struct ingress_web *web;
+	struct ingress_accounts *accounts;
 	struct cmd_limits lim;
 	size_t max_body;
 	int64_t max_mailboxes;
@@ -154,6 +164,11 @@ route_for(const char *url, struct request *rq)
 		{"/v1/web/config", INGRESS_ROUTE_WEB_CONFIG},
 		{"/v1/demo/characters", INGRESS_ROUTE_DEMO_CHARACTERS},
 		{"/v1/demo/tokens", INGRESS_ROUTE_DEMO_TOKENS},
+		{"/v1/accounts", INGRESS_ROUTE_ACCOUNTS},
+		{"/v1/accounts/password", INGRESS_ROUTE_ACCOUNT_PASSWORD},
+		{"/v1/sessions", INGRESS_ROUTE_SESSIONS},
+		{"/v1/sessions/refresh", INGRESS_ROUTE_SESSIONS_REFRESH},
+		{"/v1/characters", INGRESS_ROUTE_CHARACTERS},
 	};
 
 	for (size_t i = 0; i < WR_ELEMENTSOF(exact); i++)
@@ -167,6 +182,8 @@ route_for(const char *url, struct request *rq)
 		return INGRESS_ROUTE_MAILBOX_ACTIONS;
 	if (match_param(url, "/v1/mailbox/", "", rq))
 		return INGRESS_ROUTE_MAILBOX;
+	if (match_param(url, "/v1/characters/", "", rq))
+		return INGRESS_ROUTE_CHARACTER;
 	/* The web client (web.c): "/" and plain file names, nothing below a directory. */
 	if (strcmp(url, "/") == 0) {
 		snprintf(rq->param, sizeof(rq->param), "index.html");
@@ -489,12 +506,14 @@ on_headers(struct ingress_http *h, struct MHD_Connection *conn, struct request *
 		}
 		rp.retry_after = 0;
 	}
-	if (spec->token && !(rq->route == INGRESS_ROUTE_METRICS && h->metrics_public)) {
+	if ((spec->token && !(rq->route == INGRESS_ROUTE_METRICS && h->metrics_public)) ||
+	    (rq->route == INGRESS_ROUTE_SESSIONS && strcmp(method, "DELETE") == 0)) {
 		ret = check_token(h, conn, rq, &done);
 		if (done)
 			return ret;
 	}
-	if (spec->body)
+	/* GET /v1/characters and DELETE /v1/sessions take no body. */
+	if (spec->body && strcmp(method, "POST") == 0)
 		return check_body_headers(h, conn, rq);
 	return MHD_YES;
 }
@@ -656,6 +675,70 @@ on_static(struct ingress_http *h, struct MHD_Connection *conn, struct request *r
 	return ret;
 }
 
+/* The client's address as text, for the attempt limits of accounts.c. */
+static void
+client_ip(struct MHD_Connection *conn, char *buf, size_t n)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	socklen_t len = sizeof(struct sockaddr_storage);
+
+	snprintf(buf, n, "unknown");
+	if (!ci || !ci->client_addr)
+		return;
+	if (ci->client_addr->sa_family == AF_INET)
+		len = sizeof(struct sockaddr_in);
+	else if (ci->client_addr->sa_family == AF_INET6)
+		len = sizeof(struct sockaddr_in6);
+	if (getnameinfo(ci->client_addr, len, buf, (socklen_t) n, NULL, 0, NI_NUMERICHOST) != 0)
+		snprintf(buf, n, "unknown");
+}
+
+/* The routes of accounts.c; the body (it may hold passwords) is wiped after. */
+static enum MHD_Result
+on_accounts(struct ingress_http *h, struct MHD_Connection *conn, struct request *rq)
+{
+	struct wr_strbuf body = WR_STRBUF_INIT;
+	struct reply rp = {0};
+	char ip[NI_MAXHOST];
+	struct ingress_accounts_req ar;
+	unsigned int status = 500;
+
+	client_ip(conn, ip, sizeof(ip));
+	ar = (struct ingress_accounts_req){.ip = ip, .token = rq->token, .body = wr_strbuf_str(&rq->body),
+					   .len = rq->body.len, .param = rq->param};
+	switch (rq->route) {
+	case INGRESS_ROUTE_ACCOUNTS:
+		status = ingress_accounts_signup(h->accounts, h->store, &ar, &body, &rp.retry_after);
+		break;
+	case INGRESS_ROUTE_ACCOUNT_PASSWORD:
+		status = ingress_accounts_password(h->accounts, h->store, &ar, &body, &rp.retry_after);
+		break;
+	case INGRESS_ROUTE_SESSIONS:
+		status = strcmp(rq->method, "DELETE") == 0
+				 ? ingress_accounts_logout(h->accounts, h->store, &ar, &body)
+				 : ingress_accounts_login(h->accounts, h->store, &ar, &body, &rp.retry_after);
+		break;
+	case INGRESS_ROUTE_SESSIONS_REFRESH:
+		status = ingress_accounts_refresh(h->accounts, h->store, &ar, &body, &rp.retry_after);
+		break;
+	case INGRESS_ROUTE_CHARACTERS:
+		status = strcmp(rq->method, "GET") == 0 ? ingress_characters_list(h->accounts, h->store, &ar, &body)
+							: ingress_characters_create(h->accounts, h->store, &ar, &body);
+		break;
+	case INGRESS_ROUTE_CHARACTER:
+		status = ingress_characters_delete(h->accounts, h->store, &ar, &body);
+		break;
+	default:
+		break;
+	}
+	if (rq->body.buf)
+		wr_secret_wipe(rq->body.buf, rq->body.len);
+	wr_strbuf_done(&rq->body);
+	if (status != 429)
+		rp.retry_after = status == MHD_HTTP_SERVICE_UNAVAILABLE ? 1 : 0;
+	return send_reply(conn, rq, status, &body, &rp);
+}
+
 /* Last call: the whole body is in (or a suspended long-poll was resumed). */
 static enum MHD_Result
 on_complete(struct ingress_http *h, struct MHD_Connection *conn, struct request *rq)
@@ -691,6 +774,13 @@ on_complete(struct ingress_http *h, struct MHD_Connection *conn, struct request 
 		break;
 	case INGRESS_ROUTE_STATIC:
 		return on_static(h, conn, rq);
+	case INGRESS_ROUTE_ACCOUNTS:
+	case INGRESS_ROUTE_ACCOUNT_PASSWORD:
+	case INGRESS_ROUTE_SESSIONS:
+	case INGRESS_ROUTE_SESSIONS_REFRESH:
+	case INGRESS_ROUTE_CHARACTERS:
+	case INGRESS_ROUTE_CHARACTER:
+		return on_accounts(h, conn, rq);
 	case INGRESS_ROUTE_WEB_CONFIG:
 		status = ingress_web_config(h->web, &body);
 		break;
@@ -832,6 +922,7 @@ http_free(struct ingress_http *h)
 	h->waiters = ingress_waiters_free(h->waiters);
 	h->rl = cmd_ratelimit_free(h->rl);
 	h->web = ingress_web_free(h->web);
+	h->accounts = ingress_accounts_free(h->accounts);
 	free(h);
 	return NULL;
 }
@@ -888,6 +979,18 @@ ingress_http_start(const struct ingress_config *cfg, struct cmd_store *st, struc
 	h->rl = cmd_ratelimit_new(cfg->rate, cfg->burst);
 	h->web = ingress_web_new(cfg->web_root, cfg->ws_url, cfg->demo, cfg->demo_ttl, reterr);
 	if (!h->web)
+		return http_free(h);
+	h->accounts = ingress_accounts_new(
+		&(struct ingress_accounts_config){.rules_file = cfg->account_rules, .ws_url = cfg->ws_url,
+						  .session_ttl = cfg->session_ttl, .refresh_ttl = cfg->refresh_ttl,
+						  .signup_attempts = cfg->signup_attempts,
+						  .signup_window = cfg->signup_window,
+						  .login_attempts = cfg->login_attempts,
+						  .login_failures = cfg->login_failures,
+						  .login_window = cfg->login_window, .hashers = cfg->hashers,
+						  .password_limits = cfg->password_limits},
+		reterr);
+	if (!h->accounts)
 		return http_free(h);
 	h->waiters = ingress_waiters_new(cfg->database_url, (size_t) cfg->max_waiters);
 	if (!h->waiters) {

@@ -58,6 +58,26 @@ static const struct wr_config_key config_keys[] = {
 	 .help = "PEM certificate (chain) file: serve HTTPS (with tls-key); \"\" serves plain HTTP"},
 	{.name = "tls-key", .type = WR_CONFIG_STRING, .ptr = &cfg.tls_key, .def = "",
 	 .help = "PEM private key file of tls-cert"},
+	{.name = "account-rules", .type = WR_CONFIG_STRING, .ptr = &cfg.account_rules, .def = "",
+	 .help = "account and character rules; \"\" is content/accounts/rules.json of $WR_HOME or the source tree"},
+	{.name = "session-ttl", .type = WR_CONFIG_INT, .ptr = &cfg.session_ttl, .def = "900", .min = 10,
+	 .max = 7 * 86400, .help = "seconds a session's access token lives (refresh before)"},
+	{.name = "refresh-ttl", .type = WR_CONFIG_INT, .ptr = &cfg.refresh_ttl, .def = "2592000", .min = 60,
+	 .max = 365 * 86400, .help = "seconds a session's refresh token lives"},
+	{.name = "signup-attempts", .type = WR_CONFIG_INT, .ptr = &cfg.signup_attempts, .def = "5", .min = 1,
+	 .max = 1000000, .help = "sign-ups per client address per signup-window (429 above)"},
+	{.name = "signup-window", .type = WR_CONFIG_INT, .ptr = &cfg.signup_window, .def = "600", .min = 1,
+	 .max = 86400, .help = "seconds of the sign-up limit's window"},
+	{.name = "login-attempts", .type = WR_CONFIG_INT, .ptr = &cfg.login_attempts, .def = "20", .min = 1,
+	 .max = 1000000, .help = "log-ins per client address per login-window (429 above)"},
+	{.name = "login-failures", .type = WR_CONFIG_INT, .ptr = &cfg.login_failures, .def = "10", .min = 1,
+	 .max = 1000000, .help = "failed log-ins per account per login-window (429 above)"},
+	{.name = "login-window", .type = WR_CONFIG_INT, .ptr = &cfg.login_window, .def = "300", .min = 1,
+	 .max = 86400, .help = "seconds of the log-in limit's window"},
+	{.name = "password-hashers", .type = WR_CONFIG_INT, .ptr = &cfg.hashers, .def = "2", .min = 1,
+	 .max = 64, .help = "argon2id hashes computed at once (64 MiB each)"},
+	{.name = "password-limits", .type = WR_CONFIG_STRING, .ptr = &cfg.password_limits, .def = "interactive",
+	 .help = "argon2id cost of new hashes: interactive (64 MiB, 2 passes) or minimum (tests only)"},
 	WR_CONFIG_KEY_LOG_LEVEL,
 	WR_DB_CONFIG_KEY_TIMEOUT("8000"),
 	{.name = NULL},
@@ -73,6 +93,8 @@ config_done(void)
 	free(cfg.ws_url);
 	free(cfg.tls_cert);
 	free(cfg.tls_key);
+	free(cfg.account_rules);
+	free(cfg.password_limits);
 	cfg = (struct ingress_config){0};
 }
 

@@ -7,9 +7,9 @@
 -- are the operator's business (pg_hba.conf); the roles are created LOGIN
 -- without a password.
 --
--- Every later migration that adds a table must GRANT on it what each
--- service needs, as below: SELECT, and INSERT/UPDATE/DELETE where the
--- service writes; otherwise that service gets "permission denied" (42501).
+-- A migration that adds a table adds to schema/grants.sql what each
+-- service needs on it: SELECT, and INSERT/UPDATE/DELETE where the service
+-- writes; otherwise that service gets "permission denied" (42501).
 --
 --   wr_ingress    reads; submits commands (wr_submit: action_queue INSERT,
 --                 command_ids, account_aliases, character_last_command);
@@ -34,29 +34,7 @@ END
 $$;
 
 REVOKE ALL ON SCHEMA public FROM PUBLIC;
-GRANT USAGE ON SCHEMA public TO wr_ingress, wr_publisher, wr_worker, wr_admin;
-REVOKE ALL ON ALL TABLES IN SCHEMA public FROM PUBLIC;
 
-GRANT SELECT ON ALL TABLES IN SCHEMA public TO wr_ingress, wr_publisher, wr_worker;
-GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO wr_ingress, wr_publisher, wr_worker;
-GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA public TO wr_admin;
-GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO wr_admin;
-
--- Commands (wr_submit, wr_enqueue), from the ingress and from the publisher's websocket.
-GRANT INSERT ON action_queue TO wr_ingress, wr_publisher;
-GRANT INSERT, UPDATE, DELETE ON command_ids, account_aliases, character_last_command TO wr_ingress, wr_publisher;
-
--- Ingress: mailboxes (wr_mailbox_open locks the account row), the demo login's tokens.
-GRANT INSERT, UPDATE, DELETE ON mailboxes TO wr_ingress;
-GRANT UPDATE ON accounts TO wr_ingress;
-GRANT INSERT, DELETE ON access_tokens TO wr_ingress;
-
--- Publisher: who is online.
-GRANT INSERT, UPDATE ON character_presence TO wr_publisher;
-
--- Worker: the world, the events, the queue.  UPDATE also covers the
--- row locks of wr_lock_load (FOR NO KEY UPDATE) and wr_claim (FOR UPDATE).
-GRANT INSERT, UPDATE, DELETE ON action_queue, dead_actions, event_log, event_streams, stream_counters,
-	characters, character_runtime, mobs, mob_runtime, items, item_runtime, room_runtime,
-	character_presence, mailboxes, command_ids TO wr_worker;
-GRANT UPDATE ON instances, rooms, exits TO wr_worker;
+-- The grants themselves are schema/grants.sql, re-applied after every
+-- migrate, so a table added by any migration, before or after this one,
+-- gets what each service needs.
