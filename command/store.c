@@ -186,8 +186,9 @@ connect_slot(struct cmd_store *st, struct cmd_conn *c, struct wr_error *reterr)
 	if (now < c->retry_at)
 		return wr_error_set(reterr, -ECONNREFUSED, "unavailable", "database unavailable");
 	if (!c->initialized) {
+		/* On failure wr_db_init leaves c->db zeroed, settings included: init again next time. */
 		r = wr_db_init(&c->db, st->conninfo, st->appname, session_sql, &err);
-		c->initialized = true;
+		c->initialized = r >= 0;
 	} else
 		r = wr_db_reconnect(&c->db, &err);
 	if (r < 0) {

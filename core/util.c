@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "core/util.h"
+#include "core/fault.h"
 
 #include <errno.h>
 #include <unistd.h>
@@ -19,7 +20,7 @@ oom(size_t n)
 void *
 wr_xmalloc(size_t n)
 {
-	void *p = malloc(n ? n : 1);
+	void *p = wr_fault(WR_FAULT_ALLOC) ? NULL : malloc(n ? n : 1);
 
 	if (!p)
 		oom(n);
@@ -29,7 +30,7 @@ wr_xmalloc(size_t n)
 void *
 wr_xcalloc(size_t nmemb, size_t size)
 {
-	void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);
+	void *p = wr_fault(WR_FAULT_ALLOC) ? NULL : calloc(nmemb ? nmemb : 1, size ? size : 1);
 
 	if (!p)
 		oom(nmemb * size);
@@ -39,7 +40,7 @@ wr_xcalloc(size_t nmemb, size_t size)
 void *
 wr_xrealloc(void *p, size_t n)
 {
-	void *q = realloc(p, n ? n : 1);
+	void *q = wr_fault(WR_FAULT_ALLOC) ? NULL : realloc(p, n ? n : 1);
 
 	if (!q)
 		oom(n);

@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/fault.h"
 #include "core/log.h"
 #include "core/secret.h"
 #include "core/util.h"
@@ -268,7 +269,7 @@ send_reply(struct MHD_Connection *conn, struct request *rq, unsigned int status,
 		MHD_destroy_response(resp);
 		return MHD_NO;
 	}
-	ret = MHD_queue_response(conn, status, resp);
+	ret = wr_fault(WR_FAULT_WRITE) ? MHD_NO : MHD_queue_response(conn, status, resp);
 	MHD_destroy_response(resp);
 	if (ret == MHD_YES)
 		rq->status = status;
@@ -763,7 +764,7 @@ on_static(struct ingress_http *h, struct MHD_Connection *conn, struct request *r
 		MHD_destroy_response(resp);
 		return MHD_NO;
 	}
-	ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
+	ret = wr_fault(WR_FAULT_WRITE) ? MHD_NO : MHD_queue_response(conn, MHD_HTTP_OK, resp);
 	MHD_destroy_response(resp);
 	if (ret == MHD_YES)
 		rq->status = MHD_HTTP_OK;

@@ -104,6 +104,9 @@ main(int argc, char **argv)
 		{"reuse-port", WR_CONFIG_BOOL, &cfg.reuse_port, "false", 0, 0, false,
 		 "share listen and port with other wr-publisher processes that also set it (SO_REUSEPORT,"
 		 " Linux): the kernel spreads new connections between them"},
+		{"tls-cert", WR_CONFIG_STRING, &cfg.tls_cert, "", 0, 0, false,
+		 "PEM certificate (chain) file: serve wss:// and https:// (with tls-key); \"\" serves plain ws://"},
+		{"tls-key", WR_CONFIG_STRING, &cfg.tls_key, "", 0, 0, false, "PEM private key file of tls-cert"},
 		{"telnet-port", WR_CONFIG_INT, &cfg.telnet_port, DEFAULT_TELNET_PORT, -1, 65535, false,
 		 "telnet TCP port for MUD clients (docs/telnet.md); 0 picks a free one, -1 serves no telnet"},
 		{"telnet-port-file", WR_CONFIG_STRING, &cfg.telnet_port_file, "", 0, 0, false,
@@ -112,9 +115,6 @@ main(int argc, char **argv)
 		 "the world's name in the telnet banner and MSSP"},
 		{"telnet-resume-s", WR_CONFIG_INT, &cfg.telnet_resume_s, "300", 0, 86400, false,
 		 "seconds a dropped telnet log-in may log in again and get what it missed; 0: never"},
-		{"tls-cert", WR_CONFIG_STRING, &cfg.tls_cert, "", 0, 0, false,
-		 "PEM certificate (chain) file: serve wss:// and https:// (with tls-key); \"\" serves plain ws://"},
-		{"tls-key", WR_CONFIG_STRING, &cfg.tls_key, "", 0, 0, false, "PEM private key file of tls-cert"},
 		{NULL, 0, NULL, NULL, 0, 0, false, NULL},
 	};
 	struct wr_error err = {0};

@@ -80,12 +80,12 @@ struct pub_config {
 	int64_t max_per_ip;        /* connections from one peer address; 0: no limit */
 	int64_t hello_fail_rate;   /* failed hellos per second per peer address; 0: off */
 	int64_t hello_fail_burst;
+	char *tls_cert;            /* from malloc() (config): PEM certificate file, "" = plain ws:// */
+	char *tls_key;             /* from malloc() (config): its PEM private key file */
 	int64_t telnet_port;       /* telnet.c: -1 = no telnet listener, 0 = a free port */
 	char *telnet_port_file;    /* from malloc() (config), "" = none */
 	char *telnet_name;         /* from malloc() (config): the world's name in MSSP and the banner */
 	int64_t telnet_resume_s;   /* how long a dropped telnet login may resume */
-	char *tls_cert;            /* from malloc() (config): PEM certificate file, "" = plain ws:// */
-	char *tls_key;             /* from malloc() (config): its PEM private key file */
 };
 
 /* store.c ------------------------------------------------------------------ */

@@ -31,6 +31,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/fault.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/strbuf.h"
@@ -253,7 +254,7 @@ conn_writeable(struct pub_conn *c)
 		 * and sharing the buffer is safe.  A short send is buffered by lws,
 		 * and lws_send_pipe_choked() is then true.
 		 */
-		n = lws_write(c->wsi, f->data + LWS_PRE, f->len, LWS_WRITE_TEXT);
+		n = wr_fault(WR_FAULT_WRITE) ? -1 : lws_write(c->wsi, f->data + LWS_PRE, f->len, LWS_WRITE_TEXT);
 		pub_frame_unref(f);
 		if (n < 0) {
 			log_info_ctx(c->logctx, "could not write to client, closing");
@@ -525,7 +526,7 @@ http_writeable(struct pub_conn *c, struct lws *wsi)
 		return 0;
 	c->health = false;
 	memcpy(buf + LWS_PRE, "ok\n", 3);
-	if (lws_write(wsi, buf + LWS_PRE, 3, LWS_WRITE_HTTP_FINAL) != 3)
+	if (wr_fault(WR_FAULT_WRITE) || lws_write(wsi, buf + LWS_PRE, 3, LWS_WRITE_HTTP_FINAL) != 3)
 		return -1;
 	return lws_http_transaction_completed(wsi) ? -1 : 0;
 }

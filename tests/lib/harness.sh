@@ -73,15 +73,15 @@ pg_up() {
 	"$1" "$T_PG" "$BUILD" "$T_DIR" || bail "could not make the data directory ($1)"
 	# T_PG_TCP=1: also listen on TCP 127.0.0.1 at a free port (T_PG_PORT), for tests that
 	# put something between the services and the server (tests/lib/pgproxy.py).
-	_listen="listen_addresses=''" _port=""
+	_listen="listen_addresses=''" T_PG_PORTARG=""
 	if [ "${T_PG_TCP:-0}" = 1 ]; then
 		T_PG_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-		_listen="listen_addresses='127.0.0.1' -c port=$T_PG_PORT" _port=" port=$T_PG_PORT"
+		_listen="listen_addresses='127.0.0.1' -c port=$T_PG_PORT" T_PG_PORTARG=" port=$T_PG_PORT"
 	fi
 	as_pg "$T_PG/pg_ctl" -D "$T_DIR/data" -w -l "$T_DIR/postgresql.log" \
 		-o "-k $T_DIR -c $_listen -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
 		start >/dev/null || bail "postgres did not start; see $T_DIR/postgresql.log"
-	PGADMIN="host=$T_DIR$_port user=postgres dbname=postgres"
+	PGADMIN="host=$T_DIR$T_PG_PORTARG user=postgres dbname=postgres"
 }
 
 # Starts a throwaway PostgreSQL with an empty database "wr" and exports
@@ -89,7 +89,7 @@ pg_up() {
 pg_start() {
 	pg_up pg_datadir
 	psql "$PGADMIN" -qc "CREATE DATABASE wr" >/dev/null || bail "createdb failed"
-	export WR_DATABASE_URL="host=$T_DIR$_port user=postgres dbname=wr"
+	export WR_DATABASE_URL="host=$T_DIR$T_PG_PORTARG user=postgres dbname=wr"
 }
 
 # What most tests begin with: database "wr" migrated, the starter world
@@ -97,7 +97,7 @@ pg_start() {
 # world template that the first test of a run builds (tests/lib/pg.sh).
 pg_start_world() {
 	pg_up pg_datadir_world
-	export WR_DATABASE_URL="host=$T_DIR$_port user=postgres dbname=wr"
+	export WR_DATABASE_URL="host=$T_DIR$T_PG_PORTARG user=postgres dbname=wr"
 }
 
 sql() { psql "$WR_DATABASE_URL" -XAtqc "$1"; }
