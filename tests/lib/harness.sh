@@ -148,15 +148,16 @@ role_url() { # role
 }
 
 # Starts a service in the background: name, command...  Output to $T_DIR/name.log.
-# With WR_TEST_ROLES=1 the services connect as their roles (wr_ingress,
-# wr_publisher, wr_worker) instead of the superuser: any test then also
-# checks that migrations grant what its services need.
+# The services connect as their roles (wr_ingress, wr_publisher,
+# wr_worker), as under ./wr up, so every test also checks that the schema
+# grants what its services need; WR_TEST_ROLES=0 connects them as the
+# superuser instead.
 svc() {
 	name=$1; shift
-	if [ "${WR_TEST_ROLES:-0}" = 1 ]; then
+	if [ "${WR_TEST_ROLES:-1}" = 1 ] && ! case " $* " in *" --database-url="*) true ;; *) false ;; esac; then
 		case "$1" in
 		*/wr-ingress) set -- "$@" --database-url="$(role_url wr_ingress)" ;;
-		*/wr-publisher) set -- "$@" --database-url="$(role_url wr_publisher)" ;;
+		*/wr-publisher | */wr-telnet) set -- "$@" --database-url="$(role_url wr_publisher)" ;;
 		*/wr-worker*) set -- "$@" --database-url="$(role_url wr_worker)" ;;
 		esac
 	fi
