@@ -475,7 +475,9 @@ expand_item(const struct batch *b, struct cmd_item *it)
 	it->cmds = wr_xcalloc(it->lines->n, sizeof(*it->cmds));
 	for (size_t i = 0; i < it->lines->n; i++) {
 		err = (struct wr_error){.position = -1};
-		if (planner_parse(it->lines->line[i], &it->cmds[i], &err) < 0)
+		if (planner_parse(it->lines->line[i], &it->cmds[i], &err) < 0 &&
+		    /* issue 13: no verb, but maybe the room's custom command ("pull lever"): the planner decides */
+		    !(strcmp(err.kind, "unknown_verb") == 0 && planner_custom_command(it->lines->line[i], &it->cmds[i])))
 			return item_fail_line(it, it->lines->line[i], &err);
 		it->ncmds++;
 	}
@@ -564,8 +566,13 @@ plan_item(struct batch *b, struct cmd_item *it, const struct planner_seen *world
 		const char *line = it->lines ? it->lines->line[i] : it->input;
 
 		err = (struct wr_error){.position = -1};
-		if (planner_plan(&it->cmds[i], v, &it->acts[i], &it->cand, &err) < 0)
+		if (planner_plan(&it->cmds[i], v, &it->acts[i], &it->cand, &err) < 0) {
+			/* issue 13: not this room's custom command either: the parser's own answer, as before. */
+			if (it->cmds[i].verb == GAME_VERB_USE && !it->is_structured &&
+			    planner_parse(line, &it->cmds[i], &err) == 0)
+				wr_error_set(&err, -ENOENT, "unknown_verb", "unknown command");
 			return item_fail_line(it, line, &err);
+		}
 		if (!game_verb_implemented(it->acts[i].verb)) {
 			wr_error_set(&err, -ENOSYS, "not_implemented",
 				     "\"%s\" is understood, but this world's rules do not run it yet",

@@ -262,6 +262,8 @@ mob_dies(struct game_state *st, struct game_char *killer, struct game_mob *m, st
 	killer->fight_id = 0;
 	killer->dirty = true;
 	gain_xp(killer, game_mob_xp(m), out);
+	/* issue 13: the mob's death triggers, once per death (this round is its one death). */
+	game_script_fire(room, GAME_ON_DEATH, killer, m->id, NULL, NULL, 0, out);
 
 	if (corpse) {
 		f = (struct game_followup){

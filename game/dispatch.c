@@ -50,6 +50,7 @@ game_verb_implemented(enum game_verb v)
 	case GAME_VERB_KILL:
 	case GAME_VERB_FLEE:
 	case GAME_VERB_NOD:
+	case GAME_VERB_USE:
 		return true;
 	default:
 		/* internal verbs (trigger, round, decay, respawn): never from a client */
@@ -68,7 +69,7 @@ bool
 game_verb_internal(enum game_verb v)
 {
 	return v == GAME_VERB_TRIGGER || v == GAME_VERB_ROUND || v == GAME_VERB_DECAY || v == GAME_VERB_RESPAWN ||
-	       v == GAME_VERB_ZONE_TICK;
+	       v == GAME_VERB_ZONE_TICK || v == GAME_VERB_SCRIPT;
 }
 
 static bool
@@ -121,6 +122,11 @@ malformed(const struct game_action *a)
 		return a->target_mob <= 0 || a->room_id <= 0;
 	case GAME_VERB_ZONE_TICK:
 		return a->room_id <= 0;
+	case GAME_VERB_SCRIPT:
+		return a->room_id <= 0 || a->script < GAME_SCRIPT_SKY || a->script == 0 || a->step < 0 ||
+		       a->step >= GAME_MAX_EFFECTS || a->depth < 0;
+	case GAME_VERB_USE:
+		return !a->text || !*a->text || strlen(a->text) > GAME_MAX_SAY;
 	default:
 		return false;
 	}
@@ -160,9 +166,14 @@ apply(struct game_state *st, const struct game_action *a, const struct game_env 
 		return game_apply_respawn(st, a, env, out);
 	case GAME_VERB_ZONE_TICK:
 		return game_apply_zone_tick(st, a, env, out);
+	case GAME_VERB_SCRIPT:
+		game_script_clock(st, env);
+		return game_apply_script(st, a, env, out);
 	default:
 		break;
 	}
+	/* issue 13: night falls on outdoor rooms (vision.c reads room->night). */
+	game_script_clock(st, env);
 	if (a->actor_mob)
 		return game_apply_mob(st, a, env, out);
 	actor = game_state_char(st, a->actor_char);
@@ -242,6 +253,8 @@ apply(struct game_state *st, const struct game_action *a, const struct game_env 
 		return game_apply_kill(st, a, actor, out);
 	case GAME_VERB_FLEE:
 		return game_apply_flee(st, a, env, actor, out);
+	case GAME_VERB_USE:
+		return game_apply_use(st, a, actor, out);
 	default:
 		return -EINVAL;
 	}

@@ -121,6 +121,13 @@ game_reads(const struct game_action *a, struct game_reads *ret)
 	case GAME_VERB_ZONE_TICK:
 		ret->zone = true;
 		break;
+	case GAME_VERB_SCRIPT:
+		/* issue 13: conditions on what the target carries; an item a step makes */
+		if (a->actor_char)
+			own_possessions(a, ret);
+		ret->new_ids += 1;
+		ret->item_rows += 1;
+		break;
 	default:
 		break;
 	}
@@ -139,6 +146,10 @@ game_queue_of(const struct game_action *a, struct game_queue *ret)
 		break;
 	case GAME_VERB_RESPAWN:
 		*ret = (struct game_queue){.chain = "respawn", .id = a->target_mob, .urgency = GAME_URGENCY_AMBIENT};
+		break;
+	case GAME_VERB_SCRIPT:
+		/* issue 13: one chain per room, so a storm in one place holds up nothing elsewhere */
+		*ret = (struct game_queue){.chain = "script", .id = a->room_id, .urgency = GAME_URGENCY_PLAYER};
 		break;
 	case GAME_VERB_ZONE_TICK:
 		/* One chain per zone: the database keeps at most one tick queued on it. */

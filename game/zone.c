@@ -221,6 +221,7 @@ mob_ai(const struct game_zone *z, const struct game_action *tick, const struct g
 /* The per-zone work of a tick, in order.  Issue 13's triggers and weather hook in here. */
 static const zone_decider deciders[] = {
 	mob_ai,
+	game_script_zone, /* issue 13: the sky's changes and random triggers (script.c) */
 };
 
 static bool

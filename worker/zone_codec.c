@@ -143,6 +143,7 @@ worker_decode_zone(struct json_object *doc, struct game_zone *z, struct wr_error
 		};
 	}
 	z->loaded = z->zone_id > 0;
+	worker_decode_zone_sky(o, z); /* issue 13 (script_codec.c) */
 	return 0;
 }
 

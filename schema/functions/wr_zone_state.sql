@@ -36,6 +36,7 @@ LANGUAGE sql STABLE AS $$
 	)
 	SELECT jsonb_build_object(
 		'zone_id', z.zone_id, 'instance_id', z.instance_id, 'tick_ms', z.tick_ms,
+		'sky', wr_zone_sky(z.zone_id, z.instance_id), -- issue 13
 		'rooms', coalesce((SELECT jsonb_agg(jsonb_build_object(
 			'id', zr.id, 'no_mob', 'no_mob' = ANY(zr.flags), 'safe', 'safe' = ANY(zr.flags),
 			'exits', coalesce((SELECT jsonb_agg(jsonb_build_object('dir', x.dir, 'to', x.to_room_id, 'door', x.door)
