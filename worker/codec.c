@@ -122,7 +122,7 @@ decode_internal(struct worker_action *a, struct json_object *jp)
 	if (g->verb == GAME_VERB_SCRIPT && worker_decode_script_plan(jp, g) < 0)
 		return fail(a, "malformed plan");
 	/* A system chain acting for a character (a fight's round): its events are the character's. */
-	if (q.chain && g->actor_char > 0)
+	if (q.chain && g->actor_char > 0 && g->verb != GAME_VERB_SCRIPT) /* issue 13: a trigger acts as itself */
 		snprintf(a->event_actor, sizeof(a->event_actor), "char:%" PRId64, g->actor_char);
 	return 0;
 }
