@@ -248,6 +248,9 @@ enum game_daytime {
 #define GAME_MAX_MARKS 8         /* runtime flags of one room */
 #define GAME_MAX_TAGS 8          /* taxonomy tags of one thing */
 #define GAME_SCRIPT_MAX_DEPTH 8  /* triggers firing triggers: deeper stops with TriggerChainStopped */
+#define GAME_SCRIPT_RANDOM_MS 1000 /* a zone rolls its random triggers at most once a second ... */
+#define GAME_SCRIPT_RANDOM_ROOMS 4 /* ... in at most this many occupied rooms ... */
+#define GAME_SCRIPT_RANDOM_FIRES 2 /* ... firing at most this many triggers in each */
 #define GAME_SCRIPT_RANDOM (-1)  /* game_action.script: roll the room's random triggers */
 #define GAME_SCRIPT_SKY (-2)     /* game_action.script: tell the room the sky changed (amount: enum game_sky_change) */
 #define GAME_MAX_WEATHERS 8

@@ -12,10 +12,11 @@
  *
  * Bounds: triggers that fire triggers (a mob's "say" heard by another's
  * speech trigger, a "call") carry a depth; past GAME_SCRIPT_MAX_DEPTH
- * nothing fires and a TriggerChainStopped event says so.  A zone tick rolls
- * random triggers in at most GAME_SCRIPT_RANDOM_ROOMS rooms, and each
- * room's steps queue on its own chain, so one zone's storm cannot hold up
- * another zone's triggers.
+ * nothing fires and a TriggerChainStopped event says so.  A zone rolls its
+ * random triggers at most once per GAME_SCRIPT_RANDOM_MS, in at most
+ * GAME_SCRIPT_RANDOM_ROOMS rooms, firing at most GAME_SCRIPT_RANDOM_FIRES
+ * in each; and each room's steps queue on its own chain: so one zone's
+ * storm is bounded and cannot hold up another zone's triggers.
  *
  * The sky is a pure function of the clock: a zone's day (day_ms: hours 6..18
  * are day) and its weather (weather_ms long each, from a fixed cycle or
@@ -27,7 +28,6 @@
 #include "game/game-private.h"
 #include "game/rules.h"
 
-#define GAME_SCRIPT_RANDOM_ROOMS 4 /* rooms whose random triggers one zone tick rolls */
 
 static const char *const on_names[_GAME_ON_MAX] = {
 	[GAME_ON_ENTER] = "enter",     [GAME_ON_LEAVE] = "leave",   [GAME_ON_SPEECH] = "speech",
@@ -435,7 +435,8 @@ game_script_zone(const struct game_zone *z, const struct game_action *tick, cons
 	for (size_t i = 0; change && i < z->nrooms && out->nfollowups + 1 < GAME_MAX_FOLLOWUPS; i++)
 		if (room_occupied(z, z->rooms[i].id, env->now_ms))
 			room_action(z->rooms[i].id, GAME_SCRIPT_SKY, change, out);
-	if (z->nrandom_rooms == 0)
+	/* Random triggers roll once per GAME_SCRIPT_RANDOM_MS, however fast the zone ticks. */
+	if (z->nrandom_rooms == 0 || (before >= 0 && before / GAME_SCRIPT_RANDOM_MS == env->now_ms / GAME_SCRIPT_RANDOM_MS))
 		return;
 	start = (size_t) (game_rng_next(&rng) % z->nrandom_rooms);
 	for (size_t k = 0; k < z->nrandom_rooms && rolled < GAME_SCRIPT_RANDOM_ROOMS &&

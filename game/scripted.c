@@ -73,7 +73,7 @@ conditions(struct game_state *st, const struct game_room *room, const struct gam
 		if (is == neg)
 			return false;
 	}
-	if (c->chance && game_roll(rng, 100) > c->chance)
+	if (c->chance && s->on != GAME_ON_RANDOM && game_roll(rng, 100) > c->chance) /* random: rolled already */
 		return false;
 	return true;
 }
@@ -371,8 +371,11 @@ static int
 random_roll(struct game_room *room, const struct game_env *env, struct game_outcome *out)
 {
 	uint64_t rng = env->rng_state;
+	size_t start = room->nscripts ? (size_t) (game_rng_next(&rng) % room->nscripts) : 0, fired = 0;
 
-	for (size_t i = 0; i < room->nscripts; i++) {
+	/* From a seeded start, so when the cap bites no trigger is always left out. */
+	for (size_t k = 0; k < room->nscripts && fired < GAME_SCRIPT_RANDOM_FIRES; k++) {
+		size_t i = (start + k) % room->nscripts;
 		const struct game_script *s = &room->scripts[i];
 
 		if (s->on != GAME_ON_RANDOM || s->nfx == 0 || (s->mob && !s->alive))
@@ -380,6 +383,7 @@ random_roll(struct game_room *room, const struct game_env *env, struct game_outc
 		if (game_roll(&rng, 100) > (s->cond.chance ? s->cond.chance : 100))
 			continue;
 		game_script_step(room, i, 0, 0, 1, out);
+		fired++;
 	}
 	return 0;
 }
