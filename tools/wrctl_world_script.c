@@ -121,9 +121,9 @@ world_script_done(struct world *w)
 
 /* ---- where: file and line ------------------------------------------------------- */
 
-/* The line of the first `"member": "value"` in the file (1 when not found). */
+/* The line of the nth (0: first) `"member": "value"` in the file (1 when not found). */
 static int
-line_of(const char *path, const char *member, const char *value)
+line_of(const char *path, const char *member, const char *value, int nth)
 {
 	FILE *f = fopen(path, "re");
 	char *buf;
@@ -163,7 +163,7 @@ line_of(const char *path, const char *member, const char *value)
 			continue;
 		q++;
 		q += strspn(q, " \t\r\n");
-		if (*q != '"' || strncmp(q + 1, value, vl) != 0 || q[1 + vl] != '"')
+		if (*q != '"' || strncmp(q + 1, value, vl) != 0 || q[1 + vl] != '"' || nth-- > 0)
 			continue;
 		for (char *c = buf; c < p; c++)
 			line += *c == '\n';
@@ -177,6 +177,7 @@ out:
 }
 
 struct at {
+	int nth; /* which occurrence of the name in its file (a duplicate's) */
 	struct world *w;
 	char where[4200];
 	char what[200];
@@ -193,7 +194,8 @@ at_init(struct at *at, struct world *w, const struct script_entry *e, const char
 	va_list ap;
 
 	at->w = w;
-	snprintf(at->where, sizeof(at->where), "%s:%d", e->file, line_of(e->file, member, value));
+	snprintf(at->where, sizeof(at->where), "%s:%d", e->file, line_of(e->file, member, value, at->nth));
+	at->nth = 0;
 	va_start(ap, fmt);
 	vsnprintf(at->what, sizeof(at->what), fmt, ap);
 	va_end(ap);
@@ -593,11 +595,19 @@ check_trigger(struct world *w, struct world_script *ws, size_t k)
 	const char *name = NULL, *room_key, *mob_key, *on_s, *words;
 	struct room *room = NULL;
 	struct mob_tpl *mob = NULL;
-	struct at at;
+	struct at at = {0};
 	enum game_on on = _GAME_ON_INVALID;
 
 	if (json_object_object_get_ex(o, "name", &v) && json_object_is_type(v, json_type_string))
 		name = json_object_get_string(v);
+	at.nth = 0;
+	for (size_t i = 0; name && i < k; i++) {
+		struct json_object *nv;
+
+		if (ws->triggers[i].file == e->file && json_object_object_get_ex(ws->triggers[i].obj, "name", &nv) &&
+		    json_object_is_type(nv, json_type_string) && strcmp(json_object_get_string(nv), name) == 0)
+			at.nth++;
+	}
 	at_init(&at, w, e, "name", name, "trigger \"%s\"", name ? name : "?");
 	if (!name || !key_ok(name)) {
 		at_init(&at, w, e, "name", NULL, "triggers[%zu]", e->idx);
@@ -672,7 +682,7 @@ check_tags(struct world *w, const struct script_entry *e)
 	struct json_object *o = e->obj, *tags = wr_json_member(o, "tags", json_type_array);
 	const char *room = NULL, *item = NULL, *mob = NULL;
 	struct json_object *v;
-	struct at at;
+	struct at at = {0};
 	int named = 0;
 
 	if (json_object_object_get_ex(o, "room", &v) && json_object_is_type(v, json_type_string))
@@ -707,7 +717,7 @@ check_sky(struct world *w, const struct script_entry *e)
 	static const char *const members[] = {"zone", "tags", "day_ms", "weather_ms", "climate", "cycle", NULL};
 	struct json_object *o = e->obj, *v;
 	const char *zone = NULL, *climate;
-	struct at at;
+	struct at at = {0};
 
 	if (json_object_object_get_ex(o, "zone", &v) && json_object_is_type(v, json_type_string))
 		zone = json_object_get_string(v);
@@ -746,7 +756,7 @@ check_hidden(struct world *w, const struct script_entry *e)
 	struct json_object *o = e->obj, *v;
 	const char *room = NULL, *dir;
 	struct room_exit *x;
-	struct at at;
+	struct at at = {0};
 	enum game_dir d;
 
 	if (json_object_object_get_ex(o, "room", &v) && json_object_is_type(v, json_type_string))
