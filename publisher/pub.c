@@ -280,6 +280,13 @@ do_hello(struct pub_conn *c, struct json_object *obj)
 	}
 	c->admin = h.admin;
 	memcpy(c->token_hash, h.token_hash, sizeof(c->token_hash));
+	/* issue 13: a service token follows the mobs it drives (drive.c). */
+	if (h.service) {
+		c->token = wr_xstrdup(token);
+		(void) drive_hello(c, &h);
+		lws_set_timeout(c->wsi, NO_PENDING_TIMEOUT, 0);
+		return;
+	}
 	c->char_id = h.char_id;
 	c->char_name = h.name;
 	c->token = wr_xstrdup(token);
