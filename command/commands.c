@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "command/help.h"
 #include "command/private.h"
 #include "core/json.h"
 #include "core/log.h"
@@ -40,6 +41,7 @@ enum item_kind {
 	ITEM_ALIAS_SHOW,  /* "alias kk" */
 	ITEM_ALIAS_SET,   /* "alias kk kill $1" */
 	ITEM_ALIAS_UNSET, /* "unalias kk" */
+	ITEM_HELP,        /* "help", "help get": answered at once (command/help.h) */
 };
 
 struct cmd_item {
@@ -165,6 +167,7 @@ cmd_status_for(const char *code)
 		{"idempotency_conflict", 409}, {"too_many_mailboxes", 409},
 		{"rate_limited", 429},    {"too_many_waiters", 503},
 		{"unknown_alias", 404},   {"too_many_aliases", 422},
+		{"unknown_topic", 404},
 		{"not_implemented", 501},
 	};
 
@@ -505,11 +508,14 @@ meta:
 		if (it->cmds[i].meta == PLANNER_META_NONE)
 			continue;
 		if (it->ncmds > 1) {
-			wr_error_set(&err, -EINVAL, "bad_input", "alias and unalias cannot be chained with other commands");
+			wr_error_set(&err, -EINVAL, "bad_input",
+				     "alias, unalias and help cannot be chained with other commands");
 			return item_fail(it, &err);
 		}
 		it->last = NULL;
-		if (it->cmds[i].meta == PLANNER_META_UNALIAS)
+		if (it->cmds[i].meta == PLANNER_META_HELP)
+			it->kind = ITEM_HELP;
+		else if (it->cmds[i].meta == PLANNER_META_UNALIAS)
 			it->kind = ITEM_ALIAS_UNSET;
 		else
 			it->kind = !it->cmds[i].alias[0] ? ITEM_ALIAS_LIST
@@ -792,6 +798,20 @@ check_shown(const struct batch *b, struct cmd_item *it)
 {
 	struct wr_error err;
 
+	if (!it->failed && it->kind == ITEM_HELP) {
+		struct wr_strbuf probe = WR_STRBUF_INIT;
+		int r = cmd_help(it->cmds[0].alias, &probe);
+
+		wr_strbuf_done(&probe);
+		if (r == -ENOENT)
+			wr_error_set(&err, -ENOENT, "unknown_topic", "there is no help on \"%s\": type help for the topics",
+				     it->cmds[0].alias);
+		else if (r < 0)
+			wr_error_set(&err, r, "unavailable", "help is not available now");
+		if (r < 0)
+			item_fail(it, &err);
+		return;
+	}
 	if (it->failed || it->kind != ITEM_ALIAS_SHOW)
 		return;
 	for (size_t i = 0; i < b->ctx.naliases; i++)
@@ -809,6 +829,9 @@ append_item_result(struct wr_strbuf *out, const struct batch *b, const struct cm
 	if (it->failed) {
 		wr_strbuf_puts(out, in_batch ? "{\"status\":\"error\",\"error\":" : "{\"error\":");
 		append_error_full(out, it->err.kind, it->err.msg, it->err.position, &it->cand);
+	} else if (it->kind == ITEM_HELP) {
+		wr_strbuf_puts(out, "{\"status\":\"ok\"");
+		(void) cmd_help(it->cmds[0].alias, out); /* checked by check_shown() */
 	} else if (it->kind != ITEM_ACTIONS) {
 		wr_strbuf_puts(out, "{\"status\":\"ok\"");
 		append_aliases(out, b, it);

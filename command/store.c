@@ -21,6 +21,7 @@
 #include "core/db.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "core/secret.h"
 #include "core/util.h"
 #include "game/game.h"
 #include "planner/view_json.h"
@@ -42,14 +43,14 @@ const char cmd_sql_token[] =
 	"CROSS JOIN LATERAL (SELECT count(*) AS nchars, "
 	"CASE WHEN count(*) = 1 THEN min(c.id) END AS only_id "
 	"FROM characters c WHERE c.account_id = t.account_id) n "
-	"WHERE t.token_hash = encode(sha256(convert_to($1, 'UTF8')), 'hex') "
+	"WHERE t.token_hash = $1 "
 	"AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now()) "
 	"AND a.disabled_at IS NULL";
 
 /*
  * $1 jsonb: array of actor references, each a character name, "char:<id>"
  * or "mob:<id>" (the caller has checked that the digits are a valid id),
- * $2 text: the bearer token.
+ * $2 text: the bearer token's hash (wr_token_hash).
  * Returns one row per reference, in order: ord (from 1), kind ('char' or
  * 'mob'), the id and account_id (NULL for mobs), and whether the token may
  * act for it (wr_may_act); id is NULL when nothing matches.  Names compare
@@ -69,7 +70,7 @@ static const char sql_resolve[] =
 	"WHERE m.id = CASE WHEN r.ref LIKE 'mob:%' THEN substr(r.ref, 5)::bigint END"
 	") x ON true ORDER BY r.ord";
 
-/* $1 text: the bearer token, $2 jsonb: the actor references.  One row, one
+/* $1 text: the bearer token's hash, $2 jsonb: the actor references.  One row, one
  * jsonb column: schema/functions/wr_command_context.sql. */
 static const char sql_context[] = "SELECT wr_command_context($1, $2::jsonb)";
 
@@ -404,10 +405,11 @@ parse_resolve_rows(PGresult *res, struct cmd_actor_ref *refs, size_t nrefs)
 }
 
 int
-cmd_store_auth(struct cmd_conn *c, const char *token, struct cmd_actor_ref *refs,
+cmd_store_auth(struct cmd_conn *c, const char *secret, struct cmd_actor_ref *refs,
 	       size_t nrefs, struct cmd_token *ret_tok, struct cmd_context *ret_ctx,
 	       struct wr_error *reterr)
 {
+	char token[WR_TOKEN_HASH_LEN + 1]; /* the secret never goes to the database */
 	struct wr_strbuf refs_json = WR_STRBUF_INIT;
 	const char *token_params[1] = {token};
 	const char *resolve_params[2], *context_params[2];
@@ -416,6 +418,7 @@ cmd_store_auth(struct cmd_conn *c, const char *token, struct cmd_actor_ref *refs
 	size_t nstmts = 1, iresolve = 0, icontext = 0;
 	int r;
 
+	wr_token_hash(secret, token);
 	wr_strbuf_puts(&refs_json, "[");
 	for (size_t i = 0; i < nrefs; i++) {
 		if (i > 0)

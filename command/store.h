@@ -31,7 +31,7 @@ struct cmd_conn {
 };
 
 /*
- * $1 text: the bearer token as sent.
+ * $1 text: the bearer token's hash (core/secret.h wr_token_hash): never the secret.
  * Returns at most one row: account_id, kind, character_id (NULL unless the
  * token pins one), the number of characters of the account, and its only
  * character (NULL unless it has exactly one).

@@ -38,31 +38,153 @@ set_pg_error(struct wr_error *reterr, PGconn *conn, const PGresult *res, const c
 	return code;
 }
 
+int64_t wr_db_timeout_ms;
+
+/* Internal phases of an asynchronous connect (db->phase; WR_DB_READY is 0). */
+#define PHASE_CONNECTING 1  /* PQconnectPoll */
+#define PHASE_CONFIGURING 2 /* the session SQL sent, its results not all read */
+
+/* The timeout defaults (db.h), then the caller's conninfo, which overrides
+ * them (libpq processes keywords in order and expands dbname in place). */
+static const char *const default_keys[] = {"connect_timeout",  "keepalives",       "keepalives_idle",
+					   "keepalives_interval", "keepalives_count", "tcp_user_timeout"};
+static const char *const default_vals[] = {"5", "1", "10", "5", "3", "20000"};
+#define MAX_PARAMS (WR_ELEMENTSOF(default_keys) + 3)
+
+static void
+conn_params(const struct wr_db *db, const char **keys, const char **vals)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < WR_ELEMENTSOF(default_keys); i++) {
+		if (i == 0 && getenv("PGCONNECT_TIMEOUT"))
+			continue;
+		keys[n] = default_keys[i];
+		vals[n++] = default_vals[i];
+	}
+	keys[n] = "dbname";
+	vals[n++] = db->conninfo;
+	keys[n] = "application_name";
+	vals[n++] = db->appname;
+	keys[n] = NULL;
+	vals[n] = NULL;
+}
+
+static void
+drop(struct wr_db *db)
+{
+	PQfinish(db->conn);
+	db->conn = NULL;
+	db->phase = WR_DB_READY;
+}
+
+static int64_t
+deadline_of(const struct wr_db *db)
+{
+	return db->timeout_ms > 0 ? wr_mono_ms() + db->timeout_ms : 0;
+}
+
+/*
+ * Waits until PQgetResult() will not block, or until deadline (0: none).
+ * Past the deadline the connection is dropped: -ECONNRESET, SQLSTATE 08006.
+ */
+static int
+await_result(struct wr_db *db, int64_t deadline, struct wr_error *reterr)
+{
+	while (db->conn && PQisBusy(db->conn)) {
+		struct pollfd pfd = {.fd = PQsocket(db->conn), .events = POLLIN};
+		int wait = -1, r;
+
+		if (pfd.fd < 0)
+			return 0; /* broken: PQgetResult() says why */
+		if (deadline) {
+			int64_t left = deadline - wr_mono_ms();
+
+			if (left <= 0) {
+				drop(db);
+				wr_error_set(reterr, -ECONNRESET, "database",
+					     "no answer from the database within %d ms (db-timeout-ms): connection dropped",
+					     db->timeout_ms);
+				if (reterr)
+					snprintf(reterr->sqlstate, sizeof(reterr->sqlstate), "08006");
+				return -ECONNRESET;
+			}
+			wait = left > INT32_MAX ? INT32_MAX : (int) left;
+		}
+		r = poll(&pfd, 1, wait);
+		if (r < 0 && errno != EINTR)
+			return wr_error_set(reterr, -errno, "database", "poll on the database socket: %s",
+					    strerror(errno));
+		if (r > 0 && !PQconsumeInput(db->conn))
+			return 0; /* PQgetResult() reports the lost connection */
+	}
+	return db->conn ? 0 : -ECONNRESET;
+}
+
+/*
+ * Reads every result of what was sent: *ret gets the first one whose status
+ * is an error, else the last one (PQexec's choice).  Bounded by deadline.
+ */
+static int
+collect(struct wr_db *db, int64_t deadline, PGresult **ret, struct wr_error *reterr)
+{
+	PGresult *keep = NULL, *res;
+	int r;
+
+	for (;;) {
+		r = await_result(db, deadline, reterr);
+		if (r < 0) {
+			PQclear(keep);
+			return r;
+		}
+		res = PQgetResult(db->conn);
+		if (!res)
+			break;
+		if (keep && (PQresultStatus(keep) == PGRES_FATAL_ERROR || PQresultStatus(keep) == PGRES_NONFATAL_ERROR)) {
+			PQclear(res);
+			continue;
+		}
+		PQclear(keep);
+		keep = res;
+		if (PQstatus(db->conn) == CONNECTION_BAD)
+			break;
+	}
+	*ret = keep;
+	return 0;
+}
+
 static int
 connect_now(struct wr_db *db, struct wr_error *reterr)
 {
-	const char *keys[] = {"dbname", "application_name", NULL};
-	const char *vals[] = {db->conninfo, db->appname, NULL};
-	PGresult *res;
+	const char *keys[MAX_PARAMS], *vals[MAX_PARAMS];
+	PGresult *res = NULL;
 
+	conn_params(db, keys, vals);
+	db->phase = WR_DB_READY;
 	db->conn = PQconnectdbParams(keys, vals, /* expand_dbname= */ 1);
 	if (PQstatus(db->conn) != CONNECTION_OK) {
 		int r = set_pg_error(reterr, db->conn, NULL, "could not connect to database");
 
-		PQfinish(db->conn);
-		db->conn = NULL;
+		drop(db);
 		return r;
 	}
 	db->round_trips++;
 	if (db->session_sql) {
-		res = PQexec(db->conn, db->session_sql);
+		int r;
+
+		if (!PQsendQuery(db->conn, db->session_sql)) {
+			r = set_pg_error(reterr, db->conn, NULL, "could not configure session");
+			drop(db);
+			return r;
+		}
+		r = collect(db, deadline_of(db), &res, reterr);
+		if (r < 0)
+			return r;
 		db->round_trips++;
 		if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK) {
-			int r = set_pg_error(reterr, db->conn, res, "could not configure session");
-
+			r = set_pg_error(reterr, db->conn, res, "could not configure session");
 			PQclear(res);
-			PQfinish(db->conn);
-			db->conn = NULL;
+			drop(db);
 			return r;
 		}
 		PQclear(res);
@@ -80,6 +202,7 @@ wr_db_init(struct wr_db *db, const char *conninfo, const char *appname, const ch
 		.conninfo = wr_xstrdup(conninfo ? conninfo : ""),
 		.appname = wr_xstrdup(appname ? appname : "wr"),
 		.session_sql = session_sql ? wr_xstrdup(session_sql) : NULL,
+		.timeout_ms = (int) wr_db_timeout_ms,
 	};
 	r = connect_now(db, reterr);
 	if (r < 0)
@@ -101,16 +224,142 @@ wr_db_done(struct wr_db *db)
 int
 wr_db_reconnect(struct wr_db *db, struct wr_error *reterr)
 {
-	if (db->conn)
-		PQfinish(db->conn);
-	db->conn = NULL;
+	drop(db);
 	return connect_now(db, reterr);
 }
 
 bool
 wr_db_connected(const struct wr_db *db)
 {
-	return db->conn && PQstatus(db->conn) == CONNECTION_OK;
+	return db->conn && db->phase == WR_DB_READY && PQstatus(db->conn) == CONNECTION_OK;
+}
+
+int
+wr_db_socket(const struct wr_db *db)
+{
+	return db->conn ? PQsocket(db->conn) : -1;
+}
+
+static int
+start_now(struct wr_db *db, struct wr_error *reterr)
+{
+	const char *keys[MAX_PARAMS], *vals[MAX_PARAMS];
+	int64_t secs = 0;
+	PQconninfoOption *opts;
+
+	conn_params(db, keys, vals);
+	db->conn = PQconnectStartParams(keys, vals, /* expand_dbname= */ 1);
+	if (!db->conn)
+		return wr_error_set(reterr, -ENOMEM, "database", "could not connect to database: out of memory");
+	if (PQstatus(db->conn) == CONNECTION_BAD) {
+		int r = set_pg_error(reterr, db->conn, NULL, "could not connect to database");
+
+		drop(db);
+		return r;
+	}
+	db->phase = PHASE_CONNECTING;
+	/* PQconnectPoll leaves connect_timeout to the caller: the effective value, as libpq reads it (at least 2 s). */
+	opts = PQconninfo(db->conn);
+	for (PQconninfoOption *o = opts; o && o->keyword; o++)
+		if (strcmp(o->keyword, "connect_timeout") == 0 && o->val && *o->val &&
+		    wr_parse_i64(o->val, 0, 86400, &secs) < 0)
+			secs = 0;
+	PQconninfoFree(opts);
+	if (secs > 0 && secs < 2)
+		secs = 2;
+	db->deadline = secs > 0 ? wr_mono_ms() + secs * 1000 : 0;
+	return 0;
+}
+
+int
+wr_db_start(struct wr_db *db, const char *conninfo, const char *appname, const char *session_sql,
+	    struct wr_error *reterr)
+{
+	int r;
+
+	*db = (struct wr_db){
+		.conninfo = wr_xstrdup(conninfo ? conninfo : ""),
+		.appname = wr_xstrdup(appname ? appname : "wr"),
+		.session_sql = session_sql ? wr_xstrdup(session_sql) : NULL,
+		.timeout_ms = (int) wr_db_timeout_ms,
+	};
+	r = start_now(db, reterr);
+	if (r < 0)
+		wr_db_done(db);
+	return r;
+}
+
+int
+wr_db_restart(struct wr_db *db, struct wr_error *reterr)
+{
+	drop(db);
+	return start_now(db, reterr);
+}
+
+static int
+connect_failed(struct wr_db *db, const PGresult *res, const char *what, struct wr_error *reterr)
+{
+	int r = set_pg_error(reterr, db->conn, res, what);
+
+	drop(db);
+	return r < 0 ? r : -ECONNRESET;
+}
+
+int
+wr_db_connect_poll(struct wr_db *db, struct wr_error *reterr)
+{
+	PGresult *res;
+
+	if (!db->conn)
+		return wr_error_set(reterr, -ECONNRESET, "database", "not connected to database");
+	if (db->phase == WR_DB_READY)
+		return 0;
+	if (db->deadline && wr_mono_ms() >= db->deadline) {
+		drop(db);
+		wr_error_set(reterr, -ETIMEDOUT, "database", "could not connect to database: no answer within connect_timeout");
+		if (reterr)
+			snprintf(reterr->sqlstate, sizeof(reterr->sqlstate), "08001");
+		return -ETIMEDOUT;
+	}
+	if (db->phase == PHASE_CONNECTING) {
+		switch (PQconnectPoll(db->conn)) {
+		case PGRES_POLLING_READING:
+			return WR_DB_WANT_READ;
+		case PGRES_POLLING_WRITING:
+			return WR_DB_WANT_WRITE;
+		case PGRES_POLLING_OK:
+			break;
+		default:
+			return connect_failed(db, NULL, "could not connect to database", reterr);
+		}
+		db->round_trips++;
+		if (!db->session_sql) {
+			db->phase = WR_DB_READY;
+			return 0;
+		}
+		if (!PQsendQuery(db->conn, db->session_sql))
+			return connect_failed(db, NULL, "could not configure session", reterr);
+		db->phase = PHASE_CONFIGURING;
+		return WR_DB_WANT_READ;
+	}
+	if (!PQconsumeInput(db->conn))
+		return connect_failed(db, NULL, "could not configure session", reterr);
+	while (!PQisBusy(db->conn)) {
+		res = PQgetResult(db->conn);
+		if (!res) {
+			db->round_trips++;
+			db->phase = WR_DB_READY;
+			return 0;
+		}
+		if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK) {
+			int r = connect_failed(db, res, "could not configure session", reterr);
+
+			PQclear(res);
+			return r;
+		}
+		PQclear(res);
+	}
+	return WR_DB_WANT_READ;
 }
 
 int
@@ -119,13 +368,18 @@ wr_db_exec(struct wr_db *db, const char *sql, int nparams, const char *const *pa
 {
 	PGresult *res;
 
-	if (!db->conn)
-		return wr_error_set(reterr, -ECONNRESET, "database", "not connected to database");
-	res = PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
-	db->round_trips++;
-	if (PQresultStatus(res) != expect) {
-		int r = set_pg_error(reterr, db->conn, res, "query failed");
+	int r;
 
+	if (!db->conn || db->phase != WR_DB_READY)
+		return wr_error_set(reterr, -ECONNRESET, "database", "not connected to database");
+	if (!PQsendQueryParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0))
+		return set_pg_error(reterr, db->conn, NULL, "could not send query");
+	db->round_trips++;
+	r = collect(db, deadline_of(db), &res, reterr);
+	if (r < 0)
+		return r;
+	if (PQresultStatus(res) != expect) {
+		r = set_pg_error(reterr, db->conn, res, "query failed");
 		PQclear(res);
 		return r;
 	}
@@ -142,9 +396,11 @@ wr_db_pipeline(struct wr_db *db, struct wr_db_stmt *stmts, size_t n, struct wr_e
 	int r = 0;
 	bool failed = false;
 
+	int64_t deadline = deadline_of(db);
+
 	for (size_t i = 0; i < n; i++)
 		stmts[i].res = NULL;
-	if (!db->conn)
+	if (!db->conn || db->phase != WR_DB_READY)
 		return wr_error_set(reterr, -ECONNRESET, "database", "not connected to database");
 	if (!PQenterPipelineMode(db->conn))
 		return set_pg_error(reterr, db->conn, NULL, "could not enter pipeline mode");
@@ -163,8 +419,11 @@ wr_db_pipeline(struct wr_db *db, struct wr_db_stmt *stmts, size_t n, struct wr_e
 	}
 	db->round_trips++;
 	for (size_t i = 0; i < n; i++) {
-		PGresult *res = PQgetResult(db->conn), *extra;
+		PGresult *res, *extra;
 
+		if ((r = await_result(db, deadline, reterr)) < 0)
+			goto out_broken;
+		res = PQgetResult(db->conn);
 		if (!res) {
 			r = set_pg_error(reterr, db->conn, NULL, "lost connection in pipeline");
 			goto out_broken;
@@ -178,7 +437,11 @@ wr_db_pipeline(struct wr_db *db, struct wr_db_stmt *stmts, size_t n, struct wr_e
 		} else
 			stmts[i].res = res;
 		/* Each command's results end with a NULL. */
-		while ((extra = PQgetResult(db->conn)) != NULL) {
+		for (;;) {
+			if ((r = await_result(db, deadline, reterr)) < 0)
+				goto out_broken;
+			if ((extra = PQgetResult(db->conn)) == NULL)
+				break;
 			if (PQresultStatus(extra) == PGRES_PIPELINE_SYNC) {
 				/* Can only happen if the connection desynchronised. */
 				PQclear(extra);
@@ -189,8 +452,11 @@ wr_db_pipeline(struct wr_db *db, struct wr_db_stmt *stmts, size_t n, struct wr_e
 		}
 	}
 	for (;;) {
-		PGresult *res = PQgetResult(db->conn);
+		PGresult *res;
 
+		if ((r = await_result(db, deadline, reterr)) < 0)
+			goto out_broken;
+		res = PQgetResult(db->conn);
 		if (!res) {
 			r = set_pg_error(reterr, db->conn, NULL, "lost connection in pipeline");
 			goto out_broken;
@@ -216,8 +482,7 @@ wr_db_pipeline(struct wr_db *db, struct wr_db_stmt *stmts, size_t n, struct wr_e
 
 out_broken:
 	/* The connection state is unknown: drop it so the caller reconnects. */
-	PQfinish(db->conn);
-	db->conn = NULL;
+	drop(db);
 	if (reterr && !reterr->sqlstate[0])
 		snprintf(reterr->sqlstate, sizeof(reterr->sqlstate), "08006");
 	if (r >= 0)
@@ -246,7 +511,7 @@ wr_db_notifies(struct wr_db *db, void (*cb)(const char *channel, const char *pay
 	PGnotify *n;
 	int count = 0;
 
-	if (!db->conn)
+	if (!db->conn || db->phase != WR_DB_READY)
 		return wr_error_set(reterr, -ECONNRESET, "database", "not connected to database");
 	if (!PQconsumeInput(db->conn) || PQstatus(db->conn) == CONNECTION_BAD) {
 		/* Whatever libpq says, the connection cannot be listened on any more. */

@@ -24,10 +24,39 @@ struct wr_db {
 	char *appname;        /* from malloc() */
 	char *session_sql;    /* from malloc(), may be NULL: run after every (re)connect */
 	uint64_t round_trips; /* client-server round trips since wr_db_init */
+	int timeout_ms;       /* client-side bound on one call's round trips, 0 = none (wr_db_timeout_ms) */
+	int phase;            /* WR_DB_READY, or an asynchronous connect in progress (wr_db_start) */
+	int64_t deadline;     /* wr_mono_ms() by which an asynchronous connect must be done */
 };
 
-/* Connects; conninfo is passed to libpq untouched ("" uses PG* variables).
- * On failure *db is left zeroed (wr_db_done on it is harmless). */
+/*
+ * Timeouts.  Every connection gets, unless its conninfo (or PGCONNECT_TIMEOUT)
+ * says otherwise: connect_timeout=5, keepalives=1, keepalives_idle=10,
+ * keepalives_interval=5, keepalives_count=3, tcp_user_timeout=20000 (ms).
+ * So a database host that vanishes is noticed within about 25 s on an idle
+ * connection and 20 s with data in flight; a connect gives up after 5 s.
+ * Override any of them in the URL (?keepalives_idle=60) or key=value string.
+ *
+ * wr_db_timeout_ms bounds, on the client side, how long one call (a query, a
+ * pipeline, the session setup) waits for the server: past it the connection
+ * is dropped and the call fails with -ETIMEDOUT (SQLSTATE 08006), which
+ * callers treat like a lost connection.  A server that still acknowledges
+ * TCP but never answers (a stopped backend, a stuck proxy) is noticed this
+ * way only.  0 (the default) waits forever; services set it from their
+ * db-timeout-ms setting (WR_DB_CONFIG_KEY_TIMEOUT) before they connect.
+ */
+extern int64_t wr_db_timeout_ms;
+#define WR_DB_CONFIG_KEY_TIMEOUT(dflt)                                                                           \
+	{                                                                                                       \
+		.name = "db-timeout-ms", .type = WR_CONFIG_INT, .ptr = &wr_db_timeout_ms, .def = (dflt), .min = 0, \
+		.max = 3600000,                                                                                 \
+		.help = "longest wait for one answer from the database before the connection is dropped;"     \
+			" 0 = no limit"                                                                        \
+	}
+
+/* Connects; conninfo is passed to libpq ("" uses PG* variables), after the
+ * timeout defaults above.  On failure *db is left zeroed (wr_db_done on it
+ * is harmless). */
 int
 wr_db_init(struct wr_db *db, const char *conninfo, const char *appname, const char *session_sql,
 	   struct wr_error *reterr) WR_MUSTCHECK;
@@ -38,6 +67,31 @@ int
 wr_db_reconnect(struct wr_db *db, struct wr_error *reterr) WR_MUSTCHECK;
 bool
 wr_db_connected(const struct wr_db *db);
+
+/*
+ * Asynchronous connect, for an event loop that must never block
+ * (PQconnectStartParams/PQconnectPoll, then the session SQL sent and read
+ * without waiting).  wr_db_start sets *db up like wr_db_init, without waiting;
+ * wr_db_restart drops the connection and starts again.  Then call
+ * wr_db_connect_poll whenever wr_db_socket(db) is ready for what it last
+ * asked for, and at db->deadline: it returns WR_DB_WANT_READ or
+ * WR_DB_WANT_WRITE (not done yet), 0 (connected: wr_db_connected() is true),
+ * or a negative errno (-ETIMEDOUT past connect_timeout) with the connection
+ * dropped.  The socket may change between calls.
+ */
+#define WR_DB_READY 0
+#define WR_DB_WANT_READ 1
+#define WR_DB_WANT_WRITE 2
+int
+wr_db_start(struct wr_db *db, const char *conninfo, const char *appname, const char *session_sql,
+	    struct wr_error *reterr) WR_MUSTCHECK;
+int
+wr_db_restart(struct wr_db *db, struct wr_error *reterr) WR_MUSTCHECK;
+int
+wr_db_connect_poll(struct wr_db *db, struct wr_error *reterr) WR_MUSTCHECK;
+/* The connection's socket, or -1. */
+int
+wr_db_socket(const struct wr_db *db);
 
 /*
  * Runs one statement with text parameters in one round trip.  expect is

@@ -50,6 +50,8 @@ game_verb_implemented(enum game_verb v)
 	case GAME_VERB_KILL:
 	case GAME_VERB_FLEE:
 	case GAME_VERB_NOD:
+	case GAME_VERB_FOLLOW:
+	case GAME_VERB_UNFOLLOW:
 	case GAME_VERB_USE:
 		return true;
 	default:
@@ -203,6 +205,10 @@ apply(struct game_state *st, const struct game_action *a, const struct game_env 
 		return game_apply_emote(st, a, actor, out);
 	case GAME_VERB_NOD:
 		return game_apply_nod(st, a, actor, out);
+	case GAME_VERB_FOLLOW:
+		return game_apply_follow(st, a, actor, out);
+	case GAME_VERB_UNFOLLOW:
+		return game_apply_unfollow(st, a, actor, out);
 	case GAME_VERB_TELL:
 		return game_apply_tell(st, a, actor, out);
 	case GAME_VERB_SHOUT:

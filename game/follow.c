@@ -28,6 +28,31 @@ game_char_moved(struct game_state *st, struct game_char *c, const struct game_ro
 	game_follow_move(c, to, out);
 	if (to->zone_id && to->zone_id != from->zone_id)
 		game_follow_wake(to, out);
+	if (dir)
+		game_follow_leader(c, from, to, dir, out);
+}
+
+void
+game_follow_leader(const struct game_char *c, const struct game_room *from, const struct game_room *to,
+		   const char *dir, struct game_outcome *out)
+{
+	enum game_dir d = game_dir_from_string(dir);
+
+	if (d < 0)
+		return;
+	for (size_t i = 0; i < c->nfollowers && i < GAME_MAX_FOLLOWERS; i++) {
+		struct game_followup f = {
+			/* target_char: the leader it follows, so the move checks it still does. */
+			.action = {.verb = GAME_VERB_MOVE, .actor_char = c->followers[i], .room_id = from->id,
+				   .to_room_id = to->id, .dir = d, .has_dir = true, .target_char = c->id},
+			.lock_rooms = {from->id, to->id},
+			.nlock_rooms = 2,
+			.lock_char = c->followers[i],
+		};
+
+		if (c->followers[i] != c->id)
+			game_follow(out, &f);
+	}
 }
 
 void

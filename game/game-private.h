@@ -188,6 +188,11 @@ void
 game_follow_wake(const struct game_room *room, struct game_outcome *out);
 void
 game_follow_look(const struct game_char *c, const struct game_room *room, struct game_outcome *out);
+/* c walked dir from from to to: each of its followers (c->followers) walks
+ * the same way, as a follow-up action of its own (issue 17). */
+void
+game_follow_leader(const struct game_char *c, const struct game_room *from, const struct game_room *to,
+		   const char *dir, struct game_outcome *out);
 
 /* ---- fight.c: how a fight starts, and what rounds are made of ---------------- */
 
@@ -304,6 +309,13 @@ game_apply_emote(struct game_state *st, const struct game_action *a, struct game
 		 struct game_outcome *out);
 int
 game_apply_nod(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
+/* social.c (issue 17) */
+int
+game_apply_follow(struct game_state *st, const struct game_action *a, struct game_char *actor,
+		  struct game_outcome *out);
+int
+game_apply_unfollow(struct game_state *st, const struct game_action *a, struct game_char *actor,
+		    struct game_outcome *out);
 int
 game_apply_tell(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
 int

@@ -69,6 +69,9 @@ enum game_verb {
 	GAME_VERB_KILL,
 	GAME_VERB_FLEE,
 	GAME_VERB_NOD,
+	/* issue 17: playing together */
+	GAME_VERB_FOLLOW,   /* follow <someone>: walk where they walk */
+	GAME_VERB_UNFOLLOW, /* unfollow */
 	/* issue 13: a room's custom command ("pull lever"), planned from the words the room's triggers accept */
 	GAME_VERB_USE,
 	/* Internal verbs: asked for by the rules themselves (struct
@@ -357,6 +360,9 @@ struct game_room {
 	int64_t item_tags_of[GAME_MAX_TAGS]; /* the floor item each tag came from (0: the room's own) */
 };
 
+/* Followers of one character that walk with it (more follow on the next move). */
+#define GAME_MAX_FOLLOWERS 8
+
 struct game_char {
 	int64_t id;
 	const char *name;
@@ -370,6 +376,10 @@ struct game_char {
 	int64_t hp_at_ms;   /* when hp was last written: regeneration counts from here */
 	int64_t fighting;   /* the mob it fights, 0 = none */
 	int64_t fight_id;   /* the action that started the fight: its rounds carry it */
+	int64_t following;  /* the character it follows, 0 = none (issue 17) */
+	int64_t followers[GAME_MAX_FOLLOWERS]; /* locked: who follows it from its room, for a move's follow-ups */
+	size_t nfollowers;
+	bool following_set; /* OUT: following changed, the worker writes it */
 	int64_t carried_weight; /* weighed: everything it owns, worn, carried and inside those */
 	int32_t carried_count;  /* possessions: how many things it carries (not worn) in all */
 	bool light;       /* holds a light (a worn item whose template has stats.light) */
@@ -400,6 +410,7 @@ struct game_item {
 	bool stackable;
 	bool light;       /* stats.light: lights a dark room while worn (held) or lying there */
 	bool invisible;   /* stats.invisible */
+	bool fixture;     /* stats.fixture: part of the room (a crate, an anvil), never taken */
 	int32_t weight;   /* of one */
 	int32_t capacity; /* containers: the weight they hold */
 	int64_t quantity; /* 1..GAME_MAX_STACK */

@@ -277,6 +277,12 @@ game_apply_get(struct game_state *st, const struct game_action *a, struct game_c
 			refuse(&t, it, "closed", game_cap(game_printf(out, "%s is closed.", game_item_label(out, parent))));
 			continue;
 		}
+		/* A fixture is part of the room: "get all" leaves it, "get crate" is told so. */
+		if (it->fixture) {
+			refuse(&t, it, "fixed",
+			       game_cap(game_printf(out, "%s is fixed in place.", game_item_label(out, it))));
+			continue;
+		}
 		if (it->kind == GAME_ITEM_MONEY) {
 			/* Coins become gold: the pile shrinks or goes away. */
 			actor->gold += take;

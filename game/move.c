@@ -20,6 +20,9 @@ game_apply_move(struct game_state *st, const struct game_action *a, struct game_
 	const char *who = game_seen_name(actor);
 	struct game_event *ev;
 
+	/* A follower's move (issue 17): only while it still follows, from where its leader left. */
+	if (a->target_char && (actor->following != a->target_char || actor->room_id != a->room_id))
+		return game_reject(out, a, "lost_leader", "You lose track of the one you follow.");
 	if (!from)
 		return game_stale(out);
 	target = from->exits[a->dir];

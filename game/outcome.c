@@ -58,7 +58,8 @@ game_str_add(struct game_str *gs, const char *s, size_t n)
 		out->overflow = true;
 		return;
 	}
-	memcpy(gs->start + gs->len, s, n);
+	/* memmove: s may point into the same pool (a label built from earlier text). */
+	memmove(gs->start + gs->len, s, n);
 	gs->len += n;
 	gs->start[gs->len] = '\0';
 }

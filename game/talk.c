@@ -24,7 +24,12 @@ game_apply_say(struct game_state *st, const struct game_action *a, struct game_c
 	game_event_stream(ev, out, GAME_STREAM_ROOM, actor->room_id);
 	game_field_str(ev, out, "message", game_printf(out, "%s", a->text));
 	game_field_str(ev, out, "speaker", game_seen_name(actor));
+#ifdef WR_RULES_MUTANT_SAY
+	/* A test-only mutant (tests/meson.build, wr-verify-mutant): verify must name it. */
+	game_field_str(ev, out, "text", game_printf(out, "%s says loudly, '%s'", game_seen_name(actor), a->text));
+#else
 	game_field_str(ev, out, "text", game_printf(out, "%s says, '%s'", game_seen_name(actor), a->text));
+#endif
 	game_field_str(ev, out, "text_self", game_printf(out, "You say, '%s'", a->text));
 	/* issue 13: the room's and its mobs' speech triggers hear it. */
 	game_script_fire(game_state_room(st, actor->room_id), GAME_ON_SPEECH, actor, 0, a->text, NULL, 0, out);

@@ -29,7 +29,9 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/secret.h"
 #include "core/util.h"
+#include "ingress/accounts.h"
 #include "ingress/ingress.h"
 
 #define MAX_TOKEN_LEN 512
@@ -68,6 +70,13 @@ static const struct route_spec specs[_INGRESS_ROUTE_MAX] = {
 	[INGRESS_ROUTE_DEMO_CHARACTERS] = {INGRESS_ROUTE_DEMO_CHARACTERS, "GET, HEAD", false, false, NULL},
 	[INGRESS_ROUTE_DEMO_TOKENS] = {INGRESS_ROUTE_DEMO_TOKENS, "POST", false, true, NULL},
 	[INGRESS_ROUTE_STATIC] = {INGRESS_ROUTE_STATIC, "GET, HEAD", false, false, NULL},
+	/* accounts.c: DELETE /v1/sessions and the character routes check their token themselves. */
+	[INGRESS_ROUTE_ACCOUNTS] = {INGRESS_ROUTE_ACCOUNTS, "POST", false, true, NULL},
+	[INGRESS_ROUTE_ACCOUNT_PASSWORD] = {INGRESS_ROUTE_ACCOUNT_PASSWORD, "POST", true, true, NULL},
+	[INGRESS_ROUTE_SESSIONS] = {INGRESS_ROUTE_SESSIONS, "POST, DELETE", false, true, NULL},
+	[INGRESS_ROUTE_SESSIONS_REFRESH] = {INGRESS_ROUTE_SESSIONS_REFRESH, "POST", false, true, NULL},
+	[INGRESS_ROUTE_CHARACTERS] = {INGRESS_ROUTE_CHARACTERS, "GET, POST", true, true, NULL},
+	[INGRESS_ROUTE_CHARACTER] = {INGRESS_ROUTE_CHARACTER, "DELETE", true, false, NULL},
 };
 
 struct request {
@@ -96,6 +105,7 @@ struct ingress_http {
 	struct cmd_ratelimit *rl;
 	struct ingress_waiters *waiters;
 	struct ingress_web *web;
+	struct ingress_accounts *accounts;
 	struct cmd_limits lim;
 	size_t max_body;
 	int64_t max_mailboxes;
@@ -103,6 +113,7 @@ struct ingress_http {
 	unsigned int port;
 	MHD_socket quiesced_fd;
 	atomic_int inflight;                  /* requests between first call and completion */
+	char *tls_cert, *tls_key;             /* PEM, from malloc(), NULL without TLS: MHD reads them while it runs */
 };
 
 /* What goes with a response besides the body. */
@@ -152,6 +163,11 @@ route_for(const char *url, struct request *rq)
 		{"/v1/web/config", INGRESS_ROUTE_WEB_CONFIG},
 		{"/v1/demo/characters", INGRESS_ROUTE_DEMO_CHARACTERS},
 		{"/v1/demo/tokens", INGRESS_ROUTE_DEMO_TOKENS},
+		{"/v1/accounts", INGRESS_ROUTE_ACCOUNTS},
+		{"/v1/accounts/password", INGRESS_ROUTE_ACCOUNT_PASSWORD},
+		{"/v1/sessions", INGRESS_ROUTE_SESSIONS},
+		{"/v1/sessions/refresh", INGRESS_ROUTE_SESSIONS_REFRESH},
+		{"/v1/characters", INGRESS_ROUTE_CHARACTERS},
 	};
 
 	for (size_t i = 0; i < WR_ELEMENTSOF(exact); i++)
@@ -165,6 +181,8 @@ route_for(const char *url, struct request *rq)
 		return INGRESS_ROUTE_MAILBOX_ACTIONS;
 	if (match_param(url, "/v1/mailbox/", "", rq))
 		return INGRESS_ROUTE_MAILBOX;
+	if (match_param(url, "/v1/characters/", "", rq))
+		return INGRESS_ROUTE_CHARACTER;
 	/* The web client (web.c): "/" and plain file names, nothing below a directory. */
 	if (strcmp(url, "/") == 0) {
 		snprintf(rq->param, sizeof(rq->param), "index.html");
@@ -487,12 +505,14 @@ on_headers(struct ingress_http *h, struct MHD_Connection *conn, struct request *
 		}
 		rp.retry_after = 0;
 	}
-	if (spec->token && !(rq->route == INGRESS_ROUTE_METRICS && h->metrics_public)) {
+	if ((spec->token && !(rq->route == INGRESS_ROUTE_METRICS && h->metrics_public)) ||
+	    (rq->route == INGRESS_ROUTE_SESSIONS && strcmp(method, "DELETE") == 0)) {
 		ret = check_token(h, conn, rq, &done);
 		if (done)
 			return ret;
 	}
-	if (spec->body)
+	/* GET /v1/characters and DELETE /v1/sessions take no body. */
+	if (spec->body && strcmp(method, "POST") == 0)
 		return check_body_headers(h, conn, rq);
 	return MHD_YES;
 }
@@ -654,6 +674,70 @@ on_static(struct ingress_http *h, struct MHD_Connection *conn, struct request *r
 	return ret;
 }
 
+/* The client's address as text, for the attempt limits of accounts.c. */
+static void
+client_ip(struct MHD_Connection *conn, char *buf, size_t n)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	socklen_t len = sizeof(struct sockaddr_storage);
+
+	snprintf(buf, n, "unknown");
+	if (!ci || !ci->client_addr)
+		return;
+	if (ci->client_addr->sa_family == AF_INET)
+		len = sizeof(struct sockaddr_in);
+	else if (ci->client_addr->sa_family == AF_INET6)
+		len = sizeof(struct sockaddr_in6);
+	if (getnameinfo(ci->client_addr, len, buf, (socklen_t) n, NULL, 0, NI_NUMERICHOST) != 0)
+		snprintf(buf, n, "unknown");
+}
+
+/* The routes of accounts.c; the body (it may hold passwords) is wiped after. */
+static enum MHD_Result
+on_accounts(struct ingress_http *h, struct MHD_Connection *conn, struct request *rq)
+{
+	struct wr_strbuf body = WR_STRBUF_INIT;
+	struct reply rp = {0};
+	char ip[NI_MAXHOST];
+	struct ingress_accounts_req ar;
+	unsigned int status = 500;
+
+	client_ip(conn, ip, sizeof(ip));
+	ar = (struct ingress_accounts_req){.ip = ip, .token = rq->token, .body = wr_strbuf_str(&rq->body),
+					   .len = rq->body.len, .param = rq->param};
+	switch (rq->route) {
+	case INGRESS_ROUTE_ACCOUNTS:
+		status = ingress_accounts_signup(h->accounts, h->store, &ar, &body, &rp.retry_after);
+		break;
+	case INGRESS_ROUTE_ACCOUNT_PASSWORD:
+		status = ingress_accounts_password(h->accounts, h->store, &ar, &body, &rp.retry_after);
+		break;
+	case INGRESS_ROUTE_SESSIONS:
+		status = strcmp(rq->method, "DELETE") == 0
+				 ? ingress_accounts_logout(h->accounts, h->store, &ar, &body)
+				 : ingress_accounts_login(h->accounts, h->store, &ar, &body, &rp.retry_after);
+		break;
+	case INGRESS_ROUTE_SESSIONS_REFRESH:
+		status = ingress_accounts_refresh(h->accounts, h->store, &ar, &body, &rp.retry_after);
+		break;
+	case INGRESS_ROUTE_CHARACTERS:
+		status = strcmp(rq->method, "GET") == 0 ? ingress_characters_list(h->accounts, h->store, &ar, &body)
+							: ingress_characters_create(h->accounts, h->store, &ar, &body);
+		break;
+	case INGRESS_ROUTE_CHARACTER:
+		status = ingress_characters_delete(h->accounts, h->store, &ar, &body);
+		break;
+	default:
+		break;
+	}
+	if (rq->body.buf)
+		wr_secret_wipe(rq->body.buf, rq->body.len);
+	wr_strbuf_done(&rq->body);
+	if (status != 429)
+		rp.retry_after = status == MHD_HTTP_SERVICE_UNAVAILABLE ? 1 : 0;
+	return send_reply(conn, rq, status, &body, &rp);
+}
+
 /* Last call: the whole body is in (or a suspended long-poll was resumed). */
 static enum MHD_Result
 on_complete(struct ingress_http *h, struct MHD_Connection *conn, struct request *rq)
@@ -689,6 +773,13 @@ on_complete(struct ingress_http *h, struct MHD_Connection *conn, struct request 
 		break;
 	case INGRESS_ROUTE_STATIC:
 		return on_static(h, conn, rq);
+	case INGRESS_ROUTE_ACCOUNTS:
+	case INGRESS_ROUTE_ACCOUNT_PASSWORD:
+	case INGRESS_ROUTE_SESSIONS:
+	case INGRESS_ROUTE_SESSIONS_REFRESH:
+	case INGRESS_ROUTE_CHARACTERS:
+	case INGRESS_ROUTE_CHARACTER:
+		return on_accounts(h, conn, rq);
 	case INGRESS_ROUTE_WEB_CONFIG:
 		status = ingress_web_config(h->web, &body);
 		break;
@@ -823,11 +914,47 @@ resolve_listen(const char *host, unsigned int port, struct sockaddr_storage *ret
 static struct ingress_http *
 http_free(struct ingress_http *h)
 {
+	free(h->tls_cert);
+	if (h->tls_key)
+		explicit_bzero(h->tls_key, strlen(h->tls_key));
+	free(h->tls_key);
 	h->waiters = ingress_waiters_free(h->waiters);
 	h->rl = cmd_ratelimit_free(h->rl);
 	h->web = ingress_web_free(h->web);
+	h->accounts = ingress_accounts_free(h->accounts);
 	free(h);
 	return NULL;
+}
+
+/* Reads a PEM file whole (at most 1 MiB), NUL-terminated, for MHD's HTTPS_MEM options. */
+static int
+read_pem(const char *path, const char *what, char **ret, struct wr_error *reterr)
+{
+	enum { MAX_PEM = 1 << 20 };
+	FILE *f;
+	char *buf;
+	size_t n;
+
+	if (!path || !*path)
+		return wr_error_set(reterr, -EINVAL, "bad_config", "tls-cert and tls-key go together: %s is not set",
+				    what);
+	f = fopen(path, "re");
+	if (!f)
+		return wr_error_set(reterr, -errno, "bad_config", "%s: cannot open \"%s\": %s", what, path,
+				    strerror(errno));
+	buf = wr_xmalloc(MAX_PEM + 1);
+	n = fread(buf, 1, MAX_PEM + 1, f);
+	fclose(f);
+	if (n > MAX_PEM)
+		n = 0;
+	buf[n] = '\0';
+	if (n == 0 || !strstr(buf, "-----BEGIN ")) {
+		free(buf);
+		return wr_error_set(reterr, -EINVAL, "bad_config", "%s: \"%s\" is not a PEM file of at most 1 MiB",
+				    what, path);
+	}
+	*ret = buf;
+	return 0;
 }
 
 struct ingress_http *
@@ -838,6 +965,8 @@ ingress_http_start(const struct ingress_config *cfg, struct cmd_store *st, struc
 	const union MHD_DaemonInfo *info;
 	unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC |
 			     MHD_ALLOW_SUSPEND_RESUME;
+	struct MHD_OptionItem tls_opts[3] = {{MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL},
+					     {MHD_OPTION_END, 0, NULL}};
 
 	h->store = st;
 	h->max_body = (size_t) cfg->max_body;
@@ -850,6 +979,18 @@ ingress_http_start(const struct ingress_config *cfg, struct cmd_store *st, struc
 	h->web = ingress_web_new(cfg->web_root, cfg->ws_url, cfg->demo, cfg->demo_ttl, reterr);
 	if (!h->web)
 		return http_free(h);
+	h->accounts = ingress_accounts_new(
+		&(struct ingress_accounts_config){.rules_file = cfg->account_rules, .ws_url = cfg->ws_url,
+						  .session_ttl = cfg->session_ttl, .refresh_ttl = cfg->refresh_ttl,
+						  .signup_attempts = cfg->signup_attempts,
+						  .signup_window = cfg->signup_window,
+						  .login_attempts = cfg->login_attempts,
+						  .login_failures = cfg->login_failures,
+						  .login_window = cfg->login_window, .hashers = cfg->hashers,
+						  .password_limits = cfg->password_limits},
+		reterr);
+	if (!h->accounts)
+		return http_free(h);
 	h->waiters = ingress_waiters_new(cfg->database_url, (size_t) cfg->max_waiters);
 	if (!h->waiters) {
 		wr_error_set(reterr, -EAGAIN, "internal", "could not start the long-poll listener");
@@ -859,6 +1000,22 @@ ingress_http_start(const struct ingress_config *cfg, struct cmd_store *st, struc
 		return http_free(h);
 	if (addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	if (cfg->tls_key && *cfg->tls_key && !(cfg->tls_cert && *cfg->tls_cert)) {
+		wr_error_set(reterr, -EINVAL, "bad_config", "tls-cert and tls-key go together: tls-cert is not set");
+		return http_free(h);
+	}
+	if (cfg->tls_cert && *cfg->tls_cert) {
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			wr_error_set(reterr, -ENOTSUP, "bad_config", "tls-cert: this libmicrohttpd has no TLS (GnuTLS)");
+			return http_free(h);
+		}
+		if (read_pem(cfg->tls_cert, "tls-cert", &h->tls_cert, reterr) < 0 ||
+		    read_pem(cfg->tls_key, "tls-key", &h->tls_key, reterr) < 0)
+			return http_free(h);
+		flags |= MHD_USE_TLS;
+		tls_opts[0] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, h->tls_cert};
+		tls_opts[1] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, h->tls_key};
+	}
 	/* The logger goes first, or MHD prints messages about the options itself. */
 	h->daemon = MHD_start_daemon(flags, (uint16_t) cfg->port, NULL, NULL, on_request, h,
 				     MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
@@ -868,10 +1025,11 @@ ingress_http_start(const struct ingress_config *cfg, struct cmd_store *st, struc
 				     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) CONNECTION_MEMORY_LIMIT,
 				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) CONNECTION_TIMEOUT_S,
 				     MHD_OPTION_CONNECTION_LIMIT, (unsigned int) CONNECTION_LIMIT,
+				     MHD_OPTION_ARRAY, tls_opts,
 				     MHD_OPTION_END);
 	if (!h->daemon) {
-		wr_error_set(reterr, -EADDRNOTAVAIL, "internal", "could not listen on %s port %u", cfg->listen,
-			     (unsigned int) cfg->port);
+		wr_error_set(reterr, -EADDRNOTAVAIL, "internal", "could not listen on %s port %u%s", cfg->listen,
+			     (unsigned int) cfg->port, h->tls_cert ? " (or tls-cert/tls-key do not make a key pair)" : "");
 		return http_free(h);
 	}
 	info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);

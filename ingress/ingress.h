@@ -40,7 +40,15 @@ struct ingress_config {
 	char *web_root;         /* from malloc(); "" or NULL: web/ of WR_HOME or the source tree */
 	char *ws_url;           /* from malloc(): the websocket the web client is sent to */
 	bool demo;              /* /v1/demo/...: anyone may get a player token */
+	/* accounts.c (issue 17) */
+	char *account_rules;    /* from malloc(): content/accounts/rules.json when "" */
+	int64_t session_ttl, refresh_ttl;
+	int64_t signup_attempts, signup_window, login_attempts, login_failures, login_window;
+	int64_t hashers;
+	char *password_limits;  /* from malloc(): "interactive" or "minimum" (tests) */
 	int64_t demo_ttl;       /* seconds a demo token lives */
+	char *tls_cert;         /* from malloc(): PEM certificate (chain) file; "" = plain HTTP */
+	char *tls_key;          /* from malloc(): PEM private key file; set with tls_cert or not at all */
 };
 
 /* Longest stream name accepted in a URL ("room:12"). */
@@ -220,6 +228,13 @@ enum ingress_route {
 	INGRESS_ROUTE_DEMO_CHARACTERS,
 	INGRESS_ROUTE_DEMO_TOKENS,
 	INGRESS_ROUTE_STATIC,
+	/* accounts.c (issue 17) */
+	INGRESS_ROUTE_ACCOUNTS,
+	INGRESS_ROUTE_ACCOUNT_PASSWORD,
+	INGRESS_ROUTE_SESSIONS,
+	INGRESS_ROUTE_SESSIONS_REFRESH,
+	INGRESS_ROUTE_CHARACTERS,
+	INGRESS_ROUTE_CHARACTER,
 	_INGRESS_ROUTE_MAX,
 };
 

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "core/config.h"
+#include "core/db.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "ingress/ingress.h"
@@ -53,7 +54,32 @@ static const struct wr_config_key config_keys[] = {
 	 .help = "demo login: anyone may list the characters and get a player token for one"},
 	{.name = "demo-ttl", .type = WR_CONFIG_INT, .ptr = &cfg.demo_ttl, .def = "3600", .min = 60,
 	 .max = 7 * 86400, .help = "seconds a demo token stays valid"},
+	{.name = "tls-cert", .type = WR_CONFIG_STRING, .ptr = &cfg.tls_cert, .def = "",
+	 .help = "PEM certificate (chain) file: serve HTTPS (with tls-key); \"\" serves plain HTTP"},
+	{.name = "tls-key", .type = WR_CONFIG_STRING, .ptr = &cfg.tls_key, .def = "",
+	 .help = "PEM private key file of tls-cert"},
+	{.name = "account-rules", .type = WR_CONFIG_STRING, .ptr = &cfg.account_rules, .def = "",
+	 .help = "account and character rules; \"\" is content/accounts/rules.json of $WR_HOME or the source tree"},
+	{.name = "session-ttl", .type = WR_CONFIG_INT, .ptr = &cfg.session_ttl, .def = "900", .min = 10,
+	 .max = 7 * 86400, .help = "seconds a session's access token lives (refresh before)"},
+	{.name = "refresh-ttl", .type = WR_CONFIG_INT, .ptr = &cfg.refresh_ttl, .def = "2592000", .min = 60,
+	 .max = 365 * 86400, .help = "seconds a session's refresh token lives"},
+	{.name = "signup-attempts", .type = WR_CONFIG_INT, .ptr = &cfg.signup_attempts, .def = "5", .min = 1,
+	 .max = 1000000, .help = "sign-ups per client address per signup-window (429 above)"},
+	{.name = "signup-window", .type = WR_CONFIG_INT, .ptr = &cfg.signup_window, .def = "600", .min = 1,
+	 .max = 86400, .help = "seconds of the sign-up limit's window"},
+	{.name = "login-attempts", .type = WR_CONFIG_INT, .ptr = &cfg.login_attempts, .def = "20", .min = 1,
+	 .max = 1000000, .help = "log-ins per client address per login-window (429 above)"},
+	{.name = "login-failures", .type = WR_CONFIG_INT, .ptr = &cfg.login_failures, .def = "10", .min = 1,
+	 .max = 1000000, .help = "failed log-ins per account per login-window (429 above)"},
+	{.name = "login-window", .type = WR_CONFIG_INT, .ptr = &cfg.login_window, .def = "300", .min = 1,
+	 .max = 86400, .help = "seconds of the log-in limit's window"},
+	{.name = "password-hashers", .type = WR_CONFIG_INT, .ptr = &cfg.hashers, .def = "2", .min = 1,
+	 .max = 64, .help = "argon2id hashes computed at once (64 MiB each)"},
+	{.name = "password-limits", .type = WR_CONFIG_STRING, .ptr = &cfg.password_limits, .def = "interactive",
+	 .help = "argon2id cost of new hashes: interactive (64 MiB, 2 passes) or minimum (tests only)"},
 	WR_CONFIG_KEY_LOG_LEVEL,
+	WR_DB_CONFIG_KEY_TIMEOUT("8000"),
 	{.name = NULL},
 };
 
@@ -65,6 +91,10 @@ config_done(void)
 	free(cfg.port_file);
 	free(cfg.web_root);
 	free(cfg.ws_url);
+	free(cfg.tls_cert);
+	free(cfg.tls_key);
+	free(cfg.account_rules);
+	free(cfg.password_limits);
 	cfg = (struct ingress_config){0};
 }
 

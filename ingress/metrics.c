@@ -39,6 +39,12 @@ static const char *const route_names[_INGRESS_ROUTE_MAX] = {
 	[INGRESS_ROUTE_DEMO_CHARACTERS] = "demo_characters",
 	[INGRESS_ROUTE_DEMO_TOKENS] = "demo_tokens",
 	[INGRESS_ROUTE_STATIC] = "static",
+	[INGRESS_ROUTE_ACCOUNTS] = "accounts",
+	[INGRESS_ROUTE_ACCOUNT_PASSWORD] = "account_password",
+	[INGRESS_ROUTE_SESSIONS] = "sessions",
+	[INGRESS_ROUTE_SESSIONS_REFRESH] = "sessions_refresh",
+	[INGRESS_ROUTE_CHARACTERS] = "characters",
+	[INGRESS_ROUTE_CHARACTER] = "character",
 };
 
 static atomic_uint_fast64_t requests[_INGRESS_ROUTE_MAX][STATUS_MAX - STATUS_MIN + 1];

@@ -14,6 +14,7 @@
 
 #include "command/store.h"
 #include "core/db.h"
+#include "core/secret.h"
 #include "core/util.h"
 #include "ingress/ingress.h"
 
@@ -24,14 +25,14 @@ static const char sql_demo_characters[] =
 	"FROM (SELECT c.id, c.name FROM characters c JOIN accounts a ON a.id = c.account_id "
 	"WHERE a.disabled_at IS NULL ORDER BY lower(c.name) LIMIT 100) s";
 
-/* $1 the new secret, $2 the character's name (any case), $3 lifetime in
+/* $1 the new secret's hash, $2 the character's name (any case), $3 lifetime in
  * seconds.  One row (id, name) when the token was issued, none when there
  * is no such character or its account is disabled. */
 static const char sql_demo_token[] =
 	"WITH old AS (DELETE FROM access_tokens WHERE label = 'demo' "
 	"AND expires_at < now() - interval '1 hour'), "
 	"ins AS (INSERT INTO access_tokens (token_hash, account_id, kind, character_id, label, expires_at) "
-	"SELECT encode(sha256(convert_to($1, 'UTF8')), 'hex'), c.account_id, 'player', c.id, 'demo', "
+	"SELECT $1, c.account_id, 'player', c.id, 'demo', "
 	"now() + make_interval(secs => $3::int) "
 	"FROM characters c JOIN accounts a ON a.id = c.account_id "
 	"WHERE lower(c.name) = lower($2) AND a.disabled_at IS NULL RETURNING character_id) "
@@ -66,8 +67,8 @@ int
 ingress_store_demo_token(struct cmd_conn *c, const char *character, int64_t ttl_s, char *ret_token,
 			 int64_t *ret_id, char *ret_name, size_t name_size, struct wr_error *reterr)
 {
-	char ttl[24];
-	const char *params[3] = {ret_token, character, ttl};
+	char ttl[24], hash[WR_TOKEN_HASH_LEN + 1];
+	const char *params[3] = {hash, character, ttl};
 	PGresult *res = NULL;
 	struct wr_error err;
 	int r;
@@ -76,6 +77,7 @@ ingress_store_demo_token(struct cmd_conn *c, const char *character, int64_t ttl_
 	r = wr_random_hex(ret_token, INGRESS_DEMO_TOKEN_LEN / 2);
 	if (r < 0)
 		return wr_error_set(reterr, r, "internal", "could not read random bytes");
+	wr_token_hash(ret_token, hash);
 	snprintf(ttl, sizeof(ttl), "%" PRId64, ttl_s);
 	/* Not retried: an insert whose answer was lost issued a token nobody holds. */
 	r = wr_db_exec(&c->db, sql_demo_token, 3, params, PGRES_TUPLES_OK, &res, &err);

@@ -17,6 +17,7 @@
 
 #include "command/store.h"
 #include "core/log.h"
+#include "core/secret.h"
 #include "core/util.h"
 #include "ingress/ingress.h"
 
@@ -33,7 +34,7 @@ static const char sql_may_read[] = "SELECT wr_may_read($1, $2)";
  */
 static const char sql_stream_read[] =
 	"SELECT es.stream, es.seq, e.event_id, e.type, e.actor_key, e.payload::text"
-	" FROM event_streams es JOIN event_log e ON e.event_id = es.event_id"
+	" FROM event_streams es JOIN event_log e ON e.event_id = es.event_id AND e.created_at = es.created_at"
 	" WHERE es.stream = $1 AND es.seq > $2 AND (SELECT wr_may_read($4, $1))"
 	" ORDER BY es.seq LIMIT $3";
 
@@ -62,7 +63,7 @@ static const char sql_mailbox_state[] =
 static const char sql_mailbox_delete[] =
 	"DELETE FROM mailboxes m WHERE m.id = $1"
 	" AND m.account_id = (SELECT t.account_id FROM access_tokens t"
-	" WHERE t.token_hash = encode(sha256(convert_to($2, 'UTF8')), 'hex'))"
+	" WHERE t.token_hash = $2)"
 	" AND wr_may_act($2, 'char', m.character_id)";
 
 /* No parameters.  One row: rows in action_queue, rows in dead_actions. */
@@ -123,10 +124,11 @@ bad_shape(const char *what, struct wr_error *reterr)
 }
 
 int
-ingress_store_stream_read(struct cmd_conn *c, const char *token, const char *stream, int64_t after,
+ingress_store_stream_read(struct cmd_conn *c, const char *secret, const char *stream, int64_t after,
 			  int limit, enum ingress_access *ret_access, struct ingress_events *ret_evs,
 			  struct wr_error *reterr)
 {
+	char token[WR_TOKEN_HASH_LEN + 1]; /* the secret never goes to the database */
 	char after_s[24], limit_s[16];
 	const char *tparams[1] = {token}, *aparams[2] = {token, stream};
 	const char *rparams[4] = {stream, after_s, limit_s, token};
@@ -135,6 +137,7 @@ ingress_store_stream_read(struct cmd_conn *c, const char *token, const char *str
 	struct wr_error err;
 	int r;
 
+	wr_token_hash(secret, token);
 	snprintf(after_s, sizeof(after_s), "%" PRId64, after);
 	snprintf(limit_s, sizeof(limit_s), "%d", limit);
 	for (;;) {
@@ -174,9 +177,10 @@ ingress_store_stream_read(struct cmd_conn *c, const char *token, const char *str
 }
 
 int
-ingress_store_mailbox_open(struct cmd_conn *c, const char *token, int64_t char_id, int64_t max,
+ingress_store_mailbox_open(struct cmd_conn *c, const char *secret, int64_t char_id, int64_t max,
 			   char *ret_id, const char **ret_status, struct wr_error *reterr)
 {
+	char token[WR_TOKEN_HASH_LEN + 1]; /* the secret never goes to the database */
 	static const char *const answers[] = {"created", "unauthorized", "forbidden", "unknown_actor", "limit"};
 	char char_s[24], max_s[24];
 	const char *params[4] = {ret_id, token, char_s, max_s};
@@ -184,6 +188,7 @@ ingress_store_mailbox_open(struct cmd_conn *c, const char *token, int64_t char_i
 	struct wr_error err;
 	int r;
 
+	wr_token_hash(secret, token);
 	r = wr_random_hex(ret_id, INGRESS_MAILBOX_ID_LEN / 2);
 	if (r < 0)
 		return wr_error_set(reterr, r, "internal", "could not read random bytes");
@@ -235,16 +240,18 @@ mailbox_access(PGresult *tokres, PGresult *state, enum ingress_access *ret_acces
 }
 
 int
-ingress_store_mailbox_read(struct cmd_conn *c, const char *token, const char *id, int limit,
+ingress_store_mailbox_read(struct cmd_conn *c, const char *secret, const char *id, int limit,
 			   enum ingress_access *ret_access, struct ingress_mailbox *ret_mb,
 			   struct ingress_events *ret_evs, struct wr_error *reterr)
 {
+	char token[WR_TOKEN_HASH_LEN + 1]; /* the secret never goes to the database */
 	char limit_s[16];
 	const char *tparams[1] = {token}, *rparams[3] = {id, token, limit_s}, *sparams[2] = {id, token};
 	struct wr_db_stmt stmts[3];
 	struct wr_error err;
 	int r;
 
+	wr_token_hash(secret, token);
 	snprintf(limit_s, sizeof(limit_s), "%d", limit);
 	stmts[0] = (struct wr_db_stmt){.sql = cmd_sql_token, .nparams = 1, .params = tparams,
 				       .expect = PGRES_TUPLES_OK};
@@ -277,14 +284,16 @@ ingress_store_mailbox_read(struct cmd_conn *c, const char *token, const char *id
 }
 
 int
-ingress_store_mailbox_get(struct cmd_conn *c, const char *token, const char *id,
+ingress_store_mailbox_get(struct cmd_conn *c, const char *secret, const char *id,
 			  enum ingress_access *ret_access, struct ingress_mailbox *ret_mb, struct wr_error *reterr)
 {
+	char token[WR_TOKEN_HASH_LEN + 1]; /* the secret never goes to the database */
 	const char *tparams[1] = {token}, *sparams[2] = {id, token};
 	struct wr_db_stmt stmts[2];
 	struct wr_error err;
 	int r;
 
+	wr_token_hash(secret, token);
 	for (;;) {
 		stmts[0] = (struct wr_db_stmt){.sql = cmd_sql_token, .nparams = 1, .params = tparams,
 					       .expect = PGRES_TUPLES_OK};
@@ -302,15 +311,17 @@ ingress_store_mailbox_get(struct cmd_conn *c, const char *token, const char *id,
 }
 
 int
-ingress_store_mailbox_delete(struct cmd_conn *c, const char *token, const char *id,
+ingress_store_mailbox_delete(struct cmd_conn *c, const char *secret, const char *id,
 			     enum ingress_access *ret_access, struct wr_error *reterr)
 {
+	char token[WR_TOKEN_HASH_LEN + 1]; /* the secret never goes to the database */
 	const char *tparams[1] = {token}, *params[2] = {id, token};
 	struct ingress_mailbox mb;
 	struct wr_db_stmt stmts[3];
 	struct wr_error err;
 	int r;
 
+	wr_token_hash(secret, token);
 	stmts[0] = (struct wr_db_stmt){.sql = cmd_sql_token, .nparams = 1, .params = tparams,
 				       .expect = PGRES_TUPLES_OK};
 	stmts[1] = (struct wr_db_stmt){.sql = sql_mailbox_state, .nparams = 2, .params = params,
@@ -326,14 +337,16 @@ ingress_store_mailbox_delete(struct cmd_conn *c, const char *token, const char *
 }
 
 int
-ingress_store_token(struct cmd_conn *c, const char *token, struct cmd_token *ret_tok,
+ingress_store_token(struct cmd_conn *c, const char *secret, struct cmd_token *ret_tok,
 		    struct wr_error *reterr)
 {
+	char token[WR_TOKEN_HASH_LEN + 1]; /* the secret never goes to the database */
 	const char *params[1] = {token};
 	PGresult *res = NULL;
 	struct wr_error err;
 	int r;
 
+	wr_token_hash(secret, token);
 	r = cmd_read(c, cmd_sql_token, 1, params, &res, &err);
 	if (r < 0)
 		return cmd_db_failed(c, "look up token", &err, reterr);

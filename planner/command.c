@@ -87,6 +87,8 @@ static const struct verb_shape {
 	[GAME_VERB_KILL] = {T_REQUIRED | T_SELF, T_NONE, T_NONE, false, false},
 	[GAME_VERB_FLEE] = {T_NONE, T_NONE, T_NONE, false, false},
 	[GAME_VERB_NOD] = {T_NONE, T_NONE, T_NONE, false, false},
+	[GAME_VERB_FOLLOW] = {T_REQUIRED | T_SELF, T_NONE, T_NONE, false, false},
+	[GAME_VERB_UNFOLLOW] = {T_NONE, T_NONE, T_NONE, false, false},
 	[GAME_VERB_USE] = {T_NONE, T_NONE, T_NONE, true, false}, /* issue 13: a room's custom command */
 	[GAME_VERB_TRIGGER] = {T_NONE, T_NONE, T_NONE, false, false}, /* system only: never planned */
 };
@@ -155,6 +157,10 @@ planner_check_slot(const struct planner_command *c, int *slot, struct wr_error *
 			CHECK(planner_alias_name_valid(c->alias, reterr));
 		return check_text(c->text, c->meta == PLANNER_META_ALIAS && c->alias[0] && c->text[0],
 				  PLANNER_MAX_ALIAS_BODY, reterr);
+	}
+	if (c->meta == PLANNER_META_HELP) {
+		CHECK(check_targets(c, T_NONE, T_NONE, T_NONE, slot, reterr));
+		return check_text(c->text, false, 0, reterr);
 	}
 	if (c->meta != PLANNER_META_NONE || c->verb < 0 || c->verb >= _GAME_VERB_MAX)
 		return wr_error_set(reterr, -EINVAL, "unknown_verb", "unknown verb");
@@ -245,7 +251,8 @@ void
 planner_command_to_json(struct wr_strbuf *sb, const struct planner_command *c)
 {
 	if (c->meta != PLANNER_META_NONE) {
-		wr_strbuf_printf(sb, "{\"meta\":\"%s\"", c->meta == PLANNER_META_ALIAS ? "alias" : "unalias");
+		wr_strbuf_printf(sb, "{\"meta\":\"%s\"",
+				 c->meta == PLANNER_META_ALIAS ? "alias" : c->meta == PLANNER_META_HELP ? "help" : "unalias");
 		if (c->alias[0]) {
 			wr_strbuf_puts(sb, ",\"alias\":");
 			wr_strbuf_json_str(sb, c->alias);

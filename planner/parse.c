@@ -33,6 +33,7 @@ enum grammar {
 	G_DOOR,    /* open, close, lock, unlock <dir|target> */
 	G_ALIAS,   /* alias [name [expansion]] */
 	G_UNALIAS, /* unalias name */
+	G_HELP,    /* help [topic] */
 };
 
 /* Priority order: earlier entries win a prefix match.  Exact names win first. */
@@ -83,9 +84,12 @@ static const struct verb_def {
 	{"unlock", G_DOOR, GAME_VERB_UNLOCK, 0, false},
 	{"flee", G_BARE, GAME_VERB_FLEE, 0, false},
 	{"nod", G_BARE, GAME_VERB_NOD, 0, false},
+	{"follow", G_ONE, GAME_VERB_FOLLOW, 0, false},
+	{"unfollow", G_BARE, GAME_VERB_UNFOLLOW, 0, false},
 	{"attack", G_ONE, GAME_VERB_KILL, 0, false},
 	{"alias", G_ALIAS, 0, 0, false},
 	{"unalias", G_UNALIAS, 0, 0, false},
+	{"help", G_HELP, 0, 0, false},
 	/* Synonyms players type in full. */
 	{"take", G_GET, GAME_VERB_GET, 0, true},
 	{"hit", G_ONE, GAME_VERB_KILL, 0, true},
@@ -113,6 +117,17 @@ find_verb(const char *w)
 		if (!verbs[i].exact_only && strncmp(verbs[i].name, w, n) == 0)
 			return &verbs[i];
 	return NULL;
+}
+
+int
+planner_verb_of_word(const char *word, enum game_verb *ret)
+{
+	const struct verb_def *v = find_verb(word);
+
+	if (!v || v->grammar == G_ALIAS || v->grammar == G_UNALIAS || v->grammar == G_HELP)
+		return -ENOENT;
+	*ret = v->verb;
+	return 0;
 }
 
 static int
@@ -460,6 +475,7 @@ parse_grammar(const struct verb_def *v, const char *input, const char *rest, str
 	case G_TELL:
 	case G_ALIAS:
 	case G_UNALIAS:
+	case G_HELP:
 		break;
 	}
 	return -EINVAL; /* not reached: the callers handle text grammars */
@@ -494,6 +510,34 @@ parse_tell(const char *input, const char *rest, struct planner_command *cmd, str
 		return r;
 	}
 	return set_text(cmd, input, rest, "tell them what?", reterr);
+}
+
+/* help [topic]: one word, lowercased into cmd->alias ("" asks for the index). */
+static int
+parse_help(const char *input, const char *rest, struct planner_command *cmd, struct wr_error *reterr)
+{
+	const char *word;
+	size_t n;
+
+	cmd->meta = PLANNER_META_HELP;
+	while (*rest == ' ' || *rest == '\t')
+		rest++;
+	word = rest;
+	while (*rest && *rest != ' ' && *rest != '\t')
+		rest++;
+	n = (size_t) (rest - word);
+	if (n >= sizeof(cmd->alias))
+		return err_at(reterr, -ENOENT, "unknown_topic", (size_t) (word - input), "there is no help on \"%.*s\"",
+			      (int) (n > 32 ? 32 : n), word);
+	for (size_t i = 0; i < n; i++)
+		cmd->alias[i] = (char) tolower((unsigned char) word[i]);
+	cmd->alias[n] = '\0';
+	while (*rest == ' ' || *rest == '\t')
+		rest++;
+	if (*rest)
+		return err_at(reterr, -EINVAL, "bad_input", (size_t) (rest - input), "help takes one topic, not \"%.32s\"",
+			      rest);
+	return 0;
 }
 
 static int
@@ -602,6 +646,9 @@ planner_parse(const char *input, struct planner_command *ret, struct wr_error *r
 	case G_ALIAS:
 	case G_UNALIAS:
 		r = parse_alias(v, input, p, &cmd, reterr);
+		break;
+	case G_HELP:
+		r = parse_help(input, p, &cmd, reterr);
 		break;
 	default:
 		r = parse_grammar(v, input, p, &cmd, &ws, reterr);

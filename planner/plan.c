@@ -196,6 +196,15 @@ pick_one(const struct matches *ms, const struct planner_target *t, enum missing 
 			return ms->m[t->ordinal - 1];
 		if (ms->n == 0)
 			missing(reterr, m, t->word);
+		else if (m == M_CARRIED) /* give, drop, put: the inventory, not the room */
+			wr_error_set(reterr, -ENOENT, "not_carrying", "you carry only %zu \"%s\", not %d", ms->n,
+				     t->word, (int) t->ordinal);
+		else if (m == M_WORN)
+			wr_error_set(reterr, -ENOENT, "not_wearing", "you wear only %zu \"%s\", not %d", ms->n,
+				     t->word, (int) t->ordinal);
+		else if (m == M_INSIDE)
+			wr_error_set(reterr, -ENOENT, "not_here", "there are only %zu \"%s\" in there, not %d", ms->n,
+				     t->word, (int) t->ordinal);
 		else
 			wr_error_set(reterr, -ENOENT, "not_here", "there are only %zu \"%s\" here, not %d", ms->n,
 				     t->word, (int) t->ordinal);
@@ -495,6 +504,26 @@ plan_tell(const struct planner_command *cmd, const struct planner_view *v, struc
 		}
 	}
 	return wr_error_set(reterr, -ENOENT, "not_here", "nobody called \"%s\" is playing", cmd->recipient.word);
+}
+
+/* follow <someone in the room>; "follow me" (or oneself) stops following. */
+static int
+plan_follow(const struct planner_command *cmd, const struct planner_view *v, struct planner_action *a,
+	    struct planner_candidates *cand, struct wr_error *reterr)
+{
+	const struct planner_seen *s;
+
+	if (cmd->object.self) {
+		a->target_char = v->character_id;
+		return 0;
+	}
+	s = pick_being(v, &cmd->object, "follow", cand, reterr);
+	if (!s)
+		return reterr ? reterr->code : -ENOENT;
+	if (s->kind != PLANNER_CHAR)
+		return wr_error_set(reterr, -EINVAL, "wrong_kind", "you can only follow other players");
+	a->target_char = s->id;
+	return 0;
 }
 
 static int
@@ -835,6 +864,10 @@ planner_plan(const struct planner_command *cmd, const struct planner_view *view,
 	case GAME_VERB_SCORE:
 	case GAME_VERB_WHO:
 	case GAME_VERB_NOD:
+	case GAME_VERB_UNFOLLOW:
+		break;
+	case GAME_VERB_FOLLOW:
+		r = plan_follow(cmd, view, &a, retcand, reterr);
 		break;
 	case GAME_VERB_USE: {
 		/* issue 13: only a command the room's triggers accept. */

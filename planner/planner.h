@@ -68,6 +68,7 @@ enum planner_meta {
 	PLANNER_META_NONE,
 	PLANNER_META_ALIAS,   /* alias [name [expansion]] */
 	PLANNER_META_UNALIAS, /* unalias name */
+	PLANNER_META_HELP,    /* help [topic]: the topic in alias[] ("" for the index) */
 };
 
 #define PLANNER_MAX_ALIAS_NAME 16   /* bytes with the NUL */
@@ -94,6 +95,11 @@ struct planner_command {
  */
 int
 planner_parse(const char *input, struct planner_command *ret, struct wr_error *reterr) WR_MUSTCHECK;
+
+/* The verb a first word picks ("n": move, "i": inventory), as planner_parse
+ * would; -ENOENT for no verb or a meta command (alias, unalias, help). */
+int
+planner_verb_of_word(const char *word, enum game_verb *ret);
 
 /*
  * Parses one target as typed ("2.goblin", "all.coins", "me").  A quantity

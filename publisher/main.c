@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * wr-publisher: streams events from event_log to websocket clients.
+ * wr-telnet: the same program for MUD clients over telnet (publisher/telnet.c),
+ * built with WR_TELNET_GATEWAY: telnet on by default, websockets off.
  *
  * main.c reads the configuration, installs the signal handlers, writes the
  * port file and runs the lws service loop until SIGINT or SIGTERM.  The wire
@@ -12,9 +14,20 @@
 #include <string.h>
 
 #include "core/config.h"
+#include "core/db.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "publisher/pub-private.h"
+
+#ifdef WR_TELNET_GATEWAY
+#define PROGRAM "wr-telnet"
+#define DEFAULT_PORT "-1"
+#define DEFAULT_TELNET_PORT "4000"
+#else
+#define PROGRAM "wr-publisher"
+#define DEFAULT_PORT "8081"
+#define DEFAULT_TELNET_PORT "-1"
+#endif
 
 static volatile sig_atomic_t stop_signal;
 
@@ -48,10 +61,12 @@ main(int argc, char **argv)
 		 "PostgreSQL connection string or URL (\"\" uses the PG* variables)"},
 		{"listen", WR_CONFIG_STRING, &cfg.listen, "127.0.0.1", 0, 0, false,
 		 "address to listen on (\"*\" or \"0.0.0.0\" for all)"},
-		{"port", WR_CONFIG_INT, &cfg.port, "8081", 0, 65535, false, "TCP port; 0 picks a free one"},
+		{"port", WR_CONFIG_INT, &cfg.port, DEFAULT_PORT, -1, 65535, false,
+		 "websocket TCP port; 0 picks a free one, -1 serves no websockets"},
 		{"port-file", WR_CONFIG_STRING, &cfg.port_file, "", 0, 0, false,
 		 "write the port actually listened on to this file"},
 		WR_CONFIG_KEY_LOG_LEVEL,
+		WR_DB_CONFIG_KEY_TIMEOUT("7000"),
 		{"backstop-ms", WR_CONFIG_INT, &cfg.backstop_ms, "1000", 10, 3600000, false,
 		 "re-read the event tables this often even without a NOTIFY"},
 		{"max-outbox", WR_CONFIG_INT, &cfg.max_outbox, "256", 4, 65536, false,
@@ -81,14 +96,25 @@ main(int argc, char **argv)
 		{"reuse-port", WR_CONFIG_BOOL, &cfg.reuse_port, "false", 0, 0, false,
 		 "share listen and port with other wr-publisher processes that also set it (SO_REUSEPORT,"
 		 " Linux): the kernel spreads new connections between them"},
+		{"telnet-port", WR_CONFIG_INT, &cfg.telnet_port, DEFAULT_TELNET_PORT, -1, 65535, false,
+		 "telnet TCP port for MUD clients (docs/telnet.md); 0 picks a free one, -1 serves no telnet"},
+		{"telnet-port-file", WR_CONFIG_STRING, &cfg.telnet_port_file, "", 0, 0, false,
+		 "write the telnet port actually listened on to this file"},
+		{"telnet-name", WR_CONFIG_STRING, &cfg.telnet_name, "Written Realms", 0, 0, false,
+		 "the world's name in the telnet banner and MSSP"},
+		{"telnet-resume-s", WR_CONFIG_INT, &cfg.telnet_resume_s, "300", 0, 86400, false,
+		 "seconds a dropped telnet log-in may log in again and get what it missed; 0: never"},
+		{"tls-cert", WR_CONFIG_STRING, &cfg.tls_cert, "", 0, 0, false,
+		 "PEM certificate (chain) file: serve wss:// and https:// (with tls-key); \"\" serves plain ws://"},
+		{"tls-key", WR_CONFIG_STRING, &cfg.tls_key, "", 0, 0, false, "PEM private key file of tls-cert"},
 		{NULL, 0, NULL, NULL, 0, 0, false, NULL},
 	};
 	struct wr_error err = {0};
 	struct pub *p = NULL;
 	int r, ret = 1;
 
-	wr_log_init("publisher");
-	r = wr_config_load(keys, argc, argv, "wr-publisher", &err);
+	wr_log_init(PROGRAM + 3);
+	r = wr_config_load(keys, argc, argv, PROGRAM, &err);
 	if (r == 1) {
 		ret = 0;
 		goto out;
@@ -105,8 +131,9 @@ main(int argc, char **argv)
 		log_error("%s", err.msg);
 		goto out;
 	}
-	log_notice("listening on %s port %d", cfg.listen, pub_port(p));
-	if (*cfg.port_file) {
+	if (pub_port(p) >= 0)
+		log_notice("listening on %s port %d", cfg.listen, pub_port(p));
+	if (*cfg.port_file && pub_port(p) >= 0) {
 		r = wr_write_port_file(cfg.port_file, pub_port(p));
 		if (r < 0) {
 			log_error("could not write port file \"%s\": %s", cfg.port_file, strerror(-r));

@@ -77,6 +77,12 @@ struct pub_config {
 	int64_t token_recheck_ms;
 	int64_t send_buffer;       /* SO_SNDBUF of each websocket, 0 = kernel default */
 	bool reuse_port;           /* SO_REUSEPORT: several processes share listen + port */
+	int64_t telnet_port;       /* telnet.c: -1 = no telnet listener, 0 = a free port */
+	char *telnet_port_file;    /* from malloc() (config), "" = none */
+	char *telnet_name;         /* from malloc() (config): the world's name in MSSP and the banner */
+	int64_t telnet_resume_s;   /* how long a dropped telnet login may resume */
+	char *tls_cert;            /* from malloc() (config): PEM certificate file, "" = plain ws:// */
+	char *tls_key;             /* from malloc() (config): its PEM private key file */
 };
 
 /* store.c ------------------------------------------------------------------ */
@@ -118,11 +124,21 @@ struct pub_hello {
 	size_t nmobs;
 };
 
-/* Connects and LISTENs; on failure the store stays usable for pub_store_reconnect. */
+/*
+ * Connects and LISTENs without blocking (wr_db_start): pub_store_start once,
+ * pub_store_restart after a failure, then pub_store_connect_poll whenever
+ * pub_store_socket is ready and at pub_store_deadline (WR_DB_WANT_READ,
+ * WR_DB_WANT_WRITE, 0 once connected and listening, or a negative errno).
+ */
 int
-pub_store_open(struct pub_store *st, const char *conninfo, struct wr_error *reterr) WR_MUSTCHECK;
+pub_store_start(struct pub_store *st, const char *conninfo, struct wr_error *reterr) WR_MUSTCHECK;
 int
-pub_store_reconnect(struct pub_store *st, struct wr_error *reterr) WR_MUSTCHECK;
+pub_store_restart(struct pub_store *st, struct wr_error *reterr) WR_MUSTCHECK;
+int
+pub_store_connect_poll(struct pub_store *st, struct wr_error *reterr) WR_MUSTCHECK;
+/* wr_mono_ms() by which the connect in progress fails; 0: none. */
+int64_t
+pub_store_deadline(const struct pub_store *st);
 void
 pub_store_close(struct pub_store *st);
 bool
@@ -206,12 +222,37 @@ pub_store_invalid_tokens(struct pub_store *st, const char *const *hashes, size_t
 			 void (*cb)(const char *hash, void *userdata), void *userdata,
 			 struct wr_error *reterr) WR_MUSTCHECK;
 
+/* For telnet.c: a character's vitals as stored (hp as of hp_at_ms; game_regen brings it to now). */
+struct pub_vitals {
+	int64_t hp, max_hp, hp_at_ms, level, xp, gold;
+};
+
+#define PUB_ROOM_MAX_EXITS 10      /* the ten directions of the exits table */
+
+/* For telnet.c's Room.Info: a room's zone and where each exit leads. */
+struct pub_room_map {
+	int64_t room_id;
+	char zone[64];
+	struct {
+		char dir[12];
+		int64_t to;
+	} exits[PUB_ROOM_MAX_EXITS];
+	int nexits;
+};
+
+int
+pub_store_vitals(struct pub_store *st, int64_t char_id, struct pub_vitals *ret, struct wr_error *reterr) WR_MUSTCHECK;
+int
+pub_store_room_map(struct pub_store *st, int64_t room_id, struct pub_room_map *ret,
+		   struct wr_error *reterr) WR_MUSTCHECK;
+
 /* pub.c -------------------------------------------------------------------- */
 
 /* An encoded text frame shared by every recipient. */
 struct pub_frame {
 	unsigned refs;
 	size_t len;
+	struct json_object *parsed; /* telnet.c: the frame parsed once for all its telnet readers, or NULL */
 	unsigned char data[];      /* LWS_PRE bytes of headroom, then len bytes */
 };
 
@@ -223,6 +264,7 @@ enum pub_conn_state {
 
 struct pub_sub;
 struct pub_cmd_peer;
+struct pub_telnet_conn;
 struct json_object;
 
 /* Per-session data of the "wr" protocol; lws allocates it zeroed. */
@@ -253,6 +295,7 @@ struct pub_conn {
 	size_t rx_len, rx_cap;     /* rx_cap <= PUB_MAX_RX */
 	char *token;               /* from malloc(): the hello's token, for commands */
 	struct pub_cmd_peer *cmd_peer; /* commands.c; NULL until the first command */
+	struct pub_telnet_conn *telnet; /* telnet.c: a telnet connection's own state; NULL for a websocket */
 	/* issue 13 (drive.c): a service connection follows the mobs it drives */
 	bool service;
 	int64_t mobs[PUB_MAX_MOBS], mob_rooms[PUB_MAX_MOBS];
@@ -284,9 +327,13 @@ struct pub {
 	bool listen_stopped;       /* shutting down: it no longer listens */
 	struct pub_store store;
 	struct lws *db_wsi;        /* adopted dup() of the libpq socket */
+	int db_sock;               /* the libpq socket db_wsi watches a dup() of ... */
+	uint64_t db_sock_ino;      /* ... and its inode: the socket, not just the number */
 	bool db_up;
 	bool in_db_callback;       /* inside the db wsi's own callback */
 	unsigned reconnect_failures;
+	bool db_connecting;        /* an asynchronous connect is in progress (db_step) */
+	bool db_started;           /* p->store holds a connection's settings (pub_store_start succeeded once) */
 	lws_sorted_usec_list_t sul_backstop, sul_reconnect, sul_kick, sul_tick, sul_tokens, sul_recheck, sul_presence;
 	struct pub_conn *conns;    /* every live websocket */
 	uint64_t next_conn_id;
@@ -298,6 +345,7 @@ struct pub {
 	struct pub_stream *streams[PUB_STREAM_BUCKETS];
 	size_t nstreams;
 	struct pub_commands *commands;
+	struct pub_telnet *telnet; /* telnet.c: the telnet listener, resume table, room cache; NULL when off */
 	uint64_t frames_encoded;   /* event frames built: once per row, not per recipient */
 	uint64_t frames_queued;    /* event frames handed to connections */
 };
@@ -334,6 +382,27 @@ pub_conn_push_json(struct pub_conn *c, const char *json, size_t len);
 /* Flushes what is queued, then closes with code and reason; stops routing. */
 void
 pub_conn_close(struct pub_conn *c, int code, const char *reason);
+/* Sets up a connection that lws has accepted (zeroes *c first); it joins p->conns. */
+void
+pub_conn_established(struct pub *p, struct pub_conn *c, struct lws *wsi);
+/* The connection is gone: unsubscribes it and frees what it holds. */
+void
+pub_conn_closed(struct pub *p, struct pub_conn *c);
+/* Takes the oldest queued frame (the caller owns its reference), or NULL. */
+struct pub_frame *
+pub_conn_pop(struct pub_conn *c);
+/* After a writeable callback wrote frames: ends a finished replay, asks for the next callback. */
+void
+pub_conn_wrote(struct pub_conn *c);
+/*
+ * Authenticates c's token (character may be NULL) and subscribes it, with
+ * obj's "resume" if any (resume_hello).  0; -EACCES, -ENOENT, -EMLINK:
+ * refused, -EAGAIN: database trouble, with *reterr's message for the
+ * client; -EPROTO: resume_hello already answered and closed.
+ */
+int
+pub_hello(struct pub_conn *c, const char *token, const char *character, struct json_object *obj,
+	  struct wr_error *reterr) WR_MUSTCHECK;
 /* Fetches events soon, from the loop rather than from the caller's stack. */
 void
 pub_kick(struct pub *p);
@@ -424,6 +493,18 @@ void
 resume_subscribe(struct pub_conn *c, struct json_object *obj);
 void
 resume_unsubscribe(struct pub_conn *c, struct json_object *obj);
+
+/* telnet.c ----------------------------------------------------------------- */
+
+/* Listens on cfg->telnet_port (a raw-socket vhost of the same context). */
+int
+telnet_start(struct pub *p, struct wr_error *reterr) WR_MUSTCHECK;
+/* The telnet port actually listened on, -1 when off. */
+int
+telnet_port(const struct pub *p);
+/* Frees the resume table and the room cache (after the context is gone). */
+void
+telnet_done(struct pub *p);
 
 /* access.c ----------------------------------------------------------------- */
 

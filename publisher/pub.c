@@ -8,6 +8,8 @@
  * loop (LWS_CALLBACK_RAW_RX_FILE).  lws closes the descriptors it adopts,
  * hence the dup(): libpq keeps its own.  A backstop timer fetches anyway every
  * backstop-ms, and a lost database connection is retried every second.
+ * Connecting never blocks the loop: PQconnectPoll steps on the same watched
+ * socket, with connect_timeout counted by a timer (db_step).
  * With reuse-port, a third protocol, "wr-listen", owns our own listening
  * socket (see listen_open) and hands each accepted socket to lws.
  *
@@ -26,6 +28,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/json.h"
@@ -67,6 +70,7 @@ pub_frame_new(const char *json, size_t len)
 
 	f->refs = 1;
 	f->len = len;
+	f->parsed = NULL;
 	memcpy(f->data + LWS_PRE, json, len);
 	return f;
 }
@@ -81,8 +85,11 @@ pub_frame_ref(struct pub_frame *f)
 struct pub_frame *
 pub_frame_unref(struct pub_frame *f)
 {
-	if (f && --f->refs == 0)
+	if (f && --f->refs == 0) {
+		if (f->parsed)
+			json_object_put(f->parsed);
 		free(f);
+	}
 	return NULL;
 }
 
@@ -188,6 +195,30 @@ pub_conn_error(struct pub_conn *c, const char *code, const char *message)
 	wr_strbuf_done(&sb);
 }
 
+struct pub_frame *
+pub_conn_pop(struct pub_conn *c)
+{
+	struct pub_frame *f;
+
+	if (c->out_count == 0)
+		return NULL;
+	f = c->outbox[c->out_head];
+	c->outbox[c->out_head] = NULL;
+	c->out_head = (c->out_head + 1) % c->out_cap;
+	c->out_count--;
+	return f;
+}
+
+void
+pub_conn_wrote(struct pub_conn *c)
+{
+	/* A replay is over once everything fetched so far was written. */
+	if (c->replay_allow > 0 && c->out_count == 0 && route_caught_up(c))
+		c->replay_allow = 0;
+	if (c->out_count > 0 || c->state == PUB_CONN_CLOSING)
+		lws_callback_on_writable(c->wsi);
+}
+
 static int
 conn_writeable(struct pub_conn *c)
 {
@@ -229,11 +260,7 @@ conn_writeable(struct pub_conn *c)
 			return -1;
 		}
 	}
-	/* A replay is over once everything fetched so far was written. */
-	if (c->replay_allow > 0 && c->out_count == 0 && route_caught_up(c))
-		c->replay_allow = 0;
-	if (c->out_count > 0 || c->state == PUB_CONN_CLOSING)
-		lws_callback_on_writable(c->wsi);
+	pub_conn_wrote(c);
 	return 0;
 }
 
@@ -247,12 +274,53 @@ refuse(struct pub_conn *c, const char *code, const char *message, int close_code
 	pub_conn_close(c, close_code, code);
 }
 
+int
+pub_hello(struct pub_conn *c, const char *token, const char *character, struct json_object *obj,
+	  struct wr_error *reterr)
+{
+	struct pub *p = c->pub;
+	struct pub_hello h = {0};
+	int r;
+
+	if (!p->db_up)
+		return wr_error_set(reterr, -EAGAIN, "unavailable", "database unavailable, try again later");
+	r = pub_store_hello(&p->store, token, character, &h, reterr);
+	if (r == -EACCES || r == -ENOENT || r == -EMLINK)
+		return r;
+	if (r < 0) {
+		pub_db_failed(p, reterr);
+		return wr_error_set(reterr, -EAGAIN, "unavailable", "could not check the token, try again later");
+	}
+	c->admin = h.admin;
+	memcpy(c->token_hash, h.token_hash, sizeof(c->token_hash));
+	/* issue 13: a service token follows the mobs it drives (drive.c), over a websocket. */
+	if (h.service) {
+		if (c->telnet)
+			return wr_error_set(reterr, -EACCES, "unauthorized", "a service token connects over a websocket");
+		c->token = wr_xstrdup(token);
+		(void) drive_hello(c, &h);
+		lws_set_timeout(c->wsi, NO_PENDING_TIMEOUT, 0);
+		return 0;
+	}
+	c->char_id = h.char_id;
+	c->char_name = h.name;
+	c->token = wr_xstrdup(token);
+	if (h.char_id > 0)
+		snprintf(c->char_key, sizeof(c->char_key), "char:%lld", (long long) h.char_id);
+	snprintf(c->logctx, sizeof(c->logctx), "conn=%llu char=%lld%s%s", (unsigned long long) c->id,
+		 (long long) h.char_id, h.admin ? " admin" : "", c->telnet ? " telnet" : "");
+	if (resume_hello(c, &h, obj) < 0)
+		return wr_error_set(reterr, -EPROTO, "refused", "the hello was answered and the connection closed");
+	if (c->char_id > 0)
+		access_presence_soon(p);
+	lws_set_timeout(c->wsi, NO_PENDING_TIMEOUT, 0);
+	return 0;
+}
+
 static void
 do_hello(struct pub_conn *c, struct json_object *obj)
 {
-	struct pub *p = c->pub;
 	struct wr_error err = {0};
-	struct pub_hello h = {0};
 	const char *token = NULL, *character = NULL;
 	int r;
 
@@ -264,41 +332,11 @@ do_hello(struct pub_conn *c, struct json_object *obj)
 		refuse(c, "unauthorized", err.msg, PUB_CLOSE_UNAUTHORIZED);
 		return;
 	}
-	if (!p->db_up) {
-		refuse(c, "unavailable", "database unavailable, try again later", PUB_CLOSE_TRY_AGAIN);
-		return;
-	}
-	r = pub_store_hello(&p->store, token, character, &h, &err);
-	if (r == -EACCES || r == -ENOENT || r == -EMLINK) {
+	r = pub_hello(c, token, character, obj, &err);
+	if (r == -EACCES || r == -ENOENT || r == -EMLINK)
 		refuse(c, "unauthorized", err.msg, PUB_CLOSE_UNAUTHORIZED);
-		return;
-	}
-	if (r < 0) {
-		pub_db_failed(p, &err);
-		refuse(c, "unavailable", "could not check the token, try again later", PUB_CLOSE_TRY_AGAIN);
-		return;
-	}
-	c->admin = h.admin;
-	memcpy(c->token_hash, h.token_hash, sizeof(c->token_hash));
-	/* issue 13: a service token follows the mobs it drives (drive.c). */
-	if (h.service) {
-		c->token = wr_xstrdup(token);
-		(void) drive_hello(c, &h);
-		lws_set_timeout(c->wsi, NO_PENDING_TIMEOUT, 0);
-		return;
-	}
-	c->char_id = h.char_id;
-	c->char_name = h.name;
-	c->token = wr_xstrdup(token);
-	if (h.char_id > 0)
-		snprintf(c->char_key, sizeof(c->char_key), "char:%lld", (long long) h.char_id);
-	snprintf(c->logctx, sizeof(c->logctx), "conn=%llu char=%lld%s", (unsigned long long) c->id,
-		 (long long) h.char_id, h.admin ? " admin" : "");
-	if (resume_hello(c, &h, obj) < 0)
-		return;
-	if (c->char_id > 0)
-		access_presence_soon(p);
-	lws_set_timeout(c->wsi, NO_PENDING_TIMEOUT, 0);
+	else if (r == -EAGAIN)
+		refuse(c, "unavailable", err.msg, PUB_CLOSE_TRY_AGAIN);
 }
 
 /* One complete message from the client, c->rx[0..rx_len). */
@@ -382,8 +420,8 @@ conn_receive(struct pub_conn *c, const void *in, size_t len)
 	return 0;
 }
 
-static void
-conn_established(struct pub *p, struct pub_conn *c, struct lws *wsi)
+void
+pub_conn_established(struct pub *p, struct pub_conn *c, struct lws *wsi)
 {
 	char peer[64] = "";
 
@@ -418,8 +456,8 @@ conn_established(struct pub *p, struct pub_conn *c, struct lws *wsi)
 	log_info_ctx(c->logctx, "connected from %s", peer);
 }
 
-static void
-conn_closed(struct pub *p, struct pub_conn *c)
+void
+pub_conn_closed(struct pub *p, struct pub_conn *c)
 {
 	if (!c->live)
 		return;
@@ -546,7 +584,7 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
 		}
 		return 0;
 	case LWS_CALLBACK_ESTABLISHED:
-		conn_established(pub_of(wsi), c, wsi);
+		pub_conn_established(pub_of(wsi), c, wsi);
 		return 0;
 	case LWS_CALLBACK_RECEIVE:
 		return c->live ? conn_receive(c, in, len) : -1;
@@ -558,7 +596,7 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
 		return 0;
 	case LWS_CALLBACK_CLOSED:
 		if (c)
-			conn_closed(pub_of(wsi), c);
+			pub_conn_closed(pub_of(wsi), c);
 		return 0;
 	case LWS_CALLBACK_HTTP:
 		if (!c)
@@ -583,6 +621,7 @@ db_attach(struct pub *p)
 {
 	lws_sock_file_fd_type fd;
 	int s = pub_store_socket(&p->store);
+	struct stat st;
 
 	if (s < 0)
 		return;
@@ -591,6 +630,8 @@ db_attach(struct pub *p)
 		log_warning("could not duplicate the database socket, relying on the backstop timer: %m");
 		return;
 	}
+	p->db_sock = s;
+	p->db_sock_ino = fstat(s, &st) == 0 ? (uint64_t) st.st_ino : 0;
 	p->db_wsi = lws_adopt_descriptor_vhost(p->vhost, LWS_ADOPT_RAW_FILE_DESC, fd, "wr-db", NULL);
 	if (!p->db_wsi)
 		log_warning("could not watch the database socket, relying on the backstop timer");
@@ -604,26 +645,94 @@ db_detach(struct pub *p)
 	p->db_wsi = NULL;
 }
 
+/* Watches libpq's current socket: while connecting, libpq may move to another one (the next address). */
+static void
+db_watch(struct pub *p)
+{
+	int s = pub_store_socket(&p->store);
+	struct stat st;
+
+	if (p->db_wsi && s == p->db_sock && fstat(s, &st) == 0 && (uint64_t) st.st_ino == p->db_sock_ino)
+		return;
+	db_detach(p);
+	db_attach(p);
+}
+
+static void reconnect_cb(lws_sorted_usec_list_t *sul);
+static void connect_timer_cb(lws_sorted_usec_list_t *sul);
+
+static void
+reconnect_later(struct pub *p, const struct wr_error *err)
+{
+	/* One line now and then, not one a second. */
+	if (p->reconnect_failures++ % 30 == 0)
+		log_warning("could not connect to database, retrying every second: %.*s", first_line(err->msg), err->msg);
+	p->db_connecting = false;
+	db_detach(p);
+	lws_sul_schedule(p->ctx, 0, &p->sul_reconnect, reconnect_cb, LWS_US_PER_SEC);
+}
+
+/*
+ * One step of the asynchronous connect (PQconnectPoll, then the session SQL
+ * with its LISTENs): called when the socket is ready, and at the deadline
+ * (connect_timeout), which PQconnectPoll leaves to its caller.  Nothing here
+ * waits, so a database host that vanished never stalls the event loop.
+ */
+static void
+db_step(struct pub *p)
+{
+	struct wr_error err = {0};
+	int64_t deadline, wait_ms = 20;
+	int r = pub_store_connect_poll(&p->store, &err);
+
+	if (r < 0) {
+		reconnect_later(p, &err);
+		return;
+	}
+	db_watch(p);
+	if (r == 0) {
+		lws_sul_cancel(&p->sul_reconnect);
+		p->db_connecting = false;
+		log_notice("connected to database, listening on wr_events");
+		p->reconnect_failures = 0;
+		p->db_up = true;
+		p->fetch_all = true;
+		route_fetch(p);
+		return;
+	}
+	if (r == WR_DB_WANT_WRITE && p->db_wsi)
+		lws_callback_on_writable(p->db_wsi);
+	deadline = pub_store_deadline(&p->store);
+	if (p->db_wsi)
+		wait_ms = deadline ? deadline - wr_mono_ms() + 1 : 1000; /* else poll: nothing watches the socket */
+	lws_sul_schedule(p->ctx, 0, &p->sul_reconnect, connect_timer_cb,
+			 (lws_usec_t) (wait_ms > 0 ? wait_ms : 1) * LWS_US_PER_MS);
+}
+
+static void
+connect_timer_cb(lws_sorted_usec_list_t *sul)
+{
+	struct pub *p = lws_container_of(sul, struct pub, sul_reconnect);
+
+	if (p->db_connecting)
+		db_step(p);
+}
+
 static void
 reconnect_cb(lws_sorted_usec_list_t *sul)
 {
 	struct pub *p = lws_container_of(sul, struct pub, sul_reconnect);
 	struct wr_error err = {0};
+	int r = p->db_started ? pub_store_restart(&p->store, &err)
+			      : pub_store_start(&p->store, p->cfg->database_url, &err);
 
-	if (pub_store_reconnect(&p->store, &err) < 0) {
-		/* One line now and then, not one a second. */
-		if (p->reconnect_failures++ % 30 == 0)
-			log_warning("could not connect to database, retrying every second: %.*s", first_line(err.msg),
-				    err.msg);
-		lws_sul_schedule(p->ctx, 0, &p->sul_reconnect, reconnect_cb, LWS_US_PER_SEC);
+	if (r < 0) {
+		reconnect_later(p, &err);
 		return;
 	}
-	log_notice("connected to database, listening on wr_events");
-	p->reconnect_failures = 0;
-	p->db_up = true;
-	db_attach(p);
-	p->fetch_all = true;
-	route_fetch(p);
+	p->db_started = true;
+	p->db_connecting = true;
+	db_step(p);
 }
 
 void
@@ -696,15 +805,30 @@ db_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
 
 	switch (reason) {
 	case LWS_CALLBACK_RAW_RX_FILE:
-		if (wsi != p->db_wsi || !p->db_up)
+	case LWS_CALLBACK_RAW_WRITEABLE_FILE:
+		if (wsi != p->db_wsi)
+			return -1;
+		if (p->db_connecting) {
+			p->in_db_callback = true;
+			db_step(p);
+			p->in_db_callback = false;
+			return wsi == p->db_wsi ? 0 : -1;
+		}
+		if (reason == LWS_CALLBACK_RAW_WRITEABLE_FILE)
+			return 0;
+		if (!p->db_up)
 			return -1;
 		p->in_db_callback = true;
 		db_poll(p, false);
 		p->in_db_callback = false;
 		return wsi == p->db_wsi ? 0 : -1;
 	case LWS_CALLBACK_RAW_CLOSE_FILE:
-		if (wsi == p->db_wsi)
+		if (wsi == p->db_wsi) {
 			p->db_wsi = NULL;
+			/* A connect in progress goes on by polling until it watches a socket again. */
+			if (p->db_connecting)
+				lws_sul_schedule(p->ctx, 0, &p->sul_reconnect, connect_timer_cb, 10 * LWS_US_PER_MS);
+		}
 		return 0;
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 	case LWS_CALLBACK_ESTABLISHED:
@@ -768,7 +892,7 @@ listen_open(const struct pub_config *cfg, int *ret_port, struct wr_error *reterr
 	struct sockaddr_storage sa;
 	socklen_t salen = sizeof(sa);
 	const char *node = cfg->listen;
-	char service[16];
+	char service[24];
 	int fd = -1, one = 1, r;
 
 	if (!*node || !strcmp(node, "*") || !strcmp(node, "0.0.0.0") || !strcmp(node, "::"))
@@ -894,7 +1018,6 @@ struct pub *
 pub_new(const struct pub_config *cfg, struct wr_error *reterr)
 {
 	struct lws_context_creation_info info = {0};
-	struct wr_error err = {0};
 	struct pub *p = wr_xcalloc(1, sizeof(*p));
 	const char *iface = cfg->listen;
 	lws_sock_file_fd_type lfd = {.filefd = -1};
@@ -907,12 +1030,35 @@ pub_new(const struct pub_config *cfg, struct wr_error *reterr)
 	if (!strchr(cfg->listen, ':'))
 		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
 	info.user = p;
-	info.port = (int) cfg->port;
+	/* port -1: no websocket listener (wr-telnet); the vhost still owns the database socket. */
+	info.port = cfg->port < 0 ? CONTEXT_PORT_NO_LISTEN_SERVER : (int) cfg->port;
 	info.iface = iface;
 	info.protocols = protocols;
 	info.vhost_name = "wr";
 	info.retry_and_idle_policy = &idle_policy;
-	if (cfg->reuse_port) {
+	if (*cfg->tls_cert || *cfg->tls_key) {
+		if (!*cfg->tls_cert || !*cfg->tls_key) {
+			wr_error_set(reterr, -EINVAL, "bad_config", "tls-cert and tls-key go together: %s is not set",
+				     *cfg->tls_cert ? "tls-key" : "tls-cert");
+			goto fail;
+		}
+		for (int i = 0; i < 2; i++) {
+			const char *path = i ? cfg->tls_key : cfg->tls_cert;
+
+			if (access(path, R_OK) < 0) {
+				int e = errno;
+
+				wr_error_set(reterr, -e, "bad_config", "%s: cannot read \"%s\": %s",
+					     i ? "tls-key" : "tls-cert", path, strerror(e));
+				goto fail;
+			}
+		}
+		/* wss:// and https:// (GET /healthz) on the same port; lws loads both files at vhost creation. */
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+		info.ssl_cert_filepath = cfg->tls_cert;
+		info.ssl_private_key_filepath = cfg->tls_key;
+	}
+	if (cfg->reuse_port && cfg->port >= 0) {
 		lfd.filefd = listen_open(cfg, &p->listen_port, reterr);
 		if (lfd.filefd < 0)
 			goto fail;
@@ -926,7 +1072,8 @@ pub_new(const struct pub_config *cfg, struct wr_error *reterr)
 	p->vhost = lws_create_vhost(p->ctx, &info);
 	if (!p->vhost) {
 		wr_error_set(reterr, -EADDRINUSE, "bad_config",
-			     "could not listen on %s port %lld (in use? publishers sharing a port all need reuse-port)",
+			     "could not listen on %s port %lld (in use? publishers sharing a port all need reuse-port;"
+			     " with tls-cert: do the certificate and key make a pair?)",
 			     cfg->listen, (long long) cfg->port);
 		goto fail;
 	}
@@ -940,16 +1087,10 @@ pub_new(const struct pub_config *cfg, struct wr_error *reterr)
 		}
 		lfd.filefd = -1;
 	}
-	if (pub_store_open(&p->store, cfg->database_url, &err) < 0) {
-		log_warning("could not connect to database, retrying every second: %.*s", first_line(err.msg),
-			    err.msg);
-		p->reconnect_failures = 1;
-		lws_sul_schedule(p->ctx, 0, &p->sul_reconnect, reconnect_cb, LWS_US_PER_SEC);
-	} else {
-		log_notice("connected to database, listening on wr_events");
-		p->db_up = true;
-		db_attach(p);
-	}
+	if (cfg->telnet_port >= 0 && telnet_start(p, reterr) < 0)
+		goto fail;
+	/* Connect from the event loop, without blocking it (db_step). */
+	lws_sul_schedule(p->ctx, 0, &p->sul_reconnect, reconnect_cb, 1);
 	lws_sul_schedule(p->ctx, 0, &p->sul_backstop, backstop_cb, (lws_usec_t) cfg->backstop_ms * LWS_US_PER_MS);
 	p->commands = pub_commands_new(cfg, p->ctx, reterr);
 	if (!p->commands)
@@ -981,6 +1122,7 @@ pub_free(struct pub *p)
 	if (p->ctx)
 		lws_context_destroy(p->ctx);
 	p->commands = pub_commands_free(p->commands);
+	telnet_done(p);
 	route_done(p);
 	pub_store_close(&p->store);
 	free(p);
@@ -990,6 +1132,8 @@ pub_free(struct pub *p)
 int
 pub_port(const struct pub *p)
 {
+	if (p->cfg->port < 0)
+		return -1;
 	return p->cfg->reuse_port ? p->listen_port : lws_get_vhost_listen_port(p->vhost);
 }
 

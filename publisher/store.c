@@ -2,7 +2,8 @@
 /*
  * store.c: every SQL statement of wr-publisher.  Blocking libpq on the lws
  * service thread: the queries are index lookups on a local database and take
- * well under a millisecond.  The connection LISTENs on wr_events; the NOTIFY
+ * well under a millisecond, and each is bounded on the client side by
+ * db-timeout-ms (core/db.h).  Connecting never blocks (pub_store_start).  The connection LISTENs on wr_events; the NOTIFY
  * is only a wake-up, the tables are always re-read by (stream, seq).
  */
 #include <errno.h>
@@ -12,6 +13,7 @@
 
 #include <libpq-fe.h>
 
+#include "core/secret.h"
 #include "core/strbuf.h"
 #include "core/util.h"
 #include "publisher/pub-private.h"
@@ -23,7 +25,9 @@
  * JIT: the fetch's cost estimate crosses jit_above_cost with a few thousand
  * streams, and compiling costs more than the query.
  */
-#define STORE_SESSION_SQL "SET statement_timeout = '5s'; SET jit = off; SET synchronous_commit = off"
+#define STORE_SESSION_SQL                                                                       \
+	"SET statement_timeout = '5s'; SET jit = off; SET synchronous_commit = off;"            \
+	" LISTEN " STORE_CHANNEL "; LISTEN " STORE_TOKEN_CHANNEL
 
 /*
  * Only streams whose counter moved past the cursor are probed (stream_counters
@@ -32,20 +36,23 @@
  * the event rows are joined last, one index lookup each.  The plain join of
  * the whole stream list with event_log let the planner walk event_log in
  * event_id order for every fetch: seconds with 5,000 connections
- * (bench/README.md, publisher).  Same rows, same order.
+ * (bench/README.md, publisher).  Same rows, same order.  The stream row's
+ * created_at (its event's, the partition key: migrations/0014) prunes the
+ * lookup to one partition of event_log at run time.
  */
 static const char fetch_sql[] =
 	"WITH c AS MATERIALIZED ("
 	" SELECT c.stream, c.after FROM unnest($1::text[], $2::bigint[]) AS c(stream, after)"
 	" JOIN stream_counters sc ON sc.stream = c.stream AND sc.last_seq > c.after),"
 	" es AS MATERIALIZED ("
-	" SELECT s.stream, s.seq, s.event_id FROM c CROSS JOIN LATERAL ("
-	"  SELECT s.stream, s.seq, s.event_id FROM event_streams s"
+	" SELECT s.stream, s.seq, s.event_id, s.created_at FROM c CROSS JOIN LATERAL ("
+	"  SELECT s.stream, s.seq, s.event_id, s.created_at FROM event_streams s"
 	"  WHERE s.stream = c.stream AND s.seq > c.after ORDER BY s.seq LIMIT $3) s"
 	" ORDER BY s.event_id, s.stream LIMIT $3)"
 	" SELECT es.stream, es.seq, es.event_id, e.type, e.actor_key, e.payload::text"
 	" FROM es CROSS JOIN LATERAL ("
-	"  SELECT l.type, l.actor_key, l.payload FROM event_log l WHERE l.event_id = es.event_id OFFSET 0) e"
+	"  SELECT l.type, l.actor_key, l.payload FROM event_log l WHERE l.event_id = es.event_id"
+	"  AND l.created_at = es.created_at OFFSET 0) e"
 	" ORDER BY es.event_id, es.stream";
 
 /*
@@ -68,7 +75,7 @@ static const char hello_sql[] =
 	"WITH t AS ("
 	" SELECT t.token_hash, t.kind, t.account_id, t.character_id FROM access_tokens t"
 	" JOIN accounts a ON a.id = t.account_id"
-	" WHERE t.token_hash = encode(sha256(convert_to($1, 'UTF8')), 'hex')"
+	" WHERE t.token_hash = $1"
 	" AND t.kind IN ('player', 'admin') AND t.revoked_at IS NULL"
 	" AND (t.expires_at IS NULL OR t.expires_at > now())"
 	" AND a.disabled_at IS NULL)"
@@ -202,35 +209,28 @@ static const char presence_sql[] =
 	" ON CONFLICT (character_id) DO UPDATE SET active_at = now(), instance_id = EXCLUDED.instance_id"
 	" WHERE p.active_at < now() - interval '30 seconds' OR p.instance_id <> EXCLUDED.instance_id";
 
-/* LISTEN on a fresh connection; without it the connection is of no use, so drop it. */
-static int
-listen_or_drop(struct pub_store *st, struct wr_error *reterr)
+int
+pub_store_start(struct pub_store *st, const char *conninfo, struct wr_error *reterr)
 {
-	int r = wr_db_listen(&st->db, STORE_CHANNEL, reterr);
-
-	if (r >= 0)
-		r = wr_db_listen(&st->db, STORE_TOKEN_CHANNEL, reterr);
-	if (r < 0) {
-		PQfinish(st->db.conn);
-		st->db.conn = NULL;
-	}
-	return r;
+	return wr_db_start(&st->db, conninfo, "wr-publisher", STORE_SESSION_SQL, reterr);
 }
 
 int
-pub_store_open(struct pub_store *st, const char *conninfo, struct wr_error *reterr)
+pub_store_restart(struct pub_store *st, struct wr_error *reterr)
 {
-	int r = wr_db_init(&st->db, conninfo, "wr-publisher", STORE_SESSION_SQL, reterr);
-
-	return r < 0 ? r : listen_or_drop(st, reterr);
+	return wr_db_restart(&st->db, reterr);
 }
 
 int
-pub_store_reconnect(struct pub_store *st, struct wr_error *reterr)
+pub_store_connect_poll(struct pub_store *st, struct wr_error *reterr)
 {
-	int r = wr_db_reconnect(&st->db, reterr);
+	return wr_db_connect_poll(&st->db, reterr);
+}
 
-	return r < 0 ? r : listen_or_drop(st, reterr);
+int64_t
+pub_store_deadline(const struct pub_store *st)
+{
+	return st->db.conn ? st->db.deadline : 0;
 }
 
 void
@@ -248,7 +248,7 @@ pub_store_connected(const struct pub_store *st)
 int
 pub_store_socket(const struct pub_store *st)
 {
-	return st->db.conn ? PQsocket(st->db.conn) : -1;
+	return wr_db_socket(&st->db);
 }
 
 /* wr_db_notifies() callback: tells the publisher's callback which channel it was. */
@@ -382,14 +382,16 @@ pub_store_position(struct pub_store *st, const char *stream, int64_t event_id, i
 }
 
 int
-pub_store_hello(struct pub_store *st, const char *token, const char *character, struct pub_hello *ret,
+pub_store_hello(struct pub_store *st, const char *secret, const char *character, struct pub_hello *ret,
 		struct wr_error *reterr)
 {
+	char token[WR_TOKEN_HASH_LEN + 1]; /* the secret never goes to the database */
 	const char *params[2] = {token, character};
 	PGresult *res = NULL;
 	struct pub_hello h = {0};
 	int r;
 
+	wr_token_hash(secret, token);
 	r = wr_db_exec(&st->db, hello_sql, 2, params, PGRES_TUPLES_OK, &res, reterr);
 	if (r < 0)
 		return r;
@@ -591,4 +593,74 @@ pub_store_presence(struct pub_store *st, const int64_t *char_ids, size_t n, stru
 	r = wr_db_exec(&st->db, presence_sql, 1, params, PGRES_COMMAND_OK, NULL, reterr);
 	wr_strbuf_done(&arr);
 	return r < 0 ? r : 0;
+}
+
+/* telnet.c ------------------------------------------------------------------ */
+
+static const char vitals_sql[] =
+	"SELECT hp, max_hp, (extract(epoch FROM hp_at) * 1000)::bigint, level, xp, gold"
+	" FROM characters WHERE id = $1";
+
+int
+pub_store_vitals(struct pub_store *st, int64_t char_id, struct pub_vitals *ret, struct wr_error *reterr)
+{
+	char id_s[24];
+	const char *params[1] = {id_s};
+	int64_t v[6];
+	PGresult *res = NULL;
+	int r;
+
+	snprintf(id_s, sizeof(id_s), "%lld", (long long) char_id);
+	r = wr_db_exec(&st->db, vitals_sql, 1, params, PGRES_TUPLES_OK, &res, reterr);
+	if (r < 0)
+		return r;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return wr_error_set(reterr, -ENOENT, "not_found", "no character %lld", (long long) char_id);
+	}
+	for (int i = 0; i < 6; i++) {
+		if (wr_db_get_i64(res, 0, i, &v[i]) < 0) {
+			PQclear(res);
+			return wr_error_set(reterr, -EBADMSG, "internal", "vitals query returned a malformed row");
+		}
+	}
+	PQclear(res);
+	*ret = (struct pub_vitals){.hp = v[0], .max_hp = v[1], .hp_at_ms = v[2], .level = v[3], .xp = v[4],
+				   .gold = v[5]};
+	return 0;
+}
+
+/* The zone's name in row 0 of every row; exits, one a row (dir, to_room_id); a room without exits: one row of NULLs. */
+static const char room_map_sql[] =
+	"SELECT z.name, e.dir, e.to_room_id FROM rooms r"
+	" JOIN room_templates t ON t.id = r.template_id JOIN zones z ON z.id = t.zone_id"
+	" LEFT JOIN exits e ON e.from_room_id = r.id WHERE r.id = $1 ORDER BY e.dir";
+
+int
+pub_store_room_map(struct pub_store *st, int64_t room_id, struct pub_room_map *ret, struct wr_error *reterr)
+{
+	char id_s[24];
+	const char *params[1] = {id_s};
+	PGresult *res = NULL;
+	int r, n;
+
+	*ret = (struct pub_room_map){.room_id = room_id};
+	snprintf(id_s, sizeof(id_s), "%lld", (long long) room_id);
+	r = wr_db_exec(&st->db, room_map_sql, 1, params, PGRES_TUPLES_OK, &res, reterr);
+	if (r < 0)
+		return r;
+	n = PQntuples(res);
+	if (n == 0) {
+		PQclear(res);
+		return wr_error_set(reterr, -ENOENT, "not_found", "no room %lld", (long long) room_id);
+	}
+	snprintf(ret->zone, sizeof(ret->zone), "%s", PQgetvalue(res, 0, 0));
+	for (int i = 0; i < n && ret->nexits < PUB_ROOM_MAX_EXITS; i++) {
+		if (PQgetisnull(res, i, 1) || wr_db_get_i64(res, i, 2, &ret->exits[ret->nexits].to) < 0)
+			continue;
+		snprintf(ret->exits[ret->nexits].dir, sizeof(ret->exits[0].dir), "%s", PQgetvalue(res, i, 1));
+		ret->nexits++;
+	}
+	PQclear(res);
+	return 0;
 }

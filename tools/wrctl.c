@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/log.h"
 
@@ -17,21 +18,47 @@ static const struct {
 } commands[] = {
 	{"migrate", wrctl_migrate, "apply migrations/ and schema/ (idempotent)"},
 	{"world", wrctl_world, "world load [FILE...] | world check [FILE...]: load or validate content"},
-	{"token", wrctl_token, "token issue ACCOUNT [--character=NAME | --service --grant KEY... | --admin] | token revoke TOKEN"},
+	{"token", wrctl_token, "token issue ACCOUNT [...] [--expires=DURATION] | token list | token revoke -|--label|--account|--hash"},
+	{"account", wrctl_account, "account list [--locked] | account create NAME | account lock NAME | account unlock NAME"},
+	{"char", wrctl_char, "char rename NAME NEW_NAME | char move NAME ROOM_KEY"},
 	{"dead", wrctl_dead, "dead list | dead requeue ID: the dead-letter table"},
+	{"replay", wrctl_replay, "replay [--stream=S]... [--from=ID] [--to=ID] [--since=T] [--until=T] [--actor=A] [--type=T] [--text] [--follow]"},
+	{"verify", wrctl_verify, "verify FROM TO [--every] [--build OTHER]: re-run the journal, compare events"},
+	{"archive", wrctl_archive, "archive --dir=DIR [--keep-days=N]: old log partitions to files, then drop them"},
+	{"snapshot", wrctl_snapshot, "snapshot: store a consistent snapshot of canonical state"},
+	{"state", wrctl_state, "state char:ID|item:ID|mob:ID --at EVENT: an aggregate as it was after an event"},
+	{"history", wrctl_history, "history item:ID | history gold char:ID: every event that moved it"},
 	{"watch", wrctl_watch, "watch --url=ws://HOST:PORT/ --token=TOKEN: websocket client"},
 };
 
+/*
+ * --database-url, else $WR_DATABASE_URL, else the cluster `./wr up` runs
+ * under var/ of WR_HOME (or the source tree) when its socket is there and
+ * no PG* variable says otherwise, else "" (the libpq defaults): so wrctl
+ * in a fresh terminal next to `./wr up` finds its database.
+ */
 const char *
 wrctl_database_url(int argc, char **argv)
 {
+	static char var_url[4096];
+	struct stat st;
+	char sock[4096];
 	const char *env;
 
 	for (int i = 1; i < argc; i++)
 		if (strncmp(argv[i], "--database-url=", 15) == 0)
 			return argv[i] + 15;
 	env = getenv("WR_DATABASE_URL");
-	return env ? env : "";
+	if (env)
+		return env;
+	if (getenv("PGHOST") || getenv("PGDATABASE") || getenv("PGSERVICE"))
+		return "";
+	if ((size_t) snprintf(sock, sizeof(sock), "%s/var/run/.s.PGSQL.5432", wrctl_home()) < sizeof(sock) &&
+	    stat(sock, &st) == 0 && S_ISSOCK(st.st_mode) &&
+	    (size_t) snprintf(var_url, sizeof(var_url), "postgresql:///wr?host=%s/var/run&user=postgres",
+			      wrctl_home()) < sizeof(var_url))
+		return var_url;
+	return "";
 }
 
 const char *

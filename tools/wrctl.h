@@ -7,6 +7,8 @@
 #ifndef WR_TOOLS_WRCTL_H
 #define WR_TOOLS_WRCTL_H
 
+#include <stdint.h>
+
 /* The database to use: --database-url=URL, else $WR_DATABASE_URL, else "". */
 const char *
 wrctl_database_url(int argc, char **argv);
@@ -24,5 +26,29 @@ int
 wrctl_watch(int argc, char **argv);       /* wrctl_watch.c: websocket client */
 int
 wrctl_dead(int argc, char **argv);        /* wrctl_dead.c: dead list|requeue ID */
+int
+wrctl_replay(int argc, char **argv);      /* wrctl_replay.c: events out of event_log */
+int
+wrctl_verify(int argc, char **argv);      /* wrctl_verify.c: re-run the journal */
+int
+wrctl_archive(int argc, char **argv);     /* wrctl_archive.c: retention to files */
+struct wr_db;
+struct wr_error;
+struct game_state;
+struct json_object;
+/* wrctl_verify.c: re-runs a journaled batch through its action at upto_ord (all if < 0). */
+int
+wrctl_rerun_batch(struct wr_db *db, int64_t batch, int64_t upto_ord, struct game_state *st,
+		  struct json_object **ret_doc, struct wr_error *reterr);
+int
+wrctl_snapshot(int argc, char **argv);    /* wrctl_state.c: snapshot of canonical state */
+int
+wrctl_state(int argc, char **argv);       /* wrctl_state.c: an aggregate as of an event */
+int
+wrctl_history(int argc, char **argv);     /* wrctl_state.c: provenance of an item or purse */
+int
+wrctl_account(int argc, char **argv);     /* wrctl_account.c: account list|lock|unlock */
+int
+wrctl_char(int argc, char **argv);        /* wrctl_account.c: char rename|move */
 
 #endif

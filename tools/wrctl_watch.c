@@ -16,7 +16,10 @@
  * text frame, as it is (a command: {"type":"command","id":"c1","input":"say
  * hi"}).  A thread reads stdin, queues the lines and wakes the loop with
  * lws_cancel_service(); the loop sends them, one lws_write per writeable
- * callback.  The end of stdin sends nothing and ends nothing.
+ * callback.  At the end of stdin the watch sends what is queued, waits for
+ * the result of every command it sent (at most WATCH_EOF_GRACE_MS after the
+ * last one went out) and ends with 0, unless --count or --timeout ends it
+ * first.
  */
 #include <errno.h>
 #include <math.h>
@@ -38,6 +41,7 @@
 #define WATCH_MAX_MESSAGE (1024 * 1024)
 #define WATCH_MAX_URL 1024
 #define WATCH_MAX_SEND 65536          /* longest stdin line sent with --send */
+#define WATCH_EOF_GRACE_MS 5000       /* --send: longest wait for results after the end of stdin */
 
 /* One line from stdin, queued for sending. */
 struct send_line {
@@ -55,6 +59,7 @@ struct send_queue {
 	pthread_mutex_t lock;
 	struct send_line *head, *tail;   /* under lock */
 	bool closed;                     /* under lock: the watch is over */
+	bool eof;                        /* under lock: stdin ended, nothing more will be queued */
 	struct lws_context *ctx;
 };
 
@@ -81,21 +86,29 @@ struct watch {
 	bool welcomed;
 	struct lws *wsi;              /* the websocket, once established */
 	struct send_queue *sq;        /* with --send */
+	int64_t sent_commands;        /* --send: command frames sent */
+	int64_t results;              /* result frames received */
+	bool eof_armed;               /* --send: stdin ended and the queue drained: the grace timer runs */
+	lws_sorted_usec_list_t sul_eof;
 	int64_t own_unseen[32];       /* unseen_ref of our own private copies, a ring */
 	size_t own_unseen_next;
 };
 
 static void
+check_eof(struct watch *w);
+
+static void
 usage(void)
 {
 	fprintf(stderr,
-		"usage: wrctl watch [--url=ws://HOST:PORT/] [--token=TOKEN] [--character=NAME]\n"
+		"usage: wrctl watch [--url=ws://HOST:PORT/] [--token-file=PATH | --token=TOKEN] [--character=NAME]\n"
 		"                   [--json] [--count=N] [--timeout=SECONDS] [--send]\n"
 		"\n"
 		"Connects to wr-publisher and prints what arrives, one line per frame.\n"
 		"--send: after the welcome, sends each line of stdin as one frame, e.g.\n"
 		"  {\"type\":\"command\",\"id\":\"c1\",\"input\":\"say hi\"}\n"
-		"The token may also come from $WR_TOKEN.  Default URL: " WATCH_DEFAULT_URL "\n");
+		"The token may also come from $WR_TOKEN; --token-file or $WR_TOKEN keep it out of ps\n"
+		"and shell history.  Default URL: " WATCH_DEFAULT_URL "\n");
 }
 
 static void
@@ -272,6 +285,10 @@ handle_message(struct watch *w, struct lws *wsi)
 		print_human(w, obj, type, w->rx);
 	else
 		emit_text(w, w->rx);
+	if (strcmp(type, "result") == 0) {
+		w->results++;
+		check_eof(w);
+	}
 	if (strcmp(type, "event") == 0) {
 		w->events++;
 		if (w->count > 0 && w->events >= w->count) {
@@ -375,7 +392,63 @@ stdin_thread(void *arg)
 		pthread_mutex_unlock(&sq->lock);
 	}
 	free(buf);
+	pthread_mutex_lock(&sq->lock);
+	sq->eof = true;
+	lws_cancel_service(sq->ctx);
+	pthread_mutex_unlock(&sq->lock);
 	return NULL;
+}
+
+static void
+eof_grace_cb(lws_sorted_usec_list_t *sul)
+{
+	struct watch *w = lws_container_of(sul, struct watch, sul_eof);
+
+	finish(w, 0);
+}
+
+/* --send after the end of stdin: once every line is out and every command
+ * answered (or the grace is over), the watch ends with 0. */
+static void
+check_eof(struct watch *w)
+{
+	bool drained;
+
+	if (!w->send || w->done || !w->welcomed)
+		return;
+	pthread_mutex_lock(&w->sq->lock);
+	drained = w->sq->eof && !w->sq->head;
+	pthread_mutex_unlock(&w->sq->lock);
+	if (!drained)
+		return;
+	if (w->results >= w->sent_commands) {
+		finish(w, 0);
+		return;
+	}
+	if (!w->eof_armed) {
+		w->eof_armed = true;
+		lws_sul_schedule(w->ctx, 0, &w->sul_eof, eof_grace_cb, (lws_usec_t) WATCH_EOF_GRACE_MS * 1000);
+	}
+}
+
+/* A {"type":"command"} frame: one result will answer it. */
+static bool
+is_command(const char *data, size_t len)
+{
+	struct json_object *obj = NULL;
+	struct wr_error err = {0};
+	char *copy = wr_xstrndup(data, len); /* wr_json_parse wants it NUL-terminated */
+	bool cmd;
+	int r;
+
+	r = wr_json_parse(copy, len, 64, &obj, &err);
+	free(copy);
+	if (r < 0)
+		return false;
+	cmd = json_object_is_type(obj, json_type_object) && member_str(obj, "type") &&
+	      strcmp(member_str(obj, "type"), "command") == 0;
+	json_object_put(obj);
+	return cmd;
 }
 
 /* Sends the next queued stdin line, if any; asks to write again while more wait. */
@@ -383,7 +456,7 @@ static int
 send_next(struct watch *w, struct lws *wsi)
 {
 	struct send_line *l;
-	bool more;
+	bool more, command;
 	int n;
 
 	pthread_mutex_lock(&w->sq->lock);
@@ -395,9 +468,15 @@ send_next(struct watch *w, struct lws *wsi)
 	}
 	more = w->sq->head != NULL;
 	pthread_mutex_unlock(&w->sq->lock);
-	if (!l)
+	if (!l) {
+		check_eof(w);
 		return 0;
+	}
+	/* Before the write: lws masks a client's payload in place. */
+	command = is_command(l->data + LWS_PRE, l->len);
 	n = lws_write(wsi, (unsigned char *) l->data + LWS_PRE, l->len, LWS_WRITE_TEXT);
+	if (n >= 0 && command)
+		w->sent_commands++;
 	free(l);
 	if (n < 0) {
 		fprintf(stderr, "wrctl watch: could not send a line\n");
@@ -406,6 +485,8 @@ send_next(struct watch *w, struct lws *wsi)
 	}
 	if (more)
 		lws_callback_on_writable(wsi);
+	else
+		check_eof(w);
 	return 0;
 }
 
@@ -425,7 +506,7 @@ watch_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, vo
 		lws_callback_on_writable(wsi);
 		return 0;
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
-		/* The stdin thread queued a line. */
+		/* The stdin thread queued a line, or reached the end of stdin. */
 		if (w->send && w->welcomed && w->wsi && !w->done)
 			lws_callback_on_writable(w->wsi);
 		return 0;
@@ -493,6 +574,20 @@ parse_args(struct watch *w, int argc, char **argv)
 			w->url = a + 6;
 		} else if (!strncmp(a, "--token=", 8)) {
 			w->token = a + 8;
+		} else if (!strncmp(a, "--token-file=", 13)) {
+			/* The secret off the command line, where ps and shell history keep it. */
+			static char buf[1024];
+			FILE *f = fopen(a + 13, "r");
+
+			if (!f || !fgets(buf, sizeof(buf), f)) {
+				fprintf(stderr, "wrctl watch: could not read a token from \"%s\"\n", a + 13);
+				if (f)
+					fclose(f);
+				return -EINVAL;
+			}
+			fclose(f);
+			buf[strcspn(buf, "\r\n")] = '\0';
+			w->token = buf;
 		} else if (!strncmp(a, "--character=", 12)) {
 			w->character = a + 12;
 		} else if (!strcmp(a, "--json")) {
@@ -524,7 +619,7 @@ parse_args(struct watch *w, int argc, char **argv)
 		}
 	}
 	if (!w->token || !*w->token) {
-		fprintf(stderr, "wrctl watch: no token: give --token=TOKEN or set WR_TOKEN\n");
+		fprintf(stderr, "wrctl watch: no token: give --token-file=PATH or set WR_TOKEN\n");
 		return -EINVAL;
 	}
 	return 0;
@@ -606,6 +701,7 @@ wrctl_watch(int argc, char **argv)
 			finish(&w, 1);
 		}
 	lws_sul_cancel(&w.sul_timeout);
+	lws_sul_cancel(&w.sul_eof);
 	if (w.sq) {
 		/* The stdin thread must not wake a destroyed context (see struct send_queue). */
 		pthread_mutex_lock(&w.sq->lock);

@@ -160,15 +160,22 @@ static const char *const sql_ensure_mob =
 	"SELECT id, '' FROM mobs WHERE spawn_key = $5 AND NOT EXISTS (SELECT 1 FROM ins)";
 
 /* $1 template_id, $2 instance_id, $3 owner_character_id, $4 owner_mob_id,
- * $5 owner_room_id, $6 owner_item_id (one of $3-$6 non-NULL), $7 worn_slot,
- * $8 quantity, $9 spawn_key */
+ * $5 owner_room_id, $6 owner_item_id (one of $3-$6 non-NULL; 0 for a
+ * container that is gone), $7 worn_slot, $8 quantity, $9 spawn_key.
+ * A placement spawns once (migration 0018_spawns): an item whose key was
+ * ever spawned is not created again, whatever became of it, and one whose
+ * container is gone waits.  Returns (id, 'inserted'), (id, '') when it is
+ * in the world, or (0, 'gone'). */
 static const char *const sql_ensure_item =
-	"WITH ins AS (INSERT INTO items (template_id, instance_id, owner_character_id, "
+	"WITH go AS (SELECT 1 WHERE coalesce($6::bigint, 1) > 0 "
+	"AND NOT EXISTS (SELECT 1 FROM items WHERE spawn_key = $9)), "
+	"s AS (INSERT INTO world_spawns (spawn_key) SELECT $9 FROM go ON CONFLICT DO NOTHING RETURNING 1), "
+	"ins AS (INSERT INTO items (template_id, instance_id, owner_character_id, "
 	"owner_mob_id, owner_room_id, owner_item_id, worn_slot, quantity, spawn_key) "
-	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
-	"ON CONFLICT (spawn_key) DO NOTHING RETURNING id) "
+	"SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 FROM s RETURNING id) "
 	"SELECT id, 'inserted' FROM ins UNION ALL "
-	"SELECT id, '' FROM items WHERE spawn_key = $9 AND NOT EXISTS (SELECT 1 FROM ins)";
+	"SELECT id, '' FROM items WHERE spawn_key = $9 AND NOT EXISTS (SELECT 1 FROM ins) UNION ALL "
+	"SELECT 0, 'gone' WHERE NOT EXISTS (SELECT 1 FROM ins) AND NOT EXISTS (SELECT 1 FROM items WHERE spawn_key = $9)";
 
 /* Two loads at once would only wait on each other's rows; serialise them. */
 static const char *const sql_lock = "SELECT pg_advisory_xact_lock(hashtext('wrctl world load'))";
@@ -184,6 +191,7 @@ struct loader {
 	char what[160]; /* the object being written, for the error message */
 	unsigned inserted;
 	unsigned updated;
+	unsigned gone;  /* placements spawned before and taken since: not re-created */
 };
 
 /* Decimal text of an int64 for a statement parameter. */
@@ -241,6 +249,8 @@ write_row(struct loader *ld, const char *sql, int nparams, const char *const *pa
 		ld->inserted++;
 	else if (strcmp(change, "updated") == 0)
 		ld->updated++;
+	else if (strcmp(change, "gone") == 0)
+		ld->gone++;
 	if (ret_id)
 		*ret_id = id;
 out:
@@ -498,7 +508,12 @@ load_item(struct loader *ld, struct world *w, struct item *it, int depth)
 	p[7] = num(&quantity, it->quantity);
 	p[8] = it->e.key;
 	loader_what(ld, "item \"%s\"", it->e.key);
-	return write_row(ld, sql_ensure_item, 9, p, &it->id);
+	r = write_row(ld, sql_ensure_item, 9, p, &it->id);
+	/* Gone: -1, so it is not tried again, and what it held (loaded with a
+	 * container of -1) waits too. */
+	if (r == 0 && it->id == 0)
+		it->id = -1;
+	return r;
 }
 
 static int
@@ -522,7 +537,7 @@ int
 world_load(struct world *w, const char *conninfo)
 {
 	struct loader ld = {0};
-	char suffix[64];
+	char suffix[128];
 	bool in_tx = false;
 	int r;
 
@@ -550,7 +565,8 @@ world_load(struct world *w, const char *conninfo)
 	in_tx = false;
 	if (r < 0)
 		goto out;
-	snprintf(suffix, sizeof(suffix), " (changes: %u inserted, %u updated)", ld.inserted, ld.updated);
+	snprintf(suffix, sizeof(suffix), " (changes: %u inserted, %u updated)%s", ld.inserted, ld.updated,
+		 ld.gone ? "; placements taken since they spawned are not re-created" : "");
 	world_print_counts(w, "loaded world", suffix);
 out:
 	if (r < 0) {

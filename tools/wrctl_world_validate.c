@@ -326,6 +326,9 @@ check_combat(struct world *w)
 		if (t->stats && json_object_object_get_ex(t->stats, "corpse", &v) && strcmp(t->kind, "container") != 0)
 			world_error(w, t->e.file, "item template \"%s\": a corpse template must be a container",
 				    t->e.key);
+		/* issue 17: fixtures (a crate, an anvil) stay where they are placed */
+		if (t->stats && json_object_object_get_ex(t->stats, "fixture", &v) && !json_object_is_type(v, json_type_boolean))
+			world_error(w, t->e.file, "item template \"%s\": stats.fixture must be true or false", t->e.key);
 	}
 	for (size_t i = 0; i < w->n_mob_tpls; i++) {
 		const struct mob_tpl *t = &w->mob_tpls[i];

@@ -11,11 +11,19 @@
  * dropped.  A publisher that answers a command with "unknown_type" (no
  * commands on the socket) makes the page send commands with
  * POST /v1/commands instead, on the ingress that served it.
+ *
+ * Accounts (docs/accounts.md): the log-in page signs up or logs in; the
+ * account's refresh token lives in localStorage ("wr.account"), so a reload
+ * or a new tab stays logged in.  The character picker turns it into a
+ * session pinned to one character; the access token is refreshed before it
+ * expires (a refresh revokes the old token, so the publisher closes its
+ * socket with 4401: the page then reconnects with the new one and resumes).
  */
 "use strict";
 
 (() => {
   const STORE_KEY = "wr.session";
+  const ACCOUNT_KEY = "wr.account";
   const MAX_LINES = 500;
   const MAX_SEEN = 1000;
   const MAX_HISTORY = 100;
@@ -38,6 +46,8 @@
   const idPrefix = "w" + Math.random().toString(16).slice(2, 10) + "-";
   const pending = new Map(); /* command id -> {id, input, quiet, sent} */
   let histPos = -1;
+  let account = null;      /* {name, token, refresh, expires_at}: see loadAccount() */
+  let refreshTimer = null;
 
   function newSession(token, character, wsUrl) {
     return {
@@ -96,6 +106,7 @@
       return;
     }
     ws = sock;
+    sock.wrToken = S.token;
     sock.onopen = () => {
       const hello = { type: "hello", token: S.token };
       if (S.character) hello.character = S.character;
@@ -114,11 +125,22 @@
       ws = null;
       online = false;
       for (const c of pending.values()) c.sent = false;
-      onClose(ev.code, ev.reason);
+      onClose(ev.code, ev.reason, sock.wrToken);
     };
   }
 
-  function onClose(code, reason) {
+  function onClose(code, reason, token) {
+    if (code === 4401 && S && token !== S.token) {
+      scheduleReconnect(0); /* the token was refreshed: the old one was revoked */
+      return;
+    }
+    if (code === 4401 && S && S.account && account) {
+      renewSession().then((ok) => {
+        if (ok) scheduleReconnect(0);
+        else logout("your session ended: log in again");
+      });
+      return;
+    }
     if (code === 4401) {
       logout("the server refused the token" + (reason ? " (" + reason + ")" : "") + ": log in again");
       return;
@@ -240,7 +262,8 @@
         addLine("error", e.message || e.code || "refused");
       }
     } else if (f.status === "ok") {
-      if (f.alias) addLine("info", "alias " + f.alias.name + " = " + f.alias.expansion);
+      if (f.help) addLine("info", (f.help.topic ? f.help.topic + ": " : "") + f.help.text);
+      else if (f.alias) addLine("info", "alias " + f.alias.name + " = " + f.alias.expansion);
       else if (f.aliases) addLine("info", Object.entries(f.aliases).map(([k, v]) => k + " = " + v).join("\n") || "no aliases");
     }
   }
@@ -454,12 +477,16 @@
   function showLogin(error) {
     $("game").hidden = true;
     $("leave").hidden = true;
+    $("picker").hidden = true;
+    $("logout").hidden = true;
     $("login").hidden = false;
+    $("account-error").textContent = error || "";
     $("who").textContent = "";
     $("login-error").textContent = error || "";
     $("ws-input").value = $("ws-input").value || config.ws;
     setConn("offline", "offline");
     if (config.demo) loadDemoCharacters();
+    $("account-name").focus();
   }
 
   async function loadDemoCharacters() {
@@ -496,6 +523,206 @@
     }
   }
 
+  /* ---- accounts (docs/accounts.md) -------------------------------------- */
+
+  function loadAccount() {
+    try {
+      const a = JSON.parse(localStorage.getItem(ACCOUNT_KEY) || "null");
+      if (a && typeof a.refresh === "string" && typeof a.token === "string") return a;
+    } catch (e) { /* a broken entry is dropped */ }
+    return null;
+  }
+
+  function saveAccount() {
+    try {
+      if (account) localStorage.setItem(ACCOUNT_KEY, JSON.stringify(account));
+      else localStorage.removeItem(ACCOUNT_KEY);
+    } catch (e) { /* storage off: the account lasts as long as the page */ }
+  }
+
+  async function api(method, path, body, token) {
+    const headers = {};
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (token) headers.Authorization = "Bearer " + token;
+    const r = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    let b = {};
+    try { b = await r.json(); } catch (e) { /* no body */ }
+    return { status: r.status, ok: r.ok, body: b };
+  }
+
+  function errorText(res) {
+    const e = res.body && res.body.error;
+    let msg = e ? e.message : "the server answered " + res.status;
+    if (res.status === 429) msg += " (try again in a moment)";
+    return msg;
+  }
+
+  /* A session answer (sign-up, log-in, refresh) becomes the account. */
+  function takeSession(b) {
+    account = {
+      name: b.account.name, token: b.token, refresh: b.refresh_token,
+      expires_at: Date.now() + b.expires_in * 1000,
+    };
+    saveAccount();
+  }
+
+  /* Refreshes the session (keeping its character); false if it is over. */
+  async function renewSession() {
+    if (!account) return false;
+    let res;
+    try {
+      res = await api("POST", "/v1/sessions/refresh", { refresh_token: account.refresh });
+    } catch (e) {
+      return false;
+    }
+    if (!res.ok) {
+      if (res.status === 401 || res.status === 403) { account = null; saveAccount(); }
+      return false;
+    }
+    takeSession(res.body);
+    if (S && S.account) { S.token = account.token; save(); }
+    scheduleRenew();
+    return true;
+  }
+
+  function scheduleRenew() {
+    clearTimeout(refreshTimer);
+    refreshTimer = null;
+    if (!account) return;
+    const wait = Math.max(5000, (account.expires_at - Date.now()) * 0.8);
+    refreshTimer = setTimeout(() => { renewSession(); }, wait);
+  }
+
+  async function accountSubmit(kind) {
+    const name = $("account-name").value.trim();
+    const password = $("account-password").value;
+    $("account-error").textContent = "";
+    if (!name || !password) {
+      $("account-error").textContent = "enter a name and a password";
+      return;
+    }
+    let res;
+    try {
+      res = await api("POST", kind === "signup" ? "/v1/accounts" : "/v1/sessions", { name, password });
+    } catch (e) {
+      $("account-error").textContent = "could not reach the server: " + e.message;
+      return;
+    }
+    if (!res.ok) {
+      $("account-error").textContent = errorText(res);
+      return;
+    }
+    $("account-password").value = "";
+    takeSession(res.body);
+    scheduleRenew();
+    showPicker(res.body.characters);
+  }
+
+  async function loadCharacters() {
+    let res = await api("GET", "/v1/characters", undefined, account.token);
+    if (res.status === 401 && await renewSession())
+      res = await api("GET", "/v1/characters", undefined, account.token);
+    if (!res.ok) throw new Error(errorText(res));
+    return res.body.characters;
+  }
+
+  function showPicker(chars) {
+    $("login").hidden = true;
+    $("game").hidden = true;
+    $("leave").hidden = true;
+    $("picker").hidden = false;
+    $("logout").hidden = false;
+    $("picker-account").textContent = account.name;
+    $("who").textContent = account.name;
+    setConn("offline", "offline");
+    const list = $("char-list");
+    list.replaceChildren();
+    (chars || []).forEach((c, i) => {
+      const li = document.createElement("li");
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "pick-char";
+      b.dataset.name = c.name;
+      b.textContent = c.name;
+      b.title = "play " + c.name + " (key " + (i + 1) + ")";
+      b.addEventListener("click", () => pick(c.name));
+      li.appendChild(b);
+      list.appendChild(li);
+    });
+    const first = list.querySelector("button");
+    if (first) first.focus();
+    else $("char-name").focus();
+  }
+
+  async function openPicker() {
+    try {
+      showPicker(await loadCharacters());
+    } catch (e) {
+      account = null;
+      saveAccount();
+      showLogin("your session ended: log in again");
+    }
+  }
+
+  async function createCharacter(ev) {
+    ev.preventDefault();
+    const name = $("char-name").value.trim();
+    $("picker-error").textContent = "";
+    if (!name) return;
+    let res = await api("POST", "/v1/characters", { name }, account.token);
+    if (res.status === 401 && await renewSession()) res = await api("POST", "/v1/characters", { name }, account.token);
+    if (!res.ok) {
+      $("picker-error").textContent = errorText(res);
+      return;
+    }
+    $("char-name").value = "";
+    try {
+      showPicker(await loadCharacters());
+    } catch (e) {
+      $("picker-error").textContent = e.message;
+    }
+  }
+
+  async function pick(name) {
+    $("picker-error").textContent = "";
+    let res;
+    try {
+      res = await api("POST", "/v1/sessions/refresh", { refresh_token: account.refresh, character: name });
+    } catch (e) {
+      $("picker-error").textContent = "could not reach the server: " + e.message;
+      return;
+    }
+    if (!res.ok) {
+      if (res.status === 401) { account = null; saveAccount(); showLogin("your session ended: log in again"); return; }
+      $("picker-error").textContent = errorText(res);
+      return;
+    }
+    takeSession(res.body);
+    scheduleRenew();
+    const s = newSession(res.body.token, res.body.character.name, res.body.ws || config.ws);
+    s.account = true;
+    start(s);
+  }
+
+  async function accountLogout() {
+    const token = account && account.token;
+    leaveGame();
+    account = null;
+    saveAccount();
+    clearTimeout(refreshTimer);
+    if (token) { try { await api("DELETE", "/v1/sessions", undefined, token); } catch (e) { /* gone anyway */ } }
+    showLogin();
+    $("account-name").focus();
+  }
+
+  function pickerKey(ev) {
+    if ($("picker").hidden || ev.target === $("char-name") || ev.ctrlKey || ev.altKey || ev.metaKey) return;
+    const n = Number(ev.key);
+    if (!Number.isInteger(n) || n < 1) return;
+    const b = $("char-list").querySelectorAll("button.pick-char")[n - 1];
+    if (b) { ev.preventDefault(); b.click(); }
+  }
+
   function start(session) {
     S = session;
     seen = new Set(S.seen);
@@ -503,8 +730,10 @@
     attempt = 0;
     save();
     $("login").hidden = true;
+    $("picker").hidden = true;
     $("game").hidden = false;
     $("leave").hidden = false;
+    $("logout").hidden = !S.account;
     $("output").replaceChildren();
     for (const line of S.lines) renderLine(line);
     renderPanels();
@@ -512,7 +741,8 @@
     $("cmd").focus();
   }
 
-  function logout(error) {
+  /* Closes the game: the socket, the stored play session. */
+  function leaveGame() {
     const sock = ws;
     S = null;
     ws = null;
@@ -521,7 +751,13 @@
     pending.clear();
     sessionStorage.removeItem(STORE_KEY);
     if (sock) sock.close(1000, "bye");
-    showLogin(error);
+  }
+
+  function logout(error) {
+    const wasAccount = S && S.account;
+    leaveGame();
+    if (wasAccount && account && !error) openPicker();
+    else showLogin(error);
   }
 
   /* ---- input ------------------------------------------------------------ */
@@ -552,6 +788,11 @@
     $("cmd-form").addEventListener("submit", onCommandSubmit);
     $("cmd").addEventListener("keydown", onCommandKey);
     $("leave").addEventListener("click", () => logout());
+    $("logout").addEventListener("click", accountLogout);
+    $("account-form").addEventListener("submit", (ev) => { ev.preventDefault(); accountSubmit("login"); });
+    $("signup-button").addEventListener("click", () => accountSubmit("signup"));
+    $("char-form").addEventListener("submit", createCharacter);
+    document.addEventListener("keydown", pickerKey);
     $("token-form").addEventListener("submit", (ev) => {
       ev.preventDefault();
       start(newSession($("token-input").value.trim(), $("char-input").value.trim() || null,
@@ -563,9 +804,16 @@
       if (r.ok) config = await r.json();
     } catch (e) { /* served elsewhere: the token form still works */ }
     if (!config.ws) config.ws = "ws://" + (location.hostname || "127.0.0.1") + ":8081/";
+    account = loadAccount();
     const saved = load();
-    if (saved) start(saved);
-    else showLogin();
+    if (saved) {
+      if (saved.account && !account) saved.account = false;
+      start(saved);
+      if (saved.account) scheduleRenew();
+    } else if (account) {
+      scheduleRenew();
+      openPicker();
+    } else showLogin();
   }
 
   main();

@@ -11,6 +11,7 @@
 
 #include "core/json.h"
 #include "core/util.h"
+#include "game/rules_version.h"
 #include "planner/view_json.h"
 #include "worker/worker.h"
 
@@ -385,6 +386,21 @@ has_flag(struct json_object *o, const char *flag)
 	return false;
 }
 
+/* issue 17: who follows it from its room (wr_lock_load "followers"), at most GAME_MAX_FOLLOWERS. */
+static void
+decode_followers(struct json_object *c, struct game_char *ch)
+{
+	struct json_object *arr = wr_json_member(c, "followers", json_type_array);
+	size_t n = arr ? json_object_array_length(arr) : 0;
+
+	for (size_t i = 0; i < n && ch->nfollowers < GAME_MAX_FOLLOWERS; i++) {
+		struct json_object *v = json_object_array_get_idx(arr, i);
+
+		if (json_object_is_type(v, json_type_int) && json_object_get_int64(v) > 0)
+			ch->followers[ch->nfollowers++] = json_object_get_int64(v);
+	}
+}
+
 static void
 decode_char(struct json_object *c, struct game_char *ch)
 {
@@ -405,12 +421,14 @@ decode_char(struct json_object *c, struct game_char *ch)
 		.hp_at_ms = i64_member(c, "hp_at_ms"),
 		.fighting = i64_member(c, "fighting"),
 		.fight_id = i64_member(c, "fight_id"),
+		.following = i64_member(c, "following"),
 		.carried_weight = i64_member(c, "carried_weight"),
 		.carried_count = i32_member(c, "carried_count"),
 		.weighed = bool_member(c, "weighed"),
 		.possessions = bool_member(c, "possessions"),
 		.locked = bool_member(c, "locked"),
 	};
+	decode_followers(c, ch);
 }
 
 /* Template fields of an item row or of the coin template. */
@@ -438,6 +456,7 @@ decode_item(struct json_object *it, struct game_item *ret)
 		.stackable = bool_member(it, "stackable"),
 		.light = bool_member(it, "light"),
 		.invisible = bool_member(it, "invisible"),
+		.fixture = bool_member(it, "fixture"),
 		.weight = i32_member(it, "weight"),
 		.capacity = i32_member(it, "capacity"),
 		.quantity = q > 0 ? q : 1,
@@ -738,8 +757,16 @@ worker_encode_followup(struct wr_strbuf *sb, const struct game_followup *f, cons
 		worker_encode_mob_followup(sb, f, a, actor, priority, now_ms);
 		return;
 	}
-	wr_strbuf_printf(sb, "{\"actor_key\":\"%s\",\"verb\":\"%s\",\"args\":{}", actor, game_verb_to_string(g->verb));
+	wr_strbuf_printf(sb, "{\"actor_key\":\"%s\",\"verb\":\"%s\",\"args\":{", actor, game_verb_to_string(g->verb));
+	/* A follower's move (issue 17): the way it goes, as a typed move would carry it. */
+	if (g->verb == GAME_VERB_MOVE && g->has_dir)
+		wr_strbuf_printf(sb, "\"dir\":\"%s\"", game_dir_to_string(g->dir));
+	wr_strbuf_puts(sb, "}");
 	wr_strbuf_printf(sb, ",\"plan\":{\"room\":%" PRId64, g->room_id);
+	if (g->verb == GAME_VERB_MOVE && g->to_room_id)
+		wr_strbuf_printf(sb, ",\"to\":%" PRId64, g->to_room_id);
+	if (g->verb == GAME_VERB_MOVE && g->target_char)
+		wr_strbuf_printf(sb, ",\"target\":%" PRId64, g->target_char);
 	if (g->actor_char)
 		wr_strbuf_printf(sb, ",\"char\":%" PRId64, g->actor_char);
 	if (g->target_mob)
@@ -1011,6 +1038,8 @@ encode_chars(const struct game_state *st, struct wr_strbuf *sb)
 				 c->fighting, c->fight_id);
 		if (c->hp_at_ms > 0)
 			wr_strbuf_printf(sb, ",\"hp_at_ms\":%" PRId64, c->hp_at_ms);
+		if (c->following_set)
+			wr_strbuf_printf(sb, ",\"following\":%" PRId64, c->following);
 		wr_strbuf_puts(sb, "}");
 		sep = ",";
 	}
@@ -1066,5 +1095,14 @@ worker_encode_batch(struct wr_strbuf *sb, struct batch *b, const struct game_sta
 	}
 	wr_strbuf_puts(sb, "}");
 	worker_encode_marks(sb, st); /* issue 13 */
-	wr_strbuf_puts(sb, "}");
+	/* The journal: the one clock of the batch, the rules version and the state
+	 * text exactly as wr_lock_load returned it (wr_journal_append). */
+	wr_strbuf_printf(sb, ",\"journal\":{\"now_ms\":%" PRId64 ",\"rules\":\"" WR_RULES_VERSION "\",\"r\":[",
+			 b->now_ms);
+	wr_strbuf_puts(sb, wr_strbuf_str(&b->rejected));
+	wr_strbuf_puts(sb, "],\"p\":[");
+	wr_strbuf_puts(sb, wr_strbuf_str(&b->stale_rejected));
+	wr_strbuf_puts(sb, "],\"state\":");
+	wr_strbuf_puts(sb, b->state.len ? wr_strbuf_str(&b->state) : "null");
+	wr_strbuf_puts(sb, "}}");
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/config.h"
+#include "core/db.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "worker/worker.h"
@@ -53,6 +54,7 @@ main(int argc, char **argv)
 		{"stats-ms", WR_CONFIG_INT, &w.cfg.stats_ms, "10000", 100, 86400000, false,
 		 "log throughput and round trips per batch this often"},
 		WR_CONFIG_KEY_LOG_LEVEL,
+		WR_DB_CONFIG_KEY_TIMEOUT("15000"),
 		{NULL, 0, NULL, NULL, 0, 0, false, NULL},
 	};
 	struct wr_error err = {0};
@@ -103,5 +105,8 @@ main(int argc, char **argv)
 	}
 	log_stats(&w, "stopping");
 	worker_done(&w);
+	for (const struct wr_config_key *k = keys; k->name; k++)
+		if (k->type == WR_CONFIG_STRING)
+			free(*(char **) k->ptr);
 	return 0;
 }

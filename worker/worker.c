@@ -231,6 +231,7 @@ lock_load(struct worker *w, int n, struct wr_error *reterr)
 			json_object_put(w->loaded);
 		w->loaded = NULL;
 		r = worker_decode_state(PQgetvalue(res, 0, 0), w->state, &w->loaded, reterr);
+		wr_strbuf_puts(&w->batch->state, PQgetvalue(res, 0, 0)); /* for the journal */
 	}
 	PQclear(res);
 	for (int i = 0; i <= _STORE_LOCK_MAX; i++)
@@ -250,9 +251,6 @@ mark_done(struct batch *b, const struct worker_action *a)
 	worker_list_id(&b->done, a->id);
 }
 
-static int
-append_events(struct batch *b, const struct game_outcome *out, const struct worker_action *a);
-
 /*
  * A re-plan found the command no longer makes sense (its target left): tell
  * the actor privately, as any other refusal.
@@ -270,12 +268,13 @@ reject_stale(struct worker *w, struct batch *b, const struct worker_action *a, c
 	ev->fields[0] = (struct game_field){.key = "reason", .type = GAME_FIELD_STR, .str = err->kind};
 	ev->fields[1] = (struct game_field){.key = "verb", .type = GAME_FIELD_STR, .str = game_verb_to_string(a->game.verb)};
 	ev->fields[2] = (struct game_field){.key = "text", .type = GAME_FIELD_STR, .str = err->msg};
-	if (append_events(b, out, a) < 0) {
+	if (worker_append_events(b, out, a) < 0) {
 		mark_dead(b, a, err->msg);
 		w->dead++;
 		return;
 	}
 	mark_done(b, a);
+	worker_list_id(&b->stale_rejected, a->id);
 	w->rejected++;
 }
 
@@ -323,8 +322,8 @@ replan(struct worker *w, struct batch *b, const struct worker_action *a)
  * nothing, if an event targets a stream whose aggregate is not locked: its
  * seq could race with another worker's, so it must never be written.
  */
-static int
-append_events(struct batch *b, const struct game_outcome *out, const struct worker_action *a)
+int
+worker_append_events(struct batch *b, const struct game_outcome *out, const struct worker_action *a)
 {
 	int idx[GAME_MAX_EVENTS][GAME_MAX_STREAMS];
 	char stream[64];
@@ -390,7 +389,7 @@ apply_one(struct worker *w, struct batch *b, struct worker_action *a, int64_t no
 		mark_stale(w, b, a);
 		return;
 	}
-	if (append_events(b, out, a) < 0) {
+	if (worker_append_events(b, out, a) < 0) {
 		log_bug_self("action=%" PRId64 " wrote an event to an unlocked stream", a->id);
 		mark_dead(b, a, "event to an unlocked stream");
 		w->dead++;
@@ -404,9 +403,10 @@ apply_one(struct worker *w, struct batch *b, struct worker_action *a, int64_t no
 			wr_strbuf_puts(&b->followups, ",");
 		worker_encode_followup(&b->followups, &out->followups[i], a, now_ms);
 	}
-	if (out->result == GAME_REJECTED)
+	if (out->result == GAME_REJECTED) {
+		worker_list_id(&b->rejected, a->id);
 		w->rejected++;
-	else
+	} else
 		w->applied++;
 }
 
@@ -469,6 +469,9 @@ batch_reset(struct batch *b)
 	wr_strbuf_done(&b->dead);
 	wr_strbuf_done(&b->followups);
 	wr_strbuf_done(&b->active);
+	wr_strbuf_done(&b->state);
+	wr_strbuf_done(&b->rejected);
+	wr_strbuf_done(&b->stale_rejected);
 	b->counters.n = 0;
 	b->nevents = 0;
 }
@@ -484,6 +487,7 @@ worker_run_batch(struct worker *w)
 	int n, r;
 
 	batch_reset(b);
+	b->now_ms = now_ms;
 	if (!wr_db_connected(&w->db)) {
 		recover(w, 0, &err);
 		return wr_db_connected(&w->db) ? 0 : -ECONNRESET;

@@ -123,6 +123,10 @@ struct batch {
 	struct wr_strbuf followups, active; /* actions the rules asked for; actors that acted (who) */
 	struct counters counters;
 	size_t nevents;
+	/* The journal (wr_journal_append): the state text the rules ran on, the
+	 * one clock they saw, and which done actions were rejected. */
+	struct wr_strbuf state, rejected, stale_rejected;
+	int64_t now_ms;
 };
 
 struct worker {
@@ -188,6 +192,10 @@ void
 worker_list_replanned(struct wr_strbuf *list, int64_t id, const struct planner_action *pa);
 void
 worker_list_active(struct wr_strbuf *list, int64_t character_id, int64_t instance_id);
+/* Assigns seqs from b's counters and appends the outcome's events (worker.c);
+ * -ENOENT, changing nothing, if an event targets a stream not locked. */
+int
+worker_append_events(struct batch *b, const struct game_outcome *out, const struct worker_action *a);
 /* The whole wr_commit_batch document: b's lists and what the rules changed in st. */
 void
 worker_encode_batch(struct wr_strbuf *sb, struct batch *b, const struct game_state *st);

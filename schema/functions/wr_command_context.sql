@@ -1,4 +1,6 @@
 -- wr_command_context(token text, refs jsonb) -> jsonb
+-- p_token is the bearer token's hash (core/secret.h wr_token_hash, computed by
+-- the service that received it): a raw secret never reaches the database.
 -- What the planner needs before it can even parse a typed line: the aliases
 -- of the token's account and the last command of each character the request
 -- may act for (the account's own, and those named in refs: names or
@@ -10,7 +12,7 @@ BEGIN
 	RETURN (
 		WITH t AS (
 			SELECT t.account_id FROM access_tokens t
-			WHERE t.token_hash = encode(sha256(convert_to(p_token, 'UTF8')), 'hex')
+			WHERE t.token_hash = p_token
 			  AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())
 		), chars AS (
 			SELECT c.id FROM characters c, t WHERE c.account_id = t.account_id

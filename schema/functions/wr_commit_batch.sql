@@ -34,6 +34,7 @@
 --               or unlocked (both rooms locked)
 --   active:     [{character_id, instance_id}] actors of applied actions: their
 --               character_presence is stamped (at most every 30 s) for who
+--   journal:    {now_ms, rules, state, r, p} what wr_journal_append keeps
 -- Sends one NOTIFY on wr_events with the touched streams when it fits.
 CREATE OR REPLACE FUNCTION wr_commit_batch(batch jsonb) RETURNS integer
 LANGUAGE plpgsql AS $$
@@ -41,6 +42,7 @@ DECLARE
 	e jsonb;
 	s jsonb;
 	new_id bigint;
+	first_id bigint;
 	n integer := 0;
 	streams text;
 	done bigint[];
@@ -51,7 +53,9 @@ BEGIN
 		max_hp = coalesce((x->>'max_hp')::integer, c.max_hp),
 		hp_at = coalesce(to_timestamp((x->>'hp_at_ms')::bigint / 1000.0), c.hp_at),
 		fighting_mob = CASE WHEN x ? 'fighting' THEN nullif((x->>'fighting')::bigint, 0) ELSE c.fighting_mob END,
-		fight_id = CASE WHEN x ? 'fight_id' THEN nullif((x->>'fight_id')::bigint, 0) ELSE c.fight_id END
+		fight_id = CASE WHEN x ? 'fight_id' THEN nullif((x->>'fight_id')::bigint, 0) ELSE c.fight_id END,
+		-- issue 17: follow / unfollow
+		following = CASE WHEN x ? 'following' THEN nullif((x->>'following')::bigint, 0) ELSE c.following END
 	FROM jsonb_array_elements(coalesce(batch->'characters', '[]')) x
 	WHERE c.id = (x->>'id')::bigint;
 
@@ -125,6 +129,7 @@ BEGIN
 		VALUES (e->>'type', e->'payload', (e->>'action_id')::bigint, e->>'command_id',
 		        e->>'actor_key', (e->>'instance_id')::bigint, (e->>'enqueued_at')::timestamptz)
 		RETURNING event_id INTO new_id;
+		first_id := coalesce(first_id, new_id);
 		INSERT INTO event_streams (stream, seq, event_id)
 		SELECT x->>'stream', (x->>'seq')::bigint, new_id
 		FROM jsonb_array_elements(e->'streams') x;
@@ -134,6 +139,9 @@ BEGIN
 	INSERT INTO stream_counters (stream, last_seq)
 	SELECT key, value::bigint FROM jsonb_each_text(coalesce(batch->'counters', '{}'))
 	ON CONFLICT (stream) DO UPDATE SET last_seq = EXCLUDED.last_seq;
+
+	-- The action journal (issue 14), before the queue rows go.
+	PERFORM wr_journal_append(batch, first_id, new_id);
 
 	WITH dead AS (
 		SELECT q.*, x->>'error' AS error

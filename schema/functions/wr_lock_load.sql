@@ -109,6 +109,12 @@ BEGIN
 				'flags', to_jsonb(c.flags), 'light', wr_holds_light(c.id),
 				'xp', c.xp, 'hp_at_ms', (extract(epoch FROM c.hp_at) * 1000)::bigint,
 				'fighting', c.fighting_mob, 'fight_id', c.fight_id,
+				-- issue 17: who it follows, and who follows it from its room (for a move's follow-ups)
+				'following', c.following,
+				'followers', CASE WHEN c.id = ANY(p_characters) THEN (
+					SELECT coalesce(jsonb_agg(f.id ORDER BY f.id), '[]') FROM (
+						SELECT f.id FROM characters f WHERE f.following = c.id AND f.room_id = c.room_id
+						ORDER BY f.id LIMIT 8) f) END,
 				'locked', c.id = ANY(p_characters),
 				'description', CASE WHEN c.id = ANY(r_characters) THEN c.description END,
 				'carried_weight', CASE WHEN c.id = ANY(r_weights) AND c.id = ANY(p_characters)
@@ -151,6 +157,7 @@ BEGIN
 				'weight', t.weight, 'capacity', t.capacity, 'quantity', i.quantity,
 				'light', coalesce(t.stats->'light' = 'true', false),
 				'invisible', coalesce(t.stats->'invisible' = 'true', false),
+				'fixture', coalesce(t.stats->'fixture' = 'true', false), -- issue 17: not takeable
 				'owner_character_id', i.owner_character_id, 'owner_room_id', i.owner_room_id,
 				'owner_mob_id', i.owner_mob_id, 'owner_item_id', i.owner_item_id,
 				'locked', w.locked, 'contents', i.id = ANY(r_contents),

@@ -1,4 +1,6 @@
 -- wr_mailbox_open(id text, token text, character bigint, max integer) -> text
+-- p_token is the bearer token's hash (core/secret.h wr_token_hash, computed by
+-- the service that received it): a raw secret never reaches the database.
 -- Creates mailbox id for a character, owned by the token's account, starting
 -- after the current heads of char:<character>, of the room the character is
 -- in and of its instance (one snapshot, so the room and the heads agree).  Returns:
@@ -14,7 +16,7 @@ DECLARE
 BEGIN
 	SELECT t.account_id INTO acct
 	FROM access_tokens t JOIN accounts a ON a.id = t.account_id
-	WHERE t.token_hash = encode(sha256(convert_to(p_token, 'UTF8')), 'hex')
+	WHERE t.token_hash = p_token
 	  AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())
 	  AND a.disabled_at IS NULL;
 	IF acct IS NULL THEN

@@ -1,4 +1,6 @@
 -- wr_mailbox_read(id text, token text, limit integer)
+-- p_token is the bearer token's hash (core/secret.h wr_token_hash, computed by
+-- the service that received it): a raw secret never reaches the database.
 --   -> table(stream, seq, event_id, type, actor_key, payload text)
 -- Returns AND acknowledges up to limit events of the mailbox: its
 -- character's char stream, the room stream it follows and its instance's
@@ -31,7 +33,7 @@ BEGIN
 	IF NOT FOUND OR p_limit < 1
 	   OR m.account_id IS DISTINCT FROM (
 		SELECT t.account_id FROM access_tokens t
-		WHERE t.token_hash = encode(sha256(convert_to(p_token, 'UTF8')), 'hex'))
+		WHERE t.token_hash = p_token)
 	   OR NOT wr_may_act(p_token, 'char', m.character_id) THEN
 		RETURN;
 	END IF;

@@ -1,5 +1,7 @@
 -- wr_may_act(token text, kind text, id bigint) -> boolean
--- Whether the bearer token (the secret as presented) may act for the actor
+-- p_token is the bearer token's hash (core/secret.h wr_token_hash, computed by
+-- the service that received it): a raw secret never reaches the database.
+-- Whether the bearer token (by its hash) may act for the actor
 -- kind:id ("char", 7).  The one statement of the policy in docs/http-api.md:
 --   player:  a character of the token's account (only the pinned one if the
 --            token pins a character);
@@ -26,7 +28,7 @@ BEGIN
 					WHERE g.token_hash = t.token_hash AND g.actor_key = 'mob:' || p_id)
 				ELSE false END
 			FROM access_tokens t JOIN accounts a ON a.id = t.account_id
-			WHERE t.token_hash = encode(sha256(convert_to(p_token, 'UTF8')), 'hex')
+			WHERE t.token_hash = p_token
 			  AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())
 			  AND a.disabled_at IS NULL), false)
 	);

@@ -1,4 +1,6 @@
 -- wr_may_read(token text, stream text) -> boolean
+-- p_token is the bearer token's hash (core/secret.h wr_token_hash, computed by
+-- the service that received it): a raw secret never reaches the database.
 -- Whether the bearer token may read a stream over HTTP:
 --   admin:           any stream;
 --   player, service: char:<id> of a character it may act for (the rules of
@@ -18,7 +20,7 @@ DECLARE
 BEGIN
 	SELECT tk.* INTO t
 	FROM access_tokens tk JOIN accounts a ON a.id = tk.account_id
-	WHERE tk.token_hash = encode(sha256(convert_to(p_token, 'UTF8')), 'hex')
+	WHERE tk.token_hash = p_token
 	  AND tk.revoked_at IS NULL AND (tk.expires_at IS NULL OR tk.expires_at > now())
 	  AND a.disabled_at IS NULL;
 	IF NOT FOUND THEN

@@ -9,7 +9,7 @@
 
 DOC=$WR_HOME/docs/http-api.md
 pg_start_world
-sql "INSERT INTO accounts (name) VALUES ('scripts')" >/dev/null
+"$WRCTL" account create scripts >/dev/null || bail "wrctl account create failed"
 TOKEN=$("$WRCTL" token issue alice)
 SERVICE=$("$WRCTL" token issue scripts --service --grant char:Bob)
 ADMIN=$("$WRCTL" token issue alice --admin)

@@ -24,7 +24,7 @@ SERVICE=$("$WRCTL" token issue scripts --service --grant char:Bob --grant "mob:$
 SERVICE_ACC=$("$WRCTL" token issue scripts --service --grant account:alice)
 ADMIN=$("$WRCTL" token issue alice --admin)
 REVOKED=$("$WRCTL" token issue alice)
-"$WRCTL" token revoke "$REVOKED" || bail "could not revoke a token"
+printf '%s\n' "$REVOKED" | "$WRCTL" token revoke - || bail "could not revoke a token"
 EXPIRED=$("$WRCTL" token issue alice --label=expired)
 sql "UPDATE access_tokens SET expires_at = now() - interval '1 second' WHERE label = 'expired'" >/dev/null
 [ -n "$ALICE" ] && [ -n "$SERVICE" ] && [ -n "$SERVICE_ACC" ] && [ -n "$ADMIN" ] || bail "could not issue tokens"

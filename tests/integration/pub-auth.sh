@@ -215,7 +215,7 @@ ad.close()
 c = WS(url, hello={"type": "hello", "token": bob2})
 check(c.recv(10)["type"] == "welcome", "a second token of Bob's connects")
 t0 = time.monotonic()
-subprocess.run([os.environ["WR_BUILD_DIR"] + "/tools/wrctl", "token", "revoke", bob2], check=True)
+subprocess.run([os.environ["WR_BUILD_DIR"] + "/tools/wrctl", "token", "revoke", "-"], input=bob2 + "\n", text=True, check=True)
 fs, _ = c.recv_until(lambda f: f["type"] == "_close", timeout=10)
 took = time.monotonic() - t0
 check(fs and fs[-1] == {"type": "_close", "code": 4401, "reason": "token revoked"},

@@ -171,7 +171,7 @@ is "$(sql "SELECT count(*) FROM command_ids WHERE command_id LIKE 'b%' OR comman
 
 # A revoked token fails like in HTTP (or the connection is ended): nothing queued.
 ws_open alice2 5 "$ALICE"
-"$WRCTL" token revoke "$ALICE" >/dev/null 2>&1 || bail "could not revoke"
+printf '%s\n' "$ALICE" | "$WRCTL" token revoke - >/dev/null 2>&1 || bail "could not revoke"
 n0=$(nactions)
 send 5 '{"type":"command","id":"rv1","input":"say after revocation"}'
 _w=0

@@ -71,10 +71,17 @@ pg_up() {
 	}
 	T_DIR=$(mktemp -d /tmp/wrtest.XXXXXX)
 	"$1" "$T_PG" "$BUILD" "$T_DIR" || bail "could not make the data directory ($1)"
+	# T_PG_TCP=1: also listen on TCP 127.0.0.1 at a free port (T_PG_PORT), for tests that
+	# put something between the services and the server (tests/lib/pgproxy.py).
+	_listen="listen_addresses=''" _port=""
+	if [ "${T_PG_TCP:-0}" = 1 ]; then
+		T_PG_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+		_listen="listen_addresses='127.0.0.1' -c port=$T_PG_PORT" _port=" port=$T_PG_PORT"
+	fi
 	as_pg "$T_PG/pg_ctl" -D "$T_DIR/data" -w -l "$T_DIR/postgresql.log" \
-		-o "-k $T_DIR -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+		-o "-k $T_DIR -c $_listen -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
 		start >/dev/null || bail "postgres did not start; see $T_DIR/postgresql.log"
-	PGADMIN="host=$T_DIR user=postgres dbname=postgres"
+	PGADMIN="host=$T_DIR$_port user=postgres dbname=postgres"
 }
 
 # Starts a throwaway PostgreSQL with an empty database "wr" and exports
@@ -82,7 +89,7 @@ pg_up() {
 pg_start() {
 	pg_up pg_datadir
 	psql "$PGADMIN" -qc "CREATE DATABASE wr" >/dev/null || bail "createdb failed"
-	export WR_DATABASE_URL="host=$T_DIR user=postgres dbname=wr"
+	export WR_DATABASE_URL="host=$T_DIR$_port user=postgres dbname=wr"
 }
 
 # What most tests begin with: database "wr" migrated, the starter world
@@ -90,7 +97,7 @@ pg_start() {
 # world template that the first test of a run builds (tests/lib/pg.sh).
 pg_start_world() {
 	pg_up pg_datadir_world
-	export WR_DATABASE_URL="host=$T_DIR user=postgres dbname=wr"
+	export WR_DATABASE_URL="host=$T_DIR$_port user=postgres dbname=wr"
 }
 
 sql() { psql "$WR_DATABASE_URL" -XAtqc "$1"; }
@@ -118,9 +125,24 @@ world_coins() {
 	            coalesce((SELECT sum((payload->>'gold')::bigint) FROM event_log WHERE type = 'MobDied'), 0)"
 }
 
+# The database URL a service connects with as its own role (migrations/0016_roles.sql).
+role_url() { # role
+	echo "$WR_DATABASE_URL user=$1"
+}
+
 # Starts a service in the background: name, command...  Output to $T_DIR/name.log.
+# With WR_TEST_ROLES=1 the services connect as their roles (wr_ingress,
+# wr_publisher, wr_worker) instead of the superuser: any test then also
+# checks that migrations grant what its services need.
 svc() {
 	name=$1; shift
+	if [ "${WR_TEST_ROLES:-0}" = 1 ]; then
+		case "$1" in
+		*/wr-ingress) set -- "$@" --database-url="$(role_url wr_ingress)" ;;
+		*/wr-publisher) set -- "$@" --database-url="$(role_url wr_publisher)" ;;
+		*/wr-worker*) set -- "$@" --database-url="$(role_url wr_worker)" ;;
+		esac
+	fi
 	"$@" >>"$T_DIR/$name.log" 2>&1 &
 	T_PIDS="$T_PIDS $!"
 	eval "PID_$(echo "$name" | tr -c 'a-zA-Z0-9\n' _)=$!"
@@ -171,6 +193,15 @@ services_start() { # workers
 	wait_file "$T_DIR/publisher.port" || bail "publisher did not start: $(cat "$T_DIR/publisher.log")"
 	HTTP="http://127.0.0.1:$(cat "$T_DIR/ingress.port")"
 	WS="ws://127.0.0.1:$(cat "$T_DIR/publisher.port")/"
+}
+
+# wr-telnet (docs/telnet.md) on a free port, after services_start; exports
+# TELNET_PORT.  TELNET_ARGS (word-split) are extra wr-telnet options.
+telnet_start() {
+	# shellcheck disable=SC2086
+	svc telnet "$BUILD/publisher/wr-telnet" --telnet-port=0 --telnet-port-file="$T_DIR/telnet.port" ${TELNET_ARGS:-}
+	wait_file "$T_DIR/telnet.port" || bail "wr-telnet did not start: $(cat "$T_DIR/telnet.log")"
+	TELNET_PORT=$(cat "$T_DIR/telnet.port")
 }
 
 # post TOKEN BODY -> prints "STATUS BODY"

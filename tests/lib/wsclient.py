@@ -4,6 +4,8 @@
 # sends, answers pings, and reports close frames with their code.
 #
 #   ws = WS(url, origin=None)      ws.status is the HTTP status of the upgrade
+#                                  (wss:// URLs: TLS, verified against cafile=PATH,
+#                                  or $WR_TEST_CAFILE)
 #   ws.send({"type": "hello", ...})
 #   f = ws.recv(timeout)           a dict; {"type": "_close", "code", "reason"}
 #                                  for a close frame; None on time-out;
@@ -16,6 +18,7 @@ import json
 import os
 import select
 import socket
+import ssl
 import struct
 import sys
 import time
@@ -23,13 +26,16 @@ import urllib.parse
 
 
 class WS:
-    def __init__(self, url, origin=None, timeout=10, rcvbuf=None, hello=None):
+    def __init__(self, url, origin=None, timeout=10, rcvbuf=None, hello=None, cafile=None):
         u = urllib.parse.urlparse(url)
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         if rcvbuf:
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         self.sock.settimeout(timeout)
         self.sock.connect((u.hostname, u.port))
+        if u.scheme == "wss":
+            ctx = ssl.create_default_context(cafile=cafile or os.environ.get("WR_TEST_CAFILE"))
+            self.sock = ctx.wrap_socket(self.sock, server_hostname=u.hostname)
         key = base64.b64encode(os.urandom(16)).decode()
         req = ("GET %s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n" % (u.path or "/", u.hostname, u.port, key))
@@ -71,13 +77,17 @@ class WS:
             left = deadline - time.monotonic()
             if left <= 0:
                 return False
-            r, _, _ = select.select([self.sock], [], [], left)
-            if not r:
+            # TLS: bytes already decrypted inside the SSL object do not show in select().
+            pending = self.sock.pending() if isinstance(self.sock, ssl.SSLSocket) else 0
+            r, _, _ = select.select([self.sock], [], [], 0 if pending else left)
+            if not r and not pending:
                 return False
             try:
                 d = self.sock.recv(65536)
             except (ConnectionResetError, socket.timeout):
                 d = b""
+            except ssl.SSLWantReadError:
+                continue
             if not d:
                 raise EOFError
             self.buf += d

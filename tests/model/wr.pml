@@ -16,7 +16,9 @@
  *   MUTANT_EARLY     a worker marks its actions applied before COMMIT (as if
  *                    it acknowledged them early): a crash must apply one twice
  *   REQUEUE          add wrctl dead requeue (wr_requeue_dead) of a dead action
- *                    of B's: spin finds its lock inversion (README, Findings)
+ *                    of B's (its lock inversion is fixed: README, Findings)
+ *   REQUEUE_OLD      with REQUEUE: the function as it was, waiting for the
+ *                    head row while holding the advisory lock: must deadlock
  *   WHY              record in waiting[] the lock each process waits for, so
  *                    a replayed counterexample says who waits for what
  *
@@ -489,43 +491,56 @@ proctype submitter() {
 
 #ifdef REQUEUE
 #define ADMIN (NW + 2)
-/* wrctl dead requeue: wr_requeue_dead(D0), run while the workers work. */
+/* The rest of wr_requeue_dead, once the head rows are its own: UPDATE ...
+ * SET is_head = false on them, then the INSERT of D0 as B's head. */
+inline requeue_rows() {
+	u = 0;
+	do
+	:: u < NS && u != D0 && qst[u] == QUEUED && ACTOR(u) == ACT_B && head[u] ->
+		head[u] = false; rowlock[u] = me; u++
+	:: u < NS && !(u != D0 && qst[u] == QUEUED && ACTOR(u) == ACT_B && head[u]) -> u++
+	:: else -> break
+	od;
+	u = 0;
+	/* INSERT ... is_head: nothing older of the actor is queued */
+	qst[D0] = QUEUED; head[D0] = true; nq[ACT_B]++;
+	plan[D0] = P_ORIG; locks[D0] = BIT(CB); planroom[D0] = R1
+}
+
+/* wrctl dead requeue: wr_requeue_dead(D0), run while the workers work.
+ * It never waits for a queue row while holding the advisory lock: the head
+ * rows are locked FOR UPDATE NOWAIT, and if a worker has claimed one, the
+ * subtransaction rolls back (the advisory lock with it) and it tries again. */
 proctype admin() {
 	byte me = ADMIN;
 	byte u;
 
-	/* PERFORM wr_lock_actors(ARRAY[actor_key]) */
+retry:
+	/* BEGIN (subtransaction); PERFORM wr_lock_actors(ARRAY[actor_key]) */
 #ifdef WHY
 	WAIT(21 + ACT_B);
 #endif
 	atomic { adv[ACT_B] == 0 -> adv[ACT_B] = me WAIT_(0) };
-	/* UPDATE action_queue SET is_head = false WHERE actor_key = B AND is_head AND id > D0:
-	 * waits for the lock of a head a worker has claimed (FOR UPDATE) */
+	/* PERFORM 1 FROM action_queue WHERE actor_key = B AND is_head AND id > D0
+	 * FOR UPDATE NOWAIT: fails at once on a head a worker has claimed */
 #define HEAD_BUSY(x) (qst[x] == QUEUED && head[x] && rowlock[x] != 0)
+#ifdef REQUEUE_OLD
+	/* the function as it was: its UPDATE ... WHERE is_head waited for the row */
 	do
 #ifdef WHY
 	:: HEAD_BUSY(B1) && waiting[me] != 31 + B1 -> WAIT(31 + B1)
 	:: HEAD_BUSY(B2) && waiting[me] != 31 + B2 -> WAIT(31 + B2)
 #endif
-	:: atomic {
-		!(HEAD_BUSY(B1) || HEAD_BUSY(B2)) ->
-#ifdef WHY
-		WAIT(0);
-#endif
-		u = 0;
-		do
-		:: u < NS && u != D0 && qst[u] == QUEUED && ACTOR(u) == ACT_B && head[u] ->
-			head[u] = false; rowlock[u] = me; u++
-		:: u < NS && !(u != D0 && qst[u] == QUEUED && ACTOR(u) == ACT_B && head[u]) -> u++
-		:: else -> break
-		od;
-		u = 0;
-		/* INSERT ... is_head: nothing older of the actor is queued */
-		qst[D0] = QUEUED; head[D0] = true; nq[ACT_B]++;
-		plan[D0] = P_ORIG; locks[D0] = BIT(CB); planroom[D0] = R1
-	   };
+	:: atomic { !(HEAD_BUSY(B1) || HEAD_BUSY(B2)) -> WAIT(0); requeue_rows() };
 	   break
 	od;
+#else
+	if
+	:: atomic { HEAD_BUSY(B1) || HEAD_BUSY(B2) -> adv[ACT_B] = 0 };   /* lock_not_available: the subtransaction rolls back */
+		goto retry
+	:: atomic { !(HEAD_BUSY(B1) || HEAD_BUSY(B2)) -> requeue_rows() }
+	fi;
+#endif
 	/* COMMIT */
 	atomic {
 		if :: rowlock[B1] == me -> rowlock[B1] = 0 :: else fi;

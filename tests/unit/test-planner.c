@@ -195,6 +195,9 @@ test_ambiguity(void)
 	tap_ok(plan("kill 2.rat") == 0 && act.target_mob == 34, "kill 2.rat: the second rat");
 	refuses("kill 3.rat", "not_here");
 	tap_ok(strstr(err.msg, "only 2") != NULL, "kill 3.rat says there are only 2");
+	/* give looks in the inventory, and says so (issue 17: not "here"). */
+	refuses("give sword.3 to bob", "not_carrying");
+	tap_ok(strcmp(err.msg, "you carry only 2 \"sword\", not 3") == 0, "give sword.3 says what you carry (%s)", err.msg);
 }
 
 static void

@@ -1,0 +1,115 @@
+#!/bin/sh
+# docs/accounts.md cannot rot, like docs/http-api.md (docs-http-api.sh,
+# whose runner this is): every ```sh test block in it runs, verbatim,
+# against live services on a fresh starter world, and each command's answer
+# is checked against the "# STATUS {json}" line under it: the status
+# exactly; the JSON's shape (the same members, recursively, the same types),
+# with exact values for "status", "code", "event" and "type", and "..."
+# standing for any value.
+. "$WR_HOME/tests/lib/harness.sh"
+
+DOC=$WR_HOME/docs/accounts.md
+pg_start_world
+# Sign-ups hash with the minimum argon2id cost here, to keep the test fast.
+INGRESS_ARGS="--password-limits=minimum"
+services_start 1
+
+# The blocks become one script: commands verbatim, expectation lines
+# become doc_expect calls, and every block starts once the queue is empty.
+python3 - "$DOC" "$T_DIR" <<'PY' || bail "could not extract the examples"
+import re, shlex, sys
+doc, d = sys.argv[1], sys.argv[2]
+out, inblock, n, blocks, last_cmd, cont = [], False, 0, 0, "", False
+for lineno, line in enumerate(open(doc), 1):
+    line = line.rstrip("\n")
+    if not inblock:
+        if line.strip() == "```sh test":
+            inblock, blocks = True, blocks + 1
+            out.append("doc_block %d" % lineno)
+        continue
+    if line.strip() == "```":
+        inblock = False
+        continue
+    m = re.match(r"^# (\d{3})(?: (.*))?$", line)
+    if m:
+        n += 1
+        open("%s/doc-expect-%d" % (d, n), "w").write(m.group(2) or "")
+        out.append("doc_expect %s %s/doc-expect-%d %s" % (m.group(1), d, n, shlex.quote("%d: %s" % (lineno, last_cmd[:90]))))
+    elif line.startswith("#"):
+        continue
+    else:
+        if not cont:
+            out.append(': >"$DOC_STATUS"')
+            last_cmd = line.strip()
+        out.append(line)
+        cont = line.endswith("\\")
+if inblock or blocks == 0:
+    sys.exit(1)
+open(d + "/doc.sh", "w").write("\n".join(out) + "\n")
+print("# %d blocks, %d expectations" % (blocks, n))
+PY
+
+cat >"$T_DIR/shape.py" <<'PY'
+import json, sys
+EXACT = {"status", "code", "event", "type"}
+
+def same(exp, act, key, path, errs):
+    if exp == "...":
+        return
+    if isinstance(exp, dict):
+        if not isinstance(act, dict) or set(exp) != set(act):
+            errs.append("%s: members %s, expected %s" % (path, sorted(act) if isinstance(act, dict) else act, sorted(exp)))
+            return
+        for k in exp:
+            same(exp[k], act[k], k, path + "." + k, errs)
+    elif isinstance(exp, list):
+        if not isinstance(act, list) or bool(exp) != bool(act):
+            errs.append("%s: %s, expected %s" % (path, json.dumps(act)[:80], "a list with items" if exp else "[]"))
+            return
+        for i, (e, a) in enumerate(zip(exp, act)):
+            same(e, a, key, "%s[%d]" % (path, i), errs)
+    elif key in EXACT and exp != act:
+        errs.append("%s: %r, expected %r" % (path, act, exp))
+    elif type(exp) is not type(act) and not (type(exp) in (int, float) and type(act) in (int, float)):
+        errs.append("%s: %r, expected something like %r" % (path, act, exp))
+
+status, exp_file, got_status, body_file = sys.argv[1:5]
+errs = []
+if got_status != status:
+    errs.append("status %s, expected %s" % (got_status, status))
+exp = open(exp_file).read().strip()
+if exp:
+    try:
+        act = json.loads(open(body_file).read())
+        same(json.loads(exp), act, None, "$", errs)
+    except ValueError as e:
+        errs.append("not JSON: %s" % e)
+for e in errs:
+    print("# " + e)
+if errs:
+    print("# body: " + open(body_file).read().strip()[:300])
+sys.exit(1 if errs else 0)
+PY
+
+DOC_STATUS=$T_DIR/doc.status
+DOC_OUT=$T_DIR/doc.out
+curl() {
+	command curl -sS -o "$DOC_OUT" -w '%{http_code}' "$@" >"$DOC_STATUS" || true
+	cat "$DOC_OUT"
+}
+doc_block() {
+	wait_sql "SELECT count(*) FROM action_queue" 0 100 || diag "line $1: the queue did not empty"
+}
+# The examples' own output goes to a file; TAP goes to fd 3.
+doc_expect() { # status expected-file description
+	python3 "$T_DIR/shape.py" "$1" "$2" "$(cat "$DOC_STATUS")" "$DOC_OUT" >&3
+	ok $? "docs/accounts.md:$3" >&3
+}
+export HTTP
+
+cd "$T_DIR" || bail "no temp dir"
+exec 3>&1
+. "$T_DIR/doc.sh" >"$T_DIR/doc.stdout"
+[ "$T_N" -ge 14 ]; ok $? "the page has at least 14 checked examples ($T_N)"
+grep -q 'bug=self' "$T_DIR/ingress.log"; [ $? -ne 0 ]; ok $? "wr-ingress logged no bug of its own"
+finish
