@@ -114,8 +114,13 @@ def main():
             print("bell scheduled in %d ms: %s %s" % (args.bell_ms, status, body.get("action_ids", body)), flush=True)
             n += 1
             next_news = now + args.interval
-        wait = max(0, min(5, int(next_news - time.monotonic())))
+        # Long-poll until the next announcement (at least a second: the
+        # service's token is rate-limited like any other).
+        wait = max(1, min(5, int(next_news - time.monotonic())))
         status, body = api.events(stream, after, wait)
+        if status == 429:
+            time.sleep(1)  # Retry-After: 1
+            continue
         if status != 200:
             print("lost %s: %s %s" % (stream, status, body), file=sys.stderr)
             return 1

@@ -100,7 +100,7 @@ static const char hello_sql[] =
 static const char service_hello_sql[] =
 	"WITH t AS ("
 	" SELECT t.token_hash FROM access_tokens t JOIN accounts a ON a.id = t.account_id"
-	" WHERE t.token_hash = encode(sha256(convert_to($1, 'UTF8')), 'hex') AND t.kind = 'service'"
+	" WHERE t.token_hash = $1 AND t.kind = 'service'"
 	" AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now()) AND a.disabled_at IS NULL)"
 	" SELECT t.token_hash, m.id, m.room_id,"
 	" coalesce((SELECT last_seq FROM stream_counters WHERE stream = 'room:' || m.room_id), 0)"
