@@ -148,8 +148,13 @@ game_queue_of(const struct game_action *a, struct game_queue *ret)
 		*ret = (struct game_queue){.chain = "respawn", .id = a->target_mob, .urgency = GAME_URGENCY_AMBIENT};
 		break;
 	case GAME_VERB_SCRIPT:
-		/* issue 13: one chain per room, so a storm in one place holds up nothing elsewhere */
-		*ret = (struct game_queue){.chain = "script", .id = a->room_id, .urgency = GAME_URGENCY_PLAYER};
+		/* issue 13: a trigger's steps queue on the trigger's own chain, in order, so one
+		 * trigger's delayed step never holds up another's; a room's random roll and sky
+		 * news on the room's. */
+		if (a->script > 0)
+			*ret = (struct game_queue){.chain = "trigger", .id = a->script, .urgency = GAME_URGENCY_PLAYER};
+		else
+			*ret = (struct game_queue){.chain = "script", .id = a->room_id, .urgency = GAME_URGENCY_PLAYER};
 		break;
 	case GAME_VERB_ZONE_TICK:
 		/* One chain per zone: the database keeps at most one tick queued on it. */

@@ -6,7 +6,7 @@
  * rules that see something happen (a say, a give, an arrival, a death, a
  * drop, a custom command, a zone tick) call game_script_fire(), which asks
  * for the trigger's first step as an Action of its own (GAME_VERB_SCRIPT,
- * queued on "sys:script:<room>"); scripted.c applies each step under its
+ * queued on "sys:trigger:<id>"); scripted.c applies each step under its
  * locks and asks for the next one, run_at the step's delay later.  So every
  * effect is an Action with events: durable, locked and replayable.
  *
@@ -15,8 +15,9 @@
  * nothing fires and a TriggerChainStopped event says so.  A zone rolls its
  * random triggers at most once per GAME_SCRIPT_RANDOM_MS, in at most
  * GAME_SCRIPT_RANDOM_ROOMS rooms, firing at most GAME_SCRIPT_RANDOM_FIRES
- * in each; and each room's steps queue on its own chain: so one zone's
- * storm is bounded and cannot hold up another zone's triggers.
+ * in each; and each trigger's steps queue on its own chain: so one zone's
+ * storm is bounded and cannot hold up another zone's triggers, and one
+ * trigger's delayed step never holds up another trigger.
  *
  * The sky is a pure function of the clock: a zone's day (day_ms: hours 6..18
  * are day) and its weather (weather_ms long each, from a fixed cycle or

@@ -93,7 +93,8 @@ act "$BOB" "look"
 wait_sql "SELECT count(*) >= 4 FROM event_log WHERE payload->>'trigger' LIKE 'scriptstorm.%'" t 80; ok $? "the storm rages"
 max=0; n=0
 while [ $n -lt 20 ]; do
-	q=$(sql "SELECT count(*) FROM action_queue WHERE actor_key = 'sys:script:$EYE'")
+	q=$(sql "SELECT count(*) FROM action_queue WHERE verb = 'script' AND actor_key IN
+	         (SELECT 'sys:trigger:' || id FROM triggers WHERE key LIKE 'scriptstorm.%' UNION ALL SELECT 'sys:script:$EYE')")
 	[ "$q" -gt "$max" ] && max=$q
 	sleep 0.1; n=$((n + 1))
 done

@@ -37,7 +37,8 @@ ok $? "the guard answers 'hello' (speech trigger)"
 is "$(last_text scripthall.guard.hello)" "A gate guard says, 'Welcome, Alice. Show me a token and you will be paid.'" \
 	"its text names the speaker"
 is "$(sql "SELECT actor_key FROM event_log WHERE payload->>'trigger' = 'scripthall.guard.hello' LIMIT 1")" \
-	"sys:script:$GATE" "the answer is an Action of its own, on the room's script chain"
+	"sys:trigger:$(sql "SELECT id FROM triggers WHERE key = 'scripthall.guard.hello'")" \
+	"the answer is an Action of its own, on the trigger's chain"
 sleep 0.3
 is "$(fired scripthall.guard.hello)" 1 "'good morning' fired nothing"
 

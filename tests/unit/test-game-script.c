@@ -205,7 +205,7 @@ main(void)
 		struct game_queue q;
 
 		game_queue_of(&out.followups[0].action, &q);
-		tap_ok(q.chain && strcmp(q.chain, "script") == 0 && q.id == 1, "queued on the room's chain sys:script:1");
+		tap_ok(q.chain && strcmp(q.chain, "trigger") == 0 && q.id == 101, "queued on the trigger's chain sys:trigger:101");
 	}
 	tap_is_int(follow(0, NOW), 0, "the step applies");
 	tap_is_str(text(event("Said"), "text"), "A guard says, 'Welcome, Alice.'", "the guard answers, naming Alice");
