@@ -161,7 +161,7 @@ scenario() { # name clients rooms
 
 	rm -f "$DIR/publisher.port"
 	# shellcheck disable=SC2086 # PUB_ARGS and RUN are words on purpose
-	$RUN "$DIR/bin/wr-publisher" --port=0 --port-file="$DIR/publisher.port" $PUB_ARGS >"$DIR/publisher-$name.log" 2>&1 &
+	$RUN "$DIR/bin/wr-publisher" --port=0 --port-file="$DIR/publisher.port" --max-connections-per-ip=0 --max-pre-hello=100000 $PUB_ARGS >"$DIR/publisher-$name.log" 2>&1 &
 	PUB_PID=$!
 	PIDS="$PIDS $PUB_PID"
 	i=0

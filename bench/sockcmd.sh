@@ -86,7 +86,7 @@ while [ "$a" -lt "$MAXCONN" ]; do
 	"$WRCTL" token issue "$(printf 'wsbench%03d' "$a")" --label=bench >>"$DIR/tokens" || die "could not issue a token"
 done
 
-"$PUBLISHER" --port=0 --port-file="$DIR/publisher.port" --command-threads="$THREADS" --command-rate=0 \
+"$PUBLISHER" --port=0 --port-file="$DIR/publisher.port" --max-connections-per-ip=0 --max-pre-hello=100000 --command-threads="$THREADS" --command-rate=0 \
 	--command-queue-per-conn="$MAXWIN" --command-queue=100000 --log-level=warning >"$DIR/publisher.log" 2>&1 &
 PIDS="$!"
 _w=0

@@ -15,6 +15,9 @@
 #                         the queue's size and dead tuples
 #   --backlog-workers=N   workers draining the backlog                (4)
 #   --unsafe              fsync, synchronous_commit, full_page_writes off
+#   --profile             pg_stat_statements (track=all, nested statements
+#                         too): the 12 statements with the most server time
+#                         of each drain
 #   --keep                keep the temp dir (server and worker logs)
 #
 # Every phase is bounded; Ctrl-C or any exit stops the workers and the
@@ -40,6 +43,7 @@ BACKLOG_TIMEOUT=${WR_BENCH_BACKLOG_TIMEOUT:-3600}
 DRAIN_TIMEOUT=${WR_BENCH_DRAIN_TIMEOUT:-600}
 UNSAFE=0
 KEEP=0
+PROFILE=0
 
 . "$ROOT/bench/lib/common.sh"
 
@@ -56,6 +60,7 @@ for a in "$@"; do
 	--backlog=*) BACKLOG=${a#*=}; num "$a" "$BACKLOG" ;;
 	--backlog-workers=*) BACKLOG_WORKERS=${a#*=}; num "$a" "$BACKLOG_WORKERS" ;;
 	--unsafe) UNSAFE=1 ;;
+	--profile) PROFILE=1 ;;
 	--keep) KEEP=1 ;;
 	-h | --help) usage 0 ;;
 	*) echo "bench: unknown option $a" >&2; usage ;;
@@ -72,7 +77,13 @@ for w in $WORKERS; do num --workers "$w"; done
 bench_dir "$WORKER" "$WRCTL"
 WORKER=$DIR/bin/wr-worker
 WRCTL=$DIR/bin/wrctl
-bench_pg_start -c track_commit_timestamp=on -c track_functions=all
+if [ "$PROFILE" = 1 ]; then
+	bench_pg_start -c track_commit_timestamp=on -c track_functions=all \
+		-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all
+	psql "$WR_DATABASE_URL" -Xqc "CREATE EXTENSION pg_stat_statements" >/dev/null || die "no pg_stat_statements"
+else
+	bench_pg_start -c track_commit_timestamp=on -c track_functions=all
+fi
 [ -x "$PGBIN/pgbench" ] || die "pgbench not found next to $PGBIN/initdb (install postgresql)"
 psql "$ADMIN" -Xqc "CREATE DATABASE pgbench" >/dev/null
 PGB_URL="host=$DIR user=postgres dbname=pgbench"
@@ -108,6 +119,16 @@ worker_sampler_start() { # phase
 FNS="'wr_claim', 'wr_lock_load', 'wr_commit_batch'"
 fn_reset() {
 	sql "SELECT count(pg_stat_reset_single_function_counters(oid)) FROM pg_proc WHERE proname IN ($FNS)" >/dev/null
+	[ "$PROFILE" = 0 ] || sql "SELECT pg_stat_statements_reset()" >/dev/null
+}
+# --profile: where the server time of the workers' statements went.
+profile() {
+	[ "$PROFILE" = 1 ] || return 0
+	echo "           top statements by server time (pg_stat_statements, nested included; ms total / calls / ms per call):"
+	sql "SELECT format('%10s %7s %8s  %s', round(total_exec_time::numeric), calls, round((total_exec_time / calls)::numeric, 3),
+	                   left(regexp_replace(query, '\s+', ' ', 'g'), 110))
+	     FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%' AND query NOT LIKE '%bench_%'
+	     ORDER BY total_exec_time DESC LIMIT 12" | sed 's/^/           /'
 }
 fn_stats() {
 	sql "SELECT coalesce(string_agg(funcname || ' ' || round((total_time / calls)::numeric, 2) || ' ms', ', '
@@ -352,6 +373,7 @@ if [ "$BACKLOG" -eq 0 ]; then
 		echo "           worker backends: $(waits "drain-w$W")"
 		echo "           server time per call: $(fn_stats)"
 		[ "$d_failed" -gt 0 ] && failures "drain-w$W" | sed 's/^/           failed: /'
+		profile
 
 		# 2. Latency: a paced load at $PACE% of that rate for $PACED_SECONDS s,
 		# enqueued by one server-side procedure every 50 ms while W workers run.

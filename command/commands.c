@@ -166,7 +166,8 @@ cmd_status_for(const char *code)
 		{"unsupported_actor", 422},
 		{"idempotency_conflict", 409}, {"too_many_mailboxes", 409},
 		{"rate_limited", 429},    {"too_many_waiters", 503},
-		{"unknown_alias", 404},   {"too_many_aliases", 422},
+		{"too_many_queued", 429}, {"too_many_long_polls", 429},
+		{"unknown_alias", 404},   {"too_many_aliases", 422}, {"alias_too_big", 422},
 		{"unknown_topic", 404},
 		{"not_implemented", 501},
 	};
@@ -522,6 +523,11 @@ meta:
 				   : !it->cmds[i].text[0] ? ITEM_ALIAS_SHOW
 							  : ITEM_ALIAS_SET;
 	}
+	/* An alias that would expand past the planner's budget is refused now,
+	 * not each time it is typed. */
+	if (it->kind == ITEM_ALIAS_SET &&
+	    planner_alias_check(b->ctx.aliases, b->ctx.naliases, it->cmds[0].alias, it->cmds[0].text, &err) < 0)
+		return item_fail(it, &err);
 	return true;
 }
 
@@ -616,14 +622,17 @@ tell_names(const struct batch *b, const char **names, size_t max)
 
 		for (size_t k = 0; !it->failed && k < it->ncmds; k++) {
 			const struct planner_command *c = &it->cmds[k];
+			/* tell <name>, and group invite <name> (issue 17): anyone playing */
+			const struct planner_target *t = c->verb == GAME_VERB_GROUP_INVITE ? &c->object : &c->recipient;
 			bool seen = false;
 
-			if (c->meta != PLANNER_META_NONE || c->verb != GAME_VERB_TELL || c->recipient.self || n == max)
+			if (c->meta != PLANNER_META_NONE || (c->verb != GAME_VERB_TELL && c->verb != GAME_VERB_GROUP_INVITE) ||
+			    t->self || n == max)
 				continue;
 			for (size_t j = 0; j < n && !seen; j++)
-				seen = strcmp(names[j], c->recipient.word) == 0;
+				seen = strcmp(names[j], t->word) == 0;
 			if (!seen)
-				names[n++] = c->recipient.word;
+				names[n++] = t->word;
 		}
 	}
 	return n;
@@ -696,6 +705,11 @@ apply_results(struct cmd_store *st, struct batch *b, const int64_t *ids, const e
 				it->replayed = true;
 			if (sub[k] == CMD_SUBMIT_QUEUED)
 				cmd_store_count_queued(st, it->acts[j].verb);
+		}
+		if (sub[k - it->ncmds] == CMD_SUBMIT_ACTOR_FULL) {
+			wr_error_set(&err, -EAGAIN, "too_many_queued",
+				     "this character has too many actions waiting to run: retry when they have run");
+			item_fail(it, &err);
 		}
 		if (sub[k - it->ncmds] == CMD_SUBMIT_CONFLICT) {
 			wr_error_set(&err, -EEXIST, "idempotency_conflict",

@@ -76,6 +76,7 @@ enum cmd_submit {
 	CMD_SUBMIT_OK,        /* an alias change was made */
 	CMD_SUBMIT_NOT_FOUND, /* unalias of an alias that does not exist */
 	CMD_SUBMIT_TOO_MANY,  /* the account has PLANNER_MAX_ALIASES aliases already */
+	CMD_SUBMIT_ACTOR_FULL, /* the actor has wr_max_queued_per_actor() actions queued */
 };
 
 enum cmd_alias_op {

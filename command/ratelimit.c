@@ -154,8 +154,17 @@ entry_for(struct rl_entry *set, uint64_t key, double burst, int64_t now_ms)
 	return victim;
 }
 
-int64_t
-cmd_ratelimit_take(struct cmd_ratelimit *rl, const char *bearer, int64_t now_ms)
+struct cmd_ratelimit *
+cmd_ratelimit_new_period(int64_t period_ms)
+{
+	struct cmd_ratelimit *rl = cmd_ratelimit_new(1, 1);
+
+	rl->rate = 1.0 / (double) (period_ms > 0 ? period_ms : 1);
+	return rl;
+}
+
+static int64_t
+bucket(struct cmd_ratelimit *rl, const char *bearer, int64_t now_ms, bool take)
 {
 	uint64_t h;
 	size_t set;
@@ -173,10 +182,24 @@ cmd_ratelimit_take(struct cmd_ratelimit *rl, const char *bearer, int64_t now_ms)
 		e->tokens = fmin(rl->burst, e->tokens + (double) (now_ms - e->last_ms) * rl->rate);
 		e->last_ms = now_ms;
 	}
-	if (e->tokens >= 1.0)
-		e->tokens -= 1.0;
-	else /* tokens < 1 and rate > 0: at least 1 s */
+	if (e->tokens >= 1.0) {
+		if (take)
+			e->tokens -= 1.0;
+	} else { /* tokens < 1 and rate > 0: at least 1 s */
 		wait = (int64_t) ceil((1.0 - e->tokens) / (rl->rate * 1000.0));
+	}
 	pthread_mutex_unlock(&rl->locks[set % RL_STRIPES]);
 	return wait;
+}
+
+int64_t
+cmd_ratelimit_take(struct cmd_ratelimit *rl, const char *bearer, int64_t now_ms)
+{
+	return bucket(rl, bearer, now_ms, true);
+}
+
+int64_t
+cmd_ratelimit_peek(struct cmd_ratelimit *rl, const char *bearer, int64_t now_ms)
+{
+	return bucket(rl, bearer, now_ms, false);
 }

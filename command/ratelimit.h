@@ -27,4 +27,16 @@ cmd_ratelimit_free(struct cmd_ratelimit *rl);
 int64_t
 cmd_ratelimit_take(struct cmd_ratelimit *rl, const char *bearer, int64_t now_ms);
 
+/* As cmd_ratelimit_take(), but only looks: nothing is taken. */
+int64_t
+cmd_ratelimit_peek(struct cmd_ratelimit *rl, const char *bearer, int64_t now_ms);
+
+/*
+ * A bucket of one that refills in period_ms: take() marks a key, peek()
+ * says (> 0) whether it was marked in the last period_ms.  A bounded,
+ * lossy "seen recently" set (an evicted key reads as not seen).
+ */
+struct cmd_ratelimit *
+cmd_ratelimit_new_period(int64_t period_ms);
+
 #endif

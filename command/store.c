@@ -187,8 +187,9 @@ connect_slot(struct cmd_store *st, struct cmd_conn *c, struct wr_error *reterr)
 	if (now < c->retry_at)
 		return wr_error_set(reterr, -ECONNREFUSED, "unavailable", "database unavailable");
 	if (!c->initialized) {
+		/* On failure wr_db_init leaves c->db zeroed, settings included: init again next time. */
 		r = wr_db_init(&c->db, st->conninfo, st->appname, session_sql, &err);
-		c->initialized = true;
+		c->initialized = r >= 0;
 	} else
 		r = wr_db_reconnect(&c->db, &err);
 	if (r < 0) {
@@ -646,6 +647,7 @@ parse_submit_status(const char *status, enum cmd_submit *ret)
 		{"queued", CMD_SUBMIT_QUEUED},       {"duplicate", CMD_SUBMIT_DUPLICATE},
 		{"conflict", CMD_SUBMIT_CONFLICT},   {"ok", CMD_SUBMIT_OK},
 		{"not_found", CMD_SUBMIT_NOT_FOUND}, {"too_many_aliases", CMD_SUBMIT_TOO_MANY},
+		{"actor_full", CMD_SUBMIT_ACTOR_FULL},
 	};
 
 	for (size_t i = 0; i < WR_ELEMENTSOF(map); i++) {

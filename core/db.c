@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/fault.h"
 #include "core/log.h"
 #include "core/util.h"
 
@@ -76,6 +77,17 @@ drop(struct wr_db *db)
 	PQfinish(db->conn);
 	db->conn = NULL;
 	db->phase = WR_DB_READY;
+}
+
+/* A fault injected at a libpq call (core/fault.h): the connection is lost. */
+static int
+injected(struct wr_db *db, const char *what, struct wr_error *reterr)
+{
+	drop(db);
+	wr_error_set(reterr, -ECONNRESET, "database", "%s: injected fault: connection lost", what);
+	if (reterr)
+		snprintf(reterr->sqlstate, sizeof(reterr->sqlstate), "08006");
+	return -ECONNRESET;
 }
 
 static int64_t
@@ -159,8 +171,13 @@ connect_now(struct wr_db *db, struct wr_error *reterr)
 	const char *keys[MAX_PARAMS], *vals[MAX_PARAMS];
 	PGresult *res = NULL;
 
+	if (!db->conninfo)
+		/* A wr_db that failed wr_db_init is zeroed: never fall back to libpq's defaults. */
+		return wr_error_set(reterr, -EINVAL, "database", "could not connect to database: not initialized");
 	conn_params(db, keys, vals);
 	db->phase = WR_DB_READY;
+	if (wr_fault(WR_FAULT_PQ))
+		return injected(db, "could not connect to database", reterr);
 	db->conn = PQconnectdbParams(keys, vals, /* expand_dbname= */ 1);
 	if (PQstatus(db->conn) != CONNECTION_OK) {
 		int r = set_pg_error(reterr, db->conn, NULL, "could not connect to database");
@@ -247,7 +264,11 @@ start_now(struct wr_db *db, struct wr_error *reterr)
 	int64_t secs = 0;
 	PQconninfoOption *opts;
 
+	if (!db->conninfo)
+		return wr_error_set(reterr, -EINVAL, "database", "could not connect to database: not initialized");
 	conn_params(db, keys, vals);
+	if (wr_fault(WR_FAULT_PQ))
+		return injected(db, "could not connect to database", reterr);
 	db->conn = PQconnectStartParams(keys, vals, /* expand_dbname= */ 1);
 	if (!db->conn)
 		return wr_error_set(reterr, -ENOMEM, "database", "could not connect to database: out of memory");
@@ -321,6 +342,8 @@ wr_db_connect_poll(struct wr_db *db, struct wr_error *reterr)
 			snprintf(reterr->sqlstate, sizeof(reterr->sqlstate), "08001");
 		return -ETIMEDOUT;
 	}
+	if (wr_fault(WR_FAULT_PQ))
+		return injected(db, "could not connect to database", reterr);
 	if (db->phase == PHASE_CONNECTING) {
 		switch (PQconnectPoll(db->conn)) {
 		case PGRES_POLLING_READING:
@@ -375,6 +398,8 @@ wr_db_exec(struct wr_db *db, const char *sql, int nparams, const char *const *pa
 	if (!PQsendQueryParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0))
 		return set_pg_error(reterr, db->conn, NULL, "could not send query");
 	db->round_trips++;
+	if (wr_fault(WR_FAULT_PQ))
+		return injected(db, "query failed", reterr); /* sent: the server may have run it */
 	r = collect(db, deadline_of(db), &res, reterr);
 	if (r < 0)
 		return r;
@@ -415,6 +440,11 @@ wr_db_pipeline(struct wr_db *db, struct wr_db_stmt *stmts, size_t n, struct wr_e
 	}
 	if (!PQpipelineSync(db->conn)) {
 		r = set_pg_error(reterr, db->conn, NULL, "could not send pipeline sync");
+		goto out_broken;
+	}
+	if (wr_fault(WR_FAULT_PQ)) {
+		/* Sent, COMMIT included: the server may have committed. */
+		r = injected(db, "lost connection in pipeline", reterr);
 		goto out_broken;
 	}
 	db->round_trips++;
@@ -513,6 +543,8 @@ wr_db_notifies(struct wr_db *db, void (*cb)(const char *channel, const char *pay
 
 	if (!db->conn || db->phase != WR_DB_READY)
 		return wr_error_set(reterr, -ECONNRESET, "database", "not connected to database");
+	if (wr_fault(WR_FAULT_PQ))
+		return injected(db, "lost connection while listening", reterr);
 	if (!PQconsumeInput(db->conn) || PQstatus(db->conn) == CONNECTION_BAD) {
 		/* Whatever libpq says, the connection cannot be listened on any more. */
 		(void) set_pg_error(reterr, db->conn, NULL, "lost connection while listening");

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "core/util.h"
+#include "core/fault.h"
 
 #include <errno.h>
 #include <unistd.h>
@@ -19,7 +20,7 @@ oom(size_t n)
 void *
 wr_xmalloc(size_t n)
 {
-	void *p = malloc(n ? n : 1);
+	void *p = wr_fault(WR_FAULT_ALLOC) ? NULL : malloc(n ? n : 1);
 
 	if (!p)
 		oom(n);
@@ -29,7 +30,7 @@ wr_xmalloc(size_t n)
 void *
 wr_xcalloc(size_t nmemb, size_t size)
 {
-	void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);
+	void *p = wr_fault(WR_FAULT_ALLOC) ? NULL : calloc(nmemb ? nmemb : 1, size ? size : 1);
 
 	if (!p)
 		oom(nmemb * size);
@@ -39,7 +40,7 @@ wr_xcalloc(size_t nmemb, size_t size)
 void *
 wr_xrealloc(void *p, size_t n)
 {
-	void *q = realloc(p, n ? n : 1);
+	void *q = wr_fault(WR_FAULT_ALLOC) ? NULL : realloc(p, n ? n : 1);
 
 	if (!q)
 		oom(n);
@@ -210,4 +211,32 @@ wr_write_port_file(const char *path, int port)
 	if (r < 0)
 		(void) unlink(tmp);
 	return r;
+}
+
+size_t
+wr_unsafe_char(const char *s, size_t len, uint32_t *ret_cp)
+{
+	const unsigned char *p = (const unsigned char *) s;
+	uint32_t cp;
+	size_t n;
+
+	if (len == 0)
+		return 0;
+	if (p[0] < 0x80) {
+		*ret_cp = p[0];
+		return (p[0] < 0x20 && p[0] != '\t') || p[0] == 0x7f ? 1 : 0;
+	}
+	if ((p[0] & 0xe0) == 0xc0 && len >= 2) {
+		cp = (uint32_t) (p[0] & 0x1f) << 6 | (p[1] & 0x3f);
+		n = 2;
+	} else if ((p[0] & 0xf0) == 0xe0 && len >= 3) {
+		cp = (uint32_t) (p[0] & 0x0f) << 12 | (uint32_t) (p[1] & 0x3f) << 6 | (p[2] & 0x3f);
+		n = 3;
+	} else
+		return 0;
+	*ret_cp = cp;
+	if ((cp >= 0x80 && cp <= 0x9f) || cp == 0x061c || cp == 0x200e || cp == 0x200f ||
+	    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0x2028 || cp == 0x2029)
+		return n;
+	return 0;
 }

@@ -63,4 +63,15 @@ wr_write_port_file(const char *path, int port) WR_MUSTCHECK;
 bool
 wr_utf8_valid(const char *s, size_t len);
 
+/*
+ * The length in bytes of a character at s (len bytes left, well-formed
+ * UTF-8) that must not reach a terminal or a page as is, or 0: C0 controls
+ * but tab, DEL, C1 controls (U+0080..U+009F), the bidirectional formatting
+ * characters (U+061C, U+200E, U+200F, U+202A..U+202E, U+2066..U+2069) and
+ * the line and paragraph separators (U+2028, U+2029).  *ret_cp gets the
+ * code point.
+ */
+size_t
+wr_unsafe_char(const char *s, size_t len, uint32_t *ret_cp);
+
 #endif

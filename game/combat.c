@@ -155,32 +155,6 @@ game_apply_flee(struct game_state *st, const struct game_action *a, const struct
 
 /* --- death ------------------------------------------------------------------------ */
 
-static void
-gain_xp(struct game_char *c, int64_t xp, struct game_outcome *out)
-{
-	struct game_event *ev;
-	int32_t level;
-
-	c->xp += xp;
-	c->dirty = true;
-	ev = game_event_new(out, "ExperienceGained");
-	game_event_stream(ev, out, GAME_STREAM_CHAR, c->id);
-	game_field_i64(ev, out, "xp", xp);
-	game_field_i64(ev, out, "total", c->xp);
-	game_field_str(ev, out, "text", game_printf(out, "You gain %lld experience.", (long long) xp));
-	level = game_level_for_xp(c->xp);
-	if (level <= c->level)
-		return;
-	c->max_hp += game_rules.hp_per_level * (level - c->level);
-	c->level = level;
-	ev = game_event_new(out, "LevelGained");
-	game_event_stream(ev, out, GAME_STREAM_CHAR, c->id);
-	game_field_i64(ev, out, "level", level);
-	game_field_i64(ev, out, "max_hp", c->max_hp);
-	game_field_str(ev, out, "text",
-		       game_printf(out, "You are now level %d! You feel tougher (%d hp).", (int) level, (int) c->max_hp));
-}
-
 /* A reserved id is left for n more items. */
 static bool
 ids_left(const struct game_state *st, size_t n)
@@ -261,7 +235,8 @@ mob_dies(struct game_state *st, struct game_char *killer, struct game_mob *m, st
 	killer->fighting = 0;
 	killer->fight_id = 0;
 	killer->dirty = true;
-	gain_xp(killer, game_mob_xp(m), out);
+	/* Alone: all of it; in a group: shared with the members in the room (issue 17). */
+	game_share_xp(st, killer, room, game_mob_xp(m), out);
 	/* issue 13: the mob's death triggers, once per death (this round is its one death). */
 	game_script_fire(room, GAME_ON_DEATH, killer, m->id, NULL, NULL, 0, out);
 
@@ -466,6 +441,9 @@ game_apply_round(struct game_state *st, const struct game_action *a, const struc
 			char_dies(st, c, m, room, a, env, out);
 			return 0;
 		}
+		/* A poisonous blow (issue 12, poison.c). */
+		if (hit && m->poison && game_roll(&rng, 100) <= game_rules.poison_percent)
+			game_follow_poison(c, m, room->id, env->now_ms, out);
 	}
 	game_schedule_round(out, c, m, room->id, a->recall_room, a->fight_id, game_rules.round_ms);
 	return 0;

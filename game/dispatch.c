@@ -52,6 +52,17 @@ game_verb_implemented(enum game_verb v)
 	case GAME_VERB_NOD:
 	case GAME_VERB_FOLLOW:
 	case GAME_VERB_UNFOLLOW:
+	case GAME_VERB_LIST:
+	case GAME_VERB_BUY:
+	case GAME_VERB_SELL:
+	case GAME_VERB_VALUE:
+	case GAME_VERB_EAT:
+	case GAME_VERB_DRINK:
+	case GAME_VERB_GROUP:
+	case GAME_VERB_GROUP_INVITE:
+	case GAME_VERB_GROUP_ACCEPT:
+	case GAME_VERB_GROUP_LEAVE:
+	case GAME_VERB_GTELL:
 	case GAME_VERB_USE:
 		return true;
 	default:
@@ -71,13 +82,15 @@ bool
 game_verb_internal(enum game_verb v)
 {
 	return v == GAME_VERB_TRIGGER || v == GAME_VERB_ROUND || v == GAME_VERB_DECAY || v == GAME_VERB_RESPAWN ||
-	       v == GAME_VERB_ZONE_TICK || v == GAME_VERB_SCRIPT;
+	       v == GAME_VERB_ZONE_TICK || v == GAME_VERB_ZONE_RESET || v == GAME_VERB_RESTOCK || v == GAME_VERB_POISON ||
+	       v == GAME_VERB_SHARE || v == GAME_VERB_GROUP_HEAR || v == GAME_VERB_SCRIPT;
 }
 
 static bool
 talks(enum game_verb v)
 {
-	return v == GAME_VERB_SAY || v == GAME_VERB_EMOTE || v == GAME_VERB_TELL || v == GAME_VERB_SHOUT;
+	return v == GAME_VERB_SAY || v == GAME_VERB_EMOTE || v == GAME_VERB_TELL || v == GAME_VERB_SHOUT ||
+	       v == GAME_VERB_GTELL;
 }
 
 /* An action no planner makes: the worker's bug or bad queue data, never a player's mistake. */
@@ -113,6 +126,13 @@ malformed(const struct game_action *a)
 		return a->nitems == 0 || a->container_id <= 0;
 	case GAME_VERB_TELL:
 		return a->target_char <= 0;
+	case GAME_VERB_GROUP_INVITE:
+		return a->target_char <= 0;
+	case GAME_VERB_SHARE:
+		return a->actor_char <= 0 || a->amount <= 0;
+	case GAME_VERB_GROUP_HEAR:
+		return a->actor_char <= 0 || a->target_char <= 0 || (a->amount == 0 && (!a->text || !*a->text)) ||
+		       (a->text && strlen(a->text) > GAME_MAX_SAY);
 	case GAME_VERB_CONSIDER:
 	case GAME_VERB_KILL:
 		return a->target_char <= 0 && a->target_mob <= 0;
@@ -124,6 +144,24 @@ malformed(const struct game_action *a)
 		return a->target_mob <= 0 || a->room_id <= 0;
 	case GAME_VERB_ZONE_TICK:
 		return a->room_id <= 0;
+	case GAME_VERB_ZONE_RESET:
+		return a->room_id <= 0 || a->zone_id <= 0;
+	case GAME_VERB_POISON:
+		return a->actor_char <= 0 || a->room_id <= 0 || a->until_ms <= 0;
+	case GAME_VERB_LIST:
+		return a->target_mob <= 0;
+	case GAME_VERB_BUY:
+		return a->target_mob <= 0 || !a->text || !*a->text || strlen(a->text) > GAME_MAX_SAY;
+	case GAME_VERB_SELL:
+	case GAME_VERB_VALUE:
+		return a->target_mob <= 0 || a->nitems != 1;
+	case GAME_VERB_EAT:
+	case GAME_VERB_DRINK:
+		return a->nitems != 1;
+	case GAME_VERB_RESTOCK:
+		return a->room_id <= 0 || (!a->has_dir && a->template_id <= 0 && a->target_mob <= 0) ||
+		       (a->has_dir && (a->door_want < GAME_OPEN || a->door_want > GAME_LOCKED)) ||
+		       (a->template_id > 0 && (!a->text || strlen(a->text) > GAME_MAX_SAY || a->weight < 0));
 	case GAME_VERB_SCRIPT:
 		return a->room_id <= 0 || a->script < GAME_SCRIPT_SKY || a->script == 0 || a->step < 0 ||
 		       a->step >= GAME_MAX_EFFECTS || a->depth < 0;
@@ -168,6 +206,16 @@ apply(struct game_state *st, const struct game_action *a, const struct game_env 
 		return game_apply_respawn(st, a, env, out);
 	case GAME_VERB_ZONE_TICK:
 		return game_apply_zone_tick(st, a, env, out);
+	case GAME_VERB_ZONE_RESET:
+		return game_apply_zone_reset(st, a, env, out);
+	case GAME_VERB_RESTOCK:
+		return game_apply_restock(st, a, env, out);
+	case GAME_VERB_POISON:
+		return game_apply_poison(st, a, env, out);
+	case GAME_VERB_SHARE:
+		return game_apply_share(st, a, out);
+	case GAME_VERB_GROUP_HEAR:
+		return game_apply_group_hear(st, a, out);
 	case GAME_VERB_SCRIPT:
 		game_script_clock(st, env);
 		return game_apply_script(st, a, env, out);
@@ -209,6 +257,24 @@ apply(struct game_state *st, const struct game_action *a, const struct game_env 
 		return game_apply_follow(st, a, actor, out);
 	case GAME_VERB_UNFOLLOW:
 		return game_apply_unfollow(st, a, actor, out);
+	case GAME_VERB_LIST:
+	case GAME_VERB_BUY:
+	case GAME_VERB_SELL:
+	case GAME_VERB_VALUE:
+		return game_apply_shop(st, a, actor, out);
+	case GAME_VERB_EAT:
+	case GAME_VERB_DRINK:
+		return game_apply_eat(st, a, actor, env->now_ms, out);
+	case GAME_VERB_GROUP:
+		return game_apply_group(st, a, actor, out);
+	case GAME_VERB_GROUP_INVITE:
+		return game_apply_group_invite(st, a, actor, out);
+	case GAME_VERB_GROUP_ACCEPT:
+		return game_apply_group_accept(st, a, actor, out);
+	case GAME_VERB_GROUP_LEAVE:
+		return game_apply_group_leave(st, a, actor, out);
+	case GAME_VERB_GTELL:
+		return game_apply_gtell(st, a, actor, out);
 	case GAME_VERB_TELL:
 		return game_apply_tell(st, a, actor, out);
 	case GAME_VERB_SHOUT:

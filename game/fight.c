@@ -153,3 +153,99 @@ game_fight_start(struct game_state *st, const struct game_action *a, struct game
 	game_schedule_round(out, actor, m, room->id, rc ? rc->room_id : 0, a->id, 0);
 	return 0;
 }
+
+/* --- experience (issue 17: shared in a group) ------------------------------------ */
+
+void
+game_gain_xp(struct game_char *c, int64_t xp, bool share, struct game_outcome *out)
+{
+	struct game_event *ev;
+	int32_t level;
+
+	c->xp += xp;
+	c->dirty = true;
+	ev = game_event_new(out, "ExperienceGained");
+	game_event_stream(ev, out, GAME_STREAM_CHAR, c->id);
+	game_field_i64(ev, out, "xp", xp);
+	game_field_i64(ev, out, "total", c->xp);
+	if (share)
+		game_field_i64(ev, out, "share", 1);
+	game_field_str(ev, out, "text",
+		       game_printf(out, share ? "You gain %lld experience (your share)." : "You gain %lld experience.",
+				   (long long) xp));
+	level = game_level_for_xp(c->xp);
+	if (level <= c->level)
+		return;
+	c->max_hp += game_rules.hp_per_level * (level - c->level);
+	c->level = level;
+	ev = game_event_new(out, "LevelGained");
+	game_event_stream(ev, out, GAME_STREAM_CHAR, c->id);
+	game_field_i64(ev, out, "level", level);
+	game_field_i64(ev, out, "max_hp", c->max_hp);
+	game_field_str(ev, out, "text",
+		       game_printf(out, "You are now level %d! You feel tougher (%d hp).", (int) level, (int) c->max_hp));
+}
+
+void
+game_share_xp(struct game_state *st, struct game_char *killer, const struct game_room *room, int64_t xp,
+	      struct game_outcome *out)
+{
+	const struct game_char *with[GAME_MAX_GROUP];
+	size_t n = 0;
+	int64_t base, rest;
+	struct game_event *ev;
+	struct game_str json, text;
+
+	if (killer->group_id)
+		for (size_t i = 0; i < st->nchars && n < GAME_MAX_GROUP; i++) {
+			const struct game_char *c = &st->chars[i];
+			size_t j;
+
+			if (c->group_id != killer->group_id || c->room_id != room->id)
+				continue;
+			/* in id order, whatever order the state lists them in */
+			for (j = n; j > 0 && with[j - 1]->id > c->id; j--)
+				with[j] = with[j - 1];
+			with[j] = c;
+			n++;
+		}
+	if (n < 2 || xp <= 0) {
+		game_gain_xp(killer, xp, false, out);
+		return;
+	}
+	base = xp / (int64_t) n;
+	rest = xp % (int64_t) n;
+	game_str_begin(&json, out);
+	game_str_puts(&json, "[");
+	for (size_t i = 0; i < n; i++) {
+		game_str_printf(&json, "%s{\"character_id\":%lld,\"name\":", i ? "," : "", (long long) with[i]->id);
+		game_str_json(&json, with[i]->name);
+		game_str_printf(&json, ",\"xp\":%lld}",
+				(long long) (base + (with[i]->id == killer->id ? rest : 0)));
+	}
+	game_str_puts(&json, "]");
+	ev = game_event_new(out, "ExperienceShared");
+	game_event_stream(ev, out, GAME_STREAM_ROOM, room->id);
+	game_field_i64(ev, out, "killer_id", killer->id);
+	game_field_i64(ev, out, "xp", xp);
+	game_field_raw(ev, out, "shares", game_str_end(&json));
+	game_str_begin(&text, out);
+	game_str_puts(&text, "The experience is shared:");
+	for (size_t i = 0; i < n; i++)
+		game_str_printf(&text, "%s %s %lld", i ? "," : "", game_seen_name(with[i]),
+				(long long) (base + (with[i]->id == killer->id ? rest : 0)));
+	game_str_puts(&text, ".");
+	game_field_str(ev, out, "text", game_str_end(&text));
+
+	game_gain_xp(killer, base + rest, true, out);
+	for (size_t i = 0; i < n; i++) {
+		struct game_followup f = {
+			.action = {.verb = GAME_VERB_SHARE, .actor_char = with[i]->id, .room_id = room->id,
+				   .amount = base},
+			.lock_char = with[i]->id,
+		};
+
+		if (with[i]->id != killer->id && base > 0)
+			game_follow(out, &f);
+	}
+}

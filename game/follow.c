@@ -5,6 +5,7 @@
  * which asks for the arrival's follow-ups.  A helper of the verb files.
  */
 #include "game/game-private.h"
+#include "game/rules.h"
 
 void
 game_char_moved(struct game_state *st, struct game_char *c, const struct game_room *from, const struct game_room *to,
@@ -109,9 +110,30 @@ void
 game_follow_wake(const struct game_room *room, struct game_outcome *out)
 {
 	struct game_followup f = {
-		.action = {.verb = GAME_VERB_ZONE_TICK, .room_id = room->id, .zone_id = room->zone_id},
+		.action = {.verb = GAME_VERB_ZONE_TICK, .room_id = room->id, .zone_id = room->zone_id, .wake = true},
 	};
 
 	if (room->zone_id > 0)
 		game_follow(out, &f);
+}
+
+void
+game_follow_poison(struct game_char *c, const struct game_mob *m, int64_t room, int64_t now_ms,
+		   struct game_outcome *out)
+{
+	struct game_event *ev = game_event_new(out, "Poisoned");
+	struct game_followup f = {
+		.action = {.verb = GAME_VERB_POISON, .actor_char = c->id, .room_id = room,
+			   .until_ms = now_ms + game_rules.poison_ms, .target_mob = m->id},
+		.delay_ms = game_rules.poison_tick_ms,
+		.lock_char = c->id,
+	};
+
+	game_event_stream(ev, out, GAME_STREAM_ROOM, room);
+	game_field_i64(ev, out, "target_id", c->id); /* who reads text_target */
+	game_field_i64(ev, out, "mob_id", m->id);
+	game_field_i64(ev, out, "until_ms", f.action.until_ms);
+	game_field_str(ev, out, "text", game_printf(out, "%s looks sick.", game_seen_name(c)));
+	game_field_str(ev, out, "text_target", "You are poisoned!");
+	game_follow(out, &f);
 }

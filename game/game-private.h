@@ -196,6 +196,21 @@ game_follow_leader(const struct game_char *c, const struct game_room *from, cons
 
 /* ---- fight.c: how a fight starts, and what rounds are made of ---------------- */
 
+/* c gains xp (share: its share of a group's kill): ExperienceGained, and LevelGained when it levels. */
+void
+game_gain_xp(struct game_char *c, int64_t xp, bool share, struct game_outcome *out);
+/*
+ * killer's kill in room was worth xp (issue 17).  Alone, the killer gains it
+ * all.  In a group, it is split among the members standing in room (the
+ * killer too), in id order: each gets xp / n, and the killer also the
+ * remainder (xp % n), so the shares always add up to xp.  The room hears
+ * ExperienceShared (every share); the killer gains its share at once, every
+ * other member by a SHARE follow-up of its own (its lock).
+ */
+void
+game_share_xp(struct game_state *st, struct game_char *killer, const struct game_room *room, int64_t xp,
+	      struct game_outcome *out);
+
 /* 1..n from the action's RNG. */
 int64_t
 game_roll(uint64_t *rng, int64_t n);
@@ -309,6 +324,26 @@ game_apply_emote(struct game_state *st, const struct game_action *a, struct game
 		 struct game_outcome *out);
 int
 game_apply_nod(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
+/* group.c (issue 17) */
+int
+game_apply_group(struct game_state *st, const struct game_action *a, struct game_char *actor,
+		 struct game_outcome *out);
+int
+game_apply_group_invite(struct game_state *st, const struct game_action *a, struct game_char *actor,
+			struct game_outcome *out);
+int
+game_apply_group_accept(struct game_state *st, const struct game_action *a, struct game_char *actor,
+			struct game_outcome *out);
+int
+game_apply_group_leave(struct game_state *st, const struct game_action *a, struct game_char *actor,
+		       struct game_outcome *out);
+int
+game_apply_gtell(struct game_state *st, const struct game_action *a, struct game_char *actor,
+		 struct game_outcome *out);
+int
+game_apply_share(struct game_state *st, const struct game_action *a, struct game_outcome *out);
+int
+game_apply_group_hear(struct game_state *st, const struct game_action *a, struct game_outcome *out);
 /* social.c (issue 17) */
 int
 game_apply_follow(struct game_state *st, const struct game_action *a, struct game_char *actor,
@@ -348,6 +383,31 @@ game_apply_respawn(struct game_state *st, const struct game_action *a, const str
 		   struct game_outcome *out);
 
 /* mobact.c: a mob acting (a->actor_mob): say, emote, move, kill, flee, get, drop. */
+/* Poisons c (a poisonous mob's blow landed, follow.c): Poisoned, and the first of its hurts. */
+void
+game_follow_poison(struct game_char *c, const struct game_mob *m, int64_t room, int64_t now_ms,
+		   struct game_outcome *out);
+
+/* poison.c: poison hurts until it wears off */
+int
+game_apply_poison(struct game_state *st, const struct game_action *a, const struct game_env *env,
+		  struct game_outcome *out);
+
+/* shop.c: list, buy, sell, value with a shopkeeper; eat and drink */
+int
+game_apply_shop(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
+int
+game_apply_eat(struct game_state *st, const struct game_action *a, struct game_char *actor, int64_t now_ms,
+	       struct game_outcome *out);
+
+/* reset.c: a zone's reset, and each thing it brings back */
+int
+game_apply_zone_reset(struct game_state *st, const struct game_action *a, const struct game_env *env,
+		      struct game_outcome *out);
+int
+game_apply_restock(struct game_state *st, const struct game_action *a, const struct game_env *env,
+		   struct game_outcome *out);
+
 /* zone.c: a zone's tick decides what its mobs do (game/zone.c) */
 int
 game_apply_zone_tick(struct game_state *st, const struct game_action *a, const struct game_env *env,

@@ -72,6 +72,18 @@ enum game_verb {
 	/* issue 17: playing together */
 	GAME_VERB_FOLLOW,   /* follow <someone>: walk where they walk */
 	GAME_VERB_UNFOLLOW, /* unfollow */
+	/* Shops and needs (issue 12, game/shop.c) */
+	GAME_VERB_LIST,  /* a shopkeeper's wares and prices */
+	GAME_VERB_BUY,   /* text: the ware's words */
+	GAME_VERB_SELL,  /* items[0], to the shopkeeper target_mob */
+	GAME_VERB_VALUE, /* items[0]: what the shopkeeper would pay */
+	GAME_VERB_EAT,   /* items[0]: food */
+	GAME_VERB_DRINK, /* items[0]: food whose template says drink */
+	GAME_VERB_GROUP,        /* group: list the members */
+	GAME_VERB_GROUP_INVITE, /* group invite <name> */
+	GAME_VERB_GROUP_ACCEPT, /* group accept */
+	GAME_VERB_GROUP_LEAVE,  /* group leave */
+	GAME_VERB_GTELL,        /* gtell <text>: to every member */
 	/* issue 13: a room's custom command ("pull lever"), planned from the words the room's triggers accept */
 	GAME_VERB_USE,
 	/* Internal verbs: asked for by the rules themselves (struct
@@ -81,6 +93,11 @@ enum game_verb {
 	GAME_VERB_DECAY,   /* a corpse (items[0]) crumbles */
 	GAME_VERB_RESPAWN, /* a dead mob (target_mob) comes back at its spawn room */
 	GAME_VERB_ZONE_TICK, /* a zone's living-world tick (game/zone.c): the zone of room_id */
+	GAME_VERB_ZONE_RESET, /* a zone's reset falls due (game/reset.c): asks for each restock */
+	GAME_VERB_RESTOCK,    /* one thing of a reset (game/reset.c): an item, a mob, a door */
+	GAME_VERB_POISON,     /* poison hurts actor_char until until_ms (game/poison.c) */
+	GAME_VERB_SHARE,   /* a member's share of a group kill's experience (amount), issue 17 */
+	GAME_VERB_GROUP_HEAR, /* a member hears a gtell (text) or a leave (amount 1) of target_char, issue 17 */
 	GAME_VERB_SCRIPT, /* issue 13: one step of a content trigger, a room's random roll, the sky (game/scripted.c) */
 	_GAME_VERB_MAX,
 	_GAME_VERB_INVALID = -EINVAL,
@@ -98,7 +115,7 @@ game_verb_implemented(enum game_verb v);
 /* What a mob actor (actor_mob) may do: say, emote, move, kill, flee, get, drop. */
 bool
 game_mob_verb(enum game_verb v);
-/* ROUND, DECAY, RESPAWN, ZONE_TICK: made by the rules, not by the planner. */
+/* ROUND, DECAY, RESPAWN, ZONE_TICK, ZONE_RESET, RESTOCK: made by the rules, not by the planner. */
 bool
 game_verb_internal(enum game_verb v);
 
@@ -362,6 +379,14 @@ struct game_room {
 
 /* Followers of one character that walk with it (more follow on the next move). */
 #define GAME_MAX_FOLLOWERS 8
+/* Members of one group (issue 17). */
+#define GAME_MAX_GROUP 8
+
+struct game_member {
+	int64_t id;
+	const char *name;
+	int64_t room_id;
+};
 
 struct game_char {
 	int64_t id;
@@ -380,6 +405,11 @@ struct game_char {
 	int64_t followers[GAME_MAX_FOLLOWERS]; /* locked: who follows it from its room, for a move's follow-ups */
 	size_t nfollowers;
 	bool following_set; /* OUT: following changed, the worker writes it */
+	int64_t group_id;     /* its group (the id of the one who made it), 0 = none (issue 17) */
+	int64_t group_invite; /* locked: the group it is invited to, 0 = none */
+	struct game_member group[GAME_MAX_GROUP]; /* locked, in a group: the members by id (itself too) */
+	size_t ngroup;
+	bool group_set;       /* OUT: group_id or group_invite changed, the worker writes both */
 	int64_t carried_weight; /* weighed: everything it owns, worn, carried and inside those */
 	int32_t carried_count;  /* possessions: how many things it carries (not worn) in all */
 	bool light;       /* holds a light (a worn item whose template has stats.light) */
@@ -426,6 +456,11 @@ struct game_item {
 	bool named;   /* name is the item's own (a corpse's), not its template's: written on create */
 	struct game_dice damage; /* weapons: template stats.damage */
 	int32_t armor;           /* armour: template stats.armor */
+	/* Shops and needs (game/shop.c): */
+	int64_t value;   /* the template's value in gold */
+	int32_t heal;    /* food: hp eating (or drinking) it gives back (stats.heal) */
+	bool drink;      /* food one drinks, not eats (stats.drink) */
+	const char *keywords; /* a shop's ware: its template's keywords, space-separated */
 	const char *tags[GAME_MAX_TAGS]; /* issue 13: the template's taxonomy tags ("material:wood") */
 	size_t ntags;
 };
@@ -434,6 +469,17 @@ struct game_item {
 struct game_loot {
 	struct game_item tmpl; /* the item template (id 0) */
 	int32_t chance;        /* percent */
+};
+
+#define GAME_MAX_WARES 8 /* what one shopkeeper sells (template stats.shop.sells) */
+
+/* A shopkeeper's shop (mob template stats.shop), read when the mob is locked. */
+struct game_shop {
+	bool open;            /* the mob keeps a shop */
+	int32_t sell_percent; /* of a ware's value the shop asks */
+	int32_t buy_percent;  /* of a thing's value the shop pays */
+	struct game_item wares[GAME_MAX_WARES]; /* templates (id 0): made anew for each buyer */
+	size_t nwares;
 };
 
 /* A mob: read for look and consider, or locked (fights, dies, respawns). */
@@ -458,6 +504,8 @@ struct game_mob {
 	int64_t respawn_ms, decay_ms; /* 0 = the rules' default */
 	struct game_loot loot[GAME_MAX_LOOT];
 	size_t nloot;
+	struct game_shop shop;
+	bool poison;          /* its blows may poison (template stats.poison) */
 	bool locked;
 	bool dirty;           /* OUT: the worker writes it back */
 	int64_t corpse_id;    /* OUT: died: the worker moves what it owned into this corpse */
@@ -508,6 +556,8 @@ struct game_zone_room {
 	bool safe;
 	int64_t exits[_GAME_DIR_MAX]; /* 0 = no exit */
 	enum game_closable doors[_GAME_DIR_MAX];
+	enum game_closable reset_doors[_GAME_DIR_MAX]; /* what content says: a reset closes and locks again */
+	bool has_door[_GAME_DIR_MAX];
 };
 
 struct game_zone_mob {
@@ -536,6 +586,38 @@ struct game_zone_item {
 	bool container; /* scavengers leave containers (and corpses) alone */
 };
 
+/* Zone resets (tbaMUD's zone modes, content zones.reset). */
+enum game_reset_mode {
+	GAME_RESET_NEVER,
+	GAME_RESET_EMPTY,  /* only when no player was inside: a sleeping zone's reset, done as it wakes */
+	GAME_RESET_ALWAYS, /* whenever due, players inside or not */
+};
+
+#define GAME_ZONE_MAX_SPAWNS 48
+#define GAME_ZONE_MAX_DEAD 32
+
+/*
+ * An item placement of content (item_spawns) that is gone from its place:
+ * no item of its template lies in its room, in its container (an item of
+ * the container's template in the container's room) or with its mob.
+ */
+struct game_zone_spawn {
+	int64_t template_id;
+	const char *name;  /* the template's: for the event text */
+	int32_t weight;
+	int64_t quantity;
+	enum game_slot worn; /* with a mob: worn in this slot, GAME_SLOT_NONE carried */
+	int64_t room_id;     /* where it (or its container, or its mob) is */
+	int64_t container_id; /* inside this item, 0 = none */
+	int64_t mob_id;       /* with this mob (alive or dead), 0 = none */
+};
+
+/* A dead mob of the zone waiting for its respawn timer: a reset brings it back at once. */
+struct game_zone_dead {
+	int64_t id;
+	int64_t spawn_room;
+};
+
 struct game_zone {
 	bool loaded;      /* the worker read it (a zone tick's batch) */
 	int64_t zone_id;
@@ -549,6 +631,14 @@ struct game_zone {
 	size_t nchars;
 	struct game_zone_item items[GAME_ZONE_MAX_ITEMS]; /* on the floors, by id */
 	size_t nitems;
+	/* Resets: */
+	enum game_reset_mode reset_mode;
+	int64_t reset_ms;    /* period; 0 = never */
+	int64_t reset_at_ms; /* the last reset (zone_runtime), 0 = never yet */
+	struct game_zone_spawn spawns[GAME_ZONE_MAX_SPAWNS]; /* missing ones only */
+	size_t nspawns;
+	struct game_zone_dead dead[GAME_ZONE_MAX_DEAD];
+	size_t ndead;
 	/* issue 13 (wr_zone_sky()): the zone's sky and its rooms with random triggers */
 	struct game_sky sky;
 	int64_t random_rooms[GAME_ZONE_MAX_ROOMS];
@@ -614,6 +704,13 @@ struct game_action {
 	int64_t fight_id;    /* round: the fight it belongs to (the starting action's id) */
 	int64_t recall_room; /* round: where a character who dies there respawns (locked) */
 	int64_t zone_id;     /* zone tick: the zone (its queue); room_id is a room of it */
+	bool wake;           /* zone tick: asked for by an arrival (a sleeping zone's first tick) */
+	/* restock (game/reset.c): what to bring back; text is the item's name */
+	int64_t template_id;
+	int32_t weight;
+	enum game_slot slot;          /* worn by target_mob in this slot */
+	enum game_closable door_want; /* has_dir: the door's state from content */
+	int64_t until_ms;             /* poison: when it wears off */
 	/* issue 13: a trigger's step (GAME_VERB_SCRIPT), or a custom command's words (GAME_VERB_USE: text) */
 	int64_t script;      /* the trigger (triggers.id), or GAME_SCRIPT_RANDOM / GAME_SCRIPT_SKY */
 	int32_t step;        /* the effect to apply */

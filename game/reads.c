@@ -119,7 +119,25 @@ game_reads(const struct game_action *a, struct game_reads *ret)
 		transfer_reads(a, ret);
 		break;
 	case GAME_VERB_ZONE_TICK:
+	case GAME_VERB_ZONE_RESET:
 		ret->zone = true;
+		break;
+	case GAME_VERB_BUY:
+		/* What the buyer carries, to lift one more; the ware made anew. */
+		add(ret, GAME_READ_WEIGHTS, a->actor_char);
+		ret->new_ids += 1;
+		ret->item_rows += 1;
+		break;
+	case GAME_VERB_EAT:
+	case GAME_VERB_DRINK:
+		/* Eating one of a stack: the stack shrinks in place. */
+		break;
+	case GAME_VERB_RESTOCK:
+		ret->item_rows += 1;
+		ret->new_ids += 1;
+		break;
+	case GAME_VERB_GROUP_HEAR:
+		add(ret, GAME_READ_CHARS, a->target_char); /* the speaker's name */
 		break;
 	case GAME_VERB_SCRIPT:
 		/* issue 13: conditions on what the target carries; an item a step makes */
@@ -147,6 +165,16 @@ game_queue_of(const struct game_action *a, struct game_queue *ret)
 	case GAME_VERB_RESPAWN:
 		*ret = (struct game_queue){.chain = "respawn", .id = a->target_mob, .urgency = GAME_URGENCY_AMBIENT};
 		break;
+	case GAME_VERB_SHARE:
+		/* A member's share of a group kill (issue 17): its own chain, events the member's. */
+		*ret = (struct game_queue){.chain = "share", .id = a->actor_char, .urgency = GAME_URGENCY_PLAYER};
+		break;
+	case GAME_VERB_GROUP_HEAR:
+		*ret = (struct game_queue){.chain = "gtell", .id = a->actor_char, .urgency = GAME_URGENCY_PLAYER};
+		break;
+	case GAME_VERB_POISON:
+		*ret = (struct game_queue){.chain = "poison", .id = a->actor_char, .urgency = GAME_URGENCY_PLAYER};
+		break;
 	case GAME_VERB_SCRIPT:
 		/* issue 13: a trigger's steps queue on the trigger's own chain, in order, so one
 		 * trigger's delayed step never holds up another's; a room's random roll and sky
@@ -156,6 +184,14 @@ game_queue_of(const struct game_action *a, struct game_queue *ret)
 		else
 			*ret = (struct game_queue){.chain = "script", .id = a->room_id, .urgency = GAME_URGENCY_PLAYER};
 		break;
+	case GAME_VERB_RESTOCK:
+		/* A mob's restocks one after the other (it respawns, then is equipped); the rest on its zone's chain. */
+		if (a->target_mob) {
+			*ret = (struct game_queue){.chain = "reset", .id = a->target_mob, .urgency = GAME_URGENCY_AMBIENT};
+			break;
+		}
+		/* fallthrough */
+	case GAME_VERB_ZONE_RESET:
 	case GAME_VERB_ZONE_TICK:
 		/* One chain per zone: the database keeps at most one tick queued on it. */
 		*ret = (struct game_queue){.chain = "zone", .id = a->zone_id, .urgency = GAME_URGENCY_AMBIENT};

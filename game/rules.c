@@ -46,6 +46,10 @@ const struct game_rules game_rules = {
 	.scavenge_percent = 50,
 	.scavenge_max_weight = 20,
 	.wimpy_percent = 25,
+	.poison_percent = 25,
+	.poison_ms = 12000,
+	.poison_tick_ms = 3000,
+	.poison_damage = 2,
 };
 
 int64_t
@@ -129,4 +133,14 @@ game_regen(int32_t hp, int32_t max_hp, int64_t hp_at_ms, int64_t now_ms)
 		elapsed = 86400000;
 	gained = elapsed * max_hp * game_rules.regen_percent_per_min / (60000LL * 100);
 	return hp + gained >= max_hp ? max_hp : (int32_t) (hp + gained);
+}
+
+bool
+game_reset_due(const struct game_zone *z, bool wake, int64_t now_ms)
+{
+	if (z->reset_mode == GAME_RESET_NEVER || z->reset_ms <= 0)
+		return false;
+	if (z->reset_mode == GAME_RESET_EMPTY && !wake)
+		return false;
+	return z->reset_at_ms <= 0 || now_ms - z->reset_at_ms >= z->reset_ms;
 }

@@ -56,6 +56,11 @@ struct game_rules {
 	int32_t scavenge_percent;    /* chance per tick that a scavenger takes something */
 	int32_t scavenge_max_weight; /* what a scavenger can lift */
 	int32_t wimpy_percent;       /* a wimpy mob flees below this share of its max hp */
+	/* --- poison (game/poison.c) --- */
+	int32_t poison_percent;      /* chance that a poisonous mob's blow poisons */
+	int64_t poison_ms;           /* how long a poisoning lasts */
+	int64_t poison_tick_ms;      /* it hurts this often */
+	int32_t poison_damage;       /* up to this much each time (1..n); never below 1 hp */
 };
 
 extern const struct game_rules game_rules;
@@ -75,6 +80,15 @@ game_health_text(int32_t hp, int32_t max_hp);
 /* who: whether a character that last acted at active_ms is online at now_ms. */
 bool
 game_is_online(int64_t active_ms, int64_t now_ms);
+
+/*
+ * Zone resets (game/reset.c): whether z's reset is due at now_ms.  "empty"
+ * zones reset only on a wake tick (wake: nobody was inside while it fell
+ * due); "always" ones whenever due.  Due once per period since the last
+ * reset, however long the zone slept: the catch-up is one reset.
+ */
+bool
+game_reset_due(const struct game_zone *z, bool wake, int64_t now_ms);
 
 /* Hit chance in percent of an attacker against a defender. */
 int32_t

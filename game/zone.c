@@ -134,6 +134,45 @@ decide_attack(const struct game_zone *z, const struct game_zone_mob *m, const st
 	return true;
 }
 
+/*
+ * An assisting mob attacks a character its kin (a mob of its template) in
+ * its room fights.  A character fights one mob at a time (combat.c), so it
+ * joins only once the character is free -- it fled and came back, say --
+ * while the kin is still after it; during the kin's fight it waits.
+ */
+static bool
+decide_assist(const struct game_zone *z, const struct game_zone_mob *m, const struct game_zone_room *r,
+	      int64_t now_ms, struct game_outcome *out)
+{
+	struct game_followup f;
+
+	if (!(m->flags & GAME_MOB_ASSIST) || r->safe)
+		return false;
+	for (size_t i = 0; i < z->nmobs; i++) {
+		const struct game_zone_mob *kin = &z->mobs[i];
+
+		if (kin->id == m->id || kin->template_id != m->template_id || kin->room_id != r->id || !kin->fighting)
+			continue;
+		for (size_t j = 0; j < z->nchars; j++) {
+			const struct game_zone_char *c = &z->chars[j];
+
+			if (c->id != kin->fighting || c->room_id != r->id || c->fighting || c->invisible ||
+			    !game_is_online(c->active_ms, now_ms))
+				continue;
+			f = (struct game_followup){
+				.action = {.verb = GAME_VERB_KILL, .actor_mob = m->id, .room_id = r->id, .target_char = c->id},
+				.lock_rooms = {r->id},
+				.nlock_rooms = 1,
+				.lock_mob = m->id,
+				.lock_char = c->id,
+			};
+			game_follow(out, &f);
+			return true;
+		}
+	}
+	return false;
+}
+
 /* A scavenger takes one thing it can lift from its room's floor, not one another took this tick. */
 static bool
 decide_scavenge(const struct game_zone *z, const struct game_zone_mob *m, const struct game_zone_room *r,
@@ -184,8 +223,9 @@ decide_wander(const struct game_zone *z, const struct game_zone_mob *m, const st
 
 /*
  * Mob AI: every awake mob makes at most one decision, in this order: a
- * fight goes on (or a wimpy mob flees), an aggressive one attacks, a
- * scavenger takes something, a wanderer moves.  Each mob draws from its
+ * fight goes on (or a wimpy mob flees), an aggressive one attacks, an
+ * assisting one joins its kin, a scavenger takes something, a wanderer
+ * moves.  Each mob draws from its
  * own stream (the tick's seed mixed with its id), so one mob's choice does
  * not shift another's; the walk starts at a seeded mob, so when the
  * follow-ups run out no mob is always last.
@@ -212,14 +252,35 @@ mob_ai(const struct game_zone *z, const struct game_action *tick, const struct g
 			continue;
 		(void) game_rng_next(&rng);
 		if (decide_fight(z, m, r, hp, &rng, out) || decide_attack(z, m, r, env->now_ms, &rng, out) ||
+		    decide_assist(z, m, r, env->now_ms, out) ||
 		    decide_scavenge(z, m, r, &rng, taken, &ntaken, out))
 			continue;
 		decide_wander(z, m, r, &rng, out);
 	}
 }
 
+/*
+ * Zone resets (game/reset.c): when one is due, the tick asks for a
+ * ZONE_RESET on the zone's chain, which reads the zone again and brings
+ * back what is missing.  "empty" zones reset only on the tick that wakes
+ * them (nobody was inside while it fell due); however long they slept,
+ * it is one reset.
+ */
+static void
+reset_due(const struct game_zone *z, const struct game_action *tick, const struct game_env *env,
+	  struct game_outcome *out)
+{
+	struct game_followup f = {
+		.action = {.verb = GAME_VERB_ZONE_RESET, .room_id = tick->room_id, .zone_id = tick->zone_id},
+	};
+
+	if (room_for_one(out) && game_reset_due(z, tick->wake, env->now_ms))
+		game_follow(out, &f);
+}
+
 /* The per-zone work of a tick, in order.  Issue 13's triggers and weather hook in here. */
 static const zone_decider deciders[] = {
+	reset_due,
 	mob_ai,
 	game_script_zone, /* issue 13: the sky's changes and random triggers (script.c) */
 };

@@ -18,7 +18,9 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <microhttpd.h>
+#include <arpa/inet.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/fault.h"
 #include "core/log.h"
 #include "core/secret.h"
 #include "core/util.h"
@@ -97,14 +100,18 @@ struct request {
 	int64_t limit;               /* ?limit= */
 	int64_t deadline_ms;         /* ?wait= as a monotonic deadline; 0: none */
 	struct ingress_waiter waiter;
+	char client[64];             /* the client's address (guard.c) */
 };
 
 struct ingress_http {
 	struct MHD_Daemon *daemon;
+	struct MHD_Daemon *metrics_daemon;    /* metrics-listen, or NULL */
+	unsigned int metrics_port;
 	struct cmd_store *store;          /* borrowed */
 	struct cmd_ratelimit *rl;
 	struct ingress_waiters *waiters;
 	struct ingress_web *web;
+	struct ingress_guard *guard;
 	struct ingress_accounts *accounts;
 	struct cmd_limits lim;
 	size_t max_body;
@@ -231,6 +238,7 @@ add_headers(struct MHD_Response *resp, unsigned int status, const struct reply *
 	return MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 				       rp->content_type ? rp->content_type : "application/json") == MHD_YES &&
 	       MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") == MHD_YES &&
+	       MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff") == MHD_YES &&
 	       (status != MHD_HTTP_UNAUTHORIZED ||
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"wr\"") == MHD_YES) &&
 	       (!rp->allow || MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, rp->allow) == MHD_YES) &&
@@ -261,18 +269,19 @@ send_reply(struct MHD_Connection *conn, struct request *rq, unsigned int status,
 		MHD_destroy_response(resp);
 		return MHD_NO;
 	}
-	ret = MHD_queue_response(conn, status, resp);
+	ret = wr_fault(WR_FAULT_WRITE) ? MHD_NO : MHD_queue_response(conn, status, resp);
 	MHD_destroy_response(resp);
 	if (ret == MHD_YES)
 		rq->status = status;
 	return ret;
 }
 
-/* A JSON answer; 503 comes with Retry-After: 1. */
+/* A JSON answer; 503 and 429 come with Retry-After: 1. */
 static enum MHD_Result
 send_body(struct MHD_Connection *conn, struct request *rq, unsigned int status, struct wr_strbuf *body)
 {
-	struct reply rp = {.retry_after = status == MHD_HTTP_SERVICE_UNAVAILABLE ? 1 : 0};
+	struct reply rp = {.retry_after = status == MHD_HTTP_SERVICE_UNAVAILABLE ||
+						  status == MHD_HTTP_TOO_MANY_REQUESTS ? 1 : 0};
 
 	return send_reply(conn, rq, status, body, &rp);
 }
@@ -432,6 +441,19 @@ check_token(struct ingress_http *h, struct MHD_Connection *conn, struct request 
 		return send_error_reply(conn, rq, "rate_limited", "too many requests for this token: slow down",
 					&rp);
 	}
+	/* Before the body is read or parsed and before any other statement:
+	 * at most one lookup, none for a token seen lately (guard.c). */
+	switch (ingress_guard_pre_auth(h->guard, h->store, rq->token, rq->client, &rp.retry_after)) {
+	case INGRESS_PRE_UNKNOWN:
+		return send_error(conn, rq, "unauthorized", "unknown, expired or revoked token");
+	case INGRESS_PRE_LIMITED:
+		ingress_metrics_rate_limited();
+		return send_error_reply(conn, rq, "rate_limited",
+					"too many requests with unknown tokens from this address: slow down", &rp);
+	case INGRESS_PRE_OK:
+	case INGRESS_PRE_ERROR:
+		break;
+	}
 	*ret_done = false;
 	return MHD_YES;
 }
@@ -454,9 +476,35 @@ check_body_headers(struct ingress_http *h, struct MHD_Connection *conn, struct r
 	key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Idempotency-Key");
 	if (key && (!*key || strlen(key) > CMD_MAX_COMMAND_ID))
 		return send_error(conn, rq, "bad_input", "Idempotency-Key must be 1 to 128 bytes");
+	/* It is stored as text: not UTF-8 used to reach the database and give a 500. */
+	if (key && !wr_utf8_valid(key, strlen(key)))
+		return send_error(conn, rq, "bad_input", "Idempotency-Key must be UTF-8 text");
 	if (key)
 		rq->idempotency_key = wr_xstrdup(key);
 	return MHD_YES;
+}
+
+/*
+ * Demo routes answer only a Host naming the loopback ("localhost",
+ * "127.0.0.1", "[::1]", with or without a port): a page elsewhere that
+ * rebinds its own name to 127.0.0.1 sends its own name and gets 403.
+ */
+static bool
+loopback_host(struct MHD_Connection *conn)
+{
+	static const char *const names[] = {"localhost", "127.0.0.1", "[::1]"};
+	const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+
+	if (!h)
+		return false;
+	for (size_t i = 0; i < WR_ELEMENTSOF(names); i++) {
+		size_t n = strlen(names[i]);
+
+		if (strncasecmp(h, names[i], n) == 0 &&
+		    (h[n] == '\0' || (h[n] == ':' && h[n + 1] && strspn(h + n + 1, "0123456789") == strlen(h + n + 1))))
+			return true;
+	}
+	return false;
 }
 
 static bool
@@ -496,6 +544,9 @@ on_headers(struct ingress_http *h, struct MHD_Connection *conn, struct request *
 	ret = check_request_line(conn, rq, &done);
 	if (done)
 		return ret;
+	if ((rq->route == INGRESS_ROUTE_DEMO_CHARACTERS || rq->route == INGRESS_ROUTE_DEMO_TOKENS) &&
+	    !loopback_host(conn))
+		return send_error(conn, rq, "forbidden", "the demo login answers only Host: localhost or 127.0.0.1");
 	/* Anyone may ask for demo tokens: one shared bucket bounds how fast they are made. */
 	if (rq->route == INGRESS_ROUTE_DEMO_TOKENS) {
 		rp.retry_after = cmd_ratelimit_take(h->rl, "demo tokens", mono_us() / 1000);
@@ -553,12 +604,22 @@ on_healthz(struct ingress_http *h, struct MHD_Connection *conn, struct request *
 	return send_body(conn, rq, ok ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, &body);
 }
 
+/* The gauges read at scrape time, then every counter, into body; releases c. */
+static void
+render_metrics(struct ingress_http *h, struct cmd_conn *c, struct wr_strbuf *body)
+{
+	struct ingress_gauges g = {.waiters = (int64_t) ingress_waiters_count(h->waiters)};
+
+	g.database_up = c && ingress_store_queue_depth(c, &g.queued, &g.dead, NULL) >= 0;
+	cmd_store_release(h->store, c);
+	ingress_metrics_render(body, &g);
+}
+
 /* Admin token check (unless metrics-public), then the gauges and counters. */
 static enum MHD_Result
 on_metrics(struct ingress_http *h, struct MHD_Connection *conn, struct request *rq)
 {
 	struct reply rp = {.content_type = "text/plain; version=0.0.4; charset=utf-8"};
-	struct ingress_gauges g = {.waiters = (int64_t) ingress_waiters_count(h->waiters)};
 	struct wr_strbuf body = WR_STRBUF_INIT;
 	struct cmd_token tok = {0};
 	struct cmd_conn *c;
@@ -577,10 +638,44 @@ on_metrics(struct ingress_http *h, struct MHD_Connection *conn, struct request *
 					 : send_error(conn, rq, "unauthorized", "unknown, expired or revoked token");
 		}
 	}
-	g.database_up = c && ingress_store_queue_depth(c, &g.queued, &g.dead, NULL) >= 0;
-	cmd_store_release(h->store, c);
-	ingress_metrics_render(&body, &g);
+	render_metrics(h, c, &body);
 	return send_reply(conn, rq, MHD_HTTP_OK, &body, &rp);
+}
+
+/*
+ * The metrics-only listener (metrics-listen): GET or HEAD /metrics and
+ * nothing else, no token, so that a Prometheus configuration never holds an
+ * admin secret.  Whoever reaches this address reads the counters: bind it
+ * to a private interface.  One thread; a scrape borrows a database
+ * connection of the pool like any request.
+ */
+static enum MHD_Result
+on_metrics_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+		   const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+	struct ingress_http *h = cls;
+	struct request rq = {.route = INGRESS_ROUTE_METRICS};
+	struct reply rp = {.content_type = "text/plain; version=0.0.4; charset=utf-8"};
+	struct wr_strbuf body = WR_STRBUF_INIT;
+
+	(void) version;
+	(void) upload_data;
+	if (!*con_cls) {
+		*con_cls = h; /* headers seen; answer once the (empty) body is in */
+		return MHD_YES;
+	}
+	if (*upload_data_size > 0) {
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (strcmp(url, "/metrics") != 0)
+		return send_error(conn, &rq, "not_found", "only /metrics is served here");
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+		rp = (struct reply){.allow = "GET, HEAD"};
+		return send_error_reply(conn, &rq, "method_not_allowed", "use GET, HEAD", &rp);
+	}
+	render_metrics(h, cmd_store_acquire(h->store, NULL), &body);
+	return send_reply(conn, &rq, MHD_HTTP_OK, &body, &rp);
 }
 
 /*
@@ -596,6 +691,7 @@ on_poll(struct ingress_http *h, struct MHD_Connection *conn, struct request *rq)
 	unsigned int status;
 	struct reply rp = {.retry_after = 1};
 
+	rq->waiter.key = rq->token;
 	for (;;) {
 		bool may_wait = rq->deadline_ms > wr_mono_ms();
 		int r = may_wait ? ingress_waiters_arm(h->waiters, &rq->waiter, conn, rq->deadline_ms) : 0;
@@ -603,6 +699,9 @@ on_poll(struct ingress_http *h, struct MHD_Connection *conn, struct request *rq)
 		if (r == -EBUSY)
 			return send_error_reply(conn, rq, "too_many_waiters",
 						"too many long-polls waiting: retry, or poll without wait", &rp);
+		if (r == -EDQUOT)
+			return send_error_reply(conn, rq, "too_many_long_polls",
+						"this token has too many long-polls waiting already", &rp);
 		may_wait = may_wait && r == 0;
 		if (rq->route == INGRESS_ROUTE_STREAM_EVENTS)
 			status = ingress_events_stream(h->store, rq->token, rq->param, rq->after, (int) rq->limit,
@@ -661,13 +760,11 @@ on_static(struct ingress_http *h, struct MHD_Connection *conn, struct request *r
 	    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache") != MHD_YES ||
 	    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff") != MHD_YES ||
 	    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer") != MHD_YES ||
-	    (html && MHD_add_response_header(resp, "Content-Security-Policy",
-					     "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; "
-					     "frame-ancestors 'none'") != MHD_YES)) {
+	    (html && MHD_add_response_header(resp, "Content-Security-Policy", ingress_web_csp(h->web)) != MHD_YES)) {
 		MHD_destroy_response(resp);
 		return MHD_NO;
 	}
-	ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
+	ret = wr_fault(WR_FAULT_WRITE) ? MHD_NO : MHD_queue_response(conn, MHD_HTTP_OK, resp);
 	MHD_destroy_response(resp);
 	if (ret == MHD_YES)
 		rq->status = MHD_HTTP_OK;
@@ -746,6 +843,8 @@ on_complete(struct ingress_http *h, struct MHD_Connection *conn, struct request 
 	unsigned int status = 0;
 	int64_t char_id = 0;
 
+	/* The whole request is in: its deadline no longer runs (guard.c). */
+	ingress_guard_request_in(h->guard, conn, true);
 	if (rq->too_large && specs[rq->route].body)
 		return send_error(conn, rq, "too_large", "request body exceeds the size limit");
 	switch (rq->route) {
@@ -811,6 +910,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 		rq->start_us = mono_us();
 		copy_printable(rq->method, sizeof(rq->method), method);
 		copy_printable(rq->path, sizeof(rq->path), url);
+		ingress_guard_client(h->guard, conn, rq->client, sizeof(rq->client));
 		rq->route = route_for(url, rq);
 		*con_cls = rq;
 		atomic_fetch_add(&h->inflight, 1);
@@ -853,7 +953,8 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_Re
 	struct request *rq = *con_cls;
 	int64_t us, ms;
 
-	(void) conn;
+	/* A keep-alive connection's next request has its own deadline. */
+	ingress_guard_request_in(h->guard, conn, false);
 	if (!rq)
 		return;
 	us = mono_us() - rq->start_us;
@@ -874,6 +975,17 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_Re
 	free(rq);
 	*con_cls = NULL;
 	atomic_fetch_sub(&h->inflight, 1);
+}
+
+static void
+on_connection(void *cls, struct MHD_Connection *conn, void **socket_context, enum MHD_ConnectionNotificationCode toe)
+{
+	struct ingress_http *h = cls;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+		ingress_guard_conn_started(h->guard, conn, socket_context);
+	else
+		ingress_guard_conn_closed(h->guard, socket_context);
 }
 
 /* MHD's own messages (bind failures, protocol errors from peers). */
@@ -911,6 +1023,20 @@ resolve_listen(const char *host, unsigned int port, struct sockaddr_storage *ret
 	return 0;
 }
 
+/* 127.0.0.0/8 or ::1 (or ::ffff:127.x.y.z). */
+static bool
+loopback_addr(const struct sockaddr_storage *a)
+{
+	if (a->ss_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *) a)->sin_addr.s_addr) >> 24) == 127;
+	if (a->ss_family == AF_INET6) {
+		const struct in6_addr *in6 = &((const struct sockaddr_in6 *) a)->sin6_addr;
+
+		return IN6_IS_ADDR_LOOPBACK(in6) || (IN6_IS_ADDR_V4MAPPED(in6) && in6->s6_addr[12] == 127);
+	}
+	return false;
+}
+
 static struct ingress_http *
 http_free(struct ingress_http *h)
 {
@@ -921,9 +1047,38 @@ http_free(struct ingress_http *h)
 	h->waiters = ingress_waiters_free(h->waiters);
 	h->rl = cmd_ratelimit_free(h->rl);
 	h->web = ingress_web_free(h->web);
+	h->guard = ingress_guard_free(h->guard);
 	h->accounts = ingress_accounts_free(h->accounts);
 	free(h);
 	return NULL;
+}
+
+static int
+start_metrics(struct ingress_http *h, const struct ingress_config *cfg, struct wr_error *reterr)
+{
+	const union MHD_DaemonInfo *info;
+	struct sockaddr_storage addr;
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+
+	if (!cfg->metrics_listen || !*cfg->metrics_listen)
+		return 0;
+	if (resolve_listen(cfg->metrics_listen, (unsigned int) cfg->metrics_port, &addr, reterr) < 0)
+		return -EINVAL;
+	if (addr.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	h->metrics_daemon = MHD_start_daemon(flags, (uint16_t) cfg->metrics_port, NULL, NULL, on_metrics_request, h,
+					     MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+					     MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &addr,
+					     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) CONNECTION_MEMORY_LIMIT,
+					     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) 10,
+					     MHD_OPTION_CONNECTION_LIMIT, (unsigned int) 16,
+					     MHD_OPTION_END);
+	if (!h->metrics_daemon)
+		return wr_error_set(reterr, -EADDRNOTAVAIL, "internal", "could not listen for metrics on %s port %u",
+				    cfg->metrics_listen, (unsigned int) cfg->metrics_port);
+	info = MHD_get_daemon_info(h->metrics_daemon, MHD_DAEMON_INFO_BIND_PORT);
+	h->metrics_port = info ? info->port : (unsigned int) cfg->metrics_port;
+	return 0;
 }
 
 /* Reads a PEM file whole (at most 1 MiB), NUL-terminated, for MHD's HTTPS_MEM options. */
@@ -976,6 +1131,9 @@ ingress_http_start(const struct ingress_config *cfg, struct cmd_store *st, struc
 	h->quiesced_fd = MHD_INVALID_SOCKET;
 	atomic_init(&h->inflight, 0);
 	h->rl = cmd_ratelimit_new(cfg->rate, cfg->burst);
+	h->guard = ingress_guard_new(cfg, reterr);
+	if (!h->guard)
+		return http_free(h);
 	h->web = ingress_web_new(cfg->web_root, cfg->ws_url, cfg->demo, cfg->demo_ttl, reterr);
 	if (!h->web)
 		return http_free(h);
@@ -991,13 +1149,19 @@ ingress_http_start(const struct ingress_config *cfg, struct cmd_store *st, struc
 		reterr);
 	if (!h->accounts)
 		return http_free(h);
-	h->waiters = ingress_waiters_new(cfg->database_url, (size_t) cfg->max_waiters);
+	h->waiters = ingress_waiters_new(cfg->database_url, (size_t) cfg->max_waiters,
+					 (size_t) cfg->max_waiters_per_token);
 	if (!h->waiters) {
 		wr_error_set(reterr, -EAGAIN, "internal", "could not start the long-poll listener");
 		return http_free(h);
 	}
 	if (resolve_listen(cfg->listen, (unsigned int) cfg->port, &addr, reterr) < 0)
 		return http_free(h);
+	if (cfg->demo && !loopback_addr(&addr)) {
+		wr_error_set(reterr, -EINVAL, "bad_config",
+			     "demo needs a loopback listen address (127.0.0.1 or ::1), not \"%s\"", cfg->listen);
+		return http_free(h);
+	}
 	if (addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	if (cfg->tls_key && *cfg->tls_key && !(cfg->tls_cert && *cfg->tls_cert)) {
@@ -1022,9 +1186,11 @@ ingress_http_start(const struct ingress_config *cfg, struct cmd_store *st, struc
 				     MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &addr,
 				     MHD_OPTION_THREAD_POOL_SIZE, (unsigned int) cfg->threads,
 				     MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+				     MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
 				     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) CONNECTION_MEMORY_LIMIT,
 				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) CONNECTION_TIMEOUT_S,
 				     MHD_OPTION_CONNECTION_LIMIT, (unsigned int) CONNECTION_LIMIT,
+				     MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int) cfg->per_ip_connections,
 				     MHD_OPTION_ARRAY, tls_opts,
 				     MHD_OPTION_END);
 	if (!h->daemon) {
@@ -1034,6 +1200,10 @@ ingress_http_start(const struct ingress_config *cfg, struct cmd_store *st, struc
 	}
 	info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	h->port = info ? info->port : (unsigned int) cfg->port;
+	if (start_metrics(h, cfg, reterr) < 0) {
+		MHD_stop_daemon(h->daemon);
+		return http_free(h);
+	}
 	return h;
 }
 
@@ -1041,6 +1211,12 @@ unsigned int
 ingress_http_port(const struct ingress_http *h)
 {
 	return h->port;
+}
+
+unsigned int
+ingress_http_metrics_port(const struct ingress_http *h)
+{
+	return h->metrics_daemon ? h->metrics_port : 0;
 }
 
 struct ingress_http *
@@ -1059,6 +1235,8 @@ ingress_http_stop(struct ingress_http *h)
 	while (atomic_load(&h->inflight) > 0 && wr_mono_ms() < deadline)
 		nanosleep(&(struct timespec){.tv_nsec = 20 * 1000 * 1000}, NULL);
 	MHD_stop_daemon(h->daemon);
+	if (h->metrics_daemon)
+		MHD_stop_daemon(h->metrics_daemon);
 	if (h->quiesced_fd != MHD_INVALID_SOCKET)
 		close(h->quiesced_fd);
 	return http_free(h);

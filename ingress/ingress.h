@@ -35,11 +35,21 @@ struct ingress_config {
 	int64_t rate;           /* requests per second per token; 0: no limit */
 	int64_t burst;          /* bucket size */
 	int64_t max_waiters;    /* long-polls suspended at once */
+	int64_t max_waiters_per_token; /* of them, for one bearer token */
 	int64_t max_mailboxes;  /* per account */
 	bool metrics_public;    /* /metrics without an admin token */
+	char *metrics_listen;   /* from malloc(): "" or NULL: no metrics-only listener */
+	int64_t metrics_port;   /* its port; 0 picks a free one */
+	char *metrics_port_file; /* from malloc(), "" or NULL when unset */
 	char *web_root;         /* from malloc(); "" or NULL: web/ of WR_HOME or the source tree */
 	char *ws_url;           /* from malloc(): the websocket the web client is sent to */
 	bool demo;              /* /v1/demo/...: anyone may get a player token */
+	/* issue 15, findings 2 and 3 (guard.c) */
+	int64_t auth_fail_rate;   /* failed token checks per second per client address */
+	int64_t auth_fail_burst;  /* ... at once */
+	char *trusted_proxies;    /* from malloc(): numeric addresses whose X-Forwarded-For is believed */
+	int64_t request_timeout;  /* seconds from accept (or the last answer) to a whole request; 0: none */
+	int64_t per_ip_connections; /* connections at once from one peer address; 0: no limit */
 	/* accounts.c (issue 17) */
 	char *account_rules;    /* from malloc(): content/accounts/rules.json when "" */
 	int64_t session_ttl, refresh_ttl;
@@ -290,6 +300,10 @@ ingress_web_new(const char *root, const char *ws_url, bool demo, int64_t demo_tt
 struct ingress_web *
 ingress_web_free(struct ingress_web *w);
 
+/* The Content-Security-Policy of the page: connect-src names the ws-url. */
+const char *
+ingress_web_csp(const struct ingress_web *w);
+
 /* True when name[0..len) could be a served file: one segment of
  * [A-Za-z0-9._-], not starting with a dot, at most INGRESS_WEB_MAX_NAME bytes. */
 bool
@@ -335,6 +349,7 @@ struct ingress_waiter {
 	struct MHD_Connection *conn;
 	struct ingress_wait_on on;
 	int64_t deadline_ms;          /* monotonic */
+	const char *key;              /* the bearer token, borrowed: per-token cap */
 	bool armed;                   /* in the list, counted against max-waiters */
 	bool fired;                   /* something may have changed since the last arm */
 	bool suspended;               /* MHD_suspend_connection() was called and not undone */
@@ -343,7 +358,7 @@ struct ingress_waiter {
 
 /* Starts the listener thread (it connects, and reconnects, by itself). */
 struct ingress_waiters *
-ingress_waiters_new(const char *conninfo, size_t max_waiters);
+ingress_waiters_new(const char *conninfo, size_t max_waiters, size_t max_per_key);
 /* Resumes every suspended request for good; later arms fail.  Call before
  * MHD_stop_daemon: MHD must not be stopped with suspended connections. */
 void
@@ -388,6 +403,41 @@ ingress_http_start(const struct ingress_config *cfg, struct cmd_store *st, struc
 /* The bound port (useful with port 0). */
 unsigned int
 ingress_http_port(const struct ingress_http *h);
+/* ---- guard.c: before the first statement (issue 15, findings 2 and 3) ---- */
+
+struct ingress_guard;
+
+enum ingress_pre {
+	INGRESS_PRE_OK,      /* known good lately, or looked up and found */
+	INGRESS_PRE_UNKNOWN, /* unknown, revoked or expired: 401 */
+	INGRESS_PRE_LIMITED, /* the client address spent its failures: 429 */
+	INGRESS_PRE_ERROR,   /* the database could not say: let the request's path answer */
+};
+
+struct ingress_guard *
+ingress_guard_new(const struct ingress_config *cfg, struct wr_error *reterr);
+struct ingress_guard *
+ingress_guard_free(struct ingress_guard *g);
+/* The client's address as text (X-Forwarded-For only from trusted-proxies). */
+void
+ingress_guard_client(const struct ingress_guard *g, struct MHD_Connection *conn, char *out, size_t size);
+/* The token gate: at most one statement, none for a token seen lately. */
+enum ingress_pre
+ingress_guard_pre_auth(struct ingress_guard *g, struct cmd_store *st, const char *token, const char *client,
+		       int64_t *ret_retry_after);
+void
+ingress_guard_conn_started(struct ingress_guard *g, struct MHD_Connection *conn, void **socket_context);
+void
+ingress_guard_conn_closed(struct ingress_guard *g, void **socket_context);
+void
+ingress_guard_request_in(struct ingress_guard *g, struct MHD_Connection *conn, bool in);
+/* Connections shut at the request deadline so far. */
+int64_t
+ingress_guard_cut(const struct ingress_guard *g);
+
+/* The metrics-only listener's bound port, 0 when there is none. */
+unsigned int
+ingress_http_metrics_port(const struct ingress_http *h);
 /* Stops accepting, waits for the worker threads; NULL-safe; returns NULL. */
 struct ingress_http *
 ingress_http_stop(struct ingress_http *h);

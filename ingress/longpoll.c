@@ -44,6 +44,7 @@ struct ingress_waiters {
 	pthread_mutex_t lock;
 	struct ingress_waiter *head;   /* armed requests; guarded by lock */
 	size_t count, max;
+	size_t max_per_key;            /* armed waiters of one token (w->key) */
 	bool stopping;                 /* no more arms; guarded by lock */
 	bool quit;                     /* the thread exits; guarded by lock */
 	int wake_fd;                   /* eventfd: a new deadline, or stop */
@@ -206,12 +207,13 @@ listener_main(void *arg)
 }
 
 struct ingress_waiters *
-ingress_waiters_new(const char *conninfo, size_t max_waiters)
+ingress_waiters_new(const char *conninfo, size_t max_waiters, size_t max_per_key)
 {
 	struct ingress_waiters *ws = wr_xcalloc(1, sizeof(*ws));
 
 	pthread_mutex_init(&ws->lock, NULL);
 	ws->max = max_waiters;
+	ws->max_per_key = max_per_key;
 	ws->conninfo = wr_xstrdup(conninfo ? conninfo : "");
 	ws->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (ws->wake_fd < 0) {
@@ -258,6 +260,17 @@ ingress_waiters_free(struct ingress_waiters *ws)
 	return NULL;
 }
 
+/* Armed waiters of one token; under ws->lock.  At most max-waiters of them. */
+static size_t
+key_count(const struct ingress_waiters *ws, const char *key)
+{
+	size_t n = 0;
+
+	for (const struct ingress_waiter *w = ws->head; w; w = w->next)
+		n += w->key && strcmp(w->key, key) == 0;
+	return n;
+}
+
 int
 ingress_waiters_arm(struct ingress_waiters *ws, struct ingress_waiter *w, struct MHD_Connection *conn,
 		    int64_t deadline_ms)
@@ -269,6 +282,8 @@ ingress_waiters_arm(struct ingress_waiters *ws, struct ingress_waiter *w, struct
 		r = -ESHUTDOWN;
 	} else if (!w->armed && ws->count >= ws->max) {
 		r = -EBUSY;
+	} else if (!w->armed && w->key && key_count(ws, w->key) >= ws->max_per_key) {
+		r = -EDQUOT;
 	} else {
 		if (!w->armed) {
 			w->prev = NULL;

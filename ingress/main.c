@@ -42,10 +42,28 @@ static const struct wr_config_key config_keys[] = {
 	 .help = "requests a token may send at once before \"rate\" applies"},
 	{.name = "max-waiters", .type = WR_CONFIG_INT, .ptr = &cfg.max_waiters, .def = "256", .min = 1,
 	 .max = 900, .help = "long-polls waiting at once (503 above); each holds a connection"},
+	{.name = "max-waiters-per-token", .type = WR_CONFIG_INT, .ptr = &cfg.max_waiters_per_token, .def = "8",
+	 .min = 1, .max = 900, .help = "long-polls one token may have waiting at once (429 above)"},
 	{.name = "max-mailboxes", .type = WR_CONFIG_INT, .ptr = &cfg.max_mailboxes, .def = "32", .min = 1,
 	 .max = 100000, .help = "mailboxes one account may own (409 above)"},
 	{.name = "metrics-public", .type = WR_CONFIG_BOOL, .ptr = &cfg.metrics_public, .def = "false",
 	 .help = "serve /metrics without an admin token"},
+	{.name = "auth-fail-rate", .type = WR_CONFIG_INT, .ptr = &cfg.auth_fail_rate, .def = "1", .min = 0,
+	 .max = 1000000, .help = "requests with an unknown token per second per client address (429 above); 0: off"},
+	{.name = "auth-fail-burst", .type = WR_CONFIG_INT, .ptr = &cfg.auth_fail_burst, .def = "20", .min = 1,
+	 .max = 1000000, .help = "requests with an unknown token one client address may send at once"},
+	{.name = "trusted-proxies", .type = WR_CONFIG_STRING, .ptr = &cfg.trusted_proxies, .def = "",
+	 .help = "numeric addresses (comma-separated) whose X-Forwarded-For names the client"},
+	{.name = "request-timeout", .type = WR_CONFIG_INT, .ptr = &cfg.request_timeout, .def = "10", .min = 0,
+	 .max = 3600, .help = "seconds a client has to send a whole request (headers and body); 0: no deadline"},
+	{.name = "per-ip-connections", .type = WR_CONFIG_INT, .ptr = &cfg.per_ip_connections, .def = "64",
+	 .min = 0, .max = 1024, .help = "connections at once from one peer address; 0: no limit"},
+	{.name = "metrics-listen", .type = WR_CONFIG_STRING, .ptr = &cfg.metrics_listen, .def = "",
+	 .help = "address of a second listener serving only /metrics, without a token; \"\" for none"},
+	{.name = "metrics-port", .type = WR_CONFIG_INT, .ptr = &cfg.metrics_port, .def = "9464", .min = 0,
+	 .max = 65535, .help = "TCP port of the metrics listener; 0 picks a free one"},
+	{.name = "metrics-port-file", .type = WR_CONFIG_STRING, .ptr = &cfg.metrics_port_file, .def = "",
+	 .help = "once listening, write the metrics listener's port and a newline to this file"},
 	{.name = "web-root", .type = WR_CONFIG_STRING, .ptr = &cfg.web_root, .def = "",
 	 .help = "directory of the web client served at /; \"\" is web/ of $WR_HOME or the source tree"},
 	{.name = "ws-url", .type = WR_CONFIG_STRING, .ptr = &cfg.ws_url, .def = "ws://127.0.0.1:8081/",
@@ -90,6 +108,9 @@ config_done(void)
 	free(cfg.listen);
 	free(cfg.port_file);
 	free(cfg.web_root);
+	free(cfg.metrics_listen);
+	free(cfg.trusted_proxies);
+	free(cfg.metrics_port_file);
 	free(cfg.ws_url);
 	free(cfg.tls_cert);
 	free(cfg.tls_key);
@@ -142,6 +163,16 @@ run(void)
 		r = wr_write_port_file(cfg.port_file, (int) ingress_http_port(http));
 		if (r < 0) {
 			log_error("could not write port file \"%s\": %s", cfg.port_file, strerror(-r));
+			r = EXIT_FAILURE;
+			goto out;
+		}
+	}
+	if (ingress_http_metrics_port(http))
+		log_info("metrics on %s port %u", cfg.metrics_listen, ingress_http_metrics_port(http));
+	if (cfg.metrics_port_file && *cfg.metrics_port_file) {
+		r = wr_write_port_file(cfg.metrics_port_file, (int) ingress_http_metrics_port(http));
+		if (r < 0) {
+			log_error("could not write port file \"%s\": %s", cfg.metrics_port_file, strerror(-r));
 			r = EXIT_FAILURE;
 			goto out;
 		}

@@ -19,15 +19,15 @@
 #include "ingress/ingress.h"
 
 /* No parameters.  One row, one column: a JSON array of {id, name}, at most
- * INGRESS_DEMO_MAX_CHARS, by name, of accounts that are not disabled. */
+ * INGRESS_DEMO_MAX_CHARS, by name, of demo accounts that are not disabled. */
 static const char sql_demo_characters[] =
 	"SELECT coalesce(json_agg(json_build_object('id', s.id, 'name', s.name) ORDER BY lower(s.name)), '[]') "
 	"FROM (SELECT c.id, c.name FROM characters c JOIN accounts a ON a.id = c.account_id "
-	"WHERE a.disabled_at IS NULL ORDER BY lower(c.name) LIMIT 100) s";
+	"WHERE a.disabled_at IS NULL AND a.demo ORDER BY lower(c.name) LIMIT 100) s";
 
 /* $1 the new secret's hash, $2 the character's name (any case), $3 lifetime in
  * seconds.  One row (id, name) when the token was issued, none when there
- * is no such character or its account is disabled. */
+ * is no such character, its account is disabled or not a demo account. */
 static const char sql_demo_token[] =
 	"WITH old AS (DELETE FROM access_tokens WHERE label = 'demo' "
 	"AND expires_at < now() - interval '1 hour'), "
@@ -35,7 +35,7 @@ static const char sql_demo_token[] =
 	"SELECT $1, c.account_id, 'player', c.id, 'demo', "
 	"now() + make_interval(secs => $3::int) "
 	"FROM characters c JOIN accounts a ON a.id = c.account_id "
-	"WHERE lower(c.name) = lower($2) AND a.disabled_at IS NULL RETURNING character_id) "
+	"WHERE lower(c.name) = lower($2) AND a.disabled_at IS NULL AND a.demo RETURNING character_id) "
 	"SELECT c.id, c.name FROM ins JOIN characters c ON c.id = ins.character_id";
 
 static int

@@ -30,12 +30,15 @@ static const char sql_may_read[] = "SELECT wr_may_read($1, $2)";
  * $1 text stream, $2 bigint after, $3 int limit, $4 text token.
  * Rows: stream, seq, event_id, type, actor_key, payload::text; seq order.
  * The uncorrelated wr_may_read() becomes a one-time filter: for a refused
- * token nothing is even read.
+ * token nothing is even read.  wr_read_floor() is the websocket's floor: a
+ * room from the character's arrival, an instance from its creation (a
+ * NULL floor only goes with a refusal).
  */
 static const char sql_stream_read[] =
 	"SELECT es.stream, es.seq, e.event_id, e.type, e.actor_key, e.payload::text"
-	" FROM event_streams es JOIN event_log e ON e.event_id = es.event_id AND e.created_at = es.created_at"
-	" WHERE es.stream = $1 AND es.seq > $2 AND (SELECT wr_may_read($4, $1))"
+	" FROM event_streams es JOIN event_log e ON e.event_id = es.event_id"
+	" WHERE es.stream = $1 AND es.seq > greatest($2::bigint, (SELECT wr_read_floor($4, $1)))"
+	" AND (SELECT wr_may_read($4, $1))"
 	" ORDER BY es.seq LIMIT $3";
 
 /* $1 text id, $2 text token, $3 bigint character, $4 int max.  One row: the status. */

@@ -35,6 +35,7 @@
 struct ingress_web {
 	int root_fd;        /* O_PATH directory, or -1: no files are served */
 	char *ws_url;       /* from malloc() */
+	char *csp;          /* from malloc(): the page's Content-Security-Policy */
 	bool demo;
 	int64_t demo_ttl_s;
 };
@@ -98,6 +99,26 @@ ingress_web_new(const char *root, const char *ws_url, bool demo, int64_t demo_tt
 	char *path = explicit_root ? wr_xstrdup(root) : default_root();
 
 	w->ws_url = wr_xstrdup(ws_url ? ws_url : "");
+	/* The websocket URL goes into the CSP: a scheme, then only characters
+	 * that cannot end a source expression or a directive. */
+	if ((strncmp(w->ws_url, "ws://", 5) != 0 && strncmp(w->ws_url, "wss://", 6) != 0) ||
+	    strspn(w->ws_url, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~:/[]@%") !=
+		    strlen(w->ws_url)) {
+		wr_error_set(reterr, -EINVAL, "bad_config", "ws-url \"%.200s\" must be a ws:// or wss:// URL", w->ws_url);
+		free(path);
+		return ingress_web_free(w);
+	}
+	/* Scripts, styles and connections only to this origin and the one
+	 * websocket; no <base>, forms post here only, never framed. */
+	{
+		struct wr_strbuf sb = WR_STRBUF_INIT;
+
+		wr_strbuf_printf(&sb,
+				 "default-src 'self'; connect-src 'self' %s; img-src 'self' data:; base-uri 'none'; "
+				 "form-action 'self'; frame-ancestors 'none'",
+				 w->ws_url);
+		w->csp = sb.buf;
+	}
 	w->demo = demo;
 	w->demo_ttl_s = demo_ttl_s;
 	w->root_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -122,6 +143,7 @@ ingress_web_free(struct ingress_web *w)
 	if (w->root_fd >= 0)
 		close(w->root_fd);
 	free(w->ws_url);
+	free(w->csp);
 	free(w);
 	return NULL;
 }
@@ -154,6 +176,12 @@ ingress_web_open(const struct ingress_web *w, const char *name, struct ingress_w
 	ret->fd = fd;
 	ret->size = (uint64_t) st.st_size;
 	return 0;
+}
+
+const char *
+ingress_web_csp(const struct ingress_web *w)
+{
+	return w->csp;
 }
 
 unsigned int

@@ -89,6 +89,17 @@ static const struct verb_shape {
 	[GAME_VERB_NOD] = {T_NONE, T_NONE, T_NONE, false, false},
 	[GAME_VERB_FOLLOW] = {T_REQUIRED | T_SELF, T_NONE, T_NONE, false, false},
 	[GAME_VERB_UNFOLLOW] = {T_NONE, T_NONE, T_NONE, false, false},
+	[GAME_VERB_LIST] = {T_NONE, T_NONE, T_NONE, false, false},
+	[GAME_VERB_BUY] = {T_NONE, T_NONE, T_NONE, true, false},
+	[GAME_VERB_SELL] = {T_REQUIRED, T_NONE, T_NONE, false, false},
+	[GAME_VERB_VALUE] = {T_REQUIRED, T_NONE, T_NONE, false, false},
+	[GAME_VERB_EAT] = {T_REQUIRED, T_NONE, T_NONE, false, false},
+	[GAME_VERB_DRINK] = {T_REQUIRED, T_NONE, T_NONE, false, false},
+	[GAME_VERB_GROUP] = {T_NONE, T_NONE, T_NONE, false, false},
+	[GAME_VERB_GROUP_INVITE] = {T_REQUIRED | T_SELF, T_NONE, T_NONE, false, false},
+	[GAME_VERB_GROUP_ACCEPT] = {T_NONE, T_NONE, T_NONE, false, false},
+	[GAME_VERB_GROUP_LEAVE] = {T_NONE, T_NONE, T_NONE, false, false},
+	[GAME_VERB_GTELL] = {T_NONE, T_NONE, T_NONE, true, false},
 	[GAME_VERB_USE] = {T_NONE, T_NONE, T_NONE, true, false}, /* issue 13: a room's custom command */
 	[GAME_VERB_TRIGGER] = {T_NONE, T_NONE, T_NONE, false, false}, /* system only: never planned */
 };
@@ -112,6 +123,13 @@ check_text(const char *text, bool required, size_t max, struct wr_error *reterr)
 			return wr_error_set(reterr, -EINVAL, "bad_input", "text contains control characters");
 	if (!wr_utf8_valid(text, n))
 		return wr_error_set(reterr, -EINVAL, "bad_input", "text is not valid UTF-8");
+	for (size_t i = 0; i < n; i++) {
+		uint32_t cp;
+
+		if (wr_unsafe_char(text + i, n - i, &cp))
+			return wr_error_set(reterr, -EINVAL, "bad_input", "text contains a control or bidi character (U+%04X)",
+					    (unsigned int) cp);
+	}
 	return 0;
 }
 

@@ -5,6 +5,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -15,7 +16,22 @@ struct expansion {
 	size_t naliases;
 	struct planner_lines *out;
 	struct wr_error *reterr;
+	size_t steps;  /* pieces visited, empty ones too */
+	size_t bytes;  /* bytes of every expansion built */
 };
+
+/* Counts one piece of work; past the budget the whole line is refused. */
+static int
+spend(struct expansion *x, size_t bytes)
+{
+	x->steps++;
+	x->bytes += bytes;
+	if (x->steps > PLANNER_MAX_EXPANSION_STEPS || x->bytes > PLANNER_MAX_EXPANSION_BYTES)
+		return wr_error_set(x->reterr, -E2BIG, "too_much_expansion",
+				    "one line may expand through at most %d pieces and %d bytes of aliases",
+				    PLANNER_MAX_EXPANSION_STEPS, PLANNER_MAX_EXPANSION_BYTES);
+	return 0;
+}
 
 static const struct planner_alias *
 find_alias(const struct expansion *x, const char *word, size_t n)
@@ -139,6 +155,8 @@ expand_alias(struct expansion *x, const struct planner_alias *a, const char *arg
 	if (b.overflow)
 		return wr_error_set(x->reterr, -E2BIG, "too_long", "alias \"%s\" expands to more than %d bytes", a->name,
 				    PLANNER_MAX_INPUT);
+	if (spend(x, b.n) < 0)
+		return -E2BIG;
 	piece = b.s;
 	for (;;) {
 		const char *end = strchr(piece, ';');
@@ -160,6 +178,9 @@ expand_line(struct expansion *x, const char *line, size_t len, int depth)
 	const struct planner_alias *a;
 	char copy[PLANNER_MAX_INPUT + PLANNER_MAX_ALIAS_BODY + 2];
 
+	/* Every piece costs, whatever it turns out to be: ";;;;" is work too. */
+	if (spend(x, 0) < 0)
+		return -E2BIG;
 	if (len >= sizeof(copy))
 		return wr_error_set(x->reterr, -E2BIG, "too_long", "command longer than %d bytes", PLANNER_MAX_INPUT);
 	memcpy(copy, line, len);
@@ -208,5 +229,39 @@ planner_expand(const char *input, const struct planner_alias *aliases, size_t na
 	r = expand_line(&x, p, n, 0);
 	if (r == 0 && ret->n == 0)
 		return wr_error_set(reterr, -EINVAL, "empty_command", "the alias expands to nothing");
+	return r;
+}
+
+int
+planner_alias_check(const struct planner_alias *aliases, size_t naliases, const char *name, const char *expansion,
+		    struct wr_error *reterr)
+{
+	struct planner_alias set[PLANNER_MAX_ALIASES + 1];
+	struct planner_lines *out = calloc(1, sizeof(*out));
+	size_t n = 0;
+	int r = 0;
+
+	if (!out)
+		return wr_error_set(reterr, -ENOMEM, "internal", "out of memory");
+	for (size_t i = 0; i < naliases && n < PLANNER_MAX_ALIASES; i++)
+		if (strcasecmp(aliases[i].name, name) != 0)
+			set[n++] = aliases[i];
+	set[n++] = (struct planner_alias){.name = name, .expansion = expansion};
+	/* Every alias of the new set, typed alone, must stay within the budget:
+	 * an alias that is harmless today can be made a bomb by redefining the
+	 * alias it uses. */
+	for (size_t i = 0; i < n && r == 0; i++) {
+		struct wr_error e = {.position = -1};
+
+		if (planner_expand(set[i].name, set, n, NULL, out, &e) >= 0 ||
+		    (strcmp(e.kind, "too_much_expansion") != 0 && strcmp(e.kind, "too_many_commands") != 0))
+			continue;
+		if (i + 1 == n)
+			r = wr_error_set(reterr, -E2BIG, "alias_too_big", "alias \"%s\": %s", name, e.msg);
+		else
+			r = wr_error_set(reterr, -E2BIG, "alias_too_big", "alias \"%s\" would make \"%s\" too big: %s",
+					 name, set[i].name, e.msg);
+	}
+	free(out);
 	return r;
 }

@@ -34,6 +34,7 @@ enum grammar {
 	G_ALIAS,   /* alias [name [expansion]] */
 	G_UNALIAS, /* unalias name */
 	G_HELP,    /* help [topic] */
+	G_GROUP,   /* group | group invite <name> | group accept | group leave */
 };
 
 /* Priority order: earlier entries win a prefix match.  Exact names win first. */
@@ -86,6 +87,15 @@ static const struct verb_def {
 	{"nod", G_BARE, GAME_VERB_NOD, 0, false},
 	{"follow", G_ONE, GAME_VERB_FOLLOW, 0, false},
 	{"unfollow", G_BARE, GAME_VERB_UNFOLLOW, 0, false},
+	/* Shops and needs (issue 12) */
+	{"list", G_BARE, GAME_VERB_LIST, 0, false},
+	{"buy", G_TEXT, GAME_VERB_BUY, 0, false},
+	{"sell", G_ONE, GAME_VERB_SELL, 0, false},
+	{"value", G_ONE, GAME_VERB_VALUE, 0, false},
+	{"eat", G_ONE, GAME_VERB_EAT, 0, false},
+	{"drink", G_ONE, GAME_VERB_DRINK, 0, false},
+	{"group", G_GROUP, GAME_VERB_GROUP, 0, false},
+	{"gtell", G_TEXT, GAME_VERB_GTELL, 0, false},
 	{"attack", G_ONE, GAME_VERB_KILL, 0, false},
 	{"alias", G_ALIAS, 0, 0, false},
 	{"unalias", G_UNALIAS, 0, 0, false},
@@ -429,6 +439,21 @@ parse_grammar(const struct verb_def *v, const char *input, const char *rest, str
 		return no_more(ws, 1, reterr);
 	case G_BARE:
 		return no_more(ws, 0, reterr);
+	case G_GROUP:
+		if (ws->n == 0)
+			return 0;
+		if (is_word(ws, 0, (const char *const[]){"accept", NULL}) ||
+		    is_word(ws, 0, (const char *const[]){"leave", NULL})) {
+			cmd->verb = ws->w[0].s[0] == 'a' ? GAME_VERB_GROUP_ACCEPT : GAME_VERB_GROUP_LEAVE;
+			return no_more(ws, 1, reterr);
+		}
+		if (!is_word(ws, 0, (const char *const[]){"invite", NULL}))
+			return err_at(reterr, -EINVAL, "bad_input", ws->w[0].off,
+				      "group takes invite <name>, accept or leave, not \"%s\"", ws->w[0].s);
+		cmd->verb = GAME_VERB_GROUP_INVITE;
+		i = 1;
+		r = parse_object(ws, &i, PLANNER_SLOT_OBJECT, &cmd->object, "invite whom?", end, reterr);
+		return r < 0 ? r : no_more(ws, i, reterr);
 	case G_LOOK:
 		if (ws->n == 0)
 			return 0;
@@ -606,6 +631,14 @@ planner_parse(const char *input, struct planner_command *ret, struct wr_error *r
 			return err_at(reterr, -EINVAL, "bad_input", i, "%s", "command contains control characters");
 	if (!wr_utf8_valid(input, len))
 		return wr_error_set(reterr, -EINVAL, "bad_input", "command is not valid UTF-8");
+	/* DEL, C1 controls and bidi overrides would reach other players' screens. */
+	for (size_t i = 0; i < len; i++) {
+		uint32_t cp;
+
+		if (wr_unsafe_char(input + i, len - i, &cp))
+			return err_at(reterr, -EINVAL, "bad_input", i, "command contains a control or bidi character (U+%04X)",
+				      (unsigned int) cp);
+	}
 	while (*p == ' ' || *p == '\t')
 		p++;
 	if (*p == '\0')
@@ -637,7 +670,10 @@ planner_parse(const char *input, struct planner_command *ret, struct wr_error *r
 	switch (v->grammar) {
 	case G_TEXT:
 		r = set_text(&cmd, input, p,
-			     v->verb == GAME_VERB_SAY ? "say what?" : v->verb == GAME_VERB_SHOUT ? "shout what?" : "emote what?",
+			     v->verb == GAME_VERB_SAY     ? "say what?"
+			     : v->verb == GAME_VERB_SHOUT ? "shout what?"
+			     : v->verb == GAME_VERB_GTELL ? "tell the group what?"
+							  : "emote what?",
 			     reterr);
 		break;
 	case G_TELL:

@@ -526,6 +526,27 @@ plan_follow(const struct planner_command *cmd, const struct planner_view *v, str
 	return 0;
 }
 
+/* group invite <player>: anyone playing, as tell finds them; locked, for the invitation is theirs. */
+static int
+plan_group_invite(const struct planner_command *cmd, const struct planner_view *v, struct planner_action *a,
+		  struct wr_error *reterr)
+{
+	if (cmd->object.self)
+		return wr_error_set(reterr, -EINVAL, "bad_input", "you are always in your own company");
+	if (cmd->object.all || cmd->object.ordinal)
+		return wr_error_set(reterr, -EINVAL, "bad_input", "invite one player by name");
+	for (size_t i = 0; i < v->nworld; i++) {
+		if (strcasecmp(v->world[i].name, cmd->object.word) == 0) {
+			if (v->world[i].id == v->character_id)
+				return wr_error_set(reterr, -EINVAL, "bad_input", "you are always in your own company");
+			a->target_char = v->world[i].id;
+			(void) LOCK(a, lock_characters, a->target_char);
+			return 0;
+		}
+	}
+	return wr_error_set(reterr, -ENOENT, "not_here", "nobody called \"%s\" is playing", cmd->object.word);
+}
+
 static int
 plan_get(const struct planner_command *cmd, const struct planner_view *v, struct planner_action *a,
 	 struct planner_candidates *cand, struct wr_error *reterr)
@@ -626,6 +647,26 @@ pick_carried(const struct planner_command *cmd, const struct planner_view *v, st
 	if (r < 0)
 		return r;
 	lock_items(a);
+	return 0;
+}
+
+/* Shops (issue 12): the first shopkeeper in the room, and for sell and value the thing carried. */
+static int
+plan_shop(const struct planner_command *cmd, const struct planner_view *v, struct planner_action *a,
+	  struct planner_candidates *cand, struct wr_error *reterr)
+{
+	const struct planner_seen *keeper = NULL;
+
+	for (size_t i = 0; i < v->nseen && !keeper; i++)
+		if (v->seen[i].kind == PLANNER_MOB && v->seen[i].where == PLANNER_IN_ROOM &&
+		    (v->seen[i].flags & PLANNER_F_SHOP))
+			keeper = &v->seen[i];
+	if (!keeper)
+		return wr_error_set(reterr, -ENOENT, "no_shop", "there is no shop here");
+	set_target(a, keeper);
+	lock_thing(a, keeper);
+	if (cmd->verb == GAME_VERB_SELL || cmd->verb == GAME_VERB_VALUE)
+		return pick_carried(cmd, v, a, NULL, cand, reterr);
 	return 0;
 }
 
@@ -852,6 +893,16 @@ planner_plan(const struct planner_command *cmd, const struct planner_view *view,
 	case GAME_VERB_UNLOCK:
 		r = plan_door(cmd, view, &a, retcand, reterr);
 		break;
+	case GAME_VERB_LIST:
+	case GAME_VERB_BUY:
+	case GAME_VERB_SELL:
+	case GAME_VERB_VALUE:
+		r = plan_shop(cmd, view, &a, retcand, reterr);
+		break;
+	case GAME_VERB_EAT:
+	case GAME_VERB_DRINK:
+		r = pick_carried(cmd, view, &a, NULL, retcand, reterr);
+		break;
 	case GAME_VERB_SHOUT:
 		/* Heard instance-wide: its stream's seqs are assigned under the instance's lock. */
 		if (view->instance_id > 0)
@@ -865,6 +916,13 @@ planner_plan(const struct planner_command *cmd, const struct planner_view *view,
 	case GAME_VERB_WHO:
 	case GAME_VERB_NOD:
 	case GAME_VERB_UNFOLLOW:
+	case GAME_VERB_GROUP:
+	case GAME_VERB_GROUP_ACCEPT:
+	case GAME_VERB_GROUP_LEAVE:
+	case GAME_VERB_GTELL:
+		break;
+	case GAME_VERB_GROUP_INVITE:
+		r = plan_group_invite(cmd, view, &a, reterr);
 		break;
 	case GAME_VERB_FOLLOW:
 		r = plan_follow(cmd, view, &a, retcand, reterr);

@@ -142,6 +142,11 @@ struct planner_alias {
 
 #define PLANNER_MAX_EXPANSION_DEPTH 4 /* aliases inside aliases */
 #define PLANNER_MAX_EXPANDED 10       /* commands one typed line may become */
+/* The whole work of one expansion: pieces visited (empty ones too, at every
+ * level) and bytes of expansions built.  Without them four nested aliases of
+ * many references each turn one word into billions of pieces. */
+#define PLANNER_MAX_EXPANSION_STEPS 64
+#define PLANNER_MAX_EXPANSION_BYTES 8192
 
 struct planner_lines {
 	char line[PLANNER_MAX_EXPANDED][PLANNER_MAX_INPUT + 1];
@@ -155,11 +160,21 @@ struct planner_lines {
  * any $ gets the words appended), and ";" inside an expansion separates
  * commands.  Typed ";" is text ("say hi; bye").  Errors: "nothing_to_repeat",
  * "alias_loop" (deeper than PLANNER_MAX_EXPANSION_DEPTH), "too_many_commands",
- * "too_long".  Neither input nor last is ever NULL-dereferenced: last may be NULL.
+ * "too_much_expansion" (past PLANNER_MAX_EXPANSION_STEPS pieces or
+ * PLANNER_MAX_EXPANSION_BYTES bytes), "too_long".  Neither input nor last is ever NULL-dereferenced: last may be NULL.
  */
 int
 planner_expand(const char *input, const struct planner_alias *aliases, size_t naliases, const char *last,
 	       struct planner_lines *ret, struct wr_error *reterr) WR_MUSTCHECK;
+
+/*
+ * Whether "alias NAME EXPANSION" may be defined next to the account's
+ * aliases: every alias of the resulting set, typed alone, must expand within
+ * the limits above.  0, or -E2BIG with "alias_too_big".
+ */
+int
+planner_alias_check(const struct planner_alias *aliases, size_t naliases, const char *name, const char *expansion,
+		    struct wr_error *reterr) WR_MUSTCHECK;
 
 /* Checks an alias name; 0 or -EINVAL with reterr filled. */
 int
@@ -186,6 +201,7 @@ enum planner_where {
 #define PLANNER_F_MONEY 0x08u   /* coins: a stack whose quantity is the amount */
 #define PLANNER_F_WEARABLE 0x10u
 #define PLANNER_F_WEAPON 0x20u
+#define PLANNER_F_SHOP 0x40u    /* a mob that keeps a shop (template stats.shop) */
 
 struct planner_seen {
 	int64_t id;

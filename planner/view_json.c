@@ -26,6 +26,7 @@ static const struct {
 } flag_names[] = {
 	{"container", PLANNER_F_CONTAINER}, {"closed", PLANNER_F_CLOSED},     {"locked", PLANNER_F_LOCKED},
 	{"money", PLANNER_F_MONEY},         {"wearable", PLANNER_F_WEARABLE}, {"weapon", PLANNER_F_WEAPON},
+	{"shop", PLANNER_F_SHOP},
 };
 
 static int

@@ -77,12 +77,17 @@ struct pub_config {
 	int64_t token_recheck_ms;
 	int64_t send_buffer;       /* SO_SNDBUF of each websocket, 0 = kernel default */
 	bool reuse_port;           /* SO_REUSEPORT: several processes share listen + port */
+	/* issue 15, findings 2 and 3 (guard.c) */
+	int64_t max_pre_hello;     /* connections not yet past hello, at once */
+	int64_t max_per_ip;        /* connections from one peer address; 0: no limit */
+	int64_t hello_fail_rate;   /* failed hellos per second per peer address; 0: off */
+	int64_t hello_fail_burst;
+	char *tls_cert;            /* from malloc() (config): PEM certificate file, "" = plain ws:// */
+	char *tls_key;             /* from malloc() (config): its PEM private key file */
 	int64_t telnet_port;       /* telnet.c: -1 = no telnet listener, 0 = a free port */
 	char *telnet_port_file;    /* from malloc() (config), "" = none */
 	char *telnet_name;         /* from malloc() (config): the world's name in MSSP and the banner */
 	int64_t telnet_resume_s;   /* how long a dropped telnet login may resume */
-	char *tls_cert;            /* from malloc() (config): PEM certificate file, "" = plain ws:// */
-	char *tls_key;             /* from malloc() (config): its PEM private key file */
 };
 
 /* store.c ------------------------------------------------------------------ */
@@ -294,6 +299,8 @@ struct pub_conn {
 	char *rx;                  /* from malloc(): the message being received */
 	size_t rx_len, rx_cap;     /* rx_cap <= PUB_MAX_RX */
 	char *token;               /* from malloc(): the hello's token, for commands */
+	char peer[64];             /* the peer's address (guard.c) */
+	bool pre_hello;            /* counted in pub->npre_hello */
 	struct pub_cmd_peer *cmd_peer; /* commands.c; NULL until the first command */
 	struct pub_telnet_conn *telnet; /* telnet.c: a telnet connection's own state; NULL for a websocket */
 	/* issue 13 (drive.c): a service connection follows the mobs it drives */
@@ -338,6 +345,9 @@ struct pub {
 	struct pub_conn *conns;    /* every live websocket */
 	uint64_t next_conn_id;
 	int64_t nconns;
+	int64_t npre_hello;        /* of them, not yet past hello (guard.c) */
+	struct cmd_ratelimit *hello_fail;  /* guard.c: per peer address */
+	struct cmd_ratelimit *hello_bad;   /* guard.c: tokens refused lately */
 	bool fetching;
 	bool fetch_all;            /* next fetch reads every tracked stream, dirty or not */
 	bool presence_pending;     /* access.c: a presence stamp is scheduled */
@@ -349,6 +359,28 @@ struct pub {
 	uint64_t frames_encoded;   /* event frames built: once per row, not per recipient */
 	uint64_t frames_queued;    /* event frames handed to connections */
 };
+
+/* guard.c: before the hello's statement (issue 15, findings 2 and 3) ------- */
+
+void
+pub_guard_init(struct pub *p);
+void
+pub_guard_done(struct pub *p);
+/* Whether a new websocket from wsi's peer may be accepted (may close the
+ * oldest silent one to make room). */
+bool
+pub_guard_admit(struct pub *p, struct lws *wsi);
+void
+pub_guard_established(struct pub *p, struct pub_conn *c);
+/* The hello succeeded (or the connection closed): it no longer counts as pre-hello. */
+void
+pub_guard_past_hello(struct pub *p, struct pub_conn *c);
+/* 0: go ahead; else the close code, with *ret_code and *ret_message for the refusal. */
+int
+pub_guard_hello(struct pub *p, struct pub_conn *c, const char *token, const char **ret_code,
+		const char **ret_message);
+void
+pub_guard_hello_failed(struct pub *p, struct pub_conn *c, const char *token);
 
 struct pub *
 pub_new(const struct pub_config *cfg, struct wr_error *reterr);

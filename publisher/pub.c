@@ -31,6 +31,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/fault.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/strbuf.h"
@@ -253,7 +254,7 @@ conn_writeable(struct pub_conn *c)
 		 * and sharing the buffer is safe.  A short send is buffered by lws,
 		 * and lws_send_pipe_choked() is then true.
 		 */
-		n = lws_write(c->wsi, f->data + LWS_PRE, f->len, LWS_WRITE_TEXT);
+		n = wr_fault(WR_FAULT_WRITE) ? -1 : lws_write(c->wsi, f->data + LWS_PRE, f->len, LWS_WRITE_TEXT);
 		pub_frame_unref(f);
 		if (n < 0) {
 			log_info_ctx(c->logctx, "could not write to client, closing");
@@ -284,7 +285,17 @@ pub_hello(struct pub_conn *c, const char *token, const char *character, struct j
 
 	if (!p->db_up)
 		return wr_error_set(reterr, -EAGAIN, "unavailable", "database unavailable, try again later");
+	{ /* issue 15: the token query is bounded per peer address (guard.c) */
+		const char *code, *message;
+		int close_code = pub_guard_hello(p, c, token, &code, &message);
+
+		if (close_code)
+			return wr_error_set(reterr, close_code == PUB_CLOSE_UNAUTHORIZED ? -EACCES : -EAGAIN, code, "%s",
+					    message);
+	}
 	r = pub_store_hello(&p->store, token, character, &h, reterr);
+	if (r == -EACCES)
+		pub_guard_hello_failed(p, c, token);
 	if (r == -EACCES || r == -ENOENT || r == -EMLINK)
 		return r;
 	if (r < 0) {
@@ -313,6 +324,7 @@ pub_hello(struct pub_conn *c, const char *token, const char *character, struct j
 		return wr_error_set(reterr, -EPROTO, "refused", "the hello was answered and the connection closed");
 	if (c->char_id > 0)
 		access_presence_soon(p);
+	pub_guard_past_hello(p, c);
 	lws_set_timeout(c->wsi, NO_PENDING_TIMEOUT, 0);
 	return 0;
 }
@@ -336,7 +348,8 @@ do_hello(struct pub_conn *c, struct json_object *obj)
 	if (r == -EACCES || r == -ENOENT || r == -EMLINK)
 		refuse(c, "unauthorized", err.msg, PUB_CLOSE_UNAUTHORIZED);
 	else if (r == -EAGAIN)
-		refuse(c, "unavailable", err.msg, PUB_CLOSE_TRY_AGAIN);
+		refuse(c, strcmp(err.kind, "rate_limited") == 0 ? "rate_limited" : "unavailable", err.msg,
+		       PUB_CLOSE_TRY_AGAIN);
 }
 
 /* One complete message from the client, c->rx[0..rx_len). */
@@ -440,6 +453,7 @@ pub_conn_established(struct pub *p, struct pub_conn *c, struct lws *wsi)
 		p->conns->conn_prev = c;
 	p->conns = c;
 	p->nconns++;
+	pub_guard_established(p, c);
 	lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, PUB_HELLO_TIMEOUT_S);
 	/*
 	 * A fixed kernel send buffer: a client that stops reading holds at
@@ -479,6 +493,7 @@ pub_conn_closed(struct pub *p, struct pub_conn *c)
 		p->conns = c->conn_next;
 	if (c->conn_next)
 		c->conn_next->conn_prev = c->conn_prev;
+	pub_guard_past_hello(p, c);
 	p->nconns--;
 	log_info_ctx(c->logctx, "disconnected");
 }
@@ -520,7 +535,7 @@ http_writeable(struct pub_conn *c, struct lws *wsi)
 		return 0;
 	c->health = false;
 	memcpy(buf + LWS_PRE, "ok\n", 3);
-	if (lws_write(wsi, buf + LWS_PRE, 3, LWS_WRITE_HTTP_FINAL) != 3)
+	if (wr_fault(WR_FAULT_WRITE) || lws_write(wsi, buf + LWS_PRE, 3, LWS_WRITE_HTTP_FINAL) != 3)
 		return -1;
 	return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
@@ -571,18 +586,12 @@ static int
 ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
 	struct pub_conn *c = user;
-	struct pub *p;
 
 	switch (reason) {
 	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
 		return confirm_upgrade(pub_of(wsi), wsi);
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-		p = pub_of(wsi);
-		if (p->nconns >= p->cfg->max_connections) {
-			log_warning("refusing a websocket: %lld connections already", (long long) p->nconns);
-			return 1;
-		}
-		return 0;
+		return pub_guard_admit(pub_of(wsi), wsi) ? 0 : 1;
 	case LWS_CALLBACK_ESTABLISHED:
 		pub_conn_established(pub_of(wsi), c, wsi);
 		return 0;
@@ -1023,6 +1032,7 @@ pub_new(const struct pub_config *cfg, struct wr_error *reterr)
 	lws_sock_file_fd_type lfd = {.filefd = -1};
 
 	p->cfg = cfg;
+	pub_guard_init(p);
 	lws_set_log_level(LLL_ERR | LLL_WARN, lws_emit);
 	if (!*iface || !strcmp(iface, "*") || !strcmp(iface, "0.0.0.0") || !strcmp(iface, "::"))
 		iface = NULL;
@@ -1125,6 +1135,7 @@ pub_free(struct pub *p)
 	telnet_done(p);
 	route_done(p);
 	pub_store_close(&p->store);
+	pub_guard_done(p);
 	free(p);
 	return NULL;
 }

@@ -36,23 +36,20 @@
  * the event rows are joined last, one index lookup each.  The plain join of
  * the whole stream list with event_log let the planner walk event_log in
  * event_id order for every fetch: seconds with 5,000 connections
- * (bench/README.md, publisher).  Same rows, same order.  The stream row's
- * created_at (its event's, the partition key: migrations/0014) prunes the
- * lookup to one partition of event_log at run time.
+ * (bench/README.md, publisher).  Same rows, same order.
  */
 static const char fetch_sql[] =
 	"WITH c AS MATERIALIZED ("
 	" SELECT c.stream, c.after FROM unnest($1::text[], $2::bigint[]) AS c(stream, after)"
 	" JOIN stream_counters sc ON sc.stream = c.stream AND sc.last_seq > c.after),"
 	" es AS MATERIALIZED ("
-	" SELECT s.stream, s.seq, s.event_id, s.created_at FROM c CROSS JOIN LATERAL ("
-	"  SELECT s.stream, s.seq, s.event_id, s.created_at FROM event_streams s"
+	" SELECT s.stream, s.seq, s.event_id FROM c CROSS JOIN LATERAL ("
+	"  SELECT s.stream, s.seq, s.event_id FROM event_streams s"
 	"  WHERE s.stream = c.stream AND s.seq > c.after ORDER BY s.seq LIMIT $3) s"
 	" ORDER BY s.event_id, s.stream LIMIT $3)"
 	" SELECT es.stream, es.seq, es.event_id, e.type, e.actor_key, e.payload::text"
 	" FROM es CROSS JOIN LATERAL ("
-	"  SELECT l.type, l.actor_key, l.payload FROM event_log l WHERE l.event_id = es.event_id"
-	"  AND l.created_at = es.created_at OFFSET 0) e"
+	"  SELECT l.type, l.actor_key, l.payload FROM event_log l WHERE l.event_id = es.event_id OFFSET 0) e"
 	" ORDER BY es.event_id, es.stream";
 
 /*

@@ -28,6 +28,16 @@ GRANT INSERT, UPDATE ON character_presence TO wr_publisher;
 GRANT INSERT, UPDATE, DELETE ON action_queue, dead_actions, event_log, event_streams, stream_counters,
 	characters, character_runtime, mobs, mob_runtime, items, item_runtime, room_runtime,
 	character_presence, mailboxes, command_ids TO wr_worker;
--- The action journal (migrations/0014_journal.sql), written in the batch's commit.
+-- The action journal (migrations/0014_journal.sql), written in the batch's
+-- commit (wr_journal_append).  Partition upkeep (wrctl archive: ATTACH,
+-- DETACH, DROP) needs the owner, like wrctl migrate.
 GRANT INSERT ON journal_batches, action_journal TO wr_worker;
 GRANT UPDATE ON instances, rooms, exits TO wr_worker;
+-- The living world (issue 12): the zone's runtime row, written by the trigger on ZoneReset events.
+GRANT INSERT, UPDATE, DELETE ON zone_runtime TO wr_worker;
+
+-- Ingress: sign-up, log-in sessions and their revocation (migrations/0018_accounts.sql,
+-- schema/functions/wr_sessions.sql).  Only revoked_at of a token: no kind change.
+GRANT INSERT ON accounts TO wr_ingress;
+GRANT INSERT, UPDATE ON sessions TO wr_ingress;
+GRANT UPDATE (revoked_at) ON access_tokens TO wr_ingress;

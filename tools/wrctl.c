@@ -28,6 +28,7 @@ static const struct {
 	{"snapshot", wrctl_snapshot, "snapshot: store a consistent snapshot of canonical state"},
 	{"state", wrctl_state, "state char:ID|item:ID|mob:ID --at EVENT: an aggregate as it was after an event"},
 	{"history", wrctl_history, "history item:ID | history gold char:ID: every event that moved it"},
+	{"cache", wrctl_cache, "cache rebuild: every runtime row from canonical data and the event log"},
 	{"watch", wrctl_watch, "watch --url=ws://HOST:PORT/ --token=TOKEN: websocket client"},
 };
 

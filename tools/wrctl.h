@@ -50,5 +50,7 @@ int
 wrctl_account(int argc, char **argv);     /* wrctl_account.c: account list|lock|unlock */
 int
 wrctl_char(int argc, char **argv);        /* wrctl_account.c: char rename|move */
+int
+wrctl_cache(int argc, char **argv);       /* wrctl_cache.c: cache rebuild */
 
 #endif

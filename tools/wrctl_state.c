@@ -62,9 +62,7 @@ wrctl_snapshot(int argc, char **argv)
 		fprintf(stderr, "wrctl snapshot: %s\n", err.msg);
 		return 1;
 	}
-	/* Upkeep first (its own transaction): the partitions of the days ahead. */
-	if (wr_db_exec(&db, "SELECT wr_partitions_ensure()", 0, NULL, PGRES_TUPLES_OK, NULL, &err) < 0 ||
-	    wr_db_exec(&db, "BEGIN ISOLATION LEVEL REPEATABLE READ", 0, NULL, PGRES_COMMAND_OK, NULL, &err) < 0 ||
+	if (wr_db_exec(&db, "BEGIN ISOLATION LEVEL REPEATABLE READ", 0, NULL, PGRES_COMMAND_OK, NULL, &err) < 0 ||
 	    wr_db_exec(&db, sql_snapshot, 0, NULL, PGRES_TUPLES_OK, &res, &err) < 0 ||
 	    wr_db_exec(&db, "COMMIT", 0, NULL, PGRES_COMMAND_OK, NULL, &err) < 0) {
 		fprintf(stderr, "wrctl snapshot: %s\n", err.msg);

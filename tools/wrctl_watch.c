@@ -129,7 +129,19 @@ emit_line(struct watch *w, const char *s, size_t len, bool sanitize)
 {
 	for (size_t i = 0; i < len; i++) {
 		unsigned char ch = (unsigned char) s[i];
+		uint32_t cp;
+		size_t n = ch >= 0x80 || ch == 0x7f ? wr_unsafe_char(s + i, len - i, &cp) : 0;
 
+		/* DEL, C1 controls and bidi overrides never reach the terminal raw:
+		 * "?" in human text, a JSON escape in JSON (they only occur in strings). */
+		if (n) {
+			if (sanitize)
+				putchar('?');
+			else
+				printf("\\u%04x", (unsigned int) cp);
+			i += n - 1;
+			continue;
+		}
 		/* JSON has no raw newlines; human text keeps its own but no terminal escapes. */
 		if (ch == '\r' || (ch == '\n' && !sanitize))
 			ch = ' ';

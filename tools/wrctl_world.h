@@ -53,6 +53,9 @@ struct zone {
 	const char *name;
 	const char *description;
 	int64_t tick_ms; /* 0: game_rules.zone_tick_ms */
+	/* Zone resets (issue 12): "reset": {"period_s", "mode"}; period 0 = none. */
+	int64_t reset_s;
+	const char *reset_mode; /* "never", "empty", "always" */
 	int64_t id;
 };
 
@@ -128,6 +131,7 @@ struct mob {
 struct account {
 	struct entry e; /* key = account name */
 	int64_t id;
+	bool demo;      /* issue 15: the demo login may issue tokens for it */
 };
 
 struct character {

@@ -411,10 +411,32 @@ parse_room(struct world *w, const char *file, const char *zone_key, struct json_
 	parse_on_enter(&at, r, obj);
 }
 
+/* Zone resets (issue 12, game/reset.c): "reset": {"period_s": 1..604800, "mode": never|empty|always}. */
+static void
+parse_zone_reset(struct where *at, struct zone *z, struct json_object *obj)
+{
+	static const char *const members[] = {"period_s", "mode", NULL};
+	static const char *const modes[] = {"never", "empty", "always"};
+	struct json_object *r = wr_json_member(obj, "reset", json_type_object);
+	const char *mode = "always";
+
+	z->reset_s = 0;
+	z->reset_mode = "never";
+	if (!r) {
+		if (json_object_object_get_ex(obj, "reset", NULL))
+			world_at_error(at, "member \"reset\" must be an object");
+		return;
+	}
+	check_members(at, r, members);
+	(void) int_member(at, r, "period_s", 1, 604800, true, &z->reset_s);
+	(void) enum_member(at, r, "mode", modes, WR_ELEMENTSOF(modes), false, &mode);
+	z->reset_mode = mode;
+}
+
 static void
 parse_zone(struct world *w, const char *file, struct json_object *obj, size_t idx)
 {
-	static const char *const members[] = {"key", "name", "description", "rooms", "tick_ms", NULL};
+	static const char *const members[] = {"key", "name", "description", "rooms", "tick_ms", "reset", NULL};
 	struct zone *z = VEC_PUSH(w, zones);
 	const char *key = "";
 	struct json_object *rooms;
@@ -436,6 +458,7 @@ parse_zone(struct world *w, const char *file, struct json_object *obj, size_t id
 	/* The living world (game/zone.c): how often the zone's tick runs while a player is in it. */
 	z->tick_ms = 0;
 	(void) int_member(&at, obj, "tick_ms", 50, 3600000, false, &z->tick_ms);
+	parse_zone_reset(&at, z, obj);
 	rooms = wr_json_member(obj, "rooms", json_type_array);
 	if (!rooms) {
 		world_at_error(&at, "member \"rooms\" must be an array");
@@ -617,7 +640,7 @@ parse_character(struct world *w, const char *file, const char *account, struct j
 static void
 parse_account(struct world *w, const char *file, struct json_object *obj, size_t idx)
 {
-	static const char *const members[] = {"name", "characters", NULL};
+	static const char *const members[] = {"name", "characters", "demo", NULL};
 	struct account *a = VEC_PUSH(w, accounts);
 	struct json_object *chars;
 	struct where at;
@@ -629,6 +652,8 @@ parse_account(struct world *w, const char *file, struct json_object *obj, size_t
 		return;
 	world_where_init(&at, w, file, "account \"%s\"", a->e.key);
 	check_members(&at, obj, members);
+	/* issue 15, finding 7: only demo accounts are open to --demo logins. */
+	(void) bool_member(&at, obj, "demo", &a->demo);
 	if (!json_object_object_get_ex(obj, "characters", &chars))
 		return;
 	if (!json_object_is_type(chars, json_type_array)) {

@@ -134,12 +134,15 @@ static const char *const sql_upsert_exit =
 	"SELECT from_room_id, '' FROM exits WHERE from_room_id = $1 AND dir = $2 "
 	"AND NOT EXISTS (SELECT 1 FROM up)";
 
-/* $1 name */
+/* $1 name, $2 demo ("true"/"false"): the demo mark follows the content. */
 static const char *const sql_ensure_account =
-	"WITH ins AS (INSERT INTO accounts (name) VALUES ($1) "
-	"ON CONFLICT (name) DO NOTHING RETURNING id) "
-	"SELECT id, 'inserted' FROM ins UNION ALL "
-	"SELECT id, '' FROM accounts WHERE name = $1 AND NOT EXISTS (SELECT 1 FROM ins)";
+	"WITH ins AS (INSERT INTO accounts (name, demo) VALUES ($1, $2::boolean) "
+	"ON CONFLICT (name) DO NOTHING RETURNING id), "
+	"upd AS (UPDATE accounts SET demo = $2::boolean WHERE name = $1 AND demo <> $2::boolean "
+	"AND NOT EXISTS (SELECT 1 FROM ins) RETURNING id) "
+	"SELECT id, 'inserted' FROM ins UNION ALL SELECT id, 'updated' FROM upd UNION ALL "
+	"SELECT id, '' FROM accounts WHERE name = $1 AND NOT EXISTS (SELECT 1 FROM ins) "
+	"AND NOT EXISTS (SELECT 1 FROM upd)";
 
 /* $1 account_id, $2 name, $3 instance_id, $4 room_id, $5 description, $6 level,
  * $7 max_hp (also hp), $8 gold.  An existing character (any case) is left alone. */
@@ -417,11 +420,11 @@ load_accounts(struct loader *ld, struct world *w)
 {
 	for (size_t i = 0; i < w->n_accounts; i++) {
 		struct account *a = &w->accounts[i];
-		const char *p[] = {a->e.key};
+		const char *p[] = {a->e.key, a->demo ? "true" : "false"};
 		int r;
 
 		loader_what(ld, "account \"%s\"", a->e.key);
-		r = write_row(ld, sql_ensure_account, 1, p, &a->id);
+		r = write_row(ld, sql_ensure_account, 2, p, &a->id);
 		if (r < 0)
 			return r;
 	}
@@ -528,9 +531,82 @@ load_items(struct loader *ld, struct world *w)
 	return 0;
 }
 
+/* ---- zone resets (issue 12, game/reset.c): zones' reset, doors' content state, item placements ---- */
+
+/* $1 zone id, $2 reset_ms ("" = none), $3 mode */
+static const char *const sql_zone_reset =
+	"WITH up AS (UPDATE zones SET reset_ms = nullif($2, '')::integer, reset_mode = $3 "
+	"WHERE id = $1 AND (reset_ms, reset_mode) IS DISTINCT FROM (nullif($2, '')::integer, $3) "
+	"RETURNING id, 'updated'::text) "
+	"SELECT * FROM up UNION ALL SELECT $1::bigint, '' WHERE NOT EXISTS (SELECT 1 FROM up)";
+
+/* $1 from room, $2 dir, $3 the door content gives it */
+static const char *const sql_exit_reset =
+	"WITH up AS (UPDATE exits SET reset_door = $3 WHERE from_room_id = $1 AND dir = $2 "
+	"AND reset_door IS DISTINCT FROM $3 RETURNING from_room_id, 'updated'::text) "
+	"SELECT * FROM up UNION ALL SELECT $1::bigint, '' WHERE NOT EXISTS (SELECT 1 FROM up)";
+
+/* $1 key, $2 template, $3 instance, $4 quantity, $5 room, $6 container key, $7 mob key, $8 worn slot */
+static const char *const sql_item_spawn =
+	"WITH up AS (INSERT INTO item_spawns AS s (key, template_id, instance_id, quantity, room_id, container_key, "
+	"mob_key, worn_slot) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+	"ON CONFLICT (key) DO UPDATE SET template_id = EXCLUDED.template_id, instance_id = EXCLUDED.instance_id, "
+	"quantity = EXCLUDED.quantity, room_id = EXCLUDED.room_id, container_key = EXCLUDED.container_key, "
+	"mob_key = EXCLUDED.mob_key, worn_slot = EXCLUDED.worn_slot "
+	"WHERE (s.template_id, s.instance_id, s.quantity, s.room_id, s.container_key, s.mob_key, s.worn_slot) "
+	"IS DISTINCT FROM (EXCLUDED.template_id, EXCLUDED.instance_id, EXCLUDED.quantity, EXCLUDED.room_id, "
+	"EXCLUDED.container_key, EXCLUDED.mob_key, EXCLUDED.worn_slot) "
+	"RETURNING 0::bigint, CASE WHEN xmax = 0 THEN 'inserted' ELSE 'updated' END) "
+	"SELECT * FROM up UNION ALL SELECT 0::bigint, '' WHERE NOT EXISTS (SELECT 1 FROM up)";
+
+static int
+load_resets(struct loader *ld, struct world *w)
+{
+	int r = 0;
+
+	for (size_t i = 0; r >= 0 && i < w->n_zones; i++) {
+		struct zone *z = &w->zones[i];
+		struct num id, ms;
+		const char *p[] = {num(&id, z->id), z->reset_s > 0 ? num(&ms, z->reset_s * 1000) : "", z->reset_mode};
+
+		loader_what(ld, "reset of zone \"%s\"", z->e.key);
+		r = write_row(ld, sql_zone_reset, 3, p, NULL);
+	}
+	for (size_t k = 0; r >= 0 && k < w->n_instances; k++)
+		for (size_t i = 0; r >= 0 && i < w->n_exits; i++) {
+			struct room_exit *ex = &w->exits[i];
+			struct num from;
+			const char *p[] = {num(&from, ex->from->ids[k]), game_dir_to_string(ex->dir),
+					   world_door_names[ex->door]};
+
+			loader_what(ld, "door reset of exit \"%s\" of room \"%s\"", p[1], ex->from->e.key);
+			r = write_row(ld, sql_exit_reset, 3, p, NULL);
+		}
+	for (size_t i = 0; r >= 0 && i < w->n_items; i++) {
+		struct item *it = &w->items[i];
+		struct num tpl, inst, quantity, room;
+		const char *p[8] = {it->e.key, num(&tpl, it->tpl->id), num(&inst, it->inst->id),
+				    num(&quantity, it->quantity)};
+
+		if (it->owner_kind == OWNER_CHARACTER)
+			continue; /* a character's things are its own */
+		if (it->owner_kind == OWNER_ROOM)
+			p[4] = num(&room, it->room->ids[instance_index(w, it->inst)]);
+		else if (it->owner_kind == OWNER_CONTAINER)
+			p[5] = it->container->e.key;
+		else
+			p[6] = it->mob->e.key;
+		p[7] = it->worn ? it->tpl->slot : NULL;
+		loader_what(ld, "reset of item \"%s\"", it->e.key);
+		r = write_row(ld, sql_item_spawn, 8, p, NULL);
+	}
+	return r;
+}
+
 static int (*const load_steps[])(struct loader *ld, struct world *w) = {
 	load_instances, load_zones,    load_room_templates, load_mob_templates, load_item_templates, load_rooms,
 	load_exits,     load_accounts, load_characters,     load_mobs,          load_items,
+	load_resets, /* issue 12 */
 };
 
 int

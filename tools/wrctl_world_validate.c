@@ -383,12 +383,60 @@ check_combat(struct world *w)
 	}
 }
 
+/* ---- shops and food (issue 12, game/shop.c) ---- */
+
+/* stats.shop: {"sells": [item template keys, at most 8], "sell_percent": 0-1000, "buy_percent": 0-1000}. */
+static void
+check_shop(struct world *w, const struct mob_tpl *t)
+{
+	struct json_object *shop, *sells = NULL;
+
+	if (!t->stats || !json_object_object_get_ex(t->stats, "shop", &shop))
+		return;
+	if (!json_object_is_type(shop, json_type_object)) {
+		world_error(w, t->e.file, "mob template \"%s\": stats.shop must be an object", t->e.key);
+		return;
+	}
+	json_object_object_foreach(shop, k, v) {
+		(void) v;
+		if (strcmp(k, "sells") && strcmp(k, "sell_percent") && strcmp(k, "buy_percent"))
+			world_error(w, t->e.file, "mob template \"%s\": stats.shop: unknown member \"%s\"", t->e.key, k);
+	}
+	stat_int(w, t->e.file, "mob template", t->e.key, shop, "sell_percent", 0, 1000);
+	stat_int(w, t->e.file, "mob template", t->e.key, shop, "buy_percent", 0, 1000);
+	if (!json_object_object_get_ex(shop, "sells", &sells))
+		return;
+	if (!json_object_is_type(sells, json_type_array) || json_object_array_length(sells) > GAME_MAX_WARES) {
+		world_error(w, t->e.file, "mob template \"%s\": stats.shop.sells must be an array of at most %d item "
+			    "template keys", t->e.key, GAME_MAX_WARES);
+		return;
+	}
+	for (size_t j = 0; j < json_object_array_length(sells); j++) {
+		struct json_object *s = json_object_array_get_idx(sells, j);
+
+		if (!json_object_is_type(s, json_type_string) || !FIND(w, item_tpls, json_object_get_string(s)))
+			world_error(w, t->e.file, "mob template \"%s\": stats.shop.sells[%zu]: unknown item template",
+				    t->e.key, j);
+	}
+}
+
+static void
+check_shops(struct world *w)
+{
+	for (size_t i = 0; i < w->n_mob_tpls; i++)
+		check_shop(w, &w->mob_tpls[i]);
+	for (size_t i = 0; i < w->n_item_tpls; i++)
+		stat_int(w, w->item_tpls[i].e.file, "item template", w->item_tpls[i].e.key, w->item_tpls[i].stats,
+			 "heal", 0, 1000000);
+}
+
 static void
 check_rules(struct world *w)
 {
 	const struct item_tpl *money = NULL;
 
 	check_combat(w);
+	check_shops(w);
 
 	for (size_t i = 0; i < w->n_item_tpls; i++) {
 		const struct item_tpl *t = &w->item_tpls[i];

@@ -105,6 +105,7 @@ decode_internal(struct worker_action *a, struct json_object *jp)
 {
 	struct game_action *g = &a->game;
 	int64_t who = g->actor_char; /* from the actor key: a follow-up's plan may only repeat it */
+	const char *text = NULL;
 	struct game_queue q;
 
 	game_queue_of(g, &q);
@@ -117,8 +118,19 @@ decode_internal(struct worker_action *a, struct json_object *jp)
 	    wr_json_opt_i64(jp, "mob", 0, INT64_MAX, &g->target_mob, NULL) < 0 ||
 	    wr_json_opt_i64(jp, "fight", 0, INT64_MAX, &g->fight_id, NULL) < 0 ||
 	    wr_json_opt_i64(jp, "recall", 0, INT64_MAX, &g->recall_room, NULL) < 0 ||
-	    wr_json_opt_i64(jp, "zone", 0, INT64_MAX, &g->zone_id, NULL) < 0 || decode_items(jp, g) < 0)
+	    wr_json_opt_i64(jp, "zone", 0, INT64_MAX, &g->zone_id, NULL) < 0 ||
+	    wr_json_opt_i64(jp, "amount", 0, GAME_MAX_GOLD, &g->amount, NULL) < 0 ||
+	    wr_json_opt_i64(jp, "target", 0, INT64_MAX, &g->target_char, NULL) < 0 ||
+	    wr_json_opt_str(jp, "text", GAME_MAX_SAY, &text, NULL) < 0 || decode_items(jp, g) < 0)
 		return fail(a, "malformed plan");
+	/* A zone's wake, reset and restocks (zone_codec.c). */
+	if (worker_decode_zone_plan(jp, a) < 0)
+		return fail(a, "malformed plan");
+	/* The plan's JSON is freed after decoding: the text lives in the action. */
+	if (text) {
+		snprintf(a->cmd.text, sizeof(a->cmd.text), "%s", text);
+		g->text = a->cmd.text;
+	}
 	/* issue 13: a trigger's step names its trigger, step and depth (script_codec.c). */
 	if (g->verb == GAME_VERB_SCRIPT && worker_decode_script_plan(jp, g) < 0)
 		return fail(a, "malformed plan");
@@ -401,6 +413,23 @@ decode_followers(struct json_object *c, struct game_char *ch)
 	}
 }
 
+/* issue 17: a locked member's group (wr_lock_load "group"), at most GAME_MAX_GROUP, by id. */
+static void
+decode_group(struct json_object *c, struct game_char *ch)
+{
+	struct json_object *arr = wr_json_member(c, "group", json_type_array);
+	size_t n = arr ? json_object_array_length(arr) : 0;
+
+	for (size_t i = 0; i < n && ch->ngroup < GAME_MAX_GROUP; i++) {
+		struct json_object *m = json_object_array_get_idx(arr, i);
+		int64_t id = json_object_is_type(m, json_type_object) ? i64_member(m, "id") : 0;
+
+		if (id > 0)
+			ch->group[ch->ngroup++] = (struct game_member){
+				.id = id, .name = str_member(m, "name"), .room_id = i64_member(m, "room_id")};
+	}
+}
+
 static void
 decode_char(struct json_object *c, struct game_char *ch)
 {
@@ -422,6 +451,8 @@ decode_char(struct json_object *c, struct game_char *ch)
 		.fighting = i64_member(c, "fighting"),
 		.fight_id = i64_member(c, "fight_id"),
 		.following = i64_member(c, "following"),
+		.group_id = i64_member(c, "group_id"),
+		.group_invite = i64_member(c, "group_invite"),
 		.carried_weight = i64_member(c, "carried_weight"),
 		.carried_count = i32_member(c, "carried_count"),
 		.weighed = bool_member(c, "weighed"),
@@ -429,6 +460,7 @@ decode_char(struct json_object *c, struct game_char *ch)
 		.locked = bool_member(c, "locked"),
 	};
 	decode_followers(c, ch);
+	decode_group(c, ch);
 }
 
 /* Template fields of an item row or of the coin template. */
@@ -470,12 +502,23 @@ decode_item(struct json_object *it, struct game_item *ret)
 		.locked = bool_member(it, "locked"),
 		.named = bool_member(it, "named"),
 		.armor = i32_member(it, "armor"),
+		/* shops and food (issue 12) */
+		.value = i64_member(it, "value"),
+		.heal = i32_member(it, "heal"),
+		.drink = bool_member(it, "drink"),
+		.keywords = opt_str_member(it, "keywords"),
 	};
 	/* Content is checked at load; a bad string here just means no dice. */
 	if (opt_str_member(it, "damage") && game_dice_parse(opt_str_member(it, "damage"), &ret->damage) < 0)
 		ret->damage = (struct game_dice){0};
 	worker_decode_item_tags(it, ret); /* issue 13 */
 	return 0;
+}
+
+int
+worker_decode_item(struct json_object *it, struct game_item *ret)
+{
+	return decode_item(it, ret);
 }
 
 static void
@@ -504,6 +547,7 @@ decode_mob(struct json_object *m, struct game_mob *ret)
 		.decay_ms = i64_member(m, "decay_ms"),
 		.invisible = bool_member(m, "invisible"),
 		.locked = bool_member(m, "locked"),
+		.poison = bool_member(m, "poison"), /* issue 12 */
 	};
 	if (opt_str_member(m, "damage") && game_dice_parse(opt_str_member(m, "damage"), &ret->damage) < 0)
 		ret->damage = (struct game_dice){0};
@@ -516,6 +560,7 @@ decode_mob(struct json_object *m, struct game_mob *ret)
 		gl->chance = i32_member(l, "chance");
 		ret->nloot++;
 	}
+	worker_decode_shop(wr_json_member(m, "shop", json_type_object), &ret->shop);
 }
 
 static int
@@ -757,6 +802,11 @@ worker_encode_followup(struct wr_strbuf *sb, const struct game_followup *f, cons
 		worker_encode_mob_followup(sb, f, a, actor, priority, now_ms);
 		return;
 	}
+	if (g->verb == GAME_VERB_ZONE_TICK || g->verb == GAME_VERB_ZONE_RESET || g->verb == GAME_VERB_RESTOCK ||
+	    g->verb == GAME_VERB_POISON) {
+		worker_encode_zone_followup(sb, f, a, actor, priority, now_ms);
+		return;
+	}
 	wr_strbuf_printf(sb, "{\"actor_key\":\"%s\",\"verb\":\"%s\",\"args\":{", actor, game_verb_to_string(g->verb));
 	/* A follower's move (issue 17): the way it goes, as a typed move would carry it. */
 	if (g->verb == GAME_VERB_MOVE && g->has_dir)
@@ -777,6 +827,17 @@ worker_encode_followup(struct wr_strbuf *sb, const struct game_followup *f, cons
 		wr_strbuf_printf(sb, ",\"recall\":%" PRId64, g->recall_room);
 	if (g->zone_id)
 		wr_strbuf_printf(sb, ",\"zone\":%" PRId64, g->zone_id);
+	/* A member's share of a group kill (issue 17). */
+	if ((g->verb == GAME_VERB_SHARE || g->verb == GAME_VERB_GROUP_HEAR) && g->amount)
+		wr_strbuf_printf(sb, ",\"amount\":%" PRId64, g->amount);
+	/* A member hearing a gtell or a leave (issue 17): who, and what. */
+	if (g->verb == GAME_VERB_GROUP_HEAR) {
+		wr_strbuf_printf(sb, ",\"target\":%" PRId64, g->target_char);
+		if (g->text) {
+			wr_strbuf_puts(sb, ",\"text\":");
+			wr_strbuf_json_str(sb, g->text);
+		}
+	}
 	if (g->nitems)
 		json_id_list(sb, "items", g->items, g->nitems);
 	if (g->verb == GAME_VERB_SCRIPT)
@@ -820,8 +881,28 @@ json_ids(struct wr_strbuf *sb, const char *key, const int64_t *ids, size_t n)
 	wr_strbuf_puts(sb, ",");
 }
 
+/* One action's lock set: [[instances], [rooms], [characters], [mobs], [items]]
+ * (empty for a malformed action: it is dead-lettered, which needs no lock). */
+static void
+action_locks(struct wr_strbuf *sb, const struct worker_action *a)
+{
+	bool ok = a->decoded;
+
+	wr_strbuf_puts(sb, "[");
+	wr_strbuf_json_ids(sb, a->lock_instances, ok ? (size_t) a->nlock_instances : 0);
+	wr_strbuf_puts(sb, ",");
+	wr_strbuf_json_ids(sb, a->lock_rooms, ok ? (size_t) a->nlock_rooms : 0);
+	wr_strbuf_puts(sb, ",");
+	wr_strbuf_json_ids(sb, a->lock_chars, ok ? (size_t) a->nlock_chars : 0);
+	wr_strbuf_puts(sb, ",");
+	wr_strbuf_json_ids(sb, a->lock_mobs, ok ? (size_t) a->nlock_mobs : 0);
+	wr_strbuf_puts(sb, ",");
+	wr_strbuf_json_ids(sb, a->lock_items, ok ? (size_t) a->nlock_items : 0);
+	wr_strbuf_puts(sb, "]");
+}
+
 void
-worker_encode_reads(struct wr_strbuf *sb, const struct loadset *ls)
+worker_encode_reads(struct wr_strbuf *sb, const struct loadset *ls, const struct worker_action *actions, size_t n)
 {
 	/* wr_lock_load's names of the read sets (LOAD_VIEWS .. LOAD_EXIT_NAMES). */
 	static const char *const names[LOAD_NSETS] = {
@@ -837,7 +918,32 @@ worker_encode_reads(struct wr_strbuf *sb, const struct loadset *ls)
 		json_ids(sb, "who", ls->ids[LOAD_WHO], ls->count.n[LOAD_WHO]);
 	if (ls->zone_room)
 		wr_strbuf_printf(sb, "\"zone\":%" PRId64 ",", ls->zone_room);
-	wr_strbuf_printf(sb, "\"new_ids\":%zu,\"combat\":%s}", ls->count.new_ids, ls->combat ? "true" : "false");
+	wr_strbuf_puts(sb, "\"actions\":[");
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			wr_strbuf_puts(sb, ",");
+		action_locks(sb, &actions[i]);
+	}
+	wr_strbuf_printf(sb, "],\"wait_first\":%s", n && actions[0].wait ? "true" : "false");
+	wr_strbuf_printf(sb, ",\"new_ids\":%zu,\"combat\":%s}", ls->count.new_ids, ls->combat ? "true" : "false");
+}
+
+int
+worker_decode_covered(struct json_object *doc, bool *covered, size_t n, bool *ret_waited)
+{
+	struct json_object *list = wr_json_member(doc, "covered", json_type_array);
+
+	*ret_waited = bool_member(doc, "waited");
+	if (!list || json_object_array_length(list) != n)
+		return -EBADMSG;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *v = json_object_array_get_idx(list, i);
+
+		if (!json_object_is_type(v, json_type_boolean))
+			return -EBADMSG;
+		covered[i] = json_object_get_boolean(v);
+	}
+	return 0;
 }
 
 int
@@ -1040,6 +1146,9 @@ encode_chars(const struct game_state *st, struct wr_strbuf *sb)
 			wr_strbuf_printf(sb, ",\"hp_at_ms\":%" PRId64, c->hp_at_ms);
 		if (c->following_set)
 			wr_strbuf_printf(sb, ",\"following\":%" PRId64, c->following);
+		if (c->group_set)
+			wr_strbuf_printf(sb, ",\"group_id\":%" PRId64 ",\"group_invite\":%" PRId64, c->group_id,
+					 c->group_invite);
 		wr_strbuf_puts(sb, "}");
 		sep = ",";
 	}

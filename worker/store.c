@@ -7,8 +7,14 @@
  *   2. lock + load every aggregate of the batch in the global order
  *      (wr_lock_load: instances, rooms, characters, mobs, items, FOR NO KEY
  *      UPDATE), with what the rules read for display and reserved item ids
- *   3. wr_commit_batch (rows, events with stream seqs, delete the actions,
- *      NOTIFY) + COMMIT                                     -- pipelined
+ *   3. wr_commit_batch (rows, events with stream seqs, delete the actions)
+ *      + COMMIT                                             -- pipelined
+ *
+ * The NOTIFY of a batch (wr_events: the streams it wrote; wr_actions: it
+ * queued follow-ups or re-plans) travels in a small transaction of its own
+ * at the head of the next claim's pipeline (or alone when the worker stops):
+ * a notifying transaction holds PostgreSQL's notify lock through its commit
+ * flush, and inside the batch that serialised every worker's commit.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -18,6 +24,7 @@
 #include "worker/store.h"
 
 #define CHANNEL "wr_actions"
+#define EVENTS_CHANNEL "wr_events"
 
 static const char *const session_sql =
 	"SET lock_timeout = '2s'; SET statement_timeout = '10s';"
@@ -82,26 +89,65 @@ worker_store_reset(struct wr_db *db, struct wr_error *reterr)
 	return r < 0 ? r : 1;
 }
 
+/* Appends the notify transaction of the last commit (if any) to a pipeline. */
+static size_t
+notify_stmts(struct wr_db_stmt *st, const struct worker_store_notify *nf, const char *const *p)
+{
+	size_t n = 0;
+
+	if (!nf || (!nf->streams && !nf->actions))
+		return 0;
+	st[n++] = (struct wr_db_stmt){.sql = "BEGIN", .expect = PGRES_COMMAND_OK};
+	/* What it tells is already durable; its own commit need not wait for a flush. */
+	st[n++] = (struct wr_db_stmt){.sql = "SET LOCAL synchronous_commit TO off", .expect = PGRES_COMMAND_OK};
+	if (nf->streams)
+		st[n++] = (struct wr_db_stmt){
+			.sql = "SELECT pg_notify('" EVENTS_CHANNEL "', $1)", .nparams = 1, .params = p, .expect = PGRES_TUPLES_OK};
+	if (nf->actions)
+		st[n++] = (struct wr_db_stmt){.sql = "SELECT pg_notify('" CHANNEL "', '')", .expect = PGRES_TUPLES_OK};
+	st[n++] = (struct wr_db_stmt){.sql = "COMMIT", .expect = PGRES_COMMAND_OK};
+	return n;
+}
+
 int
-worker_store_claim(struct wr_db *db, int64_t k, PGresult **ret, struct wr_error *reterr)
+worker_store_claim(struct wr_db *db, int64_t k, const struct worker_store_notify *nf, PGresult **ret,
+		   struct wr_error *reterr)
 {
 	char ks[24];
 	const char *p[1] = {ks};
-	struct wr_db_stmt st[2] = {
-		{.sql = "BEGIN", .expect = PGRES_COMMAND_OK},
-		{.sql = sql_claim, .nparams = 1, .params = p, .expect = PGRES_TUPLES_OK},
-	};
+	const char *pn[1] = {nf && nf->streams ? nf->streams : ""};
+	struct wr_db_stmt st[7];
+	size_t n = notify_stmts(st, nf, pn);
 	int r;
 
+	st[n++] = (struct wr_db_stmt){.sql = "BEGIN", .expect = PGRES_COMMAND_OK};
+	st[n++] = (struct wr_db_stmt){.sql = sql_claim, .nparams = 1, .params = p, .expect = PGRES_TUPLES_OK};
 	snprintf(ks, sizeof(ks), "%" PRId64, k);
-	r = wr_db_pipeline(db, st, 2, reterr);
-	PQclear(st[0].res);
+	r = wr_db_pipeline(db, st, n, reterr);
+	for (size_t i = 0; i + 1 < n; i++)
+		PQclear(st[i].res);
 	if (r < 0) {
-		PQclear(st[1].res);
+		PQclear(st[n - 1].res);
 		return r;
 	}
-	*ret = st[1].res;
+	*ret = st[n - 1].res;
 	return 0;
+}
+
+int
+worker_store_notify(struct wr_db *db, const struct worker_store_notify *nf, struct wr_error *reterr)
+{
+	const char *pn[1] = {nf->streams ? nf->streams : ""};
+	struct wr_db_stmt st[5];
+	size_t n = notify_stmts(st, nf, pn);
+	int r;
+
+	if (n == 0)
+		return 0;
+	r = wr_db_pipeline(db, st, n, reterr);
+	for (size_t i = 0; i < n; i++)
+		PQclear(st[i].res);
+	return r;
 }
 
 int

@@ -30,10 +30,21 @@ worker_store_open(struct wr_db *db, const char *url, struct wr_error *reterr);
  * connection is gone.  1 if it reconnected, 0 if it rolled back. */
 int
 worker_store_reset(struct wr_db *db, struct wr_error *reterr);
-/* Round trip 1: BEGIN and claim up to k actions (wr_claim).  *ret rows in
- * codec.c's column order; the caller PQclear()s it. */
+/* What the last committed batch tells listeners (NULL/false: nothing). */
+struct worker_store_notify {
+	const char *streams; /* wr_events payload: touched streams, comma-separated ("" = unknown) */
+	bool actions;        /* wr_actions: follow-ups or re-plans were queued */
+};
+
+/* Round trip 1: the last batch's notify transaction (nf, may be NULL), then
+ * BEGIN and claim up to k actions (wr_claim).  *ret rows in codec.c's column
+ * order; the caller PQclear()s it. */
 int
-worker_store_claim(struct wr_db *db, int64_t k, PGresult **ret, struct wr_error *reterr);
+worker_store_claim(struct wr_db *db, int64_t k, const struct worker_store_notify *nf, PGresult **ret,
+		   struct wr_error *reterr);
+/* The notify transaction alone (the worker stops). */
+int
+worker_store_notify(struct wr_db *db, const struct worker_store_notify *nf, struct wr_error *reterr);
 /* Round trip 2: lock (PostgreSQL int8[] texts, enum store_lock order) and load
  * (reads: wr_lock_load's jsonb).  *ret is one row of JSON text. */
 int

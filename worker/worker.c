@@ -36,12 +36,62 @@ worker_init(struct worker *w, struct wr_error *reterr)
 	w->load = wr_xcalloc(1, sizeof(*w->load));
 	w->batch = wr_xcalloc(1, sizeof(*w->batch));
 	w->next_batch = 1;
+	w->room_cap = GAME_MAX_ROOMS;
+	w->notify = (struct wr_strbuf) WR_STRBUF_INIT;
 	return worker_store_open(&w->db, w->cfg.database_url, reterr);
+}
+
+/* The notify of the last commit, if not sent yet: with the next claim, or now. */
+static const struct worker_store_notify *
+pending_notify(struct worker *w, struct worker_store_notify *nf)
+{
+	if (!w->notify_events && !w->notify_actions)
+		return NULL;
+	*nf = (struct worker_store_notify){.streams = w->notify_events ? wr_strbuf_str(&w->notify) : NULL,
+					   .actions = w->notify_actions};
+	return nf;
+}
+
+static void
+notify_sent(struct worker *w)
+{
+	w->notify_events = w->notify_actions = false;
+	wr_strbuf_done(&w->notify);
+}
+
+/* What the committed batch tells listeners: the streams it wrote (the
+ * payload publisher and long-polls filter on; "" when too long for one
+ * NOTIFY), and whether it queued actions other workers may claim. */
+static void
+remember_notify(struct worker *w, const struct batch *b)
+{
+	/* Pending and empty means unknown already: it stays so. */
+	if (b->nevents > 0 && !(w->notify_events && w->notify.len == 0)) {
+		for (size_t i = 0; i < b->counters.n; i++) {
+			if (!b->counters.touched[i])
+				continue;
+			if (w->notify.len)
+				wr_strbuf_puts(&w->notify, ",");
+			wr_strbuf_puts(&w->notify, b->counters.names[i]);
+		}
+		if (w->notify.len >= WORKER_NOTIFY_MAX)
+			wr_strbuf_done(&w->notify); /* unknown: listeners look at everything */
+	}
+	if (b->nevents > 0)
+		w->notify_events = true;
+	if (b->replan.len || b->followups.len)
+		w->notify_actions = true;
 }
 
 void
 worker_done(struct worker *w)
 {
+	struct worker_store_notify nf;
+	struct wr_error err = {0};
+
+	if (wr_db_connected(&w->db) && pending_notify(w, &nf) && worker_store_notify(&w->db, &nf, &err) < 0)
+		log_warning("could not send the last batch's notification: %s", err.msg);
+	notify_sent(w);
 	wr_db_done(&w->db);
 	free(w->actions);
 	free(w->state);
@@ -72,10 +122,13 @@ counters_find(const struct counters *c, const char *stream)
 static int
 claim(struct worker *w, struct wr_error *reterr)
 {
+	struct worker_store_notify nf;
 	PGresult *res = NULL;
 	int r, n;
 
-	r = worker_store_claim(&w->db, w->next_batch, &res, reterr);
+	/* A notify lost to a failed round trip only delays listeners to their backstop. */
+	r = worker_store_claim(&w->db, w->next_batch, pending_notify(w, &nf), &res, reterr);
+	notify_sent(w);
 	if (r < 0)
 		return r;
 	n = PQntuples(res);
@@ -165,9 +218,10 @@ add_reads(struct loadset *ls, const struct worker_action *a, bool *overflow)
 		*overflow = true;
 }
 
-/* Adds one action's locks and reads; false (and ls unchanged) if they do not fit. */
+/* Adds one action's locks and reads; false (and ls unchanged) if they do not
+ * fit, or if the batch would lock more than room_cap rooms. */
 static bool
-add_action(struct loadset *ls, const struct worker_action *a)
+add_action(struct loadset *ls, const struct worker_action *a, size_t room_cap)
 {
 	/* The sets only grow at their ends: their counts are enough to undo an action. */
 	struct load_count saved = ls->count;
@@ -184,7 +238,7 @@ add_action(struct loadset *ls, const struct worker_action *a)
 		load_add(ls, LOAD_VIEWS, a->game.actor_char, &overflow);
 	else if (a->decoded)
 		add_reads(ls, a, &overflow);
-	if (ls->count.item_rows > GAME_MAX_ITEMS)
+	if (ls->count.item_rows > GAME_MAX_ITEMS || ls->count.n[LOAD_ROOMS] > room_cap)
 		overflow = true;
 	if (overflow) {
 		ls->count = saved;
@@ -192,6 +246,45 @@ add_action(struct loadset *ls, const struct worker_action *a)
 		ls->zone_room = zone_room;
 	}
 	return !overflow;
+}
+
+/* How often this worker deferred an action lately. */
+static int
+deferrals(const struct worker *w, int64_t id)
+{
+	for (size_t i = 0; i < WORKER_DEFER_MEMO; i++)
+		if (w->defer_memo[i].id == id)
+			return w->defer_memo[i].count;
+	return 0;
+}
+
+static void
+count_deferral(struct worker *w, int64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < WORKER_DEFER_MEMO; i++)
+		if (w->defer_memo[i].id == id) {
+			w->defer_memo[i].count++;
+			return;
+		}
+	i = w->defer_next++ % WORKER_DEFER_MEMO;
+	w->defer_memo[i].id = id;
+	w->defer_memo[i].count = 1;
+}
+
+static void
+swap_actions(struct worker_action *a, struct worker_action *b)
+{
+	struct worker_action t = *a;
+
+	*a = *b;
+	*b = t;
+	/* game.text borrows its own action's cmd.text. */
+	if (a->game.text)
+		a->game.text = a->cmd.text;
+	if (b->game.text)
+		b->game.text = b->cmd.text;
 }
 
 /*
@@ -211,12 +304,23 @@ lock_load(struct worker *w, int n, struct wr_error *reterr)
 	ls->count = (struct load_count){0};
 	ls->combat = false;
 	ls->zone_room = 0;
-	for (fit = 0; fit < n; fit++)
-		if (!add_action(ls, &w->actions[fit]))
-			break;
+	/* The first action always fits the room cap; the others that fit move up
+	 * behind it in their order (one action per actor: order among actors is free). */
+	fit = 0;
+	for (int i = 0; i < n; i++) {
+		if (!add_action(ls, &w->actions[i], fit ? (size_t) w->room_cap : SIZE_MAX)) {
+			if (fit == 0)
+				break;
+			continue;
+		}
+		if (i != fit)
+			swap_actions(&w->actions[fit], &w->actions[i]);
+		fit++;
+	}
 	if (fit == 0)
 		return wr_error_set(reterr, -E2BIG, "internal", "action %" PRId64 " locks too many aggregates",
 				    w->actions[0].id);
+	w->actions[0].wait = deferrals(w, w->actions[0].id) >= WORKER_DEFER_MAX;
 	/* enum load_set starts with the locked sets, in enum store_lock's order. */
 	for (int i = 0; i <= _STORE_LOCK_MAX; i++)
 		s[i] = (struct wr_strbuf) WR_STRBUF_INIT;
@@ -224,7 +328,7 @@ lock_load(struct worker *w, int n, struct wr_error *reterr)
 		worker_encode_id_array(&s[i], ls->ids[i], ls->count.n[i]);
 		locks[i] = wr_strbuf_str(&s[i]);
 	}
-	worker_encode_reads(&s[_STORE_LOCK_MAX], ls);
+	worker_encode_reads(&s[_STORE_LOCK_MAX], ls, w->actions, (size_t) fit);
 	r = worker_store_lock_load(&w->db, locks, wr_strbuf_str(&s[_STORE_LOCK_MAX]), &res, reterr);
 	if (r >= 0) {
 		if (w->loaded)
@@ -484,7 +588,8 @@ worker_run_batch(struct worker *w)
 	struct wr_strbuf json = WR_STRBUF_INIT;
 	uint64_t rt0 = w->db.round_trips;
 	int64_t now_ms = wr_now_ms();
-	int n, r;
+	bool covered[WORKER_MAX_BATCH], waited = false;
+	int n, r, claimed = 0, deferred = 0;
 
 	batch_reset(b);
 	b->now_ms = now_ms;
@@ -496,12 +601,15 @@ worker_run_batch(struct worker *w)
 	if (n < 0)
 		goto fail;
 	if (n == 0) {
-		w->next_batch = 1;
+		/* A burst after an idle spell is claimed in one batch when it is
+		 * small (it restarted at 1); more grows by doubling as before. */
+		w->next_batch = w->cfg.batch_max < WORKER_IDLE_CLAIM ? w->cfg.batch_max : WORKER_IDLE_CLAIM;
 		r = idle(w, &err);
 		if (r < 0)
 			goto fail;
 		return 0;
 	}
+	claimed = n;
 	r = lock_load(w, n, &err);
 	if (r < 0)
 		goto fail;
@@ -509,25 +617,45 @@ worker_run_batch(struct worker *w)
 		log_debug("batch of %d cut to %d: lock set full", n, r);
 	n = r;
 	r = worker_decode_counters(w->loaded, &b->counters);
-	if (r < 0)
+	if (r >= 0)
+		r = worker_decode_covered(w->loaded, covered, (size_t) n, &waited);
+	if (r < 0) {
+		wr_error_set(&err, r, "internal", "lock_load result lacks counters or covered");
 		goto fail;
+	}
+	/* An action whose aggregates another worker holds stays queued for a later batch. */
 	for (int i = 0; i < n; i++)
-		apply_one(w, b, &w->actions[i], now_ms);
+		if (covered[i])
+			apply_one(w, b, &w->actions[i], now_ms);
+		else {
+			count_deferral(w, w->actions[i].id);
+			deferred++;
+		}
 	worker_encode_batch(&json, b, w->state);
 	r = worker_store_commit(&w->db, wr_strbuf_str(&json), &err);
 	if (r < 0)
 		goto fail;
+	remember_notify(w, b);
+	if (waited)
+		w->room_cap = w->room_cap / 2 < WORKER_MIN_ROOM_CAP ? WORKER_MIN_ROOM_CAP : w->room_cap / 2;
+	else if (deferred == 0 && w->room_cap < GAME_MAX_ROOMS)
+		w->room_cap++;
 	w->batches++;
 	w->batch_round_trips += w->db.round_trips - rt0;
-	w->batch_actions += (uint64_t) n;
-	log_debug("batch of %d committed: %zu events, %" PRIu64 " round trips", n, b->nevents,
-		  w->db.round_trips - rt0);
-	/* Adapt: a full batch means backlog, so grow; otherwise fit what came. */
-	if (n == w->next_batch)
+	w->batch_actions += (uint64_t) (n - deferred);
+	w->deferred += (uint64_t) deferred;
+	log_debug("batch of %d committed: %zu events, %" PRIu64 " round trips (%d deferred, room cap %" PRId64 ")",
+		  n - deferred,
+		  b->nevents, w->db.round_trips - rt0, deferred, w->room_cap);
+	/* Adapt: a full claim means backlog, so grow; otherwise fit what came
+	 * (never below a burst's worth, WORKER_IDLE_CLAIM). */
+	if (claimed == w->next_batch)
 		w->next_batch = w->next_batch * 2 > w->cfg.batch_max ? w->cfg.batch_max : w->next_batch * 2;
 	else
-		w->next_batch = n > 1 ? n : 1;
-	r = n;
+		w->next_batch = claimed > WORKER_IDLE_CLAIM ? claimed : WORKER_IDLE_CLAIM;
+	if (w->next_batch > w->cfg.batch_max)
+		w->next_batch = w->cfg.batch_max;
+	r = n - deferred;
 	goto out;
 fail:
 	log_warning("batch of %d failed: %s%s%s", n < 0 ? 0 : n, err.msg, err.sqlstate[0] ? " sqlstate=" : "",

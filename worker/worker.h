@@ -22,6 +22,25 @@
 #define WORKER_MAX_LOCKED_MOBS 64   /* mobs one batch may lock */
 #define WORKER_MAX_READ_CHARS 64    /* characters one batch reads to describe (look, consider) */
 #define WORKER_BUSY_WAIT_MS 20 /* nap when due work is held by other workers */
+/* An action this worker left queued this many times (another worker held
+ * one of its aggregates) is waited for when it comes first in a batch
+ * (wr_lock_load's wait_first), so a hot room cannot starve it; the worker
+ * remembers the last WORKER_DEFER_MEMO actions it deferred. */
+#define WORKER_DEFER_MAX 3
+#define WORKER_DEFER_MEMO 256
+/*
+ * The rooms one batch may lock adapt so that batches of several workers do
+ * not collide: halved (down to this) when the lock phase had to wait for
+ * another worker, grown by one after a batch that got everything it claimed.
+ * One worker alone grows to GAME_MAX_ROOMS.
+ */
+#define WORKER_MIN_ROOM_CAP 2
+/* The claim after an idle spell or a short claim: a burst of up to this many
+ * commits in one batch (the claim used to restart at 1 and double). */
+#define WORKER_IDLE_CLAIM 8
+/* A wr_events payload longer than this is sent as "" (unknown: listeners
+ * look at every stream); PostgreSQL's NOTIFY payload limit is 8000 bytes. */
+#define WORKER_NOTIFY_MAX 7000
 /* Follow-ups (a move's on-enter triggers and auto-look) queue under the
  * actor's key plus this suffix, ahead of players' own actions (priority
  * 100): an actor's follow-ups keep their order among themselves and run
@@ -64,6 +83,7 @@ struct worker_action {
 	int64_t lock_items[PLANNER_MAX_LOCK_ITEMS];
 	int nlock_items;
 	int attempts, replans;
+	bool wait;                       /* first of its batch, deferred too often: wait for its aggregates */
 	bool needs_view;                 /* marked for re-planning: plan it, don't apply it */
 	bool decoded;                    /* false: the row is malformed, dead-letter it */
 	char decode_error[128];
@@ -138,9 +158,18 @@ struct worker {
 	struct loadset *load;            /* from malloc(): the batch's lock set and reads */
 	struct batch *batch;             /* from malloc(): the batch's wr_commit_batch parts */
 	struct json_object *loaded;      /* wr_lock_load() result, alive while applying */
+	struct wr_strbuf notify;         /* the last commit's wr_events payload, sent with the next claim */
+	bool notify_events, notify_actions;
 	int64_t next_batch;              /* adaptive claim size */
+	struct {
+		int64_t id;
+		int count;
+	} defer_memo[WORKER_DEFER_MEMO]; /* actions deferred lately, a ring */
+	size_t defer_next;
+	int64_t room_cap;                /* adaptive: rooms one batch may lock (WORKER_MIN_ROOM_CAP..GAME_MAX_ROOMS) */
 	int64_t wait_ms;                 /* after an empty claim: how long to sleep */
 	uint64_t batches, applied, rejected, replanned, dead, failures;
+	uint64_t deferred;               /* claimed, but an aggregate was held elsewhere: left queued */
 	uint64_t batch_round_trips;      /* round trips of committed batches */
 	uint64_t batch_actions;          /* actions in committed batches */
 };
@@ -174,9 +203,14 @@ worker_stream_name(const struct game_stream *s, char *buf, size_t n);
 /* A PostgreSQL int8[] text: "{1,2,3}". */
 void
 worker_encode_id_array(struct wr_strbuf *sb, const int64_t *ids, size_t n);
-/* wr_lock_load()'s jsonb of what to read (the sets after the locked ones). */
+/* wr_lock_load()'s jsonb of what to read (the sets after the locked ones) and
+ * the lock set of each of the n first actions. */
 void
-worker_encode_reads(struct wr_strbuf *sb, const struct loadset *ls);
+worker_encode_reads(struct wr_strbuf *sb, const struct loadset *ls, const struct worker_action *actions, size_t n);
+/* Which of the n actions got all of their aggregates (wr_lock_load's
+ * "covered"), and whether the lock phase waited for another transaction. */
+int
+worker_decode_covered(struct json_object *doc, bool *covered, size_t n, bool *ret_waited);
 /* The locked streams' counters in the loaded document; -EBADMSG, -E2BIG. */
 int
 worker_decode_counters(struct json_object *doc, struct counters *c);
@@ -200,10 +234,23 @@ worker_append_events(struct batch *b, const struct game_outcome *out, const stru
 void
 worker_encode_batch(struct wr_strbuf *sb, struct batch *b, const struct game_state *st);
 
+/* shop_codec.c: a locked shopkeeper's shop (game/shop.c); shop NULL: none. */
+void
+worker_decode_shop(struct json_object *shop, struct game_shop *ret);
+/* codec.c: one item row (or template) of wr_lock_load's document. */
+int
+worker_decode_item(struct json_object *it, struct game_item *ret);
+
 /* zone_codec.c: the living world's parts of the batch (game/zone.c) */
 /* The zone wr_lock_load read for a tick ("zone"); z->loaded false when none was. */
 int
 worker_decode_zone(struct json_object *doc, struct game_zone *z, struct wr_error *reterr);
+/* A zone tick's wake, a zone reset and its restocks: their plan members (zone_codec.c). */
+int
+worker_decode_zone_plan(struct json_object *plan, struct worker_action *a);
+void
+worker_encode_zone_followup(struct wr_strbuf *sb, const struct game_followup *f, const struct worker_action *a,
+			    const char *actor, int priority, int64_t now_ms);
 /* A mob's own action that a zone tick asked for, queued as actor (its "mob:<id>"). */
 void
 worker_encode_mob_followup(struct wr_strbuf *sb, const struct game_followup *f, const struct worker_action *a,

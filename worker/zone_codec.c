@@ -46,6 +46,12 @@ list(struct json_object *o, const char *key, size_t max, size_t *n)
 	return v;
 }
 
+static enum game_closable
+closable(const char *s)
+{
+	return !strcmp(s, "locked") ? GAME_LOCKED : !strcmp(s, "closed") ? GAME_CLOSED : GAME_OPEN;
+}
+
 static int
 zone_room(struct json_object *o, struct game_zone_room *r)
 {
@@ -62,7 +68,10 @@ zone_room(struct json_object *o, struct game_zone_room *r)
 		if (d < 0)
 			return -EBADMSG;
 		r->exits[d] = num(x, "to");
-		r->doors[d] = !strcmp(ds, "locked") ? GAME_LOCKED : !strcmp(ds, "closed") ? GAME_CLOSED : GAME_OPEN;
+		r->doors[d] = closable(ds);
+		r->has_door[d] = strcmp(ds, "none") != 0;
+		door = wr_json_member(x, "reset_door", json_type_string);
+		r->reset_doors[d] = door ? closable(json_object_get_string(door)) : r->doors[d];
 	}
 	return r->id > 0 ? 0 : -EBADMSG;
 }
@@ -83,6 +92,49 @@ mob_flags(struct json_object *m)
 		if (flag(m, names[i].name))
 			f |= (uint32_t) names[i].flag;
 	return f;
+}
+
+/* A zone's resets (game/reset.c): its mode, period and last reset, what is missing, the dead mobs. */
+static int
+decode_resets(struct json_object *o, struct game_zone *z, struct wr_error *reterr)
+{
+	struct json_object *mode = wr_json_member(o, "reset_mode", json_type_string), *l;
+	const char *ms = mode ? json_object_get_string(mode) : "never";
+	size_t n;
+
+	z->nspawns = z->ndead = 0;
+	z->reset_mode = !strcmp(ms, "always") ? GAME_RESET_ALWAYS : !strcmp(ms, "empty") ? GAME_RESET_EMPTY
+											: GAME_RESET_NEVER;
+	z->reset_ms = num(o, "reset_ms");
+	z->reset_at_ms = num(o, "reset_at_ms");
+	l = list(o, "missing", GAME_ZONE_MAX_SPAWNS, &n);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *s = json_object_array_get_idx(l, i);
+		struct json_object *name = wr_json_member(s, "name", json_type_string);
+		struct json_object *worn = wr_json_member(s, "worn", json_type_string);
+		struct game_zone_spawn *sp = &z->spawns[z->nspawns++];
+
+		*sp = (struct game_zone_spawn){
+			.template_id = num(s, "template_id"),
+			.name = name ? json_object_get_string(name) : "",
+			.weight = num32(s, "weight"),
+			.quantity = num(s, "quantity"),
+			.worn = game_slot_from_string(worn ? json_object_get_string(worn) : NULL),
+			.room_id = num(s, "room_id"),
+			.container_id = num(s, "container_id"),
+			.mob_id = num(s, "mob_id"),
+		};
+		if (sp->template_id <= 0 || sp->room_id <= 0 || sp->quantity <= 0 || sp->worn < 0)
+			return wr_error_set(reterr, -EBADMSG, "internal", "malformed spawn in zone state");
+	}
+	l = list(o, "dead", GAME_ZONE_MAX_DEAD, &n);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *d = json_object_array_get_idx(l, i);
+
+		z->dead[z->ndead++] = (struct game_zone_dead){.id = num(d, "id"), .spawn_room = num(d, "spawn_room")};
+	}
+	z->loaded = z->zone_id > 0;
+	return 0;
 }
 
 int
@@ -142,9 +194,8 @@ worker_decode_zone(struct json_object *doc, struct game_zone *z, struct wr_error
 			.container = flag(it, "container"),
 		};
 	}
-	z->loaded = z->zone_id > 0;
 	worker_decode_zone_sky(o, z); /* issue 13 (script_codec.c) */
-	return 0;
+	return decode_resets(o, z, reterr);
 }
 
 void
@@ -168,6 +219,101 @@ worker_encode_mob_followup(struct wr_strbuf *sb, const struct game_followup *f, 
 		wr_strbuf_puts(sb, ",\"items\":");
 		wr_strbuf_json_ids(sb, g->items, g->nitems);
 	}
+	wr_strbuf_puts(sb, "}");
+	if (a->instance_id)
+		wr_strbuf_printf(sb, ",\"instance_id\":%" PRId64, a->instance_id);
+	wr_strbuf_puts(sb, ",\"lock_rooms\":");
+	wr_strbuf_json_ids(sb, f->lock_rooms, f->nlock_rooms);
+	wr_strbuf_puts(sb, ",\"lock_characters\":");
+	wr_strbuf_json_ids(sb, &f->lock_char, f->lock_char > 0 ? 1 : 0);
+	wr_strbuf_puts(sb, ",\"lock_mobs\":");
+	wr_strbuf_json_ids(sb, &f->lock_mob, f->lock_mob > 0 ? 1 : 0);
+	wr_strbuf_puts(sb, ",\"lock_items\":");
+	wr_strbuf_json_ids(sb, &f->lock_item, f->lock_item > 0 ? 1 : 0);
+	if (f->delay_ms > 0)
+		wr_strbuf_printf(sb, ",\"run_at_ms\":%" PRId64, now_ms + f->delay_ms);
+	wr_strbuf_printf(sb, ",\"priority\":%d,\"seed\":%" PRId64 "}", priority, (int64_t) f->seed);
+}
+
+/* ---- a zone's wake, reset and restocks ---------------------------------------------- */
+
+int
+worker_decode_zone_plan(struct json_object *jp, struct worker_action *a)
+{
+	struct game_action *g = &a->game;
+	struct json_object *wake = wr_json_member(jp, "wake", json_type_boolean);
+	const char *name = NULL, *slot = NULL, *dir = NULL, *door = NULL;
+	int64_t weight = 0;
+
+	g->wake = wake && json_object_get_boolean(wake);
+	if (g->verb == GAME_VERB_POISON)
+		return wr_json_get_i64(jp, "until", 1, INT64_MAX, &g->until_ms, NULL) < 0 ? -EBADMSG : 0;
+	if (g->verb != GAME_VERB_RESTOCK)
+		return 0;
+	if (wr_json_opt_i64(jp, "template", 0, INT64_MAX, &g->template_id, NULL) < 0 ||
+	    wr_json_opt_i64(jp, "amount", 0, GAME_MAX_STACK, &g->amount, NULL) < 0 ||
+	    wr_json_opt_i64(jp, "container", 0, INT64_MAX, &g->container_id, NULL) < 0 ||
+	    wr_json_opt_i64(jp, "weight", 0, INT32_MAX, &weight, NULL) < 0 ||
+	    wr_json_opt_str(jp, "name", GAME_MAX_SAY, &name, NULL) < 0 ||
+	    wr_json_opt_str(jp, "slot", 16, &slot, NULL) < 0 || wr_json_opt_str(jp, "dir", 16, &dir, NULL) < 0 ||
+	    wr_json_opt_str(jp, "door", 16, &door, NULL) < 0)
+		return -EBADMSG;
+	g->weight = (int32_t) weight;
+	g->slot = game_slot_from_string(slot);
+	if (g->slot < 0)
+		return -EBADMSG;
+	if (name) {
+		snprintf(a->cmd.text, sizeof(a->cmd.text), "%s", name);
+		g->text = a->cmd.text;
+	}
+	if (dir) {
+		g->dir = game_dir_from_string(dir);
+		g->has_dir = true;
+		if (g->dir < 0 || !door)
+			return -EBADMSG;
+		if (!strcmp(door, "open"))
+			g->door_want = GAME_OPEN;
+		else if (!strcmp(door, "closed"))
+			g->door_want = GAME_CLOSED;
+		else if (!strcmp(door, "locked"))
+			g->door_want = GAME_LOCKED;
+		else
+			return -EBADMSG;
+	}
+	return 0;
+}
+
+void
+worker_encode_zone_followup(struct wr_strbuf *sb, const struct game_followup *f, const struct worker_action *a,
+			    const char *actor, int priority, int64_t now_ms)
+{
+	static const char *const doors[] = {[GAME_OPEN] = "open", [GAME_CLOSED] = "closed", [GAME_LOCKED] = "locked"};
+	const struct game_action *g = &f->action;
+
+	wr_strbuf_printf(sb, "{\"actor_key\":\"%s\",\"verb\":\"%s\",\"args\":{}", actor,
+			 game_verb_to_string(g->verb));
+	wr_strbuf_printf(sb, ",\"plan\":{\"room\":%" PRId64 ",\"zone\":%" PRId64, g->room_id, g->zone_id);
+	if (g->wake)
+		wr_strbuf_puts(sb, ",\"wake\":true");
+	if (g->target_mob)
+		wr_strbuf_printf(sb, ",\"mob\":%" PRId64, g->target_mob);
+	if (g->actor_char)
+		wr_strbuf_printf(sb, ",\"char\":%" PRId64, g->actor_char);
+	if (g->until_ms)
+		wr_strbuf_printf(sb, ",\"until\":%" PRId64, g->until_ms);
+	if (g->container_id)
+		wr_strbuf_printf(sb, ",\"container\":%" PRId64, g->container_id);
+	if (g->template_id) {
+		wr_strbuf_printf(sb, ",\"template\":%" PRId64 ",\"amount\":%" PRId64 ",\"weight\":%" PRId32,
+				 g->template_id, g->amount, g->weight);
+		wr_strbuf_puts(sb, ",\"name\":");
+		wr_strbuf_json_str(sb, g->text ? g->text : "");
+		if (g->slot != GAME_SLOT_NONE)
+			wr_strbuf_printf(sb, ",\"slot\":\"%s\"", game_slot_to_string(g->slot));
+	}
+	if (g->has_dir)
+		wr_strbuf_printf(sb, ",\"dir\":\"%s\",\"door\":\"%s\"", game_dir_to_string(g->dir),
+				 doors[g->door_want]);
 	wr_strbuf_puts(sb, "}");
 	if (a->instance_id)
 		wr_strbuf_printf(sb, ",\"instance_id\":%" PRId64, a->instance_id);

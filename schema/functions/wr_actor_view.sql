@@ -78,7 +78,10 @@ BEGIN
 			UNION ALL
 			SELECT 2, 1000000000000000000 + m.id, 0, m.id,
 			       jsonb_build_object('id', m.id, 'kind', 'mob', 'where', 'room', 'name', t.name,
-			                          'keywords', array_to_string(t.keywords, ' '))
+			                          'keywords', array_to_string(t.keywords, ' '),
+			                          -- a shopkeeper (issue 12): list, buy, sell and value find it
+			                          'flags', CASE WHEN jsonb_typeof(t.stats->'shop') = 'object'
+			                                        THEN '["shop"]'::jsonb ELSE '[]'::jsonb END)
 			FROM (SELECT * FROM mobs WHERE room_id = p_room AND dead_at IS NULL ORDER BY id LIMIT 64) m
 			JOIN mob_templates t ON t.id = m.template_id, me
 			WHERE me.detect OR NOT coalesce(t.stats->'invisible' = 'true', false)

@@ -35,16 +35,13 @@
 --   active:     [{character_id, instance_id}] actors of applied actions: their
 --               character_presence is stamped (at most every 30 s) for who
 --   journal:    {now_ms, rules, state, r, p} what wr_journal_append keeps
--- Sends one NOTIFY on wr_events with the touched streams when it fits.
+-- Sends no NOTIFY: the worker does, after the commit (worker/store.c).
 CREATE OR REPLACE FUNCTION wr_commit_batch(batch jsonb) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
 	e jsonb;
-	s jsonb;
-	new_id bigint;
-	first_id bigint;
+	ids bigint[];
 	n integer := 0;
-	streams text;
 	done bigint[];
 BEGIN
 	UPDATE characters c SET room_id = (x->>'room_id')::bigint, hp = (x->>'hp')::integer,
@@ -55,7 +52,10 @@ BEGIN
 		fighting_mob = CASE WHEN x ? 'fighting' THEN nullif((x->>'fighting')::bigint, 0) ELSE c.fighting_mob END,
 		fight_id = CASE WHEN x ? 'fight_id' THEN nullif((x->>'fight_id')::bigint, 0) ELSE c.fight_id END,
 		-- issue 17: follow / unfollow
-		following = CASE WHEN x ? 'following' THEN nullif((x->>'following')::bigint, 0) ELSE c.following END
+		following = CASE WHEN x ? 'following' THEN nullif((x->>'following')::bigint, 0) ELSE c.following END,
+		-- issue 17: group
+		group_id = CASE WHEN x ? 'group_id' THEN nullif((x->>'group_id')::bigint, 0) ELSE c.group_id END,
+		group_invite = CASE WHEN x ? 'group_invite' THEN nullif((x->>'group_invite')::bigint, 0) ELSE c.group_invite END
 	FROM jsonb_array_elements(coalesce(batch->'characters', '[]')) x
 	WHERE c.id = (x->>'id')::bigint;
 
@@ -123,25 +123,28 @@ BEGIN
 	FROM jsonb_array_elements(coalesce(batch->'replan', '[]')) x
 	WHERE q.id = (x->>'id')::bigint;
 
-	FOR e IN SELECT value FROM jsonb_array_elements(coalesce(batch->'events', '[]'))
-	         WITH ORDINALITY ORDER BY ordinality LOOP
-		INSERT INTO event_log (type, payload, action_id, command_id, actor_key, instance_id, enqueued_at)
-		VALUES (e->>'type', e->'payload', (e->>'action_id')::bigint, e->>'command_id',
-		        e->>'actor_key', (e->>'instance_id')::bigint, (e->>'enqueued_at')::timestamptz)
-		RETURNING event_id INTO new_id;
-		first_id := coalesce(first_id, new_id);
+	-- Every event of the batch in one statement per table, event ids drawn in
+	-- batch order first (what comes later in a batch has a larger id).
+	n := jsonb_array_length(coalesce(batch->'events', '[]'));
+	IF n > 0 THEN
+		ids := ARRAY(SELECT nextval(pg_get_serial_sequence('event_log', 'event_id')) FROM generate_series(1, n));
+		INSERT INTO event_log (event_id, type, payload, action_id, command_id, actor_key, instance_id, enqueued_at)
+		SELECT ids[x.k], x.e->>'type', x.e->'payload', (x.e->>'action_id')::bigint, x.e->>'command_id',
+		       x.e->>'actor_key', (x.e->>'instance_id')::bigint, (x.e->>'enqueued_at')::timestamptz
+		FROM jsonb_array_elements(batch->'events') WITH ORDINALITY x(e, k)
+		ORDER BY x.k;
 		INSERT INTO event_streams (stream, seq, event_id)
-		SELECT x->>'stream', (x->>'seq')::bigint, new_id
-		FROM jsonb_array_elements(e->'streams') x;
-		n := n + 1;
-	END LOOP;
+		SELECT st->>'stream', (st->>'seq')::bigint, ids[x.k]
+		FROM jsonb_array_elements(batch->'events') WITH ORDINALITY x(e, k),
+		     jsonb_array_elements(x.e->'streams') st;
+	END IF;
 
 	INSERT INTO stream_counters (stream, last_seq)
 	SELECT key, value::bigint FROM jsonb_each_text(coalesce(batch->'counters', '{}'))
 	ON CONFLICT (stream) DO UPDATE SET last_seq = EXCLUDED.last_seq;
 
 	-- The action journal (issue 14), before the queue rows go.
-	PERFORM wr_journal_append(batch, first_id, new_id);
+	PERFORM wr_journal_append(batch, ids[1], ids[n]);
 
 	WITH dead AS (
 		SELECT q.*, x->>'error' AS error
@@ -170,14 +173,11 @@ BEGIN
 		PERFORM wr_enqueue_one(e || jsonb_build_object('run_at', to_timestamp((e->>'run_at_ms')::bigint / 1000.0)));
 	END LOOP;
 
-	IF n > 0 THEN
-		SELECT string_agg(key, ',') INTO streams FROM jsonb_object_keys(batch->'counters') key;
-		PERFORM pg_notify('wr_events', CASE WHEN length(streams) < 7000 THEN streams ELSE '' END);
-	END IF;
-	IF jsonb_array_length(coalesce(batch->'replan', '[]')) > 0
-	   OR jsonb_array_length(coalesce(batch->'followups', '[]')) > 0 THEN
-		PERFORM pg_notify('wr_actions', '');
-	END IF;
+	-- No NOTIFY here: a transaction that notifies holds PostgreSQL's one
+	-- notify lock through its commit flush, which serialised every worker's
+	-- commit.  The worker sends wr_events (the touched streams) and
+	-- wr_actions (follow-ups or re-plans queued) right after the commit, in
+	-- a transaction of their own pipelined with its next claim (worker/store.c).
 	RETURN n;
 END
 $$;

@@ -14,8 +14,11 @@ BEGIN
 	PERFORM wr_lock_actors(actors);
 	DELETE FROM action_queue WHERE id = ANY(p_ids);
 	GET DIAGNOSTICS n = ROW_COUNT;
+	-- Each actor's oldest remaining action, one index probe per actor (a
+	-- min() over every queued row of the actors read them all).
 	UPDATE action_queue q SET is_head = true
-	WHERE q.id IN (SELECT min(id) FROM action_queue WHERE actor_key = ANY(actors) GROUP BY actor_key)
+	WHERE q.id IN (SELECT (SELECT o.id FROM action_queue o WHERE o.actor_key = a ORDER BY o.id LIMIT 1)
+	               FROM unnest(actors) a)
 	  AND NOT q.is_head;
 	RETURN n;
 END

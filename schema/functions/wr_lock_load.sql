@@ -1,7 +1,17 @@
--- wr_lock_load(instances, rooms, characters, mobs, items bigint[], reads jsonb) -> jsonb
--- Locks every aggregate in the global order of ARCHITECTURE.md section 4
--- (instances, rooms, characters, mobs, items, each by id) with FOR NO KEY
--- UPDATE, then returns what the game rules need as one JSON document:
+-- wr_lock_load(instances, rooms, characters, mobs, items bigint[], reads jsonb) -> json
+-- Locks the batch's aggregates with FOR NO KEY UPDATE, then returns what the
+-- game rules need as one JSON document.  With reads.actions (each action's
+-- own [[instances], [rooms], [characters], [mobs], [items]], in batch order)
+-- batches do not collide: pass 1 takes whatever no other transaction holds
+-- (SKIP LOCKED, never waiting); "covered" says which actions got all of
+-- theirs, and only those are applied (the rest stay queued).  Only when none
+-- is covered, or when reads.wait_first is true and the first is not, pass 1
+-- is undone and the first action's aggregates are waited for in the global
+-- order of ARCHITECTURE.md section 4 (instances, rooms, characters, mobs,
+-- items, each by id) before taking what else is free: a hot room queues
+-- workers one batch at a time instead of deadlocking or starving the oldest.
+-- Without reads.actions every aggregate is waited for, in the global order.
+-- Everything below about "locked" means what this transaction holds.
 --   instances:  the locked instances (their streams may be written)
 --   rooms:      locked rooms with template text, exits (with the name of the
 --               room each leads to for the rooms of reads.exit_names) and
@@ -30,10 +40,13 @@
 --   views:      wr_actor_view() of reads.views: the actors of actions marked
 --               for re-planning (a view costs more than the rest of the load, so
 --               only those get one)
+--   covered:    [bool] per reads.actions element: all its aggregates are locked
+--   waited:     true when the first action's aggregates had to be waited for
 --   zone:       with reads.zone (a room id), wr_zone_state() of that room's zone (a zone tick)
 -- reads: {"views", "possessions", "characters", "weights", "items", "contents", "mobs", "zone",
 --         "exit_names": [ids], "who": [instance ids], "new_ids": n,
---         "combat": bool (corpse and recall wanted)}
+--         "combat": bool (corpse and recall wanted), "actions": [lock sets],
+--         "wait_first": bool (the first action was left queued too often)}
 -- Rooms carry their on-enter triggers and each exit its door's name and key;
 -- characters their light (a worn item whose template has stats.light) and
 -- flags; items and room things their template's light and invisible.
@@ -42,11 +55,69 @@
 -- room's lock, so the presence lists are stable for the whole transaction;
 -- what a locked character owns and what is inside a locked container change
 -- only under those locks, so weights and contents read here stay true.
-CREATE OR REPLACE FUNCTION wr_lock_load(p_instances bigint[], p_rooms bigint[], p_characters bigint[],
-                                        p_mobs bigint[], p_items bigint[], p_reads jsonb) RETURNS jsonb
+
+-- wr_lock_skip(instances, rooms, characters, mobs, items bigint[]) -> the ids usable
+-- Locks (FOR NO KEY UPDATE SKIP LOCKED) whatever of the sets no other
+-- transaction holds, without ever waiting.  Returns each set minus the rows
+-- another transaction holds: what it locked (rows this transaction already
+-- held count) and ids with no row at all (the rules find them gone, as when
+-- every lock is waited for).
+CREATE OR REPLACE FUNCTION wr_lock_skip(p_instances bigint[], p_rooms bigint[], p_characters bigint[],
+                                        p_mobs bigint[], p_items bigint[],
+                                        OUT o_instances bigint[], OUT o_rooms bigint[], OUT o_characters bigint[],
+                                        OUT o_mobs bigint[], OUT o_items bigint[])
 LANGUAGE plpgsql AS $$
 DECLARE
-	result jsonb;
+	got bigint[];
+BEGIN
+	got := ARRAY(SELECT x.id FROM instances x WHERE x.id = ANY(p_instances) ORDER BY x.id FOR NO KEY UPDATE SKIP LOCKED);
+	o_instances := CASE WHEN cardinality(got) = cardinality(p_instances) THEN got ELSE ARRAY(
+		SELECT unnest(p_instances) EXCEPT SELECT x.id FROM instances x WHERE x.id = ANY(p_instances) AND x.id <> ALL(got)) END;
+	got := ARRAY(SELECT x.id FROM rooms x WHERE x.id = ANY(p_rooms) ORDER BY x.id FOR NO KEY UPDATE SKIP LOCKED);
+	o_rooms := CASE WHEN cardinality(got) = cardinality(p_rooms) THEN got ELSE ARRAY(
+		SELECT unnest(p_rooms) EXCEPT SELECT x.id FROM rooms x WHERE x.id = ANY(p_rooms) AND x.id <> ALL(got)) END;
+	got := ARRAY(SELECT x.id FROM characters x WHERE x.id = ANY(p_characters) ORDER BY x.id FOR NO KEY UPDATE SKIP LOCKED);
+	o_characters := CASE WHEN cardinality(got) = cardinality(p_characters) THEN got ELSE ARRAY(
+		SELECT unnest(p_characters) EXCEPT SELECT x.id FROM characters x WHERE x.id = ANY(p_characters) AND x.id <> ALL(got)) END;
+	got := ARRAY(SELECT x.id FROM mobs x WHERE x.id = ANY(p_mobs) ORDER BY x.id FOR NO KEY UPDATE SKIP LOCKED);
+	o_mobs := CASE WHEN cardinality(got) = cardinality(p_mobs) THEN got ELSE ARRAY(
+		SELECT unnest(p_mobs) EXCEPT SELECT x.id FROM mobs x WHERE x.id = ANY(p_mobs) AND x.id <> ALL(got)) END;
+	got := ARRAY(SELECT x.id FROM items x WHERE x.id = ANY(p_items) ORDER BY x.id FOR NO KEY UPDATE SKIP LOCKED);
+	o_items := CASE WHEN cardinality(got) = cardinality(p_items) THEN got ELSE ARRAY(
+		SELECT unnest(p_items) EXCEPT SELECT x.id FROM items x WHERE x.id = ANY(p_items) AND x.id <> ALL(got)) END;
+END
+$$;
+
+-- wr_lock_covered(actions jsonb, instances, rooms, characters, mobs, items bigint[]) -> jsonb
+-- actions: [[instances], [rooms], [characters], [mobs], [items]] per action;
+-- returns one boolean per action: are all of its aggregates in the sets.
+CREATE OR REPLACE FUNCTION wr_lock_covered(p_actions jsonb, p_instances bigint[], p_rooms bigint[],
+                                           p_characters bigint[], p_mobs bigint[], p_items bigint[])
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+	-- The sets as jsonb once, not once per action.
+	SELECT coalesce(jsonb_agg(coalesce((a->0) <@ s.i AND (a->1) <@ s.r AND (a->2) <@ s.c AND (a->3) <@ s.m
+	                                   AND (a->4) <@ s.t, false) ORDER BY n), '[]')
+	FROM (SELECT to_jsonb(p_instances) AS i, to_jsonb(p_rooms) AS r, to_jsonb(p_characters) AS c,
+	             to_jsonb(p_mobs) AS m, to_jsonb(p_items) AS t OFFSET 0) s,
+	     jsonb_array_elements(p_actions) WITH ORDINALITY x(a, n)
+$$;
+
+-- Until 0017 it returned jsonb; json is built as text, without jsonb's
+-- per-object conversion, and the worker only parses it.
+DO $$
+BEGIN
+	IF (SELECT prorettype FROM pg_proc WHERE oid = to_regprocedure(
+	        'wr_lock_load(bigint[], bigint[], bigint[], bigint[], bigint[], jsonb)')) = 'jsonb'::regtype THEN
+		DROP FUNCTION wr_lock_load(bigint[], bigint[], bigint[], bigint[], bigint[], jsonb);
+	END IF;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION wr_lock_load(p_instances bigint[], p_rooms bigint[], p_characters bigint[],
+                                        p_mobs bigint[], p_items bigint[], p_reads jsonb) RETURNS json
+LANGUAGE plpgsql AS $$
+DECLARE
+	result json;
 	r_views bigint[] := ARRAY(SELECT jsonb_array_elements_text(coalesce(p_reads->'views', '[]'))::bigint);
 	r_possessions bigint[] := ARRAY(SELECT jsonb_array_elements_text(coalesce(p_reads->'possessions', '[]'))::bigint);
 	r_characters bigint[] := ARRAY(SELECT jsonb_array_elements_text(coalesce(p_reads->'characters', '[]'))::bigint);
@@ -58,39 +129,87 @@ DECLARE
 	r_who bigint[] := ARRAY(SELECT jsonb_array_elements_text(coalesce(p_reads->'who', '[]'))::bigint);
 	r_new integer := coalesce((p_reads->>'new_ids')::integer, 0);
 	r_combat boolean := coalesce((p_reads->>'combat')::boolean, false);
+	r_actions jsonb := coalesce(p_reads->'actions', '[]');
+	covered jsonb;
+	waited boolean := false;
+	g_instances bigint[];
+	g_rooms bigint[];
+	g_characters bigint[];
+	g_mobs bigint[];
+	g_items bigint[];
 BEGIN
-	PERFORM 1 FROM instances WHERE id = ANY(p_instances) ORDER BY id FOR NO KEY UPDATE;
-	PERFORM 1 FROM rooms WHERE id = ANY(p_rooms) ORDER BY id FOR NO KEY UPDATE;
-	PERFORM 1 FROM characters WHERE id = ANY(p_characters) ORDER BY id FOR NO KEY UPDATE;
-	PERFORM 1 FROM mobs WHERE id = ANY(p_mobs) ORDER BY id FOR NO KEY UPDATE;
-	PERFORM 1 FROM items WHERE id = ANY(p_items) ORDER BY id FOR NO KEY UPDATE;
+	IF jsonb_array_length(r_actions) = 0 THEN
+		-- No per-action sets: lock the lot, waiting, in the global order.
+		PERFORM 1 FROM instances WHERE id = ANY(p_instances) ORDER BY id FOR NO KEY UPDATE;
+		PERFORM 1 FROM rooms WHERE id = ANY(p_rooms) ORDER BY id FOR NO KEY UPDATE;
+		PERFORM 1 FROM characters WHERE id = ANY(p_characters) ORDER BY id FOR NO KEY UPDATE;
+		PERFORM 1 FROM mobs WHERE id = ANY(p_mobs) ORDER BY id FOR NO KEY UPDATE;
+		PERFORM 1 FROM items WHERE id = ANY(p_items) ORDER BY id FOR NO KEY UPDATE;
+	ELSE
+		BEGIN
+			-- Pass 1: whatever no other transaction holds, never waiting.
+			SELECT * INTO g_instances, g_rooms, g_characters, g_mobs, g_items
+			FROM wr_lock_skip(p_instances, p_rooms, p_characters, p_mobs, p_items);
+			covered := wr_lock_covered(r_actions, g_instances, g_rooms, g_characters, g_mobs, g_items);
+			-- Nothing free, or the first action was left queued often enough: wait for it.
+			IF NOT covered @> '[true]' OR (coalesce((p_reads->>'wait_first')::boolean, false)
+			                               AND NOT (covered->>0)::boolean) THEN
+				RAISE EXCEPTION USING ERRCODE = 'WR001'; -- undoes pass 1's locks
+			END IF;
+		EXCEPTION WHEN SQLSTATE 'WR001' THEN
+			-- Wait for the first action's aggregates holding nothing else (pass
+			-- 1's locks are undone), in the global order, then take whatever
+			-- else is free as in pass 1.  Only this pass ever waits, so no
+			-- two workers wait for each other in a cycle.
+			waited := true;
+			PERFORM 1 FROM instances WHERE id IN (SELECT jsonb_array_elements_text(r_actions->0->0)::bigint)
+			ORDER BY id FOR NO KEY UPDATE;
+			PERFORM 1 FROM rooms WHERE id IN (SELECT jsonb_array_elements_text(r_actions->0->1)::bigint)
+			ORDER BY id FOR NO KEY UPDATE;
+			PERFORM 1 FROM characters WHERE id IN (SELECT jsonb_array_elements_text(r_actions->0->2)::bigint)
+			ORDER BY id FOR NO KEY UPDATE;
+			PERFORM 1 FROM mobs WHERE id IN (SELECT jsonb_array_elements_text(r_actions->0->3)::bigint)
+			ORDER BY id FOR NO KEY UPDATE;
+			PERFORM 1 FROM items WHERE id IN (SELECT jsonb_array_elements_text(r_actions->0->4)::bigint)
+			ORDER BY id FOR NO KEY UPDATE;
+			SELECT * INTO g_instances, g_rooms, g_characters, g_mobs, g_items
+			FROM wr_lock_skip(p_instances, p_rooms, p_characters, p_mobs, p_items);
+			covered := wr_lock_covered(r_actions, g_instances, g_rooms, g_characters, g_mobs, g_items);
+		END;
+		-- From here on the batch's sets are what it holds.
+		p_instances := g_instances;
+		p_rooms := g_rooms;
+		p_characters := g_characters;
+		p_mobs := g_mobs;
+		p_items := g_items;
+	END IF;
 
-	SELECT jsonb_build_object(
-		'instances', coalesce((SELECT jsonb_agg(i.id ORDER BY i.id) FROM instances i
+	SELECT json_build_object(
+		'instances', coalesce((SELECT json_agg(i.id ORDER BY i.id) FROM instances i
 		                       WHERE i.id = ANY(p_instances)), '[]'),
 		'rooms', coalesce((
-			SELECT jsonb_agg(jsonb_build_object(
+			SELECT json_agg(json_build_object(
 				'id', r.id, 'instance_id', r.instance_id, 'zone_id', t.zone_id, 'key', t.key,
-				'name', t.name, 'description', t.description, 'flags', to_jsonb(t.flags),
+				'name', t.name, 'description', t.description, 'flags', to_json(t.flags),
 				'on_enter', t.on_enter,
 				'script', wr_room_script(r.id), -- issue 13: content triggers, flags, tags, sky
 				'exits', CASE WHEN r.id = ANY(r_exit_names)
-				         THEN coalesce((SELECT jsonb_agg(jsonb_build_object('dir', x.dir, 'to', x.to_room_id,
+				         THEN coalesce((SELECT json_agg(json_build_object('dir', x.dir, 'to', x.to_room_id,
 				                                           'door', x.door, 'key', x.key_template_id,
 				                                           'door_name', x.door_name, 'to_name', tt.name) ORDER BY x.dir)
 				                        FROM exits x JOIN rooms tr ON tr.id = x.to_room_id
 				                        JOIN room_templates tt ON tt.id = tr.template_id
 				                        WHERE x.from_room_id = r.id), '[]')
-				         ELSE coalesce((SELECT jsonb_agg(jsonb_build_object('dir', x.dir, 'to', x.to_room_id,
+				         ELSE coalesce((SELECT json_agg(json_build_object('dir', x.dir, 'to', x.to_room_id,
 				                                           'door', x.door, 'key', x.key_template_id,
 				                                           'door_name', x.door_name) ORDER BY x.dir)
 				                        FROM exits x WHERE x.from_room_id = r.id), '[]') END,
-				'mobs', coalesce((SELECT jsonb_agg(jsonb_build_object('id', m.id, 'name', mt.name,
+				'mobs', coalesce((SELECT json_agg(json_build_object('id', m.id, 'name', mt.name,
 				                                      'invisible', coalesce(mt.stats->'invisible' = 'true', false))
 				                                    ORDER BY m.id)
 				                  FROM mobs m JOIN mob_templates mt ON mt.id = m.template_id
 				                  WHERE m.room_id = r.id AND m.dead_at IS NULL), '[]'),
-				'items', coalesce((SELECT jsonb_agg(jsonb_build_object('id', i.id, 'name', coalesce(i.name, it.name),
+				'items', coalesce((SELECT json_agg(json_build_object('id', i.id, 'name', coalesce(i.name, it.name),
 				                                      'kind', it.kind, 'quantity', i.quantity,
 				                                      'light', coalesce(it.stats->'light' = 'true', false),
 				                                      'invisible', coalesce(it.stats->'invisible' = 'true', false))
@@ -102,11 +221,11 @@ BEGIN
 			WHERE r.id = ANY(p_rooms)), '[]'),
 		'characters', coalesce((
 			-- Only what is needed of each: presence lists are the bulk of a batch.
-			SELECT jsonb_agg(CASE
-				WHEN c.id = ANY(p_characters) OR c.id = ANY(r_characters) THEN jsonb_build_object(
+			SELECT json_agg(CASE
+				WHEN c.id = ANY(p_characters) OR c.id = ANY(r_characters) THEN json_build_object(
 				'id', c.id, 'name', c.name, 'room_id', c.room_id, 'instance_id', c.instance_id,
 				'level', c.level, 'hp', c.hp, 'max_hp', c.max_hp, 'gold', c.gold,
-				'flags', to_jsonb(c.flags), 'light', wr_holds_light(c.id),
+				'flags', to_json(c.flags), 'light', EXISTS (SELECT 1 FROM items li JOIN item_templates lt ON lt.id = li.template_id WHERE li.owner_character_id = c.id AND li.worn_slot IS NOT NULL AND lt.stats->'light' = 'true'),
 				'xp', c.xp, 'hp_at_ms', (extract(epoch FROM c.hp_at) * 1000)::bigint,
 				'fighting', c.fighting_mob, 'fight_id', c.fight_id,
 				-- issue 17: who it follows, and who follows it from its room (for a move's follow-ups)
@@ -115,6 +234,13 @@ BEGIN
 					SELECT coalesce(jsonb_agg(f.id ORDER BY f.id), '[]') FROM (
 						SELECT f.id FROM characters f WHERE f.following = c.id AND f.room_id = c.room_id
 						ORDER BY f.id LIMIT 8) f) END,
+				-- issue 17: its group, the group it is invited to, and (locked) the members
+				'group_id', c.group_id, 'group_invite', c.group_invite,
+				'group', CASE WHEN c.id = ANY(p_characters) AND c.group_id IS NOT NULL THEN (
+					SELECT coalesce(jsonb_agg(jsonb_build_object('id', g.id, 'name', g.name, 'room_id', g.room_id)
+					                          ORDER BY g.id), '[]') FROM (
+						SELECT g.id, g.name, g.room_id FROM characters g WHERE g.group_id = c.group_id
+						ORDER BY g.id LIMIT 8) g) END,
 				'locked', c.id = ANY(p_characters),
 				'description', CASE WHEN c.id = ANY(r_characters) THEN c.description END,
 				'carried_weight', CASE WHEN c.id = ANY(r_weights) AND c.id = ANY(p_characters)
@@ -124,9 +250,10 @@ BEGIN
 				'carried_count', CASE WHEN c.id = ANY(r_possessions)
 				                      THEN (SELECT count(*) FROM items x
 				                            WHERE x.owner_character_id = c.id AND x.worn_slot IS NULL) END)
-				ELSE jsonb_build_object('id', c.id, 'name', c.name, 'room_id', c.room_id,
-				                        'instance_id', c.instance_id, 'flags', to_jsonb(c.flags),
-				                        'light', wr_holds_light(c.id)) END
+				ELSE json_build_object('id', c.id, 'name', c.name, 'room_id', c.room_id,
+				                        'instance_id', c.instance_id, 'flags', to_json(c.flags),
+				                        'light', EXISTS (SELECT 1 FROM items li JOIN item_templates lt ON lt.id = li.template_id WHERE li.owner_character_id = c.id AND li.worn_slot IS NOT NULL AND lt.stats->'light' = 'true'),
+				                        'group_id', c.group_id) END -- issue 17: shared experience
 				ORDER BY c.id)
 			FROM characters c
 			WHERE c.id = ANY(p_characters) OR c.id = ANY(r_characters)
@@ -147,7 +274,7 @@ BEGIN
 				SELECT i.id, false FROM unnest(r_contents) c(id),
 				       LATERAL (SELECT id FROM items WHERE owner_item_id = c.id ORDER BY id LIMIT 32) i
 			), w AS (SELECT id, bool_or(locked) AS locked FROM want GROUP BY id)
-			SELECT jsonb_agg(jsonb_build_object(
+			SELECT json_agg(json_build_object(
 				'id', i.id, 'template_id', i.template_id, 'instance_id', i.instance_id,
 				'name', coalesce(i.name, t.name), 'named', i.name IS NOT NULL,
 				'description', t.description, 'kind', t.kind, 'slot', t.slot,
@@ -163,11 +290,14 @@ BEGIN
 				'locked', w.locked, 'contents', i.id = ANY(r_contents),
 				'contents_weight', CASE WHEN t.kind = 'container' THEN wr_weight_inside(NULL, i.id) ELSE 0 END,
 				'contents_count', CASE WHEN t.kind = 'container'
-				                       THEN (SELECT count(*) FROM items x WHERE x.owner_item_id = i.id) ELSE 0 END
+				                       THEN (SELECT count(*) FROM items x WHERE x.owner_item_id = i.id) ELSE 0 END,
+				-- shops and food (issue 12, game/shop.c)
+				'value', t.value, 'heal', wr_stat_int(t.stats, 'heal'),
+				'drink', coalesce(t.stats->'drink' = 'true', false)
 				) ORDER BY i.id)
 			FROM w JOIN items i ON i.id = w.id JOIN item_templates t ON t.id = i.template_id), '[]'),
 		'mobs', coalesce((
-			SELECT jsonb_agg(jsonb_build_object(
+			SELECT json_agg(json_build_object(
 				'id', m.id, 'name', t.name, 'description', t.description, 'room_id', m.room_id,
 				'level', t.level, 'hp', m.hp, 'max_hp', t.max_hp, 'instance_id', m.instance_id,
 				'invisible', coalesce(t.stats->'invisible' = 'true', false),
@@ -178,9 +308,12 @@ BEGIN
 				'gold_min', wr_stat_int(t.stats->'gold', 'min'), 'gold_max', wr_stat_int(t.stats->'gold', 'max'),
 				'respawn_ms', wr_stat_int(t.stats, 'respawn_s') * 1000,
 				'decay_ms', wr_stat_int(t.stats, 'corpse_decay_s') * 1000,
+				-- a locked shopkeeper's shop (issue 12, game/shop.c)
+				'shop', CASE WHEN m.id = ANY(p_mobs) THEN wr_shop(t.stats) END,
+				'poison', coalesce(t.stats->'poison' = 'true', false),
 				-- Only a locked mob can die: only its loot table is read.
 				'loot', CASE WHEN m.id = ANY(p_mobs) THEN coalesce((
-					SELECT jsonb_agg(jsonb_build_object('chance', wr_stat_int(l.value, 'chance'),
+					SELECT json_agg(json_build_object('chance', wr_stat_int(l.value, 'chance'),
 						'template_id', lt.id, 'name', lt.name, 'description', lt.description,
 						'kind', lt.kind, 'slot', lt.slot, 'weight', lt.weight,
 						'stackable', lt.stackable, 'capacity', lt.capacity,
@@ -192,13 +325,13 @@ BEGIN
 				) ORDER BY m.id)
 			FROM mobs m JOIN mob_templates t ON t.id = m.template_id
 			WHERE m.id = ANY(p_mobs) OR m.id = ANY(r_mobs)), '[]'),
-		'corpse', CASE WHEN r_combat THEN (SELECT jsonb_build_object('template_id', t.id, 'name', t.name, 'description', t.description,
+		'corpse', CASE WHEN r_combat THEN (SELECT json_build_object('template_id', t.id, 'name', t.name, 'description', t.description,
 		                                     'kind', t.kind, 'weight', t.weight, 'capacity', t.capacity)
 		           FROM item_templates t WHERE t.kind = 'container' AND t.stats->'corpse' = 'true'
 		           ORDER BY t.id LIMIT 1) END,
 		-- Where the characters of the locked rooms' instances respawn, and what death costs.
 		'recall', CASE WHEN r_combat THEN coalesce((
-			SELECT jsonb_agg(jsonb_build_object('instance_id', x.instance_id, 'room_id', x.id,
+			SELECT json_agg(json_build_object('instance_id', x.instance_id, 'room_id', x.id,
 				'xp_percent', wr_stat_int(x.death, 'xp_percent'),
 				'gold_percent', wr_stat_int(x.death, 'gold_percent')) ORDER BY x.instance_id)
 			FROM (SELECT DISTINCT ON (rr.instance_id) rr.instance_id, rr.id, ii.death
@@ -207,21 +340,21 @@ BEGIN
 			      WHERE 'recall' = ANY(rt.flags)
 			        AND rr.instance_id IN (SELECT instance_id FROM rooms WHERE id = ANY(p_rooms))
 			      ORDER BY rr.instance_id, rr.id) x), '[]') ELSE '[]' END,
-		'coin', (SELECT jsonb_build_object('template_id', t.id, 'name', t.name, 'description', t.description,
+		'coin', (SELECT json_build_object('template_id', t.id, 'name', t.name, 'description', t.description,
 		                                   'kind', t.kind, 'weight', t.weight, 'stackable', t.stackable)
 		         FROM item_templates t WHERE t.kind = 'money' ORDER BY t.id LIMIT 1),
 		'new_ids', CASE WHEN r_new > 0
-		                THEN (SELECT jsonb_agg(nextval(pg_get_serial_sequence('items', 'id')))
+		                THEN (SELECT json_agg(nextval(pg_get_serial_sequence('items', 'id')))
 		                      FROM generate_series(1, least(r_new, 256)))
 		                ELSE '[]' END,
 		'counters', coalesce((
-			SELECT jsonb_object_agg(s.stream, coalesce(sc.last_seq, 0))
+			SELECT json_object_agg(s.stream, coalesce(sc.last_seq, 0))
 			FROM (SELECT 'instance:' || unnest(p_instances) AS stream
 			      UNION SELECT 'room:' || unnest(p_rooms)
 			      UNION SELECT 'char:' || unnest(p_characters)) s
 			LEFT JOIN stream_counters sc ON sc.stream = s.stream), '{}'),
 		'who', CASE WHEN cardinality(r_who) > 0 THEN coalesce((
-			SELECT jsonb_agg(jsonb_build_object('id', w.id, 'name', w.name, 'level', w.level,
+			SELECT json_agg(json_build_object('id', w.id, 'name', w.name, 'level', w.level,
 			                                    'invisible', 'invisible' = ANY(w.flags),
 			                                    'active_ms', w.active_ms) ORDER BY lower(w.name))
 			FROM (SELECT c.id, c.name, c.level, c.flags,
@@ -229,12 +362,12 @@ BEGIN
 			      FROM character_presence p JOIN characters c ON c.id = p.character_id
 			      WHERE p.instance_id = ANY(r_who) AND p.active_at > now() - interval '1 day'
 			      ORDER BY p.active_at DESC LIMIT 64) w), '[]') END,
-		'views', CASE WHEN cardinality(r_views) > 0 THEN wr_actor_view(r_views) ELSE '[]' END
+		'views', CASE WHEN cardinality(r_views) > 0 THEN wr_actor_view(r_views) ELSE '[]' END,
+		'covered', covered,
+		'waited', waited,
+		-- Issue 12: a zone tick reads its zone's living world (wr_zone_state.sql).
+		'zone', CASE WHEN p_reads ? 'zone' THEN wr_zone_state((p_reads->>'zone')::bigint) END
 	) INTO result;
-	-- Issue 12: a zone tick reads its zone's living world (wr_zone_state.sql).
-	IF p_reads ? 'zone' THEN
-		result := result || jsonb_build_object('zone', wr_zone_state((p_reads->>'zone')::bigint));
-	END IF;
 	RETURN result;
 END
 $$;

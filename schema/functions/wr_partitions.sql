@@ -20,7 +20,7 @@ $$;
 -- made as a plain table and then attached (ATTACH takes SHARE UPDATE
 -- EXCLUSIVE on the parent, which inserting workers do not conflict with;
 -- CREATE TABLE ... PARTITION OF would take ACCESS EXCLUSIVE).  Run by wrctl
--- archive and wrctl snapshot, which the system schedules (docs/journal.md).
+-- archive (as the owner), which the system schedules (docs/journal.md).
 CREATE OR REPLACE FUNCTION wr_partitions_ensure() RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE

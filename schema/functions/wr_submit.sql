@@ -10,6 +10,10 @@
 --   {"alias_op": "set"|"unset", "account_id", "name", "expansion"}: an alias
 --     change (status 'ok', 'not_found' or 'too_many_aliases').
 --
+-- Fair shares: when an actor's queued actions plus the ones this submission
+-- brings would pass wr_max_queued_per_actor(), none of this submission's
+-- actions of that actor is queued: each gets status 'actor_full'.
+--
 -- An action with a command_id seen for the same actor in the last 24 hours is
 -- not queued again: with the same input, status 'duplicate' and the original
 -- action ids (one per part); with another input, status 'conflict' and no id.
@@ -25,9 +29,18 @@ DECLARE
 	prior command_ids%ROWTYPE;
 	group_status text;   -- what part 0 of the current command id got
 	queued integer := 0;
+	full_actors text[];
 BEGIN
 	PERFORM wr_lock_actors(ARRAY(SELECT x->>'actor_key' FROM jsonb_array_elements(actions) x
 	                             WHERE x->>'actor_key' IS NOT NULL));
+	-- Under the actors' locks, so the count cannot move until commit.
+	full_actors := ARRAY(
+		SELECT k.key FROM (SELECT x->>'actor_key' AS key, count(*) AS adding
+		                   FROM jsonb_array_elements(actions) x
+		                   WHERE x->>'actor_key' IS NOT NULL AND NOT x ? 'alias_op' GROUP BY 1) k
+		WHERE k.adding + (SELECT count(*) FROM (SELECT 1 FROM action_queue q WHERE q.actor_key = k.key
+		                                        LIMIT wr_max_queued_per_actor() + 1) c)
+		      > wr_max_queued_per_actor());
 	FOR a, i IN SELECT value, ordinality FROM jsonb_array_elements(actions) WITH ORDINALITY LOOP
 		n := i;
 		action_id := NULL;
@@ -46,6 +59,11 @@ BEGIN
 				SET expansion = EXCLUDED.expansion, updated_at = now();
 				status := 'ok';
 			END IF;
+			RETURN NEXT;
+			CONTINUE;
+		END IF;
+		IF (a->>'actor_key') = ANY(full_actors) THEN
+			status := 'actor_full';
 			RETURN NEXT;
 			CONTINUE;
 		END IF;

@@ -97,6 +97,22 @@ try {
   });
   await alice.fill("#cmd", "");
 
+  // Hostile text (issue 15): markup in what another player says is shown as
+  // text, never parsed: no element is made and no script runs, on either page.
+  const xss = "<img src=x onerror=window.__xss=1><script>window.__xss=2</script><b>bold</b>";
+  await say(alice, xss);
+  await check("an HTML payload in a say is shown literally on Bob's page", () => waitLine(bob, `Alice says, '${xss}'`));
+  await check("and made no element and ran no script on either page", async () => {
+    for (const [name, page] of [["Alice", alice], ["Bob", bob]]) {
+      const bad = await page.evaluate(() => ({
+        xss: window.__xss,
+        img: document.querySelectorAll("img[src='x'], script:not([src]), b").length,
+      }));
+      if (bad.xss !== undefined || bad.img !== 0) throw new Error(`${name}: ${JSON.stringify(bad)}`);
+    }
+    return true;
+  });
+
   // Reload: first with a gap for sure (Bob away while Alice talks), then a
   // plain reload racing Alice's words.
   for (let i = 1; i <= 3; i++) await say(alice, `r${i}`);

@@ -9,8 +9,7 @@
 . "$WR_HOME/tests/lib/harness.sh"
 . "$WR_HOME/tests/lib/pubtest.sh"
 
-T_PG_TCP=1 pg_start
-"$WRCTL" migrate >/dev/null && "$WRCTL" world load >/dev/null || bail "could not set up the database"
+T_PG_TCP=1 pg_start_world
 ALICE=$("$WRCTL" token issue alice)
 BOB=$("$WRCTL" token issue bob)
 

@@ -25,7 +25,7 @@ timeout 20 "$BUILD/publisher/wr-publisher" --port="$PORT" --port-file="$T_DIR/pu
 	>"$T_DIR/pub-x.log" 2>&1
 is "$?" 1 "a publisher without reuse-port on A's port exits with status 1"
 check "it says the port is in use and that sharing needs reuse-port" \
-	grep -q "could not listen on 127.0.0.1 port $PORT (in use? publishers sharing a port all need reuse-port)" \
+	grep -q "could not listen on 127.0.0.1 port $PORT (in use? publishers sharing a port all need reuse-port" \
 	"$T_DIR/pub-x.log"
 check "it wrote no port file" test ! -e "$T_DIR/pub-x.port"
 

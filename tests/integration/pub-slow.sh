@@ -13,7 +13,7 @@ ALICE=$("$WRCTL" token issue alice)
 BOB=$("$WRCTL" token issue bob)
 # A larger outbox than the default gives the attentive (python) client 5 s of
 # slack on a loaded machine; the slow ones overflow it all the same.
-publisher one --max-outbox=1024
+publisher one --max-outbox=1024 --max-connections-per-ip=0 --max-pre-hello=1000  # 500 clients from one address
 PID=$PID_pub_one
 RSS_BOUND_KB=65536   # docs/protocol.md, "Slow consumers"
 export WR_SLOW_CLIENTS=${WR_SLOW_CLIENTS:-500}

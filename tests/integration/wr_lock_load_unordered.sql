@@ -4,7 +4,7 @@
 -- wr_lock_load; the contention test must catch it deadlocking.
 CREATE OR REPLACE FUNCTION wr_lock_load_unordered(p_instances bigint[], p_rooms bigint[],
                                                   p_characters bigint[], p_mobs bigint[],
-                                                  p_items bigint[], p_reads jsonb) RETURNS jsonb
+                                                  p_items bigint[], p_reads jsonb) RETURNS json
 LANGUAGE plpgsql AS $$
 DECLARE
 	cid bigint;

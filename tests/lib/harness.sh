@@ -73,15 +73,15 @@ pg_up() {
 	"$1" "$T_PG" "$BUILD" "$T_DIR" || bail "could not make the data directory ($1)"
 	# T_PG_TCP=1: also listen on TCP 127.0.0.1 at a free port (T_PG_PORT), for tests that
 	# put something between the services and the server (tests/lib/pgproxy.py).
-	_listen="listen_addresses=''" _port=""
+	_listen="listen_addresses=''" T_PG_PORTARG=""
 	if [ "${T_PG_TCP:-0}" = 1 ]; then
 		T_PG_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-		_listen="listen_addresses='127.0.0.1' -c port=$T_PG_PORT" _port=" port=$T_PG_PORT"
+		_listen="listen_addresses='127.0.0.1' -c port=$T_PG_PORT" T_PG_PORTARG=" port=$T_PG_PORT"
 	fi
 	as_pg "$T_PG/pg_ctl" -D "$T_DIR/data" -w -l "$T_DIR/postgresql.log" \
 		-o "-k $T_DIR -c $_listen -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
 		start >/dev/null || bail "postgres did not start; see $T_DIR/postgresql.log"
-	PGADMIN="host=$T_DIR$_port user=postgres dbname=postgres"
+	PGADMIN="host=$T_DIR$T_PG_PORTARG user=postgres dbname=postgres"
 }
 
 # Starts a throwaway PostgreSQL with an empty database "wr" and exports
@@ -89,7 +89,7 @@ pg_up() {
 pg_start() {
 	pg_up pg_datadir
 	psql "$PGADMIN" -qc "CREATE DATABASE wr" >/dev/null || bail "createdb failed"
-	export WR_DATABASE_URL="host=$T_DIR$_port user=postgres dbname=wr"
+	export WR_DATABASE_URL="host=$T_DIR$T_PG_PORTARG user=postgres dbname=wr"
 }
 
 # What most tests begin with: database "wr" migrated, the starter world
@@ -97,7 +97,7 @@ pg_start() {
 # world template that the first test of a run builds (tests/lib/pg.sh).
 pg_start_world() {
 	pg_up pg_datadir_world
-	export WR_DATABASE_URL="host=$T_DIR$_port user=postgres dbname=wr"
+	export WR_DATABASE_URL="host=$T_DIR$T_PG_PORTARG user=postgres dbname=wr"
 }
 
 sql() { psql "$WR_DATABASE_URL" -XAtqc "$1"; }
@@ -105,7 +105,10 @@ sql() { psql "$WR_DATABASE_URL" -XAtqc "$1"; }
 # What must be conserved: every item counted per template (key=quantity,...)
 # and all the gold in the world (purses plus coin piles).
 # Conservation: items per template and coins, minus what kills made.  The
-# only source is a mob's death (MobDied names its loot and gold); decay
+# sources are a mob's death (MobDied names its loot and gold) and a zone
+# reset's restocks (ItemReset names each item it makes), and a shop's wares
+# and till (ItemBought, ItemSold name the item and the gold); the sink is
+# food eaten or drunk (ItemEaten names it); decay
 # destroys nothing but the corpse (its contents fall out), and corpses are
 # left out.  So these stay equal across any play.
 world_items() {
@@ -114,7 +117,15 @@ world_items() {
 	           FROM (SELECT template_id, quantity AS q FROM items
 	                 UNION ALL
 	                 SELECT (l->>'template_id')::bigint, -1 FROM event_log e, jsonb_array_elements(e.payload->'loot') l
-	                 WHERE e.type = 'MobDied') x
+	                 WHERE e.type = 'MobDied'
+	                 UNION ALL
+	                 -- A zone reset's restocks (game/reset.c) are a source too, each named in its event.
+	                 SELECT (payload->>'template_id')::bigint, -(payload->>'quantity')::bigint FROM event_log
+	                 WHERE type IN ('ItemReset', 'ItemBought')
+	                 UNION ALL
+	                 -- Eaten and drunk: a sink, each named in its event.
+	                 SELECT (payload->>'template_id')::bigint, (payload->>'quantity')::bigint FROM event_log
+	                 WHERE type = 'ItemEaten') x
 	           GROUP BY template_id HAVING sum(q) <> 0) s
 	     JOIN item_templates t ON t.id = s.template_id WHERE t.kind <> 'money' AND t.stats->'corpse' IS NULL"
 }
@@ -122,7 +133,13 @@ world_coins() {
 	sql "SELECT (SELECT sum(gold) FROM characters) +
 	            coalesce((SELECT sum(i.quantity) FROM items i JOIN item_templates t ON t.id = i.template_id
 	                      WHERE t.kind = 'money'), 0) -
-	            coalesce((SELECT sum((payload->>'gold')::bigint) FROM event_log WHERE type = 'MobDied'), 0)"
+	            coalesce((SELECT sum((payload->>'gold')::bigint) FROM event_log WHERE type = 'MobDied'), 0) -
+	            coalesce((SELECT sum((e.payload->>'quantity')::bigint) FROM event_log e
+	                      JOIN item_templates t ON t.id = (e.payload->>'template_id')::bigint
+	                      WHERE e.type = 'ItemReset' AND t.kind = 'money'), 0) +
+	            -- A shop's till: what buyers pay leaves the world, what sellers get enters it (game/shop.c).
+	            coalesce((SELECT sum((payload->>'gold')::bigint) FROM event_log WHERE type = 'ItemBought'), 0) -
+	            coalesce((SELECT sum((payload->>'gold')::bigint) FROM event_log WHERE type = 'ItemSold'), 0)"
 }
 
 # The database URL a service connects with as its own role (migrations/0016_roles.sql).
@@ -131,15 +148,16 @@ role_url() { # role
 }
 
 # Starts a service in the background: name, command...  Output to $T_DIR/name.log.
-# With WR_TEST_ROLES=1 the services connect as their roles (wr_ingress,
-# wr_publisher, wr_worker) instead of the superuser: any test then also
-# checks that migrations grant what its services need.
+# The services connect as their roles (wr_ingress, wr_publisher,
+# wr_worker), as under ./wr up, so every test also checks that the schema
+# grants what its services need; WR_TEST_ROLES=0 connects them as the
+# superuser instead.
 svc() {
 	name=$1; shift
-	if [ "${WR_TEST_ROLES:-0}" = 1 ]; then
+	if [ "${WR_TEST_ROLES:-1}" = 1 ] && ! case " $* " in *" --database-url="*) true ;; *) false ;; esac; then
 		case "$1" in
 		*/wr-ingress) set -- "$@" --database-url="$(role_url wr_ingress)" ;;
-		*/wr-publisher) set -- "$@" --database-url="$(role_url wr_publisher)" ;;
+		*/wr-publisher | */wr-telnet) set -- "$@" --database-url="$(role_url wr_publisher)" ;;
 		*/wr-worker*) set -- "$@" --database-url="$(role_url wr_worker)" ;;
 		esac
 	fi

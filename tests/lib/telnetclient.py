@@ -56,21 +56,30 @@ class Telnet:
         msg = package + ("" if payload is None else " " + json.dumps(payload))
         self.sock.sendall(bytes([IAC, SB, GMCP]) + msg.encode() + bytes([IAC, SE]))
 
+    def _reply(self, data):
+        """Answers a negotiation.  The server may already have closed (an
+        option flood): the answer is lost, but what it sent before closing
+        is still read and parsed."""
+        try:
+            self.sock.sendall(data)
+        except OSError:
+            pass
+
     def _answer(self, cmd, opt):
         if cmd == WILL and opt == ECHO:
             self.echo_off = True
-            self.sock.sendall(bytes([IAC, DO, ECHO]))
+            self._reply(bytes([IAC, DO, ECHO]))
         elif cmd == WILL:
             ok = self.want.get(opt, False)
-            self.sock.sendall(bytes([IAC, DO if ok else DONT, opt]))
+            self._reply(bytes([IAC, DO if ok else DONT, opt]))
         elif cmd == WONT and opt == ECHO:
             self.echo_off = False
         elif cmd == DO:
             if opt == NAWS:
                 w = self.width
-                self.sock.sendall(bytes([IAC, WILL, NAWS, IAC, SB, NAWS, w >> 8, w & 255, 0, 24, IAC, SE]))
+                self._reply(bytes([IAC, WILL, NAWS, IAC, SB, NAWS, w >> 8, w & 255, 0, 24, IAC, SE]))
             else:
-                self.sock.sendall(bytes([IAC, WONT, opt]))
+                self._reply(bytes([IAC, WONT, opt]))
 
     def _sub(self, opt, data):
         if opt == GMCP:
@@ -95,7 +104,7 @@ class Telnet:
             rest, self.pending = self.pending, b""
             return rest
         elif opt == CHARSET and data[:1] == bytes([1]):
-            self.sock.sendall(bytes([IAC, SB, CHARSET, 2]) + b"UTF-8" + bytes([IAC, SE]))
+            self._reply(bytes([IAC, SB, CHARSET, 2]) + b"UTF-8" + bytes([IAC, SE]))
         return None
 
     def _parse(self):

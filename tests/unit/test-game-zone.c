@@ -201,6 +201,22 @@ main(void)
 		tap_is_int(both, 0, "never both in one tick");
 	}
 
+	/* Assist: a mob joins its kin's quarrel with Alice once she is free; not while she fights the kin. */
+	zone();
+	mob(40, 1, 0)->fighting = 10;
+	st.zone.mobs[0].template_id = 7;
+	mob(41, 1, GAME_MOB_ASSIST)->template_id = 7;
+	mob(42, 1, GAME_MOB_ASSIST)->template_id = 8; /* no kin of the fighter */
+	tick(3);
+	f = of(41);
+	tap_ok(f && f->action.verb == GAME_VERB_KILL && f->action.target_char == 10 && f->lock_char == 10 &&
+		       f->lock_mob == 41,
+	       "assist: the kin's fellow attacks Alice, whom the kin is after");
+	tap_ok(!of(42), "assist: a mob of another template does not");
+	st.zone.chars[0].fighting = 40;
+	tick(3);
+	tap_ok(!of(41), "assist: while Alice fights the kin, it waits (one fight per character)");
+
 	/* Determinism: the same zone, seed and clock give the same decisions. */
 	zone();
 	mob(25, 1, GAME_MOB_WANDER);

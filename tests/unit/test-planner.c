@@ -6,6 +6,7 @@
  * characters, sizes).  No database.  tests/golden/ pins the grammar itself.
  */
 #include <string.h>
+#include <time.h>
 
 #include "core/json.h"
 #include "planner/planner.h"
@@ -389,6 +390,75 @@ test_expand(void)
 	       "! repeats the last command");
 }
 
+/* Milliseconds of CPU-independent wall time, for the bounds below. */
+static double
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double) ts.tv_sec * 1e3 + (double) ts.tv_nsec / 1e6;
+}
+
+/*
+ * The alias bomb (issue 15, finding 1): four levels of aliases, each naming
+ * the level below as often as 512 bytes allow, the bottom one 512 empty
+ * pieces.  Typed as one word it used to become ~170^3 * 512 pieces and hold
+ * the thread for minutes; the budget stops it at the 65th piece.
+ */
+static void
+test_expand_budget(void)
+{
+	static char l1[PLANNER_MAX_ALIAS_BODY + 1], l2[PLANNER_MAX_ALIAS_BODY + 1], l3[PLANNER_MAX_ALIAS_BODY + 1],
+		l4[PLANNER_MAX_ALIAS_BODY + 1];
+	static struct planner_lines out;
+	struct planner_alias al[] = {{"b1", l1}, {"b2", l2}, {"b3", l3}, {"b4", l4}, {"ok", "look;look;look"},
+				     {"x", "say x"}};
+	char *lv[] = {l2, l3, l4};
+	struct wr_error e = {0};
+	double t0;
+	int r;
+
+	memset(l1, ';', PLANNER_MAX_ALIAS_BODY);
+	for (int k = 0; k < 3; k++) {
+		size_t n = 0;
+
+		while (n + 3 <= PLANNER_MAX_ALIAS_BODY) {
+			memcpy(lv[k] + n, k == 0 ? "b1;" : k == 1 ? "b2;" : "b3;", 3);
+			n += 3;
+		}
+		lv[k][n - 1] = '\0';
+	}
+	/* 512 empty pieces: no command at all, but 512 pieces of work. */
+	r = planner_expand("b1", al, 6, NULL, &out, &e);
+	tap_ok(r < 0 && strcmp(e.kind, "too_much_expansion") == 0, "512 empty pieces: too_much_expansion (%s)",
+	       r < 0 ? e.kind : "accepted");
+	t0 = now_ms();
+	r = planner_expand("b4", al, 6, NULL, &out, &e);
+	tap_ok(r < 0 && strcmp(e.kind, "too_much_expansion") == 0, "the four-level bomb: too_much_expansion");
+	tap_ok(now_ms() - t0 < 50, "the bomb is refused within 50 ms (%.2f ms)", now_ms() - t0);
+	/* Within the budget: ordinary nesting still works. */
+	r = planner_expand("ok", al, 6, NULL, &out, &e);
+	tap_ok(r == 0 && out.n == 3, "three commands through one alias");
+	/* At definition time. */
+	tap_ok(planner_alias_check(al, 0, "b1", l1, &e) < 0 && strcmp(e.kind, "alias_too_big") == 0,
+	       "defining 512 empty pieces: alias_too_big");
+	tap_ok(planner_alias_check(al, 1, "b2", l2, &e) < 0 && strcmp(e.kind, "alias_too_big") == 0,
+	       "defining an alias over a big one: alias_too_big");
+	/* b2 is harmless while b1 is "look"; redefining b1 would make b2 a bomb. */
+	{
+		struct planner_alias small[] = {{"b1", "look"}, {"b2", l2}};
+
+		tap_ok(planner_alias_check(small, 1, "b2", l2, &e) < 0, "170 references to a one-command alias: refused");
+		small[1].expansion = "b1;b1";
+		tap_ok(planner_alias_check(small, 2, "b1", "look", &e) == 0, "an ordinary redefinition is accepted");
+		tap_ok(planner_alias_check(small, 2, "b1", l1, &e) < 0 && strcmp(e.kind, "alias_too_big") == 0 &&
+			       strstr(e.msg, "\"b2\"") != NULL,
+		       "redefining the alias another alias uses into a bomb: refused, naming it (%s)", e.msg);
+	}
+	tap_ok(planner_alias_check(al + 4, 2, "k", "kill $1;kick $1", &e) == 0, "a two-command alias is accepted");
+}
+
 /* Text and structured JSON meet in one form: parse -> JSON -> command -> the same JSON. */
 static void
 test_round_trip(void)
@@ -498,6 +568,7 @@ main(void)
 	test_tell();
 	test_parse_edges();
 	test_expand();
+	test_expand_budget();
 	test_round_trip();
 	test_structured();
 	tap_done();
