@@ -633,6 +633,8 @@ world_load(struct world *w, const char *conninfo)
 	r = wr_db_exec(&ld.db, sql_lock, 0, NULL, PGRES_TUPLES_OK, NULL, &ld.err);
 	for (size_t s = 0; r >= 0 && s < WR_ELEMENTSOF(load_steps); s++)
 		r = load_steps[s](&ld, w);
+	if (r >= 0) /* issue 13: triggers, tags, skies, hidden exits */
+		r = world_load_script(&ld.db, w, &ld.err, ld.what, sizeof(ld.what));
 	if (r < 0)
 		goto out;
 	loader_what(&ld, "world");
