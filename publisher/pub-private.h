@@ -86,6 +86,7 @@ struct pub_config {
 	char *telnet_port_file;    /* from malloc() (config), "" = none */
 	char *telnet_name;         /* from malloc() (config): the world's name in MSSP and the banner */
 	int64_t telnet_resume_s;   /* how long a dropped telnet login may resume */
+	char *ingress_url;         /* from malloc() (config): telnet account log-in via this wr-ingress, "" = tokens only */
 };
 
 /* store.c ------------------------------------------------------------------ */
@@ -518,6 +519,9 @@ telnet_port(const struct pub *p);
 /* Frees the resume table and the room cache (after the context is gone). */
 void
 telnet_done(struct pub *p);
+/* telnet-login.c: answers of the ingress to telnet account log-ins (lws_cancel_service()). */
+void
+telnet_login_drain(struct pub *p);
 
 /* access.c ----------------------------------------------------------------- */
 
