@@ -3,7 +3,7 @@
 # --ingress-url asks for a name, then a password with echo off (WILL
 # ECHO), and has wr-ingress check it (POST /v1/sessions), never the
 # database; a character list when the account has several; a token still
-# works at the same prompt.  Refusals each get their line: a wrong
+# works at the same prompt; a dropped account log-in resumes.  Refusals each get their line: a wrong
 # password (three closes the connection), a locked account, too many
 # attempts -- counted per player address (X-Forwarded-For from the
 # gateway, a trusted proxy of the ingress), not per gateway.  No password
@@ -89,6 +89,23 @@ t.login_account("wren", pw2)
 t.wait_text("character (number or name):")
 t.send_line("ash")
 check(t.wait_text("Welcome, Ash."), "or by name, any case", t.text[-300:])
+t.close()
+
+# Resume: Thistle dropped above; Birch speaks in her room; logging in again (any case) replays it.
+t = Telnet(port, gmcp=False)
+t.login_account("Wren", pw2)
+t.wait_text("character (number or name):")
+t.send_line("Birch")
+t.wait_text("Welcome, Birch.")
+t.send_line("say are you there thistle")
+check(t.wait_text("You say, 'are you there thistle'"), "Birch speaks in the start room")
+t.close()
+t = Telnet(port, gmcp=False)
+t.login_account("ROWAN", pw)
+check(t.wait_text("Welcome, Thistle.") and t.wait_text("Resuming") and
+      t.wait_text("Birch says, 'are you there thistle'"),
+      "an account log-in resumes like a token's: what was missed is shown", t.text[-400:])
+check(t.text.count("are you there thistle") == 1, "once")
 t.close()
 
 # A wrong password: a clear line and the name prompt again; the third closes.
