@@ -45,7 +45,6 @@
 #define PUB_STREAM_BUCKETS 1024    /* hash buckets of the stream table */
 #define PUB_STREAM_NAME 48         /* "room:<int64>" fits with room to spare */
 #define PUB_HELLO_TIMEOUT_S 10     /* time a client has to say hello */
-#define PUB_CLOSE_TIMEOUT_S 5      /* time a closing client has to go away */
 #define PUB_MAX_COMMAND_ID 64      /* bytes of a command frame's "id" */
 #define PUB_MAX_RESUME_STREAMS 8   /* members of a hello's "resume" */
 #define PUB_TOKEN_HASH 65          /* sha256 hex and its NUL */
@@ -63,6 +62,7 @@ struct pub_config {
 	int64_t port;
 	char *port_file;           /* from malloc() (config), "" = none */
 	int64_t backstop_ms;
+	int64_t close_timeout_s;   /* time a closing client has to take its close frame and go */
 	int64_t max_outbox;
 	int64_t max_connections;
 	int64_t command_threads;   /* threads (and database connections) running commands */

@@ -138,7 +138,7 @@ conn_closing(struct pub_conn *c, int code, const char *reason, bool now)
 	snprintf(c->close_reason, sizeof(c->close_reason), "%s", reason);
 	lws_callback_on_writable(c->wsi);
 	/* A client that stops reading may never make us writeable again. */
-	lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, PUB_CLOSE_TIMEOUT_S);
+	lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, (int) c->pub->cfg->close_timeout_s);
 }
 
 void
