@@ -285,6 +285,7 @@ struct pub_conn {
 	char *rx;                  /* from malloc(): the message being received */
 	size_t rx_len, rx_cap;     /* rx_cap <= PUB_MAX_RX */
 	char *token;               /* from malloc(): the hello's token, for commands */
+	bool token_renewing;       /* telnet.c: a refresh replaces token; the old one's revocation is expected */
 	char peer[64];             /* the peer's address (guard.c) */
 	bool pre_hello;            /* counted in pub->npre_hello */
 	struct pub_cmd_peer *cmd_peer; /* commands.c; NULL until the first command */

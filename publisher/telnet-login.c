@@ -20,6 +20,10 @@
  * a connection that closed meanwhile is simply not found, and its answer
  * is dropped.
  *
+ * A session token expires (the ingress's session-ttl): a playing account
+ * log-in renews it with its refresh token (POST /v1/sessions/refresh) a
+ * quarter of its life before the end, from the same threads.
+ *
  * Bounds: at most TN_LOGIN_QUEUE jobs waiting or running (past them, "try
  * again in a moment"), answers of at most TN_LOGIN_ANSWER_MAX bytes.  The
  * request body, which holds the password, is wiped (explicit_bzero) as soon
@@ -50,6 +54,7 @@
 struct tn_login_job {
 	struct tn_login_job *next;
 	uint64_t conn_id;
+	bool refresh;              /* POST /v1/sessions/refresh, not /v1/sessions */
 	char *body;                /* from malloc(): the request's JSON, with the password; wiped once sent */
 	size_t body_len;
 	char xff[64];              /* the player's address */
@@ -140,9 +145,9 @@ exchange(struct tn_login *l, struct tn_login_job *j)
 		goto out;
 	}
 	n = snprintf(head, sizeof(head),
-		     "POST /v1/sessions HTTP/1.0\r\nHost: %s\r\nContent-Type: application/json\r\n"
+		     "POST /v1/sessions%s HTTP/1.0\r\nHost: %s\r\nContent-Type: application/json\r\n"
 		     "X-Forwarded-For: %s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
-		     l->hostport, j->xff, j->body_len);
+		     j->refresh ? "/refresh" : "", l->hostport, j->xff, j->body_len);
 	if (n < 0 || (size_t) n >= sizeof(head) || send_all(fd, head, (size_t) n) < 0 ||
 	    send_all(fd, j->body, j->body_len) < 0) {
 		log_warning("telnet log-in: could not send to the ingress at %s", l->hostport);
@@ -329,8 +334,9 @@ json_escape(char *b, const char *s)
 	return n;
 }
 
-int
-tn_login_submit(struct pub_conn *c, const char *name, const char *password)
+/* Queues {"k1":"v1","k2":"v2"} to POST /v1/sessions (or .../refresh). */
+static int
+submit(struct pub_conn *c, bool refresh, const char *k1, const char *v1, const char *k2, const char *v2)
 {
 	struct tn_login *l = c->pub->telnet->login;
 	struct tn_login_job *j;
@@ -342,13 +348,14 @@ tn_login_submit(struct pub_conn *c, const char *name, const char *password)
 		return -EBUSY;
 	j = wr_xcalloc(1, sizeof(*j));
 	j->conn_id = c->id;
+	j->refresh = refresh;
 	snprintf(j->xff, sizeof(j->xff), "%s", c->peer);
-	cap = 32 + 6 * (strlen(name) + strlen(password));
+	cap = 64 + 6 * (strlen(v1) + strlen(v2));
 	j->body = wr_xmalloc(cap);
-	n += (size_t) sprintf(j->body, "{\"name\":\"");
-	n += json_escape(j->body + n, name);
-	n += (size_t) sprintf(j->body + n, "\",\"password\":\"");
-	n += json_escape(j->body + n, password);
+	n += (size_t) sprintf(j->body, "{\"%s\":\"", k1);
+	n += json_escape(j->body + n, v1);
+	n += (size_t) sprintf(j->body + n, "\",\"%s\":\"", k2);
+	n += json_escape(j->body + n, v2);
 	n += (size_t) sprintf(j->body + n, "\"}");
 	j->body_len = n;
 	l->inflight++;
@@ -361,6 +368,18 @@ tn_login_submit(struct pub_conn *c, const char *name, const char *password)
 	pthread_cond_signal(&l->wake);
 	pthread_mutex_unlock(&l->lock);
 	return 0;
+}
+
+int
+tn_login_submit(struct pub_conn *c, const char *name, const char *password)
+{
+	return submit(c, false, "name", name, "password", password);
+}
+
+int
+tn_login_refresh(struct pub_conn *c, const char *refresh_token, const char *character)
+{
+	return submit(c, true, "refresh_token", refresh_token, "character", character);
 }
 
 void
@@ -382,7 +401,9 @@ telnet_login_drain(struct pub *p)
 		l->inflight--;
 		for (c = p->conns; c && c->id != j->conn_id; c = c->conn_next)
 			;
-		if (c && c->telnet && c->state != PUB_CONN_CLOSING)
+		if (c && c->telnet && c->state != PUB_CONN_CLOSING && j->refresh)
+			tn_refresh_answer(c, j->status, wr_strbuf_str(&j->answer));
+		else if (c && c->telnet && c->state != PUB_CONN_CLOSING)
 			tn_login_answer(c, j->status, j->retry_after, wr_strbuf_str(&j->answer));
 		job_free(j);
 		j = next;

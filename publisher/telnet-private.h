@@ -98,6 +98,8 @@ struct pub_telnet_conn {
 	char *session;             /* from malloc(): the session token the ingress gave, until the hello */
 	char picks[TN_MAX_PICKS][24]; /* the account's characters, for TN_PICK */
 	int npicks;
+	char *refresh;             /* from malloc(): the session's refresh token, NULL for a token log-in */
+	int64_t session_ttl_s;     /* the session token's life, as the ingress said */
 	struct wr_strbuf line;     /* the line being received, at most TN_MAX_LINE */
 	bool discarding;           /* the current line went over TN_MAX_LINE */
 	bool last_cr;              /* the last data byte was \r: a following \n or \0 ends nothing */
@@ -143,9 +145,15 @@ tn_login_stop(struct pub *p);
 /* Queues POST /v1/sessions {name, password} for c; 0, -EBUSY (too many at once) or -ENOTSUP (no ingress-url). */
 int
 tn_login_submit(struct pub_conn *c, const char *name, const char *password);
+/* Queues POST /v1/sessions/refresh for c's session (telnet.c renews it before it expires). */
+int
+tn_login_refresh(struct pub_conn *c, const char *refresh_token, const char *character);
 /* telnet.c: the ingress's answer (status 0: none) to c's log-in, on the lws thread. */
 void
 tn_login_answer(struct pub_conn *c, int status, int retry_after, const char *body);
+/* telnet.c: its answer to c's refresh. */
+void
+tn_refresh_answer(struct pub_conn *c, int status, const char *body);
 
 /* telnet-render.c ---------------------------------------------------------- */
 

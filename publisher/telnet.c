@@ -54,6 +54,7 @@
 
 #include "core/json.h"
 #include "core/log.h"
+#include "core/secret.h"
 #include "core/strbuf.h"
 #include "core/util.h"
 #include "publisher/telnet-private.h"
@@ -447,6 +448,23 @@ account_key(const struct pub_telnet_conn *t, char *out, size_t size)
 }
 
 static void
+forget_secret(char **s)
+{
+	if (*s) {
+		explicit_bzero(*s, strlen(*s));
+		free(*s);
+		*s = NULL;
+	}
+}
+
+/* Renews the session a quarter of its life before it expires (LWS_CALLBACK_TIMER). */
+static void
+renew_later(struct pub_conn *c, int64_t seconds)
+{
+	lws_set_timer_usecs(c->wsi, (lws_usec_t) seconds * LWS_US_PER_SEC);
+}
+
+static void
 play_account(struct pub_conn *c, const char *character)
 {
 	struct pub_telnet_conn *t = c->telnet;
@@ -458,8 +476,59 @@ play_account(struct pub_conn *c, const char *character)
 	t->npicks = 0;
 	t->state = TN_TOKEN;
 	login(c, session, character, key);
-	explicit_bzero(session, strlen(session));
-	free(session);
+	forget_secret(&session);
+	if (t->state == TN_PLAYING && t->refresh)
+		renew_later(c, t->session_ttl_s - t->session_ttl_s / 4);
+	else
+		forget_secret(&t->refresh);
+}
+
+static void
+renew(struct pub_conn *c)
+{
+	struct pub_telnet_conn *t = c->telnet;
+
+	if (!t || t->state != TN_PLAYING || !t->refresh || c->token_renewing || c->state == PUB_CONN_CLOSING)
+		return;
+	if (tn_login_refresh(c, t->refresh, c->char_name ? c->char_name : "") < 0) {
+		renew_later(c, 5);
+		return;
+	}
+	c->token_renewing = true;
+}
+
+void
+tn_refresh_answer(struct pub_conn *c, int status, const char *body)
+{
+	struct pub_telnet_conn *t = c->telnet;
+	struct json_object *o = status == 201 ? json_tokener_parse(body) : NULL, *tok, *ref, *exp;
+
+	c->token_renewing = false;
+	if (o && json_object_object_get_ex(o, "token", &tok) && json_object_is_type(tok, json_type_string) &&
+	    json_object_object_get_ex(o, "refresh_token", &ref) && json_object_is_type(ref, json_type_string) &&
+	    json_object_get_string_len(tok) > 0 && json_object_get_string_len(ref) > 0) {
+		char hash[WR_TOKEN_HASH_LEN + 1];
+
+		wr_token_hash(json_object_get_string(tok), hash);
+		snprintf(c->token_hash, sizeof(c->token_hash), "%s", hash);
+		forget_secret(&c->token);
+		c->token = wr_xstrdup(json_object_get_string(tok));
+		forget_secret(&t->refresh);
+		t->refresh = wr_xstrdup(json_object_get_string(ref));
+		if (json_object_object_get_ex(o, "expires_in", &exp) && json_object_get_int64(exp) >= 4)
+			t->session_ttl_s = json_object_get_int64(exp);
+		renew_later(c, t->session_ttl_s - t->session_ttl_s / 4);
+		log_info_ctx(c->logctx, "telnet session renewed");
+	} else if (status == 0 || status == 429 || status >= 500) {
+		/* The ingress is away or busy: try again while the token lasts. */
+		log_warning_ctx(c->logctx, "telnet session not renewed (HTTP %d): trying again in 10 s", status);
+		renew_later(c, 10);
+	} else {
+		/* Refused (logged out, locked, the character deleted): the token's recheck closes the connection. */
+		log_info_ctx(c->logctx, "telnet session not renewed (HTTP %d)", status);
+		forget_secret(&t->refresh);
+	}
+	json_object_put(o);
 }
 
 static void
@@ -526,6 +595,12 @@ tn_login_answer(struct pub_conn *c, int status, int retry_after, const char *bod
 		}
 		free(t->session);
 		t->session = wr_xstrdup(token);
+		forget_secret(&t->refresh);
+		if (json_object_object_get_ex(o, "refresh_token", &v) && json_object_is_type(v, json_type_string))
+			t->refresh = wr_xstrdup(json_object_get_string(v));
+		t->session_ttl_s = 900;
+		if (json_object_object_get_ex(o, "expires_in", &v) && json_object_get_int64(v) >= 4)
+			t->session_ttl_s = json_object_get_int64(v);
 		if (t->npicks == 0) {
 			tn_close(c, "This account has no characters yet: create one in the web client "
 				    "(or with POST /v1/characters), then log in again.");
@@ -1010,7 +1085,8 @@ tn_closed(struct pub *p, struct pub_conn *c)
 	wr_strbuf_done(&t->out);
 	free(t->login_token);
 	free(t->login_character);
-	free(t->session);
+	forget_secret(&t->session);
+	forget_secret(&t->refresh);
 	free(t);
 	c->telnet = NULL;
 }
@@ -1036,6 +1112,10 @@ telnet_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, v
 	case LWS_CALLBACK_RAW_CLOSE:
 		if (c)
 			tn_closed(pub_of(wsi), c);
+		return 0;
+	case LWS_CALLBACK_TIMER:
+		if (c && c->live && c->telnet)
+			renew(c);
 		return 0;
 	default:
 		return 0;

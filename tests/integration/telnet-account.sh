@@ -15,9 +15,11 @@ pg_start_world
 psql "$PGADMIN" -qc "ALTER SYSTEM SET log_statement = 'all'" -c "SELECT pg_reload_conf()" >/dev/null
 ALICE=$("$WRCTL" token issue alice)
 [ -n "$ALICE" ] || bail "no token"
-INGRESS_ARGS="--password-limits=minimum --trusted-proxies=127.0.0.1 --signup-attempts=100 --login-attempts=1000 --login-failures=100"
+# Sessions of 10 s, and a gateway that rechecks tokens every second: a
+# playing session must be renewed (refresh token) or it is closed.
+INGRESS_ARGS="--password-limits=minimum --trusted-proxies=127.0.0.1 --signup-attempts=100 --login-attempts=1000 --login-failures=100 --session-ttl=10"
 services_start 1
-TELNET_ARGS="--ingress-url=$HTTP" telnet_start
+TELNET_ARGS="--ingress-url=$HTTP --token-recheck-ms=1000" telnet_start
 # A second ingress with a small per-address limit, and a gateway using it.
 svc ingress2 "$BUILD/ingress/wr-ingress" --port=0 --port-file="$T_DIR/ingress2.port" --password-limits=minimum \
 	--trusted-proxies=127.0.0.1 --login-attempts=2
@@ -51,6 +53,7 @@ sql "UPDATE accounts SET disabled_at = now() WHERE name = 'Locky'" >/dev/null
 
 py_checks "$TELNET_PORT" "$(cat "$T_DIR/telnet2.port")" "$ALICE" "$PW" "$PW2" "$WRONG" <<'PY'
 import sys
+import time
 from telnetclient import Telnet
 from wsclient import check, sql
 
@@ -142,6 +145,23 @@ t.send_line(alice)
 check(t.wait_text("Welcome, Alice."), "a token at the name prompt logs in as before", t.text[-200:])
 t.close()
 
+# The session (10 s here) is renewed while playing: still playing after 13 s.
+t = Telnet(port, gmcp=False)
+t.login_account("Wren", pw2)
+t.wait_text("character (number or name):")
+t.send_line("1")
+check(t.wait_text("Welcome, Ash.") and t.wait_text("Millbrook Square"), "Ash logs in")
+time.sleep(13)
+t.poll(0.5)
+start = len(t.text)
+try:
+    t.send_line("look")
+except OSError:
+    pass
+check(t.wait_text("Millbrook Square", 10, start) and not t.eof,
+      "after the session's 10 s, the connection still plays (its token was renewed)", t.text[start:])
+t.close()
+
 # The ingress's per-address limit (2 here) counts the player's address, not the gateway's.
 for i in range(2):
     t = Telnet(port2, gmcp=False, source="127.0.0.2")
@@ -159,11 +179,12 @@ check(t.wait_text("Welcome, Limber."), "another player's address, through the sa
 t.close()
 PY
 
+grep -q "telnet session renewed" "$T_DIR/telnet.log"; ok $? "the gateway renewed the session with its refresh token"
 # ---- no password in any log
 sleep 0.3
 for f in "$T_DIR"/*.log; do
 	for s in "$PW" "$PW2" "$WRONG"; do
-		ok "$(grep -qF "$s" "$f"; [ $? -eq 1 ]; echo $?)" "no password in $(basename "$f")"
+		ok "$(grep -qF -- "$s" "$f"; [ $? -eq 1 ]; echo $?)" "no password in $(basename "$f")"
 	done
 done
 ok "$(grep -q "wr_account_login\|password_hash\|FROM accounts" "$T_DIR/postgresql.log"; echo $?)" \
