@@ -304,6 +304,15 @@ pub_hello(struct pub_conn *c, const char *token, const char *character, struct j
 	}
 	c->admin = h.admin;
 	memcpy(c->token_hash, h.token_hash, sizeof(c->token_hash));
+	/* issue 13: a service token follows the mobs it drives (drive.c), over a websocket. */
+	if (h.service) {
+		if (c->telnet)
+			return wr_error_set(reterr, -EACCES, "unauthorized", "a service token connects over a websocket");
+		c->token = wr_xstrdup(token);
+		(void) drive_hello(c, &h);
+		lws_set_timeout(c->wsi, NO_PENDING_TIMEOUT, 0);
+		return 0;
+	}
 	c->char_id = h.char_id;
 	c->char_name = h.name;
 	c->token = wr_xstrdup(token);
