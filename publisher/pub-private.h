@@ -88,6 +88,7 @@ struct pub_config {
 	char *telnet_port_file;    /* from malloc() (config), "" = none */
 	char *telnet_name;         /* from malloc() (config): the world's name in MSSP and the banner */
 	int64_t telnet_resume_s;   /* how long a dropped telnet login may resume */
+	char *ingress_url;         /* from malloc() (config): telnet account log-in via this wr-ingress, "" = tokens only */
 };
 
 /* store.c ------------------------------------------------------------------ */
@@ -299,6 +300,7 @@ struct pub_conn {
 	char *rx;                  /* from malloc(): the message being received */
 	size_t rx_len, rx_cap;     /* rx_cap <= PUB_MAX_RX */
 	char *token;               /* from malloc(): the hello's token, for commands */
+	bool token_renewing;       /* telnet.c: a refresh replaces token; the old one's revocation is expected */
 	char peer[64];             /* the peer's address (guard.c) */
 	bool pre_hello;            /* counted in pub->npre_hello */
 	struct pub_cmd_peer *cmd_peer; /* commands.c; NULL until the first command */
@@ -537,6 +539,9 @@ telnet_port(const struct pub *p);
 /* Frees the resume table and the room cache (after the context is gone). */
 void
 telnet_done(struct pub *p);
+/* telnet-login.c: answers of the ingress to telnet account log-ins (lws_cancel_service()). */
+void
+telnet_login_drain(struct pub *p);
 
 /* access.c ----------------------------------------------------------------- */
 

@@ -616,6 +616,7 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
 		/* lws_cancel_service(): a command thread has results ready. */
 		pub_commands_drain(pub_of(wsi));
+		telnet_login_drain(pub_of(wsi));
 		return 0;
 	default:
 		return lws_callback_http_dummy(wsi, reason, user, in, len);
