@@ -42,9 +42,3 @@ GRANT INSERT ON accounts TO wr_ingress;
 GRANT INSERT, UPDATE ON sessions TO wr_ingress;
 GRANT UPDATE (revoked_at) ON access_tokens TO wr_ingress;
 
--- Ingress: characters made and deleted by players (schema/functions/wr_characters.sql:
--- wr_character_create/_delete lock the room (FOR NO KEY UPDATE), write the
--- character, its kit and the room's event).  Found by tests/integration/accounts-http.sh
--- once the tests ran as the service roles.
-GRANT UPDATE ON rooms TO wr_ingress;
-GRANT INSERT, UPDATE, DELETE ON characters, items, stream_counters, event_log, event_streams TO wr_ingress;
