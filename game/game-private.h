@@ -306,6 +306,18 @@ int
 game_apply_share(struct game_state *st, const struct game_action *a, struct game_outcome *out);
 int
 game_apply_group_hear(struct game_state *st, const struct game_action *a, struct game_outcome *out);
+/* presence.c (issue 17): quit, afk, title, and coming back */
+int
+game_apply_quit(struct game_state *st, const struct game_action *a, struct game_char *actor,
+		struct game_outcome *out);
+int
+game_apply_afk(struct game_state *st, const struct game_action *a, struct game_char *actor,
+	       struct game_outcome *out);
+int
+game_apply_title(struct game_state *st, const struct game_action *a, struct game_char *actor,
+		 struct game_outcome *out);
+void
+game_presence_return(struct game_char *actor, const struct game_action *a, struct game_outcome *out);
 /* social.c (issue 17) */
 int
 game_apply_follow(struct game_state *st, const struct game_action *a, struct game_char *actor,

@@ -100,6 +100,9 @@ static const struct verb_shape {
 	[GAME_VERB_GROUP_ACCEPT] = {T_NONE, T_NONE, T_NONE, false, false},
 	[GAME_VERB_GROUP_LEAVE] = {T_NONE, T_NONE, T_NONE, false, false},
 	[GAME_VERB_GTELL] = {T_NONE, T_NONE, T_NONE, true, false},
+	[GAME_VERB_QUIT] = {T_NONE, T_NONE, T_NONE, false, false},
+	[GAME_VERB_AFK] = {T_NONE, T_NONE, T_NONE, false, false},
+	[GAME_VERB_TITLE] = {T_NONE, T_NONE, T_NONE, true, false},
 	[GAME_VERB_TRIGGER] = {T_NONE, T_NONE, T_NONE, false, false}, /* system only: never planned */
 };
 

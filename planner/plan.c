@@ -920,6 +920,9 @@ planner_plan(const struct planner_command *cmd, const struct planner_view *view,
 	case GAME_VERB_GROUP_ACCEPT:
 	case GAME_VERB_GROUP_LEAVE:
 	case GAME_VERB_GTELL:
+	case GAME_VERB_QUIT:
+	case GAME_VERB_AFK:
+	case GAME_VERB_TITLE:
 		break;
 	case GAME_VERB_GROUP_INVITE:
 		r = plan_group_invite(cmd, view, &a, reterr);

@@ -454,6 +454,10 @@ decode_char(struct json_object *c, struct game_char *ch)
 		.weighed = bool_member(c, "weighed"),
 		.possessions = bool_member(c, "possessions"),
 		.locked = bool_member(c, "locked"),
+		/* issue 17: absent (an older load) means in the world */
+		.quit = wr_json_member(c, "in_world", json_type_boolean) && !bool_member(c, "in_world"),
+		.afk = bool_member(c, "afk"),
+		.title = opt_str_member(c, "title"),
 	};
 	decode_followers(c, ch);
 	decode_group(c, ch);
@@ -602,6 +606,8 @@ decode_lists(struct json_object *doc, struct game_state *st, struct wr_error *re
 			.level = i32_member(c, "level"),
 			.invisible = bool_member(c, "invisible"),
 			.active_ms = i64_member(c, "active_ms"),
+			.afk = bool_member(c, "afk"),          /* issue 17 */
+			.title = opt_str_member(c, "title"),
 		};
 	}
 	if (corpse && decode_item(corpse, &st->corpse) < 0)
@@ -1142,6 +1148,12 @@ encode_chars(const struct game_state *st, struct wr_strbuf *sb)
 		if (c->group_set)
 			wr_strbuf_printf(sb, ",\"group_id\":%" PRId64 ",\"group_invite\":%" PRId64, c->group_id,
 					 c->group_invite);
+		/* issue 17: quit, afk, title (0018_quit); "" clears the title */
+		if (c->presence_set) {
+			wr_strbuf_printf(sb, ",\"in_world\":%s,\"afk\":%s,\"title\":", !c->quit ? "true" : "false",
+					 c->afk ? "true" : "false");
+			wr_strbuf_json_str(sb, c->title ? c->title : "");
+		}
 		wr_strbuf_puts(sb, "}");
 		sep = ",";
 	}
