@@ -66,6 +66,12 @@ game_verb_implemented(enum game_verb v)
 	case GAME_VERB_QUIT:
 	case GAME_VERB_AFK:
 	case GAME_VERB_TITLE:
+	case GAME_VERB_GOSSIP:
+	case GAME_VERB_OOC:
+	case GAME_VERB_MUTE:
+	case GAME_VERB_UNMUTE:
+	case GAME_VERB_IGNORE:
+	case GAME_VERB_UNIGNORE:
 		return true;
 	default:
 		/* internal verbs (trigger, round, decay, respawn): never from a client */
@@ -92,7 +98,8 @@ static bool
 talks(enum game_verb v)
 {
 	return v == GAME_VERB_SAY || v == GAME_VERB_EMOTE || v == GAME_VERB_TELL || v == GAME_VERB_SHOUT ||
-	       v == GAME_VERB_GTELL || v == GAME_VERB_TITLE;
+	       v == GAME_VERB_GTELL || v == GAME_VERB_TITLE || v == GAME_VERB_GOSSIP || v == GAME_VERB_OOC ||
+	       v == GAME_VERB_MUTE || v == GAME_VERB_UNMUTE;
 }
 
 /* An action no planner makes: the worker's bug or bad queue data, never a player's mistake. */
@@ -129,6 +136,8 @@ malformed(const struct game_action *a)
 	case GAME_VERB_TELL:
 		return a->target_char <= 0;
 	case GAME_VERB_GROUP_INVITE:
+	case GAME_VERB_IGNORE:
+	case GAME_VERB_UNIGNORE:
 		return a->target_char <= 0;
 	case GAME_VERB_SHARE:
 		return a->actor_char <= 0 || a->amount <= 0;
@@ -237,6 +246,15 @@ apply(struct game_state *st, const struct game_action *a, const struct game_env 
 		return game_apply_afk(st, a, actor, out);
 	case GAME_VERB_TITLE:
 		return game_apply_title(st, a, actor, out);
+	case GAME_VERB_GOSSIP:
+	case GAME_VERB_OOC:
+		return game_apply_channel(st, a, actor, out);
+	case GAME_VERB_MUTE:
+	case GAME_VERB_UNMUTE:
+		return game_apply_mute(st, a, actor, out);
+	case GAME_VERB_IGNORE:
+	case GAME_VERB_UNIGNORE:
+		return game_apply_ignore(st, a, actor, out);
 	case GAME_VERB_LOOK:
 		r = game_apply_look(st, a, actor, out);
 		/* A plain look (a player arriving, logging in) wakes a sleeping zone. */

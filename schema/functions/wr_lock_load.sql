@@ -243,6 +243,9 @@ BEGIN
 				'locked', c.id = ANY(p_characters),
 				-- issue 17: quit, afk, title (0018_quit)
 				'in_world', c.in_world, 'afk', c.afk, 'title', c.title,
+				-- issue 17: channels (0018_channels): the account's muted ones, whom it ignores
+				'muted', (SELECT a.muted_channels FROM accounts a WHERE a.id = c.account_id),
+				'ignoring', c.ignoring,
 				'description', CASE WHEN c.id = ANY(r_characters) THEN c.description END,
 				'carried_weight', CASE WHEN c.id = ANY(r_weights) AND c.id = ANY(p_characters)
 				                       THEN wr_weight_inside(c.id, NULL) END,
