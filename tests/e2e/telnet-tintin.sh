@@ -83,5 +83,6 @@ is "$(count_pane "Bob says, 'are you still there'")" "1" "what Bob said while sh
 
 keys "quit"
 wait_pane "Goodbye."; ok $? "quit says goodbye"
+wait_sql "SELECT in_world FROM characters WHERE name = 'Alice'" f; ok $? "quit on telnet is the game's quit: Alice left the world (issue 17)"
 [ "$T_FAILED" -eq 0 ] || pane | tail -40 | sed 's/^/# /'
 finish
