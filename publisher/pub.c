@@ -315,6 +315,7 @@ pub_hello(struct pub_conn *c, const char *token, const char *character, struct j
 	}
 	c->char_id = h.char_id;
 	c->char_name = h.name;
+	c->filter = h.filter;
 	c->token = wr_xstrdup(token);
 	if (h.char_id > 0)
 		snprintf(c->char_key, sizeof(c->char_key), "char:%lld", (long long) h.char_id);

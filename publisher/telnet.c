@@ -653,6 +653,13 @@ local_command(struct pub_conn *c, const char *line)
 		t->colour = true;
 		tn_puts(c, ANSI_SYSTEM "Colour is on." ANSI_RESET "\n");
 	} else if (!strcmp(line, "quit")) {
+		/* Playing: the game's quit (the room sees the character leave); its
+		 * CharacterQuit closes the connection (telnet-render.c).  Refused
+		 * (in a fight), the connection stays. */
+		if (t->state == TN_PLAYING) {
+			run_command(c, "quit");
+			return true;
+		}
 		pub_conn_close(c, LWS_CLOSE_STATUS_NORMAL, "Goodbye.");
 		return true;
 	} else {

@@ -84,6 +84,7 @@ is "$(count_pane "Bob says, 'are you still there'")" "1" "what Bob said while sh
 
 keys "quit"
 wait_pane "Goodbye."; ok $? "quit says goodbye"
+wait_sql "SELECT in_world FROM characters WHERE name = 'Alice'" f; ok $? "quit on telnet is the game's quit: Alice left the world (issue 17)"
 
 # ---- An account instead of a token (docs/telnet.md "Logging in"): a
 # gateway with --ingress-url; the name, the password (not echoed), the
