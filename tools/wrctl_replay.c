@@ -29,8 +29,10 @@
 #include <unistd.h>
 
 #include "core/db.h"
+#include "core/json.h"
 #include "core/strbuf.h"
 #include "core/util.h"
+#include "game/game.h"
 #include "tools/wrctl.h"
 
 #define MAX_FILTER 64     /* --stream / --type / --actor values */
@@ -103,21 +105,46 @@ static void
 build_select(struct replay *r, struct wr_strbuf *q, bool archives, const char *extra)
 {
 	struct wr_strbuf a = WR_STRBUF_INIT;
+	/* An event's streams, by name: "stream#seq,..." for the text, the JSON array's members for JSON. */
+	const char *agg = r->text ? "string_agg(x.stream || '#' || x.seq, ',' ORDER BY x.stream)"
+				  : "string_agg('{\"stream\":' || to_json(x.stream) || ',\"seq\":' || x.seq || '}', ','"
+				    " ORDER BY x.stream)";
 
-	/* Plain columns, formatted by the client (format_line): building JSON on
-	 * the server costs it several times more than the COPY itself. */
-	wr_strbuf_puts(q, "SELECT e.event_id, to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
-			  " e.type, e.v, e.actor_key, e.action_id, e.command_id, e.instance_id, s.streams, ");
-	wr_strbuf_puts(q, r->text ? "coalesce(e.payload->>'text', e.payload::text)" : "e.payload");
+	/* JSON: the server concatenates each line (text operators only, no JSON
+	 * builder: those cost several times the COPY itself), and a flag: 1 when
+	 * the payload is not at the version this build writes (upcast_line).
+	 * Text: plain columns, formatted by the client (format_line). */
+	if (!r->text) {
+		wr_strbuf_puts(q, "SELECT CASE WHEN e.v <> CASE e.type");
+		for (size_t i = 0;; i++) {
+			int ver;
+			const char *t = game_event_versioned(i, &ver);
+
+			if (!t)
+				break;
+			wr_strbuf_printf(q, " WHEN '%s' THEN %d", t, ver); /* game/versions.c: plain names */
+		}
+		wr_strbuf_puts(q, " ELSE 1 END THEN 1 ELSE 0 END,"
+				  " '{\"event_id\":' || e.event_id || ',\"created_at\":\"' ||"
+				  " to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') ||"
+				  " '\",\"type\":' || to_json(e.type) || ',\"v\":' || e.v ||"
+				  " ',\"actor_key\":' || coalesce(to_json(e.actor_key)::text, 'null') ||"
+				  " ',\"action_id\":' || coalesce(e.action_id::text, 'null') ||"
+				  " ',\"command_id\":' || coalesce(to_json(e.command_id)::text, 'null') ||"
+				  " ',\"instance_id\":' || coalesce(e.instance_id::text, 'null') ||"
+				  " ',\"streams\":[' || coalesce(s.streams, '') || '],\"payload\":' || e.payload::text || '}'");
+	} else {
+		wr_strbuf_puts(q, "SELECT e.event_id, to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
+				  " e.type, e.v, e.actor_key, e.action_id, e.command_id, e.instance_id, s.streams,"
+				  " coalesce(e.payload->>'text', e.payload::text)");
+	}
 	/* History: one hash join with the stream rows of the span beats a lookup
 	 * per event; live reads (extra: a few new transactions) look them up. */
 	if (extra)
-		wr_strbuf_puts(q, " FROM %E e LEFT JOIN LATERAL (SELECT string_agg(x.stream || '#' || x.seq, ',' ORDER BY"
-				  " x.stream) AS streams FROM %S x WHERE x.event_id = e.event_id AND x.created_at = e.created_at) s"
-				  " ON true WHERE true");
+		wr_strbuf_printf(q, " FROM %%E e LEFT JOIN LATERAL (SELECT %s AS streams FROM %%S x WHERE x.event_id = e.event_id"
+				    " AND x.created_at = e.created_at) s ON true WHERE true", agg);
 	else {
-		wr_strbuf_puts(q, " FROM %E e LEFT JOIN (SELECT x.event_id, string_agg(x.stream || '#' || x.seq, ',' ORDER BY"
-				  " x.stream) AS streams FROM %S x WHERE true");
+		wr_strbuf_printf(q, " FROM %%E e LEFT JOIN (SELECT x.event_id, %s AS streams FROM %%S x WHERE true", agg);
 		if (r->from)
 			wr_strbuf_printf(q, " AND x.event_id >= %s", r->from);
 		if (r->to)
@@ -241,71 +268,61 @@ split_row(char *row, size_t len, char *f[F_N])
 	return n == F_N - 1;
 }
 
+/* One event as a rendered text line: time #id type actor streams text. */
 static void
-put_json_str(FILE *out, const char *s)
-{
-	if (!s) {
-		fputs("null", out);
-		return;
-	}
-	putc('"', out);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char) *s;
-
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(out, "\\u%04x", c);
-		else
-			putc(c, out);
-	}
-	putc('"', out);
-}
-
-/* One event as a JSON line ({"event_id", "created_at", "type", "v",
- * "actor_key", "action_id", "command_id", "instance_id", "streams":
- * [{"stream", "seq"}], "payload"}) or a rendered text line. */
-static void
-format_line(const struct replay *r, char *f[F_N], FILE *out)
+format_line(char *f[F_N], FILE *out)
 {
 	char *save = NULL, *list = f[F_STREAMS];
 	const char *sep = "";
 
-	if (r->text) {
-		fprintf(out, "%s #%s %s %s ", f[F_AT], f[F_ID], f[F_TYPE], f[F_ACTOR] ? f[F_ACTOR] : "-");
-		for (char *s = list ? strtok_r(list, ",", &save) : NULL; s; s = strtok_r(NULL, ",", &save)) {
-			char *hash = strrchr(s, '#');
-
-			if (hash)
-				*hash = ':';
-			fprintf(out, "%s%s", sep, s);
-			sep = ",";
-		}
-		fprintf(out, " %s\n", f[F_PAYLOAD] ? f[F_PAYLOAD] : "");
-		return;
-	}
-	fprintf(out, "{\"event_id\":%s,\"created_at\":\"%s\",\"type\":", f[F_ID], f[F_AT]);
-	put_json_str(out, f[F_TYPE]);
-	fprintf(out, ",\"v\":%s,\"actor_key\":", f[F_V]);
-	put_json_str(out, f[F_ACTOR]);
-	fprintf(out, ",\"action_id\":%s,\"command_id\":", f[F_ACTION] ? f[F_ACTION] : "null");
-	put_json_str(out, f[F_COMMAND]);
-	fprintf(out, ",\"instance_id\":%s,\"streams\":[", f[F_INSTANCE] ? f[F_INSTANCE] : "null");
+	fprintf(out, "%s #%s %s %s ", f[F_AT], f[F_ID], f[F_TYPE], f[F_ACTOR] ? f[F_ACTOR] : "-");
 	for (char *s = list ? strtok_r(list, ",", &save) : NULL; s; s = strtok_r(NULL, ",", &save)) {
 		char *hash = strrchr(s, '#');
 
-		if (!hash)
-			continue;
-		*hash = '\0';
-		fprintf(out, "%s{\"stream\":", sep);
-		put_json_str(out, s);
-		fprintf(out, ",\"seq\":%s}", hash + 1);
+		if (hash)
+			*hash = ':';
+		fprintf(out, "%s%s", sep, s);
 		sep = ",";
 	}
-	fprintf(out, "],\"payload\":%s}\n", f[F_PAYLOAD] ? f[F_PAYLOAD] : "null");
+	fprintf(out, " %s\n", f[F_PAYLOAD] ? f[F_PAYLOAD] : "");
 }
 
-/* COPY (query) TO STDOUT, each row formatted onto stdout. */
+/*
+ * A JSON line whose payload is at an older version than this build writes:
+ * parsed, its payload upcast (wrctl_upcast.c), "v" set to the version read.
+ * The rare path: only rows the server flagged come here.
+ */
+static int
+upcast_line(const char *line, size_t len, FILE *out, struct wr_error *reterr)
+{
+	struct json_object *o = NULL, *type, *v, *payload;
+	int rc = wr_json_parse(line, len, 64, &o, reterr);
+
+	if (rc < 0)
+		return rc;
+	type = wr_json_member(o, "type", json_type_string);
+	v = wr_json_member(o, "v", json_type_int);
+	payload = wr_json_member(o, "payload", json_type_object);
+	if (!type || !v || !payload)
+		rc = wr_error_set(reterr, -EBADMSG, "internal", "event line without type, v or payload");
+	else
+		rc = wrctl_upcast(json_object_get_string(type), json_object_get_int(v), payload, reterr);
+	if (rc >= 0) {
+		json_object_object_add(o, "v", json_object_new_int(game_event_version(json_object_get_string(type))));
+		fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), out);
+		putc('\n', out);
+	}
+	json_object_put(o);
+	return rc;
+}
+
+/*
+ * COPY (query) TO STDOUT onto stdout.  JSON: CSV with a delimiter (0x02)
+ * and quote (0x01) no line holds (JSON text escapes every control
+ * character), so each row arrives as "F<02>LINE\n", byte for byte what is
+ * printed: written out whole unless F flags an upcast.  Text: COPY text rows,
+ * split and formatted here.
+ */
 static int
 copy_out(struct replay *r, const char *query, struct wr_error *reterr)
 {
@@ -314,7 +331,8 @@ copy_out(struct replay *r, const char *query, struct wr_error *reterr)
 	char *buf = NULL, *f[F_N];
 	int n, rc = 0;
 
-	wr_strbuf_printf(&sql, "COPY (%s) TO STDOUT", query);
+	wr_strbuf_printf(&sql, r->text ? "COPY (%s) TO STDOUT" : "COPY (%s) TO STDOUT WITH (FORMAT csv, DELIMITER E'\\x02',"
+				   " QUOTE E'\\x01')", query);
 	res = PQexec(r->db.conn, wr_strbuf_str(&sql));
 	wr_strbuf_done(&sql);
 	if (PQresultStatus(res) != PGRES_COPY_OUT) {
@@ -325,8 +343,13 @@ copy_out(struct replay *r, const char *query, struct wr_error *reterr)
 	}
 	PQclear(res);
 	while ((n = PQgetCopyData(r->db.conn, &buf, 0)) > 0) {
-		if (split_row(buf, (size_t) n, f))
-			format_line(r, f, stdout);
+		if (!r->text && n >= 4 && buf[1] == '\x02' && buf[2] == '{' && buf[n - 1] == '\n') {
+			if (buf[0] == '0')
+				fwrite(buf + 2, 1, (size_t) n - 2, stdout);
+			else if (!rc)
+				rc = upcast_line(buf + 2, (size_t) n - 3, stdout, reterr);
+		} else if (r->text && split_row(buf, (size_t) n, f))
+			format_line(f, stdout);
 		else if (!rc)
 			rc = wr_error_set(reterr, -EBADMSG, "internal", "unexpected COPY row");
 		PQfreemem(buf);
@@ -543,6 +566,10 @@ wrctl_replay(int argc, char **argv)
 			return 2;
 		}
 #undef OPT
+	}
+	if (wrctl_upcast_check(&err) < 0) {
+		fprintf(stderr, "wrctl replay: %s\n", err.msg);
+		return 1;
 	}
 	if (wr_db_init(&r.db, wrctl_database_url(argc, argv), "wrctl-replay",
 		       "SET statement_timeout = 0; SET TimeZone = 'UTC'; SET jit = off; SET work_mem = '256MB'", &err) < 0) {
