@@ -10,7 +10,8 @@
 #
 # The log is made by SQL: events shaped like the bench mix's (Said to the
 # room and the speaker's char stream, CharacterMoved, GoldGiven), two
-# stream rows per event, in today's partition; then `wrctl replay` (JSON
+# stream rows per event, written in event order as the worker does, in
+# today's partition; then `wrctl replay` (JSON
 # lines) and `wrctl replay --text` write it to a file, best of N runs.
 set -eu
 
@@ -57,7 +58,8 @@ sql "INSERT INTO event_log (type, payload, action_id, command_id, actor_key, ins
            FROM generate_series(1, $EVENTS) i) x" >/dev/null
 sql "INSERT INTO event_streams (stream, seq, event_id, created_at)
      SELECT s, row_number() OVER (PARTITION BY s ORDER BY e.event_id), e.event_id, e.created_at
-     FROM event_log e, LATERAL (VALUES ('room:' || (3000 + e.event_id % 50)), ('char:' || (e.event_id % 400 + 1))) v(s)" >/dev/null
+     FROM event_log e, LATERAL (VALUES ('room:' || (3000 + e.event_id % 50)), ('char:' || (e.event_id % 400 + 1))) v(s)
+     ORDER BY e.event_id, s" >/dev/null
 sql "VACUUM ANALYZE event_log" >/dev/null
 sql "VACUUM ANALYZE event_streams" >/dev/null
 now() { date +%s.%N; }
