@@ -242,6 +242,18 @@ split_row(char *row, size_t len, char **f, int nf)
 		end--;
 	f[0] = row;
 	for (char *p = row; p < end; p++) {
+		size_t k = strcspn(p, "\t\\"); /* a run without separators or escapes */
+
+		if (k) {
+			if (k > (size_t) (end - p))
+				k = (size_t) (end - p);
+			if (w != p)
+				memmove(w, p, k);
+			w += k;
+			p += k;
+			if (p >= end)
+				break;
+		}
 		if (*p == '\t') {
 			*w++ = '\0';
 			if (++n >= nf)
@@ -290,11 +302,36 @@ put_time(struct wr_strbuf *sb, const char *t)
 	wr_strbuf_puts(sb, "Z");
 }
 
+/* s as a JSON string, copied in runs (wr_strbuf_json_str goes byte by byte). */
+static void
+put_json_str(struct wr_strbuf *sb, const char *s)
+{
+	wr_strbuf_append(sb, "\"", 1);
+	for (;;) {
+		size_t k = 0;
+
+		while (s[k] && s[k] != '"' && s[k] != '\\' && (unsigned char) s[k] >= 0x20)
+			k++;
+		wr_strbuf_append(sb, s, k);
+		s += k;
+		if (!*s)
+			break;
+		if (*s == '"' || *s == '\\') {
+			char esc[2] = {'\\', *s};
+
+			wr_strbuf_append(sb, esc, 2);
+		} else
+			wr_strbuf_printf(sb, "\\u%04x", (unsigned char) *s);
+		s++;
+	}
+	wr_strbuf_append(sb, "\"", 1);
+}
+
 static void
 put_json_or_null(struct wr_strbuf *sb, const char *s)
 {
 	if (s)
-		wr_strbuf_json_str(sb, s);
+		put_json_str(sb, s);
 	else
 		wr_strbuf_puts(sb, "null");
 }
@@ -365,15 +402,13 @@ format_event(const struct replay *r, char *f[F_N], struct wr_strbuf *sb)
 		*hash = '\0';
 		wr_strbuf_puts(sb, sep);
 		wr_strbuf_puts(sb, "{\"stream\":");
-		wr_strbuf_json_str(sb, s);
+		put_json_str(sb, s);
 		wr_strbuf_puts(sb, ",\"seq\":");
 		wr_strbuf_puts(sb, hash + 1);
 		wr_strbuf_puts(sb, "}");
 		sep = ",";
 	}
-	wr_strbuf_puts(sb, "],\"payload\":");
-	put_raw_or_null(sb, f[F_PAYLOAD]);
-	wr_strbuf_puts(sb, "}\n");
+	wr_strbuf_puts(sb, "],\"payload\":"); /* the payload and "}\n" follow (copy_out) */
 }
 
 /*
@@ -551,10 +586,18 @@ copy_out(struct replay *r, const char *query, const char *stream_query, struct w
 			}
 			wr_strbuf_reset(&line);
 			format_event(r, f, &line);
-			if (r->text || !wrctl_upcast_needed(f[F_TYPE], atoi(f[F_V])))
-				fwrite(line.buf, 1, line.len, stdout);
-			else if (!rc)
-				rc = upcast_line(line.buf, line.len - 1, stdout, reterr);
+			if (r->text) {
+				fwrite_unlocked(line.buf, 1, line.len, stdout);
+			} else if (!wrctl_upcast_needed(f[F_TYPE], atoi(f[F_V]))) {
+				/* the bulk of the line, written without another copy */
+				fwrite_unlocked(line.buf, 1, line.len, stdout);
+				fputs_unlocked(f[F_PAYLOAD] ? f[F_PAYLOAD] : "null", stdout);
+				fputs_unlocked("}\n", stdout);
+			} else if (!rc) {
+				put_raw_or_null(&line, f[F_PAYLOAD]);
+				wr_strbuf_puts(&line, "}");
+				rc = upcast_line(line.buf, line.len, stdout, reterr);
+			}
 		}
 		PQfreemem(buf);
 		r->printed++;
