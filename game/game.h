@@ -205,6 +205,15 @@ enum game_closable {
 #define GAME_MAX_TITLE 60    /* characters (code points) of a title, issue 17 */
 #define GAME_MAX_RECALL 4    /* recall rooms known to one batch (one per instance) */
 
+/* The payload format version the rules write for an event type (event_log.v,
+ * game/versions.c): 1 unless its shape changed. */
+int
+game_event_version(const char *type);
+/* The i-th event type whose version is above 1 (for readers checking their
+ * upcasters cover it), NULL past the last. */
+const char *
+game_event_versioned(size_t i, int *ret_version);
+
 /* "2d6+1": n dice of sides each, plus bonus.  n == 0: none given. */
 struct game_dice {
 	int32_t n, sides, bonus;

@@ -51,6 +51,7 @@ game_apply_emote(struct game_state *st, const struct game_action *a, struct game
 	ev = game_event_new(out, "Emoted");
 	game_event_stream(ev, out, GAME_STREAM_ROOM, actor->room_id);
 	game_field_str(ev, out, "message", game_printf(out, "%s", a->text));
+	game_field_str(ev, out, "speaker", game_seen_name(actor)); /* v2 (game/versions.c) */
 	game_field_str(ev, out, "actor_name", game_seen_name(actor));
 	game_field_str(ev, out, "text", text);
 	game_field_str(ev, out, "text_self",

@@ -757,6 +757,9 @@ worker_encode_event(struct wr_strbuf *sb, const struct game_event *ev, const str
 		wr_strbuf_printf(sb, ",\"instance_id\":%" PRId64, a->instance_id);
 	if (a->enqueued_at[0])
 		wr_strbuf_printf(sb, ",\"enqueued_at\":\"%s\"", a->enqueued_at);
+	/* The payload format version when above 1 (game/versions.c; event_log.v). */
+	if (game_event_version(ev->type) > 1)
+		wr_strbuf_printf(sb, ",\"v\":%d", game_event_version(ev->type));
 	wr_strbuf_puts(sb, ",\"payload\":{");
 	for (size_t i = 0; i < ev->nfields; i++) {
 		const struct game_field *f = &ev->fields[i];

@@ -139,9 +139,11 @@ BEGIN
 	n := jsonb_array_length(coalesce(batch->'events', '[]'));
 	IF n > 0 THEN
 		ids := ARRAY(SELECT nextval(pg_get_serial_sequence('event_log', 'event_id')) FROM generate_series(1, n));
-		INSERT INTO event_log (event_id, type, payload, action_id, command_id, actor_key, instance_id, enqueued_at)
+		-- v: the payload format version (game/versions.c), absent when 1.
+		INSERT INTO event_log (event_id, type, payload, action_id, command_id, actor_key, instance_id, enqueued_at, v)
 		SELECT ids[x.k], x.e->>'type', x.e->'payload', (x.e->>'action_id')::bigint, x.e->>'command_id',
-		       x.e->>'actor_key', (x.e->>'instance_id')::bigint, (x.e->>'enqueued_at')::timestamptz
+		       x.e->>'actor_key', (x.e->>'instance_id')::bigint, (x.e->>'enqueued_at')::timestamptz,
+		       coalesce((x.e->>'v')::smallint, 1)
 		FROM jsonb_array_elements(batch->'events') WITH ORDINALITY x(e, k)
 		ORDER BY x.k;
 		INSERT INTO event_streams (stream, seq, event_id)
