@@ -623,10 +623,12 @@ tell_names(const struct batch *b, const char **names, size_t max)
 		for (size_t k = 0; !it->failed && k < it->ncmds; k++) {
 			const struct planner_command *c = &it->cmds[k];
 			/* tell <name>, and group invite <name> (issue 17): anyone playing */
-			const struct planner_target *t = c->verb == GAME_VERB_GROUP_INVITE ? &c->object : &c->recipient;
+			bool by_object = c->verb == GAME_VERB_GROUP_INVITE || c->verb == GAME_VERB_IGNORE ||
+					 c->verb == GAME_VERB_UNIGNORE; /* issue 17 */
+			const struct planner_target *t = by_object ? &c->object : &c->recipient;
 			bool seen = false;
 
-			if (c->meta != PLANNER_META_NONE || (c->verb != GAME_VERB_TELL && c->verb != GAME_VERB_GROUP_INVITE) ||
+			if (c->meta != PLANNER_META_NONE || (c->verb != GAME_VERB_TELL && !by_object) ||
 			    t->self || n == max)
 				continue;
 			for (size_t j = 0; j < n && !seen; j++)

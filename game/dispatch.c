@@ -63,6 +63,15 @@ game_verb_implemented(enum game_verb v)
 	case GAME_VERB_GROUP_ACCEPT:
 	case GAME_VERB_GROUP_LEAVE:
 	case GAME_VERB_GTELL:
+	case GAME_VERB_QUIT:
+	case GAME_VERB_AFK:
+	case GAME_VERB_TITLE:
+	case GAME_VERB_GOSSIP:
+	case GAME_VERB_OOC:
+	case GAME_VERB_MUTE:
+	case GAME_VERB_UNMUTE:
+	case GAME_VERB_IGNORE:
+	case GAME_VERB_UNIGNORE:
 	case GAME_VERB_USE:
 		return true;
 	default:
@@ -90,7 +99,8 @@ static bool
 talks(enum game_verb v)
 {
 	return v == GAME_VERB_SAY || v == GAME_VERB_EMOTE || v == GAME_VERB_TELL || v == GAME_VERB_SHOUT ||
-	       v == GAME_VERB_GTELL;
+	       v == GAME_VERB_GTELL || v == GAME_VERB_TITLE || v == GAME_VERB_GOSSIP || v == GAME_VERB_OOC ||
+	       v == GAME_VERB_MUTE || v == GAME_VERB_UNMUTE;
 }
 
 /* An action no planner makes: the worker's bug or bad queue data, never a player's mistake. */
@@ -127,6 +137,8 @@ malformed(const struct game_action *a)
 	case GAME_VERB_TELL:
 		return a->target_char <= 0;
 	case GAME_VERB_GROUP_INVITE:
+	case GAME_VERB_IGNORE:
+	case GAME_VERB_UNIGNORE:
 		return a->target_char <= 0;
 	case GAME_VERB_SHARE:
 		return a->actor_char <= 0 || a->amount <= 0;
@@ -235,7 +247,25 @@ apply(struct game_state *st, const struct game_action *a, const struct game_env 
 		return game_stale(out);
 	if (game_check_seen(st, a, actor, out) < 0 || out->result != GAME_OK)
 		return 0;
+	/* issue 17: one who quit comes back, one afk is back (presence.c); a trigger is not a command. */
+	if (a->verb != GAME_VERB_TRIGGER)
+		game_presence_return(actor, a, out);
 	switch (a->verb) {
+	case GAME_VERB_QUIT:
+		return game_apply_quit(st, a, actor, out);
+	case GAME_VERB_AFK:
+		return game_apply_afk(st, a, actor, out);
+	case GAME_VERB_TITLE:
+		return game_apply_title(st, a, actor, out);
+	case GAME_VERB_GOSSIP:
+	case GAME_VERB_OOC:
+		return game_apply_channel(st, a, actor, out);
+	case GAME_VERB_MUTE:
+	case GAME_VERB_UNMUTE:
+		return game_apply_mute(st, a, actor, out);
+	case GAME_VERB_IGNORE:
+	case GAME_VERB_UNIGNORE:
+		return game_apply_ignore(st, a, actor, out);
 	case GAME_VERB_LOOK:
 		r = game_apply_look(st, a, actor, out);
 		/* A plain look (a player arriving, logging in) wakes a sleeping zone. */

@@ -344,6 +344,34 @@ int
 game_apply_share(struct game_state *st, const struct game_action *a, struct game_outcome *out);
 int
 game_apply_group_hear(struct game_state *st, const struct game_action *a, struct game_outcome *out);
+/* presence.c (issue 17): quit, afk, title, and coming back */
+int
+game_apply_quit(struct game_state *st, const struct game_action *a, struct game_char *actor,
+		struct game_outcome *out);
+int
+game_apply_afk(struct game_state *st, const struct game_action *a, struct game_char *actor,
+	       struct game_outcome *out);
+int
+game_apply_title(struct game_state *st, const struct game_action *a, struct game_char *actor,
+		 struct game_outcome *out);
+void
+game_presence_return(struct game_char *actor, const struct game_action *a, struct game_outcome *out);
+/* channels.c (issue 17): gossip, ooc, mute, unmute, ignore, unignore */
+int
+game_apply_channel(struct game_state *st, const struct game_action *a, struct game_char *actor,
+		   struct game_outcome *out);
+int
+game_apply_mute(struct game_state *st, const struct game_action *a, struct game_char *actor,
+		struct game_outcome *out);
+int
+game_apply_ignore(struct game_state *st, const struct game_action *a, struct game_char *actor,
+		  struct game_outcome *out);
+/* Whether c ignores who (issue 17). */
+bool
+game_ignores(const struct game_char *c, int64_t who);
+/* Whether the actor holds the lock of instance id (its stream may be written). */
+bool
+game_instance_locked(const struct game_state *st, int64_t id);
 /* social.c (issue 17) */
 int
 game_apply_follow(struct game_state *st, const struct game_action *a, struct game_char *actor,

@@ -84,6 +84,17 @@ enum game_verb {
 	GAME_VERB_GROUP_ACCEPT, /* group accept */
 	GAME_VERB_GROUP_LEAVE,  /* group leave */
 	GAME_VERB_GTELL,        /* gtell <text>: to every member */
+	/* issue 17: presence (game/presence.c) */
+	GAME_VERB_QUIT,  /* leave the world; the next command comes back */
+	GAME_VERB_AFK,   /* away from keyboard until the next command */
+	GAME_VERB_TITLE, /* text: the title; "none" clears it */
+	/* issue 17: channels and ignoring (game/channels.c) */
+	GAME_VERB_GOSSIP,   /* text: heard on the instance stream */
+	GAME_VERB_OOC,      /* text: heard on the instance stream */
+	GAME_VERB_MUTE,     /* text: "gossip" or "ooc", for the account */
+	GAME_VERB_UNMUTE,   /* text: "gossip" or "ooc" */
+	GAME_VERB_IGNORE,   /* target_char: refuse its tells, hide its channel lines */
+	GAME_VERB_UNIGNORE, /* target_char */
 	/* issue 13: a room's custom command ("pull lever"), planned from the words the room's triggers accept */
 	GAME_VERB_USE,
 	/* Internal verbs: asked for by the rules themselves (struct
@@ -188,7 +199,20 @@ enum game_closable {
 #define GAME_MAX_GOLD 1000000000000LL /* most gold one action may move */
 #define GAME_MAX_STACK 2147483647LL   /* items.quantity is an SQL integer */
 #define GAME_MAX_LOOT 4      /* entries of a mob's loot table */
+#define GAME_MAX_IGNORE 32  /* characters one ignores (characters.ignoring), issue 17 */
+#define GAME_CHANNEL_GOSSIP 1u
+#define GAME_CHANNEL_OOC 2u
+#define GAME_MAX_TITLE 60    /* characters (code points) of a title, issue 17 */
 #define GAME_MAX_RECALL 4    /* recall rooms known to one batch (one per instance) */
+
+/* The payload format version the rules write for an event type (event_log.v,
+ * game/versions.c): 1 unless its shape changed. */
+int
+game_event_version(const char *type);
+/* The i-th event type whose version is above 1 (for readers checking their
+ * upcasters cover it), NULL past the last. */
+const char *
+game_event_versioned(size_t i, int *ret_version);
 
 /* "2d6+1": n dice of sides each, plus bonus.  n == 0: none given. */
 struct game_dice {
@@ -410,6 +434,14 @@ struct game_char {
 	struct game_member group[GAME_MAX_GROUP]; /* locked, in a group: the members by id (itself too) */
 	size_t ngroup;
 	bool group_set;       /* OUT: group_id or group_invite changed, the worker writes both */
+	bool quit;            /* it left the world (characters.in_world false); its next command brings it back (issue 17) */
+	bool afk;             /* away from keyboard: shown in who, cleared by its next command */
+	const char *title;    /* shown after its name in who and look; NULL = none */
+	bool presence_set;    /* OUT: quit, afk or title changed, the worker writes all three */
+	uint32_t muted;       /* its account's muted channels: GAME_CHANNEL_GOSSIP | GAME_CHANNEL_OOC */
+	int64_t ignoring[GAME_MAX_IGNORE]; /* locked: the characters it ignores */
+	size_t nignoring;
+	bool channels_set;    /* OUT: muted or ignoring changed, the worker writes both */
 	int64_t carried_weight; /* weighed: everything it owns, worn, carried and inside those */
 	int32_t carried_count;  /* possessions: how many things it carries (not worn) in all */
 	bool light;       /* holds a light (a worn item whose template has stats.light) */
@@ -518,6 +550,8 @@ struct game_who {
 	int32_t level;
 	bool invisible;
 	int64_t active_ms; /* when it last acted (ms since the epoch), 0 = never */
+	bool afk;          /* issue 17 */
+	const char *title; /* NULL = none */
 };
 
 /* Where a character of an instance respawns, and what death costs (content: the instance's "death"). */

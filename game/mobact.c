@@ -65,6 +65,7 @@ mob_talk(const struct game_action *a, struct game_mob *m, struct game_outcome *o
 		ev = game_event_new(out, "Emoted");
 		game_event_stream(ev, out, GAME_STREAM_ROOM, m->room_id);
 		game_field_str(ev, out, "message", game_printf(out, "%s", a->text));
+		game_field_str(ev, out, "speaker", m->name); /* v2 (game/versions.c) */
 		game_field_str(ev, out, "actor_name", m->name);
 		game_field_i64(ev, out, "mob_id", m->id);
 		game_field_str(ev, out, "text",

@@ -58,7 +58,7 @@ see_room(struct game_state *st, const struct game_room *room, int64_t viewer, st
 		v->exits[v->nexits++] = (enum game_dir) d;
 	}
 	for (size_t i = 0; i < st->nchars; i++)
-		if (st->chars[i].room_id == room->id && st->chars[i].id != viewer &&
+		if (st->chars[i].room_id == room->id && st->chars[i].id != viewer && !st->chars[i].quit &&
 		    game_sees_invisible(me, st->chars[i].invisible))
 			v->chars[v->nchars++] = &st->chars[i];
 	for (size_t i = 0; i < room->nmobs; i++)
@@ -89,7 +89,8 @@ room_text(const struct game_room *room, const struct room_view *v, struct game_o
 		game_str_puts(&gs, " none");
 	game_str_puts(&gs, ".");
 	for (size_t i = 0; i < v->nchars; i++)
-		game_str_printf(&gs, "\n%s is here.", v->chars[i]->name);
+		game_str_printf(&gs, "\n%s%s%s is here.", v->chars[i]->name, v->chars[i]->title ? " " : "",
+				v->chars[i]->title ? v->chars[i]->title : "");
 	for (size_t i = 0; i < v->nmobs; i++) {
 		game_str_puts(&gs, "\n");
 		game_str_capitalized(&gs, v->mobs[i]->name);

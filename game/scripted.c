@@ -114,7 +114,9 @@ fx_mob_talk(struct game_outcome *out, struct game_room *room, const struct game_
 	else
 		game_str_printf(&gs, " %s", msg);
 	ev = fx_event(out, fx->kind == GAME_FX_SAY ? "Said" : "Emoted", s, GAME_STREAM_ROOM, room->id);
-	game_field_str(ev, out, fx->kind == GAME_FX_SAY ? "speaker" : "actor_name", who);
+	game_field_str(ev, out, "speaker", who); /* both: Emoted payload v2 (game/versions.c) */
+	if (fx->kind != GAME_FX_SAY)
+		game_field_str(ev, out, "actor_name", who);
 	game_field_str(ev, out, "message", msg);
 	game_field_str(ev, out, "text", game_str_end(&gs));
 	if (s->mob)

@@ -50,3 +50,22 @@ game_rng_next(uint64_t *state)
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
 	return z ^ (z >> 31);
 }
+
+/* issue 17: whether c ignores who (characters.ignoring). */
+bool
+game_ignores(const struct game_char *c, int64_t who)
+{
+	for (size_t i = 0; c && i < c->nignoring; i++)
+		if (c->ignoring[i] == who)
+			return true;
+	return false;
+}
+
+bool
+game_instance_locked(const struct game_state *st, int64_t id)
+{
+	for (size_t i = 0; i < st->ninstances; i++)
+		if (st->instances[i] == id)
+			return true;
+	return false;
+}

@@ -51,6 +51,7 @@ game_apply_emote(struct game_state *st, const struct game_action *a, struct game
 	ev = game_event_new(out, "Emoted");
 	game_event_stream(ev, out, GAME_STREAM_ROOM, actor->room_id);
 	game_field_str(ev, out, "message", game_printf(out, "%s", a->text));
+	game_field_str(ev, out, "speaker", game_seen_name(actor)); /* v2 (game/versions.c) */
 	game_field_str(ev, out, "actor_name", game_seen_name(actor));
 	game_field_str(ev, out, "text", text);
 	game_field_str(ev, out, "text_self",
@@ -86,6 +87,11 @@ game_apply_tell(struct game_state *st, const struct game_action *a, struct game_
 		return game_reject(out, a, "self", "You talk to yourself for a while.");
 	if (!to || !to->locked)
 		return game_stale(out);
+	/* issue 17: one who quit hears nothing; one who ignores the teller refuses it. */
+	if (to->quit)
+		return game_reject(out, a, "not_in_world", game_printf(out, "%s is not in the realm.", to->name));
+	if (game_ignores(to, actor->id))
+		return game_reject(out, a, "ignored", game_printf(out, "%s is ignoring you.", to->name));
 	heard = game_printf(out, "%s tells you, '%s'", game_seen_name(actor), a->text);
 	ev = game_event_new(out, "Told");
 	game_event_stream(ev, out, GAME_STREAM_CHAR, actor->id);
@@ -100,15 +106,6 @@ game_apply_tell(struct game_state *st, const struct game_action *a, struct game_
 	return 0;
 }
 
-static bool
-instance_locked(const struct game_state *st, int64_t id)
-{
-	for (size_t i = 0; i < st->ninstances; i++)
-		if (st->instances[i] == id)
-			return true;
-	return false;
-}
-
 int
 game_apply_shout(struct game_state *st, const struct game_action *a, struct game_char *actor,
 		 struct game_outcome *out)
@@ -116,7 +113,7 @@ game_apply_shout(struct game_state *st, const struct game_action *a, struct game
 	struct game_event *ev;
 
 	/* Without the instance lock its stream's seq could race: re-plan, which locks it. */
-	if (!actor->instance_id || !instance_locked(st, actor->instance_id))
+	if (!actor->instance_id || !game_instance_locked(st, actor->instance_id))
 		return game_stale(out);
 	ev = game_event_new(out, "Shouted");
 	game_event_stream(ev, out, GAME_STREAM_INSTANCE, actor->instance_id);

@@ -33,13 +33,15 @@ game_apply_who(struct game_state *st, const struct game_action *a, struct game_c
 	for (size_t i = 0; i < st->nwho; i++) {
 		if (!listed(&st->who[i], actor, env->now_ms))
 			continue;
-		game_str_printf(&gs, "\n  %s, level %d%s", st->who[i].name, (int) st->who[i].level,
-				st->who[i].invisible ? " (invisible)" : "");
+		game_str_printf(&gs, "\n  %s%s%s, level %d%s%s", st->who[i].name, st->who[i].title ? " " : "",
+				st->who[i].title ? st->who[i].title : "", (int) st->who[i].level,
+				st->who[i].invisible ? " (invisible)" : "",
+				st->who[i].afk && st->who[i].id != actor->id ? " (afk)" : "");
 		n++;
 	}
 	if (!self) {
-		game_str_printf(&gs, "\n  %s, level %d%s", actor->name, (int) actor->level,
-				actor->invisible ? " (invisible)" : "");
+		game_str_printf(&gs, "\n  %s%s%s, level %d%s", actor->name, actor->title ? " " : "",
+				actor->title ? actor->title : "", (int) actor->level, actor->invisible ? " (invisible)" : "");
 		n++;
 	}
 	game_str_printf(&gs, "\n%lld player%s.", (long long) n, n == 1 ? "" : "s");
@@ -53,7 +55,15 @@ game_apply_who(struct game_state *st, const struct game_action *a, struct game_c
 			continue;
 		game_str_printf(&gs, "%s{\"id\":%lld,\"name\":", n++ ? "," : "", (long long) st->who[i].id);
 		game_str_json(&gs, st->who[i].name);
-		game_str_printf(&gs, ",\"level\":%d}", (int) st->who[i].level);
+		game_str_printf(&gs, ",\"level\":%d", (int) st->who[i].level);
+		/* issue 17: present only when so, for older clients' sake */
+		if (st->who[i].afk && st->who[i].id != actor->id)
+			game_str_puts(&gs, ",\"afk\":true");
+		if (st->who[i].title) {
+			game_str_puts(&gs, ",\"title\":");
+			game_str_json(&gs, st->who[i].title);
+		}
+		game_str_puts(&gs, "}");
 	}
 	if (!self) {
 		game_str_printf(&gs, "%s{\"id\":%lld,\"name\":", n++ ? "," : "", (long long) actor->id);

@@ -87,6 +87,10 @@ unsigned int
 ingress_characters_delete(struct ingress_accounts *a, struct cmd_store *st, const struct ingress_accounts_req *rq,
 			  struct wr_strbuf *out);
 
+/* GET /v1/history (history.c, issue 17): the account's last typed lines. */
+unsigned int
+ingress_history(struct cmd_store *st, const char *token, struct wr_strbuf *out);
+
 /* ---- store_accounts.c: the SQL (every secret as its hash) ---------------------------- */
 
 struct accounts_login_row {

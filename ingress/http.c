@@ -80,6 +80,7 @@ static const struct route_spec specs[_INGRESS_ROUTE_MAX] = {
 	[INGRESS_ROUTE_SESSIONS_REFRESH] = {INGRESS_ROUTE_SESSIONS_REFRESH, "POST", false, true, NULL},
 	[INGRESS_ROUTE_CHARACTERS] = {INGRESS_ROUTE_CHARACTERS, "GET, POST", true, true, NULL},
 	[INGRESS_ROUTE_CHARACTER] = {INGRESS_ROUTE_CHARACTER, "DELETE", true, false, NULL},
+	[INGRESS_ROUTE_HISTORY] = {INGRESS_ROUTE_HISTORY, "GET", true, false, NULL}, /* issue 17 */
 };
 
 struct request {
@@ -175,6 +176,7 @@ route_for(const char *url, struct request *rq)
 		{"/v1/sessions", INGRESS_ROUTE_SESSIONS},
 		{"/v1/sessions/refresh", INGRESS_ROUTE_SESSIONS_REFRESH},
 		{"/v1/characters", INGRESS_ROUTE_CHARACTERS},
+		{"/v1/history", INGRESS_ROUTE_HISTORY},
 	};
 
 	for (size_t i = 0; i < WR_ELEMENTSOF(exact); i++)
@@ -771,36 +773,19 @@ on_static(struct ingress_http *h, struct MHD_Connection *conn, struct request *r
 	return ret;
 }
 
-/* The client's address as text, for the attempt limits of accounts.c. */
-static void
-client_ip(struct MHD_Connection *conn, char *buf, size_t n)
-{
-	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	socklen_t len = sizeof(struct sockaddr_storage);
-
-	snprintf(buf, n, "unknown");
-	if (!ci || !ci->client_addr)
-		return;
-	if (ci->client_addr->sa_family == AF_INET)
-		len = sizeof(struct sockaddr_in);
-	else if (ci->client_addr->sa_family == AF_INET6)
-		len = sizeof(struct sockaddr_in6);
-	if (getnameinfo(ci->client_addr, len, buf, (socklen_t) n, NULL, 0, NI_NUMERICHOST) != 0)
-		snprintf(buf, n, "unknown");
-}
-
 /* The routes of accounts.c; the body (it may hold passwords) is wiped after. */
 static enum MHD_Result
 on_accounts(struct ingress_http *h, struct MHD_Connection *conn, struct request *rq)
 {
 	struct wr_strbuf body = WR_STRBUF_INIT;
 	struct reply rp = {0};
-	char ip[NI_MAXHOST];
 	struct ingress_accounts_req ar;
 	unsigned int status = 500;
 
-	client_ip(conn, ip, sizeof(ip));
-	ar = (struct ingress_accounts_req){.ip = ip, .token = rq->token, .body = wr_strbuf_str(&rq->body),
+	/* The client's address as guard.c found it: behind a trusted proxy (wr-telnet, a
+	 * reverse proxy), the one its X-Forwarded-For names, so the attempt limits count
+	 * players, not the proxy. */
+	ar = (struct ingress_accounts_req){.ip = rq->client, .token = rq->token, .body = wr_strbuf_str(&rq->body),
 					   .len = rq->body.len, .param = rq->param};
 	switch (rq->route) {
 	case INGRESS_ROUTE_ACCOUNTS:
@@ -879,6 +864,9 @@ on_complete(struct ingress_http *h, struct MHD_Connection *conn, struct request 
 	case INGRESS_ROUTE_CHARACTERS:
 	case INGRESS_ROUTE_CHARACTER:
 		return on_accounts(h, conn, rq);
+	case INGRESS_ROUTE_HISTORY:
+		status = ingress_history(h->store, rq->token, &body);
+		break;
 	case INGRESS_ROUTE_WEB_CONFIG:
 		status = ingress_web_config(h->web, &body);
 		break;

@@ -100,6 +100,15 @@ static const struct verb_shape {
 	[GAME_VERB_GROUP_ACCEPT] = {T_NONE, T_NONE, T_NONE, false, false},
 	[GAME_VERB_GROUP_LEAVE] = {T_NONE, T_NONE, T_NONE, false, false},
 	[GAME_VERB_GTELL] = {T_NONE, T_NONE, T_NONE, true, false},
+	[GAME_VERB_QUIT] = {T_NONE, T_NONE, T_NONE, false, false},
+	[GAME_VERB_AFK] = {T_NONE, T_NONE, T_NONE, false, false},
+	[GAME_VERB_TITLE] = {T_NONE, T_NONE, T_NONE, true, false},
+	[GAME_VERB_GOSSIP] = {T_NONE, T_NONE, T_NONE, true, false},
+	[GAME_VERB_OOC] = {T_NONE, T_NONE, T_NONE, true, false},
+	[GAME_VERB_MUTE] = {T_NONE, T_NONE, T_NONE, true, false},
+	[GAME_VERB_UNMUTE] = {T_NONE, T_NONE, T_NONE, true, false},
+	[GAME_VERB_IGNORE] = {T_REQUIRED | T_SELF, T_NONE, T_NONE, false, false},
+	[GAME_VERB_UNIGNORE] = {T_REQUIRED | T_SELF, T_NONE, T_NONE, false, false},
 	[GAME_VERB_USE] = {T_NONE, T_NONE, T_NONE, true, false}, /* issue 13: a room's custom command */
 	[GAME_VERB_TRIGGER] = {T_NONE, T_NONE, T_NONE, false, false}, /* system only: never planned */
 };

@@ -97,6 +97,17 @@ static const struct verb_def {
 	{"group", G_GROUP, GAME_VERB_GROUP, 0, false},
 	{"gtell", G_TEXT, GAME_VERB_GTELL, 0, false},
 	{"attack", G_ONE, GAME_VERB_KILL, 0, false},
+	/* issue 17: presence (game/presence.c) */
+	{"quit", G_BARE, GAME_VERB_QUIT, 0, false},
+	{"afk", G_BARE, GAME_VERB_AFK, 0, false},
+	{"title", G_TEXT, GAME_VERB_TITLE, 0, false},
+	/* issue 17: channels and ignoring (game/channels.c) */
+	{"gossip", G_TEXT, GAME_VERB_GOSSIP, 0, false},
+	{"ooc", G_TEXT, GAME_VERB_OOC, 0, false},
+	{"mute", G_TEXT, GAME_VERB_MUTE, 0, false},
+	{"unmute", G_TEXT, GAME_VERB_UNMUTE, 0, false},
+	{"ignore", G_ONE, GAME_VERB_IGNORE, 0, false},
+	{"unignore", G_ONE, GAME_VERB_UNIGNORE, 0, false},
 	{"alias", G_ALIAS, 0, 0, false},
 	{"unalias", G_UNALIAS, 0, 0, false},
 	{"help", G_HELP, 0, 0, false},
@@ -673,6 +684,11 @@ planner_parse(const char *input, struct planner_command *ret, struct wr_error *r
 			     v->verb == GAME_VERB_SAY     ? "say what?"
 			     : v->verb == GAME_VERB_SHOUT ? "shout what?"
 			     : v->verb == GAME_VERB_GTELL ? "tell the group what?"
+			     : v->verb == GAME_VERB_TITLE ? "what title? (title none clears it)"
+			     : v->verb == GAME_VERB_GOSSIP ? "gossip what?"
+			     : v->verb == GAME_VERB_OOC ? "ooc what?"
+			     : v->verb == GAME_VERB_MUTE ? "mute which channel? (gossip or ooc)"
+			     : v->verb == GAME_VERB_UNMUTE ? "unmute which channel? (gossip or ooc)"
 							  : "emote what?",
 			     reterr);
 		break;

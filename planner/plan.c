@@ -547,6 +547,27 @@ plan_group_invite(const struct planner_command *cmd, const struct planner_view *
 	return wr_error_set(reterr, -ENOENT, "not_here", "nobody called \"%s\" is playing", cmd->object.word);
 }
 
+/* ignore / unignore <player>: anyone playing, as tell finds them; locked for its name (issue 17). */
+static int
+plan_ignore(const struct planner_command *cmd, const struct planner_view *v, struct planner_action *a,
+	    struct wr_error *reterr)
+{
+	if (cmd->object.self)
+		return wr_error_set(reterr, -EINVAL, "bad_input", "you cannot ignore yourself");
+	if (cmd->object.all || cmd->object.ordinal)
+		return wr_error_set(reterr, -EINVAL, "bad_input", "name one player");
+	for (size_t i = 0; i < v->nworld; i++) {
+		if (strcasecmp(v->world[i].name, cmd->object.word) == 0) {
+			if (v->world[i].id == v->character_id)
+				return wr_error_set(reterr, -EINVAL, "bad_input", "you cannot ignore yourself");
+			a->target_char = v->world[i].id;
+			(void) LOCK(a, lock_characters, a->target_char);
+			return 0;
+		}
+	}
+	return wr_error_set(reterr, -ENOENT, "not_here", "nobody called \"%s\" is playing", cmd->object.word);
+}
+
 static int
 plan_get(const struct planner_command *cmd, const struct planner_view *v, struct planner_action *a,
 	 struct planner_candidates *cand, struct wr_error *reterr)
@@ -904,6 +925,8 @@ planner_plan(const struct planner_command *cmd, const struct planner_view *view,
 		r = pick_carried(cmd, view, &a, NULL, retcand, reterr);
 		break;
 	case GAME_VERB_SHOUT:
+	case GAME_VERB_GOSSIP: /* issue 17: channels, heard instance-wide like a shout */
+	case GAME_VERB_OOC:
 		/* Heard instance-wide: its stream's seqs are assigned under the instance's lock. */
 		if (view->instance_id > 0)
 			(void) LOCK(&a, lock_instances, view->instance_id);
@@ -920,6 +943,15 @@ planner_plan(const struct planner_command *cmd, const struct planner_view *view,
 	case GAME_VERB_GROUP_ACCEPT:
 	case GAME_VERB_GROUP_LEAVE:
 	case GAME_VERB_GTELL:
+	case GAME_VERB_QUIT:
+	case GAME_VERB_AFK:
+	case GAME_VERB_TITLE:
+	case GAME_VERB_MUTE:
+	case GAME_VERB_UNMUTE:
+		break;
+	case GAME_VERB_IGNORE:
+	case GAME_VERB_UNIGNORE:
+		r = plan_ignore(cmd, view, &a, reterr);
 		break;
 	case GAME_VERB_GROUP_INVITE:
 		r = plan_group_invite(cmd, view, &a, reterr);

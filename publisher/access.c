@@ -54,7 +54,7 @@ revoked_cb(const char *hash, void *userdata)
 	struct recheck_ctx *rc = userdata;
 
 	for (struct pub_conn *c = rc->p->conns; c; c = c->conn_next) {
-		if (c->state != PUB_CONN_READY || strcmp(c->token_hash, hash) != 0)
+		if (c->state != PUB_CONN_READY || strcmp(c->token_hash, hash) != 0 || c->token_renewing)
 			continue;
 		log_info_ctx(c->logctx, "token revoked, expired or disabled: closing");
 		pub_conn_error(c, "unauthorized", "token revoked");

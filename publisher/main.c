@@ -117,6 +117,9 @@ main(int argc, char **argv)
 		 "the world's name in the telnet banner and MSSP"},
 		{"telnet-resume-s", WR_CONFIG_INT, &cfg.telnet_resume_s, "300", 0, 86400, false,
 		 "seconds a dropped telnet log-in may log in again and get what it missed; 0: never"},
+		{"ingress-url", WR_CONFIG_STRING, &cfg.ingress_url, "", 0, 0, false,
+		 "http://HOST:PORT of a wr-ingress that checks telnet account log-ins (name and password);"
+		 " list this gateway's address in its trusted-proxies. \"\": telnet takes tokens only"},
 		{NULL, 0, NULL, NULL, 0, 0, false, NULL},
 	};
 	struct wr_error err = {0};

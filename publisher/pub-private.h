@@ -88,6 +88,7 @@ struct pub_config {
 	char *telnet_port_file;    /* from malloc() (config), "" = none */
 	char *telnet_name;         /* from malloc() (config): the world's name in MSSP and the banner */
 	int64_t telnet_resume_s;   /* how long a dropped telnet login may resume */
+	char *ingress_url;         /* from malloc() (config): telnet account log-in via this wr-ingress, "" = tokens only */
 };
 
 /* store.c ------------------------------------------------------------------ */
@@ -112,8 +113,22 @@ struct pub_page {
 	int n;                     /* rows */
 };
 
+/*
+ * Issue 17: the channel lines a connection leaves out (route.c): the
+ * account's muted channels (bits 1 gossip, 2 ooc, as game.h) and the
+ * characters its character ignores.  Read at the hello, then kept up to
+ * date by the character's own ChannelMuted and IgnoreChanged events.
+ */
+#define PUB_MAX_IGNORE 32
+struct pub_filter {
+	uint32_t muted;
+	int64_t ignoring[PUB_MAX_IGNORE];
+	size_t nignoring;
+};
+
 /* What a successful hello learns, all from one snapshot. */
 struct pub_hello {
+	struct pub_filter filter;  /* issue 17 */
 	bool admin;                /* an admin token: may subscribe by hand */
 	char token_hash[PUB_TOKEN_HASH];
 	int64_t char_id;           /* 0: an admin token that named no character */
@@ -299,10 +314,12 @@ struct pub_conn {
 	char *rx;                  /* from malloc(): the message being received */
 	size_t rx_len, rx_cap;     /* rx_cap <= PUB_MAX_RX */
 	char *token;               /* from malloc(): the hello's token, for commands */
+	bool token_renewing;       /* telnet.c: a refresh replaces token; the old one's revocation is expected */
 	char peer[64];             /* the peer's address (guard.c) */
 	bool pre_hello;            /* counted in pub->npre_hello */
 	struct pub_cmd_peer *cmd_peer; /* commands.c; NULL until the first command */
 	struct pub_telnet_conn *telnet; /* telnet.c: a telnet connection's own state; NULL for a websocket */
+	struct pub_filter filter;  /* issue 17: channel lines left out (route.c) */
 	/* issue 13 (drive.c): a service connection follows the mobs it drives */
 	bool service;
 	int64_t mobs[PUB_MAX_MOBS], mob_rooms[PUB_MAX_MOBS];
@@ -537,6 +554,9 @@ telnet_port(const struct pub *p);
 /* Frees the resume table and the room cache (after the context is gone). */
 void
 telnet_done(struct pub *p);
+/* telnet-login.c: answers of the ingress to telnet account log-ins (lws_cancel_service()). */
+void
+telnet_login_drain(struct pub *p);
 
 /* access.c ----------------------------------------------------------------- */
 

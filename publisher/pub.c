@@ -315,6 +315,7 @@ pub_hello(struct pub_conn *c, const char *token, const char *character, struct j
 	}
 	c->char_id = h.char_id;
 	c->char_name = h.name;
+	c->filter = h.filter;
 	c->token = wr_xstrdup(token);
 	if (h.char_id > 0)
 		snprintf(c->char_key, sizeof(c->char_key), "char:%lld", (long long) h.char_id);
@@ -616,6 +617,7 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
 		/* lws_cancel_service(): a command thread has results ready. */
 		pub_commands_drain(pub_of(wsi));
+		telnet_login_drain(pub_of(wsi));
 		return 0;
 	default:
 		return lws_callback_http_dummy(wsi, reason, user, in, len);

@@ -312,6 +312,55 @@ out:
 		json_object_put(obj);
 }
 
+/* issue 17: a channel line (Gossiped, OocSaid): its channel bit, 0 for any other event. */
+static uint32_t
+channel_of(const struct pub_event *ev)
+{
+	return strcmp(ev->type, "Gossiped") == 0 ? 1u : strcmp(ev->type, "OocSaid") == 0 ? 2u : 0;
+}
+
+/* Whether the connection leaves out this channel line: muted, or its speaker ignored. */
+static bool
+filtered(const struct pub_conn *c, const struct pub_event *ev, uint32_t channel)
+{
+	long long speaker;
+
+	if (c->filter.muted & channel)
+		return true;
+	if (!ev->actor || sscanf(ev->actor, "char:%lld", &speaker) != 1)
+		return false;
+	for (size_t i = 0; i < c->filter.nignoring; i++)
+		if (c->filter.ignoring[i] == speaker)
+			return true;
+	return false;
+}
+
+/* The connection's character muted a channel or ignored someone: its filter follows. */
+static void
+refilter(struct pub_conn *c, const struct pub_event *ev)
+{
+	struct wr_error err = {0};
+	struct json_object *obj = NULL, *arr;
+	bool muted = strcmp(ev->type, "ChannelMuted") == 0;
+
+	if (wr_json_parse(ev->payload, ev->payload_len, 64, &obj, &err) < 0)
+		return;
+	arr = wr_json_member(obj, muted ? "muted_channels" : "ignoring", json_type_array);
+	if (arr && muted) {
+		c->filter.muted = 0;
+		for (size_t i = 0; i < json_object_array_length(arr); i++) {
+			const char *m = json_object_get_string(json_object_array_get_idx(arr, i));
+
+			c->filter.muted |= m && strcmp(m, "gossip") == 0 ? 1u : m && strcmp(m, "ooc") == 0 ? 2u : 0;
+		}
+	} else if (arr) {
+		c->filter.nignoring = 0;
+		for (size_t i = 0; i < json_object_array_length(arr) && c->filter.nignoring < PUB_MAX_IGNORE; i++)
+			c->filter.ignoring[c->filter.nignoring++] = json_object_get_int64(json_object_array_get_idx(arr, i));
+	}
+	json_object_put(obj);
+}
+
 /* Hands one fetched row to its subscribers; *stop asks for a fresh fetch. */
 static void
 route_event(struct pub *p, const struct pub_event *ev, bool *stop)
@@ -319,11 +368,14 @@ route_event(struct pub *p, const struct pub_event *ev, bool *stop)
 	struct pub_stream *s = route_stream_find(p, ev->stream);
 	struct pub_frame *f = NULL;
 	struct pub_sub *sub, *next;
-	bool moved;
+	bool moved, refilters;
+	uint32_t channel = channel_of(ev);
 
 	if (!s || ev->seq <= s->cursor)
 		return;
 	s->cursor = ev->seq;
+	refilters = (strcmp(ev->type, "ChannelMuted") == 0 || strcmp(ev->type, "IgnoreChanged") == 0) &&
+		    strncmp(ev->stream, "char:", 5) == 0;
 	moved = strcmp(ev->type, "CharacterMoved") == 0 && strncmp(ev->stream, "char:", 5) == 0;
 	/*
 	 * follow() changes only the room subscriptions of its own connection,
@@ -335,6 +387,13 @@ route_event(struct pub *p, const struct pub_event *ev, bool *stop)
 		next = sub->next;
 		if (c->state != PUB_CONN_READY || ev->seq <= sub->cursor)
 			continue;
+		/* issue 17: a muted channel's or an ignored speaker's line is left out for this one. */
+		if (channel && filtered(c, ev, channel)) {
+			sub->cursor = ev->seq;
+			continue;
+		}
+		if (refilters && strcmp(c->char_key, ev->stream) == 0)
+			refilter(c, ev);
 		if (!f)
 			f = event_frame(p, ev);
 		sub->cursor = ev->seq;

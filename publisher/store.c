@@ -81,7 +81,11 @@ static const char hello_sql[] =
 	" coalesce((SELECT last_seq FROM stream_counters WHERE stream = 'room:' || c.room_id), 0),"
 	" c.instance_id,"
 	" coalesce((SELECT last_seq FROM stream_counters WHERE stream = 'instance:' || c.instance_id), 0),"
-	" t.kind, t.token_hash"
+	" t.kind, t.token_hash,"
+	/* issue 17: the channel filter (route.c) */
+	" (SELECT (CASE WHEN 'gossip' = ANY(a.muted_channels) THEN 1 ELSE 0 END)"
+	" | (CASE WHEN 'ooc' = ANY(a.muted_channels) THEN 2 ELSE 0 END) FROM accounts a WHERE a.id = c.account_id),"
+	" array_to_string(c.ignoring[1:32], ',')"
 	" FROM t LEFT JOIN characters c"
 	" ON (CASE WHEN t.kind = 'admin' THEN $2::text IS NOT NULL"
 	" WHEN t.character_id IS NOT NULL THEN c.id = t.character_id"
@@ -397,7 +401,7 @@ pub_store_hello(struct pub_store *st, const char *secret, const char *character,
 		PQclear(res);
 		return service_hello(st, token, ret, reterr);
 	}
-	if (PQnfields(res) != 9) {
+	if (PQnfields(res) != 11) {
 		r = wr_error_set(reterr, -EBADMSG, "database", "hello query returned an unexpected row");
 		goto out;
 	}
@@ -424,6 +428,18 @@ pub_store_hello(struct pub_store *st, const char *secret, const char *character,
 	    wr_db_get_i64(res, 0, 6, &h.instance_head) < 0) {
 		r = wr_error_set(reterr, -EBADMSG, "database", "hello query returned an unexpected row");
 		goto out;
+	}
+	/* issue 17: the channel filter; a bad value leaves it empty (nothing filtered). */
+	h.filter.muted = (uint32_t) strtoul(PQgetvalue(res, 0, 9), NULL, 10) & 3u;
+	for (const char *q = PQgetvalue(res, 0, 10); *q && h.filter.nignoring < PUB_MAX_IGNORE;) {
+		char *end;
+		long long id = strtoll(q, &end, 10);
+
+		if (end == q)
+			break;
+		if (id > 0)
+			h.filter.ignoring[h.filter.nignoring++] = id;
+		q = *end == ',' ? end + 1 : end;
 	}
 	h.name = wr_xstrdup(PQgetvalue(res, 0, 1));
 	*ret = h;

@@ -33,6 +33,7 @@
 #define TN_ROOM_CACHE_MAX 4096
 #define TN_ROOM_CACHE_MS 60000
 #define TN_DEFAULT_WIDTH 80
+#define TN_MAX_PICKS 16            /* characters listed at an account log-in */
 #define TN_ZLIB_WINDOW 12          /* 4 KiB window */
 #define TN_ZLIB_MEMLEVEL 5
 
@@ -46,8 +47,11 @@
 #define ANSI_SYSTEM "\x1b[36m"
 
 enum tn_state {
-	TN_TOKEN,                  /* waiting for the token line */
+	TN_TOKEN,                  /* waiting for the token line (with ingress-url: an account name or a token) */
 	TN_CHARACTER,              /* the token's account has several characters: which one */
+	TN_PASSWORD,               /* an account name was given: its password (echo off) */
+	TN_CHECKING,               /* the ingress checks the name and password (telnet-login.c) */
+	TN_PICK,                   /* logged in to an account with several characters: which one */
 	TN_PLAYING,
 };
 
@@ -80,6 +84,7 @@ struct pub_telnet {
 	size_t nresumes;
 	struct tn_room *rooms[TN_ROOM_BUCKETS];
 	size_t nrooms;
+	struct tn_login *login;    /* telnet-login.c: NULL without ingress-url (tokens only) */
 };
 
 struct pub_telnet_conn {
@@ -88,6 +93,13 @@ struct pub_telnet_conn {
 	int tries;
 	char *login_token;         /* from malloc(): between the token and character prompts, then kept for resume */
 	char *login_character;     /* from malloc(): "" or the name given */
+	/* account log-in (with ingress-url) */
+	char account[24];          /* the account name typed, "" before */
+	char *session;             /* from malloc(): the session token the ingress gave, until the hello */
+	char picks[TN_MAX_PICKS][24]; /* the account's characters, for TN_PICK */
+	int npicks;
+	char *refresh;             /* from malloc(): the session's refresh token, NULL for a token log-in */
+	int64_t session_ttl_s;     /* the session token's life, as the ingress said */
 	struct wr_strbuf line;     /* the line being received, at most TN_MAX_LINE */
 	bool discarding;           /* the current line went over TN_MAX_LINE */
 	bool last_cr;              /* the last data byte was \r: a following \n or \0 ends nothing */
@@ -119,6 +131,29 @@ struct pub_telnet_conn {
 	char client[48];           /* Core.Hello's client name */
 };
 
+
+struct tn_login;
+
+/* telnet-login.c ----------------------------------------------------------- */
+
+/* Starts the log-in threads when cfg->ingress_url is set (p->telnet->login); 0 or a bad_config error. */
+int
+tn_login_start(struct pub *p, struct wr_error *reterr) WR_MUSTCHECK;
+/* Stops them and frees what is left. */
+void
+tn_login_stop(struct pub *p);
+/* Queues POST /v1/sessions {name, password} for c; 0, -EBUSY (too many at once) or -ENOTSUP (no ingress-url). */
+int
+tn_login_submit(struct pub_conn *c, const char *name, const char *password);
+/* Queues POST /v1/sessions/refresh for c's session (telnet.c renews it before it expires). */
+int
+tn_login_refresh(struct pub_conn *c, const char *refresh_token, const char *character);
+/* telnet.c: the ingress's answer (status 0: none) to c's log-in, on the lws thread. */
+void
+tn_login_answer(struct pub_conn *c, int status, int retry_after, const char *body);
+/* telnet.c: its answer to c's refresh. */
+void
+tn_refresh_answer(struct pub_conn *c, int status, const char *body);
 
 /* telnet-render.c ---------------------------------------------------------- */
 

@@ -518,6 +518,11 @@ event_data(struct pub_conn *c, const char *type, struct json_object *data, const
 		gmcp_channel(c, "tell", str_of(data, "speaker"), text);
 	} else if (!strcmp(type, "Shouted")) {
 		gmcp_channel(c, "shout", str_of(data, "speaker"), text);
+	} else if (!strcmp(type, "Gossiped") || !strcmp(type, "OocSaid")) { /* issue 17 */
+		gmcp_channel(c, str_of(data, "channel") ? str_of(data, "channel") : "gossip", str_of(data, "speaker"), text);
+	} else if (!strcmp(type, "CharacterQuit") && i64_of(data, "character_id", &id) && id == c->char_id) {
+		/* issue 17: the character left the world: goodbye, after what is queued. */
+		pub_conn_close(c, LWS_CLOSE_STATUS_NORMAL, "Goodbye.");
 	}
 	if (vitals)
 		tn_gmcp_vitals(c);

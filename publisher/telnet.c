@@ -54,6 +54,7 @@
 
 #include "core/json.h"
 #include "core/log.h"
+#include "core/secret.h"
 #include "core/strbuf.h"
 #include "core/util.h"
 #include "publisher/telnet-private.h"
@@ -170,14 +171,25 @@ echo(struct pub_conn *c, bool off)
 	telnet_negotiate(t->tn, off ? TELNET_WILL : TELNET_WONT, TELNET_TELOPT_ECHO);
 }
 
+/* A prompt, then IAC GA; echo off (true: WILL ECHO) hides what is typed. */
 static void
-ask_token(struct pub_conn *c)
+ask(struct pub_conn *c, const char *prompt, bool hide)
 {
-	echo(c, true);
-	telnet_send(c->telnet->tn, "token: ", 7);
+	echo(c, hide);
+	telnet_send(c->telnet->tn, prompt, strlen(prompt));
 	telnet_iac(c->telnet->tn, TELNET_GA);
 	c->telnet->prompt_open = true;
 	lws_callback_on_writable(c->wsi);
+}
+
+/* The first prompt: a token, or with ingress-url an account name (shown as typed) or a token. */
+static void
+ask_token(struct pub_conn *c)
+{
+	if (c->pub->telnet->login)
+		ask(c, "name (or token): ", false);
+	else
+		ask(c, "token: ", true);
 }
 
 /* The positions a dropped login of this token left, removed from the table; NULL if none. */
@@ -306,17 +318,19 @@ run_command(struct pub_conn *c, const char *line)
 
 /*
  * Logs in with a token (and a character name when the account has
- * several).  This is the hook for the account log-in to come: it ends, like
- * this one, in pub_hello with the token it obtained.
+ * several).  key names the log-in for resume and take-over: the token
+ * itself, or for an account log-in (whose session token is new each
+ * time) "account:" and the account's name.  Both kinds end here, in
+ * pub_hello.
  */
 static void
-login(struct pub_conn *c, const char *token, const char *character)
+login(struct pub_conn *c, const char *token, const char *character, const char *key)
 {
 	struct pub_telnet_conn *t = c->telnet;
 	struct tn_resume *res;
 	struct json_object *hello = json_object_new_object();
 	struct wr_error err = {0};
-	char *tok = wr_xstrdup(token); /* token may be t->login_token, replaced below */
+	char *tok = wr_xstrdup(key); /* key may be t->login_token, replaced below */
 	int r;
 
 	res = take_over(c, tok, character);
@@ -331,7 +345,7 @@ login(struct pub_conn *c, const char *token, const char *character)
 				json_object_object_add(rs, res->pos[i].stream, json_object_new_int64(res->pos[i].seq));
 		json_object_object_add(hello, "resume", rs);
 	}
-	r = pub_hello(c, tok, character, hello, &err);
+	r = pub_hello(c, token, character, hello, &err);
 	json_object_put(hello);
 	if (r == 0 && res && res->char_id != c->char_id)
 		t->resuming = false;
@@ -372,6 +386,260 @@ login(struct pub_conn *c, const char *token, const char *character)
 	free(tok);
 }
 
+/* Account log-in (ingress-url, telnet-login.c) --------------------------- */
+
+/* An account name as docs/accounts.md allows: letters and digits, at most 16 (a token is 64 hex digits). */
+static bool
+looks_like_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 16)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9')))
+			return false;
+	return true;
+}
+
+/* A refused account log-in: one of TN_LOGIN_TRIES. */
+static void
+account_refused(struct pub_conn *c, const char *why)
+{
+	struct pub_telnet_conn *t = c->telnet;
+
+	log_info_ctx(c->logctx, "telnet account log-in refused (%s): %s", t->account, why);
+	t->account[0] = '\0';
+	if (++t->tries >= TN_LOGIN_TRIES) {
+		tn_close(c, "Too many failed log-ins.");
+		return;
+	}
+	t->state = TN_TOKEN;
+	tn_text(c, why, ANSI_ERROR);
+	ask_token(c);
+}
+
+/* The password line: handed to the ingress, never kept. */
+static void
+check_password(struct pub_conn *c, const char *password)
+{
+	struct pub_telnet_conn *t = c->telnet;
+	int r = tn_login_submit(c, t->account, password);
+
+	if (r == -EBUSY) {
+		tn_text(c, "Too many players are logging in at once: try again in a moment.", ANSI_ERROR);
+		t->state = TN_TOKEN;
+		ask_token(c);
+		return;
+	}
+	t->state = TN_CHECKING;
+	tn_puts(c, "Checking...\n");
+}
+
+/* The resume and take-over key of an account log-in: its name, any case. */
+static void
+account_key(const struct pub_telnet_conn *t, char *out, size_t size)
+{
+	size_t n = (size_t) snprintf(out, size, "account:%s", t->account);
+
+	for (size_t i = 8; i < n && i < size; i++)
+		if (out[i] >= 'A' && out[i] <= 'Z')
+			out[i] = (char) (out[i] - 'A' + 'a');
+}
+
+static void
+forget_secret(char **s)
+{
+	if (*s) {
+		explicit_bzero(*s, strlen(*s));
+		free(*s);
+		*s = NULL;
+	}
+}
+
+/* Renews the session a quarter of its life before it expires (LWS_CALLBACK_TIMER). */
+static void
+renew_later(struct pub_conn *c, int64_t seconds)
+{
+	lws_set_timer_usecs(c->wsi, (lws_usec_t) seconds * LWS_US_PER_SEC);
+}
+
+static void
+play_account(struct pub_conn *c, const char *character)
+{
+	struct pub_telnet_conn *t = c->telnet;
+	char key[40];
+	char *session = t->session;
+
+	account_key(t, key, sizeof(key));
+	t->session = NULL;
+	t->npicks = 0;
+	t->state = TN_TOKEN;
+	login(c, session, character, key);
+	forget_secret(&session);
+	if (t->state == TN_PLAYING && t->refresh)
+		renew_later(c, t->session_ttl_s - t->session_ttl_s / 4);
+	else
+		forget_secret(&t->refresh);
+}
+
+static void
+renew(struct pub_conn *c)
+{
+	struct pub_telnet_conn *t = c->telnet;
+
+	if (!t || t->state != TN_PLAYING || !t->refresh || c->token_renewing || c->state == PUB_CONN_CLOSING)
+		return;
+	if (tn_login_refresh(c, t->refresh, c->char_name ? c->char_name : "") < 0) {
+		renew_later(c, 5);
+		return;
+	}
+	c->token_renewing = true;
+}
+
+void
+tn_refresh_answer(struct pub_conn *c, int status, const char *body)
+{
+	struct pub_telnet_conn *t = c->telnet;
+	struct json_object *o = status == 201 ? json_tokener_parse(body) : NULL, *tok, *ref, *exp;
+
+	c->token_renewing = false;
+	if (o && json_object_object_get_ex(o, "token", &tok) && json_object_is_type(tok, json_type_string) &&
+	    json_object_object_get_ex(o, "refresh_token", &ref) && json_object_is_type(ref, json_type_string) &&
+	    json_object_get_string_len(tok) > 0 && json_object_get_string_len(ref) > 0) {
+		char hash[WR_TOKEN_HASH_LEN + 1];
+
+		wr_token_hash(json_object_get_string(tok), hash);
+		snprintf(c->token_hash, sizeof(c->token_hash), "%s", hash);
+		forget_secret(&c->token);
+		c->token = wr_xstrdup(json_object_get_string(tok));
+		forget_secret(&t->refresh);
+		t->refresh = wr_xstrdup(json_object_get_string(ref));
+		if (json_object_object_get_ex(o, "expires_in", &exp) && json_object_get_int64(exp) >= 4)
+			t->session_ttl_s = json_object_get_int64(exp);
+		renew_later(c, t->session_ttl_s - t->session_ttl_s / 4);
+		log_info_ctx(c->logctx, "telnet session renewed");
+	} else if (status == 0 || status == 429 || status >= 500) {
+		/* The ingress is away or busy: try again while the token lasts. */
+		log_warning_ctx(c->logctx, "telnet session not renewed (HTTP %d): trying again in 10 s", status);
+		renew_later(c, 10);
+	} else {
+		/* Refused (logged out, locked, the character deleted): the token's recheck closes the connection. */
+		log_info_ctx(c->logctx, "telnet session not renewed (HTTP %d)", status);
+		forget_secret(&t->refresh);
+	}
+	json_object_put(o);
+}
+
+static void
+ask_pick(struct pub_conn *c)
+{
+	struct pub_telnet_conn *t = c->telnet;
+	struct wr_strbuf sb = WR_STRBUF_INIT;
+
+	wr_strbuf_puts(&sb, "Your characters:\n");
+	for (int i = 0; i < t->npicks; i++)
+		wr_strbuf_printf(&sb, "  %d. %s\n", i + 1, t->picks[i]);
+	tn_puts(c, wr_strbuf_str(&sb));
+	wr_strbuf_done(&sb);
+	t->state = TN_PICK;
+	ask(c, "character (number or name): ", false);
+}
+
+/* The answer at the character list: a number or a name. */
+static void
+pick(struct pub_conn *c, const char *line)
+{
+	struct pub_telnet_conn *t = c->telnet;
+	char *end;
+	long n = strtol(line, &end, 10);
+
+	if (*line && !*end && n >= 1 && n <= t->npicks) {
+		play_account(c, t->picks[n - 1]);
+		return;
+	}
+	for (int i = 0; i < t->npicks; i++)
+		if (!strcasecmp(line, t->picks[i])) {
+			play_account(c, t->picks[i]);
+			return;
+		}
+	if (*line)
+		tn_text(c, "No such character: type its number or its name.", ANSI_ERROR);
+	ask(c, "character (number or name): ", false);
+}
+
+void
+tn_login_answer(struct pub_conn *c, int status, int retry_after, const char *body)
+{
+	struct pub_telnet_conn *t = c->telnet;
+	struct json_object *o = status ? json_tokener_parse(body) : NULL, *v, *chars;
+	const char *token = NULL;
+	char msg[160];
+
+	if (t->state != TN_CHECKING)
+		goto out;
+	if (status == 201 && json_object_object_get_ex(o, "token", &v) && json_object_is_type(v, json_type_string))
+		token = json_object_get_string(v);
+	if (status == 201 && token && *token) {
+		size_t n = 0;
+
+		log_info_ctx(c->logctx, "telnet account log-in: %s", t->account);
+		t->npicks = 0;
+		if (json_object_object_get_ex(o, "characters", &chars) && json_object_is_type(chars, json_type_array))
+			n = json_object_array_length(chars);
+		for (size_t i = 0; i < n && t->npicks < TN_MAX_PICKS; i++) {
+			struct json_object *ch = json_object_array_get_idx(chars, i), *nm;
+
+			if (json_object_object_get_ex(ch, "name", &nm) && json_object_is_type(nm, json_type_string))
+				snprintf(t->picks[t->npicks++], sizeof(t->picks[0]), "%s", json_object_get_string(nm));
+		}
+		free(t->session);
+		t->session = wr_xstrdup(token);
+		forget_secret(&t->refresh);
+		if (json_object_object_get_ex(o, "refresh_token", &v) && json_object_is_type(v, json_type_string))
+			t->refresh = wr_xstrdup(json_object_get_string(v));
+		t->session_ttl_s = 900;
+		if (json_object_object_get_ex(o, "expires_in", &v) && json_object_get_int64(v) >= 4)
+			t->session_ttl_s = json_object_get_int64(v);
+		if (t->npicks == 0) {
+			tn_close(c, "This account has no characters yet: create one in the web client "
+				    "(or with POST /v1/characters), then log in again.");
+		} else if (t->npicks == 1) {
+			play_account(c, t->picks[0]);
+		} else {
+			ask_pick(c);
+		}
+	} else if (status == 401) {
+		account_refused(c, "Wrong name or password.");
+	} else if (status == 403) {
+		log_info_ctx(c->logctx, "telnet account log-in refused (%s): locked", t->account);
+		tn_close(c, "This account is locked.");
+	} else if (status == 429) {
+		if (retry_after > 0)
+			snprintf(msg, sizeof(msg), "Too many log-in attempts: try again in %d seconds.", retry_after);
+		else
+			snprintf(msg, sizeof(msg), "Too many log-in attempts: try again later.");
+		log_info_ctx(c->logctx, "telnet account log-in refused (%s): rate limited", t->account);
+		tn_close(c, msg);
+	} else if (status >= 400 && status < 500) {
+		/* A name or password the ingress refuses as such (bad_name, password_too_long): its message. */
+		struct json_object *e, *m;
+
+		if (json_object_object_get_ex(o, "error", &e) && json_object_object_get_ex(e, "message", &m) &&
+		    json_object_is_type(m, json_type_string))
+			snprintf(msg, sizeof(msg), "Refused: %.140s.", json_object_get_string(m));
+		else
+			snprintf(msg, sizeof(msg), "Refused (HTTP %d).", status);
+		account_refused(c, msg);
+	} else {
+		log_warning_ctx(c->logctx, "telnet account log-in: the ingress answered %d", status);
+		pub_conn_close(c, PUB_CLOSE_TRY_AGAIN, "Logging in is not possible right now: try again later.");
+	}
+out:
+	json_object_put(o);
+	lws_callback_on_writable(c->wsi);
+}
+
 /* Local commands: the connection's own settings, never sent to the game. */
 static bool
 local_command(struct pub_conn *c, const char *line)
@@ -385,6 +653,13 @@ local_command(struct pub_conn *c, const char *line)
 		t->colour = true;
 		tn_puts(c, ANSI_SYSTEM "Colour is on." ANSI_RESET "\n");
 	} else if (!strcmp(line, "quit")) {
+		/* Playing: the game's quit (the room sees the character leave); its
+		 * CharacterQuit closes the connection (telnet-render.c).  Refused
+		 * (in a fight), the connection stays. */
+		if (t->state == TN_PLAYING) {
+			run_command(c, "quit");
+			return true;
+		}
 		pub_conn_close(c, LWS_CLOSE_STATUS_NORMAL, "Goodbye.");
 		return true;
 	} else {
@@ -467,11 +742,30 @@ on_line(struct pub_conn *c, char *line, size_t len)
 			ask_token(c);
 			return;
 		}
-		login(c, line, NULL);
+		if (c->pub->telnet->login && looks_like_name(line)) {
+			snprintf(t->account, sizeof(t->account), "%s", line);
+			ask(c, "password: ", true);
+			t->state = TN_PASSWORD;
+		} else {
+			login(c, line, NULL, line);
+		}
 		break;
 	case TN_CHARACTER:
 		if (*line)
-			login(c, t->login_token, line);
+			login(c, t->login_token, line, t->login_token);
+		break;
+	case TN_PASSWORD:
+		if (!*line) {
+			ask(c, "password: ", true);
+			return;
+		}
+		check_password(c, line);
+		break;
+	case TN_CHECKING:
+		/* The ingress is checking the password: typing ahead says nothing. */
+		break;
+	case TN_PICK:
+		pick(c, line);
 		break;
 	case TN_PLAYING:
 		if (!*line) {
@@ -509,6 +803,9 @@ on_data(struct pub_conn *c, const char *buf, size_t size)
 			} else {
 				wr_strbuf_append(&t->line, "", 0);
 				on_line(c, t->line.buf, t->line.len);
+				/* It may have been a password: leave no copy in the buffer. */
+				if (c->telnet && t->line.buf)
+					explicit_bzero(t->line.buf, t->line.len);
 			}
 			t->discarding = false;
 			wr_strbuf_reset(&t->line);
@@ -769,8 +1066,8 @@ tn_adopt(struct pub *p, struct pub_conn *c, struct lws *wsi)
 	telnet_negotiate(t->tn, TELNET_WILL, TELNET_TELOPT_MSSP);
 	telnet_negotiate(t->tn, TELNET_WILL, TN_TELOPT_CHARSET);
 	telnet_negotiate(t->tn, TELNET_DO, TELNET_TELOPT_NAWS);
-	snprintf(banner, sizeof(banner), "%s\nA Written Realms world. Log in with your access token.\n",
-		 p->cfg->telnet_name);
+	snprintf(banner, sizeof(banner), "%s\nA Written Realms world. Log in with your %s.\n", p->cfg->telnet_name,
+		 p->telnet->login ? "account name and password (or an access token)" : "access token");
 	tn_send_text(c, banner, strlen(banner));
 	ask_token(c);
 	return 0;
@@ -795,6 +1092,8 @@ tn_closed(struct pub *p, struct pub_conn *c)
 	wr_strbuf_done(&t->out);
 	free(t->login_token);
 	free(t->login_character);
+	forget_secret(&t->session);
+	forget_secret(&t->refresh);
 	free(t);
 	c->telnet = NULL;
 }
@@ -820,6 +1119,10 @@ telnet_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, v
 	case LWS_CALLBACK_RAW_CLOSE:
 		if (c)
 			tn_closed(pub_of(wsi), c);
+		return 0;
+	case LWS_CALLBACK_TIMER:
+		if (c && c->live && c->telnet)
+			renew(c);
 		return 0;
 	default:
 		return 0;
@@ -864,7 +1167,7 @@ telnet_start(struct pub *p, struct wr_error *reterr)
 					    p->cfg->telnet_port_file, strerror(-r));
 	}
 	log_notice("telnet on %s port %d", p->cfg->listen, pt->port);
-	return 0;
+	return tn_login_start(p, reterr);
 }
 
 int
@@ -880,6 +1183,7 @@ telnet_done(struct pub *p)
 
 	if (!pt)
 		return;
+	tn_login_stop(p);
 	while (pt->resumes) {
 		struct tn_resume *r = pt->resumes;
 

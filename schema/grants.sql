@@ -41,3 +41,8 @@ GRANT INSERT, UPDATE, DELETE ON zone_runtime TO wr_worker;
 GRANT INSERT ON accounts TO wr_ingress;
 GRANT INSERT, UPDATE ON sessions TO wr_ingress;
 GRANT UPDATE (revoked_at) ON access_tokens TO wr_ingress;
+
+-- Channels (migrations/0018_channels.sql): the worker writes an account's muted channels.
+GRANT UPDATE (muted_channels) ON accounts TO wr_worker;
+-- Command history (migrations/0018_history.sql): wr_submit, from the ingress and the publisher.
+GRANT INSERT, DELETE ON account_history TO wr_ingress, wr_publisher;

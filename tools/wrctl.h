@@ -40,6 +40,16 @@ struct json_object;
 int
 wrctl_rerun_batch(struct wr_db *db, int64_t batch, int64_t upto_ord, struct game_state *st,
 		  struct json_object **ret_doc, struct wr_error *reterr);
+/* wrctl_upcast.c: an event payload of version v read as the current version
+ * (game_event_version), converted in place; -EPROTO if v is unknown. */
+#define WRCTL_JOURNAL_VERSION 1 /* action_journal.v and journal_batches.v this build reads */
+int
+wrctl_upcast_needed(const char *type, int v);
+int
+wrctl_upcast(const char *type, int v, struct json_object *payload, struct wr_error *reterr);
+/* Every versioned event type has an upcaster for each older version. */
+int
+wrctl_upcast_check(struct wr_error *reterr);
 int
 wrctl_snapshot(int argc, char **argv);    /* wrctl_state.c: snapshot of canonical state */
 int

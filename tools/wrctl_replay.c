@@ -4,9 +4,12 @@
  * archive files of partitions wrctl archive dropped), as JSON lines or
  * rendered text, in event id order, then live with --follow.
  *
- * History is one COPY ... TO STDOUT in one REPEATABLE READ snapshot: the
- * server renders each line, the client only copies bytes (docs/journal.md
- * has the rate).  --follow then polls, woken by the publisher's NOTIFY
+ * History is one COPY ... TO STDOUT in one REPEATABLE READ snapshot, plain
+ * columns formatted here; without type, actor or stream filters the stream
+ * rows come on a second connection in the same (exported) snapshot and are
+ * merged by event id, so that two server processes work side by side and
+ * neither joins (bench/replay.sh has the rates).  Payloads older than this
+ * build's version are upcast (wrctl_upcast.c).  --follow then polls, woken by the publisher's NOTIFY
  * (wr_events, a hint only), with the rule of ARCHITECTURE.md section 5:
  * event ids are taken at insert but become visible at commit, so "id > last"
  * would skip events.  Instead every read runs in its own snapshot S and
@@ -29,21 +32,29 @@
 #include <unistd.h>
 
 #include "core/db.h"
+#include "core/json.h"
 #include "core/strbuf.h"
 #include "core/util.h"
+#include "game/game.h"
 #include "tools/wrctl.h"
 
 #define MAX_FILTER 64     /* --stream / --type / --actor values */
 #define MAX_SEEN 200000   /* txids above xmin remembered between polls */
+/* UTC and ISO dates: put_time reformats created_at's text. */
+#define SESSION_SQL \
+	"SET statement_timeout = 0; SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET jit = off;" \
+	" SET work_mem = '256MB'"
 
 struct replay {
 	const char *streams[MAX_FILTER], *types[MAX_FILTER], *actors[MAX_FILTER];
 	int nstreams, ntypes, nactors;
 	const char *from, *to, *since, *until;
-	bool text, follow, progress, no_archives;
+	bool text, follow, progress, no_archives, db2_open;
 	uint64_t printed;
 	double t0, last_progress;
 	struct wr_db db;
+	struct wr_db db2; /* the stream rows of a history read, in db's snapshot (copy_out) */
+	const char *url;
 };
 
 static volatile sig_atomic_t stop;
@@ -100,24 +111,36 @@ add_array_param(struct wr_strbuf *arr, const char *const *vals, int n)
  * event_log plus the archive tables loaded for this run.
  */
 static void
-build_select(struct replay *r, struct wr_strbuf *q, bool archives, const char *extra)
+build_select(struct replay *r, struct wr_strbuf *q, bool archives, bool split, const char *extra)
 {
 	struct wr_strbuf a = WR_STRBUF_INIT;
 
-	/* Plain columns, formatted by the client (format_line): building JSON on
-	 * the server costs it several times more than the COPY itself. */
-	wr_strbuf_puts(q, "SELECT e.event_id, to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
-			  " e.type, e.v, e.actor_key, e.action_id, e.command_id, e.instance_id, s.streams, ");
+	/*
+	 * Plain columns, formatted by the client (format_event): building the
+	 * line on the server (concatenation, to_char, to_json) costs it more
+	 * than the client spends, and the server is the bottleneck.  created_at
+	 * as text (DateStyle ISO, UTC: the session's), reformatted by the client.
+	 */
+	wr_strbuf_puts(q, "SELECT e.event_id, e.created_at, e.type, e.v, e.actor_key, e.action_id, e.command_id,"
+			  " e.instance_id, ");
+	if (split)
+		wr_strbuf_puts(q, "NULL, "); /* the streams come from the second connection (stream_select) */
+	else
+		wr_strbuf_puts(q, "s.streams, ");
 	wr_strbuf_puts(q, r->text ? "coalesce(e.payload->>'text', e.payload::text)" : "e.payload");
-	/* History: one hash join with the stream rows of the span beats a lookup
-	 * per event; live reads (extra: a few new transactions) look them up. */
-	if (extra)
+	/* History: the stream rows of the span aggregated in event id order: the
+	 * index gives that order, an incremental sort adds the stream name per
+	 * event (an ORDER BY inside string_agg would sort every group on its own);
+	 * live reads (extra: a few new transactions) look them up. */
+	if (split)
+		wr_strbuf_puts(q, " FROM %E e WHERE true");
+	else if (extra)
 		wr_strbuf_puts(q, " FROM %E e LEFT JOIN LATERAL (SELECT string_agg(x.stream || '#' || x.seq, ',' ORDER BY"
 				  " x.stream) AS streams FROM %S x WHERE x.event_id = e.event_id AND x.created_at = e.created_at) s"
 				  " ON true WHERE true");
 	else {
-		wr_strbuf_puts(q, " FROM %E e LEFT JOIN (SELECT x.event_id, string_agg(x.stream || '#' || x.seq, ',' ORDER BY"
-				  " x.stream) AS streams FROM %S x WHERE true");
+		wr_strbuf_puts(q, " FROM %E e LEFT JOIN (SELECT y.event_id, string_agg(y.stream || '#' || y.seq, ',') AS streams"
+				  " FROM (SELECT x.event_id, x.stream, x.seq FROM %S x WHERE true");
 		if (r->from)
 			wr_strbuf_printf(q, " AND x.event_id >= %s", r->from);
 		if (r->to)
@@ -126,7 +149,8 @@ build_select(struct replay *r, struct wr_strbuf *q, bool archives, const char *e
 			wr_strbuf_printf(q, " AND x.created_at >= '%s'::timestamptz", r->since);
 		if (r->until)
 			wr_strbuf_printf(q, " AND x.created_at < '%s'::timestamptz", r->until);
-		wr_strbuf_puts(q, " GROUP BY x.event_id) s ON s.event_id = e.event_id WHERE true");
+		wr_strbuf_puts(q, " ORDER BY x.event_id, x.stream) y GROUP BY y.event_id) s ON s.event_id = e.event_id"
+				  " WHERE true");
 	}
 	if (r->from)
 		wr_strbuf_printf(q, " AND e.event_id >= %s", r->from);
@@ -204,11 +228,12 @@ check_value(const char *v, const char *what)
 }
 
 enum { F_ID, F_AT, F_TYPE, F_V, F_ACTOR, F_ACTION, F_COMMAND, F_INSTANCE, F_STREAMS, F_PAYLOAD, F_N };
+#define MAX_EVENT_STREAMS 64 /* stream rows of one event kept by the split read (the worker writes at most a few) */
 
-/* Splits one COPY text row in place into F_N fields, undoing its escapes;
+/* Splits one COPY text row in place into nf fields, undoing its escapes;
  * NULL fields (\N) become NULL.  false if the row has another shape. */
 static bool
-split_row(char *row, size_t len, char *f[F_N])
+split_row(char *row, size_t len, char **f, int nf)
 {
 	char *w = row, *end = row + len;
 	int n = 0;
@@ -217,9 +242,21 @@ split_row(char *row, size_t len, char *f[F_N])
 		end--;
 	f[0] = row;
 	for (char *p = row; p < end; p++) {
+		size_t k = strcspn(p, "\t\\"); /* a run without separators or escapes */
+
+		if (k) {
+			if (k > (size_t) (end - p))
+				k = (size_t) (end - p);
+			if (w != p)
+				memmove(w, p, k);
+			w += k;
+			p += k;
+			if (p >= end)
+				break;
+		}
 		if (*p == '\t') {
 			*w++ = '\0';
-			if (++n >= F_N)
+			if (++n >= nf)
 				return false;
 			f[n] = w;
 		} else if (*p == '\\' && p + 1 < end) {
@@ -238,114 +275,357 @@ split_row(char *row, size_t len, char *f[F_N])
 			*w++ = *p;
 	}
 	*w = '\0';
-	return n == F_N - 1;
+	return n == nf - 1;
 }
 
+/* "2026-12-07 02:12:39.2071+00" (timestamptz out, DateStyle ISO, UTC) as
+ * "2026-12-07T02:12:39.207100Z": microseconds always six digits. */
 static void
-put_json_str(FILE *out, const char *s)
+put_time(struct wr_strbuf *sb, const char *t)
 {
-	if (!s) {
-		fputs("null", out);
+	size_t n = strlen(t), k = 0;
+	char frac[7] = "000000";
+	const char *p = t + 19;
+
+	if (n < 22 || t[10] != ' ' || strcmp(t + n - 3, "+00") != 0) {
+		wr_strbuf_puts(sb, t); /* not a UTC ISO timestamp: as the server wrote it */
 		return;
 	}
-	putc('"', out);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char) *s;
-
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(out, "\\u%04x", c);
-		else
-			putc(c, out);
-	}
-	putc('"', out);
+	wr_strbuf_append(sb, t, 10);
+	wr_strbuf_puts(sb, "T");
+	wr_strbuf_append(sb, t + 11, 8);
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9' && k < 6; p++)
+			frac[k++] = *p;
+	wr_strbuf_puts(sb, ".");
+	wr_strbuf_append(sb, frac, 6);
+	wr_strbuf_puts(sb, "Z");
 }
 
-/* One event as a JSON line ({"event_id", "created_at", "type", "v",
- * "actor_key", "action_id", "command_id", "instance_id", "streams":
- * [{"stream", "seq"}], "payload"}) or a rendered text line. */
+/* s as a JSON string, copied in runs (wr_strbuf_json_str goes byte by byte). */
 static void
-format_line(const struct replay *r, char *f[F_N], FILE *out)
+put_json_str(struct wr_strbuf *sb, const char *s)
+{
+	wr_strbuf_append(sb, "\"", 1);
+	for (;;) {
+		size_t k = 0;
+
+		while (s[k] && s[k] != '"' && s[k] != '\\' && (unsigned char) s[k] >= 0x20)
+			k++;
+		wr_strbuf_append(sb, s, k);
+		s += k;
+		if (!*s)
+			break;
+		if (*s == '"' || *s == '\\') {
+			char esc[2] = {'\\', *s};
+
+			wr_strbuf_append(sb, esc, 2);
+		} else
+			wr_strbuf_printf(sb, "\\u%04x", (unsigned char) *s);
+		s++;
+	}
+	wr_strbuf_append(sb, "\"", 1);
+}
+
+static void
+put_json_or_null(struct wr_strbuf *sb, const char *s)
+{
+	if (s)
+		put_json_str(sb, s);
+	else
+		wr_strbuf_puts(sb, "null");
+}
+
+static void
+put_raw_or_null(struct wr_strbuf *sb, const char *s)
+{
+	wr_strbuf_puts(sb, s ? s : "null");
+}
+
+/*
+ * One event into sb: a JSON line ({"event_id", "created_at", "type", "v",
+ * "actor_key", "action_id", "command_id", "instance_id", "streams":
+ * [{"stream", "seq"}], "payload"}) or a text line (time #id type actor
+ * streams text).  f[F_STREAMS] is "stream#seq,..." by stream name.
+ */
+static void
+format_event(const struct replay *r, char *f[F_N], struct wr_strbuf *sb)
 {
 	char *save = NULL, *list = f[F_STREAMS];
 	const char *sep = "";
 
 	if (r->text) {
-		fprintf(out, "%s #%s %s %s ", f[F_AT], f[F_ID], f[F_TYPE], f[F_ACTOR] ? f[F_ACTOR] : "-");
+		put_time(sb, f[F_AT]);
+		wr_strbuf_puts(sb, " #");
+		wr_strbuf_puts(sb, f[F_ID]);
+		wr_strbuf_puts(sb, " ");
+		wr_strbuf_puts(sb, f[F_TYPE]);
+		wr_strbuf_puts(sb, " ");
+		wr_strbuf_puts(sb, f[F_ACTOR] ? f[F_ACTOR] : "-");
+		wr_strbuf_puts(sb, " ");
 		for (char *s = list ? strtok_r(list, ",", &save) : NULL; s; s = strtok_r(NULL, ",", &save)) {
 			char *hash = strrchr(s, '#');
 
 			if (hash)
 				*hash = ':';
-			fprintf(out, "%s%s", sep, s);
+			wr_strbuf_puts(sb, sep);
+			wr_strbuf_puts(sb, s);
 			sep = ",";
 		}
-		fprintf(out, " %s\n", f[F_PAYLOAD] ? f[F_PAYLOAD] : "");
+		wr_strbuf_puts(sb, " ");
+		wr_strbuf_puts(sb, f[F_PAYLOAD] ? f[F_PAYLOAD] : "");
+		wr_strbuf_puts(sb, "\n");
 		return;
 	}
-	fprintf(out, "{\"event_id\":%s,\"created_at\":\"%s\",\"type\":", f[F_ID], f[F_AT]);
-	put_json_str(out, f[F_TYPE]);
-	fprintf(out, ",\"v\":%s,\"actor_key\":", f[F_V]);
-	put_json_str(out, f[F_ACTOR]);
-	fprintf(out, ",\"action_id\":%s,\"command_id\":", f[F_ACTION] ? f[F_ACTION] : "null");
-	put_json_str(out, f[F_COMMAND]);
-	fprintf(out, ",\"instance_id\":%s,\"streams\":[", f[F_INSTANCE] ? f[F_INSTANCE] : "null");
+	wr_strbuf_puts(sb, "{\"event_id\":");
+	wr_strbuf_puts(sb, f[F_ID]);
+	wr_strbuf_puts(sb, ",\"created_at\":\"");
+	put_time(sb, f[F_AT]);
+	wr_strbuf_puts(sb, "\",\"type\":");
+	put_json_or_null(sb, f[F_TYPE]);
+	wr_strbuf_puts(sb, ",\"v\":");
+	wr_strbuf_puts(sb, f[F_V]);
+	wr_strbuf_puts(sb, ",\"actor_key\":");
+	put_json_or_null(sb, f[F_ACTOR]);
+	wr_strbuf_puts(sb, ",\"action_id\":");
+	put_raw_or_null(sb, f[F_ACTION]);
+	wr_strbuf_puts(sb, ",\"command_id\":");
+	put_json_or_null(sb, f[F_COMMAND]);
+	wr_strbuf_puts(sb, ",\"instance_id\":");
+	put_raw_or_null(sb, f[F_INSTANCE]);
+	wr_strbuf_puts(sb, ",\"streams\":[");
 	for (char *s = list ? strtok_r(list, ",", &save) : NULL; s; s = strtok_r(NULL, ",", &save)) {
 		char *hash = strrchr(s, '#');
 
 		if (!hash)
 			continue;
 		*hash = '\0';
-		fprintf(out, "%s{\"stream\":", sep);
-		put_json_str(out, s);
-		fprintf(out, ",\"seq\":%s}", hash + 1);
+		wr_strbuf_puts(sb, sep);
+		wr_strbuf_puts(sb, "{\"stream\":");
+		put_json_str(sb, s);
+		wr_strbuf_puts(sb, ",\"seq\":");
+		wr_strbuf_puts(sb, hash + 1);
+		wr_strbuf_puts(sb, "}");
 		sep = ",";
 	}
-	fprintf(out, "],\"payload\":%s}\n", f[F_PAYLOAD] ? f[F_PAYLOAD] : "null");
+	wr_strbuf_puts(sb, "],\"payload\":"); /* the payload and "}\n" follow (copy_out) */
 }
 
-/* COPY (query) TO STDOUT, each row formatted onto stdout. */
+/*
+ * A JSON line whose payload is at an older version than this build writes:
+ * parsed, its payload upcast (wrctl_upcast.c), "v" set to the version read.
+ * The rare path: only rows wrctl_upcast_needed() names come here.
+ */
 static int
-copy_out(struct replay *r, const char *query, struct wr_error *reterr)
+upcast_line(const char *line, size_t len, FILE *out, struct wr_error *reterr)
+{
+	struct json_object *o = NULL, *type, *v, *payload;
+	int rc = wr_json_parse(line, len, 64, &o, reterr);
+
+	if (rc < 0)
+		return rc;
+	type = wr_json_member(o, "type", json_type_string);
+	v = wr_json_member(o, "v", json_type_int);
+	payload = wr_json_member(o, "payload", json_type_object);
+	if (!type || !v || !payload)
+		rc = wr_error_set(reterr, -EBADMSG, "internal", "event line without type, v or payload");
+	else
+		rc = wrctl_upcast(json_object_get_string(type), json_object_get_int(v), payload, reterr);
+	if (rc >= 0) {
+		json_object_object_add(o, "v", json_object_new_int(game_event_version(json_object_get_string(type))));
+		fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), out);
+		putc('\n', out);
+	}
+	json_object_put(o);
+	return rc;
+}
+
+/* The second connection's COPY of stream rows (event_id, stream, seq) in event id order. */
+struct stream_reader {
+	PGconn *conn;
+	char *buf;   /* the current row, split (from PQgetCopyData) */
+	char *f[3];
+	int64_t id;  /* its event id; INT64_MAX at the end */
+	int err;
+	int end;     /* PQgetCopyData's last result once <= 0: the COPY is over */
+	bool done;
+};
+
+static void
+stream_next(struct stream_reader *sr)
+{
+	int n;
+
+	PQfreemem(sr->buf);
+	sr->buf = NULL;
+	sr->id = INT64_MAX;
+	if (sr->done)
+		return;
+	n = PQgetCopyData(sr->conn, &sr->buf, 0);
+	if (n <= 0) {
+		if (n == -2)
+			sr->err = -EIO;
+		sr->buf = NULL;
+		sr->end = n;
+		sr->done = true;
+		return;
+	}
+	if (!split_row(sr->buf, (size_t) n, sr->f, 3) || !sr->f[0] || !sr->f[1] || !sr->f[2] ||
+	    wr_parse_i64(sr->f[0], 0, INT64_MAX, &sr->id) < 0) {
+		sr->err = -EBADMSG;
+		sr->id = INT64_MAX;
+	}
+}
+
+static int
+cmp_stream(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* The streams of event id as "stream#seq,..." by name into sb (skipping
+ * stream rows of events before it: filtered out). */
+static void
+stream_collect(struct stream_reader *sr, int64_t id, struct wr_strbuf *sb, struct wr_strbuf *items)
+{
+	char *names[MAX_EVENT_STREAMS];
+	size_t n = 0, off[MAX_EVENT_STREAMS];
+
+	wr_strbuf_reset(sb);
+	wr_strbuf_reset(items);
+	while (sr->id < id)
+		stream_next(sr);
+	for (; sr->id == id; stream_next(sr))
+		if (n < MAX_EVENT_STREAMS) {
+			off[n++] = items->len;
+			wr_strbuf_puts(items, sr->f[1]);
+			wr_strbuf_puts(items, "#");
+			wr_strbuf_puts(items, sr->f[2]);
+			wr_strbuf_append(items, "", 1); /* keep the NUL: items holds n strings */
+		}
+	for (size_t i = 0; i < n; i++)
+		names[i] = items->buf + off[i];
+	qsort(names, n, sizeof(names[0]), cmp_stream);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			wr_strbuf_puts(sb, ",");
+		wr_strbuf_puts(sb, names[i]);
+	}
+}
+
+static int
+copy_start(PGconn *conn, const char *query, struct wr_error *reterr)
 {
 	struct wr_strbuf sql = WR_STRBUF_INIT;
 	PGresult *res;
-	char *buf = NULL, *f[F_N];
-	int n, rc = 0;
+	int rc = 0;
 
 	wr_strbuf_printf(&sql, "COPY (%s) TO STDOUT", query);
-	res = PQexec(r->db.conn, wr_strbuf_str(&sql));
+	res = PQexec(conn, wr_strbuf_str(&sql));
 	wr_strbuf_done(&sql);
-	if (PQresultStatus(res) != PGRES_COPY_OUT) {
-		int e = wr_error_set(reterr, -EIO, "db", "%s", PQerrorMessage(r->db.conn));
-
-		PQclear(res);
-		return e;
-	}
+	if (PQresultStatus(res) != PGRES_COPY_OUT)
+		rc = wr_error_set(reterr, -EIO, "db", "%s", PQerrorMessage(conn));
 	PQclear(res);
+	return rc;
+}
+
+static int
+copy_end(PGconn *conn, int n, struct wr_error *reterr)
+{
+	PGresult *res = PQgetResult(conn);
+	int rc = 0;
+
+	if (n == -2 || PQresultStatus(res) != PGRES_COMMAND_OK)
+		rc = wr_error_set(reterr, -EIO, "db", "%s", PQerrorMessage(conn));
+	PQclear(res);
+	while ((res = PQgetResult(conn)))
+		PQclear(res);
+	return rc;
+}
+
+/*
+ * COPY (query) TO STDOUT, each row formatted onto stdout.  With a second
+ * connection (r->db2 in the same snapshot, stream_query given), the events
+ * come without their streams and the stream rows on the second connection,
+ * merged here by event id: the two servers work side by side and neither
+ * joins (bench/replay.sh).
+ */
+static int
+copy_out(struct replay *r, const char *query, const char *stream_query, struct wr_error *reterr)
+{
+	struct wr_strbuf line = WR_STRBUF_INIT, streams = WR_STRBUF_INIT, items = WR_STRBUF_INIT;
+	struct stream_reader sr = {.conn = stream_query ? r->db2.conn : NULL, .id = INT64_MAX};
+	char *buf = NULL, *f[F_N];
+	int n, rc;
+
+	rc = copy_start(r->db.conn, query, reterr);
+	if (rc < 0)
+		return rc;
+	if (sr.conn) {
+		rc = copy_start(sr.conn, stream_query, reterr);
+		if (rc < 0) {
+			while ((n = PQgetCopyData(r->db.conn, &buf, 0)) > 0)
+				PQfreemem(buf);
+			(void) copy_end(r->db.conn, n, NULL);
+			return rc;
+		}
+		sr.id = -1;
+		stream_next(&sr);
+	}
 	while ((n = PQgetCopyData(r->db.conn, &buf, 0)) > 0) {
-		if (split_row(buf, (size_t) n, f))
-			format_line(r, f, stdout);
-		else if (!rc)
-			rc = wr_error_set(reterr, -EBADMSG, "internal", "unexpected COPY row");
+		int64_t id = 0;
+
+		if (!split_row(buf, (size_t) n, f, F_N) || !f[F_ID] || !f[F_AT] || !f[F_TYPE] || !f[F_V] ||
+		    wr_parse_i64(f[F_ID], 0, INT64_MAX, &id) < 0) {
+			if (!rc)
+				rc = wr_error_set(reterr, -EBADMSG, "internal", "unexpected COPY row");
+		} else {
+			if (sr.conn) {
+				stream_collect(&sr, id, &streams, &items);
+				f[F_STREAMS] = (char *) wr_strbuf_str(&streams);
+			}
+			wr_strbuf_reset(&line);
+			format_event(r, f, &line);
+			if (r->text) {
+				fwrite_unlocked(line.buf, 1, line.len, stdout);
+			} else if (!wrctl_upcast_needed(f[F_TYPE], atoi(f[F_V]))) {
+				/* the bulk of the line, written without another copy */
+				fwrite_unlocked(line.buf, 1, line.len, stdout);
+				fputs_unlocked(f[F_PAYLOAD] ? f[F_PAYLOAD] : "null", stdout);
+				fputs_unlocked("}\n", stdout);
+			} else if (!rc) {
+				put_raw_or_null(&line, f[F_PAYLOAD]);
+				wr_strbuf_puts(&line, "}");
+				rc = upcast_line(line.buf, line.len, stdout, reterr);
+			}
+		}
 		PQfreemem(buf);
 		r->printed++;
 		if ((r->printed & 4095) == 0)
 			progress(r, false);
 	}
-	res = PQgetResult(r->db.conn);
-	if (n == -2 || PQresultStatus(res) != PGRES_COMMAND_OK) {
-		int e = wr_error_set(reterr, -EIO, "db", "%s", PQerrorMessage(r->db.conn));
+	{
+		int e = copy_end(r->db.conn, n, reterr);
 
-		PQclear(res);
-		while ((res = PQgetResult(r->db.conn)))
-			PQclear(res);
-		return e;
+		if (e < 0 && rc >= 0)
+			rc = e;
 	}
-	PQclear(res);
-	while ((res = PQgetResult(r->db.conn)))
-		PQclear(res);
+	if (sr.conn) {
+		int m;
+
+		PQfreemem(sr.buf);
+		m = sr.end;
+		while (!sr.done && (m = PQgetCopyData(sr.conn, &buf, 0)) > 0)
+			PQfreemem(buf);
+		if (sr.err && rc >= 0)
+			rc = wr_error_set(reterr, sr.err, "db", "the stream rows did not read: %s", PQerrorMessage(sr.conn));
+		m = copy_end(sr.conn, m, rc >= 0 ? reterr : NULL);
+		if (m < 0 && rc >= 0)
+			rc = m;
+	}
+	wr_strbuf_done(&line);
+	wr_strbuf_done(&streams);
+	wr_strbuf_done(&items);
 	return rc;
 }
 
@@ -427,6 +707,53 @@ load_archives(struct replay *r, struct wr_error *reterr)
 }
 
 /*
+ * The second connection of a history read, in the snapshot db's open
+ * transaction exported, and its query (the stream rows of the span by event
+ * id) into sq.
+ */
+static int
+open_second(struct replay *r, struct wr_strbuf *sq, struct wr_error *reterr)
+{
+	PGresult *res = NULL;
+	char sql[160];
+	int rc;
+
+	if (!r->db2_open) {
+		rc = wr_db_init(&r->db2, r->url, "wrctl-replay", SESSION_SQL, reterr);
+		if (rc < 0)
+			return rc;
+		r->db2_open = true;
+	}
+	rc = wr_db_exec(&r->db, "SELECT pg_export_snapshot()", 0, NULL, PGRES_TUPLES_OK, &res, reterr);
+	if (rc < 0)
+		return rc;
+	snprintf(sql, sizeof(sql), "SET TRANSACTION SNAPSHOT '%s'", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	rc = wr_db_exec(&r->db2, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, PGRES_COMMAND_OK, NULL,
+			reterr);
+	if (rc >= 0)
+		rc = wr_db_exec(&r->db2, sql, 0, NULL, PGRES_COMMAND_OK, NULL, reterr);
+	if (rc < 0) {
+		if (wr_db_exec(&r->db2, "ROLLBACK", 0, NULL, PGRES_COMMAND_OK, NULL, NULL) < 0) {
+			wr_db_done(&r->db2); /* reconnects next time */
+			r->db2_open = false;
+		}
+		return rc;
+	}
+	wr_strbuf_puts(sq, "SELECT x.event_id, x.stream, x.seq FROM event_streams x WHERE true");
+	if (r->from)
+		wr_strbuf_printf(sq, " AND x.event_id >= %s", r->from);
+	if (r->to)
+		wr_strbuf_printf(sq, " AND x.event_id <= %s", r->to);
+	if (r->since)
+		wr_strbuf_printf(sq, " AND x.created_at >= '%s'::timestamptz", r->since);
+	if (r->until)
+		wr_strbuf_printf(sq, " AND x.created_at < '%s'::timestamptz", r->until);
+	wr_strbuf_puts(sq, " ORDER BY x.event_id");
+	return 0;
+}
+
+/*
  * One read in a fresh REPEATABLE READ snapshot: the events of transactions
  * txid >= *lo not in seen (all of them when first), then *lo = the
  * snapshot's xmin and seen = its visible txids at or above it.
@@ -435,9 +762,10 @@ static int
 read_once(struct replay *r, bool first, bool archives, struct wr_strbuf *lo, struct wr_strbuf *seen,
 	  struct wr_error *reterr)
 {
-	struct wr_strbuf q = WR_STRBUF_INIT, extra = WR_STRBUF_INIT;
+	struct wr_strbuf q = WR_STRBUF_INIT, extra = WR_STRBUF_INIT, sq = WR_STRBUF_INIT;
 	PGresult *res = NULL;
 	char xmin[32];
+	bool split;
 	int rc;
 
 	rc = wr_db_exec(&r->db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, PGRES_COMMAND_OK, NULL,
@@ -454,8 +782,18 @@ read_once(struct replay *r, bool first, bool archives, struct wr_strbuf *lo, str
 	if (!first)
 		wr_strbuf_printf(&extra, " AND e.txid >= '%s'::xid8 AND NOT (e.txid = ANY('%s'::xid8[]))", wr_strbuf_str(lo),
 				 wr_strbuf_str(seen));
-	build_select(r, &q, archives && first, extra.len ? wr_strbuf_str(&extra) : NULL);
-	rc = copy_out(r, wr_strbuf_str(&q), reterr);
+	/* A history read without filters on type, actor or stream takes the
+	 * stream rows on a second connection in the same snapshot (copy_out). */
+	split = first && !archives && !r->ntypes && !r->nactors && !r->nstreams;
+	if (split)
+		rc = open_second(r, &sq, reterr);
+	if (rc < 0)
+		goto out;
+	build_select(r, &q, archives && first, split, extra.len ? wr_strbuf_str(&extra) : NULL);
+	rc = copy_out(r, wr_strbuf_str(&q), split ? wr_strbuf_str(&sq) : NULL, reterr);
+	if (split && wr_db_exec(&r->db2, rc < 0 ? "ROLLBACK" : "COMMIT", 0, NULL, PGRES_COMMAND_OK, NULL,
+				rc < 0 ? NULL : reterr) < 0 && rc >= 0)
+		rc = -EIO;
 	if (rc < 0)
 		goto out;
 	fflush(stdout);
@@ -485,6 +823,7 @@ read_once(struct replay *r, bool first, bool archives, struct wr_strbuf *lo, str
 out:
 	PQclear(res);
 	wr_strbuf_done(&q);
+	wr_strbuf_done(&sq);
 	wr_strbuf_done(&extra);
 	if (wr_db_exec(&r->db, rc < 0 ? "ROLLBACK" : "COMMIT", 0, NULL, PGRES_COMMAND_OK, NULL,
 		       rc < 0 ? NULL : reterr) < 0 && rc >= 0)
@@ -544,8 +883,12 @@ wrctl_replay(int argc, char **argv)
 		}
 #undef OPT
 	}
-	if (wr_db_init(&r.db, wrctl_database_url(argc, argv), "wrctl-replay",
-		       "SET statement_timeout = 0; SET TimeZone = 'UTC'; SET jit = off; SET work_mem = '256MB'", &err) < 0) {
+	if (wrctl_upcast_check(&err) < 0) {
+		fprintf(stderr, "wrctl replay: %s\n", err.msg);
+		return 1;
+	}
+	r.url = wrctl_database_url(argc, argv);
+	if (wr_db_init(&r.db, r.url, "wrctl-replay", SESSION_SQL, &err) < 0) {
 		fprintf(stderr, "wrctl replay: %s\n", err.msg);
 		return 1;
 	}
@@ -586,5 +929,7 @@ out:
 	wr_strbuf_done(&lo);
 	wr_strbuf_done(&seen);
 	wr_db_done(&r.db);
+	if (r.db2_open)
+		wr_db_done(&r.db2);
 	return rc;
 }

@@ -46,13 +46,13 @@
 /* $1 from, $2 to (event ids) */
 static const char *const sql_cursor =
 	"DECLARE vb NO SCROLL CURSOR FOR SELECT batch_id, now_ms, rules_version, state::text, first_event, last_event"
-	" FROM journal_batches WHERE first_event BETWEEN $1::bigint AND $2::bigint ORDER BY first_event";
+	", v FROM journal_batches WHERE first_event BETWEEN $1::bigint AND $2::bigint ORDER BY first_event";
 
 /* $1 batch ids -> rows in codec.c's claim column order, then outcome, batch_id */
 static const char *const sql_actions =
 	"SELECT action_id, actor_key, verb, args::text, plan::text, instance_id, lock_rooms::text,"
 	" lock_characters::text, lock_items::text, seed, command_id, 0, 0, account_id, enqueued_at::text,"
-	" lock_mobs::text, lock_instances::text, outcome, batch_id"
+	" lock_mobs::text, lock_instances::text, outcome, batch_id, v"
 	" FROM action_journal WHERE batch_id = ANY($1::bigint[]) ORDER BY batch_id, ord";
 
 /* $1 lo, $2 hi event ids, $3 action ids -> the events of those actions, by action */
@@ -65,7 +65,7 @@ static const char *const sql_events =
 	" ORDER BY e.action_id, e.event_id";
 
 enum { EV_ACTION, EV_ID, EV_TYPE, EV_ACTOR, EV_COMMAND, EV_INSTANCE, EV_ENQUEUED, EV_PAYLOAD, EV_V, EV_STREAMS };
-enum { A_OUTCOME = 17, A_BATCH = 18 };
+enum { A_OUTCOME = 17, A_BATCH = 18, A_V = 19 };
 
 struct verify {
 	struct wr_db db;
@@ -119,6 +119,23 @@ str_or_null(struct json_object *o, const char *key)
 	return v ? json_object_get_string(v) : "";
 }
 
+/* The event_log row's payload read as the current version (wrctl_upcast.c). */
+static int
+stored_payload(const PGresult *ev, int row, struct json_object **ret, struct wr_error *reterr)
+{
+	const char *p = PQgetvalue(ev, row, EV_PAYLOAD);
+	int r = wr_json_parse(p, strlen(p), 64, ret, reterr);
+
+	if (r < 0)
+		return r;
+	r = wrctl_upcast(PQgetvalue(ev, row, EV_TYPE), atoi(PQgetvalue(ev, row, EV_V)), *ret, reterr);
+	if (r < 0) {
+		json_object_put(*ret);
+		*ret = NULL;
+	}
+	return r;
+}
+
 static void
 print_diff(struct json_object *want, struct json_object *got)
 {
@@ -164,9 +181,8 @@ diverge(struct verify *v, int64_t batch, const struct worker_action *a, const ch
 	if (ev && evrow >= 0 && got) {
 		struct json_object *want = NULL;
 		struct wr_error err = {0};
-		const char *p = PQgetvalue(ev, evrow, EV_PAYLOAD);
 
-		if (wr_json_parse(p, strlen(p), 64, &want, &err) == 0) {
+		if (stored_payload(ev, evrow, &want, &err) == 0) {
 			printf("  diff (- expected, + actual):\n");
 			print_diff(want, wr_json_member(got, "payload", json_type_object));
 			json_object_put(want);
@@ -181,7 +197,8 @@ compare(const PGresult *ev, int row, struct json_object *got)
 {
 	struct json_object *want = NULL, *gp = wr_json_member(got, "payload", json_type_object);
 	struct wr_error err = {0};
-	const char *p = PQgetvalue(ev, row, EV_PAYLOAD);
+	struct json_object *gv = wr_json_member(got, "v", json_type_int);
+	static char why[300];
 	char st[1024];
 	bool same;
 
@@ -196,8 +213,12 @@ compare(const PGresult *ev, int row, struct json_object *got)
 	streams_text(got, st, sizeof(st));
 	if (strcmp(PQgetisnull(ev, row, EV_STREAMS) ? "" : PQgetvalue(ev, row, EV_STREAMS), st) != 0)
 		return "streams or seqs differ";
-	if (wr_json_parse(p, strlen(p), 64, &want, &err) < 0)
-		return "stored payload is not JSON";
+	if ((gv ? json_object_get_int(gv) : 1) != game_event_version(PQgetvalue(ev, row, EV_TYPE)))
+		return "payload version differs";
+	if (stored_payload(ev, row, &want, &err) < 0) {
+		snprintf(why, sizeof(why), "stored payload unreadable: %s", err.msg);
+		return why;
+	}
 	same = gp && json_object_equal(want, gp);
 	json_object_put(want);
 	return same ? NULL : "payload differs";
@@ -386,6 +407,11 @@ run_chunk(struct verify *v, PGresult *bres, struct wr_error *reterr)
 			break;
 		}
 		v->batches++;
+		if (atoi(PQgetvalue(bres, i, 6)) != WRCTL_JOURNAL_VERSION) {
+			r = wr_error_set(reterr, -EPROTO, "format", "journal batch %" PRId64 " has format version %s; this"
+					 " build reads %d", batch, PQgetvalue(bres, i, 6), WRCTL_JOURNAL_VERSION);
+			break;
+		}
 		r = worker_decode_state(PQgetvalue(bres, i, 3), v->state, &doc, reterr);
 		if (r < 0)
 			break;
@@ -399,6 +425,12 @@ run_chunk(struct verify *v, PGresult *bres, struct wr_error *reterr)
 		ai = first_action_of(ares, batch);
 		for (; ai >= 0 && ai < PQntuples(ares) && wr_db_get_i64(ares, ai, A_BATCH, &x) == 0 && x == batch && r == 0;
 		     ai++) {
+			if (atoi(PQgetvalue(ares, ai, A_V)) != WRCTL_JOURNAL_VERSION) {
+				r = wr_error_set(reterr, -EPROTO, "format", "journaled action %s has format version %s;"
+						 " this build reads %d", PQgetvalue(ares, ai, 0), PQgetvalue(ares, ai, A_V),
+						 WRCTL_JOURNAL_VERSION);
+				break;
+			}
 			if (worker_decode_action(ares, ai, v->act) < 0) {
 				r = wr_error_set(reterr, -EBADMSG, "internal", "journal row without an action id");
 				break;
@@ -501,6 +533,8 @@ wrctl_verify(int argc, char **argv)
 		    wr_db_exec(&v.db, sql_cursor, 2, p, PGRES_COMMAND_OK, NULL, &err) < 0)
 			goto fail;
 	}
+	if (wrctl_upcast_check(&err) < 0)
+		goto fail;
 	fprintf(stderr, "wrctl verify: events %s..%s, rules %s\n", from, to, VERIFY_RULES);
 	for (;;) {
 		char fetch[64];
@@ -556,11 +590,11 @@ int
 wrctl_rerun_batch(struct wr_db *db, int64_t batch, int64_t upto_ord, struct game_state *st,
 		  struct json_object **ret_doc, struct wr_error *reterr)
 {
-	static const char *const sql_batch = "SELECT now_ms, state::text FROM journal_batches WHERE batch_id = $1::bigint";
+	static const char *const sql_batch = "SELECT now_ms, state::text, v FROM journal_batches WHERE batch_id = $1::bigint";
 	static const char *const sql_one =
 		"SELECT action_id, actor_key, verb, args::text, plan::text, instance_id, lock_rooms::text,"
 		" lock_characters::text, lock_items::text, seed, command_id, 0, 0, account_id, enqueued_at::text,"
-		" lock_mobs::text, lock_instances::text, outcome, ord"
+		" lock_mobs::text, lock_instances::text, outcome, ord, v"
 		" FROM action_journal WHERE batch_id = $1::bigint AND ($2::bigint < 0 OR ord <= $2::bigint) ORDER BY ord";
 	struct game_outcome *out = wr_xcalloc(1, sizeof(*out));
 	struct worker_action *a = wr_xcalloc(1, sizeof(*a));
@@ -578,6 +612,9 @@ wrctl_rerun_batch(struct wr_db *db, int64_t batch, int64_t upto_ord, struct game
 		r = wr_error_set(reterr, -ENOENT, "not_found", "no journaled batch %" PRId64, batch);
 	if (r >= 0 && wr_db_get_i64(bres, 0, 0, &now_ms) < 0)
 		r = wr_error_set(reterr, -EBADMSG, "internal", "batch %" PRId64 " has no clock", batch);
+	if (r >= 0 && atoi(PQgetvalue(bres, 0, 2)) != WRCTL_JOURNAL_VERSION)
+		r = wr_error_set(reterr, -EPROTO, "format", "journal batch %" PRId64 " has format version %s; this build"
+				 " reads %d", batch, PQgetvalue(bres, 0, 2), WRCTL_JOURNAL_VERSION);
 	if (r >= 0)
 		r = worker_decode_state(PQgetvalue(bres, 0, 1), st, ret_doc, reterr);
 	if (r >= 0)
@@ -585,6 +622,11 @@ wrctl_rerun_batch(struct wr_db *db, int64_t batch, int64_t upto_ord, struct game
 	for (int i = 0; r >= 0 && i < PQntuples(ares); i++) {
 		struct game_env env = {.now_ms = now_ms};
 
+		if (atoi(PQgetvalue(ares, i, 19)) != WRCTL_JOURNAL_VERSION) {
+			r = wr_error_set(reterr, -EPROTO, "format", "journaled action %s has format version %s; this build"
+					 " reads %d", PQgetvalue(ares, i, 0), PQgetvalue(ares, i, 19), WRCTL_JOURNAL_VERSION);
+			break;
+		}
 		if (PQgetvalue(ares, i, A_OUTCOME)[0] == 'p')
 			continue;
 		if (worker_decode_action(ares, i, a) < 0 || !a->decoded) {

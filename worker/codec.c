@@ -413,6 +413,29 @@ decode_followers(struct json_object *c, struct game_char *ch)
 	}
 }
 
+/* issue 17: the account's muted channels and whom the character ignores (0018_channels). */
+static void
+decode_channels(struct json_object *c, struct game_char *ch)
+{
+	struct json_object *muted = wr_json_member(c, "muted", json_type_array);
+	struct json_object *ign = wr_json_member(c, "ignoring", json_type_array);
+
+	for (size_t i = 0; muted && i < json_object_array_length(muted); i++) {
+		const char *m = json_object_get_string(json_object_array_get_idx(muted, i));
+
+		if (m && strcmp(m, "gossip") == 0)
+			ch->muted |= GAME_CHANNEL_GOSSIP;
+		else if (m && strcmp(m, "ooc") == 0)
+			ch->muted |= GAME_CHANNEL_OOC;
+	}
+	for (size_t i = 0; ign && i < json_object_array_length(ign) && ch->nignoring < GAME_MAX_IGNORE; i++) {
+		int64_t id = json_object_get_int64(json_object_array_get_idx(ign, i));
+
+		if (id > 0)
+			ch->ignoring[ch->nignoring++] = id;
+	}
+}
+
 /* issue 17: a locked member's group (wr_lock_load "group"), at most GAME_MAX_GROUP, by id. */
 static void
 decode_group(struct json_object *c, struct game_char *ch)
@@ -458,9 +481,14 @@ decode_char(struct json_object *c, struct game_char *ch)
 		.weighed = bool_member(c, "weighed"),
 		.possessions = bool_member(c, "possessions"),
 		.locked = bool_member(c, "locked"),
+		/* issue 17: absent (an older load) means in the world */
+		.quit = wr_json_member(c, "in_world", json_type_boolean) && !bool_member(c, "in_world"),
+		.afk = bool_member(c, "afk"),
+		.title = opt_str_member(c, "title"),
 	};
 	decode_followers(c, ch);
 	decode_group(c, ch);
+	decode_channels(c, ch);
 }
 
 /* Template fields of an item row or of the coin template. */
@@ -607,6 +635,8 @@ decode_lists(struct json_object *doc, struct game_state *st, struct wr_error *re
 			.level = i32_member(c, "level"),
 			.invisible = bool_member(c, "invisible"),
 			.active_ms = i64_member(c, "active_ms"),
+			.afk = bool_member(c, "afk"),          /* issue 17 */
+			.title = opt_str_member(c, "title"),
 		};
 	}
 	if (corpse && decode_item(corpse, &st->corpse) < 0)
@@ -727,6 +757,9 @@ worker_encode_event(struct wr_strbuf *sb, const struct game_event *ev, const str
 		wr_strbuf_printf(sb, ",\"instance_id\":%" PRId64, a->instance_id);
 	if (a->enqueued_at[0])
 		wr_strbuf_printf(sb, ",\"enqueued_at\":\"%s\"", a->enqueued_at);
+	/* The payload format version when above 1 (game/versions.c; event_log.v). */
+	if (game_event_version(ev->type) > 1)
+		wr_strbuf_printf(sb, ",\"v\":%d", game_event_version(ev->type));
 	wr_strbuf_puts(sb, ",\"payload\":{");
 	for (size_t i = 0; i < ev->nfields; i++) {
 		const struct game_field *f = &ev->fields[i];
@@ -1149,6 +1182,21 @@ encode_chars(const struct game_state *st, struct wr_strbuf *sb)
 		if (c->group_set)
 			wr_strbuf_printf(sb, ",\"group_id\":%" PRId64 ",\"group_invite\":%" PRId64, c->group_id,
 					 c->group_invite);
+		/* issue 17: quit, afk, title (0018_quit); "" clears the title */
+		if (c->presence_set) {
+			wr_strbuf_printf(sb, ",\"in_world\":%s,\"afk\":%s,\"title\":", !c->quit ? "true" : "false",
+					 c->afk ? "true" : "false");
+			wr_strbuf_json_str(sb, c->title ? c->title : "");
+		}
+		/* issue 17: mute (the account's) and ignore (0018_channels) */
+		if (c->channels_set) {
+			wr_strbuf_printf(sb, ",\"muted_channels\":[%s%s%s]",
+					 c->muted & GAME_CHANNEL_GOSSIP ? "\"gossip\"" : "",
+					 (c->muted & GAME_CHANNEL_GOSSIP) && (c->muted & GAME_CHANNEL_OOC) ? "," : "",
+					 c->muted & GAME_CHANNEL_OOC ? "\"ooc\"" : "");
+			wr_strbuf_puts(sb, ",\"ignoring\":");
+			wr_strbuf_json_ids(sb, c->ignoring, c->nignoring);
+		}
 		wr_strbuf_puts(sb, "}");
 		sep = ",";
 	}

@@ -73,7 +73,8 @@ BEGIN
 		), beings AS (
 			SELECT 2 AS grp, o.id AS anchor, 0 AS sub, o.id,
 			       jsonb_build_object('id', o.id, 'kind', 'char', 'where', 'room', 'name', o.name) AS j
-			FROM (SELECT id, name, flags FROM characters WHERE room_id = p_room AND id <> p_char ORDER BY id LIMIT 64) o, me
+			FROM (SELECT id, name, flags FROM characters WHERE room_id = p_room AND id <> p_char AND in_world -- issue 17: not who quit
+			      ORDER BY id LIMIT 64) o, me
 			WHERE me.detect OR NOT 'invisible' = ANY(o.flags)
 			UNION ALL
 			SELECT 2, 1000000000000000000 + m.id, 0, m.id,

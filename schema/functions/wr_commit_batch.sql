@@ -55,9 +55,20 @@ BEGIN
 		following = CASE WHEN x ? 'following' THEN nullif((x->>'following')::bigint, 0) ELSE c.following END,
 		-- issue 17: group
 		group_id = CASE WHEN x ? 'group_id' THEN nullif((x->>'group_id')::bigint, 0) ELSE c.group_id END,
-		group_invite = CASE WHEN x ? 'group_invite' THEN nullif((x->>'group_invite')::bigint, 0) ELSE c.group_invite END
+		group_invite = CASE WHEN x ? 'group_invite' THEN nullif((x->>'group_invite')::bigint, 0) ELSE c.group_invite END,
+		-- issue 17: quit, afk, title (0018_quit)
+		in_world = CASE WHEN x ? 'in_world' THEN (x->>'in_world')::boolean ELSE c.in_world END,
+		afk = CASE WHEN x ? 'afk' THEN (x->>'afk')::boolean ELSE c.afk END,
+		title = CASE WHEN x ? 'title' THEN nullif(x->>'title', '') ELSE c.title END,
+		-- issue 17: ignore / unignore (0018_channels)
+		ignoring = CASE WHEN x ? 'ignoring' THEN ARRAY(SELECT jsonb_array_elements_text(x->'ignoring'))::bigint[]
+		           ELSE c.ignoring END
 	FROM jsonb_array_elements(coalesce(batch->'characters', '[]')) x
 	WHERE c.id = (x->>'id')::bigint;
+	-- issue 17: mute / unmute, per account (0018_channels)
+	UPDATE accounts a SET muted_channels = ARRAY(SELECT jsonb_array_elements_text(x->'muted_channels'))
+	FROM jsonb_array_elements(coalesce(batch->'characters', '[]')) x, characters c
+	WHERE x ? 'muted_channels' AND c.id = (x->>'id')::bigint AND a.id = c.account_id;
 
 	UPDATE mobs m SET room_id = (x->>'room_id')::bigint, hp = (x->>'hp')::integer,
 		hp_at = to_timestamp((x->>'hp_at_ms')::bigint / 1000.0),
@@ -128,9 +139,11 @@ BEGIN
 	n := jsonb_array_length(coalesce(batch->'events', '[]'));
 	IF n > 0 THEN
 		ids := ARRAY(SELECT nextval(pg_get_serial_sequence('event_log', 'event_id')) FROM generate_series(1, n));
-		INSERT INTO event_log (event_id, type, payload, action_id, command_id, actor_key, instance_id, enqueued_at)
+		-- v: the payload format version (game/versions.c), absent when 1.
+		INSERT INTO event_log (event_id, type, payload, action_id, command_id, actor_key, instance_id, enqueued_at, v)
 		SELECT ids[x.k], x.e->>'type', x.e->'payload', (x.e->>'action_id')::bigint, x.e->>'command_id',
-		       x.e->>'actor_key', (x.e->>'instance_id')::bigint, (x.e->>'enqueued_at')::timestamptz
+		       x.e->>'actor_key', (x.e->>'instance_id')::bigint, (x.e->>'enqueued_at')::timestamptz,
+		       coalesce((x.e->>'v')::smallint, 1)
 		FROM jsonb_array_elements(batch->'events') WITH ORDINALITY x(e, k)
 		ORDER BY x.k;
 		INSERT INTO event_streams (stream, seq, event_id)

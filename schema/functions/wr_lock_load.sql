@@ -242,6 +242,11 @@ BEGIN
 						SELECT g.id, g.name, g.room_id FROM characters g WHERE g.group_id = c.group_id
 						ORDER BY g.id LIMIT 8) g) END,
 				'locked', c.id = ANY(p_characters),
+				-- issue 17: quit, afk, title (0018_quit)
+				'in_world', c.in_world, 'afk', c.afk, 'title', c.title,
+				-- issue 17: channels (0018_channels): the account's muted ones, whom it ignores
+				'muted', (SELECT a.muted_channels FROM accounts a WHERE a.id = c.account_id),
+				'ignoring', c.ignoring,
 				'description', CASE WHEN c.id = ANY(r_characters) THEN c.description END,
 				'carried_weight', CASE WHEN c.id = ANY(r_weights) AND c.id = ANY(p_characters)
 				                       THEN wr_weight_inside(c.id, NULL) END,
@@ -253,13 +258,15 @@ BEGIN
 				ELSE json_build_object('id', c.id, 'name', c.name, 'room_id', c.room_id,
 				                        'instance_id', c.instance_id, 'flags', to_json(c.flags),
 				                        'light', EXISTS (SELECT 1 FROM items li JOIN item_templates lt ON lt.id = li.template_id WHERE li.owner_character_id = c.id AND li.worn_slot IS NOT NULL AND lt.stats->'light' = 'true'),
-				                        'group_id', c.group_id) END -- issue 17: shared experience
+				                        'group_id', c.group_id, -- issue 17: shared experience
+				                        'in_world', c.in_world, 'afk', c.afk, 'title', c.title) END -- issue 17
 				ORDER BY c.id)
 			FROM characters c
 			WHERE c.id = ANY(p_characters) OR c.id = ANY(r_characters)
 			   -- Others present are for display only: a crowded room shows 32.
 			   OR c.id IN (SELECT o.id FROM unnest(p_rooms) r(id),
 			               LATERAL (SELECT id FROM characters o WHERE o.room_id = r.id
+			                        AND o.in_world -- issue 17: one who quit is not present
 			                        ORDER BY o.id LIMIT 32) o)), '[]'),
 		'items', coalesce((
 			WITH want AS (
@@ -356,11 +363,13 @@ BEGIN
 		'who', CASE WHEN cardinality(r_who) > 0 THEN coalesce((
 			SELECT json_agg(json_build_object('id', w.id, 'name', w.name, 'level', w.level,
 			                                    'invisible', 'invisible' = ANY(w.flags),
-			                                    'active_ms', w.active_ms) ORDER BY lower(w.name))
-			FROM (SELECT c.id, c.name, c.level, c.flags,
+			                                    'active_ms', w.active_ms, 'afk', w.afk, 'title', w.title)
+			                  ORDER BY lower(w.name))
+			FROM (SELECT c.id, c.name, c.level, c.flags, c.afk, c.title,
 			             (extract(epoch FROM p.active_at) * 1000)::bigint AS active_ms
 			      FROM character_presence p JOIN characters c ON c.id = p.character_id
 			      WHERE p.instance_id = ANY(r_who) AND p.active_at > now() - interval '1 day'
+			        AND c.in_world -- issue 17: one who quit is not online
 			      ORDER BY p.active_at DESC LIMIT 64) w), '[]') END,
 		'views', CASE WHEN cardinality(r_views) > 0 THEN wr_actor_view(r_views) ELSE '[]' END,
 		'covered', covered,

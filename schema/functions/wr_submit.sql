@@ -112,6 +112,8 @@ BEGIN
 			INSERT INTO character_last_command AS l (character_id, line)
 			VALUES (substr(a->>'actor_key', 6)::bigint, a->>'last')
 			ON CONFLICT (character_id) DO UPDATE SET line = EXCLUDED.line, at = now();
+			-- issue 17: the account's command history (wr_history.sql)
+			PERFORM wr_history_add(substr(a->>'actor_key', 6)::bigint, a->>'last');
 		END IF;
 		RETURN NEXT;
 	END LOOP;

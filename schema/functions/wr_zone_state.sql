@@ -39,7 +39,7 @@ LANGUAGE sql STABLE AS $$
 		SELECT c.id, c.room_id, c.fighting_mob, c.flags,
 		       coalesce((extract(epoch FROM p.active_at) * 1000)::bigint, 0) AS active_ms
 		FROM characters c LEFT JOIN character_presence p ON p.character_id = c.id
-		WHERE c.room_id IN (SELECT id FROM zr)
+		WHERE c.room_id IN (SELECT id FROM zr) AND c.in_world -- issue 17: one who quit is not there
 		ORDER BY p.active_at DESC NULLS LAST, c.id LIMIT 64
 	), zi AS (
 		SELECT i.id, i.owner_room_id, t.weight, t.kind, t.stats

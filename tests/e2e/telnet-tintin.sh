@@ -4,7 +4,8 @@
 # her token (not echoed), looks, talks with Bob who plays over the websocket
 # (wrctl watch --send) in the same room -- each sees the other -- walks
 # away and back, drops the connection, and logs in again to get what Bob
-# said meanwhile.
+# said meanwhile.  Then, on a gateway with --ingress-url, an account
+# logs in with its name and password and picks one of its characters.
 . "$WR_HOME/tests/lib/harness.sh"
 
 TT=$(command -v tt++ || echo /usr/games/tt++)
@@ -83,5 +84,34 @@ is "$(count_pane "Bob says, 'are you still there'")" "1" "what Bob said while sh
 
 keys "quit"
 wait_pane "Goodbye."; ok $? "quit says goodbye"
+wait_sql "SELECT in_world FROM characters WHERE name = 'Alice'" f; ok $? "quit on telnet is the game's quit: Alice left the world (issue 17)"
+
+# ---- An account instead of a token (docs/telnet.md "Logging in"): a
+# gateway with --ingress-url; the name, the password (not echoed), the
+# account's characters numbered, one picked, and playing with Bob.
+PW='tintin plays along'
+SIGNUP=$(curl -s -H 'Content-Type: application/json' -d "{\"name\":\"Rowan\",\"password\":\"$PW\"}" "$HTTP/v1/accounts")
+ROWAN=$(printf '%s' "$SIGNUP" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])') || bail "no sign-up: $SIGNUP"
+for c in Thistle Sorrel; do
+	curl -s -o /dev/null -H "Authorization: Bearer $ROWAN" -H 'Content-Type: application/json' -d "{\"name\":\"$c\"}" \
+		"$HTTP/v1/characters"
+done
+svc telnet2 "$BUILD/publisher/wr-telnet" --telnet-port=0 --telnet-port-file="$T_DIR/telnet2.port" --ingress-url="$HTTP"
+wait_file "$T_DIR/telnet2.port" || bail "wr-telnet 2 did not start: $(cat "$T_DIR/telnet2.log")"
+keys "#session rowan 127.0.0.1 $(cat "$T_DIR/telnet2.port")"
+wait_pane "name (or token):"; ok $? "with --ingress-url the gateway asks for an account name"
+keys "Rowan"
+wait_pane "password:"; ok $? "then the password"
+keys "$PW"
+wait_pane "2. Sorrel"; ok $? "the account's characters, numbered"
+keys "2"
+wait_pane "Welcome, Sorrel."; ok $? "logs in as the one picked"
+pane | grep -qF -- "$PW"; ok $((1 - $?)) "the password was not echoed (WILL ECHO)"
+keys "say hello from an account"
+wait_grep "Sorrel says, 'hello from an account'" "$T_DIR/bob.out"; ok $? "Bob's websocket hears her"
+keys "quit"
+for f in "$T_DIR"/*.log; do
+	grep -qF -- "$PW" "$f"; ok $((1 - $?)) "no password in $(basename "$f")"
+done
 [ "$T_FAILED" -eq 0 ] || pane | tail -40 | sed 's/^/# /'
 finish

@@ -24,8 +24,11 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 class Telnet:
-    def __init__(self, port, gmcp=True, mccp=False, mssp=False, width=80, host="127.0.0.1", rcvbuf=None):
+    def __init__(self, port, gmcp=True, mccp=False, mssp=False, width=80, host="127.0.0.1", rcvbuf=None,
+                 source=None):
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if source:
+            self.sock.bind((source, 0))   # another loopback address: another player's IP
         if rcvbuf:
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         self.sock.connect((host, port))
@@ -211,6 +214,20 @@ class Telnet:
             return False
         self.send_line(token)
         return self.wait_text("Welcome", timeout)
+
+    def login_account(self, name, password, timeout=10):
+        """Account log-in (wr-telnet --ingress-url): the name at "name (or
+        token):", the password at "password:".  Returns whether the gateway
+        hid the password (WILL ECHO) while it was typed."""
+        if not self.wait_text("name (or token):", timeout):
+            return False
+        start = len(self.text)
+        self.send_line(name)
+        if not self.wait_text("password:", timeout, start):
+            return False
+        hidden = self.echo_off
+        self.send_line(password)
+        return hidden
 
     def close(self):
         try:

@@ -38,6 +38,10 @@ test_talk(void)
 	tap_is_str(out.events[0].type, "Emoted", "emote: Emoted");
 	tap_is_int(out.events[0].streams[0].kind, GAME_STREAM_ROOM, "emote: the room hears");
 	tap_is_str(field(&out.events[0], "text"), "Alice waves.", "emote: text");
+	tap_is_str(field(&out.events[0], "speaker"), "Alice", "emote: speaker, like Said (payload v2)");
+	tap_is_str(field(&out.events[0], "actor_name"), "Alice", "emote: actor_name kept for clients");
+	tap_is_int(game_event_version("Emoted"), 2, "Emoted payloads are version 2");
+	tap_is_int(game_event_version("Said"), 1, "Said payloads are version 1");
 	run((struct game_action){.verb = GAME_VERB_EMOTE, .text = "'s hat flies off!"});
 	tap_is_str(field(&out.events[0], "text"), "Alice's hat flies off!", "emote 's: no space, no extra stop");
 

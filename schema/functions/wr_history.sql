@@ -1,0 +1,35 @@
+-- Per-account command history (issue 17, migrations/0018_history.sql).
+
+-- wr_history_add(character, line): remembers a typed line for the
+-- character's account and keeps only the newest wr_history_max() lines.
+CREATE OR REPLACE FUNCTION wr_history_max() RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT 50 $$;
+
+CREATE OR REPLACE FUNCTION wr_history_add(p_character bigint, p_line text) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+	acct bigint;
+BEGIN
+	SELECT c.account_id INTO acct FROM characters c WHERE c.id = p_character;
+	IF acct IS NULL OR p_line IS NULL OR p_line = '' THEN
+		RETURN;
+	END IF;
+	INSERT INTO account_history (account_id, character_id, line) VALUES (acct, p_character, left(p_line, 1024));
+	DELETE FROM account_history h WHERE h.account_id = acct AND h.id < (
+		SELECT x.id FROM account_history x WHERE x.account_id = acct
+		ORDER BY x.id DESC OFFSET wr_history_max() - 1 LIMIT 1);
+END $$;
+
+-- wr_history_read(token_hash, limit) -> json, or NULL for a token that is
+-- not a live player token (unknown, revoked, expired, account locked).
+-- {"account": name, "lines": [{"line", "character", "at"}...]} oldest first.
+CREATE OR REPLACE FUNCTION wr_history_read(p_hash text, p_limit integer) RETURNS json
+LANGUAGE sql STABLE AS $$
+	SELECT json_build_object('account', a.name, 'lines', coalesce((
+		SELECT json_agg(json_build_object('line', h.line, 'character', c.name, 'at', h.at) ORDER BY h.id)
+		FROM (SELECT * FROM account_history x WHERE x.account_id = a.id ORDER BY x.id DESC
+		      LIMIT least(greatest(p_limit, 1), wr_history_max())) h
+		LEFT JOIN characters c ON c.id = h.character_id), '[]'))
+	FROM access_tokens t JOIN accounts a ON a.id = t.account_id
+	WHERE t.token_hash = p_hash AND t.kind = 'player' AND t.revoked_at IS NULL
+	  AND (t.expires_at IS NULL OR t.expires_at > now()) AND a.disabled_at IS NULL
+$$;
