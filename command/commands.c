@@ -53,6 +53,8 @@ struct cmd_item {
 	int64_t char_id;            /* the resolved actor */
 	size_t view_index;          /* into batch.ids / batch.views */
 	bool is_structured;         /* cmds[0] came from "type" and "args" */
+	int64_t delay_ms;           /* issue 13, service tokens: run this much later (run_at), 0 = now */
+	int64_t priority;           /* issue 13, service tokens: queue priority (100..1000), 0 = a player's */
 	enum item_kind kind;
 	struct planner_lines *lines;    /* from malloc(): what a typed line expanded to */
 	struct planner_command *cmds;   /* from malloc(), ncmds of them */
@@ -232,7 +234,8 @@ check_members(struct json_object *obj, struct cmd_item *it)
 	{
 		(void) val;
 		if (strcmp(key, "actor") != 0 && strcmp(key, "input") != 0 && strcmp(key, "id") != 0 &&
-		    strcmp(key, "type") != 0 && strcmp(key, "args") != 0) {
+		    strcmp(key, "type") != 0 && strcmp(key, "args") != 0 && strcmp(key, "delay_ms") != 0 &&
+		    strcmp(key, "priority") != 0) {
 			wr_error_set(&err, -EINVAL, "bad_input",
 				     "unknown member \"%.64s\": expected \"actor\", \"id\", and \"input\" or \"type\" and \"args\"",
 				     key);
@@ -301,6 +304,10 @@ decode_item(struct json_object *obj, struct cmd_item *it)
 	}
 	if (it->actor && !canonical_ref(it))
 		return false;
+	/* issue 13: a service schedules (run_at) and ranks what it submits; checked against the token later. */
+	if (wr_json_opt_i64(obj, "delay_ms", 0, CMD_MAX_DELAY_MS, &it->delay_ms, &err) < 0 ||
+	    wr_json_opt_i64(obj, "priority", CMD_MIN_PRIORITY, CMD_MAX_PRIORITY, &it->priority, &err) < 0)
+		return item_fail(it, &err);
 	if (json_object_object_get_ex(obj, "type", NULL))
 		return decode_structured(obj, it);
 	/* Parsed once the account's aliases are known (expand_item). */
@@ -442,6 +449,13 @@ authorise(struct cmd_conn *c, const char *token, bool with_context, struct batch
 	for (size_t i = 0; i < b->nitems; i++) {
 		struct cmd_item *it = &b->items[i];
 
+		if (!it->failed && (it->delay_ms || it->priority) && b->tok.kind != CMD_TOKEN_SERVICE) {
+			struct wr_error e;
+
+			wr_error_set(&e, -EPERM, "forbidden", "only a service token may set \"delay_ms\" or \"priority\"");
+			item_fail(it, &e);
+			continue;
+		}
 		if (!it->failed && resolve_actor(b, it))
 			add_actor_id(b, it);
 	}
@@ -479,7 +493,9 @@ expand_item(const struct batch *b, struct cmd_item *it)
 	it->cmds = wr_xcalloc(it->lines->n, sizeof(*it->cmds));
 	for (size_t i = 0; i < it->lines->n; i++) {
 		err = (struct wr_error){.position = -1};
-		if (planner_parse(it->lines->line[i], &it->cmds[i], &err) < 0)
+		if (planner_parse(it->lines->line[i], &it->cmds[i], &err) < 0 &&
+		    /* issue 13: no verb, but maybe the room's custom command ("pull lever"): the planner decides */
+		    !(strcmp(err.kind, "unknown_verb") == 0 && planner_custom_command(it->lines->line[i], &it->cmds[i])))
 			return item_fail_line(it, it->lines->line[i], &err);
 		it->ncmds++;
 	}
@@ -576,8 +592,13 @@ plan_item(struct batch *b, struct cmd_item *it, const struct planner_seen *world
 		const char *line = it->lines ? it->lines->line[i] : it->input;
 
 		err = (struct wr_error){.position = -1};
-		if (planner_plan(&it->cmds[i], v, &it->acts[i], &it->cand, &err) < 0)
+		if (planner_plan(&it->cmds[i], v, &it->acts[i], &it->cand, &err) < 0) {
+			/* issue 13: not this room's custom command either: the parser's own answer, as before. */
+			if (it->cmds[i].verb == GAME_VERB_USE && !it->is_structured &&
+			    planner_parse(line, &it->cmds[i], &err) == 0)
+				wr_error_set(&err, -ENOENT, "unknown_verb", "unknown command");
 			return item_fail_line(it, line, &err);
+		}
 		if (!game_verb_implemented(it->acts[i].verb)) {
 			wr_error_set(&err, -ENOSYS, "not_implemented",
 				     "\"%s\" is understood, but this world's rules do not run it yet",
@@ -644,7 +665,8 @@ build_submissions(struct batch *b, struct planner_action *acts, struct cmd_origi
 		for (size_t k = 0; k < it->ncmds; k++) {
 			acts[n] = it->acts[k];
 			origins[n] = (struct cmd_origin){.command_id = it->id, .input = it->input, .part = (int) k,
-							     .last = k == 0 ? it->last : NULL};
+							     .last = k == 0 ? it->last : NULL, .delay_ms = it->delay_ms,
+							     .priority = (int) it->priority};
 			n++;
 		}
 	}

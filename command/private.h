@@ -95,7 +95,14 @@ struct cmd_origin {
 	int64_t account_id;      /* alias changes: whose */
 	const char *alias_name;  /* borrowed */
 	const char *alias_expansion; /* borrowed, SET only */
+	int64_t delay_ms;        /* issue 13: a service's run_at, this much after now (0: now) */
+	int priority;            /* issue 13: a service's queue priority (0: a player's, 100) */
 };
+
+/* issue 13: what a service token may ask of the queue. */
+#define CMD_MAX_DELAY_MS (24LL * 3600 * 1000)
+#define CMD_MIN_PRIORITY 100  /* never ahead of players' commands */
+#define CMD_MAX_PRIORITY 1000
 
 /* One action queued: the host's struct cmd_metrics, if it counts them. */
 void

@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "command/private.h"
 #include "core/db.h"
@@ -609,7 +610,18 @@ append_action(struct wr_strbuf *sb, const struct planner_action *a, const struct
 	wr_strbuf_json_str(sb, game_verb_to_string(a->verb));
 	wr_strbuf_printf(sb, ",\"instance_id\":%" PRId64 ",", a->instance_id);
 	planner_action_to_json(sb, a);
-	wr_strbuf_puts(sb, ",\"priority\":100,\"command_id\":");
+	/* issue 13: a service's scheduled action (run_at, UTC) and its priority. */
+	if (o->delay_ms > 0) {
+		int64_t at = wr_now_ms() + o->delay_ms;
+		time_t secs = (time_t) (at / 1000);
+		struct tm tm;
+		char when[40];
+
+		gmtime_r(&secs, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+		wr_strbuf_printf(sb, ",\"run_at\":\"%s.%03dZ\"", when, (int) (at % 1000));
+	}
+	wr_strbuf_printf(sb, ",\"priority\":%d,\"command_id\":", o->priority ? o->priority : 100);
 	if (o->command_id)
 		wr_strbuf_json_str(sb, o->command_id);
 	else

@@ -237,6 +237,8 @@ mob_dies(struct game_state *st, struct game_char *killer, struct game_mob *m, st
 	killer->dirty = true;
 	/* Alone: all of it; in a group: shared with the members in the room (issue 17). */
 	game_share_xp(st, killer, room, game_mob_xp(m), out);
+	/* issue 13: the mob's death triggers, once per death (this round is its one death). */
+	game_script_fire(room, GAME_ON_DEATH, killer, m->id, NULL, NULL, 0, out);
 
 	if (corpse) {
 		f = (struct game_followup){

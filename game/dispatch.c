@@ -63,6 +63,7 @@ game_verb_implemented(enum game_verb v)
 	case GAME_VERB_GROUP_ACCEPT:
 	case GAME_VERB_GROUP_LEAVE:
 	case GAME_VERB_GTELL:
+	case GAME_VERB_USE:
 		return true;
 	default:
 		/* internal verbs (trigger, round, decay, respawn): never from a client */
@@ -82,7 +83,7 @@ game_verb_internal(enum game_verb v)
 {
 	return v == GAME_VERB_TRIGGER || v == GAME_VERB_ROUND || v == GAME_VERB_DECAY || v == GAME_VERB_RESPAWN ||
 	       v == GAME_VERB_ZONE_TICK || v == GAME_VERB_ZONE_RESET || v == GAME_VERB_RESTOCK || v == GAME_VERB_POISON ||
-	       v == GAME_VERB_SHARE || v == GAME_VERB_GROUP_HEAR;
+	       v == GAME_VERB_SHARE || v == GAME_VERB_GROUP_HEAR || v == GAME_VERB_SCRIPT;
 }
 
 static bool
@@ -161,6 +162,11 @@ malformed(const struct game_action *a)
 		return a->room_id <= 0 || (!a->has_dir && a->template_id <= 0 && a->target_mob <= 0) ||
 		       (a->has_dir && (a->door_want < GAME_OPEN || a->door_want > GAME_LOCKED)) ||
 		       (a->template_id > 0 && (!a->text || strlen(a->text) > GAME_MAX_SAY || a->weight < 0));
+	case GAME_VERB_SCRIPT:
+		return a->room_id <= 0 || a->script < GAME_SCRIPT_SKY || a->script == 0 || a->step < 0 ||
+		       a->step >= GAME_MAX_EFFECTS || a->depth < 0;
+	case GAME_VERB_USE:
+		return !a->text || !*a->text || strlen(a->text) > GAME_MAX_SAY;
 	default:
 		return false;
 	}
@@ -210,9 +216,14 @@ apply(struct game_state *st, const struct game_action *a, const struct game_env 
 		return game_apply_share(st, a, out);
 	case GAME_VERB_GROUP_HEAR:
 		return game_apply_group_hear(st, a, out);
+	case GAME_VERB_SCRIPT:
+		game_script_clock(st, env);
+		return game_apply_script(st, a, env, out);
 	default:
 		break;
 	}
+	/* issue 13: night falls on outdoor rooms (vision.c reads room->night). */
+	game_script_clock(st, env);
 	if (a->actor_mob)
 		return game_apply_mob(st, a, env, out);
 	actor = game_state_char(st, a->actor_char);
@@ -314,6 +325,8 @@ apply(struct game_state *st, const struct game_action *a, const struct game_env 
 		return game_apply_kill(st, a, actor, out);
 	case GAME_VERB_FLEE:
 		return game_apply_flee(st, a, env, actor, out);
+	case GAME_VERB_USE:
+		return game_apply_use(st, a, actor, out);
 	default:
 		return -EINVAL;
 	}

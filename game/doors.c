@@ -192,7 +192,8 @@ game_apply_door(struct game_state *st, const struct game_action *a, struct game_
 
 	if (!a->has_dir)
 		return apply_container(st, a, actor, out);
-	if (!room->exits[a->dir])
+	/* issue 13: a hidden exit (closed) is not there for players. */
+	if (!room->exits[a->dir] || (room->hidden[a->dir] && room->doors[a->dir] != GAME_OPEN))
 		return game_reject(out, a, "no_exit", "You see no way there.");
 	if (room->exits[a->dir] != a->to_room_id)
 		return game_stale(out);

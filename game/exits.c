@@ -25,6 +25,11 @@ game_check_door(const struct game_room *from, const struct game_action *a, struc
 
 	if (game_door_open(from, a->dir))
 		return 0;
+	/* issue 13: a hidden exit is not there until a trigger opens it. */
+	if (from->hidden[a->dir]) {
+		game_reject(out, a, "no_exit", "You can't go that way.");
+		return 1;
+	}
 	/* A locked door is first of all a closed one: "closed" is the reason either way. */
 	game_reject(out, a, from->doors[a->dir] == GAME_LOCKED ? "door_locked" : "door_closed",
 		    game_cap(game_printf(out, "the %s is closed.", name)));

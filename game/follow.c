@@ -79,10 +79,21 @@ game_follow_look(const struct game_char *c, const struct game_room *room, struct
 	game_follow(out, &f);
 }
 
+/* issue 13: whether the room has content triggers on enter or greet (kept here: script.c calls follow.c). */
+static bool
+greets(const struct game_room *to)
+{
+	for (size_t i = 0; i < to->nscripts; i++)
+		if (to->scripts[i].on == GAME_ON_ENTER || to->scripts[i].on == GAME_ON_GREET)
+			return true;
+	return false;
+}
+
 void
 game_follow_move(const struct game_char *c, const struct game_room *to, struct game_outcome *out)
 {
-	if (to->non_enter > 0) {
+	/* issue 13: content triggers on enter (the room's) and greet (its mobs') run in the same TRIGGER action. */
+	if (to->non_enter > 0 || greets(to)) {
 		struct game_followup f = {
 			.action = {.verb = GAME_VERB_TRIGGER, .actor_char = c->id, .room_id = to->id},
 			.lock_rooms = {to->id},

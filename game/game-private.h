@@ -236,6 +236,44 @@ int
 game_fight_start(struct game_state *st, const struct game_action *a, struct game_char *actor,
 		 struct game_outcome *out);
 
+/* ---- script.c: content triggers (issue 13) ----------------------------------- */
+
+/* Marks the outdoor rooms of the state dark at night (room->night), from their sky and env's clock. */
+void
+game_script_clock(struct game_state *st, const struct game_env *env);
+/* Something happened in room that triggers may answer: fires each matching
+ * trigger of the room (and of its mobs) as an Action of its own (a
+ * GAME_VERB_SCRIPT follow-up, its first step), about the character who
+ * (target; NULL: none).  mob: the mob concerned (speech: the speaker, not
+ * answered by itself; give, greet, death: the mob whose triggers fire), 0:
+ * any.  words: what was said or typed; item: what was given or dropped.
+ * depth: of the action that caused it; past GAME_SCRIPT_MAX_DEPTH nothing
+ * fires and a TriggerChainStopped event says so.  Returns how many fired. */
+size_t
+game_script_fire(struct game_room *room, enum game_on on, const struct game_char *target, int64_t mob,
+		 const char *words, const struct game_item *item, int32_t depth, struct game_outcome *out);
+/* The room's trigger (of a mob mob, 0: the room's) of kind on that takes item; -1 when none. */
+int
+game_script_find(const struct game_room *room, enum game_on on, int64_t mob, const struct game_item *item,
+		 const char *words);
+/* Asks for step step of the room's trigger idx (index in room->scripts) about target, after its delay. */
+void
+game_script_step(const struct game_room *room, size_t idx, int32_t step, int64_t target, int32_t depth,
+		 struct game_outcome *out);
+/* The index of the room's trigger with this id; -1 when it is not (or no longer) there. */
+int
+game_script_index(const struct game_room *room, int64_t id);
+/* Whether the room has a trigger of one of the kinds (a bit per enum game_on). */
+bool
+game_script_any(const struct game_room *room, unsigned on_bits);
+/* Whether the room's runtime flag is set. */
+bool
+game_room_marked(const struct game_room *room, const char *flag);
+/* The zone tick's part (zone.c deciders): the sky's changes and the random rolls, as Actions per room. */
+void
+game_script_zone(const struct game_zone *z, const struct game_action *tick, const struct game_env *env,
+		 struct game_outcome *out);
+
 /* ==== the verb files: only the dispatcher (dispatch.c) calls these ============= */
 
 /* move.c */
@@ -374,6 +412,13 @@ game_apply_restock(struct game_state *st, const struct game_action *a, const str
 int
 game_apply_zone_tick(struct game_state *st, const struct game_action *a, const struct game_env *env,
 		     struct game_outcome *out);
+
+/* scripted.c: one step of a content trigger (issue 13), and a room's custom command */
+int
+game_apply_script(struct game_state *st, const struct game_action *a, const struct game_env *env,
+		  struct game_outcome *out);
+int
+game_apply_use(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
 
 int
 game_apply_mob(struct game_state *st, const struct game_action *a, const struct game_env *env,

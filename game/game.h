@@ -84,6 +84,8 @@ enum game_verb {
 	GAME_VERB_GROUP_ACCEPT, /* group accept */
 	GAME_VERB_GROUP_LEAVE,  /* group leave */
 	GAME_VERB_GTELL,        /* gtell <text>: to every member */
+	/* issue 13: a room's custom command ("pull lever"), planned from the words the room's triggers accept */
+	GAME_VERB_USE,
 	/* Internal verbs: asked for by the rules themselves (struct
 	 * game_followup), never typed, never accepted from a client. */
 	GAME_VERB_TRIGGER, /* a room's on-enter triggers, after a move into it */
@@ -96,6 +98,7 @@ enum game_verb {
 	GAME_VERB_POISON,     /* poison hurts actor_char until until_ms (game/poison.c) */
 	GAME_VERB_SHARE,   /* a member's share of a group kill's experience (amount), issue 17 */
 	GAME_VERB_GROUP_HEAR, /* a member hears a gtell (text) or a leave (amount 1) of target_char, issue 17 */
+	GAME_VERB_SCRIPT, /* issue 13: one step of a content trigger, a room's random roll, the sky (game/scripted.c) */
 	_GAME_VERB_MAX,
 	_GAME_VERB_INVALID = -EINVAL,
 };
@@ -215,6 +218,129 @@ struct game_trigger {
 	const char *room_text;
 };
 
+/* ==== issue 13: content triggers, time of day and weather (game/script.c) ==== */
+
+/* What fires a trigger (content "on"). */
+enum game_on {
+	GAME_ON_ENTER,   /* someone walks into the room */
+	GAME_ON_LEAVE,   /* someone walks out of it */
+	GAME_ON_SPEECH,  /* someone in the room says one of the words */
+	GAME_ON_GIVE,    /* the mob is given the item (the mob takes it) */
+	GAME_ON_GREET,   /* the mob sees someone arrive */
+	GAME_ON_DEATH,   /* the mob dies */
+	GAME_ON_RANDOM,  /* each zone tick, with cond.chance */
+	GAME_ON_COMMAND, /* someone types the room's custom command ("pull lever") */
+	GAME_ON_DROP,    /* something is dropped here: a reaction (item and room taxonomy tags) */
+	GAME_ON_CALL,    /* only called by another trigger's "call" effect */
+	_GAME_ON_MAX,
+	_GAME_ON_INVALID = -EINVAL,
+};
+
+/* What one step of a trigger does (content "do"). */
+enum game_fx {
+	GAME_FX_ECHO,     /* text to the room */
+	GAME_FX_TELL,     /* text to the target only */
+	GAME_FX_SAY,      /* the trigger's mob says text (speech triggers hear it) */
+	GAME_FX_EMOTE,    /* the trigger's mob emotes text */
+	GAME_FX_TELEPORT, /* the target goes to room */
+	GAME_FX_GOLD,     /* the target gets amount gold */
+	GAME_FX_ITEM,     /* the target (or the room's floor) gets one item of template item */
+	GAME_FX_OPEN,     /* the door dir of the room opens (a hidden exit appears) */
+	GAME_FX_CLOSE,
+	GAME_FX_LOCK,
+	GAME_FX_DAMAGE,   /* the target loses amount hp (never below 1) */
+	GAME_FX_HEAL,
+	GAME_FX_SET,      /* the room's runtime flag name is set */
+	GAME_FX_CLEAR,
+	GAME_FX_CALL,     /* the room's trigger named name fires (one level deeper) */
+	_GAME_FX_MAX,
+	_GAME_FX_INVALID = -EINVAL,
+};
+
+enum game_daytime {
+	GAME_TIME_ANY,
+	GAME_TIME_DAY,
+	GAME_TIME_NIGHT,
+};
+
+#define GAME_MAX_SCRIPTS 12      /* triggers of one room, its own and its mobs' */
+#define GAME_MAX_EFFECTS 8       /* steps of one trigger */
+#define GAME_MAX_MARKS 8         /* runtime flags of one room */
+#define GAME_MAX_TAGS 8          /* taxonomy tags of one thing */
+#define GAME_SCRIPT_MAX_DEPTH 8  /* triggers firing triggers: deeper stops with TriggerChainStopped */
+#define GAME_SCRIPT_RANDOM_MS 1000 /* a zone rolls its random triggers at most once a second ... */
+#define GAME_SCRIPT_RANDOM_ROOMS 4 /* ... in at most this many occupied rooms ... */
+#define GAME_SCRIPT_RANDOM_FIRES 2 /* ... firing at most this many triggers in each */
+#define GAME_SCRIPT_RANDOM (-1)  /* game_action.script: roll the room's random triggers */
+#define GAME_SCRIPT_SKY (-2)     /* game_action.script: tell the room the sky changed (amount: enum game_sky_change) */
+#define GAME_MAX_WEATHERS 8
+
+/* Conditions: all must hold (content "if"). */
+struct game_cond {
+	int32_t min_level, max_level; /* 0: any */
+	int64_t carries;              /* the target carries an item of this template (0: no condition) */
+	const char *flag;             /* the room's runtime flag ... */
+	bool flag_clear;              /* ... is clear instead of set */
+	int32_t chance;               /* percent, 0: always */
+	enum game_daytime time;
+	const char *weather;          /* "rain": only in that weather; "!rain": never in it */
+	const char *tag;              /* drop and give: the item carries this tag (or one under it) */
+	const char *room_tag;         /* drop: the room or a thing lying in it carries this tag */
+};
+
+struct game_effect {
+	enum game_fx kind;
+	const char *text;
+	int64_t delay_ms;  /* before this step */
+	int64_t amount;
+	int64_t room;      /* teleport: where to (resolved to the room of this instance) */
+	enum game_dir dir; /* open, close, lock */
+	const char *name;  /* set, clear: the flag; call: the trigger */
+	/* item: the template */
+	int64_t item_tpl;
+	const char *item_name;
+	enum game_item_kind item_kind;
+	int32_t item_weight;
+};
+
+struct game_script {
+	int64_t id;           /* triggers.id: a step names its trigger by it */
+	bool alive;           /* its mob is alive (a dead mob's triggers stay for its death) */
+	enum game_on on;
+	const char *name;     /* unique in its content */
+	int64_t mob;          /* the mob it belongs to (a live mob of this room), 0: the room's own */
+	const char *mob_name;
+	const char *words;    /* speech: keywords (any one, a whole word); command: the command */
+	int64_t item;         /* give: the template the mob takes, 0: any */
+	struct game_cond cond;
+	struct game_effect fx[GAME_MAX_EFFECTS];
+	size_t nfx;
+};
+
+/* A zone's sky (content "skies"): time of day and weather, pure functions of the clock. */
+enum game_climate {
+	GAME_CLIMATE_NONE, /* no weather */
+	GAME_CLIMATE_TEMPERATE,
+	GAME_CLIMATE_WET,
+	GAME_CLIMATE_DRY,
+	_GAME_CLIMATE_MAX,
+};
+
+struct game_sky {
+	int64_t day_ms;     /* a whole day and night, 0: no time of day (always day) */
+	int64_t weather_ms; /* how long one weather lasts, 0: no weather */
+	enum game_climate climate;
+	const char *cycle[GAME_MAX_WEATHERS]; /* fixed weathers in turn (tests, set pieces); else the climate's dice */
+	size_t ncycle;
+};
+
+/* What the sky did between two ticks (GAME_SCRIPT_SKY actions' amount: bits). */
+enum game_sky_change {
+	GAME_SKY_WEATHER = 1 << 0,
+	GAME_SKY_DAYBREAK = 1 << 1,
+	GAME_SKY_NIGHTFALL = 1 << 2,
+};
+
 struct game_room {
 	int64_t id;
 	int64_t instance_id;
@@ -236,6 +362,19 @@ struct game_room {
 	size_t nmobs;
 	struct game_thing items[GAME_MAX_THINGS];
 	size_t nitems;
+	/* issue 13 (wr_room_script()): */
+	struct game_script scripts[GAME_MAX_SCRIPTS];
+	size_t nscripts;
+	const char *marks[GAME_MAX_MARKS]; /* runtime flags set by triggers (rooms.marks) */
+	size_t nmarks;
+	bool marks_dirty;                  /* OUT: the worker writes marks back */
+	bool hidden[_GAME_DIR_MAX];        /* a hidden exit: not there for players unless its door is open */
+	bool outdoors;                     /* not flagged "indoors": dark at night (in a zone with a sky) */
+	bool night;                        /* set by game_apply() from the sky and the clock */
+	struct game_sky sky;
+	const char *tags[GAME_MAX_TAGS];   /* taxonomy tags of the room and of the things on its floor */
+	size_t ntags;
+	int64_t item_tags_of[GAME_MAX_TAGS]; /* the floor item each tag came from (0: the room's own) */
 };
 
 /* Followers of one character that walk with it (more follow on the next move). */
@@ -322,6 +461,8 @@ struct game_item {
 	int32_t heal;    /* food: hp eating (or drinking) it gives back (stats.heal) */
 	bool drink;      /* food one drinks, not eats (stats.drink) */
 	const char *keywords; /* a shop's ware: its template's keywords, space-separated */
+	const char *tags[GAME_MAX_TAGS]; /* issue 13: the template's taxonomy tags ("material:wood") */
+	size_t ntags;
 };
 
 /* One line of a mob's loot table (content: mob template stats.loot). */
@@ -498,6 +639,10 @@ struct game_zone {
 	size_t nspawns;
 	struct game_zone_dead dead[GAME_ZONE_MAX_DEAD];
 	size_t ndead;
+	/* issue 13 (wr_zone_sky()): the zone's sky and its rooms with random triggers */
+	struct game_sky sky;
+	int64_t random_rooms[GAME_ZONE_MAX_ROOMS];
+	size_t nrandom_rooms;
 };
 
 /*
@@ -566,6 +711,10 @@ struct game_action {
 	enum game_slot slot;          /* worn by target_mob in this slot */
 	enum game_closable door_want; /* has_dir: the door's state from content */
 	int64_t until_ms;             /* poison: when it wears off */
+	/* issue 13: a trigger's step (GAME_VERB_SCRIPT), or a custom command's words (GAME_VERB_USE: text) */
+	int64_t script;      /* the trigger (triggers.id), or GAME_SCRIPT_RANDOM / GAME_SCRIPT_SKY */
+	int32_t step;        /* the effect to apply */
+	int32_t depth;       /* how many triggers fired one another before this one */
 };
 
 enum game_stream_kind {
@@ -727,5 +876,26 @@ struct game_queue {
 
 void
 game_queue_of(const struct game_action *a, struct game_queue *ret);
+
+/* ---- issue 13: names, and the sky as a pure function of the clock (game/script.c) ---- */
+const char *
+game_on_to_string(enum game_on o);
+enum game_on
+game_on_from_string(const char *s);
+const char *
+game_fx_to_string(enum game_fx f);
+enum game_fx
+game_fx_from_string(const char *s);
+enum game_climate
+game_climate_from_string(const char *s);
+/* Whether it is night in a zone with this sky at now_ms (hours 18..6 of its day). */
+bool
+game_sky_night(const struct game_sky *sky, int64_t now_ms);
+/* The weather of zone zone_id at now_ms ("clear", "rain", ...): the cycle's, or the climate's dice. */
+const char *
+game_sky_weather(const struct game_sky *sky, int64_t zone_id, int64_t now_ms);
+/* Whether a taxonomy tag is pattern or under it: "material:wood:oak" is under "material:wood". */
+bool
+game_tag_under(const char *tag, const char *pattern);
 
 #endif

@@ -378,6 +378,9 @@ game_apply_drop(struct game_state *st, const struct game_action *a, struct game_
 		done(&t, it, take, false);
 	}
 	(void) announce(out, "ItemDropped", actor, &t, "drops", "drop", NULL);
+	/* issue 13: reactions to what lands here (taxonomy tags). */
+	for (size_t i = 0; i < t.ndone; i++)
+		game_script_fire(game_state_room(st, actor->room_id), GAME_ON_DROP, actor, 0, NULL, t.done[i].it, 0, out);
 	return 0;
 }
 
@@ -465,6 +468,27 @@ give_to_mob(struct game_state *st, const struct game_action *a, const struct gam
 			name = r->mobs[i].name;
 	if (!name)
 		return game_reject(out, a, "not_here", "There is nobody like that here any more.");
+	/* issue 13: a mob with a give trigger for the thing takes it, and its trigger fires. */
+	if (a->nitems == 1 && !a->amount) {
+		struct game_item *it = game_item(st, a->items[0]);
+		struct game_event *ev;
+
+		if (it && it->locked && it->owner_char == actor->id && !it->worn_slot &&
+		    game_script_find(r, GAME_ON_GIVE, a->target_mob, it, NULL) >= 0) {
+			const char *what = game_item_label(out, it);
+
+			ev = game_event_new(out, "ItemGiven");
+			game_event_stream(ev, out, GAME_STREAM_ROOM, r->id);
+			game_field_i64(ev, out, "item_id", it->id);
+			game_field_i64(ev, out, "mob_id", a->target_mob);
+			game_field_str(ev, out, "text", game_printf(out, "%s gives %s to %s.", game_seen_name(actor), what, name));
+			game_field_str(ev, out, "text_self", game_printf(out, "You give %s to %s.", what, name));
+			game_script_fire((struct game_room *) r, GAME_ON_GIVE, actor, a->target_mob, NULL, it, 0, out);
+			game_item_move(st, it, 0, 0, 0);
+			game_item_set_quantity(st, it, 0);
+			return 0;
+		}
+	}
 	game_str_begin(&gs, out);
 	game_str_capitalized(&gs, name);
 	game_str_puts(&gs, " doesn't want anything from you.");

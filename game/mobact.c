@@ -85,6 +85,7 @@ mob_goes(struct game_state *st, struct game_mob *m, struct game_room *from, enum
 	ev = game_event_new(out, "MobLeft");
 	game_event_stream(ev, out, GAME_STREAM_ROOM, from->id);
 	game_field_i64(ev, out, "mob_id", m->id);
+	game_field_i64(ev, out, "to_room", to->id); /* issue 13: a service connection driving it follows */
 	game_field_str(ev, out, "name", m->name);
 	game_field_str(ev, out, "dir", dir);
 	game_field_str(ev, out, "text", game_printf(out, "%s %s %s.", cap_name(out, m), how, dir));

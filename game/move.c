@@ -47,6 +47,8 @@ game_apply_move(struct game_state *st, const struct game_action *a, struct game_
 
 	actor->room_id = to->id;
 	actor->dirty = true;
+	/* issue 13: the room left behind may answer (on "leave"). */
+	game_script_fire(from, GAME_ON_LEAVE, actor, 0, NULL, NULL, 0, out);
 
 	ev = game_event_new(out, "CharacterArrived");
 	game_event_stream(ev, out, GAME_STREAM_ROOM, to->id);

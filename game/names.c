@@ -80,6 +80,8 @@ static const char *const verb_names[_GAME_VERB_MAX] = {
 	[GAME_VERB_POISON] = "poison",
 	[GAME_VERB_SHARE] = "share",
 	[GAME_VERB_GROUP_HEAR] = "group_hear",
+	[GAME_VERB_USE] = "use",
+	[GAME_VERB_SCRIPT] = "script",
 };
 
 const char *

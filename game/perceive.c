@@ -52,7 +52,7 @@ see_room(struct game_state *st, const struct game_room *room, int64_t viewer, st
 	if (v->dark)
 		return;
 	for (int d = 0; d < _GAME_DIR_MAX; d++) {
-		if (!room->exits[d])
+		if (!room->exits[d] || (room->hidden[d] && room->doors[d] != GAME_OPEN)) /* issue 13: hidden */
 			continue;
 		v->closed[v->nexits] = !game_door_open(room, (enum game_dir) d);
 		v->exits[v->nexits++] = (enum game_dir) d;
@@ -205,7 +205,7 @@ look_dir(struct game_state *st, const struct game_action *a, struct game_char *a
 	const char *text;
 	struct game_str gs;
 
-	if (!room->exits[a->dir])
+	if (!room->exits[a->dir] || (room->hidden[a->dir] && room->doors[a->dir] != GAME_OPEN))
 		return game_reject(out, a, "no_exit", "You see nothing special that way.");
 	if (!game_can_see_room(st, room, actor))
 		text = game_printf(out, "It is too dark to see anything %s.", dir);

@@ -139,6 +139,13 @@ game_reads(const struct game_action *a, struct game_reads *ret)
 	case GAME_VERB_GROUP_HEAR:
 		add(ret, GAME_READ_CHARS, a->target_char); /* the speaker's name */
 		break;
+	case GAME_VERB_SCRIPT:
+		/* issue 13: conditions on what the target carries; an item a step makes */
+		if (a->actor_char)
+			own_possessions(a, ret);
+		ret->new_ids += 1;
+		ret->item_rows += 1;
+		break;
 	default:
 		break;
 	}
@@ -167,6 +174,15 @@ game_queue_of(const struct game_action *a, struct game_queue *ret)
 		break;
 	case GAME_VERB_POISON:
 		*ret = (struct game_queue){.chain = "poison", .id = a->actor_char, .urgency = GAME_URGENCY_PLAYER};
+		break;
+	case GAME_VERB_SCRIPT:
+		/* issue 13: a trigger's steps queue on the trigger's own chain, in order, so one
+		 * trigger's delayed step never holds up another's; a room's random roll and sky
+		 * news on the room's. */
+		if (a->script > 0)
+			*ret = (struct game_queue){.chain = "trigger", .id = a->script, .urgency = GAME_URGENCY_PLAYER};
+		else
+			*ret = (struct game_queue){.chain = "script", .id = a->room_id, .urgency = GAME_URGENCY_PLAYER};
 		break;
 	case GAME_VERB_RESTOCK:
 		/* A mob's restocks one after the other (it respawns, then is equipped); the rest on its zone's chain. */

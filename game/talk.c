@@ -20,7 +20,6 @@ game_apply_say(struct game_state *st, const struct game_action *a, struct game_c
 {
 	struct game_event *ev;
 
-	(void) st;
 	ev = game_event_new(out, "Said");
 	game_event_stream(ev, out, GAME_STREAM_ROOM, actor->room_id);
 	game_field_str(ev, out, "message", game_printf(out, "%s", a->text));
@@ -32,6 +31,8 @@ game_apply_say(struct game_state *st, const struct game_action *a, struct game_c
 	game_field_str(ev, out, "text", game_printf(out, "%s says, '%s'", game_seen_name(actor), a->text));
 #endif
 	game_field_str(ev, out, "text_self", game_printf(out, "You say, '%s'", a->text));
+	/* issue 13: the room's and its mobs' speech triggers hear it. */
+	game_script_fire(game_state_room(st, actor->room_id), GAME_ON_SPEECH, actor, 0, a->text, NULL, 0, out);
 	return 0;
 }
 

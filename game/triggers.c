@@ -38,6 +38,9 @@ game_apply_trigger(struct game_state *st, const struct game_action *a, struct ga
 
 	if (!room || actor->room_id != room->id)
 		return 0; /* gone on: the moment passed */
+	/* issue 13: the room's enter triggers and its mobs' greet triggers, each an Action of its own. */
+	game_script_fire(room, GAME_ON_ENTER, actor, 0, NULL, NULL, 0, out);
+	game_script_fire(room, GAME_ON_GREET, actor, 0, NULL, NULL, 0, out);
 	for (size_t i = 0; i < room->non_enter && i < GAME_MAX_TRIGGERS; i++) {
 		const struct game_trigger *t = &room->on_enter[i];
 		struct game_event *ev = game_event_new(out, "TriggerFired");

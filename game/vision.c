@@ -42,7 +42,7 @@ game_seen_name(const struct game_char *c)
 bool
 game_room_lit(struct game_state *st, const struct game_room *room)
 {
-	if (!room->dark)
+	if (!room->dark && !room->night) /* issue 13: outdoors at night is dark */
 		return true;
 	for (size_t i = 0; i < st->nchars; i++)
 		if (st->chars[i].room_id == room->id && st->chars[i].light)

@@ -282,6 +282,7 @@ reset_due(const struct game_zone *z, const struct game_action *tick, const struc
 static const zone_decider deciders[] = {
 	reset_due,
 	mob_ai,
+	game_script_zone, /* issue 13: the sky's changes and random triggers (script.c) */
 };
 
 static bool

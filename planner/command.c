@@ -100,6 +100,7 @@ static const struct verb_shape {
 	[GAME_VERB_GROUP_ACCEPT] = {T_NONE, T_NONE, T_NONE, false, false},
 	[GAME_VERB_GROUP_LEAVE] = {T_NONE, T_NONE, T_NONE, false, false},
 	[GAME_VERB_GTELL] = {T_NONE, T_NONE, T_NONE, true, false},
+	[GAME_VERB_USE] = {T_NONE, T_NONE, T_NONE, true, false}, /* issue 13: a room's custom command */
 	[GAME_VERB_TRIGGER] = {T_NONE, T_NONE, T_NONE, false, false}, /* system only: never planned */
 };
 

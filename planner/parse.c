@@ -702,3 +702,36 @@ out:
 	*ret = cmd;
 	return 0;
 }
+
+/* ---- issue 13: a room's custom command ---------------------------------------- */
+
+bool
+planner_custom_command(const char *line, struct planner_command *ret)
+{
+	char words[PLANNER_MAX_COMMAND];
+	size_t n = 0;
+	bool space = false;
+
+	for (const char *p = line; *p; p++) {
+		unsigned char c = (unsigned char) *p;
+
+		if (c == ' ' || c == '\t') {
+			space = n > 0;
+			continue;
+		}
+		if (!isalpha(c))
+			return false;
+		if (n + (space ? 2 : 1) >= sizeof(words))
+			return false;
+		if (space)
+			words[n++] = ' ';
+		space = false;
+		words[n++] = (char) tolower(c);
+	}
+	if (n == 0)
+		return false;
+	words[n] = '\0';
+	*ret = (struct planner_command){.verb = GAME_VERB_USE};
+	snprintf(ret->text, sizeof(ret->text), "%s", words);
+	return true;
+}

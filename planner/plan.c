@@ -927,6 +927,16 @@ planner_plan(const struct planner_command *cmd, const struct planner_view *view,
 	case GAME_VERB_FOLLOW:
 		r = plan_follow(cmd, view, &a, retcand, reterr);
 		break;
+	case GAME_VERB_USE: {
+		/* issue 13: only a command the room's triggers accept. */
+		bool known = false;
+
+		for (size_t i = 0; i < view->ncommands && !known; i++)
+			known = strcmp(view->commands[i], cmd->text) == 0;
+		if (!known)
+			return wr_error_set(reterr, -ENOENT, "unknown_verb", "unknown command \"%.64s\"", cmd->text);
+		break;
+	}
 	default:
 		return wr_error_set(reterr, -EINVAL, "unknown_verb", "unknown verb");
 	}

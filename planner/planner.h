@@ -38,6 +38,17 @@
 /* Items one action locks: its targets, the containers on the floor they come
  * out of (one each at most), and a container or a coin pile. */
 #define PLANNER_MAX_LOCK_ITEMS (2 * PLANNER_MAX_TARGETS + 1)
+#define PLANNER_MAX_COMMANDS 8     /* issue 13: custom commands of one room */
+#define PLANNER_MAX_COMMAND 64     /* bytes of one, with the NUL */
+
+/* issue 13: a typed line that is no verb may be a room's custom command:
+ * lowercase words of letters, at most PLANNER_MAX_COMMAND - 1 bytes.  Fills
+ * ret (verb GAME_VERB_USE, text: the words, single-spaced) and returns true
+ * when the line has that shape; planner_plan() accepts it only where the
+ * room has the command. */
+struct planner_command;
+bool
+planner_custom_command(const char *line, struct planner_command *ret);
 
 /* ---- commands ----------------------------------------------------------- */
 
@@ -227,6 +238,9 @@ struct planner_view {
 	char door_names[_GAME_DIR_MAX][64]; /* "iron-bound trapdoor": "open trapdoor"; "" unnamed */
 	struct planner_seen seen[PLANNER_MAX_VIEW];
 	size_t nseen;
+	/* issue 13: the custom commands of the room ("pull lever"), lowercase, from its triggers. */
+	char commands[PLANNER_MAX_COMMANDS][PLANNER_MAX_COMMAND];
+	size_t ncommands;
 	/* Characters named anywhere in the world, for tell (borrowed, may be NULL). */
 	const struct planner_seen *world;
 	size_t nworld;

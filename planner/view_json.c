@@ -125,6 +125,14 @@ planner_view_from_json(struct json_object *elem, struct planner_view *ret)
 				snprintf(v->door_names[d], sizeof(v->door_names[d]), "%s", json_object_get_string(nval));
 		}
 	}
+	/* issue 13: the room's custom commands. */
+	dj = wr_json_member(elem, "commands", json_type_array);
+	for (size_t i = 0, n = dj ? json_object_array_length(dj) : 0; i < n && v->ncommands < PLANNER_MAX_COMMANDS; i++) {
+		struct json_object *c = json_object_array_get_idx(dj, i);
+
+		if (json_object_is_type(c, json_type_string) && json_object_get_string_len(c) < PLANNER_MAX_COMMAND)
+			snprintf(v->commands[v->ncommands++], PLANNER_MAX_COMMAND, "%s", json_object_get_string(c));
+	}
 	seen = wr_json_member(elem, "seen", json_type_array);
 	for (size_t i = 0, n = seen ? json_object_array_length(seen) : 0; i < n && v->nseen < PLANNER_MAX_VIEW; i++)
 		if (decode_seen(json_object_array_get_idx(seen, i), &v->seen[v->nseen++]) < 0)

@@ -69,6 +69,8 @@ main(int argc, char **argv)
 		WR_DB_CONFIG_KEY_TIMEOUT("7000"),
 		{"backstop-ms", WR_CONFIG_INT, &cfg.backstop_ms, "1000", 10, 3600000, false,
 		 "re-read the event tables this often even without a NOTIFY"},
+		{"close-timeout-s", WR_CONFIG_INT, &cfg.close_timeout_s, "5", 1, 300, false,
+		 "seconds a client being closed (slow, bad request) has to read its close frame before a plain hang-up"},
 		{"max-outbox", WR_CONFIG_INT, &cfg.max_outbox, "256", 4, 65536, false,
 		 "frames queued per connection before it is closed as too slow (4408)"},
 		{"max-connections", WR_CONFIG_INT, &cfg.max_connections, "10000", 1, 1000000, false,

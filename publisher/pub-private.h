@@ -39,13 +39,14 @@
 #define PUB_MAX_RX 16384           /* largest message a client may send */
 #define PUB_RX_BUFFER 1024         /* lws receive buffer per connection (memory per idle client) */
 #define PUB_TX_PACKET 65536        /* largest single send() lws makes of a frame */
-#define PUB_MAX_SUBS 4             /* streams per connection: char, room, instance, spare */
+#define PUB_MAX_SUBS 16            /* streams per connection: a player's 4; a service's rooms of its mobs */
+#define PUB_PLAYER_SUBS 4          /* a player's: char, room, instance, spare (replay bounds count these) */
+#define PUB_MAX_MOBS 12            /* issue 13: mobs one service connection drives (one room stream each at most) */
 #define PUB_PAGE_ROWS 1000         /* rows per fetch query, at most max-outbox / 4 */
 #define PUB_WRITES_PER_CALLBACK 64 /* frames written per writeable callback, while the socket takes them */
 #define PUB_STREAM_BUCKETS 1024    /* hash buckets of the stream table */
 #define PUB_STREAM_NAME 48         /* "room:<int64>" fits with room to spare */
 #define PUB_HELLO_TIMEOUT_S 10     /* time a client has to say hello */
-#define PUB_CLOSE_TIMEOUT_S 5      /* time a closing client has to go away */
 #define PUB_MAX_COMMAND_ID 64      /* bytes of a command frame's "id" */
 #define PUB_MAX_RESUME_STREAMS 8   /* members of a hello's "resume" */
 #define PUB_TOKEN_HASH 65          /* sha256 hex and its NUL */
@@ -63,6 +64,7 @@ struct pub_config {
 	int64_t port;
 	char *port_file;           /* from malloc() (config), "" = none */
 	int64_t backstop_ms;
+	int64_t close_timeout_s;   /* time a closing client has to take its close frame and go */
 	int64_t max_outbox;
 	int64_t max_connections;
 	int64_t command_threads;   /* threads (and database connections) running commands */
@@ -121,6 +123,10 @@ struct pub_hello {
 	int64_t room_head;         /* last seq of room:<room_id> */
 	int64_t instance_id;
 	int64_t instance_head;     /* last seq of instance:<instance_id> (shouts) */
+	/* issue 13: a service token with mob: grants (drive.c) */
+	bool service;
+	int64_t mobs[PUB_MAX_MOBS], mob_rooms[PUB_MAX_MOBS], room_heads[PUB_MAX_MOBS];
+	size_t nmobs;
 };
 
 /*
@@ -172,6 +178,15 @@ pub_store_position(struct pub_store *st, const char *stream, int64_t event_id, i
  * token), -ENOENT (no such character), -EMLINK (several characters and none
  * named), or a database error.
  */
+/* issue 13 (drive.c): a service connection's hello and its mobs' moves. */
+struct pub;
+struct pub_conn;
+struct pub_event;
+int
+drive_hello(struct pub_conn *c, const struct pub_hello *h);
+void
+drive_follow(struct pub *p, struct pub_conn *c, const struct pub_event *ev, bool *stop);
+
 int
 pub_store_hello(struct pub_store *st, const char *token, const char *character, struct pub_hello *ret,
 		struct wr_error *reterr) WR_MUSTCHECK;
@@ -288,6 +303,10 @@ struct pub_conn {
 	bool pre_hello;            /* counted in pub->npre_hello */
 	struct pub_cmd_peer *cmd_peer; /* commands.c; NULL until the first command */
 	struct pub_telnet_conn *telnet; /* telnet.c: a telnet connection's own state; NULL for a websocket */
+	/* issue 13 (drive.c): a service connection follows the mobs it drives */
+	bool service;
+	int64_t mobs[PUB_MAX_MOBS], mob_rooms[PUB_MAX_MOBS];
+	size_t nmobs;
 };
 
 struct pub_stream {

@@ -138,7 +138,7 @@ conn_closing(struct pub_conn *c, int code, const char *reason, bool now)
 	snprintf(c->close_reason, sizeof(c->close_reason), "%s", reason);
 	lws_callback_on_writable(c->wsi);
 	/* A client that stops reading may never make us writeable again. */
-	lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, PUB_CLOSE_TIMEOUT_S);
+	lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, (int) c->pub->cfg->close_timeout_s);
 }
 
 void
@@ -304,6 +304,15 @@ pub_hello(struct pub_conn *c, const char *token, const char *character, struct j
 	}
 	c->admin = h.admin;
 	memcpy(c->token_hash, h.token_hash, sizeof(c->token_hash));
+	/* issue 13: a service token follows the mobs it drives (drive.c), over a websocket. */
+	if (h.service) {
+		if (c->telnet)
+			return wr_error_set(reterr, -EACCES, "unauthorized", "a service token connects over a websocket");
+		c->token = wr_xstrdup(token);
+		(void) drive_hello(c, &h);
+		lws_set_timeout(c->wsi, NO_PENDING_TIMEOUT, 0);
+		return 0;
+	}
 	c->char_id = h.char_id;
 	c->char_name = h.name;
 	c->token = wr_xstrdup(token);

@@ -259,7 +259,7 @@ push_welcome(struct pub_conn *c, const struct pub_hello *h, struct resume_set *r
 static size_t
 replay_allowance(const struct pub *p)
 {
-	return (size_t) p->cfg->max_resume * PUB_MAX_SUBS;
+	return (size_t) p->cfg->max_resume * PUB_PLAYER_SUBS;
 }
 
 int

@@ -290,7 +290,7 @@ follow(struct pub *p, struct pub_conn *c, const struct pub_event *ev, bool *stop
 		head = s->cursor;
 	else if (c->replay_allow > 0 && pub_store_head(&p->store, to_key, &head, &err) < 0)
 		pub_db_failed(p, &err);
-	if (head - pos > p->cfg->max_resume * PUB_MAX_SUBS) {
+	if (head - pos > p->cfg->max_resume * PUB_PLAYER_SUBS) {
 		log_info_ctx(c->logctx, "replay reaches %s %lld events back, closing", to_key, (long long) (head - pos));
 		pub_conn_close(c, PUB_CLOSE_SLOW, "resume from your last seq");
 		goto out;
@@ -340,6 +340,9 @@ route_event(struct pub *p, const struct pub_event *ev, bool *stop)
 		sub->cursor = ev->seq;
 		p->frames_queued++;
 		pub_conn_push(c, f);
+		/* issue 13: a service connection follows its mobs from room to room. */
+		if (c->service && c->state == PUB_CONN_READY && strcmp(ev->type, "MobLeft") == 0)
+			drive_follow(p, c, ev, stop);
 		/* A resume that could not place the room does not follow the moves it replays. */
 		if (moved && c->state == PUB_CONN_READY && strcmp(c->char_key, ev->stream) == 0 &&
 		    ev->seq > c->follow_after)

@@ -89,6 +89,58 @@ static const char hello_sql[] =
 	" AND ($2::text IS NULL OR lower(c.name) = lower($2))"
 	" ORDER BY c.id LIMIT 2";
 
+/*
+ * issue 13: a service token's hello: its live granted mobs, each with its
+ * room and that room's head.  No row: not a valid service token.  One row
+ * with a NULL mob: a service token with no (live) mob to drive.
+ */
+static const char service_hello_sql[] =
+	"WITH t AS ("
+	" SELECT t.token_hash FROM access_tokens t JOIN accounts a ON a.id = t.account_id"
+	" WHERE t.token_hash = $1 AND t.kind = 'service'"
+	" AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now()) AND a.disabled_at IS NULL)"
+	" SELECT t.token_hash, m.id, m.room_id,"
+	" coalesce((SELECT last_seq FROM stream_counters WHERE stream = 'room:' || m.room_id), 0)"
+	" FROM t LEFT JOIN (token_grants g JOIN mobs m ON g.actor_key = 'mob:' || m.id AND m.dead_at IS NULL"
+	"  AND m.room_id IS NOT NULL) ON g.token_hash = t.token_hash"
+	" ORDER BY m.id LIMIT 12";
+
+static int
+service_hello(struct pub_store *st, const char *token, struct pub_hello *ret, struct wr_error *reterr)
+{
+	const char *params[1] = {token};
+	PGresult *res = NULL;
+	struct pub_hello h = {.service = true};
+	int r;
+
+	r = wr_db_exec(&st->db, service_hello_sql, 1, params, PGRES_TUPLES_OK, &res, reterr);
+	if (r < 0)
+		return r;
+	if (PQntuples(res) == 0 || PQnfields(res) != 4) {
+		r = wr_error_set(reterr, -EACCES, "unauthorized", "invalid, expired or revoked token");
+		goto out;
+	}
+	snprintf(h.token_hash, sizeof(h.token_hash), "%s", PQgetvalue(res, 0, 0));
+	for (int i = 0; i < PQntuples(res) && h.nmobs < PUB_MAX_MOBS; i++) {
+		if (PQgetisnull(res, i, 1))
+			continue;
+		if (wr_db_get_i64(res, i, 1, &h.mobs[h.nmobs]) < 0 || wr_db_get_i64(res, i, 2, &h.mob_rooms[h.nmobs]) < 0 ||
+		    wr_db_get_i64(res, i, 3, &h.room_heads[h.nmobs]) < 0) {
+			r = wr_error_set(reterr, -EBADMSG, "database", "service hello returned an unexpected row");
+			goto out;
+		}
+		h.nmobs++;
+	}
+	if (h.nmobs == 0) {
+		r = wr_error_set(reterr, -ENOENT, "unauthorized", "this service token drives no living mob");
+		goto out;
+	}
+	*ret = h;
+out:
+	PQclear(res);
+	return r;
+}
+
 /* The head of one stream. */
 static const char head_sql[] =
 	"SELECT coalesce((SELECT last_seq FROM stream_counters WHERE stream = $1), 0)";
@@ -341,8 +393,9 @@ pub_store_hello(struct pub_store *st, const char *secret, const char *character,
 	if (r < 0)
 		return r;
 	if (PQntuples(res) == 0) {
-		r = wr_error_set(reterr, -EACCES, "unauthorized", "invalid, expired or revoked token");
-		goto out;
+		/* issue 13: not a player's or admin's: maybe a service driving mobs. */
+		PQclear(res);
+		return service_hello(st, token, ret, reterr);
 	}
 	if (PQnfields(res) != 9) {
 		r = wr_error_set(reterr, -EBADMSG, "database", "hello query returned an unexpected row");

@@ -44,6 +44,7 @@ world_done(struct world *w)
 	free(w->items);
 	free(w->accounts);
 	free(w->characters);
+	world_script_done(w); /* issue 13 */
 	*w = (struct world){0};
 }
 

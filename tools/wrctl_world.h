@@ -191,6 +191,7 @@ struct world {
 	DECLARE_VEC(struct account, accounts);
 	DECLARE_VEC(struct character, characters);
 	struct room *start_room;
+	struct world_script *script; /* issue 13: triggers, tags, skies, hidden exits (wrctl_world_script.c) */
 	unsigned nerrors;
 	bool unreadable; /* a file could not be read or is not JSON */
 };
@@ -228,6 +229,26 @@ world_add_directory(struct world *w, const char *dir);
 /* Resolves every key and runs the cross-checks; errors counted in w->nerrors. */
 void
 world_validate(struct world *w);
+
+/* ---- wrctl_world_script.c: issue 13's content (triggers, tags, skies, hidden exits) ---- */
+struct wr_db;
+struct wr_error;
+void
+world_parse_triggers(struct world *w, const char *file, struct json_object *obj, size_t idx);
+void
+world_parse_tags(struct world *w, const char *file, struct json_object *obj, size_t idx);
+void
+world_parse_skies(struct world *w, const char *file, struct json_object *obj, size_t idx);
+void
+world_parse_hidden_exits(struct world *w, const char *file, struct json_object *obj, size_t idx);
+/* Errors name "file:line" (the line of the entry's name or key in the file). */
+void
+world_validate_script(struct world *w);
+/* Inside world_load()'s transaction, after everything else; what names the object being written. */
+int
+world_load_script(struct wr_db *db, struct world *w, struct wr_error *err, char *what, size_t nwhat);
+void
+world_script_done(struct world *w);
 
 /* Writes a valid world in one transaction; negative errno on failure (reported). */
 int

@@ -546,7 +546,8 @@ static const char *const sql_exit_reset =
 	"AND reset_door IS DISTINCT FROM $3 RETURNING from_room_id, 'updated'::text) "
 	"SELECT * FROM up UNION ALL SELECT $1::bigint, '' WHERE NOT EXISTS (SELECT 1 FROM up)";
 
-/* $1 key, $2 template, $3 instance, $4 quantity, $5 room, $6 container key, $7 mob key, $8 worn slot */
+/* $1 key, $2 template, $3 instance, $4 quantity, $5 room, $6 container key, $7 mob key, $8 worn slot.
+ * What a zone reset restocks mirrors the placement, which counts as the change: never counted twice. */
 static const char *const sql_item_spawn =
 	"WITH up AS (INSERT INTO item_spawns AS s (key, template_id, instance_id, quantity, room_id, container_key, "
 	"mob_key, worn_slot) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
@@ -556,7 +557,7 @@ static const char *const sql_item_spawn =
 	"WHERE (s.template_id, s.instance_id, s.quantity, s.room_id, s.container_key, s.mob_key, s.worn_slot) "
 	"IS DISTINCT FROM (EXCLUDED.template_id, EXCLUDED.instance_id, EXCLUDED.quantity, EXCLUDED.room_id, "
 	"EXCLUDED.container_key, EXCLUDED.mob_key, EXCLUDED.worn_slot) "
-	"RETURNING 0::bigint, CASE WHEN xmax = 0 THEN 'inserted' ELSE 'updated' END) "
+	"RETURNING 0::bigint, ''::text) "
 	"SELECT * FROM up UNION ALL SELECT 0::bigint, '' WHERE NOT EXISTS (SELECT 1 FROM up)";
 
 static int
@@ -632,6 +633,8 @@ world_load(struct world *w, const char *conninfo)
 	r = wr_db_exec(&ld.db, sql_lock, 0, NULL, PGRES_TUPLES_OK, NULL, &ld.err);
 	for (size_t s = 0; r >= 0 && s < WR_ELEMENTSOF(load_steps); s++)
 		r = load_steps[s](&ld, w);
+	if (r >= 0) /* issue 13: triggers, tags, skies, hidden exits */
+		r = world_load_script(&ld.db, w, &ld.err, ld.what, sizeof(ld.what));
 	if (r < 0)
 		goto out;
 	loader_what(&ld, "world");

@@ -475,4 +475,5 @@ world_validate(struct world *w)
 	resolve_items(w);
 	resolve_item_instances(w);
 	check_rules(w);
+	world_validate_script(w); /* issue 13 */
 }

@@ -131,8 +131,11 @@ decode_internal(struct worker_action *a, struct json_object *jp)
 		snprintf(a->cmd.text, sizeof(a->cmd.text), "%s", text);
 		g->text = a->cmd.text;
 	}
+	/* issue 13: a trigger's step names its trigger, step and depth (script_codec.c). */
+	if (g->verb == GAME_VERB_SCRIPT && worker_decode_script_plan(jp, g) < 0)
+		return fail(a, "malformed plan");
 	/* A system chain acting for a character (a fight's round): its events are the character's. */
-	if (q.chain && g->actor_char > 0)
+	if (q.chain && g->actor_char > 0 && g->verb != GAME_VERB_SCRIPT) /* issue 13: a trigger acts as itself */
 		snprintf(a->event_actor, sizeof(a->event_actor), "char:%" PRId64, g->actor_char);
 	return 0;
 }
@@ -377,6 +380,7 @@ decode_room(struct json_object *o, struct game_room *r)
 	}
 	decode_things(wr_json_member(o, "mobs", json_type_array), r->mobs, &r->nmobs);
 	decode_things(wr_json_member(o, "items", json_type_array), r->items, &r->nitems);
+	(void) worker_decode_room_script(o, r); /* issue 13 (script_codec.c) */
 	return r->id > 0 ? 0 : -EBADMSG;
 }
 
@@ -507,6 +511,7 @@ decode_item(struct json_object *it, struct game_item *ret)
 	/* Content is checked at load; a bad string here just means no dice. */
 	if (opt_str_member(it, "damage") && game_dice_parse(opt_str_member(it, "damage"), &ret->damage) < 0)
 		ret->damage = (struct game_dice){0};
+	worker_decode_item_tags(it, ret); /* issue 13 */
 	return 0;
 }
 
@@ -835,6 +840,8 @@ worker_encode_followup(struct wr_strbuf *sb, const struct game_followup *f, cons
 	}
 	if (g->nitems)
 		json_id_list(sb, "items", g->items, g->nitems);
+	if (g->verb == GAME_VERB_SCRIPT)
+		worker_encode_script_plan(sb, g); /* issue 13 */
 	wr_strbuf_puts(sb, "}");
 	if (a->instance_id)
 		wr_strbuf_printf(sb, ",\"instance_id\":%" PRId64, a->instance_id);
@@ -1195,9 +1202,11 @@ worker_encode_batch(struct wr_strbuf *sb, struct batch *b, const struct game_sta
 		wr_strbuf_printf(sb, "%s\"%s\":%" PRId64, sep, b->counters.names[i], b->counters.seqs[i]);
 		sep = ",";
 	}
+	wr_strbuf_puts(sb, "}");
+	worker_encode_marks(sb, st); /* issue 13 */
 	/* The journal: the one clock of the batch, the rules version and the state
 	 * text exactly as wr_lock_load returned it (wr_journal_append). */
-	wr_strbuf_printf(sb, "},\"journal\":{\"now_ms\":%" PRId64 ",\"rules\":\"" WR_RULES_VERSION "\",\"r\":[",
+	wr_strbuf_printf(sb, ",\"journal\":{\"now_ms\":%" PRId64 ",\"rules\":\"" WR_RULES_VERSION "\",\"r\":[",
 			 b->now_ms);
 	wr_strbuf_puts(sb, wr_strbuf_str(&b->rejected));
 	wr_strbuf_puts(sb, "],\"p\":[");

@@ -256,6 +256,25 @@ void
 worker_encode_mob_followup(struct wr_strbuf *sb, const struct game_followup *f, const struct worker_action *a,
 			   const char *actor, int priority, int64_t now_ms);
 
+/* script_codec.c: issue 13's parts (content triggers, tags, flags, the sky) */
+/* The room's "script" (wr_room_script()) into r: triggers, marks, hidden exits, tags, sky, outdoors. */
+int
+worker_decode_room_script(struct json_object *room, struct game_room *r);
+/* An item's template tags ("tags"). */
+void
+worker_decode_item_tags(struct json_object *item, struct game_item *it);
+/* A zone tick's zone: its sky and random rooms ("sky", wr_zone_sky()). */
+void
+worker_decode_zone_sky(struct json_object *zone, struct game_zone *z);
+/* A GAME_VERB_SCRIPT plan's own members: script, step, depth, amount. */
+int
+worker_decode_script_plan(struct json_object *plan, struct game_action *g);
+void
+worker_encode_script_plan(struct wr_strbuf *sb, const struct game_action *g);
+/* ,"marks":[{room_id, marks}] for the rooms whose runtime flags the rules changed. */
+void
+worker_encode_marks(struct wr_strbuf *sb, const struct game_state *st);
+
 /* worker.c */
 int
 worker_init(struct worker *w, struct wr_error *reterr);

@@ -194,6 +194,7 @@ worker_decode_zone(struct json_object *doc, struct game_zone *z, struct wr_error
 			.container = flag(it, "container"),
 		};
 	}
+	worker_decode_zone_sky(o, z); /* issue 13 (script_codec.c) */
 	return decode_resets(o, z, reterr);
 }
 

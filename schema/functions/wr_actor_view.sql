@@ -109,7 +109,11 @@ BEGIN
 			                   FROM exits x WHERE x.from_room_id = c.room_id AND x.door <> 'none'), '{}'),
 			'door_names', coalesce((SELECT jsonb_object_agg(x.dir, x.door_name)
 			                        FROM exits x WHERE x.from_room_id = c.room_id AND x.door_name IS NOT NULL), '{}'),
-			'seen', wr_view_seen(c.id, c.room_id))
+			'seen', wr_view_seen(c.id, c.room_id),
+			-- issue 13: the room's custom commands (its "command" triggers' words)
+			'commands', coalesce((SELECT jsonb_agg(DISTINCT g.spec->>'words')
+			                      FROM rooms r JOIN triggers g ON g.room_template_id = r.template_id
+			                      WHERE r.id = c.room_id AND g.kind = 'command'), '[]'))
 			ORDER BY c.id), '[]')
 		FROM characters c WHERE c.id = ANY(p_characters)
 	);

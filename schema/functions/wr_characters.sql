@@ -3,6 +3,11 @@
 -- room row is locked (FOR NO KEY UPDATE, the worker's lock order: rooms,
 -- then characters, then items) before its stream's counter moves, so room
 -- streams stay gap-free and ordered.
+--
+-- Create and delete run as their owner (SECURITY DEFINER): the ingress's
+-- role may not lock rooms or write characters, items and events itself
+-- (schema/grants.sql); these two functions are the only way it changes the
+-- world, and it calls them only for the account its session proved.
 
 -- wr_room_event(room, instance, type, payload) -> event id
 -- Appends one event to room:<room>; the caller holds the room's lock.
@@ -56,7 +61,7 @@ END $$;
 CREATE OR REPLACE FUNCTION wr_character_create(p_account bigint, p_name text, p_max integer, p_room_key text,
 	p_level integer, p_max_hp integer, p_gold bigint, p_kit jsonb,
 	OUT status text, OUT character_id bigint)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
 	rm record;
 	k jsonb;
@@ -113,7 +118,7 @@ END $$;
 -- mailboxes deleted.
 CREATE OR REPLACE FUNCTION wr_character_delete(p_account bigint, p_name text,
 	OUT status text, OUT items_removed integer)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
 	ch record;
 	ids bigint[];

@@ -104,6 +104,8 @@ BEGIN
 	FROM jsonb_array_elements(coalesce(batch->'exits', '[]')) d
 	WHERE x.from_room_id = (d->>'from_room_id')::bigint AND x.dir = d->>'dir';
 
+	PERFORM wr_commit_marks(batch); -- issue 13: rooms' runtime flags (batch.marks)
+
 	INSERT INTO character_presence AS p (character_id, instance_id)
 	SELECT DISTINCT ON ((x->>'character_id')::bigint) (x->>'character_id')::bigint, (x->>'instance_id')::bigint
 	FROM jsonb_array_elements(coalesce(batch->'active', '[]')) x

@@ -192,6 +192,7 @@ BEGIN
 				'id', r.id, 'instance_id', r.instance_id, 'zone_id', t.zone_id, 'key', t.key,
 				'name', t.name, 'description', t.description, 'flags', to_json(t.flags),
 				'on_enter', t.on_enter,
+				'script', wr_room_script(r.id), -- issue 13: content triggers, flags, tags, sky
 				'exits', CASE WHEN r.id = ANY(r_exit_names)
 				         THEN coalesce((SELECT json_agg(json_build_object('dir', x.dir, 'to', x.to_room_id,
 				                                           'door', x.door, 'key', x.key_template_id,
@@ -278,6 +279,7 @@ BEGIN
 				'name', coalesce(i.name, t.name), 'named', i.name IS NOT NULL,
 				'description', t.description, 'kind', t.kind, 'slot', t.slot,
 				'damage', t.stats->>'damage', 'armor', wr_stat_int(t.stats, 'armor'),
+				'tags', to_jsonb(t.tags), -- issue 13: taxonomy tags
 				'worn_slot', i.worn_slot, 'state', i.container_state, 'stackable', t.stackable,
 				'weight', t.weight, 'capacity', t.capacity, 'quantity', i.quantity,
 				'light', coalesce(t.stats->'light' = 'true', false),

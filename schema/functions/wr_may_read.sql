@@ -6,7 +6,8 @@
 --   player, service: char:<id> of a character it may act for (the rules of
 --                    wr_may_act), room:<id> while such a character is in
 --                    that room, and instance:<id> (shouts) while such a
---                    character is in that instance.
+--                    character is in that instance; with a "mob:<id>"
+--                    grant (issue 13), room:<id> while that mob is in it.
 -- False for anything else, including an invalid token.  PL/pgSQL so that
 -- the id is cast only after the pattern matched; the room case is written
 -- out so a crowded room costs one indexed join, not one lookup per character.
@@ -49,7 +50,10 @@ BEGIN
 	ELSIF t.kind = 'service' THEN
 		RETURN EXISTS (SELECT 1 FROM characters c JOIN token_grants g ON g.token_hash = t.token_hash
 		               WHERE c.room_id = room
-		                 AND g.actor_key IN ('char:' || c.id, 'account:' || c.account_id));
+		                 AND g.actor_key IN ('char:' || c.id, 'account:' || c.account_id))
+		    -- issue 13: a "mob:<id>" grant reads the room its (living) mob is in
+		    OR EXISTS (SELECT 1 FROM mobs m JOIN token_grants g ON g.token_hash = t.token_hash
+		               WHERE m.room_id = room AND m.dead_at IS NULL AND g.actor_key = 'mob:' || m.id);
 	END IF;
 	RETURN false;
 END

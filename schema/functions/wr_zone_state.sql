@@ -85,6 +85,7 @@ LANGUAGE sql STABLE AS $$
 			'container_id', zmiss.box_id, 'mob_id', zmiss.mob_id) ORDER BY zmiss.key) FROM zmiss), '[]'),
 		'dead', coalesce((SELECT jsonb_agg(jsonb_build_object('id', zd.id, 'spawn_room', zd.spawn_room_id)
 		                                   ORDER BY zd.id) FROM zd), '[]'),
+		'sky', wr_zone_sky(z.zone_id, z.instance_id), -- issue 13
 		'rooms', coalesce((SELECT jsonb_agg(jsonb_build_object(
 			'id', zr.id, 'no_mob', 'no_mob' = ANY(zr.flags), 'safe', 'safe' = ANY(zr.flags),
 			'exits', coalesce((SELECT jsonb_agg(jsonb_build_object('dir', x.dir, 'to', x.to_room_id, 'door', x.door,

@@ -12,6 +12,7 @@ bob=$(sql "SELECT id FROM characters WHERE name = 'Bob'")
 # failure (40001), a transient error, for as long as the switch is on.
 sql "CREATE TABLE poison_switch (on_ boolean);
      INSERT INTO poison_switch VALUES (true);
+     GRANT SELECT ON poison_switch TO wr_worker;
      CREATE FUNCTION poison() RETURNS trigger LANGUAGE plpgsql AS \$\$
      BEGIN
        IF NEW.payload->>'message' = 'poison' AND (SELECT on_ FROM poison_switch) THEN

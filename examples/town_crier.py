@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""town_crier.py: a world system outside the engine (issue 13).
+
+It drives one mob -- the town crier of the starter world -- with a service
+token granted "mob:<id>", over the plain HTTP API of wr-ingress
+(docs/http-api.md), python3 standard library only:
+
+  - every --interval seconds it has the crier call out the next piece of
+    news ("say ...") and schedules his bell for a moment later with
+    "delay_ms" (the action's run_at: the worker runs it then, durably);
+  - it reads the stream of the room its mob stands in
+    (GET /v1/streams/room:<id>/events, long-polled) and answers a player
+    who says "news" there, by name;
+  - everything it does is an ordinary Action of the mob ("actor":
+    "mob:<id>"), checked by the same rules and locks as a player's, and the
+    players in the room see it like anything else.
+
+Usage (with ./wr up running; see examples/README.md):
+
+  TOKEN=$(./build/tools/wrctl token issue alice --service --grant mob:ID)
+  examples/town_crier.py --http http://127.0.0.1:8080 --token "$TOKEN" --mob ID --room ROOM
+
+--duration N stops it after N seconds (0: run until interrupted).  It
+prints one line per thing it did, and exits non-zero if the service refuses
+its token or its mob's room.
+"""
+import argparse
+import json
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+NEWS = [
+    "Hear ye, hear ye! The mill wheel turns again after the spring floods!",
+    "Hear ye! The stables burned last week: mind your torches near the straw!",
+    "Hear ye! Rain is good for the crops and bad for fires, says the temple.",
+    "Hear ye! The smith seeks iron; the general store sells torches.",
+]
+
+
+class Api:
+    def __init__(self, base, token):
+        self.base = base.rstrip("/")
+        self.token = token
+
+    def call(self, method, path, body=None, timeout=40):
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.base + path, data=data, method=method)
+        req.add_header("Authorization", "Bearer " + self.token)
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                return r.status, json.loads(r.read() or b"{}")
+        except urllib.error.HTTPError as e:
+            try:
+                return e.code, json.loads(e.read() or b"{}")
+            except ValueError:
+                return e.code, {}
+
+    def act(self, mob, line, **extra):
+        body = {"actor": "mob:%d" % mob, "input": line}
+        body.update(extra)
+        return self.call("POST", "/v1/commands", body)
+
+    def events(self, stream, after, wait):
+        q = urllib.parse.urlencode({"after": after, "wait": wait, "limit": 50})
+        return self.call("GET", "/v1/streams/%s/events?%s" % (stream, q), timeout=wait + 10)
+
+
+def payload(ev):
+    data = ev.get("data")
+    if isinstance(data, str):
+        try:
+            return json.loads(data)
+        except ValueError:
+            return {}
+    return data or {}
+
+
+def main():
+    ap = argparse.ArgumentParser(description="A town crier driven from outside the engine.")
+    ap.add_argument("--http", required=True, help="wr-ingress base URL")
+    ap.add_argument("--token", required=True, help="a service token granted mob:<id>")
+    ap.add_argument("--mob", type=int, required=True, help="the crier's mob id")
+    ap.add_argument("--room", type=int, required=True, help="the room the crier stands in")
+    ap.add_argument("--interval", type=float, default=30.0, help="seconds between announcements")
+    ap.add_argument("--bell-ms", type=int, default=1500, help="the bell rings this long after each announcement")
+    ap.add_argument("--duration", type=float, default=0, help="stop after this many seconds (0: never)")
+    args = ap.parse_args()
+
+    api = Api(args.http, args.token)
+    stream = "room:%d" % args.room
+    status, body = api.events(stream, 0, 0)
+    if status != 200:
+        print("cannot read %s: %s %s" % (stream, status, body), file=sys.stderr)
+        return 1
+    after = body.get("next_after", 0)
+    # Skip what was said before we came: answer only what is new.
+    while body.get("more"):
+        status, body = api.events(stream, after, 0)
+        after = body.get("next_after", after)
+    start = time.monotonic()
+    next_news, n = start, 0
+    while args.duration <= 0 or time.monotonic() - start < args.duration:
+        now = time.monotonic()
+        if now >= next_news:
+            status, body = api.act(args.mob, "say " + NEWS[n % len(NEWS)])
+            print("announce %d: %s %s" % (n, status, body.get("action_ids", body)), flush=True)
+            status, body = api.act(args.mob, "emote rings his brass bell.", delay_ms=args.bell_ms, priority=200)
+            print("bell scheduled in %d ms: %s %s" % (args.bell_ms, status, body.get("action_ids", body)), flush=True)
+            n += 1
+            next_news = now + args.interval
+        # Long-poll until the next announcement (at least a second: the
+        # service's token is rate-limited like any other).
+        wait = max(1, min(5, int(next_news - time.monotonic())))
+        status, body = api.events(stream, after, wait)
+        if status == 429:
+            time.sleep(1)  # Retry-After: 1
+            continue
+        if status != 200:
+            print("lost %s: %s %s" % (stream, status, body), file=sys.stderr)
+            return 1
+        after = body.get("next_after", after)
+        for ev in body.get("events", []):
+            p = payload(ev)
+            if ev.get("event") == "Said" and ev.get("actor", "").startswith("char:") and \
+                    "news" in p.get("message", "").lower():
+                who = p.get("speaker", "friend")
+                status, r = api.act(args.mob, "say The news, %s: %s" % (who, NEWS[(n - 1) % len(NEWS)]))
+                print("answered %s: %s %s" % (who, status, r.get("action_ids", r)), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

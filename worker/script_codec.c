@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * script_codec.c: issue 13's parts of the worker's JSON -- a room's content
+ * triggers, runtime flags, hidden exits, taxonomy tags and sky (from
+ * wr_room_script(), read with the room by wr_lock_load), an item's tags,
+ * a zone tick's sky (wr_zone_sky()), the plan of a GAME_VERB_SCRIPT action,
+ * and the flags the rules changed (wr_commit_marks()).
+ *
+ * The spec of a trigger is what wrctl validated and resolved (content/README.md,
+ * "Triggers"); anything missing or out of range decodes to "none", never to
+ * a wrong effect: a step that cannot be understood does nothing.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/json.h"
+#include "worker/worker.h"
+
+static int64_t
+num(struct json_object *o, const char *key)
+{
+	struct json_object *v = o ? wr_json_member(o, key, json_type_int) : NULL;
+
+	return v ? json_object_get_int64(v) : 0;
+}
+
+static int32_t
+num32(struct json_object *o, const char *key)
+{
+	int64_t v = num(o, key);
+
+	return v < 0 ? 0 : v > INT32_MAX ? INT32_MAX : (int32_t) v;
+}
+
+static const char *
+str(struct json_object *o, const char *key)
+{
+	struct json_object *v = o ? wr_json_member(o, key, json_type_string) : NULL;
+
+	return v ? json_object_get_string(v) : NULL;
+}
+
+static bool
+flag(struct json_object *o, const char *key)
+{
+	struct json_object *v = o ? wr_json_member(o, key, json_type_boolean) : NULL;
+
+	return v && json_object_get_boolean(v);
+}
+
+static size_t
+strings(struct json_object *arr, const char **out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; arr && json_object_is_type(arr, json_type_array) && i < json_object_array_length(arr) && n < max;
+	     i++) {
+		struct json_object *v = json_object_array_get_idx(arr, i);
+
+		if (json_object_is_type(v, json_type_string))
+			out[n++] = json_object_get_string(v);
+	}
+	return n;
+}
+
+static void
+decode_sky(struct json_object *o, struct game_sky *sky)
+{
+	*sky = (struct game_sky){0};
+	if (!o || !json_object_is_type(o, json_type_object))
+		return;
+	sky->day_ms = num(o, "day_ms");
+	sky->weather_ms = num(o, "weather_ms");
+	sky->climate = game_climate_from_string(str(o, "climate"));
+	sky->ncycle = strings(wr_json_member(o, "cycle", json_type_array), sky->cycle, GAME_MAX_WEATHERS);
+}
+
+static void
+decode_cond(struct json_object *c, struct game_cond *ret)
+{
+	const char *time = str(c, "time");
+
+	*ret = (struct game_cond){
+		.min_level = num32(c, "min_level"),
+		.max_level = num32(c, "max_level"),
+		.carries = num(c, "carries"),
+		.flag = str(c, "flag"),
+		.flag_clear = flag(c, "flag_clear"),
+		.chance = num32(c, "chance"),
+		.time = time && !strcmp(time, "day") ? GAME_TIME_DAY : time && !strcmp(time, "night") ? GAME_TIME_NIGHT
+												       : GAME_TIME_ANY,
+		.weather = str(c, "weather"),
+		.tag = str(c, "tag"),
+		.room_tag = str(c, "room_tag"),
+	};
+}
+
+/* One step; false when it cannot be understood (the trigger then stops before it). */
+static bool
+decode_fx(struct json_object *e, struct json_object *rooms, struct game_effect *fx)
+{
+	struct json_object *item = wr_json_member(e, "item", json_type_object);
+	const char *dir = str(e, "dir");
+	char key[24];
+
+	*fx = (struct game_effect){
+		.kind = game_fx_from_string(str(e, "do")),
+		.text = str(e, "text"),
+		.delay_ms = num(e, "delay_ms"),
+		.amount = num(e, "amount"),
+		.dir = dir ? game_dir_from_string(dir) : _GAME_DIR_INVALID,
+		.name = str(e, "name"),
+	};
+	if (fx->kind < 0 || fx->delay_ms < 0 || fx->amount < 0)
+		return false;
+	if (fx->kind == GAME_FX_TELEPORT) {
+		snprintf(key, sizeof(key), "%" PRId64, num(e, "room"));
+		fx->room = rooms ? num(rooms, key) : 0;
+	}
+	if (fx->kind == GAME_FX_ITEM) {
+		fx->item_tpl = num(item, "id");
+		fx->item_name = str(item, "name");
+		fx->item_kind = game_item_kind_from_string(str(item, "kind"));
+		fx->item_weight = num32(item, "weight");
+		if (fx->item_tpl <= 0 || !fx->item_name || fx->item_kind < 0)
+			return false;
+	}
+	if ((fx->kind == GAME_FX_OPEN || fx->kind == GAME_FX_CLOSE || fx->kind == GAME_FX_LOCK) && fx->dir < 0)
+		return false;
+	return true;
+}
+
+static void
+decode_trigger(struct json_object *t, struct json_object *rooms, struct game_script *s)
+{
+	struct json_object *spec = wr_json_member(t, "spec", json_type_object);
+	struct json_object *steps = spec ? wr_json_member(spec, "do", json_type_array) : NULL;
+
+	*s = (struct game_script){
+		.id = num(t, "id"),
+		.alive = flag(t, "alive"),
+		.on = game_on_from_string(str(t, "kind")),
+		.name = str(t, "key"),
+		.mob = num(t, "mob"),
+		.mob_name = str(t, "mob_name"),
+		.words = str(spec, "words"),
+		.item = num(spec, "item"),
+	};
+	decode_cond(spec ? wr_json_member(spec, "if", json_type_object) : NULL, &s->cond);
+	for (size_t i = 0; steps && i < json_object_array_length(steps) && s->nfx < GAME_MAX_EFFECTS; i++)
+		if (!decode_fx(json_object_array_get_idx(steps, i), rooms, &s->fx[s->nfx++])) {
+			s->nfx--;
+			break;
+		}
+}
+
+int
+worker_decode_room_script(struct json_object *room, struct game_room *r)
+{
+	struct json_object *o = wr_json_member(room, "script", json_type_object);
+	struct json_object *flags = wr_json_member(room, "flags", json_type_array), *l, *rooms;
+	const char *hidden[_GAME_DIR_MAX];
+	size_t n;
+
+	/* Under the sky unless flagged "indoors" (only a zone with a sky has nights). */
+	r->outdoors = true;
+	for (size_t i = 0; flags && i < json_object_array_length(flags); i++) {
+		const char *f = json_object_get_string(json_object_array_get_idx(flags, i));
+
+		if (f && !strcmp(f, "indoors"))
+			r->outdoors = false;
+	}
+	if (!o)
+		return 0;
+	rooms = wr_json_member(o, "rooms", json_type_object);
+	l = wr_json_member(o, "triggers", json_type_array);
+	for (size_t i = 0; l && i < json_object_array_length(l) && r->nscripts < GAME_MAX_SCRIPTS; i++) {
+		struct game_script *s = &r->scripts[r->nscripts];
+
+		decode_trigger(json_object_array_get_idx(l, i), rooms, s);
+		if (s->id > 0 && s->on >= 0)
+			r->nscripts++;
+	}
+	r->nmarks = strings(wr_json_member(o, "marks", json_type_array), r->marks, GAME_MAX_MARKS);
+	r->ntags = strings(wr_json_member(o, "tags", json_type_array), r->tags, GAME_MAX_TAGS);
+	n = strings(wr_json_member(o, "hidden", json_type_array), hidden, _GAME_DIR_MAX);
+	for (size_t i = 0; i < n; i++) {
+		enum game_dir d = game_dir_from_string(hidden[i]);
+
+		if (d >= 0)
+			r->hidden[d] = true;
+	}
+	decode_sky(wr_json_member(o, "sky", json_type_object), &r->sky);
+	return 0;
+}
+
+void
+worker_decode_item_tags(struct json_object *item, struct game_item *it)
+{
+	it->ntags = strings(wr_json_member(item, "tags", json_type_array), it->tags, GAME_MAX_TAGS);
+}
+
+void
+worker_decode_zone_sky(struct json_object *zone, struct game_zone *z)
+{
+	struct json_object *o = wr_json_member(zone, "sky", json_type_object), *l;
+
+	decode_sky(o, &z->sky);
+	z->nrandom_rooms = 0;
+	l = o ? wr_json_member(o, "random_rooms", json_type_array) : NULL;
+	for (size_t i = 0; l && i < json_object_array_length(l) && z->nrandom_rooms < GAME_ZONE_MAX_ROOMS; i++) {
+		int64_t id = json_object_get_int64(json_object_array_get_idx(l, i));
+
+		if (id > 0)
+			z->random_rooms[z->nrandom_rooms++] = id;
+	}
+}
+
+int
+worker_decode_script_plan(struct json_object *plan, struct game_action *g)
+{
+	int64_t step = 0, depth = 0;
+
+	if (wr_json_get_i64(plan, "script", GAME_SCRIPT_SKY, INT64_MAX, &g->script, NULL) < 0 ||
+	    wr_json_opt_i64(plan, "step", 0, GAME_MAX_EFFECTS - 1, &step, NULL) < 0 ||
+	    wr_json_opt_i64(plan, "depth", 0, GAME_SCRIPT_MAX_DEPTH + 1, &depth, NULL) < 0 ||
+	    wr_json_opt_i64(plan, "amount", 0, INT32_MAX, &g->amount, NULL) < 0)
+		return -EBADMSG;
+	g->step = (int32_t) step;
+	g->depth = (int32_t) depth;
+	return 0;
+}
+
+void
+worker_encode_script_plan(struct wr_strbuf *sb, const struct game_action *g)
+{
+	wr_strbuf_printf(sb, ",\"script\":%" PRId64 ",\"step\":%d,\"depth\":%d", g->script, (int) g->step,
+			 (int) g->depth);
+	if (g->amount)
+		wr_strbuf_printf(sb, ",\"amount\":%" PRId64, g->amount);
+}
+
+void
+worker_encode_marks(struct wr_strbuf *sb, const struct game_state *st)
+{
+	const char *sep = "";
+
+	wr_strbuf_puts(sb, ",\"marks\":[");
+	for (size_t i = 0; i < st->nrooms; i++) {
+		const struct game_room *r = &st->rooms[i];
+
+		if (!r->marks_dirty)
+			continue;
+		wr_strbuf_printf(sb, "%s{\"room_id\":%" PRId64 ",\"marks\":[", sep, r->id);
+		for (size_t j = 0; j < r->nmarks; j++) {
+			if (j)
+				wr_strbuf_puts(sb, ",");
+			wr_strbuf_json_str(sb, r->marks[j]);
+		}
+		wr_strbuf_puts(sb, "]}");
+		sep = ",";
+	}
+	wr_strbuf_puts(sb, "]");
+}
