@@ -12,6 +12,10 @@
 . "$WR_HOME/tests/lib/harness.sh"
 
 pg_start_world
+# Its rats are cellar rats, aggressive in the living starter world: respawned,
+# they would start fights of their own forever and the fights would never
+# drain.  The players start every fight here, so the rats only fight back.
+sql "UPDATE mob_templates SET stats = stats - 'aggressive' WHERE key = 'millbrook.cellar_rat'" >/dev/null
 START=$(sql "SELECT room_id FROM characters WHERE name = 'Alice'")
 NORTH=$(sql "SELECT to_room_id FROM exits WHERE from_room_id = $START AND dir = 'north'")
 NAMES="Ann Ben Cid Dot Eve Fay Gus Hal"
