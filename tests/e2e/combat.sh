@@ -94,7 +94,7 @@ ok "$([ "$hp" -ge 1 ] && [ "$hp" -le "$max" ]; echo $?)" "score: hp $hp of $max 
 # Move the clock: the timers are due now.
 sql "UPDATE action_queue SET run_at = now() WHERE actor_key LIKE 'sys:%'" >/dev/null
 sql "SELECT pg_notify('wr_actions', '')" >/dev/null
-wait_sql "SELECT count(*) FROM action_queue WHERE actor_key NOT LIKE 'sys:zone:%' AND actor_key NOT LIKE 'sys:reset:%'" 0 100
+wait_sql "SELECT count(*) FROM action_queue WHERE NOT $LIVING" 0 100
 ok $? "decay and respawn ran"
 is "$(sql "SELECT count(*) FROM items WHERE id = $CORPSE")" 0 "the corpse decayed"
 is "$(sql "SELECT count(*) FROM event_log WHERE type = 'CorpseDecayed'")" 1 "CorpseDecayed"

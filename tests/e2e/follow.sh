@@ -7,6 +7,9 @@
 . "$WR_HOME/tests/lib/harness.sh"
 
 pg_start_world
+# About following, not the living world: the cat must stay on the square it is
+# followed from, and the queue must drain, so no zone ticks.
+quiet_world
 SQUARE=$(sql "SELECT r.id FROM rooms r JOIN room_templates t ON t.id = r.template_id WHERE t.key = 'millbrook.square'")
 sql "INSERT INTO characters (account_id, name, instance_id, room_id)
      SELECT account_id, 'Carol', instance_id, room_id FROM characters WHERE name = 'Bob'" >/dev/null

@@ -92,6 +92,6 @@ is "$(sql "SELECT string_agg(s.stream, ' ' ORDER BY s.stream) FROM event_log e J
 	"Alice and Carol hear that Bob left"
 act "$BOB" "gtell hello?"
 is "$(ev reason)" "no_group" "gtell outside a group is refused"
-wait_sql "SELECT count(*) FROM action_queue WHERE verb NOT IN ('decay', 'respawn', 'zone_tick')" 0 || diag "the queue did not empty"
+wait_sql "SELECT count(*) FROM action_queue WHERE verb NOT IN ('decay', 'respawn') AND NOT $LIVING" 0 || diag "the queue did not empty"
 is "$(sql "SELECT count(*) FROM dead_actions")" 0 "no action died"
 finish

@@ -102,6 +102,20 @@ pg_start_world() {
 
 sql() { psql "$WR_DATABASE_URL" -XAtqc "$1"; }
 
+# The starter world is alive (docs/world.md): while a player is online in
+# Millbrook or the Whisperwood, a zone tick is always queued for its zone,
+# and mobs' decisions, resets' restocks and poison run on chains of their
+# own.  LIVING is a SQL condition on action_queue (or event_log) naming
+# exactly those chains, for tests that wait for the players' work to drain:
+# "... FROM action_queue WHERE NOT $LIVING".
+# (An event without an actor, a room's copy of a trigger say, is not the living world's.)
+LIVING="(coalesce(actor_key, '') LIKE 'sys:zone:%' OR coalesce(actor_key, '') LIKE 'sys:reset:%'
+         OR coalesce(actor_key, '') LIKE 'sys:poison:%' OR coalesce(actor_key, '') LIKE 'mob:%')"
+# For a test about something else (the services, the queue, the journal)
+# that needs a quiet world: no zone ticks, so no mob acts on its own and
+# nothing is reset.  Call it right after pg_start_world, before any player acts.
+quiet_world() { sql "UPDATE zones SET tick_ms = NULL" >/dev/null || bail "quiet_world failed"; }
+
 # What must be conserved: every item counted per template (key=quantity,...)
 # and all the gold in the world (purses plus coin piles).
 # Conservation: items per template and coins, minus what kills made.  The
