@@ -73,7 +73,7 @@ static const char hello_sql[] =
 	" SELECT t.token_hash, t.kind, t.account_id, t.character_id FROM access_tokens t"
 	" JOIN accounts a ON a.id = t.account_id"
 	" WHERE t.token_hash = $1"
-	" AND t.kind IN ('player', 'admin') AND t.revoked_at IS NULL"
+	" AND t.kind IN ('player', 'admin', 'service') AND t.revoked_at IS NULL"
 	" AND (t.expires_at IS NULL OR t.expires_at > now())"
 	" AND a.disabled_at IS NULL)"
 	" SELECT c.id, c.name, c.room_id,"
@@ -87,7 +87,7 @@ static const char hello_sql[] =
 	" | (CASE WHEN 'ooc' = ANY(a.muted_channels) THEN 2 ELSE 0 END) FROM accounts a WHERE a.id = c.account_id),"
 	" array_to_string(c.ignoring[1:32], ',')"
 	" FROM t LEFT JOIN characters c"
-	" ON (CASE WHEN t.kind = 'admin' THEN $2::text IS NOT NULL"
+	" ON (CASE WHEN t.kind = 'service' THEN false WHEN t.kind = 'admin' THEN $2::text IS NOT NULL"
 	" WHEN t.character_id IS NOT NULL THEN c.id = t.character_id"
 	" ELSE c.account_id = t.account_id END)"
 	" AND ($2::text IS NULL OR lower(c.name) = lower($2))"
@@ -397,13 +397,18 @@ pub_store_hello(struct pub_store *st, const char *secret, const char *character,
 	if (r < 0)
 		return r;
 	if (PQntuples(res) == 0) {
-		/* issue 13: not a player's or admin's: maybe a service driving mobs. */
-		PQclear(res);
-		return service_hello(st, token, ret, reterr);
+		r = wr_error_set(reterr, -EACCES, "unauthorized", "invalid, expired or revoked token");
+		goto out;
 	}
 	if (PQnfields(res) != 11) {
 		r = wr_error_set(reterr, -EBADMSG, "database", "hello query returned an unexpected row");
 		goto out;
+	}
+	if (strcmp(PQgetvalue(res, 0, 7), "service") == 0) {
+		/* issue 13: a valid service token driving mobs; an unknown token
+		 * never gets this second statement (issue 15, finding 3). */
+		PQclear(res);
+		return service_hello(st, token, ret, reterr);
 	}
 	h.admin = strcmp(PQgetvalue(res, 0, 7), "admin") == 0;
 	snprintf(h.token_hash, sizeof(h.token_hash), "%s", PQgetvalue(res, 0, 8));
