@@ -286,10 +286,15 @@ follow(struct pub *p, struct pub_conn *c, const struct pub_event *ev, bool *stop
 	 * cannot_resume for the room it is in now.
 	 */
 	s = route_stream_find(p, to_key);
-	if (s)
+	if (c->replay_allow > 0) {
+		/* The shared cursor may not have read what was committed a moment
+		 * ago yet: a replay measures against the stream's real head. */
+		if (pub_store_head(&p->store, to_key, &head, &err) < 0) {
+			pub_db_failed(p, &err);
+			head = s ? s->cursor : head;
+		}
+	} else if (s)
 		head = s->cursor;
-	else if (c->replay_allow > 0 && pub_store_head(&p->store, to_key, &head, &err) < 0)
-		pub_db_failed(p, &err);
 	if (head - pos > p->cfg->max_resume * PUB_PLAYER_SUBS) {
 		log_info_ctx(c->logctx, "replay reaches %s %lld events back, closing", to_key, (long long) (head - pos));
 		pub_conn_close(c, PUB_CLOSE_SLOW, "resume from your last seq");
