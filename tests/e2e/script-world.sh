@@ -64,12 +64,14 @@ is "$(sql "SELECT count(*) FROM event_log e JOIN event_streams s ON s.event_id =
 	"the sky's events went to the yard's stream only (the only occupied room of the zone)"
 is "$(sql "SELECT string_agg(DISTINCT payload->>'weather', ',') FROM event_log WHERE type = 'WeatherChanged'")" \
 	"clear,rain" "WeatherChanged names the weather of the zone's cycle"
-# At night the yard (outdoors) is dark: a look sees nothing.
-n=0; while [ $(( $(date +%s%3N) % 4000 )) -lt 3100 ] || [ $(( $(date +%s%3N) % 4000 )) -gt 3600 ]; do sleep 0.05; n=$((n+1)); [ $n -gt 100 ] && break; done
+# At night the yard (outdoors) is dark: a look sees nothing.  Day is hours
+# 6-18, 1000-3000 ms of the 4 s day: each look is sent early in its half,
+# so the worker's clock is still in it when the look is applied.
+n=0; while [ $(( $(date +%s%3N) % 4000 )) -lt 3050 ] || [ $(( $(date +%s%3N) % 4000 )) -gt 3400 ]; do sleep 0.05; n=$((n+1)); [ $n -gt 100 ] && break; done
 act "$ALICE" "look"
 is "$(sql "SELECT payload->'room'->>'dark' FROM event_log WHERE action_id = $ACT AND type = 'RoomDescribed'")" true \
 	"at night the yard is dark"
-n=0; while [ $(( $(date +%s%3N) % 4000 )) -lt 1300 ] || [ $(( $(date +%s%3N) % 4000 )) -gt 2200 ]; do sleep 0.05; n=$((n+1)); [ $n -gt 100 ] && break; done
+n=0; while [ $(( $(date +%s%3N) % 4000 )) -lt 1050 ] || [ $(( $(date +%s%3N) % 4000 )) -gt 1400 ]; do sleep 0.05; n=$((n+1)); [ $n -gt 100 ] && break; done
 act "$ALICE" "look"
 is "$(sql "SELECT payload->'room'->>'dark' FROM event_log WHERE action_id = $ACT AND type = 'RoomDescribed'")" false \
 	"by day it is not"
