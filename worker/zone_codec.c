@@ -198,6 +198,28 @@ worker_decode_zone(struct json_object *doc, struct game_zone *z, struct wr_error
 	return decode_resets(o, z, reterr);
 }
 
+/* What every follow-up of a zone or a mob ends with, after its plan's members:
+ * the plan closed, its instance, its lock sets, when and with which seed. */
+static void
+encode_followup_tail(struct wr_strbuf *sb, const struct game_followup *f, const struct worker_action *a,
+		     int priority, int64_t now_ms)
+{
+	wr_strbuf_puts(sb, "}");
+	if (a->instance_id)
+		wr_strbuf_printf(sb, ",\"instance_id\":%" PRId64, a->instance_id);
+	wr_strbuf_puts(sb, ",\"lock_rooms\":");
+	wr_strbuf_json_ids(sb, f->lock_rooms, f->nlock_rooms);
+	wr_strbuf_puts(sb, ",\"lock_characters\":");
+	wr_strbuf_json_ids(sb, &f->lock_char, f->lock_char > 0 ? 1 : 0);
+	wr_strbuf_puts(sb, ",\"lock_mobs\":");
+	wr_strbuf_json_ids(sb, &f->lock_mob, f->lock_mob > 0 ? 1 : 0);
+	wr_strbuf_puts(sb, ",\"lock_items\":");
+	wr_strbuf_json_ids(sb, &f->lock_item, f->lock_item > 0 ? 1 : 0);
+	if (f->delay_ms > 0)
+		wr_strbuf_printf(sb, ",\"run_at_ms\":%" PRId64, now_ms + f->delay_ms);
+	wr_strbuf_printf(sb, ",\"priority\":%d,\"seed\":%" PRId64 "}", priority, (int64_t) f->seed);
+}
+
 void
 worker_encode_mob_followup(struct wr_strbuf *sb, const struct game_followup *f, const struct worker_action *a,
 			   const char *actor, int priority, int64_t now_ms)
@@ -219,20 +241,7 @@ worker_encode_mob_followup(struct wr_strbuf *sb, const struct game_followup *f, 
 		wr_strbuf_puts(sb, ",\"items\":");
 		wr_strbuf_json_ids(sb, g->items, g->nitems);
 	}
-	wr_strbuf_puts(sb, "}");
-	if (a->instance_id)
-		wr_strbuf_printf(sb, ",\"instance_id\":%" PRId64, a->instance_id);
-	wr_strbuf_puts(sb, ",\"lock_rooms\":");
-	wr_strbuf_json_ids(sb, f->lock_rooms, f->nlock_rooms);
-	wr_strbuf_puts(sb, ",\"lock_characters\":");
-	wr_strbuf_json_ids(sb, &f->lock_char, f->lock_char > 0 ? 1 : 0);
-	wr_strbuf_puts(sb, ",\"lock_mobs\":");
-	wr_strbuf_json_ids(sb, &f->lock_mob, f->lock_mob > 0 ? 1 : 0);
-	wr_strbuf_puts(sb, ",\"lock_items\":");
-	wr_strbuf_json_ids(sb, &f->lock_item, f->lock_item > 0 ? 1 : 0);
-	if (f->delay_ms > 0)
-		wr_strbuf_printf(sb, ",\"run_at_ms\":%" PRId64, now_ms + f->delay_ms);
-	wr_strbuf_printf(sb, ",\"priority\":%d,\"seed\":%" PRId64 "}", priority, (int64_t) f->seed);
+	encode_followup_tail(sb, f, a, priority, now_ms);
 }
 
 /* ---- a zone's wake, reset and restocks ---------------------------------------------- */
@@ -314,18 +323,5 @@ worker_encode_zone_followup(struct wr_strbuf *sb, const struct game_followup *f,
 	if (g->has_dir)
 		wr_strbuf_printf(sb, ",\"dir\":\"%s\",\"door\":\"%s\"", game_dir_to_string(g->dir),
 				 doors[g->door_want]);
-	wr_strbuf_puts(sb, "}");
-	if (a->instance_id)
-		wr_strbuf_printf(sb, ",\"instance_id\":%" PRId64, a->instance_id);
-	wr_strbuf_puts(sb, ",\"lock_rooms\":");
-	wr_strbuf_json_ids(sb, f->lock_rooms, f->nlock_rooms);
-	wr_strbuf_puts(sb, ",\"lock_characters\":");
-	wr_strbuf_json_ids(sb, &f->lock_char, f->lock_char > 0 ? 1 : 0);
-	wr_strbuf_puts(sb, ",\"lock_mobs\":");
-	wr_strbuf_json_ids(sb, &f->lock_mob, f->lock_mob > 0 ? 1 : 0);
-	wr_strbuf_puts(sb, ",\"lock_items\":");
-	wr_strbuf_json_ids(sb, &f->lock_item, f->lock_item > 0 ? 1 : 0);
-	if (f->delay_ms > 0)
-		wr_strbuf_printf(sb, ",\"run_at_ms\":%" PRId64, now_ms + f->delay_ms);
-	wr_strbuf_printf(sb, ",\"priority\":%d,\"seed\":%" PRId64 "}", priority, (int64_t) f->seed);
+	encode_followup_tail(sb, f, a, priority, now_ms);
 }
