@@ -8,23 +8,11 @@
 # when node_modules is missing; Debian's /usr/bin/chromium).
 . "$WR_HOME/tests/lib/harness.sh"
 
-HERE=$WR_HOME/tests/browser
-CHROMIUM=${WR_CHROMIUM:-/usr/bin/chromium}
-ARTIFACT_DIR=$BUILD/test-artifacts/browser
-REQUIRE=${WR_REQUIRE_BROWSER:-${WR_REQUIRE_PG:-0}}
-
-for need in "$CHROMIUM" node npm; do
-	if ! command -v "$need" >/dev/null 2>&1; then
-		[ "$REQUIRE" = 1 ] && bail "$need not found (./wr test installs chromium, nodejs and npm)"
-		echo "1..0 # SKIP $need not found (./wr test installs it)"; exit 0
-	fi
-done
+. "$WR_HOME/tests/browser/prelude.sh"
+browser_require
 
 pg_start_world
-if [ ! -f "$HERE/node_modules/playwright-core/package.json" ]; then
-	(cd "$HERE" && npm ci --no-audit --no-fund) >"$T_DIR/npm.log" 2>&1 ||
-		bail "npm ci in tests/browser failed: $(tail -5 "$T_DIR/npm.log")"
-fi
+browser_npm
 
 # The items the ambiguous "get small" needs (a small dagger, a small iron key)
 # go to the start room; the north room's name is what the exit button leads to.
