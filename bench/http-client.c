@@ -39,14 +39,14 @@
 #define MAX_TOKENS 4096
 #define MAX_ACTORS_PER_TOKEN 256
 #define MAX_LINE 8192
-#define MAX_ANSWER (4 * 1024 * 1024)   /* a batch of 10,000 results is ~0.5 MB */
+#define MAX_ANSWER (4 * 1024 * 1024) /* a batch of 10,000 results is ~0.5 MB */
 #define IO_TIMEOUT_S 10
-#define MAX_CODES 16                   /* distinct item error codes kept per thread */
+#define MAX_CODES 16 /* distinct item error codes kept per thread */
 
 /* What one token may act for: a line "TOKEN NAME[,NAME...]" of --actors. */
 struct token_line {
-	char *token;                          /* from malloc() */
-	char *actors[MAX_ACTORS_PER_TOKEN];   /* each from malloc() */
+	char *token;                        /* from malloc() */
+	char *actors[MAX_ACTORS_PER_TOKEN]; /* each from malloc() */
 	size_t nactors;
 };
 
@@ -58,7 +58,7 @@ struct options {
 	double warmup;
 	unsigned int batch;
 	uint64_t seed;
-	struct token_line *tokens;            /* from malloc() */
+	struct token_line *tokens; /* from malloc() */
 	size_t ntokens;
 };
 
@@ -69,17 +69,17 @@ struct code_count {
 
 /* One connection's counters; only its thread writes them until the join. */
 struct conn_stats {
-	uint64_t requests;         /* answers inside the window */
-	uint64_t sent_cmds;        /* commands in those requests */
-	uint64_t accepted;         /* commands queued, inside the window */
-	uint64_t accepted_total;   /* commands queued, warm-up and tail included */
-	uint64_t item_errors;      /* batch items refused, inside the window */
-	uint64_t status[600];      /* answers by HTTP status, inside the window */
-	uint64_t transport;        /* connect, send, receive or parse failures (any time) */
+	uint64_t requests;       /* answers inside the window */
+	uint64_t sent_cmds;      /* commands in those requests */
+	uint64_t accepted;       /* commands queued, inside the window */
+	uint64_t accepted_total; /* commands queued, warm-up and tail included */
+	uint64_t item_errors;    /* batch items refused, inside the window */
+	uint64_t status[600];    /* answers by HTTP status, inside the window */
+	uint64_t transport;      /* connect, send, receive or parse failures (any time) */
 	uint64_t reconnects;
 	struct code_count codes[MAX_CODES];
 	uint64_t codes_other;
-	uint32_t *lat_us;          /* from malloc(): latency of each counted request */
+	uint32_t *lat_us; /* from malloc(): latency of each counted request */
 	size_t nlat, caplat;
 	char last_error[160];
 };
@@ -91,10 +91,10 @@ struct conn {
 	int64_t start_us, measure_us, end_us; /* monotonic */
 	int fd;
 	uint64_t rng;
-	uint64_t seq;              /* commands built so far, for the say text */
+	uint64_t seq; /* commands built so far, for the say text */
 	size_t next_actor;
 	struct conn_stats st;
-	char *in;                  /* from malloc(): answer buffer, MAX_ANSWER + 1 */
+	char *in; /* from malloc(): answer buffer, MAX_ANSWER + 1 */
 	size_t inlen;
 	pthread_t thread;
 };
@@ -293,10 +293,10 @@ find_header(const char *p, const char *end, const char *name)
 
 struct answer {
 	unsigned int status;
-	const char *body;          /* borrowed from c->in, NUL-terminated */
+	const char *body; /* borrowed from c->in, NUL-terminated */
 	size_t body_len;
-	size_t total;              /* bytes of c->in this answer used */
-	bool close;                /* the server will close the connection */
+	size_t total; /* bytes of c->in this answer used */
+	bool close;   /* the server will close the connection */
 };
 
 /* Reads one whole answer.  0, or negative errno with c->st.last_error set. */
@@ -561,8 +561,8 @@ parse_options(int argc, char **argv, struct options *opt)
 	const char *actors = NULL;
 	int64_t n;
 
-	*opt = (struct options){.host = "127.0.0.1", .connections = 4, .seconds = 10, .warmup = 2,
-				.batch = 1, .seed = 1};
+	*opt = (struct options){
+		.host = "127.0.0.1", .connections = 4, .seconds = 10, .warmup = 2, .batch = 1, .seed = 1};
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = strchr(a, '=');
 		bool ok = true;
@@ -707,11 +707,12 @@ print_report(const struct options *opt, struct conn_stats *all, double secs, dou
 	printf("  client     %.2f s CPU (%.0f%% of one CPU)\n", cpu_s, 100.0 * cpu_s / (secs + opt->warmup));
 	/* One line for scripts. */
 	printf("summary: connections=%u batch=%u seconds=%.3f requests=%" PRIu64 " req_s=%.1f sent=%" PRIu64
-	       " accepted=%" PRIu64 " acc_s=%.1f accepted_total=%" PRIu64 " p50_ms=%.2f p99_ms=%.2f max_ms=%.2f"
+	       " accepted=%" PRIu64 " acc_s=%.1f accepted_total=%" PRIu64
+	       " p50_ms=%.2f p99_ms=%.2f max_ms=%.2f"
 	       " mean_ms=%.2f refused=%" PRIu64 " transport=%" PRIu64 " statuses=%s errors=%s client_cpu_s=%.2f\n",
 	       opt->connections, opt->batch, secs, all->requests, (double) all->requests / secs, all->sent_cmds,
-	       all->accepted, (double) all->accepted / secs, all->accepted_total, p50, p99, max, mean,
-	       all->item_errors, all->transport, statuses.len ? wr_strbuf_str(&statuses) : "none",
+	       all->accepted, (double) all->accepted / secs, all->accepted_total, p50, p99, max, mean, all->item_errors,
+	       all->transport, statuses.len ? wr_strbuf_str(&statuses) : "none",
 	       codes.len ? wr_strbuf_str(&codes) : "none", cpu_s);
 	wr_strbuf_done(&statuses);
 	wr_strbuf_done(&codes);

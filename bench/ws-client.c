@@ -46,37 +46,37 @@
 #include "core/util.h"
 
 #define MAX_CONNECTIONS 100000
-#define MAX_STREAMS 4              /* per connection: char, room, instance, spare */
+#define MAX_STREAMS 4 /* per connection: char, room, instance, spare */
 #define MAX_STREAM_NAME 48
-#define MAX_MESSAGE (1024 * 1024)  /* larger frames from the server are a protocol error */
+#define MAX_MESSAGE (1024 * 1024) /* larger frames from the server are a protocol error */
 #define MAX_TOKEN 512
 #define MAX_CLOSE_CODES 8
 #define RX_START 4096
 #define EPOLL_BATCH 256
 
 enum conn_state {
-	C_IDLE,                    /* not started yet */
-	C_CONNECTING,              /* connect() in progress */
-	C_UPGRADING,               /* request sent, waiting for "101" */
-	C_WELCOME,                 /* hello sent, waiting for the welcome */
-	C_LIVE,                    /* receiving events */
-	C_DONE,                    /* closed or failed */
+	C_IDLE,       /* not started yet */
+	C_CONNECTING, /* connect() in progress */
+	C_UPGRADING,  /* request sent, waiting for "101" */
+	C_WELCOME,    /* hello sent, waiting for the welcome */
+	C_LIVE,       /* receiving events */
+	C_DONE,       /* closed or failed */
 };
 
 struct stream_pos {
 	char name[MAX_STREAM_NAME];
-	int64_t last;              /* last seq received (or the welcome's position) */
+	int64_t last; /* last seq received (or the welcome's position) */
 };
 
 struct conn {
 	int fd;
 	enum conn_state state;
-	const char *token;         /* borrowed from the token list */
-	unsigned char *rx;         /* from malloc(): bytes received, not yet consumed */
+	const char *token; /* borrowed from the token list */
+	unsigned char *rx; /* from malloc(): bytes received, not yet consumed */
 	size_t rx_len, rx_cap;
-	unsigned char *msg;        /* from malloc(): a fragmented message being assembled */
+	unsigned char *msg; /* from malloc(): a fragmented message being assembled */
 	size_t msg_len;
-	unsigned char *out;        /* from malloc(): bytes still to send, NULL when none */
+	unsigned char *out; /* from malloc(): bytes still to send, NULL when none */
 	size_t out_len, out_off;
 	struct stream_pos streams[MAX_STREAMS];
 	int nstreams;
@@ -84,12 +84,12 @@ struct conn {
 
 /* Counters of one measured phase (since the last report). */
 struct stats {
-	uint64_t deliveries;       /* event frames */
-	uint64_t gaps, dups;       /* seq larger / not larger than expected */
-	uint64_t unknown_stream;   /* an event of a stream the welcome did not name */
-	uint64_t errors;           /* {"type":"error"} frames */
-	uint64_t other;            /* any other frame (subscribed, pong, ...) */
-	uint32_t *lat_us;          /* from malloc(): one latency per event that had "t" */
+	uint64_t deliveries;     /* event frames */
+	uint64_t gaps, dups;     /* seq larger / not larger than expected */
+	uint64_t unknown_stream; /* an event of a stream the welcome did not name */
+	uint64_t errors;         /* {"type":"error"} frames */
+	uint64_t other;          /* any other frame (subscribed, pong, ...) */
+	uint32_t *lat_us;        /* from malloc(): one latency per event that had "t" */
 	size_t nlat, lat_cap;
 	int64_t first_us, last_us; /* CLOCK_MONOTONIC of the first and last delivery */
 };
@@ -102,12 +102,12 @@ struct close_count {
 struct client {
 	struct sockaddr_in addr;
 	const char *host_header;
-	char **tokens;             /* from malloc(), each from malloc() */
+	char **tokens; /* from malloc(), each from malloc() */
 	size_t ntokens;
-	struct conn *conns;        /* from malloc() */
+	struct conn *conns; /* from malloc() */
 	size_t nconns;
-	size_t next_start;         /* next connection to start */
-	size_t in_flight;          /* connecting, upgrading or waiting for the welcome */
+	size_t next_start; /* next connection to start */
+	size_t in_flight;  /* connecting, upgrading or waiting for the welcome */
 	size_t max_in_flight;
 	size_t live, failed;
 	bool ready_printed;
@@ -370,15 +370,14 @@ on_welcome(struct client *cl, struct conn *c, const char *s)
 
 	if (!obj || !json_object_object_get_ex(obj, "type", &type) ||
 	    strcmp(json_object_get_string(type), "welcome") != 0 ||
-	    !json_object_object_get_ex(obj, "streams", &streams) ||
-	    !json_object_is_type(streams, json_type_object)) {
-		fprintf(stderr, "ws-client: connection %zu: expected a welcome, got %.200s\n",
-			(size_t) (c - cl->conns), s);
+	    !json_object_object_get_ex(obj, "streams", &streams) || !json_object_is_type(streams, json_type_object)) {
+		fprintf(stderr, "ws-client: connection %zu: expected a welcome, got %.200s\n", (size_t) (c - cl->conns),
+			s);
 		json_object_put(obj);
 		conn_fail(cl, c, NULL);
 		return;
 	}
-	json_object_object_foreach(streams, key, val) {
+	json_object_object_foreach (streams, key, val) {
 		if (c->nstreams == MAX_STREAMS || strlen(key) >= MAX_STREAM_NAME)
 			break;
 		snprintf(c->streams[c->nstreams].name, MAX_STREAM_NAME, "%s", key);
@@ -501,8 +500,8 @@ on_frame(struct client *cl, struct conn *c, int fin, int opcode, unsigned char *
 	case 0x8: /* close */
 		count_close(cl, len >= 2 ? p[0] << 8 | p[1] : 1005);
 		if (len >= 2 && (p[0] << 8 | p[1]) != 1000 && cl->closes_other + cl->failed < 5)
-			fprintf(stderr, "ws-client: connection %zu closed with %d \"%.*s\"\n",
-				(size_t) (c - cl->conns), p[0] << 8 | p[1], (int) (len - 2), (const char *) p + 2);
+			fprintf(stderr, "ws-client: connection %zu closed with %d \"%.*s\"\n", (size_t) (c - cl->conns),
+				p[0] << 8 | p[1], (int) (len - 2), (const char *) p + 2);
 		conn_fail(cl, c, NULL);
 		return false;
 	case 0x9: /* ping */
@@ -615,8 +614,8 @@ conn_readable(struct client *cl, struct conn *c)
 			return;
 		if (n <= 0) {
 			if (cl->failed < 5)
-				conn_fail(cl, c, n == 0 ? "server closed the socket without a close frame"
-						       : strerror(errno));
+				conn_fail(cl, c,
+					  n == 0 ? "server closed the socket without a close frame" : strerror(errno));
 			else
 				conn_fail(cl, c, NULL);
 			return;
@@ -664,13 +663,13 @@ report(struct client *cl)
 	qsort(st->lat_us, st->nlat, sizeof(*st->lat_us), cmp_u32);
 	for (int i = 0; i < MAX_CLOSE_CODES; i++)
 		closed += cl->closes[i].n;
-	printf("report deliveries=%" PRIu64 " expected=%" PRIu64 " span_s=%.3f rate=%.0f"
-	       " p50_ms=%.2f p99_ms=%.2f max_ms=%.2f latencies=%zu gaps=%" PRIu64 " dups=%" PRIu64
-	       " unknown=%" PRIu64 " errors=%" PRIu64 " other=%" PRIu64 " live=%zu failed=%zu closed=%" PRIu64
-	       " closes=",
+	printf("report deliveries=%" PRIu64 " expected=%" PRIu64
+	       " span_s=%.3f rate=%.0f"
+	       " p50_ms=%.2f p99_ms=%.2f max_ms=%.2f latencies=%zu gaps=%" PRIu64 " dups=%" PRIu64 " unknown=%" PRIu64
+	       " errors=%" PRIu64 " other=%" PRIu64 " live=%zu failed=%zu closed=%" PRIu64 " closes=",
 	       st->deliveries, cl->report_expected, span, span > 0 ? (double) st->deliveries / span : 0.0,
-	       pct_ms(st, 50), pct_ms(st, 99), st->nlat ? st->lat_us[st->nlat - 1] / 1000.0 : 0.0, st->nlat,
-	       st->gaps, st->dups, st->unknown_stream, st->errors, st->other, cl->live, cl->failed, closed);
+	       pct_ms(st, 50), pct_ms(st, 99), st->nlat ? st->lat_us[st->nlat - 1] / 1000.0 : 0.0, st->nlat, st->gaps,
+	       st->dups, st->unknown_stream, st->errors, st->other, cl->live, cl->failed, closed);
 	for (int i = 0, first = 1; i < MAX_CLOSE_CODES; i++)
 		if (cl->closes[i].n) {
 			printf("%s%d:%" PRIu64, first ? "" : ",", cl->closes[i].code, cl->closes[i].n);
@@ -733,10 +732,11 @@ control_readable(struct client *cl)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: wr-bench-ws-client --port=PORT --tokens=FILE [--host=127.0.0.1]\n"
-			"                          [--connections=N] [--in-flight=N]\n"
-			"--tokens: one player token per line; connection i uses line i mod lines.\n"
-			"Commands on stdin: \"report EXPECTED TIMEOUT_S\", \"quit\".\n");
+	fprintf(stderr,
+		"usage: wr-bench-ws-client --port=PORT --tokens=FILE [--host=127.0.0.1]\n"
+		"                          [--connections=N] [--in-flight=N]\n"
+		"--tokens: one player token per line; connection i uses line i mod lines.\n"
+		"Commands on stdin: \"report EXPECTED TIMEOUT_S\", \"quit\".\n");
 }
 
 static int
@@ -809,8 +809,7 @@ main(int argc, char **argv)
 	int ret = 1;
 
 	for (int i = 1; i < argc; i++) {
-		if (opt(argv[i], "--host", &host) || opt(argv[i], "--port", &port) ||
-		    opt(argv[i], "--tokens", &tokens))
+		if (opt(argv[i], "--host", &host) || opt(argv[i], "--port", &port) || opt(argv[i], "--tokens", &tokens))
 			continue;
 		if (opt(argv[i], "--connections", &v) && parse_count(v, MAX_CONNECTIONS, &cl.nconns))
 			continue;
@@ -833,8 +832,8 @@ main(int argc, char **argv)
 	snprintf(host_header, sizeof(host_header), "%s:%ld", host, portnum);
 	cl.host_header = host_header;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < cl.nconns + 16) {
-		fprintf(stderr, "ws-client: %zu connections need ulimit -n of at least %zu (it is %llu)\n",
-			cl.nconns, cl.nconns + 16, (unsigned long long) rl.rlim_cur);
+		fprintf(stderr, "ws-client: %zu connections need ulimit -n of at least %zu (it is %llu)\n", cl.nconns,
+			cl.nconns + 16, (unsigned long long) rl.rlim_cur);
 		return 2;
 	}
 	if (load_tokens(&cl, tokens) < 0)
@@ -885,8 +884,7 @@ main(int argc, char **argv)
 				conn_readable(&cl, c);
 		}
 		start_more(&cl);
-		if (cl.report_pending &&
-		    (cl.st.deliveries >= cl.report_expected || mono_us() >= cl.report_deadline_us))
+		if (cl.report_pending && (cl.st.deliveries >= cl.report_expected || mono_us() >= cl.report_deadline_us))
 			report(&cl);
 	}
 	ret = 0;

@@ -36,10 +36,10 @@ struct bconn {
 	unsigned idx;
 	char token[MAX_TOKEN + 1];
 	bool hello_sent, welcomed;
-	int64_t sent_at[MAX_WINDOW];  /* ns, 0: slot free */
-	unsigned pending;              /* slots waiting to be sent */
+	int64_t sent_at[MAX_WINDOW]; /* ns, 0: slot free */
+	unsigned pending;            /* slots waiting to be sent */
 	uint64_t seq;
-	char *rx;                      /* from malloc() */
+	char *rx; /* from malloc() */
 	size_t rx_len;
 };
 
@@ -48,10 +48,10 @@ struct bench {
 	int port;
 	unsigned connections, window;
 	double warmup, seconds;
-	int64_t t_start, t_measure, t_end;  /* ns */
+	int64_t t_start, t_measure, t_end; /* ns */
 	struct bconn conns[MAX_CONNECTIONS];
 	unsigned welcomed;
-	double *lat_ms;                /* from malloc(), MAX_SAMPLES */
+	double *lat_ms; /* from malloc(), MAX_SAMPLES */
 	size_t nlat;
 	uint64_t queued, errors, busy, limited, other_frames, closed;
 	bool done;
@@ -290,8 +290,9 @@ parse_args(struct bench *b, int argc, char **argv, const char **tokens)
 		else if (!strncmp(a, "--tokens=", 9))
 			*tokens = a + 9;
 		else {
-			fprintf(stderr, "usage: wr-bench-ws-cmd-client --port=N --tokens=FILE [--connections=N (1-%d)]\n"
-					"       [--window=N (1-%d)] [--seconds=S] [--warmup=S] [--input=TEXT]\n",
+			fprintf(stderr,
+				"usage: wr-bench-ws-cmd-client --port=N --tokens=FILE [--connections=N (1-%d)]\n"
+				"       [--window=N (1-%d)] [--seconds=S] [--warmup=S] [--input=TEXT]\n",
 				MAX_CONNECTIONS, MAX_WINDOW);
 			return -1;
 		}
@@ -302,8 +303,8 @@ parse_args(struct bench *b, int argc, char **argv, const char **tokens)
 int
 main(int argc, char **argv)
 {
-	static struct bench b = {.host = "127.0.0.1", .input = "score", .connections = 1, .window = 1,
-				 .warmup = 2, .seconds = 10};
+	static struct bench b = {
+		.host = "127.0.0.1", .input = "score", .connections = 1, .window = 1, .warmup = 2, .seconds = 10};
 	struct lws_context_creation_info info = {0};
 	const char *tokens = NULL;
 	double secs;
@@ -358,7 +359,8 @@ main(int argc, char **argv)
 	printf("cmds_s=%.0f\n", (double) b.queued / secs);
 	printf("p50_ms=%.2f\np99_ms=%.2f\nmax_ms=%.2f\n", pct(b.lat_ms, b.nlat, 0.5), pct(b.lat_ms, b.nlat, 0.99),
 	       b.nlat ? b.lat_ms[b.nlat - 1] : 0.0);
-	printf("queued=%" PRIu64 "\nerrors=%" PRIu64 "\nbusy=%" PRIu64 "\nrate_limited=%" PRIu64 "\nclosed=%" PRIu64 "\n",
+	printf("queued=%" PRIu64 "\nerrors=%" PRIu64 "\nbusy=%" PRIu64 "\nrate_limited=%" PRIu64 "\nclosed=%" PRIu64
+	       "\n",
 	       b.queued, b.errors, b.busy, b.limited, b.closed);
 	return 0;
 }

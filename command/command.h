@@ -72,12 +72,12 @@ enum cmd_token_kind {
 };
 
 struct cmd_token {
-	bool found;              /* false: unknown, revoked, expired or disabled account */
+	bool found; /* false: unknown, revoked, expired or disabled account */
 	enum cmd_token_kind kind;
 	int64_t account_id;
-	int64_t pinned_char;     /* access_tokens.character_id, 0 if none */
-	int64_t nchars;          /* characters of the account */
-	int64_t only_char;       /* the account's character when nchars == 1, else 0 */
+	int64_t pinned_char; /* access_tokens.character_id, 0 if none */
+	int64_t nchars;      /* characters of the account */
+	int64_t only_char;   /* the account's character when nchars == 1, else 0 */
 };
 
 struct cmd_limits {
@@ -93,8 +93,8 @@ struct cmd_request {
 	const char *idempotency_key; /* Idempotency-Key header, may be NULL */
 	const char *body;            /* bounded by max-body; NUL-terminated */
 	size_t len;
-	bool text;                   /* text/plain: the body is one command line */
-	int64_t mailbox_char;        /* mailbox actions: every command acts for this character; else 0 */
+	bool text;            /* text/plain: the body is one command line */
+	int64_t mailbox_char; /* mailbox actions: every command acts for this character; else 0 */
 };
 
 /*

@@ -45,42 +45,42 @@ enum item_kind {
 };
 
 struct cmd_item {
-	const char *actor;          /* borrowed from the parsed body; NULL when omitted */
-	const char *input;          /* borrowed from the parsed body (or structured's JSON form) */
-	const char *id;             /* borrowed from the parsed body; NULL when omitted */
-	char ref[32];               /* canonical "char:<id>" or "mob:<id>" when actor is one */
-	size_t ref_index;           /* into batch.refs when actor != NULL */
-	int64_t char_id;            /* the resolved actor */
-	size_t view_index;          /* into batch.ids / batch.views */
-	bool is_structured;         /* cmds[0] came from "type" and "args" */
-	int64_t delay_ms;           /* issue 13, service tokens: run this much later (run_at), 0 = now */
-	int64_t priority;           /* issue 13, service tokens: queue priority (100..1000), 0 = a player's */
+	const char *actor;  /* borrowed from the parsed body; NULL when omitted */
+	const char *input;  /* borrowed from the parsed body (or structured's JSON form) */
+	const char *id;     /* borrowed from the parsed body; NULL when omitted */
+	char ref[32];       /* canonical "char:<id>" or "mob:<id>" when actor is one */
+	size_t ref_index;   /* into batch.refs when actor != NULL */
+	int64_t char_id;    /* the resolved actor */
+	size_t view_index;  /* into batch.ids / batch.views */
+	bool is_structured; /* cmds[0] came from "type" and "args" */
+	int64_t delay_ms;   /* issue 13, service tokens: run this much later (run_at), 0 = now */
+	int64_t priority;   /* issue 13, service tokens: queue priority (100..1000), 0 = a player's */
 	enum item_kind kind;
-	struct planner_lines *lines;    /* from malloc(): what a typed line expanded to */
-	struct planner_command *cmds;   /* from malloc(), ncmds of them */
-	struct planner_action *acts;    /* from malloc(), parallel to cmds */
+	struct planner_lines *lines;  /* from malloc(): what a typed line expanded to */
+	struct planner_command *cmds; /* from malloc(), ncmds of them */
+	struct planner_action *acts;  /* from malloc(), parallel to cmds */
 	size_t ncmds;
-	const char *last;           /* the typed line "!" will repeat, or NULL */
-	int64_t *action_ids;        /* from malloc(), parallel to cmds */
-	bool replayed;              /* a resubmission: action_ids are the originals */
+	const char *last;    /* the typed line "!" will repeat, or NULL */
+	int64_t *action_ids; /* from malloc(), parallel to cmds */
+	bool replayed;       /* a resubmission: action_ids are the originals */
 	bool failed;
-	struct wr_error err;        /* when failed */
+	struct wr_error err;            /* when failed */
 	struct planner_candidates cand; /* when failed as "ambiguous" */
 	struct wr_strbuf structured;    /* a structured command's JSON form (its input) */
 };
 
 struct batch {
-	struct cmd_item *items;              /* from malloc() */
+	struct cmd_item *items; /* from malloc() */
 	size_t nitems;
-	struct cmd_actor_ref *refs;      /* from malloc(), distinct references */
+	struct cmd_actor_ref *refs; /* from malloc(), distinct references */
 	size_t nrefs;
-	int64_t *ids;                        /* from malloc(), distinct resolved actors */
-	struct planner_view *views;          /* from malloc(), parallel to ids */
-	bool *found;                         /* from malloc(), parallel to ids */
+	int64_t *ids;               /* from malloc(), distinct resolved actors */
+	struct planner_view *views; /* from malloc(), parallel to ids */
+	bool *found;                /* from malloc(), parallel to ids */
 	size_t nids;
 	struct cmd_token tok;
-	struct cmd_context ctx;          /* aliases and last commands */
-	int64_t mailbox_char;                /* mailbox actions: the only character, else 0 */
+	struct cmd_context ctx; /* aliases and last commands */
+	int64_t mailbox_char;   /* mailbox actions: the only character, else 0 */
 };
 
 /* ---- JSON output ----------------------------------------------------------- */
@@ -154,20 +154,36 @@ cmd_status_for(const char *code)
 		const char *code;
 		unsigned int status;
 	} map[] = {
-		{"unauthorized", 401},    {"forbidden", 403},       {"unknown_actor", 404},
-		{"not_found", 404},       {"method_not_allowed", 405}, {"too_large", 413},
-		{"batch_too_large", 413}, {"unsupported_media_type", 415},
-		{"internal", 500},        {"unavailable", 503},
+		{"unauthorized", 401},
+		{"forbidden", 403},
+		{"unknown_actor", 404},
+		{"not_found", 404},
+		{"method_not_allowed", 405},
+		{"too_large", 413},
+		{"batch_too_large", 413},
+		{"unsupported_media_type", 415},
+		{"internal", 500},
+		{"unavailable", 503},
 		/* Well-formed, but the world says no: what you named is not there. */
-		{"not_here", 422},        {"not_carrying", 422},    {"ambiguous", 422},
-		{"not_wearing", 422},     {"wrong_kind", 422},      {"closed", 422},
-		{"not_enough", 422},      {"too_many", 422},
+		{"not_here", 422},
+		{"not_carrying", 422},
+		{"ambiguous", 422},
+		{"not_wearing", 422},
+		{"wrong_kind", 422},
+		{"closed", 422},
+		{"not_enough", 422},
+		{"too_many", 422},
 		/* Authorised, but the game cannot run actions of mobs yet. */
 		{"unsupported_actor", 422},
-		{"idempotency_conflict", 409}, {"too_many_mailboxes", 409},
-		{"rate_limited", 429},    {"too_many_waiters", 503},
-		{"too_many_queued", 429}, {"too_many_long_polls", 429},
-		{"unknown_alias", 404},   {"too_many_aliases", 422}, {"alias_too_big", 422},
+		{"idempotency_conflict", 409},
+		{"too_many_mailboxes", 409},
+		{"rate_limited", 429},
+		{"too_many_waiters", 503},
+		{"too_many_queued", 429},
+		{"too_many_long_polls", 429},
+		{"unknown_alias", 404},
+		{"too_many_aliases", 422},
+		{"alias_too_big", 422},
 		{"unknown_topic", 404},
 		{"not_implemented", 501},
 	};
@@ -230,15 +246,15 @@ check_members(struct json_object *obj, struct cmd_item *it)
 {
 	struct wr_error err;
 
-	json_object_object_foreach(obj, key, val)
-	{
+	json_object_object_foreach (obj, key, val) {
 		(void) val;
 		if (strcmp(key, "actor") != 0 && strcmp(key, "input") != 0 && strcmp(key, "id") != 0 &&
 		    strcmp(key, "type") != 0 && strcmp(key, "args") != 0 && strcmp(key, "delay_ms") != 0 &&
 		    strcmp(key, "priority") != 0) {
-			wr_error_set(&err, -EINVAL, "bad_input",
-				     "unknown member \"%.64s\": expected \"actor\", \"id\", and \"input\" or \"type\" and \"args\"",
-				     key);
+			wr_error_set(
+				&err, -EINVAL, "bad_input",
+				"unknown member \"%.64s\": expected \"actor\", \"id\", and \"input\" or \"type\" and \"args\"",
+				key);
 			return item_fail(it, &err);
 		}
 	}
@@ -332,8 +348,7 @@ add_ref(struct batch *b, struct cmd_item *it)
 
 /* Decodes the whole body; a non-zero status means the request failed as a whole. */
 static unsigned int
-decode_body(struct json_object *doc, const struct cmd_limits *lim, struct batch *b,
-	    struct wr_strbuf *out)
+decode_body(struct json_object *doc, const struct cmd_limits *lim, struct batch *b, struct wr_strbuf *out)
 {
 	bool is_batch = json_object_is_type(doc, json_type_array);
 	struct wr_error err;
@@ -349,8 +364,8 @@ decode_body(struct json_object *doc, const struct cmd_limits *lim, struct batch 
 		return fail_request(out, &err);
 	}
 	if (n > lim->max_batch) {
-		wr_error_set(&err, -E2BIG, "batch_too_large", "batch of %zu commands exceeds the limit of %zu",
-			     n, lim->max_batch);
+		wr_error_set(&err, -E2BIG, "batch_too_large", "batch of %zu commands exceeds the limit of %zu", n,
+			     lim->max_batch);
 		return fail_request(out, &err);
 	}
 	b->nitems = n;
@@ -386,8 +401,8 @@ default_actor(const struct batch *b, struct cmd_item *it)
 	it->char_id = tok->pinned_char ? tok->pinned_char : tok->only_char;
 	if (it->char_id)
 		return true;
-	wr_error_set(&err, -EINVAL, "bad_input",
-		     "member \"actor\" is required: the account has %" PRId64 " characters", tok->nchars);
+	wr_error_set(&err, -EINVAL, "bad_input", "member \"actor\" is required: the account has %" PRId64 " characters",
+		     tok->nchars);
 	return item_fail(it, &err);
 }
 
@@ -442,7 +457,8 @@ authorise(struct cmd_conn *c, const char *token, bool with_context, struct batch
 		return fail_request(out, &err);
 	}
 	if (b->tok.kind == CMD_TOKEN_ADMIN) {
-		wr_error_set(&err, -EPERM, "forbidden", "admin tokens cannot act for characters: use a player or service token");
+		wr_error_set(&err, -EPERM, "forbidden",
+			     "admin tokens cannot act for characters: use a player or service token");
 		return fail_request(out, &err);
 	}
 	b->ids = wr_xcalloc(b->nitems, sizeof(*b->ids));
@@ -452,7 +468,8 @@ authorise(struct cmd_conn *c, const char *token, bool with_context, struct batch
 		if (!it->failed && (it->delay_ms || it->priority) && b->tok.kind != CMD_TOKEN_SERVICE) {
 			struct wr_error e;
 
-			wr_error_set(&e, -EPERM, "forbidden", "only a service token may set \"delay_ms\" or \"priority\"");
+			wr_error_set(&e, -EPERM, "forbidden",
+				     "only a service token may set \"delay_ms\" or \"priority\"");
 			item_fail(it, &e);
 			continue;
 		}
@@ -495,7 +512,8 @@ expand_item(const struct batch *b, struct cmd_item *it)
 		err = (struct wr_error){.position = -1};
 		if (planner_parse(it->lines->line[i], &it->cmds[i], &err) < 0 &&
 		    /* issue 13: no verb, but maybe the room's custom command ("pull lever"): the planner decides */
-		    !(strcmp(err.kind, "unknown_verb") == 0 && planner_custom_command(it->lines->line[i], &it->cmds[i])))
+		    !(strcmp(err.kind, "unknown_verb") == 0 &&
+		      planner_custom_command(it->lines->line[i], &it->cmds[i])))
 			return item_fail_line(it, it->lines->line[i], &err);
 		it->ncmds++;
 	}
@@ -519,7 +537,7 @@ meta:
 		else if (it->cmds[i].meta == PLANNER_META_UNALIAS)
 			it->kind = ITEM_ALIAS_UNSET;
 		else
-			it->kind = !it->cmds[i].alias[0] ? ITEM_ALIAS_LIST
+			it->kind = !it->cmds[i].alias[0]  ? ITEM_ALIAS_LIST
 				   : !it->cmds[i].text[0] ? ITEM_ALIAS_SHOW
 							  : ITEM_ALIAS_SET;
 	}
@@ -578,8 +596,7 @@ plan_item(struct batch *b, struct cmd_item *it, const struct planner_seen *world
 	/* Defence in depth: a player's character must still belong to its account
 	 * (a service token's rights were checked against the same row by SQL). */
 	if (b->tok.kind == CMD_TOKEN_PLAYER && v->account_id != b->tok.account_id) {
-		wr_error_set(&err, -EPERM, "forbidden", "this token may not act for character %" PRId64,
-			     it->char_id);
+		wr_error_set(&err, -EPERM, "forbidden", "this token may not act for character %" PRId64, it->char_id);
 		return item_fail(it, &err);
 	}
 	if (it->kind != ITEM_ACTIONS)
@@ -628,8 +645,8 @@ tell_names(const struct batch *b, const char **names, size_t max)
 			const struct planner_target *t = by_object ? &c->object : &c->recipient;
 			bool seen = false;
 
-			if (c->meta != PLANNER_META_NONE || (c->verb != GAME_VERB_TELL && !by_object) ||
-			    t->self || n == max)
+			if (c->meta != PLANNER_META_NONE || (c->verb != GAME_VERB_TELL && !by_object) || t->self ||
+			    n == max)
 				continue;
 			for (size_t j = 0; j < n && !seen; j++)
 				seen = strcmp(names[j], t->word) == 0;
@@ -666,9 +683,12 @@ build_submissions(struct batch *b, struct planner_action *acts, struct cmd_origi
 			continue;
 		for (size_t k = 0; k < it->ncmds; k++) {
 			acts[n] = it->acts[k];
-			origins[n] = (struct cmd_origin){.command_id = it->id, .input = it->input, .part = (int) k,
-							     .last = k == 0 ? it->last : NULL, .delay_ms = it->delay_ms,
-							     .priority = (int) it->priority};
+			origins[n] = (struct cmd_origin){.command_id = it->id,
+							 .input = it->input,
+							 .part = (int) k,
+							 .last = k == 0 ? it->last : NULL,
+							 .delay_ms = it->delay_ms,
+							 .priority = (int) it->priority};
 			n++;
 		}
 	}
@@ -689,7 +709,8 @@ apply_results(struct cmd_store *st, struct batch *b, const int64_t *ids, const e
 			continue;
 		if (it->kind == ITEM_ALIAS_SET || it->kind == ITEM_ALIAS_UNSET) {
 			if (sub[k] == CMD_SUBMIT_NOT_FOUND) {
-				wr_error_set(&err, -ENOENT, "unknown_alias", "there is no alias \"%s\"", it->cmds[0].alias);
+				wr_error_set(&err, -ENOENT, "unknown_alias", "there is no alias \"%s\"",
+					     it->cmds[0].alias);
 				item_fail(it, &err);
 			} else if (sub[k] == CMD_SUBMIT_TOO_MANY) {
 				wr_error_set(&err, -E2BIG, "too_many_aliases", "an account keeps at most %d aliases",
@@ -745,9 +766,8 @@ plan_and_submit(struct cmd_store *st, struct cmd_conn *c, struct batch *b, struc
 	world = wr_xcalloc(nnames ? nnames : 1, sizeof(*world));
 	b->views = wr_xcalloc(b->nids, sizeof(*b->views));
 	b->found = wr_xcalloc(b->nids, sizeof(*b->found));
-	if (cmd_store_views(c, b->ids, b->nids, b->tok.account_id, names, nnames, b->views, b->found, world,
-				&nworld, &err) <
-	    0) {
+	if (cmd_store_views(c, b->ids, b->nids, b->tok.account_id, names, nnames, b->views, b->found, world, &nworld,
+			    &err) < 0) {
 		status = fail_request(out, &err);
 		goto out;
 	}
@@ -820,8 +840,8 @@ check_shown(const struct batch *b, struct cmd_item *it)
 
 		wr_strbuf_done(&probe);
 		if (r == -ENOENT)
-			wr_error_set(&err, -ENOENT, "unknown_topic", "there is no help on \"%s\": type help for the topics",
-				     it->cmds[0].alias);
+			wr_error_set(&err, -ENOENT, "unknown_topic",
+				     "there is no help on \"%s\": type help for the topics", it->cmds[0].alias);
 		else if (r < 0)
 			wr_error_set(&err, r, "unavailable", "help is not available now");
 		if (r < 0)
@@ -839,8 +859,7 @@ check_shown(const struct batch *b, struct cmd_item *it)
 
 /* in_batch: with "status" even for errors; with_id: with the item's "id". */
 static void
-append_item_result(struct wr_strbuf *out, const struct batch *b, const struct cmd_item *it, bool in_batch,
-		   bool with_id)
+append_item_result(struct wr_strbuf *out, const struct batch *b, const struct cmd_item *it, bool in_batch, bool with_id)
 {
 	if (it->failed) {
 		wr_strbuf_puts(out, in_batch ? "{\"status\":\"error\",\"error\":" : "{\"error\":");
@@ -877,9 +896,9 @@ respond(struct batch *b, bool is_batch, bool item, struct wr_strbuf *out)
 	}
 	if (!is_batch) {
 		append_item_result(out, b, &b->items[0], false, true);
-		return b->items[0].failed			 ? cmd_status_for(b->items[0].err.kind)
+		return b->items[0].failed                 ? cmd_status_for(b->items[0].err.kind)
 		       : b->items[0].kind != ITEM_ACTIONS ? 200
-							 : 202;
+							  : 202;
 	}
 	wr_strbuf_puts(out, "{\"results\":[");
 	for (size_t i = 0; i < b->nitems; i++) {
@@ -934,7 +953,8 @@ apply_idempotency_key(const char *key, bool is_batch, struct batch *b, struct wr
 	if (!key)
 		return 0;
 	if (is_batch) {
-		wr_error_set(&err, -EINVAL, "bad_input", "Idempotency-Key is for single commands; give each item an \"id\"");
+		wr_error_set(&err, -EINVAL, "bad_input",
+			     "Idempotency-Key is for single commands; give each item an \"id\"");
 		return fail_request(out, &err);
 	}
 	if (it->id && strcmp(it->id, key) != 0) {
@@ -976,8 +996,8 @@ text_command(const char *body, size_t len, struct json_object **ret, struct wr_e
  * cmd_handle_item()).
  */
 static unsigned int
-handle(struct cmd_store *st, const struct cmd_limits *lim, const struct cmd_request *req,
-       bool item, struct wr_strbuf *out)
+handle(struct cmd_store *st, const struct cmd_limits *lim, const struct cmd_request *req, bool item,
+       struct wr_strbuf *out)
 {
 	struct json_object *doc = NULL;
 	struct cmd_conn *c = NULL;
@@ -1025,15 +1045,13 @@ out:
 }
 
 unsigned int
-cmd_handle(struct cmd_store *st, const struct cmd_limits *lim,
-	   const struct cmd_request *req, struct wr_strbuf *out)
+cmd_handle(struct cmd_store *st, const struct cmd_limits *lim, const struct cmd_request *req, struct wr_strbuf *out)
 {
 	return handle(st, lim, req, false, out);
 }
 
 void
-cmd_handle_item(struct cmd_store *st, const char *token, const char *item, size_t len,
-		struct wr_strbuf *out)
+cmd_handle_item(struct cmd_store *st, const char *token, const char *item, size_t len, struct wr_strbuf *out)
 {
 	static const struct cmd_limits one = {.max_batch = 1};
 	struct cmd_request req = {.token = token, .body = item, .len = len};
@@ -1051,8 +1069,7 @@ cmd_handle_item(struct cmd_store *st, const char *token, const char *item, size_
 }
 
 unsigned int
-cmd_resolve_actor(struct cmd_conn *c, const char *token, const char *actor, int64_t *ret_char,
-		  struct wr_strbuf *out)
+cmd_resolve_actor(struct cmd_conn *c, const char *token, const char *actor, int64_t *ret_char, struct wr_strbuf *out)
 {
 	struct cmd_item item = {.actor = actor};
 	struct cmd_actor_ref ref = {0};

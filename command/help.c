@@ -69,8 +69,7 @@ cmd_help(const char *topic, struct wr_strbuf *out)
 		struct wr_strbuf idx = WR_STRBUF_INIT;
 
 		wr_strbuf_puts(&idx, "Help is there on:");
-		json_object_object_foreachC(topics, it)
-			wr_strbuf_printf(&idx, " %s", it.key);
+		json_object_object_foreachC(topics, it) wr_strbuf_printf(&idx, " %s", it.key);
 		wr_strbuf_puts(&idx, ". Type help <topic>.");
 		wr_strbuf_json_str(out, "");
 		wr_strbuf_puts(out, ",\"text\":");

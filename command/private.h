@@ -22,18 +22,18 @@ enum cmd_actor_kind {
 
 /* One distinct actor reference of a request: a name, "char:<id>" or "mob:<id>". */
 struct cmd_actor_ref {
-	const char *ref;         /* borrowed; "char:"/"mob:" refs are canonical (no leading zeros) */
+	const char *ref;          /* borrowed; "char:"/"mob:" refs are canonical (no leading zeros) */
 	enum cmd_actor_kind kind; /* OUT */
-	int64_t id;              /* OUT: character or mob id; 0 when nothing matches */
-	int64_t account_id;      /* OUT: the character's account (0 for mobs) */
-	bool may_act;            /* OUT: wr_may_act() for this token */
+	int64_t id;               /* OUT: character or mob id; 0 when nothing matches */
+	int64_t account_id;       /* OUT: the character's account (0 for mobs) */
+	bool may_act;             /* OUT: wr_may_act() for this token */
 };
 
 struct json_object;
 
 /* What typed lines need before they can be parsed: wr_command_context(). */
 struct cmd_context {
-	struct json_object *doc;   /* owns the strings below; NULL until read */
+	struct json_object *doc; /* owns the strings below; NULL until read */
 	struct planner_alias aliases[PLANNER_MAX_ALIASES];
 	size_t naliases;
 };
@@ -46,9 +46,8 @@ struct cmd_context {
  * errno with reterr filled.
  */
 int
-cmd_store_auth(struct cmd_conn *c, const char *token, struct cmd_actor_ref *refs,
-	       size_t nrefs, struct cmd_token *ret_tok, struct cmd_context *ret_ctx,
-	       struct wr_error *reterr) WR_MUSTCHECK;
+cmd_store_auth(struct cmd_conn *c, const char *token, struct cmd_actor_ref *refs, size_t nrefs,
+	       struct cmd_token *ret_tok, struct cmd_context *ret_ctx, struct wr_error *reterr) WR_MUSTCHECK;
 
 /* The character's last typed command, or NULL. */
 const char *
@@ -64,18 +63,18 @@ cmd_context_done(struct cmd_context *ctx);
  * entry per character found (at most nnames), *ret_nworld how many.
  */
 int
-cmd_store_views(struct cmd_conn *c, const int64_t *ids, size_t n, int64_t account_id,
-		const char *const *names, size_t nnames, struct planner_view *ret_views, bool *ret_found,
-		struct planner_seen *ret_world, size_t *ret_nworld, struct wr_error *reterr) WR_MUSTCHECK;
+cmd_store_views(struct cmd_conn *c, const int64_t *ids, size_t n, int64_t account_id, const char *const *names,
+		size_t nnames, struct planner_view *ret_views, bool *ret_found, struct planner_seen *ret_world,
+		size_t *ret_nworld, struct wr_error *reterr) WR_MUSTCHECK;
 
 /* What wr_submit() did with one action or alias change. */
 enum cmd_submit {
 	CMD_SUBMIT_QUEUED,
-	CMD_SUBMIT_DUPLICATE, /* same command id and input seen: the original action id */
-	CMD_SUBMIT_CONFLICT,  /* same command id, other input: refused */
-	CMD_SUBMIT_OK,        /* an alias change was made */
-	CMD_SUBMIT_NOT_FOUND, /* unalias of an alias that does not exist */
-	CMD_SUBMIT_TOO_MANY,  /* the account has PLANNER_MAX_ALIASES aliases already */
+	CMD_SUBMIT_DUPLICATE,  /* same command id and input seen: the original action id */
+	CMD_SUBMIT_CONFLICT,   /* same command id, other input: refused */
+	CMD_SUBMIT_OK,         /* an alias change was made */
+	CMD_SUBMIT_NOT_FOUND,  /* unalias of an alias that does not exist */
+	CMD_SUBMIT_TOO_MANY,   /* the account has PLANNER_MAX_ALIASES aliases already */
 	CMD_SUBMIT_ACTOR_FULL, /* the actor has wr_max_queued_per_actor() actions queued */
 };
 
@@ -87,21 +86,21 @@ enum cmd_alias_op {
 
 /* What the queue keeps of the command an action came from, or an alias change. */
 struct cmd_origin {
-	const char *command_id;  /* borrowed, may be NULL */
-	const char *input;       /* borrowed */
-	int part;                /* 0, 1, ...: the actions one typed line became share its command id */
-	const char *last;        /* borrowed, may be NULL: the typed line "!" will repeat */
-	enum cmd_alias_op alias_op; /* not NONE: an alias change, and acts[i] is ignored */
-	int64_t account_id;      /* alias changes: whose */
-	const char *alias_name;  /* borrowed */
+	const char *command_id;      /* borrowed, may be NULL */
+	const char *input;           /* borrowed */
+	int part;                    /* 0, 1, ...: the actions one typed line became share its command id */
+	const char *last;            /* borrowed, may be NULL: the typed line "!" will repeat */
+	enum cmd_alias_op alias_op;  /* not NONE: an alias change, and acts[i] is ignored */
+	int64_t account_id;          /* alias changes: whose */
+	const char *alias_name;      /* borrowed */
 	const char *alias_expansion; /* borrowed, SET only */
-	int64_t delay_ms;        /* issue 13: a service's run_at, this much after now (0: now) */
-	int priority;            /* issue 13: a service's queue priority (0: a player's, 100) */
+	int64_t delay_ms;            /* issue 13: a service's run_at, this much after now (0: now) */
+	int priority;                /* issue 13: a service's queue priority (0: a player's, 100) */
 };
 
 /* issue 13: what a service token may ask of the queue. */
 #define CMD_MAX_DELAY_MS (24LL * 3600 * 1000)
-#define CMD_MIN_PRIORITY 100  /* never ahead of players' commands */
+#define CMD_MIN_PRIORITY 100 /* never ahead of players' commands */
 #define CMD_MAX_PRIORITY 1000
 
 /* One action queued: the host's struct cmd_metrics, if it counts them. */
@@ -114,8 +113,7 @@ cmd_store_count_queued(struct cmd_store *st, enum game_verb verb);
  * acts[i] (0 for alias changes).  Durable when it returns 0.
  */
 int
-cmd_store_submit(struct cmd_conn *c, const struct planner_action *acts,
-		 const struct cmd_origin *origins, size_t n, int64_t *ret_ids,
-		 enum cmd_submit *ret_status, struct wr_error *reterr) WR_MUSTCHECK;
+cmd_store_submit(struct cmd_conn *c, const struct planner_action *acts, const struct cmd_origin *origins, size_t n,
+		 int64_t *ret_ids, enum cmd_submit *ret_status, struct wr_error *reterr) WR_MUSTCHECK;
 
 #endif

@@ -30,36 +30,36 @@
 #define RL_STRIPES 64
 
 struct rl_entry {
-	uint64_t key;     /* 0: empty */
-	int64_t last_ms;  /* monotonic, last refill */
+	uint64_t key;    /* 0: empty */
+	int64_t last_ms; /* monotonic, last refill */
 	double tokens;
 };
 
 struct cmd_ratelimit {
-	double rate;              /* tokens per millisecond */
+	double rate; /* tokens per millisecond */
 	double burst;
-	uint64_t k0, k1;          /* SipHash key */
+	uint64_t k0, k1; /* SipHash key */
 	pthread_mutex_t locks[RL_STRIPES];
-	struct rl_entry *sets;    /* from malloc(): RL_SETS * RL_WAYS */
+	struct rl_entry *sets; /* from malloc(): RL_SETS * RL_WAYS */
 };
 
 #define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
-#define SIPROUND                                                                                   \
-	do {                                                                                       \
-		v0 += v1;                                                                          \
-		v1 = ROTL(v1, 13);                                                                 \
-		v1 ^= v0;                                                                          \
-		v0 = ROTL(v0, 32);                                                                 \
-		v2 += v3;                                                                          \
-		v3 = ROTL(v3, 16);                                                                 \
-		v3 ^= v2;                                                                          \
-		v0 += v3;                                                                          \
-		v3 = ROTL(v3, 21);                                                                 \
-		v3 ^= v0;                                                                          \
-		v2 += v1;                                                                          \
-		v1 = ROTL(v1, 17);                                                                 \
-		v1 ^= v2;                                                                          \
-		v2 = ROTL(v2, 32);                                                                 \
+#define SIPROUND                   \
+	do {                       \
+		v0 += v1;          \
+		v1 = ROTL(v1, 13); \
+		v1 ^= v0;          \
+		v0 = ROTL(v0, 32); \
+		v2 += v3;          \
+		v3 = ROTL(v3, 16); \
+		v3 ^= v2;          \
+		v0 += v3;          \
+		v3 = ROTL(v3, 21); \
+		v3 ^= v0;          \
+		v2 += v1;          \
+		v1 = ROTL(v1, 17); \
+		v1 ^= v2;          \
+		v2 = ROTL(v2, 32); \
 	} while (0)
 
 static uint64_t

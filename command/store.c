@@ -28,8 +28,9 @@
 
 /* Per-session limits: ingress never holds a transaction open, and a request
  * must not wait long on a database that is struggling. */
-static const char session_sql[] = "SET statement_timeout = '5s'; SET lock_timeout = '2s'; "
-				  "SET idle_in_transaction_session_timeout = '10s'";
+static const char session_sql[] =
+	"SET statement_timeout = '5s'; SET lock_timeout = '2s'; "
+	"SET idle_in_transaction_session_timeout = '10s'";
 
 #define RECONNECT_BACKOFF_MS 1000
 
@@ -92,11 +93,11 @@ static const char sql_submit[] = "SELECT action_id, status FROM wr_submit($1::js
 struct cmd_store {
 	pthread_mutex_t lock;
 	pthread_cond_t freed;
-	char *conninfo;              /* from malloc() */
-	char *appname;               /* from malloc() */
-	struct cmd_metrics metrics;  /* members may be NULL */
+	char *conninfo;             /* from malloc() */
+	char *appname;              /* from malloc() */
+	struct cmd_metrics metrics; /* members may be NULL */
 	size_t size;
-	struct cmd_conn *conns;      /* from malloc(), size entries */
+	struct cmd_conn *conns; /* from malloc(), size entries */
 };
 
 /* libpq messages span several lines ("...\n\tThis probably means..."): one log line each. */
@@ -250,8 +251,7 @@ cmd_db_failed(struct cmd_conn *c, const char *what, struct wr_error *err, struct
 	log_warning("could not %s: %s%s%s%s", what, cmd_one_line(err->msg), err->sqlstate[0] ? " (SQLSTATE " : "",
 		    err->sqlstate, err->sqlstate[0] ? ")" : "");
 	if (transient)
-		return wr_error_set(reterr, err->code < 0 ? err->code : -EIO, "unavailable",
-				    "database unavailable");
+		return wr_error_set(reterr, err->code < 0 ? err->code : -EIO, "unavailable", "database unavailable");
 	return wr_error_set(reterr, err->code < 0 ? err->code : -EIO, "internal", "internal error");
 }
 
@@ -274,11 +274,11 @@ parse_context(PGresult *res, struct cmd_context *ctx)
 		json_object_put(doc);
 		return -EBADMSG;
 	}
-	json_object_object_foreach(aliases, name, val)
-	{
+	json_object_object_foreach (aliases, name, val) {
 		if (ctx->naliases == PLANNER_MAX_ALIASES || !json_object_is_type(val, json_type_string))
 			break;
-		ctx->aliases[ctx->naliases++] = (struct planner_alias){.name = name, .expansion = json_object_get_string(val)};
+		ctx->aliases[ctx->naliases++] =
+			(struct planner_alias){.name = name, .expansion = json_object_get_string(val)};
 	}
 	ctx->doc = doc;
 	return 0;
@@ -406,9 +406,8 @@ parse_resolve_rows(PGresult *res, struct cmd_actor_ref *refs, size_t nrefs)
 }
 
 int
-cmd_store_auth(struct cmd_conn *c, const char *secret, struct cmd_actor_ref *refs,
-	       size_t nrefs, struct cmd_token *ret_tok, struct cmd_context *ret_ctx,
-	       struct wr_error *reterr)
+cmd_store_auth(struct cmd_conn *c, const char *secret, struct cmd_actor_ref *refs, size_t nrefs,
+	       struct cmd_token *ret_tok, struct cmd_context *ret_ctx, struct wr_error *reterr)
 {
 	char token[WR_TOKEN_HASH_LEN + 1]; /* the secret never goes to the database */
 	struct wr_strbuf refs_json = WR_STRBUF_INIT;
@@ -434,17 +433,17 @@ cmd_store_auth(struct cmd_conn *c, const char *secret, struct cmd_actor_ref *ref
 
 	for (;;) {
 		nstmts = 1;
-		stmts[0] = (struct wr_db_stmt){.sql = cmd_sql_token, .nparams = 1, .params = token_params,
-					       .expect = PGRES_TUPLES_OK};
+		stmts[0] = (struct wr_db_stmt){
+			.sql = cmd_sql_token, .nparams = 1, .params = token_params, .expect = PGRES_TUPLES_OK};
 		if (nrefs > 0) {
 			iresolve = nstmts++;
-			stmts[iresolve] = (struct wr_db_stmt){.sql = sql_resolve, .nparams = 2, .params = resolve_params,
-							      .expect = PGRES_TUPLES_OK};
+			stmts[iresolve] = (struct wr_db_stmt){
+				.sql = sql_resolve, .nparams = 2, .params = resolve_params, .expect = PGRES_TUPLES_OK};
 		}
 		if (ret_ctx) {
 			icontext = nstmts++;
-			stmts[icontext] = (struct wr_db_stmt){.sql = sql_context, .nparams = 2, .params = context_params,
-							      .expect = PGRES_TUPLES_OK};
+			stmts[icontext] = (struct wr_db_stmt){
+				.sql = sql_context, .nparams = 2, .params = context_params, .expect = PGRES_TUPLES_OK};
 		}
 		r = wr_db_pipeline(&c->db, stmts, nstmts, &err);
 		if (r >= 0 || !cmd_retry_after_stale(c, &err))
@@ -471,8 +470,7 @@ out:
 }
 
 static int
-decode_views(const char *text, const int64_t *ids, size_t n, struct planner_view *ret_views,
-	     bool *ret_found)
+decode_views(const char *text, const int64_t *ids, size_t n, struct planner_view *ret_views, bool *ret_found)
 {
 	struct json_object *arr = NULL;
 	int r = -EBADMSG;
@@ -537,9 +535,9 @@ out:
 }
 
 int
-cmd_store_views(struct cmd_conn *c, const int64_t *ids, size_t n, int64_t account_id,
-		const char *const *names, size_t nnames, struct planner_view *ret_views, bool *ret_found,
-		struct planner_seen *ret_world, size_t *ret_nworld, struct wr_error *reterr)
+cmd_store_views(struct cmd_conn *c, const int64_t *ids, size_t n, int64_t account_id, const char *const *names,
+		size_t nnames, struct planner_view *ret_views, bool *ret_found, struct planner_seen *ret_world,
+		size_t *ret_nworld, struct wr_error *reterr)
 {
 	struct wr_strbuf arr = WR_STRBUF_INIT, nm = WR_STRBUF_INIT;
 	char account[24];
@@ -644,9 +642,9 @@ parse_submit_status(const char *status, enum cmd_submit *ret)
 		const char *name;
 		enum cmd_submit status;
 	} map[] = {
-		{"queued", CMD_SUBMIT_QUEUED},       {"duplicate", CMD_SUBMIT_DUPLICATE},
-		{"conflict", CMD_SUBMIT_CONFLICT},   {"ok", CMD_SUBMIT_OK},
-		{"not_found", CMD_SUBMIT_NOT_FOUND}, {"too_many_aliases", CMD_SUBMIT_TOO_MANY},
+		{"queued", CMD_SUBMIT_QUEUED},         {"duplicate", CMD_SUBMIT_DUPLICATE},
+		{"conflict", CMD_SUBMIT_CONFLICT},     {"ok", CMD_SUBMIT_OK},
+		{"not_found", CMD_SUBMIT_NOT_FOUND},   {"too_many_aliases", CMD_SUBMIT_TOO_MANY},
 		{"actor_full", CMD_SUBMIT_ACTOR_FULL},
 	};
 
@@ -660,9 +658,8 @@ parse_submit_status(const char *status, enum cmd_submit *ret)
 }
 
 int
-cmd_store_submit(struct cmd_conn *c, const struct planner_action *acts,
-		 const struct cmd_origin *origins, size_t n, int64_t *ret_ids,
-		 enum cmd_submit *ret_status, struct wr_error *reterr)
+cmd_store_submit(struct cmd_conn *c, const struct planner_action *acts, const struct cmd_origin *origins, size_t n,
+		 int64_t *ret_ids, enum cmd_submit *ret_status, struct wr_error *reterr)
 {
 	struct wr_strbuf arr = WR_STRBUF_INIT;
 	const char *params[1];

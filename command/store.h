@@ -23,11 +23,11 @@ struct cmd_store;
 /* One pooled connection; owned by the pool, lent by cmd_store_acquire(). */
 struct cmd_conn {
 	struct wr_db db;
-	bool initialized;   /* wr_db_init ran: db owns its settings */
+	bool initialized; /* wr_db_init ran: db owns its settings */
 	bool in_use;
-	bool fresh;         /* connected by this acquire: a failure is not a stale link */
-	bool warned;        /* the last failed connect was logged at WARNING */
-	int64_t retry_at;   /* monotonic ms: no connect attempt before this */
+	bool fresh;       /* connected by this acquire: a failure is not a stale link */
+	bool warned;      /* the last failed connect was logged at WARNING */
+	int64_t retry_at; /* monotonic ms: no connect attempt before this */
 };
 
 /*

@@ -47,7 +47,7 @@ int64_t wr_db_timeout_ms;
 
 /* The timeout defaults (db.h), then the caller's conninfo, which overrides
  * them (libpq processes keywords in order and expands dbname in place). */
-static const char *const default_keys[] = {"connect_timeout",  "keepalives",       "keepalives_idle",
+static const char *const default_keys[] = {"connect_timeout",     "keepalives",       "keepalives_idle",
 					   "keepalives_interval", "keepalives_count", "tcp_user_timeout"};
 static const char *const default_vals[] = {"5", "1", "10", "5", "3", "20000"};
 #define MAX_PARAMS (WR_ELEMENTSOF(default_keys) + 3)
@@ -114,9 +114,10 @@ await_result(struct wr_db *db, int64_t deadline, struct wr_error *reterr)
 
 			if (left <= 0) {
 				drop(db);
-				wr_error_set(reterr, -ECONNRESET, "database",
-					     "no answer from the database within %d ms (db-timeout-ms): connection dropped",
-					     db->timeout_ms);
+				wr_error_set(
+					reterr, -ECONNRESET, "database",
+					"no answer from the database within %d ms (db-timeout-ms): connection dropped",
+					db->timeout_ms);
 				if (reterr)
 					snprintf(reterr->sqlstate, sizeof(reterr->sqlstate), "08006");
 				return -ECONNRESET;
@@ -152,7 +153,8 @@ collect(struct wr_db *db, int64_t deadline, PGresult **ret, struct wr_error *ret
 		res = PQgetResult(db->conn);
 		if (!res)
 			break;
-		if (keep && (PQresultStatus(keep) == PGRES_FATAL_ERROR || PQresultStatus(keep) == PGRES_NONFATAL_ERROR)) {
+		if (keep &&
+		    (PQresultStatus(keep) == PGRES_FATAL_ERROR || PQresultStatus(keep) == PGRES_NONFATAL_ERROR)) {
 			PQclear(res);
 			continue;
 		}
@@ -337,7 +339,8 @@ wr_db_connect_poll(struct wr_db *db, struct wr_error *reterr)
 		return 0;
 	if (db->deadline && wr_mono_ms() >= db->deadline) {
 		drop(db);
-		wr_error_set(reterr, -ETIMEDOUT, "database", "could not connect to database: no answer within connect_timeout");
+		wr_error_set(reterr, -ETIMEDOUT, "database",
+			     "could not connect to database: no answer within connect_timeout");
 		if (reterr)
 			snprintf(reterr->sqlstate, sizeof(reterr->sqlstate), "08001");
 		return -ETIMEDOUT;

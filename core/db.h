@@ -46,12 +46,12 @@ struct wr_db {
  * db-timeout-ms setting (WR_DB_CONFIG_KEY_TIMEOUT) before they connect.
  */
 extern int64_t wr_db_timeout_ms;
-#define WR_DB_CONFIG_KEY_TIMEOUT(dflt)                                                                           \
-	{                                                                                                       \
+#define WR_DB_CONFIG_KEY_TIMEOUT(dflt)                                                                             \
+	{                                                                                                          \
 		.name = "db-timeout-ms", .type = WR_CONFIG_INT, .ptr = &wr_db_timeout_ms, .def = (dflt), .min = 0, \
-		.max = 3600000,                                                                                 \
-		.help = "longest wait for one answer from the database before the connection is dropped;"     \
-			" 0 = no limit"                                                                        \
+		.max = 3600000,                                                                                    \
+		.help = "longest wait for one answer from the database before the connection is dropped;"          \
+			" 0 = no limit"                                                                            \
 	}
 
 /* Connects; conninfo is passed to libpq ("" uses PG* variables), after the

@@ -13,11 +13,11 @@
 #define WR_MUSTCHECK __attribute__((warn_unused_result))
 
 struct wr_error {
-	int code;          /* negative errno */
-	char sqlstate[6];  /* from PostgreSQL, "" if none */
-	char kind[32];     /* machine-readable code for clients: "unknown_verb", ... */
-	int position;      /* column of a syntax error, -1 if none */
-	char msg[256];     /* lowercase, no trailing period */
+	int code;         /* negative errno */
+	char sqlstate[6]; /* from PostgreSQL, "" if none */
+	char kind[32];    /* machine-readable code for clients: "unknown_verb", ... */
+	int position;     /* column of a syntax error, -1 if none */
+	char msg[256];    /* lowercase, no trailing period */
 };
 
 /* Sets code, kind (may be NULL) and message; returns code so callers can

@@ -116,8 +116,7 @@ get_str(struct json_object *obj, const char *key, size_t max_len, const char **r
 	s = json_object_get_string(v);
 	n = (size_t) json_object_get_string_len(v);
 	if (n > max_len)
-		return wr_error_set(reterr, -E2BIG, "too_long", "member \"%s\" longer than %zu bytes", key,
-				    max_len);
+		return wr_error_set(reterr, -E2BIG, "too_long", "member \"%s\" longer than %zu bytes", key, max_len);
 	if (memchr(s, '\0', n))
 		return wr_error_set(reterr, -EINVAL, "bad_input", "member \"%s\" contains a NUL byte", key);
 	*ret = s;
@@ -139,15 +138,13 @@ wr_json_opt_i64(struct json_object *obj, const char *key, int64_t min, int64_t m
 }
 
 int
-wr_json_get_str(struct json_object *obj, const char *key, size_t max_len, const char **ret,
-		struct wr_error *reterr)
+wr_json_get_str(struct json_object *obj, const char *key, size_t max_len, const char **ret, struct wr_error *reterr)
 {
 	return get_str(obj, key, max_len, ret, false, reterr);
 }
 
 int
-wr_json_opt_str(struct json_object *obj, const char *key, size_t max_len, const char **ret,
-		struct wr_error *reterr)
+wr_json_opt_str(struct json_object *obj, const char *key, size_t max_len, const char **ret, struct wr_error *reterr)
 {
 	return get_str(obj, key, max_len, ret, true, reterr);
 }

@@ -12,12 +12,15 @@
 #include <stdint.h>
 
 struct wr_strbuf {
-	char *buf;   /* from malloc(), NUL-terminated once non-NULL */
+	char *buf; /* from malloc(), NUL-terminated once non-NULL */
 	size_t len;
 	size_t cap;
 };
 
-#define WR_STRBUF_INIT {NULL, 0, 0}
+#define WR_STRBUF_INIT     \
+	{                  \
+		NULL, 0, 0 \
+	}
 
 void
 wr_strbuf_append(struct wr_strbuf *sb, const char *data, size_t n);

@@ -53,8 +53,7 @@ muted_json(struct game_outcome *out, uint32_t muted)
 }
 
 int
-game_apply_mute(struct game_state *st, const struct game_action *a, struct game_char *actor,
-		struct game_outcome *out)
+game_apply_mute(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out)
 {
 	bool mute = a->verb == GAME_VERB_MUTE;
 	uint32_t bit = channel_bit(a->text);
@@ -96,8 +95,7 @@ ignoring_json(struct game_outcome *out, const struct game_char *c)
 }
 
 int
-game_apply_ignore(struct game_state *st, const struct game_action *a, struct game_char *actor,
-		  struct game_outcome *out)
+game_apply_ignore(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out)
 {
 	bool ignore = a->verb == GAME_VERB_IGNORE;
 	struct game_char *who = game_state_char(st, a->target_char);
@@ -108,8 +106,9 @@ game_apply_ignore(struct game_state *st, const struct game_action *a, struct gam
 	if (!who)
 		return game_stale(out);
 	if (game_ignores(actor, who->id) == ignore)
-		return game_reject(out, a, "already",
-				   game_printf(out, ignore ? "You already ignore %s." : "You do not ignore %s.", who->name));
+		return game_reject(
+			out, a, "already",
+			game_printf(out, ignore ? "You already ignore %s." : "You do not ignore %s.", who->name));
 	if (ignore) {
 		if (actor->nignoring >= GAME_MAX_IGNORE)
 			return game_reject(out, a, "too_many",
@@ -132,7 +131,8 @@ game_apply_ignore(struct game_state *st, const struct game_action *a, struct gam
 	game_field_i64(ev, out, "ignore", ignore);
 	game_field_raw(ev, out, "ignoring", ignoring_json(out, actor));
 	game_field_str(ev, out, "text",
-		       ignore ? game_printf(out, "You now ignore %s: their tells and channel lines no longer reach you.",
+		       ignore ? game_printf(out,
+					    "You now ignore %s: their tells and channel lines no longer reach you.",
 					    who->name)
 			      : game_printf(out, "You no longer ignore %s.", who->name));
 	return 0;

@@ -97,8 +97,8 @@ game_apply_kill(struct game_state *st, const struct game_action *a, struct game_
 /* --- flee ----------------------------------------------------------------------- */
 
 int
-game_apply_flee(struct game_state *st, const struct game_action *a, const struct game_env *env,
-		struct game_char *actor, struct game_outcome *out)
+game_apply_flee(struct game_state *st, const struct game_action *a, const struct game_env *env, struct game_char *actor,
+		struct game_outcome *out)
 {
 	struct game_room *from = game_state_room(st, actor->room_id), *to;
 	enum game_dir ways[_GAME_DIR_MAX], d;
@@ -226,11 +226,12 @@ mob_dies(struct game_state *st, struct game_char *killer, struct game_mob *m, st
 	game_field_i64(ev, out, "corpse_id", corpse ? corpse->id : 0);
 	game_field_raw(ev, out, "loot", loot_json);
 	game_field_i64(ev, out, "gold", gold);
-	game_field_str(ev, out, "text", game_printf(out, "%s is dead!%s", cap(out, m->name),
-						    corpse ? " Its corpse slumps to the ground." : ""));
-	game_field_str(ev, out, "text_self",
-		       game_printf(out, "You have killed %s!%s", m->name,
+	game_field_str(ev, out, "text",
+		       game_printf(out, "%s is dead!%s", cap(out, m->name),
 				   corpse ? " Its corpse slumps to the ground." : ""));
+	game_field_str(
+		ev, out, "text_self",
+		game_printf(out, "You have killed %s!%s", m->name, corpse ? " Its corpse slumps to the ground." : ""));
 
 	killer->fighting = 0;
 	killer->fight_id = 0;
@@ -343,7 +344,8 @@ hit_event(struct game_outcome *out, int64_t room, bool hit, int64_t dmg, const c
 	}
 	if (char_attacks) {
 		game_field_str(ev, out, "text",
-			       hit ? game_printf(out, "%s hits %s.", att, def) : game_printf(out, "%s misses %s.", att, def));
+			       hit ? game_printf(out, "%s hits %s.", att, def)
+				   : game_printf(out, "%s misses %s.", att, def));
 		game_field_str(ev, out, "text_self",
 			       hit ? game_printf(out, "You hit %s. (%lld)", def, (long long) dmg)
 				   : game_printf(out, "You miss %s.", def));
@@ -410,7 +412,8 @@ game_apply_round(struct game_state *st, const struct game_action *a, const struc
 	hit = game_roll(&rng, 100) <= game_hit_chance(c->level, m->level);
 	dmg = 0;
 	if (hit) {
-		dmg = game_roll_dice(&rng, &dice) + c->level / game_rules.damage_per_levels - m->armor / game_rules.armor_divisor;
+		dmg = game_roll_dice(&rng, &dice) + c->level / game_rules.damage_per_levels -
+		      m->armor / game_rules.armor_divisor;
 		if (dmg < 1)
 			dmg = 1;
 		m->hp = dmg >= m->hp ? 0 : m->hp - (int32_t) dmg;

@@ -91,8 +91,8 @@ bool
 game_verb_internal(enum game_verb v)
 {
 	return v == GAME_VERB_TRIGGER || v == GAME_VERB_ROUND || v == GAME_VERB_DECAY || v == GAME_VERB_RESPAWN ||
-	       v == GAME_VERB_ZONE_TICK || v == GAME_VERB_ZONE_RESET || v == GAME_VERB_RESTOCK || v == GAME_VERB_POISON ||
-	       v == GAME_VERB_SHARE || v == GAME_VERB_GROUP_HEAR || v == GAME_VERB_SCRIPT;
+	       v == GAME_VERB_ZONE_TICK || v == GAME_VERB_ZONE_RESET || v == GAME_VERB_RESTOCK ||
+	       v == GAME_VERB_POISON || v == GAME_VERB_SHARE || v == GAME_VERB_GROUP_HEAR || v == GAME_VERB_SCRIPT;
 }
 
 static bool
@@ -363,8 +363,7 @@ apply(struct game_state *st, const struct game_action *a, const struct game_env 
 }
 
 int
-game_apply(struct game_state *st, const struct game_action *a, const struct game_env *env,
-	   struct game_outcome *out)
+game_apply(struct game_state *st, const struct game_action *a, const struct game_env *env, struct game_outcome *out)
 {
 	int r;
 

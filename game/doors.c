@@ -25,11 +25,11 @@ has_key(struct game_state *st, const struct game_char *c, int64_t key)
 }
 
 struct door_verb {
-	const char *event;  /* DoorOpened ... */
+	const char *event;      /* DoorOpened ... */
 	const char *infinitive; /* "open" */
-	const char *third;  /* "opens" */
-	const char *past;   /* "opens": what the other side hears the door do */
-	const char *done;   /* "opened" */
+	const char *third;      /* "opens" */
+	const char *past;       /* "opens": what the other side hears the door do */
+	const char *done;       /* "opened" */
 	enum game_closable from, to;
 };
 
@@ -67,7 +67,8 @@ refuse(struct game_state *st, const struct game_action *a, const struct game_cha
 	switch (a->verb) {
 	case GAME_VERB_OPEN:
 		if (now == GAME_OPEN)
-			return game_reject(out, a, "already_open", game_cap(game_printf(out, "the %s is already open.", name)));
+			return game_reject(out, a, "already_open",
+					   game_cap(game_printf(out, "the %s is already open.", name)));
 		if (now == GAME_LOCKED)
 			return game_reject(out, a, "locked", game_cap(game_printf(out, "the %s is locked.", name)));
 		return 1;
@@ -92,7 +93,8 @@ refuse(struct game_state *st, const struct game_action *a, const struct game_cha
 		if (!actor->possessions)
 			return game_stale(out); /* the worker reads them for lock and unlock */
 		if (!has_key(st, actor, key))
-			return game_reject(out, a, "no_key", game_printf(out, "You have no key that fits the %s.", name));
+			return game_reject(out, a, "no_key",
+					   game_printf(out, "You have no key that fits the %s.", name));
 		return 1;
 	default:
 		return game_stale(out);
@@ -144,8 +146,7 @@ door_event(struct game_outcome *out, const struct door_verb *dv, const struct ga
  * turn: a locked one stays locked until content can say which key fits.
  */
 static int
-apply_container(struct game_state *st, const struct game_action *a, struct game_char *actor,
-		struct game_outcome *out)
+apply_container(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out)
 {
 	struct game_item *c = game_item(st, a->container_id);
 	const struct door_verb *dv = door_verb(a->verb);
@@ -164,7 +165,8 @@ apply_container(struct game_state *st, const struct game_action *a, struct game_
 		return game_reject(out, a, "not_a_container",
 				   game_cap(game_printf(out, "%s can't be %s.", name, dv->done)));
 	if (a->verb == GAME_VERB_LOCK || a->verb == GAME_VERB_UNLOCK)
-		return game_reject(out, a, "no_lock", game_cap(game_printf(out, "%s has no lock you could work.", name)));
+		return game_reject(out, a, "no_lock",
+				   game_cap(game_printf(out, "%s has no lock you could work.", name)));
 	if (a->verb == GAME_VERB_OPEN && c->state == GAME_LOCKED)
 		return game_reject(out, a, "locked", game_cap(game_printf(out, "%s is locked.", name)));
 	if (a->verb == GAME_VERB_OPEN && c->state == GAME_OPEN)
@@ -177,8 +179,7 @@ apply_container(struct game_state *st, const struct game_action *a, struct game_
 	game_event_stream(ev, out, GAME_STREAM_ROOM, actor->room_id);
 	game_field_i64(ev, out, "container_id", c->id);
 	game_field_str(ev, out, "state", dv->to == GAME_OPEN ? "open" : "closed");
-	game_field_str(ev, out, "text",
-		       game_printf(out, "%s %s %s.", game_seen_name(actor), dv->third, name));
+	game_field_str(ev, out, "text", game_printf(out, "%s %s %s.", game_seen_name(actor), dv->third, name));
 	game_field_str(ev, out, "text_self", game_printf(out, "You %s %s.", dv->infinitive, name));
 	return 0;
 }

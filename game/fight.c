@@ -81,12 +81,16 @@ game_char_in_room(struct game_state *st, int64_t id, int64_t room)
 }
 
 void
-game_schedule_round(struct game_outcome *out, const struct game_char *c, const struct game_mob *m,
-	       int64_t room, int64_t recall, int64_t fight_id, int64_t delay_ms)
+game_schedule_round(struct game_outcome *out, const struct game_char *c, const struct game_mob *m, int64_t room,
+		    int64_t recall, int64_t fight_id, int64_t delay_ms)
 {
 	struct game_followup f = {
-		.action = {.verb = GAME_VERB_ROUND, .actor_char = c->id, .room_id = room, .target_mob = m->id,
-			   .fight_id = fight_id, .recall_room = recall},
+		.action = {.verb = GAME_VERB_ROUND,
+			   .actor_char = c->id,
+			   .room_id = room,
+			   .target_mob = m->id,
+			   .fight_id = fight_id,
+			   .recall_room = recall},
 		.delay_ms = delay_ms,
 		.lock_rooms = {room, recall},
 		.nlock_rooms = recall && recall != room ? 2 : 1,
@@ -107,8 +111,7 @@ game_recall_of(const struct game_state *st, int64_t instance_id)
 }
 
 int
-game_fight_start(struct game_state *st, const struct game_action *a, struct game_char *actor,
-		 struct game_outcome *out)
+game_fight_start(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out)
 {
 	struct game_room *room = game_state_room(st, actor->room_id);
 	struct game_mob *m;
@@ -182,8 +185,9 @@ game_gain_xp(struct game_char *c, int64_t xp, bool share, struct game_outcome *o
 	game_event_stream(ev, out, GAME_STREAM_CHAR, c->id);
 	game_field_i64(ev, out, "level", level);
 	game_field_i64(ev, out, "max_hp", c->max_hp);
-	game_field_str(ev, out, "text",
-		       game_printf(out, "You are now level %d! You feel tougher (%d hp).", (int) level, (int) c->max_hp));
+	game_field_str(
+		ev, out, "text",
+		game_printf(out, "You are now level %d! You feel tougher (%d hp).", (int) level, (int) c->max_hp));
 }
 
 void
@@ -220,8 +224,7 @@ game_share_xp(struct game_state *st, struct game_char *killer, const struct game
 	for (size_t i = 0; i < n; i++) {
 		game_str_printf(&json, "%s{\"character_id\":%lld,\"name\":", i ? "," : "", (long long) with[i]->id);
 		game_str_json(&json, with[i]->name);
-		game_str_printf(&json, ",\"xp\":%lld}",
-				(long long) (base + (with[i]->id == killer->id ? rest : 0)));
+		game_str_printf(&json, ",\"xp\":%lld}", (long long) (base + (with[i]->id == killer->id ? rest : 0)));
 	}
 	game_str_puts(&json, "]");
 	ev = game_event_new(out, "ExperienceShared");
@@ -240,7 +243,9 @@ game_share_xp(struct game_state *st, struct game_char *killer, const struct game
 	game_gain_xp(killer, base + rest, true, out);
 	for (size_t i = 0; i < n; i++) {
 		struct game_followup f = {
-			.action = {.verb = GAME_VERB_SHARE, .actor_char = with[i]->id, .room_id = room->id,
+			.action = {.verb = GAME_VERB_SHARE,
+				   .actor_char = with[i]->id,
+				   .room_id = room->id,
 				   .amount = base},
 			.lock_char = with[i]->id,
 		};

@@ -21,11 +21,13 @@ game_char_moved(struct game_state *st, struct game_char *c, const struct game_ro
 		game_field_str(ev, out, "dir", dir);
 	game_field_str(ev, out, "to_name", sees ? to->name : "Darkness");
 	if (dir)
-		game_field_str(ev, out, "text", sees ? game_printf(out, "You go %s, to %s.", dir, to->name)
-						     : game_printf(out, "You go %s, into darkness.", dir));
+		game_field_str(ev, out, "text",
+			       sees ? game_printf(out, "You go %s, to %s.", dir, to->name)
+				    : game_printf(out, "You go %s, into darkness.", dir));
 	else
-		game_field_str(ev, out, "text", sees ? game_printf(out, "You find yourself in %s.", to->name)
-						     : "You find yourself in darkness.");
+		game_field_str(ev, out, "text",
+			       sees ? game_printf(out, "You find yourself in %s.", to->name)
+				    : "You find yourself in darkness.");
 	game_follow_move(c, to, out);
 	if (to->zone_id && to->zone_id != from->zone_id)
 		game_follow_wake(to, out);
@@ -34,8 +36,8 @@ game_char_moved(struct game_state *st, struct game_char *c, const struct game_ro
 }
 
 void
-game_follow_leader(const struct game_char *c, const struct game_room *from, const struct game_room *to,
-		   const char *dir, struct game_outcome *out)
+game_follow_leader(const struct game_char *c, const struct game_room *from, const struct game_room *to, const char *dir,
+		   struct game_outcome *out)
 {
 	enum game_dir d = game_dir_from_string(dir);
 
@@ -44,8 +46,13 @@ game_follow_leader(const struct game_char *c, const struct game_room *from, cons
 	for (size_t i = 0; i < c->nfollowers && i < GAME_MAX_FOLLOWERS; i++) {
 		struct game_followup f = {
 			/* target_char: the leader it follows, so the move checks it still does. */
-			.action = {.verb = GAME_VERB_MOVE, .actor_char = c->followers[i], .room_id = from->id,
-				   .to_room_id = to->id, .dir = d, .has_dir = true, .target_char = c->id},
+			.action = {.verb = GAME_VERB_MOVE,
+				   .actor_char = c->followers[i],
+				   .room_id = from->id,
+				   .to_room_id = to->id,
+				   .dir = d,
+				   .has_dir = true,
+				   .target_char = c->id},
 			.lock_rooms = {from->id, to->id},
 			.nlock_rooms = 2,
 			.lock_char = c->followers[i],
@@ -123,8 +130,11 @@ game_follow_poison(struct game_char *c, const struct game_mob *m, int64_t room, 
 {
 	struct game_event *ev = game_event_new(out, "Poisoned");
 	struct game_followup f = {
-		.action = {.verb = GAME_VERB_POISON, .actor_char = c->id, .room_id = room,
-			   .until_ms = now_ms + game_rules.poison_ms, .target_mob = m->id},
+		.action = {.verb = GAME_VERB_POISON,
+			   .actor_char = c->id,
+			   .room_id = room,
+			   .until_ms = now_ms + game_rules.poison_ms,
+			   .target_mob = m->id},
 		.delay_ms = game_rules.poison_tick_ms,
 		.lock_char = c->id,
 	};

@@ -111,8 +111,7 @@ game_item_create(struct game_state *st, struct game_outcome *out, const struct g
 /* Moves an item to a new owner (all owners 0: to nowhere, before deleting),
  * keeping weights, counts and floor lists true. */
 void
-game_item_move(struct game_state *st, struct game_item *it, int64_t owner_char, int64_t owner_room,
-	       int64_t owner_item);
+game_item_move(struct game_state *st, struct game_item *it, int64_t owner_char, int64_t owner_room, int64_t owner_item);
 /* Moves take of it (all of it, or a part split off into a new row) to a new
  * owner; the moved item, or NULL (and overflow) when no id is left. */
 struct game_item *
@@ -159,8 +158,7 @@ game_char_update_light(struct game_state *st, struct game_char *c);
 /* Rejects (not_seen) an action whose targets the actor cannot see: in the
  * dark, or invisible.  Returns 0; out->result says whether it rejected. */
 int
-game_check_seen(struct game_state *st, const struct game_action *a, struct game_char *actor,
-		struct game_outcome *out);
+game_check_seen(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
 /* Run by game_apply() on what an action wrote: the room and instance events
  * of an actor (or on a target) that others cannot see -- invisible, or in a
  * room without light -- keep its name, ids and actor key out. */
@@ -191,8 +189,8 @@ game_follow_look(const struct game_char *c, const struct game_room *room, struct
 /* c walked dir from from to to: each of its followers (c->followers) walks
  * the same way, as a follow-up action of its own (issue 17). */
 void
-game_follow_leader(const struct game_char *c, const struct game_room *from, const struct game_room *to,
-		   const char *dir, struct game_outcome *out);
+game_follow_leader(const struct game_char *c, const struct game_room *from, const struct game_room *to, const char *dir,
+		   struct game_outcome *out);
 
 /* ---- fight.c: how a fight starts, and what rounds are made of ---------------- */
 
@@ -233,8 +231,7 @@ game_recall_of(const struct game_state *st, int64_t instance_id);
  * no fighting players): the checks, both sides' fight state, CombatStarted
  * and the first round.  A mob's attack (mobact.c) starts it the same way. */
 int
-game_fight_start(struct game_state *st, const struct game_action *a, struct game_char *actor,
-		 struct game_outcome *out);
+game_fight_start(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
 
 /* ---- script.c: content triggers (issue 13) ----------------------------------- */
 
@@ -313,21 +310,19 @@ game_apply_consider(struct game_state *st, const struct game_action *a, struct g
 
 /* who.c */
 int
-game_apply_who(struct game_state *st, const struct game_action *a, struct game_char *actor,
-	       const struct game_env *env, struct game_outcome *out);
+game_apply_who(struct game_state *st, const struct game_action *a, struct game_char *actor, const struct game_env *env,
+	       struct game_outcome *out);
 
 /* talk.c */
 int
 game_apply_say(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
 int
-game_apply_emote(struct game_state *st, const struct game_action *a, struct game_char *actor,
-		 struct game_outcome *out);
+game_apply_emote(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
 int
 game_apply_nod(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
 /* group.c (issue 17) */
 int
-game_apply_group(struct game_state *st, const struct game_action *a, struct game_char *actor,
-		 struct game_outcome *out);
+game_apply_group(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
 int
 game_apply_group_invite(struct game_state *st, const struct game_action *a, struct game_char *actor,
 			struct game_outcome *out);
@@ -338,22 +333,18 @@ int
 game_apply_group_leave(struct game_state *st, const struct game_action *a, struct game_char *actor,
 		       struct game_outcome *out);
 int
-game_apply_gtell(struct game_state *st, const struct game_action *a, struct game_char *actor,
-		 struct game_outcome *out);
+game_apply_gtell(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
 int
 game_apply_share(struct game_state *st, const struct game_action *a, struct game_outcome *out);
 int
 game_apply_group_hear(struct game_state *st, const struct game_action *a, struct game_outcome *out);
 /* presence.c (issue 17): quit, afk, title, and coming back */
 int
-game_apply_quit(struct game_state *st, const struct game_action *a, struct game_char *actor,
-		struct game_outcome *out);
+game_apply_quit(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
 int
-game_apply_afk(struct game_state *st, const struct game_action *a, struct game_char *actor,
-	       struct game_outcome *out);
+game_apply_afk(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
 int
-game_apply_title(struct game_state *st, const struct game_action *a, struct game_char *actor,
-		 struct game_outcome *out);
+game_apply_title(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
 void
 game_presence_return(struct game_char *actor, const struct game_action *a, struct game_outcome *out);
 /* channels.c (issue 17): gossip, ooc, mute, unmute, ignore, unignore */
@@ -361,8 +352,7 @@ int
 game_apply_channel(struct game_state *st, const struct game_action *a, struct game_char *actor,
 		   struct game_outcome *out);
 int
-game_apply_mute(struct game_state *st, const struct game_action *a, struct game_char *actor,
-		struct game_outcome *out);
+game_apply_mute(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
 int
 game_apply_ignore(struct game_state *st, const struct game_action *a, struct game_char *actor,
 		  struct game_outcome *out);
@@ -382,8 +372,7 @@ game_apply_unfollow(struct game_state *st, const struct game_action *a, struct g
 int
 game_apply_tell(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
 int
-game_apply_shout(struct game_state *st, const struct game_action *a, struct game_char *actor,
-		 struct game_outcome *out);
+game_apply_shout(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
 
 /* doors.c */
 int
@@ -398,8 +387,8 @@ game_apply_trigger(struct game_state *st, const struct game_action *a, struct ga
 int
 game_apply_kill(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out);
 int
-game_apply_flee(struct game_state *st, const struct game_action *a, const struct game_env *env,
-		struct game_char *actor, struct game_outcome *out);
+game_apply_flee(struct game_state *st, const struct game_action *a, const struct game_env *env, struct game_char *actor,
+		struct game_outcome *out);
 /* Internal verbs: no acting character to tell, so they never reject. */
 int
 game_apply_round(struct game_state *st, const struct game_action *a, const struct game_env *env,

@@ -73,12 +73,12 @@ enum game_verb {
 	GAME_VERB_FOLLOW,   /* follow <someone>: walk where they walk */
 	GAME_VERB_UNFOLLOW, /* unfollow */
 	/* Shops and needs (issue 12, game/shop.c) */
-	GAME_VERB_LIST,  /* a shopkeeper's wares and prices */
-	GAME_VERB_BUY,   /* text: the ware's words */
-	GAME_VERB_SELL,  /* items[0], to the shopkeeper target_mob */
-	GAME_VERB_VALUE, /* items[0]: what the shopkeeper would pay */
-	GAME_VERB_EAT,   /* items[0]: food */
-	GAME_VERB_DRINK, /* items[0]: food whose template says drink */
+	GAME_VERB_LIST,         /* a shopkeeper's wares and prices */
+	GAME_VERB_BUY,          /* text: the ware's words */
+	GAME_VERB_SELL,         /* items[0], to the shopkeeper target_mob */
+	GAME_VERB_VALUE,        /* items[0]: what the shopkeeper would pay */
+	GAME_VERB_EAT,          /* items[0]: food */
+	GAME_VERB_DRINK,        /* items[0]: food whose template says drink */
 	GAME_VERB_GROUP,        /* group: list the members */
 	GAME_VERB_GROUP_INVITE, /* group invite <name> */
 	GAME_VERB_GROUP_ACCEPT, /* group accept */
@@ -99,15 +99,15 @@ enum game_verb {
 	GAME_VERB_USE,
 	/* Internal verbs: asked for by the rules themselves (struct
 	 * game_followup), never typed, never accepted from a client. */
-	GAME_VERB_TRIGGER, /* a room's on-enter triggers, after a move into it */
-	GAME_VERB_ROUND,   /* one combat round: actor_char vs target_mob */
-	GAME_VERB_DECAY,   /* a corpse (items[0]) crumbles */
-	GAME_VERB_RESPAWN, /* a dead mob (target_mob) comes back at its spawn room */
-	GAME_VERB_ZONE_TICK, /* a zone's living-world tick (game/zone.c): the zone of room_id */
+	GAME_VERB_TRIGGER,    /* a room's on-enter triggers, after a move into it */
+	GAME_VERB_ROUND,      /* one combat round: actor_char vs target_mob */
+	GAME_VERB_DECAY,      /* a corpse (items[0]) crumbles */
+	GAME_VERB_RESPAWN,    /* a dead mob (target_mob) comes back at its spawn room */
+	GAME_VERB_ZONE_TICK,  /* a zone's living-world tick (game/zone.c): the zone of room_id */
 	GAME_VERB_ZONE_RESET, /* a zone's reset falls due (game/reset.c): asks for each restock */
 	GAME_VERB_RESTOCK,    /* one thing of a reset (game/reset.c): an item, a mob, a door */
 	GAME_VERB_POISON,     /* poison hurts actor_char until until_ms (game/poison.c) */
-	GAME_VERB_SHARE,   /* a member's share of a group kill's experience (amount), issue 17 */
+	GAME_VERB_SHARE,      /* a member's share of a group kill's experience (amount), issue 17 */
 	GAME_VERB_GROUP_HEAR, /* a member hears a gtell (text) or a leave (amount 1) of target_char, issue 17 */
 	GAME_VERB_SCRIPT, /* issue 13: one step of a content trigger, a room's random roll, the sky (game/scripted.c) */
 	_GAME_VERB_MAX,
@@ -184,26 +184,26 @@ enum game_closable {
 };
 
 #define GAME_MAX_ROOMS 64
-#define GAME_MAX_CHARS 2400 /* locked ones + 32 shown per locked room + read ones */
-#define GAME_MAX_THINGS 128  /* mobs or items listed in one room */
-#define GAME_MAX_ITEMS 2048  /* items in one batch: locked ones and ones read for display */
-#define GAME_MAX_MOBS 64     /* mobs read for look and consider in one batch */
-#define GAME_MAX_INSTANCES 4 /* instances locked in one batch (shout) */
-#define GAME_MAX_TARGETS 32  /* things one action acts on ("get all") */
-#define GAME_MAX_POSSESSIONS 64 /* a character's items read for inventory, equipment, wear */
-#define GAME_MAX_CONTENTS 32 /* a container's items read for look in */
-#define GAME_MAX_NEW_ITEMS 256 /* item ids reserved for one batch (stacks split, coins dropped) */
-#define GAME_MAX_SAY 1024    /* bytes of text in say, emote, tell, shout */
-#define GAME_MAX_TRIGGERS 4   /* on-enter triggers of one room */
-#define GAME_MAX_WHO 64       /* characters one who lists */
+#define GAME_MAX_CHARS 2400           /* locked ones + 32 shown per locked room + read ones */
+#define GAME_MAX_THINGS 128           /* mobs or items listed in one room */
+#define GAME_MAX_ITEMS 2048           /* items in one batch: locked ones and ones read for display */
+#define GAME_MAX_MOBS 64              /* mobs read for look and consider in one batch */
+#define GAME_MAX_INSTANCES 4          /* instances locked in one batch (shout) */
+#define GAME_MAX_TARGETS 32           /* things one action acts on ("get all") */
+#define GAME_MAX_POSSESSIONS 64       /* a character's items read for inventory, equipment, wear */
+#define GAME_MAX_CONTENTS 32          /* a container's items read for look in */
+#define GAME_MAX_NEW_ITEMS 256        /* item ids reserved for one batch (stacks split, coins dropped) */
+#define GAME_MAX_SAY 1024             /* bytes of text in say, emote, tell, shout */
+#define GAME_MAX_TRIGGERS 4           /* on-enter triggers of one room */
+#define GAME_MAX_WHO 64               /* characters one who lists */
 #define GAME_MAX_GOLD 1000000000000LL /* most gold one action may move */
 #define GAME_MAX_STACK 2147483647LL   /* items.quantity is an SQL integer */
-#define GAME_MAX_LOOT 4      /* entries of a mob's loot table */
-#define GAME_MAX_IGNORE 32  /* characters one ignores (characters.ignoring), issue 17 */
+#define GAME_MAX_LOOT 4               /* entries of a mob's loot table */
+#define GAME_MAX_IGNORE 32            /* characters one ignores (characters.ignoring), issue 17 */
 #define GAME_CHANNEL_GOSSIP 1u
 #define GAME_CHANNEL_OOC 2u
-#define GAME_MAX_TITLE 60    /* characters (code points) of a title, issue 17 */
-#define GAME_MAX_RECALL 4    /* recall rooms known to one batch (one per instance) */
+#define GAME_MAX_TITLE 60 /* characters (code points) of a title, issue 17 */
+#define GAME_MAX_RECALL 4 /* recall rooms known to one batch (one per instance) */
 
 /* The payload format version the rules write for an event type (event_log.v,
  * game/versions.c): 1 unless its shape changed. */
@@ -230,7 +230,7 @@ struct game_thing {
 	int64_t id;
 	const char *name;
 	int32_t quantity;
-	bool money;  /* coins: named by how many ("a pile of 12 gold coins") */
+	bool money;     /* coins: named by how many ("a pile of 12 gold coins") */
 	bool light;     /* lights a dark room (item_templates.stats.light) */
 	bool invisible; /* seen only by those who detect invisible (stats.invisible) */
 };
@@ -272,11 +272,11 @@ enum game_fx {
 	GAME_FX_OPEN,     /* the door dir of the room opens (a hidden exit appears) */
 	GAME_FX_CLOSE,
 	GAME_FX_LOCK,
-	GAME_FX_DAMAGE,   /* the target loses amount hp (never below 1) */
+	GAME_FX_DAMAGE, /* the target loses amount hp (never below 1) */
 	GAME_FX_HEAL,
-	GAME_FX_SET,      /* the room's runtime flag name is set */
+	GAME_FX_SET, /* the room's runtime flag name is set */
 	GAME_FX_CLEAR,
-	GAME_FX_CALL,     /* the room's trigger named name fires (one level deeper) */
+	GAME_FX_CALL, /* the room's trigger named name fires (one level deeper) */
 	_GAME_FX_MAX,
 	_GAME_FX_INVALID = -EINVAL,
 };
@@ -287,16 +287,16 @@ enum game_daytime {
 	GAME_TIME_NIGHT,
 };
 
-#define GAME_MAX_SCRIPTS 12      /* triggers of one room, its own and its mobs' */
-#define GAME_MAX_EFFECTS 8       /* steps of one trigger */
-#define GAME_MAX_MARKS 8         /* runtime flags of one room */
-#define GAME_MAX_TAGS 8          /* taxonomy tags of one thing */
-#define GAME_SCRIPT_MAX_DEPTH 8  /* triggers firing triggers: deeper stops with TriggerChainStopped */
+#define GAME_MAX_SCRIPTS 12        /* triggers of one room, its own and its mobs' */
+#define GAME_MAX_EFFECTS 8         /* steps of one trigger */
+#define GAME_MAX_MARKS 8           /* runtime flags of one room */
+#define GAME_MAX_TAGS 8            /* taxonomy tags of one thing */
+#define GAME_SCRIPT_MAX_DEPTH 8    /* triggers firing triggers: deeper stops with TriggerChainStopped */
 #define GAME_SCRIPT_RANDOM_MS 1000 /* a zone rolls its random triggers at most once a second ... */
 #define GAME_SCRIPT_RANDOM_ROOMS 4 /* ... in at most this many occupied rooms ... */
 #define GAME_SCRIPT_RANDOM_FIRES 2 /* ... firing at most this many triggers in each */
-#define GAME_SCRIPT_RANDOM (-1)  /* game_action.script: roll the room's random triggers */
-#define GAME_SCRIPT_SKY (-2)     /* game_action.script: tell the room the sky changed (amount: enum game_sky_change) */
+#define GAME_SCRIPT_RANDOM (-1)    /* game_action.script: roll the room's random triggers */
+#define GAME_SCRIPT_SKY (-2) /* game_action.script: tell the room the sky changed (amount: enum game_sky_change) */
 #define GAME_MAX_WEATHERS 8
 
 /* Conditions: all must hold (content "if"). */
@@ -307,15 +307,15 @@ struct game_cond {
 	bool flag_clear;              /* ... is clear instead of set */
 	int32_t chance;               /* percent, 0: always */
 	enum game_daytime time;
-	const char *weather;          /* "rain": only in that weather; "!rain": never in it */
-	const char *tag;              /* drop and give: the item carries this tag (or one under it) */
-	const char *room_tag;         /* drop: the room or a thing lying in it carries this tag */
+	const char *weather;  /* "rain": only in that weather; "!rain": never in it */
+	const char *tag;      /* drop and give: the item carries this tag (or one under it) */
+	const char *room_tag; /* drop: the room or a thing lying in it carries this tag */
 };
 
 struct game_effect {
 	enum game_fx kind;
 	const char *text;
-	int64_t delay_ms;  /* before this step */
+	int64_t delay_ms; /* before this step */
 	int64_t amount;
 	int64_t room;      /* teleport: where to (resolved to the room of this instance) */
 	enum game_dir dir; /* open, close, lock */
@@ -328,14 +328,14 @@ struct game_effect {
 };
 
 struct game_script {
-	int64_t id;           /* triggers.id: a step names its trigger by it */
-	bool alive;           /* its mob is alive (a dead mob's triggers stay for its death) */
+	int64_t id; /* triggers.id: a step names its trigger by it */
+	bool alive; /* its mob is alive (a dead mob's triggers stay for its death) */
 	enum game_on on;
-	const char *name;     /* unique in its content */
-	int64_t mob;          /* the mob it belongs to (a live mob of this room), 0: the room's own */
+	const char *name; /* unique in its content */
+	int64_t mob;      /* the mob it belongs to (a live mob of this room), 0: the room's own */
 	const char *mob_name;
-	const char *words;    /* speech: keywords (any one, a whole word); command: the command */
-	int64_t item;         /* give: the template the mob takes, 0: any */
+	const char *words; /* speech: keywords (any one, a whole word); command: the command */
+	int64_t item;      /* give: the template the mob takes, 0: any */
 	struct game_cond cond;
 	struct game_effect fx[GAME_MAX_EFFECTS];
 	size_t nfx;
@@ -372,14 +372,14 @@ struct game_room {
 	const char *name;
 	const char *description;
 	bool dark;
-	bool safe;   /* no fighting here (room flag "safe") */
-	int64_t exits[_GAME_DIR_MAX]; /* 0 = no exit */
+	bool safe;                               /* no fighting here (room flag "safe") */
+	int64_t exits[_GAME_DIR_MAX];            /* 0 = no exit */
 	enum game_closable doors[_GAME_DIR_MAX]; /* GAME_OPEN also when there is no door */
 	bool has_door[_GAME_DIR_MAX];
 	const char *exit_names[_GAME_DIR_MAX]; /* the name of the room each exit leads to */
 	const char *door_names[_GAME_DIR_MAX]; /* "iron-bound trapdoor"; NULL: "door" */
-	int64_t door_keys[_GAME_DIR_MAX]; /* item template that locks and unlocks it, 0 = none */
-	bool door_dirty[_GAME_DIR_MAX];   /* OUT: the worker writes doors[d] back */
+	int64_t door_keys[_GAME_DIR_MAX];      /* item template that locks and unlocks it, 0 = none */
+	bool door_dirty[_GAME_DIR_MAX];        /* OUT: the worker writes doors[d] back */
 	struct game_trigger on_enter[GAME_MAX_TRIGGERS];
 	size_t non_enter;
 	struct game_thing mobs[GAME_MAX_THINGS];
@@ -391,12 +391,12 @@ struct game_room {
 	size_t nscripts;
 	const char *marks[GAME_MAX_MARKS]; /* runtime flags set by triggers (rooms.marks) */
 	size_t nmarks;
-	bool marks_dirty;                  /* OUT: the worker writes marks back */
-	bool hidden[_GAME_DIR_MAX];        /* a hidden exit: not there for players unless its door is open */
-	bool outdoors;                     /* not flagged "indoors": dark at night (in a zone with a sky) */
-	bool night;                        /* set by game_apply() from the sky and the clock */
+	bool marks_dirty;           /* OUT: the worker writes marks back */
+	bool hidden[_GAME_DIR_MAX]; /* a hidden exit: not there for players unless its door is open */
+	bool outdoors;              /* not flagged "indoors": dark at night (in a zone with a sky) */
+	bool night;                 /* set by game_apply() from the sky and the clock */
 	struct game_sky sky;
-	const char *tags[GAME_MAX_TAGS];   /* taxonomy tags of the room and of the things on its floor */
+	const char *tags[GAME_MAX_TAGS]; /* taxonomy tags of the room and of the things on its floor */
 	size_t ntags;
 	int64_t item_tags_of[GAME_MAX_TAGS]; /* the floor item each tag came from (0: the room's own) */
 };
@@ -421,36 +421,36 @@ struct game_char {
 	int32_t level;
 	int32_t hp, max_hp;
 	int64_t gold;
-	int64_t xp;         /* experience; the level follows it (game_level_for_xp) */
-	int64_t hp_at_ms;   /* when hp was last written: regeneration counts from here */
-	int64_t fighting;   /* the mob it fights, 0 = none */
-	int64_t fight_id;   /* the action that started the fight: its rounds carry it */
-	int64_t following;  /* the character it follows, 0 = none (issue 17) */
+	int64_t xp;                            /* experience; the level follows it (game_level_for_xp) */
+	int64_t hp_at_ms;                      /* when hp was last written: regeneration counts from here */
+	int64_t fighting;                      /* the mob it fights, 0 = none */
+	int64_t fight_id;                      /* the action that started the fight: its rounds carry it */
+	int64_t following;                     /* the character it follows, 0 = none (issue 17) */
 	int64_t followers[GAME_MAX_FOLLOWERS]; /* locked: who follows it from its room, for a move's follow-ups */
 	size_t nfollowers;
-	bool following_set; /* OUT: following changed, the worker writes it */
-	int64_t group_id;     /* its group (the id of the one who made it), 0 = none (issue 17) */
-	int64_t group_invite; /* locked: the group it is invited to, 0 = none */
+	bool following_set;                       /* OUT: following changed, the worker writes it */
+	int64_t group_id;                         /* its group (the id of the one who made it), 0 = none (issue 17) */
+	int64_t group_invite;                     /* locked: the group it is invited to, 0 = none */
 	struct game_member group[GAME_MAX_GROUP]; /* locked, in a group: the members by id (itself too) */
 	size_t ngroup;
-	bool group_set;       /* OUT: group_id or group_invite changed, the worker writes both */
-	bool quit;            /* it left the world (characters.in_world false); its next command brings it back (issue 17) */
-	bool afk;             /* away from keyboard: shown in who, cleared by its next command */
-	const char *title;    /* shown after its name in who and look; NULL = none */
-	bool presence_set;    /* OUT: quit, afk or title changed, the worker writes all three */
-	uint32_t muted;       /* its account's muted channels: GAME_CHANNEL_GOSSIP | GAME_CHANNEL_OOC */
+	bool group_set; /* OUT: group_id or group_invite changed, the worker writes both */
+	bool quit;      /* it left the world (characters.in_world false); its next command brings it back (issue 17) */
+	bool afk;       /* away from keyboard: shown in who, cleared by its next command */
+	const char *title;                 /* shown after its name in who and look; NULL = none */
+	bool presence_set;                 /* OUT: quit, afk or title changed, the worker writes all three */
+	uint32_t muted;                    /* its account's muted channels: GAME_CHANNEL_GOSSIP | GAME_CHANNEL_OOC */
 	int64_t ignoring[GAME_MAX_IGNORE]; /* locked: the characters it ignores */
 	size_t nignoring;
-	bool channels_set;    /* OUT: muted or ignoring changed, the worker writes both */
+	bool channels_set;      /* OUT: muted or ignoring changed, the worker writes both */
 	int64_t carried_weight; /* weighed: everything it owns, worn, carried and inside those */
 	int32_t carried_count;  /* possessions: how many things it carries (not worn) in all */
-	bool light;       /* holds a light (a worn item whose template has stats.light) */
-	bool invisible;   /* characters.flags "invisible" */
-	bool detect_invisible; /* characters.flags "detect_invisible": sees invisible things */
-	bool weighed;     /* carried_weight was read under its lock (the worker reads it where needed) */
-	bool possessions; /* its worn items and first carried ones are in the state's items */
-	bool locked; /* the worker holds its row lock: the rules may change it */
-	bool dirty;  /* OUT: changed by the rules, the worker writes it back */
+	bool light;             /* holds a light (a worn item whose template has stats.light) */
+	bool invisible;         /* characters.flags "invisible" */
+	bool detect_invisible;  /* characters.flags "detect_invisible": sees invisible things */
+	bool weighed;           /* carried_weight was read under its lock (the worker reads it where needed) */
+	bool possessions;       /* its worn items and first carried ones are in the state's items */
+	bool locked;            /* the worker holds its row lock: the rules may change it */
+	bool dirty;             /* OUT: changed by the rules, the worker writes it back */
 };
 
 /*
@@ -470,29 +470,29 @@ struct game_item {
 	enum game_slot worn_slot; /* where its owner wears it now */
 	enum game_closable state; /* containers */
 	bool stackable;
-	bool light;       /* stats.light: lights a dark room while worn (held) or lying there */
-	bool invisible;   /* stats.invisible */
-	bool fixture;     /* stats.fixture: part of the room (a crate, an anvil), never taken */
-	int32_t weight;   /* of one */
-	int32_t capacity; /* containers: the weight they hold */
-	int64_t quantity; /* 1..GAME_MAX_STACK */
+	bool light;              /* stats.light: lights a dark room while worn (held) or lying there */
+	bool invisible;          /* stats.invisible */
+	bool fixture;            /* stats.fixture: part of the room (a crate, an anvil), never taken */
+	int32_t weight;          /* of one */
+	int32_t capacity;        /* containers: the weight they hold */
+	int64_t quantity;        /* 1..GAME_MAX_STACK */
 	int64_t contents_weight; /* containers: everything inside, nested */
 	int32_t contents_count;  /* containers: things directly inside, in all */
-	bool contents;    /* its first GAME_MAX_CONTENTS things inside are in the state */
+	bool contents;           /* its first GAME_MAX_CONTENTS things inside are in the state */
 	int64_t owner_char, owner_room, owner_mob, owner_item;
-	bool locked;  /* the worker holds its row lock */
-	bool dirty;   /* OUT: the worker writes owner, worn_slot and quantity back */
-	bool created; /* OUT: a new row (a split stack, dropped coins), id reserved by the worker */
-	bool deleted; /* OUT: gone (coins picked up): the worker deletes the row */
-	bool spill;   /* OUT, with deleted: what is inside goes to the item's owner first (decay) */
-	bool named;   /* name is the item's own (a corpse's), not its template's: written on create */
+	bool locked;             /* the worker holds its row lock */
+	bool dirty;              /* OUT: the worker writes owner, worn_slot and quantity back */
+	bool created;            /* OUT: a new row (a split stack, dropped coins), id reserved by the worker */
+	bool deleted;            /* OUT: gone (coins picked up): the worker deletes the row */
+	bool spill;              /* OUT, with deleted: what is inside goes to the item's owner first (decay) */
+	bool named;              /* name is the item's own (a corpse's), not its template's: written on create */
 	struct game_dice damage; /* weapons: template stats.damage */
 	int32_t armor;           /* armour: template stats.armor */
 	/* Shops and needs (game/shop.c): */
-	int64_t value;   /* the template's value in gold */
-	int32_t heal;    /* food: hp eating (or drinking) it gives back (stats.heal) */
-	bool drink;      /* food one drinks, not eats (stats.drink) */
-	const char *keywords; /* a shop's ware: its template's keywords, space-separated */
+	int64_t value;                   /* the template's value in gold */
+	int32_t heal;                    /* food: hp eating (or drinking) it gives back (stats.heal) */
+	bool drink;                      /* food one drinks, not eats (stats.drink) */
+	const char *keywords;            /* a shop's ware: its template's keywords, space-separated */
 	const char *tags[GAME_MAX_TAGS]; /* issue 13: the template's taxonomy tags ("material:wood") */
 	size_t ntags;
 };
@@ -507,9 +507,9 @@ struct game_loot {
 
 /* A shopkeeper's shop (mob template stats.shop), read when the mob is locked. */
 struct game_shop {
-	bool open;            /* the mob keeps a shop */
-	int32_t sell_percent; /* of a ware's value the shop asks */
-	int32_t buy_percent;  /* of a thing's value the shop pays */
+	bool open;                              /* the mob keeps a shop */
+	int32_t sell_percent;                   /* of a ware's value the shop asks */
+	int32_t buy_percent;                    /* of a thing's value the shop pays */
 	struct game_item wares[GAME_MAX_WARES]; /* templates (id 0): made anew for each buyer */
 	size_t nwares;
 };
@@ -523,24 +523,24 @@ struct game_mob {
 	int64_t room_id;
 	int32_t level;
 	int32_t hp, max_hp;
-	int64_t hp_at_ms;     /* when hp was last written */
-	int64_t fighting;     /* the character it fights back, 0 = none */
-	bool dead;            /* waiting to respawn: in no room's list */
-	bool invisible;       /* mob_templates.stats.invisible */
-	int64_t spawn_room;   /* where it respawns */
+	int64_t hp_at_ms;   /* when hp was last written */
+	int64_t fighting;   /* the character it fights back, 0 = none */
+	bool dead;          /* waiting to respawn: in no room's list */
+	bool invisible;     /* mob_templates.stats.invisible */
+	int64_t spawn_room; /* where it respawns */
 	/* Content (mob template stats): */
 	struct game_dice damage;
 	int32_t armor;
-	int64_t xp;           /* experience for killing it; 0 = the rules' default by level */
-	int64_t gold_min, gold_max; /* coins in its corpse */
+	int64_t xp;                   /* experience for killing it; 0 = the rules' default by level */
+	int64_t gold_min, gold_max;   /* coins in its corpse */
 	int64_t respawn_ms, decay_ms; /* 0 = the rules' default */
 	struct game_loot loot[GAME_MAX_LOOT];
 	size_t nloot;
 	struct game_shop shop;
-	bool poison;          /* its blows may poison (template stats.poison) */
+	bool poison; /* its blows may poison (template stats.poison) */
 	bool locked;
-	bool dirty;           /* OUT: the worker writes it back */
-	int64_t corpse_id;    /* OUT: died: the worker moves what it owned into this corpse */
+	bool dirty;        /* OUT: the worker writes it back */
+	int64_t corpse_id; /* OUT: died: the worker moves what it owned into this corpse */
 };
 
 /* A character who may be online, read for who. */
@@ -586,7 +586,7 @@ enum game_mob_flag {
 
 struct game_zone_room {
 	int64_t id;
-	bool no_mob;  /* room flag "no_mob": no mob walks in */
+	bool no_mob; /* room flag "no_mob": no mob walks in */
 	bool safe;
 	int64_t exits[_GAME_DIR_MAX]; /* 0 = no exit */
 	enum game_closable doors[_GAME_DIR_MAX];
@@ -599,9 +599,9 @@ struct game_zone_mob {
 	int64_t template_id; /* kin: the same template */
 	int64_t room_id;
 	int32_t hp, max_hp;
-	int64_t hp_at_ms;    /* when hp was written: the tick regenerates it to now */
-	int64_t fighting;    /* the character it fights back, 0 = none */
-	uint32_t flags;      /* enum game_mob_flag */
+	int64_t hp_at_ms; /* when hp was written: the tick regenerates it to now */
+	int64_t fighting; /* the character it fights back, 0 = none */
+	uint32_t flags;   /* enum game_mob_flag */
 };
 
 struct game_zone_char {
@@ -637,11 +637,11 @@ enum game_reset_mode {
  */
 struct game_zone_spawn {
 	int64_t template_id;
-	const char *name;  /* the template's: for the event text */
+	const char *name; /* the template's: for the event text */
 	int32_t weight;
 	int64_t quantity;
-	enum game_slot worn; /* with a mob: worn in this slot, GAME_SLOT_NONE carried */
-	int64_t room_id;     /* where it (or its container, or its mob) is */
+	enum game_slot worn;  /* with a mob: worn in this slot, GAME_SLOT_NONE carried */
+	int64_t room_id;      /* where it (or its container, or its mob) is */
 	int64_t container_id; /* inside this item, 0 = none */
 	int64_t mob_id;       /* with this mob (alive or dead), 0 = none */
 };
@@ -653,10 +653,10 @@ struct game_zone_dead {
 };
 
 struct game_zone {
-	bool loaded;      /* the worker read it (a zone tick's batch) */
+	bool loaded; /* the worker read it (a zone tick's batch) */
 	int64_t zone_id;
 	int64_t instance_id;
-	int64_t tick_ms;  /* the zone's tick period (content zones.tick_ms) */
+	int64_t tick_ms; /* the zone's tick period (content zones.tick_ms) */
 	struct game_zone_room rooms[GAME_ZONE_MAX_ROOMS];
 	size_t nrooms;
 	struct game_zone_mob mobs[GAME_ZONE_MAX_MOBS]; /* alive ones, by id */
@@ -667,8 +667,8 @@ struct game_zone {
 	size_t nitems;
 	/* Resets: */
 	enum game_reset_mode reset_mode;
-	int64_t reset_ms;    /* period; 0 = never */
-	int64_t reset_at_ms; /* the last reset (zone_runtime), 0 = never yet */
+	int64_t reset_ms;                                    /* period; 0 = never */
+	int64_t reset_at_ms;                                 /* the last reset (zone_runtime), 0 = never yet */
 	struct game_zone_spawn spawns[GAME_ZONE_MAX_SPAWNS]; /* missing ones only */
 	size_t nspawns;
 	struct game_zone_dead dead[GAME_ZONE_MAX_DEAD];
@@ -700,14 +700,14 @@ struct game_state {
 	size_t ninstances;
 	struct game_who who[GAME_MAX_WHO]; /* read for who: the instance's most recently active */
 	size_t nwho;
-	bool who_read; /* who was read (the worker reads it for who actions only) */
-	struct game_item coin;  /* template of new coin piles (template_id 0: no money in this world) */
+	bool who_read;           /* who was read (the worker reads it for who actions only) */
+	struct game_item coin;   /* template of new coin piles (template_id 0: no money in this world) */
 	struct game_item corpse; /* template of corpses (template_id 0: mobs leave none) */
 	struct game_recall recall[GAME_MAX_RECALL];
 	size_t nrecall;
 	int64_t new_ids[GAME_MAX_NEW_ITEMS]; /* reserved ids for created items */
 	size_t nnew_ids;
-	size_t new_ids_used; /* OUT */
+	size_t new_ids_used;   /* OUT */
 	struct game_zone zone; /* a zone tick's zone (struct game_reads.zone) */
 };
 
@@ -725,14 +725,14 @@ struct game_action {
 	int64_t to_room_id; /* move, look <dir>: the exit's target when planned, 0 if none */
 	enum game_dir dir;  /* move, look <dir> (has_dir) */
 	bool has_dir;
-	const char *text;   /* say, emote, tell, shout: borrowed, at most GAME_MAX_SAY bytes */
-	int64_t target_char; /* give, tell, look, consider */
-	int64_t target_mob;  /* give, look, consider */
-	int64_t container_id; /* get from, put in, look in */
-	int64_t pile_id;     /* drop coins: a pile on the floor to add them to, 0 = none */
+	const char *text;                /* say, emote, tell, shout: borrowed, at most GAME_MAX_SAY bytes */
+	int64_t target_char;             /* give, tell, look, consider */
+	int64_t target_mob;              /* give, look, consider */
+	int64_t container_id;            /* get from, put in, look in */
+	int64_t pile_id;                 /* drop coins: a pile on the floor to add them to, 0 = none */
 	int64_t items[GAME_MAX_TARGETS]; /* the items acted on */
 	size_t nitems;
-	int64_t amount;      /* gold (no items), or how many of one stack (one item); 0 = all */
+	int64_t amount; /* gold (no items), or how many of one stack (one item); 0 = all */
 	uint64_t seed;
 	int64_t actor_mob;   /* a mob acting (service token granted mob:<id>); then actor_char is 0 */
 	int64_t fight_id;    /* round: the fight it belongs to (the starting action's id) */
@@ -746,9 +746,9 @@ struct game_action {
 	enum game_closable door_want; /* has_dir: the door's state from content */
 	int64_t until_ms;             /* poison: when it wears off */
 	/* issue 13: a trigger's step (GAME_VERB_SCRIPT), or a custom command's words (GAME_VERB_USE: text) */
-	int64_t script;      /* the trigger (triggers.id), or GAME_SCRIPT_RANDOM / GAME_SCRIPT_SKY */
-	int32_t step;        /* the effect to apply */
-	int32_t depth;       /* how many triggers fired one another before this one */
+	int64_t script; /* the trigger (triggers.id), or GAME_SCRIPT_RANDOM / GAME_SCRIPT_SKY */
+	int32_t step;   /* the effect to apply */
+	int32_t depth;  /* how many triggers fired one another before this one */
 };
 
 enum game_stream_kind {
@@ -769,9 +769,9 @@ enum game_field_type {
 };
 
 struct game_field {
-	const char *key;          /* static string */
+	const char *key; /* static string */
 	enum game_field_type type;
-	const char *str;          /* in the outcome's pool */
+	const char *str; /* in the outcome's pool */
 	int64_t i64;
 };
 
@@ -781,7 +781,7 @@ struct game_field {
 #define GAME_POOL_SIZE 65536
 
 struct game_event {
-	const char *type;         /* static string: "Said", "CharacterMoved", ... */
+	const char *type; /* static string: "Said", "CharacterMoved", ... */
 	struct game_stream streams[GAME_MAX_STREAMS];
 	size_t nstreams;
 	struct game_field fields[GAME_MAX_FIELDS];
@@ -814,7 +814,7 @@ struct game_followup {
 	int64_t lock_rooms[2];
 	size_t nlock_rooms;
 	int64_t lock_char, lock_mob, lock_item; /* 0 = none */
-	uint64_t seed;             /* OUT: set by game_apply() */
+	uint64_t seed;                          /* OUT: set by game_apply() */
 };
 
 #define GAME_MAX_FOLLOWUPS 64 /* a zone tick asks for one action per deciding mob */
@@ -827,7 +827,7 @@ struct game_outcome {
 	size_t nfollowups;
 	char pool[GAME_POOL_SIZE]; /* strings of the events */
 	size_t pool_used;
-	bool overflow;             /* an event or string did not fit: a bug in a rule */
+	bool overflow; /* an event or string did not fit: a bug in a rule */
 };
 
 /*
@@ -837,8 +837,7 @@ struct game_outcome {
  * queue data, never a player's mistake.
  */
 int
-game_apply(struct game_state *st, const struct game_action *a, const struct game_env *env,
-	   struct game_outcome *out);
+game_apply(struct game_state *st, const struct game_action *a, const struct game_env *env, struct game_outcome *out);
 
 /* Lookups in a state; NULL when absent. */
 struct game_room *

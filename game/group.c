@@ -18,9 +18,12 @@ tell_members(const struct game_char *actor, const struct game_action *a, int64_t
 {
 	for (size_t i = 0; i < actor->ngroup; i++) {
 		struct game_followup f = {
-			.action = {.verb = GAME_VERB_GROUP_HEAR, .actor_char = actor->group[i].id,
+			.action = {.verb = GAME_VERB_GROUP_HEAR,
+				   .actor_char = actor->group[i].id,
 				   .room_id = actor->group[i].room_id ? actor->group[i].room_id : actor->room_id,
-				   .target_char = actor->id, .text = leaving ? NULL : a->text, .amount = leaving},
+				   .target_char = actor->id,
+				   .text = leaving ? NULL : a->text,
+				   .amount = leaving},
 			.lock_char = actor->group[i].id,
 		};
 
@@ -39,8 +42,7 @@ leader_name(const struct game_char *c)
 }
 
 int
-game_apply_group(struct game_state *st, const struct game_action *a, struct game_char *actor,
-		 struct game_outcome *out)
+game_apply_group(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out)
 {
 	struct game_event *ev;
 	struct game_str gs;
@@ -157,8 +159,7 @@ game_apply_group_leave(struct game_state *st, const struct game_action *a, struc
 }
 
 int
-game_apply_gtell(struct game_state *st, const struct game_action *a, struct game_char *actor,
-		 struct game_outcome *out)
+game_apply_gtell(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out)
 {
 	struct game_event *ev;
 

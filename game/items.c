@@ -274,7 +274,8 @@ game_apply_get(struct game_state *st, const struct game_action *a, struct game_c
 		int64_t w = game_item_part_weight(it, take);
 
 		if (parent && parent->state != GAME_OPEN) {
-			refuse(&t, it, "closed", game_cap(game_printf(out, "%s is closed.", game_item_label(out, parent))));
+			refuse(&t, it, "closed",
+			       game_cap(game_printf(out, "%s is closed.", game_item_label(out, parent))));
 			continue;
 		}
 		/* A fixture is part of the room: "get all" leaves it, "get crate" is told so. */
@@ -295,7 +296,8 @@ game_apply_get(struct game_state *st, const struct game_action *a, struct game_c
 		/* Taking something out of a bag one carries changes nothing in weight. */
 		if (!game_item_owned_by(st, it, actor->id) && actor->carried_weight + w > game_carry_limit(actor)) {
 			refuse(&t, it, "too_heavy",
-			       game_printf(out, "You can't carry %s: it is too heavy for you.", game_item_label(out, it)));
+			       game_printf(out, "You can't carry %s: it is too heavy for you.",
+					   game_item_label(out, it)));
 			continue;
 		}
 		it = game_item_move_part(st, out, it, take, actor->id, 0, 0);
@@ -380,7 +382,8 @@ game_apply_drop(struct game_state *st, const struct game_action *a, struct game_
 	(void) announce(out, "ItemDropped", actor, &t, "drops", "drop", NULL);
 	/* issue 13: reactions to what lands here (taxonomy tags). */
 	for (size_t i = 0; i < t.ndone; i++)
-		game_script_fire(game_state_room(st, actor->room_id), GAME_ON_DROP, actor, 0, NULL, t.done[i].it, 0, out);
+		game_script_fire(game_state_room(st, actor->room_id), GAME_ON_DROP, actor, 0, NULL, t.done[i].it, 0,
+				 out);
 	return 0;
 }
 
@@ -399,7 +402,8 @@ game_apply_put(struct game_state *st, const struct game_action *a, struct game_c
 		return game_reject(out, a, "not_a_container",
 				   game_cap(game_printf(out, "%s is not a container.", game_item_label(out, c))));
 	if (c->state != GAME_OPEN)
-		return game_reject(out, a, "closed", game_cap(game_printf(out, "%s is closed.", game_item_label(out, c))));
+		return game_reject(out, a, "closed",
+				   game_cap(game_printf(out, "%s is closed.", game_item_label(out, c))));
 	for (size_t i = 0; i < a->nitems; i++) {
 		struct game_item *it = its[i];
 		int64_t take = a->amount ? a->amount : it->quantity;
@@ -456,8 +460,7 @@ give_gold(const struct game_action *a, struct game_char *actor, struct game_char
 
 /* Mobs take nothing yet (no rule moves things out of a mob again). */
 static int
-give_to_mob(struct game_state *st, const struct game_action *a, const struct game_char *actor,
-	    struct game_outcome *out)
+give_to_mob(struct game_state *st, const struct game_action *a, const struct game_char *actor, struct game_outcome *out)
 {
 	const struct game_room *r = game_state_room(st, actor->room_id);
 	const char *name = NULL;
@@ -481,7 +484,8 @@ give_to_mob(struct game_state *st, const struct game_action *a, const struct gam
 			game_event_stream(ev, out, GAME_STREAM_ROOM, r->id);
 			game_field_i64(ev, out, "item_id", it->id);
 			game_field_i64(ev, out, "mob_id", a->target_mob);
-			game_field_str(ev, out, "text", game_printf(out, "%s gives %s to %s.", game_seen_name(actor), what, name));
+			game_field_str(ev, out, "text",
+				       game_printf(out, "%s gives %s to %s.", game_seen_name(actor), what, name));
 			game_field_str(ev, out, "text_self", game_printf(out, "You give %s to %s.", what, name));
 			game_script_fire((struct game_room *) r, GAME_ON_GIVE, actor, a->target_mob, NULL, it, 0, out);
 			game_item_move(st, it, 0, 0, 0);
@@ -524,7 +528,8 @@ game_apply_give(struct game_state *st, const struct game_action *a, struct game_
 
 		if (target->carried_weight + game_item_part_weight(it, take) > game_carry_limit(target)) {
 			refuse(&t, it, "too_heavy",
-			       game_printf(out, "%s can't carry %s.", game_seen_name(target), game_item_label(out, it)));
+			       game_printf(out, "%s can't carry %s.", game_seen_name(target),
+					   game_item_label(out, it)));
 			continue;
 		}
 		it = game_item_move_part(st, out, it, take, target->id, 0, 0);
@@ -596,11 +601,13 @@ game_apply_wear(struct game_state *st, const struct game_action *a, struct game_
 		struct game_item *it = its[i], *on;
 
 		if (it->slot == GAME_SLOT_NONE) {
-			refuse(&t, it, "not_wearable", game_printf(out, "You can't wear %s.", game_item_label(out, it)));
+			refuse(&t, it, "not_wearable",
+			       game_printf(out, "You can't wear %s.", game_item_label(out, it)));
 			continue;
 		}
 		if (a->verb == GAME_VERB_WIELD && it->slot != GAME_SLOT_WIELD) {
-			refuse(&t, it, "not_wieldable", game_printf(out, "You can't wield %s.", game_item_label(out, it)));
+			refuse(&t, it, "not_wieldable",
+			       game_printf(out, "You can't wield %s.", game_item_label(out, it)));
 			continue;
 		}
 		on = game_worn_in(st, actor, it->slot);
@@ -608,10 +615,9 @@ game_apply_wear(struct game_state *st, const struct game_action *a, struct game_
 			const char *other = game_item_label(out, on);
 
 			refuse(&t, it, "slot_taken",
-			       it->slot == GAME_SLOT_WIELD
-				       ? game_printf(out, "You are already wielding %s.", other)
-				       : game_printf(out, "You already have %s %s.", other,
-						     game_slot_phrase(it->slot)));
+			       it->slot == GAME_SLOT_WIELD ? game_printf(out, "You are already wielding %s.", other)
+							   : game_printf(out, "You already have %s %s.", other,
+									 game_slot_phrase(it->slot)));
 			continue;
 		}
 		it->worn_slot = it->slot;
@@ -626,8 +632,7 @@ game_apply_wear(struct game_state *st, const struct game_action *a, struct game_
 }
 
 int
-game_apply_remove(struct game_state *st, const struct game_action *a, struct game_char *actor,
-		  struct game_outcome *out)
+game_apply_remove(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out)
 {
 	struct game_item *its[GAME_MAX_TARGETS];
 	struct tally t = {0};

@@ -68,8 +68,9 @@ mob_talk(const struct game_action *a, struct game_mob *m, struct game_outcome *o
 		game_field_str(ev, out, "speaker", m->name); /* v2 (game/versions.c) */
 		game_field_str(ev, out, "actor_name", m->name);
 		game_field_i64(ev, out, "mob_id", m->id);
-		game_field_str(ev, out, "text",
-			       game_printf(out, "%s%s%s%s", cap_name(out, m), glued ? "" : " ", a->text, ends ? "" : "."));
+		game_field_str(
+			ev, out, "text",
+			game_printf(out, "%s%s%s%s", cap_name(out, m), glued ? "" : " ", a->text, ends ? "" : "."));
 	}
 	return 0;
 }
@@ -136,7 +137,8 @@ mob_flee(struct game_state *st, const struct game_env *env, struct game_mob *m, 
 		game_event_stream(ev, out, GAME_STREAM_ROOM, from->id);
 		game_field_i64(ev, out, "mob_id", m->id);
 		game_field_str(ev, out, "name", m->name);
-		game_field_str(ev, out, "text", game_printf(out, "%s tries to flee, but can't get away!", cap_name(out, m)));
+		game_field_str(ev, out, "text",
+			       game_printf(out, "%s tries to flee, but can't get away!", cap_name(out, m)));
 		return 0;
 	}
 	/* Whoever fought it finds it gone at their next round (separation). */
@@ -258,8 +260,7 @@ mob_items(struct game_state *st, const struct game_action *a, struct game_mob *m
 }
 
 int
-game_apply_mob(struct game_state *st, const struct game_action *a, const struct game_env *env,
-	       struct game_outcome *out)
+game_apply_mob(struct game_state *st, const struct game_action *a, const struct game_env *env, struct game_outcome *out)
 {
 	struct game_mob *m = game_state_mob(st, a->actor_mob);
 	struct game_room *room = game_state_room(st, a->room_id);

@@ -8,11 +8,16 @@
 #include "game/game.h"
 
 static const char *const dir_names[_GAME_DIR_MAX] = {
-	[GAME_DIR_NORTH] = "north",         [GAME_DIR_SOUTH] = "south",
-	[GAME_DIR_EAST] = "east",           [GAME_DIR_WEST] = "west",
-	[GAME_DIR_UP] = "up",               [GAME_DIR_DOWN] = "down",
-	[GAME_DIR_NORTHEAST] = "northeast", [GAME_DIR_NORTHWEST] = "northwest",
-	[GAME_DIR_SOUTHEAST] = "southeast", [GAME_DIR_SOUTHWEST] = "southwest",
+	[GAME_DIR_NORTH] = "north",
+	[GAME_DIR_SOUTH] = "south",
+	[GAME_DIR_EAST] = "east",
+	[GAME_DIR_WEST] = "west",
+	[GAME_DIR_UP] = "up",
+	[GAME_DIR_DOWN] = "down",
+	[GAME_DIR_NORTHEAST] = "northeast",
+	[GAME_DIR_NORTHWEST] = "northwest",
+	[GAME_DIR_SOUTHEAST] = "southeast",
+	[GAME_DIR_SOUTHWEST] = "southwest",
 };
 
 static const char *const dir_short[_GAME_DIR_MAX] = {
@@ -23,11 +28,16 @@ static const char *const dir_short[_GAME_DIR_MAX] = {
 };
 
 static const enum game_dir dir_opposite[_GAME_DIR_MAX] = {
-	[GAME_DIR_NORTH] = GAME_DIR_SOUTH,         [GAME_DIR_SOUTH] = GAME_DIR_NORTH,
-	[GAME_DIR_EAST] = GAME_DIR_WEST,           [GAME_DIR_WEST] = GAME_DIR_EAST,
-	[GAME_DIR_UP] = GAME_DIR_DOWN,             [GAME_DIR_DOWN] = GAME_DIR_UP,
-	[GAME_DIR_NORTHEAST] = GAME_DIR_SOUTHWEST, [GAME_DIR_NORTHWEST] = GAME_DIR_SOUTHEAST,
-	[GAME_DIR_SOUTHEAST] = GAME_DIR_NORTHWEST, [GAME_DIR_SOUTHWEST] = GAME_DIR_NORTHEAST,
+	[GAME_DIR_NORTH] = GAME_DIR_SOUTH,
+	[GAME_DIR_SOUTH] = GAME_DIR_NORTH,
+	[GAME_DIR_EAST] = GAME_DIR_WEST,
+	[GAME_DIR_WEST] = GAME_DIR_EAST,
+	[GAME_DIR_UP] = GAME_DIR_DOWN,
+	[GAME_DIR_DOWN] = GAME_DIR_UP,
+	[GAME_DIR_NORTHEAST] = GAME_DIR_SOUTHWEST,
+	[GAME_DIR_NORTHWEST] = GAME_DIR_SOUTHEAST,
+	[GAME_DIR_SOUTHEAST] = GAME_DIR_NORTHWEST,
+	[GAME_DIR_SOUTHWEST] = GAME_DIR_NORTHEAST,
 };
 
 static const char *const verb_names[_GAME_VERB_MAX] = {

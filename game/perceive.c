@@ -217,7 +217,9 @@ look_dir(struct game_state *st, const struct game_action *a, struct game_char *a
 				   room->exit_names[a->dir] ? room->exit_names[a->dir] : "a way on");
 	game_str_begin(&gs, out);
 	game_str_printf(&gs, "{\"dir\":\"%s\",\"door\":\"%s\"", dir,
-			!room->has_door[a->dir] ? "none" : shut ? "closed" : "open");
+			!room->has_door[a->dir] ? "none"
+			: shut                  ? "closed"
+						: "open");
 	if (!shut && game_can_see_room(st, room, actor) && room->exit_names[a->dir]) {
 		game_str_printf(&gs, ",\"room_id\":%lld,\"name\":", (long long) room->exits[a->dir]);
 		game_str_json(&gs, room->exit_names[a->dir]);
@@ -570,10 +572,11 @@ game_apply_score(struct game_state *st, const struct game_action *a, struct game
 	ev = game_event_new(out, "Score");
 	game_event_stream(ev, out, GAME_STREAM_CHAR, a->actor_char);
 	game_field_str(ev, out, "text",
-		       game_printf(out, "%s, level %d (%lld experience).\nHealth: %d of %d.\nGold: %lld coin%s.\n"
+		       game_printf(out,
+				   "%s, level %d (%lld experience).\nHealth: %d of %d.\nGold: %lld coin%s.\n"
 				   "Carrying: %lld of %lld.",
-				   actor->name, (int) actor->level, (long long) actor->xp, (int) hp, (int) actor->max_hp,
-				   (long long) actor->gold, actor->gold == 1 ? "" : "s",
+				   actor->name, (int) actor->level, (long long) actor->xp, (int) hp,
+				   (int) actor->max_hp, (long long) actor->gold, actor->gold == 1 ? "" : "s",
 				   (long long) actor->carried_weight, (long long) limit));
 	game_field_str(ev, out, "name", actor->name);
 	game_field_i64(ev, out, "level", actor->level);

@@ -42,9 +42,13 @@ game_apply_poison(struct game_state *st, const struct game_action *a, const stru
 	game_event_stream(ev, out, GAME_STREAM_CHAR, c->id);
 	game_field_i64(ev, out, "damage", dmg);
 	game_field_i64(ev, out, "hp", c->hp);
-	game_field_str(ev, out, "text", dmg ? "Poison burns in your veins." : "Poison burns in your veins, but you hold on.");
+	game_field_str(ev, out, "text",
+		       dmg ? "Poison burns in your veins." : "Poison burns in your veins, but you hold on.");
 	next = (struct game_followup){
-		.action = {.verb = GAME_VERB_POISON, .actor_char = c->id, .room_id = c->room_id, .until_ms = a->until_ms,
+		.action = {.verb = GAME_VERB_POISON,
+			   .actor_char = c->id,
+			   .room_id = c->room_id,
+			   .until_ms = a->until_ms,
 			   .target_mob = a->target_mob},
 		.delay_ms = game_rules.poison_tick_ms,
 		.lock_char = c->id,

@@ -14,8 +14,7 @@
 #include "game/game-private.h"
 
 int
-game_apply_quit(struct game_state *st, const struct game_action *a, struct game_char *actor,
-		struct game_outcome *out)
+game_apply_quit(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out)
 {
 	struct game_event *ev;
 
@@ -39,8 +38,7 @@ game_apply_quit(struct game_state *st, const struct game_action *a, struct game_
 }
 
 int
-game_apply_afk(struct game_state *st, const struct game_action *a, struct game_char *actor,
-	       struct game_outcome *out)
+game_apply_afk(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out)
 {
 	struct game_event *ev;
 
@@ -69,8 +67,7 @@ code_points(const char *s)
 }
 
 int
-game_apply_title(struct game_state *st, const struct game_action *a, struct game_char *actor,
-		 struct game_outcome *out)
+game_apply_title(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out)
 {
 	struct game_event *ev;
 	const char *t = a->text;

@@ -159,8 +159,8 @@ game_queue_of(const struct game_action *a, struct game_queue *ret)
 		*ret = (struct game_queue){.chain = "combat", .id = a->actor_char, .urgency = GAME_URGENCY_PLAYER};
 		break;
 	case GAME_VERB_DECAY:
-		*ret = (struct game_queue){.chain = "decay", .id = a->nitems ? a->items[0] : 0,
-					   .urgency = GAME_URGENCY_AMBIENT};
+		*ret = (struct game_queue){
+			.chain = "decay", .id = a->nitems ? a->items[0] : 0, .urgency = GAME_URGENCY_AMBIENT};
 		break;
 	case GAME_VERB_RESPAWN:
 		*ret = (struct game_queue){.chain = "respawn", .id = a->target_mob, .urgency = GAME_URGENCY_AMBIENT};
@@ -187,7 +187,8 @@ game_queue_of(const struct game_action *a, struct game_queue *ret)
 	case GAME_VERB_RESTOCK:
 		/* A mob's restocks one after the other (it respawns, then is equipped); the rest on its zone's chain. */
 		if (a->target_mob) {
-			*ret = (struct game_queue){.chain = "reset", .id = a->target_mob, .urgency = GAME_URGENCY_AMBIENT};
+			*ret = (struct game_queue){
+				.chain = "reset", .id = a->target_mob, .urgency = GAME_URGENCY_AMBIENT};
 			break;
 		}
 		/* fallthrough */
@@ -199,8 +200,8 @@ game_queue_of(const struct game_action *a, struct game_queue *ret)
 	default:
 		/* A mob's own action, asked for by its zone's tick: queued as the mob. */
 		if (a->actor_mob) {
-			*ret = (struct game_queue){.chain = "mob", .id = a->actor_mob, .urgency = GAME_URGENCY_AMBIENT,
-						   .actor = true};
+			*ret = (struct game_queue){
+				.chain = "mob", .id = a->actor_mob, .urgency = GAME_URGENCY_AMBIENT, .actor = true};
 			break;
 		}
 		/* trigger, look */

@@ -66,8 +66,12 @@ ask_doors(const struct game_zone *z, const struct game_action *a, struct game_ou
 			    to->doors[back] != to->reset_doors[back])
 				continue; /* asked for from the other side */
 			f = (struct game_followup){
-				.action = {.verb = GAME_VERB_RESTOCK, .room_id = r->id, .zone_id = a->zone_id,
-					   .dir = (enum game_dir) d, .has_dir = true, .door_want = r->reset_doors[d]},
+				.action = {.verb = GAME_VERB_RESTOCK,
+					   .room_id = r->id,
+					   .zone_id = a->zone_id,
+					   .dir = (enum game_dir) d,
+					   .has_dir = true,
+					   .door_want = r->reset_doors[d]},
 				.lock_rooms = {r->id, r->exits[d]},
 				.nlock_rooms = 2,
 			};
@@ -91,7 +95,9 @@ game_apply_zone_reset(struct game_state *st, const struct game_action *a, const 
 		return 0;
 	for (size_t i = 0; i < z->ndead && room_left(out); i++) {
 		struct game_followup f = {
-			.action = {.verb = GAME_VERB_RESTOCK, .room_id = z->dead[i].spawn_room, .zone_id = a->zone_id,
+			.action = {.verb = GAME_VERB_RESTOCK,
+				   .room_id = z->dead[i].spawn_room,
+				   .zone_id = a->zone_id,
 				   .target_mob = z->dead[i].id},
 			.lock_rooms = {z->dead[i].spawn_room},
 			.nlock_rooms = 1,
@@ -104,10 +110,16 @@ game_apply_zone_reset(struct game_state *st, const struct game_action *a, const 
 	for (size_t i = 0; i < z->nspawns && room_left(out); i++) {
 		const struct game_zone_spawn *s = &z->spawns[i];
 		struct game_followup f = {
-			.action = {.verb = GAME_VERB_RESTOCK, .room_id = s->room_id, .zone_id = a->zone_id,
-				   .target_mob = s->mob_id, .container_id = s->container_id,
-				   .template_id = s->template_id, .amount = s->quantity, .text = s->name,
-				   .weight = s->weight, .slot = s->worn},
+			.action = {.verb = GAME_VERB_RESTOCK,
+				   .room_id = s->room_id,
+				   .zone_id = a->zone_id,
+				   .target_mob = s->mob_id,
+				   .container_id = s->container_id,
+				   .template_id = s->template_id,
+				   .amount = s->quantity,
+				   .text = s->name,
+				   .weight = s->weight,
+				   .slot = s->worn},
 			.lock_rooms = {s->room_id},
 			.nlock_rooms = 1,
 			.lock_mob = s->mob_id,
@@ -137,8 +149,9 @@ restock_door(struct game_state *st, const struct game_action *a, struct game_out
 	struct game_room *r = game_state_room(st, a->room_id);
 	struct game_room *to = r ? game_state_room(st, r->exits[a->dir]) : NULL;
 	enum game_dir back = game_dir_opposite(a->dir);
-	const char *verb = a->door_want == GAME_LOCKED ? "closes and locks" : a->door_want == GAME_CLOSED ? "closes"
-													     : "opens";
+	const char *verb = a->door_want == GAME_LOCKED   ? "closes and locks"
+			   : a->door_want == GAME_CLOSED ? "closes"
+							 : "opens";
 	struct game_event *ev;
 
 	if (!r || !r->exits[a->dir] || !r->has_door[a->dir] || r->doors[a->dir] == a->door_want)
@@ -148,8 +161,7 @@ restock_door(struct game_state *st, const struct game_action *a, struct game_out
 	ev = game_event_new(out, "DoorReset");
 	game_event_stream(ev, out, GAME_STREAM_ROOM, r->id);
 	game_field_str(ev, out, "dir", game_dir_to_string(a->dir));
-	game_field_str(ev, out, "text",
-		       game_printf(out, "The %s %s.", game_door_name(r, a->dir), verb));
+	game_field_str(ev, out, "text", game_printf(out, "The %s %s.", game_door_name(r, a->dir), verb));
 	if (!to || to->exits[back] != r->id || !to->has_door[back])
 		return 0;
 	to->doors[back] = a->door_want;
@@ -157,8 +169,7 @@ restock_door(struct game_state *st, const struct game_action *a, struct game_out
 	ev = game_event_new(out, "DoorReset");
 	game_event_stream(ev, out, GAME_STREAM_ROOM, to->id);
 	game_field_str(ev, out, "dir", game_dir_to_string(back));
-	game_field_str(ev, out, "text",
-		       game_printf(out, "The %s %s.", game_door_name(to, back), verb));
+	game_field_str(ev, out, "text", game_printf(out, "The %s %s.", game_door_name(to, back), verb));
 	return 0;
 }
 
@@ -223,11 +234,14 @@ game_apply_restock(struct game_state *st, const struct game_action *a, const str
 	if (!a->template_id)
 		return 0;
 	/* Its container gone from its place since the reset looked: nothing is made. */
-	if (a->container_id && (!box || !box->locked || box->deleted || box->kind != GAME_ITEM_CONTAINER ||
-				box->owner_room != room->id))
+	if (a->container_id &&
+	    (!box || !box->locked || box->deleted || box->kind != GAME_ITEM_CONTAINER || box->owner_room != room->id))
 		return 0;
-	like = (struct game_item){.template_id = a->template_id, .name = name, .description = "",
-				  .weight = a->weight, .stackable = a->amount > 1};
+	like = (struct game_item){.template_id = a->template_id,
+				  .name = name,
+				  .description = "",
+				  .weight = a->weight,
+				  .stackable = a->amount > 1};
 	it = game_item_create(st, out, &like, room->instance_id, a->amount > 0 ? a->amount : 1,
 			      a->target_mob || a->container_id ? 0 : room->id, a->container_id);
 	if (!it)

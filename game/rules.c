@@ -8,21 +8,23 @@ const struct game_rules game_rules = {
 	.carry_base = 50,
 	.carry_per_level = 10,
 	.consider_upto = {-5, -2, 1, 4},
-	.consider_text = {
-		"You could kill $n with a wet noodle.",
-		"$n is no match for you.",
-		"$n looks like a fair fight.",
-		"$n looks tougher than you.",
-		"$n would crush you. Run.",
-	},
+	.consider_text =
+		{
+			"You could kill $n with a wet noodle.",
+			"$n is no match for you.",
+			"$n looks like a fair fight.",
+			"$n looks tougher than you.",
+			"$n would crush you. Run.",
+		},
 	.health_from = {100, 75, 40, 10},
-	.health_text = {
-		"is in perfect health.",
-		"has a few scratches.",
-		"is wounded.",
-		"is badly hurt.",
-		"is barely standing.",
-	},
+	.health_text =
+		{
+			"is in perfect health.",
+			"has a few scratches.",
+			"is wounded.",
+			"is badly hurt.",
+			"is barely standing.",
+		},
 	.who_window_ms = 15 * 60 * 1000,
 	.round_ms = 2000,
 	.hit_base = 70,
@@ -107,8 +109,7 @@ game_level_for_xp(int64_t xp)
 	int32_t level = 1;
 
 	/* Level L + 1 needs xp_per_level * (L + 1) * L / 2. */
-	while (level < game_rules.max_level &&
-	       xp >= game_rules.xp_per_level * (int64_t) (level + 1) * level / 2)
+	while (level < game_rules.max_level && xp >= game_rules.xp_per_level * (int64_t) (level + 1) * level / 2)
 		level++;
 	return level;
 }

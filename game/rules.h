@@ -31,7 +31,7 @@ struct game_rules {
 	int64_t who_window_ms;
 
 	/* --- combat (game/combat.c) --- */
-	int64_t round_ms;          /* a fight's rounds are this far apart */
+	int64_t round_ms; /* a fight's rounds are this far apart */
 	/* Chance to hit in percent: hit_base + hit_per_level * (attacker level -
 	 * defender level), clamped to [hit_min, hit_max]; d100 <= it hits. */
 	int32_t hit_base, hit_per_level, hit_min, hit_max;
@@ -40,13 +40,13 @@ struct game_rules {
 	int32_t armor_divisor;     /* damage taken = rolled - armour / armor_divisor, at least 1 */
 	int32_t flee_fail_percent; /* chance that flee fails */
 	/* --- death --- */
-	int64_t xp_per_mob_level;  /* experience for a kill when the mob's content names none */
-	int64_t xp_per_level;      /* level L needs xp_per_level * L * (L - 1) / 2 experience */
-	int32_t hp_per_level;      /* max hp gained per level */
+	int64_t xp_per_mob_level; /* experience for a kill when the mob's content names none */
+	int64_t xp_per_level;     /* level L needs xp_per_level * L * (L - 1) / 2 experience */
+	int32_t hp_per_level;     /* max hp gained per level */
 	int32_t max_level;
-	int32_t death_hp_percent;  /* of max hp a dead character respawns with */
-	int64_t corpse_decay_ms;   /* default when the mob's content names none */
-	int64_t respawn_ms;        /* default when the mob's content names none */
+	int32_t death_hp_percent; /* of max hp a dead character respawns with */
+	int64_t corpse_decay_ms;  /* default when the mob's content names none */
+	int64_t respawn_ms;       /* default when the mob's content names none */
 	/* --- recovery --- */
 	int32_t regen_percent_per_min; /* of max hp regained per minute, from timestamps */
 
@@ -57,10 +57,10 @@ struct game_rules {
 	int32_t scavenge_max_weight; /* what a scavenger can lift */
 	int32_t wimpy_percent;       /* a wimpy mob flees below this share of its max hp */
 	/* --- poison (game/poison.c) --- */
-	int32_t poison_percent;      /* chance that a poisonous mob's blow poisons */
-	int64_t poison_ms;           /* how long a poisoning lasts */
-	int64_t poison_tick_ms;      /* it hurts this often */
-	int32_t poison_damage;       /* up to this much each time (1..n); never below 1 hp */
+	int32_t poison_percent; /* chance that a poisonous mob's blow poisons */
+	int64_t poison_ms;      /* how long a poisoning lasts */
+	int64_t poison_tick_ms; /* it hurts this often */
+	int32_t poison_damage;  /* up to this much each time (1..n); never below 1 hp */
 };
 
 extern const struct game_rules game_rules;

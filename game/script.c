@@ -31,22 +31,24 @@
 
 
 static const char *const on_names[_GAME_ON_MAX] = {
-	[GAME_ON_ENTER] = "enter",     [GAME_ON_LEAVE] = "leave",   [GAME_ON_SPEECH] = "speech",
-	[GAME_ON_GIVE] = "give",       [GAME_ON_GREET] = "greet",   [GAME_ON_DEATH] = "death",
-	[GAME_ON_RANDOM] = "random",   [GAME_ON_COMMAND] = "command", [GAME_ON_DROP] = "drop",
+	[GAME_ON_ENTER] = "enter",   [GAME_ON_LEAVE] = "leave",     [GAME_ON_SPEECH] = "speech",
+	[GAME_ON_GIVE] = "give",     [GAME_ON_GREET] = "greet",     [GAME_ON_DEATH] = "death",
+	[GAME_ON_RANDOM] = "random", [GAME_ON_COMMAND] = "command", [GAME_ON_DROP] = "drop",
 	[GAME_ON_CALL] = "call",
 };
 
 static const char *const fx_names[_GAME_FX_MAX] = {
-	[GAME_FX_ECHO] = "echo",       [GAME_FX_TELL] = "tell",     [GAME_FX_SAY] = "say",
-	[GAME_FX_EMOTE] = "emote",     [GAME_FX_TELEPORT] = "teleport", [GAME_FX_GOLD] = "gold",
-	[GAME_FX_ITEM] = "item",       [GAME_FX_OPEN] = "open",     [GAME_FX_CLOSE] = "close",
-	[GAME_FX_LOCK] = "lock",       [GAME_FX_DAMAGE] = "damage", [GAME_FX_HEAL] = "heal",
-	[GAME_FX_SET] = "set",         [GAME_FX_CLEAR] = "clear",   [GAME_FX_CALL] = "call",
+	[GAME_FX_ECHO] = "echo",   [GAME_FX_TELL] = "tell",         [GAME_FX_SAY] = "say",
+	[GAME_FX_EMOTE] = "emote", [GAME_FX_TELEPORT] = "teleport", [GAME_FX_GOLD] = "gold",
+	[GAME_FX_ITEM] = "item",   [GAME_FX_OPEN] = "open",         [GAME_FX_CLOSE] = "close",
+	[GAME_FX_LOCK] = "lock",   [GAME_FX_DAMAGE] = "damage",     [GAME_FX_HEAL] = "heal",
+	[GAME_FX_SET] = "set",     [GAME_FX_CLEAR] = "clear",       [GAME_FX_CALL] = "call",
 };
 
 static const char *const climate_names[_GAME_CLIMATE_MAX] = {
-	[GAME_CLIMATE_NONE] = "none", [GAME_CLIMATE_TEMPERATE] = "temperate", [GAME_CLIMATE_WET] = "wet",
+	[GAME_CLIMATE_NONE] = "none",
+	[GAME_CLIMATE_TEMPERATE] = "temperate",
+	[GAME_CLIMATE_WET] = "wet",
 	[GAME_CLIMATE_DRY] = "dry",
 };
 
@@ -337,8 +339,12 @@ game_script_step(const struct game_room *room, size_t idx, int32_t step, int64_t
 	const struct game_effect *fx = &s->fx[step];
 	int64_t far = step_far_room(room, fx);
 	struct game_followup f = {
-		.action = {.verb = GAME_VERB_SCRIPT, .room_id = room->id, .actor_char = target, .script = s->id,
-			   .step = step, .depth = depth},
+		.action = {.verb = GAME_VERB_SCRIPT,
+			   .room_id = room->id,
+			   .actor_char = target,
+			   .script = s->id,
+			   .step = step,
+			   .depth = depth},
 		.delay_ms = fx->delay_ms,
 		.lock_rooms = {room->id, far},
 		.nlock_rooms = far && far != room->id ? 2 : 1,
@@ -426,7 +432,8 @@ game_script_zone(const struct game_zone *z, const struct game_action *tick, cons
 	if (before >= 0) {
 		bool was = game_sky_night(&z->sky, before), is = game_sky_night(&z->sky, env->now_ms);
 
-		if (strcmp(game_sky_weather(&z->sky, z->zone_id, before), game_sky_weather(&z->sky, z->zone_id, env->now_ms)))
+		if (strcmp(game_sky_weather(&z->sky, z->zone_id, before),
+			   game_sky_weather(&z->sky, z->zone_id, env->now_ms)))
 			change |= GAME_SKY_WEATHER;
 		if (was && !is)
 			change |= GAME_SKY_DAYBREAK;
@@ -437,11 +444,12 @@ game_script_zone(const struct game_zone *z, const struct game_action *tick, cons
 		if (room_occupied(z, z->rooms[i].id, env->now_ms))
 			room_action(z->rooms[i].id, GAME_SCRIPT_SKY, change, out);
 	/* Random triggers roll once per GAME_SCRIPT_RANDOM_MS, however fast the zone ticks. */
-	if (z->nrandom_rooms == 0 || (before >= 0 && before / GAME_SCRIPT_RANDOM_MS == env->now_ms / GAME_SCRIPT_RANDOM_MS))
+	if (z->nrandom_rooms == 0 ||
+	    (before >= 0 && before / GAME_SCRIPT_RANDOM_MS == env->now_ms / GAME_SCRIPT_RANDOM_MS))
 		return;
 	start = (size_t) (game_rng_next(&rng) % z->nrandom_rooms);
-	for (size_t k = 0; k < z->nrandom_rooms && rolled < GAME_SCRIPT_RANDOM_ROOMS &&
-			   out->nfollowups + 1 < GAME_MAX_FOLLOWUPS;
+	for (size_t k = 0;
+	     k < z->nrandom_rooms && rolled < GAME_SCRIPT_RANDOM_ROOMS && out->nfollowups + 1 < GAME_MAX_FOLLOWUPS;
 	     k++) {
 		int64_t room = z->random_rooms[(start + k) % z->nrandom_rooms];
 

@@ -49,8 +49,8 @@ carries(struct game_state *st, const struct game_char *c, int64_t tpl)
 
 /* Whether every condition of the trigger holds now (chance from the step's own RNG). */
 static bool
-conditions(struct game_state *st, const struct game_room *room, const struct game_script *s,
-	   const struct game_char *t, const struct game_env *env, uint64_t *rng)
+conditions(struct game_state *st, const struct game_room *room, const struct game_script *s, const struct game_char *t,
+	   const struct game_env *env, uint64_t *rng)
 {
 	const struct game_cond *c = &s->cond;
 
@@ -99,8 +99,8 @@ fx_text(struct game_outcome *out, struct game_room *room, const struct game_scri
 }
 
 static void
-fx_mob_talk(struct game_outcome *out, struct game_room *room, const struct game_script *s,
-	    const struct game_effect *fx, const struct game_char *t, int32_t depth)
+fx_mob_talk(struct game_outcome *out, struct game_room *room, const struct game_script *s, const struct game_effect *fx,
+	    const struct game_char *t, int32_t depth)
 {
 	const char *who = s->mob_name ? s->mob_name : "someone";
 	const char *msg = with_name(out, fx->text, t);
@@ -137,7 +137,8 @@ fx_teleport(struct game_state *st, struct game_outcome *out, struct game_room *r
 		return;
 	ev = fx_event(out, "CharacterVanished", s, GAME_STREAM_ROOM, room->id);
 	game_field_i64(ev, out, "character_id", t->id);
-	game_field_str(ev, out, "text", fx->text ? with_name(out, fx->text, t) : game_printf(out, "%s vanishes.", game_seen_name(t)));
+	game_field_str(ev, out, "text",
+		       fx->text ? with_name(out, fx->text, t) : game_printf(out, "%s vanishes.", game_seen_name(t)));
 	t->room_id = to->id;
 	t->dirty = true;
 	ev = fx_event(out, "CharacterAppeared", s, GAME_STREAM_ROOM, to->id);
@@ -151,7 +152,9 @@ fx_door(struct game_state *st, struct game_outcome *out, struct game_room *room,
 	const struct game_effect *fx)
 {
 	enum game_dir d = fx->dir, back = game_dir_opposite(d);
-	enum game_closable to = fx->kind == GAME_FX_OPEN ? GAME_OPEN : fx->kind == GAME_FX_CLOSE ? GAME_CLOSED : GAME_LOCKED;
+	enum game_closable to = fx->kind == GAME_FX_OPEN    ? GAME_OPEN
+				: fx->kind == GAME_FX_CLOSE ? GAME_CLOSED
+							    : GAME_LOCKED;
 	struct game_room *far;
 	struct game_event *ev;
 	const char *type = to == GAME_OPEN ? "DoorOpened" : to == GAME_CLOSED ? "DoorClosed" : "DoorLocked";
@@ -163,8 +166,9 @@ fx_door(struct game_state *st, struct game_outcome *out, struct game_room *room,
 	room->door_dirty[d] = true;
 	ev = fx_event(out, type, s, GAME_STREAM_ROOM, room->id);
 	game_field_str(ev, out, "dir", game_dir_to_string(d));
-	game_field_str(ev, out, "text", fx->text ? game_printf(out, "%s", fx->text)
-						 : game_cap(game_printf(out, "the %s %s.", game_door_name(room, d), state)));
+	game_field_str(ev, out, "text",
+		       fx->text ? game_printf(out, "%s", fx->text)
+				: game_cap(game_printf(out, "the %s %s.", game_door_name(room, d), state)));
 	far = game_state_room(st, room->exits[d]);
 	if (far && far != room && far->exits[back] == room->id && far->has_door[back]) {
 		far->doors[back] = to;
@@ -190,10 +194,12 @@ fx_hp(struct game_outcome *out, const struct game_script *s, const struct game_e
 	ev = fx_event(out, fx->kind == GAME_FX_DAMAGE ? "Hurt" : "Healed", s, GAME_STREAM_CHAR, t->id);
 	game_field_i64(ev, out, "hp", t->hp);
 	game_field_i64(ev, out, "max_hp", t->max_hp);
-	game_field_str(ev, out, "text", fx->text ? with_name(out, fx->text, t)
-						 : game_printf(out, fx->kind == GAME_FX_DAMAGE ? "You are hurt (%d hp)."
-											       : "You feel better (%d hp).",
-							       (int) t->hp));
+	game_field_str(ev, out, "text",
+		       fx->text ? with_name(out, fx->text, t)
+				: game_printf(out,
+					      fx->kind == GAME_FX_DAMAGE ? "You are hurt (%d hp)."
+									 : "You feel better (%d hp).",
+					      (int) t->hp));
 }
 
 static void
@@ -225,8 +231,11 @@ static void
 fx_item(struct game_state *st, struct game_outcome *out, struct game_room *room, const struct game_script *s,
 	const struct game_effect *fx, struct game_char *t)
 {
-	struct game_item like = {.template_id = fx->item_tpl, .name = fx->item_name, .kind = fx->item_kind,
-				 .weight = fx->item_weight, .description = ""};
+	struct game_item like = {.template_id = fx->item_tpl,
+				 .name = fx->item_name,
+				 .kind = fx->item_kind,
+				 .weight = fx->item_weight,
+				 .description = ""};
 	struct game_item *it = game_item_create(st, out, &like, room->instance_id, 1, room->id, 0);
 	struct game_event *ev;
 
@@ -239,8 +248,8 @@ fx_item(struct game_state *st, struct game_outcome *out, struct game_room *room,
 	game_field_i64(ev, out, "item_id", it->id);
 	game_field_str(ev, out, "text",
 		       fx->text ? with_name(out, fx->text, t)
-				: t ? game_printf(out, "You receive %s.", game_item_label(out, it))
-				    : game_cap(game_printf(out, "%s appears.", game_item_label(out, it))));
+		       : t      ? game_printf(out, "You receive %s.", game_item_label(out, it))
+				: game_cap(game_printf(out, "%s appears.", game_item_label(out, it))));
 }
 
 static void

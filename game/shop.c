@@ -34,8 +34,7 @@ percent_of(int64_t value, int64_t quantity, int32_t percent)
 
 /* The shopkeeper the planner named, here and keeping a shop; NULL when refused (out says why). */
 static struct game_mob *
-shopkeeper(struct game_state *st, const struct game_action *a, const struct game_char *actor,
-	   struct game_outcome *out)
+shopkeeper(struct game_state *st, const struct game_action *a, const struct game_char *actor, struct game_outcome *out)
 {
 	struct game_mob *m = game_state_mob(st, a->target_mob);
 
@@ -169,13 +168,14 @@ shop_buy(struct game_state *st, const struct game_action *a, struct game_char *a
 		if (ware_matches(&m->shop.wares[i], a->text))
 			w = &m->shop.wares[i];
 	if (!w)
-		return game_reject(out, a, "no_such_ware",
-				   game_printf(out, "%s doesn't sell that: type list to see the wares.", cap(out, m->name)));
+		return game_reject(
+			out, a, "no_such_ware",
+			game_printf(out, "%s doesn't sell that: type list to see the wares.", cap(out, m->name)));
 	price = ware_price(m, w);
 	if (actor->gold < price)
 		return game_reject(out, a, "cant_afford",
-				   game_printf(out, "%s costs %lld gold; you have %lld.", cap(out, w->name), (long long) price,
-					       (long long) actor->gold));
+				   game_printf(out, "%s costs %lld gold; you have %lld.", cap(out, w->name),
+					       (long long) price, (long long) actor->gold));
 	if (!actor->weighed)
 		return game_stale(out);
 	if (actor->carried_weight + w->weight > game_carry_limit(actor))
@@ -193,7 +193,8 @@ shop_buy(struct game_state *st, const struct game_action *a, struct game_char *a
 	game_field_i64(ev, out, "quantity", 1);
 	game_field_i64(ev, out, "gold", price);
 	game_field_i64(ev, out, "mob_id", m->id);
-	game_field_str(ev, out, "text", game_printf(out, "%s buys %s from %s.", game_seen_name(actor), w->name, m->name));
+	game_field_str(ev, out, "text",
+		       game_printf(out, "%s buys %s from %s.", game_seen_name(actor), w->name, m->name));
 	game_field_str(ev, out, "text_self",
 		       game_printf(out, "You buy %s from %s for %lld gold.", w->name, m->name, (long long) price));
 	return 0;
@@ -228,8 +229,9 @@ offered(struct game_state *st, const struct game_action *a, const struct game_ch
 	}
 	*ret_price = percent_of(it->value, it->quantity, m->shop.buy_percent);
 	if (*ret_price <= 0) {
-		game_reject(out, a, "worthless",
-			    game_printf(out, "%s isn't interested in %s.", cap(out, m->name), game_item_label(out, it)));
+		game_reject(
+			out, a, "worthless",
+			game_printf(out, "%s isn't interested in %s.", cap(out, m->name), game_item_label(out, it)));
 		return NULL;
 	}
 	return it;
@@ -268,8 +270,8 @@ shop_sell(struct game_state *st, const struct game_action *a, struct game_char *
 }
 
 static int
-shop_value(struct game_state *st, const struct game_action *a, const struct game_char *actor,
-	   const struct game_mob *m, struct game_outcome *out)
+shop_value(struct game_state *st, const struct game_action *a, const struct game_char *actor, const struct game_mob *m,
+	   struct game_outcome *out)
 {
 	struct game_item *it;
 	struct game_event *ev;

@@ -9,8 +9,7 @@
 
 /* follow <someone> in the room; following oneself is unfollowing. */
 int
-game_apply_follow(struct game_state *st, const struct game_action *a, struct game_char *actor,
-		  struct game_outcome *out)
+game_apply_follow(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out)
 {
 	struct game_char *leader = game_state_char(st, a->target_char);
 	struct game_event *ev;

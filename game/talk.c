@@ -38,13 +38,13 @@ game_apply_say(struct game_state *st, const struct game_action *a, struct game_c
 
 /* "emote waves" -> "Alice waves."; "emote 's hat flies off" -> "Alice's hat flies off." */
 int
-game_apply_emote(struct game_state *st, const struct game_action *a, struct game_char *actor,
-		 struct game_outcome *out)
+game_apply_emote(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out)
 {
 	size_t len = strlen(a->text);
 	bool glued = a->text[0] == '\'' || a->text[0] == ',';
 	bool ends = len > 0 && strchr(".!?", a->text[len - 1]) != NULL;
-	const char *text = game_printf(out, "%s%s%s%s", game_seen_name(actor), glued ? "" : " ", a->text, ends ? "" : ".");
+	const char *text =
+		game_printf(out, "%s%s%s%s", game_seen_name(actor), glued ? "" : " ", a->text, ends ? "" : ".");
 	struct game_event *ev;
 
 	(void) st;
@@ -107,8 +107,7 @@ game_apply_tell(struct game_state *st, const struct game_action *a, struct game_
 }
 
 int
-game_apply_shout(struct game_state *st, const struct game_action *a, struct game_char *actor,
-		 struct game_outcome *out)
+game_apply_shout(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out)
 {
 	struct game_event *ev;
 

@@ -148,7 +148,9 @@ room_show_thing(struct game_state *st, int64_t room_id, const struct game_item *
 	if (r->nitems == GAME_MAX_THINGS)
 		return; /* the list is for display: a crowded floor shows its first things */
 	memmove(&r->items[i + 1], &r->items[i], (r->nitems - i) * sizeof(r->items[0]));
-	r->items[i] = (struct game_thing){.id = it->id, .name = it->name, .quantity = (int32_t) it->quantity,
+	r->items[i] = (struct game_thing){.id = it->id,
+					  .name = it->name,
+					  .quantity = (int32_t) it->quantity,
 					  .money = it->kind == GAME_ITEM_MONEY};
 	r->nitems++;
 }

@@ -104,8 +104,8 @@ not_seen(struct game_outcome *out, const struct game_action *a, bool dark)
 
 /* One item the action names: seen, or the rejection. */
 static int
-check_item(struct game_state *st, const struct game_action *a, const struct game_char *actor, bool dark,
-	   int64_t id, struct game_outcome *out)
+check_item(struct game_state *st, const struct game_action *a, const struct game_char *actor, bool dark, int64_t id,
+	   struct game_outcome *out)
 {
 	const struct game_item *it = game_state_item(st, id);
 
@@ -119,8 +119,7 @@ check_item(struct game_state *st, const struct game_action *a, const struct game
 }
 
 int
-game_check_seen(struct game_state *st, const struct game_action *a, struct game_char *actor,
-		struct game_outcome *out)
+game_check_seen(struct game_state *st, const struct game_action *a, struct game_char *actor, struct game_outcome *out)
 {
 	struct game_room *room = game_state_room(st, actor->room_id);
 	bool dark = !game_can_see_room(st, room, actor);
@@ -140,7 +139,8 @@ game_check_seen(struct game_state *st, const struct game_action *a, struct game_
 		const struct game_mob *m = game_state_mob(st, a->target_mob);
 		const struct game_thing *t = room_thing(room->mobs, room->nmobs, a->target_mob);
 
-		if ((m && !game_sees_invisible(actor, m->invisible)) || (t && !game_sees_invisible(actor, t->invisible)))
+		if ((m && !game_sees_invisible(actor, m->invisible)) ||
+		    (t && !game_sees_invisible(actor, t->invisible)))
 			return not_seen(out, a, false);
 		if (dark && (t || (m && m->room_id == actor->room_id)))
 			return not_seen(out, a, true);

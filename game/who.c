@@ -15,8 +15,8 @@ listed(const struct game_who *w, const struct game_char *actor, int64_t now_ms)
 }
 
 int
-game_apply_who(struct game_state *st, const struct game_action *a, struct game_char *actor,
-	       const struct game_env *env, struct game_outcome *out)
+game_apply_who(struct game_state *st, const struct game_action *a, struct game_char *actor, const struct game_env *env,
+	       struct game_outcome *out)
 {
 	struct game_event *ev;
 	struct game_str gs;
@@ -41,7 +41,8 @@ game_apply_who(struct game_state *st, const struct game_action *a, struct game_c
 	}
 	if (!self) {
 		game_str_printf(&gs, "\n  %s%s%s, level %d%s", actor->name, actor->title ? " " : "",
-				actor->title ? actor->title : "", (int) actor->level, actor->invisible ? " (invisible)" : "");
+				actor->title ? actor->title : "", (int) actor->level,
+				actor->invisible ? " (invisible)" : "");
 		n++;
 	}
 	game_str_printf(&gs, "\n%lld player%s.", (long long) n, n == 1 ? "" : "s");

@@ -75,7 +75,11 @@ mob_move(const struct game_zone_mob *m, const struct game_zone_room *r, enum gam
 	 struct game_outcome *out)
 {
 	struct game_followup f = {
-		.action = {.verb = verb, .actor_mob = m->id, .room_id = r->id, .to_room_id = r->exits[d], .dir = d,
+		.action = {.verb = verb,
+			   .actor_mob = m->id,
+			   .room_id = r->id,
+			   .to_room_id = r->exits[d],
+			   .dir = d,
 			   .has_dir = verb == GAME_VERB_MOVE},
 		.lock_rooms = {r->id, r->exits[d]},
 		.nlock_rooms = 2,
@@ -95,7 +99,8 @@ decide_fight(const struct game_zone *z, const struct game_zone_mob *m, const str
 
 	if (!m->fighting && !char_fights(z, m->id, r->id))
 		return false;
-	if (!(m->flags & GAME_MOB_WIMPY) || !m->fighting || (int64_t) hp * 100 >= (int64_t) m->max_hp * game_rules.wimpy_percent)
+	if (!(m->flags & GAME_MOB_WIMPY) || !m->fighting ||
+	    (int64_t) hp * 100 >= (int64_t) m->max_hp * game_rules.wimpy_percent)
 		return true; /* fighting on: the rounds do it */
 	n = mob_ways(z, r, ways);
 	if (n > 0)
@@ -105,8 +110,8 @@ decide_fight(const struct game_zone *z, const struct game_zone_mob *m, const str
 
 /* An aggressive mob attacks a visible online character of its room that fights nobody. */
 static bool
-decide_attack(const struct game_zone *z, const struct game_zone_mob *m, const struct game_zone_room *r,
-	      int64_t now_ms, uint64_t *rng, struct game_outcome *out)
+decide_attack(const struct game_zone *z, const struct game_zone_mob *m, const struct game_zone_room *r, int64_t now_ms,
+	      uint64_t *rng, struct game_outcome *out)
 {
 	const struct game_zone_char *prey[GAME_ZONE_MAX_CHARS];
 	size_t n = 0;
@@ -123,7 +128,9 @@ decide_attack(const struct game_zone *z, const struct game_zone_mob *m, const st
 	if (n == 0)
 		return false;
 	f = (struct game_followup){
-		.action = {.verb = GAME_VERB_KILL, .actor_mob = m->id, .room_id = r->id,
+		.action = {.verb = GAME_VERB_KILL,
+			   .actor_mob = m->id,
+			   .room_id = r->id,
 			   .target_char = prey[game_rng_next(rng) % n]->id},
 		.lock_rooms = {r->id},
 		.nlock_rooms = 1,
@@ -141,8 +148,8 @@ decide_attack(const struct game_zone *z, const struct game_zone_mob *m, const st
  * while the kin is still after it; during the kin's fight it waits.
  */
 static bool
-decide_assist(const struct game_zone *z, const struct game_zone_mob *m, const struct game_zone_room *r,
-	      int64_t now_ms, struct game_outcome *out)
+decide_assist(const struct game_zone *z, const struct game_zone_mob *m, const struct game_zone_room *r, int64_t now_ms,
+	      struct game_outcome *out)
 {
 	struct game_followup f;
 
@@ -160,7 +167,10 @@ decide_assist(const struct game_zone *z, const struct game_zone_mob *m, const st
 			    !game_is_online(c->active_ms, now_ms))
 				continue;
 			f = (struct game_followup){
-				.action = {.verb = GAME_VERB_KILL, .actor_mob = m->id, .room_id = r->id, .target_char = c->id},
+				.action = {.verb = GAME_VERB_KILL,
+					   .actor_mob = m->id,
+					   .room_id = r->id,
+					   .target_char = c->id},
 				.lock_rooms = {r->id},
 				.nlock_rooms = 1,
 				.lock_mob = m->id,
@@ -175,8 +185,8 @@ decide_assist(const struct game_zone *z, const struct game_zone_mob *m, const st
 
 /* A scavenger takes one thing it can lift from its room's floor, not one another took this tick. */
 static bool
-decide_scavenge(const struct game_zone *z, const struct game_zone_mob *m, const struct game_zone_room *r,
-		uint64_t *rng, int64_t *taken, size_t *ntaken, struct game_outcome *out)
+decide_scavenge(const struct game_zone *z, const struct game_zone_mob *m, const struct game_zone_room *r, uint64_t *rng,
+		int64_t *taken, size_t *ntaken, struct game_outcome *out)
 {
 	struct game_followup f;
 
@@ -192,7 +202,10 @@ decide_scavenge(const struct game_zone *z, const struct game_zone_mob *m, const 
 		    it->weight > game_rules.scavenge_max_weight)
 			continue;
 		f = (struct game_followup){
-			.action = {.verb = GAME_VERB_GET, .actor_mob = m->id, .room_id = r->id, .items = {it->id},
+			.action = {.verb = GAME_VERB_GET,
+				   .actor_mob = m->id,
+				   .room_id = r->id,
+				   .items = {it->id},
 				   .nitems = 1},
 			.lock_rooms = {r->id},
 			.nlock_rooms = 1,
@@ -207,8 +220,8 @@ decide_scavenge(const struct game_zone *z, const struct game_zone_mob *m, const 
 }
 
 static void
-decide_wander(const struct game_zone *z, const struct game_zone_mob *m, const struct game_zone_room *r,
-	      uint64_t *rng, struct game_outcome *out)
+decide_wander(const struct game_zone *z, const struct game_zone_mob *m, const struct game_zone_room *r, uint64_t *rng,
+	      struct game_outcome *out)
 {
 	enum game_dir ways[_GAME_DIR_MAX];
 	size_t n;
@@ -231,8 +244,7 @@ decide_wander(const struct game_zone *z, const struct game_zone_mob *m, const st
  * follow-ups run out no mob is always last.
  */
 static void
-mob_ai(const struct game_zone *z, const struct game_action *tick, const struct game_env *env,
-       struct game_outcome *out)
+mob_ai(const struct game_zone *z, const struct game_action *tick, const struct game_env *env, struct game_outcome *out)
 {
 	int64_t taken[GAME_ZONE_MAX_MOBS];
 	size_t ntaken = 0, start;
@@ -252,8 +264,7 @@ mob_ai(const struct game_zone *z, const struct game_action *tick, const struct g
 			continue;
 		(void) game_rng_next(&rng);
 		if (decide_fight(z, m, r, hp, &rng, out) || decide_attack(z, m, r, env->now_ms, &rng, out) ||
-		    decide_assist(z, m, r, env->now_ms, out) ||
-		    decide_scavenge(z, m, r, &rng, taken, &ntaken, out))
+		    decide_assist(z, m, r, env->now_ms, out) || decide_scavenge(z, m, r, &rng, taken, &ntaken, out))
 			continue;
 		decide_wander(z, m, r, &rng, out);
 	}
@@ -280,9 +291,7 @@ reset_due(const struct game_zone *z, const struct game_action *tick, const struc
 
 /* The per-zone work of a tick, in order.  Issue 13's triggers and weather hook in here. */
 static const zone_decider deciders[] = {
-	reset_due,
-	mob_ai,
-	game_script_zone, /* issue 13: the sky's changes and random triggers (script.c) */
+	reset_due, mob_ai, game_script_zone, /* issue 13: the sky's changes and random triggers (script.c) */
 };
 
 static bool

@@ -28,27 +28,27 @@
 #include "ingress/accounts.h"
 #include "ingress/ingress.h"
 
-#define MAX_LIST 512          /* reserved, offensive or common entries */
+#define MAX_LIST 512 /* reserved, offensive or common entries */
 #define MAX_NAME_BYTES 64
-#define MAX_BODY_NAME 256     /* a name longer than this is refused before any rule */
+#define MAX_BODY_NAME 256 /* a name longer than this is refused before any rule */
 #define LIMIT_SLOTS 4096
 #define LIMIT_PROBES 16
 
 struct limit_slot {
-	uint64_t key;             /* 0: free */
-	int64_t start_ms;         /* the window's start */
+	uint64_t key;     /* 0: free */
+	int64_t start_ms; /* the window's start */
 	int64_t count;
 };
 
 struct rules {
 	int64_t name_min, name_max;
-	char **reserved, **offensive, **common;   /* lowercase, from malloc() */
+	char **reserved, **offensive, **common; /* lowercase, from malloc() */
 	size_t nreserved, noffensive, ncommon;
 	int64_t pw_min, pw_max;
 	int64_t max_chars;
 	char *start_room;
 	int64_t level, max_hp, gold;
-	char *kit;                /* JSON array text */
+	char *kit; /* JSON array text */
 };
 
 struct ingress_accounts {
@@ -56,8 +56,8 @@ struct ingress_accounts {
 	char *ws_url;
 	struct rules rules;
 	char dummy_hash[WR_PASSWORD_HASH_MAX];
-	bool minimum;             /* password-limits=minimum */
-	pthread_mutex_t lock;     /* limits and hashers */
+	bool minimum;         /* password-limits=minimum */
+	pthread_mutex_t lock; /* limits and hashers */
 	pthread_cond_t hasher_free;
 	int64_t hashing;
 	struct limit_slot slots[LIMIT_SLOTS];
@@ -336,9 +336,9 @@ refuse(struct wr_strbuf *out, const char *code, const char *msg)
 		const char *code;
 		unsigned int status;
 	} map[] = {
-		{"bad_name", 400},         {"reserved_name", 422},    {"name_taken", 409},
-		{"weak_password", 422},    {"password_too_long", 400}, {"bad_credentials", 401},
-		{"account_locked", 403},   {"too_many_characters", 409}, {"unknown_character", 404},
+		{"bad_name", 400},       {"reserved_name", 422},       {"name_taken", 409},
+		{"weak_password", 422},  {"password_too_long", 400},   {"bad_credentials", 401},
+		{"account_locked", 403}, {"too_many_characters", 409}, {"unknown_character", 404},
 	};
 
 	wr_strbuf_reset(out);
@@ -358,8 +358,8 @@ rate_limited(struct wr_strbuf *out, const char *msg)
 
 /* The request body as a JSON object whose members are all in allowed. */
 static struct json_object *
-parse_body(const struct ingress_accounts_req *rq, const char *const *allowed, const char *shape,
-	   struct wr_strbuf *out, unsigned int *ret_status)
+parse_body(const struct ingress_accounts_req *rq, const char *const *allowed, const char *shape, struct wr_strbuf *out,
+	   unsigned int *ret_status)
 {
 	struct json_object *doc = NULL;
 	struct json_object_iter it;
@@ -374,7 +374,8 @@ parse_body(const struct ingress_accounts_req *rq, const char *const *allowed, co
 		*ret_status = refuse(out, "bad_input", shape);
 		return NULL;
 	}
-	json_object_object_foreachC(doc, it) {
+	json_object_object_foreachC(doc, it)
+	{
 		bool known = false;
 
 		for (size_t i = 0; allowed[i]; i++)
@@ -495,8 +496,10 @@ new_session(struct ingress_accounts *a, struct new_session *ns, const char *char
 		return -EIO;
 	wr_token_hash(ns->access, ns->access_hash);
 	wr_token_hash(ns->refresh, ns->refresh_hash);
-	ns->s = (struct accounts_session){.access_hash = ns->access_hash, .refresh_hash = ns->refresh_hash,
-					  .ttl = a->cfg.session_ttl, .refresh_ttl = a->cfg.refresh_ttl,
+	ns->s = (struct accounts_session){.access_hash = ns->access_hash,
+					  .refresh_hash = ns->refresh_hash,
+					  .ttl = a->cfg.session_ttl,
+					  .refresh_ttl = a->cfg.refresh_ttl,
 					  .character = character && *character ? character : NULL};
 	return 0;
 }
@@ -846,9 +849,12 @@ ingress_characters_create(struct ingress_accounts *a, struct cmd_store *st, cons
 			  struct wr_strbuf *out)
 {
 	static const char *const allowed[] = {"name", NULL};
-	const struct accounts_char_rules cr = {.max_chars = a->rules.max_chars, .start_room = a->rules.start_room,
-					       .level = a->rules.level, .max_hp = a->rules.max_hp,
-					       .gold = a->rules.gold, .kit = a->rules.kit};
+	const struct accounts_char_rules cr = {.max_chars = a->rules.max_chars,
+					       .start_room = a->rules.start_room,
+					       .level = a->rules.level,
+					       .max_hp = a->rules.max_hp,
+					       .gold = a->rules.gold,
+					       .kit = a->rules.kit};
 	struct accounts_login_row row;
 	struct json_object *doc;
 	char status_text[32], msg[192];

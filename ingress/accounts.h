@@ -27,16 +27,16 @@
 struct ingress_accounts;
 
 struct ingress_accounts_config {
-	const char *rules_file;   /* "" or NULL: content/accounts/rules.json of WR_HOME or the source tree */
+	const char *rules_file; /* "" or NULL: content/accounts/rules.json of WR_HOME or the source tree */
 	const char *ws_url;
-	int64_t session_ttl;      /* seconds an access token of a session lives */
-	int64_t refresh_ttl;      /* seconds a refresh token lives */
-	int64_t signup_attempts;  /* sign-ups per IP per signup_window */
+	int64_t session_ttl;     /* seconds an access token of a session lives */
+	int64_t refresh_ttl;     /* seconds a refresh token lives */
+	int64_t signup_attempts; /* sign-ups per IP per signup_window */
 	int64_t signup_window;
-	int64_t login_attempts;   /* log-ins per IP per login_window */
-	int64_t login_failures;   /* failed log-ins (and password changes) per account per login_window */
+	int64_t login_attempts; /* log-ins per IP per login_window */
+	int64_t login_failures; /* failed log-ins (and password changes) per account per login_window */
 	int64_t login_window;
-	int64_t hashers;          /* argon2id computations at once (each takes 64 MiB) */
+	int64_t hashers;             /* argon2id computations at once (each takes 64 MiB) */
 	const char *password_limits; /* "interactive" (NULL too) or "minimum": tests only */
 };
 
@@ -49,10 +49,10 @@ ingress_accounts_free(struct ingress_accounts *a);
 /* What a handler was given; ip is the client's address as text. */
 struct ingress_accounts_req {
 	const char *ip;
-	const char *token;   /* bearer token, or NULL */
+	const char *token; /* bearer token, or NULL */
 	const char *body;
 	size_t len;
-	const char *param;   /* a name in the path, or NULL */
+	const char *param; /* a name in the path, or NULL */
 };
 
 /*
@@ -94,9 +94,9 @@ ingress_history(struct cmd_store *st, const char *token, struct wr_strbuf *out);
 /* ---- store_accounts.c: the SQL (every secret as its hash) ---------------------------- */
 
 struct accounts_login_row {
-	int64_t id;            /* 0: no such account */
+	int64_t id; /* 0: no such account */
 	char name[64];
-	char hash[160];        /* argon2id string, "" when the account has no password */
+	char hash[160]; /* argon2id string, "" when the account has no password */
 	int disabled;
 };
 
@@ -142,18 +142,19 @@ accounts_store_describe(struct cmd_conn *c, int64_t account, int64_t character, 
 /* What a new character gets (content/accounts/rules.json "characters"). */
 struct accounts_char_rules {
 	int64_t max_chars;
-	const char *start_room;  /* room template key */
+	const char *start_room; /* room template key */
 	int64_t level, max_hp, gold;
-	const char *kit;         /* JSON array text */
+	const char *kit; /* JSON array text */
 };
 
 /* wr_character_create(): *ret_status ok, too_many, taken, no_start_room or bad_kit. */
 int
 accounts_store_char_create(struct cmd_conn *c, int64_t account, const char *name, const struct accounts_char_rules *cr,
-			   char *ret_status, size_t status_size, int64_t *ret_char, struct wr_error *reterr) WR_MUSTCHECK;
+			   char *ret_status, size_t status_size, int64_t *ret_char,
+			   struct wr_error *reterr) WR_MUSTCHECK;
 /* wr_character_delete(): *ret_status ok or unknown. */
 int
-accounts_store_char_delete(struct cmd_conn *c, int64_t account, const char *name, char *ret_status,
-			   size_t status_size, int64_t *ret_items, struct wr_error *reterr) WR_MUSTCHECK;
+accounts_store_char_delete(struct cmd_conn *c, int64_t account, const char *name, char *ret_status, size_t status_size,
+			   int64_t *ret_items, struct wr_error *reterr) WR_MUSTCHECK;
 
 #endif

@@ -81,8 +81,8 @@ refused(enum ingress_access access, const char *what, const char *name, struct w
 }
 
 unsigned int
-ingress_events_stream(struct cmd_store *st, const char *token, const char *stream, int64_t after,
-		      int limit, bool may_wait, struct ingress_wait_on *ret_wait, struct wr_strbuf *out)
+ingress_events_stream(struct cmd_store *st, const char *token, const char *stream, int64_t after, int limit,
+		      bool may_wait, struct ingress_wait_on *ret_wait, struct wr_strbuf *out)
 {
 	struct ingress_events evs = {0};
 	enum ingress_access access = INGRESS_ACCESS_OK;
@@ -163,8 +163,7 @@ ingress_events_mailbox(struct cmd_store *st, const char *token, const char *id, 
 
 /* The optional "actor" of a mailbox creation body; an empty body is {}. */
 static unsigned int
-decode_create(const char *body, size_t len, struct json_object **ret_doc, const char **ret_actor,
-	      struct wr_strbuf *out)
+decode_create(const char *body, size_t len, struct json_object **ret_doc, const char **ret_actor, struct wr_strbuf *out)
 {
 	struct wr_error err;
 
@@ -176,8 +175,7 @@ decode_create(const char *body, size_t len, struct json_object **ret_doc, const 
 		return cmd_fail(out, &err);
 	if (!json_object_is_type(*ret_doc, json_type_object))
 		return fail(out, -EINVAL, "bad_input", "body must be a JSON object: {\"actor\": \"<name>\"}");
-	json_object_object_foreach(*ret_doc, key, val)
-	{
+	json_object_object_foreach (*ret_doc, key, val) {
 		(void) val;
 		if (strcmp(key, "actor") != 0) {
 			wr_error_set(&err, -EINVAL, "bad_input", "unknown member \"%.64s\": expected \"actor\"", key);
@@ -192,8 +190,8 @@ decode_create(const char *body, size_t len, struct json_object **ret_doc, const 
 }
 
 unsigned int
-ingress_mailbox_create(struct cmd_store *st, const char *token, const char *body, size_t len,
-		       int64_t max_mailboxes, struct wr_strbuf *out)
+ingress_mailbox_create(struct cmd_store *st, const char *token, const char *body, size_t len, int64_t max_mailboxes,
+		       struct wr_strbuf *out)
 {
 	struct json_object *doc = NULL;
 	struct cmd_conn *c = NULL;
@@ -265,8 +263,7 @@ ingress_mailbox_delete(struct cmd_store *st, const char *token, const char *id, 
 }
 
 unsigned int
-ingress_mailbox_actor(struct cmd_store *st, const char *token, const char *id, int64_t *ret_char,
-		      struct wr_strbuf *out)
+ingress_mailbox_actor(struct cmd_store *st, const char *token, const char *id, int64_t *ret_char, struct wr_strbuf *out)
 {
 	enum ingress_access access = INGRESS_ACCESS_OK;
 	struct ingress_mailbox mb = {0};

@@ -51,7 +51,7 @@
 
 struct tracked {
 	MHD_socket fd;
-	int64_t since_ms;        /* 0: request in, no deadline */
+	int64_t since_ms; /* 0: request in, no deadline */
 	struct tracked *prev, *next;
 };
 
@@ -61,14 +61,14 @@ struct ingress_guard {
 	struct cmd_ratelimit *bad;     /* tokens found unknown lately */
 	struct sockaddr_storage trusted[MAX_TRUSTED];
 	size_t ntrusted;
-	int64_t request_timeout_ms;    /* 0: no deadline */
-	pthread_mutex_t lock;          /* guards the tracked list */
+	int64_t request_timeout_ms; /* 0: no deadline */
+	pthread_mutex_t lock;       /* guards the tracked list */
 	pthread_cond_t wake;
 	struct tracked *head;
 	bool stopping;
 	bool thread_started;
 	pthread_t thread;
-	atomic_llong cut;              /* connections shut at the deadline */
+	atomic_llong cut; /* connections shut at the deadline */
 };
 
 static bool
@@ -77,10 +77,11 @@ same_addr(const struct sockaddr_storage *a, const struct sockaddr *b)
 	if (a->ss_family != b->sa_family)
 		return false;
 	if (b->sa_family == AF_INET)
-		return ((const struct sockaddr_in *) a)->sin_addr.s_addr == ((const struct sockaddr_in *) b)->sin_addr.s_addr;
+		return ((const struct sockaddr_in *) a)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *) b)->sin_addr.s_addr;
 	if (b->sa_family == AF_INET6)
-		return memcmp(&((const struct sockaddr_in6 *) a)->sin6_addr, &((const struct sockaddr_in6 *) b)->sin6_addr,
-			      sizeof(struct in6_addr)) == 0;
+		return memcmp(&((const struct sockaddr_in6 *) a)->sin6_addr,
+			      &((const struct sockaddr_in6 *) b)->sin6_addr, sizeof(struct in6_addr)) == 0;
 	return false;
 }
 
@@ -94,7 +95,8 @@ parse_trusted(struct ingress_guard *g, const char *list, struct wr_error *reterr
 		struct sockaddr_storage *s = &g->trusted[g->ntrusted];
 
 		if (g->ntrusted == MAX_TRUSTED) {
-			r = wr_error_set(reterr, -E2BIG, "bad_config", "trusted-proxies: at most %d addresses", MAX_TRUSTED);
+			r = wr_error_set(reterr, -E2BIG, "bad_config", "trusted-proxies: at most %d addresses",
+					 MAX_TRUSTED);
 			break;
 		}
 		memset(s, 0, sizeof(*s));

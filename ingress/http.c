@@ -49,10 +49,10 @@
 
 struct route_spec {
 	enum ingress_route route;
-	const char *allow;        /* methods, as in the Allow header */
-	bool token;               /* needs Authorization: Bearer */
-	bool body;                /* keeps a request body */
-	const char *const *args;  /* query arguments it takes; NULL: none checked */
+	const char *allow;       /* methods, as in the Allow header */
+	bool token;              /* needs Authorization: Bearer */
+	bool body;               /* keeps a request body */
+	const char *const *args; /* query arguments it takes; NULL: none checked */
 };
 
 static const char *const stream_args[] = {"after", "limit", "wait", NULL};
@@ -84,31 +84,31 @@ static const struct route_spec specs[_INGRESS_ROUTE_MAX] = {
 };
 
 struct request {
-	int64_t start_us;            /* monotonic */
-	char method[16];             /* for the log line */
-	char path[128];              /* for the log line, control bytes replaced */
+	int64_t start_us; /* monotonic */
+	char method[16];  /* for the log line */
+	char path[128];   /* for the log line, control bytes replaced */
 	enum ingress_route route;
 	char param[INGRESS_MAX_STREAM + 1]; /* the stream or mailbox id in the path */
 	bool param_too_long;
-	unsigned int status;         /* 0 until a response is queued */
+	unsigned int status; /* 0 until a response is queued */
 	bool too_large;
-	bool text;                   /* text/plain body: one command line */
-	size_t received;             /* body bytes seen, kept or not */
-	struct wr_strbuf body;       /* up to max_body bytes */
-	char *token;                 /* from malloc(): the bearer token */
-	char *idempotency_key;       /* from malloc(): Idempotency-Key header, or NULL */
-	int64_t after;               /* ?after= */
-	int64_t limit;               /* ?limit= */
-	int64_t deadline_ms;         /* ?wait= as a monotonic deadline; 0: none */
+	bool text;             /* text/plain body: one command line */
+	size_t received;       /* body bytes seen, kept or not */
+	struct wr_strbuf body; /* up to max_body bytes */
+	char *token;           /* from malloc(): the bearer token */
+	char *idempotency_key; /* from malloc(): Idempotency-Key header, or NULL */
+	int64_t after;         /* ?after= */
+	int64_t limit;         /* ?limit= */
+	int64_t deadline_ms;   /* ?wait= as a monotonic deadline; 0: none */
 	struct ingress_waiter waiter;
-	char client[64];             /* the client's address (guard.c) */
+	char client[64]; /* the client's address (guard.c) */
 };
 
 struct ingress_http {
 	struct MHD_Daemon *daemon;
-	struct MHD_Daemon *metrics_daemon;    /* metrics-listen, or NULL */
+	struct MHD_Daemon *metrics_daemon; /* metrics-listen, or NULL */
 	unsigned int metrics_port;
-	struct cmd_store *store;          /* borrowed */
+	struct cmd_store *store; /* borrowed */
 	struct cmd_ratelimit *rl;
 	struct ingress_waiters *waiters;
 	struct ingress_web *web;
@@ -120,15 +120,15 @@ struct ingress_http {
 	bool metrics_public;
 	unsigned int port;
 	MHD_socket quiesced_fd;
-	atomic_int inflight;                  /* requests between first call and completion */
-	char *tls_cert, *tls_key;             /* PEM, from malloc(), NULL without TLS: MHD reads them while it runs */
+	atomic_int inflight;      /* requests between first call and completion */
+	char *tls_cert, *tls_key; /* PEM, from malloc(), NULL without TLS: MHD reads them while it runs */
 };
 
 /* What goes with a response besides the body. */
 struct reply {
-	const char *content_type;  /* NULL: application/json */
-	const char *allow;         /* Allow header, or NULL */
-	int64_t retry_after;       /* seconds; 0: no Retry-After header */
+	const char *content_type; /* NULL: application/json */
+	const char *allow;        /* Allow header, or NULL */
+	int64_t retry_after;      /* seconds; 0: no Retry-After header */
 };
 
 static int64_t
@@ -282,8 +282,8 @@ send_reply(struct MHD_Connection *conn, struct request *rq, unsigned int status,
 static enum MHD_Result
 send_body(struct MHD_Connection *conn, struct request *rq, unsigned int status, struct wr_strbuf *body)
 {
-	struct reply rp = {.retry_after = status == MHD_HTTP_SERVICE_UNAVAILABLE ||
-						  status == MHD_HTTP_TOO_MANY_REQUESTS ? 1 : 0};
+	struct reply rp = {
+		.retry_after = status == MHD_HTTP_SERVICE_UNAVAILABLE || status == MHD_HTTP_TOO_MANY_REQUESTS ? 1 : 0};
 
 	return send_reply(conn, rq, status, body, &rp);
 }
@@ -411,7 +411,8 @@ check_request_line(struct MHD_Connection *conn, struct request *rq, bool *ret_do
 
 	*ret_done = true;
 	if (rq->route == INGRESS_ROUTE_STREAM_EVENTS && (rq->param_too_long || !valid_stream(rq->param)))
-		return send_error(conn, rq, "bad_input", "invalid stream name: expected \"room:<id>\", \"char:<id>\", ...");
+		return send_error(conn, rq, "bad_input",
+				  "invalid stream name: expected \"room:<id>\", \"char:<id>\", ...");
 	if ((rq->route == INGRESS_ROUTE_MAILBOX || rq->route == INGRESS_ROUTE_MAILBOX_MESSAGES ||
 	     rq->route == INGRESS_ROUTE_MAILBOX_ACTIONS) &&
 	    (rq->param_too_long || !valid_mailbox_id(rq->param)))
@@ -440,8 +441,7 @@ check_token(struct ingress_http *h, struct MHD_Connection *conn, struct request 
 	rp.retry_after = cmd_ratelimit_take(h->rl, rq->token, mono_us() / 1000);
 	if (rp.retry_after > 0) {
 		ingress_metrics_rate_limited();
-		return send_error_reply(conn, rq, "rate_limited", "too many requests for this token: slow down",
-					&rp);
+		return send_error_reply(conn, rq, "rate_limited", "too many requests for this token: slow down", &rp);
 	}
 	/* Before the body is read or parsed and before any other statement:
 	 * at most one lookup, none for a token seen lately (guard.c). */
@@ -652,8 +652,8 @@ on_metrics(struct ingress_http *h, struct MHD_Connection *conn, struct request *
  * connection of the pool like any request.
  */
 static enum MHD_Result
-on_metrics_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
-		   const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
+on_metrics_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method, const char *version,
+		   const char *upload_data, size_t *upload_data_size, void **con_cls)
 {
 	struct ingress_http *h = cls;
 	struct request rq = {.route = INGRESS_ROUTE_METRICS};
@@ -709,8 +709,8 @@ on_poll(struct ingress_http *h, struct MHD_Connection *conn, struct request *rq)
 			status = ingress_events_stream(h->store, rq->token, rq->param, rq->after, (int) rq->limit,
 						       may_wait, &on, &body);
 		else
-			status = ingress_events_mailbox(h->store, rq->token, rq->param, (int) rq->limit, may_wait,
-							&on, &body);
+			status = ingress_events_mailbox(h->store, rq->token, rq->param, (int) rq->limit, may_wait, &on,
+							&body);
 		if (status)
 			break;
 		if (ingress_waiters_suspend(h->waiters, &rq->waiter, &on) == 1)
@@ -785,8 +785,11 @@ on_accounts(struct ingress_http *h, struct MHD_Connection *conn, struct request 
 	/* The client's address as guard.c found it: behind a trusted proxy (wr-telnet, a
 	 * reverse proxy), the one its X-Forwarded-For names, so the attempt limits count
 	 * players, not the proxy. */
-	ar = (struct ingress_accounts_req){.ip = rq->client, .token = rq->token, .body = wr_strbuf_str(&rq->body),
-					   .len = rq->body.len, .param = rq->param};
+	ar = (struct ingress_accounts_req){.ip = rq->client,
+					   .token = rq->token,
+					   .body = wr_strbuf_str(&rq->body),
+					   .len = rq->body.len,
+					   .param = rq->param};
 	switch (rq->route) {
 	case INGRESS_ROUTE_ACCOUNTS:
 		status = ingress_accounts_signup(h->accounts, h->store, &ar, &body, &rp.retry_after);
@@ -885,8 +888,8 @@ on_complete(struct ingress_http *h, struct MHD_Connection *conn, struct request 
 }
 
 static enum MHD_Result
-on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
-	   const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
+on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method, const char *version,
+	   const char *upload_data, size_t *upload_data_size, void **con_cls)
 {
 	struct ingress_http *h = cls;
 	struct request *rq = *con_cls;
@@ -951,8 +954,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_Re
 	if (rq->status && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
 		log_info("%s %s %u %" PRId64 "ms", rq->method, rq->path, rq->status, ms);
 	else if (rq->status)
-		log_info("%s %s %u %" PRId64 "ms (%s)", rq->method, rq->path, rq->status, ms,
-			 termination_reason(toe));
+		log_info("%s %s %u %" PRId64 "ms (%s)", rq->method, rq->path, rq->status, ms, termination_reason(toe));
 	else
 		log_info("%s %s - %" PRId64 "ms (%s)", rq->method, rq->path, ms, termination_reason(toe));
 	/* Armed only between a read and its answer, on this same thread; never suspended here. */
@@ -977,8 +979,7 @@ on_connection(void *cls, struct MHD_Connection *conn, void **socket_context, enu
 }
 
 /* MHD's own messages (bind failures, protocol errors from peers). */
-static void __attribute__((format(printf, 2, 0)))
-on_mhd_log(void *cls, const char *fmt, va_list ap)
+static void __attribute__((format(printf, 2, 0))) on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char line[512];
 	size_t n;
@@ -994,8 +995,8 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
 static int
 resolve_listen(const char *host, unsigned int port, struct sockaddr_storage *ret, struct wr_error *reterr)
 {
-	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-				 .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+	struct addrinfo hints = {
+		.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
 	struct addrinfo *res = NULL;
 	char service[16];
 	int r;
@@ -1003,8 +1004,8 @@ resolve_listen(const char *host, unsigned int port, struct sockaddr_storage *ret
 	snprintf(service, sizeof(service), "%u", port);
 	r = getaddrinfo(host && *host ? host : NULL, service, &hints, &res);
 	if (r != 0)
-		return wr_error_set(reterr, -EINVAL, "bad_config", "could not resolve listen address \"%s\": %s",
-				    host, gai_strerror(r));
+		return wr_error_set(reterr, -EINVAL, "bad_config", "could not resolve listen address \"%s\": %s", host,
+				    gai_strerror(r));
 	memset(ret, 0, sizeof(*ret));
 	memcpy(ret, res->ai_addr, res->ai_addrlen);
 	freeaddrinfo(res);
@@ -1054,13 +1055,11 @@ start_metrics(struct ingress_http *h, const struct ingress_config *cfg, struct w
 		return -EINVAL;
 	if (addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	h->metrics_daemon = MHD_start_daemon(flags, (uint16_t) cfg->metrics_port, NULL, NULL, on_metrics_request, h,
-					     MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
-					     MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &addr,
-					     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) CONNECTION_MEMORY_LIMIT,
-					     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) 10,
-					     MHD_OPTION_CONNECTION_LIMIT, (unsigned int) 16,
-					     MHD_OPTION_END);
+	h->metrics_daemon = MHD_start_daemon(
+		flags, (uint16_t) cfg->metrics_port, NULL, NULL, on_metrics_request, h, MHD_OPTION_EXTERNAL_LOGGER,
+		on_mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &addr, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+		(size_t) CONNECTION_MEMORY_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) 10,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned int) 16, MHD_OPTION_END);
 	if (!h->metrics_daemon)
 		return wr_error_set(reterr, -EADDRNOTAVAIL, "internal", "could not listen for metrics on %s port %u",
 				    cfg->metrics_listen, (unsigned int) cfg->metrics_port);
@@ -1106,10 +1105,9 @@ ingress_http_start(const struct ingress_config *cfg, struct cmd_store *st, struc
 	struct ingress_http *h = wr_xcalloc(1, sizeof(*h));
 	struct sockaddr_storage addr;
 	const union MHD_DaemonInfo *info;
-	unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC |
-			     MHD_ALLOW_SUSPEND_RESUME;
-	struct MHD_OptionItem tls_opts[3] = {{MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL},
-					     {MHD_OPTION_END, 0, NULL}};
+	unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
+	struct MHD_OptionItem tls_opts[3] = {
+		{MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL}};
 
 	h->store = st;
 	h->max_body = (size_t) cfg->max_body;
@@ -1125,20 +1123,22 @@ ingress_http_start(const struct ingress_config *cfg, struct cmd_store *st, struc
 	h->web = ingress_web_new(cfg->web_root, cfg->ws_url, cfg->demo, cfg->demo_ttl, reterr);
 	if (!h->web)
 		return http_free(h);
-	h->accounts = ingress_accounts_new(
-		&(struct ingress_accounts_config){.rules_file = cfg->account_rules, .ws_url = cfg->ws_url,
-						  .session_ttl = cfg->session_ttl, .refresh_ttl = cfg->refresh_ttl,
-						  .signup_attempts = cfg->signup_attempts,
-						  .signup_window = cfg->signup_window,
-						  .login_attempts = cfg->login_attempts,
-						  .login_failures = cfg->login_failures,
-						  .login_window = cfg->login_window, .hashers = cfg->hashers,
-						  .password_limits = cfg->password_limits},
-		reterr);
+	h->accounts = ingress_accounts_new(&(struct ingress_accounts_config){.rules_file = cfg->account_rules,
+									     .ws_url = cfg->ws_url,
+									     .session_ttl = cfg->session_ttl,
+									     .refresh_ttl = cfg->refresh_ttl,
+									     .signup_attempts = cfg->signup_attempts,
+									     .signup_window = cfg->signup_window,
+									     .login_attempts = cfg->login_attempts,
+									     .login_failures = cfg->login_failures,
+									     .login_window = cfg->login_window,
+									     .hashers = cfg->hashers,
+									     .password_limits = cfg->password_limits},
+					   reterr);
 	if (!h->accounts)
 		return http_free(h);
-	h->waiters = ingress_waiters_new(cfg->database_url, (size_t) cfg->max_waiters,
-					 (size_t) cfg->max_waiters_per_token);
+	h->waiters =
+		ingress_waiters_new(cfg->database_url, (size_t) cfg->max_waiters, (size_t) cfg->max_waiters_per_token);
 	if (!h->waiters) {
 		wr_error_set(reterr, -EAGAIN, "internal", "could not start the long-poll listener");
 		return http_free(h);
@@ -1158,7 +1158,8 @@ ingress_http_start(const struct ingress_config *cfg, struct cmd_store *st, struc
 	}
 	if (cfg->tls_cert && *cfg->tls_cert) {
 		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
-			wr_error_set(reterr, -ENOTSUP, "bad_config", "tls-cert: this libmicrohttpd has no TLS (GnuTLS)");
+			wr_error_set(reterr, -ENOTSUP, "bad_config",
+				     "tls-cert: this libmicrohttpd has no TLS (GnuTLS)");
 			return http_free(h);
 		}
 		if (read_pem(cfg->tls_cert, "tls-cert", &h->tls_cert, reterr) < 0 ||
@@ -1169,21 +1170,18 @@ ingress_http_start(const struct ingress_config *cfg, struct cmd_store *st, struc
 		tls_opts[1] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, h->tls_key};
 	}
 	/* The logger goes first, or MHD prints messages about the options itself. */
-	h->daemon = MHD_start_daemon(flags, (uint16_t) cfg->port, NULL, NULL, on_request, h,
-				     MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
-				     MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &addr,
-				     MHD_OPTION_THREAD_POOL_SIZE, (unsigned int) cfg->threads,
-				     MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
-				     MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
-				     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) CONNECTION_MEMORY_LIMIT,
-				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) CONNECTION_TIMEOUT_S,
-				     MHD_OPTION_CONNECTION_LIMIT, (unsigned int) CONNECTION_LIMIT,
-				     MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int) cfg->per_ip_connections,
-				     MHD_OPTION_ARRAY, tls_opts,
-				     MHD_OPTION_END);
+	h->daemon = MHD_start_daemon(
+		flags, (uint16_t) cfg->port, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &addr, MHD_OPTION_THREAD_POOL_SIZE,
+		(unsigned int) cfg->threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_NOTIFY_CONNECTION,
+		on_connection, h, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) CONNECTION_MEMORY_LIMIT,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) CONNECTION_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT,
+		(unsigned int) CONNECTION_LIMIT, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		(unsigned int) cfg->per_ip_connections, MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
 	if (!h->daemon) {
 		wr_error_set(reterr, -EADDRNOTAVAIL, "internal", "could not listen on %s port %u%s", cfg->listen,
-			     (unsigned int) cfg->port, h->tls_cert ? " (or tls-cert/tls-key do not make a key pair)" : "");
+			     (unsigned int) cfg->port,
+			     h->tls_cert ? " (or tls-cert/tls-key do not make a key pair)" : "");
 		return http_free(h);
 	}
 	info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);

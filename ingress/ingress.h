@@ -28,37 +28,37 @@ struct ingress_config {
 	char *database_url; /* from malloc() */
 	char *listen;       /* from malloc() */
 	int64_t port;
-	char *port_file;    /* from malloc(), "" or NULL when unset */
+	char *port_file; /* from malloc(), "" or NULL when unset */
 	int64_t threads;
 	int64_t max_body;
 	int64_t max_batch;
-	int64_t rate;           /* requests per second per token; 0: no limit */
-	int64_t burst;          /* bucket size */
-	int64_t max_waiters;    /* long-polls suspended at once */
+	int64_t rate;                  /* requests per second per token; 0: no limit */
+	int64_t burst;                 /* bucket size */
+	int64_t max_waiters;           /* long-polls suspended at once */
 	int64_t max_waiters_per_token; /* of them, for one bearer token */
-	int64_t max_mailboxes;  /* per account */
-	bool metrics_public;    /* /metrics without an admin token */
-	char *metrics_listen;   /* from malloc(): "" or NULL: no metrics-only listener */
-	int64_t metrics_port;   /* its port; 0 picks a free one */
-	char *metrics_port_file; /* from malloc(), "" or NULL when unset */
-	char *web_root;         /* from malloc(); "" or NULL: web/ of WR_HOME or the source tree */
-	char *ws_url;           /* from malloc(): the websocket the web client is sent to */
-	bool demo;              /* /v1/demo/...: anyone may get a player token */
+	int64_t max_mailboxes;         /* per account */
+	bool metrics_public;           /* /metrics without an admin token */
+	char *metrics_listen;          /* from malloc(): "" or NULL: no metrics-only listener */
+	int64_t metrics_port;          /* its port; 0 picks a free one */
+	char *metrics_port_file;       /* from malloc(), "" or NULL when unset */
+	char *web_root;                /* from malloc(); "" or NULL: web/ of WR_HOME or the source tree */
+	char *ws_url;                  /* from malloc(): the websocket the web client is sent to */
+	bool demo;                     /* /v1/demo/...: anyone may get a player token */
 	/* issue 15, findings 2 and 3 (guard.c) */
-	int64_t auth_fail_rate;   /* failed token checks per second per client address */
-	int64_t auth_fail_burst;  /* ... at once */
-	char *trusted_proxies;    /* from malloc(): numeric addresses whose X-Forwarded-For is believed */
-	int64_t request_timeout;  /* seconds from accept (or the last answer) to a whole request; 0: none */
+	int64_t auth_fail_rate;     /* failed token checks per second per client address */
+	int64_t auth_fail_burst;    /* ... at once */
+	char *trusted_proxies;      /* from malloc(): numeric addresses whose X-Forwarded-For is believed */
+	int64_t request_timeout;    /* seconds from accept (or the last answer) to a whole request; 0: none */
 	int64_t per_ip_connections; /* connections at once from one peer address; 0: no limit */
 	/* accounts.c (issue 17) */
-	char *account_rules;    /* from malloc(): content/accounts/rules.json when "" */
+	char *account_rules; /* from malloc(): content/accounts/rules.json when "" */
 	int64_t session_ttl, refresh_ttl;
 	int64_t signup_attempts, signup_window, login_attempts, login_failures, login_window;
 	int64_t hashers;
-	char *password_limits;  /* from malloc(): "interactive" or "minimum" (tests) */
-	int64_t demo_ttl;       /* seconds a demo token lives */
-	char *tls_cert;         /* from malloc(): PEM certificate (chain) file; "" = plain HTTP */
-	char *tls_key;          /* from malloc(): PEM private key file; set with tls_cert or not at all */
+	char *password_limits; /* from malloc(): "interactive" or "minimum" (tests) */
+	int64_t demo_ttl;      /* seconds a demo token lives */
+	char *tls_cert;        /* from malloc(): PEM certificate (chain) file; "" = plain HTTP */
+	char *tls_key;         /* from malloc(): PEM private key file; set with tls_cert or not at all */
 };
 
 /* Longest stream name accepted in a URL ("room:12"). */
@@ -75,12 +75,12 @@ struct ingress_config {
 
 /* One event row as the publisher frames it (docs/protocol.md). */
 struct ingress_event {
-	const char *stream;      /* borrowed from the result, like every string here */
+	const char *stream; /* borrowed from the result, like every string here */
 	int64_t seq;
 	int64_t event_id;
 	const char *type;
-	const char *actor;       /* NULL when the event has no actor */
-	const char *payload;     /* JSON text */
+	const char *actor;   /* NULL when the event has no actor */
+	const char *payload; /* JSON text */
 	size_t payload_len;
 };
 
@@ -88,7 +88,7 @@ struct ingress_event {
 struct ingress_events {
 	struct ingress_event *ev; /* from malloc() */
 	size_t n;
-	void *res;                /* the PGresult they point into */
+	void *res; /* the PGresult they point into */
 };
 
 void
@@ -97,9 +97,9 @@ ingress_events_done(struct ingress_events *evs);
 /* What a read learnt about the token. */
 enum ingress_access {
 	INGRESS_ACCESS_OK,
-	INGRESS_ACCESS_BAD_TOKEN,  /* 401 */
-	INGRESS_ACCESS_FORBIDDEN,  /* 403 */
-	INGRESS_ACCESS_NOT_FOUND,  /* 404: no such mailbox, or another account's */
+	INGRESS_ACCESS_BAD_TOKEN, /* 401 */
+	INGRESS_ACCESS_FORBIDDEN, /* 403 */
+	INGRESS_ACCESS_NOT_FOUND, /* 404: no such mailbox, or another account's */
 };
 
 /*
@@ -108,8 +108,8 @@ enum ingress_access {
  * *ret_access is INGRESS_ACCESS_OK.
  */
 int
-ingress_store_stream_read(struct cmd_conn *c, const char *token, const char *stream, int64_t after,
-			  int limit, enum ingress_access *ret_access, struct ingress_events *ret_evs,
+ingress_store_stream_read(struct cmd_conn *c, const char *token, const char *stream, int64_t after, int limit,
+			  enum ingress_access *ret_access, struct ingress_events *ret_evs,
 			  struct wr_error *reterr) WR_MUSTCHECK;
 
 /*
@@ -119,8 +119,8 @@ ingress_store_stream_read(struct cmd_conn *c, const char *token, const char *str
  * "unknown_actor" or "limit" (a literal, not to be freed).
  */
 int
-ingress_store_mailbox_open(struct cmd_conn *c, const char *token, int64_t char_id, int64_t max,
-			   char *ret_id, const char **ret_status, struct wr_error *reterr) WR_MUSTCHECK;
+ingress_store_mailbox_open(struct cmd_conn *c, const char *token, int64_t char_id, int64_t max, char *ret_id,
+			   const char **ret_status, struct wr_error *reterr) WR_MUSTCHECK;
 
 /* Where a mailbox stands after a read. */
 struct ingress_mailbox {
@@ -143,14 +143,13 @@ ingress_store_mailbox_read(struct cmd_conn *c, const char *token, const char *id
 
 /* The token and the mailbox (no lock, no acknowledgement): for actions. */
 int
-ingress_store_mailbox_get(struct cmd_conn *c, const char *token, const char *id,
-			  enum ingress_access *ret_access, struct ingress_mailbox *ret_mb,
-			  struct wr_error *reterr) WR_MUSTCHECK;
+ingress_store_mailbox_get(struct cmd_conn *c, const char *token, const char *id, enum ingress_access *ret_access,
+			  struct ingress_mailbox *ret_mb, struct wr_error *reterr) WR_MUSTCHECK;
 
 /* Deletes the mailbox if the token's account owns it and may act for its character. */
 int
-ingress_store_mailbox_delete(struct cmd_conn *c, const char *token, const char *id,
-			     enum ingress_access *ret_access, struct wr_error *reterr) WR_MUSTCHECK;
+ingress_store_mailbox_delete(struct cmd_conn *c, const char *token, const char *id, enum ingress_access *ret_access,
+			     struct wr_error *reterr) WR_MUSTCHECK;
 
 /* The token's kind (for /metrics); ret_tok->found false for a bad token. */
 int
@@ -178,8 +177,8 @@ ingress_listener_close(struct ingress_listener *l);
 int
 ingress_listener_socket(const struct ingress_listener *l);
 int
-ingress_listener_notifies(struct ingress_listener *l, void (*cb)(const char *payload, void *userdata),
-			  void *userdata, struct wr_error *reterr) WR_MUSTCHECK;
+ingress_listener_notifies(struct ingress_listener *l, void (*cb)(const char *payload, void *userdata), void *userdata,
+			  struct wr_error *reterr) WR_MUSTCHECK;
 
 /* ---- events.c: reading streams and mailboxes ------------------------------------ */
 
@@ -199,8 +198,8 @@ struct ingress_wait_on {
  * the streams to wait for in ret_wait.
  */
 unsigned int
-ingress_events_stream(struct cmd_store *st, const char *token, const char *stream, int64_t after,
-		      int limit, bool may_wait, struct ingress_wait_on *ret_wait, struct wr_strbuf *out);
+ingress_events_stream(struct cmd_store *st, const char *token, const char *stream, int64_t after, int limit,
+		      bool may_wait, struct ingress_wait_on *ret_wait, struct wr_strbuf *out);
 
 /* GET /v1/mailbox/<id>/messages, the same way. */
 unsigned int
@@ -209,8 +208,8 @@ ingress_events_mailbox(struct cmd_store *st, const char *token, const char *id, 
 
 /* POST /v1/mailboxes: body {"actor": ..} (or no body: the default character). */
 unsigned int
-ingress_mailbox_create(struct cmd_store *st, const char *token, const char *body, size_t len,
-		       int64_t max_mailboxes, struct wr_strbuf *out);
+ingress_mailbox_create(struct cmd_store *st, const char *token, const char *body, size_t len, int64_t max_mailboxes,
+		       struct wr_strbuf *out);
 
 /* DELETE /v1/mailbox/<id>. */
 unsigned int
@@ -284,9 +283,9 @@ struct ingress_web;
 
 /* An open file of the web client: serve size bytes of fd, then close it. */
 struct ingress_web_file {
-	int fd;                    /* -1 when none */
+	int fd; /* -1 when none */
 	uint64_t size;
-	const char *content_type;  /* a literal */
+	const char *content_type; /* a literal */
 };
 
 /*
@@ -337,8 +336,8 @@ ingress_store_demo_characters(struct cmd_conn *c, struct wr_strbuf *out, struct 
  * INGRESS_DEMO_TOKEN_LEN + 1 bytes; *ret_id is 0 when there is no such
  * character (nothing issued), else its id and ret_name its name. */
 int
-ingress_store_demo_token(struct cmd_conn *c, const char *character, int64_t ttl_s, char *ret_token,
-			 int64_t *ret_id, char *ret_name, size_t name_size, struct wr_error *reterr) WR_MUSTCHECK;
+ingress_store_demo_token(struct cmd_conn *c, const char *character, int64_t ttl_s, char *ret_token, int64_t *ret_id,
+			 char *ret_name, size_t name_size, struct wr_error *reterr) WR_MUSTCHECK;
 
 /* ---- longpoll.c: suspended requests and the NOTIFY listener ---------------------------- */
 
@@ -349,11 +348,11 @@ struct ingress_waiters;
 struct ingress_waiter {
 	struct MHD_Connection *conn;
 	struct ingress_wait_on on;
-	int64_t deadline_ms;          /* monotonic */
-	const char *key;              /* the bearer token, borrowed: per-token cap */
-	bool armed;                   /* in the list, counted against max-waiters */
-	bool fired;                   /* something may have changed since the last arm */
-	bool suspended;               /* MHD_suspend_connection() was called and not undone */
+	int64_t deadline_ms; /* monotonic */
+	const char *key;     /* the bearer token, borrowed: per-token cap */
+	bool armed;          /* in the list, counted against max-waiters */
+	bool fired;          /* something may have changed since the last arm */
+	bool suspended;      /* MHD_suspend_connection() was called and not undone */
 	struct ingress_waiter *prev, *next;
 };
 

@@ -42,13 +42,13 @@
 
 struct ingress_waiters {
 	pthread_mutex_t lock;
-	struct ingress_waiter *head;   /* armed requests; guarded by lock */
+	struct ingress_waiter *head; /* armed requests; guarded by lock */
 	size_t count, max;
-	size_t max_per_key;            /* armed waiters of one token (w->key) */
-	bool stopping;                 /* no more arms; guarded by lock */
-	bool quit;                     /* the thread exits; guarded by lock */
-	int wake_fd;                   /* eventfd: a new deadline, or stop */
-	char *conninfo;                /* from malloc() */
+	size_t max_per_key; /* armed waiters of one token (w->key) */
+	bool stopping;      /* no more arms; guarded by lock */
+	bool quit;          /* the thread exits; guarded by lock */
+	int wake_fd;        /* eventfd: a new deadline, or stop */
+	char *conninfo;     /* from malloc() */
 	pthread_t thread;
 	bool thread_started;
 };

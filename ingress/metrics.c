@@ -20,8 +20,7 @@
 
 /* Upper bounds of the latency buckets, in microseconds. */
 static const int64_t bucket_us[] = {
-	1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000,
-	1000000, 2500000, 5000000, 10000000, 30000000,
+	1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000, 30000000,
 };
 #define NBUCKETS WR_ELEMENTSOF(bucket_us)
 
@@ -96,24 +95,27 @@ get(atomic_uint_fast64_t *a)
 static void
 render_requests(struct wr_strbuf *out)
 {
-	wr_strbuf_puts(out, "# HELP wr_ingress_http_requests_total HTTP requests answered, by route and status.\n"
-			    "# TYPE wr_ingress_http_requests_total counter\n");
+	wr_strbuf_puts(out,
+		       "# HELP wr_ingress_http_requests_total HTTP requests answered, by route and status.\n"
+		       "# TYPE wr_ingress_http_requests_total counter\n");
 	for (int r = 0; r < _INGRESS_ROUTE_MAX; r++)
 		for (int s = 0; s <= STATUS_MAX - STATUS_MIN; s++) {
 			uint64_t n = get(&requests[r][s]);
 
 			if (n > 0)
-				wr_strbuf_printf(out, "wr_ingress_http_requests_total{route=\"%s\",status=\"%d\"} %" PRIu64 "\n",
-						 route_names[r], s + STATUS_MIN, n);
+				wr_strbuf_printf(
+					out, "wr_ingress_http_requests_total{route=\"%s\",status=\"%d\"} %" PRIu64 "\n",
+					route_names[r], s + STATUS_MIN, n);
 		}
 }
 
 static void
 render_latency(struct wr_strbuf *out)
 {
-	wr_strbuf_puts(out, "# HELP wr_ingress_http_request_duration_seconds Time from the request's first byte "
-			    "to its answer, long-poll waits included.\n"
-			    "# TYPE wr_ingress_http_request_duration_seconds histogram\n");
+	wr_strbuf_puts(out,
+		       "# HELP wr_ingress_http_request_duration_seconds Time from the request's first byte "
+		       "to its answer, long-poll waits included.\n"
+		       "# TYPE wr_ingress_http_request_duration_seconds histogram\n");
 	for (int r = 0; r < _INGRESS_ROUTE_MAX; r++) {
 		uint64_t counts[NBUCKETS + 1], total = 0, cum = 0, sum_us;
 
@@ -126,14 +128,16 @@ render_latency(struct wr_strbuf *out)
 		sum_us = get(&latency_sum_us[r]);
 		for (size_t b = 0; b < NBUCKETS; b++) {
 			cum += counts[b];
-			wr_strbuf_printf(out,
-					 "wr_ingress_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %" PRIu64 "\n",
-					 route_names[r], (double) bucket_us[b] / 1e6, cum);
+			wr_strbuf_printf(
+				out,
+				"wr_ingress_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %" PRIu64 "\n",
+				route_names[r], (double) bucket_us[b] / 1e6, cum);
 		}
-		wr_strbuf_printf(out, "wr_ingress_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %" PRIu64 "\n",
-				 route_names[r], total);
-		wr_strbuf_printf(out, "wr_ingress_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n", route_names[r],
-				 (double) sum_us / 1e6);
+		wr_strbuf_printf(
+			out, "wr_ingress_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %" PRIu64 "\n",
+			route_names[r], total);
+		wr_strbuf_printf(out, "wr_ingress_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n",
+				 route_names[r], (double) sum_us / 1e6);
 		wr_strbuf_printf(out, "wr_ingress_http_request_duration_seconds_count{route=\"%s\"} %" PRIu64 "\n",
 				 route_names[r], total);
 	}
@@ -144,26 +148,37 @@ ingress_metrics_render(struct wr_strbuf *out, const struct ingress_gauges *g)
 {
 	render_requests(out);
 	render_latency(out);
-	wr_strbuf_puts(out, "# HELP wr_ingress_commands_total Commands queued (replays not counted), by verb.\n"
-			    "# TYPE wr_ingress_commands_total counter\n");
+	wr_strbuf_puts(out,
+		       "# HELP wr_ingress_commands_total Commands queued (replays not counted), by verb.\n"
+		       "# TYPE wr_ingress_commands_total counter\n");
 	for (int v = 0; v < _GAME_VERB_MAX; v++)
 		wr_strbuf_printf(out, "wr_ingress_commands_total{verb=\"%s\"} %" PRIu64 "\n",
 				 game_verb_to_string((enum game_verb) v), get(&commands[v]));
-	wr_strbuf_printf(out, "# HELP wr_ingress_rate_limited_total Requests refused with 429.\n"
-			      "# TYPE wr_ingress_rate_limited_total counter\n"
-			      "wr_ingress_rate_limited_total %" PRIu64 "\n", get(&rate_limited));
-	wr_strbuf_printf(out, "# HELP wr_ingress_longpoll_waiters Long-poll requests waiting now.\n"
-			      "# TYPE wr_ingress_longpoll_waiters gauge\n"
-			      "wr_ingress_longpoll_waiters %" PRId64 "\n", g->waiters);
-	wr_strbuf_printf(out, "# HELP wr_ingress_database_up Whether the queue depths below could be read.\n"
-			      "# TYPE wr_ingress_database_up gauge\n"
-			      "wr_ingress_database_up %d\n", g->database_up ? 1 : 0);
+	wr_strbuf_printf(out,
+			 "# HELP wr_ingress_rate_limited_total Requests refused with 429.\n"
+			 "# TYPE wr_ingress_rate_limited_total counter\n"
+			 "wr_ingress_rate_limited_total %" PRIu64 "\n",
+			 get(&rate_limited));
+	wr_strbuf_printf(out,
+			 "# HELP wr_ingress_longpoll_waiters Long-poll requests waiting now.\n"
+			 "# TYPE wr_ingress_longpoll_waiters gauge\n"
+			 "wr_ingress_longpoll_waiters %" PRId64 "\n",
+			 g->waiters);
+	wr_strbuf_printf(out,
+			 "# HELP wr_ingress_database_up Whether the queue depths below could be read.\n"
+			 "# TYPE wr_ingress_database_up gauge\n"
+			 "wr_ingress_database_up %d\n",
+			 g->database_up ? 1 : 0);
 	if (!g->database_up)
 		return;
-	wr_strbuf_printf(out, "# HELP wr_action_queue_depth Actions queued (action_queue rows), read at scrape time.\n"
-			      "# TYPE wr_action_queue_depth gauge\n"
-			      "wr_action_queue_depth %" PRId64 "\n", g->queued);
-	wr_strbuf_printf(out, "# HELP wr_dead_actions Dead-lettered actions (dead_actions rows), read at scrape time.\n"
-			      "# TYPE wr_dead_actions gauge\n"
-			      "wr_dead_actions %" PRId64 "\n", g->dead);
+	wr_strbuf_printf(out,
+			 "# HELP wr_action_queue_depth Actions queued (action_queue rows), read at scrape time.\n"
+			 "# TYPE wr_action_queue_depth gauge\n"
+			 "wr_action_queue_depth %" PRId64 "\n",
+			 g->queued);
+	wr_strbuf_printf(out,
+			 "# HELP wr_dead_actions Dead-lettered actions (dead_actions rows), read at scrape time.\n"
+			 "# TYPE wr_dead_actions gauge\n"
+			 "wr_dead_actions %" PRId64 "\n",
+			 g->dead);
 }

@@ -80,8 +80,8 @@ i64s(char *buf, size_t n, int64_t v)
 
 /* Status text and one or two ids from the first row of a function's answer. */
 static int
-status_row(PGresult *res, const char *what, int nids, char *ret_status, size_t status_size, int64_t *id1,
-	   int64_t *id2, struct wr_error *reterr)
+status_row(PGresult *res, const char *what, int nids, char *ret_status, size_t status_size, int64_t *id1, int64_t *id2,
+	   struct wr_error *reterr)
 {
 	int r = 0;
 
@@ -290,8 +290,8 @@ accounts_store_char_create(struct cmd_conn *c, int64_t account, const char *name
 }
 
 int
-accounts_store_char_delete(struct cmd_conn *c, int64_t account, const char *name, char *ret_status,
-			   size_t status_size, int64_t *ret_items, struct wr_error *reterr)
+accounts_store_char_delete(struct cmd_conn *c, int64_t account, const char *name, char *ret_status, size_t status_size,
+			   int64_t *ret_items, struct wr_error *reterr)
 {
 	char acct[24];
 	const char *p[2] = {acct, name};

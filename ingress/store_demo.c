@@ -64,8 +64,8 @@ ingress_store_demo_characters(struct cmd_conn *c, struct wr_strbuf *out, struct 
 }
 
 int
-ingress_store_demo_token(struct cmd_conn *c, const char *character, int64_t ttl_s, char *ret_token,
-			 int64_t *ret_id, char *ret_name, size_t name_size, struct wr_error *reterr)
+ingress_store_demo_token(struct cmd_conn *c, const char *character, int64_t ttl_s, char *ret_token, int64_t *ret_id,
+			 char *ret_name, size_t name_size, struct wr_error *reterr)
 {
 	char ttl[24], hash[WR_TOKEN_HASH_LEN + 1];
 	const char *params[3] = {hash, character, ttl};

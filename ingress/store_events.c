@@ -70,8 +70,7 @@ static const char sql_mailbox_delete[] =
 	" AND wr_may_act($2, 'char', m.character_id)";
 
 /* No parameters.  One row: rows in action_queue, rows in dead_actions. */
-static const char sql_queue_depth[] =
-	"SELECT (SELECT count(*) FROM action_queue), (SELECT count(*) FROM dead_actions)";
+static const char sql_queue_depth[] = "SELECT (SELECT count(*) FROM action_queue), (SELECT count(*) FROM dead_actions)";
 
 void
 ingress_events_done(struct ingress_events *evs)
@@ -127,9 +126,8 @@ bad_shape(const char *what, struct wr_error *reterr)
 }
 
 int
-ingress_store_stream_read(struct cmd_conn *c, const char *secret, const char *stream, int64_t after,
-			  int limit, enum ingress_access *ret_access, struct ingress_events *ret_evs,
-			  struct wr_error *reterr)
+ingress_store_stream_read(struct cmd_conn *c, const char *secret, const char *stream, int64_t after, int limit,
+			  enum ingress_access *ret_access, struct ingress_events *ret_evs, struct wr_error *reterr)
 {
 	char token[WR_TOKEN_HASH_LEN + 1]; /* the secret never goes to the database */
 	char after_s[24], limit_s[16];
@@ -144,12 +142,12 @@ ingress_store_stream_read(struct cmd_conn *c, const char *secret, const char *st
 	snprintf(after_s, sizeof(after_s), "%" PRId64, after);
 	snprintf(limit_s, sizeof(limit_s), "%d", limit);
 	for (;;) {
-		stmts[0] = (struct wr_db_stmt){.sql = cmd_sql_token, .nparams = 1, .params = tparams,
-					       .expect = PGRES_TUPLES_OK};
-		stmts[1] = (struct wr_db_stmt){.sql = sql_may_read, .nparams = 2, .params = aparams,
-					       .expect = PGRES_TUPLES_OK};
-		stmts[2] = (struct wr_db_stmt){.sql = sql_stream_read, .nparams = 4, .params = rparams,
-					       .expect = PGRES_TUPLES_OK};
+		stmts[0] = (struct wr_db_stmt){
+			.sql = cmd_sql_token, .nparams = 1, .params = tparams, .expect = PGRES_TUPLES_OK};
+		stmts[1] = (struct wr_db_stmt){
+			.sql = sql_may_read, .nparams = 2, .params = aparams, .expect = PGRES_TUPLES_OK};
+		stmts[2] = (struct wr_db_stmt){
+			.sql = sql_stream_read, .nparams = 4, .params = rparams, .expect = PGRES_TUPLES_OK};
 		r = wr_db_pipeline(&c->db, stmts, 3, &err);
 		if (r >= 0 || !cmd_retry_after_stale(c, &err))
 			break;
@@ -180,8 +178,8 @@ ingress_store_stream_read(struct cmd_conn *c, const char *secret, const char *st
 }
 
 int
-ingress_store_mailbox_open(struct cmd_conn *c, const char *secret, int64_t char_id, int64_t max,
-			   char *ret_id, const char **ret_status, struct wr_error *reterr)
+ingress_store_mailbox_open(struct cmd_conn *c, const char *secret, int64_t char_id, int64_t max, char *ret_id,
+			   const char **ret_status, struct wr_error *reterr)
 {
 	char token[WR_TOKEN_HASH_LEN + 1]; /* the secret never goes to the database */
 	static const char *const answers[] = {"created", "unauthorized", "forbidden", "unknown_actor", "limit"};
@@ -256,12 +254,12 @@ ingress_store_mailbox_read(struct cmd_conn *c, const char *secret, const char *i
 
 	wr_token_hash(secret, token);
 	snprintf(limit_s, sizeof(limit_s), "%d", limit);
-	stmts[0] = (struct wr_db_stmt){.sql = cmd_sql_token, .nparams = 1, .params = tparams,
-				       .expect = PGRES_TUPLES_OK};
-	stmts[1] = (struct wr_db_stmt){.sql = sql_mailbox_read, .nparams = 3, .params = rparams,
-				       .expect = PGRES_TUPLES_OK};
-	stmts[2] = (struct wr_db_stmt){.sql = sql_mailbox_state, .nparams = 2, .params = sparams,
-				       .expect = PGRES_TUPLES_OK};
+	stmts[0] =
+		(struct wr_db_stmt){.sql = cmd_sql_token, .nparams = 1, .params = tparams, .expect = PGRES_TUPLES_OK};
+	stmts[1] = (struct wr_db_stmt){
+		.sql = sql_mailbox_read, .nparams = 3, .params = rparams, .expect = PGRES_TUPLES_OK};
+	stmts[2] = (struct wr_db_stmt){
+		.sql = sql_mailbox_state, .nparams = 2, .params = sparams, .expect = PGRES_TUPLES_OK};
 	/* Not retried after a lost connection: the acknowledgement may have committed. */
 	r = wr_db_pipeline(&c->db, stmts, 3, &err);
 	if (r < 0)
@@ -287,8 +285,8 @@ ingress_store_mailbox_read(struct cmd_conn *c, const char *secret, const char *i
 }
 
 int
-ingress_store_mailbox_get(struct cmd_conn *c, const char *secret, const char *id,
-			  enum ingress_access *ret_access, struct ingress_mailbox *ret_mb, struct wr_error *reterr)
+ingress_store_mailbox_get(struct cmd_conn *c, const char *secret, const char *id, enum ingress_access *ret_access,
+			  struct ingress_mailbox *ret_mb, struct wr_error *reterr)
 {
 	char token[WR_TOKEN_HASH_LEN + 1]; /* the secret never goes to the database */
 	const char *tparams[1] = {token}, *sparams[2] = {id, token};
@@ -298,10 +296,10 @@ ingress_store_mailbox_get(struct cmd_conn *c, const char *secret, const char *id
 
 	wr_token_hash(secret, token);
 	for (;;) {
-		stmts[0] = (struct wr_db_stmt){.sql = cmd_sql_token, .nparams = 1, .params = tparams,
-					       .expect = PGRES_TUPLES_OK};
-		stmts[1] = (struct wr_db_stmt){.sql = sql_mailbox_state, .nparams = 2, .params = sparams,
-					       .expect = PGRES_TUPLES_OK};
+		stmts[0] = (struct wr_db_stmt){
+			.sql = cmd_sql_token, .nparams = 1, .params = tparams, .expect = PGRES_TUPLES_OK};
+		stmts[1] = (struct wr_db_stmt){
+			.sql = sql_mailbox_state, .nparams = 2, .params = sparams, .expect = PGRES_TUPLES_OK};
 		r = wr_db_pipeline(&c->db, stmts, 2, &err);
 		if (r >= 0 || !cmd_retry_after_stale(c, &err))
 			break;
@@ -314,8 +312,8 @@ ingress_store_mailbox_get(struct cmd_conn *c, const char *secret, const char *id
 }
 
 int
-ingress_store_mailbox_delete(struct cmd_conn *c, const char *secret, const char *id,
-			     enum ingress_access *ret_access, struct wr_error *reterr)
+ingress_store_mailbox_delete(struct cmd_conn *c, const char *secret, const char *id, enum ingress_access *ret_access,
+			     struct wr_error *reterr)
 {
 	char token[WR_TOKEN_HASH_LEN + 1]; /* the secret never goes to the database */
 	const char *tparams[1] = {token}, *params[2] = {id, token};
@@ -325,12 +323,12 @@ ingress_store_mailbox_delete(struct cmd_conn *c, const char *secret, const char 
 	int r;
 
 	wr_token_hash(secret, token);
-	stmts[0] = (struct wr_db_stmt){.sql = cmd_sql_token, .nparams = 1, .params = tparams,
-				       .expect = PGRES_TUPLES_OK};
-	stmts[1] = (struct wr_db_stmt){.sql = sql_mailbox_state, .nparams = 2, .params = params,
-				       .expect = PGRES_TUPLES_OK};
-	stmts[2] = (struct wr_db_stmt){.sql = sql_mailbox_delete, .nparams = 2, .params = params,
-				       .expect = PGRES_COMMAND_OK};
+	stmts[0] =
+		(struct wr_db_stmt){.sql = cmd_sql_token, .nparams = 1, .params = tparams, .expect = PGRES_TUPLES_OK};
+	stmts[1] = (struct wr_db_stmt){
+		.sql = sql_mailbox_state, .nparams = 2, .params = params, .expect = PGRES_TUPLES_OK};
+	stmts[2] = (struct wr_db_stmt){
+		.sql = sql_mailbox_delete, .nparams = 2, .params = params, .expect = PGRES_COMMAND_OK};
 	r = wr_db_pipeline(&c->db, stmts, 3, &err);
 	if (r < 0)
 		return cmd_db_failed(c, "delete mailbox", &err, reterr);
@@ -340,8 +338,7 @@ ingress_store_mailbox_delete(struct cmd_conn *c, const char *secret, const char 
 }
 
 int
-ingress_store_token(struct cmd_conn *c, const char *secret, struct cmd_token *ret_tok,
-		    struct wr_error *reterr)
+ingress_store_token(struct cmd_conn *c, const char *secret, struct cmd_token *ret_tok, struct wr_error *reterr)
 {
 	char token[WR_TOKEN_HASH_LEN + 1]; /* the secret never goes to the database */
 	const char *params[1] = {token};
@@ -426,8 +423,8 @@ on_notify(const char *channel, const char *payload, void *userdata)
 }
 
 int
-ingress_listener_notifies(struct ingress_listener *l, void (*cb)(const char *payload, void *userdata),
-			  void *userdata, struct wr_error *reterr)
+ingress_listener_notifies(struct ingress_listener *l, void (*cb)(const char *payload, void *userdata), void *userdata,
+			  struct wr_error *reterr)
 {
 	struct notify_ctx ctx = {.cb = cb, .userdata = userdata};
 

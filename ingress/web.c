@@ -33,9 +33,9 @@
 #define MAX_DEMO_NAME 64
 
 struct ingress_web {
-	int root_fd;        /* O_PATH directory, or -1: no files are served */
-	char *ws_url;       /* from malloc() */
-	char *csp;          /* from malloc(): the page's Content-Security-Policy */
+	int root_fd;  /* O_PATH directory, or -1: no files are served */
+	char *ws_url; /* from malloc() */
+	char *csp;    /* from malloc(): the page's Content-Security-Policy */
 	bool demo;
 	int64_t demo_ttl_s;
 };
@@ -73,8 +73,8 @@ ingress_web_valid_name(const char *name, size_t len)
 	for (size_t i = 0; i < len; i++) {
 		char ch = name[i];
 
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-		      ch == '.' || ch == '_' || ch == '-'))
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '.' ||
+		      ch == '_' || ch == '-'))
 			return false;
 	}
 	return true;
@@ -104,7 +104,8 @@ ingress_web_new(const char *root, const char *ws_url, bool demo, int64_t demo_tt
 	if ((strncmp(w->ws_url, "ws://", 5) != 0 && strncmp(w->ws_url, "wss://", 6) != 0) ||
 	    strspn(w->ws_url, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~:/[]@%") !=
 		    strlen(w->ws_url)) {
-		wr_error_set(reterr, -EINVAL, "bad_config", "ws-url \"%.200s\" must be a ws:// or wss:// URL", w->ws_url);
+		wr_error_set(reterr, -EINVAL, "bad_config", "ws-url \"%.200s\" must be a ws:// or wss:// URL",
+			     w->ws_url);
 		free(path);
 		return ingress_web_free(w);
 	}
@@ -222,14 +223,14 @@ demo_name(struct json_object *doc, struct wr_strbuf *out)
 	const char *name = NULL;
 	struct wr_error err;
 
-	json_object_object_foreachC(doc, it)
-		if (strcmp(it.key, "character") != 0) {
-			char msg[96];
+	json_object_object_foreachC(doc, it) if (strcmp(it.key, "character") != 0)
+	{
+		char msg[96];
 
-			snprintf(msg, sizeof(msg), "unknown member \"%.32s\": expected {\"character\": NAME}", it.key);
-			cmd_json_error(out, "bad_input", msg, -1);
-			return NULL;
-		}
+		snprintf(msg, sizeof(msg), "unknown member \"%.32s\": expected {\"character\": NAME}", it.key);
+		cmd_json_error(out, "bad_input", msg, -1);
+		return NULL;
+	}
 	if (wr_json_get_str(doc, "character", MAX_DEMO_NAME, &name, &err) < 0) {
 		cmd_json_error(out, strcmp(err.kind, "too_long") == 0 ? "too_long" : "bad_input", err.msg, -1);
 		return NULL;

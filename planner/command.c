@@ -42,15 +42,16 @@ check_target(const struct planner_target *t, const char *what, unsigned flags, s
 		return wr_error_set(reterr, -EINVAL, "bad_input", "%s: ordinal out of range", what);
 	if ((t->self ? 1 : 0) + (t->all ? 1 : 0) > 1 || (t->self && (t->word[0] || t->ordinal || t->quantity)) ||
 	    (t->all && (t->ordinal || t->quantity)))
-		return wr_error_set(reterr, -EINVAL, "bad_input", "%s: all, me, ordinals and quantities do not mix", what);
+		return wr_error_set(reterr, -EINVAL, "bad_input", "%s: all, me, ordinals and quantities do not mix",
+				    what);
 	if (strnlen(t->word, sizeof(t->word)) >= sizeof(t->word))
 		return wr_error_set(reterr, -E2BIG, "too_long", "%s: word too long", what);
 	if (!t->self && !t->all && !t->word[0])
 		return wr_error_set(reterr, -EINVAL, "bad_input", "%s: which one?", what);
 	for (const unsigned char *p = (const unsigned char *) t->word; *p; p++)
 		if (!(isdigit(*p) || islower(*p) || *p == '\'' || *p == '-' || *p >= 0x80))
-			return wr_error_set(reterr, -EINVAL, "bad_input", "%s: \"%.64s\" is not a name of anything", what,
-					    t->word);
+			return wr_error_set(reterr, -EINVAL, "bad_input", "%s: \"%.64s\" is not a name of anything",
+					    what, t->word);
 	if (!wr_utf8_valid(t->word, strlen(t->word)))
 		return wr_error_set(reterr, -EINVAL, "bad_input", "%s is not valid UTF-8", what);
 	return 0;
@@ -109,7 +110,7 @@ static const struct verb_shape {
 	[GAME_VERB_UNMUTE] = {T_NONE, T_NONE, T_NONE, true, false},
 	[GAME_VERB_IGNORE] = {T_REQUIRED | T_SELF, T_NONE, T_NONE, false, false},
 	[GAME_VERB_UNIGNORE] = {T_REQUIRED | T_SELF, T_NONE, T_NONE, false, false},
-	[GAME_VERB_USE] = {T_NONE, T_NONE, T_NONE, true, false}, /* issue 13: a room's custom command */
+	[GAME_VERB_USE] = {T_NONE, T_NONE, T_NONE, true, false},      /* issue 13: a room's custom command */
 	[GAME_VERB_TRIGGER] = {T_NONE, T_NONE, T_NONE, false, false}, /* system only: never planned */
 };
 
@@ -136,17 +137,17 @@ check_text(const char *text, bool required, size_t max, struct wr_error *reterr)
 		uint32_t cp;
 
 		if (wr_unsafe_char(text + i, n - i, &cp))
-			return wr_error_set(reterr, -EINVAL, "bad_input", "text contains a control or bidi character (U+%04X)",
-					    (unsigned int) cp);
+			return wr_error_set(reterr, -EINVAL, "bad_input",
+					    "text contains a control or bidi character (U+%04X)", (unsigned int) cp);
 	}
 	return 0;
 }
 
-#define CHECK(x)                     \
-	do {                         \
-		int r_ = (x);        \
-		if (r_ < 0)          \
-			return r_;   \
+#define CHECK(x)                   \
+	do {                       \
+		int r_ = (x);      \
+		if (r_ < 0)        \
+			return r_; \
 	} while (0)
 
 /* *slot says which target a failure is about (PLANNER_SLOT_*), else -1. */
@@ -197,7 +198,8 @@ planner_check_slot(const struct planner_command *c, int *slot, struct wr_error *
 		return wr_error_set(reterr, -EINVAL, "bad_input", "invalid direction");
 	sh = &shapes[c->verb];
 	if (c->has_dir && !sh->dir)
-		return wr_error_set(reterr, -EINVAL, "bad_input", "%s takes no direction", game_verb_to_string(c->verb));
+		return wr_error_set(reterr, -EINVAL, "bad_input", "%s takes no direction",
+				    game_verb_to_string(c->verb));
 	switch (c->verb) {
 	case GAME_VERB_MOVE:
 		if (!c->has_dir)
@@ -279,7 +281,9 @@ planner_command_to_json(struct wr_strbuf *sb, const struct planner_command *c)
 {
 	if (c->meta != PLANNER_META_NONE) {
 		wr_strbuf_printf(sb, "{\"meta\":\"%s\"",
-				 c->meta == PLANNER_META_ALIAS ? "alias" : c->meta == PLANNER_META_HELP ? "help" : "unalias");
+				 c->meta == PLANNER_META_ALIAS  ? "alias"
+				 : c->meta == PLANNER_META_HELP ? "help"
+								: "unalias");
 		if (c->alias[0]) {
 			wr_strbuf_puts(sb, ",\"alias\":");
 			wr_strbuf_json_str(sb, c->alias);

@@ -16,8 +16,8 @@ struct expansion {
 	size_t naliases;
 	struct planner_lines *out;
 	struct wr_error *reterr;
-	size_t steps;  /* pieces visited, empty ones too */
-	size_t bytes;  /* bytes of every expansion built */
+	size_t steps; /* pieces visited, empty ones too */
+	size_t bytes; /* bytes of every expansion built */
 };
 
 /* Counts one piece of work; past the budget the whole line is refused. */
@@ -58,8 +58,8 @@ emit(struct expansion *x, const char *s, size_t n)
 	if (n == 0)
 		return 0;
 	if (x->out->n == PLANNER_MAX_EXPANDED)
-		return wr_error_set(x->reterr, -E2BIG, "too_many_commands", "one line may stand for at most %d commands",
-				    PLANNER_MAX_EXPANDED);
+		return wr_error_set(x->reterr, -E2BIG, "too_many_commands",
+				    "one line may stand for at most %d commands", PLANNER_MAX_EXPANDED);
 	if (n > PLANNER_MAX_INPUT)
 		return wr_error_set(x->reterr, -E2BIG, "too_long", "an alias expands to a command longer than %d bytes",
 				    PLANNER_MAX_INPUT);
@@ -111,7 +111,8 @@ nth_word(const char *args, int i, size_t *len)
 	}
 }
 
-static int expand_line(struct expansion *x, const char *line, size_t len, int depth);
+static int
+expand_line(struct expansion *x, const char *line, size_t len, int depth);
 
 static int
 expand_alias(struct expansion *x, const struct planner_alias *a, const char *args, int depth)
@@ -153,8 +154,8 @@ expand_alias(struct expansion *x, const struct planner_alias *a, const char *arg
 		buf_add(&b, args, argn);
 	}
 	if (b.overflow)
-		return wr_error_set(x->reterr, -E2BIG, "too_long", "alias \"%s\" expands to more than %d bytes", a->name,
-				    PLANNER_MAX_INPUT);
+		return wr_error_set(x->reterr, -E2BIG, "too_long", "alias \"%s\" expands to more than %d bytes",
+				    a->name, PLANNER_MAX_INPUT);
 	if (spend(x, b.n) < 0)
 		return -E2BIG;
 	piece = b.s;
@@ -218,7 +219,8 @@ planner_expand(const char *input, const struct planner_alias *aliases, size_t na
 		p = last;
 		n = strlen(last);
 		if (n > PLANNER_MAX_INPUT)
-			return wr_error_set(reterr, -E2BIG, "too_long", "command longer than %d bytes", PLANNER_MAX_INPUT);
+			return wr_error_set(reterr, -E2BIG, "too_long", "command longer than %d bytes",
+					    PLANNER_MAX_INPUT);
 	}
 	if (n == 0) {
 		/* Let the parser say "empty command" in its usual words. */

@@ -217,8 +217,8 @@ split_words(const char *input, const char *s, struct words *ret, struct wr_error
 			return err_at(reterr, -E2BIG, "bad_input", (size_t) (start - input),
 				      "too many words from \"%.32s\" on", start);
 		if (len >= PLANNER_MAX_WORD)
-			return err_at(reterr, -E2BIG, "too_long", (size_t) (start - input), "word \"%.32s...\" is too long",
-				      start);
+			return err_at(reterr, -E2BIG, "too_long", (size_t) (start - input),
+				      "word \"%.32s...\" is too long", start);
 		for (size_t i = 0; i < len; i++)
 			ret->w[ret->n].s[i] = (char) tolower((unsigned char) start[i]);
 		ret->w[ret->n].s[len] = '\0';
@@ -294,9 +294,9 @@ planner_parse_target(const char *word, struct planner_target *ret, struct wr_err
 			memcpy(t.word, word, head);
 			t.word[head] = '\0';
 		} else
-			return wr_error_set(reterr, -EINVAL, "bad_input",
-					    "\"%.64s\": write 2.goblin or goblin.2 (a number from 1 to 9999), or all.goblin",
-					    word);
+			return wr_error_set(
+				reterr, -EINVAL, "bad_input",
+				"\"%.64s\": write 2.goblin or goblin.2 (a number from 1 to 9999), or all.goblin", word);
 		if (!word_ok(t.word))
 			return wr_error_set(reterr, -EINVAL, "bad_input", "\"%.64s\": what after the dot?", word);
 		goto out;
@@ -370,8 +370,7 @@ no_more(const struct words *ws, int i, struct wr_error *reterr)
 
 /* Free text after offset off: trimmed, non-empty, bounded. */
 static int
-set_text(struct planner_command *cmd, const char *input, const char *text, const char *what,
-	 struct wr_error *reterr)
+set_text(struct planner_command *cmd, const char *input, const char *text, const char *what, struct wr_error *reterr)
 {
 	size_t n;
 
@@ -403,8 +402,7 @@ static const char *const to_words[] = {"to", NULL};
  */
 static int
 parse_pair(struct words *ws, struct planner_command *cmd, const char *what, const char *const *preps, int slot,
-	   struct planner_target *second, const char *second_what, bool optional, size_t end,
-	   struct wr_error *reterr)
+	   struct planner_target *second, const char *second_what, bool optional, size_t end, struct wr_error *reterr)
 {
 	bool prep = false;
 	int i = 0, r;
@@ -445,7 +443,8 @@ parse_grammar(const struct verb_def *v, const char *input, const char *rest, str
 		if (ws->n == 0)
 			return err_at(reterr, -EINVAL, "bad_input", end, "%s", "go where?");
 		if (find_dir(ws->w[0].s, &cmd->dir) < 0)
-			return err_at(reterr, -EINVAL, "bad_input", ws->w[0].off, "\"%s\" is not a direction", ws->w[0].s);
+			return err_at(reterr, -EINVAL, "bad_input", ws->w[0].off, "\"%s\" is not a direction",
+				      ws->w[0].s);
 		cmd->has_dir = true;
 		return no_more(ws, 1, reterr);
 	case G_BARE:
@@ -481,16 +480,16 @@ parse_grammar(const struct verb_def *v, const char *input, const char *rest, str
 		}
 		return r < 0 ? r : no_more(ws, i, reterr);
 	case G_ONE:
-		r = parse_object(ws, &i, PLANNER_SLOT_OBJECT, &cmd->object, v->verb == GAME_VERB_EXAMINE ? "examine what?" : "whom?", end,
-				 reterr);
+		r = parse_object(ws, &i, PLANNER_SLOT_OBJECT, &cmd->object,
+				 v->verb == GAME_VERB_EXAMINE ? "examine what?" : "whom?", end, reterr);
 		return r < 0 ? r : no_more(ws, i, reterr);
 	case G_GET:
 		return parse_pair(ws, cmd, "get what?", from_words, PLANNER_SLOT_CONTAINER, &cmd->container,
 				  "get it from what?", true, end, reterr);
 	case G_DROP:
 	case G_WEAR:
-		r = parse_object(ws, &i, PLANNER_SLOT_OBJECT, &cmd->object, v->verb == GAME_VERB_DROP ? "drop what?" : "which item?", end,
-				 reterr);
+		r = parse_object(ws, &i, PLANNER_SLOT_OBJECT, &cmd->object,
+				 v->verb == GAME_VERB_DROP ? "drop what?" : "which item?", end, reterr);
 		return r < 0 ? r : no_more(ws, i, reterr);
 	case G_PUT:
 		return parse_pair(ws, cmd, "put what?", into_words, PLANNER_SLOT_CONTAINER, &cmd->container,
@@ -534,7 +533,8 @@ parse_tell(const char *input, const char *rest, struct planner_command *cmd, str
 	if (n == 0)
 		return err_at(reterr, -EINVAL, "bad_input", (size_t) (name - input), "%s", "tell whom what?");
 	if (n >= sizeof(buf))
-		return err_at(reterr, -E2BIG, "too_long", (size_t) (name - input), "name \"%.32s...\" is too long", name);
+		return err_at(reterr, -E2BIG, "too_long", (size_t) (name - input), "name \"%.32s...\" is too long",
+			      name);
 	memcpy(buf, name, n);
 	buf[n] = '\0';
 	r = planner_parse_target(buf, &cmd->recipient, reterr);
@@ -571,8 +571,8 @@ parse_help(const char *input, const char *rest, struct planner_command *cmd, str
 	while (*rest == ' ' || *rest == '\t')
 		rest++;
 	if (*rest)
-		return err_at(reterr, -EINVAL, "bad_input", (size_t) (rest - input), "help takes one topic, not \"%.32s\"",
-			      rest);
+		return err_at(reterr, -EINVAL, "bad_input", (size_t) (rest - input),
+			      "help takes one topic, not \"%.32s\"", rest);
 	return 0;
 }
 
@@ -619,8 +619,8 @@ parse_alias(const struct verb_def *v, const char *input, const char *rest, struc
 	if (!*rest)
 		return 0; /* "alias kk": show it */
 	if (strlen(rest) > PLANNER_MAX_ALIAS_BODY)
-		return err_at(reterr, -E2BIG, "too_long", (size_t) (rest - input), "an alias expands to at most %s bytes",
-			      WR_STRINGIFY(PLANNER_MAX_ALIAS_BODY));
+		return err_at(reterr, -E2BIG, "too_long", (size_t) (rest - input),
+			      "an alias expands to at most %s bytes", WR_STRINGIFY(PLANNER_MAX_ALIAS_BODY));
 	return set_text(cmd, input, rest, "alias it to what?", reterr);
 }
 
@@ -647,8 +647,8 @@ planner_parse(const char *input, struct planner_command *ret, struct wr_error *r
 		uint32_t cp;
 
 		if (wr_unsafe_char(input + i, len - i, &cp))
-			return err_at(reterr, -EINVAL, "bad_input", i, "command contains a control or bidi character (U+%04X)",
-				      (unsigned int) cp);
+			return err_at(reterr, -EINVAL, "bad_input", i,
+				      "command contains a control or bidi character (U+%04X)", (unsigned int) cp);
 	}
 	while (*p == ' ' || *p == '\t')
 		p++;
@@ -681,15 +681,15 @@ planner_parse(const char *input, struct planner_command *ret, struct wr_error *r
 	switch (v->grammar) {
 	case G_TEXT:
 		r = set_text(&cmd, input, p,
-			     v->verb == GAME_VERB_SAY     ? "say what?"
-			     : v->verb == GAME_VERB_SHOUT ? "shout what?"
-			     : v->verb == GAME_VERB_GTELL ? "tell the group what?"
-			     : v->verb == GAME_VERB_TITLE ? "what title? (title none clears it)"
+			     v->verb == GAME_VERB_SAY      ? "say what?"
+			     : v->verb == GAME_VERB_SHOUT  ? "shout what?"
+			     : v->verb == GAME_VERB_GTELL  ? "tell the group what?"
+			     : v->verb == GAME_VERB_TITLE  ? "what title? (title none clears it)"
 			     : v->verb == GAME_VERB_GOSSIP ? "gossip what?"
-			     : v->verb == GAME_VERB_OOC ? "ooc what?"
-			     : v->verb == GAME_VERB_MUTE ? "mute which channel? (gossip or ooc)"
+			     : v->verb == GAME_VERB_OOC    ? "ooc what?"
+			     : v->verb == GAME_VERB_MUTE   ? "mute which channel? (gossip or ooc)"
 			     : v->verb == GAME_VERB_UNMUTE ? "unmute which channel? (gossip or ooc)"
-							  : "emote what?",
+							   : "emote what?",
 			     reterr);
 		break;
 	case G_TELL:

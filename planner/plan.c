@@ -23,9 +23,9 @@
 #define W(x) (1u << (x))
 
 struct pass {
-	unsigned where;  /* W(PLANNER_IN_ROOM) | ... */
-	unsigned kinds;  /* W(PLANNER_ITEM) | ... */
-	int64_t inside;  /* W(PLANNER_INSIDE): only this container's contents; -1 = open containers on the floor */
+	unsigned where; /* W(PLANNER_IN_ROOM) | ... */
+	unsigned kinds; /* W(PLANNER_ITEM) | ... */
+	int64_t inside; /* W(PLANNER_INSIDE): only this container's contents; -1 = open containers on the floor */
 };
 
 struct scope {
@@ -52,7 +52,10 @@ static int
 missing(struct wr_error *reterr, enum missing m, const char *word)
 {
 	if (!word[0])
-		return wr_error_set(reterr, -ENOENT, m == M_CARRIED ? "not_carrying" : m == M_WORN ? "not_wearing" : "not_here",
+		return wr_error_set(reterr, -ENOENT,
+				    m == M_CARRIED ? "not_carrying"
+				    : m == M_WORN  ? "not_wearing"
+						   : "not_here",
 				    "there is nothing of that kind");
 	switch (m) {
 	case M_NOBODY:
@@ -200,8 +203,8 @@ pick_one(const struct matches *ms, const struct planner_target *t, enum missing 
 			wr_error_set(reterr, -ENOENT, "not_carrying", "you carry only %zu \"%s\", not %d", ms->n,
 				     t->word, (int) t->ordinal);
 		else if (m == M_WORN)
-			wr_error_set(reterr, -ENOENT, "not_wearing", "you wear only %zu \"%s\", not %d", ms->n,
-				     t->word, (int) t->ordinal);
+			wr_error_set(reterr, -ENOENT, "not_wearing", "you wear only %zu \"%s\", not %d", ms->n, t->word,
+				     (int) t->ordinal);
 		else if (m == M_INSIDE)
 			wr_error_set(reterr, -ENOENT, "not_here", "there are only %zu \"%s\" in there, not %d", ms->n,
 				     t->word, (int) t->ordinal);
@@ -232,8 +235,9 @@ pick_one(const struct matches *ms, const struct planner_target *t, enum missing 
 	for (size_t i = 0; i < ms->n; i++)
 		if (ms->tier[i] == best)
 			add_candidate(cand, ms->m[i], t->word, i + 1);
-	wr_error_set(reterr, -EINVAL, "ambiguous", "\"%s\" could mean %zu different things: which one? (%s.1, %s.2, ...)",
-		     t->word, nbest, t->word, t->word);
+	wr_error_set(reterr, -EINVAL, "ambiguous",
+		     "\"%s\" could mean %zu different things: which one? (%s.1, %s.2, ...)", t->word, nbest, t->word,
+		     t->word);
 	return NULL;
 }
 
@@ -298,19 +302,17 @@ set_target(struct planner_action *a, const struct planner_seen *s)
 #define ITEMS W(PLANNER_ITEM)
 #define BEINGS (W(PLANNER_CHAR) | W(PLANNER_MOB))
 
-static const struct scope scope_look = {{{W(PLANNER_WORN), ITEMS, 0},
-					 {W(PLANNER_CARRIED), ITEMS, 0},
-					 {W(PLANNER_IN_ROOM), ALL_KINDS, 0}},
-					3};
+static const struct scope scope_look = {
+	{{W(PLANNER_WORN), ITEMS, 0}, {W(PLANNER_CARRIED), ITEMS, 0}, {W(PLANNER_IN_ROOM), ALL_KINDS, 0}}, 3};
 static const struct scope scope_containers = {
 	{{W(PLANNER_CARRIED) | W(PLANNER_WORN), ITEMS, 0}, {W(PLANNER_IN_ROOM), ITEMS, 0}}, 2};
 static const struct scope scope_floor = {{{W(PLANNER_IN_ROOM), ITEMS, 0}, {W(PLANNER_INSIDE), ITEMS, -1}}, 2};
 static const struct scope scope_carried = {{{W(PLANNER_CARRIED), ITEMS, 0}}, 1};
 static const struct scope scope_worn = {{{W(PLANNER_WORN), ITEMS, 0}}, 1};
-static const struct scope scope_beings = {{{W(PLANNER_IN_ROOM), W(PLANNER_MOB), 0}, {W(PLANNER_IN_ROOM), W(PLANNER_CHAR), 0}},
-					  2};
-static const struct scope scope_anything = {
-	{{W(PLANNER_WORN) | W(PLANNER_CARRIED) | W(PLANNER_IN_ROOM), ALL_KINDS, 0}}, 1};
+static const struct scope scope_beings = {
+	{{W(PLANNER_IN_ROOM), W(PLANNER_MOB), 0}, {W(PLANNER_IN_ROOM), W(PLANNER_CHAR), 0}}, 2};
+static const struct scope scope_anything = {{{W(PLANNER_WORN) | W(PLANNER_CARRIED) | W(PLANNER_IN_ROOM), ALL_KINDS, 0}},
+					    1};
 
 /* Something by that name exists in the view, just not where the verb looks. */
 static const struct planner_seen *
@@ -584,8 +586,7 @@ plan_get(const struct planner_command *cmd, const struct planner_view *v, struct
 		if (r < 0)
 			return r;
 		inside.pass[0].inside = a->container_id;
-		r = pick_items(v, &inside, &cmd->object, a, NULL, M_INSIDE, cand,
-			       reterr);
+		r = pick_items(v, &inside, &cmd->object, a, NULL, M_INSIDE, cand, reterr);
 	} else {
 		r = pick_items(v, &scope_floor, &cmd->object, a, NULL, M_HERE, cand, reterr);
 		if (r == -ENOENT && !cmd->object.all && !cmd->object.ordinal && (s = elsewhere(v, &cmd->object)) &&
@@ -656,9 +657,9 @@ pick_carried(const struct planner_command *cmd, const struct planner_view *v, st
 	int r;
 
 	if (cmd->object.self)
-		return wr_error_set(reterr, -EINVAL, "bad_input", "you can't %s yourself", game_verb_to_string(cmd->verb));
-	r = pick_items(v, &scope_carried, &cmd->object, a, accept, M_CARRIED, cand,
-		       reterr);
+		return wr_error_set(reterr, -EINVAL, "bad_input", "you can't %s yourself",
+				    game_verb_to_string(cmd->verb));
+	r = pick_items(v, &scope_carried, &cmd->object, a, accept, M_CARRIED, cand, reterr);
 	if (r == -ENOENT && cmd->object.word[0] && !cmd->object.all) {
 		collect(v, &scope_worn, cmd->object.word, &ms);
 		if (ms.n)
@@ -736,8 +737,7 @@ plan_wear(const struct planner_command *cmd, const struct planner_view *v, struc
 	int r;
 
 	if (cmd->verb == GAME_VERB_REMOVE) {
-		r = pick_items(v, &scope_worn, &cmd->object, a, NULL, M_WORN, cand,
-			       reterr);
+		r = pick_items(v, &scope_worn, &cmd->object, a, NULL, M_WORN, cand, reterr);
 		if (r == 0)
 			lock_items(a);
 		return r;
@@ -804,7 +804,8 @@ plan_door(const struct planner_command *cmd, const struct planner_view *v, struc
 
 					*k = (struct planner_candidate){.kind = PLANNER_ITEM};
 					snprintf(k->name, sizeof(k->name), "the %s %s",
-						 v->door_names[d][0] ? v->door_names[d] : "door", game_dir_to_string((enum game_dir) d));
+						 v->door_names[d][0] ? v->door_names[d] : "door",
+						 game_dir_to_string((enum game_dir) d));
 					snprintf(k->ref, sizeof(k->ref), "%s", game_dir_to_string((enum game_dir) d));
 				}
 				if (cand)

@@ -29,17 +29,17 @@
 #include "core/strbuf.h"
 #include "game/game.h"
 
-#define PLANNER_MAX_INPUT 2048     /* bytes of one command line */
-#define PLANNER_MAX_WORD 64        /* bytes of a target word ("bob", "sword"), with the NUL */
-#define PLANNER_MAX_VIEW 256       /* things one view lists */
+#define PLANNER_MAX_INPUT 2048               /* bytes of one command line */
+#define PLANNER_MAX_WORD 64                  /* bytes of a target word ("bob", "sword"), with the NUL */
+#define PLANNER_MAX_VIEW 256                 /* things one view lists */
 #define PLANNER_MAX_TARGETS GAME_MAX_TARGETS /* things one command may act on ("get all") */
-#define PLANNER_MAX_CANDIDATES 8   /* candidates an ambiguity error lists */
+#define PLANNER_MAX_CANDIDATES 8             /* candidates an ambiguity error lists */
 #define PLANNER_MAX_QUANTITY 1000000000000LL
 /* Items one action locks: its targets, the containers on the floor they come
  * out of (one each at most), and a container or a coin pile. */
 #define PLANNER_MAX_LOCK_ITEMS (2 * PLANNER_MAX_TARGETS + 1)
-#define PLANNER_MAX_COMMANDS 8     /* issue 13: custom commands of one room */
-#define PLANNER_MAX_COMMAND 64     /* bytes of one, with the NUL */
+#define PLANNER_MAX_COMMANDS 8 /* issue 13: custom commands of one room */
+#define PLANNER_MAX_COMMAND 64 /* bytes of one, with the NUL */
 
 /* issue 13: a typed line that is no verb may be a room's custom command:
  * lowercase words of letters, at most PLANNER_MAX_COMMAND - 1 bytes.  Fills
@@ -71,14 +71,14 @@ enum planner_meta {
 	PLANNER_META_HELP,    /* help [topic]: the topic in alias[] ("" for the index) */
 };
 
-#define PLANNER_MAX_ALIAS_NAME 16   /* bytes with the NUL */
-#define PLANNER_MAX_ALIAS_BODY 512  /* bytes of an expansion */
-#define PLANNER_MAX_ALIASES 100     /* per account */
+#define PLANNER_MAX_ALIAS_NAME 16  /* bytes with the NUL */
+#define PLANNER_MAX_ALIAS_BODY 512 /* bytes of an expansion */
+#define PLANNER_MAX_ALIASES 100    /* per account */
 
 struct planner_command {
 	enum planner_meta meta;
-	enum game_verb verb;             /* when meta == PLANNER_META_NONE */
-	enum game_dir dir;               /* move; look/open/close/lock/unlock when has_dir */
+	enum game_verb verb; /* when meta == PLANNER_META_NONE */
+	enum game_dir dir;   /* move; look/open/close/lock/unlock when has_dir */
 	bool has_dir;
 	char text[GAME_MAX_SAY + 1];     /* say, emote, tell, shout; alias: the expansion */
 	struct planner_target object;    /* what the verb acts on */
@@ -136,8 +136,8 @@ planner_command_to_json(struct wr_strbuf *sb, const struct planner_command *cmd)
 /* ---- aliases and "!" ----------------------------------------------------- */
 
 struct planner_alias {
-	const char *name;       /* lowercase, 1..15 bytes of [a-z0-9_-] */
-	const char *expansion;  /* "kill $1;kick $1" */
+	const char *name;      /* lowercase, 1..15 bytes of [a-z0-9_-] */
+	const char *expansion; /* "kill $1;kick $1" */
 };
 
 #define PLANNER_MAX_EXPANSION_DEPTH 4 /* aliases inside aliases */
@@ -198,21 +198,21 @@ enum planner_where {
 #define PLANNER_F_CONTAINER 0x01u
 #define PLANNER_F_CLOSED 0x02u
 #define PLANNER_F_LOCKED 0x04u
-#define PLANNER_F_MONEY 0x08u   /* coins: a stack whose quantity is the amount */
+#define PLANNER_F_MONEY 0x08u /* coins: a stack whose quantity is the amount */
 #define PLANNER_F_WEARABLE 0x10u
 #define PLANNER_F_WEAPON 0x20u
-#define PLANNER_F_SHOP 0x40u    /* a mob that keeps a shop (template stats.shop) */
+#define PLANNER_F_SHOP 0x40u /* a mob that keeps a shop (template stats.shop) */
 
 struct planner_seen {
 	int64_t id;
 	enum planner_kind kind;
 	enum planner_where where;
-	int64_t inside;        /* PLANNER_INSIDE: the container's id */
-	int64_t quantity;      /* items: how many in the stack (1 for most) */
-	uint32_t flags;        /* PLANNER_F_* */
-	char name[64];         /* "Bob", "a long sword" */
-	char keywords[96];     /* space-separated: "sword long" (characters: their name) */
-	char slot[16];         /* worn: the slot it is in; otherwise where it can be worn, "" */
+	int64_t inside;    /* PLANNER_INSIDE: the container's id */
+	int64_t quantity;  /* items: how many in the stack (1 for most) */
+	uint32_t flags;    /* PLANNER_F_* */
+	char name[64];     /* "Bob", "a long sword" */
+	char keywords[96]; /* space-separated: "sword long" (characters: their name) */
+	char slot[16];     /* worn: the slot it is in; otherwise where it can be worn, "" */
 };
 
 enum planner_door {
@@ -232,8 +232,8 @@ struct planner_view {
 	int64_t account_id;
 	int64_t instance_id;
 	int64_t room_id;
-	int64_t gold;                     /* coins carried */
-	int64_t exits[_GAME_DIR_MAX];     /* 0 = none */
+	int64_t gold;                 /* coins carried */
+	int64_t exits[_GAME_DIR_MAX]; /* 0 = none */
 	enum planner_door doors[_GAME_DIR_MAX];
 	char door_names[_GAME_DIR_MAX][64]; /* "iron-bound trapdoor": "open trapdoor"; "" unnamed */
 	struct planner_seen seen[PLANNER_MAX_VIEW];
@@ -254,22 +254,22 @@ struct planner_action {
 	bool has_dir;
 	const struct planner_command *cmd; /* borrowed: the command it was planned from */
 	int64_t actor_char;
-	int64_t actor_mob;              /* a mob acting (the ingress sets it; then actor_char is 0) */
+	int64_t actor_mob; /* a mob acting (the ingress sets it; then actor_char is 0) */
 	int64_t account_id;
 	int64_t instance_id;
-	int64_t room_id;                /* where the actor stands */
-	int64_t to_room_id;             /* move: the exit's target, 0 if there is no exit */
-	int64_t target_char;            /* give/tell/kill/consider/look: a character */
-	int64_t target_mob;             /* give/kill/consider/look: a mob */
-	int64_t container_id;           /* get from, put in, look in, open/close a container */
-	int64_t pile_id;                /* drop coins: the pile on the floor they join, 0 = a new one */
+	int64_t room_id;                    /* where the actor stands */
+	int64_t to_room_id;                 /* move: the exit's target, 0 if there is no exit */
+	int64_t target_char;                /* give/tell/kill/consider/look: a character */
+	int64_t target_mob;                 /* give/kill/consider/look: a mob */
+	int64_t container_id;               /* get from, put in, look in, open/close a container */
+	int64_t pile_id;                    /* drop coins: the pile on the floor they join, 0 = a new one */
 	int64_t items[PLANNER_MAX_TARGETS]; /* the items acted on */
 	size_t nitems;
-	int64_t amount;                 /* money, or how many of a stack */
+	int64_t amount; /* money, or how many of a stack */
 	/* What the rules may touch, each sorted ascending without duplicates; the
 	 * worker locks them in the global order (instances, rooms, characters,
 	 * mobs, items). */
-	int64_t lock_instances[1];      /* shout: its stream is the instance's */
+	int64_t lock_instances[1]; /* shout: its stream is the instance's */
 	size_t nlock_instances;
 	int64_t lock_rooms[_GAME_DIR_MAX + 1];
 	size_t nlock_rooms;

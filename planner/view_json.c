@@ -90,8 +90,7 @@ planner_view_from_json(struct json_object *elem, struct planner_view *ret)
 	exits = wr_json_member(elem, "exits", json_type_object);
 	if (!exits)
 		return -EBADMSG;
-	json_object_object_foreach(exits, key, val)
-	{
+	json_object_object_foreach (exits, key, val) {
 		enum game_dir d = game_dir_from_string(key);
 
 		(void) val;
@@ -101,10 +100,10 @@ planner_view_from_json(struct json_object *elem, struct planner_view *ret)
 	}
 	dj = wr_json_member(elem, "doors", json_type_object);
 	if (dj) {
-		json_object_object_foreach(dj, dkey, dval)
-		{
+		json_object_object_foreach (dj, dkey, dval) {
 			enum game_dir d = game_dir_from_string(dkey);
-			const char *st = json_object_is_type(dval, json_type_string) ? json_object_get_string(dval) : "";
+			const char *st =
+				json_object_is_type(dval, json_type_string) ? json_object_get_string(dval) : "";
 
 			if (d < 0)
 				return -EBADMSG;
@@ -115,19 +114,20 @@ planner_view_from_json(struct json_object *elem, struct planner_view *ret)
 	}
 	dj = wr_json_member(elem, "door_names", json_type_object);
 	if (dj) {
-		json_object_object_foreach(dj, nkey, nval)
-		{
+		json_object_object_foreach (dj, nkey, nval) {
 			enum game_dir d = game_dir_from_string(nkey);
 
 			if (d < 0)
 				return -EBADMSG;
 			if (json_object_is_type(nval, json_type_string))
-				snprintf(v->door_names[d], sizeof(v->door_names[d]), "%s", json_object_get_string(nval));
+				snprintf(v->door_names[d], sizeof(v->door_names[d]), "%s",
+					 json_object_get_string(nval));
 		}
 	}
 	/* issue 13: the room's custom commands. */
 	dj = wr_json_member(elem, "commands", json_type_array);
-	for (size_t i = 0, n = dj ? json_object_array_length(dj) : 0; i < n && v->ncommands < PLANNER_MAX_COMMANDS; i++) {
+	for (size_t i = 0, n = dj ? json_object_array_length(dj) : 0; i < n && v->ncommands < PLANNER_MAX_COMMANDS;
+	     i++) {
 		struct json_object *c = json_object_array_get_idx(dj, i);
 
 		if (json_object_is_type(c, json_type_string) && json_object_get_string_len(c) < PLANNER_MAX_COMMAND)
@@ -242,13 +242,13 @@ target_from_json(struct json_object *args, const char *key, struct planner_targe
 	if (!json_object_is_type(v, json_type_object))
 		return wr_error_set(reterr, -EINVAL, "bad_input", "\"%s\" must be a string or an object", key);
 	*t = (struct planner_target){.set = true};
-	json_object_object_foreach(v, k, val)
-	{
+	json_object_object_foreach (v, k, val) {
 		(void) val;
 		if (strcmp(k, "word") && strcmp(k, "ordinal") && strcmp(k, "quantity") && strcmp(k, "all") &&
 		    strcmp(k, "self"))
 			return wr_error_set(reterr, -EINVAL, "bad_input",
-					    "\"%s\": unknown member \"%.32s\" (word, ordinal, quantity, all, self)", key, k);
+					    "\"%s\": unknown member \"%.32s\" (word, ordinal, quantity, all, self)",
+					    key, k);
 	}
 	if (wr_json_opt_str(v, "word", PLANNER_MAX_WORD - 1, &word, reterr) < 0 ||
 	    wr_json_opt_i64(v, "ordinal", 1, 9999, &ord, reterr) < 0 ||
@@ -283,21 +283,22 @@ planner_command_from_json(const char *verb, struct json_object *args, struct pla
 	if (args && !json_object_is_type(args, json_type_object))
 		return wr_error_set(reterr, -EINVAL, "bad_input", "\"args\" must be an object");
 	if (args) {
-		json_object_object_foreach(args, key, val)
-		{
+		json_object_object_foreach (args, key, val) {
 			bool known = false;
 
 			(void) val;
 			for (size_t i = 0; i < WR_ELEMENTSOF(keys); i++)
 				known = known || strcmp(key, keys[i]) == 0;
 			if (!known)
-				return wr_error_set(reterr, -EINVAL, "bad_input", "unknown member \"%.32s\" in args", key);
+				return wr_error_set(reterr, -EINVAL, "bad_input", "unknown member \"%.32s\" in args",
+						    key);
 		}
 		/* "verb"/"meta" may repeat what the type says (planner_command_to_json writes them). */
 		if (wr_json_opt_str(args, "verb", 16, &s, reterr) < 0)
 			return -EINVAL;
 		if (s && (c.meta != PLANNER_META_NONE || strcmp(s, verb) != 0))
-			return wr_error_set(reterr, -EINVAL, "bad_input", "args say verb \"%.16s\", not \"%.16s\"", s, verb);
+			return wr_error_set(reterr, -EINVAL, "bad_input", "args say verb \"%.16s\", not \"%.16s\"", s,
+					    verb);
 		s = NULL;
 		if (wr_json_opt_str(args, "meta", 16, &s, reterr) < 0)
 			return -EINVAL;

@@ -132,8 +132,7 @@ recheck_cb(lws_sorted_usec_list_t *sul)
 
 	recheck(p);
 	presence(p);
-	lws_sul_schedule(p->ctx, 0, &p->sul_recheck, recheck_cb,
-			 (lws_usec_t) p->cfg->token_recheck_ms * LWS_US_PER_MS);
+	lws_sul_schedule(p->ctx, 0, &p->sul_recheck, recheck_cb, (lws_usec_t) p->cfg->token_recheck_ms * LWS_US_PER_MS);
 }
 
 void
@@ -145,6 +144,5 @@ access_recheck_soon(struct pub *p)
 void
 access_start(struct pub *p)
 {
-	lws_sul_schedule(p->ctx, 0, &p->sul_recheck, recheck_cb,
-			 (lws_usec_t) p->cfg->token_recheck_ms * LWS_US_PER_MS);
+	lws_sul_schedule(p->ctx, 0, &p->sul_recheck, recheck_cb, (lws_usec_t) p->cfg->token_recheck_ms * LWS_US_PER_MS);
 }

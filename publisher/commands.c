@@ -50,11 +50,11 @@ struct pub_cmd_job;
  * handed to the threads; the rest wait in pending until its result is in.
  */
 struct pub_cmd_peer {
-	struct pub_conn *conn;     /* NULL once the connection closed */
-	unsigned refs;             /* the connection's own, plus one per job */
-	unsigned inflight;         /* jobs pending or handed to the threads */
-	bool running;              /* one job of this peer is with the threads */
-	struct pub_cmd_job *pending, *pending_tail;  /* waiting for their turn */
+	struct pub_conn *conn;                      /* NULL once the connection closed */
+	unsigned refs;                              /* the connection's own, plus one per job */
+	unsigned inflight;                          /* jobs pending or handed to the threads */
+	bool running;                               /* one job of this peer is with the threads */
+	struct pub_cmd_job *pending, *pending_tail; /* waiting for their turn */
 };
 
 struct pub_cmd_job {
@@ -64,21 +64,21 @@ struct pub_cmd_job {
 	char *id;                  /* from malloc() */
 	char *item;                /* from malloc(): the batch item's JSON */
 	size_t item_len;
-	struct wr_strbuf result;   /* written by the command thread */
+	struct wr_strbuf result; /* written by the command thread */
 };
 
 struct pub_commands {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
-	struct pub_cmd_job *todo, *todo_tail;  /* under lock */
-	struct pub_cmd_job *done, *done_tail;  /* under lock */
-	bool stopping;                         /* under lock */
-	pthread_t *threads;                    /* from malloc() */
+	struct pub_cmd_job *todo, *todo_tail; /* under lock */
+	struct pub_cmd_job *done, *done_tail; /* under lock */
+	bool stopping;                        /* under lock */
+	pthread_t *threads;                   /* from malloc() */
 	size_t nthreads;
 	struct cmd_store *store;
 	struct cmd_ratelimit *rl;
 	struct lws_context *ctx;
-	size_t inflight;                       /* lws thread only */
+	size_t inflight; /* lws thread only */
 	size_t max_inflight, max_per_conn;
 };
 
@@ -351,8 +351,7 @@ push_bad_request(struct pub_conn *c, const char *id, const char *message)
  * character as actor and the frame's id.
  */
 static char *
-frame_item(const struct pub_conn *c, struct json_object *obj, const char *id, size_t *ret_len,
-	   const char **ret_msg)
+frame_item(const struct pub_conn *c, struct json_object *obj, const char *id, size_t *ret_len, const char **ret_msg)
 {
 	struct json_object *input = NULL, *command = NULL, *item;
 	char actor[PUB_STREAM_NAME];
@@ -360,8 +359,7 @@ frame_item(const struct pub_conn *c, struct json_object *obj, const char *id, si
 	size_t len;
 	char *copy;
 
-	json_object_object_foreach(obj, key, val)
-	{
+	json_object_object_foreach (obj, key, val) {
 		(void) val;
 		if (strcmp(key, "type") && strcmp(key, "id") && strcmp(key, "input") && strcmp(key, "command")) {
 			*ret_msg = "unknown member: a command frame has \"type\", \"id\", and \"input\" or \"command\"";
@@ -385,8 +383,7 @@ frame_item(const struct pub_conn *c, struct json_object *obj, const char *id, si
 			*ret_msg = "\"command\" must be an object with \"type\" (and \"args\")";
 			return NULL;
 		}
-		json_object_object_foreach(command, ckey, cval)
-		{
+		json_object_object_foreach (command, ckey, cval) {
 			(void) cval;
 			if (strcmp(ckey, "type") && strcmp(ckey, "args")) {
 				*ret_msg = "\"command\" has only \"type\" and \"args\"";
@@ -401,7 +398,7 @@ frame_item(const struct pub_conn *c, struct json_object *obj, const char *id, si
 	if (input) {
 		json_object_object_add(item, "input", json_object_get(input));
 	} else {
-		json_object_object_foreach(command, ckey, cval)
+		json_object_object_foreach (command, ckey, cval)
 			json_object_object_add(item, ckey, json_object_get(cval));
 	}
 	s = json_object_to_json_string_length(item, JSON_C_TO_STRING_PLAIN, &len);
@@ -430,8 +427,8 @@ pub_commands_frame(struct pub_conn *c, struct json_object *obj)
 	}
 	if (c->char_id <= 0) {
 		/* An admin hello without a character: there is no actor to act as. */
-		push_refusal(c, id, "forbidden", "this connection plays no character: name one in the hello to send commands",
-			     0);
+		push_refusal(c, id, "forbidden",
+			     "this connection plays no character: name one in the hello to send commands", 0);
 		return;
 	}
 	item = frame_item(c, obj, id, &len, &msg);

@@ -85,8 +85,8 @@ drive_hello(struct pub_conn *c, const struct pub_hello *h)
 			continue;
 		r = route_subscribe(p, c, key, h->room_heads[i], &sub, &f);
 		if (r < 0) {
-			log_bug_self("could not subscribe service connection %llu to %s: %s", (unsigned long long) c->id,
-				     key, strerror(-r));
+			log_bug_self("could not subscribe service connection %llu to %s: %s",
+				     (unsigned long long) c->id, key, strerror(-r));
 			pub_conn_close(c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "internal error");
 			return r;
 		}

@@ -97,8 +97,7 @@ pub_guard_past_hello(struct pub *p, struct pub_conn *c)
 }
 
 int
-pub_guard_hello(struct pub *p, struct pub_conn *c, const char *token, const char **ret_code,
-		const char **ret_message)
+pub_guard_hello(struct pub *p, struct pub_conn *c, const char *token, const char **ret_code, const char **ret_message)
 {
 	int64_t now = wr_mono_ms();
 

@@ -56,39 +56,39 @@
 #define PUB_CLOSE_BAD_REQUEST 4400
 #define PUB_CLOSE_UNAUTHORIZED 4401
 #define PUB_CLOSE_SLOW 4408
-#define PUB_CLOSE_TRY_AGAIN 4503     /* 1013 is refused by lws 4.1 clients */
+#define PUB_CLOSE_TRY_AGAIN 4503 /* 1013 is refused by lws 4.1 clients */
 
 struct pub_config {
-	char *database_url;        /* from malloc() (config) */
-	char *listen;              /* from malloc() (config) */
+	char *database_url; /* from malloc() (config) */
+	char *listen;       /* from malloc() (config) */
 	int64_t port;
-	char *port_file;           /* from malloc() (config), "" = none */
+	char *port_file; /* from malloc() (config), "" = none */
 	int64_t backstop_ms;
-	int64_t close_timeout_s;   /* time a closing client has to take its close frame and go */
+	int64_t close_timeout_s; /* time a closing client has to take its close frame and go */
 	int64_t max_outbox;
 	int64_t max_connections;
-	int64_t command_threads;   /* threads (and database connections) running commands */
-	int64_t command_queue;     /* commands queued or running, all connections */
+	int64_t command_threads; /* threads (and database connections) running commands */
+	int64_t command_queue;   /* commands queued or running, all connections */
 	int64_t command_queue_per_conn;
-	int64_t command_rate;      /* commands per second per token; 0: no limit */
+	int64_t command_rate; /* commands per second per token; 0: no limit */
 	int64_t command_burst;
-	int64_t max_resume;        /* events per stream a resume may replay */
-	char *allowed_origins;     /* from malloc() (config): comma list, "*" = any */
+	int64_t max_resume;    /* events per stream a resume may replay */
+	char *allowed_origins; /* from malloc() (config): comma list, "*" = any */
 	int64_t token_recheck_ms;
-	int64_t send_buffer;       /* SO_SNDBUF of each websocket, 0 = kernel default */
-	bool reuse_port;           /* SO_REUSEPORT: several processes share listen + port */
+	int64_t send_buffer; /* SO_SNDBUF of each websocket, 0 = kernel default */
+	bool reuse_port;     /* SO_REUSEPORT: several processes share listen + port */
 	/* issue 15, findings 2 and 3 (guard.c) */
-	int64_t max_pre_hello;     /* connections not yet past hello, at once */
-	int64_t max_per_ip;        /* connections from one peer address; 0: no limit */
-	int64_t hello_fail_rate;   /* failed hellos per second per peer address; 0: off */
+	int64_t max_pre_hello;   /* connections not yet past hello, at once */
+	int64_t max_per_ip;      /* connections from one peer address; 0: no limit */
+	int64_t hello_fail_rate; /* failed hellos per second per peer address; 0: off */
 	int64_t hello_fail_burst;
-	char *tls_cert;            /* from malloc() (config): PEM certificate file, "" = plain ws:// */
-	char *tls_key;             /* from malloc() (config): its PEM private key file */
-	int64_t telnet_port;       /* telnet.c: -1 = no telnet listener, 0 = a free port */
-	char *telnet_port_file;    /* from malloc() (config), "" = none */
-	char *telnet_name;         /* from malloc() (config): the world's name in MSSP and the banner */
-	int64_t telnet_resume_s;   /* how long a dropped telnet login may resume */
-	char *ingress_url;         /* from malloc() (config): telnet account log-in via this wr-ingress, "" = tokens only */
+	char *tls_cert;          /* from malloc() (config): PEM certificate file, "" = plain ws:// */
+	char *tls_key;           /* from malloc() (config): its PEM private key file */
+	int64_t telnet_port;     /* telnet.c: -1 = no telnet listener, 0 = a free port */
+	char *telnet_port_file;  /* from malloc() (config), "" = none */
+	char *telnet_name;       /* from malloc() (config): the world's name in MSSP and the banner */
+	int64_t telnet_resume_s; /* how long a dropped telnet login may resume */
+	char *ingress_url; /* from malloc() (config): telnet account log-in via this wr-ingress, "" = tokens only */
 };
 
 /* store.c ------------------------------------------------------------------ */
@@ -103,14 +103,14 @@ struct pub_event {
 	int64_t seq;
 	int64_t event_id;
 	const char *type;
-	const char *actor;         /* NULL when the event has no actor */
-	const char *payload;       /* jsonb as text */
+	const char *actor;   /* NULL when the event has no actor */
+	const char *payload; /* jsonb as text */
 	size_t payload_len;
 };
 
 struct pub_page {
-	void *res;                 /* PGresult, owned; opaque outside store.c */
-	int n;                     /* rows */
+	void *res; /* PGresult, owned; opaque outside store.c */
+	int n;     /* rows */
 };
 
 /*
@@ -128,16 +128,16 @@ struct pub_filter {
 
 /* What a successful hello learns, all from one snapshot. */
 struct pub_hello {
-	struct pub_filter filter;  /* issue 17 */
-	bool admin;                /* an admin token: may subscribe by hand */
+	struct pub_filter filter; /* issue 17 */
+	bool admin;               /* an admin token: may subscribe by hand */
 	char token_hash[PUB_TOKEN_HASH];
-	int64_t char_id;           /* 0: an admin token that named no character */
-	char *name;                /* from malloc() */
+	int64_t char_id; /* 0: an admin token that named no character */
+	char *name;      /* from malloc() */
 	int64_t room_id;
-	int64_t char_head;         /* last seq of char:<id> */
-	int64_t room_head;         /* last seq of room:<room_id> */
+	int64_t char_head; /* last seq of char:<id> */
+	int64_t room_head; /* last seq of room:<room_id> */
 	int64_t instance_id;
-	int64_t instance_head;     /* last seq of instance:<instance_id> (shouts) */
+	int64_t instance_head; /* last seq of instance:<instance_id> (shouts) */
 	/* issue 13: a service token with mob: grants (drive.c) */
 	bool service;
 	int64_t mobs[PUB_MAX_MOBS], mob_rooms[PUB_MAX_MOBS], room_heads[PUB_MAX_MOBS];
@@ -172,8 +172,8 @@ pub_store_socket(const struct pub_store *st);
  * negative errno (-ECONNRESET when the connection broke).
  */
 int
-pub_store_notifies(struct pub_store *st, void (*cb)(bool tokens, const char *payload, void *userdata),
-		   void *userdata, struct wr_error *reterr) WR_MUSTCHECK;
+pub_store_notifies(struct pub_store *st, void (*cb)(bool tokens, const char *payload, void *userdata), void *userdata,
+		   struct wr_error *reterr) WR_MUSTCHECK;
 /* Up to limit rows with seq > after[i] in streams[i], in (event_id, stream) order. */
 int
 pub_store_fetch(struct pub_store *st, const char *const *streams, const int64_t *after, size_t n, int limit,
@@ -214,12 +214,12 @@ pub_store_head(struct pub_store *st, const char *stream, int64_t *ret, struct wr
  * them, and the first still in event_log.
  */
 int
-pub_store_replayable(struct pub_store *st, const char *stream, int64_t after, int64_t upto, int64_t max,
-		     bool *ret, struct wr_error *reterr) WR_MUSTCHECK;
+pub_store_replayable(struct pub_store *st, const char *stream, int64_t after, int64_t upto, int64_t max, bool *ret,
+		     struct wr_error *reterr) WR_MUSTCHECK;
 /* The first CharacterMoved in (after, upto] of a char stream; -1s when none. */
 int
-pub_store_first_move(struct pub_store *st, const char *char_stream, int64_t after, int64_t upto,
-		     int64_t *ret_from_room, int64_t *ret_event_id, struct wr_error *reterr) WR_MUSTCHECK;
+pub_store_first_move(struct pub_store *st, const char *char_stream, int64_t after, int64_t upto, int64_t *ret_from_room,
+		     int64_t *ret_event_id, struct wr_error *reterr) WR_MUSTCHECK;
 /*
  * *ret: the character may replay room_stream after position after, as of
  * its char seq char_seq: it was in the room then, and after is not older
@@ -247,7 +247,7 @@ struct pub_vitals {
 	int64_t hp, max_hp, hp_at_ms, level, xp, gold;
 };
 
-#define PUB_ROOM_MAX_EXITS 10      /* the ten directions of the exits table */
+#define PUB_ROOM_MAX_EXITS 10 /* the ten directions of the exits table */
 
 /* For telnet.c's Room.Info: a room's zone and where each exit leads. */
 struct pub_room_map {
@@ -273,13 +273,13 @@ struct pub_frame {
 	unsigned refs;
 	size_t len;
 	struct json_object *parsed; /* telnet.c: the frame parsed once for all its telnet readers, or NULL */
-	unsigned char data[];      /* LWS_PRE bytes of headroom, then len bytes */
+	unsigned char data[];       /* LWS_PRE bytes of headroom, then len bytes */
 };
 
 enum pub_conn_state {
-	PUB_CONN_HELLO,            /* waiting for the hello frame */
-	PUB_CONN_READY,            /* subscribed, receiving events */
-	PUB_CONN_CLOSING,          /* flushing, then closing with close_code */
+	PUB_CONN_HELLO,   /* waiting for the hello frame */
+	PUB_CONN_READY,   /* subscribed, receiving events */
+	PUB_CONN_CLOSING, /* flushing, then closing with close_code */
 };
 
 struct pub_sub;
@@ -291,35 +291,35 @@ struct json_object;
 struct pub_conn {
 	struct pub *pub;
 	struct lws *wsi;
-	struct pub_conn *conn_next, *conn_prev;   /* pub->conns, while live */
-	bool live;                 /* websocket established and not yet closed */
-	bool health;               /* plain HTTP /healthz request */
+	struct pub_conn *conn_next, *conn_prev; /* pub->conns, while live */
+	bool live;                              /* websocket established and not yet closed */
+	bool health;                            /* plain HTTP /healthz request */
 	uint64_t id;
 	enum pub_conn_state state;
-	char logctx[64];           /* "conn=3 char=7" */
-	int64_t char_id;           /* 0: an admin connection without a character */
+	char logctx[64]; /* "conn=3 char=7" */
+	int64_t char_id; /* 0: an admin connection without a character */
 	char char_key[PUB_STREAM_NAME];
-	char *char_name;           /* from malloc() */
-	bool admin;                /* may subscribe to any stream from any position */
-	char token_hash[PUB_TOKEN_HASH];   /* rechecked for revocation */
-	int64_t follow_after;      /* follow only CharacterMoved with a char seq above this */
-	size_t replay_allow;       /* extra outbox frames while a replay is in flight */
-	struct pub_sub *subs[PUB_MAX_SUBS];   /* from malloc() each */
-	struct pub_frame **outbox; /* from malloc(): ring of out_cap frames */
-	size_t out_head, out_count, out_cap;   /* out_cap grows up to the outbox limit */
-	int close_code;            /* sent once the outbox is flushed */
+	char *char_name;                     /* from malloc() */
+	bool admin;                          /* may subscribe to any stream from any position */
+	char token_hash[PUB_TOKEN_HASH];     /* rechecked for revocation */
+	int64_t follow_after;                /* follow only CharacterMoved with a char seq above this */
+	size_t replay_allow;                 /* extra outbox frames while a replay is in flight */
+	struct pub_sub *subs[PUB_MAX_SUBS];  /* from malloc() each */
+	struct pub_frame **outbox;           /* from malloc(): ring of out_cap frames */
+	size_t out_head, out_count, out_cap; /* out_cap grows up to the outbox limit */
+	int close_code;                      /* sent once the outbox is flushed */
 	char close_reason[96];
-	bool close_now;            /* drop the outbox, close at once */
-	bool close_sent;           /* close frame handed to lws */
-	char *rx;                  /* from malloc(): the message being received */
-	size_t rx_len, rx_cap;     /* rx_cap <= PUB_MAX_RX */
-	char *token;               /* from malloc(): the hello's token, for commands */
-	bool token_renewing;       /* telnet.c: a refresh replaces token; the old one's revocation is expected */
-	char peer[64];             /* the peer's address (guard.c) */
-	bool pre_hello;            /* counted in pub->npre_hello */
-	struct pub_cmd_peer *cmd_peer; /* commands.c; NULL until the first command */
+	bool close_now;                 /* drop the outbox, close at once */
+	bool close_sent;                /* close frame handed to lws */
+	char *rx;                       /* from malloc(): the message being received */
+	size_t rx_len, rx_cap;          /* rx_cap <= PUB_MAX_RX */
+	char *token;                    /* from malloc(): the hello's token, for commands */
+	bool token_renewing;            /* telnet.c: a refresh replaces token; the old one's revocation is expected */
+	char peer[64];                  /* the peer's address (guard.c) */
+	bool pre_hello;                 /* counted in pub->npre_hello */
+	struct pub_cmd_peer *cmd_peer;  /* commands.c; NULL until the first command */
 	struct pub_telnet_conn *telnet; /* telnet.c: a telnet connection's own state; NULL for a websocket */
-	struct pub_filter filter;  /* issue 17: channel lines left out (route.c) */
+	struct pub_filter filter;       /* issue 17: channel lines left out (route.c) */
 	/* issue 13 (drive.c): a service connection follows the mobs it drives */
 	bool service;
 	int64_t mobs[PUB_MAX_MOBS], mob_rooms[PUB_MAX_MOBS];
@@ -328,17 +328,17 @@ struct pub_conn {
 
 struct pub_stream {
 	char name[PUB_STREAM_NAME];
-	int64_t cursor;            /* largest seq fetched for this stream */
-	bool dirty;                /* read it in the next fetch (notified, new or cut short) */
-	struct pub_sub *subs;      /* subscribers, doubly linked */
-	struct pub_stream *hnext;  /* hash chain */
+	int64_t cursor;           /* largest seq fetched for this stream */
+	bool dirty;               /* read it in the next fetch (notified, new or cut short) */
+	struct pub_sub *subs;     /* subscribers, doubly linked */
+	struct pub_stream *hnext; /* hash chain */
 };
 
 struct pub_sub {
 	struct pub_conn *conn;
 	struct pub_stream *stream;
-	int64_t cursor;            /* largest seq given to this connection */
-	bool pinned;               /* an admin's own subscription: not moved by follow */
+	int64_t cursor; /* largest seq given to this connection */
+	bool pinned;    /* an admin's own subscription: not moved by follow */
 	struct pub_sub *next, *prev;
 };
 
@@ -346,29 +346,29 @@ struct pub {
 	const struct pub_config *cfg;
 	struct lws_context *ctx;
 	struct lws_vhost *vhost;
-	int listen_port;           /* reuse-port: the port of our own listening socket */
-	struct lws *listen_wsi;    /* reuse-port: that socket, adopted as a raw descriptor */
-	bool listen_stopped;       /* shutting down: it no longer listens */
+	int listen_port;        /* reuse-port: the port of our own listening socket */
+	struct lws *listen_wsi; /* reuse-port: that socket, adopted as a raw descriptor */
+	bool listen_stopped;    /* shutting down: it no longer listens */
 	struct pub_store store;
-	struct lws *db_wsi;        /* adopted dup() of the libpq socket */
-	int db_sock;               /* the libpq socket db_wsi watches a dup() of ... */
-	uint64_t db_sock_ino;      /* ... and its inode: the socket, not just the number */
+	struct lws *db_wsi;   /* adopted dup() of the libpq socket */
+	int db_sock;          /* the libpq socket db_wsi watches a dup() of ... */
+	uint64_t db_sock_ino; /* ... and its inode: the socket, not just the number */
 	bool db_up;
-	bool in_db_callback;       /* inside the db wsi's own callback */
+	bool in_db_callback; /* inside the db wsi's own callback */
 	unsigned reconnect_failures;
-	bool db_connecting;        /* an asynchronous connect is in progress (db_step) */
-	bool db_started;           /* p->store holds a connection's settings (pub_store_start succeeded once) */
+	bool db_connecting; /* an asynchronous connect is in progress (db_step) */
+	bool db_started;    /* p->store holds a connection's settings (pub_store_start succeeded once) */
 	lws_sorted_usec_list_t sul_backstop, sul_reconnect, sul_kick, sul_tick, sul_tokens, sul_recheck, sul_presence;
-	struct pub_conn *conns;    /* every live websocket */
+	struct pub_conn *conns; /* every live websocket */
 	uint64_t next_conn_id;
 	int64_t nconns;
-	int64_t npre_hello;        /* of them, not yet past hello (guard.c) */
-	struct cmd_ratelimit *hello_fail;  /* guard.c: per peer address */
-	struct cmd_ratelimit *hello_bad;   /* guard.c: tokens refused lately */
+	int64_t npre_hello;               /* of them, not yet past hello (guard.c) */
+	struct cmd_ratelimit *hello_fail; /* guard.c: per peer address */
+	struct cmd_ratelimit *hello_bad;  /* guard.c: tokens refused lately */
 	bool fetching;
-	bool fetch_all;            /* next fetch reads every tracked stream, dirty or not */
-	bool presence_pending;     /* access.c: a presence stamp is scheduled */
-	bool fetch_wait;           /* a full page went out: no fetch before the kick, lws writes first */
+	bool fetch_all;        /* next fetch reads every tracked stream, dirty or not */
+	bool presence_pending; /* access.c: a presence stamp is scheduled */
+	bool fetch_wait;       /* a full page went out: no fetch before the kick, lws writes first */
 	struct pub_stream *streams[PUB_STREAM_BUCKETS];
 	size_t nstreams;
 	struct pub_commands *commands;
@@ -394,8 +394,7 @@ void
 pub_guard_past_hello(struct pub *p, struct pub_conn *c);
 /* 0: go ahead; else the close code, with *ret_code and *ret_message for the refusal. */
 int
-pub_guard_hello(struct pub *p, struct pub_conn *c, const char *token, const char **ret_code,
-		const char **ret_message);
+pub_guard_hello(struct pub *p, struct pub_conn *c, const char *token, const char **ret_code, const char **ret_message);
 void
 pub_guard_hello_failed(struct pub *p, struct pub_conn *c, const char *token);
 

@@ -38,8 +38,8 @@
 #include "core/util.h"
 #include "publisher/pub-private.h"
 
-#define DB_POLL_TURNS 4            /* notify/fetch rounds before yielding to lws */
-#define ACCEPTS_PER_CALLBACK 64    /* connections accepted per readable listening socket (reuse-port) */
+#define DB_POLL_TURNS 4         /* notify/fetch rounds before yielding to lws */
+#define ACCEPTS_PER_CALLBACK 64 /* connections accepted per readable listening socket (reuse-port) */
 #define MAX_TOKEN 512
 #define MAX_CHARACTER_NAME 64
 
@@ -290,8 +290,8 @@ pub_hello(struct pub_conn *c, const char *token, const char *character, struct j
 		int close_code = pub_guard_hello(p, c, token, &code, &message);
 
 		if (close_code)
-			return wr_error_set(reterr, close_code == PUB_CLOSE_UNAUTHORIZED ? -EACCES : -EAGAIN, code, "%s",
-					    message);
+			return wr_error_set(reterr, close_code == PUB_CLOSE_UNAUTHORIZED ? -EACCES : -EAGAIN, code,
+					    "%s", message);
 	}
 	r = pub_store_hello(&p->store, token, character, &h, reterr);
 	if (r == -EACCES)
@@ -307,7 +307,8 @@ pub_hello(struct pub_conn *c, const char *token, const char *character, struct j
 	/* issue 13: a service token follows the mobs it drives (drive.c), over a websocket. */
 	if (h.service) {
 		if (c->telnet)
-			return wr_error_set(reterr, -EACCES, "unauthorized", "a service token connects over a websocket");
+			return wr_error_set(reterr, -EACCES, "unauthorized",
+					    "a service token connects over a websocket");
 		c->token = wr_xstrdup(token);
 		(void) drive_hello(c, &h);
 		lws_set_timeout(c->wsi, NO_PENDING_TIMEOUT, 0);
@@ -669,15 +670,18 @@ db_watch(struct pub *p)
 	db_attach(p);
 }
 
-static void reconnect_cb(lws_sorted_usec_list_t *sul);
-static void connect_timer_cb(lws_sorted_usec_list_t *sul);
+static void
+reconnect_cb(lws_sorted_usec_list_t *sul);
+static void
+connect_timer_cb(lws_sorted_usec_list_t *sul);
 
 static void
 reconnect_later(struct pub *p, const struct wr_error *err)
 {
 	/* One line now and then, not one a second. */
 	if (p->reconnect_failures++ % 30 == 0)
-		log_warning("could not connect to database, retrying every second: %.*s", first_line(err->msg), err->msg);
+		log_warning("could not connect to database, retrying every second: %.*s", first_line(err->msg),
+			    err->msg);
 	p->db_connecting = false;
 	db_detach(p);
 	lws_sul_schedule(p->ctx, 0, &p->sul_reconnect, reconnect_cb, LWS_US_PER_SEC);
@@ -875,8 +879,7 @@ backstop_cb(lws_sorted_usec_list_t *sul)
 	p->fetch_all = true;
 	if (p->db_up)
 		db_poll(p, true);
-	lws_sul_schedule(p->ctx, 0, &p->sul_backstop, backstop_cb,
-			 (lws_usec_t) p->cfg->backstop_ms * LWS_US_PER_MS);
+	lws_sul_schedule(p->ctx, 0, &p->sul_backstop, backstop_cb, (lws_usec_t) p->cfg->backstop_ms * LWS_US_PER_MS);
 }
 
 /* Shared listening socket (reuse-port) ---------------------------------------- */
@@ -915,7 +918,8 @@ listen_open(const struct pub_config *cfg, int *ret_port, struct wr_error *reterr
 				    cfg->listen, gai_strerror(r));
 	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		r = wr_error_set(reterr, -errno, "internal", "could not create the listening socket: %s", strerror(errno));
+		r = wr_error_set(reterr, -errno, "internal", "could not create the listening socket: %s",
+				 strerror(errno));
 		goto out;
 	}
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
@@ -935,7 +939,7 @@ listen_open(const struct pub_config *cfg, int *ret_port, struct wr_error *reterr
 		goto out;
 	}
 	*ret_port = ntohs(sa.ss_family == AF_INET6 ? ((struct sockaddr_in6 *) &sa)->sin6_port
-						    : ((struct sockaddr_in *) &sa)->sin_port);
+						   : ((struct sockaddr_in *) &sa)->sin_port);
 	r = fd;
 	fd = -1;
 out:
@@ -954,13 +958,12 @@ listen_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, v
 	switch (reason) {
 	case LWS_CALLBACK_RAW_RX_FILE:
 		if (p->listen_stopped)
-			return -1;         /* lws closes it */
+			return -1; /* lws closes it */
 		for (int i = 0; i < ACCEPTS_PER_CALLBACK; i++) {
 			int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 			if (fd < 0) {
-				if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
-				    errno != ECONNABORTED)
+				if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ECONNABORTED)
 					log_warning("could not accept a connection: %m");
 				break;
 			}

@@ -48,15 +48,15 @@
 #include "publisher/pub-private.h"
 
 struct resume_pos {
-	const char *stream;        /* borrowed from the hello */
+	const char *stream; /* borrowed from the hello */
 	int64_t after;
-	bool used;                 /* resumed, or answered otherwise */
+	bool used; /* resumed, or answered otherwise */
 };
 
 struct resume_set {
 	struct resume_pos pos[PUB_MAX_RESUME_STREAMS];
 	size_t n;
-	bool given;                /* the hello had a "resume" member */
+	bool given; /* the hello had a "resume" member */
 };
 
 bool
@@ -90,8 +90,7 @@ parse_resume(struct json_object *obj, struct resume_set *ret, struct wr_error *r
 	if (!json_object_is_type(r, json_type_object))
 		return wr_error_set(reterr, -EINVAL, "bad_request",
 				    "\"resume\" must be an object {\"stream\": last seq received}");
-	json_object_object_foreach(r, key, val)
-	{
+	json_object_object_foreach (r, key, val) {
 		struct wr_error err = {0};
 		int64_t after;
 
@@ -159,7 +158,7 @@ start_at(struct pub *p, struct resume_set *rs, const char *stream, int64_t head,
 }
 
 struct room_start {
-	int64_t room_id;           /* the room to subscribe to first */
+	int64_t room_id; /* the room to subscribe to first */
 	int64_t after;
 	bool resumed;
 };

@@ -296,7 +296,8 @@ follow(struct pub *p, struct pub_conn *c, const struct pub_event *ev, bool *stop
 	} else if (s)
 		head = s->cursor;
 	if (head - pos > p->cfg->max_resume * PUB_PLAYER_SUBS) {
-		log_info_ctx(c->logctx, "replay reaches %s %lld events back, closing", to_key, (long long) (head - pos));
+		log_info_ctx(c->logctx, "replay reaches %s %lld events back, closing", to_key,
+			     (long long) (head - pos));
 		pub_conn_close(c, PUB_CLOSE_SLOW, "resume from your last seq");
 		goto out;
 	}
@@ -361,7 +362,8 @@ refilter(struct pub_conn *c, const struct pub_event *ev)
 	} else if (arr) {
 		c->filter.nignoring = 0;
 		for (size_t i = 0; i < json_object_array_length(arr) && c->filter.nignoring < PUB_MAX_IGNORE; i++)
-			c->filter.ignoring[c->filter.nignoring++] = json_object_get_int64(json_object_array_get_idx(arr, i));
+			c->filter.ignoring[c->filter.nignoring++] =
+				json_object_get_int64(json_object_array_get_idx(arr, i));
 	}
 	json_object_put(obj);
 }
@@ -427,7 +429,7 @@ fetch_page(struct pub *p, bool *ret_more)
 {
 	struct wr_error err = {0};
 	struct pub_page page = {0};
-	char (*copy)[PUB_STREAM_NAME];
+	char(*copy)[PUB_STREAM_NAME];
 	const char **names;
 	int64_t *after;
 	size_t n = 0;

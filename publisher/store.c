@@ -25,8 +25,8 @@
  * JIT: the fetch's cost estimate crosses jit_above_cost with a few thousand
  * streams, and compiling costs more than the query.
  */
-#define STORE_SESSION_SQL                                                                       \
-	"SET statement_timeout = '5s'; SET jit = off; SET synchronous_commit = off;"            \
+#define STORE_SESSION_SQL                                                            \
+	"SET statement_timeout = '5s'; SET jit = off; SET synchronous_commit = off;" \
 	" LISTEN " STORE_CHANNEL "; LISTEN " STORE_TOKEN_CHANNEL
 
 /*
@@ -128,7 +128,8 @@ service_hello(struct pub_store *st, const char *token, struct pub_hello *ret, st
 	for (int i = 0; i < PQntuples(res) && h.nmobs < PUB_MAX_MOBS; i++) {
 		if (PQgetisnull(res, i, 1))
 			continue;
-		if (wr_db_get_i64(res, i, 1, &h.mobs[h.nmobs]) < 0 || wr_db_get_i64(res, i, 2, &h.mob_rooms[h.nmobs]) < 0 ||
+		if (wr_db_get_i64(res, i, 1, &h.mobs[h.nmobs]) < 0 ||
+		    wr_db_get_i64(res, i, 2, &h.mob_rooms[h.nmobs]) < 0 ||
 		    wr_db_get_i64(res, i, 3, &h.room_heads[h.nmobs]) < 0) {
 			r = wr_error_set(reterr, -EBADMSG, "database", "service hello returned an unexpected row");
 			goto out;
@@ -146,8 +147,7 @@ out:
 }
 
 /* The head of one stream. */
-static const char head_sql[] =
-	"SELECT coalesce((SELECT last_seq FROM stream_counters WHERE stream = $1), 0)";
+static const char head_sql[] = "SELECT coalesce((SELECT last_seq FROM stream_counters WHERE stream = $1), 0)";
 
 /*
  * Whether the events (after, upto] of a stream can still be read: the first
@@ -267,8 +267,8 @@ on_notify(const char *channel, const char *payload, void *userdata)
 }
 
 int
-pub_store_notifies(struct pub_store *st, void (*cb)(bool tokens, const char *payload, void *userdata),
-		   void *userdata, struct wr_error *reterr)
+pub_store_notifies(struct pub_store *st, void (*cb)(bool tokens, const char *payload, void *userdata), void *userdata,
+		   struct wr_error *reterr)
 {
 	struct notify_ctx ctx = {.cb = cb, .userdata = userdata};
 
@@ -343,8 +343,7 @@ pub_page_get(const struct pub_page *page, int i, struct pub_event *ret)
 {
 	const PGresult *res = page->res;
 
-	if (i < 0 || i >= page->n || PQgetisnull(res, i, 0) || PQgetisnull(res, i, 3) ||
-	    PQgetisnull(res, i, 5))
+	if (i < 0 || i >= page->n || PQgetisnull(res, i, 0) || PQgetisnull(res, i, 3) || PQgetisnull(res, i, 5))
 		return -EBADMSG;
 	if (wr_db_get_i64(res, i, 1, &ret->seq) < 0 || wr_db_get_i64(res, i, 2, &ret->event_id) < 0)
 		return -EBADMSG;
@@ -364,8 +363,7 @@ pub_page_done(struct pub_page *page)
 }
 
 int
-pub_store_position(struct pub_store *st, const char *stream, int64_t event_id, int64_t *ret,
-		   struct wr_error *reterr)
+pub_store_position(struct pub_store *st, const char *stream, int64_t event_id, int64_t *ret, struct wr_error *reterr)
 {
 	char id_s[24];
 	const char *params[2] = {stream, id_s};
@@ -417,8 +415,8 @@ pub_store_hello(struct pub_store *st, const char *secret, const char *character,
 		goto out;
 	}
 	if (PQgetisnull(res, 0, 0)) {
-		r = character ? wr_error_set(reterr, -ENOENT, "unauthorized",
-					     "no character \"%s\" for this token", character)
+		r = character ? wr_error_set(reterr, -ENOENT, "unauthorized", "no character \"%s\" for this token",
+					     character)
 			      : wr_error_set(reterr, -ENOENT, "unauthorized", "no character for this token");
 		goto out;
 	}
@@ -427,10 +425,9 @@ pub_store_hello(struct pub_store *st, const char *secret, const char *character,
 				 "this account has several characters: name one in \"character\"");
 		goto out;
 	}
-	if (wr_db_get_i64(res, 0, 0, &h.char_id) < 0 ||
-	    wr_db_get_i64(res, 0, 2, &h.room_id) < 0 || wr_db_get_i64(res, 0, 3, &h.char_head) < 0 ||
-	    wr_db_get_i64(res, 0, 4, &h.room_head) < 0 || wr_db_get_i64(res, 0, 5, &h.instance_id) < 0 ||
-	    wr_db_get_i64(res, 0, 6, &h.instance_head) < 0) {
+	if (wr_db_get_i64(res, 0, 0, &h.char_id) < 0 || wr_db_get_i64(res, 0, 2, &h.room_id) < 0 ||
+	    wr_db_get_i64(res, 0, 3, &h.char_head) < 0 || wr_db_get_i64(res, 0, 4, &h.room_head) < 0 ||
+	    wr_db_get_i64(res, 0, 5, &h.instance_id) < 0 || wr_db_get_i64(res, 0, 6, &h.instance_head) < 0) {
 		r = wr_error_set(reterr, -EBADMSG, "database", "hello query returned an unexpected row");
 		goto out;
 	}
@@ -480,8 +477,8 @@ pub_store_head(struct pub_store *st, const char *stream, int64_t *ret, struct wr
 }
 
 int
-pub_store_replayable(struct pub_store *st, const char *stream, int64_t after, int64_t upto, int64_t max,
-		     bool *ret, struct wr_error *reterr)
+pub_store_replayable(struct pub_store *st, const char *stream, int64_t after, int64_t upto, int64_t max, bool *ret,
+		     struct wr_error *reterr)
 {
 	char after_s[24];
 	const char *params[2] = {stream, after_s};
@@ -505,8 +502,8 @@ pub_store_replayable(struct pub_store *st, const char *stream, int64_t after, in
 }
 
 int
-pub_store_first_move(struct pub_store *st, const char *char_stream, int64_t after, int64_t upto,
-		     int64_t *ret_from_room, int64_t *ret_event_id, struct wr_error *reterr)
+pub_store_first_move(struct pub_store *st, const char *char_stream, int64_t after, int64_t upto, int64_t *ret_from_room,
+		     int64_t *ret_event_id, struct wr_error *reterr)
 {
 	char after_s[24], upto_s[24];
 	const char *params[3] = {char_stream, after_s, upto_s};
@@ -643,8 +640,8 @@ pub_store_vitals(struct pub_store *st, int64_t char_id, struct pub_vitals *ret, 
 		}
 	}
 	PQclear(res);
-	*ret = (struct pub_vitals){.hp = v[0], .max_hp = v[1], .hp_at_ms = v[2], .level = v[3], .xp = v[4],
-				   .gold = v[5]};
+	*ret = (struct pub_vitals){
+		.hp = v[0], .max_hp = v[1], .hp_at_ms = v[2], .level = v[3], .xp = v[4], .gold = v[5]};
 	return 0;
 }
 

@@ -54,24 +54,24 @@
 struct tn_login_job {
 	struct tn_login_job *next;
 	uint64_t conn_id;
-	bool refresh;              /* POST /v1/sessions/refresh, not /v1/sessions */
-	char *body;                /* from malloc(): the request's JSON, with the password; wiped once sent */
+	bool refresh; /* POST /v1/sessions/refresh, not /v1/sessions */
+	char *body;   /* from malloc(): the request's JSON, with the password; wiped once sent */
 	size_t body_len;
-	char xff[64];              /* the player's address */
-	int status;                /* the ingress's HTTP status, 0: no answer */
-	int retry_after;           /* its Retry-After, seconds, 0 if none */
-	struct wr_strbuf answer;   /* the body of the answer */
+	char xff[64];            /* the player's address */
+	int status;              /* the ingress's HTTP status, 0: no answer */
+	int retry_after;         /* its Retry-After, seconds, 0 if none */
+	struct wr_strbuf answer; /* the body of the answer */
 };
 
 struct tn_login {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
-	struct tn_login_job *todo, *todo_tail;   /* under lock */
-	struct tn_login_job *done, *done_tail;   /* under lock */
-	bool stopping;                           /* under lock */
+	struct tn_login_job *todo, *todo_tail; /* under lock */
+	struct tn_login_job *done, *done_tail; /* under lock */
+	bool stopping;                         /* under lock */
 	pthread_t threads[TN_LOGIN_THREADS];
 	size_t nthreads;
-	unsigned inflight;                       /* lws thread only */
+	unsigned inflight; /* lws thread only */
 	struct lws_context *ctx;
 	char host[256];
 	char port[8];
@@ -237,7 +237,8 @@ tn_login_start(struct pub *p, struct wr_error *reterr)
 	if (strncmp(url, "http://", 7) != 0)
 		return wr_error_set(reterr, -EINVAL, "bad_config",
 				    "ingress-url: \"%.64s\" is not http://HOST:PORT (https is not supported: "
-				    "run the gateway next to the ingress)", url);
+				    "run the gateway next to the ingress)",
+				    url);
 	hp = url + 7;
 	slash = strchr(hp, '/');
 	hlen = slash ? (size_t) (slash - hp) : strlen(hp);
@@ -258,12 +259,12 @@ tn_login_start(struct pub *p, struct wr_error *reterr)
 		colon = memchr(hp, ':', hlen);
 		memcpy(l->host, hp, colon ? (size_t) (colon - hp) : hlen);
 	}
-	snprintf(l->port, sizeof(l->port), "%.*s", colon ? (int) (hp + hlen - colon - 1) : 2,
-		 colon ? colon + 1 : "80");
+	snprintf(l->port, sizeof(l->port), "%.*s", colon ? (int) (hp + hlen - colon - 1) : 2, colon ? colon + 1 : "80");
 	if (!l->host[0] || !l->port[0] || strspn(l->port, "0123456789") != strlen(l->port) ||
 	    (colon && (size_t) (hp + hlen - colon - 1) >= sizeof(l->port))) {
 		free(l);
-		return wr_error_set(reterr, -EINVAL, "bad_config", "ingress-url: \"%.64s\" is not http://HOST:PORT", url);
+		return wr_error_set(reterr, -EINVAL, "bad_config", "ingress-url: \"%.64s\" is not http://HOST:PORT",
+				    url);
 	}
 	pthread_mutex_init(&l->lock, NULL);
 	pthread_cond_init(&l->wake, NULL);

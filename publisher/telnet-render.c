@@ -296,8 +296,8 @@ static const char *
 short_dir(const char *dir)
 {
 	static const char *const dirs[][2] = {
-		{"north", "n"}, {"south", "s"}, {"east", "e"}, {"west", "w"}, {"up", "u"}, {"down", "d"},
-		{"northeast", "ne"}, {"northwest", "nw"}, {"southeast", "se"}, {"southwest", "sw"},
+		{"north", "n"}, {"south", "s"},      {"east", "e"},       {"west", "w"},       {"up", "u"},
+		{"down", "d"},  {"northeast", "ne"}, {"northwest", "nw"}, {"southeast", "se"}, {"southwest", "sw"},
 	};
 
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
@@ -472,7 +472,8 @@ event_data(struct pub_conn *c, const char *type, struct json_object *data, const
 	/* What leaves or joins the inventory (Char.Items.List comes with "inventory"). */
 	if (items && mine && !strcmp(type, "ItemTaken"))
 		gmcp_inv_change(c, "Char.Items.Add", items);
-	else if (items && mine && (!strcmp(type, "ItemDropped") || !strcmp(type, "ItemPut") || !strcmp(type, "ItemGiven")))
+	else if (items && mine &&
+		 (!strcmp(type, "ItemDropped") || !strcmp(type, "ItemPut") || !strcmp(type, "ItemGiven")))
 		gmcp_inv_change(c, "Char.Items.Remove", items);
 	else if (items && !mine && !strcmp(type, "ItemGiven") && i64_of(data, "target_id", &id) && id == c->char_id)
 		gmcp_inv_change(c, "Char.Items.Add", items);
@@ -519,7 +520,8 @@ event_data(struct pub_conn *c, const char *type, struct json_object *data, const
 	} else if (!strcmp(type, "Shouted")) {
 		gmcp_channel(c, "shout", str_of(data, "speaker"), text);
 	} else if (!strcmp(type, "Gossiped") || !strcmp(type, "OocSaid")) { /* issue 17 */
-		gmcp_channel(c, str_of(data, "channel") ? str_of(data, "channel") : "gossip", str_of(data, "speaker"), text);
+		gmcp_channel(c, str_of(data, "channel") ? str_of(data, "channel") : "gossip", str_of(data, "speaker"),
+			     text);
 	} else if (!strcmp(type, "CharacterQuit") && i64_of(data, "character_id", &id) && id == c->char_id) {
 		/* issue 17: the character left the world: goodbye, after what is queued. */
 		pub_conn_close(c, LWS_CLOSE_STATUS_NORMAL, "Goodbye.");
@@ -599,8 +601,7 @@ render_welcome(struct pub_conn *c, struct json_object *f)
 	size_t n = cannot ? json_object_array_length(cannot) : 0;
 
 	if (streams) {
-		json_object_object_foreach(streams, key, val)
-		{
+		json_object_object_foreach (streams, key, val) {
 			struct tn_pos *pos = pos_find(t, key, true);
 
 			if (pos)
@@ -639,7 +640,7 @@ render_result(struct pub_conn *c, struct json_object *f)
 		tn_text(c, sb.buf, ANSI_SYSTEM);
 	} else if (aliases) {
 		wr_strbuf_puts(&sb, "Your aliases:");
-		json_object_object_foreach(aliases, key, val)
+		json_object_object_foreach (aliases, key, val)
 			wr_strbuf_printf(&sb, "\n  %s = %s", key, json_object_get_string(val));
 		if (json_object_object_length(aliases) == 0)
 			wr_strbuf_puts(&sb, " none.");

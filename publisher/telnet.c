@@ -60,12 +60,9 @@
 #include "publisher/telnet-private.h"
 
 static const telnet_telopt_t telopts[] = {
-	{TELNET_TELOPT_NAWS, TELNET_WONT, TELNET_DO},
-	{TN_TELOPT_GMCP, TELNET_WILL, TELNET_DONT},
-	{TELNET_TELOPT_COMPRESS2, TELNET_WILL, TELNET_DONT},
-	{TELNET_TELOPT_MSSP, TELNET_WILL, TELNET_DONT},
-	{TN_TELOPT_CHARSET, TELNET_WILL, TELNET_DONT},
-	{-1, 0, 0},
+	{TELNET_TELOPT_NAWS, TELNET_WONT, TELNET_DO},        {TN_TELOPT_GMCP, TELNET_WILL, TELNET_DONT},
+	{TELNET_TELOPT_COMPRESS2, TELNET_WILL, TELNET_DONT}, {TELNET_TELOPT_MSSP, TELNET_WILL, TELNET_DONT},
+	{TN_TELOPT_CHARSET, TELNET_WILL, TELNET_DONT},       {-1, 0, 0},
 };
 
 static struct pub *
@@ -129,7 +126,7 @@ tn_writeable(struct pub_conn *c)
 	if (t->close_sent)
 		return -1;
 	if (c->state == PUB_CONN_CLOSING && t->overflow)
-		return -1;         /* it does not read: nothing more goes out */
+		return -1; /* it does not read: nothing more goes out */
 	t->writing = true;
 	for (int i = 0; i < PUB_WRITES_PER_CALLBACK && c->out_count > 0 && !c->close_now; i++) {
 		struct pub_frame *f = pub_conn_pop(c);
@@ -202,8 +199,8 @@ resume_take(struct pub_telnet *pt, const char *token, const char *character, int
 	while (*pp) {
 		struct tn_resume *r = *pp;
 
-		if (now - r->at_ms > resume_ms || (!found && !strcmp(r->token, token) &&
-						    !strcmp(r->character, character))) {
+		if (now - r->at_ms > resume_ms ||
+		    (!found && !strcmp(r->token, token) && !strcmp(r->character, character))) {
 			*pp = r->next;
 			pt->nresumes--;
 			if (now - r->at_ms <= resume_ms) {
@@ -602,8 +599,9 @@ tn_login_answer(struct pub_conn *c, int status, int retry_after, const char *bod
 		if (json_object_object_get_ex(o, "expires_in", &v) && json_object_get_int64(v) >= 4)
 			t->session_ttl_s = json_object_get_int64(v);
 		if (t->npicks == 0) {
-			tn_close(c, "This account has no characters yet: create one in the web client "
-				    "(or with POST /v1/characters), then log in again.");
+			tn_close(c,
+				 "This account has no characters yet: create one in the web client "
+				 "(or with POST /v1/characters), then log in again.");
 		} else if (t->npicks == 1) {
 			play_account(c, t->picks[0]);
 		} else {
@@ -795,7 +793,8 @@ on_data(struct pub_conn *c, const char *buf, size_t size)
 			if (t->discarding) {
 				char msg[96];
 
-				snprintf(msg, sizeof(msg), "That line was longer than %d bytes: discarded.", TN_MAX_LINE);
+				snprintf(msg, sizeof(msg), "That line was longer than %d bytes: discarded.",
+					 TN_MAX_LINE);
 				tn_text(c, msg, ANSI_ERROR);
 				if (t->state == TN_PLAYING)
 					tn_prompt(c);
@@ -859,8 +858,15 @@ mssp(struct pub_conn *c)
 	int64_t players = 0;
 	char num[24];
 	const char *vars[][2] = {
-		{"NAME", p->cfg->telnet_name}, {"PLAYERS", NULL}, {"UPTIME", NULL}, {"CODEBASE", "Written Realms engine"},
-		{"CRAWL DELAY", "-1"}, {"ANSI", "1"}, {"GMCP", "1"}, {"MCCP", "1"}, {"UTF-8", "1"},
+		{"NAME", p->cfg->telnet_name},
+		{"PLAYERS", NULL},
+		{"UPTIME", NULL},
+		{"CODEBASE", "Written Realms engine"},
+		{"CRAWL DELAY", "-1"},
+		{"ANSI", "1"},
+		{"GMCP", "1"},
+		{"MCCP", "1"},
+		{"UTF-8", "1"},
 	};
 
 	for (struct pub_conn *o = p->conns; o; o = o->conn_next)

@@ -17,21 +17,21 @@ const char *
 wrctl_home(void);
 
 int
-wrctl_migrate(int argc, char **argv);     /* wrctl_migrate.c */
+wrctl_migrate(int argc, char **argv); /* wrctl_migrate.c */
 int
-wrctl_token(int argc, char **argv);       /* wrctl_token.c: token issue|revoke */
+wrctl_token(int argc, char **argv); /* wrctl_token.c: token issue|revoke */
 int
-wrctl_world(int argc, char **argv);       /* wrctl_world.c: world load [FILE] */
+wrctl_world(int argc, char **argv); /* wrctl_world.c: world load [FILE] */
 int
-wrctl_watch(int argc, char **argv);       /* wrctl_watch.c: websocket client */
+wrctl_watch(int argc, char **argv); /* wrctl_watch.c: websocket client */
 int
-wrctl_dead(int argc, char **argv);        /* wrctl_dead.c: dead list|requeue ID */
+wrctl_dead(int argc, char **argv); /* wrctl_dead.c: dead list|requeue ID */
 int
-wrctl_replay(int argc, char **argv);      /* wrctl_replay.c: events out of event_log */
+wrctl_replay(int argc, char **argv); /* wrctl_replay.c: events out of event_log */
 int
-wrctl_verify(int argc, char **argv);      /* wrctl_verify.c: re-run the journal */
+wrctl_verify(int argc, char **argv); /* wrctl_verify.c: re-run the journal */
 int
-wrctl_archive(int argc, char **argv);     /* wrctl_archive.c: retention to files */
+wrctl_archive(int argc, char **argv); /* wrctl_archive.c: retention to files */
 struct wr_db;
 struct wr_error;
 struct game_state;
@@ -51,16 +51,16 @@ wrctl_upcast(const char *type, int v, struct json_object *payload, struct wr_err
 int
 wrctl_upcast_check(struct wr_error *reterr);
 int
-wrctl_snapshot(int argc, char **argv);    /* wrctl_state.c: snapshot of canonical state */
+wrctl_snapshot(int argc, char **argv); /* wrctl_state.c: snapshot of canonical state */
 int
-wrctl_state(int argc, char **argv);       /* wrctl_state.c: an aggregate as of an event */
+wrctl_state(int argc, char **argv); /* wrctl_state.c: an aggregate as of an event */
 int
-wrctl_history(int argc, char **argv);     /* wrctl_state.c: provenance of an item or purse */
+wrctl_history(int argc, char **argv); /* wrctl_state.c: provenance of an item or purse */
 int
-wrctl_account(int argc, char **argv);     /* wrctl_account.c: account list|lock|unlock */
+wrctl_account(int argc, char **argv); /* wrctl_account.c: account list|lock|unlock */
 int
-wrctl_char(int argc, char **argv);        /* wrctl_account.c: char rename|move */
+wrctl_char(int argc, char **argv); /* wrctl_account.c: char rename|move */
 int
-wrctl_cache(int argc, char **argv);       /* wrctl_cache.c: cache rebuild */
+wrctl_cache(int argc, char **argv); /* wrctl_cache.c: cache rebuild */
 
 #endif

@@ -28,8 +28,7 @@ static const char *const sql_list =
 	" FROM accounts a WHERE $1::text IS NULL OR a.disabled_at IS NOT NULL ORDER BY lower(a.name)";
 
 /* $1 name -> one row (id) unless the name, ignoring case, is taken. */
-static const char *const sql_create =
-	"INSERT INTO accounts (name) VALUES ($1) ON CONFLICT DO NOTHING RETURNING id";
+static const char *const sql_create = "INSERT INTO accounts (name) VALUES ($1) ON CONFLICT DO NOTHING RETURNING id";
 
 static const char *const sql_lock = "SELECT status, sessions, characters FROM wr_account_lock($1, $2::boolean)";
 static const char *const sql_rename = "SELECT wr_character_rename($1, $2)";
@@ -93,7 +92,8 @@ wrctl_account(int argc, char **argv)
 		       "CHARACTERS");
 		for (int i = 0; i < PQntuples(res); i++)
 			printf("%-16s  %-10s  %-6s  %-8s  %-8s  %s\n", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
-			       PQgetvalue(res, i, 2), PQgetvalue(res, i, 3), PQgetvalue(res, i, 4), PQgetvalue(res, i, 5));
+			       PQgetvalue(res, i, 2), PQgetvalue(res, i, 3), PQgetvalue(res, i, 4),
+			       PQgetvalue(res, i, 5));
 		PQclear(res);
 		return 0;
 	}
@@ -105,7 +105,8 @@ wrctl_account(int argc, char **argv)
 			ok = (a[1][i] >= 'a' && a[1][i] <= 'z') || (a[1][i] >= 'A' && a[1][i] <= 'Z') ||
 			     (i > 0 && ((a[1][i] >= '0' && a[1][i] <= '9') || a[1][i] == '_' || a[1][i] == '-'));
 		if (!ok) {
-			fprintf(stderr, "wrctl account: a name is 2 to 32 letters, digits, _ or -, starting with a letter\n");
+			fprintf(stderr,
+				"wrctl account: a name is 2 to 32 letters, digits, _ or -, starting with a letter\n");
 			return 2;
 		}
 		if (run("account", argc, argv, sql_create, 1, a + 1, &res))
@@ -128,7 +129,8 @@ wrctl_account(int argc, char **argv)
 		if (!strcmp(st, "unknown"))
 			fprintf(stderr, "wrctl account: no account \"%s\"\n", a[1]);
 		else if (!strcmp(st, "unchanged"))
-			fprintf(stderr, "wrctl account: \"%s\" is %s already\n", a[1], p[1][0] == 't' ? "locked" : "unlocked");
+			fprintf(stderr, "wrctl account: \"%s\" is %s already\n", a[1],
+				p[1][0] == 't' ? "locked" : "unlocked");
 		else {
 			if (p[1][0] == 't')
 				printf("locked %s: %s sessions revoked, %s characters taken from the world\n", a[1],
@@ -140,9 +142,10 @@ wrctl_account(int argc, char **argv)
 		PQclear(res);
 		return rc;
 	}
-	fprintf(stderr, "usage: wrctl account list [--locked]\n"
-			"       wrctl account create NAME\n"
-			"       wrctl account lock NAME | unlock NAME\n");
+	fprintf(stderr,
+		"usage: wrctl account list [--locked]\n"
+		"       wrctl account create NAME\n"
+		"       wrctl account lock NAME | unlock NAME\n");
 	return 2;
 }
 
@@ -157,8 +160,9 @@ wrctl_char(int argc, char **argv)
 	int rc = 1;
 
 	if (n != 3 || locked || (strcmp(a[0], "rename") && strcmp(a[0], "move"))) {
-		fprintf(stderr, "usage: wrctl char rename NAME NEW_NAME\n"
-				"       wrctl char move NAME ROOM_KEY\n");
+		fprintf(stderr,
+			"usage: wrctl char rename NAME NEW_NAME\n"
+			"       wrctl char move NAME ROOM_KEY\n");
 		return 2;
 	}
 	if (!strcmp(a[0], "rename")) {

@@ -127,11 +127,12 @@ archive_one(struct wr_db *db, const char *dir, const char *tbl, const char *part
 		r = wr_db_exec(db, "BEGIN", 0, NULL, PGRES_COMMAND_OK, NULL, reterr);
 		if (r < 0)
 			return r;
-		snprintf(q, sizeof(q),
-			 "INSERT INTO journal_archives (tbl, part, from_ts, to_ts, file, nrows)"
-			 " SELECT $1, $2, coalesce(min(created_at), now()), coalesce(max(created_at), now()), $3, $4::bigint"
-			 " FROM public.%s ON CONFLICT (tbl, part) DO UPDATE SET file = EXCLUDED.file, nrows = EXCLUDED.nrows",
-			 part);
+		snprintf(
+			q, sizeof(q),
+			"INSERT INTO journal_archives (tbl, part, from_ts, to_ts, file, nrows)"
+			" SELECT $1, $2, coalesce(min(created_at), now()), coalesce(max(created_at), now()), $3, $4::bigint"
+			" FROM public.%s ON CONFLICT (tbl, part) DO UPDATE SET file = EXCLUDED.file, nrows = EXCLUDED.nrows",
+			part);
 		r = wr_db_exec(db, q, 4, p, PGRES_COMMAND_OK, NULL, reterr);
 		if (r >= 0) {
 			snprintf(sql, sizeof(sql), "DROP TABLE public.%s", part);
@@ -192,7 +193,8 @@ wrctl_archive(int argc, char **argv)
 			goto fail;
 	}
 	for (int i = 0; i < PQntuples(res); i++) {
-		bool attached = strcmp(PQgetvalue(res, i, 2), "-infinity") != 0 || strcmp(PQgetvalue(res, i, 3), "-infinity") != 0;
+		bool attached = strcmp(PQgetvalue(res, i, 2), "-infinity") != 0 ||
+				strcmp(PQgetvalue(res, i, 3), "-infinity") != 0;
 		bool pending = PQgetvalue(res, i, 4)[0] == 't';
 
 		if (archive_one(&db, dir, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), attached, pending, &err) < 0)

@@ -41,9 +41,9 @@ wrctl_dead(int argc, char **argv)
 		if (wr_db_exec(&db, sql_list, 0, NULL, PGRES_TUPLES_OK, &res, &err) < 0)
 			goto fail;
 		for (int i = 0; i < PQntuples(res); i++)
-			printf("%s\t%s\t%s attempts\t%s\t%s\t\"%s\"\t%s\n", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
-			       PQgetvalue(res, i, 2), PQgetvalue(res, i, 3), PQgetvalue(res, i, 4), PQgetvalue(res, i, 5),
-			       PQgetvalue(res, i, 6));
+			printf("%s\t%s\t%s attempts\t%s\t%s\t\"%s\"\t%s\n", PQgetvalue(res, i, 0),
+			       PQgetvalue(res, i, 1), PQgetvalue(res, i, 2), PQgetvalue(res, i, 3),
+			       PQgetvalue(res, i, 4), PQgetvalue(res, i, 5), PQgetvalue(res, i, 6));
 		printf("%d dead action%s\n", PQntuples(res), PQntuples(res) == 1 ? "" : "s");
 	} else {
 		const char *p[1] = {argv[2]};

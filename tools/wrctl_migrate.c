@@ -159,10 +159,11 @@ apply_migration(struct wr_db *db, const char *dir, const char *name, bool *ret_a
 		goto out;
 	if (PQntuples(res) == 1) {
 		if (strcmp(PQgetvalue(res, 0, 0), PQgetvalue(sumres, 0, 0)) != 0)
-			r = wr_error_set(reterr, -EBADMSG, "changed",
-					 "migration \"%s\" changed after it was applied (recorded sha256 %.12s, file %.12s); "
-					 "add a new migration instead of editing an applied one",
-					 version, PQgetvalue(res, 0, 0), PQgetvalue(sumres, 0, 0));
+			r = wr_error_set(
+				reterr, -EBADMSG, "changed",
+				"migration \"%s\" changed after it was applied (recorded sha256 %.12s, file %.12s); "
+				"add a new migration instead of editing an applied one",
+				version, PQgetvalue(res, 0, 0), PQgetvalue(sumres, 0, 0));
 		*ret_applied = false;
 		goto out;
 	}
@@ -224,8 +225,7 @@ migrate(struct wr_db *db, const char *home, struct wr_error *reterr)
 	r = wr_db_exec(db, "SET client_min_messages = warning", 0, NULL, PGRES_COMMAND_OK, NULL, reterr);
 	if (r < 0)
 		return r;
-	r = wr_db_exec(db, "SELECT pg_advisory_lock(hashtext('wr_migrate'))", 0, NULL, PGRES_TUPLES_OK, NULL,
-		       reterr);
+	r = wr_db_exec(db, "SELECT pg_advisory_lock(hashtext('wr_migrate'))", 0, NULL, PGRES_TUPLES_OK, NULL, reterr);
 	if (r < 0)
 		return r;
 	r = wr_db_exec(db, sql_create_table, 0, NULL, PGRES_COMMAND_OK, NULL, reterr);
@@ -254,8 +254,7 @@ migrate(struct wr_db *db, const char *home, struct wr_error *reterr)
 	r = apply_schema_dir(db, sdir, &objects, reterr);
 	if (r < 0)
 		return r;
-	printf("migrations: %d applied, %d already applied; schema: %d files applied\n", applied, n - applied,
-	       objects);
+	printf("migrations: %d applied, %d already applied; schema: %d files applied\n", applied, n - applied, objects);
 	return 0;
 }
 

@@ -38,10 +38,10 @@
 #include "game/game.h"
 #include "tools/wrctl.h"
 
-#define MAX_FILTER 64     /* --stream / --type / --actor values */
-#define MAX_SEEN 200000   /* txids above xmin remembered between polls */
+#define MAX_FILTER 64   /* --stream / --type / --actor values */
+#define MAX_SEEN 200000 /* txids above xmin remembered between polls */
 /* UTC and ISO dates: put_time reformats created_at's text. */
-#define SESSION_SQL \
+#define SESSION_SQL                                                                                   \
 	"SET statement_timeout = 0; SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET jit = off;" \
 	" SET work_mem = '256MB'"
 
@@ -121,8 +121,9 @@ build_select(struct replay *r, struct wr_strbuf *q, bool archives, bool split, c
 	 * than the client spends, and the server is the bottleneck.  created_at
 	 * as text (DateStyle ISO, UTC: the session's), reformatted by the client.
 	 */
-	wr_strbuf_puts(q, "SELECT e.event_id, e.created_at, e.type, e.v, e.actor_key, e.action_id, e.command_id,"
-			  " e.instance_id, ");
+	wr_strbuf_puts(q,
+		       "SELECT e.event_id, e.created_at, e.type, e.v, e.actor_key, e.action_id, e.command_id,"
+		       " e.instance_id, ");
 	if (split)
 		wr_strbuf_puts(q, "NULL, "); /* the streams come from the second connection (stream_select) */
 	else
@@ -135,12 +136,16 @@ build_select(struct replay *r, struct wr_strbuf *q, bool archives, bool split, c
 	if (split)
 		wr_strbuf_puts(q, " FROM %E e WHERE true");
 	else if (extra)
-		wr_strbuf_puts(q, " FROM %E e LEFT JOIN LATERAL (SELECT string_agg(x.stream || '#' || x.seq, ',' ORDER BY"
-				  " x.stream) AS streams FROM %S x WHERE x.event_id = e.event_id AND x.created_at = e.created_at) s"
-				  " ON true WHERE true");
+		wr_strbuf_puts(
+			q,
+			" FROM %E e LEFT JOIN LATERAL (SELECT string_agg(x.stream || '#' || x.seq, ',' ORDER BY"
+			" x.stream) AS streams FROM %S x WHERE x.event_id = e.event_id AND x.created_at = e.created_at) s"
+			" ON true WHERE true");
 	else {
-		wr_strbuf_puts(q, " FROM %E e LEFT JOIN (SELECT y.event_id, string_agg(y.stream || '#' || y.seq, ',') AS streams"
-				  " FROM (SELECT x.event_id, x.stream, x.seq FROM %S x WHERE true");
+		wr_strbuf_puts(
+			q,
+			" FROM %E e LEFT JOIN (SELECT y.event_id, string_agg(y.stream || '#' || y.seq, ',') AS streams"
+			" FROM (SELECT x.event_id, x.stream, x.seq FROM %S x WHERE true");
 		if (r->from)
 			wr_strbuf_printf(q, " AND x.event_id >= %s", r->from);
 		if (r->to)
@@ -149,8 +154,9 @@ build_select(struct replay *r, struct wr_strbuf *q, bool archives, bool split, c
 			wr_strbuf_printf(q, " AND x.created_at >= '%s'::timestamptz", r->since);
 		if (r->until)
 			wr_strbuf_printf(q, " AND x.created_at < '%s'::timestamptz", r->until);
-		wr_strbuf_puts(q, " ORDER BY x.event_id, x.stream) y GROUP BY y.event_id) s ON s.event_id = e.event_id"
-				  " WHERE true");
+		wr_strbuf_puts(q,
+			       " ORDER BY x.event_id, x.stream) y GROUP BY y.event_id) s ON s.event_id = e.event_id"
+			       " WHERE true");
 	}
 	if (r->from)
 		wr_strbuf_printf(q, " AND e.event_id >= %s", r->from);
@@ -172,8 +178,9 @@ build_select(struct replay *r, struct wr_strbuf *q, bool archives, bool split, c
 	}
 	if (r->nstreams) {
 		add_array_param(&a, r->streams, r->nstreams);
-		wr_strbuf_printf(q, " AND EXISTS (SELECT 1 FROM %%S y WHERE y.event_id = e.event_id"
-				    " AND y.created_at = e.created_at AND y.stream = ANY('%s'::text[]))",
+		wr_strbuf_printf(q,
+				 " AND EXISTS (SELECT 1 FROM %%S y WHERE y.event_id = e.event_id"
+				 " AND y.created_at = e.created_at AND y.stream = ANY('%s'::text[]))",
 				 wr_strbuf_str(&a));
 	}
 	if (extra)
@@ -262,14 +269,30 @@ split_row(char *row, size_t len, char **f, int nf)
 		} else if (*p == '\\' && p + 1 < end) {
 			p++;
 			switch (*p) {
-			case 'N': f[n] = NULL; break;
-			case 't': *w++ = '\t'; break;
-			case 'n': *w++ = '\n'; break;
-			case 'r': *w++ = '\r'; break;
-			case 'b': *w++ = '\b'; break;
-			case 'f': *w++ = '\f'; break;
-			case 'v': *w++ = '\v'; break;
-			default: *w++ = *p; break;
+			case 'N':
+				f[n] = NULL;
+				break;
+			case 't':
+				*w++ = '\t';
+				break;
+			case 'n':
+				*w++ = '\n';
+				break;
+			case 'r':
+				*w++ = '\r';
+				break;
+			case 'b':
+				*w++ = '\b';
+				break;
+			case 'f':
+				*w++ = '\f';
+				break;
+			case 'v':
+				*w++ = '\v';
+				break;
+			default:
+				*w++ = *p;
+				break;
 			}
 		} else
 			*w++ = *p;
@@ -443,11 +466,11 @@ upcast_line(const char *line, size_t len, FILE *out, struct wr_error *reterr)
 /* The second connection's COPY of stream rows (event_id, stream, seq) in event id order. */
 struct stream_reader {
 	PGconn *conn;
-	char *buf;   /* the current row, split (from PQgetCopyData) */
+	char *buf; /* the current row, split (from PQgetCopyData) */
 	char *f[3];
-	int64_t id;  /* its event id; INT64_MAX at the end */
+	int64_t id; /* its event id; INT64_MAX at the end */
 	int err;
-	int end;     /* PQgetCopyData's last result once <= 0: the COPY is over */
+	int end; /* PQgetCopyData's last result once <= 0: the COPY is over */
 	bool done;
 };
 
@@ -618,7 +641,8 @@ copy_out(struct replay *r, const char *query, const char *stream_query, struct w
 		while (!sr.done && (m = PQgetCopyData(sr.conn, &buf, 0)) > 0)
 			PQfreemem(buf);
 		if (sr.err && rc >= 0)
-			rc = wr_error_set(reterr, sr.err, "db", "the stream rows did not read: %s", PQerrorMessage(sr.conn));
+			rc = wr_error_set(reterr, sr.err, "db", "the stream rows did not read: %s",
+					  PQerrorMessage(sr.conn));
 		m = copy_end(sr.conn, m, rc >= 0 ? reterr : NULL);
 		if (m < 0 && rc >= 0)
 			rc = m;
@@ -683,11 +707,11 @@ load_archives(struct replay *r, struct wr_error *reterr)
 	if (rc < 0)
 		return rc;
 	if (PQntuples(res) > 0)
-		rc = wr_db_exec(&r->db, "CREATE TEMP TABLE arch_events (LIKE event_log)", 0, NULL, PGRES_COMMAND_OK, NULL,
-				reterr);
-	if (rc >= 0 && PQntuples(res) > 0)
-		rc = wr_db_exec(&r->db, "CREATE TEMP TABLE arch_streams (LIKE event_streams)", 0, NULL, PGRES_COMMAND_OK,
+		rc = wr_db_exec(&r->db, "CREATE TEMP TABLE arch_events (LIKE event_log)", 0, NULL, PGRES_COMMAND_OK,
 				NULL, reterr);
+	if (rc >= 0 && PQntuples(res) > 0)
+		rc = wr_db_exec(&r->db, "CREATE TEMP TABLE arch_streams (LIKE event_streams)", 0, NULL,
+				PGRES_COMMAND_OK, NULL, reterr);
 	for (int i = 0; rc >= 0 && i < PQntuples(res); i++) {
 		const char *tbl = PQgetvalue(res, i, 0);
 
@@ -696,8 +720,8 @@ load_archives(struct replay *r, struct wr_error *reterr)
 		n++;
 	}
 	if (rc >= 0 && n)
-		rc = wr_db_exec(&r->db, "CREATE INDEX ON pg_temp.arch_streams (event_id)", 0, NULL, PGRES_COMMAND_OK, NULL,
-				reterr);
+		rc = wr_db_exec(&r->db, "CREATE INDEX ON pg_temp.arch_streams (event_id)", 0, NULL, PGRES_COMMAND_OK,
+				NULL, reterr);
 	if (rc >= 0 && n)
 		rc = wr_db_exec(&r->db, "ANALYZE pg_temp.arch_events", 0, NULL, PGRES_COMMAND_OK, NULL, reterr);
 	if (rc >= 0 && n)
@@ -780,8 +804,8 @@ read_once(struct replay *r, bool first, bool archives, struct wr_strbuf *lo, str
 	PQclear(res);
 	res = NULL;
 	if (!first)
-		wr_strbuf_printf(&extra, " AND e.txid >= '%s'::xid8 AND NOT (e.txid = ANY('%s'::xid8[]))", wr_strbuf_str(lo),
-				 wr_strbuf_str(seen));
+		wr_strbuf_printf(&extra, " AND e.txid >= '%s'::xid8 AND NOT (e.txid = ANY('%s'::xid8[]))",
+				 wr_strbuf_str(lo), wr_strbuf_str(seen));
 	/* A history read without filters on type, actor or stream takes the
 	 * stream rows on a second connection in the same snapshot (copy_out). */
 	split = first && !archives && !r->ntypes && !r->nactors && !r->nstreams;
@@ -791,8 +815,10 @@ read_once(struct replay *r, bool first, bool archives, struct wr_strbuf *lo, str
 		goto out;
 	build_select(r, &q, archives && first, split, extra.len ? wr_strbuf_str(&extra) : NULL);
 	rc = copy_out(r, wr_strbuf_str(&q), split ? wr_strbuf_str(&sq) : NULL, reterr);
-	if (split && wr_db_exec(&r->db2, rc < 0 ? "ROLLBACK" : "COMMIT", 0, NULL, PGRES_COMMAND_OK, NULL,
-				rc < 0 ? NULL : reterr) < 0 && rc >= 0)
+	if (split &&
+	    wr_db_exec(&r->db2, rc < 0 ? "ROLLBACK" : "COMMIT", 0, NULL, PGRES_COMMAND_OK, NULL,
+		       rc < 0 ? NULL : reterr) < 0 &&
+	    rc >= 0)
 		rc = -EIO;
 	if (rc < 0)
 		goto out;
@@ -826,7 +852,8 @@ out:
 	wr_strbuf_done(&sq);
 	wr_strbuf_done(&extra);
 	if (wr_db_exec(&r->db, rc < 0 ? "ROLLBACK" : "COMMIT", 0, NULL, PGRES_COMMAND_OK, NULL,
-		       rc < 0 ? NULL : reterr) < 0 && rc >= 0)
+		       rc < 0 ? NULL : reterr) < 0 &&
+	    rc >= 0)
 		rc = -EIO;
 	return rc;
 }
@@ -834,9 +861,10 @@ out:
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: wrctl replay [--stream=S]... [--from=EVENT_ID] [--to=EVENT_ID] [--since=TIME]\n"
-			"                    [--until=TIME] [--actor=KEY]... [--type=TYPE]... [--text] [--follow]\n"
-			"                    [--progress] [--no-archives]\n");
+	fprintf(stderr,
+		"usage: wrctl replay [--stream=S]... [--from=EVENT_ID] [--to=EVENT_ID] [--since=TIME]\n"
+		"                    [--until=TIME] [--actor=KEY]... [--type=TYPE]... [--text] [--follow]\n"
+		"                    [--progress] [--no-archives]\n");
 }
 
 int

@@ -105,8 +105,8 @@ print_agg(const struct game_state *st, enum agg kind, int64_t id, int64_t at)
 			if (c->id != id)
 				continue;
 			printf("{\"char\":%" PRId64 ",\"at_event\":%" PRId64 ",\"name\":\"%s\",\"room_id\":%" PRId64
-			       ",\"hp\":%d,\"max_hp\":%d,\"gold\":%" PRId64 ",\"xp\":%" PRId64 ",\"level\":%d,\"fighting\":%" PRId64
-			       "}\n",
+			       ",\"hp\":%d,\"max_hp\":%d,\"gold\":%" PRId64 ",\"xp\":%" PRId64
+			       ",\"level\":%d,\"fighting\":%" PRId64 "}\n",
 			       id, at, c->name ? c->name : "", c->room_id, c->hp, c->max_hp, c->gold, c->xp, c->level,
 			       c->fighting);
 			return;
@@ -130,13 +130,17 @@ print_agg(const struct game_state *st, enum agg kind, int64_t id, int64_t at)
 
 			if (m->id != id)
 				continue;
-			printf("{\"mob\":%" PRId64 ",\"at_event\":%" PRId64 ",\"room_id\":%" PRId64 ",\"hp\":%d,\"max_hp\":%d,"
+			printf("{\"mob\":%" PRId64 ",\"at_event\":%" PRId64 ",\"room_id\":%" PRId64
+			       ",\"hp\":%d,\"max_hp\":%d,"
 			       "\"fighting\":%" PRId64 "}\n",
 			       id, at, m->room_id, m->hp, m->max_hp, m->fighting);
 			return;
 		}
 	printf("{\"%s\":%" PRId64 ",\"at_event\":%" PRId64 ",\"gone\":true}\n",
-	       kind == AGG_CHAR ? "char" : kind == AGG_ITEM ? "item" : "mob", id, at);
+	       kind == AGG_CHAR   ? "char"
+	       : kind == AGG_ITEM ? "item"
+				  : "mob",
+	       id, at);
 }
 
 /* $1 event -> the batch of its action, its position, the batch's first event */
@@ -200,7 +204,8 @@ wrctl_state(int argc, char **argv)
 	}
 	if (PQntuples(res) != 1 || wr_db_get_i64(res, 0, 0, &batch) < 0 || wr_db_get_i64(res, 0, 1, &ord) < 0 ||
 	    wr_db_get_i64(res, 0, 2, &first) < 0) {
-		fprintf(stderr, "wrctl state: event %s is not in the journal (no such event, or its day was archived)\n", es);
+		fprintf(stderr,
+			"wrctl state: event %s is not in the journal (no such event, or its day was archived)\n", es);
 		goto out;
 	}
 	PQclear(res);
@@ -230,8 +235,9 @@ wrctl_state(int argc, char **argv)
 			goto fail;
 	}
 	if (PQntuples(res) != 1) {
-		fprintf(stderr, "wrctl state: no journaled batch locked %s at or before event %s and no snapshot holds it"
-				" (wrctl snapshot)\n",
+		fprintf(stderr,
+			"wrctl state: no journaled batch locked %s at or before event %s and no snapshot holds it"
+			" (wrctl snapshot)\n",
 			agg, es);
 		goto out;
 	}
@@ -308,21 +314,22 @@ wrctl_history(int argc, char **argv)
 	{
 		const char *p[1] = {ids};
 
-		if (wr_db_exec(&db, gold ? sql_gold_history : sql_item_history, 1, p, PGRES_TUPLES_OK, &res, &err) < 0 ||
-		    wr_db_exec(&db, gold ? "SELECT gold::text FROM characters WHERE id = $1::bigint" : sql_item_now, 1, p,
-			       PGRES_TUPLES_OK, &now, &err) < 0) {
+		if (wr_db_exec(&db, gold ? sql_gold_history : sql_item_history, 1, p, PGRES_TUPLES_OK, &res, &err) <
+			    0 ||
+		    wr_db_exec(&db, gold ? "SELECT gold::text FROM characters WHERE id = $1::bigint" : sql_item_now, 1,
+			       p, PGRES_TUPLES_OK, &now, &err) < 0) {
 			fprintf(stderr, "wrctl history: %s\n", err.msg);
 			goto out;
 		}
 	}
 	for (int i = 0; i < PQntuples(res); i++) {
 		if (gold)
-			printf("#%s %s %s %s %s%s\t%s\n", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), PQgetvalue(res, i, 2),
-			       PQgetvalue(res, i, 3), PQgetvalue(res, i, 4)[0] == '-' ? "" : "+", PQgetvalue(res, i, 4),
-			       PQgetvalue(res, i, 5));
+			printf("#%s %s %s %s %s%s\t%s\n", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
+			       PQgetvalue(res, i, 2), PQgetvalue(res, i, 3), PQgetvalue(res, i, 4)[0] == '-' ? "" : "+",
+			       PQgetvalue(res, i, 4), PQgetvalue(res, i, 5));
 		else
-			printf("#%s %s %s %s\t%s\n", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), PQgetvalue(res, i, 2),
-			       PQgetvalue(res, i, 3), PQgetvalue(res, i, 4));
+			printf("#%s %s %s %s\t%s\n", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
+			       PQgetvalue(res, i, 2), PQgetvalue(res, i, 3), PQgetvalue(res, i, 4));
 	}
 	if (gold)
 		printf("now: %s gold\n", PQntuples(now) ? PQgetvalue(now, 0, 0) : "no such character,");

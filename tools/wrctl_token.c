@@ -100,11 +100,11 @@ static const char *const sql_list =
 #define MAX_SECRET 512
 
 struct issue_opts {
-	const char *sub, *arg;                /* "issue"/"revoke"/"list" and its argument */
+	const char *sub, *arg; /* "issue"/"revoke"/"list" and its argument */
 	const char *kind, *character, *label;
 	const char *grants[MAX_GRANTS];
 	size_t ngrants;
-	const char *expires;                  /* --expires, or NULL */
+	const char *expires; /* --expires, or NULL */
 	const char *account, *secret_file, *hash;
 	bool all;
 };
@@ -112,16 +112,17 @@ struct issue_opts {
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: wrctl token issue ACCOUNT [--character=NAME] [--label=TEXT] [--expires=DURATION]\n"
-			"       wrctl token issue ACCOUNT --service --grant KEY [--grant KEY...] [--label=TEXT] [--expires=..]\n"
-			"       wrctl token issue ACCOUNT --admin [--label=TEXT] [--expires=DURATION]\n"
-			"       wrctl token revoke -                  (the secret on stdin)\n"
-			"       wrctl token revoke --secret-file=PATH\n"
-			"       wrctl token revoke [--hash=PREFIX] [--label=TEXT] [--account=NAME]\n"
-			"       wrctl token list [--account=NAME] [--label=TEXT] [--all]\n"
-			"KEY is char:<id|name>, account:<id|name> (all its characters) or mob:<id>.\n"
-			"DURATION is <n>s, <n>m, <n>h or <n>d (default 30d), or \"never\".\n"
-			"PREFIX is at least 12 hex digits of the token's hash, as \"list\" shows them.\n");
+	fprintf(stderr,
+		"usage: wrctl token issue ACCOUNT [--character=NAME] [--label=TEXT] [--expires=DURATION]\n"
+		"       wrctl token issue ACCOUNT --service --grant KEY [--grant KEY...] [--label=TEXT] [--expires=..]\n"
+		"       wrctl token issue ACCOUNT --admin [--label=TEXT] [--expires=DURATION]\n"
+		"       wrctl token revoke -                  (the secret on stdin)\n"
+		"       wrctl token revoke --secret-file=PATH\n"
+		"       wrctl token revoke [--hash=PREFIX] [--label=TEXT] [--account=NAME]\n"
+		"       wrctl token list [--account=NAME] [--label=TEXT] [--all]\n"
+		"KEY is char:<id|name>, account:<id|name> (all its characters) or mob:<id>.\n"
+		"DURATION is <n>s, <n>m, <n>h or <n>d (default 30d), or \"never\".\n"
+		"PREFIX is at least 12 hex digits of the token's hash, as \"list\" shows them.\n");
 }
 
 /* "--name=value" or "--name value": the value, advancing *i past it. */
@@ -189,9 +190,11 @@ parse_args(int argc, char **argv, struct issue_opts *o)
 	if (!strcmp(o->sub, "issue"))
 		return o->arg && !o->account && !o->secret_file && !o->hash && !o->all ? 0 : -1;
 	if (!strcmp(o->sub, "revoke"))
-		return !o->expires && !o->all && !o->character && o->ngrants == 0 && !(o->arg && o->secret_file) ? 0 : -1;
+		return !o->expires && !o->all && !o->character && o->ngrants == 0 && !(o->arg && o->secret_file) ? 0
+														 : -1;
 	if (!strcmp(o->sub, "list"))
-		return !o->arg && !o->expires && !o->secret_file && !o->hash && !o->character && o->ngrants == 0 ? 0 : -1;
+		return !o->arg && !o->expires && !o->secret_file && !o->hash && !o->character && o->ngrants == 0 ? 0
+														 : -1;
 	return -1;
 }
 
@@ -251,8 +254,9 @@ resolve_grant(struct wr_db *db, const char *key, struct wr_strbuf *arr)
 	}
 	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
 		fprintf(stderr, "wrctl token: bad grant \"%s\": no such %s\n", key,
-			!strcmp(kind, "char") ? "character" : !strcmp(kind, "account") || !strcmp(kind, "mob") ? kind
-													 : "kind of actor");
+			!strcmp(kind, "char")                              ? "character"
+			: !strcmp(kind, "account") || !strcmp(kind, "mob") ? kind
+									   : "kind of actor");
 		goto out;
 	}
 	wr_strbuf_puts(arr, arr->len > 1 ? ",\"" : "\"");
@@ -329,8 +333,9 @@ issue(struct wr_db *db, const struct issue_opts *o)
 		goto out;
 	}
 	if (PQntuples(res) != 1) {
-		fprintf(stderr, "wrctl token: no account \"%s\"%s%s%s\n", o->arg, o->character ? " with a character \"" : "",
-			o->character ? o->character : "", o->character ? "\"" : "");
+		fprintf(stderr, "wrctl token: no account \"%s\"%s%s%s\n", o->arg,
+			o->character ? " with a character \"" : "", o->character ? o->character : "",
+			o->character ? "\"" : "");
 		goto out;
 	}
 	printf("%s\n", secret);
@@ -394,8 +399,9 @@ revoke(struct wr_db *db, const struct issue_opts *o)
 	int rc = 1;
 
 	if (o->arg && strcmp(o->arg, "-") != 0) {
-		fprintf(stderr, "wrctl token: a secret on the command line stays in ps and shell history; pipe it:\n"
-				"  wrctl token revoke - <<< \"$TOKEN\"   or   wrctl token revoke --secret-file=PATH\n");
+		fprintf(stderr,
+			"wrctl token: a secret on the command line stays in ps and shell history; pipe it:\n"
+			"  wrctl token revoke - <<< \"$TOKEN\"   or   wrctl token revoke --secret-file=PATH\n");
 		return 2;
 	}
 	if (!source && !o->hash && !o->label && !o->account) {

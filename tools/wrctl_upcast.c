@@ -65,9 +65,10 @@ wrctl_upcast(const char *type, int v, struct json_object *payload, struct wr_err
 	int want = game_event_version(type);
 
 	if (v < 1 || v > want)
-		return wr_error_set(reterr, -EPROTO, "format",
-				    "%s payload version %d: this build reads versions 1 to %d (a newer build wrote it?)",
-				    type, v, want);
+		return wr_error_set(
+			reterr, -EPROTO, "format",
+			"%s payload version %d: this build reads versions 1 to %d (a newer build wrote it?)", type, v,
+			want);
 	if (!json_object_is_type(payload, json_type_object))
 		return wr_error_set(reterr, -EBADMSG, "format", "%s payload version %d is not an object", type, v);
 	for (; v < want; v++) {
@@ -77,8 +78,8 @@ wrctl_upcast(const char *type, int v, struct json_object *payload, struct wr_err
 			return wr_error_set(reterr, -EPROTO, "internal", "no upcaster for %s version %d", type, v);
 		r = upcasters[i].fn(payload);
 		if (r < 0)
-			return wr_error_set(reterr, r, "format", "%s payload version %d does not convert to %d", type, v,
-					    v + 1);
+			return wr_error_set(reterr, r, "format", "%s payload version %d does not convert to %d", type,
+					    v, v + 1);
 	}
 	return 0;
 }
@@ -92,6 +93,7 @@ wrctl_upcast_check(struct wr_error *reterr)
 	for (size_t i = 0; (type = game_event_versioned(i, &version)); i++)
 		for (int v = 1; v < version; v++)
 			if (find(type, v) < 0)
-				return wr_error_set(reterr, -EPROTO, "internal", "no upcaster for %s version %d", type, v);
+				return wr_error_set(reterr, -EPROTO, "internal", "no upcaster for %s version %d", type,
+						    v);
 	return 0;
 }

@@ -143,7 +143,7 @@ print_diff(struct json_object *want, struct json_object *got)
 
 	if (!json_object_is_type(want, json_type_object) || !json_object_is_type(got, json_type_object))
 		return;
-	json_object_object_foreach(want, k1, v1) {
+	json_object_object_foreach (want, k1, v1) {
 		if (!json_object_object_get_ex(got, k1, &v)) {
 			printf("  - %s: %s\n", k1, json_object_to_json_string_ext(v1, JSON_C_TO_STRING_PLAIN));
 		} else if (!json_object_equal(v1, v)) {
@@ -151,7 +151,7 @@ print_diff(struct json_object *want, struct json_object *got)
 			printf("  + %s: %s\n", k1, json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
 		}
 	}
-	json_object_object_foreach(got, k2, v2) {
+	json_object_object_foreach (got, k2, v2) {
 		if (!json_object_object_get_ex(want, k2, &v))
 			printf("  + %s: %s\n", k2, json_object_to_json_string_ext(v2, JSON_C_TO_STRING_PLAIN));
 	}
@@ -159,8 +159,8 @@ print_diff(struct json_object *want, struct json_object *got)
 
 /* Reports one divergence; returns 1 (stop) unless --every. */
 static int
-diverge(struct verify *v, int64_t batch, const struct worker_action *a, const char *why, const PGresult *ev,
-	int evrow, struct json_object *got)
+diverge(struct verify *v, int64_t batch, const struct worker_action *a, const char *why, const PGresult *ev, int evrow,
+	struct json_object *got)
 {
 	v->divergences++;
 	printf("DIVERGENCE batch %" PRId64 " action %" PRId64 " (%s %s): %s\n", batch, a->id, a->actor_key,
@@ -292,8 +292,7 @@ skip_events(struct verify *v, const PGresult *ev, int row, int64_t id)
 
 /* Re-runs one action; 1 to stop. */
 static int
-run_action(struct verify *v, int64_t batch, int64_t now_ms, struct worker_action *a, char outcome,
-	   const PGresult *ev)
+run_action(struct verify *v, int64_t batch, int64_t now_ms, struct worker_action *a, char outcome, const PGresult *ev)
 {
 	struct game_env env = {.now_ms = now_ms, .rng_state = a->game.seed};
 	struct json_object *produced = NULL;
@@ -317,8 +316,10 @@ run_action(struct verify *v, int64_t batch, int64_t now_ms, struct worker_action
 	if (v->out->result == GAME_STALE)
 		return diverge(v, batch, a, "the plan is stale under the journaled state", ev, row, NULL);
 	if ((v->out->result == GAME_REJECTED) != (outcome == 'r'))
-		stop = diverge(v, batch, a, outcome == 'r' ? "journaled as rejected, now applied" :
-							     "journaled as applied, now rejected", NULL, -1, NULL);
+		stop = diverge(v, batch, a,
+			       outcome == 'r' ? "journaled as rejected, now applied"
+					      : "journaled as applied, now rejected",
+			       NULL, -1, NULL);
 	if (stop)
 		return stop;
 	if (worker_append_events(v->b, v->out, a) < 0)
@@ -408,8 +409,11 @@ run_chunk(struct verify *v, PGresult *bres, struct wr_error *reterr)
 		}
 		v->batches++;
 		if (atoi(PQgetvalue(bres, i, 6)) != WRCTL_JOURNAL_VERSION) {
-			r = wr_error_set(reterr, -EPROTO, "format", "journal batch %" PRId64 " has format version %s; this"
-					 " build reads %d", batch, PQgetvalue(bres, i, 6), WRCTL_JOURNAL_VERSION);
+			r = wr_error_set(reterr, -EPROTO, "format",
+					 "journal batch %" PRId64
+					 " has format version %s; this"
+					 " build reads %d",
+					 batch, PQgetvalue(bres, i, 6), WRCTL_JOURNAL_VERSION);
 			break;
 		}
 		r = worker_decode_state(PQgetvalue(bres, i, 3), v->state, &doc, reterr);
@@ -423,11 +427,14 @@ run_chunk(struct verify *v, PGresult *bres, struct wr_error *reterr)
 			break;
 		}
 		ai = first_action_of(ares, batch);
-		for (; ai >= 0 && ai < PQntuples(ares) && wr_db_get_i64(ares, ai, A_BATCH, &x) == 0 && x == batch && r == 0;
+		for (; ai >= 0 && ai < PQntuples(ares) && wr_db_get_i64(ares, ai, A_BATCH, &x) == 0 && x == batch &&
+		       r == 0;
 		     ai++) {
 			if (atoi(PQgetvalue(ares, ai, A_V)) != WRCTL_JOURNAL_VERSION) {
-				r = wr_error_set(reterr, -EPROTO, "format", "journaled action %s has format version %s;"
-						 " this build reads %d", PQgetvalue(ares, ai, 0), PQgetvalue(ares, ai, A_V),
+				r = wr_error_set(reterr, -EPROTO, "format",
+						 "journaled action %s has format version %s;"
+						 " this build reads %d",
+						 PQgetvalue(ares, ai, 0), PQgetvalue(ares, ai, A_V),
 						 WRCTL_JOURNAL_VERSION);
 				break;
 			}
@@ -528,8 +535,8 @@ wrctl_verify(int argc, char **argv)
 	{
 		const char *p[2] = {from, to};
 
-		if (wr_db_exec(&v.db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, PGRES_COMMAND_OK, NULL,
-			       &err) < 0 ||
+		if (wr_db_exec(&v.db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, PGRES_COMMAND_OK,
+			       NULL, &err) < 0 ||
 		    wr_db_exec(&v.db, sql_cursor, 2, p, PGRES_COMMAND_OK, NULL, &err) < 0)
 			goto fail;
 	}
@@ -556,7 +563,8 @@ wrctl_verify(int argc, char **argv)
 	{
 		double secs = (double) ts.tv_sec + (double) ts.tv_nsec / 1e9 - t0;
 
-		printf("verified %" PRIu64 " batches, %" PRIu64 " actions (%" PRIu64 " planner rejections not re-run),"
+		printf("verified %" PRIu64 " batches, %" PRIu64 " actions (%" PRIu64
+		       " planner rejections not re-run),"
 		       " %" PRIu64 " events in %.2f s (%.0f actions/s): %" PRIu64 " divergence%s%s\n",
 		       v.batches, v.actions, v.skipped, v.events, secs, secs > 0 ? (double) v.actions / secs : 0.0,
 		       v.divergences, v.divergences == 1 ? "" : "s", r > 0 ? " (stopped at the first)" : "");
@@ -590,7 +598,8 @@ int
 wrctl_rerun_batch(struct wr_db *db, int64_t batch, int64_t upto_ord, struct game_state *st,
 		  struct json_object **ret_doc, struct wr_error *reterr)
 {
-	static const char *const sql_batch = "SELECT now_ms, state::text, v FROM journal_batches WHERE batch_id = $1::bigint";
+	static const char *const sql_batch =
+		"SELECT now_ms, state::text, v FROM journal_batches WHERE batch_id = $1::bigint";
 	static const char *const sql_one =
 		"SELECT action_id, actor_key, verb, args::text, plan::text, instance_id, lock_rooms::text,"
 		" lock_characters::text, lock_items::text, seed, command_id, 0, 0, account_id, enqueued_at::text,"
@@ -613,8 +622,11 @@ wrctl_rerun_batch(struct wr_db *db, int64_t batch, int64_t upto_ord, struct game
 	if (r >= 0 && wr_db_get_i64(bres, 0, 0, &now_ms) < 0)
 		r = wr_error_set(reterr, -EBADMSG, "internal", "batch %" PRId64 " has no clock", batch);
 	if (r >= 0 && atoi(PQgetvalue(bres, 0, 2)) != WRCTL_JOURNAL_VERSION)
-		r = wr_error_set(reterr, -EPROTO, "format", "journal batch %" PRId64 " has format version %s; this build"
-				 " reads %d", batch, PQgetvalue(bres, 0, 2), WRCTL_JOURNAL_VERSION);
+		r = wr_error_set(reterr, -EPROTO, "format",
+				 "journal batch %" PRId64
+				 " has format version %s; this build"
+				 " reads %d",
+				 batch, PQgetvalue(bres, 0, 2), WRCTL_JOURNAL_VERSION);
 	if (r >= 0)
 		r = worker_decode_state(PQgetvalue(bres, 0, 1), st, ret_doc, reterr);
 	if (r >= 0)
@@ -623,8 +635,10 @@ wrctl_rerun_batch(struct wr_db *db, int64_t batch, int64_t upto_ord, struct game
 		struct game_env env = {.now_ms = now_ms};
 
 		if (atoi(PQgetvalue(ares, i, 19)) != WRCTL_JOURNAL_VERSION) {
-			r = wr_error_set(reterr, -EPROTO, "format", "journaled action %s has format version %s; this build"
-					 " reads %d", PQgetvalue(ares, i, 0), PQgetvalue(ares, i, 19), WRCTL_JOURNAL_VERSION);
+			r = wr_error_set(reterr, -EPROTO, "format",
+					 "journaled action %s has format version %s; this build"
+					 " reads %d",
+					 PQgetvalue(ares, i, 0), PQgetvalue(ares, i, 19), WRCTL_JOURNAL_VERSION);
 			break;
 		}
 		if (PQgetvalue(ares, i, A_OUTCOME)[0] == 'p')
@@ -636,7 +650,8 @@ wrctl_rerun_batch(struct wr_db *db, int64_t batch, int64_t upto_ord, struct game
 		}
 		env.rng_state = a->game.seed;
 		if (game_apply(st, &a->game, &env, out) < 0 || out->overflow)
-			r = wr_error_set(reterr, -EBADMSG, "internal", "journaled action %" PRId64 " does not apply", a->id);
+			r = wr_error_set(reterr, -EBADMSG, "internal", "journaled action %" PRId64 " does not apply",
+					 a->id);
 	}
 	PQclear(bres);
 	PQclear(ares);

@@ -40,14 +40,14 @@
 #define WATCH_DEFAULT_URL "ws://127.0.0.1:8081/"
 #define WATCH_MAX_MESSAGE (1024 * 1024)
 #define WATCH_MAX_URL 1024
-#define WATCH_MAX_SEND 65536          /* longest stdin line sent with --send */
-#define WATCH_EOF_GRACE_MS 5000       /* --send: longest wait for results after the end of stdin */
+#define WATCH_MAX_SEND 65536    /* longest stdin line sent with --send */
+#define WATCH_EOF_GRACE_MS 5000 /* --send: longest wait for results after the end of stdin */
 
 /* One line from stdin, queued for sending. */
 struct send_line {
 	struct send_line *next;
 	size_t len;
-	char data[];                  /* LWS_PRE bytes of headroom, then len bytes */
+	char data[]; /* LWS_PRE bytes of headroom, then len bytes */
 };
 
 /*
@@ -57,40 +57,40 @@ struct send_line {
  */
 struct send_queue {
 	pthread_mutex_t lock;
-	struct send_line *head, *tail;   /* under lock */
-	bool closed;                     /* under lock: the watch is over */
-	bool eof;                        /* under lock: stdin ended, nothing more will be queued */
+	struct send_line *head, *tail; /* under lock */
+	bool closed;                   /* under lock: the watch is over */
+	bool eof;                      /* under lock: stdin ended, nothing more will be queued */
 	struct lws_context *ctx;
 };
 
 struct watch {
 	const char *url;
 	const char *token;
-	const char *character;        /* NULL: the token's character */
+	const char *character; /* NULL: the token's character */
 	bool json;
-	int64_t count;                /* 0: no limit */
-	double timeout_s;             /* 0: none */
+	int64_t count;    /* 0: no limit */
+	double timeout_s; /* 0: none */
 	int64_t events;
-	char own_key[48];             /* "char:7" once welcomed */
+	char own_key[48]; /* "char:7" once welcomed */
 	bool hello_sent;
 	bool done;
 	int exit_code;
 	bool got_close;
 	int close_code;
 	char close_reason[128];
-	char *rx;                     /* from malloc(): the message being received */
+	char *rx; /* from malloc(): the message being received */
 	size_t rx_len, rx_cap;
 	struct lws_context *ctx;
 	lws_sorted_usec_list_t sul_timeout;
-	bool send;                    /* --send */
+	bool send; /* --send */
 	bool welcomed;
-	struct lws *wsi;              /* the websocket, once established */
-	struct send_queue *sq;        /* with --send */
-	int64_t sent_commands;        /* --send: command frames sent */
-	int64_t results;              /* result frames received */
-	bool eof_armed;               /* --send: stdin ended and the queue drained: the grace timer runs */
+	struct lws *wsi;       /* the websocket, once established */
+	struct send_queue *sq; /* with --send */
+	int64_t sent_commands; /* --send: command frames sent */
+	int64_t results;       /* result frames received */
+	bool eof_armed;        /* --send: stdin ended and the queue drained: the grace timer runs */
 	lws_sorted_usec_list_t sul_eof;
-	int64_t own_unseen[32];       /* unseen_ref of our own private copies, a ring */
+	int64_t own_unseen[32]; /* unseen_ref of our own private copies, a ring */
 	size_t own_unseen_next;
 };
 

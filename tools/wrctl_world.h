@@ -131,7 +131,7 @@ struct mob {
 struct account {
 	struct entry e; /* key = account name */
 	int64_t id;
-	bool demo;      /* issue 15: the demo login may issue tokens for it */
+	bool demo; /* issue 15: the demo login may issue tokens for it */
 };
 
 struct character {

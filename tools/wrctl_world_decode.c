@@ -674,11 +674,17 @@ static const struct {
 	const char *member;
 	void (*fn)(struct world *w, const char *file, struct json_object *obj, size_t idx);
 } sections[] = {
-	{"instances", parse_instance},      {"zones", parse_zone}, {"mob_templates", parse_mob_tpl},
-	{"item_templates", parse_item_tpl}, {"mobs", parse_mob},   {"items", parse_item},
+	{"instances", parse_instance},
+	{"zones", parse_zone},
+	{"mob_templates", parse_mob_tpl},
+	{"item_templates", parse_item_tpl},
+	{"mobs", parse_mob},
+	{"items", parse_item},
 	{"accounts", parse_account},
 	/* issue 13 (wrctl_world_script.c) */
-	{"triggers", world_parse_triggers}, {"tags", world_parse_tags}, {"skies", world_parse_skies},
+	{"triggers", world_parse_triggers},
+	{"tags", world_parse_tags},
+	{"skies", world_parse_skies},
 	{"hidden_exits", world_parse_hidden_exits},
 };
 

@@ -194,7 +194,7 @@ struct loader {
 	char what[160]; /* the object being written, for the error message */
 	unsigned inserted;
 	unsigned updated;
-	unsigned gone;  /* placements spawned before and taken since: not re-created */
+	unsigned gone; /* placements spawned before and taken since: not re-created */
 };
 
 /* Decimal text of an int64 for a statement parameter. */
@@ -605,9 +605,9 @@ load_resets(struct loader *ld, struct world *w)
 }
 
 static int (*const load_steps[])(struct loader *ld, struct world *w) = {
-	load_instances, load_zones,    load_room_templates, load_mob_templates, load_item_templates, load_rooms,
-	load_exits,     load_accounts, load_characters,     load_mobs,          load_items,
-	load_resets, /* issue 12 */
+	load_instances,      load_zones, load_room_templates, load_mob_templates,
+	load_item_templates, load_rooms, load_exits,          load_accounts,
+	load_characters,     load_mobs,  load_items,          load_resets, /* issue 12 */
 };
 
 int

@@ -270,8 +270,7 @@ members_ok(struct at *at, struct json_object *o, const char *const *allowed)
 {
 	bool ok = true;
 
-	json_object_object_foreach(o, name, v)
-	{
+	json_object_object_foreach (o, name, v) {
 		size_t i;
 
 		(void) v;
@@ -368,8 +367,8 @@ key_ok(const char *s)
 }
 
 static const char *const trigger_members[] = {"name", "room", "mob", "on", "words", "item", "if", "do", NULL};
-static const char *const if_members[] = {"min_level", "max_level", "carries", "flag", "not_flag", "chance",
-					 "time", "weather", "tag", "room_tag", NULL};
+static const char *const if_members[] = {"min_level", "max_level", "carries", "flag",     "not_flag", "chance",
+					 "time",      "weather",   "tag",     "room_tag", NULL};
 static const char *const step_members[] = {"do", "text", "delay_ms", "amount", "room", "dir", "name", "item", NULL};
 
 /* The name of a trigger another file or an earlier entry already has, or of a call target. */
@@ -380,7 +379,8 @@ trigger_named(struct world_script *ws, const char *name, size_t before)
 		const char *n = NULL;
 		struct json_object *v;
 
-		if (json_object_object_get_ex(ws->triggers[i].obj, "name", &v) && json_object_is_type(v, json_type_string))
+		if (json_object_object_get_ex(ws->triggers[i].obj, "name", &v) &&
+		    json_object_is_type(v, json_type_string))
 			n = json_object_get_string(v);
 		if (n && strcmp(n, name) == 0)
 			return true;
@@ -439,7 +439,8 @@ check_if(struct at *at, struct world *w, struct json_object *c, enum game_on on,
 		const char *w0 = s[0] == '!' ? s + 1 : s;
 
 		if (strcmp(w0, "clear") && strcmp(w0, "cloudy") && strcmp(w0, "rain") && strcmp(w0, "storm"))
-			bad(at, "condition \"weather\" must be clear, cloudy, rain or storm (\"!rain\": not raining), not \"%s\"",
+			bad(at,
+			    "condition \"weather\" must be clear, cloudy, rain or storm (\"!rain\": not raining), not \"%s\"",
 			    s);
 		else
 			json_object_object_add(out, "weather", json_object_new_string(s));
@@ -483,8 +484,9 @@ check_step(struct at *at, struct world *w, struct world_script *ws, struct json_
 		return;
 	fx = game_fx_from_string(kind);
 	if (fx < 0) {
-		bad(at, "do[%zu]: unknown effect \"%s\" (echo, tell, say, emote, teleport, gold, item, open, close, lock, "
-			"damage, heal, set, clear, call)",
+		bad(at,
+		    "do[%zu]: unknown effect \"%s\" (echo, tell, say, emote, teleport, gold, item, open, close, lock, "
+		    "damage, heal, set, clear, call)",
 		    i, kind);
 		return;
 	}
@@ -627,7 +629,8 @@ check_trigger(struct world *w, struct world_script *ws, size_t k)
 		bad(&at, "unknown mob template \"%s\"", mob_key);
 	on_s = get_str(&at, o, "on", 16, true);
 	if (on_s && (on = game_on_from_string(on_s)) < 0)
-		bad(&at, "unknown \"on\": \"%s\" (enter, leave, speech, give, greet, death, random, command, drop, call)",
+		bad(&at,
+		    "unknown \"on\": \"%s\" (enter, leave, speech, give, greet, death, random, command, drop, call)",
 		    on_s);
 	if (on >= 0 && mob_kind(on) && !mob_key)
 		bad(&at, "\"on\": \"%s\" is a mob's trigger: name its \"mob\"", on_s);
@@ -697,8 +700,13 @@ check_tags(struct world *w, const struct script_entry *e)
 	if (named != 1)
 		bad(&at, "tags belong to one \"room\", \"item\" or \"mob\" template");
 	else if ((room && !find_room(w, room)) || (item && !find_item(w, item)) || (mob && !find_mob(w, mob)))
-		bad(&at, "unknown %s \"%s\"", room ? "room" : item ? "item template" : "mob template",
-		    room ? room : item ? item : mob);
+		bad(&at, "unknown %s \"%s\"",
+		    room   ? "room"
+		    : item ? "item template"
+			   : "mob template",
+		    room   ? room
+		    : item ? item
+			   : mob);
 	if (!tags || json_object_array_length(tags) == 0 || json_object_array_length(tags) > GAME_MAX_TAGS) {
 		bad(&at, "member \"tags\" must be an array of 1 to %d taxonomy tags", GAME_MAX_TAGS);
 		return;
@@ -707,7 +715,8 @@ check_tags(struct world *w, const struct script_entry *e)
 		struct json_object *t = json_object_array_get_idx(tags, i);
 
 		if (!json_object_is_type(t, json_type_string) || !tag_valid(json_object_get_string(t)))
-			bad(&at, "tags[%zu] is not a taxonomy tag (lowercase segments joined by ':', \"material:wood\")", i);
+			bad(&at,
+			    "tags[%zu] is not a taxonomy tag (lowercase segments joined by ':', \"material:wood\")", i);
 	}
 }
 
@@ -743,7 +752,8 @@ check_sky(struct world *w, const struct script_entry *e)
 			for (size_t i = 0; i < json_object_array_length(v); i++) {
 				const char *s = json_object_get_string(json_object_array_get_idx(v, i));
 
-				if (!s || (strcmp(s, "clear") && strcmp(s, "cloudy") && strcmp(s, "rain") && strcmp(s, "storm")))
+				if (!s || (strcmp(s, "clear") && strcmp(s, "cloudy") && strcmp(s, "rain") &&
+					   strcmp(s, "storm")))
 					bad(&at, "cycle[%zu] must be clear, cloudy, rain or storm", i);
 			}
 	}
@@ -904,7 +914,10 @@ world_load_script(struct wr_db *db, struct world *w, struct wr_error *err, char 
 		const char *room = str_or(o, "room", NULL), *item = str_or(o, "item", NULL);
 		char sql[512];
 
-		snprintf(sql, sizeof(sql), sql_upsert_tags, room ? "room_templates" : item ? "item_templates" : "mob_templates");
+		snprintf(sql, sizeof(sql), sql_upsert_tags,
+			 room   ? "room_templates"
+			 : item ? "item_templates"
+				: "mob_templates");
 		snprintf(what, nwhat, "tags[%zu]", i);
 		p[0] = room ? room : item ? item : str_or(o, "mob", "");
 		p[1] = json_or(o, "tags", "[]");

@@ -327,8 +327,10 @@ check_combat(struct world *w)
 			world_error(w, t->e.file, "item template \"%s\": a corpse template must be a container",
 				    t->e.key);
 		/* issue 17: fixtures (a crate, an anvil) stay where they are placed */
-		if (t->stats && json_object_object_get_ex(t->stats, "fixture", &v) && !json_object_is_type(v, json_type_boolean))
-			world_error(w, t->e.file, "item template \"%s\": stats.fixture must be true or false", t->e.key);
+		if (t->stats && json_object_object_get_ex(t->stats, "fixture", &v) &&
+		    !json_object_is_type(v, json_type_boolean))
+			world_error(w, t->e.file, "item template \"%s\": stats.fixture must be true or false",
+				    t->e.key);
 	}
 	for (size_t i = 0; i < w->n_mob_tpls; i++) {
 		const struct mob_tpl *t = &w->mob_tpls[i];
@@ -397,18 +399,21 @@ check_shop(struct world *w, const struct mob_tpl *t)
 		world_error(w, t->e.file, "mob template \"%s\": stats.shop must be an object", t->e.key);
 		return;
 	}
-	json_object_object_foreach(shop, k, v) {
+	json_object_object_foreach (shop, k, v) {
 		(void) v;
 		if (strcmp(k, "sells") && strcmp(k, "sell_percent") && strcmp(k, "buy_percent"))
-			world_error(w, t->e.file, "mob template \"%s\": stats.shop: unknown member \"%s\"", t->e.key, k);
+			world_error(w, t->e.file, "mob template \"%s\": stats.shop: unknown member \"%s\"", t->e.key,
+				    k);
 	}
 	stat_int(w, t->e.file, "mob template", t->e.key, shop, "sell_percent", 0, 1000);
 	stat_int(w, t->e.file, "mob template", t->e.key, shop, "buy_percent", 0, 1000);
 	if (!json_object_object_get_ex(shop, "sells", &sells))
 		return;
 	if (!json_object_is_type(sells, json_type_array) || json_object_array_length(sells) > GAME_MAX_WARES) {
-		world_error(w, t->e.file, "mob template \"%s\": stats.shop.sells must be an array of at most %d item "
-			    "template keys", t->e.key, GAME_MAX_WARES);
+		world_error(w, t->e.file,
+			    "mob template \"%s\": stats.shop.sells must be an array of at most %d item "
+			    "template keys",
+			    t->e.key, GAME_MAX_WARES);
 		return;
 	}
 	for (size_t j = 0; j < json_object_array_length(sells); j++) {

@@ -151,7 +151,8 @@ decode_args(struct worker_action *a, const char *verb, const char *args, const c
 	g->verb = game_verb_from_string(verb);
 	if (g->verb < 0)
 		return fail(a, "unknown verb");
-	if (wr_json_parse(args, strlen(args), 8, &ja, NULL) < 0 || wr_json_parse(plan, strlen(plan), 8, &jp, NULL) < 0) {
+	if (wr_json_parse(args, strlen(args), 8, &ja, NULL) < 0 ||
+	    wr_json_parse(plan, strlen(plan), 8, &jp, NULL) < 0) {
 		r = fail(a, "malformed args or plan");
 		goto out;
 	}
@@ -234,14 +235,14 @@ worker_decode_action(const PGresult *res, int row, struct worker_action *ret)
 		return fail(a, "actor is not a character");
 	a->nlock_instances = parse_id_array(PQgetvalue(res, row, COL_LOCK_INSTANCES), a->lock_instances,
 					    (int) WR_ELEMENTSOF(a->lock_instances));
-	a->nlock_rooms = parse_id_array(PQgetvalue(res, row, COL_LOCK_ROOMS), a->lock_rooms,
-					(int) WR_ELEMENTSOF(a->lock_rooms));
-	a->nlock_chars = parse_id_array(PQgetvalue(res, row, COL_LOCK_CHARS), a->lock_chars,
-					(int) WR_ELEMENTSOF(a->lock_chars));
-	a->nlock_mobs = parse_id_array(PQgetvalue(res, row, COL_LOCK_MOBS), a->lock_mobs,
-				       (int) WR_ELEMENTSOF(a->lock_mobs));
-	a->nlock_items = parse_id_array(PQgetvalue(res, row, COL_LOCK_ITEMS), a->lock_items,
-					(int) WR_ELEMENTSOF(a->lock_items));
+	a->nlock_rooms =
+		parse_id_array(PQgetvalue(res, row, COL_LOCK_ROOMS), a->lock_rooms, (int) WR_ELEMENTSOF(a->lock_rooms));
+	a->nlock_chars =
+		parse_id_array(PQgetvalue(res, row, COL_LOCK_CHARS), a->lock_chars, (int) WR_ELEMENTSOF(a->lock_chars));
+	a->nlock_mobs =
+		parse_id_array(PQgetvalue(res, row, COL_LOCK_MOBS), a->lock_mobs, (int) WR_ELEMENTSOF(a->lock_mobs));
+	a->nlock_items =
+		parse_id_array(PQgetvalue(res, row, COL_LOCK_ITEMS), a->lock_items, (int) WR_ELEMENTSOF(a->lock_items));
 	if (a->nlock_instances < 0 || a->nlock_rooms < 0 || a->nlock_chars < 0 || a->nlock_mobs < 0 ||
 	    a->nlock_items < 0)
 		return fail(a, "malformed lock set");
@@ -635,7 +636,7 @@ decode_lists(struct json_object *doc, struct game_state *st, struct wr_error *re
 			.level = i32_member(c, "level"),
 			.invisible = bool_member(c, "invisible"),
 			.active_ms = i64_member(c, "active_ms"),
-			.afk = bool_member(c, "afk"),          /* issue 17 */
+			.afk = bool_member(c, "afk"), /* issue 17 */
 			.title = opt_str_member(c, "title"),
 		};
 	}
@@ -939,9 +940,9 @@ worker_encode_reads(struct wr_strbuf *sb, const struct loadset *ls, const struct
 {
 	/* wr_lock_load's names of the read sets (LOAD_VIEWS .. LOAD_EXIT_NAMES). */
 	static const char *const names[LOAD_NSETS] = {
-		[LOAD_VIEWS] = "views",		  [LOAD_POSSESSIONS] = "possessions", [LOAD_READ_CHARS] = "characters",
-		[LOAD_READ_ITEMS] = "items",	  [LOAD_CONTENTS] = "contents",	      [LOAD_READ_MOBS] = "mobs",
-		[LOAD_WEIGHTS] = "weights",	  [LOAD_EXIT_NAMES] = "exit_names",
+		[LOAD_VIEWS] = "views",      [LOAD_POSSESSIONS] = "possessions", [LOAD_READ_CHARS] = "characters",
+		[LOAD_READ_ITEMS] = "items", [LOAD_CONTENTS] = "contents",       [LOAD_READ_MOBS] = "mobs",
+		[LOAD_WEIGHTS] = "weights",  [LOAD_EXIT_NAMES] = "exit_names",
 	};
 
 	wr_strbuf_puts(sb, "{");
@@ -987,8 +988,7 @@ worker_decode_counters(struct json_object *doc, struct counters *c)
 	c->n = 0;
 	if (!obj)
 		return -EBADMSG;
-	json_object_object_foreach(obj, key, val)
-	{
+	json_object_object_foreach (obj, key, val) {
 		if (c->n >= MAX_STREAMS || strlen(key) >= sizeof(c->names[0]))
 			return -E2BIG;
 		snprintf(c->names[c->n], sizeof(c->names[0]), "%s", key);
@@ -1027,7 +1027,8 @@ worker_list_stale(struct wr_strbuf *list, int64_t id, int64_t actor_char)
 {
 	list_sep(list);
 	wr_strbuf_printf(list,
-			 "{\"id\":%" PRId64 ",\"plan\":{\"replan\":true},\"lock_instances\":[],\"lock_rooms\":[],"
+			 "{\"id\":%" PRId64
+			 ",\"plan\":{\"replan\":true},\"lock_instances\":[],\"lock_rooms\":[],"
 			 "\"lock_characters\":[%" PRId64 "],\"lock_mobs\":[],\"lock_items\":[]}",
 			 id, actor_char);
 }
@@ -1045,8 +1046,7 @@ void
 worker_list_active(struct wr_strbuf *list, int64_t character_id, int64_t instance_id)
 {
 	list_sep(list);
-	wr_strbuf_printf(list, "{\"character_id\":%" PRId64 ",\"instance_id\":%" PRId64 "}", character_id,
-			 instance_id);
+	wr_strbuf_printf(list, "{\"character_id\":%" PRId64 ",\"instance_id\":%" PRId64 "}", character_id, instance_id);
 }
 
 static void
@@ -1082,7 +1082,9 @@ item_json(struct wr_strbuf *sb, const struct game_item *it, bool whole)
 		wr_strbuf_puts(sb, ",\"worn_slot\":null");
 	/* NULL is open, and what every non-container has. */
 	wr_strbuf_printf(sb, ",\"container_state\":%s",
-			 it->state == GAME_CLOSED ? "\"closed\"" : it->state == GAME_LOCKED ? "\"locked\"" : "null");
+			 it->state == GAME_CLOSED   ? "\"closed\""
+			 : it->state == GAME_LOCKED ? "\"locked\""
+						    : "null");
 	wr_strbuf_printf(sb, ",\"quantity\":%" PRId64 "}", it->quantity);
 }
 
@@ -1150,7 +1152,8 @@ encode_mobs(const struct game_state *st, struct wr_strbuf *sb)
 		wr_strbuf_printf(sb,
 				 "%s{\"id\":%" PRId64 ",\"room_id\":%" PRId64 ",\"hp\":%d,\"hp_at_ms\":%" PRId64
 				 ",\"fighting\":%" PRId64 ",\"dead\":%s",
-				 sep, m->id, m->room_id, (int) m->hp, m->hp_at_ms, m->fighting, m->dead ? "true" : "false");
+				 sep, m->id, m->room_id, (int) m->hp, m->hp_at_ms, m->fighting,
+				 m->dead ? "true" : "false");
 		if (m->corpse_id)
 			wr_strbuf_printf(sb, ",\"corpse_id\":%" PRId64, m->corpse_id);
 		wr_strbuf_puts(sb, "}");
@@ -1216,7 +1219,9 @@ encode_exits(const struct game_state *st, struct wr_strbuf *sb)
 				continue;
 			wr_strbuf_printf(sb, "%s{\"from_room_id\":%" PRId64 ",\"dir\":\"%s\",\"door\":\"%s\"}", sep,
 					 r->id, game_dir_to_string((enum game_dir) d),
-					 r->doors[d] == GAME_OPEN ? "open" : r->doors[d] == GAME_CLOSED ? "closed" : "locked");
+					 r->doors[d] == GAME_OPEN     ? "open"
+					 : r->doors[d] == GAME_CLOSED ? "closed"
+								      : "locked");
 			sep = ",";
 		}
 	}

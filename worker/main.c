@@ -28,13 +28,14 @@ on_signal(int sig)
 static void
 log_stats(const struct worker *w, const char *what)
 {
-	log_info("%s: %llu batches, %llu applied, %llu rejected, %llu re-planned, %llu dead, %llu failed batches,"
-		 " %.1f actions per batch, %.2f round trips per batch, %llu round trips in all", what,
-		 (unsigned long long) w->batches, (unsigned long long) w->applied, (unsigned long long) w->rejected,
-		 (unsigned long long) w->replanned, (unsigned long long) w->dead, (unsigned long long) w->failures,
-		 w->batches ? (double) w->batch_actions / (double) w->batches : 0.0,
-		 w->batches ? (double) w->batch_round_trips / (double) w->batches : 0.0,
-		 (unsigned long long) w->db.round_trips);
+	log_info(
+		"%s: %llu batches, %llu applied, %llu rejected, %llu re-planned, %llu dead, %llu failed batches,"
+		" %.1f actions per batch, %.2f round trips per batch, %llu round trips in all",
+		what, (unsigned long long) w->batches, (unsigned long long) w->applied,
+		(unsigned long long) w->rejected, (unsigned long long) w->replanned, (unsigned long long) w->dead,
+		(unsigned long long) w->failures, w->batches ? (double) w->batch_actions / (double) w->batches : 0.0,
+		w->batches ? (double) w->batch_round_trips / (double) w->batches : 0.0,
+		(unsigned long long) w->db.round_trips);
 }
 
 int
@@ -42,7 +43,8 @@ main(int argc, char **argv)
 {
 	struct worker w = {0}; /* small: the batch and the state are malloc()ed by worker_init */
 	const struct wr_config_key keys[] = {
-		{"database-url", WR_CONFIG_STRING, &w.cfg.database_url, "", 0, 0, true, "libpq connection string or URL"},
+		{"database-url", WR_CONFIG_STRING, &w.cfg.database_url, "", 0, 0, true,
+		 "libpq connection string or URL"},
 		{"batch-max", WR_CONFIG_INT, &w.cfg.batch_max, "128", 1, WORKER_MAX_BATCH, false,
 		 "largest number of actions claimed in one transaction"},
 		{"backstop-ms", WR_CONFIG_INT, &w.cfg.backstop_ms, "1000", 10, 60000, false,

@@ -54,8 +54,8 @@ strings(struct json_object *arr, const char **out, size_t max)
 {
 	size_t n = 0;
 
-	for (size_t i = 0; arr && json_object_is_type(arr, json_type_array) && i < json_object_array_length(arr) && n < max;
-	     i++) {
+	for (size_t i = 0;
+	     arr && json_object_is_type(arr, json_type_array) && i < json_object_array_length(arr) && n < max; i++) {
 		struct json_object *v = json_object_array_get_idx(arr, i);
 
 		if (json_object_is_type(v, json_type_string))
@@ -88,8 +88,9 @@ decode_cond(struct json_object *c, struct game_cond *ret)
 		.flag = str(c, "flag"),
 		.flag_clear = flag(c, "flag_clear"),
 		.chance = num32(c, "chance"),
-		.time = time && !strcmp(time, "day") ? GAME_TIME_DAY : time && !strcmp(time, "night") ? GAME_TIME_NIGHT
-												       : GAME_TIME_ANY,
+		.time = time && !strcmp(time, "day")     ? GAME_TIME_DAY
+			: time && !strcmp(time, "night") ? GAME_TIME_NIGHT
+							 : GAME_TIME_ANY,
 		.weather = str(c, "weather"),
 		.tag = str(c, "tag"),
 		.room_tag = str(c, "room_tag"),

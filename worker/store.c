@@ -47,9 +47,9 @@ static const char *const sql_claim =
 
 /* $1..$5 bigint[] of instances, rooms, characters, mobs, items to lock, $6 jsonb
  * of what to read unlocked (schema/functions/wr_lock_load.sql) -> one jsonb */
-static const char *const sql_lock_load =
-	"SELECT " WR_LOCK_LOAD_FN "($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[],"
-	" $6::jsonb)::text";
+static const char *const sql_lock_load = "SELECT " WR_LOCK_LOAD_FN
+					 "($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[],"
+					 " $6::jsonb)::text";
 
 /* $1 batch jsonb -> events written */
 static const char *const sql_commit_batch = "SELECT wr_commit_batch($1::jsonb)";
@@ -101,8 +101,10 @@ notify_stmts(struct wr_db_stmt *st, const struct worker_store_notify *nf, const 
 	/* What it tells is already durable; its own commit need not wait for a flush. */
 	st[n++] = (struct wr_db_stmt){.sql = "SET LOCAL synchronous_commit TO off", .expect = PGRES_COMMAND_OK};
 	if (nf->streams)
-		st[n++] = (struct wr_db_stmt){
-			.sql = "SELECT pg_notify('" EVENTS_CHANNEL "', $1)", .nparams = 1, .params = p, .expect = PGRES_TUPLES_OK};
+		st[n++] = (struct wr_db_stmt){.sql = "SELECT pg_notify('" EVENTS_CHANNEL "', $1)",
+					      .nparams = 1,
+					      .params = p,
+					      .expect = PGRES_TUPLES_OK};
 	if (nf->actions)
 		st[n++] = (struct wr_db_stmt){.sql = "SELECT pg_notify('" CHANNEL "', '')", .expect = PGRES_TUPLES_OK};
 	st[n++] = (struct wr_db_stmt){.sql = "COMMIT", .expect = PGRES_COMMAND_OK};
@@ -151,8 +153,8 @@ worker_store_notify(struct wr_db *db, const struct worker_store_notify *nf, stru
 }
 
 int
-worker_store_lock_load(struct wr_db *db, const char *const locks[_STORE_LOCK_MAX], const char *reads,
-		       PGresult **ret, struct wr_error *reterr)
+worker_store_lock_load(struct wr_db *db, const char *const locks[_STORE_LOCK_MAX], const char *reads, PGresult **ret,
+		       struct wr_error *reterr)
 {
 	const char *p[_STORE_LOCK_MAX + 1];
 	PGresult *res = NULL;
@@ -204,8 +206,7 @@ worker_store_idle(struct wr_db *db, bool *ret_any, int64_t *ret_due_ms, struct w
 }
 
 int
-worker_store_failed(struct wr_db *db, const char *ids, const char *error, int64_t max_attempts,
-		    struct wr_error *reterr)
+worker_store_failed(struct wr_db *db, const char *ids, const char *error, int64_t max_attempts, struct wr_error *reterr)
 {
 	char max[24];
 	const char *p[3] = {ids, error, max};

@@ -48,8 +48,8 @@ worker_store_notify(struct wr_db *db, const struct worker_store_notify *nf, stru
 /* Round trip 2: lock (PostgreSQL int8[] texts, enum store_lock order) and load
  * (reads: wr_lock_load's jsonb).  *ret is one row of JSON text. */
 int
-worker_store_lock_load(struct wr_db *db, const char *const locks[_STORE_LOCK_MAX], const char *reads,
-		       PGresult **ret, struct wr_error *reterr);
+worker_store_lock_load(struct wr_db *db, const char *const locks[_STORE_LOCK_MAX], const char *reads, PGresult **ret,
+		       struct wr_error *reterr);
 /* Round trip 3: wr_commit_batch(batch_json) and COMMIT. */
 int
 worker_store_commit(struct wr_db *db, const char *batch_json, struct wr_error *reterr);

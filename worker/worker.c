@@ -163,12 +163,9 @@ static const size_t load_cap[LOAD_NSETS] = {
 
 /* The load set that holds each of game_reads()'s sets. */
 static const enum load_set read_set[_GAME_READ_MAX] = {
-	[GAME_READ_POSSESSIONS] = LOAD_POSSESSIONS,
-	[GAME_READ_CHARS] = LOAD_READ_CHARS,
-	[GAME_READ_ITEMS] = LOAD_READ_ITEMS,
-	[GAME_READ_CONTENTS] = LOAD_CONTENTS,
-	[GAME_READ_MOBS] = LOAD_READ_MOBS,
-	[GAME_READ_WEIGHTS] = LOAD_WEIGHTS,
+	[GAME_READ_POSSESSIONS] = LOAD_POSSESSIONS, [GAME_READ_CHARS] = LOAD_READ_CHARS,
+	[GAME_READ_ITEMS] = LOAD_READ_ITEMS,        [GAME_READ_CONTENTS] = LOAD_CONTENTS,
+	[GAME_READ_MOBS] = LOAD_READ_MOBS,          [GAME_READ_WEIGHTS] = LOAD_WEIGHTS,
 	[GAME_READ_EXIT_NAMES] = LOAD_EXIT_NAMES,
 };
 
@@ -370,7 +367,8 @@ reject_stale(struct worker *w, struct batch *b, const struct worker_action *a, c
 	*ev = (struct game_event){.type = "ActionRejected", .nstreams = 1, .nfields = 3};
 	ev->streams[0] = (struct game_stream){.kind = GAME_STREAM_CHAR, .id = a->game.actor_char};
 	ev->fields[0] = (struct game_field){.key = "reason", .type = GAME_FIELD_STR, .str = err->kind};
-	ev->fields[1] = (struct game_field){.key = "verb", .type = GAME_FIELD_STR, .str = game_verb_to_string(a->game.verb)};
+	ev->fields[1] =
+		(struct game_field){.key = "verb", .type = GAME_FIELD_STR, .str = game_verb_to_string(a->game.verb)};
 	ev->fields[2] = (struct game_field){.key = "text", .type = GAME_FIELD_STR, .str = err->msg};
 	if (worker_append_events(b, out, a) < 0) {
 		mark_dead(b, a, err->msg);
@@ -556,9 +554,9 @@ idle(struct worker *w, struct wr_error *reterr)
 	if (r < 0)
 		return r;
 	if (!any)
-		w->wait_ms = w->cfg.backstop_ms;        /* empty queue */
+		w->wait_ms = w->cfg.backstop_ms; /* empty queue */
 	else if (due <= 0)
-		w->wait_ms = WORKER_BUSY_WAIT_MS;       /* due, but claimed or held back by its actor */
+		w->wait_ms = WORKER_BUSY_WAIT_MS; /* due, but claimed or held back by its actor */
 	else
 		w->wait_ms = due < w->cfg.backstop_ms ? due + 1 : w->cfg.backstop_ms;
 	return 0;
@@ -645,8 +643,7 @@ worker_run_batch(struct worker *w)
 	w->batch_actions += (uint64_t) (n - deferred);
 	w->deferred += (uint64_t) deferred;
 	log_debug("batch of %d committed: %zu events, %" PRIu64 " round trips (%d deferred, room cap %" PRId64 ")",
-		  n - deferred,
-		  b->nevents, w->db.round_trips - rt0, deferred, w->room_cap);
+		  n - deferred, b->nevents, w->db.round_trips - rt0, deferred, w->room_cap);
 	/* Adapt: a full claim means backlog, so grow; otherwise fit what came
 	 * (never below a burst's worth, WORKER_IDLE_CLAIM). */
 	if (claimed == w->next_batch)

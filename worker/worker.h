@@ -21,7 +21,7 @@
 #define WORKER_MAX_LOCKED_CHARS 256 /* characters one batch may lock */
 #define WORKER_MAX_LOCKED_MOBS 64   /* mobs one batch may lock */
 #define WORKER_MAX_READ_CHARS 64    /* characters one batch reads to describe (look, consider) */
-#define WORKER_BUSY_WAIT_MS 20 /* nap when due work is held by other workers */
+#define WORKER_BUSY_WAIT_MS 20      /* nap when due work is held by other workers */
 /* An action this worker left queued this many times (another worker held
  * one of its aggregates) is waited for when it comes first in a batch
  * (wr_lock_load's wait_first), so a hot room cannot starve it; the worker
@@ -64,13 +64,13 @@ struct worker_config {
 struct worker_action {
 	int64_t id;
 	char actor_key[64];
-	char event_actor[64];            /* the events' actor: actor_key, or char:<id> for a combat round */
+	char event_actor[64]; /* the events' actor: actor_key, or char:<id> for a combat round */
 	int64_t account_id;
 	int64_t instance_id;
-	struct game_action game;         /* text points into cmd.text */
-	struct planner_command cmd;      /* what was asked, for re-planning */
-	char command_id[129];            /* "" if none */
-	char enqueued_at[40];            /* timestamptz text */
+	struct game_action game;    /* text points into cmd.text */
+	struct planner_command cmd; /* what was asked, for re-planning */
+	char command_id[129];       /* "" if none */
+	char enqueued_at[40];       /* timestamptz text */
 	/* The lock set, as planned (struct planner_action's bounds). */
 	int64_t lock_instances[1];
 	int nlock_instances;
@@ -83,9 +83,9 @@ struct worker_action {
 	int64_t lock_items[PLANNER_MAX_LOCK_ITEMS];
 	int nlock_items;
 	int attempts, replans;
-	bool wait;                       /* first of its batch, deferred too often: wait for its aggregates */
-	bool needs_view;                 /* marked for re-planning: plan it, don't apply it */
-	bool decoded;                    /* false: the row is malformed, dead-letter it */
+	bool wait;       /* first of its batch, deferred too often: wait for its aggregates */
+	bool needs_view; /* marked for re-planning: plan it, don't apply it */
+	bool decoded;    /* false: the row is malformed, dead-letter it */
 	char decode_error[128];
 };
 
@@ -123,7 +123,7 @@ struct load_count {
 struct loadset {
 	int64_t ids[LOAD_NSETS][LOAD_MAX_IDS];
 	struct load_count count;
-	bool combat; /* a kill or a round: read the corpse template and recall rooms */
+	bool combat;       /* a kill or a round: read the corpse template and recall rooms */
 	int64_t zone_room; /* a zone tick: read the zone of this room (one zone per batch); 0 = none */
 };
 
@@ -152,26 +152,26 @@ struct batch {
 struct worker {
 	struct worker_config cfg;
 	struct wr_db db;
-	struct worker_action *actions;   /* WORKER_MAX_BATCH, from malloc() */
-	struct game_state *state;        /* from malloc() */
-	struct game_outcome *outcome;    /* from malloc() */
-	struct loadset *load;            /* from malloc(): the batch's lock set and reads */
-	struct batch *batch;             /* from malloc(): the batch's wr_commit_batch parts */
-	struct json_object *loaded;      /* wr_lock_load() result, alive while applying */
-	struct wr_strbuf notify;         /* the last commit's wr_events payload, sent with the next claim */
+	struct worker_action *actions; /* WORKER_MAX_BATCH, from malloc() */
+	struct game_state *state;      /* from malloc() */
+	struct game_outcome *outcome;  /* from malloc() */
+	struct loadset *load;          /* from malloc(): the batch's lock set and reads */
+	struct batch *batch;           /* from malloc(): the batch's wr_commit_batch parts */
+	struct json_object *loaded;    /* wr_lock_load() result, alive while applying */
+	struct wr_strbuf notify;       /* the last commit's wr_events payload, sent with the next claim */
 	bool notify_events, notify_actions;
-	int64_t next_batch;              /* adaptive claim size */
+	int64_t next_batch; /* adaptive claim size */
 	struct {
 		int64_t id;
 		int count;
 	} defer_memo[WORKER_DEFER_MEMO]; /* actions deferred lately, a ring */
 	size_t defer_next;
-	int64_t room_cap;                /* adaptive: rooms one batch may lock (WORKER_MIN_ROOM_CAP..GAME_MAX_ROOMS) */
-	int64_t wait_ms;                 /* after an empty claim: how long to sleep */
+	int64_t room_cap; /* adaptive: rooms one batch may lock (WORKER_MIN_ROOM_CAP..GAME_MAX_ROOMS) */
+	int64_t wait_ms;  /* after an empty claim: how long to sleep */
 	uint64_t batches, applied, rejected, replanned, dead, failures;
-	uint64_t deferred;               /* claimed, but an aggregate was held elsewhere: left queued */
-	uint64_t batch_round_trips;      /* round trips of committed batches */
-	uint64_t batch_actions;          /* actions in committed batches */
+	uint64_t deferred;          /* claimed, but an aggregate was held elsewhere: left queued */
+	uint64_t batch_round_trips; /* round trips of committed batches */
+	uint64_t batch_actions;     /* actions in committed batches */
 };
 
 /* codec.c */
@@ -182,8 +182,7 @@ int
 worker_decode_action(const PGresult *res, int row, struct worker_action *ret);
 /* Parses wr_lock_load()'s JSON into st; strings stay borrowed from *ret_doc. */
 int
-worker_decode_state(const char *json, struct game_state *st, struct json_object **ret_doc,
-		    struct wr_error *reterr);
+worker_decode_state(const char *json, struct game_state *st, struct json_object **ret_doc, struct wr_error *reterr);
 /* Appends the rules' follow-up as one wr_commit_batch "followups" element. */
 void
 worker_encode_followup(struct wr_strbuf *sb, const struct game_followup *f, const struct worker_action *a,

@@ -83,8 +83,8 @@ mob_flags(struct json_object *m)
 		const char *name;
 		enum game_mob_flag flag;
 	} names[] = {
-		{"aggressive", GAME_MOB_AGGRESSIVE}, {"wander", GAME_MOB_WANDER},     {"sentinel", GAME_MOB_SENTINEL},
-		{"wimpy", GAME_MOB_WIMPY},	     {"scavenger", GAME_MOB_SCAVENGER}, {"assist", GAME_MOB_ASSIST},
+		{"aggressive", GAME_MOB_AGGRESSIVE}, {"wander", GAME_MOB_WANDER},       {"sentinel", GAME_MOB_SENTINEL},
+		{"wimpy", GAME_MOB_WIMPY},           {"scavenger", GAME_MOB_SCAVENGER}, {"assist", GAME_MOB_ASSIST},
 	};
 	uint32_t f = 0;
 
@@ -103,8 +103,9 @@ decode_resets(struct json_object *o, struct game_zone *z, struct wr_error *reter
 	size_t n;
 
 	z->nspawns = z->ndead = 0;
-	z->reset_mode = !strcmp(ms, "always") ? GAME_RESET_ALWAYS : !strcmp(ms, "empty") ? GAME_RESET_EMPTY
-											: GAME_RESET_NEVER;
+	z->reset_mode = !strcmp(ms, "always")  ? GAME_RESET_ALWAYS
+			: !strcmp(ms, "empty") ? GAME_RESET_EMPTY
+					       : GAME_RESET_NEVER;
 	z->reset_ms = num(o, "reset_ms");
 	z->reset_at_ms = num(o, "reset_at_ms");
 	l = list(o, "missing", GAME_ZONE_MAX_SPAWNS, &n);
@@ -201,8 +202,8 @@ worker_decode_zone(struct json_object *doc, struct game_zone *z, struct wr_error
 /* What every follow-up of a zone or a mob ends with, after its plan's members:
  * the plan closed, its instance, its lock sets, when and with which seed. */
 static void
-encode_followup_tail(struct wr_strbuf *sb, const struct game_followup *f, const struct worker_action *a,
-		     int priority, int64_t now_ms)
+encode_followup_tail(struct wr_strbuf *sb, const struct game_followup *f, const struct worker_action *a, int priority,
+		     int64_t now_ms)
 {
 	wr_strbuf_puts(sb, "}");
 	if (a->instance_id)
@@ -299,8 +300,7 @@ worker_encode_zone_followup(struct wr_strbuf *sb, const struct game_followup *f,
 	static const char *const doors[] = {[GAME_OPEN] = "open", [GAME_CLOSED] = "closed", [GAME_LOCKED] = "locked"};
 	const struct game_action *g = &f->action;
 
-	wr_strbuf_printf(sb, "{\"actor_key\":\"%s\",\"verb\":\"%s\",\"args\":{}", actor,
-			 game_verb_to_string(g->verb));
+	wr_strbuf_printf(sb, "{\"actor_key\":\"%s\",\"verb\":\"%s\",\"args\":{}", actor, game_verb_to_string(g->verb));
 	wr_strbuf_printf(sb, ",\"plan\":{\"room\":%" PRId64 ",\"zone\":%" PRId64, g->room_id, g->zone_id);
 	if (g->wake)
 		wr_strbuf_puts(sb, ",\"wake\":true");

@@ -15,8 +15,8 @@
 #include "tests/fuzz/fuzz.h"
 
 static const struct planner_alias aliases[] = {
-	{"kk", "kill $1;kick $1"}, {"gs", "get $2 from $1"}, {"w3", "w;w;w"}, {"all", "say $*$$"},
-	{"loop", "loop $*"},       {"twice", "$*;$*"},
+	{"kk", "kill $1;kick $1"}, {"gs", "get $2 from $1"}, {"w3", "w;w;w"},
+	{"all", "say $*$$"},       {"loop", "loop $*"},      {"twice", "$*;$*"},
 };
 
 static struct planner_view view;
@@ -27,8 +27,8 @@ add(int64_t id, enum planner_kind kind, enum planner_where where, int64_t inside
 {
 	struct planner_seen *s = &view.seen[view.nseen++];
 
-	*s = (struct planner_seen){.id = id, .kind = kind, .where = where, .inside = inside, .flags = flags,
-				   .quantity = qty};
+	*s = (struct planner_seen){
+		.id = id, .kind = kind, .where = where, .inside = inside, .flags = flags, .quantity = qty};
 	snprintf(s->name, sizeof(s->name), "%s", name);
 	snprintf(s->keywords, sizeof(s->keywords), "%s", keywords);
 }
@@ -46,8 +46,10 @@ setup(void)
 	view.doors[GAME_DIR_EAST] = PLANNER_DOOR_LOCKED;
 	view.doors[GAME_DIR_DOWN] = PLANNER_DOOR_OPEN;
 	add(60, PLANNER_ITEM, PLANNER_WORN, 0, PLANNER_F_WEARABLE, 1, "an iron helmet", "helmet iron");
-	add(50, PLANNER_ITEM, PLANNER_CARRIED, 0, PLANNER_F_WEAPON | PLANNER_F_WEARABLE, 1, "a long sword", "sword long");
-	add(51, PLANNER_ITEM, PLANNER_CARRIED, 0, PLANNER_F_WEAPON | PLANNER_F_WEARABLE, 1, "a short sword", "sword short");
+	add(50, PLANNER_ITEM, PLANNER_CARRIED, 0, PLANNER_F_WEAPON | PLANNER_F_WEARABLE, 1, "a long sword",
+	    "sword long");
+	add(51, PLANNER_ITEM, PLANNER_CARRIED, 0, PLANNER_F_WEAPON | PLANNER_F_WEARABLE, 1, "a short sword",
+	    "sword short");
 	add(54, PLANNER_ITEM, PLANNER_CARRIED, 0, PLANNER_F_CONTAINER, 1, "a bag", "bag");
 	add(55, PLANNER_ITEM, PLANNER_INSIDE, 54, 0, 1, "a gem", "gem");
 	add(3, PLANNER_CHAR, PLANNER_IN_ROOM, 0, 0, 1, "Bob", "Bob");

@@ -46,8 +46,15 @@ add_item(int64_t id, const char *name, enum game_item_kind kind, int32_t weight)
 {
 	struct game_item *it = &st.items[st.nitems++];
 
-	*it = (struct game_item){.id = id, .template_id = id, .instance_id = 1, .name = name, .description = "",
-				 .kind = kind, .weight = weight, .quantity = 1, .locked = true};
+	*it = (struct game_item){.id = id,
+				 .template_id = id,
+				 .instance_id = 1,
+				 .name = name,
+				 .description = "",
+				 .kind = kind,
+				 .weight = weight,
+				 .quantity = 1,
+				 .locked = true};
 	return it;
 }
 
@@ -56,7 +63,9 @@ floor_thing(const struct game_item *it)
 {
 	struct game_room *r = &st.rooms[0];
 
-	r->items[r->nitems++] = (struct game_thing){.id = it->id, .name = it->name, .quantity = (int32_t) it->quantity,
+	r->items[r->nitems++] = (struct game_thing){.id = it->id,
+						    .name = it->name,
+						    .quantity = (int32_t) it->quantity,
 						    .money = it->kind == GAME_ITEM_MONEY};
 }
 
@@ -126,8 +135,11 @@ world(void)
 	floor_thing(it);
 	it = add_item(49, "a red gem", GAME_ITEM_MISC, 1);
 	it->owner_item = 48;
-	st.coin = (struct game_item){.template_id = 900, .name = "some gold coins", .description = "",
-				     .kind = GAME_ITEM_MONEY, .stackable = true};
+	st.coin = (struct game_item){.template_id = 900,
+				     .name = "some gold coins",
+				     .description = "",
+				     .kind = GAME_ITEM_MONEY,
+				     .stackable = true};
 	for (int i = 0; i < 16; i++)
 		st.new_ids[st.nnew_ids++] = 1000 + i;
 	st.instances[st.ninstances++] = 1;
@@ -183,17 +195,36 @@ arena(void)
 	st.chars[0].xp = 100;
 	st.chars[0].hp_at_ms = env.now_ms;
 	m = &st.mobs[st.nmobs++];
-	*m = (struct game_mob){.id = 5, .instance_id = 1, .name = "a grey wolf", .description = "A wolf.", .room_id = 1,
-			       .level = 1, .hp = 10, .max_hp = 10, .hp_at_ms = env.now_ms, .spawn_room = 1,
-			       .damage = {1, 4, 0}, .gold_min = 3, .gold_max = 3, .respawn_ms = 30000, .locked = true};
-	m->loot[0] = (struct game_loot){.tmpl = {.template_id = 80, .name = "a wolf pelt", .description = "",
-						 .kind = GAME_ITEM_MISC, .weight = 2},
+	*m = (struct game_mob){.id = 5,
+			       .instance_id = 1,
+			       .name = "a grey wolf",
+			       .description = "A wolf.",
+			       .room_id = 1,
+			       .level = 1,
+			       .hp = 10,
+			       .max_hp = 10,
+			       .hp_at_ms = env.now_ms,
+			       .spawn_room = 1,
+			       .damage = {1, 4, 0},
+			       .gold_min = 3,
+			       .gold_max = 3,
+			       .respawn_ms = 30000,
+			       .locked = true};
+	m->loot[0] = (struct game_loot){.tmpl = {.template_id = 80,
+						 .name = "a wolf pelt",
+						 .description = "",
+						 .kind = GAME_ITEM_MISC,
+						 .weight = 2},
 					.chance = 100};
 	m->nloot = 1;
-	st.corpse = (struct game_item){.template_id = 90, .name = "a corpse", .description = "",
-				       .kind = GAME_ITEM_CONTAINER, .weight = 500, .capacity = 1000};
-	st.recall[st.nrecall++] = (struct game_recall){.instance_id = 1, .room_id = 2, .xp_percent = 10,
-						       .gold_percent = 50};
+	st.corpse = (struct game_item){.template_id = 90,
+				       .name = "a corpse",
+				       .description = "",
+				       .kind = GAME_ITEM_CONTAINER,
+				       .weight = 500,
+				       .capacity = 1000};
+	st.recall[st.nrecall++] =
+		(struct game_recall){.instance_id = 1, .room_id = 2, .xp_percent = 10, .gold_percent = 50};
 	st.rooms[1].items[0] = (struct game_thing){0};
 }
 
@@ -219,11 +250,10 @@ log_outcome(struct fight_log *log, const struct game_outcome *o)
 		for (size_t j = 0; j < ev->nfields && log->len < sizeof(log->bytes); j++) {
 			const struct game_field *fl = &ev->fields[j];
 
-			n = fl->type == GAME_FIELD_I64
-				    ? snprintf(log->bytes + log->len, sizeof(log->bytes) - log->len, " %s=%lld", fl->key,
-					       (long long) fl->i64)
-				    : snprintf(log->bytes + log->len, sizeof(log->bytes) - log->len, " %s=%s", fl->key,
-					       fl->str);
+			n = fl->type == GAME_FIELD_I64 ? snprintf(log->bytes + log->len, sizeof(log->bytes) - log->len,
+								  " %s=%lld", fl->key, (long long) fl->i64)
+						       : snprintf(log->bytes + log->len, sizeof(log->bytes) - log->len,
+								  " %s=%s", fl->key, fl->str);
 			log->len += n > 0 ? (size_t) n : 0;
 			if (log->len >= sizeof(log->bytes))
 				log->len = sizeof(log->bytes) - 1;
@@ -234,8 +264,8 @@ log_outcome(struct fight_log *log, const struct game_outcome *o)
 int
 fight(uint64_t seed, int max_rounds, struct fight_log *log)
 {
-	struct game_action a = {.id = 77, .verb = GAME_VERB_KILL, .actor_char = 10, .room_id = 1, .target_mob = 5,
-				.seed = seed};
+	struct game_action a = {
+		.id = 77, .verb = GAME_VERB_KILL, .actor_char = 10, .room_id = 1, .target_mob = 5, .seed = seed};
 	struct game_env e = {.now_ms = env.now_ms, .rng_state = seed};
 	struct game_followup f;
 	int rounds = 0;

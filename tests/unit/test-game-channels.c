@@ -36,7 +36,8 @@ test_channels(void)
 	ev = find_event(&out, "ChannelMuted");
 	tap_ok(out.result == GAME_OK && st.chars[0].muted == GAME_CHANNEL_GOSSIP && st.chars[0].channels_set && ev,
 	       "mute gossip: the account's gossip is muted, written back");
-	tap_is_str(field(ev, "muted_channels"), "[\"gossip\"]", "mute: the event carries the whole list (the publisher's filter)");
+	tap_is_str(field(ev, "muted_channels"), "[\"gossip\"]",
+		   "mute: the event carries the whole list (the publisher's filter)");
 	run((struct game_action){.verb = GAME_VERB_MUTE, .text = "ooc"});
 	tap_is_str(field(find_event(&out, "ChannelMuted"), "muted_channels"), "[\"gossip\",\"ooc\"]", "mute ooc too");
 	run((struct game_action){.verb = GAME_VERB_MUTE, .text = "gossip"});

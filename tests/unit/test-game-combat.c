@@ -38,13 +38,14 @@ test_kill(void)
 	tap_ok(out.events[0].streams[0].kind == GAME_STREAM_ROOM && out.events[0].streams[0].id == 1,
 	       "kill: told to the room");
 	tap_is_str(field(&out.events[0], "text_self"), "You attack a grey wolf!", "kill: attacker's text");
-	tap_ok(st.chars[0].fighting == 5 && st.chars[0].fight_id == 77 && st.chars[0].dirty, "kill: Alice fights the wolf");
+	tap_ok(st.chars[0].fighting == 5 && st.chars[0].fight_id == 77 && st.chars[0].dirty,
+	       "kill: Alice fights the wolf");
 	tap_ok(st.mobs[0].fighting == 10 && st.mobs[0].dirty, "kill: the wolf fights back at Alice");
 	tap_is_int(out.nfollowups, 1, "kill: schedules one round");
 	f = &out.followups[0];
 	tap_ok(f->action.verb == GAME_VERB_ROUND && f->delay_ms == 0 && f->action.fight_id == 77 &&
-		       f->action.recall_room == 2 && f->nlock_rooms == 2 && f->lock_rooms[1] == 2 && f->lock_char == 10 &&
-		       f->lock_mob == 5,
+		       f->action.recall_room == 2 && f->nlock_rooms == 2 && f->lock_rooms[1] == 2 &&
+		       f->lock_char == 10 && f->lock_mob == 5,
 	       "kill: the first round is due now and locks the fight's room, the recall room, both fighters");
 }
 
@@ -108,7 +109,8 @@ test_rounds_and_mob_death(void)
 	tap_ok(rounds > 0 && rounds < 100, "round: the fight ends (%d rounds)", rounds);
 	ev = find_event(&out, "MobDied");
 	tap_ok(ev != NULL, "round: the wolf dies");
-	tap_ok(ev && ev->streams[0].kind == GAME_STREAM_ROOM && ev->streams[0].id == 1, "death: MobDied told to the room");
+	tap_ok(ev && ev->streams[0].kind == GAME_STREAM_ROOM && ev->streams[0].id == 1,
+	       "death: MobDied told to the room");
 	tap_ok(st.mobs[0].dead && st.mobs[0].hp == 0 && st.mobs[0].dirty && st.rooms[0].nmobs == 0,
 	       "death: the wolf is dead and gone from the room's list");
 	for (size_t i = 0; i < st.nitems; i++) {
@@ -132,11 +134,13 @@ test_rounds_and_mob_death(void)
 	tap_ok(field_i64(ev, "corpse_id") == (corpse ? corpse->id : -2), "death: MobDied names the corpse");
 	ev = find_event(&out, "ExperienceGained");
 	tap_ok(ev && field_i64(ev, "xp") == 25 && st.chars[0].xp == 125, "death: the killer gains 25 experience");
-	tap_ok(ev && ev->streams[0].kind == GAME_STREAM_CHAR && ev->streams[0].id == 10, "death: told to the killer alone");
+	tap_ok(ev && ev->streams[0].kind == GAME_STREAM_CHAR && ev->streams[0].id == 10,
+	       "death: told to the killer alone");
 	tap_ok(st.chars[0].fighting == 0 && st.chars[0].fight_id == 0, "death: the fight is over");
 	tap_is_int(out.nfollowups, 2, "death: decay and respawn are scheduled");
-	tap_ok(out.followups[0].action.verb == GAME_VERB_DECAY && out.followups[0].delay_ms == game_rules.corpse_decay_ms &&
-		       corpse && out.followups[0].lock_item == corpse->id,
+	tap_ok(out.followups[0].action.verb == GAME_VERB_DECAY &&
+		       out.followups[0].delay_ms == game_rules.corpse_decay_ms && corpse &&
+		       out.followups[0].lock_item == corpse->id,
 	       "decay: scheduled at the rules' default, locking the corpse");
 	tap_ok(out.followups[1].action.verb == GAME_VERB_RESPAWN && out.followups[1].delay_ms == 30000 &&
 		       out.followups[1].lock_mob == 5 && out.followups[1].lock_rooms[0] == 1,
@@ -191,7 +195,8 @@ test_char_death(void)
 	       "char death: the fight is over, no more rounds; she looks around the recall room");
 	ev = NULL;
 	for (size_t i = 0; i < out.nevents; i++)
-		if (strcmp(out.events[i].type, "DamageDealt") == 0 && strcmp(field(&out.events[i], "attacker_kind"), "mob") == 0)
+		if (strcmp(out.events[i].type, "DamageDealt") == 0 &&
+		    strcmp(field(&out.events[i], "attacker_kind"), "mob") == 0)
 			ev = &out.events[i];
 	tap_ok(ev && field(ev, "text_target") && !field(ev, "text_self") && field_i64(ev, "target_id") == 10,
 	       "round: the mob's blow reads as text_target, aimed at her id");
@@ -216,7 +221,8 @@ test_flee(void)
 				       "flee fails: still here, still fighting");
 		} else if (find_event(&out, "Fled")) {
 			if (!fled++) {
-				tap_ok(st.chars[0].room_id == 2 && st.chars[0].fighting == 0 && st.chars[0].fight_id == 0,
+				tap_ok(st.chars[0].room_id == 2 && st.chars[0].fighting == 0 &&
+					       st.chars[0].fight_id == 0,
 				       "flee succeeds: in the lane, out of the fight");
 				tap_ok(find_event(&out, "CharacterMoved") && find_event(&out, "CharacterArrived"),
 				       "flee succeeds: arrives, and the connection follows");
@@ -248,7 +254,8 @@ test_separation(void)
 	f = out.followups[0];
 	st.chars[0].fight_id = 78; /* fled and started another fight */
 	(void) run_followup(&f, &out);
-	tap_ok(out.nevents == 0 && out.nfollowups == 0 && st.mobs[0].hp == 10, "round: a round of an old fight does nothing");
+	tap_ok(out.nevents == 0 && out.nfollowups == 0 && st.mobs[0].hp == 10,
+	       "round: a round of an old fight does nothing");
 }
 
 static void
@@ -344,9 +351,8 @@ test_mob_actor(void)
 	       "mob actor: say, to the room");
 	a = (struct game_action){.id = 91, .verb = GAME_VERB_KILL, .actor_mob = 5, .room_id = 1, .target_char = 10};
 	r = game_apply(&st, &a, &e, &out);
-	tap_ok(r == 0 && out.result == GAME_OK && st.chars[0].fighting == 5 &&
-		       st.chars[0].fight_id == 91 && st.mobs[0].fighting == 10 && out.nfollowups == 1 &&
-		       out.followups[0].action.actor_char == 10,
+	tap_ok(r == 0 && out.result == GAME_OK && st.chars[0].fighting == 5 && st.chars[0].fight_id == 91 &&
+		       st.mobs[0].fighting == 10 && out.nfollowups == 1 && out.followups[0].action.actor_char == 10,
 	       "mob actor: kill starts the character's fight, rounds and all");
 	ev = find_event(&out, "CombatStarted");
 	tap_ok(ev && field(ev, "text_target") && strcmp(field(ev, "text_target"), "A grey wolf attacks you!") == 0,
@@ -355,22 +361,22 @@ test_mob_actor(void)
 	r = game_apply(&st, &a, &e, &out);
 	tap_ok(r == 0 && out.result == GAME_REJECTED && out.nevents == 0,
 	       "mob actor: refused without events (a mob has no stream): already fighting");
-	a = (struct game_action){.id = 93, .verb = GAME_VERB_GET, .actor_mob = 5, .room_id = 1, .items = {47}, .nitems = 1};
+	a = (struct game_action){
+		.id = 93, .verb = GAME_VERB_GET, .actor_mob = 5, .room_id = 1, .items = {47}, .nitems = 1};
 	r = game_apply(&st, &a, &e, &out);
-	tap_ok(r == 0 && out.result == GAME_OK && item(47)->owner_mob == 5 &&
-		       !item(47)->owner_room && !on_floor_list(47) && item(47)->dirty,
+	tap_ok(r == 0 && out.result == GAME_OK && item(47)->owner_mob == 5 && !item(47)->owner_room &&
+		       !on_floor_list(47) && item(47)->dirty,
 	       "mob actor: get takes a thing off the floor");
 	a.verb = GAME_VERB_DROP;
 	r = game_apply(&st, &a, &e, &out);
-	tap_ok(r == 0 && out.result == GAME_OK && item(47)->owner_room == 1 &&
-		       !item(47)->owner_mob && on_floor_list(47),
+	tap_ok(r == 0 && out.result == GAME_OK && item(47)->owner_room == 1 && !item(47)->owner_mob &&
+		       on_floor_list(47),
 	       "mob actor: drop puts it back");
-	a = (struct game_action){.id = 94, .verb = GAME_VERB_MOVE, .actor_mob = 5, .room_id = 1, .dir = GAME_DIR_NORTH,
-				 .to_room_id = 2};
+	a = (struct game_action){
+		.id = 94, .verb = GAME_VERB_MOVE, .actor_mob = 5, .room_id = 1, .dir = GAME_DIR_NORTH, .to_room_id = 2};
 	r = game_apply(&st, &a, &e, &out);
-	tap_ok(r == 0 && out.result == GAME_OK && st.mobs[0].room_id == 2 &&
-		       st.rooms[0].nmobs == 0 && st.rooms[1].nmobs == 1 && find_event(&out, "MobLeft") &&
-		       find_event(&out, "MobArrived"),
+	tap_ok(r == 0 && out.result == GAME_OK && st.mobs[0].room_id == 2 && st.rooms[0].nmobs == 0 &&
+		       st.rooms[1].nmobs == 1 && find_event(&out, "MobLeft") && find_event(&out, "MobArrived"),
 	       "mob actor: move, seen leaving and arriving");
 	a = (struct game_action){.id = 95, .verb = GAME_VERB_SAY, .actor_mob = 5, .room_id = 1, .text = "grr"};
 	r = game_apply(&st, &a, &e, &out);

@@ -65,7 +65,8 @@ consistent(const char **why)
 {
 	for (size_t i = 0; i < st.nitems; i++) {
 		const struct game_item *it = &st.items[i];
-		int owners = (it->owner_char != 0) + (it->owner_room != 0) + (it->owner_item != 0) + (it->owner_mob != 0);
+		int owners =
+			(it->owner_char != 0) + (it->owner_room != 0) + (it->owner_item != 0) + (it->owner_mob != 0);
 		int64_t w = 0;
 		int32_t n = 0;
 
@@ -137,23 +138,44 @@ walk_mobs(void)
 	for (int k = 0; k < 2; k++) {
 		struct game_mob *m = &st.mobs[st.nmobs++];
 
-		*m = (struct game_mob){.id = 5 + k, .instance_id = 1, .name = k ? "a rat" : "a grey wolf",
-				       .description = "", .room_id = 1 + k, .level = 1, .hp = 6, .max_hp = 6,
-				       .spawn_room = 1 + k, .damage = {1, 3, 0}, .gold_min = 1, .gold_max = 9,
+		*m = (struct game_mob){.id = 5 + k,
+				       .instance_id = 1,
+				       .name = k ? "a rat" : "a grey wolf",
+				       .description = "",
+				       .room_id = 1 + k,
+				       .level = 1,
+				       .hp = 6,
+				       .max_hp = 6,
+				       .spawn_room = 1 + k,
+				       .damage = {1, 3, 0},
+				       .gold_min = 1,
+				       .gold_max = 9,
 				       .locked = true};
-		m->loot[0] = (struct game_loot){.tmpl = {.template_id = 60, .name = "a pebble", .description = "",
-							 .kind = GAME_ITEM_FOOD, .stackable = true},
+		m->loot[0] = (struct game_loot){.tmpl = {.template_id = 60,
+							 .name = "a pebble",
+							 .description = "",
+							 .kind = GAME_ITEM_FOOD,
+							 .stackable = true},
 						.chance = 70};
-		m->loot[1] = (struct game_loot){.tmpl = {.template_id = 61, .name = "an apple", .description = "",
-							 .kind = GAME_ITEM_FOOD, .weight = 1, .stackable = true},
+		m->loot[1] = (struct game_loot){.tmpl = {.template_id = 61,
+							 .name = "an apple",
+							 .description = "",
+							 .kind = GAME_ITEM_FOOD,
+							 .weight = 1,
+							 .stackable = true},
 						.chance = 40};
 		m->nloot = 2;
-		st.rooms[k].mobs[st.rooms[k].nmobs++] = (struct game_thing){.id = m->id, .name = m->name, .quantity = 1};
+		st.rooms[k].mobs[st.rooms[k].nmobs++] =
+			(struct game_thing){.id = m->id, .name = m->name, .quantity = 1};
 	}
-	st.corpse = (struct game_item){.template_id = 90, .name = "a corpse", .description = "",
-				       .kind = GAME_ITEM_CONTAINER, .weight = 500, .capacity = 1000};
-	st.recall[st.nrecall++] = (struct game_recall){.instance_id = 1, .room_id = 2, .xp_percent = 10,
-						       .gold_percent = 50};
+	st.corpse = (struct game_item){.template_id = 90,
+				       .name = "a corpse",
+				       .description = "",
+				       .kind = GAME_ITEM_CONTAINER,
+				       .weight = 500,
+				       .capacity = 1000};
+	st.recall[st.nrecall++] =
+		(struct game_recall){.instance_id = 1, .room_id = 2, .xp_percent = 10, .gold_percent = 50};
 }
 
 static int64_t
@@ -204,7 +226,8 @@ want_worn(const struct game_item *it, int64_t who)
 static bool
 want_container(const struct game_item *it, int64_t who)
 {
-	return it->kind == GAME_ITEM_CONTAINER && (it->owner_char == who || it->owner_room == st.chars[who - 10].room_id);
+	return it->kind == GAME_ITEM_CONTAINER &&
+	       (it->owner_char == who || it->owner_room == st.chars[who - 10].room_id);
 }
 
 /*
@@ -226,9 +249,15 @@ test_conservation(void)
 
 	world();
 	for (int c = 2; c < NACTORS; c++)
-		st.chars[c] = (struct game_char){.id = 10 + c, .name = c == 2 ? "Carol" : "Dave", .room_id = 1 + c % 2,
-						 .instance_id = 1, .level = c, .gold = 50 * c, .locked = true,
-						 .weighed = true, .possessions = true};
+		st.chars[c] = (struct game_char){.id = 10 + c,
+						 .name = c == 2 ? "Carol" : "Dave",
+						 .room_id = 1 + c % 2,
+						 .instance_id = 1,
+						 .level = c,
+						 .gold = 50 * c,
+						 .locked = true,
+						 .weighed = true,
+						 .possessions = true};
 	st.chars[0].room_id = 1;
 	st.chars[1].room_id = 2;
 	st.nchars = NACTORS;
@@ -248,7 +277,8 @@ test_conservation(void)
 		bag->capacity = 12;
 		bag->owner_room = 2;
 		bag->contents = true;
-		st.rooms[1].items[st.rooms[1].nitems++] = (struct game_thing){.id = 70, .name = "a sack", .quantity = 1};
+		st.rooms[1].items[st.rooms[1].nitems++] =
+			(struct game_thing){.id = 70, .name = "a sack", .quantity = 1};
 	}
 	walk_mobs();
 	for (int c = 0; c < NACTORS; c++)
@@ -373,8 +403,10 @@ test_conservation(void)
 			break;
 		}
 	}
-	tap_ok(bad == 0, "conservation: no item or coin created or destroyed, weights exact (%d applied, %d refused, "
-			 "%d stale)", applied, rejected, stale);
+	tap_ok(bad == 0,
+	       "conservation: no item or coin created or destroyed, weights exact (%d applied, %d refused, "
+	       "%d stale)",
+	       applied, rejected, stale);
 	tap_ok(applied > 1000 && rejected > 50, "conservation: the walk exercised the rules (%d applied, %d refused)",
 	       applied, rejected);
 	for (size_t i = 0; i < st.nitems; i++)

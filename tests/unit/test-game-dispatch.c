@@ -19,8 +19,8 @@ test_names(void)
 	for (int d = 0; d < _GAME_DIR_MAX; d++) {
 		tap_is_int(game_dir_from_string(game_dir_to_string((enum game_dir) d)), d, "names: dir %s round-trips",
 			   game_dir_to_string((enum game_dir) d));
-		tap_is_int(game_dir_opposite(game_dir_opposite((enum game_dir) d)), d, "names: opposite of opposite of %s",
-			   game_dir_to_string((enum game_dir) d));
+		tap_is_int(game_dir_opposite(game_dir_opposite((enum game_dir) d)), d,
+			   "names: opposite of opposite of %s", game_dir_to_string((enum game_dir) d));
 	}
 	tap_is_int(game_dir_from_string("sideways"), _GAME_DIR_INVALID, "names: unknown dir is invalid");
 	tap_is_int(game_verb_from_string("say"), GAME_VERB_SAY, "names: say parses");

@@ -28,8 +28,12 @@ setup_door(enum game_closable state)
 static void
 give_key(void)
 {
-	st.items[st.nitems++] = (struct game_item){.id = 500, .template_id = 77, .name = "a small iron key",
-						   .description = "", .kind = GAME_ITEM_KEY, .quantity = 1,
+	st.items[st.nitems++] = (struct game_item){.id = 500,
+						   .template_id = 77,
+						   .name = "a small iron key",
+						   .description = "",
+						   .kind = GAME_ITEM_KEY,
+						   .quantity = 1,
 						   .owner_char = 10};
 	st.chars[0].possessions = true;
 }
@@ -37,8 +41,13 @@ give_key(void)
 static struct game_action
 door_action(enum game_verb v)
 {
-	return (struct game_action){.id = 40, .verb = v, .actor_char = 10, .room_id = 1, .to_room_id = 2,
-				    .dir = GAME_DIR_NORTH, .has_dir = true};
+	return (struct game_action){.id = 40,
+				    .verb = v,
+				    .actor_char = 10,
+				    .room_id = 1,
+				    .to_room_id = 2,
+				    .dir = GAME_DIR_NORTH,
+				    .has_dir = true};
 }
 
 static void
@@ -57,7 +66,11 @@ static void
 test_doors(void)
 {
 	struct game_action a = door_action(GAME_VERB_UNLOCK);
-	struct game_action mv = {.id = 41, .verb = GAME_VERB_MOVE, .actor_char = 10, .room_id = 1, .to_room_id = 2,
+	struct game_action mv = {.id = 41,
+				 .verb = GAME_VERB_MOVE,
+				 .actor_char = 10,
+				 .room_id = 1,
+				 .to_room_id = 2,
 				 .dir = GAME_DIR_NORTH};
 
 	/* Locked: no way through, no opening, no unlocking without the key. */
@@ -117,8 +130,13 @@ test_doors(void)
 	tap_is_int(st.chars[0].room_id, 2, "door open move: Alice is north");
 
 	/* From the other side: close it, then lock it with the key she carries. */
-	a = (struct game_action){.id = 42, .verb = GAME_VERB_CLOSE, .actor_char = 10, .room_id = 2, .to_room_id = 1,
-				 .dir = GAME_DIR_SOUTH, .has_dir = true};
+	a = (struct game_action){.id = 42,
+				 .verb = GAME_VERB_CLOSE,
+				 .actor_char = 10,
+				 .room_id = 2,
+				 .to_room_id = 1,
+				 .dir = GAME_DIR_SOUTH,
+				 .has_dir = true};
 	tap_is_int(game_apply(&st, &a, &env, &out), 0, "door close far side: applies");
 	tap_is_str(out.events[0].type, "DoorClosed", "door close far side: DoorClosed");
 	tap_is_int(st.rooms[0].doors[GAME_DIR_NORTH], GAME_CLOSED, "door close far side: both sides closed");
@@ -135,10 +153,16 @@ test_doors(void)
 	expect_reject(GAME_VERB_LOCK, "no_lock", "The iron-bound trapdoor has no lock.", "door no lock");
 	/* Containers open and close; none has a lock content could give a key for. */
 	setup();
-	st.items[0] = (struct game_item){.id = 700, .name = "a weathered crate", .description = "",
-					 .kind = GAME_ITEM_CONTAINER, .quantity = 1, .owner_room = 1, .locked = true};
+	st.items[0] = (struct game_item){.id = 700,
+					 .name = "a weathered crate",
+					 .description = "",
+					 .kind = GAME_ITEM_CONTAINER,
+					 .quantity = 1,
+					 .owner_room = 1,
+					 .locked = true};
 	st.nitems = 1;
-	a = (struct game_action){.id = 43, .verb = GAME_VERB_CLOSE, .actor_char = 10, .room_id = 1, .container_id = 700};
+	a = (struct game_action){
+		.id = 43, .verb = GAME_VERB_CLOSE, .actor_char = 10, .room_id = 1, .container_id = 700};
 	tap_is_int(game_apply(&st, &a, &env, &out), 0, "close crate: applies");
 	tap_is_str(out.events[0].type, "ContainerClosed", "close crate: ContainerClosed");
 	tap_is_str(field(&out.events[0], "text_self"), "You close a weathered crate.", "close crate: text");

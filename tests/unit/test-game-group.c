@@ -63,7 +63,8 @@ test_invite_accept_leave(void)
 		run_followup(&f, &o2);
 		tap_ok(o2.result == GAME_OK && o2.nevents == 1 && o2.events[0].streams[0].id == 11,
 		       "group_hear: told to Bob's stream");
-		tap_is_str(field(&o2.events[0], "text"), "Alice tells the group, 'rats ahead'", "group_hear: Bob reads it");
+		tap_is_str(field(&o2.events[0], "text"), "Alice tells the group, 'rats ahead'",
+			   "group_hear: Bob reads it");
 	}
 
 	run((struct game_action){.verb = GAME_VERB_GROUP_LEAVE});
@@ -122,9 +123,9 @@ test_shared_xp(void)
 
 	arena(); /* the wolf is worth 25; Alice has 100 */
 	st.chars[0].group_id = 10;
-	st.chars[1].group_id = 10;  /* Bob, in the square */
+	st.chars[1].group_id = 10; /* Bob, in the square */
 	st.chars[1].xp = 7;
-	st.chars[2].group_id = 10;  /* Carol, in the lane: no share */
+	st.chars[2].group_id = 10; /* Carol, in the lane: no share */
 	st.chars[st.nchars++] = (struct game_char){.id = 13, .name = "Dave", .room_id = 1, .group_id = 10};
 	st.chars[st.nchars++] = (struct game_char){.id = 14, .name = "Eve", .room_id = 1, .group_id = 99};
 	rounds = kill_wolf();
@@ -181,7 +182,8 @@ test_shared_xp(void)
 	st.chars[0].group_id = 10;
 	st.chars[2].group_id = 10;
 	kill_wolf();
-	tap_ok(!find_event(&out, "ExperienceShared") && st.chars[0].xp == 125, "no member in the room: all to the killer");
+	tap_ok(!find_event(&out, "ExperienceShared") && st.chars[0].xp == 125,
+	       "no member in the room: all to the killer");
 }
 
 int

@@ -16,8 +16,8 @@
 static void
 test_give(void)
 {
-	struct game_action a = {.id = 5, .verb = GAME_VERB_GIVE, .actor_char = 10, .room_id = 1, .target_char = 11,
-				.amount = 30};
+	struct game_action a = {
+		.id = 5, .verb = GAME_VERB_GIVE, .actor_char = 10, .room_id = 1, .target_char = 11, .amount = 30};
 
 	setup();
 	st.chars[0].gold = 100;
@@ -35,7 +35,8 @@ test_give(void)
 	tap_is_int(game_apply(&st, &a, &env, &out), 0, "give too much: applies");
 	tap_is_int(out.result, GAME_REJECTED, "give too much: rejected");
 	tap_is_str(field(&out.events[0], "reason"), "not_enough_gold", "give too much: not_enough_gold");
-	tap_is_str(field(&out.events[0], "text"), "You have only 70 gold coins.", "give too much: says how much there is");
+	tap_is_str(field(&out.events[0], "text"), "You have only 70 gold coins.",
+		   "give too much: says how much there is");
 	tap_ok(st.chars[0].gold == 70 && st.chars[1].gold == 35, "give too much: no gold moves");
 
 	a.amount = 1;
@@ -53,13 +54,18 @@ test_give(void)
 
 	setup();
 	st.chars[1].locked = true;
-	st.items[0] = (struct game_item){.id = 40, .name = "a long sword", .owner_char = 10, .quantity = 1,
-					 .weight = 6, .locked = true};
+	st.items[0] = (struct game_item){
+		.id = 40, .name = "a long sword", .owner_char = 10, .quantity = 1, .weight = 6, .locked = true};
 	st.nitems = 1;
 	st.chars[0].carried_weight = 6;
 	st.chars[0].weighed = st.chars[1].weighed = true;
-	a = (struct game_action){.id = 6, .verb = GAME_VERB_GIVE, .actor_char = 10, .room_id = 1, .target_char = 11,
-				 .items = {40}, .nitems = 1};
+	a = (struct game_action){.id = 6,
+				 .verb = GAME_VERB_GIVE,
+				 .actor_char = 10,
+				 .room_id = 1,
+				 .target_char = 11,
+				 .items = {40},
+				 .nitems = 1};
 	tap_is_int(game_apply(&st, &a, &env, &out), 0, "give item: applies");
 	tap_ok(st.items[0].owner_char == 11 && st.items[0].dirty, "give item: Bob owns the sword");
 	tap_is_str(field(&out.events[0], "text"), "Alice gives a long sword to Bob.", "give item: observers' text");
@@ -81,7 +87,8 @@ test_get(void)
 	const char *text;
 
 	world();
-	tap_is_int(run((struct game_action){.verb = GAME_VERB_GET, .items = {47}, .nitems = 1}), 0, "get bread: applies");
+	tap_is_int(run((struct game_action){.verb = GAME_VERB_GET, .items = {47}, .nitems = 1}), 0,
+		   "get bread: applies");
 	tap_is_int(out.result, GAME_OK, "get bread: ok");
 	tap_is_str(out.events[0].type, "ItemTaken", "get bread: ItemTaken");
 	tap_is_int(out.events[0].streams[0].kind, GAME_STREAM_ROOM, "get bread: on the room stream");
@@ -100,15 +107,18 @@ test_get(void)
 	       "get 2 of 3 bread: a new stack of 2 (a reserved id) for Alice");
 	tap_is_int(alice->carried_weight, 12, "get 2 of 3 bread: weight 10 + 2");
 	tap_is_str(field(&out.events[0], "text_self"), "You get a loaf of bread (x2).", "get 2 of 3 bread: text");
-	tap_ok(strstr(field(&out.events[0], "items"), "\"id\":1000") != NULL, "get 2 of 3 bread: the event names the new id");
+	tap_ok(strstr(field(&out.events[0], "items"), "\"id\":1000") != NULL,
+	       "get 2 of 3 bread: the event names the new id");
 
 	world();
-	tap_is_int(run((struct game_action){.verb = GAME_VERB_GET, .items = {45}, .nitems = 1}), 0, "get anvil: applies");
+	tap_is_int(run((struct game_action){.verb = GAME_VERB_GET, .items = {45}, .nitems = 1}), 0,
+		   "get anvil: applies");
 	tap_is_int(out.result, GAME_REJECTED, "get anvil: rejected");
 	tap_is_str(field(&out.events[0], "reason"), "too_heavy", "get anvil: too_heavy");
 	tap_is_str(field(&out.events[0], "text"), "You can't carry an iron anvil: it is too heavy for you.",
 		   "get anvil: says why");
-	tap_ok(item(45)->owner_room == 1 && !item(45)->dirty && alice->carried_weight == 10, "get anvil: nothing moved");
+	tap_ok(item(45)->owner_room == 1 && !item(45)->dirty && alice->carried_weight == 10,
+	       "get anvil: nothing moved");
 
 	world();
 	run((struct game_action){.verb = GAME_VERB_GET, .items = {43, 45, 47}, .nitems = 3});
@@ -118,7 +128,8 @@ test_get(void)
 		       strstr(text, "\nYou can't carry an iron anvil"),
 	       "get all: what was taken, then what was not");
 	tap_ok(!strstr(field(&out.events[0], "text"), "anvil"), "get all: the room hears only what happened");
-	tap_ok(strstr(field(&out.events[0], "refused"), "\"reason\":\"too_heavy\"") != NULL, "get all: refusals as data");
+	tap_ok(strstr(field(&out.events[0], "refused"), "\"reason\":\"too_heavy\"") != NULL,
+	       "get all: refusals as data");
 	tap_is_int(alice->carried_weight, 10 + 3 + 3, "get all: the backpack counts with its torch");
 
 	world();
@@ -128,7 +139,8 @@ test_get(void)
 	tap_is_str(field(&out.events[0], "text_self"), "You get 12 gold coins.", "get coins: text");
 	world();
 	run((struct game_action){.verb = GAME_VERB_GET, .items = {46}, .nitems = 1, .amount = 5});
-	tap_ok(alice->gold == 25 && item(46)->quantity == 7 && !item(46)->deleted, "get 5 coins: the pile shrinks to 7");
+	tap_ok(alice->gold == 25 && item(46)->quantity == 7 && !item(46)->deleted,
+	       "get 5 coins: the pile shrinks to 7");
 	tap_ok(st.rooms[0].items[2].quantity == 7, "get 5 coins: the floor shows 7");
 	run((struct game_action){.verb = GAME_VERB_GET, .items = {46}, .nitems = 1, .amount = 8});
 	tap_is_int(out.result, GAME_STALE, "get 8 of 7 coins: stale, the pile shrank since planning");
@@ -152,7 +164,8 @@ test_get(void)
 	item(47)->owner_room = 0;
 	item(47)->owner_char = 11;
 	run((struct game_action){.verb = GAME_VERB_GET, .items = {47}, .nitems = 1});
-	tap_is_int(out.result, GAME_STALE, "get bread Bob took meanwhile: stale (re-planned: another loaf, or \"not here\")");
+	tap_is_int(out.result, GAME_STALE,
+		   "get bread Bob took meanwhile: stale (re-planned: another loaf, or \"not here\")");
 	tap_is_int(out.nevents, 0, "get bread Bob took meanwhile: no events");
 	world();
 	item(47)->locked = false;
@@ -227,8 +240,10 @@ test_put(void)
 	       "put: in the backpack, which now holds 4");
 	tap_is_int(alice->carried_weight, 7, "put into a backpack on the floor: 3 lighter");
 	run((struct game_action){.verb = GAME_VERB_PUT, .items = {40}, .nitems = 1, .container_id = 43});
-	tap_is_str(field(&out.events[0], "reason"), "container_full", "put sword (6) in a backpack holding 4 of 9: full");
-	tap_is_str(field(&out.events[0], "text"), "A long sword won't fit in a canvas backpack.", "container full: text");
+	tap_is_str(field(&out.events[0], "reason"), "container_full",
+		   "put sword (6) in a backpack holding 4 of 9: full");
+	tap_is_str(field(&out.events[0], "text"), "A long sword won't fit in a canvas backpack.",
+		   "container full: text");
 	tap_ok(item(40)->owner_char == 10, "container full: the sword stays");
 	world();
 	run((struct game_action){.verb = GAME_VERB_PUT, .items = {41}, .nitems = 1, .container_id = 48});
@@ -259,8 +274,10 @@ test_give_items(void)
 	world();
 	run((struct game_action){.verb = GAME_VERB_GIVE, .items = {40, 41}, .nitems = 2, .target_char = 11});
 	tap_is_int(out.result, GAME_OK, "give sword and helm to Bob: ok");
-	tap_is_str(field(&out.events[0], "text"), "Alice gives a long sword and an iron helm to Bob.", "give: room text");
-	tap_is_str(field(&out.events[0], "text_self"), "You give a long sword and an iron helm to Bob.", "give: own text");
+	tap_is_str(field(&out.events[0], "text"), "Alice gives a long sword and an iron helm to Bob.",
+		   "give: room text");
+	tap_is_str(field(&out.events[0], "text_self"), "You give a long sword and an iron helm to Bob.",
+		   "give: own text");
 	tap_is_str(field(&out.events[0], "text_target"), "Alice gives you a long sword and an iron helm.",
 		   "give: Bob's text");
 	tap_ok(alice->carried_weight == 1 && bob->carried_weight == 9, "give: weights move");

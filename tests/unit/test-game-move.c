@@ -16,8 +16,12 @@
 static void
 test_move(void)
 {
-	struct game_action a = {
-		.id = 3, .verb = GAME_VERB_MOVE, .actor_char = 10, .room_id = 1, .to_room_id = 2, .dir = GAME_DIR_NORTH};
+	struct game_action a = {.id = 3,
+				.verb = GAME_VERB_MOVE,
+				.actor_char = 10,
+				.room_id = 1,
+				.to_room_id = 2,
+				.dir = GAME_DIR_NORTH};
 
 	setup();
 	tap_is_int(game_apply(&st, &a, &env, &out), 0, "move: applies");
@@ -64,7 +68,11 @@ test_move(void)
 static void
 test_followups(void)
 {
-	struct game_action mv = {.id = 80, .verb = GAME_VERB_MOVE, .actor_char = 10, .room_id = 1, .to_room_id = 2,
+	struct game_action mv = {.id = 80,
+				 .verb = GAME_VERB_MOVE,
+				 .actor_char = 10,
+				 .room_id = 1,
+				 .to_room_id = 2,
 				 .dir = GAME_DIR_NORTH};
 	struct game_action trig = {.id = 81, .verb = GAME_VERB_TRIGGER, .actor_char = 10, .room_id = 2};
 

@@ -39,7 +39,8 @@ test_look(void)
 		memset(longdesc, 'x', sizeof(longdesc) - 1);
 		st.rooms[0].description = longdesc;
 		tap_is_int(game_apply(&st, &a, &env, &out), 0, "look long description: applies");
-		tap_ok(!out.overflow && field(&out.events[0], "text") && strstr(field(&out.events[0], "text"), longdesc),
+		tap_ok(!out.overflow && field(&out.events[0], "text") &&
+			       strstr(field(&out.events[0], "text"), longdesc),
 		       "look long description: all of it, no overflow");
 	}
 
@@ -89,8 +90,13 @@ test_perception(void)
 	st.chars[1].room_id = 2;
 	run((struct game_action){.verb = GAME_VERB_LOOK, .target_char = 11});
 	tap_is_int(out.result, GAME_STALE, "look at Bob who left: stale");
-	st.mobs[0] = (struct game_mob){.id = 5, .name = "a grey wolf", .description = "A lean grey wolf.", .room_id = 1,
-				       .level = 5, .hp = 28, .max_hp = 28};
+	st.mobs[0] = (struct game_mob){.id = 5,
+				       .name = "a grey wolf",
+				       .description = "A lean grey wolf.",
+				       .room_id = 1,
+				       .level = 5,
+				       .hp = 28,
+				       .max_hp = 28};
 	st.nmobs = 1;
 	run((struct game_action){.verb = GAME_VERB_LOOK, .target_mob = 5});
 	tap_is_str(field(&out.events[0], "text"), "A lean grey wolf.\nA grey wolf is in perfect health.", "look wolf");
@@ -124,14 +130,17 @@ test_perception(void)
 	tap_is_str(field(&out.events[0], "text"),
 		   "You are carrying:\n  a long sword\n  a leather cap\nYou have 20 gold coins.\nWeight: 10 of 50.",
 		   "inventory: carried things (not worn ones), gold, weight");
-	tap_ok(strstr(field(&out.events[0], "items"), "\"id\":42") && !strstr(field(&out.events[0], "items"), "\"id\":41"),
+	tap_ok(strstr(field(&out.events[0], "items"), "\"id\":42") &&
+		       !strstr(field(&out.events[0], "items"), "\"id\":41"),
 	       "inventory: items as data");
 	run((struct game_action){.verb = GAME_VERB_EQUIPMENT});
 	tap_is_str(field(&out.events[0], "text"), "You are using:\n  head    an iron helm", "equipment: by slot");
-	tap_is_str(field(&out.events[0], "slots"), "{\"head\":{\"id\":41,\"name\":\"an iron helm\"}}", "equipment: data");
+	tap_is_str(field(&out.events[0], "slots"), "{\"head\":{\"id\":41,\"name\":\"an iron helm\"}}",
+		   "equipment: data");
 	run((struct game_action){.verb = GAME_VERB_SCORE});
 	tap_is_str(out.events[0].type, "Score", "score: Score");
-	tap_is_str(field(&out.events[0], "text"), "Alice, level 1 (0 experience).\nHealth: 20 of 20.\nGold: 20 coins.\nCarrying: 10 of 50.",
+	tap_is_str(field(&out.events[0], "text"),
+		   "Alice, level 1 (0 experience).\nHealth: 20 of 20.\nGold: 20 coins.\nCarrying: 10 of 50.",
 		   "score: name, level, health, gold, weight");
 	st.chars[0].possessions = false;
 	run((struct game_action){.verb = GAME_VERB_INVENTORY});
@@ -149,7 +158,8 @@ test_perception(void)
 	run((struct game_action){.verb = GAME_VERB_DROP, .amount = 3});
 	run((struct game_action){.verb = GAME_VERB_LOOK});
 	text = field(&out.events[0], "text");
-	tap_ok(text && strstr(text, "A pile of 12 gold coins lies here.") && strstr(text, "A pile of 3 gold coins lies here."),
+	tap_ok(text && strstr(text, "A pile of 12 gold coins lies here.") &&
+		       strstr(text, "A pile of 3 gold coins lies here."),
 	       "look after drop in the same batch: both piles");
 }
 
@@ -166,10 +176,10 @@ test_who(void)
 
 	st.who_read = true;
 	st.who[0] = (struct game_who){.id = 11, .name = "Bob", .level = 3, .active_ms = env.now_ms - 60000};
-	st.who[1] = (struct game_who){.id = 12, .name = "Carol", .level = 1, .active_ms = env.now_ms - 1000,
-				      .invisible = true};
-	st.who[2] = (struct game_who){.id = 13, .name = "Dora", .level = 9,
-				      .active_ms = env.now_ms - game_rules.who_window_ms - 1};
+	st.who[1] = (struct game_who){
+		.id = 12, .name = "Carol", .level = 1, .active_ms = env.now_ms - 1000, .invisible = true};
+	st.who[2] = (struct game_who){
+		.id = 13, .name = "Dora", .level = 9, .active_ms = env.now_ms - game_rules.who_window_ms - 1};
 	st.nwho = 3;
 	tap_is_int(game_apply(&st, &a, &env, &out), 0, "who: applies");
 	tap_is_int(out.result, GAME_OK, "who: ok");

@@ -26,7 +26,8 @@ test_quit_and_return(void)
 		       ev->streams[1].kind == GAME_STREAM_CHAR && ev->streams[1].id == 11,
 	       "quit: told to the room and to Bob's own stream");
 	tap_is_str(field(ev, "text"), "Bob has left the realm.", "quit: the room reads that Bob left");
-	tap_ok(st.chars[1].quit && st.chars[1].presence_set && st.chars[1].dirty, "quit: Bob is out of the world, written back");
+	tap_ok(st.chars[1].quit && st.chars[1].presence_set && st.chars[1].dirty,
+	       "quit: Bob is out of the world, written back");
 	run((struct game_action){.verb = GAME_VERB_LOOK});
 	ev = find_event(&out, "RoomDescribed");
 	tap_ok(ev && !strstr(field(ev, "text"), "Bob"), "look: Alice no longer sees Bob in the room");
@@ -95,7 +96,8 @@ test_title(void)
 	tap_ok(ev && strstr(field(ev, "text"), "Alice the Brave is here.") != NULL, "look: Bob sees Alice the Brave");
 	st.nwho = 1;
 	st.who_read = true;
-	st.who[0] = (struct game_who){.id = 10, .name = "Alice", .level = 1, .active_ms = env.now_ms, .title = "the Brave"};
+	st.who[0] =
+		(struct game_who){.id = 10, .name = "Alice", .level = 1, .active_ms = env.now_ms, .title = "the Brave"};
 	run((struct game_action){.verb = GAME_VERB_WHO, .actor_char = 11});
 	ev = find_event(&out, "WhoListed");
 	tap_ok(ev && strstr(field(ev, "text"), "Alice the Brave, level 1") != NULL, "who: shows the title");

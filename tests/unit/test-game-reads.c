@@ -43,12 +43,16 @@ has(const struct game_reads *r, enum game_read set, int64_t id)
 static void
 test_talk_reads_nothing(void)
 {
-	static const enum game_verb verbs[] = {GAME_VERB_SAY, GAME_VERB_EMOTE, GAME_VERB_SHOUT, GAME_VERB_MOVE,
-					       GAME_VERB_OPEN, GAME_VERB_FLEE, GAME_VERB_TRIGGER};
+	static const enum game_verb verbs[] = {GAME_VERB_SAY,  GAME_VERB_EMOTE, GAME_VERB_SHOUT,  GAME_VERB_MOVE,
+					       GAME_VERB_OPEN, GAME_VERB_FLEE,  GAME_VERB_TRIGGER};
 
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
-		struct game_reads *r = reads((struct game_action){.verb = verbs[i], .actor_char = 10, .room_id = 1,
-								  .text = "hi", .has_dir = true, .to_room_id = 2});
+		struct game_reads *r = reads((struct game_action){.verb = verbs[i],
+								  .actor_char = 10,
+								  .room_id = 1,
+								  .text = "hi",
+								  .has_dir = true,
+								  .to_room_id = 2});
 
 		tap_ok(total(r) == 0 && !r->who && !r->combat && r->item_rows == 0 && r->new_ids == 0,
 		       "%s reads nothing besides its locks", game_verb_to_string(verbs[i]));
@@ -65,16 +69,20 @@ test_look(void)
 	tap_ok(has(r, GAME_READ_CHARS, 11) && has(r, GAME_READ_POSSESSIONS, 11) && total(r) == 2,
 	       "look at Bob: his description and his things");
 	tap_is_int(r->item_rows, GAME_MAX_POSSESSIONS, "look at Bob: room for his possessions");
-	r = reads((struct game_action){.verb = GAME_VERB_EXAMINE, .actor_char = 10, .room_id = 1, .items = {7},
-				       .nitems = 1, .container_id = 8});
+	r = reads((struct game_action){.verb = GAME_VERB_EXAMINE,
+				       .actor_char = 10,
+				       .room_id = 1,
+				       .items = {7},
+				       .nitems = 1,
+				       .container_id = 8});
 	tap_ok(has(r, GAME_READ_ITEMS, 7) && has(r, GAME_READ_CONTENTS, 7) && has(r, GAME_READ_CONTENTS, 8) &&
 		       total(r) == 3,
 	       "examine an item in a container: the item, what is in it, the container's contents");
 	tap_is_int(r->item_rows, 1 + 2 * GAME_MAX_CONTENTS, "examine: room for the item and both contents");
 	r = reads((struct game_action){.verb = GAME_VERB_LOOK, .actor_char = 10, .room_id = 1, .target_mob = 5});
 	tap_ok(has(r, GAME_READ_MOBS, 5) && total(r) == 1, "look at a mob: the mob");
-	r = reads((struct game_action){.verb = GAME_VERB_LOOK, .actor_char = 10, .room_id = 3, .has_dir = true,
-				       .dir = GAME_DIR_NORTH});
+	r = reads((struct game_action){
+		.verb = GAME_VERB_LOOK, .actor_char = 10, .room_id = 3, .has_dir = true, .dir = GAME_DIR_NORTH});
 	tap_ok(has(r, GAME_READ_EXIT_NAMES, 3) && total(r) == 1, "look north: the room's exit names");
 	r = reads((struct game_action){.verb = GAME_VERB_LOOK, .items = {7, 7}, .nitems = 1, .container_id = 7});
 	tap_is_int(r->n[GAME_READ_CONTENTS], 1, "an id asked for twice is read once");
@@ -84,7 +92,7 @@ static void
 test_own_things(void)
 {
 	static const enum game_verb verbs[] = {GAME_VERB_EQUIPMENT, GAME_VERB_WEAR, GAME_VERB_WIELD,
-					       GAME_VERB_REMOVE, GAME_VERB_LOCK, GAME_VERB_UNLOCK};
+					       GAME_VERB_REMOVE,    GAME_VERB_LOCK, GAME_VERB_UNLOCK};
 	struct game_reads *r;
 
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
@@ -112,18 +120,19 @@ test_transfers(void)
 
 	r = reads((struct game_action){.verb = GAME_VERB_GET, .actor_char = 10, .items = {7}, .nitems = 1});
 	tap_ok(has(r, GAME_READ_WEIGHTS, 10) && total(r) == 1 && r->new_ids == 0, "get: the taker is weighed");
-	r = reads((struct game_action){.verb = GAME_VERB_GET, .actor_char = 10, .items = {7}, .nitems = 1, .amount = 3});
+	r = reads(
+		(struct game_action){.verb = GAME_VERB_GET, .actor_char = 10, .items = {7}, .nitems = 1, .amount = 3});
 	tap_ok(r->new_ids == 1 && r->item_rows == 1, "get 3 of a stack: one new id for the split");
-	r = reads((struct game_action){.verb = GAME_VERB_GIVE, .actor_char = 10, .target_char = 11, .items = {7},
-				       .nitems = 1});
+	r = reads((struct game_action){
+		.verb = GAME_VERB_GIVE, .actor_char = 10, .target_char = 11, .items = {7}, .nitems = 1});
 	tap_ok(has(r, GAME_READ_WEIGHTS, 11) && !has(r, GAME_READ_WEIGHTS, 10) && total(r) == 1,
 	       "give an item: the receiver is weighed");
 	r = reads((struct game_action){.verb = GAME_VERB_GIVE, .actor_char = 10, .target_char = 11, .amount = 5});
 	tap_ok(total(r) == 0 && r->new_ids == 0, "give gold: no weights, no new ids");
 	r = reads((struct game_action){.verb = GAME_VERB_DROP, .actor_char = 10, .amount = 5});
 	tap_ok(total(r) == 0 && r->new_ids == 1 && r->item_rows == 1, "drop gold: one new id for the pile");
-	r = reads((struct game_action){.verb = GAME_VERB_PUT, .actor_char = 10, .items = {7}, .nitems = 1,
-				       .container_id = 8});
+	r = reads((struct game_action){
+		.verb = GAME_VERB_PUT, .actor_char = 10, .items = {7}, .nitems = 1, .container_id = 8});
 	tap_ok(total(r) == 0 && r->new_ids == 0, "put a whole item: nothing more");
 }
 

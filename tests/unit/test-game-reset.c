@@ -95,12 +95,23 @@ restock_state(void)
 	st.rooms[0].has_door[GAME_DIR_EAST] = true;
 	st.rooms[1].exits[GAME_DIR_WEST] = 1;
 	st.rooms[1].has_door[GAME_DIR_WEST] = true;
-	st.items[0] = (struct game_item){.id = 50, .template_id = 5, .instance_id = 1, .name = "a crate",
-					 .kind = GAME_ITEM_CONTAINER, .capacity = 100, .owner_room = 1, .quantity = 1,
+	st.items[0] = (struct game_item){.id = 50,
+					 .template_id = 5,
+					 .instance_id = 1,
+					 .name = "a crate",
+					 .kind = GAME_ITEM_CONTAINER,
+					 .capacity = 100,
+					 .owner_room = 1,
+					 .quantity = 1,
 					 .locked = true};
 	st.nitems = 1;
-	st.mobs[0] = (struct game_mob){.id = 30, .instance_id = 1, .name = "a guard", .max_hp = 40, .dead = true,
-				       .spawn_room = 1, .locked = true};
+	st.mobs[0] = (struct game_mob){.id = 30,
+				       .instance_id = 1,
+				       .name = "a guard",
+				       .max_hp = 40,
+				       .dead = true,
+				       .spawn_room = 1,
+				       .locked = true};
 	st.nmobs = 1;
 	st.new_ids[0] = 900;
 	st.nnew_ids = 1;
@@ -152,14 +163,20 @@ main(void)
 	st.zone.dead[st.zone.ndead++] = (struct game_zone_dead){.id = 30, .spawn_room = 1};
 	st.zone.spawns[st.zone.nspawns++] = (struct game_zone_spawn){
 		.template_id = 7, .name = "a smooth stone", .weight = 1, .quantity = 1, .room_id = 2};
-	st.zone.spawns[st.zone.nspawns++] = (struct game_zone_spawn){
-		.template_id = 8, .name = "an iron helm", .weight = 3, .quantity = 1, .worn = GAME_SLOT_HEAD,
-		.room_id = 1, .mob_id = 30};
+	st.zone.spawns[st.zone.nspawns++] = (struct game_zone_spawn){.template_id = 8,
+								     .name = "an iron helm",
+								     .weight = 3,
+								     .quantity = 1,
+								     .worn = GAME_SLOT_HEAD,
+								     .room_id = 1,
+								     .mob_id = 30};
 	tap_is_int(run(GAME_VERB_ZONE_RESET, false, 5), 0, "zone_reset: applies");
-	tap_is_int((long long) count(GAME_VERB_RESTOCK), 4, "asks for a respawn, two placements and one door (not two)");
+	tap_is_int((long long) count(GAME_VERB_RESTOCK), 4,
+		   "asks for a respawn, two placements and one door (not two)");
 	tap_is_int((long long) out.nevents, 1, "one event");
 	tap_is_str(out.events[0].type, "ZoneReset", "ZoneReset");
-	tap_is_int((long long) field_i64(&out.events[0], "reset_at_ms"), NOW, "reset_at_ms: now (catch-up is one reset)");
+	tap_is_int((long long) field_i64(&out.events[0], "reset_at_ms"), NOW,
+		   "reset_at_ms: now (catch-up is one reset)");
 	tap_is_int((long long) field_i64(&out.events[0], "items"), 2, "items: 2");
 	tap_is_int((long long) field_i64(&out.events[0], "doors"), 1, "doors: 1");
 	tap_is_int((long long) out.followups[1].action.template_id, 7, "the stone's restock names its template");
@@ -186,17 +203,19 @@ main(void)
 
 	/* RESTOCK: a placement on the floor. */
 	restock_state();
-	restock((struct game_action){.room_id = 2, .template_id = 7, .amount = 1, .text = "a smooth stone", .weight = 1});
+	restock((struct game_action){
+		.room_id = 2, .template_id = 7, .amount = 1, .text = "a smooth stone", .weight = 1});
 	tap_is_int((long long) st.nitems, 2, "restock: a new item");
-	tap_ok(st.items[1].created && st.items[1].id == 900 && st.items[1].owner_room == 2 && st.items[1].template_id == 7,
+	tap_ok(st.items[1].created && st.items[1].id == 900 && st.items[1].owner_room == 2 &&
+		       st.items[1].template_id == 7,
 	       "the stone lies in room 2, with a reserved id");
 	tap_is_str(out.events[0].type, "ItemReset", "ItemReset");
 	tap_is_int((long long) field_i64(&out.events[0], "item_id"), 900, "it names the item made");
 	tap_is_str(field(&out.events[0], "text"), "A smooth stone appears.", "text");
 	/* In its container: the crate's weight grows. */
 	restock_state();
-	restock((struct game_action){.container_id = 50, .template_id = 7, .amount = 2, .text = "a smooth stone",
-				     .weight = 3});
+	restock((struct game_action){
+		.container_id = 50, .template_id = 7, .amount = 2, .text = "a smooth stone", .weight = 3});
 	tap_ok(st.items[1].owner_item == 50 && st.items[1].quantity == 2 && st.items[0].contents_weight == 6,
 	       "two stones in the crate, which weighs 6 more");
 	tap_is_str(field(&out.events[0], "text"), "A smooth stone appears in a crate.", "text: in the crate");
@@ -205,7 +224,11 @@ main(void)
 	tap_is_int((long long) out.nevents, 0, "the crate gone from its place: nothing made");
 	/* A dead mob: it respawns, then is equipped. */
 	restock_state();
-	restock((struct game_action){.target_mob = 30, .template_id = 8, .amount = 1, .text = "an iron helm", .weight = 3,
+	restock((struct game_action){.target_mob = 30,
+				     .template_id = 8,
+				     .amount = 1,
+				     .text = "an iron helm",
+				     .weight = 3,
 				     .slot = GAME_SLOT_HEAD});
 	tap_ok(!st.mobs[0].dead && st.mobs[0].room_id == 1 && st.mobs[0].hp == 40, "the guard respawns at full health");
 	tap_ok(st.items[1].owner_mob == 30 && st.items[1].worn_slot == GAME_SLOT_HEAD, "wearing a new helm");

@@ -26,8 +26,8 @@ script(struct game_room *r, int64_t id, enum game_on on, int64_t mob, const char
 {
 	struct game_script *s = &r->scripts[r->nscripts++];
 
-	*s = (struct game_script){.id = id, .on = on, .mob = mob, .mob_name = mob_name, .words = words, .alive = true,
-				  .name = "t"};
+	*s = (struct game_script){
+		.id = id, .on = on, .mob = mob, .mob_name = mob_name, .words = words, .alive = true, .name = "t"};
 	return s;
 }
 
@@ -80,8 +80,15 @@ world(void)
 	s->cond.tag = "fire";
 	s->cond.weather = "rain";
 	fx(s, GAME_FX_ECHO, "The torch hisses out.");
-	st.chars[st.nchars++] = (struct game_char){.id = 10, .name = "Alice", .room_id = 1, .instance_id = 1, .level = 1,
-						   .hp = 20, .max_hp = 20, .hp_at_ms = NOW, .locked = true};
+	st.chars[st.nchars++] = (struct game_char){.id = 10,
+						   .name = "Alice",
+						   .room_id = 1,
+						   .instance_id = 1,
+						   .level = 1,
+						   .hp = 20,
+						   .max_hp = 20,
+						   .hp_at_ms = NOW,
+						   .locked = true};
 }
 
 static void
@@ -162,7 +169,8 @@ dump(char *buf, size_t n)
 	for (size_t i = 0; i < out.nfollowups && used < n; i++)
 		used += (size_t) snprintf(buf + used, n - used, "F%d/%lld/%d/%lld/%llu;", out.followups[i].action.verb,
 					  (long long) out.followups[i].action.script, out.followups[i].action.step,
-					  (long long) out.followups[i].delay_ms, (unsigned long long) out.followups[i].seed);
+					  (long long) out.followups[i].delay_ms,
+					  (unsigned long long) out.followups[i].seed);
 }
 
 int
@@ -193,8 +201,10 @@ main(void)
 
 	/* Speech: a keyword fires the guard's trigger as an Action of its own. */
 	world();
-	tap_is_int(apply((struct game_action){.verb = GAME_VERB_SAY, .actor_char = 10, .text = "well, hello there", .seed = 7},
-			 NOW),
+	tap_is_int(apply(
+			   (struct game_action){
+				   .verb = GAME_VERB_SAY, .actor_char = 10, .text = "well, hello there", .seed = 7},
+			   NOW),
 		   0, "say hello");
 	tap_is_int(out.nfollowups, 1, "one trigger fires");
 	tap_ok(out.followups[0].action.verb == GAME_VERB_SCRIPT && out.followups[0].action.script == 101 &&
@@ -205,7 +215,8 @@ main(void)
 		struct game_queue q;
 
 		game_queue_of(&out.followups[0].action, &q);
-		tap_ok(q.chain && strcmp(q.chain, "trigger") == 0 && q.id == 101, "queued on the trigger's chain sys:trigger:101");
+		tap_ok(q.chain && strcmp(q.chain, "trigger") == 0 && q.id == 101,
+		       "queued on the trigger's chain sys:trigger:101");
 	}
 	tap_is_int(follow(0, NOW), 0, "the step applies");
 	tap_is_str(text(event("Said"), "text"), "A guard says, 'Welcome, Alice.'", "the guard answers, naming Alice");
@@ -223,8 +234,11 @@ main(void)
 
 	/* The lever: a command opens the hidden exit; a step 5 s later closes it. */
 	world();
-	tap_is_int(apply((struct game_action){.verb = GAME_VERB_MOVE, .actor_char = 10, .dir = GAME_DIR_NORTH,
-					      .to_room_id = 2, .seed = 1},
+	tap_is_int(apply((struct game_action){.verb = GAME_VERB_MOVE,
+					      .actor_char = 10,
+					      .dir = GAME_DIR_NORTH,
+					      .to_room_id = 2,
+					      .seed = 1},
 			 NOW),
 		   0, "north");
 	tap_is_str(text(event("ActionRejected"), "text"), "You can't go that way.", "the hidden exit is not there");
@@ -251,12 +265,23 @@ main(void)
 	{
 		struct game_item *torch = &st.items[st.nitems++];
 
-		*torch = (struct game_item){.id = 40, .template_id = 40, .instance_id = 1, .name = "a torch", .quantity = 1,
-					    .weight = 1, .owner_char = 10, .locked = true, .tags = {"fire:lit"}, .ntags = 1};
+		*torch = (struct game_item){.id = 40,
+					    .template_id = 40,
+					    .instance_id = 1,
+					    .name = "a torch",
+					    .quantity = 1,
+					    .weight = 1,
+					    .owner_char = 10,
+					    .locked = true,
+					    .tags = {"fire:lit"},
+					    .ntags = 1};
 		st.chars[0].possessions = true;
-		apply((struct game_action){.verb = GAME_VERB_DROP, .actor_char = 10, .items = {40}, .nitems = 1, .seed = 1},
-		      NOW + 500); /* clear */
-		tap_ok(out.nfollowups == 2 && out.followups[0].action.script == 104 && out.followups[1].action.script == 105,
+		apply(
+			(struct game_action){
+				.verb = GAME_VERB_DROP, .actor_char = 10, .items = {40}, .nitems = 1, .seed = 1},
+			NOW + 500); /* clear */
+		tap_ok(out.nfollowups == 2 && out.followups[0].action.script == 104 &&
+			       out.followups[1].action.script == 105,
 		       "fire on straw: both reactions fire (the weather decides at their first step)");
 		{
 			struct game_outcome saved = out;
@@ -268,18 +293,22 @@ main(void)
 		follow(0, NOW + 500);
 		tap_is_str(text(event("Echoed"), "text"), "The straw catches fire!", "the straw catches");
 		follow(0, NOW + 500);
-		tap_ok(st.rooms[0].nmarks == 1 && strcmp(st.rooms[0].marks[0], "burning") == 0 && st.rooms[0].marks_dirty,
+		tap_ok(st.rooms[0].nmarks == 1 && strcmp(st.rooms[0].marks[0], "burning") == 0 &&
+			       st.rooms[0].marks_dirty,
 		       "the room's flag 'burning' is set");
 		apply((struct game_action){.verb = GAME_VERB_SCRIPT, .actor_char = 10, .script = 104, .seed = 1},
 		      NOW + 2500); /* rain */
 		tap_is_int(out.nevents, 0, "in the rain the fire trigger's condition fails");
-		apply((struct game_action){.verb = GAME_VERB_SCRIPT, .actor_char = 10, .script = 105, .seed = 1}, NOW + 2500);
+		apply((struct game_action){.verb = GAME_VERB_SCRIPT, .actor_char = 10, .script = 105, .seed = 1},
+		      NOW + 2500);
 		tap_is_str(text(event("Echoed"), "text"), "The torch hisses out.", "and the rain trigger's holds");
 		st.items[0].tags[0] = "material:wood";
 		st.items[0].owner_room = 0;
 		st.items[0].owner_char = 10;
-		apply((struct game_action){.verb = GAME_VERB_DROP, .actor_char = 10, .items = {40}, .nitems = 1, .seed = 1},
-		      NOW + 500);
+		apply(
+			(struct game_action){
+				.verb = GAME_VERB_DROP, .actor_char = 10, .items = {40}, .nitems = 1, .seed = 1},
+			NOW + 500);
 		tap_is_int(out.nfollowups, 0, "a thing without fire sets nothing off");
 	}
 
@@ -309,12 +338,14 @@ main(void)
 
 		world();
 		parrots();
-		apply((struct game_action){.verb = GAME_VERB_SAY, .actor_char = 10, .text = "hi ping", .seed = 99}, NOW);
+		apply((struct game_action){.verb = GAME_VERB_SAY, .actor_char = 10, .text = "hi ping", .seed = 99},
+		      NOW);
 		follow(1, NOW);
 		dump(a, sizeof(a));
 		world();
 		parrots();
-		apply((struct game_action){.verb = GAME_VERB_SAY, .actor_char = 10, .text = "hi ping", .seed = 99}, NOW);
+		apply((struct game_action){.verb = GAME_VERB_SAY, .actor_char = 10, .text = "hi ping", .seed = 99},
+		      NOW);
 		follow(1, NOW);
 		dump(b, sizeof(b));
 		tap_ok(a[0] && strcmp(a, b) == 0, "replayed: the same events and follow-ups (seeds included)");
@@ -376,7 +407,9 @@ main(void)
 				       "the weather turned at the 2 s mark: the occupied room hears it");
 			}
 		tap_is_int(sky, 1, "only the occupied room of the zone");
-		apply((struct game_action){.verb = GAME_VERB_SCRIPT, .script = GAME_SCRIPT_SKY, .amount = GAME_SKY_WEATHER,
+		apply((struct game_action){.verb = GAME_VERB_SCRIPT,
+					   .script = GAME_SCRIPT_SKY,
+					   .amount = GAME_SKY_WEATHER,
 					   .seed = 1},
 		      NOW + 2000);
 		tap_is_str(text(event("WeatherChanged"), "weather"), "rain", "WeatherChanged: rain");

@@ -26,21 +26,58 @@ setup(void)
 	memset(&st, 0, sizeof(st));
 	st.rooms[0] = (struct game_room){.id = 1, .instance_id = 1, .name = "The Inn"};
 	st.nrooms = 1;
-	st.chars[0] = (struct game_char){.id = 10, .name = "Alice", .room_id = 1, .instance_id = 1, .level = 1, .hp = 10,
-					 .max_hp = 20, .gold = 20, .hp_at_ms = NOW, .weighed = true, .locked = true};
+	st.chars[0] = (struct game_char){.id = 10,
+					 .name = "Alice",
+					 .room_id = 1,
+					 .instance_id = 1,
+					 .level = 1,
+					 .hp = 10,
+					 .max_hp = 20,
+					 .gold = 20,
+					 .hp_at_ms = NOW,
+					 .weighed = true,
+					 .locked = true};
 	st.nchars = 1;
 	m = &st.mobs[0];
-	*m = (struct game_mob){.id = 30, .instance_id = 1, .name = "Marta", .room_id = 1, .level = 3, .hp = 30,
-			       .max_hp = 30, .locked = true};
+	*m = (struct game_mob){.id = 30,
+			       .instance_id = 1,
+			       .name = "Marta",
+			       .room_id = 1,
+			       .level = 3,
+			       .hp = 30,
+			       .max_hp = 30,
+			       .locked = true};
 	m->shop = (struct game_shop){.open = true, .sell_percent = 200, .buy_percent = 50, .nwares = 1};
-	m->shop.wares[0] = (struct game_item){.template_id = 7, .name = "a loaf of bread", .kind = GAME_ITEM_FOOD,
-					      .weight = 1, .value = 1, .quantity = 1, .keywords = "bread loaf"};
+	m->shop.wares[0] = (struct game_item){.template_id = 7,
+					      .name = "a loaf of bread",
+					      .kind = GAME_ITEM_FOOD,
+					      .weight = 1,
+					      .value = 1,
+					      .quantity = 1,
+					      .keywords = "bread loaf"};
 	st.nmobs = 1;
-	st.items[0] = (struct game_item){.id = 50, .template_id = 5, .instance_id = 1, .name = "a torch", .weight = 1,
-					 .quantity = 1, .value = 4, .owner_char = 10, .locked = true};
-	st.items[1] = (struct game_item){.id = 51, .template_id = 6, .instance_id = 1, .name = "a mug of ale",
-					 .kind = GAME_ITEM_FOOD, .weight = 1, .quantity = 2, .value = 1, .heal = 2,
-					 .drink = true, .stackable = true, .owner_char = 10, .locked = true};
+	st.items[0] = (struct game_item){.id = 50,
+					 .template_id = 5,
+					 .instance_id = 1,
+					 .name = "a torch",
+					 .weight = 1,
+					 .quantity = 1,
+					 .value = 4,
+					 .owner_char = 10,
+					 .locked = true};
+	st.items[1] = (struct game_item){.id = 51,
+					 .template_id = 6,
+					 .instance_id = 1,
+					 .name = "a mug of ale",
+					 .kind = GAME_ITEM_FOOD,
+					 .weight = 1,
+					 .quantity = 2,
+					 .value = 1,
+					 .heal = 2,
+					 .drink = true,
+					 .stackable = true,
+					 .owner_char = 10,
+					 .locked = true};
 	st.nitems = 2;
 	st.new_ids[0] = 900;
 	st.nnew_ids = 1;
@@ -116,8 +153,8 @@ main(void)
 	tap_ok(st.items[0].owner_mob == 30 && st.items[0].owner_char == 0 && st.items[0].dirty,
 	       "Marta keeps the torch");
 	tap_ok(st.chars[0].gold == 22 && st.chars[0].carried_weight == 2, "2 gold received, 1 weight less");
-	st.items[0] = (struct game_item){.id = 50, .template_id = 5, .name = "a rag", .quantity = 1, .owner_char = 10,
-					 .locked = true};
+	st.items[0] = (struct game_item){
+		.id = 50, .template_id = 5, .name = "a rag", .quantity = 1, .owner_char = 10, .locked = true};
 	act(GAME_VERB_SELL, NULL, 50);
 	tap_is_str(field("reason"), "worthless", "sell a worthless rag: refused");
 	st.mobs[0].shop.open = false;

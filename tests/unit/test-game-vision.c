@@ -17,24 +17,43 @@ static void
 test_darkness(void)
 {
 	struct game_action look = {.id = 50, .verb = GAME_VERB_LOOK, .actor_char = 10, .room_id = 1};
-	struct game_action get = {.id = 51, .verb = GAME_VERB_GET, .actor_char = 10, .room_id = 1, .nitems = 1,
-				  .items = {600}};
-	struct game_action at_bob = {.id = 52, .verb = GAME_VERB_LOOK, .actor_char = 10, .room_id = 1, .target_char = 11};
-	struct game_action mv = {.id = 53, .verb = GAME_VERB_MOVE, .actor_char = 10, .room_id = 1, .to_room_id = 2,
+	struct game_action get = {
+		.id = 51, .verb = GAME_VERB_GET, .actor_char = 10, .room_id = 1, .nitems = 1, .items = {600}};
+	struct game_action at_bob = {
+		.id = 52, .verb = GAME_VERB_LOOK, .actor_char = 10, .room_id = 1, .target_char = 11};
+	struct game_action mv = {.id = 53,
+				 .verb = GAME_VERB_MOVE,
+				 .actor_char = 10,
+				 .room_id = 1,
+				 .to_room_id = 2,
 				 .dir = GAME_DIR_NORTH};
-	struct game_action hold = {.id = 54, .verb = GAME_VERB_WEAR, .actor_char = 10, .room_id = 1, .nitems = 1,
-				   .items = {601}};
+	struct game_action hold = {
+		.id = 54, .verb = GAME_VERB_WEAR, .actor_char = 10, .room_id = 1, .nitems = 1, .items = {601}};
 	const char *text;
 
 	setup();
 	st.rooms[0].dark = true;
 	st.rooms[0].items[0] = (struct game_thing){.id = 600, .name = "a pile of coins", .quantity = 3};
 	st.rooms[0].nitems = 1;
-	st.items[0] = (struct game_item){.id = 600, .template_id = 9, .name = "a pile of coins", .description = "",
-					 .kind = GAME_ITEM_MISC, .quantity = 1, .owner_room = 1, .locked = true};
-	st.items[1] = (struct game_item){.id = 601, .template_id = 8, .name = "a pitch torch", .description = "",
-					 .kind = GAME_ITEM_MISC, .slot = GAME_SLOT_HOLD, .light = true, .quantity = 1,
-					 .weight = 1, .owner_char = 10, .locked = true};
+	st.items[0] = (struct game_item){.id = 600,
+					 .template_id = 9,
+					 .name = "a pile of coins",
+					 .description = "",
+					 .kind = GAME_ITEM_MISC,
+					 .quantity = 1,
+					 .owner_room = 1,
+					 .locked = true};
+	st.items[1] = (struct game_item){.id = 601,
+					 .template_id = 8,
+					 .name = "a pitch torch",
+					 .description = "",
+					 .kind = GAME_ITEM_MISC,
+					 .slot = GAME_SLOT_HOLD,
+					 .light = true,
+					 .quantity = 1,
+					 .weight = 1,
+					 .owner_char = 10,
+					 .locked = true};
 	st.nitems = 2;
 	st.chars[0].possessions = st.chars[0].weighed = true;
 	st.chars[1].description = "Bob.";
@@ -102,8 +121,10 @@ static void
 test_invisible(void)
 {
 	struct game_action look = {.id = 60, .verb = GAME_VERB_LOOK, .actor_char = 10, .room_id = 1};
-	struct game_action at_bob = {.id = 61, .verb = GAME_VERB_LOOK, .actor_char = 10, .room_id = 1, .target_char = 11};
-	struct game_action at_wolf = {.id = 62, .verb = GAME_VERB_CONSIDER, .actor_char = 10, .room_id = 1, .target_mob = 5};
+	struct game_action at_bob = {
+		.id = 61, .verb = GAME_VERB_LOOK, .actor_char = 10, .room_id = 1, .target_char = 11};
+	struct game_action at_wolf = {
+		.id = 62, .verb = GAME_VERB_CONSIDER, .actor_char = 10, .room_id = 1, .target_mob = 5};
 	const char *text;
 
 	setup();
@@ -111,8 +132,8 @@ test_invisible(void)
 	st.chars[1].description = "Bob.";
 	st.chars[1].possessions = true;
 	st.rooms[0].mobs[0].invisible = true;
-	st.mobs[0] = (struct game_mob){.id = 5, .name = "a grey wolf", .description = "", .room_id = 1, .level = 1,
-				       .invisible = true};
+	st.mobs[0] = (struct game_mob){
+		.id = 5, .name = "a grey wolf", .description = "", .room_id = 1, .level = 1, .invisible = true};
 	st.nmobs = 1;
 	tap_is_int(game_apply(&st, &look, &env, &out), 0, "invisible look: applies");
 	text = field(&out.events[0], "text");
@@ -128,7 +149,8 @@ test_invisible(void)
 
 	/* An invisible speaker is "Someone" to the room, herself to herself. */
 	{
-		struct game_action say = {.id = 63, .verb = GAME_VERB_SAY, .actor_char = 11, .room_id = 1, .text = "boo"};
+		struct game_action say = {
+			.id = 63, .verb = GAME_VERB_SAY, .actor_char = 11, .room_id = 1, .text = "boo"};
 
 		st.chars[1].locked = true;
 		tap_is_int(game_apply(&st, &say, &env, &out), 0, "invisible say: applies");
@@ -269,17 +291,32 @@ test_invisible_items(void)
 		const char *what, *type, *room_text, *own_text;
 		struct game_action a;
 	} cases[] = {
-		{"get", "ItemTaken", "Someone gets a loaf of bread (x3).", "You get a loaf of bread (x3).",
+		{"get",
+		 "ItemTaken",
+		 "Someone gets a loaf of bread (x3).",
+		 "You get a loaf of bread (x3).",
 		 {.verb = GAME_VERB_GET, .items = {47}, .nitems = 1}},
-		{"drop", "ItemDropped", "Someone drops a long sword.", "You drop a long sword.",
+		{"drop",
+		 "ItemDropped",
+		 "Someone drops a long sword.",
+		 "You drop a long sword.",
 		 {.verb = GAME_VERB_DROP, .items = {40}, .nitems = 1}},
-		{"give", "ItemGiven", "Someone gives a long sword to Bob.", "You give a long sword to Bob.",
+		{"give",
+		 "ItemGiven",
+		 "Someone gives a long sword to Bob.",
+		 "You give a long sword to Bob.",
 		 {.verb = GAME_VERB_GIVE, .items = {40}, .nitems = 1, .target_char = 11}},
 		{"wear", "ItemWorn", NULL, NULL, {.verb = GAME_VERB_WEAR, .items = {41}, .nitems = 1}},
 		{"remove", "ItemRemoved", NULL, NULL, {.verb = GAME_VERB_REMOVE, .items = {41}, .nitems = 1}},
-		{"drop gold", "ItemDropped", "Someone drops 5 gold coins.", "You drop 5 gold coins.",
+		{"drop gold",
+		 "ItemDropped",
+		 "Someone drops 5 gold coins.",
+		 "You drop 5 gold coins.",
 		 {.verb = GAME_VERB_DROP, .amount = 5}},
-		{"give gold", "GoldGiven", "Someone gives some gold to Bob.", "You give 5 gold to Bob.",
+		{"give gold",
+		 "GoldGiven",
+		 "Someone gives some gold to Bob.",
+		 "You give 5 gold to Bob.",
 		 {.verb = GAME_VERB_GIVE, .amount = 5, .target_char = 11}},
 	};
 
@@ -324,8 +361,8 @@ test_invisible_items(void)
 	tap_ok(shared_event(&out, "ItemGiven") && !shared_event(&out, "ItemGiven")->actor_hidden &&
 		       streq(field(shared_event(&out, "ItemGiven"), "text"), "Alice gives a long sword to Someone."),
 	       "give to the invisible: the room sees Alice give to Someone");
-	tap_ok(private_copy(&out, "ItemGiven", 11) &&
-		       streq(field(private_copy(&out, "ItemGiven", 11), "text_target"), "Alice gives you a long sword."),
+	tap_ok(private_copy(&out, "ItemGiven", 11) && streq(field(private_copy(&out, "ItemGiven", 11), "text_target"),
+							    "Alice gives you a long sword."),
 	       "give to the invisible: Bob reads his text_target on his own stream");
 }
 
@@ -338,7 +375,8 @@ test_invisible_combat(void)
 
 	arena();
 	st.chars[0].invisible = true;
-	tap_ok(run((struct game_action){.id = 77, .verb = GAME_VERB_KILL, .target_mob = 5}) == 0 && out.result == GAME_OK,
+	tap_ok(run((struct game_action){.id = 77, .verb = GAME_VERB_KILL, .target_mob = 5}) == 0 &&
+		       out.result == GAME_OK,
 	       "invisible kill: applies");
 	tap_is_int(leaks(&out, 10, "Alice", 10), 0, "invisible kill: CombatStarted names neither her nor her id");
 	tap_is_str(field(shared_event(&out, "CombatStarted"), "text"), "Someone attacks a grey wolf!",
@@ -375,9 +413,11 @@ test_invisible_combat(void)
 			tap_is_str(field(shared_event(&out, "FleeFailed"), "text"),
 				   "Someone tries to flee, but can't get away!", "invisible flee fails: Someone tries");
 		} else if (find_event(&out, "Fled") && !fled++) {
-			tap_is_int(leaks(&out, 10, "Alice", 10), 0, "invisible flee: no leak in Fled or CharacterArrived");
+			tap_is_int(leaks(&out, 10, "Alice", 10), 0,
+				   "invisible flee: no leak in Fled or CharacterArrived");
 			tap_ok(streq_n(field(shared_event(&out, "Fled"), "text"), "Someone flees") &&
-				       streq(field(shared_event(&out, "CharacterArrived"), "text"), "Someone arrives in a hurry."),
+				       streq(field(shared_event(&out, "CharacterArrived"), "text"),
+					     "Someone arrives in a hurry."),
 			       "invisible flee: Someone flees, Someone arrives");
 			tap_ok(private_copy(&out, "Fled", 10) && find_event(&out, "CharacterMoved") &&
 				       out.events[out.nevents - 1].type == find_event(&out, "CharacterMoved")->type,
@@ -390,7 +430,8 @@ test_invisible_combat(void)
 	arena();
 	st.chars[0].invisible = true;
 	{
-		struct game_action a = {.id = 91, .verb = GAME_VERB_KILL, .actor_mob = 5, .room_id = 1, .target_char = 10};
+		struct game_action a = {
+			.id = 91, .verb = GAME_VERB_KILL, .actor_mob = 5, .room_id = 1, .target_char = 10};
 
 		tap_ok(game_apply(&st, &a, &env, &out) == 0 && out.result == GAME_REJECTED && st.chars[0].fighting == 0,
 		       "mob actor: cannot attack an invisible character");
@@ -399,8 +440,8 @@ test_invisible_combat(void)
 	item(47)->invisible = true;
 	item(47)->locked = true;
 	{
-		struct game_action a = {.id = 92, .verb = GAME_VERB_GET, .actor_mob = 5, .room_id = 1, .items = {47},
-					.nitems = 1};
+		struct game_action a = {
+			.id = 92, .verb = GAME_VERB_GET, .actor_mob = 5, .room_id = 1, .items = {47}, .nitems = 1};
 
 		tap_ok(game_apply(&st, &a, &env, &out) == 0 && out.result == GAME_REJECTED && item(47)->owner_room == 1,
 		       "mob actor: cannot take an invisible item");
@@ -416,19 +457,35 @@ static void
 test_dark_events(void)
 {
 	struct game_action say = {.id = 70, .verb = GAME_VERB_SAY, .actor_char = 10, .room_id = 1, .text = "hi"};
-	struct game_action mv = {.id = 71, .verb = GAME_VERB_MOVE, .actor_char = 10, .room_id = 1, .to_room_id = 2,
+	struct game_action mv = {.id = 71,
+				 .verb = GAME_VERB_MOVE,
+				 .actor_char = 10,
+				 .room_id = 1,
+				 .to_room_id = 2,
 				 .dir = GAME_DIR_NORTH};
-	struct game_action back = {.id = 72, .verb = GAME_VERB_MOVE, .actor_char = 10, .room_id = 2, .to_room_id = 1,
+	struct game_action back = {.id = 72,
+				   .verb = GAME_VERB_MOVE,
+				   .actor_char = 10,
+				   .room_id = 2,
+				   .to_room_id = 1,
 				   .dir = GAME_DIR_SOUTH};
-	struct game_action hold = {.id = 73, .verb = GAME_VERB_WEAR, .actor_char = 10, .room_id = 1, .nitems = 1,
-				   .items = {601}};
+	struct game_action hold = {
+		.id = 73, .verb = GAME_VERB_WEAR, .actor_char = 10, .room_id = 1, .nitems = 1, .items = {601}};
 	const struct game_event *ev;
 
 	setup();
 	st.rooms[0].dark = true;
-	st.items[0] = (struct game_item){.id = 601, .template_id = 8, .name = "a pitch torch", .description = "",
-					 .kind = GAME_ITEM_MISC, .slot = GAME_SLOT_HOLD, .light = true, .quantity = 1,
-					 .weight = 1, .owner_char = 10, .locked = true};
+	st.items[0] = (struct game_item){.id = 601,
+					 .template_id = 8,
+					 .name = "a pitch torch",
+					 .description = "",
+					 .kind = GAME_ITEM_MISC,
+					 .slot = GAME_SLOT_HOLD,
+					 .light = true,
+					 .quantity = 1,
+					 .weight = 1,
+					 .owner_char = 10,
+					 .locked = true};
 	st.nitems = 1;
 	st.chars[0].possessions = st.chars[0].weighed = true;
 	tap_ok(game_apply(&st, &say, &env, &out) == 0 && out.result == GAME_OK, "dark say: applies");

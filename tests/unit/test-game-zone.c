@@ -57,8 +57,8 @@ mob(int64_t id, int64_t room, uint32_t flags)
 {
 	struct game_zone *z = &st.zone;
 
-	z->mobs[z->nmobs] = (struct game_zone_mob){.id = id, .template_id = id, .room_id = room, .hp = 20,
-						   .max_hp = 20, .hp_at_ms = NOW, .flags = flags};
+	z->mobs[z->nmobs] = (struct game_zone_mob){
+		.id = id, .template_id = id, .room_id = room, .hp = 20, .max_hp = 20, .hp_at_ms = NOW, .flags = flags};
 	return &z->mobs[z->nmobs++];
 }
 
@@ -178,7 +178,8 @@ main(void)
 	mob(23, 3, GAME_MOB_SCAVENGER | GAME_MOB_SENTINEL);
 	mob(24, 3, GAME_MOB_SCAVENGER | GAME_MOB_SENTINEL);
 	st.zone.items[st.zone.nitems++] = (struct game_zone_item){.id = 50, .room_id = 3, .weight = 500};
-	st.zone.items[st.zone.nitems++] = (struct game_zone_item){.id = 51, .room_id = 3, .weight = 1, .container = true};
+	st.zone.items[st.zone.nitems++] =
+		(struct game_zone_item){.id = 51, .room_id = 3, .weight = 1, .container = true};
 	st.zone.items[st.zone.nitems++] = (struct game_zone_item){.id = 52, .room_id = 3, .weight = 1};
 	{
 		int got = 0, both = 0;
@@ -255,7 +256,8 @@ main(void)
 			m->room_id = f->action.to_room_id;
 			moves++;
 		}
-		tap_ok(left_after > 0 && left_after <= 20, "the wanderer leaves its room at tick %zu (bound 20)", left_after);
+		tap_ok(left_after > 0 && left_after <= 20, "the wanderer leaves its room at tick %zu (bound 20)",
+		       left_after);
 		tap_ok(moves > 100 && moves < 250, "it moves on about a third of the ticks (%zu of 500)", moves);
 	}
 	tap_ok(stayed, "500 ticks: it never leaves its zone");

@@ -43,7 +43,8 @@ setup(void)
 	snprintf(s->slot, sizeof(s->slot), "head");
 	s = add(50, PLANNER_ITEM, PLANNER_CARRIED, "a long sword", "sword long");
 	s->flags = PLANNER_F_WEAPON | PLANNER_F_WEARABLE;
-	add(51, PLANNER_ITEM, PLANNER_CARRIED, "a short sword", "sword short")->flags = PLANNER_F_WEAPON | PLANNER_F_WEARABLE;
+	add(51, PLANNER_ITEM, PLANNER_CARRIED, "a short sword", "sword short")->flags =
+		PLANNER_F_WEAPON | PLANNER_F_WEARABLE;
 	add(52, PLANNER_ITEM, PLANNER_CARRIED, "a loaf of bread", "bread loaf");
 	add(53, PLANNER_ITEM, PLANNER_CARRIED, "a loaf of bread", "bread loaf");
 	add(54, PLANNER_ITEM, PLANNER_CARRIED, "a leather bag", "bag leather")->flags = PLANNER_F_CONTAINER;
@@ -66,7 +67,8 @@ setup(void)
 	s->inside = 73;
 	s->quantity = 40;
 	s->flags = PLANNER_F_MONEY;
-	add(76, PLANNER_ITEM, PLANNER_IN_ROOM, "an iron box", "box iron")->flags = PLANNER_F_CONTAINER | PLANNER_F_CLOSED;
+	add(76, PLANNER_ITEM, PLANNER_IN_ROOM, "an iron box", "box iron")->flags =
+		PLANNER_F_CONTAINER | PLANNER_F_CLOSED;
 	s = add(77, PLANNER_ITEM, PLANNER_INSIDE, "a ruby", "ruby");
 	s->inside = 76; /* unseen in practice: the view lists no contents of closed things */
 	add(78, PLANNER_ITEM, PLANNER_IN_ROOM, "a wooden chair", "chair wooden");
@@ -98,7 +100,8 @@ plans_items(const char *input, const int64_t *want, size_t n)
 		same = act.items[i] == want[i];
 	tap_ok(same, "plan \"%s\": %zu item(s), %lld first", input, n, (long long) (n ? want[0] : 0));
 	if (!same)
-		printf("# got nitems=%zu first=%lld err=%s %s\n", act.nitems, (long long) act.items[0], err.kind, err.msg);
+		printf("# got nitems=%zu first=%lld err=%s %s\n", act.nitems, (long long) act.items[0], err.kind,
+		       err.msg);
 }
 
 static void
@@ -169,7 +172,8 @@ test_ambiguity(void)
 	plans_items("drop bread", (int64_t[]){52}, 1);
 	tap_ok(plan("kill rat") == 0 && act.target_mob == 33, "kill rat: two identical rats, the first");
 	/* A full keyword beats a prefix: "goblin" is the goblin, not the chieftain. */
-	tap_ok(plan("kill goblin") == 0 && act.target_mob == 31, "kill goblin: \"a goblin\" by name, not the chieftain");
+	tap_ok(plan("kill goblin") == 0 && act.target_mob == 31,
+	       "kill goblin: \"a goblin\" by name, not the chieftain");
 	tap_ok(plan("kill chief") == 0 && act.target_mob == 32, "kill chief: the chieftain by prefix");
 	/* An exact name beats a prefix: Bob, not Bobby. */
 	tap_ok(plan("give bread to bob") == 0 && act.target_char == 3, "give bread to bob: Bob, not Bobby");
@@ -198,7 +202,8 @@ test_ambiguity(void)
 	tap_ok(strstr(err.msg, "only 2") != NULL, "kill 3.rat says there are only 2");
 	/* give looks in the inventory, and says so (issue 17: not "here"). */
 	refuses("give sword.3 to bob", "not_carrying");
-	tap_ok(strcmp(err.msg, "you carry only 2 \"sword\", not 3") == 0, "give sword.3 says what you carry (%s)", err.msg);
+	tap_ok(strcmp(err.msg, "you carry only 2 \"sword\", not 3") == 0, "give sword.3 says what you carry (%s)",
+	       err.msg);
 }
 
 static void
@@ -223,7 +228,8 @@ test_all_and_quantities(void)
 	tap_ok(plan("get all.rye") == 0 && act.items[0] == 90 && act.amount == 0, "get all.rye: the whole stack");
 	refuses("get all.dragon", "not_here");
 	plans_items("drop all", (int64_t[]){50, 51, 52, 53, 54}, 5);
-	tap_ok(act.nlock_items == 5 && sorted_unique(act.lock_items, act.nlock_items), "drop all: 5 items locked, sorted");
+	tap_ok(act.nlock_items == 5 && sorted_unique(act.lock_items, act.nlock_items),
+	       "drop all: 5 items locked, sorted");
 	plans_items("put all.bread in bag", (int64_t[]){52, 53}, 2);
 	refuses("put bag in bag", "bad_input");
 	refuses("put bread in box", "closed");
@@ -260,7 +266,8 @@ test_doors_and_moves(void)
 	tap_ok(plan("north") == 0 && act.to_room_id == 13 && act.nlock_rooms == 2 && act.lock_rooms[0] == 12 &&
 		       act.lock_rooms[1] == 13,
 	       "north: locks rooms 12 and 13");
-	tap_ok(plan("south") == 0 && act.lock_rooms[0] == 5 && act.lock_rooms[1] == 12, "south: rooms in ascending order");
+	tap_ok(plan("south") == 0 && act.lock_rooms[0] == 5 && act.lock_rooms[1] == 12,
+	       "south: rooms in ascending order");
 	tap_ok(plan("west") == 0 && act.to_room_id == 0 && act.nlock_rooms == 1,
 	       "west: no exit, planned anyway for the rules to refuse");
 	tap_ok(plan("open east") == 0 && act.has_dir && act.dir == GAME_DIR_EAST && act.nlock_rooms == 2,
@@ -301,7 +308,8 @@ test_lock_sets(void)
 	s->flags = PLANNER_F_MONEY;
 	tap_ok(plan("drop 5 coins") == 0 && act.pile_id == 80 && act.nlock_items == 1 && act.lock_items[0] == 80,
 	       "drop 5 coins onto a pile: the pile is locked");
-	tap_ok(plan("drop all.coins") == 0 && act.amount == 50 && act.pile_id == 80, "drop all.coins: all 50, onto the pile");
+	tap_ok(plan("drop all.coins") == 0 && act.amount == 50 && act.pile_id == 80,
+	       "drop all.coins: all 50, onto the pile");
 	tap_ok(plan("drop bread") == 0 && act.pile_id == 0, "drop bread: no pile");
 	(void) plan("drop 5 coins");
 	planner_action_to_json(&sb, &act);
@@ -354,7 +362,8 @@ test_parse_edges(void)
 
 	tap_ok(planner_parse("say \x01hi", &c, &e) < 0 && strcmp(e.kind, "bad_input") == 0 && e.position == 4,
 	       "control character: bad_input at its column");
-	tap_ok(planner_parse("say \xff\xfe", &c, &e) < 0 && strcmp(e.kind, "bad_input") == 0, "invalid UTF-8: bad_input");
+	tap_ok(planner_parse("say \xff\xfe", &c, &e) < 0 && strcmp(e.kind, "bad_input") == 0,
+	       "invalid UTF-8: bad_input");
 	memset(big, 'a', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	tap_ok(planner_parse(big, &c, &e) < 0 && strcmp(e.kind, "too_long") == 0, "a line over 2048 bytes: too_long");
@@ -412,7 +421,7 @@ test_expand_budget(void)
 	static char l1[PLANNER_MAX_ALIAS_BODY + 1], l2[PLANNER_MAX_ALIAS_BODY + 1], l3[PLANNER_MAX_ALIAS_BODY + 1],
 		l4[PLANNER_MAX_ALIAS_BODY + 1];
 	static struct planner_lines out;
-	struct planner_alias al[] = {{"b1", l1}, {"b2", l2}, {"b3", l3}, {"b4", l4}, {"ok", "look;look;look"},
+	struct planner_alias al[] = {{"b1", l1},    {"b2", l2}, {"b3", l3}, {"b4", l4}, {"ok", "look;look;look"},
 				     {"x", "say x"}};
 	char *lv[] = {l2, l3, l4};
 	struct wr_error e = {0};
@@ -449,7 +458,8 @@ test_expand_budget(void)
 	{
 		struct planner_alias small[] = {{"b1", "look"}, {"b2", l2}};
 
-		tap_ok(planner_alias_check(small, 1, "b2", l2, &e) < 0, "170 references to a one-command alias: refused");
+		tap_ok(planner_alias_check(small, 1, "b2", l2, &e) < 0,
+		       "170 references to a one-command alias: refused");
 		small[1].expansion = "b1;b1";
 		tap_ok(planner_alias_check(small, 2, "b1", "look", &e) == 0, "an ordinary redefinition is accepted");
 		tap_ok(planner_alias_check(small, 2, "b1", l1, &e) < 0 && strcmp(e.kind, "alias_too_big") == 0 &&
@@ -464,10 +474,20 @@ static void
 test_round_trip(void)
 {
 	static const char *const lines[] = {
-		"get all.coins from 2.corpse", "give 100 coins to bob", "put 3 gems in bag", "look in chest",
-		"open north",                  "tell bob hi there",     "k 2.gob",           "look me",
-		"wear all",                    "say hello \"you\"",     "alias kk kill $1",  "unalias kk",
-		"n",                           "get sword.3",
+		"get all.coins from 2.corpse",
+		"give 100 coins to bob",
+		"put 3 gems in bag",
+		"look in chest",
+		"open north",
+		"tell bob hi there",
+		"k 2.gob",
+		"look me",
+		"wear all",
+		"say hello \"you\"",
+		"alias kk kill $1",
+		"unalias kk",
+		"n",
+		"get sword.3",
 	};
 
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
@@ -511,7 +531,8 @@ test_structured(void)
 		 "{\"verb\":\"get\",\"object\":{\"word\":\"sword\",\"ordinal\":2},\"container\":{\"word\":\"chest\"}}"},
 		{"give", "{\"object\":{\"word\":\"coins\",\"quantity\":100},\"recipient\":\"Bob\"}",
 		 "{\"verb\":\"give\",\"object\":{\"word\":\"coins\",\"quantity\":100},\"recipient\":{\"word\":\"bob\"}}"},
-		{"get", "{\"object\":\"3 apples\"}", "{\"verb\":\"get\",\"object\":{\"word\":\"apples\",\"quantity\":3}}"},
+		{"get", "{\"object\":\"3 apples\"}",
+		 "{\"verb\":\"get\",\"object\":{\"word\":\"apples\",\"quantity\":3}}"},
 		{"move", "{\"dir\":\"north\"}", "{\"verb\":\"move\",\"dir\":\"north\"}"},
 		{"say", "{\"text\":\"hi\"}", "{\"verb\":\"say\",\"text\":\"hi\"}"},
 		{"move", "{}", "error bad_input"},
