@@ -7,6 +7,8 @@
 #   --actors=N            characters, spread over every room        (400)
 #   --seconds=S           length of the closed-loop throughput run   (20)
 #   --tick-ms=N           the closed loop's enqueuer wakes every N ms (5)
+#   --kill=PCT            % of the actions (taken from the says) that attack
+#                         a mob of the room (kill; rounds follow)         (0)
 #   --paced-seconds=S     length of the paced latency run            (10)
 #   --pace=PCT            paced rate, % of the measured drain rate   (70)
 #   --pgbench-seconds=S   pgbench -T for each worker count           (10)
@@ -35,6 +37,7 @@ WORKERS="1 2 4"
 ACTORS=400
 SECONDS_RUN=20
 TICK_MS=5
+KILL=0
 PACED_SECONDS=10
 PACE=70
 PGBENCH_SECONDS=10
@@ -55,6 +58,7 @@ for a in "$@"; do
 	--actors=*) ACTORS=${a#*=}; num "$a" "$ACTORS" ;;
 	--seconds=*) SECONDS_RUN=${a#*=}; num "$a" "$SECONDS_RUN" ;;
 	--tick-ms=*) TICK_MS=${a#*=}; num "$a" "$TICK_MS" ;;
+	--kill=*) KILL=${a#*=}; num "$a" "$KILL" ;;
 	--paced-seconds=*) PACED_SECONDS=${a#*=}; num "$a" "$PACED_SECONDS" ;;
 	--pace=*) PACE=${a#*=}; num "$a" "$PACE" ;;
 	--pgbench-seconds=*) PGBENCH_SECONDS=${a#*=}; num "$a" "$PGBENCH_SECONDS" ;;
@@ -71,6 +75,8 @@ for a in "$@"; do
 done
 for w in $WORKERS; do num --workers "$w"; done
 [ "$ACTORS" -ge 2 ] || die "--actors must be at least 2"
+[ "$KILL" -le 40 ] || die "--kill must be 0..40 (it takes from the 40% of says)"
+[ "$TICK_MS" -ge 1 ] || die "--tick-ms must be at least 1"
 [ "$BACKLOG_WORKERS" -ge 1 ] || die "--backlog-workers must be at least 1"
 [ -x "$WORKER" ] && [ -x "$WRCTL" ] || die "build first (./wr build)"
 
@@ -221,18 +227,26 @@ INSERT INTO bench_cfg SELECT keywords[1] FROM item_templates WHERE kind NOT IN (
 # The mix, its planning and the enqueuers (closed loop, paced, backlog).
 psql "$WR_DATABASE_URL" -X -v ON_ERROR_STOP=1 -q -f "$ROOT/bench/lib/worker.sql" >/dev/null ||
 	die "could not create the bench functions (bench/lib/worker.sql)"
+sql "UPDATE bench_cfg SET kill = $KILL / 100.0" >/dev/null
 sql "ANALYZE" >/dev/null
 
 rooms=$(sql "SELECT count(*) FROM rooms")
 per_room=$(sql "SELECT min(n) || '-' || max(n) FROM (SELECT count(*) n FROM characters WHERE name LIKE 'Bench%' GROUP BY room_id) s")
 echo "world:   $rooms rooms, $ACTORS bench characters ($per_room per room), 1,000,000 gold and 2 items each; zone ticks off"
-echo "mix:     40% say, 25% move, 25% give gold, 10% give item, each planned when its actor has nothing in flight"
-echo "         (gives fall back to say when nobody else is in the room; moves follow a random exit); no attacks"
+echo "mix:     $((40 - KILL))% say, ${KILL}% kill, 25% move, 25% give gold, 10% give item, each planned when its actor has nothing in flight"
+echo "         (gives fall back to say when nobody else is in the room, kills when no free mob is; moves follow a random exit)"
+echo "         $(sql "SELECT count(*) FROM mobs WHERE dead_at IS NULL") living mobs in $(sql "SELECT count(DISTINCT room_id) FROM mobs WHERE dead_at IS NULL") rooms"
 echo
 
 reset_queue() {
 	sql "TRUNCATE action_queue, event_streams, event_log, stream_counters, dead_actions, bench_enqueues, bench_ids" >/dev/null
-	sql "VACUUM ANALYZE characters, items, rooms" >/dev/null
+	# --kill: the truncated queue held the fights' rounds and the dead mobs'
+	# respawns; end the fights and bring every mob back where it spawned.
+	sql "UPDATE characters SET fighting_mob = NULL, fight_id = NULL WHERE fighting_mob IS NOT NULL OR fight_id IS NOT NULL;
+	     UPDATE mobs m SET fighting_char = NULL, dead_at = NULL, room_id = m.spawn_room_id, hp_at = now(),
+	                       hp = (SELECT t.max_hp FROM mob_templates t WHERE t.id = m.template_id)
+	     WHERE m.fighting_char IS NOT NULL OR m.dead_at IS NOT NULL" >/dev/null
+	sql "VACUUM ANALYZE characters, items, rooms, mobs" >/dev/null
 	fn_reset
 }
 
@@ -321,7 +335,7 @@ if [ "$BACKLOG" -eq 0 ]; then
 			"(first to last commit; $(fx '%.1f' "$t1 - $t0")s wall) = $d_rate actions/s"
 		echo "           latency enqueue-commit -> worker-commit: p50 $c_50 ms, p99 $c_99 ms, max $c_max ms ($c_n actions)"
 		echo "           $d_batches batches, avg $d_size actions/batch, round trips avg $d_rt max $d_rtmax;" \
-			"$d_failed failed batches, $d_replanned re-planned, $dead dead-lettered; living world left queued: $(living)"
+			"$d_failed failed batches, $d_replanned re-planned, $dead dead-lettered; queued at the end outside the bench's chars: $(living)"
 		echo "           outcomes: $(outcomes)"
 		echo "           rejected: $(rejections)"
 		echo "           worker backends: $(waits "drain-w$W")"
@@ -375,14 +389,14 @@ if [ "$BACKLOG" -eq 0 ]; then
 		echo "   pgbench -N -T $PGBENCH_SECONDS -c $W -j $j: $(fx '%.0f' "$tps") TPS (latency avg $lat ms);" \
 			"worker actions/s / pgbench TPS = $ratio; load average $(load)"
 		echo
-		SUMMARY="$SUMMARY$(printf '%7s | %6s | %6s | %4s | %8s | %5s | %13s | %5s | %13s | %7.0f | %5s | %s' \
+		SUMMARY="$SUMMARY$(printf '%7s | %6s | %6s | %4s | %8s | %5s | %15s | %5s | %15s | %7.0f | %5s | %s' \
 			"$W" "$d_rate" "$d_size" "$d_rt" "$d_replanned" "$d_lock%" "$c_50 / $c_99" "$rate" "$p_50 / $p_99" "$tps" "$ratio" "$(load | cut -d' ' -f1)")
 "
 	done
 
 	echo "== summary ($mode; $(nproc) CPUs, $mem)"
-	echo "workers | a/s    | batch  | RT   | replans  | lock  | p50/p99 ms    | paced | p50/p99 ms    | pgbench | ratio | load"
-	echo "--------+--------+--------+------+----------+-------+---------------+-------+---------------+---------+-------+-----"
+	echo "workers | a/s    | batch  | RT   | replans  | lock  | p50/p99 ms      | paced | p50/p99 ms      | pgbench | ratio | load"
+	echo "--------+--------+--------+------+----------+-------+-----------------+-------+-----------------+---------+-------+-----"
 	printf '%s' "$SUMMARY"
 	echo
 	echo "a/s: actions applied per second (with follow-ups) in a ${SECONDS_RUN}s closed loop: every character has one action"

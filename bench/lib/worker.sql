@@ -3,6 +3,9 @@
 -- (tables bench_chars, bench_items, bench_cfg, bench_enqueues); lives only in
 -- the bench's throwaway database.
 
+-- --kill=PCT: that share of the actions (taken from the says) attack a mob.
+ALTER TABLE bench_cfg ADD COLUMN kill float8 NOT NULL DEFAULT 0 CHECK (kill BETWEEN 0 AND 0.4);
+
 -- Every action the bench enqueued, with its enqueue transaction (the workers'
 -- follow-ups take ids from the same sequence, so ranges would include them).
 CREATE TABLE bench_ids (id bigint PRIMARY KEY, txid xid8 NOT NULL DEFAULT pg_current_xact_id());
@@ -24,17 +27,22 @@ $$;
 -- room; 25% give 1-50 gold to a character in the same room; 10% give one of
 -- the items the actor carries to a character in the same room.  A give falls
 -- back to a say when nobody else is in the room (or the actor carries no
--- item).  Plans and lock sets are those the planner would produce.
+-- item).  With bench_cfg.kill > 0 that share of the says become `kill <mob>`
+-- on a living mob of the room that fights nobody (the actor fighting nobody
+-- either, the room neither safe nor dark; a say otherwise): its rounds run on the chain "sys:combat:<char>".
+-- Plans and lock sets are those the planner would produce.
 CREATE FUNCTION bench_rows(p_n int) RETURNS TABLE (n int, actor_key text, verb text, args jsonb, plan jsonb,
-	instance_id bigint, lock_rooms bigint[], lock_characters bigint[], lock_items bigint[])
+	instance_id bigint, lock_rooms bigint[], lock_characters bigint[], lock_items bigint[], lock_mobs bigint[])
 LANGUAGE sql VOLATILE AS $$
 	SELECT g.n, 'char:' || c.id,
-		CASE k.kind WHEN 'say' THEN 'say' WHEN 'move' THEN 'move' ELSE 'give' END,
+		CASE k.kind WHEN 'say' THEN 'say' WHEN 'move' THEN 'move' WHEN 'kill' THEN 'kill' ELSE 'give' END,
 		CASE k.kind WHEN 'say' THEN jsonb_build_object('text', 'bench message ' || g.n)
+			WHEN 'kill' THEN jsonb_build_object('object', jsonb_build_object('word', mb.word))
 			WHEN 'move' THEN jsonb_build_object('dir', mv.dir)
 			WHEN 'gold' THEN jsonb_build_object('object', jsonb_build_object('word', 'coins', 'quantity', g.amount), 'recipient', jsonb_build_object('word', lower(tg.name)))
 			ELSE jsonb_build_object('object', jsonb_build_object('word', (SELECT keyword FROM bench_cfg)), 'recipient', jsonb_build_object('word', lower(tg.name))) END,
 		CASE k.kind WHEN 'say' THEN jsonb_build_object('room', c.room_id)
+			WHEN 'kill' THEN jsonb_build_object('room', c.room_id, 'mob', mb.id)
 			WHEN 'move' THEN jsonb_build_object('room', c.room_id, 'to', mv.to_room_id)
 			WHEN 'gold' THEN jsonb_build_object('room', c.room_id, 'target', tg.id, 'amount', g.amount)
 			ELSE jsonb_build_object('room', c.room_id, 'target', tg.id, 'items', jsonb_build_array(it.id)) END,
@@ -44,7 +52,8 @@ LANGUAGE sql VOLATILE AS $$
 			ELSE ARRAY[c.room_id] END,
 		CASE WHEN k.kind IN ('gold', 'item') THEN ARRAY[least(c.id, tg.id), greatest(c.id, tg.id)]
 			ELSE ARRAY[c.id] END,
-		CASE WHEN k.kind = 'item' THEN ARRAY[it.id] ELSE '{}'::bigint[] END
+		CASE WHEN k.kind = 'item' THEN ARRAY[it.id] ELSE '{}'::bigint[] END,
+		CASE WHEN k.kind = 'kill' THEN ARRAY[mb.id] ELSE '{}'::bigint[] END
 	FROM (SELECT (row_number() OVER ())::int AS n, i.id, random() AS r, 1 + floor(random() * 50)::int AS amount
 	      FROM bench_idle(p_n) i) g
 	JOIN characters c ON c.id = g.id
@@ -55,7 +64,12 @@ LANGUAGE sql VOLATILE AS $$
 	                   ORDER BY random() + g.n LIMIT 1) tg ON g.r >= 0.65
 	LEFT JOIN LATERAL (SELECT i.id FROM items i JOIN bench_items bi ON bi.id = i.id
 	                   WHERE i.owner_character_id = c.id ORDER BY random() + g.n LIMIT 1) it ON g.r >= 0.90
-	CROSS JOIN LATERAL (SELECT CASE WHEN g.r < 0.40 THEN 'say'
+	LEFT JOIN LATERAL (SELECT m.id, t.keywords[1] AS word FROM mobs m JOIN mob_templates t ON t.id = m.template_id
+	                   WHERE m.room_id = c.room_id AND m.dead_at IS NULL AND m.fighting_char IS NULL
+	                     AND NOT EXISTS (SELECT 1 FROM rooms rr WHERE rr.id = c.room_id AND rr.flags && ARRAY['safe', 'dark'])
+	                   ORDER BY random() + g.n LIMIT 1) mb
+	  ON g.r >= 0.40 - (SELECT kill FROM bench_cfg) AND g.r < 0.40 AND c.fighting_mob IS NULL
+	CROSS JOIN LATERAL (SELECT CASE WHEN g.r < 0.40 THEN CASE WHEN mb.id IS NULL THEN 'say' ELSE 'kill' END
 		WHEN g.r < 0.65 THEN CASE WHEN mv.dir IS NULL THEN 'say' ELSE 'move' END
 		WHEN g.r < 0.90 THEN CASE WHEN tg.id IS NULL THEN 'say' ELSE 'gold' END
 		ELSE CASE WHEN tg.id IS NULL OR it.id IS NULL THEN 'say' ELSE 'item' END END AS kind) k
@@ -65,7 +79,8 @@ $$;
 CREATE FUNCTION bench_mix(p_n int) RETURNS jsonb LANGUAGE sql VOLATILE AS $$
 	SELECT jsonb_agg(jsonb_build_object('actor_key', actor_key, 'verb', verb, 'args', args, 'plan', plan,
 		'instance_id', instance_id, 'lock_rooms', to_jsonb(lock_rooms),
-		'lock_characters', to_jsonb(lock_characters), 'lock_items', to_jsonb(lock_items)) ORDER BY n)
+		'lock_characters', to_jsonb(lock_characters), 'lock_items', to_jsonb(lock_items),
+		'lock_mobs', to_jsonb(lock_mobs)) ORDER BY n)
 	FROM bench_rows(p_n)
 $$;
 
