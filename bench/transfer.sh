@@ -154,8 +154,9 @@ CREATE TABLE bench_acct (k int PRIMARY KEY, id bigint NOT NULL UNIQUE, name text
 INSERT INTO characters (account_id, name, instance_id, room_id, gold)
 SELECT (SELECT min(id) FROM accounts), 'Bench' || lpad(g::text, 6, '0'), r.instance_id, r.id, 1000000
 FROM generate_series(1, $ACTORS) g
-JOIN (SELECT id, instance_id, row_number() OVER (ORDER BY id) - 1 AS k FROM rooms WHERE NOT 'dark' = ANY(flags)) r
-  ON r.k = (g - 1) % (SELECT count(*) FROM rooms WHERE NOT 'dark' = ANY(flags));
+JOIN (SELECT r.id, r.instance_id, row_number() OVER (ORDER BY r.id) - 1 AS k
+      FROM rooms r JOIN room_templates t ON t.id = r.template_id WHERE NOT 'dark' = ANY(t.flags)) r
+  ON r.k = (g - 1) % (SELECT count(*) FROM rooms r JOIN room_templates t ON t.id = r.template_id WHERE NOT 'dark' = ANY(t.flags));
 INSERT INTO bench_acct
 SELECT row_number() OVER (ORDER BY name), id, name, room_id, instance_id,
        row_number() OVER (PARTITION BY room_id ORDER BY name)

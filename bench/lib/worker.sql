@@ -66,7 +66,8 @@ LANGUAGE sql VOLATILE AS $$
 	                   WHERE i.owner_character_id = c.id ORDER BY random() + g.n LIMIT 1) it ON g.r >= 0.90
 	LEFT JOIN LATERAL (SELECT m.id, t.keywords[1] AS word FROM mobs m JOIN mob_templates t ON t.id = m.template_id
 	                   WHERE m.room_id = c.room_id AND m.dead_at IS NULL AND m.fighting_char IS NULL
-	                     AND NOT EXISTS (SELECT 1 FROM rooms rr WHERE rr.id = c.room_id AND rr.flags && ARRAY['safe', 'dark'])
+	                     AND NOT EXISTS (SELECT 1 FROM rooms rr JOIN room_templates rt ON rt.id = rr.template_id
+	                                     WHERE rr.id = c.room_id AND rt.flags && ARRAY['safe', 'dark'])
 	                   ORDER BY random() + g.n LIMIT 1) mb
 	  ON g.r >= 0.40 - (SELECT kill FROM bench_cfg) AND g.r < 0.40 AND c.fighting_mob IS NULL
 	CROSS JOIN LATERAL (SELECT CASE WHEN g.r < 0.40 THEN CASE WHEN mb.id IS NULL THEN 'say' ELSE 'kill' END
