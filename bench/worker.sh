@@ -259,6 +259,17 @@ drain_rate() {
 	            coalesce(round((sum(n) / greatest(extract(epoch FROM max(ts) - min(ts)), 0.001))::numeric, 0), 0) FROM c"
 }
 
+# The closed loop's rate while its enqueuer ran: actions committed from the
+# first worker commit up to the enqueuer's end (the tail, when fewer than
+# every character have an action in flight, left out).  -> "actions rate"
+window_rate() { # end-timestamp
+	sql "WITH t AS (SELECT txid, count(DISTINCT action_id) n FROM event_log GROUP BY txid),
+	          c AS (SELECT bench_committed(txid) ts, n FROM t)
+	     SELECT coalesce(sum(n) FILTER (WHERE ts <= '$1'), 0) || ' ' ||
+	            coalesce(round((sum(n) FILTER (WHERE ts <= '$1') / greatest(extract(epoch FROM '$1'::timestamptz - min(ts)), 0.001))::numeric, 0), 0)
+	     FROM c"
+}
+
 # Enqueue-to-commit latency of the actions the bench enqueued (not their
 # follow-ups): commit of the enqueue transaction -> commit of the worker
 # transaction that applied it, and the same from the start of the enqueue
@@ -317,6 +328,7 @@ if [ "$BACKLOG" -eq 0 ]; then
 		worker_sampler_start "drain-w$W"
 		t0=$(date +%s.%N)
 		sql "CALL bench_drive($SECONDS_RUN, $TICK)" >/dev/null
+		t_end=$(sql "SELECT clock_timestamp()")
 		wait_drained 60 || echo "   WARNING: the last actions did not drain in 60s ($(queued) left)"
 		t1=$(date +%s.%N)
 		sampler_stop "drain-w$W"
@@ -324,6 +336,8 @@ if [ "$BACKLOG" -eq 0 ]; then
 		sleep 1 # the workers' backends report their statistics as they exit
 		set -- $(drain_rate)
 		d_actions=$1; d_secs=$2; d_rate=$3
+		set -- $(window_rate "$t_end")
+		w_actions=$1; w_rate=$2
 		set -- $(latency)
 		c_n=$1; c_50=$2; c_99=$3; c_max=$4
 		set -- $(batch_stats "drain-w$W")
@@ -332,7 +346,8 @@ if [ "$BACKLOG" -eq 0 ]; then
 		dead=$(sql "SELECT count(*) FROM dead_actions")
 		d_enq=$(sql "SELECT coalesce(sum(n), 0) FROM bench_enqueues")
 		echo "   closed loop: $d_enq actions enqueued in ${SECONDS_RUN}s, $d_actions applied (with follow-ups) in ${d_secs}s" \
-			"(first to last commit; $(fx '%.1f' "$t1 - $t0")s wall) = $d_rate actions/s"
+			"(first to last commit; $(fx '%.1f' "$t1 - $t0")s wall) = $d_rate actions/s;" \
+			"while the enqueuer ran: $w_actions = $w_rate actions/s"
 		echo "           latency enqueue-commit -> worker-commit: p50 $c_50 ms, p99 $c_99 ms, max $c_max ms ($c_n actions)"
 		echo "           $d_batches batches, avg $d_size actions/batch, round trips avg $d_rt max $d_rtmax;" \
 			"$d_failed failed batches, $d_replanned re-planned, $dead dead-lettered; queued at the end outside the bench's chars: $(living)"
@@ -347,8 +362,8 @@ if [ "$BACKLOG" -eq 0 ]; then
 		# enqueued by one server-side procedure every 50 ms while W workers run
 		# (idle characters only, each planned against the current state).
 		reset_queue
-		# (of the bench's own actions: d_rate also counts their follow-ups)
-		rate=$(awk "BEGIN { printf \"%d\", $c_n / ($d_secs > 0 ? $d_secs : 1) * $PACE / 100 }")
+		# (of the bench's own actions, while the enqueuer ran: w_rate also counts follow-ups)
+		rate=$(awk "BEGIN { printf \"%d\", $w_rate * ($d_actions > 0 ? $c_n / $d_actions : 1) * $PACE / 100 }")
 		[ "$rate" -lt 1 ] && rate=1
 		start_workers "$W" "paced-w$W"
 		sleep 0.5
@@ -385,12 +400,12 @@ if [ "$BACKLOG" -eq 0 ]; then
 		tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' "$DIR/pgbench-c$W.log")
 		[ -n "$tps" ] || tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$DIR/pgbench-c$W.log" | tail -1)
 		lat=$(sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' "$DIR/pgbench-c$W.log")
-		ratio=$(fx '%.2f' "$d_rate / $tps")
+		ratio=$(fx '%.2f' "$w_rate / $tps")
 		echo "   pgbench -N -T $PGBENCH_SECONDS -c $W -j $j: $(fx '%.0f' "$tps") TPS (latency avg $lat ms);" \
 			"worker actions/s / pgbench TPS = $ratio; load average $(load)"
 		echo
 		SUMMARY="$SUMMARY$(printf '%7s | %6s | %6s | %4s | %8s | %5s | %15s | %5s | %15s | %7.0f | %5s | %s' \
-			"$W" "$d_rate" "$d_size" "$d_rt" "$d_replanned" "$d_lock%" "$c_50 / $c_99" "$rate" "$p_50 / $p_99" "$tps" "$ratio" "$(load | cut -d' ' -f1)")
+			"$W" "$w_rate" "$d_size" "$d_rt" "$d_replanned" "$d_lock%" "$c_50 / $c_99" "$rate" "$p_50 / $p_99" "$tps" "$ratio" "$(load | cut -d' ' -f1)")
 "
 	done
 
@@ -399,8 +414,9 @@ if [ "$BACKLOG" -eq 0 ]; then
 	echo "--------+--------+--------+------+----------+-------+-----------------+-------+-----------------+---------+-------+-----"
 	printf '%s' "$SUMMARY"
 	echo
-	echo "a/s: actions applied per second (with follow-ups) in a ${SECONDS_RUN}s closed loop: every character has one action"
-	echo "in flight, planned against the state its previous action left; p50/p99 next to it: that loop's latency."
+	echo "a/s: actions applied per second (with follow-ups) in a ${SECONDS_RUN}s closed loop, from the first worker commit to the"
+	echo "enqueuer's end: every character has one action in flight, planned against the state its previous action left;"
+	echo "p50/p99 next to it: that loop's latency (every action of it, the drain after the enqueuer stopped included)."
 	echo "batch: average actions per committed batch; RT: round trips per batch; replans: actions the worker re-planned"
 	echo "(stale plan); lock: share of the worker backends' samples waiting on a lock (pg_stat_activity every 50 ms)."
 	echo "paced: actions/s enqueued ($PACE% of the closed loop's own actions/s, follow-ups not counted; every 50 ms, ${PACED_SECONDS}s); p50/p99: from the commit of the"
