@@ -9,6 +9,8 @@
 #   --tick-ms=N           the closed loop's enqueuer wakes every N ms (5)
 #   --kill=PCT            % of the actions (taken from the says) that attack
 #                         a mob of the room (kill; rounds follow)         (0)
+#   --living              the living world ticks (zone ticks at the content's
+#                         periods, mob AI) during the runs; counted apart
 #   --paced-seconds=S     length of the paced latency run            (10)
 #   --pace=PCT            paced rate, % of the measured drain rate   (70)
 #   --pgbench-seconds=S   pgbench -T for each worker count           (10)
@@ -38,6 +40,7 @@ ACTORS=400
 SECONDS_RUN=20
 TICK_MS=5
 KILL=0
+LIVING=0
 PACED_SECONDS=10
 PACE=70
 PGBENCH_SECONDS=10
@@ -59,6 +62,7 @@ for a in "$@"; do
 	--seconds=*) SECONDS_RUN=${a#*=}; num "$a" "$SECONDS_RUN" ;;
 	--tick-ms=*) TICK_MS=${a#*=}; num "$a" "$TICK_MS" ;;
 	--kill=*) KILL=${a#*=}; num "$a" "$KILL" ;;
+	--living) LIVING=1 ;;
 	--paced-seconds=*) PACED_SECONDS=${a#*=}; num "$a" "$PACED_SECONDS" ;;
 	--pace=*) PACE=${a#*=}; num "$a" "$PACE" ;;
 	--pgbench-seconds=*) PGBENCH_SECONDS=${a#*=}; num "$a" "$PGBENCH_SECONDS" ;;
@@ -192,11 +196,16 @@ bench_header "wr-worker benchmark" "track_commit_timestamp=on"
 
 "$WRCTL" migrate >/dev/null || die "wrctl migrate failed"
 "$WRCTL" world load >/dev/null || die "wrctl world load failed"
-# A quiet world, as tests/lib/harness.sh's quiet_world: no zone ticks, so no
-# mob acts on its own and nothing resets; the mix has no kills or drops, so
-# no decay or respawn timer starts.  Whatever the load queued is dropped by
-# reset_queue before each phase.
-sql "UPDATE zones SET tick_ms = NULL" >/dev/null || die "could not quiet the world"
+# A quiet world: a zone wakes when a character walks in (game_follow_wake)
+# and then ticks every tick_ms while an online player is in it; NULL means
+# the rules' default (4 s), so tests/lib/harness.sh's quiet_world (tick_ms =
+# NULL) does not stop it.  The longest period the schema allows (1 h) leaves
+# one wake tick per zone and phase; what the living world applied is counted
+# apart ("living world").  --living keeps the content's periods.  Whatever
+# the load queued is dropped by reset_queue before each phase.
+if [ "$LIVING" = 0 ]; then
+	sql "UPDATE zones SET tick_ms = 3600000" >/dev/null || die "could not quiet the world"
+fi
 bench_sampler_install
 
 # $ACTORS characters round-robin over every room with 1,000,000 gold and two
@@ -232,7 +241,8 @@ sql "ANALYZE" >/dev/null
 
 rooms=$(sql "SELECT count(*) FROM rooms")
 per_room=$(sql "SELECT min(n) || '-' || max(n) FROM (SELECT count(*) n FROM characters WHERE name LIKE 'Bench%' GROUP BY room_id) s")
-echo "world:   $rooms rooms, $ACTORS bench characters ($per_room per room), 1,000,000 gold and 2 items each; zone ticks off"
+echo "world:   $rooms rooms, $ACTORS bench characters ($per_room per room), 1,000,000 gold and 2 items each;" \
+	"$( [ "$LIVING" = 1 ] && echo "the living world ticks (--living)" || echo "zone ticks every hour (a wake tick per zone and phase)")"
 echo "mix:     $((40 - KILL))% say, ${KILL}% kill, 25% move, 25% give gold, 10% give item, each planned when its actor has nothing in flight"
 echo "         (gives fall back to say when nobody else is in the room, kills when no free mob is; moves follow a random exit)"
 echo "         $(sql "SELECT count(*) FROM mobs WHERE dead_at IS NULL") living mobs in $(sql "SELECT count(DISTINCT room_id) FROM mobs WHERE dead_at IS NULL") rooms"
@@ -294,6 +304,15 @@ lockpct() { # phase
 	     FROM bench_waits WHERE phase = '$1'"
 }
 
+# What the living world applied in a phase (actions by actor kind: zone
+# ticks, mobs, resets, combat rounds, triggers), not the bench's characters.
+living_applied() {
+	sql "SELECT coalesce(string_agg(k || '=' || n, ' ' ORDER BY k), 'none')
+	     FROM (SELECT CASE WHEN actor_key LIKE 'sys:%' THEN 'sys:' || split_part(actor_key, ':', 2)
+	                       ELSE split_part(actor_key, ':', 1) END AS k, count(DISTINCT action_id) n
+	           FROM event_log WHERE actor_key IS NOT NULL AND actor_key NOT LIKE 'char:%' GROUP BY 1) t"
+}
+
 outcomes() {
 	sql "SELECT string_agg(type || '=' || n, ' ' ORDER BY type) FROM (SELECT type, count(*) n FROM event_log GROUP BY 1) t"
 }
@@ -352,6 +371,7 @@ if [ "$BACKLOG" -eq 0 ]; then
 		echo "           $d_batches batches, avg $d_size actions/batch, round trips avg $d_rt max $d_rtmax;" \
 			"$d_failed failed batches, $d_replanned re-planned, $dead dead-lettered; queued at the end outside the bench's chars: $(living)"
 		echo "           outcomes: $(outcomes)"
+		echo "           living world applied (included in a/s): $(living_applied)"
 		echo "           rejected: $(rejections)"
 		echo "           worker backends: $(waits "drain-w$W")"
 		echo "           server time per call: $(fn_stats)"
@@ -388,6 +408,7 @@ if [ "$BACKLOG" -eq 0 ]; then
 			"(planning + inserting one enqueue: $enq_ms)"
 		echo "           $p_batches batches, avg $p_size actions/batch, round trips avg $p_rt max $p_rtmax;" \
 			"$p_failed failed batches, $p_replanned re-planned"
+		echo "           living world applied: $(living_applied)"
 		echo "           rejected: $(rejections)"
 		echo "           worker backends: $(waits "paced-w$W")"
 		echo "           server time per call: $(fn_stats)"
