@@ -141,9 +141,9 @@ bench_header "transfer benchmark: give 1 coins <character>, engine against a sto
 
 "$WRCTL" migrate >/dev/null || die "wrctl migrate failed"
 "$WRCTL" world load >/dev/null || die "wrctl world load failed"
-# A quiet world (tests/lib/harness.sh's quiet_world): no zone ticks, so only
-# the bench's transfers are queued.
-sql "UPDATE zones SET tick_ms = NULL" >/dev/null || die "could not quiet the world"
+# A quiet world: nobody moves, so no zone wakes (game_follow_wake); should
+# one, it ticks once an hour (tick_ms NULL would be the rules' 4 s default).
+sql "UPDATE zones SET tick_ms = 3600000" >/dev/null || die "could not quiet the world"
 
 # $ACTORS characters round-robin over every lit room (a give in the dark is
 # refused: not_seen), rank k in room k mod R;

@@ -371,7 +371,7 @@ if [ "$BACKLOG" -eq 0 ]; then
 		echo "           $d_batches batches, avg $d_size actions/batch, round trips avg $d_rt max $d_rtmax;" \
 			"$d_failed failed batches, $d_replanned re-planned, $dead dead-lettered; queued at the end outside the bench's chars: $(living)"
 		echo "           outcomes: $(outcomes)"
-		echo "           living world applied (included in a/s): $(living_applied)"
+		echo "           living world applied (actions with events, included in a/s): $(living_applied)"
 		echo "           rejected: $(rejections)"
 		echo "           worker backends: $(waits "drain-w$W")"
 		echo "           server time per call: $(fn_stats)"
@@ -408,7 +408,7 @@ if [ "$BACKLOG" -eq 0 ]; then
 			"(planning + inserting one enqueue: $enq_ms)"
 		echo "           $p_batches batches, avg $p_size actions/batch, round trips avg $p_rt max $p_rtmax;" \
 			"$p_failed failed batches, $p_replanned re-planned"
-		echo "           living world applied: $(living_applied)"
+		echo "           living world applied (actions with events): $(living_applied)"
 		echo "           rejected: $(rejections)"
 		echo "           worker backends: $(waits "paced-w$W")"
 		echo "           server time per call: $(fn_stats)"
