@@ -175,7 +175,7 @@ tp=$(date +%s)
 for d in $DISTS; do sql "SELECT bench_pairs_fill('$d', $NPAIRS)" >/dev/null || die "could not draw the $d pairs"; done
 sql "ANALYZE" >/dev/null
 rooms=$(sql "SELECT count(DISTINCT room) FROM bench_acct")
-echo "world:   $ACTORS characters (accounts) over $rooms rooms ($min_mates+ per room), 1,000,000 gold each; zone ticks off"
+echo "world:   $ACTORS characters (accounts) over $rooms rooms ($min_mates+ per room), 1,000,000 gold each; quiet world (nobody moves)"
 echo "pairs:   $NPAIRS per distribution drawn in $(( $(date +%s) - tp ))s; giver over all characters, receiver over the giver's room-mates"
 for d in $DISTS; do
 	echo "         $d: $(sql "SELECT 'hottest giver ' || round(100.0 * max(n) / sum(n), 1) || '% of the transfers, hottest receiver ' ||
