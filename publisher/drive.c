@@ -335,10 +335,10 @@ drive_hello(struct pub_conn *c, const struct pub_hello *h, struct json_object *o
 	snprintf(c->logctx, sizeof(c->logctx), "conn=%llu service", (unsigned long long) c->id);
 	log_info_ctx(c->logctx,
 		     "hello: a service driving %zu mobs (%zu left out) in %zu rooms, %zu events to replay%s;"
-		     " %zu bytes of driving state (%zu per mob), %zu per room read",
+		     " %zu bytes of driving state (%zu per mob), %zu per room read (%zu more if only it reads it)",
 		     d->nmobs, d->left_out, d->nupto, replay, ri.given ? " (resume)" : "",
 		     sizeof(*d) + d->nmobs * DRIVE_BYTES_PER_MOB + sizeof(struct pub_sub *), DRIVE_BYTES_PER_MOB,
-		     sizeof(struct pub_sub));
+		     sizeof(struct pub_sub), sizeof(struct pub_stream));
 	welcome(c, &ri);
 	if (fetch)
 		pub_kick(p);
