@@ -306,9 +306,11 @@ pub_hello(struct pub_conn *c, const char *token, const char *character, struct j
 	memcpy(c->token_hash, h.token_hash, sizeof(c->token_hash));
 	/* issue 13: a service token follows the mobs it drives (drive.c), over a websocket. */
 	if (h.service) {
-		if (c->telnet)
+		if (c->telnet) {
+			pub_hello_done(&h);
 			return wr_error_set(reterr, -EACCES, "unauthorized",
 					    "a service token connects over a websocket");
+		}
 		c->token = wr_xstrdup(token);
 		r = drive_hello(c, &h, obj);
 		pub_hello_done(&h);
