@@ -13,7 +13,8 @@
 #   - Alice kills the rat: the connection joins the square (its spawn room)
 #     at the death, gets its MobRespawned there, leaves the gate, and hears
 #     the rat speak on the square;
-#   - the publisher logs the bytes it keeps per driven mob.
+#   - the publisher logs the bytes it keeps per driven mob; a publisher
+#     with max-service-mobs 40 drives 40 and says how many it left out.
 . "$WR_HOME/tests/lib/harness.sh"
 . "$WR_HOME/tests/lib/pubtest.sh"
 
@@ -42,12 +43,14 @@ SVC=$("$WRCTL" token issue alice --service --grant "mob:$RAT" $(echo "$CRIERS" |
 ALICE=$("$WRCTL" token issue alice)
 services_start 2
 RSS0=$(rss_kb "$PID_publisher")
+publisher small --max-service-mobs=40
 
-py_checks "$WS" "$HTTP" "$SVC" "$ALICE" "$RAT" "$GATE" "$SQUARE" "$FOREST" <<'PY'
+py_checks "$WS" "$HTTP" "$SVC" "$ALICE" "$RAT" "$GATE" "$SQUARE" "$FOREST" "$WS_small" <<'PY'
 import json, sys, time
 from wsclient import WS, check, diag, sql, post, wait_applied, order_problems, heads
 ws_url, http, svc, alice = sys.argv[1:5]
 rat, gate, square, forest = map(int, sys.argv[5:9])
+small_url = sys.argv[9]
 rows = [l.split("|") for l in sql("SELECT m.id, m.room_id FROM mobs m JOIN mob_templates t ON t.id = m.template_id"
                                   " WHERE t.key = 'millbrook.crier' AND m.spawn_key IS NULL ORDER BY m.id").split("\n")]
 room_of = {int(m): int(r) for m, r in rows}
@@ -72,6 +75,21 @@ def batch(mobs, text):
     ok = st == 200 and all(r.get("status") == "queued" for r in body.get("results", []))
     check(ok, "the service queues %d mob actions in one batch" % len(mobs), st, str(body)[:300])
     check(wait_applied(30), "and the worker runs them")
+
+# 0. The bound is the publisher's max-service-mobs: past it, mobs are left out, not silently dropped.
+ws = WS(small_url)
+ws.send({"type": "hello", "token": svc})
+w = ws.recv(10) or {}
+check([m["mob"] for m in w.get("mobs", [])] == sorted(room_of)[:40] and w.get("left_out") == 61,
+      "with max-service-mobs 40 it drives the 40 lowest ids and says 61 are left out",
+      len(w.get("mobs", [])), w.get("left_out"))
+ws.close()
+ws = WS(small_url)
+ws.send({"type": "hello", "token": svc, "resume": {"room:%d" % (i + 1): 0 for i in range(41)}})
+f = ws.recv(10) or {}
+check(f.get("type") == "error" and f.get("code") == "bad_request" and "more than 40" in f.get("message", ""),
+      "a resume naming more streams than that is refused", f)
+ws.close()
 
 # 1. One connection, one stream per room.
 ws = WS(ws_url)
