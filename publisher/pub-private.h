@@ -13,6 +13,7 @@
  *   resume.c the hello's subscriptions and resume positions, admin
  *            subscribe/unsubscribe
  *   access.c the origin allowlist and the token recheck (revocation)
+ *   drive.c  issue 13: a service connection driving a population of mobs
  *
  * Everything runs on the one lws service thread, so nothing here locks,
  * except commands.c's queues between that thread and its command threads.
