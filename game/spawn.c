@@ -109,8 +109,7 @@ game_spawn(struct game_state *st, struct game_room *room, const struct game_scri
 }
 
 int
-game_despawn(struct game_state *st, const struct game_action *a, const struct game_env *env,
-	     struct game_outcome *out)
+game_despawn(struct game_state *st, const struct game_action *a, const struct game_env *env, struct game_outcome *out)
 {
 	struct game_mob *m = game_state_mob(st, a->target_mob);
 	struct game_room *room;
