@@ -29,7 +29,8 @@ world(void)
 	st.nrooms = 1;
 	*r = (struct game_room){.id = 1, .instance_id = 1, .zone_id = 9, .name = "Glade", .description = "."};
 	s = &r->scripts[r->nscripts++];
-	*s = (struct game_script){.id = 201, .on = GAME_ON_COMMAND, .words = "blow horn", .alive = true, .name = "horn"};
+	*s = (struct game_script){
+		.id = 201, .on = GAME_ON_COMMAND, .words = "blow horn", .alive = true, .name = "horn"};
 	s->fx[s->nfx++] = (struct game_effect){.kind = GAME_FX_SPAWN,
 					       .dir = _GAME_DIR_INVALID,
 					       .mob_tpl = 77,
@@ -126,9 +127,10 @@ room_lists(int64_t mob)
 static void
 horn_step(void)
 {
-	apply((struct game_action){.verb = GAME_VERB_SCRIPT, .script = 201, .step = 0, .depth = 1, .zone_id = 9,
-				   .seed = 11},
-	      NOW);
+	apply(
+		(struct game_action){
+			.verb = GAME_VERB_SCRIPT, .script = 201, .step = 0, .depth = 1, .zone_id = 9, .seed = 11},
+		NOW);
 }
 
 int
@@ -140,9 +142,14 @@ main(void)
 
 	/* The command fires the spawn step: queued on its zone's chain, reserving mob ids. */
 	world();
-	st.chars[st.nchars++] = (struct game_char){
-		.id = 10, .name = "Alice", .room_id = 1, .instance_id = 1, .level = 1, .hp = 9, .max_hp = 9,
-		.locked = true};
+	st.chars[st.nchars++] = (struct game_char){.id = 10,
+						   .name = "Alice",
+						   .room_id = 1,
+						   .instance_id = 1,
+						   .level = 1,
+						   .hp = 9,
+						   .max_hp = 9,
+						   .locked = true};
 	tap_is_int(apply((struct game_action){.verb = GAME_VERB_USE, .actor_char = 10, .text = "blow horn", .seed = 3},
 			 NOW),
 		   0, "blow horn");
@@ -193,7 +200,8 @@ main(void)
 	horn_step();
 	tap_ok(count("MobSpawned") == 0 && st.nspawned == 0 && st.new_mob_ids_used == 0 && out.nfollowups == 0,
 	       "past the zone's cap nothing is made");
-	tap_ok(num(event("SpawnRefused", 0), "live") == 30 && num(event("SpawnRefused", 0), "max") == GAME_SPAWN_ZONE_MAX,
+	tap_ok(num(event("SpawnRefused", 0), "live") == 30 &&
+		       num(event("SpawnRefused", 0), "max") == GAME_SPAWN_ZONE_MAX,
 	       "SpawnRefused says so");
 	world();
 	st.rooms[0].zone_spawned = GAME_SPAWN_ZONE_MAX - 3;
@@ -216,13 +224,13 @@ main(void)
 	st.mobs[1].room_id = 3;
 	st.ndespawned = 0;
 	apply((struct game_action){.verb = GAME_VERB_SCRIPT, .script = GAME_SCRIPT_DESPAWN, .target_mob = 501}, NOW);
-	tap_ok(out.nevents == 0 && st.ndespawned == 0 && out.nfollowups == 1 &&
-		       out.followups[0].action.room_id == 3 && out.followups[0].lock_rooms[0] == 3 &&
-		       out.followups[0].action.amount == 1,
+	tap_ok(out.nevents == 0 && st.ndespawned == 0 && out.nfollowups == 1 && out.followups[0].action.room_id == 3 &&
+		       out.followups[0].lock_rooms[0] == 3 && out.followups[0].action.amount == 1,
 	       "a wandered one: asked again in its new room");
-	apply((struct game_action){.verb = GAME_VERB_SCRIPT, .script = GAME_SCRIPT_DESPAWN, .target_mob = 501,
-				   .amount = 16},
-	      NOW);
+	apply(
+		(struct game_action){
+			.verb = GAME_VERB_SCRIPT, .script = GAME_SCRIPT_DESPAWN, .target_mob = 501, .amount = 16},
+		NOW);
 	tap_is_int((int) out.nfollowups, 0, "at most 16 times");
 	/* A dead one: its row goes, unseen. */
 	st.mobs[1].room_id = 1;
@@ -234,17 +242,20 @@ main(void)
 
 	/* A mob's own say: the room's speech triggers hear it, not its own. */
 	world();
-	tap_is_int(apply((struct game_action){.verb = GAME_VERB_SAY, .actor_mob = 5, .text = "hoot hoot", .seed = 5},
-			 NOW),
-		   0, "the wolf (a mob:5 token) says hoot");
+	tap_is_int(
+		apply((struct game_action){.verb = GAME_VERB_SAY, .actor_mob = 5, .text = "hoot hoot", .seed = 5}, NOW),
+		0, "the wolf (a mob:5 token) says hoot");
 	tap_ok(out.nfollowups == 1 && out.followups[0].action.script == 203 && out.followups[0].action.depth == 1,
 	       "the owl's speech trigger fires, one level deep");
 	world();
 	apply((struct game_action){.verb = GAME_VERB_SAY, .actor_mob = 5, .text = "howl", .seed = 5}, NOW);
 	tap_is_int((int) out.nfollowups, 0, "a mob does not answer itself");
 	world();
-	apply((struct game_action){.verb = GAME_VERB_SAY, .actor_mob = 5, .text = "hoot",
-				   .depth = GAME_SCRIPT_MAX_DEPTH, .seed = 5},
+	apply((struct game_action){.verb = GAME_VERB_SAY,
+				   .actor_mob = 5,
+				   .text = "hoot",
+				   .depth = GAME_SCRIPT_MAX_DEPTH,
+				   .seed = 5},
 	      NOW);
 	tap_ok(out.nfollowups == 0 && event("TriggerChainStopped", 0), "the chain depth limit applies");
 	return tap_done();
