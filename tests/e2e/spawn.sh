@@ -121,4 +121,12 @@ sleep 0.5
 is "$(sql "SELECT count(*) FROM event_log WHERE payload->>'trigger' = 'spawnhall.parrot.cracker'")" 1 \
 	"once: the parrot does not answer itself"
 is "$(sql "SELECT count(*) FROM dead_actions")" 0 "nothing was dead-lettered"
+
+# The journal re-runs every batch, spawns and despawns too: the same ids and events.
+last=$(sql "SELECT max(event_id) FROM event_log WHERE type IN ('MobSpawned', 'MobDespawned', 'SpawnRefused')")
+"$WRCTL" verify 0 "$last" >"$T_DIR/verify.out" 2>&1
+ok $? "wrctl verify reproduces the spawned ids and every event up to the last spawn"
+diag "$(tail -1 "$T_DIR/verify.out")"
+is "$(sql "SELECT count(*) FROM action_journal j WHERE j.verb = 'script' AND j.actor_key LIKE 'sys:spawn:%'")" 9 \
+	"the journal holds the nine spawn steps (bell, whistle, six times free rats, horn)"
 finish
