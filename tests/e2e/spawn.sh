@@ -9,7 +9,9 @@
 #     floor: items and gold are conserved;
 #   - the zone's cap of 32 live spawned mobs holds (SpawnRefused past it);
 #   - a spawned aggressive wolf attacks like any (the zone's AI);
-#   - a mob's own say (a mob token) fires another mob's speech trigger.
+#   - a mob's own say (a mob token) fires another mob's speech trigger;
+#   - the journal re-runs it all with the same ids (wrctl verify);
+#   - the starter world's hunters' camp horn calls two grey wolves.
 # Not quiet: the den's zone ticks every 100 ms for the wolf; the hall's not.
 . "$WR_HOME/tests/lib/harness.sh"
 
@@ -129,4 +131,16 @@ ok $? "wrctl verify reproduces the spawned ids and every event up to the last sp
 diag "$(tail -1 "$T_DIR/verify.out")"
 is "$(sql "SELECT count(*) FROM action_journal j WHERE j.verb = 'script' AND j.actor_key LIKE 'sys:spawn:%'")" 9 \
 	"the journal holds the nine spawn steps (bell, whistle, six times free rats, horn)"
+
+# The starter world's use: the hunters' camp horn calls two grey wolves (3 s later, for 120 s).
+CAMP=$(room whisperwood.hunters_camp)
+sql "UPDATE characters SET room_id = $CAMP WHERE id = $A_ID" >/dev/null
+act "$ALICE" "blow horn"
+has "$(ev text)" "You blow horn" "the camp understands blow horn"
+wait_sql "SELECT count(*) FROM event_log WHERE type = 'MobSpawned' AND payload->>'trigger' = 'whisperwood.hunters_camp.horn'" 2 80
+ok $? "two grey wolves answer the horn"
+is "$(sql "SELECT count(*) FROM mobs m JOIN mob_templates t ON t.id = m.template_id
+           WHERE t.key = 'whisperwood.grey_wolf' AND m.room_id = $CAMP AND m.spawned_by IS NOT NULL")" 2 "they stand in the camp"
+act "$ALICE" "look"
+is "$(ev text | grep -c "^A grey wolf is here")" 2 "Alice sees them"
 finish
