@@ -71,6 +71,8 @@ game_spawn(struct game_state *st, struct game_room *room, const struct game_scri
 		game_field_i64(ev, out, "count", n);
 		game_field_i64(ev, out, "live", room->zone_spawned);
 		game_field_i64(ev, out, "max", GAME_SPAWN_ZONE_MAX);
+		game_field_str(ev, out, "text",
+			       game_printf(out, "%s", "Nothing more answers: enough beasts roam here already."));
 		return;
 	}
 	/* game_reads() reserved GAME_SPAWN_MAX ids for this step: none left is the worker's bug. */
