@@ -704,6 +704,7 @@ struct game_spawned {
 struct game_despawned {
 	int64_t id;
 	int64_t room_id;
+	bool keep; /* the row stays, dead, until a later despawn deletes it (its fighters' rounds end first) */
 };
 
 /*

@@ -17,7 +17,9 @@
  *    one zone at once;
  *  - with for_s it goes again that much later if still alive
  *    (MobDespawned): what it carries falls to the floor of its room (the
- *    worker moves those rows; nothing is made or destroyed).
+ *    worker moves those rows; nothing is made or destroyed), and it is dead
+ *    until its row goes two rounds later (so whoever fights it stops, as
+ *    when it dies at other hands).
  * The mobs.spawned_by column names the trigger ("sys:trigger:<id>").
  */
 #include <string.h>
@@ -117,7 +119,6 @@ game_despawn(struct game_state *st, const struct game_action *a, const struct ga
 	struct game_room *room;
 	struct game_event *ev;
 
-	(void) env;
 	/* Gone already (its row deleted), or a mob of content: nothing to do. */
 	if (!m || !m->locked || m->spawn_room || st->ndespawned >= GAME_MAX_MOBS)
 		return 0;
@@ -138,7 +139,15 @@ game_despawn(struct game_state *st, const struct game_action *a, const struct ga
 			room->nmobs--;
 			break;
 		}
-	m->dead = true; /* for the rest of the batch: it is not there */
+	/* Dead for now (written back): a character fighting it sees it gone at its next
+	 * round and stops; its row goes two rounds later. */
+	st->despawned[st->ndespawned - 1].keep = true;
+	m->dead = true;
+	m->hp = 0;
+	m->hp_at_ms = env->now_ms;
+	m->fighting = 0;
+	m->dirty = true;
+	game_despawn_later(m->id, room->id, 2 * game_rules.round_ms, 0, out);
 	ev = game_event_new(out, "MobDespawned");
 	game_event_stream(ev, out, GAME_STREAM_ROOM, room->id);
 	game_field_i64(ev, out, "mob_id", m->id);

@@ -308,8 +308,9 @@ worker_encode_spawns(struct wr_strbuf *sb, const struct game_state *st)
 	if (st->ndespawned) {
 		wr_strbuf_puts(sb, ",\"despawned\":[");
 		for (size_t i = 0; i < st->ndespawned; i++)
-			wr_strbuf_printf(sb, "%s{\"id\":%" PRId64 ",\"room_id\":%" PRId64 "}", i ? "," : "",
-					 st->despawned[i].id, st->despawned[i].room_id);
+			wr_strbuf_printf(sb, "%s{\"id\":%" PRId64 ",\"room_id\":%" PRId64 "%s}", i ? "," : "",
+					 st->despawned[i].id, st->despawned[i].room_id,
+					 st->despawned[i].keep ? ",\"keep\":true" : "");
 		wr_strbuf_puts(sb, "]");
 	}
 }

@@ -277,7 +277,7 @@ worker_encode_marks(struct wr_strbuf *sb, const struct game_state *st);
 /* Spawned mobs (game/spawn.c): the ids wr_lock_load reserved ("new_mob_ids", wr_new_mob_ids()) into st. */
 void
 worker_decode_spawns(struct json_object *doc, struct game_state *st);
-/* ,"spawned":[{id, template_id, instance_id, room_id, spawned_by}],"despawned":[{id, room_id}] (wr_commit_spawns()). */
+/* ,"spawned":[{id, template_id, instance_id, room_id, spawned_by}],"despawned":[{id, room_id, keep}] (wr_commit_spawns()). */
 void
 worker_encode_spawns(struct wr_strbuf *sb, const struct game_state *st);
 

@@ -15,9 +15,11 @@ $$;
 -- wr_commit_spawns(batch jsonb) -> void
 -- batch.spawned:   [{id, template_id, instance_id, room_id, spawned_by}] new mob
 --                  rows: full hp of their template, no spawn room (no respawn)
--- batch.despawned: [{id, room_id}] spawned mobs that go (their room and they
---                  are locked): what they carry falls to room_id's floor, worn
---                  things too, then the row goes; nothing is made or destroyed
+-- batch.despawned: [{id, room_id, keep}] spawned mobs that go (their room and
+--                  they are locked): what they carry falls to room_id's floor,
+--                  worn things too, then the row goes -- unless keep: a live
+--                  one stays a dead row (batch.mobs wrote dead_at) until a
+--                  later despawn; nothing is made or destroyed
 CREATE OR REPLACE FUNCTION wr_commit_spawns(batch jsonb) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -35,7 +37,7 @@ BEGIN
 		WHERE i.owner_mob_id = (x->>'id')::bigint;
 		DELETE FROM mobs m
 		USING jsonb_array_elements(batch->'despawned') x
-		WHERE m.id = (x->>'id')::bigint AND m.spawned_by IS NOT NULL;
+		WHERE m.id = (x->>'id')::bigint AND m.spawned_by IS NOT NULL AND NOT coalesce((x->>'keep')::boolean, false);
 	END IF;
 END
 $$;

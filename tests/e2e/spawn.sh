@@ -8,7 +8,8 @@
 #     a pebble and coins, then slips away (MobDespawned) leaving both on the
 #     floor: items and gold are conserved;
 #   - the zone's cap of 32 live spawned mobs holds (SpawnRefused past it);
-#   - a spawned aggressive wolf attacks like any (the zone's AI);
+#   - a spawned aggressive wolf attacks like any (the zone's AI); when it
+#     slips away mid-fight, Alice's fight ends;
 #   - a mob's own say (a mob token) fires another mob's speech trigger;
 #   - the journal re-runs it all with the same ids (wrctl verify);
 #   - the starter world's hunters' camp horn calls two grey wolves.
@@ -79,7 +80,7 @@ is "$(sql "SELECT count(*) FROM mobs WHERE id = $IMP")" 1 "it is still there"
 wait_sql "SELECT count(*) FROM event_log WHERE type = 'MobDespawned'" 1 150; ok $? "8 s later: MobDespawned"
 is "$(sql "SELECT payload->>'mob_id' || ' ' || (payload->>'text') FROM event_log WHERE type = 'MobDespawned'")" \
 	"$IMP A thieving imp slips away." "it names the imp"
-is "$(sql "SELECT count(*) FROM mobs WHERE id = $IMP")" 0 "its row is gone"
+wait_sql "SELECT count(*) FROM mobs WHERE id = $IMP" 0 80; ok $? "its row goes (two rounds later)"
 is "$(sql "SELECT count(*) FROM items WHERE id IN ($CARRIED) AND owner_room_id = $HALL AND owner_mob_id IS NULL")" 2 \
 	"what it carried lies on the hall's floor"
 is "$(world_items)" "$items0" "items are conserved"
@@ -106,7 +107,11 @@ ok $? "blow horn: a wolf"
 WOLF=$(sql "SELECT payload->>'mob_id' FROM event_log WHERE payload->>'trigger' = 'spawnden.horn'")
 wait_sql "SELECT count(*) > 0 FROM event_log WHERE type = 'CombatStarted' AND actor_key = 'mob:$WOLF'" t 100
 ok $? "the spawned wolf attacks Alice"
-act "$ALICE" "flee"
+is "$(sql "SELECT fighting_mob FROM characters WHERE id = $A_ID")" "$WOLF" "she fights it"
+wait_sql "SELECT count(*) FROM event_log WHERE type = 'MobDespawned' AND payload->>'mob_id' = '$WOLF'" 1 100
+ok $? "6 s later the wolf slips away, mid-fight"
+wait_sql "SELECT coalesce(fighting_mob, 0) FROM characters WHERE id = $A_ID" 0 60; ok $? "and Alice's fight ends"
+wait_sql "SELECT count(*) FROM mobs WHERE id = $WOLF" 0 80; ok $? "the wolf's row goes"
 sql "UPDATE zones SET tick_ms = NULL WHERE key = 'spawnden'" >/dev/null
 
 # A mob's own say fires another mob's speech trigger.

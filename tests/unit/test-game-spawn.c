@@ -216,7 +216,12 @@ main(void)
 	apply((struct game_action){.verb = GAME_VERB_SCRIPT, .script = GAME_SCRIPT_DESPAWN, .target_mob = 501}, NOW);
 	tap_is_str(text(event("MobDespawned", 0), "text"), "A grey wolf slips away.", "MobDespawned");
 	tap_ok(st.ndespawned == 1 && st.despawned[0].id == 501 && st.despawned[0].room_id == 1 && !room_lists(501),
-	       "its row goes, what it carries to room 1's floor");
+	       "what it carries goes to room 1's floor");
+	tap_ok(st.despawned[0].keep && st.mobs[1].dead && st.mobs[1].dirty && st.mobs[1].hp == 0,
+	       "it is dead for now (whoever fights it stops at the next round), its row kept");
+	tap_ok(out.nfollowups == 1 && out.followups[0].action.script == GAME_SCRIPT_DESPAWN &&
+		       out.followups[0].action.target_mob == 501 && out.followups[0].delay_ms == 4000,
+	       "its row goes two rounds later");
 	apply((struct game_action){.verb = GAME_VERB_SCRIPT, .script = GAME_SCRIPT_DESPAWN, .target_mob = 5}, NOW);
 	tap_ok(out.nevents == 0 && st.ndespawned == 1 && room_lists(5), "a mob of content (a spawn room) stays");
 	/* It walked to room 3 (not locked here): the going follows it there. */
@@ -236,7 +241,8 @@ main(void)
 	st.mobs[1].room_id = 1;
 	st.mobs[1].dead = true;
 	apply((struct game_action){.verb = GAME_VERB_SCRIPT, .script = GAME_SCRIPT_DESPAWN, .target_mob = 501}, NOW);
-	tap_ok(out.nevents == 0 && st.ndespawned == 1, "a dead one's row goes without an event");
+	tap_ok(out.nevents == 0 && st.ndespawned == 1 && !st.despawned[0].keep,
+	       "a dead one's row goes without an event");
 	tap_is_int(apply((struct game_action){.verb = GAME_VERB_SCRIPT, .script = GAME_SCRIPT_DESPAWN}, NOW), -EINVAL,
 		   "a despawn without a mob is malformed");
 
