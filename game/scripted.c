@@ -332,6 +332,9 @@ apply_fx(struct game_state *st, struct game_room *room, const struct game_script
 	case GAME_FX_CALL:
 		fx_call(room, s, fx, here ? t : NULL, a->depth, out);
 		break;
+	case GAME_FX_SPAWN:
+		game_spawn(st, room, s, fx, out); /* spawn.c */
+		break;
 	default:
 		break;
 	}
@@ -410,6 +413,9 @@ game_apply_script(struct game_state *st, const struct game_action *a, const stru
 	bool here;
 	int idx;
 
+	/* A spawned mob's time is up (spawn.c): it may have walked on from a->room_id. */
+	if (a->script == GAME_SCRIPT_DESPAWN)
+		return game_despawn(st, a, env, out);
 	/* Not loaded (the worker locks what the step names): nothing to do. */
 	if (!room)
 		return 0;
