@@ -15,7 +15,9 @@
  *   - MobDied: the mob waits at its spawn room (where its respawn timer or
  *     a zone reset brings it back): that stream is joined the same way, so
  *     the MobRespawned is delivered;
- *   - MobRespawned: the mob is alive again in that room.
+ *   - MobRespawned: the mob is alive again in that room;
+ *   - MobDespawned, or MobDied of a mob with no spawn room (a spawned one,
+ *     game/spawn.c): it is gone for good and stands nowhere.
  * The old room's stream is left (after the event that took the mob away)
  * once none of its mobs stands there.
  *
@@ -404,6 +406,26 @@ move(struct pub *p, struct pub_conn *c, struct drive_mob *m, int64_t to, int64_t
 	}
 }
 
+/*
+ * Mob m is gone for good (despawned, or dead with no spawn room): it stands
+ * nowhere, and its room is left once none of ours is there.
+ */
+static void
+gone(struct pub *p, struct pub_conn *c, struct drive_mob *m)
+{
+	char from_key[PUB_STREAM_NAME];
+	int64_t from = m->room;
+	struct pub_sub *sub;
+
+	m->alive = false;
+	m->room = 0;
+	room_key(from_key, sizeof(from_key), from);
+	if (from && !room_driven(c->drive, from) && (sub = route_sub_find(c, from_key))) {
+		route_unsubscribe(p, sub);
+		route_push_stream_frame(c, "unsubscribed", from_key, NULL);
+	}
+}
+
 void
 drive_event(struct pub *p, struct pub_conn *c, const struct pub_event *ev, bool *stop)
 {
@@ -417,9 +439,9 @@ drive_event(struct pub *p, struct pub_conn *c, const struct pub_event *ev, bool 
 	int r;
 	long long here = 0;
 	bool left = strcmp(ev->type, "MobLeft") == 0, died = strcmp(ev->type, "MobDied") == 0,
-	     back = strcmp(ev->type, "MobRespawned") == 0;
+	     back = strcmp(ev->type, "MobRespawned") == 0, despawned = strcmp(ev->type, "MobDespawned") == 0;
 
-	if (!d || !(left || died || back) || sscanf(ev->stream, "room:%lld", &here) != 1)
+	if (!d || !(left || died || back || despawned) || sscanf(ev->stream, "room:%lld", &here) != 1)
 		return;
 	/* A replayed row: the hello already read where the mobs are now. */
 	key.room = here;
@@ -443,7 +465,12 @@ drive_event(struct pub *p, struct pub_conn *c, const struct pub_event *ev, bool 
 		/* It comes back at its spawn room: read it from now on, for the MobRespawned. */
 		m->alive = false;
 		r = pub_store_mob_spawn(&p->store, mob, ev->event_id, &to, &pos, &err);
-		if (r == -ENOENT || r == -EBADMSG) {
+		if (r == -ENOENT) {
+			/* No spawn room (a spawned mob, game/spawn.c): it never comes back. */
+			gone(p, c, m);
+			goto out;
+		}
+		if (r == -EBADMSG) {
 			log_warning_ctx(c->logctx, "event %lld: mob %lld died, not following: %s",
 					(long long) ev->event_id, (long long) mob, err.msg);
 			goto out;
@@ -451,6 +478,8 @@ drive_event(struct pub *p, struct pub_conn *c, const struct pub_event *ev, bool 
 		if (r < 0)
 			goto db_failed;
 		move(p, c, m, to, pos, stop);
+	} else if (despawned) {
+		gone(p, c, m);
 	} else {
 		/* Respawned where this stream is: read already. */
 		m->alive = true;

@@ -238,7 +238,8 @@ pub_store_service_replayable(struct pub_store *st, const char *const *streams, c
 static const char mob_spawn_sql[] =
 	"SELECT x.room, coalesce((SELECT seq FROM event_streams"
 	" WHERE stream = 'room:' || x.room AND event_id <= $2 ORDER BY seq DESC LIMIT 1), 0)"
-	" FROM (SELECT coalesce(m.spawn_room_id, m.room_id) AS room FROM mobs m WHERE m.id = $1) x";
+	" FROM (SELECT coalesce(m.spawn_room_id, m.room_id) AS room FROM mobs m WHERE m.id = $1) x"
+	" WHERE x.room IS NOT NULL";
 
 int
 pub_store_mob_spawn(struct pub_store *st, int64_t mob, int64_t event_id, int64_t *ret_room, int64_t *ret_pos,

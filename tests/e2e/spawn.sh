@@ -15,6 +15,7 @@
 #   - the starter world's hunters' camp horn calls two grey wolves.
 # Not quiet: the den's zone ticks every 100 ms for the wolf; the hall's not.
 . "$WR_HOME/tests/lib/harness.sh"
+. "$WR_HOME/tests/lib/pubtest.sh"
 
 pg_start
 "$WRCTL" migrate >/dev/null && "$WRCTL" world load "$WR_HOME/content" "$WR_HOME/tests/e2e/spawn" >/dev/null ||
@@ -64,6 +65,24 @@ act "$ALICE" "blow whistle"
 wait_sql "SELECT count(*) FROM event_log WHERE type = 'MobSpawned'" 4 50; ok $? "blow whistle: an imp"
 IMP=$(sql "SELECT payload->>'mob_id' FROM event_log WHERE type = 'MobSpawned' ORDER BY event_id DESC LIMIT 1")
 IMPTOK=$("$WRCTL" token issue alice --service --grant "mob:$IMP")
+# A service connection driving the imp (publisher/drive.c) leaves the hall's
+# stream when the imp slips away: it is gone for good.
+python3 -u - "$WS" "$IMPTOK" >"$T_DIR/imp-ws.out" 2>"$T_DIR/imp-ws.err" <<'PY' &
+import json, sys, time
+from wsclient import WS
+ws = WS(sys.argv[1])
+ws.send({"type": "hello", "token": sys.argv[2]})
+deadline = time.time() + 60
+while time.time() < deadline:
+    f = ws.recv(2)
+    if f is None:
+        continue
+    print(json.dumps(f), flush=True)
+    if f.get("type") in ("unsubscribed", "closed"):
+        break
+PY
+IMPWS=$!
+wait_grep '"welcome"' "$T_DIR/imp-ws.out" || diag "the imp's service connection: $(cat "$T_DIR/imp-ws.err")"
 mob() { # INPUT: the imp acts, waits until applied
 	r=$(post "$IMPTOK" "{\"actor\":\"mob:$IMP\",\"input\":\"$1\"}")
 	ACT=$(json 'd["action_ids"][0]' "${r#* }" 2>/dev/null)
@@ -80,6 +99,13 @@ is "$(sql "SELECT count(*) FROM mobs WHERE id = $IMP")" 1 "it is still there"
 wait_sql "SELECT count(*) FROM event_log WHERE type = 'MobDespawned'" 1 150; ok $? "8 s later: MobDespawned"
 is "$(sql "SELECT payload->>'mob_id' || ' ' || (payload->>'text') FROM event_log WHERE type = 'MobDespawned'")" \
 	"$IMP A thieving imp slips away." "it names the imp"
+wait "$IMPWS"
+is "$(python3 -c '
+import json, sys
+fs = [json.loads(l) for l in open(sys.argv[1])]
+print(" ".join(f.get("event", f["type"]) for f in fs if f["type"] != "event" or f["event"] == "MobDespawned"))' \
+	"$T_DIR/imp-ws.out")" "welcome MobDespawned unsubscribed" \
+	"the service connection driving it sees it go, then leaves the hall's stream"
 wait_sql "SELECT count(*) FROM mobs WHERE id = $IMP" 0 80; ok $? "its row goes (two rounds later)"
 is "$(sql "SELECT count(*) FROM items WHERE id IN ($CARRIED) AND owner_room_id = $HALL AND owner_mob_id IS NULL")" 2 \
 	"what it carried lies on the hall's floor"
