@@ -395,7 +395,8 @@ read_load(const char *path, struct load_tok *ret, size_t max)
 		snprintf(t->token, sizeof(t->token), "%s", tok);
 		t->names = wr_xcalloc(MAX_LOAD_ACTORS, sizeof(char *));
 		save = NULL;
-		for (char *nm = strtok_r(names, ",", &save); nm && t->n < MAX_LOAD_ACTORS; nm = strtok_r(NULL, ",", &save))
+		for (char *nm = strtok_r(names, ",", &save); nm && t->n < MAX_LOAD_ACTORS;
+		     nm = strtok_r(NULL, ",", &save))
 			t->names[t->n++] = wr_xstrdup(nm);
 		n++;
 	}
@@ -429,9 +430,10 @@ main(int argc, char **argv)
 	FILE *out;
 
 	if (parse_opts(argc, argv, &o) < 0) {
-		fprintf(stderr, "usage: wr-bench-e2e-client --ingress=PORT --publisher=PORT --listener-token=SECRET\n"
-				"  --speaker-token=SECRET --speaker=NAME --out=FILE [--seconds=S] [--warmup=S]\n"
-				"  [--probe-ms=MS] [--load=FILE --load-rate=N --load-connections=K]\n");
+		fprintf(stderr,
+			"usage: wr-bench-e2e-client --ingress=PORT --publisher=PORT --listener-token=SECRET\n"
+			"  --speaker-token=SECRET --speaker=NAME --out=FILE [--seconds=S] [--warmup=S]\n"
+			"  [--probe-ms=MS] [--load=FILE --load-rate=N --load-connections=K]\n");
 		return 2;
 	}
 	out = fopen(o.out, "w");
@@ -559,7 +561,8 @@ main(int argc, char **argv)
 				cur_answered = now_us();
 				if (status != 202 || !(id = strstr(body, "\"action_ids\":["))) {
 					if (probes_refused++ < 3)
-						fprintf(stderr, "e2e-client: probe refused (%u): %.200s\n", status, body);
+						fprintf(stderr, "e2e-client: probe refused (%u): %.200s\n", status,
+							body);
 					cur_framed = cur_answered; /* nothing will come: not counted */
 					cur_counted = false;
 				} else
@@ -604,10 +607,9 @@ main(int argc, char **argv)
 	       "frame_max_ms=%.2f http_p50_ms=%.2f http_p99_ms=%.2f load_sent=%" PRIu64 " load_queued=%" PRIu64
 	       " load_refused=%" PRIu64 " load_requests=%" PRIu64 " load_rate=%.0f max_backlog=%" PRIu64 "\n",
 	       probes_ok, probes_lost, probes_refused, pct_ms(lat_frame, probes_ok, 0.5),
-	       pct_ms(lat_frame, probes_ok, 0.9), pct_ms(lat_frame, probes_ok, 0.99),
-	       pct_ms(lat_frame, probes_ok, 1.0), pct_ms(lat_http, probes_ok, 0.5), pct_ms(lat_http, probes_ok, 0.99),
-	       load_sent, load_queued, load_refused, load_requests,
-	       (double) load_queued / ((double) (t_end - t_start) / 1e6), max_backlog);
+	       pct_ms(lat_frame, probes_ok, 0.9), pct_ms(lat_frame, probes_ok, 0.99), pct_ms(lat_frame, probes_ok, 1.0),
+	       pct_ms(lat_http, probes_ok, 0.5), pct_ms(lat_http, probes_ok, 0.99), load_sent, load_queued,
+	       load_refused, load_requests, (double) load_queued / ((double) (t_end - t_start) / 1e6), max_backlog);
 	free(lat_frame);
 	free(lat_http);
 	for (size_t i = 0; i < ntoks; i++) {
