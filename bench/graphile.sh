@@ -7,6 +7,8 @@
 #   --jobs=N         no-op jobs queued, then drained          (100000)
 #   --parallel=P     graphile-worker processes draining at once (4)
 #   --concurrency=C  concurrent jobs per process (-j), pool C+1 (24)
+#   --pgbench-seconds=S  pgbench -N -c 4 on the same server after the
+#                    drain, for the machine's state (0: skip)    (5)
 #   --unsafe         fsync, synchronous_commit, full_page_writes off
 #   --keep           keep the temp dir (server log)
 #
@@ -23,6 +25,7 @@ GW=$ROOT/bench/graphile
 JOBS=100000
 PARALLEL=4
 CONCURRENCY=24
+PGBENCH_SECONDS=5
 UNSAFE=0
 KEEP=0
 
@@ -33,6 +36,7 @@ for a in "$@"; do
 	--jobs=*) JOBS=${a#*=}; num "$a" "$JOBS" ;;
 	--parallel=*) PARALLEL=${a#*=}; num "$a" "$PARALLEL" ;;
 	--concurrency=*) CONCURRENCY=${a#*=}; num "$a" "$CONCURRENCY" ;;
+	--pgbench-seconds=*) PGBENCH_SECONDS=${a#*=}; num "$a" "$PGBENCH_SECONDS" ;;
 	--unsafe) UNSAFE=1 ;;
 	--keep) KEEP=1 ;;
 	-h | --help) usage 0 ;;
@@ -109,8 +113,17 @@ left=$(sql "SELECT count(*) FROM graphile_worker.jobs")
 wall=$(fx '%.3f' "$t1 - $t0")
 net=$(fx '%.3f' "$wall - $startup")
 echo "drained: $((JOBS - left)) jobs in ${wall}s wall ($left left); minus start-up ${net}s"
+tps=""
+if [ "$PGBENCH_SECONDS" -gt 0 ] && [ -x "$PG/pgbench" ]; then
+	psql "$ADMIN" -Xqc "CREATE DATABASE pgbench" >/dev/null
+	"$PG/pgbench" -h "$DIR" -U postgres -i -q -s 10 pgbench >/dev/null 2>&1 || die "pgbench -i failed"
+	tps=$("$PG/pgbench" -h "$DIR" -U postgres -N -T "$PGBENCH_SECONDS" -c 4 -j 2 pgbench 2>/dev/null |
+		sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1)
+	echo "pgbench -N -T $PGBENCH_SECONDS -c 4 -j 2 on the same server: ${tps:-?} TPS"
+fi
 echo
 echo "== summary ($mode; $(nproc) CPUs, $mem)"
 echo "   graphile-worker $GWVER: $(fx '%.0f' "($JOBS - $left) / $net") jobs/s (wall minus start-up, upstream's formula)," \
 	"$(fx '%.0f' "($JOBS - $left) / $wall") jobs/s (plain wall clock); $PARALLEL x -j $CONCURRENCY"
+[ -n "$tps" ] && echo "   ratio to pgbench -N -c 4 of the same run: $(fx '%.2f' "($JOBS - $left) / $net / $tps")"
 echo "   total time: $(($(date +%s) - t_start))s; load average now $(cut -d' ' -f1-3 /proc/loadavg)"

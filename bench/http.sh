@@ -23,6 +23,7 @@
 #   --compare=PATH       A/B: every run twice, first with this build's
 #                        wr-ingress (A), then with the one at PATH (B,
 #                        e.g. main's, built elsewhere), same server
+#   --rounds=N           with --compare: A then B, N times per run   (1)
 #   --profile            pg_stat_statements.track=all: also the statements
 #                        run inside the functions, top 8 per run
 #   --unsafe             fsync, synchronous_commit, full_page_writes off
@@ -51,6 +52,7 @@ WORKERS=0
 THREADS=""
 INGRESS_ARGS=""
 COMPARE=""
+ROUNDS=1
 PROFILE=0
 UNSAFE=0
 KEEP=0
@@ -69,6 +71,7 @@ for a in "$@"; do
 	--threads=*) THREADS=${a#*=}; num "$a" "$THREADS" ;;
 	--ingress-args=*) INGRESS_ARGS=${a#*=} ;;
 	--compare=*) COMPARE=${a#*=}; [ -x "$COMPARE" ] || die "--compare: no program $COMPARE" ;;
+	--rounds=*) ROUNDS=${a#*=}; num "$a" "$ROUNDS" ;;
 	--profile) PROFILE=1 ;;
 	--unsafe) UNSAFE=1 ;;
 	--keep) KEEP=1 ;;
@@ -333,10 +336,14 @@ for b in $BATCHES; do
 		if [ -z "$COMPARE" ]; then
 			run "$b" "$c"
 		else
-			start_ingress "$INGRESS"
-			run "$b" "$c" A
-			start_ingress "$DIR/bin/wr-ingress-B"
-			run "$b" "$c" B
+			k=0
+			while [ "$k" -lt "$ROUNDS" ]; do
+				k=$((k + 1))
+				start_ingress "$INGRESS"
+				run "$b" "$c" A
+				start_ingress "$DIR/bin/wr-ingress-B"
+				run "$b" "$c" B
+			done
 		fi
 	done
 done
