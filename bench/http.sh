@@ -310,7 +310,7 @@ run() { # batch connections [A|B]
 		echo "   profile (pg_stat_statements, nested statements included; ms per request = total / wr_submit calls):"
 		sql "SELECT format('      %8s ms %8s calls/req  %s', round(((total_plan_time + total_exec_time) / $sub)::numeric, 3),
 		                   round(calls::numeric / $sub, 2), left(regexp_replace(query, '\s+', ' ', 'g'), 90))
-		     FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%' AND query NOT LIKE '%bench_%'
+		     FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%' AND query NOT LIKE '%bench_%' AND query NOT LIKE '%pg_sleep%'
 		     ORDER BY total_plan_time + total_exec_time DESC LIMIT 8"
 	fi
 
