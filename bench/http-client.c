@@ -38,15 +38,15 @@
 #define MAX_BATCH 10000
 #define MAX_TOKENS 4096
 #define MAX_ACTORS_PER_TOKEN 256
-#define MAX_LINE 8192
+#define MAX_LINE (MAX_ACTORS_PER_TOKEN * 32)
 #define MAX_ANSWER (4 * 1024 * 1024) /* a batch of 10,000 results is ~0.5 MB */
 #define IO_TIMEOUT_S 10
 #define MAX_CODES 16 /* distinct item error codes kept per thread */
 
 /* What one token may act for: a line "TOKEN NAME[,NAME...]" of --actors. */
 struct token_line {
-	char *token;                        /* from malloc() */
-	char *actors[MAX_ACTORS_PER_TOKEN]; /* each from malloc() */
+	char *token;   /* from malloc() */
+	char **actors; /* from malloc(), MAX_ACTORS_PER_TOKEN entries, each from malloc() */
 	size_t nactors;
 };
 
@@ -57,6 +57,7 @@ struct options {
 	double seconds;
 	double warmup;
 	unsigned int batch;
+	bool rotate; /* a request per line in turn: lines i, i + connections, ... */
 	uint64_t seed;
 	struct token_line *tokens; /* from malloc() */
 	size_t ntokens;
@@ -93,6 +94,7 @@ struct conn {
 	uint64_t rng;
 	uint64_t seq; /* commands built so far, for the say text */
 	size_t next_actor;
+	size_t next_line; /* --rotate: requests built so far */
 	struct conn_stats st;
 	char *in; /* from malloc(): answer buffer, MAX_ANSWER + 1 */
 	size_t inlen;
@@ -156,6 +158,15 @@ static void
 build_request(struct conn *c, struct wr_strbuf *req, struct wr_strbuf *body)
 {
 	wr_strbuf_reset(body);
+	if (c->opt->rotate) {
+		/* Each request is the next account's (token line) of this connection's share:
+		 * many players, each with a few characters, as behind a real gateway. */
+		size_t shares = (c->opt->ntokens + c->opt->connections - 1 - c->index) / c->opt->connections;
+
+		c->tok = &c->opt->tokens[c->index + (c->next_line++ % (shares ? shares : 1)) * c->opt->connections %
+							    c->opt->ntokens];
+		c->next_actor = 0;
+	}
 	if (c->opt->batch == 1) {
 		append_command(c, body);
 	} else {
@@ -483,6 +494,8 @@ usage(FILE *f)
 		"                       and rotates through its names\n"
 		"  --connections=N      concurrent connections, one thread each (default: 4)\n"
 		"  --batch=N            commands per request; 1 sends an object, more an array (default: 1)\n"
+		"  --rotate=1           connection i sends its requests with lines i, i + N, i + 2N, ...\n"
+		"                       in turn (N connections; default: line i only)\n"
 		"  --seconds=S          measured time (default: 10)\n"
 		"  --warmup=S           time before measuring (default: 2)\n"
 		"  --seed=N             command mix seed (default: 1)\n");
@@ -505,16 +518,17 @@ parse_seconds(const char *v, double *ret)
 static int
 read_actors(const char *path, struct options *opt)
 {
-	char line[MAX_LINE];
+	char *line = wr_xmalloc(MAX_LINE);
 	FILE *f = fopen(path, "re");
 	int r = 0;
 
 	if (!f) {
 		fprintf(stderr, "http-client: could not open \"%s\": %s\n", path, strerror(errno));
+		free(line);
 		return -errno;
 	}
 	opt->tokens = wr_xcalloc(MAX_TOKENS, sizeof(*opt->tokens));
-	while (fgets(line, sizeof(line), f)) {
+	while (fgets(line, MAX_LINE, f)) {
 		struct token_line *t;
 		char *save = NULL, *tok, *names, *name;
 
@@ -531,11 +545,13 @@ read_actors(const char *path, struct options *opt)
 		}
 		t = &opt->tokens[opt->ntokens++];
 		t->token = wr_xstrdup(tok);
+		t->actors = wr_xcalloc(MAX_ACTORS_PER_TOKEN, sizeof(*t->actors));
 		for (name = strtok_r(names, ",", &save); name && t->nactors < MAX_ACTORS_PER_TOKEN;
 		     name = strtok_r(NULL, ",", &save))
 			t->actors[t->nactors++] = wr_xstrdup(name);
 	}
 	fclose(f);
+	free(line);
 	if (r == 0 && opt->ntokens == 0) {
 		fprintf(stderr, "http-client: \"%s\" has no tokens\n", path);
 		r = -EINVAL;
@@ -550,6 +566,7 @@ free_actors(struct options *opt)
 		free(opt->tokens[i].token);
 		for (size_t k = 0; k < opt->tokens[i].nactors; k++)
 			free(opt->tokens[i].actors[k]);
+		free(opt->tokens[i].actors);
 	}
 	free(opt->tokens);
 	opt->tokens = NULL;
@@ -586,6 +603,8 @@ parse_options(int argc, char **argv, struct options *opt)
 		} else if (strncmp(a, "--batch=", 8) == 0) {
 			ok = wr_parse_i64(v + 1, 1, MAX_BATCH, &n) == 0;
 			opt->batch = (unsigned int) n;
+		} else if (strcmp(a, "--rotate=1") == 0) {
+			opt->rotate = true;
 		} else if (strncmp(a, "--seconds=", 10) == 0) {
 			ok = parse_seconds(v + 1, &opt->seconds) == 0 && opt->seconds > 0;
 		} else if (strncmp(a, "--warmup=", 9) == 0) {

@@ -9,12 +9,23 @@
 #   --batch=LIST         commands per request                       (1,100)
 #   --seconds=S          measured seconds per run                   (15)
 #   --warmup=S           seconds before measuring, per run          (3)
-#   --actors=N           characters per connection; each connection has
-#                        its own account and token                  (4)
+#   --actors=N           characters per account (a request acts for
+#                        one account's characters)                  (4)
+#   --pool=N             accounts (players, one token each) per
+#                        connection, a request per account in turn;
+#                        nothing drains the queue and an actor takes
+#                        at most 128 queued actions, so a connection
+#                        holds pool x actors x 128 per run         (500)
 #   --workers=N          wr-worker processes running during the runs (0:
 #                        nothing drains the queue, it only grows)
 #   --threads=N          wr-ingress --threads (default: its own, 4)
 #   --ingress-args=ARGS  more wr-ingress options ("--log-level=warning")
+#   --compare=PATH       A/B: every run twice, first with this build's
+#                        wr-ingress (A), then with the one at PATH (B,
+#                        e.g. main's, built elsewhere), same server
+#   --rounds=N           with --compare: A then B, N times per run   (1)
+#   --profile            pg_stat_statements.track=all: also the statements
+#                        run inside the functions, top 8 per run
 #   --unsafe             fsync, synchronous_commit, full_page_writes off
 #   --keep               keep the temp dir (server and service logs)
 #
@@ -36,9 +47,13 @@ BATCHES="1 100"
 SECONDS_=15
 WARMUP=3
 ACTORS=4
+POOL=500
 WORKERS=0
 THREADS=""
 INGRESS_ARGS=""
+COMPARE=""
+ROUNDS=1
+PROFILE=0
 UNSAFE=0
 KEEP=0
 
@@ -51,9 +66,13 @@ for a in "$@"; do
 	--seconds=*) SECONDS_=${a#*=}; num "$a" "$SECONDS_" ;;
 	--warmup=*) WARMUP=${a#*=}; num "$a" "$WARMUP" ;;
 	--actors=*) ACTORS=${a#*=}; num "$a" "$ACTORS" ;;
+	--pool=*) POOL=${a#*=}; num "$a" "$POOL" ;;
 	--workers=*) WORKERS=${a#*=}; num "$a" "$WORKERS" ;;
 	--threads=*) THREADS=${a#*=}; num "$a" "$THREADS" ;;
 	--ingress-args=*) INGRESS_ARGS=${a#*=} ;;
+	--compare=*) COMPARE=${a#*=}; [ -x "$COMPARE" ] || die "--compare: no program $COMPARE" ;;
+	--rounds=*) ROUNDS=${a#*=}; num "$a" "$ROUNDS" ;;
+	--profile) PROFILE=1 ;;
 	--unsafe) UNSAFE=1 ;;
 	--keep) KEEP=1 ;;
 	-h | --help) usage 0 ;;
@@ -67,17 +86,25 @@ for b in $BATCHES; do num --batch "$b"; [ "$b" -ge 1 ] || die "--batch must be a
 for p in "$WRCTL" "$INGRESS" "$WORKER" "$CLIENT"; do [ -x "$p" ] || die "build first (./wr build): no $p"; done
 MAXCONN=0
 for c in $CONNECTIONS; do [ "$c" -gt "$MAXCONN" ] && MAXCONN=$c; done
+[ "$POOL" -ge 1 ] && [ $((POOL * MAXCONN)) -le 4096 ] || die "--pool x connections must be 1..4096"
+[ "$ACTORS" -le 256 ] || die "--actors must be at most 256"
 
 # The throwaway PostgreSQL (bench/lib/common.sh).  pg_stat_statements counts the
 # statements each request costs and their server time; track_wal_io_timing
 # times the commit flushes.
 bench_dir "$WRCTL" "$INGRESS" "$WORKER" "$CLIENT"
+if [ -n "$COMPARE" ]; then
+	cp "$COMPARE" "$DIR/bin/wr-ingress-B"
+	compare_code=$(git -C "$(dirname "$COMPARE")" describe --always --dirty 2>/dev/null || echo unknown)
+fi
 WRCTL=$DIR/bin/wrctl
 INGRESS=$DIR/bin/wr-ingress
 WORKER=$DIR/bin/wr-worker
 CLIENT=$DIR/bin/wr-bench-http-client
+track=top
+[ "$PROFILE" = 1 ] && track=all
 bench_pg_start -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track_planning=on \
-	-c track_wal_io_timing=on
+	-c track_wal_io_timing=on -c pg_stat_statements.track=$track -c track_functions=all
 
 bench_header "wr-ingress HTTP benchmark" "pg_stat_statements loaded"
 "$WRCTL" migrate >/dev/null || die "wrctl migrate failed"
@@ -85,46 +112,66 @@ bench_header "wr-ingress HTTP benchmark" "pg_stat_statements loaded"
 bench_sampler_install
 sql "CREATE EXTENSION pg_stat_statements" >/dev/null
 
-# One account per connection (httpbench001...) with $ACTORS characters each
-# (H001c1, H001c2, ...), round-robin over every room, and one player token per
-# account: connections never share an actor, so they never wait for each
-# other's per-actor lock in wr_submit().
+# $POOL accounts per connection (httpbench0001...), each with $ACTORS
+# characters (H0001c1, ...) standing in a bench room of their own (no exits:
+# the moves are accepted, the world would refuse them), and one player token
+# (made here in SQL as wrctl token issue makes them: the SHA-256 of the
+# secret).  Connection i sends its requests as accounts i, i + connections,
+# ... in turn, so connections never share an actor (never wait for each
+# other's per-actor lock in wr_submit()), and each request acts for a few
+# characters of one player, as behind a real gateway.  Nothing drains the
+# queue and wr_submit() refuses an actor's 129th queued action (issue 15):
+# the pool spreads the load, and each run starts with an empty queue.
+NACC=$((POOL * MAXCONN))
 sql "
-INSERT INTO accounts (name) SELECT 'httpbench' || lpad(a::text, 3, '0') FROM generate_series(1, $MAXCONN) a;
+INSERT INTO room_templates (key, zone_id, name, description)
+SELECT 'httpbench.' || k, (SELECT min(id) FROM zones), 'Bench room ' || k, 'A room of the HTTP benchmark.'
+FROM generate_series(1, $NACC) k;
+INSERT INTO rooms (instance_id, template_id)
+SELECT (SELECT min(id) FROM instances), t.id FROM room_templates t WHERE t.key LIKE 'httpbench.%' ORDER BY t.id;
+CREATE TABLE bench_rooms AS
+SELECT r.id, r.instance_id, row_number() OVER (ORDER BY r.id) AS k
+FROM rooms r JOIN room_templates t ON t.id = r.template_id WHERE t.key LIKE 'httpbench.%';
+INSERT INTO accounts (name) SELECT 'httpbench' || lpad(a::text, 4, '0') FROM generate_series(1, $NACC) a;
 INSERT INTO characters (account_id, name, instance_id, room_id)
-SELECT ac.id, 'H' || lpad(a::text, 3, '0') || 'c' || k, r.instance_id, r.id
-FROM generate_series(1, $MAXCONN) a
-CROSS JOIN generate_series(1, $ACTORS) k
-JOIN accounts ac ON ac.name = 'httpbench' || lpad(a::text, 3, '0')
-JOIN (SELECT id, instance_id, row_number() OVER (ORDER BY id) - 1 AS n FROM rooms) r
-  ON r.n = ((a - 1) * $ACTORS + k) % (SELECT count(*) FROM rooms);
+SELECT ac.id, 'H' || lpad(r.k::text, 4, '0') || 'c' || j, r.instance_id, r.id
+FROM bench_rooms r JOIN accounts ac ON ac.name = 'httpbench' || lpad(r.k::text, 4, '0')
+CROSS JOIN generate_series(1, $ACTORS) j;
+CREATE TABLE bench_tokens AS
+SELECT ac.id AS account_id, r.k, encode(sha256(convert_to('httpbench' || ac.id || random()::text || clock_timestamp()::text, 'UTF8')), 'hex') AS secret
+FROM bench_rooms r JOIN accounts ac ON ac.name = 'httpbench' || lpad(r.k::text, 4, '0');
+INSERT INTO access_tokens (token_hash, account_id, kind, label)
+SELECT encode(sha256(convert_to(secret, 'UTF8')), 'hex'), account_id, 'player', 'bench' FROM bench_tokens;
 ANALYZE;
-" >/dev/null || die "could not create the bench characters"
-: >"$DIR/actors"
-a=0
-while [ "$a" -lt "$MAXCONN" ]; do
-	a=$((a + 1))
-	acc=$(printf 'httpbench%03d' "$a")
-	tok=$("$WRCTL" token issue "$acc" --label=bench) || die "could not issue a token for $acc"
-	names=$(sql "SELECT string_agg(c.name, ',' ORDER BY c.name) FROM characters c JOIN accounts a ON a.id = c.account_id
-	             WHERE a.name = '$acc'")
-	echo "$tok $names" >>"$DIR/actors"
-done
+" >/dev/null || die "could not create the bench accounts"
+sql "SELECT t.secret || ' ' || string_agg(c.name, ',' ORDER BY c.id) FROM bench_tokens t
+     JOIN characters c ON c.account_id = t.account_id GROUP BY t.k, t.secret ORDER BY t.k" >"$DIR/actors"
 rooms=$(sql "SELECT count(DISTINCT room_id) FROM characters WHERE name LIKE 'H%c%'")
 
 # The ingress.  A per-token rate limit (config key "rate", 0 disables it)
 # would measure the limiter, not the ingress: switch it off where it exists.
-set -- --port=0 --port-file="$DIR/ingress.port"
-if "$INGRESS" --help 2>&1 | grep -q -- '--rate\b'; then set -- "$@" --rate=0; rate_note="--rate=0"; else rate_note="no rate limit in this build"; fi
-[ -n "$THREADS" ] && set -- "$@" --threads="$THREADS"
-# shellcheck disable=SC2086 # ARGS are words on purpose
-"$INGRESS" "$@" $INGRESS_ARGS >"$DIR/ingress.log" 2>&1 &
-INGRESS_PID=$!
-PIDS="$INGRESS_PID"
+# start_ingress PROGRAM: (re)starts the ingress, sets INGRESS_PID and PORT.
+start_ingress() {
+	if [ -n "${INGRESS_PID:-}" ]; then
+		kill "$INGRESS_PID" 2>/dev/null || true
+		wait "$INGRESS_PID" 2>/dev/null || true
+	fi
+	rm -f "$DIR/ingress.port"
+	_prog=$1
+	set -- --port=0 --port-file="$DIR/ingress.port"
+	if "$_prog" --help 2>&1 | grep -q -- '--rate\b'; then set -- "$@" --rate=0; rate_note="--rate=0"; else rate_note="no rate limit in this build"; fi
+	[ -n "$THREADS" ] && set -- "$@" --threads="$THREADS"
+	# shellcheck disable=SC2086 # ARGS are words on purpose
+	"$_prog" "$@" $INGRESS_ARGS >>"$DIR/ingress.log" 2>&1 &
+	INGRESS_PID=$!
+	PIDS="$PIDS $INGRESS_PID"
+	wait_file "$DIR/ingress.port" || die "wr-ingress did not start: $(cat "$DIR/ingress.log")"
+	PORT=$(cat "$DIR/ingress.port")
+	curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null || die "wr-ingress is not healthy: $(cat "$DIR/ingress.log")"
+}
 wait_file() { _w=0; while [ ! -s "$1" ]; do _w=$((_w + 1)); [ "$_w" -gt 100 ] && return 1; sleep 0.1; done; }
-wait_file "$DIR/ingress.port" || die "wr-ingress did not start: $(cat "$DIR/ingress.log")"
-PORT=$(cat "$DIR/ingress.port")
-curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null || die "wr-ingress is not healthy: $(cat "$DIR/ingress.log")"
+INGRESS_PID=""
+start_ingress "$INGRESS"
 ingress_threads=$(sed -n 's/.*threads *= *\([0-9]*\).*/\1/p' "$DIR/ingress.log" | head -1)
 [ -n "$ingress_threads" ] || ingress_threads=${THREADS:-4}
 
@@ -144,7 +191,8 @@ else
 	wal_note=" (the workers' commits included)"
 fi
 
-echo "world:   $MAXCONN accounts with one token and $ACTORS characters each, in $rooms rooms"
+echo "world:   $NACC accounts ($POOL per connection) with one token and $ACTORS characters each, in $rooms"
+echo "         bench rooms (one per account); a connection's requests go to its accounts in turn"
 echo "ingress: $ingress_threads threads, each with its own database connection; $rate_note${INGRESS_ARGS:+; $INGRESS_ARGS}"
 echo "workers: $workers_note"
 echo "mix:     40% say, 20% look, 20% north, 20% south, actors in turn per connection (a move without"
@@ -211,11 +259,14 @@ wal_now() {
 # Runs ---------------------------------------------------------------------------------------
 
 SUMMARY=""
-run() { # batch connections
-	b=$1; c=$2; phase="b$b-c$c"
-	echo "== batch $b, $c connection(s): ${SECONDS_}s measured after ${WARMUP}s warm-up"
+run() { # batch connections [A|B]
+	b=$1; c=$2; ab=${3:-}; phase="b$b-c$c$ab"
+	echo "== batch $b, $c connection(s)${ab:+, ingress $ab}: ${SECONDS_}s measured after ${WARMUP}s warm-up"
+	# Nothing drains the queue: empty it, so that every run starts below the
+	# per-actor limit (the id sequence, which the check reads, goes on).
+	sql "TRUNCATE action_queue" >/dev/null
 	seq0=$(seq_now)
-	"$CLIENT" --port="$PORT" --actors="$DIR/actors" --connections="$c" --batch="$b" \
+	"$CLIENT" --port="$PORT" --actors="$DIR/actors" --connections="$c" --batch="$b" --rotate=1 \
 		--seconds="$SECONDS_" --warmup="$WARMUP" >"$DIR/client-$phase.out" 2>&1 &
 	client=$!
 	sleep "$WARMUP"
@@ -255,6 +306,13 @@ run() { # batch connections
 	echo "   WAL:      $(fx '%.2f' "$1 / $sub") flushes per request (commits share a flush when they" \
 		"wait together), $(fx '%.0f' "$2 / $sub") bytes per request, $(fx '%.2f' "$3 / ($1 > 0 ? $1 : 1)") ms per flush$wal_note"
 	echo "   ingress backends (every 50 ms): $(waits "$phase")"
+	if [ "$PROFILE" = 1 ]; then
+		echo "   profile (pg_stat_statements, nested statements included; ms per request = total / wr_submit calls):"
+		sql "SELECT format('      %8s ms %8s calls/req  %s', round(((total_plan_time + total_exec_time) / $sub)::numeric, 3),
+		                   round(calls::numeric / $sub, 2), left(regexp_replace(query, '\s+', ' ', 'g'), 90))
+		     FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%' AND query NOT LIKE '%bench_%' AND query NOT LIKE '%pg_sleep%'
+		     ORDER BY total_plan_time + total_exec_time DESC LIMIT 8"
+	fi
 
 	wall=$(fx '%.3f' "$t1 - $t0")
 	ncpu=$(nproc)
@@ -269,13 +327,24 @@ run() { # batch connections
 	echo "             per request: postgres $(per_req $((pg1 - pg0))) ms, ingress $(per_req $((in1 - in0))) ms CPU"
 	echo
 	SUMMARY="$SUMMARY$(printf '%5s | %5s | %8s | %9s | %7s | %7s | %8s | %s' \
-		"$b" "$c" "$(fx '%.0f' "$req_s")" "$(fx '%.0f' "$acc_s")" "$p50" "$p99" "$max" "$errors")
+		"$b" "$c$ab" "$(fx '%.0f' "$req_s")" "$(fx '%.0f' "$acc_s")" "$p50" "$p99" "$max" "$errors")
 "
 }
 
 for b in $BATCHES; do
 	for c in $CONNECTIONS; do
-		run "$b" "$c"
+		if [ -z "$COMPARE" ]; then
+			run "$b" "$c"
+		else
+			k=0
+			while [ "$k" -lt "$ROUNDS" ]; do
+				k=$((k + 1))
+				start_ingress "$INGRESS"
+				run "$b" "$c" A
+				start_ingress "$DIR/bin/wr-ingress-B"
+				run "$b" "$c" B
+			done
+		fi
 	done
 done
 
@@ -284,6 +353,7 @@ echo "batch | conns |    req/s | cmds/s    | p50 ms  | p99 ms  | max ms   | erro
 echo "------+-------+----------+-----------+---------+---------+----------+-------"
 printf '%s' "$SUMMARY"
 echo
+[ -n "$COMPARE" ] && echo "A: this build's wr-ingress ($(git -C "$ROOT" describe --always --dirty 2>/dev/null)); B: $COMPARE ($compare_code)"
 echo "cmds/s: commands accepted (queued) per second; p50/p99/max: per request, from sending it to the"
 echo "last byte of the answer, one request in flight per connection; errors: non-2xx answers, refused"
 echo "batch items and transport errors.  Measured ${SECONDS_}s per row after ${WARMUP}s warm-up."

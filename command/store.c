@@ -7,6 +7,8 @@
  *
  * A command request costs at most three round trips whatever its batch size: token
  * and actor lookup (pipelined), one wr_actor_view() and one wr_submit().
+ * Every statement of that path is prepared once per connection (issue 16:
+ * struct wr_db_stmt's name, CMD_STMT_*), in the round trip of its first use.
  * Only reads are retried after a lost connection; a submission whose
  * outcome is unknown is reported as unavailable, never sent twice.
  */
@@ -322,14 +324,36 @@ cmd_retry_after_stale(struct cmd_conn *c, const struct wr_error *err)
 	return true;
 }
 
+/* One statement in one round trip, prepared on the connection's first use of name. */
+static int
+exec_prepared(struct wr_db *db, const char *name, const char *sql, int nparams, const char *const *params,
+	      PGresult **ret, struct wr_error *err)
+{
+	struct wr_db_stmt st = {
+		.sql = sql, .nparams = nparams, .params = params, .expect = PGRES_TUPLES_OK, .name = name};
+	int r = wr_db_pipeline(db, &st, 1, err);
+
+	if (r >= 0)
+		*ret = st.res;
+	return r;
+}
+
 int
 cmd_read(struct cmd_conn *c, const char *sql, int nparams, const char *const *params, PGresult **ret,
 	 struct wr_error *err)
 {
+	return cmd_read_prepared(c, NULL, sql, nparams, params, ret, err);
+}
+
+int
+cmd_read_prepared(struct cmd_conn *c, const char *name, const char *sql, int nparams, const char *const *params,
+		  PGresult **ret, struct wr_error *err)
+{
 	int r;
 
 	for (;;) {
-		r = wr_db_exec(&c->db, sql, nparams, params, PGRES_TUPLES_OK, ret, err);
+		r = name ? exec_prepared(&c->db, name, sql, nparams, params, ret, err)
+			 : wr_db_exec(&c->db, sql, nparams, params, PGRES_TUPLES_OK, ret, err);
 		if (r >= 0 || !cmd_retry_after_stale(c, err))
 			return r;
 	}
@@ -433,17 +457,26 @@ cmd_store_auth(struct cmd_conn *c, const char *secret, struct cmd_actor_ref *ref
 
 	for (;;) {
 		nstmts = 1;
-		stmts[0] = (struct wr_db_stmt){
-			.sql = cmd_sql_token, .nparams = 1, .params = token_params, .expect = PGRES_TUPLES_OK};
+		stmts[0] = (struct wr_db_stmt){.sql = cmd_sql_token,
+					       .nparams = 1,
+					       .params = token_params,
+					       .expect = PGRES_TUPLES_OK,
+					       .name = CMD_STMT_TOKEN};
 		if (nrefs > 0) {
 			iresolve = nstmts++;
-			stmts[iresolve] = (struct wr_db_stmt){
-				.sql = sql_resolve, .nparams = 2, .params = resolve_params, .expect = PGRES_TUPLES_OK};
+			stmts[iresolve] = (struct wr_db_stmt){.sql = sql_resolve,
+							      .nparams = 2,
+							      .params = resolve_params,
+							      .expect = PGRES_TUPLES_OK,
+							      .name = "cmd_resolve"};
 		}
 		if (ret_ctx) {
 			icontext = nstmts++;
-			stmts[icontext] = (struct wr_db_stmt){
-				.sql = sql_context, .nparams = 2, .params = context_params, .expect = PGRES_TUPLES_OK};
+			stmts[icontext] = (struct wr_db_stmt){.sql = sql_context,
+							      .nparams = 2,
+							      .params = context_params,
+							      .expect = PGRES_TUPLES_OK,
+							      .name = "cmd_context"};
 		}
 		r = wr_db_pipeline(&c->db, stmts, nstmts, &err);
 		if (r >= 0 || !cmd_retry_after_stale(c, &err))
@@ -568,7 +601,7 @@ cmd_store_views(struct cmd_conn *c, const int64_t *ids, size_t n, int64_t accoun
 	snprintf(account, sizeof(account), "%" PRId64, account_id);
 	params[2] = account;
 
-	r = cmd_read(c, sql_views, 3, params, &res, &err);
+	r = cmd_read_prepared(c, "cmd_views", sql_views, 3, params, &res, &err);
 	if (r < 0) {
 		r = cmd_db_failed(c, "read actor views", &err, reterr);
 		goto out;
@@ -677,7 +710,7 @@ cmd_store_submit(struct cmd_conn *c, const struct planner_action *acts, const st
 	params[0] = wr_strbuf_str(&arr);
 
 	/* Not retried: if the link broke, the insert may have committed. */
-	r = wr_db_exec(&c->db, sql_submit, 1, params, PGRES_TUPLES_OK, &res, &err);
+	r = exec_prepared(&c->db, "cmd_submit", sql_submit, 1, params, &res, &err);
 	if (r < 0) {
 		r = cmd_db_failed(c, "submit actions", &err, reterr);
 		goto out;

@@ -37,6 +37,8 @@ struct cmd_conn {
  * character (NULL unless it has exactly one).
  */
 extern const char cmd_sql_token[];
+/* cmd_sql_token's name as a prepared statement (struct wr_db_stmt .name). */
+#define CMD_STMT_TOKEN "cmd_token"
 
 /* Reads the row of cmd_sql_token; 0 or -EBADMSG. */
 int
@@ -60,5 +62,10 @@ cmd_retry_after_stale(struct cmd_conn *c, const struct wr_error *err);
 int
 cmd_read(struct cmd_conn *c, const char *sql, int nparams, const char *const *params, PGresult **ret,
 	 struct wr_error *err) WR_MUSTCHECK;
+/* The same, the statement prepared once per connection under name (a
+ * string literal, one per sql: struct wr_db_stmt). */
+int
+cmd_read_prepared(struct cmd_conn *c, const char *name, const char *sql, int nparams, const char *const *params,
+		  PGresult **ret, struct wr_error *err) WR_MUSTCHECK;
 
 #endif

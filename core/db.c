@@ -77,6 +77,7 @@ drop(struct wr_db *db)
 	PQfinish(db->conn);
 	db->conn = NULL;
 	db->phase = WR_DB_READY;
+	db->nprepared = 0; /* the server's prepared statements went with the session */
 }
 
 /* A fault injected at a libpq call (core/fault.h): the connection is lost. */
@@ -418,13 +419,28 @@ wr_db_exec(struct wr_db *db, const char *sql, int nparams, const char *const *pa
 	return 0;
 }
 
+static bool
+is_prepared(const struct wr_db *db, const char *name)
+{
+	for (size_t i = 0; i < db->nprepared; i++)
+		if (db->prepared[i] == name || strcmp(db->prepared[i], name) == 0)
+			return true;
+	return false;
+}
+
+#define MAX_PIPELINE 64
+
 int
 wr_db_pipeline(struct wr_db *db, struct wr_db_stmt *stmts, size_t n, struct wr_error *reterr)
 {
 	int r = 0;
 	bool failed = false;
+	bool parsing[MAX_PIPELINE]; /* stmts[i] is prepared by this pipeline */
 
 	int64_t deadline = deadline_of(db);
+
+	if (n > MAX_PIPELINE)
+		return wr_error_set(reterr, -E2BIG, "database", "pipeline of %zu statements", n);
 
 	for (size_t i = 0; i < n; i++)
 		stmts[i].res = NULL;
@@ -433,11 +449,25 @@ wr_db_pipeline(struct wr_db *db, struct wr_db_stmt *stmts, size_t n, struct wr_e
 	if (!PQenterPipelineMode(db->conn))
 		return set_pg_error(reterr, db->conn, NULL, "could not enter pipeline mode");
 	for (size_t i = 0; i < n; i++) {
-		if (!PQsendQueryParams(db->conn, stmts[i].sql, stmts[i].nparams, NULL, stmts[i].params, NULL, NULL,
-				       0)) {
+		int sent;
+
+		parsing[i] = stmts[i].name && !is_prepared(db, stmts[i].name) && db->nprepared < WR_DB_MAX_PREPARED;
+		if (parsing[i])
+			sent = PQsendPrepare(db->conn, stmts[i].name, stmts[i].sql, stmts[i].nparams, NULL) &&
+			       PQsendQueryPrepared(db->conn, stmts[i].name, stmts[i].nparams, stmts[i].params, NULL,
+						   NULL, 0);
+		else if (stmts[i].name && is_prepared(db, stmts[i].name))
+			sent = PQsendQueryPrepared(db->conn, stmts[i].name, stmts[i].nparams, stmts[i].params, NULL,
+						   NULL, 0);
+		else
+			sent = PQsendQueryParams(db->conn, stmts[i].sql, stmts[i].nparams, NULL, stmts[i].params, NULL,
+						 NULL, 0);
+		if (!sent) {
 			r = set_pg_error(reterr, db->conn, NULL, "could not send query");
 			failed = true;
-			n = i; /* only the ones sent have results to read */
+			if (parsing[i])
+				goto out_broken; /* a Parse may be queued: the connection's state is unknown */
+			n = i;                   /* only the ones sent have results to read */
 			break;
 		}
 	}
@@ -454,6 +484,30 @@ wr_db_pipeline(struct wr_db *db, struct wr_db_stmt *stmts, size_t n, struct wr_e
 	for (size_t i = 0; i < n; i++) {
 		PGresult *res, *extra;
 
+		if (parsing[i]) {
+			/* The Parse's own result, then its NULL. */
+			if ((r = await_result(db, deadline, reterr)) < 0)
+				goto out_broken;
+			res = PQgetResult(db->conn);
+			if (!res) {
+				r = set_pg_error(reterr, db->conn, NULL, "lost connection in pipeline");
+				goto out_broken;
+			}
+			if (PQresultStatus(res) == PGRES_COMMAND_OK)
+				db->prepared[db->nprepared++] = stmts[i].name;
+			else if (!failed) {
+				r = set_pg_error(reterr, db->conn, res, "could not prepare");
+				failed = true;
+			}
+			PQclear(res);
+			if ((r = await_result(db, deadline, reterr)) < 0)
+				goto out_broken;
+			if ((extra = PQgetResult(db->conn)) != NULL) {
+				PQclear(extra);
+				r = wr_error_set(reterr, -EPROTO, "database", "pipeline out of step");
+				goto out_broken;
+			}
+		}
 		if ((r = await_result(db, deadline, reterr)) < 0)
 			goto out_broken;
 		res = PQgetResult(db->conn);

@@ -18,6 +18,8 @@
 
 #include "core/error.h"
 
+#define WR_DB_MAX_PREPARED 32 /* named statements remembered per connection */
+
 struct wr_db {
 	PGconn *conn;         /* NULL when disconnected */
 	char *conninfo;       /* from malloc() */
@@ -27,6 +29,10 @@ struct wr_db {
 	int timeout_ms;       /* client-side bound on one call's round trips, 0 = none (wr_db_timeout_ms) */
 	int phase;            /* WR_DB_READY, or an asynchronous connect in progress (wr_db_start) */
 	int64_t deadline;     /* wr_mono_ms() by which an asynchronous connect must be done */
+	/* issue 16: the names of struct wr_db_stmt prepared on this connection (borrowed, static);
+	 * forgotten when the connection is dropped. */
+	const char *prepared[WR_DB_MAX_PREPARED];
+	size_t nprepared;
 };
 
 /*
@@ -102,13 +108,20 @@ int
 wr_db_exec(struct wr_db *db, const char *sql, int nparams, const char *const *params, ExecStatusType expect,
 	   PGresult **ret, struct wr_error *reterr) WR_MUSTCHECK;
 
-/* One statement of a pipeline.  res is an OUT field owned by the caller. */
+/*
+ * One statement of a pipeline.  res is an OUT field owned by the caller.
+ * name (issue 16), when not NULL, is a string literal naming sql: the first
+ * pipeline that runs it on a connection also prepares it (Parse, in the same
+ * round trip), later ones only bind and execute it, so the server parses
+ * and plans it once per connection, not once per call.  One name, one sql.
+ */
 struct wr_db_stmt {
 	const char *sql;
 	int nparams;
 	const char *const *params;
 	ExecStatusType expect;
-	PGresult *res; /* OUT: set on success, PQclear() it */
+	PGresult *res;    /* OUT: set on success, PQclear() it */
+	const char *name; /* NULL: unnamed, parsed and planned on every call */
 };
 
 /*

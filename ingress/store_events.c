@@ -142,12 +142,21 @@ ingress_store_stream_read(struct cmd_conn *c, const char *secret, const char *st
 	snprintf(after_s, sizeof(after_s), "%" PRId64, after);
 	snprintf(limit_s, sizeof(limit_s), "%d", limit);
 	for (;;) {
-		stmts[0] = (struct wr_db_stmt){
-			.sql = cmd_sql_token, .nparams = 1, .params = tparams, .expect = PGRES_TUPLES_OK};
-		stmts[1] = (struct wr_db_stmt){
-			.sql = sql_may_read, .nparams = 2, .params = aparams, .expect = PGRES_TUPLES_OK};
-		stmts[2] = (struct wr_db_stmt){
-			.sql = sql_stream_read, .nparams = 4, .params = rparams, .expect = PGRES_TUPLES_OK};
+		stmts[0] = (struct wr_db_stmt){.sql = cmd_sql_token,
+					       .nparams = 1,
+					       .params = tparams,
+					       .expect = PGRES_TUPLES_OK,
+					       .name = CMD_STMT_TOKEN};
+		stmts[1] = (struct wr_db_stmt){.sql = sql_may_read,
+					       .nparams = 2,
+					       .params = aparams,
+					       .expect = PGRES_TUPLES_OK,
+					       .name = "ing_may_read"};
+		stmts[2] = (struct wr_db_stmt){.sql = sql_stream_read,
+					       .nparams = 4,
+					       .params = rparams,
+					       .expect = PGRES_TUPLES_OK,
+					       .name = "ing_stream_read"};
 		r = wr_db_pipeline(&c->db, stmts, 3, &err);
 		if (r >= 0 || !cmd_retry_after_stale(c, &err))
 			break;
@@ -254,12 +263,21 @@ ingress_store_mailbox_read(struct cmd_conn *c, const char *secret, const char *i
 
 	wr_token_hash(secret, token);
 	snprintf(limit_s, sizeof(limit_s), "%d", limit);
-	stmts[0] =
-		(struct wr_db_stmt){.sql = cmd_sql_token, .nparams = 1, .params = tparams, .expect = PGRES_TUPLES_OK};
-	stmts[1] = (struct wr_db_stmt){
-		.sql = sql_mailbox_read, .nparams = 3, .params = rparams, .expect = PGRES_TUPLES_OK};
-	stmts[2] = (struct wr_db_stmt){
-		.sql = sql_mailbox_state, .nparams = 2, .params = sparams, .expect = PGRES_TUPLES_OK};
+	stmts[0] = (struct wr_db_stmt){.sql = cmd_sql_token,
+				       .nparams = 1,
+				       .params = tparams,
+				       .expect = PGRES_TUPLES_OK,
+				       .name = CMD_STMT_TOKEN};
+	stmts[1] = (struct wr_db_stmt){.sql = sql_mailbox_read,
+				       .nparams = 3,
+				       .params = rparams,
+				       .expect = PGRES_TUPLES_OK,
+				       .name = "ing_mailbox_read"};
+	stmts[2] = (struct wr_db_stmt){.sql = sql_mailbox_state,
+				       .nparams = 2,
+				       .params = sparams,
+				       .expect = PGRES_TUPLES_OK,
+				       .name = "ing_mailbox_state"};
 	/* Not retried after a lost connection: the acknowledgement may have committed. */
 	r = wr_db_pipeline(&c->db, stmts, 3, &err);
 	if (r < 0)
@@ -296,10 +314,16 @@ ingress_store_mailbox_get(struct cmd_conn *c, const char *secret, const char *id
 
 	wr_token_hash(secret, token);
 	for (;;) {
-		stmts[0] = (struct wr_db_stmt){
-			.sql = cmd_sql_token, .nparams = 1, .params = tparams, .expect = PGRES_TUPLES_OK};
-		stmts[1] = (struct wr_db_stmt){
-			.sql = sql_mailbox_state, .nparams = 2, .params = sparams, .expect = PGRES_TUPLES_OK};
+		stmts[0] = (struct wr_db_stmt){.sql = cmd_sql_token,
+					       .nparams = 1,
+					       .params = tparams,
+					       .expect = PGRES_TUPLES_OK,
+					       .name = CMD_STMT_TOKEN};
+		stmts[1] = (struct wr_db_stmt){.sql = sql_mailbox_state,
+					       .nparams = 2,
+					       .params = sparams,
+					       .expect = PGRES_TUPLES_OK,
+					       .name = "ing_mailbox_state"};
 		r = wr_db_pipeline(&c->db, stmts, 2, &err);
 		if (r >= 0 || !cmd_retry_after_stale(c, &err))
 			break;
@@ -323,12 +347,21 @@ ingress_store_mailbox_delete(struct cmd_conn *c, const char *secret, const char 
 	int r;
 
 	wr_token_hash(secret, token);
-	stmts[0] =
-		(struct wr_db_stmt){.sql = cmd_sql_token, .nparams = 1, .params = tparams, .expect = PGRES_TUPLES_OK};
-	stmts[1] = (struct wr_db_stmt){
-		.sql = sql_mailbox_state, .nparams = 2, .params = params, .expect = PGRES_TUPLES_OK};
-	stmts[2] = (struct wr_db_stmt){
-		.sql = sql_mailbox_delete, .nparams = 2, .params = params, .expect = PGRES_COMMAND_OK};
+	stmts[0] = (struct wr_db_stmt){.sql = cmd_sql_token,
+				       .nparams = 1,
+				       .params = tparams,
+				       .expect = PGRES_TUPLES_OK,
+				       .name = CMD_STMT_TOKEN};
+	stmts[1] = (struct wr_db_stmt){.sql = sql_mailbox_state,
+				       .nparams = 2,
+				       .params = params,
+				       .expect = PGRES_TUPLES_OK,
+				       .name = "ing_mailbox_state"};
+	stmts[2] = (struct wr_db_stmt){.sql = sql_mailbox_delete,
+				       .nparams = 2,
+				       .params = params,
+				       .expect = PGRES_COMMAND_OK,
+				       .name = "ing_mailbox_delete"};
 	r = wr_db_pipeline(&c->db, stmts, 3, &err);
 	if (r < 0)
 		return cmd_db_failed(c, "delete mailbox", &err, reterr);
@@ -347,7 +380,7 @@ ingress_store_token(struct cmd_conn *c, const char *secret, struct cmd_token *re
 	int r;
 
 	wr_token_hash(secret, token);
-	r = cmd_read(c, cmd_sql_token, 1, params, &res, &err);
+	r = cmd_read_prepared(c, CMD_STMT_TOKEN, cmd_sql_token, 1, params, &res, &err);
 	if (r < 0)
 		return cmd_db_failed(c, "look up token", &err, reterr);
 	r = cmd_parse_token_row(res, ret_tok);

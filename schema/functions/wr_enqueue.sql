@@ -4,8 +4,14 @@
 -- head.  Members: actor_key, account_id, verb, args, plan, instance_id,
 -- lock_instances, lock_rooms, lock_characters, lock_mobs, lock_items, priority, run_at
 -- (optional), seed (optional: random), command_id, input.
+-- PL/pgSQL, not LANGUAGE sql (issue 16): an INSERT cannot be inlined, and a
+-- LANGUAGE sql function is planned again on every call; PL/pgSQL keeps the
+-- plan for the session.  wr_submit and wr_commit_batch call it per action.
 CREATE OR REPLACE FUNCTION wr_enqueue_one(a jsonb) RETURNS bigint
-LANGUAGE sql AS $$
+LANGUAGE plpgsql AS $$
+DECLARE
+	v_id bigint;
+BEGIN
 	INSERT INTO action_queue (actor_key, account_id, verb, args, plan, instance_id,
 		lock_instances, lock_rooms, lock_characters, lock_mobs, lock_items, priority, run_at, seed,
 		command_id, input, is_head)
@@ -21,7 +27,9 @@ LANGUAGE sql AS $$
 		coalesce((a->>'seed')::bigint, (random() * 9007199254740991)::bigint),
 		a->>'command_id', a->>'input',
 		NOT EXISTS (SELECT 1 FROM action_queue q WHERE q.actor_key = a->>'actor_key'))
-	RETURNING id
+	RETURNING action_queue.id INTO v_id;
+	RETURN v_id;
+END
 $$;
 
 -- wr_enqueue(actions jsonb) -> setof bigint

@@ -19,6 +19,31 @@ BEGIN
 		ORDER BY x.id DESC OFFSET wr_history_max() - 1 LIMIT 1);
 END $$;
 
+-- wr_history_add_many(characters, lines) (issue 16): wr_history_add for
+-- every pair, in array order, set-based: one INSERT for all the lines and
+-- one trim per account, instead of three statements per line.  wr_submit
+-- calls it once per submission.
+CREATE OR REPLACE FUNCTION wr_history_add_many(p_chars bigint[], p_lines text[]) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+	accts bigint[];
+BEGIN
+	WITH ins AS (
+		INSERT INTO account_history (account_id, character_id, line)
+		SELECT c.account_id, u.ch, left(u.ln, 1024)
+		FROM unnest(p_chars, p_lines) WITH ORDINALITY u(ch, ln, o)
+		JOIN characters c ON c.id = u.ch
+		WHERE u.ln IS NOT NULL AND u.ln <> ''
+		ORDER BY u.o
+		RETURNING account_id)
+	SELECT array_agg(DISTINCT account_id) INTO accts FROM ins;
+	DELETE FROM account_history h
+	USING unnest(accts) a(id)
+	WHERE h.account_id = a.id AND h.id < (
+		SELECT x.id FROM account_history x WHERE x.account_id = a.id
+		ORDER BY x.id DESC OFFSET wr_history_max() - 1 LIMIT 1);
+END $$;
+
 -- wr_history_read(token_hash, limit) -> json, or NULL for a token that is
 -- not a live player token (unknown, revoked, expired, account locked).
 -- {"account": name, "lines": [{"line", "character", "at"}...]} oldest first.

@@ -30,6 +30,8 @@ DECLARE
 	group_status text;   -- what part 0 of the current command id got
 	queued integer := 0;
 	full_actors text[];
+	last_chars bigint[] := '{}'; -- issue 16: the typed lines, written set-based after the loop
+	last_lines text[] := '{}';
 BEGIN
 	PERFORM wr_lock_actors(ARRAY(SELECT x->>'actor_key' FROM jsonb_array_elements(actions) x
 	                             WHERE x->>'actor_key' IS NOT NULL));
@@ -109,14 +111,20 @@ BEGIN
 			WHERE c.actor_key = a->>'actor_key' AND c.command_id = a->>'command_id';
 		END IF;
 		IF part = 0 AND a->>'last' IS NOT NULL AND (a->>'actor_key') LIKE 'char:%' THEN
-			INSERT INTO character_last_command AS l (character_id, line)
-			VALUES (substr(a->>'actor_key', 6)::bigint, a->>'last')
-			ON CONFLICT (character_id) DO UPDATE SET line = EXCLUDED.line, at = now();
-			-- issue 17: the account's command history (wr_history.sql)
-			PERFORM wr_history_add(substr(a->>'actor_key', 6)::bigint, a->>'last');
+			last_chars := last_chars || substr(a->>'actor_key', 6)::bigint;
+			last_lines := last_lines || (a->>'last');
 		END IF;
 		RETURN NEXT;
 	END LOOP;
+	IF cardinality(last_chars) > 0 THEN
+		-- Each character's last typed line (the latest of this submission wins) ...
+		INSERT INTO character_last_command AS l (character_id, line)
+		SELECT DISTINCT ON (u.ch) u.ch, u.ln FROM unnest(last_chars, last_lines) WITH ORDINALITY u(ch, ln, o)
+		ORDER BY u.ch, u.o DESC
+		ON CONFLICT (character_id) DO UPDATE SET line = EXCLUDED.line, at = now();
+		-- ... and issue 17's account command history (wr_history.sql), in order.
+		PERFORM wr_history_add_many(last_chars, last_lines);
+	END IF;
 	IF queued > 0 THEN
 		PERFORM pg_notify('wr_actions', '');
 	END IF;
