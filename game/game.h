@@ -297,6 +297,7 @@ enum game_daytime {
 #define GAME_SCRIPT_RANDOM_FIRES 2 /* ... firing at most this many triggers in each */
 #define GAME_SCRIPT_RANDOM (-1)    /* game_action.script: roll the room's random triggers */
 #define GAME_SCRIPT_SKY (-2) /* game_action.script: tell the room the sky changed (amount: enum game_sky_change) */
+#define GAME_SCRIPT_SYS (-3) /* game_action.script: a sys:<name> actor's one effect (fx, sys_name), issue 13 */
 #define GAME_MAX_WEATHERS 8
 
 /* Conditions: all must hold (content "if"). */
@@ -749,6 +750,9 @@ struct game_action {
 	int64_t script; /* the trigger (triggers.id), or GAME_SCRIPT_RANDOM / GAME_SCRIPT_SKY */
 	int32_t step;   /* the effect to apply */
 	int32_t depth;  /* how many triggers fired one another before this one */
+	/* issue 13: GAME_SCRIPT_SYS, a world system's inline effect (borrowed) and its name ("storm") */
+	const struct game_effect *fx;
+	const char *sys_name;
 };
 
 enum game_stream_kind {
