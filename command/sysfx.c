@@ -44,7 +44,8 @@ known(const char *const *list, const char *key)
 }
 
 static int
-refuse(struct cmd_sys *s, unsigned int http, const char *code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+refuse(struct cmd_sys *s, unsigned int http, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 static int
 refuse(struct cmd_sys *s, unsigned int http, const char *code, const char *fmt, ...)
@@ -88,8 +89,9 @@ get_str(struct cmd_sys *s, struct json_object *o, const char *where, const char 
 		return required ? refuse(s, 400, "bad_input", "%s\"%s\" is required", where, key) : 0;
 	if (!json_object_is_type(v, json_type_string) || json_object_get_string_len(v) == 0 ||
 	    (size_t) json_object_get_string_len(v) > max)
-		return refuse(s, 400, strcmp(key, "text") == 0 && json_object_is_type(v, json_type_string) ? "too_long"
-												     : "bad_input",
+		return refuse(s, 400,
+			      strcmp(key, "text") == 0 && json_object_is_type(v, json_type_string) ? "too_long"
+												   : "bad_input",
 			      "%s\"%s\" must be a non-empty string of at most %zu bytes", where, key, max);
 	if (!wr_utf8_valid(json_object_get_string(v), (size_t) json_object_get_string_len(v)))
 		return refuse(s, 400, "bad_input", "%s\"%s\" is not UTF-8", where, key);
@@ -123,14 +125,16 @@ check_effect(struct cmd_sys *s, struct json_object *e)
 		return -EINVAL;
 	fx = game_fx_from_string(kind);
 	if (fx < 0)
-		return refuse(s, 400, "bad_input",
-			      "effect: unknown effect \"%s\" (echo, tell, teleport, gold, item, open, close, lock, damage, "
-			      "heal, set, clear)",
-			      kind);
+		return refuse(
+			s, 400, "bad_input",
+			"effect: unknown effect \"%s\" (echo, tell, teleport, gold, item, open, close, lock, damage, "
+			"heal, set, clear)",
+			kind);
 	if (fx == GAME_FX_SAY || fx == GAME_FX_EMOTE || fx == GAME_FX_CALL)
-		return refuse(s, 422, "unsupported_effect",
-			      "effect \"%s\" is a trigger's own (a mob's words, a room's trigger chain), not a system's",
-			      kind);
+		return refuse(
+			s, 422, "unsupported_effect",
+			"effect \"%s\" is a trigger's own (a mob's words, a room's trigger chain), not a system's",
+			kind);
 	if (get_str(s, e, "effect: ", "text", SYS_TEXT_MAX, fx == GAME_FX_ECHO || fx == GAME_FX_TELL, &v) < 0)
 		return -EINVAL;
 	switch (fx) {
@@ -166,9 +170,8 @@ check_effect(struct cmd_sys *s, struct json_object *e)
 bool
 cmd_sys_actor(struct json_object *doc)
 {
-	struct json_object *a = json_object_is_type(doc, json_type_object)
-					? wr_json_member(doc, "actor", json_type_string)
-					: NULL;
+	struct json_object *a =
+		json_object_is_type(doc, json_type_object) ? wr_json_member(doc, "actor", json_type_string) : NULL;
 
 	return a && strncmp(json_object_get_string(a), "sys:", 4) == 0;
 }
@@ -183,10 +186,11 @@ cmd_sys_check(struct json_object *doc, const char *idempotency_key, struct cmd_s
 	json_object_object_foreach (doc, key, val) {
 		(void) val;
 		if (!known(item_members, key))
-			return refuse(s, 400, "bad_input",
-				      "unknown member \"%.64s\": a system's command has \"actor\", \"room\", \"effect\", and "
-				      "optionally \"character\", \"id\", \"delay_ms\", \"priority\"",
-				      key);
+			return refuse(
+				s, 400, "bad_input",
+				"unknown member \"%.64s\": a system's command has \"actor\", \"room\", \"effect\", and "
+				"optionally \"character\", \"id\", \"delay_ms\", \"priority\"",
+				key);
 	}
 	if (get_str(s, doc, "", "actor", SYS_REF_MAX, true, &s->actor) < 0)
 		return -EINVAL;

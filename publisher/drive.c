@@ -28,6 +28,9 @@ room_driven(const struct pub_conn *c, int64_t room)
 	for (size_t i = 0; i < c->nmobs; i++)
 		if (c->mob_rooms[i] == room)
 			return true;
+	for (size_t i = 0; i < c->nsys; i++) /* issue 13: a sys: grant's rooms stay */
+		if (c->sys_rooms[i] == room)
+			return true;
 	return false;
 }
 
@@ -49,6 +52,9 @@ welcome(struct pub_conn *c)
 	for (size_t i = 0; i < c->nmobs; i++)
 		wr_strbuf_printf(&sb, "%s{\"mob\":%lld,\"room_id\":%lld}", i ? "," : "", (long long) c->mobs[i],
 				 (long long) c->mob_rooms[i]);
+	wr_strbuf_puts(&sb, "],\"rooms\":[");
+	for (size_t i = 0; i < c->nsys; i++) /* issue 13: the rooms of its sys: grants' zones */
+		wr_strbuf_printf(&sb, "%s%lld", i ? "," : "", (long long) c->sys_rooms[i]);
 	wr_strbuf_puts(&sb, "],\"streams\":{");
 	for (int i = 0, first = 1; i < PUB_MAX_SUBS; i++) {
 		if (!c->subs[i])
@@ -89,6 +95,23 @@ drive_hello(struct pub_conn *c, const struct pub_hello *h)
 				     (unsigned long long) c->id, key, strerror(-r));
 			pub_conn_close(c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "internal error");
 			return r;
+		}
+		fetch |= f;
+	}
+	/* issue 13: a sys: grant follows every room of its zones, for good. */
+	c->nsys = 0;
+	for (size_t i = 0; i < h->nsys && i < PUB_MAX_SUBS; i++) {
+		char key[PUB_STREAM_NAME];
+		struct pub_sub *sub;
+		bool f = false;
+
+		c->sys_rooms[c->nsys++] = h->sys_rooms[i];
+		snprintf(key, sizeof(key), "room:%lld", (long long) h->sys_rooms[i]);
+		if (sub_of(c, key))
+			continue;
+		if (route_subscribe(p, c, key, h->sys_heads[i], &sub, &f) < 0) {
+			pub_conn_close(c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "internal error");
+			return -ENOSPC;
 		}
 		fetch |= f;
 	}

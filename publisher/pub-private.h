@@ -142,6 +142,9 @@ struct pub_hello {
 	bool service;
 	int64_t mobs[PUB_MAX_MOBS], mob_rooms[PUB_MAX_MOBS], room_heads[PUB_MAX_MOBS];
 	size_t nmobs;
+	/* issue 13: a "sys:<name>@<zone>" grant: every room of its zones, and their heads */
+	int64_t sys_rooms[PUB_MAX_SUBS], sys_heads[PUB_MAX_SUBS];
+	size_t nsys;
 };
 
 /*
@@ -324,6 +327,8 @@ struct pub_conn {
 	bool service;
 	int64_t mobs[PUB_MAX_MOBS], mob_rooms[PUB_MAX_MOBS];
 	size_t nmobs;
+	int64_t sys_rooms[PUB_MAX_SUBS]; /* issue 13: the rooms of a sys: grant's zones, followed for good */
+	size_t nsys;
 };
 
 struct pub_stream {

@@ -8,6 +8,7 @@
 # journal re-runs its effects exactly (wrctl verify, and a tampered journal
 # diverges).  Then examples/storm_director.py runs against the services.
 . "$WR_HOME/tests/lib/harness.sh"
+. "$WR_HOME/tests/lib/pubtest.sh"
 
 pg_start_world
 quiet_world
@@ -44,6 +45,75 @@ r=$(get "$SVC" "/v1/streams/room:$LANE/events"); is "${r%% *}" 200 "sys:storm re
 r=$(get "$SVC" "/v1/streams/room:$SQUARE/events"); is "${r%% *}" 200 "and another (the square, nobody there)"
 r=$(get "$SVC" "/v1/streams/room:$FOREST/events"); is "${r%% *}" 403 "but not a room of another zone"
 r=$(get "$SVC" "/v1/streams/char:$A_ID/events"); is "${r%% *}" 403 "nor a character's own stream"
+
+# Over the websocket: one connection follows every room of its zone, no other;
+# Alice, a player, sees its effect on hers.
+ZONE_ROOMS=$(sql "SELECT string_agg(r.id::text, ',' ORDER BY r.id) FROM rooms r JOIN room_templates t ON t.id = r.template_id
+                  JOIN zones z ON z.id = t.zone_id WHERE z.key = 'millbrook'")
+py_checks "$WS" "$HTTP" "$SVC" "$ALICE" "$LANE" "$FOREST" "$ZONE_ROOMS" "$OTHER" <<'PY'
+import json, sys, time, urllib.request, urllib.error
+from wsclient import WS, check, diag
+ws_url, http, svc, alice = sys.argv[1:5]
+lane, forest = int(sys.argv[5]), int(sys.argv[6])
+zone_rooms = set(int(x) for x in sys.argv[7].split(","))
+other = sys.argv[8]
+
+def post(token, body):
+    req = urllib.request.Request(http + "/v1/commands", data=json.dumps(body).encode(), method="POST")
+    req.add_header("Authorization", "Bearer " + token)
+    req.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+ws = WS(ws_url)
+ws.send({"type": "hello", "token": svc})
+w = ws.recv(10)
+check(w and w.get("type") == "welcome" and w.get("service") is True, "a sys: token is welcomed as a service", w)
+check(set((w or {}).get("rooms", [])) == zone_rooms, "the welcome lists every room of its zone", w)
+check(set((w or {}).get("streams", {})) == set("room:%d" % r for r in zone_rooms),
+      "and the connection follows each of them, no other", w)
+pl = WS(ws_url)
+pl.send({"type": "hello", "token": alice})
+pw = pl.recv(10)
+check(pw and pw.get("type") == "welcome", "Alice says hello on a websocket", pw)
+check(post(svc, {"actor": "sys:storm", "room": "millbrook.east_lane",
+                 "effect": {"do": "echo", "text": "The sky darkens."}}) == 202, "sys:storm echoes in the lane")
+got = None
+deadline = time.time() + 10
+while time.time() < deadline and not got:
+    f = pl.recv(2)
+    if f and f.get("type") == "event" and f.get("event") == "Echoed":
+        got = f
+check(got and got.get("actor") == "sys:storm" and got.get("stream") == "room:%d" % lane,
+      "Alice receives it on her websocket, actor sys:storm", got)
+check(post(alice, {"input": "say what a sky"}) == 202, "Alice speaks in the lane")
+heard, foreign = False, []
+deadline = time.time() + 8
+while time.time() < deadline and not heard:
+    f = ws.recv(2)
+    if f and f.get("type") == "event":
+        if f.get("event") == "Said" and f.get("stream") == "room:%d" % lane:
+            heard = True
+        if f.get("stream") not in ["room:%d" % r for r in zone_rooms]:
+            foreign.append(f)
+check(heard, "the sys: connection reads her words in its zone")
+ws.send({"type": "subscribe", "stream": "room:%d" % forest, "after": 0})
+refusal = None
+deadline = time.time() + 5
+while time.time() < deadline and refusal is None:
+    f = ws.recv(1)
+    if f and f.get("type") in ("error", "subscribed"):
+        refusal = f
+check(refusal and refusal.get("type") == "error", "it may not subscribe to a room of another zone", refusal)
+check(not foreign, "nothing from outside its zone reached it", foreign)
+o = WS(ws_url)
+o.send({"type": "hello", "token": other})
+ow = o.recv(10)
+check(ow and ow.get("type") == "error", "a service token with neither mobs nor systems is still refused", ow)
+PY
 
 sysq() { sql "SELECT (SELECT count(*) FROM action_queue WHERE actor_key LIKE 'sys:storm%')
                   + (SELECT count(*) FROM action_journal WHERE actor_key LIKE 'sys:storm%')"; }
