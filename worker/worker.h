@@ -64,8 +64,8 @@ struct worker_config {
 struct worker_sys_fx {
 	struct game_effect fx;
 	char name[33];
-	char text[GAME_MAX_SAY + 1];
-	char flag[65];
+	char text[513]; /* the content's step text bound (command/sysfx.c) */
+	char flag[33];
 	char item_name[128];
 };
 

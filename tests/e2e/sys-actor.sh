@@ -100,6 +100,24 @@ while time.time() < deadline and not heard:
         if f.get("stream") not in ["room:%d" % r for r in zone_rooms]:
             foreign.append(f)
 check(heard, "the sys: connection reads her words in its zone")
+# Its effects over the same connection: the command path of POST /v1/commands.
+ws.send({"type": "command", "id": "w1", "actor": "sys:storm", "room": "millbrook.east_lane",
+         "effect": {"do": "echo", "text": "Hail rattles the shutters."}})
+ws.send({"type": "command", "id": "w2", "actor": "sys:storm", "room": "whisperwood.forest_edge",
+         "effect": {"do": "echo", "text": "x"}})
+results, hail = {}, None
+deadline = time.time() + 10
+while time.time() < deadline and (len(results) < 2 or not hail):
+    f = pl.recv(1)
+    if f and f.get("event") == "Echoed" and "Hail" in json.dumps(f):
+        hail = f
+    f = ws.recv(1)
+    if f and f.get("type") == "result":
+        results[f.get("id")] = f
+check(results.get("w1", {}).get("status") == "queued", "a sys: effect sent on its websocket is queued", results)
+check(results.get("w2", {}).get("error", {}).get("code") == "out_of_scope",
+      "one outside its zone is refused there too (out_of_scope)", results)
+check(hail and hail.get("actor") == "sys:storm", "Alice receives the websocket's effect", hail)
 ws.send({"type": "subscribe", "stream": "room:%d" % forest, "after": 0})
 refusal = None
 deadline = time.time() + 5
