@@ -262,7 +262,8 @@ worker_sys_rebind(struct worker_action *a)
  * A sys:<name> actor's one effect (wr_sys_submit(), issue 13): "sys" its
  * name, "fx" the step resolved as a trigger's is (so decode_fx reads it the
  * same way), "rooms" a teleport's room.  The plan's JSON is freed after
- * decoding: the strings are copied into a->sys.
+ * decoding: the strings are copied into a->sys.  It must come from the
+ * system's own queue (a plan cannot speak for another system).
  */
 int
 worker_decode_sys_plan(struct json_object *plan, struct worker_action *a)
@@ -279,6 +280,11 @@ worker_decode_sys_plan(struct json_object *plan, struct worker_action *a)
 	    !copy_str(s->text, sizeof(s->text), s->fx.text) || !copy_str(s->flag, sizeof(s->flag), s->fx.name) ||
 	    !copy_str(s->item_name, sizeof(s->item_name), s->fx.item_name))
 		return -EBADMSG;
+	/* Its queue is the system's, "sys:<name>" or "sys:<name>:later"; its events are the system's. */
+	if (strncmp(a->actor_key + 4, s->name, strlen(s->name)) != 0 ||
+	    (a->actor_key[4 + strlen(s->name)] && strcmp(a->actor_key + 4 + strlen(s->name), ":later") != 0))
+		return -EBADMSG;
+	snprintf(a->event_actor, sizeof(a->event_actor), "sys:%s", s->name);
 	a->game.fx = &s->fx;
 	worker_sys_rebind(a);
 	return 0;

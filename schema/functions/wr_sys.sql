@@ -16,8 +16,9 @@ $$;
 -- service token (by its hash) granted "sys:<name>@<zone>" runs one trigger
 -- step (content/README.md "Triggers": the effect was checked against the
 -- content's step shape by command/sysfx.c) in a room of its zones, as an
--- Action on its own queue "sys:<name>" (verb script, script -3: the step is
--- carried in the plan, so the journal re-runs it exactly).  Resolves the
+-- Action on its own queue "sys:<name>", or "sys:<name>:later" with a delay
+-- (verb script, script -3: the step is carried in the plan, so the journal
+-- re-runs it exactly; its events say "actor":"sys:<name>" either way).  Resolves the
 -- room (id or room key; a key names the room of the "main" instance), the
 -- character (id or name; it must stand in one of the zones), a teleport's
 -- room, an item's template and a door, as `wrctl world load` resolves a
@@ -131,7 +132,9 @@ BEGIN
 	IF ch_id IS NOT NULL THEN
 		plan := plan || jsonb_build_object('char', ch_id);
 	END IF;
-	act := jsonb_build_object('actor_key', 'sys:' || p_name, 'account_id', t.account_id, 'verb', 'script',
+	-- A delayed effect waits on a queue of its own, so it never holds up the system's immediate ones.
+	act := jsonb_build_object('actor_key', 'sys:' || p_name || CASE WHEN coalesce(p_delay_ms, 0) > 0 THEN ':later' ELSE '' END,
+		'account_id', t.account_id, 'verb', 'script',
 		'plan', plan, 'instance_id', rm.instance_id,
 		'lock_rooms', CASE WHEN far IS NOT NULL AND far <> rm.id THEN jsonb_build_array(rm.id, far)
 		                   ELSE jsonb_build_array(rm.id) END,
