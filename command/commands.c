@@ -1019,6 +1019,8 @@ handle_sys(struct cmd_store *st, const struct cmd_request *req, struct json_obje
 		return fail_request(out, &err);
 	status = cmd_sys_handle(c, req->token, &s, out);
 	cmd_store_release(st, c);
+	if (status == 202 && !strstr(wr_strbuf_str(out), "\"replayed\":true"))
+		cmd_store_count_queued(st, GAME_VERB_SCRIPT); /* the metrics count it like any queued action */
 	return status;
 }
 

@@ -218,6 +218,22 @@ has "$r" 'Thunder rolls.' "including the echo"
 r=$(get "$SVC" "/v1/streams/room:$SMITHY/events?limit=100")
 has "$r" '"event":"DoorOpened"' "sys:storm reads the smithy's side of the door too"
 
+# A number, not a check: 30 effects one after another against 30 player says (same run, A/B).
+t0=$(date +%s%3N)
+i=0; while [ $i -lt 30 ]; do post "$SVC" "{$E,\"effect\":{\"do\":\"echo\",\"text\":\"Drip $i.\"}}" >/dev/null; i=$((i + 1)); done
+t1=$(date +%s%3N)
+i=0; while [ $i -lt 30 ]; do post "$ALICE" "{\"input\":\"say drip $i\"}" >/dev/null; i=$((i + 1)); done
+t2=$(date +%s%3N)
+diag "POST /v1/commands, 30 in a row: sys:storm echo $(((t1 - t0) / 30)) ms each, player say $(((t2 - t1) / 30)) ms each (load $(cut -d' ' -f1-3 /proc/loadavg))"
+wait_sql "SELECT count(*) FROM action_queue WHERE actor_key LIKE 'sys:storm%' OR actor_key LIKE 'char:%'" 0 100
+ok $? "they all ran"
+is "$(sql "SELECT count(*) FROM event_log WHERE type = 'Echoed' AND actor_key = 'sys:storm' AND payload->>'text' LIKE 'Drip %'")" 30 \
+	"30 echoes"
+is "$(sql "SELECT string_agg(payload->>'text', ',' ORDER BY event_id) = string_agg('Drip ' || n || '.', ',' ORDER BY n)
+           FROM (SELECT payload, event_id, row_number() OVER (ORDER BY event_id) - 1 AS n FROM event_log
+                 WHERE type = 'Echoed' AND actor_key = 'sys:storm' AND payload->>'text' LIKE 'Drip %') x")" t \
+	"in the order submitted"
+
 # The example director against the services.
 python3 "$WR_HOME/examples/storm_director.py" --http "$HTTP" --token "$SVC" \
 	--rooms millbrook.east_lane,millbrook.square --door millbrook.east_lane:east --open-ms 2000 \
