@@ -5,7 +5,12 @@
 #
 #   --workers=LIST        worker counts to measure              ("1 2 4")
 #   --actors=N            characters, spread over every room        (400)
-#   --actions=N           actions per drain measurement           (20000)
+#   --seconds=S           length of the closed-loop throughput run   (20)
+#   --tick-ms=N           the closed loop's enqueuer wakes every N ms (5)
+#   --kill=PCT            % of the actions (taken from the says) that attack
+#                         a mob of the room (kill; rounds follow)         (0)
+#   --living              the living world ticks (zone ticks at the content's
+#                         periods, mob AI) during the runs; counted apart
 #   --paced-seconds=S     length of the paced latency run            (10)
 #   --pace=PCT            paced rate, % of the measured drain rate   (70)
 #   --pgbench-seconds=S   pgbench -T for each worker count           (10)
@@ -32,7 +37,10 @@ WORKER=$BUILD/worker/wr-worker
 
 WORKERS="1 2 4"
 ACTORS=400
-ACTIONS=20000
+SECONDS_RUN=20
+TICK_MS=5
+KILL=0
+LIVING=0
 PACED_SECONDS=10
 PACE=70
 PGBENCH_SECONDS=10
@@ -51,7 +59,10 @@ for a in "$@"; do
 	case $a in
 	--workers=*) WORKERS=$(echo "${a#*=}" | tr ',' ' ') ;;
 	--actors=*) ACTORS=${a#*=}; num "$a" "$ACTORS" ;;
-	--actions=*) ACTIONS=${a#*=}; num "$a" "$ACTIONS" ;;
+	--seconds=*) SECONDS_RUN=${a#*=}; num "$a" "$SECONDS_RUN" ;;
+	--tick-ms=*) TICK_MS=${a#*=}; num "$a" "$TICK_MS" ;;
+	--kill=*) KILL=${a#*=}; num "$a" "$KILL" ;;
+	--living) LIVING=1 ;;
 	--paced-seconds=*) PACED_SECONDS=${a#*=}; num "$a" "$PACED_SECONDS" ;;
 	--pace=*) PACE=${a#*=}; num "$a" "$PACE" ;;
 	--pgbench-seconds=*) PGBENCH_SECONDS=${a#*=}; num "$a" "$PGBENCH_SECONDS" ;;
@@ -68,6 +79,8 @@ for a in "$@"; do
 done
 for w in $WORKERS; do num --workers "$w"; done
 [ "$ACTORS" -ge 2 ] || die "--actors must be at least 2"
+[ "$KILL" -le 40 ] || die "--kill must be 0..40 (it takes from the 40% of says)"
+[ "$TICK_MS" -ge 1 ] || die "--tick-ms must be at least 1"
 [ "$BACKLOG_WORKERS" -ge 1 ] || die "--backlog-workers must be at least 1"
 [ -x "$WORKER" ] && [ -x "$WRCTL" ] || die "build first (./wr build)"
 
@@ -141,9 +154,14 @@ workers_alive() {
 	return 1
 }
 
-queued() { sql "SELECT count(*) FROM action_queue"; }
+# The bench's own actions (its characters' and their follow-ups).  The living
+# world (zone ticks, resets, decay and respawn timers, mobs: "sys:*", "mob:*")
+# is quieted after the world load (no zone ticks); whatever of it is still
+# queued is counted apart (living) and never waited for.
+queued() { sql "SELECT count(*) FROM action_queue WHERE actor_key LIKE 'char:%'"; }
+living() { sql "SELECT count(*) FROM action_queue WHERE actor_key NOT LIKE 'char:%'"; }
 
-# Waits until the queue is empty, at most $1 seconds; fails on timeout.
+# Waits until the bench's own actions are done, at most $1 seconds; fails on timeout.
 wait_drained() {
 	end=$(( $(date +%s) + $1 ))
 	while [ "$(queued)" != 0 ]; do
@@ -178,6 +196,16 @@ bench_header "wr-worker benchmark" "track_commit_timestamp=on"
 
 "$WRCTL" migrate >/dev/null || die "wrctl migrate failed"
 "$WRCTL" world load >/dev/null || die "wrctl world load failed"
+# A quiet world: a zone wakes when a character walks in (game_follow_wake)
+# and then ticks every tick_ms while an online player is in it; NULL means
+# the rules' default (4 s), so tests/lib/harness.sh's quiet_world (tick_ms =
+# NULL) does not stop it.  The longest period the schema allows (1 h) leaves
+# one wake tick per zone and phase; what the living world applied is counted
+# apart ("living world").  --living keeps the content's periods.  Whatever
+# the load queued is dropped by reset_queue before each phase.
+if [ "$LIVING" = 0 ]; then
+	sql "UPDATE zones SET tick_ms = 3600000" >/dev/null || die "could not quiet the world"
+fi
 bench_sampler_install
 
 # $ACTORS characters round-robin over every room with 1,000,000 gold and two
@@ -205,109 +233,30 @@ INSERT INTO bench_cfg SELECT keywords[1] FROM item_templates WHERE kind NOT IN (
   AND NOT stackable ORDER BY weight, id LIMIT 1;
 " >/dev/null || die "could not create the actors"
 
-# bench_rows(n): n planned actions in the mix 40% say, 25% move along an exit
-# of the actor's current room, 25% give gold to a character in the same room,
-# 10% give an item (its current owner gives it to someone in the same room);
-# gives fall back to a say when the actor is alone.  Plans and lock sets are
-# what the planner would produce from the committed state right now.
-sql "
-CREATE FUNCTION bench_rows(p_n int) RETURNS TABLE (n int, actor_key text, verb text, args jsonb, plan jsonb,
-	instance_id bigint, lock_rooms bigint[], lock_characters bigint[], lock_items bigint[])
-LANGUAGE sql VOLATILE AS \$\$
-	SELECT g.n, 'char:' || c.id,
-		CASE k.kind WHEN 'say' THEN 'say' WHEN 'move' THEN 'move' ELSE 'give' END,
-		CASE k.kind WHEN 'say' THEN jsonb_build_object('text', 'bench message ' || g.n)
-			WHEN 'move' THEN jsonb_build_object('dir', mv.dir)
-			WHEN 'gold' THEN jsonb_build_object('object', jsonb_build_object('word', 'coins', 'quantity', g.amount), 'recipient', jsonb_build_object('word', lower(tg.name)))
-			ELSE jsonb_build_object('object', jsonb_build_object('word', (SELECT keyword FROM bench_cfg)), 'recipient', jsonb_build_object('word', lower(tg.name))) END,
-		CASE k.kind WHEN 'say' THEN jsonb_build_object('room', c.room_id)
-			WHEN 'move' THEN jsonb_build_object('room', c.room_id, 'to', mv.to_room_id)
-			WHEN 'gold' THEN jsonb_build_object('room', c.room_id, 'target', tg.id, 'amount', g.amount)
-			ELSE jsonb_build_object('room', c.room_id, 'target', tg.id, 'items', jsonb_build_array(it.id)) END,
-		c.instance_id,
-		CASE WHEN k.kind = 'move' AND mv.to_room_id <> c.room_id
-			THEN ARRAY[least(c.room_id, mv.to_room_id), greatest(c.room_id, mv.to_room_id)]
-			ELSE ARRAY[c.room_id] END,
-		CASE WHEN k.kind IN ('gold', 'item') THEN ARRAY[least(c.id, tg.id), greatest(c.id, tg.id)]
-			ELSE ARRAY[c.id] END,
-		CASE WHEN k.kind = 'item' THEN ARRAY[it.id] ELSE '{}'::bigint[] END
-	FROM (SELECT s AS n, random() AS r,
-	             1 + floor(random() * (SELECT count(*) FROM bench_chars))::int AS ck,
-	             1 + floor(random() * (SELECT count(*) FROM bench_items))::int AS ik,
-	             1 + floor(random() * 50)::int AS amount
-	      FROM generate_series(1, p_n) s) g
-	JOIN bench_chars bc ON bc.k = g.ck
-	JOIN bench_items bi ON bi.k = g.ik
-	JOIN items it ON it.id = bi.id
-	JOIN characters c ON c.id = CASE WHEN g.r >= 0.90 THEN it.owner_character_id ELSE bc.id END
-	LEFT JOIN LATERAL (SELECT x.dir, x.to_room_id FROM exits x WHERE x.from_room_id = c.room_id
-	                   ORDER BY random() + g.n LIMIT 1) mv ON g.r >= 0.40 AND g.r < 0.65
-	LEFT JOIN LATERAL (SELECT o.id, o.name FROM characters o
-	                   WHERE o.room_id = c.room_id AND o.id <> c.id AND o.name LIKE 'Bench%'
-	                   ORDER BY random() + g.n LIMIT 1) tg ON g.r >= 0.65
-	CROSS JOIN LATERAL (SELECT CASE WHEN g.r < 0.40 THEN 'say'
-		WHEN g.r < 0.65 THEN CASE WHEN mv.dir IS NULL THEN 'say' ELSE 'move' END
-		WHEN g.r < 0.90 THEN CASE WHEN tg.id IS NULL THEN 'say' ELSE 'gold' END
-		ELSE CASE WHEN tg.id IS NULL THEN 'say' ELSE 'item' END END AS kind) k
-\$\$;
-
--- The same as wr_enqueue() input.
-CREATE FUNCTION bench_mix(p_n int) RETURNS jsonb LANGUAGE sql VOLATILE AS \$\$
-	SELECT jsonb_agg(jsonb_build_object('actor_key', actor_key, 'verb', verb, 'args', args, 'plan', plan,
-		'instance_id', instance_id, 'lock_rooms', to_jsonb(lock_rooms),
-		'lock_characters', to_jsonb(lock_characters), 'lock_items', to_jsonb(lock_items)) ORDER BY n)
-	FROM bench_rows(p_n)
-\$\$;
-
--- One enqueue transaction through wr_enqueue(), remembering its xid so the
--- moment it committed (when the actions became claimable) can be read back.
-CREATE FUNCTION bench_enqueue(p_n int) RETURNS int LANGUAGE sql AS \$\$
-	WITH ids AS (SELECT wr_enqueue(bench_mix(p_n)) AS id),
-	     ins AS (INSERT INTO bench_enqueues (first_id, last_id, n)
-	             SELECT min(id), max(id), count(*) FROM ids RETURNING n)
-	SELECT n FROM ins
-\$\$;
-
--- Paced load: p_rate actions/s for p_seconds, one committed enqueue every
--- p_tick seconds, sized so that the total never drifts from the schedule.
-CREATE PROCEDURE bench_paced(p_rate float8, p_seconds float8, p_tick float8) LANGUAGE plpgsql AS \$\$
-DECLARE
-	t0 timestamptz := clock_timestamp();
-	sent bigint := 0;
-	due bigint;
-	i int := 0;
-BEGIN
-	WHILE clock_timestamp() < t0 + p_seconds * interval '1 second' LOOP
-		i := i + 1;
-		due := floor(p_rate * least(i * p_tick, p_seconds));
-		IF due > sent THEN
-			PERFORM bench_enqueue((due - sent)::int);
-			sent := due;
-		END IF;
-		COMMIT;
-		PERFORM pg_sleep(greatest(0, extract(epoch FROM t0 + i * p_tick * interval '1 second' - clock_timestamp())));
-		COMMIT; -- the next enqueue transaction starts after the nap
-	END LOOP;
-END
-\$\$;
-
--- Commit time of a worker or enqueue transaction (fresh cluster: epoch 0).
-CREATE FUNCTION bench_committed(x xid8) RETURNS timestamptz LANGUAGE sql STABLE AS \$\$
-	SELECT pg_xact_commit_timestamp((x::text::bigint % 4294967296)::text::xid)
-\$\$;
-" >/dev/null || die "could not create the bench functions"
+# The mix, its planning and the enqueuers (closed loop, paced, backlog).
+psql "$WR_DATABASE_URL" -X -v ON_ERROR_STOP=1 -q -f "$ROOT/bench/lib/worker.sql" >/dev/null ||
+	die "could not create the bench functions (bench/lib/worker.sql)"
+sql "UPDATE bench_cfg SET kill = $KILL / 100.0" >/dev/null
 sql "ANALYZE" >/dev/null
 
 rooms=$(sql "SELECT count(*) FROM rooms")
 per_room=$(sql "SELECT min(n) || '-' || max(n) FROM (SELECT count(*) n FROM characters WHERE name LIKE 'Bench%' GROUP BY room_id) s")
-echo "world:   $rooms rooms, $ACTORS bench characters ($per_room per room), 1,000,000 gold and 2 items each"
-echo "mix:     40% say, 25% move, 25% give gold, 10% give item; no attacks (the attack verb does not exist yet)"
-echo "         (gives fall back to say when nobody else is in the room; moves follow a random exit)"
+echo "world:   $rooms rooms, $ACTORS bench characters ($per_room per room), 1,000,000 gold and 2 items each;" \
+	"$( [ "$LIVING" = 1 ] && echo "the living world ticks (--living)" || echo "zone ticks every hour (a wake tick per zone and phase)")"
+echo "mix:     $((40 - KILL))% say, ${KILL}% kill, 25% move, 25% give gold, 10% give item, each planned when its actor has nothing in flight"
+echo "         (gives fall back to say when nobody else is in the room, kills when no free mob is; moves follow a random exit)"
+echo "         $(sql "SELECT count(*) FROM mobs WHERE dead_at IS NULL") living mobs in $(sql "SELECT count(DISTINCT room_id) FROM mobs WHERE dead_at IS NULL") rooms"
 echo
 
 reset_queue() {
-	sql "TRUNCATE action_queue, event_streams, event_log, stream_counters, dead_actions, bench_enqueues" >/dev/null
-	sql "VACUUM ANALYZE characters, items, rooms" >/dev/null
+	sql "TRUNCATE action_queue, event_streams, event_log, stream_counters, dead_actions, bench_enqueues, bench_ids" >/dev/null
+	# --kill: the truncated queue held the fights' rounds and the dead mobs'
+	# respawns; end the fights and bring every mob back where it spawned.
+	sql "UPDATE characters SET fighting_mob = NULL, fight_id = NULL WHERE fighting_mob IS NOT NULL OR fight_id IS NOT NULL;
+	     UPDATE mobs m SET fighting_char = NULL, dead_at = NULL, room_id = m.spawn_room_id, hp_at = now(),
+	                       hp = (SELECT t.max_hp FROM mob_templates t WHERE t.id = m.template_id)
+	     WHERE m.fighting_char IS NOT NULL OR m.dead_at IS NOT NULL" >/dev/null
+	sql "VACUUM ANALYZE characters, items, rooms, mobs" >/dev/null
 	fn_reset
 }
 
@@ -320,6 +269,50 @@ drain_rate() {
 	            coalesce(round((sum(n) / greatest(extract(epoch FROM max(ts) - min(ts)), 0.001))::numeric, 0), 0) FROM c"
 }
 
+# The closed loop's rate while its enqueuer ran: actions committed from the
+# first worker commit up to the enqueuer's end (the tail, when fewer than
+# every character have an action in flight, left out).  -> "actions rate"
+window_rate() { # end-timestamp
+	sql "WITH t AS (SELECT txid, count(DISTINCT action_id) n FROM event_log GROUP BY txid),
+	          c AS (SELECT bench_committed(txid) ts, n FROM t)
+	     SELECT coalesce(sum(n) FILTER (WHERE ts <= '$1'), 0) || ' ' ||
+	            coalesce(round((sum(n) FILTER (WHERE ts <= '$1') / greatest(extract(epoch FROM '$1'::timestamptz - min(ts)), 0.001))::numeric, 0), 0)
+	     FROM c"
+}
+
+# Enqueue-to-commit latency of the actions the bench enqueued (not their
+# follow-ups): commit of the enqueue transaction -> commit of the worker
+# transaction that applied it, and the same from the start of the enqueue
+# transaction (event_log.enqueued_at).  -> "n p50 p99 max e50 e99"
+latency() {
+	sql "WITH a AS (SELECT action_id, min(txid) txid, min(enqueued_at) enq FROM event_log GROUP BY action_id),
+	          l AS (SELECT extract(epoch FROM bench_committed(a.txid) - bench_committed(b.txid)) * 1000 AS vis,
+	                       extract(epoch FROM bench_committed(a.txid) - a.enq) * 1000 AS enq
+	                FROM a JOIN bench_ids b ON b.id = a.action_id)
+	     SELECT count(*) || ' ' ||
+	            coalesce(round(percentile_cont(0.5) WITHIN GROUP (ORDER BY vis)::numeric, 1), 0) || ' ' ||
+	            coalesce(round(percentile_cont(0.99) WITHIN GROUP (ORDER BY vis)::numeric, 1), 0) || ' ' ||
+	            coalesce(round(max(vis)::numeric, 1), 0) || ' ' ||
+	            coalesce(round(percentile_cont(0.5) WITHIN GROUP (ORDER BY enq)::numeric, 1), 0) || ' ' ||
+	            coalesce(round(percentile_cont(0.99) WITHIN GROUP (ORDER BY enq)::numeric, 1), 0)
+	     FROM l"
+}
+
+# Share of one phase's samples spent waiting on a lock (Lock:*), in %.
+lockpct() { # phase
+	sql "SELECT coalesce(round(100.0 * count(*) FILTER (WHERE what LIKE 'Lock:%') / nullif(count(*), 0))::int, 0)
+	     FROM bench_waits WHERE phase = '$1'"
+}
+
+# What the living world applied in a phase (actions by actor kind: zone
+# ticks, mobs, resets, combat rounds, triggers), not the bench's characters.
+living_applied() {
+	sql "SELECT coalesce(string_agg(k || '=' || n, ' ' ORDER BY k), 'none')
+	     FROM (SELECT CASE WHEN actor_key LIKE 'sys:%' THEN 'sys:' || split_part(actor_key, ':', 2)
+	                       ELSE split_part(actor_key, ':', 1) END AS k, count(DISTINCT action_id) n
+	           FROM event_log WHERE actor_key IS NOT NULL AND actor_key NOT LIKE 'char:%' GROUP BY 1) t"
+}
+
 outcomes() {
 	sql "SELECT string_agg(type || '=' || n, ' ' ORDER BY type) FROM (SELECT type, count(*) n FROM event_log GROUP BY 1) t"
 }
@@ -328,6 +321,8 @@ rejections() {
 	sql "SELECT coalesce(string_agg(v || ' ' || r || '=' || n, ', ' ORDER BY n DESC), 'none') FROM (SELECT payload->>'verb' v,
 	            payload->>'reason' r, count(*) n FROM event_log WHERE type = 'ActionRejected' GROUP BY 1, 2) t"
 }
+
+load() { cut -d' ' -f1-3 /proc/loadavg; }
 
 # Steady-state measurements per worker count ------------------------------------------
 
@@ -338,37 +333,45 @@ if [ "$BACKLOG" -eq 0 ]; then
 		cat "$DIR/pgbench-init.log"; die "pgbench -i failed"; }
 	tail -1 "$DIR/pgbench-init.log"
 	echo
+	TICK=$(fx '%.3f' "$TICK_MS / 1000")
 
 	for W in $WORKERS; do
-		echo "== $W worker(s)"
-		# 1. Drain: $ACTIONS actions enqueued first (wr_enqueue, 5,000 per
-		# transaction), then W workers started; rate from the first to the
-		# last worker commit.
+		echo "== $W worker(s); load average $(load)"
+		# 1. Closed loop: W workers run; one enqueuer gives every idle
+		# character its next action every $TICK_MS ms for $SECONDS_RUN s, so each
+		# character has one action in flight, planned against the state its
+		# previous action left.  Rate from the first to the last worker commit.
 		reset_queue
-		left=$ACTIONS
-		while [ "$left" -gt 0 ]; do
-			c=$left; [ "$c" -gt 5000 ] && c=5000
-			sql "SELECT bench_enqueue($c)" >/dev/null
-			left=$((left - c))
-		done
-		sql "ANALYZE action_queue" >/dev/null
+		start_workers "$W" "drain-w$W"
+		sleep 0.5
 		worker_sampler_start "drain-w$W"
 		t0=$(date +%s.%N)
-		start_workers "$W" "drain-w$W"
-		wait_drained "$DRAIN_TIMEOUT" || echo "   WARNING: drain did not finish in ${DRAIN_TIMEOUT}s ($(queued) left)"
+		sql "CALL bench_drive($SECONDS_RUN, $TICK)" >/dev/null
+		t_end=$(sql "SELECT clock_timestamp()")
+		wait_drained 60 || echo "   WARNING: the last actions did not drain in 60s ($(queued) left)"
 		t1=$(date +%s.%N)
 		sampler_stop "drain-w$W"
 		stop_workers
 		sleep 1 # the workers' backends report their statistics as they exit
 		set -- $(drain_rate)
 		d_actions=$1; d_secs=$2; d_rate=$3
+		set -- $(window_rate "$t_end")
+		w_actions=$1; w_rate=$2
+		set -- $(latency)
+		c_n=$1; c_50=$2; c_99=$3; c_max=$4
 		set -- $(batch_stats "drain-w$W")
 		d_batches=$1; d_size=$2; d_rt=$3; d_rtmax=$4; d_failed=$5; d_replanned=$6
+		d_lock=$(lockpct "drain-w$W")
 		dead=$(sql "SELECT count(*) FROM dead_actions")
-		echo "   drain:  $d_actions actions in ${d_secs}s (first to last commit; $(fx '%.1f' "$t1 - $t0")s wall incl. start-up) = $d_rate actions/s"
+		d_enq=$(sql "SELECT coalesce(sum(n), 0) FROM bench_enqueues")
+		echo "   closed loop: $d_enq actions enqueued in ${SECONDS_RUN}s, $d_actions applied (with follow-ups) in ${d_secs}s" \
+			"(first to last commit; $(fx '%.1f' "$t1 - $t0")s wall) = $d_rate actions/s;" \
+			"while the enqueuer ran: $w_actions = $w_rate actions/s"
+		echo "           latency enqueue-commit -> worker-commit: p50 $c_50 ms, p99 $c_99 ms, max $c_max ms ($c_n actions)"
 		echo "           $d_batches batches, avg $d_size actions/batch, round trips avg $d_rt max $d_rtmax;" \
-			"$d_failed failed batches, $d_replanned re-planned, $dead dead-lettered"
+			"$d_failed failed batches, $d_replanned re-planned, $dead dead-lettered; queued at the end outside the bench's chars: $(living)"
 		echo "           outcomes: $(outcomes)"
+		echo "           living world applied (actions with events, included in a/s): $(living_applied)"
 		echo "           rejected: $(rejections)"
 		echo "           worker backends: $(waits "drain-w$W")"
 		echo "           server time per call: $(fn_stats)"
@@ -376,9 +379,11 @@ if [ "$BACKLOG" -eq 0 ]; then
 		profile
 
 		# 2. Latency: a paced load at $PACE% of that rate for $PACED_SECONDS s,
-		# enqueued by one server-side procedure every 50 ms while W workers run.
+		# enqueued by one server-side procedure every 50 ms while W workers run
+		# (idle characters only, each planned against the current state).
 		reset_queue
-		rate=$(( d_rate * PACE / 100 ))
+		# (of the bench's own actions, while the enqueuer ran: w_rate also counts follow-ups)
+		rate=$(awk "BEGIN { printf \"%d\", $w_rate * ($d_actions > 0 ? $c_n / $d_actions : 1) * $PACE / 100 }")
 		[ "$rate" -lt 1 ] && rate=1
 		start_workers "$W" "paced-w$W"
 		sleep 0.5
@@ -389,17 +394,7 @@ if [ "$BACKLOG" -eq 0 ]; then
 		sampler_stop "paced-w$W"
 		stop_workers
 		sleep 1
-		set -- $(sql "WITH a AS (SELECT action_id, min(txid) txid, min(enqueued_at) enq FROM event_log GROUP BY action_id),
-		                   l AS (SELECT extract(epoch FROM bench_committed(a.txid) - bench_committed(be.txid)) * 1000 AS vis,
-		                                extract(epoch FROM bench_committed(a.txid) - a.enq) * 1000 AS enq
-		                         FROM a JOIN bench_enqueues be ON a.action_id BETWEEN be.first_id AND be.last_id)
-		              SELECT count(*),
-		                     round(percentile_cont(0.5) WITHIN GROUP (ORDER BY vis)::numeric, 1),
-		                     round(percentile_cont(0.99) WITHIN GROUP (ORDER BY vis)::numeric, 1),
-		                     round(max(vis)::numeric, 1),
-		                     round(percentile_cont(0.5) WITHIN GROUP (ORDER BY enq)::numeric, 1),
-		                     round(percentile_cont(0.99) WITHIN GROUP (ORDER BY enq)::numeric, 1)
-		              FROM l" | tr '|' ' ')
+		set -- $(latency)
 		p_n=$1; p_50=$2; p_99=$3; p_max=$4; e_50=$5; e_99=$6
 		p_sent=$(sql "SELECT coalesce(sum(n), 0) FROM bench_enqueues")
 		enq_ms=$(sql "SELECT round(avg(extract(epoch FROM finished - started) * 1000)::numeric, 1) || ' ms avg, ' ||
@@ -410,9 +405,10 @@ if [ "$BACKLOG" -eq 0 ]; then
 		echo "   paced:  $p_sent actions at $rate/s ($PACE%) for ${PACED_SECONDS}s; $backlog_end still queued when the enqueuer stopped"
 		echo "           latency enqueue-commit -> worker-commit (commit timestamps): p50 $p_50 ms, p99 $p_99 ms, max $p_max ms ($p_n actions)"
 		echo "           from enqueued_at (start of the enqueue transaction): p50 $e_50 ms, p99 $e_99 ms" \
-			"(building + inserting one enqueue: $enq_ms)"
+			"(planning + inserting one enqueue: $enq_ms)"
 		echo "           $p_batches batches, avg $p_size actions/batch, round trips avg $p_rt max $p_rtmax;" \
 			"$p_failed failed batches, $p_replanned re-planned"
+		echo "           living world applied (actions with events): $(living_applied)"
 		echo "           rejected: $(rejections)"
 		echo "           worker backends: $(waits "paced-w$W")"
 		echo "           server time per call: $(fn_stats)"
@@ -425,27 +421,29 @@ if [ "$BACKLOG" -eq 0 ]; then
 		tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' "$DIR/pgbench-c$W.log")
 		[ -n "$tps" ] || tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$DIR/pgbench-c$W.log" | tail -1)
 		lat=$(sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' "$DIR/pgbench-c$W.log")
-		ratio=$(fx '%.2f' "$d_rate / $tps")
+		ratio=$(fx '%.2f' "$w_rate / $tps")
 		echo "   pgbench -N -T $PGBENCH_SECONDS -c $W -j $j: $(fx '%.0f' "$tps") TPS (latency avg $lat ms);" \
-			"worker actions/s / pgbench TPS = $ratio"
+			"worker actions/s / pgbench TPS = $ratio; load average $(load)"
 		echo
-		SUMMARY="$SUMMARY$(printf '%7s | %9s | %6s | %5s / %-3s | %5s | %8s | %8s | %5s | %7.0f | %5s' \
-			"$W" "$d_rate" "$d_size" "$d_rt" "$d_rtmax" "$rate" "$p_50" "$p_99" "$p_size" "$tps" "$ratio")
+		SUMMARY="$SUMMARY$(printf '%7s | %6s | %6s | %4s | %8s | %5s | %15s | %5s | %15s | %7.0f | %5s | %s' \
+			"$W" "$w_rate" "$d_size" "$d_rt" "$d_replanned" "$d_lock%" "$c_50 / $c_99" "$rate" "$p_50 / $p_99" "$tps" "$ratio" "$(load | cut -d' ' -f1)")
 "
 	done
 
 	echo "== summary ($mode; $(nproc) CPUs, $mem)"
-	echo "workers | drain a/s | batch  | RT avg/max  | paced | p50 ms   | p99 ms   | batch | pgbench | ratio"
-	echo "--------+-----------+--------+-------------+-------+----------+----------+-------+---------+------"
+	echo "workers | a/s    | batch  | RT   | replans  | lock  | p50/p99 ms      | paced | p50/p99 ms      | pgbench | ratio | load"
+	echo "--------+--------+--------+------+----------+-------+-----------------+-------+-----------------+---------+-------+-----"
 	printf '%s' "$SUMMARY"
 	echo
-	echo "drain a/s: actions/s from the first to the last worker commit, $ACTIONS queued before the workers start."
-	echo "batch: average actions per committed batch; RT: round trips per batch (worker debug log)."
-	echo "paced: actions/s enqueued ($PACE% of drain a/s, every 50 ms, ${PACED_SECONDS}s); p50/p99: from the commit of the"
-	echo "enqueue transaction to the commit of the worker transaction (track_commit_timestamp)."
-	echo "pgbench: TPS of pgbench -N -c <workers> on the same server; ratio = drain a/s / pgbench TPS."
-	echo "No attack actions: the verb does not exist yet."
-	echo "total time: $(( $(date +%s) - t_start ))s; load average now $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "a/s: actions applied per second (with follow-ups) in a ${SECONDS_RUN}s closed loop, from the first worker commit to the"
+	echo "enqueuer's end: every character has one action in flight, planned against the state its previous action left;"
+	echo "p50/p99 next to it: that loop's latency (every action of it, the drain after the enqueuer stopped included)."
+	echo "batch: average actions per committed batch; RT: round trips per batch; replans: actions the worker re-planned"
+	echo "(stale plan); lock: share of the worker backends' samples waiting on a lock (pg_stat_activity every 50 ms)."
+	echo "paced: actions/s enqueued ($PACE% of the closed loop's own actions/s, follow-ups not counted; every 50 ms, ${PACED_SECONDS}s); p50/p99: from the commit of the"
+	echo "enqueue transaction to the commit of the worker transaction (track_commit_timestamp); target p99 <= 15 ms."
+	echo "pgbench: TPS of pgbench -N -c <workers> on the same server; ratio = a/s / pgbench TPS; load: 1-min load average."
+	echo "total time: $(( $(date +%s) - t_start ))s; load average now $(load)"
 	exit 0
 fi
 
@@ -475,7 +473,7 @@ while [ "$left" -gt 0 ]; do
 	            (random() * 9007199254740991)::bigint,
 	            row_number() OVER (PARTITION BY actor_key ORDER BY n) = 1
 	              AND NOT EXISTS (SELECT 1 FROM action_queue q WHERE q.actor_key = r.actor_key)
-	     FROM bench_rows($c) r ORDER BY n" >/dev/null
+	     FROM bench_snapshot_rows($c) r ORDER BY n" >/dev/null
 	left=$((left - c))
 	printf '   enqueued %d/%d (%ds)\n' "$((BACKLOG - left))" "$BACKLOG" "$(( $(date +%s) - tb ))"
 done

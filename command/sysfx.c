@@ -112,15 +112,6 @@ check_effect(struct cmd_sys *s, struct json_object *e)
 
 	if (!e || !json_object_is_type(e, json_type_object))
 		return refuse(s, 400, "bad_input", "member \"effect\" must be an object {\"do\": ..., ...}");
-	json_object_object_foreach (e, key, val) {
-		(void) val;
-		if (!known(effect_members, key))
-			return refuse(s, 400, "bad_input",
-				      strcmp(key, "delay_ms") == 0
-					      ? "effect: \"delay_ms\" is the command's (schedule the effect with it)"
-					      : "effect: unknown member \"%.64s\"",
-				      key);
-	}
 	if (get_str(s, e, "effect: ", "do", 16, true, &kind) < 0)
 		return -EINVAL;
 	fx = game_fx_from_string(kind);
@@ -135,6 +126,18 @@ check_effect(struct cmd_sys *s, struct json_object *e)
 			s, 422, "unsupported_effect",
 			"effect \"%s\" is a trigger's own (a mob's words, a room's trigger chain), not a system's",
 			kind);
+	/* Not yet: a spawn reserves mob ids and queues on its zone's chain (game/spawn.c); a system's action does neither. */
+	if (fx == GAME_FX_SPAWN)
+		return refuse(s, 422, "unsupported_effect", "effect \"spawn\" is not open to systems yet");
+	json_object_object_foreach (e, key, val) {
+		(void) val;
+		if (!known(effect_members, key))
+			return refuse(s, 400, "bad_input",
+				      strcmp(key, "delay_ms") == 0
+					      ? "effect: \"delay_ms\" is the command's (schedule the effect with it)"
+					      : "effect: unknown member \"%.64s\"",
+				      key);
+	}
 	if (get_str(s, e, "effect: ", "text", SYS_TEXT_MAX, fx == GAME_FX_ECHO || fx == GAME_FX_TELL, &v) < 0)
 		return -EINVAL;
 	switch (fx) {

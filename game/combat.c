@@ -260,7 +260,8 @@ mob_dies(struct game_state *st, struct game_char *killer, struct game_mob *m, st
 			.lock_mob = m->id,
 		};
 		game_follow(out, &f);
-	}
+	} else /* issue 13: a spawned mob does not come back; its row goes with its corpse (spawn.c) */
+		game_despawn_later(m->id, room->id, m->decay_ms > 0 ? m->decay_ms : game_rules.corpse_decay_ms, 0, out);
 }
 
 /* The character c dies to m: the instance's penalty, then the recall room. */

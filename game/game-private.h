@@ -271,6 +271,18 @@ void
 game_script_zone(const struct game_zone *z, const struct game_action *tick, const struct game_env *env,
 		 struct game_outcome *out);
 
+/* spawn.c (issue 13): a trigger's spawn step, and a spawned mob's going. */
+/* New mobs of fx's template in room (trigger s), MobSpawned each, or SpawnRefused past the zone's cap. */
+void
+game_spawn(struct game_state *st, struct game_room *room, const struct game_script *s, const struct game_effect *fx,
+	   struct game_outcome *out);
+/* GAME_SCRIPT_DESPAWN: the spawned mob a->target_mob goes (MobDespawned), dropping what it carries. */
+int
+game_despawn(struct game_state *st, const struct game_action *a, const struct game_env *env, struct game_outcome *out);
+/* Asks for the spawned mob's going after delay_ms (locks: its room and the mob). */
+void
+game_despawn_later(int64_t mob, int64_t room, int64_t delay_ms, int64_t tries, struct game_outcome *out);
+
 /* ==== the verb files: only the dispatcher (dispatch.c) calls these ============= */
 
 /* move.c */

@@ -276,7 +276,8 @@ enum game_fx {
 	GAME_FX_HEAL,
 	GAME_FX_SET, /* the room's runtime flag name is set */
 	GAME_FX_CLEAR,
-	GAME_FX_CALL, /* the room's trigger named name fires (one level deeper) */
+	GAME_FX_CALL,  /* the room's trigger named name fires (one level deeper) */
+	GAME_FX_SPAWN, /* new mobs of a template in the trigger's room (game/spawn.c) */
 	_GAME_FX_MAX,
 	_GAME_FX_INVALID = -EINVAL,
 };
@@ -296,8 +297,13 @@ enum game_daytime {
 #define GAME_SCRIPT_RANDOM_ROOMS 4 /* ... in at most this many occupied rooms ... */
 #define GAME_SCRIPT_RANDOM_FIRES 2 /* ... firing at most this many triggers in each */
 #define GAME_SCRIPT_RANDOM (-1)    /* game_action.script: roll the room's random triggers */
-#define GAME_SCRIPT_SKY (-2) /* game_action.script: tell the room the sky changed (amount: enum game_sky_change) */
-#define GAME_SCRIPT_SYS (-3) /* game_action.script: a sys:<name> actor's one effect (fx, sys_name), issue 13 */
+#define GAME_SCRIPT_SKY (-2)     /* game_action.script: tell the room the sky changed (amount: enum game_sky_change) */
+#define GAME_SCRIPT_DESPAWN (-3) /* game_action.script: the spawned mob target_mob goes (game/spawn.c) */
+#define GAME_SCRIPT_SYS (-4)     /* game_action.script: a sys:<name> actor's one effect (fx, sys_name), issue 13 */
+/* Mobs triggers spawn (game/spawn.c): */
+#define GAME_SPAWN_MAX 8       /* one spawn step makes at most this many */
+#define GAME_SPAWN_ZONE_MAX 32 /* live spawned mobs per zone (of one instance): past it a spawn makes none */
+#define GAME_MAX_NEW_MOBS 16   /* mob ids one batch reserves (two spawn steps) */
 #define GAME_MAX_WEATHERS 8
 
 /* Conditions: all must hold (content "if"). */
@@ -326,6 +332,11 @@ struct game_effect {
 	const char *item_name;
 	enum game_item_kind item_kind;
 	int32_t item_weight;
+	/* spawn: the mob template, how many, how long they stay (0: until killed) */
+	int64_t mob_tpl;
+	const char *mob_name;
+	int32_t count;
+	int64_t for_ms;
 };
 
 struct game_script {
@@ -400,6 +411,7 @@ struct game_room {
 	const char *tags[GAME_MAX_TAGS]; /* taxonomy tags of the room and of the things on its floor */
 	size_t ntags;
 	int64_t item_tags_of[GAME_MAX_TAGS]; /* the floor item each tag came from (0: the room's own) */
+	int32_t zone_spawned; /* live spawned mobs in its zone (read when its triggers spawn; game/spawn.c) */
 };
 
 /* Followers of one character that walk with it (more follow on the next move). */
@@ -680,6 +692,22 @@ struct game_zone {
 	size_t nrandom_rooms;
 };
 
+/* A mob a trigger spawned (OUT: the worker inserts its row, hp from its template, no spawn room). */
+struct game_spawned {
+	int64_t id; /* one of new_mob_ids */
+	int64_t template_id;
+	int64_t instance_id;
+	int64_t room_id;
+	int64_t trigger; /* triggers.id: mobs.spawned_by "sys:trigger:<id>" */
+};
+
+/* A spawned mob that goes (OUT: what it carries falls to room_id's floor, then its row is deleted). */
+struct game_despawned {
+	int64_t id;
+	int64_t room_id;
+	bool keep; /* the row stays, dead, until a later despawn deletes it (its fighters' rounds end first) */
+};
+
 /*
  * Everything the worker locked, every character standing in a locked room,
  * and what it read for display.  Invariant the worker relies on: whatever a
@@ -710,6 +738,14 @@ struct game_state {
 	size_t nnew_ids;
 	size_t new_ids_used;   /* OUT */
 	struct game_zone zone; /* a zone tick's zone (struct game_reads.zone) */
+	/* issue 13: mobs triggers spawn and that go again (game/spawn.c) */
+	int64_t new_mob_ids[GAME_MAX_NEW_MOBS]; /* reserved ids for spawned mobs */
+	size_t nnew_mob_ids;
+	size_t new_mob_ids_used;                        /* OUT */
+	struct game_spawned spawned[GAME_MAX_NEW_MOBS]; /* OUT: new mob rows */
+	size_t nspawned;
+	struct game_despawned despawned[GAME_MAX_MOBS]; /* OUT: mob rows that go */
+	size_t ndespawned;
 };
 
 struct game_env {
@@ -884,6 +920,7 @@ struct game_reads {
 	bool zone;        /* the living world of the zone of the action's room (struct game_zone) */
 	size_t item_rows; /* at most this many item rows the reads add to the state */
 	size_t new_ids;   /* item ids to reserve: split stacks, dropped coins, corpses and loot */
+	size_t new_mobs;  /* mob ids to reserve: a trigger's spawn step (game/spawn.c) */
 };
 
 /* Fills *ret (zeroed first) with what a reads; pure, never fails. */

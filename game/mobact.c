@@ -46,7 +46,7 @@ room_mob_list(struct game_room *r, const struct game_mob *m, bool add)
 }
 
 static int
-mob_talk(const struct game_action *a, struct game_mob *m, struct game_outcome *out)
+mob_talk(struct game_state *st, const struct game_action *a, struct game_mob *m, struct game_outcome *out)
 {
 	struct game_event *ev;
 
@@ -57,6 +57,10 @@ mob_talk(const struct game_action *a, struct game_mob *m, struct game_outcome *o
 		game_field_str(ev, out, "speaker", m->name);
 		game_field_i64(ev, out, "mob_id", m->id);
 		game_field_str(ev, out, "text", game_printf(out, "%s says, '%s'", cap_name(out, m), a->text));
+		/* issue 13: the room's speech triggers hear a mob too (not its own); chains stop
+		 * at GAME_SCRIPT_MAX_DEPTH like any. */
+		game_script_fire(game_state_room(st, m->room_id), GAME_ON_SPEECH, NULL, m->id, a->text, NULL, a->depth,
+				 out);
 	} else {
 		size_t len = strlen(a->text);
 		bool glued = a->text[0] == '\'' || a->text[0] == ',';
@@ -270,7 +274,7 @@ game_apply_mob(struct game_state *st, const struct game_action *a, const struct 
 	switch (a->verb) {
 	case GAME_VERB_SAY:
 	case GAME_VERB_EMOTE:
-		return mob_talk(a, m, out);
+		return mob_talk(st, a, m, out);
 	case GAME_VERB_MOVE:
 		return mob_move(st, a, m, room, out);
 	case GAME_VERB_FLEE:

@@ -145,6 +145,9 @@ game_reads(const struct game_action *a, struct game_reads *ret)
 			own_possessions(a, ret);
 		ret->new_ids += 1;
 		ret->item_rows += 1;
+		/* a spawn step (game/spawn.c: it names its zone): the new mobs' ids */
+		if (a->script > 0 && a->zone_id > 0)
+			ret->new_mobs = GAME_SPAWN_MAX;
 		break;
 	default:
 		break;
@@ -179,8 +182,13 @@ game_queue_of(const struct game_action *a, struct game_queue *ret)
 		/* issue 13: a trigger's steps queue on the trigger's own chain, in order, so one
 		 * trigger's delayed step never holds up another's; a room's random roll and sky
 		 * news on the room's. */
-		if (a->script > 0)
+		if (a->script > 0 && a->zone_id > 0) /* a spawn step: its zone's chain (game/spawn.c) */
+			*ret = (struct game_queue){.chain = "spawn", .id = a->zone_id, .urgency = GAME_URGENCY_PLAYER};
+		else if (a->script > 0)
 			*ret = (struct game_queue){.chain = "trigger", .id = a->script, .urgency = GAME_URGENCY_PLAYER};
+		else if (a->script == GAME_SCRIPT_DESPAWN)
+			*ret = (struct game_queue){
+				.chain = "despawn", .id = a->target_mob, .urgency = GAME_URGENCY_AMBIENT};
 		else
 			*ret = (struct game_queue){.chain = "script", .id = a->room_id, .urgency = GAME_URGENCY_PLAYER};
 		break;

@@ -43,6 +43,7 @@ static const char *const fx_names[_GAME_FX_MAX] = {
 	[GAME_FX_ITEM] = "item",   [GAME_FX_OPEN] = "open",         [GAME_FX_CLOSE] = "close",
 	[GAME_FX_LOCK] = "lock",   [GAME_FX_DAMAGE] = "damage",     [GAME_FX_HEAL] = "heal",
 	[GAME_FX_SET] = "set",     [GAME_FX_CLEAR] = "clear",       [GAME_FX_CALL] = "call",
+	[GAME_FX_SPAWN] = "spawn",
 };
 
 static const char *const climate_names[_GAME_CLIMATE_MAX] = {
@@ -344,7 +345,9 @@ game_script_step(const struct game_room *room, size_t idx, int32_t step, int64_t
 			   .actor_char = target,
 			   .script = s->id,
 			   .step = step,
-			   .depth = depth},
+			   .depth = depth,
+			   /* a spawn step queues on its zone's chain: one zone spawns one step at a time */
+			   .zone_id = fx->kind == GAME_FX_SPAWN ? room->zone_id : 0},
 		.delay_ms = fx->delay_ms,
 		.lock_rooms = {room->id, far},
 		.nlock_rooms = far && far != room->id ? 2 : 1,

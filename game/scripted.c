@@ -332,6 +332,9 @@ apply_fx(struct game_state *st, struct game_room *room, const struct game_script
 	case GAME_FX_CALL:
 		fx_call(room, s, fx, here ? t : NULL, a->depth, out);
 		break;
+	case GAME_FX_SPAWN:
+		game_spawn(st, room, s, fx, out); /* spawn.c */
+		break;
 	default:
 		break;
 	}
@@ -413,8 +416,9 @@ sys_effect(struct game_state *st, struct game_room *room, const struct game_acti
 	struct game_script s = {.name = game_printf(out, "sys:%s", a->sys_name ? a->sys_name : "?"), .nfx = 1};
 	struct game_char *t = a->actor_char ? game_state_char(st, a->actor_char) : NULL;
 
-	if (!a->fx || a->fx->kind == GAME_FX_SAY || a->fx->kind == GAME_FX_EMOTE || a->fx->kind == GAME_FX_CALL)
-		return 0; /* refused by the ingress: a mob's, or a room trigger's chain */
+	if (!a->fx || a->fx->kind == GAME_FX_SAY || a->fx->kind == GAME_FX_EMOTE || a->fx->kind == GAME_FX_CALL ||
+	    a->fx->kind == GAME_FX_SPAWN)
+		return 0; /* refused by the ingress: a mob's, a room trigger's chain, a zone's spawn chain */
 	if (t && !t->locked)
 		t = NULL;
 	s.fx[0] = *a->fx;
@@ -433,6 +437,9 @@ game_apply_script(struct game_state *st, const struct game_action *a, const stru
 	bool here;
 	int idx;
 
+	/* A spawned mob's time is up (spawn.c): it may have walked on from a->room_id. */
+	if (a->script == GAME_SCRIPT_DESPAWN)
+		return game_despawn(st, a, env, out);
 	/* Not loaded (the worker locks what the step names): nothing to do. */
 	if (!room)
 		return 0;

@@ -369,7 +369,8 @@ key_ok(const char *s)
 static const char *const trigger_members[] = {"name", "room", "mob", "on", "words", "item", "if", "do", NULL};
 static const char *const if_members[] = {"min_level", "max_level", "carries", "flag",     "not_flag", "chance",
 					 "time",      "weather",   "tag",     "room_tag", NULL};
-static const char *const step_members[] = {"do", "text", "delay_ms", "amount", "room", "dir", "name", "item", NULL};
+static const char *const step_members[] = {"do",   "text", "delay_ms", "amount", "room",  "dir",
+					   "name", "item", "mob",      "count",  "for_s", NULL};
 
 /* The name of a trigger another file or an earlier entry already has, or of a call target. */
 static bool
@@ -486,7 +487,7 @@ check_step(struct at *at, struct world *w, struct world_script *ws, struct json_
 	if (fx < 0) {
 		bad(at,
 		    "do[%zu]: unknown effect \"%s\" (echo, tell, say, emote, teleport, gold, item, open, close, lock, "
-		    "damage, heal, set, clear, call)",
+		    "damage, heal, set, clear, call, spawn)",
 		    i, kind);
 		return;
 	}
@@ -571,6 +572,21 @@ check_step(struct at *at, struct world *w, struct world_script *ws, struct json_
 		else if (s)
 			json_object_object_add(out, "name", json_object_new_string(s));
 		break;
+	case GAME_FX_SPAWN: {
+		/* issue 13 (game/spawn.c): count 1..GAME_SPAWN_MAX, for_s 1..a day (absent: until killed) */
+		const char *key = get_str(at, e, "mob", KEY_MAX, true);
+
+		if (key && !find_mob(w, key))
+			bad(at, "do[%zu]: spawn of unknown mob template \"%s\"", i, key);
+		else if (key)
+			json_object_object_add(out, "mob", json_object_new_string(key));
+		n = get_int(at, e, "count", 1, GAME_SPAWN_MAX);
+		json_object_object_add(out, "count", json_object_new_int64(n > 0 ? n : 1));
+		n = get_int(at, e, "for_s", 1, 86400);
+		if (n > 0)
+			json_object_object_add(out, "for_ms", json_object_new_int64(n * 1000));
+		break;
+	}
 	default:
 		break;
 	}
@@ -830,6 +846,8 @@ static const char *const sql_upsert_trigger =
 	"            (SELECT id FROM room_templates WHERE key = d->>'room')) "
 	"       WHEN d->>'do' = 'item' THEN d || jsonb_build_object('item', (SELECT jsonb_build_object('id', it.id, "
 	"            'name', it.name, 'kind', it.kind, 'weight', it.weight) FROM item_templates it WHERE it.key = d->>'item')) "
+	"       WHEN d->>'do' = 'spawn' THEN d || jsonb_build_object('mob', (SELECT jsonb_build_object('id', mt.id, "
+	"            'name', mt.name) FROM mob_templates mt WHERE mt.key = d->>'mob')) "
 	"       ELSE d END ORDER BY n) FROM jsonb_array_elements(s.spec->'do') WITH ORDINALITY AS x(d, n)))) "
 	"FROM (SELECT $5::jsonb AS spec) s "
 	"ON CONFLICT (key) DO UPDATE SET room_template_id = EXCLUDED.room_template_id, "

@@ -691,6 +691,7 @@ worker_decode_state(const char *json, struct game_state *st, struct json_object 
 	r = decode_lists(doc, st, reterr);
 	if (r < 0)
 		goto fail;
+	worker_decode_spawns(doc, st); /* issue 13 (script_codec.c) */
 	r = worker_decode_zone(doc, &st->zone, reterr);
 	if (r < 0)
 		goto fail;
@@ -959,6 +960,8 @@ worker_encode_reads(struct wr_strbuf *sb, const struct loadset *ls, const struct
 		action_locks(sb, &actions[i]);
 	}
 	wr_strbuf_printf(sb, "],\"wait_first\":%s", n && actions[0].wait ? "true" : "false");
+	if (ls->count.new_mobs) /* issue 13: a trigger's spawn step (wr_new_mob_ids()) */
+		wr_strbuf_printf(sb, ",\"new_mobs\":%zu", ls->count.new_mobs);
 	wr_strbuf_printf(sb, ",\"new_ids\":%zu,\"combat\":%s}", ls->count.new_ids, ls->combat ? "true" : "false");
 }
 
@@ -1256,7 +1259,8 @@ worker_encode_batch(struct wr_strbuf *sb, struct batch *b, const struct game_sta
 		sep = ",";
 	}
 	wr_strbuf_puts(sb, "}");
-	worker_encode_marks(sb, st); /* issue 13 */
+	worker_encode_marks(sb, st);  /* issue 13 */
+	worker_encode_spawns(sb, st); /* issue 13 */
 	/* The journal: the one clock of the batch, the rules version and the state
 	 * text exactly as wr_lock_load returned it (wr_journal_append). */
 	wr_strbuf_printf(sb, ",\"journal\":{\"now_ms\":%" PRId64 ",\"rules\":\"" WR_RULES_VERSION "\",\"r\":[",

@@ -129,6 +129,16 @@ decode_fx(struct json_object *e, struct json_object *rooms, struct game_effect *
 	}
 	if ((fx->kind == GAME_FX_OPEN || fx->kind == GAME_FX_CLOSE || fx->kind == GAME_FX_LOCK) && fx->dir < 0)
 		return false;
+	if (fx->kind == GAME_FX_SPAWN) {
+		struct json_object *mob = wr_json_member(e, "mob", json_type_object);
+
+		fx->mob_tpl = num(mob, "id");
+		fx->mob_name = str(mob, "name");
+		fx->count = num32(e, "count");
+		fx->for_ms = num(e, "for_ms");
+		if (fx->mob_tpl <= 0 || fx->count < 1 || fx->count > GAME_SPAWN_MAX || fx->for_ms < 0)
+			return false;
+	}
 	return true;
 }
 
@@ -193,6 +203,7 @@ worker_decode_room_script(struct json_object *room, struct game_room *r)
 			r->hidden[d] = true;
 	}
 	decode_sky(wr_json_member(o, "sky", json_type_object), &r->sky);
+	r->zone_spawned = num32(o, "spawned");
 	return 0;
 }
 
@@ -320,4 +331,43 @@ worker_encode_marks(struct wr_strbuf *sb, const struct game_state *st)
 		sep = ",";
 	}
 	wr_strbuf_puts(sb, "]");
+}
+
+void
+worker_decode_spawns(struct json_object *doc, struct game_state *st)
+{
+	struct json_object *ids = wr_json_member(doc, "new_mob_ids", json_type_array);
+
+	st->nnew_mob_ids = st->new_mob_ids_used = st->nspawned = st->ndespawned = 0;
+	for (size_t i = 0; ids && i < json_object_array_length(ids) && st->nnew_mob_ids < GAME_MAX_NEW_MOBS; i++) {
+		int64_t id = json_object_get_int64(json_object_array_get_idx(ids, i));
+
+		if (id > 0)
+			st->new_mob_ids[st->nnew_mob_ids++] = id;
+	}
+}
+
+void
+worker_encode_spawns(struct wr_strbuf *sb, const struct game_state *st)
+{
+	if (st->nspawned) {
+		wr_strbuf_puts(sb, ",\"spawned\":[");
+		for (size_t i = 0; i < st->nspawned; i++) {
+			const struct game_spawned *m = &st->spawned[i];
+
+			wr_strbuf_printf(sb,
+					 "%s{\"id\":%" PRId64 ",\"template_id\":%" PRId64 ",\"instance_id\":%" PRId64
+					 ",\"room_id\":%" PRId64 ",\"spawned_by\":\"sys:trigger:%" PRId64 "\"}",
+					 i ? "," : "", m->id, m->template_id, m->instance_id, m->room_id, m->trigger);
+		}
+		wr_strbuf_puts(sb, "]");
+	}
+	if (st->ndespawned) {
+		wr_strbuf_puts(sb, ",\"despawned\":[");
+		for (size_t i = 0; i < st->ndespawned; i++)
+			wr_strbuf_printf(sb, "%s{\"id\":%" PRId64 ",\"room_id\":%" PRId64 "%s}", i ? "," : "",
+					 st->despawned[i].id, st->despawned[i].room_id,
+					 st->despawned[i].keep ? ",\"keep\":true" : "");
+		wr_strbuf_puts(sb, "]");
+	}
 }

@@ -213,6 +213,9 @@ add_reads(struct loadset *ls, const struct worker_action *a, bool *overflow)
 	ls->count.new_ids += rd.new_ids;
 	if (ls->count.new_ids > GAME_MAX_NEW_ITEMS || ls->count.item_rows > GAME_MAX_ITEMS)
 		*overflow = true;
+	ls->count.new_mobs += rd.new_mobs; /* issue 13: a spawn step's mob ids */
+	if (ls->count.new_mobs > GAME_MAX_NEW_MOBS)
+		*overflow = true;
 }
 
 /* Adds one action's locks and reads; false (and ls unchanged) if they do not

@@ -128,6 +128,7 @@ struct load_count {
 	size_t n[LOAD_NSETS];
 	size_t new_ids;   /* item ids to reserve */
 	size_t item_rows; /* an upper bound of the items the state will hold */
+	size_t new_mobs;  /* issue 13: mob ids to reserve (a trigger's spawn step) */
 };
 
 struct loadset {
@@ -289,6 +290,12 @@ worker_sys_rebind(struct worker_action *a);
 /* ,"marks":[{room_id, marks}] for the rooms whose runtime flags the rules changed. */
 void
 worker_encode_marks(struct wr_strbuf *sb, const struct game_state *st);
+/* Spawned mobs (game/spawn.c): the ids wr_lock_load reserved ("new_mob_ids", wr_new_mob_ids()) into st. */
+void
+worker_decode_spawns(struct json_object *doc, struct game_state *st);
+/* ,"spawned":[{id, template_id, instance_id, room_id, spawned_by}],"despawned":[{id, room_id, keep}] (wr_commit_spawns()). */
+void
+worker_encode_spawns(struct wr_strbuf *sb, const struct game_state *st);
 
 /* worker.c */
 int

@@ -22,9 +22,13 @@ num() { case $2 in '' | *[!0-9]*) die "$1 wants a number, got \"$2\"" ;; esac; }
 sql() { psql "$WR_DATABASE_URL" -X -v ON_ERROR_STOP=1 -Atqc "$1"; }
 fx() { awk "BEGIN { printf \"$1\", $2 }"; } # printf-format awk-expression
 
+# Signals are ignored while it runs: `timeout` sends TERM to the script and
+# then to its whole process group, so a second TERM arrives while the first
+# one's clean-up runs; with the default action back it killed the script
+# before `pg_ctl stop`, leaving the server running.
 cleanup() {
-	trap - INT TERM EXIT
-	trap "" PIPE
+	trap - EXIT
+	trap "" INT TERM HUP PIPE
 	for p in $PIDS $SAMPLER; do kill "$p" 2>/dev/null || true; done
 	for p in $PIDS $SAMPLER; do wait "$p" 2>/dev/null || true; done
 	if [ -n "$PG" ]; then
@@ -37,6 +41,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+trap 'exit 129' HUP
 # `./wr bench ... | head` must not leave a server running when head exits.
 trap 'exit 141' PIPE
 

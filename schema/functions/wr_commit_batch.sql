@@ -116,6 +116,7 @@ BEGIN
 	WHERE x.from_room_id = (d->>'from_room_id')::bigint AND x.dir = d->>'dir';
 
 	PERFORM wr_commit_marks(batch); -- issue 13: rooms' runtime flags (batch.marks)
+	PERFORM wr_commit_spawns(batch); -- issue 13: spawned mobs made and gone (wr_spawn.sql)
 
 	INSERT INTO character_presence AS p (character_id, instance_id)
 	SELECT DISTINCT ON ((x->>'character_id')::bigint) (x->>'character_id')::bigint, (x->>'instance_id')::bigint

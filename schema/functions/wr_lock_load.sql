@@ -375,7 +375,9 @@ BEGIN
 		'covered', covered,
 		'waited', waited,
 		-- Issue 12: a zone tick reads its zone's living world (wr_zone_state.sql).
-		'zone', CASE WHEN p_reads ? 'zone' THEN wr_zone_state((p_reads->>'zone')::bigint) END
+		'zone', CASE WHEN p_reads ? 'zone' THEN wr_zone_state((p_reads->>'zone')::bigint) END,
+		-- Issue 13: ids of the mobs a trigger's spawn step makes (wr_spawn.sql).
+		'new_mob_ids', CASE WHEN p_reads ? 'new_mobs' THEN wr_new_mob_ids(p_reads) END
 	) INTO result;
 	RETURN result;
 END

@@ -12,6 +12,8 @@
 --   tags:     the room template's tags and those of the things on its floor
 --             (at most 8)
 --   sky:      its zone's sky (zone_skies), or none
+--   spawned:  when a trigger of the room spawns mobs (game/spawn.c), the live
+--             spawned mobs in its zone of its instance (the zone's cap)
 CREATE OR REPLACE FUNCTION wr_room_script(p_room bigint) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
 	WITH r AS (
@@ -45,6 +47,11 @@ LANGUAGE sql STABLE AS $$
 			LIMIT 8) tg), '[]'),
 		'sky', (SELECT jsonb_build_object('day_ms', s.day_ms, 'weather_ms', s.weather_ms, 'climate', s.climate,
 		                                  'cycle', s.cycle)
-		        FROM zone_skies s WHERE s.zone_id = r.zone_id))
+		        FROM zone_skies s WHERE s.zone_id = r.zone_id),
+		'spawned', CASE WHEN EXISTS (SELECT 1 FROM trg WHERE trg.spec->'do' @> '[{"do": "spawn"}]') THEN (
+			SELECT count(*) FROM mobs m JOIN rooms r2 ON r2.id = m.room_id
+			JOIN room_templates t2 ON t2.id = r2.template_id
+			WHERE m.spawned_by IS NOT NULL AND m.dead_at IS NULL
+			  AND r2.instance_id = r.instance_id AND t2.zone_id = r.zone_id) END)
 	FROM r
 $$;

@@ -7,7 +7,7 @@ LANGUAGE sql IMMUTABLE AS $$
 	SELECT p_name ~ '^[a-z0-9_-]{1,32}$'
 	   AND p_name NOT IN ('zone', 'trigger', 'script', 'decay', 'respawn', 'reset', 'poison', 'round',
 	                      'combat', 'share', 'gtell', 'mob', 'spawn', 'tick', 'sky', 'system', 'engine',
-	                      'world', 'admin', 'worker', 'ingress', 'publisher')
+	                      'world', 'admin', 'worker', 'ingress', 'publisher', 'despawn')
 $$;
 
 -- wr_sys_submit(token, name, room, character, effect, delay_ms, priority, command_id)
@@ -17,7 +17,7 @@ $$;
 -- step (content/README.md "Triggers": the effect was checked against the
 -- content's step shape by command/sysfx.c) in a room of its zones, as an
 -- Action on its own queue "sys:<name>", or "sys:<name>:later" with a delay
--- (verb script, script -3: the step is carried in the plan, so the journal
+-- (verb script, script -4: the step is carried in the plan, so the journal
 -- re-runs it exactly; its events say "actor":"sys:<name>" either way).  Resolves the
 -- room (id or room key; a key names the room of the "main" instance), the
 -- character (id or name; it must stand in one of the zones), a teleport's
@@ -128,7 +128,7 @@ BEGIN
 			RETURN;
 		END IF;
 	END IF;
-	plan := jsonb_build_object('room', rm.id, 'script', -3, 'sys', p_name, 'fx', fx, 'rooms', rooms);
+	plan := jsonb_build_object('room', rm.id, 'script', -4, 'sys', p_name, 'fx', fx, 'rooms', rooms);
 	IF ch_id IS NOT NULL THEN
 		plan := plan || jsonb_build_object('char', ch_id);
 	END IF;

@@ -79,6 +79,19 @@ case_ triggers "{$T, \"room\": \"millbrook.stables\", \"on\": \"enter\", \"if\":
 	'condition "room_tag" is for drop triggers' "a reaction condition on another kind"
 case_ triggers "{$T, \"room\": \"millbrook.stables\", \"on\": \"enter\", \"when\": 3, \"do\": [{\"do\": \"echo\", \"text\": \"x\"}]}" \
 	'unknown member "when"' "an unknown member"
+# A spawn step (game/spawn.c): its template, count 1..8 and for_s 1..86400.
+case_ triggers "{$T, \"room\": \"millbrook.stables\", \"on\": \"enter\", \"do\": [{\"do\": \"spawn\", \"mob\": \"millbrook.dragon\"}]}" \
+	'do[0]: spawn of unknown mob template "millbrook.dragon"' "a spawn of an unknown template"
+case_ triggers "{$T, \"room\": \"millbrook.stables\", \"on\": \"enter\", \"do\": [{\"do\": \"spawn\"}]}" \
+	'"mob"' "a spawn without a template"
+case_ triggers "{$T, \"room\": \"millbrook.stables\", \"on\": \"enter\", \"do\": [{\"do\": \"spawn\", \"mob\": \"millbrook.barn_rat\", \"count\": 9}]}" \
+	'member "count" must be an integer from 1 to 8' "a spawn count out of range"
+case_ triggers "{$T, \"room\": \"millbrook.stables\", \"on\": \"enter\", \"do\": [{\"do\": \"spawn\", \"mob\": \"millbrook.barn_rat\", \"count\": 0}]}" \
+	'member "count" must be an integer from 1 to 8' "a spawn count of zero"
+case_ triggers "{$T, \"room\": \"millbrook.stables\", \"on\": \"enter\", \"do\": [{\"do\": \"spawn\", \"mob\": \"millbrook.barn_rat\", \"for_s\": 0}]}" \
+	'member "for_s" must be an integer from 1 to 86400' "a spawn for no time"
+case_ triggers "{$T, \"room\": \"millbrook.stables\", \"on\": \"enter\", \"do\": [{\"do\": \"spawn\", \"mob\": \"millbrook.barn_rat\", \"for_s\": \"long\"}]}" \
+	'member "for_s" must be an integer from 1 to 86400' "a spawn for a time that is no number"
 case_ tags '{"item": "millbrook.torch", "tags": ["fire:lit", "Hot"]}' \
 	'tags[1] is not a taxonomy tag' "a malformed taxonomy tag"
 case_ tags '{"item": "millbrook.unicorn", "tags": ["fire:lit"]}' \
@@ -91,7 +104,7 @@ case_ hidden_exits '{"room": "millbrook.stables", "dir": "east"}' \
 	'a hidden exit is a closed (or locked) door' "a hidden exit without a door"
 
 # The good ones pass, and check wrote nothing anywhere (no database given).
-"$WRCTL" world check "$WR_HOME/content" "$WR_HOME/tests/e2e/script" >"$T_DIR/out" 2>&1
+"$WRCTL" world check "$WR_HOME/content" "$WR_HOME/tests/e2e/script" "$WR_HOME/tests/e2e/spawn" >"$T_DIR/out" 2>&1
 ok $? "the starter world and the test zones check clean"
 echo "1..$n"
 exit $failed

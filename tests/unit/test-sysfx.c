@@ -31,6 +31,8 @@ static const struct {
 	 "unsupported_effect", "a mob's say"},
 	{"{\"actor\":\"sys:storm\",\"room\":\"r\",\"effect\":{\"do\":\"call\",\"name\":\"x\"}}", 422,
 	 "unsupported_effect", "a trigger's call"},
+	{"{\"actor\":\"sys:storm\",\"room\":\"r\",\"effect\":{\"do\":\"spawn\",\"mob\":\"m\"}}", 422,
+	 "unsupported_effect", "a spawn (not open to systems yet)"},
 	{"{\"actor\":\"sys:storm\",\"room\":\"r\",\"effect\":{\"do\":\"gold\",\"amount\":1000000001}}", 400,
 	 "bad_input", "gold past the content's bound"},
 	{"{\"actor\":\"sys:storm\",\"room\":\"r\",\"effect\":{\"do\":\"heal\",\"amount\":\"5\"}}", 400, "bad_input",
