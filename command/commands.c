@@ -25,6 +25,7 @@
 
 #include "command/help.h"
 #include "command/private.h"
+#include "command/sysfx.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -229,6 +230,11 @@ canonical_ref(struct cmd_item *it)
 	struct wr_error err;
 	int64_t id;
 
+	if (strncmp(it->actor, "sys:", 4) == 0) { /* issue 13: sysfx.c */
+		wr_error_set(&err, -EINVAL, "bad_input",
+			     "a system (\"%.64s\") submits one effect alone, not in a batch", it->actor);
+		return item_fail(it, &err);
+	}
 	if (prefix == 0)
 		return true;
 	if (strspn(digits, "0123456789") != strlen(digits) || wr_parse_i64(digits, 1, INT64_MAX, &id) < 0) {
@@ -990,6 +996,34 @@ text_command(const char *body, size_t len, struct json_object **ret, struct wr_e
 	return 0;
 }
 
+/* issue 13: {"actor":"sys:<name>",...}: checked, then wr_sys_submit() (sysfx.c). */
+static unsigned int
+handle_sys(struct cmd_store *st, const struct cmd_request *req, struct json_object *doc, struct wr_strbuf *out)
+{
+	struct cmd_sys s;
+	struct cmd_conn *c;
+	struct wr_error err;
+	unsigned int status;
+
+	if (req->mailbox_char) {
+		wr_error_set(&err, -EINVAL, "bad_input", "a mailbox acts for its character, not for a system");
+		return fail_request(out, &err);
+	}
+	if (cmd_sys_check(doc, req->idempotency_key, &s) < 0) {
+		wr_strbuf_reset(out);
+		cmd_json_error(out, s.code, s.message, -1);
+		return s.http;
+	}
+	c = cmd_store_acquire(st, &err);
+	if (!c)
+		return fail_request(out, &err);
+	status = cmd_sys_handle(c, req->token, &s, out);
+	cmd_store_release(st, c);
+	if (status == 202 && !strstr(wr_strbuf_str(out), "\"replayed\":true"))
+		cmd_store_count_queued(st, GAME_VERB_SCRIPT); /* the metrics count it like any queued action */
+	return status;
+}
+
 /*
  * The one path of every command: HTTP requests, and single items for the
  * websocket (item true: the answer is always a per-item object, see
@@ -1013,6 +1047,15 @@ handle(struct cmd_store *st, const struct cmd_limits *lim, const struct cmd_requ
 		r = wr_json_parse(req->body, req->len, BODY_MAX_DEPTH, &doc, &err);
 	if (r < 0) {
 		status = fail_request(out, &err);
+		goto out;
+	}
+	/* issue 13: a world system's effect (sysfx.c), one object alone. */
+	if (!req->text && cmd_sys_actor(doc)) {
+		status = handle_sys(st, req, doc, out);
+		if (item && status < 300) {
+			responded = true;
+			status = 200;
+		}
 		goto out;
 	}
 	status = decode_body(doc, lim, &b, out);

@@ -175,9 +175,10 @@ malformed(const struct game_action *a)
 		       (a->has_dir && (a->door_want < GAME_OPEN || a->door_want > GAME_LOCKED)) ||
 		       (a->template_id > 0 && (!a->text || strlen(a->text) > GAME_MAX_SAY || a->weight < 0));
 	case GAME_VERB_SCRIPT:
-		return a->room_id <= 0 || a->script < GAME_SCRIPT_DESPAWN || a->script == 0 || a->step < 0 ||
+		return a->room_id <= 0 || a->script < GAME_SCRIPT_SYS || a->script == 0 || a->step < 0 ||
 		       a->step >= GAME_MAX_EFFECTS || a->depth < 0 ||
-		       (a->script == GAME_SCRIPT_DESPAWN && a->target_mob <= 0);
+		       (a->script == GAME_SCRIPT_DESPAWN && a->target_mob <= 0) ||
+		       (a->script == GAME_SCRIPT_SYS && (!a->fx || !a->sys_name)); /* issue 13: sys:<name> */
 	case GAME_VERB_USE:
 		return !a->text || !*a->text || strlen(a->text) > GAME_MAX_SAY;
 	default:

@@ -299,6 +299,7 @@ enum game_daytime {
 #define GAME_SCRIPT_RANDOM (-1)    /* game_action.script: roll the room's random triggers */
 #define GAME_SCRIPT_SKY (-2)     /* game_action.script: tell the room the sky changed (amount: enum game_sky_change) */
 #define GAME_SCRIPT_DESPAWN (-3) /* game_action.script: the spawned mob target_mob goes (game/spawn.c) */
+#define GAME_SCRIPT_SYS (-4)     /* game_action.script: a sys:<name> actor's one effect (fx, sys_name), issue 13 */
 /* Mobs triggers spawn (game/spawn.c): */
 #define GAME_SPAWN_MAX 8       /* one spawn step makes at most this many */
 #define GAME_SPAWN_ZONE_MAX 32 /* live spawned mobs per zone (of one instance): past it a spawn makes none */
@@ -785,6 +786,9 @@ struct game_action {
 	int64_t script; /* the trigger (triggers.id), or GAME_SCRIPT_RANDOM / GAME_SCRIPT_SKY */
 	int32_t step;   /* the effect to apply */
 	int32_t depth;  /* how many triggers fired one another before this one */
+	/* issue 13: GAME_SCRIPT_SYS, a world system's inline effect (borrowed) and its name ("storm") */
+	const struct game_effect *fx;
+	const char *sys_name;
 };
 
 enum game_stream_kind {

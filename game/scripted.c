@@ -402,6 +402,30 @@ random_roll(struct game_room *room, const struct game_env *env, struct game_outc
 	return 0;
 }
 
+/*
+ * A world system's one effect (GAME_SCRIPT_SYS, issue 13: sys:<name> actors,
+ * docs/http-api.md): the step the ingress checked and resolved, applied as a
+ * trigger's would be, with the system's name where a trigger names itself.
+ * No conditions, no next step; what needs the character present is skipped
+ * without it, as for a trigger.
+ */
+static int
+sys_effect(struct game_state *st, struct game_room *room, const struct game_action *a, const struct game_env *env,
+	   struct game_outcome *out)
+{
+	struct game_script s = {.name = game_printf(out, "sys:%s", a->sys_name ? a->sys_name : "?"), .nfx = 1};
+	struct game_char *t = a->actor_char ? game_state_char(st, a->actor_char) : NULL;
+
+	if (!a->fx || a->fx->kind == GAME_FX_SAY || a->fx->kind == GAME_FX_EMOTE || a->fx->kind == GAME_FX_CALL ||
+	    a->fx->kind == GAME_FX_SPAWN)
+		return 0; /* refused by the ingress: a mob's, a room trigger's chain, a zone's spawn chain */
+	if (t && !t->locked)
+		t = NULL;
+	s.fx[0] = *a->fx;
+	apply_fx(st, room, &s, &s.fx[0], t, t && t->room_id == room->id, a, env, out);
+	return 0;
+}
+
 int
 game_apply_script(struct game_state *st, const struct game_action *a, const struct game_env *env,
 		  struct game_outcome *out)
@@ -423,6 +447,8 @@ game_apply_script(struct game_state *st, const struct game_action *a, const stru
 		return sky(room, a, env, out);
 	if (a->script == GAME_SCRIPT_RANDOM)
 		return random_roll(room, env, out);
+	if (a->script == GAME_SCRIPT_SYS)
+		return sys_effect(st, room, a, env, out); /* issue 13: a sys:<name> actor */
 	/* The trigger went (content reloaded): the rest of it does not happen. */
 	idx = game_script_index(room, a->script);
 	if (idx < 0 || (size_t) a->step >= room->scripts[idx].nfx)

@@ -408,6 +408,52 @@ frame_item(const struct pub_conn *c, struct json_object *obj, const char *id, si
 	return copy;
 }
 
+/*
+ * issue 13: a service connection's command frame for a world system: its
+ * "effect" frame members ("actor" sys:<name>, "room", "effect", and
+ * optionally "character", "delay_ms", "priority") become the item of
+ * POST /v1/commands (command/sysfx.c checks them), with the frame's id.
+ */
+static bool
+sys_frame(struct json_object *obj)
+{
+	struct json_object *actor = wr_json_member(obj, "actor", json_type_string);
+
+	return actor && strncmp(json_object_get_string(actor), "sys:", 4) == 0;
+}
+
+static char *
+sys_frame_item(struct json_object *obj, const char *id, size_t *ret_len, const char **ret_msg)
+{
+	static const char *const members[] = {"actor", "room", "effect", "character", "delay_ms", "priority", NULL};
+	struct json_object *item = json_object_new_object();
+	const char *s;
+	size_t len;
+	char *copy;
+
+	json_object_object_foreach (obj, key, val) {
+		size_t i;
+
+		for (i = 0; members[i] && strcmp(members[i], key); i++)
+			;
+		if (members[i])
+			json_object_object_add(item, key, json_object_get(val));
+		else if (strcmp(key, "type") && strcmp(key, "id")) {
+			json_object_put(item);
+			*ret_msg =
+				"unknown member: a system's command frame has \"type\", \"id\", \"actor\", \"room\", "
+				"\"effect\", \"character\", \"delay_ms\", \"priority\"";
+			return NULL;
+		}
+	}
+	json_object_object_add(item, "id", json_object_new_string(id));
+	s = json_object_to_json_string_length(item, JSON_C_TO_STRING_PLAIN, &len);
+	copy = wr_xstrndup(s, len);
+	*ret_len = len;
+	json_object_put(item);
+	return copy;
+}
+
 void
 pub_commands_frame(struct pub_conn *c, struct json_object *obj)
 {
@@ -425,13 +471,14 @@ pub_commands_frame(struct pub_conn *c, struct json_object *obj)
 		push_bad_request(c, NULL, "a command frame needs \"id\": a non-empty string of at most 64 bytes");
 		return;
 	}
-	if (c->char_id <= 0) {
+	if (c->char_id <= 0 && !(c->service && sys_frame(obj))) {
 		/* An admin hello without a character: there is no actor to act as. */
 		push_refusal(c, id, "forbidden",
 			     "this connection plays no character: name one in the hello to send commands", 0);
 		return;
 	}
-	item = frame_item(c, obj, id, &len, &msg);
+	item = c->service ? sys_frame_item(obj, id, &len, &msg) /* issue 13: a system's effect */
+			  : frame_item(c, obj, id, &len, &msg);
 	if (!item) {
 		push_bad_request(c, id, msg);
 		return;

@@ -68,8 +68,10 @@ struct pub_drive {
 	size_t nmobs;
 	struct drive_upto *upto; /* nupto, by room */
 	size_t nupto;
-	struct pub_sub **subs; /* nmobs + 1 slots: c->subs (one room per mob, one more during a move) */
+	struct pub_sub **subs; /* nmobs + nsys + 1 slots: c->subs (one room per mob, one more during a move) */
 	size_t left_out;
+	int64_t sys_rooms[PUB_MAX_SUBS]; /* issue 13: the rooms of its sys: grants' zones, read for good */
+	size_t nsys;
 };
 
 #define DRIVE_BYTES_PER_MOB (sizeof(struct drive_mob) + sizeof(struct drive_upto) + sizeof(struct pub_sub *))
@@ -103,6 +105,9 @@ room_driven(const struct pub_drive *d, int64_t room)
 {
 	for (size_t i = 0; i < d->nmobs; i++)
 		if (d->mobs[i].room == room)
+			return true;
+	for (size_t i = 0; i < d->nsys; i++) /* issue 13: a sys: grant's rooms stay */
+		if (d->sys_rooms[i] == room)
 			return true;
 	return false;
 }
@@ -177,6 +182,9 @@ welcome(struct pub_conn *c, const struct resume_in *ri)
 		wr_strbuf_printf(&sb, "%s{\"mob\":%lld,\"room_id\":%lld,\"alive\":%s}", i ? "," : "",
 				 (long long) d->mobs[i].id, (long long) d->mobs[i].room,
 				 d->mobs[i].alive ? "true" : "false");
+	wr_strbuf_puts(&sb, "],\"rooms\":[");
+	for (size_t i = 0; i < d->nsys; i++) /* issue 13: the rooms of its sys: grants' zones */
+		wr_strbuf_printf(&sb, "%s%lld", i ? "," : "", (long long) d->sys_rooms[i]);
 	wr_strbuf_printf(&sb, "],\"left_out\":%zu,\"streams\":{", d->left_out);
 	for (size_t i = 0; i < c->nsubs; i++) {
 		if (!c->subs[i])
@@ -287,14 +295,19 @@ drive_hello(struct pub_conn *c, const struct pub_hello *h, struct json_object *o
 		return -EINVAL;
 	}
 	d = wr_xcalloc(1, sizeof(*d));
-	d->mobs = wr_xcalloc(h->nmobs, sizeof(*d->mobs));
-	d->upto = wr_xcalloc(h->nmobs, sizeof(*d->upto));
-	d->subs = wr_xcalloc(h->nmobs + 1, sizeof(*d->subs));
+	d->mobs = wr_xcalloc(h->nmobs + 1, sizeof(*d->mobs));
+	d->upto = wr_xcalloc(h->nmobs + h->nsys + 1, sizeof(*d->upto));
+	d->subs = wr_xcalloc(h->nmobs + h->nsys + 1, sizeof(*d->subs));
 	d->left_out = h->left_out;
 	for (size_t i = 0; i < h->nmobs; i++) {
 		d->mobs[d->nmobs++] =
 			(struct drive_mob){.id = h->mobs[i].id, .room = h->mobs[i].room, .alive = h->mobs[i].alive};
 		d->upto[d->nupto++] = (struct drive_upto){.room = h->mobs[i].room, .head = h->mobs[i].room_head};
+	}
+	/* issue 13: a sys: grant reads every room of its zones, from now (no living mob of it there: no resume). */
+	for (size_t i = 0; i < h->nsys && i < PUB_MAX_SUBS; i++) {
+		d->sys_rooms[d->nsys++] = h->sys_rooms[i];
+		d->upto[d->nupto++] = (struct drive_upto){.room = h->sys_rooms[i], .head = h->sys_heads[i]};
 	}
 	qsort(d->mobs, d->nmobs, sizeof(*d->mobs), cmp_mob);
 	qsort(d->upto, d->nupto, sizeof(*d->upto), cmp_upto);
@@ -307,7 +320,7 @@ drive_hello(struct pub_conn *c, const struct pub_hello *h, struct json_object *o
 	c->drive = d;
 	/* The player's slots are unused (no subscription before the hello): the drive's replace them. */
 	c->subs = d->subs;
-	c->nsubs = d->nmobs + 1;
+	c->nsubs = d->nmobs + d->nsys + 1;
 	starts = wr_xcalloc(d->nupto + 1, sizeof(*starts));
 	r = resume_rooms(c, &ri, starts, &replay, &err);
 	if (r < 0) {

@@ -145,6 +145,9 @@ struct pub_hello {
 	struct pub_hello_mob *mobs; /* from malloc(), nmobs of them, by id; pub_hello_done() frees */
 	size_t nmobs;
 	size_t left_out; /* granted mobs past max-service-mobs, not driven */
+	/* issue 13: a "sys:<name>@<zone>" grant: every room of its zones, and their heads */
+	int64_t sys_rooms[PUB_MAX_SUBS], sys_heads[PUB_MAX_SUBS];
+	size_t nsys;
 };
 
 /* issue 13: one driven mob as the service hello reads it. */

@@ -117,6 +117,45 @@ static const char service_hello_sql[] =
 	" FROM t LEFT JOIN d ON d.token_hash = t.token_hash"
 	" ORDER BY d.id LIMIT $2::int";
 
+/*
+ * issue 13: the rooms of a service token's "sys:<name>@<zone>" grants
+ * (migrations/0020), each with its head; one more than a connection
+ * follows, so that too many is seen.
+ */
+static const char sys_rooms_sql[] =
+	"SELECT DISTINCT r.id, coalesce((SELECT last_seq FROM stream_counters WHERE stream = 'room:' || r.id), 0)"
+	" FROM token_grants g JOIN room_templates rt ON g.actor_key LIKE 'sys:%@' || rt.zone_id"
+	" JOIN rooms r ON r.template_id = rt.id WHERE g.token_hash = $1 AND g.actor_key LIKE 'sys:%'"
+	" ORDER BY r.id LIMIT 17";
+
+/* Reads the rooms of the token's sys: grants into h (issue 13); -ENOENT if there are too many. */
+static int
+sys_rooms(struct pub_store *st, struct pub_hello *h, struct wr_error *reterr)
+{
+	const char *params[1] = {h->token_hash};
+	PGresult *res = NULL;
+	int r;
+
+	r = wr_db_exec(&st->db, sys_rooms_sql, 1, params, PGRES_TUPLES_OK, &res, reterr);
+	if (r < 0)
+		return r;
+	if (PQntuples(res) > PUB_MAX_SUBS) {
+		r = wr_error_set(reterr, -ENOENT, "too_many_streams",
+				 "the zones of this token have more rooms than one connection follows (%d)",
+				 PUB_MAX_SUBS);
+		goto out;
+	}
+	for (int i = 0; i < PQntuples(res); i++)
+		if (wr_db_get_i64(res, i, 0, &h->sys_rooms[h->nsys]) < 0 ||
+		    wr_db_get_i64(res, i, 1, &h->sys_heads[h->nsys++]) < 0) {
+			r = wr_error_set(reterr, -EBADMSG, "database", "service hello returned an unexpected row");
+			goto out;
+		}
+out:
+	PQclear(res);
+	return r;
+}
+
 void
 pub_hello_done(struct pub_hello *h)
 {
@@ -158,7 +197,10 @@ service_hello(struct pub_store *st, const char *token, struct pub_hello *ret, st
 		m->alive = strcmp(PQgetvalue(res, i, 4), "t") == 0;
 		h.nmobs++;
 	}
-	if (h.nmobs == 0) {
+	r = sys_rooms(st, &h, reterr); /* issue 13 */
+	if (r < 0)
+		goto out;
+	if (h.nmobs == 0 && h.nsys == 0) {
 		r = wr_error_set(reterr, -ENOENT, "unauthorized", "this service token drives no mob");
 		goto out;
 	}

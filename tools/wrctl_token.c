@@ -13,7 +13,8 @@
  * file, never from the command line, where ps and shell history keep it.  A service
  * token acts only for what it is granted (token_grants, migration 0007):
  * char:<id|name>, account:<id|name> (every character of the account) or
- * mob:<id>; names are resolved now and stored as ids.  The token and its
+ * mob:<id>, or sys:<name>@<zone> (issue 13: a world system acting in a zone,
+ * migrations/0020); names are resolved now and stored as ids.  The token and its
  * grants are written by one statement, so a bad grant leaves nothing behind.
  */
 #include <errno.h>
@@ -221,6 +222,55 @@ options_ok(const struct issue_opts *o)
 	return true;
 }
 
+/*
+ * issue 13: $1 a world system's name, $2 a zone key or id -> one row: the
+ * canonical "sys:<name>@<zone id>", NULL for an unknown zone, and whether
+ * the name may be a system's (wr_sys_name_ok: not one the engine uses).
+ */
+static const char *const sql_sys_grant =
+	"SELECT (SELECT 'sys:' || $1 || '@' || z.id FROM zones z WHERE z.key = $2 OR z.id::text = $2),"
+	" wr_sys_name_ok($1)";
+
+/* "sys:<name>@<zone>" (issue 13): a world system acting in one zone; appends its canonical key to arr. */
+static int
+resolve_sys_grant(struct wr_db *db, const char *key, struct wr_strbuf *arr)
+{
+	const char *at = strchr(key, '@');
+	char name[40];
+	const char *params[2];
+	struct wr_error err;
+	PGresult *res = NULL;
+	int r = -1;
+
+	if (!at || at == key + 4 || (size_t) (at - key - 4) > 32 || !at[1] || strlen(at + 1) > 64) {
+		fprintf(stderr, "wrctl token: bad grant \"%s\": expected sys:<name>@<zone key or id>\n", key);
+		return -1;
+	}
+	snprintf(name, sizeof(name), "%.*s", (int) (at - key - 4), key + 4);
+	if (strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(name)) {
+		fprintf(stderr, "wrctl token: bad grant \"%s\": a system's name is 1-32 of a-z, 0-9, _ and -\n", key);
+		return -1;
+	}
+	params[0] = name;
+	params[1] = at + 1;
+	if (wr_db_exec(db, sql_sys_grant, 2, params, PGRES_TUPLES_OK, &res, &err) < 0) {
+		fprintf(stderr, "wrctl token: %s\n", err.msg);
+		return -1;
+	}
+	if (PQntuples(res) != 1 || strcmp(PQgetvalue(res, 0, 1), "t") != 0)
+		fprintf(stderr, "wrctl token: bad grant \"%s\": \"%s\" is a name the engine uses itself\n", key, name);
+	else if (PQgetisnull(res, 0, 0))
+		fprintf(stderr, "wrctl token: bad grant \"%s\": no such zone\n", key);
+	else {
+		wr_strbuf_puts(arr, arr->len > 1 ? ",\"" : "\"");
+		wr_strbuf_puts(arr, PQgetvalue(res, 0, 0));
+		wr_strbuf_puts(arr, "\"");
+		r = 0;
+	}
+	PQclear(res);
+	return r;
+}
+
 /* Resolves one grant KEY to its canonical "kind:<id>"; appends it to arr. */
 static int
 resolve_grant(struct wr_db *db, const char *key, struct wr_strbuf *arr)
@@ -233,8 +283,11 @@ resolve_grant(struct wr_db *db, const char *key, struct wr_strbuf *arr)
 	int64_t id;
 	int r = -1;
 
+	if (strncmp(key, "sys:", 4) == 0)
+		return resolve_sys_grant(db, key, arr); /* issue 13 */
 	if (!colon || colon == key || (size_t) (colon - key) >= sizeof(kind) || !colon[1]) {
-		fprintf(stderr, "wrctl token: bad grant \"%s\": expected char:, account: or mob: and an id or name\n",
+		fprintf(stderr,
+			"wrctl token: bad grant \"%s\": expected char:, account: or mob: and an id or name, or sys:<name>@<zone>\n",
 			key);
 		return -1;
 	}

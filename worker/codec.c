@@ -132,7 +132,7 @@ decode_internal(struct worker_action *a, struct json_object *jp)
 		g->text = a->cmd.text;
 	}
 	/* issue 13: a trigger's step names its trigger, step and depth (script_codec.c). */
-	if (g->verb == GAME_VERB_SCRIPT && worker_decode_script_plan(jp, g) < 0)
+	if (g->verb == GAME_VERB_SCRIPT && (worker_decode_script_plan(jp, g) < 0 || worker_decode_sys_plan(jp, a) < 0))
 		return fail(a, "malformed plan");
 	/* A system chain acting for a character (a fight's round): its events are the character's. */
 	if (q.chain && g->actor_char > 0 && g->verb != GAME_VERB_SCRIPT) /* issue 13: a trigger acts as itself */

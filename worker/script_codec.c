@@ -234,13 +234,70 @@ worker_decode_script_plan(struct json_object *plan, struct game_action *g)
 {
 	int64_t step = 0, depth = 0;
 
-	if (wr_json_get_i64(plan, "script", GAME_SCRIPT_DESPAWN, INT64_MAX, &g->script, NULL) < 0 ||
+	if (wr_json_get_i64(plan, "script", GAME_SCRIPT_SYS, INT64_MAX, &g->script, NULL) < 0 ||
 	    wr_json_opt_i64(plan, "step", 0, GAME_MAX_EFFECTS - 1, &step, NULL) < 0 ||
 	    wr_json_opt_i64(plan, "depth", 0, GAME_SCRIPT_MAX_DEPTH + 1, &depth, NULL) < 0 ||
 	    wr_json_opt_i64(plan, "amount", 0, INT32_MAX, &g->amount, NULL) < 0)
 		return -EBADMSG;
 	g->step = (int32_t) step;
 	g->depth = (int32_t) depth;
+	return 0;
+}
+
+static bool
+copy_str(char *dst, size_t n, const char *src)
+{
+	if (!src)
+		return true;
+	if (strlen(src) >= n)
+		return false;
+	memcpy(dst, src, strlen(src) + 1);
+	return true;
+}
+
+void
+worker_sys_rebind(struct worker_action *a)
+{
+	struct worker_sys_fx *s = &a->sys;
+
+	if (a->game.script != GAME_SCRIPT_SYS || !a->game.fx)
+		return;
+	a->game.fx = &s->fx;
+	a->game.sys_name = s->name;
+	s->fx.text = s->fx.text ? s->text : NULL;
+	s->fx.name = s->fx.name ? s->flag : NULL;
+	s->fx.item_name = s->fx.item_name ? s->item_name : NULL;
+}
+
+/*
+ * A sys:<name> actor's one effect (wr_sys_submit(), issue 13): "sys" its
+ * name, "fx" the step resolved as a trigger's is (so decode_fx reads it the
+ * same way), "rooms" a teleport's room.  The plan's JSON is freed after
+ * decoding: the strings are copied into a->sys.  It must come from the
+ * system's own queue (a plan cannot speak for another system).
+ */
+int
+worker_decode_sys_plan(struct json_object *plan, struct worker_action *a)
+{
+	struct worker_sys_fx *s = &a->sys;
+	struct json_object *fx = wr_json_member(plan, "fx", json_type_object);
+	const char *name = str(plan, "sys");
+
+	if (a->game.script != GAME_SCRIPT_SYS)
+		return 0;
+	*s = (struct worker_sys_fx){0};
+	if (!fx || !name || !*name || !copy_str(s->name, sizeof(s->name), name) ||
+	    !decode_fx(fx, wr_json_member(plan, "rooms", json_type_object), &s->fx) ||
+	    !copy_str(s->text, sizeof(s->text), s->fx.text) || !copy_str(s->flag, sizeof(s->flag), s->fx.name) ||
+	    !copy_str(s->item_name, sizeof(s->item_name), s->fx.item_name))
+		return -EBADMSG;
+	/* Its queue is the system's, "sys:<name>" or "sys:<name>:later"; its events are the system's. */
+	if (strncmp(a->actor_key + 4, s->name, strlen(s->name)) != 0 ||
+	    (a->actor_key[4 + strlen(s->name)] && strcmp(a->actor_key + 4 + strlen(s->name), ":later") != 0))
+		return -EBADMSG;
+	snprintf(a->event_actor, sizeof(a->event_actor), "sys:%s", s->name);
+	a->game.fx = &s->fx;
+	worker_sys_rebind(a);
 	return 0;
 }
 

@@ -285,6 +285,8 @@ swap_actions(struct worker_action *a, struct worker_action *b)
 		a->game.text = a->cmd.text;
 	if (b->game.text)
 		b->game.text = b->cmd.text;
+	worker_sys_rebind(a); /* issue 13 */
+	worker_sys_rebind(b);
 }
 
 /*

@@ -60,6 +60,15 @@ struct worker_config {
 	int64_t stats_ms;     /* how often to log the stats line */
 };
 
+/* issue 13: a sys:<name> actor's inline effect, its strings copied out of the plan (script_codec.c). */
+struct worker_sys_fx {
+	struct game_effect fx;
+	char name[33];
+	char text[513]; /* the content's step text bound (command/sysfx.c) */
+	char flag[33];
+	char item_name[128];
+};
+
 /* One claimed action, decoded from its action_queue row. */
 struct worker_action {
 	int64_t id;
@@ -87,6 +96,7 @@ struct worker_action {
 	bool needs_view; /* marked for re-planning: plan it, don't apply it */
 	bool decoded;    /* false: the row is malformed, dead-letter it */
 	char decode_error[128];
+	struct worker_sys_fx sys; /* issue 13: game.fx and game.sys_name point here */
 };
 
 /*
@@ -271,6 +281,12 @@ int
 worker_decode_script_plan(struct json_object *plan, struct game_action *g);
 void
 worker_encode_script_plan(struct wr_strbuf *sb, const struct game_action *g);
+/* issue 13: a sys:<name> actor's plan ("sys", "fx", "rooms") into a->sys and a->game (GAME_SCRIPT_SYS). */
+int
+worker_decode_sys_plan(struct json_object *plan, struct worker_action *a);
+/* Points a->game's effect back into a's own storage (after a struct copy). */
+void
+worker_sys_rebind(struct worker_action *a);
 /* ,"marks":[{room_id, marks}] for the rooms whose runtime flags the rules changed. */
 void
 worker_encode_marks(struct wr_strbuf *sb, const struct game_state *st);

@@ -7,7 +7,9 @@
 --                    wr_may_act), room:<id> while such a character is in
 --                    that room, and instance:<id> (shouts) while such a
 --                    character is in that instance; with a "mob:<id>"
---                    grant (issue 13), room:<id> while that mob is in it.
+--                    grant (issue 13), room:<id> while that mob is in it;
+--                    with a "sys:<name>@<zone>" grant, room:<id> of every
+--                    room of that zone.
 -- False for anything else, including an invalid token.  PL/pgSQL so that
 -- the id is cast only after the pattern matched; the room case is written
 -- out so a crowded room costs one indexed join, not one lookup per character.
@@ -53,7 +55,11 @@ BEGIN
 		                 AND g.actor_key IN ('char:' || c.id, 'account:' || c.account_id))
 		    -- issue 13: a "mob:<id>" grant reads the room its (living) mob is in
 		    OR EXISTS (SELECT 1 FROM mobs m JOIN token_grants g ON g.token_hash = t.token_hash
-		               WHERE m.room_id = room AND m.dead_at IS NULL AND g.actor_key = 'mob:' || m.id);
+		               WHERE m.room_id = room AND m.dead_at IS NULL AND g.actor_key = 'mob:' || m.id)
+		    -- issue 13: a "sys:<name>@<zone>" grant reads every room of its zones (migrations/0020)
+		    OR EXISTS (SELECT 1 FROM rooms r JOIN room_templates rt ON rt.id = r.template_id
+		               JOIN token_grants g ON g.token_hash = t.token_hash
+		               WHERE r.id = room AND g.actor_key LIKE 'sys:%@' || rt.zone_id);
 	END IF;
 	RETURN false;
 END

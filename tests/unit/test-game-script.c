@@ -9,8 +9,10 @@
  * lever (command, id 103: echo, open north, close north 5 s later), a drop
  * reaction (id 104: fire on straw, not in rain) and its rainy twin (105);
  * two parrots answer each other (ids 106, 107); room 2 lies north behind a
- * hidden door.  Alice (10) stands in room 1.
+ * hidden door.  Alice (10) stands in room 1.  A world system's inline
+ * effect (sys:storm, GAME_SCRIPT_SYS) runs through the same code.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "game/game.h"
@@ -418,6 +420,53 @@ main(void)
 		for (size_t i = 0; i < out.nfollowups; i++)
 			sky += out.followups[i].action.script == GAME_SCRIPT_SKY;
 		tap_is_int(sky, 0, "no change, no news");
+	}
+
+	/* issue 13: a sys:<name> actor's inline effect (GAME_SCRIPT_SYS), applied like a trigger's step. */
+	{
+		struct game_effect echo = {.kind = GAME_FX_ECHO, .text = "Thunder, $n.", .dir = _GAME_DIR_INVALID};
+		struct game_effect gold = {.kind = GAME_FX_GOLD, .amount = 7, .dir = _GAME_DIR_INVALID};
+		struct game_effect open = {.kind = GAME_FX_OPEN, .dir = GAME_DIR_NORTH};
+		struct game_effect say = {.kind = GAME_FX_SAY, .text = "hi", .dir = _GAME_DIR_INVALID};
+		struct game_action sys = {
+			.verb = GAME_VERB_SCRIPT, .script = GAME_SCRIPT_SYS, .sys_name = "storm", .seed = 3};
+		char a[2048], b[2048];
+
+		world();
+		sys.fx = &echo;
+		sys.actor_char = 10;
+		tap_is_int(apply(sys, NOW), 0, "sys: an echo applies");
+		tap_is_str(text(event("Echoed"), "text"), "Thunder, Alice.",
+			   "sys: the room reads it, $n the character");
+		tap_is_str(text(event("Echoed"), "trigger"), "sys:storm", "sys: its event names the system");
+		tap_is_int((int64_t) out.nfollowups, 0, "sys: one effect, no next step");
+		dump(a, sizeof(a));
+		world();
+		apply(sys, NOW);
+		dump(b, sizeof(b));
+		tap_is_str(a, b, "sys: the same state and effect give the same outcome");
+		world();
+		sys.fx = &gold;
+		apply(sys, NOW);
+		tap_is_int(st.chars[0].gold, 7, "sys: gold for the character in the room");
+		tap_is_str(text(event("GoldReceived"), "trigger"), "sys:storm", "sys: GoldReceived names its source");
+		world();
+		st.chars[0].room_id = 2;
+		apply(sys, NOW);
+		tap_ok(st.chars[0].gold == 0 && out.nevents == 0, "sys: not there when it runs, no gold");
+		world();
+		sys.fx = &open;
+		sys.actor_char = 0;
+		apply(sys, NOW);
+		tap_ok(st.rooms[0].doors[GAME_DIR_NORTH] == GAME_OPEN &&
+			       st.rooms[1].doors[GAME_DIR_SOUTH] == GAME_OPEN && event("DoorOpened"),
+		       "sys: a door opens, both sides");
+		world();
+		sys.fx = &say;
+		apply(sys, NOW);
+		tap_is_int((int64_t) out.nevents, 0, "sys: a mob's say is not a system's (no event)");
+		sys.fx = NULL;
+		tap_is_int(apply(sys, NOW), -EINVAL, "sys: an action without its effect is malformed");
 	}
 
 	/* Night darkens an outdoor room for a look; indoors stays lit. */
