@@ -51,6 +51,13 @@ static const char *const sql_lock_load = "SELECT " WR_LOCK_LOAD_FN
 					 "($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[],"
 					 " $6::jsonb)::text";
 
+/* The same, as before the cached world: WR_WORKER_CHECK_WORLD only (tests). */
+static const char *const sql_lock_load_full =
+	"SELECT wr_lock_load_full($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::jsonb)::text";
+
+/* $1 version (NULL: the current one) -> version, the static world's document */
+static const char *const sql_world = "SELECT o_version, o_doc FROM wr_world_static($1::bigint)";
+
 /* $1 batch jsonb -> events written */
 static const char *const sql_commit_batch = "SELECT wr_commit_batch($1::jsonb)";
 
@@ -152,9 +159,9 @@ worker_store_notify(struct wr_db *db, const struct worker_store_notify *nf, stru
 	return r;
 }
 
-int
-worker_store_lock_load(struct wr_db *db, const char *const locks[_STORE_LOCK_MAX], const char *reads, PGresult **ret,
-		       struct wr_error *reterr)
+static int
+lock_load(struct wr_db *db, const char *sql, const char *const locks[_STORE_LOCK_MAX], const char *reads,
+	  PGresult **ret, struct wr_error *reterr)
 {
 	const char *p[_STORE_LOCK_MAX + 1];
 	PGresult *res = NULL;
@@ -163,7 +170,7 @@ worker_store_lock_load(struct wr_db *db, const char *const locks[_STORE_LOCK_MAX
 	for (int i = 0; i < _STORE_LOCK_MAX; i++)
 		p[i] = locks[i];
 	p[_STORE_LOCK_MAX] = reads;
-	r = wr_db_exec(db, sql_lock_load, _STORE_LOCK_MAX + 1, p, PGRES_TUPLES_OK, &res, reterr);
+	r = wr_db_exec(db, sql, _STORE_LOCK_MAX + 1, p, PGRES_TUPLES_OK, &res, reterr);
 	if (r >= 0 && (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)))
 		r = wr_error_set(reterr, -EBADMSG, "internal", "lock_load returned no document");
 	if (r < 0) {
@@ -172,6 +179,30 @@ worker_store_lock_load(struct wr_db *db, const char *const locks[_STORE_LOCK_MAX
 	}
 	*ret = res;
 	return 0;
+}
+
+int
+worker_store_lock_load(struct wr_db *db, const char *const locks[_STORE_LOCK_MAX], const char *reads, PGresult **ret,
+		       struct wr_error *reterr)
+{
+	return lock_load(db, sql_lock_load, locks, reads, ret, reterr);
+}
+
+int
+worker_store_lock_load_full(struct wr_db *db, const char *const locks[_STORE_LOCK_MAX], const char *reads,
+			    PGresult **ret, struct wr_error *reterr)
+{
+	return lock_load(db, sql_lock_load_full, locks, reads, ret, reterr);
+}
+
+int
+worker_store_world(struct wr_db *db, int64_t version, PGresult **ret, struct wr_error *reterr)
+{
+	char vs[24];
+	const char *p[1] = {version > 0 ? vs : NULL};
+
+	snprintf(vs, sizeof(vs), "%" PRId64, version);
+	return wr_db_exec(db, sql_world, 1, p, PGRES_TUPLES_OK, ret, reterr);
 }
 
 int

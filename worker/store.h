@@ -50,6 +50,14 @@ worker_store_notify(struct wr_db *db, const struct worker_store_notify *nf, stru
 int
 worker_store_lock_load(struct wr_db *db, const char *const locks[_STORE_LOCK_MAX], const char *reads, PGresult **ret,
 		       struct wr_error *reterr);
+/* The whole document, as before the cached world (tests/integration/
+ * wr_lock_load_full.sql), with the same arguments: WR_WORKER_CHECK_WORLD only. */
+int
+worker_store_lock_load_full(struct wr_db *db, const char *const locks[_STORE_LOCK_MAX], const char *reads,
+			    PGresult **ret, struct wr_error *reterr);
+/* wr_world_static(version) (0: the current one): one row (version, document text). */
+int
+worker_store_world(struct wr_db *db, int64_t version, PGresult **ret, struct wr_error *reterr);
 /* Round trip 3: wr_commit_batch(batch_json) and COMMIT. */
 int
 worker_store_commit(struct wr_db *db, const char *batch_json, struct wr_error *reterr);
