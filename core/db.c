@@ -208,6 +208,7 @@ connect_now(struct wr_db *db, struct wr_error *reterr)
 		}
 		PQclear(res);
 	}
+	db->connects++;
 	return 0;
 }
 
@@ -361,6 +362,7 @@ wr_db_connect_poll(struct wr_db *db, struct wr_error *reterr)
 		db->round_trips++;
 		if (!db->session_sql) {
 			db->phase = WR_DB_READY;
+			db->connects++;
 			return 0;
 		}
 		if (!PQsendQuery(db->conn, db->session_sql))
@@ -375,6 +377,7 @@ wr_db_connect_poll(struct wr_db *db, struct wr_error *reterr)
 		if (!res) {
 			db->round_trips++;
 			db->phase = WR_DB_READY;
+			db->connects++;
 			return 0;
 		}
 		if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -433,8 +436,13 @@ wr_db_pipeline(struct wr_db *db, struct wr_db_stmt *stmts, size_t n, struct wr_e
 	if (!PQenterPipelineMode(db->conn))
 		return set_pg_error(reterr, db->conn, NULL, "could not enter pipeline mode");
 	for (size_t i = 0; i < n; i++) {
-		if (!PQsendQueryParams(db->conn, stmts[i].sql, stmts[i].nparams, NULL, stmts[i].params, NULL, NULL,
-				       0)) {
+		const struct wr_db_stmt *st = &stmts[i];
+		int sent = st->name && st->prepare ? PQsendPrepare(db->conn, st->name, st->sql, st->nparams, NULL)
+			   : st->name
+				   ? PQsendQueryPrepared(db->conn, st->name, st->nparams, st->params, NULL, NULL, 0)
+				   : PQsendQueryParams(db->conn, st->sql, st->nparams, NULL, st->params, NULL, NULL, 0);
+
+		if (!sent) {
 			r = set_pg_error(reterr, db->conn, NULL, "could not send query");
 			failed = true;
 			n = i; /* only the ones sent have results to read */

@@ -24,6 +24,8 @@ struct wr_db {
 	char *appname;        /* from malloc() */
 	char *session_sql;    /* from malloc(), may be NULL: run after every (re)connect */
 	uint64_t round_trips; /* client-server round trips since wr_db_init */
+	uint64_t connects;    /* connections made since wr_db_init (prepared statements live in one) */
+	uint64_t prepared;    /* the owner's: the connects value its statements were prepared at */
 	int timeout_ms;       /* client-side bound on one call's round trips, 0 = none (wr_db_timeout_ms) */
 	int phase;            /* WR_DB_READY, or an asynchronous connect in progress (wr_db_start) */
 	int64_t deadline;     /* wr_mono_ms() by which an asynchronous connect must be done */
@@ -109,6 +111,12 @@ struct wr_db_stmt {
 	const char *const *params;
 	ExecStatusType expect;
 	PGresult *res; /* OUT: set on success, PQclear() it */
+	/* A named prepared statement: with prepare, sql is prepared under name
+	 * (nparams parameters, types from sql; expect PGRES_COMMAND_OK);
+	 * without, the statement prepared under name on this connection runs
+	 * (sql is not sent).  NULL: sql is parsed and run unnamed. */
+	const char *name;
+	bool prepare;
 };
 
 /*

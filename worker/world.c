@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "core/json.h"
+#include "core/util.h"
 #include "worker/store.h"
 #include "worker/worker.h"
 
@@ -77,7 +78,7 @@ id_of(struct json_object *o, const char *key)
 	struct json_object *v = NULL;
 
 	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_int) ? json_object_get_int64(v)
-											       : 0;
+											      : 0;
 }
 
 /* Adds (a reference to) every member of tmpl that row lacks; a row's
@@ -118,11 +119,13 @@ merge_room_items(const struct worker_world *w, struct json_object *room, struct 
 		name = json_object_array_get_idx(a, 3);
 		o = json_object_new_object();
 		json_object_object_add(o, "id", json_object_get(json_object_array_get_idx(a, 0)));
-		json_object_object_add(o, "name", json_object_get(name ? name : wr_json_member(t, "name", json_type_string)));
+		json_object_object_add(o, "name",
+				       json_object_get(name ? name : wr_json_member(t, "name", json_type_string)));
 		json_object_object_add(o, "kind", json_object_get(wr_json_member(t, "kind", json_type_string)));
 		json_object_object_add(o, "quantity", json_object_get(json_object_array_get_idx(a, 2)));
 		json_object_object_add(o, "light", json_object_get(wr_json_member(t, "light", json_type_boolean)));
-		json_object_object_add(o, "invisible", json_object_get(wr_json_member(t, "invisible", json_type_boolean)));
+		json_object_object_add(o, "invisible",
+				       json_object_get(wr_json_member(t, "invisible", json_type_boolean)));
 		json_object_array_add(out, o);
 	}
 	json_object_object_add(room, "items", out);
@@ -147,7 +150,8 @@ merge_room_mobs(const struct worker_world *w, struct json_object *room, struct w
 		o = json_object_new_object();
 		json_object_object_add(o, "id", json_object_get(json_object_array_get_idx(a, 0)));
 		json_object_object_add(o, "name", json_object_get(wr_json_member(t, "name", json_type_string)));
-		json_object_object_add(o, "invisible", json_object_get(wr_json_member(t, "invisible", json_type_boolean)));
+		json_object_object_add(o, "invisible",
+				       json_object_get(wr_json_member(t, "invisible", json_type_boolean)));
 		json_object_array_add(out, o);
 	}
 	json_object_object_add(room, "mobs", out);
@@ -165,7 +169,8 @@ merge_exits(struct json_object *room, struct json_object *tmpl, struct wr_error 
 	struct json_object *out = json_object_new_array();
 
 	for (size_t i = 0; exits && i < json_object_array_length(exits); i++) {
-		struct json_object *x = json_object_array_get_idx(exits, i), *o = json_object_new_object(), *door = NULL;
+		struct json_object *x = json_object_array_get_idx(exits, i), *o = json_object_new_object(),
+				   *door = NULL;
 		const char *dir = json_object_get_string(wr_json_member(x, "dir", json_type_string));
 
 		if (!dir || !doors || !json_object_object_get_ex(doors, dir, &door) ||
@@ -265,6 +270,35 @@ merge_list(const struct worker_world *w, struct json_object *doc, const char *ke
 	return 0;
 }
 
+/* The members of another character's row of values (wr_lock_load's characters), in order. */
+static const char *const other_keys[] = {"id",    "name",     "room_id",  "instance_id", "flags",
+					 "light", "group_id", "in_world", "afk",         "title"};
+
+/* Others present come as rows of values: objects again, as the decoders read them. */
+static int
+merge_others(struct json_object *doc, struct wr_error *reterr)
+{
+	struct json_object *list = wr_json_member(doc, "characters", json_type_array);
+
+	for (size_t i = 0; list && i < json_object_array_length(list); i++) {
+		struct json_object *a = json_object_array_get_idx(list, i), *o;
+
+		if (!json_object_is_type(a, json_type_array))
+			continue;
+		if (json_object_array_length(a) != WR_ELEMENTSOF(other_keys))
+			return wr_error_set(reterr, -EBADMSG, "internal",
+					    "malformed character row in lock_load result");
+		o = json_object_new_object();
+		for (size_t k = 0; k < WR_ELEMENTSOF(other_keys); k++) {
+			struct json_object *v = json_object_array_get_idx(a, k);
+
+			json_object_object_add(o, other_keys[k], v ? json_object_get(v) : NULL);
+		}
+		json_object_array_put_idx(list, i, o); /* frees the row */
+	}
+	return 0;
+}
+
 int64_t
 worker_world_of(struct json_object *doc)
 {
@@ -285,6 +319,8 @@ worker_world_merge(const struct worker_world *w, struct json_object *doc, struct
 	if (!w || w->version != version)
 		return wr_error_set(reterr, -ESTALE, "internal", "the document needs world version %" PRId64, version);
 	r = merge_list(w, doc, "rooms", merge_room, reterr);
+	if (r >= 0)
+		r = merge_others(doc, reterr);
 	if (r >= 0)
 		r = merge_list(w, doc, "items", merge_item, reterr);
 	if (r >= 0)
@@ -314,8 +350,8 @@ worker_world_load(struct wr_db *db, struct worker_world *w, int64_t version, str
 	w->fresh = r >= 0;
 	if (r >= 0 && version > 0 && w->version != version)
 		r = wr_error_set(reterr, -ESTALE, "internal",
-				 "world version %" PRId64 " is gone (now %" PRId64 "): content changed meanwhile", version,
-				 w->version);
+				 "world version %" PRId64 " is gone (now %" PRId64 "): content changed meanwhile",
+				 version, w->version);
 	return r;
 }
 

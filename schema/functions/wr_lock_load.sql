@@ -20,8 +20,8 @@
 --               static rest (template text, flags, triggers on enter, exits)
 --               is the worker's cached world (wr_world_static.sql,
 --               worker/world.c merges it back)
---   characters: every locked character, up to 32 others per locked room (id,
---               name and room only), and the characters in reads.characters
+--   characters: every locked character, up to 32 others per locked room (a
+--               row of values: id, name, room and how they look), and the characters in reads.characters
 --               (with their description); the locked ones of reads.weights
 --               with their carried weight ("weighed"); possessions says whose
 --               items came along
@@ -243,11 +243,13 @@ BEGIN
 				'carried_count', CASE WHEN c.id = ANY(r_possessions)
 				                      THEN (SELECT count(*) FROM items x
 				                            WHERE x.owner_character_id = c.id AND x.worn_slot IS NULL) END)
-				ELSE json_build_object('id', c.id, 'name', c.name, 'room_id', c.room_id,
-				                        'instance_id', c.instance_id, 'flags', to_json(c.flags),
-				                        'light', EXISTS (SELECT 1 FROM items li JOIN item_templates lt ON lt.id = li.template_id WHERE li.owner_character_id = c.id AND li.worn_slot IS NOT NULL AND lt.stats->'light' = 'true'),
-				                        'group_id', c.group_id, -- issue 17: shared experience
-				                        'in_world', c.in_world, 'afk', c.afk, 'title', c.title) END -- issue 17
+				-- Others present, for display: a row of values, not an object (issue 16:
+				-- they are most of a batch's document); worker/world.c names them
+				-- [id, name, room_id, instance_id, flags, light, group_id, in_world, afk, title].
+				ELSE json_build_array(c.id, c.name, c.room_id, c.instance_id, to_json(c.flags),
+				                      EXISTS (SELECT 1 FROM items li JOIN item_templates lt ON lt.id = li.template_id WHERE li.owner_character_id = c.id AND li.worn_slot IS NOT NULL AND lt.stats->'light' = 'true'),
+				                      c.group_id, -- issue 17: shared experience
+				                      c.in_world, c.afk, c.title) END -- issue 17
 				ORDER BY c.id)
 			FROM characters c
 			WHERE c.id = ANY(p_characters) OR c.id = ANY(r_characters)
