@@ -10,6 +10,13 @@
 #   --sets=N       distinct lock sets, drawn at random per call       (40)
 #   --seconds=S    pgbench -T of each round                            (8)
 #   --rounds=N     A/B rounds                                          (2)
+#   --drain=N      then also: N actions drained by one wr-worker of this
+#                  build and one of OLD_BUILD (both needed), alternately, each
+#                  in its own database on the same server: wall time, server
+#                  ms per wr_lock_load and wr_commit_batch call, journal state
+#                  bytes per batch                                        (0)
+#   --old-build=D  the other build dir (its tools/wrctl, worker/wr-worker)
+#   --old-src=D    the other build's source tree (its migrations and schema)
 #   --unsafe       fsync, synchronous_commit, full_page_writes off
 #   --keep         keep the temp dir
 #
@@ -31,6 +38,9 @@ SECONDS_=8
 ROUNDS=2
 UNSAFE=0
 KEEP=0
+DRAIN=0
+OLD_BUILD=""
+OLD_SRC=""
 
 . "$ROOT/bench/lib/common.sh"
 
@@ -41,6 +51,9 @@ for a in "$@"; do
 	--sets=*) SETS=${a#*=}; num "$a" "$SETS" ;;
 	--seconds=*) SECONDS_=${a#*=}; num "$a" "$SECONDS_" ;;
 	--rounds=*) ROUNDS=${a#*=}; num "$a" "$ROUNDS" ;;
+	--drain=*) DRAIN=${a#*=}; num "$a" "$DRAIN" ;;
+	--old-build=*) OLD_BUILD=${a#*=} ;;
+	--old-src=*) OLD_SRC=${a#*=} ;;
 	--unsafe) UNSAFE=1 ;;
 	--keep) KEEP=1 ;;
 	-h | --help) usage 0 ;;
@@ -48,9 +61,15 @@ for a in "$@"; do
 	esac
 done
 
-bench_dir "$WRCTL"
+[ "$DRAIN" = 0 ] || [ -x "$OLD_BUILD/worker/wr-worker" ] && [ -d "$OLD_SRC/migrations" ] ||
+	die "--drain wants --old-build=DIR and --old-src=DIR"
+bench_dir "$WRCTL" "$BUILD/worker/wr-worker"
 WRCTL=$DIR/bin/wrctl
-bench_pg_start
+if [ "$DRAIN" != 0 ]; then
+	mkdir -p "$DIR/old"
+	cp "$OLD_BUILD/tools/wrctl" "$OLD_BUILD/worker/wr-worker" "$DIR/old/"
+fi
+bench_pg_start -c track_functions=all
 "$WRCTL" migrate >/dev/null || die "wrctl migrate failed"
 "$WRCTL" world load >/dev/null || die "wrctl world load failed"
 psql "$WR_DATABASE_URL" -Xq -v ON_ERROR_STOP=1 -f "$ROOT/tests/integration/wr_lock_load_full.sql" >/dev/null ||
@@ -109,5 +128,77 @@ while [ "$r" -le "$ROUNDS" ]; do
 		/^SQL script/ { name = ($0 ~ /full/) ? "whole document (before)" : "cached world (after)" }
 		/ - [0-9]+ transactions/ { n[name] = $2 }
 		/ - latency average/ { printf "round %d  %-24s %8s ms per call (%s calls)   load average %s\n", r, name, $5, n[name], load }'
+	r=$((r + 1))
+done
+
+[ "$DRAIN" != 0 ] || exit 0
+
+# The drain: each build in a database of its own, the same world, actors and actions.
+NEW_URL=$WR_DATABASE_URL
+OLD_URL="host=$DIR user=postgres dbname=wrold"
+psql "$ADMIN" -Xqc "CREATE DATABASE wrold" >/dev/null
+WR_HOME=$OLD_SRC WR_DATABASE_URL=$OLD_URL "$DIR/old/wrctl" migrate >/dev/null || die "old wrctl migrate failed"
+WR_HOME=$OLD_SRC WR_DATABASE_URL=$OLD_URL "$DIR/old/wrctl" world load "$ROOT/content" >/dev/null || die "old world load failed"
+for url in "$NEW_URL" "$OLD_URL"; do
+	psql "$url" -Xq -v ON_ERROR_STOP=1 -f "$ROOT/tests/lib/action.sql" >/dev/null || die "wrtest.action"
+	psql "$url" -Xq -v ON_ERROR_STOP=1 -c "UPDATE zones SET tick_ms = NULL" \
+		-c "INSERT INTO characters (account_id, name, instance_id, room_id, gold)
+		    SELECT 1, 'Drain' || g, 1, r.id, 100 FROM generate_series(1, $ACTORS) g
+		    JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k, count(*) OVER () AS n FROM rooms) r ON r.k = g % r.n
+		    WHERE NOT EXISTS (SELECT 1 FROM characters WHERE name = 'Drain1')" >/dev/null || die "actors"
+done
+# Per actor, in order: say, look, say, give 1 gold to the next actor in its room (or say).
+enqueue() { # url
+	psql "$1" -XAtq -v ON_ERROR_STOP=1 -c "
+	WITH a AS (SELECT c.id, c.room_id, c.instance_id,
+	                  lead(c.id) OVER (PARTITION BY c.room_id ORDER BY c.id) AS other,
+	                  row_number() OVER (ORDER BY c.id) AS k
+	           FROM characters c WHERE c.name LIKE 'Drain%'),
+	     s AS (SELECT a.*, g AS step FROM a, generate_series(1, $DRAIN / $ACTORS) g)
+	SELECT count(*) FROM wr_enqueue((SELECT jsonb_agg(CASE
+		WHEN step % 4 = 2 THEN wrtest.action('char:' || id, 'look', '{}', jsonb_build_object('room', room_id),
+		                                     ARRAY[room_id], ARRAY[id], instance_id => instance_id)
+		WHEN step % 4 = 0 AND other IS NOT NULL THEN wrtest.action('char:' || id, 'give',
+		         jsonb_build_object('object', jsonb_build_object('word', 'coins', 'quantity', 1),
+		                            'recipient', jsonb_build_object('word', 'x')),
+		         jsonb_build_object('room', room_id, 'target', other, 'amount', 1),
+		         ARRAY[room_id], ARRAY[id, other], instance_id => instance_id)
+		ELSE wrtest.action('char:' || id, 'say', '{\"text\":\"drain\"}', jsonb_build_object('room', room_id),
+		                   ARRAY[room_id], ARRAY[id], instance_id => instance_id) END ORDER BY step, k) FROM s))"
+}
+drain() { # label url worker
+	label=$1
+	psql "$2" -Xq -c "SELECT pg_stat_reset()" >/dev/null
+	n=$(enqueue "$2")
+	load=$(cut -d' ' -f1-3 /proc/loadavg)
+	t0=$(date +%s.%N)
+	"$3" --database-url="$2" >"$DIR/$1.log" 2>&1 &
+	wpid=$!
+	PIDS="$PIDS $wpid"
+	w=0
+	while [ "$(psql "$2" -XAtqc "SELECT count(*) FROM action_queue")" != 0 ]; do
+		w=$((w + 1)); [ "$w" -lt 6000 ] || die "$1: the drain did not finish"
+		sleep 0.1
+	done
+	t1=$(date +%s.%N)
+	kill "$wpid"; wait "$wpid" 2>/dev/null || true
+	stats=$(psql "$2" -XAtq -F' ' -c "SELECT
+		(SELECT round((total_time / calls)::numeric, 2) || ' ' || calls FROM pg_stat_user_functions WHERE funcname = 'wr_lock_load'),
+		(SELECT round((total_time / calls)::numeric, 2) FROM pg_stat_user_functions WHERE funcname = 'wr_commit_batch'),
+		(SELECT round(avg(octet_length(state::text))) FROM journal_batches
+		 WHERE batch_id > (SELECT coalesce(max(batch_id), 0) - 50 FROM journal_batches))")
+	# Where the server's time went: the functions with the most self time (nested ones counted apart).
+	top=$(psql "$2" -XAtq -c "SELECT string_agg(funcname || ' ' || round(self_time::numeric / calls, 2) || ' ms x ' || calls, ', '
+	                             ORDER BY self_time DESC) FROM (SELECT * FROM pg_stat_user_functions ORDER BY self_time DESC LIMIT 6) f")
+	set -- $stats
+	printf '%-21s %5s actions in %6.2f s (%5.0f/s), %4s batches; per call: wr_lock_load %7s ms, wr_commit_batch %7s ms; state %6s B/batch; load average %s\n' \
+		"$label" "$n" "$(fx "%.2f" "$t1 - $t0")" "$(fx "%.0f" "$n / ($t1 - $t0)")" "$2" "$1" "$3" "$4" "$load"
+	echo "    self time per call: $top"
+}
+echo "drain: $DRAIN actions ($((DRAIN / ACTORS)) per actor: say, look, say, give), one worker, alternately:"
+r=1
+while [ "$r" -le "$ROUNDS" ]; do
+	drain "old (whole document)" "$OLD_URL" "$DIR/old/wr-worker"
+	drain "new (cached world)" "$NEW_URL" "$DIR/bin/wr-worker"
 	r=$((r + 1))
 done
