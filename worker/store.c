@@ -96,23 +96,30 @@ static const struct {
 	[PREP_NEXT_DUE] = {"wr_next_due", SQL_NEXT_DUE, 0},
 };
 
-/* Prepares them all on a new connection (one round trip); nothing on one that has them. */
+/*
+ * Prepares them all on a new connection (one round trip); nothing on one
+ * that has them.  Whatever this session had prepared goes first: after a
+ * failed batch (worker_store_reset) they are prepared again, so a statement
+ * whose plan can no longer be used (a migration changed a function's result
+ * type) or that is gone does not fail every batch after it.
+ */
 static int
 prepare(struct wr_db *db, struct wr_error *reterr)
 {
-	struct wr_db_stmt st[_PREP_MAX];
+	struct wr_db_stmt st[_PREP_MAX + 1];
 	int r;
 
 	if (db->prepared == db->connects)
 		return 0;
+	st[0] = (struct wr_db_stmt){.sql = "DEALLOCATE ALL", .expect = PGRES_COMMAND_OK};
 	for (int i = 0; i < _PREP_MAX; i++)
-		st[i] = (struct wr_db_stmt){.sql = preps[i].sql,
-					    .nparams = preps[i].nparams,
-					    .expect = PGRES_COMMAND_OK,
-					    .name = preps[i].name,
-					    .prepare = true};
-	r = wr_db_pipeline(db, st, _PREP_MAX, reterr);
-	for (int i = 0; i < _PREP_MAX; i++)
+		st[i + 1] = (struct wr_db_stmt){.sql = preps[i].sql,
+						.nparams = preps[i].nparams,
+						.expect = PGRES_COMMAND_OK,
+						.name = preps[i].name,
+						.prepare = true};
+	r = wr_db_pipeline(db, st, _PREP_MAX + 1, reterr);
+	for (int i = 0; i <= _PREP_MAX; i++)
 		PQclear(st[i].res);
 	if (r == 0)
 		db->prepared = db->connects;
@@ -150,8 +157,10 @@ worker_store_reset(struct wr_db *db, struct wr_error *reterr)
 {
 	int r;
 
-	if (wr_db_connected(db) && wr_db_exec(db, "ROLLBACK", 0, NULL, PGRES_COMMAND_OK, NULL, reterr) == 0)
+	if (wr_db_connected(db) && wr_db_exec(db, "ROLLBACK", 0, NULL, PGRES_COMMAND_OK, NULL, reterr) == 0) {
+		db->prepared = 0; /* prepared again with the next claim (prepare) */
 		return 0;
+	}
 	r = wr_db_reconnect(db, reterr);
 	if (r < 0)
 		return r;

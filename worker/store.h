@@ -26,7 +26,8 @@ enum store_lock {
 /* Connects with the worker's session settings and listens for new actions. */
 int
 worker_store_open(struct wr_db *db, const char *url, struct wr_error *reterr);
-/* After a failed batch: rolls back, or reconnects (and listens again) when the
+/* After a failed batch: rolls back (the next claim prepares the hot
+ * statements again), or reconnects (and listens and prepares again) when the
  * connection is gone.  1 if it reconnected, 0 if it rolled back. */
 int
 worker_store_reset(struct wr_db *db, struct wr_error *reterr);

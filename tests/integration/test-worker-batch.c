@@ -99,6 +99,24 @@ main(void)
 		tap_is_int(worker_run_batch(&w), 5, "after the reconnect: a batch of 5 applied");
 		tap_is_int(w.db.round_trips - rt0, 3, "in 3 round trips");
 	}
+	/* A prepared statement gone (DISCARD ALL, a pooler): the batch fails, the next prepares them again. */
+	{
+		char k[16] = "5";
+		const char *p[1] = {k};
+
+		if (wr_db_exec(&w.db, "DEALLOCATE wr_claim", 0, NULL, PGRES_COMMAND_OK, NULL, &err) < 0) {
+			printf("Bail out! could not deallocate: %s\n", err.msg);
+			return 1;
+		}
+		tap_ok(worker_run_batch(&w) < 0, "the claim without its prepared statement fails");
+		if (wr_db_exec(&w.db, sql_enqueue, 1, p, PGRES_TUPLES_OK, NULL, &err) < 0) {
+			printf("Bail out! could not enqueue: %s\n", err.msg);
+			return 1;
+		}
+		w.next_batch = 5;
+		tap_is_int(worker_run_batch(&w), 5, "the next batch prepares them again and applies 5");
+		tap_is_int(count(&w, sql_prepared), 6, "all of them");
+	}
 	/* Idle: an empty claim costs the claim and its rollback, nothing more. */
 	{
 		uint64_t rt0 = w.db.round_trips;
