@@ -91,6 +91,10 @@ ingress_characters_delete(struct ingress_accounts *a, struct cmd_store *st, cons
 unsigned int
 ingress_history(struct cmd_store *st, const char *token, struct wr_strbuf *out);
 
+/* GET /v1/mobs (mobs.c, issue 13): where a service token's mobs are. */
+unsigned int
+ingress_mobs(struct cmd_store *st, const char *token, struct wr_strbuf *out);
+
 /* ---- store_accounts.c: the SQL (every secret as its hash) ---------------------------- */
 
 struct accounts_login_row {

@@ -81,6 +81,7 @@ static const struct route_spec specs[_INGRESS_ROUTE_MAX] = {
 	[INGRESS_ROUTE_CHARACTERS] = {INGRESS_ROUTE_CHARACTERS, "GET, POST", true, true, NULL},
 	[INGRESS_ROUTE_CHARACTER] = {INGRESS_ROUTE_CHARACTER, "DELETE", true, false, NULL},
 	[INGRESS_ROUTE_HISTORY] = {INGRESS_ROUTE_HISTORY, "GET", true, false, NULL}, /* issue 17 */
+	[INGRESS_ROUTE_MOBS] = {INGRESS_ROUTE_MOBS, "GET", true, false, NULL},       /* issue 13 */
 };
 
 struct request {
@@ -177,6 +178,7 @@ route_for(const char *url, struct request *rq)
 		{"/v1/sessions/refresh", INGRESS_ROUTE_SESSIONS_REFRESH},
 		{"/v1/characters", INGRESS_ROUTE_CHARACTERS},
 		{"/v1/history", INGRESS_ROUTE_HISTORY},
+		{"/v1/mobs", INGRESS_ROUTE_MOBS},
 	};
 
 	for (size_t i = 0; i < WR_ELEMENTSOF(exact); i++)
@@ -869,6 +871,9 @@ on_complete(struct ingress_http *h, struct MHD_Connection *conn, struct request 
 		return on_accounts(h, conn, rq);
 	case INGRESS_ROUTE_HISTORY:
 		status = ingress_history(h->store, rq->token, &body);
+		break;
+	case INGRESS_ROUTE_MOBS:
+		status = ingress_mobs(h->store, rq->token, &body);
 		break;
 	case INGRESS_ROUTE_WEB_CONFIG:
 		status = ingress_web_config(h->web, &body);

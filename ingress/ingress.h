@@ -245,6 +245,7 @@ enum ingress_route {
 	INGRESS_ROUTE_CHARACTERS,
 	INGRESS_ROUTE_CHARACTER,
 	INGRESS_ROUTE_HISTORY, /* issue 17 */
+	INGRESS_ROUTE_MOBS,    /* issue 13: GET /v1/mobs */
 	_INGRESS_ROUTE_MAX,
 };
 

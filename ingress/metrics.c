@@ -45,6 +45,7 @@ static const char *const route_names[_INGRESS_ROUTE_MAX] = {
 	[INGRESS_ROUTE_CHARACTERS] = "characters",
 	[INGRESS_ROUTE_CHARACTER] = "character",
 	[INGRESS_ROUTE_HISTORY] = "history",
+	[INGRESS_ROUTE_MOBS] = "mobs",
 };
 
 static atomic_uint_fast64_t requests[_INGRESS_ROUTE_MAX][STATUS_MAX - STATUS_MIN + 1];

@@ -103,6 +103,9 @@ main(int argc, char **argv)
 		{"send-buffer", WR_CONFIG_INT, &cfg.send_buffer, "65536", 0, 16777216, false,
 		 "kernel send buffer per websocket in bytes (bounds what a client that stops reading holds);"
 		 " 0 = the kernel's default"},
+		{"max-service-mobs", WR_CONFIG_INT, &cfg.max_service_mobs, "256", 1, 65536, false,
+		 "mobs one service connection drives (issue 13): it reads the room of each; the token's other"
+		 " granted mobs are left out (\"left_out\" in the welcome)"},
 		{"reuse-port", WR_CONFIG_BOOL, &cfg.reuse_port, "false", 0, 0, false,
 		 "share listen and port with other wr-publisher processes that also set it (SO_REUSEPORT,"
 		 " Linux): the kernel spreads new connections between them"},

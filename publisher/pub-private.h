@@ -13,6 +13,7 @@
  *   resume.c the hello's subscriptions and resume positions, admin
  *            subscribe/unsubscribe
  *   access.c the origin allowlist and the token recheck (revocation)
+ *   drive.c  issue 13: a service connection driving a population of mobs
  *
  * Everything runs on the one lws service thread, so nothing here locks,
  * except commands.c's queues between that thread and its command threads.
@@ -39,9 +40,8 @@
 #define PUB_MAX_RX 16384           /* largest message a client may send */
 #define PUB_RX_BUFFER 1024         /* lws receive buffer per connection (memory per idle client) */
 #define PUB_TX_PACKET 65536        /* largest single send() lws makes of a frame */
-#define PUB_MAX_SUBS 16            /* streams per connection: a player's 4; a service's rooms of its mobs */
+#define PUB_MAX_SUBS 16            /* streams per player or admin connection (a service's: drive.c) */
 #define PUB_PLAYER_SUBS 4          /* a player's: char, room, instance, spare (replay bounds count these) */
-#define PUB_MAX_MOBS 12            /* issue 13: mobs one service connection drives (one room stream each at most) */
 #define PUB_PAGE_ROWS 1000         /* rows per fetch query, at most max-outbox / 4 */
 #define PUB_WRITES_PER_CALLBACK 64 /* frames written per writeable callback, while the socket takes them */
 #define PUB_STREAM_BUCKETS 1024    /* hash buckets of the stream table */
@@ -89,12 +89,14 @@ struct pub_config {
 	char *telnet_name;       /* from malloc() (config): the world's name in MSSP and the banner */
 	int64_t telnet_resume_s; /* how long a dropped telnet login may resume */
 	char *ingress_url; /* from malloc() (config): telnet account log-in via this wr-ingress, "" = tokens only */
+	int64_t max_service_mobs; /* issue 13 (drive.c): mobs one service connection drives */
 };
 
 /* store.c ------------------------------------------------------------------ */
 
 struct pub_store {
 	struct wr_db db;
+	int64_t max_service_mobs; /* a service hello reads at most this many mobs (+1: to tell some were left out) */
 };
 
 /* One row of event_streams joined with event_log; strings borrowed from the page. */
@@ -140,9 +142,21 @@ struct pub_hello {
 	int64_t instance_head; /* last seq of instance:<instance_id> (shouts) */
 	/* issue 13: a service token with mob: grants (drive.c) */
 	bool service;
-	int64_t mobs[PUB_MAX_MOBS], mob_rooms[PUB_MAX_MOBS], room_heads[PUB_MAX_MOBS];
+	struct pub_hello_mob *mobs; /* from malloc(), nmobs of them, by id; pub_hello_done() frees */
 	size_t nmobs;
+	size_t left_out; /* granted mobs past max-service-mobs, not driven */
 };
+
+/* issue 13: one driven mob as the service hello reads it. */
+struct pub_hello_mob {
+	int64_t id;
+	int64_t room;      /* the room it stands in; a dead mob's spawn room (where it comes back) */
+	int64_t room_head; /* last seq of room:<room> */
+	bool alive;
+};
+
+void
+pub_hello_done(struct pub_hello *h);
 
 /*
  * Connects and LISTENs without blocking (wr_db_start): pub_store_start once,
@@ -197,10 +211,20 @@ pub_store_position(struct pub_store *st, const char *stream, int64_t event_id, i
 struct pub;
 struct pub_conn;
 struct pub_event;
+struct json_object;
+/*
+ * Subscribes a service connection to its mobs' rooms, resuming those that
+ * obj's "resume" names and it may replay; sends the welcome.  0, or a
+ * negative errno after it has refused the hello or closed the connection.
+ */
 int
-drive_hello(struct pub_conn *c, const struct pub_hello *h);
+drive_hello(struct pub_conn *c, const struct pub_hello *h, struct json_object *obj);
+/* A row delivered to a service connection: follows its mobs (MobLeft, MobDied, MobRespawned). */
 void
-drive_follow(struct pub *p, struct pub_conn *c, const struct pub_event *ev, bool *stop);
+drive_event(struct pub *p, struct pub_conn *c, const struct pub_event *ev, bool *stop);
+/* Frees what drive_hello allocated (after route_unsubscribe_all). */
+void
+drive_free(struct pub_conn *c);
 
 int
 pub_store_hello(struct pub_store *st, const char *token, const char *character, struct pub_hello *ret,
@@ -233,6 +257,24 @@ pub_store_room_floor_ok(struct pub_store *st, const char *char_stream, int64_t c
 int
 pub_store_newer_than_char(struct pub_store *st, const char *stream, int64_t after, int64_t char_id, bool *ret,
 			  struct wr_error *reterr) WR_MUSTCHECK;
+/*
+ * issue 13 (drive.c): which of n room streams a service may replay from
+ * after[i] to head[i]: the first missing event is still kept, and one of the
+ * living mobs (mobs[j] in rooms[j], nm of them) stood there all along (no
+ * MobArrived or MobRespawned of it in the gap).  ret[i] for each.
+ */
+int
+pub_store_service_replayable(struct pub_store *st, const char *const *streams, const int64_t *after,
+			     const int64_t *head, size_t n, const int64_t *mobs, const int64_t *rooms, size_t nm,
+			     bool *ret, struct wr_error *reterr) WR_MUSTCHECK;
+/*
+ * issue 13: a mob died; *ret_room is where it respawns (its spawn room, else
+ * the room it died in) and *ret_pos the last seq of that room's stream with
+ * event_id <= event_id.  -ENOENT: no such mob.
+ */
+int
+pub_store_mob_spawn(struct pub_store *st, int64_t mob, int64_t event_id, int64_t *ret_room, int64_t *ret_pos,
+		    struct wr_error *reterr) WR_MUSTCHECK;
 /* Stamps character_presence for these connected characters (who lists them). */
 int
 pub_store_presence(struct pub_store *st, const int64_t *char_ids, size_t n, struct wr_error *reterr) WR_MUSTCHECK;
@@ -299,12 +341,14 @@ struct pub_conn {
 	char logctx[64]; /* "conn=3 char=7" */
 	int64_t char_id; /* 0: an admin connection without a character */
 	char char_key[PUB_STREAM_NAME];
-	char *char_name;                     /* from malloc() */
-	bool admin;                          /* may subscribe to any stream from any position */
-	char token_hash[PUB_TOKEN_HASH];     /* rechecked for revocation */
-	int64_t follow_after;                /* follow only CharacterMoved with a char seq above this */
-	size_t replay_allow;                 /* extra outbox frames while a replay is in flight */
-	struct pub_sub *subs[PUB_MAX_SUBS];  /* from malloc() each */
+	char *char_name;                 /* from malloc() */
+	bool admin;                      /* may subscribe to any stream from any position */
+	char token_hash[PUB_TOKEN_HASH]; /* rechecked for revocation */
+	int64_t follow_after;            /* follow only CharacterMoved with a char seq above this */
+	size_t replay_allow;             /* extra outbox frames while a replay is in flight */
+	struct pub_sub **subs;           /* nsubs slots, each NULL or from malloc(): own_subs, or drive.c's */
+	size_t nsubs;
+	struct pub_sub *own_subs[PUB_MAX_SUBS];
 	struct pub_frame **outbox;           /* from malloc(): ring of out_cap frames */
 	size_t out_head, out_count, out_cap; /* out_cap grows up to the outbox limit */
 	int close_code;                      /* sent once the outbox is flushed */
@@ -322,8 +366,7 @@ struct pub_conn {
 	struct pub_filter filter;       /* issue 17: channel lines left out (route.c) */
 	/* issue 13 (drive.c): a service connection follows the mobs it drives */
 	bool service;
-	int64_t mobs[PUB_MAX_MOBS], mob_rooms[PUB_MAX_MOBS];
-	size_t nmobs;
+	struct pub_drive *drive; /* from malloc(), a service connection's only; drive_free() */
 };
 
 struct pub_stream {

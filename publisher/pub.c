@@ -306,11 +306,18 @@ pub_hello(struct pub_conn *c, const char *token, const char *character, struct j
 	memcpy(c->token_hash, h.token_hash, sizeof(c->token_hash));
 	/* issue 13: a service token follows the mobs it drives (drive.c), over a websocket. */
 	if (h.service) {
-		if (c->telnet)
+		if (c->telnet) {
+			pub_hello_done(&h);
 			return wr_error_set(reterr, -EACCES, "unauthorized",
 					    "a service token connects over a websocket");
+		}
 		c->token = wr_xstrdup(token);
-		(void) drive_hello(c, &h);
+		r = drive_hello(c, &h, obj);
+		pub_hello_done(&h);
+		if (r < 0)
+			return wr_error_set(reterr, -EPROTO, "refused",
+					    "the hello was answered and the connection closed");
+		pub_guard_past_hello(p, c);
 		lws_set_timeout(c->wsi, NO_PENDING_TIMEOUT, 0);
 		return 0;
 	}
@@ -449,6 +456,8 @@ pub_conn_established(struct pub *p, struct pub_conn *c, struct lws *wsi)
 		.out_cap = PUB_OUTBOX_MIN,
 		.outbox = wr_xcalloc(PUB_OUTBOX_MIN, sizeof(struct pub_frame *)),
 	};
+	c->subs = c->own_subs;
+	c->nsubs = PUB_MAX_SUBS;
 	snprintf(c->logctx, sizeof(c->logctx), "conn=%llu", (unsigned long long) c->id);
 	c->conn_next = p->conns;
 	if (p->conns)
@@ -478,6 +487,7 @@ pub_conn_closed(struct pub *p, struct pub_conn *c)
 	if (!c->live)
 		return;
 	route_unsubscribe_all(p, c);
+	drive_free(c);
 	pub_commands_conn_closed(c);
 	outbox_clear(c);
 	free(c->outbox);
@@ -1037,6 +1047,7 @@ pub_new(const struct pub_config *cfg, struct wr_error *reterr)
 	lws_sock_file_fd_type lfd = {.filefd = -1};
 
 	p->cfg = cfg;
+	p->store.max_service_mobs = cfg->max_service_mobs;
 	pub_guard_init(p);
 	lws_set_log_level(LLL_ERR | LLL_WARN, lws_emit);
 	if (!*iface || !strcmp(iface, "*") || !strcmp(iface, "0.0.0.0") || !strcmp(iface, "::"))

@@ -233,7 +233,7 @@ push_welcome(struct pub_conn *c, const struct pub_hello *h, struct resume_set *r
 	if (c->admin)
 		wr_strbuf_puts(&sb, ",\"admin\":true");
 	wr_strbuf_puts(&sb, ",\"streams\":{");
-	for (int i = 0; i < PUB_MAX_SUBS; i++)
+	for (size_t i = 0; i < c->nsubs; i++)
 		if (c->subs[i])
 			put_stream(&sb, &first, c->subs[i]->stream->name, c->subs[i]->cursor);
 	wr_strbuf_puts(&sb, "}");

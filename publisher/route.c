@@ -104,18 +104,18 @@ route_subscribe(struct pub *p, struct pub_conn *c, const char *name, int64_t aft
 {
 	struct pub_stream *s;
 	struct pub_sub *sub;
-	int slot = -1;
+	size_t slot = SIZE_MAX;
 	bool fetch = false;
 
 	if (strlen(name) >= PUB_STREAM_NAME)
 		return -ENAMETOOLONG;
-	for (int i = 0; i < PUB_MAX_SUBS; i++) {
+	for (size_t i = 0; i < c->nsubs; i++) {
 		if (c->subs[i] && strcmp(c->subs[i]->stream->name, name) == 0)
 			return -EEXIST;
-		if (!c->subs[i] && slot < 0)
+		if (!c->subs[i] && slot == SIZE_MAX)
 			slot = i;
 	}
-	if (slot < 0)
+	if (slot == SIZE_MAX)
 		return -ENOSPC;
 	s = route_stream_find(p, name);
 	if (!s) {
@@ -154,7 +154,7 @@ route_subscribe(struct pub *p, struct pub_conn *c, const char *name, int64_t aft
 struct pub_sub *
 route_sub_find(struct pub_conn *c, const char *name)
 {
-	for (int i = 0; i < PUB_MAX_SUBS; i++)
+	for (size_t i = 0; i < c->nsubs; i++)
 		if (c->subs[i] && strcmp(c->subs[i]->stream->name, name) == 0)
 			return c->subs[i];
 	return NULL;
@@ -163,7 +163,7 @@ route_sub_find(struct pub_conn *c, const char *name)
 bool
 route_caught_up(const struct pub_conn *c)
 {
-	for (int i = 0; i < PUB_MAX_SUBS; i++)
+	for (size_t i = 0; i < c->nsubs; i++)
 		if (c->subs[i] && c->subs[i]->cursor < c->subs[i]->stream->cursor)
 			return false;
 	return true;
@@ -175,7 +175,7 @@ route_unsubscribe(struct pub *p, struct pub_sub *sub)
 	struct pub_stream *s = sub->stream;
 	struct pub_conn *c = sub->conn;
 
-	for (int i = 0; i < PUB_MAX_SUBS; i++)
+	for (size_t i = 0; i < c->nsubs; i++)
 		if (c->subs[i] == sub)
 			c->subs[i] = NULL;
 	if (sub->prev)
@@ -192,7 +192,7 @@ route_unsubscribe(struct pub *p, struct pub_sub *sub)
 void
 route_unsubscribe_all(struct pub *p, struct pub_conn *c)
 {
-	for (int i = 0; i < PUB_MAX_SUBS; i++)
+	for (size_t i = 0; i < c->nsubs; i++)
 		if (c->subs[i])
 			route_unsubscribe(p, c->subs[i]);
 }
@@ -257,7 +257,7 @@ follow(struct pub *p, struct pub_conn *c, const struct pub_event *ev, bool *stop
 	}
 	snprintf(to_key, sizeof(to_key), "room:%lld", (long long) to);
 	/* A character is in one room: leave every room stream but the new one. */
-	for (int i = 0; i < PUB_MAX_SUBS; i++) {
+	for (size_t i = 0; i < c->nsubs; i++) {
 		char name[PUB_STREAM_NAME];
 
 		sub = c->subs[i];
@@ -407,8 +407,8 @@ route_event(struct pub *p, const struct pub_event *ev, bool *stop)
 		p->frames_queued++;
 		pub_conn_push(c, f);
 		/* issue 13: a service connection follows its mobs from room to room. */
-		if (c->service && c->state == PUB_CONN_READY && strcmp(ev->type, "MobLeft") == 0)
-			drive_follow(p, c, ev, stop);
+		if (c->service && c->state == PUB_CONN_READY && strncmp(ev->type, "Mob", 3) == 0)
+			drive_event(p, c, ev, stop);
 		/* A resume that could not place the room does not follow the moves it replays. */
 		if (moved && c->state == PUB_CONN_READY && strcmp(c->char_key, ev->stream) == 0 &&
 		    ev->seq > c->follow_after)

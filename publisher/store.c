@@ -94,54 +94,170 @@ static const char hello_sql[] =
 	" ORDER BY c.id LIMIT 2";
 
 /*
- * issue 13: a service token's hello: its live granted mobs, each with its
- * room and that room's head.  No row: not a valid service token.  One row
- * with a NULL mob: a service token with no (live) mob to drive.
+ * issue 13: a service token's hello: its granted mobs by id, at most $2 of
+ * them, each with the room it stands in (a dead mob: the spawn room it comes
+ * back to), that room's head, whether it is alive, and how many granted mobs
+ * there are in all.  No row: not a valid service token.  One row with a NULL
+ * mob: a service token with no mob to drive.  The mob is found by its id
+ * (an index lookup per grant), the CASE keeps other grants from the cast.
  */
 static const char service_hello_sql[] =
 	"WITH t AS ("
 	" SELECT t.token_hash FROM access_tokens t JOIN accounts a ON a.id = t.account_id"
 	" WHERE t.token_hash = $1 AND t.kind = 'service'"
-	" AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now()) AND a.disabled_at IS NULL)"
-	" SELECT t.token_hash, m.id, m.room_id,"
-	" coalesce((SELECT last_seq FROM stream_counters WHERE stream = 'room:' || m.room_id), 0)"
-	" FROM t LEFT JOIN (token_grants g JOIN mobs m ON g.actor_key = 'mob:' || m.id AND m.dead_at IS NULL"
-	"  AND m.room_id IS NOT NULL) ON g.token_hash = t.token_hash"
-	" ORDER BY m.id LIMIT 12";
+	" AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now()) AND a.disabled_at IS NULL),"
+	" d AS (SELECT m.id, CASE WHEN m.dead_at IS NULL THEN m.room_id"
+	"  ELSE coalesce(m.spawn_room_id, m.room_id) END AS room, m.dead_at IS NULL AS alive, g.token_hash"
+	"  FROM token_grants g JOIN mobs m"
+	"  ON m.id = CASE WHEN g.actor_key LIKE 'mob:%' THEN substr(g.actor_key, 5)::bigint END"
+	"  WHERE g.token_hash = $1)"
+	" SELECT t.token_hash, d.id, d.room,"
+	" coalesce((SELECT last_seq FROM stream_counters WHERE stream = 'room:' || d.room), 0),"
+	" d.alive, count(d.id) OVER ()"
+	" FROM t LEFT JOIN d ON d.token_hash = t.token_hash"
+	" ORDER BY d.id LIMIT $2::int";
+
+void
+pub_hello_done(struct pub_hello *h)
+{
+	free(h->mobs);
+	h->mobs = NULL;
+	h->nmobs = 0;
+}
 
 static int
 service_hello(struct pub_store *st, const char *token, struct pub_hello *ret, struct wr_error *reterr)
 {
-	const char *params[1] = {token};
+	char limit_s[24];
+	const char *params[2] = {token, limit_s};
 	PGresult *res = NULL;
 	struct pub_hello h = {.service = true};
+	int64_t total = 0;
 	int r;
 
-	r = wr_db_exec(&st->db, service_hello_sql, 1, params, PGRES_TUPLES_OK, &res, reterr);
+	snprintf(limit_s, sizeof(limit_s), "%lld", (long long) st->max_service_mobs);
+	r = wr_db_exec(&st->db, service_hello_sql, 2, params, PGRES_TUPLES_OK, &res, reterr);
 	if (r < 0)
 		return r;
-	if (PQntuples(res) == 0 || PQnfields(res) != 4) {
+	if (PQntuples(res) == 0 || PQnfields(res) != 6) {
 		r = wr_error_set(reterr, -EACCES, "unauthorized", "invalid, expired or revoked token");
 		goto out;
 	}
 	snprintf(h.token_hash, sizeof(h.token_hash), "%s", PQgetvalue(res, 0, 0));
-	for (int i = 0; i < PQntuples(res) && h.nmobs < PUB_MAX_MOBS; i++) {
+	h.mobs = wr_xcalloc((size_t) PQntuples(res), sizeof(*h.mobs));
+	for (int i = 0; i < PQntuples(res); i++) {
+		struct pub_hello_mob *m = &h.mobs[h.nmobs];
+
 		if (PQgetisnull(res, i, 1))
 			continue;
-		if (wr_db_get_i64(res, i, 1, &h.mobs[h.nmobs]) < 0 ||
-		    wr_db_get_i64(res, i, 2, &h.mob_rooms[h.nmobs]) < 0 ||
-		    wr_db_get_i64(res, i, 3, &h.room_heads[h.nmobs]) < 0) {
+		if (wr_db_get_i64(res, i, 1, &m->id) < 0 || wr_db_get_i64(res, i, 2, &m->room) < 0 ||
+		    wr_db_get_i64(res, i, 3, &m->room_head) < 0 || wr_db_get_i64(res, i, 5, &total) < 0) {
 			r = wr_error_set(reterr, -EBADMSG, "database", "service hello returned an unexpected row");
 			goto out;
 		}
+		m->alive = strcmp(PQgetvalue(res, i, 4), "t") == 0;
 		h.nmobs++;
 	}
 	if (h.nmobs == 0) {
-		r = wr_error_set(reterr, -ENOENT, "unauthorized", "this service token drives no living mob");
+		r = wr_error_set(reterr, -ENOENT, "unauthorized", "this service token drives no mob");
 		goto out;
 	}
+	h.left_out = total > (int64_t) h.nmobs ? (size_t) (total - (int64_t) h.nmobs) : 0;
 	*ret = h;
+	h.mobs = NULL;
 out:
+	pub_hello_done(&h);
+	PQclear(res);
+	return r;
+}
+
+/*
+ * issue 13: the service resume (drive.c), all its rooms in one statement:
+ * $1 streams, $2 positions, $3 heads; $4 living mobs, $5 their rooms.
+ */
+static const char service_replayable_sql[] =
+	"SELECT r.after = r.head OR ("
+	" EXISTS (SELECT 1 FROM event_streams es JOIN event_log e ON e.event_id = es.event_id"
+	"  WHERE es.stream = r.stream AND es.seq = r.after + 1)"
+	" AND EXISTS (SELECT 1 FROM unnest($4::bigint[], $5::bigint[]) AS d(mob, room)"
+	"  WHERE 'room:' || d.room = r.stream AND NOT EXISTS ("
+	"   SELECT 1 FROM event_streams es JOIN event_log e ON e.event_id = es.event_id"
+	"   WHERE es.stream = r.stream AND es.seq > r.after AND es.seq <= r.head"
+	"   AND e.type IN ('MobArrived', 'MobRespawned') AND e.payload->>'mob_id' = d.mob::text)))"
+	" FROM unnest($1::text[], $2::bigint[], $3::bigint[]) WITH ORDINALITY AS r(stream, after, head, i)"
+	" ORDER BY r.i";
+
+static void
+array_str(struct wr_strbuf *sb, const char *s);
+
+static void
+array_i64(struct wr_strbuf *sb, const int64_t *v, size_t n)
+{
+	wr_strbuf_puts(sb, "{");
+	for (size_t i = 0; i < n; i++)
+		wr_strbuf_printf(sb, "%s%lld", i ? "," : "", (long long) v[i]);
+	wr_strbuf_puts(sb, "}");
+}
+
+int
+pub_store_service_replayable(struct pub_store *st, const char *const *streams, const int64_t *after,
+			     const int64_t *head, size_t n, const int64_t *mobs, const int64_t *rooms, size_t nm,
+			     bool *ret, struct wr_error *reterr)
+{
+	struct wr_strbuf sb[5] = {WR_STRBUF_INIT, WR_STRBUF_INIT, WR_STRBUF_INIT, WR_STRBUF_INIT, WR_STRBUF_INIT};
+	const char *params[5];
+	PGresult *res = NULL;
+	int r;
+
+	wr_strbuf_puts(&sb[0], "{");
+	for (size_t i = 0; i < n; i++) {
+		wr_strbuf_puts(&sb[0], i ? "," : "");
+		array_str(&sb[0], streams[i]);
+		ret[i] = false;
+	}
+	wr_strbuf_puts(&sb[0], "}");
+	array_i64(&sb[1], after, n);
+	array_i64(&sb[2], head, n);
+	array_i64(&sb[3], mobs, nm);
+	array_i64(&sb[4], rooms, nm);
+	for (int i = 0; i < 5; i++)
+		params[i] = wr_strbuf_str(&sb[i]);
+	r = wr_db_exec(&st->db, service_replayable_sql, 5, params, PGRES_TUPLES_OK, &res, reterr);
+	if (r >= 0 && (PQntuples(res) != (int) n || PQnfields(res) != 1))
+		r = wr_error_set(reterr, -EBADMSG, "database", "service resume query returned %d rows for %zu streams",
+				 PQntuples(res), n);
+	for (size_t i = 0; r >= 0 && i < n; i++)
+		ret[i] = strcmp(PQgetvalue(res, (int) i, 0), "t") == 0;
+	PQclear(res);
+	for (int i = 0; i < 5; i++)
+		wr_strbuf_done(&sb[i]);
+	return r;
+}
+
+/* issue 13: where a dead mob comes back, and that room's position at its death. */
+static const char mob_spawn_sql[] =
+	"SELECT x.room, coalesce((SELECT seq FROM event_streams"
+	" WHERE stream = 'room:' || x.room AND event_id <= $2 ORDER BY seq DESC LIMIT 1), 0)"
+	" FROM (SELECT coalesce(m.spawn_room_id, m.room_id) AS room FROM mobs m WHERE m.id = $1) x";
+
+int
+pub_store_mob_spawn(struct pub_store *st, int64_t mob, int64_t event_id, int64_t *ret_room, int64_t *ret_pos,
+		    struct wr_error *reterr)
+{
+	char mob_s[24], id_s[24];
+	const char *params[2] = {mob_s, id_s};
+	PGresult *res = NULL;
+	int r;
+
+	snprintf(mob_s, sizeof(mob_s), "%lld", (long long) mob);
+	snprintf(id_s, sizeof(id_s), "%lld", (long long) event_id);
+	r = wr_db_exec(&st->db, mob_spawn_sql, 2, params, PGRES_TUPLES_OK, &res, reterr);
+	if (r < 0)
+		return r;
+	if (PQntuples(res) != 1)
+		r = wr_error_set(reterr, -ENOENT, "database", "no mob %lld", (long long) mob);
+	else if (wr_db_get_i64(res, 0, 0, ret_room) < 0 || wr_db_get_i64(res, 0, 1, ret_pos) < 0)
+		r = wr_error_set(reterr, -EBADMSG, "database", "mob spawn query returned an unexpected row");
 	PQclear(res);
 	return r;
 }
