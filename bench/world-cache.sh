@@ -61,8 +61,9 @@ for a in "$@"; do
 	esac
 done
 
-[ "$DRAIN" = 0 ] || [ -x "$OLD_BUILD/worker/wr-worker" ] && [ -d "$OLD_SRC/migrations" ] ||
+if [ "$DRAIN" != 0 ] && { [ ! -x "$OLD_BUILD/worker/wr-worker" ] || [ ! -d "$OLD_SRC/migrations" ]; }; then
 	die "--drain wants --old-build=DIR and --old-src=DIR"
+fi
 bench_dir "$WRCTL" "$BUILD/worker/wr-worker"
 WRCTL=$DIR/bin/wrctl
 if [ "$DRAIN" != 0 ]; then
