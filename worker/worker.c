@@ -140,8 +140,11 @@ claim(struct worker *w, struct wr_error *reterr)
 
 	/* A notify lost to a failed round trip only delays listeners to their backstop. */
 	/* A claim of 1 isolates a failure: heads only (see recover()). */
-	r = worker_store_claim(&w->db, w->next_batch, w->next_batch > 1 ? WORKER_RUN_MAX : 1, WORKER_MAX_BATCH,
-			       pending_notify(w, &nf), &res, reterr);
+	r = worker_store_claim(&w->db, w->next_batch,
+			       w->next_batch <= 1   ? 1
+			       : w->cfg.run_max > 0 ? w->cfg.run_max
+						    : WORKER_RUN_MAX,
+			       WORKER_MAX_BATCH, pending_notify(w, &nf), &res, reterr);
 	notify_sent(w);
 	if (r < 0)
 		return r;

@@ -56,7 +56,7 @@
  * the character, the actor's later actions in the batch stay queued too.  A
  * claim of 1 (after a failed batch) takes heads only, to pin a failure.
  */
-#define WORKER_RUN_MAX 8
+#define WORKER_RUN_MAX 8 /* run-max's default */
 /* Actors whose later actions in the batch stay queued. */
 struct worker_held {
 	char keys[2 * WORKER_MAX_BATCH][64];
@@ -70,6 +70,7 @@ struct worker_config {
 	char *database_url;
 	bool check_world;     /* WR_WORKER_CHECK_WORLD: each batch also loads the whole document and compares (tests) */
 	int64_t batch_max;    /* largest claim */
+	int64_t run_max;      /* an actor's actions one batch may claim (0: WORKER_RUN_MAX) */
 	int64_t backstop_ms;  /* wake up even without NOTIFY */
 	int64_t max_attempts; /* transient failures before dead-lettering */
 	int64_t max_replans;  /* stale re-plans before rejecting */
