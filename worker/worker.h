@@ -56,7 +56,7 @@
  * the character, the actor's later actions in the batch stay queued too.  A
  * claim of 1 (after a failed batch) takes heads only, to pin a failure.
  */
-#define WORKER_RUN_MAX 8 /* run-max's default */
+#define WORKER_RUN_MAX 32 /* run-max's default */
 /* Actors whose later actions in the batch stay queued. */
 struct worker_held {
 	char keys[2 * WORKER_MAX_BATCH][64];
