@@ -209,6 +209,7 @@ connect_now(struct wr_db *db, struct wr_error *reterr)
 		}
 		PQclear(res);
 	}
+	db->connects++;
 	return 0;
 }
 
@@ -362,6 +363,7 @@ wr_db_connect_poll(struct wr_db *db, struct wr_error *reterr)
 		db->round_trips++;
 		if (!db->session_sql) {
 			db->phase = WR_DB_READY;
+			db->connects++;
 			return 0;
 		}
 		if (!PQsendQuery(db->conn, db->session_sql))
@@ -376,6 +378,7 @@ wr_db_connect_poll(struct wr_db *db, struct wr_error *reterr)
 		if (!res) {
 			db->round_trips++;
 			db->phase = WR_DB_READY;
+			db->connects++;
 			return 0;
 		}
 		if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -428,6 +431,15 @@ is_prepared(const struct wr_db *db, const char *name)
 	return false;
 }
 
+/* A name prepared on this connection.  Past WR_DB_MAX_PREPARED it is not
+ * remembered, and a statement of that name then runs unnamed (its sql). */
+static void
+remember_prepared(struct wr_db *db, const char *name)
+{
+	if (!is_prepared(db, name) && db->nprepared < WR_DB_MAX_PREPARED)
+		db->prepared[db->nprepared++] = name;
+}
+
 #define MAX_PIPELINE 64
 
 int
@@ -449,19 +461,23 @@ wr_db_pipeline(struct wr_db *db, struct wr_db_stmt *stmts, size_t n, struct wr_e
 	if (!PQenterPipelineMode(db->conn))
 		return set_pg_error(reterr, db->conn, NULL, "could not enter pipeline mode");
 	for (size_t i = 0; i < n; i++) {
+		const struct wr_db_stmt *st = &stmts[i];
 		int sent;
 
-		parsing[i] = stmts[i].name && !is_prepared(db, stmts[i].name) && db->nprepared < WR_DB_MAX_PREPARED;
-		if (parsing[i])
-			sent = PQsendPrepare(db->conn, stmts[i].name, stmts[i].sql, stmts[i].nparams, NULL) &&
-			       PQsendQueryPrepared(db->conn, stmts[i].name, stmts[i].nparams, stmts[i].params, NULL,
-						   NULL, 0);
-		else if (stmts[i].name && is_prepared(db, stmts[i].name))
-			sent = PQsendQueryPrepared(db->conn, stmts[i].name, stmts[i].nparams, stmts[i].params, NULL,
-						   NULL, 0);
+		/* prepare: only the Parse (the owner prepares ahead, e.g. the
+		 * worker's statements right after a connect); a name not yet
+		 * prepared here: Parse, then Bind/Execute in the same round trip. */
+		parsing[i] =
+			st->name && !st->prepare && !is_prepared(db, st->name) && db->nprepared < WR_DB_MAX_PREPARED;
+		if (st->name && st->prepare)
+			sent = PQsendPrepare(db->conn, st->name, st->sql, st->nparams, NULL);
+		else if (parsing[i])
+			sent = PQsendPrepare(db->conn, st->name, st->sql, st->nparams, NULL) &&
+			       PQsendQueryPrepared(db->conn, st->name, st->nparams, st->params, NULL, NULL, 0);
+		else if (st->name)
+			sent = PQsendQueryPrepared(db->conn, st->name, st->nparams, st->params, NULL, NULL, 0);
 		else
-			sent = PQsendQueryParams(db->conn, stmts[i].sql, stmts[i].nparams, NULL, stmts[i].params, NULL,
-						 NULL, 0);
+			sent = PQsendQueryParams(db->conn, st->sql, st->nparams, NULL, st->params, NULL, NULL, 0);
 		if (!sent) {
 			r = set_pg_error(reterr, db->conn, NULL, "could not send query");
 			failed = true;
@@ -494,7 +510,7 @@ wr_db_pipeline(struct wr_db *db, struct wr_db_stmt *stmts, size_t n, struct wr_e
 				goto out_broken;
 			}
 			if (PQresultStatus(res) == PGRES_COMMAND_OK)
-				db->prepared[db->nprepared++] = stmts[i].name;
+				remember_prepared(db, stmts[i].name);
 			else if (!failed) {
 				r = set_pg_error(reterr, db->conn, res, "could not prepare");
 				failed = true;
@@ -521,8 +537,11 @@ wr_db_pipeline(struct wr_db *db, struct wr_db_stmt *stmts, size_t n, struct wr_e
 				failed = true;
 			}
 			PQclear(res);
-		} else
+		} else {
 			stmts[i].res = res;
+			if (stmts[i].name && stmts[i].prepare)
+				remember_prepared(db, stmts[i].name);
+		}
 		/* Each command's results end with a NULL. */
 		for (;;) {
 			if ((r = await_result(db, deadline, reterr)) < 0)

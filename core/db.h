@@ -26,6 +26,8 @@ struct wr_db {
 	char *appname;        /* from malloc() */
 	char *session_sql;    /* from malloc(), may be NULL: run after every (re)connect */
 	uint64_t round_trips; /* client-server round trips since wr_db_init */
+	uint64_t connects;    /* connections made since wr_db_init (prepared statements live in one) */
+	uint64_t prepared_at; /* the owner's: the connects value its statements were prepared at */
 	int timeout_ms;       /* client-side bound on one call's round trips, 0 = none (wr_db_timeout_ms) */
 	int phase;            /* WR_DB_READY, or an asynchronous connect in progress (wr_db_start) */
 	int64_t deadline;     /* wr_mono_ms() by which an asynchronous connect must be done */
@@ -120,8 +122,15 @@ struct wr_db_stmt {
 	int nparams;
 	const char *const *params;
 	ExecStatusType expect;
-	PGresult *res;    /* OUT: set on success, PQclear() it */
-	const char *name; /* NULL: unnamed, parsed and planned on every call */
+	PGresult *res; /* OUT: set on success, PQclear() it */
+	/* A named prepared statement (issue 16), a string literal naming sql.
+	 * Without prepare: the first pipeline that runs it on a connection also
+	 * prepares it (Parse, in the same round trip), later ones only bind and
+	 * execute it.  With prepare: sql is only prepared under name (nparams
+	 * parameters, types from sql; expect PGRES_COMMAND_OK), as an owner does
+	 * ahead of use.  NULL: sql is parsed and run unnamed. */
+	const char *name;
+	bool prepare;
 };
 
 /*

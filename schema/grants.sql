@@ -33,6 +33,8 @@ GRANT INSERT, UPDATE, DELETE ON action_queue, dead_actions, event_log, event_str
 -- DETACH, DROP) needs the owner, like wrctl migrate.
 GRANT INSERT ON journal_batches, action_journal TO wr_worker;
 GRANT UPDATE ON instances, rooms, exits TO wr_worker;
+-- The cached static world (issue 16, 0022): a worker stores the version it loads, for the journal.
+GRANT INSERT ON world_static TO wr_worker;
 -- The living world (issue 12): the zone's runtime row, written by the trigger on ZoneReset events.
 GRANT INSERT, UPDATE, DELETE ON zone_runtime TO wr_worker;
 

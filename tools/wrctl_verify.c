@@ -69,6 +69,7 @@ enum { A_OUTCOME = 17, A_BATCH = 18, A_V = 19 };
 
 struct verify {
 	struct wr_db db;
+	struct worker_world world; /* the static world the batches name (worker/world.c) */
 	struct game_state *state;
 	struct game_outcome *out;
 	struct batch *b;
@@ -416,7 +417,7 @@ run_chunk(struct verify *v, PGresult *bres, struct wr_error *reterr)
 					 batch, PQgetvalue(bres, i, 6), WRCTL_JOURNAL_VERSION);
 			break;
 		}
-		r = worker_decode_state(PQgetvalue(bres, i, 3), v->state, &doc, reterr);
+		r = worker_decode_state_db(&v->db, &v->world, PQgetvalue(bres, i, 3), v->state, &doc, reterr);
 		if (r < 0)
 			break;
 		v->b->counters.n = 0;
@@ -584,6 +585,7 @@ out:
 	free(v.out);
 	free(v.b);
 	free(v.act);
+	worker_world_done(&v.world);
 	wr_db_done(&v.db);
 	return rc;
 }
@@ -607,6 +609,7 @@ wrctl_rerun_batch(struct wr_db *db, int64_t batch, int64_t upto_ord, struct game
 		" FROM action_journal WHERE batch_id = $1::bigint AND ($2::bigint < 0 OR ord <= $2::bigint) ORDER BY ord";
 	struct game_outcome *out = wr_xcalloc(1, sizeof(*out));
 	struct worker_action *a = wr_xcalloc(1, sizeof(*a));
+	struct worker_world world = {0}; /* the doc keeps what it borrows of it */
 	PGresult *bres = NULL, *ares = NULL;
 	char bs[24], os[24];
 	const char *p[2] = {bs, os};
@@ -628,7 +631,7 @@ wrctl_rerun_batch(struct wr_db *db, int64_t batch, int64_t upto_ord, struct game
 				 " reads %d",
 				 batch, PQgetvalue(bres, 0, 2), WRCTL_JOURNAL_VERSION);
 	if (r >= 0)
-		r = worker_decode_state(PQgetvalue(bres, 0, 1), st, ret_doc, reterr);
+		r = worker_decode_state_db(db, &world, PQgetvalue(bres, 0, 1), st, ret_doc, reterr);
 	if (r >= 0)
 		r = wr_db_exec(db, sql_one, 2, p, PGRES_TUPLES_OK, &ares, reterr);
 	for (int i = 0; r >= 0 && i < PQntuples(ares); i++) {
@@ -657,6 +660,7 @@ wrctl_rerun_batch(struct wr_db *db, int64_t batch, int64_t upto_ord, struct game
 	PQclear(ares);
 	free(out);
 	free(a);
+	worker_world_done(&world);
 	if (r < 0 && *ret_doc) {
 		json_object_put(*ret_doc);
 		*ret_doc = NULL;

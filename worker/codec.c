@@ -652,7 +652,8 @@ decode_lists(struct json_object *doc, struct game_state *st, struct wr_error *re
 }
 
 int
-worker_decode_state(const char *json, struct game_state *st, struct json_object **ret_doc, struct wr_error *reterr)
+worker_decode_state(const char *json, const struct worker_world *world, struct game_state *st,
+		    struct json_object **ret_doc, int64_t *ret_world, struct wr_error *reterr)
 {
 	struct json_object *doc = NULL, *rooms, *chars;
 	size_t n;
@@ -661,6 +662,12 @@ worker_decode_state(const char *json, struct game_state *st, struct json_object 
 	r = wr_json_parse(json, strlen(json), 16, &doc, reterr);
 	if (r < 0)
 		return r;
+	if (ret_world)
+		*ret_world = worker_world_of(doc);
+	/* The static members, from the cached world (world.c). */
+	r = worker_world_merge(world, doc, reterr);
+	if (r < 0)
+		goto fail;
 	rooms = wr_json_member(doc, "rooms", json_type_array);
 	chars = wr_json_member(doc, "characters", json_type_array);
 	if (!rooms || !chars) {

@@ -15,6 +15,11 @@
  * at the head of the next claim's pipeline (or alone when the worker stops):
  * a notifying transaction holds PostgreSQL's notify lock through its commit
  * flush, and inside the batch that serialised every worker's commit.
+ *
+ * The hot statements (claim, lock+load, commit, the notifies, the idle
+ * query) are prepared once per connection, right after it is made
+ * (worker_store_open, worker_store_reset), in one pipelined round trip:
+ * a batch sends only their names and parameters.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -31,10 +36,10 @@ static const char *const session_sql =
 	" SET idle_in_transaction_session_timeout = '5s'; SET client_min_messages = warning";
 
 /* $1 k -> claimed rows, columns in codec.c's COL_* order */
-static const char *const sql_claim =
-	"SELECT id, actor_key, verb, args::text, plan::text, instance_id, lock_rooms::text,"
-	" lock_characters::text, lock_items::text, seed, command_id, attempts, replans, account_id,"
-	" created_at::text, lock_mobs::text, lock_instances::text FROM wr_claim($1)";
+#define SQL_CLAIM                                                                                    \
+	"SELECT id, actor_key, verb, args::text, plan::text, instance_id, lock_rooms::text,"         \
+	" lock_characters::text, lock_items::text, seed, command_id, attempts, replans, account_id," \
+	" created_at::text, lock_mobs::text, lock_instances::text FROM wr_claim($1)"
 
 /*
  * The lock phase.  Tests build a second worker with another function here
@@ -46,20 +51,92 @@ static const char *const sql_claim =
 #endif
 
 /* $1..$5 bigint[] of instances, rooms, characters, mobs, items to lock, $6 jsonb
- * of what to read unlocked (schema/functions/wr_lock_load.sql) -> one jsonb */
-static const char *const sql_lock_load = "SELECT " WR_LOCK_LOAD_FN
-					 "($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[],"
-					 " $6::jsonb)::text";
+ * of what to read unlocked (schema/functions/wr_lock_load.sql)-> one json text */
+#define SQL_LOCK_LOAD                                                            \
+	"SELECT " WR_LOCK_LOAD_FN                                                \
+	"($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[]," \
+	" $6::jsonb)::text"
+
+/* The same, as before the cached world: WR_WORKER_CHECK_WORLD only (tests). */
+static const char *const sql_lock_load_full =
+	"SELECT wr_lock_load_full($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::jsonb)::text";
+
+/* $1 version (NULL: the current one) -> version, the static world's document */
+static const char *const sql_world = "SELECT o_version, o_doc FROM wr_world_static($1::bigint)";
 
 /* $1 batch jsonb -> events written */
-static const char *const sql_commit_batch = "SELECT wr_commit_batch($1::jsonb)";
+#define SQL_COMMIT_BATCH "SELECT wr_commit_batch($1::jsonb)"
 
 /* -> ms until the next queued action is due (<= 0: due now), NULL if none */
-static const char *const sql_next_due =
-	"SELECT (extract(epoch FROM min(run_at) - clock_timestamp()) * 1000)::bigint FROM action_queue";
+#define SQL_NEXT_DUE "SELECT (extract(epoch FROM min(run_at) - clock_timestamp()) * 1000)::bigint FROM action_queue"
 
 /* $1 ids bigint[], $2 error, $3 max attempts -> actions dead-lettered */
 static const char *const sql_failed = "SELECT wr_action_failed($1::bigint[], $2, $3::integer)";
+
+/* The prepared statements, by name. */
+enum prep {
+	PREP_CLAIM,
+	PREP_LOCK_LOAD,
+	PREP_COMMIT,
+	PREP_NOTIFY_EVENTS,
+	PREP_NOTIFY_ACTIONS,
+	PREP_NEXT_DUE,
+	_PREP_MAX
+};
+
+static const struct {
+	const char *name, *sql;
+	int nparams;
+} preps[_PREP_MAX] = {
+	[PREP_CLAIM] = {"wr_claim", SQL_CLAIM, 1},
+	[PREP_LOCK_LOAD] = {"wr_lock_load", SQL_LOCK_LOAD, _STORE_LOCK_MAX + 1},
+	[PREP_COMMIT] = {"wr_commit_batch", SQL_COMMIT_BATCH, 1},
+	[PREP_NOTIFY_EVENTS] = {"wr_notify_events", "SELECT pg_notify('" EVENTS_CHANNEL "', $1)", 1},
+	[PREP_NOTIFY_ACTIONS] = {"wr_notify_actions", "SELECT pg_notify('" CHANNEL "', '')", 0},
+	[PREP_NEXT_DUE] = {"wr_next_due", SQL_NEXT_DUE, 0},
+};
+
+/*
+ * Prepares them all on a new connection (one round trip); nothing on one
+ * that has them.  Whatever this session had prepared goes first: after a
+ * failed batch (worker_store_reset) they are prepared again, so a statement
+ * whose plan can no longer be used (a migration changed a function's result
+ * type) or that is gone does not fail every batch after it.
+ */
+static int
+prepare(struct wr_db *db, struct wr_error *reterr)
+{
+	struct wr_db_stmt st[_PREP_MAX + 1];
+	int r;
+
+	if (db->prepared_at == db->connects)
+		return 0;
+	st[0] = (struct wr_db_stmt){.sql = "DEALLOCATE ALL", .expect = PGRES_COMMAND_OK};
+	db->nprepared = 0; /* core/db.c's record of what this connection has prepared goes too */
+	for (int i = 0; i < _PREP_MAX; i++)
+		st[i + 1] = (struct wr_db_stmt){.sql = preps[i].sql,
+						.nparams = preps[i].nparams,
+						.expect = PGRES_COMMAND_OK,
+						.name = preps[i].name,
+						.prepare = true};
+	r = wr_db_pipeline(db, st, _PREP_MAX + 1, reterr);
+	for (int i = 0; i <= _PREP_MAX; i++)
+		PQclear(st[i].res);
+	if (r == 0)
+		db->prepared_at = db->connects;
+	return r;
+}
+
+/* A statement that runs the prepared one. */
+static struct wr_db_stmt
+prepared(enum prep p, const char *const *params, ExecStatusType expect)
+{
+	return (struct wr_db_stmt){.sql = preps[p].sql,
+				   .nparams = preps[p].nparams,
+				   .params = params,
+				   .expect = expect,
+				   .name = preps[p].name};
+}
 
 int
 worker_store_open(struct wr_db *db, const char *url, struct wr_error *reterr)
@@ -72,7 +149,8 @@ worker_store_open(struct wr_db *db, const char *url, struct wr_error *reterr)
 	r = wr_db_init(db, url, appname, session_sql, reterr);
 	if (r < 0)
 		return r;
-	return wr_db_listen(db, CHANNEL, reterr);
+	r = wr_db_listen(db, CHANNEL, reterr);
+	return r < 0 ? r : prepare(db, reterr);
 }
 
 int
@@ -80,12 +158,16 @@ worker_store_reset(struct wr_db *db, struct wr_error *reterr)
 {
 	int r;
 
-	if (wr_db_connected(db) && wr_db_exec(db, "ROLLBACK", 0, NULL, PGRES_COMMAND_OK, NULL, reterr) == 0)
+	if (wr_db_connected(db) && wr_db_exec(db, "ROLLBACK", 0, NULL, PGRES_COMMAND_OK, NULL, reterr) == 0) {
+		db->prepared_at = 0; /* prepared again with the next claim (prepare) */
 		return 0;
+	}
 	r = wr_db_reconnect(db, reterr);
 	if (r < 0)
 		return r;
 	r = wr_db_listen(db, CHANNEL, reterr);
+	if (r >= 0)
+		r = prepare(db, reterr);
 	return r < 0 ? r : 1;
 }
 
@@ -101,12 +183,9 @@ notify_stmts(struct wr_db_stmt *st, const struct worker_store_notify *nf, const 
 	/* What it tells is already durable; its own commit need not wait for a flush. */
 	st[n++] = (struct wr_db_stmt){.sql = "SET LOCAL synchronous_commit TO off", .expect = PGRES_COMMAND_OK};
 	if (nf->streams)
-		st[n++] = (struct wr_db_stmt){.sql = "SELECT pg_notify('" EVENTS_CHANNEL "', $1)",
-					      .nparams = 1,
-					      .params = p,
-					      .expect = PGRES_TUPLES_OK};
+		st[n++] = prepared(PREP_NOTIFY_EVENTS, p, PGRES_TUPLES_OK);
 	if (nf->actions)
-		st[n++] = (struct wr_db_stmt){.sql = "SELECT pg_notify('" CHANNEL "', '')", .expect = PGRES_TUPLES_OK};
+		st[n++] = prepared(PREP_NOTIFY_ACTIONS, NULL, PGRES_TUPLES_OK);
 	st[n++] = (struct wr_db_stmt){.sql = "COMMIT", .expect = PGRES_COMMAND_OK};
 	return n;
 }
@@ -119,11 +198,14 @@ worker_store_claim(struct wr_db *db, int64_t k, const struct worker_store_notify
 	const char *p[1] = {ks};
 	const char *pn[1] = {nf && nf->streams ? nf->streams : ""};
 	struct wr_db_stmt st[7];
-	size_t n = notify_stmts(st, nf, pn);
-	int r;
+	size_t n;
+	int r = prepare(db, reterr);
 
+	if (r < 0)
+		return r;
+	n = notify_stmts(st, nf, pn);
 	st[n++] = (struct wr_db_stmt){.sql = "BEGIN", .expect = PGRES_COMMAND_OK};
-	st[n++] = (struct wr_db_stmt){.sql = sql_claim, .nparams = 1, .params = p, .expect = PGRES_TUPLES_OK};
+	st[n++] = prepared(PREP_CLAIM, p, PGRES_TUPLES_OK);
 	snprintf(ks, sizeof(ks), "%" PRId64, k);
 	r = wr_db_pipeline(db, st, n, reterr);
 	for (size_t i = 0; i + 1 < n; i++)
@@ -146,24 +228,35 @@ worker_store_notify(struct wr_db *db, const struct worker_store_notify *nf, stru
 
 	if (n == 0)
 		return 0;
-	r = wr_db_pipeline(db, st, n, reterr);
+	r = prepare(db, reterr);
+	if (r >= 0)
+		r = wr_db_pipeline(db, st, n, reterr);
 	for (size_t i = 0; i < n; i++)
 		PQclear(st[i].res);
 	return r;
 }
 
-int
-worker_store_lock_load(struct wr_db *db, const char *const locks[_STORE_LOCK_MAX], const char *reads, PGresult **ret,
-		       struct wr_error *reterr)
+/* full: the whole document (WR_WORKER_CHECK_WORLD), not prepared. */
+static int
+lock_load(struct wr_db *db, bool full, const char *const locks[_STORE_LOCK_MAX], const char *reads, PGresult **ret,
+	  struct wr_error *reterr)
 {
 	const char *p[_STORE_LOCK_MAX + 1];
+	struct wr_db_stmt st;
 	PGresult *res = NULL;
 	int r;
 
 	for (int i = 0; i < _STORE_LOCK_MAX; i++)
 		p[i] = locks[i];
 	p[_STORE_LOCK_MAX] = reads;
-	r = wr_db_exec(db, sql_lock_load, _STORE_LOCK_MAX + 1, p, PGRES_TUPLES_OK, &res, reterr);
+	st = prepared(PREP_LOCK_LOAD, p, PGRES_TUPLES_OK);
+	if (full)
+		st = (struct wr_db_stmt){.sql = sql_lock_load_full,
+					 .nparams = _STORE_LOCK_MAX + 1,
+					 .params = p,
+					 .expect = PGRES_TUPLES_OK};
+	r = wr_db_pipeline(db, &st, 1, reterr);
+	res = st.res;
 	if (r >= 0 && (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)))
 		r = wr_error_set(reterr, -EBADMSG, "internal", "lock_load returned no document");
 	if (r < 0) {
@@ -175,11 +268,35 @@ worker_store_lock_load(struct wr_db *db, const char *const locks[_STORE_LOCK_MAX
 }
 
 int
+worker_store_lock_load(struct wr_db *db, const char *const locks[_STORE_LOCK_MAX], const char *reads, PGresult **ret,
+		       struct wr_error *reterr)
+{
+	return lock_load(db, false, locks, reads, ret, reterr);
+}
+
+int
+worker_store_lock_load_full(struct wr_db *db, const char *const locks[_STORE_LOCK_MAX], const char *reads,
+			    PGresult **ret, struct wr_error *reterr)
+{
+	return lock_load(db, true, locks, reads, ret, reterr);
+}
+
+int
+worker_store_world(struct wr_db *db, int64_t version, PGresult **ret, struct wr_error *reterr)
+{
+	char vs[24];
+	const char *p[1] = {version > 0 ? vs : NULL};
+
+	snprintf(vs, sizeof(vs), "%" PRId64, version);
+	return wr_db_exec(db, sql_world, 1, p, PGRES_TUPLES_OK, ret, reterr);
+}
+
+int
 worker_store_commit(struct wr_db *db, const char *batch_json, struct wr_error *reterr)
 {
 	const char *p[1] = {batch_json};
 	struct wr_db_stmt st[2] = {
-		{.sql = sql_commit_batch, .nparams = 1, .params = p, .expect = PGRES_TUPLES_OK},
+		prepared(PREP_COMMIT, p, PGRES_TUPLES_OK),
 		{.sql = "COMMIT", .expect = PGRES_COMMAND_OK},
 	};
 	int r = wr_db_pipeline(db, st, 2, reterr);
@@ -194,7 +311,7 @@ worker_store_idle(struct wr_db *db, bool *ret_any, int64_t *ret_due_ms, struct w
 {
 	struct wr_db_stmt st[2] = {
 		{.sql = "ROLLBACK", .expect = PGRES_COMMAND_OK},
-		{.sql = sql_next_due, .expect = PGRES_TUPLES_OK},
+		prepared(PREP_NEXT_DUE, NULL, PGRES_TUPLES_OK),
 	};
 	int r = wr_db_pipeline(db, st, 2, reterr);
 

@@ -26,7 +26,8 @@ enum store_lock {
 /* Connects with the worker's session settings and listens for new actions. */
 int
 worker_store_open(struct wr_db *db, const char *url, struct wr_error *reterr);
-/* After a failed batch: rolls back, or reconnects (and listens again) when the
+/* After a failed batch: rolls back (the next claim prepares the hot
+ * statements again), or reconnects (and listens and prepares again) when the
  * connection is gone.  1 if it reconnected, 0 if it rolled back. */
 int
 worker_store_reset(struct wr_db *db, struct wr_error *reterr);
@@ -50,6 +51,14 @@ worker_store_notify(struct wr_db *db, const struct worker_store_notify *nf, stru
 int
 worker_store_lock_load(struct wr_db *db, const char *const locks[_STORE_LOCK_MAX], const char *reads, PGresult **ret,
 		       struct wr_error *reterr);
+/* The whole document, as before the cached world (tests/integration/
+ * wr_lock_load_full.sql), with the same arguments: WR_WORKER_CHECK_WORLD only. */
+int
+worker_store_lock_load_full(struct wr_db *db, const char *const locks[_STORE_LOCK_MAX], const char *reads,
+			    PGresult **ret, struct wr_error *reterr);
+/* wr_world_static(version) (0: the current one): one row (version, document text). */
+int
+worker_store_world(struct wr_db *db, int64_t version, PGresult **ret, struct wr_error *reterr);
 /* Round trip 3: wr_commit_batch(batch_json) and COMMIT. */
 int
 worker_store_commit(struct wr_db *db, const char *batch_json, struct wr_error *reterr);

@@ -30,6 +30,8 @@ _Static_assert(LOAD_INSTANCES == (int) STORE_LOCK_INSTANCES && LOAD_ITEMS == (in
 int
 worker_init(struct worker *w, struct wr_error *reterr)
 {
+	int r;
+
 	w->actions = wr_xcalloc(WORKER_MAX_BATCH, sizeof(*w->actions));
 	w->state = wr_xcalloc(1, sizeof(*w->state));
 	w->outcome = wr_xcalloc(1, sizeof(*w->outcome));
@@ -38,7 +40,13 @@ worker_init(struct worker *w, struct wr_error *reterr)
 	w->next_batch = 1;
 	w->room_cap = GAME_MAX_ROOMS;
 	w->notify = (struct wr_strbuf) WR_STRBUF_INIT;
-	return worker_store_open(&w->db, w->cfg.database_url, reterr);
+	if (getenv("WR_WORKER_CHECK_WORLD"))
+		w->cfg.check_world = true;
+	r = worker_store_open(&w->db, w->cfg.database_url, reterr);
+	if (r < 0)
+		return r;
+	/* The static world, before the first batch: a batch stays 3 round trips. */
+	return worker_world_load(&w->db, &w->world, 0, reterr);
 }
 
 /* The notify of the last commit, if not sent yet: with the next claim, or now. */
@@ -93,6 +101,7 @@ worker_done(struct worker *w)
 		log_warning("could not send the last batch's notification: %s", err.msg);
 	notify_sent(w);
 	wr_db_done(&w->db);
+	worker_world_done(&w->world);
 	free(w->actions);
 	free(w->state);
 	free(w->outcome);
@@ -290,6 +299,73 @@ swap_actions(struct worker_action *a, struct worker_action *b)
 }
 
 /*
+ * WR_WORKER_CHECK_WORLD (tests/integration/worker-world.sh): loads the whole
+ * document as wr_lock_load built it before the cached world, with the same
+ * arguments in the same transaction, and fails the batch unless every member
+ * the rules read equals the merged one.  Equal documents decode to the same
+ * game_state: the decoders are functions of the document alone.
+ */
+/* Not compared: fresh ids (a second nextval), the lock phase's own report,
+ * and what both documents build with the same SQL from rows nothing locks
+ * (a zone tick's zone, who is online), which other batches change between
+ * the two statements. */
+static const char *const check_skip[] = {"new_ids", "covered", "waited", "zone", "who"};
+
+static int
+check_world(struct worker *w, const char *const locks[_STORE_LOCK_MAX], const char *reads, struct wr_error *reterr)
+{
+	struct json_object *full = NULL;
+	PGresult *res = NULL;
+	int r = worker_store_lock_load_full(&w->db, locks, reads, &res, reterr);
+
+	if (r >= 0)
+		r = wr_json_parse(PQgetvalue(res, 0, 0), strlen(PQgetvalue(res, 0, 0)), 16, &full, reterr);
+	PQclear(res);
+	if (r < 0)
+		return r;
+	json_object_object_foreach (full, key, val) {
+		struct json_object *mine = NULL;
+		bool skipped = false;
+
+		for (size_t i = 0; i < WR_ELEMENTSOF(check_skip); i++)
+			skipped = skipped || strcmp(key, check_skip[i]) == 0;
+		if (skipped)
+			continue;
+		if (!json_object_object_get_ex(w->loaded, key, &mine) && val) {
+			r = wr_error_set(reterr, -EPROTO, "internal", "world check: member %s missing", key);
+			break;
+		}
+		if (json_object_equal(val, mine))
+			continue;
+		if (!json_object_is_type(val, json_type_array)) {
+			log_warning("world check: %s whole=%.1500s", key, json_object_to_json_string(val));
+			log_warning("world check: %s cached=%.1500s", key, json_object_to_json_string(mine));
+		}
+		/* The first differing row, to say what differs. */
+		for (size_t i = 0; json_object_is_type(val, json_type_array) &&
+				   json_object_is_type(mine, json_type_array) && i < json_object_array_length(val);
+		     i++) {
+			struct json_object *a = json_object_array_get_idx(val, i),
+					   *b = json_object_array_get_idx(mine, i);
+
+			if (!json_object_equal(a, b)) {
+				log_warning("world check: %s[%zu] whole=%.1500s", key, i,
+					    json_object_to_json_string(a));
+				log_warning("world check: %s[%zu] cached=%.1500s", key, i,
+					    json_object_to_json_string(b));
+				break;
+			}
+		}
+		r = wr_error_set(reterr, -EPROTO, "internal", "world check: member %s differs", key);
+		break;
+	}
+	json_object_put(full);
+	if (r >= 0)
+		log_info("world check: batch document equal (world %" PRId64 ")", w->world.version);
+	return r;
+}
+
+/*
  * Locks and loads what the first actions of the batch touch.  Returns how
  * many actions fit the lock-set and read limits (at least one); the rest
  * stay claimed but untouched, so they go back to the queue at commit.
@@ -336,9 +412,12 @@ lock_load(struct worker *w, int n, struct wr_error *reterr)
 		if (w->loaded)
 			json_object_put(w->loaded);
 		w->loaded = NULL;
-		r = worker_decode_state(PQgetvalue(res, 0, 0), w->state, &w->loaded, reterr);
+		/* The rows, with the cached world's static members (world.c). */
+		r = worker_decode_state_db(&w->db, &w->world, PQgetvalue(res, 0, 0), w->state, &w->loaded, reterr);
 		wr_strbuf_puts(&w->batch->state, PQgetvalue(res, 0, 0)); /* for the journal */
 	}
+	if (r >= 0 && w->cfg.check_world)
+		r = check_world(w, locks, wr_strbuf_str(&s[_STORE_LOCK_MAX]), reterr);
 	PQclear(res);
 	for (int i = 0; i <= _STORE_LOCK_MAX; i++)
 		wr_strbuf_done(&s[i]);
@@ -526,6 +605,9 @@ recover(struct worker *w, int n, const struct wr_error *err)
 	int r;
 
 	w->failures++;
+	/* A world loaded in the rolled-back batch may not be stored for the journal: load it again. */
+	if (w->world.fresh)
+		worker_world_done(&w->world);
 	r = worker_store_reset(&w->db, &e2);
 	if (r < 0) {
 		log_warning("could not reconnect to database: %s", e2.msg);
@@ -639,6 +721,7 @@ worker_run_batch(struct worker *w)
 	if (r < 0)
 		goto fail;
 	remember_notify(w, b);
+	w->world.fresh = false;
 	if (waited)
 		w->room_cap = w->room_cap / 2 < WORKER_MIN_ROOM_CAP ? WORKER_MIN_ROOM_CAP : w->room_cap / 2;
 	else if (deferred == 0 && w->room_cap < GAME_MAX_ROOMS)

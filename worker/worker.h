@@ -53,6 +53,7 @@
 
 struct worker_config {
 	char *database_url;
+	bool check_world;     /* WR_WORKER_CHECK_WORLD: each batch also loads the whole document and compares (tests) */
 	int64_t batch_max;    /* largest claim */
 	int64_t backstop_ms;  /* wake up even without NOTIFY */
 	int64_t max_attempts; /* transient failures before dead-lettering */
@@ -161,9 +162,20 @@ struct batch {
 	int64_t now_ms;
 };
 
+/* The static world a worker caches (world.c). */
+struct worker_world {
+	int64_t version;                          /* world_version it was built at; 0: none loaded */
+	struct json_object *doc;                  /* wr_world_static()'s document; NULL: none */
+	struct json_object *rooms, *items, *mobs; /* its maps by id, borrowed from doc */
+	/* Loaded since the last commit: wr_world_static() may have stored it in
+	 * the batch's transaction, so a rolled-back batch forgets it. */
+	bool fresh;
+};
+
 struct worker {
 	struct worker_config cfg;
 	struct wr_db db;
+	struct worker_world world;     /* the static world of the last batch */
 	struct worker_action *actions; /* WORKER_MAX_BATCH, from malloc() */
 	struct game_state *state;      /* from malloc() */
 	struct game_outcome *outcome;  /* from malloc() */
@@ -192,9 +204,13 @@ int
 worker_actor_char(const char *actor_key, int64_t *ret);
 int
 worker_decode_action(const PGresult *res, int row, struct worker_action *ret);
-/* Parses wr_lock_load()'s JSON into st; strings stay borrowed from *ret_doc. */
+/* Parses wr_lock_load()'s JSON into st, with the static members from world
+ * (world.c; NULL or a document from before 0022: none needed); strings stay
+ * borrowed from *ret_doc and world.  -ESTALE when the document needs another
+ * world version than world's: *ret_world (may be NULL) says which. */
 int
-worker_decode_state(const char *json, struct game_state *st, struct json_object **ret_doc, struct wr_error *reterr);
+worker_decode_state(const char *json, const struct worker_world *world, struct game_state *st,
+		    struct json_object **ret_doc, int64_t *ret_world, struct wr_error *reterr);
 /* Appends the rules' follow-up as one wr_commit_batch "followups" element. */
 void
 worker_encode_followup(struct wr_strbuf *sb, const struct game_followup *f, const struct worker_action *a,
@@ -297,6 +313,26 @@ worker_decode_spawns(struct json_object *doc, struct game_state *st);
 /* ,"spawned":[{id, template_id, instance_id, room_id, spawned_by}],"despawned":[{id, room_id, keep}] (wr_commit_spawns()). */
 void
 worker_encode_spawns(struct wr_strbuf *sb, const struct game_state *st);
+
+/* world.c: the cached static world */
+/* Replaces w's document by json (wr_world_static()'s). */
+int
+worker_world_set(struct worker_world *w, const char *json, struct wr_error *reterr);
+void
+worker_world_done(struct worker_world *w);
+/* The world version a lock_load document was built for; 0: a whole document. */
+int64_t
+worker_world_of(struct json_object *doc);
+/* Puts the cached static members into the document's rows (in place). */
+int
+worker_world_merge(const struct worker_world *w, struct json_object *doc, struct wr_error *reterr);
+/* Loads version (0: the current one) into w: one round trip. */
+int
+worker_world_load(struct wr_db *db, struct worker_world *w, int64_t version, struct wr_error *reterr);
+/* worker_decode_state(), loading the world version the document needs first when w holds another. */
+int
+worker_decode_state_db(struct wr_db *db, struct worker_world *w, const char *json, struct game_state *st,
+		       struct json_object **ret_doc, struct wr_error *reterr);
 
 /* worker.c */
 int

@@ -13,25 +13,30 @@
 -- Without reads.actions every aggregate is waited for, in the global order.
 -- Everything below about "locked" means what this transaction holds.
 --   instances:  the locked instances (their streams may be written)
---   rooms:      locked rooms with template text, exits (with the name of the
---               room each leads to for the rooms of reads.exit_names) and
---               who/what is present
---   characters: every locked character, up to 32 others per locked room (id,
---               name and room only), and the characters in reads.characters
+--   rooms:      locked rooms, only what changes: {id, script, doors: {dir:
+--               door state}, names: (the exits' rooms' names wanted, as
+--               reads.exit_names), mobs: [[id, template id]] (alive), items:
+--               [[id, template id, quantity, own name]]}.  Issue 16: the
+--               static rest (template text, flags, triggers on enter, exits)
+--               is the worker's cached world (wr_world_static.sql,
+--               worker/world.c merges it back)
+--   characters: every locked character, up to 32 others per locked room (a
+--               row of values: id, name, room and how they look), and the characters in reads.characters
 --               (with their description); the locked ones of reads.weights
 --               with their carried weight ("weighed"); possessions says whose
 --               items came along
 --   items:      the locked items ("locked": true) and, for display only, the
 --               items of reads.items, the first 64 things of each character of
 --               reads.possessions (worn first) and the first 32 things inside
---               each container of reads.contents; each with its template, and
---               containers with the weight and count of what is inside
---   mobs:       locked mobs and those of reads.mobs, with their description
---   coin:       the template new coin piles are made of (the first money one)
---   corpse:     the template corpses are made of (the first container with stats.corpse)
+--               each container of reads.contents; each with its template id
+--               (the template's members are cached), own name (NULL: the
+--               template's), and containers with the weight and count of what is inside
+--   mobs:       locked mobs and those of reads.mobs, with their template id
+--               (description, stats, a locked one's shop and loot are cached)
+--   combat:     reads.combat: the cached corpse template is wanted
+--   world:      world_version: the cached world these rows go with
 --   recall:     per instance of the locked rooms, its recall room and death penalty
---   (mobs: locked ones with their fight state, combat stats and resolved loot table;
---    a dead mob is in no room's list)
+--   (mobs: locked ones with their fight state; a dead mob is in no room's list)
 --   new_ids:    reads.new_ids fresh item ids, for rows the rules create
 --   counters:   last_seq of the instance:, room: and char: streams of locked aggregates
 --   who:        for the instances of reads.who, the 64 characters that acted
@@ -187,38 +192,21 @@ BEGIN
 	SELECT json_build_object(
 		'instances', coalesce((SELECT json_agg(i.id ORDER BY i.id) FROM instances i
 		                       WHERE i.id = ANY(p_instances)), '[]'),
+		-- Only what changes: the rest is the worker's cached world (wr_world_static.sql).
 		'rooms', coalesce((
 			SELECT json_agg(json_build_object(
-				'id', r.id, 'instance_id', r.instance_id, 'zone_id', t.zone_id, 'key', t.key,
-				'name', t.name, 'description', t.description, 'flags', to_json(t.flags),
-				'on_enter', t.on_enter,
+				'id', r.id,
 				'script', wr_room_script(r.id, p_reads ? 'new_mobs'), -- issue 13: triggers, flags, tags, sky, spawns
-				'exits', CASE WHEN r.id = ANY(r_exit_names)
-				         THEN coalesce((SELECT json_agg(json_build_object('dir', x.dir, 'to', x.to_room_id,
-				                                           'door', x.door, 'key', x.key_template_id,
-				                                           'door_name', x.door_name, 'to_name', tt.name) ORDER BY x.dir)
-				                        FROM exits x JOIN rooms tr ON tr.id = x.to_room_id
-				                        JOIN room_templates tt ON tt.id = tr.template_id
-				                        WHERE x.from_room_id = r.id), '[]')
-				         ELSE coalesce((SELECT json_agg(json_build_object('dir', x.dir, 'to', x.to_room_id,
-				                                           'door', x.door, 'key', x.key_template_id,
-				                                           'door_name', x.door_name) ORDER BY x.dir)
-				                        FROM exits x WHERE x.from_room_id = r.id), '[]') END,
-				'mobs', coalesce((SELECT json_agg(json_build_object('id', m.id, 'name', mt.name,
-				                                      'invisible', coalesce(mt.stats->'invisible' = 'true', false))
-				                                    ORDER BY m.id)
-				                  FROM mobs m JOIN mob_templates mt ON mt.id = m.template_id
-				                  WHERE m.room_id = r.id AND m.dead_at IS NULL), '[]'),
-				'items', coalesce((SELECT json_agg(json_build_object('id', i.id, 'name', coalesce(i.name, it.name),
-				                                      'kind', it.kind, 'quantity', i.quantity,
-				                                      'light', coalesce(it.stats->'light' = 'true', false),
-				                                      'invisible', coalesce(it.stats->'invisible' = 'true', false))
-				                                    ORDER BY i.id)
-				                   FROM items i JOIN item_templates it ON it.id = i.template_id
-				                   WHERE i.owner_room_id = r.id), '[]')
+				-- each exit's door state, by direction; names: the exits' rooms' names are wanted
+				'doors', (SELECT json_object_agg(x.dir, x.door) FROM exits x WHERE x.from_room_id = r.id),
+				'names', r.id = ANY(r_exit_names),
+				-- [id, template id] of the living mobs, [id, template id, quantity, own name] of the things
+				'mobs', (SELECT json_agg(json_build_array(m.id, m.template_id) ORDER BY m.id)
+				         FROM mobs m WHERE m.room_id = r.id AND m.dead_at IS NULL),
+				'items', (SELECT json_agg(json_build_array(i.id, i.template_id, i.quantity, i.name) ORDER BY i.id)
+				          FROM items i WHERE i.owner_room_id = r.id)
 			) ORDER BY r.id)
-			FROM rooms r JOIN room_templates t ON t.id = r.template_id
-			WHERE r.id = ANY(p_rooms)), '[]'),
+			FROM rooms r WHERE r.id = ANY(p_rooms)), '[]'),
 		'characters', coalesce((
 			-- Only what is needed of each: presence lists are the bulk of a batch.
 			SELECT json_agg(CASE
@@ -255,11 +243,13 @@ BEGIN
 				'carried_count', CASE WHEN c.id = ANY(r_possessions)
 				                      THEN (SELECT count(*) FROM items x
 				                            WHERE x.owner_character_id = c.id AND x.worn_slot IS NULL) END)
-				ELSE json_build_object('id', c.id, 'name', c.name, 'room_id', c.room_id,
-				                        'instance_id', c.instance_id, 'flags', to_json(c.flags),
-				                        'light', EXISTS (SELECT 1 FROM items li JOIN item_templates lt ON lt.id = li.template_id WHERE li.owner_character_id = c.id AND li.worn_slot IS NOT NULL AND lt.stats->'light' = 'true'),
-				                        'group_id', c.group_id, -- issue 17: shared experience
-				                        'in_world', c.in_world, 'afk', c.afk, 'title', c.title) END -- issue 17
+				-- Others present, for display: a row of values, not an object (issue 16:
+				-- they are most of a batch's document); worker/world.c names them
+				-- [id, name, room_id, instance_id, flags, light, group_id, in_world, afk, title].
+				ELSE json_build_array(c.id, c.name, c.room_id, c.instance_id, to_json(c.flags),
+				                      EXISTS (SELECT 1 FROM items li JOIN item_templates lt ON lt.id = li.template_id WHERE li.owner_character_id = c.id AND li.worn_slot IS NOT NULL AND lt.stats->'light' = 'true'),
+				                      c.group_id, -- issue 17: shared experience
+				                      c.in_world, c.afk, c.title) END -- issue 17
 				ORDER BY c.id)
 			FROM characters c
 			WHERE c.id = ANY(p_characters) OR c.id = ANY(r_characters)
@@ -283,59 +273,27 @@ BEGIN
 			), w AS (SELECT id, bool_or(locked) AS locked FROM want GROUP BY id)
 			SELECT json_agg(json_build_object(
 				'id', i.id, 'template_id', i.template_id, 'instance_id', i.instance_id,
-				'name', coalesce(i.name, t.name), 'named', i.name IS NOT NULL,
-				'description', t.description, 'kind', t.kind, 'slot', t.slot,
-				'damage', t.stats->>'damage', 'armor', wr_stat_int(t.stats, 'armor'),
-				'tags', to_jsonb(t.tags), -- issue 13: taxonomy tags
-				'worn_slot', i.worn_slot, 'state', i.container_state, 'stackable', t.stackable,
-				'weight', t.weight, 'capacity', t.capacity, 'quantity', i.quantity,
-				'light', coalesce(t.stats->'light' = 'true', false),
-				'invisible', coalesce(t.stats->'invisible' = 'true', false),
-				'fixture', coalesce(t.stats->'fixture' = 'true', false), -- issue 17: not takeable
+				'name', i.name, 'named', i.name IS NOT NULL, -- NULL: the template's (cached)
+				'worn_slot', i.worn_slot, 'state', i.container_state, 'quantity', i.quantity,
 				'owner_character_id', i.owner_character_id, 'owner_room_id', i.owner_room_id,
 				'owner_mob_id', i.owner_mob_id, 'owner_item_id', i.owner_item_id,
 				'locked', w.locked, 'contents', i.id = ANY(r_contents),
 				'contents_weight', CASE WHEN t.kind = 'container' THEN wr_weight_inside(NULL, i.id) ELSE 0 END,
 				'contents_count', CASE WHEN t.kind = 'container'
-				                       THEN (SELECT count(*) FROM items x WHERE x.owner_item_id = i.id) ELSE 0 END,
-				-- shops and food (issue 12, game/shop.c)
-				'value', t.value, 'heal', wr_stat_int(t.stats, 'heal'),
-				'drink', coalesce(t.stats->'drink' = 'true', false)
+				                       THEN (SELECT count(*) FROM items x WHERE x.owner_item_id = i.id) ELSE 0 END
 				) ORDER BY i.id)
 			FROM w JOIN items i ON i.id = w.id JOIN item_templates t ON t.id = i.template_id), '[]'),
+		-- A mob's template members (with a locked one's shop and loot) are cached.
 		'mobs', coalesce((
 			SELECT json_agg(json_build_object(
-				'id', m.id, 'name', t.name, 'description', t.description, 'room_id', m.room_id,
-				'level', t.level, 'hp', m.hp, 'max_hp', t.max_hp, 'instance_id', m.instance_id,
-				'invisible', coalesce(t.stats->'invisible' = 'true', false),
-				'locked', m.id = ANY(p_mobs), 'dead', m.dead_at IS NOT NULL,
+				'id', m.id, 'template_id', m.template_id, 'room_id', m.room_id, 'hp', m.hp,
+				'instance_id', m.instance_id, 'locked', m.id = ANY(p_mobs), 'dead', m.dead_at IS NOT NULL,
 				'hp_at_ms', (extract(epoch FROM m.hp_at) * 1000)::bigint, 'fighting', m.fighting_char,
-				'spawn_room', m.spawn_room_id, 'damage', t.stats->>'damage',
-				'armor', wr_stat_int(t.stats, 'armor'), 'xp', wr_stat_int(t.stats, 'xp'),
-				'gold_min', wr_stat_int(t.stats->'gold', 'min'), 'gold_max', wr_stat_int(t.stats->'gold', 'max'),
-				'respawn_ms', wr_stat_int(t.stats, 'respawn_s') * 1000,
-				'decay_ms', wr_stat_int(t.stats, 'corpse_decay_s') * 1000,
-				-- a locked shopkeeper's shop (issue 12, game/shop.c)
-				'shop', CASE WHEN m.id = ANY(p_mobs) THEN wr_shop(t.stats) END,
-				'poison', coalesce(t.stats->'poison' = 'true', false),
-				-- Only a locked mob can die: only its loot table is read.
-				'loot', CASE WHEN m.id = ANY(p_mobs) THEN coalesce((
-					SELECT json_agg(json_build_object('chance', wr_stat_int(l.value, 'chance'),
-						'template_id', lt.id, 'name', lt.name, 'description', lt.description,
-						'kind', lt.kind, 'slot', lt.slot, 'weight', lt.weight,
-						'stackable', lt.stackable, 'capacity', lt.capacity,
-						'damage', lt.stats->>'damage', 'armor', wr_stat_int(lt.stats, 'armor'))
-						ORDER BY l.ordinality)
-					FROM jsonb_array_elements(CASE WHEN jsonb_typeof(t.stats->'loot') = 'array'
-					                          THEN t.stats->'loot' ELSE '[]' END) WITH ORDINALITY l
-					JOIN item_templates lt ON lt.key = l.value->>'item'), '[]') END
+				'spawn_room', m.spawn_room_id
 				) ORDER BY m.id)
-			FROM mobs m JOIN mob_templates t ON t.id = m.template_id
+			FROM mobs m
 			WHERE m.id = ANY(p_mobs) OR m.id = ANY(r_mobs)), '[]'),
-		'corpse', CASE WHEN r_combat THEN (SELECT json_build_object('template_id', t.id, 'name', t.name, 'description', t.description,
-		                                     'kind', t.kind, 'weight', t.weight, 'capacity', t.capacity)
-		           FROM item_templates t WHERE t.kind = 'container' AND t.stats->'corpse' = 'true'
-		           ORDER BY t.id LIMIT 1) END,
+		'combat', r_combat, -- the corpse template (cached) is wanted
 		-- Where the characters of the locked rooms' instances respawn, and what death costs.
 		'recall', CASE WHEN r_combat THEN coalesce((
 			SELECT json_agg(json_build_object('instance_id', x.instance_id, 'room_id', x.id,
@@ -347,9 +305,8 @@ BEGIN
 			      WHERE 'recall' = ANY(rt.flags)
 			        AND rr.instance_id IN (SELECT instance_id FROM rooms WHERE id = ANY(p_rooms))
 			      ORDER BY rr.instance_id, rr.id) x), '[]') ELSE '[]' END,
-		'coin', (SELECT json_build_object('template_id', t.id, 'name', t.name, 'description', t.description,
-		                                   'kind', t.kind, 'weight', t.weight, 'stackable', t.stackable)
-		         FROM item_templates t WHERE t.kind = 'money' ORDER BY t.id LIMIT 1),
+		-- The cached world this document goes with (wr_world_static).
+		'world', (SELECT version FROM world_version),
 		'new_ids', CASE WHEN r_new > 0
 		                THEN (SELECT json_agg(nextval(pg_get_serial_sequence('items', 'id')))
 		                      FROM generate_series(1, least(r_new, 256)))

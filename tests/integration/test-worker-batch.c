@@ -3,7 +3,8 @@
  * test-worker-batch.c: drives the worker batch by batch against the database
  * in $WR_DATABASE_URL (started by worker-batch.sh) and reads its round-trip
  * counter: claim, lock+load and write+commit are 3 round trips whatever the
- * batch size.
+ * batch size.  The hot statements are prepared once per connection, and
+ * again on the new connection after the old one was lost.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,9 @@ static const char *const sql_enqueue =
 	" '{\"text\":\"batch\"}', jsonb_build_object('room', c.room_id), ARRAY[c.room_id], ARRAY[c.id],"
 	" instance_id => c.instance_id) ORDER BY c.id)"
 	" FROM (SELECT * FROM characters ORDER BY id LIMIT $1::int) c))";
+
+/* The worker's prepared statements (worker/store.c), on its own connection. */
+static const char *const sql_prepared = "SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'wr\\_%'";
 
 static int64_t
 count(struct worker *w, const char *sql)
@@ -52,6 +56,7 @@ main(void)
 		printf("Bail out! could not start the worker: %s\n", err.msg);
 		return 1;
 	}
+	tap_is_int(count(&w, sql_prepared), 6, "the hot statements are prepared on the connection");
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		char k[16];
 		const char *p[1] = {k};
@@ -72,6 +77,45 @@ main(void)
 		tap_is_int(count(&w, "SELECT count(*) FROM action_queue"), 0, "batch of %d: queue empty", sizes[i]);
 		tap_is_int(count(&w, "SELECT count(*) FROM event_log") - before_events, sizes[i],
 			   "batch of %d: one event per action", sizes[i]);
+	}
+	/* The connection is lost: the next batch reconnects and prepares again. */
+	{
+		char k[16] = "5";
+		const char *p[1] = {k};
+		uint64_t rt0;
+
+		/* Fails by design: the backend ends under the query. */
+		if (wr_db_exec(&w.db, "SELECT pg_terminate_backend(pg_backend_pid())", 0, NULL, PGRES_TUPLES_OK, NULL,
+			       NULL) == 0)
+			printf("# the backend outlived pg_terminate_backend\n");
+		tap_is_int(worker_run_batch(&w), 0, "connection lost: the worker reconnects");
+		tap_is_int(count(&w, sql_prepared), 6, "and prepares the hot statements again");
+		if (wr_db_exec(&w.db, sql_enqueue, 1, p, PGRES_TUPLES_OK, NULL, &err) < 0) {
+			printf("Bail out! could not enqueue: %s\n", err.msg);
+			return 1;
+		}
+		w.next_batch = 5;
+		rt0 = w.db.round_trips;
+		tap_is_int(worker_run_batch(&w), 5, "after the reconnect: a batch of 5 applied");
+		tap_is_int(w.db.round_trips - rt0, 3, "in 3 round trips");
+	}
+	/* A prepared statement gone (DISCARD ALL, a pooler): the batch fails, the next prepares them again. */
+	{
+		char k[16] = "5";
+		const char *p[1] = {k};
+
+		if (wr_db_exec(&w.db, "DEALLOCATE wr_claim", 0, NULL, PGRES_COMMAND_OK, NULL, &err) < 0) {
+			printf("Bail out! could not deallocate: %s\n", err.msg);
+			return 1;
+		}
+		tap_ok(worker_run_batch(&w) < 0, "the claim without its prepared statement fails");
+		if (wr_db_exec(&w.db, sql_enqueue, 1, p, PGRES_TUPLES_OK, NULL, &err) < 0) {
+			printf("Bail out! could not enqueue: %s\n", err.msg);
+			return 1;
+		}
+		w.next_batch = 5;
+		tap_is_int(worker_run_batch(&w), 5, "the next batch prepares them again and applies 5");
+		tap_is_int(count(&w, sql_prepared), 6, "all of them");
 	}
 	/* Idle: an empty claim costs the claim and its rollback, nothing more. */
 	{
