@@ -14,7 +14,8 @@
 #   - examples/invasion.py spawns a band, walks it to Alice and attacks her;
 #     Alice sees it all on her websocket; the band slips away after for_s
 #     (or dies at her hands first);
-#   - the zone's cap of 32 holds for a system's spawns (SpawnRefused);
+#   - the zone's cap of 32 holds for a system's spawns (SpawnRefused), and
+#     for a trigger's spawn in the same zone after them (one cap for both);
 #   - the journal re-runs it all with the same ids (wrctl verify).
 . "$WR_HOME/tests/lib/harness.sh"
 . "$WR_HOME/tests/lib/pubtest.sh"
@@ -171,6 +172,12 @@ ok $? "and refused when it runs: SpawnRefused"
 is "$(sql "SELECT count(*) FROM mobs WHERE spawned_by IS NOT NULL AND dead_at IS NULL")" 32 "the cap holds"
 r=$(get "$SVC" /v1/mobs)
 is "$(json 'len(d["mobs"])' "${r#* }")" 32 "GET /v1/mobs lists the 32"
+CAMP=$(room whisperwood.hunters_camp)
+sql "UPDATE characters SET room_id = $CAMP, fighting_mob = NULL, fight_id = NULL WHERE id = $A_ID" >/dev/null
+act "$ALICE" "blow horn"
+wait_sql "SELECT count(*) FROM event_log WHERE type = 'SpawnRefused' AND payload->>'trigger' = 'whisperwood.hunters_camp.horn'" 1 150
+ok $? "the hunters' horn (a trigger's spawn step in the same zone) is refused too: one cap for both"
+is "$(sql "SELECT count(*) FROM mobs WHERE spawned_by IS NOT NULL AND dead_at IS NULL")" 32 "still 32"
 
 # The journal re-runs every spawn with the same ids.
 wait_sql "SELECT count(*) FROM action_queue WHERE actor_key LIKE 'sys:%' AND run_at < now()" 0 60
