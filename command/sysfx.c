@@ -29,10 +29,12 @@
 #define SYS_AMOUNT_MAX 1000000000LL
 #define SYS_KEY_MAX 64
 #define SYS_REF_MAX 128
+#define SYS_FOR_S_MAX 86400 /* a spawn's stay: a day */
 
 static const char *const item_members[] = {"actor", "effect", "room", "character", "id", "delay_ms", "priority", NULL};
 /* A content step's members, less delay_ms: the command's own delay_ms schedules it. */
-static const char *const effect_members[] = {"do", "text", "amount", "room", "dir", "name", "item", NULL};
+static const char *const effect_members[] = {"do",   "text", "amount", "room",  "dir", "name",
+					     "item", "mob",  "count",  "for_s", NULL};
 
 static bool
 known(const char *const *list, const char *key)
@@ -119,16 +121,13 @@ check_effect(struct cmd_sys *s, struct json_object *e)
 		return refuse(
 			s, 400, "bad_input",
 			"effect: unknown effect \"%s\" (echo, tell, teleport, gold, item, open, close, lock, damage, "
-			"heal, set, clear)",
+			"heal, set, clear, spawn)",
 			kind);
 	if (fx == GAME_FX_SAY || fx == GAME_FX_EMOTE || fx == GAME_FX_CALL)
 		return refuse(
 			s, 422, "unsupported_effect",
 			"effect \"%s\" is a trigger's own (a mob's words, a room's trigger chain), not a system's",
 			kind);
-	/* Not yet: a spawn reserves mob ids and queues on its zone's chain (game/spawn.c); a system's action does neither. */
-	if (fx == GAME_FX_SPAWN)
-		return refuse(s, 422, "unsupported_effect", "effect \"spawn\" is not open to systems yet");
 	json_object_object_foreach (e, key, val) {
 		(void) val;
 		if (!known(effect_members, key))
@@ -160,6 +159,21 @@ check_effect(struct cmd_sys *s, struct json_object *e)
 			return -EINVAL;
 		return game_dir_from_string(v) < 0 ? refuse(s, 400, "bad_input", "effect: unknown direction \"%s\"", v)
 						   : 0;
+	case GAME_FX_SPAWN:
+		/* issue 13: as a trigger's spawn step (tools/wrctl_world_script.c): count 1..8, for_s 1..a day */
+		if (get_str(s, e, "effect: ", "mob", SYS_KEY_MAX, true, &v) < 0)
+			return -EINVAL;
+		if (json_object_object_get_ex(e, "count", &n) &&
+		    (!json_object_is_type(n, json_type_int) || json_object_get_int64(n) < 1 ||
+		     json_object_get_int64(n) > GAME_SPAWN_MAX))
+			return refuse(s, 400, "bad_input", "effect \"spawn\": \"count\" must be from 1 to %d",
+				      GAME_SPAWN_MAX);
+		if (json_object_object_get_ex(e, "for_s", &n) &&
+		    (!json_object_is_type(n, json_type_int) || json_object_get_int64(n) < 1 ||
+		     json_object_get_int64(n) > SYS_FOR_S_MAX))
+			return refuse(s, 400, "bad_input", "effect \"spawn\": \"for_s\" must be from 1 to %d",
+				      SYS_FOR_S_MAX);
+		return 0;
 	case GAME_FX_SET:
 	case GAME_FX_CLEAR:
 		if (get_str(s, e, "effect: ", "name", 32, true, &v) < 0)
@@ -217,6 +231,10 @@ cmd_sys_check(struct json_object *doc, const char *idempotency_key, struct cmd_s
 	s->effect = wr_json_member(doc, "effect", json_type_object);
 	if (check_effect(s, s->effect ? s->effect : json_object_object_get(doc, "effect")) < 0)
 		return -EINVAL;
+	/* A spawn queues on its zone's spawn chain (wr_sys_submit): a delay there would hold up the zone's spawns. */
+	if (s->delay_ms > 0 &&
+	    game_fx_from_string(json_object_get_string(json_object_object_get(s->effect, "do"))) == GAME_FX_SPAWN)
+		return refuse(s, 400, "bad_input", "a spawn runs at once: no \"delay_ms\"");
 	return 0;
 }
 

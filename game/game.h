@@ -692,13 +692,14 @@ struct game_zone {
 	size_t nrandom_rooms;
 };
 
-/* A mob a trigger spawned (OUT: the worker inserts its row, hp from its template, no spawn room). */
+/* A mob a trigger or a world system spawned (OUT: the worker inserts its row, hp from its template, no spawn room). */
 struct game_spawned {
 	int64_t id; /* one of new_mob_ids */
 	int64_t template_id;
 	int64_t instance_id;
 	int64_t room_id;
-	int64_t trigger; /* triggers.id: mobs.spawned_by "sys:trigger:<id>" */
+	int64_t trigger; /* triggers.id, or 0: a sys:<name> actor's spawn */
+	const char *by;  /* mobs.spawned_by: "sys:trigger:<id>" or "sys:<name>" (in the outcome's arena) */
 };
 
 /* A spawned mob that goes (OUT: what it carries falls to room_id's floor, then its row is deleted). */

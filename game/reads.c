@@ -146,7 +146,7 @@ game_reads(const struct game_action *a, struct game_reads *ret)
 		ret->new_ids += 1;
 		ret->item_rows += 1;
 		/* a spawn step (game/spawn.c: it names its zone): the new mobs' ids */
-		if (a->script > 0 && a->zone_id > 0)
+		if ((a->script > 0 || a->script == GAME_SCRIPT_SYS) && a->zone_id > 0) /* or a system's (sys_effect) */
 			ret->new_mobs = GAME_SPAWN_MAX;
 		break;
 	default:
@@ -182,7 +182,7 @@ game_queue_of(const struct game_action *a, struct game_queue *ret)
 		/* issue 13: a trigger's steps queue on the trigger's own chain, in order, so one
 		 * trigger's delayed step never holds up another's; a room's random roll and sky
 		 * news on the room's. */
-		if (a->script > 0 && a->zone_id > 0) /* a spawn step: its zone's chain (game/spawn.c) */
+		if ((a->script > 0 || a->script == GAME_SCRIPT_SYS) && a->zone_id > 0) /* a spawn: its zone's chain */
 			*ret = (struct game_queue){.chain = "spawn", .id = a->zone_id, .urgency = GAME_URGENCY_PLAYER};
 		else if (a->script > 0)
 			*ret = (struct game_queue){.chain = "trigger", .id = a->script, .urgency = GAME_URGENCY_PLAYER};

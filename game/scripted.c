@@ -407,7 +407,8 @@ random_roll(struct game_room *room, const struct game_env *env, struct game_outc
  * docs/http-api.md): the step the ingress checked and resolved, applied as a
  * trigger's would be, with the system's name where a trigger names itself.
  * No conditions, no next step; what needs the character present is skipped
- * without it, as for a trigger.
+ * without it, as for a trigger.  A spawn queues on its zone's spawn chain
+ * like a trigger's (a->zone_id), and its mobs are spawned_by "sys:<name>".
  */
 static int
 sys_effect(struct game_state *st, struct game_room *room, const struct game_action *a, const struct game_env *env,
@@ -416,9 +417,11 @@ sys_effect(struct game_state *st, struct game_room *room, const struct game_acti
 	struct game_script s = {.name = game_printf(out, "sys:%s", a->sys_name ? a->sys_name : "?"), .nfx = 1};
 	struct game_char *t = a->actor_char ? game_state_char(st, a->actor_char) : NULL;
 
-	if (!a->fx || a->fx->kind == GAME_FX_SAY || a->fx->kind == GAME_FX_EMOTE || a->fx->kind == GAME_FX_CALL ||
-	    a->fx->kind == GAME_FX_SPAWN)
-		return 0; /* refused by the ingress: a mob's, a room trigger's chain, a zone's spawn chain */
+	if (!a->fx || a->fx->kind == GAME_FX_SAY || a->fx->kind == GAME_FX_EMOTE || a->fx->kind == GAME_FX_CALL)
+		return 0; /* refused by the ingress: a mob's, a room trigger's chain */
+	/* A spawn (spawn.c) only from the zone's spawn chain (game_queue_of): the zone's count is then the truth. */
+	if (a->fx->kind == GAME_FX_SPAWN && (a->zone_id <= 0 || a->zone_id != room->zone_id))
+		return 0;
 	if (t && !t->locked)
 		t = NULL;
 	s.fx[0] = *a->fx;

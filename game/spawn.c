@@ -20,7 +20,10 @@
  *    worker moves those rows; nothing is made or destroyed), and it is dead
  *    until its row goes two rounds later (so whoever fights it stops, as
  *    when it dies at other hands).
- * The mobs.spawned_by column names the trigger ("sys:trigger:<id>").
+ * The mobs.spawned_by column names the trigger ("sys:trigger:<id>"), or the
+ * world system whose effect it was ("sys:<name>", issue 13: a sys:<name>
+ * actor's spawn, scripted.c sys_effect; its token may then drive them,
+ * wr_may_act()).
  */
 #include <string.h>
 
@@ -64,8 +67,10 @@ game_spawn(struct game_state *st, struct game_room *room, const struct game_scri
 	int32_t n = fx->count < 1 ? 1 : fx->count > GAME_SPAWN_MAX ? GAME_SPAWN_MAX : fx->count;
 	const char *name = fx->mob_name ? fx->mob_name : "something";
 	struct game_event *ev;
+	/* A trigger's (s->id) or a world system's (s->id 0, s->name "sys:<name>"). */
+	const char *by = s->id > 0 ? game_printf(out, "sys:trigger:%lld", (long long) s->id) : s->name;
 
-	if (fx->mob_tpl <= 0)
+	if (fx->mob_tpl <= 0 || !by)
 		return;
 	if (room->zone_spawned + n > GAME_SPAWN_ZONE_MAX) {
 		ev = spawn_event(out, "SpawnRefused", room, s);
@@ -95,6 +100,7 @@ game_spawn(struct game_state *st, struct game_room *room, const struct game_scri
 			.instance_id = room->instance_id,
 			.room_id = room->id,
 			.trigger = s->id,
+			.by = by,
 		};
 		if (room->nmobs < GAME_MAX_THINGS)
 			room->mobs[room->nmobs++] = (struct game_thing){.id = id, .name = name, .quantity = 1};
@@ -102,7 +108,7 @@ game_spawn(struct game_state *st, struct game_room *room, const struct game_scri
 		game_field_i64(ev, out, "mob_id", id);
 		game_field_i64(ev, out, "template_id", fx->mob_tpl);
 		game_field_str(ev, out, "name", name);
-		game_field_str(ev, out, "spawned_by", game_printf(out, "sys:trigger:%lld", (long long) s->id));
+		game_field_str(ev, out, "spawned_by", by);
 		if (fx->for_ms > 0)
 			game_field_i64(ev, out, "for_ms", fx->for_ms);
 		game_field_str(ev, out, "text", game_cap(game_printf(out, "%s appears.", name)));

@@ -267,12 +267,13 @@ worker_sys_rebind(struct worker_action *a)
 	s->fx.text = s->fx.text ? s->text : NULL;
 	s->fx.name = s->fx.name ? s->flag : NULL;
 	s->fx.item_name = s->fx.item_name ? s->item_name : NULL;
+	s->fx.mob_name = s->fx.mob_name ? s->mob_name : NULL; /* a spawn's */
 }
 
 /*
  * A sys:<name> actor's one effect (wr_sys_submit(), issue 13): "sys" its
  * name, "fx" the step resolved as a trigger's is (so decode_fx reads it the
- * same way), "rooms" a teleport's room.  The plan's JSON is freed after
+ * same way), "rooms" a teleport's room, "zone" a spawn's zone.  The plan's JSON is freed after
  * decoding: the strings are copied into a->sys.  It must come from the
  * system's own queue (a plan cannot speak for another system).
  */
@@ -291,9 +292,17 @@ worker_decode_sys_plan(struct json_object *plan, struct worker_action *a)
 	    !copy_str(s->text, sizeof(s->text), s->fx.text) || !copy_str(s->flag, sizeof(s->flag), s->fx.name) ||
 	    !copy_str(s->item_name, sizeof(s->item_name), s->fx.item_name))
 		return -EBADMSG;
-	/* Its queue is the system's, "sys:<name>" or "sys:<name>:later"; its events are the system's. */
-	if (strncmp(a->actor_key + 4, s->name, strlen(s->name)) != 0 ||
-	    (a->actor_key[4 + strlen(s->name)] && strcmp(a->actor_key + 4 + strlen(s->name), ":later") != 0))
+	/* Its queue is the system's, "sys:<name>" or "sys:<name>:later"; a spawn's its zone's spawn
+	 * chain "sys:spawn:<zone>" (game_queue_of) and no other; its events are the system's. */
+	if (s->fx.kind == GAME_FX_SPAWN) {
+		char chain[48];
+
+		snprintf(chain, sizeof(chain), "sys:spawn:%" PRId64, a->game.zone_id);
+		if (a->game.zone_id <= 0 || strcmp(a->actor_key, chain) != 0 ||
+		    !copy_str(s->mob_name, sizeof(s->mob_name), s->fx.mob_name))
+			return -EBADMSG;
+	} else if (a->game.zone_id != 0 || strncmp(a->actor_key + 4, s->name, strlen(s->name)) != 0 ||
+		   (a->actor_key[4 + strlen(s->name)] && strcmp(a->actor_key + 4 + strlen(s->name), ":later") != 0))
 		return -EBADMSG;
 	snprintf(a->event_actor, sizeof(a->event_actor), "sys:%s", s->name);
 	a->game.fx = &s->fx;
@@ -357,8 +366,13 @@ worker_encode_spawns(struct wr_strbuf *sb, const struct game_state *st)
 
 			wr_strbuf_printf(sb,
 					 "%s{\"id\":%" PRId64 ",\"template_id\":%" PRId64 ",\"instance_id\":%" PRId64
-					 ",\"room_id\":%" PRId64 ",\"spawned_by\":\"sys:trigger:%" PRId64 "\"}",
-					 i ? "," : "", m->id, m->template_id, m->instance_id, m->room_id, m->trigger);
+					 ",\"room_id\":%" PRId64 ",\"spawned_by\":",
+					 i ? "," : "", m->id, m->template_id, m->instance_id, m->room_id);
+			if (m->by) /* a trigger's "sys:trigger:<id>" or a system's "sys:<name>" (game/spawn.c) */
+				wr_strbuf_json_str(sb, m->by);
+			else
+				wr_strbuf_printf(sb, "\"sys:trigger:%" PRId64 "\"", m->trigger);
+			wr_strbuf_puts(sb, "}");
 		}
 		wr_strbuf_puts(sb, "]");
 	}

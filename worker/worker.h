@@ -84,6 +84,7 @@ struct worker_sys_fx {
 	char text[513]; /* the content's step text bound (command/sysfx.c) */
 	char flag[33];
 	char item_name[128];
+	char mob_name[128]; /* a spawn's mob template name */
 };
 
 /* One claimed action, decoded from its action_queue row. */

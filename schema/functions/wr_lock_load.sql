@@ -196,7 +196,7 @@ BEGIN
 		'rooms', coalesce((
 			SELECT json_agg(json_build_object(
 				'id', r.id,
-				'script', wr_room_script(r.id), -- issue 13: content triggers, flags, tags, sky
+				'script', wr_room_script(r.id, p_reads ? 'new_mobs'), -- issue 13: triggers, flags, tags, sky, spawns
 				-- each exit's door state, by direction; names: the exits' rooms' names are wanted
 				'doors', (SELECT json_object_agg(x.dir, x.door) FROM exits x WHERE x.from_room_id = r.id),
 				'names', r.id = ANY(r_exit_names),

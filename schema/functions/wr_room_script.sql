@@ -12,9 +12,12 @@
 --   tags:     the room template's tags and those of the things on its floor
 --             (at most 8)
 --   sky:      its zone's sky (zone_skies), or none
---   spawned:  when a trigger of the room spawns mobs (game/spawn.c), the live
---             spawned mobs in its zone of its instance (the zone's cap)
-CREATE OR REPLACE FUNCTION wr_room_script(p_room bigint) RETURNS jsonb
+--   spawned:  when a trigger of the room spawns mobs (game/spawn.c), or the
+--             batch spawns (p_spawning: wr_lock_load's reads.new_mobs, as a
+--             sys:<name> actor's spawn asks for), the live spawned mobs in
+--             its zone of its instance (the zone's cap)
+DROP FUNCTION IF EXISTS wr_room_script(bigint); -- issue 13: p_spawning added
+CREATE OR REPLACE FUNCTION wr_room_script(p_room bigint, p_spawning boolean DEFAULT false) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
 	WITH r AS (
 		SELECT r.id, r.instance_id, r.template_id, t.zone_id, t.tags
@@ -48,7 +51,7 @@ LANGUAGE sql STABLE AS $$
 		'sky', (SELECT jsonb_build_object('day_ms', s.day_ms, 'weather_ms', s.weather_ms, 'climate', s.climate,
 		                                  'cycle', s.cycle)
 		        FROM zone_skies s WHERE s.zone_id = r.zone_id),
-		'spawned', CASE WHEN EXISTS (SELECT 1 FROM trg WHERE trg.spec->'do' @> '[{"do": "spawn"}]') THEN (
+		'spawned', CASE WHEN p_spawning OR EXISTS (SELECT 1 FROM trg WHERE trg.spec->'do' @> '[{"do": "spawn"}]') THEN (
 			SELECT count(*) FROM mobs m JOIN rooms r2 ON r2.id = m.room_id
 			JOIN room_templates t2 ON t2.id = r2.template_id
 			WHERE m.spawned_by IS NOT NULL AND m.dead_at IS NULL

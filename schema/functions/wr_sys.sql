@@ -21,8 +21,10 @@ $$;
 -- re-runs it exactly; its events say "actor":"sys:<name>" either way).  Resolves the
 -- room (id or room key; a key names the room of the "main" instance), the
 -- character (id or name; it must stand in one of the zones), a teleport's
--- room, an item's template and a door, as `wrctl world load` resolves a
--- trigger's; then wr_submit() queues it (idempotency, per-actor cap).
+-- room, an item's template, a spawn's mob template and a door, as `wrctl
+-- world load` resolves a trigger's; then wr_submit() queues it (idempotency,
+-- per-actor cap).  A spawn queues on "sys:spawn:<zone>", the zone's spawn
+-- chain (its mobs are spawned_by "sys:<name>", and the token may drive them).
 -- Refusals change nothing and say why: http 401, 403, 404, 409, 422 or 429.
 CREATE OR REPLACE FUNCTION wr_sys_submit(p_token text, p_name text, p_room text, p_char text, p_fx jsonb,
                                          p_delay_ms bigint, p_priority integer, p_command_id text)
@@ -121,6 +123,17 @@ BEGIN
 				NULL::bigint, false;
 			RETURN;
 		END IF;
+	ELSIF kind = 'spawn' THEN
+		-- issue 13: as `wrctl world load` resolves a trigger's spawn step (mob {id, name}, for_ms);
+		-- its mobs are spawned_by 'sys:<name>' (game/spawn.c), and its token may drive them (wr_may_act).
+		fx := (fx - 'for_s') || jsonb_build_object('count', coalesce((fx->>'count')::integer, 1),
+			'mob', (SELECT jsonb_build_object('id', mt.id, 'name', mt.name) FROM mob_templates mt WHERE mt.key = fx->>'mob'))
+			|| CASE WHEN fx ? 'for_s' THEN jsonb_build_object('for_ms', (fx->>'for_s')::bigint * 1000) ELSE '{}' END;
+		IF fx->'mob' = 'null' THEN
+			RETURN QUERY SELECT 422, 'unknown_mob', format('unknown mob template "%s"', left(p_fx->>'mob', 64)),
+				NULL::bigint, false;
+			RETURN;
+		END IF;
 	ELSIF kind IN ('open', 'close', 'lock') THEN
 		SELECT x.to_room_id INTO far FROM exits x WHERE x.from_room_id = rm.id AND x.dir = fx->>'dir' AND x.door <> 'none';
 		IF NOT FOUND THEN
@@ -132,8 +145,15 @@ BEGIN
 	IF ch_id IS NOT NULL THEN
 		plan := plan || jsonb_build_object('char', ch_id);
 	END IF;
+	IF kind = 'spawn' THEN
+		plan := plan || jsonb_build_object('zone', rm.zone_id);
+	END IF;
 	-- A delayed effect waits on a queue of its own, so it never holds up the system's immediate ones.
-	act := jsonb_build_object('actor_key', 'sys:' || p_name || CASE WHEN coalesce(p_delay_ms, 0) > 0 THEN ':later' ELSE '' END,
+	-- A spawn (never delayed: command/sysfx.c) queues on its zone's spawn chain, as a trigger's
+	-- spawn step does (game/reads.c game_queue_of), so the zone's cap counts it in order; its
+	-- command id is kept apart per system there.
+	act := jsonb_build_object('actor_key', CASE WHEN kind = 'spawn' THEN 'sys:spawn:' || rm.zone_id
+		ELSE 'sys:' || p_name || CASE WHEN coalesce(p_delay_ms, 0) > 0 THEN ':later' ELSE '' END END,
 		'account_id', t.account_id, 'verb', 'script',
 		'plan', plan, 'instance_id', rm.instance_id,
 		'lock_rooms', CASE WHEN far IS NOT NULL AND far <> rm.id THEN jsonb_build_array(rm.id, far)
@@ -141,7 +161,7 @@ BEGIN
 		'lock_characters', CASE WHEN ch_id IS NOT NULL THEN jsonb_build_array(ch_id) ELSE '[]' END,
 		'priority', coalesce(nullif(p_priority, 0), 100),
 		'run_at', now() + make_interval(secs => coalesce(p_delay_ms, 0) / 1000.0),
-		'command_id', p_command_id,
+		'command_id', CASE WHEN kind = 'spawn' THEN 'sys:' || p_name || ':' || p_command_id ELSE p_command_id END,
 		'input', jsonb_build_object('room', p_room, 'character', p_char, 'effect', p_fx)::text);
 	SELECT * INTO sub FROM wr_submit(jsonb_build_array(act)) s LIMIT 1;
 	IF sub.status = 'actor_full' THEN

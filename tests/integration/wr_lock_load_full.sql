@@ -84,7 +84,7 @@ BEGIN
 				'id', r.id, 'instance_id', r.instance_id, 'zone_id', t.zone_id, 'key', t.key,
 				'name', t.name, 'description', t.description, 'flags', to_json(t.flags),
 				'on_enter', t.on_enter,
-				'script', wr_room_script(r.id), -- issue 13: content triggers, flags, tags, sky
+				'script', wr_room_script(r.id, p_reads ? 'new_mobs'), -- issue 13: triggers, flags, tags, sky, spawns
 				'exits', CASE WHEN r.id = ANY(r_exit_names)
 				         THEN coalesce((SELECT json_agg(json_build_object('dir', x.dir, 'to', x.to_room_id,
 				                                           'door', x.door, 'key', x.key_template_id,

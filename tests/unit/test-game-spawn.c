@@ -246,6 +246,52 @@ main(void)
 	tap_is_int(apply((struct game_action){.verb = GAME_VERB_SCRIPT, .script = GAME_SCRIPT_DESPAWN}, NOW), -EINVAL,
 		   "a despawn without a mob is malformed");
 
+	/* issue 13: a sys:<name> actor's spawn (scripted.c sys_effect): on the zone's spawn chain,
+	 * reserving ids, its mobs spawned_by "sys:invasion", the zone's cap shared with triggers'. */
+	{
+		struct game_effect fx = {.kind = GAME_FX_SPAWN,
+					 .dir = _GAME_DIR_INVALID,
+					 .mob_tpl = 77,
+					 .mob_name = "a grey wolf",
+					 .count = 2,
+					 .for_ms = 5000};
+		struct game_action sys = {.verb = GAME_VERB_SCRIPT,
+					  .script = GAME_SCRIPT_SYS,
+					  .fx = &fx,
+					  .sys_name = "invasion",
+					  .zone_id = 9,
+					  .seed = 7};
+
+		game_queue_of(&sys, &q);
+		tap_ok(q.chain && strcmp(q.chain, "spawn") == 0 && q.id == 9, "a system's spawn: on sys:spawn:9 too");
+		game_reads(&sys, &rd);
+		tap_is_int((int) rd.new_mobs, GAME_SPAWN_MAX, "it reserves GAME_SPAWN_MAX mob ids");
+		world();
+		apply(sys, NOW);
+		tap_is_int((int) count("MobSpawned"), 2, "two MobSpawned events");
+		tap_ok(st.nspawned == 2 && st.spawned[0].id == 501 && st.spawned[1].id == 502 &&
+			       st.spawned[0].trigger == 0 && st.spawned[1].by &&
+			       strcmp(st.spawned[1].by, "sys:invasion") == 0,
+		       "two new rows, spawned_by sys:invasion");
+		tap_is_str(text(event("MobSpawned", 1), "spawned_by"), "sys:invasion", "MobSpawned names the system");
+		tap_is_str(text(event("MobSpawned", 1), "trigger"), "sys:invasion", "as its other effects do");
+		tap_ok(out.nfollowups == 2 && out.followups[1].action.script == GAME_SCRIPT_DESPAWN &&
+			       out.followups[1].action.target_mob == 502 && out.followups[1].delay_ms == 5000,
+		       "each goes after its for_s");
+		world();
+		st.rooms[0].zone_spawned = GAME_SPAWN_ZONE_MAX - 1;
+		apply(sys, NOW);
+		tap_ok(count("MobSpawned") == 0 && st.nspawned == 0 && num(event("SpawnRefused", 0), "live") == 31,
+		       "past the zone's cap: none, SpawnRefused");
+		world();
+		sys.zone_id = 8;
+		apply(sys, NOW);
+		tap_ok(count("MobSpawned") == 0 && st.nspawned == 0, "from another zone's chain: none");
+		sys.zone_id = 0;
+		apply(sys, NOW);
+		tap_ok(count("MobSpawned") == 0 && st.nspawned == 0, "from no spawn chain: none");
+	}
+
 	/* A mob's own say: the room's speech triggers hear it, not its own. */
 	world();
 	tap_is_int(
