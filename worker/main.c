@@ -47,6 +47,8 @@ main(int argc, char **argv)
 		 "libpq connection string or URL"},
 		{"batch-max", WR_CONFIG_INT, &w.cfg.batch_max, "128", 1, WORKER_MAX_BATCH, false,
 		 "largest number of actions claimed in one transaction"},
+		{"run-max", WR_CONFIG_INT, &w.cfg.run_max, "32", 1, WORKER_MAX_BATCH, false,
+		 "an actor's queued actions one batch may claim and apply in order (1: its oldest only)"},
 		{"backstop-ms", WR_CONFIG_INT, &w.cfg.backstop_ms, "1000", 10, 60000, false,
 		 "look for due actions this often even without a notification"},
 		{"max-attempts", WR_CONFIG_INT, &w.cfg.max_attempts, "5", 1, 1000, false,

@@ -2,8 +2,9 @@
 /*
  * store.c: the worker's SQL and its round trips.  A batch is three:
  *
- *   1. BEGIN + claim up to k actions (wr_claim: FOR UPDATE SKIP LOCKED, only
- *      the oldest queued action of each actor)              -- pipelined
+ *   1. BEGIN + claim up to k actions (wr_claim_runs: FOR UPDATE SKIP LOCKED,
+ *      the oldest queued action of each actor and up to m - 1 of its next
+ *      ones, in order)                                      -- pipelined
  *   2. lock + load every aggregate of the batch in the global order
  *      (wr_lock_load: instances, rooms, characters, mobs, items, FOR NO KEY
  *      UPDATE), with what the rules read for display and reserved item ids
@@ -35,11 +36,11 @@ static const char *const session_sql =
 	"SET lock_timeout = '2s'; SET statement_timeout = '10s';"
 	" SET idle_in_transaction_session_timeout = '5s'; SET client_min_messages = warning";
 
-/* $1 k -> claimed rows, columns in codec.c's COL_* order */
+/* $1 k heads, $2 m actions per actor, $3 cap rows -> claimed rows, columns in codec.c's COL_* order */
 #define SQL_CLAIM                                                                                    \
 	"SELECT id, actor_key, verb, args::text, plan::text, instance_id, lock_rooms::text,"         \
 	" lock_characters::text, lock_items::text, seed, command_id, attempts, replans, account_id," \
-	" created_at::text, lock_mobs::text, lock_instances::text FROM wr_claim($1)"
+	" created_at::text, lock_mobs::text, lock_instances::text FROM wr_claim_runs($1, $2, $3)"
 
 /*
  * The lock phase.  Tests build a second worker with another function here
@@ -88,7 +89,7 @@ static const struct {
 	const char *name, *sql;
 	int nparams;
 } preps[_PREP_MAX] = {
-	[PREP_CLAIM] = {"wr_claim", SQL_CLAIM, 1},
+	[PREP_CLAIM] = {"wr_claim", SQL_CLAIM, 3},
 	[PREP_LOCK_LOAD] = {"wr_lock_load", SQL_LOCK_LOAD, _STORE_LOCK_MAX + 1},
 	[PREP_COMMIT] = {"wr_commit_batch", SQL_COMMIT_BATCH, 1},
 	[PREP_NOTIFY_EVENTS] = {"wr_notify_events", "SELECT pg_notify('" EVENTS_CHANNEL "', $1)", 1},
@@ -191,11 +192,11 @@ notify_stmts(struct wr_db_stmt *st, const struct worker_store_notify *nf, const 
 }
 
 int
-worker_store_claim(struct wr_db *db, int64_t k, const struct worker_store_notify *nf, PGresult **ret,
-		   struct wr_error *reterr)
+worker_store_claim(struct wr_db *db, int64_t k, int64_t m, int64_t cap, const struct worker_store_notify *nf,
+		   PGresult **ret, struct wr_error *reterr)
 {
-	char ks[24];
-	const char *p[1] = {ks};
+	char ks[24], ms[24], caps[24];
+	const char *p[3] = {ks, ms, caps};
 	const char *pn[1] = {nf && nf->streams ? nf->streams : ""};
 	struct wr_db_stmt st[7];
 	size_t n;
@@ -207,6 +208,8 @@ worker_store_claim(struct wr_db *db, int64_t k, const struct worker_store_notify
 	st[n++] = (struct wr_db_stmt){.sql = "BEGIN", .expect = PGRES_COMMAND_OK};
 	st[n++] = prepared(PREP_CLAIM, p, PGRES_TUPLES_OK);
 	snprintf(ks, sizeof(ks), "%" PRId64, k);
+	snprintf(ms, sizeof(ms), "%" PRId64, m);
+	snprintf(caps, sizeof(caps), "%" PRId64, cap);
 	r = wr_db_pipeline(db, st, n, reterr);
 	for (size_t i = 0; i + 1 < n; i++)
 		PQclear(st[i].res);

@@ -38,11 +38,12 @@ struct worker_store_notify {
 };
 
 /* Round trip 1: the last batch's notify transaction (nf, may be NULL), then
- * BEGIN and claim up to k actions (wr_claim).  *ret rows in codec.c's column
+ * BEGIN and claim up to k actors' heads, each with up to m - 1 of its next
+ * actions, at most cap rows (wr_claim_runs).  *ret rows in codec.c's column
  * order; the caller PQclear()s it. */
 int
-worker_store_claim(struct wr_db *db, int64_t k, const struct worker_store_notify *nf, PGresult **ret,
-		   struct wr_error *reterr);
+worker_store_claim(struct wr_db *db, int64_t k, int64_t m, int64_t cap, const struct worker_store_notify *nf,
+		   PGresult **ret, struct wr_error *reterr);
 /* The notify transaction alone (the worker stops). */
 int
 worker_store_notify(struct wr_db *db, const struct worker_store_notify *nf, struct wr_error *reterr);

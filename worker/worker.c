@@ -37,6 +37,7 @@ worker_init(struct worker *w, struct wr_error *reterr)
 	w->outcome = wr_xcalloc(1, sizeof(*w->outcome));
 	w->load = wr_xcalloc(1, sizeof(*w->load));
 	w->batch = wr_xcalloc(1, sizeof(*w->batch));
+	w->held = wr_xcalloc(1, sizeof(*w->held));
 	w->next_batch = 1;
 	w->room_cap = GAME_MAX_ROOMS;
 	w->notify = (struct wr_strbuf) WR_STRBUF_INIT;
@@ -107,6 +108,8 @@ worker_done(struct worker *w)
 	free(w->outcome);
 	free(w->load);
 	free(w->batch);
+	free(w->held);
+	w->held = NULL;
 	w->actions = NULL;
 	w->state = NULL;
 	w->outcome = NULL;
@@ -136,7 +139,12 @@ claim(struct worker *w, struct wr_error *reterr)
 	int r, n;
 
 	/* A notify lost to a failed round trip only delays listeners to their backstop. */
-	r = worker_store_claim(&w->db, w->next_batch, pending_notify(w, &nf), &res, reterr);
+	/* A claim of 1 isolates a failure: heads only (see recover()). */
+	r = worker_store_claim(&w->db, w->next_batch,
+			       w->next_batch <= 1   ? 1
+			       : w->cfg.run_max > 0 ? w->cfg.run_max
+						    : WORKER_RUN_MAX,
+			       WORKER_MAX_BATCH, pending_notify(w, &nf), &res, reterr);
 	notify_sent(w);
 	if (r < 0)
 		return r;
@@ -255,6 +263,47 @@ add_action(struct loadset *ls, const struct worker_action *a, size_t room_cap)
 		ls->zone_room = zone_room;
 	}
 	return !overflow;
+}
+
+/* Is actor's later action in this batch held back (an earlier one did not finish)? */
+static bool
+held(const struct worker_held *h, const char *actor)
+{
+	if (h->all)
+		return true;
+	for (size_t i = 0; i < h->n; i++)
+		if (strcmp(h->keys[i], actor) == 0)
+			return true;
+	return false;
+}
+
+static void
+hold(struct worker_held *h, const char *actor)
+{
+	if (held(h, actor))
+		return;
+	if (h->n >= WR_ELEMENTSOF(h->keys) || strlen(actor) >= sizeof(h->keys[0])) {
+		h->all = true;
+		return;
+	}
+	snprintf(h->keys[h->n++], sizeof(h->keys[0]), "%s", actor);
+}
+
+/* Follow-ups queued for a character ("char:<id>:follow") come before its own next action. */
+static void
+hold_followed(struct worker_held *h, const struct game_outcome *out)
+{
+	char actor[64];
+
+	for (size_t i = 0; i < out->nfollowups; i++) {
+		struct game_queue q;
+
+		game_queue_of(&out->followups[i].action, &q);
+		if (q.chain)
+			continue;
+		snprintf(actor, sizeof(actor), "char:%" PRId64, q.id);
+		hold(h, actor);
+	}
 }
 
 /* How often this worker deferred an action lately. */
@@ -383,12 +432,20 @@ lock_load(struct worker *w, int n, struct wr_error *reterr)
 	ls->combat = false;
 	ls->zone_room = 0;
 	/* The first action always fits the room cap; the others that fit move up
-	 * behind it in their order (one action per actor: order among actors is free). */
+	 * behind it in their order.  Order among actors is free, an actor's own
+	 * is not: once one of its actions is left out, so are its later ones. */
 	fit = 0;
+	w->held->n = 0;
+	w->held->all = false;
 	for (int i = 0; i < n; i++) {
+#ifndef WR_WORKER_RUN_MUTANT
+		if (fit > 0 && held(w->held, w->actions[i].actor_key))
+			continue;
+#endif
 		if (!add_action(ls, &w->actions[i], fit ? (size_t) w->room_cap : SIZE_MAX)) {
 			if (fit == 0)
 				break;
+			hold(w->held, w->actions[i].actor_key);
 			continue;
 		}
 		if (i != fit)
@@ -547,7 +604,8 @@ mark_active(struct batch *b, const struct worker_action *a)
 	worker_list_active(&b->active, a->game.actor_char, a->instance_id);
 }
 
-static void
+/* Returns false when the action stays queued (re-planned or marked for it). */
+static bool
 apply_one(struct worker *w, struct batch *b, struct worker_action *a, int64_t now_ms)
 {
 	struct game_env env = {.now_ms = now_ms, .rng_state = a->game.seed};
@@ -557,11 +615,11 @@ apply_one(struct worker *w, struct batch *b, struct worker_action *a, int64_t no
 	if (!a->decoded) {
 		mark_dead(b, a, a->decode_error);
 		w->dead++;
-		return;
+		return true;
 	}
 	if (a->needs_view) {
 		replan(w, b, a);
-		return;
+		return false; /* even when rejected: a re-planned action's actor waits for the next batch */
 	}
 	r = game_apply(w->state, &a->game, &env, out);
 	if (r < 0 || out->overflow) {
@@ -569,17 +627,17 @@ apply_one(struct worker *w, struct batch *b, struct worker_action *a, int64_t no
 			     r < 0 ? "malformed action" : "outcome overflow");
 		mark_dead(b, a, r < 0 ? "malformed action" : "outcome overflow");
 		w->dead++;
-		return;
+		return true;
 	}
 	if (out->result == GAME_STALE) {
 		mark_stale(w, b, a);
-		return;
+		return false;
 	}
 	if (worker_append_events(b, out, a) < 0) {
 		log_bug_self("action=%" PRId64 " wrote an event to an unlocked stream", a->id);
 		mark_dead(b, a, "event to an unlocked stream");
 		w->dead++;
-		return;
+		return true;
 	}
 	mark_done(b, a);
 	mark_active(b, a);
@@ -589,11 +647,13 @@ apply_one(struct worker *w, struct batch *b, struct worker_action *a, int64_t no
 			wr_strbuf_puts(&b->followups, ",");
 		worker_encode_followup(&b->followups, &out->followups[i], a, now_ms);
 	}
+	hold_followed(w->held, out);
 	if (out->result == GAME_REJECTED) {
 		worker_list_id(&b->rejected, a->id);
 		w->rejected++;
 	} else
 		w->applied++;
+	return true;
 }
 
 /* After a failed batch: roll back, count the attempt, maybe dead-letter. */
@@ -708,14 +768,30 @@ worker_run_batch(struct worker *w)
 		wr_error_set(&err, r, "internal", "lock_load result lacks counters or covered");
 		goto fail;
 	}
-	/* An action whose aggregates another worker holds stays queued for a later batch. */
-	for (int i = 0; i < n; i++)
-		if (covered[i])
-			apply_one(w, b, &w->actions[i], now_ms);
-		else {
-			count_deferral(w, w->actions[i].id);
+	/* An action whose aggregates another worker holds stays queued for a
+	 * later batch, and so do its actor's later actions in this one.  (What
+	 * lock_load left out of the batch is behind n: an actor's actions before
+	 * n are a prefix of its claimed ones.) */
+	w->held->n = 0;
+	w->held->all = false;
+	for (int i = 0; i < n; i++) {
+		struct worker_action *a = &w->actions[i];
+
+		if (held(w->held, a->actor_key)) {
 			deferred++;
+			continue;
 		}
+		if (!covered[i]) {
+			count_deferral(w, a->id);
+			deferred++;
+#ifndef WR_WORKER_RUN_MUTANT
+			hold(w->held, a->actor_key);
+#endif
+			continue;
+		}
+		if (!apply_one(w, b, a, now_ms))
+			hold(w->held, a->actor_key);
+	}
 	worker_encode_batch(&json, b, w->state);
 	r = worker_store_commit(&w->db, wr_strbuf_str(&json), &err);
 	if (r < 0)
@@ -734,7 +810,7 @@ worker_run_batch(struct worker *w)
 		  n - deferred, b->nevents, w->db.round_trips - rt0, deferred, w->room_cap);
 	/* Adapt: a full claim means backlog, so grow; otherwise fit what came
 	 * (never below a burst's worth, WORKER_IDLE_CLAIM). */
-	if (claimed == w->next_batch)
+	if (claimed >= w->next_batch) /* more than asked: runs of actions behind the heads */
 		w->next_batch = w->next_batch * 2 > w->cfg.batch_max ? w->cfg.batch_max : w->next_batch * 2;
 	else
 		w->next_batch = claimed > WORKER_IDLE_CLAIM ? claimed : WORKER_IDLE_CLAIM;

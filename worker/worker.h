@@ -48,6 +48,21 @@
  * together. */
 #define WORKER_FOLLOW_SUFFIX ":follow"
 #define WORKER_FOLLOW_PRIORITY 50
+/*
+ * Issue 16: a batch claims an actor's head and up to WORKER_RUN_MAX - 1 of its
+ * next queued actions (wr_claim_runs) and applies them in order; once one of
+ * them does not finish in the batch (left out of the lock set, deferred by
+ * SKIP LOCKED, marked for re-planning or re-planned) or queues follow-ups for
+ * the character, the actor's later actions in the batch stay queued too.  A
+ * claim of 1 (after a failed batch) takes heads only, to pin a failure.
+ */
+#define WORKER_RUN_MAX 32 /* run-max's default */
+/* Actors whose later actions in the batch stay queued. */
+struct worker_held {
+	char keys[2 * WORKER_MAX_BATCH][64];
+	size_t n;
+	bool all; /* the list overflowed: every later action stays queued */
+};
 #define WORKER_PLAYER_PRIORITY 100  /* players' own commands (wr_submit) */
 #define WORKER_AMBIENT_PRIORITY 200 /* corpses decaying, mobs respawning */
 
@@ -55,6 +70,7 @@ struct worker_config {
 	char *database_url;
 	bool check_world;     /* WR_WORKER_CHECK_WORLD: each batch also loads the whole document and compares (tests) */
 	int64_t batch_max;    /* largest claim */
+	int64_t run_max;      /* an actor's actions one batch may claim (0: WORKER_RUN_MAX) */
 	int64_t backstop_ms;  /* wake up even without NOTIFY */
 	int64_t max_attempts; /* transient failures before dead-lettering */
 	int64_t max_replans;  /* stale re-plans before rejecting */
@@ -181,6 +197,7 @@ struct worker {
 	struct game_outcome *outcome;  /* from malloc() */
 	struct loadset *load;          /* from malloc(): the batch's lock set and reads */
 	struct batch *batch;           /* from malloc(): the batch's wr_commit_batch parts */
+	struct worker_held *held;      /* from malloc(): actors held back in this batch */
 	struct json_object *loaded;    /* wr_lock_load() result, alive while applying */
 	struct wr_strbuf notify;       /* the last commit's wr_events payload, sent with the next claim */
 	bool notify_events, notify_actions;

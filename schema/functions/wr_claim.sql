@@ -19,3 +19,56 @@ LANGUAGE sql AS $$
 	LIMIT k
 	FOR UPDATE OF q SKIP LOCKED
 $$;
+
+-- wr_claim_runs(k integer, m integer, cap integer) -> setof action_queue
+-- Issue 16: an actor's run.  Claims up to k heads exactly as wr_claim(k),
+-- and behind each head up to m - 1 of the same actor's next queued actions,
+-- by id: the run stops at the first one that is not due yet or that another
+-- transaction holds, so what is claimed of an actor is always a prefix of its
+-- queue.  Rows come heads first (in wr_claim's order), then every run's
+-- second action, then every third ..., at most cap rows (cutting the end
+-- cuts runs' tails only).  The worker applies them in that order, so an
+-- actor's actions one after the other, and leaves the rest of a run queued
+-- (untouched: it returns to the queue at commit) as soon as one action of it
+-- does not finish in the batch (worker/worker.c); after commit wr_dequeue
+-- makes the oldest one left the head.  Only the holder of an actor's head
+-- claims its later actions, so two workers never hold parts of one actor's
+-- queue.  The rows returned are the locked versions (not the statement
+-- snapshot's).  m = 1: exactly wr_claim(least(k, cap)).
+DROP FUNCTION IF EXISTS wr_claim_runs(integer, integer, integer);
+CREATE FUNCTION wr_claim_runs(k integer, m integer, cap integer) RETURNS SETOF action_queue
+LANGUAGE sql AS $$
+	WITH h AS MATERIALIZED (
+		SELECT q AS r, q.id, q.actor_key, q.priority, q.run_at
+		FROM action_queue q
+		WHERE q.is_head AND q.run_at <= now()
+		  AND NOT EXISTS (SELECT 1 FROM action_queue f WHERE f.actor_key = q.actor_key || ':follow')
+		ORDER BY q.priority, q.run_at, q.id
+		LIMIT least(k, cap)
+		FOR UPDATE OF q SKIP LOCKED
+	), hr AS MATERIALIZED (
+		SELECT h.r, h.id, h.actor_key, row_number() OVER (ORDER BY h.priority, h.run_at, h.id) AS hrank FROM h
+	), c AS MATERIALIZED (
+		-- Each head's next m - 1 queued actions, due or not.
+		SELECT hr.hrank, o.id, row_number() OVER (PARTITION BY hr.hrank ORDER BY o.id) AS pos
+		FROM hr CROSS JOIN LATERAL (
+			SELECT o.id FROM action_queue o
+			WHERE o.actor_key = hr.actor_key AND o.id > hr.id
+			ORDER BY o.id LIMIT greatest(m - 1, 0)) o
+	), l AS MATERIALIZED (
+		-- Those due and free, locked (the due test sees the locked version).
+		SELECT o AS r, o.id FROM action_queue o
+		WHERE o.id IN (SELECT c.id FROM c) AND o.run_at <= now()
+		FOR UPDATE SKIP LOCKED
+	), cut AS (
+		-- Each run's first action not due or not ours: the run ends before it.
+		SELECT c.hrank, min(c.pos) AS pos FROM c WHERE c.id NOT IN (SELECT l.id FROM l)
+		GROUP BY c.hrank
+	), x AS (
+		SELECT hr.hrank, 0::bigint AS pos, hr.r FROM hr
+		UNION ALL
+		SELECT c.hrank, c.pos, l.r FROM c JOIN l ON l.id = c.id LEFT JOIN cut ON cut.hrank = c.hrank
+		WHERE cut.pos IS NULL OR c.pos < cut.pos
+	)
+	SELECT (x.r).* FROM x ORDER BY x.pos, x.hrank LIMIT cap
+$$;

@@ -1,6 +1,8 @@
 #!/bin/sh
 # Several workers at once: every action applied exactly once, each actor's
 # actions in submission order, stale plans re-planned (three quick norths).
+# Issue 16: one hot actor with 300 queued says among them, which batches
+# apply several at a time (wr_claim_runs): in order, each once.
 . "$WR_HOME/tests/lib/harness.sh"
 
 pg_start_world
@@ -28,6 +30,17 @@ for part in 0 1 2 3; do
 	       FROM characters c, generate_series(1, 20) i WHERE c.name LIKE 'Npc%' AND c.id % 4 = $part))" >/dev/null &
 	submitters="$submitters $!"
 done
+# The hot actor: 300 numbered says, in 3 submissions while the others run.
+hot=$(sql "INSERT INTO characters (account_id, name, instance_id, room_id)
+           VALUES (1, 'Hot', 1, (SELECT r.id FROM rooms r JOIN room_templates t ON t.id = r.template_id
+                                      WHERE NOT 'dark' = ANY(t.flags) ORDER BY r.id LIMIT 1)) RETURNING id")
+hot_room=$(sql "SELECT room_id FROM characters WHERE id = $hot")
+for part in 0 1 2; do
+	sql "SELECT count(*) FROM wr_enqueue((
+	       SELECT jsonb_agg(wrtest.action('char:$hot', 'say', jsonb_build_object('text', 'n' || i),
+	              jsonb_build_object('room', $hot_room), ARRAY[$hot_room], ARRAY[$hot]) ORDER BY i)
+	       FROM generate_series($part * 100 + 1, $part * 100 + 100) i))" >/dev/null
+done
 for p in $submitters; do wait "$p"; done
 
 # Three quick norths for Alice, all planned from the start room.
@@ -37,13 +50,20 @@ sql "SELECT count(*) FROM wr_enqueue((SELECT jsonb_agg(wrtest.action('char:$alic
        ARRAY[$alice])) FROM generate_series(1, 3)))" >/dev/null
 
 wait_sql "SELECT count(*) FROM action_queue" 0 1200
-is "$(sql "SELECT count(*) FROM action_queue")" "0" "all 10,003 actions applied by 8 workers"
-is "$(sql "SELECT count(*) FROM event_log WHERE type = 'Said'")" "10000" "10,000 says, each exactly once"
-is "$(sql "SELECT count(DISTINCT action_id) FROM event_log WHERE type = 'Said'")" "10000" "one event per say action"
+is "$(sql "SELECT count(*) FROM action_queue")" "0" "all 10,303 actions applied by 8 workers"
+is "$(sql "SELECT count(*) FROM event_log WHERE type = 'Said' AND actor_key <> 'char:$hot'")" "10000" "10,000 says, each exactly once"
+is "$(sql "SELECT count(DISTINCT action_id) FROM event_log WHERE type = 'Said' AND actor_key <> 'char:$hot'")" "10000" "one event per say action"
 is "$(sql "SELECT count(*) FROM (SELECT actor_key, array_agg((payload->>'message') ORDER BY event_id) a
-            FROM event_log WHERE type = 'Said' GROUP BY actor_key) s
+            FROM event_log WHERE type = 'Said' AND actor_key <> 'char:$hot' GROUP BY actor_key) s
            WHERE a <> (SELECT array_agg('n' || g ORDER BY g) FROM generate_series(1, 20) g)")" "0" \
 	"each of 500 actors' 20 says committed in submission order"
+is "$(sql "SELECT count(*) || ' ' || count(DISTINCT action_id) FROM event_log WHERE type = 'Said' AND actor_key = 'char:$hot'")" \
+	"300 300" "the hot actor's 300 says, each applied once"
+is "$(sql "SELECT array_agg((payload->>'message') ORDER BY event_id) = (SELECT array_agg('n' || g ORDER BY g) FROM generate_series(1, 300) g)
+           FROM event_log WHERE type = 'Said' AND actor_key = 'char:$hot'")" "t" "and committed in submission order"
+hot_batches=$(sql "SELECT count(DISTINCT txid) FROM event_log WHERE type = 'Said' AND actor_key = 'char:$hot'")
+diag "the hot actor's 300 says took $hot_batches batches"
+[ "$hot_batches" -lt 300 ]; ok $? "batches applied several of the hot actor's says at once ($hot_batches batches)"
 is "$(sql "SELECT count(*) FROM (SELECT es.stream, (e.payload->>'message') m, e.actor_key,
             lag(e.payload->>'message') OVER (PARTITION BY es.stream, e.actor_key ORDER BY es.seq) p
             FROM event_streams es JOIN event_log e USING (event_id) WHERE e.type = 'Said') s
