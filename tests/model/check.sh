@@ -5,7 +5,7 @@
 # states); for each mutant, one point saying spin found the violation it must
 # find, with the counterexample summed up.  README.md explains the model.
 #
-#   tests/model/check.sh            everything (under 30 s on two cores)
+#   tests/model/check.sh            everything (about 30 s on two cores)
 #   WR_MODEL_KEEP=1 tests/model/check.sh   keep the work directory (trails)
 set -eu
 
@@ -66,6 +66,7 @@ classify() {
 	*"invalid end state"*) echo deadlock ;;
 	*seqdone*) echo order ;;
 	*"applied[4]==1"* | *"applied[0]==1"*) echo follow ;;
+	*"rowlock[t]==me"*) echo prefix ;;
 	*"==me"*) echo locked ;;
 	"") echo none ;;
 	*) echo once ;;
@@ -122,7 +123,8 @@ summary() {
 echo "# spin: $(spin -V 2>&1 | head -1)"
 total_t0=$(date +%s%N)
 
-# 1. The protocol as the code runs it: two workers and one crash, and the
+# 1. The protocol as the code runs it (runs of up to 3 actions per actor,
+# 3 rows per claim, the SKIP LOCKED lock phase): two workers and one crash, and the
 # largest size that stays within seconds (it contains every run of the
 # smaller ones: a worker may idle throughout, a crash may not happen).
 for cfg in "2 1" "3 2"; do
@@ -133,13 +135,14 @@ for cfg in "2 1" "3 2"; do
 	what="$nw workers, up to $crashes crash(es)"
 	echo "# $what: $states states, ${secs}s, search complete: $complete${err:+; first error: $err}"
 	broken=$(classify "$err")
-	for prop in deadlock order once follow locked; do
+	for prop in deadlock order once follow locked prefix; do
 		case $prop in
 		deadlock) text="no invalid end state: no deadlock, no stuck queue, every worker ends" ;;
 		order) text="per-actor order: each actor's actions apply in submission order" ;;
 		once) text="exactly once: every action applied once, none lost or left locked, with crashes" ;;
 		follow) text="follow-ups apply after the action that queued them and before the actor's next command" ;;
 		locked) text="the rules read only aggregates the batch locked" ;;
+		prefix) text="runs: what a worker claims of an actor's queue is a prefix of it, held by no one else" ;;
 		esac
 		if [ "$complete" = yes ] && [ "$broken" = none ] && [ "$states" -gt 0 ]; then
 			point ok "$what: $text"
@@ -157,13 +160,14 @@ for cfg in "2 1" "3 2"; do
 done
 
 # 2. Mutants: each must be caught, for the reason given.
-for m in UNSORTED:deadlock NOHEAD:order NOFOLLOW:follow EARLY:once; do
+for m in UNSORTED:deadlock NOHEAD:order NOFOLLOW:follow EARLY:once RUNHOLD:order; do
 	mut=${m%%:*} want=${m#*:}
 	case $mut in
 	UNSORTED) text="locks taken in claim order (characters as named, as wr_lock_load_unordered): spin finds a deadlock" ;;
 	NOHEAD) text="claim ignoring is_head: spin finds actions of one actor applied out of order" ;;
 	NOFOLLOW) text="claim ignoring queued char:<id>:follow actions: spin finds a command overtaking its follow-up" ;;
 	EARLY) text="actions counted applied before COMMIT: spin finds a crash applying one twice" ;;
+	RUNHOLD) text="an action the lock phase did not cover holds back nothing (WR_WORKER_RUN_MUTANT): spin finds an actor's later action of the run applied first" ;;
 	esac
 	OPT=-O0 verify "mutant-$mut" -DWHY -DMUTANT_"$mut"
 	got=$(classify "$err")
