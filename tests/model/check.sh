@@ -82,7 +82,7 @@ summary() {
 	(cd "$dir" && spin -t -g "$@" wr.pml >replay.out 2>&1) || true
 	depth=$(sed -n 's/.*(at depth \([0-9]*\)).*/\1/p' "$dir/pan.out" | head -1)
 	echo "#   counterexample: ${depth:-?} steps; at its end:"
-	awk -v nw="$nw" '
+	awk -v nw="$nw" -v six="${SIX:-D0}" '
 	function lockname(kind, i) {
 		if (kind == "agg") return (i == 0 ? "room R1" : i == 1 ? "room R2" : i == 2 ? "character A" : "character B")
 		if (kind == "pres") return "presence row of " (i == 0 ? "A" : "B")
@@ -116,7 +116,7 @@ summary() {
 		}
 		s = ""
 		for (i = 0; i <= max["applied"]; i++) s = s (i ? " " : "") v["applied", i]
-		printf "#     applied per action (A1 A2 B1 B2 F1%s): %s\n", (max["applied"] > 4 ? " D0" : ""), s
+		printf "#     applied per action (A1 A2 B1 B2 F1%s): %s\n", (max["applied"] > 4 ? " " six : ""), s
 	}' "$dir/replay.out"
 }
 
@@ -176,7 +176,29 @@ for m in UNSORTED:deadlock NOHEAD:order NOFOLLOW:follow EARLY:once RUNHOLD:order
 	summary "mutant-$mut" 2 -DWHY -DMUTANT_"$mut"
 done
 
-# 3. wrctl dead requeue (wr_requeue_dead) while workers run.  As it was, it
+# 3. A's run A1 AS: AS, a command on A alone, never goes stale, so only the
+# hold after a move that queues the :follow look keeps it behind the look
+# (with A2 right behind A1, A2's stale plan holds A back anyway).
+verify say -DWHY -DSAY
+got=$(classify "$err")
+echo "# A1's run with a command that never goes stale (AS): $states states, ${secs}s, search complete: $complete; error: ${err:-none}"
+if [ "$got" = none ] && [ "$complete" = yes ] && [ "$states" -gt 0 ]; then
+	point ok "runs with A1 AS F1 A2: no deadlock, order, exactly once, follow-ups, locked reads, prefix hold"
+else
+	point not-ok "runs with A1 AS F1 A2: no deadlock, order, exactly once, follow-ups, locked reads, prefix hold (got: $got)"
+	SIX=AS summary say 2 -DWHY -DSAY
+fi
+OPT=-O0 verify mutant-NOFOLHOLD -DWHY -DSAY -DMUTANT_NOFOLHOLD
+got=$(classify "$err")
+echo "# mutant NOFOLHOLD: $states states, ${secs}s; error: ${err:-none}"
+if [ "$got" = follow ]; then
+	point ok "mutant NOFOLHOLD: a move queuing its :follow look holds its run back no more (hold_followed gone): spin finds AS overtaking the look"
+else
+	point not-ok "mutant NOFOLHOLD: a move queuing its :follow look holds its run back no more (hold_followed gone): spin finds AS overtaking the look (got: $got)"
+fi
+SIX=AS summary mutant-NOFOLHOLD 2 -DWHY -DSAY -DMUTANT_NOFOLHOLD
+
+# 4. wrctl dead requeue (wr_requeue_dead) while workers run.  As it was, it
 # took its actor's advisory lock, then its UPDATE waited for the head row a
 # worker claimed, while that worker's wr_commit_batch waited for the
 # advisory lock (README, Findings).  Now it locks the head rows NOWAIT and

@@ -18,6 +18,12 @@
  *   MUTANT_RUNHOLD   an action the lock phase did not cover holds back nothing
  *                    (worker.c built with WR_WORKER_RUN_MUTANT): an actor's
  *                    later action of the same run applies before it
+ *   SAY              add AS, a command of A's on A alone (locks cA, never
+ *                    stale) submitted right after A1, before A2: a run A1 AS
+ *                    could apply AS right after A1's move
+ *   MUTANT_NOFOLHOLD with SAY: a move that queues a :follow look holds its
+ *                    character back no more (hold_followed() gone): AS must
+ *                    overtake the look
  *   RUNMAX=m         an actor's run: its head and up to m - 1 next actions
  *                    (wr_claim_runs; worker --run-max, default 32); 1: heads only
  *   CAP=c            rows one claim takes in all (heads first, then runs)
@@ -76,21 +82,40 @@
 #define B1 2
 #define B2 3
 #define F1 4
+#if defined(REQUEUE) && defined(SAY)
+#error "REQUEUE and SAY are checked one at a time"
+#endif
 #ifdef REQUEUE
 #define D0 5           /* B: "say", dead-lettered before B1 was submitted: the oldest id */
 #define NS 6
 #define ACTOR(s) ((s) == A1 || (s) == A2 -> ACT_A : ((s) == B1 || (s) == B2 || (s) == D0 -> ACT_B : ACT_AF))
 #define ALL_SUBMITTED (subdone && admindone)
+#elif defined(SAY)
+#define AS 5           /* A: a command on A alone (locks cA), submitted after A1, before A2 */
+#define NS 6
+#define ACTOR(s) ((s) == A1 || (s) == A2 || (s) == AS -> ACT_A : ((s) == B1 || (s) == B2 -> ACT_B : ACT_AF))
+#define ALL_SUBMITTED subdone
 #else
 #define NS 5
 #define ACTOR(s) ((s) == A1 || (s) == A2 -> ACT_A : ((s) == B1 || (s) == B2 -> ACT_B : ACT_AF))
 #define ALL_SUBMITTED subdone
 #endif
 
-#define SEQ(s) ((s) == A2 || (s) == B2 -> 2 : 1)      /* position in its actor's submissions */
+/* position in its actor's submissions */
+#ifdef SAY
+#define SEQ(s) ((s) == AS || (s) == B2 -> 2 : ((s) == A2 -> 3 : 1))
+#define SEQ_A 3
+#else
+#define SEQ(s) ((s) == A2 || (s) == B2 -> 2 : 1)
+#define SEQ_A 2
+#endif
 /* action_queue.id order (a run is claimed by id): D0 (requeued under its old
- * id) < A1 < B1 < A2 < B2 < F1 */
-#define IDRANK(s) ((s) == A1 -> 1 : ((s) == B1 -> 2 : ((s) == A2 -> 3 : ((s) == B2 -> 4 : ((s) == F1 -> 5 : 0)))))
+ * id) < A1 < B1 < AS < A2 < B2 < F1 */
+#ifdef SAY
+#define IDRANK(s) ((s) == A1 -> 2 : ((s) == B1 -> 4 : ((s) == A2 -> 6 : ((s) == B2 -> 8 : ((s) == F1 -> 10 : 5)))))
+#else
+#define IDRANK(s) ((s) == A1 -> 2 : ((s) == B1 -> 4 : ((s) == A2 -> 6 : ((s) == B2 -> 8 : ((s) == F1 -> 10 : 0)))))
+#endif
 #define CHAR_OF(act) ((act) == ACT_B -> CB : CA)       /* the character an actor is or follows */
 #define NONE 255
 /* The characters an action's plan names, in its order (lock_characters). */
@@ -139,7 +164,7 @@ bool admindone;
 #endif
 /* wr_claim: is_head, due, not locked by another claim (SKIP LOCKED) */
 #define CLAIMABLE(s) (qst[s] == QUEUED && HEAD_OK(s) && rowlock[s] == 0 && FOLLOW_OK(s))
-#ifdef REQUEUE
+#if defined(REQUEUE) || defined(SAY)
 #define ANY_CLAIMABLE (CLAIMABLE(0) || CLAIMABLE(1) || CLAIMABLE(2) || CLAIMABLE(3) || CLAIMABLE(4) || CLAIMABLE(5))
 #else
 #define ANY_CLAIMABLE (CLAIMABLE(0) || CLAIMABLE(1) || CLAIMABLE(2) || CLAIMABLE(3) || CLAIMABLE(4))
@@ -170,22 +195,28 @@ inline delete_row(s) {
 inline fix_heads(actors) {
 	t = 0;
 	do
-	:: t < NACT && !(actors & BIT(t)) -> t++
-	:: t < NACT && (actors & BIT(t)) ->
-		u = 0;
-#ifdef REQUEUE
+	:: t < NACT ->
 		if
-		:: t == ACT_B && qst[D0] == QUEUED -> head[D0] = true; u = NS   /* smallest id */
+		:: actors & BIT(t) ->
+			/* s: the actor's queued row with the smallest id */
+			s = NONE; u = 0;
+			do
+			:: u < NS ->
+				if
+				:: qst[u] == QUEUED && ACTOR(u) == t && (s == NONE || IDRANK(u) < IDRANK(s)) -> s = u
+				:: else
+				fi;
+				u++
+			:: else -> break
+			od;
+			if
+			:: s != NONE -> head[s] = true
+			:: else
+			fi
 		:: else
 		fi;
-#endif
-		do
-		:: u < NS && qst[u] == QUEUED && ACTOR(u) == t -> head[u] = true; break
-		:: u < NS && !(qst[u] == QUEUED && ACTOR(u) == t) -> u++
-		:: u >= NS -> break
-		od;
 		t++
-	:: t >= NACT -> break
+	:: else -> break
 	od
 }
 
@@ -497,9 +528,15 @@ top:
 			:: else ->
 				if
 				:: s == A1 -> wroom[0] = R2; out[i] = O_DONE; fol = true;
-					heldm = heldm | BIT(ACT_A)   /* hold_followed(): F1 queued for char:A */
+#ifndef MUTANT_NOFOLHOLD
+					heldm = heldm | BIT(ACT_A);  /* hold_followed(): F1 queued for char:A */
+#endif
+					skip
 				:: s == B2 -> wroom[1] = R2; out[i] = O_DONE
 				:: s == F1 -> out[i] = O_DONE
+#ifdef SAY
+				:: s == AS -> out[i] = O_DONE
+#endif
 #ifdef REQUEUE
 				:: s == D0 -> out[i] = O_DONE
 #endif
@@ -605,6 +642,9 @@ top:
 				assert(s != F1 || applied[A1] == 1);
 				/* ... and before the command its character typed next */
 				assert(s != A2 || applied[F1] == 1);
+#ifdef SAY
+				assert(s != AS || applied[F1] == 1);
+#endif
 				delete_row(s)
 			:: out[i] == O_DEAD -> delete_row(s)
 			:: out[i] == O_MARK ->
@@ -644,6 +684,13 @@ proctype submitter() {
 	WAIT(21 + ACT_A);
 #endif
 	atomic { adv[ACT_A] == 0 -> adv[ACT_A] = me WAIT_(0) };
+#ifdef SAY
+	atomic { enqueue(AS, BIT(CA), R1); adv[ACT_A] = 0 };
+#ifdef WHY
+	WAIT(21 + ACT_A);
+#endif
+	atomic { adv[ACT_A] == 0 -> adv[ACT_A] = me WAIT_(0) };
+#endif
 	atomic { enqueue(A2, BIT(R1) | BIT(CA) | BIT(CB), R1); adv[ACT_A] = 0 };
 #ifdef WHY
 	WAIT(21 + ACT_B);
@@ -739,7 +786,7 @@ init {
 	:: i < NS -> assert(applied[i] == 1); assert(rowlock[i] == 0); i++   /* exactly once, none lost */
 	:: else -> break
 	od;
-	assert(seqdone[ACT_A] == 2 && seqdone[ACT_B] == 2 && seqdone[ACT_AF] == 1);
+	assert(seqdone[ACT_A] == SEQ_A && seqdone[ACT_B] == 2 && seqdone[ACT_AF] == 1);
 	i = 0;
 	do
 	:: i < NAGG -> assert(agg[i] == 0); i++
