@@ -5,7 +5,7 @@
 # states); for each mutant, one point saying spin found the violation it must
 # find, with the counterexample summed up.  README.md explains the model.
 #
-#   tests/model/check.sh            everything (under 30 s on two cores)
+#   tests/model/check.sh            everything (about 30 s on two cores)
 #   WR_MODEL_KEEP=1 tests/model/check.sh   keep the work directory (trails)
 set -eu
 
@@ -66,6 +66,7 @@ classify() {
 	*"invalid end state"*) echo deadlock ;;
 	*seqdone*) echo order ;;
 	*"applied[4]==1"* | *"applied[0]==1"*) echo follow ;;
+	*"rowlock[t]==me"*) echo prefix ;;
 	*"==me"*) echo locked ;;
 	"") echo none ;;
 	*) echo once ;;
@@ -81,7 +82,7 @@ summary() {
 	(cd "$dir" && spin -t -g "$@" wr.pml >replay.out 2>&1) || true
 	depth=$(sed -n 's/.*(at depth \([0-9]*\)).*/\1/p' "$dir/pan.out" | head -1)
 	echo "#   counterexample: ${depth:-?} steps; at its end:"
-	awk -v nw="$nw" '
+	awk -v nw="$nw" -v six="${SIX:-D0}" '
 	function lockname(kind, i) {
 		if (kind == "agg") return (i == 0 ? "room R1" : i == 1 ? "room R2" : i == 2 ? "character A" : "character B")
 		if (kind == "pres") return "presence row of " (i == 0 ? "A" : "B")
@@ -115,14 +116,15 @@ summary() {
 		}
 		s = ""
 		for (i = 0; i <= max["applied"]; i++) s = s (i ? " " : "") v["applied", i]
-		printf "#     applied per action (A1 A2 B1 B2 F1%s): %s\n", (max["applied"] > 4 ? " D0" : ""), s
+		printf "#     applied per action (A1 A2 B1 B2 F1%s): %s\n", (max["applied"] > 4 ? " " six : ""), s
 	}' "$dir/replay.out"
 }
 
 echo "# spin: $(spin -V 2>&1 | head -1)"
 total_t0=$(date +%s%N)
 
-# 1. The protocol as the code runs it: two workers and one crash, and the
+# 1. The protocol as the code runs it (runs of up to 3 actions per actor,
+# 3 rows per claim, the SKIP LOCKED lock phase): two workers and one crash, and the
 # largest size that stays within seconds (it contains every run of the
 # smaller ones: a worker may idle throughout, a crash may not happen).
 for cfg in "2 1" "3 2"; do
@@ -133,13 +135,14 @@ for cfg in "2 1" "3 2"; do
 	what="$nw workers, up to $crashes crash(es)"
 	echo "# $what: $states states, ${secs}s, search complete: $complete${err:+; first error: $err}"
 	broken=$(classify "$err")
-	for prop in deadlock order once follow locked; do
+	for prop in deadlock order once follow locked prefix; do
 		case $prop in
 		deadlock) text="no invalid end state: no deadlock, no stuck queue, every worker ends" ;;
 		order) text="per-actor order: each actor's actions apply in submission order" ;;
 		once) text="exactly once: every action applied once, none lost or left locked, with crashes" ;;
 		follow) text="follow-ups apply after the action that queued them and before the actor's next command" ;;
 		locked) text="the rules read only aggregates the batch locked" ;;
+		prefix) text="runs: what a worker claims of an actor's queue is a prefix of it, held by no one else" ;;
 		esac
 		if [ "$complete" = yes ] && [ "$broken" = none ] && [ "$states" -gt 0 ]; then
 			point ok "$what: $text"
@@ -157,13 +160,14 @@ for cfg in "2 1" "3 2"; do
 done
 
 # 2. Mutants: each must be caught, for the reason given.
-for m in UNSORTED:deadlock NOHEAD:order NOFOLLOW:follow EARLY:once; do
+for m in UNSORTED:deadlock NOHEAD:order NOFOLLOW:follow EARLY:once RUNHOLD:order; do
 	mut=${m%%:*} want=${m#*:}
 	case $mut in
 	UNSORTED) text="locks taken in claim order (characters as named, as wr_lock_load_unordered): spin finds a deadlock" ;;
 	NOHEAD) text="claim ignoring is_head: spin finds actions of one actor applied out of order" ;;
 	NOFOLLOW) text="claim ignoring queued char:<id>:follow actions: spin finds a command overtaking its follow-up" ;;
 	EARLY) text="actions counted applied before COMMIT: spin finds a crash applying one twice" ;;
+	RUNHOLD) text="an action the lock phase did not cover holds back nothing (WR_WORKER_RUN_MUTANT): spin finds an actor's later action of the run applied first" ;;
 	esac
 	OPT=-O0 verify "mutant-$mut" -DWHY -DMUTANT_"$mut"
 	got=$(classify "$err")
@@ -172,7 +176,29 @@ for m in UNSORTED:deadlock NOHEAD:order NOFOLLOW:follow EARLY:once; do
 	summary "mutant-$mut" 2 -DWHY -DMUTANT_"$mut"
 done
 
-# 3. wrctl dead requeue (wr_requeue_dead) while workers run.  As it was, it
+# 3. A's run A1 AS: AS, a command on A alone, never goes stale, so only the
+# hold after a move that queues the :follow look keeps it behind the look
+# (with A2 right behind A1, A2's stale plan holds A back anyway).
+verify say -DWHY -DSAY
+got=$(classify "$err")
+echo "# A1's run with a command that never goes stale (AS): $states states, ${secs}s, search complete: $complete; error: ${err:-none}"
+if [ "$got" = none ] && [ "$complete" = yes ] && [ "$states" -gt 0 ]; then
+	point ok "runs with A1 AS F1 A2: no deadlock, order, exactly once, follow-ups, locked reads, prefix hold"
+else
+	point not-ok "runs with A1 AS F1 A2: no deadlock, order, exactly once, follow-ups, locked reads, prefix hold (got: $got)"
+	SIX=AS summary say 2 -DWHY -DSAY
+fi
+OPT=-O0 verify mutant-NOFOLHOLD -DWHY -DSAY -DMUTANT_NOFOLHOLD
+got=$(classify "$err")
+echo "# mutant NOFOLHOLD: $states states, ${secs}s; error: ${err:-none}"
+if [ "$got" = follow ]; then
+	point ok "mutant NOFOLHOLD: a move queuing its :follow look holds its run back no more (hold_followed gone): spin finds AS overtaking the look"
+else
+	point not-ok "mutant NOFOLHOLD: a move queuing its :follow look holds its run back no more (hold_followed gone): spin finds AS overtaking the look (got: $got)"
+fi
+SIX=AS summary mutant-NOFOLHOLD 2 -DWHY -DSAY -DMUTANT_NOFOLHOLD
+
+# 4. wrctl dead requeue (wr_requeue_dead) while workers run.  As it was, it
 # took its actor's advisory lock, then its UPDATE waited for the head row a
 # worker claimed, while that worker's wr_commit_batch waited for the
 # advisory lock (README, Findings).  Now it locks the head rows NOWAIT and

@@ -15,6 +15,18 @@
  *                    character's next command must overtake its follow-up
  *   MUTANT_EARLY     a worker marks its actions applied before COMMIT (as if
  *                    it acknowledged them early): a crash must apply one twice
+ *   MUTANT_RUNHOLD   an action the lock phase did not cover holds back nothing
+ *                    (worker.c built with WR_WORKER_RUN_MUTANT): an actor's
+ *                    later action of the same run applies before it
+ *   SAY              add AS, a command of A's on A alone (locks cA, never
+ *                    stale) submitted right after A1, before A2: a run A1 AS
+ *                    could apply AS right after A1's move
+ *   MUTANT_NOFOLHOLD with SAY: a move that queues a :follow look holds its
+ *                    character back no more (hold_followed() gone): AS must
+ *                    overtake the look
+ *   RUNMAX=m         an actor's run: its head and up to m - 1 next actions
+ *                    (wr_claim_runs; worker --run-max, default 32); 1: heads only
+ *   CAP=c            rows one claim takes in all (heads first, then runs)
  *   REQUEUE          add wrctl dead requeue (wr_requeue_dead) of a dead action
  *                    of B's (its lock inversion is fixed: README, Findings)
  *   REQUEUE_OLD      with REQUEUE: the function as it was, waiting for the
@@ -39,7 +51,13 @@
 #ifndef CRASHES
 #define CRASHES 1
 #endif
-#define K 2            /* batch size: next_batch adapts between 1 and batch_max */
+#define K 2            /* heads per claim: next_batch adapts between 1 and batch_max */
+#ifndef RUNMAX
+#define RUNMAX 3       /* the world has at most 3 queued actions per actor */
+#endif
+#ifndef CAP
+#define CAP 3          /* rows per claim: LIMIT cap cuts the runs' tails */
+#endif
 #define MAX_REPLANS 5  /* worker --max-replans default */
 #define SUB (NW + 1)   /* the submitter's lock-owner id */
 
@@ -64,18 +82,40 @@
 #define B1 2
 #define B2 3
 #define F1 4
+#if defined(REQUEUE) && defined(SAY)
+#error "REQUEUE and SAY are checked one at a time"
+#endif
 #ifdef REQUEUE
 #define D0 5           /* B: "say", dead-lettered before B1 was submitted: the oldest id */
 #define NS 6
 #define ACTOR(s) ((s) == A1 || (s) == A2 -> ACT_A : ((s) == B1 || (s) == B2 || (s) == D0 -> ACT_B : ACT_AF))
 #define ALL_SUBMITTED (subdone && admindone)
+#elif defined(SAY)
+#define AS 5           /* A: a command on A alone (locks cA), submitted after A1, before A2 */
+#define NS 6
+#define ACTOR(s) ((s) == A1 || (s) == A2 || (s) == AS -> ACT_A : ((s) == B1 || (s) == B2 -> ACT_B : ACT_AF))
+#define ALL_SUBMITTED subdone
 #else
 #define NS 5
 #define ACTOR(s) ((s) == A1 || (s) == A2 -> ACT_A : ((s) == B1 || (s) == B2 -> ACT_B : ACT_AF))
 #define ALL_SUBMITTED subdone
 #endif
 
-#define SEQ(s) ((s) == A2 || (s) == B2 -> 2 : 1)      /* position in its actor's submissions */
+/* position in its actor's submissions */
+#ifdef SAY
+#define SEQ(s) ((s) == AS || (s) == B2 -> 2 : ((s) == A2 -> 3 : 1))
+#define SEQ_A 3
+#else
+#define SEQ(s) ((s) == A2 || (s) == B2 -> 2 : 1)
+#define SEQ_A 2
+#endif
+/* action_queue.id order (a run is claimed by id): D0 (requeued under its old
+ * id) < A1 < B1 < AS < A2 < B2 < F1 */
+#ifdef SAY
+#define IDRANK(s) ((s) == A1 -> 2 : ((s) == B1 -> 4 : ((s) == A2 -> 6 : ((s) == B2 -> 8 : ((s) == F1 -> 10 : 5)))))
+#else
+#define IDRANK(s) ((s) == A1 -> 2 : ((s) == B1 -> 4 : ((s) == A2 -> 6 : ((s) == B2 -> 8 : ((s) == F1 -> 10 : 0)))))
+#endif
 #define CHAR_OF(act) ((act) == ACT_B -> CB : CA)       /* the character an actor is or follows */
 #define NONE 255
 /* The characters an action's plan names, in its order (lock_characters). */
@@ -124,7 +164,7 @@ bool admindone;
 #endif
 /* wr_claim: is_head, due, not locked by another claim (SKIP LOCKED) */
 #define CLAIMABLE(s) (qst[s] == QUEUED && HEAD_OK(s) && rowlock[s] == 0 && FOLLOW_OK(s))
-#ifdef REQUEUE
+#if defined(REQUEUE) || defined(SAY)
 #define ANY_CLAIMABLE (CLAIMABLE(0) || CLAIMABLE(1) || CLAIMABLE(2) || CLAIMABLE(3) || CLAIMABLE(4) || CLAIMABLE(5))
 #else
 #define ANY_CLAIMABLE (CLAIMABLE(0) || CLAIMABLE(1) || CLAIMABLE(2) || CLAIMABLE(3) || CLAIMABLE(4))
@@ -155,23 +195,46 @@ inline delete_row(s) {
 inline fix_heads(actors) {
 	t = 0;
 	do
-	:: t < NACT && !(actors & BIT(t)) -> t++
-	:: t < NACT && (actors & BIT(t)) ->
-		u = 0;
-#ifdef REQUEUE
+	:: t < NACT ->
 		if
-		:: t == ACT_B && qst[D0] == QUEUED -> head[D0] = true; u = NS   /* smallest id */
+		:: actors & BIT(t) ->
+			/* s: the actor's queued row with the smallest id */
+			s = NONE; u = 0;
+			do
+			:: u < NS ->
+				if
+				:: qst[u] == QUEUED && ACTOR(u) == t && (s == NONE || IDRANK(u) < IDRANK(s)) -> s = u
+				:: else
+				fi;
+				u++
+			:: else -> break
+			od;
+			if
+			:: s != NONE -> head[s] = true
+			:: else
+			fi
 		:: else
 		fi;
-#endif
-		do
-		:: u < NS && qst[u] == QUEUED && ACTOR(u) == t -> head[u] = true; break
-		:: u < NS && !(qst[u] == QUEUED && ACTOR(u) == t) -> u++
-		:: u >= NS -> break
-		od;
 		t++
-	:: t >= NACT -> break
+	:: else -> break
 	od
+}
+
+/* wr_claim_runs: res = the actor's next queued row after row cur by id, or NONE. */
+inline next_of(cur, res) {
+	res = NONE;
+	t = 0;
+	do
+	:: t < NS ->
+		if
+		:: qst[t] == QUEUED && ACTOR(t) == ACTOR(cur) && IDRANK(t) > IDRANK(cur) &&
+		   (res == NONE || IDRANK(t) < IDRANK(res)) -> res = t
+		:: else
+		fi;
+		t++
+	:: else -> break
+	od;
+	t = 0
 }
 
 /* Rollback (a kill, or a batch that ends without COMMIT): every lock goes. */
@@ -224,27 +287,54 @@ inline acquire(lockv, code) {
 	fi
 }
 
+/* wr_lock_covered: got = what this transaction holds; covm bit i = all of
+ * b[i]'s aggregates are in it. */
+inline covered() {
+	got = 0; i = 0;
+	do
+	:: i < NAGG -> if :: agg[i] == me -> got = got | BIT(i) :: else fi; i++
+	:: else -> break
+	od;
+	covm = 0; i = 0;
+	do
+	:: i < fit -> if :: (locks[b[i]] & got) == locks[b[i]] -> covm = covm | BIT(i) :: else fi; i++
+	:: else -> break
+	od;
+	i = 0
+}
+
 /* Spin keeps locals in the state vector: zero what no later step reads. */
 inline reset_locals() {
-	b[0] = 0; b[1] = 0; out[0] = 0; out[1] = 0; newroom[0] = 0; newroom[1] = 0;
+	i = 0;
+	do
+	:: i < CAP -> b[i] = 0; out[i] = 0; newroom[i] = 0; i++
+	:: else -> break
+	od;
+	runlast[0] = 0; runlast[1] = 0;
 	n = 0; fit = 0; i = 0; s = 0; t = 0; u = 0; need = 0; advneed = 0; presneed = 0; delact = 0;
+	got = 0; covm = 0; heldm = 0; nh = 0;
 	wroom[0] = 0; wroom[1] = 0; fol = false
 }
 
 #define CRASHPOINT if :: atomic { crashes > 0 -> crashes-- }; goto crash :: skip fi
 
 /* What one batch did with an action (worker.c apply_one). */
-#define O_UNFIT 0      /* claimed but cut by lock_load: back to the queue untouched */
+#define O_UNFIT 0      /* claimed but cut by lock_load, not covered or held back by
+                        * its actor: back to the queue untouched */
 #define O_DONE 1       /* applied or rejected: mark_done, deleted at commit */
 #define O_MARK 2       /* GAME_STALE: mark_stale */
 #define O_REPLAN 3     /* a marked action planned again: replan() */
 #define O_DEAD 4       /* dead-lettered (plan kept going stale) */
 
 proctype worker(byte me) {
-	byte b[K];         /* the claimed rows, in claim order */
-	byte out[K];
-	byte newroom[K];
-	byte n, fit, i, s, t, u, need, advneed, presneed, delact;
+	byte b[CAP];       /* the claimed rows, in claim order: heads, then runs */
+	byte out[CAP];
+	byte newroom[CAP];
+	byte runlast[K];   /* per claimed head: its run's last row so far, NONE once cut */
+	byte n, nh, fit, i, s, t, u, need, advneed, presneed, delact;
+	byte got;          /* aggregates this batch holds */
+	byte covm;         /* bit i: b[i]'s aggregates are all held ("covered") */
+	byte heldm;        /* actors whose later actions in this batch stay queued (held) */
 	byte wroom[2];     /* the rules' in-memory state: later actions see earlier ones */
 	bool fol;
 
@@ -265,7 +355,57 @@ top:
 			i++
 		:: else -> break
 		od;
-		i = 0
+		/* wr_claim_runs: behind each head its actor's next queued rows by
+		 * id, up to RUNMAX in all, stopping at the first another transaction
+		 * holds; heads first, then every run's second row, ...; LIMIT CAP */
+		nh = n; i = 0;
+		do
+		:: i < nh -> runlast[i] = b[i]; i++
+		:: else -> break
+		od;
+		u = 1;
+		do
+		:: u < RUNMAX ->
+			i = 0;
+			do
+			:: i < nh ->
+				if
+				:: runlast[i] != NONE ->
+					next_of(runlast[i], s);
+					if
+					:: s != NONE && rowlock[s] == 0 && n < CAP ->
+						b[n] = s; out[n] = O_UNFIT; rowlock[s] = me; n++; runlast[i] = s
+					:: else -> runlast[i] = NONE
+					fi
+				:: else
+				fi;
+				i++
+			:: else -> break
+			od;
+			u++
+		:: else -> break
+		od;
+#ifndef MUTANT_NOHEAD
+		/* what a worker holds of an actor's queue is a prefix of it: every
+		 * queued row of the actor older than a claimed one is claimed too
+		 * (so no other worker holds any of them).  NOHEAD goes without this
+		 * check: it must show the order break itself. */
+		i = 0;
+		do
+		:: i < n ->
+			t = 0;
+			do
+			:: t < NS ->
+				assert(!(qst[t] == QUEUED && ACTOR(t) == ACTOR(b[i]) && IDRANK(t) < IDRANK(b[i])) || rowlock[t] == me);
+				t++
+			:: else -> break
+			od;
+			i++
+		:: else -> break
+		od;
+		t = 0;
+#endif
+		i = 0; s = 0; u = 0; nh = 0; runlast[0] = 0; runlast[1] = 0
 	   }
 	fi;
 	if
@@ -284,39 +424,90 @@ top:
 	:: i < fit -> need = need | locks[b[i]]; i++
 	:: else -> break
 	od;
+	/* Pass 1 (wr_lock_skip): FOR NO KEY UPDATE SKIP LOCKED of every
+	 * aggregate no other transaction holds; never waits. */
+	atomic {
+		i = 0;
+		do
+		:: i < NAGG ->
+			if
+			:: (need & BIT(i)) && agg[i] == 0 -> agg[i] = me
+			:: else
+			fi;
+			i++
+		:: else -> break
+		od;
+		covered()
+	}
+	/* Nothing covered, or the first action was deferred WORKER_DEFER_MAX
+	 * times (reads.wait_first; any time here): pass 1 is undone and the
+	 * first action's aggregates are waited for, holding no other, in the
+	 * global order; then whatever else is free, as in pass 1. */
+	if
+	:: covm == 0 || !(covm & 1) ->   /* (when some are covered, either way) */
+		atomic {
+			i = 0;
+			do
+			:: i < NAGG -> if :: agg[i] == me -> agg[i] = 0 :: else fi; i++
+			:: else -> break
+			od;
+			need = locks[b[0]]; s = b[0]
+		};
 #ifdef MUTANT_UNSORTED
-	/* wr_lock_load_unordered: characters one by one as the batch names them */
-	i = 0;
-	do
-	:: i < fit ->
-		s = b[i];
+		/* wr_lock_load_unordered: characters one by one as the batch names them */
 		acquire(agg[CHAR_OF(ACTOR(s))], 1 + CHAR_OF(ACTOR(s)));
 		if
 		:: plan[s] != P_MARKED && NC2(s) != NONE -> acquire(agg[NC2(s)], 1 + NC2(s))
 		:: else
 		fi;
-		i++
-	:: else -> break
-	od;
 #endif
-	/* instances, rooms, characters, mobs, items: ORDER BY id FOR NO KEY UPDATE */
-	i = 0;
-	do
-	:: i < NAGG ->
-		if
-		:: need & BIT(i) -> acquire(agg[i], 1 + i)
-		:: else
-		fi;
-		i++
-	:: else -> break
-	od;
+		/* instances, rooms, characters, mobs, items: ORDER BY id FOR NO KEY UPDATE */
+		i = 0;
+		do
+		:: i < NAGG ->
+			if
+			:: need & BIT(i) -> acquire(agg[i], 1 + i)
+			:: else
+			fi;
+			i++
+		:: else -> break
+		od;
+		atomic {
+			need = 0; s = 0; i = 0;
+			do
+			:: i < fit -> need = need | locks[b[i]]; i++
+			:: else -> break
+			od;
+			i = 0;
+			do
+			:: i < NAGG ->
+				if
+				:: (need & BIT(i)) && agg[i] == 0 -> agg[i] = me
+				:: else
+				fi;
+				i++
+			:: else -> break
+			od;
+			covered()
+		}
+	:: covm != 0 -> skip   /* the uncovered stay queued: deferred */
+	fi;
 	i = 0;
 
 	/* The rules, in memory, action by action in claim order (apply_one). */
 	d_step {
 		wroom[0] = room[0]; wroom[1] = room[1];
+		heldm = 0;
 		do
-		:: i < fit ->
+		:: i < fit && (heldm & BIT(ACTOR(b[i]))) -> i++   /* held: stays queued (O_UNFIT) */
+		:: i < fit && !(heldm & BIT(ACTOR(b[i]))) && !(covm & BIT(i)) ->
+			/* not covered: deferred (count_deferral), and so are its actor's
+			 * later actions in this batch */
+#ifndef MUTANT_RUNHOLD
+			heldm = heldm | BIT(ACTOR(b[i]));
+#endif
+			i++
+		:: i < fit && !(heldm & BIT(ACTOR(b[i]))) && (covm & BIT(i)) ->
 			s = b[i];
 			/* the rules only see aggregates the batch locked */
 			assert((locks[s] & BIT(R1)) == 0 || agg[R1] == me);
@@ -331,12 +522,21 @@ top:
 				if
 				:: room[0] == room[1] -> out[i] = O_REPLAN; newroom[i] = room[0]
 				:: else -> out[i] = O_DONE
-				fi
+				fi;
+				/* apply_one() returns false: the actor waits for the next batch */
+				heldm = heldm | BIT(ACTOR(s))
 			:: else ->
 				if
-				:: s == A1 -> wroom[0] = R2; out[i] = O_DONE; fol = true
+				:: s == A1 -> wroom[0] = R2; out[i] = O_DONE; fol = true;
+#ifndef MUTANT_NOFOLHOLD
+					heldm = heldm | BIT(ACT_A);  /* hold_followed(): F1 queued for char:A */
+#endif
+					skip
 				:: s == B2 -> wroom[1] = R2; out[i] = O_DONE
 				:: s == F1 -> out[i] = O_DONE
+#ifdef SAY
+				:: s == AS -> out[i] = O_DONE
+#endif
 #ifdef REQUEUE
 				:: s == D0 -> out[i] = O_DONE
 #endif
@@ -347,7 +547,7 @@ top:
 						/* GAME_STALE: mark_stale() */
 						if
 						:: replans[s] >= MAX_REPLANS -> out[i] = O_DEAD
-						:: else -> out[i] = O_MARK
+						:: else -> out[i] = O_MARK; heldm = heldm | BIT(ACTOR(s))
 						fi
 					fi
 				fi
@@ -442,6 +642,9 @@ top:
 				assert(s != F1 || applied[A1] == 1);
 				/* ... and before the command its character typed next */
 				assert(s != A2 || applied[F1] == 1);
+#ifdef SAY
+				assert(s != AS || applied[F1] == 1);
+#endif
 				delete_row(s)
 			:: out[i] == O_DEAD -> delete_row(s)
 			:: out[i] == O_MARK ->
@@ -481,6 +684,13 @@ proctype submitter() {
 	WAIT(21 + ACT_A);
 #endif
 	atomic { adv[ACT_A] == 0 -> adv[ACT_A] = me WAIT_(0) };
+#ifdef SAY
+	atomic { enqueue(AS, BIT(CA), R1); adv[ACT_A] = 0 };
+#ifdef WHY
+	WAIT(21 + ACT_A);
+#endif
+	atomic { adv[ACT_A] == 0 -> adv[ACT_A] = me WAIT_(0) };
+#endif
 	atomic { enqueue(A2, BIT(R1) | BIT(CA) | BIT(CB), R1); adv[ACT_A] = 0 };
 #ifdef WHY
 	WAIT(21 + ACT_B);
@@ -576,7 +786,7 @@ init {
 	:: i < NS -> assert(applied[i] == 1); assert(rowlock[i] == 0); i++   /* exactly once, none lost */
 	:: else -> break
 	od;
-	assert(seqdone[ACT_A] == 2 && seqdone[ACT_B] == 2 && seqdone[ACT_AF] == 1);
+	assert(seqdone[ACT_A] == SEQ_A && seqdone[ACT_B] == 2 && seqdone[ACT_AF] == 1);
 	i = 0;
 	do
 	:: i < NAGG -> assert(agg[i] == 0); i++
