@@ -209,7 +209,6 @@ connect_now(struct wr_db *db, struct wr_error *reterr)
 		}
 		PQclear(res);
 	}
-	db->connects++;
 	return 0;
 }
 
@@ -363,7 +362,6 @@ wr_db_connect_poll(struct wr_db *db, struct wr_error *reterr)
 		db->round_trips++;
 		if (!db->session_sql) {
 			db->phase = WR_DB_READY;
-			db->connects++;
 			return 0;
 		}
 		if (!PQsendQuery(db->conn, db->session_sql))
@@ -378,7 +376,6 @@ wr_db_connect_poll(struct wr_db *db, struct wr_error *reterr)
 		if (!res) {
 			db->round_trips++;
 			db->phase = WR_DB_READY;
-			db->connects++;
 			return 0;
 		}
 		if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -422,8 +419,8 @@ wr_db_exec(struct wr_db *db, const char *sql, int nparams, const char *const *pa
 	return 0;
 }
 
-static bool
-is_prepared(const struct wr_db *db, const char *name)
+bool
+wr_db_is_prepared(const struct wr_db *db, const char *name)
 {
 	for (size_t i = 0; i < db->nprepared; i++)
 		if (db->prepared[i] == name || strcmp(db->prepared[i], name) == 0)
@@ -436,7 +433,7 @@ is_prepared(const struct wr_db *db, const char *name)
 static void
 remember_prepared(struct wr_db *db, const char *name)
 {
-	if (!is_prepared(db, name) && db->nprepared < WR_DB_MAX_PREPARED)
+	if (!wr_db_is_prepared(db, name) && db->nprepared < WR_DB_MAX_PREPARED)
 		db->prepared[db->nprepared++] = name;
 }
 
@@ -467,8 +464,8 @@ wr_db_pipeline(struct wr_db *db, struct wr_db_stmt *stmts, size_t n, struct wr_e
 		/* prepare: only the Parse (the owner prepares ahead, e.g. the
 		 * worker's statements right after a connect); a name not yet
 		 * prepared here: Parse, then Bind/Execute in the same round trip. */
-		parsing[i] =
-			st->name && !st->prepare && !is_prepared(db, st->name) && db->nprepared < WR_DB_MAX_PREPARED;
+		parsing[i] = st->name && !st->prepare && !wr_db_is_prepared(db, st->name) &&
+			     db->nprepared < WR_DB_MAX_PREPARED;
 		if (st->name && st->prepare)
 			sent = PQsendPrepare(db->conn, st->name, st->sql, st->nparams, NULL);
 		else if (parsing[i])

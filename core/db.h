@@ -26,8 +26,6 @@ struct wr_db {
 	char *appname;        /* from malloc() */
 	char *session_sql;    /* from malloc(), may be NULL: run after every (re)connect */
 	uint64_t round_trips; /* client-server round trips since wr_db_init */
-	uint64_t connects;    /* connections made since wr_db_init (prepared statements live in one) */
-	uint64_t prepared_at; /* the owner's: the connects value its statements were prepared at */
 	int timeout_ms;       /* client-side bound on one call's round trips, 0 = none (wr_db_timeout_ms) */
 	int phase;            /* WR_DB_READY, or an asynchronous connect in progress (wr_db_start) */
 	int64_t deadline;     /* wr_mono_ms() by which an asynchronous connect must be done */
@@ -70,6 +68,12 @@ wr_db_init(struct wr_db *db, const char *conninfo, const char *appname, const ch
 	   struct wr_error *reterr) WR_MUSTCHECK;
 void
 wr_db_done(struct wr_db *db);
+/* Whether a statement of this name (struct wr_db_stmt) is prepared on the
+ * current connection, as far as this process knows; an owner that
+ * DEALLOCATEs sets nprepared to 0. */
+bool
+wr_db_is_prepared(const struct wr_db *db, const char *name);
+
 /* Drops the connection (if any) and connects again with the same settings. */
 int
 wr_db_reconnect(struct wr_db *db, struct wr_error *reterr) WR_MUSTCHECK;

@@ -110,7 +110,7 @@ prepare(struct wr_db *db, struct wr_error *reterr)
 	struct wr_db_stmt st[_PREP_MAX + 1];
 	int r;
 
-	if (db->prepared_at == db->connects)
+	if (wr_db_is_prepared(db, preps[0].name))
 		return 0;
 	st[0] = (struct wr_db_stmt){.sql = "DEALLOCATE ALL", .expect = PGRES_COMMAND_OK};
 	db->nprepared = 0; /* core/db.c's record of what this connection has prepared goes too */
@@ -123,8 +123,6 @@ prepare(struct wr_db *db, struct wr_error *reterr)
 	r = wr_db_pipeline(db, st, _PREP_MAX + 1, reterr);
 	for (int i = 0; i <= _PREP_MAX; i++)
 		PQclear(st[i].res);
-	if (r == 0)
-		db->prepared_at = db->connects;
 	return r;
 }
 
@@ -160,7 +158,7 @@ worker_store_reset(struct wr_db *db, struct wr_error *reterr)
 	int r;
 
 	if (wr_db_connected(db) && wr_db_exec(db, "ROLLBACK", 0, NULL, PGRES_COMMAND_OK, NULL, reterr) == 0) {
-		db->prepared_at = 0; /* prepared again with the next claim (prepare) */
+		db->nprepared = 0; /* prepared again with the next claim (prepare) */
 		return 0;
 	}
 	r = wr_db_reconnect(db, reterr);
