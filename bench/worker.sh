@@ -209,29 +209,11 @@ fi
 bench_sampler_install
 
 # $ACTORS characters round-robin over every room with 1,000,000 gold and two
-# items each; bench_* tables and functions live only in this database.
-sql "
-CREATE TABLE bench_chars (k int PRIMARY KEY, id bigint NOT NULL);
-CREATE TABLE bench_items (k int PRIMARY KEY, id bigint NOT NULL);
-CREATE TABLE bench_cfg (keyword text NOT NULL);
-CREATE TABLE bench_enqueues (first_id bigint, last_id bigint, n int, txid xid8 NOT NULL DEFAULT pg_current_xact_id(),
-	started timestamptz NOT NULL DEFAULT now(), finished timestamptz NOT NULL DEFAULT clock_timestamp());
-INSERT INTO characters (account_id, name, instance_id, room_id, gold)
-SELECT (SELECT min(id) FROM accounts), 'Bench' || lpad(g::text, 5, '0'), r.instance_id, r.id, 1000000
-FROM generate_series(1, $ACTORS) g
-JOIN (SELECT id, instance_id, row_number() OVER (ORDER BY id) - 1 AS k FROM rooms) r
-  ON r.k = g % (SELECT count(*) FROM rooms);
-INSERT INTO bench_chars SELECT row_number() OVER (ORDER BY id), id FROM characters WHERE name LIKE 'Bench%';
--- The lightest plain item: gives measure the worker, not the carry limit.
-INSERT INTO items (template_id, instance_id, owner_character_id)
-SELECT (SELECT id FROM item_templates WHERE kind NOT IN ('money', 'container') AND NOT stackable
-        ORDER BY weight, id LIMIT 1), c.instance_id, c.id
-FROM characters c, generate_series(1, 2) WHERE c.name LIKE 'Bench%';
-INSERT INTO bench_items SELECT row_number() OVER (ORDER BY i.id), i.id FROM items i
-JOIN characters c ON c.id = i.owner_character_id WHERE c.name LIKE 'Bench%';
-INSERT INTO bench_cfg SELECT keywords[1] FROM item_templates WHERE kind NOT IN ('money', 'container')
-  AND NOT stackable ORDER BY weight, id LIMIT 1;
-" >/dev/null || die "could not create the actors"
+# items each, and the snapshot mix of --backlog (tests/lib/mix.sql, shared
+# with the journal tests); bench_* tables and functions live only in this
+# database.
+psql "$WR_DATABASE_URL" -X -v ON_ERROR_STOP=1 -q -v actors="$ACTORS" -f "$ROOT/tests/lib/mix.sql" >/dev/null ||
+	die "could not create the actors (tests/lib/mix.sql)"
 
 # The mix, its planning and the enqueuers (closed loop, paced, backlog).
 psql "$WR_DATABASE_URL" -X -v ON_ERROR_STOP=1 -q -f "$ROOT/bench/lib/worker.sql" >/dev/null ||

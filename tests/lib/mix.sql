@@ -1,6 +1,7 @@
--- tests/lib/mix.sql: the action mix of bench/worker.sh (40% say, 25% move,
--- 25% give gold, 10% give an item, all planned from committed state) for
--- the journal tests and bench/journal.sh.  psql -v actors=N -f mix.sql;
+-- tests/lib/mix.sql: the bench characters and the action mix planned from one
+-- snapshot of committed state (40% say, 25% move, 25% give gold, 10% give an
+-- item), for the journal tests, bench/journal.sh and bench/worker.sh (its
+-- actors, and its --backlog).  psql -v actors=N -f mix.sql;
 -- then SELECT count(*) FROM wr_enqueue(bench_mix(N)) queues N actions.
 CREATE TABLE bench_chars (k int PRIMARY KEY, id bigint NOT NULL);
 CREATE TABLE bench_items (k int PRIMARY KEY, id bigint NOT NULL);
@@ -23,7 +24,7 @@ JOIN characters c ON c.id = i.owner_character_id WHERE c.name LIKE 'Bench%';
 INSERT INTO bench_cfg SELECT keywords[1] FROM item_templates WHERE kind NOT IN ('money', 'container')
   AND NOT stackable ORDER BY weight, id LIMIT 1;
 
-CREATE FUNCTION bench_rows(p_n int) RETURNS TABLE (n int, actor_key text, verb text, args jsonb, plan jsonb,
+CREATE FUNCTION bench_snapshot_rows(p_n int) RETURNS TABLE (n int, actor_key text, verb text, args jsonb, plan jsonb,
 	instance_id bigint, lock_rooms bigint[], lock_characters bigint[], lock_items bigint[])
 LANGUAGE sql VOLATILE AS $$
 	SELECT g.n, 'char:' || c.id,
@@ -68,6 +69,6 @@ CREATE FUNCTION bench_mix(p_n int) RETURNS jsonb LANGUAGE sql VOLATILE AS $$
 	SELECT jsonb_agg(jsonb_build_object('actor_key', actor_key, 'verb', verb, 'args', args, 'plan', plan,
 		'instance_id', instance_id, 'lock_rooms', to_jsonb(lock_rooms),
 		'lock_characters', to_jsonb(lock_characters), 'lock_items', to_jsonb(lock_items)) ORDER BY n)
-	FROM bench_rows(p_n)
+	FROM bench_snapshot_rows(p_n)
 $$;
 
