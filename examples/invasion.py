@@ -35,41 +35,14 @@ import argparse
 import json
 import sys
 import time
-import urllib.error
-import urllib.request
+
+from wr_api import Api
 
 
-class Api:
-    def __init__(self, base, token):
-        self.base = base.rstrip("/")
-        self.token = token
-
-    def call(self, method, path, body=None, timeout=20):
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(self.base + path, data=data, method=method)
-        req.add_header("Authorization", "Bearer " + self.token)
-        if data is not None:
-            req.add_header("Content-Type", "application/json")
-        try:
-            with urllib.request.urlopen(req, timeout=timeout) as r:
-                return r.status, json.loads(r.read() or b"{}")
-        except urllib.error.HTTPError as e:
-            try:
-                return e.code, json.loads(e.read() or b"{}")
-            except ValueError:
-                return e.code, {}
-
-    def post(self, body):
-        for _ in range(5):
-            status, r = self.call("POST", "/v1/commands", body)
-            if status != 429:
-                return status, r
-            time.sleep(1)  # Retry-After: 1
-        return status, r
-
+class Band(Api):
     def band(self, actor):
         """The living mobs this system spawned in its zones: {id: mob}."""
-        status, r = self.call("GET", "/v1/mobs")
+        status, r = self.mobs()
         if status != 200:
             raise SystemExit("GET /v1/mobs: %d %s" % (status, json.dumps(r)))
         return {m["id"]: m for m in r.get("mobs", []) if m.get("spawned_by") == actor and m.get("alive")}
@@ -93,7 +66,7 @@ def main():
     ap.add_argument("--target", default="", help="a character the band attacks at the end of its path")
     ap.add_argument("--step-s", type=float, default=1.0, help="pause between the band's steps")
     a = ap.parse_args()
-    api = Api(a.http, a.token)
+    api = Band(a.http, a.token)
     actor = "sys:" + a.name
 
     before = set(api.band(actor))

@@ -31,54 +31,8 @@ import argparse
 import json
 import sys
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 
-
-class Api:
-    def __init__(self, base, token):
-        self.base = base.rstrip("/")
-        self.token = token
-
-    def call(self, method, path, body=None, timeout=40):
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(self.base + path, data=data, method=method)
-        req.add_header("Authorization", "Bearer " + self.token)
-        if data is not None:
-            req.add_header("Content-Type", "application/json")
-        try:
-            with urllib.request.urlopen(req, timeout=timeout) as r:
-                return r.status, json.loads(r.read() or b"{}")
-        except urllib.error.HTTPError as e:
-            try:
-                return e.code, json.loads(e.read() or b"{}")
-            except ValueError:
-                return e.code, {}
-
-    def effect(self, actor, room, effect, **extra):
-        body = {"actor": actor, "room": room, "effect": effect}
-        body.update(extra)
-        for _ in range(5):
-            status, r = self.call("POST", "/v1/commands", body)
-            if status != 429:
-                return status, r
-            time.sleep(1)  # Retry-After: 1
-        return status, r
-
-    def events(self, stream, after, wait):
-        q = urllib.parse.urlencode({"after": after, "wait": wait, "limit": 50})
-        return self.call("GET", "/v1/streams/%s/events?%s" % (stream, q), timeout=wait + 10)
-
-
-def payload(ev):
-    data = ev.get("data")
-    if isinstance(data, str):
-        try:
-            return json.loads(data)
-        except ValueError:
-            return {}
-    return data or {}
+from wr_api import Api, payload
 
 
 def must(what, status, r):

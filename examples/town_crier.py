@@ -37,9 +37,8 @@ import argparse
 import json
 import sys
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
+
+from wr_api import Api, payload
 
 NEWS = [
     "Hear ye, hear ye! The mill wheel turns again after the spring floods!",
@@ -47,49 +46,6 @@ NEWS = [
     "Hear ye! Rain is good for the crops and bad for fires, says the temple.",
     "Hear ye! The smith seeks iron; the general store sells torches.",
 ]
-
-
-class Api:
-    def __init__(self, base, token):
-        self.base = base.rstrip("/")
-        self.token = token
-
-    def call(self, method, path, body=None, timeout=40):
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(self.base + path, data=data, method=method)
-        req.add_header("Authorization", "Bearer " + self.token)
-        if data is not None:
-            req.add_header("Content-Type", "application/json")
-        try:
-            with urllib.request.urlopen(req, timeout=timeout) as r:
-                return r.status, json.loads(r.read() or b"{}")
-        except urllib.error.HTTPError as e:
-            try:
-                return e.code, json.loads(e.read() or b"{}")
-            except ValueError:
-                return e.code, {}
-
-    def act(self, mob, line, **extra):
-        body = {"actor": "mob:%d" % mob, "input": line}
-        body.update(extra)
-        return self.call("POST", "/v1/commands", body)
-
-    def mobs(self):
-        return self.call("GET", "/v1/mobs")
-
-    def events(self, stream, after, wait):
-        q = urllib.parse.urlencode({"after": after, "wait": wait, "limit": 50})
-        return self.call("GET", "/v1/streams/%s/events?%s" % (stream, q), timeout=wait + 10)
-
-
-def payload(ev):
-    data = ev.get("data")
-    if isinstance(data, str):
-        try:
-            return json.loads(data)
-        except ValueError:
-            return {}
-    return data or {}
 
 
 def locate(api, mob):
