@@ -1,27 +1,5 @@
--- wr_claim(k integer) -> setof action_queue
--- Claims up to k due actions, FOR UPDATE SKIP LOCKED, in (priority, run_at, id)
--- order.  Only an actor's head (its oldest queued action, see wr_dequeue) is
--- claimable: while an actor's earlier action is queued (claimed by another
--- worker or not), its later ones wait, which gives per-actor submission
--- order with any number of workers.  The rows stay locked until the caller's transaction ends; the
--- caller deletes them in the same transaction that applies them.
--- A character's follow-ups (a move's triggers and auto-look) queue under
--- "char:<id>:follow", written in the same transaction as the move; while
--- any is queued, the character's own next action waits too, so what a move
--- shows always comes before the command typed after it.
-CREATE OR REPLACE FUNCTION wr_claim(k integer) RETURNS SETOF action_queue
-LANGUAGE sql AS $$
-	SELECT q.*
-	FROM action_queue q
-	WHERE q.is_head AND q.run_at <= now()
-	  AND NOT EXISTS (SELECT 1 FROM action_queue f WHERE f.actor_key = q.actor_key || ':follow')
-	ORDER BY q.priority, q.run_at, q.id
-	LIMIT k
-	FOR UPDATE OF q SKIP LOCKED
-$$;
-
 -- wr_claim_runs(k integer, m integer, cap integer) -> setof action_queue
--- Issue 16: an actor's run.  Claims up to k heads exactly as wr_claim(k),
+-- Issue 16: an actor's run.  Claims up to k heads (the rules: wr_claim, below),
 -- and behind each head up to m - 1 of the same actor's next queued actions,
 -- by id: the run stops at the first one that is not due yet or that another
 -- transaction holds, so what is claimed of an actor is always a prefix of its
@@ -34,7 +12,7 @@ $$;
 -- makes the oldest one left the head.  Only the holder of an actor's head
 -- claims its later actions, so two workers never hold parts of one actor's
 -- queue.  The rows returned are the locked versions (not the statement
--- snapshot's).  m = 1: exactly wr_claim(least(k, cap)).
+-- snapshot's).  m = 1: heads only (wr_claim).
 DROP FUNCTION IF EXISTS wr_claim_runs(integer, integer, integer);
 CREATE FUNCTION wr_claim_runs(k integer, m integer, cap integer) RETURNS SETOF action_queue
 LANGUAGE sql AS $$
@@ -71,4 +49,22 @@ LANGUAGE sql AS $$
 		WHERE cut.pos IS NULL OR c.pos < cut.pos
 	)
 	SELECT (x.r).* FROM x ORDER BY x.pos, x.hrank LIMIT cap
+$$;
+
+-- wr_claim(k integer) -> setof action_queue
+-- Claims up to k due actions, FOR UPDATE SKIP LOCKED, in (priority, run_at, id)
+-- order.  Only an actor's head (its oldest queued action, see wr_dequeue) is
+-- claimable: while an actor's earlier action is queued (claimed by another
+-- worker or not), its later ones wait, which gives per-actor submission
+-- order with any number of workers.  The rows stay locked until the caller's transaction ends; the
+-- caller deletes them in the same transaction that applies them.
+-- A character's follow-ups (a move's triggers and auto-look) queue under
+-- "char:<id>:follow", written in the same transaction as the move; while
+-- any is queued, the character's own next action waits too, so what a move
+-- shows always comes before the command typed after it.
+-- It is wr_claim_runs(k, 1, k): heads only (the tests that look at the
+-- queue as one worker would claim it use it; the worker claims runs).
+CREATE OR REPLACE FUNCTION wr_claim(k integer) RETURNS SETOF action_queue
+LANGUAGE sql AS $$
+	SELECT * FROM wr_claim_runs(k, 1, k)
 $$;
