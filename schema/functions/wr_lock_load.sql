@@ -1,6 +1,8 @@
 -- wr_lock_load(instances, rooms, characters, mobs, items bigint[], reads jsonb) -> json
 -- Locks the batch's aggregates with FOR NO KEY UPDATE, then returns what the
--- game rules need as one JSON document.  With reads.actions (each action's
+-- game rules need as one JSON document.  A member added to its rows must
+-- be added to tests/integration/wr_lock_load_full.sql too (the full document
+-- worker-world checks the cached world against).  With reads.actions (each action's
 -- own [[instances], [rooms], [characters], [mobs], [items]], in batch order)
 -- batches do not collide: pass 1 takes whatever no other transaction holds
 -- (SKIP LOCKED, never waiting); "covered" says which actions got all of
