@@ -6,6 +6,7 @@
 . "$WR_HOME/tests/lib/harness.sh"
 
 pg_start_world
+quiet_world # its checks list every event of the rooms Alice walks through: no wandering mobs
 ALICE=$("$WRCTL" token issue alice)
 BOB=$("$WRCTL" token issue bob)
 ALICE_ID=$(sql "SELECT id FROM characters WHERE name = 'Alice'")
