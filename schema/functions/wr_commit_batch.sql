@@ -226,14 +226,10 @@ BEGIN
 		done := done || ARRAY(SELECT (x->>'id')::bigint FROM jsonb_array_elements(rest->'dead') x);
 	END IF;
 
-	IF nfollow > 0 THEN
-		-- One advisory lock call for every actor whose queue changes, in one
-		-- global order: the follow-ups' actors with the finished actions'
-		-- (wr_dequeue takes its share again, which advisory locks allow).
-		PERFORM wr_lock_actors(ARRAY(SELECT x->>'actor_key' FROM jsonb_array_elements(p_followups) x
-		                             UNION SELECT q.actor_key FROM action_queue q WHERE q.id = ANY(done)));
-	END IF;
-	PERFORM wr_dequeue(done);
+	-- One advisory lock call for every actor whose queue changes, in one
+	-- global order: the finished actions' actors with the follow-ups'.
+	PERFORM wr_dequeue(done, CASE WHEN nfollow > 0 THEN
+	                         ARRAY(SELECT DISTINCT x->>'actor_key' FROM jsonb_array_elements(p_followups) x) END);
 
 	-- After the dequeue, so a follow-up behind a finished action is its actor's
 	-- head; in order, so a move's trigger comes before its look.  Due at
