@@ -170,10 +170,15 @@ BEGIN
 		PERFORM wr_commit_spawns(rest); -- issue 13: spawned mobs made and gone (wr_spawn.sql)
 	END IF;
 
+	-- Only the rows to stamp: an upsert that finds a fresh row still locks
+	-- it (a write per actor and batch).
 	IF cardinality(a_char) > 0 THEN
 		INSERT INTO character_presence AS p (character_id, instance_id)
 		SELECT DISTINCT ON (x.c) x.c, x.i
 		FROM unnest(a_char, a_instance) x(c, i)
+		WHERE NOT EXISTS (SELECT 1 FROM character_presence o
+		                  WHERE o.character_id = x.c AND o.instance_id = x.i
+		                    AND o.active_at >= now() - interval '30 seconds')
 		ORDER BY x.c
 		ON CONFLICT (character_id) DO UPDATE SET active_at = now(), instance_id = EXCLUDED.instance_id
 		WHERE p.active_at < now() - interval '30 seconds' OR p.instance_id <> EXCLUDED.instance_id;
@@ -244,11 +249,12 @@ BEGIN
 			command_id, input, is_head)
 		SELECT f.a->>'actor_key', (f.a->>'account_id')::bigint, f.a->>'verb',
 			coalesce(f.a->'args', '{}'), coalesce(f.a->'plan', '{}'), (f.a->>'instance_id')::bigint,
-			ARRAY(SELECT jsonb_array_elements_text(f.a->'lock_instances'))::bigint[],
-			ARRAY(SELECT jsonb_array_elements_text(f.a->'lock_rooms'))::bigint[],
-			ARRAY(SELECT jsonb_array_elements_text(f.a->'lock_characters'))::bigint[],
-			ARRAY(SELECT jsonb_array_elements_text(f.a->'lock_mobs'))::bigint[],
-			ARRAY(SELECT jsonb_array_elements_text(f.a->'lock_items'))::bigint[],
+			-- A JSON array of ids printed as an array text: no subquery per row and set.
+			coalesce(translate((f.a->'lock_instances')::text, '[]', '{}')::bigint[], '{}'),
+			coalesce(translate((f.a->'lock_rooms')::text, '[]', '{}')::bigint[], '{}'),
+			coalesce(translate((f.a->'lock_characters')::text, '[]', '{}')::bigint[], '{}'),
+			coalesce(translate((f.a->'lock_mobs')::text, '[]', '{}')::bigint[], '{}'),
+			coalesce(translate((f.a->'lock_items')::text, '[]', '{}')::bigint[], '{}'),
 			coalesce((f.a->>'priority')::smallint, 100),
 			coalesce(to_timestamp((f.a->>'run_at_ms')::bigint / 1000.0), now()),
 			coalesce((f.a->>'seed')::bigint, (random() * 9007199254740991)::bigint),
