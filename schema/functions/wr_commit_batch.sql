@@ -67,6 +67,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
 	ids bigint[];
 	n integer := coalesce(cardinality(e_type), 0);
+	m integer;
 	done bigint[];
 	nfollow integer := jsonb_array_length(coalesce(p_followups, '[]'));
 	rest jsonb := coalesce(p_rest, '{}');
@@ -211,10 +212,20 @@ BEGIN
 		FROM unnest(s_event, s_stream, s_seq) x(ev, stream, seq);
 	END IF;
 
+	-- The heads: an UPDATE of the streams that have one (nearly all: an
+	-- upsert would lock each row before updating it), an upsert of the rest.
 	IF cardinality(k_stream) > 0 THEN
-		INSERT INTO stream_counters (stream, last_seq)
-		SELECT x.stream, x.seq FROM unnest(k_stream, k_seq) x(stream, seq) ORDER BY x.stream
-		ON CONFLICT (stream) DO UPDATE SET last_seq = EXCLUDED.last_seq;
+		UPDATE stream_counters c SET last_seq = x.seq
+		FROM unnest(k_stream, k_seq) x(stream, seq)
+		WHERE c.stream = x.stream;
+		GET DIAGNOSTICS m = ROW_COUNT;
+		IF m < cardinality(k_stream) THEN
+			INSERT INTO stream_counters (stream, last_seq)
+			SELECT x.stream, x.seq FROM unnest(k_stream, k_seq) x(stream, seq)
+			WHERE NOT EXISTS (SELECT 1 FROM stream_counters c WHERE c.stream = x.stream)
+			ORDER BY x.stream
+			ON CONFLICT (stream) DO UPDATE SET last_seq = EXCLUDED.last_seq;
+		END IF;
 	END IF;
 
 	-- The action journal (issue 14), before the queue rows go.
