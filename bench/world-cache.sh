@@ -186,7 +186,7 @@ drain() { # label url worker
 	stats=$(psql "$2" -XAtq -F' ' -c "SELECT
 		(SELECT round((total_time / calls)::numeric, 2) || ' ' || calls FROM pg_stat_user_functions WHERE funcname = 'wr_lock_load'),
 		(SELECT round((total_time / calls)::numeric, 2) FROM pg_stat_user_functions WHERE funcname = 'wr_commit_batch'),
-		(SELECT round(avg(octet_length(state::text))) FROM journal_batches
+		(SELECT round(avg(octet_length(coalesce(to_jsonb(b)->>'state_text', b.state::text)))) FROM journal_batches b
 		 WHERE batch_id > (SELECT coalesce(max(batch_id), 0) - 50 FROM journal_batches))")
 	# Where the server's time went: the functions with the most self time (nested ones counted apart).
 	top=$(psql "$2" -XAtq -c "SELECT string_agg(funcname || ' ' || round(self_time::numeric / calls, 2) || ' ms x ' || calls, ', '

@@ -149,10 +149,11 @@ static const char *const sql_event_batch =
 	" JOIN action_journal j ON j.action_id = e.action_id"
 	" JOIN journal_batches b ON b.batch_id = j.batch_id WHERE e.event_id = $1::bigint";
 
-/* $1 first event bound, $2 containment pattern -> the last batch that locked it */
+/* $1 first event bound, $2 containment pattern -> the last batch that locked it
+ * (its state parsed here: the journal keeps it as text since 0023, jsonb before) */
 static const char *const sql_last_locked =
-	"SELECT batch_id FROM journal_batches WHERE first_event <= $1::bigint AND state @> $2::jsonb"
-	" ORDER BY first_event DESC LIMIT 1";
+	"SELECT batch_id FROM journal_batches WHERE first_event <= $1::bigint"
+	" AND coalesce(state_text::jsonb, state) @> $2::jsonb ORDER BY first_event DESC LIMIT 1";
 
 /* $1 event, $2 key ('characters', 'items', 'mobs'), $3 id -> the row in the last snapshot before it */
 static const char *const sql_from_snapshot =

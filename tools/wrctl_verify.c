@@ -5,11 +5,12 @@
  * Re-executes every journaled batch whose first event lies in [FROM, TO]
  * (event ids) through this build's rules, in-process, with the worker's own
  * code: the batch's state text as wr_lock_load returned it (journal_batches.
- * state) goes through worker_decode_state, each action row through
- * worker_decode_action (action_journal is selected in the claim's column
- * order), game_apply runs with the recorded seed and clock, and
- * worker_append_events assigns the seqs and encodes the events exactly as
- * the worker did.  Each produced event is compared with its event_log row:
+ * state_text; the jsonb state before 0023) goes through worker_decode_state,
+ * each action row through worker_decode_action (action_journal is selected
+ * in the claim's column order), game_apply runs with the recorded seed and
+ * clock, and worker_append_events assigns the seqs and encodes the events
+ * as the worker did (in their JSON form: the same members as the worker's
+ * wr_commit_batch columns).  Each produced event is compared with its event_log row:
  * type, actor, command id, instance, enqueued_at, streams with seqs, and the
  * payload (the jsonb value; the column keeps no other byte form).
  *
@@ -45,7 +46,8 @@
 
 /* $1 from, $2 to (event ids) */
 static const char *const sql_cursor =
-	"DECLARE vb NO SCROLL CURSOR FOR SELECT batch_id, now_ms, rules_version, state::text, first_event, last_event"
+	"DECLARE vb NO SCROLL CURSOR FOR SELECT batch_id, now_ms, rules_version,"
+	" coalesce(state_text, state::text), first_event, last_event"
 	", v FROM journal_batches WHERE first_event BETWEEN $1::bigint AND $2::bigint ORDER BY first_event";
 
 /* $1 batch ids -> rows in codec.c's claim column order, then outcome, batch_id */
@@ -532,6 +534,7 @@ wrctl_verify(int argc, char **argv)
 	v.state = wr_xcalloc(1, sizeof(*v.state));
 	v.out = wr_xcalloc(1, sizeof(*v.out));
 	v.b = wr_xcalloc(1, sizeof(*v.b));
+	v.b->json_events = true; /* compared with event_log's rows as JSON */
 	v.act = wr_xcalloc(1, sizeof(*v.act));
 	{
 		const char *p[2] = {from, to};
@@ -601,7 +604,7 @@ wrctl_rerun_batch(struct wr_db *db, int64_t batch, int64_t upto_ord, struct game
 		  struct json_object **ret_doc, struct wr_error *reterr)
 {
 	static const char *const sql_batch =
-		"SELECT now_ms, state::text, v FROM journal_batches WHERE batch_id = $1::bigint";
+		"SELECT now_ms, coalesce(state_text, state::text), v FROM journal_batches WHERE batch_id = $1::bigint";
 	static const char *const sql_one =
 		"SELECT action_id, actor_key, verb, args::text, plan::text, instance_id, lock_rooms::text,"
 		" lock_characters::text, lock_items::text, seed, command_id, 0, 0, account_id, enqueued_at::text,"

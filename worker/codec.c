@@ -744,9 +744,94 @@ worker_stream_name(const struct game_stream *s, char *buf, size_t n)
 	snprintf(buf, n, "%s:%" PRId64, kinds[s->kind], s->id);
 }
 
-void
-worker_encode_event(struct wr_strbuf *sb, const struct game_event *ev, const struct worker_action *a,
-		    const int64_t *seqs)
+/* ---- wr_commit_batch's typed arrays (PostgreSQL array texts, element by element) ---- */
+
+static void
+col_sep(struct wr_strbuf *c)
+{
+	wr_strbuf_puts(c, c->len ? "," : "{");
+}
+
+static void
+col_i64(struct wr_strbuf *c, int64_t v)
+{
+	col_sep(c);
+	wr_strbuf_printf(c, "%" PRId64, v);
+}
+
+/* v, or NULL when v is 0 (an owner that is not set). */
+static void
+col_id_or_null(struct wr_strbuf *c, int64_t v)
+{
+	col_sep(c);
+	if (v)
+		wr_strbuf_printf(c, "%" PRId64, v);
+	else
+		wr_strbuf_puts(c, "NULL");
+}
+
+/* n bytes of s quoted as an array element ("..." with \ and \" escaped); NULL for s NULL. */
+static void
+col_text_n(struct wr_strbuf *c, const char *s, size_t n)
+{
+	size_t from = 0;
+
+	col_sep(c);
+	if (!s) {
+		wr_strbuf_puts(c, "NULL");
+		return;
+	}
+	wr_strbuf_puts(c, "\"");
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] != '"' && s[i] != '\\')
+			continue;
+		wr_strbuf_append(c, s + from, i - from);
+		wr_strbuf_puts(c, "\\");
+		from = i;
+	}
+	wr_strbuf_append(c, s + from, n - from);
+	wr_strbuf_puts(c, "\"");
+}
+
+static void
+col_text(struct wr_strbuf *c, const char *s)
+{
+	col_text_n(c, s, s ? strlen(s) : 0);
+}
+
+/* The array text of a column: "{...}", "{}" when it has no element. */
+static const char *
+col_close(struct wr_strbuf *c)
+{
+	wr_strbuf_puts(c, c->len ? "}" : "{}");
+	return wr_strbuf_str(c);
+}
+
+/* An event's payload: its fields as one JSON object. */
+static void
+event_payload(struct wr_strbuf *sb, const struct game_event *ev)
+{
+	wr_strbuf_puts(sb, "{");
+	for (size_t i = 0; i < ev->nfields; i++) {
+		const struct game_field *f = &ev->fields[i];
+
+		if (i)
+			wr_strbuf_puts(sb, ",");
+		wr_strbuf_json_str(sb, f->key);
+		wr_strbuf_puts(sb, ":");
+		if (f->type == GAME_FIELD_STR)
+			wr_strbuf_json_str(sb, f->str);
+		else if (f->type == GAME_FIELD_I64)
+			wr_strbuf_printf(sb, "%" PRId64, f->i64);
+		else
+			wr_strbuf_puts(sb, f->str);
+	}
+	wr_strbuf_puts(sb, "}");
+}
+
+/* The JSON form (wrctl verify compares it with event_log's rows). */
+static void
+event_json(struct wr_strbuf *sb, const struct game_event *ev, const struct worker_action *a, const int64_t *seqs)
 {
 	char stream[64];
 
@@ -769,27 +854,48 @@ worker_encode_event(struct wr_strbuf *sb, const struct game_event *ev, const str
 	/* The payload format version when above 1 (game/versions.c; event_log.v). */
 	if (game_event_version(ev->type) > 1)
 		wr_strbuf_printf(sb, ",\"v\":%d", game_event_version(ev->type));
-	wr_strbuf_puts(sb, ",\"payload\":{");
-	for (size_t i = 0; i < ev->nfields; i++) {
-		const struct game_field *f = &ev->fields[i];
-
-		if (i)
-			wr_strbuf_puts(sb, ",");
-		wr_strbuf_json_str(sb, f->key);
-		wr_strbuf_puts(sb, ":");
-		if (f->type == GAME_FIELD_STR)
-			wr_strbuf_json_str(sb, f->str);
-		else if (f->type == GAME_FIELD_I64)
-			wr_strbuf_printf(sb, "%" PRId64, f->i64);
-		else
-			wr_strbuf_puts(sb, f->str);
-	}
-	wr_strbuf_puts(sb, "},\"streams\":[");
+	wr_strbuf_puts(sb, ",\"payload\":");
+	event_payload(sb, ev);
+	wr_strbuf_puts(sb, ",\"streams\":[");
 	for (size_t i = 0; i < ev->nstreams; i++) {
 		worker_stream_name(&ev->streams[i], stream, sizeof(stream));
 		wr_strbuf_printf(sb, "%s{\"stream\":\"%s\",\"seq\":%" PRId64 "}", i ? "," : "", stream, seqs[i]);
 	}
 	wr_strbuf_puts(sb, "]}");
+}
+
+void
+worker_encode_event(struct batch *b, const struct game_event *ev, const struct worker_action *a, const int64_t *seqs)
+{
+	struct wr_strbuf *c = b->col;
+	char stream[64];
+
+	if (b->json_events) {
+		if (b->events.len)
+			wr_strbuf_puts(&b->events, ",");
+		event_json(&b->events, ev, a, seqs);
+		b->nevents++;
+		return;
+	}
+	col_text(&c[COMMIT_E_TYPE], ev->type);
+	wr_strbuf_reset(&b->scratch);
+	event_payload(&b->scratch, ev);
+	col_text_n(&c[COMMIT_E_PAYLOAD], b->scratch.buf, b->scratch.len);
+	col_i64(&c[COMMIT_E_ACTION], a->id);
+	col_text(&c[COMMIT_E_COMMAND], a->command_id[0] ? a->command_id : NULL);
+	/* An unseen actor's room event names no actor (game_conceal_unseen()). */
+	col_text(&c[COMMIT_E_ACTOR], ev->actor_hidden ? NULL : a->event_actor);
+	col_id_or_null(&c[COMMIT_E_INSTANCE], a->instance_id);
+	col_text(&c[COMMIT_E_ENQUEUED], a->enqueued_at[0] ? a->enqueued_at : NULL);
+	/* The payload format version (game/versions.c; event_log.v). */
+	col_i64(&c[COMMIT_E_V], game_event_version(ev->type));
+	b->nevents++;
+	for (size_t i = 0; i < ev->nstreams; i++) {
+		worker_stream_name(&ev->streams[i], stream, sizeof(stream));
+		col_i64(&c[COMMIT_S_EVENT], (int64_t) b->nevents);
+		col_text(&c[COMMIT_S_STREAM], stream);
+		col_i64(&c[COMMIT_S_SEQ], seqs[i]);
+	}
 }
 
 /*
@@ -1053,10 +1159,10 @@ worker_list_replanned(struct wr_strbuf *list, int64_t id, const struct planner_a
 }
 
 void
-worker_list_active(struct wr_strbuf *list, int64_t character_id, int64_t instance_id)
+worker_list_active(struct batch *b, int64_t character_id, int64_t instance_id)
 {
-	list_sep(list);
-	wr_strbuf_printf(list, "{\"character_id\":%" PRId64 ",\"instance_id\":%" PRId64 "}", character_id, instance_id);
+	col_i64(&b->col[COMMIT_A_CHAR], character_id);
+	col_i64(&b->col[COMMIT_A_INSTANCE], instance_id);
 }
 
 static void
@@ -1098,184 +1204,236 @@ item_json(struct wr_strbuf *sb, const struct game_item *it, bool whole)
 	wr_strbuf_printf(sb, ",\"quantity\":%" PRId64 "}", it->quantity);
 }
 
-/* Items the rules changed, made or removed: only locked or new ones, as the rules only change those. */
+/* ,"key":[ in rest, when the list is about to get its first element (*sep ""). */
 static void
-encode_items(const struct game_state *st, struct wr_strbuf *sb)
+rest_list(struct wr_strbuf *rest, const char *key, const char **sep)
+{
+	if (!**sep)
+		wr_strbuf_printf(rest, ",\"%s\":[", key);
+	else
+		wr_strbuf_puts(rest, *sep);
+	*sep = ",";
+}
+
+/* Closes a list rest_list opened. */
+static void
+rest_end(struct wr_strbuf *rest, const char *sep)
+{
+	if (*sep)
+		wr_strbuf_puts(rest, "]");
+}
+
+/* Items the rules changed, made or removed: only locked or new ones, as the rules only change those.
+ * Changed rows go to the typed columns, the rarer made, deleted and spilled ones to rest. */
+static void
+encode_items(const struct game_state *st, struct wr_strbuf *c, struct wr_strbuf *rest)
 {
 	const char *sep = "";
 
-	wr_strbuf_puts(sb, "],\"new_items\":[");
 	for (size_t i = 0; i < st->nitems; i++) {
 		const struct game_item *it = &st->items[i];
 
 		if (!it->created || it->deleted)
 			continue;
-		wr_strbuf_puts(sb, sep);
-		item_json(sb, it, true);
-		sep = ",";
+		rest_list(rest, "new_items", &sep);
+		item_json(rest, it, true);
 	}
-	wr_strbuf_puts(sb, "],\"items\":[");
-	sep = "";
+	rest_end(rest, sep);
 	for (size_t i = 0; i < st->nitems; i++) {
 		const struct game_item *it = &st->items[i];
 
 		if (!it->dirty || it->created || it->deleted || !it->locked)
 			continue;
-		wr_strbuf_puts(sb, sep);
-		item_json(sb, it, false);
-		sep = ",";
+		col_i64(&c[COMMIT_I_ID], it->id);
+		col_id_or_null(&c[COMMIT_I_CHAR], it->owner_char);
+		col_id_or_null(&c[COMMIT_I_ROOM], it->owner_room);
+		col_id_or_null(&c[COMMIT_I_MOB], it->owner_mob);
+		col_id_or_null(&c[COMMIT_I_ITEM], it->owner_item);
+		col_text(&c[COMMIT_I_SLOT], game_slot_to_string(it->worn_slot));
+		col_i64(&c[COMMIT_I_QUANTITY], it->quantity);
+		/* NULL is open, and what every non-container has. */
+		col_text(&c[COMMIT_I_CSTATE], it->state == GAME_CLOSED   ? "closed"
+					      : it->state == GAME_LOCKED ? "locked"
+									 : NULL);
 	}
-	wr_strbuf_puts(sb, "],\"deleted_items\":[");
 	sep = "";
 	for (size_t i = 0; i < st->nitems; i++) {
 		const struct game_item *it = &st->items[i];
 
 		if (!it->deleted || it->created || !it->locked)
 			continue;
-		wr_strbuf_printf(sb, "%s%" PRId64, sep, it->id);
-		sep = ",";
+		rest_list(rest, "deleted_items", &sep);
+		wr_strbuf_printf(rest, "%" PRId64, it->id);
 	}
-	wr_strbuf_puts(sb, "],\"spilled\":[");
+	rest_end(rest, sep);
 	sep = "";
 	for (size_t i = 0; i < st->nitems; i++) {
 		const struct game_item *it = &st->items[i];
 
 		if (!it->deleted || !it->spill || it->created || !it->locked)
 			continue;
-		wr_strbuf_printf(sb, "%s%" PRId64, sep, it->id);
-		sep = ",";
+		rest_list(rest, "spilled", &sep);
+		wr_strbuf_printf(rest, "%" PRId64, it->id);
 	}
+	rest_end(rest, sep);
 }
 
 /* Mobs the rules changed (only locked ones: the rules change nothing else). */
 static void
-encode_mobs(const struct game_state *st, struct wr_strbuf *sb)
+encode_mobs(const struct game_state *st, struct wr_strbuf *rest)
 {
 	const char *sep = "";
 
-	wr_strbuf_puts(sb, "],\"mobs\":[");
 	for (size_t i = 0; i < st->nmobs; i++) {
 		const struct game_mob *m = &st->mobs[i];
 
 		if (!m->dirty || !m->locked)
 			continue;
-		wr_strbuf_printf(sb,
-				 "%s{\"id\":%" PRId64 ",\"room_id\":%" PRId64 ",\"hp\":%d,\"hp_at_ms\":%" PRId64
+		rest_list(rest, "mobs", &sep);
+		wr_strbuf_printf(rest,
+				 "{\"id\":%" PRId64 ",\"room_id\":%" PRId64 ",\"hp\":%d,\"hp_at_ms\":%" PRId64
 				 ",\"fighting\":%" PRId64 ",\"dead\":%s",
-				 sep, m->id, m->room_id, (int) m->hp, m->hp_at_ms, m->fighting,
-				 m->dead ? "true" : "false");
+				 m->id, m->room_id, (int) m->hp, m->hp_at_ms, m->fighting, m->dead ? "true" : "false");
 		if (m->corpse_id)
-			wr_strbuf_printf(sb, ",\"corpse_id\":%" PRId64, m->corpse_id);
-		wr_strbuf_puts(sb, "}");
-		sep = ",";
+			wr_strbuf_printf(rest, ",\"corpse_id\":%" PRId64, m->corpse_id);
+		wr_strbuf_puts(rest, "}");
 	}
+	rest_end(rest, sep);
 }
 
+/* Changed characters: the members every one has to the typed columns, issue 17's (each only when set) to rest. */
 static void
-encode_chars(const struct game_state *st, struct wr_strbuf *sb)
+encode_chars(const struct game_state *st, struct wr_strbuf *c, struct wr_strbuf *rest)
 {
 	const char *sep = "";
 
-	wr_strbuf_puts(sb, "],\"characters\":[");
 	for (size_t i = 0; i < st->nchars; i++) {
-		const struct game_char *c = &st->chars[i];
+		const struct game_char *ch = &st->chars[i];
 
-		if (!c->dirty)
+		if (!ch->dirty)
 			continue;
-		wr_strbuf_printf(sb,
-				 "%s{\"id\":%" PRId64 ",\"room_id\":%" PRId64 ",\"hp\":%d,\"gold\":%" PRId64
-				 ",\"xp\":%" PRId64 ",\"level\":%d,\"max_hp\":%d,\"fighting\":%" PRId64
-				 ",\"fight_id\":%" PRId64,
-				 sep, c->id, c->room_id, (int) c->hp, c->gold, c->xp, (int) c->level, (int) c->max_hp,
-				 c->fighting, c->fight_id);
-		if (c->hp_at_ms > 0)
-			wr_strbuf_printf(sb, ",\"hp_at_ms\":%" PRId64, c->hp_at_ms);
-		if (c->following_set)
-			wr_strbuf_printf(sb, ",\"following\":%" PRId64, c->following);
-		if (c->group_set)
-			wr_strbuf_printf(sb, ",\"group_id\":%" PRId64 ",\"group_invite\":%" PRId64, c->group_id,
-					 c->group_invite);
+		col_i64(&c[COMMIT_C_ID], ch->id);
+		col_i64(&c[COMMIT_C_ROOM], ch->room_id);
+		col_i64(&c[COMMIT_C_HP], ch->hp);
+		col_i64(&c[COMMIT_C_GOLD], ch->gold);
+		col_i64(&c[COMMIT_C_XP], ch->xp);
+		col_i64(&c[COMMIT_C_LEVEL], ch->level);
+		col_i64(&c[COMMIT_C_MAX_HP], ch->max_hp);
+		/* NULL: hp_at unchanged */
+		if (ch->hp_at_ms > 0)
+			col_i64(&c[COMMIT_C_HP_AT_MS], ch->hp_at_ms);
+		else
+			col_id_or_null(&c[COMMIT_C_HP_AT_MS], 0);
+		col_i64(&c[COMMIT_C_FIGHTING], ch->fighting);
+		col_i64(&c[COMMIT_C_FIGHT], ch->fight_id);
+		if (!ch->following_set && !ch->group_set && !ch->presence_set && !ch->channels_set)
+			continue;
+		rest_list(rest, "characters", &sep);
+		wr_strbuf_printf(rest, "{\"id\":%" PRId64, ch->id);
+		if (ch->following_set)
+			wr_strbuf_printf(rest, ",\"following\":%" PRId64, ch->following);
+		if (ch->group_set)
+			wr_strbuf_printf(rest, ",\"group_id\":%" PRId64 ",\"group_invite\":%" PRId64, ch->group_id,
+					 ch->group_invite);
 		/* issue 17: quit, afk, title (0018_quit); "" clears the title */
-		if (c->presence_set) {
-			wr_strbuf_printf(sb, ",\"in_world\":%s,\"afk\":%s,\"title\":", !c->quit ? "true" : "false",
-					 c->afk ? "true" : "false");
-			wr_strbuf_json_str(sb, c->title ? c->title : "");
+		if (ch->presence_set) {
+			wr_strbuf_printf(rest, ",\"in_world\":%s,\"afk\":%s,\"title\":", !ch->quit ? "true" : "false",
+					 ch->afk ? "true" : "false");
+			wr_strbuf_json_str(rest, ch->title ? ch->title : "");
 		}
 		/* issue 17: mute (the account's) and ignore (0018_channels) */
-		if (c->channels_set) {
-			wr_strbuf_printf(sb, ",\"muted_channels\":[%s%s%s]",
-					 c->muted & GAME_CHANNEL_GOSSIP ? "\"gossip\"" : "",
-					 (c->muted & GAME_CHANNEL_GOSSIP) && (c->muted & GAME_CHANNEL_OOC) ? "," : "",
-					 c->muted & GAME_CHANNEL_OOC ? "\"ooc\"" : "");
-			wr_strbuf_puts(sb, ",\"ignoring\":");
-			wr_strbuf_json_ids(sb, c->ignoring, c->nignoring);
+		if (ch->channels_set) {
+			wr_strbuf_printf(rest, ",\"muted_channels\":[%s%s%s]",
+					 ch->muted & GAME_CHANNEL_GOSSIP ? "\"gossip\"" : "",
+					 (ch->muted & GAME_CHANNEL_GOSSIP) && (ch->muted & GAME_CHANNEL_OOC) ? "," : "",
+					 ch->muted & GAME_CHANNEL_OOC ? "\"ooc\"" : "");
+			wr_strbuf_puts(rest, ",\"ignoring\":");
+			wr_strbuf_json_ids(rest, ch->ignoring, ch->nignoring);
 		}
-		wr_strbuf_puts(sb, "}");
-		sep = ",";
+		wr_strbuf_puts(rest, "}");
 	}
+	rest_end(rest, sep);
 }
 
 static void
-encode_exits(const struct game_state *st, struct wr_strbuf *sb)
+encode_exits(const struct game_state *st, struct wr_strbuf *rest)
 {
 	const char *sep = "";
 
-	wr_strbuf_puts(sb, "],\"exits\":[");
 	for (size_t i = 0; i < st->nrooms; i++) {
 		const struct game_room *r = &st->rooms[i];
 
 		for (int d = 0; d < _GAME_DIR_MAX; d++) {
 			if (!r->door_dirty[d])
 				continue;
-			wr_strbuf_printf(sb, "%s{\"from_room_id\":%" PRId64 ",\"dir\":\"%s\",\"door\":\"%s\"}", sep,
-					 r->id, game_dir_to_string((enum game_dir) d),
+			rest_list(rest, "exits", &sep);
+			wr_strbuf_printf(rest, "{\"from_room_id\":%" PRId64 ",\"dir\":\"%s\",\"door\":\"%s\"}", r->id,
+					 game_dir_to_string((enum game_dir) d),
 					 r->doors[d] == GAME_OPEN     ? "open"
 					 : r->doors[d] == GAME_CLOSED ? "closed"
 								      : "locked");
-			sep = ",";
 		}
 	}
+	rest_end(rest, sep);
+}
+
+/* A comma-separated list (worker_list_*) as a member of rest, when not empty. */
+static void
+rest_member(struct wr_strbuf *rest, const char *key, struct wr_strbuf *list)
+{
+	if (list->len)
+		wr_strbuf_printf(rest, ",\"%s\":[%s]", key, wr_strbuf_str(list));
+}
+
+/* A comma-separated id list (worker_list_id) as an array text into col. */
+static const char *
+id_array(struct wr_strbuf *col, struct wr_strbuf *list)
+{
+	wr_strbuf_printf(col, "{%s}", list->len ? wr_strbuf_str(list) : "");
+	return wr_strbuf_str(col);
 }
 
 void
-worker_encode_batch(struct wr_strbuf *sb, struct batch *b, const struct game_state *st)
+worker_encode_batch(struct batch *b, const struct game_state *st, const char *params[_COMMIT_NPARAMS])
 {
-	const char *sep = "";
+	struct wr_strbuf *c = b->col, *rest = &c[COMMIT_REST];
+	bool marks = false;
 
-	wr_strbuf_puts(sb, "{\"done\":[");
-	wr_strbuf_puts(sb, wr_strbuf_str(&b->done));
-	wr_strbuf_puts(sb, "],\"replan\":[");
-	wr_strbuf_puts(sb, wr_strbuf_str(&b->replan));
-	wr_strbuf_puts(sb, "],\"dead\":[");
-	wr_strbuf_puts(sb, wr_strbuf_str(&b->dead));
-	encode_chars(st, sb);
-	encode_items(st, sb);
-	encode_exits(st, sb);
-	encode_mobs(st, sb);
-	wr_strbuf_puts(sb, "],\"followups\":[");
-	wr_strbuf_puts(sb, wr_strbuf_str(&b->followups));
-	wr_strbuf_puts(sb, "],\"active\":[");
-	wr_strbuf_puts(sb, wr_strbuf_str(&b->active));
-	wr_strbuf_puts(sb, "],\"events\":[");
-	wr_strbuf_puts(sb, wr_strbuf_str(&b->events));
-	wr_strbuf_puts(sb, "],\"counters\":{");
+	params[COMMIT_DONE] = id_array(&c[COMMIT_DONE], &b->done);
+	/* The journal: the state text exactly as wr_lock_load returned it, the
+	 * one clock of the batch, the rules version (wr_journal_append). */
+	params[COMMIT_STATE] = b->state.len ? wr_strbuf_str(&b->state) : NULL;
+	wr_strbuf_printf(&c[COMMIT_NOW_MS], "%" PRId64, b->now_ms);
+	params[COMMIT_NOW_MS] = wr_strbuf_str(&c[COMMIT_NOW_MS]);
+	params[COMMIT_RULES] = WR_RULES_VERSION;
+	params[COMMIT_REJECTED] = id_array(&c[COMMIT_REJECTED], &b->rejected);
+	params[COMMIT_STALE] = id_array(&c[COMMIT_STALE], &b->stale_rejected);
+	encode_chars(st, c, rest);
+	encode_items(st, c, rest);
+	encode_exits(st, rest);
+	encode_mobs(st, rest);
 	for (size_t i = 0; i < b->counters.n; i++) {
 		if (!b->counters.touched[i])
 			continue;
-		wr_strbuf_printf(sb, "%s\"%s\":%" PRId64, sep, b->counters.names[i], b->counters.seqs[i]);
-		sep = ",";
+		col_text(&c[COMMIT_K_STREAM], b->counters.names[i]);
+		col_i64(&c[COMMIT_K_SEQ], b->counters.seqs[i]);
 	}
-	wr_strbuf_puts(sb, "}");
-	worker_encode_marks(sb, st);  /* issue 13 */
-	worker_encode_spawns(sb, st); /* issue 13 */
-	/* The journal: the one clock of the batch, the rules version and the state
-	 * text exactly as wr_lock_load returned it (wr_journal_append). */
-	wr_strbuf_printf(sb, ",\"journal\":{\"now_ms\":%" PRId64 ",\"rules\":\"" WR_RULES_VERSION "\",\"r\":[",
-			 b->now_ms);
-	wr_strbuf_puts(sb, wr_strbuf_str(&b->rejected));
-	wr_strbuf_puts(sb, "],\"p\":[");
-	wr_strbuf_puts(sb, wr_strbuf_str(&b->stale_rejected));
-	wr_strbuf_puts(sb, "],\"state\":");
-	wr_strbuf_puts(sb, b->state.len ? wr_strbuf_str(&b->state) : "null");
-	wr_strbuf_puts(sb, "}}");
+	for (int i = COMMIT_C_ID; i <= COMMIT_A_INSTANCE; i++)
+		params[i] = col_close(&c[i]);
+	wr_strbuf_printf(&c[COMMIT_FOLLOWUPS], "[%s]", b->followups.len ? wr_strbuf_str(&b->followups) : "");
+	params[COMMIT_FOLLOWUPS] = wr_strbuf_str(&c[COMMIT_FOLLOWUPS]);
+	rest_member(rest, "replan", &b->replan);
+	rest_member(rest, "dead", &b->dead);
+	for (size_t i = 0; i < st->nrooms && !marks; i++)
+		marks = st->rooms[i].marks_dirty;
+	if (marks)
+		worker_encode_marks(rest, st); /* issue 13 */
+	worker_encode_spawns(rest, st);        /* issue 13 */
+	/* Every member above starts with a comma: the first becomes the brace. */
+	if (rest->len) {
+		rest->buf[0] = '{';
+		wr_strbuf_puts(rest, "}");
+	} else
+		wr_strbuf_puts(rest, "{}");
+	params[COMMIT_REST] = wr_strbuf_str(rest);
 }

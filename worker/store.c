@@ -8,8 +8,8 @@
  *   2. lock + load every aggregate of the batch in the global order
  *      (wr_lock_load: instances, rooms, characters, mobs, items, FOR NO KEY
  *      UPDATE), with what the rules read for display and reserved item ids
- *   3. wr_commit_batch (rows, events with stream seqs, delete the actions)
- *      + COMMIT                                             -- pipelined
+ *   3. wr_commit_batch (rows, events with stream seqs, delete the actions;
+ *      typed arrays, one statement per table) + COMMIT      -- pipelined
  *
  * The NOTIFY of a batch (wr_events: the streams it wrote; wr_actions: it
  * queued follow-ups or re-plans) travels in a small transaction of its own
@@ -65,8 +65,17 @@ static const char *const sql_lock_load_full =
 /* $1 version (NULL: the current one) -> version, the static world's document */
 static const char *const sql_world = "SELECT o_version, o_doc FROM wr_world_static($1::bigint)";
 
-/* $1 batch jsonb -> events written */
-#define SQL_COMMIT_BATCH "SELECT wr_commit_batch($1::jsonb)"
+/* enum commit_param's parameters -> events written (schema/functions/wr_commit_batch.sql) */
+#define SQL_COMMIT_BATCH                                                                                            \
+	"SELECT wr_commit_batch($1::bigint[], $2::text, $3::bigint, $4::text, $5::bigint[], $6::bigint[],"          \
+	" $7::bigint[], $8::bigint[], $9::integer[], $10::bigint[], $11::bigint[], $12::integer[], $13::integer[]," \
+	" $14::bigint[], $15::bigint[], $16::bigint[],"                                                             \
+	" $17::bigint[], $18::bigint[], $19::bigint[], $20::bigint[], $21::bigint[], $22::text[], $23::integer[],"  \
+	" $24::text[],"                                                                                             \
+	" $25::text[], $26::text[], $27::bigint[], $28::text[], $29::text[], $30::bigint[], $31::timestamptz[],"    \
+	" $32::smallint[],"                                                                                         \
+	" $33::integer[], $34::text[], $35::bigint[], $36::text[], $37::bigint[], $38::bigint[], $39::bigint[],"    \
+	" $40::jsonb, $41::jsonb)"
 
 /* -> ms until the next queued action is due (<= 0: due now), NULL if none */
 #define SQL_NEXT_DUE "SELECT (extract(epoch FROM min(run_at) - clock_timestamp()) * 1000)::bigint FROM action_queue"
@@ -91,7 +100,7 @@ static const struct {
 } preps[_PREP_MAX] = {
 	[PREP_CLAIM] = {"wr_claim", SQL_CLAIM, 3},
 	[PREP_LOCK_LOAD] = {"wr_lock_load", SQL_LOCK_LOAD, _STORE_LOCK_MAX + 1},
-	[PREP_COMMIT] = {"wr_commit_batch", SQL_COMMIT_BATCH, 1},
+	[PREP_COMMIT] = {"wr_commit_batch", SQL_COMMIT_BATCH, _COMMIT_NPARAMS},
 	[PREP_NOTIFY_EVENTS] = {"wr_notify_events", "SELECT pg_notify('" EVENTS_CHANNEL "', $1)", 1},
 	[PREP_NOTIFY_ACTIONS] = {"wr_notify_actions", "SELECT pg_notify('" CHANNEL "', '')", 0},
 	[PREP_NEXT_DUE] = {"wr_next_due", SQL_NEXT_DUE, 0},
@@ -293,11 +302,10 @@ worker_store_world(struct wr_db *db, int64_t version, PGresult **ret, struct wr_
 }
 
 int
-worker_store_commit(struct wr_db *db, const char *batch_json, struct wr_error *reterr)
+worker_store_commit(struct wr_db *db, const char *const params[_COMMIT_NPARAMS], struct wr_error *reterr)
 {
-	const char *p[1] = {batch_json};
 	struct wr_db_stmt st[2] = {
-		prepared(PREP_COMMIT, p, PGRES_TUPLES_OK),
+		prepared(PREP_COMMIT, params, PGRES_TUPLES_OK),
 		{.sql = "COMMIT", .expect = PGRES_COMMAND_OK},
 	};
 	int r = wr_db_pipeline(db, st, 2, reterr);

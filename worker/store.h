@@ -23,6 +23,56 @@ enum store_lock {
 	_STORE_LOCK_MAX,
 };
 
+/*
+ * wr_commit_batch's parameters (schema/functions/wr_commit_batch.sql), in
+ * order: typed arrays (PostgreSQL array texts) one element per row, the
+ * journal's state as text, and two jsonb texts (follow-ups, the rare rest).
+ */
+enum commit_param {
+	COMMIT_DONE,
+	COMMIT_STATE,
+	COMMIT_NOW_MS,
+	COMMIT_RULES,
+	COMMIT_REJECTED,
+	COMMIT_STALE,
+	COMMIT_C_ID, /* characters */
+	COMMIT_C_ROOM,
+	COMMIT_C_HP,
+	COMMIT_C_GOLD,
+	COMMIT_C_XP,
+	COMMIT_C_LEVEL,
+	COMMIT_C_MAX_HP,
+	COMMIT_C_HP_AT_MS,
+	COMMIT_C_FIGHTING,
+	COMMIT_C_FIGHT,
+	COMMIT_I_ID, /* items */
+	COMMIT_I_CHAR,
+	COMMIT_I_ROOM,
+	COMMIT_I_MOB,
+	COMMIT_I_ITEM,
+	COMMIT_I_SLOT,
+	COMMIT_I_QUANTITY,
+	COMMIT_I_CSTATE,
+	COMMIT_E_TYPE, /* events */
+	COMMIT_E_PAYLOAD,
+	COMMIT_E_ACTION,
+	COMMIT_E_COMMAND,
+	COMMIT_E_ACTOR,
+	COMMIT_E_INSTANCE,
+	COMMIT_E_ENQUEUED,
+	COMMIT_E_V,
+	COMMIT_S_EVENT, /* the events' stream rows */
+	COMMIT_S_STREAM,
+	COMMIT_S_SEQ,
+	COMMIT_K_STREAM, /* stream counters */
+	COMMIT_K_SEQ,
+	COMMIT_A_CHAR, /* actors that acted */
+	COMMIT_A_INSTANCE,
+	COMMIT_FOLLOWUPS,
+	COMMIT_REST,
+	_COMMIT_NPARAMS,
+};
+
 /* Connects with the worker's session settings and listens for new actions. */
 int
 worker_store_open(struct wr_db *db, const char *url, struct wr_error *reterr);
@@ -60,9 +110,9 @@ worker_store_lock_load_full(struct wr_db *db, const char *const locks[_STORE_LOC
 /* wr_world_static(version) (0: the current one): one row (version, document text). */
 int
 worker_store_world(struct wr_db *db, int64_t version, PGresult **ret, struct wr_error *reterr);
-/* Round trip 3: wr_commit_batch(batch_json) and COMMIT. */
+/* Round trip 3: wr_commit_batch(params, enum commit_param order) and COMMIT. */
 int
-worker_store_commit(struct wr_db *db, const char *batch_json, struct wr_error *reterr);
+worker_store_commit(struct wr_db *db, const char *const params[_COMMIT_NPARAMS], struct wr_error *reterr);
 /* Nothing claimed: ROLLBACK and ask when the next action is due, in one round
  * trip.  *ret_any false: the queue is empty; else *ret_due_ms (<= 0: due now). */
 int

@@ -586,10 +586,7 @@ worker_append_events(struct batch *b, const struct game_outcome *out, const stru
 			seqs[j] = ++b->counters.seqs[idx[i][j]];
 			b->counters.touched[idx[i][j]] = true;
 		}
-		if (b->events.len)
-			wr_strbuf_puts(&b->events, ",");
-		worker_encode_event(&b->events, ev, a, seqs);
-		b->nevents++;
+		worker_encode_event(b, ev, a, seqs);
 	}
 	return 0;
 }
@@ -601,7 +598,7 @@ mark_active(struct batch *b, const struct worker_action *a)
 	/* Players' own actions and their follow-ups; not a fight's rounds or a mob's doings. */
 	if (!a->instance_id || a->game.actor_char <= 0 || strncmp(a->actor_key, "char:", 5) != 0)
 		return;
-	worker_list_active(&b->active, a->game.actor_char, a->instance_id);
+	worker_list_active(b, a->game.actor_char, a->instance_id);
 }
 
 /* Returns false when the action stays queued (re-planned or marked for it). */
@@ -717,7 +714,9 @@ batch_reset(struct batch *b)
 	wr_strbuf_done(&b->replan);
 	wr_strbuf_done(&b->dead);
 	wr_strbuf_done(&b->followups);
-	wr_strbuf_done(&b->active);
+	for (int i = 0; i < _COMMIT_NPARAMS; i++)
+		wr_strbuf_done(&b->col[i]);
+	wr_strbuf_done(&b->scratch);
 	wr_strbuf_done(&b->state);
 	wr_strbuf_done(&b->rejected);
 	wr_strbuf_done(&b->stale_rejected);
@@ -730,7 +729,7 @@ worker_run_batch(struct worker *w)
 {
 	struct wr_error err = {0};
 	struct batch *b = w->batch;
-	struct wr_strbuf json = WR_STRBUF_INIT;
+	const char *params[_COMMIT_NPARAMS];
 	uint64_t rt0 = w->db.round_trips;
 	int64_t now_ms = wr_now_ms();
 	bool covered[WORKER_MAX_BATCH], waited = false;
@@ -792,8 +791,8 @@ worker_run_batch(struct worker *w)
 		if (!apply_one(w, b, a, now_ms))
 			hold(w->held, a->actor_key);
 	}
-	worker_encode_batch(&json, b, w->state);
-	r = worker_store_commit(&w->db, wr_strbuf_str(&json), &err);
+	worker_encode_batch(b, w->state, params);
+	r = worker_store_commit(&w->db, params, &err);
 	if (r < 0)
 		goto fail;
 	remember_notify(w, b);
@@ -825,6 +824,5 @@ fail:
 	r = -EIO;
 out:
 	batch_reset(b);
-	wr_strbuf_done(&json);
 	return r;
 }

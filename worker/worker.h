@@ -16,6 +16,7 @@
 #include "core/strbuf.h"
 #include "game/game.h"
 #include "planner/planner.h"
+#include "worker/store.h"
 
 #define WORKER_MAX_BATCH 256
 #define WORKER_MAX_LOCKED_CHARS 256 /* characters one batch may lock */
@@ -168,8 +169,17 @@ struct counters {
 
 /* The batch being built for wr_commit_batch. */
 struct batch {
-	struct wr_strbuf events, done, replan, dead;
-	struct wr_strbuf followups, active; /* actions the rules asked for; actors that acted (who) */
+	struct wr_strbuf done, replan, dead;
+	struct wr_strbuf followups; /* actions the rules asked for */
+	/* wr_commit_batch's typed arrays, appended element by element ("{1,2"
+	 * until worker_encode_batch closes them), by enum commit_param; the
+	 * events' and the actors' columns fill as actions apply. */
+	struct wr_strbuf col[_COMMIT_NPARAMS];
+	/* json_events (wrctl verify): the events as one JSON list instead, in
+	 * events, the way verify compares them with event_log. */
+	bool json_events;
+	struct wr_strbuf events;
+	struct wr_strbuf scratch; /* one payload being encoded */
 	struct counters counters;
 	size_t nevents;
 	/* The journal (wr_journal_append): the state text the rules ran on, the
@@ -238,10 +248,11 @@ worker_decode_view(struct json_object *doc, int64_t character_id, struct planner
 /* Counter of a stream in the loaded document; -ENOENT if not a locked stream. */
 int
 worker_counter(struct json_object *doc, const char *stream, int64_t *ret);
-/* Appends one event as a JSON object to sb (the wr_commit_batch "events" shape). */
+/* Appends one event to b: its wr_commit_batch columns, or (b->json_events) a
+ * JSON object to b->events ({type, action_id, actor_key, command_id,
+ * instance_id, enqueued_at, v, payload, streams: [{stream, seq}]}). */
 void
-worker_encode_event(struct wr_strbuf *sb, const struct game_event *ev, const struct worker_action *a,
-		    const int64_t *seqs);
+worker_encode_event(struct batch *b, const struct game_event *ev, const struct worker_action *a, const int64_t *seqs);
 void
 worker_stream_name(const struct game_stream *s, char *buf, size_t n);
 /* A PostgreSQL int8[] text: "{1,2,3}". */
@@ -269,14 +280,15 @@ worker_list_stale(struct wr_strbuf *list, int64_t id, int64_t actor_char);
 void
 worker_list_replanned(struct wr_strbuf *list, int64_t id, const struct planner_action *pa);
 void
-worker_list_active(struct wr_strbuf *list, int64_t character_id, int64_t instance_id);
+worker_list_active(struct batch *b, int64_t character_id, int64_t instance_id);
 /* Assigns seqs from b's counters and appends the outcome's events (worker.c);
  * -ENOENT, changing nothing, if an event targets a stream not locked. */
 int
 worker_append_events(struct batch *b, const struct game_outcome *out, const struct worker_action *a);
-/* The whole wr_commit_batch document: b's lists and what the rules changed in st. */
+/* wr_commit_batch's parameters into params (pointing into b, valid until
+ * batch_reset): b's lists and what the rules changed in st. */
 void
-worker_encode_batch(struct wr_strbuf *sb, struct batch *b, const struct game_state *st);
+worker_encode_batch(struct batch *b, const struct game_state *st, const char *params[_COMMIT_NPARAMS]);
 
 /* shop_codec.c: a locked shopkeeper's shop (game/shop.c); shop NULL: none. */
 void

@@ -37,7 +37,7 @@ if [ -n "${WR_FIXTURE_OUT:-}" ]; then
 		echo "-- created_at and txid are the loader's: one transaction, so an event and its streams share it."
 		echo "BEGIN;"
 		echo "COPY journal_batches (batch_id, worker, rules_version, now_ms, state, first_event, last_event, v) FROM stdin;"
-		sql "COPY (SELECT batch_id, worker, rules_version, now_ms, state, first_event, last_event, v FROM journal_batches ORDER BY batch_id) TO STDOUT"
+		sql "COPY (SELECT batch_id, worker, rules_version, now_ms, coalesce(state_text::jsonb, state), first_event, last_event, v FROM journal_batches ORDER BY batch_id) TO STDOUT"
 		echo '\.'
 		echo "COPY action_journal (action_id, batch_id, ord, outcome, actor_key, account_id, command_id, verb, args, plan, instance_id, lock_instances, lock_rooms, lock_characters, lock_mobs, lock_items, seed, enqueued_at, input, v) FROM stdin;"
 		sql "COPY (SELECT action_id, batch_id, ord, outcome, actor_key, account_id, command_id, verb, args, plan, instance_id, lock_instances, lock_rooms, lock_characters, lock_mobs, lock_items, seed, enqueued_at, input, v FROM action_journal ORDER BY action_id) TO STDOUT"

@@ -66,6 +66,23 @@ ok $? "with the diff of the text"
 is "$(grep -c '^DIVERGENCE' "$T_DIR/mutant.out")" "$nsaid" "--build reports every divergence (one per Said)"
 head -8 "$T_DIR/mutant.out" | sed 's/^/# /'
 
+# 0023: the state is kept as the text the worker got (state_text), never
+# parsed on the commit; batches journaled before keep it as jsonb (state).
+# Every other batch turned back into the old form: the span verifies alike.
+is "$(sql "SELECT count(*) FROM journal_batches WHERE state IS NOT NULL OR state_text IS NULL")" 0 \
+	"every batch keeps its state as text (state_text), none as jsonb"
+nverified=$(grep -o "verified [0-9]* batches, [0-9]* actions" "$T_DIR/verify.out")
+sql "UPDATE journal_batches SET state = state_text::jsonb, state_text = NULL WHERE batch_id % 2 = 0" >/dev/null
+nold=$(sql "SELECT count(*) FROM journal_batches WHERE state IS NOT NULL AND state_text IS NULL")
+[ "$nold" -gt 0 ]
+ok $? "$nold batches back in the jsonb form of before 0023"
+"$WRCTL" verify 0 "$last" >"$T_DIR/verify-mixed.out" 2>&1
+ok $? "verify over old and new batches passes"
+is "$(grep -o "verified [0-9]* batches, [0-9]* actions" "$T_DIR/verify-mixed.out")" "$nverified" \
+	"and re-ran the same batches and actions"
+psql "$WR_DATABASE_URL" -Xqc "UPDATE journal_batches SET state = NULL, state_text = NULL WHERE batch_id = (SELECT min(batch_id) FROM journal_batches)" >/dev/null 2>&1
+ok $((! $?)) "a batch without its state is refused"
+
 "$WRCTL" verify x y >/dev/null 2>&1
 is $? 2 "bad span: usage, exit 2"
 finish

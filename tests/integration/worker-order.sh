@@ -86,4 +86,13 @@ is "$(sql "SELECT count(*) FROM event_log WHERE type = 'CharacterMoved' AND acto
 grep -q "re-planned" "$T_DIR"/worker-*.log; ok $? "stale plans were re-planned"
 [ "$(sql "SELECT room_id FROM characters WHERE id = $alice")" != "$start" ]; ok $? "Alice left the start room"
 is "$(sql "SELECT count(*) FROM dead_actions")" "0" "nothing dead-lettered"
+
+# Issue 16: the worker sends its batch as PostgreSQL array texts; a say
+# with what an array element must escape reaches event_log as said.
+text='a "quoted" \back\slash {brace}, NULL; café \"'
+sql "SELECT count(*) FROM wr_enqueue(jsonb_build_array(wrtest.action('char:$hot', 'say',
+       jsonb_build_object('text', \$t\$$text\$t\$), jsonb_build_object('room', $hot_room), ARRAY[$hot_room], ARRAY[$hot])))" >/dev/null
+wait_sql "SELECT count(*) FROM event_log WHERE type = 'Said' AND actor_key = 'char:$hot'
+          AND payload->>'message' = \$t\$$text\$t\$ AND payload->>'text_self' = \$t\$You say, '$text'\$t\$" 1 300
+ok $? "a say with quotes, backslashes, braces and commas keeps its text"
 finish
