@@ -491,6 +491,7 @@ static void
 mark_done(struct batch *b, const struct worker_action *a)
 {
 	worker_list_id(&b->done, a->id);
+	worker_list_actor(b, a->actor_key); /* wr_dequeue_done locks it without a look-up */
 }
 
 /*
