@@ -24,6 +24,7 @@
 #                         too): the 12 statements with the most server time
 #                         of each drain
 #   --keep                keep the temp dir (server and worker logs)
+#   (WR_BENCH_TOP=N: --profile lists N statements instead of 12)
 #
 # Every phase is bounded; Ctrl-C or any exit stops the workers and the
 # PostgreSQL started here and removes its temp dir.
@@ -141,7 +142,7 @@ profile() {
 	sql "SELECT format('%10s %7s %8s  %s', round(total_exec_time::numeric), calls, round((total_exec_time / calls)::numeric, 3),
 	                   left(regexp_replace(query, '\s+', ' ', 'g'), 110))
 	     FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%' AND query NOT LIKE '%bench_%'
-	     ORDER BY total_exec_time DESC LIMIT 12" | sed 's/^/           /'
+	     ORDER BY total_exec_time DESC LIMIT ${WR_BENCH_TOP:-12}" | sed 's/^/           /'
 }
 fn_stats() {
 	sql "SELECT coalesce(string_agg(funcname || ' ' || round((total_time / calls)::numeric, 2) || ' ms', ', '

@@ -1159,6 +1159,12 @@ worker_list_replanned(struct wr_strbuf *list, int64_t id, const struct planner_a
 }
 
 void
+worker_list_actor(struct batch *b, const char *actor_key)
+{
+	col_text(&b->col[COMMIT_D_ACTOR], actor_key);
+}
+
+void
 worker_list_active(struct batch *b, int64_t character_id, int64_t instance_id)
 {
 	col_i64(&b->col[COMMIT_A_CHAR], character_id);
@@ -1418,7 +1424,7 @@ worker_encode_batch(struct batch *b, const struct game_state *st, const char *pa
 		col_text(&c[COMMIT_K_STREAM], b->counters.names[i]);
 		col_i64(&c[COMMIT_K_SEQ], b->counters.seqs[i]);
 	}
-	for (int i = COMMIT_C_ID; i <= COMMIT_A_INSTANCE; i++)
+	for (int i = COMMIT_C_ID; i <= COMMIT_D_ACTOR; i++)
 		params[i] = col_close(&c[i]);
 	wr_strbuf_printf(&c[COMMIT_FOLLOWUPS], "[%s]", b->followups.len ? wr_strbuf_str(&b->followups) : "");
 	params[COMMIT_FOLLOWUPS] = wr_strbuf_str(&c[COMMIT_FOLLOWUPS]);

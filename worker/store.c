@@ -75,7 +75,7 @@ static const char *const sql_world = "SELECT o_version, o_doc FROM wr_world_stat
 	" $25::text[], $26::text[], $27::bigint[], $28::text[], $29::text[], $30::bigint[], $31::timestamptz[],"    \
 	" $32::smallint[],"                                                                                         \
 	" $33::integer[], $34::text[], $35::bigint[], $36::text[], $37::bigint[], $38::bigint[], $39::bigint[],"    \
-	" $40::jsonb, $41::jsonb)"
+	" $40::text[], $41::jsonb, $42::jsonb)"
 
 /* -> ms until the next queued action is due (<= 0: due now), NULL if none */
 #define SQL_NEXT_DUE "SELECT (extract(epoch FROM min(run_at) - clock_timestamp()) * 1000)::bigint FROM action_queue"

@@ -68,6 +68,7 @@ enum commit_param {
 	COMMIT_K_SEQ,
 	COMMIT_A_CHAR, /* actors that acted */
 	COMMIT_A_INSTANCE,
+	COMMIT_D_ACTOR, /* the actor of each done action */
 	COMMIT_FOLLOWUPS,
 	COMMIT_REST,
 	_COMMIT_NPARAMS,

@@ -281,6 +281,9 @@ void
 worker_list_replanned(struct wr_strbuf *list, int64_t id, const struct planner_action *pa);
 void
 worker_list_active(struct batch *b, int64_t character_id, int64_t instance_id);
+/* The actor of the action just listed in done (wr_commit_batch's d_actor). */
+void
+worker_list_actor(struct batch *b, const char *actor_key);
 /* Assigns seqs from b's counters and appends the outcome's events (worker.c);
  * -ENOENT, changing nothing, if an event targets a stream not locked. */
 int

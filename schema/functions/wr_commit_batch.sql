@@ -24,6 +24,10 @@
 --   k_*:         new stream heads: stream, last_seq
 --   a_*:         actors of applied actions: character_id, instance_id; their
 --                character_presence is stamped (at most every 30 s) for who
+--   d_actor:     the actor_key of each p_done action (its claimed row's), so
+--                wr_dequeue_done need not look them up; NULL: looked up
+--                (wr_journal_append and wr_dequeue, as before issue 16's
+--                second pass)
 --   p_followups: jsonb array [{actor_key, verb, args, plan, instance_id,
 --                account_id, command_id, lock_*, run_at_ms (absent: now),
 --                seed, priority}] actions the rules asked for (struct
@@ -51,6 +55,12 @@
 --     dead:      [{id, error}] actions that can never apply: moved to dead_actions
 --     marks, spawned, despawned: issue 13 (wr_commit_marks, wr_commit_spawns)
 -- Sends no NOTIFY: the worker does, after the commit (worker/store.c).
+-- The typed form before d_actor (issue 16, first pass).
+DROP FUNCTION IF EXISTS wr_commit_batch(bigint[], text, bigint, text, bigint[], bigint[],
+	bigint[], bigint[], integer[], bigint[], bigint[], integer[], integer[], bigint[], bigint[], bigint[],
+	bigint[], bigint[], bigint[], bigint[], bigint[], text[], integer[], text[],
+	text[], text[], bigint[], text[], text[], bigint[], timestamptz[], smallint[],
+	integer[], text[], bigint[], text[], bigint[], bigint[], bigint[], jsonb, jsonb);
 CREATE OR REPLACE FUNCTION wr_commit_batch(
 	p_done bigint[], p_state text, p_now_ms bigint, p_rules text, p_rejected bigint[], p_stale bigint[],
 	c_id bigint[], c_room bigint[], c_hp integer[], c_gold bigint[], c_xp bigint[], c_level integer[],
@@ -61,7 +71,7 @@ CREATE OR REPLACE FUNCTION wr_commit_batch(
 	e_enqueued timestamptz[], e_v smallint[],
 	s_event integer[], s_stream text[], s_seq bigint[],
 	k_stream text[], k_seq bigint[],
-	a_char bigint[], a_instance bigint[],
+	a_char bigint[], a_instance bigint[], d_actor text[],
 	p_followups jsonb, p_rest jsonb) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -69,6 +79,8 @@ DECLARE
 	n integer := coalesce(cardinality(e_type), 0);
 	m integer;
 	done bigint[];
+	done_actors text[];
+	follow_actors text[];
 	nfollow integer := jsonb_array_length(coalesce(p_followups, '[]'));
 	rest jsonb := coalesce(p_rest, '{}');
 BEGIN
@@ -228,24 +240,36 @@ BEGIN
 		END IF;
 	END IF;
 
-	-- The action journal (issue 14), before the queue rows go.
-	PERFORM wr_journal_append(p_done, p_state, p_now_ms, p_rules, p_rejected, p_stale, ids[1], ids[n]);
-
 	done := coalesce(p_done, '{}');
+	done_actors := d_actor;
 	IF rest ? 'dead' THEN
 		WITH dead AS (
 			SELECT q.*, x->>'error' AS error
 			FROM action_queue q
-			JOIN jsonb_array_elements(rest->'dead') x ON q.id = (x->>'id')::bigint)
-		INSERT INTO dead_actions (id, action, last_error, attempts)
-		SELECT d.id, to_jsonb(d) - 'error' - 'is_head', d.error, d.attempts FROM dead d;
-		done := done || ARRAY(SELECT (x->>'id')::bigint FROM jsonb_array_elements(rest->'dead') x);
+			JOIN jsonb_array_elements(rest->'dead') x ON q.id = (x->>'id')::bigint),
+		ins AS (
+			INSERT INTO dead_actions (id, action, last_error, attempts)
+			SELECT d.id, to_jsonb(d) - 'error' - 'is_head', d.error, d.attempts FROM dead d)
+		SELECT done || coalesce(array_agg(d.id), '{}'), done_actors || coalesce(array_agg(d.actor_key), '{}')
+		INTO done, done_actors FROM dead d;
+	END IF;
+	IF nfollow > 0 THEN
+		follow_actors := ARRAY(SELECT DISTINCT x->>'actor_key' FROM jsonb_array_elements(p_followups) x);
 	END IF;
 
-	-- One advisory lock call for every actor whose queue changes, in one
-	-- global order: the finished actions' actors with the follow-ups'.
-	PERFORM wr_dequeue(done, CASE WHEN nfollow > 0 THEN
-	                         ARRAY(SELECT DISTINCT x->>'actor_key' FROM jsonb_array_elements(p_followups) x) END);
+	IF d_actor IS NULL THEN
+		-- The action journal (issue 14), before the queue rows go; then one
+		-- advisory lock call for every actor whose queue changes, in one
+		-- global order: the finished actions' actors with the follow-ups'.
+		PERFORM wr_journal_append(p_done, p_state, p_now_ms, p_rules, p_rejected, p_stale, ids[1], ids[n]);
+		PERFORM wr_dequeue(done, follow_actors);
+	ELSE
+		-- The same with the actors the worker sent: the DELETE's rows are
+		-- the journal's (one pass over the queue, no look-up of the actors).
+		PERFORM wr_dequeue_done(done, done_actors, follow_actors,
+		                        wr_journal_batch(p_done, p_state, p_now_ms, p_rules, ids[1], ids[n]),
+		                        p_done, p_rejected, p_stale);
+	END IF;
 
 	-- After the dequeue, so a follow-up behind a finished action is its actor's
 	-- head; in order, so a move's trigger comes before its look.  Due at
@@ -350,6 +374,7 @@ BEGIN
 		ARRAY(SELECT value::bigint FROM jsonb_each_text(coalesce(batch->'counters', '{}')) ORDER BY key),
 		ARRAY(SELECT (x->>'character_id')::bigint FROM jsonb_array_elements(coalesce(batch->'active', '[]')) x),
 		ARRAY(SELECT (x->>'instance_id')::bigint FROM jsonb_array_elements(coalesce(batch->'active', '[]')) x),
+		NULL, -- the actors: looked up
 		coalesce(batch->'followups', '[]'),
 		(SELECT coalesce(jsonb_object_agg(key, value), '{}')
 		 FROM jsonb_each(jsonb_build_object(

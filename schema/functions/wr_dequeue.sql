@@ -28,3 +28,57 @@ BEGIN
 	RETURN n;
 END
 $$;
+
+-- wr_dequeue_done(ids bigint[], actors text[], also_lock text[], batch bigint,
+--                 done bigint[], rejected bigint[], stale bigint[]) -> integer
+-- wr_dequeue for the worker's commit (issue 16), which knows each action's
+-- actor: actors[i] is the actor_key of ids[i], read from the row its claim
+-- locked FOR UPDATE, so nothing looks them up again.  The DELETE hands its
+-- rows to the journal (batch: wr_journal_batch's id, NULL for none): done
+-- lists the journaled actions in the order the rules ran them, rejected and
+-- stale their outcomes, as wr_journal_append does, in the same one pass
+-- over the queue.  A removed action whose actor is not the one passed (its
+-- advisory lock was not taken) is an error, and the transaction changes
+-- nothing.  Returns how many were removed.
+CREATE OR REPLACE FUNCTION wr_dequeue_done(p_ids bigint[], p_actors text[], p_also_lock text[], p_batch bigint,
+                                           p_done bigint[], p_rejected bigint[], p_stale bigint[])
+RETURNS integer LANGUAGE plpgsql AS $$
+DECLARE
+	n integer;
+	bad bigint;
+BEGIN
+	IF coalesce(cardinality(p_ids), 0) <> coalesce(cardinality(p_actors), 0) THEN
+		RAISE EXCEPTION 'wr_dequeue_done: % actions but % actors', cardinality(p_ids), cardinality(p_actors)
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	PERFORM wr_lock_actors(p_actors || p_also_lock);
+	IF coalesce(cardinality(p_ids), 0) = 0 THEN
+		RETURN 0;
+	END IF;
+	WITH d AS (
+		DELETE FROM action_queue q WHERE q.id = ANY(p_ids) RETURNING q.*),
+	j AS (
+		INSERT INTO action_journal (action_id, batch_id, ord, outcome, actor_key, account_id, command_id, verb,
+		                            args, plan, instance_id, lock_instances, lock_rooms, lock_characters,
+		                            lock_mobs, lock_items, seed, enqueued_at, input)
+		SELECT d.id, p_batch, o.ord, CASE WHEN d.id = ANY(p_rejected) THEN 'r'
+		                                  WHEN d.id = ANY(p_stale) THEN 'p' ELSE 'a' END,
+		       d.actor_key, d.account_id, d.command_id, d.verb, d.args, d.plan, d.instance_id,
+		       d.lock_instances, d.lock_rooms, d.lock_characters, d.lock_mobs, d.lock_items, d.seed, d.created_at,
+		       d.input
+		FROM d JOIN unnest(p_done) WITH ORDINALITY o(id, ord) ON o.id = d.id
+		WHERE p_batch IS NOT NULL)
+	SELECT count(*), min(d.id) FILTER (WHERE x.actor IS DISTINCT FROM d.actor_key) INTO n, bad
+	FROM d LEFT JOIN (SELECT DISTINCT ON (i) i, a FROM unnest(p_ids, p_actors) u(i, a)) x(id, actor)
+	       ON x.id = d.id;
+	IF bad IS NOT NULL THEN
+		RAISE EXCEPTION 'wr_dequeue_done: action % is not of the actor passed for it', bad
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	UPDATE action_queue q SET is_head = true
+	WHERE q.id IN (SELECT (SELECT o.id FROM action_queue o WHERE o.actor_key = a ORDER BY o.id LIMIT 1)
+	               FROM (SELECT DISTINCT unnest(p_actors)) s(a))
+	  AND NOT q.is_head;
+	RETURN n;
+END
+$$;

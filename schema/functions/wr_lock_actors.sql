@@ -4,11 +4,10 @@
 -- is: whoever changes an actor's queued set holds its lock until commit.
 CREATE OR REPLACE FUNCTION wr_lock_actors(p_keys text[]) RETURNS void
 LANGUAGE plpgsql AS $$
-DECLARE
-	h bigint;
 BEGIN
-	FOR h IN SELECT DISTINCT hashtextextended(k, 0) FROM unnest(p_keys) k ORDER BY 1 LOOP
-		PERFORM pg_advisory_xact_lock(h);
-	END LOOP;
+	-- One statement, the locks taken as the sorted hashes stream by (a loop
+	-- of one PERFORM per actor cost a statement each: ~110 per worker commit).
+	PERFORM pg_advisory_xact_lock(s.h)
+	FROM (SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest(p_keys) k ORDER BY 1) s;
 END
 $$;

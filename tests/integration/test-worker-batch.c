@@ -124,6 +124,42 @@ main(void)
 		tap_is_int(worker_run_batch(&w), 0, "idle: nothing claimed");
 		tap_is_int(w.db.round_trips - rt0, 2, "idle: 2 round trips (claim; rollback + next due time)");
 	}
+	/* After the idle spell, a burst (WORKER_IDLE_CLAIM at most) commits in one
+	 * batch: the claim does not restart at 1 (issue 16, latency). */
+	{
+		char k[16];
+		const char *p[1] = {k};
+		uint64_t rt0;
+
+		snprintf(k, sizeof(k), "%d", WORKER_IDLE_CLAIM);
+		if (wr_db_exec(&w.db, sql_enqueue, 1, p, PGRES_TUPLES_OK, NULL, &err) < 0) {
+			printf("Bail out! could not enqueue: %s\n", err.msg);
+			return 1;
+		}
+		rt0 = w.db.round_trips;
+		tap_is_int(worker_run_batch(&w), WORKER_IDLE_CLAIM, "after the idle spell: a burst of %d in one batch",
+			   WORKER_IDLE_CLAIM);
+		tap_is_int(w.db.round_trips - rt0, 3, "in 3 round trips");
+	}
+	/* A short claim took all there was; a few more than that arriving next
+	 * still commit in one batch, not one batch and a straggler's. */
+	{
+		char k[16] = "12";
+		const char *p[1] = {k};
+
+		w.next_batch = 64;
+		if (wr_db_exec(&w.db, sql_enqueue, 1, p, PGRES_TUPLES_OK, NULL, &err) < 0) {
+			printf("Bail out! could not enqueue: %s\n", err.msg);
+			return 1;
+		}
+		tap_is_int(worker_run_batch(&w), 12, "a short claim: all 12 queued");
+		snprintf(k, sizeof(k), "%d", 18);
+		if (wr_db_exec(&w.db, sql_enqueue, 1, p, PGRES_TUPLES_OK, NULL, &err) < 0) {
+			printf("Bail out! could not enqueue: %s\n", err.msg);
+			return 1;
+		}
+		tap_is_int(worker_run_batch(&w), 18, "then 18, half as many again: all in the next batch");
+	}
 	worker_done(&w);
 	return tap_done();
 }
