@@ -154,7 +154,14 @@ RETURNS TABLE (id bigint, name text, room_id bigint, instance_id bigint, "full" 
                followers bigint[], group_id bigint, group_invite bigint, grp json, in_world boolean,
                afk boolean, title text, muted text[], ignoring bigint[], description text,
                carried_weight bigint, weighed boolean, possessions boolean, carried_count bigint)
-LANGUAGE plpgsql STABLE AS $$
+-- VOLATILE, not STABLE: the worker's statement calls it after wr_lock_load in
+-- the same statement, and a stable function reads with the statement's
+-- snapshot, taken before the locks were granted: a character another batch
+-- committed while this one waited (or right before SKIP LOCKED got it) would
+-- be read as it was, and its gold written back over the other batch's
+-- (worker-crash's "total gold is unchanged" caught it).  A volatile plpgsql
+-- function takes a fresh snapshot for its query, after the locks.
+LANGUAGE plpgsql VOLATILE AS $$
 #variable_conflict use_column
 BEGIN
 	-- Which sets a character is in is joined once (sel), not tested with
