@@ -53,23 +53,19 @@ static const char *const session_sql =
 
 /* $1..$5 bigint[] of instances, rooms, characters, mobs, items to lock, $6 jsonb
  * of what to read unlocked (schema/functions/wr_lock_load.sql) -> row 0: the
- * json document without its characters (reads.rows); then one row per
- * character, typed (wr_lock_chars, codec.c's enum char_col after the
- * document's column).  Issue 16: the characters were most of the document's
+ * json document without its characters (reads.rows; wr_lock_load_sets);
+ * then one row per character, typed (wr_lock_chars, codec.c's enum char_col
+ * after the document's column).  Issue 16: the characters were most of the document's
  * bytes, its server time and the worker's json-c parse. */
 #define SQL_LOCK_LOAD                                                                                \
-	"WITH d AS MATERIALIZED (SELECT " WR_LOCK_LOAD_FN                                            \
-	"($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[],"                     \
-	" $6::jsonb || '{\"rows\": true}') AS d)"                                                    \
-	" SELECT d::text, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"   \
+	"WITH d AS MATERIALIZED (SELECT * FROM " WR_LOCK_LOAD_FN                                     \
+	"_sets($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[],"                \
+	" $6::jsonb || '{\"rows\": true}'))"                                                         \
+	" SELECT o_doc::text, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"     \
 	" NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL," \
-	" NULL, NULL, NULL, NULL FROM d"                                                             \
-	" UNION ALL SELECT NULL, c.* FROM d, wr_lock_chars("                                         \
-	"ARRAY(SELECT json_array_elements_text(d.d->'row_sets'->0)::bigint),"                        \
-	" ARRAY(SELECT json_array_elements_text(d.d->'row_sets'->1)::bigint),"                       \
-	" ARRAY(SELECT jsonb_array_elements_text(coalesce($6::jsonb->'characters', '[]'))::bigint)," \
-	" ARRAY(SELECT jsonb_array_elements_text(coalesce($6::jsonb->'weights', '[]'))::bigint),"    \
-	" ARRAY(SELECT jsonb_array_elements_text(coalesce($6::jsonb->'possessions', '[]'))::bigint)) c"
+	" NULL, NULL, NULL, NULL, NULL FROM d"                                                       \
+	" UNION ALL SELECT NULL, c.* FROM d,"                                                        \
+	" wr_lock_chars(d.o_characters, d.o_rooms, d.o_read, d.o_weights, d.o_possessions) c"
 
 /* The same, as before the cached world: WR_WORKER_CHECK_WORLD only (tests). */
 static const char *const sql_lock_load_full =

@@ -22,9 +22,8 @@
 --               static rest (template text, flags, triggers on enter, exits)
 --               is the worker's cached world (wr_world_static.sql,
 --               worker/world.c merges it back)
---   characters: (not with reads.rows: the worker reads them as typed rows of
---               wr_lock_chars, and "row_sets" is [locked characters, locked
---               rooms], what to pass it)
+--   characters: (not with reads.rows, "rows": true instead: the worker reads
+--               them as typed rows of wr_lock_chars, see wr_lock_load_sets)
 --               every locked character, up to 32 others per locked room (a
 --               row of values: id, name, room and how they look), and the characters in reads.characters
 --               (with their description); the locked ones of reads.weights
@@ -210,11 +209,19 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION wr_lock_load(p_instances bigint[], p_rooms bigint[], p_characters bigint[],
-                                        p_mobs bigint[], p_items bigint[], p_reads jsonb) RETURNS json
+-- wr_lock_load_sets(the same arguments) -> the document, and the sets the
+-- characters of wr_lock_chars are read for: the locked characters and rooms
+-- (what the batch holds), reads.characters, reads.weights, reads.possessions.
+-- Issue 16: the worker's lock+load statement (worker/store.c) calls it with
+-- reads.rows and passes the sets to wr_lock_chars in the same statement,
+-- without parsing the document or the reads again.
+CREATE OR REPLACE FUNCTION wr_lock_load_sets(p_instances bigint[], p_rooms bigint[], p_characters bigint[],
+                                             p_mobs bigint[], p_items bigint[], p_reads jsonb,
+                                             OUT o_doc json, OUT o_characters bigint[], OUT o_rooms bigint[],
+                                             OUT o_read bigint[], OUT o_weights bigint[],
+                                             OUT o_possessions bigint[])
 LANGUAGE plpgsql AS $$
 DECLARE
-	result json;
 	r_views bigint[] := ARRAY(SELECT jsonb_array_elements_text(coalesce(p_reads->'views', '[]'))::bigint);
 	r_possessions bigint[] := ARRAY(SELECT jsonb_array_elements_text(coalesce(p_reads->'possessions', '[]'))::bigint);
 	r_characters bigint[] := ARRAY(SELECT jsonb_array_elements_text(coalesce(p_reads->'characters', '[]'))::bigint);
@@ -310,11 +317,11 @@ BEGIN
 			                  json_agg(json_build_array(i.id, i.template_id, i.quantity, i.name) ORDER BY i.id) AS items
 			           FROM items i WHERE i.owner_room_id = ANY(p_rooms) GROUP BY i.owner_room_id) ri ON ri.room = r.id
 			WHERE r.id = ANY(p_rooms)), '[]'),
-		-- Issue 16: with reads.rows the characters are not in the document:
-		-- the worker reads them as typed rows (wr_lock_chars, worker/store.c)
-		-- and "row_sets" says which: [locked characters, locked rooms].
-		CASE WHEN r_rows THEN 'row_sets' ELSE 'characters' END,
-		CASE WHEN r_rows THEN json_build_array(to_json(p_characters), to_json(p_rooms)) ELSE coalesce((
+		-- Issue 16: with reads.rows the characters are not in the document
+		-- ("rows": true instead): the worker reads them as typed rows
+		-- (wr_lock_chars, worker/store.c).
+		CASE WHEN r_rows THEN 'rows' ELSE 'characters' END,
+		CASE WHEN r_rows THEN 'true'::json ELSE coalesce((
 			SELECT json_agg(CASE
 				WHEN c.full THEN json_build_object(
 				'id', c.id, 'name', c.name, 'room_id', c.room_id, 'instance_id', c.instance_id,
@@ -419,7 +426,22 @@ BEGIN
 		'zone', CASE WHEN p_reads ? 'zone' THEN wr_zone_state((p_reads->>'zone')::bigint) END,
 		-- Issue 13: ids of the mobs a trigger's spawn step makes (wr_spawn.sql).
 		'new_mob_ids', CASE WHEN p_reads ? 'new_mobs' THEN wr_new_mob_ids(p_reads) END
-	) INTO result;
-	RETURN result;
+	) INTO o_doc;
+	o_characters := p_characters;
+	o_rooms := p_rooms;
+	o_read := r_characters;
+	o_weights := r_weights;
+	o_possessions := r_possessions;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION wr_lock_load(p_instances bigint[], p_rooms bigint[], p_characters bigint[],
+                                        p_mobs bigint[], p_items bigint[], p_reads jsonb) RETURNS json
+LANGUAGE plpgsql AS $$
+DECLARE
+	doc json;
+BEGIN
+	SELECT o_doc INTO doc FROM wr_lock_load_sets(p_instances, p_rooms, p_characters, p_mobs, p_items, p_reads);
+	RETURN doc;
 END
 $$;
