@@ -830,7 +830,9 @@ worker_encode_char_rows(struct wr_strbuf *sb, const PGresult *res)
 			wr_strbuf_puts(sb, ",");
 		if (cell_bool(res, i, CC_FULL)) {
 			for (size_t k = 0; k < WR_ELEMENTSOF(char_members); k++) {
-				wr_strbuf_printf(sb, "%s\"%s\":", k ? "," : "{", char_members[k].key);
+				wr_strbuf_puts(sb, k ? ",\"" : "{\"");
+				wr_strbuf_puts(sb, char_members[k].key);
+				wr_strbuf_puts(sb, "\":");
 				json_member_cell(sb, res, i, char_members[k].col, char_members[k].kind);
 			}
 			wr_strbuf_puts(sb, "}");
