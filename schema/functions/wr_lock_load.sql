@@ -124,7 +124,9 @@ $$;
 -- (followers: up to 8 in its room who follow it; group: up to 8 members, a
 -- json array of {id, name, room_id}); description for reads.characters;
 -- carried_weight for locked ones of reads.weights (weighed);
--- carried_count for reads.possessions.
+-- carried_count for reads.possessions.  A column added here goes to
+-- worker/codec.c too (enum char_col, decode_char_row, char_members: the
+-- journal's JSON) and to wr_lock_load's "characters" below.
 CREATE OR REPLACE FUNCTION wr_lock_chars(p_characters bigint[], p_rooms bigint[], r_characters bigint[],
                                          r_weights bigint[], r_possessions bigint[])
 RETURNS TABLE (id bigint, name text, room_id bigint, instance_id bigint, "full" boolean, locked boolean,
