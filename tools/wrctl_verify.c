@@ -419,7 +419,7 @@ run_chunk(struct verify *v, PGresult *bres, struct wr_error *reterr)
 					 batch, PQgetvalue(bres, i, 6), WRCTL_JOURNAL_VERSION);
 			break;
 		}
-		r = worker_decode_state_db(&v->db, &v->world, PQgetvalue(bres, i, 3), v->state, &doc, reterr);
+		r = worker_decode_state_db(&v->db, &v->world, PQgetvalue(bres, i, 3), NULL, v->state, &doc, reterr);
 		if (r < 0)
 			break;
 		v->b->counters.n = 0;
@@ -634,7 +634,7 @@ wrctl_rerun_batch(struct wr_db *db, int64_t batch, int64_t upto_ord, struct game
 				 " reads %d",
 				 batch, PQgetvalue(bres, 0, 2), WRCTL_JOURNAL_VERSION);
 	if (r >= 0)
-		r = worker_decode_state_db(db, &world, PQgetvalue(bres, 0, 1), st, ret_doc, reterr);
+		r = worker_decode_state_db(db, &world, PQgetvalue(bres, 0, 1), NULL, st, ret_doc, reterr);
 	if (r >= 0)
 		r = wr_db_exec(db, sql_one, 2, p, PGRES_TUPLES_OK, &ares, reterr);
 	for (int i = 0; r >= 0 && i < PQntuples(ares); i++) {

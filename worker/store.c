@@ -52,11 +52,20 @@ static const char *const session_sql =
 #endif
 
 /* $1..$5 bigint[] of instances, rooms, characters, mobs, items to lock, $6 jsonb
- * of what to read unlocked (schema/functions/wr_lock_load.sql)-> one json text */
-#define SQL_LOCK_LOAD                                                            \
-	"SELECT " WR_LOCK_LOAD_FN                                                \
-	"($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[]," \
-	" $6::jsonb)::text"
+ * of what to read unlocked (schema/functions/wr_lock_load.sql) -> row 0: the
+ * json document without its characters (reads.rows; wr_lock_load_sets);
+ * then one row per character, typed (wr_lock_chars, codec.c's enum char_col
+ * after the document's column).  Issue 16: the characters were most of the document's
+ * bytes, its server time and the worker's json-c parse. */
+#define SQL_LOCK_LOAD                                                                                \
+	"WITH d AS MATERIALIZED (SELECT * FROM " WR_LOCK_LOAD_FN                                     \
+	"_sets($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[],"                \
+	" $6::jsonb || '{\"rows\": true}'))"                                                         \
+	" SELECT o_doc::text, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"     \
+	" NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL," \
+	" NULL, NULL, NULL, NULL, NULL FROM d"                                                       \
+	" UNION ALL SELECT NULL, c.* FROM d,"                                                        \
+	" wr_lock_chars(d.o_characters, d.o_rooms, d.o_read, d.o_weights, d.o_possessions) c"
 
 /* The same, as before the cached world: WR_WORKER_CHECK_WORLD only (tests). */
 static const char *const sql_lock_load_full =
@@ -267,8 +276,11 @@ lock_load(struct wr_db *db, bool full, const char *const locks[_STORE_LOCK_MAX],
 					 .expect = PGRES_TUPLES_OK};
 	r = wr_db_pipeline(db, &st, 1, reterr);
 	res = st.res;
-	if (r >= 0 && (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)))
+	if (r >= 0 && (PQntuples(res) < 1 || (full && PQntuples(res) != 1) || PQgetisnull(res, 0, 0)))
 		r = wr_error_set(reterr, -EBADMSG, "internal", "lock_load returned no document");
+	for (int i = 1; r >= 0 && i < PQntuples(res); i++)
+		if (!PQgetisnull(res, i, 0))
+			r = wr_error_set(reterr, -EBADMSG, "internal", "lock_load returned two documents");
 	if (r < 0) {
 		PQclear(res);
 		return r;

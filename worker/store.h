@@ -99,7 +99,9 @@ worker_store_claim(struct wr_db *db, int64_t k, int64_t m, int64_t cap, const st
 int
 worker_store_notify(struct wr_db *db, const struct worker_store_notify *nf, struct wr_error *reterr);
 /* Round trip 2: lock (PostgreSQL int8[] texts, enum store_lock order) and load
- * (reads: wr_lock_load's jsonb).  *ret is one row of JSON text. */
+ * (reads: wr_lock_load's jsonb).  *ret: row 0's first column is the JSON
+ * document without its characters, each other row a character (issue 16;
+ * codec.c reads them). */
 int
 worker_store_lock_load(struct wr_db *db, const char *const locks[_STORE_LOCK_MAX], const char *reads, PGresult **ret,
 		       struct wr_error *reterr);

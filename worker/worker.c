@@ -118,6 +118,8 @@ worker_done(struct worker *w)
 	if (w->loaded)
 		json_object_put(w->loaded);
 	w->loaded = NULL;
+	PQclear(w->loaded_rows);
+	w->loaded_rows = NULL;
 }
 
 /* Index of a stream; -ENOENT when the stream's aggregate is not locked. */
@@ -360,27 +362,114 @@ swap_actions(struct worker_action *a, struct worker_action *b)
  * the two statements. */
 static const char *const check_skip[] = {"new_ids", "covered", "waited", "zone", "who"};
 
+static bool
+same_str(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* Issue 16: a character decoded from the lock+load's rows equals the one the
+ * journal's JSON decodes to (what wrctl verify and the rerun see). */
+static bool
+same_char(const struct game_char *a, const struct game_char *b)
+{
+	bool same = a->id == b->id && same_str(a->name, b->name) && same_str(a->description, b->description) &&
+		    a->room_id == b->room_id && a->instance_id == b->instance_id && a->level == b->level &&
+		    a->hp == b->hp && a->max_hp == b->max_hp && a->gold == b->gold && a->xp == b->xp &&
+		    a->hp_at_ms == b->hp_at_ms && a->fighting == b->fighting && a->fight_id == b->fight_id &&
+		    a->following == b->following && a->nfollowers == b->nfollowers && a->group_id == b->group_id &&
+		    a->group_invite == b->group_invite && a->ngroup == b->ngroup && a->quit == b->quit &&
+		    a->afk == b->afk && same_str(a->title, b->title) && a->muted == b->muted &&
+		    a->nignoring == b->nignoring && a->carried_weight == b->carried_weight &&
+		    a->carried_count == b->carried_count && a->light == b->light && a->invisible == b->invisible &&
+		    a->detect_invisible == b->detect_invisible && a->weighed == b->weighed &&
+		    a->possessions == b->possessions && a->locked == b->locked;
+
+	for (size_t i = 0; same && i < a->nfollowers; i++)
+		same = a->followers[i] == b->followers[i];
+	for (size_t i = 0; same && i < a->nignoring; i++)
+		same = a->ignoring[i] == b->ignoring[i];
+	for (size_t i = 0; same && i < a->ngroup; i++)
+		same = a->group[i].id == b->group[i].id && a->group[i].room_id == b->group[i].room_id &&
+		       same_str(a->group[i].name, b->group[i].name);
+	return same;
+}
+
+/* The journal's state text decodes to the same characters as the rows did;
+ * *ret_doc: its document, merged (its "characters" are compared next). */
+static int
+check_journal(struct worker *w, struct json_object **ret_doc, struct wr_error *reterr)
+{
+	struct game_state *st = wr_xcalloc(1, sizeof(*st));
+	int r = worker_decode_state(wr_strbuf_str(&w->batch->state), &w->world, st, ret_doc, NULL, reterr);
+
+	if (r >= 0 && st->nchars != w->state->nchars)
+		r = wr_error_set(reterr, -EPROTO, "internal", "world check: %zu characters from rows, %zu from JSON",
+				 w->state->nchars, st->nchars);
+	for (size_t i = 0; r >= 0 && i < st->nchars; i++)
+		if (!same_char(&w->state->chars[i], &st->chars[i]))
+			r = wr_error_set(reterr, -EPROTO, "internal",
+					 "world check: character %" PRId64
+					 " decodes otherwise from rows than from JSON",
+					 st->chars[i].id);
+	free(st);
+	return r;
+}
+
+/* The ids of a document's rooms, in order, equal. */
+static bool
+same_rooms(struct json_object *a, struct json_object *b)
+{
+	struct json_object *ra = wr_json_member(a, "rooms", json_type_array),
+			   *rb = wr_json_member(b, "rooms", json_type_array);
+	size_t n = ra ? json_object_array_length(ra) : 0;
+	bool same = n == (rb ? json_object_array_length(rb) : 0);
+
+	for (size_t i = 0; same && i < n; i++)
+		same = json_object_equal(json_object_object_get(json_object_array_get_idx(ra, i), "id"),
+					 json_object_object_get(json_object_array_get_idx(rb, i), "id"));
+	return same;
+}
+
 static int
 check_world(struct worker *w, const char *const locks[_STORE_LOCK_MAX], const char *reads, struct wr_error *reterr)
 {
-	struct json_object *full = NULL;
+	struct json_object *full = NULL, *journal = NULL;
 	PGresult *res = NULL;
 	int r = worker_store_lock_load_full(&w->db, locks, reads, &res, reterr);
 
 	if (r >= 0)
 		r = wr_json_parse(PQgetvalue(res, 0, 0), strlen(PQgetvalue(res, 0, 0)), 16, &full, reterr);
 	PQclear(res);
-	if (r < 0)
+	if (r >= 0)
+		r = check_journal(w, &journal, reterr);
+	if (r < 0) {
+		json_object_put(full);
+		json_object_put(journal);
 		return r;
+	}
+	/* The whole document's own lock phase (SKIP LOCKED) ran a moment later
+	 * and got more if another worker committed in between: the two then
+	 * describe different lock sets, and there is nothing to compare. */
+	if (!json_object_equal(wr_json_member(full, "covered", json_type_array),
+			       wr_json_member(w->loaded, "covered", json_type_array)) ||
+	    !same_rooms(full, w->loaded)) {
+		log_info("world check: skipped, the second lock phase got other rows");
+		json_object_put(full);
+		json_object_put(journal);
+		return 0;
+	}
 	json_object_object_foreach (full, key, val) {
 		struct json_object *mine = NULL;
 		bool skipped = false;
+		/* The characters came as rows: those of the journal's document. */
+		struct json_object *src = strcmp(key, "characters") == 0 ? journal : w->loaded;
 
 		for (size_t i = 0; i < WR_ELEMENTSOF(check_skip); i++)
 			skipped = skipped || strcmp(key, check_skip[i]) == 0;
 		if (skipped)
 			continue;
-		if (!json_object_object_get_ex(w->loaded, key, &mine) && val) {
+		if (!json_object_object_get_ex(src, key, &mine) && val) {
 			r = wr_error_set(reterr, -EPROTO, "internal", "world check: member %s missing", key);
 			break;
 		}
@@ -409,6 +498,7 @@ check_world(struct worker *w, const char *const locks[_STORE_LOCK_MAX], const ch
 		break;
 	}
 	json_object_put(full);
+	json_object_put(journal);
 	if (r >= 0)
 		log_info("world check: batch document equal (world %" PRId64 ")", w->world.version);
 	return r;
@@ -469,9 +559,13 @@ lock_load(struct worker *w, int n, struct wr_error *reterr)
 		if (w->loaded)
 			json_object_put(w->loaded);
 		w->loaded = NULL;
-		/* The rows, with the cached world's static members (world.c). */
-		r = worker_decode_state_db(&w->db, &w->world, PQgetvalue(res, 0, 0), w->state, &w->loaded, reterr);
-		wr_strbuf_puts(&w->batch->state, PQgetvalue(res, 0, 0)); /* for the journal */
+		PQclear(w->loaded_rows);
+		/* The rows, with the cached world's static members (world.c); the
+		 * characters' strings stay in res, kept until the next batch. */
+		w->loaded_rows = res;
+		r = worker_decode_state_db(&w->db, &w->world, PQgetvalue(res, 0, 0), res, w->state, &w->loaded, reterr);
+		worker_encode_state_text(&w->batch->state, res); /* for the journal */
+		res = NULL;
 	}
 	if (r >= 0 && w->cfg.check_world)
 		r = check_world(w, locks, wr_strbuf_str(&s[_STORE_LOCK_MAX]), reterr);

@@ -209,6 +209,7 @@ struct worker {
 	struct batch *batch;           /* from malloc(): the batch's wr_commit_batch parts */
 	struct worker_held *held;      /* from malloc(): actors held back in this batch */
 	struct json_object *loaded;    /* wr_lock_load() result, alive while applying */
+	PGresult *loaded_rows;         /* its character rows (issue 16), alive as long */
 	struct wr_strbuf notify;       /* the last commit's wr_events payload, sent with the next claim */
 	bool notify_events, notify_actions;
 	int64_t next_batch; /* adaptive claim size */
@@ -238,6 +239,25 @@ worker_decode_action(const PGresult *res, int row, struct worker_action *ret);
 int
 worker_decode_state(const char *json, const struct worker_world *world, struct game_state *st,
 		    struct json_object **ret_doc, int64_t *ret_world, struct wr_error *reterr);
+/* The same with the characters from rows (issue 16: the lock+load's typed
+ * rows, row 0 the document; NULL: from the document's "characters"); their
+ * strings stay borrowed from rows, which must live as long as st is used. */
+int
+worker_decode_state_rows(const char *json, const PGresult *rows, const struct worker_world *world,
+			 struct game_state *st, struct json_object **ret_doc, int64_t *ret_world,
+			 struct wr_error *reterr);
+/* The characters of the rows into st (after its rooms); a group's members
+ * are kept in doc. */
+int
+worker_decode_char_rows(const PGresult *res, struct game_state *st, struct json_object *doc, struct wr_error *reterr);
+/* The rows' characters as the JSON array wr_lock_load's "characters" is. */
+void
+worker_encode_char_rows(struct wr_strbuf *sb, const PGresult *res);
+/* The journal's state: the rows' document (row 0) with its characters as JSON
+ * again, as wr_lock_load builds it without reads.rows, so wrctl verify, state
+ * and the rerun read it as before. */
+void
+worker_encode_state_text(struct wr_strbuf *sb, const PGresult *res);
 /* Appends the rules' follow-up as one wr_commit_batch "followups" element. */
 void
 worker_encode_followup(struct wr_strbuf *sb, const struct game_followup *f, const struct worker_action *a,
@@ -363,8 +383,8 @@ int
 worker_world_load(struct wr_db *db, struct worker_world *w, int64_t version, struct wr_error *reterr);
 /* worker_decode_state(), loading the world version the document needs first when w holds another. */
 int
-worker_decode_state_db(struct wr_db *db, struct worker_world *w, const char *json, struct game_state *st,
-		       struct json_object **ret_doc, struct wr_error *reterr);
+worker_decode_state_db(struct wr_db *db, struct worker_world *w, const char *json, const PGresult *rows,
+		       struct game_state *st, struct json_object **ret_doc, struct wr_error *reterr);
 
 /* worker.c */
 int

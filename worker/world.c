@@ -356,16 +356,16 @@ worker_world_load(struct wr_db *db, struct worker_world *w, int64_t version, str
 }
 
 int
-worker_decode_state_db(struct wr_db *db, struct worker_world *w, const char *json, struct game_state *st,
-		       struct json_object **ret_doc, struct wr_error *reterr)
+worker_decode_state_db(struct wr_db *db, struct worker_world *w, const char *json, const PGresult *rows,
+		       struct game_state *st, struct json_object **ret_doc, struct wr_error *reterr)
 {
 	int64_t need = 0;
-	int r = worker_decode_state(json, w, st, ret_doc, &need, reterr);
+	int r = worker_decode_state_rows(json, rows, w, st, ret_doc, &need, reterr);
 
 	if (r != -ESTALE || need <= 0 || (w->doc && w->version == need))
 		return r;
 	r = worker_world_load(db, w, need, reterr);
 	if (r < 0)
 		return r;
-	return worker_decode_state(json, w, st, ret_doc, NULL, reterr);
+	return worker_decode_state_rows(json, rows, w, st, ret_doc, NULL, reterr);
 }

@@ -22,7 +22,9 @@
 --               static rest (template text, flags, triggers on enter, exits)
 --               is the worker's cached world (wr_world_static.sql,
 --               worker/world.c merges it back)
---   characters: every locked character, up to 32 others per locked room (a
+--   characters: (not with reads.rows, "rows": true instead: the worker reads
+--               them as typed rows of wr_lock_chars, see wr_lock_load_sets)
+--               every locked character, up to 32 others per locked room (a
 --               row of values: id, name, room and how they look), and the characters in reads.characters
 --               (with their description); the locked ones of reads.weights
 --               with their carried weight ("weighed"); possessions says whose
@@ -53,7 +55,8 @@
 -- reads: {"views", "possessions", "characters", "weights", "items", "contents", "mobs", "zone",
 --         "exit_names": [ids], "who": [instance ids], "new_ids": n,
 --         "combat": bool (corpse and recall wanted), "actions": [lock sets],
---         "wait_first": bool (the first action was left queued too often)}
+--         "wait_first": bool (the first action was left queued too often),
+--         "rows": bool (issue 16: no "characters", see above)}
 -- Rooms carry their on-enter triggers and each exit its door's name and key;
 -- characters their light (a worn item whose template has stats.light) and
 -- flags; items and room things their template's light and invisible.
@@ -109,6 +112,94 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
 	     jsonb_array_elements(p_actions) WITH ORDINALITY x(a, n)
 $$;
 
+-- wr_lock_chars(locked characters, locked rooms, reads.characters,
+--               reads.weights, reads.possessions) -> a row per character
+-- The characters of a lock+load as typed rows, ordered by id (issue 16:
+-- most of a batch's document was these rows as JSON; the worker reads them
+-- with PQgetvalue, wr_lock_load builds its document's "characters" from the
+-- same rows).  Every locked character, those of reads.characters ("full":
+-- every column filled; else only id, name, room_id, instance_id, flags,
+-- light, group_id, in_world, afk and title mean something) and up to 32 others
+-- per locked room for display.  followers and group only for locked ones
+-- (followers: up to 8 in its room who follow it; group: up to 8 members, a
+-- json array of {id, name, room_id}); description for reads.characters;
+-- carried_weight for locked ones of reads.weights (weighed);
+-- carried_count for reads.possessions.  A column added here goes to
+-- worker/codec.c too (enum char_col, decode_char_row, char_members: the
+-- journal's JSON) and to wr_lock_load's "characters" below.
+CREATE OR REPLACE FUNCTION wr_lock_chars(p_characters bigint[], p_rooms bigint[], r_characters bigint[],
+                                         r_weights bigint[], r_possessions bigint[])
+RETURNS TABLE (id bigint, name text, room_id bigint, instance_id bigint, "full" boolean, locked boolean,
+               level integer, hp integer, max_hp integer, gold bigint, flags text[], light boolean,
+               xp bigint, hp_at_ms bigint, fighting bigint, fight_id bigint, following bigint,
+               followers bigint[], group_id bigint, group_invite bigint, grp json, in_world boolean,
+               afk boolean, title text, muted text[], ignoring bigint[], description text,
+               carried_weight bigint, weighed boolean, possessions boolean, carried_count bigint)
+-- VOLATILE, not STABLE: the worker's statement calls it after wr_lock_load in
+-- the same statement, and a stable function reads with the statement's
+-- snapshot, taken before the locks were granted: a character another batch
+-- committed while this one waited (or right before SKIP LOCKED got it) would
+-- be read as it was, and its gold written back over the other batch's
+-- (worker-crash's "total gold is unchanged" caught it).  A volatile plpgsql
+-- function takes a fresh snapshot for its query, after the locks.
+LANGUAGE plpgsql VOLATILE AS $$
+#variable_conflict use_column
+BEGIN
+	-- Which sets a character is in is joined once (sel), not tested with
+	-- "= ANY(array)" a dozen times per row; who wears a light is one query
+	-- for them all.  plpgsql: the session keeps the plan.
+	RETURN QUERY
+	WITH sel AS MATERIALIZED (
+		SELECT s.id, bool_or(s.locked) AS locked, bool_or(s.read) AS read FROM (
+			SELECT x AS id, true AS locked, false AS read FROM unnest(p_characters) x
+			UNION ALL
+			SELECT x, false, true FROM unnest(r_characters) x
+			UNION ALL
+			-- Others present are for display only: a crowded room shows 32.
+			SELECT o.id, false, false FROM (
+				SELECT o.id, row_number() OVER (PARTITION BY o.room_id ORDER BY o.id) AS n
+				FROM characters o WHERE o.room_id = ANY(p_rooms)
+				  AND o.in_world) o -- issue 17: one who quit is not present
+			WHERE o.n <= 32) s
+		GROUP BY s.id
+	), lit AS (
+		SELECT DISTINCT li.owner_character_id AS id
+		FROM items li JOIN item_templates lt ON lt.id = li.template_id
+		WHERE li.owner_character_id IN (SELECT sel.id FROM sel)
+		  AND li.worn_slot IS NOT NULL AND lt.stats->'light' = 'true'
+	), wt AS (SELECT DISTINCT x AS id FROM unnest(r_weights) x),
+	   po AS (SELECT DISTINCT x AS id FROM unnest(r_possessions) x)
+	SELECT c.id, c.name, c.room_id, c.instance_id, sel.locked OR sel.read, sel.locked,
+	       c.level, c.hp, c.max_hp, c.gold, c.flags, lit.id IS NOT NULL,
+	       c.xp, (extract(epoch FROM c.hp_at) * 1000)::bigint, c.fighting_mob, c.fight_id, c.following,
+	       -- issue 17: who follows it from its room (for a move's follow-ups)
+	       CASE WHEN sel.locked THEN ARRAY(
+	           SELECT f.id FROM characters f WHERE f.following = c.id AND f.room_id = c.room_id
+	           ORDER BY f.id LIMIT 8) END,
+	       c.group_id, c.group_invite,
+	       -- issue 17: a locked one's group, its members
+	       CASE WHEN sel.locked AND c.group_id IS NOT NULL THEN (
+	           SELECT coalesce(json_agg(json_build_object('id', g.id, 'name', g.name, 'room_id', g.room_id)
+	                                    ORDER BY g.id), '[]') FROM (
+	               SELECT g.id, g.name, g.room_id FROM characters g WHERE g.group_id = c.group_id
+	               ORDER BY g.id LIMIT 8) g) END,
+	       c.in_world, c.afk, c.title,
+	       a.muted_channels, c.ignoring, -- issue 17: channels (0018_channels)
+	       CASE WHEN sel.read THEN c.description END,
+	       CASE WHEN wt.id IS NOT NULL AND sel.locked THEN wr_weight_inside(c.id, NULL) END,
+	       wt.id IS NOT NULL AND sel.locked,
+	       po.id IS NOT NULL,
+	       CASE WHEN po.id IS NOT NULL THEN (SELECT count(*) FROM items x
+	                                         WHERE x.owner_character_id = c.id AND x.worn_slot IS NULL) END
+	FROM sel JOIN characters c ON c.id = sel.id
+	LEFT JOIN lit ON lit.id = c.id
+	LEFT JOIN wt ON wt.id = c.id
+	LEFT JOIN po ON po.id = c.id
+	LEFT JOIN accounts a ON a.id = c.account_id
+	ORDER BY c.id;
+END
+$$;
+
 -- Until 0017 it returned jsonb; json is built as text, without jsonb's
 -- per-object conversion, and the worker only parses it.
 DO $$
@@ -120,11 +211,19 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION wr_lock_load(p_instances bigint[], p_rooms bigint[], p_characters bigint[],
-                                        p_mobs bigint[], p_items bigint[], p_reads jsonb) RETURNS json
+-- wr_lock_load_sets(the same arguments) -> the document, and the sets the
+-- characters of wr_lock_chars are read for: the locked characters and rooms
+-- (what the batch holds), reads.characters, reads.weights, reads.possessions.
+-- Issue 16: the worker's lock+load statement (worker/store.c) calls it with
+-- reads.rows and passes the sets to wr_lock_chars in the same statement,
+-- without parsing the document or the reads again.
+CREATE OR REPLACE FUNCTION wr_lock_load_sets(p_instances bigint[], p_rooms bigint[], p_characters bigint[],
+                                             p_mobs bigint[], p_items bigint[], p_reads jsonb,
+                                             OUT o_doc json, OUT o_characters bigint[], OUT o_rooms bigint[],
+                                             OUT o_read bigint[], OUT o_weights bigint[],
+                                             OUT o_possessions bigint[])
 LANGUAGE plpgsql AS $$
 DECLARE
-	result json;
 	r_views bigint[] := ARRAY(SELECT jsonb_array_elements_text(coalesce(p_reads->'views', '[]'))::bigint);
 	r_possessions bigint[] := ARRAY(SELECT jsonb_array_elements_text(coalesce(p_reads->'possessions', '[]'))::bigint);
 	r_characters bigint[] := ARRAY(SELECT jsonb_array_elements_text(coalesce(p_reads->'characters', '[]'))::bigint);
@@ -136,6 +235,7 @@ DECLARE
 	r_who bigint[] := ARRAY(SELECT jsonb_array_elements_text(coalesce(p_reads->'who', '[]'))::bigint);
 	r_new integer := coalesce((p_reads->>'new_ids')::integer, 0);
 	r_combat boolean := coalesce((p_reads->>'combat')::boolean, false);
+	r_rows boolean := coalesce((p_reads->>'rows')::boolean, false);
 	r_actions jsonb := coalesce(p_reads->'actions', '[]');
 	covered jsonb;
 	waited boolean := false;
@@ -195,71 +295,62 @@ BEGIN
 		'instances', coalesce((SELECT json_agg(i.id ORDER BY i.id) FROM instances i
 		                       WHERE i.id = ANY(p_instances)), '[]'),
 		-- Only what changes: the rest is the worker's cached world (wr_world_static.sql).
+		-- Issue 16: each part for all the rooms at once (a join per part), not
+		-- a subquery and a wr_room_script() call per room.
 		'rooms', coalesce((
 			SELECT json_agg(json_build_object(
 				'id', r.id,
-				'script', wr_room_script(r.id, p_reads ? 'new_mobs'), -- issue 13: triggers, flags, tags, sky, spawns
+				'script', rs.script, -- issue 13: triggers, flags, tags, sky, spawns
 				-- each exit's door state, by direction; names: the exits' rooms' names are wanted
-				'doors', (SELECT json_object_agg(x.dir, x.door) FROM exits x WHERE x.from_room_id = r.id),
+				'doors', rd.doors,
 				'names', r.id = ANY(r_exit_names),
 				-- [id, template id] of the living mobs, [id, template id, quantity, own name] of the things
-				'mobs', (SELECT json_agg(json_build_array(m.id, m.template_id) ORDER BY m.id)
-				         FROM mobs m WHERE m.room_id = r.id AND m.dead_at IS NULL),
-				'items', (SELECT json_agg(json_build_array(i.id, i.template_id, i.quantity, i.name) ORDER BY i.id)
-				          FROM items i WHERE i.owner_room_id = r.id)
+				'mobs', rm.mobs,
+				'items', ri.items
 			) ORDER BY r.id)
-			FROM rooms r WHERE r.id = ANY(p_rooms)), '[]'),
-		'characters', coalesce((
-			-- Only what is needed of each: presence lists are the bulk of a batch.
+			FROM rooms r
+			LEFT JOIN wr_room_scripts(p_rooms, p_reads ? 'new_mobs') rs ON rs.room_id = r.id
+			LEFT JOIN (SELECT x.from_room_id AS room, json_object_agg(x.dir, x.door) AS doors
+			           FROM exits x WHERE x.from_room_id = ANY(p_rooms) GROUP BY x.from_room_id) rd ON rd.room = r.id
+			LEFT JOIN (SELECT m.room_id AS room, json_agg(json_build_array(m.id, m.template_id) ORDER BY m.id) AS mobs
+			           FROM mobs m WHERE m.room_id = ANY(p_rooms) AND m.dead_at IS NULL GROUP BY m.room_id) rm
+			       ON rm.room = r.id
+			LEFT JOIN (SELECT i.owner_room_id AS room,
+			                  json_agg(json_build_array(i.id, i.template_id, i.quantity, i.name) ORDER BY i.id) AS items
+			           FROM items i WHERE i.owner_room_id = ANY(p_rooms) GROUP BY i.owner_room_id) ri ON ri.room = r.id
+			WHERE r.id = ANY(p_rooms)), '[]'),
+		-- Issue 16: with reads.rows the characters are not in the document
+		-- ("rows": true instead): the worker reads them as typed rows
+		-- (wr_lock_chars, worker/store.c).
+		CASE WHEN r_rows THEN 'rows' ELSE 'characters' END,
+		CASE WHEN r_rows THEN 'true'::json ELSE coalesce((
 			SELECT json_agg(CASE
-				WHEN c.id = ANY(p_characters) OR c.id = ANY(r_characters) THEN json_build_object(
+				WHEN c.full THEN json_build_object(
 				'id', c.id, 'name', c.name, 'room_id', c.room_id, 'instance_id', c.instance_id,
 				'level', c.level, 'hp', c.hp, 'max_hp', c.max_hp, 'gold', c.gold,
-				'flags', to_json(c.flags), 'light', EXISTS (SELECT 1 FROM items li JOIN item_templates lt ON lt.id = li.template_id WHERE li.owner_character_id = c.id AND li.worn_slot IS NOT NULL AND lt.stats->'light' = 'true'),
-				'xp', c.xp, 'hp_at_ms', (extract(epoch FROM c.hp_at) * 1000)::bigint,
-				'fighting', c.fighting_mob, 'fight_id', c.fight_id,
-				-- issue 17: who it follows, and who follows it from its room (for a move's follow-ups)
+				'flags', to_json(c.flags), 'light', c.light,
+				'xp', c.xp, 'hp_at_ms', c.hp_at_ms,
+				'fighting', c.fighting, 'fight_id', c.fight_id,
 				'following', c.following,
-				'followers', CASE WHEN c.id = ANY(p_characters) THEN (
-					SELECT coalesce(jsonb_agg(f.id ORDER BY f.id), '[]') FROM (
-						SELECT f.id FROM characters f WHERE f.following = c.id AND f.room_id = c.room_id
-						ORDER BY f.id LIMIT 8) f) END,
-				-- issue 17: its group, the group it is invited to, and (locked) the members
+				'followers', CASE WHEN c.locked THEN coalesce(to_json(c.followers), '[]') END,
 				'group_id', c.group_id, 'group_invite', c.group_invite,
-				'group', CASE WHEN c.id = ANY(p_characters) AND c.group_id IS NOT NULL THEN (
-					SELECT coalesce(jsonb_agg(jsonb_build_object('id', g.id, 'name', g.name, 'room_id', g.room_id)
-					                          ORDER BY g.id), '[]') FROM (
-						SELECT g.id, g.name, g.room_id FROM characters g WHERE g.group_id = c.group_id
-						ORDER BY g.id LIMIT 8) g) END,
-				'locked', c.id = ANY(p_characters),
-				-- issue 17: quit, afk, title (0018_quit)
+				'group', c.grp,
+				'locked', c.locked,
 				'in_world', c.in_world, 'afk', c.afk, 'title', c.title,
-				-- issue 17: channels (0018_channels): the account's muted ones, whom it ignores
-				'muted', (SELECT a.muted_channels FROM accounts a WHERE a.id = c.account_id),
-				'ignoring', c.ignoring,
-				'description', CASE WHEN c.id = ANY(r_characters) THEN c.description END,
-				'carried_weight', CASE WHEN c.id = ANY(r_weights) AND c.id = ANY(p_characters)
-				                       THEN wr_weight_inside(c.id, NULL) END,
-				'weighed', c.id = ANY(r_weights) AND c.id = ANY(p_characters),
-				'possessions', c.id = ANY(r_possessions),
-				'carried_count', CASE WHEN c.id = ANY(r_possessions)
-				                      THEN (SELECT count(*) FROM items x
-				                            WHERE x.owner_character_id = c.id AND x.worn_slot IS NULL) END)
+				'muted', to_json(c.muted),
+				'ignoring', to_json(c.ignoring),
+				'description', c.description,
+				'carried_weight', c.carried_weight,
+				'weighed', c.weighed,
+				'possessions', c.possessions,
+				'carried_count', c.carried_count)
 				-- Others present, for display: a row of values, not an object (issue 16:
 				-- they are most of a batch's document); worker/world.c names them
 				-- [id, name, room_id, instance_id, flags, light, group_id, in_world, afk, title].
-				ELSE json_build_array(c.id, c.name, c.room_id, c.instance_id, to_json(c.flags),
-				                      EXISTS (SELECT 1 FROM items li JOIN item_templates lt ON lt.id = li.template_id WHERE li.owner_character_id = c.id AND li.worn_slot IS NOT NULL AND lt.stats->'light' = 'true'),
-				                      c.group_id, -- issue 17: shared experience
-				                      c.in_world, c.afk, c.title) END -- issue 17
+				ELSE json_build_array(c.id, c.name, c.room_id, c.instance_id, to_json(c.flags), c.light,
+				                      c.group_id, c.in_world, c.afk, c.title) END
 				ORDER BY c.id)
-			FROM characters c
-			WHERE c.id = ANY(p_characters) OR c.id = ANY(r_characters)
-			   -- Others present are for display only: a crowded room shows 32.
-			   OR c.id IN (SELECT o.id FROM unnest(p_rooms) r(id),
-			               LATERAL (SELECT id FROM characters o WHERE o.room_id = r.id
-			                        AND o.in_world -- issue 17: one who quit is not present
-			                        ORDER BY o.id LIMIT 32) o)), '[]'),
+			FROM wr_lock_chars(p_characters, p_rooms, r_characters, r_weights, r_possessions) c), '[]') END,
 		'items', coalesce((
 			WITH want AS (
 				SELECT x AS id, true AS locked FROM unnest(p_items) x
@@ -337,7 +428,22 @@ BEGIN
 		'zone', CASE WHEN p_reads ? 'zone' THEN wr_zone_state((p_reads->>'zone')::bigint) END,
 		-- Issue 13: ids of the mobs a trigger's spawn step makes (wr_spawn.sql).
 		'new_mob_ids', CASE WHEN p_reads ? 'new_mobs' THEN wr_new_mob_ids(p_reads) END
-	) INTO result;
-	RETURN result;
+	) INTO o_doc;
+	o_characters := p_characters;
+	o_rooms := p_rooms;
+	o_read := r_characters;
+	o_weights := r_weights;
+	o_possessions := r_possessions;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION wr_lock_load(p_instances bigint[], p_rooms bigint[], p_characters bigint[],
+                                        p_mobs bigint[], p_items bigint[], p_reads jsonb) RETURNS json
+LANGUAGE plpgsql AS $$
+DECLARE
+	doc json;
+BEGIN
+	SELECT o_doc INTO doc FROM wr_lock_load_sets(p_instances, p_rooms, p_characters, p_mobs, p_items, p_reads);
+	RETURN doc;
 END
 $$;

@@ -15,3 +15,22 @@ BEGIN
 	RETURN wr_lock_load(p_instances, p_rooms, p_characters, p_mobs, p_items, p_reads);
 END
 $$;
+
+-- The same for the worker's statement (worker/store.c calls <fn>_sets).
+CREATE OR REPLACE FUNCTION wr_lock_load_unordered_sets(p_instances bigint[], p_rooms bigint[],
+                                                       p_characters bigint[], p_mobs bigint[],
+                                                       p_items bigint[], p_reads jsonb,
+                                                       OUT o_doc json, OUT o_characters bigint[], OUT o_rooms bigint[],
+                                                       OUT o_read bigint[], OUT o_weights bigint[],
+                                                       OUT o_possessions bigint[])
+LANGUAGE plpgsql AS $$
+DECLARE
+	cid bigint;
+BEGIN
+	FOREACH cid IN ARRAY p_characters LOOP
+		PERFORM 1 FROM characters WHERE id = cid FOR NO KEY UPDATE;
+	END LOOP;
+	SELECT * INTO o_doc, o_characters, o_rooms, o_read, o_weights, o_possessions
+	FROM wr_lock_load_sets(p_instances, p_rooms, p_characters, p_mobs, p_items, p_reads);
+END
+$$;
