@@ -80,12 +80,17 @@ static const char sql_context[] = "SELECT wr_command_context($1, $2::jsonb)";
 /* $1 bigint[]: character ids (a mob's as minus its id), $2 text[]: lowercase
  * names for tell, $3 the token's account (a mob view's).  Returns
  * one row: the views (schema/functions/wr_actor_view.sql) and [[id, name]]
- * of the characters named. */
+ * of the characters named.  Issue 16: wr_mob_view and the names only when
+ * asked (CASE does not evaluate the branch not taken); wr_mob_view of no mob
+ * cost 0.5 ms of a 1.5 ms statement. */
 static const char sql_views[] =
 	"SELECT wr_actor_view(ARRAY(SELECT x FROM unnest($1::bigint[]) x WHERE x > 0)) || "
-	"wr_mob_view(ARRAY(SELECT -x FROM unnest($1::bigint[]) x WHERE x < 0), $3::bigint), "
-	"coalesce((SELECT jsonb_agg(jsonb_build_array(c.id, c.name)) FROM characters c "
-	"WHERE lower(c.name) = ANY($2::text[])), '[]')";
+	"CASE WHEN EXISTS (SELECT 1 FROM unnest($1::bigint[]) x WHERE x < 0) "
+	"THEN wr_mob_view(ARRAY(SELECT -x FROM unnest($1::bigint[]) x WHERE x < 0), $3::bigint) "
+	"ELSE '[]'::jsonb END, "
+	"CASE WHEN cardinality($2::text[]) > 0 "
+	"THEN coalesce((SELECT jsonb_agg(jsonb_build_array(c.id, c.name)) FROM characters c "
+	"WHERE lower(c.name) = ANY($2::text[])), '[]') ELSE '[]'::jsonb END";
 
 /* $1 jsonb: array of planned actions (schema/functions/wr_submit.sql).
  * Returns one row per action, in array order: action id (NULL unless

@@ -37,15 +37,15 @@ BEGIN
 		ORDER BY u.o
 		RETURNING account_id)
 	SELECT array_agg(DISTINCT account_id) INTO accts FROM ins;
-	-- The cut-off (the oldest line kept) once per account, then one range
-	-- delete each (issue 16): a subquery correlated with every history row
-	-- read the account's newest 50 ids again for each of its rows, 40 ms for
-	-- a batch of 100 lines.
-	DELETE FROM account_history h
-	USING (SELECT a.id, (SELECT x.id FROM account_history x WHERE x.account_id = a.id
-	                     ORDER BY x.id DESC OFFSET wr_history_max() - 1 LIMIT 1) AS keep_from
-	       FROM unnest(accts) a(id)) k
-	WHERE h.account_id = k.id AND h.id < k.keep_from;
+	-- What is past the newest wr_history_max() lines of each account, read
+	-- from the account's index (its new lines and the 50 kept), deleted by
+	-- ctid (issue 16).  The DELETE's subquery used to be correlated with
+	-- every history row, reading the account's newest 50 ids again for each
+	-- of them: 43.7 ms for a batch of 100 lines, 1.08 ms for one.
+	DELETE FROM account_history h WHERE h.ctid = ANY(ARRAY(
+		SELECT x.ctid FROM unnest(accts) a(id)
+		CROSS JOIN LATERAL (SELECT y.ctid FROM account_history y WHERE y.account_id = a.id
+		                    ORDER BY y.id DESC OFFSET wr_history_max()) x));
 END $$;
 
 -- wr_history_read(token_hash, limit) -> json, or NULL for a token that is
