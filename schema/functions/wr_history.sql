@@ -28,13 +28,18 @@ LANGUAGE plpgsql AS $$
 DECLARE
 	accts bigint[];
 BEGIN
+	-- Only the lines that survive the trim: of a batch of 100 lines for one
+	-- account, its last wr_history_max() (issue 16).
 	WITH ins AS (
 		INSERT INTO account_history (account_id, character_id, line)
-		SELECT c.account_id, u.ch, left(u.ln, 1024)
-		FROM unnest(p_chars, p_lines) WITH ORDINALITY u(ch, ln, o)
-		JOIN characters c ON c.id = u.ch
-		WHERE u.ln IS NOT NULL AND u.ln <> ''
-		ORDER BY u.o
+		SELECT v.account_id, v.ch, v.ln
+		FROM (SELECT c.account_id, u.ch, left(u.ln, 1024) AS ln, u.o,
+		             row_number() OVER (PARTITION BY c.account_id ORDER BY u.o DESC) AS newest
+		      FROM unnest(p_chars, p_lines) WITH ORDINALITY u(ch, ln, o)
+		      JOIN characters c ON c.id = u.ch
+		      WHERE u.ln IS NOT NULL AND u.ln <> '') v
+		WHERE v.newest <= wr_history_max()
+		ORDER BY v.o
 		RETURNING account_id)
 	SELECT array_agg(DISTINCT account_id) INTO accts FROM ins;
 	-- What is past the newest wr_history_max() lines of each account, read

@@ -122,6 +122,14 @@ ids_ascend=$(sqltx "SELECT bool_and(action_id > prev) FROM (SELECT action_id, la
 	FROM wr_submit('[$batch]') WHERE status = 'queued') x")
 is "$ids_ascend" "t" "ids are drawn in the order of the array"
 
+# ---- a batch of more lines than the history keeps: its last 50, in order
+many=$(i=1; while [ $i -le 60 ]; do [ $i -gt 1 ] && printf ,; act "$B" "h$i" "" 0 "h$i"; i=$((i + 1)); done)
+r=$(sqltx "SELECT count(*) FROM wr_submit('[$many]');
+	SELECT string_agg(h.line, ' ' ORDER BY h.id) FROM account_history h JOIN characters c ON c.account_id = h.account_id
+	WHERE c.id = $B")
+is "$(echo "$r" | tail -n 1)" "$(i=11; while [ $i -le 60 ]; do printf 'h%s' $i; [ $i -lt 60 ] && printf ' '; i=$((i + 1)); done)" \
+	"60 lines in one batch: the history holds the last 50, in order"
+
 # ---- the cap: an actor refused exactly when this submission would take it past it
 cap=$(sql "SELECT wr_max_queued_per_actor()")
 sql "INSERT INTO action_queue (actor_key, account_id, verb, seed, input)
