@@ -31,7 +31,8 @@
 -- of 100.  NOTIFY wr_actions only when some actor's queue went from empty to
 -- non-empty: a worker that finishes an actor's head claims its next action
 -- without being told, and a notifying transaction holds PostgreSQL's notify
--- lock through its commit flush.
+-- lock through its commit flush.  In a session with wr.defer_notify = on the
+-- caller sends it after the commit instead (wr_notify_pending.sql).
 CREATE OR REPLACE FUNCTION wr_submit(actions jsonb)
 RETURNS TABLE (n bigint, action_id bigint, status text)
 LANGUAGE plpgsql AS $$
@@ -182,7 +183,10 @@ BEGIN
 			PERFORM wr_history_add_many(last_chars, last_lines);
 		END IF;
 	END IF;
-	IF any_head THEN
+	IF any_head AND coalesce(current_setting('wr.defer_notify', true), '') = 'on' THEN
+		-- Sent after the commit by wr_notify_pending() (wr_notify_pending.sql).
+		PERFORM set_config('wr.notify_pending', 'on', false);
+	ELSIF any_head THEN
 		PERFORM pg_notify('wr_actions', '');
 	END IF;
 	-- Forget ids older than a day, a little at a time.

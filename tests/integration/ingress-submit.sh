@@ -152,4 +152,31 @@ ok "$([ $? -ne 0 ] && echo 0 || echo 1)" "an element that is not a valid action:
 after=$(sql "SELECT (SELECT count(*) FROM action_queue) || ' ' || (SELECT count(*) FROM command_ids) || ' ' ||
               (SELECT count(*) FROM account_history)")
 is "$after" "$before" "... and nothing of that submission is written"
+# ---- NOTIFY wr_actions: only when an actor's queue was empty, and in a
+# session with wr.defer_notify = on (the ingress's) only from
+# wr_notify_pending() after the commit, once.
+sql "DELETE FROM action_queue" >/dev/null
+note() { sed 's/ with payload.*//; s/ received from server process with PID [0-9]*\./ received/'; }
+r=$(psql "$WR_DATABASE_URL" -XAtq 2>&1 <<EOF | note | tr '\n' ';'
+LISTEN wr_actions;
+SET wr.defer_notify = on;
+SELECT 'submit ' || count(*) FROM wr_submit('[$(act "$B" n1)]');
+SELECT 'pending ' || wr_notify_pending();
+SELECT 'again ' || wr_notify_pending();
+SELECT 'submit ' || count(*) FROM wr_submit('[$(act "$B" n2)]');
+SELECT 'pending ' || wr_notify_pending();
+EOF
+)
+is "$r" 'submit 1;pending true;Asynchronous notification "wr_actions" received;again false;submit 1;pending false;' \
+	"deferred: nothing from the submission, one from wr_notify_pending, none when the actor had a queue"
+sql "DELETE FROM action_queue" >/dev/null
+r=$(psql "$WR_DATABASE_URL" -XAtq 2>&1 <<EOF | note | tr '\n' ';'
+LISTEN wr_actions;
+SELECT 'submit ' || count(*) FROM wr_submit('[$(act "$B" n1)]');
+SELECT 'submit ' || count(*) FROM wr_submit('[$(act "$B" n2)]');
+SELECT 'pending ' || wr_notify_pending();
+EOF
+)
+is "$r" 'submit 1;Asynchronous notification "wr_actions" received;submit 1;pending false;' \
+	"not deferred: the submission that filled an empty queue notifies, the next one does not"
 finish
