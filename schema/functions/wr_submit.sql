@@ -48,6 +48,8 @@ DECLARE
 	q_pos bigint[];  -- the queued elements' positions, in order ...
 	q_id bigint[];   -- ... and their action ids
 	any_head boolean;
+	has_ids boolean;   -- some action carries a command id
+	has_alias boolean; -- some element is an alias change
 	a jsonb;
 	i bigint;
 	last_chars bigint[];
@@ -56,73 +58,83 @@ BEGIN
 	PERFORM wr_lock_actors(ARRAY(SELECT x->>'actor_key' FROM jsonb_array_elements(actions) x
 	                             WHERE x->>'actor_key' IS NOT NULL));
 	-- Under the actors' locks, so the count cannot move until commit.
-	full_actors := ARRAY(
-		SELECT k.key FROM (SELECT x->>'actor_key' AS key, count(*) AS adding
-		                   FROM jsonb_array_elements(actions) x
-		                   WHERE x->>'actor_key' IS NOT NULL AND NOT x ? 'alias_op' GROUP BY 1) k
-		WHERE k.adding + (SELECT count(*) FROM (SELECT 1 FROM action_queue q WHERE q.actor_key = k.key
-		                                        LIMIT cap + 1) c)
-		      > cap);
+	SELECT array_agg(k.key) FILTER (WHERE k.key IS NOT NULL AND k.adding +
+	           (SELECT count(*) FROM (SELECT 1 FROM action_queue q WHERE q.actor_key = k.key LIMIT cap + 1) c) > cap),
+	       coalesce(bool_or(k.ids), false), coalesce(bool_or(k.alias), false)
+	INTO full_actors, has_ids, has_alias
+	FROM (SELECT x->>'actor_key' AS key, count(*) FILTER (WHERE NOT x ? 'alias_op') AS adding,
+	             bool_or(x->>'command_id' IS NOT NULL) AS ids, bool_or(x ? 'alias_op') AS alias
+	      FROM jsonb_array_elements(actions) x GROUP BY 1) k;
 
-	-- Every element's fate but the ids this submission draws.  A part > 0
-	-- follows its command's part 0 (the nearest part 0 with a command id
-	-- before it); a command id's first part 0 here is new unless a row of
-	-- the last 24 hours has it, and later ones compare with what decided it.
-	SELECT array_agg(z.st ORDER BY z.i), array_agg(z.pid ORDER BY z.i), array_agg(z.ldr ORDER BY z.i),
-	       array_agg(z.ref ORDER BY z.i), array_agg(z.part ORDER BY z.i), array_agg(z.h ORDER BY z.i)
-	INTO v_st, v_pid, v_ldr, v_ref, v_part, v_hash
-	FROM (
-		WITH e AS (
-			SELECT x.i, x.a->>'actor_key' AS ak, x.a->>'command_id' AS cid,
-			       coalesce((x.a->>'part')::integer, 0) AS part, x.a ? 'alias_op' AS alias,
-			       CASE WHEN x.a->>'command_id' IS NOT NULL AND coalesce((x.a->>'part')::integer, 0) = 0
-			            THEN encode(sha256(convert_to(coalesce(x.a->>'input', (x.a->>'verb') || (x.a->'args')::text),
-			                                          'UTF8')), 'hex') END AS h
-			FROM jsonb_array_elements(actions) WITH ORDINALITY x(a, i)
-		), c AS (
-			-- The actions that pass the cap.
-			SELECT e.*, max(CASE WHEN e.part = 0 AND e.cid IS NOT NULL THEN e.i END) OVER (ORDER BY e.i) AS ldr
-			FROM e WHERE NOT e.alias AND NOT coalesce(e.ak = ANY(full_actors), false)
-		), l AS (
-			SELECT c.i, c.ak, c.cid, c.h, min(c.i) OVER (PARTITION BY c.ak, c.cid) AS first
-			FROM c WHERE c.part = 0 AND c.cid IS NOT NULL
-		), d AS (
-			SELECT l.i, l.first, p.action_ids AS pids,
-			       CASE WHEN p.actor_key IS NULL AND l.i = l.first THEN 'queued'
-			            WHEN l.h = coalesce(p.request_hash, f.h) THEN 'duplicate' ELSE 'conflict' END AS st
-			FROM l JOIN l f ON f.i = l.first
-			LEFT JOIN command_ids p ON p.actor_key = l.ak AND p.command_id = l.cid
-			                       AND p.created_at >= now() - interval '24 hours'
-		)
-		SELECT e.i, e.part, e.h, CASE WHEN e.cid IS NOT NULL THEN c.ldr END AS ldr,
-		       CASE WHEN e.alias THEN NULL
-		            WHEN c.i IS NULL THEN 'actor_full'
-		            WHEN e.cid IS NULL OR c.ldr IS NULL THEN 'queued'
-		            ELSE d.st END AS st,
-		       CASE WHEN d.st = 'duplicate' AND d.pids IS NOT NULL THEN d.pids[e.part + 1] END AS pid,
-		       CASE WHEN d.st = 'duplicate' AND d.pids IS NULL THEN d.first END AS ref
-		FROM e LEFT JOIN c ON c.i = e.i
-		LEFT JOIN d ON d.i = c.ldr AND e.cid IS NOT NULL
-	) z;
+	IF NOT has_ids THEN
+		-- No command ids (the common case): queued unless its actor is full.
+		v_st := ARRAY(SELECT CASE WHEN x ? 'alias_op' THEN NULL
+		                          WHEN coalesce(x->>'actor_key' = ANY(full_actors), false) THEN 'actor_full'
+		                          ELSE 'queued' END
+		              FROM jsonb_array_elements(actions) WITH ORDINALITY u(x, o) ORDER BY u.o);
+	ELSE
+		-- Every element's fate but the ids this submission draws.  A part > 0
+		-- follows its command's part 0 (the nearest part 0 with a command id
+		-- before it); a command id's first part 0 here is new unless a row of
+		-- the last 24 hours has it, and later ones compare with what decided it.
+		SELECT array_agg(z.st ORDER BY z.i), array_agg(z.pid ORDER BY z.i), array_agg(z.ldr ORDER BY z.i),
+		       array_agg(z.ref ORDER BY z.i), array_agg(z.part ORDER BY z.i), array_agg(z.h ORDER BY z.i)
+		INTO v_st, v_pid, v_ldr, v_ref, v_part, v_hash
+		FROM (
+			WITH e AS (
+				SELECT x.i, x.a->>'actor_key' AS ak, x.a->>'command_id' AS cid,
+				       coalesce((x.a->>'part')::integer, 0) AS part, x.a ? 'alias_op' AS alias,
+				       CASE WHEN x.a->>'command_id' IS NOT NULL AND coalesce((x.a->>'part')::integer, 0) = 0
+				            THEN encode(sha256(convert_to(coalesce(x.a->>'input', (x.a->>'verb') || (x.a->'args')::text),
+				                                          'UTF8')), 'hex') END AS h
+				FROM jsonb_array_elements(actions) WITH ORDINALITY x(a, i)
+			), c AS (
+				-- The actions that pass the cap.
+				SELECT e.*, max(CASE WHEN e.part = 0 AND e.cid IS NOT NULL THEN e.i END) OVER (ORDER BY e.i) AS ldr
+				FROM e WHERE NOT e.alias AND NOT coalesce(e.ak = ANY(full_actors), false)
+			), l AS (
+				SELECT c.i, c.ak, c.cid, c.h, min(c.i) OVER (PARTITION BY c.ak, c.cid) AS first
+				FROM c WHERE c.part = 0 AND c.cid IS NOT NULL
+			), d AS (
+				SELECT l.i, l.first, p.action_ids AS pids,
+				       CASE WHEN p.actor_key IS NULL AND l.i = l.first THEN 'queued'
+				            WHEN l.h = coalesce(p.request_hash, f.h) THEN 'duplicate' ELSE 'conflict' END AS st
+				FROM l JOIN l f ON f.i = l.first
+				LEFT JOIN command_ids p ON p.actor_key = l.ak AND p.command_id = l.cid
+				                       AND p.created_at >= now() - interval '24 hours'
+			)
+			SELECT e.i, e.part, e.h, CASE WHEN e.cid IS NOT NULL THEN c.ldr END AS ldr,
+			       CASE WHEN e.alias THEN NULL
+			            WHEN c.i IS NULL THEN 'actor_full'
+			            WHEN e.cid IS NULL OR c.ldr IS NULL THEN 'queued'
+			            ELSE d.st END AS st,
+			       CASE WHEN d.st = 'duplicate' AND d.pids IS NOT NULL THEN d.pids[e.part + 1] END AS pid,
+			       CASE WHEN d.st = 'duplicate' AND d.pids IS NULL THEN d.first END AS ref
+			FROM e LEFT JOIN c ON c.i = e.i
+			LEFT JOIN d ON d.i = c.ldr AND e.cid IS NOT NULL
+		) z;
+	END IF;
 
 	-- Alias changes, in order (rare: one statement each).
-	FOR a, i IN SELECT x.value, x.ordinality FROM jsonb_array_elements(actions) WITH ORDINALITY x
-	            WHERE x.value ? 'alias_op' LOOP
-		IF a->>'alias_op' = 'unset' THEN
-			DELETE FROM account_aliases x
-			WHERE x.account_id = (a->>'account_id')::bigint AND x.name = a->>'name';
-			v_st[i] := CASE WHEN FOUND THEN 'ok' ELSE 'not_found' END;
-		ELSIF (SELECT count(*) FROM account_aliases x
-		       WHERE x.account_id = (a->>'account_id')::bigint AND x.name <> a->>'name') >= 100 THEN
-			v_st[i] := 'too_many_aliases';
-		ELSE
-			INSERT INTO account_aliases AS x (account_id, name, expansion)
-			VALUES ((a->>'account_id')::bigint, a->>'name', a->>'expansion')
-			ON CONFLICT (account_id, name) DO UPDATE
-			SET expansion = EXCLUDED.expansion, updated_at = now();
-			v_st[i] := 'ok';
-		END IF;
-	END LOOP;
+	IF has_alias THEN
+		FOR a, i IN SELECT x.value, x.ordinality FROM jsonb_array_elements(actions) WITH ORDINALITY x
+		            WHERE x.value ? 'alias_op' LOOP
+			IF a->>'alias_op' = 'unset' THEN
+				DELETE FROM account_aliases x
+				WHERE x.account_id = (a->>'account_id')::bigint AND x.name = a->>'name';
+				v_st[i] := CASE WHEN FOUND THEN 'ok' ELSE 'not_found' END;
+			ELSIF (SELECT count(*) FROM account_aliases x
+			       WHERE x.account_id = (a->>'account_id')::bigint AND x.name <> a->>'name') >= 100 THEN
+				v_st[i] := 'too_many_aliases';
+			ELSE
+				INSERT INTO account_aliases AS x (account_id, name, expansion)
+				VALUES ((a->>'account_id')::bigint, a->>'name', a->>'expansion')
+				ON CONFLICT (account_id, name) DO UPDATE
+				SET expansion = EXCLUDED.expansion, updated_at = now();
+				v_st[i] := 'ok';
+			END IF;
+		END LOOP;
+	END IF;
 
 	-- One INSERT for every queued action, ids drawn in array order (the
 	-- nextval above the ordered subquery).  The statement's snapshot does not
@@ -153,35 +165,34 @@ BEGIN
 		FROM s ORDER BY s.i
 		RETURNING action_queue.id, action_queue.is_head
 	)
+	-- With each character's last typed line: part 0 of a queued command.
 	SELECT array_agg(s.i ORDER BY s.i) FILTER (WHERE ins.id IS NOT NULL),
 	       array_agg(s.id ORDER BY s.i) FILTER (WHERE ins.id IS NOT NULL),
-	       coalesce(bool_or(ins.is_head), false)
-	INTO q_pos, q_id, any_head
+	       coalesce(bool_or(ins.is_head), false),
+	       array_agg(substr(s.a->>'actor_key', 6)::bigint ORDER BY s.i) FILTER (WHERE ins.id IS NOT NULL
+	           AND coalesce((s.a->>'part')::integer, 0) = 0 AND s.a->>'last' IS NOT NULL AND s.a->>'actor_key' LIKE 'char:%'),
+	       array_agg(s.a->>'last' ORDER BY s.i) FILTER (WHERE ins.id IS NOT NULL
+	           AND coalesce((s.a->>'part')::integer, 0) = 0 AND s.a->>'last' IS NOT NULL AND s.a->>'actor_key' LIKE 'char:%')
+	INTO q_pos, q_id, any_head, last_chars, last_lines
 	FROM s LEFT JOIN ins ON ins.id = s.id;
 
 	-- The new command ids, each with its parts' action ids.
-	IF q_pos IS NOT NULL THEN
+	IF q_pos IS NOT NULL AND has_ids THEN
 		INSERT INTO command_ids AS c (actor_key, command_id, request_hash, action_ids)
 		SELECT actions->(g.ldr::integer - 1)->>'actor_key', actions->(g.ldr::integer - 1)->>'command_id', v_hash[g.ldr], g.ids
 		FROM (SELECT v_ldr[u.pos] AS ldr, array_agg(u.id ORDER BY u.pos) AS ids
 		      FROM unnest(q_pos, q_id) u(pos, id) WHERE v_ldr[u.pos] IS NOT NULL GROUP BY 1) g
 		ON CONFLICT (actor_key, command_id) DO UPDATE      -- an expired row: the id is free again
 		SET request_hash = EXCLUDED.request_hash, created_at = now(), action_ids = EXCLUDED.action_ids;
-
+	END IF;
+	IF last_chars IS NOT NULL THEN
 		-- Each character's last typed line (the latest of this submission wins) ...
-		SELECT array_agg(substr(x.a->>'actor_key', 6)::bigint ORDER BY x.i), array_agg(x.a->>'last' ORDER BY x.i)
-		INTO last_chars, last_lines
-		FROM jsonb_array_elements(actions) WITH ORDINALITY x(a, i)
-		WHERE v_st[x.i] = 'queued' AND v_part[x.i] = 0 AND x.a->>'last' IS NOT NULL
-		  AND (x.a->>'actor_key') LIKE 'char:%';
-		IF last_chars IS NOT NULL THEN
-			INSERT INTO character_last_command AS l (character_id, line)
-			SELECT DISTINCT ON (u.ch) u.ch, u.ln FROM unnest(last_chars, last_lines) WITH ORDINALITY u(ch, ln, o)
-			ORDER BY u.ch, u.o DESC
-			ON CONFLICT (character_id) DO UPDATE SET line = EXCLUDED.line, at = now();
-			-- ... and issue 17's account command history (wr_history.sql), in order.
-			PERFORM wr_history_add_many(last_chars, last_lines);
-		END IF;
+		INSERT INTO character_last_command AS l (character_id, line)
+		SELECT DISTINCT ON (u.ch) u.ch, u.ln FROM unnest(last_chars, last_lines) WITH ORDINALITY u(ch, ln, o)
+		ORDER BY u.ch, u.o DESC
+		ON CONFLICT (character_id) DO UPDATE SET line = EXCLUDED.line, at = now();
+		-- ... and issue 17's account command history (wr_history.sql), in order.
+		PERFORM wr_history_add_many(last_chars, last_lines);
 	END IF;
 	IF any_head AND coalesce(current_setting('wr.defer_notify', true), '') = 'on' THEN
 		-- Sent after the commit by wr_notify_pending() (wr_notify_pending.sql).
@@ -195,6 +206,14 @@ BEGIN
 			SELECT ctid FROM command_ids WHERE created_at < now() - interval '24 hours' LIMIT 1000));
 	END IF;
 
+	IF NOT has_ids THEN
+		RETURN QUERY
+		SELECT g.i, u.id, v_st[g.i]
+		FROM generate_series(1, jsonb_array_length(actions)::bigint) g(i)
+		LEFT JOIN unnest(q_pos, q_id) u(pos, id) ON u.pos = g.i
+		ORDER BY g.i;
+		RETURN;
+	END IF;
 	RETURN QUERY
 	SELECT g.i,
 	       CASE v_st[g.i] WHEN 'queued' THEN u.id

@@ -82,29 +82,42 @@ ORDER BY 1, 2, 3, 4"
 # sqltx SQL: one statement in a transaction that is rolled back.
 sqltx() { printf 'BEGIN;\n%s;\nROLLBACK;\n' "$1" | psql "$WR_DATABASE_URL" -XAtq; }
 
-# The batch: every line in one array, positions 1..N.
-batch=$(paste -sd, "$T_DIR/cmds")
-psql "$WR_DATABASE_URL" -XAtq >"$T_DIR/batch.out" 2>&1 <<EOF
+# compare CMDS NAME: the batch (every line in one array, positions 1..N)
+# against one by one (each line its own wr_submit(), its own request, the
+# answers numbered as in the batch); leaves $T_DIR/batch.out.
+compare() {
+	batch=$(paste -sd, "$1")
+	psql "$WR_DATABASE_URL" -XAtq >"$T_DIR/batch.out" 2>&1 <<EOF
 BEGIN;
 CREATE TEMP TABLE r AS SELECT * FROM wr_submit('[$batch]');
 $STATE;
 ROLLBACK;
 EOF
-# One by one: each line its own wr_submit() (its own request), the answers
-# numbered as in the batch.
-{
-	echo "BEGIN; CREATE TEMP TABLE r (n bigint, action_id bigint, status text);"
-	off=0
-	while IFS= read -r line; do
-		echo "INSERT INTO r SELECT n + $off, action_id, status FROM wr_submit('[$line]');"
-		off=$((off + $(printf '[%s]' "$line" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')))
-	done <"$T_DIR/cmds"
-	echo "$STATE;"
-	echo "ROLLBACK;"
-} | psql "$WR_DATABASE_URL" -XAtq >"$T_DIR/single.out" 2>&1
+	{
+		echo "BEGIN; CREATE TEMP TABLE r (n bigint, action_id bigint, status text);"
+		off=0
+		while IFS= read -r line; do
+			echo "INSERT INTO r SELECT n + $off, action_id, status FROM wr_submit('[$line]');"
+			off=$((off + $(printf '[%s]' "$line" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')))
+		done <"$1"
+		echo "$STATE;"
+		echo "ROLLBACK;"
+	} | psql "$WR_DATABASE_URL" -XAtq >"$T_DIR/single.out" 2>&1
+	if diff "$T_DIR/single.out" "$T_DIR/batch.out" >"$T_DIR/diff"; then ok 0 "$2"; else
+		ok 1 "$2"; sed "s/^/# /" "$T_DIR/diff"; fi
+}
 
-if diff "$T_DIR/single.out" "$T_DIR/batch.out" >"$T_DIR/diff"; then ok 0 "a batch leaves what its commands one by one leave"; else
-	ok 1 "a batch leaves what its commands one by one leave"; sed "s/^/# /" "$T_DIR/diff"; fi
+# Without any command id (wr_submit's short path), with alias changes.
+cat >"$T_DIR/plain" <<EOF
+$(act "$A" one "" 0 'one')
+$(act "$B" two "" 0 'two')
+{"alias_op":"set","account_id":$AACC,"name":"yy","expansion":"say yy"}
+$(act "$A" three "" 0 'three'),$(act "$A" four "" 1)
+$(act "$A" five)
+EOF
+compare "$T_DIR/plain" "without command ids: a batch leaves what its commands one by one leave"
+is "$(grep "^answer|" "$T_DIR/batch.out" | cut -d"|" -f2- | tr "\n" " ")" "1|new1|queued 2|new2|queued 3||ok 4|new3|queued 5|new4|queued 6|new5|queued " "... each answered with its own id, the alias change with ok"
+compare "$T_DIR/cmds" "a batch leaves what its commands one by one leave"
 ans() { grep "^answer|$1|" "$T_DIR/batch.out" | cut -d'|' -f3-; }
 is "$(ans 1) / $(ans 2) / $(ans 3)" "new1|queued / new1|duplicate / |conflict" \
 	"k1 repeated in the batch: queued once, then a duplicate with its id, then a conflict"
