@@ -439,11 +439,42 @@ remember_prepared(struct wr_db *db, const char *name)
 
 #define MAX_PIPELINE 64
 
+/*
+ * Reads the results up to and including a sync's: an error there is the
+ * implicit commit's, which *failed records (not for a may_fail segment:
+ * then it is dropped).  < 0 only for a broken connection.
+ */
+static int
+read_sync(struct wr_db *db, int64_t deadline, bool may_fail, bool *failed, int *r, struct wr_error *reterr)
+{
+	int rr;
+
+	for (;;) {
+		PGresult *res;
+
+		if ((rr = await_result(db, deadline, reterr)) < 0)
+			return rr;
+		res = PQgetResult(db->conn);
+		if (!res)
+			return set_pg_error(reterr, db->conn, NULL, "lost connection in pipeline");
+		if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
+			PQclear(res);
+			return 0;
+		}
+		/* An error here belongs to the sync itself: the implicit commit failed. */
+		if (PQresultStatus(res) == PGRES_FATAL_ERROR && !*failed && !may_fail) {
+			*r = set_pg_error(reterr, db->conn, res, "could not commit");
+			*failed = true;
+		}
+		PQclear(res);
+	}
+}
+
 int
 wr_db_pipeline(struct wr_db *db, struct wr_db_stmt *stmts, size_t n, struct wr_error *reterr)
 {
 	int r = 0;
-	bool failed = false;
+	bool failed = false, synced = false;
 	bool parsing[MAX_PIPELINE]; /* stmts[i] is prepared by this pipeline */
 
 	int64_t deadline = deadline_of(db);
@@ -478,10 +509,17 @@ wr_db_pipeline(struct wr_db *db, struct wr_db_stmt *stmts, size_t n, struct wr_e
 		if (!sent) {
 			r = set_pg_error(reterr, db->conn, NULL, "could not send query");
 			failed = true;
-			if (parsing[i])
-				goto out_broken; /* a Parse may be queued: the connection's state is unknown */
+			if (parsing[i] || synced)
+				goto out_broken; /* a Parse or a sync may be queued: the state is unknown */
 			n = i;                   /* only the ones sent have results to read */
 			break;
+		}
+		if (st->sync_after && i + 1 < n) {
+			if (!PQpipelineSync(db->conn)) {
+				r = set_pg_error(reterr, db->conn, NULL, "could not send pipeline sync");
+				goto out_broken;
+			}
+			synced = true;
 		}
 	}
 	if (!PQpipelineSync(db->conn)) {
@@ -508,7 +546,7 @@ wr_db_pipeline(struct wr_db *db, struct wr_db_stmt *stmts, size_t n, struct wr_e
 			}
 			if (PQresultStatus(res) == PGRES_COMMAND_OK)
 				remember_prepared(db, stmts[i].name);
-			else if (!failed) {
+			else if (!failed && !stmts[i].may_fail) {
 				r = set_pg_error(reterr, db->conn, res, "could not prepare");
 				failed = true;
 			}
@@ -529,7 +567,9 @@ wr_db_pipeline(struct wr_db *db, struct wr_db_stmt *stmts, size_t n, struct wr_e
 			goto out_broken;
 		}
 		if (PQresultStatus(res) != stmts[i].expect) {
-			if (!failed) {
+			if (stmts[i].may_fail)
+				log_debug("optional statement failed: %s", PQresultErrorMessage(res));
+			else if (!failed) {
 				r = set_pg_error(reterr, db->conn, res, "query failed");
 				failed = true;
 			}
@@ -553,27 +593,22 @@ wr_db_pipeline(struct wr_db *db, struct wr_db_stmt *stmts, size_t n, struct wr_e
 			}
 			PQclear(extra);
 		}
-	}
-	for (;;) {
-		PGresult *res;
+		if (stmts[i].sync_after && i + 1 < n) {
+			int rs = read_sync(db, deadline, stmts[i].may_fail, &failed, &r, reterr);
 
-		if ((r = await_result(db, deadline, reterr)) < 0)
+			if (rs < 0) {
+				r = rs;
+				goto out_broken;
+			}
+		}
+	}
+	{
+		int rs = read_sync(db, deadline, n > 0 && stmts[n - 1].may_fail, &failed, &r, reterr);
+
+		if (rs < 0) {
+			r = rs;
 			goto out_broken;
-		res = PQgetResult(db->conn);
-		if (!res) {
-			r = set_pg_error(reterr, db->conn, NULL, "lost connection in pipeline");
-			goto out_broken;
 		}
-		if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
-			PQclear(res);
-			break;
-		}
-		/* An error here belongs to the sync itself: the implicit commit failed. */
-		if (PQresultStatus(res) == PGRES_FATAL_ERROR && !failed) {
-			r = set_pg_error(reterr, db->conn, res, "could not commit");
-			failed = true;
-		}
-		PQclear(res);
 	}
 	if (!PQexitPipelineMode(db->conn)) {
 		r = set_pg_error(reterr, db->conn, NULL, "could not leave pipeline mode");

@@ -135,11 +135,21 @@ struct wr_db_stmt {
 	 * ahead of use.  NULL: sql is parsed and run unnamed. */
 	const char *name;
 	bool prepare;
+	/* issue 16: a sync right after this statement, so that it and the ones
+	 * before it commit (an implicit transaction ends at each sync) before the
+	 * next ones run, still in the same round trip. */
+	bool sync_after;
+	/* An error of this statement (or of the commit of the transaction it
+	 * ends) leaves its res NULL but does not fail the pipeline.  Only for a
+	 * statement that begins after a sync_after: the others are committed by
+	 * then, whatever it does. */
+	bool may_fail;
 };
 
 /*
- * Sends n statements in pipeline mode followed by one sync and reads every
- * result: one round trip for the lot.  On failure every res is NULL, reterr
+ * Sends n statements in pipeline mode followed by one sync (and one after
+ * each sync_after statement) and reads every result: one round trip for the
+ * lot.  On failure every res is NULL, reterr
  * holds the first error, and if the pipeline was inside a transaction the
  * server has aborted it (the caller sends ROLLBACK or reconnects).
  */
