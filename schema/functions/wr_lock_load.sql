@@ -119,8 +119,8 @@ $$;
 -- with PQgetvalue, wr_lock_load builds its document's "characters" from the
 -- same rows).  Every locked character, those of reads.characters ("full":
 -- every column filled; else only id, name, room_id, instance_id, flags,
--- light, group_id, in_world, afk and title mean something) and up to 32 others
--- per locked room for display.  followers and group only for locked ones
+-- light, group_id, in_world, afk and title, the rest NULL, so a batch's
+-- ~240 others are narrow rows) and up to 32 others per locked room for display.  followers and group only for locked ones
 -- (followers: up to 8 in its room who follow it; group: up to 8 members, a
 -- json array of {id, name, room_id}); description for reads.characters;
 -- carried_weight for locked ones of reads.weights (weighed);
@@ -150,7 +150,8 @@ BEGIN
 	-- for them all.  plpgsql: the session keeps the plan.
 	RETURN QUERY
 	WITH sel AS MATERIALIZED (
-		SELECT s.id, bool_or(s.locked) AS locked, bool_or(s.read) AS read FROM (
+		SELECT s.id, bool_or(s.locked) AS locked, bool_or(s.read) AS read,
+		       bool_or(s.locked OR s.read) AS f FROM (
 			SELECT x AS id, true AS locked, false AS read FROM unnest(p_characters) x
 			UNION ALL
 			SELECT x, false, true FROM unnest(r_characters) x
@@ -169,14 +170,24 @@ BEGIN
 		  AND li.worn_slot IS NOT NULL AND lt.stats->'light' = 'true'
 	), wt AS (SELECT DISTINCT x AS id FROM unnest(r_weights) x),
 	   po AS (SELECT DISTINCT x AS id FROM unnest(r_possessions) x)
-	SELECT c.id, c.name, c.room_id, c.instance_id, sel.locked OR sel.read, sel.locked,
-	       c.level, c.hp, c.max_hp, c.gold, c.flags, lit.id IS NOT NULL,
-	       c.xp, (extract(epoch FROM c.hp_at) * 1000)::bigint, c.fighting_mob, c.fight_id, c.following,
+	-- Issue 16: the others present (most rows of a batch) are for display:
+	-- only id, name, room_id, instance_id, flags, light, group_id,
+	-- in_world, afk and title (what worker/codec.c's decode_char_row and the
+	-- journal's row of values read for them), every other column NULL, so
+	-- their rows are narrow to build, send and read.
+	SELECT c.id, c.name, c.room_id, c.instance_id, sel.f, sel.locked,
+	       CASE WHEN sel.f THEN c.level END, CASE WHEN sel.f THEN c.hp END,
+	       CASE WHEN sel.f THEN c.max_hp END, CASE WHEN sel.f THEN c.gold END,
+	       c.flags, lit.id IS NOT NULL,
+	       CASE WHEN sel.f THEN c.xp END,
+	       CASE WHEN sel.f THEN (extract(epoch FROM c.hp_at) * 1000)::bigint END,
+	       CASE WHEN sel.f THEN c.fighting_mob END, CASE WHEN sel.f THEN c.fight_id END,
+	       CASE WHEN sel.f THEN c.following END,
 	       -- issue 17: who follows it from its room (for a move's follow-ups)
 	       CASE WHEN sel.locked THEN ARRAY(
 	           SELECT f.id FROM characters f WHERE f.following = c.id AND f.room_id = c.room_id
 	           ORDER BY f.id LIMIT 8) END,
-	       c.group_id, c.group_invite,
+	       c.group_id, CASE WHEN sel.f THEN c.group_invite END,
 	       -- issue 17: a locked one's group, its members
 	       CASE WHEN sel.locked AND c.group_id IS NOT NULL THEN (
 	           SELECT coalesce(json_agg(json_build_object('id', g.id, 'name', g.name, 'room_id', g.room_id)
@@ -184,18 +195,19 @@ BEGIN
 	               SELECT g.id, g.name, g.room_id FROM characters g WHERE g.group_id = c.group_id
 	               ORDER BY g.id LIMIT 8) g) END,
 	       c.in_world, c.afk, c.title,
-	       a.muted_channels, c.ignoring, -- issue 17: channels (0018_channels)
+	       -- issue 17: channels (0018_channels); an account per full one only
+	       CASE WHEN sel.f THEN (SELECT a.muted_channels FROM accounts a WHERE a.id = c.account_id) END,
+	       CASE WHEN sel.f THEN c.ignoring END,
 	       CASE WHEN sel.read THEN c.description END,
 	       CASE WHEN wt.id IS NOT NULL AND sel.locked THEN wr_weight_inside(c.id, NULL) END,
-	       wt.id IS NOT NULL AND sel.locked,
-	       po.id IS NOT NULL,
-	       CASE WHEN po.id IS NOT NULL THEN (SELECT count(*) FROM items x
-	                                         WHERE x.owner_character_id = c.id AND x.worn_slot IS NULL) END
+	       CASE WHEN sel.f THEN wt.id IS NOT NULL AND sel.locked END,
+	       CASE WHEN sel.f THEN po.id IS NOT NULL END,
+	       CASE WHEN po.id IS NOT NULL AND sel.f THEN (SELECT count(*) FROM items x
+	                                                   WHERE x.owner_character_id = c.id AND x.worn_slot IS NULL) END
 	FROM sel JOIN characters c ON c.id = sel.id
 	LEFT JOIN lit ON lit.id = c.id
 	LEFT JOIN wt ON wt.id = c.id
 	LEFT JOIN po ON po.id = c.id
-	LEFT JOIN accounts a ON a.id = c.account_id
 	ORDER BY c.id;
 END
 $$;

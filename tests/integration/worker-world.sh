@@ -87,6 +87,29 @@ diag "$(cat "$T_DIR"/worker-*.log | grep -c "world check: skipped") batches not 
 is "$(differs)" "" "no batch document differed from the whole one"
 show_diffs
 is "$(sql "SELECT count(*) FROM dead_actions")" 0 "nothing was dead-lettered"
+# Others present are for display (issue 16, i16-bystanders): their rows of
+# wr_lock_chars carry only what decode_char_row and the journal's row of
+# values read (id, name, room_id, instance_id, flags, light, group_id,
+# in_world, afk, title), equal to the table; every other column is NULL,
+# even when reads.weights or reads.possessions name them.  A locked one's
+# row stays full.
+sql "UPDATE characters SET room_id = $SQUARE, in_world = true WHERE id IN ($A_ID, $B_ID)" >/dev/null
+wide_of() {
+	sql "SELECT concat_ws(',', x.full, x.locked, x.level, x.hp, x.max_hp, x.gold, x.xp, x.hp_at_ms, x.fighting,
+	                       x.fight_id, x.following, x.followers, x.group_invite, x.grp, x.muted, x.ignoring,
+	                       x.description, x.carried_weight, x.weighed, x.possessions, x.carried_count)
+	     FROM wr_lock_chars(ARRAY[$A_ID]::bigint[], ARRAY[$SQUARE]::bigint[], '{}', $2, $2) x WHERE x.id = $1"
+}
+is "$(wide_of "$B_ID" "'{}'")" "f,f" "an other present: no wide column"
+is "$(wide_of "$B_ID" "ARRAY[$B_ID]::bigint[]")" "f,f" "nor when reads.weights and reads.possessions name it"
+is "$(sql "SELECT count(*) FROM wr_lock_chars(ARRAY[$A_ID]::bigint[], ARRAY[$SQUARE]::bigint[], '{}', '{}', '{}') x
+           JOIN characters c ON c.id = x.id
+           WHERE x.id = $B_ID AND x.name = c.name AND x.room_id = c.room_id AND x.instance_id = c.instance_id
+             AND x.flags IS NOT DISTINCT FROM c.flags AND x.group_id IS NOT DISTINCT FROM c.group_id AND x.in_world = c.in_world
+             AND x.afk IS NOT DISTINCT FROM c.afk AND x.title IS NOT DISTINCT FROM c.title AND x.light IS NOT NULL")" 1 \
+	"its display columns are the table's"
+is "$(wide_of "$A_ID" "'{}'" | cut -d, -f1-4)" "t,t,10,$(sql "SELECT hp FROM characters WHERE id = $A_ID")" \
+	"a locked one's row is full"
 # wr_lock_load reads every room's script with wr_room_scripts() (issue 16: one
 # statement for the batch's rooms); each must equal the one-room
 # wr_room_script() the whole document above was built with, spawning or not,
