@@ -1,3 +1,90 @@
+-- wr_claim_pick(k integer) -> bigint[]: the heads one claim may take
+-- Issue 16, batches that do not collide.  A claim takes whole rooms, not the
+-- oldest k heads of the world: walking the first due heads in claim order
+-- (priority, run_at, id; at most 4k + 64 of them), it takes each head's
+-- rooms (lock_rooms) with pg_try_advisory_xact_lock(1464991745, hashint8(room)),
+-- never waiting, until the heads those rooms hold in that window reach k;
+-- the result is every windowed head all of whose rooms this transaction
+-- holds (a head without rooms always), in claim order, at most k.  Two
+-- workers' claims thus take disjoint rooms, and their lock phases
+-- (wr_lock_load, SKIP LOCKED) find little of theirs held by the other.
+-- The advisory locks are only a hint: the lock phase still locks every
+-- aggregate in the global order, so a stale lock set, a head's run in
+-- another room, a hash collision or a room locked without them costs a
+-- deferral, never a guarantee.  They last until the batch's transaction ends.
+-- A room that another claim holds is skipped; when that leaves nothing and
+-- this transaction holds no room yet, it waits for the oldest head's first
+-- room (holding nothing else, so it cannot deadlock; lock_timeout: an empty
+-- claim) and walks again: a hot room everybody stands in is served one
+-- batch at a time, in the lock's queue order, by whoever waits for it.
+CREATE OR REPLACE FUNCTION wr_claim_pick(k integer) RETURNS bigint[]
+LANGUAGE plpgsql AS $$
+DECLARE
+	win integer := least(greatest(k, 1), 256) * 4 + 64;
+	ids bigint[];
+	rms text[];        -- each windowed head's rooms, as text (an array of arrays cannot be ragged)
+	cnt jsonb;         -- room -> windowed heads that need it
+	mine bigint[] := '{}';
+	refused bigint[] := '{}';
+	est integer;
+	got bigint[];
+	room bigint;
+	ok boolean;
+	waited boolean := false;
+BEGIN
+	IF k < 1 THEN
+		RETURN '{}';
+	END IF;
+	LOOP
+		SELECT array_agg(c.id ORDER BY c.ord), array_agg(c.lock_rooms::text ORDER BY c.ord)
+		INTO ids, rms
+		FROM (SELECT q.id, q.lock_rooms, row_number() OVER (ORDER BY q.priority, q.run_at, q.id) AS ord
+		      FROM (SELECT q.id, q.lock_rooms, q.priority, q.run_at FROM action_queue q
+			    WHERE q.is_head AND q.run_at <= now()
+			      AND NOT EXISTS (SELECT 1 FROM action_queue f WHERE f.actor_key = q.actor_key || ':follow')
+			    ORDER BY q.priority, q.run_at, q.id
+			    LIMIT win) q) c;
+		IF ids IS NULL THEN
+			RETURN '{}';
+		END IF;
+		SELECT coalesce(jsonb_object_agg(r, n), '{}') INTO cnt
+		FROM (SELECT r, count(*) AS n FROM unnest(rms) t, unnest(t::bigint[]) r GROUP BY r) x;
+		-- What the rooms held already cover (after a wait: the room waited for).
+		SELECT count(*) INTO est FROM unnest(rms) t WHERE t::bigint[] <@ mine;
+		FOR i IN 1 .. array_length(ids, 1) LOOP
+			EXIT WHEN est >= k;
+			ok := true;
+			FOREACH room IN ARRAY rms[i]::bigint[] LOOP
+				CONTINUE WHEN room = ANY (mine);
+				IF room = ANY (refused) OR NOT pg_try_advisory_xact_lock(1464991745, hashint8(room)) THEN
+					refused := refused || room;
+					ok := false;
+					EXIT;
+				END IF;
+				mine := mine || room;
+				est := est + (cnt ->> room::text)::integer;
+			END LOOP;
+		END LOOP;
+		got := ARRAY(SELECT ids[i] FROM generate_subscripts(ids, 1) i
+			     WHERE rms[i]::bigint[] <@ mine ORDER BY i LIMIT k);
+		IF cardinality(got) > 0 OR waited OR cardinality(mine) > 0 OR rms[1] = '{}' THEN
+			RETURN got;
+		END IF;
+		-- Every windowed head's rooms are held by other claims: wait for
+		-- the oldest one's first room, then walk again.
+		room := (SELECT min(r) FROM unnest(rms[1]::bigint[]) r);
+		BEGIN
+			PERFORM pg_advisory_xact_lock(1464991745, hashint8(room));
+		EXCEPTION WHEN lock_not_available THEN
+			RETURN '{}';
+		END;
+		mine := ARRAY[room];
+		refused := '{}';
+		waited := true;
+	END LOOP;
+END
+$$;
+
 -- wr_claim_runs(k integer, m integer, cap integer) -> setof action_queue
 -- Issue 16: an actor's run.  Claims up to k heads (the rules: wr_claim, below),
 -- and behind each head up to m - 1 of the same actor's next queued actions,
@@ -16,10 +103,13 @@
 DROP FUNCTION IF EXISTS wr_claim_runs(integer, integer, integer);
 CREATE FUNCTION wr_claim_runs(k integer, m integer, cap integer) RETURNS SETOF action_queue
 LANGUAGE sql AS $$
-	WITH h AS MATERIALIZED (
+	WITH p AS MATERIALIZED (
+		-- The heads in rooms no other claim holds (wr_claim_pick, above).
+		SELECT unnest(wr_claim_pick(least(k, cap))) AS id
+	), h AS MATERIALIZED (
 		SELECT q AS r, q.id, q.actor_key, q.priority, q.run_at
 		FROM action_queue q
-		WHERE q.is_head AND q.run_at <= now()
+		WHERE q.id IN (SELECT p.id FROM p) AND q.is_head AND q.run_at <= now()
 		  AND NOT EXISTS (SELECT 1 FROM action_queue f WHERE f.actor_key = q.actor_key || ':follow')
 		ORDER BY q.priority, q.run_at, q.id
 		LIMIT least(k, cap)
