@@ -29,7 +29,7 @@ DECLARE
 	est integer;
 	got bigint[];
 	room bigint;
-	ok boolean;
+	i integer;
 	waited boolean := false;
 BEGIN
 	IF k < 1 THEN
@@ -49,24 +49,30 @@ BEGIN
 		END IF;
 		SELECT coalesce(jsonb_object_agg(r, n), '{}') INTO cnt
 		FROM (SELECT r, count(*) AS n FROM unnest(rms) t, unnest(t::bigint[]) r GROUP BY r) x;
-		-- What the rooms held already cover (after a wait: the room waited for).
-		SELECT count(*) INTO est FROM unnest(rms) t WHERE t::bigint[] <@ mine;
-		FOR i IN 1 .. array_length(ids, 1) LOOP
-			EXIT WHEN est >= k;
-			ok := true;
-			FOREACH room IN ARRAY rms[i]::bigint[] LOOP
-				CONTINUE WHEN room = ANY (mine);
-				IF room = ANY (refused) OR NOT pg_try_advisory_xact_lock(1464991745, hashint8(room)) THEN
-					refused := refused || room;
-					ok := false;
-					EXIT;
-				END IF;
-				mine := mine || room;
-				est := est + (cnt ->> room::text)::integer;
+		-- Walk on while the heads the rooms held cover (counted exactly
+		-- after each stretch; after a wait the room waited for is held)
+		-- are fewer than k.  Within a stretch a room adds all the
+		-- windowed heads that need it, an estimate (a move needs two).
+		i := 0;
+		LOOP
+			SELECT count(*) INTO est FROM unnest(rms) t WHERE t::bigint[] <@ mine;
+			EXIT WHEN est >= k OR i >= cardinality(ids);
+			WHILE est < k AND i < cardinality(ids) LOOP
+				i := i + 1;
+				FOREACH room IN ARRAY rms[i]::bigint[] LOOP
+					CONTINUE WHEN room = ANY (mine);
+					IF room = ANY (refused)
+					   OR NOT pg_try_advisory_xact_lock(1464991745, hashint8(room)) THEN
+						refused := refused || room;
+						EXIT;
+					END IF;
+					mine := mine || room;
+					est := est + (cnt ->> room::text)::integer;
+				END LOOP;
 			END LOOP;
 		END LOOP;
-		got := ARRAY(SELECT ids[i] FROM generate_subscripts(ids, 1) i
-			     WHERE rms[i]::bigint[] <@ mine ORDER BY i LIMIT k);
+		got := ARRAY(SELECT ids[s.j] FROM generate_subscripts(ids, 1) s(j)
+			     WHERE rms[s.j]::bigint[] <@ mine ORDER BY s.j LIMIT k);
 		IF cardinality(got) > 0 OR waited OR cardinality(mine) > 0 OR rms[1] = '{}' THEN
 			RETURN got;
 		END IF;
