@@ -21,45 +21,56 @@ CREATE OR REPLACE FUNCTION wr_claim_pick(k integer) RETURNS bigint[]
 LANGUAGE plpgsql AS $$
 DECLARE
 	win integer := least(greatest(k, 1), 256) * 4 + 64;
-	ids bigint[];
-	rms text[];        -- each windowed head's rooms, as text (an array of arrays cannot be ragged)
+	ids bigint[];      -- the windowed heads, in claim order
+	nr integer[];      -- how many rooms each has
+	flat bigint[];     -- their rooms, one after the other
+	fi integer[];      -- for each of flat, its head's index in ids
 	cnt jsonb;         -- room -> windowed heads that need it
 	mine bigint[] := '{}';
 	refused bigint[] := '{}';
 	est integer;
-	got bigint[];
 	room bigint;
 	i integer;
+	p integer;         -- flat index of head i's first room
 	waited boolean := false;
 BEGIN
 	IF k < 1 THEN
 		RETURN '{}';
 	END IF;
 	LOOP
-		SELECT array_agg(c.id ORDER BY c.ord), array_agg(c.lock_rooms::text ORDER BY c.ord)
-		INTO ids, rms
-		FROM (SELECT q.id, q.lock_rooms, row_number() OVER (ORDER BY q.priority, q.run_at, q.id) AS ord
-		      FROM (SELECT q.id, q.lock_rooms, q.priority, q.run_at FROM action_queue q
-			    WHERE q.is_head AND q.run_at <= now()
-			      AND NOT EXISTS (SELECT 1 FROM action_queue f WHERE f.actor_key = q.actor_key || ':follow')
-			    ORDER BY q.priority, q.run_at, q.id
-			    LIMIT win) q) c;
+		WITH c AS MATERIALIZED (
+			SELECT q.id, q.lock_rooms, row_number() OVER (ORDER BY q.priority, q.run_at, q.id)::integer AS ord
+			FROM (SELECT q.id, q.lock_rooms, q.priority, q.run_at FROM action_queue q
+			      WHERE q.is_head AND q.run_at <= now()
+			        AND NOT EXISTS (SELECT 1 FROM action_queue f WHERE f.actor_key = q.actor_key || ':follow')
+			      ORDER BY q.priority, q.run_at, q.id
+			      LIMIT win) q
+		), u AS MATERIALIZED (
+			SELECT c.ord, u.r, u.n FROM c, unnest(c.lock_rooms) WITH ORDINALITY u(r, n)
+		)
+		SELECT (SELECT array_agg(c.id ORDER BY c.ord) FROM c),
+		       (SELECT array_agg(cardinality(c.lock_rooms) ORDER BY c.ord) FROM c),
+		       (SELECT array_agg(u.r ORDER BY u.ord, u.n) FROM u),
+		       (SELECT array_agg(u.ord ORDER BY u.ord, u.n) FROM u),
+		       (SELECT jsonb_object_agg(x.r, x.n) FROM (SELECT u.r, count(*) AS n FROM u GROUP BY u.r) x)
+		INTO ids, nr, flat, fi, cnt;
 		IF ids IS NULL THEN
 			RETURN '{}';
 		END IF;
-		SELECT coalesce(jsonb_object_agg(r, n), '{}') INTO cnt
-		FROM (SELECT r, count(*) AS n FROM unnest(rms) t, unnest(t::bigint[]) r GROUP BY r) x;
 		-- Walk on while the heads the rooms held cover (counted exactly
 		-- after each stretch; after a wait the room waited for is held)
 		-- are fewer than k.  Within a stretch a room adds all the
 		-- windowed heads that need it, an estimate (a move needs two).
 		i := 0;
+		p := 1;
 		LOOP
-			SELECT count(*) INTO est FROM unnest(rms) t WHERE t::bigint[] <@ mine;
+			SELECT cardinality(ids) - count(DISTINCT x.f) INTO est
+			FROM unnest(flat, fi) x(r, f) WHERE x.r <> ALL (mine);
 			EXIT WHEN est >= k OR i >= cardinality(ids);
 			WHILE est < k AND i < cardinality(ids) LOOP
 				i := i + 1;
-				FOREACH room IN ARRAY rms[i]::bigint[] LOOP
+				FOR j IN p .. p + nr[i] - 1 LOOP
+					room := flat[j];
 					CONTINUE WHEN room = ANY (mine);
 					IF room = ANY (refused)
 					   OR NOT pg_try_advisory_xact_lock(1464991745, hashint8(room)) THEN
@@ -69,16 +80,17 @@ BEGIN
 					mine := mine || room;
 					est := est + (cnt ->> room::text)::integer;
 				END LOOP;
+				p := p + nr[i];
 			END LOOP;
 		END LOOP;
-		got := ARRAY(SELECT ids[s.j] FROM generate_subscripts(ids, 1) s(j)
-			     WHERE rms[s.j]::bigint[] <@ mine ORDER BY s.j LIMIT k);
-		IF cardinality(got) > 0 OR waited OR cardinality(mine) > 0 OR rms[1] = '{}' THEN
-			RETURN got;
+		IF est > 0 OR waited OR cardinality(mine) > 0 THEN
+			RETURN ARRAY(SELECT ids[s.j] FROM generate_subscripts(ids, 1) s(j)
+				     WHERE s.j NOT IN (SELECT x.f FROM unnest(flat, fi) x(r, f) WHERE x.r <> ALL (mine))
+				     ORDER BY s.j LIMIT k);
 		END IF;
 		-- Every windowed head's rooms are held by other claims: wait for
 		-- the oldest one's first room, then walk again.
-		room := (SELECT min(r) FROM unnest(rms[1]::bigint[]) r);
+		room := (SELECT min(x.r) FROM unnest(flat, fi) x(r, f) WHERE x.f = 1);
 		BEGIN
 			PERFORM pg_advisory_xact_lock(1464991745, hashint8(room));
 		EXCEPTION WHEN lock_not_available THEN
@@ -109,13 +121,12 @@ $$;
 DROP FUNCTION IF EXISTS wr_claim_runs(integer, integer, integer);
 CREATE FUNCTION wr_claim_runs(k integer, m integer, cap integer) RETURNS SETOF action_queue
 LANGUAGE sql AS $$
-	WITH p AS MATERIALIZED (
-		-- The heads in rooms no other claim holds (wr_claim_pick, above).
-		SELECT unnest(wr_claim_pick(least(k, cap))) AS id
-	), h AS MATERIALIZED (
+	WITH h AS MATERIALIZED (
+		-- The heads in rooms no other claim holds (wr_claim_pick, above),
+		-- picked once (an InitPlan), each by its primary key.
 		SELECT q AS r, q.id, q.actor_key, q.priority, q.run_at
 		FROM action_queue q
-		WHERE q.id IN (SELECT p.id FROM p) AND q.is_head AND q.run_at <= now()
+		WHERE q.id = ANY ((SELECT wr_claim_pick(least(k, cap)))::bigint[]) AND q.is_head AND q.run_at <= now()
 		  AND NOT EXISTS (SELECT 1 FROM action_queue f WHERE f.actor_key = q.actor_key || ':follow')
 		ORDER BY q.priority, q.run_at, q.id
 		LIMIT least(k, cap)
