@@ -17,6 +17,11 @@
 -- room (holding nothing else, so it cannot deadlock; lock_timeout: an empty
 -- claim) and walks again: a hot room everybody stands in is served one
 -- batch at a time, in the lock's queue order, by whoever waits for it.
+-- The setting wr.claim_rooms = off (PGOPTIONS="-c wr.claim_rooms=off" for a
+-- worker) hands every windowed head to wr_claim_runs, rooms or not: the claim
+-- before issue 16's rooms, for A/B runs and for tests of the lock phase
+-- under contention (worker-contention), which whole-room claims would keep
+-- from ever colliding.
 CREATE OR REPLACE FUNCTION wr_claim_pick(k integer) RETURNS bigint[]
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -56,6 +61,8 @@ BEGIN
 		INTO ids, nr, flat, fi, cnt;
 		IF ids IS NULL THEN
 			RETURN '{}';
+		ELSIF current_setting('wr.claim_rooms', true) = 'off' THEN
+			RETURN ids; -- wr_claim_runs takes the oldest k of them it can lock, whatever their rooms
 		END IF;
 		-- Walk on while the heads the rooms held cover (counted exactly
 		-- after each stretch; after a wait the room waited for is held)

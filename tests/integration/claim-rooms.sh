@@ -33,6 +33,7 @@ claim_now() { # k [setup] -> the claimed actors, in a transaction rolled back at
 # Interleaved: the oldest k heads of the world are in both rooms.
 for i in 1 2 3; do enq "a$i" "$r1" >/dev/null; enq "b$i" "$r2" >/dev/null; done
 is "$(claim_now 3)" "t:a1,t:a2,t:a3" "alone, a claim of 3 takes the oldest head's room, all of it"
+is "$(claim_now 3 "SET wr.claim_rooms = off")" "t:a1,t:a2,t:b1" "with wr.claim_rooms = off: the oldest 3 heads, rooms or not"
 hold 3 2 "$T_DIR/w1.out"; w1=$!
 wait_sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1464991745" 1 >/dev/null
 is "$(claim_now 3)" "t:b1,t:b2,t:b3" "while it holds the first room, a second claim takes the other room's heads"
