@@ -1,4 +1,4 @@
--- wr_claim_pick(k integer) -> bigint[]: the heads one claim may take
+-- wr_claim_pick(k integer) -> (o_ids bigint[], o_rooms bigint[]): the heads one claim may take, and its rooms
 -- Issue 16, batches that do not collide.  A claim takes whole rooms, not the
 -- oldest k heads of the world: walking the first due heads in claim order
 -- (priority, run_at, id; at most 4k + 64 of them), it takes each head's
@@ -22,7 +22,8 @@
 -- before issue 16's rooms, for A/B runs and for tests of the lock phase
 -- under contention (worker-contention), which whole-room claims would keep
 -- from ever colliding.
-CREATE OR REPLACE FUNCTION wr_claim_pick(k integer) RETURNS bigint[]
+DROP FUNCTION IF EXISTS wr_claim_pick(integer);
+CREATE FUNCTION wr_claim_pick(k integer, OUT o_ids bigint[], OUT o_rooms bigint[])
 LANGUAGE plpgsql AS $$
 DECLARE
 	win integer := least(greatest(k, 1), 256) * 4 + 64;
@@ -39,8 +40,10 @@ DECLARE
 	p integer;         -- flat index of head i's first room
 	waited boolean := false;
 BEGIN
+	o_ids := '{}';
+	o_rooms := '{}';
 	IF k < 1 THEN
-		RETURN '{}';
+		RETURN;
 	END IF;
 	LOOP
 		WITH c AS MATERIALIZED (
@@ -60,9 +63,12 @@ BEGIN
 		       (SELECT jsonb_object_agg(x.r, x.n) FROM (SELECT u.r, count(*) AS n FROM u GROUP BY u.r) x)
 		INTO ids, nr, flat, fi, cnt;
 		IF ids IS NULL THEN
-			RETURN '{}';
+			RETURN;
 		ELSIF current_setting('wr.claim_rooms', true) = 'off' THEN
-			RETURN ids; -- wr_claim_runs takes the oldest k of them it can lock, whatever their rooms
+			-- wr_claim_runs takes the oldest k of them it can lock, whatever their rooms
+			o_ids := ids;
+			o_rooms := NULL;
+			RETURN;
 		END IF;
 		-- Walk on while the heads the rooms held cover (counted exactly
 		-- after each stretch; after a wait the room waited for is held)
@@ -91,9 +97,11 @@ BEGIN
 			END LOOP;
 		END LOOP;
 		IF est > 0 OR waited OR cardinality(mine) > 0 THEN
-			RETURN ARRAY(SELECT ids[s.j] FROM generate_subscripts(ids, 1) s(j)
-				     WHERE s.j NOT IN (SELECT x.f FROM unnest(flat, fi) x(r, f) WHERE x.r <> ALL (mine))
-				     ORDER BY s.j LIMIT k);
+			o_ids := ARRAY(SELECT ids[s.j] FROM generate_subscripts(ids, 1) s(j)
+				       WHERE s.j NOT IN (SELECT x.f FROM unnest(flat, fi) x(r, f) WHERE x.r <> ALL (mine))
+				       ORDER BY s.j LIMIT k);
+			o_rooms := mine;
+			RETURN;
 		END IF;
 		-- Every windowed head's rooms are held by other claims: wait for
 		-- the oldest one's first room, then walk again.
@@ -101,7 +109,7 @@ BEGIN
 		BEGIN
 			PERFORM pg_advisory_xact_lock(1464991745, hashint8(room));
 		EXCEPTION WHEN lock_not_available THEN
-			RETURN '{}';
+			RETURN;
 		END;
 		mine := ARRAY[room];
 		refused := '{}';
@@ -128,12 +136,15 @@ $$;
 DROP FUNCTION IF EXISTS wr_claim_runs(integer, integer, integer);
 CREATE FUNCTION wr_claim_runs(k integer, m integer, cap integer) RETURNS SETOF action_queue
 LANGUAGE sql AS $$
-	WITH h AS MATERIALIZED (
-		-- The heads in rooms no other claim holds (wr_claim_pick, above),
-		-- picked once (an InitPlan), each by its primary key.
+	WITH pk AS MATERIALIZED (
+		-- The heads in rooms no other claim holds, and those rooms
+		-- (wr_claim_pick, above): picked once.
+		SELECT * FROM wr_claim_pick(least(k, cap))
+	), h AS MATERIALIZED (
+		-- Each by its primary key.
 		SELECT q AS r, q.id, q.actor_key, q.priority, q.run_at
 		FROM action_queue q
-		WHERE q.id = ANY ((SELECT wr_claim_pick(least(k, cap)))::bigint[]) AND q.is_head AND q.run_at <= now()
+		WHERE q.id = ANY ((SELECT pk.o_ids FROM pk)::bigint[]) AND q.is_head AND q.run_at <= now()
 		  AND NOT EXISTS (SELECT 1 FROM action_queue f WHERE f.actor_key = q.actor_key || ':follow')
 		ORDER BY q.priority, q.run_at, q.id
 		LIMIT least(k, cap)
@@ -148,9 +159,12 @@ LANGUAGE sql AS $$
 			WHERE o.actor_key = hr.actor_key AND o.id > hr.id
 			ORDER BY o.id LIMIT greatest(m - 1, 0)) o
 	), l AS MATERIALIZED (
-		-- Those due and free, locked (the due test sees the locked version).
+		-- Those due and free, locked (the due test sees the locked version),
+		-- in the rooms the claim holds (a run into another room stops there;
+		-- its lock phase would only defer it).
 		SELECT o AS r, o.id FROM action_queue o
 		WHERE o.id IN (SELECT c.id FROM c) AND o.run_at <= now()
+		  AND coalesce(o.lock_rooms <@ (SELECT pk.o_rooms FROM pk), true)
 		FOR UPDATE SKIP LOCKED
 	), cut AS (
 		-- Each run's first action not due or not ours: the run ends before it.

@@ -59,6 +59,13 @@ wait_sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid 
 is "$(claim_now 3)" "t:z1" "a head without rooms is claimed while its room-mates' room is held"
 wait "$w1"
 
+# An actor's run (wr_claim_runs) stops at its first action outside the
+# rooms the claim holds: the lock phase would only defer it.
+sql "DELETE FROM action_queue" >/dev/null
+enq r "$r1" >/dev/null; enq r "$r1" >/dev/null; enq r "$r1, $r2" >/dev/null; enq r "$r1" >/dev/null
+is "$(sql "BEGIN; SELECT count(*) FROM wr_claim_runs(1, 4, 10); ROLLBACK")" 2 \
+	"a run of 4 whose third action moves into a room the claim did not take: 2 claimed"
+
 # The hot room: every head in one room.  A second claim waits for the room
 # (not an empty claim, not a spin) and gets it when the first ends.
 sql "DELETE FROM action_queue" >/dev/null
