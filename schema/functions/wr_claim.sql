@@ -3,15 +3,16 @@
 -- oldest k heads of the world: walking the first due heads in claim order
 -- (priority, run_at, id; at most 4k + 64 of them), it takes each head's
 -- rooms (lock_rooms) with pg_try_advisory_xact_lock(1464991745, hashint8(room)),
--- never waiting, until the heads those rooms hold in that window reach k;
+-- never waiting, until the heads those rooms hold in that window reach k
+-- (counted without overshooting: heads without rooms and heads with one);
 -- the result is every windowed head all of whose rooms this transaction
 -- holds (a head without rooms always), in claim order, at most k.  Two
 -- workers' claims thus take disjoint rooms, and their lock phases
 -- (wr_lock_load, SKIP LOCKED) find little of theirs held by the other.
 -- The advisory locks are only a hint: the lock phase still locks every
 -- aggregate in the global order, so a stale lock set, a head's run in
--- another room, a hash collision or a room locked without them costs a
--- deferral, never a guarantee.  They last until the batch's transaction ends.
+-- another room (wr_claim_runs cuts runs at the claim's rooms), a hash
+-- collision or a room locked without them costs a deferral, never a guarantee.  They last until the batch's transaction ends.
 -- A room that another claim holds is skipped; when that leaves nothing and
 -- this transaction holds no room yet, it waits for the oldest head's first
 -- room (holding nothing else, so it cannot deadlock; lock_timeout: an empty
@@ -31,7 +32,7 @@ DECLARE
 	nr integer[];      -- how many rooms each has
 	flat bigint[];     -- their rooms, one after the other
 	fi integer[];      -- for each of flat, its head's index in ids
-	cnt jsonb;         -- room -> windowed heads that need it
+	cnt jsonb;         -- room -> windowed heads whose only room it is
 	mine bigint[] := '{}';
 	refused bigint[] := '{}';
 	est integer;
@@ -60,7 +61,9 @@ BEGIN
 		       (SELECT array_agg(cardinality(c.lock_rooms) ORDER BY c.ord) FROM c),
 		       (SELECT array_agg(u.r ORDER BY u.ord, u.n) FROM u),
 		       (SELECT array_agg(u.ord ORDER BY u.ord, u.n) FROM u),
-		       (SELECT jsonb_object_agg(x.r, x.n) FROM (SELECT u.r, count(*) AS n FROM u GROUP BY u.r) x)
+		       (SELECT jsonb_object_agg(x.r, x.n)
+			FROM (SELECT c.lock_rooms[1] AS r, count(*) AS n FROM c
+			      WHERE cardinality(c.lock_rooms) = 1 GROUP BY 1) x)
 		INTO ids, nr, flat, fi, cnt;
 		IF ids IS NULL THEN
 			RETURN;
@@ -70,33 +73,33 @@ BEGIN
 			o_rooms := NULL;
 			RETURN;
 		END IF;
-		-- Walk on while the heads the rooms held cover (counted exactly
-		-- after each stretch; after a wait the room waited for is held)
-		-- are fewer than k.  Within a stretch a room adds all the
-		-- windowed heads that need it, an estimate (a move needs two).
+		-- Walk the heads in order, taking their rooms, while the heads
+		-- the rooms held cover are fewer than k by a count that never
+		-- overshoots: heads without rooms, and per room held the heads
+		-- whose only room it is (a move needs two; it comes along when
+		-- both are held).  One pass: no recount, whatever is refused.
+		est := (SELECT count(*) FROM unnest(nr) r WHERE r = 0);
+		FOREACH room IN ARRAY mine LOOP
+			est := est + coalesce((cnt ->> room::text)::integer, 0);
+		END LOOP;
 		i := 0;
 		p := 1;
-		LOOP
-			SELECT cardinality(ids) - count(DISTINCT x.f) INTO est
-			FROM unnest(flat, fi) x(r, f) WHERE x.r <> ALL (mine);
-			EXIT WHEN est >= k OR i >= cardinality(ids);
-			WHILE est < k AND i < cardinality(ids) LOOP
-				i := i + 1;
-				FOR j IN p .. p + nr[i] - 1 LOOP
-					room := flat[j];
-					CONTINUE WHEN room = ANY (mine);
-					IF room = ANY (refused)
-					   OR NOT pg_try_advisory_xact_lock(1464991745, hashint8(room)) THEN
-						refused := refused || room;
-						EXIT;
-					END IF;
-					mine := mine || room;
-					est := est + (cnt ->> room::text)::integer;
-				END LOOP;
-				p := p + nr[i];
+		WHILE est < k AND i < cardinality(ids) LOOP
+			i := i + 1;
+			FOR j IN p .. p + nr[i] - 1 LOOP
+				room := flat[j];
+				CONTINUE WHEN room = ANY (mine);
+				IF room = ANY (refused)
+				   OR NOT pg_try_advisory_xact_lock(1464991745, hashint8(room)) THEN
+					refused := refused || room;
+					EXIT;
+				END IF;
+				mine := mine || room;
+				est := est + coalesce((cnt ->> room::text)::integer, 0);
 			END LOOP;
+			p := p + nr[i];
 		END LOOP;
-		IF est > 0 OR waited OR cardinality(mine) > 0 THEN
+		IF cardinality(mine) > 0 OR waited OR 0 = ANY (nr) THEN
 			o_ids := ARRAY(SELECT ids[s.j] FROM generate_subscripts(ids, 1) s(j)
 				       WHERE s.j NOT IN (SELECT x.f FROM unnest(flat, fi) x(r, f) WHERE x.r <> ALL (mine))
 				       ORDER BY s.j LIMIT k);
