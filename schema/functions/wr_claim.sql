@@ -4,7 +4,7 @@
 -- (priority, run_at, id; at most 4k + 64 of them), it takes each head's
 -- rooms (lock_rooms) with pg_try_advisory_xact_lock(1464991745, hashint8(room)),
 -- never waiting, until the heads those rooms hold in that window reach k
--- (counted without overshooting: heads without rooms and heads with one);
+-- (counted without overshooting: heads with one room);
 -- the result is every windowed head all of whose rooms this transaction
 -- holds (a head without rooms always), in claim order, at most k.  Two
 -- workers' claims thus take disjoint rooms, and their lock phases
@@ -48,8 +48,21 @@ BEGIN
 	END IF;
 	LOOP
 		WITH c AS MATERIALIZED (
-			SELECT q.id, q.lock_rooms, row_number() OVER (ORDER BY q.priority, q.run_at, q.id)::integer AS ord
-			FROM (SELECT q.id, q.lock_rooms, q.priority, q.run_at FROM action_queue q
+			-- A head without rooms whose actor is a character or a mob (an
+			-- action marked for re-planning has none until it is planned
+			-- again) counts as in its actor's room: otherwise every claim
+			-- would pick it, and all but one find it locked.
+			SELECT q.id,
+			       CASE WHEN q.lock_rooms <> '{}' THEN q.lock_rooms
+			            WHEN q.actor_key ~ '^char:[0-9]+$' THEN ARRAY(
+				SELECT x.room_id FROM characters x
+				WHERE x.id = substring(q.actor_key FROM 6)::bigint AND x.room_id IS NOT NULL)
+			            WHEN q.actor_key ~ '^mob:[0-9]+$' THEN ARRAY(
+				SELECT x.room_id FROM mobs x
+				WHERE x.id = substring(q.actor_key FROM 5)::bigint AND x.room_id IS NOT NULL)
+			            ELSE q.lock_rooms END AS lock_rooms,
+			       row_number() OVER (ORDER BY q.priority, q.run_at, q.id)::integer AS ord
+			FROM (SELECT q.id, q.actor_key, q.lock_rooms, q.priority, q.run_at FROM action_queue q
 			      WHERE q.is_head AND q.run_at <= now()
 			        AND NOT EXISTS (SELECT 1 FROM action_queue f WHERE f.actor_key = q.actor_key || ':follow')
 			      ORDER BY q.priority, q.run_at, q.id
@@ -75,10 +88,9 @@ BEGIN
 		END IF;
 		-- Walk the heads in order, taking their rooms, while the heads
 		-- the rooms held cover are fewer than k by a count that never
-		-- overshoots: heads without rooms, and per room held the heads
-		-- whose only room it is (a move needs two; it comes along when
+		-- overshoots: per room held the heads whose only room it is (a move needs two; it comes along when
 		-- both are held).  One pass: no recount, whatever is refused.
-		est := (SELECT count(*) FROM unnest(nr) r WHERE r = 0);
+		est := 0; -- heads without rooms come along, but every claim sees them: not counted
 		FOREACH room IN ARRAY mine LOOP
 			est := est + coalesce((cnt ->> room::text)::integer, 0);
 		END LOOP;

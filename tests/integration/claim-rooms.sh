@@ -59,6 +59,21 @@ wait_sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid 
 is "$(claim_now 3)" "t:z1" "a head without rooms is claimed while its room-mates' room is held"
 wait "$w1"
 
+# A character's head without rooms (marked for re-planning) counts as in
+# the character's room: another claim holding that room keeps it.
+sql "DELETE FROM action_queue" >/dev/null
+alice=$(sql "SELECT id FROM characters WHERE name = 'Alice'")
+aroom=$(sql "SELECT room_id FROM characters WHERE id = $alice")
+sql "SELECT wr_enqueue(jsonb_build_array(jsonb_build_object('actor_key', 'char:$alice', 'verb', 'say',
+       'args', jsonb_build_object('text', 'x'), 'instance_id', 1, 'plan', jsonb_build_object('replan', true))))" >/dev/null
+psql "$WR_DATABASE_URL" -XAtq -c "BEGIN" -c "SELECT pg_advisory_xact_lock(1464991745, hashint8($aroom::bigint))" \
+	-c "SELECT pg_sleep(2)" -c "ROLLBACK" >/dev/null 2>&1 &
+w1=$!
+wait_sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1464991745" 1 >/dev/null
+is "$(claim_now 3 "SET lock_timeout = '200ms'")" "-" "a character's head without rooms waits while its room is held"
+wait "$w1"
+is "$(claim_now 3)" "char:$alice" "and is claimed once the room is free"
+
 # An actor's run (wr_claim_runs) stops at its first action outside the
 # rooms the claim holds: the lock phase would only defer it.
 sql "DELETE FROM action_queue" >/dev/null
