@@ -35,6 +35,8 @@ DECLARE
 	cnt jsonb;         -- room -> windowed heads whose only room it is
 	mine bigint[] := '{}';
 	refused bigint[] := '{}';
+	held integer[];    -- the advisory keys of rooms other claims hold
+	skip boolean;
 	est integer;
 	room bigint;
 	i integer;
@@ -88,9 +90,19 @@ BEGIN
 		END IF;
 		-- Walk the heads in order, taking their rooms, while the heads
 		-- the rooms held cover are fewer than k by a count that never
-		-- overshoots: per room held the heads whose only room it is (a move needs two; it comes along when
-		-- both are held).  One pass: no recount, whatever is refused.
+		-- overshoots: per room held the heads whose only room it is (a
+		-- move needs two; it comes along when both are held).  One pass:
+		-- no recount, whatever is refused.
 		est := 0; -- heads without rooms come along, but every claim sees them: not counted
+		-- The rooms other claims hold now (one look at the lock table):
+		-- a head needing one of them is passed over before any of its
+		-- rooms is taken, so a move whose second room is held does not
+		-- leave its first one held for nothing until the batch ends.
+		held := ARRAY(SELECT (l.objid::bigint - CASE WHEN l.objid::bigint >= 2147483648 THEN 4294967296 ELSE 0 END)::integer
+			      FROM pg_locks l
+			      WHERE l.locktype = 'advisory' AND l.classid = 1464991745 AND l.objsubid = 2
+			        AND l.granted AND l.pid <> pg_backend_pid());
+		refused := ARRAY(SELECT DISTINCT x.r FROM unnest(flat) x(r) WHERE hashint8(x.r) = ANY (held) AND x.r <> ALL (mine));
 		FOREACH room IN ARRAY mine LOOP
 			est := est + coalesce((cnt ->> room::text)::integer, 0);
 		END LOOP;
@@ -98,6 +110,14 @@ BEGIN
 		p := 1;
 		WHILE est < k AND i < cardinality(ids) LOOP
 			i := i + 1;
+			skip := false;
+			FOR j IN p .. p + nr[i] - 1 LOOP
+				skip := skip OR flat[j] = ANY (refused);
+			END LOOP;
+			IF skip THEN
+				p := p + nr[i];
+				CONTINUE;
+			END IF;
 			FOR j IN p .. p + nr[i] - 1 LOOP
 				room := flat[j];
 				CONTINUE WHEN room = ANY (mine);
@@ -118,16 +138,16 @@ BEGIN
 			o_rooms := mine;
 			RETURN;
 		END IF;
-		-- Every windowed head's rooms are held by other claims: wait for
-		-- the oldest one's first room, then walk again.
-		room := (SELECT min(x.r) FROM unnest(flat, fi) x(r, f) WHERE x.f = 1);
+		-- Every windowed head needs a room other claims hold: wait for
+		-- the oldest one's first such room, then walk again.
+		room := coalesce((SELECT min(x.r) FROM unnest(flat, fi) x(r, f) WHERE x.f = 1 AND x.r = ANY (refused)),
+				 (SELECT min(x.r) FROM unnest(flat, fi) x(r, f) WHERE x.f = 1));
 		BEGIN
 			PERFORM pg_advisory_xact_lock(1464991745, hashint8(room));
 		EXCEPTION WHEN lock_not_available THEN
 			RETURN;
 		END;
 		mine := ARRAY[room];
-		refused := '{}';
 		waited := true;
 	END LOOP;
 END

@@ -50,6 +50,22 @@ wait "$w1"
 is "$(sed -n 1p "$T_DIR/w1.out")" "t:a1,t:a2,t:a3" "(the first claim had the first room's heads)"
 is "$(claim_now 7)" "t:a1,t:a2,t:a3,t:b1,t:b2,t:b3,t:m1" "alone, a claim takes the move with both rooms"
 
+# A move whose second room another claim holds is passed over without
+# taking its first: a claim that gets nothing holds no room.
+sql "DELETE FROM action_queue" >/dev/null
+enq m2 "$r1, $r2" >/dev/null
+psql "$WR_DATABASE_URL" -XAtq -c "BEGIN" -c "SELECT pg_advisory_xact_lock(1464991745, hashint8($r2::bigint))" \
+	-c "SELECT pg_sleep(2)" -c "ROLLBACK" >/dev/null 2>&1 &
+w1=$!
+wait_sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1464991745" 1 >/dev/null
+out=$(psql "$WR_DATABASE_URL" -XAtq -c "SET lock_timeout = '200ms'" -c "BEGIN" \
+	-c "SELECT count(*) FROM wr_claim(3)" \
+	-c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1464991745 AND pid = pg_backend_pid()" \
+	-c "ROLLBACK" 2>&1 | tr '\n' ' ')
+is "$out" "0 0 " "a move into a held room: nothing claimed, no room held"
+wait "$w1"
+is "$(claim_now 3)" "t:m2" "and the move is claimed once both rooms are free"
+
 # A head without rooms is claimed whoever holds the rooms.
 sql "DELETE FROM action_queue" >/dev/null
 for i in 1 2 3; do enq "h$i" "$r1" >/dev/null; done
