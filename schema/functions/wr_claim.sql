@@ -11,7 +11,7 @@
 -- (wr_lock_load, SKIP LOCKED) find little of theirs held by the other.
 -- The advisory locks are only a hint: the lock phase still locks every
 -- aggregate in the global order, so a stale lock set, a head's run in
--- another room (wr_claim_runs cuts runs at the claim's rooms), a hash
+-- another room (wr_claim_runs cuts runs at rooms others hold), a hash
 -- collision or a room locked without them costs a deferral, never a guarantee.  They last until the batch's transaction ends.
 -- A room that another claim holds is skipped; when that leaves nothing and
 -- this transaction holds no room yet, it waits for the oldest head's first
@@ -153,6 +153,24 @@ BEGIN
 END
 $$;
 
+-- wr_claim_rooms_try(rooms bigint[]) -> boolean
+-- Takes the rooms' claim locks (wr_claim_pick's advisory keys) that no other
+-- claim holds, never waiting; true when this transaction holds them all.
+-- For an actor's run that leaves the rooms its head's claim took.
+CREATE OR REPLACE FUNCTION wr_claim_rooms_try(p_rooms bigint[]) RETURNS boolean
+LANGUAGE plpgsql AS $$
+DECLARE
+	room bigint;
+BEGIN
+	FOREACH room IN ARRAY p_rooms LOOP
+		IF NOT pg_try_advisory_xact_lock(1464991745, hashint8(room)) THEN
+			RETURN false;
+		END IF;
+	END LOOP;
+	RETURN true;
+END
+$$;
+
 -- wr_claim_runs(k integer, m integer, cap integer) -> setof action_queue
 -- Issue 16: an actor's run.  Claims up to k heads (the rules: wr_claim, below),
 -- and behind each head up to m - 1 of the same actor's next queued actions,
@@ -195,11 +213,13 @@ LANGUAGE sql AS $$
 			ORDER BY o.id LIMIT greatest(m - 1, 0)) o
 	), l AS MATERIALIZED (
 		-- Those due and free, locked (the due test sees the locked version),
-		-- in the rooms the claim holds (a run into another room stops there;
-		-- its lock phase would only defer it).
+		-- in rooms the claim holds or can take now (wr_claim_rooms_try): a
+		-- run into a room another claim holds stops there, since the lock
+		-- phase would only defer it.
 		SELECT o AS r, o.id FROM action_queue o
 		WHERE o.id IN (SELECT c.id FROM c) AND o.run_at <= now()
-		  AND coalesce(o.lock_rooms <@ (SELECT pk.o_rooms FROM pk), true)
+		  AND ((SELECT pk.o_rooms FROM pk) IS NULL OR o.lock_rooms <@ (SELECT pk.o_rooms FROM pk)
+		       OR wr_claim_rooms_try(o.lock_rooms))
 		FOR UPDATE SKIP LOCKED
 	), cut AS (
 		-- Each run's first action not due or not ours: the run ends before it.

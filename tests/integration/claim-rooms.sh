@@ -90,12 +90,20 @@ is "$(claim_now 3 "SET lock_timeout = '200ms'")" "-" "a character's head without
 wait "$w1"
 is "$(claim_now 3)" "char:$alice" "and is claimed once the room is free"
 
-# An actor's run (wr_claim_runs) stops at its first action outside the
-# rooms the claim holds: the lock phase would only defer it.
+# An actor's run (wr_claim_runs) takes the rooms it moves into when free,
+# and stops at its first action needing a room another claim holds: the
+# lock phase would only defer it.
 sql "DELETE FROM action_queue" >/dev/null
 enq r "$r1" >/dev/null; enq r "$r1" >/dev/null; enq r "$r1, $r2" >/dev/null; enq r "$r1" >/dev/null
+is "$(sql "BEGIN; SELECT count(*) FROM wr_claim_runs(1, 4, 10); ROLLBACK")" 4 \
+	"a run of 4 whose third action moves into a free room: all 4 claimed"
+psql "$WR_DATABASE_URL" -XAtq -c "BEGIN" -c "SELECT pg_advisory_xact_lock(1464991745, hashint8($r2::bigint))" \
+	-c "SELECT pg_sleep(2)" -c "ROLLBACK" >/dev/null 2>&1 &
+w1=$!
+wait_sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1464991745" 1 >/dev/null
 is "$(sql "BEGIN; SELECT count(*) FROM wr_claim_runs(1, 4, 10); ROLLBACK")" 2 \
-	"a run of 4 whose third action moves into a room the claim did not take: 2 claimed"
+	"the same run while another claim holds that room: 2 claimed"
+wait "$w1"
 
 # The hot room: every head in one room.  A second claim waits for the room
 # (not an empty claim, not a spin) and gets it when the first ends.
