@@ -37,6 +37,7 @@ DECLARE
 	refused bigint[] := '{}';
 	held integer[];    -- the advisory keys of rooms other claims hold
 	skip boolean;
+	budget integer;    -- rooms this claim may take
 	est integer;
 	room bigint;
 	i integer;
@@ -103,12 +104,20 @@ BEGIN
 			      WHERE l.locktype = 'advisory' AND l.classid = 1464991745 AND l.objsubid = 2
 			        AND l.granted AND l.pid <> pg_backend_pid());
 		refused := ARRAY(SELECT DISTINCT x.r FROM unnest(flat) x(r) WHERE hashint8(x.r) = ANY (held) AND x.r <> ALL (mine));
+		-- A fair share: the window's rooms divided among this claim and
+		-- the others holding or waiting for rooms, so that with several
+		-- workers each takes part of the rooms, not the first two all.
+		budget := (SELECT ceil(count(DISTINCT x.r)::numeric / (1 + (
+				SELECT count(DISTINCT l.pid) FROM pg_locks l
+				WHERE l.locktype = 'advisory' AND l.classid = 1464991745 AND l.objsubid = 2
+				  AND l.pid <> pg_backend_pid())))::integer
+			   FROM unnest(flat) x(r));
 		FOREACH room IN ARRAY mine LOOP
 			est := est + coalesce((cnt ->> room::text)::integer, 0);
 		END LOOP;
 		i := 0;
 		p := 1;
-		WHILE est < k AND i < cardinality(ids) LOOP
+		WHILE est < k AND i < cardinality(ids) AND cardinality(mine) < budget LOOP
 			i := i + 1;
 			skip := false;
 			FOR j IN p .. p + nr[i] - 1 LOOP
