@@ -4,7 +4,9 @@
 -- (priority, run_at, id; at most 4k + 64 of them), it takes each head's
 -- rooms (lock_rooms) with pg_try_advisory_xact_lock(1464991745, hashint8(room)),
 -- never waiting, until the heads those rooms hold in that window reach k
--- (counted without overshooting: heads with one room);
+-- (counted without overshooting: heads with one room) or until it holds its
+-- share of the window's rooms (divided by 1 + the other sessions holding or
+-- waiting for room locks);
 -- the result is every windowed head all of whose rooms this transaction
 -- holds (a head without rooms always), in claim order, at most k.  Two
 -- workers' claims thus take disjoint rooms, and their lock phases
