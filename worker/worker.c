@@ -782,6 +782,8 @@ recover(struct worker *w, int n, const struct wr_error *err)
 /*
  * Nothing claimable: end the transaction and learn when the next action is
  * due, in one round trip, so a timer wakes a worker on time without polling.
+ * Returns 1 when an action is due but held (claimed by another worker, its
+ * actor held back, or its rooms taken by other claims), 0 when none is due.
  */
 static int
 idle(struct worker *w, struct wr_error *reterr)
@@ -794,9 +796,10 @@ idle(struct worker *w, struct wr_error *reterr)
 		return r;
 	if (!any)
 		w->wait_ms = w->cfg.backstop_ms; /* empty queue */
-	else if (due <= 0)
+	else if (due <= 0) {
 		w->wait_ms = WORKER_BUSY_WAIT_MS; /* due, but claimed or held back by its actor */
-	else
+		return 1;
+	} else
 		w->wait_ms = due < w->cfg.backstop_ms ? due + 1 : w->cfg.backstop_ms;
 	return 0;
 }
@@ -840,12 +843,16 @@ worker_run_batch(struct worker *w)
 	if (n < 0)
 		goto fail;
 	if (n == 0) {
-		/* A burst after an idle spell is claimed in one batch when it is
-		 * small (it restarted at 1); more grows by doubling as before. */
-		w->next_batch = w->cfg.batch_max < WORKER_IDLE_CLAIM ? w->cfg.batch_max : WORKER_IDLE_CLAIM;
 		r = idle(w, &err);
 		if (r < 0)
 			goto fail;
+		/* A burst after an idle spell is claimed in one batch when it is
+		 * small (the size restarts at WORKER_IDLE_CLAIM, not 1); more grows
+		 * by doubling as before.
+		 * Due work that other workers' claims hold (their rooms, issue 16)
+		 * is no idle spell: the batch size stays. */
+		if (r == 0)
+			w->next_batch = w->cfg.batch_max < WORKER_IDLE_CLAIM ? w->cfg.batch_max : WORKER_IDLE_CLAIM;
 		return 0;
 	}
 	claimed = n;

@@ -1,3 +1,187 @@
+-- wr_claim_pick(k integer) -> (o_ids bigint[], o_rooms bigint[]): the heads one claim may take, and its rooms
+-- Issue 16, batches that do not collide.  A claim takes whole rooms, not the
+-- oldest k heads of the world: walking the first due heads in claim order
+-- (priority, run_at, id; at most 4k + 64 of them), it takes each head's
+-- rooms (lock_rooms) with pg_try_advisory_xact_lock(1464991745, hashint8(room)),
+-- never waiting, until the heads those rooms hold in that window reach k
+-- (counted without overshooting: heads with one room) or until it holds its
+-- share of the window's rooms (divided by 1 + the other sessions holding or
+-- waiting for room locks);
+-- the result is every windowed head all of whose rooms this transaction
+-- holds (a head without rooms always), in claim order, at most k.  Two
+-- workers' claims thus take disjoint rooms, and their lock phases
+-- (wr_lock_load, SKIP LOCKED) find little of theirs held by the other.
+-- The advisory locks are only a hint: the lock phase still locks every
+-- aggregate in the global order, so a stale lock set, a head's run in
+-- another room (wr_claim_runs cuts runs at rooms others hold), a hash
+-- collision or a room locked without them costs a deferral, never a guarantee.  They last until the batch's transaction ends.
+-- A room that another claim holds is skipped; when that leaves nothing and
+-- this transaction holds no room yet, it waits for the oldest head's first
+-- room (holding nothing else, so it cannot deadlock; lock_timeout: an empty
+-- claim) and walks again: a hot room everybody stands in is served one
+-- batch at a time, in the lock's queue order, by whoever waits for it.
+-- The setting wr.claim_rooms = off (PGOPTIONS="-c wr.claim_rooms=off" for a
+-- worker) hands every windowed head to wr_claim_runs, rooms or not: the claim
+-- before issue 16's rooms, for A/B runs and for tests of the lock phase
+-- under contention (worker-contention), which whole-room claims would keep
+-- from ever colliding.
+DROP FUNCTION IF EXISTS wr_claim_pick(integer);
+CREATE FUNCTION wr_claim_pick(k integer, OUT o_ids bigint[], OUT o_rooms bigint[])
+LANGUAGE plpgsql AS $$
+DECLARE
+	win integer := least(greatest(k, 1), 256) * 4 + 64;
+	ids bigint[];      -- the windowed heads, in claim order
+	nr integer[];      -- how many rooms each has
+	flat bigint[];     -- their rooms, one after the other
+	fi integer[];      -- for each of flat, its head's index in ids
+	cnt jsonb;         -- room -> windowed heads whose only room it is
+	mine bigint[] := '{}';
+	refused bigint[] := '{}';
+	held integer[];    -- the advisory keys of rooms other claims hold
+	skip boolean;
+	budget integer;    -- rooms this claim may take
+	est integer;
+	room bigint;
+	i integer;
+	p integer;         -- flat index of head i's first room
+	waited boolean := false;
+BEGIN
+	o_ids := '{}';
+	o_rooms := '{}';
+	IF k < 1 THEN
+		RETURN;
+	END IF;
+	LOOP
+		WITH c AS MATERIALIZED (
+			-- A head without rooms whose actor is a character or a mob (an
+			-- action marked for re-planning has none until it is planned
+			-- again) counts as in its actor's room: otherwise every claim
+			-- would pick it, and all but one find it locked.
+			SELECT q.id,
+			       CASE WHEN q.lock_rooms <> '{}' THEN q.lock_rooms
+			            WHEN q.actor_key ~ '^char:[0-9]+$' THEN ARRAY(
+				SELECT x.room_id FROM characters x
+				WHERE x.id = substring(q.actor_key FROM 6)::bigint AND x.room_id IS NOT NULL)
+			            WHEN q.actor_key ~ '^mob:[0-9]+$' THEN ARRAY(
+				SELECT x.room_id FROM mobs x
+				WHERE x.id = substring(q.actor_key FROM 5)::bigint AND x.room_id IS NOT NULL)
+			            ELSE q.lock_rooms END AS lock_rooms,
+			       row_number() OVER (ORDER BY q.priority, q.run_at, q.id)::integer AS ord
+			FROM (SELECT q.id, q.actor_key, q.lock_rooms, q.priority, q.run_at FROM action_queue q
+			      WHERE q.is_head AND q.run_at <= now()
+			        AND NOT EXISTS (SELECT 1 FROM action_queue f WHERE f.actor_key = q.actor_key || ':follow')
+			      ORDER BY q.priority, q.run_at, q.id
+			      LIMIT win) q
+		), u AS MATERIALIZED (
+			SELECT c.ord, u.r, u.n FROM c, unnest(c.lock_rooms) WITH ORDINALITY u(r, n)
+		)
+		SELECT (SELECT array_agg(c.id ORDER BY c.ord) FROM c),
+		       (SELECT array_agg(cardinality(c.lock_rooms) ORDER BY c.ord) FROM c),
+		       (SELECT array_agg(u.r ORDER BY u.ord, u.n) FROM u),
+		       (SELECT array_agg(u.ord ORDER BY u.ord, u.n) FROM u),
+		       (SELECT jsonb_object_agg(x.r, x.n)
+			FROM (SELECT c.lock_rooms[1] AS r, count(*) AS n FROM c
+			      WHERE cardinality(c.lock_rooms) = 1 GROUP BY 1) x)
+		INTO ids, nr, flat, fi, cnt;
+		IF ids IS NULL THEN
+			RETURN;
+		ELSIF current_setting('wr.claim_rooms', true) = 'off' THEN
+			-- wr_claim_runs takes the oldest k of them it can lock, whatever their rooms
+			o_ids := ids;
+			o_rooms := NULL;
+			RETURN;
+		END IF;
+		-- Walk the heads in order, taking their rooms, while the heads
+		-- the rooms held cover are fewer than k by a count that never
+		-- overshoots: per room held the heads whose only room it is (a
+		-- move needs two; it comes along when both are held).  One pass:
+		-- no recount, whatever is refused.
+		est := 0; -- heads without rooms come along, but every claim sees them: not counted
+		-- The rooms other claims hold now (one look at the lock table):
+		-- a head needing one of them is passed over before any of its
+		-- rooms is taken, so a move whose second room is held does not
+		-- leave its first one held for nothing until the batch ends.
+		held := ARRAY(SELECT (l.objid::bigint - CASE WHEN l.objid::bigint >= 2147483648 THEN 4294967296 ELSE 0 END)::integer
+			      FROM pg_locks l
+			      WHERE l.locktype = 'advisory' AND l.classid = 1464991745 AND l.objsubid = 2
+			        AND l.granted AND l.pid <> pg_backend_pid());
+		refused := ARRAY(SELECT DISTINCT x.r FROM unnest(flat) x(r) WHERE hashint8(x.r) = ANY (held) AND x.r <> ALL (mine));
+		-- A fair share: the window's rooms divided among this claim and
+		-- the others holding or waiting for rooms, so that with several
+		-- workers each takes part of the rooms, not the first two all.
+		budget := (SELECT ceil(count(DISTINCT x.r)::numeric / (1 + (
+				SELECT count(DISTINCT l.pid) FROM pg_locks l
+				WHERE l.locktype = 'advisory' AND l.classid = 1464991745 AND l.objsubid = 2
+				  AND l.pid <> pg_backend_pid())))::integer
+			   FROM unnest(flat) x(r));
+		FOREACH room IN ARRAY mine LOOP
+			est := est + coalesce((cnt ->> room::text)::integer, 0);
+		END LOOP;
+		i := 0;
+		p := 1;
+		WHILE est < k AND i < cardinality(ids) AND cardinality(mine) < budget LOOP
+			i := i + 1;
+			skip := false;
+			FOR j IN p .. p + nr[i] - 1 LOOP
+				skip := skip OR flat[j] = ANY (refused);
+			END LOOP;
+			IF skip THEN
+				p := p + nr[i];
+				CONTINUE;
+			END IF;
+			FOR j IN p .. p + nr[i] - 1 LOOP
+				room := flat[j];
+				CONTINUE WHEN room = ANY (mine);
+				IF room = ANY (refused)
+				   OR NOT pg_try_advisory_xact_lock(1464991745, hashint8(room)) THEN
+					refused := refused || room;
+					EXIT;
+				END IF;
+				mine := mine || room;
+				est := est + coalesce((cnt ->> room::text)::integer, 0);
+			END LOOP;
+			p := p + nr[i];
+		END LOOP;
+		IF cardinality(mine) > 0 OR waited OR 0 = ANY (nr) THEN
+			o_ids := ARRAY(SELECT ids[s.j] FROM generate_subscripts(ids, 1) s(j)
+				       WHERE s.j NOT IN (SELECT x.f FROM unnest(flat, fi) x(r, f) WHERE x.r <> ALL (mine))
+				       ORDER BY s.j LIMIT k);
+			o_rooms := mine;
+			RETURN;
+		END IF;
+		-- Every windowed head needs a room other claims hold: wait for
+		-- the oldest one's first such room, then walk again.
+		room := coalesce((SELECT min(x.r) FROM unnest(flat, fi) x(r, f) WHERE x.f = 1 AND x.r = ANY (refused)),
+				 (SELECT min(x.r) FROM unnest(flat, fi) x(r, f) WHERE x.f = 1));
+		BEGIN
+			PERFORM pg_advisory_xact_lock(1464991745, hashint8(room));
+		EXCEPTION WHEN lock_not_available THEN
+			RETURN;
+		END;
+		mine := ARRAY[room];
+		waited := true;
+	END LOOP;
+END
+$$;
+
+-- wr_claim_rooms_try(rooms bigint[]) -> boolean
+-- Takes the rooms' claim locks (wr_claim_pick's advisory keys) that no other
+-- claim holds, never waiting; true when this transaction holds them all.
+-- For an actor's run that leaves the rooms its head's claim took.
+CREATE OR REPLACE FUNCTION wr_claim_rooms_try(p_rooms bigint[]) RETURNS boolean
+LANGUAGE plpgsql AS $$
+DECLARE
+	room bigint;
+BEGIN
+	FOREACH room IN ARRAY p_rooms LOOP
+		IF NOT pg_try_advisory_xact_lock(1464991745, hashint8(room)) THEN
+			RETURN false;
+		END IF;
+	END LOOP;
+	RETURN true;
+END
+$$;
+
 -- wr_claim_runs(k integer, m integer, cap integer) -> setof action_queue
 -- Issue 16: an actor's run.  Claims up to k heads (the rules: wr_claim, below),
 -- and behind each head up to m - 1 of the same actor's next queued actions,
@@ -16,10 +200,15 @@
 DROP FUNCTION IF EXISTS wr_claim_runs(integer, integer, integer);
 CREATE FUNCTION wr_claim_runs(k integer, m integer, cap integer) RETURNS SETOF action_queue
 LANGUAGE sql AS $$
-	WITH h AS MATERIALIZED (
+	WITH pk AS MATERIALIZED (
+		-- The heads in rooms no other claim holds, and those rooms
+		-- (wr_claim_pick, above): picked once.
+		SELECT * FROM wr_claim_pick(least(k, cap))
+	), h AS MATERIALIZED (
+		-- Each by its primary key.
 		SELECT q AS r, q.id, q.actor_key, q.priority, q.run_at
 		FROM action_queue q
-		WHERE q.is_head AND q.run_at <= now()
+		WHERE q.id = ANY ((SELECT pk.o_ids FROM pk)::bigint[]) AND q.is_head AND q.run_at <= now()
 		  AND NOT EXISTS (SELECT 1 FROM action_queue f WHERE f.actor_key = q.actor_key || ':follow')
 		ORDER BY q.priority, q.run_at, q.id
 		LIMIT least(k, cap)
@@ -34,9 +223,14 @@ LANGUAGE sql AS $$
 			WHERE o.actor_key = hr.actor_key AND o.id > hr.id
 			ORDER BY o.id LIMIT greatest(m - 1, 0)) o
 	), l AS MATERIALIZED (
-		-- Those due and free, locked (the due test sees the locked version).
+		-- Those due and free, locked (the due test sees the locked version),
+		-- in rooms the claim holds or can take now (wr_claim_rooms_try): a
+		-- run into a room another claim holds stops there, since the lock
+		-- phase would only defer it.
 		SELECT o AS r, o.id FROM action_queue o
 		WHERE o.id IN (SELECT c.id FROM c) AND o.run_at <= now()
+		  AND ((SELECT pk.o_rooms FROM pk) IS NULL OR o.lock_rooms <@ (SELECT pk.o_rooms FROM pk)
+		       OR wr_claim_rooms_try(o.lock_rooms))
 		FOR UPDATE SKIP LOCKED
 	), cut AS (
 		-- Each run's first action not due or not ours: the run ends before it.

@@ -117,12 +117,42 @@ main(void)
 		tap_is_int(worker_run_batch(&w), 5, "the next batch prepares them again and applies 5");
 		tap_is_int(count(&w, sql_prepared), 6, "all of them");
 	}
+	/* Issue 16: due actions whose rooms other claims hold (every room's
+	 * advisory lock, wr_claim_pick, held by a second session): the claim
+	 * waits for a room until lock_timeout and comes back empty, and the
+	 * batch size stays, since that is no idle spell. */
+	{
+		char k[16] = "5";
+		const char *p[1] = {k};
+		PGconn *other = PQconnectdb(getenv("WR_DATABASE_URL"));
+		PGresult *res;
+
+		if (PQstatus(other) != CONNECTION_OK) {
+			printf("Bail out! second connection: %s\n", PQerrorMessage(other));
+			return 1;
+		}
+		PQclear(PQexec(other, "BEGIN"));
+		res = PQexec(other, "SELECT count(pg_advisory_xact_lock(1464991745, hashint8(id))) FROM rooms");
+		tap_ok(PQresultStatus(res) == PGRES_TUPLES_OK, "a second session holds every room");
+		PQclear(res);
+		if (wr_db_exec(&w.db, sql_enqueue, 1, p, PGRES_TUPLES_OK, NULL, &err) < 0) {
+			printf("Bail out! could not enqueue: %s\n", err.msg);
+			return 1;
+		}
+		w.next_batch = 64;
+		tap_is_int(worker_run_batch(&w), 0, "rooms held elsewhere: nothing claimed");
+		tap_is_int(w.next_batch, 64, "rooms held elsewhere: the batch size stays");
+		PQclear(PQexec(other, "ROLLBACK"));
+		PQfinish(other);
+		tap_is_int(worker_run_batch(&w), 5, "rooms released: the 5 applied");
+	}
 	/* Idle: an empty claim costs the claim and its rollback, nothing more. */
 	{
 		uint64_t rt0 = w.db.round_trips;
 
 		tap_is_int(worker_run_batch(&w), 0, "idle: nothing claimed");
 		tap_is_int(w.db.round_trips - rt0, 2, "idle: 2 round trips (claim; rollback + next due time)");
+		tap_is_int(w.next_batch, WORKER_IDLE_CLAIM, "idle: the batch size restarts at a burst's worth");
 	}
 	/* After the idle spell, a burst (WORKER_IDLE_CLAIM at most) commits in one
 	 * batch: the claim does not restart at 1 (issue 16, latency). */

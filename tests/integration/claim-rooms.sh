@@ -1,0 +1,127 @@
+#!/bin/sh
+# Issue 16, batches that do not collide (wr_claim_pick,
+# schema/functions/wr_claim.sql): concurrent claims take disjoint rooms.
+# Actions are enqueued with made-up actors ("t:...") and lock sets over two
+# rooms; sessions claim with wr_claim and hold their transaction open the
+# way a worker holds its batch.  No worker runs.
+. "$WR_HOME/tests/lib/harness.sh"
+
+pg_start_world
+quiet_world
+r1=$(sql "SELECT min(id) FROM rooms")
+r2=$(sql "SELECT min(id) FROM rooms WHERE id > $r1")
+enq() { # actor rooms(comma-separated) [priority] -> action id
+	sql "SELECT wr_enqueue(jsonb_build_array(jsonb_build_object('actor_key', 't:$1', 'verb', 'say',
+	       'args', jsonb_build_object('text', '$1'), 'instance_id', 1, 'priority', ${3:-100},
+	       'lock_rooms', jsonb_build_array($2))))" | tr -d '[] '
+}
+hold() { # k seconds outfile [setup]: claims k in a session that stays open, then rolls back
+	psql "$WR_DATABASE_URL" -XAtq >"$3" 2>&1 <<SQL &
+${4:-}
+BEGIN;
+SELECT string_agg(actor_key, ',' ORDER BY actor_key) FROM wr_claim($1);
+SELECT pg_sleep($2);
+ROLLBACK;
+SQL
+}
+claim_now() { # k [setup] -> the claimed actors, in a transaction rolled back at once
+	psql "$WR_DATABASE_URL" -XAtq -c "${2:-SELECT 1}" -c "BEGIN" \
+		-c "SELECT coalesce(string_agg(actor_key, ',' ORDER BY actor_key), '-') FROM wr_claim($1)" \
+		-c "ROLLBACK" 2>&1 | tail -n 1
+}
+
+# Interleaved: the oldest k heads of the world are in both rooms.
+for i in 1 2 3; do enq "a$i" "$r1" >/dev/null; enq "b$i" "$r2" >/dev/null; done
+is "$(claim_now 3)" "t:a1,t:a2,t:a3" "alone, a claim of 3 takes the oldest head's room, all of it"
+is "$(claim_now 3 "SET wr.claim_rooms = off")" "t:a1,t:a2,t:b1" "with wr.claim_rooms = off: the oldest 3 heads, rooms or not"
+hold 3 2 "$T_DIR/w1.out"; w1=$!
+wait_sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1464991745" 1 >/dev/null
+is "$(claim_now 3)" "t:b1,t:b2,t:b3" "while it holds the first room, a second claim takes the other room's heads"
+wait "$w1"
+is "$(sed -n 1p "$T_DIR/w1.out")" "t:a1,t:a2,t:a3" "the first claim had the first room's"
+
+# A move over both rooms is not claimed while another claim holds one of them.
+enq m1 "$r2, $r1" >/dev/null
+hold 3 2 "$T_DIR/w1.out"; w1=$!
+wait_sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1464991745" 1 >/dev/null
+is "$(claim_now 4 "SET lock_timeout = '200ms'")" "t:b1,t:b2,t:b3" \
+	"a second claim leaves out a move into the room the first claim holds"
+wait "$w1"
+is "$(sed -n 1p "$T_DIR/w1.out")" "t:a1,t:a2,t:a3" "(the first claim had the first room's heads)"
+is "$(claim_now 7)" "t:a1,t:a2,t:a3,t:b1,t:b2,t:b3,t:m1" "alone, a claim takes the move with both rooms"
+
+# A move whose second room another claim holds is passed over without
+# taking its first: a claim that gets nothing holds no room.
+sql "DELETE FROM action_queue" >/dev/null
+enq m2 "$r1, $r2" >/dev/null
+psql "$WR_DATABASE_URL" -XAtq -c "BEGIN" -c "SELECT pg_advisory_xact_lock(1464991745, hashint8($r2::bigint))" \
+	-c "SELECT pg_sleep(2)" -c "ROLLBACK" >/dev/null 2>&1 &
+w1=$!
+wait_sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1464991745" 1 >/dev/null
+out=$(psql "$WR_DATABASE_URL" -XAtq -c "SET lock_timeout = '200ms'" -c "BEGIN" \
+	-c "SELECT count(*) FROM wr_claim(3)" \
+	-c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1464991745 AND pid = pg_backend_pid()" \
+	-c "ROLLBACK" 2>&1 | tr '\n' ' ')
+is "$out" "0 0 " "a move into a held room: nothing claimed, no room held"
+wait "$w1"
+is "$(claim_now 3)" "t:m2" "and the move is claimed once both rooms are free"
+
+# A head without rooms is claimed whoever holds the rooms.
+sql "DELETE FROM action_queue" >/dev/null
+for i in 1 2 3; do enq "h$i" "$r1" >/dev/null; done
+enq z1 "" >/dev/null
+hold 3 2 "$T_DIR/w1.out"; w1=$!
+wait_sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1464991745" 1 >/dev/null
+is "$(claim_now 3)" "t:z1" "a head without rooms is claimed while its room-mates' room is held"
+wait "$w1"
+
+# A character's head without rooms (marked for re-planning) counts as in
+# the character's room: another claim holding that room keeps it.
+sql "DELETE FROM action_queue" >/dev/null
+alice=$(sql "SELECT id FROM characters WHERE name = 'Alice'")
+aroom=$(sql "SELECT room_id FROM characters WHERE id = $alice")
+sql "SELECT wr_enqueue(jsonb_build_array(jsonb_build_object('actor_key', 'char:$alice', 'verb', 'say',
+       'args', jsonb_build_object('text', 'x'), 'instance_id', 1, 'plan', jsonb_build_object('replan', true))))" >/dev/null
+psql "$WR_DATABASE_URL" -XAtq -c "BEGIN" -c "SELECT pg_advisory_xact_lock(1464991745, hashint8($aroom::bigint))" \
+	-c "SELECT pg_sleep(2)" -c "ROLLBACK" >/dev/null 2>&1 &
+w1=$!
+wait_sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1464991745" 1 >/dev/null
+is "$(claim_now 3 "SET lock_timeout = '200ms'")" "-" "a character's head without rooms waits while its room is held"
+wait "$w1"
+is "$(claim_now 3)" "char:$alice" "and is claimed once the room is free"
+
+# An actor's run (wr_claim_runs) takes the rooms it moves into when free,
+# and stops at its first action needing a room another claim holds: the
+# lock phase would only defer it.
+sql "DELETE FROM action_queue" >/dev/null
+enq r "$r1" >/dev/null; enq r "$r1" >/dev/null; enq r "$r1, $r2" >/dev/null; enq r "$r1" >/dev/null
+is "$(sql "BEGIN; SELECT count(*) FROM wr_claim_runs(1, 4, 10); ROLLBACK")" 4 \
+	"a run of 4 whose third action moves into a free room: all 4 claimed"
+psql "$WR_DATABASE_URL" -XAtq -c "BEGIN" -c "SELECT pg_advisory_xact_lock(1464991745, hashint8($r2::bigint))" \
+	-c "SELECT pg_sleep(2)" -c "ROLLBACK" >/dev/null 2>&1 &
+w1=$!
+wait_sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1464991745" 1 >/dev/null
+is "$(sql "BEGIN; SELECT count(*) FROM wr_claim_runs(1, 4, 10); ROLLBACK")" 2 \
+	"the same run while another claim holds that room: 2 claimed"
+wait "$w1"
+
+# The hot room: every head in one room.  A second claim waits for the room
+# (not an empty claim, not a spin) and gets it when the first ends.
+sql "DELETE FROM action_queue" >/dev/null
+for i in 1 2 3 4 5 6; do enq "h$i" "$r1" >/dev/null; done
+hold 3 1.5 "$T_DIR/w1.out"; w1=$!
+wait_sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1464991745" 1 >/dev/null
+t0=$(date +%s%N)
+got=$(claim_now 3)
+t1=$(date +%s%N)
+wait "$w1"
+ms=$(((t1 - t0) / 1000000))
+is "$got" "t:h1,t:h2,t:h3" "the hot room: a second claim gets the room's oldest heads once the first claim ends"
+[ "$ms" -ge 700 ] && [ "$ms" -lt 5000 ]; ok $? "it waited for the room (${ms} ms), no longer"
+hold 3 1.5 "$T_DIR/w1.out"; w1=$!
+wait_sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1464991745" 1 >/dev/null
+out=$(claim_now 3 "SET lock_timeout = '200ms'")
+wait "$w1"
+is "$out" "-" "waiting longer than lock_timeout: an empty claim, not an error"
+is "$(sql "SELECT count(*) FROM action_queue")" 6 "nothing claimed or lost along the way"
+finish
