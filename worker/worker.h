@@ -246,7 +246,11 @@ int
 worker_decode_state_rows(const char *json, const PGresult *rows, const struct worker_world *world,
 			 struct game_state *st, struct json_object **ret_doc, int64_t *ret_world,
 			 struct wr_error *reterr);
-/* The characters of the rows into st (after its rooms); a group's members
+/* A locked member's group (wr_lock_load's "group" member of c) into ch
+ * (codec.c; also for the rows' group cell, char_rows.c). */
+void
+worker_decode_group(struct json_object *c, struct game_char *ch);
+/* char_rows.c: the characters of the rows into st (after its rooms); a group's members
  * are kept in doc. */
 int
 worker_decode_char_rows(const PGresult *res, struct game_state *st, struct json_object *doc, struct wr_error *reterr);
