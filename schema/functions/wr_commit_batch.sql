@@ -294,7 +294,9 @@ BEGIN
 			coalesce(f.lm::bigint[], '{}'), coalesce(f.lt::bigint[], '{}'),
 			coalesce(f.priority, 100), coalesce(to_timestamp(f.run_at_ms / 1000.0), now()),
 			coalesce(f.seed, (random() * 9007199254740991)::bigint), f.command, f.input,
-			f.nth = 1 AND NOT EXISTS (SELECT 1 FROM action_queue q WHERE q.actor_key = f.actor)
+			-- An index probe per actor's first follow-up, never a hashed scan of
+			-- the queue (a NOT EXISTS over ~100 estimated rows became one).
+			f.nth = 1 AND (SELECT q.id FROM action_queue q WHERE q.actor_key = f.actor LIMIT 1) IS NULL
 		FROM (SELECT x.*, row_number() OVER (PARTITION BY x.actor ORDER BY x.k) AS nth
 		      FROM unnest(f_actor, f_account, f_verb, f_args, f_plan, f_instance, f_lock_instances, f_lock_rooms,
 		                  f_lock_characters, f_lock_mobs, f_lock_items, f_priority, f_run_at_ms, f_seed, f_command,

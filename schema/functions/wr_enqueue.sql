@@ -51,7 +51,8 @@ BEGIN
 		c.lock_instances, c.lock_rooms, c.lock_characters, c.lock_mobs, c.lock_items, c.priority,
 		coalesce(c.run_at, now()), coalesce(c.seed, (random() * 9007199254740991)::bigint),
 		c.command_id, c.input,
-		NOT EXISTS (SELECT 1 FROM action_queue q WHERE q.actor_key = c.actor_key)
+		-- A probe of the actor's index, never a hashed scan of the queue (wr_action_columns).
+		(SELECT q.id FROM action_queue q WHERE q.actor_key = c.actor_key LIMIT 1) IS NULL
 	FROM wr_action_columns(jsonb_build_array(a)) c
 	RETURNING action_queue.id INTO v_id;
 	RETURN v_id;

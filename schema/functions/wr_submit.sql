@@ -152,7 +152,9 @@ BEGIN
 			coalesce(s.run_at, now()), coalesce(s.seed, (random() * 9007199254740991)::bigint),
 			s.command_id, s.input,
 			row_number() OVER (PARTITION BY s.actor_key ORDER BY s.k) = 1
-			AND NOT EXISTS (SELECT 1 FROM action_queue q WHERE q.actor_key = s.actor_key)
+			-- An index probe per actor's first action, never a hashed scan of
+			-- the queue (a NOT EXISTS over ~100 estimated rows became one).
+			AND (SELECT q.id FROM action_queue q WHERE q.actor_key = s.actor_key LIMIT 1) IS NULL
 		FROM s ORDER BY s.k
 		RETURNING action_queue.id, action_queue.is_head
 	)
