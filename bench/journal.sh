@@ -81,7 +81,7 @@ drain() {
 }
 
 # Server time per call of the commit (which includes the journal write).
-FNS="'wr_commit_batch', 'wr_journal_append'"
+FNS="'wr_commit_batch', 'wr_dequeue_done'"
 fn_reset() { sql "SELECT count(pg_stat_reset_single_function_counters(oid)) FROM pg_proc WHERE proname IN ($FNS)" >/dev/null; }
 fn_stats() {
 	sleep 0.6 # the stats collector

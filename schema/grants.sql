@@ -29,7 +29,7 @@ GRANT INSERT, UPDATE, DELETE ON action_queue, dead_actions, event_log, event_str
 	characters, character_runtime, mobs, mob_runtime, items, item_runtime, room_runtime,
 	character_presence, mailboxes, command_ids TO wr_worker;
 -- The action journal (migrations/0014_journal.sql), written in the batch's
--- commit (wr_journal_append).  Partition upkeep (wrctl archive: ATTACH,
+-- commit (wr_journal_batch, wr_dequeue_done).  Partition upkeep (wrctl archive: ATTACH,
 -- DETACH, DROP) needs the owner, like wrctl migrate.
 GRANT INSERT ON journal_batches, action_journal TO wr_worker;
 GRANT UPDATE ON instances, rooms, exits TO wr_worker;

@@ -942,6 +942,22 @@ followup_queue(const struct game_followup *f, char *buf, size_t n, bool *ret_own
 	}
 }
 
+/* A lock set as an array element: "{1,2}", NULL when empty (the commit's {});
+ * n = 1 with an id <= 0 is empty too (a single lock not set). */
+static void
+col_ids(struct wr_strbuf *c, const int64_t *ids, size_t n)
+{
+	col_sep(c);
+	if (!n || (n == 1 && ids[0] <= 0)) {
+		wr_strbuf_puts(c, "NULL");
+		return;
+	}
+	wr_strbuf_puts(c, "\"{");
+	for (size_t i = 0; i < n; i++)
+		wr_strbuf_printf(c, "%s%" PRId64, i ? "," : "", ids[i]);
+	wr_strbuf_puts(c, "}\"");
+}
+
 /* ,"key":[ids]: n ids, or the one id *ids when positive (n = 1, single locks). */
 static void
 json_id_list(struct wr_strbuf *sb, const char *key, const int64_t *ids, size_t n)
@@ -950,30 +966,16 @@ json_id_list(struct wr_strbuf *sb, const char *key, const int64_t *ids, size_t n
 	wr_strbuf_json_ids(sb, ids, n == 1 && ids[0] <= 0 ? 0 : n);
 }
 
-void
-worker_encode_followup(struct wr_strbuf *sb, const struct game_followup *f, const struct worker_action *a,
-		       int64_t now_ms)
+/* A character's follow-up (a move's trigger and look, combat rounds, ...): its args and plan objects. */
+static void
+char_followup(struct wr_strbuf *args, struct wr_strbuf *sb, const struct game_action *g)
 {
-	const struct game_action *g = &f->action;
-	char actor[64];
-	bool own;
-	int priority = followup_queue(f, actor, sizeof(actor), &own);
-
-	if (f->action.actor_mob) {
-		worker_encode_mob_followup(sb, f, a, actor, priority, now_ms);
-		return;
-	}
-	if (g->verb == GAME_VERB_ZONE_TICK || g->verb == GAME_VERB_ZONE_RESET || g->verb == GAME_VERB_RESTOCK ||
-	    g->verb == GAME_VERB_POISON) {
-		worker_encode_zone_followup(sb, f, a, actor, priority, now_ms);
-		return;
-	}
-	wr_strbuf_printf(sb, "{\"actor_key\":\"%s\",\"verb\":\"%s\",\"args\":{", actor, game_verb_to_string(g->verb));
+	wr_strbuf_puts(args, "{");
 	/* A follower's move (issue 17): the way it goes, as a typed move would carry it. */
 	if (g->verb == GAME_VERB_MOVE && g->has_dir)
-		wr_strbuf_printf(sb, "\"dir\":\"%s\"", game_dir_to_string(g->dir));
-	wr_strbuf_puts(sb, "}");
-	wr_strbuf_printf(sb, ",\"plan\":{\"room\":%" PRId64, g->room_id);
+		wr_strbuf_printf(args, "\"dir\":\"%s\"", game_dir_to_string(g->dir));
+	wr_strbuf_puts(args, "}");
+	wr_strbuf_printf(sb, "{\"room\":%" PRId64, g->room_id);
 	if (g->verb == GAME_VERB_MOVE && g->to_room_id)
 		wr_strbuf_printf(sb, ",\"to\":%" PRId64, g->to_room_id);
 	if (g->verb == GAME_VERB_MOVE && g->target_char)
@@ -1004,23 +1006,47 @@ worker_encode_followup(struct wr_strbuf *sb, const struct game_followup *f, cons
 	if (g->verb == GAME_VERB_SCRIPT)
 		worker_encode_script_plan(sb, g); /* issue 13 */
 	wr_strbuf_puts(sb, "}");
-	if (a->instance_id)
-		wr_strbuf_printf(sb, ",\"instance_id\":%" PRId64, a->instance_id);
-	/* What a move shows answers the move's command. */
-	if (own && a->account_id)
-		wr_strbuf_printf(sb, ",\"account_id\":%" PRId64, a->account_id);
-	if (own && a->command_id[0]) {
-		wr_strbuf_puts(sb, ",\"command_id\":");
-		wr_strbuf_json_str(sb, a->command_id);
-	}
-	json_id_list(sb, "lock_rooms", f->lock_rooms, f->nlock_rooms);
-	json_id_list(sb, "lock_characters", &f->lock_char, 1);
-	json_id_list(sb, "lock_mobs", &f->lock_mob, 1);
-	json_id_list(sb, "lock_items", &f->lock_item, 1);
+}
+
+void
+worker_encode_followup(struct batch *b, const struct game_followup *f, const struct worker_action *a, int64_t now_ms)
+{
+	const struct game_action *g = &f->action;
+	struct wr_strbuf *c = b->col, *args = &b->scratch, *plan = &b->scratch2;
+	char actor[64];
+	bool own;
+	int priority = followup_queue(f, actor, sizeof(actor), &own);
+	bool mob = g->actor_mob, zone = g->verb == GAME_VERB_ZONE_TICK || g->verb == GAME_VERB_ZONE_RESET ||
+					g->verb == GAME_VERB_RESTOCK || g->verb == GAME_VERB_POISON;
+
+	wr_strbuf_reset(args);
+	wr_strbuf_reset(plan);
+	if (mob)
+		worker_encode_mob_followup(args, plan, f);
+	else if (zone)
+		worker_encode_zone_followup(args, plan, f);
+	else
+		char_followup(args, plan, g);
+	/* What a move shows answers the move's command (a character's own queue only). */
+	own = own && !mob && !zone;
+	col_text(&c[COMMIT_F_ACTOR], actor);
+	col_id_or_null(&c[COMMIT_F_ACCOUNT], own ? a->account_id : 0);
+	col_text(&c[COMMIT_F_VERB], game_verb_to_string(g->verb));
+	col_text_n(&c[COMMIT_F_ARGS], args->buf, args->len);
+	col_text_n(&c[COMMIT_F_PLAN], plan->buf, plan->len);
+	col_id_or_null(&c[COMMIT_F_INSTANCE], a->instance_id);
+	col_ids(&c[COMMIT_F_LOCK_INSTANCES], NULL, 0);
+	col_ids(&c[COMMIT_F_LOCK_ROOMS], f->lock_rooms, f->nlock_rooms);
+	col_ids(&c[COMMIT_F_LOCK_CHARS], &f->lock_char, 1);
+	col_ids(&c[COMMIT_F_LOCK_MOBS], &f->lock_mob, 1);
+	col_ids(&c[COMMIT_F_LOCK_ITEMS], &f->lock_item, 1);
+	col_i64(&c[COMMIT_F_PRIORITY], priority);
 	/* Due at once: the database's now(), never a worker clock a little ahead of it. */
-	if (f->delay_ms > 0)
-		wr_strbuf_printf(sb, ",\"run_at_ms\":%" PRId64, now_ms + f->delay_ms);
-	wr_strbuf_printf(sb, ",\"priority\":%d,\"seed\":%" PRId64 "}", priority, (int64_t) f->seed);
+	col_id_or_null(&c[COMMIT_F_RUN_AT_MS], f->delay_ms > 0 ? now_ms + f->delay_ms : 0);
+	col_i64(&c[COMMIT_F_SEED], (int64_t) f->seed);
+	col_text(&c[COMMIT_F_COMMAND], own && a->command_id[0] ? a->command_id : NULL);
+	col_text(&c[COMMIT_F_INPUT], NULL);
+	b->nfollowups++;
 }
 
 /* ---- the batch's parts ---------------------------------------------------------- */
@@ -1420,7 +1446,7 @@ worker_encode_batch(struct batch *b, const struct game_state *st, const char *pa
 
 	params[COMMIT_DONE] = id_array(&c[COMMIT_DONE], &b->done);
 	/* The journal: the state text exactly as wr_lock_load returned it, the
-	 * one clock of the batch, the rules version (wr_journal_append). */
+	 * one clock of the batch, the rules version (wr_journal_batch). */
 	params[COMMIT_STATE] = b->state.len ? wr_strbuf_str(&b->state) : NULL;
 	wr_strbuf_printf(&c[COMMIT_NOW_MS], "%" PRId64, b->now_ms);
 	params[COMMIT_NOW_MS] = wr_strbuf_str(&c[COMMIT_NOW_MS]);
@@ -1437,10 +1463,8 @@ worker_encode_batch(struct batch *b, const struct game_state *st, const char *pa
 		col_text(&c[COMMIT_K_STREAM], b->counters.names[i]);
 		col_i64(&c[COMMIT_K_SEQ], b->counters.seqs[i]);
 	}
-	for (int i = COMMIT_C_ID; i <= COMMIT_D_ACTOR; i++)
+	for (int i = COMMIT_C_ID; i <= COMMIT_F_INPUT; i++)
 		params[i] = col_close(&c[i]);
-	wr_strbuf_printf(&c[COMMIT_FOLLOWUPS], "[%s]", b->followups.len ? wr_strbuf_str(&b->followups) : "");
-	params[COMMIT_FOLLOWUPS] = wr_strbuf_str(&c[COMMIT_FOLLOWUPS]);
 	rest_member(rest, "replan", &b->replan);
 	rest_member(rest, "dead", &b->dead);
 	for (size_t i = 0; i < st->nrooms && !marks; i++)

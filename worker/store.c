@@ -84,7 +84,10 @@ static const char *const sql_world = "SELECT o_version, o_doc FROM wr_world_stat
 	" $25::text[], $26::text[], $27::bigint[], $28::text[], $29::text[], $30::bigint[], $31::timestamptz[],"    \
 	" $32::smallint[],"                                                                                         \
 	" $33::integer[], $34::text[], $35::bigint[], $36::text[], $37::bigint[], $38::bigint[], $39::bigint[],"    \
-	" $40::text[], $41::jsonb, $42::jsonb)"
+	" $40::text[],"                                                                                             \
+	" $41::text[], $42::bigint[], $43::text[], $44::text[], $45::text[], $46::bigint[], $47::text[],"           \
+	" $48::text[], $49::text[], $50::text[], $51::text[], $52::smallint[], $53::bigint[], $54::bigint[],"       \
+	" $55::text[], $56::text[], $57::jsonb)"
 
 /* -> ms until the next queued action is due (<= 0: due now), NULL if none */
 #define SQL_NEXT_DUE "SELECT (extract(epoch FROM min(run_at) - clock_timestamp()) * 1000)::bigint FROM action_queue"

@@ -26,7 +26,7 @@ enum store_lock {
 /*
  * wr_commit_batch's parameters (schema/functions/wr_commit_batch.sql), in
  * order: typed arrays (PostgreSQL array texts) one element per row, the
- * journal's state as text, and two jsonb texts (follow-ups, the rare rest).
+ * journal's state as text, and one jsonb text (the rare rest).
  */
 enum commit_param {
 	COMMIT_DONE,
@@ -69,7 +69,22 @@ enum commit_param {
 	COMMIT_A_CHAR, /* actors that acted */
 	COMMIT_A_INSTANCE,
 	COMMIT_D_ACTOR, /* the actor of each done action */
-	COMMIT_FOLLOWUPS,
+	COMMIT_F_ACTOR, /* follow-ups */
+	COMMIT_F_ACCOUNT,
+	COMMIT_F_VERB,
+	COMMIT_F_ARGS,
+	COMMIT_F_PLAN,
+	COMMIT_F_INSTANCE,
+	COMMIT_F_LOCK_INSTANCES,
+	COMMIT_F_LOCK_ROOMS,
+	COMMIT_F_LOCK_CHARS,
+	COMMIT_F_LOCK_MOBS,
+	COMMIT_F_LOCK_ITEMS,
+	COMMIT_F_PRIORITY,
+	COMMIT_F_RUN_AT_MS,
+	COMMIT_F_SEED,
+	COMMIT_F_COMMAND,
+	COMMIT_F_INPUT,
 	COMMIT_REST,
 	_COMMIT_NPARAMS,
 };

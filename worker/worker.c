@@ -88,7 +88,7 @@ remember_notify(struct worker *w, const struct batch *b)
 	}
 	if (b->nevents > 0)
 		w->notify_events = true;
-	if (b->replan.len || b->followups.len)
+	if (b->replan.len || b->nfollowups)
 		w->notify_actions = true;
 }
 
@@ -734,11 +734,8 @@ apply_one(struct worker *w, struct batch *b, struct worker_action *a, int64_t no
 	mark_done(b, a);
 	mark_active(b, a);
 	/* A rejected action asks for nothing (game_apply() clears them). */
-	for (size_t i = 0; i < out->nfollowups; i++) {
-		if (b->followups.len)
-			wr_strbuf_puts(&b->followups, ",");
-		worker_encode_followup(&b->followups, &out->followups[i], a, now_ms);
-	}
+	for (size_t i = 0; i < out->nfollowups; i++)
+		worker_encode_followup(b, &out->followups[i], a, now_ms);
 	hold_followed(w->held, out);
 	if (out->result == GAME_REJECTED) {
 		worker_list_id(&b->rejected, a->id);
@@ -811,10 +808,11 @@ batch_reset(struct batch *b)
 	wr_strbuf_done(&b->done);
 	wr_strbuf_done(&b->replan);
 	wr_strbuf_done(&b->dead);
-	wr_strbuf_done(&b->followups);
+	b->nfollowups = 0;
 	for (int i = 0; i < _COMMIT_NPARAMS; i++)
 		wr_strbuf_done(&b->col[i]);
 	wr_strbuf_done(&b->scratch);
+	wr_strbuf_done(&b->scratch2);
 	wr_strbuf_done(&b->state);
 	wr_strbuf_done(&b->rejected);
 	wr_strbuf_done(&b->stale_rejected);

@@ -170,7 +170,7 @@ struct counters {
 /* The batch being built for wr_commit_batch. */
 struct batch {
 	struct wr_strbuf done, replan, dead;
-	struct wr_strbuf followups; /* actions the rules asked for */
+	size_t nfollowups; /* actions the rules asked for: in col[COMMIT_F_*] */
 	/* wr_commit_batch's typed arrays, appended element by element ("{1,2"
 	 * until worker_encode_batch closes them), by enum commit_param; the
 	 * events' and the actors' columns fill as actions apply. */
@@ -179,10 +179,11 @@ struct batch {
 	 * events, the way verify compares them with event_log. */
 	bool json_events;
 	struct wr_strbuf events;
-	struct wr_strbuf scratch; /* one payload being encoded */
+	struct wr_strbuf scratch;  /* one payload (or a follow-up's args) being encoded */
+	struct wr_strbuf scratch2; /* a follow-up's plan being encoded */
 	struct counters counters;
 	size_t nevents;
-	/* The journal (wr_journal_append): the state text the rules ran on, the
+	/* The journal (wr_journal_batch): the state text the rules ran on, the
 	 * one clock they saw, and which done actions were rejected. */
 	struct wr_strbuf state, rejected, stale_rejected;
 	int64_t now_ms;
@@ -262,10 +263,9 @@ worker_encode_char_rows(struct wr_strbuf *sb, const PGresult *res);
  * and the rerun read it as before. */
 void
 worker_encode_state_text(struct wr_strbuf *sb, const PGresult *res);
-/* Appends the rules' follow-up as one wr_commit_batch "followups" element. */
+/* Appends the rules' follow-up to b's wr_commit_batch f_* columns (one element each). */
 void
-worker_encode_followup(struct wr_strbuf *sb, const struct game_followup *f, const struct worker_action *a,
-		       int64_t now_ms);
+worker_encode_followup(struct batch *b, const struct game_followup *f, const struct worker_action *a, int64_t now_ms);
 /* Finds the view of a character in the loaded document (for re-planning). */
 int
 worker_decode_view(struct json_object *doc, int64_t character_id, struct planner_view *ret);
@@ -328,16 +328,15 @@ worker_decode_item(struct json_object *it, struct game_item *ret);
 /* The zone wr_lock_load read for a tick ("zone"); z->loaded false when none was. */
 int
 worker_decode_zone(struct json_object *doc, struct game_zone *z, struct wr_error *reterr);
-/* A zone tick's wake, a zone reset and its restocks: their plan members (zone_codec.c). */
+/* A zone tick's wake, a zone reset and its restocks: their plan members (zone_codec.c), and
+ * as a follow-up its args and plan objects. */
 int
 worker_decode_zone_plan(struct json_object *plan, struct worker_action *a);
 void
-worker_encode_zone_followup(struct wr_strbuf *sb, const struct game_followup *f, const struct worker_action *a,
-			    const char *actor, int priority, int64_t now_ms);
-/* A mob's own action that a zone tick asked for, queued as actor (its "mob:<id>"). */
+worker_encode_zone_followup(struct wr_strbuf *args, struct wr_strbuf *plan, const struct game_followup *f);
+/* A mob's own action that a zone tick asked for, queued as actor (its "mob:<id>"): its args and plan objects. */
 void
-worker_encode_mob_followup(struct wr_strbuf *sb, const struct game_followup *f, const struct worker_action *a,
-			   const char *actor, int priority, int64_t now_ms);
+worker_encode_mob_followup(struct wr_strbuf *args, struct wr_strbuf *plan, const struct game_followup *f);
 
 /* script_codec.c: issue 13's parts (content triggers, tags, flags, the sky) */
 /* The room's "script" (wr_room_script()) into r: triggers, marks, hidden exits, tags, sky, outdoors. */

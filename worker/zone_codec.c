@@ -199,50 +199,28 @@ worker_decode_zone(struct json_object *doc, struct game_zone *z, struct wr_error
 	return decode_resets(o, z, reterr);
 }
 
-/* What every follow-up of a zone or a mob ends with, after its plan's members:
- * the plan closed, its instance, its lock sets, when and with which seed. */
-static void
-encode_followup_tail(struct wr_strbuf *sb, const struct game_followup *f, const struct worker_action *a, int priority,
-		     int64_t now_ms)
-{
-	wr_strbuf_puts(sb, "}");
-	if (a->instance_id)
-		wr_strbuf_printf(sb, ",\"instance_id\":%" PRId64, a->instance_id);
-	wr_strbuf_puts(sb, ",\"lock_rooms\":");
-	wr_strbuf_json_ids(sb, f->lock_rooms, f->nlock_rooms);
-	wr_strbuf_puts(sb, ",\"lock_characters\":");
-	wr_strbuf_json_ids(sb, &f->lock_char, f->lock_char > 0 ? 1 : 0);
-	wr_strbuf_puts(sb, ",\"lock_mobs\":");
-	wr_strbuf_json_ids(sb, &f->lock_mob, f->lock_mob > 0 ? 1 : 0);
-	wr_strbuf_puts(sb, ",\"lock_items\":");
-	wr_strbuf_json_ids(sb, &f->lock_item, f->lock_item > 0 ? 1 : 0);
-	if (f->delay_ms > 0)
-		wr_strbuf_printf(sb, ",\"run_at_ms\":%" PRId64, now_ms + f->delay_ms);
-	wr_strbuf_printf(sb, ",\"priority\":%d,\"seed\":%" PRId64 "}", priority, (int64_t) f->seed);
-}
-
 void
-worker_encode_mob_followup(struct wr_strbuf *sb, const struct game_followup *f, const struct worker_action *a,
-			   const char *actor, int priority, int64_t now_ms)
+worker_encode_mob_followup(struct wr_strbuf *args, struct wr_strbuf *plan, const struct game_followup *f)
 {
 	const struct game_action *g = &f->action;
 
-	wr_strbuf_printf(sb, "{\"actor_key\":\"%s\",\"verb\":\"%s\",\"args\":{", actor, game_verb_to_string(g->verb));
+	wr_strbuf_puts(args, "{");
 	/* What the command would say: a mob's actions are never re-planned, the plan is what runs. */
 	if (g->verb == GAME_VERB_MOVE)
-		wr_strbuf_printf(sb, "\"dir\":\"%s\"", game_dir_to_string(g->dir));
+		wr_strbuf_printf(args, "\"dir\":\"%s\"", game_dir_to_string(g->dir));
 	else if (g->verb == GAME_VERB_KILL || g->verb == GAME_VERB_GET)
-		wr_strbuf_puts(sb, "\"object\":\"it\"");
-	wr_strbuf_printf(sb, "},\"plan\":{\"room\":%" PRId64, g->room_id);
+		wr_strbuf_puts(args, "\"object\":\"it\"");
+	wr_strbuf_puts(args, "}");
+	wr_strbuf_printf(plan, "{\"room\":%" PRId64, g->room_id);
 	if (g->to_room_id)
-		wr_strbuf_printf(sb, ",\"to\":%" PRId64, g->to_room_id);
+		wr_strbuf_printf(plan, ",\"to\":%" PRId64, g->to_room_id);
 	if (g->target_char)
-		wr_strbuf_printf(sb, ",\"target\":%" PRId64, g->target_char);
+		wr_strbuf_printf(plan, ",\"target\":%" PRId64, g->target_char);
 	if (g->nitems) {
-		wr_strbuf_puts(sb, ",\"items\":");
-		wr_strbuf_json_ids(sb, g->items, g->nitems);
+		wr_strbuf_puts(plan, ",\"items\":");
+		wr_strbuf_json_ids(plan, g->items, g->nitems);
 	}
-	encode_followup_tail(sb, f, a, priority, now_ms);
+	wr_strbuf_puts(plan, "}");
 }
 
 /* ---- a zone's wake, reset and restocks ---------------------------------------------- */
@@ -294,14 +272,14 @@ worker_decode_zone_plan(struct json_object *jp, struct worker_action *a)
 }
 
 void
-worker_encode_zone_followup(struct wr_strbuf *sb, const struct game_followup *f, const struct worker_action *a,
-			    const char *actor, int priority, int64_t now_ms)
+worker_encode_zone_followup(struct wr_strbuf *args, struct wr_strbuf *plan, const struct game_followup *f)
 {
 	static const char *const doors[] = {[GAME_OPEN] = "open", [GAME_CLOSED] = "closed", [GAME_LOCKED] = "locked"};
 	const struct game_action *g = &f->action;
+	struct wr_strbuf *sb = plan;
 
-	wr_strbuf_printf(sb, "{\"actor_key\":\"%s\",\"verb\":\"%s\",\"args\":{}", actor, game_verb_to_string(g->verb));
-	wr_strbuf_printf(sb, ",\"plan\":{\"room\":%" PRId64 ",\"zone\":%" PRId64, g->room_id, g->zone_id);
+	wr_strbuf_puts(args, "{}");
+	wr_strbuf_printf(sb, "{\"room\":%" PRId64 ",\"zone\":%" PRId64, g->room_id, g->zone_id);
 	if (g->wake)
 		wr_strbuf_puts(sb, ",\"wake\":true");
 	if (g->target_mob)
@@ -323,5 +301,5 @@ worker_encode_zone_followup(struct wr_strbuf *sb, const struct game_followup *f,
 	if (g->has_dir)
 		wr_strbuf_printf(sb, ",\"dir\":\"%s\",\"door\":\"%s\"", game_dir_to_string(g->dir),
 				 doors[g->door_want]);
-	encode_followup_tail(sb, f, a, priority, now_ms);
+	wr_strbuf_puts(sb, "}");
 }

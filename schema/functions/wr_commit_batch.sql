@@ -10,7 +10,7 @@
 --   p_done:      action ids to delete from the queue (applied or rejected), in
 --                the order the rules ran them
 --   p_state, p_now_ms, p_rules, p_rejected, p_stale: the journal
---                (wr_journal_append); p_state NULL: no journal row
+--                (wr_journal_batch, wr_dequeue_done); p_state NULL: no journal row
 --   c_*:         changed character rows, by element: id, room_id, hp, gold, xp,
 --                level, max_hp, hp_at_ms, fighting, fight_id (NULL: unchanged;
 --                fighting and fight_id 0: none)
@@ -25,16 +25,17 @@
 --   a_*:         actors of applied actions: character_id, instance_id; their
 --                character_presence is stamped (at most every 30 s) for who
 --   d_actor:     the actor_key of each p_done action (its claimed row's), so
---                wr_dequeue_done need not look them up; NULL: looked up
---                (wr_journal_append and wr_dequeue, as before issue 16's
---                second pass)
---   p_followups: jsonb array [{actor_key, verb, args, plan, instance_id,
---                account_id, command_id, lock_*, run_at_ms (absent: now),
---                seed, priority}] actions the rules asked for (struct
---                game_followup: a move's on-enter triggers and auto-look under
---                "char:<id>:follow"; combat rounds, decay, respawn under
---                "sys:..."); enqueued in order as wr_enqueue would, after the
---                batch's own actions left the queue
+--                wr_dequeue_done need not look them up; NULL: looked up here
+--                (the jsonb form), then the same wr_dequeue_done
+--   f_*:         actions the rules asked for (struct game_followup: a move's
+--                on-enter triggers and auto-look under "char:<id>:follow";
+--                combat rounds, decay, respawn under "sys:..."), by element:
+--                actor_key, account_id, verb, args and plan (json texts, NULL:
+--                {}), instance_id, the five lock sets (array texts, NULL: {}),
+--                priority (NULL: 100), run_at_ms (NULL: now), seed (NULL:
+--                random), command_id, input; enqueued in order as wr_enqueue
+--                would, after the batch's own actions left the queue (typed
+--                since issue 16's third pass: they were one jsonb array)
 --   p_rest:      jsonb of the rare members:
 --     replan:    [{id, plan, lock_instances, lock_rooms, lock_characters, lock_mobs, lock_items}]
 --                rewritten in place, picked up by the next claim: a stale plan
@@ -55,7 +56,13 @@
 --     dead:      [{id, error}] actions that can never apply: moved to dead_actions
 --     marks, spawned, despawned: issue 13 (wr_commit_marks, wr_commit_spawns)
 -- Sends no NOTIFY: the worker does, after the commit (worker/store.c).
--- The typed form before d_actor (issue 16, first pass).
+-- The typed forms before d_actor (issue 16, first pass) and before the typed
+-- follow-ups (second pass).
+DROP FUNCTION IF EXISTS wr_commit_batch(bigint[], text, bigint, text, bigint[], bigint[],
+	bigint[], bigint[], integer[], bigint[], bigint[], integer[], integer[], bigint[], bigint[], bigint[],
+	bigint[], bigint[], bigint[], bigint[], bigint[], text[], integer[], text[],
+	text[], text[], bigint[], text[], text[], bigint[], timestamptz[], smallint[],
+	integer[], text[], bigint[], text[], bigint[], bigint[], bigint[], text[], jsonb, jsonb);
 DROP FUNCTION IF EXISTS wr_commit_batch(bigint[], text, bigint, text, bigint[], bigint[],
 	bigint[], bigint[], integer[], bigint[], bigint[], integer[], integer[], bigint[], bigint[], bigint[],
 	bigint[], bigint[], bigint[], bigint[], bigint[], text[], integer[], text[],
@@ -72,7 +79,11 @@ CREATE OR REPLACE FUNCTION wr_commit_batch(
 	s_event integer[], s_stream text[], s_seq bigint[],
 	k_stream text[], k_seq bigint[],
 	a_char bigint[], a_instance bigint[], d_actor text[],
-	p_followups jsonb, p_rest jsonb) RETURNS integer
+	f_actor text[], f_account bigint[], f_verb text[], f_args text[], f_plan text[], f_instance bigint[],
+	f_lock_instances text[], f_lock_rooms text[], f_lock_characters text[], f_lock_mobs text[],
+	f_lock_items text[], f_priority smallint[], f_run_at_ms bigint[], f_seed bigint[], f_command text[],
+	f_input text[],
+	p_rest jsonb) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
 	ids bigint[];
@@ -80,8 +91,7 @@ DECLARE
 	m integer;
 	done bigint[];
 	done_actors text[];
-	follow_actors text[];
-	nfollow integer := jsonb_array_length(coalesce(p_followups, '[]'));
+	nfollow integer := coalesce(cardinality(f_actor), 0);
 	rest jsonb := coalesce(p_rest, '{}');
 BEGIN
 	IF cardinality(c_id) > 0 THEN
@@ -241,7 +251,14 @@ BEGIN
 	END IF;
 
 	done := coalesce(p_done, '{}');
-	done_actors := d_actor;
+	IF d_actor IS NULL THEN
+		-- The jsonb form (tests, tools): each action's actor from its queue
+		-- row (NULL for one no longer queued: nothing to lock or delete).
+		done_actors := ARRAY(SELECT q.actor_key FROM unnest(done) WITH ORDINALITY u(id, k)
+		                     LEFT JOIN action_queue q ON q.id = u.id ORDER BY u.k);
+	ELSE
+		done_actors := d_actor;
+	END IF;
 	IF rest ? 'dead' THEN
 		WITH dead AS (
 			SELECT q.*, x->>'error' AS error
@@ -253,23 +270,13 @@ BEGIN
 		SELECT done || coalesce(array_agg(d.id), '{}'), done_actors || coalesce(array_agg(d.actor_key), '{}')
 		INTO done, done_actors FROM dead d;
 	END IF;
-	IF nfollow > 0 THEN
-		follow_actors := ARRAY(SELECT DISTINCT x->>'actor_key' FROM jsonb_array_elements(p_followups) x);
-	END IF;
-
-	IF d_actor IS NULL THEN
-		-- The action journal (issue 14), before the queue rows go; then one
-		-- advisory lock call for every actor whose queue changes, in one
-		-- global order: the finished actions' actors with the follow-ups'.
-		PERFORM wr_journal_append(p_done, p_state, p_now_ms, p_rules, p_rejected, p_stale, ids[1], ids[n]);
-		PERFORM wr_dequeue(done, follow_actors);
-	ELSE
-		-- The same with the actors the worker sent: the DELETE's rows are
-		-- the journal's (one pass over the queue, no look-up of the actors).
-		PERFORM wr_dequeue_done(done, done_actors, follow_actors,
-		                        wr_journal_batch(p_done, p_state, p_now_ms, p_rules, ids[1], ids[n]),
-		                        p_done, p_rejected, p_stale);
-	END IF;
+	-- One advisory lock call for every actor whose queue changes, in one
+	-- global order: the finished actions' actors with the follow-ups'; the
+	-- DELETE's rows are the action journal's (issue 14: one pass over the
+	-- queue, the only statement that writes the journal's action rows).
+	PERFORM wr_dequeue_done(done, done_actors, f_actor,
+	                        wr_journal_batch(p_done, p_state, p_now_ms, p_rules, ids[1], ids[n]),
+	                        p_done, p_rejected, p_stale);
 
 	-- After the dequeue, so a follow-up behind a finished action is its actor's
 	-- head; in order, so a move's trigger comes before its look.  Due at
@@ -282,21 +289,20 @@ BEGIN
 		INSERT INTO action_queue (actor_key, account_id, verb, args, plan, instance_id,
 			lock_instances, lock_rooms, lock_characters, lock_mobs, lock_items, priority, run_at, seed,
 			command_id, input, is_head)
-		SELECT f.a->>'actor_key', (f.a->>'account_id')::bigint, f.a->>'verb',
-			coalesce(f.a->'args', '{}'), coalesce(f.a->'plan', '{}'), (f.a->>'instance_id')::bigint,
-			-- A JSON array of ids printed as an array text: no subquery per row and set.
-			coalesce(translate((f.a->'lock_instances')::text, '[]', '{}')::bigint[], '{}'),
-			coalesce(translate((f.a->'lock_rooms')::text, '[]', '{}')::bigint[], '{}'),
-			coalesce(translate((f.a->'lock_characters')::text, '[]', '{}')::bigint[], '{}'),
-			coalesce(translate((f.a->'lock_mobs')::text, '[]', '{}')::bigint[], '{}'),
-			coalesce(translate((f.a->'lock_items')::text, '[]', '{}')::bigint[], '{}'),
-			coalesce((f.a->>'priority')::smallint, 100),
-			coalesce(to_timestamp((f.a->>'run_at_ms')::bigint / 1000.0), now()),
-			coalesce((f.a->>'seed')::bigint, (random() * 9007199254740991)::bigint),
-			f.a->>'command_id', f.a->>'input',
-			f.nth = 1 AND NOT EXISTS (SELECT 1 FROM action_queue q WHERE q.actor_key = f.a->>'actor_key')
-		FROM (SELECT x.a, x.k, row_number() OVER (PARTITION BY x.a->>'actor_key' ORDER BY x.k) AS nth
-		      FROM jsonb_array_elements(p_followups) WITH ORDINALITY x(a, k)) f
+		SELECT f.actor, f.account, f.verb, coalesce(f.args::jsonb, '{}'), coalesce(f.plan::jsonb, '{}'), f.instance,
+			coalesce(f.li::bigint[], '{}'), coalesce(f.lr::bigint[], '{}'), coalesce(f.lc::bigint[], '{}'),
+			coalesce(f.lm::bigint[], '{}'), coalesce(f.lt::bigint[], '{}'),
+			coalesce(f.priority, 100), coalesce(to_timestamp(f.run_at_ms / 1000.0), now()),
+			coalesce(f.seed, (random() * 9007199254740991)::bigint), f.command, f.input,
+			-- An index probe per actor's first follow-up, never a hashed scan of
+			-- the queue (a NOT EXISTS over ~100 estimated rows became one).
+			f.nth = 1 AND (SELECT q.id FROM action_queue q WHERE q.actor_key = f.actor LIMIT 1) IS NULL
+		FROM (SELECT x.*, row_number() OVER (PARTITION BY x.actor ORDER BY x.k) AS nth
+		      FROM unnest(f_actor, f_account, f_verb, f_args, f_plan, f_instance, f_lock_instances, f_lock_rooms,
+		                  f_lock_characters, f_lock_mobs, f_lock_items, f_priority, f_run_at_ms, f_seed, f_command,
+		                  f_input)
+		           WITH ORDINALITY x(actor, account, verb, args, plan, instance, li, lr, lc, lm, lt, priority,
+		                             run_at_ms, seed, command, input, k)) f
 		ORDER BY f.k;
 	END IF;
 
@@ -312,8 +318,8 @@ $$;
 -- wr_commit_batch(batch jsonb) -> integer (events written)
 -- The single-document form (tests, tools): the members above by name
 -- (done, characters, items, events with their streams, counters, active,
--- followups, journal: {now_ms, rules, state, r, p}, and the rare ones of
--- p_rest), turned into the typed call.
+-- followups (JSON actions, wr_action_columns), journal: {now_ms, rules,
+-- state, r, p}, and the rare ones of p_rest), turned into the typed call.
 CREATE OR REPLACE FUNCTION wr_commit_batch(batch jsonb) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -322,7 +328,23 @@ DECLARE
 	it jsonb := coalesce(batch->'items', '[]');
 	ev jsonb := coalesce(batch->'events', '[]');
 	extra jsonb;
+	f_actor text[]; f_account bigint[]; f_verb text[]; f_args text[]; f_plan text[]; f_instance bigint[];
+	f_li text[]; f_lr text[]; f_lc text[]; f_lm text[]; f_lt text[]; f_priority smallint[];
+	f_run_at_ms bigint[]; f_seed bigint[]; f_command text[]; f_input text[];
 BEGIN
+	-- The follow-ups as queue rows read the one way (wr_action_columns), then
+	-- as the typed form's columns.
+	SELECT array_agg(c.actor_key ORDER BY c.k), array_agg(c.account_id ORDER BY c.k),
+	       array_agg(c.verb ORDER BY c.k), array_agg(c.args::text ORDER BY c.k), array_agg(c.plan::text ORDER BY c.k),
+	       array_agg(c.instance_id ORDER BY c.k), array_agg(c.lock_instances::text ORDER BY c.k),
+	       array_agg(c.lock_rooms::text ORDER BY c.k), array_agg(c.lock_characters::text ORDER BY c.k),
+	       array_agg(c.lock_mobs::text ORDER BY c.k), array_agg(c.lock_items::text ORDER BY c.k),
+	       array_agg(c.priority ORDER BY c.k),
+	       array_agg((extract(epoch FROM c.run_at) * 1000)::bigint ORDER BY c.k),
+	       array_agg(c.seed ORDER BY c.k), array_agg(c.command_id ORDER BY c.k), array_agg(c.input ORDER BY c.k)
+	INTO f_actor, f_account, f_verb, f_args, f_plan, f_instance, f_li, f_lr, f_lc, f_lm, f_lt, f_priority,
+	     f_run_at_ms, f_seed, f_command, f_input
+	FROM wr_action_columns(coalesce(batch->'followups', '[]')) c;
 	extra := (SELECT jsonb_agg(jsonb_build_object('id', x->'id') ||
 	                           (x - ARRAY['id', 'room_id', 'hp', 'gold', 'xp', 'level', 'max_hp', 'hp_at_ms',
 	                                      'fighting', 'fight_id']))
@@ -375,7 +397,8 @@ BEGIN
 		ARRAY(SELECT (x->>'character_id')::bigint FROM jsonb_array_elements(coalesce(batch->'active', '[]')) x),
 		ARRAY(SELECT (x->>'instance_id')::bigint FROM jsonb_array_elements(coalesce(batch->'active', '[]')) x),
 		NULL, -- the actors: looked up
-		coalesce(batch->'followups', '[]'),
+		f_actor, f_account, f_verb, f_args, f_plan, f_instance, f_li, f_lr, f_lc, f_lm, f_lt, f_priority,
+		f_run_at_ms, f_seed, f_command, f_input,
 		(SELECT coalesce(jsonb_object_agg(key, value), '{}')
 		 FROM jsonb_each(jsonb_build_object(
 			'replan', batch->'replan', 'mobs', batch->'mobs', 'new_items', batch->'new_items',

@@ -33,10 +33,11 @@ $$;
 --                 done bigint[], rejected bigint[], stale bigint[]) -> integer
 -- wr_dequeue for the worker's commit (issue 16), which knows each action's
 -- actor: actors[i] is the actor_key of ids[i], read from the row its claim
--- locked FOR UPDATE, so nothing looks them up again.  The DELETE hands its
+-- locked FOR UPDATE, so nothing looks them up again (wr_commit_batch's jsonb
+-- form looks them up first, and comes here too).  The DELETE hands its
 -- rows to the journal (batch: wr_journal_batch's id, NULL for none): done
 -- lists the journaled actions in the order the rules ran them, rejected and
--- stale their outcomes, as wr_journal_append does, in the same one pass
+-- stale their outcomes (the one INSERT INTO action_journal), in the same one pass
 -- over the queue.  A removed action whose actor is not the one passed (its
 -- advisory lock was not taken) is an error, and the transaction changes
 -- nothing.  Returns how many were removed.

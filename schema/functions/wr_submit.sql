@@ -141,38 +141,31 @@ BEGIN
 	-- see its own rows, so "nothing of the actor is queued" holds for its
 	-- first action only.
 	WITH s AS MATERIALIZED (
-		SELECT o.i, o.a, nextval('action_queue_id_seq'::regclass) AS id
-		FROM (SELECT x.i, x.a FROM jsonb_array_elements(actions) WITH ORDINALITY x(a, i)
-		      WHERE v_st[x.i] = 'queued' ORDER BY x.i) o
+		SELECT o.*, nextval('action_queue_id_seq'::regclass) AS id
+		FROM (SELECT c.* FROM wr_action_columns(actions) c WHERE v_st[c.k] = 'queued' ORDER BY c.k) o
 	), ins AS (
 		INSERT INTO action_queue (id, actor_key, account_id, verb, args, plan, instance_id,
 			lock_instances, lock_rooms, lock_characters, lock_mobs, lock_items, priority, run_at, seed,
 			command_id, input, is_head)
-		SELECT s.id, s.a->>'actor_key', (s.a->>'account_id')::bigint, s.a->>'verb',
-			coalesce(s.a->'args', '{}'), coalesce(s.a->'plan', '{}'), (s.a->>'instance_id')::bigint,
-			-- A JSON array of ids printed as an array text: no subquery per row and set.
-			coalesce(translate((s.a->'lock_instances')::text, '[]', '{}')::bigint[], '{}'),
-			coalesce(translate((s.a->'lock_rooms')::text, '[]', '{}')::bigint[], '{}'),
-			coalesce(translate((s.a->'lock_characters')::text, '[]', '{}')::bigint[], '{}'),
-			coalesce(translate((s.a->'lock_mobs')::text, '[]', '{}')::bigint[], '{}'),
-			coalesce(translate((s.a->'lock_items')::text, '[]', '{}')::bigint[], '{}'),
-			coalesce((s.a->>'priority')::smallint, 100),
-			coalesce((s.a->>'run_at')::timestamptz, now()),
-			coalesce((s.a->>'seed')::bigint, (random() * 9007199254740991)::bigint),
-			s.a->>'command_id', s.a->>'input',
-			row_number() OVER (PARTITION BY s.a->>'actor_key' ORDER BY s.i) = 1
-			AND NOT EXISTS (SELECT 1 FROM action_queue q WHERE q.actor_key = s.a->>'actor_key')
-		FROM s ORDER BY s.i
+		SELECT s.id, s.actor_key, s.account_id, s.verb, s.args, s.plan, s.instance_id,
+			s.lock_instances, s.lock_rooms, s.lock_characters, s.lock_mobs, s.lock_items, s.priority,
+			coalesce(s.run_at, now()), coalesce(s.seed, (random() * 9007199254740991)::bigint),
+			s.command_id, s.input,
+			row_number() OVER (PARTITION BY s.actor_key ORDER BY s.k) = 1
+			-- An index probe per actor's first action, never a hashed scan of
+			-- the queue (a NOT EXISTS over ~100 estimated rows became one).
+			AND (SELECT q.id FROM action_queue q WHERE q.actor_key = s.actor_key LIMIT 1) IS NULL
+		FROM s ORDER BY s.k
 		RETURNING action_queue.id, action_queue.is_head
 	)
 	-- With each character's last typed line: part 0 of a queued command.
-	SELECT array_agg(s.i ORDER BY s.i) FILTER (WHERE ins.id IS NOT NULL),
-	       array_agg(s.id ORDER BY s.i) FILTER (WHERE ins.id IS NOT NULL),
+	SELECT array_agg(s.k ORDER BY s.k) FILTER (WHERE ins.id IS NOT NULL),
+	       array_agg(s.id ORDER BY s.k) FILTER (WHERE ins.id IS NOT NULL),
 	       coalesce(bool_or(ins.is_head), false),
-	       array_agg(substr(s.a->>'actor_key', 6)::bigint ORDER BY s.i) FILTER (WHERE ins.id IS NOT NULL
-	           AND coalesce((s.a->>'part')::integer, 0) = 0 AND s.a->>'last' IS NOT NULL AND s.a->>'actor_key' LIKE 'char:%'),
-	       array_agg(s.a->>'last' ORDER BY s.i) FILTER (WHERE ins.id IS NOT NULL
-	           AND coalesce((s.a->>'part')::integer, 0) = 0 AND s.a->>'last' IS NOT NULL AND s.a->>'actor_key' LIKE 'char:%')
+	       array_agg(substr(s.actor_key, 6)::bigint ORDER BY s.k) FILTER (WHERE ins.id IS NOT NULL
+	           AND coalesce((s.a->>'part')::integer, 0) = 0 AND s.a->>'last' IS NOT NULL AND s.actor_key LIKE 'char:%'),
+	       array_agg(s.a->>'last' ORDER BY s.k) FILTER (WHERE ins.id IS NOT NULL
+	           AND coalesce((s.a->>'part')::integer, 0) = 0 AND s.a->>'last' IS NOT NULL AND s.actor_key LIKE 'char:%')
 	INTO q_pos, q_id, any_head, last_chars, last_lines
 	FROM s LEFT JOIN ins ON ins.id = s.id;
 
