@@ -156,12 +156,20 @@ BEGIN
 			UNION ALL
 			SELECT x, false, true FROM unnest(r_characters) x
 			UNION ALL
-			-- Others present are for display only: a crowded room shows 32.
-			SELECT o.id, false, false FROM (
-				SELECT o.id, row_number() OVER (PARTITION BY o.room_id ORDER BY o.id) AS n
-				FROM characters o WHERE o.room_id = ANY(p_rooms)
-				  AND o.in_world) o -- issue 17: one who quit is not present
-			WHERE o.n <= 32) s
+			-- Others present are for display only: a crowded room shows 32
+			-- (the first by id).  Issue 16: per room through
+			-- characters_room_idx (room_id, id) INCLUDE (in_world), an
+			-- index-only scan that stops at 32 (0030_characters_room_idx),
+			-- not a scan, sort and window over every character.  (The
+			-- planner takes it as long as a room's characters are not
+			-- mostly far above the others' ids: for such a crowd it may
+			-- walk the primary key in id order, filtering by room.)
+			SELECT o.id, false, false
+			FROM (SELECT DISTINCT x FROM unnest(p_rooms) x) r(id),
+			     LATERAL (SELECT o.id FROM characters o
+			              WHERE o.room_id = r.id
+			                AND o.in_world -- issue 17: one who quit is not present
+			              ORDER BY o.id LIMIT 32) o) s
 		GROUP BY s.id
 	), lit AS (
 		SELECT DISTINCT li.owner_character_id AS id
