@@ -237,12 +237,22 @@ $$;
 -- Issue 16: the worker's lock+load statement (worker/store.c) calls it with
 -- reads.rows and passes the sets to wr_lock_chars in the same statement,
 -- without parsing the document or the reads again.
+-- plan_cache_mode = force_generic_plan: the document's statement below has
+-- ~30 parameters, and plpgsql's plan cache kept choosing a custom plan for
+-- it, so it was planned again on every call: 1.8 ms of planning for 2.9 ms
+-- of execution per batch (pg_stat_statements track_planning, a bench
+-- batch of 128 actions).  Its generic plan is not slower by as much (the
+-- backend's CPU time for the whole function on that batch: 5.4-5.9 ms
+-- custom, 4.5-5.6 ms generic; bench/README.md, "lock+load, second pass").
+-- The setting holds for what the function calls too (wr_room_scripts,
+-- wr_actor_view, wr_zone_state ...); their statements, like the lock
+-- phase's, had settled on generic plans already.  Checked by lock-load-plan.
 CREATE OR REPLACE FUNCTION wr_lock_load_sets(p_instances bigint[], p_rooms bigint[], p_characters bigint[],
                                              p_mobs bigint[], p_items bigint[], p_reads jsonb,
                                              OUT o_doc json, OUT o_characters bigint[], OUT o_rooms bigint[],
                                              OUT o_read bigint[], OUT o_weights bigint[],
                                              OUT o_possessions bigint[])
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
 	r_views bigint[] := ARRAY(SELECT jsonb_array_elements_text(coalesce(p_reads->'views', '[]'))::bigint);
 	r_possessions bigint[] := ARRAY(SELECT jsonb_array_elements_text(coalesce(p_reads->'possessions', '[]'))::bigint);

@@ -8,10 +8,16 @@
 #      scan, or the old index on room_id alone, reads all 400 and more).
 #      They are still exactly the first 32 in the world by id, per room
 #      (those who quit are left out).
+#   2. The document's statement in wr_lock_load_sets is not planned again on
+#      every call (plan_cache_mode = force_generic_plan on the function;
+#      pg_stat_statements with track_planning counts its plans).
 . "$WR_HOME/tests/lib/harness.sh"
 
+T_PG_OPTS="-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all"
+T_PG_OPTS="$T_PG_OPTS -c pg_stat_statements.track_planning=on" # one line: pg_ctl -o goes through a shell
 pg_start_world
 quiet_world
+sql "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null || bail "pg_stat_statements"
 room() { sql "SELECT r.id FROM rooms r JOIN room_templates t ON t.id = r.template_id WHERE t.key = '$1'"; }
 SQUARE=$(room millbrook.square); INN=$(room millbrook.inn)
 ACC=$(sql "SELECT account_id FROM characters WHERE name = 'Alice'")
@@ -54,4 +60,22 @@ diag "character rows read by wr_lock_chars for 2 rooms of 200: $read"
 [ "$read" -lt 200 ]
 ok $? "finding the others reads fewer than 200 character rows (not the 400 in the rooms)"
 
+# 2. The document's statement: planned once, not per call (called as the
+# worker's statement calls it).
+sql "SELECT pg_stat_statements_reset()" >/dev/null
+{
+	for i in $(seq 12); do
+		echo "BEGIN;"
+		echo "SELECT length(o_doc::text) > 0 FROM wr_lock_load_sets('{}', ARRAY[$SQUARE, $INN]::bigint[],
+		      ARRAY[$LOCKED]::bigint[], '{}', '{}', '{\"exit_names\": [$SQUARE], \"rows\": true}');"
+		echo "ROLLBACK;"
+	done
+} | psql "$WR_DATABASE_URL" -XAtq -v ON_ERROR_STOP=1 >/dev/null || bail "wr_lock_load failed"
+calls_plans=$(sql "SELECT calls || ' calls, ' || plans || ' plans' FROM pg_stat_statements
+                    WHERE query LIKE 'SELECT json_build_object(%' AND toplevel = false ORDER BY calls DESC LIMIT 1")
+diag "the document's statement: $calls_plans"
+case "$calls_plans" in
+12" calls, "[012]" plans") ok 0 "12 lock+loads in one session plan the document's statement at most twice" ;;
+*) ok 1 "12 lock+loads in one session plan the document's statement at most twice" ;;
+esac
 finish
