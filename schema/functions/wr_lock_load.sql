@@ -156,12 +156,20 @@ BEGIN
 			UNION ALL
 			SELECT x, false, true FROM unnest(r_characters) x
 			UNION ALL
-			-- Others present are for display only: a crowded room shows 32.
-			SELECT o.id, false, false FROM (
-				SELECT o.id, row_number() OVER (PARTITION BY o.room_id ORDER BY o.id) AS n
-				FROM characters o WHERE o.room_id = ANY(p_rooms)
-				  AND o.in_world) o -- issue 17: one who quit is not present
-			WHERE o.n <= 32) s
+			-- Others present are for display only: a crowded room shows 32
+			-- (the first by id).  Issue 16: per room through
+			-- characters_room_idx (room_id, id) INCLUDE (in_world), an
+			-- index-only scan that stops at 32 (0030_characters_room_idx),
+			-- not a scan, sort and window over every character.  (The
+			-- planner takes it as long as a room's characters are not
+			-- mostly far above the others' ids: for such a crowd it may
+			-- walk the primary key in id order, filtering by room.)
+			SELECT o.id, false, false
+			FROM (SELECT DISTINCT x FROM unnest(p_rooms) x) r(id),
+			     LATERAL (SELECT o.id FROM characters o
+			              WHERE o.room_id = r.id
+			                AND o.in_world -- issue 17: one who quit is not present
+			              ORDER BY o.id LIMIT 32) o) s
 		GROUP BY s.id
 	), lit AS (
 		SELECT DISTINCT li.owner_character_id AS id
@@ -229,12 +237,22 @@ $$;
 -- Issue 16: the worker's lock+load statement (worker/store.c) calls it with
 -- reads.rows and passes the sets to wr_lock_chars in the same statement,
 -- without parsing the document or the reads again.
+-- plan_cache_mode = force_generic_plan: the document's statement below has
+-- ~30 parameters, and plpgsql's plan cache kept choosing a custom plan for
+-- it, so it was planned again on every call: 1.8 ms of planning for 2.9 ms
+-- of execution per batch (pg_stat_statements track_planning, a bench
+-- batch of 128 actions).  Its generic plan is not slower by as much (the
+-- backend's CPU time for the whole function on that batch: 5.4-5.9 ms
+-- custom, 4.5-5.6 ms generic; bench/README.md, "lock+load, second pass").
+-- The setting holds for what the function calls too (wr_room_scripts,
+-- wr_actor_view, wr_zone_state ...); their statements, like the lock
+-- phase's, had settled on generic plans already.  Checked by lock-load-plan.
 CREATE OR REPLACE FUNCTION wr_lock_load_sets(p_instances bigint[], p_rooms bigint[], p_characters bigint[],
                                              p_mobs bigint[], p_items bigint[], p_reads jsonb,
                                              OUT o_doc json, OUT o_characters bigint[], OUT o_rooms bigint[],
                                              OUT o_read bigint[], OUT o_weights bigint[],
                                              OUT o_possessions bigint[])
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
 	r_views bigint[] := ARRAY(SELECT jsonb_array_elements_text(coalesce(p_reads->'views', '[]'))::bigint);
 	r_possessions bigint[] := ARRAY(SELECT jsonb_array_elements_text(coalesce(p_reads->'possessions', '[]'))::bigint);

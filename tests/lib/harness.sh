@@ -78,8 +78,9 @@ pg_up() {
 		T_PG_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 		_listen="listen_addresses='127.0.0.1' -c port=$T_PG_PORT" T_PG_PORTARG=" port=$T_PG_PORT"
 	fi
+	# T_PG_OPTS: further "-c name=value" server options (lock-load-plan: pg_stat_statements).
 	as_pg "$T_PG/pg_ctl" -D "$T_DIR/data" -w -l "$T_DIR/postgresql.log" \
-		-o "-k $T_DIR -c $_listen -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+		-o "-k $T_DIR -c $_listen -c fsync=off -c synchronous_commit=off -c full_page_writes=off ${T_PG_OPTS:-}" \
 		start >/dev/null || bail "postgres did not start; see $T_DIR/postgresql.log"
 	PGADMIN="host=$T_DIR$T_PG_PORTARG user=postgres dbname=postgres"
 }
