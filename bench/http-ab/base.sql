@@ -6,5 +6,5 @@ SELECT r.ord, x.kind, x.id, x.account_id, coalesce(wr_may_act('benchtok' || :k, 
 SELECT wr_command_context('benchtok' || :k, ab_refs(:k, :n));
 \endpipeline
 SELECT wr_actor_view(ARRAY(SELECT x FROM unnest(ab_ids(:k, :n)) x WHERE x > 0)) || CASE WHEN EXISTS (SELECT 1 FROM unnest(ab_ids(:k, :n)) x WHERE x < 0) THEN wr_mob_view(ARRAY(SELECT -x FROM unnest(ab_ids(:k, :n)) x WHERE x < 0), NULL::bigint) ELSE '[]'::jsonb END, '[]'::jsonb;
-SELECT action_id, status FROM wr_submit(ab_payload(:k, :n)) ORDER BY n;
+SELECT action_id, status FROM wr_submit((SELECT p FROM ab_pl WHERE k = :k AND n = :n)) ORDER BY n;
 SELECT wr_notify_pending();
