@@ -458,7 +458,6 @@ static unsigned int
 authorise(struct cmd_conn *c, const char *token, bool with_context, struct batch *b, struct wr_strbuf *out)
 {
 	struct wr_error err;
-
 	int r;
 
 	if (with_context) {
