@@ -231,6 +231,7 @@ stats_reset() {
 STMT_KIND="CASE WHEN query LIKE 'SELECT t.account_id, t.kind%' THEN 'token'
 	WHEN query LIKE 'SELECT r.ord, %' THEN 'actors'
 	WHEN query LIKE 'SELECT wr_command_context%' THEN 'context'
+	WHEN query LIKE 'SELECT account_id, kind, character_id, nchars, only_id, refs%' THEN 'begin'
 	WHEN query LIKE 'SELECT wr_actor_view%' THEN 'views'
 	WHEN query LIKE 'SELECT action_id, status FROM wr_submit%' THEN 'submit' END"
 
@@ -247,7 +248,7 @@ db_per_request() {
 	            round((sum(plan) / n.r)::numeric, 3) || ' ' ||
 	            string_agg(kind || '=' || round(calls / n.r, 2) || 'x(' || round((plan / calls)::numeric, 3) || '+' ||
 	                       round((exec / calls)::numeric, 3) || ')', ','
-	                       ORDER BY array_position(ARRAY['token', 'actors', 'context', 'views', 'submit'], kind))
+	                       ORDER BY array_position(ARRAY['token', 'actors', 'context', 'begin', 'views', 'submit'], kind))
 	     FROM k, n GROUP BY n.r"
 }
 

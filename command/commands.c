@@ -6,8 +6,9 @@
  *
  * The body is decoded into struct cmd_item at the edge; every item is
  * validated and parsed before the database is asked anything, then a
- * request costs three round trips whatever its size: token + actor lookup,
- * one wr_actor_view(), one wr_submit().  Items fail one by one (their
+ * request costs two round trips whatever its size: wr_command_begin() (token,
+ * actors, context and views; issue 16) and wr_submit() (a third, the views
+ * alone, when tell names someone).  Items fail one by one (their
  * error goes into the batch result); the request fails as a whole only for
  * bad JSON, size limits, authentication and database trouble, and then
  * nothing is submitted.  Runs on any thread of the host; no shared state
@@ -80,8 +81,9 @@ struct batch {
 	bool *found;                /* from malloc(), parallel to ids */
 	size_t nids;
 	struct cmd_token tok;
-	struct cmd_context ctx; /* aliases and last commands */
-	int64_t mailbox_char;   /* mailbox actions: the only character, else 0 */
+	struct cmd_context ctx;  /* aliases and last commands */
+	struct cmd_prefetch pre; /* the views wr_command_begin() read (issue 16) */
+	int64_t mailbox_char;    /* mailbox actions: the only character, else 0 */
 };
 
 /* ---- JSON output ----------------------------------------------------------- */
@@ -450,13 +452,25 @@ add_actor_id(struct batch *b, struct cmd_item *it)
 	it->view_index = b->nids++;
 }
 
-/* Token check and actor resolution: one round trip.  Non-zero status: request failed. */
+/* Token check, actor resolution and (with_context) the context and views: one round trip.
+ * Non-zero status: request failed. */
 static unsigned int
 authorise(struct cmd_conn *c, const char *token, bool with_context, struct batch *b, struct wr_strbuf *out)
 {
 	struct wr_error err;
+	int r;
 
-	if (cmd_store_auth(c, token, b->refs, b->nrefs, &b->tok, with_context ? &b->ctx : NULL, &err) < 0)
+	if (with_context) {
+		/* The default actor's view too when some item names none (issue 16: one read). */
+		int64_t dflt = -1;
+
+		for (size_t i = 0; i < b->nitems && dflt < 0; i++)
+			if (!b->items[i].failed && !b->items[i].actor)
+				dflt = b->mailbox_char;
+		r = cmd_store_begin(c, token, b->refs, b->nrefs, dflt, &b->tok, &b->ctx, &b->pre, &err);
+	} else
+		r = cmd_store_auth(c, token, b->refs, b->nrefs, &b->tok, NULL, &err);
+	if (r < 0)
 		return fail_request(out, &err);
 	if (!b->tok.found) {
 		wr_error_set(&err, -EACCES, "unauthorized", "unknown, expired or revoked token");
@@ -748,7 +762,7 @@ apply_results(struct cmd_store *st, struct batch *b, const int64_t *ids, const e
 	}
 }
 
-/* Expands, views, plans and submits every item still standing: round trips 2 and 3. */
+/* Expands, views, plans and submits every item still standing: the last round trip. */
 static unsigned int
 plan_and_submit(struct cmd_store *st, struct cmd_conn *c, struct batch *b, struct wr_strbuf *out)
 {
@@ -772,8 +786,16 @@ plan_and_submit(struct cmd_store *st, struct cmd_conn *c, struct batch *b, struc
 	world = wr_xcalloc(nnames ? nnames : 1, sizeof(*world));
 	b->views = wr_xcalloc(b->nids, sizeof(*b->views));
 	b->found = wr_xcalloc(b->nids, sizeof(*b->found));
-	if (cmd_store_views(c, b->ids, b->nids, b->tok.account_id, names, nnames, b->views, b->found, world, &nworld,
-			    &err) < 0) {
+	/* The views wr_command_begin() read, unless tell needs names or an
+	 * actor's view was not among them: then a round trip of their own. */
+	if (nnames == 0 && cmd_prefetch_covers(&b->pre, b->ids, b->nids)) {
+		if (cmd_prefetch_views(&b->pre, b->ids, b->nids, b->views, b->found) < 0) {
+			wr_error_set(&err, -EBADMSG, "internal", "internal error");
+			status = fail_request(out, &err);
+			goto out;
+		}
+	} else if (cmd_store_views(c, b->ids, b->nids, b->tok.account_id, names, nnames, b->views, b->found, world,
+				   &nworld, &err) < 0) {
 		status = fail_request(out, &err);
 		goto out;
 	}
@@ -934,6 +956,7 @@ batch_done(struct batch *b)
 	free(b->views);
 	free(b->found);
 	cmd_context_done(&b->ctx);
+	cmd_prefetch_done(&b->pre);
 }
 
 /* {"error":{..}} (a request that failed as a whole) -> {"status":"error","error":{..}}. */

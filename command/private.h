@@ -49,6 +49,37 @@ int
 cmd_store_auth(struct cmd_conn *c, const char *token, struct cmd_actor_ref *refs, size_t nrefs,
 	       struct cmd_token *ret_tok, struct cmd_context *ret_ctx, struct wr_error *reterr) WR_MUSTCHECK;
 
+/* What wr_command_begin() read ahead of the planner: the views of the
+ * actors a request may act for (issue 16). */
+struct cmd_prefetch {
+	int64_t *ids; /* from malloc(): the actors whose views were read (a mob as minus its id) */
+	size_t nids;
+	char *views; /* from malloc(): wr_actor_view() || wr_mob_view() of them; NULL when none were read */
+};
+
+/*
+ * The command path's one read (schema/functions/wr_command_begin.sql): what
+ * cmd_store_auth() reads with the context, plus the views of every actor the
+ * token may act for among refs and of default_char (> 0: that character, 0:
+ * the token's pinned or only one, < 0: none) into ret_pre.  One statement,
+ * one round trip.  Same returns as cmd_store_auth().
+ */
+int
+cmd_store_begin(struct cmd_conn *c, const char *token, struct cmd_actor_ref *refs, size_t nrefs, int64_t default_char,
+		struct cmd_token *ret_tok, struct cmd_context *ret_ctx, struct cmd_prefetch *ret_pre,
+		struct wr_error *reterr) WR_MUSTCHECK;
+
+/* Whether pre holds the views of every one of ids[0..n). */
+bool
+cmd_prefetch_covers(const struct cmd_prefetch *pre, const int64_t *ids, size_t n);
+/* cmd_store_views() without its names, from what pre holds (it covers ids):
+ * 0, or -EBADMSG for views that do not decode. */
+int
+cmd_prefetch_views(const struct cmd_prefetch *pre, const int64_t *ids, size_t n, struct planner_view *ret_views,
+		   bool *ret_found) WR_MUSTCHECK;
+void
+cmd_prefetch_done(struct cmd_prefetch *pre);
+
 /* The character's last typed command, or NULL. */
 const char *
 cmd_context_last(const struct cmd_context *ctx, int64_t char_id);

@@ -5,8 +5,11 @@
  * when it breaks), and the SQL of the command path.  wr-ingress runs its
  * own reads on the same pool (ingress/store_events.c).
  *
- * A command request costs at most three round trips whatever its batch size: token
- * and actor lookup (pipelined), one wr_actor_view() and one wr_submit().
+ * A command request costs two round trips whatever its batch size: one
+ * wr_command_begin() (token, actors, context and views in one statement,
+ * issue 16) and one wr_submit() with its NOTIFY.  A request whose tell needs
+ * names, or whose actor's view was not read ahead, reads the views in a
+ * round trip of their own (wr_actor_view()).
  * Every statement of that path is prepared once per connection (issue 16:
  * struct wr_db_stmt's name, CMD_STMT_*), in the round trip of its first use.
  * Only reads are retried after a lost connection; a submission whose
@@ -93,6 +96,14 @@ static const char sql_views[] =
 	"CASE WHEN cardinality($2::text[]) > 0 "
 	"THEN coalesce((SELECT jsonb_agg(jsonb_build_array(c.id, c.name)) FROM characters c "
 	"WHERE lower(c.name) = ANY($2::text[])), '[]') ELSE '[]'::jsonb END";
+
+/* $1 text: the bearer token's hash, $2 jsonb: the actor references, $3
+ * bigint: the default actor (NULL: none).  At most one row: the token's
+ * columns, the references, the context and the views, in one statement
+ * (schema/functions/wr_command_begin.sql, issue 16). */
+static const char sql_begin[] =
+	"SELECT account_id, kind, character_id, nchars, only_id, refs, context, view_ids, views "
+	"FROM wr_command_begin($1, $2::jsonb, $3::bigint)";
 
 /* $1 jsonb: array of planned actions (schema/functions/wr_submit.sql).
  * Returns one row per action, in array order: action id (NULL unless
@@ -271,15 +282,11 @@ cmd_db_failed(struct cmd_conn *c, const char *what, struct wr_error *err, struct
 
 /* Reads wr_command_context()'s one value into ctx (which then owns the JSON). */
 static int
-parse_context(PGresult *res, struct cmd_context *ctx)
+parse_context_text(const char *text, struct cmd_context *ctx)
 {
 	struct json_object *doc = NULL, *aliases;
-	const char *text;
 
 	ctx->naliases = 0;
-	if (PQntuples(res) != 1 || PQnfields(res) != 1)
-		return -EBADMSG;
-	text = PQgetvalue(res, 0, 0);
 	if (wr_json_parse(text, strlen(text), 4, &doc, NULL) < 0)
 		return -EBADMSG;
 	aliases = wr_json_member(doc, "aliases", json_type_object);
@@ -295,6 +302,14 @@ parse_context(PGresult *res, struct cmd_context *ctx)
 	}
 	ctx->doc = doc;
 	return 0;
+}
+
+static int
+parse_context(PGresult *res, struct cmd_context *ctx)
+{
+	if (PQntuples(res) != 1 || PQnfields(res) != 1)
+		return -EBADMSG;
+	return parse_context_text(PQgetvalue(res, 0, 0), ctx);
 }
 
 const char *
@@ -392,7 +407,8 @@ cmd_parse_token_row(PGresult *res, struct cmd_token *ret)
 	*ret = (struct cmd_token){.found = false};
 	if (PQntuples(res) == 0)
 		return 0;
-	if (PQntuples(res) != 1 || PQnfields(res) != 5)
+	/* wr_command_begin()'s row has more columns after these five. */
+	if (PQntuples(res) != 1 || PQnfields(res) < 5)
 		return -EBADMSG;
 	kind = PQgetvalue(res, 0, 1);
 	if (strcmp(kind, "player") == 0)
@@ -513,6 +529,166 @@ out:
 	return r;
 }
 
+/* wr_command_begin()'s refs: [[kind, id, account_id, may_act], ...], one per reference in order. */
+static int
+parse_begin_refs(const char *text, struct cmd_actor_ref *refs, size_t nrefs)
+{
+	struct json_object *arr = NULL;
+	int r = -EBADMSG;
+
+	if (wr_json_parse(text, strlen(text), 4, &arr, NULL) < 0)
+		return -EBADMSG;
+	if (!json_object_is_type(arr, json_type_array) || json_object_array_length(arr) != nrefs)
+		goto out;
+	for (size_t i = 0; i < nrefs; i++) {
+		struct json_object *e = json_object_array_get_idx(arr, i);
+		struct json_object *kind = json_object_array_get_idx(e, 0), *id = json_object_array_get_idx(e, 1);
+		struct json_object *acct = json_object_array_get_idx(e, 2), *may = json_object_array_get_idx(e, 3);
+		struct cmd_actor_ref *ref = &refs[i];
+
+		if (!json_object_is_type(e, json_type_array) || json_object_array_length(e) != 4)
+			goto out;
+		ref->kind = strncmp(ref->ref, "mob:", 4) == 0 ? CMD_ACTOR_MOB : CMD_ACTOR_CHAR;
+		ref->id = 0;
+		ref->account_id = 0;
+		ref->may_act = false;
+		if (!id)
+			continue; /* nothing matches */
+		if (!json_object_is_type(id, json_type_int) || !json_object_is_type(kind, json_type_string) ||
+		    !json_object_is_type(may, json_type_boolean))
+			goto out;
+		ref->kind = strcmp(json_object_get_string(kind), "mob") == 0 ? CMD_ACTOR_MOB : CMD_ACTOR_CHAR;
+		ref->id = json_object_get_int64(id);
+		if (ref->kind == CMD_ACTOR_CHAR) {
+			if (!json_object_is_type(acct, json_type_int))
+				goto out;
+			ref->account_id = json_object_get_int64(acct);
+		}
+		ref->may_act = json_object_get_boolean(may);
+	}
+	r = 0;
+out:
+	json_object_put(arr);
+	return r;
+}
+
+/* A bigint[]'s text, "{1,-2}", into a malloc'd array. */
+static int
+parse_id_array(const char *text, int64_t **ret, size_t *ret_n)
+{
+	size_t cap = 1, n = 0;
+	const char *p = text;
+	int64_t *ids;
+
+	for (const char *q = text; *q; q++)
+		cap += *q == ',';
+	ids = wr_xcalloc(cap, sizeof(*ids));
+	if (*p++ != '{')
+		goto bad;
+	while (*p && *p != '}') {
+		char *end;
+
+		errno = 0;
+		ids[n] = strtoll(p, &end, 10);
+		if (end == p || errno || n == cap)
+			goto bad;
+		n++;
+		p = end;
+		if (*p == ',')
+			p++;
+	}
+	if (*p != '}' || p[1])
+		goto bad;
+	*ret = ids;
+	*ret_n = n;
+	return 0;
+bad:
+	free(ids);
+	return -EBADMSG;
+}
+
+int
+cmd_store_begin(struct cmd_conn *c, const char *secret, struct cmd_actor_ref *refs, size_t nrefs, int64_t default_char,
+		struct cmd_token *ret_tok, struct cmd_context *ret_ctx, struct cmd_prefetch *ret_pre,
+		struct wr_error *reterr)
+{
+	char token[WR_TOKEN_HASH_LEN + 1]; /* the secret never goes to the database */
+	char dflt[24];
+	struct wr_strbuf refs_json = WR_STRBUF_INIT;
+	const char *params[3];
+	PGresult *res = NULL;
+	struct wr_error err;
+	int r;
+
+	*ret_pre = (struct cmd_prefetch){0};
+	wr_token_hash(secret, token);
+	wr_strbuf_puts(&refs_json, "[");
+	for (size_t i = 0; i < nrefs; i++) {
+		if (i > 0)
+			wr_strbuf_puts(&refs_json, ",");
+		wr_strbuf_json_str(&refs_json, refs[i].ref);
+	}
+	wr_strbuf_puts(&refs_json, "]");
+	snprintf(dflt, sizeof(dflt), "%" PRId64, default_char);
+	params[0] = token;
+	params[1] = wr_strbuf_str(&refs_json);
+	params[2] = default_char < 0 ? NULL : dflt;
+
+	r = cmd_read_prepared(c, "cmd_begin", sql_begin, 3, params, &res, &err);
+	if (r < 0) {
+		r = cmd_db_failed(c, "look up token and actors", &err, reterr);
+		goto out;
+	}
+	*ret_tok = (struct cmd_token){.found = false};
+	r = 0;
+	if (PQntuples(res) == 0)
+		goto out; /* no such token: nothing else was read */
+	if (PQntuples(res) != 1 || PQnfields(res) != 9 || PQgetisnull(res, 0, 5) || PQgetisnull(res, 0, 6) ||
+	    PQgetisnull(res, 0, 7) || PQgetisnull(res, 0, 8))
+		goto bad;
+	/* The token's five columns come first, as cmd_sql_token's. */
+	if (cmd_parse_token_row(res, ret_tok) < 0 || parse_begin_refs(PQgetvalue(res, 0, 5), refs, nrefs) < 0 ||
+	    parse_context_text(PQgetvalue(res, 0, 6), ret_ctx) < 0 ||
+	    parse_id_array(PQgetvalue(res, 0, 7), &ret_pre->ids, &ret_pre->nids) < 0)
+		goto bad;
+	ret_pre->views = wr_xstrdup(PQgetvalue(res, 0, 8));
+	goto out;
+bad:
+	*ret_tok = (struct cmd_token){.found = false};
+	cmd_context_done(ret_ctx);
+	cmd_prefetch_done(ret_pre);
+	log_bug_self("unexpected result shape from wr_command_begin()");
+	r = wr_error_set(reterr, -EBADMSG, "internal", "internal error");
+out:
+	PQclear(res);
+	wr_strbuf_done(&refs_json);
+	return r;
+}
+
+bool
+cmd_prefetch_covers(const struct cmd_prefetch *pre, const int64_t *ids, size_t n)
+{
+	if (!pre->views)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		bool seen = false;
+
+		for (size_t k = 0; k < pre->nids && !seen; k++)
+			seen = pre->ids[k] == ids[i];
+		if (!seen)
+			return false;
+	}
+	return true;
+}
+
+void
+cmd_prefetch_done(struct cmd_prefetch *pre)
+{
+	free(pre->ids);
+	free(pre->views);
+	*pre = (struct cmd_prefetch){0};
+}
+
 static int
 decode_views(const char *text, const int64_t *ids, size_t n, struct planner_view *ret_views, bool *ret_found)
 {
@@ -547,6 +723,17 @@ decode_views(const char *text, const int64_t *ids, size_t n, struct planner_view
 out:
 	json_object_put(arr);
 	return r;
+}
+
+int
+cmd_prefetch_views(const struct cmd_prefetch *pre, const int64_t *ids, size_t n, struct planner_view *ret_views,
+		   bool *ret_found)
+{
+	if (decode_views(pre->views, ids, n, ret_views, ret_found) < 0) {
+		log_bug_self("unexpected views from wr_command_begin()");
+		return -EBADMSG;
+	}
+	return 0;
 }
 
 /* [[id, name], ...] of the characters tell named. */

@@ -104,19 +104,23 @@ BEGIN
 		SELECT coalesce(jsonb_agg(jsonb_build_object(
 			'character_id', c.id, 'name', c.name, 'account_id', c.account_id,
 			'instance_id', c.instance_id, 'room_id', c.room_id, 'gold', c.gold,
-			'exits', coalesce((SELECT jsonb_object_agg(x.dir, x.to_room_id)
-			                   FROM exits x WHERE x.from_room_id = c.room_id), '{}'),
-			'doors', coalesce((SELECT jsonb_object_agg(x.dir, x.door)
-			                   FROM exits x WHERE x.from_room_id = c.room_id AND x.door <> 'none'), '{}'),
-			'door_names', coalesce((SELECT jsonb_object_agg(x.dir, x.door_name)
-			                        FROM exits x WHERE x.from_room_id = c.room_id AND x.door_name IS NOT NULL), '{}'),
+			'exits', coalesce(e.exits, '{}'), 'doors', coalesce(e.doors, '{}'),
+			'door_names', coalesce(e.door_names, '{}'),
 			'seen', wr_view_seen(c.id, c.room_id),
 			-- issue 13: the room's custom commands (its "command" triggers' words)
 			'commands', coalesce((SELECT jsonb_agg(DISTINCT g.spec->>'words')
 			                      FROM rooms r JOIN triggers g ON g.room_template_id = r.template_id
 			                      WHERE r.id = c.room_id AND g.kind = 'command'), '[]'))
 			ORDER BY c.id), '[]')
-		FROM characters c WHERE c.id = ANY(p_characters)
+		FROM characters c
+		-- The room's exits read once for all three (issue 16: they were three
+		-- scans, 0.8 of a 1.2 ms view without its "seen").
+		CROSS JOIN LATERAL (
+			SELECT jsonb_object_agg(x.dir, x.to_room_id) AS exits,
+			       jsonb_object_agg(x.dir, x.door) FILTER (WHERE x.door <> 'none') AS doors,
+			       jsonb_object_agg(x.dir, x.door_name) FILTER (WHERE x.door_name IS NOT NULL) AS door_names
+			FROM exits x WHERE x.from_room_id = c.room_id) e
+		WHERE c.id = ANY(p_characters)
 	);
 END
 $$;

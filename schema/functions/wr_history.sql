@@ -19,6 +19,19 @@ BEGIN
 		ORDER BY x.id DESC OFFSET wr_history_max() - 1 LIMIT 1);
 END $$;
 
+-- wr_history_lock_characters(characters) (issue 16, 0031): what the foreign
+-- keys' checks did for history lines, once per character instead of twice
+-- per line: FOR KEY SHARE on the characters, so none of them (and so none of
+-- their accounts, which characters' own key holds) is deleted before the
+-- caller's transaction ends.  SECURITY DEFINER, as the checks ran as the
+-- owner: a row lock needs UPDATE rights on the table, which the services do
+-- not have.  Does not conflict with the worker's FOR NO KEY UPDATE.
+CREATE OR REPLACE FUNCTION wr_history_lock_characters(p_chars bigint[]) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+	PERFORM 1 FROM characters c WHERE c.id = ANY(p_chars) FOR KEY SHARE;
+END $$;
+
 -- wr_history_add_many(characters, lines) (issue 16): wr_history_add for
 -- every pair, in array order, set-based: one INSERT for all the lines and
 -- one trim per account, instead of three statements per line.  wr_submit
@@ -28,6 +41,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
 	accts bigint[];
 BEGIN
+	PERFORM wr_history_lock_characters(p_chars);
 	-- Only the lines that survive the trim: of a batch of 100 lines for one
 	-- account, its last wr_history_max() (issue 16).
 	WITH ins AS (

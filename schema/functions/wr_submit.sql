@@ -159,15 +159,19 @@ BEGIN
 		RETURNING action_queue.id, action_queue.is_head
 	)
 	-- With each character's last typed line: part 0 of a queued command.
-	SELECT array_agg(s.k ORDER BY s.k) FILTER (WHERE ins.id IS NOT NULL),
-	       array_agg(s.id ORDER BY s.k) FILTER (WHERE ins.id IS NOT NULL),
-	       coalesce(bool_or(ins.is_head), false),
-	       array_agg(substr(s.actor_key, 6)::bigint ORDER BY s.k) FILTER (WHERE ins.id IS NOT NULL
-	           AND coalesce((s.a->>'part')::integer, 0) = 0 AND s.a->>'last' IS NOT NULL AND s.actor_key LIKE 'char:%'),
-	       array_agg(s.a->>'last' ORDER BY s.k) FILTER (WHERE ins.id IS NOT NULL
-	           AND coalesce((s.a->>'part')::integer, 0) = 0 AND s.a->>'last' IS NOT NULL AND s.actor_key LIKE 'char:%')
+	-- Whether a row went in is a hashed look-up into ins (issue 16,
+	-- i16-ingress1): "s LEFT JOIN ins", both estimated at one row, was a
+	-- nested loop that rescanned ins for every row of s, 100 x 100 tuples
+	-- for a batch of 100.  (A zone tick the trigger drops is not in ins.)
+	SELECT array_agg(x.k ORDER BY x.k) FILTER (WHERE x.went),
+	       array_agg(x.id ORDER BY x.k) FILTER (WHERE x.went),
+	       (SELECT coalesce(bool_or(h.is_head), false) FROM ins h),
+	       array_agg(substr(x.actor_key, 6)::bigint ORDER BY x.k) FILTER (WHERE x.went
+	           AND coalesce((x.a->>'part')::integer, 0) = 0 AND x.a->>'last' IS NOT NULL AND x.actor_key LIKE 'char:%'),
+	       array_agg(x.a->>'last' ORDER BY x.k) FILTER (WHERE x.went
+	           AND coalesce((x.a->>'part')::integer, 0) = 0 AND x.a->>'last' IS NOT NULL AND x.actor_key LIKE 'char:%')
 	INTO q_pos, q_id, any_head, last_chars, last_lines
-	FROM s LEFT JOIN ins ON ins.id = s.id;
+	FROM (SELECT s.k, s.id, s.a, s.actor_key, s.id IN (SELECT w.id FROM ins w) AS went FROM s) x;
 
 	-- The new command ids, each with its parts' action ids.
 	IF q_pos IS NOT NULL AND has_ids THEN

@@ -38,6 +38,36 @@ is "$(json 'd["lines"][0]["line"] + " .. " + d["lines"][-1]["line"]' "${r#* }")"
 is "$(sql "SELECT count(*) FROM account_history h JOIN accounts a ON a.id = h.account_id WHERE a.name = 'bob'")" 50 \
 	"and the table holds no more"
 
+# 0031 (issue 16): the table's foreign keys are gone; their ON DELETE actions
+# are triggers.  A deleted character's lines stay its account's, without it ...
+sql "INSERT INTO account_history (account_id, character_id, line)
+     SELECT account_id, id, 'carol was here' FROM characters WHERE name = 'Carol'" >/dev/null
+is "$(sql "SELECT status FROM wr_character_delete((SELECT account_id FROM characters WHERE name = 'Carol'), 'Carol')")" \
+	ok "Carol is deleted"
+is "$(sql "SELECT coalesce(character_id::text, 'null') FROM account_history WHERE line = 'carol was here'")" null \
+	"her history line stays, its character cleared (ON DELETE SET NULL)"
+# ... and a deleted account's lines go with it (ON DELETE CASCADE); another's stay.
+sql "INSERT INTO accounts (name) VALUES ('gone');
+     INSERT INTO account_history (account_id, line) SELECT id, 'gone soon' FROM accounts WHERE name = 'gone';
+     DELETE FROM accounts WHERE name = 'gone'" >/dev/null
+is "$(sql "SELECT count(*) FROM account_history WHERE line = 'gone soon'")" 0 \
+	"a deleted account's history goes with it (ON DELETE CASCADE)"
+is "$(sql "SELECT count(*) FROM account_history WHERE line = 'carol was here'")" 1 "and only its own"
+
+# A line being written holds its character (as the keys' checks did, 0031):
+# the character cannot be deleted until that transaction ends.
+sql "INSERT INTO characters (account_id, name, instance_id, room_id)
+     SELECT account_id, 'Dave', instance_id, room_id FROM characters WHERE name = 'Alice'" >/dev/null
+psql "$WR_DATABASE_URL" -XAtqc "BEGIN; SELECT wr_history_add_many(ARRAY(SELECT id FROM characters WHERE name = 'Dave'),
+	ARRAY['say held']); SELECT pg_sleep(3); COMMIT" >/dev/null 2>&1 &
+HOLDER=$!
+sleep 1
+r=$(psql "$WR_DATABASE_URL" -XAtqc "SET lock_timeout = '300ms'; DELETE FROM characters WHERE name = 'Dave'" 2>&1)
+has "$r" "lock timeout" "deleting a character whose line is being written waits for it"
+wait "$HOLDER"
+is "$(sql "SELECT count(*) FROM account_history h JOIN characters c ON c.id = h.character_id WHERE c.name = 'Dave'")" 1 \
+	"and the line is there, with its character"
+
 r=$(get "not-a-token" /v1/history)
 is "${r%% *}" 401 "an unknown token: 401"
 r=$(curl -s -o /dev/null -w '%{http_code}' "$HTTP/v1/history")

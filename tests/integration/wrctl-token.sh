@@ -86,7 +86,7 @@ PY
 is "$(cat "$T_DIR/ws.out")" "welcome" "a websocket hello with the token"
 is "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $P" "$HTTP/metrics")" 403 "a /metrics token check"
 sleep 0.3
-ok "$(grep -q "wr_command_context" "$T_DIR/postgresql.log"; echo $?)" "log_statement=all logged the services' statements"
+ok "$(grep -q "wr_command_begin" "$T_DIR/postgresql.log"; echo $?)" "log_statement=all logged the services' statements"
 for s in "$A1" "$A2" "$A3" "$B1" "$B2" "$B3" "$P"; do
 	ok "$(grep -qF "$s" "$T_DIR/postgresql.log"; [ $? -eq 1 ]; echo $?)" "no secret in postgresql.log (${s%"${s#????}"}...)"
 done
