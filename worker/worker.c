@@ -822,6 +822,13 @@ batch_reset(struct batch *b)
 	b->nevents = 0;
 }
 
+/* The thread's CPU outside wr_db_pipeline (core/db.c counts what is inside). */
+static int64_t
+own_cpu_ns(const struct worker *w)
+{
+	return wr_cpu_ns() - w->db.pipeline_cpu_ns;
+}
+
 int
 worker_run_batch(struct worker *w)
 {
@@ -832,7 +839,10 @@ worker_run_batch(struct worker *w)
 	int64_t now_ms = wr_now_ms();
 	bool covered[WORKER_MAX_BATCH], waited = false;
 	int n, r, claimed = 0, deferred = 0;
+	int64_t wall0 = wr_mono_ns(), db0 = w->db.pipeline_wall_ns, libpq0 = w->db.pipeline_cpu_ns;
+	int64_t t[_WORKER_PHASES + 1];
 
+	t[0] = own_cpu_ns(w);
 	batch_reset(b);
 	b->now_ms = now_ms;
 	if (!wr_db_connected(&w->db)) {
@@ -856,12 +866,14 @@ worker_run_batch(struct worker *w)
 		return 0;
 	}
 	claimed = n;
+	t[WORKER_PHASE_LOAD] = own_cpu_ns(w);
 	r = lock_load(w, n, &err);
 	if (r < 0)
 		goto fail;
 	if (r < n)
 		log_debug("batch of %d cut to %d: lock set full", n, r);
 	n = r;
+	t[WORKER_PHASE_RULES] = own_cpu_ns(w);
 	r = worker_decode_counters(w->loaded, &b->counters);
 	if (r >= 0)
 		r = worker_decode_covered(w->loaded, covered, (size_t) n, &waited);
@@ -893,10 +905,17 @@ worker_run_batch(struct worker *w)
 		if (!apply_one(w, b, a, now_ms))
 			hold(w->held, a->actor_key);
 	}
+	t[WORKER_PHASE_COMMIT] = own_cpu_ns(w);
 	worker_encode_batch(b, w->state, params);
 	r = worker_store_commit(&w->db, params, &err);
 	if (r < 0)
 		goto fail;
+	t[_WORKER_PHASES] = own_cpu_ns(w);
+	for (int i = 0; i < _WORKER_PHASES; i++)
+		w->batch_cpu_ns[i] += t[i + 1] - t[i];
+	w->batch_libpq_ns += w->db.pipeline_cpu_ns - libpq0;
+	w->batch_db_ns += w->db.pipeline_wall_ns - db0;
+	w->batch_wall_ns += wr_mono_ns() - wall0;
 	remember_notify(w, b);
 	w->world.fresh = false;
 	if (waited)
