@@ -28,6 +28,9 @@ void
 wr_strbuf_puts(struct wr_strbuf *sb, const char *s);
 void
 wr_strbuf_printf(struct wr_strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends v in decimal, as printf's "%" PRId64 writes it (without its cost). */
+void
+wr_strbuf_i64(struct wr_strbuf *sb, int64_t v);
 /* Appends s as a JSON string literal with quotes and escapes. */
 void
 wr_strbuf_json_str(struct wr_strbuf *sb, const char *s);

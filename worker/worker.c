@@ -27,6 +27,9 @@ _Static_assert(LOAD_INSTANCES == (int) STORE_LOCK_INSTANCES && LOAD_ITEMS == (in
 		       LOAD_ITEMS + 1 == (int) _STORE_LOCK_MAX,
 	       "the locked sets lead enum load_set, in the lock order");
 
+static void
+batch_reset(struct batch *b, bool keep);
+
 int
 worker_init(struct worker *w, struct wr_error *reterr)
 {
@@ -103,6 +106,8 @@ worker_done(struct worker *w)
 	notify_sent(w);
 	wr_db_done(&w->db);
 	worker_world_done(&w->world);
+	if (w->batch)
+		batch_reset(w->batch, false);
 	free(w->actions);
 	free(w->state);
 	free(w->outcome);
@@ -804,20 +809,24 @@ idle(struct worker *w, struct wr_error *reterr)
 	return 0;
 }
 
+/* Empties the batch's buffers; keep: their memory stays for the next batch
+ * (issue 16: they grew from 64 bytes by doubling, every batch), else freed. */
 static void
-batch_reset(struct batch *b)
+batch_reset(struct batch *b, bool keep)
 {
-	wr_strbuf_done(&b->events);
-	wr_strbuf_done(&b->done);
-	wr_strbuf_done(&b->replan);
-	wr_strbuf_done(&b->dead);
-	wr_strbuf_done(&b->followups);
+	void (*empty)(struct wr_strbuf *) = keep ? wr_strbuf_reset : wr_strbuf_done;
+
+	empty(&b->events);
+	empty(&b->done);
+	empty(&b->replan);
+	empty(&b->dead);
+	empty(&b->followups);
 	for (int i = 0; i < _COMMIT_NPARAMS; i++)
-		wr_strbuf_done(&b->col[i]);
-	wr_strbuf_done(&b->scratch);
-	wr_strbuf_done(&b->state);
-	wr_strbuf_done(&b->rejected);
-	wr_strbuf_done(&b->stale_rejected);
+		empty(&b->col[i]);
+	empty(&b->scratch);
+	empty(&b->state);
+	empty(&b->rejected);
+	empty(&b->stale_rejected);
 	b->counters.n = 0;
 	b->nevents = 0;
 }
@@ -843,7 +852,7 @@ worker_run_batch(struct worker *w)
 	int64_t t[_WORKER_PHASES + 1];
 
 	t[0] = own_cpu_ns(w);
-	batch_reset(b);
+	batch_reset(b, true);
 	b->now_ms = now_ms;
 	if (!wr_db_connected(&w->db)) {
 		recover(w, 0, &err);
@@ -949,6 +958,6 @@ fail:
 	recover(w, n < 0 ? 0 : n, &err);
 	r = -EIO;
 out:
-	batch_reset(b);
+	batch_reset(b, true);
 	return r;
 }
