@@ -532,6 +532,12 @@ pipeline(struct wr_db *db, struct wr_db_stmt *stmts, size_t n, struct wr_error *
 		goto out_broken;
 	}
 	db->round_trips++;
+	if (db->while_waiting) {
+		void (*fn)(void *) = db->while_waiting;
+
+		db->while_waiting = NULL;
+		fn(db->while_waiting_arg);
+	}
 	for (size_t i = 0; i < n; i++) {
 		PGresult *res, *extra;
 

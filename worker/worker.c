@@ -29,6 +29,8 @@ _Static_assert(LOAD_INSTANCES == (int) STORE_LOCK_INSTANCES && LOAD_ITEMS == (in
 
 static void
 batch_reset(struct batch *b, bool keep);
+static void
+release_loaded(void *arg);
 
 int
 worker_init(struct worker *w, struct wr_error *reterr)
@@ -120,11 +122,7 @@ worker_done(struct worker *w)
 	w->outcome = NULL;
 	w->load = NULL;
 	w->batch = NULL;
-	if (w->loaded)
-		json_object_put(w->loaded);
-	w->loaded = NULL;
-	PQclear(w->loaded_rows);
-	w->loaded_rows = NULL;
+	release_loaded(w);
 }
 
 /* Index of a stream; -ENOENT when the stream's aggregate is not locked. */
@@ -561,10 +559,7 @@ lock_load(struct worker *w, int n, struct wr_error *reterr)
 	worker_encode_reads(&s[_STORE_LOCK_MAX], ls, w->actions, (size_t) fit);
 	r = worker_store_lock_load(&w->db, locks, wr_strbuf_str(&s[_STORE_LOCK_MAX]), &res, reterr);
 	if (r >= 0) {
-		if (w->loaded)
-			json_object_put(w->loaded);
-		w->loaded = NULL;
-		PQclear(w->loaded_rows);
+		release_loaded(w); /* when the last commit did not (it failed) */
 		/* The rows, with the cached world's static members (world.c); the
 		 * characters' strings stay in res, kept until the next batch. */
 		w->loaded_rows = res;
@@ -831,6 +826,21 @@ batch_reset(struct batch *b, bool keep)
 	b->nevents = 0;
 }
 
+/* The last lock+load's document and rows, freed: once the commit's
+ * parameters are built nothing reads them (the counters' names are copies),
+ * so this runs while the server works on the commit (wr_db's while_waiting). */
+static void
+release_loaded(void *arg)
+{
+	struct worker *w = arg;
+
+	if (w->loaded)
+		json_object_put(w->loaded);
+	w->loaded = NULL;
+	PQclear(w->loaded_rows);
+	w->loaded_rows = NULL;
+}
+
 /* The thread's CPU outside wr_db_pipeline (core/db.c counts what is inside). */
 static int64_t
 own_cpu_ns(const struct worker *w)
@@ -916,7 +926,10 @@ worker_run_batch(struct worker *w)
 	}
 	t[WORKER_PHASE_COMMIT] = own_cpu_ns(w);
 	worker_encode_batch(b, w->state, params);
+	w->db.while_waiting = release_loaded;
+	w->db.while_waiting_arg = w;
 	r = worker_store_commit(&w->db, params, &err);
+	w->db.while_waiting = NULL;
 	if (r < 0)
 		goto fail;
 	t[_WORKER_PHASES] = own_cpu_ns(w);

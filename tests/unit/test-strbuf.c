@@ -54,9 +54,9 @@ json_ref(char *out, const unsigned char *s)
 static void
 test_i64(void)
 {
-	static const int64_t edges[] = {0,         1,          -1,         9,         10,        -10,
-					99,        100,        INT64_MAX,  INT64_MIN, INT32_MAX, INT32_MIN,
-					999999999, 1000000000, -999999999, INT64_MIN + 1};
+	static const int64_t edges[] = {
+		0,         1,         -1,        9,         10,        -10,        99,         100,
+		INT64_MAX, INT64_MIN, INT32_MAX, INT32_MIN, 999999999, 1000000000, -999999999, INT64_MIN + 1};
 	struct wr_strbuf sb = WR_STRBUF_INIT;
 	char want[32];
 	int bad = 0;
