@@ -25,6 +25,13 @@ reserve(struct wr_strbuf *sb, size_t extra)
 	sb->buf = wr_xrealloc(sb->buf, sb->cap);
 }
 
+char *
+wr_strbuf_reserve(struct wr_strbuf *sb, size_t extra)
+{
+	reserve(sb, extra);
+	return sb->buf + sb->len;
+}
+
 void
 wr_strbuf_append(struct wr_strbuf *sb, const char *data, size_t n)
 {

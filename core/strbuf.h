@@ -22,6 +22,10 @@ struct wr_strbuf {
 		NULL, 0, 0 \
 	}
 
+/* Room for extra more bytes and the NUL; returns where they go.  The caller
+ * writes there, then adds what it wrote to len and puts the NUL after it. */
+char *
+wr_strbuf_reserve(struct wr_strbuf *sb, size_t extra);
 void
 wr_strbuf_append(struct wr_strbuf *sb, const char *data, size_t n);
 void

@@ -810,23 +810,26 @@ col_id_or_null(struct wr_strbuf *c, int64_t v)
 static void
 col_text_n(struct wr_strbuf *c, const char *s, size_t n)
 {
-	size_t from = 0;
+	char *o, *p;
 
 	col_sep(c);
 	if (!s) {
 		wr_strbuf_append(c, "NULL", 4);
 		return;
 	}
-	wr_strbuf_append(c, "\"", 1);
+	/* Issue 16: written in one pass into room for the worst case (every
+	 * byte escaped), not an append per escape: a payload has a quote at
+	 * every key and string. */
+	o = p = wr_strbuf_reserve(c, 2 * n + 2);
+	*o++ = '"';
 	for (size_t i = 0; i < n; i++) {
-		if (s[i] != '"' && s[i] != '\\')
-			continue;
-		wr_strbuf_append(c, s + from, i - from);
-		wr_strbuf_append(c, "\\", 1);
-		from = i;
+		if (s[i] == '"' || s[i] == '\\')
+			*o++ = '\\';
+		*o++ = s[i];
 	}
-	wr_strbuf_append(c, s + from, n - from);
-	wr_strbuf_append(c, "\"", 1);
+	*o++ = '"';
+	*o = '\0';
+	c->len += (size_t) (o - p);
 }
 
 static void

@@ -190,6 +190,27 @@ test_json_ids(void)
 	wr_strbuf_done(&sb);
 }
 
+/* Room reserved at the end, written by the caller: the text so far stays. */
+static void
+test_reserve(void)
+{
+	struct wr_strbuf sb = WR_STRBUF_INIT;
+	int bad = 0;
+
+	for (int i = 0; i < 200; i++) {
+		size_t before = sb.len, n = next() % 3000;
+		char *o = wr_strbuf_reserve(&sb, n);
+
+		bad += o != sb.buf + before || sb.cap < before + n + 1;
+		memset(o, 'a' + i % 26, n);
+		o[n] = '\0';
+		sb.len += n;
+		bad += strlen(wr_strbuf_str(&sb)) != sb.len; /* the text so far, no NUL inside */
+	}
+	tap_is_int(bad, 0, "reserve: 200 writes at the end, across the growth");
+	wr_strbuf_done(&sb);
+}
+
 int
 main(void)
 {
@@ -197,5 +218,6 @@ main(void)
 	test_printf();
 	test_json_str();
 	test_json_ids();
+	test_reserve();
 	return tap_done();
 }
