@@ -150,6 +150,24 @@ fn_stats() {
 	     FROM pg_stat_user_functions WHERE funcname IN ($FNS) AND calls > 0"
 }
 
+# CPU time of the running workers so far, in ns (/proc/PID/schedstat; each
+# worker is one thread): read on both sides of a phase, so a worker's own
+# CPU per batch can be compared across builds (issue 16).
+workers_cpu_ns() {
+	t=0
+	for p in $PIDS; do
+		c=$(cut -d' ' -f1 "/proc/$p/schedstat" 2>/dev/null || echo 0)
+		t=$((t + c))
+	done
+	echo "$t"
+}
+
+# The workers' own account of a phase's batches (their "stopping:" line;
+# builds from before issue 16's i16-cpu have none).
+worker_side() { # log-prefix
+	cat "$DIR/$1"-*.log | sed -n 's/.*stopping: per batch /per batch /p' | head -"${WR_BENCH_WORKER_SIDE:-4}"
+}
+
 workers_alive() {
 	for p in $PIDS; do kill -0 "$p" 2>/dev/null && return 0; done
 	return 1
@@ -327,6 +345,7 @@ if [ "$BACKLOG" -eq 0 ]; then
 		reset_queue
 		start_workers "$W" "drain-w$W"
 		sleep 0.5
+		cpu0=$(workers_cpu_ns)
 		worker_sampler_start "drain-w$W"
 		t0=$(date +%s.%N)
 		sql "CALL bench_drive($SECONDS_RUN, $TICK)" >/dev/null
@@ -334,6 +353,7 @@ if [ "$BACKLOG" -eq 0 ]; then
 		wait_drained 60 || echo "   WARNING: the last actions did not drain in 60s ($(queued) left)"
 		t1=$(date +%s.%N)
 		sampler_stop "drain-w$W"
+		cpu1=$(workers_cpu_ns)
 		stop_workers
 		sleep 1 # the workers' backends report their statistics as they exit
 		set -- $(drain_rate)
@@ -358,6 +378,9 @@ if [ "$BACKLOG" -eq 0 ]; then
 		echo "           rejected: $(rejections)"
 		echo "           worker backends: $(waits "drain-w$W")"
 		echo "           server time per call: $(fn_stats)"
+		echo "           worker processes' CPU: $(fx '%.2f' "($cpu1 - $cpu0) / 1000000 / $d_batches") ms per batch," \
+			"$(fx '%.1f' "($cpu1 - $cpu0) / 1000 / ($d_actions > 0 ? $d_actions : 1)") us per action (/proc/PID/schedstat)"
+		worker_side "drain-w$W" | sed 's/^/           worker side: /'
 		[ "$d_failed" -gt 0 ] && failures "drain-w$W" | sed 's/^/           failed: /'
 		profile
 

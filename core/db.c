@@ -470,8 +470,8 @@ read_sync(struct wr_db *db, int64_t deadline, bool may_fail, bool *failed, int *
 	}
 }
 
-int
-wr_db_pipeline(struct wr_db *db, struct wr_db_stmt *stmts, size_t n, struct wr_error *reterr)
+static int
+pipeline(struct wr_db *db, struct wr_db_stmt *stmts, size_t n, struct wr_error *reterr)
 {
 	int r = 0;
 	bool failed = false, synced = false;
@@ -532,6 +532,12 @@ wr_db_pipeline(struct wr_db *db, struct wr_db_stmt *stmts, size_t n, struct wr_e
 		goto out_broken;
 	}
 	db->round_trips++;
+	if (db->while_waiting) {
+		void (*fn)(void *) = db->while_waiting;
+
+		db->while_waiting = NULL;
+		fn(db->while_waiting_arg);
+	}
 	for (size_t i = 0; i < n; i++) {
 		PGresult *res, *extra;
 
@@ -631,6 +637,17 @@ out_free:
 		stmts[i].res = NULL;
 	}
 	return r < 0 ? r : -EIO;
+}
+
+int
+wr_db_pipeline(struct wr_db *db, struct wr_db_stmt *stmts, size_t n, struct wr_error *reterr)
+{
+	int64_t wall = wr_mono_ns(), cpu = wr_cpu_ns();
+	int r = pipeline(db, stmts, n, reterr);
+
+	db->pipeline_wall_ns += wr_mono_ns() - wall;
+	db->pipeline_cpu_ns += wr_cpu_ns() - cpu;
+	return r;
 }
 
 int

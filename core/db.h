@@ -26,9 +26,17 @@ struct wr_db {
 	char *appname;        /* from malloc() */
 	char *session_sql;    /* from malloc(), may be NULL: run after every (re)connect */
 	uint64_t round_trips; /* client-server round trips since wr_db_init */
-	int timeout_ms;       /* client-side bound on one call's round trips, 0 = none (wr_db_timeout_ms) */
-	int phase;            /* WR_DB_READY, or an asynchronous connect in progress (wr_db_start) */
-	int64_t deadline;     /* wr_mono_ms() by which an asynchronous connect must be done */
+	/* issue 16: time inside wr_db_pipeline since wr_db_init, wall and this
+	 * thread's CPU (libpq's own work: building, sending, parsing results) */
+	int64_t pipeline_wall_ns, pipeline_cpu_ns;
+	/* issue 16: if set, wr_db_pipeline calls it once (and clears it) when
+	 * everything is sent, before it waits: the caller's work that need not
+	 * come first (freeing the last batch) overlaps the server's. */
+	void (*while_waiting)(void *arg);
+	void *while_waiting_arg;
+	int timeout_ms;   /* client-side bound on one call's round trips, 0 = none (wr_db_timeout_ms) */
+	int phase;        /* WR_DB_READY, or an asynchronous connect in progress (wr_db_start) */
+	int64_t deadline; /* wr_mono_ms() by which an asynchronous connect must be done */
 	/* issue 16: the names of struct wr_db_stmt prepared on this connection (borrowed, static);
 	 * forgotten when the connection is dropped. */
 	const char *prepared[WR_DB_MAX_PREPARED];

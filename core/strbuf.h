@@ -22,12 +22,19 @@ struct wr_strbuf {
 		NULL, 0, 0 \
 	}
 
+/* Room for extra more bytes and the NUL; returns where they go.  The caller
+ * writes there, then adds what it wrote to len and puts the NUL after it. */
+char *
+wr_strbuf_reserve(struct wr_strbuf *sb, size_t extra);
 void
 wr_strbuf_append(struct wr_strbuf *sb, const char *data, size_t n);
 void
 wr_strbuf_puts(struct wr_strbuf *sb, const char *s);
 void
 wr_strbuf_printf(struct wr_strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends v in decimal, as printf's "%" PRId64 writes it (without its cost). */
+void
+wr_strbuf_i64(struct wr_strbuf *sb, int64_t v);
 /* Appends s as a JSON string literal with quotes and escapes. */
 void
 wr_strbuf_json_str(struct wr_strbuf *sb, const char *s);

@@ -40,6 +40,12 @@ int64_t
 wr_now_ms(void);
 int64_t
 wr_mono_ms(void);
+/* Nanoseconds: monotonic, and the calling thread's CPU time (issue 16: what
+ * a worker batch spends in its own code, apart from waiting). */
+int64_t
+wr_mono_ns(void);
+int64_t
+wr_cpu_ns(void);
 
 /* Fills buf with n random bytes from getrandom(2); 0 or negative errno. */
 int

@@ -236,11 +236,11 @@ static void
 json_cell(struct wr_strbuf *sb, const PGresult *res, int row, int col)
 {
 	if (PQgetisnull(res, row, col))
-		wr_strbuf_puts(sb, "null");
+		wr_strbuf_append(sb, "null", 4);
 	else if (PQftype(res, col) == 16 /* boolean */)
 		wr_strbuf_puts(sb, PQgetvalue(res, row, col)[0] == 't' ? "true" : "false");
 	else
-		wr_strbuf_puts(sb, PQgetvalue(res, row, col));
+		wr_strbuf_append(sb, PQgetvalue(res, row, col), (size_t) PQgetlength(res, row, col));
 }
 
 static void
@@ -353,9 +353,9 @@ worker_encode_char_rows(struct wr_strbuf *sb, const PGresult *res)
 			wr_strbuf_puts(sb, ",");
 		if (cell_bool(res, i, CC_FULL)) {
 			for (size_t k = 0; k < WR_ELEMENTSOF(char_members); k++) {
-				wr_strbuf_puts(sb, k ? ",\"" : "{\"");
+				wr_strbuf_append(sb, k ? ",\"" : "{\"", 2);
 				wr_strbuf_puts(sb, char_members[k].key);
-				wr_strbuf_puts(sb, "\":");
+				wr_strbuf_append(sb, "\":", 2);
 				json_member_cell(sb, res, i, char_members[k].col, char_members[k].kind);
 			}
 			wr_strbuf_puts(sb, "}");
@@ -373,7 +373,7 @@ worker_encode_char_rows(struct wr_strbuf *sb, const PGresult *res)
 void
 worker_encode_state_text(struct wr_strbuf *sb, const PGresult *res)
 {
-	const char *doc = PQgetvalue(res, 0, CC_DOC);
+	const char *doc = PQgetvalue(res, 0, CC_DOC), *end = doc + PQgetlength(res, 0, CC_DOC);
 
 	/* The document as wr_lock_load builds it without reads.rows: its
 	 * characters in front (the journal's readers find them by name). */
@@ -382,5 +382,7 @@ worker_encode_state_text(struct wr_strbuf *sb, const PGresult *res)
 	wr_strbuf_puts(sb, ",");
 	while (*doc == ' ' || *doc == '\n')
 		doc++;
-	wr_strbuf_puts(sb, *doc == '{' ? doc + 1 : doc);
+	if (*doc == '{')
+		doc++;
+	wr_strbuf_append(sb, doc, (size_t) (end - doc));
 }

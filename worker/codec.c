@@ -754,7 +754,30 @@ worker_stream_name(const struct game_stream *s, char *buf, size_t n)
 	static const char *const kinds[] = {
 		[GAME_STREAM_ROOM] = "room", [GAME_STREAM_CHAR] = "char", [GAME_STREAM_INSTANCE] = "instance"};
 
-	snprintf(buf, n, "%s:%" PRId64, kinds[s->kind], s->id);
+	const char *kind = kinds[s->kind];
+	size_t k = strlen(kind);
+	char digits[24], *p = digits + sizeof(digits);
+	uint64_t u = s->id < 0 ? (uint64_t) 0 - (uint64_t) s->id : (uint64_t) s->id;
+	size_t nd;
+
+	/* Issue 16: twice per stream of every event; snprintf's parsing was most of it. */
+	do {
+		*--p = (char) ('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (s->id < 0)
+		*--p = '-';
+	nd = (size_t) (digits + sizeof(digits) - p);
+	if (n == 0)
+		return;
+	if (k + 1 + nd >= n) { /* never with the callers' 64 bytes: as snprintf would, cut */
+		snprintf(buf, n, "%s:%.*s", kind, (int) nd, p);
+		return;
+	}
+	memcpy(buf, kind, k);
+	buf[k] = ':';
+	memcpy(buf + k + 1, p, nd);
+	buf[k + 1 + nd] = '\0';
 }
 
 /* ---- wr_commit_batch's typed arrays (PostgreSQL array texts, element by element) ---- */
@@ -762,14 +785,14 @@ worker_stream_name(const struct game_stream *s, char *buf, size_t n)
 static void
 col_sep(struct wr_strbuf *c)
 {
-	wr_strbuf_puts(c, c->len ? "," : "{");
+	wr_strbuf_append(c, c->len ? "," : "{", 1);
 }
 
 static void
 col_i64(struct wr_strbuf *c, int64_t v)
 {
 	col_sep(c);
-	wr_strbuf_printf(c, "%" PRId64, v);
+	wr_strbuf_i64(c, v);
 }
 
 /* v, or NULL when v is 0 (an owner that is not set). */
@@ -778,32 +801,35 @@ col_id_or_null(struct wr_strbuf *c, int64_t v)
 {
 	col_sep(c);
 	if (v)
-		wr_strbuf_printf(c, "%" PRId64, v);
+		wr_strbuf_i64(c, v);
 	else
-		wr_strbuf_puts(c, "NULL");
+		wr_strbuf_append(c, "NULL", 4);
 }
 
 /* n bytes of s quoted as an array element ("..." with \ and \" escaped); NULL for s NULL. */
 static void
 col_text_n(struct wr_strbuf *c, const char *s, size_t n)
 {
-	size_t from = 0;
+	char *o, *p;
 
 	col_sep(c);
 	if (!s) {
-		wr_strbuf_puts(c, "NULL");
+		wr_strbuf_append(c, "NULL", 4);
 		return;
 	}
-	wr_strbuf_puts(c, "\"");
+	/* Issue 16: written in one pass into room for the worst case (every
+	 * byte escaped), not an append per escape: a payload has a quote at
+	 * every key and string. */
+	o = p = wr_strbuf_reserve(c, 2 * n + 2);
+	*o++ = '"';
 	for (size_t i = 0; i < n; i++) {
-		if (s[i] != '"' && s[i] != '\\')
-			continue;
-		wr_strbuf_append(c, s + from, i - from);
-		wr_strbuf_puts(c, "\\");
-		from = i;
+		if (s[i] == '"' || s[i] == '\\')
+			*o++ = '\\';
+		*o++ = s[i];
 	}
-	wr_strbuf_append(c, s + from, n - from);
-	wr_strbuf_puts(c, "\"");
+	*o++ = '"';
+	*o = '\0';
+	c->len += (size_t) (o - p);
 }
 
 static void
@@ -824,22 +850,22 @@ col_close(struct wr_strbuf *c)
 static void
 event_payload(struct wr_strbuf *sb, const struct game_event *ev)
 {
-	wr_strbuf_puts(sb, "{");
+	wr_strbuf_append(sb, "{", 1);
 	for (size_t i = 0; i < ev->nfields; i++) {
 		const struct game_field *f = &ev->fields[i];
 
 		if (i)
-			wr_strbuf_puts(sb, ",");
+			wr_strbuf_append(sb, ",", 1);
 		wr_strbuf_json_str(sb, f->key);
-		wr_strbuf_puts(sb, ":");
+		wr_strbuf_append(sb, ":", 1);
 		if (f->type == GAME_FIELD_STR)
 			wr_strbuf_json_str(sb, f->str);
 		else if (f->type == GAME_FIELD_I64)
-			wr_strbuf_printf(sb, "%" PRId64, f->i64);
+			wr_strbuf_i64(sb, f->i64);
 		else
 			wr_strbuf_puts(sb, f->str);
 	}
-	wr_strbuf_puts(sb, "}");
+	wr_strbuf_append(sb, "}", 1);
 }
 
 /* The JSON form (wrctl verify compares it with event_log's rows). */
@@ -1165,7 +1191,7 @@ void
 worker_list_id(struct wr_strbuf *list, int64_t id)
 {
 	list_sep(list);
-	wr_strbuf_printf(list, "%" PRId64, id);
+	wr_strbuf_i64(list, id);
 }
 
 void

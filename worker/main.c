@@ -36,6 +36,23 @@ log_stats(const struct worker *w, const char *what)
 		(unsigned long long) w->failures, w->batches ? (double) w->batch_actions / (double) w->batches : 0.0,
 		w->batches ? (double) w->batch_round_trips / (double) w->batches : 0.0,
 		(unsigned long long) w->db.round_trips);
+	/* Issue 16: the worker's side of a batch, apart from the server's. */
+	if (w->batches) {
+		double per = 1e6 * (double) w->batches;
+
+		log_info(
+			"%s: per batch %.2f ms wall, %.2f ms of it in the round trips; worker CPU %.2f ms:"
+			" claim %.2f, load %.2f, rules %.2f, commit %.2f, libpq %.2f",
+			what, (double) w->batch_wall_ns / per, (double) w->batch_db_ns / per,
+			(double) (w->batch_cpu_ns[WORKER_PHASE_CLAIM] + w->batch_cpu_ns[WORKER_PHASE_LOAD] +
+				  w->batch_cpu_ns[WORKER_PHASE_RULES] + w->batch_cpu_ns[WORKER_PHASE_COMMIT] +
+				  w->batch_libpq_ns) /
+				per,
+			(double) w->batch_cpu_ns[WORKER_PHASE_CLAIM] / per,
+			(double) w->batch_cpu_ns[WORKER_PHASE_LOAD] / per,
+			(double) w->batch_cpu_ns[WORKER_PHASE_RULES] / per,
+			(double) w->batch_cpu_ns[WORKER_PHASE_COMMIT] / per, (double) w->batch_libpq_ns / per);
+	}
 }
 
 int

@@ -27,6 +27,11 @@ _Static_assert(LOAD_INSTANCES == (int) STORE_LOCK_INSTANCES && LOAD_ITEMS == (in
 		       LOAD_ITEMS + 1 == (int) _STORE_LOCK_MAX,
 	       "the locked sets lead enum load_set, in the lock order");
 
+static void
+batch_reset(struct batch *b, bool keep);
+static void
+release_loaded(void *arg);
+
 int
 worker_init(struct worker *w, struct wr_error *reterr)
 {
@@ -103,6 +108,8 @@ worker_done(struct worker *w)
 	notify_sent(w);
 	wr_db_done(&w->db);
 	worker_world_done(&w->world);
+	if (w->batch)
+		batch_reset(w->batch, false);
 	free(w->actions);
 	free(w->state);
 	free(w->outcome);
@@ -115,11 +122,7 @@ worker_done(struct worker *w)
 	w->outcome = NULL;
 	w->load = NULL;
 	w->batch = NULL;
-	if (w->loaded)
-		json_object_put(w->loaded);
-	w->loaded = NULL;
-	PQclear(w->loaded_rows);
-	w->loaded_rows = NULL;
+	release_loaded(w);
 }
 
 /* Index of a stream; -ENOENT when the stream's aggregate is not locked. */
@@ -556,10 +559,7 @@ lock_load(struct worker *w, int n, struct wr_error *reterr)
 	worker_encode_reads(&s[_STORE_LOCK_MAX], ls, w->actions, (size_t) fit);
 	r = worker_store_lock_load(&w->db, locks, wr_strbuf_str(&s[_STORE_LOCK_MAX]), &res, reterr);
 	if (r >= 0) {
-		if (w->loaded)
-			json_object_put(w->loaded);
-		w->loaded = NULL;
-		PQclear(w->loaded_rows);
+		release_loaded(w); /* when the last commit did not (it failed) */
 		/* The rows, with the cached world's static members (world.c); the
 		 * characters' strings stay in res, kept until the next batch. */
 		w->loaded_rows = res;
@@ -801,23 +801,49 @@ idle(struct worker *w, struct wr_error *reterr)
 	return 0;
 }
 
+/* Empties the batch's buffers; keep: their memory stays for the next batch
+ * (issue 16: they grew from 64 bytes by doubling, every batch), else freed. */
 static void
-batch_reset(struct batch *b)
+batch_reset(struct batch *b, bool keep)
 {
-	wr_strbuf_done(&b->events);
-	wr_strbuf_done(&b->done);
-	wr_strbuf_done(&b->replan);
-	wr_strbuf_done(&b->dead);
+	void (*empty)(struct wr_strbuf *) = keep ? wr_strbuf_reset : wr_strbuf_done;
+
+	empty(&b->events);
+	empty(&b->done);
+	empty(&b->replan);
+	empty(&b->dead);
 	b->nfollowups = 0;
 	for (int i = 0; i < _COMMIT_NPARAMS; i++)
-		wr_strbuf_done(&b->col[i]);
-	wr_strbuf_done(&b->scratch);
-	wr_strbuf_done(&b->scratch2);
-	wr_strbuf_done(&b->state);
-	wr_strbuf_done(&b->rejected);
-	wr_strbuf_done(&b->stale_rejected);
+		empty(&b->col[i]);
+	empty(&b->scratch);
+	empty(&b->scratch2);
+	empty(&b->state);
+	empty(&b->rejected);
+	empty(&b->stale_rejected);
 	b->counters.n = 0;
 	b->nevents = 0;
+}
+
+/* The last lock+load's document and rows, freed: once the commit's
+ * parameters are built nothing reads them (the counters' names are copies),
+ * so this runs while the server works on the commit (wr_db's while_waiting). */
+static void
+release_loaded(void *arg)
+{
+	struct worker *w = arg;
+
+	if (w->loaded)
+		json_object_put(w->loaded);
+	w->loaded = NULL;
+	PQclear(w->loaded_rows);
+	w->loaded_rows = NULL;
+}
+
+/* The thread's CPU outside wr_db_pipeline (core/db.c counts what is inside). */
+static int64_t
+own_cpu_ns(const struct worker *w)
+{
+	return wr_cpu_ns() - w->db.pipeline_cpu_ns;
 }
 
 int
@@ -830,8 +856,11 @@ worker_run_batch(struct worker *w)
 	int64_t now_ms = wr_now_ms();
 	bool covered[WORKER_MAX_BATCH], waited = false;
 	int n, r, claimed = 0, deferred = 0;
+	int64_t wall0 = wr_mono_ns(), db0 = w->db.pipeline_wall_ns, libpq0 = w->db.pipeline_cpu_ns;
+	int64_t t[_WORKER_PHASES + 1];
 
-	batch_reset(b);
+	t[0] = own_cpu_ns(w);
+	batch_reset(b, true);
 	b->now_ms = now_ms;
 	if (!wr_db_connected(&w->db)) {
 		recover(w, 0, &err);
@@ -854,12 +883,14 @@ worker_run_batch(struct worker *w)
 		return 0;
 	}
 	claimed = n;
+	t[WORKER_PHASE_LOAD] = own_cpu_ns(w);
 	r = lock_load(w, n, &err);
 	if (r < 0)
 		goto fail;
 	if (r < n)
 		log_debug("batch of %d cut to %d: lock set full", n, r);
 	n = r;
+	t[WORKER_PHASE_RULES] = own_cpu_ns(w);
 	r = worker_decode_counters(w->loaded, &b->counters);
 	if (r >= 0)
 		r = worker_decode_covered(w->loaded, covered, (size_t) n, &waited);
@@ -891,10 +922,20 @@ worker_run_batch(struct worker *w)
 		if (!apply_one(w, b, a, now_ms))
 			hold(w->held, a->actor_key);
 	}
+	t[WORKER_PHASE_COMMIT] = own_cpu_ns(w);
 	worker_encode_batch(b, w->state, params);
+	w->db.while_waiting = release_loaded;
+	w->db.while_waiting_arg = w;
 	r = worker_store_commit(&w->db, params, &err);
+	w->db.while_waiting = NULL;
 	if (r < 0)
 		goto fail;
+	t[_WORKER_PHASES] = own_cpu_ns(w);
+	for (int i = 0; i < _WORKER_PHASES; i++)
+		w->batch_cpu_ns[i] += t[i + 1] - t[i];
+	w->batch_libpq_ns += w->db.pipeline_cpu_ns - libpq0;
+	w->batch_db_ns += w->db.pipeline_wall_ns - db0;
+	w->batch_wall_ns += wr_mono_ns() - wall0;
 	remember_notify(w, b);
 	w->world.fresh = false;
 	if (waited)
@@ -928,6 +969,6 @@ fail:
 	recover(w, n < 0 ? 0 : n, &err);
 	r = -EIO;
 out:
-	batch_reset(b);
+	batch_reset(b, true);
 	return r;
 }

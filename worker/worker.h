@@ -199,6 +199,15 @@ struct worker_world {
 	bool fresh;
 };
 
+/* A batch's phases on the worker's side (struct worker's batch_cpu_ns). */
+enum worker_phase {
+	WORKER_PHASE_CLAIM,  /* the claim's parameters, the actions' decode */
+	WORKER_PHASE_LOAD,   /* the lock sets and reads, the state's decode, the journal's state text */
+	WORKER_PHASE_RULES,  /* counters, the rules, events, follow-ups */
+	WORKER_PHASE_COMMIT, /* wr_commit_batch's parameters */
+	_WORKER_PHASES
+};
+
 struct worker {
 	struct worker_config cfg;
 	struct wr_db db;
@@ -225,6 +234,10 @@ struct worker {
 	uint64_t deferred;          /* claimed, but an aggregate was held elsewhere: left queued */
 	uint64_t batch_round_trips; /* round trips of committed batches */
 	uint64_t batch_actions;     /* actions in committed batches */
+	/* issue 16: where committed batches spent their time, in ns: the worker's
+	 * own CPU per phase (outside wr_db_pipeline), libpq's CPU inside it, the
+	 * pipelines' wall time (sending, the server, the answer) and the whole. */
+	int64_t batch_cpu_ns[_WORKER_PHASES], batch_libpq_ns, batch_db_ns, batch_wall_ns;
 };
 
 /* codec.c */

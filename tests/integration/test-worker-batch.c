@@ -37,6 +37,20 @@ count(struct worker *w, const char *sql)
 	return v;
 }
 
+static int hook_calls, hook_sent;
+
+/* wr_db's while_waiting: counts its calls, and whether everything was sent
+ * (libpq's output queue flushed) and the first result not read yet (a
+ * pipeline's results stay queued until read). */
+static void
+hook(void *arg)
+{
+	struct wr_db *db = arg;
+
+	hook_calls++;
+	hook_sent = PQflush(db->conn) == 0 && PQisBusy(db->conn);
+}
+
 int
 main(void)
 {
@@ -77,6 +91,28 @@ main(void)
 		tap_is_int(count(&w, "SELECT count(*) FROM action_queue"), 0, "batch of %d: queue empty", sizes[i]);
 		tap_is_int(count(&w, "SELECT count(*) FROM event_log") - before_events, sizes[i],
 			   "batch of %d: one event per action", sizes[i]);
+		/* issue 16: the lock+load's document and rows were freed while the
+		 * server worked on the commit (wr_db's while_waiting), not later. */
+		tap_ok(!w.loaded && !w.loaded_rows && !w.db.while_waiting,
+		       "batch of %d: its document freed during the commit's round trip", sizes[i]);
+	}
+	/* The hook runs once, after the pipeline is sent, and is cleared. */
+	{
+		struct wr_db_stmt st[2] = {{.sql = "SELECT 1", .expect = PGRES_TUPLES_OK},
+					   {.sql = "SELECT 2", .expect = PGRES_TUPLES_OK}};
+		int r1, r2;
+
+		hook_calls = 0;
+		w.db.while_waiting = hook;
+		w.db.while_waiting_arg = &w.db;
+		r1 = wr_db_pipeline(&w.db, st, 2, &err);
+		PQclear(st[0].res);
+		PQclear(st[1].res);
+		r2 = wr_db_pipeline(&w.db, st, 1, &err);
+		PQclear(st[0].res);
+		tap_ok(r1 == 0 && r2 == 0 && hook_calls == 1 && hook_sent == 1 && !w.db.while_waiting,
+		       "while_waiting: called once, with the statements sent and not yet read (%d calls, %d sent)",
+		       hook_calls, hook_sent);
 	}
 	/* The connection is lost: the next batch reconnects and prepares again. */
 	{
