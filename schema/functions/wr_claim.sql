@@ -5,8 +5,8 @@
 -- rooms (lock_rooms) with pg_try_advisory_xact_lock(1464991745, hashint8(room)),
 -- never waiting, until the heads those rooms hold in that window reach k
 -- (counted without overshooting: heads with one room) or until it holds its
--- share of the window's rooms (divided by 1 + the other sessions holding
--- room locks);
+-- share of the window's rooms (divided by 1 + the other claimers: sessions
+-- holding the claimer lock, below, or room locks);
 -- the result is every windowed head all of whose rooms this transaction
 -- holds (a head without rooms always), in claim order, at most k.  Two
 -- workers' claims thus take disjoint rooms, and their lock phases
@@ -46,7 +46,7 @@ DECLARE
 	mine bigint[] := '{}';
 	refused bigint[] := '{}';
 	held integer[];    -- the advisory keys of rooms other claims hold
-	others integer;    -- other sessions holding room locks
+	others integer;    -- other claimers: sessions holding the claimer lock or room locks
 	present boolean;   -- this session holds the claimer lock
 	alone boolean;     -- no other session holds a claimer or room lock
 	skip boolean;
@@ -74,7 +74,7 @@ BEGIN
 	-- many sessions hold them, whether another claimer is connected.
 	SELECT coalesce(array_agg((l.objid::bigint - CASE WHEN l.objid::bigint >= 2147483648 THEN 4294967296 ELSE 0 END)::integer)
 			FILTER (WHERE l.classid = 1464991745 AND l.granted AND l.pid <> pg_backend_pid()), '{}'),
-	       count(DISTINCT l.pid) FILTER (WHERE l.classid = 1464991745 AND l.pid <> pg_backend_pid()),
+	       count(DISTINCT l.pid) FILTER (WHERE l.pid <> pg_backend_pid()),
 	       count(*) FILTER (WHERE l.pid <> pg_backend_pid()) = 0,
 	       coalesce(bool_or(l.classid = 1464991746 AND l.pid = pg_backend_pid()), false)
 	INTO held, others, alone, present
@@ -154,8 +154,10 @@ BEGIN
 	-- batch ends.
 	refused := ARRAY(SELECT DISTINCT x.r FROM unnest(flat) x(r) WHERE hashint8(x.r) = ANY (held));
 	-- A fair share: the window's rooms divided among this claim and
-	-- the others holding rooms, so that with several workers each takes
-	-- part of the rooms, not the first two all.
+	-- the other claimers (connected, whether they hold rooms now or not:
+	-- a claim never waits, so a worker napping after an empty claim must
+	-- find rooms left when it claims again), so that with several workers
+	-- each takes part of the rooms, not the first two all.
 	budget := (SELECT ceil(count(DISTINCT x.r)::numeric / (1 + others))::integer FROM unnest(flat) x(r));
 	i := 0;
 	p := 1;

@@ -67,6 +67,10 @@ is "$(claim_now 4 "SET lock_timeout = '200ms'")" "t:b1,t:b2,t:b3" \
 	"a second claim leaves out a move into the room the first claim holds"
 wait "$w1"
 is "$(sed -n 1p "$T_DIR/w1.out")" "t:a1,t:a2,t:a3" "(the first claim had the first room's heads)"
+is "$(claim_now 7)" "t:a1,t:a2,t:a3" \
+	"with another claimer connected but holding nothing now, a claim takes its share: one of the two rooms"
+sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'claim-peer'" >/dev/null
+wait "$peer"
 is "$(claim_now 7)" "t:a1,t:a2,t:a3,t:b1,t:b2,t:b3,t:m1" "alone, a claim takes the move with both rooms"
 
 # A move whose second room another claim holds is passed over without
@@ -145,6 +149,4 @@ wait "$w1"
 is "$(sed -n 1p "$T_DIR/w1.out")" "t:h1,t:h2,t:h3" "(the first claim had the room's oldest heads)"
 is "$(claim_now 3)" "t:h1,t:h2,t:h3" "once the first claim ends, the next gets the room's oldest heads"
 is "$(sql "SELECT count(*) FROM action_queue")" 6 "nothing claimed or lost along the way"
-sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'claim-peer'" >/dev/null
-wait "$peer"
 finish
