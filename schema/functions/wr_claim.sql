@@ -228,7 +228,11 @@ $$;
 -- snapshot's).  m = 1: heads only (wr_claim).
 DROP FUNCTION IF EXISTS wr_claim_runs(integer, integer, integer);
 CREATE FUNCTION wr_claim_runs(k integer, m integer, cap integer) RETURNS SETOF action_queue
-LANGUAGE sql AS $$
+LANGUAGE plpgsql AS $$
+BEGIN
+	-- plpgsql, not sql: its plan is cached per session (an sql function's
+	-- body is planned again at every call: ~1 ms of a 3 ms claim, issue 16).
+	RETURN QUERY
 	WITH pk AS MATERIALIZED (
 		-- The heads in rooms no other claim holds, and those rooms
 		-- (wr_claim_pick, above): picked once.
@@ -271,7 +275,8 @@ LANGUAGE sql AS $$
 		SELECT c.hrank, c.pos, l.r FROM c JOIN l ON l.id = c.id LEFT JOIN cut ON cut.hrank = c.hrank
 		WHERE cut.pos IS NULL OR c.pos < cut.pos
 	)
-	SELECT (x.r).* FROM x ORDER BY x.pos, x.hrank LIMIT cap
+	SELECT (x.r).* FROM x ORDER BY x.pos, x.hrank LIMIT cap;
+END
 $$;
 
 -- wr_claim(k integer) -> setof action_queue
