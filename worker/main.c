@@ -120,6 +120,10 @@ main(int argc, char **argv)
 			usleep(50000 + jitter % 200000);
 			continue;
 		}
+		if (w.held_nap) {
+			usleep((useconds_t) w.wait_ms * 1000);
+			continue;
+		}
 		r = wr_db_wait_notify(&w.db, (int) w.wait_ms, &err);
 		if (r < 0 && !stop)
 			log_warning("lost notification connection: %s", err.msg);

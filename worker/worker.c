@@ -789,12 +789,19 @@ idle(struct worker *w, struct wr_error *reterr)
 	bool any = false;
 	int r = worker_store_idle(&w->db, &any, &due, reterr);
 
+	w->held_nap = false;
 	if (r < 0)
 		return r;
 	if (!any)
 		w->wait_ms = w->cfg.backstop_ms; /* empty queue */
 	else if (due <= 0) {
-		w->wait_ms = WORKER_BUSY_WAIT_MS; /* due, but claimed or held back by its actor */
+		/* Due, but claimed, held back by its actor or its rooms taken by
+		 * other claims (a claim never waits for a room, issue 16).  The
+		 * nap is slept out: a notification (other batches' follow-ups and
+		 * re-plans, many a second in a backlog) would only bring the next
+		 * claim of what is still held, a spin on a busy machine. */
+		w->wait_ms = WORKER_BUSY_WAIT_MS;
+		w->held_nap = true;
 		return 1;
 	} else
 		w->wait_ms = due < w->cfg.backstop_ms ? due + 1 : w->cfg.backstop_ms;
@@ -862,6 +869,7 @@ worker_run_batch(struct worker *w)
 	t[0] = own_cpu_ns(w);
 	batch_reset(b, true);
 	b->now_ms = now_ms;
+	w->held_nap = false;
 	if (!wr_db_connected(&w->db)) {
 		recover(w, 0, &err);
 		return wr_db_connected(&w->db) ? 0 : -ECONNRESET;

@@ -230,6 +230,7 @@ struct worker {
 	size_t defer_next;
 	int64_t room_cap; /* adaptive: rooms one batch may lock (WORKER_MIN_ROOM_CAP..GAME_MAX_ROOMS) */
 	int64_t wait_ms;  /* after an empty claim: how long to sleep */
+	bool held_nap;    /* ... and due work is held elsewhere: sleep it out, notifications or not */
 	uint64_t batches, applied, rejected, replanned, dead, failures;
 	uint64_t deferred;          /* claimed, but an aggregate was held elsewhere: left queued */
 	uint64_t batch_round_trips; /* round trips of committed batches */

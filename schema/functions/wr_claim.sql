@@ -5,8 +5,8 @@
 -- rooms (lock_rooms) with pg_try_advisory_xact_lock(1464991745, hashint8(room)),
 -- never waiting, until the heads those rooms hold in that window reach k
 -- (counted without overshooting: heads with one room) or until it holds its
--- share of the window's rooms (divided by 1 + the other sessions holding or
--- waiting for room locks);
+-- share of the window's rooms (divided by 1 + the other claimers: sessions
+-- holding the claimer lock, below, or room locks);
 -- the result is every windowed head all of whose rooms this transaction
 -- holds (a head without rooms always), in claim order, at most k.  Two
 -- workers' claims thus take disjoint rooms, and their lock phases
@@ -15,11 +15,19 @@
 -- aggregate in the global order, so a stale lock set, a head's run in
 -- another room (wr_claim_runs cuts runs at rooms others hold), a hash
 -- collision or a room locked without them costs a deferral, never a guarantee.  They last until the batch's transaction ends.
--- A room that another claim holds is skipped; when that leaves nothing and
--- this transaction holds no room yet, it waits for the oldest head's first
--- room (holding nothing else, so it cannot deadlock; lock_timeout: an empty
--- claim) and walks again: a hot room everybody stands in is served one
--- batch at a time, in the lock's queue order, by whoever waits for it.
+-- A room that another claim holds is skipped, never waited for: when every
+-- due head needs one, the claim is empty (or only the heads without rooms)
+-- and the worker naps briefly and claims again (issue 16: a claim that
+-- waited for a hot room stalled the backlog's last slices).  A hot room is
+-- still served: whoever holds it claims its oldest heads, and a claim
+-- never keeps a room without taking its heads.
+-- Alone (issue 16, a cheap claim): a session that claims holds a shared
+-- session advisory lock (1464991746, 0), "a claimer is connected", taken at
+-- its first claim.  When no other session holds that lock or a room lock,
+-- nobody else claims: the claim is the oldest k due heads (the head index,
+-- no window, no walk), and it takes their rooms, so a claimer that connects
+-- meanwhile finds them held.  The one look at pg_locks that decides this is
+-- the same that tells the walk which rooms others hold.
 -- The setting wr.claim_rooms = off (PGOPTIONS="-c wr.claim_rooms=off" for a
 -- worker) hands every windowed head to wr_claim_runs, rooms or not: the claim
 -- before issue 16's rooms, for A/B runs and for tests of the lock phase
@@ -38,129 +46,150 @@ DECLARE
 	mine bigint[] := '{}';
 	refused bigint[] := '{}';
 	held integer[];    -- the advisory keys of rooms other claims hold
+	others integer;    -- other claimers: sessions holding the claimer lock or room locks
+	present boolean;   -- this session holds the claimer lock
+	alone boolean;     -- no other session holds a claimer or room lock
 	skip boolean;
 	budget integer;    -- rooms this claim may take
 	est integer;
 	room bigint;
 	i integer;
 	p integer;         -- flat index of head i's first room
-	waited boolean := false;
 BEGIN
 	o_ids := '{}';
 	o_rooms := '{}';
 	IF k < 1 THEN
 		RETURN;
+	ELSIF current_setting('wr.claim_rooms', true) = 'off' THEN
+		-- wr_claim_runs takes the oldest k of them it can lock, whatever their rooms
+		o_ids := ARRAY(SELECT q.id FROM action_queue q
+			       WHERE q.is_head AND q.run_at <= now()
+			         AND NOT EXISTS (SELECT 1 FROM action_queue f WHERE f.actor_key = q.actor_key || ':follow')
+			       ORDER BY q.priority, q.run_at, q.id
+			       LIMIT win);
+		o_rooms := NULL;
+		RETURN;
 	END IF;
-	LOOP
-		WITH c AS MATERIALIZED (
-			-- A head without rooms whose actor is a character or a mob (an
-			-- action marked for re-planning has none until it is planned
-			-- again) counts as in its actor's room: otherwise every claim
-			-- would pick it, and all but one find it locked.
-			SELECT q.id,
-			       CASE WHEN q.lock_rooms <> '{}' THEN q.lock_rooms
-			            WHEN q.actor_key ~ '^char:[0-9]+$' THEN ARRAY(
-				SELECT x.room_id FROM characters x
-				WHERE x.id = substring(q.actor_key FROM 6)::bigint AND x.room_id IS NOT NULL)
-			            WHEN q.actor_key ~ '^mob:[0-9]+$' THEN ARRAY(
-				SELECT x.room_id FROM mobs x
-				WHERE x.id = substring(q.actor_key FROM 5)::bigint AND x.room_id IS NOT NULL)
-			            ELSE q.lock_rooms END AS lock_rooms,
-			       row_number() OVER (ORDER BY q.priority, q.run_at, q.id)::integer AS ord
+	-- One look at the lock table: the room locks other claims hold, how
+	-- many sessions hold them, whether another claimer is connected.
+	SELECT coalesce(array_agg((l.objid::bigint - CASE WHEN l.objid::bigint >= 2147483648 THEN 4294967296 ELSE 0 END)::integer)
+			FILTER (WHERE l.classid = 1464991745 AND l.granted AND l.pid <> pg_backend_pid()), '{}'),
+	       count(DISTINCT l.pid) FILTER (WHERE l.pid <> pg_backend_pid()),
+	       count(*) FILTER (WHERE l.pid <> pg_backend_pid()) = 0,
+	       coalesce(bool_or(l.classid = 1464991746 AND l.pid = pg_backend_pid()), false)
+	INTO held, others, alone, present
+	FROM pg_locks l
+	WHERE l.locktype = 'advisory' AND l.classid IN (1464991745, 1464991746) AND l.objsubid = 2;
+	IF NOT present THEN
+		PERFORM pg_advisory_lock_shared(1464991746, 0);
+	END IF;
+	IF alone THEN
+		-- Alone: the oldest k due heads, and every room they need.
+		WITH h AS MATERIALIZED (
+			SELECT q.id, CASE WHEN q.lock_rooms <> '{}' THEN q.lock_rooms
+		            WHEN q.actor_key ~ '^char:[0-9]+$' THEN ARRAY(
+			SELECT x.room_id FROM characters x
+			WHERE x.id = substring(q.actor_key FROM 6)::bigint AND x.room_id IS NOT NULL)
+		            WHEN q.actor_key ~ '^mob:[0-9]+$' THEN ARRAY(
+			SELECT x.room_id FROM mobs x
+			WHERE x.id = substring(q.actor_key FROM 5)::bigint AND x.room_id IS NOT NULL)
+		            ELSE q.lock_rooms END AS rooms,
+			       row_number() OVER (ORDER BY q.priority, q.run_at, q.id) AS ord
 			FROM (SELECT q.id, q.actor_key, q.lock_rooms, q.priority, q.run_at FROM action_queue q
 			      WHERE q.is_head AND q.run_at <= now()
 			        AND NOT EXISTS (SELECT 1 FROM action_queue f WHERE f.actor_key = q.actor_key || ':follow')
 			      ORDER BY q.priority, q.run_at, q.id
-			      LIMIT win) q
-		), u AS MATERIALIZED (
-			SELECT c.ord, u.r, u.n FROM c, unnest(c.lock_rooms) WITH ORDINALITY u(r, n)
+			      LIMIT k) q
+		), t AS MATERIALIZED (
+			SELECT x.r FROM (SELECT DISTINCT u.r FROM h, unnest(h.rooms) u(r)) x
+			WHERE pg_try_advisory_xact_lock(1464991745, hashint8(x.r))
 		)
-		SELECT (SELECT array_agg(c.id ORDER BY c.ord) FROM c),
-		       (SELECT array_agg(cardinality(c.lock_rooms) ORDER BY c.ord) FROM c),
-		       (SELECT array_agg(u.r ORDER BY u.ord, u.n) FROM u),
-		       (SELECT array_agg(u.ord ORDER BY u.ord, u.n) FROM u),
-		       (SELECT jsonb_object_agg(x.r, x.n)
-			FROM (SELECT c.lock_rooms[1] AS r, count(*) AS n FROM c
-			      WHERE cardinality(c.lock_rooms) = 1 GROUP BY 1) x)
-		INTO ids, nr, flat, fi, cnt;
-		IF ids IS NULL THEN
-			RETURN;
-		ELSIF current_setting('wr.claim_rooms', true) = 'off' THEN
-			-- wr_claim_runs takes the oldest k of them it can lock, whatever their rooms
-			o_ids := ids;
-			o_rooms := NULL;
-			RETURN;
+		SELECT ARRAY(SELECT h.id FROM h WHERE h.rooms <@ ARRAY(SELECT t.r FROM t) ORDER BY h.ord),
+		       ARRAY(SELECT t.r FROM t)
+		INTO o_ids, o_rooms;
+		RETURN;
+	END IF;
+	WITH c AS MATERIALIZED (
+		-- A head without rooms whose actor is a character or a mob (an
+		-- action marked for re-planning has none until it is planned
+		-- again) counts as in its actor's room: otherwise every claim
+		-- would pick it, and all but one find it locked.
+		SELECT q.id, CASE WHEN q.lock_rooms <> '{}' THEN q.lock_rooms
+		            WHEN q.actor_key ~ '^char:[0-9]+$' THEN ARRAY(
+			SELECT x.room_id FROM characters x
+			WHERE x.id = substring(q.actor_key FROM 6)::bigint AND x.room_id IS NOT NULL)
+		            WHEN q.actor_key ~ '^mob:[0-9]+$' THEN ARRAY(
+			SELECT x.room_id FROM mobs x
+			WHERE x.id = substring(q.actor_key FROM 5)::bigint AND x.room_id IS NOT NULL)
+		            ELSE q.lock_rooms END AS lock_rooms,
+		       row_number() OVER (ORDER BY q.priority, q.run_at, q.id)::integer AS ord
+		FROM (SELECT q.id, q.actor_key, q.lock_rooms, q.priority, q.run_at FROM action_queue q
+		      WHERE q.is_head AND q.run_at <= now()
+		        AND NOT EXISTS (SELECT 1 FROM action_queue f WHERE f.actor_key = q.actor_key || ':follow')
+		      ORDER BY q.priority, q.run_at, q.id
+		      LIMIT win) q
+	), u AS MATERIALIZED (
+		SELECT c.ord, u.r, u.n FROM c, unnest(c.lock_rooms) WITH ORDINALITY u(r, n)
+	)
+	SELECT (SELECT array_agg(c.id ORDER BY c.ord) FROM c),
+	       (SELECT array_agg(cardinality(c.lock_rooms) ORDER BY c.ord) FROM c),
+	       (SELECT array_agg(u.r ORDER BY u.ord, u.n) FROM u),
+	       (SELECT array_agg(u.ord ORDER BY u.ord, u.n) FROM u),
+	       (SELECT jsonb_object_agg(x.r, x.n)
+		FROM (SELECT c.lock_rooms[1] AS r, count(*) AS n FROM c
+		      WHERE cardinality(c.lock_rooms) = 1 GROUP BY 1) x)
+	INTO ids, nr, flat, fi, cnt;
+	IF ids IS NULL THEN
+		RETURN;
+	END IF;
+	-- Walk the heads in order, taking their rooms, while the heads
+	-- the rooms held cover are fewer than k by a count that never
+	-- overshoots: per room held the heads whose only room it is (a
+	-- move needs two; it comes along when both are held).  One pass:
+	-- no recount, whatever is refused.
+	est := 0; -- heads without rooms come along, but every claim sees them: not counted
+	-- A head needing a room other claims hold (the look above) is passed
+	-- over before any of its rooms is taken, so a move whose second room
+	-- is held does not leave its first one held for nothing until the
+	-- batch ends.
+	refused := ARRAY(SELECT DISTINCT x.r FROM unnest(flat) x(r) WHERE hashint8(x.r) = ANY (held));
+	-- A fair share: the window's rooms divided among this claim and
+	-- the other claimers (connected, whether they hold rooms now or not:
+	-- a claim never waits, so a worker napping after an empty claim must
+	-- find rooms left when it claims again), so that with several workers
+	-- each takes part of the rooms, not the first two all.
+	budget := (SELECT ceil(count(DISTINCT x.r)::numeric / (1 + others))::integer FROM unnest(flat) x(r));
+	i := 0;
+	p := 1;
+	WHILE est < k AND i < cardinality(ids) AND cardinality(mine) < budget LOOP
+		i := i + 1;
+		skip := false;
+		FOR j IN p .. p + nr[i] - 1 LOOP
+			skip := skip OR flat[j] = ANY (refused);
+		END LOOP;
+		IF skip THEN
+			p := p + nr[i];
+			CONTINUE;
 		END IF;
-		-- Walk the heads in order, taking their rooms, while the heads
-		-- the rooms held cover are fewer than k by a count that never
-		-- overshoots: per room held the heads whose only room it is (a
-		-- move needs two; it comes along when both are held).  One pass:
-		-- no recount, whatever is refused.
-		est := 0; -- heads without rooms come along, but every claim sees them: not counted
-		-- The rooms other claims hold now (one look at the lock table):
-		-- a head needing one of them is passed over before any of its
-		-- rooms is taken, so a move whose second room is held does not
-		-- leave its first one held for nothing until the batch ends.
-		held := ARRAY(SELECT (l.objid::bigint - CASE WHEN l.objid::bigint >= 2147483648 THEN 4294967296 ELSE 0 END)::integer
-			      FROM pg_locks l
-			      WHERE l.locktype = 'advisory' AND l.classid = 1464991745 AND l.objsubid = 2
-			        AND l.granted AND l.pid <> pg_backend_pid());
-		refused := ARRAY(SELECT DISTINCT x.r FROM unnest(flat) x(r) WHERE hashint8(x.r) = ANY (held) AND x.r <> ALL (mine));
-		-- A fair share: the window's rooms divided among this claim and
-		-- the others holding or waiting for rooms, so that with several
-		-- workers each takes part of the rooms, not the first two all.
-		budget := (SELECT ceil(count(DISTINCT x.r)::numeric / (1 + (
-				SELECT count(DISTINCT l.pid) FROM pg_locks l
-				WHERE l.locktype = 'advisory' AND l.classid = 1464991745 AND l.objsubid = 2
-				  AND l.pid <> pg_backend_pid())))::integer
-			   FROM unnest(flat) x(r));
-		FOREACH room IN ARRAY mine LOOP
+		FOR j IN p .. p + nr[i] - 1 LOOP
+			room := flat[j];
+			CONTINUE WHEN room = ANY (mine);
+			IF room = ANY (refused)
+			   OR NOT pg_try_advisory_xact_lock(1464991745, hashint8(room)) THEN
+				refused := refused || room;
+				EXIT;
+			END IF;
+			mine := mine || room;
 			est := est + coalesce((cnt ->> room::text)::integer, 0);
 		END LOOP;
-		i := 0;
-		p := 1;
-		WHILE est < k AND i < cardinality(ids) AND cardinality(mine) < budget LOOP
-			i := i + 1;
-			skip := false;
-			FOR j IN p .. p + nr[i] - 1 LOOP
-				skip := skip OR flat[j] = ANY (refused);
-			END LOOP;
-			IF skip THEN
-				p := p + nr[i];
-				CONTINUE;
-			END IF;
-			FOR j IN p .. p + nr[i] - 1 LOOP
-				room := flat[j];
-				CONTINUE WHEN room = ANY (mine);
-				IF room = ANY (refused)
-				   OR NOT pg_try_advisory_xact_lock(1464991745, hashint8(room)) THEN
-					refused := refused || room;
-					EXIT;
-				END IF;
-				mine := mine || room;
-				est := est + coalesce((cnt ->> room::text)::integer, 0);
-			END LOOP;
-			p := p + nr[i];
-		END LOOP;
-		IF cardinality(mine) > 0 OR waited OR 0 = ANY (nr) THEN
-			o_ids := ARRAY(SELECT ids[s.j] FROM generate_subscripts(ids, 1) s(j)
-				       WHERE s.j NOT IN (SELECT x.f FROM unnest(flat, fi) x(r, f) WHERE x.r <> ALL (mine))
-				       ORDER BY s.j LIMIT k);
-			o_rooms := mine;
-			RETURN;
-		END IF;
-		-- Every windowed head needs a room other claims hold: wait for
-		-- the oldest one's first such room, then walk again.
-		room := coalesce((SELECT min(x.r) FROM unnest(flat, fi) x(r, f) WHERE x.f = 1 AND x.r = ANY (refused)),
-				 (SELECT min(x.r) FROM unnest(flat, fi) x(r, f) WHERE x.f = 1));
-		BEGIN
-			PERFORM pg_advisory_xact_lock(1464991745, hashint8(room));
-		EXCEPTION WHEN lock_not_available THEN
-			RETURN;
-		END;
-		mine := ARRAY[room];
-		waited := true;
+		p := p + nr[i];
 	END LOOP;
+	-- Every head all of whose rooms it holds: nothing (or the heads
+	-- without rooms) when other claims hold every room the heads need.
+	o_ids := ARRAY(SELECT ids[s.j] FROM generate_subscripts(ids, 1) s(j)
+		       WHERE s.j NOT IN (SELECT x.f FROM unnest(flat, fi) x(r, f) WHERE x.r <> ALL (mine))
+		       ORDER BY s.j LIMIT k);
+	o_rooms := mine;
 END
 $$;
 
@@ -199,7 +228,11 @@ $$;
 -- snapshot's).  m = 1: heads only (wr_claim).
 DROP FUNCTION IF EXISTS wr_claim_runs(integer, integer, integer);
 CREATE FUNCTION wr_claim_runs(k integer, m integer, cap integer) RETURNS SETOF action_queue
-LANGUAGE sql AS $$
+LANGUAGE plpgsql AS $$
+BEGIN
+	-- plpgsql, not sql: its plan is cached per session (an sql function's
+	-- body is planned again at every call: ~1 ms of a 3 ms claim, issue 16).
+	RETURN QUERY
 	WITH pk AS MATERIALIZED (
 		-- The heads in rooms no other claim holds, and those rooms
 		-- (wr_claim_pick, above): picked once.
@@ -242,7 +275,8 @@ LANGUAGE sql AS $$
 		SELECT c.hrank, c.pos, l.r FROM c JOIN l ON l.id = c.id LEFT JOIN cut ON cut.hrank = c.hrank
 		WHERE cut.pos IS NULL OR c.pos < cut.pos
 	)
-	SELECT (x.r).* FROM x ORDER BY x.pos, x.hrank LIMIT cap
+	SELECT (x.r).* FROM x ORDER BY x.pos, x.hrank LIMIT cap;
+END
 $$;
 
 -- wr_claim(k integer) -> setof action_queue

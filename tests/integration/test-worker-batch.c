@@ -155,8 +155,8 @@ main(void)
 	}
 	/* Issue 16: due actions whose rooms other claims hold (every room's
 	 * advisory lock, wr_claim_pick, held by a second session): the claim
-	 * waits for a room until lock_timeout and comes back empty, and the
-	 * batch size stays, since that is no idle spell. */
+	 * comes back empty at once (it never waits for a room), and the batch
+	 * size stays, since that is no idle spell. */
 	{
 		char k[16] = "5";
 		const char *p[1] = {k};
