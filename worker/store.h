@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * store.h: the worker's round trips to PostgreSQL.  Every SQL text of the
- * worker lives in store.c; worker.c runs the batch, codec.c encodes and
- * decodes what travels.
+ * worker lives in store.c; worker.c runs the batch, codec.c decodes and
+ * encode.c encodes what travels.
  */
 #ifndef WR_WORKER_STORE_H
 #define WR_WORKER_STORE_H

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * worker.h: wr-worker internals shared by main.c, worker.c and codec.c
+ * worker.h: wr-worker internals shared by main.c, worker.c and the codecs
  * (store.h holds the SQL round trips).
  */
 #ifndef WR_WORKER_WORKER_H
@@ -241,7 +241,7 @@ struct worker {
 	int64_t batch_cpu_ns[_WORKER_PHASES], batch_libpq_ns, batch_db_ns, batch_wall_ns;
 };
 
-/* codec.c */
+/* codec.c decodes what comes in, encode.c encodes what goes out */
 /* The character of "char:<id>" or "char:<id>:follow"; -EINVAL otherwise. */
 int
 worker_actor_char(const char *actor_key, int64_t *ret);
