@@ -1,3 +1,29 @@
+-- wr_claim_heads(n integer) -> table(id, rooms, ord): the first n due heads
+-- in claim order (priority, run_at, id; a head whose actor's follow-ups are
+-- queued waits for them), each with its rooms, ord its rank from 1.  A head
+-- without rooms whose actor is a character or a mob (an action marked for
+-- re-planning has none until it is planned again) counts as in its actor's
+-- room: otherwise every claim would pick it, and all but one find it
+-- locked.  LANGUAGE sql and STABLE: inlined into wr_claim_pick's statements.
+CREATE OR REPLACE FUNCTION wr_claim_heads(n integer)
+RETURNS TABLE (id bigint, rooms bigint[], ord integer)
+LANGUAGE sql STABLE AS $$
+	SELECT q.id, CASE WHEN q.lock_rooms <> '{}' THEN q.lock_rooms
+	            WHEN q.actor_key ~ '^char:[0-9]+$' THEN ARRAY(
+		SELECT x.room_id FROM characters x
+		WHERE x.id = substring(q.actor_key FROM 6)::bigint AND x.room_id IS NOT NULL)
+	            WHEN q.actor_key ~ '^mob:[0-9]+$' THEN ARRAY(
+		SELECT x.room_id FROM mobs x
+		WHERE x.id = substring(q.actor_key FROM 5)::bigint AND x.room_id IS NOT NULL)
+	            ELSE q.lock_rooms END,
+	       (row_number() OVER (ORDER BY q.priority, q.run_at, q.id))::integer
+	FROM (SELECT q.id, q.actor_key, q.lock_rooms, q.priority, q.run_at FROM action_queue q
+	      WHERE q.is_head AND q.run_at <= now()
+	        AND NOT EXISTS (SELECT 1 FROM action_queue f WHERE f.actor_key = q.actor_key || ':follow')
+	      ORDER BY q.priority, q.run_at, q.id
+	      LIMIT n) q
+$$;
+
 -- wr_claim_pick(k integer) -> (o_ids bigint[], o_rooms bigint[]): the heads one claim may take, and its rooms
 -- Issue 16, batches that do not collide.  A claim takes whole rooms, not the
 -- oldest k heads of the world: walking the first due heads in claim order
@@ -62,11 +88,7 @@ BEGIN
 		RETURN;
 	ELSIF current_setting('wr.claim_rooms', true) = 'off' THEN
 		-- wr_claim_runs takes the oldest k of them it can lock, whatever their rooms
-		o_ids := ARRAY(SELECT q.id FROM action_queue q
-			       WHERE q.is_head AND q.run_at <= now()
-			         AND NOT EXISTS (SELECT 1 FROM action_queue f WHERE f.actor_key = q.actor_key || ':follow')
-			       ORDER BY q.priority, q.run_at, q.id
-			       LIMIT win);
+		o_ids := ARRAY(SELECT h.id FROM wr_claim_heads(win) h ORDER BY h.ord);
 		o_rooms := NULL;
 		RETURN;
 	END IF;
@@ -86,20 +108,7 @@ BEGIN
 	IF alone THEN
 		-- Alone: the oldest k due heads, and every room they need.
 		WITH h AS MATERIALIZED (
-			SELECT q.id, CASE WHEN q.lock_rooms <> '{}' THEN q.lock_rooms
-		            WHEN q.actor_key ~ '^char:[0-9]+$' THEN ARRAY(
-			SELECT x.room_id FROM characters x
-			WHERE x.id = substring(q.actor_key FROM 6)::bigint AND x.room_id IS NOT NULL)
-		            WHEN q.actor_key ~ '^mob:[0-9]+$' THEN ARRAY(
-			SELECT x.room_id FROM mobs x
-			WHERE x.id = substring(q.actor_key FROM 5)::bigint AND x.room_id IS NOT NULL)
-		            ELSE q.lock_rooms END AS rooms,
-			       row_number() OVER (ORDER BY q.priority, q.run_at, q.id) AS ord
-			FROM (SELECT q.id, q.actor_key, q.lock_rooms, q.priority, q.run_at FROM action_queue q
-			      WHERE q.is_head AND q.run_at <= now()
-			        AND NOT EXISTS (SELECT 1 FROM action_queue f WHERE f.actor_key = q.actor_key || ':follow')
-			      ORDER BY q.priority, q.run_at, q.id
-			      LIMIT k) q
+			SELECT * FROM wr_claim_heads(k)
 		), t AS MATERIALIZED (
 			SELECT x.r FROM (SELECT DISTINCT u.r FROM h, unnest(h.rooms) u(r)) x
 			WHERE pg_try_advisory_xact_lock(1464991745, hashint8(x.r))
@@ -110,24 +119,7 @@ BEGIN
 		RETURN;
 	END IF;
 	WITH c AS MATERIALIZED (
-		-- A head without rooms whose actor is a character or a mob (an
-		-- action marked for re-planning has none until it is planned
-		-- again) counts as in its actor's room: otherwise every claim
-		-- would pick it, and all but one find it locked.
-		SELECT q.id, CASE WHEN q.lock_rooms <> '{}' THEN q.lock_rooms
-		            WHEN q.actor_key ~ '^char:[0-9]+$' THEN ARRAY(
-			SELECT x.room_id FROM characters x
-			WHERE x.id = substring(q.actor_key FROM 6)::bigint AND x.room_id IS NOT NULL)
-		            WHEN q.actor_key ~ '^mob:[0-9]+$' THEN ARRAY(
-			SELECT x.room_id FROM mobs x
-			WHERE x.id = substring(q.actor_key FROM 5)::bigint AND x.room_id IS NOT NULL)
-		            ELSE q.lock_rooms END AS lock_rooms,
-		       row_number() OVER (ORDER BY q.priority, q.run_at, q.id)::integer AS ord
-		FROM (SELECT q.id, q.actor_key, q.lock_rooms, q.priority, q.run_at FROM action_queue q
-		      WHERE q.is_head AND q.run_at <= now()
-		        AND NOT EXISTS (SELECT 1 FROM action_queue f WHERE f.actor_key = q.actor_key || ':follow')
-		      ORDER BY q.priority, q.run_at, q.id
-		      LIMIT win) q
+		SELECT h.id, h.rooms AS lock_rooms, h.ord FROM wr_claim_heads(win) h
 	), u AS MATERIALIZED (
 		SELECT c.ord, u.r, u.n FROM c, unnest(c.lock_rooms) WITH ORDINALITY u(r, n)
 	)
