@@ -456,6 +456,20 @@ parse_resolve_rows(PGresult *res, struct cmd_actor_ref *refs, size_t nrefs)
 	return 0;
 }
 
+/* The actor references a request names, as the JSON array of strings the
+ * statements take. */
+static void
+refs_to_json(struct wr_strbuf *sb, const struct cmd_actor_ref *refs, size_t nrefs)
+{
+	wr_strbuf_puts(sb, "[");
+	for (size_t i = 0; i < nrefs; i++) {
+		if (i > 0)
+			wr_strbuf_puts(sb, ",");
+		wr_strbuf_json_str(sb, refs[i].ref);
+	}
+	wr_strbuf_puts(sb, "]");
+}
+
 int
 cmd_store_auth(struct cmd_conn *c, const char *secret, struct cmd_actor_ref *refs, size_t nrefs,
 	       struct cmd_token *ret_tok, struct cmd_context *ret_ctx, struct wr_error *reterr)
@@ -470,13 +484,7 @@ cmd_store_auth(struct cmd_conn *c, const char *secret, struct cmd_actor_ref *ref
 	int r;
 
 	wr_token_hash(secret, token);
-	wr_strbuf_puts(&refs_json, "[");
-	for (size_t i = 0; i < nrefs; i++) {
-		if (i > 0)
-			wr_strbuf_puts(&refs_json, ",");
-		wr_strbuf_json_str(&refs_json, refs[i].ref);
-	}
-	wr_strbuf_puts(&refs_json, "]");
+	refs_to_json(&refs_json, refs, nrefs);
 	resolve_params[0] = wr_strbuf_str(&refs_json);
 	resolve_params[1] = token;
 	context_params[0] = token;
@@ -622,13 +630,7 @@ cmd_store_begin(struct cmd_conn *c, const char *secret, struct cmd_actor_ref *re
 
 	*ret_pre = (struct cmd_prefetch){0};
 	wr_token_hash(secret, token);
-	wr_strbuf_puts(&refs_json, "[");
-	for (size_t i = 0; i < nrefs; i++) {
-		if (i > 0)
-			wr_strbuf_puts(&refs_json, ",");
-		wr_strbuf_json_str(&refs_json, refs[i].ref);
-	}
-	wr_strbuf_puts(&refs_json, "]");
+	refs_to_json(&refs_json, refs, nrefs);
 	snprintf(dflt, sizeof(dflt), "%" PRId64, default_char);
 	params[0] = token;
 	params[1] = wr_strbuf_str(&refs_json);
