@@ -10,5 +10,6 @@
 --                  by the event's action_id (action_journal's primary key)
 --   the tests      small tables, a scan
 -- No service (worker, publisher, ingress) reads event_log by action_id.
--- Kept: the primary key, txid (wrctl replay --follow), BRIN on created_at.
+-- Kept: the primary key, txid (wrctl replay --follow; a BRIN since the next
+-- file), BRIN on created_at.
 DROP INDEX IF EXISTS event_log_action_idx;
