@@ -16,6 +16,9 @@
 -- action from being journaled twice at two instants: what does is the
 -- queue, whose DELETE hands each action's row to the journal once
 -- (worker-crash checks that no action is journaled twice).
+-- Both indexes are built over every partition, holding the workers' inserts
+-- meanwhile: on a long journal, a maintenance window (the BRIN is quick to
+-- build, the btree reads every row once).
 ALTER TABLE action_journal DROP CONSTRAINT action_journal_pkey;
 DROP INDEX IF EXISTS action_journal_batch_idx;
 CREATE INDEX action_journal_batch_idx ON action_journal USING brin (batch_id)
