@@ -804,8 +804,12 @@ read_once(struct replay *r, bool first, bool archives, struct wr_strbuf *lo, str
 	PQclear(res);
 	res = NULL;
 	if (!first)
-		wr_strbuf_printf(&extra, " AND e.txid >= '%s'::xid8 AND NOT (e.txid = ANY('%s'::xid8[]))",
-				 wr_strbuf_str(lo), wr_strbuf_str(seen));
+		/* The same bound twice: event_log's txid index is a BRIN on
+		 * (txid::text)::bigint since 0032, used only through that expression. */
+		wr_strbuf_printf(&extra,
+				 " AND e.txid >= '%s'::xid8 AND (e.txid::text)::bigint >= '%s'::bigint"
+				 " AND NOT (e.txid = ANY('%s'::xid8[]))",
+				 wr_strbuf_str(lo), wr_strbuf_str(lo), wr_strbuf_str(seen));
 	/* A history read without filters on type, actor or stream takes the
 	 * stream rows on a second connection in the same snapshot (copy_out). */
 	split = first && !archives && !r->ntypes && !r->nactors && !r->nstreams;
@@ -825,12 +829,12 @@ read_once(struct replay *r, bool first, bool archives, struct wr_strbuf *lo, str
 	fflush(stdout);
 	if (r->follow) {
 		/* Visible transactions at or above xmin: printed now (or filtered out), skipped next time. */
-		char sql[200];
+		char sql[320];
 
 		snprintf(sql, sizeof(sql),
 			 "SELECT coalesce(array_agg(DISTINCT txid)::text, '{}'), count(DISTINCT txid) FROM event_log"
-			 " WHERE txid >= '%s'::xid8",
-			 xmin);
+			 " WHERE txid >= '%s'::xid8 AND (txid::text)::bigint >= '%s'::bigint",
+			 xmin, xmin);
 		rc = wr_db_exec(&r->db, sql, 0, NULL, PGRES_TUPLES_OK, &res, reterr);
 		if (rc < 0)
 			goto out;

@@ -43,6 +43,7 @@ worker_init(struct worker *w, struct wr_error *reterr)
 	w->load = wr_xcalloc(1, sizeof(*w->load));
 	w->batch = wr_xcalloc(1, sizeof(*w->batch));
 	w->held = wr_xcalloc(1, sizeof(*w->held));
+	w->presence = wr_xcalloc(WORKER_PRESENCE_SLOTS, sizeof(*w->presence));
 	w->next_batch = 1;
 	w->room_cap = GAME_MAX_ROOMS;
 	w->notify = (struct wr_strbuf) WR_STRBUF_INIT;
@@ -116,7 +117,9 @@ worker_done(struct worker *w)
 	free(w->load);
 	free(w->batch);
 	free(w->held);
+	free(w->presence);
 	w->held = NULL;
+	w->presence = NULL;
 	w->actions = NULL;
 	w->state = NULL;
 	w->outcome = NULL;
@@ -686,14 +689,36 @@ worker_append_events(struct batch *b, const struct game_outcome *out, const stru
 	return 0;
 }
 
-/* The actor acted: who counts it online (character_presence). */
+/* The actor acted: who counts it online (character_presence).  Not sent
+ * when this worker sent its stamp (same instance) less than
+ * WORKER_PRESENCE_MS before this batch began: the server would not write it
+ * (its row is at least that fresh, unless something deleted it since), and
+ * the look-up cost every commit 1-2 ms for a write every 30 s (issue 16).
+ * A stamp another worker or the publisher sent is not known here: the
+ * server's own filter decides those.  The slot is taken when listed; a
+ * failed batch forgets every slot (forget_presence). */
 static void
-mark_active(struct batch *b, const struct worker_action *a)
+mark_active(struct worker *w, struct batch *b, const struct worker_action *a)
 {
+	struct worker_presence *p;
+	int64_t c = a->game.actor_char;
+
 	/* Players' own actions and their follow-ups; not a fight's rounds or a mob's doings. */
-	if (!a->instance_id || a->game.actor_char <= 0 || strncmp(a->actor_key, "char:", 5) != 0)
+	if (!a->instance_id || c <= 0 || strncmp(a->actor_key, "char:", 5) != 0)
 		return;
-	worker_list_active(b, a->game.actor_char, a->instance_id);
+	p = &w->presence[(uint64_t) c % WORKER_PRESENCE_SLOTS];
+	if (p->char_id == c && p->instance_id == a->instance_id &&
+	    w->batch_start_ns - p->at_ns < (int64_t) WORKER_PRESENCE_MS * 1000000)
+		return;
+	*p = (struct worker_presence){.char_id = c, .instance_id = a->instance_id, .at_ns = w->batch_start_ns};
+	worker_list_active(b, c, a->instance_id);
+}
+
+/* After a failed batch: its stamps were not written, so none is remembered. */
+static void
+forget_presence(struct worker *w)
+{
+	memset(w->presence, 0, WORKER_PRESENCE_SLOTS * sizeof(*w->presence));
 }
 
 /* Returns false when the action stays queued (re-planned or marked for it). */
@@ -732,7 +757,7 @@ apply_one(struct worker *w, struct batch *b, struct worker_action *a, int64_t no
 		return true;
 	}
 	mark_done(b, a);
-	mark_active(b, a);
+	mark_active(w, b, a);
 	/* A rejected action asks for nothing (game_apply() clears them). */
 	for (size_t i = 0; i < out->nfollowups; i++)
 		worker_encode_followup(b, &out->followups[i], a, now_ms);
@@ -754,6 +779,7 @@ recover(struct worker *w, int n, const struct wr_error *err)
 	int r;
 
 	w->failures++;
+	forget_presence(w);
 	/* A world loaded in the rolled-back batch may not be stored for the journal: load it again. */
 	if (w->world.fresh)
 		worker_world_done(&w->world);
@@ -866,6 +892,8 @@ worker_run_batch(struct worker *w)
 	int64_t wall0 = wr_mono_ns(), db0 = w->db.pipeline_wall_ns, libpq0 = w->db.pipeline_cpu_ns;
 	int64_t t[_WORKER_PHASES + 1];
 
+	/* Before the claim's BEGIN: the batch's now() is no earlier (mark_active). */
+	w->batch_start_ns = wall0;
 	t[0] = own_cpu_ns(w);
 	batch_reset(b, true);
 	b->now_ms = now_ms;

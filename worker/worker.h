@@ -30,6 +30,17 @@
 #define WORKER_DEFER_MAX 3
 #define WORKER_DEFER_MEMO 256
 /*
+ * character_presence is stamped at most every WORKER_PRESENCE_MS per
+ * character (wr_commit_batch's interval '30 seconds').  The worker remembers
+ * whom it sent a stamp for, and when its batch began (before the batch's
+ * transaction, so before the stamp's now()), in WORKER_PRESENCE_SLOTS slots
+ * by character id (a collision only sends a stamp the server filters): an
+ * actor stamped by this worker less than that ago is not sent at all
+ * (issue 16: the not-due case was 1-2 ms of every commit).
+ */
+#define WORKER_PRESENCE_MS 30000
+#define WORKER_PRESENCE_SLOTS 4096
+/*
  * The rooms one batch may lock adapt so that batches of several workers do
  * not collide: halved (down to this) when the lock phase had to wait for
  * another worker, grown by one after a batch that got everything it claimed.
@@ -228,9 +239,14 @@ struct worker {
 		int count;
 	} defer_memo[WORKER_DEFER_MEMO]; /* actions deferred lately, a ring */
 	size_t defer_next;
-	int64_t room_cap; /* adaptive: rooms one batch may lock (WORKER_MIN_ROOM_CAP..GAME_MAX_ROOMS) */
-	int64_t wait_ms;  /* after an empty claim: how long to sleep */
-	bool held_nap;    /* ... and due work is held elsewhere: sleep it out, notifications or not */
+	struct worker_presence {
+		int64_t char_id, instance_id;
+		int64_t at_ns;  /* wr_mono_ns() at the start of the batch that sent it */
+	} * presence;           /* WORKER_PRESENCE_SLOTS, from malloc(): stamps sent lately */
+	int64_t batch_start_ns; /* wr_mono_ns() before this batch's claim */
+	int64_t room_cap;       /* adaptive: rooms one batch may lock (WORKER_MIN_ROOM_CAP..GAME_MAX_ROOMS) */
+	int64_t wait_ms;        /* after an empty claim: how long to sleep */
+	bool held_nap;          /* ... and due work is held elsewhere: sleep it out, notifications or not */
 	uint64_t batches, applied, rejected, replanned, dead, failures;
 	uint64_t deferred;          /* claimed, but an aggregate was held elsewhere: left queued */
 	uint64_t batch_round_trips; /* round trips of committed batches */

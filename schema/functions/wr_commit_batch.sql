@@ -23,7 +23,9 @@
 --   s_*:         the events' stream rows: event (1-based position in e_*), stream, seq
 --   k_*:         new stream heads: stream, last_seq
 --   a_*:         actors of applied actions: character_id, instance_id; their
---                character_presence is stamped (at most every 30 s) for who
+--                character_presence is stamped (at most every 30 s) for who.
+--                The worker leaves out whom it sent less than 30 s ago
+--                (WORKER_PRESENCE_MS, worker.c mark_active): mostly empty
 --   d_actor:     the actor_key of each p_done action (its claimed row's), so
 --                wr_dequeue_done need not look them up; NULL: looked up here
 --                (the jsonb form), then the same wr_dequeue_done

@@ -72,6 +72,21 @@ is "$bad" 0 "every stream (of $nstreams) printed whole and in seq order"
 grep -q "events/s" "$T_DIR/follow.err"
 ok $? "progress on stderr"
 
+# 0032: --follow's polls find the recent transactions through event_log's
+# BRIN on (txid::text)::bigint (seq scans off, so the planner takes an index
+# if the query can use one: its bound must be stated on the expression).
+idx="SELECT coalesce(sum(idx_scan), 0) FROM pg_stat_user_indexes WHERE indexrelname ~ '^event_log_p.*txid'"
+scans0=$(sql "$idx")
+PGOPTIONS="-c enable_seqscan=off" "$WRCTL" replay --follow >"$T_DIR/follow2.jsonl" 2>"$T_DIR/follow2.err" &
+RP=$!
+T_PIDS="$T_PIDS $RP"
+sleep 2
+kill "$RP"
+wait "$RP" 2>/dev/null
+is "$(wc -l <"$T_DIR/follow2.jsonl" | tr -d ' ')" "$(sql "SELECT count(*) FROM event_log")" "--follow again: every event once"
+wait_sql "SELECT ($idx) > $scans0" t 50
+ok $? "--follow's polls read event_log through its txid BRIN"
+
 # Filters --------------------------------------------------------------------
 room=$(sql "SELECT stream FROM event_streams WHERE stream LIKE 'room:%' GROUP BY stream ORDER BY count(*) DESC LIMIT 1")
 n=$("$WRCTL" replay --stream="$room" | wc -l)

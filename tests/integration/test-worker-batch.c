@@ -226,6 +226,59 @@ main(void)
 		}
 		tap_is_int(worker_run_batch(&w), 18, "then 18, half as many again: all in the next batch");
 	}
+	/* Issue 16: character_presence.  A worker that has not stamped the
+	 * first character stamps it on its say; aged by hand, its next say
+	 * within WORKER_PRESENCE_MS sends no stamp (this worker stamped it
+	 * lately: the server would have filtered it); a worker whose batch
+	 * failed since forgets what it sent, sends the stamp, and it is written. */
+	{
+		static struct worker w2;
+		char k[16] = "1";
+		const char *p[1] = {k};
+		const char *const fresh =
+			"SELECT count(*) FROM character_presence"
+			" WHERE character_id = (SELECT min(id) FROM characters)"
+			" AND active_at > now() - interval '1 minute'";
+		const char *const age =
+			"UPDATE character_presence SET active_at = now() - interval '10 minutes'"
+			" WHERE character_id = (SELECT min(id) FROM characters)";
+		int r1, r2, r3;
+
+		w2.cfg = w.cfg;
+		if (worker_init(&w2, &err) < 0) {
+			printf("Bail out! could not start a second worker: %s\n", err.msg);
+			return 1;
+		}
+		if (wr_db_exec(&w.db, "DELETE FROM character_presence", 0, NULL, PGRES_COMMAND_OK, NULL, &err) < 0 ||
+		    wr_db_exec(&w.db, sql_enqueue, 1, p, PGRES_TUPLES_OK, NULL, &err) < 0) {
+			printf("Bail out! could not enqueue: %s\n", err.msg);
+			return 1;
+		}
+		r1 = worker_run_batch(&w2);
+		tap_ok(r1 == 1 && count(&w, fresh) == 1, "presence: a character's action stamps it");
+		if (wr_db_exec(&w.db, age, 0, NULL, PGRES_COMMAND_OK, NULL, &err) < 0 ||
+		    wr_db_exec(&w.db, sql_enqueue, 1, p, PGRES_TUPLES_OK, NULL, &err) < 0) {
+			printf("Bail out! could not age the stamp: %s\n", err.msg);
+			return 1;
+		}
+		r2 = worker_run_batch(&w2);
+		tap_ok(r2 == 1 && count(&w, fresh) == 0,
+		       "presence: stamped by this worker under %d s ago, not sent again", WORKER_PRESENCE_MS / 1000);
+		worker_done(&w2);
+		/* w stamped it too, in the batches above: a failed batch makes it forget. */
+		if (wr_db_exec(&w.db, "DEALLOCATE wr_claim", 0, NULL, PGRES_COMMAND_OK, NULL, &err) < 0) {
+			printf("Bail out! could not deallocate: %s\n", err.msg);
+			return 1;
+		}
+		tap_ok(worker_run_batch(&w) < 0, "presence: a batch fails");
+		if (wr_db_exec(&w.db, sql_enqueue, 1, p, PGRES_TUPLES_OK, NULL, &err) < 0) {
+			printf("Bail out! could not enqueue: %s\n", err.msg);
+			return 1;
+		}
+		r3 = worker_run_batch(&w);
+		tap_ok(r3 == 1 && count(&w, fresh) == 1,
+		       "presence: after a failed batch the worker sends the stamp again, and it is written");
+	}
 	worker_done(&w);
 	return tap_done();
 }

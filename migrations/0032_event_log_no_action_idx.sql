@@ -1,0 +1,15 @@
+-- 0032: event_log loses its action_id index (issue 16, the commit's fourth
+-- pass).  Every worker commit inserts ~170 events, and each pays an entry in
+-- every index: a pgbench of the commit's event INSERT alone (170 rows, same
+-- indexes and triggers otherwise) went from 4.2 to 3.5 ms without it.  Its
+-- readers look an action's events up within an event id range already, or
+-- through the journal:
+--   wrctl verify   e.event_id BETWEEN first AND last of the batches read,
+--                  then action_id = ANY(...): the primary key's range
+--   wrctl state    the event by its id (primary key), then action_journal
+--                  by the event's action_id (action_journal's primary key)
+--   the tests      small tables, a scan
+-- No service (worker, publisher, ingress) reads event_log by action_id.
+-- Kept: the primary key, txid (wrctl replay --follow; a BRIN since the next
+-- file), BRIN on created_at.
+DROP INDEX IF EXISTS event_log_action_idx;
