@@ -33,9 +33,16 @@
 -- without being told, and a notifying transaction holds PostgreSQL's notify
 -- lock through its commit flush.  In a session with wr.defer_notify = on the
 -- caller sends it after the commit instead (wr_notify_pending.sql).
+--
+-- Generic plans (issue 16, i16-http2): PL/pgSQL caches each statement's
+-- plan, but the plan cache kept choosing a custom plan, planned again on
+-- every call, for the statements that take the submission's arrays: 41% of
+-- wr_submit's CPU at batch 1 was planning (perf).  force_generic_plan
+-- holds for the call and what it calls (wr_history_add_many, ...): 1.5 ->
+-- 0.92 ms of CPU per wr_submit of one action, in psql.
 CREATE OR REPLACE FUNCTION wr_submit(actions jsonb)
 RETURNS TABLE (n bigint, action_id bigint, status text)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
 	cap integer := wr_max_queued_per_actor();
 	full_actors text[];
