@@ -47,23 +47,18 @@ BEGIN
 	-- its last wr_history_max().  k numbers an account's kept lines from 1,
 	-- oldest first; ids are drawn in array order (the ORDER BY), so id still
 	-- orders the ring.
-	-- Materialised, each: the characters by their key (a hash join with
-	-- the unnest scanned all characters), and each account's newest slot
-	-- read once, not once per line.
-	WITH c AS MATERIALIZED (
-		SELECT c.id, c.account_id FROM characters c WHERE c.id = ANY(p_chars)
-	), v AS MATERIALIZED (
+	WITH v AS (
 		SELECT c.account_id, u.ch, left(u.ln, 1024) AS ln, u.o,
 		       row_number() OVER (PARTITION BY c.account_id ORDER BY u.o) AS k,
 		       count(*) OVER (PARTITION BY c.account_id) AS total
 		FROM unnest(p_chars, p_lines) WITH ORDINALITY u(ch, ln, o)
-		JOIN c ON c.id = u.ch
+		JOIN characters c ON c.id = u.ch
 		WHERE u.ln IS NOT NULL AND u.ln <> ''
-	), head AS MATERIALIZED (
+	), head AS (
 		-- Each account's newest slot (the ring's few rows, from its key).
 		SELECT a.account_id, (SELECT x.slot FROM account_history x WHERE x.account_id = a.account_id
 		                      ORDER BY x.id DESC LIMIT 1) AS slot
-		FROM (SELECT DISTINCT c.account_id FROM c) a
+		FROM (SELECT DISTINCT v.account_id FROM v) a
 	)
 	INSERT INTO account_history AS h (account_id, slot, character_id, line)
 	SELECT v.account_id,
