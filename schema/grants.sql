@@ -47,6 +47,4 @@ GRANT UPDATE (revoked_at) ON access_tokens TO wr_ingress;
 -- Channels (migrations/0018_channels.sql): the worker writes an account's muted channels.
 GRANT UPDATE (muted_channels) ON accounts TO wr_worker;
 -- Command history (migrations/0018_history.sql): wr_submit, from the ingress and the publisher.
--- A ring of 50 slots per account since 0035: written by UPSERT, never trimmed.
-REVOKE DELETE ON account_history FROM wr_ingress, wr_publisher;
-GRANT INSERT, UPDATE ON account_history TO wr_ingress, wr_publisher;
+GRANT INSERT, DELETE ON account_history TO wr_ingress, wr_publisher;

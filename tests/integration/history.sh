@@ -40,14 +40,15 @@ is "$(sql "SELECT count(*) FROM account_history h JOIN accounts a ON a.id = h.ac
 
 # 0031 (issue 16): the table's foreign keys are gone; their ON DELETE actions
 # are triggers.  A deleted character's lines stay its account's, without it ...
-sql "SELECT wr_history_add_many(ARRAY(SELECT id FROM characters WHERE name = 'Carol'), ARRAY['carol was here'])" >/dev/null
+sql "INSERT INTO account_history (account_id, character_id, line)
+     SELECT account_id, id, 'carol was here' FROM characters WHERE name = 'Carol'" >/dev/null
 is "$(sql "SELECT status FROM wr_character_delete((SELECT account_id FROM characters WHERE name = 'Carol'), 'Carol')")" \
 	ok "Carol is deleted"
 is "$(sql "SELECT coalesce(character_id::text, 'null') FROM account_history WHERE line = 'carol was here'")" null \
 	"her history line stays, its character cleared (ON DELETE SET NULL)"
 # ... and a deleted account's lines go with it (ON DELETE CASCADE); another's stay.
 sql "INSERT INTO accounts (name) VALUES ('gone');
-     INSERT INTO account_history (account_id, slot, line) SELECT id, 0, 'gone soon' FROM accounts WHERE name = 'gone';
+     INSERT INTO account_history (account_id, line) SELECT id, 'gone soon' FROM accounts WHERE name = 'gone';
      DELETE FROM accounts WHERE name = 'gone'" >/dev/null
 is "$(sql "SELECT count(*) FROM account_history WHERE line = 'gone soon'")" 0 \
 	"a deleted account's history goes with it (ON DELETE CASCADE)"
@@ -66,26 +67,6 @@ has "$r" "lock timeout" "deleting a character whose line is being written waits 
 wait "$HOLDER"
 is "$(sql "SELECT count(*) FROM account_history h JOIN characters c ON c.id = h.character_id WHERE c.name = 'Dave'")" 1 \
 	"and the line is there, with its character"
-
-# 0035 (issue 16): the history is a ring of 50 slots per account.  Two
-# writers of one account (two characters, so no actor lock between them)
-# serialise on the account: the second waits for the first's commit and takes
-# the slot after its line, never the same slot (which would overwrite it).
-sql "SELECT wr_history_add_many(array_fill((SELECT id FROM characters WHERE name = 'Alice'), ARRAY[50]),
-     ARRAY(SELECT 'say ring ' || g FROM generate_series(1, 50) g ORDER BY g))" >/dev/null
-psql "$WR_DATABASE_URL" -XAtqc "BEGIN; SELECT wr_history_add_many(ARRAY(SELECT id FROM characters WHERE name = 'Dave'),
-	ARRAY['say first writer']); SELECT pg_sleep(2); COMMIT" >/dev/null 2>&1 &
-HOLDER=$!
-sleep 0.7
-sql "SELECT wr_history_add_many(ARRAY(SELECT id FROM characters WHERE name = 'Alice'), ARRAY['say second writer'])" >/dev/null
-wait "$HOLDER"
-r=$(get "$ALICE" /v1/history)
-is "$(json 'len(d["lines"])' "${r#* }")" 50 "a full ring: 50 lines"
-is "$(json '" | ".join(x["line"] for x in d["lines"][-3:])' "${r#* }")" "say ring 50 | say first writer | say second writer" \
-	"two writers of one account at once: both lines kept, in commit order"
-is "$(json 'd["lines"][0]["line"]' "${r#* }")" "say ring 3" "and the two oldest overwritten"
-is "$(sql "SELECT count(*) || ' ' || count(DISTINCT slot) || ' ' || min(slot) || ' ' || max(slot) FROM account_history h
-           JOIN accounts a ON a.id = h.account_id WHERE a.name = 'alice'")" "50 50 0 49" "one row per slot, 0 to 49"
 
 r=$(get "not-a-token" /v1/history)
 is "${r%% *}" 401 "an unknown token: 401"
