@@ -8,13 +8,16 @@
 # setup.sql: bench/http.sh's world of 2,000 accounts with 4 characters).
 # WR_AB_CONN: the server's conninfo without dbname.  SC=off: synchronous_commit off.
 # HISTORY=full: every account starts with 50 history lines (a ring in steady
-# state: each line written replaces one), not none.
+# state: each line written replaces one), not none; HISTORY=keep: as the
+# last run left it.
 # SQL=FILE: the request script, when it is not TREE.sql (i16-http2: both trees
 # run branch.sql, each against its own schema).
 set -eu
 V=${WR_AB_CONN:?WR_AB_CONN=host=... user=...}
 db=ab$1
-psql "dbname=$db $V" -Xqc "TRUNCATE action_queue, account_history, command_ids, character_last_command" \
+hist=", account_history"
+[ "${HISTORY:-}" = keep ] && hist=""
+psql "dbname=$db $V" -Xqc "TRUNCATE action_queue$hist, command_ids, character_last_command" \
 	-c "VACUUM ANALYZE action_queue" >/dev/null 2>&1
 if [ "${HISTORY:-}" = full ]; then
 	psql "dbname=$db $V" -Xqc "SELECT wr_history_add_many(array_fill(c.id, ARRAY[50]),
