@@ -50,7 +50,10 @@ BEGIN
 		FROM (SELECT c.account_id, u.ch, left(u.ln, 1024) AS ln, u.o,
 		             row_number() OVER (PARTITION BY c.account_id ORDER BY u.o DESC) AS newest
 		      FROM unnest(p_chars, p_lines) WITH ORDINALITY u(ch, ln, o)
-		      JOIN characters c ON c.id = u.ch
+		      -- The distinct characters by their key first (i16-http2): joined
+		      -- with the unnest of 100 lines, characters was a hash join over a
+		      -- scan of every character (2.8 ms with 8,000 of them).
+		      JOIN (SELECT c.id, c.account_id FROM characters c WHERE c.id = ANY(p_chars) OFFSET 0) c ON c.id = u.ch
 		      WHERE u.ln IS NOT NULL AND u.ln <> '') v
 		WHERE v.newest <= wr_history_max()
 		ORDER BY v.o

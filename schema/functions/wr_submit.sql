@@ -33,6 +33,14 @@
 -- without being told, and a notifying transaction holds PostgreSQL's notify
 -- lock through its commit flush.  In a session with wr.defer_notify = on the
 -- caller sends it after the commit instead (wr_notify_pending.sql).
+--
+-- Custom plans, unlike wr_command_begin (issue 16, i16-http2): at batch 1,
+-- 41% of wr_submit's CPU is planning (perf), and force_generic_plan took
+-- it from 1.4 to 0.6-0.8 ms in psql.  But at batch 100 two generic plans
+-- are bad: the cap's count (LIMIT cap + 1, a parameter) and the INSERT took
+-- 8.1 and 14.9 ms per call instead of <0.2 and 4.5 (pg_stat_statements,
+-- bench/http-ab, 4 clients, a growing queue).  Rewriting those two for
+-- generic plans is the next step.
 CREATE OR REPLACE FUNCTION wr_submit(actions jsonb)
 RETURNS TABLE (n bigint, action_id bigint, status text)
 LANGUAGE plpgsql AS $$
