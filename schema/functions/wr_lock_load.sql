@@ -142,7 +142,21 @@ RETURNS TABLE (id bigint, name text, room_id bigint, instance_id bigint, "full" 
 -- be read as it was, and its gold written back over the other batch's
 -- (worker-crash's "total gold is unchanged" caught it).  A volatile plpgsql
 -- function takes a fresh snapshot for its query, after the locks.
-LANGUAGE plpgsql VOLATILE AS $$
+-- random_page_cost = 1.1, enable_bitmapscan = off (issue 16, lock+load
+-- third pass): the others present are meant to be found through
+-- characters_room_idx, an index-only scan in id order that stops at 32 per
+-- locked room.  With a small characters table whose visibility map the
+-- batches keep clearing (the bench's 402 characters on 15 pages), the plan
+-- the session settles on priced each room's heap fetches as random reads at
+-- 4.0 and took a sequential scan of the whole table per room instead (27
+-- scans of 402 rows for a 27-room batch: 1.4-2 ms of this function's ~4-5 ms
+-- CPU), or, with rows in another order, a bitmap scan of each room's rows,
+-- sorted.  What it reads are the rows of the rooms a batch just locked, in
+-- shared buffers: 1.1 says so, and the bitmap's sort is never cheaper than
+-- the index's order with a limit.  Fetching the rows (sel JOIN characters)
+-- stays a hash join over a scan when the batch holds most characters.
+-- Checked by lock-load-generic.
+LANGUAGE plpgsql VOLATILE SET random_page_cost = 1.1 SET enable_bitmapscan = off AS $$
 #variable_conflict use_column
 BEGIN
 	-- Which sets a character is in is joined once (sel), not tested with
@@ -177,6 +191,10 @@ BEGIN
 		WHERE li.owner_character_id IN (SELECT sel.id FROM sel)
 		  AND li.worn_slot IS NOT NULL AND lt.stats->'light' = 'true'
 	), wt AS (SELECT DISTINCT x AS id FROM unnest(r_weights) x),
+	   -- The carried weight of the locked ones of reads.weights, all at once
+	   -- (issue 16: not a wr_weight_inside() call per character).
+	   ww AS (SELECT w.character_id AS id, w.weight
+	          FROM wr_weights_inside(ARRAY(SELECT x FROM unnest(r_weights) x WHERE x = ANY(p_characters)), NULL) w),
 	   po AS (SELECT DISTINCT x AS id FROM unnest(r_possessions) x)
 	-- Issue 16: the others present (most rows of a batch) are for display:
 	-- only id, name, room_id, instance_id, flags, light, group_id,
@@ -207,7 +225,7 @@ BEGIN
 	       CASE WHEN sel.f THEN (SELECT a.muted_channels FROM accounts a WHERE a.id = c.account_id) END,
 	       CASE WHEN sel.f THEN c.ignoring END,
 	       CASE WHEN sel.read THEN c.description END,
-	       CASE WHEN wt.id IS NOT NULL AND sel.locked THEN wr_weight_inside(c.id, NULL) END,
+	       CASE WHEN wt.id IS NOT NULL AND sel.locked THEN coalesce(ww.weight, 0) END,
 	       CASE WHEN sel.f THEN wt.id IS NOT NULL AND sel.locked END,
 	       CASE WHEN sel.f THEN po.id IS NOT NULL END,
 	       CASE WHEN po.id IS NOT NULL AND sel.f THEN (SELECT count(*) FROM items x
@@ -215,6 +233,7 @@ BEGIN
 	FROM sel JOIN characters c ON c.id = sel.id
 	LEFT JOIN lit ON lit.id = c.id
 	LEFT JOIN wt ON wt.id = c.id
+	LEFT JOIN ww ON ww.id = c.id
 	LEFT JOIN po ON po.id = c.id
 	ORDER BY c.id;
 END
