@@ -24,33 +24,3 @@ BEGIN
 	);
 END
 $$;
-
--- wr_weights_inside(characters bigint[], items bigint[]) -> (character_id, item_id, weight)
--- wr_weight_inside() of many owners in one statement (issue 16: the
--- lock+load called it once per weighed character, a plpgsql call and a
--- recursive query each, ~0.08 ms apiece, 1.3 ms of a bench batch's 16).
--- One row per character of the first set (item_id NULL) and per item of the
--- second (character_id NULL) that owns or holds anything; an owner with
--- nothing has no row (its weight is 0).  Duplicate ids count once.
-CREATE OR REPLACE FUNCTION wr_weights_inside(p_characters bigint[], p_items bigint[])
-RETURNS TABLE (character_id bigint, item_id bigint, weight bigint)
-LANGUAGE plpgsql STABLE AS $$
-BEGIN
-	RETURN QUERY
-	WITH RECURSIVE tree(oc, oi, id, template_id, quantity, depth) AS (
-		SELECT i.owner_character_id, NULL::bigint, i.id, i.template_id, i.quantity, 1
-		FROM items i WHERE i.owner_character_id IN (SELECT DISTINCT x FROM unnest(p_characters) x)
-		UNION ALL
-		SELECT NULL::bigint, i.owner_item_id, i.id, i.template_id, i.quantity, 1
-		FROM items i WHERE i.owner_item_id IN (SELECT DISTINCT x FROM unnest(p_items) x)
-		UNION ALL
-		-- As wr_weight_inside: content nests at most 8 deep; 16 is a backstop.
-		SELECT tree.oc, tree.oi, i.id, i.template_id, i.quantity, tree.depth + 1
-		FROM tree JOIN items i ON i.owner_item_id = tree.id
-		WHERE tree.depth < 16
-	)
-	SELECT tree.oc, tree.oi, coalesce(sum(t.weight::bigint * tree.quantity), 0)::bigint
-	FROM tree JOIN item_templates t ON t.id = tree.template_id
-	GROUP BY tree.oc, tree.oi;
-END
-$$;
