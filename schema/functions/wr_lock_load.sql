@@ -162,13 +162,16 @@ BEGIN
 	-- Which sets a character is in is joined once (sel), not tested with
 	-- "= ANY(array)" a dozen times per row; who wears a light is one query
 	-- for them all.  plpgsql: the session keeps the plan.
+	-- (The statement's own comments never say "bench": bench/worker.sh's
+	-- --profile leaves out statements LIKE '%bench_%', its enqueuer's.)
 	RETURN QUERY
 	WITH RECURSIVE tree(oc, id, template_id, quantity, depth) AS (
 		-- Issue 16 (lock+load third pass): the carried weight of the locked
 		-- ones of reads.weights (what wr_weight_inside(c.id, NULL) returns) for
 		-- them all at once, not a call per character (~0.07 ms each, 16 in a
-		-- bench batch).  Inline: as a function of its own in a join or a CTE
-		-- the call cost ~1.5 ms CPU per batch even with no one to weigh.
+		-- batch of 128 says and moves).  Inline: as a function of its own in
+		-- a join or a CTE the call cost ~1.5 ms CPU per batch even with no one
+		-- to weigh.
 		SELECT i.owner_character_id, i.id, i.template_id, i.quantity, 1
 		FROM items i WHERE i.owner_character_id = ANY(r_weights) AND i.owner_character_id = ANY(p_characters)
 		UNION ALL
