@@ -142,14 +142,47 @@ RETURNS TABLE (id bigint, name text, room_id bigint, instance_id bigint, "full" 
 -- be read as it was, and its gold written back over the other batch's
 -- (worker-crash's "total gold is unchanged" caught it).  A volatile plpgsql
 -- function takes a fresh snapshot for its query, after the locks.
-LANGUAGE plpgsql VOLATILE AS $$
+-- random_page_cost = 1.1, enable_bitmapscan = off (issue 16, lock+load
+-- third pass): the others present are meant to be found through
+-- characters_room_idx, an index-only scan in id order that stops at 32 per
+-- locked room.  With a small characters table whose visibility map the
+-- batches keep clearing (the bench's 402 characters on 15 pages), the plan
+-- the session settles on priced each room's heap fetches as random reads at
+-- 4.0 and took a sequential scan of the whole table per room instead (27
+-- scans of 402 rows for a 27-room batch: 1.4-2 ms of this function's ~4-5 ms
+-- CPU), or, with rows in another order, a bitmap scan of each room's rows,
+-- sorted.  What it reads are the rows of the rooms a batch just locked, in
+-- shared buffers: 1.1 says so, and the bitmap's sort is never cheaper than
+-- the index's order with a limit.  Fetching the rows (sel JOIN characters)
+-- stays a hash join over a scan when the batch holds most characters.
+-- Checked by lock-load-generic.
+LANGUAGE plpgsql VOLATILE SET random_page_cost = 1.1 SET enable_bitmapscan = off AS $$
 #variable_conflict use_column
 BEGIN
 	-- Which sets a character is in is joined once (sel), not tested with
 	-- "= ANY(array)" a dozen times per row; who wears a light is one query
 	-- for them all.  plpgsql: the session keeps the plan.
+	-- (The statement's own comments never say "bench": bench/worker.sh's
+	-- --profile leaves out statements LIKE '%bench_%', its enqueuer's.)
 	RETURN QUERY
-	WITH sel AS MATERIALIZED (
+	WITH RECURSIVE tree(oc, id, template_id, quantity, depth) AS (
+		-- Issue 16 (lock+load third pass): the carried weight of the locked
+		-- ones of reads.weights (what wr_weight_inside(c.id, NULL) returns) for
+		-- them all at once, not a call per character (~0.07 ms each, 16 in a
+		-- batch of 128 says and moves).  Inline: as a function of its own in
+		-- a join or a CTE the call cost ~1.5 ms CPU per batch even with no one
+		-- to weigh.
+		SELECT i.owner_character_id, i.id, i.template_id, i.quantity, 1
+		FROM items i WHERE i.owner_character_id = ANY(r_weights) AND i.owner_character_id = ANY(p_characters)
+		UNION ALL
+		-- As wr_weight_inside: content nests at most 8 deep; 16 is a backstop.
+		SELECT tree.oc, i.id, i.template_id, i.quantity, tree.depth + 1
+		FROM tree JOIN items i ON i.owner_item_id = tree.id
+		WHERE tree.depth < 16
+	), ww AS (
+		SELECT tree.oc AS id, sum(t.weight::bigint * tree.quantity)::bigint AS weight
+		FROM tree JOIN item_templates t ON t.id = tree.template_id GROUP BY tree.oc
+	), sel AS MATERIALIZED (
 		SELECT s.id, bool_or(s.locked) AS locked, bool_or(s.read) AS read,
 		       bool_or(s.locked OR s.read) AS f FROM (
 			SELECT x AS id, true AS locked, false AS read FROM unnest(p_characters) x
@@ -207,7 +240,7 @@ BEGIN
 	       CASE WHEN sel.f THEN (SELECT a.muted_channels FROM accounts a WHERE a.id = c.account_id) END,
 	       CASE WHEN sel.f THEN c.ignoring END,
 	       CASE WHEN sel.read THEN c.description END,
-	       CASE WHEN wt.id IS NOT NULL AND sel.locked THEN wr_weight_inside(c.id, NULL) END,
+	       CASE WHEN wt.id IS NOT NULL AND sel.locked THEN coalesce((SELECT ww.weight FROM ww WHERE ww.id = c.id), 0) END,
 	       CASE WHEN sel.f THEN wt.id IS NOT NULL AND sel.locked END,
 	       CASE WHEN sel.f THEN po.id IS NOT NULL END,
 	       CASE WHEN po.id IS NOT NULL AND sel.f THEN (SELECT count(*) FROM items x
