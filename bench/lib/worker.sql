@@ -4,6 +4,10 @@
 -- the bench's throwaway database.
 
 -- --kill=PCT: that share of the actions (taken from the says) attack a mob.
+-- The item a give picks is looked up by id (bench_items' key is k): without
+-- this index every such look-up hashed the whole table.
+CREATE INDEX ON bench_items (id);
+
 ALTER TABLE bench_cfg ADD COLUMN kill float8 NOT NULL DEFAULT 0 CHECK (kill BETWEEN 0 AND 0.4);
 
 -- Every action the bench enqueued, with its enqueue transaction (the workers'
@@ -58,18 +62,21 @@ LANGUAGE sql VOLATILE AS $$
 	      FROM bench_idle(p_n) i) g
 	JOIN characters c ON c.id = g.id
 	LEFT JOIN LATERAL (SELECT x.dir, x.to_room_id FROM exits x WHERE x.from_room_id = c.room_id
-	                   ORDER BY random() + g.n LIMIT 1) mv ON g.r >= 0.40 AND g.r < 0.65
+	                     AND g.r >= 0.40 AND g.r < 0.65
+	                   ORDER BY random() + g.n LIMIT 1) mv ON true
 	LEFT JOIN LATERAL (SELECT o.id, o.name FROM characters o
 	                   WHERE o.room_id = c.room_id AND o.id <> c.id AND o.name LIKE 'Bench%'
-	                   ORDER BY random() + g.n LIMIT 1) tg ON g.r >= 0.65
+	                     AND g.r >= 0.65
+	                   ORDER BY random() + g.n LIMIT 1) tg ON true
 	LEFT JOIN LATERAL (SELECT i.id FROM items i JOIN bench_items bi ON bi.id = i.id
-	                   WHERE i.owner_character_id = c.id ORDER BY random() + g.n LIMIT 1) it ON g.r >= 0.90
+	                   WHERE i.owner_character_id = c.id AND g.r >= 0.90
+	                   ORDER BY random() + g.n LIMIT 1) it ON true
 	LEFT JOIN LATERAL (SELECT m.id, t.keywords[1] AS word FROM mobs m JOIN mob_templates t ON t.id = m.template_id
 	                   WHERE m.room_id = c.room_id AND m.dead_at IS NULL AND m.fighting_char IS NULL
 	                     AND NOT EXISTS (SELECT 1 FROM rooms rr JOIN room_templates rt ON rt.id = rr.template_id
 	                                     WHERE rr.id = c.room_id AND rt.flags && ARRAY['safe', 'dark'])
-	                   ORDER BY random() + g.n LIMIT 1) mb
-	  ON g.r >= 0.40 - (SELECT kill FROM bench_cfg) AND g.r < 0.40 AND c.fighting_mob IS NULL
+	                     AND g.r >= 0.40 - (SELECT kill FROM bench_cfg) AND g.r < 0.40 AND c.fighting_mob IS NULL
+	                   ORDER BY random() + g.n LIMIT 1) mb ON true
 	CROSS JOIN LATERAL (SELECT CASE WHEN g.r < 0.40 THEN CASE WHEN mb.id IS NULL THEN 'say' ELSE 'kill' END
 		WHEN g.r < 0.65 THEN CASE WHEN mv.dir IS NULL THEN 'say' ELSE 'move' END
 		WHEN g.r < 0.90 THEN CASE WHEN tg.id IS NULL THEN 'say' ELSE 'gold' END
