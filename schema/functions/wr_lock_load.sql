@@ -156,7 +156,8 @@ RETURNS TABLE (id bigint, name text, room_id bigint, instance_id bigint, "full" 
 -- the index's order with a limit.  Fetching the rows (sel JOIN characters)
 -- stays a hash join over a scan when the batch holds most characters.
 -- Checked by lock-load-generic.
-LANGUAGE plpgsql VOLATILE SET random_page_cost = 1.1 SET enable_bitmapscan = off AS $$
+LANGUAGE plpgsql VOLATILE SET random_page_cost = 1.1 SET enable_bitmapscan = off
+	SET plan_cache_mode = force_generic_plan AS $$
 #variable_conflict use_column
 BEGIN
 	-- Which sets a character is in is joined once (sel), not tested with
