@@ -162,6 +162,18 @@ workers_cpu_ns() {
 	echo "$t"
 }
 
+# The same for the workers' backends (the PostgreSQL processes serving them):
+# with the workers' own, the CPU one action costs, a yardstick a loaded
+# machine skews less than actions/s (issue 16, four workers).
+backends_cpu_ns() {
+	t=0
+	for p in $(sql "SELECT pid FROM pg_stat_activity WHERE application_name LIKE 'wr-worker%'"); do
+		c=$(cut -d' ' -f1 "/proc/$p/schedstat" 2>/dev/null || echo 0)
+		t=$((t + c))
+	done
+	echo "$t"
+}
+
 # The workers' own account of a phase's batches (their "stopping:" line;
 # builds from before issue 16's i16-cpu have none).
 worker_side() { # log-prefix
@@ -346,6 +358,7 @@ if [ "$BACKLOG" -eq 0 ]; then
 		start_workers "$W" "drain-w$W"
 		sleep 0.5
 		cpu0=$(workers_cpu_ns)
+		bcpu0=$(backends_cpu_ns)
 		worker_sampler_start "drain-w$W"
 		t0=$(date +%s.%N)
 		sql "CALL bench_drive($SECONDS_RUN, $TICK)" >/dev/null
@@ -354,6 +367,7 @@ if [ "$BACKLOG" -eq 0 ]; then
 		t1=$(date +%s.%N)
 		sampler_stop "drain-w$W"
 		cpu1=$(workers_cpu_ns)
+		bcpu1=$(backends_cpu_ns)
 		stop_workers
 		sleep 1 # the workers' backends report their statistics as they exit
 		set -- $(drain_rate)
@@ -380,6 +394,9 @@ if [ "$BACKLOG" -eq 0 ]; then
 		echo "           server time per call: $(fn_stats)"
 		echo "           worker processes' CPU: $(fx '%.2f' "($cpu1 - $cpu0) / 1000000 / $d_batches") ms per batch," \
 			"$(fx '%.1f' "($cpu1 - $cpu0) / 1000 / ($d_actions > 0 ? $d_actions : 1)") us per action (/proc/PID/schedstat)"
+		echo "           worker backends' CPU: $(fx '%.2f' "($bcpu1 - $bcpu0) / 1000000 / $d_batches") ms per batch," \
+			"$(fx '%.1f' "($bcpu1 - $bcpu0) / 1000 / ($d_actions > 0 ? $d_actions : 1)") us per action;" \
+			"with the workers': $(fx '%.1f' "($bcpu1 - $bcpu0 + $cpu1 - $cpu0) / 1000 / ($d_actions > 0 ? $d_actions : 1)") us per action"
 		worker_side "drain-w$W" | sed 's/^/           worker side: /'
 		[ "$d_failed" -gt 0 ] && failures "drain-w$W" | sed 's/^/           failed: /'
 		profile

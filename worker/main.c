@@ -64,6 +64,9 @@ main(int argc, char **argv)
 		 "libpq connection string or URL"},
 		{"batch-max", WR_CONFIG_INT, &w.cfg.batch_max, "128", 1, WORKER_MAX_BATCH, false,
 		 "largest number of actions claimed in one transaction"},
+		{"claim-slots", WR_CONFIG_INT, &w.cfg.claim_slots, "0", 0, 256, false,
+		 "batches all workers run at once; a worker beyond them waits for one to commit"
+		 " (0: this machine's CPUs)"},
 		{"run-max", WR_CONFIG_INT, &w.cfg.run_max, "32", 1, WORKER_MAX_BATCH, false,
 		 "an actor's queued actions one batch may claim and apply in order (1: its oldest only)"},
 		{"backstop-ms", WR_CONFIG_INT, &w.cfg.backstop_ms, "1000", 10, 60000, false,

@@ -159,14 +159,19 @@ prepared(enum prep p, const char *const *params, ExecStatusType expect)
 }
 
 int
-worker_store_open(struct wr_db *db, const char *url, struct wr_error *reterr)
+worker_store_open(struct wr_db *db, const char *url, int64_t batch_max, int64_t claim_slots, struct wr_error *reterr)
 {
-	char appname[64];
+	char appname[64], setup[256];
 	int r;
 
 	/* "wr-worker/<pid>": an operator (or a test) can tell backends apart. */
 	snprintf(appname, sizeof(appname), "wr-worker/%d", (int) getpid());
-	r = wr_db_init(db, url, appname, session_sql, reterr);
+	/* wr_claim_pick (issue 16, four workers): wr.batch_max, a full batch,
+	 * what a claim takes when other workers claim too; wr.claim_slots, how
+	 * many batches run at once. */
+	snprintf(setup, sizeof(setup), "%s; SET wr.batch_max = %" PRId64 "; SET wr.claim_slots = %" PRId64, session_sql,
+		 batch_max > 0 ? batch_max : 128, claim_slots);
+	r = wr_db_init(db, url, appname, setup, reterr);
 	if (r < 0)
 		return r;
 	r = wr_db_listen(db, CHANNEL, reterr);

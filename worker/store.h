@@ -89,9 +89,10 @@ enum commit_param {
 	_COMMIT_NPARAMS,
 };
 
-/* Connects with the worker's session settings and listens for new actions. */
+/* Connects with the worker's session settings (with wr_claim_pick's wr.batch_max and
+ * wr.claim_slots) and listens for new actions. */
 int
-worker_store_open(struct wr_db *db, const char *url, struct wr_error *reterr);
+worker_store_open(struct wr_db *db, const char *url, int64_t batch_max, int64_t claim_slots, struct wr_error *reterr);
 /* After a failed batch: rolls back (the next claim prepares the hot
  * statements again), or reconnects (and listens and prepares again) when the
  * connection is gone.  1 if it reconnected, 0 if it rolled back. */

@@ -35,6 +35,7 @@ release_loaded(void *arg);
 int
 worker_init(struct worker *w, struct wr_error *reterr)
 {
+	int64_t slots;
 	int r;
 
 	w->actions = wr_xcalloc(WORKER_MAX_BATCH, sizeof(*w->actions));
@@ -49,7 +50,8 @@ worker_init(struct worker *w, struct wr_error *reterr)
 	w->notify = (struct wr_strbuf) WR_STRBUF_INIT;
 	if (getenv("WR_WORKER_CHECK_WORLD"))
 		w->cfg.check_world = true;
-	r = worker_store_open(&w->db, w->cfg.database_url, reterr);
+	slots = w->cfg.claim_slots > 0 ? w->cfg.claim_slots : (int64_t) sysconf(_SC_NPROCESSORS_ONLN);
+	r = worker_store_open(&w->db, w->cfg.database_url, w->cfg.batch_max, slots > 0 ? slots : 1, reterr);
 	if (r < 0)
 		return r;
 	/* The static world, before the first batch: a batch stays 3 round trips. */

@@ -82,6 +82,7 @@ struct worker_config {
 	char *database_url;
 	bool check_world;     /* WR_WORKER_CHECK_WORLD: each batch also loads the whole document and compares (tests) */
 	int64_t batch_max;    /* largest claim */
+	int64_t claim_slots;  /* batches at once over all workers (wr_claim_pick); 0: this machine's CPUs */
 	int64_t run_max;      /* an actor's actions one batch may claim (0: WORKER_RUN_MAX) */
 	int64_t backstop_ms;  /* wake up even without NOTIFY */
 	int64_t max_attempts; /* transient failures before dead-lettering */

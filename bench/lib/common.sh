@@ -106,7 +106,9 @@ bench_header() { # title [server settings worth naming]
 # the state of the matching backends every 50 ms until bench_stop names the
 # phase.  idle = waiting for the client to send something; in-tx = inside a
 # transaction between statements; cpu = running SQL; Lock:* = waiting for a
-# lock (with the wr_ function of the statement that waits); IO:WAL* = commit flush.
+# lock (with the wr_ function of the statement that waits); slot = a claim
+# waiting for a batch slot (wr_claim_pick, wr.claim_slots; not counted as a
+# lock wait); IO:WAL* = commit flush.
 bench_sampler_install() {
 	sql "
 CREATE TABLE bench_waits (phase text NOT NULL, what text NOT NULL);
@@ -121,10 +123,12 @@ BEGIN
 		SELECT p_phase, CASE WHEN state = 'idle' THEN 'idle'
 			WHEN state LIKE 'idle in transaction%' THEN 'in-tx'
 			WHEN wait_event IS NULL THEN 'cpu'
+			WHEN wait_event = 'advisory' AND EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid
+				AND NOT l.granted AND l.locktype = 'advisory' AND l.classid = 1464991747) THEN 'slot'
 			WHEN wait_event_type = 'Lock' THEN wait_event_type || ':' || wait_event
 				|| coalesce(' in ' || substring(query FROM 'wr_[a-z_]+'), '')
 			ELSE wait_event_type || ':' || wait_event END
-		FROM pg_stat_activity WHERE application_name LIKE p_app AND backend_type = 'client backend';
+		FROM pg_stat_activity a WHERE application_name LIKE p_app AND backend_type = 'client backend';
 		COMMIT;
 		PERFORM pg_sleep(0.05);
 		COMMIT;

@@ -24,17 +24,17 @@ LANGUAGE sql STABLE AS $$
 	      LIMIT n) q
 $$;
 
--- wr_claim_pick(k integer) -> (o_ids bigint[], o_rooms bigint[]): the heads one claim may take, and its rooms
+-- wr_claim_pick(k integer, cap integer) -> (o_ids bigint[], o_rooms bigint[]): the heads one claim may take, and its rooms
 -- Issue 16, batches that do not collide.  A claim takes whole rooms, not the
 -- oldest k heads of the world: walking the first due heads in claim order
 -- (priority, run_at, id; at most 4k + 64 of them), it takes each head's
 -- rooms (lock_rooms) with pg_try_advisory_xact_lock(1464991745, hashint8(room)),
 -- never waiting, until the heads those rooms hold in that window reach k
--- (counted without overshooting: heads with one room) or until it holds its
--- share of the window's rooms (divided by 1 + the other claimers: sessions
--- holding the claimer lock, below, or room locks);
--- the result is every windowed head all of whose rooms this transaction
--- holds (a head without rooms always), in claim order, at most k.  Two
+-- (counted without overshooting: heads with one room), where k is a full
+-- batch (wr.batch_max, the worker's batch-max; at most cap) whatever the
+-- worker asked, unless 1 (a failure isolated); the result is every windowed head all of
+-- whose rooms this transaction holds (a head without rooms always), in
+-- claim order, at most k.  Two
 -- workers' claims thus take disjoint rooms, and their lock phases
 -- (wr_lock_load, SKIP LOCKED) find little of theirs held by the other.
 -- The advisory locks are only a hint: the lock phase still locks every
@@ -54,16 +54,38 @@ $$;
 -- no window, no walk), and it takes their rooms, so a claimer that connects
 -- meanwhile finds them held.  The one look at pg_locks that decides this is
 -- the same that tells the walk which rooms others hold.
+-- Four workers, not four small batches (issue 16): each claimer used to take
+-- its fair share of the window's rooms (1 / claimers), so with 400 heads due
+-- at most, four workers on two cores ran four batches of ~21, each paying a
+-- batch's fixed cost (three round trips, the statements' overheads, the
+-- commit's flush; ~14 ms of backend CPU), and a worker that found every
+-- room held retried every 20 ms, a full window walk each time.  Now:
+-- * Slots: with wr.claim_slots = S > 0 (the worker sets it: its claim-slots,
+--   by default the machine's CPUs), at most S batches run at once.  A claim
+--   takes a free slot, the transaction advisory lock (1464991747, 0..S-1),
+--   or waits for one, (1464991747, its pid mod S), before anything else: it
+--   holds no room or row then, so no cycle is possible; it is released with
+--   the batch.  A worker beyond S waits without CPU, and claims the moment a
+--   batch commits, what accumulated meanwhile.  Past lock_timeout it claims
+--   without a slot.
+-- * A full batch: the first claimer takes k = a full batch, the next one
+--   what is left (no room share), so the batches that run are large.
 -- The setting wr.claim_rooms = off (PGOPTIONS="-c wr.claim_rooms=off" for a
 -- worker) hands every windowed head to wr_claim_runs, rooms or not: the claim
 -- before issue 16's rooms, for A/B runs and for tests of the lock phase
 -- under contention (worker-contention), which whole-room claims would keep
 -- from ever colliding.
 DROP FUNCTION IF EXISTS wr_claim_pick(integer);
-CREATE FUNCTION wr_claim_pick(k integer, OUT o_ids bigint[], OUT o_rooms bigint[])
+DROP FUNCTION IF EXISTS wr_claim_pick(integer, integer);
+CREATE FUNCTION wr_claim_pick(k integer, cap integer, OUT o_ids bigint[], OUT o_rooms bigint[])
 LANGUAGE plpgsql AS $$
 DECLARE
-	win integer := least(greatest(k, 1), 256) * 4 + 64;
+	-- a full batch: the worker's batch-max (worker/store.c sets wr.batch_max)
+	full_batch integer := least(greatest(coalesce(nullif(current_setting('wr.batch_max', true), '')::integer, 128), 1), 256);
+	-- batches at once (worker/store.c sets wr.claim_slots); 0: no limit
+	slots integer := greatest(coalesce(nullif(current_setting('wr.claim_slots', true), '')::integer, 0), 0);
+	slotted boolean := false;
+	win integer;
 	ids bigint[];      -- the windowed heads, in claim order
 	nr integer[];      -- how many rooms each has
 	flat bigint[];     -- their rooms, one after the other
@@ -72,11 +94,9 @@ DECLARE
 	mine bigint[] := '{}';
 	refused bigint[] := '{}';
 	held integer[];    -- the advisory keys of rooms other claims hold
-	others integer;    -- other claimers: sessions holding the claimer lock or room locks
 	present boolean;   -- this session holds the claimer lock
 	alone boolean;     -- no other session holds a claimer or room lock
 	skip boolean;
-	budget integer;    -- rooms this claim may take
 	est integer;
 	room bigint;
 	i integer;
@@ -86,27 +106,43 @@ BEGIN
 	o_rooms := '{}';
 	IF k < 1 THEN
 		RETURN;
-	ELSIF current_setting('wr.claim_rooms', true) = 'off' THEN
+	END IF;
+	win := least(k, 256) * 4 + 64;
+	IF current_setting('wr.claim_rooms', true) = 'off' THEN
 		-- wr_claim_runs takes the oldest k of them it can lock, whatever their rooms
 		o_ids := ARRAY(SELECT h.id FROM wr_claim_heads(win) h ORDER BY h.ord);
 		o_rooms := NULL;
 		RETURN;
 	END IF;
-	-- One look at the lock table: the room locks other claims hold, how
-	-- many sessions hold them, whether another claimer is connected.
+	-- A slot first (above), holding nothing else yet.
+	FOR sl IN 0 .. slots - 1 LOOP
+		IF pg_try_advisory_xact_lock(1464991747, sl) THEN
+			slotted := true;
+			EXIT;
+		END IF;
+	END LOOP;
+	IF NOT slotted AND slots > 0 THEN
+		BEGIN
+			PERFORM pg_advisory_xact_lock(1464991747, pg_backend_pid() % slots);
+		EXCEPTION WHEN lock_not_available THEN
+			NULL; -- lock_timeout: claim without one
+		END;
+	END IF;
+	-- One look at the lock table: the room locks other claims hold,
+	-- whether another claimer is connected.
 	SELECT coalesce(array_agg((l.objid::bigint - CASE WHEN l.objid::bigint >= 2147483648 THEN 4294967296 ELSE 0 END)::integer)
 			FILTER (WHERE l.classid = 1464991745 AND l.granted AND l.pid <> pg_backend_pid()), '{}'),
-	       count(DISTINCT l.pid) FILTER (WHERE l.pid <> pg_backend_pid()),
 	       count(*) FILTER (WHERE l.pid <> pg_backend_pid()) = 0,
 	       coalesce(bool_or(l.classid = 1464991746 AND l.pid = pg_backend_pid()), false)
-	INTO held, others, alone, present
+	INTO held, alone, present
 	FROM pg_locks l
 	WHERE l.locktype = 'advisory' AND l.classid IN (1464991745, 1464991746) AND l.objsubid = 2;
 	IF NOT present THEN
 		PERFORM pg_advisory_lock_shared(1464991746, 0);
 	END IF;
 	IF alone THEN
-		-- Alone: the oldest k due heads, and every room they need.
+		-- Alone: the oldest k due heads, and every room they need (k as
+		-- the worker asked: one worker adapts its batch to the load).
 		WITH h AS MATERIALIZED (
 			SELECT * FROM wr_claim_heads(k)
 		), t AS MATERIALIZED (
@@ -118,6 +154,13 @@ BEGIN
 		INTO o_ids, o_rooms;
 		RETURN;
 	END IF;
+	-- Not alone: a full batch, whatever the worker's adaptive k (a claim
+	-- of 1 isolates a failure, worker.c's recover(): it stays 1), and no
+	-- share of the rooms: the next claimer takes what is left (above).
+	IF k > 1 THEN
+		k := least(greatest(k, full_batch), cap);
+	END IF;
+	win := k * 4 + 64;
 	WITH c AS MATERIALIZED (
 		SELECT h.id, h.rooms AS lock_rooms, h.ord FROM wr_claim_heads(win) h
 	), u AS MATERIALIZED (
@@ -145,15 +188,9 @@ BEGIN
 	-- is held does not leave its first one held for nothing until the
 	-- batch ends.
 	refused := ARRAY(SELECT DISTINCT x.r FROM unnest(flat) x(r) WHERE hashint8(x.r) = ANY (held));
-	-- A fair share: the window's rooms divided among this claim and
-	-- the other claimers (connected, whether they hold rooms now or not:
-	-- a claim never waits, so a worker napping after an empty claim must
-	-- find rooms left when it claims again), so that with several workers
-	-- each takes part of the rooms, not the first two all.
-	budget := (SELECT ceil(count(DISTINCT x.r)::numeric / (1 + others))::integer FROM unnest(flat) x(r));
 	i := 0;
 	p := 1;
-	WHILE est < k AND i < cardinality(ids) AND cardinality(mine) < budget LOOP
+	WHILE est < k AND i < cardinality(ids) LOOP
 		i := i + 1;
 		skip := false;
 		FOR j IN p .. p + nr[i] - 1 LOOP
@@ -228,7 +265,7 @@ BEGIN
 	WITH pk AS MATERIALIZED (
 		-- The heads in rooms no other claim holds, and those rooms
 		-- (wr_claim_pick, above): picked once.
-		SELECT * FROM wr_claim_pick(least(k, cap))
+		SELECT * FROM wr_claim_pick(least(k, cap), cap)
 	), h AS MATERIALIZED (
 		-- Each by its primary key.
 		SELECT q AS r, q.id, q.actor_key, q.priority, q.run_at
@@ -236,7 +273,10 @@ BEGIN
 		WHERE q.id = ANY ((SELECT pk.o_ids FROM pk)::bigint[]) AND q.is_head AND q.run_at <= now()
 		  AND NOT EXISTS (SELECT 1 FROM action_queue f WHERE f.actor_key = q.actor_key || ':follow')
 		ORDER BY q.priority, q.run_at, q.id
-		LIMIT least(k, cap)
+		-- the pick's heads (it may take more than k: a full batch when
+		-- other workers claim), or k of the window (wr.claim_rooms = off)
+		LIMIT least(CASE WHEN (SELECT pk.o_rooms FROM pk) IS NULL THEN k
+		                 ELSE cardinality((SELECT pk.o_ids FROM pk)) END, cap)
 		FOR UPDATE OF q SKIP LOCKED
 	), hr AS MATERIALIZED (
 		SELECT h.r, h.id, h.actor_key, row_number() OVER (ORDER BY h.priority, h.run_at, h.id) AS hrank FROM h

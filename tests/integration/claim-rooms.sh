@@ -67,8 +67,48 @@ is "$(claim_now 4 "SET lock_timeout = '200ms'")" "t:b1,t:b2,t:b3" \
 	"a second claim leaves out a move into the room the first claim holds"
 wait "$w1"
 is "$(sed -n 1p "$T_DIR/w1.out")" "t:a1,t:a2,t:a3" "(the first claim had the first room's heads)"
-is "$(claim_now 7)" "t:a1,t:a2,t:a3" \
-	"with another claimer connected but holding nothing now, a claim takes its share: one of the two rooms"
+# Issue 16, four workers: no fair share of the rooms any more (it made four
+# workers run four small batches): with another claimer connected, a claim
+# takes a full batch, both rooms here, and the next claimer what is left.
+is "$(claim_now 7)" "t:a1,t:a2,t:a3,t:b1,t:b2,t:b3,t:m1" \
+	"with another claimer connected but holding nothing now, a claim of 7 takes a full batch: both rooms and the move"
+# A full batch is wr.batch_max (the worker's batch-max), whatever k the
+# worker's adaptive size asked for (at most the claim's cap): 6 here.
+is "$(sql "SET wr.batch_max = 6; BEGIN; SELECT count(*) FROM wr_claim_runs(2, 1, 10); ROLLBACK")" 6 \
+	"with another claimer connected, a claim asking for 2 takes a full batch (wr.batch_max = 6): 6"
+is "$(sql "SET wr.batch_max = 6; BEGIN; SELECT count(*) FROM wr_claim_runs(2, 1, 4); ROLLBACK")" 4 \
+	"never more than the claim's cap (4)"
+is "$(sql "SET wr.batch_max = 6; BEGIN; SELECT count(*) FROM wr_claim_runs(1, 1, 10); ROLLBACK")" 1 \
+	"a claim of 1 (a failure isolated) stays 1"
+
+# Slots (wr.claim_slots): at most that many batches at once.  A claim
+# beyond them waits for one to end, holding nothing meanwhile, then claims;
+# within them it does not wait.
+hold 3 1.5 "$T_DIR/w1.out" "SET wr.claim_slots = 1;"; w1=$!
+wait_sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1464991745" 1 >/dev/null
+t0=$(date +%s%N)
+out=$(claim_now 3 "SET wr.claim_slots = 1")
+t1=$(date +%s%N)
+ms=$(((t1 - t0) / 1000000))
+wait "$w1"
+is "$(sed -n 1p "$T_DIR/w1.out")" "t:a1,t:a2,t:a3" "(one slot: the first claim had the first room's heads)"
+is "$out" "t:a1,t:a2,t:a3" "one slot: a second claim waits for the first batch to end, then claims its heads"
+[ "$ms" -ge 900 ]; ok $? "and it waited for the slot (${ms} ms, the first holds it 1.5 s)"
+hold 3 1.5 "$T_DIR/w1.out" "SET wr.claim_slots = 2;"; w1=$!
+wait_sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1464991745" 1 >/dev/null
+t0=$(date +%s%N)
+out=$(claim_now 3 "SET wr.claim_slots = 2")
+t1=$(date +%s%N)
+ms=$(((t1 - t0) / 1000000))
+wait "$w1"
+is "$out" "t:b1,t:b2,t:b3" "two slots: a second claim takes the other room at once"
+[ "$ms" -lt 700 ]; ok $? "without waiting (${ms} ms)"
+hold 3 1.5 "$T_DIR/w1.out" "SET wr.claim_slots = 1;"; w1=$!
+wait_sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1464991745" 1 >/dev/null
+is "$(claim_now 3 "SET wr.claim_slots = 1; SET lock_timeout = '200ms'")" "t:b1,t:b2,t:b3" \
+	"one slot, a slot wait past lock_timeout: the claim goes on without one, no error"
+wait "$w1"
+
 sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'claim-peer'" >/dev/null
 wait "$peer"
 is "$(claim_now 7)" "t:a1,t:a2,t:a3,t:b1,t:b2,t:b3,t:m1" "alone, a claim takes the move with both rooms"
