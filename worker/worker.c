@@ -285,13 +285,24 @@ held(const struct worker_held *h, const char *actor)
 static void
 hold(struct worker_held *h, const char *actor)
 {
+	size_t n = strlen(actor), k = strlen(WORKER_FOLLOW_SUFFIX);
+
 	if (held(h, actor))
 		return;
-	if (h->n >= WR_ELEMENTSOF(h->keys) || strlen(actor) >= sizeof(h->keys[0])) {
+	if (h->n >= WR_ELEMENTSOF(h->keys) || n >= sizeof(h->keys[0])) {
 		h->all = true;
 		return;
 	}
 	snprintf(h->keys[h->n++], sizeof(h->keys[0]), "%s", actor);
+	/* Issue 16: a claim may bring a character's own actions behind its
+	 * follow-ups ("char:<id>:follow"); one of those left queued holds the
+	 * character back too. */
+	if (n > k && strcmp(actor + n - k, WORKER_FOLLOW_SUFFIX) == 0) {
+		char own[sizeof(h->keys[0])];
+
+		snprintf(own, sizeof(own), "%.*s", (int) (n - k), actor);
+		hold(h, own);
+	}
 }
 
 /* Follow-ups queued for a character ("char:<id>:follow") come before its own next action. */

@@ -7,7 +7,9 @@
 # batch's locked rows and applied in that batch, and the actor's run goes
 # on; the give needs a view (a name to find): it is marked, and the batch
 # that reads the view applies it too, with the say behind it.  The journal
-# keeps the plans the rules ran, and wrctl verify re-runs them.  (The
+# keeps the plans the rules ran, and wrctl verify re-runs them.  The move's
+# look (a follow-up, "char:<id>:follow") and Mover's says behind it are
+# claimed together, the look first.  (The
 # worker of 768223d, which marked, re-planned and applied in three batches
 # per stale action, fails the "one batch" checks.)
 . "$WR_HOME/tests/lib/harness.sh"
@@ -63,6 +65,12 @@ is "$(sql "SELECT string_agg(j.verb || ':' || (j.plan->>'room') || ':' || j.lock
            ORDER BY j.action_id) FROM action_journal j WHERE j.actor_key = 'char:$mover' AND j.verb <> 'move'")" \
 	"say:$to:{$to}:a,say:$to:{$to}:a,give:$to:{$to}:a,say:$to:{$to}:a" \
 	"the journal holds the plans the rules ran (room $to)"
+is "$(sql "SELECT count(DISTINCT txid) FROM event_log WHERE (actor_key = 'char:$mover:follow' AND type = 'RoomDescribed')
+           OR (actor_key = 'char:$mover' AND payload->>'message' = 's1')")" 1 \
+	"the move's look and the say behind it in one batch"
+is "$(sql "SELECT string_agg(coalesce(payload->>'message', type), ',' ORDER BY event_id) FROM event_log
+           WHERE actor_key LIKE 'char:$mover%' AND type IN ('CharacterMoved', 'RoomDescribed', 'Said')")" \
+	"CharacterMoved,RoomDescribed,s1,s2,s3" "what the move shows before the commands typed after it"
 is "$(sql "SELECT count(*) FROM dead_actions")" "0" "nothing dead-lettered"
 grep -q "re-planned in the batch" "$T_DIR/worker.log"
 ok $? "the worker says it re-planned in the batch"
