@@ -244,31 +244,38 @@ BEGIN
 		SELECT h.r, h.id, h.actor_key, h.nf, row_number() OVER (ORDER BY h.priority, h.run_at, h.id) AS hrank FROM h
 	), c AS MATERIALIZED (
 		-- Each head's next m - 1 queued actions, due or not.
-		SELECT hr.hrank, o.id, row_number() OVER (PARTITION BY hr.hrank ORDER BY o.id) AS pos
+		SELECT hr.hrank, hr.actor_key, hr.nf, o.id, row_number() OVER (PARTITION BY hr.hrank ORDER BY o.id) AS pos
 		FROM hr CROSS JOIN LATERAL (
 			SELECT o.id FROM action_queue o
 			WHERE o.actor_key = hr.actor_key AND o.id > hr.id
 			ORDER BY o.id LIMIT greatest(m - 1, 0)) o
+	), cc AS MATERIALIZED (
+		-- Only as many as the claim can return (cap, the heads first): the
+		-- rows the final ORDER BY ... LIMIT cap keeps, each run's a prefix.
+		-- (Issue 16: 128 heads' runs of 31 locked ~4,000 rows FOR UPDATE
+		-- to return 256, ~190 ms of a 300 ms claim in a backlog.)
+		SELECT c.* FROM c ORDER BY c.pos, c.hrank
+		LIMIT greatest(cap - (SELECT count(*) FROM hr), 0)
 	), l AS MATERIALIZED (
 		-- Those due and free, locked (the due test sees the locked version),
 		-- in rooms the claim holds or can take now (wr_claim_rooms_try): a
 		-- run into a room another claim holds stops there, since the lock
 		-- phase would only defer it.
 		SELECT o AS r, o.id FROM action_queue o
-		WHERE o.id IN (SELECT c.id FROM c) AND o.run_at <= now()
+		WHERE o.id IN (SELECT cc.id FROM cc) AND o.run_at <= now()
 		  AND ((SELECT pk.o_rooms FROM pk) IS NULL OR o.lock_rooms <@ (SELECT pk.o_rooms FROM pk)
 		       OR wr_claim_rooms_try(o.lock_rooms))
 		FOR UPDATE SKIP LOCKED
 	), cut AS (
 		-- Each run's first action not due or not ours: the run ends before it.
-		SELECT c.hrank, min(c.pos) AS pos FROM c WHERE c.id NOT IN (SELECT l.id FROM l)
-		GROUP BY c.hrank
+		SELECT cc.hrank, min(cc.pos) AS pos FROM cc WHERE cc.id NOT IN (SELECT l.id FROM l)
+		GROUP BY cc.hrank
 	), x0 AS (
 		SELECT hr.hrank, hr.actor_key, hr.nf, 0::bigint AS pos, hr.r FROM hr
 		UNION ALL
-		SELECT c.hrank, hr.actor_key, hr.nf, c.pos, l.r
-		FROM c JOIN hr ON hr.hrank = c.hrank JOIN l ON l.id = c.id LEFT JOIN cut ON cut.hrank = c.hrank
-		WHERE cut.pos IS NULL OR c.pos < cut.pos
+		SELECT cc.hrank, cc.actor_key, cc.nf, cc.pos, l.r
+		FROM cc JOIN l ON l.id = cc.id LEFT JOIN cut ON cut.hrank = cc.hrank
+		WHERE cut.pos IS NULL OR cc.pos < cut.pos
 	), fc AS (
 		-- Each character's follow-ups in this claim.
 		SELECT left(x0.actor_key, -length(':follow')) AS actor_key, count(*) AS n FROM x0
