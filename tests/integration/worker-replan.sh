@@ -60,7 +60,9 @@ is "$(sql "SELECT count(DISTINCT txid) FROM event_log WHERE actor_key = 'char:$m
 	"the stale says s1 and s2 planned again and applied in one batch"
 is "$(sql "SELECT count(DISTINCT txid) FROM event_log WHERE actor_key = 'char:$mover'
            AND (type = 'GoldGiven' OR payload->>'message' = 's3')")" 1 \
-	"the give applied in the batch that re-planned it from its view, s3 behind it"
+	"the give and s3 behind it in one batch"
+is "$(sql "SELECT count(DISTINCT txid) FROM event_log WHERE actor_key LIKE 'char:$mover%'")" 3 \
+	"three batches: the move; its look, s1 and s2 (the give marked); the give re-planned from its view and applied, s3"
 is "$(sql "SELECT string_agg(j.verb || ':' || (j.plan->>'room') || ':' || j.lock_rooms::text || ':' || j.outcome::text, ','
            ORDER BY j.action_id) FROM action_journal j WHERE j.actor_key = 'char:$mover' AND j.verb <> 'move'")" \
 	"say:$to:{$to}:a,say:$to:{$to}:a,give:$to:{$to}:a,say:$to:{$to}:a" \
