@@ -29,14 +29,19 @@
 -- them only for items that pass its checks: nothing here reaches the client
 -- unless it may act for the actor).  Unlocked read, like wr_actor_view().
 --
--- Generic plans (issue 16, i16-http2), as wr_submit: the statements here and
--- in wr_actor_view, wr_view_seen and wr_may_act were planned again on every
--- call (custom plans).  1.45 -> 0.95-1.2 ms of CPU per call for one actor,
--- in psql.
+-- Custom plans, planned on every call (issue 16).  i16-http2 set
+-- plan_cache_mode = force_generic_plan here (1.45 -> 0.95-1.2 ms of CPU per
+-- call for one actor, in psql), and the setting held for wr_actor_view,
+-- wr_view_seen and wr_may_act too.  With many actors in one request the
+-- generic plans are far worse: ./wr bench e2e at 1,000 commands/s (batches
+-- of up to 100 for as many characters) went from p50/p99 41-59/118-124 ms
+-- to 92-107/176-798 ms, its backlog from 62-143 to 101-1,419 commands.  As
+-- for wr_submit, a generic plan needs statements that stay good for any
+-- number of actors first.
 CREATE OR REPLACE FUNCTION wr_command_begin(p_token text, p_refs jsonb, p_default bigint)
 RETURNS TABLE (account_id bigint, kind text, character_id bigint, nchars bigint, only_id bigint,
                refs jsonb, context jsonb, view_ids bigint[], views jsonb)
-LANGUAGE plpgsql STABLE SET plan_cache_mode = force_generic_plan AS $$
+LANGUAGE plpgsql STABLE AS $$
 DECLARE
 	r_kind text[];
 	r_id bigint[];
