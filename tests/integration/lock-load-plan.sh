@@ -62,40 +62,28 @@ diag "character rows read by wr_lock_chars for 2 rooms of 200: $read"
 [ "$read" -lt 200 ]
 ok $? "finding the others reads fewer than 200 character rows (not the 400 in the rooms)"
 
-# 2. The document's statement: planned once, not per call (called as the
-# worker's statement calls it).
-sql "SELECT pg_stat_statements_reset()" >/dev/null
-{
-	for i in $(seq 12); do
-		echo "BEGIN;"
-		echo "SELECT length(o_doc::text) > 0 FROM wr_lock_load_sets('{}', ARRAY[$SQUARE, $INN]::bigint[],
-		      ARRAY[$LOCKED]::bigint[], '{}', '{}', '{\"exit_names\": [$SQUARE], \"rows\": true}');"
-		echo "ROLLBACK;"
-	done
-} | psql "$WR_DATABASE_URL" -XAtq -v ON_ERROR_STOP=1 >/dev/null || bail "wr_lock_load failed"
-calls_plans=$(sql "SELECT calls || ' calls, ' || plans || ' plans' FROM pg_stat_statements
-                    WHERE query LIKE 'SELECT json_build_object(%' AND toplevel = false ORDER BY calls DESC LIMIT 1")
-diag "the document's statement: $calls_plans"
-case "$calls_plans" in
-12" calls, "[012]" plans") ok 0 "12 lock+loads in one session plan the document's statement at most twice" ;;
-*) ok 1 "12 lock+loads in one session plan the document's statement at most twice" ;;
-esac
+# planned_once CALL PATTERN WHAT: CALL (one statement) 12 times in one
+# session, each in its own transaction as the worker's statement runs it;
+# the nested statement whose text starts with PATTERN is planned at most
+# twice (the plan cache keeps one plan; 12 plans means one per call).
+planned_once() {
+	sql "SELECT pg_stat_statements_reset()" >/dev/null
+	for i in $(seq 12); do printf 'BEGIN;\n%s\nROLLBACK;\n' "$1"; done |
+		psql "$WR_DATABASE_URL" -XAtq -v ON_ERROR_STOP=1 >/dev/null || bail "$3 failed"
+	calls_plans=$(sql "SELECT calls || ' calls, ' || plans || ' plans' FROM pg_stat_statements
+	                    WHERE query LIKE '$2%' AND toplevel = false ORDER BY calls DESC LIMIT 1")
+	diag "$3: $calls_plans"
+	case "$calls_plans" in
+	12" calls, "[012]" plans") ok 0 "12 calls in one session plan $3 at most twice" ;;
+	*) ok 1 "12 calls in one session plan $3 at most twice" ;;
+	esac
+}
 
-# 3. wr_lock_chars's statement, called 12 times in one session as the
-# worker's statement calls it (after the lock, in its own transaction).
-sql "SELECT pg_stat_statements_reset()" >/dev/null
-{
-	for i in $(seq 12); do
-		echo "BEGIN;"
-		echo "SELECT count(*) FROM wr_lock_chars($CHARS);"
-		echo "ROLLBACK;"
-	done
-} | psql "$WR_DATABASE_URL" -XAtq -v ON_ERROR_STOP=1 >/dev/null || bail "wr_lock_chars failed"
-calls_plans=$(sql "SELECT calls || ' calls, ' || plans || ' plans' FROM pg_stat_statements
-                    WHERE query LIKE 'WITH RECURSIVE tree(%' AND toplevel = false ORDER BY calls DESC LIMIT 1")
-diag "wr_lock_chars's statement: $calls_plans"
-case "$calls_plans" in
-12" calls, "[012]" plans") ok 0 "12 calls of wr_lock_chars in one session plan its statement at most twice" ;;
-*) ok 1 "12 calls of wr_lock_chars in one session plan its statement at most twice" ;;
-esac
+# 2. The document's statement (called as the worker's statement calls it).
+planned_once "SELECT length(o_doc::text) > 0 FROM wr_lock_load_sets('{}', ARRAY[$SQUARE, $INN]::bigint[],
+      ARRAY[$LOCKED]::bigint[], '{}', '{}', '{\"exit_names\": [$SQUARE], \"rows\": true}');" \
+	'SELECT json_build_object(' "wr_lock_load_sets's document statement"
+
+# 3. wr_lock_chars's statement.
+planned_once "SELECT count(*) FROM wr_lock_chars($CHARS);" 'WITH RECURSIVE tree(' "wr_lock_chars's statement"
 finish
