@@ -213,10 +213,9 @@ col_ids(struct wr_strbuf *c, const int64_t *ids, size_t n)
 		wr_strbuf_puts(c, "NULL");
 		return;
 	}
-	wr_strbuf_puts(c, "\"{");
-	for (size_t i = 0; i < n; i++)
-		wr_strbuf_printf(c, "%s%" PRId64, i ? "," : "", ids[i]);
-	wr_strbuf_puts(c, "}\"");
+	wr_strbuf_puts(c, "\"");
+	worker_encode_id_array(c, ids, n);
+	wr_strbuf_puts(c, "\"");
 }
 
 /* ,"key":[ids]: n ids, or the one id *ids when positive (n = 1, single locks). */
@@ -316,8 +315,11 @@ void
 worker_encode_id_array(struct wr_strbuf *sb, const int64_t *ids, size_t n)
 {
 	wr_strbuf_puts(sb, "{");
-	for (size_t i = 0; i < n; i++)
-		wr_strbuf_printf(sb, "%s%" PRId64, i ? "," : "", ids[i]);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			wr_strbuf_puts(sb, ",");
+		wr_strbuf_i64(sb, ids[i]);
+	}
 	wr_strbuf_puts(sb, "}");
 }
 
