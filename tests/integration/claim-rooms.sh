@@ -84,30 +84,29 @@ is "$(sql "SET wr.batch_max = 6; BEGIN; SELECT count(*) FROM wr_claim_runs(1, 1,
 # Slots (wr.claim_slots): at most that many batches at once.  A claim
 # beyond them waits for one to end, holding nothing meanwhile, then claims;
 # within them it does not wait.
-hold 3 1.5 "$T_DIR/w1.out" "SET wr.claim_slots = 1;"; w1=$!
-wait_sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1464991745" 1 >/dev/null
-t0=$(date +%s%N)
-out=$(claim_now 3 "SET wr.claim_slots = 1")
-t1=$(date +%s%N)
-ms=$(((t1 - t0) / 1000000))
-wait "$w1"
+# claim_while_held HOLDER CLAIMER: a first claim (settings HOLDER) holds its
+# batch 1.5 s; meanwhile a second (settings CLAIMER) claims.  Sets out (the
+# second's heads) and ms (how long its claim took).
+claim_while_held() {
+	hold 3 1.5 "$T_DIR/w1.out" "$1;"
+	w1=$!
+	wait_sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1464991745" 1 >/dev/null
+	t0=$(date +%s%N)
+	out=$(claim_now 3 "$2")
+	t1=$(date +%s%N)
+	ms=$(((t1 - t0) / 1000000))
+	wait "$w1"
+}
+claim_while_held "SET wr.claim_slots = 1" "SET wr.claim_slots = 1"
 is "$(sed -n 1p "$T_DIR/w1.out")" "t:a1,t:a2,t:a3" "(one slot: the first claim had the first room's heads)"
 is "$out" "t:a1,t:a2,t:a3" "one slot: a second claim waits for the first batch to end, then claims its heads"
 [ "$ms" -ge 900 ]; ok $? "and it waited for the slot (${ms} ms, the first holds it 1.5 s)"
-hold 3 1.5 "$T_DIR/w1.out" "SET wr.claim_slots = 2;"; w1=$!
-wait_sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1464991745" 1 >/dev/null
-t0=$(date +%s%N)
-out=$(claim_now 3 "SET wr.claim_slots = 2")
-t1=$(date +%s%N)
-ms=$(((t1 - t0) / 1000000))
-wait "$w1"
+claim_while_held "SET wr.claim_slots = 2" "SET wr.claim_slots = 2"
 is "$out" "t:b1,t:b2,t:b3" "two slots: a second claim takes the other room at once"
 [ "$ms" -lt 700 ]; ok $? "without waiting (${ms} ms)"
-hold 3 1.5 "$T_DIR/w1.out" "SET wr.claim_slots = 1;"; w1=$!
-wait_sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1464991745" 1 >/dev/null
-is "$(claim_now 3 "SET wr.claim_slots = 1; SET lock_timeout = '200ms'")" "t:b1,t:b2,t:b3" \
+claim_while_held "SET wr.claim_slots = 1" "SET wr.claim_slots = 1; SET lock_timeout = '200ms'"
+is "$out" "t:b1,t:b2,t:b3" \
 	"one slot, a slot wait past lock_timeout: the claim goes on without one, no error"
-wait "$w1"
 
 sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'claim-peer'" >/dev/null
 wait "$peer"
