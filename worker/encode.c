@@ -268,6 +268,27 @@ char_followup(struct wr_strbuf *args, struct wr_strbuf *sb, const struct game_ac
 	wr_strbuf_puts(sb, "}");
 }
 
+/*
+ * Whether a zone tick was asked for in this batch already.  The database
+ * keeps at most one tick queued per zone: its trigger (migrations/0012)
+ * drops a tick when one is queued, the same statement's earlier rows
+ * included, so only a batch's first tick of a zone can be kept.  Every
+ * plain look and every move into a zone asks for one (game_follow_wake),
+ * ~20 a batch for a few zones: the later ones are not sent (issue 16).
+ */
+static bool
+tick_asked(struct batch *b, const struct game_action *g)
+{
+	if (g->verb != GAME_VERB_ZONE_TICK)
+		return false;
+	for (size_t i = 0; i < b->ntick_zones; i++)
+		if (b->tick_zones[i] == g->zone_id)
+			return true;
+	if (b->ntick_zones < WORKER_BATCH_TICK_ZONES)
+		b->tick_zones[b->ntick_zones++] = g->zone_id;
+	return false;
+}
+
 void
 worker_encode_followup(struct batch *b, const struct game_followup *f, const struct worker_action *a, int64_t now_ms)
 {
@@ -279,6 +300,8 @@ worker_encode_followup(struct batch *b, const struct game_followup *f, const str
 	bool mob = g->actor_mob, zone = g->verb == GAME_VERB_ZONE_TICK || g->verb == GAME_VERB_ZONE_RESET ||
 					g->verb == GAME_VERB_RESTOCK || g->verb == GAME_VERB_POISON;
 
+	if (tick_asked(b, g))
+		return;
 	wr_strbuf_reset(args);
 	wr_strbuf_reset(plan);
 	if (mob)

@@ -848,6 +848,7 @@ batch_reset(struct batch *b, bool keep)
 	empty(&b->replan);
 	empty(&b->dead);
 	b->nfollowups = 0;
+	b->ntick_zones = 0;
 	for (int i = 0; i < _COMMIT_NPARAMS; i++)
 		empty(&b->col[i]);
 	empty(&b->scratch);
@@ -983,9 +984,11 @@ worker_run_batch(struct worker *w)
 	w->batches++;
 	w->batch_round_trips += w->db.round_trips - rt0;
 	w->batch_actions += (uint64_t) (n - deferred);
+	w->batch_followups += b->nfollowups;
 	w->deferred += (uint64_t) deferred;
-	log_debug("batch of %d committed: %zu events, %" PRIu64 " round trips (%d deferred, room cap %" PRId64 ")",
-		  n - deferred, b->nevents, w->db.round_trips - rt0, deferred, w->room_cap);
+	log_debug("batch of %d committed: %zu events, %" PRIu64 " round trips (%d deferred, room cap %" PRId64
+		  ", %zu follow-ups)",
+		  n - deferred, b->nevents, w->db.round_trips - rt0, deferred, w->room_cap, b->nfollowups);
 	/* Adapt: a full claim means backlog, so grow.  A short one took all
 	 * there was, and what arrives during this batch comes at about the same
 	 * rate: asking for just that much left the few over it to a batch of

@@ -19,6 +19,7 @@
 #include "worker/store.h"
 
 #define WORKER_MAX_BATCH 256
+#define WORKER_BATCH_TICK_ZONES 64  /* zones a batch remembers asking a tick for; more are sent */
 #define WORKER_MAX_LOCKED_CHARS 256 /* characters one batch may lock */
 #define WORKER_MAX_LOCKED_MOBS 64   /* mobs one batch may lock */
 #define WORKER_MAX_READ_CHARS 64    /* characters one batch reads to describe (look, consider) */
@@ -183,6 +184,11 @@ struct counters {
 struct batch {
 	struct wr_strbuf done, replan, dead;
 	size_t nfollowups; /* actions the rules asked for: in col[COMMIT_F_*] */
+	/* The zones whose tick is among them (worker_encode_followup): the
+	 * database keeps the first tick of a zone's chain and drops the rest
+	 * (migrations/0012), so a batch sends one (issue 16: a look's wake each). */
+	int64_t tick_zones[WORKER_BATCH_TICK_ZONES];
+	size_t ntick_zones;
 	/* wr_commit_batch's typed arrays, appended element by element ("{1,2"
 	 * until worker_encode_batch closes them), by enum commit_param; the
 	 * events' and the actors' columns fill as actions apply. */
@@ -252,6 +258,7 @@ struct worker {
 	uint64_t deferred;          /* claimed, but an aggregate was held elsewhere: left queued */
 	uint64_t batch_round_trips; /* round trips of committed batches */
 	uint64_t batch_actions;     /* actions in committed batches */
+	uint64_t batch_followups;   /* follow-ups they sent to the queue (issue 16: a zone's tick once) */
 	/* issue 16: where committed batches spent their time, in ns: the worker's
 	 * own CPU per phase (outside wr_db_pipeline), libpq's CPU inside it, the
 	 * pipelines' wall time (sending, the server, the answer) and the whole. */

@@ -279,6 +279,40 @@ main(void)
 		tap_ok(r3 == 1 && count(&w, fresh) == 1,
 		       "presence: after a failed batch the worker sends the stamp again, and it is written");
 	}
+	/* Issue 16: a zone's tick is asked for once per batch.  Every plain look
+	 * wakes its zone (game_follow_wake), and the database keeps one tick per
+	 * zone (migrations/0012): six looks in two zones send two ticks, not six,
+	 * and each zone has its one tick queued. */
+	{
+		const char *const spread =
+			"WITH z AS (SELECT t.zone_id, min(r.id) AS room FROM rooms r"
+			" JOIN room_templates t ON t.id = r.template_id GROUP BY t.zone_id ORDER BY t.zone_id LIMIT 2),"
+			" c AS (SELECT id, row_number() OVER (ORDER BY id) % 2 AS k FROM characters ORDER BY id LIMIT 6)"
+			" UPDATE characters x SET room_id = (SELECT room FROM z ORDER BY zone_id OFFSET c.k LIMIT 1)"
+			" FROM c WHERE x.id = c.id";
+		const char *const looks =
+			"SELECT count(*) FROM wr_enqueue((SELECT jsonb_agg(wrtest.action('char:' || c.id, 'look', '{}',"
+			" jsonb_build_object('room', c.room_id), ARRAY[c.room_id], ARRAY[c.id],"
+			" instance_id => c.instance_id) ORDER BY c.id)"
+			" FROM (SELECT * FROM characters ORDER BY id LIMIT 6) c))";
+		uint64_t sent = w.batch_followups;
+
+		if (wr_db_exec(&w.db, "UPDATE zones SET tick_ms = 3600000", 0, NULL, PGRES_COMMAND_OK, NULL, &err) <
+			    0 ||
+		    wr_db_exec(&w.db, spread, 0, NULL, PGRES_COMMAND_OK, NULL, &err) < 0 ||
+		    wr_db_exec(&w.db, looks, 0, NULL, PGRES_TUPLES_OK, NULL, &err) < 0) {
+			printf("Bail out! could not enqueue the looks: %s\n", err.msg);
+			return 1;
+		}
+		w.next_batch = 6;
+		tap_is_int(worker_run_batch(&w), 6, "looks in two zones: the 6 applied in one batch");
+		/* A plain look asks for nothing but its zone's wake. */
+		tap_is_int(w.batch_followups - sent, 2, "looks in two zones: one tick sent per zone");
+		tap_is_int(count(&w, "SELECT count(DISTINCT actor_key) FROM action_queue WHERE verb = 'zone_tick'"), 2,
+			   "looks in two zones: each zone's tick queued");
+		tap_is_int(count(&w, "SELECT count(*) FROM action_queue WHERE verb = 'zone_tick'"), 2,
+			   "looks in two zones: one each");
+	}
 	worker_done(&w);
 	return tap_done();
 }
