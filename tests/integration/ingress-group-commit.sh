@@ -99,6 +99,34 @@ is "$(got a | cut -c1-3) $(got b | cut -c1-3)" "503 503" "no 2xx for work that w
 wait "$HOLDER"
 is "$(queued 'say lost one') $(queued 'say lost two')" "0 0" "and nothing of theirs is queued"
 
+# 4. Four keep-alive connections opened at once (an MHD thread accepts them
+#    in one burst): their commands still run at once, one call for all.
+c0=$(calls)
+t=$(python3 - "$(cat "$T_DIR/ingress.port")" "$ALICE" "$BOB" <<'PY'
+import socket, sys, time
+port, alice, bob = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+conns = [socket.create_connection(("127.0.0.1", port)) for _ in range(4)]
+time.sleep(0.3)
+t0 = time.monotonic()
+for i, c in enumerate(conns):
+    body = ('{"actor":"%s","input":"say burst %d"}' % ("Alice" if i % 2 == 0 else "Bob", i)).encode()
+    tok = alice if i % 2 == 0 else bob
+    c.sendall(b"POST /v1/commands HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + tok.encode() +
+              b"\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+codes = []
+for c in conns:
+    c.settimeout(20)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += c.recv(4096)
+    codes.append(data.split(b" ")[1].decode())
+print("%s %.1f" % (",".join(codes), time.monotonic() - t0))
+PY
+)
+is "${t% *}" "202,202,202,202" "four commands on four connections accepted together: 202 each"
+is "$(($(calls) - c0))" "2" "in two calls (Alice's two and Bob's two never share one)"
+ok "$(awk -v s="${t#* }" 'BEGIN { print (s < 3.5) ? 0 : 1 }')" "answered in ${t#* } s: at once, not one connection after the other (4 x 1 s)"
+
 # The service is fine after it: a new request is queued.
 r=$(post "$BOB" '{"input":"say after"}')
 is "${r%% *}" "202" "after the kill, the next request: 202"
