@@ -101,9 +101,14 @@ static const char sql_views[] =
  * bigint: the default actor (NULL: none).  At most one row: the token's
  * columns, the references, the context and the views, in one statement
  * (schema/functions/wr_command_begin.sql, issue 16). */
-static const char sql_begin[] =
+static const char sql_begin_many[] =
 	"SELECT account_id, kind, character_id, nchars, only_id, refs, context, view_ids, views "
 	"FROM wr_command_begin($1, $2::jsonb, $3::bigint)";
+/* The same for at most one reference: generic plans, planned once per
+ * session (issue 16, i16-http3; wr_command_begin.sql says why not for more). */
+static const char sql_begin[] =
+	"SELECT account_id, kind, character_id, nchars, only_id, refs, context, view_ids, views "
+	"FROM wr_command_begin_one($1, $2::jsonb, $3::bigint)";
 
 /* $1 jsonb: array of planned actions (schema/functions/wr_submit.sql).
  * Returns one row per action, in array order: action id (NULL unless
@@ -649,7 +654,10 @@ cmd_store_begin(struct cmd_conn *c, const char *secret, struct cmd_actor_ref *re
 	params[1] = wr_strbuf_str(&refs_json);
 	params[2] = default_char < 0 ? NULL : dflt;
 
-	r = cmd_read_prepared(c, "cmd_begin", sql_begin, 3, params, &res, &err);
+	if (nrefs <= 1)
+		r = cmd_read_prepared(c, "cmd_begin", sql_begin, 3, params, &res, &err);
+	else
+		r = cmd_read_prepared(c, "cmd_begin_many", sql_begin_many, 3, params, &res, &err);
 	if (r < 0) {
 		r = cmd_db_failed(c, "look up token and actors", &err, reterr);
 		goto out;
