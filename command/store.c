@@ -115,6 +115,10 @@ static const char sql_begin[] =
  * queued or duplicate) and status: queued, duplicate or conflict for
  * actions; ok, not_found or too_many_aliases for alias changes. */
 static const char sql_submit[] = "SELECT action_id, status FROM wr_submit($1::jsonb) ORDER BY n";
+/* The same for at most CMD_SUBMIT_SMALL elements: generic plans, planned
+ * once per session (issue 16, i16-http3; wr_submit.sql). */
+static const char sql_submit_small[] = "SELECT action_id, status FROM wr_submit_small($1::jsonb) ORDER BY n";
+#define CMD_SUBMIT_SMALL 32
 
 /* The NOTIFY wr_submit() left pending, in a transaction of its own after the
  * submission's (schema/functions/wr_notify_pending.sql). */
@@ -925,11 +929,11 @@ submit_once(struct cmd_conn *c, const char *json, size_t n, int64_t *ret_ids, en
 	/* The notify follows the submission's commit (a sync between them), in
 	 * the same round trip; its failure is not the submission's. */
 	struct wr_db_stmt st[2] = {
-		{.sql = sql_submit,
+		{.sql = n <= CMD_SUBMIT_SMALL ? sql_submit_small : sql_submit,
 		 .nparams = 1,
 		 .params = params,
 		 .expect = PGRES_TUPLES_OK,
-		 .name = "cmd_submit",
+		 .name = n <= CMD_SUBMIT_SMALL ? "cmd_submit" : "cmd_submit_many",
 		 .sync_after = true},
 		{.sql = sql_notify, .expect = PGRES_TUPLES_OK, .name = "cmd_notify", .may_fail = true},
 	};
