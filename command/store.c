@@ -14,6 +14,9 @@
  * struct wr_db_stmt's name, CMD_STMT_*), in the round trip of its first use.
  * Only reads are retried after a lost connection; a submission whose
  * outcome is unknown is reported as unavailable, never sent twice.
+ * Group commit (issue 16, i16-http3, cmd_store_group_commit): concurrent
+ * small submissions of distinct actors share one wr_submit() call; a group
+ * the database refused (nothing committed) is sent again one by one.
  */
 #include <errno.h>
 #include <inttypes.h>
