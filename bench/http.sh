@@ -237,13 +237,15 @@ STMT_KIND="CASE WHEN query LIKE 'SELECT t.account_id, t.kind%' THEN 'token'
 
 # "requests statements/request server-ms/request plan-ms/request
 # per-kind-detail" where
-# requests = calls of wr_submit (every request that got as far as enqueueing).
+# requests = calls of wr_command_begin (every request that got past the
+# guard; issue 16, i16-http3: with group commit one wr_submit call carries
+# several requests, so submit's calls/request is below 1).
 db_per_request() {
 	sql "WITH s AS (SELECT $STMT_KIND AS kind, calls, total_plan_time AS plan, total_exec_time AS exec
 	                FROM pg_stat_statements),
 	          k AS (SELECT kind, sum(calls) calls, sum(plan) plan, sum(exec) exec FROM s WHERE kind IS NOT NULL GROUP BY kind),
-	          n AS (SELECT greatest(coalesce((SELECT calls FROM k WHERE kind = 'submit'), 0), 1) AS r)
-	     SELECT (SELECT coalesce(calls, 0) FROM k WHERE kind = 'submit') || ' ' ||
+	          n AS (SELECT greatest(coalesce((SELECT calls FROM k WHERE kind = 'begin'), 0), 1) AS r)
+	     SELECT (SELECT coalesce(calls, 0) FROM k WHERE kind = 'begin') || ' ' ||
 	            round(sum(calls) / n.r, 2) || ' ' || round((sum(plan + exec) / n.r)::numeric, 3) || ' ' ||
 	            round((sum(plan) / n.r)::numeric, 3) || ' ' ||
 	            string_agg(kind || '=' || round(calls / n.r, 2) || 'x(' || round((plan / calls)::numeric, 3) || '+' ||
@@ -302,13 +304,13 @@ run() { # batch connections [A|B]
 		echo "             calls/request x (plan + execute ms): $(echo "$5" | sed 's/,/, /g')"
 	fi
 	set -- $(wal_now)
-	sub=$(sql "SELECT sum(calls) FROM pg_stat_statements WHERE $STMT_KIND = 'submit'")
+	sub=$(sql "SELECT sum(calls) FROM pg_stat_statements WHERE $STMT_KIND = 'begin'")
 	[ -n "$sub" ] && [ "$sub" -gt 0 ] || sub=1
 	echo "   WAL:      $(fx '%.2f' "$1 / $sub") flushes per request (commits share a flush when they" \
 		"wait together), $(fx '%.0f' "$2 / $sub") bytes per request, $(fx '%.2f' "$3 / ($1 > 0 ? $1 : 1)") ms per flush$wal_note"
 	echo "   ingress backends (every 50 ms): $(waits "$phase")"
 	if [ "$PROFILE" = 1 ]; then
-		echo "   profile (pg_stat_statements, nested statements included; ms per request = total / wr_submit calls):"
+		echo "   profile (pg_stat_statements, nested statements included; ms per request = total / wr_command_begin calls):"
 		sql "SELECT format('      %8s ms %8s calls/req  %s', round(((total_plan_time + total_exec_time) / $sub)::numeric, 3),
 		                   round(calls::numeric / $sub, 2), left(regexp_replace(query, '\s+', ' ', 'g'), 90))
 		     FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%' AND query NOT LIKE '%bench_%' AND query NOT LIKE '%pg_sleep%'

@@ -43,6 +43,16 @@ struct cmd_metrics {
  */
 struct cmd_store *
 cmd_store_new(const char *conninfo, size_t size, const char *appname, const struct cmd_metrics *metrics);
+/*
+ * Group commit (issue 16): concurrent submissions of at most max_elements
+ * actions each, of distinct actors, go to the database together, one
+ * wr_submit() call and one commit for all of them, with at most leaders
+ * such calls in flight; each request is answered only after that commit.
+ * A leader waits wait_ms for others to join first (0: it takes whatever is
+ * already waiting).  max_elements 0 (the default): every submission alone.
+ */
+void
+cmd_store_group_commit(struct cmd_store *st, size_t max_elements, size_t leaders, int wait_ms);
 /* Closes every connection; NULL-safe; returns NULL. */
 struct cmd_store *
 cmd_store_free(struct cmd_store *st);

@@ -809,7 +809,7 @@ plan_and_submit(struct cmd_store *st, struct cmd_conn *c, struct batch *b, struc
 		goto out;
 	action_ids = wr_xcalloc(nsub, sizeof(*action_ids));
 	sub = wr_xcalloc(nsub, sizeof(*sub));
-	if (cmd_store_submit(c, acts, origins, nsub, action_ids, sub, &err) < 0) {
+	if (cmd_store_submit(st, c, acts, origins, nsub, action_ids, sub, &err) < 0) {
 		status = fail_request(out, &err);
 		goto out;
 	}

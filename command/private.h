@@ -141,10 +141,15 @@ cmd_store_count_queued(struct cmd_store *st, enum game_verb verb);
 /*
  * One wr_submit() call: inserts the n actions (and alias changes) in array
  * order in one transaction and wakes the workers.  ret_ids[i] is the id of
- * acts[i] (0 for alias changes).  Durable when it returns 0.
+ * acts[i] (0 for alias changes).  Durable when it returns 0.  With group
+ * commit on (cmd_store_group_commit), the call may carry other threads'
+ * submissions too, of other actors, and returns when that one transaction
+ * has committed; a group the database refuses is sent again one by one, so
+ * another request's failure is never this one's.
  */
 int
-cmd_store_submit(struct cmd_conn *c, const struct planner_action *acts, const struct cmd_origin *origins, size_t n,
-		 int64_t *ret_ids, enum cmd_submit *ret_status, struct wr_error *reterr) WR_MUSTCHECK;
+cmd_store_submit(struct cmd_store *st, struct cmd_conn *c, const struct planner_action *acts,
+		 const struct cmd_origin *origins, size_t n, int64_t *ret_ids, enum cmd_submit *ret_status,
+		 struct wr_error *reterr) WR_MUSTCHECK;
 
 #endif

@@ -14,6 +14,9 @@
  * struct wr_db_stmt's name, CMD_STMT_*), in the round trip of its first use.
  * Only reads are retried after a lost connection; a submission whose
  * outcome is unknown is reported as unavailable, never sent twice.
+ * Group commit (issue 16, i16-http3, cmd_store_group_commit): concurrent
+ * small submissions of distinct actors share one wr_submit() call; a group
+ * the database refused (nothing committed) is sent again one by one.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -101,15 +104,24 @@ static const char sql_views[] =
  * bigint: the default actor (NULL: none).  At most one row: the token's
  * columns, the references, the context and the views, in one statement
  * (schema/functions/wr_command_begin.sql, issue 16). */
-static const char sql_begin[] =
+static const char sql_begin_many[] =
 	"SELECT account_id, kind, character_id, nchars, only_id, refs, context, view_ids, views "
 	"FROM wr_command_begin($1, $2::jsonb, $3::bigint)";
+/* The same for at most one reference: generic plans, planned once per
+ * session (issue 16, i16-http3; wr_command_begin.sql says why not for more). */
+static const char sql_begin[] =
+	"SELECT account_id, kind, character_id, nchars, only_id, refs, context, view_ids, views "
+	"FROM wr_command_begin_one($1, $2::jsonb, $3::bigint)";
 
 /* $1 jsonb: array of planned actions (schema/functions/wr_submit.sql).
  * Returns one row per action, in array order: action id (NULL unless
  * queued or duplicate) and status: queued, duplicate or conflict for
  * actions; ok, not_found or too_many_aliases for alias changes. */
 static const char sql_submit[] = "SELECT action_id, status FROM wr_submit($1::jsonb) ORDER BY n";
+/* The same for at most CMD_SUBMIT_SMALL elements: generic plans, planned
+ * once per session (issue 16, i16-http3; wr_submit.sql). */
+static const char sql_submit_small[] = "SELECT action_id, status FROM wr_submit_small($1::jsonb) ORDER BY n";
+#define CMD_SUBMIT_SMALL 32
 
 /* The NOTIFY wr_submit() left pending, in a transaction of its own after the
  * submission's (schema/functions/wr_notify_pending.sql). */
@@ -122,6 +134,14 @@ struct cmd_store {
 	struct cmd_metrics metrics; /* members may be NULL */
 	size_t size;
 	struct cmd_conn *conns; /* from malloc(), size entries */
+	/* Group commit (issue 16, i16-http3): cmd_store_group_commit(). */
+	pthread_mutex_t glock;
+	pthread_cond_t gdone;             /* a group was answered */
+	struct submit_req *ghead, *gtail; /* submissions waiting for a leader, FIFO */
+	size_t gactive;                   /* groups in flight */
+	size_t gmax;                      /* elements per group; 0: no group commit */
+	size_t gleaders;                  /* groups in flight at most */
+	int gwait_ms;                     /* a leader waits this long for others */
 };
 
 /* libpq messages span several lines ("...\n\tThis probably means..."): one log line each. */
@@ -150,6 +170,9 @@ cmd_store_new(const char *conninfo, size_t size, const char *appname, const stru
 
 	pthread_mutex_init(&st->lock, NULL);
 	pthread_cond_init(&st->freed, NULL);
+	pthread_mutex_init(&st->glock, NULL);
+	pthread_cond_init(&st->gdone, NULL);
+	st->gleaders = 1;
 	st->conninfo = wr_xstrdup(conninfo ? conninfo : "");
 	st->appname = wr_xstrdup(appname ? appname : "wr");
 	if (metrics)
@@ -171,6 +194,8 @@ cmd_store_free(struct cmd_store *st)
 	free(st->conninfo);
 	free(st->appname);
 	pthread_cond_destroy(&st->freed);
+	pthread_cond_destroy(&st->gdone);
+	pthread_mutex_destroy(&st->glock);
 	pthread_mutex_destroy(&st->lock);
 	free(st);
 	return NULL;
@@ -636,7 +661,10 @@ cmd_store_begin(struct cmd_conn *c, const char *secret, struct cmd_actor_ref *re
 	params[1] = wr_strbuf_str(&refs_json);
 	params[2] = default_char < 0 ? NULL : dflt;
 
-	r = cmd_read_prepared(c, "cmd_begin", sql_begin, 3, params, &res, &err);
+	if (nrefs <= 1)
+		r = cmd_read_prepared(c, "cmd_begin", sql_begin, 3, params, &res, &err);
+	else
+		r = cmd_read_prepared(c, "cmd_begin_many", sql_begin_many, 3, params, &res, &err);
 	if (r < 0) {
 		r = cmd_db_failed(c, "look up token and actors", &err, reterr);
 		goto out;
@@ -890,20 +918,25 @@ parse_submit_status(const char *status, enum cmd_submit *ret)
 	return -EBADMSG;
 }
 
-int
-cmd_store_submit(struct cmd_conn *c, const struct planner_action *acts, const struct cmd_origin *origins, size_t n,
-		 int64_t *ret_ids, enum cmd_submit *ret_status, struct wr_error *reterr)
+/*
+ * One wr_submit() call of n elements (json: the array).  On failure
+ * *ret_rolled_back says whether nothing can have been committed: the server
+ * refused the statement and the link is still up, so the elements may be
+ * sent again (issue 16, group commit: each alone).
+ */
+static int
+submit_once(struct cmd_conn *c, const char *json, size_t n, int64_t *ret_ids, enum cmd_submit *ret_status,
+	    bool *ret_rolled_back, struct wr_error *reterr)
 {
-	struct wr_strbuf arr = WR_STRBUF_INIT;
-	const char *params[1];
+	const char *params[1] = {json};
 	/* The notify follows the submission's commit (a sync between them), in
 	 * the same round trip; its failure is not the submission's. */
 	struct wr_db_stmt st[2] = {
-		{.sql = sql_submit,
+		{.sql = n <= CMD_SUBMIT_SMALL ? sql_submit_small : sql_submit,
 		 .nparams = 1,
 		 .params = params,
 		 .expect = PGRES_TUPLES_OK,
-		 .name = "cmd_submit",
+		 .name = n <= CMD_SUBMIT_SMALL ? "cmd_submit" : "cmd_submit_many",
 		 .sync_after = true},
 		{.sql = sql_notify, .expect = PGRES_TUPLES_OK, .name = "cmd_notify", .may_fail = true},
 	};
@@ -911,20 +944,13 @@ cmd_store_submit(struct cmd_conn *c, const struct planner_action *acts, const st
 	struct wr_error err;
 	int r;
 
-	wr_strbuf_puts(&arr, "[");
-	for (size_t i = 0; i < n; i++) {
-		if (i > 0)
-			wr_strbuf_puts(&arr, ",");
-		append_action(&arr, &acts[i], &origins[i]);
-	}
-	wr_strbuf_puts(&arr, "]");
-	params[0] = wr_strbuf_str(&arr);
-
+	*ret_rolled_back = false;
 	/* Not retried: if the link broke, the insert may have committed. */
 	r = wr_db_pipeline(&c->db, st, 2, &err);
 	res = st[0].res;
 	PQclear(st[1].res);
 	if (r < 0) {
+		*ret_rolled_back = wr_db_connected(&c->db) && err.sqlstate[0] && strncmp(err.sqlstate, "08", 2) != 0;
 		r = cmd_db_failed(c, "submit actions", &err, reterr);
 		goto out;
 	}
@@ -953,6 +979,208 @@ cmd_store_submit(struct cmd_conn *c, const struct planner_action *acts, const st
 	r = 0;
 out:
 	PQclear(res);
-	wr_strbuf_done(&arr);
 	return r;
+}
+
+/* ---- group commit (issue 16, i16-http3) ------------------------------------------------ */
+
+/* One request's submission, waiting for (or leading) a group. */
+struct submit_req {
+	struct submit_req *next; /* in the store's queue while queued */
+	size_t n;
+	int64_t *ret_ids;
+	enum cmd_submit *ret_status;
+	struct wr_error *reterr;
+	struct wr_strbuf elems; /* its elements, comma-separated, without brackets */
+	int64_t *actors;        /* from malloc(): its actors (a mob as minus its id) */
+	size_t nactors;
+	bool queued, done;
+	int r;
+};
+
+void
+cmd_store_group_commit(struct cmd_store *st, size_t max_elements, size_t leaders, int wait_ms)
+{
+	pthread_mutex_lock(&st->glock);
+	st->gmax = max_elements;
+	st->gleaders = leaders ? leaders : 1;
+	st->gwait_ms = wait_ms > 0 ? wait_ms : 0;
+	pthread_mutex_unlock(&st->glock);
+}
+
+static bool
+shares_actor(const struct submit_req *a, const struct submit_req *b)
+{
+	for (size_t i = 0; i < a->nactors; i++)
+		for (size_t j = 0; j < b->nactors; j++)
+			if (a->actors[i] == b->actors[j])
+				return true;
+	return false;
+}
+
+/*
+ * Runs the k submissions of a group as one wr_submit() call on c, so they
+ * share one transaction and one commit flush, and hands each its rows.  If
+ * the database refused the call (nothing committed), each is sent again
+ * alone: one request's failure is never another's.  If the outcome is
+ * unknown (a lost link), every member gets the error: none is told it was
+ * queued.
+ */
+static void
+run_group(struct cmd_conn *c, struct submit_req **m, size_t k)
+{
+	struct wr_strbuf arr = WR_STRBUF_INIT;
+	int64_t *ids;
+	enum cmd_submit *sub;
+	struct wr_error err;
+	bool rolled_back;
+	size_t total = 0, at = 0;
+	int r;
+
+	if (k == 1) {
+		wr_strbuf_puts(&arr, "[");
+		wr_strbuf_append(&arr, wr_strbuf_str(&m[0]->elems), m[0]->elems.len);
+		wr_strbuf_puts(&arr, "]");
+		m[0]->r = submit_once(c, wr_strbuf_str(&arr), m[0]->n, m[0]->ret_ids, m[0]->ret_status, &rolled_back,
+				      m[0]->reterr);
+		wr_strbuf_done(&arr);
+		return;
+	}
+	wr_strbuf_puts(&arr, "[");
+	for (size_t i = 0; i < k; i++) {
+		if (i > 0)
+			wr_strbuf_puts(&arr, ",");
+		wr_strbuf_append(&arr, wr_strbuf_str(&m[i]->elems), m[i]->elems.len);
+		total += m[i]->n;
+	}
+	wr_strbuf_puts(&arr, "]");
+	ids = wr_xcalloc(total, sizeof(*ids));
+	sub = wr_xcalloc(total, sizeof(*sub));
+	r = submit_once(c, wr_strbuf_str(&arr), total, ids, sub, &rolled_back, &err);
+	wr_strbuf_done(&arr);
+	if (r == 0) {
+		for (size_t i = 0; i < k; i++) {
+			memcpy(m[i]->ret_ids, ids + at, m[i]->n * sizeof(*ids));
+			memcpy(m[i]->ret_status, sub + at, m[i]->n * sizeof(*sub));
+			at += m[i]->n;
+			m[i]->r = 0;
+		}
+	} else if (rolled_back) {
+		log_notice("a group of %zu submissions was refused: each is sent alone", k);
+		for (size_t i = 0; i < k; i++)
+			run_group(c, &m[i], 1);
+	} else {
+		for (size_t i = 0; i < k; i++) {
+			*m[i]->reterr = err;
+			m[i]->r = r;
+		}
+	}
+	free(ids);
+	free(sub);
+}
+
+/* Takes req and what of the queue fits with it (FIFO, no actor in two of
+ * them, at most st->gmax elements) out of the queue.  Caller holds glock. */
+static size_t
+take_group(struct cmd_store *st, struct submit_req *req, struct submit_req **m, size_t most)
+{
+	struct submit_req **pp = &st->ghead, *prev = NULL;
+	size_t k = 0, total = 0;
+
+	m[k++] = req;
+	total = req->n;
+	while (*pp) {
+		struct submit_req *q = *pp;
+		bool fits = q == req || (k < most && total + q->n <= st->gmax);
+
+		for (size_t i = 0; fits && i < k; i++)
+			if (q != req && shares_actor(q, m[i]))
+				fits = false;
+		if (!fits) {
+			prev = q;
+			pp = &q->next;
+			continue;
+		}
+		*pp = q->next;
+		q->queued = false;
+		q->next = NULL;
+		if (q != req) {
+			m[k++] = q;
+			total += q->n;
+		}
+	}
+	st->gtail = prev;
+	return k;
+}
+
+int
+cmd_store_submit(struct cmd_store *st, struct cmd_conn *c, const struct planner_action *acts,
+		 const struct cmd_origin *origins, size_t n, int64_t *ret_ids, enum cmd_submit *ret_status,
+		 struct wr_error *reterr)
+{
+	struct submit_req req = {.n = n, .ret_ids = ret_ids, .ret_status = ret_status, .reterr = reterr};
+	struct submit_req **m = NULL;
+	size_t k, most;
+
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			wr_strbuf_puts(&req.elems, ",");
+		append_action(&req.elems, &acts[i], &origins[i]);
+	}
+	pthread_mutex_lock(&st->glock);
+	if (st->gmax == 0 || n > st->gmax) {
+		/* No group commit, or a submission big enough to be worth its own call. */
+		pthread_mutex_unlock(&st->glock);
+		run_group(c, (struct submit_req *[]){&req}, 1);
+		goto out;
+	}
+	req.actors = wr_xcalloc(n, sizeof(*req.actors));
+	for (size_t i = 0; i < n; i++) {
+		int64_t a = acts[i].actor_mob ? -acts[i].actor_mob : acts[i].actor_char;
+		bool seen = origins[i].alias_op != CMD_ALIAS_NONE || a == 0;
+
+		for (size_t j = 0; !seen && j < req.nactors; j++)
+			seen = req.actors[j] == a;
+		if (!seen)
+			req.actors[req.nactors++] = a;
+	}
+	most = st->gmax;
+	m = wr_xcalloc(most, sizeof(*m));
+	req.queued = true;
+	if (st->gtail)
+		st->gtail->next = &req;
+	else
+		st->ghead = &req;
+	st->gtail = &req;
+	while (!req.done) {
+		if (!req.queued || st->gactive >= st->gleaders) {
+			pthread_cond_wait(&st->gdone, &st->glock);
+			continue;
+		}
+		/* The leader: its own submission and whatever waits with it. */
+		st->gactive++;
+		if (st->gwait_ms > 0) {
+			/* Tests (and a deliberate commit delay): let others join. */
+			struct timespec ts = {.tv_sec = st->gwait_ms / 1000,
+					      .tv_nsec = (st->gwait_ms % 1000) * 1000000L};
+
+			pthread_mutex_unlock(&st->glock);
+			nanosleep(&ts, NULL);
+			pthread_mutex_lock(&st->glock);
+		}
+		k = take_group(st, &req, m, most);
+		pthread_mutex_unlock(&st->glock);
+		run_group(c, m, k);
+		pthread_mutex_lock(&st->glock);
+		for (size_t i = 0; i < k; i++)
+			m[i]->done = true;
+		st->gactive--;
+		pthread_cond_broadcast(&st->gdone);
+	}
+	pthread_mutex_unlock(&st->glock);
+out:
+	free(m);
+	free(req.actors);
+	wr_strbuf_done(&req.elems);
+	return req.r;
 }

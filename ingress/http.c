@@ -21,6 +21,7 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,6 +104,13 @@ struct request {
 	int64_t deadline_ms;   /* ?wait= as a monotonic deadline; 0: none */
 	struct ingress_waiter waiter;
 	char client[64]; /* the client's address (guard.c) */
+	/* issue 16 (i16-http3): a command runs on a command thread (run_jobs)
+	 * while its connection is suspended; the answer waits here. */
+	struct MHD_Connection *conn;
+	struct request *job_next;
+	bool job_done;
+	unsigned int job_status;
+	struct wr_strbuf job_out;
 };
 
 struct ingress_http {
@@ -121,7 +129,18 @@ struct ingress_http {
 	bool metrics_public;
 	unsigned int port;
 	MHD_socket quiesced_fd;
-	atomic_int inflight;      /* requests between first call and completion */
+	atomic_int inflight; /* requests between first call and completion */
+	/* issue 16 (i16-http3): the command threads and their FIFO.  MHD's
+	 * pool threads each accept connections in bursts, so one thread could
+	 * hold all of a client's keep-alive connections and serve them one
+	 * after the other; commands run here instead, as many at once as there
+	 * are database connections. */
+	pthread_mutex_t job_lock;
+	pthread_cond_t job_cond;
+	struct request *job_head, *job_tail;
+	bool job_stop;
+	pthread_t *job_threads;
+	size_t njob_threads;
 	char *tls_cert, *tls_key; /* PEM, from malloc(), NULL without TLS: MHD reads them while it runs */
 };
 
@@ -825,13 +844,74 @@ on_accounts(struct ingress_http *h, struct MHD_Connection *conn, struct request 
 	return send_reply(conn, rq, status, &body, &rp);
 }
 
-/* Last call: the whole body is in (or a suspended long-poll was resumed). */
+/* What a command thread runs: a command request or a mailbox's action. */
+static void
+run_job(struct ingress_http *h, struct request *rq)
+{
+	int64_t char_id = 0;
+	unsigned int status;
+
+	if (rq->route == INGRESS_ROUTE_MAILBOX_ACTIONS) {
+		status = ingress_mailbox_actor(h->store, rq->token, rq->param, &char_id, &rq->job_out);
+		if (status == 0)
+			status = commands(h, rq, char_id, &rq->job_out);
+	} else
+		status = commands(h, rq, 0, &rq->job_out);
+	rq->job_status = status;
+}
+
+static void *
+run_jobs(void *arg)
+{
+	struct ingress_http *h = arg;
+
+	pthread_mutex_lock(&h->job_lock);
+	for (;;) {
+		struct request *rq = h->job_head;
+
+		if (!rq) {
+			if (h->job_stop)
+				break;
+			pthread_cond_wait(&h->job_cond, &h->job_lock);
+			continue;
+		}
+		h->job_head = rq->job_next;
+		if (!h->job_head)
+			h->job_tail = NULL;
+		pthread_mutex_unlock(&h->job_lock);
+		run_job(h, rq);
+		rq->job_done = true;
+		/* MHD calls on_request again for it, on its own thread: the answer goes out there. */
+		MHD_resume_connection(rq->conn);
+		pthread_mutex_lock(&h->job_lock);
+	}
+	pthread_mutex_unlock(&h->job_lock);
+	return NULL;
+}
+
+/* Suspends the connection and hands the request to a command thread. */
+static enum MHD_Result
+queue_job(struct ingress_http *h, struct MHD_Connection *conn, struct request *rq)
+{
+	rq->conn = conn;
+	MHD_suspend_connection(conn);
+	pthread_mutex_lock(&h->job_lock);
+	if (h->job_tail)
+		h->job_tail->job_next = rq;
+	else
+		h->job_head = rq;
+	h->job_tail = rq;
+	pthread_cond_signal(&h->job_cond);
+	pthread_mutex_unlock(&h->job_lock);
+	return MHD_YES;
+}
+
+/* Last call: the whole body is in (or a suspended long-poll or command was resumed). */
 static enum MHD_Result
 on_complete(struct ingress_http *h, struct MHD_Connection *conn, struct request *rq)
 {
 	struct wr_strbuf body = WR_STRBUF_INIT;
 	unsigned int status = 0;
-	int64_t char_id = 0;
 
 	/* The whole request is in: its deadline no longer runs (guard.c). */
 	ingress_guard_request_in(h->guard, conn, true);
@@ -846,19 +926,17 @@ on_complete(struct ingress_http *h, struct MHD_Connection *conn, struct request 
 	case INGRESS_ROUTE_MAILBOX_MESSAGES:
 		return on_poll(h, conn, rq);
 	case INGRESS_ROUTE_COMMANDS:
-		status = commands(h, rq, 0, &body);
-		break;
+	case INGRESS_ROUTE_MAILBOX_ACTIONS:
+		if (!rq->job_done)
+			return queue_job(h, conn, rq);
+		wr_strbuf_done(&rq->body);
+		return send_body(conn, rq, rq->job_status, &rq->job_out);
 	case INGRESS_ROUTE_MAILBOXES:
 		status = ingress_mailbox_create(h->store, rq->token, wr_strbuf_str(&rq->body), rq->body.len,
 						h->max_mailboxes, &body);
 		break;
 	case INGRESS_ROUTE_MAILBOX:
 		status = ingress_mailbox_delete(h->store, rq->token, rq->param, &body);
-		break;
-	case INGRESS_ROUTE_MAILBOX_ACTIONS:
-		status = ingress_mailbox_actor(h->store, rq->token, rq->param, &char_id, &body);
-		if (status == 0)
-			status = commands(h, rq, char_id, &body);
 		break;
 	case INGRESS_ROUTE_STATIC:
 		return on_static(h, conn, rq);
@@ -965,6 +1043,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_Re
 	/* Armed only between a read and its answer, on this same thread; never suspended here. */
 	ingress_waiters_disarm(h->waiters, &rq->waiter);
 	wr_strbuf_done(&rq->body);
+	wr_strbuf_done(&rq->job_out);
 	free(rq->token);
 	free(rq->idempotency_key);
 	free(rq);
@@ -1031,9 +1110,26 @@ loopback_addr(const struct sockaddr_storage *a)
 	return false;
 }
 
+/* Lets the command threads finish every queued command, then joins them. */
+static void
+stop_jobs(struct ingress_http *h)
+{
+	pthread_mutex_lock(&h->job_lock);
+	h->job_stop = true;
+	pthread_cond_broadcast(&h->job_cond);
+	pthread_mutex_unlock(&h->job_lock);
+	for (size_t i = 0; i < h->njob_threads; i++)
+		pthread_join(h->job_threads[i], NULL);
+	h->njob_threads = 0;
+}
+
 static struct ingress_http *
 http_free(struct ingress_http *h)
 {
+	stop_jobs(h);
+	free(h->job_threads);
+	pthread_cond_destroy(&h->job_cond);
+	pthread_mutex_destroy(&h->job_lock);
 	free(h->tls_cert);
 	if (h->tls_key)
 		explicit_bzero(h->tls_key, strlen(h->tls_key));
@@ -1121,6 +1217,16 @@ ingress_http_start(const struct ingress_config *cfg, struct cmd_store *st, struc
 	h->metrics_public = cfg->metrics_public;
 	h->quiesced_fd = MHD_INVALID_SOCKET;
 	atomic_init(&h->inflight, 0);
+	pthread_mutex_init(&h->job_lock, NULL);
+	pthread_cond_init(&h->job_cond, NULL);
+	h->job_threads = wr_xcalloc((size_t) cfg->threads, sizeof(*h->job_threads));
+	for (size_t i = 0; i < (size_t) cfg->threads; i++) {
+		if (pthread_create(&h->job_threads[i], NULL, run_jobs, h) != 0) {
+			wr_error_set(reterr, -EAGAIN, "internal", "could not start the command threads");
+			return http_free(h);
+		}
+		h->njob_threads++;
+	}
 	h->rl = cmd_ratelimit_new(cfg->rate, cfg->burst);
 	h->guard = ingress_guard_new(cfg, reterr);
 	if (!h->guard)
@@ -1225,6 +1331,8 @@ ingress_http_stop(struct ingress_http *h)
 	deadline = wr_mono_ms() + SHUTDOWN_GRACE_MS;
 	while (atomic_load(&h->inflight) > 0 && wr_mono_ms() < deadline)
 		nanosleep(&(struct timespec){.tv_nsec = 20 * 1000 * 1000}, NULL);
+	/* No command may resume a connection of a stopped daemon. */
+	stop_jobs(h);
 	MHD_stop_daemon(h->daemon);
 	if (h->metrics_daemon)
 		MHD_stop_daemon(h->metrics_daemon);

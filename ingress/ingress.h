@@ -32,6 +32,9 @@ struct ingress_config {
 	int64_t threads;
 	int64_t max_body;
 	int64_t max_batch;
+	int64_t group_commit;          /* issue 16: cmd_store_group_commit()'s max_elements */
+	int64_t group_commit_leaders;  /* ... its leaders */
+	int64_t group_commit_wait_ms;  /* ... its wait_ms */
 	int64_t rate;                  /* requests per second per token; 0: no limit */
 	int64_t burst;                 /* bucket size */
 	int64_t max_waiters;           /* long-polls suspended at once */

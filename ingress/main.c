@@ -66,6 +66,27 @@ static const struct wr_config_key config_keys[] = {
 	 .min = 1,
 	 .max = 10000,
 	 .help = "most commands in one request (413 above)"},
+	{.name = "group-commit",
+	 .type = WR_CONFIG_INT,
+	 .ptr = &cfg.group_commit,
+	 .def = "32",
+	 .min = 0,
+	 .max = 10000,
+	 .help = "concurrent requests of at most this many commands share one commit (0: each its own)"},
+	{.name = "group-commit-leaders",
+	 .type = WR_CONFIG_INT,
+	 .ptr = &cfg.group_commit_leaders,
+	 .def = "1",
+	 .min = 1,
+	 .max = 256,
+	 .help = "shared commits in flight at once"},
+	{.name = "group-commit-wait-ms",
+	 .type = WR_CONFIG_INT,
+	 .ptr = &cfg.group_commit_wait_ms,
+	 .def = "0",
+	 .min = 0,
+	 .max = 10000,
+	 .help = "how long a shared commit waits for more requests to join (tests)"},
 	{.name = "rate",
 	 .type = WR_CONFIG_INT,
 	 .ptr = &cfg.rate,
@@ -309,6 +330,8 @@ run(void)
 	signal(SIGPIPE, SIG_IGN);
 
 	st = cmd_store_new(cfg.database_url, (size_t) cfg.threads, "wr-ingress", &ingress_command_metrics);
+	cmd_store_group_commit(st, (size_t) cfg.group_commit, (size_t) cfg.group_commit_leaders,
+			       (int) cfg.group_commit_wait_ms);
 	check_database(st);
 	http = ingress_http_start(&cfg, st, &err);
 	if (!http) {

@@ -37,7 +37,9 @@
 -- of up to 100 for as many characters) went from p50/p99 41-59/118-124 ms
 -- to 92-107/176-798 ms, its backlog from 62-143 to 101-1,419 commands.  As
 -- for wr_submit, a generic plan needs statements that stay good for any
--- number of actors first.
+-- number of actors first.  So requests of at most one reference call
+-- wr_command_begin_one below, with generic plans, and the others call this
+-- one (issue 16, i16-http3).
 CREATE OR REPLACE FUNCTION wr_command_begin(p_token text, p_refs jsonb, p_default bigint)
 RETURNS TABLE (account_id bigint, kind text, character_id bigint, nchars bigint, only_id bigint,
                refs jsonb, context jsonb, view_ids bigint[], views jsonb)
@@ -106,5 +108,24 @@ BEGIN
 	views := CASE WHEN cardinality(v_chars) > 0 THEN wr_actor_view(v_chars) ELSE '[]'::jsonb END ||
 	         CASE WHEN cardinality(v_mobs) > 0 THEN wr_mob_view(v_mobs, account_id) ELSE '[]'::jsonb END;
 	RETURN NEXT;
+END
+$$;
+
+-- wr_command_begin_one(token text, refs jsonb, default bigint): wr_command_begin
+-- for a request of at most one actor reference (command/store.c picks it),
+-- with generic plans (issue 16, i16-http3).  The setting holds for what it
+-- calls: wr_command_begin's statements, wr_actor_view, wr_view_seen and
+-- wr_may_act are planned once per session, not on every call.  For one
+-- actor that took a call from 1.45 to 0.95-1.2 ms of CPU in i16-http2; with
+-- many actors generic plans are far worse (above), so requests of several
+-- references keep wr_command_begin's custom plans.  Both share the plan
+-- cache of wr_command_begin's statements: this one only adds their generic
+-- plan, which the default plan_cache_mode (auto) weighs anyway.
+CREATE OR REPLACE FUNCTION wr_command_begin_one(p_token text, p_refs jsonb, p_default bigint)
+RETURNS TABLE (account_id bigint, kind text, character_id bigint, nchars bigint, only_id bigint,
+               refs jsonb, context jsonb, view_ids bigint[], views jsonb)
+LANGUAGE plpgsql STABLE SET plan_cache_mode = force_generic_plan AS $$
+BEGIN
+	RETURN QUERY SELECT * FROM wr_command_begin(p_token, p_refs, p_default);
 END
 $$;

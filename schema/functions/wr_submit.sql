@@ -40,7 +40,11 @@
 -- are bad: the cap's count (LIMIT cap + 1, a parameter) and the INSERT took
 -- 8.1 and 14.9 ms per call instead of <0.2 and 4.5 (pg_stat_statements,
 -- bench/http-ab, 4 clients, a growing queue).  Rewriting those two for
--- generic plans is the next step.
+-- generic plans is the next step.  Issue 16, i16-http3: submissions of at
+-- most 32 elements (one request, or a group commit of several) go through
+-- wr_submit_small below, with generic plans; the cap's LIMIT is a constant
+-- now, and the INSERT's IN, a plain subplan in a generic plan, is at most
+-- 32 x 32 there.
 CREATE OR REPLACE FUNCTION wr_submit(actions jsonb)
 RETURNS TABLE (n bigint, action_id bigint, status text)
 LANGUAGE plpgsql AS $$
@@ -65,9 +69,13 @@ DECLARE
 BEGIN
 	PERFORM wr_lock_actors(ARRAY(SELECT x->>'actor_key' FROM jsonb_array_elements(actions) x
 	                             WHERE x->>'actor_key' IS NOT NULL));
-	-- Under the actors' locks, so the count cannot move until commit.
+	-- Under the actors' locks, so the count cannot move until commit.  The
+	-- LIMIT calls the (immutable) cap function rather than using cap: a
+	-- generic plan (wr_submit_small) sees a constant, as a custom one does,
+	-- not an unknown parameter (i16-http2: 8.1 ms a call with a growing queue).
 	SELECT array_agg(k.key) FILTER (WHERE k.key IS NOT NULL AND k.adding +
-	           (SELECT count(*) FROM (SELECT 1 FROM action_queue q WHERE q.actor_key = k.key LIMIT cap + 1) c) > cap),
+	           (SELECT count(*) FROM (SELECT 1 FROM action_queue q WHERE q.actor_key = k.key
+	                                  LIMIT wr_max_queued_per_actor() + 1) c) > cap),
 	       coalesce(bool_or(k.ids), false), coalesce(bool_or(k.alias), false)
 	INTO full_actors, has_ids, has_alias
 	FROM (SELECT x->>'actor_key' AS key, count(*) FILTER (WHERE NOT x ? 'alias_op') AS adding,
@@ -229,5 +237,19 @@ BEGIN
 	LEFT JOIN (SELECT v_ldr[w.pos] AS ldr, array_agg(w.id ORDER BY w.pos) AS ids
 	           FROM unnest(q_pos, q_id) w(pos, id) WHERE v_ldr[w.pos] IS NOT NULL GROUP BY 1) r ON r.ldr = v_ref[g.i]
 	ORDER BY g.i;
+END
+$$;
+
+-- wr_submit_small(actions jsonb): wr_submit for at most 32 elements
+-- (command/store.c picks it), with generic plans: planned once per session,
+-- not on every call (issue 16, i16-http3).  At batch 1, 41% of wr_submit's
+-- CPU was planning (i16-http2).  The setting holds for what it calls
+-- (wr_lock_actors, wr_history_add_many).  Bigger submissions keep
+-- wr_submit's default plan_cache_mode (auto), as before.
+CREATE OR REPLACE FUNCTION wr_submit_small(actions jsonb)
+RETURNS TABLE (n bigint, action_id bigint, status text)
+LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
+BEGIN
+	RETURN QUERY SELECT * FROM wr_submit(actions);
 END
 $$;
