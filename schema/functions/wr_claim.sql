@@ -257,9 +257,17 @@ $$;
 -- claims its later actions, so two workers never hold parts of one actor's
 -- queue.  The rows returned are the locked versions (not the statement
 -- snapshot's).  m = 1: heads only (wr_claim).
+-- enable_seqscan = off (issue 16, i16-backlog2): every read of the queue here
+-- is by key (the heads' ids, an actor's run, its follow-ups), once per head.
+-- The queue's statistics are whatever it held when last analyzed (often
+-- nothing: ./wr bench e2e analyzes it empty), so the planner saw a one-page
+-- table and scanned it whole for every head, in a plan this session keeps
+-- while the queue grows: under ./wr bench e2e's 1,000/s a claim of 100 heads
+-- read 31,000 buffers (80 ms), and the slower claims let the queue grow
+-- (tests/integration/claim-scan.sh).
 DROP FUNCTION IF EXISTS wr_claim_runs(integer, integer, integer);
 CREATE FUNCTION wr_claim_runs(k integer, m integer, cap integer) RETURNS SETOF action_queue
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET enable_seqscan = off AS $$
 BEGIN
 	-- plpgsql, not sql: its plan is cached per session (an sql function's
 	-- body is planned again at every call: ~1 ms of a 3 ms claim, issue 16).
@@ -302,7 +310,7 @@ BEGIN
 		-- run into a room another claim holds stops there, since the lock
 		-- phase would only defer it.
 		SELECT o AS r, o.id FROM action_queue o
-		WHERE o.id IN (SELECT cc.id FROM cc) AND o.run_at <= now()
+		WHERE o.id = ANY (ARRAY(SELECT cc.id FROM cc)) AND o.run_at <= now()
 		  AND ((SELECT pk.o_rooms FROM pk) IS NULL OR o.lock_rooms <@ (SELECT pk.o_rooms FROM pk)
 		       OR wr_claim_rooms_try(o.lock_rooms))
 		FOR UPDATE SKIP LOCKED
