@@ -149,12 +149,18 @@ phase() { # load-rate
 	sql "SELECT pg_stat_reset_shared('wal')" >/dev/null
 	la0=$(cut -d' ' -f1-3 /proc/loadavg)
 	applied0=$(sql "SELECT count(*) FROM event_log")
+	# The queue's sequential scans (issue 16, i16-backlog2: one per claimed
+	# head made the queue run away): counters of the whole server, flushed
+	# within a second.
+	qscan0=$(sql "SELECT seq_scan || ' ' || seq_tup_read FROM pg_stat_user_tables WHERE relname = 'action_queue'")
 	timeout $((SECONDS_ + WARMUP + 30)) "$CLIENT" --ingress="$IPORT" --publisher="$PPORT" \
 		--listener-token="$LISTEN_TOKEN" --speaker-token="$SPEAK_TOKEN" --speaker=Espeak \
 		--out="$DIR/probes-$rate" --seconds="$SECONDS_" --warmup="$WARMUP" --probe-ms="$PROBE_MS" \
 		--load="$DIR/load" --load-rate="$rate" --load-connections="$LOAD_CONNS" \
 		>"$DIR/client-$rate.out" 2>"$DIR/client-$rate.err" || die "the client failed: $(tail -5 "$DIR/client-$rate.err")"
 	queued_end=$(sql "SELECT count(*) FROM action_queue")
+	sleep 1.2 # the backends' statistics flushed
+	qscan1=$(sql "SELECT seq_scan || ' ' || seq_tup_read FROM pg_stat_user_tables WHERE relname = 'action_queue'")
 	la1=$(cut -d' ' -f1-3 /proc/loadavg)
 	line=$(grep '^summary' "$DIR/client-$rate.out")
 	kv() { echo "$line" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
@@ -167,6 +173,8 @@ phase() { # load-rate
 			"($(kv load_rate)/s over the phase), $(kv load_refused) refused; largest backlog $(kv max_backlog);" \
 			"$queued_end still queued at the end"
 	fi
+	set -- $qscan0 $qscan1
+	echo "   queue:  $(($3 - $1)) sequential scans of action_queue, $(($4 - $2)) rows read by them"
 	# Where the time goes: the database's timestamps of each probe's action.
 	sql "CREATE TABLE probes_$rate (n int, action_id bigint, sent bigint, answered bigint, framed bigint)" >/dev/null
 	awk '$1 == "probe" && $6 > 0 { print $2 " " $3 " " $4 " " $5 " " $6 }' "$DIR/probes-$rate" |
