@@ -41,9 +41,13 @@
 -- 8.1 and 14.9 ms per call instead of <0.2 and 4.5 (pg_stat_statements,
 -- bench/http-ab, 4 clients, a growing queue).  Rewriting those two for
 -- generic plans is the next step.
+-- enable_seqscan = off (issue 16, i16-backlog2): the cap's count and the
+-- head probe read the queue by actor, whatever its statistics say
+-- (wr_claim.sql's wr_claim_runs says why); analyzed empty, each was a scan
+-- of the whole queue per actor.
 CREATE OR REPLACE FUNCTION wr_submit(actions jsonb)
 RETURNS TABLE (n bigint, action_id bigint, status text)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET enable_seqscan = off AS $$
 DECLARE
 	cap integer := wr_max_queued_per_actor();
 	full_actors text[];
