@@ -16,15 +16,28 @@ pg_start_world
 quiet_world
 start=$(sql "SELECT room_id FROM characters WHERE name = 'Alice'")
 sql "ANALYZE action_queue" >/dev/null
+# The worker's next-due question (worker/store.c's SQL_NEXT_DUE), prepared
+# as the worker prepares it while the queue is empty, asked again below
+# once 100 actions are queued.
+next_due=$(sed -n 's/^#define SQL_NEXT_DUE "\(.*\)"$/\1/p' "$WR_HOME/worker/store.c")
+[ -n "$next_due" ] || bail "no SQL_NEXT_DUE in worker/store.c"
 sql "INSERT INTO characters (account_id, name, instance_id, room_id)
      SELECT 1, 'Scan' || i, 1, $start FROM generate_series(1, 30) i" >/dev/null
-sql "SELECT count(*) FROM wr_enqueue(
+# One session: the next-due question asked on the empty queue (its plan
+# made then, as the worker's is at its first nap), the 100 actions queued,
+# the question asked again.
+out=$(psql "$WR_DATABASE_URL" -XAtq -v ON_ERROR_STOP=1 -c "PREPARE nd AS $next_due" -c "EXECUTE nd" \
+	-c "SELECT count(*) FROM wr_enqueue(
        (SELECT jsonb_agg(wrtest.action(a.key, 'say', jsonb_build_object('text', 's' || i),
                jsonb_build_object('room', $start), ARRAY[$start], ARRAY[c.id]) ORDER BY i, c.id)
         FROM characters c CROSS JOIN generate_series(1, 3) i
         CROSS JOIN LATERAL (VALUES ('char:' || c.id), ('char:' || c.id || ':follow')) a(key)
-        WHERE c.name LIKE 'Scan%' AND (a.key NOT LIKE '%:follow' OR (c.id % 3 = 0 AND i = 1))))" >/dev/null
+        WHERE c.name LIKE 'Scan%' AND (a.key NOT LIKE '%:follow' OR (c.id % 3 = 0 AND i = 1))))" \
+	-c "BEGIN" -c "EXECUTE nd" -c "SELECT seq_scan FROM pg_stat_xact_user_tables WHERE relname = 'action_queue'" \
+	-c "ROLLBACK")
 is "$(sql "SELECT count(*) FROM action_queue")" 100 "100 actions queued (90 says, 10 follow-ups)"
+is "$(echo "$out" | sed -n '2p; 4p' | tr '\n' ' ')" "100 0 " \
+	"the worker's next-due question, planned on the empty queue, reads none of it sequentially once it holds 100"
 one=$(sql "SELECT id FROM characters WHERE name = 'Scan1'")
 
 # One session per check: statement, then the queue's sequential scans so far in its transaction.
@@ -46,8 +59,6 @@ is "$(scans "SELECT count(*) FROM wr_submit(jsonb_build_array(wrtest.action('cha
 is "$(scans "SELECT count(*) FROM wr_enqueue(jsonb_build_array(wrtest.action('char:$one', 'say',
              '{\"text\": \"hi\"}', '{\"room\": $start}', ARRAY[$start], ARRAY[$one])))" | sed -n 2p)" 0 \
 	"wr_enqueue neither"
-is "$(scans "SELECT wr_next_due_ms() <= 0" | sed -n 1,2p | tr '\n' ' ')" "t 0 " \
-	"the worker's next-due question neither (and something is due)"
 zone=$(sql "SELECT id FROM zones ORDER BY id LIMIT 1")
 is "$(scans "UPDATE zones SET tick_ms = 1000 WHERE id = $zone;
              SELECT count(*) FROM wr_enqueue(jsonb_build_array(jsonb_build_object('actor_key', 'sys:zone:$zone',
