@@ -19,6 +19,8 @@
 #                        default: quiet, as tests/lib/harness.sh quiet_world
 #   --unsafe             fsync, synchronous_commit, full_page_writes off
 #   --keep               keep the temp dir (server and service logs)
+#   --profile            pg_stat_statements (track=all, nested included):
+#                        each phase's top statements by server time
 #
 # Bounded (each phase its seconds plus 30 s); any exit stops the services
 # and the PostgreSQL started here and removes its temp dir.
@@ -38,6 +40,7 @@ WORKERS=2
 LIVING=0
 UNSAFE=0
 KEEP=0
+PROFILE=0
 
 . "$ROOT/bench/lib/common.sh"
 
@@ -53,6 +56,7 @@ for a in "$@"; do
 	--living) LIVING=1 ;;
 	--unsafe) UNSAFE=1 ;;
 	--keep) KEEP=1 ;;
+	--profile) PROFILE=1 ;;
 	-h | --help) usage 0 ;;
 	*) echo "bench: unknown option $a" >&2; usage ;;
 	esac
@@ -71,7 +75,13 @@ bench_dir "$BUILD/tools/wrctl" "$BUILD/ingress/wr-ingress" "$BUILD/worker/wr-wor
 	"$BUILD/bench/wr-bench-e2e-client"
 WRCTL=$DIR/bin/wrctl
 CLIENT=$DIR/bin/wr-bench-e2e-client
-bench_pg_start -c track_commit_timestamp=on
+if [ "$PROFILE" = 1 ]; then
+	bench_pg_start -c track_commit_timestamp=on -c shared_preload_libraries=pg_stat_statements \
+		-c pg_stat_statements.track=all
+	sql "CREATE EXTENSION pg_stat_statements" >/dev/null || die "no pg_stat_statements"
+else
+	bench_pg_start -c track_commit_timestamp=on
+fi
 bench_header "command to screen: HTTP say -> websocket frame (issue 16)" "track_commit_timestamp=on"
 "$WRCTL" migrate >/dev/null || die "wrctl migrate failed"
 "$WRCTL" world load >/dev/null || die "wrctl world load failed"
@@ -149,12 +159,19 @@ phase() { # load-rate
 	sql "SELECT pg_stat_reset_shared('wal')" >/dev/null
 	la0=$(cut -d' ' -f1-3 /proc/loadavg)
 	applied0=$(sql "SELECT count(*) FROM event_log")
+	# The queue's sequential scans (issue 16, i16-backlog2: one per claimed
+	# head made the queue run away): counters of the whole server, flushed
+	# within a second.
+	qscan0=$(sql "SELECT seq_scan || ' ' || seq_tup_read FROM pg_stat_user_tables WHERE relname = 'action_queue'")
+	[ "$PROFILE" = 0 ] || sql "SELECT pg_stat_statements_reset()" >/dev/null
 	timeout $((SECONDS_ + WARMUP + 30)) "$CLIENT" --ingress="$IPORT" --publisher="$PPORT" \
 		--listener-token="$LISTEN_TOKEN" --speaker-token="$SPEAK_TOKEN" --speaker=Espeak \
 		--out="$DIR/probes-$rate" --seconds="$SECONDS_" --warmup="$WARMUP" --probe-ms="$PROBE_MS" \
 		--load="$DIR/load" --load-rate="$rate" --load-connections="$LOAD_CONNS" \
 		>"$DIR/client-$rate.out" 2>"$DIR/client-$rate.err" || die "the client failed: $(tail -5 "$DIR/client-$rate.err")"
 	queued_end=$(sql "SELECT count(*) FROM action_queue")
+	sleep 1.2 # the backends' statistics flushed
+	qscan1=$(sql "SELECT seq_scan || ' ' || seq_tup_read FROM pg_stat_user_tables WHERE relname = 'action_queue'")
 	la1=$(cut -d' ' -f1-3 /proc/loadavg)
 	line=$(grep '^summary' "$DIR/client-$rate.out")
 	kv() { echo "$line" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
@@ -166,6 +183,15 @@ phase() { # load-rate
 		echo "   load:   $(kv load_sent) sent in $(kv load_requests) requests, $(kv load_queued) queued" \
 			"($(kv load_rate)/s over the phase), $(kv load_refused) refused; largest backlog $(kv max_backlog);" \
 			"$queued_end still queued at the end"
+	fi
+	set -- $qscan0 $qscan1
+	echo "   queue:  $(($3 - $1)) sequential scans of action_queue, $(($4 - $2)) rows read by them"
+	if [ "$PROFILE" = 1 ]; then
+		echo "   top statements by server time (pg_stat_statements, nested included; ms total / calls / ms per call):"
+		sql "SELECT format('%10s %7s %8s  %s', round(total_exec_time::numeric), calls,
+		                   round((total_exec_time / calls)::numeric, 3), left(regexp_replace(query, '\s+', ' ', 'g'), 100))
+		     FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%' AND query NOT LIKE '%probes_%'
+		     ORDER BY total_exec_time DESC LIMIT ${WR_BENCH_TOP:-14}" | sed 's/^/      /'
 	fi
 	# Where the time goes: the database's timestamps of each probe's action.
 	sql "CREATE TABLE probes_$rate (n int, action_id bigint, sent bigint, answered bigint, framed bigint)" >/dev/null

@@ -504,6 +504,7 @@ sql "ANALYZE action_queue" >/dev/null
 sleep 1 # statistics of the inserting backends reach pg_stat_user_tables
 echo "   start:  $(queue_stats)"
 del0=$(deleted)
+qscan0=$(sql "SELECT seq_scan || ' ' || seq_tup_read FROM pg_stat_user_tables WHERE relname = 'action_queue'")
 worker_sampler_start backlog
 t_run=$(sql "SELECT clock_timestamp()")
 start_workers "$BACKLOG_WORKERS" backlog
@@ -533,6 +534,10 @@ stop_workers
 sleep 1
 [ "$mid_done" = 1 ] && echo "   middle: $mid_stats"
 echo "   end:    $(queue_stats)"
+# Issue 16 (i16-backlog2): a per-key read of the queue planned as a scan of it grows with the queue.
+set -- $qscan0 $(sql "SELECT seq_scan || ' ' || seq_tup_read FROM pg_stat_user_tables WHERE relname = 'action_queue'")
+echo "   queue:  $(($3 - $1)) sequential scans of action_queue during the drain, $(($4 - $2)) rows read by them"
+profile
 
 # Exact slices afterwards: every action's commit time from its outcome events.
 echo

@@ -437,6 +437,32 @@ worker_list_stale(struct wr_strbuf *list, int64_t id, int64_t actor_char)
 			 id, actor_char);
 }
 
+/* Issue 16: marked for re-planning as worker_list_stale, but with the lock
+ * set of a plan made in the batch: the next claim takes the rooms it needs. */
+void
+worker_list_stale_at(struct wr_strbuf *list, int64_t id, const struct planner_action *pa)
+{
+	const struct {
+		const char *key;
+		const int64_t *ids;
+		size_t n;
+	} sets[] = {
+		{"lock_instances", pa->lock_instances, pa->nlock_instances},
+		{"lock_rooms", pa->lock_rooms, pa->nlock_rooms},
+		{"lock_characters", pa->lock_characters, pa->nlock_characters},
+		{"lock_mobs", pa->lock_mobs, pa->nlock_mobs},
+		{"lock_items", pa->lock_items, pa->nlock_items},
+	};
+
+	list_sep(list);
+	wr_strbuf_printf(list, "{\"id\":%" PRId64 ",\"plan\":{\"replan\":true}", id);
+	for (size_t i = 0; i < WR_ELEMENTSOF(sets); i++) {
+		wr_strbuf_printf(list, ",\"%s\":", sets[i].key);
+		wr_strbuf_json_ids(list, sets[i].ids, sets[i].n);
+	}
+	wr_strbuf_puts(list, "}");
+}
+
 void
 worker_list_replanned(struct wr_strbuf *list, int64_t id, const struct planner_action *pa)
 {

@@ -90,7 +90,7 @@ static const char *const sql_world = "SELECT o_version, o_doc FROM wr_world_stat
 	" $55::text[], $56::text[], $57::jsonb)"
 
 /* -> ms until the next queued action is due (<= 0: due now), NULL if none */
-#define SQL_NEXT_DUE "SELECT (extract(epoch FROM min(run_at) - clock_timestamp()) * 1000)::bigint FROM action_queue"
+#define SQL_NEXT_DUE "SELECT wr_next_due_ms()"
 
 /* $1 ids bigint[], $2 error, $3 max attempts -> actions dead-lettered */
 static const char *const sql_failed = "SELECT wr_action_failed($1::bigint[], $2, $3::integer)";

@@ -290,13 +290,24 @@ held(const struct worker_held *h, const char *actor)
 static void
 hold(struct worker_held *h, const char *actor)
 {
+	size_t n = strlen(actor), k = strlen(WORKER_FOLLOW_SUFFIX);
+
 	if (held(h, actor))
 		return;
-	if (h->n >= WR_ELEMENTSOF(h->keys) || strlen(actor) >= sizeof(h->keys[0])) {
+	if (h->n >= WR_ELEMENTSOF(h->keys) || n >= sizeof(h->keys[0])) {
 		h->all = true;
 		return;
 	}
 	snprintf(h->keys[h->n++], sizeof(h->keys[0]), "%s", actor);
+	/* Issue 16: a claim may bring a character's own actions behind its
+	 * follow-ups ("char:<id>:follow"); one of those left queued holds the
+	 * character back too. */
+	if (n > k && strcmp(actor + n - k, WORKER_FOLLOW_SUFFIX) == 0) {
+		char own[sizeof(h->keys[0])];
+
+		snprintf(own, sizeof(own), "%.*s", (int) (n - k), actor);
+		hold(h, own);
+	}
 }
 
 /* Follow-ups queued for a character ("char:<id>:follow") come before its own next action. */
@@ -637,9 +648,109 @@ mark_stale(struct worker *w, struct batch *b, const struct worker_action *a)
 	worker_list_stale(&b->replan, a->id, a->game.actor_char);
 }
 
-/* A marked action: plan it again from the actor's view; the next claim applies it. */
+/* Issue 16: a plan made in this batch replaces the action's, field by field
+ * as decode_args() reads the same plan from its JSON (worker_list_replanned
+ * writes it), so the journal's plan is the one the rules ran. */
 static void
-replan(struct worker *w, struct batch *b, const struct worker_action *a)
+adopt_plan(struct worker_action *a, const struct planner_action *pa)
+{
+	struct game_action *g = &a->game;
+
+	g->room_id = pa->room_id;
+	g->to_room_id = pa->to_room_id;
+	g->target_char = pa->target_char;
+	g->target_mob = pa->target_mob;
+	g->container_id = pa->container_id;
+	g->pile_id = pa->pile_id;
+	g->amount = pa->amount;
+	g->nitems = pa->nitems;
+	memcpy(g->items, pa->items, pa->nitems * sizeof(g->items[0]));
+	g->dir = a->cmd.dir;
+	g->has_dir = pa->has_dir && pa->verb != GAME_VERB_MOVE;
+	if (g->has_dir)
+		g->dir = pa->dir;
+	g->text = a->cmd.text[0] ? a->cmd.text : NULL;
+	a->nlock_instances = (int) pa->nlock_instances;
+	memcpy(a->lock_instances, pa->lock_instances, pa->nlock_instances * sizeof(a->lock_instances[0]));
+	a->nlock_rooms = (int) pa->nlock_rooms;
+	memcpy(a->lock_rooms, pa->lock_rooms, pa->nlock_rooms * sizeof(a->lock_rooms[0]));
+	a->nlock_chars = (int) pa->nlock_characters;
+	memcpy(a->lock_chars, pa->lock_characters, pa->nlock_characters * sizeof(a->lock_chars[0]));
+	a->nlock_mobs = (int) pa->nlock_mobs;
+	memcpy(a->lock_mobs, pa->lock_mobs, pa->nlock_mobs * sizeof(a->lock_mobs[0]));
+	a->nlock_items = (int) pa->nlock_items;
+	memcpy(a->lock_items, pa->lock_items, pa->nlock_items * sizeof(a->lock_items[0]));
+	a->needs_view = false;
+}
+
+_Static_assert(sizeof(((struct worker_action *) 0)->lock_rooms) == sizeof(((struct planner_action *) 0)->lock_rooms) &&
+		       sizeof(((struct worker_action *) 0)->lock_chars) ==
+			       sizeof(((struct planner_action *) 0)->lock_characters) &&
+		       sizeof(((struct worker_action *) 0)->lock_mobs) >=
+			       sizeof(((struct planner_action *) 0)->lock_mobs) &&
+		       sizeof(((struct worker_action *) 0)->lock_items) ==
+			       sizeof(((struct planner_action *) 0)->lock_items) &&
+		       sizeof(((struct worker_action *) 0)->game.items) == sizeof(((struct planner_action *) 0)->items),
+	       "a plan made in the batch fits the worker's action");
+
+/* Does the action read nothing besides its locks?  Then what lock+load
+ * brought for the batch is all its rules look at. */
+static bool
+reads_nothing(const struct worker_action *a)
+{
+	struct game_reads rd;
+
+	game_reads(&a->game, &rd);
+	for (int s = 0; s < _GAME_READ_MAX; s++)
+		if (rd.n[s])
+			return false;
+	return !rd.who && !rd.combat && !rd.zone && !rd.item_rows && !rd.new_ids && !rd.new_mobs;
+}
+
+static bool
+finish_one(struct worker *w, struct batch *b, struct worker_action *a, int64_t now_ms);
+
+/*
+ * Issue 16: an action re-planned in this batch runs in it when the rules
+ * find it covered (they re-check every lock, as for any plan) and it reads
+ * nothing lock+load did not bring: the plan goes into the queue row before
+ * the row goes to the journal (wr_commit_batch rewrites re-plans before it
+ * dequeues), and the actor's run goes on (true).  Otherwise false, the
+ * actor waits, and the next batch that claims it: keep, its plan is kept
+ * and applied then; else the action is marked for a re-plan from a fresh
+ * view (counted against max-replans) with the new plan's lock set, so
+ * that batch claims and locks the rooms it now needs.
+ */
+static bool
+apply_replanned(struct worker *w, struct batch *b, struct worker_action *a, const struct planner_action *pa, bool keep,
+		int64_t now_ms)
+{
+	struct game_env env = {.now_ms = now_ms, .rng_state = a->game.seed};
+	int r = -1;
+
+	adopt_plan(a, pa);
+	w->replanned++;
+	if (reads_nothing(a))
+		r = game_apply(w->state, &a->game, &env, w->outcome);
+	if (r < 0 || w->outcome->overflow || w->outcome->result == GAME_STALE) {
+		/* Not run (a stale outcome changes nothing): the next batch's. */
+		if (keep)
+			worker_list_replanned(&b->replan, a->id, pa);
+		else if (a->replans >= w->cfg.max_replans) {
+			mark_dead(b, a, "plan kept going stale");
+			w->dead++;
+		} else
+			worker_list_stale_at(&b->replan, a->id, pa);
+		return false;
+	}
+	worker_list_replanned(&b->replan, a->id, pa);
+	return finish_one(w, b, a, now_ms);
+}
+
+/* A marked action: plan it again from the actor's view, and apply it now if
+ * it can (apply_replanned); true when it is done in this batch. */
+static bool
+replan(struct worker *w, struct batch *b, struct worker_action *a, int64_t now_ms)
 {
 	struct planner_view view;
 	struct planner_action pa;
@@ -648,16 +759,57 @@ replan(struct worker *w, struct batch *b, const struct worker_action *a)
 	if (worker_decode_view(w->loaded, a->game.actor_char, &view) < 0) {
 		mark_dead(b, a, "actor has no view");
 		w->dead++;
-		return;
+		return true;
 	}
 	if (planner_plan(&a->cmd, &view, &pa, NULL, &err) < 0) {
 		/* What the player meant is gone (Bob left): that is an answer, not a failure. */
 		reject_stale(w, b, a, &err);
-		return;
+		return true;
 	}
-	worker_list_replanned(&b->replan, a->id, &pa);
-	w->replanned++;
 	log_debug("action=%" PRId64 " re-planned: actor now in room %" PRId64, a->id, pa.room_id);
+	return apply_replanned(w, b, a, &pa, true, now_ms);
+}
+
+/*
+ * Issue 16: a stale say, emote or move planned again at once from what the
+ * batch holds: the actor (locked) where the rules left it, that room's
+ * exits.  These plans need nothing else of a view (no names to resolve), so
+ * the plan is the one wr_actor_view's would give; any other verb, an actor
+ * or room not locked here, or a plan the planner refuses: false, and the
+ * action is marked for a re-plan from a fresh view as before (mark_stale).
+ * True when it was planned: *ret_done says whether it ran (apply_replanned).
+ * A backlog planned from one snapshot makes most actions stale after an
+ * actor's first move: each took two more batches and cut the actor's run.
+ */
+static bool
+replan_here(struct worker *w, struct batch *b, struct worker_action *a, int64_t now_ms, bool *ret_done)
+{
+	struct game_char *actor;
+	struct game_room *room;
+	struct planner_view *view;
+	struct planner_action pa;
+	struct wr_error err = {0};
+	bool done;
+
+	if (a->game.verb != GAME_VERB_SAY && a->game.verb != GAME_VERB_EMOTE && a->game.verb != GAME_VERB_MOVE)
+		return false;
+	actor = game_state_char(w->state, a->game.actor_char);
+	room = actor && actor->locked ? game_state_room(w->state, actor->room_id) : NULL;
+	if (!room)
+		return false;
+	view = wr_xcalloc(1, sizeof(*view)); /* large: its seen list stays empty */
+	view->character_id = actor->id;
+	view->account_id = a->account_id;
+	view->instance_id = actor->instance_id;
+	view->room_id = actor->room_id;
+	memcpy(view->exits, room->exits, sizeof(view->exits));
+	done = planner_plan(&a->cmd, view, &pa, NULL, &err) >= 0;
+	free(view);
+	if (!done)
+		return false;
+	log_debug("action=%" PRId64 " re-planned in the batch: actor now in room %" PRId64, a->id, pa.room_id);
+	*ret_done = apply_replanned(w, b, a, &pa, false, now_ms);
+	return true;
 }
 
 /*
@@ -736,10 +888,8 @@ apply_one(struct worker *w, struct batch *b, struct worker_action *a, int64_t no
 		w->dead++;
 		return true;
 	}
-	if (a->needs_view) {
-		replan(w, b, a);
-		return false; /* even when rejected: a re-planned action's actor waits for the next batch */
-	}
+	if (a->needs_view)
+		return replan(w, b, a, now_ms);
 	r = game_apply(w->state, &a->game, &env, out);
 	if (r < 0 || out->overflow) {
 		log_bug_self("action=%" PRId64 " could not be applied: %s", a->id,
@@ -749,9 +899,22 @@ apply_one(struct worker *w, struct batch *b, struct worker_action *a, int64_t no
 		return true;
 	}
 	if (out->result == GAME_STALE) {
-		mark_stale(w, b, a);
-		return false;
+		bool done = false;
+
+		if (!replan_here(w, b, a, now_ms, &done))
+			mark_stale(w, b, a);
+		return done;
 	}
+	return finish_one(w, b, a, now_ms);
+}
+
+/* The outcome in w->outcome of an action the rules ran: its events, done,
+ * its follow-ups.  Returns true (it leaves the queue). */
+static bool
+finish_one(struct worker *w, struct batch *b, struct worker_action *a, int64_t now_ms)
+{
+	struct game_outcome *out = w->outcome;
+
 	if (worker_append_events(b, out, a) < 0) {
 		log_bug_self("action=%" PRId64 " wrote an event to an unlocked stream", a->id);
 		mark_dead(b, a, "event to an unlocked stream");

@@ -340,6 +340,8 @@ worker_list_dead(struct wr_strbuf *list, int64_t id, const char *why);
 void
 worker_list_stale(struct wr_strbuf *list, int64_t id, int64_t actor_char);
 void
+worker_list_stale_at(struct wr_strbuf *list, int64_t id, const struct planner_action *pa);
+void
 worker_list_replanned(struct wr_strbuf *list, int64_t id, const struct planner_action *pa);
 void
 worker_list_active(struct batch *b, int64_t character_id, int64_t instance_id);

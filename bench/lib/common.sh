@@ -55,7 +55,10 @@ bench_dir() { # program...
 
 # Starts the server on a unix socket in DIR, creates database "wr" and
 # exports WR_DATABASE_URL.  Durability as in production unless UNSAFE=1;
-# sizes for a 2-24 GB machine; further "-c name=value" options as arguments.
+# sizes for a 2-24 GB machine; further "-c name=value" options as arguments,
+# then WR_BENCH_PG_OPTIONS (e.g. "-c shared_preload_libraries=auto_explain
+# -c auto_explain.log_min_duration=20ms" to see a bench's slow plans in
+# DIR/postgresql.log with --keep).
 bench_pg_start() { # [-c name=value ...]
 	PGBIN=$(pg_bindir) || die "PostgreSQL server binaries not found (install postgresql)"
 	pg_datadir "$PGBIN" "$BUILD" "$DIR" || die "initdb failed"
@@ -70,7 +73,7 @@ bench_pg_start() { # [-c name=value ...]
 	as_pg "$PG/pg_ctl" -D "$DIR/data" -w -t 120 -l "$DIR/postgresql.log" -o "-k $DIR -c listen_addresses='' $durability \
 		-c shared_buffers=1GB -c effective_cache_size=4GB -c work_mem=16MB -c maintenance_work_mem=256MB \
 		-c max_wal_size=4GB -c min_wal_size=1GB -c checkpoint_timeout=10min -c checkpoint_completion_target=0.9 \
-		-c log_autovacuum_min_duration=0 -c log_checkpoints=on $*" \
+		-c log_autovacuum_min_duration=0 -c log_checkpoints=on $* ${WR_BENCH_PG_OPTIONS:-}" \
 		start >/dev/null || { PG=""; die "PostgreSQL did not start; see $DIR/postgresql.log"; }
 	ADMIN="host=$DIR user=postgres dbname=postgres"
 	psql "$ADMIN" -Xqc "CREATE DATABASE wr" >/dev/null

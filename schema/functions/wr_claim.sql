@@ -1,6 +1,7 @@
 -- wr_claim_heads(n integer) -> table(id, rooms, ord): the first n due heads
 -- in claim order (priority, run_at, id; a head whose actor's follow-ups are
--- queued waits for them), each with its rooms, ord its rank from 1.  A head
+-- queued is among them: wr_claim_runs takes it only behind all of them,
+-- issue 16), each with its rooms, ord its rank from 1.  A head
 -- without rooms whose actor is a character or a mob (an action marked for
 -- re-planning has none until it is planned again) counts as in its actor's
 -- room: otherwise every claim would pick it, and all but one find it
@@ -19,7 +20,6 @@ LANGUAGE sql STABLE AS $$
 	       (row_number() OVER (ORDER BY q.priority, q.run_at, q.id))::integer
 	FROM (SELECT q.id, q.actor_key, q.lock_rooms, q.priority, q.run_at FROM action_queue q
 	      WHERE q.is_head AND q.run_at <= now()
-	        AND NOT EXISTS (SELECT 1 FROM action_queue f WHERE f.actor_key = q.actor_key || ':follow')
 	      ORDER BY q.priority, q.run_at, q.id
 	      LIMIT n) q
 $$;
@@ -251,13 +251,23 @@ $$;
 -- actor's actions one after the other, and leaves the rest of a run queued
 -- (untouched: it returns to the queue at commit) as soon as one action of it
 -- does not finish in the batch (worker/worker.c); after commit wr_dequeue
--- makes the oldest one left the head.  Only the holder of an actor's head
+-- makes the oldest one left the head.  A character's follow-ups
+-- ("char:<id>:follow") come first: its own head and run only in a claim
+-- that holds every follow-up it has queued, placed behind them.  Only the holder of an actor's head
 -- claims its later actions, so two workers never hold parts of one actor's
 -- queue.  The rows returned are the locked versions (not the statement
 -- snapshot's).  m = 1: heads only (wr_claim).
+-- enable_seqscan = off (issue 16, i16-backlog2): every read of the queue here
+-- is by key (the heads' ids, an actor's run, its follow-ups), once per head.
+-- The queue's statistics are whatever it held when last analyzed (often
+-- nothing: ./wr bench e2e analyzes it empty), so the planner saw a one-page
+-- table and scanned it whole for every head, in a plan this session keeps
+-- while the queue grows: under ./wr bench e2e's 1,000/s a claim of 100 heads
+-- read 31,000 buffers (80 ms), and the slower claims let the queue grow
+-- (tests/integration/claim-scan.sh).
 DROP FUNCTION IF EXISTS wr_claim_runs(integer, integer, integer);
 CREATE FUNCTION wr_claim_runs(k integer, m integer, cap integer) RETURNS SETOF action_queue
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET enable_seqscan = off AS $$
 BEGIN
 	-- plpgsql, not sql: its plan is cached per session (an sql function's
 	-- body is planned again at every call: ~1 ms of a 3 ms claim, issue 16).
@@ -267,11 +277,11 @@ BEGIN
 		-- (wr_claim_pick, above): picked once.
 		SELECT * FROM wr_claim_pick(least(k, cap), cap)
 	), h AS MATERIALIZED (
-		-- Each by its primary key.
-		SELECT q AS r, q.id, q.actor_key, q.priority, q.run_at
+		-- Each by its primary key, with how many follow-ups its actor has queued.
+		SELECT q AS r, q.id, q.actor_key, q.priority, q.run_at,
+		       (SELECT count(*) FROM action_queue f WHERE f.actor_key = q.actor_key || ':follow') AS nf
 		FROM action_queue q
 		WHERE q.id = ANY ((SELECT pk.o_ids FROM pk)::bigint[]) AND q.is_head AND q.run_at <= now()
-		  AND NOT EXISTS (SELECT 1 FROM action_queue f WHERE f.actor_key = q.actor_key || ':follow')
 		ORDER BY q.priority, q.run_at, q.id
 		-- the pick's heads (it may take more than k: a full batch when
 		-- other workers claim), or k of the window (wr.claim_rooms = off)
@@ -279,33 +289,53 @@ BEGIN
 		                 ELSE cardinality((SELECT pk.o_ids FROM pk)) END, cap)
 		FOR UPDATE OF q SKIP LOCKED
 	), hr AS MATERIALIZED (
-		SELECT h.r, h.id, h.actor_key, row_number() OVER (ORDER BY h.priority, h.run_at, h.id) AS hrank FROM h
+		SELECT h.r, h.id, h.actor_key, h.nf, row_number() OVER (ORDER BY h.priority, h.run_at, h.id) AS hrank FROM h
 	), c AS MATERIALIZED (
 		-- Each head's next m - 1 queued actions, due or not.
-		SELECT hr.hrank, o.id, row_number() OVER (PARTITION BY hr.hrank ORDER BY o.id) AS pos
+		SELECT hr.hrank, hr.actor_key, hr.nf, o.id, row_number() OVER (PARTITION BY hr.hrank ORDER BY o.id) AS pos
 		FROM hr CROSS JOIN LATERAL (
 			SELECT o.id FROM action_queue o
 			WHERE o.actor_key = hr.actor_key AND o.id > hr.id
 			ORDER BY o.id LIMIT greatest(m - 1, 0)) o
+	), cc AS MATERIALIZED (
+		-- Only as many as the claim can return (cap, the heads first): the
+		-- rows the final ORDER BY ... LIMIT cap keeps, each run's a prefix.
+		-- (Issue 16: 128 heads' runs of 31 locked ~4,000 rows FOR UPDATE
+		-- to return 256, ~190 ms of a 300 ms claim in a backlog.)
+		SELECT c.* FROM c ORDER BY c.pos, c.hrank
+		LIMIT greatest(cap - (SELECT count(*) FROM hr), 0)
 	), l AS MATERIALIZED (
 		-- Those due and free, locked (the due test sees the locked version),
 		-- in rooms the claim holds or can take now (wr_claim_rooms_try): a
 		-- run into a room another claim holds stops there, since the lock
 		-- phase would only defer it.
 		SELECT o AS r, o.id FROM action_queue o
-		WHERE o.id IN (SELECT c.id FROM c) AND o.run_at <= now()
+		WHERE o.id = ANY (ARRAY(SELECT cc.id FROM cc)) AND o.run_at <= now()
 		  AND ((SELECT pk.o_rooms FROM pk) IS NULL OR o.lock_rooms <@ (SELECT pk.o_rooms FROM pk)
 		       OR wr_claim_rooms_try(o.lock_rooms))
 		FOR UPDATE SKIP LOCKED
 	), cut AS (
 		-- Each run's first action not due or not ours: the run ends before it.
-		SELECT c.hrank, min(c.pos) AS pos FROM c WHERE c.id NOT IN (SELECT l.id FROM l)
-		GROUP BY c.hrank
-	), x AS (
-		SELECT hr.hrank, 0::bigint AS pos, hr.r FROM hr
+		SELECT cc.hrank, min(cc.pos) AS pos FROM cc WHERE cc.id NOT IN (SELECT l.id FROM l)
+		GROUP BY cc.hrank
+	), x0 AS (
+		SELECT hr.hrank, hr.actor_key, hr.nf, 0::bigint AS pos, hr.r FROM hr
 		UNION ALL
-		SELECT c.hrank, c.pos, l.r FROM c JOIN l ON l.id = c.id LEFT JOIN cut ON cut.hrank = c.hrank
-		WHERE cut.pos IS NULL OR c.pos < cut.pos
+		SELECT cc.hrank, cc.actor_key, cc.nf, cc.pos, l.r
+		FROM cc JOIN l ON l.id = cc.id LEFT JOIN cut ON cut.hrank = cc.hrank
+		WHERE cut.pos IS NULL OR cc.pos < cut.pos
+	), fc AS (
+		-- Each character's follow-ups in this claim.
+		SELECT left(x0.actor_key, -length(':follow')) AS actor_key, count(*) AS n FROM x0
+		WHERE x0.actor_key LIKE 'char:%:follow' GROUP BY 1
+	), x AS (
+		-- A character whose follow-ups are queued comes along only when
+		-- this claim holds them all, and behind them (issue 16: a move's
+		-- look no longer costs its actor a batch of its own; what a move
+		-- shows still comes before the command typed after it).  The
+		-- worker holds the character back if one of them does not finish.
+		SELECT x0.hrank, x0.pos + coalesce(fc.n, 0) AS pos, x0.r FROM x0 LEFT JOIN fc ON fc.actor_key = x0.actor_key
+		WHERE x0.nf = coalesce(fc.n, 0)
 	)
 	SELECT (x.r).* FROM x ORDER BY x.pos, x.hrank LIMIT cap;
 END
@@ -320,7 +350,8 @@ $$;
 -- caller deletes them in the same transaction that applies them.
 -- A character's follow-ups (a move's triggers and auto-look) queue under
 -- "char:<id>:follow", written in the same transaction as the move; while
--- any is queued, the character's own next action waits too, so what a move
+-- any is queued, the character's own next action waits for them (it is
+-- claimed only behind all of them, in the same claim), so what a move
 -- shows always comes before the command typed after it.
 -- It is wr_claim_runs(k, 1, k): heads only (the tests that look at the
 -- queue as one worker would claim it use it; the worker claims runs).

@@ -5,8 +5,12 @@
 -- follow-ups), advisory-locked in the same one call (wr_lock_actors: one
 -- global order) as the removed actions' actors.
 DROP FUNCTION IF EXISTS wr_dequeue(bigint[]);
+-- enable_seqscan = off (issue 16, i16-backlog2): the queue is read by key,
+-- whatever its statistics say (wr_claim.sql's wr_claim_runs says why): under
+-- ./wr bench e2e's 1,000/s the head probe below scanned the whole queue once
+-- per actor, 1,994 scans in 5 s.
 CREATE OR REPLACE FUNCTION wr_dequeue(p_ids bigint[], p_also_lock text[] DEFAULT NULL) RETURNS integer
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET enable_seqscan = off AS $$
 DECLARE
 	actors text[];
 	n integer;
@@ -40,10 +44,11 @@ $$;
 -- stale their outcomes (the one INSERT INTO action_journal), in the same one pass
 -- over the queue.  A removed action whose actor is not the one passed (its
 -- advisory lock was not taken) is an error, and the transaction changes
--- nothing.  Returns how many were removed.
+-- nothing.  Returns how many were removed.  enable_seqscan = off as
+-- wr_dequeue's.
 CREATE OR REPLACE FUNCTION wr_dequeue_done(p_ids bigint[], p_actors text[], p_also_lock text[], p_batch bigint,
                                            p_done bigint[], p_rejected bigint[], p_stale bigint[])
-RETURNS integer LANGUAGE plpgsql AS $$
+RETURNS integer LANGUAGE plpgsql SET enable_seqscan = off AS $$
 DECLARE
 	n integer;
 	bad bigint;

@@ -38,9 +38,11 @@ $$;
 -- (optional), seed (optional: random), command_id, input (wr_action_columns).
 -- PL/pgSQL, not LANGUAGE sql (issue 16): an INSERT cannot be inlined, and a
 -- LANGUAGE sql function is planned again on every call; PL/pgSQL keeps the
--- plan for the session.  wr_enqueue calls it per action.
+-- plan for the session.  wr_enqueue calls it per action.  enable_seqscan =
+-- off: the probe reads the queue by actor whatever its statistics say
+-- (wr_claim.sql's wr_claim_runs says why).
 CREATE OR REPLACE FUNCTION wr_enqueue_one(a jsonb) RETURNS bigint
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET enable_seqscan = off AS $$
 DECLARE
 	v_id bigint;
 BEGIN

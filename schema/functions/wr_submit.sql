@@ -45,9 +45,13 @@
 -- wr_submit_small below, with generic plans; the cap's LIMIT is a constant
 -- now, and the INSERT's IN, a plain subplan in a generic plan, is at most
 -- 32 x 32 there.
+-- enable_seqscan = off (issue 16, i16-backlog2): the cap's count and the
+-- head probe read the queue by actor, whatever its statistics say
+-- (wr_claim.sql's wr_claim_runs says why); analyzed empty, each was a scan
+-- of the whole queue per actor.
 CREATE OR REPLACE FUNCTION wr_submit(actions jsonb)
 RETURNS TABLE (n bigint, action_id bigint, status text)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET enable_seqscan = off AS $$
 DECLARE
 	cap integer := wr_max_queued_per_actor();
 	full_actors text[];

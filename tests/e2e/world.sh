@@ -146,15 +146,16 @@ is "$(sql "SELECT string_agg(e.type, ',' ORDER BY s.seq) FROM event_streams s JO
 	"CharacterMoved,RoomDescribed,CharacterMoved,RoomDescribed,CharacterMoved,RoomDescribed,CharacterMoved,RoomDescribed" \
 	"four moves: each is followed by its own look before the next move"
 
-# The gate itself: while a follow-up of Alice's is queued, her own next action is not claimable.
+# The gate itself: while a follow-up of Alice's is queued, her own next action is claimable
+# only behind it, in the same claim (issue 16: before, not at all until the follow-up ran).
 kill -STOP $PID_worker_1 $PID_worker_2
 r=$(post "$ALICE" '{"input":"say after the look"}')
 SAY=$(json 'd["action_ids"][0]' "${r#* }")
 LOOK=$(sql "SELECT wr_enqueue(jsonb_build_array(wrtest.action('char:$A_ID:follow', 'look', NULL,
        jsonb_build_object('room', room_id), ARRAY[room_id], ARRAY[id], instance_id => instance_id, priority => 50)))
      FROM characters WHERE id = $A_ID")
-is "$(sql "BEGIN; SELECT string_agg(actor_key || ' ' || verb, ',') FROM wr_claim(10) WHERE NOT $LIVING; ROLLBACK;")" "char:$A_ID:follow look" \
-	"wr_claim: her follow-up is claimable, her say queued before it is not"
+is "$(sql "BEGIN; SELECT string_agg(actor_key || ' ' || verb, ',') FROM wr_claim(10) WHERE NOT $LIVING; ROLLBACK;")" "char:$A_ID:follow look,char:$A_ID say" \
+	"wr_claim: her follow-up first, her say queued before it only behind it"
 kill -CONT $PID_worker_1 $PID_worker_2
 wait_sql "SELECT count(*) FROM action_queue WHERE NOT $LIVING" 0; ok $? "then both run"
 is "$(sql "SELECT string_agg(type, ',' ORDER BY event_id) FROM event_log WHERE action_id IN ($SAY, $LOOK)")" \
