@@ -15,13 +15,17 @@
 -- Without reads.actions every aggregate is waited for, in the global order.
 -- Everything below about "locked" means what this transaction holds.
 --   instances:  the locked instances (their streams may be written)
---   rooms:      locked rooms, only what changes: {id, script, doors: {dir:
+--   rooms:      locked rooms, only what changes: {id, doors: {dir:
 --               door state}, names: (the exits' rooms' names wanted, as
---               reads.exit_names), mobs: [[id, template id]] (alive), items:
---               [[id, template id, quantity, own name]]}.  Issue 16: the
---               static rest (template text, flags, triggers on enter, exits)
---               is the worker's cached world (wr_world_static.sql,
---               worker/world.c merges it back)
+--               reads.exit_names), mobs: [[id, template id]] (alive), dead:
+--               the same of the dead ones, items: [[id, template id,
+--               quantity, own name]], and of the script marks, sky, spawned}.
+--               Issue 16: the static rest (template text, flags, triggers on
+--               enter, exits, the script's triggers, hidden exits, tags and
+--               teleport targets) is the worker's cached world
+--               (wr_world_static.sql, worker/world.c merges it back and
+--               builds each room's script as wr_room_script() would)
+--   spawning:   reads.new_mobs was given (every room's script has "spawned")
 --   characters: (not with reads.rows, "rows": true instead: the worker reads
 --               them as typed rows of wr_lock_chars, see wr_lock_load_sets)
 --               every locked character, up to 32 others per locked room (a
@@ -278,9 +282,9 @@ $$;
 -- batch of 128 actions).  Its generic plan is not slower by as much (the
 -- backend's CPU time for the whole function on that batch: 5.4-5.9 ms
 -- custom, 4.5-5.6 ms generic; bench/README.md, "lock+load, second pass").
--- The setting holds for what the function calls too (wr_room_scripts,
--- wr_actor_view, wr_zone_state ...); their statements, like the lock
--- phase's, had settled on generic plans already.  Checked by lock-load-plan.
+-- The setting holds for what the function calls too (wr_actor_view,
+-- wr_zone_state ...); their statements, like the lock phase's, had settled
+-- on generic plans already.  Checked by lock-load-plan.
 CREATE OR REPLACE FUNCTION wr_lock_load_sets(p_instances bigint[], p_rooms bigint[], p_characters bigint[],
                                              p_mobs bigint[], p_items bigint[], p_reads jsonb,
                                              OUT o_doc json, OUT o_characters bigint[], OUT o_rooms bigint[],
@@ -364,20 +368,46 @@ BEGIN
 		'rooms', coalesce((
 			SELECT json_agg(json_build_object(
 				'id', r.id,
-				'script', rs.script, -- issue 13: triggers, flags, tags, sky, spawns
 				-- each exit's door state, by direction; names: the exits' rooms' names are wanted
 				'doors', rd.doors,
 				'names', r.id = ANY(r_exit_names),
-				-- [id, template id] of the living mobs, [id, template id, quantity, own name] of the things
+				-- [id, template id] of the living mobs and of the dead ones (their
+				-- triggers are in the script), [id, template id, quantity, own name] of the things
 				'mobs', rm.mobs,
-				'items', ri.items
+				'dead', rm.dead,
+				'items', ri.items,
+				-- Issue 13's script (wr_room_script()), only what changes (issue 16,
+				-- lock+load fourth pass): the room's runtime flags, its zone's sky
+				-- and, where a trigger of the room or of a mob in it spawns (or
+				-- the batch does: "spawning"), the zone's live spawned mobs.  The
+				-- triggers, hidden exits, tags and teleport targets are the
+				-- cached world's (wr_world_static.sql); worker/world.c builds the
+				-- script from the two, picking the same 12 triggers.
+				'marks', rr.data->'marks',
+				'sky', CASE WHEN zs.zone_id IS NOT NULL THEN json_build_object(
+					'day_ms', zs.day_ms, 'weather_ms', zs.weather_ms, 'climate', zs.climate, 'cycle', zs.cycle) END,
+				'spawned', CASE WHEN p_reads ? 'new_mobs'
+				                  OR EXISTS (SELECT 1 FROM triggers g WHERE g.room_template_id = r.template_id
+				                                                      AND g.spec->'do' @> '[{"do": "spawn"}]')
+				                  OR EXISTS (SELECT 1 FROM mobs m JOIN triggers g ON g.mob_template_id = m.template_id
+				                             WHERE m.room_id = r.id AND g.spec->'do' @> '[{"do": "spawn"}]')
+				                THEN (SELECT count(*) FROM mobs m JOIN rooms r2 ON r2.id = m.room_id
+				                      JOIN room_templates t2 ON t2.id = r2.template_id
+				                      WHERE m.spawned_by IS NOT NULL AND m.dead_at IS NULL
+				                        AND r2.instance_id = r.instance_id AND t2.zone_id = rt.zone_id) END
 			) ORDER BY r.id)
 			FROM rooms r
-			LEFT JOIN wr_room_scripts(p_rooms, p_reads ? 'new_mobs') rs ON rs.room_id = r.id
+			JOIN room_templates rt ON rt.id = r.template_id
+			LEFT JOIN room_runtime rr ON rr.room_id = r.id
+			LEFT JOIN zone_skies zs ON zs.zone_id = rt.zone_id
 			LEFT JOIN (SELECT x.from_room_id AS room, json_object_agg(x.dir, x.door) AS doors
 			           FROM exits x WHERE x.from_room_id = ANY(p_rooms) GROUP BY x.from_room_id) rd ON rd.room = r.id
-			LEFT JOIN (SELECT m.room_id AS room, json_agg(json_build_array(m.id, m.template_id) ORDER BY m.id) AS mobs
-			           FROM mobs m WHERE m.room_id = ANY(p_rooms) AND m.dead_at IS NULL GROUP BY m.room_id) rm
+			LEFT JOIN (SELECT m.room_id AS room,
+			                  json_agg(json_build_array(m.id, m.template_id) ORDER BY m.id)
+			                      FILTER (WHERE m.dead_at IS NULL) AS mobs,
+			                  json_agg(json_build_array(m.id, m.template_id) ORDER BY m.id)
+			                      FILTER (WHERE m.dead_at IS NOT NULL) AS dead
+			           FROM mobs m WHERE m.room_id = ANY(p_rooms) GROUP BY m.room_id) rm
 			       ON rm.room = r.id
 			LEFT JOIN (SELECT i.owner_room_id AS room,
 			                  json_agg(json_build_array(i.id, i.template_id, i.quantity, i.name) ORDER BY i.id) AS items
@@ -490,6 +520,9 @@ BEGIN
 		'waited', waited,
 		-- Issue 12: a zone tick reads its zone's living world (wr_zone_state.sql).
 		'zone', CASE WHEN p_reads ? 'zone' THEN wr_zone_state((p_reads->>'zone')::bigint) END,
+		-- Issue 16: the batch spawns (reads.new_mobs): every room's script has
+		-- the zone's spawn count (worker/world.c).
+		'spawning', p_reads ? 'new_mobs',
 		-- Issue 13: ids of the mobs a trigger's spawn step makes (wr_spawn.sql).
 		'new_mob_ids', CASE WHEN p_reads ? 'new_mobs' THEN wr_new_mob_ids(p_reads) END
 	) INTO o_doc;
