@@ -105,15 +105,25 @@ $$;
 -- wr_lock_covered(actions jsonb, instances, rooms, characters, mobs, items bigint[]) -> jsonb
 -- actions: [[instances], [rooms], [characters], [mobs], [items]] per action;
 -- returns one boolean per action: are all of its aggregates in the sets.
+-- plpgsql, not sql (issue 16, lock+load fourth pass): a sql function called
+-- from plpgsql is planned again on every call (pg_stat_statements: as many
+-- plans as calls, the planning longer than the execution); plpgsql keeps
+-- the plan of its statement for the session.
 CREATE OR REPLACE FUNCTION wr_lock_covered(p_actions jsonb, p_instances bigint[], p_rooms bigint[],
                                            p_characters bigint[], p_mobs bigint[], p_items bigint[])
-RETURNS jsonb LANGUAGE sql STABLE AS $$
+RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+DECLARE
 	-- The sets as jsonb once, not once per action.
-	SELECT coalesce(jsonb_agg(coalesce((a->0) <@ s.i AND (a->1) <@ s.r AND (a->2) <@ s.c AND (a->3) <@ s.m
-	                                   AND (a->4) <@ s.t, false) ORDER BY n), '[]')
-	FROM (SELECT to_jsonb(p_instances) AS i, to_jsonb(p_rooms) AS r, to_jsonb(p_characters) AS c,
-	             to_jsonb(p_mobs) AS m, to_jsonb(p_items) AS t OFFSET 0) s,
-	     jsonb_array_elements(p_actions) WITH ORDINALITY x(a, n)
+	i jsonb := to_jsonb(p_instances);
+	r jsonb := to_jsonb(p_rooms);
+	c jsonb := to_jsonb(p_characters);
+	m jsonb := to_jsonb(p_mobs);
+	t jsonb := to_jsonb(p_items);
+BEGIN
+	RETURN (SELECT coalesce(jsonb_agg(coalesce((a->0) <@ i AND (a->1) <@ r AND (a->2) <@ c AND (a->3) <@ m
+	                                           AND (a->4) <@ t, false) ORDER BY n), '[]')
+	        FROM jsonb_array_elements(p_actions) WITH ORDINALITY x(a, n));
+END
 $$;
 
 -- wr_lock_chars(locked characters, locked rooms, reads.characters,
