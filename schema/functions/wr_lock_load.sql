@@ -322,6 +322,10 @@ DECLARE
 	g_characters bigint[];
 	g_mobs bigint[];
 	g_items bigint[];
+	j_characters json;
+	j_recall json := '[]';
+	j_new_ids json := '[]';
+	j_who json;
 BEGIN
 	IF jsonb_array_length(r_actions) = 0 THEN
 		-- No per-action sets: lock the lot, waiting, in the global order.
@@ -369,6 +373,70 @@ BEGIN
 		p_items := g_items;
 	END IF;
 
+	-- Issue 16 (lock+load fourth pass): the parts only some batches want are
+	-- their own statements, run only then, so that the document's statement
+	-- below does not set up their plans on every call (executor start-up of
+	-- its ~30 subplans was a quarter of a one-action batch's lock+load).
+	IF NOT r_rows THEN
+		SELECT coalesce((
+			SELECT json_agg(CASE
+				WHEN c.full THEN json_build_object(
+				'id', c.id, 'name', c.name, 'room_id', c.room_id, 'instance_id', c.instance_id,
+				'level', c.level, 'hp', c.hp, 'max_hp', c.max_hp, 'gold', c.gold,
+				'flags', to_json(c.flags), 'light', c.light,
+				'xp', c.xp, 'hp_at_ms', c.hp_at_ms,
+				'fighting', c.fighting, 'fight_id', c.fight_id,
+				'following', c.following,
+				'followers', CASE WHEN c.locked THEN coalesce(to_json(c.followers), '[]') END,
+				'group_id', c.group_id, 'group_invite', c.group_invite,
+				'group', c.grp,
+				'locked', c.locked,
+				'in_world', c.in_world, 'afk', c.afk, 'title', c.title,
+				'muted', to_json(c.muted),
+				'ignoring', to_json(c.ignoring),
+				'description', c.description,
+				'carried_weight', c.carried_weight,
+				'weighed', c.weighed,
+				'possessions', c.possessions,
+				'carried_count', c.carried_count)
+				-- Others present, for display: a row of values, not an object (issue 16:
+				-- they are most of a batch's document); worker/world.c names them
+				-- [id, name, room_id, instance_id, flags, light, group_id, in_world, afk, title].
+				ELSE json_build_array(c.id, c.name, c.room_id, c.instance_id, to_json(c.flags), c.light,
+				                      c.group_id, c.in_world, c.afk, c.title) END
+				ORDER BY c.id)
+			FROM wr_lock_chars(p_characters, p_rooms, r_characters, r_weights, r_possessions) c), '[]') INTO j_characters;
+	END IF;
+	IF r_combat THEN
+		-- Where the characters of the locked rooms' instances respawn, and what death costs.
+		SELECT coalesce((
+			SELECT json_agg(json_build_object('instance_id', x.instance_id, 'room_id', x.id,
+				'xp_percent', wr_stat_int(x.death, 'xp_percent'),
+				'gold_percent', wr_stat_int(x.death, 'gold_percent')) ORDER BY x.instance_id)
+			FROM (SELECT DISTINCT ON (rr.instance_id) rr.instance_id, rr.id, ii.death
+			      FROM rooms rr JOIN room_templates rt ON rt.id = rr.template_id
+			      JOIN instances ii ON ii.id = rr.instance_id
+			      WHERE 'recall' = ANY(rt.flags)
+			        AND rr.instance_id IN (SELECT instance_id FROM rooms WHERE id = ANY(p_rooms))
+			      ORDER BY rr.instance_id, rr.id) x), '[]') INTO j_recall;
+	END IF;
+	IF r_new > 0 THEN
+		j_new_ids := (SELECT json_agg(nextval(pg_get_serial_sequence('items', 'id')))
+		              FROM generate_series(1, least(r_new, 256)));
+	END IF;
+	IF cardinality(r_who) > 0 THEN
+		SELECT coalesce((
+			SELECT json_agg(json_build_object('id', w.id, 'name', w.name, 'level', w.level,
+			                                    'invisible', 'invisible' = ANY(w.flags),
+			                                    'active_ms', w.active_ms, 'afk', w.afk, 'title', w.title)
+			                  ORDER BY lower(w.name))
+			FROM (SELECT c.id, c.name, c.level, c.flags, c.afk, c.title,
+			             (extract(epoch FROM p.active_at) * 1000)::bigint AS active_ms
+			      FROM character_presence p JOIN characters c ON c.id = p.character_id
+			      WHERE p.instance_id = ANY(r_who) AND p.active_at > now() - interval '1 day'
+			        AND c.in_world -- issue 17: one who quit is not online
+			      ORDER BY p.active_at DESC LIMIT 64) w), '[]') INTO j_who;
+	END IF;
 	SELECT json_build_object(
 		'instances', coalesce((SELECT json_agg(i.id ORDER BY i.id) FROM instances i
 		                       WHERE i.id = ANY(p_instances)), '[]'),
@@ -427,34 +495,7 @@ BEGIN
 		-- ("rows": true instead): the worker reads them as typed rows
 		-- (wr_lock_chars, worker/store.c).
 		CASE WHEN r_rows THEN 'rows' ELSE 'characters' END,
-		CASE WHEN r_rows THEN 'true'::json ELSE coalesce((
-			SELECT json_agg(CASE
-				WHEN c.full THEN json_build_object(
-				'id', c.id, 'name', c.name, 'room_id', c.room_id, 'instance_id', c.instance_id,
-				'level', c.level, 'hp', c.hp, 'max_hp', c.max_hp, 'gold', c.gold,
-				'flags', to_json(c.flags), 'light', c.light,
-				'xp', c.xp, 'hp_at_ms', c.hp_at_ms,
-				'fighting', c.fighting, 'fight_id', c.fight_id,
-				'following', c.following,
-				'followers', CASE WHEN c.locked THEN coalesce(to_json(c.followers), '[]') END,
-				'group_id', c.group_id, 'group_invite', c.group_invite,
-				'group', c.grp,
-				'locked', c.locked,
-				'in_world', c.in_world, 'afk', c.afk, 'title', c.title,
-				'muted', to_json(c.muted),
-				'ignoring', to_json(c.ignoring),
-				'description', c.description,
-				'carried_weight', c.carried_weight,
-				'weighed', c.weighed,
-				'possessions', c.possessions,
-				'carried_count', c.carried_count)
-				-- Others present, for display: a row of values, not an object (issue 16:
-				-- they are most of a batch's document); worker/world.c names them
-				-- [id, name, room_id, instance_id, flags, light, group_id, in_world, afk, title].
-				ELSE json_build_array(c.id, c.name, c.room_id, c.instance_id, to_json(c.flags), c.light,
-				                      c.group_id, c.in_world, c.afk, c.title) END
-				ORDER BY c.id)
-			FROM wr_lock_chars(p_characters, p_rooms, r_characters, r_weights, r_possessions) c), '[]') END,
+		CASE WHEN r_rows THEN 'true'::json ELSE j_characters END,
 		'items', coalesce((
 			WITH want AS (
 				SELECT x AS id, true AS locked FROM unnest(p_items) x
@@ -491,40 +532,17 @@ BEGIN
 			FROM mobs m
 			WHERE m.id = ANY(p_mobs) OR m.id = ANY(r_mobs)), '[]'),
 		'combat', r_combat, -- the corpse template (cached) is wanted
-		-- Where the characters of the locked rooms' instances respawn, and what death costs.
-		'recall', CASE WHEN r_combat THEN coalesce((
-			SELECT json_agg(json_build_object('instance_id', x.instance_id, 'room_id', x.id,
-				'xp_percent', wr_stat_int(x.death, 'xp_percent'),
-				'gold_percent', wr_stat_int(x.death, 'gold_percent')) ORDER BY x.instance_id)
-			FROM (SELECT DISTINCT ON (rr.instance_id) rr.instance_id, rr.id, ii.death
-			      FROM rooms rr JOIN room_templates rt ON rt.id = rr.template_id
-			      JOIN instances ii ON ii.id = rr.instance_id
-			      WHERE 'recall' = ANY(rt.flags)
-			        AND rr.instance_id IN (SELECT instance_id FROM rooms WHERE id = ANY(p_rooms))
-			      ORDER BY rr.instance_id, rr.id) x), '[]') ELSE '[]' END,
+		'recall', j_recall,
 		-- The cached world this document goes with (wr_world_static).
 		'world', (SELECT version FROM world_version),
-		'new_ids', CASE WHEN r_new > 0
-		                THEN (SELECT json_agg(nextval(pg_get_serial_sequence('items', 'id')))
-		                      FROM generate_series(1, least(r_new, 256)))
-		                ELSE '[]' END,
+		'new_ids', j_new_ids,
 		'counters', coalesce((
 			SELECT json_object_agg(s.stream, coalesce(sc.last_seq, 0))
 			FROM (SELECT 'instance:' || unnest(p_instances) AS stream
 			      UNION SELECT 'room:' || unnest(p_rooms)
 			      UNION SELECT 'char:' || unnest(p_characters)) s
 			LEFT JOIN stream_counters sc ON sc.stream = s.stream), '{}'),
-		'who', CASE WHEN cardinality(r_who) > 0 THEN coalesce((
-			SELECT json_agg(json_build_object('id', w.id, 'name', w.name, 'level', w.level,
-			                                    'invisible', 'invisible' = ANY(w.flags),
-			                                    'active_ms', w.active_ms, 'afk', w.afk, 'title', w.title)
-			                  ORDER BY lower(w.name))
-			FROM (SELECT c.id, c.name, c.level, c.flags, c.afk, c.title,
-			             (extract(epoch FROM p.active_at) * 1000)::bigint AS active_ms
-			      FROM character_presence p JOIN characters c ON c.id = p.character_id
-			      WHERE p.instance_id = ANY(r_who) AND p.active_at > now() - interval '1 day'
-			        AND c.in_world -- issue 17: one who quit is not online
-			      ORDER BY p.active_at DESC LIMIT 64) w), '[]') END,
+		'who', j_who,
 		'views', CASE WHEN cardinality(r_views) > 0 THEN wr_actor_view(r_views) ELSE '[]' END,
 		'covered', covered,
 		'waited', waited,
