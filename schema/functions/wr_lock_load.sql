@@ -295,12 +295,20 @@ $$;
 -- The setting holds for what the function calls too (wr_actor_view,
 -- wr_zone_state ...); their statements, like the lock phase's, had settled
 -- on generic plans already.  Checked by lock-load-plan.
+-- random_page_cost = 1.1 (issue 16, lock+load fourth pass), as on
+-- wr_lock_chars: what this function reads are the rows of the batch's
+-- aggregates, in shared buffers.  At 4.0 the generic plans of a bench-sized
+-- world locked one character with a sequential scan of all of them (402
+-- rows), the empty set of items with one of every item (824), and joined
+-- the stream counters by scanning the table; with 1.1 those are index scans
+-- (auto_explain on the kept bench database).  The setting holds for the
+-- functions it calls (wr_lock_skip, wr_lock_covered, wr_actor_view ...).
 CREATE OR REPLACE FUNCTION wr_lock_load_sets(p_instances bigint[], p_rooms bigint[], p_characters bigint[],
                                              p_mobs bigint[], p_items bigint[], p_reads jsonb,
                                              OUT o_doc json, OUT o_characters bigint[], OUT o_rooms bigint[],
                                              OUT o_read bigint[], OUT o_weights bigint[],
                                              OUT o_possessions bigint[])
-LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
+LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan SET random_page_cost = 1.1 AS $$
 DECLARE
 	r_views bigint[] := ARRAY(SELECT jsonb_array_elements_text(coalesce(p_reads->'views', '[]'))::bigint);
 	r_possessions bigint[] := ARRAY(SELECT jsonb_array_elements_text(coalesce(p_reads->'possessions', '[]'))::bigint);
