@@ -84,21 +84,43 @@ LANGUAGE plpgsql AS $$
 DECLARE
 	got bigint[];
 BEGIN
-	got := ARRAY(SELECT x.id FROM instances x WHERE x.id = ANY(p_instances) ORDER BY x.id FOR NO KEY UPDATE SKIP LOCKED);
-	o_instances := CASE WHEN cardinality(got) = cardinality(p_instances) THEN got ELSE ARRAY(
-		SELECT unnest(p_instances) EXCEPT SELECT x.id FROM instances x WHERE x.id = ANY(p_instances) AND x.id <> ALL(got)) END;
-	got := ARRAY(SELECT x.id FROM rooms x WHERE x.id = ANY(p_rooms) ORDER BY x.id FOR NO KEY UPDATE SKIP LOCKED);
-	o_rooms := CASE WHEN cardinality(got) = cardinality(p_rooms) THEN got ELSE ARRAY(
-		SELECT unnest(p_rooms) EXCEPT SELECT x.id FROM rooms x WHERE x.id = ANY(p_rooms) AND x.id <> ALL(got)) END;
-	got := ARRAY(SELECT x.id FROM characters x WHERE x.id = ANY(p_characters) ORDER BY x.id FOR NO KEY UPDATE SKIP LOCKED);
-	o_characters := CASE WHEN cardinality(got) = cardinality(p_characters) THEN got ELSE ARRAY(
-		SELECT unnest(p_characters) EXCEPT SELECT x.id FROM characters x WHERE x.id = ANY(p_characters) AND x.id <> ALL(got)) END;
-	got := ARRAY(SELECT x.id FROM mobs x WHERE x.id = ANY(p_mobs) ORDER BY x.id FOR NO KEY UPDATE SKIP LOCKED);
-	o_mobs := CASE WHEN cardinality(got) = cardinality(p_mobs) THEN got ELSE ARRAY(
-		SELECT unnest(p_mobs) EXCEPT SELECT x.id FROM mobs x WHERE x.id = ANY(p_mobs) AND x.id <> ALL(got)) END;
-	got := ARRAY(SELECT x.id FROM items x WHERE x.id = ANY(p_items) ORDER BY x.id FOR NO KEY UPDATE SKIP LOCKED);
-	o_items := CASE WHEN cardinality(got) = cardinality(p_items) THEN got ELSE ARRAY(
-		SELECT unnest(p_items) EXCEPT SELECT x.id FROM items x WHERE x.id = ANY(p_items) AND x.id <> ALL(got)) END;
+	-- An empty set (a batch of says locks no item, most lock no instance)
+	-- runs no statement (issue 16, lock+load fourth pass).
+	IF coalesce(cardinality(p_instances), 0) = 0 THEN
+		o_instances := '{}';
+	ELSE
+		got := ARRAY(SELECT x.id FROM instances x WHERE x.id = ANY(p_instances) ORDER BY x.id FOR NO KEY UPDATE SKIP LOCKED);
+		o_instances := CASE WHEN cardinality(got) = cardinality(p_instances) THEN got ELSE ARRAY(
+			SELECT unnest(p_instances) EXCEPT SELECT x.id FROM instances x WHERE x.id = ANY(p_instances) AND x.id <> ALL(got)) END;
+	END IF;
+	IF coalesce(cardinality(p_rooms), 0) = 0 THEN
+		o_rooms := '{}';
+	ELSE
+		got := ARRAY(SELECT x.id FROM rooms x WHERE x.id = ANY(p_rooms) ORDER BY x.id FOR NO KEY UPDATE SKIP LOCKED);
+		o_rooms := CASE WHEN cardinality(got) = cardinality(p_rooms) THEN got ELSE ARRAY(
+			SELECT unnest(p_rooms) EXCEPT SELECT x.id FROM rooms x WHERE x.id = ANY(p_rooms) AND x.id <> ALL(got)) END;
+	END IF;
+	IF coalesce(cardinality(p_characters), 0) = 0 THEN
+		o_characters := '{}';
+	ELSE
+		got := ARRAY(SELECT x.id FROM characters x WHERE x.id = ANY(p_characters) ORDER BY x.id FOR NO KEY UPDATE SKIP LOCKED);
+		o_characters := CASE WHEN cardinality(got) = cardinality(p_characters) THEN got ELSE ARRAY(
+			SELECT unnest(p_characters) EXCEPT SELECT x.id FROM characters x WHERE x.id = ANY(p_characters) AND x.id <> ALL(got)) END;
+	END IF;
+	IF coalesce(cardinality(p_mobs), 0) = 0 THEN
+		o_mobs := '{}';
+	ELSE
+		got := ARRAY(SELECT x.id FROM mobs x WHERE x.id = ANY(p_mobs) ORDER BY x.id FOR NO KEY UPDATE SKIP LOCKED);
+		o_mobs := CASE WHEN cardinality(got) = cardinality(p_mobs) THEN got ELSE ARRAY(
+			SELECT unnest(p_mobs) EXCEPT SELECT x.id FROM mobs x WHERE x.id = ANY(p_mobs) AND x.id <> ALL(got)) END;
+	END IF;
+	IF coalesce(cardinality(p_items), 0) = 0 THEN
+		o_items := '{}';
+	ELSE
+		got := ARRAY(SELECT x.id FROM items x WHERE x.id = ANY(p_items) ORDER BY x.id FOR NO KEY UPDATE SKIP LOCKED);
+		o_items := CASE WHEN cardinality(got) = cardinality(p_items) THEN got ELSE ARRAY(
+			SELECT unnest(p_items) EXCEPT SELECT x.id FROM items x WHERE x.id = ANY(p_items) AND x.id <> ALL(got)) END;
+	END IF;
 END
 $$;
 
