@@ -195,31 +195,40 @@ RETURNS TABLE (id bigint, name text, room_id bigint, instance_id bigint, "full" 
 LANGUAGE plpgsql VOLATILE SET random_page_cost = 1.1 SET enable_bitmapscan = off
 	SET plan_cache_mode = force_generic_plan AS $$
 #variable_conflict use_column
+DECLARE
+	w_ids bigint[];
+	w_weights bigint[];
 BEGIN
+	-- Issue 16 (lock+load third pass): the carried weight of the locked
+	-- ones of reads.weights (what wr_weight_inside(c.id, NULL) returns) for
+	-- them all at once, not a call per character (~0.07 ms each, 16 in a
+	-- batch of 128 says and moves).  Not as a function of its own joined in
+	-- the query below (the call cost ~1.5 ms CPU per batch even with no one
+	-- to weigh); since the fourth pass its own statement, run only when a
+	-- locked one is to be weighed (a one-action batch mostly weighs no one,
+	-- and the query below no longer sets up the recursion's plan for it).
+	IF r_weights && p_characters THEN
+		WITH RECURSIVE tree(oc, id, template_id, quantity, depth) AS (
+			SELECT i.owner_character_id, i.id, i.template_id, i.quantity, 1
+			FROM items i WHERE i.owner_character_id = ANY(r_weights) AND i.owner_character_id = ANY(p_characters)
+			UNION ALL
+			-- As wr_weight_inside: content nests at most 8 deep; 16 is a backstop.
+			SELECT tree.oc, i.id, i.template_id, i.quantity, tree.depth + 1
+			FROM tree JOIN items i ON i.owner_item_id = tree.id
+			WHERE tree.depth < 16
+		), ww AS (
+			SELECT tree.oc AS id, sum(t.weight::bigint * tree.quantity)::bigint AS weight
+			FROM tree JOIN item_templates t ON t.id = tree.template_id GROUP BY tree.oc
+		)
+		SELECT array_agg(ww.id), array_agg(ww.weight) INTO w_ids, w_weights FROM ww;
+	END IF;
 	-- Which sets a character is in is joined once (sel), not tested with
 	-- "= ANY(array)" a dozen times per row; who wears a light is one query
 	-- for them all.  plpgsql: the session keeps the plan.
 	-- (The statement's own comments never say "bench": bench/worker.sh's
 	-- --profile leaves out statements LIKE '%bench_%', its enqueuer's.)
 	RETURN QUERY
-	WITH RECURSIVE tree(oc, id, template_id, quantity, depth) AS (
-		-- Issue 16 (lock+load third pass): the carried weight of the locked
-		-- ones of reads.weights (what wr_weight_inside(c.id, NULL) returns) for
-		-- them all at once, not a call per character (~0.07 ms each, 16 in a
-		-- batch of 128 says and moves).  Inline: as a function of its own in
-		-- a join or a CTE the call cost ~1.5 ms CPU per batch even with no one
-		-- to weigh.
-		SELECT i.owner_character_id, i.id, i.template_id, i.quantity, 1
-		FROM items i WHERE i.owner_character_id = ANY(r_weights) AND i.owner_character_id = ANY(p_characters)
-		UNION ALL
-		-- As wr_weight_inside: content nests at most 8 deep; 16 is a backstop.
-		SELECT tree.oc, i.id, i.template_id, i.quantity, tree.depth + 1
-		FROM tree JOIN items i ON i.owner_item_id = tree.id
-		WHERE tree.depth < 16
-	), ww AS (
-		SELECT tree.oc AS id, sum(t.weight::bigint * tree.quantity)::bigint AS weight
-		FROM tree JOIN item_templates t ON t.id = tree.template_id GROUP BY tree.oc
-	), sel AS MATERIALIZED (
+	WITH sel AS MATERIALIZED (
 		SELECT s.id, bool_or(s.locked) AS locked, bool_or(s.read) AS read,
 		       bool_or(s.locked OR s.read) AS f FROM (
 			SELECT x AS id, true AS locked, false AS read FROM unnest(p_characters) x
@@ -277,7 +286,7 @@ BEGIN
 	       CASE WHEN sel.f THEN (SELECT a.muted_channels FROM accounts a WHERE a.id = c.account_id) END,
 	       CASE WHEN sel.f THEN c.ignoring END,
 	       CASE WHEN sel.read THEN c.description END,
-	       CASE WHEN wt.id IS NOT NULL AND sel.locked THEN coalesce((SELECT ww.weight FROM ww WHERE ww.id = c.id), 0) END,
+	       CASE WHEN wt.id IS NOT NULL AND sel.locked THEN coalesce(w_weights[array_position(w_ids, c.id)], 0) END,
 	       CASE WHEN sel.f THEN wt.id IS NOT NULL AND sel.locked END,
 	       CASE WHEN sel.f THEN po.id IS NOT NULL END,
 	       CASE WHEN po.id IS NOT NULL AND sel.f THEN (SELECT count(*) FROM items x

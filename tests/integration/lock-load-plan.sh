@@ -87,7 +87,7 @@ planned_once "SELECT length(o_doc::text) > 0 FROM wr_lock_load_sets('{}', ARRAY[
 	'SELECT json_build_object(' "wr_lock_load_sets's document statement"
 
 # 3. wr_lock_chars's statement.
-planned_once "SELECT count(*) FROM wr_lock_chars($CHARS);" 'WITH RECURSIVE tree(' "wr_lock_chars's statement"
+planned_once "SELECT count(*) FROM wr_lock_chars($CHARS);" 'WITH sel AS MATERIALIZED (' "wr_lock_chars's statement"
 
 # 4. wr_lock_covered's statement, as pass 1 of a batch with its actions' lock sets calls it.
 planned_once "SELECT length(o_doc::text) > 0 FROM wr_lock_load_sets('{}', ARRAY[$SQUARE, $INN]::bigint[],
