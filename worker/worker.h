@@ -212,6 +212,7 @@ struct worker_world {
 	int64_t version;                          /* world_version it was built at; 0: none loaded */
 	struct json_object *doc;                  /* wr_world_static()'s document; NULL: none */
 	struct json_object *rooms, *items, *mobs; /* its maps by id, borrowed from doc */
+	struct json_object *scripts;              /* the scripts' static parts (0033); NULL in an older doc */
 	/* Loaded since the last commit: wr_world_static() may have stored it in
 	 * the batch's transaction, so a rolled-back batch forgets it. */
 	bool fresh;

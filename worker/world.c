@@ -56,6 +56,7 @@ worker_world_set(struct worker_world *w, const char *json, struct wr_error *rete
 	w->rooms = wr_json_member(doc, "rooms", json_type_object);
 	w->items = wr_json_member(doc, "items", json_type_object);
 	w->mobs = wr_json_member(doc, "mobs", json_type_object);
+	w->scripts = wr_json_member(doc, "scripts", json_type_object);
 	return 0;
 }
 
@@ -197,8 +198,161 @@ merge_exits(struct json_object *room, struct json_object *tmpl, struct wr_error 
 	return 0;
 }
 
+/* The member key of object o (any type); NULL if none. */
+static struct json_object *
+member_of(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+
+	return o && json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
+/* The member of map named by the id; NULL if none. */
+static struct json_object *
+by_id(struct json_object *map, int64_t id)
+{
+	char key[24];
+
+	snprintf(key, sizeof(key), "%" PRId64, id);
+	return member_of(map, key);
+}
+
+/* One of wr_room_script()'s triggers: the cached {id, key, kind, spec} with
+ * its mob.  True when the trigger spawns mobs (cached "spawns"). */
+static bool
+add_trigger(struct json_object *list, struct json_object *t, int64_t mob, struct json_object *mob_name, bool alive)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "id", json_object_get(member_of(t, "id")));
+	json_object_object_add(o, "key", json_object_get(member_of(t, "key")));
+	json_object_object_add(o, "kind", json_object_get(member_of(t, "kind")));
+	json_object_object_add(o, "mob", json_object_new_int64(mob));
+	json_object_object_add(o, "mob_name", json_object_get(mob_name));
+	json_object_object_add(o, "alive", json_object_new_boolean(alive));
+	json_object_object_add(o, "spec", json_object_get(member_of(t, "spec")));
+	json_object_array_add(list, o);
+	return json_object_get_boolean(member_of(t, "spawns"));
+}
+
+/* Issue 16 (lock+load fourth pass): a room's script, what wr_room_script()
+ * returns, from the cached world's static parts (w->scripts: the room's own
+ * triggers, hidden exits and tags, the mob templates' triggers, the
+ * teleport targets) and the batch's rows (the room's marks, sky, spawn
+ * count, its mobs alive and dead, the things on its floor), picked in the
+ * same order: the room's own triggers by id, then its mobs' by mob id and
+ * trigger id, 12 at most.  Reads the compact "mobs" and "items", so before
+ * merge_room_mobs and merge_room_items; removes the members only it reads. */
 static int
-merge_room(const struct worker_world *w, struct json_object *room, struct wr_error *reterr)
+merge_script(const struct worker_world *w, struct json_object *room, struct json_object *tmpl, bool spawning,
+	     struct wr_error *reterr)
+{
+	int64_t id = id_of(room, "id");
+	struct json_object *rs, *own, *alive, *dead, *items, *targets, *script, *trg, *rooms, *tags, *v;
+	size_t ia = 0, idd = 0, nalive, ndead;
+	bool spawns = false;
+
+	if (json_object_object_get_ex(room, "script", NULL))
+		return 0; /* a journal's document from before 0033: the whole script */
+	if (!w->scripts)
+		return stale(reterr, "the script of room", id);
+	rs = by_id(member_of(w->scripts, "rooms"), id);
+	own = wr_json_member(rs, "triggers", json_type_array);
+	alive = wr_json_member(room, "mobs", json_type_array);
+	dead = wr_json_member(room, "dead", json_type_array);
+	nalive = alive ? json_object_array_length(alive) : 0;
+	ndead = dead ? json_object_array_length(dead) : 0;
+	trg = json_object_new_array();
+	for (size_t i = 0; own && i < json_object_array_length(own) && json_object_array_length(trg) < GAME_MAX_SCRIPTS;
+	     i++)
+		spawns |= add_trigger(trg, json_object_array_get_idx(own, i), 0, NULL, true);
+	/* The mobs alive and dead, each list by id: merged in id order. */
+	while ((ia < nalive || idd < ndead) && json_object_array_length(trg) < GAME_MAX_SCRIPTS) {
+		struct json_object *a = ia < nalive ? json_object_array_get_idx(alive, ia) : NULL;
+		struct json_object *d = idd < ndead ? json_object_array_get_idx(dead, idd) : NULL;
+		int64_t aid = a ? json_object_get_int64(json_object_array_get_idx(a, 0)) : 0;
+		int64_t did = d ? json_object_get_int64(json_object_array_get_idx(d, 0)) : 0;
+		bool is_alive = a && (!d || aid < did);
+		struct json_object *m = is_alive ? a : d, *mt, *list;
+		int64_t tid;
+
+		if (!json_object_is_type(m, json_type_array) || json_object_array_length(m) != 2) {
+			json_object_put(trg);
+			return stale(reterr, "a mob of room", id);
+		}
+		tid = json_object_get_int64(json_object_array_get_idx(m, 1));
+		if (!(mt = cached(w->mobs, tid))) {
+			json_object_put(trg);
+			return stale(reterr, "mob template", tid);
+		}
+		*(is_alive ? &ia : &idd) += 1;
+		list = by_id(member_of(w->scripts, "mobs"), tid);
+		for (size_t i = 0;
+		     list && json_object_is_type(list, json_type_array) && i < json_object_array_length(list) &&
+		     json_object_array_length(trg) < GAME_MAX_SCRIPTS;
+		     i++)
+			spawns |= add_trigger(trg, json_object_array_get_idx(list, i), is_alive ? aid : did,
+					      wr_json_member(mt, "name", json_type_string), is_alive);
+	}
+	/* The teleport targets the chosen triggers name, in the room's instance. */
+	rooms = json_object_new_object();
+	targets = by_id(member_of(w->scripts, "targets"), id_of(tmpl, "instance_id"));
+	for (size_t i = 0; i < json_object_array_length(trg); i++) {
+		struct json_object *t = json_object_array_get_idx(trg, i);
+		struct json_object *spec = member_of(t, "spec"),
+				   *names = wr_json_member(spec, "rooms", json_type_array);
+		for (size_t k = 0; names && k < json_object_array_length(names); k++) {
+			struct json_object *n = json_object_array_get_idx(names, k), *room_id;
+			char key[24];
+			const char *tid = key;
+
+			if (json_object_is_type(n, json_type_string))
+				tid = json_object_get_string(n);
+			else if (json_object_is_type(n, json_type_int))
+				snprintf(key, sizeof(key), "%" PRId64, json_object_get_int64(n));
+			else
+				continue;
+			if ((room_id = member_of(targets, tid)))
+				json_object_object_add(rooms, tid, json_object_get(room_id));
+		}
+	}
+	/* The template's tags, then those of the first 8 things on the floor: 8 at most. */
+	tags = json_object_new_array();
+	v = wr_json_member(rs, "tags", json_type_array);
+	for (size_t i = 0; v && i < json_object_array_length(v) && json_object_array_length(tags) < 8; i++)
+		json_object_array_add(tags, json_object_get(json_object_array_get_idx(v, i)));
+	items = wr_json_member(room, "items", json_type_array);
+	for (size_t i = 0; items && i < json_object_array_length(items) && i < 8 && json_object_array_length(tags) < 8;
+	     i++) {
+		struct json_object *a = json_object_array_get_idx(items, i);
+		struct json_object *it = cached(w->items, json_object_get_int64(json_object_array_get_idx(a, 1)));
+
+		v = wr_json_member(it, "tags", json_type_array);
+		for (size_t k = 0; v && k < json_object_array_length(v) && json_object_array_length(tags) < 8; k++)
+			json_object_array_add(tags, json_object_get(json_object_array_get_idx(v, k)));
+	}
+	script = json_object_new_object();
+	json_object_object_add(script, "triggers", trg);
+	json_object_object_add(script, "rooms", rooms);
+	v = member_of(room, "marks");
+	json_object_object_add(script, "marks", v ? json_object_get(v) : json_object_new_array());
+	v = wr_json_member(rs, "hidden", json_type_array);
+	json_object_object_add(script, "hidden", v ? json_object_get(v) : json_object_new_array());
+	json_object_object_add(script, "tags", tags);
+	json_object_object_add(script, "sky", json_object_get(member_of(room, "sky")));
+	/* The zone's count where a chosen trigger spawns or the batch does. */
+	json_object_object_add(script, "spawned",
+			       spawns || spawning ? json_object_get(member_of(room, "spawned")) : NULL);
+	json_object_object_add(room, "script", script);
+	json_object_object_del(room, "dead");
+	json_object_object_del(room, "marks");
+	json_object_object_del(room, "sky");
+	json_object_object_del(room, "spawned");
+	return 0;
+}
+
+static int
+merge_room(const struct worker_world *w, struct json_object *room, bool spawning, struct wr_error *reterr)
 {
 	int64_t id = id_of(room, "id");
 	struct json_object *t = cached(w->rooms, id);
@@ -206,7 +360,9 @@ merge_room(const struct worker_world *w, struct json_object *room, struct wr_err
 
 	if (!t)
 		return stale(reterr, "room", id);
-	r = merge_exits(room, t, reterr);
+	r = merge_script(w, room, t, spawning, reterr);
+	if (r >= 0)
+		r = merge_exits(room, t, reterr);
 	if (r >= 0)
 		r = merge_room_mobs(w, room, reterr);
 	if (r >= 0)
@@ -312,13 +468,23 @@ worker_world_merge(const struct worker_world *w, struct json_object *doc, struct
 {
 	int64_t version = worker_world_of(doc);
 	struct json_object *combat = wr_json_member(doc, "combat", json_type_boolean);
+	struct json_object *spawning = wr_json_member(doc, "spawning", json_type_boolean);
+	struct json_object *rooms = wr_json_member(doc, "rooms", json_type_array);
 	int r;
 
 	if (version == 0)
 		return 0; /* a whole document (a journal from before 0022) */
 	if (!w || w->version != version)
 		return wr_error_set(reterr, -ESTALE, "internal", "the document needs world version %" PRId64, version);
-	r = merge_list(w, doc, "rooms", merge_room, reterr);
+	r = 0;
+	for (size_t i = 0; rooms && i < json_object_array_length(rooms) && r >= 0; i++) {
+		struct json_object *o = json_object_array_get_idx(rooms, i);
+
+		r = json_object_is_type(o, json_type_object)
+			    ? merge_room(w, o, spawning && json_object_get_boolean(spawning), reterr)
+			    : wr_error_set(reterr, -EBADMSG, "internal", "malformed rooms row in lock_load result");
+	}
+	json_object_object_del(doc, "spawning");
 	if (r >= 0)
 		r = merge_others(doc, reterr);
 	if (r >= 0)

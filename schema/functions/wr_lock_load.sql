@@ -15,13 +15,17 @@
 -- Without reads.actions every aggregate is waited for, in the global order.
 -- Everything below about "locked" means what this transaction holds.
 --   instances:  the locked instances (their streams may be written)
---   rooms:      locked rooms, only what changes: {id, script, doors: {dir:
+--   rooms:      locked rooms, only what changes: {id, doors: {dir:
 --               door state}, names: (the exits' rooms' names wanted, as
---               reads.exit_names), mobs: [[id, template id]] (alive), items:
---               [[id, template id, quantity, own name]]}.  Issue 16: the
---               static rest (template text, flags, triggers on enter, exits)
---               is the worker's cached world (wr_world_static.sql,
---               worker/world.c merges it back)
+--               reads.exit_names), mobs: [[id, template id]] (alive), dead:
+--               the same of the dead ones, items: [[id, template id,
+--               quantity, own name]], and of the script marks, sky, spawned}.
+--               Issue 16: the static rest (template text, flags, triggers on
+--               enter, exits, the script's triggers, hidden exits, tags and
+--               teleport targets) is the worker's cached world
+--               (wr_world_static.sql, worker/world.c merges it back and
+--               builds each room's script as wr_room_script() would)
+--   spawning:   reads.new_mobs was given (every room's script has "spawned")
 --   characters: (not with reads.rows, "rows": true instead: the worker reads
 --               them as typed rows of wr_lock_chars, see wr_lock_load_sets)
 --               every locked character, up to 32 others per locked room (a
@@ -80,36 +84,68 @@ LANGUAGE plpgsql AS $$
 DECLARE
 	got bigint[];
 BEGIN
-	got := ARRAY(SELECT x.id FROM instances x WHERE x.id = ANY(p_instances) ORDER BY x.id FOR NO KEY UPDATE SKIP LOCKED);
-	o_instances := CASE WHEN cardinality(got) = cardinality(p_instances) THEN got ELSE ARRAY(
-		SELECT unnest(p_instances) EXCEPT SELECT x.id FROM instances x WHERE x.id = ANY(p_instances) AND x.id <> ALL(got)) END;
-	got := ARRAY(SELECT x.id FROM rooms x WHERE x.id = ANY(p_rooms) ORDER BY x.id FOR NO KEY UPDATE SKIP LOCKED);
-	o_rooms := CASE WHEN cardinality(got) = cardinality(p_rooms) THEN got ELSE ARRAY(
-		SELECT unnest(p_rooms) EXCEPT SELECT x.id FROM rooms x WHERE x.id = ANY(p_rooms) AND x.id <> ALL(got)) END;
-	got := ARRAY(SELECT x.id FROM characters x WHERE x.id = ANY(p_characters) ORDER BY x.id FOR NO KEY UPDATE SKIP LOCKED);
-	o_characters := CASE WHEN cardinality(got) = cardinality(p_characters) THEN got ELSE ARRAY(
-		SELECT unnest(p_characters) EXCEPT SELECT x.id FROM characters x WHERE x.id = ANY(p_characters) AND x.id <> ALL(got)) END;
-	got := ARRAY(SELECT x.id FROM mobs x WHERE x.id = ANY(p_mobs) ORDER BY x.id FOR NO KEY UPDATE SKIP LOCKED);
-	o_mobs := CASE WHEN cardinality(got) = cardinality(p_mobs) THEN got ELSE ARRAY(
-		SELECT unnest(p_mobs) EXCEPT SELECT x.id FROM mobs x WHERE x.id = ANY(p_mobs) AND x.id <> ALL(got)) END;
-	got := ARRAY(SELECT x.id FROM items x WHERE x.id = ANY(p_items) ORDER BY x.id FOR NO KEY UPDATE SKIP LOCKED);
-	o_items := CASE WHEN cardinality(got) = cardinality(p_items) THEN got ELSE ARRAY(
-		SELECT unnest(p_items) EXCEPT SELECT x.id FROM items x WHERE x.id = ANY(p_items) AND x.id <> ALL(got)) END;
+	-- An empty set (a batch of says locks no item, most lock no instance)
+	-- runs no statement (issue 16, lock+load fourth pass).
+	IF coalesce(cardinality(p_instances), 0) = 0 THEN
+		o_instances := '{}';
+	ELSE
+		got := ARRAY(SELECT x.id FROM instances x WHERE x.id = ANY(p_instances) ORDER BY x.id FOR NO KEY UPDATE SKIP LOCKED);
+		o_instances := CASE WHEN cardinality(got) = cardinality(p_instances) THEN got ELSE ARRAY(
+			SELECT unnest(p_instances) EXCEPT SELECT x.id FROM instances x WHERE x.id = ANY(p_instances) AND x.id <> ALL(got)) END;
+	END IF;
+	IF coalesce(cardinality(p_rooms), 0) = 0 THEN
+		o_rooms := '{}';
+	ELSE
+		got := ARRAY(SELECT x.id FROM rooms x WHERE x.id = ANY(p_rooms) ORDER BY x.id FOR NO KEY UPDATE SKIP LOCKED);
+		o_rooms := CASE WHEN cardinality(got) = cardinality(p_rooms) THEN got ELSE ARRAY(
+			SELECT unnest(p_rooms) EXCEPT SELECT x.id FROM rooms x WHERE x.id = ANY(p_rooms) AND x.id <> ALL(got)) END;
+	END IF;
+	IF coalesce(cardinality(p_characters), 0) = 0 THEN
+		o_characters := '{}';
+	ELSE
+		got := ARRAY(SELECT x.id FROM characters x WHERE x.id = ANY(p_characters) ORDER BY x.id FOR NO KEY UPDATE SKIP LOCKED);
+		o_characters := CASE WHEN cardinality(got) = cardinality(p_characters) THEN got ELSE ARRAY(
+			SELECT unnest(p_characters) EXCEPT SELECT x.id FROM characters x WHERE x.id = ANY(p_characters) AND x.id <> ALL(got)) END;
+	END IF;
+	IF coalesce(cardinality(p_mobs), 0) = 0 THEN
+		o_mobs := '{}';
+	ELSE
+		got := ARRAY(SELECT x.id FROM mobs x WHERE x.id = ANY(p_mobs) ORDER BY x.id FOR NO KEY UPDATE SKIP LOCKED);
+		o_mobs := CASE WHEN cardinality(got) = cardinality(p_mobs) THEN got ELSE ARRAY(
+			SELECT unnest(p_mobs) EXCEPT SELECT x.id FROM mobs x WHERE x.id = ANY(p_mobs) AND x.id <> ALL(got)) END;
+	END IF;
+	IF coalesce(cardinality(p_items), 0) = 0 THEN
+		o_items := '{}';
+	ELSE
+		got := ARRAY(SELECT x.id FROM items x WHERE x.id = ANY(p_items) ORDER BY x.id FOR NO KEY UPDATE SKIP LOCKED);
+		o_items := CASE WHEN cardinality(got) = cardinality(p_items) THEN got ELSE ARRAY(
+			SELECT unnest(p_items) EXCEPT SELECT x.id FROM items x WHERE x.id = ANY(p_items) AND x.id <> ALL(got)) END;
+	END IF;
 END
 $$;
 
 -- wr_lock_covered(actions jsonb, instances, rooms, characters, mobs, items bigint[]) -> jsonb
 -- actions: [[instances], [rooms], [characters], [mobs], [items]] per action;
 -- returns one boolean per action: are all of its aggregates in the sets.
+-- plpgsql, not sql (issue 16, lock+load fourth pass): a sql function called
+-- from plpgsql is planned again on every call (pg_stat_statements: as many
+-- plans as calls, the planning longer than the execution); plpgsql keeps
+-- the plan of its statement for the session.
 CREATE OR REPLACE FUNCTION wr_lock_covered(p_actions jsonb, p_instances bigint[], p_rooms bigint[],
                                            p_characters bigint[], p_mobs bigint[], p_items bigint[])
-RETURNS jsonb LANGUAGE sql STABLE AS $$
+RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+DECLARE
 	-- The sets as jsonb once, not once per action.
-	SELECT coalesce(jsonb_agg(coalesce((a->0) <@ s.i AND (a->1) <@ s.r AND (a->2) <@ s.c AND (a->3) <@ s.m
-	                                   AND (a->4) <@ s.t, false) ORDER BY n), '[]')
-	FROM (SELECT to_jsonb(p_instances) AS i, to_jsonb(p_rooms) AS r, to_jsonb(p_characters) AS c,
-	             to_jsonb(p_mobs) AS m, to_jsonb(p_items) AS t OFFSET 0) s,
-	     jsonb_array_elements(p_actions) WITH ORDINALITY x(a, n)
+	i jsonb := to_jsonb(p_instances);
+	r jsonb := to_jsonb(p_rooms);
+	c jsonb := to_jsonb(p_characters);
+	m jsonb := to_jsonb(p_mobs);
+	t jsonb := to_jsonb(p_items);
+BEGIN
+	RETURN (SELECT coalesce(jsonb_agg(coalesce((a->0) <@ i AND (a->1) <@ r AND (a->2) <@ c AND (a->3) <@ m
+	                                           AND (a->4) <@ t, false) ORDER BY n), '[]')
+	        FROM jsonb_array_elements(p_actions) WITH ORDINALITY x(a, n));
+END
 $$;
 
 -- wr_lock_chars(locked characters, locked rooms, reads.characters,
@@ -159,31 +195,40 @@ RETURNS TABLE (id bigint, name text, room_id bigint, instance_id bigint, "full" 
 LANGUAGE plpgsql VOLATILE SET random_page_cost = 1.1 SET enable_bitmapscan = off
 	SET plan_cache_mode = force_generic_plan AS $$
 #variable_conflict use_column
+DECLARE
+	w_ids bigint[];
+	w_weights bigint[];
 BEGIN
+	-- Issue 16 (lock+load third pass): the carried weight of the locked
+	-- ones of reads.weights (what wr_weight_inside(c.id, NULL) returns) for
+	-- them all at once, not a call per character (~0.07 ms each, 16 in a
+	-- batch of 128 says and moves).  Not as a function of its own joined in
+	-- the query below (the call cost ~1.5 ms CPU per batch even with no one
+	-- to weigh); since the fourth pass its own statement, run only when a
+	-- locked one is to be weighed (a one-action batch mostly weighs no one,
+	-- and the query below no longer sets up the recursion's plan for it).
+	IF r_weights && p_characters THEN
+		WITH RECURSIVE tree(oc, id, template_id, quantity, depth) AS (
+			SELECT i.owner_character_id, i.id, i.template_id, i.quantity, 1
+			FROM items i WHERE i.owner_character_id = ANY(r_weights) AND i.owner_character_id = ANY(p_characters)
+			UNION ALL
+			-- As wr_weight_inside: content nests at most 8 deep; 16 is a backstop.
+			SELECT tree.oc, i.id, i.template_id, i.quantity, tree.depth + 1
+			FROM tree JOIN items i ON i.owner_item_id = tree.id
+			WHERE tree.depth < 16
+		), ww AS (
+			SELECT tree.oc AS id, sum(t.weight::bigint * tree.quantity)::bigint AS weight
+			FROM tree JOIN item_templates t ON t.id = tree.template_id GROUP BY tree.oc
+		)
+		SELECT array_agg(ww.id), array_agg(ww.weight) INTO w_ids, w_weights FROM ww;
+	END IF;
 	-- Which sets a character is in is joined once (sel), not tested with
 	-- "= ANY(array)" a dozen times per row; who wears a light is one query
 	-- for them all.  plpgsql: the session keeps the plan.
 	-- (The statement's own comments never say "bench": bench/worker.sh's
 	-- --profile leaves out statements LIKE '%bench_%', its enqueuer's.)
 	RETURN QUERY
-	WITH RECURSIVE tree(oc, id, template_id, quantity, depth) AS (
-		-- Issue 16 (lock+load third pass): the carried weight of the locked
-		-- ones of reads.weights (what wr_weight_inside(c.id, NULL) returns) for
-		-- them all at once, not a call per character (~0.07 ms each, 16 in a
-		-- batch of 128 says and moves).  Inline: as a function of its own in
-		-- a join or a CTE the call cost ~1.5 ms CPU per batch even with no one
-		-- to weigh.
-		SELECT i.owner_character_id, i.id, i.template_id, i.quantity, 1
-		FROM items i WHERE i.owner_character_id = ANY(r_weights) AND i.owner_character_id = ANY(p_characters)
-		UNION ALL
-		-- As wr_weight_inside: content nests at most 8 deep; 16 is a backstop.
-		SELECT tree.oc, i.id, i.template_id, i.quantity, tree.depth + 1
-		FROM tree JOIN items i ON i.owner_item_id = tree.id
-		WHERE tree.depth < 16
-	), ww AS (
-		SELECT tree.oc AS id, sum(t.weight::bigint * tree.quantity)::bigint AS weight
-		FROM tree JOIN item_templates t ON t.id = tree.template_id GROUP BY tree.oc
-	), sel AS MATERIALIZED (
+	WITH sel AS MATERIALIZED (
 		SELECT s.id, bool_or(s.locked) AS locked, bool_or(s.read) AS read,
 		       bool_or(s.locked OR s.read) AS f FROM (
 			SELECT x AS id, true AS locked, false AS read FROM unnest(p_characters) x
@@ -241,7 +286,7 @@ BEGIN
 	       CASE WHEN sel.f THEN (SELECT a.muted_channels FROM accounts a WHERE a.id = c.account_id) END,
 	       CASE WHEN sel.f THEN c.ignoring END,
 	       CASE WHEN sel.read THEN c.description END,
-	       CASE WHEN wt.id IS NOT NULL AND sel.locked THEN coalesce((SELECT ww.weight FROM ww WHERE ww.id = c.id), 0) END,
+	       CASE WHEN wt.id IS NOT NULL AND sel.locked THEN coalesce(w_weights[array_position(w_ids, c.id)], 0) END,
 	       CASE WHEN sel.f THEN wt.id IS NOT NULL AND sel.locked END,
 	       CASE WHEN sel.f THEN po.id IS NOT NULL END,
 	       CASE WHEN po.id IS NOT NULL AND sel.f THEN (SELECT count(*) FROM items x
@@ -278,15 +323,23 @@ $$;
 -- batch of 128 actions).  Its generic plan is not slower by as much (the
 -- backend's CPU time for the whole function on that batch: 5.4-5.9 ms
 -- custom, 4.5-5.6 ms generic; bench/README.md, "lock+load, second pass").
--- The setting holds for what the function calls too (wr_room_scripts,
--- wr_actor_view, wr_zone_state ...); their statements, like the lock
--- phase's, had settled on generic plans already.  Checked by lock-load-plan.
+-- The setting holds for what the function calls too (wr_actor_view,
+-- wr_zone_state ...); their statements, like the lock phase's, had settled
+-- on generic plans already.  Checked by lock-load-plan.
+-- random_page_cost = 1.1 (issue 16, lock+load fourth pass), as on
+-- wr_lock_chars: what this function reads are the rows of the batch's
+-- aggregates, in shared buffers.  At 4.0 the generic plans of a bench-sized
+-- world locked one character with a sequential scan of all of them (402
+-- rows), the empty set of items with one of every item (824), and joined
+-- the stream counters by scanning the table; with 1.1 those are index scans
+-- (auto_explain on the kept bench database).  The setting holds for the
+-- functions it calls (wr_lock_skip, wr_lock_covered, wr_actor_view ...).
 CREATE OR REPLACE FUNCTION wr_lock_load_sets(p_instances bigint[], p_rooms bigint[], p_characters bigint[],
                                              p_mobs bigint[], p_items bigint[], p_reads jsonb,
                                              OUT o_doc json, OUT o_characters bigint[], OUT o_rooms bigint[],
                                              OUT o_read bigint[], OUT o_weights bigint[],
                                              OUT o_possessions bigint[])
-LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
+LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan SET random_page_cost = 1.1 AS $$
 DECLARE
 	r_views bigint[] := ARRAY(SELECT jsonb_array_elements_text(coalesce(p_reads->'views', '[]'))::bigint);
 	r_possessions bigint[] := ARRAY(SELECT jsonb_array_elements_text(coalesce(p_reads->'possessions', '[]'))::bigint);
@@ -308,6 +361,10 @@ DECLARE
 	g_characters bigint[];
 	g_mobs bigint[];
 	g_items bigint[];
+	j_characters json;
+	j_recall json := '[]';
+	j_new_ids json := '[]';
+	j_who json;
 BEGIN
 	IF jsonb_array_length(r_actions) = 0 THEN
 		-- No per-action sets: lock the lot, waiting, in the global order.
@@ -355,39 +412,12 @@ BEGIN
 		p_items := g_items;
 	END IF;
 
-	SELECT json_build_object(
-		'instances', coalesce((SELECT json_agg(i.id ORDER BY i.id) FROM instances i
-		                       WHERE i.id = ANY(p_instances)), '[]'),
-		-- Only what changes: the rest is the worker's cached world (wr_world_static.sql).
-		-- Issue 16: each part for all the rooms at once (a join per part), not
-		-- a subquery and a wr_room_script() call per room.
-		'rooms', coalesce((
-			SELECT json_agg(json_build_object(
-				'id', r.id,
-				'script', rs.script, -- issue 13: triggers, flags, tags, sky, spawns
-				-- each exit's door state, by direction; names: the exits' rooms' names are wanted
-				'doors', rd.doors,
-				'names', r.id = ANY(r_exit_names),
-				-- [id, template id] of the living mobs, [id, template id, quantity, own name] of the things
-				'mobs', rm.mobs,
-				'items', ri.items
-			) ORDER BY r.id)
-			FROM rooms r
-			LEFT JOIN wr_room_scripts(p_rooms, p_reads ? 'new_mobs') rs ON rs.room_id = r.id
-			LEFT JOIN (SELECT x.from_room_id AS room, json_object_agg(x.dir, x.door) AS doors
-			           FROM exits x WHERE x.from_room_id = ANY(p_rooms) GROUP BY x.from_room_id) rd ON rd.room = r.id
-			LEFT JOIN (SELECT m.room_id AS room, json_agg(json_build_array(m.id, m.template_id) ORDER BY m.id) AS mobs
-			           FROM mobs m WHERE m.room_id = ANY(p_rooms) AND m.dead_at IS NULL GROUP BY m.room_id) rm
-			       ON rm.room = r.id
-			LEFT JOIN (SELECT i.owner_room_id AS room,
-			                  json_agg(json_build_array(i.id, i.template_id, i.quantity, i.name) ORDER BY i.id) AS items
-			           FROM items i WHERE i.owner_room_id = ANY(p_rooms) GROUP BY i.owner_room_id) ri ON ri.room = r.id
-			WHERE r.id = ANY(p_rooms)), '[]'),
-		-- Issue 16: with reads.rows the characters are not in the document
-		-- ("rows": true instead): the worker reads them as typed rows
-		-- (wr_lock_chars, worker/store.c).
-		CASE WHEN r_rows THEN 'rows' ELSE 'characters' END,
-		CASE WHEN r_rows THEN 'true'::json ELSE coalesce((
+	-- Issue 16 (lock+load fourth pass): the parts only some batches want are
+	-- their own statements, run only then, so that the document's statement
+	-- below does not set up their plans on every call (executor start-up of
+	-- its ~30 subplans was a quarter of a one-action batch's lock+load).
+	IF NOT r_rows THEN
+		SELECT coalesce((
 			SELECT json_agg(CASE
 				WHEN c.full THEN json_build_object(
 				'id', c.id, 'name', c.name, 'room_id', c.room_id, 'instance_id', c.instance_id,
@@ -414,7 +444,97 @@ BEGIN
 				ELSE json_build_array(c.id, c.name, c.room_id, c.instance_id, to_json(c.flags), c.light,
 				                      c.group_id, c.in_world, c.afk, c.title) END
 				ORDER BY c.id)
-			FROM wr_lock_chars(p_characters, p_rooms, r_characters, r_weights, r_possessions) c), '[]') END,
+			FROM wr_lock_chars(p_characters, p_rooms, r_characters, r_weights, r_possessions) c), '[]') INTO j_characters;
+	END IF;
+	IF r_combat THEN
+		-- Where the characters of the locked rooms' instances respawn, and what death costs.
+		SELECT coalesce((
+			SELECT json_agg(json_build_object('instance_id', x.instance_id, 'room_id', x.id,
+				'xp_percent', wr_stat_int(x.death, 'xp_percent'),
+				'gold_percent', wr_stat_int(x.death, 'gold_percent')) ORDER BY x.instance_id)
+			FROM (SELECT DISTINCT ON (rr.instance_id) rr.instance_id, rr.id, ii.death
+			      FROM rooms rr JOIN room_templates rt ON rt.id = rr.template_id
+			      JOIN instances ii ON ii.id = rr.instance_id
+			      WHERE 'recall' = ANY(rt.flags)
+			        AND rr.instance_id IN (SELECT instance_id FROM rooms WHERE id = ANY(p_rooms))
+			      ORDER BY rr.instance_id, rr.id) x), '[]') INTO j_recall;
+	END IF;
+	IF r_new > 0 THEN
+		j_new_ids := (SELECT json_agg(nextval(pg_get_serial_sequence('items', 'id')))
+		              FROM generate_series(1, least(r_new, 256)));
+	END IF;
+	IF cardinality(r_who) > 0 THEN
+		SELECT coalesce((
+			SELECT json_agg(json_build_object('id', w.id, 'name', w.name, 'level', w.level,
+			                                    'invisible', 'invisible' = ANY(w.flags),
+			                                    'active_ms', w.active_ms, 'afk', w.afk, 'title', w.title)
+			                  ORDER BY lower(w.name))
+			FROM (SELECT c.id, c.name, c.level, c.flags, c.afk, c.title,
+			             (extract(epoch FROM p.active_at) * 1000)::bigint AS active_ms
+			      FROM character_presence p JOIN characters c ON c.id = p.character_id
+			      WHERE p.instance_id = ANY(r_who) AND p.active_at > now() - interval '1 day'
+			        AND c.in_world -- issue 17: one who quit is not online
+			      ORDER BY p.active_at DESC LIMIT 64) w), '[]') INTO j_who;
+	END IF;
+	SELECT json_build_object(
+		'instances', coalesce((SELECT json_agg(i.id ORDER BY i.id) FROM instances i
+		                       WHERE i.id = ANY(p_instances)), '[]'),
+		-- Only what changes: the rest is the worker's cached world (wr_world_static.sql).
+		-- Issue 16: each part for all the rooms at once (a join per part), not
+		-- a subquery and a wr_room_script() call per room.
+		'rooms', coalesce((
+			SELECT json_agg(json_build_object(
+				'id', r.id,
+				-- each exit's door state, by direction; names: the exits' rooms' names are wanted
+				'doors', rd.doors,
+				'names', r.id = ANY(r_exit_names),
+				-- [id, template id] of the living mobs and of the dead ones (their
+				-- triggers are in the script), [id, template id, quantity, own name] of the things
+				'mobs', rm.mobs,
+				'dead', rm.dead,
+				'items', ri.items,
+				-- Issue 13's script (wr_room_script()), only what changes (issue 16,
+				-- lock+load fourth pass): the room's runtime flags, its zone's sky
+				-- and, where a trigger of the room or of a mob in it spawns (or
+				-- the batch does: "spawning"), the zone's live spawned mobs.  The
+				-- triggers, hidden exits, tags and teleport targets are the
+				-- cached world's (wr_world_static.sql); worker/world.c builds the
+				-- script from the two, picking the same 12 triggers.
+				'marks', rr.data->'marks',
+				'sky', CASE WHEN zs.zone_id IS NOT NULL THEN json_build_object(
+					'day_ms', zs.day_ms, 'weather_ms', zs.weather_ms, 'climate', zs.climate, 'cycle', zs.cycle) END,
+				'spawned', CASE WHEN p_reads ? 'new_mobs'
+				                  OR EXISTS (SELECT 1 FROM triggers g WHERE g.room_template_id = r.template_id
+				                                                      AND g.spec->'do' @> '[{"do": "spawn"}]')
+				                  OR EXISTS (SELECT 1 FROM mobs m JOIN triggers g ON g.mob_template_id = m.template_id
+				                             WHERE m.room_id = r.id AND g.spec->'do' @> '[{"do": "spawn"}]')
+				                THEN (SELECT count(*) FROM mobs m JOIN rooms r2 ON r2.id = m.room_id
+				                      JOIN room_templates t2 ON t2.id = r2.template_id
+				                      WHERE m.spawned_by IS NOT NULL AND m.dead_at IS NULL
+				                        AND r2.instance_id = r.instance_id AND t2.zone_id = rt.zone_id) END
+			) ORDER BY r.id)
+			FROM rooms r
+			JOIN room_templates rt ON rt.id = r.template_id
+			LEFT JOIN room_runtime rr ON rr.room_id = r.id
+			LEFT JOIN zone_skies zs ON zs.zone_id = rt.zone_id
+			LEFT JOIN (SELECT x.from_room_id AS room, json_object_agg(x.dir, x.door) AS doors
+			           FROM exits x WHERE x.from_room_id = ANY(p_rooms) GROUP BY x.from_room_id) rd ON rd.room = r.id
+			LEFT JOIN (SELECT m.room_id AS room,
+			                  json_agg(json_build_array(m.id, m.template_id) ORDER BY m.id)
+			                      FILTER (WHERE m.dead_at IS NULL) AS mobs,
+			                  json_agg(json_build_array(m.id, m.template_id) ORDER BY m.id)
+			                      FILTER (WHERE m.dead_at IS NOT NULL) AS dead
+			           FROM mobs m WHERE m.room_id = ANY(p_rooms) GROUP BY m.room_id) rm
+			       ON rm.room = r.id
+			LEFT JOIN (SELECT i.owner_room_id AS room,
+			                  json_agg(json_build_array(i.id, i.template_id, i.quantity, i.name) ORDER BY i.id) AS items
+			           FROM items i WHERE i.owner_room_id = ANY(p_rooms) GROUP BY i.owner_room_id) ri ON ri.room = r.id
+			WHERE r.id = ANY(p_rooms)), '[]'),
+		-- Issue 16: with reads.rows the characters are not in the document
+		-- ("rows": true instead): the worker reads them as typed rows
+		-- (wr_lock_chars, worker/store.c).
+		CASE WHEN r_rows THEN 'rows' ELSE 'characters' END,
+		CASE WHEN r_rows THEN 'true'::json ELSE j_characters END,
 		'items', coalesce((
 			WITH want AS (
 				SELECT x AS id, true AS locked FROM unnest(p_items) x
@@ -451,45 +571,25 @@ BEGIN
 			FROM mobs m
 			WHERE m.id = ANY(p_mobs) OR m.id = ANY(r_mobs)), '[]'),
 		'combat', r_combat, -- the corpse template (cached) is wanted
-		-- Where the characters of the locked rooms' instances respawn, and what death costs.
-		'recall', CASE WHEN r_combat THEN coalesce((
-			SELECT json_agg(json_build_object('instance_id', x.instance_id, 'room_id', x.id,
-				'xp_percent', wr_stat_int(x.death, 'xp_percent'),
-				'gold_percent', wr_stat_int(x.death, 'gold_percent')) ORDER BY x.instance_id)
-			FROM (SELECT DISTINCT ON (rr.instance_id) rr.instance_id, rr.id, ii.death
-			      FROM rooms rr JOIN room_templates rt ON rt.id = rr.template_id
-			      JOIN instances ii ON ii.id = rr.instance_id
-			      WHERE 'recall' = ANY(rt.flags)
-			        AND rr.instance_id IN (SELECT instance_id FROM rooms WHERE id = ANY(p_rooms))
-			      ORDER BY rr.instance_id, rr.id) x), '[]') ELSE '[]' END,
+		'recall', j_recall,
 		-- The cached world this document goes with (wr_world_static).
 		'world', (SELECT version FROM world_version),
-		'new_ids', CASE WHEN r_new > 0
-		                THEN (SELECT json_agg(nextval(pg_get_serial_sequence('items', 'id')))
-		                      FROM generate_series(1, least(r_new, 256)))
-		                ELSE '[]' END,
+		'new_ids', j_new_ids,
 		'counters', coalesce((
 			SELECT json_object_agg(s.stream, coalesce(sc.last_seq, 0))
 			FROM (SELECT 'instance:' || unnest(p_instances) AS stream
 			      UNION SELECT 'room:' || unnest(p_rooms)
 			      UNION SELECT 'char:' || unnest(p_characters)) s
 			LEFT JOIN stream_counters sc ON sc.stream = s.stream), '{}'),
-		'who', CASE WHEN cardinality(r_who) > 0 THEN coalesce((
-			SELECT json_agg(json_build_object('id', w.id, 'name', w.name, 'level', w.level,
-			                                    'invisible', 'invisible' = ANY(w.flags),
-			                                    'active_ms', w.active_ms, 'afk', w.afk, 'title', w.title)
-			                  ORDER BY lower(w.name))
-			FROM (SELECT c.id, c.name, c.level, c.flags, c.afk, c.title,
-			             (extract(epoch FROM p.active_at) * 1000)::bigint AS active_ms
-			      FROM character_presence p JOIN characters c ON c.id = p.character_id
-			      WHERE p.instance_id = ANY(r_who) AND p.active_at > now() - interval '1 day'
-			        AND c.in_world -- issue 17: one who quit is not online
-			      ORDER BY p.active_at DESC LIMIT 64) w), '[]') END,
+		'who', j_who,
 		'views', CASE WHEN cardinality(r_views) > 0 THEN wr_actor_view(r_views) ELSE '[]' END,
 		'covered', covered,
 		'waited', waited,
 		-- Issue 12: a zone tick reads its zone's living world (wr_zone_state.sql).
 		'zone', CASE WHEN p_reads ? 'zone' THEN wr_zone_state((p_reads->>'zone')::bigint) END,
+		-- Issue 16: the batch spawns (reads.new_mobs): every room's script has
+		-- the zone's spawn count (worker/world.c).
+		'spawning', p_reads ? 'new_mobs',
 		-- Issue 13: ids of the mobs a trigger's spawn step makes (wr_spawn.sql).
 		'new_mob_ids', CASE WHEN p_reads ? 'new_mobs' THEN wr_new_mob_ids(p_reads) END
 	) INTO o_doc;

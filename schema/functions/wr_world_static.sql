@@ -12,6 +12,17 @@
 --             shop (wr_shop) and resolved loot table}
 --   coin:    the template new coin piles are made of (the first money one)
 --   corpse:  the template corpses are made of (the first container with stats.corpse)
+--   scripts: the static parts of the rooms' scripts (issue 16, lock+load
+--            fourth pass; wr_room_script() says what a script is):
+--            rooms:   {room id: {triggers: the room template's own, by id,
+--                      each {id, key, kind, spec, spawns}, hidden: its hidden
+--                      exits' directions, tags: its template's tags}} (a room
+--                      with none of the three is left out)
+--            mobs:    {mob template id: its triggers, by id, as above}
+--            targets: {instance id: {room template id: room id}} for the
+--                      room templates some trigger teleports to
+--            wr_lock_load brings what changes (marks, the mobs present, the
+--            sky, the spawn count) and worker/world.c builds each script
 -- STABLE: one snapshot for the lot, so the version names what it shows.
 CREATE OR REPLACE FUNCTION wr_world_static_build() RETURNS json
 LANGUAGE sql STABLE AS $$
@@ -69,7 +80,36 @@ LANGUAGE sql STABLE AS $$
 		'corpse', (SELECT json_build_object('template_id', t.id, 'name', t.name, 'description', t.description,
 		                                     'kind', t.kind, 'weight', t.weight, 'capacity', t.capacity)
 		           FROM item_templates t WHERE t.kind = 'container' AND t.stats->'corpse' = 'true'
-		           ORDER BY t.id LIMIT 1))
+		           ORDER BY t.id LIMIT 1),
+		'scripts', json_build_object(
+			'rooms', coalesce((
+				SELECT json_object_agg(r.id, json_build_object(
+					'triggers', coalesce(g.list, '[]'), 'hidden', coalesce(h.dirs, '[]'), 'tags', to_json(t.tags)))
+				FROM rooms r JOIN room_templates t ON t.id = r.template_id
+				LEFT JOIN (SELECT g.room_template_id AS tid,
+				                  json_agg(json_build_object('id', g.id, 'key', g.key, 'kind', g.kind, 'spec', g.spec,
+				                                             'spawns', coalesce(g.spec->'do' @> '[{"do": "spawn"}]', false))
+				                           ORDER BY g.id) AS list
+				           FROM triggers g WHERE g.room_template_id IS NOT NULL GROUP BY g.room_template_id) g
+				       ON g.tid = r.template_id
+				LEFT JOIN (SELECT x.from_room_id AS room, json_agg(x.dir ORDER BY x.dir) AS dirs
+				           FROM exits x WHERE x.hidden GROUP BY x.from_room_id) h ON h.room = r.id
+				WHERE g.list IS NOT NULL OR h.dirs IS NOT NULL OR cardinality(t.tags) > 0), '{}'),
+			'mobs', coalesce((
+				SELECT json_object_agg(g.tid, g.list)
+				FROM (SELECT g.mob_template_id AS tid,
+				             json_agg(json_build_object('id', g.id, 'key', g.key, 'kind', g.kind, 'spec', g.spec,
+				                                        'spawns', coalesce(g.spec->'do' @> '[{"do": "spawn"}]', false))
+				                      ORDER BY g.id) AS list
+				      FROM triggers g WHERE g.mob_template_id IS NOT NULL GROUP BY g.mob_template_id) g), '{}'),
+			'targets', coalesce((
+				SELECT json_object_agg(x.instance_id, x.rooms)
+				FROM (SELECT r.instance_id, json_object_agg(r.template_id::text, r.id ORDER BY r.id) AS rooms
+				      FROM rooms r
+				      WHERE r.template_id::text IN (
+				          SELECT jsonb_array_elements_text(g.spec->'rooms') FROM triggers g
+				          WHERE jsonb_typeof(g.spec->'rooms') = 'array')
+				      GROUP BY r.instance_id) x), '{}')))
 $$;
 
 -- wr_world_static(version bigint) -> (version, doc text)

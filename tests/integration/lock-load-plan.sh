@@ -14,6 +14,8 @@
 #   3. Nor is wr_lock_chars's statement (the same setting on it): with the
 #      default plan_cache_mode its plpgsql statement got a custom plan on
 #      every call, 2.5-4.4 ms of planning in every batch of the worker bench.
+#   4. Nor is wr_lock_covered's (issue 16, lock+load fourth pass: plpgsql, not
+#      sql; a sql function called from plpgsql was planned on every call).
 . "$WR_HOME/tests/lib/harness.sh"
 
 T_PG_OPTS="-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all"
@@ -85,5 +87,11 @@ planned_once "SELECT length(o_doc::text) > 0 FROM wr_lock_load_sets('{}', ARRAY[
 	'SELECT json_build_object(' "wr_lock_load_sets's document statement"
 
 # 3. wr_lock_chars's statement.
-planned_once "SELECT count(*) FROM wr_lock_chars($CHARS);" 'WITH RECURSIVE tree(' "wr_lock_chars's statement"
+planned_once "SELECT count(*) FROM wr_lock_chars($CHARS);" 'WITH sel AS MATERIALIZED (' "wr_lock_chars's statement"
+
+# 4. wr_lock_covered's statement, as pass 1 of a batch with its actions' lock sets calls it.
+planned_once "SELECT length(o_doc::text) > 0 FROM wr_lock_load_sets('{}', ARRAY[$SQUARE, $INN]::bigint[],
+      ARRAY[$LOCKED]::bigint[], '{}', '{}',
+      '{\"rows\": true, \"actions\": [[[], [$SQUARE], [$LOCKED], [], []], [[], [$INN], [], [], []]]}');" \
+	'%jsonb_agg(coalesce((a->%' "wr_lock_covered's statement"
 finish

@@ -78,6 +78,53 @@ wait_sql "SELECT count(*) FROM event_log WHERE type = 'MobDied' AND event_id > $
 wait_sql "SELECT count(*) FROM event_log WHERE payload->>'trigger' = 'scripthall.rat.death'" 1 50; ok $? "its death trigger"
 act "$ALICE" "look"
 act "$ALICE" "north"
+# 1b. The rooms' scripts (issue 16, lock+load fourth pass): the triggers,
+# hidden exits, tags and teleport targets are cached with the static world
+# and each batch brings only the marks, the sky, the mobs present and the
+# spawn count; worker/world.c builds the script, compared with
+# wr_room_script() in every batch above and below.  What changes between
+# two batches is seen by the next one: a mark, the sky, a mob's death ...
+sql "UPDATE characters SET room_id = $GATE WHERE id = $A_ID" >/dev/null
+sql "INSERT INTO room_runtime (room_id, data) VALUES ($GATE, '{\"marks\": [\"rung\"]}')
+     ON CONFLICT (room_id) DO UPDATE SET data = excluded.data" >/dev/null
+sql "UPDATE zone_skies SET weather_ms = 3000, cycle = '[\"fog\", \"rain\"]'
+     WHERE zone_id = (SELECT zone_id FROM room_templates WHERE key = 'scripthall.gate')" >/dev/null
+act "$ALICE" "look"
+is "$(types)" "RoomDescribed" "a look in the gatehouse after its mark and sky changed"
+# ... and a trigger or an exit's hidden flag changed without a content load
+# moves the world version (migration 0033), so the cache is built again.
+V_T=$(sql "SELECT version FROM world_version")
+sql "UPDATE triggers SET spec = jsonb_set(spec, '{do,0,text}', '\"Welcome back, \$n.\"')
+     WHERE key = 'scripthall.guard.hello'" >/dev/null
+V_T1=$(sql "SELECT version FROM world_version")
+[ "$V_T1" -gt "$V_T" ]; ok $? "a trigger's change moves the world version ($V_T -> $V_T1)"
+act "$ALICE" "say hello"
+wait_sql "SELECT count(*) FROM event_log WHERE event_id > $E0 AND payload->>'text' LIKE '%Welcome back, Alice%'" 1 50
+ok $? "the next batch's guard says the changed line"
+sql "UPDATE exits SET hidden = false, door = 'closed' WHERE from_room_id = $GATE AND dir = 'north'" >/dev/null
+[ "$(sql "SELECT version FROM world_version")" -gt "$V_T1" ]; ok $? "so does an exit's hidden flag"
+act "$ALICE" "look north"
+has "$(ev text)" "Looking north" "the next batch finds north no longer hidden"
+sql "UPDATE exits SET hidden = true, door = 'closed' WHERE from_room_id = $GATE AND dir = 'north'" >/dev/null
+act "$ALICE" "look north"
+has "$(ev text)" "nothing special" "and hidden again after the next change"
+# A teleport target and a spawn count in the scripts the worker builds: two
+# triggers of the gatehouse added as wrctl would have resolved them.
+tpl() { sql "SELECT id FROM $1_templates WHERE key = '$2'"; }
+YARD_T=$(tpl room scripthall.yard); RAT_T=$(tpl mob scripthall.rat)
+sql "INSERT INTO triggers (key, room_template_id, kind, spec) VALUES
+     ('worldtest.jump', $(tpl room scripthall.gate), 'command',
+      '{\"words\": \"jump down\", \"if\": {}, \"rooms\": [\"$YARD_T\"], \"do\": [{\"do\": \"teleport\", \"room\": $YARD_T}]}'),
+     ('worldtest.bell', $(tpl room scripthall.gate), 'command',
+      '{\"words\": \"ring bell\", \"if\": {}, \"rooms\": [],
+        \"do\": [{\"do\": \"spawn\", \"mob\": {\"id\": $RAT_T, \"name\": \"a fat rat\"}, \"count\": 1}]}')" >/dev/null
+act "$ALICE" "ring bell"
+wait_sql "SELECT count(*) FROM mobs WHERE room_id = $GATE AND spawned_by IS NOT NULL AND dead_at IS NULL" 1 50
+ok $? "a trigger of the gatehouse spawns a rat"
+act "$ALICE" "look"
+act "$ALICE" "jump down"
+wait_sql "SELECT room_id FROM characters WHERE id = $A_ID" "$(room scripthall.yard)" 50
+ok $? "another teleports to the yard"
 wait_sql "SELECT count(*) FROM action_queue WHERE actor_key LIKE 'char:%' OR actor_key LIKE 'sys:trigger:%'" 0 100
 n=$(checks)
 # A batch whose lock phase skipped rows another worker held, released before
