@@ -468,6 +468,7 @@ pub_store_fetch(struct pub_store *st, const char *const *streams, const int64_t 
 	struct wr_strbuf names = WR_STRBUF_INIT, cursors = WR_STRBUF_INIT;
 	char limit_s[24];
 	const char *params[3];
+	struct wr_db_stmt fetch;
 	PGresult *res = NULL;
 	int r;
 
@@ -487,9 +488,15 @@ pub_store_fetch(struct pub_store *st, const char *const *streams, const int64_t 
 	params[0] = wr_strbuf_str(&names);
 	params[1] = wr_strbuf_str(&cursors);
 	params[2] = limit_s;
-	r = wr_db_exec(&st->db, fetch_sql, 3, params, PGRES_TUPLES_OK, &res, reterr);
+	/* Issue 16: prepared once per connection (parsed in the round trip of
+	 * its first use), not parsed, analysed and rewritten on every fetch:
+	 * each fetch is a step of the command-to-screen path. */
+	fetch = (struct wr_db_stmt){
+		.sql = fetch_sql, .nparams = 3, .params = params, .expect = PGRES_TUPLES_OK, .name = "pub_fetch"};
+	r = wr_db_pipeline(&st->db, &fetch, 1, reterr);
 	if (r < 0)
 		goto out;
+	res = fetch.res;
 	r = page_check(res, ret, reterr);
 out:
 	wr_strbuf_done(&names);
