@@ -116,7 +116,7 @@ main(int argc, char **argv)
 			last_stats = wr_mono_ms();
 		}
 		r = worker_run_batch(&w);
-		if (r > 0)
+		if (r > 0 && !w.idle_after)
 			continue;
 		if (r < 0) {
 			/* Jittered backoff so retrying workers do not march in step. */

@@ -105,6 +105,20 @@ static const char *const sql_world = "SELECT o_version, o_doc FROM wr_world_stat
 /* -> ms until the next queued action is due (<= 0: due now), NULL if none */
 #define SQL_NEXT_DUE "SELECT (extract(epoch FROM min(run_at) - clock_timestamp()) * 1000)::bigint FROM action_queue"
 
+/*
+ * Right behind a batch's COMMIT (in its notify transaction): the same, and
+ * NOTIFY wr_released only when something is due: a worker napping on held
+ * rooms has nothing to claim otherwise (issue 16: at idle the other worker
+ * woke at every commit, for an empty claim, while the publisher read the
+ * events).  -> ms until due (NULL: the queue is empty), whether it notified
+ */
+#define SQL_AFTER_COMMIT                                                                                             \
+	"WITH q AS MATERIALIZED (SELECT (extract(epoch FROM min(run_at) - clock_timestamp()) * 1000)::bigint AS due" \
+	" FROM action_queue)"                                                                                        \
+	" SELECT q.due, (SELECT count(*) FROM (SELECT pg_notify('" RELEASED_CHANNEL                                  \
+	"', '') FROM q q2"                                                                                           \
+	" WHERE q2.due <= 0) n) > 0 FROM q"
+
 /* $1 ids bigint[], $2 error, $3 max attempts -> actions dead-lettered */
 static const char *const sql_failed = "SELECT wr_action_failed($1::bigint[], $2, $3::integer)";
 
@@ -116,6 +130,7 @@ enum prep {
 	PREP_NOTIFY_EVENTS,
 	PREP_NOTIFY_ACTIONS,
 	PREP_NOTIFY_RELEASED,
+	PREP_AFTER_COMMIT,
 	PREP_NEXT_DUE,
 	_PREP_MAX
 };
@@ -130,6 +145,7 @@ static const struct {
 	[PREP_NOTIFY_EVENTS] = {"wr_notify_events", "SELECT pg_notify('" EVENTS_CHANNEL "', $1)", 1},
 	[PREP_NOTIFY_ACTIONS] = {"wr_notify_actions", "SELECT pg_notify('" CHANNEL "', '')", 0},
 	[PREP_NOTIFY_RELEASED] = {"wr_notify_released", "SELECT pg_notify('" RELEASED_CHANNEL "', '')", 0},
+	[PREP_AFTER_COMMIT] = {"wr_after_commit", SQL_AFTER_COMMIT, 0},
 	[PREP_NEXT_DUE] = {"wr_next_due", SQL_NEXT_DUE, 0},
 };
 
@@ -233,9 +249,11 @@ worker_store_reset(struct wr_db *db, struct wr_error *reterr)
 	return r < 0 ? r : 1;
 }
 
-/* Appends the notify transaction of the last commit (if any) to a pipeline. */
+/* Appends the notify transaction of the last commit (if any) to a pipeline.
+ * *after (may be NULL): right behind its COMMIT, where wr_released goes only
+ * when something is due (SQL_AFTER_COMMIT): the index of that statement. */
 static size_t
-notify_stmts(struct wr_db_stmt *st, const struct worker_store_notify *nf, const char *const *p)
+notify_stmts(struct wr_db_stmt *st, const struct worker_store_notify *nf, const char *const *p, size_t *after)
 {
 	size_t n = 0;
 
@@ -248,7 +266,10 @@ notify_stmts(struct wr_db_stmt *st, const struct worker_store_notify *nf, const 
 		st[n++] = prepared(PREP_NOTIFY_EVENTS, p, PGRES_TUPLES_OK);
 	if (nf->actions)
 		st[n++] = prepared(PREP_NOTIFY_ACTIONS, NULL, PGRES_TUPLES_OK);
-	if (nf->released)
+	if (nf->released && after) {
+		*after = n;
+		st[n++] = prepared(PREP_AFTER_COMMIT, NULL, PGRES_TUPLES_OK);
+	} else if (nf->released)
 		st[n++] = prepared(PREP_NOTIFY_RELEASED, NULL, PGRES_TUPLES_OK);
 	st[n++] = (struct wr_db_stmt){.sql = "COMMIT", .expect = PGRES_COMMAND_OK};
 	return n;
@@ -270,7 +291,7 @@ worker_store_claim(struct wr_db *db, int64_t k, int64_t m, int64_t cap, const st
 	/* What was heard before this claim is answered by it (its snapshot
 	 * sees those commits): only what comes later may wake the worker. */
 	forget_notifies(db);
-	n = notify_stmts(st, nf, pn);
+	n = notify_stmts(st, nf, pn, NULL);
 	st[n++] = (struct wr_db_stmt){.sql = "BEGIN", .expect = PGRES_COMMAND_OK};
 	st[n++] = prepared(PREP_CLAIM, p, PGRES_TUPLES_OK);
 	snprintf(ks, sizeof(ks), "%" PRId64, k);
@@ -292,7 +313,7 @@ worker_store_notify(struct wr_db *db, const struct worker_store_notify *nf, stru
 {
 	const char *pn[1] = {nf->streams ? nf->streams : ""};
 	struct wr_db_stmt st[6];
-	size_t n = notify_stmts(st, nf, pn);
+	size_t n = notify_stmts(st, nf, pn, NULL);
 	int r;
 
 	if (n == 0)
@@ -365,18 +386,26 @@ worker_store_world(struct wr_db *db, int64_t version, PGresult **ret, struct wr_
 
 int
 worker_store_commit(struct wr_db *db, const char *const params[_COMMIT_NPARAMS], const struct worker_store_notify *nf,
-		    struct wr_error *reterr)
+		    struct worker_store_due *ret_due, struct wr_error *reterr)
 {
 	const char *pn[1] = {nf && nf->streams ? nf->streams : ""};
 	struct wr_db_stmt st[8] = {
 		prepared(PREP_COMMIT, params, PGRES_TUPLES_OK),
 		{.sql = "COMMIT", .expect = PGRES_COMMAND_OK},
 	};
+	size_t after = 0;
 	/* No sync between the two transactions: when the batch fails, the
 	 * server skips its notify too. */
-	size_t n = 2 + notify_stmts(st + 2, nf, pn);
+	size_t n = 2 + notify_stmts(st + 2, nf, pn, &after);
 	int r = wr_db_pipeline(db, st, n, reterr);
 
+	*ret_due = (struct worker_store_due){.known = false};
+	if (r == 0 && after > 0) {
+		const PGresult *res = st[2 + after].res;
+
+		ret_due->known = true;
+		ret_due->any = wr_db_get_i64(res, 0, 0, &ret_due->due_ms) == 0;
+	}
 	for (size_t i = 0; i < n; i++)
 		PQclear(st[i].res);
 	return r;

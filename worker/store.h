@@ -130,11 +130,20 @@ worker_store_lock_load_full(struct wr_db *db, const char *const locks[_STORE_LOC
 /* wr_world_static(version) (0: the current one): one row (version, document text). */
 int
 worker_store_world(struct wr_db *db, int64_t version, PGresult **ret, struct wr_error *reterr);
+/* What the queue holds right after a commit. */
+struct worker_store_due {
+	bool known;     /* false: not asked (no notify transaction) */
+	bool any;       /* false: the queue is empty */
+	int64_t due_ms; /* ms until the next action is due (<= 0: due now) */
+};
+
 /* Round trip 3: wr_commit_batch(params, enum commit_param order) and COMMIT,
- * then (nf, may be NULL) the batch's notify transaction in the same round trip. */
+ * then (nf, may be NULL) the batch's notify transaction in the same round
+ * trip, which also asks when the next action is due (*ret_due) and sends
+ * wr_released only when one is due now. */
 int
 worker_store_commit(struct wr_db *db, const char *const params[_COMMIT_NPARAMS], const struct worker_store_notify *nf,
-		    struct wr_error *reterr);
+		    struct worker_store_due *ret_due, struct wr_error *reterr);
 /* Waits up to timeout_ms for a reason to claim again: held false, new actions
  * (wr_actions); held true (due work is held by other workers' claims), another
  * worker's commit (wr_released; new actions would only bring the next claim

@@ -892,6 +892,7 @@ worker_run_batch(struct worker *w)
 {
 	struct wr_error err = {0};
 	struct worker_store_notify nf;
+	struct worker_store_due due;
 	struct batch *b = w->batch;
 	const char *params[_COMMIT_NPARAMS];
 	uint64_t rt0 = w->db.round_trips;
@@ -907,6 +908,7 @@ worker_run_batch(struct worker *w)
 	batch_reset(b, true);
 	b->now_ms = now_ms;
 	w->held_nap = false;
+	w->idle_after = false;
 	if (!wr_db_connected(&w->db)) {
 		recover(w, 0, &err);
 		return wr_db_connected(&w->db) ? 0 : -ECONNRESET;
@@ -974,7 +976,7 @@ worker_run_batch(struct worker *w)
 	/* Its notify rides behind the COMMIT (store.c); if the round trip
 	 * fails it stays pending and goes with the next claim. */
 	remember_notify(w, b);
-	r = worker_store_commit(&w->db, params, pending_notify(w, &nf), &err);
+	r = worker_store_commit(&w->db, params, pending_notify(w, &nf), &due, &err);
 	w->db.while_waiting = NULL;
 	if (r < 0)
 		goto fail;
@@ -1009,6 +1011,15 @@ worker_run_batch(struct worker *w)
 		w->next_batch = 2 * claimed > WORKER_IDLE_CLAIM ? 2 * claimed : WORKER_IDLE_CLAIM;
 	if (w->next_batch > w->cfg.batch_max)
 		w->next_batch = w->cfg.batch_max;
+	/* Issue 16: nothing due now (the commit's notify transaction asked):
+	 * the worker waits as after an empty claim, without the empty claim
+	 * and its rollback, two round trips that ran beside the publisher's
+	 * read of this very batch's events.  The claim size stays as set
+	 * above: what arrives next is claimed in one batch. */
+	if (due.known && (!due.any || due.due_ms > 0)) {
+		w->idle_after = true;
+		w->wait_ms = !due.any || due.due_ms >= w->cfg.backstop_ms ? w->cfg.backstop_ms : due.due_ms + 1;
+	}
 	r = n - deferred;
 	goto out;
 fail:

@@ -249,6 +249,7 @@ struct worker {
 	int64_t room_cap;       /* adaptive: rooms one batch may lock (WORKER_MIN_ROOM_CAP..GAME_MAX_ROOMS) */
 	int64_t wait_ms;        /* after an empty claim: how long to sleep */
 	bool held_nap;          /* ... and due work is held elsewhere: until another worker commits */
+	bool idle_after;        /* the last commit found nothing due: sleep w->wait_ms (or until notified) */
 	uint64_t batches, applied, rejected, replanned, dead, failures;
 	uint64_t deferred;          /* claimed, but an aggregate was held elsewhere: left queued */
 	uint64_t batch_round_trips; /* round trips of committed batches */
@@ -427,7 +428,8 @@ worker_init(struct worker *w, struct wr_error *reterr);
 void
 worker_done(struct worker *w);
 /* Runs one batch: >0 actions handled, 0 nothing due (then sleep up to
- * w->wait_ms or until notified), <0 error (already logged). */
+ * w->wait_ms or until notified), <0 error (already logged).  After >0 with
+ * w->idle_after, nothing was due at the commit: sleep as after 0. */
 int
 worker_run_batch(struct worker *w);
 

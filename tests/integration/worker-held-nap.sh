@@ -54,22 +54,70 @@ ms=$((($(date +%s%N) - t0) / 1000000))
 [ "$ms" -lt 8000 ]; ok $? "within a few seconds of the release, not at the end of its 30 s nap (${ms} ms)"
 is "$(sql "SELECT count(DISTINCT action_id) FROM event_log WHERE action_id >= $first AND type = 'Said'")" 3 "each said once"
 
-# A real worker's commit sends wr_released (what ends the others' naps).
-# The listener stays until the test empties t_gate2, then looks once more.
-sql "CREATE TABLE t_gate2 (x int); INSERT INTO t_gate2 VALUES (1)" >/dev/null
-psql "$WR_DATABASE_URL" -XAtq -c "LISTEN wr_released" -c "SET application_name = 'nap-listener'" \
-	-c "DO \$\$ BEGIN WHILE EXISTS (SELECT 1 FROM t_gate2) LOOP PERFORM pg_sleep(0.05); END LOOP; END \$\$" \
-	-c "SELECT pg_sleep(0.5)" >"$T_DIR/listener.out" 2>&1 &
-listener=$!
-T_PIDS="$T_PIDS $listener"
-wait_sql "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'nap-listener' AND query LIKE 'DO%'" 1 ||
-	bail "the listener did not start"
-is "$(says 1)" 1 "one more say queued"
+# A real worker's commit sends wr_released (what ends the others' naps)
+# when something is still due, and only then: with nothing due a napping
+# worker has nothing to claim (at idle it woke at every commit, for an
+# empty claim beside the publisher's read).  listen_start / listen_stop:
+# a session LISTENing on wr_released until the test empties t_gate2; then
+# listened: whether the worker's backend notified it meanwhile.
+sql "CREATE TABLE t_gate2 (x int)" >/dev/null
+listen_start() {
+	sql "INSERT INTO t_gate2 VALUES (1)" >/dev/null
+	psql "$WR_DATABASE_URL" -XAtq -c "LISTEN wr_released" -c "SET application_name = 'nap-listener'" \
+		-c "DO \$\$ BEGIN WHILE EXISTS (SELECT 1 FROM t_gate2) LOOP PERFORM pg_sleep(0.05); END LOOP; END \$\$" \
+		-c "SELECT pg_sleep(0.5)" >"$T_DIR/listener.out" 2>&1 &
+	listener=$!
+	T_PIDS="$T_PIDS $listener"
+	wait_sql "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'nap-listener' AND query LIKE 'DO%'" 1 ||
+		bail "the listener did not start"
+}
+listen_stop() {
+	sql "DELETE FROM t_gate2" >/dev/null
+	wait "$listener"
+}
+listened() {
+	wpid=$(sql "SELECT pid FROM pg_stat_activity WHERE application_name LIKE 'wr-worker/%'")
+	grep -q "\"wr_released\" received from server process with PID $wpid" "$T_DIR/listener.out"
+}
+other=$(sql "SELECT min(id) FROM rooms WHERE id <> $room")
+sql "INSERT INTO characters (account_id, name, instance_id, room_id) VALUES (1, 'Napper', 1, $other)" >/dev/null
+napper=$(sql "SELECT id FROM characters WHERE name = 'Napper'")
+
+# Alice's room held again; a say there and one in another room: the
+# worker applies the free one, and Alice's is still due after its commit.
+sql "INSERT INTO t_gate VALUES (1)" >/dev/null
+psql "$WR_DATABASE_URL" -XAtq -c "SET application_name = 'nap-holder'" -c "BEGIN" \
+	-c "SELECT pg_advisory_xact_lock(1464991745, hashint8($room::bigint))" \
+	-c "DO \$\$ BEGIN WHILE EXISTS (SELECT 1 FROM t_gate) LOOP PERFORM pg_sleep(0.05); END LOOP; END \$\$" \
+	-c "COMMIT" -c "NOTIFY wr_released" >"$T_DIR/holder.out" 2>&1 &
+holder=$!
+T_PIDS="$T_PIDS $holder"
+wait_sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1464991745" 1 || bail "the holder did not take the room"
+listen_start
+# (One transaction: a worker woken by the first alone would nap on it.)
+is "$(sql "SELECT count(*) FROM wr_enqueue(jsonb_build_array(
+       jsonb_build_object('actor_key', 'char:$alice', 'verb', 'say', 'args', jsonb_build_object('text', 'held'),
+         'plan', jsonb_build_object('room', $room), 'instance_id', 1, 'lock_rooms', jsonb_build_array($room),
+         'lock_characters', jsonb_build_array($alice)),
+       jsonb_build_object('actor_key', 'char:$napper', 'verb', 'say', 'args', jsonb_build_object('text', 'free'),
+         'plan', jsonb_build_object('room', $other), 'instance_id', 1, 'lock_rooms', jsonb_build_array($other),
+         'lock_characters', jsonb_build_array($napper))))")" 2 "a say in the held room and one in another room queued"
+wait_sql "SELECT count(*) FROM action_queue WHERE actor_key = 'char:$napper'" 0 300
+ok $? "the worker applies a say in a free room"
+listen_stop
+listened
+ok $? "its commit, with Alice's say still due, notified wr_released"
+sql "DELETE FROM t_gate" >/dev/null
+wait "$holder"
+wait_sql "SELECT count(*) FROM action_queue" 0 300
+ok $? "and Alice's say is applied once her room is free"
+
+# Nothing else due: no wr_released.
+listen_start
+is "$(says 1)" 1 "one more say, nothing else queued"
 wait_sql "SELECT count(*) FROM action_queue" 0 300
 ok $? "the worker applies it"
-sql "DELETE FROM t_gate2" >/dev/null
-wait "$listener"
-wpid=$(sql "SELECT pid FROM pg_stat_activity WHERE application_name LIKE 'wr-worker/%'")
-grep -q "\"wr_released\" received from server process with PID $wpid" "$T_DIR/listener.out"
-ok $? "its commit notified wr_released"
+listen_stop
+listened
+[ $? -ne 0 ]; ok $? "its commit, with nothing due after it, did not notify wr_released"
 finish
