@@ -71,6 +71,9 @@ main(int argc, char **argv)
 		 "an actor's queued actions one batch may claim and apply in order (1: its oldest only)"},
 		{"backstop-ms", WR_CONFIG_INT, &w.cfg.backstop_ms, "1000", 10, 60000, false,
 		 "look for due actions this often even without a notification"},
+		{"held-nap-ms", WR_CONFIG_INT, &w.cfg.held_nap_ms, WR_STRINGIFY(WORKER_BUSY_WAIT_MS), 1, 60000, false,
+		 "when other workers hold every due action's rooms: claim again when one of them commits,"
+		 " or after this long"},
 		{"max-attempts", WR_CONFIG_INT, &w.cfg.max_attempts, "5", 1, 1000, false,
 		 "transient failures before an action goes to the dead-letter table"},
 		{"max-replans", WR_CONFIG_INT, &w.cfg.max_replans, "5", 0, 1000, false,
@@ -113,7 +116,7 @@ main(int argc, char **argv)
 			last_stats = wr_mono_ms();
 		}
 		r = worker_run_batch(&w);
-		if (r > 0)
+		if (r > 0 && !w.idle_after)
 			continue;
 		if (r < 0) {
 			/* Jittered backoff so retrying workers do not march in step. */
@@ -123,11 +126,8 @@ main(int argc, char **argv)
 			usleep(50000 + jitter % 200000);
 			continue;
 		}
-		if (w.held_nap) {
-			usleep((useconds_t) w.wait_ms * 1000);
-			continue;
-		}
-		r = wr_db_wait_notify(&w.db, (int) w.wait_ms, &err);
+		/* Issue 16: a nap on held work ends when another worker commits. */
+		r = worker_store_wait(&w.db, w.wait_ms, w.held_nap, &err);
 		if (r < 0 && !stop)
 			log_warning("lost notification connection: %s", err.msg);
 	}

@@ -12,10 +12,16 @@
  *      typed arrays, one statement per table) + COMMIT      -- pipelined
  *
  * The NOTIFY of a batch (wr_events: the streams it wrote; wr_actions: it
- * queued follow-ups or re-plans) travels in a small transaction of its own
- * at the head of the next claim's pipeline (or alone when the worker stops):
- * a notifying transaction holds PostgreSQL's notify lock through its commit
- * flush, and inside the batch that serialised every worker's commit.
+ * queued follow-ups or re-plans; wr_released: it let go of its claim and
+ * rooms) travels in a small transaction of its own, right behind the
+ * batch's COMMIT in the same pipeline: a notifying transaction holds
+ * PostgreSQL's notify lock through its commit flush, and inside the batch
+ * that serialised every worker's commit.  Issue 16: it used to go at the
+ * head of the next claim's pipeline, so the publisher heard of a commit
+ * only after the worker had woken up, read the commit's answer and sent
+ * the next claim (one more process hop on the command-to-screen path).
+ * A notify that could not be sent with its commit goes with the next
+ * claim (or alone when the worker stops).
  *
  * The hot statements (claim, lock+load, commit, the notifies, the idle
  * query) are prepared once per connection, right after it is made
@@ -24,13 +30,20 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
+
+#include "core/util.h"
 
 #include "worker/store.h"
 
 #define CHANNEL "wr_actions"
 #define EVENTS_CHANNEL "wr_events"
+/* Issue 16: a worker committed (or stopped) and released what its batch held:
+ * a worker napping because others held every due room claims again at once. */
+#define RELEASED_CHANNEL "wr_released"
 
 static const char *const session_sql =
 	"SET lock_timeout = '2s'; SET statement_timeout = '10s';"
@@ -92,6 +105,20 @@ static const char *const sql_world = "SELECT o_version, o_doc FROM wr_world_stat
 /* -> ms until the next queued action is due (<= 0: due now), NULL if none */
 #define SQL_NEXT_DUE "SELECT wr_next_due_ms()"
 
+/*
+ * Right behind a batch's COMMIT (in its notify transaction): the same, and
+ * NOTIFY wr_released only when something is due: a worker napping on held
+ * rooms has nothing to claim otherwise (issue 16: at idle the other worker
+ * woke at every commit, for an empty claim, while the publisher read the
+ * events).  -> ms until due (NULL: the queue is empty), whether it notified
+ */
+#define SQL_AFTER_COMMIT                                                                                             \
+	"WITH q AS MATERIALIZED (SELECT (extract(epoch FROM min(run_at) - clock_timestamp()) * 1000)::bigint AS due" \
+	" FROM action_queue)"                                                                                        \
+	" SELECT q.due, (SELECT count(*) FROM (SELECT pg_notify('" RELEASED_CHANNEL                                  \
+	"', '') FROM q q2"                                                                                           \
+	" WHERE q2.due <= 0) n) > 0 FROM q"
+
 /* $1 ids bigint[], $2 error, $3 max attempts -> actions dead-lettered */
 static const char *const sql_failed = "SELECT wr_action_failed($1::bigint[], $2, $3::integer)";
 
@@ -102,6 +129,8 @@ enum prep {
 	PREP_COMMIT,
 	PREP_NOTIFY_EVENTS,
 	PREP_NOTIFY_ACTIONS,
+	PREP_NOTIFY_RELEASED,
+	PREP_AFTER_COMMIT,
 	PREP_NEXT_DUE,
 	_PREP_MAX
 };
@@ -115,6 +144,8 @@ static const struct {
 	[PREP_COMMIT] = {"wr_commit_batch", SQL_COMMIT_BATCH, _COMMIT_NPARAMS},
 	[PREP_NOTIFY_EVENTS] = {"wr_notify_events", "SELECT pg_notify('" EVENTS_CHANNEL "', $1)", 1},
 	[PREP_NOTIFY_ACTIONS] = {"wr_notify_actions", "SELECT pg_notify('" CHANNEL "', '')", 0},
+	[PREP_NOTIFY_RELEASED] = {"wr_notify_released", "SELECT pg_notify('" RELEASED_CHANNEL "', '')", 0},
+	[PREP_AFTER_COMMIT] = {"wr_after_commit", SQL_AFTER_COMMIT, 0},
 	[PREP_NEXT_DUE] = {"wr_next_due", SQL_NEXT_DUE, 0},
 };
 
@@ -158,6 +189,28 @@ prepared(enum prep p, const char *const *params, ExecStatusType expect)
 				   .name = preps[p].name};
 }
 
+/* New actions (wr_actions) and other workers' releases (wr_released). */
+static int
+listen(struct wr_db *db, struct wr_error *reterr)
+{
+	int r = wr_db_listen(db, CHANNEL, reterr);
+
+	return r < 0 ? r : wr_db_listen(db, RELEASED_CHANNEL, reterr);
+}
+
+/* Drops the notifications libpq has already read (a busy worker never
+ * waits, and libpq keeps every one until asked). */
+static void
+forget_notifies(struct wr_db *db)
+{
+	PGnotify *nt;
+
+	if (!db->conn)
+		return;
+	while ((nt = PQnotifies(db->conn)) != NULL)
+		PQfreemem(nt);
+}
+
 int
 worker_store_open(struct wr_db *db, const char *url, int64_t batch_max, int64_t claim_slots, struct wr_error *reterr)
 {
@@ -174,7 +227,7 @@ worker_store_open(struct wr_db *db, const char *url, int64_t batch_max, int64_t 
 	r = wr_db_init(db, url, appname, setup, reterr);
 	if (r < 0)
 		return r;
-	r = wr_db_listen(db, CHANNEL, reterr);
+	r = listen(db, reterr);
 	return r < 0 ? r : prepare(db, reterr);
 }
 
@@ -190,19 +243,21 @@ worker_store_reset(struct wr_db *db, struct wr_error *reterr)
 	r = wr_db_reconnect(db, reterr);
 	if (r < 0)
 		return r;
-	r = wr_db_listen(db, CHANNEL, reterr);
+	r = listen(db, reterr);
 	if (r >= 0)
 		r = prepare(db, reterr);
 	return r < 0 ? r : 1;
 }
 
-/* Appends the notify transaction of the last commit (if any) to a pipeline. */
+/* Appends the notify transaction of the last commit (if any) to a pipeline.
+ * *after (may be NULL): right behind its COMMIT, where wr_released goes only
+ * when something is due (SQL_AFTER_COMMIT): the index of that statement. */
 static size_t
-notify_stmts(struct wr_db_stmt *st, const struct worker_store_notify *nf, const char *const *p)
+notify_stmts(struct wr_db_stmt *st, const struct worker_store_notify *nf, const char *const *p, size_t *after)
 {
 	size_t n = 0;
 
-	if (!nf || (!nf->streams && !nf->actions))
+	if (!nf || (!nf->streams && !nf->actions && !nf->released))
 		return 0;
 	st[n++] = (struct wr_db_stmt){.sql = "BEGIN", .expect = PGRES_COMMAND_OK};
 	/* What it tells is already durable; its own commit need not wait for a flush. */
@@ -211,6 +266,11 @@ notify_stmts(struct wr_db_stmt *st, const struct worker_store_notify *nf, const 
 		st[n++] = prepared(PREP_NOTIFY_EVENTS, p, PGRES_TUPLES_OK);
 	if (nf->actions)
 		st[n++] = prepared(PREP_NOTIFY_ACTIONS, NULL, PGRES_TUPLES_OK);
+	if (nf->released && after) {
+		*after = n;
+		st[n++] = prepared(PREP_AFTER_COMMIT, NULL, PGRES_TUPLES_OK);
+	} else if (nf->released)
+		st[n++] = prepared(PREP_NOTIFY_RELEASED, NULL, PGRES_TUPLES_OK);
 	st[n++] = (struct wr_db_stmt){.sql = "COMMIT", .expect = PGRES_COMMAND_OK};
 	return n;
 }
@@ -222,13 +282,16 @@ worker_store_claim(struct wr_db *db, int64_t k, int64_t m, int64_t cap, const st
 	char ks[24], ms[24], caps[24];
 	const char *p[3] = {ks, ms, caps};
 	const char *pn[1] = {nf && nf->streams ? nf->streams : ""};
-	struct wr_db_stmt st[7];
+	struct wr_db_stmt st[8];
 	size_t n;
 	int r = prepare(db, reterr);
 
 	if (r < 0)
 		return r;
-	n = notify_stmts(st, nf, pn);
+	/* What was heard before this claim is answered by it (its snapshot
+	 * sees those commits): only what comes later may wake the worker. */
+	forget_notifies(db);
+	n = notify_stmts(st, nf, pn, NULL);
 	st[n++] = (struct wr_db_stmt){.sql = "BEGIN", .expect = PGRES_COMMAND_OK};
 	st[n++] = prepared(PREP_CLAIM, p, PGRES_TUPLES_OK);
 	snprintf(ks, sizeof(ks), "%" PRId64, k);
@@ -249,8 +312,8 @@ int
 worker_store_notify(struct wr_db *db, const struct worker_store_notify *nf, struct wr_error *reterr)
 {
 	const char *pn[1] = {nf->streams ? nf->streams : ""};
-	struct wr_db_stmt st[5];
-	size_t n = notify_stmts(st, nf, pn);
+	struct wr_db_stmt st[6];
+	size_t n = notify_stmts(st, nf, pn, NULL);
 	int r;
 
 	if (n == 0)
@@ -322,16 +385,29 @@ worker_store_world(struct wr_db *db, int64_t version, PGresult **ret, struct wr_
 }
 
 int
-worker_store_commit(struct wr_db *db, const char *const params[_COMMIT_NPARAMS], struct wr_error *reterr)
+worker_store_commit(struct wr_db *db, const char *const params[_COMMIT_NPARAMS], const struct worker_store_notify *nf,
+		    struct worker_store_due *ret_due, struct wr_error *reterr)
 {
-	struct wr_db_stmt st[2] = {
+	const char *pn[1] = {nf && nf->streams ? nf->streams : ""};
+	struct wr_db_stmt st[8] = {
 		prepared(PREP_COMMIT, params, PGRES_TUPLES_OK),
 		{.sql = "COMMIT", .expect = PGRES_COMMAND_OK},
 	};
-	int r = wr_db_pipeline(db, st, 2, reterr);
+	size_t after = 0;
+	/* No sync between the two transactions: when the batch fails, the
+	 * server skips its notify too. */
+	size_t n = 2 + notify_stmts(st + 2, nf, pn, &after);
+	int r = wr_db_pipeline(db, st, n, reterr);
 
-	PQclear(st[0].res);
-	PQclear(st[1].res);
+	*ret_due = (struct worker_store_due){.known = false};
+	if (r == 0 && after > 0) {
+		const PGresult *res = st[2 + after].res;
+
+		ret_due->known = true;
+		ret_due->any = wr_db_get_i64(res, 0, 0, &ret_due->due_ms) == 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		PQclear(st[i].res);
 	return r;
 }
 
@@ -359,4 +435,52 @@ worker_store_failed(struct wr_db *db, const char *ids, const char *error, int64_
 
 	snprintf(max, sizeof(max), "%" PRId64, max_attempts);
 	return wr_db_exec(db, sql_failed, 3, p, PGRES_TUPLES_OK, NULL, reterr);
+}
+
+/* What one look at the socket heard: new actions, another backend's release. */
+static int
+heard(struct wr_db *db, bool *ret_actions, bool *ret_released, struct wr_error *reterr)
+{
+	int self = PQbackendPID(db->conn);
+	PGnotify *nt;
+
+	if (!PQconsumeInput(db->conn) || PQstatus(db->conn) == CONNECTION_BAD)
+		return wr_error_set(reterr, -ECONNRESET, "database", "lost connection while listening: %s",
+				    PQerrorMessage(db->conn));
+	while ((nt = PQnotifies(db->conn)) != NULL) {
+		if (strcmp(nt->relname, CHANNEL) == 0)
+			*ret_actions = true;
+		else if (strcmp(nt->relname, RELEASED_CHANNEL) == 0 && nt->be_pid != self)
+			*ret_released = true;
+		PQfreemem(nt);
+	}
+	return 0;
+}
+
+int
+worker_store_wait(struct wr_db *db, int64_t timeout_ms, bool held, struct wr_error *reterr)
+{
+	int64_t deadline = wr_mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+
+	if (!db->conn || db->phase != WR_DB_READY)
+		return wr_error_set(reterr, -ECONNRESET, "database", "not connected to database");
+	for (;;) {
+		bool actions = false, released = false;
+		struct pollfd pfd = {.fd = PQsocket(db->conn), .events = POLLIN};
+		int64_t left;
+		int r = heard(db, &actions, &released, reterr);
+
+		if (r < 0)
+			return r;
+		if (held ? released : actions)
+			return 1;
+		left = deadline - wr_mono_ms();
+		if (left <= 0)
+			return 0;
+		r = poll(&pfd, 1, (int) left);
+		if (r < 0 && errno != EINTR)
+			return wr_error_set(reterr, -errno, "database", "poll: %s", strerror(errno));
+		if (r < 0)
+			return 0; /* a signal: the caller looks at its stop flag */
+	}
 }

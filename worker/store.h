@@ -102,6 +102,7 @@ worker_store_reset(struct wr_db *db, struct wr_error *reterr);
 struct worker_store_notify {
 	const char *streams; /* wr_events payload: touched streams, comma-separated ("" = unknown) */
 	bool actions;        /* wr_actions: follow-ups or re-plans were queued */
+	bool released;       /* wr_released: it committed, its claim and rooms are free */
 };
 
 /* Round trip 1: the last batch's notify transaction (nf, may be NULL), then
@@ -129,9 +130,26 @@ worker_store_lock_load_full(struct wr_db *db, const char *const locks[_STORE_LOC
 /* wr_world_static(version) (0: the current one): one row (version, document text). */
 int
 worker_store_world(struct wr_db *db, int64_t version, PGresult **ret, struct wr_error *reterr);
-/* Round trip 3: wr_commit_batch(params, enum commit_param order) and COMMIT. */
+/* What the queue holds right after a commit. */
+struct worker_store_due {
+	bool known;     /* false: not asked (no notify transaction) */
+	bool any;       /* false: the queue is empty */
+	int64_t due_ms; /* ms until the next action is due (<= 0: due now) */
+};
+
+/* Round trip 3: wr_commit_batch(params, enum commit_param order) and COMMIT,
+ * then (nf, may be NULL) the batch's notify transaction in the same round
+ * trip, which also asks when the next action is due (*ret_due) and sends
+ * wr_released only when one is due now. */
 int
-worker_store_commit(struct wr_db *db, const char *const params[_COMMIT_NPARAMS], struct wr_error *reterr);
+worker_store_commit(struct wr_db *db, const char *const params[_COMMIT_NPARAMS], const struct worker_store_notify *nf,
+		    struct worker_store_due *ret_due, struct wr_error *reterr);
+/* Waits up to timeout_ms for a reason to claim again: held false, new actions
+ * (wr_actions); held true (due work is held by other workers' claims), another
+ * worker's commit (wr_released; new actions would only bring the next claim
+ * of what is still held).  1 woken, 0 timed out or interrupted, <0 error. */
+int
+worker_store_wait(struct wr_db *db, int64_t timeout_ms, bool held, struct wr_error *reterr);
 /* Nothing claimed: ROLLBACK and ask when the next action is due, in one round
  * trip.  *ret_any false: the queue is empty; else *ret_due_ms (<= 0: due now). */
 int

@@ -62,23 +62,25 @@ worker_init(struct worker *w, struct wr_error *reterr)
 static const struct worker_store_notify *
 pending_notify(struct worker *w, struct worker_store_notify *nf)
 {
-	if (!w->notify_events && !w->notify_actions)
+	if (!w->notify_events && !w->notify_actions && !w->notify_released)
 		return NULL;
 	*nf = (struct worker_store_notify){.streams = w->notify_events ? wr_strbuf_str(&w->notify) : NULL,
-					   .actions = w->notify_actions};
+					   .actions = w->notify_actions,
+					   .released = w->notify_released};
 	return nf;
 }
 
 static void
 notify_sent(struct worker *w)
 {
-	w->notify_events = w->notify_actions = false;
+	w->notify_events = w->notify_actions = w->notify_released = false;
 	wr_strbuf_done(&w->notify);
 }
 
-/* What the committed batch tells listeners: the streams it wrote (the
+/* What the batch tells listeners once committed: the streams it wrote (the
  * payload publisher and long-polls filter on; "" when too long for one
- * NOTIFY), and whether it queued actions other workers may claim. */
+ * NOTIFY), whether it queued actions other workers may claim, and that its
+ * claim and rooms are free again (workers napping on them). */
 static void
 remember_notify(struct worker *w, const struct batch *b)
 {
@@ -98,6 +100,7 @@ remember_notify(struct worker *w, const struct batch *b)
 		w->notify_events = true;
 	if (b->replan.len || b->nfollowups)
 		w->notify_actions = true;
+	w->notify_released = true;
 }
 
 void
@@ -988,10 +991,13 @@ idle(struct worker *w, struct wr_error *reterr)
 	else if (due <= 0) {
 		/* Due, but claimed, held back by its actor or its rooms taken by
 		 * other claims (a claim never waits for a room, issue 16).  The
-		 * nap is slept out: a notification (other batches' follow-ups and
-		 * re-plans, many a second in a backlog) would only bring the next
-		 * claim of what is still held, a spin on a busy machine. */
-		w->wait_ms = WORKER_BUSY_WAIT_MS;
+		 * nap lasts until another worker commits (wr_released: what it
+		 * held is free), at most held_nap_ms.  New actions do not end it:
+		 * in a backlog, many a second, they would only bring the next
+		 * claim of what is still held, a spin on a busy machine.  (It
+		 * used to be a fixed 20 ms: a holder that committed after 5 left
+		 * this worker idle 15.) */
+		w->wait_ms = w->cfg.held_nap_ms;
 		w->held_nap = true;
 		return 1;
 	} else
@@ -1049,6 +1055,8 @@ int
 worker_run_batch(struct worker *w)
 {
 	struct wr_error err = {0};
+	struct worker_store_notify nf;
+	struct worker_store_due due;
 	struct batch *b = w->batch;
 	const char *params[_COMMIT_NPARAMS];
 	uint64_t rt0 = w->db.round_trips;
@@ -1064,6 +1072,7 @@ worker_run_batch(struct worker *w)
 	batch_reset(b, true);
 	b->now_ms = now_ms;
 	w->held_nap = false;
+	w->idle_after = false;
 	if (!wr_db_connected(&w->db)) {
 		recover(w, 0, &err);
 		return wr_db_connected(&w->db) ? 0 : -ECONNRESET;
@@ -1128,17 +1137,20 @@ worker_run_batch(struct worker *w)
 	worker_encode_batch(b, w->state, params);
 	w->db.while_waiting = release_loaded;
 	w->db.while_waiting_arg = w;
-	r = worker_store_commit(&w->db, params, &err);
+	/* Its notify rides behind the COMMIT (store.c); if the round trip
+	 * fails it stays pending and goes with the next claim. */
+	remember_notify(w, b);
+	r = worker_store_commit(&w->db, params, pending_notify(w, &nf), &due, &err);
 	w->db.while_waiting = NULL;
 	if (r < 0)
 		goto fail;
+	notify_sent(w);
 	t[_WORKER_PHASES] = own_cpu_ns(w);
 	for (int i = 0; i < _WORKER_PHASES; i++)
 		w->batch_cpu_ns[i] += t[i + 1] - t[i];
 	w->batch_libpq_ns += w->db.pipeline_cpu_ns - libpq0;
 	w->batch_db_ns += w->db.pipeline_wall_ns - db0;
 	w->batch_wall_ns += wr_mono_ns() - wall0;
-	remember_notify(w, b);
 	w->world.fresh = false;
 	if (waited)
 		w->room_cap = w->room_cap / 2 < WORKER_MIN_ROOM_CAP ? WORKER_MIN_ROOM_CAP : w->room_cap / 2;
@@ -1165,6 +1177,15 @@ worker_run_batch(struct worker *w)
 		w->next_batch = 2 * claimed > WORKER_IDLE_CLAIM ? 2 * claimed : WORKER_IDLE_CLAIM;
 	if (w->next_batch > w->cfg.batch_max)
 		w->next_batch = w->cfg.batch_max;
+	/* Issue 16: nothing due now (the commit's notify transaction asked):
+	 * the worker waits as after an empty claim, without the empty claim
+	 * and its rollback, two round trips that ran beside the publisher's
+	 * read of this very batch's events.  The claim size stays as set
+	 * above: what arrives next is claimed in one batch. */
+	if (due.known && (!due.any || due.due_ms > 0)) {
+		w->idle_after = true;
+		w->wait_ms = !due.any || due.due_ms >= w->cfg.backstop_ms ? w->cfg.backstop_ms : due.due_ms + 1;
+	}
 	r = n - deferred;
 	goto out;
 fail:

@@ -23,7 +23,7 @@
 #define WORKER_MAX_LOCKED_CHARS 256 /* characters one batch may lock */
 #define WORKER_MAX_LOCKED_MOBS 64   /* mobs one batch may lock */
 #define WORKER_MAX_READ_CHARS 64    /* characters one batch reads to describe (look, consider) */
-#define WORKER_BUSY_WAIT_MS 20      /* nap when due work is held by other workers */
+#define WORKER_BUSY_WAIT_MS 20      /* held-nap-ms's default: longest nap when due work is held by other workers */
 /* An action this worker left queued this many times (another worker held
  * one of its aggregates) is waited for when it comes first in a batch
  * (wr_lock_load's wait_first), so a hot room cannot starve it; the worker
@@ -86,6 +86,7 @@ struct worker_config {
 	int64_t claim_slots;  /* batches at once over all workers (wr_claim_pick); 0: this machine's CPUs */
 	int64_t run_max;      /* an actor's actions one batch may claim (0: WORKER_RUN_MAX) */
 	int64_t backstop_ms;  /* wake up even without NOTIFY */
+	int64_t held_nap_ms;  /* due work held by other workers: wait at most this long for one to commit */
 	int64_t max_attempts; /* transient failures before dead-lettering */
 	int64_t max_replans;  /* stale re-plans before rejecting */
 	int64_t stats_ms;     /* how often to log the stats line */
@@ -239,8 +240,8 @@ struct worker {
 	struct worker_held *held;      /* from malloc(): actors held back in this batch */
 	struct json_object *loaded;    /* wr_lock_load() result, alive while applying */
 	PGresult *loaded_rows;         /* its character rows (issue 16), alive as long */
-	struct wr_strbuf notify;       /* the last commit's wr_events payload, sent with the next claim */
-	bool notify_events, notify_actions;
+	struct wr_strbuf notify;       /* the batch's wr_events payload, sent with its commit (or the next claim) */
+	bool notify_events, notify_actions, notify_released;
 	int64_t next_batch; /* adaptive claim size */
 	struct {
 		int64_t id;
@@ -254,7 +255,8 @@ struct worker {
 	int64_t batch_start_ns; /* wr_mono_ns() before this batch's claim */
 	int64_t room_cap;       /* adaptive: rooms one batch may lock (WORKER_MIN_ROOM_CAP..GAME_MAX_ROOMS) */
 	int64_t wait_ms;        /* after an empty claim: how long to sleep */
-	bool held_nap;          /* ... and due work is held elsewhere: sleep it out, notifications or not */
+	bool held_nap;          /* ... and due work is held elsewhere: until another worker commits */
+	bool idle_after;        /* the last commit found nothing due: sleep w->wait_ms (or until notified) */
 	uint64_t batches, applied, rejected, replanned, dead, failures;
 	uint64_t deferred;          /* claimed, but an aggregate was held elsewhere: left queued */
 	uint64_t batch_round_trips; /* round trips of committed batches */
@@ -436,7 +438,8 @@ worker_init(struct worker *w, struct wr_error *reterr);
 void
 worker_done(struct worker *w);
 /* Runs one batch: >0 actions handled, 0 nothing due (then sleep up to
- * w->wait_ms or until notified), <0 error (already logged). */
+ * w->wait_ms or until notified), <0 error (already logged).  After >0 with
+ * w->idle_after, nothing was due at the commit: sleep as after 0. */
 int
 worker_run_batch(struct worker *w);
 

@@ -70,7 +70,8 @@ main(void)
 		printf("Bail out! could not start the worker: %s\n", err.msg);
 		return 1;
 	}
-	tap_is_int(count(&w, sql_prepared), 6, "the hot statements are prepared on the connection");
+	/* claim, lock+load, commit, the three notifies, the look after a commit, the idle query */
+	tap_is_int(count(&w, sql_prepared), 8, "the hot statements are prepared on the connection");
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		char k[16];
 		const char *p[1] = {k};
@@ -95,6 +96,25 @@ main(void)
 		 * server worked on the commit (wr_db's while_waiting), not later. */
 		tap_ok(!w.loaded && !w.loaded_rows && !w.db.while_waiting,
 		       "batch of %d: its document freed during the commit's round trip", sizes[i]);
+		/* issue 16: the commit's notify transaction saw the queue empty. */
+		tap_ok(w.idle_after && w.wait_ms == w.cfg.backstop_ms,
+		       "batch of %d: nothing due after it: the worker waits (no empty claim)", sizes[i]);
+	}
+	/* ... and when actions are still due after a commit, it claims again at once. */
+	{
+		char k[16] = "6";
+		const char *p[1] = {k};
+
+		if (wr_db_exec(&w.db, sql_enqueue, 1, p, PGRES_TUPLES_OK, NULL, &err) < 0) {
+			printf("Bail out! could not enqueue: %s\n", err.msg);
+			return 1;
+		}
+		w.next_batch = 2;
+		tap_is_int(worker_run_batch(&w), 2, "a claim of 2 of 6 due actions");
+		tap_ok(!w.idle_after, "4 still due after its commit: the worker claims again at once");
+		w.next_batch = 64;
+		tap_is_int(worker_run_batch(&w), 4, "the other 4");
+		tap_ok(w.idle_after, "then nothing is due: the worker waits");
 	}
 	/* The hook runs once, after the pipeline is sent, and is cleared. */
 	{
@@ -125,7 +145,7 @@ main(void)
 			       NULL) == 0)
 			printf("# the backend outlived pg_terminate_backend\n");
 		tap_is_int(worker_run_batch(&w), 0, "connection lost: the worker reconnects");
-		tap_is_int(count(&w, sql_prepared), 6, "and prepares the hot statements again");
+		tap_is_int(count(&w, sql_prepared), 8, "and prepares the hot statements again");
 		if (wr_db_exec(&w.db, sql_enqueue, 1, p, PGRES_TUPLES_OK, NULL, &err) < 0) {
 			printf("Bail out! could not enqueue: %s\n", err.msg);
 			return 1;
@@ -151,7 +171,7 @@ main(void)
 		}
 		w.next_batch = 5;
 		tap_is_int(worker_run_batch(&w), 5, "the next batch prepares them again and applies 5");
-		tap_is_int(count(&w, sql_prepared), 6, "all of them");
+		tap_is_int(count(&w, sql_prepared), 8, "all of them");
 	}
 	/* Issue 16: due actions whose rooms other claims hold (every room's
 	 * advisory lock, wr_claim_pick, held by a second session): the claim
