@@ -110,13 +110,14 @@ static const char *const sql_world = "SELECT o_version, o_doc FROM wr_world_stat
  * NOTIFY wr_released only when something is due: a worker napping on held
  * rooms has nothing to claim otherwise (issue 16: at idle the other worker
  * woke at every commit, for an empty claim, while the publisher read the
- * events).  -> ms until due (NULL: the queue is empty), whether it notified
+ * events).  The due time is wr_next_due_ms()'s, which reads the queue by its
+ * index whatever its statistics (i16-backlog2).  -> ms until due (NULL: the
+ * queue is empty), whether it notified
  */
-#define SQL_AFTER_COMMIT                                                                                             \
-	"WITH q AS MATERIALIZED (SELECT (extract(epoch FROM min(run_at) - clock_timestamp()) * 1000)::bigint AS due" \
-	" FROM action_queue)"                                                                                        \
-	" SELECT q.due, (SELECT count(*) FROM (SELECT pg_notify('" RELEASED_CHANNEL                                  \
-	"', '') FROM q q2"                                                                                           \
+#define SQL_AFTER_COMMIT                                                            \
+	"WITH q AS MATERIALIZED (SELECT wr_next_due_ms() AS due)"                   \
+	" SELECT q.due, (SELECT count(*) FROM (SELECT pg_notify('" RELEASED_CHANNEL \
+	"', '') FROM q q2"                                                          \
 	" WHERE q2.due <= 0) n) > 0 FROM q"
 
 /* $1 ids bigint[], $2 error, $3 max attempts -> actions dead-lettered */

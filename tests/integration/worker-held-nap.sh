@@ -39,7 +39,7 @@ svc worker "$BUILD/worker/wr-worker" --held-nap-ms=30000
 # Napping: its last statement is the idle query (when is the next action
 # due), the due actions are still queued, and its connection is idle.
 napping="SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'wr-worker/%'
-         AND state = 'idle' AND query LIKE '%min(run_at)%'"
+         AND state = 'idle' AND query LIKE '%wr_next_due_ms%'"
 wait_sql "$napping" 1 150
 ok $? "the worker claimed nothing (the room is held) and naps"
 sleep 1
