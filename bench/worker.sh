@@ -138,8 +138,9 @@ fn_reset() {
 # --profile: where the server time of the workers' statements went.
 profile() {
 	[ "$PROFILE" = 1 ] || return 0
-	echo "           top statements by server time (pg_stat_statements, nested included; ms total / calls / ms per call):"
-	sql "SELECT format('%10s %7s %8s  %s', round(total_exec_time::numeric), calls, round((total_exec_time / calls)::numeric, 3),
+	echo "           top statements by server time (pg_stat_statements, nested included; ms total / calls / ms per call / buffers per call):"
+	sql "SELECT format('%10s %7s %8s %7s  %s', round(total_exec_time::numeric), calls, round((total_exec_time / calls)::numeric, 3),
+	                   round((shared_blks_hit + shared_blks_read)::numeric / calls),
 	                   left(regexp_replace(query, '\s+', ' ', 'g'), 110))
 	     FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%' AND query NOT LIKE '%bench_%'
 	     ORDER BY total_exec_time DESC LIMIT ${WR_BENCH_TOP:-12}" | sed 's/^/           /'

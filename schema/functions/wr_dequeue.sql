@@ -52,6 +52,8 @@ RETURNS integer LANGUAGE plpgsql SET enable_seqscan = off AS $$
 DECLARE
 	n integer;
 	bad bigint;
+	head_actors text[];
+	head_ids bigint[];
 BEGIN
 	IF coalesce(cardinality(p_ids), 0) <> coalesce(cardinality(p_actors), 0) THEN
 		RAISE EXCEPTION 'wr_dequeue_done: % actions but % actors', cardinality(p_ids), cardinality(p_actors)
@@ -74,17 +76,30 @@ BEGIN
 		       d.input
 		FROM d JOIN unnest(p_done) WITH ORDINALITY o(id, ord) ON o.id = d.id
 		WHERE p_batch IS NOT NULL)
-	SELECT count(*), min(d.id) FILTER (WHERE x.actor IS DISTINCT FROM d.actor_key) INTO n, bad
+	SELECT count(*), min(d.id) FILTER (WHERE x.actor IS DISTINCT FROM d.actor_key),
+	       array_agg(d.actor_key) FILTER (WHERE d.is_head), array_agg(d.id) FILTER (WHERE d.is_head)
+	INTO n, bad, head_actors, head_ids
 	FROM d LEFT JOIN (SELECT DISTINCT ON (i) i, a FROM unnest(p_ids, p_actors) u(i, a)) x(id, actor)
 	       ON x.id = d.id;
 	IF bad IS NOT NULL THEN
 		RAISE EXCEPTION 'wr_dequeue_done: action % is not of the actor passed for it', bad
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
-	UPDATE action_queue q SET is_head = true
-	WHERE q.id IN (SELECT (SELECT o.id FROM action_queue o WHERE o.actor_key = a ORDER BY o.id LIMIT 1)
-	               FROM (SELECT DISTINCT unnest(p_actors)) s(a))
-	  AND NOT q.is_head;
+	-- A new head only for the actors whose head was removed (a head is its
+	-- actor's oldest queued action: wr_enqueue, wr_submit, the follow-ups and
+	-- wr_requeue_dead keep it so, under the actor's advisory lock, held here):
+	-- the oldest of what remains, all of it younger than the removed head, so
+	-- each probe starts past it and never reads the index entries and heap
+	-- rows this DELETE just removed at or below it.  Not past the actor's
+	-- highest removed id: a removed non-head can be younger than a row that
+	-- stays.  The new heads by primary key, not by a scan of the queue.
+	IF head_ids IS NOT NULL THEN
+		UPDATE action_queue q SET is_head = true
+		WHERE q.id = ANY (ARRAY(SELECT (SELECT o.id FROM action_queue o
+		                                WHERE o.actor_key = h.a AND o.id > h.id ORDER BY o.id LIMIT 1)
+		                        FROM unnest(head_actors, head_ids) h(a, id)))
+		  AND NOT q.is_head;
+	END IF;
 	RETURN n;
 END
 $$;

@@ -72,4 +72,20 @@ out=$(sql "SELECT wr_dequeue_done(ARRAY[$a2, $a3]::bigint[], ARRAY['char:$alice'
                                   ARRAY[$a2]::bigint[], '{}', '{}')" 2>&1)
 has "$out" "2 actions but 1 actors" "unpaired arrays: a clear error"
 is "$(sql "SELECT count(*) FROM action_queue WHERE id IN ($a2, $a3)")" 2 "and the queue is unchanged"
+# Heads (issue 16, the commit's sixth pass): only an actor whose head was
+# removed gets a new one, the oldest action that stays, found past the removed
+# head; a removed action younger than one that stays does not hide it (a probe
+# past the actor's highest removed id would), and removing a younger action
+# only leaves the head as it was.
+heads() { sql "SELECT string_agg(id || ':' || is_head, ' ' ORDER BY id) FROM action_queue WHERE actor_key = 'char:$alice'"; }
+a4=$(say four)
+is "$(heads)" "$a2:true $a3:false $a4:false" "queued: $a2 (the head), $a3, $a4"
+out=$(sql "SELECT wr_dequeue_done(ARRAY[$a4, $a2]::bigint[], ARRAY['char:$alice', 'char:$alice'], NULL, NULL,
+                                  ARRAY[$a4, $a2]::bigint[], '{}', '{}')")
+is "$out" 2 "the head and the youngest removed"
+is "$(heads)" "$a3:true" "the one left between them is the head"
+a5=$(say five)
+a6=$(say six)
+sql "SELECT wr_dequeue_done(ARRAY[$a5]::bigint[], ARRAY['char:$alice'], NULL, NULL, ARRAY[$a5]::bigint[], '{}', '{}')" >/dev/null
+is "$(heads)" "$a3:true $a6:false" "a younger action removed: the head stays the only one"
 finish

@@ -75,6 +75,7 @@ ok $? "progress on stderr"
 # 0032: --follow's polls find the recent transactions through event_log's
 # BRIN on (txid::text)::bigint (seq scans off, so the planner takes an index
 # if the query can use one: its bound must be stated on the expression).
+# Since 0038 that BRIN also holds created_at (one index, not two).
 idx="SELECT coalesce(sum(idx_scan), 0) FROM pg_stat_user_indexes WHERE indexrelname ~ '^event_log_p.*txid'"
 scans0=$(sql "$idx")
 PGOPTIONS="-c enable_seqscan=off" "$WRCTL" replay --follow >"$T_DIR/follow2.jsonl" 2>"$T_DIR/follow2.err" &

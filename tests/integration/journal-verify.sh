@@ -56,6 +56,16 @@ PGOPTIONS="-c enable_seqscan=off" "$WRCTL" verify 0 "$last" >"$T_DIR/verify-brin
 ok $? "verify through action_journal's BRIN on batch_id passes"
 is "$(sed 's/ in [0-9.]* s (.*):/:/' "$T_DIR/verify-brin.out" | tail -1)" \
 	"$(sed 's/ in [0-9.]* s (.*):/:/' "$T_DIR/verify.out" | tail -1)" "and counts the same batches, actions and events"
+# 0038: one BRIN (batch_id, created_at, action_id minmax-multi) is the
+# journal's one index; wrctl state goes from an event's action_id to its row
+# through it.  Through it, every event finds its action's journal row.
+found="SELECT count(*) FROM event_log e
+       WHERE EXISTS (SELECT 1 FROM action_journal j WHERE j.action_id = e.action_id)"
+sql "SET enable_seqscan = off; EXPLAIN (COSTS OFF) $found" |
+	grep -Eq "Bitmap Index Scan on action_journal_p[_0-9a-z]*_batch_id_created_at_action_id_idx"
+ok $? "through the BRIN"
+is "$(sql "SET enable_seqscan = off; $found")" "$(sql "SELECT count(*) FROM event_log")" \
+	"and finds every event's action"
 
 "$WRCTL" verify 0 "$last" --build "$BUILD/tests/wrctl-mutant-say" >"$T_DIR/mutant.out" 2>&1
 ok $((! $?)) "the mutant build's verify fails"
