@@ -374,6 +374,31 @@ action_locks(struct wr_strbuf *sb, const struct worker_action *a)
 	wr_strbuf_puts(sb, "]");
 }
 
+/*
+ * Issue 16 (i16-backlog3): [actor, room] of each character's give in the
+ * batch.  wr_lock_load reads the view of an actor that stands in none of
+ * its gives' rooms: those gives are stale (the actor moved after they were
+ * planned), and the worker plans them again from that view in this batch
+ * instead of marking them for the next one.
+ */
+static void
+give_rooms(struct wr_strbuf *sb, const struct worker_action *actions, size_t n)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct worker_action *a = &actions[i];
+
+		if (!a->decoded || a->needs_view || a->game.verb != GAME_VERB_GIVE || a->game.actor_char <= 0)
+			continue;
+		wr_strbuf_printf(sb, "%s[%" PRId64 ",%" PRId64 "]", any ? "," : ",\"give_rooms\":[", a->game.actor_char,
+				 a->game.room_id);
+		any = true;
+	}
+	if (any)
+		wr_strbuf_puts(sb, "]");
+}
+
 void
 worker_encode_reads(struct wr_strbuf *sb, const struct loadset *ls, const struct worker_action *actions, size_t n)
 {
@@ -398,6 +423,7 @@ worker_encode_reads(struct wr_strbuf *sb, const struct loadset *ls, const struct
 		action_locks(sb, &actions[i]);
 	}
 	wr_strbuf_printf(sb, "],\"wait_first\":%s", n && actions[0].wait ? "true" : "false");
+	give_rooms(sb, actions, n);
 	if (ls->count.new_mobs) /* issue 13: a trigger's spawn step (wr_new_mob_ids()) */
 		wr_strbuf_printf(sb, ",\"new_mobs\":%zu", ls->count.new_mobs);
 	wr_strbuf_printf(sb, ",\"new_ids\":%zu,\"combat\":%s}", ls->count.new_ids, ls->combat ? "true" : "false");

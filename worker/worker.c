@@ -773,6 +773,109 @@ replan(struct worker *w, struct batch *b, struct worker_action *a, int64_t now_m
 	return apply_replanned(w, b, a, &pa, true, now_ms);
 }
 
+/* Where the view lists id of kind k: its seen entry, or NULL. */
+static const struct planner_seen *
+view_seen(const struct planner_view *v, enum planner_kind k, int64_t id)
+{
+	for (size_t i = 0; i < v->nseen; i++)
+		if (v->seen[i].kind == k && v->seen[i].id == id)
+			return &v->seen[i];
+	return NULL;
+}
+
+/*
+ * Issue 16 (i16-backlog3): is the view lock+load read for the actor still
+ * what wr_actor_view() would read now, in this transaction?  It was read
+ * under the batch's locks, so only the batch's own rules can have changed
+ * what it lists, and only on rows they hold (or made): the actor must still
+ * stand in the view's room; every character and mob of the state must be
+ * listed exactly when it is there now; every item of the state listed
+ * exactly where it is now (worn, carried, on the floor, inside a listed
+ * container) and with the same quantity; no mob spawned or went.  Anything
+ * the view leaves out on purpose (the invisible, one who quit) fails the
+ * check too, so the answer errs towards "no", never "yes".
+ */
+static bool
+view_still_true(const struct game_state *st, const struct game_char *actor, const struct planner_view *v)
+{
+	if (v->room_id != actor->room_id || st->nspawned || st->ndespawned)
+		return false;
+	for (size_t i = 0; i < st->nchars; i++) {
+		const struct game_char *c = &st->chars[i];
+		bool here = c->room_id == v->room_id && !c->quit;
+
+		if (c->id != actor->id && here != (view_seen(v, PLANNER_CHAR, c->id) != NULL))
+			return false;
+	}
+	for (size_t i = 0; i < st->nmobs; i++) {
+		const struct game_mob *m = &st->mobs[i];
+		bool here = !m->dead && m->room_id == v->room_id;
+
+		if (here != (view_seen(v, PLANNER_MOB, m->id) != NULL))
+			return false;
+	}
+	for (size_t i = 0; i < st->nitems; i++) {
+		const struct game_item *it = &st->items[i];
+		const struct planner_seen *s = view_seen(v, PLANNER_ITEM, it->id);
+		bool gone = it->quantity <= 0;
+		bool inside = !gone && it->owner_item && view_seen(v, PLANNER_ITEM, it->owner_item);
+		int where = gone                           ? -1
+			    : it->owner_char == actor->id  ? (it->worn_slot ? PLANNER_WORN : PLANNER_CARRIED)
+			    : it->owner_room == v->room_id ? PLANNER_IN_ROOM
+			    : inside                       ? PLANNER_INSIDE
+							   : -1;
+
+		if (!s && where < 0)
+			continue;
+		if (!s || (int) s->where != where || s->quantity != it->quantity ||
+		    (where == PLANNER_INSIDE && s->inside != it->owner_item))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Issue 16 (i16-backlog3): a stale give planned again in the batch from the
+ * actor's view, when lock+load read one (reads.give_rooms: the actor stood
+ * in none of its gives' rooms) and it still holds (view_still_true); the
+ * gold the view says is the locked actor's now.  The plan is the one the
+ * next batch would make from a fresh view: the recipient found by name in
+ * the actor's room, the same refusal when nobody by that name is there
+ * (reject_stale, as replan()).  Its locks are checked by the rules as any
+ * plan's: a recipient this batch does not hold defers it (the plan is kept
+ * for the batch that locks it).  False when there is no such view.
+ */
+static bool
+replan_give_here(struct worker *w, struct batch *b, struct worker_action *a, struct game_char *actor, int64_t now_ms,
+		 bool *ret_done)
+{
+	struct planner_view *view = wr_xcalloc(1, sizeof(*view));
+	struct planner_action pa;
+	struct wr_error err = {0};
+	bool ok;
+
+	ok = worker_decode_view(w->loaded, actor->id, view) == 0 && view_still_true(w->state, actor, view);
+	if (ok) {
+		view->gold = actor->gold;
+		ok = planner_plan(&a->cmd, view, &pa, NULL, &err) >= 0;
+		if (!ok) {
+			/* What the player meant is not here: the refusal a fresh plan gives. */
+			log_debug("action=%" PRId64 " re-planned in the batch from its view: %s", a->id, err.msg);
+			reject_stale(w, b, a, &err);
+			*ret_done = true;
+			free(view);
+			return true;
+		}
+	}
+	free(view);
+	if (!ok)
+		return false;
+	log_debug("action=%" PRId64 " re-planned in the batch from its view: actor now in room %" PRId64, a->id,
+		  pa.room_id);
+	*ret_done = apply_replanned(w, b, a, &pa, true, now_ms);
+	return true;
+}
+
 /*
  * Issue 16: a stale say, emote or move planned again at once from what the
  * batch holds: the actor (locked) where the rules left it, that room's
@@ -794,10 +897,12 @@ replan_here(struct worker *w, struct batch *b, struct worker_action *a, int64_t 
 	struct wr_error err = {0};
 	bool done;
 
-	if (a->game.verb != GAME_VERB_SAY && a->game.verb != GAME_VERB_EMOTE && a->game.verb != GAME_VERB_MOVE)
-		return false;
 	actor = game_state_char(w->state, a->game.actor_char);
 	room = actor && actor->locked ? game_state_room(w->state, actor->room_id) : NULL;
+	if (actor && actor->locked && a->game.verb == GAME_VERB_GIVE)
+		return replan_give_here(w, b, a, actor, now_ms, ret_done);
+	if (a->game.verb != GAME_VERB_SAY && a->game.verb != GAME_VERB_EMOTE && a->game.verb != GAME_VERB_MOVE)
+		return false;
 	if (!room)
 		return false;
 	view = wr_xcalloc(1, sizeof(*view)); /* large: its seen list stays empty */

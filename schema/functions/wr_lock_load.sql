@@ -52,12 +52,14 @@
 --               active_ms); the rules decide who counts as online
 --   views:      wr_actor_view() of reads.views: the actors of actions marked
 --               for re-planning (a view costs more than the rest of the load, so
---               only those get one)
+--               only those get one), and of reads.give_rooms' actors that stand
+--               in none of their gives' rooms (issue 16, i16-backlog3)
 --   covered:    [bool] per reads.actions element: all its aggregates are locked
 --   waited:     true when the first action's aggregates had to be waited for
 --   zone:       with reads.zone (a room id), wr_zone_state() of that room's zone (a zone tick)
 -- reads: {"views", "possessions", "characters", "weights", "items", "contents", "mobs", "zone",
 --         "exit_names": [ids], "who": [instance ids], "new_ids": n,
+--         "give_rooms": [[actor, room] of each give in the batch],
 --         "combat": bool (corpse and recall wanted), "actions": [lock sets],
 --         "wait_first": bool (the first action was left queued too often),
 --         "rows": bool (issue 16: no "characters", see above)}
@@ -410,6 +412,22 @@ BEGIN
 		p_characters := g_characters;
 		p_mobs := g_mobs;
 		p_items := g_items;
+	END IF;
+
+	-- Issue 16 (i16-backlog3): a view of each locked actor that stands in
+	-- none of the rooms its gives in the batch were planned in (reads.give_rooms,
+	-- [actor, room] pairs): those gives are stale, and the worker plans them
+	-- again in this batch from the view instead of marking them for the next.
+	IF p_reads ? 'give_rooms' THEN
+		r_views := r_views || ARRAY(
+			SELECT c.id
+			FROM (SELECT (g->>0)::bigint AS actor, (g->>1)::bigint AS room
+			      FROM jsonb_array_elements(p_reads->'give_rooms') g) gr
+			JOIN characters c ON c.id = gr.actor
+			WHERE c.id = ANY(p_characters) AND NOT c.id = ANY(r_views)
+			GROUP BY c.id, c.room_id
+			HAVING NOT bool_or(gr.room = c.room_id)
+			ORDER BY c.id);
 	END IF;
 
 	-- Issue 16 (lock+load fourth pass): the parts only some batches want are

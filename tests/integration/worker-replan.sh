@@ -61,8 +61,11 @@ is "$(sql "SELECT count(DISTINCT txid) FROM event_log WHERE actor_key = 'char:$m
 is "$(sql "SELECT count(DISTINCT txid) FROM event_log WHERE actor_key = 'char:$mover'
            AND (type = 'GoldGiven' OR payload->>'message' = 's3')")" 1 \
 	"the give and s3 behind it in one batch"
-is "$(sql "SELECT count(DISTINCT txid) FROM event_log WHERE actor_key LIKE 'char:$mover%'")" 3 \
-	"three batches: the move; its look, s1 and s2 (the give marked); the give re-planned from its view and applied, s3"
+# i16-backlog3: the second batch reads Mover's view (it stands in none of its
+# give's rooms), so the give is planned again and applied there too (it was
+# marked there, and applied in a third batch).
+is "$(sql "SELECT count(DISTINCT txid) FROM event_log WHERE actor_key LIKE 'char:$mover%'")" 2 \
+	"two batches: the move; its look, s1, s2, the give re-planned from the view lock+load read, s3"
 is "$(sql "SELECT string_agg(j.verb || ':' || (j.plan->>'room') || ':' || j.lock_rooms::text || ':' || j.outcome::text, ','
            ORDER BY j.action_id) FROM action_journal j WHERE j.actor_key = 'char:$mover' AND j.verb <> 'move'")" \
 	"say:$to:{$to}:a,say:$to:{$to}:a,give:$to:{$to}:a,say:$to:{$to}:a" \
