@@ -60,16 +60,18 @@
  * takes it then.  A backlog still wakes everyone: wr_released (a commit
  * left due work) wakes every sleeping worker.  Nothing here decides what
  * is claimed: a wrong guess costs a wake-up or a backstop, never an action.
- * One connection per worker process: lead_held is this process's.
+ * LEAD_HELD(db): this session holds it (one bit of db->session_locks).
  */
 #define LEAD_CLASS "1464991748"
 #define LEAD_KEY LEAD_CLASS ", 0"
-static bool lead_held;
+#define LEAD_BIT 1u
+#define LEAD_HELD(db) (((db)->session_locks & LEAD_BIT) != 0)
+#define LEAD_SET(db, on) ((db)->session_locks = (on) ? (db)->session_locks | LEAD_BIT : (db)->session_locks & ~LEAD_BIT)
 
 bool
-worker_store_leader(void)
+worker_store_leader(const struct wr_db *db)
 {
-	return lead_held;
+	return LEAD_HELD(db);
 }
 
 static const char *const session_sql =
@@ -290,14 +292,14 @@ worker_store_reset(struct wr_db *db, struct wr_error *reterr)
 	int r;
 
 	/* The listener's lock goes too, however many times this session took
-	 * it (a round trip that failed after taking it leaves lead_held wrong). */
+	 * it (a round trip that failed after taking it leaves LEAD_HELD wrong). */
 	if (wr_db_connected(db) && wr_db_exec(db, "ROLLBACK", 0, NULL, PGRES_COMMAND_OK, NULL, reterr) == 0 &&
 	    wr_db_exec(db, sql_lead_drop, 0, NULL, PGRES_COMMAND_OK, NULL, reterr) == 0) {
 		db->nprepared = 0; /* prepared again with the next claim (prepare) */
-		lead_held = false;
+		LEAD_SET(db, false);
 		return 0;
 	}
-	lead_held = false;
+	LEAD_SET(db, false);
 	r = wr_db_reconnect(db, reterr);
 	if (r < 0)
 		return r;
@@ -401,9 +403,9 @@ lock_load(struct wr_db *db, bool full, const char *const locks[_STORE_LOCK_MAX],
 	/* The claim found work: a busy worker is no listener, the next new
 	 * action wakes another.  (Not before the claim: the others, woken by
 	 * the same notification, would take the lock and claim too.) */
-	if (lead_held)
+	if (LEAD_HELD(db))
 		st[n++] = prepared(PREP_LEAD_GIVE, NULL, PGRES_TUPLES_OK);
-	lead_held = false;
+	LEAD_SET(db, false);
 	st[n] = prepared(PREP_LOCK_LOAD, p, PGRES_TUPLES_OK);
 	if (full)
 		st[n] = (struct wr_db_stmt){.sql = sql_lock_load_full,
@@ -481,7 +483,7 @@ worker_store_commit(struct wr_db *db, const char *const params[_COMMIT_NPARAMS],
 
 		ret_due->known = true;
 		ret_due->any = wr_db_get_i64(res, 0, 0, &ret_due->due_ms) == 0;
-		lead_held = lead_held || lead_taken(res, 2);
+		LEAD_SET(db, LEAD_HELD(db) || lead_taken(res, 2));
 	}
 	for (size_t i = 0; i < n; i++)
 		PQclear(st[i].res);
@@ -493,14 +495,14 @@ worker_store_idle(struct wr_db *db, bool *ret_any, int64_t *ret_due_ms, struct w
 {
 	struct wr_db_stmt st[2] = {
 		{.sql = "ROLLBACK", .expect = PGRES_COMMAND_OK},
-		prepared(lead_held ? PREP_NEXT_DUE_LEAD : PREP_NEXT_DUE, NULL, PGRES_TUPLES_OK),
+		prepared(LEAD_HELD(db) ? PREP_NEXT_DUE_LEAD : PREP_NEXT_DUE, NULL, PGRES_TUPLES_OK),
 	};
 	int r = wr_db_pipeline(db, st, 2, reterr);
 
 	/* Not known on failure: the reset drops the lock (worker_store_reset). */
 	if (r == 0) {
 		*ret_any = wr_db_get_i64(st[1].res, 0, 0, ret_due_ms) == 0;
-		lead_held = lead_taken(st[1].res, 1);
+		LEAD_SET(db, lead_taken(st[1].res, 1));
 	}
 	PQclear(st[0].res);
 	PQclear(st[1].res);
@@ -544,7 +546,7 @@ lead_try(struct wr_db *db, int *ret, struct wr_error *reterr)
 {
 	struct wr_db_stmt st = prepared(PREP_LEAD_TRY, NULL, PGRES_TUPLES_OK);
 
-	if (lead_held)
+	if (LEAD_HELD(db))
 		return true;
 #ifdef WR_WORKER_LEAD_MUTANT
 	/* tests/integration/worker-lead.sh: a follower that never takes over. */
@@ -553,9 +555,9 @@ lead_try(struct wr_db *db, int *ret, struct wr_error *reterr)
 #endif
 	*ret = wr_db_pipeline(db, &st, 1, reterr);
 	if (*ret == 0)
-		lead_held = lead_taken(st.res, 0);
+		LEAD_SET(db, lead_taken(st.res, 0));
 	PQclear(st.res);
-	return lead_held;
+	return LEAD_HELD(db);
 }
 
 int

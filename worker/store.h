@@ -155,7 +155,7 @@ worker_store_wait(struct wr_db *db, int64_t timeout_ms, bool held, struct wr_err
  * claims on new actions (store.c); the others claim when a commit leaves
  * work due (wr_released), on their timers, or when they take its place. */
 bool
-worker_store_leader(void);
+worker_store_leader(const struct wr_db *db);
 /* Nothing claimed: ROLLBACK and ask when the next action is due, in one round
  * trip.  *ret_any false: the queue is empty; else *ret_due_ms (<= 0: due now). */
 int
