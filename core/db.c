@@ -78,6 +78,7 @@ drop(struct wr_db *db)
 	db->conn = NULL;
 	db->phase = WR_DB_READY;
 	db->nprepared = 0; /* the server's prepared statements went with the session */
+	db->session_locks = 0;
 }
 
 /* A fault injected at a libpq call (core/fault.h): the connection is lost. */

@@ -41,6 +41,9 @@ struct wr_db {
 	 * forgotten when the connection is dropped. */
 	const char *prepared[WR_DB_MAX_PREPARED];
 	size_t nprepared;
+	/* issue 16: session-level locks the owner holds, its own bits (worker/store.c:
+	 * the listener's); zeroed when the connection is dropped, as they go with it. */
+	unsigned session_locks;
 };
 
 /*

@@ -45,6 +45,35 @@
  * a worker napping because others held every due room claims again at once. */
 #define RELEASED_CHANNEL "wr_released"
 
+/*
+ * Issue 16 (i16-wake2): one worker wakes per new action.  The ingress's
+ * NOTIFY wr_actions reaches every worker, and every idle one used to claim
+ * (0.7 ms of backend CPU each); the losers' claims ran beside the winner's
+ * lock+load on two cores.  Now the session advisory lock LEAD_KEY marks
+ * the listener: the worker that holds it claims on wr_actions; an idle
+ * worker without it only tries to take it (a statement of a few
+ * microseconds) and claims if it got it.  A worker gives the lock up in its
+ * claim's pipeline (a busy worker hears nothing: the next new action wakes
+ * another) and tries to take it when it goes to sleep with nothing due
+ * (the idle query, the commit's notify transaction).  A listener that dies
+ * loses the lock with its session: the next new action goes to whoever
+ * takes it then.  A backlog still wakes everyone: wr_released (a commit
+ * left due work) wakes every sleeping worker.  Nothing here decides what
+ * is claimed: a wrong guess costs a wake-up or a backstop, never an action.
+ * LEAD_HELD(db): this session holds it (one bit of db->session_locks).
+ */
+#define LEAD_CLASS "1464991748"
+#define LEAD_KEY LEAD_CLASS ", 0"
+#define LEAD_BIT 1u
+#define LEAD_HELD(db) (((db)->session_locks & LEAD_BIT) != 0)
+#define LEAD_SET(db, on) ((db)->session_locks = (on) ? (db)->session_locks | LEAD_BIT : (db)->session_locks & ~LEAD_BIT)
+
+bool
+worker_store_leader(const struct wr_db *db)
+{
+	return LEAD_HELD(db);
+}
+
 static const char *const session_sql =
 	"SET lock_timeout = '2s'; SET statement_timeout = '10s';"
 	" SET idle_in_transaction_session_timeout = '5s'; SET client_min_messages = warning";
@@ -102,8 +131,13 @@ static const char *const sql_world = "SELECT o_version, o_doc FROM wr_world_stat
 	" $48::text[], $49::text[], $50::text[], $51::text[], $52::smallint[], $53::bigint[], $54::bigint[],"       \
 	" $55::text[], $56::text[], $57::jsonb)"
 
-/* -> ms until the next queued action is due (<= 0: due now), NULL if none */
-#define SQL_NEXT_DUE "SELECT wr_next_due_ms()"
+/* -> ms until the next queued action is due (<= 0: due now), NULL if none;
+ * and when nothing is due now, whether this worker took the listener's lock
+ * (false when it is due now: a worker napping on held rooms must not hold it) */
+#define SQL_NEXT_DUE                                                                              \
+	"WITH q AS MATERIALIZED (SELECT wr_next_due_ms() AS due)"                                 \
+	" SELECT q.due, CASE WHEN q.due IS NULL OR q.due > 0 THEN pg_try_advisory_lock(" LEAD_KEY \
+	") ELSE false END FROM q"
 
 /*
  * Right behind a batch's COMMIT (in its notify transaction): the same, and
@@ -118,7 +152,21 @@ static const char *const sql_world = "SELECT o_version, o_doc FROM wr_world_stat
 	"WITH q AS MATERIALIZED (SELECT wr_next_due_ms() AS due)"                   \
 	" SELECT q.due, (SELECT count(*) FROM (SELECT pg_notify('" RELEASED_CHANNEL \
 	"', '') FROM q q2"                                                          \
-	" WHERE q2.due <= 0) n) > 0 FROM q"
+	" WHERE q2.due <= 0) n) > 0,"                                               \
+	" CASE WHEN q.due IS NULL OR q.due > 0 THEN pg_try_advisory_lock(" LEAD_KEY ") ELSE false END FROM q"
+
+/* The same for the listener (an empty claim): it keeps the lock when nothing
+ * is due now, and gives it up when it naps on held rooms -> due, still held */
+#define SQL_NEXT_DUE_LEAD                                                                                     \
+	"WITH q AS MATERIALIZED (SELECT wr_next_due_ms() AS due)"                                             \
+	" SELECT q.due, CASE WHEN q.due IS NULL OR q.due > 0 THEN true ELSE NOT pg_advisory_unlock(" LEAD_KEY \
+	") END FROM q"
+
+/* Every level of the listener's lock this session holds (after a failure). */
+static const char *const sql_lead_drop =
+	"DO $$ BEGIN WHILE EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = " LEAD_CLASS
+	" AND objid = 0 AND objsubid = 2 AND pid = pg_backend_pid() AND granted) LOOP"
+	" PERFORM pg_advisory_unlock(" LEAD_KEY "); END LOOP; END $$";
 
 /* $1 ids bigint[], $2 error, $3 max attempts -> actions dead-lettered */
 static const char *const sql_failed = "SELECT wr_action_failed($1::bigint[], $2, $3::integer)";
@@ -133,6 +181,9 @@ enum prep {
 	PREP_NOTIFY_RELEASED,
 	PREP_AFTER_COMMIT,
 	PREP_NEXT_DUE,
+	PREP_NEXT_DUE_LEAD,
+	PREP_LEAD_TRY,
+	PREP_LEAD_GIVE,
 	_PREP_MAX
 };
 
@@ -148,6 +199,9 @@ static const struct {
 	[PREP_NOTIFY_RELEASED] = {"wr_notify_released", "SELECT pg_notify('" RELEASED_CHANNEL "', '')", 0},
 	[PREP_AFTER_COMMIT] = {"wr_after_commit", SQL_AFTER_COMMIT, 0},
 	[PREP_NEXT_DUE] = {"wr_next_due", SQL_NEXT_DUE, 0},
+	[PREP_NEXT_DUE_LEAD] = {"wr_next_due_lead", SQL_NEXT_DUE_LEAD, 0},
+	[PREP_LEAD_TRY] = {"wr_lead_try", "SELECT pg_try_advisory_lock(" LEAD_KEY ")", 0},
+	[PREP_LEAD_GIVE] = {"wr_lead_give", "SELECT pg_advisory_unlock(" LEAD_KEY ")", 0},
 };
 
 /*
@@ -237,10 +291,15 @@ worker_store_reset(struct wr_db *db, struct wr_error *reterr)
 {
 	int r;
 
-	if (wr_db_connected(db) && wr_db_exec(db, "ROLLBACK", 0, NULL, PGRES_COMMAND_OK, NULL, reterr) == 0) {
+	/* The listener's lock goes too, however many times this session took
+	 * it (a round trip that failed after taking it leaves LEAD_HELD wrong). */
+	if (wr_db_connected(db) && wr_db_exec(db, "ROLLBACK", 0, NULL, PGRES_COMMAND_OK, NULL, reterr) == 0 &&
+	    wr_db_exec(db, sql_lead_drop, 0, NULL, PGRES_COMMAND_OK, NULL, reterr) == 0) {
 		db->nprepared = 0; /* prepared again with the next claim (prepare) */
+		LEAD_SET(db, false);
 		return 0;
 	}
+	LEAD_SET(db, false);
 	r = wr_db_reconnect(db, reterr);
 	if (r < 0)
 		return r;
@@ -333,21 +392,31 @@ lock_load(struct wr_db *db, bool full, const char *const locks[_STORE_LOCK_MAX],
 	  struct wr_error *reterr)
 {
 	const char *p[_STORE_LOCK_MAX + 1];
-	struct wr_db_stmt st;
+	struct wr_db_stmt st[2];
 	PGresult *res = NULL;
+	size_t n = 0;
 	int r;
 
 	for (int i = 0; i < _STORE_LOCK_MAX; i++)
 		p[i] = locks[i];
 	p[_STORE_LOCK_MAX] = reads;
-	st = prepared(PREP_LOCK_LOAD, p, PGRES_TUPLES_OK);
+	/* The claim found work: a busy worker is no listener, the next new
+	 * action wakes another.  (Not before the claim: the others, woken by
+	 * the same notification, would take the lock and claim too.) */
+	if (LEAD_HELD(db))
+		st[n++] = prepared(PREP_LEAD_GIVE, NULL, PGRES_TUPLES_OK);
+	LEAD_SET(db, false);
+	st[n] = prepared(PREP_LOCK_LOAD, p, PGRES_TUPLES_OK);
 	if (full)
-		st = (struct wr_db_stmt){.sql = sql_lock_load_full,
-					 .nparams = _STORE_LOCK_MAX + 1,
-					 .params = p,
-					 .expect = PGRES_TUPLES_OK};
-	r = wr_db_pipeline(db, &st, 1, reterr);
-	res = st.res;
+		st[n] = (struct wr_db_stmt){.sql = sql_lock_load_full,
+					    .nparams = _STORE_LOCK_MAX + 1,
+					    .params = p,
+					    .expect = PGRES_TUPLES_OK};
+	n++;
+	r = wr_db_pipeline(db, st, n, reterr);
+	if (n > 1)
+		PQclear(st[0].res);
+	res = st[n - 1].res;
 	if (r >= 0 && (PQntuples(res) < 1 || (full && PQntuples(res) != 1) || PQgetisnull(res, 0, 0)))
 		r = wr_error_set(reterr, -EBADMSG, "internal", "lock_load returned no document");
 	for (int i = 1; r >= 0 && i < PQntuples(res); i++)
@@ -385,6 +454,14 @@ worker_store_world(struct wr_db *db, int64_t version, PGresult **ret, struct wr_
 	return wr_db_exec(db, sql_world, 1, p, PGRES_TUPLES_OK, ret, reterr);
 }
 
+/* Whether column col of row 0 says the listener's lock was taken. */
+static bool
+lead_taken(const PGresult *res, int col)
+{
+	return PQntuples(res) > 0 && PQnfields(res) > col && !PQgetisnull(res, 0, col) &&
+	       PQgetvalue(res, 0, col)[0] == 't';
+}
+
 int
 worker_store_commit(struct wr_db *db, const char *const params[_COMMIT_NPARAMS], const struct worker_store_notify *nf,
 		    struct worker_store_due *ret_due, struct wr_error *reterr)
@@ -406,6 +483,7 @@ worker_store_commit(struct wr_db *db, const char *const params[_COMMIT_NPARAMS],
 
 		ret_due->known = true;
 		ret_due->any = wr_db_get_i64(res, 0, 0, &ret_due->due_ms) == 0;
+		LEAD_SET(db, LEAD_HELD(db) || lead_taken(res, 2));
 	}
 	for (size_t i = 0; i < n; i++)
 		PQclear(st[i].res);
@@ -417,12 +495,15 @@ worker_store_idle(struct wr_db *db, bool *ret_any, int64_t *ret_due_ms, struct w
 {
 	struct wr_db_stmt st[2] = {
 		{.sql = "ROLLBACK", .expect = PGRES_COMMAND_OK},
-		prepared(PREP_NEXT_DUE, NULL, PGRES_TUPLES_OK),
+		prepared(LEAD_HELD(db) ? PREP_NEXT_DUE_LEAD : PREP_NEXT_DUE, NULL, PGRES_TUPLES_OK),
 	};
 	int r = wr_db_pipeline(db, st, 2, reterr);
 
-	if (r == 0)
+	/* Not known on failure: the reset drops the lock (worker_store_reset). */
+	if (r == 0) {
 		*ret_any = wr_db_get_i64(st[1].res, 0, 0, ret_due_ms) == 0;
+		LEAD_SET(db, lead_taken(st[1].res, 1));
+	}
 	PQclear(st[0].res);
 	PQclear(st[1].res);
 	return r;
@@ -458,6 +539,27 @@ heard(struct wr_db *db, bool *ret_actions, bool *ret_released, struct wr_error *
 	return 0;
 }
 
+/* New actions heard by a worker that is not the listener: it claims only
+ * if it takes the lock now (the listener died, or is busy claiming). */
+static bool
+lead_try(struct wr_db *db, int *ret, struct wr_error *reterr)
+{
+	struct wr_db_stmt st = prepared(PREP_LEAD_TRY, NULL, PGRES_TUPLES_OK);
+
+	if (LEAD_HELD(db))
+		return true;
+#ifdef WR_WORKER_LEAD_MUTANT
+	/* tests/integration/worker-lead.sh: a follower that never takes over. */
+	PQclear(st.res);
+	return false;
+#endif
+	*ret = wr_db_pipeline(db, &st, 1, reterr);
+	if (*ret == 0)
+		LEAD_SET(db, lead_taken(st.res, 0));
+	PQclear(st.res);
+	return LEAD_HELD(db);
+}
+
 int
 worker_store_wait(struct wr_db *db, int64_t timeout_ms, bool held, struct wr_error *reterr)
 {
@@ -473,8 +575,10 @@ worker_store_wait(struct wr_db *db, int64_t timeout_ms, bool held, struct wr_err
 
 		if (r < 0)
 			return r;
-		if (held ? released : actions)
+		if (held ? released : (released || (actions && lead_try(db, &r, reterr))))
 			return 1;
+		if (r < 0)
+			return r;
 		left = deadline - wr_mono_ms();
 		if (left <= 0)
 			return 0;

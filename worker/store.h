@@ -145,11 +145,17 @@ int
 worker_store_commit(struct wr_db *db, const char *const params[_COMMIT_NPARAMS], const struct worker_store_notify *nf,
 		    struct worker_store_due *ret_due, struct wr_error *reterr);
 /* Waits up to timeout_ms for a reason to claim again: held false, new actions
- * (wr_actions); held true (due work is held by other workers' claims), another
+ * (wr_actions) if this worker is the listener or takes its lock now, or a
+ * commit that left work due (wr_released); held true (due work is held by other workers' claims), another
  * worker's commit (wr_released; new actions would only bring the next claim
  * of what is still held).  1 woken, 0 timed out or interrupted, <0 error. */
 int
 worker_store_wait(struct wr_db *db, int64_t timeout_ms, bool held, struct wr_error *reterr);
+/* Issue 16 (i16-wake2): whether this worker is the listener, the one that
+ * claims on new actions (store.c); the others claim when a commit leaves
+ * work due (wr_released), on their timers, or when they take its place. */
+bool
+worker_store_leader(const struct wr_db *db);
 /* Nothing claimed: ROLLBACK and ask when the next action is due, in one round
  * trip.  *ret_any false: the queue is empty; else *ret_due_ms (<= 0: due now). */
 int
