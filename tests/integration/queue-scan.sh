@@ -16,10 +16,20 @@ pg_start_world
 quiet_world
 start=$(sql "SELECT room_id FROM characters WHERE name = 'Alice'")
 sql "ANALYZE action_queue" >/dev/null
+# A string macro of worker/store.c: its lines joined, its literals
+# concatenated, LEAD_KEY (the listener's lock, i16-wake2) written out.
+c_string() { # name
+	lead=$(sed -n 's/^#define LEAD_CLASS "\([0-9]*\)"$/\1/p' "$WR_HOME/worker/store.c")
+	awk -v n="$1" '
+		!on && $1 == "#define" && $2 == n { on = 1; sub(/^#define[ \t]+[A-Z_]+/, "") }
+		on { cont = sub(/\\[ \t]*$/, ""); s = s $0; if (!cont) exit }
+		END { print s }' "$WR_HOME/worker/store.c" |
+		sed -e "s/LEAD_KEY/\"$lead, 0\"/g" -e 's/"[[:space:]]*"//g' -e 's/^[[:space:]]*"//' -e 's/"[[:space:]]*$//'
+}
 # The worker's next-due question (worker/store.c's SQL_NEXT_DUE), prepared
 # as the worker prepares it while the queue is empty, asked again below
 # once 100 actions are queued.
-next_due=$(sed -n 's/^#define SQL_NEXT_DUE "\(.*\)"$/\1/p' "$WR_HOME/worker/store.c")
+next_due=$(c_string SQL_NEXT_DUE)
 [ -n "$next_due" ] || bail "no SQL_NEXT_DUE in worker/store.c"
 sql "INSERT INTO characters (account_id, name, instance_id, room_id)
      SELECT 1, 'Scan' || i, 1, $start FROM generate_series(1, 30) i" >/dev/null
