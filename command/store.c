@@ -1037,15 +1037,6 @@ run_group(struct cmd_conn *c, struct submit_req **m, size_t k)
 	size_t total = 0, at = 0;
 	int r;
 
-	if (k == 1) {
-		wr_strbuf_puts(&arr, "[");
-		wr_strbuf_append(&arr, wr_strbuf_str(&m[0]->elems), m[0]->elems.len);
-		wr_strbuf_puts(&arr, "]");
-		m[0]->r = submit_once(c, wr_strbuf_str(&arr), m[0]->n, m[0]->ret_ids, m[0]->ret_status, &rolled_back,
-				      m[0]->reterr);
-		wr_strbuf_done(&arr);
-		return;
-	}
 	wr_strbuf_puts(&arr, "[");
 	for (size_t i = 0; i < k; i++) {
 		if (i > 0)
@@ -1054,6 +1045,13 @@ run_group(struct cmd_conn *c, struct submit_req **m, size_t k)
 		total += m[i]->n;
 	}
 	wr_strbuf_puts(&arr, "]");
+	if (k == 1) {
+		/* Alone: its rows and its error are its own, nothing to send again. */
+		m[0]->r = submit_once(c, wr_strbuf_str(&arr), m[0]->n, m[0]->ret_ids, m[0]->ret_status, &rolled_back,
+				      m[0]->reterr);
+		wr_strbuf_done(&arr);
+		return;
+	}
 	ids = wr_xcalloc(total, sizeof(*ids));
 	sub = wr_xcalloc(total, sizeof(*sub));
 	r = submit_once(c, wr_strbuf_str(&arr), total, ids, sub, &rolled_back, &err);
