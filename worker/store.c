@@ -131,36 +131,35 @@ static const char *const sql_world = "SELECT o_version, o_doc FROM wr_world_stat
 	" $48::text[], $49::text[], $50::text[], $51::text[], $52::smallint[], $53::bigint[], $54::bigint[],"       \
 	" $55::text[], $56::text[], $57::jsonb)"
 
-/* -> ms until the next queued action is due (<= 0: due now), NULL if none;
- * and when nothing is due now, whether this worker took the listener's lock
- * (false when it is due now: a worker napping on held rooms must not hold it) */
-#define SQL_NEXT_DUE                                                                              \
-	"WITH q AS MATERIALIZED (SELECT wr_next_due_ms() AS due)"                                 \
-	" SELECT q.due, CASE WHEN q.due IS NULL OR q.due > 0 THEN pg_try_advisory_lock(" LEAD_KEY \
-	") ELSE false END FROM q"
+/* The due question the three statements below share: q.due, ms until the
+ * next queued action is due (<= 0: due now), NULL if none; wr_next_due_ms()
+ * reads the queue by its index whatever its statistics (i16-backlog2). */
+#define SQL_DUE_Q "WITH q AS MATERIALIZED (SELECT wr_next_due_ms() AS due)"
+/* When nothing is due now, this worker tries to become the listener (false
+ * when it is due now: a worker napping on held rooms must not hold it). */
+#define SQL_LEAD_IF_IDLE "CASE WHEN q.due IS NULL OR q.due > 0 THEN pg_try_advisory_lock(" LEAD_KEY ") ELSE false END"
+
+/* -> due, whether this worker took the listener's lock */
+#define SQL_NEXT_DUE SQL_DUE_Q " SELECT q.due, " SQL_LEAD_IF_IDLE " FROM q"
 
 /*
  * Right behind a batch's COMMIT (in its notify transaction): the same, and
  * NOTIFY wr_released only when something is due: a worker napping on held
  * rooms has nothing to claim otherwise (issue 16: at idle the other worker
  * woke at every commit, for an empty claim, while the publisher read the
- * events).  The due time is wr_next_due_ms()'s, which reads the queue by its
- * index whatever its statistics (i16-backlog2).  -> ms until due (NULL: the
- * queue is empty), whether it notified
+ * events).  -> due, whether it notified, whether it took the listener's lock
  */
-#define SQL_AFTER_COMMIT                                                            \
-	"WITH q AS MATERIALIZED (SELECT wr_next_due_ms() AS due)"                   \
-	" SELECT q.due, (SELECT count(*) FROM (SELECT pg_notify('" RELEASED_CHANNEL \
-	"', '') FROM q q2"                                                          \
-	" WHERE q2.due <= 0) n) > 0,"                                               \
-	" CASE WHEN q.due IS NULL OR q.due > 0 THEN pg_try_advisory_lock(" LEAD_KEY ") ELSE false END FROM q"
+#define SQL_AFTER_COMMIT                                                                      \
+	SQL_DUE_Q " SELECT q.due, (SELECT count(*) FROM (SELECT pg_notify('" RELEASED_CHANNEL \
+		  "', '') FROM q q2"                                                          \
+		  " WHERE q2.due <= 0) n) > 0, " SQL_LEAD_IF_IDLE " FROM q"
 
 /* The same for the listener (an empty claim): it keeps the lock when nothing
  * is due now, and gives it up when it naps on held rooms -> due, still held */
-#define SQL_NEXT_DUE_LEAD                                                                                     \
-	"WITH q AS MATERIALIZED (SELECT wr_next_due_ms() AS due)"                                             \
-	" SELECT q.due, CASE WHEN q.due IS NULL OR q.due > 0 THEN true ELSE NOT pg_advisory_unlock(" LEAD_KEY \
-	") END FROM q"
+#define SQL_NEXT_DUE_LEAD                                                                                             \
+	SQL_DUE_Q                                                                                                     \
+		" SELECT q.due, CASE WHEN q.due IS NULL OR q.due > 0 THEN true ELSE NOT pg_advisory_unlock(" LEAD_KEY \
+		") END FROM q"
 
 /* Every level of the listener's lock this session holds (after a failure). */
 static const char *const sql_lead_drop =

@@ -16,15 +16,33 @@ pg_start_world
 quiet_world
 start=$(sql "SELECT room_id FROM characters WHERE name = 'Alice'")
 sql "ANALYZE action_queue" >/dev/null
-# A string macro of worker/store.c: its lines joined, its literals
-# concatenated, LEAD_KEY (the listener's lock, i16-wake2) written out.
+# A string macro of worker/store.c as the compiler sees it: its lines
+# joined, its literals concatenated, the string macros it names expanded.
 c_string() { # name
-	lead=$(sed -n 's/^#define LEAD_CLASS "\([0-9]*\)"$/\1/p' "$WR_HOME/worker/store.c")
-	awk -v n="$1" '
-		!on && $1 == "#define" && $2 == n { on = 1; sub(/^#define[ \t]+[A-Z_]+/, "") }
-		on { cont = sub(/\\[ \t]*$/, ""); s = s $0; if (!cont) exit }
-		END { print s }' "$WR_HOME/worker/store.c" |
-		sed -e "s/LEAD_KEY/\"$lead, 0\"/g" -e 's/"[[:space:]]*"//g' -e 's/^[[:space:]]*"//' -e 's/"[[:space:]]*$//'
+	awk -v want="$1" '
+		function expand(name,    body, out, id) {
+			if (!(name in defs)) { bad = name; return "" }
+			body = defs[name]
+			while (body != "") {
+				sub(/^[ \t]+/, "", body)
+				if (body ~ /^"/) {
+					match(body, /^"[^"]*"/)
+					out = out substr(body, 2, RLENGTH - 2)
+					body = substr(body, RLENGTH + 1)
+				} else if (match(body, /^[A-Za-z_][A-Za-z0-9_]*/)) {
+					id = substr(body, 1, RLENGTH)
+					body = substr(body, RLENGTH + 1)
+					out = out expand(id)
+				} else if (body != "") { bad = body; return "" }
+			}
+			return out
+		}
+		on { cont = sub(/\\[ \t]*$/, ""); defs[on] = defs[on] " " $0; if (!cont) on = ""; next }
+		$1 == "#define" && $2 ~ /^[A-Z_]+$/ {
+			on = $2; sub(/^#define[ \t]+[A-Z_]+/, "")
+			cont = sub(/\\[ \t]*$/, ""); defs[on] = $0; if (!cont) on = ""
+		}
+		END { s = expand(want); if (bad == "") print s }' "$WR_HOME/worker/store.c"
 }
 # The worker's next-due question (worker/store.c's SQL_NEXT_DUE), prepared
 # as the worker prepares it while the queue is empty, asked again below
