@@ -156,10 +156,10 @@ static const char *const sql_world = "SELECT o_version, o_doc FROM wr_world_stat
 
 /* The same for the listener (an empty claim): it keeps the lock when nothing
  * is due now, and gives it up when it naps on held rooms -> due, still held */
-#define SQL_NEXT_DUE_LEAD                                                                                             \
-	SQL_DUE_Q                                                                                                     \
-		" SELECT q.due, CASE WHEN q.due IS NULL OR q.due > 0 THEN true ELSE NOT pg_advisory_unlock(" LEAD_KEY \
-		") END FROM q"
+#define SQL_NEXT_DUE_LEAD                                                                                     \
+	SQL_DUE_Q                                                                                             \
+	" SELECT q.due, CASE WHEN q.due IS NULL OR q.due > 0 THEN true ELSE NOT pg_advisory_unlock(" LEAD_KEY \
+	") END FROM q"
 
 /* Every level of the listener's lock this session holds (after a failure). */
 static const char *const sql_lead_drop =
