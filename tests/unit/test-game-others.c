@@ -62,7 +62,8 @@ describe(struct game_action a, char *buf, size_t size)
 				out.nevents, out.nfollowups, log.bytes);
 	for (size_t i = 0; i < out.nevents && len < size; i++)
 		for (size_t s = 0; s < out.events[i].nstreams && len < size; s++)
-			len += (size_t) snprintf(buf + len, size - len, " [%d:%lld]", (int) out.events[i].streams[s].kind,
+			len += (size_t) snprintf(buf + len, size - len, " [%d:%lld]",
+						 (int) out.events[i].streams[s].kind,
 						 (long long) out.events[i].streams[s].id);
 	for (size_t i = 0; i < out.nfollowups && len < size; i++)
 		len += (size_t) snprintf(buf + len, size - len, " {%s %lld}",
