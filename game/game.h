@@ -922,6 +922,14 @@ struct game_reads {
 	size_t item_rows; /* at most this many item rows the reads add to the state */
 	size_t new_ids;   /* item ids to reserve: split stacks, dropped coins, corpses and loot */
 	size_t new_mobs;  /* mob ids to reserve: a trigger's spawn step (game/spawn.c) */
+	/* Issue 16: the others present in the action's rooms (characters neither
+	 * locked nor read, up to 32 a room): who a look lists, whom a mob finds,
+	 * a group's members ...  False only for the verbs that read no character
+	 * but the ones they lock (say, emote, nod, move, give, tell, shout of a
+	 * character): their rooms' others are not loaded.  A room's light
+	 * (vision.c, game_room_lit) is the one exception they do read, and
+	 * wr_lock_load loads the others of every room that can be dark. */
+	bool others;
 };
 
 /* Fills *ret (zeroed first) with what a reads; pure, never fails. */

@@ -67,10 +67,40 @@ transfer_reads(const struct game_action *a, struct game_reads *r)
 	}
 }
 
+/*
+ * Issue 16: whether the rules of a read the others present of its rooms
+ * (struct game_reads.others).  A character's say, emote, nod, tell and
+ * shout name only the speaker (and a tell's locked listener); a move reads
+ * its two locked rooms, the mover and its followers (their own column); a
+ * give its locked giver and receiver (or a mob).  Their rules reach no other
+ * character but through game_room_lit (every room that can be dark comes
+ * with its others, wr_lock_load.sql).  Every other verb, and any mob's, is
+ * taken to read them.
+ */
+static bool
+reads_others(const struct game_action *a)
+{
+	if (a->actor_mob || !a->actor_char)
+		return true;
+	switch (a->verb) {
+	case GAME_VERB_SAY:
+	case GAME_VERB_EMOTE:
+	case GAME_VERB_NOD:
+	case GAME_VERB_TELL:
+	case GAME_VERB_SHOUT:
+	case GAME_VERB_MOVE:
+	case GAME_VERB_GIVE:
+		return false;
+	default:
+		return true;
+	}
+}
+
 void
 game_reads(const struct game_action *a, struct game_reads *ret)
 {
 	memset(ret, 0, sizeof(*ret));
+	ret->others = reads_others(a);
 	switch (a->verb) {
 	case GAME_VERB_LOOK:
 	case GAME_VERB_EXAMINE:

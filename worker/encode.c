@@ -414,6 +414,8 @@ worker_encode_reads(struct wr_strbuf *sb, const struct loadset *ls, const struct
 		json_ids(sb, names[s], ls->ids[s], ls->count.n[s]);
 	if (ls->count.n[LOAD_WHO])
 		json_ids(sb, "who", ls->ids[LOAD_WHO], ls->count.n[LOAD_WHO]);
+	/* Issue 16: only these rooms' others present (and those of every room that can be dark). */
+	json_ids(sb, "others", ls->ids[LOAD_OTHERS], ls->count.n[LOAD_OTHERS]);
 	if (ls->zone_room)
 		wr_strbuf_printf(sb, "\"zone\":%" PRId64 ",", ls->zone_room);
 	wr_strbuf_puts(sb, "\"actions\":[");

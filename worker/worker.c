@@ -189,6 +189,7 @@ static const size_t load_cap[LOAD_NSETS] = {
 	[LOAD_WEIGHTS] = WORKER_MAX_LOCKED_CHARS,
 	[LOAD_EXIT_NAMES] = GAME_MAX_ROOMS,
 	[LOAD_WHO] = GAME_MAX_INSTANCES,
+	[LOAD_OTHERS] = GAME_MAX_ROOMS,
 };
 
 /* The load set that holds each of game_reads()'s sets. */
@@ -233,6 +234,8 @@ add_reads(struct loadset *ls, const struct worker_action *a, bool *overflow)
 		load_add_all(ls, read_set[s], rd.ids[s], (int) rd.n[s], overflow);
 	if (rd.who && a->instance_id)
 		load_add(ls, LOAD_WHO, a->instance_id, overflow);
+	if (rd.others)
+		load_add_all(ls, LOAD_OTHERS, a->lock_rooms, a->nlock_rooms, overflow);
 	ls->combat = ls->combat || rd.combat;
 	/* One zone's living world per batch: a second zone tick waits for the next batch. */
 	if (rd.zone && ls->zone_room && ls->zone_room != a->game.room_id)
@@ -264,9 +267,10 @@ add_action(struct loadset *ls, const struct worker_action *a, size_t room_cap)
 	load_add_all(ls, LOAD_MOBS, a->lock_mobs, a->nlock_mobs, &overflow);
 	ls->count.item_rows += (size_t) a->nlock_items;
 	load_add_all(ls, LOAD_ITEMS, a->lock_items, a->nlock_items, &overflow);
-	if (a->needs_view)
+	if (a->needs_view) { /* re-planned from the view: it may become any verb */
 		load_add(ls, LOAD_VIEWS, a->game.actor_char, &overflow);
-	else if (a->decoded)
+		load_add_all(ls, LOAD_OTHERS, a->lock_rooms, a->nlock_rooms, &overflow);
+	} else if (a->decoded)
 		add_reads(ls, a, &overflow);
 	if (ls->count.item_rows > GAME_MAX_ITEMS || ls->count.n[LOAD_ROOMS] > room_cap)
 		overflow = true;
@@ -707,7 +711,7 @@ reads_nothing(const struct worker_action *a)
 	for (int s = 0; s < _GAME_READ_MAX; s++)
 		if (rd.n[s])
 			return false;
-	return !rd.who && !rd.combat && !rd.zone && !rd.item_rows && !rd.new_ids && !rd.new_mobs;
+	return !rd.who && !rd.combat && !rd.zone && !rd.item_rows && !rd.new_ids && !rd.new_mobs && !rd.others;
 }
 
 static bool

@@ -151,7 +151,8 @@ enum load_set {
 	LOAD_READ_MOBS,
 	LOAD_WEIGHTS,
 	LOAD_EXIT_NAMES,
-	LOAD_WHO, /* instances whose who list is read */
+	LOAD_WHO,    /* instances whose who list is read */
+	LOAD_OTHERS, /* rooms whose others present are read (struct game_reads.others) */
 	LOAD_NSETS,
 };
 

@@ -28,7 +28,8 @@
 --   spawning:   reads.new_mobs was given (every room's script has "spawned")
 --   characters: (not with reads.rows, "rows": true instead: the worker reads
 --               them as typed rows of wr_lock_chars, see wr_lock_load_sets)
---               every locked character, up to 32 others per locked room (a
+--               every locked character, up to 32 others per locked room whose
+--               others are read (issue 16: reads.others, see o_rooms) (a
 --               row of values: id, name, room and how they look), and the characters in reads.characters
 --               (with their description); the locked ones of reads.weights
 --               with their carried weight ("weighed"); possessions says whose
@@ -158,7 +159,8 @@ $$;
 -- same rows).  Every locked character, those of reads.characters ("full":
 -- every column filled; else only id, name, room_id, instance_id, flags,
 -- light, group_id, in_world, afk and title, the rest NULL, so a batch's
--- ~240 others are narrow rows) and up to 32 others per locked room for display.  followers and group only for locked ones
+-- ~240 others are narrow rows) and up to 32 others per room of p_rooms (the
+-- locked rooms whose others are read, wr_lock_load_sets) for display.  followers and group only for locked ones
 -- (followers: up to 8 in its room who follow it; group: up to 8 members, a
 -- json array of {id, name, room_id}); description for reads.characters;
 -- carried_weight for locked ones of reads.weights (weighed);
@@ -313,8 +315,10 @@ END
 $$;
 
 -- wr_lock_load_sets(the same arguments) -> the document, and the sets the
--- characters of wr_lock_chars are read for: the locked characters and rooms
--- (what the batch holds), reads.characters, reads.weights, reads.possessions.
+-- characters of wr_lock_chars are read for: the locked characters, the
+-- locked rooms whose others present are read (issue 16, i16-actions: those
+-- of reads.others and the ones that can be dark, see below), reads.characters,
+-- reads.weights, reads.possessions.
 -- Issue 16: the worker's lock+load statement (worker/store.c) calls it with
 -- reads.rows and passes the sets to wr_lock_chars in the same statement,
 -- without parsing the document or the reads again.
@@ -430,6 +434,29 @@ BEGIN
 			ORDER BY c.id);
 	END IF;
 
+	-- Issue 16 (i16-actions): the others present (characters neither locked
+	-- nor read, up to 32 a locked room) only of the rooms whose actions read
+	-- them (reads.others, game_reads()'s "others"), of every room that can be
+	-- dark (flagged "dark", or outdoors under a sky with nights: vision.c's
+	-- game_room_lit reads who holds a light there, for every action) and of
+	-- the rooms where the actors of reads.views stand (re-planned there, their
+	-- view checked against the state: worker.c view_still_true).  Without
+	-- reads.others (tests, tools, the JSON form): every locked room's, as
+	-- before.  o_rooms, what wr_lock_chars reads them for, says which.
+	IF p_reads ? 'others' THEN
+		o_rooms := ARRAY(
+			SELECT r.id FROM rooms r JOIN room_templates rt ON rt.id = r.template_id
+			WHERE r.id = ANY(p_rooms)
+			  AND (r.id IN (SELECT jsonb_array_elements_text(p_reads->'others')::bigint)
+			       OR 'dark' = ANY(rt.flags)
+			       OR (NOT 'indoors' = ANY(rt.flags)
+			           AND EXISTS (SELECT 1 FROM zone_skies zs WHERE zs.zone_id = rt.zone_id AND zs.day_ms > 0))
+			       OR r.id IN (SELECT v.room_id FROM characters v WHERE v.id = ANY(r_views)))
+			ORDER BY r.id);
+	ELSE
+		o_rooms := p_rooms;
+	END IF;
+
 	-- Issue 16 (lock+load fourth pass): the parts only some batches want are
 	-- their own statements, run only then, so that the document's statement
 	-- below does not set up their plans on every call (executor start-up of
@@ -462,7 +489,7 @@ BEGIN
 				ELSE json_build_array(c.id, c.name, c.room_id, c.instance_id, to_json(c.flags), c.light,
 				                      c.group_id, c.in_world, c.afk, c.title) END
 				ORDER BY c.id)
-			FROM wr_lock_chars(p_characters, p_rooms, r_characters, r_weights, r_possessions) c), '[]') INTO j_characters;
+			FROM wr_lock_chars(p_characters, o_rooms, r_characters, r_weights, r_possessions) c), '[]') INTO j_characters;
 	END IF;
 	IF r_combat THEN
 		-- Where the characters of the locked rooms' instances respawn, and what death costs.
@@ -612,7 +639,6 @@ BEGIN
 		'new_mob_ids', CASE WHEN p_reads ? 'new_mobs' THEN wr_new_mob_ids(p_reads) END
 	) INTO o_doc;
 	o_characters := p_characters;
-	o_rooms := p_rooms;
 	o_read := r_characters;
 	o_weights := r_weights;
 	o_possessions := r_possessions;

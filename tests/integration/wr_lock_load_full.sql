@@ -29,6 +29,7 @@ DECLARE
 	g_characters bigint[];
 	g_mobs bigint[];
 	g_items bigint[];
+	o_rooms bigint[];
 BEGIN
 	IF jsonb_array_length(r_actions) = 0 THEN
 		-- No per-action sets: lock the lot, waiting, in the global order.
@@ -74,6 +75,26 @@ BEGIN
 		p_characters := g_characters;
 		p_mobs := g_mobs;
 		p_items := g_items;
+	END IF;
+	-- Issue 16 (i16-actions): the others present only of the rooms of
+	-- reads.others, those that can be dark and those the actors of a view
+	-- stand in (with i16-backlog3's stale gives' actors); all without
+	-- reads.others.  Written out again here, not shared with wr_lock_load.sql.
+	IF p_reads ? 'others' THEN
+		o_rooms := ARRAY(
+			SELECT r.id FROM rooms r JOIN room_templates rt ON rt.id = r.template_id
+			LEFT JOIN zone_skies zs ON zs.zone_id = rt.zone_id
+			WHERE r.id = ANY(p_rooms)
+			  AND (r.id IN (SELECT jsonb_array_elements_text(p_reads->'others')::bigint)
+			       OR rt.flags @> '{dark}' OR (NOT rt.flags @> '{indoors}' AND coalesce(zs.day_ms, 0) > 0)
+			       OR EXISTS (SELECT 1 FROM characters v WHERE v.room_id = r.id AND v.id = ANY(r_views))
+			       OR EXISTS (SELECT 1 FROM jsonb_array_elements(coalesce(p_reads->'give_rooms', '[]')) g
+			                  JOIN characters v ON v.id = (g->>0)::bigint
+			                  WHERE v.room_id = r.id AND v.id = ANY(p_characters)
+			                    AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(p_reads->'give_rooms') h
+			                                    WHERE (h->>0)::bigint = v.id AND (h->>1)::bigint = v.room_id))));
+	ELSE
+		o_rooms := p_rooms;
 	END IF;
 
 	SELECT json_build_object(
@@ -156,7 +177,7 @@ BEGIN
 			FROM characters c
 			WHERE c.id = ANY(p_characters) OR c.id = ANY(r_characters)
 			   -- Others present are for display only: a crowded room shows 32.
-			   OR c.id IN (SELECT o.id FROM unnest(p_rooms) r(id),
+			   OR c.id IN (SELECT o.id FROM unnest(o_rooms) r(id),
 			               LATERAL (SELECT id FROM characters o WHERE o.room_id = r.id
 			                        AND o.in_world -- issue 17: one who quit is not present
 			                        ORDER BY o.id LIMIT 32) o)), '[]'),
