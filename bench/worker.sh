@@ -504,6 +504,28 @@ done
 sql "ANALYZE action_queue" >/dev/null
 sleep 1 # statistics of the inserting backends reach pg_stat_user_tables
 echo "   start:  $(queue_stats)"
+# Issue 16 (i16-backlog4): what grows as the drain goes.  At each ~10% (and at
+# the start) the tables' sizes and dead rows, and with --profile every
+# statement's counters, so the slices can be compared statement by statement.
+sql "CREATE TABLE bench_slice_tables (slice int, at timestamptz, relname name, live bigint, dead bigint,
+                                      bytes bigint, autovacuums bigint);
+     CREATE TABLE bench_slice_pss (slice int, at timestamptz, queryid bigint, calls bigint, ms float8,
+                                   blks bigint, query text)" >/dev/null
+slice_snapshot() { # slice
+	sql "INSERT INTO bench_slice_tables SELECT $1, now(), regexp_replace(relname, '_p(_old|[0-9]+)$', ''),
+	            sum(n_live_tup), sum(n_dead_tup), sum(pg_total_relation_size(relid)), sum(autovacuum_count)
+	     FROM pg_stat_user_tables
+	     WHERE regexp_replace(relname, '_p(_old|[0-9]+)$', '') IN ('action_queue', 'action_journal', 'journal_batches',
+	                          'event_log', 'event_streams', 'stream_counters', 'characters', 'items')
+	     GROUP BY 3" >/dev/null
+	[ "$PROFILE" = 1 ] || return 0
+	sql "INSERT INTO bench_slice_pss VALUES ($1, now(), 0, 0, 0, 0, 'snapshot')" >/dev/null
+	sql "INSERT INTO bench_slice_pss SELECT $1, now(), queryid, sum(calls), sum(total_exec_time),
+	            sum(shared_blks_hit + shared_blks_read), min(left(regexp_replace(query, '\s+', ' ', 'g'), 90))
+	     FROM pg_stat_statements WHERE query NOT LIKE '%bench_%' AND query NOT LIKE '%pg_stat%' GROUP BY queryid" >/dev/null
+}
+[ "$PROFILE" = 1 ] && sql "SELECT pg_stat_statements_reset()" >/dev/null
+slice_snapshot 0
 del0=$(deleted)
 qscan0=$(sql "SELECT seq_scan || ' ' || seq_tup_read FROM pg_stat_user_tables WHERE relname = 'action_queue'")
 worker_sampler_start backlog
@@ -521,6 +543,7 @@ while :; do
 	if [ "$slice" -gt "$last_slice" ]; then
 		last_slice=$slice
 		echo "      ~$((slice * 10))% after $((now - tw0))s ($done_n actions)"
+		slice_snapshot "$slice"
 	fi
 	if [ "$mid_done" = 0 ] && [ $((done_n * 2)) -ge "$BACKLOG" ]; then
 		mid_done=1
@@ -559,6 +582,65 @@ sql "WITH a AS (SELECT txid, count(DISTINCT action_id) n FROM event_log GROUP BY
                    round(extract(epoch FROM ts - '$t_run'::timestamptz)::numeric, 1),
                    round(((done - done_prev) / greatest(extract(epoch FROM ts - t_prev), 0.001))::numeric, 0))
      FROM s ORDER BY ts"
+# Issue 16 (i16-backlog4): per exact slice, how the batches and the workers'
+# backends changed, and (the ~10% snapshots above) where the server time went.
+sql "CREATE TABLE bench_batches AS
+     WITH a AS (SELECT txid, count(DISTINCT action_id) n, count(DISTINCT split_part(actor_key, ':', 2)) actors,
+                       count(DISTINCT action_id) FILTER (WHERE actor_key LIKE 'char:%' AND actor_key NOT LIKE '%:follow') own
+                FROM event_log GROUP BY txid),
+          c AS (SELECT bench_committed(txid) ts, n, actors, own FROM a),
+          d AS (SELECT ts, n, actors, sum(own) OVER (ORDER BY ts ROWS UNBOUNDED PRECEDING) done FROM c)
+     SELECT ts, n, actors, done, least(10, greatest(1, ceil(done * 10.0 / $BACKLOG)))::int k FROM d" >/dev/null
+echo
+echo "   per slice: batches, actions and actors per batch; the worker backends' samples (idle, cpu, slot, lock, in-tx, other)"
+echo "   slice | batches | a/batch | actors/b | idle% cpu% slot% lock% intx% other%"
+sql "WITH e AS (SELECT k, max(ts) t_end FROM bench_batches GROUP BY k),
+          w AS (SELECT (SELECT min(k) FROM e WHERE e.t_end >= bw.at) k, what FROM bench_waits bw WHERE phase = 'backlog'),
+          ws AS (SELECT k, count(*) n, count(*) FILTER (WHERE what = 'idle') idle, count(*) FILTER (WHERE what = 'cpu') cpu,
+                        count(*) FILTER (WHERE what = 'slot') slot, count(*) FILTER (WHERE what LIKE 'Lock:%') lck,
+                        count(*) FILTER (WHERE what = 'in-tx') intx FROM w GROUP BY k)
+     SELECT format('   %5s | %7s | %7s | %8s | %4s %4s %5s %5s %5s %6s', b.k, count(*), round(avg(b.n), 1), round(avg(b.actors), 1),
+                   round(100.0 * max(ws.idle) / max(ws.n)), round(100.0 * max(ws.cpu) / max(ws.n)),
+                   round(100.0 * max(ws.slot) / max(ws.n)), round(100.0 * max(ws.lck) / max(ws.n)),
+                   round(100.0 * max(ws.intx) / max(ws.n)),
+                   round(100.0 * (max(ws.n) - max(ws.idle) - max(ws.cpu) - max(ws.slot) - max(ws.lck) - max(ws.intx)) / max(ws.n)))
+     FROM bench_batches b LEFT JOIN ws ON ws.k = b.k GROUP BY b.k ORDER BY b.k"
+echo "   tables at each ~10% (rows live/dead, MB): $(sql "SELECT string_agg(DISTINCT relname, ', ') FROM bench_slice_tables")"
+sql "SELECT format('   %5s | %s', slice, string_agg(format('%s %s/%s %s', relname, live, dead,
+                                                            round(bytes / 1048576.0)), ' | ' ORDER BY relname))
+     FROM bench_slice_tables GROUP BY slice ORDER BY slice"
+if [ "$PROFILE" = 1 ]; then
+	echo "   server ms per batch in each ~10% (pg_stat_statements between the snapshots; batches committed between them):"
+	sql "WITH d AS (SELECT s.slice, s.queryid, s.query, s.ms - coalesce(p.ms, 0) ms, s.at, ps.at at0
+	                FROM bench_slice_pss s JOIN (SELECT DISTINCT slice, at FROM bench_slice_pss) ps
+	                  ON ps.slice = (SELECT max(slice) FROM bench_slice_pss x WHERE x.slice < s.slice)
+	                LEFT JOIN bench_slice_pss p ON p.queryid = s.queryid AND p.slice = ps.slice),
+	          nb AS (SELECT DISTINCT slice, at, at0 FROM d),
+	          bn AS (SELECT nb.slice, (SELECT count(*) FROM bench_batches b WHERE b.ts > nb.at0 AND b.ts <= nb.at) n FROM nb),
+	          top AS (SELECT queryid FROM d WHERE queryid <> 0 GROUP BY queryid ORDER BY sum(ms) DESC LIMIT ${WR_BENCH_TOP:-12})
+	     SELECT format('   %s | %s', string_agg(lpad(round((d.ms / greatest(bn.n, 1))::numeric, 1)::text, 6), ' ' ORDER BY d.slice),
+	                   left(min(d.query), 70))
+	     FROM d JOIN top USING (queryid) JOIN bn USING (slice) GROUP BY d.queryid ORDER BY sum(d.ms) DESC"
+fi
+# Issue 16 (i16-backlog4): the table above counts follow-ups (a move's look)
+# towards N and so ends ~6% before the drain does; this one counts only the
+# N enqueued actions, and its last slice ends with the last of them.
+echo
+echo "   rate per 10% slice of the $BACKLOG enqueued actions only (follow-ups not counted; the last slice ends with the drain)"
+echo "   slice | actions done | slice s | elapsed s | actions/s"
+sql "WITH e AS (SELECT k, max(ts) ts, max(done) done FROM bench_batches GROUP BY k),
+          s AS (SELECT k, ts, done, coalesce(lag(ts) OVER (ORDER BY k), '$t_run'::timestamptz) t_prev,
+                       coalesce(lag(done) OVER (ORDER BY k), 0) done_prev FROM e)
+     SELECT format('   %5s | %12s | %7s | %9s | %9s', k, done, round(extract(epoch FROM ts - t_prev)::numeric, 1),
+                   round(extract(epoch FROM ts - '$t_run'::timestamptz)::numeric, 1),
+                   round(((done - done_prev) / greatest(extract(epoch FROM ts - t_prev), 0.001))::numeric, 0))
+     FROM s ORDER BY k"
+sql "WITH e AS (SELECT k, max(ts) ts, max(done) done FROM bench_batches GROUP BY k),
+          s AS (SELECT k, (done - coalesce(lag(done) OVER (ORDER BY k), 0)) /
+                       greatest(extract(epoch FROM ts - coalesce(lag(ts) OVER (ORDER BY k), '$t_run'::timestamptz)), 0.001) r FROM e)
+     SELECT format('   first / last 10%%: %s / %s actions/s = %s%%', round(max(r) FILTER (WHERE k = 1)),
+                   round(max(r) FILTER (WHERE k = 10)), round(100 * max(r) FILTER (WHERE k = 10) / max(r) FILTER (WHERE k = 1)))
+     FROM s"
 set -- $(drain_rate)
 b_actions=$1; b_secs=$2; b_rate=$3
 set -- $(batch_stats backlog)

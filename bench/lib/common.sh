@@ -114,7 +114,7 @@ bench_header() { # title [server settings worth naming]
 # lock wait); IO:WAL* = commit flush.
 bench_sampler_install() {
 	sql "
-CREATE TABLE bench_waits (phase text NOT NULL, what text NOT NULL);
+CREATE TABLE bench_waits (phase text NOT NULL, what text NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp());
 CREATE TABLE bench_stop (phase text NOT NULL);
 CREATE PROCEDURE bench_sample(p_phase text, p_seconds float8, p_app text) LANGUAGE plpgsql AS \$\$
 DECLARE

@@ -5,14 +5,15 @@
 -- without rooms whose actor is a character or a mob (an action marked for
 -- re-planning has none until it is planned again) counts as in its actor's
 -- room: otherwise every claim would pick it, and all but one find it
--- locked.  LANGUAGE sql and STABLE: inlined into wr_claim_pick's statements.
+-- locked.  A character's head whose rooms do not include the room the
+-- character stands in (its plan is stale: it moved since) counts as in that
+-- room only ("the room it stands in", below).  LANGUAGE sql and STABLE: inlined
+-- into wr_claim_pick's statements.
 CREATE OR REPLACE FUNCTION wr_claim_heads(n integer)
 RETURNS TABLE (id bigint, rooms bigint[], ord integer)
 LANGUAGE sql STABLE AS $$
-	SELECT q.id, CASE WHEN q.lock_rooms <> '{}' THEN q.lock_rooms
-	            WHEN q.actor_key ~ '^char:[0-9]+$' THEN ARRAY(
-		SELECT x.room_id FROM characters x
-		WHERE x.id = substring(q.actor_key FROM 6)::bigint AND x.room_id IS NOT NULL)
+	SELECT q.id, CASE WHEN ch.room_id IS NOT NULL AND ch.room_id <> ALL (q.lock_rooms) THEN ARRAY[ch.room_id]
+	            WHEN q.lock_rooms <> '{}' THEN q.lock_rooms
 	            WHEN q.actor_key ~ '^mob:[0-9]+$' THEN ARRAY(
 		SELECT x.room_id FROM mobs x
 		WHERE x.id = substring(q.actor_key FROM 5)::bigint AND x.room_id IS NOT NULL)
@@ -22,6 +23,9 @@ LANGUAGE sql STABLE AS $$
 	      WHERE q.is_head AND q.run_at <= now()
 	      ORDER BY q.priority, q.run_at, q.id
 	      LIMIT n) q
+	-- a join, not a sub-select per head (~13 us each, 400 heads a claim)
+	LEFT JOIN characters ch
+	  ON ch.id = CASE WHEN q.actor_key ~ '^char:[0-9]+$' THEN substring(q.actor_key FROM 6)::bigint END
 $$;
 
 -- wr_claim_pick(k integer, cap integer) -> (o_ids bigint[], o_rooms bigint[]): the heads one claim may take, and its rooms
@@ -257,6 +261,19 @@ $$;
 -- claims its later actions, so two workers never hold parts of one actor's
 -- queue.  The rows returned are the locked versions (not the statement
 -- snapshot's).  m = 1: heads only (wr_claim).
+-- The room it stands in (issue 16, i16-backlog4): a character's row whose
+-- plan names no room the character stands in now (NULL rooms included) is
+-- stale: it moved since, or the row is marked for a re-plan, and the rules
+-- answer GAME_STALE before they look at any room (game/dispatch.c).  Such a
+-- row counts as in that room only, for the claim's room locks (wr_claim_heads,
+-- the run's rooms below) and in the lock_rooms returned (the queue row keeps
+-- its own): the worker then locks the room its in-batch re-plan needs
+-- (worker.c's replan_here; the look a move queued is claimed there too),
+-- not the one the actor left.  A backlog planned from one snapshot makes
+-- every action of an actor stale after its first move: the old rooms only
+-- made claims take rooms the actor had left, and the room the re-plan needed
+-- was locked by chance (i16-backlog4: slow actors' runs cut at every look and
+-- stale give; the last 10% of a 200,000 drain at 37-40% of the first).
 -- enable_seqscan = off (issue 16, i16-backlog2): every read of the queue here
 -- is by key (the heads' ids, an actor's run, its follow-ups), once per head.
 -- The queue's statistics are whatever it held when last analyzed (often
@@ -279,8 +296,11 @@ BEGIN
 	), h AS MATERIALIZED (
 		-- Each by its primary key, with how many follow-ups its actor has queued.
 		SELECT q AS r, q.id, q.actor_key, q.priority, q.run_at,
-		       (SELECT count(*) FROM action_queue f WHERE f.actor_key = q.actor_key || ':follow') AS nf
+		       (SELECT count(*) FROM action_queue f WHERE f.actor_key = q.actor_key || ':follow') AS nf,
+		       ch.room_id AS cur
 		FROM action_queue q
+		LEFT JOIN characters ch
+		  ON ch.id = CASE WHEN q.actor_key ~ '^char:[0-9]+$' THEN substring(q.actor_key FROM 6)::bigint END
 		WHERE q.id = ANY ((SELECT pk.o_ids FROM pk)::bigint[]) AND q.is_head AND q.run_at <= now()
 		ORDER BY q.priority, q.run_at, q.id
 		-- the pick's heads (it may take more than k: a full batch when
@@ -289,10 +309,10 @@ BEGIN
 		                 ELSE cardinality((SELECT pk.o_ids FROM pk)) END, cap)
 		FOR UPDATE OF q SKIP LOCKED
 	), hr AS MATERIALIZED (
-		SELECT h.r, h.id, h.actor_key, h.nf, row_number() OVER (ORDER BY h.priority, h.run_at, h.id) AS hrank FROM h
+		SELECT h.r, h.id, h.actor_key, h.nf, h.cur, row_number() OVER (ORDER BY h.priority, h.run_at, h.id) AS hrank FROM h
 	), c AS MATERIALIZED (
 		-- Each head's next m - 1 queued actions, due or not.
-		SELECT hr.hrank, hr.actor_key, hr.nf, o.id, row_number() OVER (PARTITION BY hr.hrank ORDER BY o.id) AS pos
+		SELECT hr.hrank, hr.actor_key, hr.nf, hr.cur, o.id, row_number() OVER (PARTITION BY hr.hrank ORDER BY o.id) AS pos
 		FROM hr CROSS JOIN LATERAL (
 			SELECT o.id FROM action_queue o
 			WHERE o.actor_key = hr.actor_key AND o.id > hr.id
@@ -309,19 +329,25 @@ BEGIN
 		-- in rooms the claim holds or can take now (wr_claim_rooms_try): a
 		-- run into a room another claim holds stops there, since the lock
 		-- phase would only defer it.
-		SELECT o AS r, o.id FROM action_queue o
+		-- Its rooms: the room its actor stands in when the plan's rooms
+		-- leave it out (below; written out, not a function: a call per row
+		-- cost ~70 us).
+		SELECT o AS r, o.id, cc.cur FROM action_queue o JOIN cc ON cc.id = o.id
 		WHERE o.id = ANY (ARRAY(SELECT cc.id FROM cc)) AND o.run_at <= now()
-		  AND ((SELECT pk.o_rooms FROM pk) IS NULL OR o.lock_rooms <@ (SELECT pk.o_rooms FROM pk)
-		       OR wr_claim_rooms_try(o.lock_rooms))
-		FOR UPDATE SKIP LOCKED
+		  AND ((SELECT pk.o_rooms FROM pk) IS NULL
+		       OR CASE WHEN cc.cur IS NOT NULL AND cc.cur <> ALL (o.lock_rooms) THEN ARRAY[cc.cur]
+		               ELSE o.lock_rooms END <@ (SELECT pk.o_rooms FROM pk)
+		       OR wr_claim_rooms_try(CASE WHEN cc.cur IS NOT NULL AND cc.cur <> ALL (o.lock_rooms)
+		                                  THEN ARRAY[cc.cur] ELSE o.lock_rooms END))
+		FOR UPDATE OF o SKIP LOCKED
 	), cut AS (
 		-- Each run's first action not due or not ours: the run ends before it.
 		SELECT cc.hrank, min(cc.pos) AS pos FROM cc WHERE cc.id NOT IN (SELECT l.id FROM l)
 		GROUP BY cc.hrank
 	), x0 AS (
-		SELECT hr.hrank, hr.actor_key, hr.nf, 0::bigint AS pos, hr.r FROM hr
+		SELECT hr.hrank, hr.actor_key, hr.nf, 0::bigint AS pos, hr.r, hr.cur FROM hr
 		UNION ALL
-		SELECT cc.hrank, cc.actor_key, cc.nf, cc.pos, l.r
+		SELECT cc.hrank, cc.actor_key, cc.nf, cc.pos, l.r, l.cur
 		FROM cc JOIN l ON l.id = cc.id LEFT JOIN cut ON cut.hrank = cc.hrank
 		WHERE cut.pos IS NULL OR cc.pos < cut.pos
 	), fc AS (
@@ -334,10 +360,19 @@ BEGIN
 		-- look no longer costs its actor a batch of its own; what a move
 		-- shows still comes before the command typed after it).  The
 		-- worker holds the character back if one of them does not finish.
-		SELECT x0.hrank, x0.pos + coalesce(fc.n, 0) AS pos, x0.r FROM x0 LEFT JOIN fc ON fc.actor_key = x0.actor_key
+		SELECT x0.hrank, x0.pos + coalesce(fc.n, 0) AS pos, x0.r, x0.cur FROM x0 LEFT JOIN fc ON fc.actor_key = x0.actor_key
 		WHERE x0.nf = coalesce(fc.n, 0)
+	), y AS MATERIALIZED (
+		-- A character's row whose rooms do not include the one it stands
+		-- in (a stale plan: it moved since; or none, marked) is returned
+		-- with that room as its only room: the worker locks where the
+		-- re-plan will need, not where the old plan was.
+		SELECT CASE WHEN x.cur IS NULL OR x.cur = ANY ((x.r).lock_rooms) THEN x.r
+		            ELSE jsonb_populate_record(x.r, jsonb_build_object('lock_rooms', ARRAY[x.cur])) END AS r,
+		       x.pos, x.hrank
+		FROM x ORDER BY x.pos, x.hrank LIMIT cap
 	)
-	SELECT (x.r).* FROM x ORDER BY x.pos, x.hrank LIMIT cap;
+	SELECT (y.r).* FROM y ORDER BY y.pos, y.hrank;
 END
 $$;
 
