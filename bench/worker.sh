@@ -5,6 +5,10 @@
 #
 #   --workers=LIST        worker counts to measure              ("1 2 4")
 #   --actors=N            characters, spread over every room        (400)
+#   --instances=N         copies of the world (content/world.json's instance
+#                         and N - 1 more: every room exists once in each), so
+#                         --instances=4 --actors=1600 is today's density in a
+#                         world four times the size (issue 16, scaling)    (1)
 #   --seconds=S           length of the closed-loop throughput run   (20)
 #   --tick-ms=N           the closed loop's enqueuer wakes every N ms (5)
 #   --kill=PCT            % of the actions (taken from the says) that attack
@@ -38,6 +42,7 @@ WORKER=$BUILD/worker/wr-worker
 
 WORKERS="1 2 4"
 ACTORS=400
+INSTANCES=1
 SECONDS_RUN=20
 TICK_MS=5
 KILL=0
@@ -60,6 +65,7 @@ for a in "$@"; do
 	case $a in
 	--workers=*) WORKERS=$(echo "${a#*=}" | tr ',' ' ') ;;
 	--actors=*) ACTORS=${a#*=}; num "$a" "$ACTORS" ;;
+	--instances=*) INSTANCES=${a#*=}; num "$a" "$INSTANCES" ;;
 	--seconds=*) SECONDS_RUN=${a#*=}; num "$a" "$SECONDS_RUN" ;;
 	--tick-ms=*) TICK_MS=${a#*=}; num "$a" "$TICK_MS" ;;
 	--kill=*) KILL=${a#*=}; num "$a" "$KILL" ;;
@@ -80,6 +86,7 @@ for a in "$@"; do
 done
 for w in $WORKERS; do num --workers "$w"; done
 [ "$ACTORS" -ge 2 ] || die "--actors must be at least 2"
+[ "$INSTANCES" -ge 1 ] && [ "$INSTANCES" -le 64 ] || die "--instances must be 1..64"
 [ "$KILL" -le 40 ] || die "--kill must be 0..40 (it takes from the 40% of says)"
 [ "$TICK_MS" -ge 1 ] || die "--tick-ms must be at least 1"
 [ "$BACKLOG_WORKERS" -ge 1 ] || die "--backlog-workers must be at least 1"
@@ -181,6 +188,12 @@ worker_side() { # log-prefix
 	cat "$DIR/$1"-*.log | sed -n 's/.*stopping: per batch /per batch /p' | head -"${WR_BENCH_WORKER_SIDE:-4}"
 }
 
+# Busy and total jiffies of the whole machine (/proc/stat's cpu line):
+# with the workers' and the enqueuer's own CPU, what is left of the cores.
+machine_jiffies() {
+	awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9; exit }' /proc/stat
+}
+
 workers_alive() {
 	for p in $PIDS; do kill -0 "$p" 2>/dev/null && return 0; done
 	return 1
@@ -227,7 +240,21 @@ failures() { # log-prefix
 bench_header "wr-worker benchmark" "track_commit_timestamp=on"
 
 "$WRCTL" migrate >/dev/null || die "wrctl migrate failed"
-"$WRCTL" world load >/dev/null || die "wrctl world load failed"
+if [ "$INSTANCES" = 1 ]; then
+	"$WRCTL" world load >/dev/null || die "wrctl world load failed"
+else
+	# content/world.json with N - 1 more instances (keys main-2 ...), the
+	# zone files as they are: every room exists once in every instance;
+	# mobs, items and the demo characters stay in "main".
+	mkdir -p "$DIR/content"
+	jq --argjson n "$INSTANCES" '.instances += [range(2; $n + 1) as $i | .instances[0] + {key: "\(.instances[0].key)-\($i)", name: "\(.instances[0].name) \($i)"}]' \
+		"$ROOT/content/world.json" >"$DIR/content/world.json" || die "could not write the instances"
+	set --
+	for f in "$ROOT"/content/*.json; do
+		[ "$(basename "$f")" = world.json ] || set -- "$@" "$f"
+	done
+	"$WRCTL" world load "$DIR/content/world.json" "$@" >/dev/null || die "wrctl world load failed"
+fi
 # A quiet world: a zone wakes when a character walks in (game_follow_wake)
 # and then ticks every tick_ms while an online player is in it; NULL means
 # the rules' default (4 s), so tests/lib/harness.sh's quiet_world (tick_ms =
@@ -255,7 +282,7 @@ sql "ANALYZE" >/dev/null
 
 rooms=$(sql "SELECT count(*) FROM rooms")
 per_room=$(sql "SELECT min(n) || '-' || max(n) FROM (SELECT count(*) n FROM characters WHERE name LIKE 'Bench%' GROUP BY room_id) s")
-echo "world:   $rooms rooms, $ACTORS bench characters ($per_room per room), 1,000,000 gold and 2 items each;" \
+echo "world:   $rooms rooms ($INSTANCES instance(s)), $ACTORS bench characters ($per_room per room), 1,000,000 gold and 2 items each;" \
 	"$( [ "$LIVING" = 1 ] && echo "the living world ticks (--living)" || echo "zone ticks every hour (a wake tick per zone and phase)")"
 echo "mix:     $((40 - KILL))% say, ${KILL}% kill, 25% move, 25% give gold, 10% give item, each planned when its actor has nothing in flight"
 echo "         (gives fall back to say when nobody else is in the room, kills when no free mob is; moves follow a random exit)"
@@ -361,8 +388,17 @@ if [ "$BACKLOG" -eq 0 ]; then
 		cpu0=$(workers_cpu_ns)
 		bcpu0=$(backends_cpu_ns)
 		worker_sampler_start "drain-w$W"
+		set -- $(machine_jiffies)
+		mb0=$1; mt0=$2
 		t0=$(date +%s.%N)
-		sql "CALL bench_drive($SECONDS_RUN, $TICK)" >/dev/null
+		# The enqueuer's backend CPU (its own /proc/self/schedstat; the bench
+		# connects as a superuser): the closed loop's planning competes with
+		# the workers for the same cores.
+		ecpu=$(psql "$WR_DATABASE_URL" -X -v ON_ERROR_STOP=1 -Atq \
+			-c "CALL bench_drive($SECONDS_RUN, $TICK)" \
+			-c "SELECT split_part(pg_read_file('/proc/self/schedstat'), ' ', 1)")
+		set -- $(machine_jiffies)
+		mb1=$1; mt1=$2
 		t_end=$(sql "SELECT clock_timestamp()")
 		wait_drained 60 || echo "   WARNING: the last actions did not drain in 60s ($(queued) left)"
 		t1=$(date +%s.%N)
@@ -398,6 +434,9 @@ if [ "$BACKLOG" -eq 0 ]; then
 		echo "           worker backends' CPU: $(fx '%.2f' "($bcpu1 - $bcpu0) / 1000000 / $d_batches") ms per batch," \
 			"$(fx '%.1f' "($bcpu1 - $bcpu0) / 1000 / ($d_actions > 0 ? $d_actions : 1)") us per action;" \
 			"with the workers': $(fx '%.1f' "($bcpu1 - $bcpu0 + $cpu1 - $cpu0) / 1000 / ($d_actions > 0 ? $d_actions : 1)") us per action"
+		echo "           enqueuer's backend CPU: $(fx '%.1f' "$ecpu / 1000 / ($d_actions > 0 ? $d_actions : 1)") us per action;" \
+			"machine busy while it ran: $(fx '%.0f' "100 * ($mb1 - $mb0) / ($mt1 > $mt0 ? $mt1 - $mt0 : 1)")% of $(nproc) CPUs" \
+			"(enqueuer $(fx '%.2f' "$ecpu / 1000000000 / $SECONDS_RUN") cores)"
 		worker_side "drain-w$W" | sed 's/^/           worker side: /'
 		[ "$d_failed" -gt 0 ] && failures "drain-w$W" | sed 's/^/           failed: /'
 		profile

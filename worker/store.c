@@ -161,11 +161,24 @@ static const char *const sql_world = "SELECT o_version, o_doc FROM wr_world_stat
 	" SELECT q.due, CASE WHEN q.due IS NULL OR q.due > 0 THEN true ELSE NOT pg_advisory_unlock(" LEAD_KEY \
 	") END FROM q"
 
-/* Every level of the listener's lock this session holds (after a failure). */
+/* The claim slot's wait, before the claim's BEGIN (wr_claim_slot_wait). */
+#define SQL_SLOT_WAIT "SELECT wr_claim_slot_wait()"
+#define SLOT_CLASS "1464991747"
+
+/* Every level of the listener's lock this session holds (after a failure),
+ * and a claim slot waited for by a claim that never ran. */
 static const char *const sql_lead_drop =
 	"DO $$ BEGIN WHILE EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = " LEAD_CLASS
 	" AND objid = 0 AND objsubid = 2 AND pid = pg_backend_pid() AND granted) LOOP"
-	" PERFORM pg_advisory_unlock(" LEAD_KEY "); END LOOP; END $$";
+	" PERFORM pg_advisory_unlock(" LEAD_KEY
+	"); END LOOP;"
+	" WHILE EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = " SLOT_CLASS
+	" AND objsubid = 2 AND pid = pg_backend_pid() AND granted) LOOP"
+	" PERFORM pg_advisory_unlock(" SLOT_CLASS
+	", objid::integer) FROM pg_locks WHERE locktype = 'advisory'"
+	" AND classid = " SLOT_CLASS
+	" AND objsubid = 2 AND pid = pg_backend_pid() AND granted; END LOOP;"
+	" PERFORM set_config('wr.slot', '', false); END $$";
 
 /* $1 ids bigint[], $2 error, $3 max attempts -> actions dead-lettered */
 static const char *const sql_failed = "SELECT wr_action_failed($1::bigint[], $2, $3::integer)";
@@ -183,6 +196,7 @@ enum prep {
 	PREP_NEXT_DUE_LEAD,
 	PREP_LEAD_TRY,
 	PREP_LEAD_GIVE,
+	PREP_SLOT_WAIT,
 	_PREP_MAX
 };
 
@@ -201,6 +215,7 @@ static const struct {
 	[PREP_NEXT_DUE_LEAD] = {"wr_next_due_lead", SQL_NEXT_DUE_LEAD, 0},
 	[PREP_LEAD_TRY] = {"wr_lead_try", "SELECT pg_try_advisory_lock(" LEAD_KEY ")", 0},
 	[PREP_LEAD_GIVE] = {"wr_lead_give", "SELECT pg_advisory_unlock(" LEAD_KEY ")", 0},
+	[PREP_SLOT_WAIT] = {"wr_slot_wait", SQL_SLOT_WAIT, 0},
 };
 
 /*
@@ -341,7 +356,7 @@ worker_store_claim(struct wr_db *db, int64_t k, int64_t m, int64_t cap, const st
 	char ks[24], ms[24], caps[24];
 	const char *p[3] = {ks, ms, caps};
 	const char *pn[1] = {nf && nf->streams ? nf->streams : ""};
-	struct wr_db_stmt st[8];
+	struct wr_db_stmt st[10];
 	size_t n;
 	int r = prepare(db, reterr);
 
@@ -351,6 +366,11 @@ worker_store_claim(struct wr_db *db, int64_t k, int64_t m, int64_t cap, const st
 	 * sees those commits): only what comes later may wake the worker. */
 	forget_notifies(db);
 	n = notify_stmts(st, nf, pn, NULL);
+	/* A claim slot, waited for before BEGIN, in a transaction of its own
+	 * (issue 16, four workers): the claim's now() and snapshot come after
+	 * the wait, so it sees what arrived meanwhile (wr_claim_slot_wait). */
+	st[n] = prepared(PREP_SLOT_WAIT, NULL, PGRES_TUPLES_OK);
+	st[n++].sync_after = true;
 	st[n++] = (struct wr_db_stmt){.sql = "BEGIN", .expect = PGRES_COMMAND_OK};
 	st[n++] = prepared(PREP_CLAIM, p, PGRES_TUPLES_OK);
 	snprintf(ks, sizeof(ks), "%" PRId64, k);

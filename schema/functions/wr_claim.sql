@@ -71,7 +71,8 @@ $$;
 --   holds no room or row then, so no cycle is possible; it is released with
 --   the batch.  A worker beyond S waits without CPU, and claims the moment a
 --   batch commits, what accumulated meanwhile.  Past lock_timeout it claims
---   without a slot.
+--   without a slot.  The worker waits before its claim's BEGIN
+--   (wr_claim_slot_wait, below), so its claim sees what came meanwhile.
 -- * A full batch: the first claimer takes k = a full batch, the next one
 --   what is left (no room share), so the batches that run are large.
 -- The setting wr.claim_rooms = off (PGOPTIONS="-c wr.claim_rooms=off" for a
@@ -79,6 +80,92 @@ $$;
 -- before issue 16's rooms, for A/B runs and for tests of the lock phase
 -- under contention (worker-contention), which whole-room claims would keep
 -- from ever colliding.
+-- wr_claim_slot_wait() -> integer: the worker's wait for a claim slot
+-- (wr_claim_pick's slots, above), before its claim's BEGIN, in a statement
+-- and an implicit transaction of its own (issue 16, four workers, second
+-- pass): it takes a free slot, or waits for (1464991747, its pid mod S), as
+-- a session lock, and names it in the session setting wr.slot; the claim's
+-- wr_claim_slot (below) turns it into the transaction's lock.  -1: no
+-- slots, or past lock_timeout (the claim goes on without one).
+-- Why before BEGIN: a claim that waited inside its statement kept the
+-- transaction's now() and the statement's snapshot from before the wait,
+-- so a waiter claimed only what had been due when it began to wait (the
+-- heads enqueued meanwhile were invisible to its FOR UPDATE, while the
+-- pick's own statements saw them and took their rooms): with four workers
+-- the batches that ran were what one holder had left, not what had come.
+-- A slot this session still holds from a claim that never ran (wr.slot
+-- set) is let go first; a failed batch's reset drops it too
+-- (worker/store.c), and a session's end in any case.
+CREATE OR REPLACE FUNCTION wr_claim_slot_wait() RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+	-- batches at once (worker/store.c sets wr.claim_slots); 0: no limit
+	slots integer := greatest(coalesce(nullif(current_setting('wr.claim_slots', true), '')::integer, 0), 0);
+	old integer := nullif(current_setting('wr.slot', true), '')::integer;
+	sl integer;
+BEGIN
+	IF old IS NOT NULL THEN
+		WHILE EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.classid = 1464991747
+		              AND l.objid = old AND l.objsubid = 2 AND l.pid = pg_backend_pid() AND l.granted) LOOP
+			PERFORM pg_advisory_unlock(1464991747, old);
+		END LOOP;
+		PERFORM set_config('wr.slot', '', false);
+	END IF;
+	IF slots = 0 THEN
+		RETURN -1;
+	END IF;
+	FOR i IN 0 .. slots - 1 LOOP
+		IF pg_try_advisory_lock(1464991747, i) THEN
+			PERFORM set_config('wr.slot', i::text, false);
+			RETURN i;
+		END IF;
+	END LOOP;
+	sl := pg_backend_pid() % slots;
+	BEGIN
+		PERFORM pg_advisory_lock(1464991747, sl);
+	EXCEPTION WHEN lock_not_available THEN
+		RETURN -1; -- lock_timeout: claim without one
+	END;
+	PERFORM set_config('wr.slot', sl::text, false);
+	RETURN sl;
+END
+$$;
+
+-- wr_claim_slot() -> boolean: a claim slot for this transaction (released
+-- with it): the one wr_claim_slot_wait took for this session (now held by
+-- the transaction: taken again at once, the session's level let go), else
+-- a free one, else it waits for (1464991747, its pid mod S) (a claim
+-- called alone: the tests).  false: no slots, or past lock_timeout.
+CREATE OR REPLACE FUNCTION wr_claim_slot() RETURNS boolean
+LANGUAGE plpgsql AS $$
+DECLARE
+	-- batches at once (worker/store.c sets wr.claim_slots); 0: no limit
+	slots integer := greatest(coalesce(nullif(current_setting('wr.claim_slots', true), '')::integer, 0), 0);
+	mine integer := nullif(current_setting('wr.slot', true), '')::integer;
+BEGIN
+	IF mine IS NOT NULL THEN
+		PERFORM set_config('wr.slot', '', false);
+		PERFORM pg_advisory_xact_lock(1464991747, mine);
+		PERFORM pg_advisory_unlock(1464991747, mine);
+		RETURN true;
+	END IF;
+	FOR i IN 0 .. slots - 1 LOOP
+		IF pg_try_advisory_xact_lock(1464991747, i) THEN
+			RETURN true;
+		END IF;
+	END LOOP;
+	IF slots > 0 THEN
+		BEGIN
+			PERFORM pg_advisory_xact_lock(1464991747, pg_backend_pid() % slots);
+			RETURN true;
+		EXCEPTION WHEN lock_not_available THEN
+			NULL; -- lock_timeout: claim without one
+		END;
+	END IF;
+	RETURN false;
+END
+$$;
+
 DROP FUNCTION IF EXISTS wr_claim_pick(integer);
 DROP FUNCTION IF EXISTS wr_claim_pick(integer, integer);
 CREATE FUNCTION wr_claim_pick(k integer, cap integer, OUT o_ids bigint[], OUT o_rooms bigint[])
@@ -86,9 +173,6 @@ LANGUAGE plpgsql AS $$
 DECLARE
 	-- a full batch: the worker's batch-max (worker/store.c sets wr.batch_max)
 	full_batch integer := least(greatest(coalesce(nullif(current_setting('wr.batch_max', true), '')::integer, 128), 1), 256);
-	-- batches at once (worker/store.c sets wr.claim_slots); 0: no limit
-	slots integer := greatest(coalesce(nullif(current_setting('wr.claim_slots', true), '')::integer, 0), 0);
-	slotted boolean := false;
 	win integer;
 	ids bigint[];      -- the windowed heads, in claim order
 	nr integer[];      -- how many rooms each has
@@ -118,20 +202,9 @@ BEGIN
 		o_rooms := NULL;
 		RETURN;
 	END IF;
-	-- A slot first (above), holding nothing else yet.
-	FOR sl IN 0 .. slots - 1 LOOP
-		IF pg_try_advisory_xact_lock(1464991747, sl) THEN
-			slotted := true;
-			EXIT;
-		END IF;
-	END LOOP;
-	IF NOT slotted AND slots > 0 THEN
-		BEGIN
-			PERFORM pg_advisory_xact_lock(1464991747, pg_backend_pid() % slots);
-		EXCEPTION WHEN lock_not_available THEN
-			NULL; -- lock_timeout: claim without one
-		END;
-	END IF;
+	-- A slot first (above), holding nothing else yet: the one the
+	-- worker waited for before BEGIN (wr_claim_slot_wait), or one now.
+	PERFORM wr_claim_slot();
 	-- One look at the lock table: the room locks other claims hold,
 	-- whether another claimer is connected.
 	SELECT coalesce(array_agg((l.objid::bigint - CASE WHEN l.objid::bigint >= 2147483648 THEN 4294967296 ELSE 0 END)::integer)

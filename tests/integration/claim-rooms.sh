@@ -108,6 +108,34 @@ claim_while_held "SET wr.claim_slots = 1" "SET wr.claim_slots = 1; SET lock_time
 is "$out" "t:b1,t:b2,t:b3" \
 	"one slot, a slot wait past lock_timeout: the claim goes on without one, no error"
 
+# The worker waits for its slot before its claim's BEGIN (wr_claim_slot_wait,
+# issue 16, four workers, second pass): what is enqueued during the wait is
+# in its claim.  (Waiting inside the claim's statement, the claim had the
+# transaction's now() and the statement's snapshot from before the wait: a
+# head enqueued meanwhile was neither due nor visible to its FOR UPDATE.)
+hold 3 1.5 "$T_DIR/w1.out" "SET wr.claim_slots = 1;"
+w1=$!
+wait_sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1464991745" 1 >/dev/null
+psql "$WR_DATABASE_URL" -XAtq -c "SET wr.claim_slots = 1" -c "SELECT wr_claim_slot_wait()" -c "BEGIN" \
+	-c "SELECT coalesce(string_agg(actor_key, ',' ORDER BY actor_key), '-') FROM wr_claim(10)" \
+	-c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1464991747 AND pid = pg_backend_pid()" \
+	-c "ROLLBACK" >"$T_DIR/w2.out" 2>&1 &
+w2=$!
+wait_sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1464991747 AND NOT granted" 1 >/dev/null
+c1=$(enq c1 "$r2")
+wait "$w1" "$w2"
+is "$(sed -n 1p "$T_DIR/w2.out")" "0" "(the worker's slot wait: slot 0, after the first batch ended)"
+is "$(sed -n 2p "$T_DIR/w2.out")" "t:a1,t:a2,t:a3,t:b1,t:b2,t:b3,t:c1,t:m1" \
+	"a slot waiter's claim has the head enqueued while it waited (t:c1)"
+is "$(sed -n 3p "$T_DIR/w2.out")" "1" "and holds the slot once, for its transaction"
+sql "DELETE FROM action_queue WHERE id = $c1" >/dev/null
+# A slot waited for by a claim that never ran is let go by the next wait,
+# not held twice (and a failed batch's reset drops it: worker/store.c).
+is "$(psql "$WR_DATABASE_URL" -XAtq -c "SET wr.claim_slots = 1" -c "SELECT wr_claim_slot_wait()" \
+	-c "SELECT wr_claim_slot_wait()" \
+	-c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1464991747 AND pid = pg_backend_pid()" \
+	2>&1 | tr '\n' ' ')" "0 0 1 " "a second wait without a claim between: the slot held once"
+
 sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'claim-peer'" >/dev/null
 wait "$peer"
 is "$(claim_now 7)" "t:a1,t:a2,t:a3,t:b1,t:b2,t:b3,t:m1" "alone, a claim takes the move with both rooms"

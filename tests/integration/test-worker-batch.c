@@ -71,7 +71,7 @@ main(void)
 		return 1;
 	}
 	/* claim, lock+load, commit, the three notifies, the look after a commit, the idle query */
-	tap_is_int(count(&w, sql_prepared), 11, "the hot statements are prepared on the connection");
+	tap_is_int(count(&w, sql_prepared), 12, "the hot statements are prepared on the connection");
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		char k[16];
 		const char *p[1] = {k};
@@ -145,7 +145,7 @@ main(void)
 			       NULL) == 0)
 			printf("# the backend outlived pg_terminate_backend\n");
 		tap_is_int(worker_run_batch(&w), 0, "connection lost: the worker reconnects");
-		tap_is_int(count(&w, sql_prepared), 11, "and prepares the hot statements again");
+		tap_is_int(count(&w, sql_prepared), 12, "and prepares the hot statements again");
 		if (wr_db_exec(&w.db, sql_enqueue, 1, p, PGRES_TUPLES_OK, NULL, &err) < 0) {
 			printf("Bail out! could not enqueue: %s\n", err.msg);
 			return 1;
@@ -171,7 +171,7 @@ main(void)
 		}
 		w.next_batch = 5;
 		tap_is_int(worker_run_batch(&w), 5, "the next batch prepares them again and applies 5");
-		tap_is_int(count(&w, sql_prepared), 11, "all of them");
+		tap_is_int(count(&w, sql_prepared), 12, "all of them");
 	}
 	/* Issue 16: due actions whose rooms other claims hold (every room's
 	 * advisory lock, wr_claim_pick, held by a second session): the claim
