@@ -23,7 +23,8 @@
 --   context: wr_command_context()'s {"aliases": {...}, "last": {...}};
 --   view_ids: the actors whose views follow (characters by id, a mob as
 --     minus its id): every reference the token may act for, and the default;
---   views: wr_actor_view() of those characters || wr_mob_view() of the mobs,
+--   views: wr_actor_view() of those characters (wr_actor_view_set() when
+--     there are several: the same JSON) || wr_mob_view() of the mobs,
 --     for the token's account.  An id of view_ids without a view vanished.
 -- The views are read whatever the items turn out to be (the caller uses
 -- them only for items that pass its checks: nothing here reaches the client
@@ -105,7 +106,10 @@ BEGIN
 	v_mobs := ARRAY(SELECT DISTINCT u.i FROM unnest(r_kind, r_id, r_may) u(k, i, m)
 	                WHERE u.k = 'mob' AND u.m AND u.i IS NOT NULL);
 	view_ids := v_chars || ARRAY(SELECT -x FROM unnest(v_mobs) x);
-	views := CASE WHEN cardinality(v_chars) > 0 THEN wr_actor_view(v_chars) ELSE '[]'::jsonb END ||
+	-- Several characters: set-based, the room read once for its viewers
+	-- (wr_actor_view_set, same JSON); one: wr_actor_view, cheaper alone.
+	views := CASE WHEN cardinality(v_chars) > 1 THEN wr_actor_view_set(v_chars)
+	              WHEN cardinality(v_chars) = 1 THEN wr_actor_view(v_chars) ELSE '[]'::jsonb END ||
 	         CASE WHEN cardinality(v_mobs) > 0 THEN wr_mob_view(v_mobs, account_id) ELSE '[]'::jsonb END;
 	RETURN NEXT;
 END
