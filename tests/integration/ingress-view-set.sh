@@ -134,5 +134,23 @@ is "${r%% *}" "200" "a request of three actors: 200"
 is "$(sql "SELECT string_agg(c.name || ':' || q.input, ',' ORDER BY c.name) FROM action_queue q
            JOIN characters c ON q.actor_key = 'char:' || c.id")" "Alone:look,Crowd3:say one,Few2:say two" \
 	"each actor's command queued once"
+# "!" repeats an actor's last line: the begin reads the last lines of the
+# characters the request names and of the default one only, not of all of
+# the account's (here 77).
+queued() { # character name -> its queued says' text, in order
+	sql "SELECT string_agg(q.args->>'text', ',' ORDER BY q.id) FROM action_queue q JOIN characters c ON q.actor_key = 'char:' || c.id
+	     WHERE c.name = '$1'"
+}
+r=$(post "$ALICE" '[{"actor":"Crowd4","input":"say four"},{"actor":"Crowd5","input":"say five"}]')
+is "${r%% *}" "200" "Crowd4 and Crowd5 say something"
+r=$(post "$ALICE" '[{"actor":"Crowd5","input":"!"},{"actor":"Crowd4","input":"!"}]')
+is "$(json '[x["status"] for x in d["results"]]' "${r#* }")" "['queued', 'queued']" "! for both: queued"
+is "$(queued Crowd4) / $(queued Crowd5)" "four,four / five,five" "each repeats its own last line"
+PINNED=$("$WRCTL" token issue alice --character=Crowd6)
+r=$(post "$PINNED" '{"input":"say six"}')
+is "${r%% *}" "202" "a token pinned to Crowd6: a command without an actor"
+r=$(post "$PINNED" '{"input":"!"}')
+is "${r%% *}" "202" "! for the default (pinned) actor: queued"
+is "$(queued Crowd6)" "six,six" "the default actor repeats its own last line"
 grep -q 'bug=self' "$T_DIR/ingress.log"; [ $? -ne 0 ]; ok $? "wr-ingress logged no bug of its own"
 finish
