@@ -134,3 +134,158 @@ BEGIN
 	);
 END
 $$;
+
+-- wr_view_item()'s object as json (text), for wr_actor_view_set.  LANGUAGE
+-- sql, one expression and STABLE (json_build_object is: an IMMUTABLE one
+-- calling it would not be inlined), so the planner inlines it: no call per
+-- item.
+CREATE OR REPLACE FUNCTION wr_view_item_json(i items, t item_templates, p_where text) RETURNS json
+LANGUAGE sql STABLE AS $$
+	SELECT json_strip_nulls(json_build_object(
+		'id', i.id, 'kind', 'item', 'where', p_where,
+		'inside', CASE WHEN p_where = 'inside' THEN i.owner_item_id END,
+		'quantity', i.quantity,
+		-- Coins are named by how many, as the rules name them (game/items.c).
+		'name', CASE WHEN t.kind = 'money' AND i.quantity > 1 THEN 'a pile of ' || i.quantity || ' gold coins'
+		             WHEN t.kind = 'money' THEN 'a single gold coin' ELSE coalesce(i.name, t.name) END,
+		'keywords', array_to_string(t.keywords, ' '),
+		'slot', coalesce(i.worn_slot, t.slot),
+		'flags', to_json(array_remove(ARRAY[
+			CASE WHEN t.kind = 'container' THEN 'container' END,
+			CASE WHEN i.container_state IN ('closed', 'locked') THEN 'closed' END,
+			CASE WHEN i.container_state = 'locked' THEN 'locked' END,
+			CASE WHEN t.kind = 'money' THEN 'money' END,
+			CASE WHEN t.slot IS NOT NULL THEN 'wearable' END,
+			CASE WHEN t.slot = 'wield' OR t.kind = 'weapon' THEN 'weapon' END], NULL))))
+$$;
+
+-- wr_actor_view_set(characters bigint[]) -> jsonb: wr_actor_view(), the same
+-- JSON to the byte, read set-based for many actors at once (issue 16,
+-- i16-ingress4).  wr_actor_view runs wr_view_seen once per character: one
+-- executor start and six scans each, and the room's items, mobs and people
+-- built into JSON again for every viewer in the room.  Here what lies in a
+-- room is read and built once per room for all its viewers (each row keeps
+-- whether it is invisible, each viewer filters), what a viewer carries once
+-- per viewer, and one window per viewer keeps wr_view_seen's limits: 64 of
+-- each kind (the room's people read 65 deep, since the viewer is not in its
+-- own view), 32 per container, 256 in all, in its order.  A room container's
+-- contents are shown only to those who see the container, as there.
+-- It builds json (text) and casts to jsonb once at the end: jsonb_build_object
+-- and jsonb_agg walk every nested value again at each level (item, seen,
+-- view, array of views), about half of the statement's CPU in perf.
+-- wr_command_begin calls it for requests of several characters (./wr bench
+-- e2e's load: up to 100 actors a request).  In psql on the e2e world, ms a
+-- call, medians of three: 7 actors 1.61 -> 0.92, 18 actors 4.13 -> 1.68,
+-- 100 actors 16.7 -> 5.2.  For one character it is slower, so one actor
+-- keeps wr_actor_view.
+-- Generic plans (planned once per session): a custom plan of this statement
+-- is planned on every call, ~1 ms, and in ./wr bench http's batch 100 (4
+-- actors a request) the view took 3.99 ms a call against wr_actor_view's
+-- 1.37 in one run.  Generic, psql, ms a call: 4 actors 1.34 -> 0.71, 7
+-- actors 1.38 -> 0.78, 18 actors 3.96 -> 2.26, 100 actors 24.8 -> 7.8.  Every
+-- CTE is materialized and every per-room or per-viewer read is an index
+-- probe under a LATERAL, so the plan does not depend on how many actors.
+-- tests/integration/ingress-view-set.sh compares the two on a world built to
+-- hit every limit and visibility rule.
+CREATE OR REPLACE FUNCTION wr_actor_view_set(p_characters bigint[]) RETURNS jsonb
+LANGUAGE plpgsql STABLE SET plan_cache_mode = force_generic_plan AS $$
+BEGIN
+	RETURN (
+		WITH ch AS MATERIALIZED (
+			SELECT c.id, c.name, c.account_id, c.instance_id, c.room_id, c.gold,
+			       -- wr_view_seen's "me"
+			       'detect_invisible' = ANY(c.flags) AS detect
+			FROM characters c WHERE c.id = ANY(p_characters)
+		), rm AS MATERIALIZED (
+			SELECT r.room_id, e.exits, e.doors, e.door_names,
+			       (SELECT jsonb_agg(DISTINCT g.spec->>'words')
+			        FROM rooms x JOIN triggers g ON g.room_template_id = x.template_id
+			        WHERE x.id = r.room_id AND g.kind = 'command') AS commands
+			FROM (SELECT DISTINCT ch.room_id FROM ch) r
+			CROSS JOIN LATERAL (
+				SELECT jsonb_object_agg(x.dir, x.to_room_id) AS exits,
+				       jsonb_object_agg(x.dir, x.door) FILTER (WHERE x.door <> 'none') AS doors,
+				       jsonb_object_agg(x.dir, x.door_name) FILTER (WHERE x.door_name IS NOT NULL) AS door_names
+				FROM exits x WHERE x.from_room_id = r.room_id) e
+		),
+		-- What lies in a room, read once per room for all its viewers; each
+		-- row says whether it is invisible, each viewer filters.
+		r_items AS MATERIALIZED (
+			SELECT rm.room_id, i.id, wr_view_item_json(i, t, 'room') AS j, t.kind = 'container' AS open_container,
+			       coalesce(t.stats->'invisible' = 'true', false) AS invis
+			FROM rm CROSS JOIN LATERAL (SELECT * FROM items WHERE owner_room_id = rm.room_id ORDER BY id LIMIT 64) i
+			JOIN item_templates t ON t.id = i.template_id
+		), r_inside AS MATERIALIZED (
+			SELECT p.room_id, p.id AS anchor, i.id, wr_view_item_json(i, t, 'inside') AS j,
+			       coalesce(t.stats->'invisible' = 'true', false) AS invis
+			FROM r_items p
+			CROSS JOIN LATERAL (SELECT * FROM items WHERE owner_item_id = p.id ORDER BY id LIMIT 32) i
+			JOIN item_templates t ON t.id = i.template_id
+			WHERE p.open_container
+		), r_chars AS MATERIALIZED (
+			-- 65: a viewer is not in its own view, 64 others are
+			SELECT rm.room_id, o.id, o.name, 'invisible' = ANY(o.flags) AS invis
+			FROM rm CROSS JOIN LATERAL (SELECT id, name, flags FROM characters
+			                            WHERE room_id = rm.room_id AND in_world ORDER BY id LIMIT 65) o
+		), r_mobs AS MATERIALIZED (
+			SELECT rm.room_id, m.id,
+			       json_build_object('id', m.id, 'kind', 'mob', 'where', 'room', 'name', t.name,
+			                          'keywords', array_to_string(t.keywords, ' '),
+			                          'flags', CASE WHEN jsonb_typeof(t.stats->'shop') = 'object'
+			                                        THEN '["shop"]'::json ELSE '[]'::json END) AS j,
+			       coalesce(t.stats->'invisible' = 'true', false) AS invis
+			FROM rm CROSS JOIN LATERAL (SELECT * FROM mobs WHERE room_id = rm.room_id AND dead_at IS NULL ORDER BY id LIMIT 64) m
+			JOIN mob_templates t ON t.id = m.template_id
+		),
+		-- What each viewer carries.
+		c_items AS MATERIALIZED (
+			SELECT ch.id AS viewer, CASE WHEN i.worn_slot IS NOT NULL THEN 0 ELSE 1 END AS grp, i.id,
+			       wr_view_item_json(i, t, CASE WHEN i.worn_slot IS NOT NULL THEN 'worn' ELSE 'carried' END) AS j,
+			       t.kind = 'container' AND coalesce(i.container_state, 'open') = 'open' AS open_container
+			FROM ch CROSS JOIN LATERAL (SELECT * FROM items WHERE owner_character_id = ch.id
+			                            ORDER BY worn_slot IS NULL, id LIMIT 64) i
+			JOIN item_templates t ON t.id = i.template_id
+			WHERE ch.detect OR NOT coalesce(t.stats->'invisible' = 'true', false)
+		), everything AS (
+			SELECT viewer, grp, id AS anchor, 0 AS sub, id, j FROM c_items
+			UNION ALL
+			SELECT p.viewer, p.grp, p.id, 1, i.id, wr_view_item_json(i, t, 'inside')
+			FROM c_items p JOIN ch ON ch.id = p.viewer
+			CROSS JOIN LATERAL (SELECT * FROM items WHERE owner_item_id = p.id ORDER BY id LIMIT 32) i
+			JOIN item_templates t ON t.id = i.template_id
+			WHERE p.open_container AND (ch.detect OR NOT coalesce(t.stats->'invisible' = 'true', false))
+			UNION ALL
+			SELECT ch.id, 3, x.id, 0, x.id, x.j FROM ch JOIN r_items x ON x.room_id = ch.room_id
+			WHERE ch.detect OR NOT x.invis
+			UNION ALL
+			SELECT ch.id, 3, x.anchor, 1, x.id, x.j FROM ch JOIN r_inside x ON x.room_id = ch.room_id
+			JOIN r_items p ON p.id = x.anchor
+			WHERE (ch.detect OR NOT p.invis) AND (ch.detect OR NOT x.invis)
+			UNION ALL
+			SELECT o.viewer, 2, o.id, 0, o.id, json_build_object('id', o.id, 'kind', 'char', 'where', 'room', 'name', o.name)
+			FROM (SELECT ch.id AS viewer, ch.detect, x.id, x.name, x.invis,
+			             row_number() OVER (PARTITION BY ch.id ORDER BY x.id) AS k
+			      FROM ch JOIN r_chars x ON x.room_id = ch.room_id AND x.id <> ch.id) o
+			WHERE o.k <= 64 AND (o.detect OR NOT o.invis)
+			UNION ALL
+			SELECT ch.id, 2, 1000000000000000000 + x.id, 0, x.id, x.j FROM ch JOIN r_mobs x ON x.room_id = ch.room_id
+			WHERE ch.detect OR NOT x.invis
+		), seen AS (
+			SELECT e.viewer, json_agg(e.j ORDER BY e.grp, e.anchor, e.sub, e.id) AS seen
+			FROM (SELECT *, row_number() OVER (PARTITION BY viewer ORDER BY grp, anchor, sub, id) AS k
+			      FROM everything) e
+			WHERE e.k <= 256
+			GROUP BY e.viewer
+		)
+		SELECT coalesce(json_agg(json_build_object(
+			'character_id', c.id, 'name', c.name, 'account_id', c.account_id,
+			'instance_id', c.instance_id, 'room_id', c.room_id, 'gold', c.gold,
+			'exits', coalesce(rm.exits, '{}'), 'doors', coalesce(rm.doors, '{}'),
+			'door_names', coalesce(rm.door_names, '{}'),
+			'seen', coalesce(s.seen, '[]'::json),
+			'commands', coalesce(rm.commands, '[]'))
+			ORDER BY c.id)::jsonb, '[]')
+		FROM ch c LEFT JOIN rm ON rm.room_id = c.room_id LEFT JOIN seen s ON s.viewer = c.id
+	);
+END
+$$;

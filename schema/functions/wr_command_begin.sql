@@ -20,10 +20,12 @@
 --   refs: [[kind, id, account_id, may_act], ...] in p_refs' order, id and
 --     account_id null when nothing matches (as the resolve statement
 --     before: names compare with lower(), may_act is wr_may_act());
---   context: wr_command_context()'s {"aliases": {...}, "last": {...}};
+--   context: wr_command_context()'s {"aliases": {...}, "last": {...}}, the
+--     last lines of the referenced characters and the default only;
 --   view_ids: the actors whose views follow (characters by id, a mob as
 --     minus its id): every reference the token may act for, and the default;
---   views: wr_actor_view() of those characters || wr_mob_view() of the mobs,
+--   views: wr_actor_view() of those characters (wr_actor_view_set() when
+--     there are several: the same JSON) || wr_mob_view() of the mobs,
 --     for the token's account.  An id of view_ids without a view vanished.
 -- The views are read whatever the items turn out to be (the caller uses
 -- them only for items that pass its checks: nothing here reaches the client
@@ -84,28 +86,37 @@ BEGIN
 	refs := coalesce((SELECT jsonb_agg(jsonb_build_array(u.k, u.i, u.a, u.m) ORDER BY u.o)
 	                  FROM unnest(r_kind, r_id, r_acct, r_may) WITH ORDINALITY u(k, i, a, m, o)), '[]');
 
-	-- wr_command_context(): the account's aliases, and the last line of each
-	-- character of the account or named by a reference.
+	-- The character an item without "actor" acts for.
+	dflt := CASE WHEN p_default > 0 THEN p_default
+	             WHEN p_default = 0 THEN coalesce(character_id, only_id) END;
+
+	-- wr_command_context(): the account's aliases, and the last line ("!") of
+	-- each character an item of this request can act for: those named by a
+	-- reference, and the default.  wr_command_context reads every character
+	-- of the account too; an account of 100 characters (./wr bench e2e's
+	-- load) paid 100 probes a request for the few lines it could use
+	-- (issue 16, i16-ingress4).
 	context := jsonb_build_object(
 		'aliases', coalesce((SELECT jsonb_object_agg(al.name, al.expansion)
 		                     FROM account_aliases al WHERE al.account_id = wr_command_begin.account_id), '{}'),
 		'last', coalesce((SELECT jsonb_object_agg(ch.id::text, l.line)
-		                  FROM (SELECT c.id FROM characters c WHERE c.account_id = wr_command_begin.account_id
+		                  FROM (SELECT u.i AS id FROM unnest(r_kind, r_id) u(k, i) WHERE u.k = 'char' AND u.i IS NOT NULL
 		                        UNION
-		                        SELECT u.i FROM unnest(r_kind, r_id) u(k, i) WHERE u.k = 'char' AND u.i IS NOT NULL) ch
+		                        SELECT dflt WHERE dflt IS NOT NULL) ch
 		                  CROSS JOIN LATERAL (SELECT x.line FROM character_last_command x
 		                                      WHERE x.character_id = ch.id LIMIT 1) l), '{}'));
 
 	-- The views of the actors the items may act for.
-	dflt := CASE WHEN p_default > 0 THEN p_default
-	             WHEN p_default = 0 THEN coalesce(character_id, only_id) END;
 	v_chars := ARRAY(SELECT DISTINCT u.i FROM unnest(r_kind, r_id, r_may) u(k, i, m)
 	                 WHERE u.k = 'char' AND u.m AND u.i IS NOT NULL
 	                 UNION SELECT dflt WHERE dflt IS NOT NULL);
 	v_mobs := ARRAY(SELECT DISTINCT u.i FROM unnest(r_kind, r_id, r_may) u(k, i, m)
 	                WHERE u.k = 'mob' AND u.m AND u.i IS NOT NULL);
 	view_ids := v_chars || ARRAY(SELECT -x FROM unnest(v_mobs) x);
-	views := CASE WHEN cardinality(v_chars) > 0 THEN wr_actor_view(v_chars) ELSE '[]'::jsonb END ||
+	-- Several characters: set-based, the room read once for its viewers
+	-- (wr_actor_view_set, same JSON); one: wr_actor_view, cheaper alone.
+	views := CASE WHEN cardinality(v_chars) > 1 THEN wr_actor_view_set(v_chars)
+	              WHEN cardinality(v_chars) = 1 THEN wr_actor_view(v_chars) ELSE '[]'::jsonb END ||
 	         CASE WHEN cardinality(v_mobs) > 0 THEN wr_mob_view(v_mobs, account_id) ELSE '[]'::jsonb END;
 	RETURN NEXT;
 END
