@@ -111,7 +111,9 @@ BEGIN
 		END LOOP;
 		PERFORM set_config('wr.slot', '', false);
 	END IF;
-	IF slots = 0 THEN
+	-- wr.claim_rooms = off (the claim before issue 16's rooms, for A/B runs
+	-- and worker-contention): no slot, as wr_claim_pick takes none then.
+	IF slots = 0 OR current_setting('wr.claim_rooms', true) = 'off' THEN
 		RETURN -1;
 	END IF;
 	FOR i IN 0 .. slots - 1 LOOP
