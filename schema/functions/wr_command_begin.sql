@@ -41,7 +41,11 @@
 -- for wr_submit, a generic plan needs statements that stay good for any
 -- number of actors first.  So requests of at most one reference call
 -- wr_command_begin_one below, with generic plans, and the others call this
--- one (issue 16, i16-http3).
+-- one (issue 16, i16-http3).  i16-ingress5: in a session, the default
+-- (auto) runs these statements' generic plans from the sixth call anyway
+-- (pg_stat_statements: 6 plans in 300 calls); forcing generic plans measured
+-- the same for 4 and 100 actors (0.60-0.65 against 0.62-0.71 ms, 6.9-7.1
+-- against 7.1-7.7 ms), so it is left as it is.
 CREATE OR REPLACE FUNCTION wr_command_begin(p_token text, p_refs jsonb, p_default bigint)
 RETURNS TABLE (account_id bigint, kind text, character_id bigint, nchars bigint, only_id bigint,
                refs jsonb, context jsonb, view_ids bigint[], views jsonb)
@@ -95,16 +99,11 @@ BEGIN
 	-- reference, and the default.  wr_command_context reads every character
 	-- of the account too; an account of 100 characters (./wr bench e2e's
 	-- load) paid 100 probes a request for the few lines it could use
-	-- (issue 16, i16-ingress4).
-	context := jsonb_build_object(
-		'aliases', coalesce((SELECT jsonb_object_agg(al.name, al.expansion)
-		                     FROM account_aliases al WHERE al.account_id = wr_command_begin.account_id), '{}'),
-		'last', coalesce((SELECT jsonb_object_agg(ch.id::text, l.line)
-		                  FROM (SELECT u.i AS id FROM unnest(r_kind, r_id) u(k, i) WHERE u.k = 'char' AND u.i IS NOT NULL
-		                        UNION
-		                        SELECT dflt WHERE dflt IS NOT NULL) ch
-		                  CROSS JOIN LATERAL (SELECT x.line FROM character_last_command x
-		                                      WHERE x.character_id = ch.id LIMIT 1) l), '{}'));
+	-- (issue 16, i16-ingress4).  Index probes whatever the plan cache holds:
+	-- wr_command_last_lines (i16-ingress5).
+	context := wr_command_last_lines(account_id, ARRAY(
+		SELECT u.i FROM unnest(r_kind, r_id) u(k, i) WHERE u.k = 'char' AND u.i IS NOT NULL
+		UNION SELECT dflt WHERE dflt IS NOT NULL));
 
 	-- The views of the actors the items may act for.
 	v_chars := ARRAY(SELECT DISTINCT u.i FROM unnest(r_kind, r_id, r_may) u(k, i, m)
@@ -140,3 +139,32 @@ BEGIN
 	RETURN QUERY SELECT * FROM wr_command_begin(p_token, p_refs, p_default);
 END
 $$;
+
+-- wr_command_last_lines(account, characters) -> wr_command_begin's context:
+-- {"aliases": {...}, "last": {"<id>": line, ...}}, the account's aliases and
+-- the last line ("!") of each character given (those without one left out).
+--
+-- Index probes only (enable_seqscan = off here, issue 16, i16-ingress5).
+-- An ingress session plans this once (generic plan, whichever
+-- plan_cache_mode the caller runs) and keeps the plan; if that happens while
+-- character_last_command holds a page or two (a fresh database, ./wr bench
+-- http's warm-up), the planner takes a sequential scan as the cheaper probe
+-- and keeps scanning the whole table on every request as it grows, until an
+-- ANALYZE invalidates the plan: 108-148 buffers and 1.0-1.4 ms a call at
+-- 8,000 characters (auto_explain in the bench), against 12 buffers and
+-- 0.02 ms by the primary keys.  The tables' stats cannot say better (one row
+-- per character is the steady state), so the probe may not depend on them.
+CREATE OR REPLACE FUNCTION wr_command_last_lines(p_account bigint, p_chars bigint[])
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET enable_seqscan = off AS $$
+BEGIN
+	RETURN jsonb_build_object(
+		'aliases', coalesce((SELECT jsonb_object_agg(al.name, al.expansion)
+		                     FROM account_aliases al WHERE al.account_id = p_account), '{}'),
+		'last', coalesce((SELECT jsonb_object_agg(ch.id::text, l.line)
+		                  FROM unnest(p_chars) ch(id)
+		                  CROSS JOIN LATERAL (SELECT x.line FROM character_last_command x
+		                                      WHERE x.character_id = ch.id LIMIT 1) l), '{}'));
+END
+$$;
+
