@@ -22,28 +22,36 @@
 --          "seen": [{"id", "kind": "char|mob|item", "where": "worn|carried|room|inside",
 --                    "inside", "quantity", "name", "keywords", "slot", "flags": [...]}]}]
 
+-- An item as a view shows it, as json (text): wr_actor_view_set's, and
+-- wr_view_item's as jsonb.  LANGUAGE
+-- sql, one expression and STABLE (json_build_object is: an IMMUTABLE one
+-- calling it would not be inlined), so the planner inlines it: no call per
+-- item.
+CREATE OR REPLACE FUNCTION wr_view_item_json(i items, t item_templates, p_where text) RETURNS json
+LANGUAGE sql STABLE AS $$
+	SELECT json_strip_nulls(json_build_object(
+		'id', i.id, 'kind', 'item', 'where', p_where,
+		'inside', CASE WHEN p_where = 'inside' THEN i.owner_item_id END,
+		'quantity', i.quantity,
+		-- Coins are named by how many, as the rules name them (game/items.c).
+		'name', CASE WHEN t.kind = 'money' AND i.quantity > 1 THEN 'a pile of ' || i.quantity || ' gold coins'
+		             WHEN t.kind = 'money' THEN 'a single gold coin' ELSE coalesce(i.name, t.name) END,
+		'keywords', array_to_string(t.keywords, ' '),
+		'slot', coalesce(i.worn_slot, t.slot),
+		'flags', to_json(array_remove(ARRAY[
+			CASE WHEN t.kind = 'container' THEN 'container' END,
+			CASE WHEN i.container_state IN ('closed', 'locked') THEN 'closed' END,
+			CASE WHEN i.container_state = 'locked' THEN 'locked' END,
+			CASE WHEN t.kind = 'money' THEN 'money' END,
+			CASE WHEN t.slot IS NOT NULL THEN 'wearable' END,
+			CASE WHEN t.slot = 'wield' OR t.kind = 'weapon' THEN 'weapon' END], NULL))))
+$$;
+
+-- The same object as jsonb, for wr_view_seen and wr_mob_view: one place
+-- says what a view shows of an item.
 CREATE OR REPLACE FUNCTION wr_view_item(i items, t item_templates, p_where text) RETURNS jsonb
-LANGUAGE plpgsql IMMUTABLE AS $$
-BEGIN
-	RETURN (
-		SELECT jsonb_strip_nulls(jsonb_build_object(
-			'id', i.id, 'kind', 'item', 'where', p_where,
-			'inside', CASE WHEN p_where = 'inside' THEN i.owner_item_id END,
-			'quantity', i.quantity,
-			-- Coins are named by how many, as the rules name them (game/items.c).
-			'name', CASE WHEN t.kind = 'money' AND i.quantity > 1 THEN 'a pile of ' || i.quantity || ' gold coins'
-			             WHEN t.kind = 'money' THEN 'a single gold coin' ELSE coalesce(i.name, t.name) END,
-			'keywords', array_to_string(t.keywords, ' '),
-			'slot', coalesce(i.worn_slot, t.slot),
-			'flags', to_jsonb(array_remove(ARRAY[
-				CASE WHEN t.kind = 'container' THEN 'container' END,
-				CASE WHEN i.container_state IN ('closed', 'locked') THEN 'closed' END,
-				CASE WHEN i.container_state = 'locked' THEN 'locked' END,
-				CASE WHEN t.kind = 'money' THEN 'money' END,
-				CASE WHEN t.slot IS NOT NULL THEN 'wearable' END,
-				CASE WHEN t.slot = 'wield' OR t.kind = 'weapon' THEN 'weapon' END], NULL))))
-	);
-END
+LANGUAGE sql STABLE AS $$
+	SELECT wr_view_item_json(i, t, p_where)::jsonb
 $$;
 
 CREATE OR REPLACE FUNCTION wr_view_seen(p_char bigint, p_room bigint) RETURNS jsonb
@@ -135,29 +143,6 @@ BEGIN
 END
 $$;
 
--- wr_view_item()'s object as json (text), for wr_actor_view_set.  LANGUAGE
--- sql, one expression and STABLE (json_build_object is: an IMMUTABLE one
--- calling it would not be inlined), so the planner inlines it: no call per
--- item.
-CREATE OR REPLACE FUNCTION wr_view_item_json(i items, t item_templates, p_where text) RETURNS json
-LANGUAGE sql STABLE AS $$
-	SELECT json_strip_nulls(json_build_object(
-		'id', i.id, 'kind', 'item', 'where', p_where,
-		'inside', CASE WHEN p_where = 'inside' THEN i.owner_item_id END,
-		'quantity', i.quantity,
-		-- Coins are named by how many, as the rules name them (game/items.c).
-		'name', CASE WHEN t.kind = 'money' AND i.quantity > 1 THEN 'a pile of ' || i.quantity || ' gold coins'
-		             WHEN t.kind = 'money' THEN 'a single gold coin' ELSE coalesce(i.name, t.name) END,
-		'keywords', array_to_string(t.keywords, ' '),
-		'slot', coalesce(i.worn_slot, t.slot),
-		'flags', to_json(array_remove(ARRAY[
-			CASE WHEN t.kind = 'container' THEN 'container' END,
-			CASE WHEN i.container_state IN ('closed', 'locked') THEN 'closed' END,
-			CASE WHEN i.container_state = 'locked' THEN 'locked' END,
-			CASE WHEN t.kind = 'money' THEN 'money' END,
-			CASE WHEN t.slot IS NOT NULL THEN 'wearable' END,
-			CASE WHEN t.slot = 'wield' OR t.kind = 'weapon' THEN 'weapon' END], NULL))))
-$$;
 
 -- wr_actor_view_set(characters bigint[]) -> jsonb: wr_actor_view(), the same
 -- JSON to the byte, read set-based for many actors at once (issue 16,
